@@ -1,0 +1,33 @@
+"""One exception tree; each class carries the CLI exit code it maps to.
+
+    EligibilityError                 exit 1
+    +-- DefinitionError              exit 1  definitions fail validation
+    +-- InputError                   exit 2  unusable input: missing file, not JSON, not FHIR
+    +-- RetrievalError               exit 2  a data source cannot be used at all
+        +-- AuthorizationError       exit 3  401/403 from a FHIR server or token endpoint
+
+Inside the evaluation core errors are values (an UNKNOWN result with a reason), never
+exceptions: one broken resource or criterion must not abort a screening.
+"""
+
+from __future__ import annotations
+
+
+class EligibilityError(Exception):
+    exit_code = 1
+
+
+class DefinitionError(EligibilityError):
+    exit_code = 1
+
+
+class InputError(EligibilityError):
+    exit_code = 2
+
+
+class RetrievalError(EligibilityError):
+    exit_code = 2
+
+
+class AuthorizationError(RetrievalError):
+    exit_code = 3

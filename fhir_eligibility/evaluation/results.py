@@ -1,0 +1,74 @@
+"""Per-criterion results with their evidence. Renderers read these; they never re-evaluate."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class Result(enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    MANUAL = "manual"
+    REVIEW = "review"
+
+
+class Verdict(enum.Enum):
+    INELIGIBLE = "ineligible"
+    UNDETERMINED = "undetermined"
+    NEEDS_REVIEW = "needs-review"
+    ELIGIBLE = "eligible"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One datum a result rests on: a record (``reference``) or a derived value with its inputs."""
+
+    reference: str | None
+    value: str | float | int | bool | None
+    unit: str | None = None
+    date: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingData:
+    """What to collect so an unknown criterion can be decided."""
+
+    criterion: str
+    what: str
+    codes: tuple[str, ...]
+    window: str
+    latest_useful: str | None = None
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    type: str  # "inclusion" | "exclusion"
+    description: str
+    result: Result
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    children: tuple[CriterionResult, ...] = ()
+    attested: bool = False
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    patient: str  # "Patient/<id>"
+    trial: str  # NCT number
+    title: str
+    verdict: Verdict
+    criteria: tuple[CriterionResult, ...]
+    missing_data: tuple[MissingData, ...]
+    assumed_attested: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    results: tuple[TrialResult, ...]
+    warnings: tuple[str, ...] = field(default=())
