@@ -1,0 +1,168 @@
+"""The ``fhir-eligibility`` command: the only module that prints. Errors map to exit codes:
+0 evaluation ran (whatever the verdicts), 1 validation problems, 2 unusable input, 3 not authorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fhir_eligibility.criteria.load import load_trials, read_definitions
+from fhir_eligibility.criteria.model import Criterion, Trial
+from fhir_eligibility.criteria.validate import validate
+from fhir_eligibility.errors import EligibilityError
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import Report
+from fhir_eligibility.pipeline import evaluate_files
+from fhir_eligibility.report.fhir_bundle import report_bundle
+from fhir_eligibility.report.json_report import report_json
+from fhir_eligibility.report.table import checklist, explain, verdict_table
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _definitions_option(f: F) -> F:
+    return click.option("--definitions", "definitions", type=click.Path(path_type=Path), multiple=True,
+                        help="Definition folder(s) or files (default: the bundled definitions/).")(f)
+
+
+def _parse_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD") from None
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = ()) -> list[Trial]:
+    return load_trials(list(definitions) or None, list(only) or None)
+
+
+def render(report: Report, fmt: str, details: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps(report_json(report), indent=2, ensure_ascii=False)
+    if fmt == "fhir":
+        return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
+    text = verdict_table(report)
+    return text + ("\n\n" + explain(report) if details else "")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fhir-eligibility")
+def cli() -> None:
+    """Evaluate clinical-trial eligibility criteria (FHIR R5 EvidenceVariable) against FHIR patient data."""
+
+
+@cli.command()
+@_definitions_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def trials(definitions: tuple[Path, ...], fmt: str) -> None:
+    """List the trials in the definitions."""
+    ts = _trials(definitions)
+    if fmt == "json":
+        click.echo(json.dumps([{"id": t.id, "title": t.title, "criteria": len(t.criteria),
+                                "computable": t.computable_count} for t in ts], indent=2))
+        return
+    for t in ts:
+        click.echo(f"{t.id}  {len(t.criteria):>3} criteria  {t.computable_count:>3} computable  {t.title}")
+
+
+def _criterion_json(c: Criterion, kind: str, top: bool) -> dict[str, Any]:
+    from fhir_eligibility.criteria.model import Combination
+
+    out: dict[str, Any] = {"id": c.id, "type": kind, "description": c.description,
+                           "mode": "computable" if c.computable else "manual"}
+    if c.notes:
+        out["notes"] = list(c.notes)
+    if c.exclude and not top:
+        out["negated"] = True
+    if c.judgement:
+        out["judgement"] = True
+    if isinstance(c.definition, Combination):
+        out["combination"] = c.definition.code
+        out["criteria"] = [_criterion_json(k, kind, False) for k in c.definition.children]
+    return out
+
+
+@cli.command()
+@click.argument("trial")
+@_definitions_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def show(trial: str, definitions: tuple[Path, ...], fmt: str) -> None:
+    """Show one trial's criteria as a checklist."""
+    t = _trials(definitions, (trial,))[0]
+    if fmt == "json":
+        click.echo(json.dumps({"id": t.id, "title": t.title, "criteria": [
+            _criterion_json(c, "exclusion" if c.exclude else "inclusion", True) for c in t.criteria]}, indent=2))
+        return
+    click.echo(checklist(t))
+
+
+@cli.command(name="validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate_cmd(paths: tuple[Path, ...]) -> None:
+    """Validate definitions; list every problem with its location (exit 1 if any)."""
+    problems = validate(read_definitions(list(paths) or None))
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("definitions valid")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
+@click.option("--as-of", callback=_parse_date, help="Screening date YYYY-MM-DD (default today).")
+@click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir"]), default="table")
+@click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
+@click.option("--lookback-days", type=int, default=28, show_default=True,
+              help="Default window for measurements when a criterion gives none.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@_definitions_option
+def evaluate(paths: tuple[Path, ...], trial_ids: tuple[str, ...], as_of: dt.date, assume_attested: bool, fmt: str,
+             details: bool, lookback_days: int, output: Path | None, definitions: tuple[Path, ...]) -> None:
+    """Evaluate patients in FHIR Bundles, folders of them, or NDJSON files."""
+    if not paths:
+        raise click.UsageError("give at least one PATH")
+    ts = _trials(definitions, trial_ids)
+    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested)
+    report = evaluate_files(list(paths), ts, as_of, settings)
+    _emit(render(report, fmt, details), output)
+
+
+def main() -> None:
+    """Entry point: run the group, turning our errors into one-line messages and exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except EligibilityError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

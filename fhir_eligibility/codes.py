@@ -1,0 +1,75 @@
+"""Code-system URIs and code normalisation, applied identically to definitions and patient data."""
+
+from __future__ import annotations
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ATC = "http://www.whocc.no/atc"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+FHIR_TYPES = "http://hl7.org/fhir/fhir-types"
+GENDER = "http://hl7.org/fhir/administrative-gender"
+EV_EVENT = "http://hl7.org/fhir/evidence-variable-event"
+OFFSET = "http://hl7.org/fhir/characteristic-offset"
+PROJECT = "http://fhir-eligibility.org/fhir"
+PROJECT_CS = f"{PROJECT}/CodeSystem/eligibility"
+EXT_JUDGEMENT = f"{PROJECT}/StructureDefinition/judgement"
+EXT_INPUT_VS = f"{PROJECT}/StructureDefinition/input-valueset"
+EXT_ALT_THRESHOLD = f"{PROJECT}/StructureDefinition/alternate-threshold"
+
+# Spellings seen in real exports for the same system.
+_ALIASES = {
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
+    "http://loinc.org/": LOINC,
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+    "http://snomed.info/sct/": SNOMED,
+    "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+    "http://hl7.org/fhir/sid/icd-10-cm/": ICD10CM,
+    "urn:oid:2.16.840.1.113883.6.3": ICD10,
+    "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+    "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
+    "urn:oid:2.16.840.1.113883.6.73": ATC,
+    "http://www.whocc.no/atc/": ATC,
+}
+_ICD_SYSTEMS = {ICD10CM, ICD10}
+
+Code = tuple[str, str]
+
+
+def norm_system(system: str | None) -> str:
+    if not system:
+        return ""
+    return _ALIASES.get(system, system)
+
+
+def norm_code(system: str | None, code: str | None) -> Code | None:
+    """(system, code) as matched everywhere: ICD-10 codes upper-cased without the dot."""
+    if code is None or not str(code).strip():
+        return None
+    sys = norm_system(system)
+    c = str(code).strip()
+    if sys in _ICD_SYSTEMS:
+        c = c.upper().replace(".", "")
+    return (sys, c)
+
+
+def codings(concept: object) -> frozenset[Code]:
+    """All normalised codings of a CodeableConcept-shaped dict (or an R5 CodeableReference)."""
+    if not isinstance(concept, dict):
+        return frozenset()
+    if "concept" in concept and isinstance(concept["concept"], dict):
+        concept = concept["concept"]
+        assert isinstance(concept, dict)
+    out = set()
+    for c in concept.get("coding") or []:
+        if isinstance(c, dict):
+            n = norm_code(c.get("system"), c.get("code"))
+            if n:
+                out.add(n)
+    return frozenset(out)
+
+
+def display(code: Code) -> str:
+    return f"{code[0]}|{code[1]}" if code[0] else code[1]

@@ -1,0 +1,136 @@
+"""Load trial definitions (R5 JSON) from disk, index them, and compile each trial once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
+from fhir_eligibility.errors import DefinitionError
+
+Json = dict[str, Any]
+NCT_SYSTEMS = ("https://clinicaltrials.gov", "http://clinicaltrials.gov", "https://www.clinicaltrials.gov")
+
+
+@dataclass
+class DefinitionSet:
+    """Every resource found under the definition paths, indexed by ``Type/id`` and canonical url."""
+
+    resources: list[tuple[str, Json]] = field(default_factory=list)  # (file, resource)
+    by_key: dict[str, Json] = field(default_factory=dict)
+    file_of: dict[int, str] = field(default_factory=dict)
+
+    def add(self, file: str, res: Json) -> None:
+        self.resources.append((file, res))
+        self.file_of[id(res)] = file
+        if res.get("id"):
+            self.by_key[f"{res.get('resourceType')}/{res['id']}"] = res
+        if res.get("url"):
+            self.by_key[str(res["url"])] = res
+
+    def resolve(self, ref: str) -> Json | None:
+        """By canonical url (``|version`` ignored), ``Type/id``, or an absolute URL ending in ``Type/id``."""
+        base = ref.split("|")[0]
+        if base in self.by_key:
+            return self.by_key[base]
+        tail = "/".join(base.rstrip("/").split("/")[-2:])
+        return self.by_key.get(tail) if tail else None
+
+    def studies(self) -> list[tuple[str, Json]]:
+        return [(f, r) for f, r in self.resources if r.get("resourceType") == "ResearchStudy"]
+
+
+def default_definitions_dir() -> Path:
+    """``definitions/`` of the checkout (or the cwd) - where the trials live."""
+    here = Path(__file__).resolve().parents[2] / "definitions"
+    return here if here.is_dir() else Path.cwd() / "definitions"
+
+
+def read_definitions(paths: list[Path] | None = None) -> DefinitionSet:
+    ds = DefinitionSet()
+    files: list[Path] = []
+    for p in paths or [default_definitions_dir()]:
+        if p.is_dir():
+            files.extend(sorted(p.rglob("*.json")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise DefinitionError(f"definitions not found: {p}")
+    for f in files:
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise DefinitionError(f"{f}: not readable JSON ({e.__class__.__name__})") from None
+        if not isinstance(data, dict) or "resourceType" not in data:
+            raise DefinitionError(f"{f}: not a FHIR resource")
+        if data["resourceType"] == "Bundle":
+            for e in data.get("entry") or []:
+                if isinstance(e.get("resource"), dict):
+                    ds.add(str(f), e["resource"])
+        else:
+            ds.add(str(f), data)
+    return ds
+
+
+def nct_number(study: Json) -> str:
+    for ident in study.get("identifier") or []:
+        if ident.get("system") in NCT_SYSTEMS and ident.get("value"):
+            return str(ident["value"])
+    for ident in study.get("identifier") or []:
+        if str(ident.get("value", "")).startswith("NCT"):
+            return str(ident["value"])
+    return str(study.get("id") or "unknown")
+
+
+def _sponsor(study: Json) -> str | None:
+    for party in study.get("associatedParty") or []:
+        roles = [c.get("code") for c in (party.get("role") or {}).get("coding") or []]
+        if "sponsor" in roles or "lead-sponsor" in roles:
+            return str(party.get("name") or (party.get("party") or {}).get("display") or "") or None
+    return None
+
+
+def compile_trial(ds: DefinitionSet, file: str, study: Json) -> Trial:
+    ref = ((study.get("recruitment") or {}).get("eligibility") or {}).get("reference", "")
+    ev = ds.resolve(ref)
+    if ev is None or ev.get("resourceType") != "EvidenceVariable":
+        raise DefinitionError(f"{file}: ResearchStudy.recruitment.eligibility {ref!r} does not resolve")
+    parser = Parser(ds.resolve)
+    raw = ev.get("characteristic") or []
+    criteria = tuple(parser.characteristic(ch, f"characteristic[{i}]") for i, ch in enumerate(raw))
+    criteria = resolve_definition_ids(criteria, raw)
+    phase = ", ".join(c.get("code", "") for c in (study.get("phase") or {}).get("coding") or []) or None
+    status = None
+    for ps in study.get("progressStatus") or []:
+        status = ", ".join(c.get("code", "") for c in (ps.get("state") or {}).get("coding") or []) or status
+    conditions = tuple(
+        str(c.get("text") or next((x.get("display") for x in c.get("coding") or [] if x.get("display")), ""))
+        for c in study.get("condition") or []
+    )
+    return Trial(
+        id=nct_number(study),
+        title=str(study.get("title") or study.get("name") or ""),
+        criteria=criteria,
+        url=study.get("url"),
+        phase=phase,
+        status=status,
+        sponsor=_sponsor(study),
+        conditions=conditions,
+        source_files=(file, ds.file_of.get(id(ev), "")),
+    )
+
+
+def load_trials(paths: list[Path] | None = None, only: list[str] | None = None) -> list[Trial]:
+    """Compile every ResearchStudy found; ``only`` selects by NCT number (error if unknown)."""
+    ds = read_definitions(paths)
+    trials = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
+    if only:
+        known = {t.id for t in trials}
+        missing = [o for o in only if o not in known]
+        if missing:
+            raise DefinitionError(f"unknown trial(s): {', '.join(missing)}; known: {', '.join(sorted(known))}")
+        trials = [t for t in trials if t.id in only]
+    return trials

@@ -1,0 +1,198 @@
+"""The immutable criteria tree every visitor walks: planner, evaluator, explainer, renderers.
+
+Parsing the R5 JSON happens once (``criteria.parse``); nothing downstream re-reads FHIR JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fhir_eligibility.codes import Code
+
+
+@dataclass(frozen=True)
+class TimeOffset:
+    """A signed calendar offset from an anchor: negative = before. Units d, wk, mo, a, h, min."""
+
+    value: float
+    unit: str
+
+    def text(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive bounds relative to an anchor (``study-start`` or a linkId); None = open."""
+
+    anchor: str
+    low: TimeOffset | None
+    high: TimeOffset | None
+    low_strict: bool = False
+    high_strict: bool = False
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A quantity to compare with: UCUM unit code (None for unitless counts and scores)."""
+
+    value: float
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class ValueTest:
+    """What a value must satisfy. Exactly one of quantity/range/codes/present is in use."""
+
+    kind: str  # "quantity" | "range" | "codes" | "present"
+    comparator: str | None = None  # for quantity: < <= >= >  (None = equal)
+    quantity: Threshold | None = None
+    low: Threshold | None = None
+    high: Threshold | None = None
+    codes: frozenset[Code] = frozenset()
+    offset: str | None = None  # "UNL" | "LNL"
+    ratio: bool = False  # with offset: the threshold is a multiple of the limit
+    alternate: Threshold | None = None  # same threshold written in another unit
+
+    def text(self) -> str:
+        def q(t: Threshold | None) -> str:
+            return "" if t is None else f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else "")
+
+        suffix = f" x {self.offset}" if self.offset and self.ratio else (f" from {self.offset}" if self.offset else "")
+        if self.kind == "quantity":
+            return f"{self.comparator or '='} {q(self.quantity)}{suffix}"
+        if self.kind == "range":
+            return f"{q(self.low) or '-inf'} .. {q(self.high) or '+inf'}{suffix}"
+        if self.kind == "codes":
+            return "coded as one of " + ", ".join(sorted(c[1] for c in self.codes))
+        return "present"
+
+
+@dataclass(frozen=True)
+class CountTest:
+    """instances / duration: comparator + value (or inclusive range)."""
+
+    comparator: str | None
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None  # duration unit (d)
+
+    def text(self) -> str:
+        if self.value is not None:
+            return f"{self.comparator or '='} {self.value:g}{' ' + self.unit if self.unit else ''}"
+        return f"{self.low if self.low is not None else '-inf'} .. {self.high if self.high is not None else '+inf'}"
+
+
+# ---- definitions (one per node) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationValue:
+    codes: frozenset[Code]
+    test: ValueTest
+    methods: frozenset[str] = frozenset()
+    instances: CountTest | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Age:
+    test: ValueTest
+
+
+@dataclass(frozen=True)
+class Gender:
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Records:
+    """Presence (closed world) of Conditions, Procedures, medications... with the given codes."""
+
+    resource_types: tuple[str, ...]
+    codes: frozenset[Code]
+    methods: frozenset[str] = frozenset()
+    instances: CountTest | None = None
+    duration: CountTest | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Derived:
+    concept: str  # creatinine-clearance, egfr-mdrd, egfr-ckd-epi-2021, cumulative-activity, child-pugh
+    test: ValueTest
+    methods: frozenset[str] = frozenset()
+    input_codes: frozenset[Code] = frozenset()
+
+
+@dataclass(frozen=True)
+class Manual:
+    pass
+
+
+@dataclass(frozen=True)
+class Expression:
+    expression: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Combination:
+    code: str  # all-of | any-of | at-least | at-most
+    threshold: int | None
+    children: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    reason: str
+
+
+Definition = (
+    ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Combination | Unsupported
+)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    description: str
+    definition: Definition
+    exclude: bool = False
+    judgement: bool = False
+    windows: tuple[Window, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def computable(self) -> bool:
+        d = self.definition
+        if isinstance(d, Manual):
+            return False
+        if isinstance(d, Combination):
+            return any(c.computable for c in d.children)
+        return True
+
+    def walk(self) -> list[Criterion]:
+        out = [self]
+        if isinstance(self.definition, Combination):
+            for c in self.definition.children:
+                out.extend(c.walk())
+        return out
+
+
+@dataclass(frozen=True)
+class Trial:
+    id: str  # NCT number
+    title: str
+    criteria: tuple[Criterion, ...]
+    url: str | None = None
+    phase: str | None = None
+    status: str | None = None
+    sponsor: str | None = None
+    conditions: tuple[str, ...] = ()
+    source_files: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def computable_count(self) -> int:
+        return sum(c.computable for c in self.criteria)

@@ -1,0 +1,262 @@
+"""Compare one observed value with a criterion's value test, in three-valued logic.
+
+Values are intervals: a result reported as "<0.5" is (-inf, 0.5), so it decides only when the
+whole interval lies on one side of the threshold (clinical.md §0.5). Units are converted with
+UCUM plus molar factors; what cannot be converted is UNKNOWN with a reason, never FALSE.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from fhir_eligibility.codes import LOINC, SNOMED, Code
+from fhir_eligibility.criteria.model import Threshold, ValueTest
+from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation.facts import Fact, Quantity
+from fhir_eligibility.logic import Truth
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    @classmethod
+    def point(cls, v: float) -> Interval:
+        return cls(v, v)
+
+    @classmethod
+    def of(cls, value: float, comparator: str | None) -> Interval:
+        if comparator == "<":
+            return cls(-math.inf, value, True, True)
+        if comparator == "<=":
+            return cls(-math.inf, value, True, False)
+        if comparator == ">":
+            return cls(value, math.inf, True, True)
+        if comparator == ">=":
+            return cls(value, math.inf, False, True)
+        return cls.point(value)
+
+    def scale(self, f: float) -> Interval:
+        if f >= 0:
+            return Interval(self.lo * f, self.hi * f, self.lo_open, self.hi_open)
+        return Interval(self.hi * f, self.lo * f, self.hi_open, self.lo_open)
+
+    def text(self) -> str:
+        if self.lo == self.hi:
+            return f"{self.lo:.4g}"
+        if self.lo == -math.inf:
+            return f"{'<' if self.hi_open else '<='}{self.hi:.4g}"
+        if self.hi == math.inf:
+            return f"{'>' if self.lo_open else '>='}{self.lo:.4g}"
+        return f"{self.lo:.4g}..{self.hi:.4g}"
+
+
+def satisfies(v: Interval, comparator: str | None, t: float) -> Truth:
+    """Does every value in v satisfy `x <comparator> t`? TRUE/FALSE when all values agree."""
+
+    def holds(x: float, open_side: bool, toward: str) -> bool:
+        # x is an endpoint; open endpoints approach x from `toward` ("up" = from above).
+        if comparator == ">=":
+            return x > t or (x == t and not (open_side and toward == "down"))
+        if comparator == ">":
+            return x > t or (x == t and open_side and toward == "up")
+        if comparator == "<=":
+            return x < t or (x == t and not (open_side and toward == "up"))
+        if comparator == "<":
+            return x < t or (x == t and open_side and toward == "down")
+        return x == t and not open_side
+
+    if comparator is None:
+        if v.lo == v.hi == t:
+            return Truth.TRUE
+        return Truth.FALSE if (v.hi < t or v.lo > t) else Truth.UNKNOWN
+    lo_ok = holds(v.lo, v.lo_open, "up")
+    hi_ok = holds(v.hi, v.hi_open, "down")
+    if lo_ok and hi_ok:
+        return Truth.TRUE
+    if not lo_ok and not hi_ok:
+        return Truth.FALSE
+    return Truth.UNKNOWN
+
+
+def in_range(v: Interval, low: float | None, high: float | None) -> Truth:
+    parts = []
+    if low is not None:
+        parts.append(satisfies(v, ">=", low))
+    if high is not None:
+        parts.append(satisfies(v, "<=", high))
+    if Truth.FALSE in parts:
+        return Truth.FALSE
+    return Truth.UNKNOWN if Truth.UNKNOWN in parts else Truth.TRUE
+
+
+# Ordinal answers mapped to scores: ECOG (LOINC answer list LL529-9, SNOMED grade findings), NYHA.
+ORDINALS: dict[Code, int] = {
+    (LOINC, "LA9622-7"): 0, (LOINC, "LA9623-5"): 1, (LOINC, "LA9624-3"): 2,
+    (LOINC, "LA9625-0"): 3, (LOINC, "LA9626-8"): 4, (LOINC, "LA9627-6"): 5,
+    (SNOMED, "425389002"): 0, (SNOMED, "422512005"): 1, (SNOMED, "422894000"): 2,
+    (SNOMED, "423053003"): 3, (SNOMED, "423237006"): 4,
+    (SNOMED, "420300004"): 1, (SNOMED, "421704003"): 2, (SNOMED, "420913000"): 3, (SNOMED, "422293003"): 4,
+}
+
+
+@dataclass(frozen=True)
+class Compared:
+    truth: Truth
+    reason: str
+    value: str | float | int | bool | None = None
+    unit: str | None = None
+
+
+def _analyte(fact: Fact) -> str | None:
+    for s, c in fact.codes:
+        a = units.analyte_for_code(s, c)
+        if a:
+            return a
+    return None
+
+
+def numeric(fact: Fact) -> tuple[Interval, str | None] | None:
+    """The fact's numeric value as an interval with its UCUM unit (None for scores)."""
+    if fact.quantity is not None:
+        q = fact.quantity
+        return Interval.of(q.value, q.comparator), q.unit
+    if fact.value_int is not None:
+        return Interval.point(float(fact.value_int)), None
+    for c in fact.value_codes:
+        if c in ORDINALS:
+            return Interval.point(float(ORDINALS[c])), None
+    return None
+
+
+def _to(v: Interval, unit: str | None, target: str | None, analyte: str | None) -> Interval | None:
+    if target in (None, "1", "{score}") and unit in (None, "1", "{score}"):
+        return v
+    if unit is None or target is None:
+        return None
+    if unit == target:
+        return v
+    factor = units.convert(1.0, unit, target, analyte)
+    if factor is None:
+        return None
+    return v.scale(factor)
+
+
+def _limit(fact: Fact, offset: str) -> Quantity | None:
+    return fact.ref_high if offset == "UNL" else fact.ref_low
+
+
+def compare(fact: Fact, test: ValueTest) -> Compared:
+    """Evaluate `test` on one fact (an Observation or component)."""
+    if test.kind == "present":
+        return Compared(Truth.TRUE, "recorded", _display(fact), _unit(fact))
+    if test.kind == "codes":
+        if fact.value_codes:
+            hit = fact.value_codes & test.codes
+            return Compared(Truth.of(bool(hit)), "coded value " + ("matches" if hit else "does not match"),
+                            ", ".join(sorted(c for _s, c in fact.value_codes)))
+        if fact.value_bool is not None:
+            return Compared(Truth.UNKNOWN, "boolean value where a coded one was expected", fact.value_bool)
+        return Compared(Truth.UNKNOWN, "value is not coded", _display(fact), _unit(fact))
+    num = numeric(fact)
+    if num is None:
+        return Compared(Truth.UNKNOWN, "no numeric value", _display(fact))
+    v, unit = num
+    analyte = _analyte(fact)
+    if test.offset:
+        limit = _limit(fact, test.offset)
+        if limit is None:
+            return Compared(Truth.UNKNOWN, f"no reference range ({test.offset}) on the result", v.text(), unit)
+        lim_v = _to(Interval.point(limit.value), limit.unit, unit, analyte)
+        if lim_v is None or lim_v.lo <= 0:
+            return Compared(Truth.UNKNOWN, f"reference limit in unit {limit.original_unit!r} not comparable", v.text(), unit)
+        if test.ratio:
+            ratio = v.scale(1 / lim_v.lo)
+            t = _judge(ratio, test, None)
+            return Compared(t, f"{v.text()} {unit or ''} = {ratio.text()} x {test.offset} ({lim_v.lo:g})",
+                            round(ratio.lo if ratio.lo != -math.inf else ratio.hi, 3), f"x {test.offset}")
+        base = Interval.point(lim_v.lo)
+        shifted_thr = _shift_threshold(test, base.lo, unit, analyte)
+        if shifted_thr is None:
+            return Compared(Truth.UNKNOWN, "offset threshold not convertible to the result's unit", v.text(), unit)
+        return Compared(_judge(v, shifted_thr, unit), f"{v.text()} {unit or ''} vs {test.offset} {lim_v.lo:g}",
+                        v.text(), unit)
+    target = _threshold_unit(test)
+    chosen = test
+    note = ""
+    if test.kind == "quantity" and test.alternate is not None and test.quantity is not None:
+        # Native-unit rule (§0.4): compare against the threshold written in the result's own unit.
+        native_alt = unit is not None and test.alternate.unit is not None and units.commensurable(
+            unit, test.alternate.unit)
+        native_primary = unit is not None and test.quantity.unit is not None and units.commensurable(
+            unit, test.quantity.unit)
+        other = ValueTest("quantity", comparator=test.comparator, quantity=test.alternate)
+        if native_alt and not native_primary:
+            chosen, other = other, test
+        vo = _to(v, unit, _threshold_unit(other), analyte)
+        if vo is not None:
+            t_other = _judge(vo, other, None)
+            t_main = _judge_converted(v, unit, chosen, analyte)
+            if t_other.decided and t_main is not None and t_main.decided and t_other != t_main:
+                note = f"; note: against {other.text()} the answer would be the opposite"
+        target = _threshold_unit(chosen)
+    converted = _to(v, unit, target, analyte)
+    if converted is None:
+        return Compared(Truth.UNKNOWN, f"unit {unit or 'missing'} not convertible to {target}", v.text(), unit)
+    t = _judge(converted, chosen, None)
+    shown = v.text() + (f" {unit}" if unit else "")
+    conv = f" (= {converted.text()} {target})" if unit != target and target else ""
+    return Compared(t, f"{shown}{conv} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {chosen.text()}{note}",
+                    v.text() if v.lo != v.hi else v.lo, unit)
+
+
+def _judge_converted(v: Interval, unit: str | None, test: ValueTest, analyte: str | None) -> Truth | None:
+    conv = _to(v, unit, _threshold_unit(test), analyte)
+    return None if conv is None else _judge(conv, test, None)
+
+
+def _threshold_unit(test: ValueTest) -> str | None:
+    for t in (test.quantity, test.low, test.high):
+        if t is not None:
+            return t.unit if t.unit not in ("1", "{score}") else None
+    return None
+
+
+def _judge(v: Interval, test: ValueTest, _unit: str | None) -> Truth:
+    if test.kind == "quantity" and test.quantity is not None:
+        return satisfies(v, test.comparator, test.quantity.value)
+    return in_range(v, test.low.value if test.low else None, test.high.value if test.high else None)
+
+
+def _shift_threshold(test: ValueTest, limit: float, unit: str | None, analyte: str | None) -> ValueTest | None:
+    def sh(t: Threshold | None) -> Threshold | None:
+        if t is None:
+            return None
+        d = _to(Interval.point(t.value), t.unit, unit, analyte)
+        return None if d is None else Threshold(limit + d.lo, unit)
+
+    if test.kind == "quantity":
+        q = sh(test.quantity)
+        return None if q is None else ValueTest("quantity", comparator=test.comparator, quantity=q)
+    lo, hi = sh(test.low), sh(test.high)
+    if (test.low and lo is None) or (test.high and hi is None):
+        return None
+    return ValueTest("range", low=lo, high=hi)
+
+
+def _display(fact: Fact) -> str | float | int | bool | None:
+    if fact.quantity is not None:
+        return fact.quantity.value if fact.quantity.comparator is None else f"{fact.quantity.comparator}{fact.quantity.value:g}"
+    if fact.value_int is not None:
+        return fact.value_int
+    if fact.value_codes:
+        return ", ".join(sorted(c for _s, c in fact.value_codes))
+    return fact.value_bool
+
+
+def _unit(fact: Fact) -> str | None:
+    return fact.quantity.unit if fact.quantity is not None else None

@@ -1,0 +1,114 @@
+"""Derived values with their inputs recorded: renal function, administered activity, courses, Child-Pugh.
+
+Formulas from clinical.md §1.6. Every function is pure and returns the value as an interval
+(an unknown race or a partial birthDate widen it) plus the evidence it rests on, or None with
+the reason it could not be computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from fhir_eligibility.codes import LOINC, Code
+from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation.compare import Interval
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.results import Evidence
+
+SCR = frozenset({(LOINC, "2160-0"), (LOINC, "14682-9"), (LOINC, "38483-4"), (LOINC, "59826-8")})
+WEIGHT = frozenset({(LOINC, "29463-7")})
+CRCL_MEASURED = frozenset({(LOINC, "2164-2")})
+CRCL_CG_REPORTED = frozenset({(LOINC, "35591-7")})
+EGFR_MDRD = frozenset({(LOINC, "33914-3"), (LOINC, "77147-7"), (LOINC, "48642-3"), (LOINC, "48643-1")})
+EGFR_CKDEPI_2021 = frozenset({(LOINC, "98979-8")})
+BILIRUBIN = frozenset({(LOINC, "1975-2"), (LOINC, "14631-6")})
+ALBUMIN = frozenset({(LOINC, "1751-7")})
+INR = frozenset({(LOINC, "6301-6"), (LOINC, "34714-6")})
+INPUTS: dict[str, frozenset[Code]] = {
+    "creatinine-clearance": CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
+    "egfr-mdrd": EGFR_MDRD | SCR,
+    "egfr-ckd-epi-2021": EGFR_CKDEPI_2021 | SCR,
+    "child-pugh": BILIRUBIN | ALBUMIN | INR,
+    "cumulative-activity": frozenset(),
+}
+UNITS = {
+    "creatinine-clearance": "mL/min",
+    "egfr-mdrd": "mL/min/{1.73_m2}",
+    "egfr-ckd-epi-2021": "mL/min/{1.73_m2}",
+    "cumulative-activity": "MBq",
+    "child-pugh": None,
+}
+
+
+@dataclass(frozen=True)
+class DerivedValue:
+    value: Interval | None
+    unit: str | None
+    evidence: tuple[Evidence, ...]
+    reason: str
+    judgement_only: bool = False  # undecided only because a clinical (non-lab) input is needed
+
+
+def evidence_of(f: Fact, value: object, unit: str | None) -> Evidence:
+    return Evidence(f.ref.split("#")[0], value if isinstance(value, (str, float, int, bool)) else str(value), unit,
+                    f.date.isoformat() if f.date else None)
+
+
+def quantity_in(f: Fact, target: str, analyte: str | None) -> float | None:
+    if f.quantity is None or f.quantity.unit is None or f.quantity.comparator:
+        return None
+    return units.convert(f.quantity.value, f.quantity.unit, target, analyte)
+
+
+def cockcroft_gault(scr_mg_dl: float, weight_kg: float, age: tuple[int, int], sex: str) -> Interval:
+    """(140 - age) x weight / (72 x SCr), x 0.85 for women; not BSA-indexed."""
+    f = 0.85 if sex == "female" else 1.0
+    vals = [(140 - a) * weight_kg / (72 * scr_mg_dl) * f for a in age]
+    return Interval(min(vals), max(vals))
+
+
+def mdrd(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
+    """MDRD-4 IDMS (175); race unknown -> with and without the 1.212 factor."""
+    f = 0.742 if sex == "female" else 1.0
+    vals = [175 * scr_mg_dl ** -1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in (1.0, 1.212)]
+    return Interval(min(vals), max(vals))
+
+
+def ckd_epi_2021(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
+    k, alpha, f = (0.7, -0.241, 1.012) if sex == "female" else (0.9, -0.302, 1.0)
+    vals = [142 * min(scr_mg_dl / k, 1) ** alpha * max(scr_mg_dl / k, 1) ** -1.200 * 0.9938 ** a * f for a in age]
+    return Interval(min(vals), max(vals))
+
+
+def courses(days: list[dt.date], gap_days: int) -> list[list[dt.date]]:
+    """Split sorted distinct treatment days into courses: a gap > gap_days starts a new one."""
+    out: list[list[dt.date]] = []
+    for d in sorted(set(days)):
+        if out and (d - out[-1][-1]).days <= gap_days:
+            out[-1].append(d)
+        else:
+            out.append([d])
+    return out
+
+
+def max_window_sum(doses: list[tuple[dt.date, float]], days: int) -> float:
+    """Largest total of doses dated within any period [s, s + days]."""
+    doses = sorted(doses)
+    best = 0.0
+    for i, (start, _v) in enumerate(doses):
+        total = sum(v for d, v in doses[i:] if (d - start).days <= days)
+        best = max(best, total)
+    return best
+
+
+def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
+    b = 1 if bili_mg_dl < 2 else 2 if bili_mg_dl <= 3 else 3
+    a = 1 if alb_g_dl > 3.5 else 2 if alb_g_dl >= 2.8 else 3
+    i = 1 if inr < 1.7 else 2 if inr <= 2.3 else 3
+    return b + a + i
+
+
+def finite(v: float) -> bool:
+    return not (math.isnan(v) or math.isinf(v))

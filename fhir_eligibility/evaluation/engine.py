@@ -1,0 +1,576 @@
+"""The pure evaluation core: criterion x patient record x as-of date -> results with evidence.
+
+No I/O, no clock, no logging of patient data. Every node yields an :class:`Outcome` (a Truth with
+its reason and evidence); errors are values (UNKNOWN with a reason), never exceptions, so one
+broken criterion or resource cannot abort a screening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from fhir_eligibility import logic
+from fhir_eligibility.codes import display
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    CountTest,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Manual,
+    ObservationValue,
+    Records,
+    Trial,
+    Unsupported,
+    ValueTest,
+    Window,
+)
+from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation.compare import Compared, Interval, compare, in_range, satisfies
+from fhir_eligibility.evaluation.facts import Fact, PatientRecord
+from fhir_eligibility.evaluation.fhirpath import evaluate_expression
+from fhir_eligibility.evaluation.results import (
+    CriterionResult,
+    Evidence,
+    MissingData,
+    Result,
+    TrialResult,
+    Verdict,
+)
+from fhir_eligibility.evaluation.timing import DATE_MAX, DATE_MIN, age_range, fmt, shift
+from fhir_eligibility.logic import Truth
+
+ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
+UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configurable assumptions of clinical.md §0 (each one is stated in results that use it)."""
+
+    default_lookback_days: int = 28
+    course_gap_days: int = 182
+    assume_attested: bool = False
+    include_preliminary: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    truth: Truth
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    children: tuple[tuple[Criterion, Outcome], ...] = ()
+    matched: tuple[Fact, ...] = ()
+    missing: tuple[MissingData, ...] = ()
+    attested: bool = False
+
+
+@dataclass
+class Context:
+    record: PatientRecord
+    as_of: dt.date
+    settings: Settings
+    by_link: dict[str, Criterion]
+    top_id: str = ""
+    anchors: dict[str, dt.date | None] = field(default_factory=dict)
+
+
+# ---- windows ------------------------------------------------------------------------------------
+
+
+def window_bounds(windows: tuple[Window, ...], ctx: Context, default_days: int | None) -> tuple[
+        dt.date, dt.date, str | None]:
+    """Intersection of the windows as inclusive dates; third item is an error (anchor not found)."""
+    lo, hi = DATE_MIN, ctx.as_of
+    if not windows and default_days is not None:
+        lo = ctx.as_of - dt.timedelta(days=default_days)
+    for w in windows:
+        anchor = ctx.as_of if w.anchor == "study-start" else anchor_date(w.anchor, ctx)
+        if anchor is None:
+            return lo, hi, f"the event {w.anchor!r} this window is relative to has not occurred"
+        if w.low is not None:
+            d = shift(anchor, w.low) + dt.timedelta(days=1 if w.low_strict else 0)
+            lo = max(lo, d)
+        if w.high is not None:
+            d = shift(anchor, w.high) - dt.timedelta(days=1 if w.high_strict else 0)
+            hi = min(hi, d) if w.anchor == "study-start" or d <= ctx.as_of else hi
+    return lo, hi, None
+
+
+def anchor_date(link: str, ctx: Context) -> dt.date | None:
+    """Date of the most recent record matching the characteristic ``link`` (an eventId anchor)."""
+    if link in ctx.anchors:
+        return ctx.anchors[link]
+    ctx.anchors[link] = None  # guards cycles
+    crit = ctx.by_link.get(link)
+    result = None
+    if crit is not None:
+        out = evaluate_node(replace(crit, exclude=False, judgement=False), ctx, 0, ())
+        dates = [f.date for f in out.matched if f.date]
+        result = max(dates) if dates else None
+    ctx.anchors[link] = result
+    return result
+
+
+def _in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """Does the fact's date (or period) fall in [lo, hi]? None when it has no date."""
+    s, e = f.start, f.end or f.start
+    if s is None and e is None:
+        return None
+    s = s or e
+    assert s is not None and e is not None
+    return s <= hi and e >= lo
+
+
+def _window_text(lo: dt.date, hi: dt.date) -> str:
+    return f"{fmt(lo)}..{fmt(hi)}"
+
+
+# ---- leaves -------------------------------------------------------------------------------------
+
+
+def _missing(ctx: Context, what: str, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> MissingData:
+    return MissingData(ctx.top_id, what, tuple(sorted(display(c) for c in codes)), _window_text(lo, hi),
+                       fmt(hi) if hi != DATE_MAX else None)
+
+
+def _favourability(t: Truth, parity: int) -> int:
+    """Lower = less favourable to the patient meeting the top-level criterion (safety-first ties)."""
+    good = Truth.TRUE if parity % 2 == 0 else Truth.FALSE
+    return 2 if t is good else 1 if not t.decided else 0
+
+
+def observation_leaf(d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]) -> Outcome:
+    rec = ctx.record
+    what = d.label or c.description or "observation"
+    lo, hi, err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
+    if err:
+        return Outcome(Truth.UNKNOWN, err)
+    u = rec.unavailable_for(["Observation"], d.codes)
+    facts = rec.facts(["Observation"], d.codes)
+    inside = [f for f in facts if _in(f, lo, hi)]
+    if not inside:
+        if u is not None:
+            return Outcome(Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(_missing(ctx, what, d.codes, lo, hi),))
+        dated = [f for f in facts if f.date]
+        stale = ""
+        if dated:
+            last = max(dated, key=lambda f: (f.date, f.instant))
+            stale = f"; latest is {last.date} (outside the window)"
+        return Outcome(Truth.UNKNOWN, f"no {what} in window {_window_text(lo, hi)}{stale}",
+                       missing=(_missing(ctx, what, d.codes, lo, hi),))
+    if "rising-series" in d.methods:
+        return _rising_series(d, inside, lo, hi)
+    inside.sort(key=lambda f: (f.date, f.instant, f.issued))
+    top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
+    tied = [f for f in inside if (f.date, f.instant, f.issued) == top_key]
+    scored = [(f, compare(f, d.test)) for f in tied]
+    fact, res = min(scored, key=lambda p: (_favourability(p[1].truth, parity), p[0].ref))
+    tie = f" (least favourable of {len(tied)} results at the same time)" if len(tied) > 1 else ""
+    ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
+    miss = (_missing(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
+    return Outcome(res.truth, f"{what}: {res.reason} on {fact.date}{tie}", (ev,), matched=(fact,), missing=miss)
+
+
+def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
+    """Biochemical progression: the last n results of one marker each exceed their predecessor."""
+    n = int(d.instances.value) if d.instances and d.instances.value else 3
+    by_marker: dict[str, list[Fact]] = {}
+    for f in inside:
+        if f.quantity is not None and f.quantity.unit:
+            key = sorted(f.codes)[0][1] if f.codes else "?"
+            by_marker.setdefault(key, []).append(f)
+    evidence: list[Evidence] = []
+    undecided = False
+    for series in by_marker.values():
+        series.sort(key=lambda f: (f.date, f.instant))
+        last = series[-n:]
+        if len(last) < n:
+            continue
+        vals = []
+        for f in last:
+            assert f.quantity is not None and f.quantity.unit is not None
+            v = units.convert(f.quantity.value, f.quantity.unit, last[0].quantity.unit or "", None)  # type: ignore[union-attr]
+            if v is None:
+                undecided = True
+                break
+            vals.append(v)
+        else:
+            if all(b > a for a, b in zip(vals, vals[1:], strict=False)):
+                ev = tuple(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+                           for f in last)
+                return Outcome(Truth.TRUE, f"{n} successive rising results", ev, matched=tuple(last))
+            evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
+    if undecided:
+        return Outcome(Truth.UNKNOWN, "marker results in units that cannot be compared")
+    return Outcome(Truth.FALSE, f"no marker with {n} successive rising results in {_window_text(lo, hi)}",
+                   tuple(evidence))
+
+
+def age_leaf(d: Age, ctx: Context) -> Outcome:
+    birth = ctx.record.birth_date
+    if not birth:
+        return Outcome(Truth.UNKNOWN, "birth date not recorded",
+                       missing=(MissingData(ctx.top_id, "Patient.birthDate", (), "any", None),))
+    ages = age_range(birth, ctx.as_of)
+    if ages is None:
+        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
+    v = Interval(float(ages[0]), float(ages[1]))
+    t = _test_interval(v, d.test)
+    shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
+    return Outcome(t, f"age {shown} years on {ctx.as_of} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {d.test.text()}",
+                   (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),))
+
+
+def _test_interval(v: Interval, test: ValueTest) -> Truth:
+    if test.kind == "quantity" and test.quantity is not None:
+        return satisfies(v, test.comparator, test.quantity.value)
+    return in_range(v, test.low.value if test.low else None, test.high.value if test.high else None)
+
+
+def gender_leaf(d: Gender, ctx: Context) -> Outcome:
+    g = ctx.record.gender
+    ev = (Evidence("Patient/" + ctx.record.patient_id, g, None, None, "administrative gender"),)
+    if g in ("male", "female"):
+        return Outcome(Truth.of(g in d.codes), f"gender {g}", ev)
+    return Outcome(Truth.UNKNOWN, f"gender {g or 'not recorded'}", ev,
+                   missing=(MissingData(ctx.top_id, "Patient.gender", (), "any", None),))
+
+
+def _count_ok(n: float, t: CountTest) -> Truth:
+    if t.value is not None:
+        return satisfies(Interval.point(n), t.comparator, t.value)
+    return in_range(Interval.point(n), t.low, t.high)
+
+
+def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
+    spans = sorted((f.start or f.end, f.end or (as_of if f.kind == "MedicationStatement" else f.start) or f.start)
+                   for f in facts if f.start or f.end)
+    total, cur_s, cur_e = 0, None, None
+    for s, e in spans:
+        assert s is not None and e is not None
+        if cur_e is not None and cur_s is not None and s <= cur_e + dt.timedelta(days=1):
+            cur_e = max(cur_e, e)
+            continue
+        if cur_s is not None and cur_e is not None:
+            total += (cur_e - cur_s).days + 1
+        cur_s, cur_e = s, e
+    if cur_s is not None and cur_e is not None:
+        total += (cur_e - cur_s).days + 1
+    return total
+
+
+def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
+    rec = ctx.record
+    what = d.label or c.description or "record"
+    lo, hi, err = window_bounds(windows, ctx, None)
+    if err:
+        return Outcome(Truth.UNKNOWN, err)
+    u = rec.unavailable_for(list(d.resource_types), d.codes)
+    if u is not None:
+        return Outcome(Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(_missing(ctx, what, d.codes, lo, hi),))
+    facts = rec.facts(d.resource_types, d.codes)
+    history = "history" in d.methods
+    definite: list[Fact] = []
+    uncertain: list[Fact] = []
+    for f in facts:
+        if f.kind == "Condition":
+            if not history and f.clinical_status not in ACTIVE_CONDITION:
+                continue
+            if f.verification in UNCERTAIN_VERIFICATION:
+                uncertain.append(f)
+                continue
+        if f.start and f.start > ctx.as_of:
+            continue
+        definite.append(f)
+    if "first-course" in d.methods or "after-first-course" in d.methods:
+        days = [f.date for f in definite if f.date]
+        split = dv.courses([x for x in days if x is not None], ctx.settings.course_gap_days)
+        first = set(split[0]) if split else set()
+        if "first-course" in d.methods:
+            definite = [f for f in definite if f.date in first]
+        else:
+            last_first = max(first) if first else None
+            definite = [f for f in definite if f.date and last_first and f.date > last_first]
+    placed = []
+    for f in definite:
+        inside = _in(f, lo, hi)
+        if inside:
+            placed.append(f)
+        elif inside is None and (lo != DATE_MIN or hi != ctx.as_of):
+            uncertain.append(f)
+        elif inside is None:
+            placed.append(f)
+    placed.sort(key=lambda f: (f.date or DATE_MIN, f.instant))
+    ev = tuple(Evidence(f.ref, ", ".join(sorted(code for _s, code in f.codes & d.codes)) or None,
+                        None, f.date.isoformat() if f.date else None) for f in placed)
+    window = "" if (lo == DATE_MIN and hi == ctx.as_of) else f" in {_window_text(lo, hi)}"
+    if d.instances is not None:
+        n = len({f.date for f in placed if f.date}) or len(placed)
+        t = _count_ok(n, d.instances)
+        if uncertain and t is not _count_ok(n + len(uncertain), d.instances):
+            return Outcome(Truth.UNKNOWN, f"{n} {what} events{window}; {len(uncertain)} more undated or unconfirmed",
+                           ev, matched=tuple(placed))
+        return Outcome(t, f"{n} {what} events{window} (required {d.instances.text()})", ev, matched=tuple(placed))
+    if d.duration is not None:
+        days = _covered_days(placed, ctx.as_of)
+        t = _count_ok(days, d.duration)
+        return Outcome(t, f"{what}: {days} days of exposure{window} (required {d.duration.text()})", ev,
+                       matched=tuple(placed))
+    if placed:
+        return Outcome(Truth.TRUE, f"{what}: recorded{window}", ev, matched=tuple(placed))
+    if uncertain:
+        return Outcome(Truth.UNKNOWN, f"{what}: only unconfirmed or undated records{window}",
+                       tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
+                       missing=(_missing(ctx, what + " (confirmation)", d.codes, lo, hi),))
+    return Outcome(Truth.FALSE, f"no {what}{window}")
+
+
+def manual_leaf(c: Criterion, ctx: Context, parity: int) -> Outcome:
+    if ctx.settings.assume_attested:
+        attested = Truth.TRUE if parity % 2 == 0 else Truth.FALSE
+        return Outcome(attested, "attested (assumed by --assume-attested)", attested=True)
+    return Outcome(Truth.MANUAL, "requires attestation by a person")
+
+
+# ---- derived values ----------------------------------------------------------------------------
+
+
+def _latest(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> Fact | None:
+    inside = [f for f in ctx.record.facts(["Observation"], codes) if _in(f, lo, hi) and f.quantity is not None]
+    if not inside:
+        return None
+    return max(inside, key=lambda f: (f.date, f.instant, f.issued, f.ref))
+
+
+def _sex(ctx: Context) -> str | None:
+    g = ctx.record.gender
+    return g if g in ("male", "female") else None
+
+
+def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
+    unit = dv.UNITS.get(d.concept)
+    if d.concept in ("creatinine-clearance", "egfr-mdrd", "egfr-ckd-epi-2021"):
+        reported_codes = {"creatinine-clearance": dv.CRCL_MEASURED, "egfr-mdrd": dv.EGFR_MDRD,
+                          "egfr-ckd-epi-2021": dv.EGFR_CKDEPI_2021}[d.concept]
+        for codes in ([reported_codes, dv.CRCL_CG_REPORTED] if d.concept == "creatinine-clearance" else [reported_codes]):
+            f = _latest(ctx, codes, lo, hi)
+            if f is not None and f.quantity is not None:
+                src_unit = f.quantity.unit or ""
+                # Synthea and some labs label indexed eGFR as plain mL/min: the LOINC code says it is indexed.
+                if d.concept != "creatinine-clearance" and src_unit == "mL/min":
+                    src_unit = "mL/min/{1.73_m2}"
+                v = units.convert(f.quantity.value, src_unit, unit or "", None) if src_unit != unit else f.quantity.value
+                if v is None:
+                    return dv.DerivedValue(None, unit, (), f"reported value in {f.quantity.original_unit!r} not convertible")
+                return dv.DerivedValue(Interval.of(v, f.quantity.comparator), unit,
+                                       (dv.evidence_of(f, f.quantity.value, f.quantity.unit),), "reported by the laboratory")
+        scr = _latest(ctx, dv.SCR, lo, hi)
+        if scr is None:
+            return dv.DerivedValue(None, unit, (), f"no serum creatinine in {_window_text(lo, hi)}")
+        scr_mg = dv.quantity_in(scr, "mg/dL", "creatinine")
+        if scr_mg is None or scr_mg <= 0:
+            return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
+        ages = age_range(ctx.record.birth_date or "", ctx.as_of) if ctx.record.birth_date else None
+        sex = _sex(ctx)
+        if ages is None or sex is None:
+            return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
+        ev = [dv.evidence_of(scr, scr.quantity.value if scr.quantity else None, scr.quantity.unit if scr.quantity else None),
+              Evidence("Patient/" + ctx.record.patient_id, f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]}",
+                       "a", None, f"age, sex {sex}")]
+        if d.concept == "creatinine-clearance":
+            w = _latest(ctx, dv.WEIGHT, lo, hi) or _latest(ctx, dv.WEIGHT, ctx.as_of - dt.timedelta(days=90), hi)
+            if w is None:
+                return dv.DerivedValue(None, unit, tuple(ev), "no body weight for Cockcroft-Gault")
+            kg = dv.quantity_in(w, "kg", None)
+            if kg is None:
+                return dv.DerivedValue(None, unit, tuple(ev), "body weight unit not convertible to kg")
+            ev.append(dv.evidence_of(w, w.quantity.value if w.quantity else None, w.quantity.unit if w.quantity else None))
+            return dv.DerivedValue(dv.cockcroft_gault(scr_mg, kg, ages, sex), unit, tuple(ev),
+                                   "Cockcroft-Gault from serum creatinine, weight, age and sex")
+        if d.concept == "egfr-mdrd":
+            return dv.DerivedValue(dv.mdrd(scr_mg, ages, sex), unit, tuple(ev),
+                                   "MDRD-IDMS (175) from serum creatinine; race unknown, both factors")
+        return dv.DerivedValue(dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine")
+    if d.concept == "cumulative-activity":
+        facts = [f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of]
+        if not facts:
+            return dv.DerivedValue(Interval.point(0.0), unit, (), "no administrations recorded")
+        days = [f.date for f in facts if f.date]
+        if "first-course" in d.methods:
+            first = set(dv.courses([x for x in days if x], ctx.settings.course_gap_days)[0])
+            facts = [f for f in facts if f.date in first]
+        doses: list[tuple[dt.date, float]] = []
+        ev2 = []
+        seen_days: set[dt.date] = set()
+        for f in sorted(facts, key=lambda f: (f.date, f.ref)):
+            assert f.date is not None
+            if f.date in seen_days:
+                continue
+            mbq = dv.quantity_in(f, "MBq", None)
+            if mbq is None:
+                return dv.DerivedValue(None, unit, tuple(ev2), f"{f.ref}: dose missing or not an activity")
+            seen_days.add(f.date)
+            doses.append((f.date, mbq))
+            ev2.append(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None))
+        total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
+        how = "largest 364-day total" if "max-364-days" in d.methods else "total"
+        return dv.DerivedValue(Interval.point(total), unit, tuple(ev2), f"{how} of {len(doses)} administrations")
+    if d.concept == "child-pugh":
+        b, a, i = (_latest(ctx, codes, lo, hi) for codes in (dv.BILIRUBIN, dv.ALBUMIN, dv.INR))
+        if b is None or a is None or i is None:
+            return dv.DerivedValue(None, None, (), "bilirubin, albumin and INR are needed")
+        bm, am = dv.quantity_in(b, "mg/dL", "bilirubin"), dv.quantity_in(a, "g/dL", None)
+        iv = i.quantity.value if i.quantity else None
+        if bm is None or am is None or iv is None:
+            return dv.DerivedValue(None, None, (), "bilirubin/albumin units not convertible")
+        pts = dv.child_pugh_points(bm, am, iv)
+        ev3 = tuple(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+                    for f in (b, a, i))
+        return dv.DerivedValue(Interval(pts + 2, pts + 6), None, ev3,
+                               f"{pts} points from labs; ascites and encephalopathy add 2-6", judgement_only=True)
+    return dv.DerivedValue(None, unit, (), f"derived value {d.concept!r} not implemented")
+
+
+def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
+    default = None if d.concept == "cumulative-activity" else ctx.settings.default_lookback_days
+    lo, hi, err = window_bounds(windows, ctx, default)
+    if err:
+        return Outcome(Truth.UNKNOWN, err)
+    u = ctx.record.unavailable_for(["Observation", "MedicationAdministration"], dv.INPUTS.get(d.concept) or d.input_codes)
+    value = derived_value(d, ctx, lo, hi)
+    if value.value is None:
+        reason = f"data unavailable: {u.reason}" if u else value.reason
+        codes = dv.INPUTS.get(d.concept) or d.input_codes
+        return Outcome(Truth.UNKNOWN, f"{d.concept}: {reason}", value.evidence,
+                       missing=(_missing(ctx, d.concept.replace("-", " "), codes, lo, hi),))
+    v = value.value
+    target = next((t.unit for t in (d.test.quantity, d.test.low, d.test.high) if t is not None), None)
+    if target and value.unit and target != value.unit:
+        f = units.convert(1.0, value.unit, target, None)
+        if f is None:
+            return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
+        v = v.scale(f)
+    t = _test_interval(v, d.test)
+    if t is Truth.UNKNOWN and value.judgement_only:
+        t = Truth.REVIEW
+    shown = f"{v.text()} {target or value.unit or ''}".strip()
+    return Outcome(t, f"{d.concept} {shown} ({value.reason}) vs {d.test.text()}",
+                   (*value.evidence, Evidence(None, round(v.lo, 2) if v.lo == v.hi else v.text(), target or value.unit,
+                                              None, f"derived {d.concept}")))
+
+
+# ---- tree ---------------------------------------------------------------------------------------
+
+
+def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
+    """Match of the characteristic (judgement and exclude applied); parity = excludes above it."""
+    parity_here = parity + (1 if c.exclude else 0)
+    windows = c.windows or inherited
+    d = c.definition
+    out: Outcome
+    if isinstance(d, Combination):
+        kids = tuple((k, evaluate_node(k, ctx, parity_here, windows)) for k in d.children)
+        truths = [o.truth for _k, o in kids]
+        if d.code == "all-of":
+            t = logic.all_of(truths)
+        elif d.code == "any-of":
+            t = logic.any_of(truths)
+        elif d.code == "at-least":
+            t = logic.at_least(d.threshold or 0, truths)
+        else:
+            t = logic.at_most(d.threshold or 0, truths)
+        matched = tuple(f for _k, o in kids for f in o.matched)
+        missing = tuple(m for _k, o in kids if not o.truth.decided for m in o.missing)
+        out = Outcome(t, f"{d.code}{' ' + str(d.threshold) if d.threshold else ''}: "
+                      + "; ".join(f"{k.id if k.id != k.description else ''} {o.truth.value}".strip() for k, o in kids),
+                      children=kids, matched=matched, missing=missing,
+                      attested=any(o.attested for _k, o in kids))
+    elif isinstance(d, ObservationValue):
+        out = observation_leaf(d, c, ctx, parity_here, windows)
+    elif isinstance(d, Records):
+        out = records_leaf(d, c, ctx, windows)
+    elif isinstance(d, Age):
+        out = age_leaf(d, ctx)
+    elif isinstance(d, Gender):
+        out = gender_leaf(d, ctx)
+    elif isinstance(d, Derived):
+        out = derived_leaf(d, c, ctx, windows)
+    elif isinstance(d, Manual):
+        out = manual_leaf(c, ctx, parity_here)
+    elif isinstance(d, Expression):
+        t, reason = evaluate_expression(d, ctx.record, ctx.as_of)
+        out = Outcome(t, reason)
+    elif isinstance(d, Unsupported):
+        out = Outcome(Truth.UNKNOWN, f"form not interpretable: {d.reason}")
+    else:  # pragma: no cover - exhaustive over Definition
+        out = Outcome(Truth.UNKNOWN, "form not interpretable")
+    if c.judgement and out.truth is Truth.TRUE:
+        out = replace(out, truth=Truth.REVIEW, reason=f"needs clinical judgement: {out.reason}")
+    if c.exclude:
+        out = replace(out, truth=logic.negate(out.truth))
+    return out
+
+
+RESULT_OF = {
+    Truth.TRUE: Result.PASS,
+    Truth.FALSE: Result.FAIL,
+    Truth.UNKNOWN: Result.UNKNOWN,
+    Truth.REVIEW: Result.REVIEW,
+    Truth.MANUAL: Result.MANUAL,
+}
+
+
+def _to_result(c: Criterion, o: Outcome, kind: str) -> CriterionResult:
+    return CriterionResult(
+        id=c.id,
+        type=kind,
+        description=c.description,
+        result=RESULT_OF[o.truth],
+        reason=o.reason,
+        evidence=o.evidence,
+        children=tuple(_to_result(k, ko, kind) for k, ko in o.children),
+        attested=o.attested,
+    )
+
+
+def verdict_of(results: list[Result]) -> Verdict:
+    if Result.FAIL in results:
+        return Verdict.INELIGIBLE
+    if Result.UNKNOWN in results:
+        return Verdict.UNDETERMINED
+    if Result.MANUAL in results or Result.REVIEW in results:
+        return Verdict.NEEDS_REVIEW
+    return Verdict.ELIGIBLE
+
+
+def evaluate_trial(trial: Trial, record: PatientRecord, as_of: dt.date, settings: Settings = Settings()) -> TrialResult:
+    by_link = {n.id: n for top in trial.criteria for n in top.walk()}
+    ctx = Context(record, as_of, settings, by_link)
+    results: list[CriterionResult] = []
+    missing: list[MissingData] = []
+    for c in trial.criteria:
+        ctx.top_id = c.id
+        o = evaluate_node(c, ctx, 0, ())
+        kind = "exclusion" if c.exclude else "inclusion"
+        results.append(_to_result(c, o, kind))
+        if o.truth is Truth.UNKNOWN:
+            for m in o.missing:
+                if m not in missing:
+                    missing.append(m)
+    return TrialResult(
+        patient=f"Patient/{record.patient_id}",
+        trial=trial.id,
+        title=trial.title,
+        verdict=verdict_of([r.result for r in results]),
+        criteria=tuple(results),
+        missing_data=tuple(missing),
+        assumed_attested=settings.assume_attested,
+    )
+
+
+__all__ = ["Compared", "Outcome", "Settings", "evaluate_trial", "verdict_of"]

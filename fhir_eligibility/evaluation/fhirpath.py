@@ -1,0 +1,59 @@
+"""FHIRPath criteria through fhirpathpy, with the evaluation date pinned to the as-of date.
+
+fhirpathpy reads a process-global clock on every evaluation (``constants.reset()`` calls
+``datetime.now()``); we pin it under a lock so ``now()``/``today()`` mean the screening date and
+results are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fhirpathpy import evaluate as fp_evaluate
+from fhirpathpy.engine.invocations.constants import systemtime
+
+from fhir_eligibility.criteria.model import Expression
+from fhir_eligibility.evaluation.facts import PatientRecord
+from fhir_eligibility.logic import Truth
+
+_LOCK = threading.Lock()
+LANGUAGES = {"text/fhirpath", "fhirpath"}
+
+
+@contextmanager
+def pinned_clock(as_of: dt.date) -> Iterator[None]:
+    moment = dt.datetime.combine(as_of, dt.time(12, 0))
+    with _LOCK:
+        original = systemtime.reset
+
+        def reset() -> None:
+            systemtime.expressionExecutionDateTime = moment
+
+        systemtime.reset = reset  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            systemtime.reset = original  # type: ignore[method-assign]
+
+
+def evaluate_expression(expr: Expression, record: PatientRecord, as_of: dt.date) -> tuple[Truth, str]:
+    """TRUE/FALSE when the expression yields one boolean; UNKNOWN (with why) otherwise."""
+    if expr.language not in LANGUAGES:
+        return Truth.UNKNOWN, f"form not interpretable: expression language {expr.language!r}"
+    patient: dict[str, Any] = record.patient or {"resourceType": "Patient", "id": record.patient_id}
+    try:
+        with pinned_clock(as_of):
+            out = fp_evaluate(patient, expr.expression, {"patientResources": list(record.raw)})
+    except Exception as e:  # fhirpathpy raises bare Exceptions on parse and type errors
+        return Truth.UNKNOWN, f"FHIRPath error: {e.__class__.__name__}"
+    if out == [True]:
+        return Truth.TRUE, f"FHIRPath {expr.expression!r} is true"
+    if out == [False]:
+        return Truth.FALSE, f"FHIRPath {expr.expression!r} is false"
+    if not out:
+        return Truth.UNKNOWN, f"FHIRPath {expr.expression!r} gave no value"
+    return Truth.UNKNOWN, f"FHIRPath {expr.expression!r} did not give a single boolean"

@@ -1,0 +1,53 @@
+"""READ FIRST: load -> plan -> fetch -> evaluate. Every entry point (CLI, server, CDS Hooks,
+screening) goes through :func:`evaluate_patients`, so their answers cannot disagree.
+
+    definitions/*.json --load_trials--> Trial trees --plan--> DataRequirements
+    source (files | FHIR server | CDS prefetch) --> PatientData --build_record--> PatientRecord
+    evaluate_trial(trial, record, as_of) --> TrialResult --> report renderers
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
+from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.retrieval.files import read_patients
+
+
+def evaluate_patient(data: PatientData, trials: Iterable[Trial], as_of: dt.date,
+                     settings: Settings = Settings()) -> list[TrialResult]:
+    record = build_record(data, settings.include_preliminary)
+    return [evaluate_trial(t, record, as_of, settings) for t in trials]
+
+
+def evaluate_patients(patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date,
+                      settings: Settings = Settings(), warnings: Iterable[str] = ()) -> Report:
+    results: list[TrialResult] = []
+    all_warnings = list(warnings)
+    for data in patients:
+        results.extend(evaluate_patient(data, trials, as_of, settings))
+        all_warnings.extend(w for w in data.warnings if w not in all_warnings)
+    return Report(as_of, tuple(results), tuple(all_warnings))
+
+
+def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()) -> Report:
+    patients, warnings = read_patients(paths)
+    return evaluate_patients(patients, trials, as_of, settings, warnings)
+
+
+def iter_results(patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date,
+                 settings: Settings = Settings()) -> Iterator[list[TrialResult]]:
+    """One patient at a time, for streaming consumers (screening)."""
+    for data in patients:
+        yield evaluate_patient(data, trials, as_of, settings)
+
+
+__all__ = ["evaluate_files", "evaluate_patient", "evaluate_patients", "iter_results", "load_trials", "plan"]

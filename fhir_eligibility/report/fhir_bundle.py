@@ -1,0 +1,105 @@
+"""The report as FHIR R5: per patient x trial a ResearchSubject, a GuidanceResponse and its Parameters.
+
+A pre-screening engine asserts at most ``potential-candidate`` or ``ineligible``; ``eligible`` is
+left to study staff (standards.md §1.11). Per-criterion results travel as Parameters parts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fhir_eligibility.codes import PROJECT
+from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict
+
+SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
+_NS = uuid.UUID("6f1c7f38-2d0e-4f55-9a53-0c3f5d7e2b11")
+
+
+def _id(*parts: str) -> str:
+    return str(uuid.uuid5(_NS, "|".join(parts)))
+
+
+def _criterion_part(c: CriterionResult) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [
+        {"name": "id", "valueString": c.id},
+        {"name": "type", "valueCode": c.type},
+        {"name": "result", "valueCode": c.result.value},
+        {"name": "reason", "valueString": c.reason or "-"},
+    ]
+    if c.description:
+        parts.append({"name": "description", "valueString": c.description})
+    for e in c.evidence:
+        ev: list[dict[str, Any]] = []
+        if e.reference:
+            ev.append({"name": "reference", "valueReference": {"reference": e.reference}})
+        if e.value is not None:
+            ev.append({"name": "value", "valueString": str(e.value)})
+        if e.unit:
+            ev.append({"name": "unit", "valueString": e.unit})
+        if e.date:
+            ev.append({"name": "date", "valueDate": e.date[:10]})
+        if ev:
+            parts.append({"name": "evidence", "part": ev})
+    return {"name": "criterion", "part": parts}
+
+
+def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
+    pid = r.patient.split("/", 1)[1]
+    rs_id, gr_id, par_id = _id("rs", r.patient, r.trial), _id("gr", r.patient, r.trial), _id("p", r.patient, r.trial)
+    state = "ineligible" if r.verdict is Verdict.INELIGIBLE else "potential-candidate"
+    subject = {
+        "resourceType": "ResearchSubject",
+        "id": rs_id,
+        "status": "active",
+        "study": {"reference": f"ResearchStudy/{r.trial}", "display": r.title[:200] or r.trial},
+        "subject": {"reference": r.patient},
+        "progress": [{
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/research-subject-state-type",
+                                 "code": "Enrollment"}]},
+            "subjectState": {"coding": [{"system": SUBJECT_STATE, "code": state}], "text": r.verdict.value},
+            "startDate": as_of,
+        }],
+    }
+    params = {
+        "resourceType": "Parameters",
+        "id": par_id,
+        "parameter": [{"name": "verdict", "valueCode": r.verdict.value}]
+        + [_criterion_part(c) for c in r.criteria],
+    }
+    status = {Verdict.UNDETERMINED: "data-required"}.get(r.verdict, "success")
+    guidance: dict[str, Any] = {
+        "resourceType": "GuidanceResponse",
+        "id": gr_id,
+        "moduleUri": f"{PROJECT}/ResearchStudy/{r.trial}",
+        "status": status,
+        "subject": {"reference": f"Patient/{pid}"},
+        "occurrenceDateTime": as_of,
+        "outputParameters": {"reference": f"Parameters/{par_id}"},
+    }
+    if r.missing_data:
+        guidance["dataRequirement"] = [
+            {"type": "Observation" if any(c.startswith("http://loinc.org") for c in m.codes) else "Resource",
+             "codeFilter": [{"path": "code", "code": [
+                 {"system": c.split("|", 1)[0], "code": c.split("|", 1)[1]} for c in m.codes if "|" in c]}]
+             if any("|" in c for c in m.codes) else []}
+            for m in r.missing_data
+        ]
+        for dr in guidance["dataRequirement"]:
+            if not dr["codeFilter"]:
+                del dr["codeFilter"]
+    return [
+        {"fullUrl": f"urn:uuid:{res['id']}", "resource": res} for res in (subject, guidance, params)
+    ]
+
+
+def report_bundle(report: Report) -> dict[str, Any]:
+    as_of = report.as_of.isoformat()
+    entries = [e for r in report.results for e in _entries(r, as_of)]
+    return {
+        "resourceType": "Bundle",
+        "id": _id("bundle", as_of, *(f"{r.patient}{r.trial}" for r in report.results)),
+        "type": "collection",
+        "timestamp": f"{as_of}T00:00:00Z",
+        "entry": entries,
+    }

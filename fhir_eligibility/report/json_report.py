@@ -1,0 +1,57 @@
+"""The JSON report: the contract other tools consume (keys documented in the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, TrialResult
+
+
+def evidence_json(e: Evidence) -> dict[str, Any]:
+    out: dict[str, Any] = {"reference": e.reference, "value": e.value, "unit": e.unit, "date": e.date}
+    if e.note:
+        out["note"] = e.note
+    return out
+
+
+def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id,
+        "type": c.type,
+        "description": c.description,
+        "result": c.result.value,
+        "reason": c.reason,
+        "evidence": [evidence_json(e) for e in c.evidence],
+    }
+    if c.attested:
+        out["attested"] = True
+    if nested and c.children:
+        out["criteria"] = [criterion_json(k) for k in c.children]
+    return out
+
+
+def missing_json(m: MissingData) -> dict[str, Any]:
+    return {"criterion": m.criterion, "what": m.what, "codes": list(m.codes), "window": m.window,
+            "latestUseful": m.latest_useful}
+
+
+def trial_json(r: TrialResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "patient": r.patient,
+        "trial": r.trial,
+        "title": r.title,
+        "verdict": r.verdict.value,
+        "criteria": [criterion_json(c) for c in r.criteria],
+        "missingData": [missing_json(m) for m in r.missing_data],
+    }
+    if r.assumed_attested:
+        out["assumedAttested"] = True
+    return out
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "asOf": report.as_of.isoformat(),
+        "results": [trial_json(r) for r in report.results],
+        "warnings": list(report.warnings),
+    }

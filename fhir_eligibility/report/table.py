@@ -1,0 +1,78 @@
+"""Plain-text renderings for a terminal: the verdict table and a per-patient explanation."""
+
+from __future__ import annotations
+
+from fhir_eligibility.criteria.model import Combination, Criterion, Trial
+from fhir_eligibility.evaluation.results import Report, Result
+
+SYMBOL = {Result.PASS: "pass", Result.FAIL: "FAIL", Result.UNKNOWN: "unknown", Result.MANUAL: "manual",
+          Result.REVIEW: "REVIEW"}
+
+
+def verdict_table(report: Report) -> str:
+    trials = sorted({r.trial for r in report.results})
+    patients = list(dict.fromkeys(r.patient for r in report.results))
+    cell = {(r.patient, r.trial): r for r in report.results}
+    width = max([len(p) for p in patients] + [7])
+    head = "Patient".ljust(width) + "  " + "  ".join(t.ljust(14) for t in trials)
+    lines = [f"Eligibility as of {report.as_of.isoformat()}"
+             + (" (manual criteria assumed attested)" if any(r.assumed_attested for r in report.results) else ""),
+             head, "-" * len(head)]
+    for p in patients:
+        row = [cell[(p, t)].verdict.value.ljust(14) if (p, t) in cell else "-".ljust(14) for t in trials]
+        lines.append(p.ljust(width) + "  " + "  ".join(row))
+    counts: dict[str, int] = {}
+    for r in report.results:
+        counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
+    lines.append("")
+    lines.append(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no results")
+    for w in report.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def explain(report: Report) -> str:
+    """Criterion by criterion, for each patient x trial: what decided and what to collect."""
+    out: list[str] = []
+    for r in report.results:
+        out.append(f"{r.patient} x {r.trial}: {r.verdict.value}")
+        for c in r.criteria:
+            if c.result is not Result.PASS:
+                out.append(f"  [{SYMBOL[c.result]}] {c.id}: {c.reason}")
+        for m in r.missing_data:
+            out.append(f"  collect: {m.what} ({', '.join(m.codes) or 'no code'}) in {m.window}")
+    return "\n".join(out)
+
+
+def checklist(trial: Trial) -> str:
+    """`show`: the criteria as a checklist a coordinator can hold against the protocol."""
+    lines = [f"{trial.id}  {trial.title}"]
+    if trial.phase or trial.status or trial.sponsor:
+        lines.append("  " + " | ".join(x for x in (trial.phase, trial.status, trial.sponsor) if x))
+    lines.append(f"  {len(trial.criteria)} criteria, {trial.computable_count} computable from FHIR data")
+    for kind, excl in (("Inclusion", False), ("Exclusion", True)):
+        lines.append("")
+        lines.append(f"{kind} criteria")
+        for c in (c for c in trial.criteria if c.exclude == excl):
+            mode = "auto  " if c.computable else "manual"
+            lines.append(f"  [ ] {c.id:<12} {mode}  {_one_line(c.description)}")
+            lines.extend(_rule_lines(c, 6))
+            for n in c.notes:
+                lines.append(f"{' ' * 22}note: {_one_line(n)}")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, width: int = 100) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
+def _rule_lines(c: Criterion, indent: int) -> list[str]:
+    d = c.definition
+    if not isinstance(d, Combination):
+        return []
+    out = [f"{' ' * (indent + 16)}{d.code}{' ' + str(d.threshold) if d.threshold else ''} of:"]
+    for k in d.children:
+        flag = ("not " if k.exclude else "") + ("[judgement] " if k.judgement else "")
+        out.append(f"{' ' * (indent + 18)}- {flag}{_one_line(k.description or k.id, 80)}")
+    return out

@@ -1,0 +1,111 @@
+"""Walk the criteria tree and say what data it needs: resource types, codes, earliest dates.
+
+Pure. Every data source renders these (FHIR searches, batch Bundles, CDS Hooks prefetch, NDJSON
+filters), so no source asks for more than the selected trials need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    ObservationValue,
+    Records,
+    Trial,
+    Window,
+)
+from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.evaluation.timing import shift
+from fhir_eligibility.requirements.model import DataRequirement
+
+ALL_TYPES = ("Condition", "Observation", "Procedure", "MedicationAdministration", "MedicationStatement",
+             "AllergyIntolerance", "DiagnosticReport", "ImagingStudy")
+
+
+def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: int | None) -> dt.date | None:
+    """Lower date bound implied by study-start windows; None = whole history (event anchors too)."""
+    if as_of is None:
+        return None
+    if not windows:
+        return as_of - dt.timedelta(days=default_days) if default_days is not None else None
+    bound: dt.date | None = None
+    for w in windows:
+        if w.anchor != "study-start":
+            return None
+        if w.low is not None:
+            d = shift(as_of, w.low)
+            bound = d if bound is None else max(bound, d)
+    return bound
+
+
+def _leaf_needs(c: Criterion, inherited: tuple[Window, ...], as_of: dt.date | None,
+                default_days: int) -> Iterable[tuple[str, frozenset[Code], dt.date | None]]:
+    windows = c.windows or inherited
+    d = c.definition
+    if isinstance(d, Combination):
+        for k in d.children:
+            yield from _leaf_needs(k, windows, as_of, default_days)
+    elif isinstance(d, ObservationValue):
+        yield "Observation", d.codes, _earliest(windows, as_of, default_days)
+    elif isinstance(d, Records):
+        courses = bool(d.methods & {"first-course", "after-first-course"})
+        since = None if courses else _earliest(windows, as_of, None)
+        for t in d.resource_types:
+            yield t, d.codes, since
+    elif isinstance(d, (Age, Gender)):
+        yield "Patient", frozenset(), None
+    elif isinstance(d, Derived):
+        if d.concept == "cumulative-activity":
+            yield "MedicationAdministration", d.input_codes, None
+        else:
+            since = _earliest(windows, as_of, default_days)
+            # Cockcroft-Gault may fall back to a weight up to 90 days old.
+            if since is not None and as_of is not None and d.concept == "creatinine-clearance":
+                since = min(since, as_of - dt.timedelta(days=90))
+            yield "Observation", dv.INPUTS[d.concept], since
+            yield "Patient", frozenset(), None
+    elif isinstance(d, Expression):
+        yield "Patient", frozenset(), None
+        for t in ALL_TYPES:
+            yield t, frozenset(), None
+
+
+def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: int = 28) -> list[DataRequirement]:
+    """Requirements grouped by (type, date bound); codes covered by an unbounded group are not repeated."""
+    groups: dict[tuple[str, dt.date | None], tuple[set[Code], set[str], bool]] = {}
+    for trial in trials:
+        for top in trial.criteria:
+            for rtype, codes, since in _leaf_needs(top, (), as_of, default_days):
+                key = (rtype, since)
+                entry = groups.setdefault(key, (set(), set(), False))
+                entry[1].add(f"{trial.id}:{top.id}")
+                if not codes:
+                    groups[key] = (entry[0], entry[1], True)
+                entry[0].update(codes)
+    unbounded_all = {t for (t, since), (_c, _ids, everything) in groups.items() if since is None and everything}
+    unbounded_codes: dict[str, set[Code]] = {}
+    for (t, since), (codes, _ids, _e) in groups.items():
+        if since is None:
+            unbounded_codes.setdefault(t, set()).update(codes)
+    out: list[DataRequirement] = []
+    for (t, since), (codes, ids, everything) in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or dt.date.min)):
+        if since is not None:
+            if t in unbounded_all:
+                continue
+            codes = codes - unbounded_codes.get(t, set())
+            if not codes and not everything:
+                continue
+        if t == "Patient" or everything:
+            codes = set()
+        out.append(DataRequirement(t, frozenset(codes), since, frozenset(ids)))
+    if not any(r.resource_type == "Patient" for r in out):
+        out.insert(0, DataRequirement("Patient", frozenset(), None, frozenset()))
+    return out
