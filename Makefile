@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+AS_OF ?= 2026-06-01
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck servers bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/fhir-eligibility trials
+	$(BIN)/fhir-eligibility evaluate sample_bundles/ --as-of $(AS_OF)
+	$(BIN)/fhir-eligibility evaluate sample_bundles/ --as-of $(AS_OF) --assume-attested
+
+servers:
+	cd servers/medplum && npm ci --no-audit --no-fund --loglevel=error
+
+lint: setup
+	$(BIN)/ruff check fhir_eligibility tests tools benchmarks
+	$(BIN)/mypy
+
+test: setup servers lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_files.py --patients 1000
+
+clean:
+	rm -rf $(VENV) servers/medplum/node_modules .pytest_cache .mypy_cache .ruff_cache
