@@ -28,8 +28,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _definitions_option(f: F) -> F:
-    return click.option("--definitions", "definitions", type=click.Path(path_type=Path), multiple=True,
-                        help="Definition folder(s) or files (default: the bundled definitions/).")(f)
+    return click.option(
+        "--definitions",
+        "definitions",
+        type=click.Path(path_type=Path),
+        multiple=True,
+        help="Definition folder(s) or files (default: the bundled definitions/).",
+    )(f)
 
 
 def _parse_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
@@ -75,8 +80,15 @@ def trials(definitions: tuple[Path, ...], fmt: str) -> None:
     """List the trials in the definitions."""
     ts = _trials(definitions)
     if fmt == "json":
-        click.echo(json.dumps([{"id": t.id, "title": t.title, "criteria": len(t.criteria),
-                                "computable": t.computable_count} for t in ts], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"id": t.id, "title": t.title, "criteria": len(t.criteria), "computable": t.computable_count}
+                    for t in ts
+                ],
+                indent=2,
+            )
+        )
         return
     for t in ts:
         click.echo(f"{t.id}  {len(t.criteria):>3} criteria  {t.computable_count:>3} computable  {t.title}")
@@ -85,8 +97,12 @@ def trials(definitions: tuple[Path, ...], fmt: str) -> None:
 def _criterion_json(c: Criterion, kind: str, top: bool) -> dict[str, Any]:
     from fhir_eligibility.criteria.model import Combination
 
-    out: dict[str, Any] = {"id": c.id, "type": kind, "description": c.description,
-                           "mode": "computable" if c.computable else "manual"}
+    out: dict[str, Any] = {
+        "id": c.id,
+        "type": kind,
+        "description": c.description,
+        "mode": "computable" if c.computable else "manual",
+    }
     if c.notes:
         out["notes"] = list(c.notes)
     if c.exclude and not top:
@@ -107,8 +123,18 @@ def show(trial: str, definitions: tuple[Path, ...], fmt: str) -> None:
     """Show one trial's criteria as a checklist."""
     t = _trials(definitions, (trial,))[0]
     if fmt == "json":
-        click.echo(json.dumps({"id": t.id, "title": t.title, "criteria": [
-            _criterion_json(c, "exclusion" if c.exclude else "inclusion", True) for c in t.criteria]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "criteria": [
+                        _criterion_json(c, "exclusion" if c.exclude else "inclusion", True) for c in t.criteria
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     click.echo(checklist(t))
 
@@ -133,12 +159,26 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
-@click.option("--lookback-days", type=int, default=28, show_default=True,
-              help="Default window for measurements when a criterion gives none.")
+@click.option(
+    "--lookback-days",
+    type=int,
+    default=28,
+    show_default=True,
+    help="Default window for measurements when a criterion gives none.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @_definitions_option
-def evaluate(paths: tuple[Path, ...], trial_ids: tuple[str, ...], as_of: dt.date, assume_attested: bool, fmt: str,
-             details: bool, lookback_days: int, output: Path | None, definitions: tuple[Path, ...]) -> None:
+def evaluate(
+    paths: tuple[Path, ...],
+    trial_ids: tuple[str, ...],
+    as_of: dt.date,
+    assume_attested: bool,
+    fmt: str,
+    details: bool,
+    lookback_days: int,
+    output: Path | None,
+    definitions: tuple[Path, ...],
+) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, or NDJSON files."""
     if not paths:
         raise click.UsageError("give at least one PATH")

@@ -22,14 +22,20 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import read_patients
 
 
-def evaluate_patient(data: PatientData, trials: Iterable[Trial], as_of: dt.date,
-                     settings: Settings = Settings()) -> list[TrialResult]:
+def evaluate_patient(
+    data: PatientData, trials: Iterable[Trial], as_of: dt.date, settings: Settings = Settings()
+) -> list[TrialResult]:
     record = build_record(data, settings.include_preliminary)
     return [evaluate_trial(t, record, as_of, settings) for t in trials]
 
 
-def evaluate_patients(patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date,
-                      settings: Settings = Settings(), warnings: Iterable[str] = ()) -> Report:
+def evaluate_patients(
+    patients: Iterable[PatientData],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    warnings: Iterable[str] = (),
+) -> Report:
     results: list[TrialResult] = []
     all_warnings = list(warnings)
     for data in patients:
@@ -43,8 +49,9 @@ def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, setti
     return evaluate_patients(patients, trials, as_of, settings, warnings)
 
 
-def iter_results(patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date,
-                 settings: Settings = Settings()) -> Iterator[list[TrialResult]]:
+def iter_results(
+    patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()
+) -> Iterator[list[TrialResult]]:
     """One patient at a time, for streaming consumers (screening)."""
     for data in patients:
         yield evaluate_patient(data, trials, as_of, settings)

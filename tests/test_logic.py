@@ -115,4 +115,9 @@ def test_threshold_on_decided_inputs(xs: list[Truth], n: int) -> None:
 def test_truth_of() -> None:
     assert [Truth.of(v) for v in (True, False, None)] == [T, F, U]
     assert list(itertools.chain([T.decided, F.decided], [U.decided, R.decided, M.decided])) == [
-        True, True, False, False, False]
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]

@@ -67,9 +67,9 @@ def read_definitions(paths: list[Path] | None = None) -> DefinitionSet:
         if not isinstance(data, dict) or "resourceType" not in data:
             raise DefinitionError(f"{f}: not a FHIR resource")
         if data["resourceType"] == "Bundle":
-            for e in data.get("entry") or []:
-                if isinstance(e.get("resource"), dict):
-                    ds.add(str(f), e["resource"])
+            for entry in data.get("entry") or []:
+                if isinstance(entry.get("resource"), dict):
+                    ds.add(str(f), entry["resource"])
         else:
             ds.add(str(f), data)
     return ds

@@ -149,9 +149,7 @@ class Unsupported:
     reason: str
 
 
-Definition = (
-    ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Combination | Unsupported
-)
+Definition = ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Combination | Unsupported
 
 
 @dataclass(frozen=True)

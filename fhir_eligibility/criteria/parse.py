@@ -248,7 +248,8 @@ class Parser:
             lo, hi = _threshold(r.get("low")), _threshold(r.get("high"))
             if lo is None and hi is None:
                 return Unsupported("valueRange without bounds")
-            unit = (lo or hi).unit if (lo or hi) else None
+            bound = lo or hi
+            unit = bound.unit if bound is not None else None
             return ValueTest("range", low=lo, high=hi, offset=offset, ratio=offset is not None and unit in ("1", None))
         if "valueCodeableConcept" in d:
             return ValueTest("codes", codes=codings(d["valueCodeableConcept"]))

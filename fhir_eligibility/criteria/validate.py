@@ -142,10 +142,17 @@ def validate(ds: DefinitionSet) -> list[Problem]:
             problems.append(Problem(file, "ResearchStudy.recruitment.eligibility", str(e).split(": ", 1)[-1]))
             continue
         if not trial.id.startswith("NCT"):
-            problems.append(Problem(file, "ResearchStudy.identifier", "no NCT number (system https://clinicaltrials.gov)"))
+            problems.append(
+                Problem(file, "ResearchStudy.identifier", "no NCT number (system https://clinicaltrials.gov)")
+            )
         for top in trial.criteria:
             for node in top.walk():
                 if isinstance(node.definition, Unsupported):
-                    problems.append(Problem(trial.source_files[1], f"characteristic {node.id}",
-                                            f"not interpretable: {node.definition.reason}"))
+                    problems.append(
+                        Problem(
+                            trial.source_files[1],
+                            f"characteristic {node.id}",
+                            f"not interpretable: {node.definition.reason}",
+                        )
+                    )
     return problems

@@ -96,12 +96,25 @@ def in_range(v: Interval, low: float | None, high: float | None) -> Truth:
 
 # Ordinal answers mapped to scores: ECOG (LOINC answer list LL529-9, SNOMED grade findings), NYHA.
 ORDINALS: dict[Code, int] = {
-    (LOINC, "LA9622-7"): 0, (LOINC, "LA9623-5"): 1, (LOINC, "LA9624-3"): 2,
-    (LOINC, "LA9625-0"): 3, (LOINC, "LA9626-8"): 4, (LOINC, "LA9627-6"): 5,
-    (SNOMED, "425389002"): 0, (SNOMED, "422512005"): 1, (SNOMED, "422894000"): 2,
-    (SNOMED, "423053003"): 3, (SNOMED, "423237006"): 4,
-    (SNOMED, "420300004"): 1, (SNOMED, "421704003"): 2, (SNOMED, "420913000"): 3, (SNOMED, "422293003"): 4,
+    (LOINC, "LA9622-7"): 0,
+    (LOINC, "LA9623-5"): 1,
+    (LOINC, "LA9624-3"): 2,
+    (LOINC, "LA9625-0"): 3,
+    (LOINC, "LA9626-8"): 4,
+    (LOINC, "LA9627-6"): 5,
+    (SNOMED, "425389002"): 0,
+    (SNOMED, "422512005"): 1,
+    (SNOMED, "422894000"): 2,
+    (SNOMED, "423053003"): 3,
+    (SNOMED, "423237006"): 4,
+    (SNOMED, "420300004"): 1,
+    (SNOMED, "421704003"): 2,
+    (SNOMED, "420913000"): 3,
+    (SNOMED, "422293003"): 4,
 }
+
+
+VERB = {Truth.TRUE: "meets", Truth.FALSE: "does not meet"}
 
 
 @dataclass(frozen=True)
@@ -157,8 +170,11 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
     if test.kind == "codes":
         if fact.value_codes:
             hit = fact.value_codes & test.codes
-            return Compared(Truth.of(bool(hit)), "coded value " + ("matches" if hit else "does not match"),
-                            ", ".join(sorted(c for _s, c in fact.value_codes)))
+            return Compared(
+                Truth.of(bool(hit)),
+                "coded value " + ("matches" if hit else "does not match"),
+                ", ".join(sorted(c for _s, c in fact.value_codes)),
+            )
         if fact.value_bool is not None:
             return Compared(Truth.UNKNOWN, "boolean value where a coded one was expected", fact.value_bool)
         return Compared(Truth.UNKNOWN, "value is not coded", _display(fact), _unit(fact))
@@ -173,27 +189,36 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
             return Compared(Truth.UNKNOWN, f"no reference range ({test.offset}) on the result", v.text(), unit)
         lim_v = _to(Interval.point(limit.value), limit.unit, unit, analyte)
         if lim_v is None or lim_v.lo <= 0:
-            return Compared(Truth.UNKNOWN, f"reference limit in unit {limit.original_unit!r} not comparable", v.text(), unit)
+            return Compared(
+                Truth.UNKNOWN, f"reference limit in unit {limit.original_unit!r} not comparable", v.text(), unit
+            )
         if test.ratio:
             ratio = v.scale(1 / lim_v.lo)
             t = _judge(ratio, test, None)
-            return Compared(t, f"{v.text()} {unit or ''} = {ratio.text()} x {test.offset} ({lim_v.lo:g})",
-                            round(ratio.lo if ratio.lo != -math.inf else ratio.hi, 3), f"x {test.offset}")
+            return Compared(
+                t,
+                f"{v.text()} {unit or ''} = {ratio.text()} x {test.offset} ({lim_v.lo:g})",
+                round(ratio.lo if ratio.lo != -math.inf else ratio.hi, 3),
+                f"x {test.offset}",
+            )
         base = Interval.point(lim_v.lo)
         shifted_thr = _shift_threshold(test, base.lo, unit, analyte)
         if shifted_thr is None:
             return Compared(Truth.UNKNOWN, "offset threshold not convertible to the result's unit", v.text(), unit)
-        return Compared(_judge(v, shifted_thr, unit), f"{v.text()} {unit or ''} vs {test.offset} {lim_v.lo:g}",
-                        v.text(), unit)
+        return Compared(
+            _judge(v, shifted_thr, unit), f"{v.text()} {unit or ''} vs {test.offset} {lim_v.lo:g}", v.text(), unit
+        )
     target = _threshold_unit(test)
     chosen = test
     note = ""
     if test.kind == "quantity" and test.alternate is not None and test.quantity is not None:
         # Native-unit rule (§0.4): compare against the threshold written in the result's own unit.
-        native_alt = unit is not None and test.alternate.unit is not None and units.commensurable(
-            unit, test.alternate.unit)
-        native_primary = unit is not None and test.quantity.unit is not None and units.commensurable(
-            unit, test.quantity.unit)
+        native_alt = (
+            unit is not None and test.alternate.unit is not None and units.commensurable(unit, test.alternate.unit)
+        )
+        native_primary = (
+            unit is not None and test.quantity.unit is not None and units.commensurable(unit, test.quantity.unit)
+        )
         other = ValueTest("quantity", comparator=test.comparator, quantity=test.alternate)
         if native_alt and not native_primary:
             chosen, other = other, test
@@ -210,8 +235,8 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
     t = _judge(converted, chosen, None)
     shown = v.text() + (f" {unit}" if unit else "")
     conv = f" (= {converted.text()} {target})" if unit != target and target else ""
-    return Compared(t, f"{shown}{conv} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {chosen.text()}{note}",
-                    v.text() if v.lo != v.hi else v.lo, unit)
+    verb = VERB[t] if t in VERB else "cannot decide"
+    return Compared(t, f"{shown}{conv} {verb} {chosen.text()}{note}", v.text() if v.lo != v.hi else v.lo, unit)
 
 
 def _judge_converted(v: Interval, unit: str | None, test: ValueTest, analyte: str | None) -> Truth | None:
@@ -250,7 +275,11 @@ def _shift_threshold(test: ValueTest, limit: float, unit: str | None, analyte: s
 
 def _display(fact: Fact) -> str | float | int | bool | None:
     if fact.quantity is not None:
-        return fact.quantity.value if fact.quantity.comparator is None else f"{fact.quantity.comparator}{fact.quantity.value:g}"
+        return (
+            fact.quantity.value
+            if fact.quantity.comparator is None
+            else f"{fact.quantity.comparator}{fact.quantity.value:g}"
+        )
     if fact.value_int is not None:
         return fact.value_int
     if fact.value_codes:

@@ -52,8 +52,12 @@ class DerivedValue:
 
 
 def evidence_of(f: Fact, value: object, unit: str | None) -> Evidence:
-    return Evidence(f.ref.split("#")[0], value if isinstance(value, (str, float, int, bool)) else str(value), unit,
-                    f.date.isoformat() if f.date else None)
+    return Evidence(
+        f.ref.split("#")[0],
+        value if isinstance(value, (str, float, int, bool)) else str(value),
+        unit,
+        f.date.isoformat() if f.date else None,
+    )
 
 
 def quantity_in(f: Fact, target: str, analyte: str | None) -> float | None:
@@ -72,13 +76,13 @@ def cockcroft_gault(scr_mg_dl: float, weight_kg: float, age: tuple[int, int], se
 def mdrd(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
     """MDRD-4 IDMS (175); race unknown -> with and without the 1.212 factor."""
     f = 0.742 if sex == "female" else 1.0
-    vals = [175 * scr_mg_dl ** -1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in (1.0, 1.212)]
+    vals = [175 * scr_mg_dl**-1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in (1.0, 1.212)]
     return Interval(min(vals), max(vals))
 
 
 def ckd_epi_2021(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
     k, alpha, f = (0.7, -0.241, 1.012) if sex == "female" else (0.9, -0.302, 1.0)
-    vals = [142 * min(scr_mg_dl / k, 1) ** alpha * max(scr_mg_dl / k, 1) ** -1.200 * 0.9938 ** a * f for a in age]
+    vals = [142 * min(scr_mg_dl / k, 1) ** alpha * max(scr_mg_dl / k, 1) ** -1.200 * 0.9938**a * f for a in age]
     return Interval(min(vals), max(vals))
 
 

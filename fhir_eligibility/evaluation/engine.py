@@ -8,6 +8,7 @@ broken criterion or resource cannot abort a screening.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field, replace
 
 from fhir_eligibility import logic
@@ -82,8 +83,9 @@ class Context:
 # ---- windows ------------------------------------------------------------------------------------
 
 
-def window_bounds(windows: tuple[Window, ...], ctx: Context, default_days: int | None) -> tuple[
-        dt.date, dt.date, str | None]:
+def window_bounds(
+    windows: tuple[Window, ...], ctx: Context, default_days: int | None
+) -> tuple[dt.date, dt.date, str | None]:
     """Intersection of the windows as inclusive dates; third item is an error (anchor not found)."""
     lo, hi = DATE_MIN, ctx.as_of
     if not windows and default_days is not None:
@@ -134,8 +136,13 @@ def _window_text(lo: dt.date, hi: dt.date) -> str:
 
 
 def _missing(ctx: Context, what: str, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> MissingData:
-    return MissingData(ctx.top_id, what, tuple(sorted(display(c) for c in codes)), _window_text(lo, hi),
-                       fmt(hi) if hi != DATE_MAX else None)
+    return MissingData(
+        ctx.top_id,
+        what,
+        tuple(sorted(display(c) for c in codes)),
+        _window_text(lo, hi),
+        fmt(hi) if hi != DATE_MAX else None,
+    )
 
 
 def _favourability(t: Truth, parity: int) -> int:
@@ -144,7 +151,9 @@ def _favourability(t: Truth, parity: int) -> int:
     return 2 if t is good else 1 if not t.decided else 0
 
 
-def observation_leaf(d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]) -> Outcome:
+def observation_leaf(
+    d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
+) -> Outcome:
     rec = ctx.record
     what = d.label or c.description or "observation"
     lo, hi, err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
@@ -152,20 +161,26 @@ def observation_leaf(d: ObservationValue, c: Criterion, ctx: Context, parity: in
         return Outcome(Truth.UNKNOWN, err)
     u = rec.unavailable_for(["Observation"], d.codes)
     facts = rec.facts(["Observation"], d.codes)
-    inside = [f for f in facts if _in(f, lo, hi)]
+    open_start = lo == DATE_MIN  # "any time before": an undated result is still usable
+    inside = [f for f in facts if _in(f, lo, hi) or (open_start and _in(f, lo, hi) is None)]
     if not inside:
         if u is not None:
-            return Outcome(Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(_missing(ctx, what, d.codes, lo, hi),))
+            return Outcome(
+                Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(_missing(ctx, what, d.codes, lo, hi),)
+            )
         dated = [f for f in facts if f.date]
         stale = ""
         if dated:
             last = max(dated, key=lambda f: (f.date, f.instant))
             stale = f"; latest is {last.date} (outside the window)"
-        return Outcome(Truth.UNKNOWN, f"no {what} in window {_window_text(lo, hi)}{stale}",
-                       missing=(_missing(ctx, what, d.codes, lo, hi),))
+        return Outcome(
+            Truth.UNKNOWN,
+            f"no {what} in window {_window_text(lo, hi)}{stale}",
+            missing=(_missing(ctx, what, d.codes, lo, hi),),
+        )
     if "rising-series" in d.methods:
         return _rising_series(d, inside, lo, hi)
-    inside.sort(key=lambda f: (f.date, f.instant, f.issued))
+    inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
     top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
     tied = [f for f in inside if (f.date, f.instant, f.issued) == top_key]
     scored = [(f, compare(f, d.test)) for f in tied]
@@ -173,7 +188,8 @@ def observation_leaf(d: ObservationValue, c: Criterion, ctx: Context, parity: in
     tie = f" (least favourable of {len(tied)} results at the same time)" if len(tied) > 1 else ""
     ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
     miss = (_missing(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
-    return Outcome(res.truth, f"{what}: {res.reason} on {fact.date}{tie}", (ev,), matched=(fact,), missing=miss)
+    when = f" on {fact.date}" if fact.date else " (undated)"
+    return Outcome(res.truth, f"{what}: {res.reason}{when}{tie}", (ev,), matched=(fact,), missing=miss)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
@@ -200,30 +216,39 @@ def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.
                 break
             vals.append(v)
         else:
-            if all(b > a for a, b in zip(vals, vals[1:], strict=False)):
-                ev = tuple(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
-                           for f in last)
+            if all(b > a for a, b in itertools.pairwise(vals)):
+                ev = tuple(
+                    dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+                    for f in last
+                )
                 return Outcome(Truth.TRUE, f"{n} successive rising results", ev, matched=tuple(last))
             evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
     if undecided:
         return Outcome(Truth.UNKNOWN, "marker results in units that cannot be compared")
-    return Outcome(Truth.FALSE, f"no marker with {n} successive rising results in {_window_text(lo, hi)}",
-                   tuple(evidence))
+    return Outcome(
+        Truth.FALSE, f"no marker with {n} successive rising results in {_window_text(lo, hi)}", tuple(evidence)
+    )
 
 
 def age_leaf(d: Age, ctx: Context) -> Outcome:
     birth = ctx.record.birth_date
     if not birth:
-        return Outcome(Truth.UNKNOWN, "birth date not recorded",
-                       missing=(MissingData(ctx.top_id, "Patient.birthDate", (), "any", None),))
+        return Outcome(
+            Truth.UNKNOWN,
+            "birth date not recorded",
+            missing=(MissingData(ctx.top_id, "Patient.birthDate", (), "any", None),),
+        )
     ages = age_range(birth, ctx.as_of)
     if ages is None:
         return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
     v = Interval(float(ages[0]), float(ages[1]))
     t = _test_interval(v, d.test)
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
-    return Outcome(t, f"age {shown} years on {ctx.as_of} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {d.test.text()}",
-                   (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),))
+    return Outcome(
+        t,
+        f"age {shown} years on {ctx.as_of} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {d.test.text()}",
+        (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),),
+    )
 
 
 def _test_interval(v: Interval, test: ValueTest) -> Truth:
@@ -237,8 +262,12 @@ def gender_leaf(d: Gender, ctx: Context) -> Outcome:
     ev = (Evidence("Patient/" + ctx.record.patient_id, g, None, None, "administrative gender"),)
     if g in ("male", "female"):
         return Outcome(Truth.of(g in d.codes), f"gender {g}", ev)
-    return Outcome(Truth.UNKNOWN, f"gender {g or 'not recorded'}", ev,
-                   missing=(MissingData(ctx.top_id, "Patient.gender", (), "any", None),))
+    return Outcome(
+        Truth.UNKNOWN,
+        f"gender {g or 'not recorded'}",
+        ev,
+        missing=(MissingData(ctx.top_id, "Patient.gender", (), "any", None),),
+    )
 
 
 def _count_ok(n: float, t: CountTest) -> Truth:
@@ -248,8 +277,11 @@ def _count_ok(n: float, t: CountTest) -> Truth:
 
 
 def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
-    spans = sorted((f.start or f.end, f.end or (as_of if f.kind == "MedicationStatement" else f.start) or f.start)
-                   for f in facts if f.start or f.end)
+    spans = sorted(
+        (f.start or f.end, f.end or (as_of if f.kind == "MedicationStatement" else f.start) or f.start)
+        for f in facts
+        if f.start or f.end
+    )
     total, cur_s, cur_e = 0, None, None
     for s, e in spans:
         assert s is not None and e is not None
@@ -306,27 +338,42 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         elif inside is None:
             placed.append(f)
     placed.sort(key=lambda f: (f.date or DATE_MIN, f.instant))
-    ev = tuple(Evidence(f.ref, ", ".join(sorted(code for _s, code in f.codes & d.codes)) or None,
-                        None, f.date.isoformat() if f.date else None) for f in placed)
+    ev = tuple(
+        Evidence(
+            f.ref,
+            ", ".join(sorted(code for _s, code in f.codes & d.codes)) or None,
+            None,
+            f.date.isoformat() if f.date else None,
+        )
+        for f in placed
+    )
     window = "" if (lo == DATE_MIN and hi == ctx.as_of) else f" in {_window_text(lo, hi)}"
     if d.instances is not None:
         n = len({f.date for f in placed if f.date}) or len(placed)
         t = _count_ok(n, d.instances)
         if uncertain and t is not _count_ok(n + len(uncertain), d.instances):
-            return Outcome(Truth.UNKNOWN, f"{n} {what} events{window}; {len(uncertain)} more undated or unconfirmed",
-                           ev, matched=tuple(placed))
+            return Outcome(
+                Truth.UNKNOWN,
+                f"{n} {what} events{window}; {len(uncertain)} more undated or unconfirmed",
+                ev,
+                matched=tuple(placed),
+            )
         return Outcome(t, f"{n} {what} events{window} (required {d.instances.text()})", ev, matched=tuple(placed))
     if d.duration is not None:
-        days = _covered_days(placed, ctx.as_of)
-        t = _count_ok(days, d.duration)
-        return Outcome(t, f"{what}: {days} days of exposure{window} (required {d.duration.text()})", ev,
-                       matched=tuple(placed))
+        covered = _covered_days(placed, ctx.as_of)
+        t = _count_ok(covered, d.duration)
+        return Outcome(
+            t, f"{what}: {covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
+        )
     if placed:
         return Outcome(Truth.TRUE, f"{what}: recorded{window}", ev, matched=tuple(placed))
     if uncertain:
-        return Outcome(Truth.UNKNOWN, f"{what}: only unconfirmed or undated records{window}",
-                       tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
-                       missing=(_missing(ctx, what + " (confirmation)", d.codes, lo, hi),))
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{what}: only unconfirmed or undated records{window}",
+            tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
+            missing=(_missing(ctx, what + " (confirmation)", d.codes, lo, hi),),
+        )
     return Outcome(Truth.FALSE, f"no {what}{window}")
 
 
@@ -355,20 +402,33 @@ def _sex(ctx: Context) -> str | None:
 def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
     unit = dv.UNITS.get(d.concept)
     if d.concept in ("creatinine-clearance", "egfr-mdrd", "egfr-ckd-epi-2021"):
-        reported_codes = {"creatinine-clearance": dv.CRCL_MEASURED, "egfr-mdrd": dv.EGFR_MDRD,
-                          "egfr-ckd-epi-2021": dv.EGFR_CKDEPI_2021}[d.concept]
-        for codes in ([reported_codes, dv.CRCL_CG_REPORTED] if d.concept == "creatinine-clearance" else [reported_codes]):
+        reported_codes = {
+            "creatinine-clearance": dv.CRCL_MEASURED,
+            "egfr-mdrd": dv.EGFR_MDRD,
+            "egfr-ckd-epi-2021": dv.EGFR_CKDEPI_2021,
+        }[d.concept]
+        for codes in [reported_codes, dv.CRCL_CG_REPORTED] if d.concept == "creatinine-clearance" else [reported_codes]:
             f = _latest(ctx, codes, lo, hi)
             if f is not None and f.quantity is not None:
                 src_unit = f.quantity.unit or ""
                 # Synthea and some labs label indexed eGFR as plain mL/min: the LOINC code says it is indexed.
                 if d.concept != "creatinine-clearance" and src_unit == "mL/min":
                     src_unit = "mL/min/{1.73_m2}"
-                v = units.convert(f.quantity.value, src_unit, unit or "", None) if src_unit != unit else f.quantity.value
+                v = (
+                    units.convert(f.quantity.value, src_unit, unit or "", None)
+                    if src_unit != unit
+                    else f.quantity.value
+                )
                 if v is None:
-                    return dv.DerivedValue(None, unit, (), f"reported value in {f.quantity.original_unit!r} not convertible")
-                return dv.DerivedValue(Interval.of(v, f.quantity.comparator), unit,
-                                       (dv.evidence_of(f, f.quantity.value, f.quantity.unit),), "reported by the laboratory")
+                    return dv.DerivedValue(
+                        None, unit, (), f"reported value in {f.quantity.original_unit!r} not convertible"
+                    )
+                return dv.DerivedValue(
+                    Interval.of(v, f.quantity.comparator),
+                    unit,
+                    (dv.evidence_of(f, f.quantity.value, f.quantity.unit),),
+                    "reported by the laboratory",
+                )
         scr = _latest(ctx, dv.SCR, lo, hi)
         if scr is None:
             return dv.DerivedValue(None, unit, (), f"no serum creatinine in {_window_text(lo, hi)}")
@@ -379,9 +439,18 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         sex = _sex(ctx)
         if ages is None or sex is None:
             return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
-        ev = [dv.evidence_of(scr, scr.quantity.value if scr.quantity else None, scr.quantity.unit if scr.quantity else None),
-              Evidence("Patient/" + ctx.record.patient_id, f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]}",
-                       "a", None, f"age, sex {sex}")]
+        ev = [
+            dv.evidence_of(
+                scr, scr.quantity.value if scr.quantity else None, scr.quantity.unit if scr.quantity else None
+            ),
+            Evidence(
+                "Patient/" + ctx.record.patient_id,
+                f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]}",
+                "a",
+                None,
+                f"age, sex {sex}",
+            ),
+        ]
         if d.concept == "creatinine-clearance":
             w = _latest(ctx, dv.WEIGHT, lo, hi) or _latest(ctx, dv.WEIGHT, ctx.as_of - dt.timedelta(days=90), hi)
             if w is None:
@@ -389,15 +458,29 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
             kg = dv.quantity_in(w, "kg", None)
             if kg is None:
                 return dv.DerivedValue(None, unit, tuple(ev), "body weight unit not convertible to kg")
-            ev.append(dv.evidence_of(w, w.quantity.value if w.quantity else None, w.quantity.unit if w.quantity else None))
-            return dv.DerivedValue(dv.cockcroft_gault(scr_mg, kg, ages, sex), unit, tuple(ev),
-                                   "Cockcroft-Gault from serum creatinine, weight, age and sex")
+            ev.append(
+                dv.evidence_of(w, w.quantity.value if w.quantity else None, w.quantity.unit if w.quantity else None)
+            )
+            return dv.DerivedValue(
+                dv.cockcroft_gault(scr_mg, kg, ages, sex),
+                unit,
+                tuple(ev),
+                "Cockcroft-Gault from serum creatinine, weight, age and sex",
+            )
         if d.concept == "egfr-mdrd":
-            return dv.DerivedValue(dv.mdrd(scr_mg, ages, sex), unit, tuple(ev),
-                                   "MDRD-IDMS (175) from serum creatinine; race unknown, both factors")
-        return dv.DerivedValue(dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine")
+            return dv.DerivedValue(
+                dv.mdrd(scr_mg, ages, sex),
+                unit,
+                tuple(ev),
+                "MDRD-IDMS (175) from serum creatinine; race unknown, both factors",
+            )
+        return dv.DerivedValue(
+            dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine"
+        )
     if d.concept == "cumulative-activity":
-        facts = [f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of]
+        facts = [
+            f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of
+        ]
         if not facts:
             return dv.DerivedValue(Interval.point(0.0), unit, (), "no administrations recorded")
         days = [f.date for f in facts if f.date]
@@ -405,7 +488,7 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
             first = set(dv.courses([x for x in days if x], ctx.settings.course_gap_days)[0])
             facts = [f for f in facts if f.date in first]
         doses: list[tuple[dt.date, float]] = []
-        ev2 = []
+        ev2: list[Evidence] = []
         seen_days: set[dt.date] = set()
         for f in sorted(facts, key=lambda f: (f.date, f.ref)):
             assert f.date is not None
@@ -416,7 +499,9 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
                 return dv.DerivedValue(None, unit, tuple(ev2), f"{f.ref}: dose missing or not an activity")
             seen_days.add(f.date)
             doses.append((f.date, mbq))
-            ev2.append(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None))
+            ev2.append(
+                dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+            )
         total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
         how = "largest 364-day total" if "max-364-days" in d.methods else "total"
         return dv.DerivedValue(Interval.point(total), unit, tuple(ev2), f"{how} of {len(doses)} administrations")
@@ -429,10 +514,17 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         if bm is None or am is None or iv is None:
             return dv.DerivedValue(None, None, (), "bilirubin/albumin units not convertible")
         pts = dv.child_pugh_points(bm, am, iv)
-        ev3 = tuple(dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
-                    for f in (b, a, i))
-        return dv.DerivedValue(Interval(pts + 2, pts + 6), None, ev3,
-                               f"{pts} points from labs; ascites and encephalopathy add 2-6", judgement_only=True)
+        ev3 = tuple(
+            dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+            for f in (b, a, i)
+        )
+        return dv.DerivedValue(
+            Interval(pts + 2, pts + 6),
+            None,
+            ev3,
+            f"{pts} points from labs; ascites and encephalopathy add 2-6",
+            judgement_only=True,
+        )
     return dv.DerivedValue(None, unit, (), f"derived value {d.concept!r} not implemented")
 
 
@@ -441,13 +533,19 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     lo, hi, err = window_bounds(windows, ctx, default)
     if err:
         return Outcome(Truth.UNKNOWN, err)
-    u = ctx.record.unavailable_for(["Observation", "MedicationAdministration"], dv.INPUTS.get(d.concept) or d.input_codes)
+    u = ctx.record.unavailable_for(
+        ["Observation", "MedicationAdministration"], dv.INPUTS.get(d.concept) or d.input_codes
+    )
     value = derived_value(d, ctx, lo, hi)
     if value.value is None:
         reason = f"data unavailable: {u.reason}" if u else value.reason
         codes = dv.INPUTS.get(d.concept) or d.input_codes
-        return Outcome(Truth.UNKNOWN, f"{d.concept}: {reason}", value.evidence,
-                       missing=(_missing(ctx, d.concept.replace("-", " "), codes, lo, hi),))
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{d.concept}: {reason}",
+            value.evidence,
+            missing=(_missing(ctx, d.concept.replace("-", " "), codes, lo, hi),),
+        )
     v = value.value
     target = next((t.unit for t in (d.test.quantity, d.test.low, d.test.high) if t is not None), None)
     if target and value.unit and target != value.unit:
@@ -459,9 +557,16 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     if t is Truth.UNKNOWN and value.judgement_only:
         t = Truth.REVIEW
     shown = f"{v.text()} {target or value.unit or ''}".strip()
-    return Outcome(t, f"{d.concept} {shown} ({value.reason}) vs {d.test.text()}",
-                   (*value.evidence, Evidence(None, round(v.lo, 2) if v.lo == v.hi else v.text(), target or value.unit,
-                                              None, f"derived {d.concept}")))
+    return Outcome(
+        t,
+        f"{d.concept} {shown} ({value.reason}) vs {d.test.text()}",
+        (
+            *value.evidence,
+            Evidence(
+                None, round(v.lo, 2) if v.lo == v.hi else v.text(), target or value.unit, None, f"derived {d.concept}"
+            ),
+        ),
+    )
 
 
 # ---- tree ---------------------------------------------------------------------------------------
@@ -486,10 +591,15 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
             t = logic.at_most(d.threshold or 0, truths)
         matched = tuple(f for _k, o in kids for f in o.matched)
         missing = tuple(m for _k, o in kids if not o.truth.decided for m in o.missing)
-        out = Outcome(t, f"{d.code}{' ' + str(d.threshold) if d.threshold else ''}: "
-                      + "; ".join(f"{k.id if k.id != k.description else ''} {o.truth.value}".strip() for k, o in kids),
-                      children=kids, matched=matched, missing=missing,
-                      attested=any(o.attested for _k, o in kids))
+        out = Outcome(
+            t,
+            f"{d.code}{' ' + str(d.threshold) if d.threshold else ''}: "
+            + "; ".join(f"{k.id if k.id != k.description else ''} {o.truth.value}".strip() for k, o in kids),
+            children=kids,
+            matched=matched,
+            missing=missing,
+            attested=any(o.attested for _k, o in kids),
+        )
     elif isinstance(d, ObservationValue):
         out = observation_leaf(d, c, ctx, parity_here, windows)
     elif isinstance(d, Records):

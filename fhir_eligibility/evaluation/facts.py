@@ -146,18 +146,38 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
             start, instant = parse_date(issued), issued
         low, high = _reference_range(res)
         base = Fact(
-            kind, ref, codings(res.get("code")), start, end, instant, issued, status,
-            ref_low=low, ref_high=high, **_obs_value_fields(res),
+            kind,
+            ref,
+            codings(res.get("code")),
+            start,
+            end,
+            instant,
+            issued,
+            status,
+            ref_low=low,
+            ref_high=high,
+            **_obs_value_fields(res),
         )
         out = [base]
         for i, comp in enumerate(res.get("component") or []):
             if not isinstance(comp, dict):
                 continue
             c_low, c_high = _reference_range(comp)
-            out.append(Fact(
-                kind, f"{ref}#component{i}", codings(comp.get("code")), start, end, instant, issued, status,
-                ref_low=c_low, ref_high=c_high, **_obs_value_fields(comp),
-            ))
+            out.append(
+                Fact(
+                    kind,
+                    f"{ref}#component{i}",
+                    codings(comp.get("code")),
+                    start,
+                    end,
+                    instant,
+                    issued,
+                    status,
+                    ref_low=c_low,
+                    ref_high=c_high,
+                    **_obs_value_fields(comp),
+                )
+            )
         return out
     if kind == "Condition":
         clinical = _status_code(res.get("clinicalStatus"))
@@ -168,9 +188,23 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
         if start is None:
             start = parse_date(res.get("recordedDate"))
             instant = str(res.get("recordedDate") or "")
-        body = frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
-        return [Fact(kind, ref, codings(res.get("code")), start, None, instant, status=None,
-                     clinical_status=clinical, verification=verification, body_site=body)]
+        body = (
+            frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
+        )
+        return [
+            Fact(
+                kind,
+                ref,
+                codings(res.get("code")),
+                start,
+                None,
+                instant,
+                status=None,
+                clinical_status=clinical,
+                verification=verification,
+                body_site=body,
+            )
+        ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
         valid = MA_VALID if kind == "MedicationAdministration" else MS_VALID
         if status not in valid:
@@ -190,15 +224,27 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
         if status not in PROC_VALID:
             return []
         start, end, instant = _period(res, "performed", "occurrence")
-        body = frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
+        body = (
+            frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
+        )
         return [Fact(kind, ref, codings(res.get("code")), start, end, instant, status=status, body_site=body)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
             return []
         start, end, instant = _period(res, "onset")
-        return [Fact(kind, ref, codings(res.get("code")), start or parse_date(res.get("recordedDate")), None,
-                     instant, clinical_status=_status_code(res.get("clinicalStatus")), verification=verification)]
+        return [
+            Fact(
+                kind,
+                ref,
+                codings(res.get("code")),
+                start or parse_date(res.get("recordedDate")),
+                None,
+                instant,
+                clinical_status=_status_code(res.get("clinicalStatus")),
+                verification=verification,
+            )
+        ]
     if kind == "DiagnosticReport":
         if status in REPORT_DROP:
             return []
@@ -209,8 +255,11 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled"):
             return []
-        codes = frozenset().union(*(codings(p) for p in res.get("procedureCode") or [])) if res.get(
-            "procedureCode") else frozenset()
+        codes = (
+            frozenset().union(*(codings(p) for p in res.get("procedureCode") or []))
+            if res.get("procedureCode")
+            else frozenset()
+        )
         started = res.get("started")
         return [Fact(kind, ref, codes, parse_date(started), None, str(started or ""), status=status)]
     return []
@@ -285,5 +334,3 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
         patient=patient,
         raw=tuple(data.resources),
     )
-
-

@@ -54,18 +54,25 @@ def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
         "status": "active",
         "study": {"reference": f"ResearchStudy/{r.trial}", "display": r.title[:200] or r.trial},
         "subject": {"reference": r.patient},
-        "progress": [{
-            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/research-subject-state-type",
-                                 "code": "Enrollment"}]},
-            "subjectState": {"coding": [{"system": SUBJECT_STATE, "code": state}], "text": r.verdict.value},
-            "startDate": as_of,
-        }],
+        "progress": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/research-subject-state-type",
+                            "code": "Enrollment",
+                        }
+                    ]
+                },
+                "subjectState": {"coding": [{"system": SUBJECT_STATE, "code": state}], "text": r.verdict.value},
+                "startDate": as_of,
+            }
+        ],
     }
     params = {
         "resourceType": "Parameters",
         "id": par_id,
-        "parameter": [{"name": "verdict", "valueCode": r.verdict.value}]
-        + [_criterion_part(c) for c in r.criteria],
+        "parameter": [{"name": "verdict", "valueCode": r.verdict.value}] + [_criterion_part(c) for c in r.criteria],
     }
     status = {Verdict.UNDETERMINED: "data-required"}.get(r.verdict, "success")
     guidance: dict[str, Any] = {
@@ -79,18 +86,25 @@ def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
     }
     if r.missing_data:
         guidance["dataRequirement"] = [
-            {"type": "Observation" if any(c.startswith("http://loinc.org") for c in m.codes) else "Resource",
-             "codeFilter": [{"path": "code", "code": [
-                 {"system": c.split("|", 1)[0], "code": c.split("|", 1)[1]} for c in m.codes if "|" in c]}]
-             if any("|" in c for c in m.codes) else []}
+            {
+                "type": "Observation" if any(c.startswith("http://loinc.org") for c in m.codes) else "Resource",
+                "codeFilter": [
+                    {
+                        "path": "code",
+                        "code": [
+                            {"system": c.split("|", 1)[0], "code": c.split("|", 1)[1]} for c in m.codes if "|" in c
+                        ],
+                    }
+                ]
+                if any("|" in c for c in m.codes)
+                else [],
+            }
             for m in r.missing_data
         ]
         for dr in guidance["dataRequirement"]:
             if not dr["codeFilter"]:
                 del dr["codeFilter"]
-    return [
-        {"fullUrl": f"urn:uuid:{res['id']}", "resource": res} for res in (subject, guidance, params)
-    ]
+    return [{"fullUrl": f"urn:uuid:{res['id']}", "resource": res} for res in (subject, guidance, params)]
 
 
 def report_bundle(report: Report) -> dict[str, Any]:

@@ -31,8 +31,13 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
 
 
 def missing_json(m: MissingData) -> dict[str, Any]:
-    return {"criterion": m.criterion, "what": m.what, "codes": list(m.codes), "window": m.window,
-            "latestUseful": m.latest_useful}
+    return {
+        "criterion": m.criterion,
+        "what": m.what,
+        "codes": list(m.codes),
+        "window": m.window,
+        "latestUseful": m.latest_useful,
+    }
 
 
 def trial_json(r: TrialResult) -> dict[str, Any]:

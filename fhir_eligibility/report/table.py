@@ -5,8 +5,13 @@ from __future__ import annotations
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.evaluation.results import Report, Result
 
-SYMBOL = {Result.PASS: "pass", Result.FAIL: "FAIL", Result.UNKNOWN: "unknown", Result.MANUAL: "manual",
-          Result.REVIEW: "REVIEW"}
+SYMBOL = {
+    Result.PASS: "pass",
+    Result.FAIL: "FAIL",
+    Result.UNKNOWN: "unknown",
+    Result.MANUAL: "manual",
+    Result.REVIEW: "REVIEW",
+}
 
 
 def verdict_table(report: Report) -> str:
@@ -15,9 +20,12 @@ def verdict_table(report: Report) -> str:
     cell = {(r.patient, r.trial): r for r in report.results}
     width = max([len(p) for p in patients] + [7])
     head = "Patient".ljust(width) + "  " + "  ".join(t.ljust(14) for t in trials)
-    lines = [f"Eligibility as of {report.as_of.isoformat()}"
-             + (" (manual criteria assumed attested)" if any(r.assumed_attested for r in report.results) else ""),
-             head, "-" * len(head)]
+    lines = [
+        f"Eligibility as of {report.as_of.isoformat()}"
+        + (" (manual criteria assumed attested)" if any(r.assumed_attested for r in report.results) else ""),
+        head,
+        "-" * len(head),
+    ]
     for p in patients:
         row = [cell[(p, t)].verdict.value.ljust(14) if (p, t) in cell else "-".ljust(14) for t in trials]
         lines.append(p.ljust(width) + "  " + "  ".join(row))

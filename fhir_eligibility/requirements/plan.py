@@ -26,8 +26,16 @@ from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.timing import shift
 from fhir_eligibility.requirements.model import DataRequirement
 
-ALL_TYPES = ("Condition", "Observation", "Procedure", "MedicationAdministration", "MedicationStatement",
-             "AllergyIntolerance", "DiagnosticReport", "ImagingStudy")
+ALL_TYPES = (
+    "Condition",
+    "Observation",
+    "Procedure",
+    "MedicationAdministration",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "DiagnosticReport",
+    "ImagingStudy",
+)
 
 
 def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: int | None) -> dt.date | None:
@@ -46,8 +54,9 @@ def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: 
     return bound
 
 
-def _leaf_needs(c: Criterion, inherited: tuple[Window, ...], as_of: dt.date | None,
-                default_days: int) -> Iterable[tuple[str, frozenset[Code], dt.date | None]]:
+def _leaf_needs(
+    c: Criterion, inherited: tuple[Window, ...], as_of: dt.date | None, default_days: int
+) -> Iterable[tuple[str, frozenset[Code], dt.date | None]]:
     windows = c.windows or inherited
     d = c.definition
     if isinstance(d, Combination):
@@ -92,20 +101,23 @@ def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: in
                 entry[0].update(codes)
     unbounded_all = {t for (t, since), (_c, _ids, everything) in groups.items() if since is None and everything}
     unbounded_codes: dict[str, set[Code]] = {}
-    for (t, since), (codes, _ids, _e) in groups.items():
+    for (t, since), (group_codes, _ids, _e) in groups.items():
         if since is None:
-            unbounded_codes.setdefault(t, set()).update(codes)
+            unbounded_codes.setdefault(t, set()).update(group_codes)
     out: list[DataRequirement] = []
-    for (t, since), (codes, ids, everything) in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or dt.date.min)):
+    for (t, since), (group_codes, ids, everything) in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or dt.date.min)
+    ):
+        wanted = set(group_codes)
         if since is not None:
             if t in unbounded_all:
                 continue
-            codes = codes - unbounded_codes.get(t, set())
-            if not codes and not everything:
+            wanted -= unbounded_codes.get(t, set())
+            if not wanted and not everything:
                 continue
         if t == "Patient" or everything:
-            codes = set()
-        out.append(DataRequirement(t, frozenset(codes), since, frozenset(ids)))
+            wanted = set()
+        out.append(DataRequirement(t, frozenset(wanted), since, frozenset(ids)))
     if not any(r.resource_type == "Patient" for r in out):
         out.insert(0, DataRequirement("Patient", frozenset(), None, frozenset()))
     return out

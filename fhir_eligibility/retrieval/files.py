@@ -110,16 +110,16 @@ class _Grouper:
         for full_url, res in pairs:
             rtype, rid = res.get("resourceType"), res.get("id")
             if rtype == "Patient":
-                pid = str(rid or (full_url or "").rsplit(":", 1)[-1] or f"anonymous-{len(self.order)}")
+                new_id = str(rid or (full_url or "").rsplit(":", 1)[-1] or f"anonymous-{len(self.order)}")
                 if not rid:
-                    res = {**res, "id": pid}
-                for key in (full_url, f"Patient/{pid}"):
+                    res = {**res, "id": new_id}
+                for key in (full_url, f"Patient/{new_id}"):
                     if key:
-                        alias[key] = pid
+                        alias[key] = new_id
                 for ident in res.get("identifier") or []:
                     if isinstance(ident, dict):
-                        by_identifier[f"{ident.get('system', '')}|{ident.get('value', '')}"] = pid
-                        by_identifier[str(ident.get("value", ""))] = pid
+                        by_identifier[f"{ident.get('system', '')}|{ident.get('value', '')}"] = new_id
+                        by_identifier[str(ident.get("value", ""))] = new_id
             if rtype == "Medication":
                 for key in (full_url, f"Medication/{rid}"):
                     if key:
@@ -127,9 +127,8 @@ class _Grouper:
         for full_url, res in pairs:
             rtype = res.get("resourceType")
             if rtype == "Patient":
-                pid = alias.get(full_url or "", None) or str(res.get("id"))
-                data = self._get(pid)
-                data.resources.insert(0, res if res.get("id") else {**res, "id": pid})
+                own = alias.get(full_url or "") or str(res.get("id"))
+                self._get(own).resources.insert(0, res if res.get("id") else {**res, "id": own})
                 continue
             if rtype == "Medication":
                 continue
@@ -171,4 +170,3 @@ def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
         if not any(r.get("resourceType") == "Patient" for r in p.resources):
             p.warnings.append(f"Patient/{p.patient_id}: no Patient resource in the input (age and sex unknown)")
     return patients, warnings
-

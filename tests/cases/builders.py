@@ -34,8 +34,14 @@ def window(low_days: float | None, high_days: float | None = 0, unit: str = "d")
         r["low"] = q(low_days, unit)
     if high_days is not None:
         r["high"] = q(high_days, unit)
-    return [{"eventCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/evidence-variable-event",
-                                                  "code": "study-start"}]}, "range": r}]
+    return [
+        {
+            "eventCodeableConcept": {
+                "coding": [{"system": "http://hl7.org/fhir/evidence-variable-event", "code": "study-start"}]
+            },
+            "range": r,
+        }
+    ]
 
 
 def lab(codes: list[str], **value: Any) -> Json:
@@ -43,27 +49,46 @@ def lab(codes: list[str], **value: Any) -> Json:
 
 
 def has(types: list[str], codes: list[tuple[str, str]]) -> Json:
-    return {"type": {"coding": [{"system": "http://hl7.org/fhir/fhir-types", "code": t} for t in types]},
-            "valueCodeableConcept": {"coding": [{"system": s, "code": c} for s, c in codes]}}
+    return {
+        "type": {"coding": [{"system": "http://hl7.org/fhir/fhir-types", "code": t} for t in types]},
+        "valueCodeableConcept": {"coding": [{"system": s, "code": c} for s, c in codes]},
+    }
 
 
-def obs(code: str, date: str, value: Json | None = None, status: str = "final", rid: str | None = None,
-        **extra: Any) -> Json:
-    o: Json = {"resourceType": "Observation", "id": rid or f"o-{code}-{date}", "status": status,
-               "code": {"coding": [{"system": LOINC, "code": code}]}, "effectiveDateTime": date,
-               "subject": {"reference": "Patient/p"}}
+def obs(
+    code: str, date: str, value: Json | None = None, status: str = "final", rid: str | None = None, **extra: Any
+) -> Json:
+    o: Json = {
+        "resourceType": "Observation",
+        "id": rid or f"o-{code}-{date}",
+        "status": status,
+        "code": {"coding": [{"system": LOINC, "code": code}]},
+        "effectiveDateTime": date,
+        "subject": {"reference": "Patient/p"},
+    }
     if value is not None:
         o["valueQuantity"] = value
     o.update(extra)
     return o
 
 
-def condition(system: str, code: str, onset: str | None = None, clinical: str = "active",
-              verification: str | None = None, rid: str | None = None) -> Json:
-    c: Json = {"resourceType": "Condition", "id": rid or f"c-{code}", "subject": {"reference": "Patient/p"},
-               "code": {"coding": [{"system": system, "code": code}]},
-               "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                              "code": clinical}]}}
+def condition(
+    system: str,
+    code: str,
+    onset: str | None = None,
+    clinical: str = "active",
+    verification: str | None = None,
+    rid: str | None = None,
+) -> Json:
+    c: Json = {
+        "resourceType": "Condition",
+        "id": rid or f"c-{code}",
+        "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": system, "code": code}]},
+        "clinicalStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]
+        },
+    }
     if onset:
         c["onsetDateTime"] = onset
     if verification:
@@ -72,9 +97,14 @@ def condition(system: str, code: str, onset: str | None = None, clinical: str = 
 
 
 def med_admin(code: str, date: str, dose: Json | None = None, status: str = "completed", system: str = ATC) -> Json:
-    m: Json = {"resourceType": "MedicationAdministration", "id": f"ma-{code}-{date}", "status": status,
-               "medicationCodeableConcept": {"coding": [{"system": system, "code": code}]},
-               "subject": {"reference": "Patient/p"}, "effectiveDateTime": date}
+    m: Json = {
+        "resourceType": "MedicationAdministration",
+        "id": f"ma-{code}-{date}",
+        "status": status,
+        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": date,
+    }
     if dose:
         m["dosage"] = {"dose": dose}
     return m
@@ -87,8 +117,14 @@ def patient(birth: str | None = "1960-01-01", gender: str = "female") -> Json:
     return p
 
 
-def run(characteristic: Json, resources: list[Json], as_of: dt.date = AS_OF, extra: dict[str, Json] | None = None,
-        settings: Settings = Settings(), others: list[Json] | None = None) -> TrialResult:
+def run(
+    characteristic: Json,
+    resources: list[Json],
+    as_of: dt.date = AS_OF,
+    extra: dict[str, Json] | None = None,
+    settings: Settings = Settings(),
+    others: list[Json] | None = None,
+) -> TrialResult:
     """Evaluate one characteristic (plus optional sibling characteristics) against the resources."""
     extra = extra or {}
     parser = Parser(lambda ref: extra.get(ref))

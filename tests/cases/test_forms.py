@@ -8,19 +8,41 @@ import pytest
 
 from fhir_eligibility.evaluation.engine import Settings
 from tests.cases.builders import (
-    ICD, LOINC, SCT, condition, has, lab, med_admin, obs, patient, q, run, window,
+    ICD,
+    LOINC,
+    SCT,
+    condition,
+    has,
+    lab,
+    med_admin,
+    obs,
+    patient,
+    q,
+    run,
+    window,
 )
 
 Json = dict[str, Any]
 OFFSET_UNL = {"coding": [{"system": "http://hl7.org/fhir/characteristic-offset", "code": "UNL"}]}
-HB_GE_8 = {"linkId": "hb", "definitionByTypeAndValue": lab(["718-7", "59260-0"], valueQuantity=q(8, "g/dL", ">=")),
-           "timeFromEvent": window(-28)}
-HB_GT_8 = {"linkId": "hb", "definitionByTypeAndValue": lab(["718-7", "59260-0"], valueQuantity=q(8, "g/dL", ">")),
-           "timeFromEvent": window(-28)}
-ECOG_0_2 = {"linkId": "ecog", "definitionByTypeAndValue": lab(
-    ["89247-1"], valueRange={"low": q(0, "{score}"), "high": q(2, "{score}")})}
-ALT_EXCL = {"linkId": "alt", "exclude": True, "definitionByTypeAndValue": lab(
-    ["1742-6"], valueQuantity=q(2.5, "1", ">"), offset=OFFSET_UNL)}
+HB_GE_8 = {
+    "linkId": "hb",
+    "definitionByTypeAndValue": lab(["718-7", "59260-0"], valueQuantity=q(8, "g/dL", ">=")),
+    "timeFromEvent": window(-28),
+}
+HB_GT_8 = {
+    "linkId": "hb",
+    "definitionByTypeAndValue": lab(["718-7", "59260-0"], valueQuantity=q(8, "g/dL", ">")),
+    "timeFromEvent": window(-28),
+}
+ECOG_0_2 = {
+    "linkId": "ecog",
+    "definitionByTypeAndValue": lab(["89247-1"], valueRange={"low": q(0, "{score}"), "high": q(2, "{score}")}),
+}
+ALT_EXCL = {
+    "linkId": "alt",
+    "exclude": True,
+    "definitionByTypeAndValue": lab(["1742-6"], valueQuantity=q(2.5, "1", ">"), offset=OFFSET_UNL),
+}
 RANGE_ULN = [{"high": q(40, "U/L")}]
 
 
@@ -41,13 +63,27 @@ CASES: list[tuple[str, Json, list[Json], str]] = [
     ("hb missing", HB_GE_8, [], "unknown"),
     ("hb stale", HB_GE_8, [obs("718-7", "2026-04-01", q(12, "g/dL"))], "unknown"),
     ("hb on window edge", HB_GE_8, [obs("718-7", "2026-05-04", q(12, "g/dL"))], "pass"),
-    ("hb entered-in-error ignored", HB_GE_8,
-     [obs("718-7", "2026-05-20", q(12, "g/dL")), obs("718-7", "2026-05-25", q(6, "g/dL"), status="entered-in-error")],
-     "pass"),
-    ("most recent wins", HB_GE_8,
-     [obs("718-7", "2026-05-10", q(6, "g/dL")), obs("718-7", "2026-05-25", q(10, "g/dL"))], "pass"),
-    ("tie takes least favourable", HB_GE_8,
-     [obs("718-7", "2026-05-25", q(10, "g/dL"), rid="a"), obs("718-7", "2026-05-25", q(7, "g/dL"), rid="b")], "fail"),
+    (
+        "hb entered-in-error ignored",
+        HB_GE_8,
+        [
+            obs("718-7", "2026-05-20", q(12, "g/dL")),
+            obs("718-7", "2026-05-25", q(6, "g/dL"), status="entered-in-error"),
+        ],
+        "pass",
+    ),
+    (
+        "most recent wins",
+        HB_GE_8,
+        [obs("718-7", "2026-05-10", q(6, "g/dL")), obs("718-7", "2026-05-25", q(10, "g/dL"))],
+        "pass",
+    ),
+    (
+        "tie takes least favourable",
+        HB_GE_8,
+        [obs("718-7", "2026-05-25", q(10, "g/dL"), rid="a"), obs("718-7", "2026-05-25", q(7, "g/dL"), rid="b")],
+        "fail",
+    ),
     ("value comparator below threshold decides", HB_GE_8, [obs("718-7", "2026-05-20", q(7, "g/dL", "<"))], "fail"),
     ("value comparator straddling is unknown", HB_GE_8, [obs("718-7", "2026-05-20", q(9, "g/dL", "<"))], "unknown"),
     # range with ordinal answers
@@ -59,94 +95,283 @@ CASES: list[tuple[str, Json, list[Json], str]] = [
     ("alt 3 x ULN", ALT_EXCL, [obs("1742-6", "2026-05-20", q(120, "U/L"), referenceRange=RANGE_ULN)], "fail"),
     ("alt no reference range", ALT_EXCL, [obs("1742-6", "2026-05-20", q(120, "U/L"))], "unknown"),
     # coded value
-    ("qualitative positive test excluded", {"linkId": "preg", "exclude": True, "definitionByTypeAndValue": lab(
-        ["2106-3"], valueCodeableConcept={"coding": [{"system": SCT, "code": "10828004"}]}), "timeFromEvent": window(-4)},
-     [obs("2106-3", "2026-05-30", None, valueCodeableConcept={"coding": [{"system": SCT, "code": "260385009"}]})],
-     "pass"),
+    (
+        "qualitative positive test excluded",
+        {
+            "linkId": "preg",
+            "exclude": True,
+            "definitionByTypeAndValue": lab(
+                ["2106-3"], valueCodeableConcept={"coding": [{"system": SCT, "code": "10828004"}]}
+            ),
+            "timeFromEvent": window(-4),
+        },
+        [obs("2106-3", "2026-05-30", None, valueCodeableConcept={"coding": [{"system": SCT, "code": "260385009"}]})],
+        "pass",
+    ),
     # presence of records (closed world)
-    ("condition present", {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
-     [condition(ICD, "C7A.012")], "pass"),
-    ("condition dotless code", {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
-     [condition(ICD, "C7A012")], "pass"),
-    ("condition absent is closed world", {"linkId": "net", "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "C7A.012")])}, [], "fail"),
-    ("refuted condition ignored", {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "C79.31")])}, [condition(ICD, "C79.31", verification="refuted")], "pass"),
-    ("resolved condition not current", {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "C79.31")])}, [condition(ICD, "C79.31", clinical="resolved")], "pass"),
-    ("resolved condition counts as history", {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": {
-        **has(["Condition"], [(ICD, "C79.31")]),
-        "method": [{"coding": [{"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                                "code": "history"}]}]}}, [condition(ICD, "C79.31", clinical="resolved")], "fail"),
-    ("unconfirmed condition unknown", {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "C79.31")])}, [condition(ICD, "C79.31", verification="provisional")], "unknown"),
-    ("condition outside 12 months", {"linkId": "mi", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "I21.9")]), "timeFromEvent": window(-12, 0, "mo")},
-     [condition(ICD, "I21.9", onset="2025-05-31")], "pass"),
-    ("condition inside 12 months", {"linkId": "mi", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "I21.9")]), "timeFromEvent": window(-12, 0, "mo")},
-     [condition(ICD, "I21.9", onset="2025-06-01")], "fail"),
-    ("undated condition in a window is unknown", {"linkId": "mi", "exclude": True, "definitionByTypeAndValue": has(
-        ["Condition"], [(ICD, "I21.9")]), "timeFromEvent": window(-12, 0, "mo")}, [condition(ICD, "I21.9")],
-     "unknown"),
-    ("definitionCodeableConcept presence", {"linkId": "dcc", "exclude": True,
-                                            "definitionCodeableConcept": {"coding": [{"system": ICD, "code": "N04.9"}]}},
-     [condition(ICD, "N04.9")], "fail"),
+    (
+        "condition present",
+        {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
+        [condition(ICD, "C7A.012")],
+        "pass",
+    ),
+    (
+        "condition dotless code",
+        {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
+        [condition(ICD, "C7A012")],
+        "pass",
+    ),
+    (
+        "condition absent is closed world",
+        {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
+        [],
+        "fail",
+    ),
+    (
+        "refuted condition ignored",
+        {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
+        [condition(ICD, "C79.31", verification="refuted")],
+        "pass",
+    ),
+    (
+        "resolved condition not current",
+        {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
+        [condition(ICD, "C79.31", clinical="resolved")],
+        "pass",
+    ),
+    (
+        "resolved condition counts as history",
+        {
+            "linkId": "mets",
+            "exclude": True,
+            "definitionByTypeAndValue": {
+                **has(["Condition"], [(ICD, "C79.31")]),
+                "method": [
+                    {
+                        "coding": [
+                            {"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "history"}
+                        ]
+                    }
+                ],
+            },
+        },
+        [condition(ICD, "C79.31", clinical="resolved")],
+        "fail",
+    ),
+    (
+        "unconfirmed condition unknown",
+        {"linkId": "mets", "exclude": True, "definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
+        [condition(ICD, "C79.31", verification="provisional")],
+        "unknown",
+    ),
+    (
+        "condition outside 12 months",
+        {
+            "linkId": "mi",
+            "exclude": True,
+            "definitionByTypeAndValue": has(["Condition"], [(ICD, "I21.9")]),
+            "timeFromEvent": window(-12, 0, "mo"),
+        },
+        [condition(ICD, "I21.9", onset="2025-05-31")],
+        "pass",
+    ),
+    (
+        "condition inside 12 months",
+        {
+            "linkId": "mi",
+            "exclude": True,
+            "definitionByTypeAndValue": has(["Condition"], [(ICD, "I21.9")]),
+            "timeFromEvent": window(-12, 0, "mo"),
+        },
+        [condition(ICD, "I21.9", onset="2025-06-01")],
+        "fail",
+    ),
+    (
+        "undated condition in a window is unknown",
+        {
+            "linkId": "mi",
+            "exclude": True,
+            "definitionByTypeAndValue": has(["Condition"], [(ICD, "I21.9")]),
+            "timeFromEvent": window(-12, 0, "mo"),
+        },
+        [condition(ICD, "I21.9")],
+        "unknown",
+    ),
+    (
+        "definitionCodeableConcept presence",
+        {"linkId": "dcc", "exclude": True, "definitionCodeableConcept": {"coding": [{"system": ICD, "code": "N04.9"}]}},
+        [condition(ICD, "N04.9")],
+        "fail",
+    ),
     # instances, courses, duration
-    ("four cycles", {"linkId": "cyc", "definitionByTypeAndValue": has(["MedicationAdministration"], [(
-        "http://www.whocc.no/atc", "V10XX04")]), "instancesQuantity": {"value": 4}},
-     [med_admin("V10XX04", d) for d in ("2023-01-10", "2023-03-07", "2023-05-02", "2023-06-27")], "pass"),
-    ("first course of four, then a second course", {"linkId": "cyc", "definitionByTypeAndValue": {
-        **has(["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]),
-        "method": [{"coding": [{"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                                "code": "first-course"}]}]}, "instancesQuantity": {"value": 4}},
-     [med_admin("V10XX04", d) for d in ("2023-01-10", "2023-03-07", "2023-05-02", "2023-06-27", "2025-06-01",
-                                        "2025-08-01")], "pass"),
-    ("not-done administration ignored", {"linkId": "cyc", "definitionByTypeAndValue": has(
-        ["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]), "instancesQuantity": {"value": 4}},
-     [*(med_admin("V10XX04", d) for d in ("2023-01-10", "2023-03-07", "2023-05-02")),
-      med_admin("V10XX04", "2023-06-27", status="not-done")], "fail"),
-    ("everolimus <= 31 days", {"linkId": "evero", "definitionByTypeAndValue": has(
-        ["MedicationAdministration"], [("http://www.whocc.no/atc", "L01EG02")]),
-        "durationQuantity": {"value": 31, "comparator": "<=", "code": "d", "system": "http://unitsofmeasure.org"}},
-     [{"resourceType": "MedicationStatement", "id": "ms1", "status": "completed",
-       "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
-       "subject": {"reference": "Patient/p"}, "effectivePeriod": {"start": "2024-01-01", "end": "2024-02-15"}}],
-     "fail"),
+    (
+        "four cycles",
+        {
+            "linkId": "cyc",
+            "definitionByTypeAndValue": has(["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]),
+            "instancesQuantity": {"value": 4},
+        },
+        [med_admin("V10XX04", d) for d in ("2023-01-10", "2023-03-07", "2023-05-02", "2023-06-27")],
+        "pass",
+    ),
+    (
+        "first course of four, then a second course",
+        {
+            "linkId": "cyc",
+            "definitionByTypeAndValue": {
+                **has(["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]),
+                "method": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
+                                "code": "first-course",
+                            }
+                        ]
+                    }
+                ],
+            },
+            "instancesQuantity": {"value": 4},
+        },
+        [
+            med_admin("V10XX04", d)
+            for d in ("2023-01-10", "2023-03-07", "2023-05-02", "2023-06-27", "2025-06-01", "2025-08-01")
+        ],
+        "pass",
+    ),
+    (
+        "not-done administration ignored",
+        {
+            "linkId": "cyc",
+            "definitionByTypeAndValue": has(["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]),
+            "instancesQuantity": {"value": 4},
+        },
+        [
+            *(med_admin("V10XX04", d) for d in ("2023-01-10", "2023-03-07", "2023-05-02")),
+            med_admin("V10XX04", "2023-06-27", status="not-done"),
+        ],
+        "fail",
+    ),
+    (
+        "everolimus <= 31 days",
+        {
+            "linkId": "evero",
+            "definitionByTypeAndValue": has(["MedicationAdministration"], [("http://www.whocc.no/atc", "L01EG02")]),
+            "durationQuantity": {"value": 31, "comparator": "<=", "code": "d", "system": "http://unitsofmeasure.org"},
+        },
+        [
+            {
+                "resourceType": "MedicationStatement",
+                "id": "ms1",
+                "status": "completed",
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
+                "subject": {"reference": "Patient/p"},
+                "effectivePeriod": {"start": "2024-01-01", "end": "2024-02-15"},
+            }
+        ],
+        "fail",
+    ),
     # manual and unsupported
     ("description only is manual", {"linkId": "consent", "description": "Signed informed consent"}, [], "manual"),
-    ("unsupported combination code", {"linkId": "bad", "definitionByCombination": {
-        "code": "or", "characteristic": [{"description": "x"}]}}, [], "unknown"),
+    (
+        "unsupported combination code",
+        {"linkId": "bad", "definitionByCombination": {"code": "or", "characteristic": [{"description": "x"}]}},
+        [],
+        "unknown",
+    ),
     # combinations and exclude at depth
-    ("any-of with one true", {"linkId": "any", "definitionByCombination": {"code": "any-of", "characteristic": [
-        {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
-        {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.020")])}]}}, [condition(ICD, "C7A.020")], "pass"),
-    ("at-least 2 of 3 with one unknown", {"linkId": "al", "definitionByCombination": {
-        "code": "at-least", "threshold": 2, "characteristic": [
-            {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
-            HB_GE_8,
-            {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C78.7")])}]}},
-     [condition(ICD, "C7A.012")], "unknown"),
-    ("exclusion with an unless clause", {"linkId": "brain", "exclude": True, "definitionByCombination": {
-        "code": "all-of", "characteristic": [
-            {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
-            {"exclude": True, "definitionByTypeAndValue": has(["Procedure"], [(SCT, "1156506007")]),
-             "timeFromEvent": window(None, -168)}]}},
-     [condition(ICD, "C79.31"), {"resourceType": "Procedure", "id": "rt", "status": "completed",
-                                 "subject": {"reference": "Patient/p"},
-                                 "code": {"coding": [{"system": SCT, "code": "1156506007"}]},
-                                 "performedDateTime": "2025-06-01"}], "pass"),
+    (
+        "any-of with one true",
+        {
+            "linkId": "any",
+            "definitionByCombination": {
+                "code": "any-of",
+                "characteristic": [
+                    {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
+                    {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.020")])},
+                ],
+            },
+        },
+        [condition(ICD, "C7A.020")],
+        "pass",
+    ),
+    (
+        "at-least 2 of 3 with one unknown",
+        {
+            "linkId": "al",
+            "definitionByCombination": {
+                "code": "at-least",
+                "threshold": 2,
+                "characteristic": [
+                    {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])},
+                    HB_GE_8,
+                    {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C78.7")])},
+                ],
+            },
+        },
+        [condition(ICD, "C7A.012")],
+        "unknown",
+    ),
+    (
+        "exclusion with an unless clause",
+        {
+            "linkId": "brain",
+            "exclude": True,
+            "definitionByCombination": {
+                "code": "all-of",
+                "characteristic": [
+                    {"definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
+                    {
+                        "exclude": True,
+                        "definitionByTypeAndValue": has(["Procedure"], [(SCT, "1156506007")]),
+                        "timeFromEvent": window(None, -168),
+                    },
+                ],
+            },
+        },
+        [
+            condition(ICD, "C79.31"),
+            {
+                "resourceType": "Procedure",
+                "id": "rt",
+                "status": "completed",
+                "subject": {"reference": "Patient/p"},
+                "code": {"coding": [{"system": SCT, "code": "1156506007"}]},
+                "performedDateTime": "2025-06-01",
+            },
+        ],
+        "pass",
+    ),
     # judgement
-    ("judgement match is review", {"linkId": "hf", "exclude": True,
-                                   "extension": [{"url": "http://fhir-eligibility.org/fhir/StructureDefinition/judgement",
-                                                  "valueBoolean": True}],
-                                   "definitionByTypeAndValue": has(["Condition"], [(ICD, "I50.9")])},
-     [condition(ICD, "I50.9")], "review"),
+    (
+        "judgement match is review",
+        {
+            "linkId": "hf",
+            "exclude": True,
+            "extension": [
+                {"url": "http://fhir-eligibility.org/fhir/StructureDefinition/judgement", "valueBoolean": True}
+            ],
+            "definitionByTypeAndValue": has(["Condition"], [(ICD, "I50.9")]),
+        },
+        [condition(ICD, "I50.9")],
+        "review",
+    ),
     # FHIRPath with pinned clock
-    ("fhirpath true", {"linkId": "fp", "definitionExpression": {
-        "language": "text/fhirpath", "expression": "birthDate < today() - 18 years"}}, [], "pass"),
-    ("fhirpath syntax error is unknown", {"linkId": "fp", "definitionExpression": {
-        "language": "text/fhirpath", "expression": "birthDate <<< ("}}, [], "unknown"),
+    (
+        "fhirpath true",
+        {
+            "linkId": "fp",
+            "definitionExpression": {"language": "text/fhirpath", "expression": "birthDate < today() - 18 years"},
+        },
+        [],
+        "pass",
+    ),
+    (
+        "fhirpath syntax error is unknown",
+        {"linkId": "fp", "definitionExpression": {"language": "text/fhirpath", "expression": "birthDate <<< ("}},
+        [],
+        "unknown",
+    ),
 ]
 
 
@@ -158,8 +383,11 @@ def test_form(name: str, characteristic: Json, resources: list[Json], expected: 
 
 def test_fhirpath_clock_is_the_as_of_date() -> None:
     import datetime as dt
-    c = {"linkId": "fp", "definitionExpression": {"language": "text/fhirpath",
-                                                   "expression": "birthDate <= today() - 18 years"}}
+
+    c = {
+        "linkId": "fp",
+        "definitionExpression": {"language": "text/fhirpath", "expression": "birthDate <= today() - 18 years"},
+    }
     born = [patient("2008-06-01")]
     assert run(c, born, as_of=dt.date(2026, 6, 1)).criteria[0].result.value == "pass"
     assert run(c, born, as_of=dt.date(2026, 5, 31)).criteria[0].result.value == "fail"
@@ -167,8 +395,14 @@ def test_fhirpath_clock_is_the_as_of_date() -> None:
 
 def test_age_boundaries_and_partial_birth_date() -> None:
     import datetime as dt
-    age = {"linkId": "age", "definitionByTypeAndValue": {
-        "type": {"coding": [{"system": SCT, "code": "397669002"}]}, "valueQuantity": q(18, "a", ">=")}}
+
+    age = {
+        "linkId": "age",
+        "definitionByTypeAndValue": {
+            "type": {"coding": [{"system": SCT, "code": "397669002"}]},
+            "valueQuantity": q(18, "a", ">="),
+        },
+    }
     on = dt.date(2025, 3, 1)
     assert run(age, [patient("2007-03-01")], as_of=on).criteria[0].result.value == "pass"
     assert run(age, [patient("2007-03-02")], as_of=on).criteria[0].result.value == "fail"
@@ -180,10 +414,20 @@ def test_age_boundaries_and_partial_birth_date() -> None:
 def test_assume_attested_satisfies_inclusions_and_exclusions() -> None:
     s = Settings(assume_attested=True)
     inc = run({"linkId": "consent", "description": "Signed consent"}, [patient()], settings=s).criteria[0]
-    exc = run({"linkId": "abuse", "exclude": True, "description": "Substance abuse"}, [patient()], settings=s).criteria[0]
-    nested = run({"linkId": "sstr", "definitionByCombination": {"code": "all-of", "characteristic": [
-        {"description": "read positive"}, {"exclude": True, "description": "not evaluable"}]}}, [patient()],
-        settings=s).criteria[0]
+    exc = run({"linkId": "abuse", "exclude": True, "description": "Substance abuse"}, [patient()], settings=s).criteria[
+        0
+    ]
+    nested = run(
+        {
+            "linkId": "sstr",
+            "definitionByCombination": {
+                "code": "all-of",
+                "characteristic": [{"description": "read positive"}, {"exclude": True, "description": "not evaluable"}],
+            },
+        },
+        [patient()],
+        settings=s,
+    ).criteria[0]
     assert (inc.result.value, exc.result.value, nested.result.value) == ("pass", "pass", "pass")
     assert inc.attested and exc.attested
 
@@ -206,10 +450,15 @@ def test_default_lookback_applies_without_window() -> None:
 
 
 def test_event_anchored_window() -> None:
-    lu = {"linkId": "lu", "definitionByTypeAndValue": has(["MedicationAdministration"], [(
-        "http://www.whocc.no/atc", "V10XX04")])}
-    plt_after = {"linkId": "plt", "definitionByTypeAndValue": lab(["777-3"], valueQuantity=q(100, "10*9/L", ">=")),
-                 "timeFromEvent": [*window(-28), {"eventId": "lu", "range": {"low": q(0, "d")}}]}
+    lu = {
+        "linkId": "lu",
+        "definitionByTypeAndValue": has(["MedicationAdministration"], [("http://www.whocc.no/atc", "V10XX04")]),
+    }
+    plt_after = {
+        "linkId": "plt",
+        "definitionByTypeAndValue": lab(["777-3"], valueQuantity=q(100, "10*9/L", ">=")),
+        "timeFromEvent": [*window(-28), {"eventId": "lu", "range": {"low": q(0, "d")}}],
+    }
     data = [patient(), med_admin("V10XX04", "2026-05-15"), obs("777-3", "2026-05-10", q(150, "10*9/L"))]
     r = run(plt_after, data, others=[lu])
     assert r.criteria[0].result.value == "unknown"  # the only count predates the administration
@@ -218,26 +467,54 @@ def test_event_anchored_window() -> None:
 
 
 def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
-    cum = {"linkId": "act", "definitionByTypeAndValue": {
-        "type": {"coding": [{"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                             "code": "cumulative-activity"}]},
-        "valueRange": {"low": q(22200, "MBq"), "high": q(29600, "MBq")},
-        "extension": [{"url": "http://fhir-eligibility.org/fhir/StructureDefinition/input-valueset",
-                       "valueReference": {"reference": "ValueSet/lu"}}]}}
-    vs = {"resourceType": "ValueSet", "id": "lu", "status": "active", "compose": {"include": [
-        {"system": "http://www.whocc.no/atc", "concept": [{"code": "V10XX04"}]}]}}
+    cum = {
+        "linkId": "act",
+        "definitionByTypeAndValue": {
+            "type": {
+                "coding": [
+                    {"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "cumulative-activity"}
+                ]
+            },
+            "valueRange": {"low": q(22200, "MBq"), "high": q(29600, "MBq")},
+            "extension": [
+                {
+                    "url": "http://fhir-eligibility.org/fhir/StructureDefinition/input-valueset",
+                    "valueReference": {"reference": "ValueSet/lu"},
+                }
+            ],
+        },
+    }
+    vs = {
+        "resourceType": "ValueSet",
+        "id": "lu",
+        "status": "active",
+        "compose": {"include": [{"system": "http://www.whocc.no/atc", "concept": [{"code": "V10XX04"}]}]},
+    }
     doses = [med_admin("V10XX04", d, q(200, "mCi")) for d in ("2023-01-10", "2023-03-07", "2023-05-02")]
     r = run(cum, [patient(), *doses], extra={"ValueSet/lu": vs})
     assert r.criteria[0].result.value == "pass"  # 3 x 7400 MBq = 22200
-    crcl = {"linkId": "crcl", "definitionByTypeAndValue": {
-        "type": {"coding": [{"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                             "code": "creatinine-clearance"}]}, "valueQuantity": q(50, "mL/min", ">")}}
+    crcl = {
+        "linkId": "crcl",
+        "definitionByTypeAndValue": {
+            "type": {
+                "coding": [
+                    {
+                        "system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
+                        "code": "creatinine-clearance",
+                    }
+                ]
+            },
+            "valueQuantity": q(50, "mL/min", ">"),
+        },
+    }
     # 60-year-old man, 70 kg, SCr 1.2 mg/dL (106.08 umol/L): (140-60)*70/(72*1.2) = 64.8 mL/min
     labs = [obs("14682-9", "2026-05-20", q(106.08, "umol/L")), obs("29463-7", "2026-05-20", q(70, "kg"))]
     man = run(crcl, [patient("1966-01-01", "male"), *labs])
     assert man.criteria[0].result.value == "pass"
-    assert any(e.note == "derived creatinine-clearance" and abs(float(e.value) - 64.81) < 0.05  # type: ignore[arg-type]
-               for e in man.criteria[0].evidence)
+    assert any(
+        e.note == "derived creatinine-clearance" and abs(float(e.value) - 64.81) < 0.05  # type: ignore[arg-type]
+        for e in man.criteria[0].evidence
+    )
     heavy_scr = [obs("2160-0", "2026-05-20", q(2.0, "mg/dL")), obs("29463-7", "2026-05-20", q(70, "kg"))]
     assert run(crcl, [patient("1966-01-01", "female"), *heavy_scr]).criteria[0].result.value == "fail"
     assert run(crcl, [patient("1966-01-01", "unknown"), *heavy_scr]).criteria[0].result.value == "unknown"
@@ -245,9 +522,22 @@ def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
 
 def test_native_unit_rule_notes_disagreement() -> None:
     alt = q(8.0, "g/dL")
-    hb = {"linkId": "hb", "exclude": True, "definitionByTypeAndValue": lab(["718-7", "59260-0"], valueQuantity={
-        **q(5.0, "mmol/L", "<"), "extension": [
-            {"url": "http://fhir-eligibility.org/fhir/StructureDefinition/alternate-threshold", "valueQuantity": alt}]})}
+    hb = {
+        "linkId": "hb",
+        "exclude": True,
+        "definitionByTypeAndValue": lab(
+            ["718-7", "59260-0"],
+            valueQuantity={
+                **q(5.0, "mmol/L", "<"),
+                "extension": [
+                    {
+                        "url": "http://fhir-eligibility.org/fhir/StructureDefinition/alternate-threshold",
+                        "valueQuantity": alt,
+                    }
+                ],
+            },
+        ),
+    }
     # 8.05 g/dL: not < 8.0 g/dL (native rule) although 8.05 g/dL = 4.996 mmol/L < 5.0
     r = run(hb, [patient(), obs("718-7", "2026-05-20", q(8.05, "g/dL"))])
     assert r.criteria[0].result.value == "pass"
