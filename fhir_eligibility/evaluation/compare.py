@@ -235,7 +235,7 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
     t = _judge(converted, chosen, None)
     shown = v.text() + (f" {unit}" if unit else "")
     conv = f" (= {converted.text()} {target})" if unit != target and target else ""
-    verb = VERB[t] if t in VERB else "cannot decide"
+    verb = VERB.get(t, "cannot decide")
     return Compared(t, f"{shown}{conv} {verb} {chosen.text()}{note}", v.text() if v.lo != v.hi else v.lo, unit)
 
 
@@ -289,3 +289,22 @@ def _display(fact: Fact) -> str | float | int | bool | None:
 
 def _unit(fact: Fact) -> str | None:
     return fact.quantity.unit if fact.quantity is not None else None
+
+
+def plot_value(fact: Fact, test: ValueTest) -> tuple[float, str | None] | None:
+    """The fact's value as plotted against the test: in the threshold's unit, or as x ULN/LLN."""
+    num = numeric(fact)
+    if num is None:
+        return None
+    v, unit = num
+    point = v.hi if v.lo == -math.inf else v.lo
+    if point in (math.inf, -math.inf):
+        return None
+    analyte = _analyte(fact)
+    if test.offset and test.ratio:
+        limit = _limit(fact, test.offset)
+        lim = None if limit is None else _to(Interval.point(limit.value), limit.unit, unit, analyte)
+        return None if lim is None or lim.lo <= 0 else (point / lim.lo, None)
+    target = _threshold_unit(test)
+    conv = _to(Interval.point(point), unit, target, analyte)
+    return None if conv is None else (conv.lo, target)

@@ -31,14 +31,16 @@ from fhir_eligibility.criteria.model import (
 )
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import units
-from fhir_eligibility.evaluation.compare import Compared, Interval, compare, in_range, satisfies
+from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
     MissingData,
+    Point,
     Result,
+    Series,
     TrialResult,
     Verdict,
 )
@@ -68,6 +70,7 @@ class Outcome:
     matched: tuple[Fact, ...] = ()
     missing: tuple[MissingData, ...] = ()
     attested: bool = False
+    series: tuple[Series, ...] = ()
 
 
 @dataclass
@@ -152,6 +155,41 @@ def _favourability(t: Truth, parity: int) -> int:
 
 
 def observation_leaf(
+    d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
+) -> Outcome:
+    out = _observation_leaf(d, c, ctx, parity, windows)
+    if d.test.kind not in ("quantity", "range"):
+        return out
+    return replace(out, series=(_series(d, c, ctx, windows),))
+
+
+def _series(d: ObservationValue, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Series:
+    lo, hi, _err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
+    points = []
+    unit: str | None = None
+    for f in ctx.record.facts(["Observation"], d.codes):
+        if f.date is None or f.date > ctx.as_of:
+            continue
+        pv = plot_value(f, d.test)
+        if pv is not None:
+            points.append(Point(f.date.isoformat(), pv[0], f.ref.split("#")[0]))
+            unit = pv[1]
+    points.sort(key=lambda p: (p.date, p.reference))
+    t = d.test
+    if t.kind == "quantity" and t.quantity is not None:
+        thresholds: tuple[tuple[str, float], ...] = ((t.comparator or "=", t.quantity.value),)
+    else:
+        thresholds = tuple((comp, b.value) for comp, b in ((">=", t.low), ("<=", t.high)) if b is not None)
+    return Series(
+        d.label or c.description or c.id,
+        f"x {t.offset}" if t.offset and t.ratio else unit,
+        tuple(points),
+        thresholds,
+        (None if lo == DATE_MIN else lo.isoformat(), hi.isoformat()),
+    )
+
+
+def _observation_leaf(
     d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
 ) -> Outcome:
     rec = ctx.record
@@ -246,7 +284,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
     return Outcome(
         t,
-        f"age {shown} years on {ctx.as_of} {'meets' if t is Truth.TRUE else 'does not meet' if t is Truth.FALSE else 'cannot decide'} {d.test.text()}",
+        f"age {shown} years on {ctx.as_of} {VERB.get(t, 'cannot decide')} {d.test.text()}",
         (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),),
     )
 
@@ -589,6 +627,7 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
             t = logic.at_least(d.threshold or 0, truths)
         else:
             t = logic.at_most(d.threshold or 0, truths)
+        series = tuple(s for _k, o in kids for s in o.series)
         matched = tuple(f for _k, o in kids for f in o.matched)
         missing = tuple(m for _k, o in kids if not o.truth.decided for m in o.missing)
         out = Outcome(
@@ -599,6 +638,7 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
             matched=matched,
             missing=missing,
             attested=any(o.attested for _k, o in kids),
+            series=series,
         )
     elif isinstance(d, ObservationValue):
         out = observation_leaf(d, c, ctx, parity_here, windows)
@@ -645,6 +685,7 @@ def _to_result(c: Criterion, o: Outcome, kind: str) -> CriterionResult:
         evidence=o.evidence,
         children=tuple(_to_result(k, ko, kind) for k, ko in o.children),
         attested=o.attested,
+        series=o.series,
     )
 
 

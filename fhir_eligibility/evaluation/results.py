@@ -34,6 +34,24 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Point:
+    date: str
+    value: float
+    reference: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A lab's values over time in the threshold's unit (or as multiples of ULN), for plots."""
+
+    label: str
+    unit: str | None
+    points: tuple[Point, ...]
+    thresholds: tuple[tuple[str, float], ...]  # (comparator, value); a range gives (">=", low), ("<=", high)
+    window: tuple[str | None, str | None]  # inclusive ISO dates; None = open
+
+
+@dataclass(frozen=True)
 class MissingData:
     """What to collect so an unknown criterion can be decided."""
 
@@ -54,6 +72,7 @@ class CriterionResult:
     evidence: tuple[Evidence, ...] = ()
     children: tuple[CriterionResult, ...] = ()
     attested: bool = False
+    series: tuple[Series, ...] = ()
 
 
 @dataclass(frozen=True)
