@@ -21,7 +21,8 @@ demo: setup
 	$(BIN)/fhir-eligibility evaluate sample_bundles/ --as-of $(AS_OF) --assume-attested
 
 servers:
-	cd servers/medplum && npm ci --no-audit --no-fund --loglevel=error
+	bash servers/medplum/install.sh
+	bash servers/sekmet/install.sh
 
 lint: setup
 	$(BIN)/ruff check fhir_eligibility tests tools benchmarks
@@ -34,4 +35,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_files.py --patients 1000
 
 clean:
-	rm -rf $(VENV) servers/medplum/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) servers/medplum/node_modules servers/sekmet/.venv .pytest_cache .mypy_cache .ruff_cache

@@ -19,10 +19,14 @@ from fhir_eligibility.criteria.validate import validate
 from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
-from fhir_eligibility.pipeline import evaluate_files
+from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.report.table import checklist, explain, verdict_table
+from fhir_eligibility.requirements.plan import plan as plan_requirements
+from fhir_eligibility.retrieval.auth import SmartBackendConfig
+from fhir_eligibility.retrieval.server import ServerOptions
+from fhir_eligibility.retrieval.server import plan as plan_requests
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,8 +156,65 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     click.echo("definitions valid")
 
 
+def server_options(f: F) -> F:
+    """Options shared by every command that reads a FHIR server (evaluate, screen)."""
+    opts = [
+        click.option("--server", help="FHIR server base URL (R4); evaluates server data instead of PATHs."),
+        click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token (never logged)."),
+        click.option("--smart-client-id", help="SMART Backend Services client_id."),
+        click.option(
+            "--smart-key",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="PEM private key registered with the server (RS384 or ES384).",
+        ),
+        click.option("--smart-key-id", help="kid of the registered public key."),
+        click.option("--smart-alg", type=click.Choice(["RS384", "ES384"]), default="RS384", show_default=True),
+        click.option("--smart-scope", help="Scopes to request (default: system/*.rs for the types read)."),
+        click.option("--smart-token-endpoint", help="Token endpoint (default: .well-known/smart-configuration)."),
+        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS."),
+        click.option("--no-verify-tls", is_flag=True, help="Disable TLS verification (testing only)."),
+        click.option("--timeout", type=float, default=30.0, show_default=True, help="Read timeout, seconds."),
+        click.option(
+            "--batch",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Send each patient's searches as one batch Bundle.",
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def build_server_options(kw: dict[str, Any]) -> ServerOptions:
+    smart = None
+    if kw.get("smart_client_id") or kw.get("smart_key"):
+        if not (kw.get("smart_client_id") and kw.get("smart_key") and kw.get("smart_key_id")):
+            raise click.UsageError("SMART Backend Services needs --smart-client-id, --smart-key and --smart-key-id")
+        extra: dict[str, Any] = {"algorithm": kw["smart_alg"], "token_endpoint": kw.get("smart_token_endpoint")}
+        if kw.get("smart_scope"):
+            extra["scope"] = kw["smart_scope"]
+        smart = SmartBackendConfig.from_key_file(
+            kw["smart_key"], client_id=kw["smart_client_id"], key_id=kw["smart_key_id"], **extra
+        )
+    return ServerOptions(
+        base_url=kw["server"],
+        bearer_token=None if smart else kw.get("token"),
+        smart=smart,
+        verify_tls=not kw.get("no_verify_tls"),
+        ca_bundle=kw.get("ca_bundle"),
+        timeout=kw.get("timeout") or 30.0,
+        batch=kw.get("batch") or "auto",
+        use_env_token=smart is None,
+    )
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--patient", "patient_ids", multiple=True, help="Patient id on --server (repeatable).")
+@click.option("--print-plan", is_flag=True, help="With --server: print the planned requests, send nothing.")
+@server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=_parse_date, help="Screening date YYYY-MM-DD (default today).")
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
@@ -170,6 +231,8 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
 @_definitions_option
 def evaluate(
     paths: tuple[Path, ...],
+    patient_ids: tuple[str, ...],
+    print_plan: bool,
     trial_ids: tuple[str, ...],
     as_of: dt.date,
     assume_attested: bool,
@@ -178,13 +241,26 @@ def evaluate(
     lookback_days: int,
     output: Path | None,
     definitions: tuple[Path, ...],
+    **server_kw: Any,
 ) -> None:
-    """Evaluate patients in FHIR Bundles, folders of them, or NDJSON files."""
-    if not paths:
-        raise click.UsageError("give at least one PATH")
+    """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
     ts = _trials(definitions, trial_ids)
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested)
-    report = evaluate_files(list(paths), ts, as_of, settings)
+    if server_kw.get("server"):
+        if paths:
+            raise click.UsageError("give either PATHs or --server, not both")
+        if not patient_ids:
+            raise click.UsageError("--server needs at least one --patient ID")
+        options = build_server_options(server_kw)
+        if print_plan:
+            requirements = plan_requirements(ts, as_of, lookback_days)
+            click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
+            return
+        report = evaluate_server(options, list(patient_ids), ts, as_of, settings)
+    else:
+        if not paths:
+            raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
+        report = evaluate_files(list(paths), ts, as_of, settings)
     _emit(render(report, fmt, details), output)
 
 

@@ -20,6 +20,7 @@ from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 
 
 def evaluate_patient(
@@ -49,6 +50,14 @@ def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, setti
     return evaluate_patients(patients, trials, as_of, settings, warnings)
 
 
+def evaluate_server(
+    options: ServerOptions, patient_ids: list[str], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()
+) -> Report:
+    """Fetch only what the trials need (one batch per patient where the server allows) and evaluate."""
+    requirements = plan(trials, as_of, settings.default_lookback_days)
+    return evaluate_patients(fetch_patients(options, patient_ids, requirements), trials, as_of, settings)
+
+
 def iter_results(
     patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()
 ) -> Iterator[list[TrialResult]]:
@@ -57,4 +66,12 @@ def iter_results(
         yield evaluate_patient(data, trials, as_of, settings)
 
 
-__all__ = ["evaluate_files", "evaluate_patient", "evaluate_patients", "iter_results", "load_trials", "plan"]
+__all__ = [
+    "evaluate_files",
+    "evaluate_patient",
+    "evaluate_patients",
+    "evaluate_server",
+    "iter_results",
+    "load_trials",
+    "plan",
+]

@@ -92,7 +92,7 @@ def test_unit_text_only_creatinine_and_alt_uln_ratio() -> None:
 
 
 def test_synthea_patients_have_ages_and_indexed_egfr() -> None:
-    patients, warnings = read_patients([REALDATA / "synthea"])
+    patients, _warnings = read_patients([REALDATA / "synthea"])
     assert len(patients) == 23
     records = [build_record(p) for p in patients]
     assert all(r.birth_date for r in records)

@@ -392,11 +392,11 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         if uncertain and t is not _count_ok(n + len(uncertain), d.instances):
             return Outcome(
                 Truth.UNKNOWN,
-                f"{n} {what} events{window}; {len(uncertain)} more undated or unconfirmed",
+                f"{what}: {n} found{window}, {len(uncertain)} more undated or unconfirmed",
                 ev,
                 matched=tuple(placed),
             )
-        return Outcome(t, f"{n} {what} events{window} (required {d.instances.text()})", ev, matched=tuple(placed))
+        return Outcome(t, f"{what}: {n} found{window} (required {d.instances.text()})", ev, matched=tuple(placed))
     if d.duration is not None:
         covered = _covered_days(placed, ctx.as_of)
         t = _count_ok(covered, d.duration)
@@ -610,6 +610,19 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
 # ---- tree ---------------------------------------------------------------------------------------
 
 
+def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, Outcome], ...]) -> str:
+    """Cite the children that decided the combination (or keep it undecided), not all of them."""
+    deciding = [(k, o) for k, o in kids if o.truth is t]
+    if t is Truth.TRUE and d.code == "all-of":
+        return f"all {len(kids)} conditions met"
+    if t is Truth.FALSE and d.code == "any-of":
+        return "none of: " + "; ".join(o.reason for _k, o in kids[:4]) + ("; ..." if len(kids) > 4 else "")
+    parts = [("not: " if k.exclude else "") + o.reason for k, o in deciding[:3]]
+    more = f" (+{len(deciding) - 3} more)" if len(deciding) > 3 else ""
+    prefix = f"{d.code} {d.threshold}: " if d.threshold is not None else ""
+    return prefix + "; ".join(parts) + more
+
+
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
     """Match of the characteristic (judgement and exclude applied); parity = excludes above it."""
     parity_here = parity + (1 if c.exclude else 0)
@@ -632,8 +645,7 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
         missing = tuple(m for _k, o in kids if not o.truth.decided for m in o.missing)
         out = Outcome(
             t,
-            f"{d.code}{' ' + str(d.threshold) if d.threshold else ''}: "
-            + "; ".join(f"{k.id if k.id != k.description else ''} {o.truth.value}".strip() for k, o in kids),
+            _combination_reason(d, t, kids),
             children=kids,
             matched=matched,
             missing=missing,

@@ -26,6 +26,11 @@ from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.timing import shift
 from fhir_eligibility.requirements.model import DataRequirement
 
+# Above this many codes for one resource type, asking for the patient's whole list of that type is
+# cheaper than dozens of code-filtered searches (e.g. "any other malignancy" = all of C00-C97); the
+# evaluator matches codes itself, so nothing is lost.
+MAX_CODES = 150
+
 ALL_TYPES = (
     "Condition",
     "Observation",
@@ -83,8 +88,9 @@ def _leaf_needs(
             yield "Patient", frozenset(), None
     elif isinstance(d, Expression):
         yield "Patient", frozenset(), None
-        for t in ALL_TYPES:
-            yield t, frozenset(), None
+        if "patientResources" in d.expression:  # only the Patient is the context otherwise
+            for t in ALL_TYPES:
+                yield t, frozenset(), None
 
 
 def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: int = 28) -> list[DataRequirement]:
@@ -99,7 +105,11 @@ def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: in
                 if not codes:
                     groups[key] = (entry[0], entry[1], True)
                 entry[0].update(codes)
-    unbounded_all = {t for (t, since), (_c, _ids, everything) in groups.items() if since is None and everything}
+    unbounded_all = {
+        t
+        for (t, since), (group_codes, _ids, everything) in groups.items()
+        if since is None and (everything or len(group_codes) > MAX_CODES)
+    }
     unbounded_codes: dict[str, set[Code]] = {}
     for (t, since), (group_codes, _ids, _e) in groups.items():
         if since is None:
@@ -115,7 +125,7 @@ def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: in
             wanted -= unbounded_codes.get(t, set())
             if not wanted and not everything:
                 continue
-        if t == "Patient" or everything:
+        if t == "Patient" or everything or len(wanted) > MAX_CODES:
             wanted = set()
         out.append(DataRequirement(t, frozenset(wanted), since, frozenset(ids)))
     if not any(r.resource_type == "Patient" for r in out):

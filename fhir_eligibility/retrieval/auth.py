@@ -1,0 +1,290 @@
+"""Authorization for FHIR server calls: a fixed bearer token, or SMART Backend Services.
+
+Both are ``requests.auth.AuthBase`` objects the server module passes per request, so the token
+is attached in exactly one place and never appears in a URL, a log line or a repr.
+
+SMART Backend Services (SMART App Launch 2.2.0, client-confidential-asymmetric): the token
+endpoint is discovered from ``[base]/.well-known/smart-configuration`` (unless configured),
+each token request carries a fresh one-time client assertion JWT (iss = sub = client_id, aud =
+token endpoint, exp <= 5 min, unique jti, header kid, RS384 or ES384), and the access token is
+cached until ``renew_margin`` seconds before it expires. Servers issue no refresh token: a new
+assertion is simply signed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from requests.auth import AuthBase
+
+from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+
+log = logging.getLogger(__name__)
+
+ENV_TOKEN = "FHIR_ELIGIBILITY_TOKEN"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+MAX_ASSERTION_LIFETIME = 300  # seconds; SMART: exp no more than five minutes in the future
+DEFAULT_SCOPE = " ".join(
+    f"system/{t}.rs"
+    for t in (
+        "Patient",
+        "Observation",
+        "Condition",
+        "Procedure",
+        "MedicationAdministration",
+        "MedicationStatement",
+        "MedicationRequest",
+        "DiagnosticReport",
+        "AllergyIntolerance",
+    )
+)
+
+Algorithm = Literal["RS384", "ES384"]
+
+
+class BearerAuth(AuthBase):
+    """A fixed bearer token (given on the command line or in ``FHIR_ELIGIBILITY_TOKEN``)."""
+
+    def __init__(self, token: str) -> None:
+        if not token or any(c in token for c in "\r\n"):
+            raise InputError("the bearer token is empty or contains a line break")
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=***)"
+
+
+def bearer_token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The token in ``FHIR_ELIGIBILITY_TOKEN`` (keeps it out of shell history and ``ps``), or None."""
+    env = os.environ if environ is None else environ
+    token = env.get(ENV_TOKEN, "").strip()
+    return token or None
+
+
+@dataclass(frozen=True)
+class SmartBackendConfig:
+    """A registered backend client: its id, the private key whose public half the server holds."""
+
+    client_id: str
+    private_key_pem: bytes = field(repr=False)
+    key_id: str
+    algorithm: Algorithm = "RS384"
+    scope: str = DEFAULT_SCOPE
+    token_endpoint: str | None = None  # None: discover from .well-known/smart-configuration
+    jku: str | None = None  # registered JWKS URL, sent in the assertion header when set
+    private_key_password: bytes | None = field(default=None, repr=False)
+    assertion_lifetime: int = 240  # seconds; below the 5-minute maximum to absorb clock skew
+    renew_margin: int = 30  # renew the access token this many seconds before it expires
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ("RS384", "ES384"):
+            raise InputError(f"SMART backend algorithm must be RS384 or ES384, not {self.algorithm!r}")
+        if not 0 < self.assertion_lifetime <= MAX_ASSERTION_LIFETIME:
+            raise InputError("SMART client assertion lifetime must be between 1 and 300 seconds")
+        if not self.client_id or not self.key_id:
+            raise InputError("SMART backend client_id and key_id are required")
+
+    @classmethod
+    def from_key_file(cls, path: str | Path, **kwargs: Any) -> SmartBackendConfig:
+        """Read the PEM private key from a file (kept out of argv and environment)."""
+        try:
+            pem = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read SMART private key file {path}: {exc.strerror}") from exc
+        return cls(private_key_pem=pem, **kwargs)
+
+    def signing_key(self) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+        """Load the key and check it fits the algorithm (RSA for RS384, EC P-384 for ES384)."""
+        try:
+            key = serialization.load_pem_private_key(self.private_key_pem, self.private_key_password)
+        except (ValueError, TypeError) as exc:
+            raise InputError("the SMART private key is not a readable PEM private key") from exc
+        if self.algorithm == "RS384" and isinstance(key, rsa.RSAPrivateKey):
+            return key
+        if (
+            self.algorithm == "ES384"
+            and isinstance(key, ec.EllipticCurvePrivateKey)
+            and isinstance(key.curve, ec.SECP384R1)
+        ):
+            return key
+        raise InputError(f"the SMART private key does not fit {self.algorithm} (RSA or EC P-384 expected)")
+
+
+def client_assertion(
+    config: SmartBackendConfig,
+    token_endpoint: str,
+    *,
+    now: float,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None,
+) -> str:
+    """A signed one-time client assertion JWT for the token request (RFC 7523, SMART 2.2.0)."""
+    issued = int(now)
+    claims = {
+        "iss": config.client_id,
+        "sub": config.client_id,
+        "aud": token_endpoint,
+        "iat": issued,
+        "exp": issued + config.assertion_lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    headers: dict[str, Any] = {"kid": config.key_id, "typ": "JWT"}
+    if config.jku:
+        headers["jku"] = config.jku
+    return jwt.encode(claims, key or config.signing_key(), algorithm=config.algorithm, headers=headers)
+
+
+def discover_token_endpoint(
+    session: requests.Session, fhir_base_url: str, *, timeout: float, verify: bool | str
+) -> str:
+    """Read ``token_endpoint`` from the server's ``.well-known/smart-configuration``."""
+    url = fhir_base_url.rstrip("/") + "/.well-known/smart-configuration"
+    try:
+        r = session.get(url, headers={"Accept": "application/json"}, timeout=timeout, verify=verify)
+    except requests.RequestException as exc:
+        raise RetrievalError(f"cannot read SMART configuration at {url}: {_cause(exc)}") from exc
+    if r.status_code != 200:
+        raise RetrievalError(
+            f"cannot read SMART configuration at {url}: HTTP {r.status_code} (set the token endpoint instead)"
+        )
+    try:
+        conf = r.json()
+    except ValueError as exc:
+        raise RetrievalError(f"SMART configuration at {url} is not JSON") from exc
+    endpoint = conf.get("token_endpoint") if isinstance(conf, dict) else None
+    if not isinstance(endpoint, str) or not endpoint:
+        raise RetrievalError(f"SMART configuration at {url} has no token_endpoint")
+    methods = conf.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list) and "private_key_jwt" not in methods:
+        log.warning("SMART configuration does not list private_key_jwt among token endpoint auth methods")
+    return endpoint
+
+
+class SmartBackendAuth(AuthBase):
+    """Attaches a cached SMART backend access token; fetches a new one when it nears expiry."""
+
+    def __init__(
+        self,
+        config: SmartBackendConfig,
+        fhir_base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._base = fhir_base_url
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._verify = verify
+        self._clock = clock
+        self._key = config.signing_key()  # fail early on a bad key, before any request
+        self._lock = threading.Lock()
+        self._endpoint: str | None = config.token_endpoint
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"SmartBackendAuth(client_id={self._config.client_id!r})"
+
+    @property
+    def token_endpoint(self) -> str:
+        with self._lock:
+            return self._discover()
+
+    def _discover(self) -> str:
+        if self._endpoint is None:
+            self._endpoint = discover_token_endpoint(
+                self._session, self._base, timeout=self._timeout, verify=self._verify
+            )
+        return self._endpoint
+
+    def access_token(self) -> str:
+        """The cached token while it has more than the margin left, else a freshly requested one."""
+        with self._lock:
+            if self._token is not None and self._clock() < self._expires_at:
+                return self._token
+            return self._request_token()
+
+    def invalidate(self) -> None:
+        """Forget the cached token (the server answered 401: revoked or expired early)."""
+        with self._lock:
+            self._token = None
+            self._expires_at = 0.0
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self.access_token()}"
+        return r
+
+    def _request_token(self) -> str:
+        endpoint = self._discover()
+        now = self._clock()
+        form = {
+            "grant_type": "client_credentials",
+            "scope": self._config.scope,
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": client_assertion(self._config, endpoint, now=now, key=self._key),
+        }
+        try:
+            r = self._session.post(
+                endpoint,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self._timeout,
+                verify=self._verify,
+            )
+        except requests.RequestException as exc:
+            raise RetrievalError(f"cannot reach the SMART token endpoint: {_cause(exc)}") from exc
+        body = _json_object(r)
+        if r.status_code in (400, 401, 403):
+            error = body.get("error") if isinstance(body.get("error"), str) else None
+            detail = f" {error}" if error else ""
+            client = self._config.client_id
+            raise AuthorizationError(f"SMART token endpoint refused client {client!r} (HTTP {r.status_code}{detail})")
+        if r.status_code != 200:
+            raise RetrievalError(f"SMART token endpoint failed (HTTP {r.status_code})")
+        token = body.get("access_token")
+        token_type = body.get("token_type")
+        if not isinstance(token, str) or not token:
+            raise AuthorizationError("SMART token endpoint answered without an access_token")
+        if not isinstance(token_type, str) or token_type.lower() != "bearer":
+            raise AuthorizationError("SMART token endpoint issued a token that is not a bearer token")
+        expires_in = body.get("expires_in")
+        lifetime = float(expires_in) if isinstance(expires_in, int | float) and expires_in > 0 else 300.0
+        margin = min(float(self._config.renew_margin), lifetime / 2)
+        self._token = token
+        self._expires_at = now + lifetime - margin
+        log.debug("SMART access token obtained, valid for %.0f s", lifetime)
+        return token
+
+
+def _json_object(r: requests.Response) -> dict[str, Any]:
+    try:
+        body = r.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _cause(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__

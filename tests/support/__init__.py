@@ -1,0 +1,1 @@
+"""Test support code (real FHIR servers for the integration tests)."""
