@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -266,6 +267,9 @@ def evaluate(
 
 def main() -> None:
     """Entry point: run the group, turning our errors into one-line messages and exit codes."""
+    # A run keeps thousands of small immutable result objects alive; the default GC thresholds
+    # rescan them constantly (measured: half the evaluation time); collections still run, less often.
+    gc.set_threshold(200_000, 50, 100)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

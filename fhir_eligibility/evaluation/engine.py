@@ -59,6 +59,7 @@ class Settings:
     course_gap_days: int = 182
     assume_attested: bool = False
     include_preliminary: bool = False
+    collect_series: bool = False  # lab values over time, for plots (HTML); off on hot paths
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,26 @@ class Context:
 # ---- windows ------------------------------------------------------------------------------------
 
 
+_BOUNDS: dict[tuple[int, int | None, dt.date], tuple[tuple[Window, ...], tuple[dt.date, dt.date, str | None]]] = {}
+
+
 def window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
     """Intersection of the windows as inclusive dates; third item is an error (anchor not found)."""
+    key = (id(windows), default_days, ctx.as_of)
+    hit = _BOUNDS.get(key)
+    if hit is not None and hit[0] is windows:
+        return hit[1]
+    bounds = _window_bounds(windows, ctx, default_days)
+    if all(w.anchor == "study-start" for w in windows):  # the same for every patient: reuse
+        _BOUNDS[key] = (windows, bounds)
+    return bounds
+
+
+def _window_bounds(
+    windows: tuple[Window, ...], ctx: Context, default_days: int | None
+) -> tuple[dt.date, dt.date, str | None]:
     lo, hi = DATE_MIN, ctx.as_of
     if not windows and default_days is not None:
         lo = ctx.as_of - dt.timedelta(days=default_days)
@@ -158,7 +175,7 @@ def observation_leaf(
     d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
 ) -> Outcome:
     out = _observation_leaf(d, c, ctx, parity, windows)
-    if d.test.kind not in ("quantity", "range"):
+    if not ctx.settings.collect_series or d.test.kind not in ("quantity", "range"):
         return out
     return replace(out, series=(_series(d, c, ctx, windows),))
 
@@ -711,9 +728,20 @@ def verdict_of(results: list[Result]) -> Verdict:
     return Verdict.ELIGIBLE
 
 
+_LINKS: dict[int, tuple[Trial, dict[str, Criterion]]] = {}
+
+
+def _links(trial: Trial) -> dict[str, Criterion]:
+    """linkId index of a trial, built once per compiled trial (trials are immutable)."""
+    hit = _LINKS.get(id(trial))
+    if hit is None or hit[0] is not trial:
+        hit = (trial, {n.id: n for top in trial.criteria for n in top.walk()})
+        _LINKS[id(trial)] = hit
+    return hit[1]
+
+
 def evaluate_trial(trial: Trial, record: PatientRecord, as_of: dt.date, settings: Settings = Settings()) -> TrialResult:
-    by_link = {n.id: n for top in trial.criteria for n in top.walk()}
-    ctx = Context(record, as_of, settings, by_link)
+    ctx = Context(record, as_of, settings, _links(trial))
     results: list[CriterionResult] = []
     missing: list[MissingData] = []
     for c in trial.criteria:

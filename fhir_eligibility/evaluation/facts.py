@@ -284,8 +284,11 @@ class PatientRecord:
         seen: set[str] = set()
         out: list[Fact] = []
         for kind in kinds:
+            of_kind = self.by_kind.get(kind, ())
             if not codes:
-                candidates: list[Fact] | tuple[Fact, ...] = self.by_kind.get(kind, ())
+                candidates: list[Fact] | tuple[Fact, ...] = of_kind
+            elif len(codes) > len(of_kind):  # big value set, few records: scan the records
+                candidates = [f for f in of_kind if not f.codes.isdisjoint(codes)]
             else:
                 candidates = [f for c in codes for f in self.by_code.get((kind, c), ())]
             for f in candidates:

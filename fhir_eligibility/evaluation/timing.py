@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -12,6 +13,7 @@ DATE_MIN = dt.date(1, 1, 1)
 DATE_MAX = dt.date(9999, 12, 31)
 
 
+@lru_cache(maxsize=4096)
 def shift(anchor: dt.date, off: TimeOffset) -> dt.date:
     """anchor + offset; months and years are calendar units (4 months before 2025-03-01 is 2024-11-01)."""
     v = off.value

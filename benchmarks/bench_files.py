@@ -1,0 +1,55 @@
+"""Evaluate N patients from a folder of Bundles against every trial; print patients/s and peak memory.
+
+The population is the sample patients cloned under new ids (so it exercises every criterion), written
+to a temporary folder, then read and evaluated through the same pipeline as `fhir-eligibility evaluate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.pipeline import evaluate_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clone_population(source: Path, n: int, out: Path) -> None:
+    templates = [f.read_text() for f in sorted(source.glob("*.json"))]
+    for i in range(n):
+        text = templates[i % len(templates)]
+        bundle = json.loads(text)
+        pid = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        text = text.replace(f'"{pid}"', f'"bench-{i}"').replace(f"Patient/{pid}", f"Patient/bench-{i}")
+        (out / f"p{i:06d}.json").write_text(text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--patients", type=int, default=1000)
+    ap.add_argument("--source", type=Path, default=ROOT / "sample_bundles")
+    args = ap.parse_args()
+    gc.set_threshold(200_000, 50, 100)  # as the CLI does
+    trials = load_trials()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clone_population(args.source, args.patients, folder)
+        start = time.perf_counter()
+        report = evaluate_files([folder], trials, dt.date(2026, 6, 1))
+        elapsed = time.perf_counter() - start
+    patients = len({r.patient for r in report.results})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"patients: {patients}  trials: {len(trials)}  evaluations: {len(report.results)}")
+    print(f"elapsed: {elapsed:.2f} s  ->  {patients / elapsed:.0f} patients/s (read + evaluate, one process)")
+    print(f"peak RSS: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
