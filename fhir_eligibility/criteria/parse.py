@@ -290,10 +290,8 @@ class Parser:
             if "MedicationAdministration" in types:
                 types.add("MedicationStatement")
             return Records(tuple(sorted(types)), test.codes, methods, instances, duration, label)
-        if project:
+        if project and project[0] in DERIVED:
             concept = project[0]
-            if concept not in DERIVED:
-                return Unsupported(f"derived value {concept!r} is not known to the engine")
             inputs: frozenset[Code] = frozenset()
             ext = _ext(d, cs.EXT_INPUT_VS)
             if ext:
@@ -303,7 +301,8 @@ class Parser:
                     return Unsupported(f"input value set {ref!r} does not resolve")
                 inputs = valueset_codes(vs, self.resolve)
             return Derived(concept, test, methods, inputs)
-        obs_codes = frozenset(c for c in type_codes if c[0] != cs.SNOMED or c not in (AGE_CODE, GENDER_CODE))
+        # Any other coding (LOINC, or a local code where no standard one exists) names an observation.
+        obs_codes = frozenset(c for c in type_codes if c not in (AGE_CODE, GENDER_CODE))
         if not obs_codes:
             return Unsupported("definitionByTypeAndValue.type has no interpretable coding")
         return ObservationValue(obs_codes, test, methods, instances, label)

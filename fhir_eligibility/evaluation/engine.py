@@ -140,7 +140,7 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
 
 def _in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     """Does the fact's date (or period) fall in [lo, hi]? None when it has no date."""
-    s, e = f.start, f.end or f.start
+    s, e = f.start, f.end or (hi if f.ongoing else f.start)
     if s is None and e is None:
         return None
     s = s or e
@@ -218,6 +218,8 @@ def _observation_leaf(
     facts = rec.facts(["Observation"], d.codes)
     open_start = lo == DATE_MIN  # "any time before": an undated result is still usable
     inside = [f for f in facts if _in(f, lo, hi) or (open_start and _in(f, lo, hi) is None)]
+    if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
+        return _rising_series(d, inside, lo, hi)
     if not inside:
         if u is not None:
             return Outcome(
@@ -233,8 +235,6 @@ def _observation_leaf(
             f"no {what} in window {_window_text(lo, hi)}{stale}",
             missing=(_missing(ctx, what, d.codes, lo, hi),),
         )
-    if "rising-series" in d.methods:
-        return _rising_series(d, inside, lo, hi)
     inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
     top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
     tied = [f for f in inside if (f.date, f.instant, f.issued) == top_key]
@@ -333,9 +333,7 @@ def _count_ok(n: float, t: CountTest) -> Truth:
 
 def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
     spans = sorted(
-        (f.start or f.end, f.end or (as_of if f.kind == "MedicationStatement" else f.start) or f.start)
-        for f in facts
-        if f.start or f.end
+        (f.start or f.end, f.end or (as_of if f.ongoing else f.start) or f.start) for f in facts if f.start or f.end
     )
     total, cur_s, cur_e = 0, None, None
     for s, e in spans:

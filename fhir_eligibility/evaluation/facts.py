@@ -53,6 +53,7 @@ class Fact:
     clinical_status: str | None = None
     verification: str | None = None
     body_site: frozenset[Code] = frozenset()
+    ongoing: bool = False  # an active statement with no end date: still taken on the screening date
 
     @property
     def date(self) -> _dt.date | None:
@@ -219,7 +220,8 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
             dr = dosage[0].get("doseAndRate") or []
             if dr and isinstance(dr[0], dict):
                 dose = _quantity(dr[0].get("doseQuantity"))
-        return [Fact(kind, ref, codings(med), start, end, instant, status=status, quantity=dose)]
+        ongoing = kind == "MedicationStatement" and status == "active" and end is None and start is not None
+        return [Fact(kind, ref, codings(med), start, end, instant, status=status, quantity=dose, ongoing=ongoing)]
     if kind == "Procedure":
         if status not in PROC_VALID:
             return []

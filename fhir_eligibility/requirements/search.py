@@ -39,7 +39,8 @@ class _TypeSearch:
 
 # R4 search parameters per resource type: (token parameter for codes, date parameter or None).
 _TYPE_SEARCH: dict[str, _TypeSearch] = {
-    "Observation": _TypeSearch("code", "date"),
+    # combo-code matches Observation.code or component.code: blood pressure lives in components of a panel.
+    "Observation": _TypeSearch("combo-code", "date"),
     "Condition": _TypeSearch("code", None),
     "Procedure": _TypeSearch("code", "date"),
     "MedicationAdministration": _TypeSearch("code", "effective-time"),

@@ -334,16 +334,25 @@ def _load_bundle(item: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[str,
 
 
 def as_transaction(bundle: Mapping[str, Any]) -> dict[str, Any]:
-    """A transaction/batch Bundle as is; a collection/searchset/document Bundle turned into a transaction.
+    """A transaction/batch Bundle, or a collection/searchset/document Bundle turned into a transaction.
 
-    Entries of a converted Bundle that carry a resource id become ``PUT Type/id`` (so literal
-    ``Type/id`` references keep working); the others become ``POST Type`` with their ``fullUrl``.
+    Entries that carry a resource id become ``PUT Type/id`` (a POST would get a server-assigned id, and
+    the same patient read from the server and from its file must have the same ``Patient/<id>``);
+    the others become ``POST Type`` with their ``fullUrl``.
     """
     kind = bundle.get("type")
     if bundle.get("resourceType") != "Bundle":
         raise FhirServerError(f"expected a Bundle, got {bundle.get('resourceType')}")
     if kind in ("transaction", "batch"):
-        return dict(bundle)
+        out = dict(bundle)
+        out["entry"] = [
+            {**e, "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
+            if isinstance(e.get("resource"), dict) and e["resource"].get("id")
+            and (e.get("request") or {}).get("method") == "POST"
+            else e
+            for e in bundle.get("entry") or []
+        ]
+        return out
     if kind not in ("collection", "searchset", "document"):
         raise FhirServerError(f"cannot seed a Bundle of type {kind!r}")
     entries = []

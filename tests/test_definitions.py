@@ -1,0 +1,53 @@
+"""The five trials: committed JSON equals what the builder writes, validation passes, and the
+trial list is exactly the five seeds by NCT number."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+from fhir_eligibility.criteria.load import load_trials, read_definitions
+from fhir_eligibility.criteria.model import Combination, Manual
+from fhir_eligibility.criteria.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+NCTS = {"NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"}
+
+
+def test_committed_definitions_match_the_builder(tmp_path: Path) -> None:
+    out = tmp_path / "definitions"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_definitions.py"), "--out", str(out)], check=True,
+                   capture_output=True, timeout=300)
+    cmp = filecmp.dircmp(ROOT / "definitions", out)
+
+    def differences(c: filecmp.dircmp[str]) -> list[str]:
+        found = [*c.diff_files, *c.left_only, *c.right_only]
+        for sub in c.subdirs.values():
+            found += differences(sub)
+        return found
+
+    assert differences(cmp) == []
+
+
+def test_definitions_validate() -> None:
+    assert [str(p) for p in validate(read_definitions())] == []
+
+
+def test_exactly_the_five_trials() -> None:
+    trials = load_trials()
+    assert {t.id for t in trials} == NCTS
+    for t in trials:
+        ids = [c.id for c in t.criteria]
+        assert len(ids) == len(set(ids))
+        assert all(c.description.strip() for c in t.criteria), t.id
+        assert t.computable_count >= len(t.criteria) // 2
+
+
+def test_manual_items_are_only_leaves_without_data() -> None:
+    """A criterion is manual only when nothing under it is computable (none silently dropped)."""
+    for t in load_trials():
+        for top in t.criteria:
+            if not top.computable:
+                assert all(isinstance(n.definition, (Manual, Combination)) for n in top.walk()), top.id

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Write the trial definitions under ``definitions/`` (R5 JSON, docs/encoding.md profile).
+
+    .venv/bin/python tools/build_definitions.py [--out definitions] [--only A,B]
+
+Deterministic: the same sources give byte-identical files. Every resource is validated with the
+fhir.resources R5 models and with the project's own structural checks (evv-1, comparator and
+combination codes, unique linkIds, references that resolve, no empty value set); any error aborts
+with exit status 1 before the tree is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from definitions.checks import check_ev, check_valueset, is_computable
+from definitions.codesystem import codesystem
+from definitions.common import WOCBP_URL
+from definitions.fhir import BASE, age, gender, records
+from definitions.readme import readme
+from definitions.seedcheck import check as seed_check
+from definitions.terminology import EXTRA_CODES, VALUESETS
+from fhir.resources.codesystem import CodeSystem
+from fhir.resources.evidencevariable import EvidenceVariable
+from fhir.resources.researchstudy import ResearchStudy
+from fhir.resources.valueset import ValueSet
+
+from definitions import trial_a, trial_b, trial_c, trial_d, trial_e
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"  # the protocol texts (beside the repo); checked when present
+DATE = "2025-06-01"  # fixed publication date: keeps the output byte-stable
+TRIALS = {"A": trial_a, "B": trial_b, "C": trial_c, "D": trial_d, "E": trial_e}
+MODELS = {
+    "EvidenceVariable": EvidenceVariable,
+    "ResearchStudy": ResearchStudy,
+    "ValueSet": ValueSet,
+    "CodeSystem": CodeSystem,
+}
+PHASE_DISPLAY = {"phase-2": "Phase 2"}
+
+
+def valueset(vs_id: str) -> dict[str, Any]:
+    title, description, concepts = VALUESETS[vs_id]
+    seen: dict[tuple[str, str], str] = {}
+    for s, c, d in concepts:
+        seen.setdefault((s, c), d)
+    by_system: dict[str, list[dict[str, str]]] = {}
+    for (s, c), d in seen.items():
+        by_system.setdefault(s, []).append({"code": c, "display": d})
+    return {
+        "resourceType": "ValueSet",
+        "id": vs_id,
+        "url": f"{BASE}/ValueSet/{vs_id}",
+        "version": "0.1.0",
+        "name": "".join(p.capitalize() for p in vs_id.split("-")),
+        "title": title,
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "fhir-eligibility",
+        "description": description,
+        "compose": {"include": [{"system": s, "concept": cs} for s, cs in by_system.items()]},
+        "expansion": {
+            "timestamp": f"{DATE}T00:00:00Z",
+            "total": len(seen),
+            "contains": [{"system": s, "code": c, "display": d} for (s, c), d in seen.items()],
+        },
+    }
+
+
+def wocbp() -> dict[str, Any]:
+    return {
+        "resourceType": "EvidenceVariable",
+        "id": "wocbp",
+        "url": WOCBP_URL,
+        "version": "0.1.0",
+        "name": "WomanOfChildbearingPotential",
+        "title": "Woman of childbearing potential (WOCBP)",
+        "status": "active",
+        "date": DATE,
+        "publisher": "fhir-eligibility",
+        "description": "Female, younger than 55 years, with no coded hysterectomy or bilateral oophorectomy "
+        "(clinical.md §0.11). All characteristics must hold.",
+        "note": [
+            {
+                "text": "The age limit of 55 years is the configurable heuristic of clinical.md §0.11 for "
+                "'post-menopausal'. A documented post-menopausal status has no verified code in clinical.md "
+                "and is therefore not read; such women are caught by the age heuristic or must be attested "
+                "through the trial's own criterion."
+            }
+        ],
+        "actual": False,
+        "characteristic": [
+            gender("Female (administrative gender)", "female", link="wocbp-female"),
+            age("Younger than 55 years (heuristic for pre-menopausal status)", "<", 55, link="wocbp-age"),
+            records(
+                "No hysterectomy or bilateral oophorectomy coded (condition or procedure)",
+                ["Condition", "Procedure"],
+                "vs-surgical-sterility",
+                methods=["history"],
+                exclude=True,
+                link="wocbp-no-sterility",
+            ),
+        ],
+    }
+
+
+def research_study(meta: dict[str, Any]) -> dict[str, Any]:
+    nct = meta["nct"]
+    rs: dict[str, Any] = {
+        "resourceType": "ResearchStudy",
+        "id": nct,
+        "url": f"{BASE}/ResearchStudy/{nct}",
+        "identifier": [{"system": "https://clinicaltrials.gov", "value": nct}],
+        "name": nct,
+        "title": meta["title"],
+        "status": "active",
+        "date": DATE,
+    }
+    if meta.get("phase"):
+        rs["phase"] = {
+            "coding": [
+                {
+                    "system": "http://hl7.org/fhir/research-study-phase",
+                    "code": meta["phase"],
+                    "display": PHASE_DISPLAY[meta["phase"]],
+                }
+            ],
+            "text": PHASE_DISPLAY[meta["phase"]],
+        }
+    rs["condition"] = [({"coding": [c[1]], "text": c[0]} if c[1] else {"text": c[0]}) for c in meta["conditions"]]
+    rs["descriptionSummary"] = meta["summary"]
+    if meta.get("status"):
+        ps: dict[str, Any] = {
+            "state": {
+                "coding": [
+                    {
+                        "system": "http://hl7.org/fhir/research-study-status",
+                        "code": meta["status"],
+                        "display": meta["status_display"],
+                    }
+                ]
+            },
+            "actual": True,
+        }
+        rs["progressStatus"] = [ps]
+    if meta.get("sponsor"):
+        rs["associatedParty"] = [
+            {
+                "name": meta["sponsor"],
+                "role": {
+                    "coding": [
+                        {
+                            "system": "http://hl7.org/fhir/research-study-party-role",
+                            "code": "sponsor",
+                            "display": "sponsor",
+                        }
+                    ]
+                },
+            }
+        ]
+    rs["recruitment"] = {
+        "eligibility": {"reference": f"EvidenceVariable/{nct}-eligibility", "display": f"Eligibility criteria of {nct}"}
+    }
+    if meta.get("end"):
+        rs["period"] = {"end": meta["end"]}
+    return rs
+
+
+def evidence_variable(meta: dict[str, Any], chars: list[dict[str, Any]]) -> dict[str, Any]:
+    nct = meta["nct"]
+    return {
+        "resourceType": "EvidenceVariable",
+        "id": f"{nct}-eligibility",
+        "url": f"{BASE}/EvidenceVariable/{nct}-eligibility",
+        "identifier": [{"system": "https://clinicaltrials.gov", "value": nct}],
+        "version": "0.1.0",
+        "name": f"{nct.replace('-', '')}Eligibility",
+        "title": f"Eligibility criteria of {nct} (trial {meta['key']}, seed {meta['seed']})",
+        "status": "active",
+        "date": DATE,
+        "publisher": "fhir-eligibility",
+        "description": f"Inclusion and exclusion criteria of {nct}, one top-level characteristic per criterion line of "
+        f"the protocol (seed {meta['seed']}), encoded per docs/encoding.md. linkIds follow "
+        "shared/reference/clinical.md.",
+        "actual": True,
+        "characteristic": chars,
+    }
+
+
+def dump(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def build(keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    files: dict[str, dict[str, Any]] = {}
+    files["shared/CodeSystem-eligibility.json"] = codesystem(DATE)
+    files["shared/EvidenceVariable-wocbp.json"] = wocbp()
+    for vs_id in VALUESETS:
+        files[f"shared/ValueSet-{vs_id}.json"] = valueset(vs_id)
+    summary: dict[str, Any] = {}
+    for key in keys:
+        mod = TRIALS[key]
+        meta = mod.META
+        chars = mod.characteristics()
+        files[f"{meta['nct']}/ResearchStudy.json"] = research_study(meta)
+        files[f"{meta['nct']}/EvidenceVariable.json"] = evidence_variable(meta, chars)
+        summary[key] = (meta, chars)
+    return files, summary
+
+
+def validate(files: dict[str, dict[str, Any]]) -> list[str]:
+    errors: list[str] = []
+    index: dict[str, dict[str, Any]] = {}
+    ids: dict[str, str] = {}
+    for path, res in files.items():
+        key = f"{res['resourceType']}/{res['id']}"
+        if key in ids:
+            errors.append(f"{path}: duplicate id {key} (also {ids[key]})")
+        ids[key] = path
+        index[key] = res
+        if res.get("url"):
+            index[res["url"]] = res
+    for path, res in sorted(files.items()):
+        try:
+            MODELS[res["resourceType"]].model_validate(res)
+        except Exception as exc:  # pydantic ValidationError: report every resource, then fail
+            errors.append(f"{path}: R5 model validation failed: {exc}")
+        if res["resourceType"] == "EvidenceVariable":
+            check_ev(res, index, errors)
+        elif res["resourceType"] == "ValueSet":
+            check_valueset(res, errors)
+        elif res["resourceType"] == "ResearchStudy":
+            ref = res["recruitment"]["eligibility"]["reference"]
+            if ref not in index:
+                errors.append(f"{path}: recruitment.eligibility {ref} does not resolve")
+    # every value set is referenced or documented as a lab code list
+    return errors
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "definitions"))
+    ap.add_argument("--only", default="A,B,C,D,E", help="comma-separated trial keys (default all)")
+    args = ap.parse_args()
+    keys = [k.strip() for k in args.only.split(",") if k.strip()]
+    files, summary = build(keys)
+    errors = validate(files)
+    seeds = sorted(SEEDS.glob("00*.txt")) if SEEDS.is_dir() else []
+    for key, (meta, chars) in summary.items():
+        seed = [p for p in seeds if p.name.startswith(meta["seed"])]
+        if seed:
+            lines, tops = seed_check(seed[0], chars, errors)
+            meta["seed_lines"] = lines
+            print(f"{key} seed {seed[0].name}: {lines} criterion lines -> {tops} top-level characteristics")
+    if errors:
+        for e in errors:
+            print("ERROR", e, file=sys.stderr)
+        print(f"{len(errors)} error(s); definitions not written", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        for path, res in files.items():
+            p = t / path
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(dump(res), encoding="utf-8")
+        (t / "README.md").write_text(readme(summary, EXTRA_CODES), encoding="utf-8")
+        if out.exists():
+            for child in out.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child)
+                elif child.suffix in (".json", ".md"):
+                    child.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+        for p in sorted(t.rglob("*")):
+            if p.is_file():
+                dest = out / p.relative_to(t)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(p, dest)
+    for key, (meta, chars) in summary.items():
+        comp = sum(is_computable(c) for c in chars)
+        print(f"{key} {meta['nct']}: {len(chars)} criteria, {comp} computable, {len(chars) - comp} manual")
+    print(f"wrote {len(files) + 1} files to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The project CodeSystem: derived values, evaluation methods, local concepts without a standard code."""
+
+from __future__ import annotations
+
+from .fhir import PROJECT_CS, Json
+
+CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
+    # (code, display, definition, children)
+    (
+        "derived-value",
+        "Derived values",
+        "Values the engine computes from several records.",
+        [
+            (
+                "creatinine-clearance",
+                "Creatinine clearance (mL/min)",
+                "Measured 24-h clearance (LOINC 2164-2) if present in the window, else a lab-reported Cockcroft-Gault "
+                "(35591-7), else Cockcroft-Gault computed from serum creatinine, body weight (29463-7), age and sex.",
+            ),
+            (
+                "egfr-mdrd",
+                "eGFR, MDRD (mL/min/1.73 m2)",
+                "Reported MDRD eGFR (33914-3, 77147-7, 48642-3, 48643-1) if present, else the IDMS-traceable MDRD-4 "
+                "equation (constant 175) from serum creatinine, age and sex.",
+            ),
+            ("egfr-ckd-epi-2021", "eGFR, CKD-EPI 2021 (mL/min/1.73 m2)", "Reported 98979-8, else computed."),
+            (
+                "cumulative-activity",
+                "Cumulative administered activity",
+                "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
+            ),
+            (
+                "child-pugh",
+                "Child-Pugh score",
+                "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "
+                "computable part cannot decide).",
+            ),
+        ],
+    ),
+    (
+        "method",
+        "Evaluation methods",
+        "Codes for definitionByTypeAndValue.method.",
+        [
+            (
+                "history",
+                "History of (any clinical status)",
+                "Conditions count whatever their clinicalStatus ('history of').",
+            ),
+            (
+                "first-course",
+                "First treatment course only",
+                "Counts only the first treatment course (a gap > 182 days, configurable, starts a new course).",
+            ),
+            ("after-first-course", "After the first treatment course", "Keeps only events after the first course."),
+            (
+                "max-364-days",
+                "Largest sum within any 364-day period",
+                "For cumulative-activity: the maximum over start dates s of the sum of doses dated in [s, s + 364 d].",
+            ),
+            (
+                "rising-series",
+                "Rising series",
+                "Matches when the last n results (instancesQuantity) in the window each exceed their predecessor.",
+            ),
+        ],
+    ),
+    (
+        "local-concept",
+        "Local concepts",
+        "Concepts for which no verified standard code was found (clinical.md §2).",
+        [
+            (
+                "sstr-imaging",
+                "Somatostatin receptor imaging exam",
+                "Any somatostatin-receptor imaging (PET/CT with 68Ga/64Cu-DOTA-peptides, or scintigraphy with "
+                "111In-pentetreotide / 99mTc-octreotide). No LOINC/SNOMED code found.",
+            ),
+            (
+                "sstr-pet",
+                "Somatostatin receptor PET/CT",
+                "PET/CT with a 68Ga- or 64Cu-labelled somatostatin analogue (DOTATATE, DOTATOC, DOTANOC).",
+            ),
+            (
+                "sstr-scintigraphy",
+                "Somatostatin receptor scintigraphy",
+                "Planar/SPECT scintigraphy with 111In-pentetreotide or 99mTc-octreotide.",
+            ),
+            (
+                "mgfr-51cr-edta",
+                "GFR by 51Cr-EDTA plasma clearance",
+                "Measured glomerular filtration rate by 51Cr-EDTA plasma clearance, mL/min/1.73 m2 (no LOINC code found).",
+            ),
+            (
+                "rotterdam-uptake-score",
+                "Rotterdam (Krenning) SSTR uptake score",
+                "Lesion uptake on SSTR imaging graded 0-4 relative to liver and spleen (Krenning/Rotterdam scale); "
+                "no standard code or answer list found.",
+            ),
+            (
+                "liver-mri",
+                "MRI of the liver",
+                "Contrast MRI of the liver (no verified LOINC/SNOMED code in the project's terminology sources).",
+            ),
+        ],
+    ),
+]
+
+
+def codesystem(date: str) -> Json:
+    def concept(code: str, display: str, definition: str, children: list) -> Json:
+        out: Json = {"code": code, "display": display, "definition": definition}
+        if children:
+            out["concept"] = [concept(*c, []) for c in children]
+        return out
+
+    count = sum(1 + len(c[3]) for c in CONCEPTS)
+    return {
+        "resourceType": "CodeSystem",
+        "id": "eligibility",
+        "url": PROJECT_CS,
+        "version": "0.1.0",
+        "name": "FhirEligibilityCodes",
+        "title": "fhir-eligibility project codes",
+        "status": "active",
+        "experimental": False,
+        "date": date,
+        "publisher": "fhir-eligibility",
+        "description": "Derived values, evaluation methods and local concepts used by the fhir-eligibility trial "
+        "definitions (docs/encoding.md).",
+        "caseSensitive": True,
+        "hierarchyMeaning": "grouped-by",
+        "content": "complete",
+        "count": count,
+        "concept": [concept(*c) for c in CONCEPTS],
+    }
+
+
+def all_codes() -> set[str]:
+    out = set()
+    for code, _, _, children in CONCEPTS:
+        out.add(code)
+        out |= {c[0] for c in children}
+    return out

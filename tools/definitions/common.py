@@ -1,0 +1,294 @@
+"""Building blocks shared by several trials (labs in a window, pregnancy, cardiac history...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fhir import (
+    Json,
+    all_of,
+    any_of,
+    ch,
+    condition,
+    derived,
+    gender,
+    judge,
+    obs,
+    obs_coded,
+    obs_present,
+    obs_range,
+    records,
+    window,
+    within,
+)
+from .terminology import NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+
+WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
+DEFAULT_WINDOW_NOTE = (
+    "The protocol gives no time window for this result: the default 28-day lookback "
+    "(clinical.md §0.2, configurable) is written explicitly as [T0-28 d, T0]."
+)
+W28 = within(28)
+
+IMAGING_TYPES = ["Procedure", "ImagingStudy", "DiagnosticReport"]
+TREATMENT_TYPES = ["MedicationAdministration", "Procedure"]
+
+
+def wocbp(exclude: bool = False) -> Json:
+    return ch(
+        "Woman of childbearing potential (shared definition, clinical.md §0.11)",
+        definitionCanonical=WOCBP_URL,
+        exclude=exclude,
+    )
+
+
+def ecog(link: str, description: str, high: int, tfe: list[Json] | None = None, note: Any = None) -> Json:
+    return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=note)
+
+
+def pt_normal(tfe: list[Json]) -> Json:
+    """Prothrombin time within the normal range, in whichever form the lab reports it."""
+    return any_of(
+        "Prothrombin time within the normal range (seconds or INR <= upper limit, or Quick % >= lower limit)",
+        [
+            obs(
+                "PT (seconds) or INR not above the upper limit of its reference range",
+                lab("vs-pt-time"),
+                "<=",
+                1,
+                "1",
+                offset="UNL",
+                tfe=tfe,
+            ),
+            obs(
+                "Prothrombin activity (Quick %) not below the lower limit of its reference range",
+                lab("vs-pt-percent"),
+                ">=",
+                1,
+                "1",
+                offset="LNL",
+                tfe=tfe,
+            ),
+        ],
+    )
+
+
+def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe: list[Json], note: Any = None) -> Json:
+    shown = f"{value:g} {unit}"
+    return all_of(
+        description,
+        [
+            obs(f"Serum albumin < {shown}", lab("vs-alb"), "<", value, unit, tfe=tfe),
+            {**pt_normal(tfe), "exclude": True},
+        ],
+        link=link,
+        exclude=True,
+        note=note,
+    )
+
+
+def hcg_negative(days: int, serum_only: bool = False, ultrasound_review: bool = False) -> list[Json]:
+    """Children of an any-of: not a WOCBP, or a pregnancy test within ``days`` that is not positive.
+
+    No test in the window -> UNKNOWN (the presence leaf reads a measurement); a positive or non-negative
+    qualitative result, or a quantitative hCG >= 5 IU/L, -> FALSE. The result leaves are gated by a
+    closed-world 'test done' leaf so that a missing test of the *other* kind does not leave it undecided.
+    """
+    qual = ["2118-8", "80385-8"] if serum_only else QUAL_HCG
+    kind = " (serum)" if serum_only else ""
+    tfe = within(days)
+    qual_vs = "vs-hcg-serum-qual" if serum_only else "vs-hcg-qual"
+    quant_high = obs(
+        "Quantitative serum hCG >= 5 IU/L", lab_codes(*QUANT_HCG), ">=", 5, "[IU]/L", unit_text="IU/L", tfe=tfe
+    )
+    kids = [
+        wocbp(exclude=True),
+        all_of(
+            f"Pregnancy test{kind} in the window and not positive",
+            [
+                obs_present(f"Pregnancy test{kind} done", lab_codes(*qual, *QUANT_HCG), tfe=tfe),
+                any_of(
+                    "Pregnancy test not negative",
+                    [
+                        all_of(
+                            "Qualitative test not negative",
+                            [
+                                records(f"Qualitative test{kind} done", ["Observation"], qual_vs, tfe=tfe),
+                                {
+                                    **obs_coded("Qualitative test negative", lab_codes(*qual), NEGATIVE, tfe=tfe),
+                                    "exclude": True,
+                                },
+                            ],
+                        ),
+                        all_of(
+                            "Quantitative hCG raised",
+                            [
+                                records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe),
+                                quant_high,
+                            ],
+                        ),
+                    ],
+                    exclude=True,
+                ),
+            ],
+        ),
+    ]
+    if ultrasound_review:
+        kids.append(
+            judge(
+                all_of(
+                    "Raised quantitative hCG: pregnancy may be ruled out by ultrasound (tumour hCG)",
+                    [wocbp(), records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe), quant_high],
+                )
+            )
+        )
+    return kids
+
+
+def _test_done(vs_id: str, what: str) -> Json:
+    """Closed-world gate: such an Observation exists in the last 28 days (FALSE, not UNKNOWN, when none)."""
+    return records(f"{what} done in the last 28 days", ["Observation"], vs_id, tfe=W28)
+
+
+def pregnancy_exclusion(link: str, description: str, *, lactation: bool = True, note: Any = None) -> Json:
+    kids = [
+        condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=[window(-10, 0, "mo")]),
+        all_of(
+            "Pregnancy status recorded as pregnant (last 28 days)",
+            [
+                _test_done("vs-preg-status", "Pregnancy status"),
+                obs_coded("Pregnancy status: pregnant", lab_codes("82810-3"), PREGNANT, tfe=W28),
+            ],
+        ),
+        all_of(
+            "Positive qualitative pregnancy test in a woman (last 28 days)",
+            [
+                gender("Female", "female"),
+                _test_done("vs-hcg-qual", "Qualitative pregnancy test"),
+                obs_coded("Qualitative pregnancy test positive", lab_codes(*QUAL_HCG), POSITIVE, tfe=W28),
+            ],
+        ),
+        judge(
+            all_of(
+                "Raised quantitative hCG in a woman of childbearing potential (pregnancy or tumour hCG: review)",
+                [
+                    wocbp(),
+                    _test_done("vs-hcg-quant", "Quantitative hCG"),
+                    obs(
+                        "Quantitative serum hCG >= 5 IU/L",
+                        lab_codes(*QUANT_HCG),
+                        ">=",
+                        5,
+                        "[IU]/L",
+                        unit_text="IU/L",
+                        tfe=W28,
+                    ),
+                ],
+            )
+        ),
+    ]
+    if lactation:
+        kids.append(condition("Breast-feeding recorded as an active condition", "vs-lact"))
+    notes = [
+        "Pregnancy: a pregnancy Condition counts only when its onset is in the last 10 months (a pregnancy cannot "
+        "be older; stale 'active' records would otherwise exclude). Pregnancy status and tests are read only when one "
+        "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
+        "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test). A "
+        "quantitative hCG >= 5 IU/L is reviewed rather than failed: NETs can secrete hCG and no cut-off is given.",
+    ]
+    if note:
+        notes += [note] if isinstance(note, str) else note
+    return any_of(description, kids, link=link, exclude=True, note=notes)
+
+
+def uln(description: str, vs_id: str, comparator: str, multiple: float, tfe: list[Json], **kw: Any) -> Json:
+    return obs(description, lab(vs_id), comparator, multiple, "1", offset="UNL", tfe=tfe, **kw)
+
+
+def cardiac_events_12m(hf_fails: bool, with_htn: bool, tfe_bp: list[Json]) -> list[Json]:
+    w12 = [window(-12, 0, "mo")]
+    fail = [
+        condition("Myocardial infarction in the last 12 months", "vs-mi", history=True, tfe=w12),
+        condition("Stroke in the last 12 months", "vs-stroke", history=True, tfe=w12),
+        condition("Pulmonary embolism in the last 12 months", "vs-pe", history=True, tfe=w12),
+        condition("Unstable angina in the last 12 months", "vs-ua", history=True, tfe=w12),
+        records("Coronary revascularisation in the last 12 months", ["Procedure"], "vs-revasc", tfe=w12),
+    ]
+    hf = condition("Heart failure in the last 12 months", "vs-hf", history=True, tfe=w12)
+    review = [
+        condition(
+            "Cardiac arrhythmia in the last 12 months ('uncontrolled' needs judgement)",
+            "vs-arrhythmia",
+            history=True,
+            tfe=w12,
+        ),
+        condition(
+            "Bradycardia in the last 12 months ('clinically significant' needs judgement)",
+            "vs-brady",
+            history=True,
+            tfe=w12,
+        ),
+    ]
+    if hf_fails:
+        fail.insert(0, hf)
+    else:
+        review.insert(
+            0,
+            {**hf, "description": "Heart failure in the last 12 months ('uncontrolled decompensated' needs judgement)"},
+        )
+    out = fail + [judge(r) for r in review]
+    if with_htn:
+        out.append(hypertension_review(tfe_bp))
+    return out
+
+
+def hypertension_review(tfe: list[Json]) -> Json:
+    return judge(
+        all_of(
+            "Treated hypertension with BP >= 160/95 mmHg ('despite optimal therapy' needs judgement)",
+            [
+                condition(
+                    "Hypertension diagnosed (proxy for 'despite medications': no verified antihypertensive codes)",
+                    "vs-htn",
+                ),
+                any_of(
+                    "Most recent BP at or above 160/95 mmHg",
+                    [
+                        obs("Systolic BP >= 160 mmHg", lab_codes("8480-6"), ">=", 160, "mm[Hg]", tfe=tfe),
+                        obs("Diastolic BP >= 95 mmHg", lab_codes("8462-4"), ">=", 95, "mm[Hg]", tfe=tfe),
+                    ],
+                ),
+            ],
+        )
+    )
+
+
+def crcl(description: str, comparator: str, value: float, tfe: list[Json], **kw: Any) -> Json:
+    return derived(description, "creatinine-clearance", comparator, value, "mL/min", tfe=tfe, **kw)
+
+
+def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | None = None) -> Json:
+    kids = [
+        condition("NET coded with a pre-coordinated site code", vs_direct, history=True),
+        all_of(
+            "Primary-site code together with a NET morphology (ICD-10 + ICD-O-3 route)",
+            [
+                condition("Malignant neoplasm of the site", vs_site, history=True),
+                condition(
+                    "Well-differentiated NET morphology (ICD-O-3 8240/3, 8249/3)", "vs-net-morphology", history=True
+                ),
+            ],
+        ),
+    ]
+    if review_vs:
+        kids.append(
+            judge(
+                condition(
+                    "NET whose midgut origin needs review (transverse colon, unknown primary)", review_vs, history=True
+                )
+            )
+        )
+    return any_of(description, kids)
+
+
+KI67_ANY = [window(None, 0, "d")]

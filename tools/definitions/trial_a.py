@@ -1,0 +1,566 @@
+"""Trial A - NCT04954820 (seed 000): French Lutathera retreatment study."""
+
+from __future__ import annotations
+
+from .common import (
+    DEFAULT_WINDOW_NOTE,
+    IMAGING_TYPES,
+    KI67_ANY,
+    W28,
+    albumin_unless_pt,
+    cardiac_events_12m,
+    ecog,
+    hcg_negative,
+    hypertension_review,
+    net_site,
+    pregnancy_exclusion,
+    uln,
+)
+from .fhir import (
+    Json,
+    age,
+    all_of,
+    any_of,
+    condition,
+    derived,
+    judge,
+    manual,
+    obs,
+    records,
+    window,
+)
+from .terminology import lab
+
+META = {
+    "nct": "NCT04954820",
+    "key": "A",
+    "seed": "000",
+    "title": "Assessment of the Schema of Retreatment With Lutathera® in Patients With New Progression of Intestinal "
+    "Well-differenciated Neuroendocrine Tumor",
+    "status": "not-yet-recruiting",
+    "status_display": "Not yet recruiting",
+    "phase": "phase-2",
+    "sponsor": "Institut du Cancer de Montpellier - Val d'Aurelle",
+    "conditions": [("Intestinal well-differentiated neuroendocrine tumour", None)],
+    "summary": "Two additional Lutathera® cycles versus active surveillance in patients with a new progression of an "
+    "intestinal NET who were already retreated with two cycles after a first 4-cycle PRRT with clinical "
+    "benefit.",
+    "end": "2029-09-01",
+}
+
+HB_ANC_PLT_NOTE = DEFAULT_WINDOW_NOTE
+
+
+def characteristics() -> list[Json]:
+    out: list[Json] = []
+    add = out.append
+    # ---------------- inclusion ----------------
+    add(age("Age ≥ 18 years,", ">=", 18, link="A-I1"))
+    add(
+        all_of(
+            "Histologically proven intestinal G1 or G2 neuroendocrine tumors (NET),",
+            [
+                net_site(
+                    "vs-net-intestinal",
+                    "vs-intestine-site",
+                    "Intestinal NET (small intestine, appendix, colon, rectum; not pancreas or stomach)",
+                ),
+                obs(
+                    "Grade G1/G2: Ki-67 index <= 20 % (most recent, any date)",
+                    lab("vs-ki67"),
+                    "<=",
+                    20,
+                    "%",
+                    tfe=KI67_ANY,
+                ),
+            ],
+            link="A-I2",
+            note="Grade is read from Ki-67 (WHO 2019: G1 < 3 %, G2 3-20 %) because ICD-O 8249/3 covers G2 and "
+            "G3; the most recent Ki-67 of any date is used (histology is not repeated).",
+        )
+    )
+    add(
+        records(
+            'Patient previously treated with 4 cycles of Lutathera® (defined as "First PRRT"),',
+            ["MedicationAdministration", "Procedure"],
+            "vs-lu177",
+            methods=["first-course"],
+            instances={"value": 4},
+            link="A-I3",
+            note="Cycles are counted in the first treatment course only (a gap > 182 days starts a new course, "
+            "clinical.md §1.6); reduced-dose cycles count. Exactly 4 cycles.",
+        )
+    )
+    add(
+        all_of(
+            'Disease control after "First PRRT" ≥ 12 months,',
+            [
+                records(
+                    "No first-course Lutathera® cycle in the last 12 months (the first PRRT ended >= 12 months ago)",
+                    ["MedicationAdministration", "Procedure"],
+                    "vs-lu177",
+                    methods=["first-course"],
+                    tfe=[window(-12, 0, "mo")],
+                    exclude=True,
+                ),
+                manual("First documented progression >= 12 months after the last cycle of the first PRRT"),
+            ],
+            link="A-I4",
+            note="No standard code dates a progression event, so the control duration itself is attested. The "
+            "computable necessary part: disease control >= 12 months after the first course implies that "
+            "its last cycle is at least 12 months before T0.",
+        )
+    )
+    add(
+        manual(
+            "Patient presenting a progression of disease (clinic, biologic and/or radiologic) after a first PRRT,",
+            link="A-I5",
+        )
+    )
+    add(
+        manual(
+            'Decision of retreatment with Lutathera® (defined as "Second PRRT") validated by RENATEN and/or '
+            "multidisciplinary tumor board and in the scope of the French reimbursement process,",
+            link="A-I6",
+        )
+    )
+    add(ecog("A-I7", "ECOG performance status 0-2,", 2, note=DEFAULT_WINDOW_NOTE))
+    add(manual("Life expectancy ≥ 6 months as prognosticated by the physician,", link="A-I8"))
+    add(
+        all_of(
+            "Somatostatin receptor imaging positive imaging (SSTRi+) disease within 4 months prior to randomization: "
+            "(may be PET imaging (68Ga-based SSTR analogues) or scintigraphy imaging: 111In-pentetreotide or "
+            "99mTc-octreotide. At least 90% of lesions must be positive for SSTRi with a significant uptake (>= liver "
+            "of surrounding tissue),",
+            [
+                records(
+                    "SSTR imaging (68Ga PET, 111In-pentetreotide or 99mTc-octreotide scintigraphy) in the last "
+                    "4 months",
+                    [*IMAGING_TYPES, "MedicationAdministration"],
+                    "vs-sstr-imaging",
+                    tfe=[window(-4, 0, "mo")],
+                ),
+                manual("SSTR imaging positive: at least 90 % of lesions with uptake >= liver"),
+            ],
+            link="A-I9",
+            note="The exam date is computable (local exam code / tracer codes, no standard code "
+            "exists); positivity and the 90 % rule are an imaging read.",
+        )
+    )
+    add(
+        manual(
+            "Measurable disease per RECIST 1.1 (Appendix 1), on CT/MRI scans, defined as at least 1 lesion with ≥ 1 "
+            "cm in longest diameter, and ≥ 2 radiological tumors lesions in total,",
+            link="A-I10",
+        )
+    )
+    add(
+        obs(
+            "Adequate bone marrow reserve (Hb > 8 g/dl",
+            lab("vs-hb"),
+            ">",
+            8.0,
+            "g/dL",
+            link="A-I11-hb",
+            tfe=W28,
+            note=[HB_ANC_PLT_NOTE, "Strict '>' as written (trials B and C use >=)."],
+        )
+    )
+    add(
+        obs(
+            "neutrophils ≥ 1500/mm³",
+            lab("vs-anc"),
+            ">=",
+            1.5,
+            "10*9/L",
+            link="A-I11-anc",
+            tfe=W28,
+            note=[HB_ANC_PLT_NOTE, "1500/mm³ = 1.5 x 10^9/L."],
+        )
+    )
+    add(
+        obs(
+            "platelets ≥ 80 000/mm³),",
+            lab("vs-plt"),
+            ">=",
+            80,
+            "10*9/L",
+            link="A-I11-plt",
+            tfe=W28,
+            note=[HB_ANC_PLT_NOTE, "80 000/mm³ = 80 x 10^9/L."],
+        )
+    )
+    add(
+        any_of(
+            "Negative pregnancy test in women of childbearing potential (the β-HCG dosage must be ≤ 4 days before "
+            "inclusion). Women who have no reproductive potential are postmenopausal women or women who have had "
+            "permanent sterilization, eg. tubal occlusion, hysterectomy, bilateral salpingectomy),",
+            hcg_negative(4),
+            link="A-I12",
+            note="Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
+            "no hysterectomy/bilateral oophorectomy coded). Most recent test in [T0-4 d, T0]; none -> "
+            "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L (usual cut-off; the protocol "
+            "gives none).",
+        )
+    )
+    add(
+        manual(
+            "Effective contraception in men or women of childbearing or pre-menopausal age and up to a minimum of 6 "
+            "months following the end of treatment,",
+            link="A-I13",
+        )
+    )
+    add(manual("Patient´s signed written informed consent,", link="A-I14"))
+    add(
+        manual(
+            "Willingness and ability to comply with scheduled visits, treatment plan, laboratory tests and other "
+            "study procedures,",
+            link="A-I15",
+        )
+    )
+    add(manual("Affiliation to the French Social Security System", link="A-I16"))
+    # ---------------- exclusion ----------------
+    add(manual('Patient who did not respond (no CR, PR or SD) to "first PRRT".', link="A-E1", exclude=True))
+    add(
+        manual(
+            'Radiological progression after two cycles of "Second PRRT" according to RECIST version 1.1,',
+            link="A-E2",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "Grade 4 hematotoxicity and/or nephrotoxicity during the initial PRRT, or unresolved AEs categorized as "
+            "Grade 2 or higher (as per Common Terminology Criteria for Adverse Events (CTCAE v5.0) from previous "
+            "PRRT cycles or any other therapy for NET, excluding alopecia and peripheral neuropathy,",
+            [
+                judge(
+                    all_of(
+                        "Reduced Lutathera® dosing in the first PRRT (a reduced dose suggests toxicity: review)",
+                        [
+                            records(
+                                "A first PRRT course was given",
+                                ["MedicationAdministration"],
+                                "vs-lu177-drug",
+                                methods=["first-course"],
+                            ),
+                            derived(
+                                "First-course cumulative Lutathera® activity below 4 x 7.4 GBq - 10 % of one dose",
+                                "cumulative-activity",
+                                "<",
+                                28.86,
+                                "GBq",
+                                methods=["first-course"],
+                                input_valueset="vs-lu177-drug",
+                                tfe=[window(None, 0, "d")],
+                            ),
+                        ],
+                    )
+                ),
+                manual(
+                    "Grade 4 haemato-/nephrotoxicity during the first PRRT, or unresolved grade >= 2 adverse "
+                    "event (CTCAE v5.0) other than alopecia or peripheral neuropathy"
+                ),
+            ],
+            link="A-E3",
+            exclude=True,
+            note="AdverseEvent is not a record type of the encoding profile, so CTCAE grades are attested. Proxy "
+            "from clinical.md: a first-course dose reduction (total < 28.86 GBq = 29.6 GBq minus 10 % of one "
+            "7.4 GBq dose) is sent to review.",
+        )
+    )
+    add(
+        any_of(
+            "Pancreatic NET,",
+            [
+                condition("Endocrine pancreas malignancy (C25.4)", "vs-pnet", history=True),
+                all_of(
+                    "Pancreatic primary with a NET morphology",
+                    [
+                        condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
+                        condition("NET morphology (ICD-O-3 8240/3, 8249/3)", "vs-net-morphology", history=True),
+                    ],
+                ),
+            ],
+            link="A-E4",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "NeuroEndocrine Carcinoma,",
+            [
+                condition(
+                    "Neuroendocrine carcinoma (C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3, SNOMED NEC)",
+                    "vs-nec",
+                    history=True,
+                ),
+                judge(
+                    condition(
+                        "Mixed neuroendocrine-non-neuroendocrine neoplasm (ICD-O-3 8154/3): review",
+                        "vs-minen",
+                        history=True,
+                    )
+                ),
+            ],
+            link="A-E5",
+            exclude=True,
+        )
+    )
+    add(
+        judge(
+            records(
+                "Prior external beam radiation therapy to more than 25% of the bone marrow,",
+                ["Procedure"],
+                "vs-ebrt",
+                link="A-E6",
+                exclude=True,
+                note="Any prior external beam radiotherapy goes to review: the share of marrow irradiated is "
+                "not computable.",
+            )
+        )
+    )
+    add(
+        any_of(
+            "Severe renal (measured Glomerular Filtration Rate (GFR) according to Modification of "
+            "Diet in Renal Disease (MDRD) < 40 mL/min or nephrotic syndrome)",
+            [
+                derived(
+                    "MDRD eGFR < 40 mL/min/1.73 m2 (reported, else computed from serum creatinine)",
+                    "egfr-mdrd",
+                    "<",
+                    40,
+                    "mL/min/{1.73_m2}",
+                    unit_text="mL/min/1.73m2",
+                    tfe=W28,
+                ),
+                condition("Nephrotic syndrome", "vs-nephrotic"),
+            ],
+            link="A-E7a",
+            exclude=True,
+            note=[
+                "'Measured GFR according to MDRD' is read as the MDRD estimate in mL/min/1.73 m2 (MDRD is indexed; no BSA "
+                "de-indexing) - clinical.md A-E7a.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    alt_ast_25 = any_of(
+        "ALT or AST > 2.5 x ULN",
+        [uln("ALT > 2.5 x ULN", "vs-alt", ">", 2.5, W28), uln("AST > 2.5 x ULN", "vs-ast", ">", 2.5, W28)],
+    )
+    add(
+        any_of(
+            "hepatic insufficiency (Alanine aminotransferase (ALT)/ aspartate aminotransferase (AST) > 2.5 x "
+            "ULN or ALT/AST > 5 x ULN if liver function abnormalities are due to the underlying malignancy and/or "
+            "total serum bilirubin > 2.5 x ULN),",
+            [
+                uln("ALT > 5 x ULN", "vs-alt", ">", 5, W28),
+                uln("AST > 5 x ULN", "vs-ast", ">", 5, W28),
+                all_of(
+                    "ALT or AST > 2.5 x ULN without liver metastases",
+                    [alt_ast_25, {**condition("Liver metastases", "vs-liver-mets"), "exclude": True}],
+                ),
+                judge(
+                    all_of(
+                        "ALT or AST 2.5-5 x ULN with liver metastases: attribution to the malignancy needs judgement",
+                        [alt_ast_25, condition("Liver metastases", "vs-liver-mets")],
+                    )
+                ),
+                uln("Total bilirubin > 2.5 x ULN", "vs-bili", ">", 2.5, W28),
+            ],
+            link="A-E7b",
+            exclude=True,
+            note=[
+                "ULN = referenceRange.high of the same Observation. ALT/AST between 2.5 and 5 x ULN pass the 5 x ULN "
+                "allowance only if due to the malignancy: with coded liver metastases this is reviewed, without them it "
+                "fails.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        albumin_unless_pt(
+            "A-E8",
+            "Serum albumin < 3.0 g/dL unless prothrombin time is within the normal range,",
+            3.0,
+            "g/dL",
+            W28,
+            note=[
+                "PT normal = seconds or INR <= upper reference limit, or Quick % >= lower "
+                "reference limit, whichever the lab reports.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        uln(
+            "Uncontrolled diabetes mellitus as defined by a fasting blood glucose above 2 ULN,",
+            "vs-fbg",
+            ">",
+            2,
+            W28,
+            link="A-E9",
+            exclude=True,
+            note=["'Above 2 ULN' = strictly > 2 x ULN.", DEFAULT_WINDOW_NOTE],
+        )
+    )
+    add(
+        any_of(
+            "Uncontrolled decompensated heart failure, myocardial infarction uncontrolled, stroke, pulmonary embolism "
+            "or revascularization procedure, unstable angina pectoris, uncontrolled cardiac arrhythmia, and "
+            "clinically significant bradycardia during the last 12 months,",
+            cardiac_events_12m(hf_fails=False, with_htn=False, tfe_bp=W28),
+            link="A-E10",
+            exclude=True,
+            note="Onset (else recorded date) in [T0-12 months, T0], any clinical status. MI, stroke, PE, unstable "
+            "angina, revascularisation fail; heart failure, arrhythmia and bradycardia go to review because "
+            "'uncontrolled'/'clinically significant' need judgement.",
+        )
+    )
+    add(
+        any_of(
+            "Hypertension that cannot be controlled despite medications (≥ 160/95 mmHg despite optimal medical "
+            "therapy)",
+            [hypertension_review(W28)],
+            link="A-E11",
+            exclude=True,
+            note=[
+                "Evaluated only for patients with a coded hypertension (no verified antihypertensive drug codes, so "
+                "the diagnosis stands for 'treated'); most recent BP >= 160 systolic or >= 95 diastolic -> review "
+                "('optimal medical therapy' is a judgement).",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        any_of(
+            "Brain metastases (unless these metastases have been treated and stabilized for at least 24 weeks, prior "
+            "to enrolment in the study. Patients with a history of brain metastases must have a head CT scan with "
+            "contrast or MRI to document stable disease prior to enrolment in the study),",
+            [
+                all_of(
+                    "Brain metastases not treated by radiotherapy at least 24 weeks ago (untreated or treated recently)",
+                    [
+                        condition("History of brain metastases", "vs-brain-mets", history=True),
+                        records(
+                            "External beam radiotherapy at least 168 days before T0 (proxy for treated brain metastases)",
+                            ["Procedure"],
+                            "vs-ebrt",
+                            tfe=[window(None, -168, "d")],
+                            exclude=True,
+                        ),
+                    ],
+                ),
+                judge(
+                    all_of(
+                        "Brain metastases treated >= 24 weeks ago: stability on CT/MRI needs review",
+                        [
+                            condition("History of brain metastases", "vs-brain-mets", history=True),
+                            records(
+                                "External beam radiotherapy at least 168 days before T0",
+                                ["Procedure"],
+                                "vs-ebrt",
+                                tfe=[window(None, -168, "d")],
+                            ),
+                        ],
+                    )
+                ),
+            ],
+            link="A-E12",
+            exclude=True,
+            note="24 weeks = 168 days. No verified code exists for radiosurgery/neurosurgery of brain metastases, so "
+            "external beam radiotherapy (any site, Procedure.bodySite is not in the profile) dated >= 168 days "
+            "before T0 stands for 'treated and stable for 24 weeks' -> review (stability is an imaging read); "
+            "brain metastases without such radiotherapy fail (untreated, or treated too recently). A patient "
+            "treated by surgery alone is therefore failed: the investigator must override.",
+        )
+    )
+    add(pregnancy_exclusion("A-E13", "Pregnancy or breast feeding,"))
+    add(
+        manual(
+            "Substance abuse, medical, psychological, or social conditions that may interfere with the patient's "
+            "participation in the study or evaluation of the study results,",
+            link="A-E14",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "Known hypersensitivity to any of the study drugs, study drug classes, or any constituent of the products,",
+            [
+                records(
+                    "Allergy or intolerance to a somatostatin analogue or to Lutathera®",
+                    ["AllergyIntolerance"],
+                    "vs-study-drug-allergy",
+                ),
+                manual("Other known hypersensitivity to the study drugs, their class or excipients"),
+            ],
+            link="A-E15",
+            exclude=True,
+        )
+    )
+    add(
+        manual(
+            "Concomitant participation or participation within the last 30 days in another clinical trial,",
+            link="A-E16",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "History of other solid tumor in 5 years before the inclusion excepted of cancer in situ of the cervix "
+            "and skin cancer (basal or squamous cell) treated and controlled.",
+            [
+                condition(
+                    "Other solid malignancy with onset in the last 5 years",
+                    "vs-other-malig",
+                    history=True,
+                    tfe=[window(-5, 0, "a")],
+                ),
+                all_of(
+                    "GEP-site malignancy in the last 5 years while no NET code identifies it as the NET",
+                    [
+                        condition(
+                            "Malignancy of stomach, intestine or pancreas in the last 5 years",
+                            "vs-gep-site",
+                            history=True,
+                            tfe=[window(-5, 0, "a")],
+                        ),
+                        {
+                            **condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
+                            "exclude": True,
+                        },
+                    ],
+                ),
+                judge(
+                    all_of(
+                        "GEP-site malignancy in the last 5 years that may be the NET itself: review",
+                        [
+                            condition(
+                                "Malignancy of stomach, intestine or pancreas in the last 5 years",
+                                "vs-gep-site",
+                                history=True,
+                                tfe=[window(-5, 0, "a")],
+                            ),
+                            condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
+                        ],
+                    )
+                ),
+            ],
+            link="A-E17",
+            exclude=True,
+            note="Onset in [T0-5 years, T0], any clinical status. BCC/SCC of skin and cervical carcinoma in situ "
+            "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
+            "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed.",
+        )
+    )
+    add(
+        manual(
+            "Legal incapacity or physical, psychological or mental status interfering with the patient's ability to "
+            "sign the informed consent or to terminate the study.",
+            link="A-E18",
+            exclude=True,
+        )
+    )
+    return out

@@ -1,0 +1,442 @@
+"""Trial E - NCT01842165 (seed 004): Belgian trial with patient-based and lesion-based criteria."""
+
+from __future__ import annotations
+
+from .common import IMAGING_TYPES, W28, ecog, hcg_negative, net_site, pregnancy_exclusion, uln
+from .fhir import (
+    Json,
+    age,
+    all_of,
+    any_of,
+    condition,
+    judge,
+    manual,
+    obs,
+    obs_present,
+    obs_rising,
+    records,
+    window,
+    within,
+)
+from .terminology import lab
+
+META = {
+    "nct": "NCT01842165",
+    "key": "E",
+    "seed": "004",
+    "title": "NCT01842165: 177Lu-octreotate treatment of GEP-NETs with patient-based and lesion-based eligibility "
+    "(title not in the seed)",
+    "conditions": [("Advanced gastro-entero-pancreatic neuroendocrine tumour (GEP-NET)", None)],
+    "summary": "Belgian 177Lu-octreotate study in progressive advanced GEP-NETs with patient-based and lesion-based "
+    "(68Ga-octreotate PET/CT target lesion) criteria. The seed holds only the eligibility section: title, "
+    "phase, sponsor and recruitment status are not given and are left out.",
+}
+
+NOTE_SIGNS = (
+    "The seed lost every '≥'/'≤' sign ('='); the clinically obvious direction is restored "
+    "(clinical.md §1.5 ambiguities)."
+)
+NOTE_BASELINE = "Baseline window of E-I12: within 4 weeks before the first 177Lu injection (D0 = T0): [T0-28 d, T0]."
+W12M = [window(-12, 0, "mo")]
+
+
+def characteristics() -> list[Json]:
+    out: list[Json] = []
+    add = out.append
+    add(age("1. Age above or equal to 18 years.", ">=", 18, link="E-I1"))
+    add(
+        all_of(
+            "2. Histology-proven advanced GEP-NETs.",
+            [
+                net_site("vs-gep-net", "vs-gep-site", "GEP-NET (any grade of NET)"),
+                condition("Advanced: active metastatic disease coded", "vs-metastatic"),
+                {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
+            ],
+            link="E-I2",
+            note="NET of any grade (G3 NET allowed). 'Advanced' is read as metastatic disease coded. A coded NEC "
+            "fails: an interpretation (NEC is not a NET), flagged.",
+        )
+    )
+    markers = [
+        obs_rising("Chromogranin A rising in 2 successive measurements", lab("vs-cga"), 2, tfe=W12M),
+        obs_rising("NSE rising in 2 successive measurements", lab("vs-nse"), 2, tfe=W12M),
+        obs_rising("Urine 5-HIAA (mass/24 h) rising in 2 successive measurements", [lab("vs-5hiaa")[0]], 2, tfe=W12M),
+        obs_rising("Urine 5-HIAA (molar/24 h) rising in 2 successive measurements", [lab("vs-5hiaa")[1]], 2, tfe=W12M),
+    ]
+    add(
+        any_of(
+            "3. Disease progression defined as follows (at least one of the following):",
+            [
+                manual(
+                    "- Radiological disease progression (according to RECIST 1.1) on an MRI or CT over the last 12 months Or",
+                    link="E-I3.radiological",
+                ),
+                manual(
+                    "- Disease progression on a somatostatin receptor-imaging, PET/CT or SPECT/CT over the last 12 months "
+                    "[apparition of new lesion(s) or increase in the transaxial plane diameter of more than 30% on the same "
+                    "imaging modality] Or",
+                    link="E-I3.sstr",
+                ),
+                all_of(
+                    "- Both of the following criteria (a+b):",
+                    [
+                        any_of(
+                            "1. clinical progression:",
+                            [
+                                manual(
+                                    "- sustained (for more than 2 weeks) increase of NET-specific hormonal hypersecretion related "
+                                    "symptom frequency by 50% or,",
+                                    link="E-I3.clinical-frequency",
+                                ),
+                                manual(
+                                    "- sustained (for more than 2 weeks) increase of severity by 1 grade (according to NCI-CTCAE "
+                                    "version 4.03).",
+                                    link="E-I3.clinical-severity",
+                                ),
+                            ],
+                            link="E-I3.clinical",
+                        ),
+                        any_of(
+                            "2. biochemical progression: by increase of NET-specific tumor markers (plasma Chromogranin A, plasma "
+                            "NSE, urine 5-HIAA or other) in two successive measurements.",
+                            markers,
+                            link="E-I3.biochemical",
+                        ),
+                    ],
+                    link="E-I3.clinical-and-biochemical",
+                ),
+            ],
+            link="E-I3",
+            note=[
+                "The sub-lines of criterion 3 are alternatives (OR), so they are nested characteristics (each "
+                "with its own linkId and wording), not top-level ones (top level is AND).",
+                "Biochemical progression: for one marker, the last 3 results in the 12 months each higher than "
+                "the one before (two successive increases, method rising-series with n = 2); 5-HIAA mass and "
+                "molar results are tested separately (same unit required). Radiological and clinical "
+                "progression are attested.",
+            ],
+        )
+    )
+    add(
+        all_of(
+            "4. Disease refractory to SSA's and/or standard systemic therapy available in Belgium at the time of "
+            "inclusion criteria.",
+            [
+                any_of(
+                    "Treated with a somatostatin analogue or a standard systemic therapy",
+                    [
+                        records("Somatostatin analogue", ["MedicationAdministration"], "vs-ssa"),
+                        records(
+                            "Systemic anticancer therapy (ATC L01, interferon)",
+                            ["MedicationAdministration"],
+                            "vs-systemic-net-therapy",
+                        ),
+                    ],
+                ),
+                manual("Disease refractory to that therapy"),
+            ],
+            link="E-I4",
+        )
+    )
+    add(
+        all_of(
+            "5. Long-acting SSAs should be discontinued at least 4 weeks before study treatment start date and, if "
+            "needed, switched to short-acting analogues which should be stopped 48h before the treatment date.",
+            [
+                any_of(
+                    "Somatostatin analogue too close to D0",
+                    [
+                        records(
+                            "Any somatostatin analogue in the last 48 hours before D0",
+                            ["MedicationAdministration"],
+                            "vs-ssa",
+                            tfe=[window(-1, 0, "d")],
+                        ),
+                        records(
+                            "Lanreotide (long-acting) in the last 4 weeks before D0",
+                            ["MedicationAdministration"],
+                            "vs-ssa-long",
+                            tfe=[window(-27, 0, "d")],
+                        ),
+                        judge(
+                            records(
+                                "Octreotide or pasireotide 2-27 days before D0: long-acting (must be stopped 4 "
+                                "weeks before) or short-acting (48 h) cannot be told from the ATC code",
+                                ["MedicationAdministration"],
+                                "vs-ssa-form-unknown",
+                                tfe=[window(-27, -2, "d")],
+                            )
+                        ),
+                    ],
+                    exclude=True,
+                ),
+            ],
+            link="E-I5",
+            note="D0 = T0 when no separate D0 is given (clinical.md §0.1). Last long-acting dose "
+            "must be <= D0-28 d, last short-acting dose <= D0-2 d. Lanreotide exists only as a "
+            "depot (long-acting); octreotide/pasireotide ATC codes do not tell LAR from s.c., so "
+            "a dose 2-27 days before D0 is reviewed.",
+        )
+    )
+    add(
+        obs(
+            "6. Adequate renal function with GFR = 50 mL/min/1.73m2 (evaluated by 51Cr-EDTA test).",
+            lab("vs-mgfr"),
+            ">=",
+            50,
+            "mL/min/{1.73_m2}",
+            unit_text="mL/min/1.73m2",
+            link="E-I6",
+            tfe=W28,
+            note=[
+                NOTE_SIGNS + " GFR '= 50' is read as >= 50.",
+                "Only a measured 51Cr-EDTA GFR counts (local code: no "
+                "LOINC exists); eGFR or creatinine clearance cannot substitute, so without it the criterion is "
+                "undetermined.",
+                NOTE_BASELINE,
+            ],
+        )
+    )
+    add(
+        obs(
+            "7. Adequate bone marrow function with hemoglobin = 9 g/dL;",
+            lab("vs-hb"),
+            ">=",
+            9.0,
+            "g/dL",
+            link="E-I7-hb",
+            tfe=W28,
+            note=[NOTE_SIGNS + " Read as >= 9 g/dL.", NOTE_BASELINE],
+        )
+    )
+    add(
+        obs(
+            "neutrophil = 1.5·103/µL;",
+            lab("vs-anc"),
+            ">=",
+            1.5,
+            "10*9/L",
+            link="E-I7-anc",
+            tfe=W28,
+            note=[NOTE_SIGNS + " Read as >= 1.5 x 10^3/µL = 1.5 x 10^9/L.", NOTE_BASELINE],
+        )
+    )
+    add(
+        obs(
+            "platelet count = 100·103/µL.",
+            lab("vs-plt"),
+            ">=",
+            100,
+            "10*9/L",
+            link="E-I7-plt",
+            tfe=W28,
+            note=[NOTE_SIGNS + " Read as >= 100 x 10^3/µL = 100 x 10^9/L.", NOTE_BASELINE],
+        )
+    )
+    add(
+        uln(
+            "8. Adequate liver function with total bilirubin = 2 x ULN",
+            "vs-bili",
+            "<=",
+            2,
+            W28,
+            link="E-I8-bili",
+            note=[NOTE_SIGNS + " Read as <= 2 x ULN.", NOTE_BASELINE],
+        )
+    )
+    add(
+        all_of(
+            "transaminases = 5 x ULN,",
+            [uln("ALT <= 5 x ULN", "vs-alt", "<=", 5, W28), uln("AST <= 5 x ULN", "vs-ast", "<=", 5, W28)],
+            link="E-I8-transaminases",
+            note=[NOTE_SIGNS + " Read as <= 5 x ULN, for ALT and AST.", NOTE_BASELINE],
+        )
+    )
+    add(
+        all_of(
+            "serum albumin > 3 g/dL with normal prothrombin time (> 70%).",
+            [
+                obs("Serum albumin > 3.0 g/dL", lab("vs-alb"), ">", 3.0, "g/dL", tfe=W28),
+                obs("Prothrombin time (Quick) > 70 %", lab("vs-pt-percent"), ">", 70, "%", tfe=W28),
+            ],
+            link="E-I8-albumin-pt",
+            note=[
+                "Conjunction here (albumin AND normal PT), unlike A/C/D. PT is the prothrombin "
+                "activity in % (LOINC 5894-1; clinical.md §2.1 verifies it, §2.6 still lists it "
+                "as unverified).",
+                NOTE_BASELINE,
+            ],
+        )
+    )
+    add(
+        ecog(
+            "E-I9",
+            "9. ECOG Performance Status = 1.",
+            1,
+            note=[
+                NOTE_SIGNS + " ECOG '= 1' is read as <= 1 (0-1); the literal reading would exclude ECOG 0 - flagged.",
+                NOTE_BASELINE,
+            ],
+        )
+    )
+    add(
+        manual(
+            "10. Women of childbearing potential and men with partners of childbearing potential must "
+            "agree to use a highly-effective form of contraception for the duration of study participation and up "
+            "to six months after the end of the treatment.",
+            link="E-I10-contraception",
+        )
+    )
+    add(
+        any_of(
+            "A pregnancy test (serum) must be performed within 4 weeks prior to inclusion for every "
+            "female patient of childbearing potential and it must be negative.",
+            hcg_negative(28, serum_only=True),
+            link="E-I10-hcg",
+            note="WOCBP only: a negative serum test in [T0-28 d, T0]; a urine test does not count (undetermined).",
+        )
+    )
+    add(manual("11. Patient's written informed consent obtained prior to any study procedure.", link="E-I11"))
+    add(
+        all_of(
+            "12. All necessary baseline procedures should be performed within 4 weeks prior to first 177Lu-octreotate "
+            "injection (D0).",
+            [
+                obs_present("Haemoglobin in the last 4 weeks", lab("vs-hb"), tfe=W28),
+                obs_present("Neutrophils in the last 4 weeks", lab("vs-anc"), tfe=W28),
+                obs_present("Platelets in the last 4 weeks", lab("vs-plt"), tfe=W28),
+                obs_present("Bilirubin in the last 4 weeks", lab("vs-bili"), tfe=W28),
+                obs_present("ALT in the last 4 weeks", lab("vs-alt"), tfe=W28),
+                obs_present("AST in the last 4 weeks", lab("vs-ast"), tfe=W28),
+                obs_present("Albumin in the last 4 weeks", lab("vs-alb"), tfe=W28),
+                obs_present("Prothrombin time in the last 4 weeks", lab("vs-pt-percent"), tfe=W28),
+                obs_present("51Cr-EDTA GFR in the last 4 weeks", lab("vs-mgfr"), tfe=W28),
+                obs_present("ECOG in the last 4 weeks", lab("vs-ecog"), tfe=W28),
+            ],
+            link="E-I12",
+            note="D0 = T0. The baseline results the criteria read must exist in [T0-28 d, T0] "
+            "(the same window is applied to each of those criteria).",
+        )
+    )
+    add(
+        all_of(
+            "13. The patient must have at least one target lesion fulfilling all of the below criteria:",
+            [
+                all_of(
+                    "- On the 68Ga-octreotate PET/CT: tumor uptake higher than the physiological liver uptake (grade III or IV "
+                    "of the Rotterdam visual score) in a lesion with longest transaxial plane diameter =20mm (measured on the "
+                    "CT, part of the PET/CT);",
+                    [
+                        records("68Ga-octreotate PET/CT done before inclusion", IMAGING_TYPES, "vs-sstr-pet"),
+                        manual(
+                            "Lesion uptake > liver (Rotterdam grade III or IV) and longest transaxial diameter >= 20 mm"
+                        ),
+                    ],
+                    link="E-I13a",
+                ),
+                manual(
+                    "- At least one of these lesions morphologically measurable according to RECIST 1.1 and progressive on "
+                    "the MRI (or CT if MRI is not applicable);",
+                    link="E-I13b",
+                ),
+                manual("- Target lesion should not have been previously irradiated.", link="E-I13c"),
+            ],
+            link="E-I13",
+            note=[
+                "The three sub-lines must hold for the same lesion, so they are nested under criterion 13 "
+                "(ids E-I13a/b/c of clinical.md) rather than split into independent top-level criteria.",
+                NOTE_SIGNS + " Diameter '=20mm' is read as >= 20 mm.",
+                "The PET must exist (computable); no window is given: E-I12's 4-week baseline window covers the "
+                "labs (clinical.md E-I12), and the PET's recency is part of the imaging read, as are uptake grade "
+                "and size. A local code for the Rotterdam score exists in the project CodeSystem, but lesion-level "
+                "scores are not routinely coded, so the read stays manual.",
+            ],
+        )
+    )
+    # ---------------- exclusion ----------------
+    add(manual("1. Resectable tumor with curative intent.", link="E-E1", exclude=True))
+    add(
+        any_of(
+            "2. Any major surgery within the last 6 weeks prior to inclusion in the study",
+            [
+                records("Hepatic resection in the last 42 days", ["Procedure"], "vs-major-surgery", tfe=within(42)),
+                manual("Other major surgery in the last 6 weeks"),
+            ],
+            link="E-E2",
+            exclude=True,
+            note="6 weeks = 42 days. Only hepatic resections have verified codes.",
+        )
+    )
+    add(
+        any_of(
+            "3. Radiotherapy, chemotherapy, embolization, mammalian target of rapamycin (mTOR)-inhibitors, receptor "
+            "tyrosine-kinase inhibitors, interferon, or other investigational therapy within the last 12 weeks prior "
+            "to inclusion in the study.",
+            [
+                records(
+                    "Radiotherapy (incl. PRRT), chemotherapy, embolisation, mTOR or tyrosine-kinase inhibitor or "
+                    "interferon in the last 12 weeks",
+                    ["MedicationAdministration", "Procedure"],
+                    "vs-anticancer-treatment",
+                    tfe=[window(-83, 0, "d")],
+                ),
+                manual("Other investigational therapy in the last 12 weeks"),
+            ],
+            link="E-E3",
+            exclude=True,
+            note="12 weeks = 84 days: last exposure in (T0-84 d, T0] = [T0-83 d, T0] fails. The value set covers ATC "
+            "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and liver-directed "
+            "procedures; investigational products have no codes.",
+        )
+    )
+    add(
+        condition(
+            "4. Diffuse bone marrow infiltration on the baseline 68Ga-octreotate PET/CT confirmed by MRI.",
+            "vs-marrow",
+            link="E-E4",
+            exclude=True,
+            note="A coded bone-marrow infiltration (C79.52 / 94217008) is taken as the confirmed finding.",
+        )
+    )
+    add(
+        judge(
+            records(
+                "5. Prior external beam radiotherapy on kidneys or on more than 25% of bone marrow.",
+                ["Procedure"],
+                "vs-ebrt",
+                link="E-E5",
+                exclude=True,
+                note="Any prior external beam radiotherapy goes to review: the irradiated site (kidney) and "
+                "marrow share are not computable (Procedure.bodySite is not part of the encoding profile).",
+            )
+        )
+    )
+    add(
+        judge(
+            condition(
+                "6. Patients with known uncontrolled brain metastases.",
+                "vs-brain-mets",
+                link="E-E6",
+                exclude=True,
+                note="Active brain metastases go to review: 'uncontrolled' needs judgement.",
+            )
+        )
+    )
+    add(
+        manual(
+            "7. Patients with a significant medical, neuro-psychiatric, or surgical condition, currently uncontrolled by "
+            "treatment, which, in the investigator's opinion, may interfere with completion of the study.",
+            link="E-E7",
+            exclude=True,
+        )
+    )
+    add(pregnancy_exclusion("E-E8", "8. Pregnant or lactating patients."))
+    add(
+        manual(
+            "9. Women of childbearing potential and men with partners of child-bearing potential refusing an "
+            "adequate contraception.",
+            link="E-E9",
+            exclude=True,
+        )
+    )
+    return out
