@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.evaluation.results import Report, Result
 
@@ -63,10 +65,21 @@ def checklist(trial: Trial) -> str:
         lines.append(f"{kind} criteria")
         for c in (c for c in trial.criteria if c.exclude == excl):
             mode = "auto  " if c.computable else "manual"
-            lines.append(f"  [ ] {c.id:<12} {mode}  {_one_line(c.description)}")
+            lines.append(
+                textwrap.fill(
+                    " ".join(c.description.split()),
+                    width=118,
+                    initial_indent=f"  [ ] {c.id:<12} {mode}  ",
+                    subsequent_indent=" " * 28,
+                )
+            )
             lines.extend(_rule_lines(c, 6))
             for n in c.notes:
-                lines.append(f"{' ' * 22}note: {_one_line(n)}")
+                lines.append(
+                    textwrap.fill(
+                        " ".join(n.split()), width=118, initial_indent=" " * 22 + "note: ", subsequent_indent=" " * 28
+                    )
+                )
     return "\n".join(lines)
 
 
