@@ -50,7 +50,7 @@ def test_patient_search_is_planned_without_any_patient_requirement() -> None:
 def test_observation_url_has_patient_tokens_date_and_count() -> None:
     (_, s) = search_plan("p1", [req("Observation", PLT, HB, since=date(2025, 1, 31))])
     assert s.url == (
-        "Observation?patient=p1&code=http://loinc.org|718-7,http://loinc.org|777-3&date=ge2025-01-31&_count=200"
+        "Observation?patient=p1&combo-code=http://loinc.org|718-7,http://loinc.org|777-3&date=ge2025-01-31&_count=200"
     )
 
 
@@ -70,8 +70,9 @@ def test_date_lower_bound_parameter_per_type(rtype: str, date_param: str | None)
     (_, s) = search_plan("p1", [req(rtype, (SCT, "1"), since=date(2024, 2, 29))])
     p = params(s)
     assert p["patient"] == "p1"
-    assert p["code"] == "http://snomed.info/sct|1"
-    date_params = {k: v for k, v in p.items() if k not in ("patient", "code", "_count")}
+    code_param = "combo-code" if rtype == "Observation" else "code"  # combo-code also matches components
+    assert p[code_param] == "http://snomed.info/sct|1"
+    date_params = {k: v for k, v in p.items() if k not in ("patient", code_param, "_count")}
     assert date_params == ({date_param: "ge2024-02-29"} if date_param else {})
 
 
@@ -115,7 +116,7 @@ def test_escape_special_characters() -> None:
 def test_escaped_values_are_percent_encoded_and_survive_decoding() -> None:
     (_, s) = search_plan("p1", [req("Observation", ("urn:x", "a,b|c$d\\e&f=g h#"))])
     assert "%5C," in s.url and "%26" in s.url and "%3D" in s.url and "%23" in s.url and " " not in s.url
-    assert parse_tokens(params(s)["code"]) == [("urn:x", "a,b|c$d\\e&f=g h#")]
+    assert parse_tokens(params(s)["combo-code"]) == [("urn:x", "a,b|c$d\\e&f=g h#")]
 
 
 code_text = st.text(alphabet=st.sampled_from("ab1-.,|$\\&=%# /:é"), min_size=1, max_size=12)
@@ -126,7 +127,7 @@ def test_any_codes_round_trip_through_the_url(codes: frozenset[tuple[str, str]])
     plan = search_plan("p1", [DataRequirement("Observation", codes)], max_url_length=300)
     decoded: list[tuple[str | None, str]] = []
     for s in plan[1:]:
-        decoded.extend(parse_tokens(params(s)["code"]))
+        decoded.extend(parse_tokens(params(s)["combo-code"]))
     assert sorted(decoded) == sorted(codes)
 
 

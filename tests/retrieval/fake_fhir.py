@@ -167,8 +167,9 @@ class FakeFhir:
             matches = [r for r in matches if r["id"] == p["_id"]]
         if "patient" in p and self.filter_patient:
             matches = [r for r in matches if _subject(r) == f"Patient/{p['patient']}"]
-        if "code" in p:
-            tokens = parse_tokens(p["code"])
+        code_param = p.get("combo-code") or p.get("code")  # combo-code: code or component.code (Observation)
+        if code_param:
+            tokens = parse_tokens(code_param)
             matches = [r for r in matches if _has_code(r, tokens)]
         count = int(p.get("_count", "100"))
         offset = int(p.get("_offset", "0"))

@@ -346,7 +346,7 @@ def test_plan_without_batch_lists_absolute_gets(rsps: responses.RequestsMock) ->
     assert lines == [
         f"GET {BASE}/Patient?_id=p1",
         f"GET {BASE}/Condition?patient=p1&code={SNOMED}|443492008&_count=50",
-        f"GET {BASE}/Observation?patient=p1&code={LOINC}|718-7,{LOINC}|777-3&date=ge2025-01-01&_count=50",
+        f"GET {BASE}/Observation?patient=p1&combo-code={LOINC}|718-7,{LOINC}|777-3&date=ge2025-01-01&_count=50",
     ]
     assert len(rsps.calls) == 0
 
