@@ -145,11 +145,14 @@ def private_fhir() -> Iterator[Seeded]:
 
 def _codes(resource: dict[str, Any]) -> set[tuple[str, str]]:
     concept = resource.get(CODE_ELEMENT.get(resource["resourceType"], "code")) or {}
-    return {(c.get("system", ""), c.get("code", "")) for c in concept.get("coding", [])}
+    concepts = [concept]
+    if resource["resourceType"] == "Observation":  # searched by combo-code: components count too
+        concepts += [comp.get("code") or {} for comp in resource.get("component", [])]
+    return {(c.get("system", ""), c.get("code", "")) for k in concepts for c in k.get("coding", [])}
 
 
 def _normalise(resource: dict[str, Any], types_by_full_url: dict[str, str]) -> str:
-    """Content without server-assigned parts: id, meta, and reference targets reduced to their type."""
+    """Content without server-assigned parts (id, meta, reference targets reduced to their type)."""
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
@@ -163,6 +166,8 @@ def _normalise(resource: dict[str, Any], types_by_full_url: dict[str, str]) -> s
             return out
         if isinstance(node, list):
             return [walk(v) for v in node]
+        if isinstance(node, float) and node.is_integer():  # the server is JavaScript: 5.0 comes back as 5
+            return int(node)
         return node
 
     return json.dumps(walk(copy.deepcopy(resource)), sort_keys=True)
