@@ -228,6 +228,14 @@ def build_server_options(kw: dict[str, Any]) -> ServerOptions:
     show_default=True,
     help="Default window for measurements when a criterion gives none.",
 )
+@click.option(
+    "--course-gap-days",
+    type=int,
+    default=182,
+    show_default=True,
+    help="A gap longer than this between treatment cycles starts a new course.",
+)
+@click.option("--include-preliminary", is_flag=True, help="Also use preliminary Observations.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @_definitions_option
 def evaluate(
@@ -240,13 +248,20 @@ def evaluate(
     fmt: str,
     details: bool,
     lookback_days: int,
+    course_gap_days: int,
+    include_preliminary: bool,
     output: Path | None,
     definitions: tuple[Path, ...],
     **server_kw: Any,
 ) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
     ts = _trials(definitions, trial_ids)
-    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested)
+    settings = Settings(
+        default_lookback_days=lookback_days,
+        assume_attested=assume_attested,
+        course_gap_days=course_gap_days,
+        include_preliminary=include_preliminary,
+    )
     if server_kw.get("server"):
         if paths:
             raise click.UsageError("give either PATHs or --server, not both")

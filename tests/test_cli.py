@@ -147,3 +147,60 @@ def test_validate_reports_problems_with_location(tmp_path: Path) -> None:
 def test_unknown_trial_is_an_error() -> None:
     out = cli("show", "NCT99999999", "--definitions", str(MINI))
     assert out.returncode == 1 and "unknown trial" in out.stderr
+
+
+def test_server_refusal_is_exit_3_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import responses
+
+    from fhir_eligibility.cli import main
+
+    base = "https://fhir.example.org/r4"
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "fhir-eligibility",
+            "evaluate",
+            "--server",
+            base,
+            "--patient",
+            "p1",
+            "--definitions",
+            str(MINI),
+            "--as-of",
+            "2026-06-01",
+            "--token",
+            "s3cret",
+        ],
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(f"{base}/metadata", status=401)
+        rsps.post(base, status=401)
+        rsps.get(f"{base}/Patient", status=401)
+        with pytest.raises(SystemExit) as exc:
+            main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 3
+    assert "Traceback" not in err and "s3cret" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_print_plan_sends_nothing() -> None:
+    out = cli(
+        "evaluate",
+        "--server",
+        "http://127.0.0.1:9/fhir",
+        "--patient",
+        "p1",
+        "--print-plan",
+        "--definitions",
+        str(MINI),
+        "--as-of",
+        "2026-06-01",
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "GET http://127.0.0.1:9/fhir/metadata"
+    assert any("Observation?patient=p1&combo-code=http://loinc.org|1742-6" in x for x in lines)
+    assert any(x.strip().startswith("GET Condition?patient=p1&code=") for x in lines)
