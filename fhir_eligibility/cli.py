@@ -28,6 +28,7 @@ from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.auth import SmartBackendConfig
 from fhir_eligibility.retrieval.server import ServerOptions
 from fhir_eligibility.retrieval.server import plan as plan_requests
+from fhir_eligibility.service.command import register as register_serve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -278,6 +279,9 @@ def evaluate(
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
         report = evaluate_files(list(paths), ts, as_of, settings)
     _emit(render(report, fmt, details), output)
+
+
+register_serve(cli)
 
 
 def main() -> None:

@@ -183,6 +183,17 @@ def _patient_search(patient_id: str, served: Sequence[DataRequirement]) -> Plann
     return PlannedSearch("Patient", (("_id", patient_id),), frozenset(), tuple(served))
 
 
+_ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+
+
+def _tokens(system: str, code: str) -> str:
+    """Search tokens for one code. ICD-10 codes are matched without their dot inside the engine, but
+    servers match the stored text: ask for the dotted spelling (C7A.012) and the bare one (C7A012)."""
+    if system in _ICD10 and len(code) > 3 and "." not in code:
+        return f"{render_token(system, code[:3] + '.' + code[3:])},{render_token(system, code)}"
+    return render_token(system, code)
+
+
 def _render(
     patient_id: str,
     req: DataRequirement,
@@ -202,7 +213,7 @@ def _render(
     out: list[PlannedSearch] = []
     code_param = spec.code_param
     for chunk in _chunks(req, code_param, head, tail, max_url_length):
-        value = ",".join(render_token(s, c) for s, c in chunk)
+        value = ",".join(_tokens(s, c) for s, c in chunk)
         codes = frozenset(chunk)
         chunk_served = tuple(r for r in served if not r.codes or r.codes & codes)
         params = (*head, (code_param, value), *tail)
@@ -223,7 +234,7 @@ def _chunks(
     current: list[tuple[str, str]] = []
     length = fixed
     for system, code in sorted(req.codes):
-        token_len = len(_quote(render_token(system, code)))
+        token_len = len(_quote(_tokens(system, code)))
         extra = token_len + (1 if current else 0)
         if current and length + extra > max_url_length:
             chunks.append(current)

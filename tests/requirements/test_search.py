@@ -237,3 +237,12 @@ def test_batch_bundle_holds_get_entries() -> None:
 def test_patient_ids_must_be_fhir_ids(bad: str) -> None:
     with pytest.raises(InputError):
         search_plan(bad, [])
+
+
+def test_icd10_codes_are_searched_with_and_without_their_dot() -> None:
+    (_, s) = search_plan("p1", [req("Condition", ("http://hl7.org/fhir/sid/icd-10-cm", "C7A012"),
+                                    ("http://hl7.org/fhir/sid/icd-10", "C78"))])
+    tokens = parse_tokens(params(s)["code"])
+    assert ("http://hl7.org/fhir/sid/icd-10-cm", "C7A.012") in tokens
+    assert ("http://hl7.org/fhir/sid/icd-10-cm", "C7A012") in tokens
+    assert ("http://hl7.org/fhir/sid/icd-10", "C78") in tokens and len(tokens) == 3

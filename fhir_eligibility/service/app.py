@@ -1,0 +1,474 @@
+"""The CDS Hooks service: an ASGI app answering ``patient-view`` with one card per trial the patient may enter.
+
+Routes::
+
+    GET  /cds-services                             discovery: service ``trial-eligibility`` + prefetch templates
+    POST /cds-services/trial-eligibility           prefetch (+ allow-listed fhirServer) -> evaluate -> cards
+    POST /cds-services/trial-eligibility/feedback  append-only JSONL store under ``data_dir``
+    GET  /reports/{patientId}?trial=NCT…&ref=…     the HTML report behind a card's link
+
+Why Starlette and not FastAPI: the service has four routes whose bodies are validated by hand
+against the CDS Hooks rules (400 with an OperationOutcome, 412, 413), which FastAPI's pydantic
+validation would answer with its own 422 shape that then has to be overridden; FastAPI would add
+pydantic-model plumbing and OpenAPI pages we do not serve. Starlette is the part we use, with
+fewer dependencies. Evaluation and FHIR retrieval are blocking, so they run in the thread pool.
+
+Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient`, the same single path as the CLI.
+
+Security: every CDS call carries a client JWT checked by :mod:`.security` (unless started with
+``insecure_no_auth``, which logs a warning). The report page cannot carry a JWT (a browser opens
+it), so its link holds an unguessable ``ref`` that expires after ``report_ttl_seconds``; without a
+live ``ref`` the page is 404. Logs never hold patient ids, prefetch content or tokens: the access
+log is our own (method, route template, status, time) and uvicorn's is off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import quote, urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.report.cards import cards as render_cards
+from fhir_eligibility.report.cards import shown
+from fhir_eligibility.report.html import CSP, render_report_html
+from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
+from fhir_eligibility.retrieval.server import BatchMode
+from fhir_eligibility.service.config import ServiceConfig
+from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore
+from fhir_eligibility.service.feedback import validate as validate_feedback
+from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
+from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
+
+log = logging.getLogger(__name__)
+
+SERVICE_ID = "trial-eligibility"
+HOOK = "patient-view"
+DISCOVERY_PATH = "/cds-services"
+SERVICE_PATH = f"{DISCOVERY_PATH}/{SERVICE_ID}"
+FEEDBACK_PATH = f"{SERVICE_PATH}/feedback"
+REPORT_PATH = "/reports"
+JSON_TYPES = ("application/json", "application/fhir+json")
+DRAIN_FACTOR = 8  # an oversized body is read (and dropped) up to this many limits, so the client sees the 413
+CARD_INDEX_SIZE = 10_000
+
+
+class HttpError(Exception):
+    """An error answer with an OperationOutcome body."""
+
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+
+
+def operation_outcome(message: str, code: str = "invalid", severity: str = "error") -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": code, "diagnostics": message}]}
+
+
+def outcome_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(operation_outcome(message, code), status_code=status, headers=headers)
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    patient_id: str
+    as_of: dt.date
+    results: tuple[TrialResult, ...]
+    warnings: tuple[str, ...]
+    expires: float
+
+
+class ReportCache:
+    """Results of recent hook calls for the report links; bounded, expiring, in memory only."""
+
+    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.size, self.clock = ttl, size, clock
+        self._items: OrderedDict[str, StoredReport] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, patient_id: str, as_of: dt.date, results: Sequence[TrialResult], warnings: Sequence[str]) -> str:
+        ref = secrets.token_urlsafe(24)
+        item = StoredReport(patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl)
+        with self._lock:
+            self._items[ref] = item
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return ref
+
+    def get(self, ref: str) -> StoredReport | None:
+        with self._lock:
+            item = self._items.get(ref)
+            if item is not None and item.expires < self.clock():
+                del self._items[ref]
+                return None
+            return item
+
+
+class CardIndex:
+    """card uuid -> trial for cards this process issued, so stored feedback names its trial."""
+
+    def __init__(self, size: int = CARD_INDEX_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, card_uuid: str, trial: str) -> None:
+        with self._lock:
+            self._items[card_uuid] = trial
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def trial(self, card_uuid: str) -> str | None:
+        with self._lock:
+            return self._items.get(card_uuid.removeprefix("urn:uuid:"))
+
+
+def _is_wildcard(host: str) -> bool:
+    return host in ("0.0.0.0", "::", "")
+
+
+class Service:
+    """The loaded state: trials, templates, verifier, stores. One per app."""
+
+    def __init__(self, config: ServiceConfig, trials: list[Trial] | None = None) -> None:
+        self.config = config
+        self.trials = (
+            trials if trials is not None else load_trials(list(config.definitions) or None, list(config.trials) or None)
+        )
+        self.settings = Settings(default_lookback_days=config.lookback_days, assume_attested=config.assume_attested)
+        self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
+        self.verifier = self._verifier(config)
+        self.fallback = Fallback(
+            allowed=config.allow_fhir_servers,
+            timeout=config.fhir_timeout_seconds,
+            retries=config.fhir_retries,
+            batch=cast(BatchMode, config.fhir_batch),
+            ca_bundle=str(config.fhir_ca_bundle) if config.fhir_ca_bundle else None,
+        )
+        self.feedback = FeedbackStore(config.data_dir / "feedback.jsonl")
+        self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size)
+        self.card_index = CardIndex()
+
+    @staticmethod
+    def _verifier(config: ServiceConfig) -> TokenVerifier | None:
+        if config.insecure_no_auth:
+            log.warning(
+                "client authentication is OFF (insecure_no_auth): any caller that reaches %s can use this "
+                "service; never use this with real patient data",
+                config.base_url,
+            )
+            return None
+        if not config.issuers:
+            raise InputError("authentication needs at least one allowed issuer (--issuer or 'issuers')")
+        if config.jwks is None and not config.jku_allow:
+            raise InputError("authentication needs client keys: --jwks FILE or 'jku_allow' URLs")
+        if _is_wildcard(config.host) and not config.public_base_url:
+            raise InputError("listening on all interfaces: set public_base_url, the URL clients call (the JWT aud)")
+        keys = load_jwks_file(config.jwks) if config.jwks is not None else {}
+        jku = JkuCache(config.jku_allow, timeout=config.jwks_timeout_seconds, ttl=config.jwks_cache_seconds)
+        return TokenVerifier(
+            issuers=config.issuers,
+            keys=keys,
+            jku=jku if config.jku_allow else None,
+            leeway=config.jwt_leeway_seconds,
+            max_lifetime=config.max_token_lifetime_seconds,
+        )
+
+    # -- descriptor ------------------------------------------------------------------------------
+
+    def descriptor(self) -> dict[str, Any]:
+        ids = ", ".join(t.id for t in self.trials) or "none loaded"
+        types = sorted({t.resource_type for t in self.templates})
+        return {
+            "hook": HOOK,
+            "id": SERVICE_ID,
+            "title": "Clinical-trial eligibility",
+            "description": (
+                f"Screens the patient against the eligibility criteria of {len(self.trials)} clinical trial(s) "
+                f"({ids}) and shows a card for each trial the patient may enter, with the criteria that failed, "
+                "are unknown or need a manual check, and the data to collect."
+            ),
+            "prefetch": prefetch_descriptor(self.templates),
+            "usageRequirements": (
+                f"Prefetch every key, or grant read access to {', '.join(types)} on a fhirServer that is on "
+                "this service's allow-list."
+            ),
+        }
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    async def authenticate(self, request: Request) -> None:
+        if self.verifier is None:
+            return
+        audience = self.config.base_url + request.url.path
+        try:
+            await run_in_threadpool(self.verifier.verify, request.headers.get("authorization"), audience)
+        except AuthError as e:
+            log.info("client authentication failed: %s", e.reason)
+            raise HttpError(
+                401,
+                f"authentication failed: {e.reason}",
+                "security",
+                {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{e.reason}"'},
+            ) from None
+
+    async def read_json(self, request: Request) -> object:
+        """The JSON body, refusing non-JSON media types (415) and bodies over the limit (413)."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in JSON_TYPES:
+            raise HttpError(415, "Content-Type must be application/json", "not-supported")
+        limit = self.config.max_body_bytes
+        too_large = HttpError(413, f"request body larger than {limit} bytes", "too-costly", {"Connection": "close"})
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise HttpError(400, "invalid Content-Length", "invalid")
+            if int(declared) > limit * DRAIN_FACTOR:
+                raise too_large
+        body = bytearray()
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size <= limit:
+                body += chunk
+            elif size > limit * DRAIN_FACTOR:
+                raise too_large
+        if size > limit:
+            raise too_large
+        try:
+            return json.loads(bytes(body))
+        except (ValueError, UnicodeDecodeError):
+            raise HttpError(400, "request body is not valid JSON", "invalid") from None
+
+    def report_link(self, patient_id: str, ref: str) -> Callable[[TrialResult], str]:
+        base = f"{self.config.base_url}{REPORT_PATH}/{quote(patient_id, safe='')}"
+        return lambda r: f"{base}?{urlencode({'trial': r.trial, 'ref': ref})}"
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    async def discovery(self, request: Request) -> Response:
+        await self.authenticate(request)
+        return JSONResponse({"services": [self.descriptor()]})
+
+    async def hook(self, request: Request) -> Response:
+        started = time.perf_counter()
+        await self.authenticate(request)
+        body = await self.read_json(request)
+        req = parse_request(body, HOOK)
+        as_of = self.config.as_of or dt.date.today()
+        data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
+        results = await run_in_threadpool(evaluate_patient, data, self.trials, as_of, self.settings)
+        ref = self.reports.put(req.patient_id, as_of, results, data.warnings)
+        cards = render_cards(
+            results,
+            as_of=as_of,
+            hook_instance=req.hook_instance,
+            source_label=self.config.source_label,
+            include_ineligible=self.config.include_ineligible,
+            report_link=self.report_link(req.patient_id, ref),
+        )
+        for c, r in zip(cards, shown(results, self.config.include_ineligible), strict=True):
+            self.card_index.add(c["uuid"], r.trial)
+        log.info(
+            "%s: %d trial(s), %d card(s), %d prefetch key(s) fetched from fhirServer, %.0f ms",
+            HOOK,
+            len(results),
+            len(cards),
+            fetched,
+            (time.perf_counter() - started) * 1000,
+        )
+        return JSONResponse({"cards": cards})
+
+    async def feedback_endpoint(self, request: Request) -> Response:
+        await self.authenticate(request)
+        body = await self.read_json(request)
+        try:
+            items = validate_feedback(body)
+        except FeedbackError as e:
+            raise HttpError(400, str(e), "invalid") from None
+        n = await run_in_threadpool(self.feedback.append, SERVICE_ID, items, self.card_index.trial)
+        log.info("feedback: %d item(s) stored", n)
+        return JSONResponse({}, status_code=200)
+
+    async def report_page(self, request: Request) -> Response:
+        patient_id = request.path_params["patient_id"]
+        stored = self.reports.get(request.query_params.get("ref", ""))
+        if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
+            return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
+        trial = request.query_params.get("trial")
+        results = tuple(r for r in stored.results if trial is None or r.trial == trial)
+        if not results:
+            return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
+        page = render_report_page(Report(stored.as_of, results, stored.warnings))
+        return HTMLResponse(page, headers=_PAGE_HEADERS)
+
+
+def render_report_page(report: Report) -> str:
+    """The HTML behind a card's link: the shared patient page renderer, one patient, the linked trial."""
+    return render_report_html(report)
+
+
+_PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+_NOT_FOUND_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Report not available</title></head>'
+    "<body><h1>Report not available</h1><p>This link has expired or is not valid. Open the patient's chart "
+    "again to get a fresh eligibility card.</p></body></html>"
+)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Turn every failure into an OperationOutcome answer; never a stack trace, never data in the log."""
+
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except HttpError as e:
+            return outcome_response(e.status, e.message, e.code, e.headers)
+        except RequestError as e:
+            if e.status == 412:
+                log.info("%s: 412, data cannot be had (%s)", HOOK, e.code)
+            return outcome_response(e.status, e.message, e.code)
+        except Exception as e:  # the last line of defence: the client gets a generic 500
+            log.error("internal error while serving %s: %s", _route_label(request.url.path), type(e).__name__)
+            log.debug("internal error detail", exc_info=True)
+            return outcome_response(500, "internal error", "exception")
+
+    return run
+
+
+def _route_label(path: str) -> str:
+    """A loggable label for a path: report paths hold a patient id, so only the template is logged."""
+    if path.startswith(REPORT_PATH + "/"):
+        return REPORT_PATH + "/{patientId}"
+    if path in (DISCOVERY_PATH, SERVICE_PATH, FEEDBACK_PATH):
+        return path
+    return "<other>"
+
+
+class AccessLog:
+    """Method, route template, status and time of each request; nothing from the URL's query or body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            log.info(
+                "%s %s %d %.0f ms",
+                scope.get("method", "?"),
+                _route_label(str(scope.get("path", ""))),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "no such endpoint", 405: "method not allowed"}
+    return outcome_response(
+        exc.status_code,
+        messages.get(exc.status_code, "request refused"),
+        "not-found" if exc.status_code == 404 else "not-supported",
+        dict(exc.headers or {}),
+    )
+
+
+def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Starlette:
+    """Build the app; raises :class:`InputError`/``DefinitionError`` for a config that cannot work."""
+    service = Service(config, trials)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        log.info(
+            "CDS Hooks service %s for %d trial(s) at %s%s (auth %s)",
+            SERVICE_ID,
+            len(service.trials),
+            config.base_url,
+            DISCOVERY_PATH,
+            "off" if service.verifier is None else "on",
+        )
+        try:
+            yield
+        finally:
+            service.fallback.close()
+
+    middleware = [Middleware(AccessLog)]
+    if config.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                allow_credentials=False,
+                max_age=600,
+            )
+        )
+    routes = [
+        Route(DISCOVERY_PATH, guarded(service.discovery), methods=["GET"]),
+        Route(SERVICE_PATH, guarded(service.hook), methods=["POST"]),
+        Route(FEEDBACK_PATH, guarded(service.feedback_endpoint), methods=["POST"]),
+        Route(REPORT_PATH + "/{patient_id}", guarded(service.report_page), methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app
+
+
+__all__ = ["FEEDBACK_PATH", "HOOK", "SERVICE_ID", "SERVICE_PATH", "Service", "create_app", "render_report_page"]

@@ -1,0 +1,350 @@
+"""A CDS Hooks request -> the patient's data: validate the request, read the prefetch, fetch the rest.
+
+Prefetch semantics (CDS Hooks 2.0 §Prefetch), per key of our own discovery document:
+
+    key present, resource or Bundle   the data (only resources about ``context.patientId`` are used)
+    key present, null                 the client has no such data: nothing to fetch
+    key missing                       fetch it from ``fhirServer`` with ``fhirAuthorization``
+    OperationOutcome, an error entry,
+    or a Bundle with a ``next`` link  the client could not deliver it all: treated as missing
+
+``fhirServer`` is contacted only when it is on the configured allow-list (compared after
+normalising scheme, host and default port); any other URL is refused without a connection, since
+the token in ``fhirAuthorization`` would otherwise go wherever a request points. When data are
+missing and cannot be had (no or refused server, unreachable, a search failed) the answer is 412:
+CDS Hooks prefers no cards to cards computed on silently partial data.
+
+Keys the service did not ask for are ignored, as the spec says. The fetched searches are the very
+templates' searches (same types and codes), so prefetched and fetched data cannot differ in scope.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.requirements.prefetch import PrefetchTemplate
+from fhir_eligibility.retrieval.server import BatchMode, ServerOptions, fetch_patients
+
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PATIENT_KEYS = ("subject", "patient")
+
+
+class RequestError(Exception):
+    """The request cannot be answered: ``status`` 400 (malformed) or 412 (data cannot be had)."""
+
+    def __init__(self, status: int, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    """The parts of a CDS Hooks request the service uses. The access token never shows in a repr."""
+
+    hook: str
+    hook_instance: str
+    patient_id: str
+    user_id: str
+    fhir_server: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    prefetch: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _bad(message: str) -> RequestError:
+    return RequestError(400, message)
+
+
+def parse_request(body: object, hook: str) -> HookRequest:
+    """Validate a hook request body (400 with the first problem found)."""
+    if not isinstance(body, dict):
+        raise _bad("request body must be a JSON object")
+    got_hook = body.get("hook")
+    if not isinstance(got_hook, str) or not got_hook:
+        raise _bad("hook: required string")
+    if got_hook != hook:
+        raise _bad(f"hook: this service answers {hook!r}, not {got_hook[:40]!r}")
+    instance = body.get("hookInstance")
+    if not isinstance(instance, str) or not _UUID.fullmatch(instance):
+        raise _bad("hookInstance: required UUID")
+    context = body.get("context")
+    if not isinstance(context, dict):
+        raise _bad("context: required object")
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not _FHIR_ID.fullmatch(patient_id):
+        raise _bad("context.patientId: required FHIR id (not a reference such as Patient/123)")
+    user_id = context.get("userId")
+    if not isinstance(user_id, str) or not user_id:
+        raise _bad("context.userId: required string")
+    encounter = context.get("encounterId")
+    if encounter is not None and not isinstance(encounter, str):
+        raise _bad("context.encounterId: expected a string")
+    server = body.get("fhirServer")
+    if server is not None:
+        parts = urlsplit(server) if isinstance(server, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _bad("fhirServer: expected an absolute http(s) URL")
+    token = None
+    auth = body.get("fhirAuthorization")
+    if auth is not None:
+        if server is None:
+            raise _bad("fhirAuthorization given without fhirServer")
+        if not isinstance(auth, dict):
+            raise _bad("fhirAuthorization: expected an object")
+        token = auth.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise _bad("fhirAuthorization.access_token: required string")
+        if str(auth.get("token_type", "")).lower() != "bearer":
+            raise _bad("fhirAuthorization.token_type: must be Bearer")
+    prefetch = body.get("prefetch")
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, dict):
+        raise _bad("prefetch: expected an object")
+    for key, value in prefetch.items():
+        if value is not None and not (isinstance(value, dict) and isinstance(value.get("resourceType"), str)):
+            raise _bad(f"prefetch.{str(key)[:40]}: expected a FHIR resource, a Bundle or null")
+    return HookRequest(got_hook, instance, patient_id, user_id, server, token, prefetch)
+
+
+# -- reading the prefetch -------------------------------------------------------------------------
+
+
+def _entries(bundle: dict[str, Any]) -> Iterable[Resource]:
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
+            if res["resourceType"] == "Bundle":
+                yield from _entries(res)
+            else:
+                yield res
+
+
+def _is_error(outcome: dict[str, Any]) -> bool:
+    issues = outcome.get("issue") or []
+    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in issues) or not issues
+
+
+def _incomplete(value: dict[str, Any]) -> bool:
+    """An OperationOutcome, a Bundle with an error outcome, or a further page to read."""
+    if value.get("resourceType") == "OperationOutcome":
+        return _is_error(value)
+    if value.get("resourceType") != "Bundle":
+        return False
+    for link in value.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            return True
+    return any(r.get("resourceType") == "OperationOutcome" and _is_error(r) for r in _entries(value))
+
+
+def _resources(value: dict[str, Any]) -> list[Resource]:
+    items = list(_entries(value)) if value.get("resourceType") == "Bundle" else [value]
+    return [r for r in items if r.get("resourceType") != "OperationOutcome"]
+
+
+def _patient_ref_id(reference: str) -> str | None:
+    parts = reference.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2 and parts[-2] == "Patient":
+        return parts[-1]
+    return None
+
+
+def about(resource: Resource, patient_id: str) -> bool:
+    """Whether a resource is the patient or refers to them through ``subject``/``patient``."""
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id") == patient_id
+    for key in _PATIENT_KEYS:
+        ref = resource.get(key)
+        reference = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(reference, str) and _patient_ref_id(reference) == patient_id:
+            return True
+    return False
+
+
+@dataclass
+class Prefetched:
+    """What the prefetch gave: resources (with Medications kept for reference resolution) and gaps."""
+
+    resources: list[Resource]
+    missing: list[PrefetchTemplate]
+    warnings: list[str]
+    used_keys: int = 0
+
+
+def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Prefetched:
+    out = Prefetched([], [], [])
+    for t in templates:
+        if t.key not in req.prefetch:
+            out.missing.append(t)
+            continue
+        value = req.prefetch[t.key]
+        if value is None:
+            out.used_keys += 1
+            continue  # the client has no such data
+        if _incomplete(value):
+            out.missing.append(t)
+            continue
+        out.used_keys += 1
+        out.resources.extend(_resources(value))
+    return out
+
+
+def assemble(patient_id: str, resources: Iterable[Resource], warnings: Sequence[str] = ()) -> PatientData:
+    """One patient's data: their resources only, de-duplicated, Medication references resolved."""
+    meds: dict[str, Resource] = {}
+    pool = list(resources)
+    for res in pool:
+        if res.get("resourceType") == "Medication" and res.get("id"):
+            meds[f"Medication/{res['id']}"] = res
+    kept: list[Resource] = []
+    seen: set[tuple[str, str]] = set()
+    dropped = 0
+    for res in pool:
+        rtype = str(res.get("resourceType"))
+        if rtype == "Medication":
+            continue
+        if not about(res, patient_id):
+            dropped += 1
+            continue
+        key = (rtype, str(res.get("id")))
+        if res.get("id") is not None and key in seen:
+            continue
+        seen.add(key)
+        if rtype in ("MedicationAdministration", "MedicationStatement") and "medicationReference" in res:
+            ref = res.get("medicationReference")
+            med = meds.get(str(ref.get("reference"))) if isinstance(ref, dict) else None
+            if med is not None and isinstance(med.get("code"), dict):
+                res = {**res, "medicationCodeableConcept": med["code"]}
+        if rtype == "Patient":
+            kept.insert(0, res)
+        else:
+            kept.append(res)
+    notes = list(warnings)
+    if dropped:
+        notes.append(f"{dropped} prefetched resource(s) were not about this patient; ignored")
+    if not any(r.get("resourceType") == "Patient" for r in kept):
+        notes.append(f"Patient/{patient_id}: no Patient resource (age and sex unknown)")
+    return PatientData(patient_id, kept, (), notes)
+
+
+# -- fetching what is missing -----------------------------------------------------------------------
+
+
+def normalise_base(url: str) -> str:
+    """Scheme and host lower-cased, default port and trailing slash dropped: for allow-list checks."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def no_cookie_session() -> requests.Session:
+    """A pooled session that never keeps cookies, so nothing from one EHR user's call reaches another's."""
+    s = requests.Session()
+    s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return s
+
+
+@dataclass
+class Fallback:
+    """How to reach allow-listed FHIR servers for keys that were not prefetched."""
+
+    allowed: Sequence[str] = ()
+    timeout: float = 10.0
+    retries: int = 1
+    batch: BatchMode = "auto"
+    ca_bundle: str | None = None
+    _sessions: dict[str, requests.Session] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def is_allowed(self, url: str) -> bool:
+        return normalise_base(url) in {normalise_base(a) for a in self.allowed}
+
+    def session(self, base: str) -> requests.Session:
+        key = normalise_base(base)
+        with self._lock:
+            if key not in self._sessions:
+                self._sessions[key] = no_cookie_session()
+            return self._sessions[key]
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._sessions.values():
+                s.close()
+            self._sessions.clear()
+
+    def fetch(self, req: HookRequest, missing: Sequence[PrefetchTemplate]) -> list[Resource]:
+        """The missing keys' data from ``fhirServer``; 412 when that is not possible."""
+        what = ", ".join(t.key for t in missing)
+        if req.fhir_server is None:
+            raise RequestError(412, f"prefetch incomplete ({what}) and no fhirServer to fetch it from", "incomplete")
+        if not self.is_allowed(req.fhir_server):
+            raise RequestError(
+                412, f"prefetch incomplete ({what}) and fhirServer is not on this service's allow-list", "forbidden"
+            )
+        try:
+            options = ServerOptions(
+                base_url=req.fhir_server,
+                bearer_token=req.access_token,
+                use_env_token=False,
+                timeout=self.timeout,
+                retries=self.retries,
+                batch=self.batch,
+                ca_bundle=self.ca_bundle,
+            )
+            reqs = [t.requirement() for t in missing]
+            (data,) = list(fetch_patients(options, [req.patient_id], reqs, session=self.session(req.fhir_server)))
+        except AuthorizationError:
+            raise RequestError(412, "fhirServer refused the fhirAuthorization token", "forbidden") from None
+        except RetrievalError:
+            # the message may hold the patient id: it is neither logged nor needed by the client
+            raise RequestError(412, "fhirServer could not deliver the patient's data", "incomplete") from None
+        except InputError:
+            raise RequestError(412, "fhirServer cannot be queried", "incomplete") from None
+        if data.unavailable:
+            types = sorted({u.resource_type for u in data.unavailable})
+            raise RequestError(412, f"fhirServer could not deliver: {', '.join(types)}", "incomplete")
+        wanted = {t.resource_type for t in missing}
+        return [r for r in data.resources if r.get("resourceType") in wanted]
+
+
+def patient_data(
+    req: HookRequest, templates: Sequence[PrefetchTemplate], fallback: Fallback
+) -> tuple[PatientData, int]:
+    """The patient's data from prefetch plus fallback, and how many keys had to be fetched."""
+    got = read_prefetch(req, templates)
+    resources = list(got.resources)
+    if got.missing:
+        resources.extend(fallback.fetch(req, got.missing))
+    return assemble(req.patient_id, resources, got.warnings), len(got.missing)
+
+
+__all__ = [
+    "Fallback",
+    "HookRequest",
+    "RequestError",
+    "about",
+    "assemble",
+    "normalise_base",
+    "parse_request",
+    "patient_data",
+    "read_prefetch",
+]
