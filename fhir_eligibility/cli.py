@@ -22,6 +22,7 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
+from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.report.table import checklist, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
@@ -69,6 +70,8 @@ def render(report: Report, fmt: str, details: bool = False) -> str:
         return json.dumps(report_json(report), indent=2, ensure_ascii=False)
     if fmt == "fhir":
         return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
+    if fmt == "html":
+        return render_report_html(report)
     text = verdict_table(report)
     return text + ("\n\n" + explain(report) if details else "")
 
@@ -220,7 +223,7 @@ def build_server_options(kw: dict[str, Any]) -> ServerOptions:
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=_parse_date, help="Screening date YYYY-MM-DD (default today).")
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir", "html"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
 @click.option(
     "--lookback-days",
@@ -262,6 +265,7 @@ def evaluate(
         assume_attested=assume_attested,
         course_gap_days=course_gap_days,
         include_preliminary=include_preliminary,
+        collect_series=fmt == "html",  # lab values over time, only the page plots them
     )
     if server_kw.get("server"):
         if paths:

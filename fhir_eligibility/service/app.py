@@ -163,7 +163,10 @@ class Service:
         self.trials = (
             trials if trials is not None else load_trials(list(config.definitions) or None, list(config.trials) or None)
         )
-        self.settings = Settings(default_lookback_days=config.lookback_days, assume_attested=config.assume_attested)
+        # collect_series: the report page behind each card plots the lab values it was decided on
+        self.settings = Settings(
+            default_lookback_days=config.lookback_days, assume_attested=config.assume_attested, collect_series=True
+        )
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(

@@ -1,0 +1,449 @@
+"""The HTML pages without a browser: escaping, self-containment, plots with thresholds, print CSS, contrast.
+
+Why a structural parse rather than string matching: "no fetches" and "every <th> has a scope" are claims about
+elements and attributes, and a hostile string in the data must never become one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import (
+    CriterionResult,
+    Evidence,
+    MissingData,
+    Point,
+    Report,
+    Result,
+    Series,
+    TrialResult,
+    Verdict,
+)
+from fhir_eligibility.pipeline import evaluate_files
+from fhir_eligibility.report.html import PALETTE, render_report_html, render_screening_html
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "mini"
+EVIL = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>&amp;"
+AS_OF = dt.date(2026, 6, 1)
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parents: tuple[str, ...]
+
+
+@dataclass
+class Page(HTMLParser):
+    """Every element with its attributes and ancestors, and the text of <style> and <script>."""
+
+    elements: list[Element] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    stack: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        HTMLParser.__init__(self, convert_charrefs=True)
+
+    VOID = frozenset({"meta", "br", "img", "input", "link", "hr", "col", "wbr", "source", "area", "base"})
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, {k: v or "" for k, v in attrs}, tuple(self.stack)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, {k: v or "" for k, v in attrs}, tuple(self.stack)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] == "style":
+            self.styles.append(data)
+        elif self.stack and self.stack[-1] == "script":
+            self.scripts.append(data)
+        else:
+            self.text.append(data)
+
+    def find(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        return [
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag) and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+
+def parse(html: str) -> Page:
+    p = Page()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def evil_report() -> Report:
+    """Every string field carries markup; numbers and dates are ordinary."""
+    series = Series(
+        label=EVIL,
+        unit=EVIL,
+        points=(Point("2026-05-01", 3.0, EVIL), Point("2026-05-20", 6.5, "Observation/o2")),
+        thresholds=((">", 5.0),),
+        window=("2026-05-04", "2026-06-01"),
+    )
+    child = CriterionResult(EVIL, "exclusion", EVIL, Result.FAIL, EVIL, (Evidence(EVIL, EVIL, EVIL, EVIL, EVIL),))
+    top = CriterionResult(
+        EVIL,
+        "exclusion",
+        EVIL,
+        Result.REVIEW,
+        EVIL,
+        (Evidence(EVIL, 6.5, EVIL, "2026-05-20", EVIL),),
+        children=(child,),
+        series=(series,),
+    )
+    trial = TrialResult(
+        f"Patient/{EVIL}",
+        EVIL,
+        EVIL,
+        Verdict.NEEDS_REVIEW,
+        (top,),
+        (MissingData(EVIL, EVIL, (EVIL,), EVIL, EVIL),),
+    )
+    return Report(AS_OF, (trial,), (EVIL,))
+
+
+def evil_screening() -> dict[str, object]:
+    return {
+        "asOf": EVIL,
+        "patients": 3,
+        "source": EVIL,
+        "warnings": [EVIL],
+        "trials": [
+            {
+                "trial": EVIL,
+                "title": EVIL,
+                "counts": {"eligible": 1, EVIL: 2},
+                "funnel": [{"criterion": EVIL, "pass": 2, "fail": 1, "unknown": 0, "manual": 0, "review": 0}],
+                "candidates": [
+                    {"patient": EVIL, "verdict": EVIL, "missing": [EVIL, {"criterion": EVIL, "what": EVIL}]},
+                    {"patient": "Patient/a", "verdict": "eligible", "missing": []},
+                ],
+            }
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def mini_report() -> Report:
+    trials = load_trials([MINI])
+    return evaluate_files([MINI / "patient.json"], trials, AS_OF, Settings(collect_series=True))
+
+
+# ---- escaping -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", ["report", "screening"])
+def test_data_never_becomes_markup(render: str) -> None:
+    html = render_report_html(evil_report()) if render == "report" else render_screening_html(evil_screening())
+    assert "<script>alert" not in html and "<img" not in html
+    page = parse(html)
+    assert not page.find("img")
+    assert all(not k.startswith("on") for e in page.elements for k in e.attrs), "an event handler attribute leaked"
+    assert len(page.find("script")) == 1 and "alert" not in "".join(page.scripts)
+    # the text survives, escaped, so a reader still sees what the data said
+    assert "<script>alert(1)</script>" in "".join(page.text)
+
+
+def test_numbers_and_dates_read_naturally(mini_report: Report) -> None:
+    html = render_report_html(mini_report)
+    text = "".join(parse(html).text)
+    assert "Observation/o1" in text and "2026-05-20" in text and "85" in text and "85.0" not in text
+
+
+# ---- self-contained -----------------------------------------------------------------------------------
+
+FETCHING_ATTRS = ("src", "srcset", "href", "xlink:href", "action", "poster", "data", "formaction", "background")
+
+
+@pytest.mark.parametrize("render", ["report", "screening", "mini"])
+def test_nothing_is_fetched(render: str, mini_report: Report) -> None:
+    html = {
+        "report": lambda: render_report_html(evil_report()),
+        "screening": lambda: render_screening_html(evil_screening()),
+        "mini": lambda: render_report_html(mini_report),
+    }[render]()
+    page = parse(html)
+    assert not page.find("link") and not page.find("iframe") and not page.find("object")
+    for e in page.elements:
+        for a in FETCHING_ATTRS:
+            v = e.attrs.get(a, "").strip()
+            assert not v or v.startswith("#"), f"<{e.tag} {a}={v!r}> would load something"
+        if e.tag == "script":
+            assert "src" not in e.attrs
+    css = "".join(page.styles)
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
+    js = "".join(page.scripts)
+    assert not re.search(r"fetch\(|XMLHttpRequest|import\(|\.src\s*=|https?://", js)
+    # the only absolute URLs allowed in markup are namespace names (xmlns), which are never fetched
+    for e in page.elements:
+        for k, v in e.attrs.items():
+            if k != "xmlns" and k != "content":
+                assert not re.match(r"\s*(https?:)?//", v), (e.tag, k, v)
+    (csp,) = page.find("meta", http_equiv="Content-Security-Policy")
+    assert "default-src 'none'" in csp.attrs["content"]
+
+
+def test_semantic_frame(mini_report: Report) -> None:
+    page = parse(render_report_html(mini_report))
+    (html_el,) = page.find("html")
+    assert html_el.attrs.get("lang") == "en"
+    assert page.find("meta", charset="utf-8") and page.find("title") and page.find("main") and page.find("nav")
+    assert page.find("h1") and page.find("h2") and page.find("h3")
+    ths = page.find("th")
+    assert ths and all(th.attrs.get("scope") in ("col", "row") for th in ths)
+    for svg in page.find("svg"):  # decorative icons are hidden; plots are images with a title and description
+        assert svg.attrs.get("aria-hidden") == "true" or (
+            svg.attrs.get("role") == "img" and "aria-labelledby" in svg.attrs
+        )
+
+
+# ---- plots ---------------------------------------------------------------------------------------------
+
+
+def _plots_by_criterion(html: str) -> dict[str, list[Element]]:
+    """criterion id -> the threshold lines drawn inside its <li> (the parser tracks only tag names, so we split)."""
+    out: dict[str, list[Element]] = {}
+    for chunk in html.split('data-testid="criterion"')[1:]:
+        cid = re.match(r' data-criterion="([^"]*)"', chunk)
+        assert cid
+        out[cid.group(1)] = parse(chunk).find("line", data_testid="threshold")
+    return out
+
+
+def test_each_series_gets_a_plot_with_its_threshold_lines(mini_report: Report) -> None:
+    html = render_report_html(mini_report)
+    lines = _plots_by_criterion(html)
+    with_series = {c.id: c for r in mini_report.results for c in r.criteria if c.series}
+    assert set(with_series) == {"hb", "alt"}, "the mini fixture has two lab criteria"
+    for cid, c in with_series.items():
+        drawn = {(e.attrs["data-comparator"], float(e.attrs["data-value"])) for e in lines[cid]}
+        for s in c.series:
+            assert set(s.thresholds) <= drawn, (cid, s.thresholds, drawn)
+            assert all(e.attrs["class"] == "threshold" for e in lines[cid])
+    page = parse(html)
+    assert len(page.find("figure", data_testid="lab-plot")) == 2
+    assert len(page.find("rect", data_testid="window")) == 2
+    assert {float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")} == {8.0, 2.5}
+
+
+def test_series_sharing_data_share_one_plot_and_keep_every_threshold() -> None:
+    pts = (Point("2026-05-10", 3.0, "Observation/a"),)
+    s1 = Series("ALT > 5 x ULN", "x ULN", pts, ((">", 5.0),), ("2026-05-04", "2026-06-01"))
+    s2 = Series("ALT > 2.5 x ULN", "x ULN", pts, ((">", 2.5),), ("2026-05-04", "2026-06-01"))
+    empty = Series("AST > 5 x ULN", "x ULN", (), ((">", 5.0),), ("2026-05-04", "2026-06-01"))
+    kid = CriterionResult("k", "exclusion", "ALT > 2.5", Result.FAIL, "r", series=(s2,))
+    c = CriterionResult("E7b", "exclusion", "liver", Result.PASS, "r", children=(kid,), series=(s1, s2, empty))
+    report = Report(AS_OF, (TrialResult("Patient/p", "NCT1", "t", Verdict.ELIGIBLE, (c,), ()),))
+    page = parse(render_report_html(report))
+    assert len(page.find("figure", data_testid="lab-plot")) == 2  # ALT (two thresholds) + AST (no values)
+    assert sorted(float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")) == [2.5, 5.0, 5.0]
+    assert len(page.find("circle", data_testid="point")) == 1
+
+
+def test_range_thresholds_and_open_window_are_drawn() -> None:
+    s = Series(
+        "ECOG 0..2",
+        None,
+        (Point("2025-01-01", 1.0, "Observation/e1"), Point("2026-05-30", 3.0, "Observation/e2")),
+        ((">=", 0.0), ("<=", 2.0)),
+        (None, "2026-06-01"),
+    )
+    c = CriterionResult("ecog", "inclusion", "ECOG", Result.FAIL, "r", series=(s,))
+    page = parse(render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.INELIGIBLE, (c,), ()),))))
+    assert {
+        (e.attrs["data-comparator"], e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")
+    } == {
+        (">=", "0"),
+        ("<=", "2"),
+    }
+    (band,) = page.find("rect", data_testid="window")
+    assert float(band.attrs["width"]) > 0
+    # geometry stays inside the drawing
+    for circle in page.find("circle", data_testid="point"):
+        assert 0 <= float(circle.attrs["cx"]) <= 380 and 0 <= float(circle.attrs["cy"]) <= 180
+
+
+def test_a_point_with_a_bad_date_is_left_out_not_fatal() -> None:
+    s = Series("x", "u", (Point("not a date", 1.0, "Observation/z"),), (("<", 2.0),), ("2026-05-04", "2026-06-01"))
+    c = CriterionResult("c", "inclusion", "d", Result.UNKNOWN, "r", series=(s,))
+    html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), ()),)))
+    assert "no values on record" in html and 'data-testid="threshold"' in html
+
+
+# ---- output shape --------------------------------------------------------------------------------------
+
+
+BADGE = re.compile(
+    r'<span class="badge s-([a-z-]+)" data-testid="([a-z-]+)">'
+    r'<svg class="icon"[^>]*><path d="[^"]+"/></svg> ([^<]+)</span>'
+)
+
+
+def test_labels_never_rest_on_colour_alone(mini_report: Report) -> None:
+    html = render_report_html(mini_report)
+    badges = BADGE.findall(html)
+    assert html.count('class="badge ') == len(badges), "every badge has an icon and a text label"
+    results = [(state, label) for state, testid, label in badges if testid == "result-label"]
+    assert results == [
+        ("pass", "Pass"),
+        ("pass", "Pass"),
+        ("pass", "Pass"),
+        ("manual", "Manual check"),
+        ("pass", "Pass"),
+    ]
+    assert ("needs-review", "verdict", "Needs review") in badges
+    crits = parse(html).find("li", data_testid="criterion")
+    assert [(c.attrs["data-criterion"], c.attrs["data-result"]) for c in crits] == [
+        ("age", "pass"),
+        ("hb", "pass"),
+        ("net", "pass"),
+        ("consent", "manual"),
+        ("alt", "pass"),
+    ]
+
+
+def test_sub_criteria_are_collapsible_and_labelled_neutrally() -> None:
+    html = render_report_html(evil_report())
+    page = parse(html)
+    (parts,) = page.find("details", data_testid="parts")
+    assert "open" not in parts.attrs
+    assert [(s, label) for s, t, label in BADGE.findall(html) if t == "part-label"] == [("not-met", "Not met")]
+
+
+def test_missing_data_is_listed_as_what_to_collect() -> None:
+    m = MissingData("A-I11-hb", "Haemoglobin", ("http://loinc.org|718-7",), "2026-05-04..2026-06-01", "2026-06-01")
+    c = CriterionResult("A-I11-hb", "inclusion", "Hb", Result.UNKNOWN, "no Hb in window")
+    html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), (m,)),)))
+    page = parse(html)
+    assert page.find("section", data_testid="collect")
+    assert "LOINC 718-7" in html and "What to collect next" in html and "2026-05-04..2026-06-01" in html
+
+
+def test_rendering_is_pure_and_deterministic(mini_report: Report) -> None:
+    assert render_report_html(mini_report) == render_report_html(mini_report)
+    assert render_screening_html(evil_screening()) == render_screening_html(evil_screening())
+
+
+def test_empty_inputs_render() -> None:
+    assert "No results" in render_report_html(Report(AS_OF, ()))
+    assert "No trials were screened" in render_screening_html({})
+
+
+# ---- print ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", ["report", "screening"])
+def test_print_css(render: str) -> None:
+    html = render_report_html(evil_report()) if render == "report" else render_screening_html(evil_screening())
+    css = "".join(parse(html).styles)
+    m = re.search(r"@media print\{(.*)\}", css, re.S)
+    assert m, "no print stylesheet"
+    body = m.group(1)
+    assert "details::details-content" in body and "content-visibility:visible" in body  # collapsed parts print
+    assert re.search(r"\.criterion[^{]*\{[^}]*break-inside:avoid", body)  # a criterion is not split across pages
+    assert "@page" in body
+    assert "beforeprint" in "".join(parse(html).scripts)  # browsers without ::details-content open them by script
+
+
+# ---- screening -----------------------------------------------------------------------------------------
+
+
+def test_screening_page_has_chart_table_and_controls() -> None:
+    data = {
+        "asOf": "2026-06-01",
+        "patients": 4,
+        "trials": [
+            {
+                "trial": "NCT1",
+                "title": "T",
+                "counts": {"eligible": 1, "needs-review": 1, "undetermined": 1, "ineligible": 1},
+                "funnel": [
+                    {"criterion": "I1", "pass": 3, "fail": 1, "unknown": 0, "manual": 0, "review": 0, "remaining": 3},
+                    {"criterion": "E1", "pass": 2, "fail": 0, "unknown": 1, "manual": 0, "review": 1, "remaining": 3},
+                ],
+                "candidates": [
+                    {"patient": "Patient/b", "verdict": "eligible", "missing": []},
+                    {
+                        "patient": "Patient/a",
+                        "verdict": "undetermined",
+                        "missing": ["E1: ALT (2026-05-04..2026-06-01)"],
+                    },
+                ],
+            }
+        ],
+    }
+    html = render_screening_html(data)
+    page = parse(html)
+    assert page.find("svg", data_testid="funnel-chart")
+    bars = page.find("rect")
+    assert sorted((b.attrs["data-result"], b.attrs["data-count"]) for b in bars) == sorted(
+        [("pass", "3"), ("fail", "1"), ("pass", "2"), ("unknown", "1"), ("review", "1")]
+    )
+    assert "→ 3 left" in html
+    assert len(page.find("button", data_testid="sort-patient")) == 1
+    assert page.find("input", data_testid="filter") and page.find("select", data_testid="verdict-filter")
+    rows = page.find("tr", data_verdict="undetermined")
+    assert len(rows) == 1
+    assert "ALT (2026-05-04..2026-06-01)" in html
+
+
+# ---- contrast (WCAG 2.1 AA) ----------------------------------------------------------------------------
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("state", sorted(PALETTE))
+def test_palette_meets_wcag_aa(state: str) -> None:
+    ink, bg, edge = PALETTE[state]
+    assert contrast(ink, bg) >= 4.5, "badge text on its background"
+    assert contrast(edge, "#ffffff") >= 3.0, "bar/border against the page (non-text contrast)"
+    assert contrast("#ffffff", edge) >= 4.5, "white count labels inside funnel bars"
+
+
+def test_fixed_colours_in_css_meet_wcag_aa() -> None:
+    html = render_report_html(evil_report())
+    css = "".join(parse(html).styles)
+    for ink in ("#111827", "#4b5563", "#374151", "#1d4ed8", "#1e3a8a", "#7f1d1d"):
+        assert ink in css
+        assert contrast(ink, "#ffffff") >= 4.5
+    assert contrast("#1e3a8a", "#e0e7ff") >= 4.5  # window label on the shaded band
+    assert contrast("#4b5563", "#f8fafc") >= 4.5  # muted text in the what-to-collect box
+
+
+def test_deciding_criteria_are_listed_and_linked(mini_report: Report) -> None:
+    html = render_report_html(mini_report)
+    m = re.search(r'<p class="deciding" data-testid="deciding">Decided by: (.*?)</p>', html)
+    assert m and re.fullmatch(r'<a href="#(p0-t0-i3)">consent</a> \(manual check\)', m.group(1))
+    assert 'id="p0-t0-i3" data-testid="criterion" data-criterion="consent"' in html
