@@ -40,6 +40,10 @@ class Threshold:
     unit: str | None
 
 
+# The FHIR characteristic-offset codes, as clinicians write them.
+LIMIT_NAME = {"UNL": "ULN", "LNL": "LLN"}
+
+
 @dataclass(frozen=True)
 class ValueTest:
     """What a value must satisfy. Exactly one of quantity/range/codes/present is in use."""
@@ -58,7 +62,8 @@ class ValueTest:
         def q(t: Threshold | None) -> str:
             return "" if t is None else f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else "")
 
-        suffix = f" x {self.offset}" if self.offset and self.ratio else (f" from {self.offset}" if self.offset else "")
+        limit = LIMIT_NAME.get(self.offset or "", self.offset)
+        suffix = f" x {limit}" if self.offset and self.ratio else (f" from {limit}" if self.offset else "")
         if self.kind == "quantity":
             return f"{self.comparator or '='} {q(self.quantity)}{suffix}"
         if self.kind == "range":

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code
-from fhir_eligibility.criteria.model import Threshold, ValueTest
+from fhir_eligibility.criteria.model import LIMIT_NAME, Threshold, ValueTest
 from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.facts import Fact, Quantity
 from fhir_eligibility.logic import Truth
@@ -197,9 +197,9 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
             t = _judge(ratio, test, None)
             return Compared(
                 t,
-                f"{v.text()} {unit or ''} = {ratio.text()} x {test.offset} ({lim_v.lo:g})",
+                f"{v.text()} {unit or ''} = {ratio.text()} x {LIMIT_NAME[test.offset]} ({lim_v.lo:g})",
                 round(ratio.lo if ratio.lo != -math.inf else ratio.hi, 3),
-                f"x {test.offset}",
+                f"x {LIMIT_NAME[test.offset]}",
             )
         base = Interval.point(lim_v.lo)
         shifted_thr = _shift_threshold(test, base.lo, unit, analyte)

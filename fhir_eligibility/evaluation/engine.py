@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from fhir_eligibility import logic
 from fhir_eligibility.codes import display
 from fhir_eligibility.criteria.model import (
+    LIMIT_NAME,
     Age,
     Combination,
     CountTest,
@@ -199,7 +200,7 @@ def _series(d: ObservationValue, c: Criterion, ctx: Context, windows: tuple[Wind
         thresholds = tuple((comp, b.value) for comp, b in ((">=", t.low), ("<=", t.high)) if b is not None)
     return Series(
         d.label or c.description or c.id,
-        f"x {t.offset}" if t.offset and t.ratio else unit,
+        f"x {LIMIT_NAME[t.offset]}" if t.offset and t.ratio else unit,
         tuple(points),
         thresholds,
         (None if lo == DATE_MIN else lo.isoformat(), hi.isoformat()),
