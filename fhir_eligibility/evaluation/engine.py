@@ -703,7 +703,7 @@ RESULT_OF = {
 }
 
 
-def _to_result(c: Criterion, o: Outcome, kind: str) -> CriterionResult:
+def _to_result(c: Criterion, o: Outcome, kind: str, top: bool = True) -> CriterionResult:
     return CriterionResult(
         id=c.id,
         type=kind,
@@ -711,9 +711,10 @@ def _to_result(c: Criterion, o: Outcome, kind: str) -> CriterionResult:
         result=RESULT_OF[o.truth],
         reason=o.reason,
         evidence=o.evidence,
-        children=tuple(_to_result(k, ko, kind) for k, ko in o.children),
+        children=tuple(_to_result(k, ko, kind, top=False) for k, ko in o.children),
         attested=o.attested,
         series=o.series,
+        negated=c.exclude and not top,
     )
 
 

@@ -73,6 +73,7 @@ class CriterionResult:
     children: tuple[CriterionResult, ...] = ()
     attested: bool = False
     series: tuple[Series, ...] = ()
+    negated: bool = False  # a part of a rule that must NOT hold (exclude inside a combination)
 
 
 @dataclass(frozen=True)

@@ -403,7 +403,8 @@ def _parts(children: Sequence[CriterionResult], cid: str) -> str:
             f'<li class="part" id="{cid}-{n}" data-testid="part" data-criterion="{_e(k.id)}" data-result="{_e(state)}">'
         )
         out.append(f'<div class="crit-head">{_badge(state, label, "part-label")}<span class="desc">')
-        out.append(f"{_e(k.description or k.id)}</span></div>")
+        negation = '<strong class="not">NOT:</strong> ' if k.negated else ""
+        out.append(f"{negation}{_e(k.description or k.id)}</span></div>")
         if k.reason and k.reason != k.description:
             out.append(f'<p class="reason">{_e(k.reason)}</p>')
         out.append(_evidence(k.evidence))

@@ -25,6 +25,8 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
     }
     if c.attested:
         out["attested"] = True
+    if c.negated:
+        out["negated"] = True
     if nested and c.children:
         out["criteria"] = [criterion_json(k) for k in c.children]
     return out

@@ -544,3 +544,24 @@ def test_native_unit_rule_notes_disagreement() -> None:
     assert "opposite" in r.criteria[0].reason
     r2 = run(hb, [patient(), obs("59260-0", "2026-05-20", q(4.99, "mmol/L"))])
     assert r2.criteria[0].result.value == "fail"
+
+
+def test_negated_parts_are_marked() -> None:
+    c = {
+        "linkId": "brain",
+        "exclude": True,
+        "definitionByCombination": {
+            "code": "all-of",
+            "characteristic": [
+                {"linkId": "mets", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])},
+                {
+                    "linkId": "treated",
+                    "exclude": True,
+                    "definitionByTypeAndValue": has(["Procedure"], [(SCT, "1156506007")]),
+                },
+            ],
+        },
+    }
+    top = run(c, [patient()]).criteria[0]
+    assert not top.negated  # a top-level exclusion is typed "exclusion", not negated
+    assert [k.negated for k in top.children] == [False, True]
