@@ -29,6 +29,7 @@ from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.auth import SmartBackendConfig
 from fhir_eligibility.retrieval.server import ServerOptions
 from fhir_eligibility.retrieval.server import plan as plan_requests
+from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -286,6 +287,7 @@ def evaluate(
 
 
 register_serve(cli)
+register_screening(cli)
 
 
 def main() -> None:

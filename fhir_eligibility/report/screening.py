@@ -1,0 +1,184 @@
+"""The screening report (one population x several trials) and its pure renderers: table, CSV, JSON.
+
+Why a separate model from :class:`~fhir_eligibility.evaluation.results.Report`: a screening of
+100,000 patients cannot keep every per-criterion result; it keeps counts (verdicts, a funnel per
+top-level criterion) and only the candidates a coordinator acts on. The screening package
+builds it; renderers only read it (they never evaluate).
+
+JSON contract::
+
+    {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
+      "funnel": [{"criterion", "pass", "fail", "unknown", "manual", "review"}],
+      "candidates": [{"patient", "verdict", "missing": [...]}]}]}
+
+plus top-level ``patients`` (how many were screened), ``source`` and ``warnings``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fhir_eligibility.report.html import render_screening_html
+
+RESULTS = ("pass", "fail", "unknown", "manual", "review")
+VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
+# Candidates first by what a coordinator can act on soonest; ineligible patients are not candidates.
+CANDIDATE_RANK = {"eligible": 0, "needs-review": 1, "undetermined": 2}
+TABLE_CANDIDATES = 25
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """One top-level criterion: how many screened patients got each result, and how many remain.
+
+    ``remaining`` = patients failing neither this criterion nor any earlier one (trial order):
+    the classic feasibility funnel, shown in the table.
+    """
+
+    criterion: str
+    kind: str  # inclusion | exclusion
+    description: str
+    counts: dict[str, int]
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    patient: str  # "Patient/<id>"
+    verdict: str
+    missing: tuple[str, ...]  # "<criterion>: <what> (<window>)"
+
+
+@dataclass(frozen=True)
+class TrialScreening:
+    trial: str
+    title: str
+    counts: dict[str, int]  # every verdict, zeros included
+    funnel: tuple[FunnelRow, ...]
+    candidates: tuple[Candidate, ...]  # ranked
+
+
+@dataclass(frozen=True)
+class ScreeningReport:
+    as_of: date
+    patients: int
+    trials: tuple[TrialScreening, ...]
+    source: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+
+def rank_key(c: Candidate) -> tuple[int, int, str]:
+    """Eligible, needs-review, undetermined; then fewest missing items; then patient id."""
+    return (CANDIDATE_RANK.get(c.verdict, 9), len(c.missing), c.patient)
+
+
+def screening_json(report: ScreeningReport) -> dict[str, Any]:
+    return {
+        "asOf": report.as_of.isoformat(),
+        "patients": report.patients,
+        "source": report.source,
+        "trials": [
+            {
+                "trial": t.trial,
+                "title": t.title,
+                "counts": {v: t.counts.get(v, 0) for v in VERDICTS},
+                "funnel": [{"criterion": f.criterion, **{r: f.counts.get(r, 0) for r in RESULTS}} for f in t.funnel],
+                "candidates": [
+                    {"patient": c.patient, "verdict": c.verdict, "missing": list(c.missing)} for c in t.candidates
+                ],
+            }
+            for t in report.trials
+        ],
+        "warnings": list(report.warnings),
+    }
+
+
+def render_json(report: ScreeningReport) -> str:
+    return json.dumps(screening_json(report), indent=2, ensure_ascii=False)
+
+
+CSV_COLUMNS = ("trial", "rank", "patient", "verdict", "missing")
+
+
+def render_csv(report: ScreeningReport) -> str:
+    """One row per candidate (what a coordinator works through); ``missing`` items joined by "; "."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for t in report.trials:
+        for i, c in enumerate(t.candidates, 1):
+            w.writerow((t.trial, i, c.patient, c.verdict, "; ".join(c.missing)))
+    return buf.getvalue()
+
+
+def _short(text: str, width: int) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
+def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES) -> str:
+    """Per trial: verdict counts, the funnel, and the first candidates (CSV/JSON list them all)."""
+    lines = [f"Screening as of {report.as_of.isoformat()}: {report.patients} patients" + _source(report)]
+    for t in report.trials:
+        lines.append("")
+        lines.append(f"{t.trial}  {_short(t.title, 90)}")
+        lines.append("  " + ", ".join(f"{v}: {t.counts.get(v, 0)}" for v in VERDICTS))
+        width = max([len(f.criterion) for f in t.funnel] + [9])
+        head = f"  {'criterion'.ljust(width)}  {'type':<9}" + "".join(f"{r:>9}" for r in RESULTS) + f"{'remaining':>11}"
+        lines.append(head)
+        lines.append("  " + "-" * (len(head) - 2))
+        for f in t.funnel:
+            lines.append(
+                f"  {f.criterion.ljust(width)}  {f.kind:<9}"
+                + "".join(f"{f.counts.get(r, 0):>9}" for r in RESULTS)
+                + f"{f.remaining:>11}"
+            )
+        if not t.candidates:
+            lines.append("  no candidates")
+            continue
+        lines.append(f"  candidates ({len(t.candidates)}):")
+        pwidth = max(len(c.patient) for c in t.candidates[:max_candidates])
+        for i, c in enumerate(t.candidates[:max_candidates], 1):
+            missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
+            lines.append(f"  {i:>4}. {c.patient.ljust(pwidth)}  {c.verdict:<12}{missing}")
+        if len(t.candidates) > max_candidates:
+            lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
+    for w in report.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def _source(report: ScreeningReport) -> str:
+    return f" from {report.source}" if report.source else ""
+
+
+def render(report: ScreeningReport, fmt: str) -> str:
+    if fmt == "html":
+        return render_screening_html(screening_json(report))
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "csv":
+        return render_csv(report)
+    return render_table(report)
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "RESULTS",
+    "VERDICTS",
+    "Candidate",
+    "FunnelRow",
+    "ScreeningReport",
+    "TrialScreening",
+    "rank_key",
+    "render",
+    "render_csv",
+    "render_json",
+    "render_table",
+    "screening_json",
+]

@@ -1,0 +1,183 @@
+"""The ``screen`` and ``synth`` commands, added to the CLI group by ``register(cli)``.
+
+Kept beside the screening package (not in cli.py) so the population entry point can grow
+without touching the per-patient CLI. Like cli.py, this is an edge: it prints, draws the
+progress bar (only on a terminal) and turns Ctrl-C into exit status 130 after the runner has
+stopped its workers and removed its temporary files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.report.screening import ScreeningReport, render
+from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
+
+STAGE_TEXT = {
+    "reading": "reading input",
+    "screening": "screening patients",
+    "searching": "searching the server",
+    "fetching": "fetching patient data",
+    "exporting": "waiting for $export",
+    "downloading": "downloading NDJSON",
+}
+
+
+def _date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD") from None
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr when it is a terminal; ``None`` (no output) otherwise."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[amount]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage == "reading":
+            amount = f"{done / 1e6:.0f}/{(total or 0) / 1e6:.0f} MB"
+        else:
+            amount = f"{done}/{total}" if total is not None else str(done)
+        if stage not in tasks:
+            tasks[stage] = int(bar.add_task(STAGE_TEXT.get(stage, stage), total=total, amount=amount))
+        bar.update(tasks[stage], completed=done, total=total, amount=amount)  # type: ignore[arg-type]
+
+    with bar:
+        yield update
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--server", help="FHIR R4 base URL to screen instead of files.")
+@click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
+@click.option("--as-of", callback=_date, help="Screening date YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option(
+    "--definitions",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Definition folder(s) or files (default: the bundled definitions/).",
+)
+@click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
+@click.option("--lookback-days", type=int, default=28, show_default=True, help="Default window for measurements.")
+@click.option(
+    "--bulk/--no-bulk",
+    default=None,
+    help="Server: use Bulk Data $export (default: when the CapabilityStatement declares it).",
+)
+@click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def screen(
+    paths: tuple[Path, ...],
+    server: str | None,
+    trial_ids: tuple[str, ...],
+    as_of: dt.date,
+    fmt: str,
+    output: Path | None,
+    workers: int | None,
+    definitions: tuple[Path, ...],
+    assume_attested: bool,
+    lookback_days: int,
+    bulk: bool | None,
+    temp_dir: Path | None,
+    progress: bool | None,
+) -> None:
+    """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
+
+    Prints, per trial, the verdict counts, the funnel (pass/fail/unknown/manual/review per
+    criterion) and the ranked candidates with what is missing for each.
+    """
+    if bool(paths) == bool(server):
+        raise click.UsageError("give either PATH... or --server URL")
+    trials = load_trials(list(definitions) or None, list(trial_ids) or None)
+    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested)
+    n = workers or default_workers()
+    show = sys.stderr.isatty() if progress is None else progress
+    report: ScreeningReport
+    with progress_bar(show) as bar:
+        if server:
+            from fhir_eligibility.retrieval.server import ServerOptions
+            from fhir_eligibility.screening.server import screen_server
+
+            report = screen_server(
+                ServerOptions(server, patients_per_batch=10),
+                trials,
+                as_of,
+                settings,
+                workers=n,
+                bulk=bulk,
+                progress=bar,
+                temp_dir=temp_dir,
+            )
+        else:
+            report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
+    _emit(render(report, fmt), output)
+
+
+@click.command()
+@click.option("--patients", type=click.IntRange(min=1), required=True, help="How many patients to generate.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--as-of", "as_of", default="2026-06-01", show_default=True, help="Dates are relative to this day.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+def synth(patients: int, seed: int, as_of: str, out_dir: Path) -> None:
+    """Write a deterministic synthetic population as Bulk-style NDJSON (one file per resource type)."""
+    from fhir_eligibility.synth import write_population
+
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from None
+    counts = write_population(out_dir, patients, seed, day)
+    click.echo(
+        f"wrote {sum(counts.values())} resources for {patients} patients to {out_dir} "
+        + "("
+        + ", ".join(f"{t} {n}" for t, n in counts.items() if n)
+        + ")",
+        err=True,
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add ``screen`` and ``synth`` to the CLI group (one line in cli.py)."""
+    group.add_command(screen)
+    group.add_command(synth)
+
+
+__all__ = ["register", "screen", "synth"]

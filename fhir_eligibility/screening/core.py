@@ -1,0 +1,194 @@
+"""The per-patient step and the mergeable tally: the part a distributed engine runs.
+
+``screen_patient`` is a plain module-level function of picklable arguments (``PatientData``, the
+compiled trials, a date, ``Settings``) returning small picklable outcomes, and it evaluates only
+through :func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job (or the local process
+pool) can ship it to executors and its answers cannot drift from ``evaluate``'s. ``Tally`` is a
+commutative monoid (``add`` one patient, ``merge`` two partials), the shape of
+``mapPartitions`` + ``reduce``: the memory it holds grows with the number of candidates
+(non-ineligible patients), never with the number of screened patients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import MissingData, TrialResult
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.report.screening import (
+    RESULTS,
+    VERDICTS,
+    Candidate,
+    FunnelRow,
+    ScreeningReport,
+    TrialScreening,
+    rank_key,
+)
+
+MAX_WARNINGS = 50  # distinct warnings kept verbatim; the rest are counted
+_RESULT_INDEX = {r: i for i, r in enumerate(RESULTS)}
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """One patient x one trial, reduced to what the funnel and the candidate list need."""
+
+    trial: str
+    patient: str
+    verdict: str
+    results: tuple[str, ...]  # Result value of each top-level criterion, in trial order
+    missing: tuple[str, ...]
+
+
+def missing_text(m: MissingData) -> str:
+    return f"{m.criterion}: {m.what} ({m.window})"
+
+
+def outcome_of(r: TrialResult) -> TrialOutcome:
+    return TrialOutcome(
+        r.trial,
+        r.patient,
+        r.verdict.value,
+        tuple(c.result.value for c in r.criteria),
+        tuple(missing_text(m) for m in r.missing_data),
+    )
+
+
+def screen_patient(
+    data: PatientData, trials: Sequence[Trial], as_of: dt.date, settings: Settings = Settings()
+) -> list[TrialOutcome]:
+    """Evaluate one patient against every trial through the single evaluation path."""
+    return [outcome_of(r) for r in evaluate_patient(data, trials, as_of, settings)]
+
+
+@dataclass
+class TrialTally:
+    """Counts for one trial; ``funnel[i][j]`` = patients with result ``RESULTS[j]`` on criterion i."""
+
+    trial: str
+    title: str
+    criteria: tuple[tuple[str, str, str], ...]  # (id, inclusion|exclusion, description)
+    counts: dict[str, int] = field(default_factory=dict)
+    funnel: list[list[int]] = field(default_factory=list)
+    first_fail: list[int] = field(default_factory=list)  # [i] = patients whose first FAIL is criterion i; [-1] none
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.funnel:
+            self.funnel = [[0] * len(RESULTS) for _ in self.criteria]
+        if not self.first_fail:
+            self.first_fail = [0] * (len(self.criteria) + 1)
+        for v in VERDICTS:
+            self.counts.setdefault(v, 0)
+
+    def add(self, o: TrialOutcome) -> None:
+        self.counts[o.verdict] = self.counts.get(o.verdict, 0) + 1
+        first = len(self.criteria)
+        for i, r in enumerate(o.results):
+            self.funnel[i][_RESULT_INDEX[r]] += 1
+            if r == "fail" and first == len(self.criteria):
+                first = i
+        self.first_fail[first] += 1
+        if o.verdict != "ineligible":
+            self.candidates.append(Candidate(o.patient, o.verdict, tuple(sys.intern(m) for m in o.missing)))
+
+    def merge(self, other: TrialTally) -> None:
+        for v, n in other.counts.items():
+            self.counts[v] = self.counts.get(v, 0) + n
+        for mine, theirs in zip(self.funnel, other.funnel, strict=True):
+            for j, n in enumerate(theirs):
+                mine[j] += n
+        for i, n in enumerate(other.first_fail):
+            self.first_fail[i] += n
+        self.candidates.extend(
+            Candidate(c.patient, c.verdict, tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
+        )
+
+    def screening(self) -> TrialScreening:
+        total = sum(self.first_fail)
+        rows = []
+        failed_so_far = 0
+        for i, (cid, kind, description) in enumerate(self.criteria):
+            failed_so_far += self.first_fail[i]
+            rows.append(
+                FunnelRow(
+                    cid, kind, description, dict(zip(RESULTS, self.funnel[i], strict=True)), total - failed_so_far
+                )
+            )
+        return TrialScreening(
+            self.trial,
+            self.title,
+            {v: self.counts.get(v, 0) for v in VERDICTS},
+            tuple(rows),
+            tuple(sorted(self.candidates, key=rank_key)),
+        )
+
+
+@dataclass
+class Tally:
+    """Everything a screening accumulates; ``merge`` is associative and commutative."""
+
+    trials: dict[str, TrialTally]
+    patients: int = 0
+    warnings: list[str] = field(default_factory=list)
+    more_warnings: int = 0
+
+    @classmethod
+    def for_trials(cls, trials: Iterable[Trial]) -> Tally:
+        return cls(
+            {
+                t.id: TrialTally(
+                    t.id,
+                    t.title,
+                    tuple((c.id, "exclusion" if c.exclude else "inclusion", c.description) for c in t.criteria),
+                )
+                for t in trials
+            }
+        )
+
+    def add(self, outcomes: Iterable[TrialOutcome], warnings: Iterable[str] = ()) -> None:
+        self.patients += 1
+        for o in outcomes:
+            self.trials[o.trial].add(o)
+        self.warn(warnings)
+
+    def warn(self, warnings: Iterable[str]) -> None:
+        for w in warnings:
+            if w in self.warnings:
+                continue
+            if len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append(w)
+            else:
+                self.more_warnings += 1
+
+    def merge(self, other: Tally) -> Tally:
+        self.patients += other.patients
+        for tid, t in other.trials.items():
+            if tid in self.trials:
+                self.trials[tid].merge(t)
+            else:
+                self.trials[tid] = t
+        self.warn(other.warnings)
+        self.more_warnings += other.more_warnings
+        return self
+
+    def report(self, as_of: dt.date, source: str = "", notes: Iterable[str] = ()) -> ScreeningReport:
+        warnings = [*notes, *self.warnings]
+        if self.more_warnings:
+            warnings.append(f"{self.more_warnings} more warning(s) not shown")
+        return ScreeningReport(
+            as_of,
+            self.patients,
+            tuple(self.trials[t].screening() for t in sorted(self.trials)),
+            source,
+            tuple(warnings),
+        )
+
+
+__all__ = ["Tally", "TrialOutcome", "TrialTally", "outcome_of", "screen_patient"]

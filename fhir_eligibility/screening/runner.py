@@ -1,0 +1,226 @@
+"""Run a screening on local worker processes: files (partition, then shards) or a stream of patients.
+
+Why processes: evaluation is pure Python and CPU bound, so threads would share one core. Each
+worker receives the compiled trials once (pool initializer, never per patient) and returns one
+partial :class:`~fhir_eligibility.screening.core.Tally` per task; the parent only merges counts.
+Workers are forked where the OS can (nothing is re-imported: ``python -m fhir_eligibility`` runs
+its ``__main__`` unguarded, which ``spawn`` would execute again in every worker; start-up takes
+milliseconds) and spawned elsewhere. They ignore SIGINT: on Ctrl-C the parent alone stops,
+terminates the pool and removes its temporary files, so a user sees one line, not a traceback
+per worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.screening.core import Tally, screen_patient
+from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
+PATIENTS_PER_TASK = 25  # server path: patients shipped to a worker at once
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs, sent once per worker."""
+
+    trials: tuple[Trial, ...]
+    as_of: dt.date
+    settings: Settings
+    medications: dict[str, dict[str, Any]]
+
+
+_JOB: Job | None = None
+
+
+def _init_worker(job: Job, ignore_sigint: bool = True) -> None:
+    global _JOB
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _JOB = job
+
+
+def _job() -> Job:
+    if _JOB is None:  # pragma: no cover - a worker always runs the initializer first
+        raise RuntimeError("screening worker used before initialisation")
+    return _JOB
+
+
+def screen_shard(path: str) -> Tally:
+    """Worker task: every patient of one shard file."""
+    job = _job()
+    tally = Tally.for_trials(job.trials)
+    for data in read_shard(Path(path), job.medications):
+        tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
+    return tally
+
+
+def screen_batch(patients: list[PatientData]) -> Tally:
+    """Worker task: a batch of already fetched patients (server path)."""
+    job = _job()
+    tally = Tally.for_trials(job.trials)
+    for data in patients:
+        tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
+    return tally
+
+
+class Executor:
+    """A pool of ``workers`` processes, or the calling process itself when ``workers == 1``."""
+
+    def __init__(self, workers: int, job: Job) -> None:
+        self.workers = max(1, workers)
+        self.job = job
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> Executor:
+        if self.workers == 1:
+            _init_worker(self.job, ignore_sigint=False)
+        else:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            ctx = multiprocessing.get_context(method)
+            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.job,))
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        global _JOB
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()  # Ctrl-C or an error: stop at once
+            self._pool.join()
+            self._pool = None
+        _JOB = None
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
+        """Results as they complete, with at most ``in_flight`` tasks queued (lazy input stays lazy)."""
+        if self._pool is None:
+            for item in items:
+                yield fn(item)
+            return
+        limit = in_flight or 2 * self.workers
+        pending: deque[AsyncResult[R]] = deque()
+        for item in items:
+            pending.append(self._pool.apply_async(fn, (item,)))
+            while len(pending) >= limit:
+                yield _next_done(pending)
+        while pending:
+            yield _next_done(pending)
+
+
+def _next_done(pending: deque[AsyncResult[R]]) -> R:
+    """The first finished result (polling keeps the main thread responsive to Ctrl-C)."""
+    while True:
+        for i, r in enumerate(pending):
+            if r.ready():
+                del pending[i]
+                return r.get()
+        pending[0].wait(0.05)
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def screen_files(
+    paths: Sequence[Path],
+    trials: Sequence[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    temp_dir: Path | None = None,
+    shard_bytes: int = DEFAULT_SHARD_BYTES,
+    source: str = "",
+    notes: Iterable[str] = (),
+) -> ScreeningReport:
+    """Screen every patient in Bulk NDJSON files, Bundles or folders of them."""
+    n = workers or default_workers()
+    total_bytes = sum(_size(p) for p in paths)
+
+    def read_progress(done: int) -> None:
+        if progress is not None:
+            progress("reading", done, total_bytes)
+
+    with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
+        parts = partition(paths, Path(tmp), min_shards=4 * n, shard_bytes=shard_bytes, progress=read_progress)
+        job = Job(tuple(trials), as_of, settings, parts.medications)
+        tally = Tally.for_trials(trials)
+        tally.warn(parts.warnings)
+        with Executor(n, job) as ex:
+            total = parts.patient_resources
+            if progress is not None:
+                progress("screening", 0, total)
+            for partial in ex.map_unordered(screen_shard, [str(s) for s in parts.shards], in_flight=len(parts.shards)):
+                tally.merge(partial)
+                if progress is not None:
+                    progress("screening", tally.patients, max(total, tally.patients))
+    return tally.report(as_of, source or ", ".join(str(p) for p in paths), notes)
+
+
+def _size(p: Path) -> int:
+    with contextlib.suppress(OSError):
+        if p.is_dir():
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        return p.stat().st_size
+    return 0
+
+
+def screen_stream(
+    patients: Iterable[PatientData],
+    trials: Sequence[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    *,
+    workers: int | None = None,
+    total: int | None = None,
+    progress: Progress | None = None,
+    source: str = "",
+    notes: Iterable[str] = (),
+) -> ScreeningReport:
+    """Screen patients as a source yields them (a FHIR server); at most a few batches in memory."""
+    n = workers or default_workers()
+    job = Job(tuple(trials), as_of, settings, {})
+    tally = Tally.for_trials(trials)
+    with Executor(n, job) as ex:
+        if progress is not None:
+            progress("screening", 0, total)
+        for partial in ex.map_unordered(screen_batch, _batched(patients, PATIENTS_PER_TASK)):
+            tally.merge(partial)
+            if progress is not None:
+                progress("screening", tally.patients, total)
+    return tally.report(as_of, source, notes)
+
+
+__all__ = ["Executor", "Job", "default_workers", "screen_batch", "screen_files", "screen_shard", "screen_stream"]

@@ -1,0 +1,534 @@
+"""Screen the patients of a FHIR server: narrow with a diagnosis search, or Bulk ``$export``.
+
+Why narrow first: a hospital server holds far more patients than any trial could take, and
+fetching each one's data is the slow part. Every trial here requires a coded diagnosis, and
+absent diagnoses are FALSE (closed world, clinical.md §0.7), so a patient without any of the
+codes of the trial's anchoring criterion is ineligible without fetching anything. The anchor is
+derived from the criteria tree (:func:`anchor_codes`), never hard-coded; a trial without one
+falls back to every patient. The candidates' data then comes through
+:meth:`~fhir_eligibility.retrieval.server.FhirServer.fetch_patients` (batch Bundles, retries,
+unavailable-not-absent) and is evaluated on the worker pool.
+
+Where the CapabilityStatement declares ``$export``, the whole population is exported instead
+(Bulk Data: kick-off with ``Prefer: respond-async``, polling that honours ``Retry-After``, the
+manifest, NDJSON downloads with the bearer token when ``requiresAccessToken``) into a temporary
+directory and screened by the file path. ICD-10 codes are normalised without the dot inside the
+engine; servers store them dotted, so searches send both spellings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import email.utils
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+
+from fhir_eligibility.codes import ICD10, ICD10CM, Code
+from fhir_eligibility.criteria.model import Combination, Criterion, Records, Trial
+from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.requirements.model import DataRequirement
+from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.requirements.search import render_token
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.screening.partition import patient_id_of
+from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+NDJSON = "application/fhir+ndjson"
+MAX_URL = 1800
+PAGE_SIZE = 500
+MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+_sleep = time.sleep  # tests replace it
+_now = time.monotonic
+
+
+# ---- the anchoring diagnosis ---------------------------------------------------------------------
+
+
+def necessary_condition_codes(c: Criterion) -> frozenset[Code] | None:
+    """Codes of which a patient must have a Condition for ``c`` not to be FALSE; None if no such set.
+
+    A Condition-presence leaf needs its codes; all-of needs what any one child needs; any-of (and
+    at-least n >= 1) needs the union of what every child needs. Negated or counted nodes give none.
+    """
+    if c.exclude:
+        return None
+    d = c.definition
+    if isinstance(d, Records):
+        if d.resource_types == ("Condition",) and d.codes and d.instances is None and d.duration is None:
+            return d.codes
+        return None
+    if isinstance(d, Combination):
+        kids = [necessary_condition_codes(k) for k in d.children]
+        if d.code == "all-of":
+            return next((k for k in kids if k), None)
+        union_needed = d.code == "any-of" or (d.code == "at-least" and (d.threshold or 0) >= 1)
+        if union_needed and kids and all(k for k in kids):
+            return frozenset().union(*(k for k in kids if k))
+    return None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    trial: str
+    criterion: str
+    codes: frozenset[Code]
+
+
+def anchor_codes(trial: Trial) -> Anchor | None:
+    """The first inclusion criterion that requires a coded diagnosis, with its codes."""
+    for c in trial.criteria:
+        if c.exclude:
+            continue
+        codes = necessary_condition_codes(c)
+        if codes:
+            return Anchor(trial.id, c.id, codes)
+    return None
+
+
+def search_tokens(codes: Iterable[Code]) -> list[str]:
+    """``system|code`` tokens; ICD-10 codes in both the engine's undotted and the usual dotted form."""
+    out: set[str] = set()
+    for system, code in codes:
+        out.add(render_token(system, code))
+        if system in (ICD10CM, ICD10) and len(code) > 3 and "." not in code:
+            out.add(render_token(system, f"{code[:3]}.{code[3:]}"))
+    return sorted(out)
+
+
+def condition_search_urls(base: str, codes: Iterable[Code], page_size: int = PAGE_SIZE) -> list[str]:
+    """``Condition?code=...`` searches, codes OR-ed with commas, split to stay under MAX_URL."""
+    head = f"{base}/Condition?_count={page_size}&code="
+    urls: list[str] = []
+    current: list[str] = []
+    length = len(head)
+    for token in search_tokens(codes):
+        q = quote(token, safe=":/|")
+        if current and length + len(q) + 3 > MAX_URL:
+            urls.append(head + ",".join(current))
+            current, length = [], len(head)
+        current.append(q)
+        length += len(q) + 3
+    if current:
+        urls.append(head + ",".join(current))
+    return urls
+
+
+# ---- HTTP --------------------------------------------------------------------------------------------
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Http:
+    """GETs on one server's session and auth: bounded retries honouring Retry-After; 401/403 raise."""
+
+    def __init__(self, server: FhirServer) -> None:
+        self.server = server
+        self.options = server.options
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        accept: str = FHIR_JSON,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        stream: bool = False,
+        ok: Iterable[int] = (200,),
+    ) -> requests.Response:
+        opts = self.options
+        wanted = set(ok)
+        for attempt in range(opts.retries + 1):
+            try:
+                r = self.server.session.request(
+                    method,
+                    url,
+                    headers={"Accept": accept, **(headers or {})},
+                    auth=self.server.auth if auth else None,
+                    timeout=opts.timeouts,
+                    verify=opts.verify,
+                    stream=stream,
+                )
+            except requests.RequestException as e:
+                if attempt < opts.retries and isinstance(e, requests.ConnectionError):
+                    _sleep(min(opts.backoff_base * 2**attempt, opts.max_wait))
+                    continue
+                raise RetrievalError(f"{opts.base}: {type(e).__name__} ({_path(url)})") from None
+            if r.status_code in wanted:
+                return r
+            if r.status_code in (401, 403):
+                raise AuthorizationError(
+                    f"FHIR server {opts.base} refused {_path(url)} (HTTP {r.status_code}): check the token"
+                )
+            if r.status_code in RETRYABLE and attempt < opts.retries:
+                wait = _retry_after(r.headers.get("Retry-After"))
+                wait = min(opts.backoff_base * 2**attempt, opts.max_wait) if wait is None else wait
+                if wait <= opts.max_wait:
+                    _sleep(wait)
+                    continue
+            raise RetrievalError(f"{opts.base}: HTTP {r.status_code} for {_path(url)}{_outcome(r)}")
+        raise RetrievalError(f"{opts.base}: no answer for {_path(url)}")  # pragma: no cover
+
+    def get_json(self, url: str) -> dict[str, Any]:
+        r = self.request("GET", url)
+        try:
+            body = r.json()
+        except ValueError:
+            raise RetrievalError(f"{self.options.base}: {_path(url)} did not answer JSON") from None
+        if not isinstance(body, dict):
+            raise RetrievalError(f"{self.options.base}: {_path(url)} did not answer a JSON object")
+        return body
+
+    def resolve(self, link: str) -> str:
+        """A next link or status URL, refused when it leaves the server (the token must not follow)."""
+        base = self.options.base + "/"
+        url = urljoin(base, link)
+        if not (url.startswith(base) or _origin(url) == _origin(base)):
+            raise RetrievalError(f"{self.options.base}: link outside the server refused")
+        return url
+
+    def search(self, url: str) -> Iterator[dict[str, Any]]:
+        """Every resource of a search, following ``next`` links; a link seen before ends in an error."""
+        seen: set[str] = set()
+        next_url: str | None = url
+        while next_url is not None:
+            if next_url in seen or len(seen) >= MAX_PAGES:
+                raise RetrievalError(f"{self.options.base}: search paging loops or exceeds {MAX_PAGES} pages")
+            seen.add(next_url)
+            page = self.get_json(next_url)
+            for e in page.get("entry") or []:
+                res = e.get("resource") if isinstance(e, dict) else None
+                if isinstance(res, dict) and res.get("resourceType") != "OperationOutcome":
+                    yield res
+            link = next(
+                (
+                    x.get("url")
+                    for x in page.get("link") or []
+                    if isinstance(x, dict) and x.get("relation") == "next" and isinstance(x.get("url"), str)
+                ),
+                None,
+            )
+            next_url = self.resolve(link) if link else None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    p = urlsplit(url)
+    return p.scheme, p.netloc
+
+
+def _path(url: str) -> str:
+    """What errors may show of a URL: its path, never the query (it holds codes and ids)."""
+    return urlsplit(url).path or "/"
+
+
+def _outcome(r: requests.Response) -> str:
+    try:
+        body = r.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+        texts = [
+            str(i.get("diagnostics") or i.get("code") or "") for i in body.get("issue") or [] if isinstance(i, dict)
+        ]
+        return ": " + "; ".join(t for t in texts if t)[:300] if texts else ""
+    return ""
+
+
+# ---- narrowing by diagnosis -----------------------------------------------------------------------
+
+
+def patients_with_conditions(http: Http, codes: Iterable[Code]) -> set[str]:
+    ids: set[str] = set()
+    for url in condition_search_urls(http.options.base, codes):
+        for res in http.search(url):
+            for key in ("subject", "patient"):
+                ref = res.get(key)
+                if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+                    pid = patient_id_of(ref["reference"])
+                    if pid:
+                        ids.add(pid)
+                    break
+    return ids
+
+
+def all_patients(http: Http) -> set[str]:
+    return {
+        str(r["id"])
+        for r in http.search(f"{http.options.base}/Patient?_count={PAGE_SIZE}")
+        if r.get("resourceType") == "Patient" and r.get("id")
+    }
+
+
+def candidate_ids(http: Http, trials: Sequence[Trial]) -> tuple[list[str], list[str]]:
+    """Patients to fetch (sorted) and notes saying how they were chosen."""
+    anchors = [anchor_codes(t) for t in trials]
+    if not trials or any(a is None for a in anchors):
+        missing = [t.id for t, a in zip(trials, anchors, strict=True) if a is None]
+        return sorted(all_patients(http)), [f"no anchoring diagnosis in {', '.join(missing)}: every patient screened"]
+    ids: set[str] = set()
+    notes = []
+    for a in anchors:
+        assert a is not None
+        found = patients_with_conditions(http, a.codes)
+        notes.append(
+            f"{a.trial}: server search on the diagnoses of {a.criterion} found {len(found)} patient(s); "
+            "patients without them fail that criterion and are not counted"
+        )
+        ids |= found
+    return sorted(ids), notes
+
+
+def _batched(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def fetch_all(
+    server: FhirServer, ids: Sequence[str], requirements: Sequence[DataRequirement], notes: list[str]
+) -> Iterator[PatientData]:
+    """``fetch_patients`` batch by batch; a patient that vanished is a note, not an aborted screening.
+
+    A batch is collected before it is yielded, so retrying its patients one by one after a
+    failure cannot yield anyone twice.
+    """
+    size = max(server.options.patients_per_batch, 1)
+    for batch in _batched(ids, size):
+        try:
+            fetched = list(server.fetch_patients(batch, requirements))
+        except AuthorizationError:
+            raise
+        except RetrievalError:
+            fetched = []
+            for pid in batch:  # isolate the failing patient(s)
+                try:
+                    fetched.extend(server.fetch_patients([pid], requirements))
+                except AuthorizationError:
+                    raise
+                except RetrievalError as e:
+                    notes.append(f"Patient/{pid}: not screened ({e})")
+        yield from fetched
+
+
+# ---- Bulk Data $export -----------------------------------------------------------------------------
+
+
+def export_endpoint(capabilities: dict[str, Any]) -> str | None:
+    """``Patient/$export`` if declared on Patient, ``$export`` if declared system-wide, else None."""
+    for rest in capabilities.get("rest") or []:
+        if not isinstance(rest, dict):
+            continue
+        for res in rest.get("resource") or []:
+            ops = res.get("operation") if isinstance(res, dict) and res.get("type") == "Patient" else None
+            if any(isinstance(o, dict) and o.get("name") == "export" for o in ops or []):
+                return "Patient/$export"
+        if any(isinstance(o, dict) and o.get("name") == "export" for o in rest.get("operation") or []):
+            return "$export"
+    return None
+
+
+@dataclass
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def bulk_export(
+    http: Http,
+    endpoint: str,
+    types: Sequence[str],
+    directory: Path,
+    *,
+    progress: Progress | None = None,
+    timeout: float = 3600.0,
+) -> ExportResult:
+    """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file."""
+    base = http.options.base
+    kick = http.request(
+        "GET",
+        f"{base}/{endpoint}?_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}",
+        headers={"Prefer": "respond-async"},
+        ok=(202,),
+    )
+    location = kick.headers.get("Content-Location")
+    if not location:
+        raise RetrievalError(f"{base}: $export answered 202 without Content-Location")
+    status_url = http.resolve(location)
+    out = ExportResult()
+    finished = False
+    try:
+        manifest = _poll(http, status_url, progress, timeout)
+        requires_token = bool(manifest.get("requiresAccessToken"))
+        outputs = [o for o in manifest.get("output") or [] if isinstance(o, dict) and isinstance(o.get("url"), str)]
+        for i, o in enumerate(outputs):
+            kind = str(o.get("type") or "Resource")
+            target = directory / f"{kind}-{i:04d}.ndjson"
+            _download(http, o["url"], target, requires_token)
+            out.files.append(target)
+            if progress is not None:
+                progress("downloading", i + 1, len(outputs))
+        for e in manifest.get("error") or []:
+            if isinstance(e, dict) and isinstance(e.get("url"), str):
+                out.notes.extend(_error_notes(http, e["url"], requires_token))
+        finished = True
+    finally:
+        # Done (the server may delete the files) or interrupted (cancels the job): best effort.
+        with contextlib.suppress(RetrievalError, requests.RequestException):
+            http.request("DELETE", status_url, ok=(200, 202, 204, 404))
+        if not finished:
+            log.info("bulk export interrupted; cancellation requested")
+    out.notes.insert(0, f"Bulk Data $export: {len(out.files)} file(s) downloaded")
+    return out
+
+
+def _poll(http: Http, status_url: str, progress: Progress | None, timeout: float) -> dict[str, Any]:
+    deadline = _now() + timeout
+    attempt = 0
+    while True:
+        r = http.request("GET", status_url, accept="application/json", ok=(200, 202))
+        if r.status_code == 200:
+            try:
+                manifest = r.json()
+            except ValueError:
+                raise RetrievalError(f"{http.options.base}: $export manifest is not JSON") from None
+            if not isinstance(manifest, dict):
+                raise RetrievalError(f"{http.options.base}: $export manifest is not a JSON object")
+            return manifest
+        if progress is not None:
+            progress("exporting", attempt, None)
+        wait = _retry_after(r.headers.get("Retry-After"))
+        wait = min(2.0**attempt, 30.0) if wait is None else min(wait, http.options.max_wait)
+        if _now() + wait > deadline:
+            raise RetrievalError(f"{http.options.base}: $export not complete after {timeout:.0f} s")
+        _sleep(wait)
+        attempt += 1
+
+
+def _download(http: Http, url: str, target: Path, requires_token: bool) -> None:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
+    r = http.request("GET", url, accept=NDJSON, headers={"Accept-Encoding": "gzip"}, auth=requires_token, stream=True)
+    try:
+        with target.open("wb") as fh:
+            for chunk in r.iter_content(chunk_size=1 << 20):
+                fh.write(chunk)
+    finally:
+        r.close()
+
+
+def _error_notes(http: Http, url: str, requires_token: bool) -> list[str]:
+    """The server's per-resource export errors (OperationOutcome NDJSON), as report notes."""
+    r = http.request("GET", url, accept=NDJSON, auth=requires_token)
+    notes = []
+    for line in r.text.splitlines()[:200]:
+        with contextlib.suppress(ValueError, AttributeError):
+            for issue in json.loads(line).get("issue") or []:
+                notes.append(f"$export error: {issue.get('diagnostics') or issue.get('code')}")
+    return notes[:20]
+
+
+def export_types(requirements: Iterable[DataRequirement]) -> list[str]:
+    types = {r.resource_type for r in requirements} | {"Patient"}
+    if types & {"MedicationAdministration", "MedicationStatement"}:
+        types.add("Medication")  # medicationReference targets
+    return sorted(types)
+
+
+# ---- entry point ---------------------------------------------------------------------------------------
+
+
+def screen_server(
+    options: ServerOptions,
+    trials: Sequence[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    *,
+    workers: int | None = None,
+    bulk: bool | None = None,
+    progress: Progress | None = None,
+    temp_dir: Path | None = None,
+    export_timeout: float = 3600.0,
+) -> ScreeningReport:
+    """Bulk ``$export`` when declared (or forced), else diagnosis search + batched fetch."""
+    requirements = plan(trials, as_of, settings.default_lookback_days)
+    with FhirServer(options) as server:
+        http = Http(server)
+        endpoint = export_endpoint(server.capabilities())
+        if bulk and endpoint is None:
+            raise RetrievalError(f"{options.base} does not declare $export in its CapabilityStatement")
+        if endpoint is not None and bulk is not False:
+            with tempfile.TemporaryDirectory(prefix="fhir-export-", dir=temp_dir) as tmp:
+                data = Path(tmp) / "ndjson"
+                data.mkdir()
+                result = bulk_export(
+                    http, endpoint, export_types(requirements), data, progress=progress, timeout=export_timeout
+                )
+                if not result.files:
+                    raise RetrievalError(f"{options.base}: $export produced no files")
+                return screen_files(
+                    [data],
+                    trials,
+                    as_of,
+                    settings,
+                    workers=workers,
+                    progress=progress,
+                    temp_dir=temp_dir,
+                    source=f"{options.base} ($export)",
+                    notes=result.notes,
+                )
+        if progress is not None:
+            progress("searching", 0, None)
+        ids, notes = candidate_ids(http, trials)
+        patients = fetch_all(server, ids, requirements, notes)
+        report = screen_stream(
+            patients,
+            trials,
+            as_of,
+            settings,
+            workers=workers,
+            total=len(ids),
+            progress=progress,
+            source=options.base,
+            notes=notes,
+        )
+        return report
+
+
+__all__ = [
+    "Anchor",
+    "anchor_codes",
+    "bulk_export",
+    "candidate_ids",
+    "condition_search_urls",
+    "export_endpoint",
+    "necessary_condition_codes",
+    "screen_server",
+    "search_tokens",
+]

@@ -1,0 +1,147 @@
+"""The partitioning that bounds screening memory: shards stay near their target size whatever the
+population (more patients -> more shards, not bigger ones), the write buffers stay within their
+budget, every patient lands whole in exactly one shard, and reading a shard rebuilds the same
+patients the ``evaluate`` reader builds."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.screening import partition as part
+from fhir_eligibility.synth import write_population
+
+SHARD_BYTES = 48 * 1024
+
+
+def _population(root: Path, n: int, seed: int = 5) -> Path:
+    out = root / f"pop-{n}"
+    write_population(out, n, seed=seed)
+    return out
+
+
+def _ids_per_shard(shards: list[Path]) -> dict[str, set[int]]:
+    where: dict[str, set[int]] = {}
+    for i, shard in enumerate(shards):
+        with shard.open(encoding="utf-8") as fh:
+            for line in fh:
+                where.setdefault(line.split("\t", 1)[0], set()).add(i)
+    return where
+
+
+def test_shard_count_grows_with_input_and_is_bounded() -> None:
+    assert part.shard_count(0) == 1
+    assert part.shard_count(10, minimum=8) == 8
+    assert part.shard_count(10 * part.DEFAULT_SHARD_BYTES) == 10
+    assert part.shard_count(10**15) == part.MAX_SHARDS
+
+
+def test_shard_of_is_stable_and_spread() -> None:
+    assert part.shard_of("syn0-0000001", 64) == part.shard_of("syn0-0000001", 64)
+    counts = Counter(part.shard_of(f"p{i}", 16) for i in range(1600))
+    assert len(counts) == 16 and max(counts.values()) < 2 * 100
+
+
+def test_shards_stay_the_same_size_as_the_population_grows(tmp_path: Path) -> None:
+    sizes = {}
+    for n in (150, 600):
+        data = _population(tmp_path, n)
+        out = part.partition([data], tmp_path / f"shards-{n}", shard_bytes=SHARD_BYTES)
+        shard_sizes = [s.stat().st_size for s in out.shards]
+        sizes[n] = (len(out.shards), max(shard_sizes))
+        assert out.patient_resources == n
+    (few, biggest_few), (many, biggest_many) = sizes[150], sizes[600]
+    assert many >= 3 * few  # 4x the patients -> about 4x the shards
+    assert biggest_many < 1.6 * biggest_few  # ... and shards no bigger: memory flat in N
+    assert biggest_many < 3 * SHARD_BYTES
+
+
+def test_every_patient_in_exactly_one_shard_and_nothing_lost(tmp_path: Path) -> None:
+    data = _population(tmp_path, 300)
+    out = part.partition([data], tmp_path / "shards", shard_bytes=SHARD_BYTES)
+    where = _ids_per_shard(out.shards)
+    assert len(where) == 300
+    assert all(len(s) == 1 for s in where.values())
+    lines_in = sum(1 for f in data.glob("*.ndjson") for line in f.open() if line.strip())
+    lines_out = sum(1 for s in out.shards for _ in s.open())
+    medications = sum(1 for _ in (data / "Medication.ndjson").open())
+    assert lines_out == lines_in - medications  # Medication resources go to the index, not to shards
+    assert "Medication/lutathera" in out.medications
+
+
+def test_write_buffers_stay_within_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(part, "BUFFER_BUDGET", 16 * 1024)
+    monkeypatch.setattr(part, "FLUSH_BYTES", 4 * 1024)
+    data = _population(tmp_path, 200)
+    out = part.partition([data], tmp_path / "shards", min_shards=50, shard_bytes=10**9)
+    longest_line = max(len(line) for f in data.glob("*.ndjson") for line in f.open())
+    assert out.peak_buffered <= 16 * 1024 + longest_line + 40
+    assert 40 < len(out.shards) <= 50  # min_shards honoured (a shard with no patient has no file)
+
+
+def test_read_shard_rebuilds_the_evaluate_readers_patients(tmp_path: Path) -> None:
+    data = _population(tmp_path, 120)
+    out = part.partition([data], tmp_path / "shards", shard_bytes=SHARD_BYTES)
+    streamed: dict[str, PatientData] = {}
+    for shard in out.shards:
+        for p in part.read_shard(shard, out.medications):
+            streamed[p.patient_id] = p
+    whole, _warnings = read_patients([data])
+    assert set(streamed) == {p.patient_id for p in whole}
+
+    def canon(p: PatientData) -> list[str]:
+        return sorted(json.dumps(r, sort_keys=True) for r in p.resources)
+
+    for p in whole:
+        mine = streamed[p.patient_id]
+        assert mine.resources[0]["resourceType"] == "Patient"
+        assert canon(mine) == canon(p), p.patient_id
+
+
+def test_bundles_and_ndjson_of_one_patient_are_grouped_together(tmp_path: Path) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:aaa", "resource": {"resourceType": "Patient", "id": "p1", "gender": "female"}},
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "c1",
+                    "subject": {"reference": "urn:uuid:aaa"},
+                    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C7A.012"}]},
+                }
+            },
+        ],
+    }
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "b.json").write_text(json.dumps(bundle))
+    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/p1"}}
+    orphan = {"resourceType": "Observation", "id": "o2", "status": "final", "subject": {"reference": "Patient/p2"}}
+    lines = [json.dumps(obs), "not json", json.dumps({"x": 1}), json.dumps(orphan), ""]
+    (tmp_path / "in" / "Observation.ndjson").write_text("\n".join(lines))
+    out = part.partition([tmp_path / "in"], tmp_path / "shards")
+    patients = {p.patient_id: p for s in out.shards for p in part.read_shard(s, out.medications)}
+    assert sorted(r["id"] for r in patients["p1"].resources) == ["c1", "o1", "p1"]
+    assert patients["p2"].warnings == ["Patient/p2: no Patient resource in the input (age and sex unknown)"]
+    assert any("not JSON" in w for w in out.warnings) and any("not a FHIR resource" in w for w in out.warnings)
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("Patient/abc", "abc"),
+        ("urn:uuid:0f1e", "0f1e"),
+        ("https://fhir.example/r4/Patient/9/_history/2", "9"),
+        ("Patient?identifier=x|1", None),
+        ("Group/7", None),
+        ("Patient/", None),
+    ],
+)
+def test_patient_id_of(reference: str, expected: str | None) -> None:
+    assert part.patient_id_of(reference) == expected

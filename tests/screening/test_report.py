@@ -1,0 +1,98 @@
+"""The screening report: JSON and CSV shapes, candidate ranking, and a tally that merges like a
+monoid (so partial tallies from workers, or Spark partitions, add up to the single-process one)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import random
+
+from fhir_eligibility.report.screening import CSV_COLUMNS, render_csv, render_json, render_table
+from fhir_eligibility.screening.core import Tally, TrialOutcome, TrialTally
+
+AS_OF = dt.date(2026, 6, 1)
+CRITERIA = (("I1", "inclusion", "Age >= 18"), ("I2", "inclusion", "NET"), ("E1", "exclusion", "Pregnant"))
+
+
+def _tally() -> Tally:
+    return Tally({"NCT1": TrialTally("NCT1", "Trial one", CRITERIA)})
+
+
+OUTCOMES = [
+    TrialOutcome("NCT1", "Patient/u", "undetermined", ("pass", "unknown", "pass"), ("I2: Ki-67 (any..2026-06-01)",)),
+    TrialOutcome("NCT1", "Patient/x", "ineligible", ("pass", "fail", "pass"), ()),
+    TrialOutcome("NCT1", "Patient/r", "needs-review", ("pass", "pass", "review"), ()),
+    TrialOutcome("NCT1", "Patient/e", "eligible", ("pass", "pass", "pass"), ()),
+    TrialOutcome("NCT1", "Patient/y", "ineligible", ("fail", "fail", "manual"), ()),
+    TrialOutcome("NCT1", "Patient/m", "undetermined", ("pass", "unknown", "unknown"), ("a", "b")),
+]
+
+
+def _report() -> dict[str, object]:
+    t = _tally()
+    for o in OUTCOMES:
+        t.add([o])
+    data: dict[str, object] = json.loads(render_json(t.report(AS_OF, "test")))
+    return data
+
+
+def test_json_shape() -> None:
+    data = _report()
+    assert {"asOf", "trials"} <= set(data)
+    assert data["asOf"] == "2026-06-01" and data["patients"] == 6
+    (trial,) = data["trials"]  # type: ignore[misc]
+    assert set(trial) >= {"trial", "counts", "funnel", "candidates"}
+    assert trial["counts"] == {"eligible": 1, "needs-review": 1, "undetermined": 2, "ineligible": 2}
+    assert [set(f) for f in trial["funnel"]] == [{"criterion", "pass", "fail", "unknown", "manual", "review"}] * 3
+    assert trial["funnel"][1] == {"criterion": "I2", "pass": 2, "fail": 2, "unknown": 2, "manual": 0, "review": 0}
+    assert all(set(c) == {"patient", "verdict", "missing"} for c in trial["candidates"])
+
+
+def test_candidates_ranked_and_ineligible_excluded() -> None:
+    (trial,) = _report()["trials"]  # type: ignore[misc]
+    assert [(c["patient"], c["verdict"]) for c in trial["candidates"]] == [
+        ("Patient/e", "eligible"),
+        ("Patient/r", "needs-review"),
+        ("Patient/u", "undetermined"),  # fewer missing items first
+        ("Patient/m", "undetermined"),
+    ]
+    assert trial["candidates"][2]["missing"] == ["I2: Ki-67 (any..2026-06-01)"]
+
+
+def test_csv_shape() -> None:
+    t = _tally()
+    for o in OUTCOMES:
+        t.add([o])
+    rows = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r[2] for r in rows[1:]] == ["Patient/e", "Patient/r", "Patient/u", "Patient/m"]
+    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b"]
+
+
+def test_table_shows_the_funnel_remaining() -> None:
+    t = _tally()
+    for o in OUTCOMES:
+        t.add([o])
+    text = render_table(t.report(AS_OF))
+    lines = {line.split()[0]: line.split() for line in text.splitlines() if line.strip().startswith(("I1", "I2", "E1"))}
+    # y fails I1 first, x fails I2 first: 5 remain after I1, 4 after I2, and E1 removes nobody
+    assert lines["I1"][-1] == "5" and lines["I2"][-1] == "4" and lines["E1"][-1] == "4"
+
+
+def test_merge_of_partials_equals_one_tally() -> None:
+    rng = random.Random(1)
+    outcomes = [rng.choice(OUTCOMES) for _ in range(200)]
+    whole = _tally()
+    for o in outcomes:
+        whole.add([o], [f"w{rng.randint(0, 3)}"])
+    parts = [_tally() for _ in range(5)]
+    for i, o in enumerate(outcomes):
+        parts[i % 5].add([o], [f"w{i % 4}"])
+    merged = _tally()
+    for p in reversed(parts):
+        merged.merge(p)
+    a, b = json.loads(render_json(merged.report(AS_OF))), json.loads(render_json(whole.report(AS_OF)))
+    assert a["trials"] == b["trials"] and a["patients"] == b["patients"] == 200
+    assert sorted(a["warnings"]) == sorted(b["warnings"])

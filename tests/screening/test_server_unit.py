@@ -1,0 +1,157 @@
+"""Server screening without a server: the anchoring diagnosis derived from the criteria tree, the
+Condition searches it becomes (ICD-10 in both spellings), and the Bulk Data client's protocol
+(kick-off with Prefer: respond-async, Retry-After honoured, manifest, token only where required)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+
+from fhir_eligibility.codes import ICD10CM, SNOMED
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import Combination, Criterion, Manual, Records
+from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.screening import server as srv
+from tests.screening.helpers import ROOT
+
+BASE = "http://fhir.test/r4"
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+def _leaf(codes: set[tuple[str, str]], **kw: object) -> Criterion:
+    return Criterion("x", "x", Records(("Condition",), frozenset(codes)), **kw)  # type: ignore[arg-type]
+
+
+def test_necessary_codes_follow_the_logic() -> None:
+    a, b, c = {(ICD10CM, "C7A012")}, {(ICD10CM, "C172")}, {(SNOMED, "1")}
+    any_of = Criterion("n", "n", Combination("any-of", None, (_leaf(a), _leaf(b))))
+    assert srv.necessary_condition_codes(any_of) == frozenset(a | b)
+    all_of = Criterion("n", "n", Combination("all-of", None, (Criterion("m", "m", Manual()), _leaf(c))))
+    assert srv.necessary_condition_codes(all_of) == frozenset(c)
+    with_manual = Criterion("n", "n", Combination("any-of", None, (_leaf(a), Criterion("m", "m", Manual()))))
+    assert srv.necessary_condition_codes(with_manual) is None  # an attestation alone could satisfy it
+    assert srv.necessary_condition_codes(_leaf(a, exclude=True)) is None
+
+
+def test_every_bundled_trial_has_an_anchoring_diagnosis() -> None:
+    anchors = {t.id: srv.anchor_codes(t) for t in load_trials()}
+    assert all(a is not None for a in anchors.values())
+    a = anchors["NCT04954820"]
+    assert a is not None and a.criterion == "A-I2"
+    assert (ICD10CM, "C7A012") in a.codes  # pre-coordinated intestinal NET
+    assert (ICD10CM, "C172") in a.codes  # ... or the site route (site + morphology)
+    mini = load_trials([MINI])[0]
+    assert srv.anchor_codes(mini) is not None
+
+
+def test_search_tokens_send_icd_codes_dotted_too() -> None:
+    tokens = srv.search_tokens({(ICD10CM, "C7A012"), (ICD10CM, "C61"), (SNOMED, "94381002")})
+    assert f"{ICD10CM}|C7A012" in tokens and f"{ICD10CM}|C7A.012" in tokens
+    assert f"{ICD10CM}|C61" in tokens and f"{SNOMED}|94381002" in tokens
+
+
+def test_condition_searches_stay_under_the_url_limit() -> None:
+    codes = {(ICD10CM, f"C{n:02d}{m}") for n in range(10, 99) for m in range(10)}
+    urls = srv.condition_search_urls(BASE, codes)
+    assert len(urls) > 1 and all(len(u) <= srv.MAX_URL for u in urls)
+    sent = {t for u in urls for t in u.split("code=", 1)[1].split(",")}
+    assert len(sent) == len(srv.search_tokens(codes))
+
+
+# -- Bulk Data client --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+    monkeypatch.setattr(srv, "_sleep", recorded.append)
+    return recorded
+
+
+@pytest.fixture(autouse=True)
+def _no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FHIR_ELIGIBILITY_TOKEN", raising=False)
+
+
+def _manifest(requires_token: bool) -> dict[str, object]:
+    return {
+        "transactionTime": "2026-06-01T00:00:00Z",
+        "request": f"{BASE}/Patient/$export",
+        "requiresAccessToken": requires_token,
+        "output": [
+            {"type": "Patient", "url": f"{BASE}/files/p.ndjson"},
+            {"type": "Observation", "url": "http://files.test/o.ndjson"},
+        ],
+        "error": [],
+    }
+
+
+def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], tmp_path: Path) -> None:
+    status = f"{BASE}/status/1"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, status=202, headers={"Retry-After": "7", "X-Progress": "50%"})
+    rsps.get(status, status=202)  # no Retry-After: backoff
+    rsps.get(status, json=_manifest(True), status=200)
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server:
+        result = srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient", "Observation"], tmp_path)
+    kick = rsps.calls[0].request
+    assert kick.headers["Prefer"] == "respond-async" and kick.headers["Accept"] == "application/fhir+json"
+    assert "_type=Patient,Observation" in (kick.url or "")
+    assert waits[0] == 7.0 and len(waits) == 2  # Retry-After honoured, then a backoff
+    downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
+    assert [d.headers.get("Authorization") for d in downloads] == ["Bearer s3cret"] * 2  # requiresAccessToken
+    assert [f.name for f in result.files] == ["Patient-0000.ndjson", "Observation-0001.ndjson"]
+    assert json.loads(result.files[0].read_text())["id"] == "p1"
+
+
+def test_bulk_download_without_token_when_not_required(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
+) -> None:
+    status = f"{BASE}/status/2"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, json=_manifest(False), status=200)
+    rsps.get(f"{BASE}/files/p.ndjson", body="")
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server:
+        srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient"], tmp_path)
+    downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
+    assert [d.headers.get("Authorization") for d in downloads] == [None, None]
+
+
+def test_bulk_refused_and_failed(rsps: responses.RequestsMock, waits: list[float], tmp_path: Path) -> None:
+    rsps.get(f"{BASE}/Patient/$export", status=401)
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(AuthorizationError):
+        srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient"], tmp_path)
+    rsps.get(
+        f"{BASE}/$export",
+        status=400,
+        json={
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad _type"}],
+        },
+    )
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="bad _type"):
+        srv.bulk_export(srv.Http(server), "$export", ["Patient"], tmp_path)
+
+
+def test_export_endpoint_from_capabilities() -> None:
+    patient_level = {"rest": [{"resource": [{"type": "Patient", "operation": [{"name": "export"}]}]}]}
+    system_level = {"rest": [{"operation": [{"name": "export"}], "resource": [{"type": "Patient"}]}]}
+    assert srv.export_endpoint(patient_level) == "Patient/$export"
+    assert srv.export_endpoint(system_level) == "$export"
+    assert srv.export_endpoint({"rest": [{"resource": [{"type": "Patient"}]}]}) is None
