@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
+from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.record import PatientData
@@ -27,7 +27,8 @@ def evaluate_patient(
     data: PatientData, trials: Iterable[Trial], as_of: dt.date, settings: Settings = Settings()
 ) -> list[TrialResult]:
     record = build_record(data, settings.include_preliminary)
-    return [evaluate_trial(t, record, as_of, settings) for t in trials]
+    memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
+    return [evaluate_trial(t, record, as_of, settings, memo) for t in trials]
 
 
 def evaluate_patients(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
 from fhir_eligibility.errors import DefinitionError
 
@@ -123,10 +123,29 @@ def compile_trial(ds: DefinitionSet, file: str, study: Json) -> Trial:
     )
 
 
+def intern_definitions(trials: list[Trial]) -> list[Trial]:
+    """Make equal leaf definitions and windows the same objects across trials (compared once, here),
+    so the evaluator can recognise a leaf it already evaluated for this patient by identity."""
+    seen: dict[object, object] = {}
+
+    def canon(x: object) -> Any:
+        return seen.setdefault(x, x)
+
+    def walk(c: Criterion) -> Criterion:
+        d = c.definition
+        if isinstance(d, Combination):
+            d = Combination(d.code, d.threshold, tuple(walk(k) for k in d.children))
+        else:
+            d = canon(d)
+        return replace(c, definition=d, windows=canon(c.windows))
+
+    return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]
+
+
 def load_trials(paths: list[Path] | None = None, only: list[str] | None = None) -> list[Trial]:
     """Compile every ResearchStudy found; ``only`` selects by NCT number (error if unknown)."""
     ds = read_definitions(paths)
-    trials = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
+    trials = intern_definitions(sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id))
     if only:
         known = {t.id for t in trials}
         missing = [o for o in only if o not in known]

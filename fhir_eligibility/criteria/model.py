@@ -98,7 +98,7 @@ class ObservationValue:
     test: ValueTest
     methods: frozenset[str] = frozenset()
     instances: CountTest | None = None
-    label: str = ""
+    label: str = field(default="", compare=False)  # display only: leaves with other labels are the same test
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Records:
     methods: frozenset[str] = frozenset()
     instances: CountTest | None = None
     duration: CountTest | None = None
-    label: str = ""
+    label: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

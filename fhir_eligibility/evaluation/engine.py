@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from fhir_eligibility import logic
 from fhir_eligibility.codes import display
@@ -19,6 +20,7 @@ from fhir_eligibility.criteria.model import (
     Combination,
     CountTest,
     Criterion,
+    Definition,
     Derived,
     Expression,
     Gender,
@@ -61,6 +63,7 @@ class Settings:
     assume_attested: bool = False
     include_preliminary: bool = False
     collect_series: bool = False  # lab values over time, for plots (HTML); off on hot paths
+    explain: bool = True  # nested results and combination explanations; screening needs only top-level results
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ class Context:
     as_of: dt.date
     settings: Settings
     by_link: dict[str, Criterion]
-    top_id: str = ""
     anchors: dict[str, dt.date | None] = field(default_factory=dict)
+    memo: dict[tuple[int, int, int], Outcome] | None = None  # leaf outcomes of this patient, shared by trials
 
 
 # ---- windows ------------------------------------------------------------------------------------
@@ -149,6 +152,7 @@ def _in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     return s <= hi and e >= lo
 
 
+@lru_cache(maxsize=1024)
 def _window_text(lo: dt.date, hi: dt.date) -> str:
     return f"{fmt(lo)}..{fmt(hi)}"
 
@@ -156,11 +160,19 @@ def _window_text(lo: dt.date, hi: dt.date) -> str:
 # ---- leaves -------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def _codes_text(codes: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted(display(c) for c in codes))
+
+
+LABEL = "{label}"  # in a leaf's MissingData.what: replaced by the criterion's label (leaves are shared)
+
+
 def _missing(ctx: Context, what: str, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> MissingData:
     return MissingData(
-        ctx.top_id,
+        "",
         what,
-        tuple(sorted(display(c) for c in codes)),
+        _codes_text(codes),
         _window_text(lo, hi),
         fmt(hi) if hi != DATE_MAX else None,
     )
@@ -211,7 +223,7 @@ def _observation_leaf(
     d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
 ) -> Outcome:
     rec = ctx.record
-    what = d.label or c.description or "observation"
+    what = LABEL
     lo, hi, err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
     if err:
         return Outcome(Truth.UNKNOWN, err)
@@ -233,7 +245,7 @@ def _observation_leaf(
             stale = f"; latest is {last.date} (outside the window)"
         return Outcome(
             Truth.UNKNOWN,
-            f"no {what} in window {_window_text(lo, hi)}{stale}",
+            f"no result in window {_window_text(lo, hi)}{stale}",
             missing=(_missing(ctx, what, d.codes, lo, hi),),
         )
     inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
@@ -245,7 +257,7 @@ def _observation_leaf(
     ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
     miss = (_missing(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
     when = f" on {fact.date}" if fact.date else " (undated)"
-    return Outcome(res.truth, f"{what}: {res.reason}{when}{tie}", (ev,), matched=(fact,), missing=miss)
+    return Outcome(res.truth, f"{res.reason}{when}{tie}", (ev,), matched=(fact,), missing=miss)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
@@ -292,7 +304,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
         return Outcome(
             Truth.UNKNOWN,
             "birth date not recorded",
-            missing=(MissingData(ctx.top_id, "Patient.birthDate", (), "any", None),),
+            missing=(MissingData("", "Patient.birthDate", (), "any", None),),
         )
     ages = age_range(birth, ctx.as_of)
     if ages is None:
@@ -322,7 +334,7 @@ def gender_leaf(d: Gender, ctx: Context) -> Outcome:
         Truth.UNKNOWN,
         f"gender {g or 'not recorded'}",
         ev,
-        missing=(MissingData(ctx.top_id, "Patient.gender", (), "any", None),),
+        missing=(MissingData("", "Patient.gender", (), "any", None),),
     )
 
 
@@ -352,7 +364,7 @@ def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
 
 def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     rec = ctx.record
-    what = d.label or c.description or "record"
+    what = LABEL
     lo, hi, err = window_bounds(windows, ctx, None)
     if err:
         return Outcome(Truth.UNKNOWN, err)
@@ -408,27 +420,27 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         if uncertain and t is not _count_ok(n + len(uncertain), d.instances):
             return Outcome(
                 Truth.UNKNOWN,
-                f"{what}: {n} found{window}, {len(uncertain)} more undated or unconfirmed",
+                f"{n} found{window}, {len(uncertain)} more undated or unconfirmed",
                 ev,
                 matched=tuple(placed),
             )
-        return Outcome(t, f"{what}: {n} found{window} (required {d.instances.text()})", ev, matched=tuple(placed))
+        return Outcome(t, f"{n} found{window} (required {d.instances.text()})", ev, matched=tuple(placed))
     if d.duration is not None:
         covered = _covered_days(placed, ctx.as_of)
         t = _count_ok(covered, d.duration)
         return Outcome(
-            t, f"{what}: {covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
+            t, f"{covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
         )
     if placed:
-        return Outcome(Truth.TRUE, f"{what}: recorded{window}", ev, matched=tuple(placed))
+        return Outcome(Truth.TRUE, f"recorded{window}", ev, matched=tuple(placed))
     if uncertain:
         return Outcome(
             Truth.UNKNOWN,
-            f"{what}: only unconfirmed or undated records{window}",
+            f"only unconfirmed or undated records{window}",
             tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
             missing=(_missing(ctx, what + " (confirmation)", d.codes, lo, hi),),
         )
-    return Outcome(Truth.FALSE, f"no {what}{window}")
+    return Outcome(Truth.FALSE, f"none recorded{window}")
 
 
 def manual_leaf(c: Criterion, ctx: Context, parity: int) -> Outcome:
@@ -626,14 +638,18 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
 # ---- tree ---------------------------------------------------------------------------------------
 
 
+def _with_label(k: Criterion, o: Outcome) -> str:
+    return o.reason if isinstance(k.definition, Combination) else f"{_label(k)}: {o.reason}"
+
+
 def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, Outcome], ...]) -> str:
     """Cite the children that decided the combination (or keep it undecided), not all of them."""
     deciding = [(k, o) for k, o in kids if o.truth is t]
     if t is Truth.TRUE and d.code == "all-of":
         return f"all {len(kids)} conditions met"
     if t is Truth.FALSE and d.code == "any-of":
-        return "none of: " + "; ".join(o.reason for _k, o in kids[:4]) + ("; ..." if len(kids) > 4 else "")
-    parts = [("not: " if k.exclude else "") + o.reason for k, o in deciding[:3]]
+        return "none of: " + "; ".join(_with_label(k, o) for k, o in kids[:4]) + ("; ..." if len(kids) > 4 else "")
+    parts = [("not: " if k.exclude else "") + _with_label(k, o) for k, o in deciding[:3]]
     more = f" (+{len(deciding) - 3} more)" if len(deciding) > 3 else ""
     prefix = f"{d.code} {d.threshold}: " if d.threshold is not None else ""
     return prefix + "; ".join(parts) + more
@@ -646,8 +662,24 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
     d = c.definition
     out: Outcome
     if isinstance(d, Combination):
-        kids = tuple((k, evaluate_node(k, ctx, parity_here, windows)) for k in d.children)
-        truths = [o.truth for _k, o in kids]
+        kid_list: list[tuple[Criterion, Outcome]] = []
+        truths: list[Truth] = []
+        matched: list[Fact] = []
+        missing: list[MissingData] = []
+        series: list[Series] = []
+        attested = False
+        for k in d.children:  # one pass collecting everything (this loop runs ~500 times per patient)
+            o = evaluate_node(k, ctx, parity_here, windows)
+            kid_list.append((k, o))
+            truths.append(o.truth)
+            if o.matched:
+                matched.extend(o.matched)
+            if o.missing and not o.truth.decided:
+                missing.extend(o.missing)
+            if o.series:
+                series.extend(o.series)
+            attested = attested or o.attested
+        kids = tuple(kid_list)
         if d.code == "all-of":
             t = logic.all_of(truths)
         elif d.code == "any-of":
@@ -656,19 +688,56 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
             t = logic.at_least(d.threshold or 0, truths)
         else:
             t = logic.at_most(d.threshold or 0, truths)
-        series = tuple(s for _k, o in kids for s in o.series)
-        matched = tuple(f for _k, o in kids for f in o.matched)
-        missing = tuple(m for _k, o in kids if not o.truth.decided for m in o.missing)
-        out = Outcome(
-            t,
-            _combination_reason(d, t, kids),
-            children=kids,
-            matched=matched,
-            missing=missing,
-            attested=any(o.attested for _k, o in kids),
-            series=series,
-        )
-    elif isinstance(d, ObservationValue):
+        reason = _combination_reason(d, t, kids) if ctx.settings.explain else d.code
+        out = Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
+    else:
+        # Leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): evaluate each once per patient.
+        # by identity: load_trials interns equal definitions and windows across trials
+        memo = ctx.memo
+        key = (id(d), id(windows), parity_here % 2)
+        cached = memo.get(key) if memo is not None else None
+        if cached is None:
+            cached = _leaf(c, d, ctx, parity_here, windows)
+            if memo is not None and all(w.anchor == "study-start" for w in windows):
+                memo[key] = cached
+        out = _labelled(cached, c)
+    if c.judgement and out.truth is Truth.TRUE:
+        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
+    if c.exclude:
+        out = _with_truth(out, logic.negate(out.truth), out.reason)
+    return out
+
+
+_LABELS: dict[int, tuple[Criterion, str]] = {}
+
+
+def _label(c: Criterion) -> str:
+    """Short display name of a criterion (computed once per criterion; criteria are immutable)."""
+    hit = _LABELS.get(id(c))
+    if hit is None or hit[0] is not c:
+        label = getattr(c.definition, "label", "") or c.description or c.id
+        hit = (c, " ".join(label.split())[:90])
+        _LABELS[id(c)] = hit
+    return hit[1]
+
+
+def _labelled(o: Outcome, c: Criterion) -> Outcome:
+    """Leaf outcomes are shared between criteria: name this criterion in what to collect."""
+    if not o.missing:
+        return o
+    label = _label(c)
+    missing = tuple(
+        MissingData(m.criterion, m.what.replace(LABEL, label), m.codes, m.window, m.latest_useful)
+        if LABEL in m.what
+        else m
+        for m in o.missing
+    )
+    return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series)
+
+
+def _leaf(c: Criterion, d: Definition, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+    out: Outcome
+    if isinstance(d, ObservationValue):
         out = observation_leaf(d, c, ctx, parity_here, windows)
     elif isinstance(d, Records):
         out = records_leaf(d, c, ctx, windows)
@@ -687,11 +756,12 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
         out = Outcome(Truth.UNKNOWN, f"form not interpretable: {d.reason}")
     else:  # pragma: no cover - exhaustive over Definition
         out = Outcome(Truth.UNKNOWN, "form not interpretable")
-    if c.judgement and out.truth is Truth.TRUE:
-        out = replace(out, truth=Truth.REVIEW, reason=f"needs clinical judgement: {out.reason}")
-    if c.exclude:
-        out = replace(out, truth=logic.negate(out.truth))
     return out
+
+
+def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
+    """A copy with another truth (cheaper than dataclasses.replace on this hot path)."""
+    return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series)
 
 
 RESULT_OF = {
@@ -703,7 +773,7 @@ RESULT_OF = {
 }
 
 
-def _to_result(c: Criterion, o: Outcome, kind: str, top: bool = True) -> CriterionResult:
+def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True) -> CriterionResult:
     return CriterionResult(
         id=c.id,
         type=kind,
@@ -711,7 +781,7 @@ def _to_result(c: Criterion, o: Outcome, kind: str, top: bool = True) -> Criteri
         result=RESULT_OF[o.truth],
         reason=o.reason,
         evidence=o.evidence,
-        children=tuple(_to_result(k, ko, kind, top=False) for k, ko in o.children),
+        children=tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else (),
         attested=o.attested,
         series=o.series,
         negated=c.exclude and not top,
@@ -740,17 +810,25 @@ def _links(trial: Trial) -> dict[str, Criterion]:
     return hit[1]
 
 
-def evaluate_trial(trial: Trial, record: PatientRecord, as_of: dt.date, settings: Settings = Settings()) -> TrialResult:
-    ctx = Context(record, as_of, settings, _links(trial))
+def evaluate_trial(
+    trial: Trial,
+    record: PatientRecord,
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    memo: dict[tuple[int, int, int], Outcome] | None = None,
+) -> TrialResult:
+    """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
+    Plot series name their criterion, so they are never shared."""
+    ctx = Context(record, as_of, settings, _links(trial), memo=None if settings.collect_series else memo)
     results: list[CriterionResult] = []
     missing: list[MissingData] = []
     for c in trial.criteria:
-        ctx.top_id = c.id
         o = evaluate_node(c, ctx, 0, ())
         kind = "exclusion" if c.exclude else "inclusion"
-        results.append(_to_result(c, o, kind))
+        results.append(_to_result(c, o, kind, settings.explain))
         if o.truth is Truth.UNKNOWN:
             for m in o.missing:
+                m = MissingData(c.id, m.what, m.codes, m.window, m.latest_useful)
                 if m not in missing:
                     missing.append(m)
     return TrialResult(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from fhirpathpy import evaluate as fp_evaluate
+from fhirpathpy import compile as fp_compile
 from fhirpathpy.engine.invocations.constants import systemtime
 
 from fhir_eligibility.criteria.model import Expression
@@ -40,6 +41,12 @@ def pinned_clock(as_of: dt.date) -> Iterator[None]:
             systemtime.reset = original  # type: ignore[method-assign]
 
 
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> Callable[[Any, Any], list[Any]]:
+    """Parse once per expression, not once per patient (parsing dominated FHIRPath criteria)."""
+    return fp_compile(expression)
+
+
 def evaluate_expression(expr: Expression, record: PatientRecord, as_of: dt.date) -> tuple[Truth, str]:
     """TRUE/FALSE when the expression yields one boolean; UNKNOWN (with why) otherwise."""
     if expr.language not in LANGUAGES:
@@ -47,7 +54,7 @@ def evaluate_expression(expr: Expression, record: PatientRecord, as_of: dt.date)
     patient: dict[str, Any] = record.patient or {"resourceType": "Patient", "id": record.patient_id}
     try:
         with pinned_clock(as_of):
-            out = fp_evaluate(patient, expr.expression, {"patientResources": list(record.raw)})
+            out = _compiled(expr.expression)(patient, {"patientResources": list(record.raw)})
     except Exception as e:  # fhirpathpy raises bare Exceptions on parse and type errors
         return Truth.UNKNOWN, f"FHIRPath error: {e.__class__.__name__}"
     if out == [True]:

@@ -127,7 +127,8 @@ def screen(
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
     trials = load_trials(list(definitions) or None, list(trial_ids) or None)
-    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested)
+    # explain=False: the funnel and candidates read top-level results only, not nested explanations
+    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport

@@ -60,6 +60,10 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
     )
 
 
+# Screening reads top-level results only; nested explanations would be built and thrown away.
+SCREENING = Settings(explain=False)
+
+
 def screen_patient(
     data: PatientData, trials: Sequence[Trial], as_of: dt.date, settings: Settings = Settings()
 ) -> list[TrialOutcome]:

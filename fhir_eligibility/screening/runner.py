@@ -29,7 +29,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
-from fhir_eligibility.screening.core import Tally, screen_patient
+from fhir_eligibility.screening.core import SCREENING, Tally, screen_patient
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
 
 T = TypeVar("T")
@@ -156,7 +156,7 @@ def screen_files(
     paths: Sequence[Path],
     trials: Sequence[Trial],
     as_of: dt.date,
-    settings: Settings = Settings(),
+    settings: Settings = SCREENING,
     *,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -201,7 +201,7 @@ def screen_stream(
     patients: Iterable[PatientData],
     trials: Sequence[Trial],
     as_of: dt.date,
-    settings: Settings = Settings(),
+    settings: Settings = SCREENING,
     *,
     workers: int | None = None,
     total: int | None = None,

@@ -43,6 +43,7 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import render_token
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.partition import patient_id_of
 from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
 
@@ -468,7 +469,7 @@ def screen_server(
     options: ServerOptions,
     trials: Sequence[Trial],
     as_of: dt.date,
-    settings: Settings = Settings(),
+    settings: Settings = SCREENING,
     *,
     workers: int | None = None,
     bulk: bool | None = None,
