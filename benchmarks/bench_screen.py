@@ -119,6 +119,9 @@ def child_baseline(data: Path) -> None:
     from fhir_eligibility.pipeline import evaluate_patients
     from fhir_eligibility.retrieval.files import read_patients
 
+    import gc
+
+    gc.set_threshold(200_000, 50, 100)  # as `fhir-eligibility evaluate` does
     trials = load_trials()
     start = time.perf_counter()
     patients, warnings = read_patients([data])
