@@ -115,11 +115,11 @@ def child_screen(data: Path, workers: int) -> None:
 
 
 def child_baseline(data: Path) -> None:
+    import gc
+
     from fhir_eligibility.criteria.load import load_trials
     from fhir_eligibility.pipeline import evaluate_patients
     from fhir_eligibility.retrieval.files import read_patients
-
-    import gc
 
     gc.set_threshold(200_000, 50, 100)  # as `fhir-eligibility evaluate` does
     trials = load_trials()
