@@ -21,3 +21,29 @@ class PatientData:
     resources: list[Resource]  # the Patient and everything about them, raw JSON
     unavailable: tuple[Unavailable, ...] = ()
     warnings: list[str] = field(default_factory=list)
+
+
+# Where a resource names its patient (Observation.subject, AllergyIntolerance.patient, Coverage.beneficiary...).
+PATIENT_KEYS = ("subject", "patient", "beneficiary", "individual")
+
+
+def patient_ref_id(reference: str) -> str | None:
+    """``Patient/123``, ``http://x/fhir/Patient/123`` or ``Patient/123/_history/2`` -> ``123``."""
+    parts = reference.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2 and parts[-2] == "Patient":
+        return parts[-1]
+    return None
+
+
+def about(resource: Resource, patient_id: str) -> bool:
+    """Whether a resource is the patient, or refers to them as its subject/patient."""
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id") == patient_id
+    for key in PATIENT_KEYS:
+        ref = resource.get(key)
+        reference = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(reference, str) and patient_ref_id(reference) == patient_id:
+            return True
+    return False

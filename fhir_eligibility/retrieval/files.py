@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource
 
-PATIENT_KEYS = ("subject", "patient", "beneficiary", "individual")
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
 

@@ -38,7 +38,7 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.model import DataRequirement, Unavailable
 from fhir_eligibility.requirements.search import (
     DEFAULT_MAX_URL_LENGTH,
@@ -391,7 +391,7 @@ class FhirServer:
             if status in (401, 403):
                 raise AuthorizationError(_refused(opts.base, status))
             if status in RETRYABLE_STATUS:
-                after = _retry_after(r.headers.get("Retry-After"))
+                after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
                 if attempt < opts.retries and wait <= opts.max_wait:
                     attempt += 1
@@ -473,7 +473,7 @@ def _backoff(options: ServerOptions, attempt: int) -> float:
     return float(min(options.backoff_base * (2**attempt), options.max_wait))
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent/bad."""
     if not value:
         return None
@@ -526,27 +526,6 @@ def _next_link(page: dict[str, Any]) -> str | None:
     return None
 
 
-def _patient_ref_id(reference: str) -> str | None:
-    """``Patient/123``, ``http://x/fhir/Patient/123`` or ``Patient/123/_history/2`` -> ``123``."""
-    parts = reference.split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    if len(parts) >= 2 and parts[-2] == "Patient":
-        return parts[-1]
-    return None
-
-
-def _about(resource: Resource, patient_id: str) -> bool:
-    if resource.get("resourceType") == "Patient":
-        return resource.get("id") == patient_id
-    for key in ("subject", "patient"):
-        ref = resource.get(key)
-        reference = ref.get("reference") if isinstance(ref, dict) else None
-        if isinstance(reference, str) and _patient_ref_id(reference) == patient_id:
-            return True
-    return False
-
-
 def _assemble(patient_id: str, results: list[_SearchResult]) -> PatientData:
     """Merge one patient's search results: dedup by type/id, drop others' data, collect gaps."""
     resources: list[Resource] = []
@@ -559,14 +538,14 @@ def _assemble(patient_id: str, results: list[_SearchResult]) -> PatientData:
         if result.search.resource_type == "Patient":
             if result.status in (404, 410):
                 raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
-            if result.cause is None and not any(_about(r, patient_id) for r in result.resources):
+            if result.cause is None and not any(about(r, patient_id) for r in result.resources):
                 raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
         if result.cause is not None:
             for item in result.search.unavailable(_UNAVAILABLE + result.cause):
                 if item not in unavailable:
                     unavailable.append(item)
         for resource in result.resources:
-            if not _about(resource, patient_id):
+            if not about(resource, patient_id):
                 dropped += 1
                 continue
             key = (str(resource.get("resourceType")), str(resource.get("id")))

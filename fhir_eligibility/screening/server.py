@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import email.utils
 import json
 import logging
 import tempfile
@@ -42,7 +41,7 @@ from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import render_token
-from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.partition import patient_id_of
 from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
@@ -134,19 +133,6 @@ def condition_search_urls(base: str, codes: Iterable[Code], page_size: int = PAG
 # ---- HTTP --------------------------------------------------------------------------------------------
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 class Http:
     """GETs on one server's session and auth: bounded retries honouring Retry-After; 401/403 raise."""
 
@@ -190,7 +176,7 @@ class Http:
                     f"FHIR server {opts.base} refused {_path(url)} (HTTP {r.status_code}): check the token"
                 )
             if r.status_code in RETRYABLE and attempt < opts.retries:
-                wait = _retry_after(r.headers.get("Retry-After"))
+                wait = retry_after(r.headers.get("Retry-After"))
                 wait = min(opts.backoff_base * 2**attempt, opts.max_wait) if wait is None else wait
                 if wait <= opts.max_wait:
                     _sleep(wait)
@@ -424,7 +410,7 @@ def _poll(http: Http, status_url: str, progress: Progress | None, timeout: float
             return manifest
         if progress is not None:
             progress("exporting", attempt, None)
-        wait = _retry_after(r.headers.get("Retry-After"))
+        wait = retry_after(r.headers.get("Retry-After"))
         wait = min(2.0**attempt, 30.0) if wait is None else min(wait, http.options.max_wait)
         if _now() + wait > deadline:
             raise RetrievalError(f"{http.options.base}: $export not complete after {timeout:.0f} s")

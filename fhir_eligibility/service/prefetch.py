@@ -31,13 +31,12 @@ from urllib.parse import urlsplit
 import requests
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval.server import BatchMode, ServerOptions, fetch_patients
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_PATIENT_KEYS = ("subject", "patient")
 
 
 class RequestError(Exception):
@@ -152,27 +151,6 @@ def _incomplete(value: dict[str, Any]) -> bool:
 def _resources(value: dict[str, Any]) -> list[Resource]:
     items = list(_entries(value)) if value.get("resourceType") == "Bundle" else [value]
     return [r for r in items if r.get("resourceType") != "OperationOutcome"]
-
-
-def _patient_ref_id(reference: str) -> str | None:
-    parts = reference.split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    if len(parts) >= 2 and parts[-2] == "Patient":
-        return parts[-1]
-    return None
-
-
-def about(resource: Resource, patient_id: str) -> bool:
-    """Whether a resource is the patient or refers to them through ``subject``/``patient``."""
-    if resource.get("resourceType") == "Patient":
-        return resource.get("id") == patient_id
-    for key in _PATIENT_KEYS:
-        ref = resource.get(key)
-        reference = ref.get("reference") if isinstance(ref, dict) else None
-        if isinstance(reference, str) and _patient_ref_id(reference) == patient_id:
-            return True
-    return False
 
 
 @dataclass
@@ -341,7 +319,6 @@ __all__ = [
     "Fallback",
     "HookRequest",
     "RequestError",
-    "about",
     "assemble",
     "normalise_base",
     "parse_request",
