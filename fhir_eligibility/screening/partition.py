@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource
-from fhir_eligibility.retrieval.files import PATIENT_KEYS, input_files, read_patients
+from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource
+from fhir_eligibility.retrieval.files import input_files, read_patients
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
