@@ -66,3 +66,13 @@ def test_report_renderers_do_not_evaluate() -> None:
         mods = _imports(f)
         assert "fhir_eligibility.evaluation.engine" not in mods, f.name
         assert not {m for m in mods if m.startswith(("fhir_eligibility.retrieval", "fhir_eligibility.service"))}
+
+
+def test_public_api_is_pinned() -> None:
+    import fhir_eligibility
+
+    assert fhir_eligibility.__all__ == [
+        "CriterionResult", "PatientData", "Report", "Result", "ServerOptions", "Settings", "TrialResult", "Verdict",
+        "evaluate_files", "evaluate_patient", "evaluate_patients", "evaluate_server", "load_trials", "plan",
+    ]
+    assert all(hasattr(fhir_eligibility, name) for name in fhir_eligibility.__all__)
