@@ -31,8 +31,11 @@ lint: setup
 test: setup servers lint
 	$(BIN)/python -m pytest -q
 
-bench: setup
+bench: setup servers
 	$(BIN)/python benchmarks/bench_files.py --patients 1000
+	$(BIN)/python benchmarks/bench_server.py --patients 200
+	$(BIN)/python benchmarks/bench_cds.py --requests 300
+	$(BIN)/python benchmarks/bench_screen.py
 
 clean:
 	rm -rf $(VENV) servers/medplum/node_modules servers/sekmet/.venv .pytest_cache .mypy_cache .ruff_cache
