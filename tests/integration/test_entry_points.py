@@ -1,5 +1,6 @@
-"""One evaluation core behind every entry point: the same sample patients evaluated from their
-Bundle files and from the real FHIR server (seeded with the same files) give identical results."""
+"""One evaluation core behind every entry point: the same sample patients evaluated from their Bundle
+files, from the real FHIR server (seeded with the same files), by population screening and by the CDS
+Hooks service give identical results."""
 
 from __future__ import annotations
 
@@ -41,3 +42,47 @@ def test_server_results_equal_bundle_results_for_every_sample_patient(fhir_serve
         got = server_by[key]
         # The server may add meta/lastUpdated but the evaluation must be identical, criterion by criterion.
         assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True), key
+
+
+def test_every_entry_point_gives_the_same_verdicts(fhir_server: str, tmp_path: Path) -> None:
+    """Files, FHIR server, population screening and CDS Hooks cards: same patients, same verdicts."""
+    import requests
+
+    from fhir_eligibility.screening.runner import screen_files
+    from tests.service.support import LiveServer, card_verdicts, emulate_prefetch, hook_body, open_config, post
+
+    trials = load_trials()
+    patients, _warnings = read_patients([SAMPLES])
+    ids = [p.patient_id for p in patients]
+
+    def verdicts(report_dict: dict) -> dict[tuple[str, str], str]:  # type: ignore[type-arg]
+        return {(r["patient"].split("/", 1)[1], r["trial"]): r["verdict"] for r in report_dict["results"]}
+
+    attested = Settings(assume_attested=True)  # all four verdicts occur (with manual items open, no "eligible")
+    from_files = verdicts(report_json(evaluate_files([SAMPLES], trials, AS_OF, attested)))
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    from_server = verdicts(report_json(evaluate_server(options, ids, trials, AS_OF, attested)))
+
+    screening = screen_files([SAMPLES], trials, AS_OF, Settings(assume_attested=True, explain=False), workers=2)
+    from_screening = {(pid, t.id): "ineligible" for pid in ids for t in trials}
+    for ts in screening.trials:
+        for cand in ts.candidates:
+            from_screening[(cand.patient.split("/", 1)[1], ts.trial)] = cand.verdict
+    assert {ts.trial: sum(ts.counts.values()) for ts in screening.trials} == {t.id: len(ids) for t in trials}
+
+    from_cards: dict[tuple[str, str], str] = {}
+    config = open_config(tmp_path, definitions=(ROOT / "definitions",), assume_attested=True)
+    with LiveServer(config) as cds:
+        prefetch = requests.get(cds.base + "/cds-services", timeout=10).json()["services"][0]["prefetch"]
+        for data in patients:
+            body = hook_body(data.patient_id, emulate_prefetch(prefetch, data))
+            r = post(cds.base + "/cds-services/trial-eligibility", body)
+            assert r.status_code == 200, r.text
+            cards = card_verdicts(r.json())
+            for t in trials:
+                from_cards[(data.patient_id, t.id)] = cards.get(t.id, "ineligible")
+
+    assert from_server == from_files
+    assert from_screening == from_files
+    assert from_cards == from_files
+    assert len(from_files) == len(ids) * len(trials) and len(set(from_files.values())) == 4
