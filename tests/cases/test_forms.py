@@ -565,3 +565,33 @@ def test_negated_parts_are_marked() -> None:
     top = run(c, [patient()]).criteria[0]
     assert not top.negated  # a top-level exclusion is typed "exclusion", not negated
     assert [k.negated for k in top.children] == [False, True]
+
+
+def test_a_failed_search_is_never_a_fail() -> None:
+    """Closed-world diagnoses would read a missing Condition as absent; when the Condition search failed
+    (timeout, 5xx) the criterion must be unknown instead, and the patient never ineligible because of it."""
+    from fhir_eligibility.criteria.model import Trial
+    from fhir_eligibility.criteria.parse import Parser
+    from fhir_eligibility.evaluation.engine import evaluate_trial
+    from fhir_eligibility.evaluation.facts import build_record
+    from fhir_eligibility.record import PatientData
+    from fhir_eligibility.requirements.model import Unavailable
+    from tests.cases.builders import AS_OF
+
+    parser = Parser(lambda ref: None)
+    net = parser.characteristic(
+        {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])}, "c0"
+    )
+    mets = parser.characteristic(
+        {"linkId": "brain", "exclude": True, "definitionByTypeAndValue": has(["Condition"], [(ICD, "C79.31")])}, "c1"
+    )
+    hb = parser.characteristic(HB_GE_8, "c2")
+    trial = Trial("NCT0", "t", (net, mets, hb))
+    down = (
+        Unavailable("Condition", frozenset(), "data unavailable: HTTP 503 after 3 retries"),
+        Unavailable("Observation", frozenset(), "data unavailable: timeout"),
+    )
+    result = evaluate_trial(trial, build_record(PatientData("p", [patient()], down)), AS_OF)
+    assert [c.result.value for c in result.criteria] == ["unknown", "unknown", "unknown"]
+    assert result.verdict.value == "undetermined"
+    assert all("data unavailable" in c.reason for c in result.criteria)
