@@ -18,8 +18,12 @@ NCTS = {"NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165
 
 def test_committed_definitions_match_the_builder(tmp_path: Path) -> None:
     out = tmp_path / "definitions"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_definitions.py"), "--out", str(out)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_definitions.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     cmp = filecmp.dircmp(ROOT / "definitions", out)
 
     def differences(c: filecmp.dircmp[str]) -> list[str]:
@@ -51,3 +55,18 @@ def test_manual_items_are_only_leaves_without_data() -> None:
         for top in t.criteria:
             if not top.computable:
                 assert all(isinstance(n.definition, (Manual, Combination)) for n in top.walk()), top.id
+
+
+def test_a_reduced_lutathera_dose_is_a_judgement_for_trial_c() -> None:
+    """C-E12: 'fail (review if reason unknown)' - the toxicity behind a reduced dose is never coded."""
+    import datetime as dt
+
+    from fhir_eligibility.evaluation.engine import Settings
+    from fhir_eligibility.pipeline import evaluate_files
+
+    samples = ROOT / "sample_bundles"
+    files = [next(samples.glob(f"{n}-*.json")) for n in ("01", "20", "71")]
+    trials = load_trials(only=["NCT04837885"])
+    report = evaluate_files(files, trials, dt.date(2026, 6, 1), Settings(assume_attested=True))
+    c_e12 = {r.patient: next(c for c in r.criteria if c.id == "C-E12").result.value for r in report.results}
+    assert c_e12 == {"Patient/sample-01": "pass", "Patient/sample-20": "review", "Patient/sample-71": "review"}

@@ -45,7 +45,14 @@ RECORD_TYPES = {
     "ImagingStudy",
     "Observation",
 }
-DERIVED = {"creatinine-clearance", "egfr-mdrd", "egfr-ckd-epi-2021", "cumulative-activity", "child-pugh"}
+DERIVED = {
+    "creatinine-clearance",
+    "egfr-mdrd",
+    "egfr-ckd-epi-2021",
+    "cumulative-activity",
+    "minimum-activity",
+    "child-pugh",
+}
 DEFINITION_KEYS = (
     "definitionReference",
     "definitionCanonical",

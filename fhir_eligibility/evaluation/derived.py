@@ -32,12 +32,14 @@ INPUTS: dict[str, frozenset[Code]] = {
     "egfr-ckd-epi-2021": EGFR_CKDEPI_2021 | SCR,
     "child-pugh": BILIRUBIN | ALBUMIN | INR,
     "cumulative-activity": frozenset(),
+    "minimum-activity": frozenset(),
 }
 UNITS = {
     "creatinine-clearance": "mL/min",
     "egfr-mdrd": "mL/min/{1.73_m2}",
     "egfr-ckd-epi-2021": "mL/min/{1.73_m2}",
     "cumulative-activity": "MBq",
+    "minimum-activity": "MBq",
     "child-pugh": None,
 }
 

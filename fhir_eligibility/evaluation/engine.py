@@ -543,11 +543,13 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         return dv.DerivedValue(
             dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine"
         )
-    if d.concept == "cumulative-activity":
+    if d.concept in ("cumulative-activity", "minimum-activity"):
         facts = [
             f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of
         ]
         if not facts:
+            if d.concept == "minimum-activity":  # no dose at all: nothing was reduced, nor given
+                return dv.DerivedValue(None, unit, (), "no administrations recorded")
             return dv.DerivedValue(Interval.point(0.0), unit, (), "no administrations recorded")
         days = [f.date for f in facts if f.date]
         if "first-course" in d.methods:
@@ -568,6 +570,9 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
             ev2.append(
                 dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
             )
+        if d.concept == "minimum-activity":
+            smallest = min(v for _d, v in doses)
+            return dv.DerivedValue(Interval.point(smallest), unit, tuple(ev2), f"smallest of {len(doses)} doses")
         total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
         how = "largest 364-day total" if "max-364-days" in d.methods else "total"
         return dv.DerivedValue(Interval.point(total), unit, tuple(ev2), f"{how} of {len(doses)} administrations")
@@ -595,7 +600,7 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
 
 
 def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
-    default = None if d.concept == "cumulative-activity" else ctx.settings.default_lookback_days
+    default = None if d.concept in ("cumulative-activity", "minimum-activity") else ctx.settings.default_lookback_days
     lo, hi, err = window_bounds(windows, ctx, default)
     if err:
         return Outcome(Truth.UNKNOWN, err)

@@ -77,7 +77,7 @@ def _leaf_needs(
     elif isinstance(d, (Age, Gender)):
         yield "Patient", frozenset(), None
     elif isinstance(d, Derived):
-        if d.concept == "cumulative-activity":
+        if d.concept in ("cumulative-activity", "minimum-activity"):
             yield "MedicationAdministration", d.input_codes, None
         else:
             since = _earliest(windows, as_of, default_days)

@@ -30,6 +30,12 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
                 "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
             ),
             (
+                "minimum-activity",
+                "Smallest administered activity",
+                "The smallest single administered activity (one dose per day) of the drugs in the input value set "
+                "(MBq, GBq or mCi): detects a reduced dose.",
+            ),
+            (
                 "child-pugh",
                 "Child-Pugh score",
                 "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "

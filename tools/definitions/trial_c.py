@@ -314,34 +314,20 @@ def characteristics() -> list[Json]:
             "LUTATHERA® contraindicated or toxicity during one of the IV administrations leading to a reduction or "
             "cancellation of the following dose",
             [
-                all_of(
-                    "A dose reduced by more than 10 % (total of the 4 IV cycles below 4 x 6.66 GBq)",
-                    [
-                        records("LUTATHERA® administrations recorded", ["MedicationAdministration"], "vs-lu177-drug"),
-                        derived(
-                            "Total LUTATHERA® activity below 26.64 GBq (at least one dose < 7.4 GBq - 10 %)",
-                            "cumulative-activity",
-                            "<",
-                            26.64,
-                            "GBq",
-                            input_valueset="vs-lu177-drug",
-                            tfe=[window(None, 0, "d")],
-                        ),
-                    ],
-                ),
                 judge(
                     all_of(
-                        "Possibly reduced LUTATHERA® dosing (total 26.64-28.86 GBq): was a dose reduced for toxicity?",
+                        "Reduced LUTATHERA® dosing in the first PRRT course: was it for toxicity?",
                         [
                             records(
                                 "LUTATHERA® administrations recorded", ["MedicationAdministration"], "vs-lu177-drug"
                             ),
                             derived(
-                                "Total LUTATHERA® activity below 28.86 GBq (4 x 7.4 GBq minus 10 % of one dose)",
-                                "cumulative-activity",
+                                "A LUTATHERA® dose below 6.66 GBq (7.4 GBq - 10 %) in the first PRRT course",
+                                "minimum-activity",
                                 "<",
-                                28.86,
+                                6.66,
                                 "GBq",
+                                methods=["first-course"],
                                 input_valueset="vs-lu177-drug",
                                 tfe=[window(None, 0, "d")],
                             ),
@@ -352,10 +338,9 @@ def characteristics() -> list[Json]:
             ],
             link="C-E12",
             exclude=True,
-            note="The profile has no per-administration dose test, so the total of the 4 IV cycles is used: below 4 x "
-            "6.66 GBq (26.64 GBq) at least one dose was < 7.4 GBq - 10 % (the configurable tolerance of clinical.md "
-            "C-E12) -> fail; between 26.64 and 28.86 GBq a dose may have been reduced -> review. Cancelled cycles "
-            "(not-done) are not read by the engine; the reason (toxicity) is not coded.",
+            note="A first-course dose below 7.4 GBq - 10 % (6.66 GBq, the tolerance of clinical.md C-E12) goes to "
+            "review, as clinical.md says when the reason is unknown: the toxicity behind a reduction is not coded. "
+            "Cancelled cycles (not-done) are not read by the engine; contraindication and cancellation are attested.",
         )
     )
     return out
