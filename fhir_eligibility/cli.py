@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from fhir_eligibility.cli_options import as_of_date
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate
@@ -43,15 +44,6 @@ def _definitions_option(f: F) -> F:
         multiple=True,
         help="Definition folder(s) or files (default: the bundled definitions/).",
     )(f)
-
-
-def _parse_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD") from None
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -222,7 +214,7 @@ def build_server_options(kw: dict[str, Any]) -> ServerOptions:
 @click.option("--print-plan", is_flag=True, help="With --server: print the planned requests, send nothing.")
 @server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
-@click.option("--as-of", callback=_parse_date, help="Screening date YYYY-MM-DD (default today).")
+@click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir", "html"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")

@@ -27,6 +27,15 @@ class PatientData:
 PATIENT_KEYS = ("subject", "patient", "beneficiary", "individual")
 
 
+def patient_reference(resource: Resource) -> str | None:
+    """The reference text naming the resource's patient (first of PATIENT_KEYS present)."""
+    for key in PATIENT_KEYS:
+        ref = resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            return str(ref["reference"])
+    return None
+
+
 def patient_ref_id(reference: str) -> str | None:
     """``Patient/123``, ``http://x/fhir/Patient/123`` or ``Patient/123/_history/2`` -> ``123``."""
     parts = reference.split("/")

@@ -34,6 +34,9 @@ INPUTS: dict[str, frozenset[Code]] = {
     "cumulative-activity": frozenset(),
     "minimum-activity": frozenset(),
 }
+# Derived from administered doses (any date, not a lab window): the total, or the smallest single dose.
+ACTIVITY = ("cumulative-activity", "minimum-activity")
+
 UNITS = {
     "creatinine-clearance": "mL/min",
     "egfr-mdrd": "mL/min/{1.73_m2}",

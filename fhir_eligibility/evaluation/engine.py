@@ -543,7 +543,7 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         return dv.DerivedValue(
             dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine"
         )
-    if d.concept in ("cumulative-activity", "minimum-activity"):
+    if d.concept in dv.ACTIVITY:
         facts = [
             f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of
         ]
@@ -600,7 +600,7 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
 
 
 def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
-    default = None if d.concept in ("cumulative-activity", "minimum-activity") else ctx.settings.default_lookback_days
+    default = None if d.concept in dv.ACTIVITY else ctx.settings.default_lookback_days
     lo, hi, err = window_bounds(windows, ctx, default)
     if err:
         return Outcome(Truth.UNKNOWN, err)

@@ -22,6 +22,7 @@ from fhir_eligibility.criteria.model import (
     Trial,
     Window,
 )
+from fhir_eligibility.criteria.parse import RECORD_TYPES
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.timing import shift
 from fhir_eligibility.requirements.model import DataRequirement
@@ -31,16 +32,7 @@ from fhir_eligibility.requirements.model import DataRequirement
 # evaluator matches codes itself, so nothing is lost.
 MAX_CODES = 150
 
-ALL_TYPES = (
-    "Condition",
-    "Observation",
-    "Procedure",
-    "MedicationAdministration",
-    "MedicationStatement",
-    "AllergyIntolerance",
-    "DiagnosticReport",
-    "ImagingStudy",
-)
+ALL_TYPES = tuple(sorted(RECORD_TYPES))
 
 
 def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: int | None) -> dt.date | None:
@@ -77,7 +69,7 @@ def _leaf_needs(
     elif isinstance(d, (Age, Gender)):
         yield "Patient", frozenset(), None
     elif isinstance(d, Derived):
-        if d.concept in ("cumulative-activity", "minimum-activity"):
+        if d.concept in dv.ACTIVITY:
             yield "MedicationAdministration", d.input_codes, None
         else:
             since = _earliest(windows, as_of, default_days)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource
+from fhir_eligibility.record import PatientData, Resource, patient_reference
 
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
@@ -80,14 +80,6 @@ def read_file(path: Path, warnings: list[str]) -> list[tuple[str | None, Resourc
     return [(None, data)]
 
 
-def _patient_ref(res: Resource) -> str | None:
-    for key in PATIENT_KEYS:
-        ref = res.get(key)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            return str(ref["reference"])
-    return None
-
-
 class _Grouper:
     """Collects resources per patient across files, resolving each Bundle's local references."""
 
@@ -131,7 +123,7 @@ class _Grouper:
                 continue
             if rtype == "Medication":
                 continue
-            ref = _patient_ref(res)
+            ref = patient_reference(res)
             if ref is None:
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)

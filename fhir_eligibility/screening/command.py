@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from fhir_eligibility.cli_options import as_of_date
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport, render
@@ -29,15 +30,6 @@ STAGE_TEXT = {
     "exporting": "waiting for $export",
     "downloading": "downloading NDJSON",
 }
-
-
-def _date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD") from None
 
 
 @contextmanager
@@ -85,7 +77,7 @@ def _emit(text: str, output: Path | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--server", help="FHIR R4 base URL to screen instead of files.")
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
-@click.option("--as-of", callback=_date, help="Screening date YYYY-MM-DD (default today).")
+@click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core).")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource
+from fhir_eligibility.record import PatientData, Resource, patient_reference
 from fhir_eligibility.retrieval.files import input_files, read_patients
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -62,14 +62,6 @@ def patient_id_of(reference: str) -> str | None:
         return None
     pid = pid.split("/_history/", 1)[0]
     return pid if pid and not any(c in pid for c in "\t\n\r/?") else None
-
-
-def _patient_ref(res: Resource) -> str | None:
-    for key in PATIENT_KEYS:
-        ref = res.get(key)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            return str(ref["reference"])
-    return None
 
 
 class ShardWriter:
@@ -181,7 +173,7 @@ def _partition_ndjson(path: Path, writer: ShardWriter, out: Partitioned, progres
             if rtype == "Medication":
                 _index_medication(res, None, out)
                 continue
-            ref = _patient_ref(res)
+            ref = patient_reference(res)
             if ref is None:
                 continue  # Practitioner, Organization...: not patient data
             found = patient_id_of(ref)
