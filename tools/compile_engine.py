@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = [
     "fhir_eligibility/logic.py",
     "fhir_eligibility/evaluation/engine.py",
+    "fhir_eligibility/evaluation/footprint.py",
     "fhir_eligibility/evaluation/compare.py",
     "fhir_eligibility/evaluation/facts.py",
     "fhir_eligibility/evaluation/derived.py",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
+from fhir_eligibility.evaluation.footprint import footprint
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
@@ -86,6 +88,29 @@ class Context:
     by_link: dict[str, Criterion]
     anchors: dict[str, dt.date | None] = field(default_factory=dict)
     memo: dict[tuple[int, int, int], Outcome] | None = None  # leaf outcomes of this patient, shared by trials
+    shared: Shared | None = None  # outcomes that read none of this patient's data, shared by all patients
+
+
+# ---- outcomes shared across patients -----------------------------------------------------------
+
+# (id(criterion), id(windows), parity % 2) -> (criterion, windows, outcome); the objects are kept so ids stay valid
+Shared = dict[tuple[int, int, int], tuple[Criterion, tuple[Window, ...], Outcome]]
+_SHARED: dict[tuple[dt.date, Settings], Shared] = {}
+_SHARED_LOCK = threading.Lock()
+MAX_SCOPES = 4  # (as-of date, settings) pairs kept: a service moves to a new date each day
+MAX_SHARED = 100_000  # outcomes per scope; past this the scope starts afresh (definitions reloaded many times)
+
+
+def shared_outcomes(as_of: dt.date, settings: Settings) -> Shared:
+    """The cross-patient outcome cache of one (date, settings) scope."""
+    scope = (as_of, settings)
+    hit = _SHARED.get(scope)
+    if hit is None or len(hit) > MAX_SHARED:
+        with _SHARED_LOCK:
+            while len(_SHARED) >= MAX_SCOPES:
+                _SHARED.pop(next(iter(_SHARED)))
+            hit = _SHARED[scope] = {}
+    return hit
 
 
 # ---- windows ------------------------------------------------------------------------------------
@@ -135,11 +160,23 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     crit = ctx.by_link.get(link)
     result = None
     if crit is not None:
-        out = evaluate_node(replace(crit, exclude=False, judgement=False), ctx, 0, ())
+        out = evaluate_node(_as_event(crit), ctx, 0, ())
         dates = [f.date for f in out.matched if f.date]
         result = max(dates) if dates else None
     ctx.anchors[link] = result
     return result
+
+
+_EVENTS: dict[int, tuple[Criterion, Criterion]] = {}
+
+
+def _as_event(crit: Criterion) -> Criterion:
+    """The anchor criterion as a plain match (one object per criterion: outcome caches key on identity)."""
+    hit = _EVENTS.get(id(crit))
+    if hit is None or hit[0] is not crit:
+        hit = (crit, replace(crit, exclude=False, judgement=False))
+        _EVENTS[id(crit)] = hit
+    return hit[1]
 
 
 def _in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
@@ -661,9 +698,32 @@ def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, O
 
 
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
-    """Match of the characteristic (judgement and exclude applied); parity = excludes above it."""
-    parity_here = parity + (1 if c.exclude else 0)
+    """Match of the characteristic (judgement and exclude applied); parity = excludes above it.
+
+    A subtree that reads none of the patient's records (see :mod:`.footprint`) has the outcome it
+    has on an empty record: that outcome is computed once per date and settings, then shared.
+    """
     windows = c.windows or inherited
+    shared = ctx.shared
+    if shared is not None:
+        keys = footprint(c)
+        if (
+            keys is not None
+            and keys.isdisjoint(ctx.record.present)
+            and (not windows or all(w.anchor == "study-start" for w in windows))
+        ):
+            key = (id(c), id(windows), parity % 2)
+            hit = shared.get(key)
+            if hit is not None and hit[0] is c and hit[1] is windows:
+                return hit[2]
+            out = _evaluate_node(c, ctx, parity, windows)
+            shared[key] = (c, windows, out)
+            return out
+    return _evaluate_node(c, ctx, parity, windows)
+
+
+def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]) -> Outcome:
+    parity_here = parity + (1 if c.exclude else 0)
     d = c.definition
     out: Outcome
     if isinstance(d, Combination):
@@ -824,7 +884,14 @@ def evaluate_trial(
 ) -> TrialResult:
     """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
     Plot series name their criterion, so they are never shared."""
-    ctx = Context(record, as_of, settings, _links(trial), memo=None if settings.collect_series else memo)
+    ctx = Context(
+        record,
+        as_of,
+        settings,
+        _links(trial),
+        memo=None if settings.collect_series else memo,
+        shared=None if record.unavailable else shared_outcomes(as_of, settings),
+    )
     results: list[CriterionResult] = []
     missing: list[MissingData] = []
     for c in trial.criteria:

@@ -278,6 +278,8 @@ class PatientRecord:
     by_kind: dict[str, tuple[Fact, ...]]
     unavailable: tuple[Unavailable, ...]
     warnings: tuple[str, ...]
+    # (kind, code) of every coded fact and (kind, None) of every kind present: see evaluation.footprint
+    present: frozenset[tuple[str, Code | None]]
     patient: Resource | None = None
     raw: tuple[Resource, ...] = ()
 
@@ -336,6 +338,7 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
         by_kind={k: tuple(v) for k, v in by_kind.items()},
         unavailable=data.unavailable,
         warnings=tuple(warnings),
+        present=frozenset([*((k, None) for k in by_kind), *by_code]),
         patient=patient,
         raw=tuple(data.resources),
     )

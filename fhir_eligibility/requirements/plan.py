@@ -51,14 +51,15 @@ def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: 
     return bound
 
 
-def _leaf_needs(
+def leaf_needs(
     c: Criterion, inherited: tuple[Window, ...], as_of: dt.date | None, default_days: int
 ) -> Iterable[tuple[str, frozenset[Code], dt.date | None]]:
+    """(resource type, codes, earliest date) per leaf; empty codes = every record of the type."""
     windows = c.windows or inherited
     d = c.definition
     if isinstance(d, Combination):
         for k in d.children:
-            yield from _leaf_needs(k, windows, as_of, default_days)
+            yield from leaf_needs(k, windows, as_of, default_days)
     elif isinstance(d, ObservationValue):
         yield "Observation", d.codes, _earliest(windows, as_of, default_days)
     elif isinstance(d, Records):
@@ -90,7 +91,7 @@ def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: in
     groups: dict[tuple[str, dt.date | None], tuple[set[Code], set[str], bool]] = {}
     for trial in trials:
         for top in trial.criteria:
-            for rtype, codes, since in _leaf_needs(top, (), as_of, default_days):
+            for rtype, codes, since in leaf_needs(top, (), as_of, default_days):
                 key = (rtype, since)
                 entry = groups.setdefault(key, (set(), set(), False))
                 entry[1].add(f"{trial.id}:{top.id}")

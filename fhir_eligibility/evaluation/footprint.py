@@ -1,0 +1,60 @@
+"""Which of a patient's records a criterion can read: the key to sharing outcomes across patients.
+
+Why: in a population most criteria meet no data at all (a patient without a NET diagnosis has no
+Ki-67, no PRRT, no SSTR imaging), and a criterion that reads none of a patient's records has the
+same outcome for every such patient on the same date and settings. The engine evaluates it once
+and reuses it (see ``evaluate_node``). The footprint comes from the planner's
+:func:`~fhir_eligibility.requirements.plan.leaf_needs`, the one statement of what each form reads,
+so the records the server fetches and the records that unlock re-evaluation cannot drift apart.
+
+A footprint is a set of keys ``(resource type, code)`` or ``(resource type, None)`` (every record
+of the type), matched against ``PatientRecord.present``, or ``None`` when the outcome depends on
+the patient in other ways: age and gender (their evidence names the patient), FHIRPath
+expressions (read the raw resources), windows relative to another criterion's event. Derived
+formulas need age and sex only once a creatinine is present, which their Observation codes cover.
+"""
+
+from __future__ import annotations
+
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import Age, Combination, Criterion, Expression, Gender
+from fhir_eligibility.requirements.plan import leaf_needs
+
+Key = tuple[str, Code | None]
+
+_FOOTPRINTS: dict[int, tuple[Criterion, frozenset[Key] | None]] = {}
+
+
+def _depends_on_patient(c: Criterion) -> bool:
+    if any(w.anchor != "study-start" for w in c.windows):
+        return True
+    d = c.definition
+    if isinstance(d, Combination):
+        return any(_depends_on_patient(k) for k in d.children)
+    return isinstance(d, (Age, Gender, Expression))
+
+
+def _compute(c: Criterion) -> frozenset[Key] | None:
+    if _depends_on_patient(c):
+        return None
+    keys: set[Key] = set()
+    for rtype, codes, _since in leaf_needs(c, (), None, 0):
+        if rtype == "Patient":
+            continue
+        if codes:
+            keys.update((rtype, code) for code in codes)
+        else:
+            keys.add((rtype, None))
+    return frozenset(keys)
+
+
+def footprint(c: Criterion) -> frozenset[Key] | None:
+    """The keys of the subtree under ``c`` (computed once per criterion object; criteria are immutable)."""
+    hit = _FOOTPRINTS.get(id(c))
+    if hit is None or hit[0] is not c:
+        hit = (c, _compute(c))
+        _FOOTPRINTS[id(c)] = hit
+    return hit[1]
+
+
+__all__ = ["Key", "footprint"]
