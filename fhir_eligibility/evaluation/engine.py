@@ -38,7 +38,7 @@ from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
-from fhir_eligibility.evaluation.footprint import footprint
+from fhir_eligibility.evaluation.footprint import Key, footprint
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
@@ -65,7 +65,8 @@ class Settings:
     assume_attested: bool = False
     include_preliminary: bool = False
     collect_series: bool = False  # lab values over time, for plots (HTML); off on hot paths
-    explain: bool = True  # nested results and combination explanations; screening needs only top-level results
+    # nested results and combination explanations; off (screening): top-level results only, combinations short-circuit
+    explain: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,24 @@ class Context:
     anchors: dict[str, dt.date | None] = field(default_factory=dict)
     memo: dict[tuple[int, int, int], Outcome] | None = None  # leaf outcomes of this patient, shared by trials
     shared: Shared | None = None  # outcomes that read none of this patient's data, shared by all patients
+    # Stop all-of at the first FALSE and any-of at the first TRUE: same truths and what-to-collect, but the
+    # combination's explanation, matched records (event anchors) and attestation flags stay partial.
+    short_circuit: bool = False
 
 
 # ---- outcomes shared across patients -----------------------------------------------------------
 
-# (id(criterion), id(windows), parity % 2) -> (criterion, windows, outcome); the objects are kept so ids stay valid
-Shared = dict[tuple[int, int, int], tuple[Criterion, tuple[Window, ...], Outcome]]
+
+@dataclass
+class Shared:
+    """Cross-patient caches of one (as-of date, settings) scope; they keep their criteria alive, so ids stay valid."""
+
+    # (id(criterion), id(windows), parity % 2) -> (criterion, windows, outcome)
+    outcomes: dict[tuple[int, int, int], tuple[Criterion, tuple[Window, ...], Outcome]] = field(default_factory=dict)
+    # id(top-level criterion) -> (criterion, its result, what to collect): no per-patient work at all
+    tops: dict[int, tuple[Criterion, CriterionResult, tuple[MissingData, ...]]] = field(default_factory=dict)
+
+
 _SHARED: dict[tuple[dt.date, Settings], Shared] = {}
 _SHARED_LOCK = threading.Lock()
 MAX_SCOPES = 4  # (as-of date, settings) pairs kept: a service moves to a new date each day
@@ -102,14 +115,14 @@ MAX_SHARED = 100_000  # outcomes per scope; past this the scope starts afresh (d
 
 
 def shared_outcomes(as_of: dt.date, settings: Settings) -> Shared:
-    """The cross-patient outcome cache of one (date, settings) scope."""
+    """The cross-patient cache of one (date, settings) scope."""
     scope = (as_of, settings)
     hit = _SHARED.get(scope)
-    if hit is None or len(hit) > MAX_SHARED:
+    if hit is None or len(hit.outcomes) + len(hit.tops) > MAX_SHARED:
         with _SHARED_LOCK:
             while len(_SHARED) >= MAX_SCOPES:
                 _SHARED.pop(next(iter(_SHARED)))
-            hit = _SHARED[scope] = {}
+            hit = _SHARED[scope] = Shared()
     return hit
 
 
@@ -160,7 +173,9 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     crit = ctx.by_link.get(link)
     result = None
     if crit is not None:
+        short, ctx.short_circuit = ctx.short_circuit, False  # the anchor is the latest of *all* matching records
         out = evaluate_node(_as_event(crit), ctx, 0, ())
+        ctx.short_circuit = short
         dates = [f.date for f in out.matched if f.date]
         result = max(dates) if dates else None
     ctx.anchors[link] = result
@@ -697,6 +712,9 @@ def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, O
     return prefix + "; ".join(parts) + more
 
 
+_STOP = {"all-of": Truth.FALSE, "any-of": Truth.TRUE}
+
+
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
     """Match of the characteristic (judgement and exclude applied); parity = excludes above it.
 
@@ -712,12 +730,12 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
             and keys.isdisjoint(ctx.record.present)
             and (not windows or all(w.anchor == "study-start" for w in windows))
         ):
-            key = (id(c), id(windows), parity % 2)
-            hit = shared.get(key)
+            key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0))
+            hit = shared.outcomes.get(key)
             if hit is not None and hit[0] is c and hit[1] is windows:
                 return hit[2]
             out = _evaluate_node(c, ctx, parity, windows)
-            shared[key] = (c, windows, out)
+            shared.outcomes[key] = (c, windows, out)
             return out
     return _evaluate_node(c, ctx, parity, windows)
 
@@ -733,6 +751,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         missing: list[MissingData] = []
         series: list[Series] = []
         attested = False
+        # A judgement turns TRUE into REVIEW, whose what-to-collect its parent reads: evaluate such nodes whole.
+        stop = _STOP.get(d.code) if ctx.short_circuit and not c.judgement else None
         for k in d.children:  # one pass collecting everything (this loop runs ~500 times per patient)
             o = evaluate_node(k, ctx, parity_here, windows)
             kid_list.append((k, o))
@@ -744,6 +764,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
             if o.series:
                 series.extend(o.series)
             attested = attested or o.attested
+            if o.truth is stop:
+                break  # decided whatever the remaining children are (Kleene)
         kids = tuple(kid_list)
         if d.code == "all-of":
             t = logic.all_of(truths)
@@ -863,16 +885,41 @@ def verdict_of(results: list[Result]) -> Verdict:
     return Verdict.ELIGIBLE
 
 
-_LINKS: dict[int, tuple[Trial, dict[str, Criterion]]] = {}
+def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResult, tuple[MissingData, ...]]:
+    """A top-level criterion's result and, when it is unknown, what to collect (named by the criterion)."""
+    result = _to_result(c, o, "exclusion" if c.exclude else "inclusion", explain)
+    if o.truth is not Truth.UNKNOWN:
+        return result, ()
+    wanted: list[MissingData] = []
+    for m in o.missing:
+        m = MissingData(c.id, m.what, m.codes, m.window, m.latest_useful)
+        if m not in wanted:
+            wanted.append(m)
+    return result, tuple(wanted)
+
+
+_LINKS: dict[int, tuple[Trial, dict[str, Criterion], tuple[tuple[Criterion, frozenset[Key] | None], ...]]] = {}
+
+
+def _indexed(trial: Trial) -> tuple[Trial, dict[str, Criterion], tuple[tuple[Criterion, frozenset[Key] | None], ...]]:
+    """linkId index and top-level footprints of a trial, built once per compiled trial (trials are immutable)."""
+    hit = _LINKS.get(id(trial))
+    if hit is None or hit[0] is not trial:
+        hit = (
+            trial,
+            {n.id: n for top in trial.criteria for n in top.walk()},
+            tuple((c, footprint(c)) for c in trial.criteria),
+        )
+        _LINKS[id(trial)] = hit
+    return hit
 
 
 def _links(trial: Trial) -> dict[str, Criterion]:
-    """linkId index of a trial, built once per compiled trial (trials are immutable)."""
-    hit = _LINKS.get(id(trial))
-    if hit is None or hit[0] is not trial:
-        hit = (trial, {n.id: n for top in trial.criteria for n in top.walk()})
-        _LINKS[id(trial)] = hit
-    return hit[1]
+    return _indexed(trial)[1]
+
+
+def _tops(trial: Trial) -> tuple[tuple[Criterion, frozenset[Key] | None], ...]:
+    return _indexed(trial)[2]
 
 
 def evaluate_trial(
@@ -891,18 +938,25 @@ def evaluate_trial(
         _links(trial),
         memo=None if settings.collect_series else memo,
         shared=None if record.unavailable else shared_outcomes(as_of, settings),
+        short_circuit=not settings.explain and not settings.collect_series,
     )
     results: list[CriterionResult] = []
-    missing: list[MissingData] = []
-    for c in trial.criteria:
-        o = evaluate_node(c, ctx, 0, ())
-        kind = "exclusion" if c.exclude else "inclusion"
-        results.append(_to_result(c, o, kind, settings.explain))
-        if o.truth is Truth.UNKNOWN:
-            for m in o.missing:
-                m = MissingData(c.id, m.what, m.codes, m.window, m.latest_useful)
-                if m not in missing:
-                    missing.append(m)
+    missing: dict[MissingData, None] = {}  # an ordered set
+    shared, present = ctx.shared, record.present
+    for c, keys in _tops(trial):
+        if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
+            top = shared.tops.get(id(c))
+            if top is None or top[0] is not c:
+                top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain))
+                shared.tops[id(c)] = top
+            results.append(top[1])
+            if top[2]:
+                missing.update(dict.fromkeys(top[2]))
+            continue
+        result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
+        results.append(result)
+        if wanted:
+            missing.update(dict.fromkeys(wanted))
     return TrialResult(
         patient=f"Patient/{record.patient_id}",
         trial=trial.id,
