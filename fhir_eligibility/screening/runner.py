@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import signal
@@ -45,7 +46,7 @@ def default_workers() -> int:
 
 @dataclass(frozen=True)
 class Job:
-    """What every worker needs, sent once per worker."""
+    """What every screening worker needs, sent once per worker."""
 
     trials: tuple[Trial, ...]
     as_of: dt.date
@@ -56,10 +57,14 @@ class Job:
 _JOB: Job | None = None
 
 
-def _init_worker(job: Job, ignore_sigint: bool = True) -> None:
+def _init_worker(job: Job | None, ignore_sigint: bool = True) -> None:
     global _JOB
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Workers allocate millions of short-lived, acyclic objects: collect rarely, and never rescan
+        # what they inherited (trials, caches), as `fhir-eligibility evaluate` does for its process.
+        gc.set_threshold(200_000, 50, 100)
+        gc.freeze()
     _JOB = job
 
 
@@ -69,11 +74,11 @@ def _job() -> Job:
     return _JOB
 
 
-def screen_shard(path: str) -> Tally:
-    """Worker task: every patient of one shard file."""
+def screen_shard(parts: tuple[Path, ...]) -> Tally:
+    """Worker task: every patient of one shard (its part files)."""
     job = _job()
     tally = Tally.for_trials(job.trials)
-    for data in read_shard(Path(path), job.medications):
+    for data in read_shard(parts, job.medications):
         tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
     return tally
 
@@ -90,7 +95,7 @@ def screen_batch(patients: list[PatientData]) -> Tally:
 class Executor:
     """A pool of ``workers`` processes, or the calling process itself when ``workers == 1``."""
 
-    def __init__(self, workers: int, job: Job) -> None:
+    def __init__(self, workers: int, job: Job | None) -> None:
         self.workers = max(1, workers)
         self.job = job
         self._pool: Pool | None = None
@@ -174,7 +179,16 @@ def screen_files(
             progress("reading", done, total_bytes)
 
     with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
-        parts = partition(paths, Path(tmp), min_shards=4 * n, shard_bytes=shard_bytes, progress=read_progress)
+        with Executor(n, None) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
+            parts = partition(
+                paths,
+                Path(tmp),
+                min_shards=4 * n,
+                shard_bytes=shard_bytes,
+                progress=read_progress,
+                workers=n,
+                map_tasks=lambda fn, tasks: reader.map_unordered(fn, tasks, in_flight=len(tasks)),
+            )
         job = Job(tuple(trials), as_of, settings, parts.medications)
         tally = Tally.for_trials(trials)
         tally.warn(parts.warnings)
@@ -182,7 +196,7 @@ def screen_files(
             total = parts.patient_resources
             if progress is not None:
                 progress("screening", 0, total)
-            for partial in ex.map_unordered(screen_shard, [str(s) for s in parts.shards], in_flight=len(parts.shards)):
+            for partial in ex.map_unordered(screen_shard, parts.shards, in_flight=len(parts.shards)):
                 tally.merge(partial)
                 if progress is not None:
                     progress("screening", tally.patients, max(total, tally.patients))

@@ -5,6 +5,7 @@ patients the ``evaluate`` reader builds."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -25,13 +26,18 @@ def _population(root: Path, n: int, seed: int = 5) -> Path:
     return out
 
 
-def _ids_per_shard(shards: list[Path]) -> dict[str, set[int]]:
+def _ids_per_shard(shards: list[tuple[Path, ...]]) -> dict[str, set[int]]:
     where: dict[str, set[int]] = {}
     for i, shard in enumerate(shards):
-        with shard.open(encoding="utf-8") as fh:
-            for line in fh:
-                where.setdefault(line.split("\t", 1)[0], set()).add(i)
+        for part_file in shard:
+            with part_file.open(encoding="utf-8") as fh:
+                for line in fh:
+                    where.setdefault(line.split("\t", 1)[0], set()).add(i)
     return where
+
+
+def _size(shard: tuple[Path, ...]) -> int:
+    return sum(p.stat().st_size for p in shard)
 
 
 def test_shard_count_grows_with_input_and_is_bounded() -> None:
@@ -52,7 +58,7 @@ def test_shards_stay_the_same_size_as_the_population_grows(tmp_path: Path) -> No
     for n in (150, 600):
         data = _population(tmp_path, n)
         out = part.partition([data], tmp_path / f"shards-{n}", shard_bytes=SHARD_BYTES)
-        shard_sizes = [s.stat().st_size for s in out.shards]
+        shard_sizes = [_size(s) for s in out.shards]
         sizes[n] = (len(out.shards), max(shard_sizes))
         assert out.patient_resources == n
     (few, biggest_few), (many, biggest_many) = sizes[150], sizes[600]
@@ -68,7 +74,7 @@ def test_every_patient_in_exactly_one_shard_and_nothing_lost(tmp_path: Path) -> 
     assert len(where) == 300
     assert all(len(s) == 1 for s in where.values())
     lines_in = sum(1 for f in data.glob("*.ndjson") for line in f.open() if line.strip())
-    lines_out = sum(1 for s in out.shards for _ in s.open())
+    lines_out = sum(1 for s in out.shards for p in s for _ in p.open())
     medications = sum(1 for _ in (data / "Medication.ndjson").open())
     assert lines_out == lines_in - medications  # Medication resources go to the index, not to shards
     assert "Medication/lutathera" in out.medications
@@ -145,3 +151,56 @@ def test_bundles_and_ndjson_of_one_patient_are_grouped_together(tmp_path: Path) 
 )
 def test_patient_id_of(reference: str, expected: str | None) -> None:
     assert part.patient_id_of(reference) == expected
+
+
+def test_tasks_cover_every_byte_once_in_file_order(tmp_path: Path) -> None:
+    data = _population(tmp_path, 80)
+    files = sorted(data.glob("*.ndjson"))
+    tasks = part.plan_tasks(files, tmp_path, 4, 7)
+    assert 6 <= len(tasks) <= 8
+    pieces = [p for t in tasks for p in t.pieces]
+    for f in files:
+        mine = [(p.start, p.end) for p in pieces if p.path == f]
+        size = f.stat().st_size
+        assert mine == sorted(mine) and (mine[0][0] if mine else 0) == 0
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(mine))
+        assert (mine[-1][1] if mine else 0) == size
+    assert [t.index for t in tasks] == list(range(len(tasks)))
+
+
+@pytest.mark.parametrize("task_bytes", [997, 4096, 10**9])
+def test_cutting_the_input_into_tasks_changes_no_patient(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_bytes: int
+) -> None:
+    """Cuts fall mid-line, on newlines and between files; every patient still comes out whole, in input order."""
+    data = _population(tmp_path, 60)
+    whole = part.partition([data], tmp_path / "one", shard_bytes=SHARD_BYTES)
+    monkeypatch.setattr(part, "TASK_BYTES", task_bytes)
+    cut = part.partition([data], tmp_path / "cut", shard_bytes=SHARD_BYTES, workers=3)
+    assert len({p.parent for s in cut.shards for p in s}) == 1
+    assert max(len(s) for s in cut.shards) > 1
+    assert (cut.lines, cut.patient_resources, cut.medications) == (
+        whole.lines,
+        whole.patient_resources,
+        whole.medications,
+    )
+
+    def patients(out: part.Partitioned) -> dict[str, list[dict[str, object]]]:
+        return {p.patient_id: p.resources for s in out.shards for p in part.read_shard(s, out.medications)}
+
+    assert patients(cut) == patients(whole)
+
+
+def test_warnings_name_the_right_line_across_task_cuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = json.dumps(
+        {"resourceType": "Observation", "id": "o", "status": "final", "subject": {"reference": "Patient/p"}}
+    )
+    lines = [good] * 40
+    lines[7], lines[33] = "{broken", '["not a resource"]'
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "Observation.ndjson").write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(part, "TASK_BYTES", 300)
+    out = part.partition([tmp_path / "in"], tmp_path / "shards", workers=2)
+    assert "Observation.ndjson:8: not JSON, line ignored" in out.warnings
+    assert "Observation.ndjson:34: not a FHIR resource, line ignored" in out.warnings
+    assert out.lines == 40
