@@ -81,12 +81,37 @@ class Outcome:
     series: tuple[Series, ...] = ()
 
 
+@dataclass(frozen=True)
+class TrialIndex:
+    """What the engine looks up per node, computed once per compiled trial (trials are immutable).
+
+    Keyed by ``id``: the trial keeps its nodes and windows alive, so an id here is always theirs.
+    """
+
+    trial: Trial
+    by_link: dict[str, Criterion]
+    tops: tuple[tuple[Criterion, frozenset[Key] | None], ...]
+    footprints: dict[int, frozenset[Key] | None]
+    plain_windows: dict[int, bool]  # id(windows) -> all relative to the study start
+
+    def footprint(self, c: Criterion) -> frozenset[Key] | None:
+        keys = self.footprints.get(id(c), _UNSEEN)
+        return footprint(c) if keys is _UNSEEN else keys  # anchor events are not nodes of the trial
+
+    def plain(self, windows: tuple[Window, ...]) -> bool:
+        hit = self.plain_windows.get(id(windows))
+        return all(w.anchor == "study-start" for w in windows) if hit is None else hit
+
+
+_UNSEEN: frozenset[Key] = frozenset({("", None)})
+
+
 @dataclass
 class Context:
     record: PatientRecord
     as_of: dt.date
     settings: Settings
-    by_link: dict[str, Criterion]
+    index: TrialIndex
     anchors: dict[str, dt.date | None] = field(default_factory=dict)
     memo: dict[tuple[int, int, int], Outcome] | None = None  # leaf outcomes of this patient, shared by trials
     shared: Shared | None = None  # outcomes that read none of this patient's data, shared by all patients
@@ -170,7 +195,7 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     if link in ctx.anchors:
         return ctx.anchors[link]
     ctx.anchors[link] = None  # guards cycles
-    crit = ctx.by_link.get(link)
+    crit = ctx.index.by_link.get(link)
     result = None
     if crit is not None:
         short, ctx.short_circuit = ctx.short_circuit, False  # the anchor is the latest of *all* matching records
@@ -724,12 +749,8 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
     windows = c.windows or inherited
     shared = ctx.shared
     if shared is not None:
-        keys = footprint(c)
-        if (
-            keys is not None
-            and keys.isdisjoint(ctx.record.present)
-            and (not windows or all(w.anchor == "study-start" for w in windows))
-        ):
+        keys = ctx.index.footprint(c)
+        if keys is not None and keys.isdisjoint(ctx.record.present) and ctx.index.plain(windows):
             key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0))
             hit = shared.outcomes.get(key)
             if hit is not None and hit[0] is c and hit[1] is windows:
@@ -751,8 +772,9 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         missing: list[MissingData] = []
         series: list[Series] = []
         attested = False
-        # A judgement turns TRUE into REVIEW, whose what-to-collect its parent reads: evaluate such nodes whole.
-        stop = _STOP.get(d.code) if ctx.short_circuit and not c.judgement else None
+        # A judgement turns TRUE into REVIEW, whose what-to-collect its parent reads: such an any-of is evaluated
+        # whole (a judged all-of stopped by a FALSE stays FALSE).
+        stop = _STOP.get(d.code) if ctx.short_circuit and not (c.judgement and d.code == "any-of") else None
         for k in d.children:  # one pass collecting everything (this loop runs ~500 times per patient)
             o = evaluate_node(k, ctx, parity_here, windows)
             kid_list.append((k, o))
@@ -898,28 +920,23 @@ def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResul
     return result, tuple(wanted)
 
 
-_LINKS: dict[int, tuple[Trial, dict[str, Criterion], tuple[tuple[Criterion, frozenset[Key] | None], ...]]] = {}
+_INDEXES: dict[int, TrialIndex] = {}
 
 
-def _indexed(trial: Trial) -> tuple[Trial, dict[str, Criterion], tuple[tuple[Criterion, frozenset[Key] | None], ...]]:
-    """linkId index and top-level footprints of a trial, built once per compiled trial (trials are immutable)."""
-    hit = _LINKS.get(id(trial))
-    if hit is None or hit[0] is not trial:
-        hit = (
+def trial_index(trial: Trial) -> TrialIndex:
+    hit = _INDEXES.get(id(trial))
+    if hit is None or hit.trial is not trial:
+        nodes = [n for top in trial.criteria for n in top.walk()]
+        plain = {id(n.windows): all(w.anchor == "study-start" for w in n.windows) for n in nodes}
+        hit = TrialIndex(
             trial,
-            {n.id: n for top in trial.criteria for n in top.walk()},
+            {n.id: n for n in nodes},
             tuple((c, footprint(c)) for c in trial.criteria),
+            {id(n): footprint(n) for n in nodes},
+            {**plain, id(()): True},
         )
-        _LINKS[id(trial)] = hit
+        _INDEXES[id(trial)] = hit
     return hit
-
-
-def _links(trial: Trial) -> dict[str, Criterion]:
-    return _indexed(trial)[1]
-
-
-def _tops(trial: Trial) -> tuple[tuple[Criterion, frozenset[Key] | None], ...]:
-    return _indexed(trial)[2]
 
 
 def evaluate_trial(
@@ -931,11 +948,12 @@ def evaluate_trial(
 ) -> TrialResult:
     """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
     Plot series name their criterion, so they are never shared."""
+    index = trial_index(trial)
     ctx = Context(
         record,
         as_of,
         settings,
-        _links(trial),
+        index,
         memo=None if settings.collect_series else memo,
         shared=None if record.unavailable else shared_outcomes(as_of, settings),
         short_circuit=not settings.explain and not settings.collect_series,
@@ -943,7 +961,7 @@ def evaluate_trial(
     results: list[CriterionResult] = []
     missing: dict[MissingData, None] = {}  # an ordered set
     shared, present = ctx.shared, record.present
-    for c, keys in _tops(trial):
+    for c, keys in index.tops:
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
             top = shared.tops.get(id(c))
             if top is None or top[0] is not c:
