@@ -37,11 +37,11 @@ class Truth(enum.Enum):
         return cls.TRUE if value else cls.FALSE
 
 
-_UNDECIDED_RANK = {Truth.UNKNOWN: 3, Truth.REVIEW: 2, Truth.MANUAL: 1}
-
-
-def _most_pressing(values: Iterable[Truth]) -> Truth:
-    return max(values, key=lambda t: _UNDECIDED_RANK[t])
+def _most_pressing(undecided: list[Truth]) -> Truth:
+    """UNKNOWN > REVIEW > MANUAL (membership tests compare identity; hashing an Enum runs Python code)."""
+    if Truth.UNKNOWN in undecided:
+        return Truth.UNKNOWN
+    return Truth.REVIEW if Truth.REVIEW in undecided else Truth.MANUAL
 
 
 def negate(value: Truth) -> Truth:

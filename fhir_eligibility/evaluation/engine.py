@@ -12,6 +12,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from fhir_eligibility import logic
 from fhir_eligibility.codes import display
@@ -69,8 +70,9 @@ class Settings:
     explain: bool = True
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What a node evaluates to (a tuple: built ~200 times per patient, frozen dataclasses cost 3x more)."""
+
     truth: Truth
     reason: str
     evidence: tuple[Evidence, ...] = ()
@@ -267,7 +269,7 @@ def observation_leaf(
     out = _observation_leaf(d, c, ctx, parity, windows)
     if not ctx.settings.collect_series or d.test.kind not in ("quantity", "range"):
         return out
-    return replace(out, series=(_series(d, c, ctx, windows),))
+    return out._replace(series=(_series(d, c, ctx, windows),))
 
 
 def _series(d: ObservationValue, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Series:
@@ -740,6 +742,39 @@ def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, O
 _STOP = {"all-of": Truth.FALSE, "any-of": Truth.TRUE}
 
 
+def _combined(d: Combination, truths: list[Truth]) -> Truth:
+    if d.code == "all-of":
+        return logic.all_of(truths)
+    if d.code == "any-of":
+        return logic.any_of(truths)
+    if d.code == "at-least":
+        return logic.at_least(d.threshold or 0, truths)
+    return logic.at_most(d.threshold or 0, truths)
+
+
+def _combine_short(
+    c: Criterion, d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]
+) -> Outcome:
+    """``explain=False``: the truth and what-to-collect only, stopping once the children decide it (Kleene).
+
+    What a decided combination would collect is never read (parents collect from undecided children
+    only), so stopping loses nothing, except where a judgement turns an any-of's TRUE into REVIEW:
+    that one is evaluated whole. Children, matched records and attestation flags are not gathered;
+    event anchors are evaluated in full mode.
+    """
+    stop = _STOP.get(d.code) if not (c.judgement and d.code == "any-of") else None
+    truths: list[Truth] = []
+    missing: list[MissingData] = []
+    for k in d.children:
+        o = evaluate_node(k, ctx, parity_here, windows)
+        if o.truth is stop:
+            return Outcome(stop, d.code)
+        truths.append(o.truth)
+        if o.missing and not o.truth.decided:
+            missing.extend(o.missing)
+    return Outcome(_combined(d, truths), d.code, missing=tuple(missing))
+
+
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
     """Match of the characteristic (judgement and exclude applied); parity = excludes above it.
 
@@ -765,17 +800,16 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     parity_here = parity + (1 if c.exclude else 0)
     d = c.definition
     out: Outcome
-    if isinstance(d, Combination):
+    if isinstance(d, Combination) and ctx.short_circuit:
+        out = _combine_short(c, d, ctx, parity_here, windows)
+    elif isinstance(d, Combination):
         kid_list: list[tuple[Criterion, Outcome]] = []
         truths: list[Truth] = []
         matched: list[Fact] = []
         missing: list[MissingData] = []
         series: list[Series] = []
         attested = False
-        # A judgement turns TRUE into REVIEW, whose what-to-collect its parent reads: such an any-of is evaluated
-        # whole (a judged all-of stopped by a FALSE stays FALSE).
-        stop = _STOP.get(d.code) if ctx.short_circuit and not (c.judgement and d.code == "any-of") else None
-        for k in d.children:  # one pass collecting everything (this loop runs ~500 times per patient)
+        for k in d.children:  # one pass collecting everything
             o = evaluate_node(k, ctx, parity_here, windows)
             kid_list.append((k, o))
             truths.append(o.truth)
@@ -786,17 +820,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
             if o.series:
                 series.extend(o.series)
             attested = attested or o.attested
-            if o.truth is stop:
-                break  # decided whatever the remaining children are (Kleene)
         kids = tuple(kid_list)
-        if d.code == "all-of":
-            t = logic.all_of(truths)
-        elif d.code == "any-of":
-            t = logic.any_of(truths)
-        elif d.code == "at-least":
-            t = logic.at_least(d.threshold or 0, truths)
-        else:
-            t = logic.at_most(d.threshold or 0, truths)
+        t = _combined(d, truths)
         reason = _combination_reason(d, t, kids) if ctx.settings.explain else d.code
         out = Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
     else:
@@ -873,12 +898,13 @@ def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
     return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series)
 
 
+# keyed by the Truth's value: hashing an Enum member runs Python code, hashing its str value does not
 RESULT_OF = {
-    Truth.TRUE: Result.PASS,
-    Truth.FALSE: Result.FAIL,
-    Truth.UNKNOWN: Result.UNKNOWN,
-    Truth.REVIEW: Result.REVIEW,
-    Truth.MANUAL: Result.MANUAL,
+    Truth.TRUE.value: Result.PASS,
+    Truth.FALSE.value: Result.FAIL,
+    Truth.UNKNOWN.value: Result.UNKNOWN,
+    Truth.REVIEW.value: Result.REVIEW,
+    Truth.MANUAL.value: Result.MANUAL,
 }
 
 
@@ -887,7 +913,7 @@ def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = T
         id=c.id,
         type=kind,
         description=c.description,
-        result=RESULT_OF[o.truth],
+        result=RESULT_OF[o.truth._value_],
         reason=o.reason,
         evidence=o.evidence,
         children=tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else (),
@@ -959,7 +985,7 @@ def evaluate_trial(
         short_circuit=not settings.explain and not settings.collect_series,
     )
     results: list[CriterionResult] = []
-    missing: dict[MissingData, None] = {}  # an ordered set
+    missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
     shared, present = ctx.shared, record.present
     for c, keys in index.tops:
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
@@ -968,13 +994,11 @@ def evaluate_trial(
                 top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain))
                 shared.tops[id(c)] = top
             results.append(top[1])
-            if top[2]:
-                missing.update(dict.fromkeys(top[2]))
+            missing.extend(top[2])
             continue
         result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
         results.append(result)
-        if wanted:
-            missing.update(dict.fromkeys(wanted))
+        missing.extend(wanted)
     return TrialResult(
         patient=f"Patient/{record.patient_id}",
         trial=trial.id,

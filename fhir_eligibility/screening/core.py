@@ -55,7 +55,7 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
         r.trial,
         r.patient,
         r.verdict.value,
-        tuple(c.result.value for c in r.criteria),
+        tuple(c.result._value_ for c in r.criteria),  # not .value: a Python-level descriptor, 150 per patient
         tuple(missing_text(m) for m in r.missing_data),
     )
 
