@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
 from fhir_eligibility.evaluation import units
@@ -24,17 +24,19 @@ PROC_VALID = {"completed", "in-progress"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     value: float
     unit: str | None  # UCUM code, None when unparseable
     comparator: str | None = None
     original_unit: str | None = None
 
 
-@dataclass(frozen=True)
-class Fact:
-    """One usable record, reduced to what criteria read. ``ref`` is ``Type/id``."""
+class Fact(NamedTuple):
+    """One usable record, reduced to what criteria read. ``ref`` is ``Type/id``.
+
+    Tuples, not frozen dataclasses: a screening builds millions, and a 19-field frozen dataclass
+    costs a Python-level ``__setattr__`` per field.
+    """
 
     kind: str
     ref: str
