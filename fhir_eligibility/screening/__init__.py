@@ -1,6 +1,6 @@
 """Population screening: many patients x several trials -> verdict counts, a funnel, candidates.
 
-    files (Bulk NDJSON / Bundles) --partition (hash by patient, shards on disk)--> shards
+    files (Bulk NDJSON / Bundles) --partition (parallel tasks, hash by patient, shard parts on disk)--> shards
     FHIR server --anchoring-diagnosis search--> candidate ids --fetch_patients--> PatientData
     FHIR server with $export --kick-off, poll, manifest, download--> NDJSON --> files path
     shard | batch --worker: screen_patient (= pipeline.evaluate_patient)--> partial Tally

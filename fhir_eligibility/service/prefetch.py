@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.cookiejar
 import re
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ import requests
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
-from fhir_eligibility.retrieval.server import BatchMode, ServerOptions, fetch_patients
+from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -241,6 +242,9 @@ def no_cookie_session() -> requests.Session:
     return s
 
 
+CAPABILITIES_TTL = 600.0  # seconds a server's batch support is remembered (servers get upgraded)
+
+
 @dataclass
 class Fallback:
     """How to reach allow-listed FHIR servers for keys that were not prefetched."""
@@ -252,6 +256,8 @@ class Fallback:
     ca_bundle: str | None = None
     _sessions: dict[str, requests.Session] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # base -> (declares batch, when learnt): /metadata is read once per CAPABILITIES_TTL, not per hook call
+    _batch: dict[str, tuple[bool, float]] = field(default_factory=dict, repr=False)
 
     def is_allowed(self, url: str) -> bool:
         return normalise_base(url) in {normalise_base(a) for a in self.allowed}
@@ -269,6 +275,13 @@ class Fallback:
                 s.close()
             self._sessions.clear()
 
+    def batch_mode(self, base: str) -> BatchMode:
+        """The configured mode, or what the server's CapabilityStatement said within the last TTL."""
+        known = self._batch.get(normalise_base(base)) if self.batch == "auto" else None
+        if known is None or time.monotonic() - known[1] > CAPABILITIES_TTL:
+            return self.batch
+        return "always" if known[0] else "never"
+
     def fetch(self, req: HookRequest, missing: Sequence[PrefetchTemplate]) -> list[Resource]:
         """The missing keys' data from ``fhirServer``; 412 when that is not possible."""
         what = ", ".join(t.key for t in missing)
@@ -285,11 +298,14 @@ class Fallback:
                 use_env_token=False,
                 timeout=self.timeout,
                 retries=self.retries,
-                batch=self.batch,
+                batch=self.batch_mode(req.fhir_server),
                 ca_bundle=self.ca_bundle,
             )
             reqs = [t.requirement() for t in missing]
-            (data,) = list(fetch_patients(options, [req.patient_id], reqs, session=self.session(req.fhir_server)))
+            with FhirServer(options, session=self.session(req.fhir_server)) as server:
+                (data,) = list(server.fetch_patients([req.patient_id], reqs))
+                if options.batch == "auto":
+                    self._batch[normalise_base(req.fhir_server)] = (server.supports_batch(), time.monotonic())
         except AuthorizationError:
             raise RequestError(412, "fhirServer refused the fhirAuthorization token", "forbidden") from None
         except RetrievalError:

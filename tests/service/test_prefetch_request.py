@@ -242,3 +242,21 @@ def test_fallback_failures_are_412(status: int, message: str) -> None:
     with pytest.raises(RequestError, match=message) as e:
         patient_data(req, TEMPLATES, Fallback(allowed=[base], retries=0))
     assert e.value.status == 412
+
+
+@responses.activate
+def test_fallback_reads_the_capability_statement_once_per_server() -> None:
+    """A busy EHR calls the hook for patient after patient: /metadata is not re-read each time."""
+    base = "https://fhir.example.org/r4"
+    responses.get(f"{base}/metadata", json={"resourceType": "CapabilityStatement", "rest": []})
+    responses.get(f"{base}/Patient", json=bundle(PATIENT))
+    responses.get(f"{base}/Observation", json=bundle(obs("o9")))
+    fallback = Fallback(allowed=[base])
+    for _ in range(3):
+        req = parse_request(hook_body("p1", {"patient": PATIENT, "condition": None}, fhir_server=base), "patient-view")
+        data, fetched = patient_data(req, TEMPLATES, fallback)
+        assert fetched == 1 and [r["id"] for r in data.resources] == ["p1", "o9"]
+    urls = [c.request.url or "" for c in responses.calls]
+    assert sum("metadata" in u for u in urls) == 1
+    assert sum("Observation" in u for u in urls) == 3
+    assert fallback.batch_mode(base + "/") == "never" and Fallback(allowed=[base]).batch_mode(base) == "auto"
