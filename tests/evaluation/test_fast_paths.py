@@ -64,8 +64,10 @@ def test_sharing_changes_no_report(settings: Settings, monkeypatch: pytest.Monke
     reversed_order = _report(POPULATION[::-1], settings)
     assert engine._SHARED, "nothing was shared: the test would prove nothing"
     monkeypatch.setattr(engine, "footprint", lambda c: None)
+    monkeypatch.setattr(engine, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
     engine._SHARED.clear()
     unshared = _report(POPULATION, settings)
+    assert not any(s.outcomes or s.tops for s in engine._SHARED.values()), "sharing was not switched off"
     assert shared == unshared
     by_patient = {r["patient"] + r["trial"]: r for r in json.loads(reversed_order)["results"]}
     assert [by_patient[r["patient"] + r["trial"]] for r in json.loads(unshared)["results"]] == json.loads(unshared)[
