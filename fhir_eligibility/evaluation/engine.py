@@ -39,7 +39,7 @@ from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
-from fhir_eligibility.evaluation.footprint import Key, footprint
+from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
@@ -83,6 +83,18 @@ class Outcome(NamedTuple):
     series: tuple[Series, ...] = ()
 
 
+# (gender if male/female, age range in years | "unreadable" | None): all a gender or age test reads
+Demographics = tuple[str | None, tuple[int, int] | str | None]
+
+
+def demographics(record: PatientRecord, as_of: dt.date) -> Demographics:
+    g = record.gender if record.gender in ("male", "female") else None
+    if not record.birth_date:
+        return g, None
+    ages = age_range(record.birth_date, as_of)
+    return g, ("unreadable" if ages is None else ages)
+
+
 @dataclass(frozen=True)
 class TrialIndex:
     """What the engine looks up per node, computed once per compiled trial (trials are immutable).
@@ -92,20 +104,20 @@ class TrialIndex:
 
     trial: Trial
     by_link: dict[str, Criterion]
-    tops: tuple[tuple[Criterion, frozenset[Key] | None], ...]
-    footprints: dict[int, frozenset[Key] | None]
+    tops: tuple[tuple[Criterion, frozenset[Key] | None], ...]  # keys None: never the same result for all patients
+    footprints: dict[int, Footprint | None]
     plain_windows: dict[int, bool]  # id(windows) -> all relative to the study start
 
-    def footprint(self, c: Criterion) -> frozenset[Key] | None:
-        keys = self.footprints.get(id(c), _UNSEEN)
-        return footprint(c) if keys is _UNSEEN else keys  # anchor events are not nodes of the trial
+    def footprint(self, c: Criterion) -> Footprint | None:
+        fp = self.footprints.get(id(c), _UNSEEN)
+        return footprint(c) if fp is _UNSEEN else fp  # anchor events are not nodes of the trial
 
     def plain(self, windows: tuple[Window, ...]) -> bool:
         hit = self.plain_windows.get(id(windows))
         return all(w.anchor == "study-start" for w in windows) if hit is None else hit
 
 
-_UNSEEN: frozenset[Key] = frozenset({("", None)})
+_UNSEEN = Footprint(frozenset())
 
 
 @dataclass
@@ -120,6 +132,7 @@ class Context:
     # Stop all-of at the first FALSE and any-of at the first TRUE: same truths and what-to-collect, but the
     # combination's explanation, matched records (event anchors) and attestation flags stay partial.
     short_circuit: bool = False
+    demographics: Demographics | None = None  # set in short-circuit mode: the key of demographic sharing
 
 
 # ---- outcomes shared across patients -----------------------------------------------------------
@@ -131,6 +144,10 @@ class Shared:
 
     # (id(criterion), id(windows), parity % 2) -> (criterion, windows, outcome)
     outcomes: dict[tuple[int, int, int], tuple[Criterion, tuple[Window, ...], Outcome]] = field(default_factory=dict)
+    # the same plus the patient's (gender, age): short-circuit combinations gating on them (no evidence to share)
+    by_demographics: dict[tuple[int, int, int, Demographics], tuple[Criterion, tuple[Window, ...], Outcome]] = field(
+        default_factory=dict
+    )
     # id(top-level criterion) -> (criterion, its result, what to collect): no per-patient work at all
     tops: dict[int, tuple[Criterion, CriterionResult, tuple[MissingData, ...]]] = field(default_factory=dict)
 
@@ -145,7 +162,7 @@ def shared_outcomes(as_of: dt.date, settings: Settings) -> Shared:
     """The cross-patient cache of one (date, settings) scope."""
     scope = (as_of, settings)
     hit = _SHARED.get(scope)
-    if hit is None or len(hit.outcomes) + len(hit.tops) > MAX_SHARED:
+    if hit is None or len(hit.outcomes) + len(hit.tops) + len(hit.by_demographics) > MAX_SHARED:
         with _SHARED_LOCK:
             while len(_SHARED) >= MAX_SCOPES:
                 _SHARED.pop(next(iter(_SHARED)))
@@ -200,9 +217,11 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     crit = ctx.index.by_link.get(link)
     result = None
     if crit is not None:
-        short, ctx.short_circuit = ctx.short_circuit, False  # the anchor is the latest of *all* matching records
+        # the anchor is the latest of *all* matching records: evaluate in full mode
+        short, ctx.short_circuit = ctx.short_circuit, False
+        demo, ctx.demographics = ctx.demographics, None
         out = evaluate_node(_as_event(crit), ctx, 0, ())
-        ctx.short_circuit = short
+        ctx.short_circuit, ctx.demographics = short, demo
         dates = [f.date for f in out.matched if f.date]
         result = max(dates) if dates else None
     ctx.anchors[link] = result
@@ -784,15 +803,24 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
     windows = c.windows or inherited
     shared = ctx.shared
     if shared is not None:
-        keys = ctx.index.footprint(c)
-        if keys is not None and keys.isdisjoint(ctx.record.present) and ctx.index.plain(windows):
-            key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0))
-            hit = shared.outcomes.get(key)
-            if hit is not None and hit[0] is c and hit[1] is windows:
-                return hit[2]
-            out = _evaluate_node(c, ctx, parity, windows)
-            shared.outcomes[key] = (c, windows, out)
-            return out
+        fp = ctx.index.footprint(c)
+        if fp is not None and fp.keys.isdisjoint(ctx.record.present) and ctx.index.plain(windows):
+            if not fp.demographics:
+                key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0))
+                hit = shared.outcomes.get(key)
+                if hit is not None and hit[0] is c and hit[1] is windows:
+                    return hit[2]
+                out = _evaluate_node(c, ctx, parity, windows)
+                shared.outcomes[key] = (c, windows, out)
+                return out
+            if ctx.demographics is not None:
+                dkey = (id(c), id(windows), parity % 2, ctx.demographics)
+                hit = shared.by_demographics.get(dkey)
+                if hit is not None and hit[0] is c and hit[1] is windows:
+                    return hit[2]
+                out = _evaluate_node(c, ctx, parity, windows)
+                shared.by_demographics[dkey] = (c, windows, out)
+                return out
     return _evaluate_node(c, ctx, parity, windows)
 
 
@@ -949,6 +977,10 @@ def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResul
 _INDEXES: dict[int, TrialIndex] = {}
 
 
+def _same_for_all(fp: Footprint | None) -> frozenset[Key] | None:
+    return None if fp is None or fp.demographics else fp.keys
+
+
 def trial_index(trial: Trial) -> TrialIndex:
     hit = _INDEXES.get(id(trial))
     if hit is None or hit.trial is not trial:
@@ -957,7 +989,7 @@ def trial_index(trial: Trial) -> TrialIndex:
         hit = TrialIndex(
             trial,
             {n.id: n for n in nodes},
-            tuple((c, footprint(c)) for c in trial.criteria),
+            tuple((c, _same_for_all(footprint(c))) for c in trial.criteria),
             {id(n): footprint(n) for n in nodes},
             {**plain, id(()): True},
         )
@@ -984,6 +1016,8 @@ def evaluate_trial(
         shared=None if record.unavailable else shared_outcomes(as_of, settings),
         short_circuit=not settings.explain and not settings.collect_series,
     )
+    if ctx.short_circuit and ctx.shared is not None:
+        ctx.demographics = demographics(record, as_of)
     results: list[CriterionResult] = []
     missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
     shared, present = ctx.shared, record.present

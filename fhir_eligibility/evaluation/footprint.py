@@ -8,13 +8,18 @@ and reuses it (see ``evaluate_node``). The footprint comes from the planner's
 so the records the server fetches and the records that unlock re-evaluation cannot drift apart.
 
 A footprint is a set of keys ``(resource type, code)`` or ``(resource type, None)`` (every record
-of the type), matched against ``PatientRecord.present``, or ``None`` when the outcome depends on
-the patient in other ways: age and gender (their evidence names the patient), FHIRPath
-expressions (read the raw resources), windows relative to another criterion's event. Derived
-formulas need age and sex only once a creatinine is present, which their Observation codes cover.
+of the type), matched against ``PatientRecord.present``, plus whether the subtree reads the
+patient's gender or age (a combination gating a pregnancy test on "woman under 55": shareable
+between patients of the same gender and age where outcomes carry no evidence, i.e. screening). It
+is ``None`` when the outcome depends on the patient in other ways: an age or gender test itself
+(its evidence names the patient), FHIRPath expressions (read the raw resources), windows relative
+to another criterion's event. Derived formulas need age and sex only once a creatinine is
+present, which their Observation codes cover.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Combination, Criterion, Expression, Gender
@@ -22,7 +27,14 @@ from fhir_eligibility.requirements.plan import leaf_needs
 
 Key = tuple[str, Code | None]
 
-_FOOTPRINTS: dict[int, tuple[Criterion, frozenset[Key] | None]] = {}
+
+@dataclass(frozen=True)
+class Footprint:
+    keys: frozenset[Key]
+    demographics: bool = False  # some test in the subtree reads the patient's gender or age
+
+
+_FOOTPRINTS: dict[int, tuple[Criterion, Footprint | None]] = {}
 
 
 def _depends_on_patient(c: Criterion) -> bool:
@@ -31,11 +43,18 @@ def _depends_on_patient(c: Criterion) -> bool:
     d = c.definition
     if isinstance(d, Combination):
         return any(_depends_on_patient(k) for k in d.children)
-    return isinstance(d, (Age, Gender, Expression))
+    return isinstance(d, Expression)
 
 
-def _compute(c: Criterion) -> frozenset[Key] | None:
-    if _depends_on_patient(c):
+def _reads_demographics(c: Criterion) -> bool:
+    d = c.definition
+    if isinstance(d, Combination):
+        return any(_reads_demographics(k) for k in d.children)
+    return isinstance(d, (Age, Gender))
+
+
+def _compute(c: Criterion) -> Footprint | None:
+    if isinstance(c.definition, (Age, Gender)) or _depends_on_patient(c):
         return None
     keys: set[Key] = set()
     for rtype, codes, _since in leaf_needs(c, (), None, 0):
@@ -45,10 +64,10 @@ def _compute(c: Criterion) -> frozenset[Key] | None:
             keys.update((rtype, code) for code in codes)
         else:
             keys.add((rtype, None))
-    return frozenset(keys)
+    return Footprint(frozenset(keys), _reads_demographics(c))
 
 
-def footprint(c: Criterion) -> frozenset[Key] | None:
+def footprint(c: Criterion) -> Footprint | None:
     """The keys of the subtree under ``c`` (computed once per criterion object; criteria are immutable)."""
     hit = _FOOTPRINTS.get(id(c))
     if hit is None or hit[0] is not c:
@@ -57,4 +76,4 @@ def footprint(c: Criterion) -> frozenset[Key] | None:
     return hit[1]
 
 
-__all__ = ["Key", "footprint"]
+__all__ = ["Footprint", "Key", "footprint"]

@@ -21,7 +21,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.evaluation import engine
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.footprint import footprint
+from fhir_eligibility.evaluation.footprint import Footprint, footprint
 from fhir_eligibility.pipeline import evaluate_patients
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import report_json
@@ -63,11 +63,13 @@ def test_sharing_changes_no_report(settings: Settings, monkeypatch: pytest.Monke
     engine._SHARED.clear()
     reversed_order = _report(POPULATION[::-1], settings)
     assert engine._SHARED, "nothing was shared: the test would prove nothing"
+    if not settings.explain:  # short-circuit mode also shares the pregnancy-test gates per gender and age
+        assert any(s.by_demographics for s in engine._SHARED.values())
     monkeypatch.setattr(engine, "footprint", lambda c: None)
     monkeypatch.setattr(engine, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
     engine._SHARED.clear()
     unshared = _report(POPULATION, settings)
-    assert not any(s.outcomes or s.tops for s in engine._SHARED.values()), "sharing was not switched off"
+    assert not any(s.outcomes or s.tops or s.by_demographics for s in engine._SHARED.values()), "sharing still on"
     assert shared == unshared
     by_patient = {r["patient"] + r["trial"]: r for r in json.loads(reversed_order)["results"]}
     assert [by_patient[r["patient"] + r["trial"]] for r in json.loads(unshared)["results"]] == json.loads(unshared)[
@@ -93,9 +95,11 @@ def test_footprints_name_what_a_criterion_reads() -> None:
     ]
     assert anchored and all(footprint(c) is None for c in anchored)
     manual = [c for t in TRIALS for c in t.criteria if type(c.definition).__name__ == "Manual"]
-    assert manual and all(footprint(c) == frozenset() for c in manual)
-    keys = footprint(_criterion(a, "A-I7"))  # ECOG: Observation codes only
-    assert keys and all(kind == "Observation" for kind, _code in keys)
+    assert manual and all(footprint(c) == Footprint(frozenset()) for c in manual)
+    ecog = footprint(_criterion(a, "A-I7"))  # ECOG: Observation codes only
+    assert ecog and ecog.keys and all(kind == "Observation" for kind, _code in ecog.keys) and not ecog.demographics
+    pregnancy = footprint(_criterion(a, "A-E13"))  # gated on "woman of childbearing potential"
+    assert pregnancy and pregnancy.demographics
 
 
 def test_unavailable_data_is_never_answered_from_the_shared_cache() -> None:
