@@ -73,7 +73,7 @@ def test_json_on_stdout_via_the_console_entry(tmp_path: Path) -> None:
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="POSIX signals")
 def test_ctrl_c_stops_workers_cleans_up_and_exits_130(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    write_population(data, 3000, seed=4)
+    write_population(data, 6000, seed=4)  # a few seconds of work: the interrupt lands mid-run
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     proc = subprocess.Popen(
@@ -84,7 +84,7 @@ def test_ctrl_c_stops_workers_cleans_up_and_exits_130(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while not any(scratch.rglob("shard-*")) and time.monotonic() < deadline:  # wait until shards are being screened
         time.sleep(0.1)
-    time.sleep(1.5)
+    time.sleep(0.3)
     assert proc.poll() is None, proc.communicate()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole process group
     out, err = proc.communicate(timeout=60)
