@@ -46,6 +46,24 @@ def patient_ref_id(reference: str) -> str | None:
     return None
 
 
+def patient_id_of(reference: str) -> str | None:
+    """Patient id from ``Patient/x``, ``urn:uuid:x`` or an absolute ``.../Patient/x`` reference; None otherwise
+    (conditional ``Patient?identifier=`` references need the identifier index: :func:`identifier_keys`)."""
+    if "?" in reference:
+        return None
+    pid = reference[9:] if reference.startswith("urn:uuid:") else patient_ref_id(reference)
+    return pid if pid and not any(c in pid for c in "\t\n\r/") else None
+
+
+def identifier_keys(patient: Resource) -> list[str]:
+    """What ``Patient?identifier=`` may name this patient by: ``system|value``, and ``value`` alone."""
+    keys: list[str] = []
+    for ident in patient.get("identifier") or []:
+        if isinstance(ident, dict):
+            keys += [f"{ident.get('system', '')}|{ident.get('value', '')}", str(ident.get("value", ""))]
+    return keys
+
+
 def about(resource: Resource, patient_id: str) -> bool:
     """Whether a resource is the patient, or refers to them as its subject/patient."""
     if resource.get("resourceType") == "Patient":

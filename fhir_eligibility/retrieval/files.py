@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource, patient_reference
+from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
@@ -107,10 +107,8 @@ class _Grouper:
                 for key in (full_url, f"Patient/{new_id}"):
                     if key:
                         alias[key] = new_id
-                for ident in res.get("identifier") or []:
-                    if isinstance(ident, dict):
-                        by_identifier[f"{ident.get('system', '')}|{ident.get('value', '')}"] = new_id
-                        by_identifier[str(ident.get("value", ""))] = new_id
+                for key in identifier_keys(res):
+                    by_identifier[key] = new_id
             if rtype == "Medication":
                 for key in (full_url, f"Medication/{rid}"):
                     if key:
@@ -129,10 +127,8 @@ class _Grouper:
             pid = alias.get(ref)
             if pid is None and ref.startswith("Patient?identifier="):
                 pid = by_identifier.get(ref.split("=", 1)[1])
-            if pid is None and ref.startswith("Patient/"):
-                pid = ref.split("/", 1)[1]
-            if pid is None and ref.startswith("urn:uuid:"):
-                pid = ref.rsplit(":", 1)[-1]
+            if pid is None:
+                pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:
                 warnings.append(f"{rtype}/{res.get('id', '?')}: patient reference {ref[:40]!r} not resolvable, ignored")
                 continue

@@ -20,7 +20,9 @@ subject/patient/beneficiary/individual keys, ``medicationReference`` resolved to
 code. A Bundle file is read whole (one file at a time) through that reader, which also resolves
 its local ``urn:uuid``/conditional references. Medication resources are the one global index
 (a formulary: bounded by the number of products, not patients). Conditional
-``Patient?identifier=`` references in NDJSON are not resolved (Bulk exports do not use them).
+``Patient?identifier=`` references in NDJSON (Bulk exports write literal ones, other tools may
+not) wait in files sharded by identifier, next to an identifier index sharded the same way; a
+short pass over those shards alone resolves them once every Patient has been read.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 import orjson
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource, patient_reference
+from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.files import input_files, read_patients
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -59,20 +61,6 @@ def shard_of(patient_id: str, shards: int) -> int:
     return zlib.crc32(patient_id.encode("utf-8")) % shards
 
 
-def patient_id_of(reference: str) -> str | None:
-    """Patient id from ``Patient/x``, ``urn:uuid:x`` or an absolute ``.../Patient/x`` reference."""
-    if reference.startswith("Patient/"):
-        pid = reference[8:]
-    elif reference.startswith("urn:uuid:"):
-        pid = reference[9:]
-    elif "/Patient/" in reference and "?" not in reference:
-        pid = reference.rsplit("/Patient/", 1)[1]
-    else:
-        return None
-    pid = pid.split("/_history/", 1)[0]
-    return pid if pid and not any(c in pid for c in "\t\n\r/?") else None
-
-
 class ShardWriter:
     """Appends ``<patient id>\\t<json>`` lines to shard files, buffering within a fixed budget.
 
@@ -81,10 +69,11 @@ class ShardWriter:
     together they pass BUFFER_BUDGET.
     """
 
-    def __init__(self, directory: Path, shards: int, part: int = 0) -> None:
+    def __init__(self, directory: Path, shards: int, part: int = 0, prefix: str = "shard") -> None:
         self.directory = directory
         self.shards = shards
         self.part = part
+        self.prefix = prefix
         self._buffers: dict[int, list[bytes]] = {}
         self._sizes: dict[int, int] = {}
         self._buffered = 0
@@ -92,11 +81,12 @@ class ShardWriter:
         self.peak_buffered = 0
 
     def path(self, shard: int) -> Path:
-        return self.directory / f"shard-{shard:05d}.{self.part:04d}.tsv"
+        return self.directory / f"{self.prefix}-{shard:05d}.{self.part:04d}.tsv"
 
-    def write(self, patient_id: str, line: bytes) -> None:
-        k = shard_of(patient_id, self.shards)
-        text = patient_id.encode("utf-8") + b"\t" + line + b"\n"
+    def write(self, key: str, line: bytes) -> None:
+        """Append ``<key>\\t<line>`` to shard ``crc32(key) % shards`` (key: a patient id or an identifier)."""
+        k = shard_of(key, self.shards)
+        text = key.encode("utf-8") + b"\t" + line + b"\n"
         self._buffers.setdefault(k, []).append(text)
         size = self._sizes.get(k, 0) + len(text)
         self._sizes[k] = size
@@ -198,8 +188,28 @@ def _lines_before(path: Path, offset: int) -> int:
     return count
 
 
-def _partition_ndjson(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
+def _unresolvable(res: Resource, ref: str) -> str:
+    return f"{res.get('resourceType')}/{res.get('id', '?')}: patient reference {ref[:40]!r} not resolvable, ignored"
+
+
+def _usable_key(key: str) -> bool:
+    return bool(key) and not any(c in key for c in "\t\n\r")
+
+
+@dataclass
+class _Writers:
+    """One task's outputs: patient shards, and for conditional references the identifier index
+    (``<identifier>\\t<patient id>``) and the lines waiting for it (``<identifier>\\t<json>``),
+    both sharded by identifier so resolving them never needs the whole index in memory."""
+
+    shards: ShardWriter
+    identifiers: ShardWriter
+    deferred: ShardWriter
+
+
+def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> None:
     path = piece.path
+    writer = out_files.shards
     base: int | None = None  # line number of the piece's first line, counted when first needed
 
     def where(k: int) -> str:
@@ -244,6 +254,9 @@ def _partition_ndjson(piece: Piece, writer: ShardWriter, out: Partitioned) -> No
                     continue
                 out.patient_resources += 1
                 writer.write(pid, line)
+                for key in identifier_keys(res):
+                    if _usable_key(key):
+                        out_files.identifiers.write(key, pid.encode("utf-8"))
                 continue
             if rtype == "Medication":
                 _index_medication(res, None, out)
@@ -252,10 +265,12 @@ def _partition_ndjson(piece: Piece, writer: ShardWriter, out: Partitioned) -> No
             if ref is None:
                 continue  # Practitioner, Organization...: not patient data
             found = patient_id_of(ref)
-            if found is None:
-                out.warn(f"{rtype}/{res.get('id', '?')}: patient reference {ref[:40]!r} not resolvable, ignored")
-                continue
-            writer.write(found, line)
+            if found is not None:
+                writer.write(found, line)
+            elif ref.startswith("Patient?identifier=") and _usable_key(ref.split("=", 1)[1]):
+                out_files.deferred.write(ref.split("=", 1)[1], line)  # resolved once every Patient is read
+            else:
+                out.warn(_unresolvable(res, ref))
 
 
 def _partition_bundle(path: Path, writer: ShardWriter, out: Partitioned) -> None:
@@ -279,18 +294,67 @@ def _partition_bundle(path: Path, writer: ShardWriter, out: Partitioned) -> None
             out.lines += 1
 
 
-def partition_task(task: Task) -> tuple[int, dict[int, Path], Partitioned]:
+@dataclass
+class TaskResult:
+    index: int
+    shards: dict[int, Path]
+    identifiers: dict[int, Path]
+    deferred: dict[int, Path]
+    found: Partitioned
+
+
+def partition_task(task: Task) -> TaskResult:
     """Pass 1 for one task (runs in a worker): its part of each shard, and what it found."""
-    writer = ShardWriter(task.directory, task.shards, task.index)
+    files = _Writers(
+        ShardWriter(task.directory, task.shards, task.index),
+        ShardWriter(task.directory, task.shards, task.index, "identifiers"),
+        ShardWriter(task.directory, task.shards, task.index, "deferred"),
+    )
     out = Partitioned([])
     for piece in task.pieces:
         if piece.bundle:
-            _partition_bundle(piece.path, writer, out)
+            _partition_bundle(piece.path, files.shards, out)
         else:
-            _partition_ndjson(piece, writer, out)
-    parts = writer.shard_files()
-    out.peak_buffered = writer.peak_buffered
-    return task.index, parts, out
+            _partition_ndjson(piece, files, out)
+    out.peak_buffered = files.shards.peak_buffered
+    return TaskResult(
+        task.index, files.shards.shard_files(), files.identifiers.shard_files(), files.deferred.shard_files(), out
+    )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Conditional references of one identifier shard: its index parts and waiting lines, in task order."""
+
+    identifiers: tuple[Path, ...]
+    deferred: tuple[Path, ...]
+    directory: Path
+    shards: int
+    part: int  # the part number its resolved lines are written under (after every pass-1 task's)
+
+
+def resolve_deferred(job: Resolution) -> TaskResult:
+    """``Patient?identifier=`` references to patient shards, as the ``evaluate`` reader resolves them
+    (``system|value`` or ``value``; the last Patient in input order wins)."""
+    index: dict[str, str] = {}
+    for path in job.identifiers:
+        with path.open("rb") as fh:
+            for line in fh:
+                key, _, value = line.rstrip(b"\n").partition(b"\t")
+                index[key.decode("utf-8")] = value.decode("utf-8")
+    writer = ShardWriter(job.directory, job.shards, job.part)
+    out = Partitioned([])
+    for path in job.deferred:
+        with path.open("rb") as fh:
+            for line in fh:
+                key, _, text = line.rstrip(b"\n").partition(b"\t")
+                found = index.get(key.decode("utf-8"))
+                if found is not None:
+                    writer.write(found, text)
+                    continue
+                res = orjson.loads(text)
+                out.warn(_unresolvable(res, patient_reference(res) or ""))
+    return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 
 def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) -> list[Task]:
@@ -326,7 +390,7 @@ def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) 
     return out
 
 
-MapTasks = Callable[[Callable[[Task], tuple[int, dict[int, Path], Partitioned]], list[Task]], Iterable[Any]]
+MapTasks = Callable[[Callable[[Any], TaskResult], list[Any]], Iterable[TaskResult]]
 
 
 def partition(
@@ -352,16 +416,34 @@ def partition(
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([])
     parts: dict[int, list[tuple[int, Path]]] = {}
+    identifiers: dict[int, list[tuple[int, Path]]] = {}
+    deferred: dict[int, list[tuple[int, Path]]] = {}
+
+    def collect(result: TaskResult) -> None:
+        out.merge(result.found)
+        for mine, theirs in ((parts, result.shards), (identifiers, result.identifiers), (deferred, result.deferred)):
+            for k, path in theirs.items():
+                mine.setdefault(k, []).append((result.index, path))
+
     done = 0
-    for index, task_parts, found in run(partition_task, tasks):
-        out.merge(found)
-        for k, path in task_parts.items():
-            parts.setdefault(k, []).append((index, path))
-        done += tasks[index].size
+    for result in run(partition_task, tasks):
+        collect(result)
+        done += tasks[result.index].size
         if progress is not None:
             progress(done)
-    out.shards = [tuple(path for _i, path in sorted(parts[k])) for k in sorted(parts)]
+    if deferred:  # conditional references (rare in Bulk exports): a short pass over their shards only
+        jobs = [
+            Resolution(_in_order(identifiers.get(k, [])), _in_order(waiting), directory, shards, len(tasks) + i)
+            for i, (k, waiting) in enumerate(sorted(deferred.items()))
+        ]
+        for result in run(resolve_deferred, jobs):
+            collect(result)
+    out.shards = [_in_order(parts[k]) for k in sorted(parts)]
     return out
+
+
+def _in_order(parts: list[tuple[int, Path]]) -> tuple[Path, ...]:
+    return tuple(path for _i, path in sorted(parts))
 
 
 def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> Resource:
@@ -403,6 +485,7 @@ __all__ = [
     "patient_id_of",
     "plan_tasks",
     "read_shard",
+    "resolve_deferred",
     "shard_count",
     "shard_of",
 ]

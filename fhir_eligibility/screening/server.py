@@ -36,14 +36,13 @@ from fhir_eligibility.codes import ICD10, ICD10CM, Code
 from fhir_eligibility.criteria.model import Combination, Criterion, Records, Trial
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.record import PatientData
+from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import render_token
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
 from fhir_eligibility.screening.core import SCREENING
-from fhir_eligibility.screening.partition import patient_id_of
 from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
 
 log = logging.getLogger(__name__)

@@ -204,3 +204,39 @@ def test_warnings_name_the_right_line_across_task_cuts(tmp_path: Path, monkeypat
     assert "Observation.ndjson:8: not JSON, line ignored" in out.warnings
     assert "Observation.ndjson:34: not a FHIR resource, line ignored" in out.warnings
     assert out.lines == 40
+
+
+@pytest.mark.parametrize("task_bytes", [200, 10**9])
+def test_conditional_and_absolute_references_are_grouped_as_evaluate_groups_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_bytes: int
+) -> None:
+    """``Patient?identifier=`` (system|value or value) waits for the identifier index; both readers agree."""
+    mrn = "urn:oid:1.2.3"
+
+    def patient(pid: str, value: str) -> dict[str, object]:
+        return {"resourceType": "Patient", "id": pid, "identifier": [{"system": mrn, "value": value}]}
+
+    def observation(oid: str, reference: str) -> dict[str, object]:
+        return {"resourceType": "Observation", "id": oid, "status": "final", "subject": {"reference": reference}}
+
+    (tmp_path / "in").mkdir()
+    observations = [
+        observation("o1", f"Patient?identifier={mrn}|M1"),
+        observation("o2", "Patient?identifier=M2"),
+        observation("o3", "https://fhir.example.org/r4/Patient/p1/_history/3"),
+        observation("o4", f"Patient?identifier={mrn}|NOBODY"),
+        observation("o5", "Patient/p2"),
+    ]
+    (tmp_path / "in" / "Observation.ndjson").write_text("".join(json.dumps(o) + "\n" for o in observations))
+    (tmp_path / "in" / "Patient.ndjson").write_text(
+        json.dumps(patient("p1", "M1")) + "\n" + json.dumps(patient("p2", "M2"))
+    )
+    monkeypatch.setattr(part, "TASK_BYTES", task_bytes)
+    out = part.partition([tmp_path / "in"], tmp_path / "shards", workers=2)
+    streamed = {p.patient_id: sorted(r["id"] for r in p.resources) for s in out.shards for p in part.read_shard(s, {})}
+    whole, warnings = read_patients([tmp_path / "in"])
+    assert streamed == {p.patient_id: sorted(r["id"] for r in p.resources) for p in whole}
+    assert streamed == {"p1": ["o1", "o3", "p1"], "p2": ["o2", "o5", "p2"]}
+    unresolved = [w for w in out.warnings if "not resolvable" in w]
+    assert unresolved == [w for w in warnings if "not resolvable" in w] and len(unresolved) == 1
+    assert "Observation/o4" in unresolved[0]
