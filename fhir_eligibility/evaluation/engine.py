@@ -982,6 +982,7 @@ def _same_for_all(fp: Footprint | None) -> frozenset[Key] | None:
 
 
 def trial_index(trial: Trial) -> TrialIndex:
+    """The trial's index, built on first use (kept for the process: trials are few and immutable)."""
     hit = _INDEXES.get(id(trial))
     if hit is None or hit.trial is not trial:
         nodes = [n for top in trial.criteria for n in top.walk()]
