@@ -13,22 +13,14 @@ sys.path.insert(0, str(ROOT / "tools"))
 from compile_engine import compile_into  # noqa: E402
 
 
-def _evaluate(env: dict[str, str]) -> str:
+def _run(env: dict[str, str], *args: str) -> str:
     out = subprocess.run(
         [
             sys.executable,
             "-c",
             "import fhir_eligibility.evaluation.engine as e, sys; print(e.__file__, file=sys.stderr);"
             "from fhir_eligibility.cli import main; main()",
-            "evaluate",
-            str(ROOT / "sample_bundles"),
-            "--definitions",
-            str(ROOT / "definitions"),
-            "--as-of",
-            "2026-06-01",
-            "--assume-attested",
-            "--format",
-            "json",
+            *args,
         ],
         capture_output=True,
         text=True,
@@ -41,10 +33,20 @@ def _evaluate(env: dict[str, str]) -> str:
 
 
 def test_compiled_core_gives_identical_reports(tmp_path: Path) -> None:
+    """Evaluation with full explanations, and screening (short-circuit mode, shared outcomes, workers)."""
     fast = compile_into(tmp_path / "fast")
-    interpreted = _evaluate({**os.environ, "PYTHONPATH": str(ROOT)})
-    compiled = _evaluate({**os.environ, "PYTHONPATH": str(fast)})
-    report_i, engine_i = interpreted.split("\nENGINE ")
-    report_c, engine_c = compiled.split("\nENGINE ")
-    assert engine_i.endswith("engine.py") and engine_c.endswith(".so")
-    assert report_c == report_i
+    population = tmp_path / "population"
+    _run({**os.environ, "PYTHONPATH": str(ROOT)}, "synth", "--patients", "400", "--seed", "3", "--out", str(population))
+    common = ["--definitions", str(ROOT / "definitions"), "--as-of", "2026-06-01", "--format", "json"]
+    runs = [
+        ["evaluate", str(ROOT / "sample_bundles"), *common, "--assume-attested"],
+        ["screen", str(ROOT / "sample_bundles"), str(population), *common, "--workers", "2"],
+    ]
+    for args in runs:
+        interpreted = _run({**os.environ, "PYTHONPATH": str(ROOT)}, *args)
+        compiled = _run({**os.environ, "PYTHONPATH": str(fast)}, *args)
+        report_i, engine_i = interpreted.split("\nENGINE ")
+        report_c, engine_c = compiled.split("\nENGINE ")
+        assert engine_i.endswith("engine.py") and engine_c.endswith(".so")
+        assert report_c == report_i, args[0]
+        assert len(report_i) > 1000
