@@ -50,3 +50,27 @@ def test_compiled_core_gives_identical_reports(tmp_path: Path) -> None:
         assert engine_i.endswith("engine.py") and engine_c.endswith(".so")
         assert report_c == report_i, args[0]
         assert len(report_i) > 1000
+    # compiled frozen dataclasses refuse pickle's attribute-by-attribute rebuild: criteria, settings and
+    # results must still cross process boundaries (spawned workers, a distributed engine)
+    roundtrip = (
+        "import pickle, datetime as dt, pathlib, sys\n"
+        "from fhir_eligibility.criteria.load import load_trials\n"
+        "from fhir_eligibility.evaluation.engine import Settings\n"
+        "from fhir_eligibility.pipeline import evaluate_files\n"
+        "import fhir_eligibility.criteria.model as m, fhir_eligibility.evaluation.results as r\n"
+        "assert m.__file__.endswith('.so') and r.__file__.endswith('.so')\n"
+        f"trials = load_trials([pathlib.Path({str(ROOT / 'definitions')!r})])\n"
+        f"report = evaluate_files([pathlib.Path({str(ROOT / 'sample_bundles')!r})], trials, dt.date(2026, 6, 1))\n"
+        "for obj in (trials, report, Settings(explain=False)):\n"
+        "    assert pickle.loads(pickle.dumps(obj)) == obj\n"
+        "print('round trip ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", roundtrip],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(fast)},
+        cwd=ROOT.parent,
+    )
+    assert out.stdout.strip() == "round trip ok", out.stderr

@@ -22,6 +22,9 @@ MODULES = [
     "fhir_eligibility/evaluation/facts.py",
     "fhir_eligibility/evaluation/derived.py",
     "fhir_eligibility/evaluation/timing.py",
+    "fhir_eligibility/evaluation/results.py",
+    "fhir_eligibility/criteria/model.py",
+    "fhir_eligibility/codes.py",
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
+from fhir_eligibility.pickling import picklable
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,24 @@ class Trial:
     @property
     def computable_count(self) -> int:
         return sum(c.computable for c in self.criteria)
+
+
+# pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)
+picklable(
+    TimeOffset,
+    Window,
+    Threshold,
+    ValueTest,
+    CountTest,
+    ObservationValue,
+    Age,
+    Gender,
+    Records,
+    Derived,
+    Manual,
+    Expression,
+    Combination,
+    Unsupported,
+    Criterion,
+    Trial,
+)

@@ -52,6 +52,7 @@ from fhir_eligibility.evaluation.results import (
 )
 from fhir_eligibility.evaluation.timing import DATE_MAX, DATE_MIN, age_range, fmt, shift
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.pickling import picklable
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential"}
@@ -68,6 +69,9 @@ class Settings:
     collect_series: bool = False  # lab values over time, for plots (HTML); off on hot paths
     # nested results and combination explanations; off (screening): top-level results only, combinations short-circuit
     explain: bool = True
+
+
+picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)
 
 
 class Outcome(NamedTuple):

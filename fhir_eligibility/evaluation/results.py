@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+from fhir_eligibility.pickling import picklable
+
 
 class Result(enum.Enum):
     PASS = "pass"
@@ -92,3 +94,7 @@ class Report:
     as_of: date
     results: tuple[TrialResult, ...]
     warnings: tuple[str, ...] = field(default=())
+
+
+# pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)
+picklable(Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)
