@@ -319,6 +319,11 @@ class _Unit:
     dimensionless_label: bool  # the whole code is one annotation, e.g. {score}; may pair with "1"
 
 
+def warm_up() -> None:
+    """Build the UCUM parser and registry now (~0.4 s), e.g. in a parent before it forks workers."""
+    _engine()
+
+
 def _guard_terms(node: Any, sign: int, engine: _Engine, out: Counter[str], keep_counts: bool) -> None:
     """Collect meaningful annotations and arbitrary/special atoms with their net exponent.
 

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
@@ -180,6 +182,10 @@ def screen_files(
 
     with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
         with Executor(n, None) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
+            # meanwhile this (otherwise waiting) process builds the unit engine its screening workers inherit,
+            # instead of each of them building it (~0.4 s, a tenth of a 10,000-patient run)
+            warming = threading.Thread(target=units.warm_up, name="units-warm-up", daemon=True)
+            warming.start()
             parts = partition(
                 paths,
                 Path(tmp),
@@ -189,6 +195,7 @@ def screen_files(
                 workers=n,
                 map_tasks=lambda fn, tasks: reader.map_unordered(fn, tasks, in_flight=len(tasks)),
             )
+            warming.join()  # before forking again: no thread may hold the engine's lock in a child
         job = Job(tuple(trials), as_of, settings, parts.medications)
         tally = Tally.for_trials(trials)
         tally.warn(parts.warnings)
