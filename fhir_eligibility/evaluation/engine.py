@@ -146,10 +146,9 @@ class Context:
 class Shared:
     """Cross-patient caches of one (as-of date, settings) scope; they keep their criteria alive, so ids stay valid."""
 
-    # (id(criterion), id(windows), parity % 2) -> (criterion, windows, outcome)
-    outcomes: dict[tuple[int, int, int], tuple[Criterion, tuple[Window, ...], Outcome]] = field(default_factory=dict)
-    # the same plus the patient's (gender, age): short-circuit combinations gating on them (no evidence to share)
-    by_demographics: dict[tuple[int, int, int, Demographics], tuple[Criterion, tuple[Window, ...], Outcome]] = field(
+    # (id(criterion), id(windows), parity % 2 + 2 if short-circuit, the patient's (gender, age) if the subtree
+    # reads them, else None) -> (criterion, windows, outcome)
+    outcomes: dict[tuple[int, int, int, Demographics | None], tuple[Criterion, tuple[Window, ...], Outcome]] = field(
         default_factory=dict
     )
     # id(top-level criterion) -> (criterion, its result, what to collect): no per-patient work at all
@@ -166,7 +165,7 @@ def shared_outcomes(as_of: dt.date, settings: Settings) -> Shared:
     """The cross-patient cache of one (date, settings) scope."""
     scope = (as_of, settings)
     hit = _SHARED.get(scope)
-    if hit is None or len(hit.outcomes) + len(hit.tops) + len(hit.by_demographics) > MAX_SHARED:
+    if hit is None or len(hit.outcomes) + len(hit.tops) > MAX_SHARED:
         with _SHARED_LOCK:
             while len(_SHARED) >= MAX_SCOPES:
                 _SHARED.pop(next(iter(_SHARED)))
@@ -808,23 +807,21 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
     shared = ctx.shared
     if shared is not None:
         fp = ctx.index.footprint(c)
-        if fp is not None and fp.keys.isdisjoint(ctx.record.present) and ctx.index.plain(windows):
-            if not fp.demographics:
-                key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0))
-                hit = shared.outcomes.get(key)
-                if hit is not None and hit[0] is c and hit[1] is windows:
-                    return hit[2]
-                out = _evaluate_node(c, ctx, parity, windows)
-                shared.outcomes[key] = (c, windows, out)
-                return out
-            if ctx.demographics is not None:
-                dkey = (id(c), id(windows), parity % 2, ctx.demographics)
-                hit = shared.by_demographics.get(dkey)
-                if hit is not None and hit[0] is c and hit[1] is windows:
-                    return hit[2]
-                out = _evaluate_node(c, ctx, parity, windows)
-                shared.by_demographics[dkey] = (c, windows, out)
-                return out
+        # gender/age-gated subtrees are shared per (gender, age), in short-circuit mode only (no evidence there)
+        if (
+            fp is not None
+            and (not fp.demographics or ctx.demographics is not None)
+            and fp.keys.isdisjoint(ctx.record.present)
+            and ctx.index.plain(windows)
+        ):
+            demo = ctx.demographics if fp.demographics else None
+            key = (id(c), id(windows), parity % 2 + (2 if ctx.short_circuit else 0), demo)
+            hit = shared.outcomes.get(key)
+            if hit is not None and hit[0] is c and hit[1] is windows:
+                return hit[2]
+            out = _evaluate_node(c, ctx, parity, windows)
+            shared.outcomes[key] = (c, windows, out)
+            return out
     return _evaluate_node(c, ctx, parity, windows)
 
 

@@ -28,7 +28,7 @@ from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.synth import patient_resources
-from tests.cases.builders import ATC, med_admin, obs, patient, q, run, window
+from tests.cases.builders import ATC, has, lab, med_admin, obs, patient, q, run, window
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 6, 1)
@@ -64,12 +64,12 @@ def test_sharing_changes_no_report(settings: Settings, monkeypatch: pytest.Monke
     reversed_order = _report(POPULATION[::-1], settings)
     assert engine._SHARED, "nothing was shared: the test would prove nothing"
     if not settings.explain:  # short-circuit mode also shares the pregnancy-test gates per gender and age
-        assert any(s.by_demographics for s in engine._SHARED.values())
+        assert any(key[3] is not None for s in engine._SHARED.values() for key in s.outcomes)
     monkeypatch.setattr(engine, "footprint", lambda c: None)
     monkeypatch.setattr(engine, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
     engine._SHARED.clear()
     unshared = _report(POPULATION, settings)
-    assert not any(s.outcomes or s.tops or s.by_demographics for s in engine._SHARED.values()), "sharing still on"
+    assert not any(s.outcomes or s.tops for s in engine._SHARED.values()), "sharing still on"
     assert shared == unshared
     by_patient = {r["patient"] + r["trial"]: r for r in json.loads(reversed_order)["results"]}
     assert [by_patient[r["patient"] + r["trial"]] for r in json.loads(unshared)["results"]] == json.loads(unshared)[
@@ -153,21 +153,11 @@ def _any_of(link: str, *children: dict[str, object], judgement: bool = False) ->
 
 
 def _given(code: str) -> dict[str, object]:
-    return {
-        "definitionByTypeAndValue": {
-            "type": {"coding": [{"system": "http://hl7.org/fhir/fhir-types", "code": "MedicationAdministration"}]},
-            "valueCodeableConcept": {"coding": [{"system": ATC, "code": code}]},
-        }
-    }
+    return {"definitionByTypeAndValue": has(["MedicationAdministration"], [(ATC, code)])}
 
 
 def _lab(code: str, low: float) -> dict[str, object]:
-    return {
-        "definitionByTypeAndValue": {
-            "type": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "valueQuantity": q(low, "10*9/L", ">="),
-        }
-    }
+    return {"definitionByTypeAndValue": lab([code], valueQuantity=q(low, "10*9/L", ">="))}
 
 
 def test_an_event_anchor_is_the_latest_of_all_matching_records_even_when_short_circuiting() -> None:
