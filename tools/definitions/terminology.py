@@ -486,14 +486,17 @@ vs(
 vs(
     "vs-net-midgut-review",
     "NET possibly of midgut origin (needs review)",
-    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review).",
+    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review). No "
+    "verified SNOMED CT concept for these (clinical.md §2.2).",
     cm_codes("net-c7a", "C7A.023", "C7A.00"),
 )
 vs(
     "vs-pnet",
     "Pancreatic NET (pre-coordinated)",
     "Malignant neoplasm of endocrine pancreas C25.4 (ICD-10-CM and "
-    "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site).",
+    "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site). No "
+    "pre-coordinated SNOMED CT 'NET of pancreas' is verified (clinical.md §2.2): SNOMED-coded data reach this "
+    "concept through vs-pancreas-site (363418001) with the NET morphology (1286768001).",
     [*cm_pick("site-pancreas", "C25.4"), *who_pick("site-pancreas", "C25.4")],
 )
 vs(
