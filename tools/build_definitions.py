@@ -27,7 +27,7 @@ from definitions.common import WOCBP_URL
 from definitions.fhir import BASE, age, gender, records
 from definitions.readme import readme
 from definitions.seedcheck import check as seed_check
-from definitions.terminology import EXTRA_CODES, VALUESETS
+from definitions.terminology import EXTRA_CODES, HIERARCHY, VALUESETS
 from fhir.resources.codesystem import CodeSystem
 from fhir.resources.evidencevariable import EvidenceVariable
 from fhir.resources.researchstudy import ResearchStudy
@@ -56,6 +56,14 @@ def valueset(vs_id: str) -> dict[str, Any]:
     by_system: dict[str, list[dict[str, str]]] = {}
     for (s, c), d in seen.items():
         by_system.setdefault(s, []).append({"code": c, "display": d})
+    include: list[dict[str, Any]] = [{"system": s, "concept": cs} for s, cs in by_system.items()]
+    compose: dict[str, Any] = {"include": include}
+    roots, minus = HIERARCHY.get(vs_id, ([], []))
+    include += [{"system": s, "filter": [{"property": "concept", "op": "is-a", "value": c}]} for s, c, _ in roots]
+    if minus:
+        compose["exclude"] = [
+            {"system": s, "filter": [{"property": "concept", "op": "is-a", "value": c}]} for s, c, _ in minus
+        ]
     return {
         "resourceType": "ValueSet",
         "id": vs_id,
@@ -68,7 +76,7 @@ def valueset(vs_id: str) -> dict[str, Any]:
         "date": DATE,
         "publisher": "fhir-eligibility",
         "description": description,
-        "compose": {"include": [{"system": s, "concept": cs} for s, cs in by_system.items()]},
+        "compose": compose,
         "expansion": {
             "timestamp": f"{DATE}T00:00:00Z",
             "total": len(seen),

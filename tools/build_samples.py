@@ -212,8 +212,14 @@ class Sample:
             "id": self.id,
             "text": {
                 "status": "generated",
-                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>' + html.escape(self.id, quote=False) + "</b> (synthetic "
-                "test patient, screening date " + AS_OF + ")</p><p>" + html.escape(exercises, quote=False) + "</p></div>",
+                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>'
+                + html.escape(self.id, quote=False)
+                + "</b> (synthetic "
+                "test patient, screening date "
+                + AS_OF
+                + ")</p><p>"
+                + html.escape(exercises, quote=False)
+                + "</p></div>",
             },
             "identifier": [{"system": SAMPLE_ID_SYSTEM, "value": self.id}],
             "name": [{"use": "official", "family": family, "given": [given]}],

@@ -266,6 +266,7 @@ def _codes_text(codes: frozenset[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(sorted(display(c) for c in codes))
 
 
+OPEN_WORLD = "open-world"  # records method: no record = UNKNOWN (to collect), not FALSE
 LABEL = "{label}"  # in a leaf's MissingData.what: replaced by the criterion's label (leaves are shared)
 
 
@@ -540,6 +541,10 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             f"only unconfirmed or undated records{window}",
             tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
             missing=(_missing(ctx, what + " (confirmation)", d.codes, lo, hi),),
+        )
+    if OPEN_WORLD in d.methods:  # a study the screening visit would produce: absent = to collect (§0.14)
+        return Outcome(
+            Truth.UNKNOWN, f"none recorded{window}: to collect", missing=(_missing(ctx, what, d.codes, lo, hi),)
         )
     return Outcome(Truth.FALSE, f"none recorded{window}")
 

@@ -133,6 +133,13 @@ def check_valueset(vs: dict[str, Any], errors: list[str]) -> None:
     comp = {
         (inc["system"], c["code"]) for inc in vs.get("compose", {}).get("include", []) for c in inc.get("concept", [])
     }
+    for part in ("include", "exclude"):
+        for inc in vs.get("compose", {}).get(part, []):
+            if "filter" in inc and "concept" in inc:
+                errors.append(f"ValueSet/{vs['id']}: an include has both concept and filter")
+            for f in inc.get("filter", []):
+                if f.get("property") != "concept" or f.get("op") != "is-a" or not f.get("value"):
+                    errors.append(f"ValueSet/{vs['id']}: unsupported filter {f}")
     if not exp:
         errors.append(f"ValueSet/{vs['id']}: empty expansion")
     if exp != comp:

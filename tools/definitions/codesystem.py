@@ -60,6 +60,13 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
             ),
             ("after-first-course", "After the first treatment course", "Keeps only events after the first course."),
             (
+                "open-world",
+                "Absent record means not yet collected",
+                "For records of a test or imaging study that a screening visit would produce (clinical.md §0.14): "
+                "no matching record in the window is UNKNOWN with a what-to-collect item, not FALSE. Diagnoses and "
+                "treatment history stay closed-world (§0.7).",
+            ),
+            (
                 "max-364-days",
                 "Largest sum within any 364-day period",
                 "For cumulative-activity: the maximum over start dates s of the sum of doses dated in [s, s + 364 d].",

@@ -32,6 +32,16 @@ W28 = within(28)
 
 IMAGING_TYPES = ["Procedure", "ImagingStudy", "DiagnosticReport"]
 TREATMENT_TYPES = ["MedicationAdministration", "Procedure"]
+OPEN_WORLD_NOTE = (
+    "Open world (clinical.md §0.14): the exam is one a screening visit would produce, so when no record of it is "
+    "found the criterion is undetermined with an item to collect (method open-world), never failed. Diagnoses and "
+    "treatment history stay closed-world (§0.7)."
+)
+
+
+def imaging(description: str, valueset: str, types: list[str] | None = None, **kw: Any) -> Json:
+    """An imaging study done in a window: open world (no record = UNKNOWN, to collect; clinical.md §0.14)."""
+    return records(description, types or IMAGING_TYPES, valueset, methods=["open-world"], **kw)
 
 
 def wocbp(exclude: bool = False) -> Json:

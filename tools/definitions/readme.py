@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checks import is_computable
+from .terminology import SNOMED_SOURCES
 
 WINDOW_UNITS = {"d": "d", "wk": "wk", "mo": "mo", "a": "y"}
 
@@ -46,6 +47,9 @@ def render(c: dict[str, Any], top: bool = False) -> str:
     if "definitionCanonical" in c:
         return f"{prefix}{c['definitionCanonical'].rsplit('/', 1)[-1].upper()}"
     text = c["description"] if not top else _leaf_text(c)
+    methods = {m["coding"][0]["code"] for m in c.get("definitionByTypeAndValue", {}).get("method", [])}
+    if "open-world" in methods:
+        text += " [open world: none recorded = unknown, to collect]"
     return f"{prefix}{text}{win}"
 
 
@@ -78,7 +82,10 @@ def readme(summary: dict[str, Any], extra_codes: list[str]) -> str:
         "`docs/encoding.md`; criterion ids follow `shared/reference/clinical.md`.",
         "",
         "* `shared/` - the project CodeSystem, the WOCBP EvidenceVariable and every ValueSet (explicit",
-        "  `compose` concept lists and `expansion.contains`; ICD categories expanded to all child codes).",
+        "  `compose` concept lists and `expansion.contains`; ICD categories expanded to all child codes;",
+        "  SNOMED CT hierarchies as `is-a` compose filters plus an explicit reviewed expansion, described in",
+        "  each ValueSet's `description`). Diagnosis and procedure value sets carry SNOMED CT beside",
+        "  ICD-10-CM / WHO ICD-10 / ICD-O-3 (tests/test_terminology_coverage.py).",
         "* `<NCT>/ResearchStudy.json` + `<NCT>/EvidenceVariable.json` - one top-level characteristic per",
         "  criterion line of the seed, in seed order; `exclude: true` marks exclusions.",
         "",
@@ -126,6 +133,12 @@ def readme(summary: dict[str, Any], extra_codes: list[str]) -> str:
         + ", ".join(extra_codes)
         + ". ATC class value sets are expanded with the substances of the MII",
         "ATC-2024 systemic-therapy value set (`tools/definitions/atc_l01.py`).",
+        "",
+        "SNOMED CT and CPT codes added for issue 13 (seen in Synthea / mCODE / HL7 data or agreed by several",
+        "public artefacts; `SNOMED_SOURCES` in `tools/definitions/terminology.py`):",
+        "",
+        *[f"* SNOMED CT {code}: {src}" for code, src in SNOMED_SOURCES.items()],
+        "* CPT 74181, 74182, 74183 (MRI abdomen without / with / without and with contrast): vs-liver-mri",
         "",
     ]
     return "\n".join(lines)

@@ -2,9 +2,14 @@
 
 Only codes clinical.md marks verified (V / V(code)) are used, plus the ICD expansions generated
 from the same offline sources into ``icd_codes.json`` (see gen_icd_data.py), the ATC substances of
-the MII systemic-therapy value set (validated against ATC 2024) for the class value sets, and four
-qualifier/answer codes for test results (noted in ``EXTRA_CODES``). Local concepts live in the
-project CodeSystem (``codesystem.py``).
+the MII systemic-therapy value set (validated against ATC 2024) for the class value sets, four
+qualifier/answer codes for test results (noted in ``EXTRA_CODES``), and the SNOMED CT / CPT codes of
+``SNOMED_SOURCES`` (issue 13: codes that Synthea and mCODE data actually emit, each checked against
+public artefacts). Local concepts live in the project CodeSystem (``codesystem.py``).
+
+Hierarchies ("any malignant neoplasm except ...") are written as SNOMED CT ``is-a`` filters in the
+ValueSet compose (``HIERARCHY``), and the shipped expansion is the explicit reviewed list below: no
+terminology server is reachable from the product's tests, so nothing is expanded at run time.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .fhir import ATC, HCPCS, ICD10, ICD10CM, ICDO3, LOINC, PROJECT_CS, RXNORM, SNOMED
+from .fhir import ATC, CPT, HCPCS, ICD10, ICD10CM, ICDO3, LOINC, PROJECT_CS, RXNORM, SNOMED
 
 Concept = tuple[str, str, str]  # (system, code, display)
 
@@ -311,15 +316,102 @@ MIDGUT_SITE = [
 # ---- value sets (id -> title, description, concepts) ---------------------------------------------
 
 VALUESETS: dict[str, tuple[str, str, list[Concept]]] = {}
+# vs id -> (SNOMED CT roots included with 'is-a', roots excluded with 'is-a'); the compose states the intent,
+# the expansion stays the explicit reviewed list (the engine reads the expansion and the concept lists).
+HIERARCHY: dict[str, tuple[list[Concept], list[Concept]]] = {}
+
+EXPANSION_NOTE = (
+    " SNOMED CT: compose includes is-a {inc}{exc}. No terminology server is reachable from the product's tests, "
+    "so the shipped expansion is an explicit reviewed list (beside the ICD codes, where the value set has them): "
+    "the SNOMED CT concepts verified in clinical.md §2 or emitted by Synthea / mCODE data (../shared/realdata "
+    "and their public sources), each checked to fall under the root; a site may extend it with its own "
+    "terminology."
+)
 
 
-def vs(vs_id: str, title: str, description: str, concepts: list[Concept]) -> None:
+def vs(
+    vs_id: str,
+    title: str,
+    description: str,
+    concepts: list[Concept],
+    *,
+    is_a: list[Concept] | None = None,
+    not_a: list[Concept] | None = None,
+) -> None:
+    """Register a value set; ``is_a``/``not_a`` roots become compose filters and are named in the description."""
     assert vs_id not in VALUESETS, vs_id
+    if is_a:
+        inc = ", ".join(f"{c} |{d}|" for _, c, d in is_a)
+        exc = (" minus is-a " + ", ".join(f"{c} |{d}|" for _, c, d in not_a)) if not_a else ""
+        description += EXPANSION_NOTE.format(inc=inc, exc=exc)
+        HIERARCHY[vs_id] = (is_a, not_a or [])
     VALUESETS[vs_id] = (title, description, concepts)
 
 
+# ---- SNOMED CT concepts added for issue 13 (code -> where it was seen) -------------------------------------
+# "data": emitted in ../shared/realdata (Synthea bundles, mCODE IG examples, HL7 examples); "synthea": in
+# Synthea's module definitions (colorectal, lung, cardiovascular, HIV modules); "public": several independent
+# public FHIR/terminology artefacts agree on code and meaning. clinical.md-verified codes are not repeated here.
+SNOMED_SOURCES = {
+    "408643008": "data (mCODE trial-matching app; the issue's Synthea/mCODE breast cancer)",
+    "254837009": "data (mCODE IG FSH examples)",
+    "372137005": "data (mCODE IG FSH examples)",
+    "353431000119107": "data (mCODE IG FSH examples)",
+    "188152004": "data (mCODE extraction framework)",
+    "363358000": "data (HL7 R4 examples)",
+    "254637007": "data (HL7 R4 examples, mCODE IG 2020 examples)",
+    "254632001": "synthea lung module, public",
+    "399068003": "public (several cancer code maps, C61)",
+    "363443007": "data (mCODE IG FSH examples)",
+    "372244006": "public (several cancer code maps, C43)",
+    "188340000": "data (HL7 R4 example)",
+    "363406005": "synthea colorectal module, public",
+    "93761005": "synthea colorectal module",
+    "109838007": "synthea colorectal module",
+    "94260004": "synthea colorectal module",
+    "363351006": "public (several code maps, C20)",
+    "363349007": "public (several code maps, C16)",
+    "94181007": "data (mCODE trial-matching app)",
+    "88805009": "data (Synthea bundles)",
+    "57054005": "data (HL7 R5 EBM example)",
+    "401303003": "synthea cardiovascular module, public",
+    "401314000": "synthea cardiovascular module, public",
+    "422504002": "data (HL7 R4/R5 examples)",
+    "49436004": "data (HL7 R5 EBM example)",
+    "62479008": "public (Charlson/HIV code lists)",
+    "72892002": "data (Synthea bundles)",
+    "53438000": "data (mCODE trial-matching app radiation procedure)",
+    "367336001": "data (HL7 R4 examples)",
+    "431839003": "clinical.md §0.13, SNOMED Belgian extension release notes",
+    "241622002": "public (HL7 FSH ActivityDefinition: MRI of liver)",
+    "363346000": "data (HL7 R4/R5, mCODE extraction framework); filter root only",
+    "269475001": "public (mCODE-style ECL: haematological malignancy; filter root only)",
+    "254701007": "data (HL7 R5 EBM Group); filter root only",
+}
+
+MALIGNANT = S("363346000", "Malignant neoplastic disease (disorder)")
+SECONDARY = S("128462008", "Secondary malignant neoplastic disease (disorder)")
+HAEM_MALIG = S("269475001", "Malignant tumor of lymphoid, hemopoietic AND/OR related tissue (disorder)")
+BCC_SKIN = S("254701007", "Basal cell carcinoma of skin (disorder)")
+SN_STOMACH = S("363349007", "Malignant tumor of stomach (disorder)")
+SN_SMALL_INTESTINE = S("94048009", "Primary malignant neoplasm of small intestine (disorder)")
+SN_COLON = S("363406005", "Malignant tumor of colon (disorder)")
+SN_RECTUM = S("363351006", "Malignant tumor of rectum (disorder)")
+SN_PANCREAS = S("363418001", "Malignant tumor of pancreas (disorder)")
+SN_COLON_MORE = [
+    S("93761005", "Primary malignant neoplasm of colon (disorder)"),
+    S("109838007", "Overlapping malignant neoplasm of colon (disorder)"),
+]
+
+
+LAB_DESCRIPTION = {
+    "vs-mgfr": "No LOINC (or other standard) code for a GFR measured by 51Cr-EDTA plasma clearance was found "
+    "(clinical.md §2.1): the project code names it, and a site maps its own result code to it with a ConceptMap "
+    "(--terminology). eGFR and creatinine-clearance codes are deliberately absent: E-I6 accepts only a measured GFR.",
+}
 for _id, (_title, _concepts) in LAB.items():
-    vs(_id, _title, f"{_title}: every LOINC variant clinical.md §2.1 lists (verified codes only).", _concepts)
+    _text = LAB_DESCRIPTION.get(_id, f"{_title}: every LOINC variant clinical.md §2.1 lists (verified codes only).")
+    vs(_id, _title, _text, _concepts)
 
 vs(
     "vs-hcg-qual",
@@ -362,9 +454,13 @@ vs(
         *cm("site-colon-rectum"),
         *who("site-small-intestine"),
         *who("site-colon-rectum"),
-        S("94048009", "Primary malignant neoplasm of small intestine (disorder)"),
+        SN_SMALL_INTESTINE,
         S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
+        SN_COLON,
+        *SN_COLON_MORE,
+        SN_RECTUM,
     ],
+    is_a=[SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM],
 )
 vs(
     "vs-net-morphology",
@@ -382,27 +478,33 @@ vs(
 vs(
     "vs-midgut-site",
     "Midgut primary sites (jejunum, ileum, small intestine NOS, caecum, appendix, ascending colon)",
-    "Primary-site codes used together with a NET morphology (WHO ICD-10 route).",
-    MIDGUT_SITE,
+    "Primary-site codes used together with a NET morphology (WHO ICD-10 route). SNOMED CT: ileum 93832004 and "
+    "small intestine NOS 94048009 (as C17.9); no hierarchy filter, since the SNOMED small-intestine and colon "
+    "hierarchies also hold the duodenum (foregut) and the distal colon (hindgut).",
+    [*MIDGUT_SITE, SN_SMALL_INTESTINE],
 )
 vs(
     "vs-net-midgut-review",
     "NET possibly of midgut origin (needs review)",
-    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review).",
+    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review). No "
+    "verified SNOMED CT concept for these (clinical.md §2.2).",
     cm_codes("net-c7a", "C7A.023", "C7A.00"),
 )
 vs(
     "vs-pnet",
     "Pancreatic NET (pre-coordinated)",
     "Malignant neoplasm of endocrine pancreas C25.4 (ICD-10-CM and "
-    "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site).",
+    "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site). No "
+    "pre-coordinated SNOMED CT 'NET of pancreas' is verified (clinical.md §2.2): SNOMED-coded data reach this "
+    "concept through vs-pancreas-site (363418001) with the NET morphology (1286768001).",
     [*cm_pick("site-pancreas", "C25.4"), *who_pick("site-pancreas", "C25.4")],
 )
 vs(
     "vs-pancreas-site",
     "Malignant neoplasm of pancreas (primary site)",
     "ICD-10-CM/WHO C25 and all children; SNOMED malignant tumor of pancreas.",
-    [*cm("site-pancreas"), *who("site-pancreas"), S("363418001", "Malignant tumor of pancreas (disorder)")],
+    [*cm("site-pancreas"), *who("site-pancreas"), SN_PANCREAS],
+    is_a=[SN_PANCREAS],
 )
 vs(
     "vs-gep-site",
@@ -417,10 +519,15 @@ vs(
         *who("site-small-intestine"),
         *who("site-colon-rectum"),
         *who("site-pancreas"),
-        S("94048009", "Primary malignant neoplasm of small intestine (disorder)"),
+        SN_STOMACH,
+        SN_SMALL_INTESTINE,
         S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
-        S("363418001", "Malignant tumor of pancreas (disorder)"),
+        SN_COLON,
+        *SN_COLON_MORE,
+        SN_RECTUM,
+        SN_PANCREAS,
     ],
+    is_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS],
 )
 vs(
     "vs-gep-net",
@@ -448,7 +555,13 @@ vs(
         S("253006001", "Somatostatinoma (disorder)"),
     ],
 )
-vs("vs-nec", "Neuroendocrine carcinoma", "ICD-10-CM C7A.1; ICD-O-3 8246/3, 8013/3, 8041/3; SNOMED NEC concepts.", NEC)
+vs(
+    "vs-nec",
+    "Neuroendocrine carcinoma",
+    "ICD-10-CM C7A.1; ICD-O-3 8246/3, 8013/3, 8041/3; SNOMED NEC concepts (disorder and morphologies).",
+    NEC,
+    is_a=[S("253000007", "Neuroendocrine carcinoma (disorder)")],
+)
 vs(
     "vs-minen",
     "Mixed neuroendocrine-non-neuroendocrine neoplasm (review)",
@@ -467,31 +580,42 @@ vs(
         S("94225005", "Secondary malignant neoplasm of brain (disorder)"),
         S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)"),
         S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
+        S("94181007", "Secondary malignant neoplasm of axillary lymph nodes (disorder)"),
+        S("94260004", "Secondary malignant neoplasm of colon (disorder)"),
     ],
+    is_a=[SECONDARY],
 )
+LIVER_METS = S("94381002", "Secondary malignant neoplasm of liver (disorder)")
+BRAIN_METS = S("94225005", "Secondary malignant neoplasm of brain (disorder)")
+MARROW_METS = S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)")
+BONE_METS = S("94222008", "Secondary malignant neoplasm of bone (disorder)")
 vs(
     "vs-liver-mets",
     "Liver metastases",
     "C78.7, C7B.02, SNOMED 94381002.",
-    [*cm("liver-mets"), *who("liver-mets"), S("94381002", "Secondary malignant neoplasm of liver (disorder)")],
+    [*cm("liver-mets"), *who("liver-mets"), LIVER_METS],
+    is_a=[LIVER_METS],
 )
 vs(
     "vs-brain-mets",
     "Brain metastases",
     "ICD-10-CM C79.3/C79.31, WHO C79.3, SNOMED 94225005.",
-    [*cm("brain-mets"), *who("brain-mets"), S("94225005", "Secondary malignant neoplasm of brain (disorder)")],
+    [*cm("brain-mets"), *who("brain-mets"), BRAIN_METS],
+    is_a=[BRAIN_METS],
 )
 vs(
     "vs-marrow",
     "Bone-marrow infiltration",
     "ICD-10-CM C79.52, SNOMED 94217008 (WHO C79.5 mixes bone and marrow: not included).",
-    [*cm("marrow"), S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)")],
+    [*cm("marrow"), MARROW_METS],
+    is_a=[MARROW_METS],
 )
 vs(
     "vs-bone-mets",
     "Bone metastases",
     "ICD-10-CM C79.5, C79.51, C7B.03; WHO C79.5; SNOMED 94222008.",
-    [*cm("bone-mets"), *who("bone-mets"), S("94222008", "Secondary malignant neoplasm of bone (disorder)")],
+    [*cm("bone-mets"), *who("bone-mets"), BONE_METS],
+    is_a=[BONE_METS],
 )
 vs(
     "vs-extrahepatic-mets",
@@ -507,6 +631,7 @@ vs(
         *who("bone-mets"),
         S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
     ],
+    is_a=[BRAIN_METS, MARROW_METS, BONE_METS],
 )
 vs(
     "vs-hf",
@@ -518,13 +643,23 @@ vs(
         S("84114007", "Heart failure (disorder)"),
         S("42343007", "Congestive heart failure (disorder)"),
         S("703272007", "Heart failure with reduced ejection fraction (disorder)"),
+        S("88805009", "Chronic congestive heart failure (disorder)"),
     ],
+    is_a=[S("84114007", "Heart failure (disorder)")],
 )
 vs(
     "vs-mi",
     "Myocardial infarction",
-    "ICD-10-CM I21, I22 (all children); WHO I21.x, I22.x; SNOMED 22298006.",
-    [*cm("mi"), *who("mi"), S("22298006", "Myocardial infarction (disorder)")],
+    "ICD-10-CM I21, I22 (all children); WHO I21.x, I22.x; SNOMED 22298006 and the acute MI concepts Synthea emits.",
+    [
+        *cm("mi"),
+        *who("mi"),
+        S("22298006", "Myocardial infarction (disorder)"),
+        S("57054005", "Acute myocardial infarction (disorder)"),
+        S("401303003", "Acute ST segment elevation myocardial infarction (disorder)"),
+        S("401314000", "Acute non-ST segment elevation myocardial infarction (disorder)"),
+    ],
+    is_a=[S("22298006", "Myocardial infarction (disorder)")],
 )
 vs(
     "vs-stroke",
@@ -535,37 +670,52 @@ vs(
         *who("stroke"),
         S("230690007", "Cerebrovascular accident (disorder)"),
         S("432504007", "Cerebral infarction (disorder)"),
+        S("422504002", "Ischemic stroke (disorder)"),
     ],
+    is_a=[S("230690007", "Cerebrovascular accident (disorder)")],
 )
 vs(
     "vs-pe",
     "Pulmonary embolism",
     "ICD-10-CM I26 (all children); WHO I26.x; SNOMED 59282003.",
     [*cm("pe"), *who("pe"), S("59282003", "Pulmonary embolism (disorder)")],
+    is_a=[S("59282003", "Pulmonary embolism (disorder)")],
 )
 vs(
     "vs-ua",
     "Unstable angina",
     "I20.0; SNOMED 4557003.",
     [*cm("ua"), *who("ua"), S("4557003", "Preinfarction syndrome (disorder)")],
+    is_a=[S("4557003", "Preinfarction syndrome (disorder)")],
 )
 vs(
     "vs-arrhythmia",
     "Cardiac arrhythmia",
     "ICD-10-CM I47-I49 (all children); WHO I47-I49.x; SNOMED 698247007.",
-    [*cm("arrhythmia"), *who("arrhythmia"), S("698247007", "Cardiac arrhythmia (disorder)")],
+    [
+        *cm("arrhythmia"),
+        *who("arrhythmia"),
+        S("698247007", "Cardiac arrhythmia (disorder)"),
+        S("49436004", "Atrial fibrillation (disorder)"),
+    ],
+    is_a=[S("698247007", "Cardiac arrhythmia (disorder)")],
 )
 vs(
     "vs-brady",
     "Bradycardia",
     "R00.1, I49.5; SNOMED 48867003.",
     [*cm("brady"), *who("brady"), S("48867003", "Bradycardia (finding)")],
+    is_a=[S("48867003", "Bradycardia (finding)")],
 )
 vs(
     "vs-revasc",
     "Coronary revascularisation",
     "SNOMED 81266008, 415070008.",
     [
+        S("81266008", "Heart revascularization (procedure)"),
+        S("415070008", "Percutaneous coronary intervention (procedure)"),
+    ],
+    is_a=[
         S("81266008", "Heart revascularization (procedure)"),
         S("415070008", "Percutaneous coronary intervention (procedure)"),
     ],
@@ -580,24 +730,28 @@ vs(
         S("38341003", "Hypertensive disorder, systemic arterial (disorder)"),
         S("59621000", "Essential hypertension (disorder)"),
     ],
+    is_a=[S("38341003", "Hypertensive disorder, systemic arterial (disorder)")],
 )
 vs(
     "vs-cirrhosis",
     "Cirrhosis of liver",
     "ICD-10-CM K74.6x, K70.3x; WHO K74.6, K70.3; SNOMED 19943007.",
     [*cm("cirrhosis"), *who("cirrhosis"), S("19943007", "Cirrhosis of liver (disorder)")],
+    is_a=[S("19943007", "Cirrhosis of liver (disorder)")],
 )
 vs(
     "vs-pvt",
     "Portal vein thrombosis",
     "I81; SNOMED 17920008.",
     [*cm("pvt"), *who("pvt"), S("17920008", "Portal vein thrombosis (disorder)")],
+    is_a=[S("17920008", "Portal vein thrombosis (disorder)")],
 )
 vs(
     "vs-nephrotic",
     "Nephrotic syndrome",
     "ICD-10-CM N04 (all children); WHO N04.x; SNOMED 52254009.",
     [*cm("nephrotic"), *who("nephrotic"), S("52254009", "Nephrotic syndrome (disorder)")],
+    is_a=[S("52254009", "Nephrotic syndrome (disorder)")],
 )
 vs(
     "vs-gilbert",
@@ -608,19 +762,28 @@ vs(
 vs(
     "vs-hiv",
     "HIV infection",
-    "ICD-10-CM B20, Z21; WHO B24, Z21; SNOMED 86406008.",
-    [*cm("hiv"), *who("hiv"), S("86406008", "Human immunodeficiency virus infection (disorder)")],
+    "ICD-10-CM B20, Z21; WHO B24, Z21; SNOMED 86406008 and AIDS 62479008.",
+    [
+        *cm("hiv"),
+        *who("hiv"),
+        S("86406008", "Human immunodeficiency virus infection (disorder)"),
+        S("62479008", "Acquired immune deficiency syndrome (disorder)"),
+    ],
+    is_a=[S("86406008", "Human immunodeficiency virus infection (disorder)")],
 )
 vs(
     "vs-preg",
     "Pregnancy",
-    "ICD-10-CM Z33, Z33.1, Z33.3 and chapter O (O00-O9A, every code); WHO Z33 and chapter O; SNOMED 77386006.",
-    [*cm("preg"), *who("preg"), S("77386006", "Pregnant (finding)")],
+    "ICD-10-CM Z33, Z33.1, Z33.3 and chapter O (O00-O9A, every code); WHO Z33 and chapter O; SNOMED 77386006 and "
+    "72892002 Normal pregnancy (the Synthea pregnancy code).",
+    [*cm("preg"), *who("preg"), S("77386006", "Pregnant (finding)"), S("72892002", "Normal pregnancy (finding)")],
+    is_a=[S("77386006", "Pregnant (finding)")],
 )
 vs(
     "vs-lact",
     "Breast-feeding",
-    "Z39.1; SNOMED 169750002, 866041003.",
+    "Z39.1; SNOMED 169750002 (finding) and 866041003 (situation); no filter: the two concepts sit in different "
+    "SNOMED CT hierarchies.",
     [
         *cm("lact"),
         *who("lact"),
@@ -633,15 +796,36 @@ vs(
     "Other solid malignancy (not the NET, not BCC/SCC of skin)",
     "ICD-10-CM/WHO C00-C76, C80 (+ C4A Merkel cell) with every child code, excluding NETs (C7A/C7B), secondary "
     "sites (C77-C79), haematological malignancies (C81-C96), basal and squamous cell carcinoma of skin, and the "
-    "GEP primary sites C16-C20/C25 where the NET itself is coded (see vs-gep-site, reviewed separately). Carcinoma "
-    "in situ of the cervix (D06) is not in the C range.",
-    [*cm("other-malig"), *who("other-malig")],
+    "GEP primary sites C16-C20/C25 where the NET itself is coded (see vs-gep-site, reviewed separately). "
+    "Carcinoma in situ of the cervix (D06) is not in the C range. SNOMED CT: the same "
+    "exclusions as is-a filters (GEP sites, secondary, haematological, basal cell carcinoma of skin); squamous "
+    "cell carcinoma of skin has no verified code and none is in the expansion; the root 363346000 itself is "
+    "not in the expansion (data code the NET itself with it as often as another cancer).",
+    [
+        *cm("other-malig"),
+        *who("other-malig"),
+        S("408643008", "Infiltrating duct carcinoma of breast (disorder)"),
+        S("254837009", "Malignant neoplasm of breast (disorder)"),
+        S("372137005", "Primary malignant neoplasm of breast (disorder)"),
+        S("353431000119107", "Primary malignant neoplasm of female left breast (disorder)"),
+        S("188152004", "Malignant neoplasm of upper-inner quadrant of female breast (disorder)"),
+        S("363358000", "Malignant tumor of lung (disorder)"),
+        S("254637007", "Non-small cell lung cancer (disorder)"),
+        S("254632001", "Small cell carcinoma of lung (disorder)"),
+        S("399068003", "Malignant tumor of prostate (disorder)"),
+        S("363443007", "Malignant tumor of ovary (disorder)"),
+        S("372244006", "Malignant melanoma (disorder)"),
+        S("188340000", "Malignant tumor of craniopharyngeal duct (disorder)"),
+    ],
+    is_a=[MALIGNANT],
+    not_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS, SECONDARY, HAEM_MALIG, BCC_SKIN],
 )
 vs(
     "vs-surgical-sterility",
     "Hysterectomy or bilateral oophorectomy",
     "Z90.710, Z90.722 (conditions) and SNOMED 236886002 Hysterectomy (procedure).",
     [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)")],
+    is_a=[S("236886002", "Hysterectomy (procedure)")],
 )
 vs(
     "vs-carcinoid-heart",
@@ -740,12 +924,15 @@ vs(
     "ATC L03AB interferon alfa substances.",
     [A("L03AB", "Interferons"), *[A(c, d) for c, d in IFN]],
 )
+CHEMO_PROC = S("367336001", "Chemotherapy (procedure)")
 vs(
     "vs-chemo",
     "Antineoplastic agents (ATC L01, all)",
     "ATC L01 class code and every L01 substance of ATC 2024, pre-2021 codes L01XE04/L01XE10, plus RxNorm "
-    "temozolomide and everolimus SCDs.",
+    "temozolomide and everolimus SCDs, and SNOMED 367336001 Chemotherapy (procedure) for chemotherapy recorded "
+    "as a Procedure (mCODE).",
     [
+        CHEMO_PROC,
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
@@ -757,8 +944,9 @@ vs(
 vs(
     "vs-systemic-net-therapy",
     "Systemic or radionuclide therapy for NET other than somatostatin analogues",
-    "Union of vs-chemo (ATC L01), vs-ifn, vs-lu177 and vs-everolimus.",
+    "Union of vs-chemo (ATC L01, chemotherapy procedure), vs-ifn, vs-lu177 and vs-everolimus.",
     [
+        CHEMO_PROC,
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
@@ -780,19 +968,34 @@ EBRT = [
     S("33195004", "Teleradiotherapy procedure (procedure)"),
     S("108290001", "Radiation oncology AND/OR radiotherapy (procedure)"),
     S("1156506007", "External beam radiation therapy using photons (procedure)"),
+    S("53438000", "Radiation therapy procedure or service (procedure)"),
 ]
-vs("vs-ebrt", "External beam radiotherapy", "SNOMED 33195004, 108290001, 1156506007.", EBRT)
+vs(
+    "vs-ebrt",
+    "External beam radiotherapy",
+    "SNOMED 33195004, 1156506007 and the radiotherapy groupers 108290001 and 53438000 (mCODE's radiation "
+    "procedure code): a record coded only with a grouper counts, as the criteria that read it review the extent.",
+    EBRT,
+    is_a=[S("33195004", "Teleradiotherapy procedure (procedure)")],
+)
 RESECTION = [
     S("107963000", "Excision of liver (procedure)"),
     S("307616002", "Excision of liver metastasis (procedure)"),
     S("85946004", "Lobectomy of liver (procedure)"),
 ]
-vs("vs-liver-resection", "Hepatic resection", "SNOMED 107963000, 307616002, 85946004.", RESECTION)
+vs(
+    "vs-liver-resection",
+    "Hepatic resection",
+    "SNOMED 107963000, 307616002, 85946004.",
+    RESECTION,
+    is_a=[S("107963000", "Excision of liver (procedure)")],
+)
 vs(
     "vs-embolization",
     "Liver-directed embolisation (TACE)",
     "SNOMED 314617008 (bland embolisation/SIRT: no verified code).",
     [S("314617008", "Chemoembolization of liver metastases (procedure)")],
+    is_a=[S("314617008", "Chemoembolization of liver metastases (procedure)")],
 )
 vs(
     "vs-liver-directed",
@@ -805,6 +1008,7 @@ vs(
     "Any anticancer treatment (chemotherapy, radiotherapy, liver-directed therapy, PRRT, targeted therapy, interferon)",
     "Union used for wash-out windows: vs-chemo, vs-ifn, vs-lu177, vs-ebrt, vs-liver-resection, vs-embolization.",
     [
+        CHEMO_PROC,
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
@@ -830,16 +1034,23 @@ SSTR_PET = [
     P("sstr-pet", "Somatostatin receptor PET/CT (68Ga/64Cu-DOTA-peptide)"),
     (HCPCS, "A9587", "Gallium Ga-68, dotatate, diagnostic, 0.1 millicurie"),
 ]
+SSTR_NOTE = (
+    " No SNOMED CT, LOINC or CPT code for an SSTR exam was found in the project's verified sources; the CPT PET "
+    "codes 78811-78816 and generic PET concepts are tracer-agnostic (an FDG PET would count), so they are not "
+    "included. A site maps its own exam code to the project code with a ConceptMap (--terminology)."
+)
 vs(
     "vs-sstr-pet",
     "Somatostatin-receptor PET (68Ga/64Cu-DOTATATE)",
-    "Local exam code (no LOINC/SNOMED found) and the HCPCS tracer code A9587.",
+    "HCPCS tracer code A9587 (Ga-68 dotatate, the standard code that identifies the exam) and the project's exam "
+    "code." + SSTR_NOTE,
     SSTR_PET,
 )
 vs(
     "vs-sstr-imaging",
     "Somatostatin-receptor imaging (PET or scintigraphy)",
-    "Local exam codes and tracer codes (HCPCS A9587; ATC V09IB01 111In-pentetreotide, V09IA07 99mTc-octreotide).",
+    "Tracer codes (HCPCS A9587; ATC V09IB01 111In-pentetreotide, V09IA07 99mTc-octreotide) and the project's "
+    "exam codes." + SSTR_NOTE,
     [
         P("sstr-imaging", "Somatostatin receptor imaging exam"),
         *SSTR_PET,
@@ -850,9 +1061,24 @@ vs(
 )
 vs(
     "vs-liver-mri",
-    "MRI of the liver (local code)",
-    "No verified LOINC/SNOMED code in clinical.md: local exam code.",
-    [P("liver-mri", "MRI of the liver")],
+    "MRI of the liver",
+    "SNOMED CT 431839003 MRI of liver with contrast (clinical.md §0.13) and 241622002 MRI of liver; CPT 74181, "
+    "74182, 74183 (MRI of the abdomen without / with / without and with contrast: how a liver MRI is ordered and "
+    "billed in the US); the project code liver-mri for a site's own exam code (ConceptMap). No LOINC radiology "
+    "code was verified, so none is listed.",
+    [
+        S("431839003", "Magnetic resonance imaging of liver with contrast (procedure)"),
+        S("241622002", "Magnetic resonance imaging of liver (procedure)"),
+        (CPT, "74181", "Magnetic resonance (eg, proton) imaging, abdomen; without contrast material(s)"),
+        (CPT, "74182", "Magnetic resonance (eg, proton) imaging, abdomen; with contrast material(s)"),
+        (
+            CPT,
+            "74183",
+            "Magnetic resonance (eg, proton) imaging, abdomen; without contrast material(s), followed by with "
+            "contrast material(s) and further sequences",
+        ),
+        P("liver-mri", "MRI of the liver"),
+    ],
 )
 vs(
     "vs-study-drug-allergy",

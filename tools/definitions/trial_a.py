@@ -6,12 +6,14 @@ from .common import (
     DEFAULT_WINDOW_NOTE,
     IMAGING_TYPES,
     KI67_ANY,
+    OPEN_WORLD_NOTE,
     W28,
     albumin_unless_pt,
     cardiac_events_12m,
     ecog,
     hcg_negative,
     hypertension_review,
+    imaging,
     net_site,
     pregnancy_exclusion,
     uln,
@@ -133,18 +135,21 @@ def characteristics() -> list[Json]:
             "99mTc-octreotide. At least 90% of lesions must be positive for SSTRi with a significant uptake (>= liver "
             "of surrounding tissue),",
             [
-                records(
+                imaging(
                     "SSTR imaging (68Ga PET, 111In-pentetreotide or 99mTc-octreotide scintigraphy) in the last "
                     "4 months",
-                    [*IMAGING_TYPES, "MedicationAdministration"],
-                    "vs-sstr-imaging",
+                    types=[*IMAGING_TYPES, "MedicationAdministration"],
+                    valueset="vs-sstr-imaging",
                     tfe=[window(-4, 0, "mo")],
                 ),
                 manual("SSTR imaging positive: at least 90 % of lesions with uptake >= liver"),
             ],
             link="A-I9",
-            note="The exam date is computable (local exam code / tracer codes, no standard code "
-            "exists); positivity and the 90 % rule are an imaging read.",
+            note=[
+                "The exam date is computable (tracer codes, or the site's exam code mapped to the project code: no "
+                "SNOMED/LOINC code for an SSTR exam was found); positivity and the 90 % rule are an imaging read.",
+                OPEN_WORLD_NOTE,
+            ],
         )
     )
     add(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from .common import (
-    IMAGING_TYPES,
     KI67_ANY,
+    OPEN_WORLD_NOTE,
     W28,
     crcl,
     ecog,
     hcg_negative,
+    imaging,
     net_site,
     pregnancy_exclusion,
     uln,
@@ -88,17 +89,19 @@ def characteristics() -> list[Json]:
             "will be considered positive if the maximum standardized uptake value (SUVmax) of target lesion is > SUV "
             "mean of normal liver parenchyma",
             [
-                records(
+                imaging(
                     "68Ga- or 64Cu-DOTATATE PET in the last 36 months",
-                    IMAGING_TYPES,
                     "vs-sstr-pet",
                     tfe=[window(-36, 0, "mo")],
                 ),
                 manual("DOTATATE scan positive: SUVmax of the target lesion > SUVmean of normal liver"),
             ],
             link="B-I2b",
-            note="36 months is the allowed limit (12 months only recommended): a scan 12-36 months old passes. "
-            "Positivity (SUVmax vs liver SUVmean) is an imaging read.",
+            note=[
+                "36 months is the allowed limit (12 months only recommended): a scan 12-36 months old passes. "
+                "Positivity (SUVmax vs liver SUVmean) is an imaging read.",
+                OPEN_WORLD_NOTE,
+            ],
         )
     )
     add(

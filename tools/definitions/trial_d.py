@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .common import (
     DEFAULT_WINDOW_NOTE,
-    IMAGING_TYPES,
     KI67_ANY,
+    OPEN_WORLD_NOTE,
     W28,
     albumin_unless_pt,
     ecog,
+    imaging,
     net_site,
     pregnancy_exclusion,
     uln,
@@ -84,9 +85,8 @@ def characteristics() -> list[Json]:
             "7. MRI scan prior to surgery (within 4 -6 weeks) confirming liver metastases and no extrahepatic disease "
             "(except resectable perihilar lymph node involvement and/or primary tumour, if still in place)",
             [
-                records(
+                imaging(
                     "Liver MRI within 6 weeks before the liver surgery",
-                    IMAGING_TYPES,
                     "vs-liver-mri",
                     tfe=[window(-42, 0, "d", event=RESECTION)],
                 ),
@@ -95,8 +95,12 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="D-I7",
-            note="'Within 4-6 weeks' is read as no more than 6 weeks (42 days) before surgery. The "
-            "liver MRI has no verified standard code: local code liver-mri.",
+            note=[
+                "'Within 4-6 weeks' is read as no more than 6 weeks (42 days) before surgery. The liver MRI is "
+                "matched by SNOMED CT and CPT codes (vs-liver-mri); a site's own exam code is mapped to the project "
+                "code liver-mri.",
+                OPEN_WORLD_NOTE,
+            ],
         )
     )
     add(
@@ -105,9 +109,8 @@ def characteristics() -> list[Json]:
             "confirming liver metastases and no extrahepatic disease (except resectable perihilar lymph node "
             "involvement and/or primary tumour, if still in place)",
             [
-                records(
+                imaging(
                     "68Ga-DOTATATE PET/CT within 12 weeks before the liver surgery",
-                    IMAGING_TYPES,
                     "vs-sstr-pet",
                     tfe=[window(-84, 0, "d", event=RESECTION)],
                 ),
@@ -116,7 +119,7 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="D-I8",
-            note="12 weeks = 84 days before the surgery.",
+            note=["12 weeks = 84 days before the surgery.", OPEN_WORLD_NOTE],
         )
     )
     # ---------------- exclusion ----------------

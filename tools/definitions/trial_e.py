@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import IMAGING_TYPES, W28, ecog, hcg_negative, net_site, pregnancy_exclusion, uln
+from .common import OPEN_WORLD_NOTE, W28, ecog, hcg_negative, imaging, net_site, pregnancy_exclusion, uln
 from .fhir import (
     Json,
     age,
@@ -327,7 +327,7 @@ def characteristics() -> list[Json]:
                     "of the Rotterdam visual score) in a lesion with longest transaxial plane diameter =20mm (measured on the "
                     "CT, part of the PET/CT);",
                     [
-                        records("68Ga-octreotate PET/CT done before inclusion", IMAGING_TYPES, "vs-sstr-pet"),
+                        imaging("68Ga-octreotate PET/CT done before inclusion", "vs-sstr-pet"),
                         manual(
                             "Lesion uptake > liver (Rotterdam grade III or IV) and longest transaxial diameter >= 20 mm"
                         ),
@@ -346,10 +346,12 @@ def characteristics() -> list[Json]:
                 "The three sub-lines must hold for the same lesion, so they are nested under criterion 13 "
                 "(ids E-I13a/b/c of clinical.md) rather than split into independent top-level criteria.",
                 NOTE_SIGNS + " Diameter '=20mm' is read as >= 20 mm.",
-                "The PET must exist (computable); no window is given: E-I12's 4-week baseline window covers the "
+                "The PET must have been done (computable); no window is given: E-I12's 4-week baseline window covers the "
                 "labs (clinical.md E-I12), and the PET's recency is part of the imaging read, as are uptake grade "
                 "and size. A local code for the Rotterdam score exists in the project CodeSystem, but lesion-level "
                 "scores are not routinely coded, so the read stays manual.",
+                OPEN_WORLD_NOTE + " A missing PET record makes E-I13 undetermined (collect the PET/CT), "
+                "clinical.md lists E-I13a as an attestation item.",
             ],
         )
     )
