@@ -21,6 +21,7 @@ from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
+from fhir_eligibility.terminology.evidence import mark_mapped
 
 
 def evaluate_patient(
@@ -28,7 +29,7 @@ def evaluate_patient(
 ) -> list[TrialResult]:
     record = build_record(data, settings.include_preliminary)
     memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
-    return [evaluate_trial(t, record, as_of, settings, memo) for t in trials]
+    return [mark_mapped(evaluate_trial(t, record, as_of, settings, memo), t, record) for t in trials]
 
 
 def evaluate_patients(
