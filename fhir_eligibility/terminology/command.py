@@ -20,12 +20,11 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.retrieval.files import input_files, read_file
 from fhir_eligibility.terminology.usage import (
     CodeUse,
+    Suggester,
     Suggestion,
     count_unread,
     definition_displays,
-    leaves,
     read_codes,
-    suggest,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,12 +69,10 @@ def iter_resources(paths: list[Path], warnings: list[str]) -> Iterator[dict[str,
 
 def _suggestion_json(s: Suggestion) -> dict[str, Any]:
     return {
-        "trial": s.trial,
-        "criterion": s.criterion,
-        "description": s.description,
         "target": {"system": s.target[0], "code": s.target[1], "display": s.target_display},
         "score": s.score,
         "unitCompatible": s.unit_match,
+        "criteria": list(s.criteria),
     }
 
 
@@ -94,15 +91,15 @@ def _table(rows: list[tuple[CodeUse, list[Suggestion]]]) -> str:
     out: list[str] = []
     for rtype in sorted({u.resource_type for u, _ in rows}):
         mine = [(u, s) for u, s in rows if u.resource_type == rtype]
-        out.append(f"{rtype}: {len(mine)} code(s) no criterion reads ({sum(u.count for u, _ in mine)} codings)")
+        out.append(f"{rtype}: {len(mine)} code(s) no criterion reads ({sum(u.count for u, _ in mine)} occurrences)")
         for u, sugg in mine:
             unit = f"  [{u.unit}]" if u.unit else ""
             out.append(f"  {u.count:>7}  {display(u.code)}  {u.display!r}{unit}")
             for s in sugg:
                 ok = ", unit compatible" if s.unit_match else ""
                 out.append(
-                    f"           -> {s.trial} {s.criterion} ({s.score:g}{ok}) as {display(s.target)}"
-                    f" {s.target_display!r}: {' '.join(s.description.split())[:90]}"
+                    f"           -> {display(s.target)} {s.target_display!r} ({s.score:g}{ok}):"
+                    f" {', '.join(s.criteria[:6])}{' ...' if len(s.criteria) > 6 else ''}"
                 )
     return "\n".join(out) if out else "every code in the data is read by a criterion"
 
@@ -122,7 +119,7 @@ def draft_conceptmap(rows: list[tuple[CodeUse, list[Suggestion]]], url: str) -> 
                     "code": s.target[1],
                     "display": s.target_display or None,
                     "equivalence": "relatedto" if i == 0 else "inexact",
-                    "comment": f"suggested for {s.trial} {s.criterion} (score {s.score:g}"
+                    "comment": f"read by {', '.join(s.criteria)} (score {s.score:g}"
                     + (", unit compatible" if s.unit_match else "")
                     + f"); {u.count} {u.resource_type} coding(s) in the data",
                 }
@@ -178,9 +175,9 @@ def codes(
     displays = definition_displays(r for _f, r in read_definitions(list(definitions) or None).resources)
     warnings: list[str] = []
     uses = count_unread(iter_resources(list(paths), warnings), read_codes(trials))
-    candidates = leaves(trials, displays)
+    suggester = Suggester(trials, displays)
     ordered = sorted(uses.values(), key=lambda u: (u.resource_type, -u.count, u.code))
-    rows = [(u, suggest(u, candidates, displays)) for u in ordered]
+    rows = [(u, suggester.suggest(u)) for u in ordered]
     if fmt == "json":
         by_type: dict[str, list[dict[str, Any]]] = {}
         for u, s in rows:

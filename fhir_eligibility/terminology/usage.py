@@ -9,10 +9,11 @@ draft ConceptMap marks them ``relatedto``/``inexact``, which never count (termin
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fhir_eligibility.codes import Code, codings, norm_code
@@ -39,8 +40,14 @@ KIND_TYPES = {  # which records a criterion leaf can read, by resource type of t
     "Medication": ("MedicationAdministration", "MedicationStatement"),
     "MedicationRequest": ("MedicationAdministration", "MedicationStatement"),
 }
-STOP = {"of", "the", "in", "by", "and", "or", "with", "a", "an", "to", "for", "on", "at", "as", "is", "be", "no", "any"}
-MIN_SCORE = 0.34
+STOP = {"of", "the", "in", "by", "and", "or", "with", "a", "an", "to", "for", "on", "at", "as", "is", "no", "any"}
+# SNOMED semantic tags and LOINC property/system/method words: shared by unrelated concepts
+STOP |= {"disorder", "finding", "procedure", "situation", "observable", "entity", "product", "substance"}
+STOP |= {"mass", "volume", "moles", "serum", "plasma", "blood", "automated", "count", "enzymatic", "activity"}
+STOP |= {"entitic", "fraction", "calculation", "presence", "ratio", "number", "concentration", "manual"}
+STOP |= {"urine", "test", "strip", "total", "qualitative", "quantitative", "rapid", "unspecified", "history"}
+STOP |= {"mg", "ml", "oral", "tablet", "capsule", "injection", "solution", "hydrochloride", "release", "extended"}
+MIN_SCORE = 0.45
 
 
 @dataclass
@@ -64,13 +71,13 @@ class CodeUse:
 
 @dataclass(frozen=True)
 class Suggestion:
-    trial: str
-    criterion: str
-    description: str
+    """A trial concept the code may mean, and the criteria that read that concept."""
+
     target: Code
     target_display: str
     score: float
     unit_match: bool
+    criteria: tuple[str, ...]  # "NCT... <criterion id>"
 
 
 def read_codes(trials: Iterable[Trial]) -> frozenset[Code]:
@@ -99,14 +106,14 @@ def _concepts(res: Json) -> list[Json]:
 
 
 def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple[str, Code], CodeUse]:
-    """Codes of resources (and Observation components) that carry no code a criterion reads."""
+    """Codes of resources whose concept (and Observation components) no criterion reads."""
     uses: dict[tuple[str, Code], CodeUse] = {}
     for res in resources:
         rtype = str(res.get("resourceType"))
-        for concept in _concepts(res):
-            codes = codings(concept)
-            if not codes or not codes.isdisjoint(read):
-                continue
+        concepts = _concepts(res)
+        if any(not codings(c).isdisjoint(read) for c in concepts):
+            continue  # read already (a panel whose components a criterion reads, too)
+        for concept in concepts:
             unit = None
             if rtype == "Observation" and isinstance(res.get("valueQuantity"), dict):
                 q = res["valueQuantity"]
@@ -125,71 +132,115 @@ def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple
     return uses
 
 
-def _tokens(text: str) -> set[str]:
-    return {t for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in STOP and (len(t) > 1 or t.isdigit())}
+def _tokens(text: str) -> frozenset[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset(t for t in words if t not in STOP and len(t) > 1 and not t.isdigit())
 
 
 @dataclass(frozen=True)
 class Leaf:
-    """A criterion leaf as suggestions see it: what it reads and the words that describe it."""
+    """A criterion leaf as suggestions see it: which records it reads, its codes, threshold unit, words."""
 
     trial: str
     top: Criterion
     node: Criterion
     kinds: tuple[str, ...]
-    codes: tuple[Code, ...]
+    codes: frozenset[Code]
     unit: str | None
-    words: frozenset[str]
+    words: frozenset[str]  # of its description and label
 
 
-def leaves(trials: Iterable[Trial], displays: dict[Code, str]) -> list[Leaf]:
-    out: list[Leaf] = []
-    for t in trials:
-        for top in t.criteria:
-            for n in top.walk():
-                d = n.definition
-                if isinstance(d, ObservationValue):
-                    kinds: tuple[str, ...] = ("Observation",)
-                    codes = d.codes
-                    q = d.test.quantity or d.test.low or d.test.high
-                    unit = q.unit if q is not None and q.unit not in (None, "1") else None
-                elif isinstance(d, Records):
-                    kinds, codes, unit = d.resource_types, d.codes, None
-                else:
-                    continue
-                text = " ".join([n.description, d.label, top.description, *(displays.get(c, "") for c in codes)])
-                own = tuple(sorted(c for c in codes if c in displays) or sorted(codes))
-                out.append(Leaf(t.id, top, n, kinds, own, unit, frozenset(_tokens(text))))
-    return out
+class Suggester:
+    """Ranks the trial concepts a data code most likely means, by the words it shares with each
+    concept's display (or with the criterion's description) and, for Observations, by unit dimension.
 
+    An inverted index (word -> codes, word -> leaves) keeps it linear in the data's distinct codes.
+    """
 
-def suggest(use: CodeUse, candidates: list[Leaf], displays: dict[Code, str], limit: int = 3) -> list[Suggestion]:
-    """The criteria this code most likely means: shared words (of the code's display), unit dimension."""
-    words = _tokens(use.display or use.code[1])
-    if not words:
-        return []
-    kinds = KIND_TYPES.get(use.resource_type, (use.resource_type,))
-    best: dict[tuple[str, str], Suggestion] = {}
-    for leaf in candidates:
-        if not set(kinds) & set(leaf.kinds) or not leaf.codes:
-            continue
-        unit_match = False
+    def __init__(self, trials: Iterable[Trial], displays: dict[Code, str]) -> None:
+        self.displays = displays
+        self.leaves: list[Leaf] = []
+        for t in trials:
+            for top in t.criteria:
+                for n in top.walk():
+                    leaf = _leaf(t.id, top, n)
+                    if leaf is not None:
+                        self.leaves.append(leaf)
+        self.words: dict[Code, frozenset[str]] = {}
+        self.by_code: dict[Code, list[int]] = {}
+        self.code_index: dict[str, set[Code]] = {}
+        self.leaf_index: dict[str, set[int]] = {}
+        for i, leaf in enumerate(self.leaves):
+            for w in leaf.words:
+                self.leaf_index.setdefault(w, set()).add(i)
+            for c in leaf.codes:
+                self.by_code.setdefault(c, []).append(i)
+                if c not in self.words:
+                    self.words[c] = _tokens(displays.get(c, ""))
+                    for w in self.words[c]:
+                        self.code_index.setdefault(w, set()).add(c)
+        # rarer words weigh more (a shared "trimester" says little, a shared "gfr" a lot), as in TF-IDF
+        total = len(self.words) or 1
+        self.weight = {w: math.log(1 + total / len(cs)) for w, cs in self.code_index.items()}
+        self.rare = math.log(1 + total)
+
+    def _dice(self, a: frozenset[str], b: frozenset[str]) -> float:
+        """Dice coefficient of the two word sets, each word weighted by its rarity."""
+        if not a or not b:
+            return 0.0
+        w = self.weight.get
+        shared = sum(w(x, self.rare) for x in a & b)
+        return 2 * shared / (sum(w(x, self.rare) for x in a) + sum(w(x, self.rare) for x in b))
+
+    def _fits(self, use: CodeUse, leaf: Leaf) -> bool | None:
+        """None: the leaf cannot read this record; else whether the units are known to be compatible."""
+        kinds = KIND_TYPES.get(use.resource_type, (use.resource_type,))
+        if not set(kinds) & set(leaf.kinds):
+            return None
         if use.unit and leaf.unit:
             if not units.is_ucum(use.unit) or not units.commensurable(use.unit, leaf.unit):
+                return None
+            return True
+        return False
+
+    def suggest(self, use: CodeUse, limit: int = 3) -> list[Suggestion]:
+        words = _tokens(use.display or use.code[1])
+        scores: dict[tuple[Code, int], float] = {}  # (target concept, leaf) -> similarity
+        for c in {c for w in words for c in self.code_index.get(w, ())}:
+            for i in self.by_code[c]:
+                scores[(c, i)] = max(scores.get((c, i), 0.0), self._dice(words, self.words[c]))
+        for i in {i for w in words for i in self.leaf_index.get(w, ())}:
+            leaf = self.leaves[i]
+            sim = self._dice(words, leaf.words)
+            target = max(sorted(leaf.codes), key=lambda c: self._dice(words, self.words.get(c, frozenset())))
+            scores[(target, i)] = max(scores.get((target, i), 0.0), sim)
+        best: dict[Code, Suggestion] = {}
+        for (target, i), sim in scores.items():
+            leaf = self.leaves[i]
+            fit = self._fits(use, leaf)
+            if fit is None or sim < MIN_SCORE:
                 continue
-            unit_match = True
-        score = len(words & leaf.words) / len(words) + (0.25 if unit_match else 0.0)
-        if score < MIN_SCORE:
-            continue
-        target = max(leaf.codes, key=lambda c: len(words & _tokens(displays.get(c, ""))))
-        s = Suggestion(
-            leaf.trial, leaf.node.id, leaf.node.description or leaf.top.description, target,
-            displays.get(target, ""), round(score, 2), unit_match,
-        )  # fmt: skip
-        key = (leaf.trial, leaf.node.id)
-        if key not in best or best[key].score < s.score:
-            best[key] = s
-    return sorted(best.values(), key=lambda s: (-s.score, s.trial, s.criterion))[:limit]
+            score = round(sim + (0.25 if fit else 0.0), 2)
+            crit = f"{leaf.trial} {leaf.top.id}"
+            old = best.get(target)
+            if old is None or old.score < score:
+                best[target] = Suggestion(target, self.displays.get(target, ""), score, bool(fit), (crit,))
+            if old is not None and crit not in best[target].criteria:
+                best[target] = replace(
+                    best[target], criteria=tuple(sorted({*best[target].criteria, *old.criteria, crit}))
+                )
+        return sorted(best.values(), key=lambda s: (-s.score, s.target))[:limit]
+
+
+def _leaf(trial: str, top: Criterion, n: Criterion) -> Leaf | None:
+    d = n.definition
+    if isinstance(d, ObservationValue):
+        q = d.test.quantity or d.test.low or d.test.high
+        unit = q.unit if q is not None and q.unit not in (None, "1") else None
+        return Leaf(trial, top, n, ("Observation",), d.codes, unit, _tokens(f"{n.description} {d.label}"))
+    if isinstance(d, Records):
+        return Leaf(trial, top, n, d.resource_types, d.codes, None, _tokens(f"{n.description} {d.label}"))
+    return None
 
 
 def definition_displays(resources: Iterable[Json]) -> dict[Code, str]:
@@ -214,4 +265,4 @@ def definition_displays(resources: Iterable[Json]) -> dict[Code, str]:
     return out
 
 
-__all__ = ["CodeUse", "Leaf", "Suggestion", "count_unread", "definition_displays", "leaves", "read_codes", "suggest"]
+__all__ = ["CodeUse", "Leaf", "Suggester", "Suggestion", "count_unread", "definition_displays", "read_codes"]
