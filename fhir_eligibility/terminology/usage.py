@@ -23,23 +23,20 @@ from fhir_eligibility.evaluation import units
 from fhir_eligibility.terminology.evidence import node_codes
 
 Json = dict[str, Any]
-# The element holding each clinical resource's concept (R4 and R5 spellings).
+# The element holding the concept of each resource type criteria read (R4 and R5 spellings); a
+# Medication's code reaches the administrations and statements that reference it (retrieval.files).
 CONCEPT_KEYS = {
     "Observation": ("code",),
     "Condition": ("code",),
     "Procedure": ("code",),
     "MedicationAdministration": ("medicationCodeableConcept", "medication"),
     "MedicationStatement": ("medicationCodeableConcept", "medication"),
-    "MedicationRequest": ("medicationCodeableConcept", "medication"),
     "Medication": ("code",),
     "AllergyIntolerance": ("code",),
     "DiagnosticReport": ("code",),
-    "ImagingStudy": ("procedureCode",),
+    "ImagingStudy": ("procedureCode", "procedure"),
 }
-KIND_TYPES = {  # which records a criterion leaf can read, by resource type of the data
-    "Medication": ("MedicationAdministration", "MedicationStatement"),
-    "MedicationRequest": ("MedicationAdministration", "MedicationStatement"),
-}
+KIND_TYPES = {"Medication": ("MedicationAdministration", "MedicationStatement")}
 STOP = {"of", "the", "in", "by", "and", "or", "with", "a", "an", "to", "for", "on", "at", "as", "is", "no", "any"}
 # SNOMED semantic tags and LOINC property/system/method words: shared by unrelated concepts
 STOP |= {"disorder", "finding", "procedure", "situation", "observable", "entity", "product", "substance"}
@@ -96,8 +93,9 @@ def _concepts(res: Json) -> list[Json]:
     out = []
     for key in CONCEPT_KEYS.get(str(res.get("resourceType")), ()):
         value = res.get(key)
-        if isinstance(value, dict):
-            out.append(value.get("concept") if isinstance(value.get("concept"), dict) else value)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, dict):
+                out.append(v.get("concept") if isinstance(v.get("concept"), dict) else v)
     if res.get("resourceType") == "Observation":
         out += [
             c["code"] for c in res.get("component") or [] if isinstance(c, dict) and isinstance(c.get("code"), dict)
