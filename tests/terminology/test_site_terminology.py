@@ -278,3 +278,13 @@ def test_codes_on_synthea_and_its_draft_is_valid_terminology(tmp_path: Path) -> 
     assert draft.returncode == 0, draft.stderr
     checked = cli("validate", "--terminology", str(tmp_path / "draft.json"))
     assert checked.returncode == 0, checked.stdout
+
+
+def test_server_searches_and_cds_prefetch_ask_for_the_mapped_code(tmp_path: Path) -> None:
+    from fhir_eligibility.requirements.plan import plan
+
+    cm = write(tmp_path / "cm.json", concept_map())
+    wanted = (LOCAL, "MGFR-51CR")
+    with_map = plan(load_trials(only=[TRIAL_E], terminology=[cm]), AS_OF)
+    assert any(r.resource_type == "Observation" and wanted in r.codes for r in with_map)
+    assert not any(wanted in r.codes for r in plan(load_trials(only=[TRIAL_E]), AS_OF))
