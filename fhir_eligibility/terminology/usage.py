@@ -44,6 +44,9 @@ STOP |= {"mass", "volume", "moles", "serum", "plasma", "blood", "automated", "co
 STOP |= {"entitic", "fraction", "calculation", "presence", "ratio", "number", "concentration", "manual"}
 STOP |= {"urine", "test", "strip", "total", "qualitative", "quantitative", "rapid", "unspecified", "history"}
 STOP |= {"mg", "ml", "oral", "tablet", "capsule", "injection", "solution", "hydrochloride", "release", "extended"}
+# British spellings and the commonest lay synonym, so "Haemoglobin" meets "Hemoglobin"
+SPELLING = (("haem", "hem"), ("anaem", "anem"), ("leukaem", "leukem"), ("tumour", "tumor"), ("oesoph", "esoph"))
+SYNONYMS = {"cancer": ("malignant", "neoplasm"), "tumor": ("tumor", "neoplasm")}
 MIN_SCORE = 0.45
 
 
@@ -131,8 +134,15 @@ def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple
 
 
 def _tokens(text: str) -> frozenset[str]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return frozenset(t for t in words if t not in STOP and len(t) > 1 and not t.isdigit())
+    out: set[str] = set()
+    for t in re.findall(r"[a-z0-9]+", text.lower()):
+        for a, b in SPELLING:
+            t = t.replace(a, b)
+        if len(t) > 4 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+            t = t[:-1]  # plural: platelets, neutrophils
+        if t not in STOP and len(t) > 1 and not t.isdigit():
+            out.update(SYNONYMS.get(t, (t,)))
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -190,16 +200,13 @@ class Suggester:
         shared = sum(w(x, self.rare) for x in a & b)
         return 2 * shared / (sum(w(x, self.rare) for x in a) + sum(w(x, self.rare) for x in b))
 
-    def _fits(self, use: CodeUse, leaf: Leaf) -> bool | None:
-        """None: the leaf cannot read this record; else whether the units are known to be compatible."""
-        kinds = KIND_TYPES.get(use.resource_type, (use.resource_type,))
-        if not set(kinds) & set(leaf.kinds):
-            return None
-        if use.unit and leaf.unit:
-            if not units.is_ucum(use.unit) or not units.commensurable(use.unit, leaf.unit):
-                return None
-            return True
-        return False
+    def _units_fit(self, use: CodeUse, target: Code) -> bool | None:
+        """None: the concept's thresholds are in another dimension (a % is no g/dL); True: same dimension."""
+        wanted = {leaf.unit for i in self.by_code.get(target, ()) if (leaf := self.leaves[i]).unit}
+        if not use.unit or not wanted:
+            return False
+        ok = units.is_ucum(use.unit) and any(units.commensurable(use.unit, u) for u in wanted)
+        return True if ok else None
 
     def suggest(self, use: CodeUse, limit: int = 3) -> list[Suggestion]:
         words = _tokens(use.display or use.code[1])
@@ -213,10 +220,11 @@ class Suggester:
             target = max(sorted(leaf.codes), key=lambda c: self._dice(words, self.words.get(c, frozenset())))
             scores[(target, i)] = max(scores.get((target, i), 0.0), sim)
         best: dict[Code, Suggestion] = {}
+        kinds = set(KIND_TYPES.get(use.resource_type, (use.resource_type,)))
         for (target, i), sim in scores.items():
             leaf = self.leaves[i]
-            fit = self._fits(use, leaf)
-            if fit is None or sim < MIN_SCORE:
+            fit = self._units_fit(use, target)
+            if fit is None or sim < MIN_SCORE or not kinds & set(leaf.kinds):
                 continue
             score = round(sim + (0.25 if fit else 0.0), 2)
             crit = f"{leaf.trial} {leaf.top.id}"
