@@ -3,15 +3,21 @@ the trial concept it was read as, and the map (a reviewer must be able to check 
 
 Applied to a trial's results after evaluation, from the trial's :attr:`Trial.mappings`, so the
 engine stays unaware of site terminology; a trial without mappings is returned untouched.
+
+Derived formulas (Cockcroft-Gault, MDRD, CKD-EPI, Child-Pugh) read fixed LOINC inputs rather than
+criterion code sets, so for them the record itself reads a mapped site code as its target
+(:func:`read_as_targets`), before evaluation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from fhir_eligibility.codes import Code, display
 from fhir_eligibility.criteria.model import CodeMapping, Criterion, Derived, ObservationValue, Records, Trial
-from fhir_eligibility.evaluation.facts import PatientRecord
+from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, TrialResult
 
 
@@ -24,6 +30,31 @@ def node_codes(c: Criterion) -> frozenset[Code]:
     if isinstance(d, Derived):
         return d.input_codes | d.test.codes
     return frozenset()
+
+
+DERIVED_INPUTS: frozenset[Code] = frozenset().union(*dv.INPUTS.values())
+
+
+def read_as_targets(record: PatientRecord, trials: Iterable[Trial]) -> PatientRecord:
+    """The record with facts carrying a site code mapped to a derived formula's input also carrying
+    that input's code (the same record when no trial maps one)."""
+    add: dict[Code, set[Code]] = {}
+    for t in trials:
+        for m in t.mappings:
+            if m.target in DERIVED_INPUTS:
+                add.setdefault(m.source, set()).add(m.target)
+    hits = {f for src in add for f in record.by_code.get(("Observation", src), ())}
+    if not hits:
+        return record
+    new = {f: f._replace(codes=f.codes.union(*(add.get(c, ()) for c in f.codes))) for f in hits}
+    by_kind = {k: tuple(new.get(f, f) for f in fs) for k, fs in record.by_kind.items()}
+    by_code: dict[tuple[str, Code], list[Fact]] = {}
+    for kind, facts in by_kind.items():
+        for f in facts:
+            for c in f.codes:
+                by_code.setdefault((kind, c), []).append(f)
+    present = frozenset([*((k, None) for k in by_kind), *by_code])
+    return replace(record, by_kind=by_kind, by_code={k: tuple(v) for k, v in by_code.items()}, present=present)
 
 
 def mapped_records(trial: Trial, record: PatientRecord) -> dict[str, list[CodeMapping]]:
@@ -70,4 +101,4 @@ def mark_mapped(result: TrialResult, trial: Trial, record: PatientRecord) -> Tri
     return replace(result, criteria=tuple(_walk(c, hits, nodes) for c in result.criteria))
 
 
-__all__ = ["mapped_records", "mark_mapped", "node_codes"]
+__all__ = ["mapped_records", "mark_mapped", "node_codes", "read_as_targets"]

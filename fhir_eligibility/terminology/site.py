@@ -41,6 +41,7 @@ from fhir_eligibility.criteria.model import (
     ValueTest,
 )
 from fhir_eligibility.errors import DefinitionError, InputError
+from fhir_eligibility.evaluation import derived as dv
 
 if TYPE_CHECKING:
     from fhir_eligibility.criteria.load import DefinitionSet
@@ -226,7 +227,13 @@ def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: d
     if isinstance(d, Records):
         return replace(d, codes=_codes(d.codes, by_target, used))
     if isinstance(d, Derived):
-        return replace(d, input_codes=_codes(d.input_codes, by_target, used), test=_test(d.test, by_target, used))
+        # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
+        # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
+        labs = [m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ())]
+        for m in labs:
+            used[m] = None
+        inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
+        return replace(d, input_codes=inputs, test=_test(d.test, by_target, used))
     return d
 
 

@@ -246,6 +246,8 @@ def _leaf(trial: str, top: Criterion, n: Criterion) -> Leaf | None:
         return Leaf(trial, top, n, ("Observation",), d.codes, unit, _tokens(f"{n.description} {d.label}"))
     if isinstance(d, Records):
         return Leaf(trial, top, n, d.resource_types, d.codes, None, _tokens(f"{n.description} {d.label}"))
+    if isinstance(d, Derived) and dv.INPUTS.get(d.concept):  # a formula's inputs: their units are not its result's
+        return Leaf(trial, top, n, ("Observation",), dv.INPUTS[d.concept], None, _tokens(n.description))
     return None
 
 

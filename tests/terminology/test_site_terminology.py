@@ -288,3 +288,41 @@ def test_server_searches_and_cds_prefetch_ask_for_the_mapped_code(tmp_path: Path
     with_map = plan(load_trials(only=[TRIAL_E], terminology=[cm]), AS_OF)
     assert any(r.resource_type == "Observation" and wanted in r.codes for r in with_map)
     assert not any(wanted in r.codes for r in plan(load_trials(only=[TRIAL_E]), AS_OF))
+
+
+def test_a_mapped_site_creatinine_feeds_cockcroft_gault(tmp_path: Path) -> None:
+    """NCT04837885 C-I6-crcl: creatinine clearance >= 50 mL/min in [T0-28 d, T0]. Woman, 66 on T0 (born
+    1960-01-01), 70 kg: Cockcroft-Gault (140-66) x 70 / (72 x 0.9) x 0.85 = 67.9 mL/min with a serum
+    creatinine of 0.9 mg/dL (pass); 30.6 with 2.0 mg/dL (fail); no creatinine the formula can read: unknown."""
+    cm = concept_map()
+    cm["group"][0]["target"] = "http://loinc.org"
+    cm["group"][0]["element"] = [{"code": "CREA-S", "target": [{"code": "2160-0", "equivalence": "equivalent"}]}]
+    path = write(tmp_path / "cm.json", cm)
+    weight = {
+        "resourceType": "Observation",
+        "id": "w",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "effectiveDateTime": "2026-05-25",
+        "subject": {"reference": "Patient/p"},
+        "valueQuantity": {"value": 70, "system": UCUM, "code": "kg", "unit": "kg"},
+    }
+
+    def crea(value: float) -> Json:
+        o = local_obs(value, date="2026-05-25", code="CREA-S", rid="crea")
+        o["valueQuantity"] = {"value": value, "system": UCUM, "code": "mg/dL", "unit": "mg/dL"}
+        return o
+
+    def crcl(resources: list[Json], terminology: list[Path] | None) -> CriterionResult:
+        trials = load_trials(only=["NCT04837885"], terminology=terminology)
+        result = evaluate_patient(PatientData("p", [patient(), weight, *resources]), trials, AS_OF)[0]
+        return find(result.criteria, "C-I6-crcl")
+
+    ok = crcl([crea(0.9)], [path])
+    assert ok.result is Result.PASS, ok.reason
+    assert any(e.mapped_by == MAP_URL and e.reference == "Observation/crea" for e in ok.evidence)
+    assert crcl([crea(2.0)], [path]).result is Result.FAIL
+    assert crcl([crea(0.9)], None).result is Result.UNKNOWN
+    from fhir_eligibility.requirements.plan import plan
+
+    assert any((LOCAL, "CREA-S") in r.codes for r in plan(load_trials(only=["NCT04837885"], terminology=[path]), AS_OF))
