@@ -65,6 +65,11 @@ def mapped_records(trial: Trial, record: PatientRecord) -> dict[str, list[CodeMa
             for f in record.by_code.get((kind, m.source), ()):
                 if m.target not in f.codes:
                     out.setdefault(f.ref.split("#")[0], []).append(m)
+    sources = {m.source for m in trial.mappings}
+    for f in record.by_kind.get("Observation", ()):  # a coded result (a local "NEG") read as the trial's value
+        for m in trial.mappings if not sources.isdisjoint(f.value_codes) else ():
+            if m.source in f.value_codes and m.target not in f.value_codes:
+                out.setdefault(f.ref.split("#")[0], []).append(m)
     return out
 
 

@@ -17,13 +17,17 @@ import pytest
 
 from fhir_eligibility.codes import PROJECT_CS
 from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import CodeMapping, Trial
+from fhir_eligibility.criteria.parse import Parser
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
+from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.service.app import Service
 from fhir_eligibility.service.config import load as load_config
-from tests.cases.builders import AS_OF, UCUM, patient
+from fhir_eligibility.terminology.site import SiteTerminology
+from tests.cases.builders import AS_OF, SCT, UCUM, lab, obs, patient, window
 from tests.test_cli import MINI, cli
 
 Json = dict[str, Any]
@@ -281,7 +285,6 @@ def test_codes_on_synthea_and_its_draft_is_valid_terminology(tmp_path: Path) -> 
 
 
 def test_server_searches_and_cds_prefetch_ask_for_the_mapped_code(tmp_path: Path) -> None:
-    from fhir_eligibility.requirements.plan import plan
 
     cm = write(tmp_path / "cm.json", concept_map())
     wanted = (LOCAL, "MGFR-51CR")
@@ -323,6 +326,25 @@ def test_a_mapped_site_creatinine_feeds_cockcroft_gault(tmp_path: Path) -> None:
     assert any(e.mapped_by == MAP_URL and e.reference == "Observation/crea" for e in ok.evidence)
     assert crcl([crea(2.0)], [path]).result is Result.FAIL
     assert crcl([crea(0.9)], None).result is Result.UNKNOWN
-    from fhir_eligibility.requirements.plan import plan
 
     assert any((LOCAL, "CREA-S") in r.codes for r in plan(load_trials(only=["NCT04837885"], terminology=[path]), AS_OF))
+
+
+def test_a_mapped_coded_result_counts_as_the_trials_value() -> None:
+    """ "Qualitative hCG (LOINC 2106-3) negative (SNOMED 260385009)" in [T0-28 d, T0]: the site reports
+    its own result code NEG; mapped equivalent to 260385009 it passes, unmapped it is not negative (fail)."""
+
+    ch = {
+        "linkId": "neg",
+        "definitionByTypeAndValue": lab(
+            ["2106-3"], valueCodeableConcept={"coding": [{"system": SCT, "code": "260385009"}]}
+        ),
+        "timeFromEvent": window(-28),
+    }
+    result = obs("2106-3", "2026-05-30", valueCodeableConcept={"coding": [{"system": LOCAL, "code": "NEG"}]}, rid="hcg")
+    trial = Trial("NCT0", "t", (Parser(lambda _r: None).characteristic(ch, "c0"),))
+    site = SiteTerminology([CodeMapping((LOCAL, "NEG"), (SCT, "260385009"), MAP_URL, "equivalent")])
+    data = PatientData("p", [patient(), result])
+    mapped = evaluate_patient(data, site.apply([trial]), AS_OF)[0].criteria[0]
+    assert mapped.result is Result.PASS and mapped.evidence[0].mapped_by == MAP_URL
+    assert evaluate_patient(data, [trial], AS_OF)[0].criteria[0].result is Result.FAIL
