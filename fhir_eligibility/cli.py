@@ -17,7 +17,7 @@ import click
 from fhir_eligibility.cli_options import as_of_date
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.criteria.validate import validate
+from fhir_eligibility.criteria.validate import validate, validate_terminology
 from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
@@ -32,6 +32,8 @@ from fhir_eligibility.retrieval.server import ServerOptions
 from fhir_eligibility.retrieval.server import plan as plan_requests
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
+from fhir_eligibility.terminology.command import register as register_codes
+from fhir_eligibility.terminology.command import terminology_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,8 +56,8 @@ def _emit(text: str, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = ()) -> list[Trial]:
-    return load_trials(list(definitions) or None, list(only) or None)
+def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tuple[Path, ...] = ()) -> list[Trial]:
+    return load_trials(list(definitions) or None, list(only) or None, list(site) or None)
 
 
 def render(report: Report, fmt: str, details: bool = False) -> str:
@@ -143,9 +145,11 @@ def show(trial: str, definitions: tuple[Path, ...], fmt: str) -> None:
 
 @cli.command(name="validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate_cmd(paths: tuple[Path, ...]) -> None:
-    """Validate definitions; list every problem with its location (exit 1 if any)."""
-    problems = validate(read_definitions(list(paths) or None))
+@terminology_option
+def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None:
+    """Validate definitions (and site terminology); list every problem with its location (exit 1 if any)."""
+    ds = read_definitions(list(paths) or None)
+    problems = validate(ds) + validate_terminology(list(terminology), ds)
     for p in problems:
         click.echo(str(p))
     if problems:
@@ -235,6 +239,7 @@ def build_server_options(kw: dict[str, Any]) -> ServerOptions:
 @click.option("--include-preliminary", is_flag=True, help="Also use preliminary Observations.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @_definitions_option
+@terminology_option
 def evaluate(
     paths: tuple[Path, ...],
     patient_ids: tuple[str, ...],
@@ -249,10 +254,11 @@ def evaluate(
     include_preliminary: bool,
     output: Path | None,
     definitions: tuple[Path, ...],
+    terminology: tuple[Path, ...],
     **server_kw: Any,
 ) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
-    ts = _trials(definitions, trial_ids)
+    ts = _trials(definitions, trial_ids, terminology)
     settings = Settings(
         default_lookback_days=lookback_days,
         assume_attested=assume_attested,
@@ -280,6 +286,7 @@ def evaluate(
 
 register_serve(cli)
 register_screening(cli)
+register_codes(cli)
 
 
 def main() -> None:

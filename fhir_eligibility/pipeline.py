@@ -21,14 +21,17 @@ from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
+from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
 
 def evaluate_patient(
     data: PatientData, trials: Iterable[Trial], as_of: dt.date, settings: Settings = Settings()
 ) -> list[TrialResult]:
+    trials = list(trials)
     record = build_record(data, settings.include_preliminary)
+    site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
     memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
-    return [evaluate_trial(t, record, as_of, settings, memo) for t in trials]
+    return [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
 
 
 def evaluate_patients(

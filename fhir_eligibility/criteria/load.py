@@ -7,9 +7,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fhir_eligibility.codes import EXT_INPUT_VS
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
 from fhir_eligibility.errors import DefinitionError
+from fhir_eligibility.terminology.site import SiteTerminology
 
 Json = dict[str, Any]
 NCT_SYSTEMS = ("https://clinicaltrials.gov", "http://clinicaltrials.gov", "https://www.clinicaltrials.gov")
@@ -49,16 +51,44 @@ def default_definitions_dir() -> Path:
     return here if here.is_dir() else Path.cwd() / "definitions"
 
 
+def _shared_beside(paths: list[Path]) -> list[Path]:
+    """The ``shared/`` folder next to each trial folder (or trial file's folder) given, not yet covered."""
+    given = [p.resolve() for p in paths]
+    out: list[Path] = []
+    for p in given:
+        folder = p if p.is_dir() else p.parent
+        shared = folder.parent / "shared"
+        covered = any(shared == g or g in shared.parents for g in given) or shared in out
+        if folder != shared and shared.is_dir() and not covered:
+            out.append(shared)
+    return out
+
+
 def read_definitions(paths: list[Path] | None = None) -> DefinitionSet:
+    """Every resource under the paths; a trial folder finds the ``shared/`` terminology beside it,
+    else the bundled one, when its references do not resolve without (``evaluate --definitions X/NCT...``)."""
+    given = list(paths or [default_definitions_dir()])
+    for p in given:
+        if not p.exists():
+            raise DefinitionError(f"definitions not found: {p}")
+    ds = _read(given + _shared_beside(given))
+    bundled = default_definitions_dir() / "shared"
+    if paths and unresolved(ds) and bundled.is_dir() and not _read_already(ds, bundled):
+        for file, res in _read([bundled]).resources:
+            ds.add(file, res)
+    return ds
+
+
+def _read_already(ds: DefinitionSet, folder: Path) -> bool:
+    folder = folder.resolve()
+    return any(folder in Path(f).resolve().parents for f, _ in ds.resources)
+
+
+def _read(paths: list[Path]) -> DefinitionSet:
     ds = DefinitionSet()
     files: list[Path] = []
-    for p in paths or [default_definitions_dir()]:
-        if p.is_dir():
-            files.extend(sorted(p.rglob("*.json")))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise DefinitionError(f"definitions not found: {p}")
+    for p in paths:
+        files.extend(sorted(p.rglob("*.json")) if p.is_dir() else [p])
     for f in files:
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
@@ -73,6 +103,58 @@ def read_definitions(paths: list[Path] | None = None) -> DefinitionSet:
         else:
             ds.add(str(f), data)
     return ds
+
+
+def unresolved(ds: DefinitionSet) -> list[tuple[str, str, str]]:
+    """(file, location, reference) of every reference a trial's criteria need that does not resolve:
+    value sets (and the value sets they include), input value sets, referenced EvidenceVariables."""
+    out: list[tuple[str, str, str]] = []
+    seen: set[int] = set()
+
+    def need(file: str, where: str, ref: str, rtype: str) -> Json | None:
+        target = ds.resolve(ref) if ref else None
+        if target is None or target.get("resourceType") != rtype:
+            out.append((file, where, ref))
+            return None
+        return target
+
+    def value_set(file: str, where: str, ref: str) -> None:
+        vs = need(file, where, ref, "ValueSet")
+        if vs is not None and id(vs) not in seen:
+            seen.add(id(vs))
+            for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
+                for r in inc.get("valueSet") or []:
+                    value_set(ds.file_of.get(id(vs), file), f"ValueSet/{vs.get('id')}.compose.include[{i}]", str(r))
+
+    def characteristics(file: str, chs: list[Json], path: str) -> None:
+        for i, ch in enumerate(chs):
+            where = f"{path}[{i}]"
+            tv = ch.get("definitionByTypeAndValue") or {}
+            if "valueReference" in tv:
+                value_set(
+                    file, f"{where}.definitionByTypeAndValue.valueReference", tv["valueReference"].get("reference", "")
+                )
+            for e in tv.get("extension") or []:
+                if e.get("url") == EXT_INPUT_VS:
+                    ref = (e.get("valueReference") or {}).get("reference") or e.get("valueCanonical") or ""
+                    value_set(file, f"{where}.definitionByTypeAndValue.extension", str(ref))
+            for key in ("definitionCanonical", "definitionReference"):
+                if key in ch:
+                    ref = ch[key] if isinstance(ch[key], str) else (ch[key] or {}).get("reference", "")
+                    ev = need(file, f"{where}.{key}", str(ref), "EvidenceVariable")
+                    if ev is not None and id(ev) not in seen:
+                        seen.add(id(ev))
+                        characteristics(ds.file_of.get(id(ev), file), ev.get("characteristic") or [], "characteristic")
+            kids = (ch.get("definitionByCombination") or {}).get("characteristic") or []
+            characteristics(file, kids, f"{where}.definitionByCombination.characteristic")
+
+    for file, study in ds.studies():
+        ref = ((study.get("recruitment") or {}).get("eligibility") or {}).get("reference", "")
+        ev = ds.resolve(ref)
+        if ev is not None and id(ev) not in seen:
+            seen.add(id(ev))
+            characteristics(ds.file_of.get(id(ev), file), ev.get("characteristic") or [], "characteristic")
+    return out
 
 
 def nct_number(study: Json) -> str:
@@ -142,14 +224,31 @@ def intern_definitions(trials: list[Trial]) -> list[Trial]:
     return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]
 
 
-def load_trials(paths: list[Path] | None = None, only: list[str] | None = None) -> list[Trial]:
-    """Compile every ResearchStudy found; ``only`` selects by NCT number (error if unknown)."""
+def load_trials(
+    paths: list[Path] | None = None, only: list[str] | None = None, terminology: list[Path] | None = None
+) -> list[Trial]:
+    """Compile every ResearchStudy found; ``only`` selects by NCT number (error if unknown).
+
+    A reference that does not resolve is an error (exit 1), never a silently undetermined criterion;
+    ``terminology`` adds a site's ConceptMaps and value-set includes (fhir_eligibility.terminology).
+    """
     ds = read_definitions(paths)
-    trials = intern_definitions(sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id))
+    missing = unresolved(ds)
+    if missing:
+        file, where, ref = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DefinitionError(
+            f"{file}: {where}: {ref!r} does not resolve{more}; pass the shared value sets with --definitions"
+        )
+    site = SiteTerminology.read(terminology) if terminology else None
+    if site is not None:
+        site.raise_problems(site.extend_value_sets(ds))
+    compiled = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
+    trials = intern_definitions(site.apply(compiled) if site is not None else compiled)
     if only:
         known = {t.id for t in trials}
-        missing = [o for o in only if o not in known]
-        if missing:
-            raise DefinitionError(f"unknown trial(s): {', '.join(missing)}; known: {', '.join(sorted(known))}")
+        missing_ids = [o for o in only if o not in known]
+        if missing_ids:
+            raise DefinitionError(f"unknown trial(s): {', '.join(missing_ids)}; known: {', '.join(sorted(known))}")
         trials = [t for t in trials if t.id in only]
     return trials

@@ -186,6 +186,16 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class CodeMapping:
+    """A site's code read as a trial concept (a ConceptMap target that counts); evidence names it."""
+
+    source: Code
+    target: Code
+    concept_map: str  # the ConceptMap's canonical url (or ConceptMap/id)
+    relationship: str  # equivalence (R4) or relationship (R5) as written
+
+
+@dataclass(frozen=True)
 class Trial:
     id: str  # NCT number
     title: str
@@ -196,6 +206,7 @@ class Trial:
     sponsor: str | None = None
     conditions: tuple[str, ...] = ()
     source_files: tuple[str, ...] = field(default=(), compare=False)
+    mappings: tuple[CodeMapping, ...] = ()  # site codes added to this trial's code sets
 
     @property
     def computable_count(self) -> int:
@@ -219,5 +230,6 @@ picklable(
     Combination,
     Unsupported,
     Criterion,
+    CodeMapping,
     Trial,
 )

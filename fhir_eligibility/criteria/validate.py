@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from fhir_eligibility.criteria.model import Unsupported
 from fhir_eligibility.criteria.parse import COMBINATIONS, COMPARATORS, DEFINITION_KEYS, valueset_codes
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation import units
+from fhir_eligibility.terminology.site import SiteTerminology
 
 Json = dict[str, Any]
 TIME_UNITS = {"d", "wk", "mo", "a", "h", "min", "s"}
@@ -156,3 +158,11 @@ def validate(ds: DefinitionSet) -> list[Problem]:
                         )
                     )
     return problems
+
+
+def validate_terminology(paths: list[Path], ds: DefinitionSet) -> list[Problem]:
+    """The site terminology's content problems (an unusable file raises InputError, exit 2)."""
+    if not paths:
+        return []
+    site = SiteTerminology.read(paths)
+    return [Problem(*p) for p in [*site.problems, *site.extend_value_sets(ds)]]

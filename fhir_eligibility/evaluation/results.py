@@ -33,6 +33,10 @@ class Evidence:
     unit: str | None = None
     date: str | None = None
     note: str | None = None
+    # a site code read through a ConceptMap (--terminology): the record's code, the trial's, the map's url
+    code: str | None = None
+    mapped_to: str | None = None
+    mapped_by: str | None = None
 
 
 @dataclass(frozen=True)

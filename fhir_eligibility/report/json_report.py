@@ -11,6 +11,8 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     out: dict[str, Any] = {"reference": e.reference, "value": e.value, "unit": e.unit, "date": e.date}
     if e.note:
         out["note"] = e.note
+    if e.mapped_by:
+        out.update(code=e.code, mappedTo=e.mapped_to, mappedBy=e.mapped_by)
     return out
 
 

@@ -77,7 +77,7 @@ def leaf_needs(
             # Cockcroft-Gault may fall back to a weight up to 90 days old.
             if since is not None and as_of is not None and d.concept == "creatinine-clearance":
                 since = min(since, as_of - dt.timedelta(days=90))
-            yield "Observation", dv.INPUTS[d.concept], since
+            yield "Observation", dv.INPUTS[d.concept] | d.input_codes, since  # + mapped site codes
             yield "Patient", frozenset(), None
     elif isinstance(d, Expression):
         yield "Patient", frozenset(), None

@@ -21,6 +21,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
+from fhir_eligibility.terminology.command import terminology_option
 
 STAGE_TEXT = {
     "reading": "reading input",
@@ -87,6 +88,7 @@ def _emit(text: str, output: Path | None) -> None:
     multiple=True,
     help="Definition folder(s) or files (default: the bundled definitions/).",
 )
+@terminology_option
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
 @click.option("--lookback-days", type=int, default=28, show_default=True, help="Default window for measurements.")
 @click.option(
@@ -105,6 +107,7 @@ def screen(
     output: Path | None,
     workers: int | None,
     definitions: tuple[Path, ...],
+    terminology: tuple[Path, ...],
     assume_attested: bool,
     lookback_days: int,
     bulk: bool | None,
@@ -118,7 +121,7 @@ def screen(
     """
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
-    trials = load_trials(list(definitions) or None, list(trial_ids) or None)
+    trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
     n = workers or default_workers()

@@ -161,7 +161,9 @@ class Service:
     def __init__(self, config: ServiceConfig, trials: list[Trial] | None = None) -> None:
         self.config = config
         self.trials = (
-            trials if trials is not None else load_trials(list(config.definitions) or None, list(config.trials) or None)
+            trials
+            if trials is not None
+            else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
         )
         # collect_series: the report page behind each card plots the lab values it was decided on
         self.settings = Settings(

@@ -31,6 +31,7 @@ class ServiceConfig:
     port: int = 8080
     public_base_url: str | None = None  # what clients call (behind a proxy); default http://host:port
     definitions: tuple[Path, ...] = ()  # default: the bundled definitions/
+    terminology: tuple[Path, ...] = ()  # site ConceptMaps / ValueSet additions (as --terminology)
     trials: tuple[str, ...] = ()  # NCT numbers to offer (default: all in the definitions)
     as_of: dt.date | None = None  # fixed screening date (tests); default: today, per request
     lookback_days: int = 28
@@ -72,8 +73,8 @@ class ServiceConfig:
         return f"http://{host}:{self.port}"
 
 
-_PATHS = {"definitions", "jwks", "fhir_ca_bundle", "data_dir"}
-_LISTS = {"definitions", "trials", "issuers", "jku_allow", "allow_fhir_servers", "cors_origins"}
+_PATHS = {"definitions", "terminology", "jwks", "fhir_ca_bundle", "data_dir"}
+_LISTS = {"definitions", "terminology", "trials", "issuers", "jku_allow", "allow_fhir_servers", "cors_origins"}
 FIELDS = {f.name for f in dataclasses.fields(ServiceConfig)}
 
 

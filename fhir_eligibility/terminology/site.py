@@ -1,0 +1,244 @@
+"""Site terminology (``--terminology PATH``): a hospital's ConceptMaps and value-set additions.
+
+Why at load time: the criteria tree carries expanded code sets (criteria.parse), so a mapped local
+code is added to every code set that holds its target, and the evaluator, the planner (server
+searches, CDS prefetch) and screening footprints read it exactly like the trial's own codes.
+
+Which ConceptMap targets count: those where the local (source) code means the trial concept or
+something inside it, so a record with it proves the concept:
+  R4/R4B ``equivalence``: equivalent, equal, wider, subsumes (the target is wider than the source)
+  R5 ``relationship``: equivalent, source-is-narrower-than-target
+Never: narrower, specializes, source-is-broader-than-target (the local code may mean more than the
+concept), relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
+nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
+``dependsOn``/``product`` (a condition we cannot check).
+
+A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it.
+
+Errors: a file that cannot be used at all (missing, not JSON, not a ConceptMap/ValueSet/Bundle) is
+an :class:`InputError` (exit 2); content that is wrong (no code, unknown relationship, a value set
+url the definitions do not have, a filter) is a :class:`DefinitionError` (exit 1), as ``validate``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fhir_eligibility.codes import Code, norm_code
+from fhir_eligibility.criteria.model import (
+    CodeMapping,
+    Combination,
+    Criterion,
+    Definition,
+    Derived,
+    ObservationValue,
+    Records,
+    Trial,
+    ValueTest,
+)
+from fhir_eligibility.errors import DefinitionError, InputError
+from fhir_eligibility.evaluation import derived as dv
+
+if TYPE_CHECKING:
+    from fhir_eligibility.criteria.load import DefinitionSet
+
+Json = dict[str, Any]
+Problem = tuple[str, str, str]  # file, location, message
+
+COUNTS = frozenset({"equivalent", "equal", "wider", "subsumes", "source-is-narrower-than-target"})
+KNOWN = COUNTS | {
+    "narrower",
+    "specializes",
+    "relatedto",
+    "inexact",
+    "unmatched",
+    "disjoint",
+    "related-to",
+    "not-related-to",
+    "source-is-broader-than-target",
+}
+IGNORED_TYPES = {"CodeSystem", "NamingSystem"}  # a site may ship its local CodeSystem alongside
+
+
+def _canonical(value: object) -> str:
+    return str(value or "").split("|")[0]
+
+
+@dataclass
+class SiteTerminology:
+    """What the site's files say, read once; ``problems`` are content errors (exit 1)."""
+
+    mappings: list[CodeMapping] = field(default_factory=list)
+    value_sets: list[tuple[str, Json]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, paths: Iterable[Path]) -> SiteTerminology:
+        site = cls()
+        for path in paths:
+            if not path.exists():
+                raise InputError(f"{path}: no such terminology file or folder")
+            files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+            if not files:
+                raise InputError(f"{path}: no terminology files (*.json)")
+            for f in files:
+                for res in _resources(f):
+                    site.add(str(f), res)
+        return site
+
+    def add(self, file: str, res: Json) -> None:
+        rtype = res.get("resourceType")
+        if rtype == "ConceptMap":
+            self._concept_map(file, res)
+        elif rtype == "ValueSet":
+            self._value_set(file, res)
+        elif rtype not in IGNORED_TYPES:
+            raise InputError(f"{file}: {rtype} is not terminology (ConceptMap, ValueSet or a Bundle of them)")
+
+    def _concept_map(self, file: str, cm: Json) -> None:
+        name = _canonical(cm.get("url")) or f"ConceptMap/{cm.get('id') or Path(file).stem}"
+        groups = cm.get("group") or []
+        if not groups:
+            self.problems.append((file, f"{name}", "ConceptMap without group"))
+        for g, group in enumerate(groups):
+            where = f"ConceptMap.group[{g}]"
+            source, target = _canonical(group.get("source")), _canonical(group.get("target"))
+            if not source:
+                self.problems.append((file, f"{where}.source", "no source code system"))
+            for e, element in enumerate(group.get("element") or []):
+                ewhere = f"{where}.element[{e}]"
+                if not element.get("code"):
+                    self.problems.append((file, f"{ewhere}.code", "no code"))
+                    continue
+                for t, tgt in enumerate(element.get("target") or []):
+                    self._target(file, f"{ewhere}.target[{t}]", name, (source, element["code"]), target, tgt)
+
+    def _target(self, file: str, where: str, name: str, src: tuple[str, str], system: str, tgt: Json) -> None:
+        rel = tgt.get("relationship") or tgt.get("equivalence")
+        if rel not in KNOWN:
+            self.problems.append((file, where, f"equivalence/relationship {rel!r} is not a ConceptMap code"))
+            return
+        if rel in ("unmatched", "not-related-to", "disjoint"):
+            return
+        if not tgt.get("code") or not system:
+            self.problems.append((file, where, "no target code (and group.target system)"))
+            return
+        source, target = norm_code(*src), norm_code(system, tgt["code"])
+        if rel in COUNTS and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
+            self.mappings.append(CodeMapping(source, target, name, str(rel)))
+
+    def _value_set(self, file: str, vs: Json) -> None:
+        if not vs.get("url"):
+            self.problems.append(
+                (file, "ValueSet.url", "a site value set needs the url of the trial value set it adds to")
+            )
+        for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
+            where = f"ValueSet.compose.include[{i}]"
+            if inc.get("filter"):
+                self.problems.append((file, f"{where}.filter", "filters need a terminology server: list the concepts"))
+            if not inc.get("system") and not inc.get("valueSet"):
+                self.problems.append((file, f"{where}.system", "no code system"))
+            if any(not c.get("code") for c in inc.get("concept") or []):
+                self.problems.append((file, f"{where}.concept", "a concept without code"))
+        self.value_sets.append((file, vs))
+
+    def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
+        """Add each site value set's includes to the definitions' value set with the same url."""
+        problems: list[Problem] = []
+        for file, vs in self.value_sets:
+            url = _canonical(vs.get("url"))
+            base = ds.by_key.get(url) if url else None
+            if base is None or base.get("resourceType") != "ValueSet":
+                if url:
+                    problems.append((file, "ValueSet.url", f"{url!r} is not a value set of the definitions"))
+                continue
+            compose = base.get("compose") or {}
+            extra = (vs.get("compose") or {}).get("include") or []
+            merged = {**base, "compose": {**compose, "include": [*(compose.get("include") or []), *extra]}}
+            for key, res in list(ds.by_key.items()):
+                if res is base:
+                    ds.by_key[key] = merged
+            ds.file_of[id(merged)] = ds.file_of.get(id(base), file)
+        return problems
+
+    def raise_problems(self, more: list[Problem] | None = None) -> None:
+        """One line, exit 1: the first problem and how many more (``validate --terminology`` lists all)."""
+        problems = [*self.problems, *(more or [])]
+        if problems:
+            file, where, message = problems[0]
+            rest = f" (and {len(problems) - 1} more: validate --terminology lists them)" if len(problems) > 1 else ""
+            raise DefinitionError(f"{file}: {where}: {message}{rest}")
+
+    def apply(self, trials: list[Trial]) -> list[Trial]:
+        """Each trial with the mapped site codes added to every code set holding their target."""
+        by_target: dict[Code, list[CodeMapping]] = {}
+        for m in self.mappings:
+            by_target.setdefault(m.target, []).append(m)
+        if not by_target:
+            return trials
+        out = []
+        for t in trials:
+            used: dict[CodeMapping, None] = {}
+            criteria = tuple(_criterion(c, by_target, used) for c in t.criteria)
+            out.append(replace(t, criteria=criteria, mappings=tuple(used)))
+        return out
+
+
+def _resources(f: Path) -> list[Json]:
+    try:
+        data = json.loads(f.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{f}: cannot read ({e.__class__.__name__})") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{f}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
+        raise InputError(f"{f}: not a FHIR resource (no resourceType)")
+    if data["resourceType"] == "Bundle":
+        return [e["resource"] for e in data.get("entry") or [] if isinstance((e or {}).get("resource"), dict)]
+    return [data]
+
+
+def _codes(
+    codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]
+) -> frozenset[Code]:
+    hits = (
+        [m for t in codes for m in by_target.get(t, ())]
+        if len(codes) < len(by_target)
+        else [m for t, ms in by_target.items() if t in codes for m in ms]
+    )
+    for m in hits:
+        used[m] = None
+    return codes | {m.source for m in hits} if hits else codes
+
+
+def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> ValueTest:
+    return replace(test, codes=_codes(test.codes, by_target, used)) if test.codes else test
+
+
+def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Definition:
+    if isinstance(d, Combination):
+        return Combination(d.code, d.threshold, tuple(_criterion(k, by_target, used) for k in d.children))
+    if isinstance(d, ObservationValue):
+        return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
+    if isinstance(d, Records):
+        return replace(d, codes=_codes(d.codes, by_target, used))
+    if isinstance(d, Derived):
+        # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
+        # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
+        labs = [m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ())]
+        for m in labs:
+            used[m] = None
+        inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
+        return replace(d, input_codes=inputs, test=_test(d.test, by_target, used))
+    return d
+
+
+def _criterion(c: Criterion, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Criterion:
+    return replace(c, definition=_definition(c.definition, by_target, used))
+
+
+__all__ = ["COUNTS", "Problem", "SiteTerminology"]
