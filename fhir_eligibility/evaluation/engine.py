@@ -51,6 +51,7 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
 )
 from fhir_eligibility.evaluation.timing import DATE_MAX, DATE_MIN, age_range, fmt, shift
+from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.pickling import picklable
 
@@ -1008,6 +1009,17 @@ def evaluate_trial(
 ) -> TrialResult:
     """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
     Plot series name their criterion, so they are never shared."""
+    vital = vital_result(record.patient, as_of)
+    if vital is not None and vital.result is Result.FAIL:  # dead: one decisive reason, nothing to collect
+        return TrialResult(
+            f"Patient/{record.patient_id}",
+            trial.id,
+            trial.title,
+            Verdict.INELIGIBLE,
+            (vital,),
+            (),
+            settings.assume_attested,
+        )
     index = trial_index(trial)
     ctx = Context(
         record,
@@ -1020,7 +1032,7 @@ def evaluate_trial(
     )
     if ctx.short_circuit and ctx.shared is not None:
         ctx.demographics = demographics(record, as_of)
-    results: list[CriterionResult] = []
+    results: list[CriterionResult] = [vital] if vital is not None else []
     missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
     shared, present = ctx.shared, record.present
     for c, keys in index.tops:
