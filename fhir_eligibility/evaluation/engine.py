@@ -35,7 +35,7 @@ from fhir_eligibility.criteria.model import (
     Window,
 )
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation import medication, units, values
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
@@ -335,6 +335,11 @@ def _observation_leaf(
     inside = [f for f in facts if _in(f, lo, hi) or (open_start and _in(f, lo, hi) is None)]
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
+    skipped = ""
+    if inside and d.test.kind != "present":  # a result without a valid value is not "the most recent value"
+        inside, skipped = values.valued(inside)
+        if not inside:
+            return Outcome(Truth.UNKNOWN, skipped, missing=(_missing(ctx, what, d.codes, lo, hi),))
     if not inside:
         if u is not None:
             return Outcome(
@@ -347,7 +352,7 @@ def _observation_leaf(
             stale = f"; latest is {last.date} (outside the window)"
         return Outcome(
             Truth.UNKNOWN,
-            f"no result in window {_window_text(lo, hi)}{stale}",
+            f"no result in window {_window_text(lo, hi)}{stale}{values.undated_note(facts)}",
             missing=(_missing(ctx, what, d.codes, lo, hi),),
         )
     inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
@@ -359,7 +364,7 @@ def _observation_leaf(
     ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
     miss = (_missing(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
     when = f" on {fact.date}" if fact.date else " (undated)"
-    return Outcome(res.truth, f"{res.reason}{when}{tie}", (ev,), matched=(fact,), missing=miss)
+    return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
@@ -487,6 +492,8 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         if f.start and f.start > ctx.as_of:
             continue
         definite.append(f)
+    if d.methods & medication.FORM_METHODS.keys():  # long- / short-acting / undecided medication records only
+        definite = medication.of_form(definite, d.methods)
     if "first-course" in d.methods or "after-first-course" in d.methods:
         days = [f.date for f in definite if f.date]
         split = dv.courses([x for x in days if x is not None], ctx.settings.course_gap_days)

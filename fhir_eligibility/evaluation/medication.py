@@ -17,10 +17,13 @@ or intravenous is short-acting). A record none of these decides stays undecided 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fhir_eligibility.codes import ATC, SNOMED, Code, codings, norm_system
 from fhir_eligibility.evaluation.validity import Unreadable, concept_problem, readable_codes
+
+if TYPE_CHECKING:  # facts imports this module
+    from fhir_eligibility.evaluation.facts import Fact
 
 Resource = dict[str, Any]
 EDQM = "http://standardterms.edqm.eu"
@@ -52,6 +55,12 @@ _SC_IV = {
 }
 _IM_WORDS = re.compile(r"intra-?muscular|\bIM\b|\bi\.m\.", re.IGNORECASE)
 _SC_IV_WORDS = re.compile(r"sub-?cutaneous|intra-?venous|\bSC\b|\bSQ\b|\bIV\b|\bs\.c\.|\bi\.v\.", re.IGNORECASE)
+
+
+def of_form(facts: list[Fact], methods: frozenset[str]) -> list[Fact]:
+    """The facts whose acting form is one the methods ask for (``acting-form-unknown``: undecided ones)."""
+    wanted = {FORM_METHODS[m] for m in methods if m in FORM_METHODS}
+    return [f for f in facts if f.form in wanted]
 
 
 def medication_of(res: Resource) -> tuple[object, Resource | None]:
