@@ -51,6 +51,7 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
 )
 from fhir_eligibility.evaluation.timing import DATE_MAX, DATE_MIN, age_range, fmt, shift
+from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.pickling import picklable
@@ -413,6 +414,9 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
             "birth date not recorded",
             missing=(MissingData("", "Patient.birthDate", (), "any", None),),
         )
+    bad = birth_problem(birth, ctx.as_of)
+    if bad:
+        return Outcome(Truth.UNKNOWN, bad, missing=(MissingData("", "Patient.birthDate (corrected)", (), "any", None),))
     ages = age_range(birth, ctx.as_of)
     if ages is None:
         return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
@@ -610,7 +614,8 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         scr_mg = dv.quantity_in(scr, "mg/dL", "creatinine")
         if scr_mg is None or scr_mg <= 0:
             return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
-        ages = age_range(ctx.record.birth_date or "", ctx.as_of) if ctx.record.birth_date else None
+        birth = ctx.record.birth_date
+        ages = age_range(birth, ctx.as_of) if birth and not birth_problem(birth, ctx.as_of) else None
         sex = _sex(ctx)
         if ages is None or sex is None:
             return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
