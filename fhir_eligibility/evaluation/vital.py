@@ -76,8 +76,9 @@ def vital_result(patient: dict[str, Any] | None, as_of: dt.date) -> CriterionRes
         return _result(Result.UNKNOWN, f"recorded as deceased, date {str(died)[:30]!r} unreadable", ev)
     first, last = span
     ev = Evidence(ref, died, None, first.isoformat(), "Patient.deceasedDateTime")
+    when = first.isoformat() if first == last else died
     if last <= as_of:
-        return _result(Result.FAIL, f"patient deceased on {died} (on or before {as_of.isoformat()})", ev)
+        return _result(Result.FAIL, f"patient deceased on {when} (on or before {as_of.isoformat()})", ev)
     if first > as_of:
         return None  # alive on the as-of date
     return _result(Result.UNKNOWN, f"patient deceased in {died}: before or after {as_of.isoformat()} is unknown", ev)
