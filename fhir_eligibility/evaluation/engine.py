@@ -718,9 +718,8 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     lo, hi, err = window_bounds(windows, ctx, default)
     if err:
         return Outcome(Truth.UNKNOWN, err)
-    u = ctx.record.unavailable_for(
-        ["Observation", "MedicationAdministration"], dv.INPUTS.get(d.concept) or d.input_codes
-    )
+    kinds = ["MedicationAdministration"] if d.concept in dv.ACTIVITY else ["Observation"]  # what it reads
+    u = ctx.record.unavailable_for(kinds, dv.INPUTS.get(d.concept) or d.input_codes)
     value = derived_value(d, ctx, lo, hi)
     if value.value is None:
         reason = f"data unavailable: {u.reason}" if u else value.reason
