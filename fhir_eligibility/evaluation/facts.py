@@ -434,6 +434,7 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
     by_kind: dict[str, list[Fact]] = {}
     new: list[str] = []
     dropped: list[Unavailable] = []
+    undated: list[str] = []
     birth, gender, patient = None, None, None
     for res in data.resources:
         kind = res.get("resourceType")
@@ -458,11 +459,17 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             continue
         new += [f"{ref}: {p}" for p in problems]
         if kind == "Observation" and facts and facts[0].date is None:
-            new.append(f"{ref}: no effective date nor issued; not usable in a time window")
+            undated.append(ref)
         for f in facts:
             by_kind.setdefault(f.kind, []).append(f)
             for c in f.codes:
                 by_code.setdefault((f.kind, c), []).append(f)
+    if undated:  # one line per patient: an export may leave hundreds of results undated
+        shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
+        new.append(
+            f"Patient/{data.patient_id}: {len(undated)} Observation(s) with no date (effective[x] nor issued), "
+            f"not usable in a time window: {shown}"
+        )
     data.warnings.extend(w for w in new if w not in data.warnings)
     return PatientRecord(
         patient_id=data.patient_id,

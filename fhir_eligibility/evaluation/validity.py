@@ -42,7 +42,9 @@ def number_problem(value: object) -> str | None:
 
 
 def negative_problem(value: float, ucum: str | None) -> str | None:
-    if value < 0 and ucum not in SIGNED_UNITS:
+    """A negative value in a unit that cannot hold one; pure annotations ({T-score}, {index}) are scores."""
+    annotation = ucum is not None and ucum.startswith("{") and ucum.endswith("}") and ucum.count("{") == 1
+    if value < 0 and ucum not in SIGNED_UNITS and not annotation:
         return f"negative value {value:g}{' ' + ucum if ucum else ''} is impossible"
     return None
 

@@ -339,4 +339,11 @@ def test_an_undated_result_is_reported_not_silently_dropped() -> None:
     c = run(HB_GE_8, data.resources).criteria[0]
     assert c.result is Result.UNKNOWN and "undated" in c.reason and "Observation/undated" in c.reason
     build_record(data)
-    assert any("Observation/undated: no effective date" in w for w in data.warnings)
+    assert any("1 Observation(s) with no date" in w and "Observation/undated" in w for w in data.warnings)
+
+
+def test_negative_values_are_impossible_only_where_the_unit_cannot_hold_one() -> None:
+    from fhir_eligibility.evaluation.validity import negative_problem
+
+    assert negative_problem(-1.0, "g/dL") and negative_problem(-2.0, "10*9/L") and negative_problem(-5.0, None)
+    assert not negative_problem(-2.5, "{T-score}") and not negative_problem(-0.5, "Cel")
