@@ -97,6 +97,8 @@ def demographics(record: PatientRecord, as_of: dt.date) -> Demographics:
     g = record.gender if record.gender in ("male", "female") else None
     if not record.birth_date:
         return g, None
+    if birth_problem(record.birth_date, as_of):  # no age: never shared with a real age's outcomes
+        return g, "implausible"
     ages = age_range(record.birth_date, as_of)
     return g, ("unreadable" if ages is None else ages)
 

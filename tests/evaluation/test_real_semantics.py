@@ -347,3 +347,12 @@ def test_negative_values_are_impossible_only_where_the_unit_cannot_hold_one() ->
 
     assert negative_problem(-1.0, "g/dL") and negative_problem(-2.0, "10*9/L") and negative_problem(-5.0, None)
     assert not negative_problem(-2.5, "{T-score}") and not negative_problem(-0.5, "Cel")
+
+
+def test_an_implausible_birth_date_never_shares_an_outcome_with_a_real_age_of_the_same_years() -> None:
+    """Born 1900-01-01 and 1899-12-31 are both 126 on 2026-06-01; only the first is a plausible date."""
+    seen = {}
+    for pid, birth in (("real", "1900-01-01"), ("typo", "1899-12-31"), ("real2", "1900-01-01")):
+        out = screen_patient(PatientData(pid, [{**patient(birth), "id": pid}]), [A], AS_OF, SCREENING)[0]
+        seen[pid] = out.results[0]  # A-I1, age >= 18
+    assert seen == {"real": "pass", "typo": "unknown", "real2": "pass"}
