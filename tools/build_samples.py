@@ -212,8 +212,14 @@ class Sample:
             "id": self.id,
             "text": {
                 "status": "generated",
-                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>' + html.escape(self.id, quote=False) + "</b> (synthetic "
-                "test patient, screening date " + AS_OF + ")</p><p>" + html.escape(exercises, quote=False) + "</p></div>",
+                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>'
+                + html.escape(self.id, quote=False)
+                + "</b> (synthetic "
+                "test patient, screening date "
+                + AS_OF
+                + ")</p><p>"
+                + html.escape(exercises, quote=False)
+                + "</p></div>",
             },
             "identifier": [{"system": SAMPLE_ID_SYSTEM, "value": self.id}],
             "name": [{"use": "official", "family": family, "given": [given]}],
@@ -1831,7 +1837,7 @@ SNOMED_ROUTE = {"IM": "78421000", "SC": "34206005"}
 ROUTE_DISPLAY = {"IM": "Intramuscular route", "SC": "Subcutaneous route"}
 
 
-def octreotide_admin(day: str, route: str, text: str) -> Extra:
+def octreotide_admin(day: str, route: str, text: str, dose: Json) -> Extra:
     """Octreotide coded by ATC only (H01CB02 does not tell LAR from short-acting): the route must decide."""
 
     def add(s: Sample) -> None:
@@ -1842,7 +1848,7 @@ def octreotide_admin(day: str, route: str, text: str) -> Extra:
                 "medicationCodeableConcept": cc(OCTREOTIDE, text),
                 "subject": s.subject,
                 "effectiveDateTime": dt(day, "09:00:00"),
-                "dosage": {"route": cc([(SNOMED, SNOMED_ROUTE[route], ROUTE_DISPLAY[route])])},
+                "dosage": {"route": cc([(SNOMED, SNOMED_ROUTE[route], ROUTE_DISPLAY[route])]), "dose": dose},
             }
         )
 
@@ -1869,9 +1875,7 @@ def contained_cycles(s: Sample) -> None:
         s.add(
             {
                 "resourceType": "MedicationAdministration",
-                "contained": [
-                    {"resourceType": "Medication", "id": "lu177", "code": cc([LU_ATC, LU_RX], "Lutathera")}
-                ],
+                "contained": [{"resourceType": "Medication", "id": "lu177", "code": cc([LU_ATC, LU_RX], "Lutathera")}],
                 "status": "completed",
                 "medicationReference": {"reference": "#lu177"},
                 "subject": s.subject,
@@ -1917,14 +1921,14 @@ def real_export_samples() -> list[Sample]:
             "Base + octreotide coded by ATC only (H01CB02), given intramuscularly on 2026-05-14 (18 days before "
             "D0): intramuscular octreotide is the LAR depot, so E fails (long-acting SSA within 4 weeks, E-I5); "
             "A, B, C unchanged (eligible).",
-            extra=octreotide_admin("2026-05-14", "IM", "Octreotide 30 mg"),
+            extra=octreotide_admin("2026-05-14", "IM", "Octreotide 30 mg", qty(30, "mg")),
         ),
         prrt_patient(
             92,
             "octreotide-subcutaneous-10-days",
             "Base + octreotide (ATC only) given subcutaneously on 2026-05-22, 10 days before D0: short-acting and "
             "stopped more than 48 h before, so E passes E-I5 (a decision, not a review); eligible for A, B, C, E.",
-            extra=octreotide_admin("2026-05-22", "SC", "Octreotide 100 micrograms"),
+            extra=octreotide_admin("2026-05-22", "SC", "Octreotide 100 micrograms", qty(100, "ug", "microgram")),
         ),
         prrt_patient(
             93,
