@@ -498,7 +498,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         if f.start and f.start > ctx.as_of:
             continue
         definite.append(f)
-    if d.methods & medication.FORM_METHODS.keys():  # long- / short-acting / undecided medication records only
+    if not d.methods.isdisjoint(medication.FORM_METHODS):  # long- / short-acting / undecided medication records only
         definite = medication.of_form(definite, d.methods)
     if "first-course" in d.methods or "after-first-course" in d.methods:
         days = [f.date for f in definite if f.date]
