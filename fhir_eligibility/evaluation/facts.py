@@ -94,6 +94,8 @@ def parse_date(text: object) -> _dt.date | None:
 
 def _quantity(q: object, problems: list[str] | None = None, signed: bool = True) -> Quantity | None:
     """A Quantity's value and UCUM unit; an invalid number (or a negative one unless ``signed``) is a problem."""
+    if q is not None and not isinstance(q, dict) and problems is not None:
+        problems.append(f"{str(q)[:30]!r} is not a Quantity; ignored")
     if not isinstance(q, dict) or q.get("value") is None:
         return None
     problem = number_problem(q["value"])

@@ -205,6 +205,7 @@ def test_a_malformed_dosage_keeps_the_cycle_and_an_unreadable_drug_is_never_3_fo
     cycles[3]["dosage"] = {"dose": "a lot"}
     results, data = evaluate([patient(), *cycles], [A])
     assert criterion(results[0], "A-I3").result is Result.PASS
+    assert any("MedicationAdministration/lu3: 'a lot' is not a Quantity" in w for w in data.warnings)
     cycles[3] = {**lutathera(3, CYCLE_DAYS[3]), "medicationCodeableConcept": "Lutathera"}
     results, data = evaluate([patient(), *cycles], [A])
     c = criterion(results[0], "A-I3")
