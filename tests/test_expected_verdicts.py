@@ -59,7 +59,8 @@ def test_expected_file_covers_every_sample_and_trial() -> None:
         for nct, e in per_trial.items():
             assert e["verdict"] in VERDICTS, (pid, nct)
             assert bool(e["deciding"]) == (e["verdict"] != "eligible"), (pid, nct)
-            assert all(d.startswith(LETTER[nct] + "-") for d in e["deciding"]), (pid, nct)
+            # "deceased": the vital-status result that replaces every trial's criteria (clinical.md §0.15)
+            assert all(d.startswith(LETTER[nct] + "-") or d == "deceased" for d in e["deciding"]), (pid, nct)
 
 
 def test_expected_file_has_every_verdict_for_every_trial() -> None:

@@ -35,7 +35,7 @@ from fhir_eligibility.criteria.model import (
     Window,
 )
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation import medication, units, values
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
@@ -51,6 +51,8 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
 )
 from fhir_eligibility.evaluation.timing import DATE_MAX, DATE_MIN, age_range, fmt, shift
+from fhir_eligibility.evaluation.validity import birth_problem
+from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.pickling import picklable
 
@@ -95,6 +97,8 @@ def demographics(record: PatientRecord, as_of: dt.date) -> Demographics:
     g = record.gender if record.gender in ("male", "female") else None
     if not record.birth_date:
         return g, None
+    if birth_problem(record.birth_date, as_of):  # no age: never shared with a real age's outcomes
+        return g, "implausible"
     ages = age_range(record.birth_date, as_of)
     return g, ("unreadable" if ages is None else ages)
 
@@ -335,6 +339,11 @@ def _observation_leaf(
     inside = [f for f in facts if _in(f, lo, hi) or (open_start and _in(f, lo, hi) is None)]
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
+    skipped = ""
+    if inside and d.test.kind != "present":  # a result without a valid value is not "the most recent value"
+        inside, skipped = values.valued(inside)
+        if not inside:
+            return Outcome(Truth.UNKNOWN, skipped, missing=(_missing(ctx, what, d.codes, lo, hi),))
     if not inside:
         if u is not None:
             return Outcome(
@@ -347,7 +356,7 @@ def _observation_leaf(
             stale = f"; latest is {last.date} (outside the window)"
         return Outcome(
             Truth.UNKNOWN,
-            f"no result in window {_window_text(lo, hi)}{stale}",
+            f"no result in window {_window_text(lo, hi)}{stale}{values.undated_note(facts)}",
             missing=(_missing(ctx, what, d.codes, lo, hi),),
         )
     inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
@@ -359,7 +368,7 @@ def _observation_leaf(
     ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
     miss = (_missing(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
     when = f" on {fact.date}" if fact.date else " (undated)"
-    return Outcome(res.truth, f"{res.reason}{when}{tie}", (ev,), matched=(fact,), missing=miss)
+    return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
@@ -408,6 +417,9 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
             "birth date not recorded",
             missing=(MissingData("", "Patient.birthDate", (), "any", None),),
         )
+    bad = birth_problem(birth, ctx.as_of)
+    if bad:
+        return Outcome(Truth.UNKNOWN, bad, missing=(MissingData("", "Patient.birthDate (corrected)", (), "any", None),))
     ages = age_range(birth, ctx.as_of)
     if ages is None:
         return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
@@ -487,6 +499,8 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         if f.start and f.start > ctx.as_of:
             continue
         definite.append(f)
+    if not d.methods.isdisjoint(medication.FORM_METHODS):  # long- / short-acting / undecided medication records only
+        definite = medication.of_form(definite, d.methods)
     if "first-course" in d.methods or "after-first-course" in d.methods:
         days = [f.date for f in definite if f.date]
         split = dv.courses([x for x in days if x is not None], ctx.settings.course_gap_days)
@@ -607,7 +621,8 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
         scr_mg = dv.quantity_in(scr, "mg/dL", "creatinine")
         if scr_mg is None or scr_mg <= 0:
             return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
-        ages = age_range(ctx.record.birth_date or "", ctx.as_of) if ctx.record.birth_date else None
+        birth = ctx.record.birth_date
+        ages = age_range(birth, ctx.as_of) if birth and not birth_problem(birth, ctx.as_of) else None
         sex = _sex(ctx)
         if ages is None or sex is None:
             return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
@@ -710,9 +725,8 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     lo, hi, err = window_bounds(windows, ctx, default)
     if err:
         return Outcome(Truth.UNKNOWN, err)
-    u = ctx.record.unavailable_for(
-        ["Observation", "MedicationAdministration"], dv.INPUTS.get(d.concept) or d.input_codes
-    )
+    kinds = ["MedicationAdministration"] if d.concept in dv.ACTIVITY else ["Observation"]  # what it reads
+    u = ctx.record.unavailable_for(kinds, dv.INPUTS.get(d.concept) or d.input_codes)
     value = derived_value(d, ctx, lo, hi)
     if value.value is None:
         reason = f"data unavailable: {u.reason}" if u else value.reason
@@ -1013,6 +1027,17 @@ def evaluate_trial(
 ) -> TrialResult:
     """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
     Plot series name their criterion, so they are never shared."""
+    vital = vital_result(record.patient, as_of)
+    if vital is not None and vital.result is Result.FAIL:  # dead: one decisive reason, nothing to collect
+        return TrialResult(
+            f"Patient/{record.patient_id}",
+            trial.id,
+            trial.title,
+            Verdict.INELIGIBLE,
+            (vital,),
+            (),
+            settings.assume_attested,
+        )
     index = trial_index(trial)
     ctx = Context(
         record,
@@ -1025,7 +1050,7 @@ def evaluate_trial(
     )
     if ctx.short_circuit and ctx.shared is not None:
         ctx.demographics = demographics(record, as_of)
-    results: list[CriterionResult] = []
+    results: list[CriterionResult] = [vital] if vital is not None else []
     missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
     shared, present = ctx.shared, record.present
     for c, keys in index.tops:

@@ -1,8 +1,12 @@
 """Patient data normalised once into version-agnostic facts, indexed by kind and code.
 
 R4, R4B and R5 spell dates and medications differently (``effective[x]`` vs ``occurence[x]``,
-``medicationCodeableConcept`` vs ``medication.concept``); facts hide that from the evaluator.
-Unusable statuses (entered-in-error, cancelled, not-done...) are dropped here, once.
+``medicationCodeableConcept`` vs ``medication.concept``, R5 ``recorded`` statements); facts hide
+that from the evaluator. Unusable statuses (entered-in-error, cancelled, not-done...) are dropped
+here, once. Invalid values and dates (:mod:`.validity`) are removed from the fact with a warning,
+so they can only make a criterion unknown; a resource that cannot be read at all is dropped with a
+warning and recorded as unavailable data of its type (and codes), so closed-world criteria over it
+are unknown rather than "none recorded".
 """
 
 from __future__ import annotations
@@ -13,13 +17,23 @@ from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
 from fhir_eligibility.evaluation import units
+from fhir_eligibility.evaluation.medication import acting_form, medication_of
+from fhir_eligibility.evaluation.validity import (
+    Unreadable,
+    concept_problem,
+    date_problem,
+    negative_problem,
+    number_problem,
+    readable_codes,
+)
+from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
 
 OBS_VALID = {"final", "amended", "corrected"}
 OBS_PRELIMINARY = {"preliminary"}
 MA_VALID = {"completed"}
-MS_VALID = {"active", "completed"}
+MS_VALID = {"active", "completed", "recorded"}  # R5 statements are "recorded" (R4: active/completed)
 PROC_VALID = {"completed", "in-progress"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
 
@@ -56,6 +70,8 @@ class Fact(NamedTuple):
     verification: str | None = None
     body_site: frozenset[Code] = frozenset()
     ongoing: bool = False  # an active statement with no end date: still taken on the screening date
+    form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
+    note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
 
     @property
     def date(self) -> _dt.date | None:
@@ -76,16 +92,35 @@ def parse_date(text: object) -> _dt.date | None:
         return None
 
 
-def _quantity(q: object) -> Quantity | None:
+def _quantity(q: object, problems: list[str] | None = None, signed: bool = True) -> Quantity | None:
+    """A Quantity's value and UCUM unit; an invalid number (or a negative one unless ``signed``) is a problem."""
+    if q is not None and not isinstance(q, dict) and problems is not None:
+        problems.append(f"{str(q)[:30]!r} is not a Quantity; ignored")
     if not isinstance(q, dict) or q.get("value") is None:
         return None
-    try:
-        value = float(q["value"])
-    except (TypeError, ValueError):
-        return None
+    problem = number_problem(q["value"])
     code = q.get("code") if q.get("system") in (None, "http://unitsofmeasure.org") else None
-    ucum = units.ucum_code(code, q.get("unit"))
-    return Quantity(value, ucum, q.get("comparator"), q.get("unit") or q.get("code"))
+    ucum = units.ucum_code(
+        code if isinstance(code, str) else None, q.get("unit") if isinstance(q.get("unit"), str) else None
+    )
+    if problem is None and not signed:
+        problem = negative_problem(float(q["value"]), ucum)
+    if problem is not None:
+        if problems is not None:
+            problems.append(problem)
+        return None
+    comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else None
+    original = q.get("unit") or q.get("code")
+    return Quantity(float(q["value"]), ucum, comparator, original if isinstance(original, str) else None)
+
+
+def _checked(d: _dt.date | None, problems: list[str] | None) -> _dt.date | None:
+    problem = date_problem(d)
+    if problem is None:
+        return d
+    if problems is not None:
+        problems.append(f"{problem}; treated as undated")
+    return None
 
 
 def _status_code(concept: object) -> str | None:
@@ -96,62 +131,113 @@ def _status_code(concept: object) -> str | None:
     return None
 
 
-def _period(res: Resource, *names: str) -> tuple[_dt.date | None, _dt.date | None, str]:
-    """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant`` / ``<name>String``."""
+def _period(
+    res: Resource, *names: str, problems: list[str] | None = None
+) -> tuple[_dt.date | None, _dt.date | None, str]:
+    """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
     for n in names:
         if f"{n}DateTime" in res:
-            d = parse_date(res[f"{n}DateTime"])
+            d = _checked(parse_date(res[f"{n}DateTime"]), problems)
             return d, None, str(res[f"{n}DateTime"])
         if f"{n}Instant" in res:
-            d = parse_date(res[f"{n}Instant"])
+            d = _checked(parse_date(res[f"{n}Instant"]), problems)
             return d, None, str(res[f"{n}Instant"])
         if isinstance(res.get(f"{n}Period"), dict):
             p = res[f"{n}Period"]
-            s, e = parse_date(p.get("start")), parse_date(p.get("end"))
+            s, e = _checked(parse_date(p.get("start")), problems), _checked(parse_date(p.get("end")), problems)
             return s, e, str(p.get("end") or p.get("start") or "")
     return None, None, ""
 
 
-def _obs_value_fields(src: Resource) -> dict[str, Any]:
+def _obs_value_fields(src: Resource, problems: list[str] | None) -> dict[str, Any]:
+    """The value[x] fields a criterion reads; an invalid value is left out, with ``note`` saying why."""
     out: dict[str, Any] = {}
+    own: list[str] = []
     if "valueQuantity" in src:
-        out["quantity"] = _quantity(src["valueQuantity"])
+        out["quantity"] = _quantity(src["valueQuantity"], own, signed=False)
     if "valueCodeableConcept" in src:
         out["value_codes"] = codings(src["valueCodeableConcept"])
-    if isinstance(src.get("valueInteger"), int) and not isinstance(src.get("valueInteger"), bool):
-        out["value_int"] = src["valueInteger"]
+    if "valueInteger" in src:
+        v = src["valueInteger"]
+        problem = number_problem(v) or (None if isinstance(v, int) else f"valueInteger {v!r} is not an integer")
+        problem = problem or negative_problem(float(v), None)
+        if problem:
+            own.append(problem)
+        else:
+            out["value_int"] = v
     if isinstance(src.get("valueBoolean"), bool):
         out["value_bool"] = src["valueBoolean"]
+    if own:
+        out["note"] = f"invalid value ({'; '.join(own)})"
+        if problems is not None:
+            problems.extend(f"{p}; the result is unusable" for p in own)
+    elif not any(k.startswith("value") for k in src) and "dataAbsentReason" in src:
+        absent = codings(src["dataAbsentReason"])
+        why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
+        out["note"] = f"no value (dataAbsentReason: {why})"
     return out
 
 
 def _reference_range(src: Resource) -> tuple[Quantity | None, Quantity | None]:
-    for rr in src.get("referenceRange") or []:
+    ranges = src.get("referenceRange")
+    for rr in ranges if isinstance(ranges, list) else []:
         types = codings(rr.get("type")) if rr.get("type") else frozenset()
         if types and not any(c == "normal" for _s, c in types):
+            continue
+        if not isinstance(rr, dict):
             continue
         return _quantity(rr.get("low")), _quantity(rr.get("high"))
     return None, None
 
 
-def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
-    """Normalise one resource into facts; unusable statuses yield nothing."""
-    kind = res.get("resourceType")
-    ref = f"{kind}/{res.get('id', '?')}"
-    status = res.get("status") if isinstance(res.get("status"), str) else None
-    if kind == "Observation":
-        allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
-        if status not in allowed:
-            return []
-        start, end, instant = _period(res, "effective", "occurrence")
-        issued = str(res.get("issued") or "")
-        if start is None and end is None and issued:
-            start, instant = parse_date(issued), issued
-        low, high = _reference_range(res)
-        base = Fact(
+MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+
+
+def _items(res: Resource, key: str, problems: list[str] | None) -> list[Any]:
+    """A repeating element as a list; another shape is a problem and reads as absent."""
+    v = res.get(key)
+    if v is None or isinstance(v, list):
+        return v or []
+    if problems is not None:
+        problems.append(f"{key} is a {type(v).__name__}, not a list; ignored")
+    return []
+
+
+def _code(res: Resource, key: str = "code") -> frozenset[Code]:
+    """The resource's codes; a malformed concept makes the resource unreadable (what it is about is unknown)."""
+    concept = res.get(key)
+    problem = concept_problem(concept)
+    if problem:
+        raise Unreadable(f"{key}: {problem}", readable_codes(concept))
+    return codings(concept)
+
+
+def _union(concepts: list[Any]) -> frozenset[Code]:
+    return frozenset().union(*(codings(b) for b in concepts)) if concepts else frozenset()
+
+
+def _morphology(res: Resource) -> frozenset[Code]:
+    """Histology carried the mCODE way (an extension on the Condition), read as one of its codes."""
+    out: frozenset[Code] = frozenset()
+    for ext in res.get("extension") or [] if isinstance(res.get("extension"), list) else []:
+        if isinstance(ext, dict) and ext.get("url") == MCODE_MORPHOLOGY:
+            out |= codings(ext.get("valueCodeableConcept"))
+    return out
+
+
+def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
+    kind = "Observation"
+    codes = _code(res)
+    start, end, instant = _period(res, "effective", "occurrence", problems=problems)
+    issued = str(res.get("issued") or "")
+    if start is None and end is None and issued:
+        start, instant = _checked(parse_date(issued), problems), issued
+    low, high = _reference_range(res)
+    out = [
+        Fact(
             kind,
             ref,
-            codings(res.get("code")),
+            codes,
             start,
             end,
             instant,
@@ -159,46 +245,90 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
             status,
             ref_low=low,
             ref_high=high,
-            **_obs_value_fields(res),
+            **_obs_value_fields(res, problems),
         )
-        out = [base]
-        for i, comp in enumerate(res.get("component") or []):
-            if not isinstance(comp, dict):
-                continue
-            c_low, c_high = _reference_range(comp)
-            out.append(
-                Fact(
-                    kind,
-                    f"{ref}#component{i}",
-                    codings(comp.get("code")),
-                    start,
-                    end,
-                    instant,
-                    issued,
-                    status,
-                    ref_low=c_low,
-                    ref_high=c_high,
-                    **_obs_value_fields(comp),
-                )
+    ]
+    for i, comp in enumerate(_items(res, "component", problems)):
+        if not isinstance(comp, dict):
+            continue
+        c_low, c_high = _reference_range(comp)
+        out.append(
+            Fact(
+                kind,
+                f"{ref}#component{i}",
+                _code(comp),
+                start,
+                end,
+                instant,
+                issued,
+                status,
+                ref_low=c_low,
+                ref_high=c_high,
+                **_obs_value_fields(comp, problems),
             )
-        return out
+        )
+    return out
+
+
+def _medication(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
+    adherence = res.get("adherence")
+    if isinstance(adherence, dict) and "not-taking" in {c for _s, c in codings(adherence.get("code"))}:
+        return []  # R5 statement that the drug is not taken
+    concept, contained = medication_of(res)
+    codes = codings(concept)
+    start, end, instant = _period(res, "effective", "occurence", "occurrence", problems=problems)
+    dose = None
+    dosage = res.get("dosage")
+    first = dosage if isinstance(dosage, dict) else dosage[0] if isinstance(dosage, list) and dosage else None
+    if isinstance(first, dict):
+        if kind == "MedicationAdministration":
+            dose = _quantity(first.get("dose"), problems, signed=False)
+        else:
+            rates = first.get("doseAndRate")
+            if isinstance(rates, list) and rates and isinstance(rates[0], dict):
+                dose = _quantity(rates[0].get("doseQuantity"), problems, signed=False)
+            elif rates is not None and not isinstance(rates, list) and problems is not None:
+                problems.append("dosage.doseAndRate is not a list; dose ignored")
+    elif dosage is not None and problems is not None:
+        problems.append(f"dosage is a {type(dosage).__name__}; dose ignored")
+    ongoing = (
+        kind == "MedicationStatement"
+        and end is None
+        and start is not None
+        and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
+    )
+    form = acting_form(res, concept, contained, codes)
+    return [Fact(kind, ref, codes, start, end, instant, status=status, quantity=dose, ongoing=ongoing, form=form)]
+
+
+def facts_of(res: Resource, include_preliminary: bool = False, problems: list[str] | None = None) -> list[Fact]:
+    """Normalise one resource into facts; unusable statuses yield nothing.
+
+    ``problems`` collects what was wrong but left out (an invalid value, a sentinel date);
+    :class:`Unreadable` is raised when the resource cannot be read at all.
+    """
+    kind = res.get("resourceType")
+    ref = f"{kind}/{res.get('id', '?')}"
+    status = res.get("status") if isinstance(res.get("status"), str) else None
+    if kind == "Observation":
+        allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
+        return _observation(res, ref, status, problems) if status in allowed else []
     if kind == "Condition":
         clinical = _status_code(res.get("clinicalStatus"))
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
             return []
-        start, end, instant = _period(res, "onset")
+        codes = _code(res) | _morphology(res)
+        start, end, instant = _period(res, "onset", problems=problems)
         if start is None:
-            start = parse_date(res.get("recordedDate"))
+            start = _checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
-        body = (
-            frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
-        )
+        body = _union(_items(res, "bodySite", problems))
         return [
             Fact(
                 kind,
                 ref,
-                codings(res.get("code")),
+                codes,
                 start,
                 None,
                 instant,
@@ -210,39 +340,26 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
         valid = MA_VALID if kind == "MedicationAdministration" else MS_VALID
-        if status not in valid:
-            return []
-        med = res.get("medicationCodeableConcept") or res.get("medication") or {}
-        start, end, instant = _period(res, "effective", "occurence", "occurrence")
-        dose = None
-        dosage = res.get("dosage")
-        if isinstance(dosage, dict):
-            dose = _quantity(dosage.get("dose"))
-        elif isinstance(dosage, list) and dosage and isinstance(dosage[0], dict):
-            dr = dosage[0].get("doseAndRate") or []
-            if dr and isinstance(dr[0], dict):
-                dose = _quantity(dr[0].get("doseQuantity"))
-        ongoing = kind == "MedicationStatement" and status == "active" and end is None and start is not None
-        return [Fact(kind, ref, codings(med), start, end, instant, status=status, quantity=dose, ongoing=ongoing)]
+        return _medication(res, kind, ref, status, problems) if status in valid else []
     if kind == "Procedure":
         if status not in PROC_VALID:
             return []
-        start, end, instant = _period(res, "performed", "occurrence")
-        body = (
-            frozenset().union(*(codings(b) for b in res.get("bodySite") or [])) if res.get("bodySite") else frozenset()
-        )
-        return [Fact(kind, ref, codings(res.get("code")), start, end, instant, status=status, body_site=body)]
+        codes = _code(res)
+        start, end, instant = _period(res, "performed", "occurrence", problems=problems)
+        body = _union(_items(res, "bodySite", problems))
+        return [Fact(kind, ref, codes, start, end, instant, status=status, body_site=body)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
             return []
-        start, end, instant = _period(res, "onset")
+        codes = _code(res)
+        start, end, instant = _period(res, "onset", problems=problems)
         return [
             Fact(
                 kind,
                 ref,
-                codings(res.get("code")),
-                start or parse_date(res.get("recordedDate")),
+                codes,
+                start or _checked(parse_date(res.get("recordedDate")), problems),
                 None,
                 instant,
                 clinical_status=_status_code(res.get("clinicalStatus")),
@@ -252,20 +369,19 @@ def facts_of(res: Resource, include_preliminary: bool = False) -> list[Fact]:
     if kind == "DiagnosticReport":
         if status in REPORT_DROP:
             return []
-        start, end, instant = _period(res, "effective")
+        codes = _code(res)
+        start, end, instant = _period(res, "effective", problems=problems)
         if start is None:
-            start, instant = parse_date(res.get("issued")), str(res.get("issued") or "")
-        return [Fact(kind, ref, codings(res.get("code")), start, end, instant, status=status)]
+            start, instant = _checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
+        return [Fact(kind, ref, codes, start, end, instant, status=status)]
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled"):
             return []
-        codes = (
-            frozenset().union(*(codings(p) for p in res.get("procedureCode") or []))
-            if res.get("procedureCode")
-            else frozenset()
-        )
+        codes = _union([p for p in _items(res, "procedureCode", problems) if concept_problem(p) is None])
         started = res.get("started")
-        return [Fact(kind, ref, codes, parse_date(started), None, str(started or ""), status=status)]
+        return [
+            Fact(kind, ref, codes, _checked(parse_date(started), problems), None, str(started or ""), status=status)
+        ]
     return []
 
 
@@ -311,35 +427,60 @@ class PatientRecord:
 
 
 def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:
-    """Normalise once; a resource that cannot be read is a warning, never an abort."""
+    """Normalise once; a resource that cannot be read is a warning, never an abort.
+
+    The warnings are also appended to ``data.warnings``, the list every entry point reports, and a
+    dropped resource becomes unavailable data of its type (and codes, when readable).
+    """
     by_code: dict[tuple[str, Code], list[Fact]] = {}
     by_kind: dict[str, list[Fact]] = {}
-    warnings = list(data.warnings)
+    new: list[str] = []
+    dropped: list[Unavailable] = []
+    undated: list[str] = []
     birth, gender, patient = None, None, None
     for res in data.resources:
         kind = res.get("resourceType")
+        ref = f"{kind}/{res.get('id', '?')}"
         if kind == "Patient":
             patient = res
             birth = res.get("birthDate") if isinstance(res.get("birthDate"), str) else None
             gender = res.get("gender") if isinstance(res.get("gender"), str) else None
+            new += [f"{ref}: {p}" for p in patient_problems(res)]
             continue
+        problems: list[str] = []
         try:
-            facts = facts_of(res, include_preliminary)
-        except (TypeError, ValueError, AttributeError, KeyError) as e:
-            warnings.append(f"{kind}/{res.get('id', '?')}: unreadable ({e.__class__.__name__}), ignored")
+            facts = facts_of(res, include_preliminary, problems)
+        except Unreadable as e:
+            new.append(f"{ref}: unreadable ({e.reason}), ignored")
+            dropped.append(Unavailable(str(kind), e.codes, f"{ref} could not be read ({e.reason})"))
             continue
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            new.append(f"{ref}: unreadable ({e.__class__.__name__}), ignored")
+            codes = readable_codes(res.get("code"))
+            dropped.append(Unavailable(str(kind), codes, f"{ref} could not be read ({e.__class__.__name__})"))
+            continue
+        new += [f"{ref}: {p}" for p in problems]
+        if kind == "Observation" and facts and facts[0].date is None:
+            undated.append(ref)
         for f in facts:
             by_kind.setdefault(f.kind, []).append(f)
             for c in f.codes:
                 by_code.setdefault((f.kind, c), []).append(f)
+    if undated:  # one line per patient: an export may leave hundreds of results undated
+        shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
+        new.append(
+            f"Patient/{data.patient_id}: {len(undated)} Observation(s) with no date (effective[x] nor issued), "
+            f"not usable in a time window: {shown}"
+        )
+    data.warnings.extend(w for w in new if w not in data.warnings)
     return PatientRecord(
         patient_id=data.patient_id,
         birth_date=birth,
         gender=gender,
         by_code={k: tuple(v) for k, v in by_code.items()},
         by_kind={k: tuple(v) for k, v in by_kind.items()},
-        unavailable=data.unavailable,
-        warnings=tuple(warnings),
+        unavailable=(*data.unavailable, *dropped),
+        warnings=tuple(data.warnings),
         present=frozenset([*((k, None) for k in by_kind), *by_code]),
         patient=patient,
         raw=tuple(data.resources),

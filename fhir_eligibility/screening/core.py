@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import MissingData, TrialResult
+from fhir_eligibility.evaluation.vital import VITAL_DESCRIPTION, VITAL_ID
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import (
@@ -44,6 +45,11 @@ class TrialOutcome:
     verdict: str
     results: tuple[str, ...]  # Result value of each top-level criterion, in trial order
     missing: tuple[str, ...]
+    vital: str | None = None  # the vital-status result ("fail": deceased, "unknown"), None when alive
+
+
+def _vital(r: TrialResult) -> str | None:
+    return r.criteria[0].result._value_ if r.criteria and r.criteria[0].id == VITAL_ID else None
 
 
 def missing_text(m: MissingData) -> str:
@@ -51,12 +57,15 @@ def missing_text(m: MissingData) -> str:
 
 
 def outcome_of(r: TrialResult) -> TrialOutcome:
+    vital = _vital(r)
     return TrialOutcome(
         r.trial,
         r.patient,
         r.verdict.value,
-        tuple(c.result._value_ for c in r.criteria),  # not .value: a Python-level descriptor, 150 per patient
+        # not .value: a Python-level descriptor, 150 per patient
+        tuple(c.result._value_ for c in (r.criteria[1:] if vital else r.criteria)),
         tuple(missing_text(m) for m in r.missing_data),
+        vital,
     )
 
 
@@ -82,6 +91,8 @@ class TrialTally:
     funnel: list[list[int]] = field(default_factory=list)
     first_fail: list[int] = field(default_factory=list)  # [i] = patients whose first FAIL is criterion i; [-1] none
     candidates: list[Candidate] = field(default_factory=list)
+    vital: dict[str, int] = field(default_factory=dict)  # deceased ("fail") / vital status unknown; their trials
+    # hold no other result when deceased
 
     def __post_init__(self) -> None:
         if not self.funnel:
@@ -93,6 +104,10 @@ class TrialTally:
 
     def add(self, o: TrialOutcome) -> None:
         self.counts[o.verdict] = self.counts.get(o.verdict, 0) + 1
+        if o.vital:
+            self.vital[o.vital] = self.vital.get(o.vital, 0) + 1
+            if o.vital == "fail":
+                return  # deceased: not evaluated, not a candidate; counted in the vital-status funnel row
         first = len(self.criteria)
         for i, r in enumerate(o.results):
             self.funnel[i][_RESULT_INDEX[r]] += 1
@@ -110,14 +125,21 @@ class TrialTally:
                 mine[j] += n
         for i, n in enumerate(other.first_fail):
             self.first_fail[i] += n
+        for v, n in other.vital.items():
+            self.vital[v] = self.vital.get(v, 0) + n
         self.candidates.extend(
             Candidate(c.patient, c.verdict, tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
         )
 
     def screening(self) -> TrialScreening:
-        total = sum(self.first_fail)
+        dead = self.vital.get("fail", 0)
+        total = sum(self.first_fail) + dead
         rows = []
-        failed_so_far = 0
+        failed_so_far = dead
+        if self.vital:  # a first row: deceased patients leave the funnel before any criterion
+            unsure = self.vital.get("unknown", 0)
+            counts = {r: 0 for r in RESULTS} | {"pass": total - dead - unsure, "fail": dead, "unknown": unsure}
+            rows.append(FunnelRow(VITAL_ID, "exclusion", VITAL_DESCRIPTION, counts, total - dead))
         for i, (cid, kind, description) in enumerate(self.criteria):
             failed_so_far += self.first_fail[i]
             rows.append(

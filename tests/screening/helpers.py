@@ -48,6 +48,9 @@ def expected_from_evaluate(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if r["verdict"] != "ineligible":
             missing = sorted(f"{m['criterion']}: {m['what']} ({m['window']})" for m in r["missingData"])
             t["candidates"][r["patient"]] = (r["verdict"], missing)
+    for t in by_trial.values():  # the vital-status row: patients with no "deceased" result were alive (pass)
+        if "deceased" in t["funnel"]:
+            t["funnel"]["deceased"]["pass"] = sum(t["counts"].values()) - sum(t["funnel"]["deceased"].values())
     return by_trial
 
 

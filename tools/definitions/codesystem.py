@@ -76,6 +76,23 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
                 "Rising series",
                 "Matches when the last n results (instancesQuantity) in the window each exceed their predecessor.",
             ),
+            (
+                "long-acting",
+                "Long-acting formulation only",
+                "Medication records whose product, dose form, ingredient or route shows a long-acting form "
+                "(clinical.md §0.17: LAR/depot wording, lanreotide, intramuscular octreotide or pasireotide).",
+            ),
+            (
+                "short-acting",
+                "Short-acting formulation only",
+                "Medication records shown to be short-acting (subcutaneous or intravenous octreotide or pasireotide).",
+            ),
+            (
+                "acting-form-unknown",
+                "Formulation undecided",
+                "Medication records whose product, dose form, ingredient and route do not tell long- from "
+                "short-acting (a review).",
+            ),
         ],
     ),
     (

@@ -153,17 +153,20 @@ def characteristics() -> list[Json]:
                             tfe=[window(-1, 0, "d")],
                         ),
                         records(
-                            "Lanreotide (long-acting) in the last 4 weeks before D0",
+                            "Long-acting SSA (lanreotide; octreotide or pasireotide LAR by product, dose form or "
+                            "intramuscular route) in the last 4 weeks before D0",
                             ["MedicationAdministration"],
-                            "vs-ssa-long",
+                            "vs-ssa",
+                            methods=["long-acting"],
                             tfe=[window(-27, 0, "d")],
                         ),
                         judge(
                             records(
-                                "Octreotide or pasireotide 2-27 days before D0: long-acting (must be stopped 4 "
-                                "weeks before) or short-acting (48 h) cannot be told from the ATC code",
+                                "Somatostatin analogue 2-27 days before D0 whose product, dose form and route do not "
+                                "tell long-acting (stop 4 weeks before) from short-acting (48 h)",
                                 ["MedicationAdministration"],
-                                "vs-ssa-form-unknown",
+                                "vs-ssa",
+                                methods=["acting-form-unknown"],
                                 tfe=[window(-27, -2, "d")],
                             )
                         ),
@@ -173,9 +176,11 @@ def characteristics() -> list[Json]:
             ],
             link="E-I5",
             note="D0 = T0 when no separate D0 is given (clinical.md §0.1). Last long-acting dose "
-            "must be <= D0-28 d, last short-acting dose <= D0-2 d. Lanreotide exists only as a "
-            "depot (long-acting); octreotide/pasireotide ATC codes do not tell LAR from s.c., so "
-            "a dose 2-27 days before D0 is reviewed.",
+            "must be <= D0-28 d, last short-acting dose <= D0-2 d. "
+            "Long- vs short-acting (clinical.md §0.17): product or dose-form wording (LAR, depot, autogel, "
+            "prolonged-release) first; lanreotide exists only as a depot; intramuscular octreotide or "
+            "pasireotide is the LAR, subcutaneous or intravenous is short-acting. Only a dose 2-27 days "
+            "before D0 that none of these decides is reviewed.",
         )
     )
     add(

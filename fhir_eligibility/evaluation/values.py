@@ -1,0 +1,53 @@
+"""Which results may be "the most recent value" of a lab criterion (clinical.md §0.3, §0.16).
+
+A final result with no value (``dataAbsentReason``) or with an invalid one (NaN, a negative count)
+is not a value: it never replaces an older valid result in the window, and the reason says it was
+skipped. Results with no date cannot be placed in a window: they are not used there, and the
+reason says so instead of a bare "no result".
+"""
+
+from __future__ import annotations
+
+from fhir_eligibility.evaluation.facts import Fact
+
+MAX_CITED = 3
+
+
+def has_value(f: Fact) -> bool:
+    return f.quantity is not None or bool(f.value_codes) or f.value_int is not None or f.value_bool is not None
+
+
+def _cite(facts: list[Fact]) -> str:
+    parts = [
+        f"{f.ref.split('#')[0]}{' on ' + f.date.isoformat() if f.date else ''}: {f.note or 'no value'}"
+        for f in facts[:MAX_CITED]
+    ]
+    return "; ".join(parts) + (f" (+{len(facts) - MAX_CITED} more)" if len(facts) > MAX_CITED else "")
+
+
+def valued(inside: list[Fact]) -> tuple[list[Fact], str]:
+    """The results with a usable value, and a note naming newer valueless ones that were skipped.
+
+    When no result has a value the list is empty and the note names them all (the caller is unknown).
+    """
+    good = [f for f in inside if has_value(f)]
+    bad = [f for f in inside if not has_value(f)]
+    if not bad:
+        return good, ""
+    if not good:
+        return [], f"no valid value in the window ({_cite(bad)})"
+    latest = max((f.date, f.instant, f.issued) for f in good if f.date) if any(f.date for f in good) else None
+    newer = [f for f in bad if latest is None or (f.date is not None and (f.date, f.instant, f.issued) > latest)]
+    if not newer:
+        return good, ""
+    newer.sort(key=lambda f: (f.date, f.instant), reverse=True)
+    return good, f"; newer result skipped as it has no valid value ({_cite(newer)})"
+
+
+def undated_note(facts: list[Fact]) -> str:
+    """Results with no date at all: cannot be placed in the window (said, not silently dropped)."""
+    undated = [f.ref.split("#")[0] for f in facts if f.date is None]
+    if not undated:
+        return ""
+    shown = ", ".join(sorted(set(undated))[:MAX_CITED])
+    return f"; {len(set(undated))} undated result(s) not usable in a window ({shown})"
