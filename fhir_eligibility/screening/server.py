@@ -33,18 +33,26 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
-from fhir_eligibility.codes import ICD10, ICD10CM, Code
-from fhir_eligibility.criteria.model import Combination, Criterion, Records, Trial
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.requirements.search import render_token
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
 from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl
+from fhir_eligibility.screening.anchor import (
+    MAX_URL,
+    PAGE_SIZE,
+    Anchor,
+    anchor_codes,
+    condition_search_urls,
+    necessary_condition_codes,
+    search_tokens,
+)
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
 
@@ -52,84 +60,10 @@ log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
-MAX_URL = 1800
-PAGE_SIZE = 500
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _sleep = time.sleep  # tests replace it
 _now = time.monotonic
-
-
-# ---- the anchoring diagnosis ---------------------------------------------------------------------
-
-
-def necessary_condition_codes(c: Criterion) -> frozenset[Code] | None:
-    """Codes of which a patient must have a Condition for ``c`` not to be FALSE; None if no such set.
-
-    A Condition-presence leaf needs its codes; all-of needs what any one child needs; any-of (and
-    at-least n >= 1) needs the union of what every child needs. Negated or counted nodes give none.
-    """
-    if c.exclude:
-        return None
-    d = c.definition
-    if isinstance(d, Records):
-        if d.resource_types == ("Condition",) and d.codes and d.instances is None and d.duration is None:
-            return d.codes
-        return None
-    if isinstance(d, Combination):
-        kids = [necessary_condition_codes(k) for k in d.children]
-        if d.code == "all-of":
-            return next((k for k in kids if k), None)
-        union_needed = d.code == "any-of" or (d.code == "at-least" and (d.threshold or 0) >= 1)
-        if union_needed and kids and all(k for k in kids):
-            return frozenset().union(*(k for k in kids if k))
-    return None
-
-
-@dataclass(frozen=True)
-class Anchor:
-    trial: str
-    criterion: str
-    codes: frozenset[Code]
-
-
-def anchor_codes(trial: Trial) -> Anchor | None:
-    """The first inclusion criterion that requires a coded diagnosis, with its codes."""
-    for c in trial.criteria:
-        if c.exclude:
-            continue
-        codes = necessary_condition_codes(c)
-        if codes:
-            return Anchor(trial.id, c.id, codes)
-    return None
-
-
-def search_tokens(codes: Iterable[Code]) -> list[str]:
-    """``system|code`` tokens; ICD-10 codes in both the engine's undotted and the usual dotted form."""
-    out: set[str] = set()
-    for system, code in codes:
-        out.add(render_token(system, code))
-        if system in (ICD10CM, ICD10) and len(code) > 3 and "." not in code:
-            out.add(render_token(system, f"{code[:3]}.{code[3:]}"))
-    return sorted(out)
-
-
-def condition_search_urls(base: str, codes: Iterable[Code], page_size: int = PAGE_SIZE) -> list[str]:
-    """``Condition?code=...`` searches, codes OR-ed with commas, split to stay under MAX_URL."""
-    head = f"{base}/Condition?_count={page_size}&code="
-    urls: list[str] = []
-    current: list[str] = []
-    length = len(head)
-    for token in search_tokens(codes):
-        q = quote(token, safe=":/|")
-        if current and length + len(q) + 3 > MAX_URL:
-            urls.append(head + ",".join(current))
-            current, length = [], len(head)
-        current.append(q)
-        length += len(q) + 3
-    if current:
-        urls.append(head + ",".join(current))
-    return urls
 
 
 # ---- HTTP --------------------------------------------------------------------------------------------
@@ -536,6 +470,7 @@ def screen_server(
 
 
 __all__ = [
+    "MAX_URL",
     "Anchor",
     "anchor_codes",
     "bulk_export",
