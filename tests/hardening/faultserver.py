@@ -150,7 +150,8 @@ class Handler(BaseHTTPRequestHandler):
         pid = (query.get("patient") or query.get("subject") or query.get("_id") or [None])[0]
         if pid is not None:
             pid = pid.removeprefix("Patient/")
-            found = [r for r in found if r.get("id") == pid or r.get("subject", {}).get("reference") == f"Patient/{pid}"]
+            ref = f"Patient/{pid}"
+            found = [r for r in found if r.get("id") == pid or r.get("subject", {}).get("reference") == ref]
         self._json(200, searchset(found))
 
     # -- faults --------------------------------------------------------------------------------
