@@ -147,9 +147,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         rtype = path.split("?")[0].split("/")[0]
         found = [r for r in st.resources if r["resourceType"] == rtype]
-        pid = (query.get("patient") or query.get("subject") or query.get("_id") or [None])[0]
-        if pid is not None:
-            pid = pid.removeprefix("Patient/")
+        asked = query.get("patient") or query.get("subject") or query.get("_id")
+        if asked:
+            pid = asked[0].removeprefix("Patient/")
             ref = f"Patient/{pid}"
             found = [r for r in found if r.get("id") == pid or r.get("subject", {}).get("reference") == ref]
         self._json(200, searchset(found))
