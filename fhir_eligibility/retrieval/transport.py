@@ -94,6 +94,8 @@ def exchange(
 
     Raises :class:`Fault` (redirect, deadline, too large), :class:`UnsafeUrl`, or what requests raises.
     """
+    if deadline <= time.monotonic():
+        raise Fault("no complete answer before the deadline (no time left to send)")
     box = _Box()
 
     def work() -> None:
