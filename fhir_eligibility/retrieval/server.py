@@ -28,21 +28,19 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, Literal
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import (
-    DEFAULT_MAX_URL_LENGTH,
-    DEFAULT_PAGE_SIZE,
     PlannedSearch,
     batch_bundle,
     search_plan,
@@ -51,11 +49,12 @@ from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.auth import (
     BearerAuth,
     SmartBackendAuth,
-    SmartBackendConfig,
     bearer_token_from_env,
 )
 from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
-from fhir_eligibility.retrieval.transport import Fault, exchange, json_object, read_page, short_count
+from fhir_eligibility.retrieval.options import BatchMode as BatchMode
+from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
 
 log = logging.getLogger(__name__)
 
@@ -64,78 +63,8 @@ RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 _BATCH_FALLBACK_STATUS = frozenset({400, 404, 405, 413, 415, 422, 500, 501})
 _FHIR_JSON = "application/fhir+json"
 
-BatchMode = Literal["auto", "always", "never"]
-
 _sleep = time.sleep  # tests replace this to record waits instead of sleeping
 _now = time.time  # for Retry-After given as an HTTP date
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """How to reach one FHIR server. Token and key never appear in the repr."""
-
-    base_url: str
-    bearer_token: str | None = field(default=None, repr=False)  # None: FHIR_ELIGIBILITY_TOKEN if set
-    smart: SmartBackendConfig | None = None
-    verify_tls: bool = True
-    ca_bundle: str | None = None  # path to a PEM CA bundle; implies verification
-    timeout: float = 30.0  # read timeout in seconds; connect timeout is min(10, timeout)
-    retries: int = 3  # extra attempts on 429/502/503/504 and connection errors
-    max_pages: int = 20  # pages per search; more -> that search's requirements are unavailable
-    page_size: int = DEFAULT_PAGE_SIZE
-    concurrency: int = 4  # parallel requests (GET mode, follow-up pages, entry retries)
-    batch: BatchMode = "auto"  # auto: use batch if /metadata declares it
-    patients_per_batch: int = 1
-    max_url_length: int = DEFAULT_MAX_URL_LENGTH  # whole URL incl. base; searches are split below it
-    backoff_base: float = 0.5  # seconds; doubles per retry
-    max_wait: float = 60.0  # longest single wait honoured; a longer Retry-After gives up at once
-    use_env_token: bool = True
-    request_deadline: float | None = None  # whole answer of one request, seconds; None: 3 x timeout
-    patient_deadline: float | None = None  # all requests for one patient, seconds; None: 10 x timeout
-
-    def __post_init__(self) -> None:
-        try:
-            urlpolicy.base(self.base_url)
-        except urlpolicy.UnsafeUrl as e:
-            raise InputError(f"FHIR base URL must be a plain http(s) URL without query: {e}") from None
-        if self.bearer_token is not None and self.smart is not None:
-            raise InputError("give either a bearer token or a SMART backend configuration, not both")
-        for name in ("retries", "max_pages", "page_size", "concurrency", "patients_per_batch"):
-            minimum = 0 if name == "retries" else 1
-            if getattr(self, name) < minimum:
-                raise InputError(f"server option {name} must be at least {minimum}")
-        if self.timeout <= 0:
-            raise InputError("server option timeout must be positive")
-        for name in ("request_deadline", "patient_deadline"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise InputError(f"server option {name} must be positive")
-
-    @property
-    def allowed(self) -> urlpolicy.Base:
-        """The base every request (and the credential) is confined to."""
-        return urlpolicy.base(self.base_url)
-
-    @property
-    def per_request(self) -> float:
-        return self.request_deadline or 3 * self.timeout
-
-    @property
-    def per_patient(self) -> float:
-        return self.patient_deadline or 10 * self.timeout
-
-    @property
-    def base(self) -> str:
-        return self.base_url.rstrip("/")
-
-    @property
-    def verify(self) -> bool | str:
-        """What requests' ``verify`` gets: the CA bundle path if given, else the flag."""
-        return self.ca_bundle if self.ca_bundle else self.verify_tls
-
-    @property
-    def timeouts(self) -> tuple[float, float]:
-        return (min(10.0, self.timeout), self.timeout)
 
 
 @dataclass
@@ -374,58 +303,94 @@ class FhirServer:
         json: dict[str, Any] | None = None,
         content_type: str | None = None,
     ) -> _Reply:
-        """One request with bounded retries; raises only for 401/403, else returns a failure cause."""
-        opts = self.options
+        """A FHIR JSON request; raises only for 401/403, else returns the body or a failure cause."""
         headers = {"Accept": _FHIR_JSON}
         if content_type:
             headers["Content-Type"] = content_type
+        try:
+            r = self.request(method, url, what=what, headers=headers, json_body=json)
+        except Fault as f:
+            return _Reply(status=f.status, cause=f.cause)
+        if not 200 <= r.status < 300:
+            log.debug("%s: HTTP %d", what, r.status)
+            return _Reply(status=r.status, cause=f"HTTP {r.status}")
+        try:
+            body = json_object(r.body)
+        except Fault as f:
+            return _Reply(status=r.status, cause=f.cause)
+        return _Reply(body=body, status=r.status)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str],
+        json_body: dict[str, Any] | None = None,
+        scope: Scope = "base",
+        auth: bool = True,
+        sink: IO[bytes] | None = None,
+        deadline: float | None = None,
+    ) -> Answer:
+        """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
+
+        Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
+        errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
+        any other status; raises :class:`AuthorizationError` for 401/403 and :class:`Fault` when no
+        usable answer came (timeout, deadline, redirect, refused URL, retries exhausted). A download
+        into ``sink`` is not retried (part of it may be written).
+        """
+        opts = self.options
         attempt = 0
         renewed = False
         while True:
-            deadline = time.monotonic() + opts.per_request
+            end = deadline if deadline is not None else time.monotonic() + opts.per_request
             if self._deadline is not None:
-                deadline = min(deadline, self._deadline)
+                end = min(end, self._deadline)
             try:
                 r = exchange(
                     self.session,
                     method,
                     url,
                     base=self._allowed,
-                    deadline=deadline,
+                    scope=scope,
+                    deadline=end,
                     headers=headers,
-                    json_body=json,
-                    auth=self.auth,
+                    json_body=json_body,
+                    auth=self.auth if auth else None,
                     timeouts=opts.timeouts,
                     verify=opts.verify,
+                    sink=sink,
                 )
             except requests.ConnectionError as exc:
                 cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
                 wait = _backoff(opts, attempt)
-                if attempt < opts.retries and self._can_wait(wait):
+                if sink is None and attempt < opts.retries and self._can_wait(wait):
                     attempt += 1
                     log.debug("%s: %s, retry %d/%d in %.1f s", what, cause, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                return _Reply(cause=_after(cause, attempt))
+                raise Fault(_after(cause, attempt)) from None
             except requests.Timeout:
-                return _Reply(cause="timeout")  # a slow search is slow again: no retry
+                raise Fault("timeout") from None  # a slow search is slow again: no retry
             except requests.RequestException as exc:
-                return _Reply(cause=type(exc).__name__)
+                raise Fault(type(exc).__name__) from None
             except urlpolicy.UnsafeUrl:
-                return _Reply(cause="URL refused by the outbound policy")
+                raise Fault("URL refused by the outbound policy") from None
             except Fault as f:
                 if f.cause.startswith("no complete answer"):
                     f.cause = f"{f.cause} ({opts.per_request:g} s per request, {opts.per_patient:g} s per patient)"
-                return _Reply(status=f.status, cause=f.cause)
+                raise
 
             status = r.status
-            if status == 401 and not renewed and isinstance(self.auth, SmartBackendAuth):
+            if status == 401 and auth and not renewed and isinstance(self.auth, SmartBackendAuth):
                 renewed = True
                 self.auth.invalidate()
                 continue
             if status in (401, 403):
                 raise AuthorizationError(_refused(opts.base, status))
-            if status in RETRYABLE_STATUS:
+            if status in RETRYABLE_STATUS and sink is None:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
                 if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):
@@ -433,15 +398,8 @@ class FhirServer:
                     log.debug("%s: HTTP %d, retry %d/%d in %.1f s", what, status, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                return _Reply(status=status, cause=_after(f"HTTP {status}", attempt))
-            if not 200 <= status < 300:
-                log.debug("%s: HTTP %d", what, status)
-                return _Reply(status=status, cause=f"HTTP {status}")
-            try:
-                body = json_object(r.body)
-            except Fault as f:
-                return _Reply(status=status, cause=f.cause)
-            return _Reply(body=body, status=status)
+                raise Fault(_after(f"HTTP {status}", attempt), status)
+            return r
 
     def _can_wait(self, seconds: float) -> bool:
         """Whether a retry wait still ends before the patient deadline."""

@@ -42,8 +42,7 @@ from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
-from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
-from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, read_page, short_count
 from fhir_eligibility.screening.anchor import (
     MAX_URL,
     PAGE_SIZE,
@@ -61,7 +60,6 @@ log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _sleep = time.sleep  # tests replace it
 _now = time.monotonic
 
@@ -70,12 +68,11 @@ _now = time.monotonic
 
 
 class Http:
-    """Requests on one server's session and auth, through the shared transport and URL policy.
-
-    Bounded retries honouring Retry-After; 401/403 raise; redirects, in-band errors and answers
-    past the deadline are failures. ``scope``: "base" (searches), "origin" (status and file URLs
-    on the server's own host, with credentials) or "public" (Bulk files on another host: never
-    with credentials).
+    """Screening's view of one server: its request loop (:meth:`FhirServer.request`, the same one
+    patient fetches use: retries, Retry-After, deadlines, URL policy, no redirects) with failures
+    raised as :class:`RetrievalError`, plus paging and link resolution. ``scope``: "base"
+    (searches), "origin" (status and file URLs on the server's own host, with credentials) or
+    "public" (Bulk files on another host: never with credentials).
     """
 
     def __init__(self, server: FhirServer) -> None:
@@ -96,44 +93,24 @@ class Http:
         sink: IO[bytes] | None = None,
         deadline: float | None = None,
     ) -> Answer:
-        opts = self.options
-        wanted = set(ok)
-        for attempt in range(opts.retries + 1):
-            try:
-                r = exchange(
-                    self.server.session,
-                    method,
-                    url,
-                    base=self.allowed,
-                    scope=scope,
-                    deadline=deadline or time.monotonic() + opts.per_request,
-                    headers={"Accept": accept, **(headers or {})},
-                    auth=self.server.auth if auth else None,
-                    timeouts=opts.timeouts,
-                    verify=opts.verify,
-                    sink=sink,
-                )
-            except requests.RequestException as e:
-                if attempt < opts.retries and isinstance(e, requests.ConnectionError) and sink is None:
-                    _sleep(min(opts.backoff_base * 2**attempt, opts.max_wait))
-                    continue
-                raise RetrievalError(f"{opts.base}: {type(e).__name__} ({_path(url)})") from None
-            except (Fault, UnsafeUrl) as e:
-                raise RetrievalError(f"{opts.base}: {e} ({_path(url)})") from None
-            if r.status in wanted:
-                return r
-            if r.status in (401, 403):
-                raise AuthorizationError(
-                    f"FHIR server {opts.base} refused {_path(url)} (HTTP {r.status}): check the token"
-                )
-            if r.status in RETRYABLE and attempt < opts.retries and sink is None:
-                wait = retry_after(r.headers.get("Retry-After"))
-                wait = min(opts.backoff_base * 2**attempt, opts.max_wait) if wait is None else wait
-                if wait <= opts.max_wait:
-                    _sleep(wait)
-                    continue
-            raise RetrievalError(f"{opts.base}: HTTP {r.status} for {_path(url)}{_outcome(r.body)}")
-        raise RetrievalError(f"{opts.base}: no answer for {_path(url)}")  # pragma: no cover
+        """The server's own request loop (:meth:`FhirServer.request`); any status not in ``ok`` is an error."""
+        base = self.options.base
+        try:
+            r = self.server.request(
+                method,
+                url,
+                what=_path(url),
+                headers={"Accept": accept, **(headers or {})},
+                scope=scope,
+                auth=auth,
+                sink=sink,
+                deadline=deadline,
+            )
+        except Fault as f:
+            raise RetrievalError(f"{base}: {f.cause} ({_path(url)})") from None
+        if r.status not in set(ok):
+            raise RetrievalError(f"{base}: HTTP {r.status} for {_path(url)}{_outcome(r.body)}")
+        return r
 
     def get_json(self, url: str, *, accept: str = FHIR_JSON, ok: Iterable[int] = (200,)) -> dict[str, Any]:
         r = self.request("GET", url, accept=accept, ok=ok)
