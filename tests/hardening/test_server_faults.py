@@ -1,13 +1,15 @@
 """Injected server faults against ``evaluate --server`` and ``screen --server`` (and its ``$export``).
 
-Counts: 26 fault kinds; 44 injections into ``evaluate --server`` (26 on the Condition search,
-6 on Observation, 5 on Patient, 5 on /metadata, 2 on every request), 10 into ``screen --server``,
-3 into Bulk ``$export``; 57 in all, each on 127.0.0.1 with a trap listener on another port.
+Counts: 26 fault kinds; 62 injections, each on 127.0.0.1 with a trap listener on another port:
+48 into ``evaluate --server`` (26 on the Condition search, 6 on Observation, 5 on Patient, 5 on
+/metadata, 2 on every request, 1 trickle timed, 3 token-leak attempts), 11 into ``screen --server``
+and 3 into Bulk ``$export``.
 
 Invariants checked for every injection (issue 12): no traceback, a documented exit code (0 with
 the affected criteria unknown; 2 when the source cannot be used at all; 4 for a partial
 screening), no criterion ``fail`` and no verdict ``ineligible`` (the clean run of the same patient
-has none: see :func:`test_clean_run`), and zero requests to the trap. The mini patient is a good
+has none: see :func:`test_clean_run`), and zero requests to the trap (the one exception: an
+``$export`` file the manifest lists on the trap is fetched, never with the token). The mini patient is a good
 probe: its NET diagnosis is closed-world, so a fault read as "no Conditions" would show as a
 ``fail`` of ``net`` and an ``ineligible`` verdict.
 """
