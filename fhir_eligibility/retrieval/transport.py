@@ -11,7 +11,8 @@ the rules hold everywhere:
   token nor a 307's body can reach another host;
 * a total deadline per request: the exchange runs in a daemon thread and the caller stops waiting
   when the deadline passes, so a server trickling one byte a second cannot hold a run (the read
-  timeout of requests restarts at every byte);
+  timeout of requests restarts at every byte); an abandoned exchange has its socket shut down
+  if its answer had begun, else it ends at the read timeout (a daemon thread, never waited for);
 * a bounded body size.
 
 A :class:`Fault` is "this answer cannot be used"; callers turn it into *unavailable* data.
