@@ -33,6 +33,7 @@ def _reset(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
             running.state.fault = running.state.target = ""
             running.state.export = False
             running.state.manifest_files = []
+            running.state.requires_token = True
 
 
 @dataclass
