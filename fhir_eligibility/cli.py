@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from fhir_eligibility.cli_options import as_of_date
+from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate, validate_terminology
@@ -27,8 +27,6 @@ from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.report.table import checklist, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
-from fhir_eligibility.retrieval.auth import SmartBackendConfig
-from fhir_eligibility.retrieval.server import ServerOptions
 from fhir_eligibility.retrieval.server import plan as plan_requests
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
@@ -156,60 +154,6 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo("definitions valid")
-
-
-def server_options(f: F) -> F:
-    """Options shared by every command that reads a FHIR server (evaluate, screen)."""
-    opts = [
-        click.option("--server", help="FHIR server base URL (R4); evaluates server data instead of PATHs."),
-        click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token (never logged)."),
-        click.option("--smart-client-id", help="SMART Backend Services client_id."),
-        click.option(
-            "--smart-key",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="PEM private key registered with the server (RS384 or ES384).",
-        ),
-        click.option("--smart-key-id", help="kid of the registered public key."),
-        click.option("--smart-alg", type=click.Choice(["RS384", "ES384"]), default="RS384", show_default=True),
-        click.option("--smart-scope", help="Scopes to request (default: system/*.rs for the types read)."),
-        click.option("--smart-token-endpoint", help="Token endpoint (default: .well-known/smart-configuration)."),
-        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS."),
-        click.option("--no-verify-tls", is_flag=True, help="Disable TLS verification (testing only)."),
-        click.option("--timeout", type=float, default=30.0, show_default=True, help="Read timeout, seconds."),
-        click.option(
-            "--batch",
-            type=click.Choice(["auto", "always", "never"]),
-            default="auto",
-            show_default=True,
-            help="Send each patient's searches as one batch Bundle.",
-        ),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
-
-
-def build_server_options(kw: dict[str, Any]) -> ServerOptions:
-    smart = None
-    if kw.get("smart_client_id") or kw.get("smart_key"):
-        if not (kw.get("smart_client_id") and kw.get("smart_key") and kw.get("smart_key_id")):
-            raise click.UsageError("SMART Backend Services needs --smart-client-id, --smart-key and --smart-key-id")
-        extra: dict[str, Any] = {"algorithm": kw["smart_alg"], "token_endpoint": kw.get("smart_token_endpoint")}
-        if kw.get("smart_scope"):
-            extra["scope"] = kw["smart_scope"]
-        smart = SmartBackendConfig.from_key_file(
-            kw["smart_key"], client_id=kw["smart_client_id"], key_id=kw["smart_key_id"], **extra
-        )
-    return ServerOptions(
-        base_url=kw["server"],
-        bearer_token=None if smart else kw.get("token"),
-        smart=smart,
-        verify_tls=not kw.get("no_verify_tls"),
-        ca_bundle=kw.get("ca_bundle"),
-        timeout=kw.get("timeout") or 30.0,
-        batch=kw.get("batch") or "auto",
-        use_env_token=smart is None,
-    )
 
 
 @cli.command()

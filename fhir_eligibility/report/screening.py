@@ -11,7 +11,8 @@ JSON contract::
       "funnel": [{"criterion", "pass", "fail", "unknown", "manual", "review"}],
       "candidates": [{"patient", "verdict", "missing": [...]}]}]}
 
-plus top-level ``patients`` (how many were screened), ``source`` and ``warnings``.
+plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` and
+``notScreened`` ([{"patient", "reason"}]: candidates a server could not deliver; the run is partial).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class ScreeningReport:
     trials: tuple[TrialScreening, ...]
     source: str = ""
     warnings: tuple[str, ...] = field(default=())
+    not_screened: tuple[tuple[str, str], ...] = field(default=())  # (patient id, reason): a partial run
 
 
 def rank_key(c: Candidate) -> tuple[int, int, str]:
@@ -95,6 +97,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
             for t in report.trials
         ],
         "warnings": list(report.warnings),
+        "notScreened": [{"patient": p, "reason": r} for p, r in report.not_screened],
     }
 
 
@@ -113,6 +116,8 @@ def render_csv(report: ScreeningReport) -> str:
     for t in report.trials:
         for i, c in enumerate(t.candidates, 1):
             w.writerow((t.trial, i, c.patient, c.verdict, "; ".join(c.missing)))
+    for patient, reason in report.not_screened:
+        w.writerow(("", "", patient, "not-screened", reason))
     return buf.getvalue()
 
 
@@ -148,6 +153,9 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
             lines.append(f"  {i:>4}. {c.patient.ljust(pwidth)}  {c.verdict:<12}{missing}")
         if len(t.candidates) > max_candidates:
             lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
+    if report.not_screened:
+        lines.append(f"NOT SCREENED: {len(report.not_screened)} candidate(s); the screening is partial")
+        lines.extend(f"  {p}: {r}" for p, r in report.not_screened)
     for w in report.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from requests.auth import AuthBase
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, target
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,9 @@ def discover_token_endpoint(
     """Read ``token_endpoint`` from the server's ``.well-known/smart-configuration``."""
     url = fhir_base_url.rstrip("/") + "/.well-known/smart-configuration"
     try:
-        r = session.get(url, headers={"Accept": "application/json"}, timeout=timeout, verify=verify)
+        r = session.get(
+            url, headers={"Accept": "application/json"}, timeout=timeout, verify=verify, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise RetrievalError(f"cannot read SMART configuration at {url}: {_cause(exc)}") from exc
     if r.status_code != 200:
@@ -169,6 +172,10 @@ def discover_token_endpoint(
     endpoint = conf.get("token_endpoint") if isinstance(conf, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
         raise RetrievalError(f"SMART configuration at {url} has no token_endpoint")
+    try:
+        target(endpoint)  # the outbound-URL policy: the client assertion goes nowhere ambiguous
+    except UnsafeUrl as e:
+        raise RetrievalError(f"SMART configuration at {url}: token_endpoint refused ({e})") from None
     methods = conf.get("token_endpoint_auth_methods_supported")
     if isinstance(methods, list) and "private_key_jwt" not in methods:
         log.warning("SMART configuration does not list private_key_jwt among token endpoint auth methods")
@@ -248,9 +255,12 @@ class SmartBackendAuth(AuthBase):
                 headers={"Accept": "application/json"},
                 timeout=self._timeout,
                 verify=self._verify,
+                allow_redirects=False,  # a 307 would re-send the client assertion wherever it points
             )
         except requests.RequestException as exc:
             raise RetrievalError(f"cannot reach the SMART token endpoint: {_cause(exc)}") from exc
+        if 300 <= r.status_code < 400:
+            raise RetrievalError(f"SMART token endpoint redirected (HTTP {r.status_code}); redirects are not followed")
         body = _json_object(r)
         if r.status_code in (400, 401, 403):
             error = body.get("error") if isinstance(body.get("error"), str) else None

@@ -28,31 +28,33 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, Literal
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.record import PatientData, Resource, about
-from fhir_eligibility.requirements.model import DataRequirement, Unavailable
+from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import (
-    DEFAULT_MAX_URL_LENGTH,
-    DEFAULT_PAGE_SIZE,
     PlannedSearch,
     batch_bundle,
     search_plan,
 )
+from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.auth import (
     BearerAuth,
     SmartBackendAuth,
-    SmartBackendConfig,
     bearer_token_from_env,
 )
+from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
+from fhir_eligibility.retrieval.options import BatchMode as BatchMode
+from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
 
 log = logging.getLogger(__name__)
 
@@ -60,60 +62,9 @@ RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # A batch POST refused with one of these means "no batch here after all": fall back to GETs.
 _BATCH_FALLBACK_STATUS = frozenset({400, 404, 405, 413, 415, 422, 500, 501})
 _FHIR_JSON = "application/fhir+json"
-_UNAVAILABLE = "data unavailable: "
-
-BatchMode = Literal["auto", "always", "never"]
 
 _sleep = time.sleep  # tests replace this to record waits instead of sleeping
 _now = time.time  # for Retry-After given as an HTTP date
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """How to reach one FHIR server. Token and key never appear in the repr."""
-
-    base_url: str
-    bearer_token: str | None = field(default=None, repr=False)  # None: FHIR_ELIGIBILITY_TOKEN if set
-    smart: SmartBackendConfig | None = None
-    verify_tls: bool = True
-    ca_bundle: str | None = None  # path to a PEM CA bundle; implies verification
-    timeout: float = 30.0  # read timeout in seconds; connect timeout is min(10, timeout)
-    retries: int = 3  # extra attempts on 429/502/503/504 and connection errors
-    max_pages: int = 20  # pages per search; more -> that search's requirements are unavailable
-    page_size: int = DEFAULT_PAGE_SIZE
-    concurrency: int = 4  # parallel requests (GET mode, follow-up pages, entry retries)
-    batch: BatchMode = "auto"  # auto: use batch if /metadata declares it
-    patients_per_batch: int = 1
-    max_url_length: int = DEFAULT_MAX_URL_LENGTH  # whole URL incl. base; searches are split below it
-    backoff_base: float = 0.5  # seconds; doubles per retry
-    max_wait: float = 60.0  # longest single wait honoured; a longer Retry-After gives up at once
-    use_env_token: bool = True
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            raise InputError(f"FHIR base URL must be an http(s) URL without query: {self.base_url!r}")
-        if self.bearer_token is not None and self.smart is not None:
-            raise InputError("give either a bearer token or a SMART backend configuration, not both")
-        for name in ("retries", "max_pages", "page_size", "concurrency", "patients_per_batch"):
-            minimum = 0 if name == "retries" else 1
-            if getattr(self, name) < minimum:
-                raise InputError(f"server option {name} must be at least {minimum}")
-        if self.timeout <= 0:
-            raise InputError("server option timeout must be positive")
-
-    @property
-    def base(self) -> str:
-        return self.base_url.rstrip("/")
-
-    @property
-    def verify(self) -> bool | str:
-        """What requests' ``verify`` gets: the CA bundle path if given, else the flag."""
-        return self.ca_bundle if self.ca_bundle else self.verify_tls
-
-    @property
-    def timeouts(self) -> tuple[float, float]:
-        return (min(10.0, self.timeout), self.timeout)
 
 
 @dataclass
@@ -125,14 +76,6 @@ class _Reply:
     @property
     def ok(self) -> bool:
         return self.cause is None
-
-
-@dataclass
-class _SearchResult:
-    search: PlannedSearch
-    resources: list[Resource] = field(default_factory=list)
-    cause: str | None = None
-    status: int | None = None
 
 
 class FhirServer:
@@ -153,6 +96,8 @@ class FhirServer:
         self.auth = _make_auth(options, self.session)
         self._capabilities: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._allowed = options.allowed
+        self._deadline: float | None = None  # of the patient group being fetched (time.monotonic)
         if self.auth is not None and urlsplit(options.base).scheme == "http" and not _is_loopback(options.base):
             log.warning("sending credentials to a FHIR server over plain http")
 
@@ -190,7 +135,7 @@ class FhirServer:
     def supports_batch(self) -> bool:
         if self.options.batch != "auto":
             return self.options.batch == "always"
-        return _declares_batch(self.capabilities())
+        return declares_batch(self.capabilities())
 
     # -- planning -----------------------------------------------------------------------------
 
@@ -240,9 +185,13 @@ class FhirServer:
         group_size = self.options.patients_per_batch if use_batch else 1
         for group in _groups(patient_ids, group_size):
             plans = {pid: self.searches(pid, reqs) for pid in group}
-            results = self._run_batch(plans) if use_batch else self._run_gets(plans)
+            self._deadline = time.monotonic() + self.options.per_patient * len(group)
+            try:
+                results = self._run_batch(plans) if use_batch else self._run_gets(plans)
+            finally:
+                self._deadline = None
             for pid in group:
-                data = _assemble(pid, results[pid])
+                data = assemble(pid, results[pid])
                 log.info(
                     "patient data fetched: %d resources, %d unavailable",
                     len(data.resources),
@@ -255,32 +204,32 @@ class FhirServer:
             self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="fhir-fetch")
         return self._pool
 
-    def _run_gets(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[_SearchResult]]:
+    def _run_gets(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[SearchResult]]:
         jobs = [(pid, s) for pid, searches in plans.items() for s in searches]
         results = list(self._pool_().map(lambda job: self._run_search(job[1], None), jobs))
-        out: dict[str, list[_SearchResult]] = {pid: [] for pid in plans}
+        out: dict[str, list[SearchResult]] = {pid: [] for pid in plans}
         for (pid, _), result in zip(jobs, results, strict=True):
             out[pid].append(result)
         return out
 
-    def _run_batch(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[_SearchResult]]:
+    def _run_batch(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[SearchResult]]:
         jobs = [(pid, s) for pid, searches in plans.items() for s in searches]
         bundle = batch_bundle(s.url for _, s in jobs)
         what = f"batch of {len(jobs)}"
         reply = self._send("POST", self.options.base, json=bundle, what=what, content_type=_FHIR_JSON)
-        entries = _batch_entries(reply.body, len(jobs)) if reply.ok else None
+        entries = batch_entries(reply.body, len(jobs)) if reply.ok else None
         if entries is None:
             if reply.ok or reply.status in _BATCH_FALLBACK_STATUS:
                 log.warning("batch not usable (%s); sending separate GETs", reply.cause or "not a batch-response")
                 return self._run_gets(plans)
             return {
-                pid: [_SearchResult(s, cause=reply.cause, status=reply.status) for s in searches]
+                pid: [SearchResult(s, cause=reply.cause, status=reply.status) for s in searches]
                 for pid, searches in plans.items()
             }
 
-        def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any]]) -> _SearchResult:
+        def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any]]) -> SearchResult:
             (_, search), entry = job
-            status = _entry_status(entry)
+            status = entry_status(entry)
             if status is not None and 200 <= status < 300:
                 resource = entry.get("resource")
                 return self._run_search(search, resource if isinstance(resource, dict) else {})
@@ -289,42 +238,43 @@ class FhirServer:
             if status in RETRYABLE_STATUS:
                 return self._run_search(search, None)  # retried alone, with backoff
             cause = f"HTTP {status}" if status is not None else "batch entry without a status"
-            return _SearchResult(search, cause=cause, status=status)
+            return SearchResult(search, cause=cause, status=status)
 
         results = list(self._pool_().map(finish, zip(jobs, entries, strict=True)))
-        out: dict[str, list[_SearchResult]] = {pid: [] for pid in plans}
+        out: dict[str, list[SearchResult]] = {pid: [] for pid in plans}
         for (pid, _), result in zip(jobs, results, strict=True):
             out[pid].append(result)
         return out
 
-    def _run_search(self, search: PlannedSearch, first_page: dict[str, Any] | None) -> _SearchResult:
+    def _run_search(self, search: PlannedSearch, first_page: dict[str, Any] | None) -> SearchResult:
         """One search to its last page (or the page bound); a failure keeps what was read so far."""
-        result = _SearchResult(search)
-        page = first_page
-        if page is None:
+        result = SearchResult(search)
+        body = first_page
+        if body is None:
             reply = self._send("GET", f"{self.options.base}/{search.url}", what=search.resource_type)
             if not reply.ok:
                 result.cause, result.status = reply.cause, reply.status
                 return result
-            page = reply.body
+            body = reply.body
         pages = 0
+        matches = 0
         while True:
             pages += 1
-            if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
-                result.cause = "unexpected response (not a Bundle)"
+            try:
+                page = read_page(body)
+            except Fault as f:
+                result.cause = f.cause
                 return result
-            for entry in page.get("entry") or []:
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                if not isinstance(resource, dict) or resource.get("resourceType") == "OperationOutcome":
-                    continue
-                result.resources.append(resource)
-            next_link = _next_link(page)
-            if next_link is None:
+            result.resources.extend(page.resources)
+            matches += page.matches
+            if page.next_link is None:
+                fault = short_count(page.total, matches)
+                result.cause = fault.cause if fault else None
                 return result
             if pages >= self.options.max_pages:
                 result.cause = f"more than {self.options.max_pages} pages"
                 return result
-            url = self._resolve(next_link)
+            url = self._resolve(page.next_link)
             if url is None:
                 result.cause = "next link outside the server base URL"
                 return result
@@ -332,13 +282,15 @@ class FhirServer:
             if not reply.ok:
                 result.cause, result.status = reply.cause, reply.status
                 return result
-            page = reply.body
+            body = reply.body
 
     def _resolve(self, link: str) -> str | None:
         """Absolute next-link URL, or None when it leaves the base (the token must not follow)."""
-        base = self.options.base + "/"
-        url = urljoin(base, link)
-        return url if url.startswith(base) else None
+        try:
+            url = urljoin(self.options.base + "/", link)
+        except ValueError:
+            return None
+        return url if self._allowed.contains(url) else None
 
     # -- one request with retries -------------------------------------------------------------
 
@@ -351,64 +303,107 @@ class FhirServer:
         json: dict[str, Any] | None = None,
         content_type: str | None = None,
     ) -> _Reply:
-        """One request with bounded retries; raises only for 401/403, else returns a failure cause."""
-        opts = self.options
+        """A FHIR JSON request; raises only for 401/403, else returns the body or a failure cause."""
         headers = {"Accept": _FHIR_JSON}
         if content_type:
             headers["Content-Type"] = content_type
+        try:
+            r = self.request(method, url, what=what, headers=headers, json_body=json)
+        except Fault as f:
+            return _Reply(status=f.status, cause=f.cause)
+        if not 200 <= r.status < 300:
+            log.debug("%s: HTTP %d", what, r.status)
+            return _Reply(status=r.status, cause=f"HTTP {r.status}")
+        try:
+            body = json_object(r.body)
+        except Fault as f:
+            return _Reply(status=r.status, cause=f.cause)
+        return _Reply(body=body, status=r.status)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str],
+        json_body: dict[str, Any] | None = None,
+        scope: Scope = "base",
+        auth: bool = True,
+        sink: IO[bytes] | None = None,
+        deadline: float | None = None,
+    ) -> Answer:
+        """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
+
+        Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
+        errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
+        any other status; raises :class:`AuthorizationError` for 401/403 and :class:`Fault` when no
+        usable answer came (timeout, deadline, redirect, refused URL, retries exhausted). A download
+        into ``sink`` is not retried (part of it may be written).
+        """
+        opts = self.options
         attempt = 0
         renewed = False
         while True:
+            end = deadline if deadline is not None else time.monotonic() + opts.per_request
+            if self._deadline is not None:
+                end = min(end, self._deadline)
             try:
-                r = self.session.request(
+                r = exchange(
+                    self.session,
                     method,
                     url,
-                    json=json,
+                    base=self._allowed,
+                    scope=scope,
+                    deadline=end,
                     headers=headers,
-                    auth=self.auth,
-                    timeout=opts.timeouts,
+                    json_body=json_body,
+                    auth=self.auth if auth else None,
+                    timeouts=opts.timeouts,
                     verify=opts.verify,
+                    sink=sink,
                 )
             except requests.ConnectionError as exc:
                 cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
                 wait = _backoff(opts, attempt)
-                if attempt < opts.retries:
+                if sink is None and attempt < opts.retries and self._can_wait(wait):
                     attempt += 1
                     log.debug("%s: %s, retry %d/%d in %.1f s", what, cause, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                return _Reply(cause=_after(cause, attempt))
+                raise Fault(_after(cause, attempt)) from None
             except requests.Timeout:
-                return _Reply(cause="timeout")  # a slow search is slow again: no retry
+                raise Fault("timeout") from None  # a slow search is slow again: no retry
             except requests.RequestException as exc:
-                return _Reply(cause=type(exc).__name__)
+                raise Fault(type(exc).__name__) from None
+            except urlpolicy.UnsafeUrl:
+                raise Fault("URL refused by the outbound policy") from None
+            except Fault as f:
+                if f.cause.startswith("no complete answer"):
+                    f.cause = f"{f.cause} ({opts.per_request:g} s per request, {opts.per_patient:g} s per patient)"
+                raise
 
-            status = r.status_code
-            if status == 401 and not renewed and isinstance(self.auth, SmartBackendAuth):
+            status = r.status
+            if status == 401 and auth and not renewed and isinstance(self.auth, SmartBackendAuth):
                 renewed = True
                 self.auth.invalidate()
                 continue
             if status in (401, 403):
                 raise AuthorizationError(_refused(opts.base, status))
-            if status in RETRYABLE_STATUS:
+            if status in RETRYABLE_STATUS and sink is None:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
-                if attempt < opts.retries and wait <= opts.max_wait:
+                if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):
                     attempt += 1
                     log.debug("%s: HTTP %d, retry %d/%d in %.1f s", what, status, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                return _Reply(status=status, cause=_after(f"HTTP {status}", attempt))
-            if not 200 <= status < 300:
-                log.debug("%s: HTTP %d", what, status)
-                return _Reply(status=status, cause=f"HTTP {status}")
-            try:
-                body = r.json()
-            except ValueError:
-                return _Reply(status=status, cause="response is not JSON")
-            if not isinstance(body, dict):
-                return _Reply(status=status, cause="response is not a JSON object")
-            return _Reply(body=body, status=status)
+                raise Fault(_after(f"HTTP {status}", attempt), status)
+            return r
+
+    def _can_wait(self, seconds: float) -> bool:
+        """Whether a retry wait still ends before the patient deadline."""
+        return self._deadline is None or time.monotonic() + seconds < self._deadline
 
 
 def fetch_patients(
@@ -446,16 +441,6 @@ def _make_auth(options: ServerOptions, session: requests.Session) -> AuthBase | 
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
-def _declares_batch(capabilities: dict[str, Any]) -> bool:
-    for rest in capabilities.get("rest") or []:
-        if not isinstance(rest, dict) or rest.get("mode", "server") != "server":
-            continue
-        for interaction in rest.get("interaction") or []:
-            if isinstance(interaction, dict) and interaction.get("code") == "batch":
-                return True
-    return False
 
 
 def _groups(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -499,64 +484,3 @@ def _refused(base: str, status: int) -> str:
         f"FHIR server {base} refused the request (HTTP {status}, {what}): "
         "check the bearer token or SMART client registration and scopes"
     )
-
-
-def _batch_entries(body: dict[str, Any] | None, expected: int) -> list[dict[str, Any]] | None:
-    if body is None or body.get("resourceType") != "Bundle" or body.get("type") != "batch-response":
-        return None
-    entries = body.get("entry")
-    if not isinstance(entries, list) or len(entries) != expected:
-        return None
-    return [e if isinstance(e, dict) else {} for e in entries]
-
-
-def _entry_status(entry: dict[str, Any]) -> int | None:
-    response = entry.get("response")
-    status = response.get("status") if isinstance(response, dict) else None
-    if not isinstance(status, str):
-        return None
-    head = status.strip().split(" ", 1)[0]
-    return int(head) if head.isdigit() else None
-
-
-def _next_link(page: dict[str, Any]) -> str | None:
-    for link in page.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
-
-
-def _assemble(patient_id: str, results: list[_SearchResult]) -> PatientData:
-    """Merge one patient's search results: dedup by type/id, drop others' data, collect gaps."""
-    resources: list[Resource] = []
-    seen: set[tuple[str, str]] = set()
-    unavailable: list[Unavailable] = []
-    warnings: list[str] = []
-    dropped = 0
-    patient_found = False
-    for result in results:
-        if result.search.resource_type == "Patient":
-            if result.status in (404, 410):
-                raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
-            if result.cause is None and not any(about(r, patient_id) for r in result.resources):
-                raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
-        if result.cause is not None:
-            for item in result.search.unavailable(_UNAVAILABLE + result.cause):
-                if item not in unavailable:
-                    unavailable.append(item)
-        for resource in result.resources:
-            if not about(resource, patient_id):
-                dropped += 1
-                continue
-            key = (str(resource.get("resourceType")), str(resource.get("id")))
-            if resource.get("id") is not None and key in seen:
-                continue
-            seen.add(key)
-            if resource.get("resourceType") == "Patient":
-                patient_found = True
-            resources.append(resource)
-    if dropped:
-        warnings.append(f"{dropped} resource(s) returned by the server were not about this patient; ignored")
-    if not patient_found and not any(u.resource_type == "Patient" for u in unavailable):
-        unavailable.append(Unavailable("Patient", frozenset(), _UNAVAILABLE + "Patient resource missing"))
-    return PatientData(patient_id, resources, tuple(unavailable), warnings)

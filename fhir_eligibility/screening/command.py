@@ -8,20 +8,24 @@ stopped its workers and removed its temporary files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from fhir_eligibility.cli_options import as_of_date
+from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
+
+PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
 STAGE_TEXT = {
     "reading": "reading input",
@@ -76,7 +80,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--server", help="FHIR R4 base URL to screen instead of files.")
+@server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table")
@@ -100,7 +104,6 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def screen(
     paths: tuple[Path, ...],
-    server: str | None,
     trial_ids: tuple[str, ...],
     as_of: dt.date,
     fmt: str,
@@ -113,12 +116,15 @@ def screen(
     bulk: bool | None,
     temp_dir: Path | None,
     progress: bool | None,
+    **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
 
     Prints, per trial, the verdict counts, the funnel (pass/fail/unknown/manual/review per
-    criterion) and the ranked candidates with what is missing for each.
+    criterion) and the ranked candidates with what is missing for each. With --server, candidates
+    the server could not deliver are listed as not screened and the exit status is 4 (partial).
     """
+    server = server_kw.get("server")
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
@@ -129,11 +135,10 @@ def screen(
     report: ScreeningReport
     with progress_bar(show) as bar:
         if server:
-            from fhir_eligibility.retrieval.server import ServerOptions
             from fhir_eligibility.screening.server import screen_server
 
             report = screen_server(
-                ServerOptions(server, patients_per_batch=10),
+                dataclasses.replace(build_server_options(server_kw), patients_per_batch=10),
                 trials,
                 as_of,
                 settings,
@@ -145,6 +150,9 @@ def screen(
         else:
             report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
     _emit(render(report, fmt), output)
+    if report.not_screened:
+        click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
+        sys.exit(PARTIAL_EXIT)
 
 
 @click.command()

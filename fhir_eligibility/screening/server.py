@@ -19,6 +19,7 @@ engine; servers store them dotted, so searches send both spellings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -27,21 +28,30 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
-from fhir_eligibility.codes import ICD10, ICD10CM, Code
-from fhir_eligibility.criteria.model import Combination, Criterion, Records, Trial
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.requirements.search import render_token
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, read_page, short_count
+from fhir_eligibility.screening.anchor import (
+    MAX_URL,
+    PAGE_SIZE,
+    Anchor,
+    anchor_codes,
+    condition_search_urls,
+    necessary_condition_codes,
+    search_tokens,
+)
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.runner import Progress, screen_files, screen_stream
 
@@ -49,95 +59,26 @@ log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
-MAX_URL = 1800
-PAGE_SIZE = 500
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _sleep = time.sleep  # tests replace it
 _now = time.monotonic
-
-
-# ---- the anchoring diagnosis ---------------------------------------------------------------------
-
-
-def necessary_condition_codes(c: Criterion) -> frozenset[Code] | None:
-    """Codes of which a patient must have a Condition for ``c`` not to be FALSE; None if no such set.
-
-    A Condition-presence leaf needs its codes; all-of needs what any one child needs; any-of (and
-    at-least n >= 1) needs the union of what every child needs. Negated or counted nodes give none.
-    """
-    if c.exclude:
-        return None
-    d = c.definition
-    if isinstance(d, Records):
-        if d.resource_types == ("Condition",) and d.codes and d.instances is None and d.duration is None:
-            return d.codes
-        return None
-    if isinstance(d, Combination):
-        kids = [necessary_condition_codes(k) for k in d.children]
-        if d.code == "all-of":
-            return next((k for k in kids if k), None)
-        union_needed = d.code == "any-of" or (d.code == "at-least" and (d.threshold or 0) >= 1)
-        if union_needed and kids and all(k for k in kids):
-            return frozenset().union(*(k for k in kids if k))
-    return None
-
-
-@dataclass(frozen=True)
-class Anchor:
-    trial: str
-    criterion: str
-    codes: frozenset[Code]
-
-
-def anchor_codes(trial: Trial) -> Anchor | None:
-    """The first inclusion criterion that requires a coded diagnosis, with its codes."""
-    for c in trial.criteria:
-        if c.exclude:
-            continue
-        codes = necessary_condition_codes(c)
-        if codes:
-            return Anchor(trial.id, c.id, codes)
-    return None
-
-
-def search_tokens(codes: Iterable[Code]) -> list[str]:
-    """``system|code`` tokens; ICD-10 codes in both the engine's undotted and the usual dotted form."""
-    out: set[str] = set()
-    for system, code in codes:
-        out.add(render_token(system, code))
-        if system in (ICD10CM, ICD10) and len(code) > 3 and "." not in code:
-            out.add(render_token(system, f"{code[:3]}.{code[3:]}"))
-    return sorted(out)
-
-
-def condition_search_urls(base: str, codes: Iterable[Code], page_size: int = PAGE_SIZE) -> list[str]:
-    """``Condition?code=...`` searches, codes OR-ed with commas, split to stay under MAX_URL."""
-    head = f"{base}/Condition?_count={page_size}&code="
-    urls: list[str] = []
-    current: list[str] = []
-    length = len(head)
-    for token in search_tokens(codes):
-        q = quote(token, safe=":/|")
-        if current and length + len(q) + 3 > MAX_URL:
-            urls.append(head + ",".join(current))
-            current, length = [], len(head)
-        current.append(q)
-        length += len(q) + 3
-    if current:
-        urls.append(head + ",".join(current))
-    return urls
 
 
 # ---- HTTP --------------------------------------------------------------------------------------------
 
 
 class Http:
-    """GETs on one server's session and auth: bounded retries honouring Retry-After; 401/403 raise."""
+    """Screening's view of one server: its request loop (:meth:`FhirServer.request`, the same one
+    patient fetches use: retries, Retry-After, deadlines, URL policy, no redirects) with failures
+    raised as :class:`RetrievalError`, plus paging and link resolution. ``scope``: "base"
+    (searches), "origin" (status and file URLs on the server's own host, with credentials) or
+    "public" (Bulk files on another host: never with credentials).
+    """
 
     def __init__(self, server: FhirServer) -> None:
         self.server = server
         self.options = server.options
+        self.allowed = server.options.allowed
 
     def request(
         self,
@@ -147,87 +88,69 @@ class Http:
         accept: str = FHIR_JSON,
         headers: dict[str, str] | None = None,
         auth: bool = True,
-        stream: bool = False,
         ok: Iterable[int] = (200,),
-    ) -> requests.Response:
-        opts = self.options
-        wanted = set(ok)
-        for attempt in range(opts.retries + 1):
-            try:
-                r = self.server.session.request(
-                    method,
-                    url,
-                    headers={"Accept": accept, **(headers or {})},
-                    auth=self.server.auth if auth else None,
-                    timeout=opts.timeouts,
-                    verify=opts.verify,
-                    stream=stream,
-                )
-            except requests.RequestException as e:
-                if attempt < opts.retries and isinstance(e, requests.ConnectionError):
-                    _sleep(min(opts.backoff_base * 2**attempt, opts.max_wait))
-                    continue
-                raise RetrievalError(f"{opts.base}: {type(e).__name__} ({_path(url)})") from None
-            if r.status_code in wanted:
-                return r
-            if r.status_code in (401, 403):
-                raise AuthorizationError(
-                    f"FHIR server {opts.base} refused {_path(url)} (HTTP {r.status_code}): check the token"
-                )
-            if r.status_code in RETRYABLE and attempt < opts.retries:
-                wait = retry_after(r.headers.get("Retry-After"))
-                wait = min(opts.backoff_base * 2**attempt, opts.max_wait) if wait is None else wait
-                if wait <= opts.max_wait:
-                    _sleep(wait)
-                    continue
-            raise RetrievalError(f"{opts.base}: HTTP {r.status_code} for {_path(url)}{_outcome(r)}")
-        raise RetrievalError(f"{opts.base}: no answer for {_path(url)}")  # pragma: no cover
-
-    def get_json(self, url: str) -> dict[str, Any]:
-        r = self.request("GET", url)
+        scope: Scope = "base",
+        sink: IO[bytes] | None = None,
+        deadline: float | None = None,
+    ) -> Answer:
+        """The server's own request loop (:meth:`FhirServer.request`); any status not in ``ok`` is an error."""
+        base = self.options.base
         try:
-            body = r.json()
-        except ValueError:
-            raise RetrievalError(f"{self.options.base}: {_path(url)} did not answer JSON") from None
-        if not isinstance(body, dict):
-            raise RetrievalError(f"{self.options.base}: {_path(url)} did not answer a JSON object")
-        return body
+            r = self.server.request(
+                method,
+                url,
+                what=_path(url),
+                headers={"Accept": accept, **(headers or {})},
+                scope=scope,
+                auth=auth,
+                sink=sink,
+                deadline=deadline,
+            )
+        except Fault as f:
+            raise RetrievalError(f"{base}: {f.cause} ({_path(url)})") from None
+        if r.status not in set(ok):
+            raise RetrievalError(f"{base}: HTTP {r.status} for {_path(url)}{_outcome(r.body)}")
+        return r
 
-    def resolve(self, link: str) -> str:
+    def get_json(self, url: str, *, accept: str = FHIR_JSON, ok: Iterable[int] = (200,)) -> dict[str, Any]:
+        r = self.request("GET", url, accept=accept, ok=ok)
+        try:
+            return json_object(r.body)
+        except Fault as f:
+            raise RetrievalError(f"{self.options.base}: {_path(url)}: {f.cause}") from None
+
+    def resolve(self, link: str, scope: Scope = "base") -> str:
         """A next link or status URL, refused when it leaves the server (the token must not follow)."""
-        base = self.options.base + "/"
-        url = urljoin(base, link)
-        if not (url.startswith(base) or _origin(url) == _origin(base)):
+        url = urljoin(self.options.base + "/", link)
+        inside = self.allowed.contains(url) if scope == "base" else self.allowed.same_origin(url)
+        if not inside:
             raise RetrievalError(f"{self.options.base}: link outside the server refused")
         return url
 
     def search(self, url: str) -> Iterator[dict[str, Any]]:
-        """Every resource of a search, following ``next`` links; a link seen before ends in an error."""
+        """Every resource of a search, following ``next`` links; a fault of any page is an error.
+
+        A page holding an error OperationOutcome, or a last page short of the ``total`` the server
+        announced, ends in :class:`RetrievalError`: an incomplete candidate list would leave out
+        patients as if they had no diagnosis.
+        """
         seen: set[str] = set()
         next_url: str | None = url
+        matches = 0
         while next_url is not None:
             if next_url in seen or len(seen) >= MAX_PAGES:
                 raise RetrievalError(f"{self.options.base}: search paging loops or exceeds {MAX_PAGES} pages")
             seen.add(next_url)
-            page = self.get_json(next_url)
-            for e in page.get("entry") or []:
-                res = e.get("resource") if isinstance(e, dict) else None
-                if isinstance(res, dict) and res.get("resourceType") != "OperationOutcome":
-                    yield res
-            link = next(
-                (
-                    x.get("url")
-                    for x in page.get("link") or []
-                    if isinstance(x, dict) and x.get("relation") == "next" and isinstance(x.get("url"), str)
-                ),
-                None,
-            )
-            next_url = self.resolve(link) if link else None
-
-
-def _origin(url: str) -> tuple[str, str]:
-    p = urlsplit(url)
-    return p.scheme, p.netloc
+            try:
+                page = read_page(self.get_json(next_url))
+            except Fault as f:
+                raise RetrievalError(f"{self.options.base}: {_path(next_url)}: {f.cause}") from None
+            matches += page.matches
+            yield from page.resources
+            next_url = self.resolve(page.next_link) if page.next_link else None
+            short = short_count(page.total, matches) if next_url is None else None
+            if short is not None:
+                raise RetrievalError(f"{self.options.base}: {_path(url)}: {short.cause}")
 
 
 def _path(url: str) -> str:
@@ -235,10 +158,10 @@ def _path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def _outcome(r: requests.Response) -> str:
+def _outcome(raw: bytes) -> str:
     try:
-        body = r.json()
-    except ValueError:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
         return ""
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
         texts = [
@@ -298,12 +221,16 @@ def _batched(items: Sequence[str], size: int) -> Iterator[list[str]]:
 
 
 def fetch_all(
-    server: FhirServer, ids: Sequence[str], requirements: Sequence[DataRequirement], notes: list[str]
+    server: FhirServer,
+    ids: Sequence[str],
+    requirements: Sequence[DataRequirement],
+    skipped: list[tuple[str, str]],
 ) -> Iterator[PatientData]:
-    """``fetch_patients`` batch by batch; a patient that vanished is a note, not an aborted screening.
+    """``fetch_patients`` batch by batch; a patient that cannot be fetched goes to ``skipped``.
 
     A batch is collected before it is yielded, so retrying its patients one by one after a
-    failure cannot yield anyone twice.
+    failure cannot yield anyone twice. Every candidate is either yielded or in ``skipped`` with a
+    reason: the report lists them and the run is partial.
     """
     size = max(server.options.patients_per_batch, 1)
     for batch in _batched(ids, size):
@@ -319,7 +246,7 @@ def fetch_all(
                 except AuthorizationError:
                     raise
                 except RetrievalError as e:
-                    notes.append(f"Patient/{pid}: not screened ({e})")
+                    skipped.append((pid, str(e)))
         yield from fetched
 
 
@@ -366,28 +293,35 @@ def bulk_export(
     location = kick.headers.get("Content-Location")
     if not location:
         raise RetrievalError(f"{base}: $export answered 202 without Content-Location")
-    status_url = http.resolve(location)
+    status_url = http.resolve(location, scope="origin")
+    deadline = time.monotonic() + timeout
     out = ExportResult()
     finished = False
     try:
         manifest = _poll(http, status_url, progress, timeout)
         requires_token = bool(manifest.get("requiresAccessToken"))
-        outputs = [o for o in manifest.get("output") or [] if isinstance(o, dict) and isinstance(o.get("url"), str)]
+        listed = manifest.get("output")
+        outputs = (
+            [o for o in listed if isinstance(o, dict) and isinstance(o.get("url"), str)]
+            if isinstance(listed, list)
+            else []
+        )
         for i, o in enumerate(outputs):
             kind = str(o.get("type") or "Resource")
             target = directory / f"{kind}-{i:04d}.ndjson"
-            _download(http, o["url"], target, requires_token)
+            _download(http, o["url"], target, requires_token, deadline)
             out.files.append(target)
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
-        for e in manifest.get("error") or []:
+        errors = manifest.get("error")
+        for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):
-                out.notes.extend(_error_notes(http, e["url"], requires_token))
+                out.notes.extend(_error_notes(http, e["url"], requires_token, deadline))
         finished = True
     finally:
         # Done (the server may delete the files) or interrupted (cancels the job): best effort.
         with contextlib.suppress(RetrievalError, requests.RequestException):
-            http.request("DELETE", status_url, ok=(200, 202, 204, 404))
+            http.request("DELETE", status_url, ok=(200, 202, 204, 404), scope="origin")
         if not finished:
             log.info("bulk export interrupted; cancellation requested")
     out.notes.insert(0, f"Bulk Data $export: {len(out.files)} file(s) downloaded")
@@ -398,15 +332,12 @@ def _poll(http: Http, status_url: str, progress: Progress | None, timeout: float
     deadline = _now() + timeout
     attempt = 0
     while True:
-        r = http.request("GET", status_url, accept="application/json", ok=(200, 202))
-        if r.status_code == 200:
+        r = http.request("GET", status_url, accept="application/json", ok=(200, 202), scope="origin")
+        if r.status == 200:
             try:
-                manifest = r.json()
-            except ValueError:
-                raise RetrievalError(f"{http.options.base}: $export manifest is not JSON") from None
-            if not isinstance(manifest, dict):
-                raise RetrievalError(f"{http.options.base}: $export manifest is not a JSON object")
-            return manifest
+                return json_object(r.body)
+            except Fault as f:
+                raise RetrievalError(f"{http.options.base}: $export manifest: {f.cause}") from None
         if progress is not None:
             progress("exporting", attempt, None)
         wait = retry_after(r.headers.get("Retry-After"))
@@ -417,24 +348,28 @@ def _poll(http: Http, status_url: str, progress: Progress | None, timeout: float
         attempt += 1
 
 
-def _download(http: Http, url: str, target: Path, requires_token: bool) -> None:
+def _file_scope(http: Http, url: str, requires_token: bool) -> tuple[Scope, bool]:
+    """Credentials only to the server's own origin; files on another host are fetched without them."""
+    if http.allowed.same_origin(url):
+        return "origin", requires_token
+    return "public", False
+
+
+def _download(http: Http, url: str, target: Path, requires_token: bool, deadline: float) -> None:
     if urlsplit(url).scheme not in ("http", "https"):
         raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
-    r = http.request("GET", url, accept=NDJSON, headers={"Accept-Encoding": "gzip"}, auth=requires_token, stream=True)
-    try:
-        with target.open("wb") as fh:
-            for chunk in r.iter_content(chunk_size=1 << 20):
-                fh.write(chunk)
-    finally:
-        r.close()
+    scope, auth = _file_scope(http, url, requires_token)
+    with target.open("wb") as fh:
+        http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=fh, deadline=deadline)
 
 
-def _error_notes(http: Http, url: str, requires_token: bool) -> list[str]:
+def _error_notes(http: Http, url: str, requires_token: bool, deadline: float) -> list[str]:
     """The server's per-resource export errors (OperationOutcome NDJSON), as report notes."""
-    r = http.request("GET", url, accept=NDJSON, auth=requires_token)
+    scope, auth = _file_scope(http, url, requires_token)
+    r = http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, deadline=deadline)
     notes = []
-    for line in r.text.splitlines()[:200]:
-        with contextlib.suppress(ValueError, AttributeError):
+    for line in r.body.decode("utf-8", "replace").splitlines()[:200]:
+        with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
             for issue in json.loads(line).get("issue") or []:
                 notes.append(f"$export error: {issue.get('diagnostics') or issue.get('code')}")
     return notes[:20]
@@ -492,7 +427,8 @@ def screen_server(
         if progress is not None:
             progress("searching", 0, None)
         ids, notes = candidate_ids(http, trials)
-        patients = fetch_all(server, ids, requirements, notes)
+        skipped: list[tuple[str, str]] = []
+        patients = fetch_all(server, ids, requirements, skipped)
         report = screen_stream(
             patients,
             trials,
@@ -504,10 +440,14 @@ def screen_server(
             source=options.base,
             notes=notes,
         )
+        if skipped:
+            note = f"{len(skipped)} of {len(ids)} candidate(s) not screened (listed in the report); the run is partial"
+            report = dataclasses.replace(report, warnings=(note, *report.warnings), not_screened=tuple(sorted(skipped)))
         return report
 
 
 __all__ = [
+    "MAX_URL",
     "Anchor",
     "anchor_codes",
     "bulk_export",

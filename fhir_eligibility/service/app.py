@@ -59,6 +59,7 @@ from fhir_eligibility.report.html import CSP, render_report_html
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
 from fhir_eligibility.retrieval.server import BatchMode
+from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore
 from fhir_eligibility.service.feedback import validate as validate_feedback
@@ -269,9 +270,13 @@ class Service:
         if size > limit:
             raise too_large
         try:
-            return json.loads(bytes(body))
-        except (ValueError, UnicodeDecodeError):
+            value = json.loads(bytes(body))
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise HttpError(400, "request body is not valid JSON", "invalid") from None
+        problem = json_problem(value)
+        if problem:
+            raise HttpError(400, f"request body refused: {problem}", "invalid")
+        return value
 
     def report_link(self, patient_id: str, ref: str) -> Callable[[TrialResult], str]:
         base = f"{self.config.base_url}{REPORT_PATH}/{quote(patient_id, safe='')}"

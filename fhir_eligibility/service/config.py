@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.retrieval import urlpolicy
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -97,9 +98,10 @@ def _check(c: ServiceConfig) -> None:
         raise InputError("timeouts must be positive")
     urls = [*c.jku_allow, *c.allow_fhir_servers] + ([c.public_base_url] if c.public_base_url else [])
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            raise InputError(f"not an http(s) URL without query: {url!r}")
+        try:
+            urlpolicy.base(url)  # the same strict parse every outbound request gets
+        except urlpolicy.UnsafeUrl as e:
+            raise InputError(f"not a plain http(s) URL without query: {e}") from None
     if c.public_base_url and urlsplit(c.public_base_url).path not in ("", "/"):
         # the CDS service paths are fixed (/cds-services/...); a path prefix needs a proxy that strips it
         raise InputError("public_base_url must not have a path")

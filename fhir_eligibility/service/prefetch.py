@@ -8,9 +8,13 @@ Prefetch semantics (CDS Hooks 2.0 §Prefetch), per key of our own discovery docu
     OperationOutcome, an error entry,
     or a Bundle with a ``next`` link  the client could not deliver it all: treated as missing
 
-``fhirServer`` is contacted only when it is on the configured allow-list (compared after
-normalising scheme, host and default port); any other URL is refused without a connection, since
-the token in ``fhirAuthorization`` would otherwise go wherever a request points. When data are
+``fhirServer`` must pass the product's one outbound-URL policy (:mod:`~fhir_eligibility.retrieval.urlpolicy`:
+no userinfo, backslash or odd port; else 400) and is contacted only when it equals an allow-list
+entry (scheme, host, port and path, as the HTTP client parses them); any other URL is refused
+without a connection, since the token in ``fhirAuthorization`` would otherwise go wherever a
+request points. Requests then go to the allow-list entry itself, never to the client's spelling.
+A prefetch key holding data about another patient than ``context.patientId`` is not complete:
+it is fetched instead (or the answer is 412). When data are
 missing and cannot be had (no or refused server, unreachable, a search failed) the answer is 412:
 CDS Hooks prefers no cards to cards computed on silently partial data.
 
@@ -20,6 +24,7 @@ templates' searches (same types and codes), so prefetched and fetched data canno
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import re
 import threading
@@ -27,13 +32,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.record import PatientData, Resource, about
+from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
+from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -93,9 +98,12 @@ def parse_request(body: object, hook: str) -> HookRequest:
         raise _bad("context.encounterId: expected a string")
     server = body.get("fhirServer")
     if server is not None:
-        parts = urlsplit(server) if isinstance(server, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        if not isinstance(server, str):
             raise _bad("fhirServer: expected an absolute http(s) URL")
+        try:
+            urlpolicy.base(server)
+        except urlpolicy.UnsafeUrl as e:
+            raise _bad(f"fhirServer: {e}") from None
     token = None
     auth = body.get("fhirAuthorization")
     if auth is not None:
@@ -123,7 +131,10 @@ def parse_request(body: object, hook: str) -> HookRequest:
 
 
 def _entries(bundle: dict[str, Any]) -> Iterable[Resource]:
-    for entry in bundle.get("entry") or []:
+    entries = bundle.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        raise _bad("prefetch: Bundle.entry must be a list")
+    for entry in entries or []:
         res = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
             if res["resourceType"] == "Bundle":
@@ -143,7 +154,10 @@ def _incomplete(value: dict[str, Any]) -> bool:
         return _is_error(value)
     if value.get("resourceType") != "Bundle":
         return False
-    for link in value.get("link") or []:
+    links = value.get("link")
+    if links is not None and not isinstance(links, list):
+        raise _bad("prefetch: Bundle.link must be a list")
+    for link in links or []:
         if isinstance(link, dict) and link.get("relation") == "next":
             return True
     return any(r.get("resourceType") == "OperationOutcome" and _is_error(r) for r in _entries(value))
@@ -177,9 +191,26 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
         if _incomplete(value):
             out.missing.append(t)
             continue
+        resources = _resources(value)
+        foreign = sum(1 for r in resources if _other_patient(r, req.patient_id))
+        if foreign:
+            out.warnings.append(
+                f"prefetch {t.key}: {foreign} resource(s) about another patient; the key is treated as not prefetched"
+            )
+            out.missing.append(t)
+            continue
         out.used_keys += 1
-        out.resources.extend(_resources(value))
+        out.resources.extend(resources)
     return out
+
+
+def _other_patient(resource: Resource, patient_id: str) -> bool:
+    """A resource that is, or refers to, a patient other than ``patient_id`` (a Medication is no one's)."""
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id") != patient_id
+    refs = [resource.get(k) for k in PATIENT_KEYS]
+    named = [r.get("reference") for r in refs if isinstance(r, dict) and isinstance(r.get("reference"), str)]
+    return bool(named) and not about(resource, patient_id)
 
 
 def assemble(patient_id: str, resources: Iterable[Resource], warnings: Sequence[str] = ()) -> PatientData:
@@ -224,15 +255,8 @@ def assemble(patient_id: str, resources: Iterable[Resource], warnings: Sequence[
 
 
 def normalise_base(url: str) -> str:
-    """Scheme and host lower-cased, default port and trailing slash dropped: for allow-list checks."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+    """The policy's canonical form of a base URL (default port and trailing slash dropped)."""
+    return urlpolicy.base(url).url
 
 
 def no_cookie_session() -> requests.Session:
@@ -259,8 +283,20 @@ class Fallback:
     # base -> (declares batch, when learnt): /metadata is read once per CAPABILITIES_TTL, not per hook call
     _batch: dict[str, tuple[bool, float]] = field(default_factory=dict, repr=False)
 
+    def allowed_base(self, url: str) -> str | None:
+        """The allow-list entry ``url`` names (canonical form), or None; never raises."""
+        try:
+            wanted = urlpolicy.base(url)
+        except urlpolicy.UnsafeUrl:
+            return None
+        for entry in self.allowed:
+            with contextlib.suppress(urlpolicy.UnsafeUrl):
+                if urlpolicy.base(entry) == wanted:
+                    return wanted.url
+        return None
+
     def is_allowed(self, url: str) -> bool:
-        return normalise_base(url) in {normalise_base(a) for a in self.allowed}
+        return self.allowed_base(url) is not None
 
     def session(self, base: str) -> requests.Session:
         key = normalise_base(base)
@@ -287,25 +323,28 @@ class Fallback:
         what = ", ".join(t.key for t in missing)
         if req.fhir_server is None:
             raise RequestError(412, f"prefetch incomplete ({what}) and no fhirServer to fetch it from", "incomplete")
-        if not self.is_allowed(req.fhir_server):
+        base = self.allowed_base(req.fhir_server)
+        if base is None:
             raise RequestError(
                 412, f"prefetch incomplete ({what}) and fhirServer is not on this service's allow-list", "forbidden"
             )
         try:
             options = ServerOptions(
-                base_url=req.fhir_server,
+                base_url=base,
                 bearer_token=req.access_token,
                 use_env_token=False,
                 timeout=self.timeout,
                 retries=self.retries,
-                batch=self.batch_mode(req.fhir_server),
+                batch=self.batch_mode(base),
                 ca_bundle=self.ca_bundle,
+                request_deadline=2 * self.timeout,
+                patient_deadline=3 * self.timeout,  # the EHR is waiting: the whole fetch of one hook call
             )
             reqs = [t.requirement() for t in missing]
-            with FhirServer(options, session=self.session(req.fhir_server)) as server:
+            with FhirServer(options, session=self.session(base)) as server:
                 (data,) = list(server.fetch_patients([req.patient_id], reqs))
                 if options.batch == "auto":
-                    self._batch[normalise_base(req.fhir_server)] = (server.supports_batch(), time.monotonic())
+                    self._batch[base] = (server.supports_batch(), time.monotonic())
         except AuthorizationError:
             raise RequestError(412, "fhirServer refused the fhirAuthorization token", "forbidden") from None
         except RetrievalError:

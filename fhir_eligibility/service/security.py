@@ -207,7 +207,7 @@ class TokenVerifier:
         token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:  # also a non-string kid or an unsupported crit: the client's mistake
             raise AuthError("malformed token") from None
         alg = header.get("alg")
         if alg not in ALGORITHMS:
@@ -217,6 +217,8 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("kid missing")
+        if "crit" in header:
+            raise AuthError("critical header extensions are not supported")
         jku = header.get("jku")
         if jku is not None:
             if not isinstance(jku, str) or self.jku is None:

@@ -160,11 +160,15 @@ def test_duplicates_across_pages_and_searches_are_dropped(fake: FakeFhir) -> Non
     assert ids(data).count("Observation/o1") == 1
 
 
-def test_other_patients_data_is_dropped_with_a_warning(fake: FakeFhir) -> None:
-    fake.filter_patient = False  # a server ignoring the patient parameter
+def test_other_patients_data_makes_that_search_unavailable(fake: FakeFhir) -> None:
+    # issue 12: a server ignoring the patient parameter is faulty; its answer is not "complete"
+    fake.filter_patient = False
     data = fetch_one(opts())
     assert "Observation/o4" not in ids(data) and "Patient/p2" not in ids(data)
-    assert data.warnings == ["1 resource(s) returned by the server were not about this patient; ignored"]
+    assert any("another patient" in w for w in data.warnings)
+    # the Hb search returned o4 (p2's): Hb is unknown, not "no value"
+    hb = [u for u in data.unavailable if u.resource_type == "Observation" and HB in u.codes]
+    assert hb and all("another patient" in u.reason for u in hb)
 
 
 # -- faults ------------------------------------------------------------------------------------

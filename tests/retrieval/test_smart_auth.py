@@ -242,3 +242,24 @@ def test_token_requests_use_the_tls_settings(rsps: responses.RequestsMock, rsa_k
     FakeFhir([patient("p1")]).install(rsps)
     list(fetch_patients(ServerOptions(BASE, smart=config(rsa_key), ca_bundle="/ca.pem"), ["p1"], REQS))
     assert {c.request.req_kwargs["verify"] for c in rsps.calls} == {"/ca.pem"}  # type: ignore[attr-defined]
+
+
+def test_token_endpoint_redirect_is_not_followed(rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey) -> None:
+    # issue 12: a 307 would re-POST the signed client assertion to wherever it points
+    rsps.add(responses.POST, TOKEN_URL, status=307, headers={"Location": "https://evil.example.org/token"})
+    trap = rsps.add(responses.POST, "https://evil.example.org/token", json={"access_token": "x"})
+    auth = SmartBackendAuth(config(rsa_key, token_endpoint=TOKEN_URL), BASE, clock=Clock())
+    with pytest.raises(RetrievalError, match="redirect"):
+        auth.access_token()
+    assert trap.call_count == 0
+
+
+def test_ambiguous_discovered_token_endpoint_is_refused(
+    rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    evil = "https://auth.example.org\\@evil.example.org/token"
+    rsps.add(responses.GET, BASE + "/.well-known/smart-configuration", json={"token_endpoint": evil})
+    auth = SmartBackendAuth(config(rsa_key), BASE, clock=Clock())
+    with pytest.raises(RetrievalError, match="token_endpoint refused"):
+        auth.access_token()
+    assert all("evil" not in (c.request.url or "") for c in rsps.calls)

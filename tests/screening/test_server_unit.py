@@ -113,7 +113,8 @@ def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], 
     assert "_type=Patient,Observation" in (kick.url or "")
     assert waits[0] == 7.0 and len(waits) == 2  # Retry-After honoured, then a backoff
     downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
-    assert [d.headers.get("Authorization") for d in downloads] == ["Bearer s3cret"] * 2  # requiresAccessToken
+    # requiresAccessToken: the token goes to the server's own file URL only, never to files.test (issue 12)
+    assert [d.headers.get("Authorization") for d in downloads] == ["Bearer s3cret", None]
     assert [f.name for f in result.files] == ["Patient-0000.ndjson", "Observation-0001.ndjson"]
     assert json.loads(result.files[0].read_text())["id"] == "p1"
 

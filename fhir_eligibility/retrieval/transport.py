@@ -1,0 +1,234 @@
+"""One HTTP exchange on the wire, and what a search page must look like to count as an answer.
+
+Shared by every outbound request (retrieval, screening and its ``$export``, the CDS fallback), so
+the rules hold everywhere:
+
+* the URL checked is the *prepared* one (after requests has joined, quoted and applied auth),
+  against the caller's :class:`~.urlpolicy.Base`: under the base, or for ``scope="origin"`` on its
+  origin; ``scope="public"`` (Bulk files on a storage host) allows any strict http(s) URL but
+  never with credentials;
+* redirects are never followed: a 3xx is a :class:`Fault` ("redirect refused"), so neither a
+  token nor a 307's body can reach another host;
+* a total deadline per request: the exchange runs in a daemon thread and the caller stops waiting
+  when the deadline passes, so a server trickling one byte a second cannot hold a run (the read
+  timeout of requests restarts at every byte); an abandoned exchange has its socket shut down
+  if its answer had begun, else it ends at the read timeout (a daemon thread, never waited for);
+* a bounded body size.
+
+A :class:`Fault` is "this answer cannot be used"; callers turn it into *unavailable* data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+import requests
+from requests.auth import AuthBase
+
+from fhir_eligibility.retrieval.urlpolicy import Base, UnsafeUrl, target
+
+MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads go to a file instead
+CHUNK = 64 * 1024
+Scope = Literal["base", "origin", "public"]
+
+
+class Fault(Exception):
+    """An answer that cannot be used; ``cause`` is a short reason without URLs or data."""
+
+    def __init__(self, cause: str, status: int | None = None) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.status = status
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+
+def check(url: str, base: Base, scope: Scope, credentials: bool) -> None:
+    """Raise :class:`UnsafeUrl` unless the policy lets a request (with or without credentials) go to ``url``."""
+    t = target(url)
+    if scope == "base" and not base.contains(url):
+        raise UnsafeUrl("URL outside the server base refused")
+    if scope == "origin" and t.origin != base.origin:
+        raise UnsafeUrl("URL on another host refused")
+    if scope == "public" and credentials:
+        raise UnsafeUrl("credentials are never sent off the server's origin")
+
+
+@dataclass
+class _Box:
+    done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    response: requests.Response | None = None
+    answer: Answer | None = None
+    error: BaseException | None = None
+
+
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    base: Base,
+    scope: Scope = "base",
+    deadline: float,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    auth: AuthBase | None = None,
+    timeouts: tuple[float, float] = (10.0, 30.0),
+    verify: bool | str = True,
+    sink: IO[bytes] | None = None,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Answer:
+    """Send one request and read its whole answer before ``deadline`` (``time.monotonic``).
+
+    Raises :class:`Fault` (redirect, deadline, too large), :class:`UnsafeUrl`, or what requests raises.
+    """
+    if deadline <= time.monotonic():
+        raise Fault("no complete answer before the deadline (no time left to send)")
+    box = _Box()
+
+    def work() -> None:
+        try:
+            request = requests.Request(method, url, headers=dict(headers or {}), json=json_body, auth=auth)
+            prepared = session.prepare_request(request)
+            check(str(prepared.url), base, scope, "Authorization" in prepared.headers)
+            settings = session.merge_environment_settings(prepared.url, {}, True, verify, None)
+            r = session.send(prepared, allow_redirects=False, timeout=timeouts, **settings)
+            box.response = r
+            if 300 <= r.status_code < 400:
+                raise Fault(f"redirect refused (HTTP {r.status_code})", r.status_code)
+            size = 0
+            parts: list[bytes] = []
+            for chunk in r.iter_content(CHUNK):
+                if box.cancelled.is_set():
+                    return
+                size += len(chunk)
+                if sink is not None:
+                    sink.write(chunk)
+                elif size > max_bytes:
+                    raise Fault("response too large", r.status_code)
+                else:
+                    parts.append(chunk)
+            box.answer = Answer(r.status_code, r.headers, b"".join(parts))
+        except BaseException as e:  # handed to the waiting caller, which re-raises it
+            box.error = e
+        finally:
+            if box.response is not None:
+                box.response.close()
+            box.done.set()
+
+    threading.Thread(target=work, name="fhir-request", daemon=True).start()
+    if not box.done.wait(max(deadline - time.monotonic(), 0.0)):
+        box.cancelled.set()
+        _abort(box.response)
+        raise Fault("no complete answer before the deadline")
+    if box.error is not None:
+        raise box.error
+    assert box.answer is not None
+    return box.answer
+
+
+def _abort(response: requests.Response | None) -> None:
+    """Best effort: shut the socket of an abandoned exchange so its thread ends soon."""
+    if response is None:
+        return
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, else :class:`Fault` (not JSON, nested too deep, not an object)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Fault("response is not JSON") from None
+    if not isinstance(value, dict):
+        raise Fault("response is not a JSON object")
+    return value
+
+
+# -- in-band faults -------------------------------------------------------------------------------
+
+
+def is_error_outcome(resource: object) -> bool:
+    """An OperationOutcome with an issue of severity error or fatal (or no issue to say otherwise)."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
+        return False
+    issues = resource.get("issue")
+    if not isinstance(issues, list) or not issues:
+        return True
+    return any(not isinstance(i, dict) or i.get("severity") in ("error", "fatal") for i in issues)
+
+
+@dataclass
+class Page:
+    resources: list[dict[str, Any]]
+    matches: int  # entries that are search matches (includes and outcomes not counted)
+    total: int | None
+    next_link: str | None
+
+
+def read_page(page: object) -> Page:
+    """One searchset page, or :class:`Fault` when it is malformed or reports an error in-band.
+
+    Why strict: a 200 holding an error OperationOutcome, or a Bundle whose ``entry`` is not a list,
+    read as "no resources" would turn a server fault into absent data, and absent diagnoses are
+    FALSE (closed world): a false "ineligible".
+    """
+    if is_error_outcome(page):
+        raise Fault("server answered with an error OperationOutcome")
+    if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+        raise Fault("unexpected response (not a Bundle)")
+    entries = page.get("entry")
+    links = page.get("link")
+    if entries is None:
+        entries = []
+    if links is None:
+        links = []
+    if not isinstance(entries, list) or not isinstance(links, list):
+        raise Fault("malformed Bundle (entry or link is not a list)")
+    out = Page([], 0, None, None)
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        search = entry.get("search") if isinstance(entry, dict) else None
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if is_error_outcome(resource):
+            raise Fault("server reported an error inside the search result (OperationOutcome)")
+        if not isinstance(resource, dict) or resource.get("resourceType") == "OperationOutcome":
+            continue
+        out.resources.append(resource)
+        if mode != "include":
+            out.matches += 1
+    total = page.get("total")
+    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        out.total = total
+    for link in links:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            if not isinstance(link.get("url"), str):
+                raise Fault("malformed next link")
+            out.next_link = link["url"]
+    return out
+
+
+def short_count(total: int | None, matches: int) -> Fault | None:
+    """A last page whose ``total`` promises more matches than were read: the rest is missing."""
+    if total is not None and matches < total:
+        return Fault(f"server reported {total} result(s) but returned {matches}")
+    return None
+
+
+__all__ = ["Answer", "Fault", "Page", "exchange", "is_error_outcome", "json_object", "read_page", "short_count"]

@@ -1,0 +1,283 @@
+"""A fault-injecting FHIR R4 server and a trap listener, both real HTTP on 127.0.0.1 (random ports).
+
+The server holds the mini fixture's patient p1 (Patient, Hb, ALT, a midgut NET Condition) and
+answers GET searches by resource type and patient (codes and dates are ignored: the evaluator
+filters anyway), ``/metadata`` without batch, and ``$export``. ``fault`` is applied to requests
+whose path starts with ``target`` ("Condition", "Observation", "Patient", "metadata", "" = all).
+
+The trap answers every request with plausible data (a searchset holding the patient's NET
+Condition), so following a redirect or link to it would change a result; every request it gets is
+recorded with its headers. The tests assert it receives nothing (or nothing with credentials).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+def mini_resources() -> list[dict[str, Any]]:
+    """The mini fixture's resources with references as ``Patient/p1`` (as a server stores them)."""
+    bundle = json.loads((MINI / "patient.json").read_text())
+    out = []
+    for e in bundle["entry"]:
+        r = copy.deepcopy(e["resource"])
+        if "subject" in r:
+            r["subject"] = {"reference": "Patient/p1"}
+        out.append(r)
+    return out
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class State:
+    resources: list[dict[str, Any]] = field(default_factory=mini_resources)
+    fault: str = ""
+    target: str = ""
+    trap: str = ""  # base URL of the trap, for redirects and links
+    seen: list[Seen] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    is_trap: bool = False
+    export: bool = False
+    manifest_files: list[str] = field(default_factory=list)  # extra output URLs (e.g. on the trap)
+    requires_token: bool = True
+
+
+def searchset(resources: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources],
+        **extra,
+    }
+
+
+ERROR_OUTCOME = {
+    "resourceType": "OperationOutcome",
+    "issue": [{"severity": "error", "code": "exception", "diagnostics": "database unavailable"}],
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FaultHttpServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._send(202, b"")
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/fhir+json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(value).encode(), headers)
+
+    def _serve(self) -> None:
+        st = self.server.state
+        parts = urlsplit(self.path)
+        path = parts.path.removeprefix("/fhir").lstrip("/")
+        st.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
+        if st.is_trap:
+            trap_condition = next(r for r in mini_resources() if r["resourceType"] == "Condition")
+            self._json(200, searchset([trap_condition]))
+            return
+        key = f"{st.fault}:{path.split('?')[0]}"
+        st.counts[key] = st.counts.get(key, 0) + 1
+        if st.fault and path.startswith(st.target) and self._fault(st, path, st.counts[key]):
+            return
+        self._normal(st, path, parse_qs(parts.query))
+
+    def _normal(self, st: State, path: str, query: dict[str, list[str]]) -> None:
+        if path == "metadata":
+            cap: dict[str, Any] = {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "rest": [{}]}
+            if st.export:
+                cap["rest"] = [{"mode": "server", "operation": [{"name": "export"}]}]
+            self._json(200, cap)
+            return
+        if path.startswith("$export"):
+            base = f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
+            self._json(202, {}, {"Content-Location": f"{base}/status/1"})
+            return
+        if path.startswith("status/"):
+            base = f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
+            outputs = [{"type": t, "url": f"{base}/files/{t}.ndjson"} for t in ("Patient", "Observation", "Condition")]
+            outputs += [{"type": "Condition", "url": u} for u in st.manifest_files]
+            self._json(200, {"requiresAccessToken": st.requires_token, "output": outputs, "error": []})
+            return
+        if path.startswith("files/"):
+            kind = path.split("/")[1].split(".")[0]
+            lines = [json.dumps(r) for r in st.resources if r["resourceType"] == kind]
+            self._send(200, ("\n".join(lines) + "\n").encode())
+            return
+        rtype = path.split("?")[0].split("/")[0]
+        found = [r for r in st.resources if r["resourceType"] == rtype]
+        asked = query.get("patient") or query.get("subject") or query.get("_id")
+        if asked:
+            pid = asked[0].removeprefix("Patient/")
+            ref = f"Patient/{pid}"
+            found = [r for r in found if r.get("id") == pid or r.get("subject", {}).get("reference") == ref]
+        self._json(200, searchset(found))
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def _fault(self, st: State, path: str, nth: int) -> bool:
+        """Answer with the fault; False to answer normally (a fault that heals)."""
+        f = st.fault
+        trap_url = f"{st.trap}/{path}"
+        if f in ("500", "502", "404", "400"):
+            self._json(int(f), ERROR_OUTCOME)
+        elif f == "503-retry-after":
+            self._json(503, ERROR_OUTCOME, {"Retry-After": "1"})
+        elif f == "429-then-ok":
+            if nth > 1:
+                return False
+            self._json(429, ERROR_OUTCOME, {"Retry-After": "1"})
+        elif f == "retry-after-huge":
+            self._json(503, ERROR_OUTCOME, {"Retry-After": "86400"})
+        elif f == "slow":
+            time.sleep(4)
+            self._json(200, searchset([]))
+        elif f == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(120):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+        elif f == "drop":
+            self.close_connection = True
+            self.connection.close()
+        elif f == "half-body":
+            self.send_response(200)
+            self.send_header("Content-Length", "5000")
+            self.end_headers()
+            self.wfile.write(b'{"resourceType": "Bundle", "entry": [')
+            self.close_connection = True
+        elif f == "invalid-json":
+            self._send(200, b'{"resourceType": "Bundle", "entry": [')
+        elif f == "json-array":
+            self._send(200, b"[1, 2, 3]")
+        elif f == "deep-json":
+            self._send(200, b"[" * 100_000 + b"]" * 100_000)
+        elif f == "huge-number":
+            self._send(200, b'{"resourceType": "Bundle", "total": ' + b"9" * 100_000 + b"}")
+        elif f == "entry-int":
+            self._json(200, {"resourceType": "Bundle", "type": "searchset", "entry": 5})
+        elif f == "link-int":
+            self._json(200, {"resourceType": "Bundle", "type": "searchset", "link": 5})
+        elif f == "outcome-200":
+            self._json(200, ERROR_OUTCOME)
+        elif f == "outcome-in-bundle":
+            self._json(
+                200,
+                {
+                    "resourceType": "Bundle",
+                    "type": "searchset",
+                    "entry": [{"resource": ERROR_OUTCOME, "search": {"mode": "outcome"}}],
+                },
+            )
+        elif f == "wrong-patient":
+            others = [r for r in st.resources if r["resourceType"] == path.split("?")[0]]
+            moved = []
+            for r in copy.deepcopy(others):
+                if r["resourceType"] == "Patient":
+                    r["id"] = "p2"
+                else:
+                    r["subject"] = {"reference": "Patient/p2"}
+                moved.append(r)
+            self._json(200, searchset(moved))
+        elif f == "total-mismatch":
+            self._json(200, searchset([], total=3))
+        elif f.startswith("redirect-"):
+            self._send(int(f.split("-")[1]), b"", {"Location": trap_url})
+        elif f == "foreign-next":
+            self._json(200, searchset([], link=[{"relation": "next", "url": trap_url}]))
+        elif f == "backslash-next":
+            port = self.server.server_address[1]
+            link = f"http://127.0.0.1:{st.trap.rsplit(':', 1)[1].split('/')[0]}\\@127.0.0.1:{port}/fhir/{path}"
+            self._json(200, searchset([], link=[{"relation": "next", "url": link}]))
+        else:
+            raise AssertionError(f"unknown fault {f}")
+        return True
+
+
+class FaultHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: State) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.state = state
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (deadline) breaks the pipe: expected here, not worth a trace."""
+
+
+class Running:
+    """A server thread; ``base`` is its FHIR base URL."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.httpd = FaultHttpServer(state)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir"
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def serve(state: State) -> Iterator[Running]:
+    running = Running(state)
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,256 @@
+"""Injected server faults against ``evaluate --server`` and ``screen --server`` (and its ``$export``).
+
+Counts: 26 fault kinds; 62 injections, each on 127.0.0.1 with a trap listener on another port:
+48 into ``evaluate --server`` (26 on the Condition search, 6 on Observation, 5 on Patient, 5 on
+/metadata, 2 on every request, 1 trickle timed, 3 token-leak attempts), 11 into ``screen --server``
+and 3 into Bulk ``$export``.
+
+Invariants checked for every injection (issue 12): no traceback, a documented exit code (0 with
+the affected criteria unknown; 2 when the source cannot be used at all; 4 for a partial
+screening), no criterion ``fail`` and no verdict ``ineligible`` (the clean run of the same patient
+has none: see :func:`test_clean_run`), and zero requests to the trap (the one exception: an
+``$export`` file the manifest lists on the trap is fetched, never with the token). The mini patient is a good
+probe: its NET diagnosis is closed-world, so a fault read as "no Conditions" would show as a
+``fail`` of ``net`` and an ``ineligible`` verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.hardening.conftest import Run, run_cli
+from tests.hardening.faultserver import MINI, Running
+
+TRIAL = "NCT00000001"
+COMMON = ["--definitions", str(MINI), "--as-of", "2026-06-01", "--timeout", "1"]
+
+# Faults after which the search's data is unusable: its criteria must be unknown.
+BREAKING = [
+    "500",
+    "502",
+    "400",
+    "503-retry-after",
+    "retry-after-huge",
+    "slow",
+    "trickle",
+    "drop",
+    "half-body",
+    "invalid-json",
+    "json-array",
+    "deep-json",
+    "huge-number",
+    "entry-int",
+    "link-int",
+    "outcome-200",
+    "outcome-in-bundle",
+    "wrong-patient",
+    "total-mismatch",
+    "redirect-301",
+    "redirect-302",
+    "redirect-307",
+    "redirect-308",
+    "foreign-next",
+    "backslash-next",
+]
+HEALING = ["429-then-ok"]
+
+
+def evaluate(fhir: Running, capsys: Any, monkeypatch: Any, *extra: str) -> tuple[Run, dict[str, Any] | None]:
+    run = run_cli(
+        ["evaluate", "--server", fhir.base, "--patient", "p1", "--format", "json", *COMMON, *extra],
+        capsys,
+        monkeypatch,
+    )
+    return run, (json.loads(run.out) if run.code == 0 else None)
+
+
+def results(report: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    (r,) = report["results"]
+    return r["verdict"], {c["id"]: c["result"] for c in r["criteria"]}
+
+
+def assert_safe(run: Run, report: dict[str, Any] | None, trap: Running, codes: set[int]) -> None:
+    assert run.code in codes, run.err
+    assert trap.state.seen == [], [s.path for s in trap.state.seen]
+    if report is not None:
+        verdict, criteria = results(report)
+        assert verdict != "ineligible"
+        assert "fail" not in criteria.values(), criteria
+
+
+def test_clean_run(fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    # by hand from the mini definitions: age 66 >= 18, Hb 85 g/L = 8.5 g/dL >= 8, C7A.012 recorded,
+    # ALT 90 U/L = 2.25 x ULN is under the exclusion threshold, consent is manual: needs-review
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    assert run.code == 0 and report is not None
+    verdict, criteria = results(report)
+    assert verdict == "needs-review"
+    assert criteria == {"age": "pass", "hb": "pass", "net": "pass", "consent": "manual", "alt": "pass"}
+    assert trap.state.seen == []
+
+
+@pytest.mark.parametrize("fault", BREAKING + HEALING)
+def test_condition_search_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, "Condition"
+    started = time.monotonic()
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    assert time.monotonic() - started < 15  # per-request 3 s, per-patient 10 s deadlines (timeout 1 s)
+    assert_safe(run, report, trap, {0})
+    assert report is not None
+    _, criteria = results(report)
+    assert criteria["net"] == ("pass" if fault in HEALING else "unknown")
+    assert criteria["age"] == "pass" and criteria["hb"] == "pass"  # other searches unaffected
+
+
+@pytest.mark.parametrize("fault", ["500", "trickle", "wrong-patient", "total-mismatch", "redirect-307", "foreign-next"])
+def test_observation_search_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, "Observation"
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    assert_safe(run, report, trap, {0})
+    assert report is not None
+    _, criteria = results(report)
+    assert criteria["hb"] == "unknown" and criteria["alt"] == "unknown" and criteria["net"] == "pass"
+
+
+@pytest.mark.parametrize("fault", ["500", "404", "wrong-patient", "outcome-in-bundle", "redirect-302"])
+def test_patient_search_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, "Patient"
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    # 404 on the Patient search: the patient does not exist there, exit 2 with one line
+    assert_safe(run, report, trap, {2} if fault == "404" else {0})
+    if report is not None:
+        assert results(report)[1]["age"] == "unknown"
+    else:
+        assert run.err.startswith("error:") and len(run.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("fault", ["500", "drop", "trickle", "redirect-301", "invalid-json"])
+def test_metadata_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, "metadata"
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    # an answer of any kind: no CapabilityStatement, searches go on; no answer at all: exit 2
+    assert_safe(run, report, trap, {0, 2})
+    if report is not None:
+        assert results(report)[0] == "needs-review"
+
+
+@pytest.mark.parametrize("fault", ["trickle", "redirect-307"])
+def test_every_request_faulty(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, ""
+    started = time.monotonic()
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    assert time.monotonic() - started < 25
+    assert_safe(run, report, trap, {0, 2})
+
+
+def test_trickle_is_cut_by_the_deadline(fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    # issue 12 item 9: one byte a second kept `evaluate --timeout 2` running past 170 s
+    fhir.state.fault, fhir.state.target = "trickle", "Condition"
+    started = time.monotonic()
+    run, report = evaluate(fhir, capsys, monkeypatch)
+    elapsed = time.monotonic() - started
+    assert run.code == 0
+    assert 2.5 < elapsed < 8, elapsed  # the 3 s request deadline, not the 120 s trickle
+    assert report is not None
+    assert any("deadline" in w for w in json.dumps(report).split('"')), report
+
+
+def test_bearer_token_goes_only_to_the_server(fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    for fault in ("redirect-307", "foreign-next", "backslash-next"):
+        fhir.state.fault, fhir.state.target = fault, "Condition"
+        run, report = evaluate(fhir, capsys, monkeypatch, "--token", "s3cret")
+        assert_safe(run, report, trap, {0})
+    assert any(s.headers.get("Authorization") == "Bearer s3cret" for s in fhir.state.seen)
+
+
+# -- screen --server -------------------------------------------------------------------------------
+
+
+def screen(fhir: Running, capsys: Any, monkeypatch: Any, *extra: str) -> tuple[Run, dict[str, Any] | None]:
+    run = run_cli(
+        ["screen", "--server", fhir.base, "--format", "json", "--workers", "1", "--no-progress", *COMMON, *extra],
+        capsys,
+        monkeypatch,
+    )
+    return run, (json.loads(run.out) if run.code in (0, 4) else None)
+
+
+def test_screen_clean(fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    run, report = screen(fhir, capsys, monkeypatch)
+    assert run.code == 0 and report is not None
+    assert report["patients"] == 1 and report["notScreened"] == []
+    (t,) = report["trials"]
+    assert t["counts"]["needs-review"] == 1 and t["counts"]["ineligible"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "target"),
+    [
+        ("500", "Observation"),
+        ("trickle", "Observation"),
+        ("wrong-patient", "Observation"),
+        ("outcome-in-bundle", "Observation"),
+        ("total-mismatch", "Condition"),
+        ("redirect-307", "Condition"),
+        ("foreign-next", "Condition"),
+        ("entry-int", "Condition"),
+        ("404", "Patient"),
+        ("drop", "Patient"),
+    ],
+)
+def test_screen_fault(fault: str, target: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.fault, fhir.state.target = fault, target
+    run, report = screen(fhir, capsys, monkeypatch)
+    # 0: screened (criteria unknown); 4: candidates listed as not screened; 2: the candidate search failed
+    assert run.code in (0, 2, 4), run.err
+    assert trap.state.seen == []
+    if report is None:
+        assert run.err.startswith("error:")
+        return
+    (t,) = report["trials"]
+    assert t["counts"]["ineligible"] == 0
+    assert report["patients"] + len(report["notScreened"]) == 1  # every candidate accounted for
+    if run.code == 4:
+        assert report["notScreened"][0]["patient"] == "p1" and report["notScreened"][0]["reason"]
+
+
+def test_screen_patient_not_delivered_is_listed_and_partial(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    fhir.state.fault, fhir.state.target = "404", "Patient"
+    run, report = screen(fhir, capsys, monkeypatch)
+    assert run.code == 4 and report is not None
+    assert report["patients"] == 0 and [n["patient"] for n in report["notScreened"]] == ["p1"]
+    assert "partial" in run.err
+
+
+# -- Bulk $export ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("requires_token", [True, False])
+def test_export_files_on_another_host_get_no_token(
+    requires_token: bool, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    fhir.state.export = True
+    fhir.state.requires_token = requires_token
+    fhir.state.manifest_files = [f"{trap.base}/files/extra.ndjson"]
+    run, _ = screen(fhir, capsys, monkeypatch, "--token", "s3cret", "--bulk")
+    assert run.code in (0, 4), run.err
+    # the file on the other host was fetched, but never with the token
+    assert [s.path for s in trap.state.seen] == ["/fhir/files/extra.ndjson"]
+    assert all("Authorization" not in s.headers for s in trap.state.seen)
+    own = [s for s in fhir.state.seen if "/files/" in s.path]
+    expected = "Bearer s3cret" if requires_token else None
+    assert own and all(s.headers.get("Authorization") == expected for s in own)
+
+
+def test_export_status_redirect_is_refused(fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    fhir.state.export = True
+    fhir.state.fault, fhir.state.target = "redirect-307", "status"
+    run, _ = screen(fhir, capsys, monkeypatch, "--token", "s3cret", "--bulk")
+    assert run.code == 2 and "redirect refused" in run.err
+    assert trap.state.seen == []
