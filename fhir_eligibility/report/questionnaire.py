@@ -20,6 +20,7 @@ Json = dict[str, Any]
 SECTIONS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria"))
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -128,11 +129,7 @@ def provenance(response: Json, provenance_id: str) -> Json:
         },
         "agent": [
             {
-                "type": {
-                    "coding": [
-                        {"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "code": "author"}
-                    ]
-                },
+                "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author"}]},
                 "who": response["author"],
             }
         ],
