@@ -9,8 +9,8 @@ as an argument. Rules (issue 14):
   response authored after the as-of date (it had not happened yet);
 * per item the most recent response wins (``authored``, then id);
 * that answer does not count, and the reason says why, when it names no author, when it is older
-  than the validity window (``Settings.attestation_validity_days``), or when the data it judged
-  (the evidence of a ``review`` criterion) are newer than the answer.
+  than the validity window (``Settings.attestation_validity_days``), or when a record the item
+  reads (the data of a ``review`` criterion) is dated after the answer.
 
 The answer ``true`` means the criterion's statement holds as written (for an exclusion: the
 excluding condition is present), so it becomes the characteristic's truth before negation.
@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fhir_eligibility.criteria.attestable import canonical
-from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
 from fhir_eligibility.evaluation.results import Attestation, Evidence
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
 
@@ -138,28 +139,44 @@ def answers_for(record: PatientRecord, trial: Trial, as_of: dt.date, validity_da
     return hit[3].get(canonical(trial)[0], {})
 
 
-def _newer_data(evidence: tuple[Evidence, ...], answer: Answer) -> str | None:
+_READS: dict[int, tuple[Criterion, tuple[tuple[str, frozenset[tuple[str, str]]], ...]]] = {}
+
+
+def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
+    """(resource type, codes) the item's subtree reads, from the planner (manual items read nothing)."""
+    hit = _READS.get(id(c))
+    if hit is None or hit[0] is not c:
+        hit = (c, tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient"))
+        _READS[id(c)] = hit
+    return hit[1]
+
+
+def _newer_data(c: Criterion, record: PatientRecord, answer: Answer) -> str | None:
+    """Whether a record the item reads is dated after the answer: the judgement did not see it.
+
+    Read from the record, not from the evidence, so the check is the same whether or not the
+    evaluation keeps explanations (screening does not)."""
     day = dt.date.fromisoformat(answer.date)
-    for e in evidence:
-        d = parse_date(e.date)
-        if d is not None and d > day:
-            return (
-                f"the judgement by {answer.by} on {answer.date} predates {e.reference or 'data'} of {d.isoformat()}"
-                " (stale), it does not count"
-            )
+    for kind, codes in _reads(c):
+        for f in record.facts([kind], codes):
+            if f.date is not None and f.date > day:
+                return (
+                    f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
+                    " (stale), it does not count"
+                )
     return None
 
 
 def decide(
-    link_id: str, truth: Truth, reason: str, evidence: tuple[Evidence, ...], answers: Answers
+    c: Criterion, truth: Truth, reason: str, evidence: tuple[Evidence, ...], answers: Answers, record: PatientRecord
 ) -> tuple[Truth, str, tuple[Evidence, ...], Attestation | None] | None:
     """The criterion's (truth, reason, evidence, attestation) once its answer is applied; None: no answer.
 
     A stale answer leaves the truth as it was and says why in the reason."""
-    answer = answers.get(link_id)
+    answer = answers.get(c.id)
     if answer is None:
         return None
-    problem = answer.problem or _newer_data(evidence, answer)
+    problem = answer.problem or _newer_data(c, record, answer)
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None
     said = "yes" if answer.value else "no"

@@ -871,7 +871,7 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     if c.judgement and out.truth is Truth.TRUE:
         out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
     if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
-        out = _answered(c, out, ctx.answers)
+        out = _answered(c, out, ctx)
     if c.exclude:
         out = _with_truth(out, logic.negate(out.truth), out.reason)
     return out
@@ -933,9 +933,9 @@ def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
     return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series, o.attestation)
 
 
-def _answered(c: Criterion, o: Outcome, answers: attestation.Answers) -> Outcome:
+def _answered(c: Criterion, o: Outcome, ctx: Context) -> Outcome:
     """A person's answer to this criterion's item decides it (replacing a --assume-attested what-if)."""
-    decided = attestation.decide(c.id, o.truth, o.reason, o.evidence, answers)
+    decided = attestation.decide(c, o.truth, o.reason, o.evidence, ctx.answers or {}, ctx.record)
     if decided is None:
         return o
     t, reason, evidence, att = decided
