@@ -86,3 +86,22 @@ def test_every_entry_point_gives_the_same_verdicts(fhir_server: str, tmp_path: P
     assert from_screening == from_files
     assert from_cards == from_files
     assert len(from_files) == len(ids) * len(trials) and len(set(from_files.values())) == 4
+
+
+def test_real_attestations_decide_the_same_from_the_server(fhir_server: str) -> None:
+    """Issue 14: sample-95's QuestionnaireResponse is fetched with the rest of its data (same batch) and decides
+    A's manual items as it does from the file: eligible without --assume-attested, criterion by criterion equal."""
+    trials = load_trials()
+    sample = SAMPLES / "95-attested-by-coordinator.json"
+    from_files = report_json(evaluate_files([sample], trials, AS_OF))
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    from_server = report_json(evaluate_server(options, ["sample-95"], trials, AS_OF))
+    files_by, server_by = _by_key(from_files), _by_key(from_server)
+    assert files_by[("Patient/sample-95", "NCT04954820")]["verdict"] == "eligible"
+    assert server_by[("Patient/sample-95", "NCT04954820")]["manualOutstanding"] == []
+    assert {k: v["verdict"] for k, v in server_by.items()} == {k: v["verdict"] for k, v in files_by.items()}
+    for key, expected in files_by.items():
+        got = server_by[key]
+        assert [(c["id"], c["result"], c.get("attestation", {}).get("date")) for c in got["criteria"]] == [
+            (c["id"], c["result"], c.get("attestation", {}).get("date")) for c in expected["criteria"]
+        ], key
