@@ -26,6 +26,7 @@ from fhir_eligibility.report.questionnaire import (
     questionnaire_response,
 )
 from fhir_eligibility.requirements.search import check_patient_id
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 
 
 def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
@@ -85,6 +86,9 @@ def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | 
     show_default=True,
     help="bundle: a transaction Bundle (response + Provenance); json: the QuestionnaireResponse alone.",
 )
+@click.option("--server", help="Also create them on this FHIR server (R4), as one transaction.")
+@click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token for --server.")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS.")
 @_definitions
 @_output
 def attest(
@@ -96,6 +100,9 @@ def attest(
     authored: str | None,
     no_provenance: bool,
     fmt: str,
+    server: str | None,
+    token: str | None,
+    ca_bundle: str | None,
     definitions: tuple[Path, ...],
     output: Path | None,
 ) -> None:
@@ -120,10 +127,15 @@ def attest(
         response_id=str(uuid.uuid4()),
         comments=_pairs(comment_values, "--comment"),
     )
-    if fmt == "json":
-        _write(response, output)
-        return
-    _write(attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4()))), output)
+    bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
+    if server:
+        options = ServerOptions(base_url=server, bearer_token=token, ca_bundle=ca_bundle, use_env_token=False)
+        with FhirServer(options) as fhir:
+            fhir.transaction(bundle)
+        click.echo(f"created QuestionnaireResponse/{response['id']} on {options.base}", err=True)
+        if output is None:
+            return
+    _write(response if fmt == "json" else bundle, output)
 
 
 def register(group: click.Group) -> None:

@@ -105,3 +105,35 @@ def test_real_attestations_decide_the_same_from_the_server(fhir_server: str) -> 
         assert [(c["id"], c["result"], c.get("attestation", {}).get("date")) for c in got["criteria"]] == [
             (c["id"], c["result"], c.get("attestation", {}).get("date")) for c in expected["criteria"]
         ], key
+
+
+def test_attest_posts_to_the_server_and_the_next_evaluation_is_eligible(fhir_server: str) -> None:
+    """Issue 14: `attest --server` creates the QuestionnaireResponse (+ Provenance) through the existing
+    transport; evaluating the patient on that server afterwards decides A's manual items with it."""
+    from click.testing import CliRunner
+
+    from fhir_eligibility.cli import cli
+    from fhir_eligibility.criteria.attestable import items
+    from tests.support.fhir_servers import seed
+
+    bundle = json.loads((SAMPLES / "01-prrt-ileal-net-baseline.json").read_text())
+    for e in bundle["entry"]:  # sample-01's data under a patient id no other test reads
+        if e["resource"]["resourceType"] == "Patient":
+            e["resource"]["id"] = "attest-cli"
+    seed(fhir_server, [bundle])
+    trial = load_trials(None, ["NCT04954820"])[0]
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    before = evaluate_server(options, ["attest-cli"], [trial], AS_OF)
+    assert before.results[0].verdict.value == "needs-review"
+
+    args = ["attest", trial.id, "--patient", "attest-cli", "--author", "Dr Server", "--authored", "2026-05-30"]
+    for i in items(trial):
+        if i.kind == "manual":
+            args += ["--item", f"{i.link_id}={'yes' if i.section == 'inclusion' else 'no'}"]
+    r = CliRunner().invoke(cli, [*args, "--server", fhir_server])
+    assert r.exit_code == 0, r.output
+
+    after = report_json(evaluate_server(options, ["attest-cli"], [trial], AS_OF))["results"][0]
+    assert after["verdict"] == "eligible"
+    consent = next(c for c in after["criteria"] if c["id"] == "A-I14")
+    assert consent["attestation"]["by"] == "Dr Server" and consent["attestation"]["date"] == "2026-05-30"
