@@ -112,11 +112,12 @@ def attest(
     check_patient_id(patient_id)
     if authored is None:
         authored = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    else:
+    else:  # Provenance.recorded is an instant: a date alone is midnight UTC, a time without zone is UTC
         try:
-            dt.datetime.fromisoformat(authored)
+            when = dt.datetime.fromisoformat(authored)
         except ValueError:
             raise InputError(f"--authored {authored!r} is not an ISO date-time") from None
+        authored = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).isoformat()
     answers = {k: parse_answer(v) for k, v in _pairs(item_values, "--item").items()}
     response = questionnaire_response(
         _trial(trial, definitions),
