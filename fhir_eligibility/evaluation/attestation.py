@@ -132,8 +132,6 @@ def answers_for(record: PatientRecord, trial: Trial, as_of: dt.date, validity_da
     """The answers that may decide this trial's items for this patient (empty: nobody answered)."""
     hit = _LAST[0] if _LAST else None
     if hit is None or hit[0] is not record or hit[1] != as_of or hit[2] != validity_days:
-        if not any(r.get("resourceType") == "QuestionnaireResponse" for r in record.raw):
-            return {}
         hit = (record, as_of, validity_days, _latest_per_item(record, as_of, validity_days))
         _LAST[:] = [hit]
     return hit[3].get(canonical(trial)[0], {})
