@@ -210,6 +210,17 @@ def test_another_questionnaire_does_not_decide_this_trial() -> None:
     assert evaluate_a(patient(BASE, unversioned)).verdict is Verdict.ELIGIBLE
 
 
+def test_a_malformed_response_is_absent_data_not_a_crash() -> None:
+    broken = [
+        response({"A-I14": True}, item="not a list"),
+        response({"A-I14": True}, rid="b2", item=[{"linkId": "A-I14", "answer": 7}, "x", {"answer": [None]}]),
+        response({"A-I14": True}, rid="b3", authored="yesterday"),
+        response({"A-I14": True}, rid="b4", author="Dr String"),
+    ]
+    result = evaluate_a(patient(BASE, *broken))
+    assert result.verdict is Verdict.NEEDS_REVIEW and top(result, "A-I14").result is Result.MANUAL
+
+
 # ---- review decisions -------------------------------------------------------------------------------------
 
 

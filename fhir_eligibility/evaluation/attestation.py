@@ -66,6 +66,13 @@ def _items(items: object) -> Iterable[dict[str, Any]]:
             yield from _items(item.get("item"))
 
 
+def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
+    """An item's first answer, ``{}`` when malformed (bad data is absent data, never an exception)."""
+    answers = item.get("answer")
+    first = answers[0] if isinstance(answers, list) and answers else None
+    return first if isinstance(first, dict) else {}
+
+
 def _author(res: dict[str, Any]) -> str | None:
     a = res.get("author")
     if not isinstance(a, dict):
@@ -88,19 +95,15 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         problem = f"the attestation in {ref} of {date} names no author, it does not count"
     elif day < as_of - dt.timedelta(days=validity_days):
         problem = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
+    firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
     comments = {
-        str(i["linkId"])[: -len("-comment")]: str(a["valueString"])
-        for i in _items(res.get("item"))
-        if str(i.get("linkId", "")).endswith("-comment")
-        for a in i.get("answer") or []
-        if isinstance(a, dict) and isinstance(a.get("valueString"), str)
+        link[: -len("-comment")]: str(a["valueString"])
+        for link, a in firsts
+        if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
     }
     out: dict[str, Answer] = {}
-    for item in _items(res.get("item")):
-        answers = item.get("answer")
-        first = answers[0] if isinstance(answers, list) and answers and isinstance(answers[0], dict) else {}
-        value = first.get("valueBoolean")
-        link = item.get("linkId")
+    for link, a in firsts:
+        value = a.get("valueBoolean")
         if isinstance(value, bool) and isinstance(link, str):
             out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link))
     return (_instant(str(authored)), str(res.get("id", ""))), out
