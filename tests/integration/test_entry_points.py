@@ -117,10 +117,12 @@ def test_attest_posts_to_the_server_and_the_next_evaluation_is_eligible(fhir_ser
     from tests.support.fhir_servers import seed
 
     bundle = json.loads((SAMPLES / "01-prrt-ileal-net-baseline.json").read_text())
-    for e in bundle["entry"]:  # sample-01's data under a patient id (and no identifier) no other test reads
+    for e in bundle["entry"]:  # sample-01's data as new resources of a patient (no identifier) no other test reads
         if e["resource"]["resourceType"] == "Patient":
             e["resource"]["id"] = "attest-cli"
             del e["resource"]["identifier"]
+        else:  # ids of their own: the seed PUTs by id, and must not move sample-01's records
+            e["resource"]["id"] = "attest-cli-" + e["resource"]["id"][:40]
     seed(fhir_server, [bundle])
     trial = load_trials(None, ["NCT04954820"])[0]
     options = ServerOptions(base_url=fhir_server, use_env_token=False)
