@@ -154,6 +154,21 @@ def test_without_answers_the_manual_criteria_are_outstanding() -> None:
     assert "A-I14" in trial_json(result)["manualOutstanding"]
 
 
+def test_table_tells_the_two_kinds_of_needs_review_apart_judgement_first() -> None:
+    from fhir_eligibility.evaluation.results import Report
+    from fhir_eligibility.report.table import explain, verdict_table
+
+    judged, waiting = evaluate_a(patient(ALT_REVIEW)), evaluate_a(patient(BASE))
+    report = Report(AS_OF, (judged, waiting))
+    assert "needs-review: 1 need a clinician's judgement of their data, 1 only await attestations" in verdict_table(
+        report
+    )
+    lines = explain(Report(AS_OF, (judged,))).splitlines()
+    review = next(i for i, line in enumerate(lines) if line.startswith("  [REVIEW] A-E7b: clinician judgement: "))
+    manual = [i for i, line in enumerate(lines) if line.startswith("  [manual] ") and "awaiting attestation: " in line]
+    assert manual and review < min(manual)
+
+
 # ---- which answer counts ----------------------------------------------------------------------------------
 
 
