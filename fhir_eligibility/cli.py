@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from fhir_eligibility.attest_command import register as register_attest
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
@@ -163,7 +164,14 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
-@click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
+@click.option("--assume-attested", is_flag=True, help="What-if: treat every unanswered manual criterion as attested.")
+@click.option(
+    "--attestation-validity-days",
+    type=int,
+    default=30,
+    show_default=True,
+    help="An attestation or review decision older than this is stale and does not count.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir", "html"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
 @click.option(
@@ -191,6 +199,7 @@ def evaluate(
     trial_ids: tuple[str, ...],
     as_of: dt.date,
     assume_attested: bool,
+    attestation_validity_days: int,
     fmt: str,
     details: bool,
     lookback_days: int,
@@ -209,6 +218,7 @@ def evaluate(
         course_gap_days=course_gap_days,
         include_preliminary=include_preliminary,
         collect_series=fmt == "html",  # lab values over time, only the page plots them
+        attestation_validity_days=attestation_validity_days,
     )
     if server_kw.get("server"):
         if paths:
@@ -231,6 +241,7 @@ def evaluate(
 register_serve(cli)
 register_screening(cli)
 register_codes(cli)
+register_attest(cli)
 
 
 def main() -> None:

@@ -34,13 +34,14 @@ from fhir_eligibility.criteria.model import (
     ValueTest,
     Window,
 )
+from fhir_eligibility.evaluation import attestation, medication, units, values
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import medication, units, values
 from fhir_eligibility.evaluation.compare import VERB, Compared, Interval, compare, in_range, plot_value, satisfies
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
 from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 from fhir_eligibility.evaluation.results import (
+    Attestation,
     CriterionResult,
     Evidence,
     MissingData,
@@ -71,6 +72,7 @@ class Settings:
     collect_series: bool = False  # lab values over time, for plots (HTML); off on hot paths
     # nested results and combination explanations; off (screening): top-level results only, combinations short-circuit
     explain: bool = True
+    attestation_validity_days: int = 30  # an attestation or review decision older than this is stale
 
 
 picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)
@@ -87,6 +89,7 @@ class Outcome(NamedTuple):
     missing: tuple[MissingData, ...] = ()
     attested: bool = False
     series: tuple[Series, ...] = ()
+    attestation: Attestation | None = None  # a person's answer decided it (evaluation.attestation)
 
 
 # (gender if male/female, age range in years | "unreadable" | None): all a gender or age test reads
@@ -141,6 +144,7 @@ class Context:
     # combination's explanation, matched records (event anchors) and attestation flags stay partial.
     short_circuit: bool = False
     demographics: Demographics | None = None  # set in short-circuit mode: the key of demographic sharing
+    answers: attestation.Answers | None = None  # this patient's answers to this trial's Questionnaire
 
 
 # ---- outcomes shared across patients -----------------------------------------------------------
@@ -885,6 +889,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         out = _labelled(cached, c)
     if c.judgement and out.truth is Truth.TRUE:
         out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
+    if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
+        out = _answered(c, out, ctx)
     if c.exclude:
         out = _with_truth(out, logic.negate(out.truth), out.reason)
     return out
@@ -914,7 +920,7 @@ def _labelled(o: Outcome, c: Criterion) -> Outcome:
         else m
         for m in o.missing
     )
-    return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series)
+    return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series, o.attestation)
 
 
 def _leaf(c: Criterion, d: Definition, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
@@ -943,7 +949,18 @@ def _leaf(c: Criterion, d: Definition, ctx: Context, parity_here: int, windows: 
 
 def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
     """A copy with another truth (cheaper than dataclasses.replace on this hot path)."""
-    return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series)
+    return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series, o.attestation)
+
+
+def _answered(c: Criterion, o: Outcome, ctx: Context) -> Outcome:
+    """A person's answer to this criterion's item decides it (replacing a --assume-attested what-if)."""
+    decided = attestation.decide(c, o.truth, o.reason, o.evidence, ctx.answers or {}, ctx.record)
+    if decided is None:
+        return o
+    t, reason, evidence, att = decided
+    if att is None:
+        return Outcome(o.truth, reason, evidence, o.children, o.matched, o.missing, o.attested, o.series)
+    return Outcome(t, reason, evidence, o.children, o.matched, (), False, o.series, att)
 
 
 # keyed by the Truth's value: hashing an Enum member runs Python code, hashing its str value does not
@@ -957,6 +974,7 @@ RESULT_OF = {
 
 
 def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True) -> CriterionResult:
+    children = tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else ()
     return CriterionResult(
         id=c.id,
         type=kind,
@@ -964,10 +982,11 @@ def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = T
         result=RESULT_OF[o.truth._value_],
         reason=o.reason,
         evidence=o.evidence,
-        children=tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else (),
+        children=children,
         attested=o.attested,
         series=o.series,
         negated=c.exclude and not top,
+        attestation=o.attestation or next((k.attestation for k in children if k.attestation), None),
     )
 
 
@@ -1039,14 +1058,16 @@ def evaluate_trial(
             settings.assume_attested,
         )
     index = trial_index(trial)
+    answers = attestation.answers_for(record, trial, as_of, settings.attestation_validity_days)
     ctx = Context(
         record,
         as_of,
         settings,
         index,
         memo=None if settings.collect_series else memo,
-        shared=None if record.unavailable else shared_outcomes(as_of, settings),
+        shared=None if record.unavailable or answers else shared_outcomes(as_of, settings),
         short_circuit=not settings.explain and not settings.collect_series,
+        answers=answers,
     )
     if ctx.short_circuit and ctx.shared is not None:
         ctx.demographics = demographics(record, as_of)

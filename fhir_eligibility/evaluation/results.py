@@ -69,6 +69,15 @@ class MissingData:
 
 
 @dataclass(frozen=True)
+class Attestation:
+    """A person's answer that decided a criterion: who, when (ISO date), which QuestionnaireResponse."""
+
+    by: str
+    date: str
+    response: str
+
+
+@dataclass(frozen=True)
 class CriterionResult:
     id: str
     type: str  # "inclusion" | "exclusion"
@@ -80,6 +89,7 @@ class CriterionResult:
     attested: bool = False
     series: tuple[Series, ...] = ()
     negated: bool = False  # a part of a rule that must NOT hold (exclude inside a combination)
+    attestation: Attestation | None = None  # a real answer decided it (never set by --assume-attested)
 
 
 @dataclass(frozen=True)
@@ -101,4 +111,4 @@ class Report:
 
 
 # pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)
-picklable(Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)
+picklable(Attestation, Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)

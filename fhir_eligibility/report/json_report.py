@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, TrialResult
+from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, Result, TrialResult
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -26,7 +26,10 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
         "evidence": [evidence_json(e) for e in c.evidence],
     }
     if c.attested:
-        out["attested"] = True
+        out["attested"] = True  # the --assume-attested what-if, never a real answer
+    if c.attestation is not None:
+        a = c.attestation
+        out["attestation"] = {"by": a.by, "date": a.date, "response": a.response}
     if c.negated:
         out["negated"] = True
     if nested and c.children:
@@ -44,6 +47,16 @@ def missing_json(m: MissingData) -> dict[str, Any]:
     }
 
 
+def review_outstanding(r: TrialResult) -> list[str]:
+    """Criteria whose data call for a clinician's judgement (answerable in the trial's Questionnaire)."""
+    return [c.id for c in r.criteria if c.result is Result.REVIEW]
+
+
+def manual_outstanding(r: TrialResult) -> list[str]:
+    """Criteria awaiting a person's attestation (also those only assumed by --assume-attested)."""
+    return [c.id for c in r.criteria if c.result is Result.MANUAL or (c.attested and c.attestation is None)]
+
+
 def trial_json(r: TrialResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "patient": r.patient,
@@ -52,6 +65,9 @@ def trial_json(r: TrialResult) -> dict[str, Any]:
         "verdict": r.verdict.value,
         "criteria": [criterion_json(c) for c in r.criteria],
         "missingData": [missing_json(m) for m in r.missing_data],
+        # the two kinds of needs-review, data-driven first: a clinician's judgement, then attestations
+        "reviewOutstanding": review_outstanding(r),
+        "manualOutstanding": manual_outstanding(r),
     }
     if r.assumed_attested:
         out["assumedAttested"] = True

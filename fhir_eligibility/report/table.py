@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
-from fhir_eligibility.evaluation.results import Report, Result
+from fhir_eligibility.evaluation.results import CriterionResult, Report, Result
 
 SYMBOL = {
     Result.PASS: "pass",
@@ -36,9 +36,25 @@ def verdict_table(report: Report) -> str:
         counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
     lines.append("")
     lines.append(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no results")
+    review = [r for r in report.results if r.verdict.value == "needs-review"]
+    if review:
+        judged = sum(1 for r in review if any(c.result is Result.REVIEW for c in r.criteria))
+        lines.append(
+            f"needs-review: {judged} need a clinician's judgement of their data, "
+            f"{len(review) - judged} only await attestations"
+        )
     for w in report.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+KIND = {Result.REVIEW: "clinician judgement: ", Result.MANUAL: "awaiting attestation: "}
+_ORDER = {Result.FAIL: 0, Result.UNKNOWN: 1, Result.REVIEW: 2, Result.MANUAL: 3}
+
+
+def _explain_order(c: CriterionResult) -> int:
+    """Fails, then data to collect, then data-driven reviews, then attestations (stable within each)."""
+    return _ORDER.get(c.result, 4)
 
 
 def explain(report: Report) -> str:
@@ -46,9 +62,11 @@ def explain(report: Report) -> str:
     out: list[str] = []
     for r in report.results:
         out.append(f"{r.patient} x {r.trial}: {r.verdict.value}")
-        for c in r.criteria:
+        for c in sorted(r.criteria, key=_explain_order):
             if c.result is not Result.PASS:
-                out.append(f"  [{SYMBOL[c.result]}] {c.id}: {c.reason}")
+                out.append(f"  [{SYMBOL[c.result]}] {c.id}: {KIND.get(c.result, '')}{c.reason}")
+            elif c.attestation is not None:
+                out.append(f"  [attested] {c.id}: {c.reason}")
         for m in r.missing_data:
             out.append(f"  collect: {m.what} ({', '.join(m.codes) or 'no code'}) in {m.window}")
     return "\n".join(out)

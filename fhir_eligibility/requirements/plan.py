@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.attestable import items
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
@@ -87,9 +88,15 @@ def leaf_needs(
 
 
 def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: int = 28) -> list[DataRequirement]:
-    """Requirements grouped by (type, date bound); codes covered by an unbounded group are not repeated."""
+    """Requirements grouped by (type, date bound); codes covered by an unbounded group are not repeated.
+
+    A trial with manual or judgement items also needs the patient's QuestionnaireResponses (the
+    attestations, see evaluation.attestation), in the same batch as the rest: all of them, since an
+    answer's validity window is the evaluator's to apply."""
     groups: dict[tuple[str, dt.date | None], tuple[set[Code], set[str], bool]] = {}
     for trial in trials:
+        if items(trial):
+            groups.setdefault(("QuestionnaireResponse", None), (set(), set(), True))[1].add(f"{trial.id}:attestations")
         for top in trial.criteria:
             for rtype, codes, since in leaf_needs(top, (), as_of, default_days):
                 key = (rtype, since)

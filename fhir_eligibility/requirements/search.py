@@ -52,6 +52,8 @@ _TYPE_SEARCH: dict[str, _TypeSearch] = {
     "Encounter": _TypeSearch("type", "date"),
     # R4 cannot search ImagingStudy.procedureCode (the evaluator's code): fetch by patient and date.
     "ImagingStudy": _TypeSearch(None, "started"),
+    # attestations: every response of the patient (the evaluator picks the trial's questionnaire and the validity)
+    "QuestionnaireResponse": _TypeSearch(None, None),
 }
 _DEFAULT_TYPE_SEARCH = _TypeSearch("code", None)
 

@@ -49,6 +49,7 @@ DEFAULT_SCOPE = " ".join(
         "MedicationRequest",
         "DiagnosticReport",
         "AllergyIntolerance",
+        "QuestionnaireResponse",  # attestations (issue 14): planned for every trial with manual items
     )
 )
 

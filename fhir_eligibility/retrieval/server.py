@@ -174,6 +174,13 @@ class FhirServer:
         lines.append(f"POST {endpoint}  (SMART backend token, reused until {smart.renew_margin} s before expiry)")
         return lines
 
+    def transaction(self, bundle: dict[str, Any]) -> dict[str, Any]:
+        """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response."""
+        reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=_FHIR_JSON)
+        if not reply.ok or reply.body is None:
+            raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
+        return reply.body
+
     # -- fetching -----------------------------------------------------------------------------
 
     def fetch_patients(

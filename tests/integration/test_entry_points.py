@@ -86,3 +86,57 @@ def test_every_entry_point_gives_the_same_verdicts(fhir_server: str, tmp_path: P
     assert from_screening == from_files
     assert from_cards == from_files
     assert len(from_files) == len(ids) * len(trials) and len(set(from_files.values())) == 4
+
+
+def test_real_attestations_decide_the_same_from_the_server(fhir_server: str) -> None:
+    """Issue 14: sample-97's QuestionnaireResponse is fetched with the rest of its data (same batch) and decides
+    A's manual items as it does from the file: eligible without --assume-attested, criterion by criterion equal."""
+    trials = load_trials()
+    sample = SAMPLES / "97-attested-by-coordinator.json"
+    from_files = report_json(evaluate_files([sample], trials, AS_OF))
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    from_server = report_json(evaluate_server(options, ["sample-97"], trials, AS_OF))
+    files_by, server_by = _by_key(from_files), _by_key(from_server)
+    assert files_by[("Patient/sample-97", "NCT04954820")]["verdict"] == "eligible"
+    assert server_by[("Patient/sample-97", "NCT04954820")]["manualOutstanding"] == []
+    assert {k: v["verdict"] for k, v in server_by.items()} == {k: v["verdict"] for k, v in files_by.items()}
+    for key, expected in files_by.items():
+        got = server_by[key]
+        assert [(c["id"], c["result"], c.get("attestation", {}).get("date")) for c in got["criteria"]] == [
+            (c["id"], c["result"], c.get("attestation", {}).get("date")) for c in expected["criteria"]
+        ], key
+
+
+def test_attest_posts_to_the_server_and_the_next_evaluation_is_eligible(fhir_server: str) -> None:
+    """Issue 14: `attest --server` creates the QuestionnaireResponse (+ Provenance) through the existing
+    transport; evaluating the patient on that server afterwards decides A's manual items with it."""
+    from click.testing import CliRunner
+
+    from fhir_eligibility.cli import cli
+    from fhir_eligibility.criteria.attestable import items
+    from tests.support.fhir_servers import seed
+
+    bundle = json.loads((SAMPLES / "01-prrt-ileal-net-baseline.json").read_text())
+    for e in bundle["entry"]:  # sample-01's data as new resources of a patient (no identifier) no other test reads
+        if e["resource"]["resourceType"] == "Patient":
+            e["resource"]["id"] = "attest-cli"
+            del e["resource"]["identifier"]
+        else:  # ids of their own: the seed PUTs by id, and must not move sample-01's records
+            e["resource"]["id"] = "attest-cli-" + e["resource"]["id"][:40]
+    seed(fhir_server, [bundle])
+    trial = load_trials(None, ["NCT04954820"])[0]
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    before = evaluate_server(options, ["attest-cli"], [trial], AS_OF)
+    assert before.results[0].verdict.value == "needs-review"
+
+    args = ["attest", trial.id, "--patient", "attest-cli", "--author", "Dr Server", "--authored", "2026-05-30"]
+    for i in items(trial):
+        if i.kind == "manual":
+            args += ["--item", f"{i.link_id}={'yes' if i.section == 'inclusion' else 'no'}"]
+    r = CliRunner().invoke(cli, [*args, "--server", fhir_server])
+    assert r.exit_code == 0, r.output
+
+    after = report_json(evaluate_server(options, ["attest-cli"], [trial], AS_OF))["results"][0]
+    assert after["verdict"] == "eligible"
+    consent = next(c for c in after["criteria"] if c["id"] == "A-I14")
+    assert consent["attestation"]["by"] == "Dr Server" and consent["attestation"]["date"] == "2026-05-30"

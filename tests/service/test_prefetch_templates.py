@@ -42,7 +42,9 @@ def test_templates_have_no_date_bounds_and_use_count() -> None:
 def test_mini_definitions_render_valid_r4_queries() -> None:
     ts = prefetch_templates(plan(load_trials([MINI]), None))
     d = prefetch_descriptor(ts)
-    assert set(d) == {"patient", "condition", "observation"}
+    # the mini trial has manual criteria: its attestations are prefetched too (issue 14)
+    assert set(d) == {"patient", "condition", "observation", "questionnaireResponse"}
+    assert d["questionnaireResponse"] == "QuestionnaireResponse?patient={{context.patientId}}&_count=200"
     assert d["observation"].startswith("Observation?patient={{context.patientId}}&")
     assert "http://loinc.org|1742-6,http://loinc.org|59260-0,http://loinc.org|718-7" in d["observation"]
     for key, query in d.items():

@@ -1,0 +1,147 @@
+"""The ``questionnaire`` and ``attest`` commands: a trial's attestation checklist, and a coordinator's
+answers to it as patient data (a ``QuestionnaireResponse`` + ``Provenance``) that every source reads.
+
+Kept out of cli.py (which adds them with one call to :func:`register`); this is an I/O edge, so the
+clock (default ``authored``) and the random response ids are read here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import uuid
+from pathlib import Path
+
+import click
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import InputError
+from fhir_eligibility.report.questionnaire import (
+    attestation_bundle,
+    parse_answer,
+    provenance,
+    questionnaire,
+    questionnaire_response,
+)
+from fhir_eligibility.requirements.search import check_patient_id
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+
+
+def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
+    return load_trials(list(definitions) or None, [trial])[0]
+
+
+def _write(doc: dict[str, object], output: Path | None) -> None:
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{v!r}: expected ID=VALUE", param_hint=what)
+        out[key.strip()] = value
+    return out
+
+
+_definitions = click.option(
+    "--definitions",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Definition folder(s) or files (default: the bundled definitions/).",
+)
+_output = click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+
+
+@click.command(name="questionnaire")
+@click.argument("trial")
+@_definitions
+@_output
+def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | None) -> None:
+    """The trial's attestation checklist as an R4 Questionnaire (manual and judgement items)."""
+    _write(questionnaire(_trial(trial, definitions)), output)
+
+
+@click.command()
+@click.argument("trial")
+@click.option("--patient", "patient_id", required=True, help="Patient id the answers are about.")
+@click.option("--item", "item_values", multiple=True, help="ID=yes|no (repeatable): the answer to one item.")
+@click.option("--comment", "comment_values", multiple=True, help="ID=TEXT (repeatable): a comment on one item.")
+@click.option("--author", help="Who attests: a name, or Practitioner/<id> (default: the OS user name).")
+@click.option("--authored", help="When, ISO date-time (default: now).")
+@click.option("--no-provenance", is_flag=True, help="Write the QuestionnaireResponse without its Provenance.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bundle", "json"]),
+    default="bundle",
+    show_default=True,
+    help="bundle: a transaction Bundle (response + Provenance); json: the QuestionnaireResponse alone.",
+)
+@click.option("--server", help="Also create them on this FHIR server (R4), as one transaction.")
+@click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token for --server.")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS.")
+@_definitions
+@_output
+def attest(
+    trial: str,
+    patient_id: str,
+    item_values: tuple[str, ...],
+    comment_values: tuple[str, ...],
+    author: str | None,
+    authored: str | None,
+    no_provenance: bool,
+    fmt: str,
+    server: str | None,
+    token: str | None,
+    ca_bundle: str | None,
+    definitions: tuple[Path, ...],
+    output: Path | None,
+) -> None:
+    """Record a coordinator's answers for one patient: add the output to the patient's data (file or server)."""
+    if not item_values:
+        raise click.UsageError("give at least one --item ID=yes|no")
+    check_patient_id(patient_id)
+    if authored is None:
+        authored = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    else:  # Provenance.recorded is an instant: a date alone is midnight UTC, a time without zone is UTC
+        try:
+            when = dt.datetime.fromisoformat(authored)
+        except ValueError:
+            raise InputError(f"--authored {authored!r} is not an ISO date-time") from None
+        authored = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).isoformat()
+    answers = {k: parse_answer(v) for k, v in _pairs(item_values, "--item").items()}
+    response = questionnaire_response(
+        _trial(trial, definitions),
+        patient_id,
+        answers,
+        author=author or getpass.getuser(),
+        authored=authored,
+        response_id=str(uuid.uuid4()),
+        comments=_pairs(comment_values, "--comment"),
+    )
+    bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
+    if server:
+        options = ServerOptions(base_url=server, bearer_token=token, ca_bundle=ca_bundle, use_env_token=False)
+        with FhirServer(options) as fhir:
+            fhir.transaction(bundle)
+        click.echo(f"created QuestionnaireResponse/{response['id']} on {options.base}", err=True)
+        if output is None:
+            return
+    _write(response if fmt == "json" else bundle, output)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(questionnaire_cmd)
+    group.add_command(attest)
+
+
+__all__ = ["register"]

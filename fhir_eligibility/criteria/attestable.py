@@ -1,0 +1,80 @@
+"""Which criteria a person answers: the items of a trial's attestation Questionnaire.
+
+One walk of the criteria tree serves the Questionnaire renderer, the planner (a trial with items
+needs the patient's QuestionnaireResponses) and the evaluator (which response belongs to which
+trial): they cannot disagree about linkIds, url or version.
+
+An item is a manual criterion (consent, imaging read, tumour board...) or a criterion that can end
+in ``review`` (a judgement flag, or a derived score that only clinical inputs can settle). Its
+linkId is the criterion id; the answer ``true`` means the criterion's statement holds as written
+(for an exclusion: the excluding condition is present).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from fhir_eligibility.criteria.model import Combination, Criterion, Derived, Manual, Trial
+
+# Derived scores whose value can straddle the threshold only because of clinical inputs that are
+# never coded (Child-Pugh: ascites, encephalopathy); see evaluation.engine.derived_value.
+JUDGED_SCORES = frozenset({"child-pugh"})
+BASE_URL = "http://fhir-eligibility.org/fhir/Questionnaire"
+
+
+@dataclass(frozen=True)
+class Item:
+    link_id: str
+    text: str
+    kind: str  # "manual" | "review"
+    section: str  # "inclusion" | "exclusion": of its top-level criterion
+    top: str  # id of its top-level criterion
+
+
+def _kind(c: Criterion) -> str | None:
+    d = c.definition
+    if isinstance(d, Manual):
+        return "manual"
+    if c.judgement or (isinstance(d, Derived) and d.concept in JUDGED_SCORES):
+        return "review"
+    return None
+
+
+def items(trial: Trial) -> tuple[Item, ...]:
+    """Every attestable node, in protocol order; a linkId used twice in the tree is asked once."""
+    out: dict[str, Item] = {}
+
+    def walk(c: Criterion, top: Criterion) -> None:
+        kind = _kind(c)
+        if kind is not None and c.id not in out:
+            text = " ".join((c.description or c.id).split())
+            if kind == "review":
+                text = f"Clinician judgement: {text}"
+            out[c.id] = Item(c.id, text, kind, "exclusion" if top.exclude else "inclusion", top.id)
+        if isinstance(c.definition, Combination):
+            for k in c.definition.children:
+                walk(k, top)
+
+    for top in trial.criteria:
+        walk(top, top)
+    return tuple(out.values())
+
+
+_CANONICAL: dict[int, tuple[Trial, str, str]] = {}
+
+
+def canonical(trial: Trial) -> tuple[str, str]:
+    """(url, version) of the trial's Questionnaire: the url names the trial, the version is a hash of
+    the items, so a changed protocol gives a new version while unchanged linkIds keep their answers."""
+    hit = _CANONICAL.get(id(trial))
+    if hit is None or hit[0] is not trial:
+        digest = hashlib.sha256()
+        for i in items(trial):
+            digest.update(f"{i.link_id}\x1f{i.kind}\x1f{i.section}\x1f{i.text}\x1e".encode())
+        hit = (trial, f"{BASE_URL}/eligibility-{trial.id}", digest.hexdigest()[:12])
+        _CANONICAL[id(trial)] = hit
+    return hit[1], hit[2]
+
+
+__all__ = ["Item", "canonical", "items"]

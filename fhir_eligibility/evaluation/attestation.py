@@ -1,0 +1,193 @@
+"""Attestations and review decisions: a person's answers, read from the patient's QuestionnaireResponses.
+
+Why here and pure: an answer is patient data like a lab value, so it arrives through every source
+(files, NDJSON, FHIR server, CDS prefetch) inside the record, and it is read with the as-of date
+as an argument. Rules (issue 14):
+
+* only ``completed`` / ``amended`` responses to the trial's Questionnaire (``url`` with or without
+  ``|version``) count; ``entered-in-error``, ``stopped``, ``in-progress`` are ignored, as is a
+  response authored after the as-of date (it had not happened yet);
+* per item the most recent response wins (``authored``, then id);
+* that answer does not count, and the reason says why, when it names no author, when it is older
+  than the validity window (``Settings.attestation_validity_days``), or when a record the item
+  reads (the data of a ``review`` criterion) is dated after the answer.
+
+The answer ``true`` means the criterion's statement holds as written (for an exclusion: the
+excluding condition is present), so it becomes the characteristic's truth before negation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fhir_eligibility.criteria.attestable import canonical
+from fhir_eligibility.criteria.model import Criterion, Trial
+from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
+from fhir_eligibility.evaluation.results import Attestation, Evidence
+from fhir_eligibility.logic import Truth
+from fhir_eligibility.requirements.plan import leaf_needs
+
+VALID_STATUS = ("completed", "amended")
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: bool
+    by: str
+    date: str  # ISO date of authored
+    response: str  # QuestionnaireResponse/<id>
+    problem: str | None = None  # why it does not count (stale, no author)
+    comment: str | None = None
+
+
+Answers = dict[str, Answer]  # linkId -> the most recent answer
+_Key = tuple[str, str]  # (authored instant, response id): the most recent wins
+
+
+def _instant(text: str) -> str:
+    """A sortable UTC instant for ``authored`` (a bare date sorts as its midnight UTC)."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text[:10]
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.UTC).replace(tzinfo=None)
+    return t.isoformat()
+
+
+def _items(items: object) -> Iterable[dict[str, Any]]:
+    """Every item, groups flattened (inclusion/exclusion sections)."""
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            yield item
+            yield from _items(item.get("item"))
+
+
+def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
+    """An item's first answer, ``{}`` when malformed (bad data is absent data, never an exception)."""
+    answers = item.get("answer")
+    first = answers[0] if isinstance(answers, list) and answers else None
+    return first if isinstance(first, dict) else {}
+
+
+def _author(res: dict[str, Any]) -> str | None:
+    a = res.get("author")
+    if not isinstance(a, dict):
+        return None
+    text = a.get("display") or a.get("reference")
+    return str(text) if text else None
+
+
+def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, Answer]] | None:
+    """One response's answers, or None when it does not count at all (status, date, shape)."""
+    authored = res.get("authored")
+    day = parse_date(authored)
+    if res.get("status") not in VALID_STATUS or day is None or day > as_of:
+        return None
+    by = _author(res)
+    date = day.isoformat()
+    ref = f"QuestionnaireResponse/{res.get('id', '?')}"
+    problem = None
+    if by is None:
+        problem = f"the attestation in {ref} of {date} names no author, it does not count"
+    elif day < as_of - dt.timedelta(days=validity_days):
+        problem = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
+    firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
+    comments = {
+        link[: -len("-comment")]: str(a["valueString"])
+        for link, a in firsts
+        if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
+    }
+    out: dict[str, Answer] = {}
+    for link, a in firsts:
+        value = a.get("valueBoolean")
+        if isinstance(value, bool) and isinstance(link, str):
+            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link))
+    return (_instant(str(authored)), str(res.get("id", ""))), out
+
+
+def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
+    """Questionnaire url -> linkId -> the most recent answer."""
+    best: dict[str, dict[str, tuple[_Key, Answer]]] = {}
+    for res in record.raw:
+        if res.get("resourceType") != "QuestionnaireResponse" or not isinstance(res.get("questionnaire"), str):
+            continue
+        read = _read(res, as_of, validity_days)
+        if read is None:
+            continue
+        key, answers = read
+        per_item = best.setdefault(str(res["questionnaire"]).split("|")[0], {})
+        for link, answer in answers.items():
+            held = per_item.get(link)
+            if held is None or key > held[0]:
+                per_item[link] = (key, answer)
+    return {url: {link: a for link, (_k, a) in items.items()} for url, items in best.items()}
+
+
+# one record's answers, kept while its trials are evaluated (records are immutable; identity-checked)
+_LAST: list[tuple[PatientRecord, dt.date, int, dict[str, Answers]]] = []
+
+
+def answers_for(record: PatientRecord, trial: Trial, as_of: dt.date, validity_days: int) -> Answers:
+    """The answers that may decide this trial's items for this patient (empty: nobody answered)."""
+    hit = _LAST[0] if _LAST else None
+    if hit is None or hit[0] is not record or hit[1] != as_of or hit[2] != validity_days:
+        hit = (record, as_of, validity_days, _latest_per_item(record, as_of, validity_days))
+        _LAST[:] = [hit]
+    return hit[3].get(canonical(trial)[0], {})
+
+
+_READS: dict[int, tuple[Criterion, tuple[tuple[str, frozenset[tuple[str, str]]], ...]]] = {}
+
+
+def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
+    """(resource type, codes) the item's subtree reads, from the planner (manual items read nothing)."""
+    hit = _READS.get(id(c))
+    if hit is None or hit[0] is not c:
+        hit = (c, tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient"))
+        _READS[id(c)] = hit
+    return hit[1]
+
+
+def _newer_data(c: Criterion, record: PatientRecord, answer: Answer) -> str | None:
+    """Whether a record the item reads is dated after the answer: the judgement did not see it.
+
+    Read from the record, not from the evidence, so the check is the same whether or not the
+    evaluation keeps explanations (screening does not)."""
+    day = dt.date.fromisoformat(answer.date)
+    for kind, codes in _reads(c):
+        for f in record.facts([kind], codes):
+            if f.date is not None and f.date > day:
+                return (
+                    f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
+                    " (stale), it does not count"
+                )
+    return None
+
+
+def decide(
+    c: Criterion, truth: Truth, reason: str, evidence: tuple[Evidence, ...], answers: Answers, record: PatientRecord
+) -> tuple[Truth, str, tuple[Evidence, ...], Attestation | None] | None:
+    """The criterion's (truth, reason, evidence, attestation) once its answer is applied; None: no answer.
+
+    A stale answer leaves the truth as it was and says why in the reason."""
+    answer = answers.get(c.id)
+    if answer is None:
+        return None
+    problem = answer.problem or _newer_data(c, record, answer)
+    if problem is not None:
+        return truth, f"{reason}; {problem}", evidence, None
+    said = "yes" if answer.value else "no"
+    note = f"attested by {answer.by} on {answer.date}" + (f": {answer.comment}" if answer.comment else "")
+    ev = (*evidence, Evidence(answer.response, answer.value, None, answer.date, note))
+    if truth is Truth.REVIEW:
+        text = f"clinician judgement by {answer.by} on {answer.date}: {said} (data: {reason})"
+    else:
+        text = f"attested by {answer.by} on {answer.date}: {said}"
+    return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
+
+
+__all__ = ["Answer", "Answers", "answers_for", "decide"]

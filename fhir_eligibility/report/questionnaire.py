@@ -1,0 +1,156 @@
+"""A trial's attestation checklist as an R4 ``Questionnaire``, and a coordinator's answers to it as a
+``QuestionnaireResponse`` (+ ``Provenance``). Pure: ids and timestamps are arguments.
+
+The items come from :mod:`fhir_eligibility.criteria.attestable` (the evaluator reads the answers
+by the same linkIds, url and version). ``true`` means the criterion's statement holds as written:
+for an exclusion, that the excluding condition is present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fhir_eligibility.criteria.attestable import Item, canonical, items
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import InputError
+
+Json = dict[str, Any]
+SECTIONS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria"))
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _boolean_item(i: Item) -> Json:
+    hint = " (yes = the excluding condition is present)" if i.section == "exclusion" else ""
+    return {"linkId": i.link_id, "text": i.text + hint, "type": "boolean"}
+
+
+def questionnaire(trial: Trial) -> Json:
+    """One boolean item per manual or reviewable criterion, each with an optional comment, by section."""
+    url, version = canonical(trial)
+    groups: list[Json] = []
+    for section, title in SECTIONS:
+        entries: list[Json] = []
+        for i in items(trial):
+            if i.section == section:
+                entries.append(_boolean_item(i))
+                entries.append({"linkId": f"{i.link_id}-comment", "text": f"Comment on {i.link_id}", "type": "string"})
+        if entries:
+            groups.append({"linkId": section, "text": title, "type": "group", "item": entries})
+    return {
+        "resourceType": "Questionnaire",
+        "id": f"eligibility-{trial.id}",
+        "url": url,
+        "version": version,
+        "name": "Eligibility" + re.sub(r"[^A-Za-z0-9_]", "_", trial.id),
+        "title": f"Eligibility attestations: {trial.id} {trial.title}"[:250],
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": (
+            "Criteria only a person can attest (consent, imaging reads, tumour board...) and data-driven items that "
+            "need a clinician's judgement. Answer yes when the criterion's statement holds as written (for an "
+            "exclusion: the excluding condition is present)."
+        ),
+        "item": groups,
+    }
+
+
+def parse_answer(text: str) -> bool:
+    """``yes``/``no`` (also y/n, true/false, 1/0) -> bool."""
+    value = text.strip().lower()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise InputError(f"answer {text!r} is not yes or no")
+
+
+def questionnaire_response(
+    trial: Trial,
+    patient_id: str,
+    answers: Mapping[str, bool],
+    *,
+    author: str,
+    authored: str,
+    response_id: str,
+    comments: Mapping[str, str] | None = None,
+) -> Json:
+    """A completed response; an answer to an item the trial does not have is an error (a typo would be lost)."""
+    comments = comments or {}
+    known = {i.link_id: i for i in items(trial)}
+    unknown = sorted(set(answers) - set(known)) + sorted(set(comments) - set(known))
+    if unknown:
+        raise InputError(f"{trial.id} has no attestation item {', '.join(unknown)} (see `questionnaire {trial.id}`)")
+    url, version = canonical(trial)
+    groups: list[Json] = []
+    for section, title in SECTIONS:
+        entries: list[Json] = []
+        for i in known.values():
+            if i.section != section:
+                continue
+            if i.link_id in answers:
+                entries.append({"linkId": i.link_id, "text": i.text, "answer": [{"valueBoolean": answers[i.link_id]}]})
+            if i.link_id in comments:
+                entries.append({"linkId": f"{i.link_id}-comment", "answer": [{"valueString": comments[i.link_id]}]})
+        if entries:
+            groups.append({"linkId": section, "text": title, "item": entries})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": response_id,
+        "questionnaire": f"{url}|{version}",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "authored": authored,
+        "author": _reference(author),
+        "item": groups,
+    }
+
+
+def _reference(who: str) -> Json:
+    """``Practitioner/x`` (or PractitionerRole/...) as a reference, anything else as a display name."""
+    if re.fullmatch(r"(Practitioner|PractitionerRole|Person|RelatedPerson)/[A-Za-z0-9\-.]{1,64}", who):
+        return {"reference": who}
+    return {"display": who}
+
+
+def provenance(response: Json, provenance_id: str) -> Json:
+    """Who attested, when: the R4 Provenance of a response."""
+    return {
+        "resourceType": "Provenance",
+        "id": provenance_id,
+        "target": [{"reference": f"QuestionnaireResponse/{response['id']}"}],
+        "recorded": response["authored"],
+        "activity": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]
+        },
+        "agent": [
+            {
+                "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author"}]},
+                "who": response["author"],
+            }
+        ],
+    }
+
+
+def attestation_bundle(response: Json, prov: Json | None) -> Json:
+    """A transaction Bundle a FHIR server accepts as is, and that ``evaluate`` reads from a folder."""
+    entries = [response] + ([prov] if prov is not None else [])
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                **({"fullUrl": f"urn:uuid:{r['id']}"} if _UUID.fullmatch(r["id"]) else {}),
+                "resource": r,
+                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+            }
+            for r in entries
+        ],
+    }
+
+
+__all__ = ["attestation_bundle", "parse_answer", "provenance", "questionnaire", "questionnaire_response"]

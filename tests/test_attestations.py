@@ -1,0 +1,363 @@
+"""Issue 14: the attestation Questionnaire, QuestionnaireResponses as patient data, and review decisions.
+
+Expected outcomes come from the rules (answer true = the statement holds as written; most recent valid answer
+wins; stale, entered-in-error and stopped answers do not count) applied to hand-checked sample patients:
+sample-01 (PRRT base: every computable criterion of A passes, 17 manual A criteria, no review; see
+expected_verdicts.md) and sample-03 (the same with ALT 3.0 x ULN and liver metastases: A-E7b needs review).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from fhir_eligibility.cli import cli
+from fhir_eligibility.criteria.attestable import canonical, items
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.report.json_report import report_json, trial_json
+from fhir_eligibility.report.questionnaire import questionnaire, questionnaire_response
+from fhir_eligibility.retrieval.files import read_patients
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_bundles"
+BASE = SAMPLES / "01-prrt-ileal-net-baseline.json"
+ALT_REVIEW = SAMPLES / "03-alt-3x-uln-liver-mets.json"
+A = "NCT04954820"
+AS_OF = dt.date(2026, 6, 1)
+TRIAL = load_trials(None, [A])[0]
+# A-E7b's judgement item: ALT/AST 2.5-5 x ULN with liver metastases (true = the excluding condition holds)
+ALT_ITEM = "characteristic[25].3"
+
+
+def coordinator_answers() -> dict[str, bool]:
+    """Every manual item of A as a coordinator answers it for an eligible patient: inclusions yes, exclusions no."""
+    return {i.link_id: i.section == "inclusion" for i in items(TRIAL) if i.kind == "manual"}
+
+
+def response(
+    answers: dict[str, bool], authored: str = "2026-05-20T10:00:00+00:00", rid: str = "qr-1", **changes: Any
+) -> dict[str, Any]:
+    qr = questionnaire_response(TRIAL, "sample-01", answers, author="Dr Attest", authored=authored, response_id=rid)
+    return {**qr, **changes}
+
+
+def patient(path: Path, *extra: dict[str, Any], pid: str | None = None) -> PatientData:
+    data = read_patients([path])[0][0]
+    resources = list(data.resources)
+    for r in extra:
+        resources.append({**r, "subject": {"reference": f"Patient/{data.patient_id}"}})
+    return PatientData(pid or data.patient_id, resources)
+
+
+def evaluate_a(data: PatientData, settings: Settings = Settings()) -> TrialResult:
+    return evaluate_patient(data, [TRIAL], AS_OF, settings)[0]
+
+
+def top(result: TrialResult, cid: str) -> Any:
+    return next(c for c in result.criteria if c.id == cid)
+
+
+# ---- the Questionnaire ------------------------------------------------------------------------------------
+
+
+def test_questionnaire_cli_writes_valid_r4_with_one_boolean_and_one_comment_per_item(tmp_path: Path) -> None:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    out = tmp_path / "q.json"
+    r = CliRunner().invoke(cli, ["questionnaire", A, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    q = json.loads(out.read_text())
+    Questionnaire.model_validate(q)
+    url, version = canonical(TRIAL)
+    assert (q["url"], q["version"]) == (url, version) and url.endswith("eligibility-NCT04954820")
+    assert [g["linkId"] for g in q["item"]] == ["inclusion", "exclusion"]
+    inclusion, exclusion = ({i["linkId"]: i for i in g["item"]} for g in q["item"])
+    assert inclusion["A-I14"]["type"] == "boolean" and "consent" in inclusion["A-I14"]["text"]
+    assert inclusion["A-I14-comment"]["type"] == "string"
+    assert "characteristic[3].1" in inclusion  # a manual part nested in the computable A-I4
+    assert exclusion["A-E14"]["type"] == "boolean" and "excluding condition is present" in exclusion["A-E14"]["text"]
+    assert exclusion[ALT_ITEM]["text"].startswith("Clinician judgement:")  # a data-driven review item
+    assert "A-I11" not in inclusion and "A-E7a" not in exclusion  # computable, never a review: not asked
+    links = [i["linkId"] for g in q["item"] for i in g["item"]]
+    assert len(links) == len(set(links))
+
+
+def test_every_trial_questionnaire_validates_and_the_version_follows_the_items() -> None:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    for t in load_trials():
+        Questionnaire.model_validate(questionnaire(t))
+    changed = dataclasses.replace(
+        TRIAL,
+        criteria=tuple(
+            dataclasses.replace(c, description="Signed consent (v2)") if c.id == "A-I14" else c for c in TRIAL.criteria
+        ),
+    )
+    assert canonical(changed)[0] == canonical(TRIAL)[0]
+    assert canonical(changed)[1] != canonical(TRIAL)[1]
+
+
+# ---- attest -> evaluate -----------------------------------------------------------------------------------
+
+
+def test_attest_then_evaluate_round_trip_gives_eligible_with_who_and_when(tmp_path: Path) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / BASE.name).write_bytes(BASE.read_bytes())
+    args = ["attest", A, "--patient", "sample-01", "--author", "Dr Attest", "--authored", "2026-05-20T10:00:00Z"]
+    for link, value in coordinator_answers().items():
+        args += ["--item", f"{link}={'yes' if value else 'no'}"]
+    args += ["--comment", "A-I6=tumour board 2026-05-18", "-o", str(folder / "attested.json")]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    written = json.loads((folder / "attested.json").read_text())
+    Bundle.model_validate(written)
+    assert [e["resource"]["resourceType"] for e in written["entry"]] == ["QuestionnaireResponse", "Provenance"]
+
+    r = CliRunner().invoke(cli, ["evaluate", str(folder), "--as-of", "2026-06-01", "--trial", A, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.output)["results"][0]
+    assert result["verdict"] == "eligible"
+    assert result["manualOutstanding"] == [] and result["reviewOutstanding"] == []
+    consent = next(c for c in result["criteria"] if c["id"] == "A-I14")
+    qr_id = written["entry"][0]["resource"]["id"]
+    assert consent["result"] == "pass" and "attested" not in consent  # a real answer, not the what-if
+    assert consent["attestation"] == {
+        "by": "Dr Attest",
+        "date": "2026-05-20",
+        "response": f"QuestionnaireResponse/{qr_id}",
+    }
+    board = next(c for c in result["criteria"] if c["id"] == "A-I6")
+    assert board["evidence"][-1]["note"] == "attested by Dr Attest on 2026-05-20: tumour board 2026-05-18"
+
+
+def test_attest_refuses_an_item_the_trial_does_not_have() -> None:
+    r = CliRunner().invoke(cli, ["attest", A, "--patient", "p1", "--item", "A-I99=yes", "--author", "x"])
+    assert r.exit_code != 0 and "A-I99" in str(r.exception or r.output)
+
+
+def test_without_answers_the_manual_criteria_are_outstanding() -> None:
+    result = evaluate_a(patient(BASE))
+    assert result.verdict is Verdict.NEEDS_REVIEW
+    assert trial_json(result)["manualOutstanding"] == [c.id for c in result.criteria if c.result is Result.MANUAL]
+    assert "A-I14" in trial_json(result)["manualOutstanding"]
+
+
+def test_table_tells_the_two_kinds_of_needs_review_apart_judgement_first() -> None:
+    from fhir_eligibility.evaluation.results import Report
+    from fhir_eligibility.report.table import explain, verdict_table
+
+    judged, waiting = evaluate_a(patient(ALT_REVIEW)), evaluate_a(patient(BASE))
+    report = Report(AS_OF, (judged, waiting))
+    assert "needs-review: 1 need a clinician's judgement of their data, 1 only await attestations" in verdict_table(
+        report
+    )
+    lines = explain(Report(AS_OF, (judged,))).splitlines()
+    review = next(i for i, line in enumerate(lines) if line.startswith("  [REVIEW] A-E7b: clinician judgement: "))
+    manual = [i for i, line in enumerate(lines) if line.startswith("  [manual] ") and "awaiting attestation: " in line]
+    assert manual and review < min(manual)
+
+
+# ---- which answer counts ----------------------------------------------------------------------------------
+
+
+def test_an_answer_older_than_the_validity_window_is_stale() -> None:
+    old = response(coordinator_answers(), authored="2026-04-01T09:00:00+00:00")
+    result = evaluate_a(patient(BASE, old))  # 61 days before the as-of date, validity 30 days
+    consent = top(result, "A-I14")
+    assert consent.result is Result.MANUAL and consent.attestation is None
+    assert "older than 30 days (stale)" in consent.reason
+    assert result.verdict is Verdict.NEEDS_REVIEW
+    assert evaluate_a(patient(BASE, old), Settings(attestation_validity_days=90)).verdict is Verdict.ELIGIBLE
+
+
+def test_entered_in_error_and_stopped_responses_are_ignored() -> None:
+    good = response(coordinator_answers(), rid="good")
+    withdrawn = response({"A-I14": False}, authored="2026-05-28T09:00:00+00:00", rid="bad", status="entered-in-error")
+    stopped = response({"A-I14": False}, authored="2026-05-29T09:00:00+00:00", rid="stop", status="stopped")
+    result = evaluate_a(patient(BASE, withdrawn, good, stopped))
+    assert result.verdict is Verdict.ELIGIBLE
+    assert top(result, "A-I14").attestation.response == "QuestionnaireResponse/good"
+
+
+def test_the_most_recent_answer_wins_whatever_the_order() -> None:
+    first = response(coordinator_answers(), authored="2026-05-10T09:00:00+00:00", rid="first")
+    # same day in UTC, later instant: the withdrawal of consent written in another time zone
+    later = response({"A-I14": False}, authored="2026-05-10T12:00:00+02:00", rid="later")
+    for order in ((first, later), (later, first)):
+        result = evaluate_a(patient(BASE, *order))
+        consent = top(result, "A-I14")
+        assert consent.result is Result.FAIL and consent.attestation.response == "QuestionnaireResponse/later"
+        assert result.verdict is Verdict.INELIGIBLE
+        assert top(result, "A-I15").attestation.response == "QuestionnaireResponse/first"  # per item
+
+
+def test_an_exclusion_answered_true_fails() -> None:
+    result = evaluate_a(patient(BASE, response(coordinator_answers() | {"A-E14": True})))
+    e14 = top(result, "A-E14")
+    assert e14.result is Result.FAIL and e14.reason == "attested by Dr Attest on 2026-05-20: yes"
+    assert result.verdict is Verdict.INELIGIBLE
+
+
+def test_an_answer_in_the_future_of_the_as_of_date_or_without_author_does_not_count() -> None:
+    future = response(coordinator_answers(), authored="2026-06-02T09:00:00+00:00")
+    assert evaluate_a(patient(BASE, future)).verdict is Verdict.NEEDS_REVIEW
+    anonymous = {k: v for k, v in response(coordinator_answers()).items() if k != "author"}
+    result = evaluate_a(patient(BASE, anonymous))
+    assert result.verdict is Verdict.NEEDS_REVIEW and "names no author" in top(result, "A-I14").reason
+
+
+def test_another_questionnaire_does_not_decide_this_trial() -> None:
+    other = response(coordinator_answers(), questionnaire="http://example.org/Questionnaire/other|1")
+    assert evaluate_a(patient(BASE, other)).verdict is Verdict.NEEDS_REVIEW
+    unversioned = response(coordinator_answers(), questionnaire=canonical(TRIAL)[0])
+    assert evaluate_a(patient(BASE, unversioned)).verdict is Verdict.ELIGIBLE
+
+
+def test_a_malformed_response_is_absent_data_not_a_crash() -> None:
+    broken = [
+        response({"A-I14": True}, item="not a list"),
+        response({"A-I14": True}, rid="b2", item=[{"linkId": "A-I14", "answer": 7}, "x", {"answer": [None]}]),
+        response({"A-I14": True}, rid="b3", authored="yesterday"),
+        response({"A-I14": True}, rid="b4", author="Dr String"),
+    ]
+    result = evaluate_a(patient(BASE, *broken))
+    assert result.verdict is Verdict.NEEDS_REVIEW and top(result, "A-I14").result is Result.MANUAL
+
+
+# ---- review decisions -------------------------------------------------------------------------------------
+
+
+def test_a_review_decision_resolves_the_review_and_keeps_the_data() -> None:
+    before = evaluate_a(patient(ALT_REVIEW))
+    assert top(before, "A-E7b").result is Result.REVIEW
+    assert trial_json(before)["reviewOutstanding"] == ["A-E7b"]
+
+    not_excluding = response(coordinator_answers() | {ALT_ITEM: False})
+    after = evaluate_a(patient(ALT_REVIEW, not_excluding))
+    e7b = top(after, "A-E7b")
+    assert e7b.result is Result.PASS and after.verdict is Verdict.ELIGIBLE
+    item = next(k for k in e7b.children if k.id == ALT_ITEM)
+    assert item.reason.startswith("clinician judgement by Dr Attest on 2026-05-20: no (data: ")
+    kept = [e.reference for k in item.children for g in (k, *k.children) for e in g.evidence]
+    assert any(ref and ref.startswith("Observation/") for ref in kept)  # the ALT that triggered the review stays
+    assert e7b.attestation is not None
+
+    excluding = evaluate_a(patient(ALT_REVIEW, response(coordinator_answers() | {ALT_ITEM: True})))
+    assert top(excluding, "A-E7b").result is Result.FAIL and excluding.verdict is Verdict.INELIGIBLE
+
+
+def test_a_review_decision_older_than_the_data_it_judged_is_stale() -> None:
+    # sample-03's ALT is dated 2026-05-20: a judgement written on 2026-05-15 did not see it
+    early = response(coordinator_answers() | {ALT_ITEM: False}, authored="2026-05-15T09:00:00+00:00")
+    result = evaluate_a(patient(ALT_REVIEW, early))
+    assert top(result, "A-E7b").result is Result.REVIEW and result.verdict is Verdict.NEEDS_REVIEW
+    item = next(k for k in top(result, "A-E7b").children if k.id == ALT_ITEM)
+    assert "predates" in item.reason and "(stale)" in item.reason
+
+
+# ---- real answers vs the --assume-attested what-if ---------------------------------------------------------
+
+
+def test_real_answers_beat_the_what_if_and_are_never_confused_with_it() -> None:
+    result = evaluate_a(patient(BASE, response({"A-I14": False})), Settings(assume_attested=True))
+    consent = top(result, "A-I14")
+    assert consent.result is Result.FAIL and not consent.attested and consent.attestation is not None
+    assumed = top(result, "A-I15")
+    assert assumed.result is Result.PASS and assumed.attested and assumed.attestation is None
+    out = trial_json(result)
+    assert "A-I15" in out["manualOutstanding"] and "A-I14" not in out["manualOutstanding"]
+    assert out["assumedAttested"] is True
+
+
+# ---- the sample patient and the entry points -------------------------------------------------------------
+
+
+def test_sample_95_without_assume_attested_matches_the_hand_worked_verdicts() -> None:
+    expected = json.loads((ROOT / "tests" / "expected_verdicts.json").read_text())["withoutAssumedAttestations"]
+    trials = load_trials()
+    for pid, per_trial in expected["expected"].items():
+        data = next(p for p in read_patients([SAMPLES])[0] if p.patient_id == pid)
+        got = {r.trial: r for r in evaluate_patient(data, trials, AS_OF)}
+        for nct, e in per_trial.items():
+            assert got[nct].verdict.value == e["verdict"], (pid, nct)
+            if "manualOutstanding" in e:
+                assert trial_json(got[nct])["manualOutstanding"] == e["manualOutstanding"], (pid, nct)
+
+
+def _variants() -> list[PatientData]:
+    """sample-97 as built, and sample-01 under other ids with answers that count, are stale, or fail."""
+    out = [next(p for p in read_patients([SAMPLES])[0] if p.patient_id == "sample-97")]
+    for pid, extra in (
+        ("attest-ok", response(coordinator_answers())),
+        ("attest-stale", response(coordinator_answers(), authored="2026-04-01T09:00:00+00:00")),
+        ("attest-excluded", response(coordinator_answers() | {"A-E14": True})),
+    ):
+        base = patient(BASE, extra)
+        resources = [({**r, "id": pid} if r["resourceType"] == "Patient" else r) for r in base.resources]
+        out.append(PatientData(pid, resources))
+    return out
+
+
+def test_files_screening_and_cds_prefetch_give_the_same_verdicts(tmp_path: Path) -> None:
+    import requests
+
+    from fhir_eligibility.pipeline import evaluate_files
+    from fhir_eligibility.screening.runner import screen_files
+    from tests.service.support import (
+        LiveServer,
+        card_verdicts,
+        emulate_prefetch,
+        hook_body,
+        open_config,
+        post,
+        with_patient_refs,
+    )
+
+    trials = load_trials()
+    patients = _variants()
+    ndjson = tmp_path / "export.ndjson"
+    with ndjson.open("w") as fh:
+        for data in patients:
+            for r in with_patient_refs(data):
+                fh.write(json.dumps(r) + "\n")
+
+    from_files = {
+        (r["patient"].split("/", 1)[1], r["trial"]): r["verdict"]
+        for r in report_json(evaluate_files([ndjson], trials, AS_OF))["results"]
+    }
+    assert from_files[("sample-97", A)] == from_files[("attest-ok", A)] == "eligible"
+    assert from_files[("attest-stale", A)] == "needs-review" and from_files[("attest-excluded", A)] == "ineligible"
+
+    screening = screen_files([ndjson], trials, AS_OF, Settings(explain=False), workers=1)
+    from_screening = {(p.patient_id, t.id): "ineligible" for p in patients for t in trials}
+    for ts in screening.trials:
+        for cand in ts.candidates:
+            from_screening[(cand.patient.split("/", 1)[1], ts.trial)] = cand.verdict
+    assert from_screening == from_files
+
+    from_cards: dict[tuple[str, str], str] = {}
+    with LiveServer(open_config(tmp_path, definitions=(ROOT / "definitions",))) as cds:
+        prefetch = requests.get(cds.base + "/cds-services", timeout=10).json()["services"][0]["prefetch"]
+        assert prefetch["questionnaireResponse"] == "QuestionnaireResponse?patient={{context.patientId}}&_count=200"
+        for data in patients:
+            r = post(
+                cds.base + "/cds-services/trial-eligibility",
+                hook_body(data.patient_id, emulate_prefetch(prefetch, data)),
+            )
+            assert r.status_code == 200, r.text
+            cards = card_verdicts(r.json())
+            for t in trials:
+                from_cards[(data.patient_id, t.id)] = cards.get(t.id, "ineligible")
+    assert from_cards == from_files
