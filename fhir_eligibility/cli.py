@@ -286,8 +286,9 @@ register_serve(cli)
 register_screening(cli)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the process is: the Ctrl-C clean-up runs (workers stopped, temp removed)."""
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is: the clean-up of Ctrl-C runs (workers stopped, temporary
+    files removed, ``-o`` target untouched); a BaseException so no ``except Exception`` swallows it."""
 
 
 def _terminate(_signum: int, _frame: object) -> None:
