@@ -47,7 +47,7 @@ def stream_json(
         yield "{\n  " + '"asOf": ' + json.dumps(as_of.isoformat()) + ',\n  "results": ['
         first = True
         for shard in parts.shards:
-            for data in read_shard(shard, parts.medications):
+            for data in read_shard(shard, parts.medications, parts.drops):
                 for result in evaluate_patient(data, trials, as_of, settings):
                     yield ("\n    " if first else ",\n    ") + _indented(trial_json(result), 2)
                     first = False

@@ -16,14 +16,20 @@ from pathlib import Path
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.reading import (
+    ANY_TYPE,
+    Drops,
     NotJSON,
     Position,
     WarningLog,
+    lost_record,
     medication_key,
     one_patient,
     parse_json,
+    patient_of_unreadable,
     problem_of,
     text_field,
+    type_of_unreadable,
+    unavailable,
     unusable_reference,
     usable_id,
     warn_resource,
@@ -64,9 +70,10 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
 
 
 def read_line(
-    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog
+    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops
 ) -> tuple[Resource | None, bool]:
-    """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted warning.
+    """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted
+    warning and its type made unavailable (for the patient its text names, else for everyone).
 
     ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
     """
@@ -75,11 +82,13 @@ def read_line(
     except NotJSON as e:
         n = number()
         log.add(f"{source}: {e}; line ignored", f"line {n}", (index, n))
+        drops.add(*lost_record(None, line, source))
         return None, False
     problem = problem_of(value, in_ndjson=True)
     if problem is not None:
         n = number()
         log.add(f"{source}: {problem}; line ignored", f"line {n}", (index, n))
+        drops.add(*lost_record(value, line, source))
         return None, False
     if lenient:
         n = number()
@@ -88,7 +97,9 @@ def read_line(
     return result, lenient
 
 
-def _bundle_entries(bundle: Resource, source: str, index: int, log: WarningLog, counter: list[int]) -> list[Item]:
+def _bundle_entries(
+    bundle: Resource, source: str, index: int, log: WarningLog, counter: list[int], lost: Drops
+) -> list[Item]:
     entries = bundle.get("entry")
     if entries is None:
         return []
@@ -105,20 +116,30 @@ def _bundle_entries(bundle: Resource, source: str, index: int, log: WarningLog, 
         problem = problem_of(res)
         if problem is not None:
             log.add(f"{source}: Bundle entry {problem}; ignored", f"entry {i}", at)
+            if isinstance(res, dict) and res:  # a record was there: the Bundle's patients miss it
+                rtype = type_of_unreadable(res, b"", "")
+                names_patient = patient_reference(res) is not None or unusable_reference(res)
+                lost.add(rtype or (ANY_TYPE if names_patient else None))
             continue
         assert isinstance(e, dict) and isinstance(res, dict)
         if res["resourceType"] == "Bundle":
-            out.extend(_bundle_entries(res, source, index, log, counter))
+            out.extend(_bundle_entries(res, source, index, log, counter, lost))
             continue
         full_url = text_field(e, "fullUrl")
         if full_url is None and "fullUrl" in e:
             log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
+            if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
+                lost.add(ANY_TYPE, str(res["id"]))
         out.append((at, full_url, res))
     return out
 
 
-def read_file(path: Path, index: int, log: WarningLog) -> list[Item]:
-    """The resources of one file with where they were; references inside a Bundle made local."""
+def read_file(path: Path, index: int, log: WarningLog, lost: Drops) -> list[Item]:
+    """The resources of one file with where they were; references inside a Bundle made local.
+
+    What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
+    for a Bundle, per patient or (``everyone``) for the Bundle's own patients.
+    """
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -132,7 +153,7 @@ def read_file(path: Path, index: int, log: WarningLog) -> list[Item]:
         for n, line in enumerate(raw.split(b"\n"), 1):
             line = line.strip()
             if line:
-                res, _lenient = read_line(line, source, index, lambda n=n: n, log)  # type: ignore[misc]
+                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
                 if res is not None:
                     out.append(((index, n), None, res))
         return out
@@ -146,20 +167,24 @@ def read_file(path: Path, index: int, log: WarningLog) -> list[Item]:
     if lenient:
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
     if data["resourceType"] == "Bundle":
-        return _bundle_entries(data, source, index, log, [0])
+        return _bundle_entries(data, source, index, log, [0], lost)
     return [((index, 0), None, data)]
 
 
 class _Grouper:
     """Collects resources per patient across files, resolving each Bundle's local references."""
 
-    def __init__(self, sources: dict[int, str], log: WarningLog) -> None:
+    def __init__(self, sources: dict[int, str], log: WarningLog, lost: Drops) -> None:
         self.patients: dict[str, list[tuple[Position, Resource]]] = {}
         self.sources = sources
         self.log = log
+        self.lost = lost  # NDJSON: per patient, or for every patient of the input
+        self.scoped: dict[str, set[str]] = {}  # Bundles: what each patient's own Bundle lost
+        self._touched: set[str] = set()  # patients of the current add()
 
     def _put(self, pid: str, at: Position, res: Resource) -> None:
         self.patients.setdefault(pid, []).append((at, res))
+        self._touched.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
         warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
@@ -172,7 +197,10 @@ class _Grouper:
             return patient_id_of(full_url)
         return None if self.sources[at[0]].endswith(NDJSON_SUFFIXES) else f"anonymous-{at[0]}-{at[1]}"
 
-    def add(self, items: list[Item]) -> None:
+    def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
+        """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
+        lost = self.lost if bundle_lost is None else bundle_lost
+        self._touched = set()
         alias: dict[str, str] = {}
         meds: dict[str, Resource] = {}
         by_identifier: dict[str, str] = {}
@@ -203,6 +231,7 @@ class _Grouper:
             if ref is None:
                 if unusable_reference(res):
                     self._warn(at, "patient reference malformed", res)
+                    lost.add(rtype, patient_of_unreadable(res, b"") if bundle_lost is None else None)
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
             if pid is None and ref.startswith("Patient?identifier="):
@@ -217,30 +246,34 @@ class _Grouper:
                 if med is not None and isinstance(med.get("code"), dict):
                     res = {**res, "medicationCodeableConcept": med["code"]}
             self._put(pid, at, res)
+        if bundle_lost is not None:
+            for pid in self._touched:
+                self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
 
     def result(self) -> list[PatientData]:
         """Patients in order of their first record; resources in input order, one Patient first."""
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
-            data = PatientData(pid, [])
+            data = PatientData(pid, [], unavailable(self.scoped.get(pid, set()) | self.lost.of(pid)))
             data.resources = one_patient(pid, (r for _at, r in entries), data.warnings)
             out.append(data)
         return out
 
 
-def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog) -> list[PatientData]:
-    """Patients of these (input index, file) pairs; warnings go to ``log``."""
+def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops | None = None) -> list[PatientData]:
+    """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
+    could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them)."""
     sources: dict[int, str] = {}
-    grouper = _Grouper(sources, log)
+    grouper = _Grouper(sources, log, Drops() if lost is None else lost)
     ndjson: list[Item] = []
     for index, f in files:
         sources[index] = str(f)
-        items = read_file(f, index, log)
         if f.name.endswith(NDJSON_SUFFIXES):
-            ndjson.extend(items)  # references span files: group once all are read
+            ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
         else:
-            grouper.add(items)
+            mine = Drops()
+            grouper.add(read_file(f, index, log, mine), mine)
     if ndjson:
         grouper.add(ndjson)
     return grouper.result()
@@ -256,5 +289,7 @@ def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
 
 def nothing_usable(paths: Iterable[Path], warnings: list[str]) -> InputError:
     """The exit-2 error for input that yielded no patient at all (saying why, when a warning knows)."""
-    why = f": {warnings[0]}" + (f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else "")
-    return InputError("no patient data found in " + ", ".join(str(p) for p in paths) + (why if warnings else ""))
+    why = ""
+    if warnings:
+        why = f": {warnings[0]}" + (f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else "")
+    return InputError("no patient data found in " + ", ".join(str(p) for p in paths) + why)

@@ -15,6 +15,10 @@ Policy, in one line each:
 - Something that is not an object with a known FHIR ``resourceType`` is a warning, never data;
   an NDJSON line holding a Bundle is one too (NDJSON holds one resource per line).
 - Repeated warnings are one line with a count (``WarningLog``), never one line per occurrence.
+- A record left out (unreadable line, malformed entry or reference) never reads as "no such
+  record": its type (from the resource, the line's text, or a Bulk file name; every clinical type
+  when unknown) is *unavailable* for its patient (when the text names one), for every patient of
+  its Bundle, or for every patient of an NDJSON input, so criteria reading it are unknown (:class:`Drops`).
 - Several different Patient resources with one id: a warning, and the one with the latest
   ``meta.lastUpdated`` is used (missing or unparseable counts as oldest); on a tie the last one
   in input order (paths as given, folders in sorted path order, then line or entry order).
@@ -25,18 +29,38 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from fhir_eligibility.record import PATIENT_KEYS, Resource
+from fhir_eligibility.record import PATIENT_KEYS, Resource, patient_id_of
+from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
 BOM = b"\xef\xbb\xbf"
 MAX_DEPTH = 100  # FHIR resources nest about 10 deep; this refuses stack-exhausting inputs
 MAX_WARNING_LINES = 200  # distinct warnings rendered; the rest are counted in one line
+
+# What criteria read (requirements/plan) and its neighbours: what an unplaceable record of unknown type may be.
+CLINICAL_TYPES = (
+    "AllergyIntolerance",
+    "Condition",
+    "DiagnosticReport",
+    "ImagingStudy",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Procedure",
+)
+ANY_TYPE = "*"
+UNAVAILABLE_MARK = "#unavailable"  # a shard line carrying a patient's unavailable types (never a FHIR type)
+_TYPE_TEXT = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]+)"')
+_PATIENT_TEXT = re.compile(rb'"(?:subject|patient|beneficiary|individual)"\s*:\s*\{\s*"reference"\s*:\s*"([^"\\]+)"')
 
 Position = tuple[int, int]  # (file index in input order, line or entry number): orders "first"
 
@@ -51,7 +75,7 @@ class NotJSON(ValueError):
 
 def _number(text: str) -> float | str:
     value = float(text)
-    return value if math.isfinite(value) else text
+    return value if math.isfinite(value) else f"(number out of range: {text[:20]})"  # never parses as one
 
 
 def _integer(text: str) -> int | float | str:
@@ -191,6 +215,74 @@ class WarningLog:
         return out
 
 
+def type_of_unreadable(value: Any, raw: bytes, source: str) -> str | None:
+    """What an unreadable record was: its resourceType, else the one its text names, else the Bulk
+    file name's (``Condition.ndjson``, ``Condition-2.ndjson``); ``*`` when nothing says; None when
+    it names a type that is not FHIR (``Foo``: not data we would have read)."""
+    rtype = value.get("resourceType") if isinstance(value, dict) else None
+    if not isinstance(rtype, str):
+        found = _TYPE_TEXT.search(raw)
+        rtype = found.group(1).decode() if found else None
+    if rtype is None:
+        stem = source.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0].split("-", 1)[0]
+        rtype = stem if stem in RESOURCE_TYPES else ANY_TYPE
+    if rtype == "Bundle":
+        return ANY_TYPE
+    return rtype if rtype == ANY_TYPE or rtype in RESOURCE_TYPES else None
+
+
+def lost_record(value: Any, raw: bytes, source: str) -> tuple[str | None, str | None]:
+    """(type, patient) of a record left out; a non-FHIR type that names a patient may be anything."""
+    rtype, patient = type_of_unreadable(value, raw, source), patient_of_unreadable(value, raw)
+    return (ANY_TYPE if rtype is None and patient is not None else rtype), patient
+
+
+def patient_of_unreadable(value: Any, raw: bytes) -> str | None:
+    """The patient an unreadable record names, when its text says (a string subject, or raw text)."""
+    if isinstance(value, dict):
+        for key in PATIENT_KEYS:
+            ref = value.get(key)
+            if isinstance(ref, str):
+                return patient_id_of(ref)
+    found = _PATIENT_TEXT.search(raw)
+    return patient_id_of(found.group(1).decode("utf-8", "replace")) if found else None
+
+
+@dataclass
+class Drops:
+    """Types of records left out, per patient and for everyone in scope; mergeable like WarningLog."""
+
+    patients: dict[str, set[str]] = field(default_factory=dict)
+    everyone: set[str] = field(default_factory=set)
+
+    def add(self, rtype: str | None, patient: str | None = None) -> None:
+        if rtype is None:
+            return
+        if patient is None:
+            self.everyone.add(rtype)
+        else:
+            self.patients.setdefault(patient, set()).add(rtype)
+
+    def merge(self, other: Drops) -> None:
+        self.everyone |= other.everyone
+        for pid, types in other.patients.items():
+            self.patients.setdefault(pid, set()).update(types)
+
+    def of(self, patient: str) -> set[str]:
+        return self.everyone | self.patients.get(patient, set())
+
+
+def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
+    """What a patient's left-out records make unknown (``*``: every clinical type)."""
+    names: set[str] = set()
+    for t in types:
+        names.update(CLINICAL_TYPES if t == ANY_TYPE else (t,))
+    return tuple(
+        Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
+        for t in sorted(names)
+    )
+
+
 def _updated(res: Resource) -> dt.datetime | None:
     meta = res.get("meta")
     text = meta.get("lastUpdated") if isinstance(meta, dict) else None
@@ -240,18 +332,26 @@ def one_patient(patient_id: str, resources: Iterable[Resource], warnings: list[s
 
 
 __all__ = [
+    "ANY_TYPE",
     "BOM",
+    "CLINICAL_TYPES",
     "MAX_DEPTH",
+    "UNAVAILABLE_MARK",
+    "Drops",
     "NotJSON",
     "Position",
     "WarningLog",
     "choose_patient",
+    "lost_record",
     "medication_key",
     "one_patient",
     "parse_json",
+    "patient_of_unreadable",
     "problem_of",
     "text_field",
     "too_deep",
+    "type_of_unreadable",
+    "unavailable",
     "unusable_reference",
     "usable_id",
     "warn_resource",

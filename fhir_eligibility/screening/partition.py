@@ -42,9 +42,13 @@ from fhir_eligibility.record import PatientData, Resource, identifier_keys, pati
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_indexed, read_line
 from fhir_eligibility.retrieval.reading import (
     BOM,
+    UNAVAILABLE_MARK,
+    Drops,
     WarningLog,
     medication_key,
     one_patient,
+    patient_of_unreadable,
+    unavailable,
     unusable_reference,
     usable_id,
     warn_resource,
@@ -132,6 +136,7 @@ class Partitioned:
     patient_resources: int = 0  # Patient resources seen (the progress bar's total)
     lines: int = 0
     log: WarningLog = field(default_factory=WarningLog)
+    drops: Drops = field(default_factory=Drops)  # NDJSON records that could not be read or placed
     peak_buffered: int = 0
     used_files: set[int] = field(default_factory=set)  # input indexes of NDJSON files with a non-blank line
 
@@ -146,6 +151,7 @@ class Partitioned:
         self.lines += other.lines
         self.peak_buffered = max(self.peak_buffered, other.peak_buffered)
         self.log.merge(other.log)
+        self.drops.merge(other.drops)
         self.used_files |= other.used_files
 
 
@@ -242,7 +248,7 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
                 continue
             out.used_files.add(piece.index)
             out.lines += 1
-            res, lenient = read_line(line, source, piece.index, number, out.log)
+            res, lenient = read_line(line, source, piece.index, number, out.log, out.drops)
             if res is None:
                 continue
             if lenient:  # out-of-range numbers now text: shard the normalised form (pass 2 parses it strictly)
@@ -268,6 +274,7 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             if ref is None:
                 if unusable_reference(res):
                     warn_resource(out.log, source, "patient reference malformed", res, (piece.index, number()))
+                    out.drops.add(rtype, patient_of_unreadable(res, b""))
                 continue  # Practitioner, Organization...: not patient data
             found = patient_id_of(ref)
             if found is not None:
@@ -283,6 +290,9 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
 def _partition_bundle(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
     """A Bundle (or single resource) file through the ``evaluate`` reader: local references resolved."""
     for p in read_indexed([(piece.index, piece.path)], out.log):
+        if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
+            mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
+            writer.write(p.patient_id, orjson.dumps(mark))
         for res in p.resources:
             line = orjson.dumps(res)  # cannot fail: parse_json refused what orjson cannot write (depth, NaN)
             if res.get("resourceType") == "Patient":
@@ -466,8 +476,11 @@ def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> R
     return res
 
 
-def read_shard(parts: Sequence[Path], medications: dict[str, dict[str, Any]]) -> Iterator[PatientData]:
-    """Pass 2: the patients of one shard, one at a time (sorted by id: deterministic order)."""
+def read_shard(
+    parts: Sequence[Path], medications: dict[str, dict[str, Any]], drops: Drops | None = None
+) -> Iterator[PatientData]:
+    """Pass 2: the patients of one shard, one at a time (sorted by id: deterministic order), each
+    with the types its input lost unavailable (``drops`` from pass 1, marks from its Bundles)."""
     groups: dict[str, list[bytes]] = {}
     for path in parts:
         try:
@@ -478,10 +491,16 @@ def read_shard(parts: Sequence[Path], medications: dict[str, dict[str, Any]]) ->
         except OSError as e:
             raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
     for pid in sorted(groups):
-        data = PatientData(pid, [])
-        data.resources = one_patient(
-            pid, (_with_medication(orjson.loads(t), medications) for t in groups.pop(pid)), data.warnings
-        )
+        resources: list[Resource] = []
+        lost = set() if drops is None else drops.of(pid)
+        for text in groups.pop(pid):
+            res = orjson.loads(text)
+            if res.get("resourceType") == UNAVAILABLE_MARK:
+                lost.update(res["types"])
+            else:
+                resources.append(_with_medication(res, medications))
+        data = PatientData(pid, [], unavailable(lost))
+        data.resources = one_patient(pid, resources, data.warnings)
         yield data
 
 

@@ -33,6 +33,7 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable
+from fhir_eligibility.retrieval.reading import Drops
 from fhir_eligibility.screening.core import SCREENING, Tally, screen_patient
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
 
@@ -55,6 +56,7 @@ class Job:
     as_of: dt.date
     settings: Settings
     medications: dict[str, dict[str, Any]]
+    drops: Drops | None = None  # NDJSON records pass 1 could not read or place
 
 
 _JOB: Job | None = None
@@ -82,7 +84,7 @@ def screen_shard(parts: tuple[Path, ...]) -> Tally:
     """Worker task: every patient of one shard (its part files)."""
     job = _job()
     tally = Tally.for_trials(job.trials)
-    for data in read_shard(parts, job.medications):
+    for data in read_shard(parts, job.medications, job.drops):
         tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
     return tally
 
@@ -200,7 +202,7 @@ def screen_files(
             warming.join()  # before forking again: no thread may hold the engine's lock in a child
         if not parts.shards:
             raise nothing_usable(paths, parts.warnings)
-        job = Job(tuple(trials), as_of, settings, parts.medications)
+        job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
         tally = Tally.for_trials(trials)
         tally.warn(parts.warnings)
         with Executor(n, job) as ex:
