@@ -33,6 +33,7 @@ from fhir_eligibility.retrieval.reading import (
     unusable_reference,
     usable_id,
     warn_resource,
+    with_id,
 )
 
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
@@ -130,7 +131,7 @@ def _bundle_entries(
             log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
             if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
                 lost.add(ANY_TYPE, str(res["id"]))
-        out.append((at, full_url, res))
+        out.append((at, full_url, with_id(res, at)))
     return out
 
 
@@ -155,7 +156,7 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops) -> list[Item
             if line:
                 res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
                 if res is not None:
-                    out.append(((index, n), None, res))
+                    out.append(((index, n), None, with_id(res, (index, n))))
         return out
     try:
         data, lenient = parse_json(raw)

@@ -159,6 +159,15 @@ def usable_id(value: Any) -> str | None:
     return None
 
 
+def with_id(res: Resource, at: Position) -> Resource:
+    """A record without a usable id gets one from where it was read (``no-id-<file>-<line>``):
+    records are told apart by type/id, and ten id-less doses must not count as one."""
+    rid = res.get("id")
+    if res.get("resourceType") == "Patient" or (isinstance(rid, str) and rid):
+        return res
+    return {**res, "id": f"no-id-{at[0]}-{at[1]}"}
+
+
 def medication_key(res: Resource) -> str | None:
     """The ``medicationReference.reference`` text, or None when it is absent or malformed."""
     ref = res.get("medicationReference")
@@ -355,4 +364,5 @@ __all__ = [
     "unusable_reference",
     "usable_id",
     "warn_resource",
+    "with_id",
 ]

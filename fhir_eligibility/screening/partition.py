@@ -52,6 +52,7 @@ from fhir_eligibility.retrieval.reading import (
     unusable_reference,
     usable_id,
     warn_resource,
+    with_id,
 )
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
@@ -251,11 +252,14 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             res, lenient = read_line(line, source, piece.index, number, out.log, out.drops)
             if res is None:
                 continue
-            if lenient:  # out-of-range numbers now text: shard the normalised form (pass 2 parses it strictly)
+            rtype = res["resourceType"]
+            named = res if rtype == "Patient" or (isinstance(res.get("id"), str) and res["id"]) else None
+            if named is None:
+                res = with_id(res, (piece.index, number()))
+            if lenient or named is None:  # shard the normalised form (pass 2 parses it strictly)
                 line = orjson.dumps(res)
             elif line.startswith(BOM):
                 line = line[3:]
-            rtype = res["resourceType"]
             if rtype == "Patient":
                 pid = usable_id(res.get("id"))
                 if pid is None:
