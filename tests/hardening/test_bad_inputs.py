@@ -1,12 +1,13 @@
 """A generated bad-input corpus through both file readers: ``evaluate`` (the in-memory reader behind
 table/HTML/FHIR output, and the streamed ``--format json``) and ``screen``.
 
-One clean base patient (``sample_bundles/01``: mostly passes, one trial ineligible on two
-exclusions), as a Bundle and as Bulk NDJSON; each case mutates one thing. For every case and every
-path: no exception other than the documented InputError (the CLI's one-line exit 2; the CLI layer
-itself is exercised in ``test_bad_inputs_cli.py``), the documented exit code, no ``fail`` criterion
-and no ``ineligible`` verdict that the clean patient does not have, the same warnings from every
-path (one reader, one policy), and, where the case says so, a warning that names the problem.
+One clean base patient (``sample_bundles/01``: mostly passes; NCT05987176 ineligible on D-I5, no
+liver resection, and D-E7, prior PRRT), as a Bundle and as Bulk NDJSON; each case mutates one
+thing. For every case and every path: no exception other than the documented InputError (the
+CLI's one-line exit 2; the CLI layer itself is exercised in ``test_bad_inputs_cli.py``), the
+documented exit code, no ``fail`` criterion and no ``ineligible`` verdict that the clean patient
+does not have, the same warnings from every path (one reader, one policy), and, where the case
+says so, a warning that names the problem.
 
 Cases (counted by ``test_corpus_size``): 153 in all: files 34, resources 82, values 14,
 encodings 12, folders 11.
@@ -577,7 +578,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Run:
     run = run_evaluate(write_bundle(folder, bundle()))
     nd = run_evaluate(write_ndjson(folder, ndjson_lines()))
     assert run.exit_code == 0 and (run.fails, run.ineligible) == (nd.fails, nd.ineligible)
-    assert run.ineligible == {"NCT05987176"}  # two exclusions fail on the clean patient (sample 01's notes)
+    assert run.ineligible == {"NCT05987176"}  # sample 01 had no liver resection (D-I5) and had PRRT (D-E7)
     return run
 
 
