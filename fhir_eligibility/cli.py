@@ -312,6 +312,8 @@ def main() -> None:
     except EligibilityError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(e.exit_code)
+    except BrokenPipeError:  # listings (trials, show); report output is OutputError, exit 2
+        sys.exit(0)
     except Terminated:
         click.echo("terminated", err=True)
         sys.exit(143)

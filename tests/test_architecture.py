@@ -72,19 +72,7 @@ def test_public_api_is_pinned() -> None:
     import fhir_eligibility
 
     assert fhir_eligibility.__all__ == [
-        "CriterionResult",
-        "PatientData",
-        "Report",
-        "Result",
-        "ServerOptions",
-        "Settings",
-        "TrialResult",
-        "Verdict",
-        "evaluate_files",
-        "evaluate_patient",
-        "evaluate_patients",
-        "evaluate_server",
-        "load_trials",
-        "plan",
+        "CriterionResult", "PatientData", "Report", "Result", "ServerOptions", "Settings", "TrialResult", "Verdict",
+        "evaluate_files", "evaluate_patient", "evaluate_patients", "evaluate_server", "load_trials", "plan",
     ]
     assert all(hasattr(fhir_eligibility, name) for name in fhir_eligibility.__all__)

@@ -318,7 +318,9 @@ def test_free_text_round_trip_through_ucum_code() -> None:
     assert src == "/mm3"
     assert dst == "10*9/L"
     assert convert(100000, src, dst) == 100.0
-    assert convert(150, ucum_code(None, "µmol/l") or "", "mg/dL", "creatinine") == pytest.approx(1.697, abs=5e-4)
+    assert convert(150, ucum_code(None, "µmol/l") or "", "mg/dL", "creatinine") == pytest.approx(
+        1.697, abs=5e-4
+    )
 
 
 @pytest.mark.parametrize(

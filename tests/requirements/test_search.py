@@ -240,10 +240,8 @@ def test_patient_ids_must_be_fhir_ids(bad: str) -> None:
 
 
 def test_icd10_codes_are_searched_with_and_without_their_dot() -> None:
-    (_, s) = search_plan(
-        "p1",
-        [req("Condition", ("http://hl7.org/fhir/sid/icd-10-cm", "C7A012"), ("http://hl7.org/fhir/sid/icd-10", "C78"))],
-    )
+    (_, s) = search_plan("p1", [req("Condition", ("http://hl7.org/fhir/sid/icd-10-cm", "C7A012"),
+                                    ("http://hl7.org/fhir/sid/icd-10", "C78"))])
     tokens = parse_tokens(params(s)["code"])
     assert ("http://hl7.org/fhir/sid/icd-10-cm", "C7A.012") in tokens
     assert ("http://hl7.org/fhir/sid/icd-10-cm", "C7A012") in tokens

@@ -347,8 +347,7 @@ def as_transaction(bundle: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(bundle)
         out["entry"] = [
             {**e, "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
-            if isinstance(e.get("resource"), dict)
-            and e["resource"].get("id")
+            if isinstance(e.get("resource"), dict) and e["resource"].get("id")
             and (e.get("request") or {}).get("method") == "POST"
             else e
             for e in bundle.get("entry") or []
