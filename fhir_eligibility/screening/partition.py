@@ -3,7 +3,8 @@
 Why hash partitioning: Bulk Data NDJSON is one file per resource type, so one patient's data is
 spread over every file and a streaming reader cannot group it without holding everything. Pass 1
 reads each line once, finds its patient reference and appends the raw line (prefixed with the
-patient id) to shard ``crc32(id) % n`` on disk; pass 2 takes one shard at a time, so a reader
+patient id) to shard ``crc32(id) % n`` on disk; pass 2 (:mod:`~fhir_eligibility.screening.shard_read`)
+takes one shard at a time, so a reader
 holds one shard's raw text plus one patient's parsed resources. The shard count grows with the
 input size (``bytes / shard_bytes``), which keeps a shard near ``shard_bytes`` whatever the
 population. Shards are independent: workers take them in any order.
@@ -30,30 +31,27 @@ every Patient has been read.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.record import Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_indexed, read_line
 from fhir_eligibility.retrieval.reading import (
     BOM,
     UNAVAILABLE_MARK,
     Drops,
     WarningLog,
-    medication_key,
-    one_patient,
     patient_of_unreadable,
-    unavailable,
     unusable_reference,
     usable_id,
     warn_resource,
     with_id,
 )
+from fhir_eligibility.screening.shard_read import read_shard
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
 MAX_SHARDS = 16384  # beyond 16 GiB of input, shards grow instead of multiplying (keeps the file count sane)
@@ -470,42 +468,6 @@ def partition(
 
 def _in_order(parts: list[tuple[int, Path]]) -> tuple[Path, ...]:
     return tuple(path for _i, path in sorted(parts))
-
-
-def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> Resource:
-    if res.get("resourceType") in ("MedicationAdministration", "MedicationStatement"):
-        med = medications.get(medication_key(res) or "")
-        if med is not None:
-            return {**res, "medicationCodeableConcept": med}
-    return res
-
-
-def read_shard(
-    parts: Sequence[Path], medications: dict[str, dict[str, Any]], drops: Drops | None = None
-) -> Iterator[PatientData]:
-    """Pass 2: the patients of one shard, one at a time (sorted by id: deterministic order), each
-    with the types its input lost unavailable (``drops`` from pass 1, marks from its Bundles)."""
-    groups: dict[str, list[bytes]] = {}
-    for path in parts:
-        try:
-            with path.open("rb") as fh:
-                for line in fh:
-                    key, _, text = line.partition(b"\t")
-                    groups.setdefault(key.decode("utf-8"), []).append(text)
-        except OSError as e:
-            raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
-    for pid in sorted(groups):
-        resources: list[Resource] = []
-        lost = set() if drops is None else drops.of(pid)
-        for text in groups.pop(pid):
-            res = orjson.loads(text)
-            if res.get("resourceType") == UNAVAILABLE_MARK:
-                lost.update(res["types"])
-            else:
-                resources.append(_with_medication(res, medications))
-        data = PatientData(pid, [], unavailable(lost))
-        data.resources = one_patient(pid, resources, data.warnings)
-        yield data
 
 
 __all__ = [

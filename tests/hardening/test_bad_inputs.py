@@ -6,8 +6,8 @@ liver resection, and D-E7, prior PRRT), as a Bundle and as Bulk NDJSON; each cas
 thing. For every case and every path: no exception other than the documented InputError (the
 CLI's one-line exit 2; the CLI layer itself is exercised in ``test_bad_inputs_cli.py``), the
 documented exit code, no ``fail`` criterion and no ``ineligible`` verdict that the clean patient
-does not have, the same warnings from every path (one reader, one policy), and, where the case
-says so, a warning that names the problem.
+does not have, the same verdicts and the same warnings from every path (one reader, one policy),
+and, where the case says so, a warning that names the problem.
 
 Cases (counted by ``test_corpus_size``): 153 in all: files 34, resources 82, values 14,
 encodings 12, folders 11.
@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -530,16 +530,20 @@ class Run:
     fails: dict[str, set[str]]  # trial -> criteria with a fail (any patient)
     ineligible: set[str]  # trials with an ineligible verdict (any patient)
     warnings: set[str]
+    verdicts: dict[str, dict[str, int]] = field(default_factory=dict)  # trial -> verdict -> patients
 
 
 def _from_results(results: list[dict[str, Any]], warnings: list[str]) -> Run:
     fails: dict[str, set[str]] = {}
     ineligible = set()
+    verdicts: dict[str, dict[str, int]] = {}
     for r in results:
         fails.setdefault(r["trial"], set()).update(c["id"] for c in r["criteria"] if c["result"] == "fail")
         if r["verdict"] == "ineligible":
             ineligible.add(r["trial"])
-    return Run(0, fails, ineligible, set(warnings))
+        counts = verdicts.setdefault(r["trial"], {})
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return Run(0, fails, ineligible, set(warnings), verdicts)
 
 
 def run_evaluate(paths: list[Path]) -> Run:
@@ -569,7 +573,8 @@ def run_screen(paths: list[Path], tmp: Path) -> Run:
         fails[t.trial] = {f.criterion for f in t.funnel if f.counts["fail"]}
         if t.counts["ineligible"]:
             ineligible.add(t.trial)
-    return Run(0, fails, ineligible, set(report.warnings))
+    verdicts = {t.trial: {v: n for v, n in t.counts.items() if n} for t in report.trials}
+    return Run(0, fails, ineligible, set(report.warnings), verdicts)
 
 
 @pytest.fixture(scope="module")
@@ -635,6 +640,7 @@ def test_bad_input(case: Case, clean: Run, tmp_path: Path) -> None:
         for trial, failed in run.fails.items():
             assert failed <= clean.fails.get(trial, set()), (name, trial, failed - clean.fails.get(trial, set()))
         assert run.ineligible <= clean.ineligible, name
+    assert runs["evaluate --format json"].verdicts == runs["evaluate"].verdicts == runs["screen"].verdicts
     warnings = runs["evaluate"].warnings
     assert runs["evaluate --format json"].warnings == warnings
     assert runs["screen"].warnings == warnings
