@@ -3,9 +3,9 @@
 Why hash partitioning: Bulk Data NDJSON is one file per resource type, so one patient's data is
 spread over every file and a streaming reader cannot group it without holding everything. Pass 1
 reads each line once, finds its patient reference and appends the raw line (prefixed with the
-patient id) to shard ``crc32(id) % n`` on disk; pass 2 (:mod:`~fhir_eligibility.screening.shard_read`)
-takes one shard at a time, so a reader
-holds one shard's raw text plus one patient's parsed resources. The shard count grows with the
+patient id) to shard ``crc32(id) % n`` on disk; pass 2 (:mod:`~fhir_eligibility.screening.
+shard_read`) takes one shard at a time, so a reader holds one shard's raw text plus one patient's
+parsed resources. The shard count grows with the
 input size (``bytes / shard_bytes``), which keeps a shard near ``shard_bytes`` whatever the
 population. Shards are independent: workers take them in any order.
 
