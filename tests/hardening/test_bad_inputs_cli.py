@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.retrieval.reading import WarningLog
 from fhir_eligibility.screening.partition import partition, read_shard
 from fhir_eligibility.synth import write_population
 from tests.hardening.test_bad_inputs import CASES, bundle, resources, write_bundle, write_ndjson
@@ -208,3 +209,23 @@ def test_duplicate_patient_choice_is_documented_and_shared(
     screened = [p for s in parts.shards for p in read_shard(s, parts.medications, parts.drops)]
     assert [p.resources[0]["gender"] for p in screened] == [chosen]
     assert screened[0].warnings == patients[0].warnings
+
+
+def test_counted_warnings_merge_in_any_order() -> None:
+    """Parallel readers merge their logs as tasks finish: the result must not depend on that order."""
+    parts = []
+    for task in range(3):
+        log = WarningLog()
+        for line in range(task * 10, task * 10 + 10, 3):
+            log.add("x.ndjson: not valid JSON; line ignored", f"line {line}", (0, line))
+        log.add(f"y{task}.ndjson: empty file", "", (task + 1, 0))
+        parts.append(log)
+    merged = []
+    for order in ([0, 1, 2], [2, 0, 1], [1, 2, 0]):
+        total = WarningLog()
+        for i in order:
+            total.merge(parts[i])
+        merged.append(total.lines())
+    assert merged[0] == merged[1] == merged[2]
+    assert merged[0][0] == "x.ndjson: not valid JSON; line ignored (12 times; first: line 0)"
+    assert merged[0][1:] == ["y0.ndjson: empty file", "y1.ndjson: empty file", "y2.ndjson: empty file"]
