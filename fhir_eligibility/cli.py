@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from fhir_eligibility.criteria.validate import validate, validate_terminology
 from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
+from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
@@ -31,6 +33,7 @@ from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.server import plan as plan_requests
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
+from fhir_eligibility.stream import stream_json
 from fhir_eligibility.terminology.command import register as register_codes
 from fhir_eligibility.terminology.command import terminology_option
 
@@ -47,11 +50,9 @@ def _definitions_option(f: F) -> F:
     )(f)
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    write_output(lines(text) if isinstance(text, str) else text, output)
+    if output is not None:
         click.echo(f"wrote {output}", err=True)
 
 
@@ -234,6 +235,9 @@ def evaluate(
     else:
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
+        if fmt == "json":  # streamed: memory flat in the number of patients
+            _emit(stream_json(list(paths), ts, as_of, settings), output)
+            return
         report = evaluate_files(list(paths), ts, as_of, settings)
     _emit(render(report, fmt, details), output)
 
@@ -244,11 +248,21 @@ register_codes(cli)
 register_attest(cli)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is: the clean-up of Ctrl-C runs (workers stopped, temporary
+    files removed, ``-o`` target untouched); a BaseException so no ``except Exception`` swallows it."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
     """Entry point: run the group, turning our errors into one-line messages and exit codes."""
     # A run keeps thousands of small immutable result objects alive; the default GC thresholds
     # rescan them constantly (measured: half the evaluation time); collections still run, less often.
     gc.set_threshold(200_000, 50, 100)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -260,8 +274,11 @@ def main() -> None:
     except EligibilityError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(e.exit_code)
-    except BrokenPipeError:
+    except BrokenPipeError:  # listings (trials, show); report output is OutputError, exit 2
         sys.exit(0)
+    except Terminated:
+        click.echo("terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -4,7 +4,8 @@
     +-- DefinitionError              exit 1  definitions fail validation
     +-- InputError                   exit 2  unusable input: missing file, not JSON, not FHIR
     +-- RetrievalError               exit 2  a data source cannot be used at all
-        +-- AuthorizationError       exit 3  401/403 from a FHIR server or token endpoint
+    |   +-- AuthorizationError       exit 3  401/403 from a FHIR server or token endpoint
+    +-- OutputError                  exit 2  the report cannot be written (-o folder missing, disk full)
 
 Inside the evaluation core errors are values (an UNKNOWN result with a reason), never
 exceptions: one broken resource or criterion must not abort a screening.
@@ -31,3 +32,7 @@ class RetrievalError(EligibilityError):
 
 class AuthorizationError(RetrievalError):
     exit_code = 3
+
+
+class OutputError(EligibilityError):
+    exit_code = 2

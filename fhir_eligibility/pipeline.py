@@ -19,7 +19,7 @@ from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.retrieval.files import nothing_usable, read_patients
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
@@ -42,15 +42,17 @@ def evaluate_patients(
     warnings: Iterable[str] = (),
 ) -> Report:
     results: list[TrialResult] = []
-    all_warnings = list(warnings)
+    all_warnings = dict.fromkeys(warnings)  # ordered, and no quadratic scan when every patient warns
     for data in patients:
         results.extend(evaluate_patient(data, trials, as_of, settings))
-        all_warnings.extend(w for w in data.warnings if w not in all_warnings)
+        all_warnings.update(dict.fromkeys(data.warnings))
     return Report(as_of, tuple(results), tuple(all_warnings))
 
 
 def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()) -> Report:
     patients, warnings = read_patients(paths)
+    if not patients:
+        raise nothing_usable(paths, warnings)
     return evaluate_patients(patients, trials, as_of, settings, warnings)
 
 

@@ -58,7 +58,8 @@ def patient_id_of(reference: str) -> str | None:
 def identifier_keys(patient: Resource) -> list[str]:
     """What ``Patient?identifier=`` may name this patient by: ``system|value``, and ``value`` alone."""
     keys: list[str] = []
-    for ident in patient.get("identifier") or []:
+    idents = patient.get("identifier")
+    for ident in idents if isinstance(idents, list) else []:
         if isinstance(ident, dict):
             keys += [f"{ident.get('system', '')}|{ident.get('value', '')}", str(ident.get("value", ""))]
     return keys

@@ -123,7 +123,7 @@ def test_one_malformed_resource_is_a_warning(tmp_path: Path) -> None:
     out = cli("evaluate", str(nd), "--definitions", str(MINI), "--as-of", "2026-06-01", "--format", "json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert any("Observation.ndjson:3" in w for w in data["warnings"])
+    assert any(w.endswith("Observation.ndjson: not valid JSON; line ignored (line 3)") for w in data["warnings"])
     assert data["results"][0]["verdict"] == "needs-review"  # the rest still evaluated
 
 

@@ -2,29 +2,67 @@
 
 Resources are grouped per patient by their subject/patient reference (``urn:uuid`` fullUrls and
 conditional ``Patient?identifier=`` references resolved inside each Bundle). A file that is not
-usable at all raises :class:`InputError` (exit 2); one malformed resource is a warning.
+usable at all raises :class:`InputError` (exit 2); one malformed line or resource is a warning,
+counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
+screening's partition reader).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.retrieval.reading import (
+    ANY_TYPE,
+    Drops,
+    NotJSON,
+    Position,
+    WarningLog,
+    lost_record,
+    medication_key,
+    one_patient,
+    parse_json,
+    patient_of_unreadable,
+    problem_of,
+    text_field,
+    type_of_unreadable,
+    unavailable,
+    unusable_reference,
+    usable_id,
+    warn_resource,
+    with_id,
+)
 
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+
+Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle fullUrl, resource)
 
 
-def input_files(paths: Iterable[Path]) -> list[Path]:
+def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Path]:
+    """Data files in input order: paths as given, folders walked in sorted path order.
+
+    Only regular files are opened (a FIFO would block, a device never ends): anything else with
+    a data suffix, and dangling links, are a warning; a folder's symlinked sub-folders are not walked.
+    """
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(DATA_SUFFIXES)))
+            found: list[Path] = []
+            for root, _dirs, names in os.walk(p):
+                found.extend(Path(root, n) for n in names if n.endswith(DATA_SUFFIXES))
+            for f in sorted(found):
+                if f.is_file():
+                    out.append(f)
+                elif log is not None:
+                    log.add(f"{f}: not a regular file (FIFO, device or dangling link), skipped")
         elif p.is_file():
             out.append(p)
+        elif p.exists() or p.is_symlink():
+            raise InputError(f"{p}: not a regular file (FIFO, device or dangling link)")
         else:
             raise InputError(f"{p}: no such file or directory")
     if not out:
@@ -32,97 +70,169 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _bundle_entries(bundle: dict[str, Any], where: str, warnings: list[str]) -> list[tuple[str | None, Resource]]:
-    out: list[tuple[str | None, Resource]] = []
-    for i, e in enumerate(bundle.get("entry") or []):
-        res = e.get("resource") if isinstance(e, dict) else None
-        if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
-            if res["resourceType"] == "Bundle":
-                out.extend(_bundle_entries(res, f"{where} entry {i}", warnings))
-            else:
-                out.append((e.get("fullUrl"), res))
-        elif isinstance(e, dict) and "response" in e and "resource" not in e:
+def read_line(
+    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops
+) -> tuple[Resource | None, bool]:
+    """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted
+    warning and its type made unavailable (for the patient its text names, else for everyone).
+
+    ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
+    """
+    try:
+        value, lenient = parse_json(line)
+    except NotJSON as e:
+        n = number()
+        log.add(f"{source}: {e}; line ignored", f"line {n}", (index, n))
+        drops.add(*lost_record(None, line, source))
+        return None, False
+    problem = problem_of(value, in_ndjson=True)
+    if problem is not None:
+        n = number()
+        log.add(f"{source}: {problem}; line ignored", f"line {n}", (index, n))
+        drops.add(*lost_record(value, line, source))
+        return None, False
+    if lenient:
+        n = number()
+        log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", f"line {n}", (index, n))
+    result: Resource = value
+    return result, lenient
+
+
+def _bundle_entries(
+    bundle: Resource, source: str, index: int, log: WarningLog, counter: list[int], lost: Drops
+) -> list[Item]:
+    entries = bundle.get("entry")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
+        return []
+    out: list[Item] = []
+    for i, e in enumerate(entries):
+        counter[0] += 1
+        at = (index, counter[0])
+        if isinstance(e, dict) and "response" in e and "resource" not in e:
             continue  # batch-response entry without a body
-        else:
-            warnings.append(f"{where}: entry {i} is not a FHIR resource, ignored")
+        res = e.get("resource") if isinstance(e, dict) else None
+        problem = problem_of(res)
+        if problem is not None:
+            log.add(f"{source}: Bundle entry {problem}; ignored", f"entry {i}", at)
+            if isinstance(res, dict) and res:  # a record was there: the Bundle's patients miss it
+                rtype = type_of_unreadable(res, b"", "")
+                names_patient = patient_reference(res) is not None or unusable_reference(res)
+                lost.add(rtype or (ANY_TYPE if names_patient else None))
+            continue
+        assert isinstance(e, dict) and isinstance(res, dict)
+        if res["resourceType"] == "Bundle":
+            out.extend(_bundle_entries(res, source, index, log, counter, lost))
+            continue
+        full_url = text_field(e, "fullUrl")
+        if full_url is None and "fullUrl" in e:
+            log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
+            if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
+                lost.add(ANY_TYPE, str(res["id"]))
+        out.append((at, full_url, with_id(res, at)))
     return out
 
 
-def read_file(path: Path, warnings: list[str]) -> list[tuple[str | None, Resource]]:
-    """(fullUrl, resource) pairs of one file, with references inside a Bundle made local."""
+def read_file(path: Path, index: int, log: WarningLog, lost: Drops) -> list[Item]:
+    """The resources of one file with where they were; references inside a Bundle made local.
+
+    What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
+    for a Bundle, per patient or (``everyone``) for the Bundle's own patients.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+        raw = path.read_bytes()
+    except OSError as e:
         raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
-    if path.name.endswith((".ndjson", ".jsonl")):
-        out: list[tuple[str | None, Resource]] = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                res = json.loads(line)
-            except json.JSONDecodeError:
-                warnings.append(f"{path.name}:{n}: not JSON, line ignored")
-                continue
-            if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
-                warnings.append(f"{path.name}:{n}: not a FHIR resource, line ignored")
-                continue
-            out.append((None, res))
+    source = str(path)
+    if path.name.endswith(NDJSON_SUFFIXES):
+        if not raw.strip():
+            log.add(f"{source}: empty file", "", (index, 0))
+            return []
+        out: list[Item] = []
+        for n, line in enumerate(raw.split(b"\n"), 1):
+            line = line.strip()
+            if line:
+                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
+                if res is not None:
+                    out.append(((index, n), None, with_id(res, (index, n))))
         return out
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
-        raise InputError(f"{path}: not a FHIR resource (no resourceType)")
+        data, lenient = parse_json(raw)
+    except NotJSON as e:
+        raise InputError(f"{path}: {e}" + (f" ({e.where})" if e.where else "")) from None
+    problem = problem_of(data)
+    if problem is not None:
+        raise InputError(f"{path}: {problem}")
+    if lenient:
+        log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
     if data["resourceType"] == "Bundle":
-        return _bundle_entries(data, path.name, warnings)
-    return [(None, data)]
+        return _bundle_entries(data, source, index, log, [0], lost)
+    return [((index, 0), None, data)]
 
 
 class _Grouper:
     """Collects resources per patient across files, resolving each Bundle's local references."""
 
-    def __init__(self) -> None:
-        self.patients: dict[str, PatientData] = {}
-        self.order: list[str] = []
-        self.orphans: list[Resource] = []
+    def __init__(self, sources: dict[int, str], log: WarningLog, lost: Drops) -> None:
+        self.patients: dict[str, list[tuple[Position, Resource]]] = {}
+        self.sources = sources
+        self.log = log
+        self.lost = lost  # NDJSON: per patient, or for every patient of the input
+        self.scoped: dict[str, set[str]] = {}  # Bundles: what each patient's own Bundle lost
+        self._touched: set[str] = set()  # patients of the current add()
 
-    def _get(self, pid: str) -> PatientData:
-        if pid not in self.patients:
-            self.patients[pid] = PatientData(pid, [])
-            self.order.append(pid)
-        return self.patients[pid]
+    def _put(self, pid: str, at: Position, res: Resource) -> None:
+        self.patients.setdefault(pid, []).append((at, res))
+        self._touched.add(pid)
 
-    def add(self, pairs: list[tuple[str | None, Resource]], warnings: list[str]) -> None:
+    def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
+        warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
+
+    def _patient_id(self, at: Position, full_url: str | None, rid: object) -> str | None:
+        """Its id; a Bundle's Patient may go without one (named by its fullUrl), an NDJSON one may not."""
+        if rid is not None:
+            return usable_id(rid)
+        if full_url is not None:
+            return patient_id_of(full_url)
+        return None if self.sources[at[0]].endswith(NDJSON_SUFFIXES) else f"anonymous-{at[0]}-{at[1]}"
+
+    def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
+        """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
+        lost = self.lost if bundle_lost is None else bundle_lost
+        self._touched = set()
         alias: dict[str, str] = {}
         meds: dict[str, Resource] = {}
         by_identifier: dict[str, str] = {}
-        for full_url, res in pairs:
-            rtype, rid = res.get("resourceType"), res.get("id")
+        for at, full_url, res in items:
+            rtype, rid = res["resourceType"], res.get("id")
             if rtype == "Patient":
-                new_id = str(rid or (full_url or "").rsplit(":", 1)[-1] or f"anonymous-{len(self.order)}")
-                if not rid:
-                    res = {**res, "id": new_id}
-                for key in (full_url, f"Patient/{new_id}"):
+                pid = self._patient_id(at, full_url, rid)
+                if pid is None:
+                    self._warn(at, "Patient without a usable id", res)
+                    continue
+                if rid != pid:
+                    res = {**res, "id": pid}
+                for key in (full_url, f"Patient/{pid}"):
                     if key:
-                        alias[key] = new_id
+                        alias[key] = pid
                 for key in identifier_keys(res):
-                    by_identifier[key] = new_id
-            if rtype == "Medication":
-                for key in (full_url, f"Medication/{rid}"):
+                    by_identifier[key] = pid
+                self._put(pid, at, res)
+            elif rtype == "Medication":
+                for key in (full_url, f"Medication/{rid}" if isinstance(rid, str) else None):
                     if key:
                         meds[key] = res
-        for full_url, res in pairs:
-            rtype = res.get("resourceType")
-            if rtype == "Patient":
-                own = alias.get(full_url or "") or str(res.get("id"))
-                self._get(own).resources.insert(0, res if res.get("id") else {**res, "id": own})
-                continue
-            if rtype == "Medication":
+        for at, _full_url, res in items:
+            rtype = res["resourceType"]
+            if rtype in ("Patient", "Medication"):
                 continue
             ref = patient_reference(res)
             if ref is None:
+                if unusable_reference(res):
+                    self._warn(at, "patient reference malformed", res)
+                    lost.add(rtype, patient_of_unreadable(res, b"") if bundle_lost is None else None)
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
             if pid is None and ref.startswith("Patient?identifier="):
@@ -130,30 +240,57 @@ class _Grouper:
             if pid is None:
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:
-                warnings.append(f"{rtype}/{res.get('id', '?')}: patient reference {ref[:40]!r} not resolvable, ignored")
+                self._warn(at, "patient reference not resolvable", res, ref)
                 continue
-            if rtype in ("MedicationAdministration", "MedicationStatement") and "medicationReference" in res:
-                med = meds.get(str((res.get("medicationReference") or {}).get("reference")))
+            if rtype in ("MedicationAdministration", "MedicationStatement"):
+                med = meds.get(medication_key(res) or "")
                 if med is not None and isinstance(med.get("code"), dict):
                     res = {**res, "medicationCodeableConcept": med["code"]}
-            self._get(pid).resources.append(res)
+            self._put(pid, at, res)
+        if bundle_lost is not None:
+            for pid in self._touched:
+                self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
+
+    def result(self) -> list[PatientData]:
+        """Patients in order of their first record; resources in input order, one Patient first."""
+        out: list[PatientData] = []
+        for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
+            entries.sort(key=lambda e: e[0])
+            data = PatientData(pid, [], unavailable(self.scoped.get(pid, set()) | self.lost.of(pid)))
+            data.resources = one_patient(pid, (r for _at, r in entries), data.warnings)
+            out.append(data)
+        return out
+
+
+def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops | None = None) -> list[PatientData]:
+    """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
+    could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them)."""
+    sources: dict[int, str] = {}
+    grouper = _Grouper(sources, log, Drops() if lost is None else lost)
+    ndjson: list[Item] = []
+    for index, f in files:
+        sources[index] = str(f)
+        if f.name.endswith(NDJSON_SUFFIXES):
+            ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
+        else:
+            mine = Drops()
+            grouper.add(read_file(f, index, log, mine), mine)
+    if ndjson:
+        grouper.add(ndjson)
+    return grouper.result()
 
 
 def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
     """Every patient found under the paths, with warnings for what could not be used."""
-    warnings: list[str] = []
-    grouper = _Grouper()
-    ndjson: list[tuple[str | None, Resource]] = []
-    for f in input_files(paths):
-        pairs = read_file(f, warnings)
-        if f.name.endswith((".ndjson", ".jsonl")):
-            ndjson.extend(pairs)  # references span files: group once all are read
-        else:
-            grouper.add(pairs, warnings)
-    if ndjson:
-        grouper.add(ndjson, warnings)
-    patients = [grouper.patients[p] for p in grouper.order]
-    for p in patients:
-        if not any(r.get("resourceType") == "Patient" for r in p.resources):
-            p.warnings.append(f"Patient/{p.patient_id}: no Patient resource in the input (age and sex unknown)")
-    return patients, warnings
+    log = WarningLog()
+    files = input_files(paths, log)
+    patients = read_indexed(enumerate(files), log)
+    return patients, log.lines()
+
+
+def nothing_usable(paths: Iterable[Path], warnings: list[str]) -> InputError:
+    """The exit-2 error for input that yielded no patient at all (saying why, when a warning knows)."""
+    why = ""
+    if warnings:
+        why = f": {warnings[0]}" + (f" (and {len(warnings) - 1} more warning(s))" if len(warnings) > 1 else "")
+    return InputError("no patient data found in " + ", ".join(str(p) for p in paths) + why)

@@ -21,6 +21,7 @@ import click
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
@@ -71,10 +72,8 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_output(lines(text), output)  # atomic with -o: a failed run leaves the previous report as it was
+    if output is not None:
         click.echo(f"wrote {output}", err=True)
 
 

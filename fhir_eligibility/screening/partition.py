@@ -3,8 +3,9 @@
 Why hash partitioning: Bulk Data NDJSON is one file per resource type, so one patient's data is
 spread over every file and a streaming reader cannot group it without holding everything. Pass 1
 reads each line once, finds its patient reference and appends the raw line (prefixed with the
-patient id) to shard ``crc32(id) % n`` on disk; pass 2 takes one shard at a time, so a reader
-holds one shard's raw text plus one patient's parsed resources. The shard count grows with the
+patient id) to shard ``crc32(id) % n`` on disk; pass 2 (:mod:`~fhir_eligibility.screening.
+shard_read`) takes one shard at a time, so a reader holds one shard's raw text plus one patient's
+parsed resources. The shard count grows with the
 input size (``bytes / shard_bytes``), which keeps a shard near ``shard_bytes`` whatever the
 population. Shards are independent: workers take them in any order.
 
@@ -14,39 +15,49 @@ line boundaries, a Bundle file whole), each task writes its own part of every sh
 resources keep their input order whatever ran first. Lines are parsed with orjson (about twice
 as fast as the standard library on FHIR resources; it also rejects invalid UTF-8 and NaN).
 
-Grouping follows :mod:`fhir_eligibility.retrieval.files` (the ``evaluate`` reader), so screening
-and ``evaluate`` see the same patients: ``Patient/<id>`` and ``urn:uuid:<id>`` references, the
-subject/patient/beneficiary/individual keys, ``medicationReference`` resolved to the Medication's
-code. A Bundle file is read whole (one file at a time) through that reader, which also resolves
-its local ``urn:uuid``/conditional references. Medication resources are the one global index
-(a formulary: bounded by the number of products, not patients). Conditional
-``Patient?identifier=`` references in NDJSON (Bulk exports write literal ones, other tools may
-not) wait in files sharded by identifier, next to an identifier index sharded the same way; a
-short pass over those shards alone resolves them once every Patient has been read.
+Grouping follows :mod:`fhir_eligibility.retrieval.files` (the ``evaluate`` reader), and both read
+lines and resources, count warnings and choose among duplicate Patients with the one policy of
+:mod:`fhir_eligibility.retrieval.reading`, so screening and ``evaluate`` see the same patients:
+``Patient/<id>`` and ``urn:uuid:<id>`` references, the subject/patient/beneficiary/individual
+keys, ``medicationReference`` resolved to the Medication's code. A Bundle file is read whole (one
+file at a time) through that reader, which also resolves its local ``urn:uuid``/conditional
+references. Medication resources are the one global index (a formulary: bounded by the number
+of products, not patients). Conditional ``Patient?identifier=`` references in NDJSON (Bulk
+exports write literal ones, other tools may not) wait in files sharded by identifier, next to an
+identifier index sharded the same way; a short pass over those shards alone resolves them once
+every Patient has been read.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from fhir_eligibility.errors import InputError
-from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
-from fhir_eligibility.retrieval.files import input_files, read_patients
+from fhir_eligibility.record import Resource, identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_indexed, read_line
+from fhir_eligibility.retrieval.reading import (
+    BOM,
+    UNAVAILABLE_MARK,
+    Drops,
+    WarningLog,
+    patient_of_unreadable,
+    unusable_reference,
+    usable_id,
+    warn_resource,
+    with_id,
+)
+from fhir_eligibility.screening.shard_read import read_shard
 
-NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
 MAX_SHARDS = 16384  # beyond 16 GiB of input, shards grow instead of multiplying (keeps the file count sane)
 FLUSH_BYTES = 64 * 1024  # one shard's buffer is appended to its file past this
 BUFFER_BUDGET = 8 * 1024 * 1024  # all buffers together; everything is flushed past this
-MAX_WARNINGS = 200
 TASK_BYTES = 64 * 1024 * 1024  # pass-1 task size past the first 2 per worker (each task adds a part to every shard)
-BOM = b"\xef\xbb\xbf"
 
 Progress = Callable[[int], None]  # bytes read so far
 
@@ -123,14 +134,14 @@ class Partitioned:
     medications: dict[str, dict[str, Any]] = field(default_factory=dict)  # "Medication/<id>" -> code
     patient_resources: int = 0  # Patient resources seen (the progress bar's total)
     lines: int = 0
-    warnings: list[str] = field(default_factory=list)
+    log: WarningLog = field(default_factory=WarningLog)
+    drops: Drops = field(default_factory=Drops)  # NDJSON records that could not be read or placed
     peak_buffered: int = 0
+    used_files: set[int] = field(default_factory=set)  # input indexes of NDJSON files with a non-blank line
 
-    def warn(self, message: str) -> None:
-        if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(message)
-        elif len(self.warnings) == MAX_WARNINGS:
-            self.warnings.append("further input warnings not shown")
+    @property
+    def warnings(self) -> list[str]:
+        return self.log.lines()
 
     def merge(self, other: Partitioned) -> None:
         """Add another task's counts, index and warnings (its shard parts are collected by the caller)."""
@@ -138,8 +149,9 @@ class Partitioned:
         self.patient_resources += other.patient_resources
         self.lines += other.lines
         self.peak_buffered = max(self.peak_buffered, other.peak_buffered)
-        for w in other.warnings:
-            self.warn(w)
+        self.log.merge(other.log)
+        self.drops.merge(other.drops)
+        self.used_files |= other.used_files
 
 
 def _index_medication(res: Resource, full_url: str | None, out: Partitioned) -> None:
@@ -159,6 +171,7 @@ class Piece:
     start: int
     end: int
     bundle: bool = False
+    index: int = 0  # the file's place in input order (warnings name the first occurrence by it)
 
 
 @dataclass(frozen=True)
@@ -188,10 +201,6 @@ def _lines_before(path: Path, offset: int) -> int:
     return count
 
 
-def _unresolvable(res: Resource, ref: str) -> str:
-    return f"{res.get('resourceType')}/{res.get('id', '?')}: patient reference {ref[:40]!r} not resolvable, ignored"
-
-
 def _usable_key(key: str) -> bool:
     return bool(key) and not any(c in key for c in "\t\n\r")
 
@@ -209,14 +218,16 @@ class _Writers:
 
 def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> None:
     path = piece.path
+    source = str(path)
     writer = out_files.shards
     base: int | None = None  # line number of the piece's first line, counted when first needed
+    k = 0
 
-    def where(k: int) -> str:
+    def number() -> int:
         nonlocal base
         if base is None:
             base = _lines_before(path, first)
-        return f"{path.name}:{base + k}"
+        return base + k
 
     with path.open("rb") as fh:
         pos = piece.start
@@ -225,7 +236,6 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             if fh.read(1) != b"\n":
                 pos += len(fh.readline())  # the rest of a line that started in the previous piece
         first = pos
-        k = 0
         while pos < piece.end:
             raw = fh.readline()
             if not raw:
@@ -235,22 +245,23 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             line = raw.strip()
             if not line:
                 continue
-            if line.startswith(BOM):
-                line = line[3:]
+            out.used_files.add(piece.index)
             out.lines += 1
-            try:
-                res = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                out.warn(f"{where(k)}: not JSON, line ignored")
-                continue
-            if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
-                out.warn(f"{where(k)}: not a FHIR resource, line ignored")
+            res, lenient = read_line(line, source, piece.index, number, out.log, out.drops)
+            if res is None:
                 continue
             rtype = res["resourceType"]
+            named = res if rtype == "Patient" or (isinstance(res.get("id"), str) and res["id"]) else None
+            if named is None:
+                res = with_id(res, (piece.index, number()))
+            if lenient or named is None:  # shard the normalised form (pass 2 parses it strictly)
+                line = orjson.dumps(res)
+            elif line.startswith(BOM):
+                line = line[3:]
             if rtype == "Patient":
-                pid = res.get("id")
-                if not isinstance(pid, str) or not pid or any(c in pid for c in "\t\n\r"):
-                    out.warn(f"{where(k)}: Patient without a usable id, ignored")
+                pid = usable_id(res.get("id"))
+                if pid is None:
+                    warn_resource(out.log, source, "Patient without a usable id", res, (piece.index, number()))
                     continue
                 out.patient_resources += 1
                 writer.write(pid, line)
@@ -263,31 +274,29 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
                 continue
             ref = patient_reference(res)
             if ref is None:
+                if unusable_reference(res):
+                    warn_resource(out.log, source, "patient reference malformed", res, (piece.index, number()))
+                    out.drops.add(rtype, patient_of_unreadable(res, b""))
                 continue  # Practitioner, Organization...: not patient data
             found = patient_id_of(ref)
             if found is not None:
                 writer.write(found, line)
             elif ref.startswith("Patient?identifier=") and _usable_key(ref.split("=", 1)[1]):
-                out_files.deferred.write(ref.split("=", 1)[1], line)  # resolved once every Patient is read
+                # resolved once every Patient is read; where it was travels with it, for a warning
+                where = f"{piece.index}:{number()}".encode()
+                out_files.deferred.write(ref.split("=", 1)[1], where + b"\t" + line)
             else:
-                out.warn(_unresolvable(res, ref))
+                warn_resource(out.log, source, "patient reference not resolvable", res, (piece.index, number()), ref)
 
 
-def _partition_bundle(path: Path, writer: ShardWriter, out: Partitioned) -> None:
+def _partition_bundle(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
     """A Bundle (or single resource) file through the ``evaluate`` reader: local references resolved."""
-    patients, file_warnings = read_patients([path])
-    for w in file_warnings:
-        out.warn(w)
-    for p in patients:
-        if any(c in p.patient_id for c in "\t\n\r"):
-            out.warn(f"{path.name}: patient id {p.patient_id[:40]!r} unusable, ignored")
-            continue
+    for p in read_indexed([(piece.index, piece.path)], out.log):
+        if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
+            mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
+            writer.write(p.patient_id, orjson.dumps(mark))
         for res in p.resources:
-            try:
-                line = orjson.dumps(res)
-            except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits (not valid FHIR either)
-                out.warn(f"{path.name}: {res.get('resourceType')}/{res.get('id', '?')} not representable, ignored")
-                continue
+            line = orjson.dumps(res)  # cannot fail: parse_json refused what orjson cannot write (depth, NaN)
             if res.get("resourceType") == "Patient":
                 out.patient_resources += 1
             writer.write(p.patient_id, line)
@@ -313,7 +322,7 @@ def partition_task(task: Task) -> TaskResult:
     out = Partitioned([])
     for piece in task.pieces:
         if piece.bundle:
-            _partition_bundle(piece.path, files.shards, out)
+            _partition_bundle(piece, files.shards, out)
         else:
             _partition_ndjson(piece, files, out)
     out.peak_buffered = files.shards.peak_buffered
@@ -331,6 +340,7 @@ class Resolution:
     directory: Path
     shards: int
     part: int  # the part number its resolved lines are written under (after every pass-1 task's)
+    sources: tuple[str, ...] = ()  # input files by index, to name where an unresolvable line was
 
 
 def resolve_deferred(job: Resolution) -> TaskResult:
@@ -347,13 +357,16 @@ def resolve_deferred(job: Resolution) -> TaskResult:
     for path in job.deferred:
         with path.open("rb") as fh:
             for line in fh:
-                key, _, text = line.rstrip(b"\n").partition(b"\t")
+                key, where, text = line.rstrip(b"\n").split(b"\t", 2)
                 found = index.get(key.decode("utf-8"))
                 if found is not None:
                     writer.write(found, text)
                     continue
                 res = orjson.loads(text)
-                out.warn(_unresolvable(res, patient_reference(res) or ""))
+                file_index, number = (int(n) for n in where.split(b":"))
+                source = job.sources[file_index]
+                ref = patient_reference(res) or ""
+                warn_resource(out.log, source, "patient reference not resolvable", res, (file_index, number), ref)
     return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 
@@ -371,9 +384,9 @@ def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) 
             out.append(Task(len(out), tuple(pieces), directory, shards))
         pieces, filled = [], 0
 
-    for f, size in sizes:
+    for index, (f, size) in enumerate(sizes):
         if not f.name.endswith(NDJSON_SUFFIXES):
-            pieces.append(Piece(f, 0, size, bundle=True))
+            pieces.append(Piece(f, 0, size, bundle=True, index=index))
             filled += size
             if filled >= target:
                 close()
@@ -381,7 +394,7 @@ def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) 
         start = 0
         while start < size:  # an empty file has no lines: no piece
             take = min(size - start, target - filled)
-            pieces.append(Piece(f, start, start + take))
+            pieces.append(Piece(f, start, start + take, index=index))
             filled += take
             start += take
             if filled >= target:
@@ -408,13 +421,14 @@ def partition(
     ``map_tasks(fn, tasks)`` runs the tasks (in any order, e.g. a process pool's unordered map);
     without it they run here, one after the other.
     """
-    files = input_files(paths)
+    log = WarningLog()
+    files = input_files(paths, log)
     directory.mkdir(parents=True, exist_ok=True)
     total = sum(f.stat().st_size for f in files)
     shards = shard_count(total, min_shards, shard_bytes)
     tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)))
     run = map_tasks or (lambda fn, items: map(fn, items))
-    out = Partitioned([])
+    out = Partitioned([], log=log)
     parts: dict[int, list[tuple[int, Path]]] = {}
     identifiers: dict[int, list[tuple[int, Path]]] = {}
     deferred: dict[int, list[tuple[int, Path]]] = {}
@@ -433,46 +447,27 @@ def partition(
             progress(done)
     if deferred:  # conditional references (rare in Bulk exports): a short pass over their shards only
         jobs = [
-            Resolution(_in_order(identifiers.get(k, [])), _in_order(waiting), directory, shards, len(tasks) + i)
+            Resolution(
+                _in_order(identifiers.get(k, [])),
+                _in_order(waiting),
+                directory,
+                shards,
+                len(tasks) + i,
+                tuple(str(f) for f in files),
+            )
             for i, (k, waiting) in enumerate(sorted(deferred.items()))
         ]
         for result in run(resolve_deferred, jobs):
             collect(result)
+    for index, f in enumerate(files):
+        if f.name.endswith(NDJSON_SUFFIXES) and index not in out.used_files:
+            out.log.add(f"{f}: empty file", "", (index, 0))
     out.shards = [_in_order(parts[k]) for k in sorted(parts)]
     return out
 
 
 def _in_order(parts: list[tuple[int, Path]]) -> tuple[Path, ...]:
     return tuple(path for _i, path in sorted(parts))
-
-
-def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> Resource:
-    if res.get("resourceType") in ("MedicationAdministration", "MedicationStatement") and "medicationReference" in res:
-        med = medications.get(str((res.get("medicationReference") or {}).get("reference")))
-        if med is not None:
-            return {**res, "medicationCodeableConcept": med}
-    return res
-
-
-def read_shard(parts: Sequence[Path], medications: dict[str, dict[str, Any]]) -> Iterator[PatientData]:
-    """Pass 2: the patients of one shard, one at a time (sorted by id: deterministic order)."""
-    groups: dict[str, list[bytes]] = {}
-    for path in parts:
-        try:
-            with path.open("rb") as fh:
-                for line in fh:
-                    key, _, text = line.partition(b"\t")
-                    groups.setdefault(key.decode("utf-8"), []).append(text)
-        except OSError as e:
-            raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
-    for pid in sorted(groups):
-        resources = [_with_medication(orjson.loads(t), medications) for t in groups.pop(pid)]
-        patients = [r for r in resources if r.get("resourceType") == "Patient"]
-        others = [r for r in resources if r.get("resourceType") != "Patient"]
-        data = PatientData(pid, patients + others)
-        if not patients:
-            data.warnings.append(f"Patient/{pid}: no Patient resource in the input (age and sex unknown)")
-        yield data
 
 
 __all__ = [

@@ -5,9 +5,9 @@ worker receives the compiled trials once (pool initializer, never per patient) a
 partial :class:`~fhir_eligibility.screening.core.Tally` per task; the parent only merges counts.
 Workers are forked where the OS can (nothing is re-imported: ``python -m fhir_eligibility`` runs
 its ``__main__`` unguarded, which ``spawn`` would execute again in every worker; start-up takes
-milliseconds) and spawned elsewhere. They ignore SIGINT: on Ctrl-C the parent alone stops,
-terminates the pool and removes its temporary files, so a user sees one line, not a traceback
-per worker.
+milliseconds) and spawned elsewhere. They ignore SIGINT and die quietly on SIGTERM: on Ctrl-C or
+SIGTERM the parent alone stops (the CLI turns SIGTERM into the Ctrl-C path), terminates the pool
+and removes its temporary files, so a user sees one line, not a traceback per worker.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.retrieval.files import nothing_usable
+from fhir_eligibility.retrieval.reading import Drops
 from fhir_eligibility.screening.core import SCREENING, Tally, screen_patient
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
 
@@ -54,6 +56,7 @@ class Job:
     as_of: dt.date
     settings: Settings
     medications: dict[str, dict[str, Any]]
+    drops: Drops | None = None  # NDJSON records pass 1 could not read or place
 
 
 _JOB: Job | None = None
@@ -63,6 +66,7 @@ def _init_worker(job: Job | None, ignore_sigint: bool = True) -> None:
     global _JOB
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises; here a TERM just ends
         # Workers allocate millions of short-lived, acyclic objects: collect rarely, and never rescan
         # what they inherited (trials, caches), as `fhir-eligibility evaluate` does for its process.
         gc.set_threshold(200_000, 50, 100)
@@ -80,7 +84,7 @@ def screen_shard(parts: tuple[Path, ...]) -> Tally:
     """Worker task: every patient of one shard (its part files)."""
     job = _job()
     tally = Tally.for_trials(job.trials)
-    for data in read_shard(parts, job.medications):
+    for data in read_shard(parts, job.medications, job.drops):
         tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
     return tally
 
@@ -196,7 +200,9 @@ def screen_files(
                 map_tasks=lambda fn, tasks: reader.map_unordered(fn, tasks, in_flight=len(tasks)),
             )
             warming.join()  # before forking again: no thread may hold the engine's lock in a child
-        job = Job(tuple(trials), as_of, settings, parts.medications)
+        if not parts.shards:
+            raise nothing_usable(paths, parts.warnings)
+        job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
         tally = Tally.for_trials(trials)
         tally.warn(parts.warnings)
         with Executor(n, job) as ex:

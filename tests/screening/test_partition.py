@@ -135,7 +135,7 @@ def test_bundles_and_ndjson_of_one_patient_are_grouped_together(tmp_path: Path) 
     patients = {p.patient_id: p for s in out.shards for p in part.read_shard(s, out.medications)}
     assert sorted(r["id"] for r in patients["p1"].resources) == ["c1", "o1", "p1"]
     assert patients["p2"].warnings == ["Patient/p2: no Patient resource in the input (age and sex unknown)"]
-    assert any("not JSON" in w for w in out.warnings) and any("not a FHIR resource" in w for w in out.warnings)
+    assert any("not valid JSON" in w for w in out.warnings) and any("not a FHIR resource" in w for w in out.warnings)
 
 
 @pytest.mark.parametrize(
@@ -201,8 +201,9 @@ def test_warnings_name_the_right_line_across_task_cuts(tmp_path: Path, monkeypat
     (tmp_path / "in" / "Observation.ndjson").write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(part, "TASK_BYTES", 300)
     out = part.partition([tmp_path / "in"], tmp_path / "shards", workers=2)
-    assert "Observation.ndjson:8: not JSON, line ignored" in out.warnings
-    assert "Observation.ndjson:34: not a FHIR resource, line ignored" in out.warnings
+    source = tmp_path / "in" / "Observation.ndjson"
+    assert f"{source}: not valid JSON; line ignored (line 8)" in out.warnings
+    assert f"{source}: not a FHIR resource; line ignored (line 34)" in out.warnings
     assert out.lines == 40
 
 

@@ -1,0 +1,368 @@
+"""One reading policy for both file readers (``evaluate``'s :mod:`~fhir_eligibility.retrieval.files`
+and screening's :mod:`~fhir_eligibility.screening.partition`): what a line or a resource must be
+to be used, the warning it gets otherwise, and which Patient wins when several share an id.
+
+Why one module: the two readers used to disagree on the same bad files (a BOM on each line, an
+invalid-UTF-8 line, NaN, duplicate patients). Both now parse with :func:`parse_json`, judge with
+:func:`problem_of`, log through :class:`WarningLog` and pick with :func:`choose_patient`.
+
+Policy, in one line each:
+
+- JSON is parsed with orjson: invalid UTF-8, ``NaN``/``Infinity`` and nesting deeper than
+  ``MAX_DEPTH`` make a line (NDJSON) or a file (Bundle) unusable; a leading BOM is ignored.
+- A number beyond double range (``1e400``, a 100,000-digit integer) is kept as its text, so it is
+  an invalid value to the evaluator (unknown), never a number, and the file says so.
+- Something that is not an object with a known FHIR ``resourceType`` is a warning, never data;
+  an NDJSON line holding a Bundle is one too (NDJSON holds one resource per line).
+- Repeated warnings are one line with a count (``WarningLog``), never one line per occurrence.
+- A record left out (unreadable line, malformed entry or reference) never reads as "no such
+  record": its type (from the resource, the line's text, or a Bulk file name; every clinical type
+  when unknown) is *unavailable* for its patient (when the text names one), for every patient of
+  its Bundle, or for every patient of an NDJSON input, so criteria reading it are unknown (:class:`Drops`).
+- Several different Patient resources with one id: a warning, and the one with the latest
+  ``meta.lastUpdated`` is used (missing or unparseable counts as oldest); on a tie the last one
+  in input order (paths as given, folders in sorted path order, then line or entry order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from fhir_eligibility.record import PATIENT_KEYS, Resource, patient_id_of
+from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
+
+BOM = b"\xef\xbb\xbf"
+MAX_DEPTH = 100  # FHIR resources nest about 10 deep; this refuses stack-exhausting inputs
+MAX_WARNING_LINES = 200  # distinct warnings rendered; the rest are counted in one line
+
+# What criteria read (requirements/plan) and its neighbours: what an unplaceable record of unknown type may be.
+CLINICAL_TYPES = (
+    "AllergyIntolerance",
+    "Condition",
+    "DiagnosticReport",
+    "ImagingStudy",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Procedure",
+)
+ANY_TYPE = "*"
+UNAVAILABLE_MARK = "#unavailable"  # a shard line carrying a patient's unavailable types (never a FHIR type)
+_TYPE_TEXT = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]+)"')
+_PATIENT_TEXT = re.compile(rb'"(?:subject|patient|beneficiary|individual)"\s*:\s*\{\s*"reference"\s*:\s*"([^"\\]+)"')
+
+Position = tuple[int, int]  # (file index in input order, line or entry number): orders "first"
+
+
+class NotJSON(ValueError):
+    """A line or file that is not usable JSON; the message is the short reason, ``where`` its place."""
+
+    def __init__(self, reason: str, where: str = "") -> None:
+        super().__init__(reason)
+        self.where = where
+
+
+def _number(text: str) -> float | str:
+    value = float(text)
+    return value if math.isfinite(value) else f"(number out of range: {text[:20]})"  # never parses as one
+
+
+def _integer(text: str) -> int | float | str:
+    return int(text) if len(text) <= 18 else _number(text)
+
+
+def _reject(text: str) -> Any:
+    raise NotJSON(f"{text} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> tuple[Any, bool]:
+    """(value, lenient): lenient when out-of-range numbers were kept as text. Raises NotJSON."""
+    if raw.startswith(BOM):
+        raw = raw[3:]
+    lenient = False
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        message = str(e)
+        if "UTF-8" in message:
+            raise NotJSON("not valid UTF-8") from None
+        if "infinity" not in message:
+            raise NotJSON("not valid JSON", f"line {e.lineno}, column {e.colno}") from None
+        try:  # only numbers beyond double range: the standard parser keeps them as text
+            value = json.loads(raw.decode("utf-8"), parse_float=_number, parse_int=_integer, parse_constant=_reject)
+        except (ValueError, RecursionError):
+            raise NotJSON("not valid JSON") from None
+        lenient = True
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and too_deep(value):
+        raise NotJSON(f"nested deeper than {MAX_DEPTH} levels")
+    return value, lenient
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays/objects nest deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
+def problem_of(value: Any, *, in_ndjson: bool = False) -> str | None:
+    """Why a parsed value is not a usable resource (None when it is)."""
+    if not isinstance(value, dict):
+        return "not a FHIR resource"
+    rtype = value.get("resourceType")
+    if not isinstance(rtype, str):
+        return "not a FHIR resource (no resourceType)"
+    if rtype not in RESOURCE_TYPES:
+        return "not a FHIR resource type (resourceType " + repr(rtype[:40]) + ")"
+    if in_ndjson and rtype == "Bundle":
+        return "a Bundle, but NDJSON holds one resource per line"
+    return None
+
+
+def unusable_reference(res: Resource) -> bool:
+    """A patient key (subject, patient...) is present but holds no reference text: data we cannot place."""
+    for key in PATIENT_KEYS:
+        if key in res:
+            ref = res[key]
+            return not (isinstance(ref, dict) and isinstance(ref.get("reference"), str))
+    return False
+
+
+def text_field(res: Resource, key: str) -> str | None:
+    """A string field, or None when absent or of another type (``fullUrl`` as a list...)."""
+    value = res.get(key)
+    return value if isinstance(value, str) else None
+
+
+def usable_id(value: Any) -> str | None:
+    """A patient id usable as a key (shard files are tab-separated lines; ids name files in references)."""
+    if isinstance(value, str) and value and len(value) <= 256 and not any(c in value for c in "\t\n\r/"):
+        return value
+    return None
+
+
+def with_id(res: Resource, at: Position) -> Resource:
+    """A record without a usable id gets one from where it was read (``no-id-<file>-<line>``):
+    records are told apart by type/id, and ten id-less doses must not count as one."""
+    rid = res.get("id")
+    if res.get("resourceType") == "Patient" or (isinstance(rid, str) and rid):
+        return res
+    return {**res, "id": f"no-id-{at[0]}-{at[1]}"}
+
+
+def medication_key(res: Resource) -> str | None:
+    """The ``medicationReference.reference`` text, or None when it is absent or malformed."""
+    ref = res.get("medicationReference")
+    text = ref.get("reference") if isinstance(ref, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def warn_resource(log: WarningLog, source: str, what: str, res: Resource, at: Position, ref: str = "") -> None:
+    """Count a resource left out (``<source>: <what>; resource ignored``), naming the first one."""
+    detail = f"{res.get('resourceType')}/{str(res.get('id', '?'))[:40]}" + (f" {ref[:40]!r}" if ref else "")
+    log.add(f"{source}: {what}; resource ignored", detail, at)
+
+
+@dataclass
+class WarningLog:
+    """Warnings keyed by what went wrong and where (a file), counted: 10^6 bad lines are one line.
+
+    ``add(key, detail, at)`` counts ``key`` and keeps the detail of its first occurrence in input
+    order (``at``); ``merge`` is associative and commutative, so parallel readers agree with the
+    sequential one.
+    """
+
+    entries: dict[str, tuple[int, Position, str]] = field(default_factory=dict)
+
+    def add(self, key: str, detail: str = "", at: Position = (0, 0)) -> None:
+        count, first, text = self.entries.get(key, (0, at, detail))
+        if at < first:
+            first, text = at, detail
+        self.entries[key] = (count + 1, first, text)
+
+    def merge(self, other: WarningLog) -> None:
+        for key, (count, at, detail) in other.entries.items():
+            mine = self.entries.get(key)
+            if mine is None:
+                self.entries[key] = (count, at, detail)
+            else:
+                first = min((mine[1], mine[2]), (at, detail))
+                self.entries[key] = (mine[0] + count, first[0], first[1])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lines(self) -> list[str]:
+        """Rendered in input order of first occurrence: ``key (detail)`` or ``key (n times; first: detail)``."""
+        out: list[str] = []
+        ordered = sorted(self.entries.items(), key=lambda kv: (kv[1][1], kv[0]))
+        for key, (count, _at, detail) in ordered[:MAX_WARNING_LINES]:
+            if count == 1:
+                out.append(f"{key} ({detail})" if detail else key)
+            else:
+                out.append(f"{key} ({count} times; first: {detail})" if detail else f"{key} ({count} times)")
+        if len(ordered) > MAX_WARNING_LINES:
+            out.append(f"{len(ordered) - MAX_WARNING_LINES} more kinds of input warning not shown")
+        return out
+
+
+def type_of_unreadable(value: Any, raw: bytes, source: str) -> str | None:
+    """What an unreadable record was: its resourceType, else the one its text names, else the Bulk
+    file name's (``Condition.ndjson``, ``Condition-2.ndjson``); ``*`` when nothing says; None when
+    it names a type that is not FHIR (``Foo``: not data we would have read)."""
+    rtype = value.get("resourceType") if isinstance(value, dict) else None
+    if not isinstance(rtype, str):
+        found = _TYPE_TEXT.search(raw)
+        rtype = found.group(1).decode() if found else None
+    if rtype is None:
+        stem = source.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0].split("-", 1)[0]
+        rtype = stem if stem in RESOURCE_TYPES else ANY_TYPE
+    if rtype == "Bundle":
+        return ANY_TYPE
+    return rtype if rtype == ANY_TYPE or rtype in RESOURCE_TYPES else None
+
+
+def lost_record(value: Any, raw: bytes, source: str) -> tuple[str | None, str | None]:
+    """(type, patient) of a record left out; a non-FHIR type that names a patient may be anything."""
+    rtype, patient = type_of_unreadable(value, raw, source), patient_of_unreadable(value, raw)
+    return (ANY_TYPE if rtype is None and patient is not None else rtype), patient
+
+
+def patient_of_unreadable(value: Any, raw: bytes) -> str | None:
+    """The patient an unreadable record names, when its text says (a string subject, or raw text)."""
+    if isinstance(value, dict):
+        for key in PATIENT_KEYS:
+            ref = value.get(key)
+            if isinstance(ref, str):
+                return patient_id_of(ref)
+    found = _PATIENT_TEXT.search(raw)
+    return patient_id_of(found.group(1).decode("utf-8", "replace")) if found else None
+
+
+@dataclass
+class Drops:
+    """Types of records left out, per patient and for everyone in scope; mergeable like WarningLog."""
+
+    patients: dict[str, set[str]] = field(default_factory=dict)
+    everyone: set[str] = field(default_factory=set)
+
+    def add(self, rtype: str | None, patient: str | None = None) -> None:
+        if rtype is None:
+            return
+        if patient is None:
+            self.everyone.add(rtype)
+        else:
+            self.patients.setdefault(patient, set()).add(rtype)
+
+    def merge(self, other: Drops) -> None:
+        self.everyone |= other.everyone
+        for pid, types in other.patients.items():
+            self.patients.setdefault(pid, set()).update(types)
+
+    def of(self, patient: str) -> set[str]:
+        return self.everyone | self.patients.get(patient, set())
+
+
+def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
+    """What a patient's left-out records make unknown (``*``: every clinical type)."""
+    names: set[str] = set()
+    for t in types:
+        names.update(CLINICAL_TYPES if t == ANY_TYPE else (t,))
+    return tuple(
+        Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
+        for t in sorted(names)
+    )
+
+
+def _updated(res: Resource) -> dt.datetime | None:
+    meta = res.get("meta")
+    text = meta.get("lastUpdated") if isinstance(meta, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
+    """(the Patient to use, whether the candidates disagreed), candidates in input order."""
+    distinct: list[Resource] = []
+    for c in candidates:
+        if c not in distinct:
+            distinct.append(c)
+    if len(distinct) == 1:
+        return distinct[0], False
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    ranked = [(_updated(c) or oldest, i) for i, c in enumerate(candidates)]
+    best = max(range(len(candidates)), key=lambda i: ranked[i])
+    return candidates[best], True
+
+
+def duplicate_warning(patient_id: str) -> str:
+    return (
+        f"Patient/{patient_id}: different Patient resources with this id; used the one with the latest "
+        "meta.lastUpdated (on a tie, the last in input order)"
+    )
+
+
+def one_patient(patient_id: str, resources: Iterable[Resource], warnings: list[str]) -> list[Resource]:
+    """A patient's resources with exactly one Patient first (the chosen one), the rest in input order."""
+    patients: list[Resource] = []
+    others: list[Resource] = []
+    for r in resources:
+        (patients if r.get("resourceType") == "Patient" else others).append(r)
+    if not patients:
+        warnings.append(f"Patient/{patient_id}: no Patient resource in the input (age and sex unknown)")
+        return others
+    chosen, conflict = choose_patient(patients)
+    if conflict:
+        warnings.append(duplicate_warning(patient_id))
+    return [chosen, *others]
+
+
+__all__ = [
+    "ANY_TYPE",
+    "BOM",
+    "CLINICAL_TYPES",
+    "MAX_DEPTH",
+    "UNAVAILABLE_MARK",
+    "Drops",
+    "NotJSON",
+    "Position",
+    "WarningLog",
+    "choose_patient",
+    "lost_record",
+    "medication_key",
+    "one_patient",
+    "parse_json",
+    "patient_of_unreadable",
+    "problem_of",
+    "text_field",
+    "too_deep",
+    "type_of_unreadable",
+    "unavailable",
+    "unusable_reference",
+    "usable_id",
+    "warn_resource",
+    "with_id",
+]

@@ -1,0 +1,57 @@
+"""Pass 2 of the partition reader: one shard's part files back into patients, one at a time.
+
+Kept apart from :mod:`~fhir_eligibility.screening.partition` (pass 1) because it is what every
+worker runs per shard: it needs the Medication index and what pass 1 could not read (``Drops``),
+and applies the shared duplicate-Patient choice of :mod:`fhir_eligibility.retrieval.reading`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fhir_eligibility.errors import InputError
+from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, medication_key, one_patient, unavailable
+
+
+def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> Resource:
+    if res.get("resourceType") in ("MedicationAdministration", "MedicationStatement"):
+        med = medications.get(medication_key(res) or "")
+        if med is not None:
+            return {**res, "medicationCodeableConcept": med}
+    return res
+
+
+def read_shard(
+    parts: Sequence[Path], medications: dict[str, dict[str, Any]], drops: Drops | None = None
+) -> Iterator[PatientData]:
+    """Pass 2: the patients of one shard, one at a time (sorted by id: deterministic order), each
+    with the types its input lost unavailable (``drops`` from pass 1, marks from its Bundles)."""
+    groups: dict[str, list[bytes]] = {}
+    for path in parts:
+        try:
+            with path.open("rb") as fh:
+                for line in fh:
+                    key, _, text = line.partition(b"\t")
+                    groups.setdefault(key.decode("utf-8"), []).append(text)
+        except OSError as e:
+            raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
+    for pid in sorted(groups):
+        resources: list[Resource] = []
+        lost = set() if drops is None else drops.of(pid)
+        for text in groups.pop(pid):
+            res = orjson.loads(text)
+            if res.get("resourceType") == UNAVAILABLE_MARK:
+                lost.update(res["types"])
+            else:
+                resources.append(_with_medication(res, medications))
+        data = PatientData(pid, [], unavailable(lost))
+        data.resources = one_patient(pid, resources, data.warnings)
+        yield data
+
+
+__all__ = ["read_shard"]
