@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import orjson
 
 from fhir_eligibility.codes import Code, display
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.files import input_files, read_file
+from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_file, read_line
+from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.terminology.usage import (
     CodeUse,
     Suggester,
@@ -42,27 +42,23 @@ def terminology_option(f: F) -> F:
     )(f)
 
 
-def iter_resources(paths: list[Path], warnings: list[str]) -> Iterator[dict[str, Any]]:
-    """Every resource of the files; NDJSON streamed, one line at a time."""
-    for f in input_files(paths):
-        if not f.name.endswith((".ndjson", ".jsonl")):
-            for _url, res in read_file(f, warnings):
+def iter_resources(paths: list[Path], log: WarningLog) -> Iterator[dict[str, Any]]:
+    """Every resource of the files, read with the one reading policy (retrieval/reading.py);
+    NDJSON streamed one line at a time, so an export of any size fits in memory."""
+    lost = Drops()  # what could not be read only matters for evaluation, not for a code listing
+    for index, f in enumerate(input_files(paths, log)):
+        if not f.name.endswith(NDJSON_SUFFIXES):
+            for _at, _url, res in read_file(f, index, log, lost):
                 yield res
             continue
         try:
             with f.open("rb") as fh:
                 for n, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        res = orjson.loads(line)
-                    except orjson.JSONDecodeError:
-                        warnings.append(f"{f.name}:{n}: not JSON, line ignored")
-                        continue
-                    if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
-                        yield res
-                    else:
-                        warnings.append(f"{f.name}:{n}: not a FHIR resource, line ignored")
+                    line = line.strip()
+                    if line:
+                        got, _lenient = read_line(line, str(f), index, lambda n=n: n, log, lost)  # type: ignore[misc]
+                        if got is not None:
+                            yield got
         except OSError as e:
             raise InputError(f"{f}: cannot read ({e.__class__.__name__})") from None
 
@@ -173,8 +169,9 @@ def codes(
     """List the codes in the data that no criterion reads, with the criteria they most likely mean."""
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     displays = definition_displays(r for _f, r in read_definitions(list(definitions) or None).resources)
-    warnings: list[str] = []
-    uses = count_unread(iter_resources(list(paths), warnings), read_codes(trials))
+    log = WarningLog()
+    uses = count_unread(iter_resources(list(paths), log), read_codes(trials))
+    warnings = log.lines()
     suggester = Suggester(trials, displays)
     ordered = sorted(uses.values(), key=lambda u: (u.resource_type, -u.count, u.code))
     rows = [(u, suggester.suggest(u)) for u in ordered]
