@@ -266,7 +266,7 @@ def test_codes_streams_ndjson(tmp_path: Path) -> None:
     nd.write_text("\n".join(json.dumps(local_obs(60, rid=f"o{i}")) for i in range(3)) + "\nnot json\n")
     out = cli("codes", str(nd), "--trial", TRIAL_E, "--format", "json")
     data = json.loads(out.stdout)
-    assert data["unreadCodes"]["Observation"][0]["count"] == 3 and any("line 4" in w for w in data["warnings"])  # the one reading policy's wording
+    assert data["unreadCodes"]["Observation"][0]["count"] == 3 and any("line 4" in w for w in data["warnings"])
 
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "synthea"
