@@ -63,7 +63,8 @@ def codings(concept: object) -> frozenset[Code]:
         concept = concept["concept"]
         assert isinstance(concept, dict)
     out = set()
-    for c in concept.get("coding") or []:
+    coding = concept.get("coding")
+    for c in coding if isinstance(coding, list) else ():  # a malformed coding (validity.py says so) has none
         if isinstance(c, dict):
             n = norm_code(c.get("system"), c.get("code"))
             if n:

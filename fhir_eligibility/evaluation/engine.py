@@ -506,6 +506,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if not d.methods.isdisjoint(medication.FORM_METHODS):  # long- / short-acting / undecided medication records only
         definite = medication.of_form(definite, d.methods)
     if "first-course" in d.methods or "after-first-course" in d.methods:
+        uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
         days = [f.date for f in definite if f.date]
         split = dv.courses([x for x in days if x is not None], ctx.settings.course_gap_days)
         first = set(split[0]) if split else set()
@@ -535,7 +536,10 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     )
     window = "" if (lo == DATE_MIN and hi == ctx.as_of) else f" in {_window_text(lo, hi)}"
     if d.instances is not None:
-        n = len({f.date for f in placed if f.date}) or len(placed)
+        # records are counted by day (an administration and its procedure are one cycle); an undated one
+        # may be another cycle or the same: it can only make the count uncertain
+        n = len({f.date for f in placed if f.date})
+        uncertain += [f for f in placed if f.date is None]
         t = _count_ok(n, d.instances)
         if uncertain and t is not _count_ok(n + len(uncertain), d.instances):
             return Outcome(

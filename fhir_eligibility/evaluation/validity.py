@@ -17,6 +17,9 @@ EARLIEST_YEAR = 1900  # an event or a birth before this is a sentinel or a typo,
 LATEST_YEAR = 9998  # 9999 is the "end of time" sentinel
 # Units whose values may be negative (temperatures, base excess, z-scores...); everything else is a
 # count, concentration, mass, volume, rate or ratio and cannot be below zero.
+# No clinical measurement reaches this magnitude in any UCUM unit (the largest routine ones are cell
+# counts per litre: red cells about 5 x 10^12/L); beyond it a value is an export artefact (2^64, 1e300).
+MAX_MAGNITUDE = 1e15
 SIGNED_UNITS = frozenset({"Cel", "[degF]", "mmol/L{BE}", "{SD}", "{z-score}", "{Z-score}", "{score}", "1"})
 
 
@@ -38,6 +41,8 @@ def number_problem(value: object) -> str | None:
             return f"value {value!r} is not a finite number"
     except OverflowError:  # an integer too large for a float
         return "value is too large to be a measurement"
+    if abs(float(value)) >= MAX_MAGNITUDE:
+        return f"value {float(value):g} is too large to be a measurement"
     return None
 
 

@@ -587,42 +587,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return run
 
 
-# The evaluator (evaluation/facts.py, issue 12 items 6 and 7, another branch) still drops a malformed
-# Condition/Procedure/MedicationAdministration without making its criteria unknown, and compares
-# "NaN" strings and 2^64 as numbers; the readers hand these resources over intact. Not strict:
-# they pass once that branch is merged, and every other assertion of the case still runs first.
-EVALUATOR_CASES = {
-    "bundle Condition.code=int",
-    "bundle Condition.code=string",
-    "bundle Condition.code=list",
-    "bundle Condition.code.coding=int",
-    "bundle Condition.code.coding=object",
-    "bundle Condition.code.coding=string",
-    "bundle Condition.bodySite=int",
-    "bundle MedicationAdministration.medicationCodeableConcept=int",
-    "bundle MedicationAdministration.medicationCodeableConcept=string",
-    "bundle MedicationAdministration.effectiveDateTime=int",
-    "bundle MedicationAdministration.effectiveDateTime=list",
-    "bundle Procedure.code=int",
-    "bundle Procedure.code=string",
-    "ndjson Condition.code='C7A.012'",
-    "value 2^64",
-    'value "NaN"',
-}
-PARAMS = [
-    pytest.param(
-        c,
-        id=c.name,
-        marks=[pytest.mark.xfail(reason="evaluation/facts.py: issue 12 items 6-7", strict=False)]
-        if c.name in EVALUATOR_CASES
-        else [],
-    )
-    for c in CASES
-]
-
-
-def test_evaluator_cases_exist() -> None:
-    assert {c.name for c in CASES} >= EVALUATOR_CASES
+PARAMS = [pytest.param(c, id=c.name) for c in CASES]
 
 
 @pytest.mark.parametrize("case", PARAMS)
