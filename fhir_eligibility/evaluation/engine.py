@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import textwrap
 import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -879,7 +880,7 @@ def _label(c: Criterion) -> str:
     hit = _LABELS.get(id(c))
     if hit is None or hit[0] is not c:
         label = getattr(c.definition, "label", "") or c.description or c.id
-        hit = (c, " ".join(label.split())[:90])
+        hit = (c, textwrap.shorten(label, 90, placeholder="…"))  # whole words
         _LABELS[id(c)] = hit
     return hit[1]
 
@@ -1035,13 +1036,14 @@ def evaluate_trial(
         result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
         results.append(result)
         missing.extend(wanted)
+    verdict = verdict_of([r.result for r in results])
     return TrialResult(
         patient=f"Patient/{record.patient_id}",
         trial=trial.id,
         title=trial.title,
-        verdict=verdict_of([r.result for r in results]),
+        verdict=verdict,
         criteria=tuple(results),
-        missing_data=tuple(missing),
+        missing_data=() if verdict is Verdict.INELIGIBLE else tuple(missing),  # collecting cannot change it
         assumed_attested=settings.assume_attested,
     )
 
