@@ -8,7 +8,7 @@ builds it; renderers only read it (they never evaluate).
 JSON contract::
 
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
-      "funnel": [{"criterion", "pass", "fail", "unknown", "manual", "review"}],
+      "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
       "candidates": [{"patient", "verdict", "missing": [...]}]}]}
 
 plus top-level ``patients`` (how many were screened), ``source`` and ``warnings``.
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fhir_eligibility.report.html import render_screening_html
+from fhir_eligibility.report.html.dashboard import render_screening_html
 
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
 VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
@@ -87,7 +87,14 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                 "trial": t.trial,
                 "title": t.title,
                 "counts": {v: t.counts.get(v, 0) for v in VERDICTS},
-                "funnel": [{"criterion": f.criterion, **{r: f.counts.get(r, 0) for r in RESULTS}} for f in t.funnel],
+                "funnel": [
+                    {
+                        "criterion": f.criterion,
+                        "description": f.description,
+                        **{r: f.counts.get(r, 0) for r in RESULTS},
+                    }
+                    for f in t.funnel
+                ],
                 "candidates": [
                     {"patient": c.patient, "verdict": c.verdict, "missing": list(c.missing)} for c in t.candidates
                 ],

@@ -7,6 +7,7 @@ elements and attributes, and a hostile string in the data must never become one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -50,6 +51,7 @@ class Page(HTMLParser):
     elements: list[Element] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)  # inert <script type="application/json"> blocks
     text: list[str] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
 
@@ -75,7 +77,8 @@ class Page(HTMLParser):
         if self.stack and self.stack[-1] == "style":
             self.styles.append(data)
         elif self.stack and self.stack[-1] == "script":
-            self.scripts.append(data)
+            last = next(e for e in reversed(self.elements) if e.tag == "script")
+            (self.data if last.attrs.get("type") == "application/json" else self.scripts).append(data)
         else:
             self.text.append(data)
 
@@ -162,9 +165,13 @@ def test_data_never_becomes_markup(render: str) -> None:
     page = parse(html)
     assert not page.find("img")
     assert all(not k.startswith("on") for e in page.elements for k in e.attrs), "an event handler attribute leaked"
-    assert len(page.find("script")) == 1 and "alert" not in "".join(page.scripts)
+    executable = [s for s in page.find("script") if "type" not in s.attrs]
+    assert len(executable) == 1 and "alert" not in "".join(page.scripts)
+    assert all(s.attrs["type"] == "application/json" for s in page.find("script") if s not in executable)
+    assert not any(c in d for d in page.data for c in "<>&"), "a stored string could close its block"
     # the text survives, escaped, so a reader still sees what the data said
     assert "<script>alert(1)</script>" in "".join(page.text)
+    assert all(EVIL in json.loads(d) or EVIL in d.encode().decode("unicode_escape") for d in page.data)
 
 
 def test_numbers_and_dates_read_naturally(mini_report: Report) -> None:
@@ -224,12 +231,14 @@ def test_semantic_frame(mini_report: Report) -> None:
 
 
 def _plots_by_criterion(html: str) -> dict[str, list[Element]]:
-    """criterion id -> the threshold lines drawn inside its <li> (the parser tracks only tag names, so we split)."""
+    """criterion id -> the threshold lines of the plots that name it (the parser tracks only tag names, so we split)."""
     out: dict[str, list[Element]] = {}
-    for chunk in html.split('data-testid="criterion"')[1:]:
-        cid = re.match(r' data-criterion="([^"]*)"', chunk)
-        assert cid
-        out[cid.group(1)] = parse(chunk).find("line", data_testid="threshold")
+    for chunk in html.split('<figure class="lab-plot"')[1:]:
+        users = re.search(r' data-criteria="([^"]*)"', chunk)
+        assert users
+        lines = parse(chunk.split("</figure>")[0]).find("line", data_testid="threshold")
+        for cid in users.group(1).split():
+            out.setdefault(cid, []).extend(lines)
     return out
 
 
@@ -247,6 +256,8 @@ def test_each_series_gets_a_plot_with_its_threshold_lines(mini_report: Report) -
     assert len(page.find("figure", data_testid="lab-plot")) == 2
     assert len(page.find("rect", data_testid="window")) == 2
     assert {float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")} == {8.0, 2.5}
+    # each criterion links to its plot, which sits once in the patient's lab section
+    assert len(page.find("a", data_testid="plot-link")) == 2
 
 
 def test_series_sharing_data_share_one_plot_and_keep_every_threshold() -> None:
@@ -258,9 +269,36 @@ def test_series_sharing_data_share_one_plot_and_keep_every_threshold() -> None:
     c = CriterionResult("E7b", "exclusion", "liver", Result.PASS, "r", children=(kid,), series=(s1, s2, empty))
     report = Report(AS_OF, (TrialResult("Patient/p", "NCT1", "t", Verdict.ELIGIBLE, (c,), ()),))
     page = parse(render_report_html(report))
-    assert len(page.find("figure", data_testid="lab-plot")) == 2  # ALT (two thresholds) + AST (no values)
-    assert sorted(float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")) == [2.5, 5.0, 5.0]
+    assert len(page.find("figure", data_testid="lab-plot")) == 1  # ALT (two thresholds); AST has no value: no chart
+    assert sorted(float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")) == [2.5, 5.0]
     assert len(page.find("circle", data_testid="point")) == 1
+
+
+def test_one_lab_read_by_two_trials_is_drawn_once_with_both_thresholds_and_windows() -> None:
+    pts = (Point("2026-05-10", 7.9, "Observation/hb"),)
+    a = Series("Hb >= 8", "g/dL", pts, ((">=", 8.0),), ("2026-05-04", "2026-06-01"))
+    b = Series("Hb >= 9", "g/dL", pts, ((">=", 9.0),), ("2026-04-01", "2026-06-01"))
+    r1 = TrialResult(
+        "Patient/p",
+        "NCT1",
+        "t",
+        Verdict.INELIGIBLE,
+        (CriterionResult("A", "inclusion", "Hb", Result.FAIL, "r", series=(a,)),),
+        (),
+    )
+    r2 = TrialResult(
+        "Patient/p",
+        "NCT2",
+        "t",
+        Verdict.INELIGIBLE,
+        (CriterionResult("E", "inclusion", "Hb", Result.FAIL, "r", series=(b,)),),
+        (),
+    )
+    page = parse(render_report_html(Report(AS_OF, (r1, r2))))
+    (fig,) = page.find("figure", data_testid="lab-plot")
+    assert fig.attrs["data-criteria"] == "A E"
+    assert sorted(float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")) == [8.0, 9.0]
+    assert len(page.find("rect", data_testid="window")) == 2
 
 
 def test_range_thresholds_and_open_window_are_drawn() -> None:
@@ -290,7 +328,7 @@ def test_a_point_with_a_bad_date_is_left_out_not_fatal() -> None:
     s = Series("x", "u", (Point("not a date", 1.0, "Observation/z"),), (("<", 2.0),), ("2026-05-04", "2026-06-01"))
     c = CriterionResult("c", "inclusion", "d", Result.UNKNOWN, "r", series=(s,))
     html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), ()),)))
-    assert "no values on record" in html and 'data-testid="threshold"' in html
+    assert 'data-testid="lab-plot"' not in html  # no value that can be placed: no (empty) chart
 
 
 # ---- output shape --------------------------------------------------------------------------------------
@@ -298,7 +336,7 @@ def test_a_point_with_a_bad_date_is_left_out_not_fatal() -> None:
 
 BADGE = re.compile(
     r'<span class="badge s-([a-z-]+)" data-testid="([a-z-]+)">'
-    r'<svg class="icon"[^>]*><path d="[^"]+"/></svg> ([^<]+)</span>'
+    r'<svg class="icon" aria-hidden="true"><use href="#i-(?:pass|fail|unknown|manual|review)"/></svg> ([^<]+)</span>'
 )
 
 
@@ -330,7 +368,12 @@ def test_sub_criteria_are_collapsible_and_labelled_neutrally() -> None:
     page = parse(html)
     (parts,) = page.find("details", data_testid="parts")
     assert "open" not in parts.attrs
-    assert [(s, label) for s, t, label in BADGE.findall(html) if t == "part-label"] == [("not-met", "Not met")]
+    stored = json.loads("".join(d for d in page.data if d.startswith("{")))
+    ((text, state, negated, reason, evidence, kids),) = stored[parts.attrs["data-parts"]]
+    assert state == "not-met" and negated == 0 and kids == []  # drawn as "Not met", not as a red fail
+    texts = json.loads(next(d for d in page.data if d.startswith("[")))
+    assert texts[text] == EVIL and reason == "" and evidence  # a reason equal to the text is not repeated
+    assert "Not met" in "".join(page.scripts)
 
 
 def test_missing_data_is_listed_as_what_to_collect() -> None:
@@ -339,7 +382,16 @@ def test_missing_data_is_listed_as_what_to_collect() -> None:
     html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), (m,)),)))
     page = parse(html)
     assert page.find("section", data_testid="collect")
-    assert "LOINC 718-7" in html and "What to collect next" in html and "2026-05-04..2026-06-01" in html
+    assert "LOINC 718-7" in html and "What to collect next" in html and "dated 2026-05-04 to 2026-06-01" in html
+
+
+def test_an_ineligible_trial_says_there_is_nothing_to_collect() -> None:
+    c = CriterionResult(
+        "hb", "inclusion", "Hb >= 8 g/dL", Result.FAIL, "7.9 g/dL does not meet >= 8 g/dL on 2025-02-25"
+    )
+    html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.INELIGIBLE, (c,), ()),)))
+    assert "Ineligible: nothing to collect." in html and 'data-testid="collect"' not in html
+    assert "7.9 g/dL on 2025-02-25 &lt; 8 g/dL" in html  # the deciding value, formatted, up front
 
 
 def test_rendering_is_pure_and_deterministic(mini_report: Report) -> None:
@@ -444,6 +496,17 @@ def test_fixed_colours_in_css_meet_wcag_aa() -> None:
 
 def test_deciding_criteria_are_listed_and_linked(mini_report: Report) -> None:
     html = render_report_html(mini_report)
-    m = re.search(r'<p class="deciding" data-testid="deciding">Decided by: (.*?)</p>', html)
-    assert m and re.fullmatch(r'<a href="#(p0-t0-i3)">consent</a> \(manual check\)', m.group(1))
+    m = re.search(
+        r'<div class="deciding" data-testid="deciding"><strong>Decided by:</strong><ul>(.*?)</ul></div>', html
+    )
+    assert m and re.fullmatch(
+        r'<li><a href="#(p0-t0-i3)">consent</a> \(manual check\) Signed informed consent</li>', m.group(1)
+    )
     assert 'id="p0-t0-i3" data-testid="criterion" data-criterion="consent"' in html
+
+
+def test_summary_table_has_one_row_per_patient_and_trial_linking_to_details(mini_report: Report) -> None:
+    page = parse(render_report_html(mini_report))
+    links = page.find("a", data_testid="summary-link")
+    assert [a.attrs["href"] for a in links] == ["#p0-t0"]
+    assert page.find("section", id="p0-t0")
