@@ -410,7 +410,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
         )
     ages = age_range(birth, ctx.as_of)
     if ages is None:
-        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
+        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable or after {ctx.as_of}")
     v = Interval(float(ages[0]), float(ages[1]))
     t = _test_interval(v, d.test)
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"

@@ -21,7 +21,7 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
 )
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.cards import DECIDING, deciding
+from fhir_eligibility.report.cards import DECIDING, deciding, short_title
 from fhir_eligibility.report.html.plots import PlotGroup, User, plot, plot_groups, subtree_series
 from fhir_eligibility.report.html.shell import RESULT_LABEL, VERDICT_LABEL, Texts, badge, e, page
 
@@ -64,7 +64,8 @@ JS_PARTS = """
  document.querySelectorAll('details[data-parts]').forEach(function(d){fill(d.querySelector('ol'),
   P[d.getAttribute('data-parts')]);});})();
 """
-_REASON_WIDTH = 240  # a combination's reason repeats its parts; the parts below carry the whole text
+_REASON_WIDTH = 240
+_DECIDING_SHOWN = 5  # a combination's reason repeats its parts; the parts below carry the whole text
 
 CSS = """
 .summary-table{width:100%}.summary-table td{font-size:.85rem}
@@ -181,7 +182,8 @@ def _summary_table(by_patient: Mapping[str, Sequence[TrialResult]]) -> str:
     ]
     for i, (patient, results) in enumerate(by_patient.items()):
         for j, r in enumerate(results):
-            why = ", ".join(c.id for c in deciding(r))
+            ids = [c.id for c in deciding(r)]
+            why = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
             out.append(
                 f'<tr><td class="ref"><a href="#p{i}">{e(patient)}</a></td>'
                 f'<td><a href="#p{i}-t{j}" data-testid="summary-link">{e(r.trial)}</a></td>'
@@ -222,7 +224,7 @@ def _trial_section(r: TrialResult, sid: str, texts: Texts, plot_of: Mapping[str,
     out = [
         f'<section class="trial" id="{sid}" aria-labelledby="{sid}-h" data-testid="trial" '
         f'data-trial="{e(r.trial)}" data-verdict="{e(v)}">',
-        f'<h3 id="{sid}-h">{e(r.trial)}<span class="title">{e(fmt.title(r.title))}</span></h3>',
+        f'<h3 id="{sid}-h">{e(r.trial)}<span class="title">{e(short_title(r))}</span></h3>',
         f'<p class="summary verdict"><span>Verdict:</span> {badge(v, VERDICT_LABEL[r.verdict], "verdict")}'
         f' <span class="muted">({e(summary)})</span></p>',
     ]
@@ -234,8 +236,10 @@ def _trial_section(r: TrialResult, sid: str, texts: Texts, plot_of: Mapping[str,
             f"{e(fmt.label(c.description or c.id, 90))}"
             + (f": {e(fmt.shorten(fmt.reason(c.reason), 160))}" if c.result is not Result.MANUAL else "")
             + "</li>"
-            for c in decisive
+            for c in decisive[:_DECIDING_SHOWN]
         )
+        if len(decisive) > _DECIDING_SHOWN:
+            items += f"<li>and {len(decisive) - _DECIDING_SHOWN} more, marked in the checklist below</li>"
         out.append(f'<div class="deciding" data-testid="deciding"><strong>Decided by:</strong><ul>{items}</ul></div>')
     if r.assumed_attested:
         out.append('<p class="muted">Manual criteria assumed attested.</p>')
