@@ -95,7 +95,7 @@ figure.lab-plot figcaption{font-size:.8rem;color:#374151}
 .threshold{stroke:#b91c1c;stroke-width:1.5;stroke-dasharray:5 3}
 .values-line{fill:none;stroke:#1f2937;stroke-width:1.5}
 .point{stroke:#1f2937;stroke-width:1.5}.point.in{fill:#1f2937}.point.out{fill:#fff}
-.tick{font-size:10px;fill:#374151}.thr-label{font-size:10px;fill:#7f1d1d;font-weight:700}
+.tick,.tick text{font-size:10px;fill:#374151}.thr-label{font-size:10px;fill:#7f1d1d;font-weight:700}
 .window-label{font-size:10px;fill:#1e3a8a}
 """
 

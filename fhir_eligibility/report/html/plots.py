@@ -159,14 +159,16 @@ def plot(g: PlotGroup) -> str:
         wx0, wx1 = (x(lo_w) if lo_w else _L), (x(hi_w) if hi_w else _L + pw)
         out.append(
             f'<rect class="window" data-testid="window" x="{wx0:.1f}" y="{_T}" width="{max(1.0, wx1 - wx0):.1f}" '
-            f'height="{ph}"><title>{e("window " + _window_text((lo_w, hi_w)))}</title></rect>'
+            f'height="{ph}"/>'
         )
     lo_w, hi_w = g.windows[0]
     wx0, wx1 = (x(lo_w) if lo_w else _L), (x(hi_w) if hi_w else _L + pw)
     out.append(f'<text class="window-label" x="{(wx0 + wx1) / 2:.1f}" y="{_T - 6}" text-anchor="middle">window</text>')
     out.append('<path class="grid" d="' + "".join(f"M{_L} {y(v):.1f}H{_L + pw}" for v in ticks) + '"/>')
-    out.extend(
-        f'<text class="tick" x="{_L - 4}" y="{y(v) + 3:.1f}" text-anchor="end">{num(round(v, 6))}</text>' for v in ticks
+    out.append(
+        '<g class="tick" text-anchor="end">'
+        + "".join(f'<text x="{_L - 4}" y="{y(v) + 3:.1f}">{num(round(v, 6))}</text>' for v in ticks)
+        + "</g>"
     )
     out.append(f'<path class="axis" d="M{_L} {_T}V{_T + ph}H{_L + pw}"/>')
     for d, anchor in ((first, "start"), (last, "end")) if first != last else ((first, "middle"),):
@@ -178,8 +180,7 @@ def plot(g: PlotGroup) -> str:
         ty = y(val)
         out.append(
             f'<line class="threshold" data-testid="threshold" data-comparator="{e(comp)}" data-value="{num(val)}" '
-            f'x1="{_L}" y1="{ty:.1f}" x2="{_L + pw}" y2="{ty:.1f}"><title>{e(comparator(comp))} {num(val)} '
-            f"{e(unit)}</title></line>"
+            f'x1="{_L}" y1="{ty:.1f}" x2="{_L + pw}" y2="{ty:.1f}"/>'
         )
         ly = max(ty + 3.5, label_ys[-1] + 11) if label_ys else ty + 3.5  # labels in the right margin, no overlap
         label_ys.append(ly)
