@@ -2,8 +2,10 @@
 trial: verdict, what decided it, the next step), then per patient the lab plots (once) and per trial the
 verdict, the deciding items with their values, what to collect, and the full checklist.
 
-A pure function of a :class:`Report`: it never re-evaluates. Text shown on every patient (criterion
-descriptions) is stored once per file (:class:`~.shell.Texts`), so an 88-patient report stays a few MB.
+A pure function of a :class:`Report`: it never re-evaluates. What leads (summary, verdicts, deciding items
+with their values, next step, what to collect) is markup; the checklists and lab plots are compact data in
+one inert JSON block (:class:`~.shell.Store`, every string once) drawn by the page script on load, so an
+88-patient report is a few MB instead of 48 and prints complete.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from fhir_eligibility.evaluation.results import (
 )
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.cards import DECIDING, deciding, short_title
-from fhir_eligibility.report.html.plots import PlotGroup, User, plot, plot_groups, subtree_series
-from fhir_eligibility.report.html.shell import RESULT_LABEL, VERDICT_LABEL, Texts, badge, e, page
+from fhir_eligibility.report.html.plots import JS_PLOTS, PlotGroup, User, plot_data, plot_groups, subtree_series
+from fhir_eligibility.report.html.shell import RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
 
 # Sub-criteria say whether their part of the rule holds; green/red would mislead under an exclusion.
 PART_LABEL = {
@@ -37,33 +39,53 @@ _KINDS = (
     ("inclusion", "Inclusion criteria", ""),
     ("exclusion", "Exclusion criteria", " (pass = patient not excluded)"),
 )
-# Draws the stored parts into their <details>: a badge with icon and label, the text, reason and records.
-JS_PARTS = """
-(function(){var s=document.getElementById('parts');if(!s){return;}var P=JSON.parse(s.textContent),
- T=JSON.parse(document.getElementById('texts').textContent),
- L={met:['pass','Met'],'not-met':['fail','Not met'],unknown:['unknown','Unknown'],manual:['manual','Manual check'],
+# Draws the stored checklists and plots; strings arrive as text (textContent), never as markup.
+JS_CHECKLIST = """
+var NS=document.querySelector('svg.sprite').namespaceURI,DATA=JSON.parse(document.getElementById('data').textContent),
+ TEXTS=DATA.texts,CMP={'>=':'\\u2265','<=':'\\u2264','!=':'\\u2260'},
+ RES={pass:['pass','Pass'],fail:['fail','Fail'],unknown:['unknown','Unknown'],manual:['manual','Manual check'],
+  review:['review','Needs review']},
+ PART={met:['pass','Met'],'not-met':['fail','Not met'],unknown:['unknown','Unknown'],manual:['manual','Manual check'],
   review:['review','Needs review']};
- function el(tag,cls,text){var n=document.createElement(tag);if(cls){n.className=cls;}
-  if(text!=null){n.textContent=text;}return n;}
- function badge(state){var b=el('span','badge s-'+state),ns=document.querySelector('svg.sprite').namespaceURI,
-  svg=document.createElementNS(ns,'svg'),use=document.createElementNS(ns,'use');svg.setAttribute('class','icon');
-  svg.setAttribute('aria-hidden','true');use.setAttribute('href','#i-'+L[state][0]);svg.appendChild(use);
-  b.setAttribute('data-testid','part-label');b.appendChild(svg);b.appendChild(document.createTextNode(' '+L[state][1]));
-  return b;}
- function fill(ol,parts){parts.forEach(function(p){var li=el('li','part'),head=el('div','crit-head'),
-  d=el('span','desc');li.setAttribute('data-testid','part');li.setAttribute('data-result',p[1]);
-  head.appendChild(badge(p[1]));if(p[2]){d.appendChild(el('strong','not','NOT:'));d.appendChild(
-  document.createTextNode(' '));}d.appendChild(document.createTextNode(T[p[0]]));head.appendChild(d);
-  li.appendChild(head);if(p[3]){li.appendChild(el('p','reason',p[3]));}
-  if(p[4].length){var ul=el('ul','ev');p[4].forEach(function(x){var i=el('li');i.appendChild(el('span','ref',T[x[0]]));
-   if(x[1]){i.appendChild(document.createTextNode(': '+x[1]));}ul.appendChild(i);});li.appendChild(ul);}
-  if(p[5].length){var det=el('details','parts'),met=p[5].filter(function(k){return k[1]==='met';}).length;
-   det.appendChild(el('summary',null,'How this was decided: '+p[5].length+' part(s), '+met+' met'));
-   var sub=el('ol');det.appendChild(sub);fill(sub,p[5]);li.appendChild(det);}
-  ol.appendChild(li);});}
- document.querySelectorAll('details[data-parts]').forEach(function(d){fill(d.querySelector('ol'),
-  P[d.getAttribute('data-parts')]);});})();
+function t(i){return TEXTS[i];}
+function el(tag,cls,text){var n=document.createElement(tag);if(cls){n.className=cls;}
+ if(text!=null){n.textContent=text;}return n;}
+function txt(s){return document.createTextNode(s);}
+function badge(state,icon,label,testid){var b=el('span','badge s-'+state),svg=document.createElementNS(NS,'svg'),
+ use=document.createElementNS(NS,'use');svg.setAttribute('class','icon');svg.setAttribute('aria-hidden','true');
+ use.setAttribute('href','#i-'+icon);svg.appendChild(use);b.setAttribute('data-testid',testid);b.appendChild(svg);
+ b.appendChild(txt(' '+label));return b;}
+function evidence(node,ev){if(!ev.length){return;}var ul=el('ul','ev');ul.setAttribute('data-testid','evidence');
+ ev.forEach(function(x){var i=el('li');i.appendChild(el('span','ref',t(x[0])));if(t(x[1])){i.appendChild(
+ txt(': '+t(x[1])));}ul.appendChild(i);});node.appendChild(ul);}
+function parts(node,ps){if(!ps.length){return;}var det=el('details','parts'),ol=el('ol'),
+ met=ps.filter(function(k){return k[1]==='met';}).length;det.setAttribute('data-testid','parts');
+ det.appendChild(el('summary',null,'How this was decided: '+ps.length+' part(s), '+met+' met'));
+ ps.forEach(function(p){var li=el('li','part'),head=el('div','crit-head'),d=el('span','desc');
+  li.setAttribute('data-testid','part');li.setAttribute('data-result',p[1]);
+  head.appendChild(badge(p[1],PART[p[1]][0],PART[p[1]][1],'part-label'));
+  if(p[2]){d.appendChild(el('strong','not','NOT:'));d.appendChild(txt(' '));}d.appendChild(txt(t(p[0])));
+  head.appendChild(d);li.appendChild(head);if(t(p[3])){li.appendChild(el('p','reason',t(p[3])));}
+  evidence(li,p[4]);parts(li,p[5]);ol.appendChild(li);});det.appendChild(ol);node.appendChild(det);}
+function criterion(c){var li=el('li','criterion c-'+c[2]),main=el('div','crit-main'),head=el('div','crit-head');
+ li.id=c[0];li.setAttribute('data-testid','criterion');li.setAttribute('data-criterion',t(c[1]));
+ li.setAttribute('data-result',c[2]);head.appendChild(badge(c[2],RES[c[2]][0],RES[c[2]][1],'result-label'));
+ head.appendChild(el('span','crit-id',t(c[1])));head.appendChild(el('span','desc',t(c[3])));main.appendChild(head);
+ main.appendChild(el('p','reason',t(c[4])));
+ if(c[5]){main.appendChild(el('p','muted','Attested (manual part taken as confirmed).'));}evidence(main,c[6]);
+ if(c[7].length){var p=el('p','muted','Plot: ');c[7].forEach(function(g,i){var a=el('a',null,t(g[1]));
+  a.href='#'+g[0];a.setAttribute('data-testid','plot-link');if(i){p.appendChild(txt(', '));}p.appendChild(a);});
+  main.appendChild(p);}
+ li.appendChild(main);parts(li,c[8]);return li;}
+document.querySelectorAll('[data-checklist]').forEach(function(root){
+ (DATA.checklists[root.getAttribute('data-checklist')]||[]).forEach(function(g){var h=el('h4',null,g[1]);h.id=g[0];
+  if(g[2]){h.appendChild(el('span','muted',g[2]));}var ol=el('ol','checklist');ol.setAttribute('aria-labelledby',g[0]);
+  g[3].forEach(function(c){ol.appendChild(criterion(c));});root.appendChild(h);root.appendChild(ol);});});
+document.querySelectorAll('[data-plots]').forEach(function(root){
+ (DATA.labs[root.getAttribute('data-plots')]||[]).forEach(function(g){root.appendChild(drawPlot(g));});});
+if(location.hash){var target=document.getElementById(location.hash.slice(1));if(target){target.scrollIntoView();}}
 """
+_TYPES = ("inclusion", "exclusion")
 _REASON_WIDTH = 240
 _DECIDING_SHOWN = 5  # a combination's reason repeats its parts; the parts below carry the whole text
 
@@ -105,7 +127,7 @@ def render_report_html(report: Report) -> str:
     by_patient: dict[str, list[TrialResult]] = {}
     for r in report.results:
         by_patient.setdefault(r.patient, []).append(r)
-    texts = Texts()
+    store = Store()
     title = f"Trial eligibility as of {report.as_of.isoformat()}"
     parts = [
         "<header>",
@@ -135,19 +157,18 @@ def render_report_html(report: Report) -> str:
             for u in g.users:
                 plot_of.setdefault(u.anchor, []).append(g)
         for j, r in enumerate(results):
-            parts.append(_trial_section(r, f"{pid}-t{j}", texts, plot_of))
+            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of))
         if groups:
             parts.append(
                 f'<section class="labs" aria-labelledby="{pid}-labs"><h3 id="{pid}-labs">Lab values</h3>'
                 '<p class="muted">Each lab once, with the threshold and window of every criterion that reads it. '
                 "Shaded: the window; dashed: a threshold; hollow dots: values outside every window.</p>"
-                '<div class="plots">'
+                f'<div class="plots" data-plots="{pid}"></div></section>'
             )
-            parts.extend(plot(g) for g in groups)
-            parts.append("</div></section>")
+            store.put("labs", pid, [plot_data(g, store) for g in groups])
         parts.append("</section>")
     parts.append("</main>")
-    return page(title, CSS, "\n".join(parts), JS_PARTS, texts)
+    return page(title, CSS, "\n".join(parts), JS_PLOTS + JS_CHECKLIST, store)
 
 
 def _labs(results: Sequence[TrialResult], pid: str) -> list[PlotGroup]:
@@ -216,7 +237,7 @@ def _reason(c: CriterionResult) -> str:
     return fmt.shorten(text, _REASON_WIDTH) if c.children else text
 
 
-def _trial_section(r: TrialResult, sid: str, texts: Texts, plot_of: Mapping[str, list[PlotGroup]]) -> str:
+def _trial_section(r: TrialResult, sid: str, store: Store, plot_of: Mapping[str, list[PlotGroup]]) -> str:
     v = r.verdict.value
     counts = _counts(r.criteria)
     summary = " · ".join(f"{n} {RESULT_LABEL[res].lower()}" for res, n in counts.items() if n)
@@ -247,19 +268,16 @@ def _trial_section(r: TrialResult, sid: str, texts: Texts, plot_of: Mapping[str,
         out.append(_collect(r.missing_data, sid))
     else:
         out.append(f'<p class="next" data-testid="next-step"><strong>Next step:</strong> {e(next_step(r))}</p>')
+    groups: list[list[object]] = []
     for kind, heading, note in _KINDS:
-        crits = [(aid, c) for aid, c in anchors if c.type == kind]
-        if not crits:
-            continue
-        out.append(f'<h4 id="{sid}-{kind}">{heading}<span class="muted">{note}</span></h4>')
-        out.append(f'<ol class="checklist" aria-labelledby="{sid}-{kind}">')
-        out.extend(_criterion(c, aid, texts, plot_of.get(aid, [])) for aid, c in crits)
-        out.append("</ol>")
-    others = [(aid, c) for aid, c in anchors if c.type not in ("inclusion", "exclusion")]
+        crits = [_criterion_data(c, aid, store, plot_of.get(aid, [])) for aid, c in anchors if c.type == kind]
+        if crits:
+            groups.append([f"{sid}-{kind}", heading, note, crits])
+    others = [_criterion_data(c, aid, store, plot_of.get(aid, [])) for aid, c in anchors if c.type not in _TYPES]
     if others:
-        out.append(f'<h4 id="{sid}-other">Other criteria</h4><ol class="checklist">')
-        out.extend(_criterion(c, aid, texts, plot_of.get(aid, [])) for aid, c in others)
-        out.append("</ol>")
+        groups.append([f"{sid}-other", "Other criteria", "", others])
+    store.put("checklists", sid, groups)
+    out.append(f'<div class="checklists" data-checklist="{sid}"></div>')
     out.append("</section>")
     return "\n".join(out)
 
@@ -280,65 +298,43 @@ def _collect(missing: Sequence[MissingData], sid: str) -> str:
     return "\n".join(out)
 
 
-def _criterion(c: CriterionResult, cid: str, texts: Texts, plots: Sequence[PlotGroup]) -> str:
-    state = c.result.value
-    out = [
-        f'<li class="criterion c-{state}" id="{cid}" data-testid="criterion" data-criterion="{e(c.id)}" '
-        f'data-result="{state}">',
-        f'<div class="crit-main"><div class="crit-head">{badge(state, RESULT_LABEL[c.result])}'
-        f'<span class="crit-id">{e(c.id)}</span>{texts.span(c.description)}</div>',
-        f'<p class="reason">{e(_reason(c))}</p>',
+def _criterion_data(c: CriterionResult, cid: str, store: Store, plots: Sequence[PlotGroup]) -> list[object]:
+    """[element id, criterion id, result, text, reason, attested, evidence, [[plot id, label]], parts]; strings
+    are indexes into the store."""
+    links = [[g.pid, store.ref(fmt.label(" / ".join(g.labels), 60))] for g in plots]
+    return [
+        cid,
+        store.ref(c.id),
+        c.result.value,
+        store.ref(c.description),
+        store.ref(_reason(c)),
+        int(c.attested),
+        _evidence_data(c.evidence, store),
+        links,
+        [_part_data(k, store) for k in c.children],
     ]
-    if c.attested:
-        out.append('<p class="muted">Attested (manual part taken as confirmed).</p>')
-    out.append(_evidence(c.evidence))
-    if plots:
-        links = ", ".join(
-            f'<a href="#{g.pid}" data-testid="plot-link">{e(fmt.label(" / ".join(g.labels), 60))}</a>' for g in plots
-        )
-        out.append(f'<p class="muted">Plot: {links}</p>')
-    out.append("</div>")
-    if c.children:
-        out.append(_parts(c.children, cid, texts))
-    out.append("</li>")
-    return "".join(out)
 
 
-def _parts(children: Sequence[CriterionResult], cid: str, texts: Texts) -> str:
-    """Sub-criteria, collapsed: 'met' = this part of the rule holds (after any NOT in the definition).
-
-    The parts are stored as compact data (:meth:`Texts.parts`) and drawn by the page's script: hundreds per
-    patient, they made most of a page's weight as markup. Nothing is lost: the file holds every part's text,
-    reason and records, and printing opens them all."""
-    met = sum(1 for k in children if k.result is Result.PASS)
-    texts.add_parts(cid, [_part_data(k, texts) for k in children])
-    return (
-        f'<details class="parts" data-testid="parts" data-parts="{e(cid)}">'
-        f"<summary>How this was decided: {len(children)} part(s), {met} met</summary><ol></ol></details>"
-    )
-
-
-def _part_data(k: CriterionResult, texts: Texts) -> list[object]:
-    """[text index, state, negated, reason, [[record's text index, value · date · note]], [children]]."""
-    state = PART_LABEL[k.result][0]
+def _part_data(k: CriterionResult, store: Store) -> list[object]:
+    """Sub-criteria say whether their part of the rule holds ('met' after any NOT), not pass/fail:
+    [text, state, negated, reason, evidence, parts]."""
     reason = fmt.reason(k.reason) if k.reason and k.reason != k.description and not k.children else ""
-    evidence = [[texts.ref(ev.reference or "derived"), _evidence_text(ev)] for ev in k.evidence]
-    kids = [_part_data(x, texts) for x in k.children]
-    return [texts.ref(k.description or k.id), state, int(k.negated), reason, evidence, kids]
+    kids = [_part_data(x, store) for x in k.children]
+    return [
+        store.ref(k.description or k.id),
+        PART_LABEL[k.result][0],
+        int(k.negated),
+        store.ref(reason),
+        _evidence_data(k.evidence, store),
+        kids,
+    ]
+
+
+def _evidence_data(evidence: Sequence[Evidence], store: Store) -> list[list[int]]:
+    """[[record, value · date · note]] as store indexes."""
+    return [[store.ref(ev.reference or "derived"), store.ref(_evidence_text(ev))] for ev in evidence]
 
 
 def _evidence_text(ev: Evidence) -> str:
     bits = [fmt.quantity(ev.value, ev.unit)] if ev.value is not None else []
     return " · ".join(bits + [x for x in (ev.date, ev.note) if x])
-
-
-def _evidence_item(ev: Evidence) -> str:
-    ref = f'<span class="ref">{e(ev.reference)}</span>' if ev.reference else "derived"
-    text = _evidence_text(ev)
-    return f"<li>{ref}" + (f": {e(text)}" if text else "") + "</li>"
-
-
-def _evidence(evidence: Sequence[Evidence]) -> str:
-    if not evidence:
-        return ""
-    return '<ul class="ev" data-testid="evidence">' + "".join(_evidence_item(ev) for ev in evidence) + "</ul>"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from fhir_eligibility.evaluation.results import CriterionResult, Series
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.html.shell import e, num
+from fhir_eligibility.report.html.shell import Store, num
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,9 @@ def _window_text(w: tuple[dt.date | None, dt.date | None]) -> str:
     return f"{w[0].isoformat() if w[0] else 'any time'} to {w[1].isoformat() if w[1] else 'open'}"
 
 
-def plot(g: PlotGroup) -> str:
-    """A small SVG: values over time, threshold line(s) dashed, the time window(s) as shaded bands."""
-    pid = g.pid
+def plot_data(g: PlotGroup, store: Store) -> dict[str, object]:
+    """A small chart as data (geometry computed here, drawn by :data:`JS_PLOTS`): values over time, threshold
+    line(s) dashed, the time window(s) as shaded bands, with a title, a description and a table of the values."""
     dates = [p[0] for p in g.points] + [d for w in g.windows for d in w if d is not None]
     first, last = min(dates), max(dates)
     d0, d1 = first, last
@@ -133,10 +133,10 @@ def plot(g: PlotGroup) -> str:
     pw, ph = _W - _L - _R, _H - _T - _B
 
     def x(d: dt.date) -> float:
-        return _L + pw * (d - d0).days / max(1, (d1 - d0).days)
+        return round(_L + pw * (d - d0).days / max(1, (d1 - d0).days), 1)
 
     def y(v: float) -> float:
-        return _T + ph * (1 - (v - y0) / (y1 - y0))
+        return round(_T + ph * (1 - (v - y0) / (y1 - y0)), 1)
 
     unit = fmt.unit(g.unit)
     label = " / ".join(fmt.label(x, 80) for x in g.labels)
@@ -148,72 +148,72 @@ def plot(g: PlotGroup) -> str:
         f"{len(g.points)} value(s), {len(inside)} inside the window {win_text}; threshold {thr_text}. "
         f"Latest {fmt.quantity(latest[1], g.unit)} on {latest[0].isoformat()}."
     )
-    used_by = " ".join(u.criterion for u in g.users)
-    out = [
-        f'<figure class="lab-plot" data-testid="lab-plot" id="{pid}" data-criteria="{e(used_by)}">',
-        f'<svg viewBox="0 0 {_W} {_H}" width="{_W}" height="{_H}" role="img" '
-        f'aria-labelledby="{pid}-t" aria-describedby="{pid}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{pid}-t">{e(label)}</title><desc id="{pid}-d">{e(desc)}</desc>',
-    ]
+    windows = []
     for lo_w, hi_w in g.windows:
         wx0, wx1 = (x(lo_w) if lo_w else _L), (x(hi_w) if hi_w else _L + pw)
-        out.append(
-            f'<rect class="window" data-testid="window" x="{wx0:.1f}" y="{_T}" width="{max(1.0, wx1 - wx0):.1f}" '
-            f'height="{ph}"/>'
-        )
-    lo_w, hi_w = g.windows[0]
-    wx0, wx1 = (x(lo_w) if lo_w else _L), (x(hi_w) if hi_w else _L + pw)
-    out.append(f'<text class="window-label" x="{(wx0 + wx1) / 2:.1f}" y="{_T - 6}" text-anchor="middle">window</text>')
-    out.append('<path class="grid" d="' + "".join(f"M{_L} {y(v):.1f}H{_L + pw}" for v in ticks) + '"/>')
-    out.append(
-        '<g class="tick" text-anchor="end">'
-        + "".join(f'<text x="{_L - 4}" y="{y(v) + 3:.1f}">{num(round(v, 6))}</text>' for v in ticks)
-        + "</g>"
-    )
-    out.append(f'<path class="axis" d="M{_L} {_T}V{_T + ph}H{_L + pw}"/>')
-    for d, anchor in ((first, "start"), (last, "end")) if first != last else ((first, "middle"),):
-        out.append(f'<text class="tick" x="{x(d):.1f}" y="{_H - 12}" text-anchor="{anchor}">{d.isoformat()}</text>')
-    if unit:
-        out.append(f'<text class="tick unit" x="4" y="{_T - 16}">{e(unit)}</text>')
+        windows.append([wx0, round(max(1.0, wx1 - wx0), 1)])
+    thresholds: list[list[object]] = []
     label_ys: list[float] = []
     for comp, val in sorted(g.thresholds, key=lambda t: -t[1]):
         ty = y(val)
-        out.append(
-            f'<line class="threshold" data-testid="threshold" data-comparator="{e(comp)}" data-value="{num(val)}" '
-            f'x1="{_L}" y1="{ty:.1f}" x2="{_L + pw}" y2="{ty:.1f}"/>'
-        )
         ly = max(ty + 3.5, label_ys[-1] + 11) if label_ys else ty + 3.5  # labels in the right margin, no overlap
         label_ys.append(ly)
-        out.append(f'<text class="thr-label" x="{_L + pw + 3}" y="{ly:.1f}">{e(comparator(comp))} {num(val)}</text>')
-    if len(g.points) > 1:
-        pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v, _r in g.points)
-        out.append(f'<polyline class="values-line" points="{pts}"/>')
-    for d, v, ref in g.points:
-        where = "in" if (d, v, ref) in inside else "out"
-        out.append(
-            f'<circle class="point {where}" data-testid="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5">'
-            f"<title>{d.isoformat()}: {fmt.number(v)} {e(unit)}"
-            f"{'' if where == 'in' else ', outside the window'}</title></circle>"
-        )
-    out.append("</svg>")
-    users = ", ".join(f'<a href="#{u.anchor}">{e(u.criterion)}</a>' for u in g.users)
-    out.append(
-        f"<figcaption><strong>{e(label)}</strong>{' (' + e(unit) + ')' if unit else ''}. Window "
-        f"{e(win_text)}; threshold {e(thr_text)}. Read by {users}.</figcaption>"
-    )
-    out.append(_values_table(g, unit))
-    out.append("</figure>")
-    return "\n".join(out)
+        thresholds.append([ty, comp, num(val), round(ly, 1)])
+    axis_dates = ((first, "start"), (last, "end")) if first != last else ((first, "middle"),)
+    return {
+        "id": g.pid,
+        "label": store.ref(label),
+        "unit": store.ref(unit),
+        "desc": store.ref(desc),
+        "caption": store.ref(f"Window {win_text}; threshold {thr_text}."),
+        "users": [[u.anchor, store.ref(u.criterion)] for u in g.users],
+        "windows": windows,
+        "ticks": [[y(v), num(round(v, 6))] for v in ticks],
+        "dates": [[x(d), a, d.isoformat()] for d, a in axis_dates],
+        "thresholds": thresholds,
+        "points": [
+            [x(d), y(v), int((d, v, ref) in inside), d.isoformat(), fmt.number(v), store.ref(ref)]
+            for d, v, ref in g.points
+        ],
+    }
 
 
-def _values_table(g: PlotGroup, unit: str) -> str:
-    rows = "".join(
-        f"<tr><td class='date'>{d.isoformat()}</td><td class='num'>{fmt.number(v)}</td>"
-        f"<td class='ref'>{e(ref)}</td></tr>"
-        for d, v, ref in g.points
-    )
-    return (
-        f'<details class="values"><summary>Values ({len(g.points)})</summary><table>'
-        f'<thead><tr><th scope="col">Date</th><th scope="col">Value{" (" + e(unit) + ")" if unit else ""}</th>'
-        f'<th scope="col">Record</th></tr></thead><tbody>{rows}</tbody></table></details>'
-    )
+# Draws the charts from plot_data(); every string arrives as text (textContent), never as markup.
+JS_PLOTS = """
+function drawPlot(g){var ns=NS,W=380,H=180,L=50,R=50,T=28,B=30,pw=W-L-R,ph=H-T-B;
+ function s(tag,a,text){var n=document.createElementNS(ns,tag);for(var k in a){n.setAttribute(k,a[k]);}
+  if(text!=null){n.textContent=text;}return n;}
+ var f=el('figure','lab-plot'),unit=t(g.unit),svg=s('svg',{viewBox:'0 0 '+W+' '+H,width:W,height:H,role:'img',
+  'aria-labelledby':g.id+'-t','aria-describedby':g.id+'-d'});
+ f.id=g.id;f.setAttribute('data-testid','lab-plot');
+ f.setAttribute('data-criteria',g.users.map(function(u){return t(u[1]);}).join(' '));
+ svg.appendChild(s('title',{id:g.id+'-t'},t(g.label)));svg.appendChild(s('desc',{id:g.id+'-d'},t(g.desc)));
+ g.windows.forEach(function(w){svg.appendChild(s('rect',{'class':'window','data-testid':'window',x:w[0],y:T,
+  width:w[1],height:ph}));});
+ var w0=g.windows[0];svg.appendChild(s('text',{'class':'window-label',x:w0[0]+w0[1]/2,y:T-6,'text-anchor':'middle'},
+  'window'));
+ svg.appendChild(s('path',{'class':'grid',d:g.ticks.map(function(k){return 'M'+L+' '+k[0]+'H'+(L+pw);}).join('')}));
+ var yt=s('g',{'class':'tick','text-anchor':'end'});g.ticks.forEach(function(k){yt.appendChild(s('text',
+  {x:L-4,y:k[0]+3},k[1]));});svg.appendChild(yt);
+ svg.appendChild(s('path',{'class':'axis',d:'M'+L+' '+T+'V'+(T+ph)+'H'+(L+pw)}));
+ g.dates.forEach(function(d){svg.appendChild(s('text',{'class':'tick',x:d[0],y:H-12,'text-anchor':d[1]},d[2]));});
+ if(unit){svg.appendChild(s('text',{'class':'tick unit',x:4,y:T-16},unit));}
+ g.thresholds.forEach(function(h){svg.appendChild(s('line',{'class':'threshold','data-testid':'threshold',
+  'data-comparator':h[1],'data-value':h[2],x1:L,y1:h[0],x2:L+pw,y2:h[0]}));
+  svg.appendChild(s('text',{'class':'thr-label',x:L+pw+3,y:h[3]},(CMP[h[1]]||h[1])+' '+h[2]));});
+ if(g.points.length>1){svg.appendChild(s('polyline',{'class':'values-line',
+  points:g.points.map(function(p){return p[0]+','+p[1];}).join(' ')}));}
+ g.points.forEach(function(p){var c=s('circle',{'class':'point '+(p[2]?'in':'out'),'data-testid':'point',
+  cx:p[0],cy:p[1],r:3.5});c.appendChild(s('title',{},p[3]+': '+p[4]+' '+unit+(p[2]?'':', outside the window')));
+  svg.appendChild(c);});
+ f.appendChild(svg);var cap=el('figcaption');cap.appendChild(el('strong',null,t(g.label)));
+ cap.appendChild(document.createTextNode((unit?' ('+unit+')':'')+'. '+t(g.caption)+' Read by '));
+ g.users.forEach(function(u,i){var a=el('a',null,t(u[1]));a.href='#'+u[0];if(i){cap.appendChild(
+  document.createTextNode(', '));}cap.appendChild(a);});cap.appendChild(document.createTextNode('.'));
+ f.appendChild(cap);var det=el('details','values');det.appendChild(el('summary',null,'Values ('+g.points.length+')'));
+ var tb=el('table'),hr=el('tr');['Date','Value'+(unit?' ('+unit+')':''),'Record'].forEach(function(h){
+  var th=el('th',null,h);th.setAttribute('scope','col');hr.appendChild(th);});var th_=el('thead');th_.appendChild(hr);
+ tb.appendChild(th_);var body=el('tbody');g.points.forEach(function(p){var tr=el('tr');tr.appendChild(el('td','date',
+  p[3]));tr.appendChild(el('td','num',p[4]));tr.appendChild(el('td','ref',t(p[5])));body.appendChild(tr);});
+ tb.appendChild(body);det.appendChild(tb);f.appendChild(det);return f;}
+"""

@@ -137,41 +137,29 @@ addEventListener('afterprint',function(){document.querySelectorAll('details[data
  d.removeAttribute('open');d.removeAttribute('data-print-opened');});});
 """
 
-# Texts repeated on every patient (criterion descriptions) are stored once per file and filled in on load.
-JS_TEXTS = """
-(function(){var s=document.getElementById('texts');if(!s){return;}var t=JSON.parse(s.textContent);
- document.querySelectorAll('[data-text]').forEach(function(n){n.textContent=t[+n.getAttribute('data-text')];});})();
-"""
 
-
-class Texts:
-    """Strings stored once per file (criterion descriptions): each use is an index, filled in by a script."""
+class Store:
+    """What the page script draws, as one inert JSON block: every string once (criterion texts repeat on every
+    patient; reasons like "none recorded" on most), referred to by index; checklists and lab plots as compact
+    lists. An 88-patient report was 48 MB of markup; as data it is a few MB, and nothing is left out."""
 
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
-        self._parts: dict[str, list[list[object]]] = {}
-
-    def add_parts(self, key: str, parts: list[list[object]]) -> None:
-        """A criterion's sub-criteria as data (drawn by the page script), keyed by the criterion's element id."""
-        self._parts[key] = parts
+        self.blocks: dict[str, dict[str, object]] = {}
 
     def ref(self, text: str) -> int:
         return self._index.setdefault(text, len(self._index))
 
-    def span(self, text: str, cls: str = "desc") -> str:
-        return f'<span class="{cls}" data-text="{self.ref(text)}"></span>'
+    def put(self, block: str, key: str, value: object) -> None:
+        self.blocks.setdefault(block, {})[key] = value
 
     def script(self) -> str:
-        """The stores as inert JSON blocks."""
-        out = _json_block("texts", list(self._index)) if self._index else ""
-        return out + (_json_block("parts", self._parts) if self._parts else "")
-
-
-def _json_block(name: str, value: object) -> str:
-    """Inert JSON; '<', '>' and '&' escaped so no string can close the element or form markup."""
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f'<script type="application/json" id="{name}">{data}</script>\n'
+        """Inert JSON; '<', '>' and '&' escaped so no string can close the element or form markup."""
+        if not self._index and not self.blocks:
+            return ""
+        data = json.dumps({"texts": list(self._index), **self.blocks}, ensure_ascii=False, separators=(",", ":"))
+        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return f'<script type="application/json" id="data">{data}</script>\n'
 
 
 def palette_css() -> str:
@@ -183,7 +171,7 @@ def palette_css() -> str:
     return "\n".join(out)
 
 
-def page(title: str, css: str, body: str, script: str, texts: Texts | None = None) -> str:
+def page(title: str, css: str, body: str, script: str, store: Store | None = None) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -196,7 +184,7 @@ def page(title: str, css: str, body: str, script: str, texts: Texts | None = Non
         f"{_SPRITE}\n"
         '<a class="skip" href="#main">Skip to content</a>\n'
         f"{body}\n"
-        f"{texts.script() if texts else ''}"
-        f"<script>{JS_PRINT}{JS_TEXTS if texts else ''}{script}</script>\n"
+        f"{store.script() if store else ''}"
+        f"<script>{JS_PRINT}{script}</script>\n"
         "</body>\n</html>\n"
     )
