@@ -141,3 +141,29 @@ def test_non_nct_trials_have_no_source_url_and_no_nulls() -> None:
     assert c["source"] == {"label": "x", "topic": {"code": "LOCAL-1", "display": "A trial"}}
     assert "links" not in c
     assert all(v not in (None, "", [], {}) for v in c.values())
+
+
+def test_cards_for_every_sample_patient_are_short_and_plain() -> None:
+    """All 88 sample patients x 5 trials, ineligible ones included: what an EHR sidebar has room for."""
+    from pathlib import Path
+
+    from fhir_eligibility.criteria.load import load_trials
+    from fhir_eligibility.evaluation.engine import Settings
+    from fhir_eligibility.pipeline import evaluate_files
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "sample_bundles").glob("*.json"))
+    if len(files) < 10:
+        pytest.skip("the sample bundles are not in this checkout")
+    report = evaluate_files(files, load_trials(None, None), AS_OF, Settings(explain=True))
+    all_cards = cards(report.results, as_of=AS_OF, hook_instance="h", include_ineligible=True)
+    assert len(all_cards) == len(report.results)
+    for c in all_cards:
+        lines = [ln for ln in c["detail"].splitlines() if ln.strip()]
+        assert len(c["summary"]) < 140 and not c["summary"].startswith("NCT"), c["summary"]
+        assert "title not in the seed" not in c["summary"] + c["detail"]
+        assert len(lines) <= 8, c["detail"]
+        assert "http" not in c["detail"] and "{" not in c["detail"] and "mm[Hg]" not in c["detail"]
+        items = [ln for ln in lines if ln.startswith("- ")]
+        assert len(items) == len(set(items)) and len(items) <= 4  # 3 deciding items + "and N more"
+        assert lines[-1].startswith("**Next step:**")
