@@ -457,7 +457,28 @@ def test_screening_page_has_chart_table_and_controls() -> None:
     assert page.find("input", data_testid="filter") and page.find("select", data_testid="verdict-filter")
     rows = page.find("tr", data_verdict="undetermined")
     assert len(rows) == 1
-    assert "ALT (2026-05-04..2026-06-01)" in html
+    assert "ALT (2026-05-04 to 2026-06-01)" in html
+
+
+def test_dashboard_funnel_rows_show_criterion_text_and_review_rows_the_checks() -> None:
+    data = {
+        "asOf": "2026-06-01",
+        "trials": [
+            {
+                "trial": "NCT1",
+                "funnel": [
+                    {"criterion": "I1", "description": "1. Age >= 18 years.", "pass": 2},
+                    {"criterion": "E11", "description": "Hypertension despite medication", "pass": 1, "review": 1},
+                ],
+                "candidates": [{"patient": "Patient/r", "verdict": "needs-review", "missing": []}],
+            }
+        ],
+    }
+    html = render_screening_html(data)
+    assert ">I1 Age ≥ 18 years</text>" in html  # the bar's label, not only the id
+    page = parse(html)
+    assert len(page.find("ul", data_testid="checks")) == 1
+    assert "E11 Hypertension despite medication" in html and "I1 Age" not in html.split('data-testid="checks"')[1]
 
 
 # ---- contrast (WCAG 2.1 AA) ----------------------------------------------------------------------------

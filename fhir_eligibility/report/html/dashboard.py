@@ -76,6 +76,12 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _title(t: Mapping[str, Any]) -> str:
+    """The trial's title without its id prefix or internal notes."""
+    title, trial = fmt.title(_text(t.get("title"))), _text(t.get("trial"))
+    return title[len(trial) :].lstrip(" :–-") if trial and title.startswith(trial) else title
+
+
 def _int(value: object) -> int:
     """Counts from a JSON file: anything that is not a whole number shows as 0 rather than failing the page."""
     if isinstance(value, bool):
@@ -111,7 +117,7 @@ def render_screening_html(data: Mapping[str, Any]) -> str:
     parts.append("</header>")
     parts.append('<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2><ol>')
     parts.extend(
-        f'<li><a href="#t{i}">{e(_text(t.get("trial")))}</a> <span class="muted">{e(_text(t.get("title")))}</span></li>'
+        f'<li><a href="#t{i}">{e(_text(t.get("trial")))}</a> <span class="muted">{e(_title(t))}</span></li>'
         for i, t in enumerate(trials)
     )
     parts.append('</ol></nav><main id="main">')
@@ -132,7 +138,7 @@ def _screen_trial(t: Mapping[str, Any], sid: str) -> str:
         f'<h2 id="{sid}-h">{e(trial)}</h2>',
     ]
     if t.get("title"):
-        out.append(f'<p class="muted">{e(t.get("title"))}</p>')
+        out.append(f'<p class="muted">{e(_title(t))}</p>')
     ordered = [v for v in VERDICT_ORDER if v in counts] + [v for v in counts if v not in VERDICT_ORDER]
     out.append('<ul class="counts" aria-label="Candidates by verdict">')
     for v in ordered:
@@ -142,7 +148,8 @@ def _screen_trial(t: Mapping[str, Any], sid: str) -> str:
     funnel = [f for f in t.get("funnel") or [] if isinstance(f, Mapping)]
     out.append(_funnel(funnel, sid))
     cands = [c for c in t.get("candidates") or [] if isinstance(c, Mapping)]
-    out.append(_candidates(cands, sid, trial, ordered))
+    checks = [f for f in funnel if _int(f.get("manual")) + _int(f.get("review")) > 0]
+    out.append(_candidates(cands, sid, trial, ordered, checks))
     out.append("</section>")
     return "\n".join(out)
 
@@ -224,15 +231,31 @@ def _missing_item(m: object) -> str:
     if isinstance(m, Mapping):
         what = _text(m.get("what") or m.get("criterion"))
         extra = ", ".join(_text(m.get(k)) for k in ("criterion", "window") if m.get(k) and m.get(k) != what)
-        return f"{what} ({extra})" if extra else what
-    return _text(m)
+        return fmt.window(f"{what} ({extra})" if extra else what)
+    return fmt.window(_text(m))
 
 
-def _candidates(cands: Sequence[Mapping[str, Any]], sid: str, trial: str, verdicts: Sequence[str]) -> str:
+def _open_checks(checks: Sequence[Mapping[str, Any]], sid: str) -> str:
+    """The criteria a person attests or judges for this trial, listed once above the candidates (the screening
+    keeps counts, not which of them is open for whom; a needs-review row points here)."""
+    names = [f"{_text(f.get('criterion'))} {fmt.label(_text(f.get('description')), 90)}".strip() for f in checks]
+    return (
+        f'<div class="checks" id="{sid}-checks"><strong>To attest or review for needs-review candidates:</strong>'
+        '<ul data-testid="checks">' + "".join(f"<li>{e(n)}</li>" for n in names) + "</ul></div>"
+    )
+
+
+def _candidates(
+    cands: Sequence[Mapping[str, Any]],
+    sid: str,
+    trial: str,
+    verdicts: Sequence[str],
+    checks: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """The ranked candidate list; headings are buttons (sort), the controls filter rows in place."""
     tid = f"{sid}-cand"
     options = list(dict.fromkeys([*verdicts, *(_text(c.get("verdict")) for c in cands)]))
-    columns = (("rank", "Rank"), ("patient", "Patient"), ("verdict", "Verdict"), ("missing", "To collect"))
+    columns = (("rank", "Rank"), ("patient", "Patient"), ("verdict", "Verdict"), ("missing", "To collect or check"))
     out = [
         f'<section aria-labelledby="{sid}-c"><h3 id="{sid}-c">Candidates ({len(cands)})</h3>',
         f'<div class="controls" data-table="{tid}">',
@@ -243,6 +266,7 @@ def _candidates(cands: Sequence[Mapping[str, Any]], sid: str, trial: str, verdic
         + "".join(f'<option value="{e(v)}">{e(verdict_label(v))}</option>' for v in options if v)
         + "</select></label>",
         f'<output for="{tid}-q {tid}-v" aria-live="polite" data-testid="shown"></output></div>',
+        _open_checks(checks, sid) if checks else "",
         f'<table class="candidates sortable" id="{tid}" data-testid="candidates">'
         f"<caption class='visually-hidden'>Candidates for {e(trial)}</caption><thead><tr>"
         + "".join(
@@ -258,6 +282,8 @@ def _candidates(cands: Sequence[Mapping[str, Any]], sid: str, trial: str, verdic
         rank = VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
         state = verdict if verdict in PALETTE else "unknown"
         items = "<ul>" + "".join(f"<li>{e(m)}</li>" for m in missing) + "</ul>" if missing else "—"
+        if not missing and verdict == "needs-review" and checks:
+            items = f'<a href="#{sid}-checks">the {len(checks)} checks above</a>'
         out.append(
             f'<tr data-verdict="{e(verdict)}"><td class="num" data-sort="{n:06d}">{n}</td>'
             f'<td class="ref patient">{e(_text(c.get("patient")))}</td>'
