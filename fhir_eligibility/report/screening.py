@@ -164,9 +164,10 @@ def _source(report: ScreeningReport) -> str:
     return f" from {report.source}" if report.source else ""
 
 
-def render(report: ScreeningReport, fmt: str) -> str:
+def render(report: ScreeningReport, fmt: str, pages: dict[str, str] | None = None) -> str:
+    """``pages``: patient -> link to its eligibility page (``screen --pages``), shown on the HTML dashboard."""
     if fmt == "html":
-        return render_screening_html(screening_json(report))
+        return render_screening_html(screening_json(report), pages)
     if fmt == "json":
         return render_json(report)
     if fmt == "csv":

@@ -9,6 +9,7 @@ stopped its workers and removed its temporary files.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from fhir_eligibility.cli_options import as_of_date
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport, render
+from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 
 STAGE_TEXT = {
@@ -96,6 +98,11 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option(
+    "--pages",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
+)
 def screen(
     paths: tuple[Path, ...],
     server: str | None,
@@ -110,6 +117,7 @@ def screen(
     bulk: bool | None,
     temp_dir: Path | None,
     progress: bool | None,
+    pages: Path | None,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
 
@@ -118,6 +126,8 @@ def screen(
     """
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
+    if pages and server:
+        raise click.UsageError("--pages works with PATH... input")
     trials = load_trials(list(definitions) or None, list(trial_ids) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
@@ -141,7 +151,12 @@ def screen(
             )
         else:
             report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
-    _emit(render(report, fmt), output)
+    links = write_pages(report, list(paths), trials, as_of, settings, pages) if pages else {}
+    if links:
+        base = (output or Path("dashboard.html")).resolve().parent
+        links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
+        click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
+    _emit(render(report, fmt, links), output)
 
 
 @click.command()

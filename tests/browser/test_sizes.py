@@ -114,3 +114,29 @@ def test_no_chart_without_data_and_no_pregnancy_chart_for_a_man(watched: Watched
     assert plots and all(p["points"] > 0 for p in plots)
     assert not [p for p in plots if "hcg" in p["title"].lower() or "pregnan" in p["title"].lower()]
     watched.page.locator("section.labs").screenshot(path=str(ARTIFACTS / "male-labs.png"))
+
+
+@needs_samples
+def test_dashboard_candidates_link_to_their_patient_pages(watched: Watched, tmp_path: Path) -> None:
+    population = tmp_path / "population"
+    population.mkdir()
+    for f in FILES[:6]:
+        (population / f.name).write_bytes(f.read_bytes())
+    dashboard = tmp_path / "screen.html"
+    common = [str(population), "--as-of", AS_OF, "--workers", "1", "--no-progress"]
+    run_cli("screen", *common, "--format", "html", "-o", str(dashboard), "--pages", str(tmp_path / "patients"))
+    data = json.loads(run_cli("screen", *common, "--format", "json").stdout)
+    candidates = {c["patient"] for t in data["trials"] for c in t["candidates"]}
+    assert candidates, "the six samples give no candidate"
+    watched.open(dashboard)
+    watched.assert_clean(dashboard)
+    links = watched.page.locator("a[data-testid=patient-page]")
+    assert {links.nth(i).inner_text() for i in range(links.count())} == candidates  # every candidate, linked
+    first = links.first
+    patient = first.inner_text()
+    first.click()
+    watched.page.wait_for_load_state("load")
+    assert watched.page.url.endswith(f"/patients/{patient.removeprefix('Patient/')}.html")
+    assert watched.page.locator("section.patient").get_attribute("data-patient") == patient
+    assert watched.page.locator("[data-testid=summary] tbody tr").count() == len(data["trials"])
+    assert watched.console_errors == [] and watched.page_errors == []

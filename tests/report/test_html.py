@@ -529,3 +529,13 @@ def test_summary_table_has_one_row_per_patient_and_trial_linking_to_details(mini
     links = page.find("a", data_testid="summary-link")
     assert [a.attrs["href"] for a in links] == ["#p0-t0"]
     assert page.find("section", id="p0-t0")
+
+
+def test_candidates_link_to_their_pages_only_when_written() -> None:
+    from fhir_eligibility.screening.pages import page_name
+
+    data = {"trials": [{"trial": "N", "candidates": [{"patient": "Patient/a b", "verdict": "eligible"}]}]}
+    assert "patient-page" not in render_screening_html(data)
+    html = render_screening_html(data, {"Patient/a b": "patients/" + page_name("Patient/a b")})
+    assert '<a href="patients/a_b.html" data-testid="patient-page">Patient/a b</a>' in html
+    assert page_name("Patient/../../etc") == ".._.._etc.html"  # no path separators survive

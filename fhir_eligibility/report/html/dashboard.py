@@ -94,7 +94,7 @@ def _int(value: object) -> int:
     return 0
 
 
-def render_screening_html(data: Mapping[str, Any]) -> str:
+def render_screening_html(data: Mapping[str, Any], pages: Mapping[str, str] | None = None) -> str:
     """The screening dashboard from :func:`fhir_eligibility.report.screening.screening_json`'s dict.
 
     Takes the JSON contract (not the dataclasses) so a saved ``screen --format json`` file renders the same.
@@ -123,12 +123,12 @@ def render_screening_html(data: Mapping[str, Any]) -> str:
     parts.append('</ol></nav><main id="main">')
     if not trials:
         parts.append("<p>No trials were screened.</p>")
-    parts.extend(_screen_trial(t, f"t{i}") for i, t in enumerate(trials))
+    parts.extend(_screen_trial(t, f"t{i}", pages or {}) for i, t in enumerate(trials))
     parts.append("</main>")
     return page(title, CSS, "\n".join(parts), JS)
 
 
-def _screen_trial(t: Mapping[str, Any], sid: str) -> str:
+def _screen_trial(t: Mapping[str, Any], sid: str, pages: Mapping[str, str]) -> str:
     trial = _text(t.get("trial"))
     raw_counts = t.get("counts")
     counts: Mapping[str, Any] = raw_counts if isinstance(raw_counts, Mapping) else {}
@@ -149,7 +149,7 @@ def _screen_trial(t: Mapping[str, Any], sid: str) -> str:
     out.append(_funnel(funnel, sid))
     cands = [c for c in t.get("candidates") or [] if isinstance(c, Mapping)]
     checks = [f for f in funnel if _int(f.get("manual")) + _int(f.get("review")) > 0]
-    out.append(_candidates(cands, sid, trial, ordered, checks))
+    out.append(_candidates(cands, sid, trial, ordered, checks, pages))
     out.append("</section>")
     return "\n".join(out)
 
@@ -235,6 +235,12 @@ def _missing_item(m: object) -> str:
     return fmt.window(_text(m))
 
 
+def _patient_cell(patient: str, pages: Mapping[str, str]) -> str:
+    """The patient, linked to its eligibility page when ``screen --pages`` wrote one."""
+    link = pages.get(patient)
+    return f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+
+
 def _open_checks(checks: Sequence[Mapping[str, Any]], sid: str) -> str:
     """The criteria a person attests or judges for this trial, listed once above the candidates (the screening
     keeps counts, not which of them is open for whom; a needs-review row points here)."""
@@ -251,6 +257,7 @@ def _candidates(
     trial: str,
     verdicts: Sequence[str],
     checks: Sequence[Mapping[str, Any]] = (),
+    pages: Mapping[str, str] | None = None,
 ) -> str:
     """The ranked candidate list; headings are buttons (sort), the controls filter rows in place."""
     tid = f"{sid}-cand"
@@ -286,7 +293,7 @@ def _candidates(
             items = f'<a href="#{sid}-checks">the {len(checks)} checks above</a>'
         out.append(
             f'<tr data-verdict="{e(verdict)}"><td class="num" data-sort="{n:06d}">{n}</td>'
-            f'<td class="ref patient">{e(_text(c.get("patient")))}</td>'
+            f'<td class="ref patient">{_patient_cell(_text(c.get("patient")), pages or {})}</td>'
             f'<td data-sort="{rank}">{badge(state, verdict_label(verdict), "verdict")}</td>'
             f'<td data-sort="{len(missing):05d}">{items}</td></tr>'
         )
