@@ -866,7 +866,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
                 memo[key] = cached
         out = _labelled(cached, c)
     if c.judgement and out.truth is Truth.TRUE:
-        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
+        why = "; ".join(_with_label(k, o) for k, o in out.children[:3]) if out.children else out.reason  # the values
+        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
     if c.exclude:
         out = _with_truth(out, logic.negate(out.truth), out.reason)
     return out
