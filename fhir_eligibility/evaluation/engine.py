@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import textwrap
 import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -426,7 +427,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
         return Outcome(Truth.UNKNOWN, bad, missing=(MissingData("", "Patient.birthDate (corrected)", (), "any", None),))
     ages = age_range(birth, ctx.as_of)
     if ages is None:
-        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable")
+        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable or after {ctx.as_of}")
     v = Interval(float(ages[0]), float(ages[1]))
     t = _test_interval(v, d.test)
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
@@ -892,7 +893,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
                 memo[key] = cached
         out = _labelled(cached, c)
     if c.judgement and out.truth is Truth.TRUE:
-        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
+        why = "; ".join(_with_label(k, o) for k, o in out.children[:3]) if out.children else out.reason  # the values
+        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
     if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
         out = _answered(c, out, ctx)
     if c.exclude:
@@ -908,7 +910,7 @@ def _label(c: Criterion) -> str:
     hit = _LABELS.get(id(c))
     if hit is None or hit[0] is not c:
         label = getattr(c.definition, "label", "") or c.description or c.id
-        hit = (c, " ".join(label.split())[:90])
+        hit = (c, textwrap.shorten(label, 90, placeholder="…"))  # whole words
         _LABELS[id(c)] = hit
     return hit[1]
 
@@ -1090,13 +1092,14 @@ def evaluate_trial(
         result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
         results.append(result)
         missing.extend(wanted)
+    verdict = verdict_of([r.result for r in results])
     return TrialResult(
         patient=f"Patient/{record.patient_id}",
         trial=trial.id,
         title=trial.title,
-        verdict=verdict_of([r.result for r in results]),
+        verdict=verdict,
         criteria=tuple(results),
-        missing_data=tuple(missing),
+        missing_data=() if verdict is Verdict.INELIGIBLE else tuple(missing),  # collecting cannot change it
         assumed_attested=settings.assume_attested,
     )
 
