@@ -106,10 +106,14 @@ def _offset(t: TimeOffset) -> str:
 def window_text(w: Window) -> str:
     """'from 28 days before to the screening date'; bounds inclusive unless marked strict."""
     anchor = "the screening date" if w.anchor == "study-start" else f"the date of criterion {w.anchor}"
-    low = _offset(w.low).replace("the anchor", anchor) if w.low else "any time"
-    high = _offset(w.high).replace("the anchor", anchor) if w.high else "any time later"
+    low = _offset(w.low).replace("the anchor", anchor) if w.low else None
+    high = _offset(w.high).replace("the anchor", anchor) if w.high else None
     strict = " (bounds exclusive)" if w.low_strict or w.high_strict else ""
-    return f"from {low} to {high} (relative to {anchor}){strict}"
+    if low is None:
+        return f"any time up to {high}" + ("" if high == anchor else f" {anchor}") + strict
+    if high is None:
+        return f"from {low}" + ("" if low == anchor else f" {anchor}") + " onwards" + strict
+    return f"from {low} to {high}" + ("" if high == anchor else f" {anchor}") + strict
 
 
 def _count(label: str, c: CountTest | None) -> list[str]:
@@ -171,7 +175,7 @@ def rule_of(c: Criterion, g: Glossary, inherited: tuple[Window, ...] = (), lookb
         ["judgement: a match is REVIEW for a clinician, not TRUE"] if c.judgement else []
     )
     if isinstance(d, Combination):
-        how = d.code + (f" {d.threshold}" if d.threshold is not None else "")
+        how = d.code.upper().replace("-OF", "").replace("-", " ") + (f" {d.threshold}" if d.threshold else "")
         rule = Rule(c.id, f"{how} of:", [*flags, "three-valued: UNKNOWN parts decide nothing they cannot"])
         rule.children = [rule_of(k, g, windows, lookback) for k in d.children]
         return rule
