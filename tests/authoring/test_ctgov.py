@@ -16,7 +16,7 @@ import pytest
 
 from fhir_eligibility.authoring.ctgov import import_study, parse_criteria
 from fhir_eligibility.criteria.load import compile_trial, read_definitions
-from fhir_eligibility.criteria.model import Age, Manual
+from fhir_eligibility.criteria.model import Age, Combination, Manual
 from fhir_eligibility.criteria.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,13 +76,13 @@ def test_netter2_age_is_computable_and_everything_else_manual() -> None:
     age = ev["characteristic"][0]["definitionByTypeAndValue"]
     assert age["valueQuantity"]["value"] == 15 and age["valueQuantity"]["comparator"] == ">="
     assert age["valueQuantity"]["code"] == "a"
-    assert not any("registry-sex" == c["linkId"] for c in ev["characteristic"])  # sex ALL: no restriction
+    assert not any(c["linkId"] == "registry-sex" for c in ev["characteristic"])  # sex ALL: no restriction
     ds = read_definitions([SHARED])
     ds.add("EvidenceVariable.json", ev)
     ds.add("ResearchStudy.json", study)
     trial = compile_trial(ds, "ResearchStudy.json", study)
     assert isinstance(trial.criteria[0].definition, Age)
-    leaves = [n for c in trial.criteria[1:] for n in c.walk() if not n.definition.__class__.__name__ == "Combination"]
+    leaves = [n for c in trial.criteria[1:] for n in c.walk() if not isinstance(n.definition, Combination)]
     assert leaves and all(isinstance(n.definition, Manual) for n in leaves)
 
 
