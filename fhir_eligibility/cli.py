@@ -129,6 +129,8 @@ def _criterion_json(c: Criterion, kind: str, top: bool) -> dict[str, Any]:
 def show(trial: str, definitions: tuple[Path, ...], fmt: str, rules: bool) -> None:
     """Show one trial's criteria as a checklist (--rules: as the engine applies them; html: printable)."""
     if rules or fmt == "html":
+        if fmt == "json":
+            raise click.UsageError("--rules prints text or html")
         return click.echo(show_rules(trial, definitions, fmt))
     t = _trials(definitions, (trial,))[0]
     if fmt == "json":

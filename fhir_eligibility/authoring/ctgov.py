@@ -118,6 +118,8 @@ def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
             current, stack, subheading, last = line[1:], [], None, None
             continue
         if not line.strip():
+            if last is not None and last.style == "line":  # a blank line ends a prose paragraph
+                last = None
             continue
         b = BULLET.match(line)
         if b is None:
@@ -126,7 +128,7 @@ def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
                 subheading, stack, last = text, [], None
             elif last is not None:
                 last.text = f"{last.text} {text}"
-            else:  # prose without bullets: each line is a criterion
+            else:  # prose without bullets: each paragraph is a criterion
                 last = Item(text, "line", 0, subheading)
                 sections[current].append(last)
             continue

@@ -168,3 +168,13 @@ def test_cli_bad_record_is_one_line_exit_2(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"protocolSection": {}}))
     r = cli("import-ctgov", str(bad), "-o", str(tmp_path / "x"))
     assert r.returncode == 2 and "nctId" in r.stderr
+
+
+def test_prose_paragraphs_and_headings_fused_with_the_first_bullet() -> None:
+    text = (
+        "Inclusion Criteria:- Adults with a\nwrapped line\n- Second\n\nExclusion Criteria:\n\n"
+        "Any prior PRRT.\n\nPregnancy or\nlactation."
+    )
+    inclusion, exclusion = parse_criteria(text)
+    assert [i.text for i in inclusion] == ["Adults with a wrapped line", "Second"]
+    assert [i.text for i in exclusion] == ["Any prior PRRT.", "Pregnancy or lactation."]
