@@ -169,6 +169,8 @@ class Converter:
             )
             carried = {"url": EXT_R6, "valueString": json.dumps(g, ensure_ascii=False)}
             ch["extension"] = [*ch.get("extension", []), carried]
+            why = f"R6 Group form not readable by the engine ({', '.join(problems) or 'nesting too deep'}): manual."
+            ch["note"] = [*ch.get("note", []), {"text": why}]
             ch.setdefault("description", str((g.get("code") or {}).get("text") or "criterion"))
             return ch
         ref = (g.get("valueReference") or {}).get("reference", "")

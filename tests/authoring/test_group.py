@@ -145,6 +145,7 @@ def test_group_forms_the_engine_cannot_read_become_manual_with_a_warning() -> No
     for ch in ev["characteristic"]:  # no definition: manual, a person decides; the R6 form is carried
         assert not any(k.startswith("definition") for k in ch)
         assert any(e["url"] == EXT_R6 for e in ch["extension"])
+        assert "not readable by the engine" in ch["note"][-1]["text"]  # shown with the criterion
     ds = read_definitions([DEFS / "shared"])
     ds.add("ev.json", ev)
     study = {
