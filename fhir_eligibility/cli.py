@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from fhir_eligibility.attest_command import register as register_attest
+from fhir_eligibility.authoring.command import register as register_authoring
+from fhir_eligibility.authoring.command import show_rules
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
@@ -122,9 +124,14 @@ def _criterion_json(c: Criterion, kind: str, top: bool) -> dict[str, Any]:
 @cli.command()
 @click.argument("trial")
 @_definitions_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def show(trial: str, definitions: tuple[Path, ...], fmt: str) -> None:
-    """Show one trial's criteria as a checklist."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text")
+@click.option("--rules", is_flag=True, help="Each criterion's rule as evaluated (codes, thresholds, windows).")
+def show(trial: str, definitions: tuple[Path, ...], fmt: str, rules: bool) -> None:
+    """Show one trial's criteria as a checklist (--rules: as the engine applies them; html: printable)."""
+    if rules or fmt == "html":
+        if fmt == "json":
+            raise click.UsageError("--rules prints text or html")
+        return click.echo(show_rules(trial, definitions, fmt))
     t = _trials(definitions, (trial,))[0]
     if fmt == "json":
         click.echo(
@@ -246,6 +253,7 @@ register_serve(cli)
 register_screening(cli)
 register_codes(cli)
 register_attest(cli)
+register_authoring(cli)
 
 
 class Terminated(BaseException):
