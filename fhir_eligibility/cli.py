@@ -36,6 +36,7 @@ from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json
 from fhir_eligibility.terminology.command import register as register_codes
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.writeback import check_write_back, run_write_back, write_back_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -193,6 +194,7 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @_definitions_option
 @terminology_option
+@write_back_options
 def evaluate(
     paths: tuple[Path, ...],
     patient_ids: tuple[str, ...],
@@ -209,9 +211,12 @@ def evaluate(
     output: Path | None,
     definitions: tuple[Path, ...],
     terminology: tuple[Path, ...],
+    write_back: bool,
+    dry_run: bool,
     **server_kw: Any,
 ) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
+    check_write_back(write_back, dry_run, server_kw.get("server"), assume_attested)
     ts = _trials(definitions, trial_ids, terminology)
     settings = Settings(
         default_lookback_days=lookback_days,
@@ -232,6 +237,10 @@ def evaluate(
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
         report = evaluate_server(options, list(patient_ids), ts, as_of, settings)
+        _emit(render(report, fmt, details), output)
+        if write_back:  # after the report: a write-back failure never changes or withholds it
+            sys.exit(run_write_back(options, report.results, ts, as_of, dry_run))
+        return
     else:
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
