@@ -31,13 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import (
@@ -180,6 +180,23 @@ class FhirServer:
         if not reply.ok or reply.body is None:
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
         return reply.body
+
+    def resolve_patient(self, identifier: str) -> str:
+        """The id of the one Patient with ``system|value`` (``--patient``), by one search; none or
+        several is :class:`InputError` (exit 2): guessing between two people is not an option."""
+        url = f"{self.options.base}/Patient?identifier={quote(identifier, safe='')}&_count=2"
+        reply = self._send("GET", url, what="Patient by identifier")
+        try:
+            page = read_page(reply.body) if reply.ok else None
+        except Fault as f:
+            reply.cause, page = f.cause, None
+        if page is None:
+            raise RetrievalError(f"cannot search Patient by identifier on {self.options.base}: {reply.cause}")
+        ids = {str(r.get("id")) for r in page.resources if r.get("resourceType") == "Patient"}
+        if len(ids) != 1 or (page.total or 0) > 1:
+            found = "no Patient" if not ids else f"{max(len(ids), page.total or 0)} Patients"
+            raise InputError(f"--patient {identifier}: {found} on {self.options.base} with this identifier")
+        return ids.pop()
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -426,9 +443,19 @@ def fetch_patients(
 
 
 def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Iterable[DataRequirement]) -> list[str]:
-    """The planned requests (``METHOD URL`` lines) without sending anything: for ``--print-plan``."""
+    """The planned requests (``METHOD URL`` lines) without sending anything: for ``--print-plan``.
+    A ``system|value`` patient shows its identifier search (its data searches are an id's)."""
+    lookups = [f"GET {options.base}/Patient?identifier={quote(p, safe='')}&_count=2" for p in patient_ids if "|" in p]
     with FhirServer(options) as server:
-        return server.plan(patient_ids, requirements)
+        return lookups + server.plan([p for p in patient_ids if "|" not in p], requirements)
+
+
+def resolve_patients(options: ServerOptions, patients: Sequence[str]) -> list[str]:
+    """Ids for ``--patient`` values: an id as given, a ``system|value`` identifier by one search each."""
+    if not any("|" in p for p in patients):
+        return list(patients)
+    with FhirServer(options) as server:
+        return [server.resolve_patient(p) if "|" in p else p for p in patients]
 
 
 # -- helpers (pure) ---------------------------------------------------------------------------
