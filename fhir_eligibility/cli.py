@@ -38,7 +38,7 @@ from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json
 from fhir_eligibility.terminology.command import register as register_codes
 from fhir_eligibility.terminology.command import terminology_option
-from fhir_eligibility.writeback import check_write_back, run_write_back, write_back_options
+from fhir_eligibility.writeback import check_write_back, from_result, run_write_back, write_back_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -246,7 +246,7 @@ def evaluate(
         report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings)
         _emit(render(identity.report(report), fmt, details), output)
         if write_back:  # after the report: a write-back failure never changes or withholds it
-            sys.exit(run_write_back(options, report.results, ts, as_of, dry_run))
+            sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
         return
     else:
         if not paths:

@@ -30,7 +30,7 @@ import click
 
 from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.errors import EligibilityError
+from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 
@@ -51,6 +51,8 @@ STATUS = {
     Verdict.NEEDS_REVIEW: "candidate",
     Verdict.UNDETERMINED: "candidate",
 }
+# the statuses write-back owns; any other (on-study, withdrawn...) was set by staff and is never overwritten
+SCREENING_STATUSES = frozenset({"potential-candidate", "candidate", "eligible", "ineligible", "screening"})
 _NAMESPACE = uuid.UUID("6f1f3c0e-3a51-4c1e-9f0b-8f4f1e0c2a77")  # stable fullUrls: a dry run prints the same text
 
 
@@ -58,30 +60,14 @@ def subject_key(trial: str, patient_id: str) -> str:
     return f"{trial}/{patient_id}"
 
 
-def _patient_id(result: TrialResult) -> str:
-    return result.patient.removeprefix("Patient/")
+@dataclass(frozen=True)
+class Written:
+    """One patient x study to record: the verdict and the ``Parameters.parameter`` entries detailing it."""
 
-
-def research_study(trial: Trial) -> dict[str, Any]:
-    """The R4 ResearchStudy created when the server has none with this NCT number."""
-    study: dict[str, Any] = {
-        "resourceType": "ResearchStudy",
-        "identifier": [{"system": NCT_SYSTEM, "value": trial.id}],
-        "title": trial.title or trial.id,
-        "status": "active",  # required; a study we screen for is open (R4 research-study-status)
-    }
-    return study
-
-
-def research_subject(result: TrialResult, study_ref: str) -> dict[str, Any]:
-    pid = _patient_id(result)
-    return {
-        "resourceType": "ResearchSubject",
-        "identifier": [{"system": SUBJECT_SYSTEM, "value": subject_key(result.trial, pid)}],
-        "status": STATUS[result.verdict],
-        "study": {"reference": study_ref, "display": result.trial},
-        "individual": {"reference": f"Patient/{pid}"},
-    }
+    trial: str
+    patient_id: str
+    verdict: Verdict
+    details: tuple[dict[str, Any], ...] = ()
 
 
 def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
@@ -101,29 +87,45 @@ def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
     return {"name": c.id, "part": part}
 
 
-def guidance_response(result: TrialResult, occurred: str, as_of: dt.date) -> dict[str, Any]:
-    """The per-criterion results: one ``Parameters.parameter`` per top-level criterion."""
-    pid = _patient_id(result)
+def from_result(r: TrialResult) -> Written:
+    """``evaluate``: every top-level criterion with its result, reason, evidence and attestation."""
+    details = tuple(_criterion_parameter(c) for c in r.criteria)
+    return Written(r.trial, r.patient.removeprefix("Patient/"), r.verdict, details)
+
+
+def research_study(trial: Trial) -> dict[str, Any]:
+    """The R4 ResearchStudy created when the server has none with this NCT number."""
+    return {
+        "resourceType": "ResearchStudy",
+        "identifier": [{"system": NCT_SYSTEM, "value": trial.id}],
+        "title": trial.title or trial.id,
+        "status": "active",  # required; a study we screen for is open (R4 research-study-status)
+    }
+
+
+def research_subject(w: Written, study_ref: str) -> dict[str, Any]:
+    return {
+        "resourceType": "ResearchSubject",
+        "identifier": [{"system": SUBJECT_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
+        "status": STATUS[w.verdict],
+        "study": {"reference": study_ref, "display": w.trial},
+        "individual": {"reference": f"Patient/{w.patient_id}"},
+    }
+
+
+def guidance_response(w: Written, occurred: str, as_of: dt.date) -> dict[str, Any]:
+    """The results, in a contained ``Parameters`` (verdict, asOf, then one parameter per criterion)."""
+    head = [{"name": "verdict", "valueCode": w.verdict.value}, {"name": "asOf", "valueDate": as_of.isoformat()}]
     return {
         "resourceType": "GuidanceResponse",
-        "contained": [
-            {
-                "resourceType": "Parameters",
-                "id": "results",
-                "parameter": [
-                    {"name": "verdict", "valueCode": result.verdict.value},
-                    {"name": "asOf", "valueDate": as_of.isoformat()},
-                    *(_criterion_parameter(c) for c in result.criteria),
-                ],
-            }
-        ],
-        "identifier": [{"system": RESULTS_SYSTEM, "value": subject_key(result.trial, pid)}],
-        "moduleUri": f"{PROJECT}/ResearchStudy/{result.trial}",
+        "contained": [{"resourceType": "Parameters", "id": "results", "parameter": [*head, *w.details]}],
+        "identifier": [{"system": RESULTS_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
+        "moduleUri": f"{PROJECT}/ResearchStudy/{w.trial}",
         "status": "success",
-        "subject": {"reference": f"Patient/{pid}"},
+        "subject": {"reference": f"Patient/{w.patient_id}"},
         "occurrenceDateTime": occurred,
         "outputParameters": {"reference": "#results"},
-        "note": [{"text": f"{result.trial}: {result.verdict.value} as of {as_of.isoformat()}"}],
+        "note": [{"text": f"{w.trial}: {w.verdict.value} as of {as_of.isoformat()}"}],
     }
 
 
@@ -132,29 +134,29 @@ def _conditional(resource_type: str, system: str, value: str) -> str:
 
 
 def patient_transaction(
-    results: Iterable[TrialResult], trials: Mapping[str, Trial], occurred: str, as_of: dt.date
+    written: Iterable[Written], trials: Mapping[str, Trial], occurred: str, as_of: dt.date
 ) -> dict[str, Any]:
     """One patient's write-back: conditional requests only, so sending it twice changes nothing more."""
     entries: list[dict[str, Any]] = []
-    for r in results:
-        study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, r.trial)}"
-        key = subject_key(r.trial, _patient_id(r))
+    for w in written:
+        study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
+        key = subject_key(w.trial, w.patient_id)
         entries += [
             {
                 "fullUrl": study_url,
-                "resource": research_study(trials[r.trial]),
+                "resource": research_study(trials[w.trial]),
                 "request": {
                     "method": "POST",
                     "url": "ResearchStudy",
-                    "ifNoneExist": f"identifier={quote(NCT_SYSTEM + '|' + r.trial, safe='')}",
+                    "ifNoneExist": f"identifier={quote(NCT_SYSTEM + '|' + w.trial, safe='')}",
                 },
             },
             {
-                "resource": research_subject(r, study_url),
+                "resource": research_subject(w, study_url),
                 "request": {"method": "PUT", "url": _conditional("ResearchSubject", SUBJECT_SYSTEM, key)},
             },
             {
-                "resource": guidance_response(r, occurred, as_of),
+                "resource": guidance_response(w, occurred, as_of),
                 "request": {"method": "PUT", "url": _conditional("GuidanceResponse", RESULTS_SYSTEM, key)},
             },
         ]
@@ -162,22 +164,23 @@ def patient_transaction(
 
 
 def transactions(
-    results: Iterable[TrialResult], trials: Iterable[Trial], occurred: str, as_of: dt.date
+    written: Iterable[Written], trials: Iterable[Trial], occurred: str, as_of: dt.date
 ) -> list[tuple[str, dict[str, Any]]]:
     """(patient id, transaction Bundle) per patient, in report order."""
     by_id = {t.id: t for t in trials}
-    grouped: dict[str, list[TrialResult]] = {}
-    for r in results:
-        grouped.setdefault(_patient_id(r), []).append(r)
-    return [(pid, patient_transaction(rs, by_id, occurred, as_of)) for pid, rs in grouped.items()]
+    grouped: dict[str, list[Written]] = {}
+    for w in written:
+        grouped.setdefault(w.patient_id, []).append(w)
+    return [(pid, patient_transaction(ws, by_id, occurred, as_of)) for pid, ws in grouped.items()]
 
 
 @dataclass
 class Outcome:
-    """What the server did: subjects created / updated, and per patient the cause of a failure."""
+    """What the server did: subjects created / updated / kept (staff's status), per patient a failure."""
 
     created: int = 0
     updated: int = 0
+    kept: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -187,15 +190,61 @@ def _status_code(entry: Any) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def _key_of(subject: dict[str, Any]) -> str | None:
+    idents = subject.get("identifier")
+    for i in idents if isinstance(idents, list) else []:
+        if isinstance(i, dict) and i.get("system") == SUBJECT_SYSTEM and isinstance(i.get("value"), str):
+            return str(i["value"])
+    return None
+
+
+def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Read the patient's existing ResearchSubjects (one search) and adapt the transaction to them.
+
+    A status staff moved past screening (on-study, withdrawn...) is theirs: that subject is left as it
+    is (counted as kept). Otherwise an existing subject is updated in place (its other elements, e.g. a
+    consent, kept; ``ifMatch`` on its version so a concurrent edit fails instead of being lost).
+    """
+    subjects = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
+    keys = ",".join(quote(f"{SUBJECT_SYSTEM}|{_key_of(e['resource'])}", safe="") for e in subjects)
+    page = server.search_page(f"ResearchSubject?identifier={keys}&_count={2 * len(subjects) + 1}")
+    if page.next_link is not None:  # more than could be ours: something else carries our identifiers
+        raise RetrievalError("ResearchSubject search answered more than one page")
+    existing: dict[str, dict[str, Any]] = {}
+    for r in page.resources:
+        key = _key_of(r)
+        if key is not None and r.get("resourceType") == "ResearchSubject":
+            if key in existing:
+                raise RetrievalError(f"two ResearchSubjects carry the identifier {key}: not written")
+            existing[key] = r
+    entries, kept = [], 0
+    for e in bundle["entry"]:
+        old = existing.get(_key_of(e["resource"]) or "") if e["resource"]["resourceType"] == "ResearchSubject" else None
+        if old is None:
+            entries.append(e)
+        elif old.get("status") not in SCREENING_STATUSES:
+            kept += 1
+        else:
+            merged = {k: v for k, v in old.items() if k != "meta"} | {"status": e["resource"]["status"]}
+            request: dict[str, Any] = {"method": "PUT", "url": f"ResearchSubject/{old.get('id')}"}
+            version = (old.get("meta") or {}).get("versionId")
+            if isinstance(version, str):
+                request["ifMatch"] = f'W/"{version}"'
+            entries.append({"resource": merged, "request": request})
+    return {**bundle, "entry": entries}, kept
+
+
 def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> Outcome:
     """Send each patient's transaction; a refusal is recorded for that patient and the rest go on."""
     out = Outcome()
-    for pid, bundle in bundles:
+    for pid, planned in bundles:
         try:
+            bundle, kept = settle(server, planned)
             answer = server.transaction(bundle)
         except EligibilityError as e:  # RetrievalError, AuthorizationError: one line, no data
             out.failed.append((pid, str(e)))
             continue
+        out.kept += kept
         entries = answer.get("entry")
         if not isinstance(entries, list) or len(entries) != len(bundle["entry"]):
             out.failed.append((pid, "transaction-response does not match the request"))
@@ -242,11 +291,11 @@ def check_write_back(write_back: bool, dry_run: bool, server: str | None, assume
 
 
 def run_write_back(
-    options: ServerOptions, results: Iterable[TrialResult], trials: Iterable[Trial], as_of: dt.date, dry_run: bool
+    options: ServerOptions, written: Iterable[Written], trials: Iterable[Trial], as_of: dt.date, dry_run: bool
 ) -> int:
     """The edge: build, then print (dry run) or send; one stderr line per failure. The exit status."""
     occurred = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()  # the clock, read at the edge
-    bundles = transactions(results, trials, occurred, as_of)
+    bundles = transactions(written, trials, occurred, as_of)
     if dry_run:
         click.echo(dry_run_text(options.base, bundles), err=True)
         click.echo(f"dry run: {len(bundles)} transaction(s) not sent", err=True)
@@ -256,7 +305,10 @@ def run_write_back(
     for pid, cause in out.failed:
         click.echo(f"write-back failed for Patient/{pid}: {cause}", err=True)
     click.echo(
-        f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated on {options.base}", err=True
+        f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated"
+        + (f", {out.kept} left as staff set them" if out.kept else "")
+        + f" on {options.base}",
+        err=True,
     )
     return WRITE_BACK_FAILED_EXIT if out.failed else 0
 
@@ -264,15 +316,19 @@ def run_write_back(
 __all__ = [
     "NCT_SYSTEM",
     "RESULTS_SYSTEM",
+    "SCREENING_STATUSES",
     "STATUS",
     "SUBJECT_SYSTEM",
     "WRITE_BACK_FAILED_EXIT",
     "Outcome",
+    "Written",
     "check_write_back",
     "dry_run_text",
+    "from_result",
     "patient_transaction",
     "run_write_back",
     "send",
+    "settle",
     "transactions",
     "write_back_options",
 ]

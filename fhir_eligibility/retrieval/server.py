@@ -54,7 +54,16 @@ from fhir_eligibility.retrieval.auth import (
 from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
-from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
+from fhir_eligibility.retrieval.transport import (
+    Answer,
+    Fault,
+    Page,
+    Scope,
+    exchange,
+    json_object,
+    read_page,
+    short_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -181,17 +190,21 @@ class FhirServer:
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
         return reply.body
 
-    def resolve_patient(self, identifier: str) -> str:
-        """The id of the one Patient with ``system|value`` (``--patient``), by one search; none or
-        several is :class:`InputError` (exit 2): guessing between two people is not an option."""
-        url = f"{self.options.base}/Patient?identifier={quote(identifier, safe='')}&_count=2"
-        reply = self._send("GET", url, what="Patient by identifier")
+    def search_page(self, query: str) -> Page:
+        """The first page of one search (``Type?params``, relative to the base); RetrievalError if none came."""
+        reply = self._send("GET", f"{self.options.base}/{query}", what=f"{query.split('?')[0]} search")
         try:
             page = read_page(reply.body) if reply.ok else None
         except Fault as f:
             reply.cause, page = f.cause, None
         if page is None:
-            raise RetrievalError(f"cannot search Patient by identifier on {self.options.base}: {reply.cause}")
+            raise RetrievalError(f"{query.split('?')[0]} search on {self.options.base} failed: {reply.cause}")
+        return page
+
+    def resolve_patient(self, identifier: str) -> str:
+        """The id of the one Patient with ``system|value`` (``--patient``), by one search; none or
+        several is :class:`InputError` (exit 2): guessing between two people is not an option."""
+        page = self.search_page(f"Patient?identifier={quote(identifier, safe='')}&_count=2")
         ids = {str(r.get("id")) for r in page.resources if r.get("resourceType") == "Patient"}
         if len(ids) != 1 or (page.total or 0) > 1:
             found = "no Patient" if not ids else f"{max(len(ids), page.total or 0)} Patients"

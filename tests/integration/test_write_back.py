@@ -102,6 +102,25 @@ def test_write_back_creates_one_subject_per_patient_and_study_then_updates_it(fh
     assert len(_search(fhir_server, "GuidanceResponse?subject=Patient/wb-01")) == 2
     assert len(_search(fhir_server, f"ResearchStudy?identifier={quote('https://clinicaltrials.gov|' + A)}")) == 1
 
+    # staff take over: wb-06 enrolled in A anyway (on-study), a note on wb-01 x D; write-back keeps both
+    enrolled = {k: v for k, v in _subjects(fhir_server, "wb-06")[A].items() if k != "meta"} | {"status": "on-study"}
+    noted = {k: v for k, v in second[D].items() if k != "meta"} | {"assignedArm": "screen-failure log 12"}
+    for resource in (enrolled, noted):
+        url = f"{fhir_server}/ResearchSubject/{resource['id']}"
+        requests.put(
+            url, json=resource, headers={"Content-Type": "application/fhir+json"}, timeout=30
+        ).raise_for_status()
+    r = _evaluate(fhir_server, "--patient", "wb-01", "--patient", "wb-06", "--write-back")
+    assert r.exit_code == 0, r.output
+    assert "write-back: 0 ResearchSubject(s) created, 3 updated, 1 left as staff set them" in r.stderr
+    assert _subjects(fhir_server, "wb-06")[A]["status"] == "on-study"
+    third = _subjects(fhir_server, "wb-01")[D]
+    assert (third["status"], third["assignedArm"], third["id"]) == (
+        "ineligible",
+        "screen-failure log 12",
+        second[D]["id"],
+    )
+
 
 def test_dry_run_prints_the_requests_and_writes_nothing(fhir_server: str) -> None:
     _copy(fhir_server, "01-prrt-ileal-net-baseline.json", "wb-dry")
