@@ -25,6 +25,7 @@ from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.writeback import check_write_back, from_screening, run_write_back, write_back_options
 
 PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
@@ -101,6 +102,7 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@write_back_options
 def screen(
     paths: tuple[Path, ...],
     trial_ids: tuple[str, ...],
@@ -115,6 +117,8 @@ def screen(
     bulk: bool | None,
     temp_dir: Path | None,
     progress: bool | None,
+    write_back: bool,
+    dry_run: bool,
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -126,6 +130,7 @@ def screen(
     server = server_kw.get("server")
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
+    check_write_back(write_back, dry_run, server, assume_attested)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
@@ -149,9 +154,16 @@ def screen(
         else:
             report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
     _emit(render(report, fmt), output)
+    written = (
+        run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
+        if write_back
+        else 0
+    )
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)
+    if written:
+        sys.exit(written)
 
 
 @click.command()

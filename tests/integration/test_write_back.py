@@ -151,3 +151,22 @@ def test_a_refused_write_back_keeps_the_report_and_exits_5(fhir_server: str, mon
     verdicts = {x["trial"]: x["verdict"] for x in json.loads(r.stdout)["results"]}
     assert verdicts == {A: "needs-review", D: "ineligible"}  # the evaluation is what it was
     assert "write-back failed for Patient/wb-refused: FHIR server refused the transaction: HTTP 422" in r.stderr
+
+
+def test_screen_write_back_records_the_candidates(fhir_server: str) -> None:
+    """``screen --write-back``: a candidate (sample-01's data: A needs-review) gets its ResearchSubject with
+    what is missing; an ineligible patient (sample-06's: A-E7b) is no candidate and gets none."""
+    _copy(fhir_server, "01-prrt-ileal-net-baseline.json", "wbs-01")
+    _copy(fhir_server, "06-alt-over-5x-uln.json", "wbs-06")
+    args = ["screen", "--server", fhir_server, "--trial", A, "--as-of", "2026-06-01", "--format", "json"]
+    r = CliRunner().invoke(cli, [*args, "--workers", "1", "--write-back"])
+    assert r.exit_code == 0, r.output
+    candidates = {c["patient"]: c["verdict"] for c in json.loads(r.stdout)["trials"][0]["candidates"]}
+    assert candidates["Patient/wbs-01"] == "needs-review" and "Patient/wbs-06" not in candidates
+    assert {k: s["status"] for k, s in _subjects(fhir_server, "wbs-01").items()} == {A: "candidate"}
+    assert _subjects(fhir_server, "wbs-06") == {}
+    guidance = _search(fhir_server, "GuidanceResponse?subject=Patient/wbs-01")
+    assert len(guidance) == 1 and guidance[0]["contained"][0]["parameter"][0] == {
+        "name": "verdict",
+        "valueCode": "needs-review",
+    }
