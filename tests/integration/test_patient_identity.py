@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from fhir_eligibility.cli import cli
 from tests.support.fhir_servers import seed
@@ -20,7 +20,7 @@ SAMPLE_SYSTEM = "http://fhir-eligibility.org/fhir/sample-patients"  # the sample
 pytestmark = pytest.mark.integration
 
 
-def _evaluate(base: str, patient: str, *extra: str) -> object:
+def _evaluate(base: str, patient: str, *extra: str) -> Result:
     args = ["evaluate", "--server", base, "--patient", patient, "--trial", "NCT04954820", "--as-of", "2026-06-01"]
     return CliRunner().invoke(cli, [*args, *extra])
 
@@ -30,8 +30,8 @@ def test_an_identifier_resolves_to_its_patient_and_nothing_private_is_logged(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     r = _evaluate(fhir_server, f"{SAMPLE_SYSTEM}|sample-01", "--format", "json")
-    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
-    result = json.loads(r.stdout)["results"][0]  # type: ignore[attr-defined]
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)["results"][0]
     assert result["patient"] == "Patient/sample-01"
     assert result["patientLabel"] == {"name": "Henri Lambert", "birthDate": "1963-09-14"}
     # the product's own records (urllib3's DEBUG lines hold URLs: `serve` caps it at INFO, the CLI emits no DEBUG)
