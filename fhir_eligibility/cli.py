@@ -31,8 +31,8 @@ from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.report.table import checklist, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
+from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
-from fhir_eligibility.retrieval.server import resolve_patients
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json

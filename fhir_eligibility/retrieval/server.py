@@ -37,7 +37,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import (
@@ -200,16 +200,6 @@ class FhirServer:
         if page is None:
             raise RetrievalError(f"{query.split('?')[0]} search on {self.options.base} failed: {reply.cause}")
         return page
-
-    def resolve_patient(self, identifier: str) -> str:
-        """The id of the one Patient with ``system|value`` (``--patient``), by one search; none or
-        several is :class:`InputError` (exit 2): guessing between two people is not an option."""
-        page = self.search_page(f"Patient?identifier={quote(identifier, safe='')}&_count=2")
-        ids = {str(r.get("id")) for r in page.resources if r.get("resourceType") == "Patient"}
-        if len(ids) != 1 or (page.total or 0) > 1:
-            found = "no Patient" if not ids else f"{max(len(ids), page.total or 0)} Patients"
-            raise InputError(f"--patient {identifier}: {found} on {self.options.base} with this identifier")
-        return ids.pop()
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -461,14 +451,6 @@ def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Itera
     lookups = [f"GET {options.base}/Patient?identifier={quote(p, safe='')}&_count=2" for p in patient_ids if "|" in p]
     with FhirServer(options) as server:
         return lookups + server.plan([p for p in patient_ids if "|" not in p], requirements)
-
-
-def resolve_patients(options: ServerOptions, patients: Sequence[str]) -> list[str]:
-    """Ids for ``--patient`` values: an id as given, a ``system|value`` identifier by one search each."""
-    if not any("|" in p for p in patients):
-        return list(patients)
-    with FhirServer(options) as server:
-        return [server.resolve_patient(p) if "|" in p else p for p in patients]
 
 
 # -- helpers (pure) ---------------------------------------------------------------------------
