@@ -8,6 +8,7 @@ screening) goes through :func:`evaluate_patients`, so their answers cannot disag
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.identity import patient_label
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
@@ -31,7 +33,9 @@ def evaluate_patient(
     record = build_record(data, settings.include_preliminary)
     site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
     memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
-    return [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    results = [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
+    return [dataclasses.replace(r, label=label) for r in results] if label is not None else results
 
 
 def evaluate_patients(

@@ -21,6 +21,7 @@ from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.report.json_report import trial_json
 from fhir_eligibility.retrieval.files import nothing_usable
@@ -35,7 +36,12 @@ def _indented(value: Any, depth: int) -> str:
 
 
 def stream_json(
-    paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings, temp_dir: Path | None = None
+    paths: list[Path],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings,
+    temp_dir: Path | None = None,
+    identity: IdentityPolicy = AS_RECORDED,
 ) -> Iterator[str]:
     """The JSON report of these files, chunk by chunk (one patient's results per chunk)."""
     with tempfile.TemporaryDirectory(prefix="fhir-evaluate-", dir=temp_dir) as tmp:
@@ -49,7 +55,7 @@ def stream_json(
         for shard in parts.shards:
             for data in read_shard(shard, parts.medications, parts.drops):
                 for result in evaluate_patient(data, trials, as_of, settings):
-                    yield ("\n    " if first else ",\n    ") + _indented(trial_json(result), 2)
+                    yield ("\n    " if first else ",\n    ") + _indented(trial_json(identity.result(result)), 2)
                     first = False
                 for w in data.warnings:
                     if w in warnings:

@@ -93,6 +93,17 @@ class CriterionResult:
 
 
 @dataclass(frozen=True)
+class PatientLabel:
+    """What lets a person recognise the patient next to the id (issue 14); never logged, and dropped
+    by ``--deidentify``. ``identifiers`` ("system|value") let the edge pick another MRN system."""
+
+    name: str | None = None
+    birth_date: str | None = None
+    mrn: str | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TrialResult:
     patient: str  # "Patient/<id>"
     trial: str  # NCT number
@@ -101,6 +112,7 @@ class TrialResult:
     criteria: tuple[CriterionResult, ...]
     missing_data: tuple[MissingData, ...]
     assumed_attested: bool = False
+    label: PatientLabel | None = None  # set by the pipeline from the Patient resource
 
 
 @dataclass(frozen=True)
@@ -111,4 +123,4 @@ class Report:
 
 
 # pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)
-picklable(Attestation, Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)
+picklable(PatientLabel, Attestation, Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)

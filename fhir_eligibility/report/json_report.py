@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, Result, TrialResult
+from fhir_eligibility.identity import label_json
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -71,7 +72,14 @@ def trial_json(r: TrialResult) -> dict[str, Any]:
     }
     if r.assumed_attested:
         out["assumedAttested"] = True
+    out.update(patient_label_json(r))
     return out
+
+
+def patient_label_json(r: TrialResult) -> dict[str, Any]:
+    """``patientLabel`` (name, birthDate, mrn) when known and not de-identified; else nothing but the id."""
+    label = label_json(r.label)
+    return {"patientLabel": label} if label else {}
 
 
 def report_json(report: Report) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.writeback import check_write_back, from_screening, run_write_back, write_back_options
 
 PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
@@ -108,6 +109,7 @@ def _emit(text: str, output: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
 )
+@write_back_options
 def screen(
     paths: tuple[Path, ...],
     trial_ids: tuple[str, ...],
@@ -123,6 +125,8 @@ def screen(
     temp_dir: Path | None,
     progress: bool | None,
     pages: Path | None,
+    write_back: bool,
+    dry_run: bool,
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -136,6 +140,7 @@ def screen(
         raise click.UsageError("give either PATH... or --server URL")
     if pages and server:
         raise click.UsageError("--pages works with PATH... input")
+    check_write_back(write_back, dry_run, server, assume_attested)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
@@ -164,9 +169,16 @@ def screen(
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
     _emit(render(report, fmt, links), output)
+    written = (
+        run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
+        if write_back
+        else 0
+    )
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)
+    if written:
+        sys.exit(written)
 
 
 @click.command()
