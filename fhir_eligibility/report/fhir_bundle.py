@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from fhir_eligibility.codes import PROJECT
-from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict
+from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict, When
 
 SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
 _NS = uuid.UUID("6f1c7f38-2d0e-4f55-9a53-0c3f5d7e2b11")
@@ -44,6 +44,23 @@ def _criterion_part(c: CriterionResult) -> dict[str, Any]:
     return {"name": "criterion", "part": parts}
 
 
+def _when_parts(w: When) -> list[dict[str, Any]]:
+    """eligibleFrom / eligibleUntil (valueDate; absent: not within the horizon) and the dated changes."""
+    out: list[dict[str, Any]] = [{"name": "horizonDays", "valueInteger": w.horizon}]
+    out += [{"name": "eligibleFrom", "valueDate": w.eligible_from.isoformat()}] if w.eligible_from else []
+    out += [{"name": "eligibleUntil", "valueDate": w.eligible_until.isoformat()}] if w.eligible_until else []
+    for c in w.timeline:
+        part = [
+            {"name": "date", "valueDate": c.date.isoformat()},
+            {"name": "criterion", "valueString": c.criterion},
+            {"name": "from", "valueCode": c.before.value},
+            {"name": "to", "valueCode": c.after.value},
+            {"name": "text", "valueString": c.text or "-"},
+        ]
+        out.append({"name": "change", "part": part})
+    return out
+
+
 def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
     pid = r.patient.split("/", 1)[1]
     rs_id, gr_id, par_id = _id("rs", r.patient, r.trial), _id("gr", r.patient, r.trial), _id("p", r.patient, r.trial)
@@ -69,11 +86,13 @@ def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
             }
         ],
     }
-    params = {
+    params: dict[str, Any] = {
         "resourceType": "Parameters",
         "id": par_id,
         "parameter": [{"name": "verdict", "valueCode": r.verdict.value}] + [_criterion_part(c) for c in r.criteria],
     }
+    if r.when is not None:
+        params["parameter"] += _when_parts(r.when)
     status = {Verdict.UNDETERMINED: "data-required"}.get(r.verdict, "success")
     guidance: dict[str, Any] = {
         "resourceType": "GuidanceResponse",

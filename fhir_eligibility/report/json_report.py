@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, Result, TrialResult
+from fhir_eligibility.evaluation.results import (
+    CriterionResult,
+    Evidence,
+    MissingData,
+    Report,
+    Result,
+    TrialResult,
+    When,
+)
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -57,6 +65,25 @@ def manual_outstanding(r: TrialResult) -> list[str]:
     return [c.id for c in r.criteria if c.result is Result.MANUAL or (c.attested and c.attestation is None)]
 
 
+def when_json(w: When) -> dict[str, Any]:
+    """The dates the verdict changes if the record stays as it is (issue 16; None: not within the horizon)."""
+    return {
+        "eligibleFrom": w.eligible_from.isoformat() if w.eligible_from else None,
+        "eligibleUntil": w.eligible_until.isoformat() if w.eligible_until else None,
+        "horizonDays": w.horizon,
+        "timeline": [
+            {
+                "date": c.date.isoformat(),
+                "criterion": c.criterion,
+                "from": c.before.value,
+                "to": c.after.value,
+                "text": c.text,
+            }
+            for c in w.timeline
+        ],
+    }
+
+
 def trial_json(r: TrialResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "patient": r.patient,
@@ -69,6 +96,8 @@ def trial_json(r: TrialResult) -> dict[str, Any]:
         "reviewOutstanding": review_outstanding(r),
         "manualOutstanding": manual_outstanding(r),
     }
+    if r.when is not None:
+        out.update(when_json(r.when))
     if r.assumed_attested:
         out["assumedAttested"] = True
     return out
