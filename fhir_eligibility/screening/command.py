@@ -99,6 +99,13 @@ def _emit(text: str, output: Path | None) -> None:
     default=None,
     help="Server: use Bulk Data $export (default: when the CapabilityStatement declares it).",
 )
+@click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Count patients who become eligible, or whose eligibility lapses, within DAYS; 0: off.",
+)
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def screen(
@@ -113,6 +120,7 @@ def screen(
     assume_attested: bool,
     lookback_days: int,
     bulk: bool | None,
+    horizon: int,
     temp_dir: Path | None,
     progress: bool | None,
     **server_kw: Any,
@@ -128,7 +136,9 @@ def screen(
         raise click.UsageError("give either PATH... or --server URL")
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
-    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
+    settings = Settings(
+        default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False, horizon_days=horizon
+    )
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
@@ -148,7 +158,7 @@ def screen(
             )
         else:
             report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
-    _emit(render(report, fmt), output)
+    _emit(render(dataclasses.replace(report, horizon=horizon), fmt), output)
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)
