@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, trial_index
 from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
@@ -31,12 +34,14 @@ RANK = {Verdict.INELIGIBLE: 0, Verdict.UNDETERMINED: 1, Verdict.NEEDS_REVIEW: 2,
 GOOD = RANK[Verdict.NEEDS_REVIEW]  # eligible, or only a person's judgement or attestation outstanding
 APPROX_DAYS = {"wk": 7.0, "mo": 30.44, "a": 365.25, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 TEXT_MAX = 160
+SLACK = dt.timedelta(days=10)  # > the error of ~30.44 days a month over any protocol window
 
 
+@lru_cache(maxsize=65536)
 def first_reaching(y: dt.date, off: TimeOffset) -> dt.date | None:
     """The first as-of date t whose bound ``shift(t, off)`` is on or after ``y`` (shift never decreases in t)."""
     try:
-        t = y - dt.timedelta(days=round(off.value * APPROX_DAYS.get(off.unit, 1.0)))
+        t = y - dt.timedelta(days=_approx(off))
         while shift(t, off) >= y:
             t -= DAY
         while shift(t, off) < y:
@@ -44,6 +49,21 @@ def first_reaching(y: dt.date, off: TimeOffset) -> dt.date | None:
         return t
     except OverflowError:
         return None
+
+
+def _approx(off: TimeOffset) -> int:
+    return round(off.value * APPROX_DAYS.get(off.unit, 1.0))
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one top-level criterion's dates come from (fixed per trial): computed once, reused per patient."""
+
+    needs: tuple[tuple[str, frozenset[Code]], ...]  # (resource type, codes) its subtree and anchor events read
+    plain: tuple[tuple[TimeOffset, int], ...]  # offsets of windows relative to the as-of date, ~days
+    event: tuple[TimeOffset, ...]  # offsets of windows relative to another criterion's event
+    durations: tuple[int, ...]  # exposure thresholds in days
+    ages: bool  # an age (or a formula using it, or a FHIRPath expression) is read
 
 
 def _nodes(c: Criterion, trial: Trial) -> list[Criterion]:
@@ -62,22 +82,10 @@ def _nodes(c: Criterion, trial: Trial) -> list[Criterion]:
     return out
 
 
-def _fact_dates(nodes: list[Criterion], record: PatientRecord) -> set[dt.date]:
-    days: set[dt.date] = set()
-    for n in nodes:
-        for rtype, codes, _since in leaf_needs(n, (), None, 0):
-            if rtype == "Patient":
-                continue
-            for f in record.facts([rtype], codes):
-                days.update(d for d in (f.start, f.end) if d is not None)
-    return days
-
-
-def criterion_dates(c: Criterion, trial: Trial, record: PatientRecord, settings: Settings) -> set[dt.date]:
-    """Every day on which this top-level criterion's result may differ from the day before."""
+def _reads(c: Criterion, trial: Trial, lookback: int) -> Reads:
     nodes = _nodes(c, trial)
-    facts = _fact_dates(nodes, record)
-    plain = {TimeOffset(0, "d"), TimeOffset(-settings.default_lookback_days, "d"), TimeOffset(-90, "d")}
+    needs = {(t, codes) for n in nodes for t, codes, _since in leaf_needs(n, (), None, 0) if t != "Patient"}
+    plain = {TimeOffset(0, "d"), TimeOffset(-lookback, "d"), TimeOffset(-90, "d")}  # default and weight windows
     event: set[TimeOffset] = set()
     durations: set[int] = set()
     for n in nodes:
@@ -86,16 +94,41 @@ def criterion_dates(c: Criterion, trial: Trial, record: PatientRecord, settings:
         d = n.definition
         if isinstance(d, Records) and d.duration is not None:
             durations.update(int(v) for v in (d.duration.value, d.duration.low, d.duration.high) if v is not None)
+    ages = any(isinstance(n.definition, (Age, Derived, Expression)) for n in nodes)
+    return Reads(tuple(needs), tuple((o, _approx(o)) for o in plain), tuple(event), tuple(durations), ages)
+
+
+_READS: dict[tuple[int, int], tuple[Trial, dict[str, Reads]]] = {}
+
+
+def trial_reads(trial: Trial, lookback: int) -> dict[str, Reads]:
+    """Criterion id -> its :class:`Reads` (kept per compiled trial: trials are few and immutable)."""
+    hit = _READS.get((id(trial), lookback))
+    if hit is None or hit[0] is not trial:
+        hit = (trial, {c.id: _reads(c, trial, lookback) for c in trial.criteria})
+        _READS[(id(trial), lookback)] = hit
+    return hit[1]
+
+
+def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt.date) -> set[dt.date]:
+    """Days in (as_of, end] on which a criterion's result may differ from the day before."""
+    days: set[dt.date] = set()
+    for rtype, codes in reads.needs:
+        for f in record.facts([rtype], codes):
+            days.update(d for d in (f.start, f.end) if d is not None)
+    lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
     out: set[dt.date] = set()
-    for x in facts:
-        for o in plain:  # the window [t+low, t+high] reaches or leaves x (inclusive or strict bounds)
-            out.update(t for t in (first_reaching(x, o), first_reaching(x + DAY, o)) if t is not None)
-        for o in event:  # a bound fixed by an anchor event on x, met by the as-of date
+    for x in days:
+        for o, approx in reads.plain:  # the window [t+low, t+high] reaches or leaves x (inclusive or strict)
+            if lo <= x - dt.timedelta(days=approx) <= hi:
+                out.update(t for t in (first_reaching(x, o), first_reaching(x + DAY, o)) if t is not None)
+        for o in reads.event:  # a bound fixed by an anchor event on x, met by the as-of date
             b = shift(x, o)
-            out.update((b - DAY, b, b + DAY))
-        for v in durations:  # exposure since x reaching the required number of days
+            if lo <= b <= hi:
+                out.update((b - DAY, b, b + DAY))
+        for v in reads.durations:  # exposure since x reaching the required number of days
             out.update(x + dt.timedelta(days=v + k) for k in (-1, 0, 1))
-    return out
+    return {d for d in out if as_of < d <= end}
 
 
 def _birthdays(birth: str | None, start: dt.date, end: dt.date) -> set[dt.date]:
@@ -143,27 +176,23 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
     return out
 
 
-def _reads_age(c: Criterion, trial: Trial) -> bool:
-    return any(isinstance(n.definition, (Age, Derived, Expression)) for n in _nodes(c, trial))
-
-
 def dates_by_criterion(
     trial: Trial, record: PatientRecord, as_of: dt.date, horizon: int, settings: Settings, only: Iterable[str] = ()
 ) -> dict[str, list[dt.date]]:
     """Criterion id -> its breakpoints in (as_of, as_of + horizon], sorted (``only``: just these ids)."""
     end = as_of + dt.timedelta(days=horizon)
     wanted = set(only)
-    common = global_dates(record, settings)
-    births = _birthdays(record.birth_date, as_of, end)
+    common = {d for d in global_dates(record, settings) if as_of < d <= end}
+    births = {d for d in _birthdays(record.birth_date, as_of, end) if as_of < d <= end}
     out: dict[str, list[dt.date]] = {}
-    for c in trial.criteria:
-        if wanted and c.id not in wanted:
+    for cid, reads in trial_reads(trial, settings.default_lookback_days).items():
+        if wanted and cid not in wanted:
             continue
-        days = criterion_dates(c, trial, record, settings) | common
-        if births and _reads_age(c, trial):
-            days |= births
-        out[c.id] = sorted(d for d in days if as_of < d <= end)
-    out[VITAL_ID] = sorted(d for d in common if as_of < d <= end)
+        days = criterion_dates(reads, record, as_of, end) | common | (births if reads.ages else set())
+        out[cid] = sorted(days)
+        if wanted and not days:
+            break  # asked for the reasons to refuse: one that never changes answers the question
+    out[VITAL_ID] = sorted(common)
     return out
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from fhir_eligibility.evaluation.collect import collect_first
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
@@ -103,9 +105,39 @@ def trial_json(r: TrialResult) -> dict[str, Any]:
     return out
 
 
+def collect_json(results: Iterable[TrialResult]) -> dict[str, Any] | None:
+    """One patient's ranked items to collect (evaluation.collect); None when nothing would settle a trial."""
+    results = list(results)
+    items = collect_first(results)
+    if not items:
+        return None
+    return {
+        "patient": results[0].patient,
+        "items": [
+            {
+                "what": i.what,
+                "codes": list(i.codes),
+                "settles": {"criteria": list(i.criteria), "trials": list(i.trials)},
+                "notBefore": i.not_before,
+                "by": i.by,
+            }
+            for i in items
+        ],
+    }
+
+
+def by_patient(results: Iterable[TrialResult]) -> list[list[TrialResult]]:
+    groups: dict[str, list[TrialResult]] = {}
+    for r in results:
+        groups.setdefault(r.patient, []).append(r)
+    return list(groups.values())
+
+
 def report_json(report: Report) -> dict[str, Any]:
+    collect = [collect_json(rs) for rs in by_patient(report.results)]
     return {
         "asOf": report.as_of.isoformat(),
         "results": [trial_json(r) for r in report.results],
+        "collectFirst": [c for c in collect if c is not None],
         "warnings": list(report.warnings),
     }
