@@ -11,6 +11,7 @@ Pure: reads results only, never the record.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,14 @@ class Item:
     trials: tuple[str, ...]
     not_before: str | None  # ISO date; None: any date
     by: str | None  # the latest date a result counts for all of them (the window's end)
+
+
+CUT = re.compile(r"\s*(?:[<>=≤≥(:;]|\bin the last\b|\bwithin\b).*$")
+
+
+def _name(what: str) -> str:
+    """The test a criterion's text names, without its threshold or window ("ALT > 5 x ULN" -> "ALT")."""
+    return CUT.sub("", what).strip(" .") or what
 
 
 def _bounds(window: str) -> tuple[str | None, str | None]:
@@ -66,7 +75,7 @@ def collect_first(results: Iterable[TrialResult]) -> tuple[Item, ...]:
         highs = [m.latest_useful for _t, m in group if m.latest_useful]
         items.append(
             Item(
-                min((m.what for _t, m in group), key=lambda w: (len(w), w)),
+                min((_name(m.what) for _t, m in group), key=lambda w: (len(w), w)),
                 tuple(sorted({c for _t, m in group for c in m.codes})),
                 tuple(sorted({f"{t}/{m.criterion}" for t, m in group})),
                 tuple(sorted({t for t, _m in group})),
