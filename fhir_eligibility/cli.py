@@ -31,7 +31,7 @@ from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
-from fhir_eligibility.report.table import checklist, explain, verdict_table
+from fhir_eligibility.report.table import checklist, dates, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
@@ -73,7 +73,8 @@ def render(report: Report, fmt: str, details: bool = False) -> str:
     if fmt == "html":
         return render_report_html(report)
     text = verdict_table(report)
-    return text + ("\n\n" + explain(report) if details else "")
+    when = dates(report) if details else ""
+    return text + ("\n\n" + explain(report) if details else "") + ("\n\n" + when if when else "")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -186,6 +187,13 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir", "html"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
 @click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="Days ahead to look for the dates the verdict changes (eligibleFrom/eligibleUntil); 0: off.",
+)
+@click.option(
     "--lookback-days",
     type=int,
     default=28,
@@ -216,6 +224,7 @@ def evaluate(
     attestation_validity_days: int,
     fmt: str,
     details: bool,
+    horizon: int,
     lookback_days: int,
     course_gap_days: int,
     include_preliminary: bool,
@@ -239,6 +248,7 @@ def evaluate(
         include_preliminary=include_preliminary,
         collect_series=fmt == "html",  # lab values over time, only the page plots them
         attestation_validity_days=attestation_validity_days,
+        horizon_days=horizon,
     )
     if server_kw.get("server"):
         if paths:

@@ -8,9 +8,9 @@ screening) goes through :func:`evaluate_patients`, so their answers cannot disag
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
@@ -18,6 +18,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.evaluation.timeline import when
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
@@ -34,8 +35,13 @@ def evaluate_patient(
     site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
     memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
     results = [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
+        results = [
+            replace(r, when=when(t, site, as_of, r, settings, settings.horizon_days))
+            for t, r in zip(trials, results, strict=True)
+        ]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
-    return [dataclasses.replace(r, label=label) for r in results] if label is not None else results
+    return [replace(r, label=label) for r in results] if label is not None else results
 
 
 def evaluate_patients(

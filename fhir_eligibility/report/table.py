@@ -98,6 +98,21 @@ def explain(report: Report) -> str:
     return "\n".join(out)
 
 
+def dates(report: Report) -> str:
+    """`--details`: when each verdict changes if the record stays as it is (issue 16)."""
+    out: list[str] = []
+    for r in report.results:
+        w = r.when
+        if w is None or not (w.eligible_from or w.eligible_until or w.timeline):
+            continue
+        said = [f"eligible from {w.eligible_from}"] if w.eligible_from else []
+        said += [f"current answers hold until {w.eligible_until}"] if w.eligible_until else []
+        out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} (next {w.horizon} days)")
+        for c in w.timeline:
+            out.append(f"  {c.date}  {c.criterion}: {c.before.value} -> {c.after.value}  {_one_line(c.text, 80)}")
+    return "\n".join(out)
+
+
 def checklist(trial: Trial) -> str:
     """`show`: the criteria as a checklist a coordinator can hold against the protocol."""
     lines = [f"{trial.id}  {trial.title}"]

@@ -102,6 +102,13 @@ def _emit(text: str, output: Path | None) -> None:
     default=None,
     help="Server: use Bulk Data $export (default: when the CapabilityStatement declares it).",
 )
+@click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Count patients who become eligible, or whose eligibility lapses, within DAYS; 0: off.",
+)
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option(
@@ -122,6 +129,7 @@ def screen(
     assume_attested: bool,
     lookback_days: int,
     bulk: bool | None,
+    horizon: int,
     temp_dir: Path | None,
     progress: bool | None,
     pages: Path | None,
@@ -143,7 +151,9 @@ def screen(
     check_write_back(write_back, dry_run, server, assume_attested)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
-    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
+    settings = Settings(
+        default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False, horizon_days=horizon
+    )
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
@@ -168,6 +178,7 @@ def screen(
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
+    report = dataclasses.replace(report, horizon=horizon)
     _emit(render(report, fmt, links), output)
     written = (
         run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
