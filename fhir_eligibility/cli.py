@@ -62,13 +62,13 @@ def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tup
     return load_trials(list(definitions) or None, list(only) or None, list(site) or None)
 
 
-def render(report: Report, fmt: str, details: bool = False) -> str:
+def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Trial] = ()) -> str:
     if fmt == "json":
         return json.dumps(report_json(report), indent=2, ensure_ascii=False)
     if fmt == "fhir":
         return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
     if fmt == "html":
-        return render_report_html(report)
+        return render_report_html(report, trials)
     text = verdict_table(report)
     return text + ("\n\n" + explain(report) if details else "")
 
@@ -246,7 +246,7 @@ def evaluate(
             _emit(stream_json(list(paths), ts, as_of, settings), output)
             return
         report = evaluate_files(list(paths), ts, as_of, settings)
-    _emit(render(report, fmt, details), output)
+    _emit(render(report, fmt, details, ts), output)
 
 
 register_serve(cli)
