@@ -152,13 +152,7 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
    comments[c.getAttribute('data-comment')]=c.value.trim();}});
   if(!author){status.textContent='Enter your name as the author.';au.focus();return;}
   if(!Object.keys(answers).length){status.textContent='Answer at least one item.';return;}
-  if(to){btn.disabled=true;status.textContent='Submitting\\u2026';
-   fetch(to.url,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},
-    body:JSON.stringify({nonce:to.nonce,trial:f.trial,author:author,answers:answers,comments:comments})})
-   .then(function(r){return r.json().then(function(j){if(r.ok&&j.location){location.assign(j.location);return;}
-    btn.disabled=false;
-    status.textContent='Not recorded: '+((j.issue&&j.issue[0]&&j.issue[0].diagnostics)||r.status);});})
-   .catch(function(){btn.disabled=false;status.textContent='Not recorded: the service could not be reached.';});
+  if(to){sendAnswers(to,{nonce:to.nonce,trial:f.trial,author:author,answers:answers,comments:comments},btn,status);
    return;}
   var qr=buildResponse(f,answers,comments,author),blob=new Blob([JSON.stringify(qr,null,2)+'\\n'],
    {type:'application/fhir+json'}),a=form.querySelector('a[data-testid="attest-download"]')||el('a');
@@ -171,4 +165,16 @@ document.querySelectorAll('[data-attest]').forEach(function(root){var sid=root.g
  attestForm(root,sid,DATA.forms[sid],DATA.submit&&DATA.submit.to);});
 """
 
-__all__ = ["CSS", "JS_FORM", "SERVED_CSP", "Submit", "form_data", "put_form", "put_submit"]
+# Only on the served page (the static page never fetches anything): POST the answers, then show the page the
+# service answers with, the patient re-evaluated.
+JS_SUBMIT = """
+function sendAnswers(to,body,btn,status){btn.disabled=true;status.textContent='Submitting\\u2026';
+ fetch(to.url,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},
+  body:JSON.stringify(body)})
+ .then(function(r){return r.json().then(function(j){if(r.ok&&j.location){location.assign(j.location);return;}
+  btn.disabled=false;
+  status.textContent='Not recorded: '+((j.issue&&j.issue[0]&&j.issue[0].diagnostics)||r.status);});})
+ .catch(function(){btn.disabled=false;status.textContent='Not recorded: the service could not be reached.';});}
+"""
+
+__all__ = ["CSS", "JS_FORM", "JS_SUBMIT", "SERVED_CSP", "Submit", "form_data", "put_form", "put_submit"]

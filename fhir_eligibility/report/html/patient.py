@@ -176,7 +176,8 @@ def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: for
     parts.append("</main>")
     form.put_submit(store, submit)
     csp = form.SERVED_CSP if submit is not None else CSP
-    return page(title, CSS + form.CSS, "\n".join(parts), JS_PLOTS + JS_CHECKLIST + form.JS_FORM, store, csp)
+    script = JS_PLOTS + JS_CHECKLIST + form.JS_FORM + (form.JS_SUBMIT if submit is not None else "")
+    return page(title, CSS + form.CSS, "\n".join(parts), script, store, csp)
 
 
 def _labs(results: Sequence[TrialResult], pid: str) -> list[PlotGroup]:
