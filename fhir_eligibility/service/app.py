@@ -6,6 +6,7 @@ Routes::
     POST /cds-services/trial-eligibility           prefetch (+ allow-listed fhirServer) -> evaluate -> cards
     POST /cds-services/trial-eligibility/feedback  append-only JSONL store under ``data_dir``
     GET  /reports/{patientId}?trial=NCT…&ref=…     the HTML report behind a card's link
+    POST /reports/{patientId}/attest?ref=…         its attestation form (:mod:`.attest`), when configured
 
 Why Starlette and not FastAPI: the service has four routes whose bodies are validated by hand
 against the CDS Hooks rules (400 with an OperationOutcome, 412, 413), which FastAPI's pydantic
@@ -53,12 +54,15 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
+from fhir_eligibility.report.html.form import SERVED_CSP, Submit
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
 from fhir_eligibility.retrieval.server import BatchMode
+from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_response
 from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore
@@ -105,6 +109,8 @@ class StoredReport:
     results: tuple[TrialResult, ...]
     warnings: tuple[str, ...]
     expires: float
+    data: PatientData | None = None  # what it was evaluated on: the form's answers re-evaluate it
+    nonce: str = ""  # the page's form must send it back
 
 
 class ReportCache:
@@ -115,9 +121,18 @@ class ReportCache:
         self._items: OrderedDict[str, StoredReport] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, patient_id: str, as_of: dt.date, results: Sequence[TrialResult], warnings: Sequence[str]) -> str:
+    def put(
+        self,
+        patient_id: str,
+        as_of: dt.date,
+        results: Sequence[TrialResult],
+        warnings: Sequence[str],
+        data: PatientData | None = None,
+    ) -> str:
         ref = secrets.token_urlsafe(24)
-        item = StoredReport(patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl)
+        item = StoredReport(
+            patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl, data, secrets.token_urlsafe(24)
+        )
         with self._lock:
             self._items[ref] = item
             while len(self._items) > self.size:
@@ -182,6 +197,17 @@ class Service:
         self.feedback = FeedbackStore(config.data_dir / "feedback.jsonl")
         self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size)
         self.card_index = CardIndex()
+        self.write_target = self._write_target(config)
+        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def _write_target(self, config: ServiceConfig) -> WriteTarget | None:
+        if config.attest_fhir_server is None:
+            return None
+        base = self.fallback.allowed_base(config.attest_fhir_server)
+        if base is None:
+            raise InputError("attest_fhir_server must be on allow_fhir_servers")
+        ca = str(config.fhir_ca_bundle) if config.fhir_ca_bundle else None
+        return WriteTarget.from_env(base, config.fhir_timeout_seconds, config.fhir_retries, ca)
 
     @staticmethod
     def _verifier(config: ServiceConfig) -> TokenVerifier | None:
@@ -296,7 +322,7 @@ class Service:
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
         results = await run_in_threadpool(evaluate_patient, data, self.trials, as_of, self.settings)
-        ref = self.reports.put(req.patient_id, as_of, results, data.warnings)
+        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data)
         cards = render_cards(
             results,
             as_of=as_of,
@@ -337,13 +363,41 @@ class Service:
         results = tuple(r for r in stored.results if trial is None or r.trial == trial)
         if not results:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
-        page = render_report_page(Report(stored.as_of, results, stored.warnings))
-        return HTMLResponse(page, headers=_PAGE_HEADERS)
+        submit = None
+        if self.write_target is not None and stored.data is not None:
+            url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': request.query_params['ref']})}"
+            submit = Submit(url, stored.nonce)
+        page = render_report_html(Report(stored.as_of, results, stored.warnings), self.trials, submit)
+        headers = {**_PAGE_HEADERS, "Content-Security-Policy": SERVED_CSP} if submit else _PAGE_HEADERS
+        return HTMLResponse(page, headers=headers)
 
-
-def render_report_page(report: Report) -> str:
-    """The HTML behind a card's link: the shared patient page renderer, one patient, the linked trial."""
-    return render_report_html(report)
+    async def attest_endpoint(self, request: Request) -> Response:
+        """The served form's answers: written to the FHIR server, the patient re-evaluated, the new page's link."""
+        patient_id = request.path_params["patient_id"]
+        ref = request.query_params.get("ref", "")
+        stored = self.reports.get(ref)
+        if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
+            raise HttpError(404, "this page has expired or is not valid: open the patient's chart again", "not-found")
+        if self.write_target is None or stored.data is None:
+            raise HttpError(409, "this service is not configured to record attestations", "not-supported")
+        check_origin(request.headers, self.config.base_url)
+        body = await self.read_json(request)
+        sub = parse_submission(body, stored.nonce)
+        trial = next((t for t in self.trials if t.id == sub.trial), None)
+        if trial is None or all(r.trial != sub.trial for r in stored.results):
+            raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
+        authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
+        response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
+        data = with_response(stored.data, response)
+        results = await run_in_threadpool(evaluate_patient, data, self.trials, stored.as_of, self.settings)
+        new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
+        location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
+        log.info("attestation recorded: %d answer(s)", len(sub.answers))
+        return JSONResponse(
+            {"location": location, "questionnaireResponse": f"QuestionnaireResponse/{response['id']}"},
+            status_code=201,
+            headers={"Location": location, "Cache-Control": "no-store"},
+        )
 
 
 _PAGE_HEADERS = {
@@ -470,6 +524,7 @@ def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Star
         Route(SERVICE_PATH, guarded(service.hook), methods=["POST"]),
         Route(FEEDBACK_PATH, guarded(service.feedback_endpoint), methods=["POST"]),
         Route(REPORT_PATH + "/{patient_id}", guarded(service.report_page), methods=["GET"]),
+        Route(REPORT_PATH + "/{patient_id}/attest", guarded(service.attest_endpoint), methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,
@@ -481,4 +536,4 @@ def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Star
     return app
 
 
-__all__ = ["FEEDBACK_PATH", "HOOK", "SERVICE_ID", "SERVICE_PATH", "Service", "create_app", "render_report_page"]
+__all__ = ["FEEDBACK_PATH", "HOOK", "SERVICE_ID", "SERVICE_PATH", "Service", "create_app"]
