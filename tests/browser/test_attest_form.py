@@ -13,12 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser.conftest import ROOT, Watched, run_cli
+from tests.service.support import (
+    LiveServer,
+    card_verdicts,
+    hook_body,
+    open_config,
+    patients_of,
+    post,
+    with_patient_refs,
+)
+from tests.support.fhir_servers import seed, start_medplum
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +101,67 @@ def test_static_page_download_makes_sample_01_eligible(watched: Watched, tmp_pat
     verdicts = {r["trial"]: r for r in json.loads(out.stdout)["results"]}
     assert verdicts[TRIAL]["verdict"] == "eligible"
     assert verdicts[TRIAL]["manualOutstanding"] == []
+
+
+# -- the served page: CDS service + Medplum on loopback --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def medplum() -> Iterator[str]:
+    server = start_medplum()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+def put_sample_on(base: str) -> str:
+    """sample-01 on the server under a fresh id (PUT, so the ids are ours; references as Patient/<id>)."""
+    (data,) = patients_of(SAMPLE)
+    patient_id = f"attest-{uuid.uuid4().hex[:12]}"
+    data.patient_id = patient_id
+    data.resources = [({**r, "id": patient_id} if r["resourceType"] == "Patient" else r) for r in data.resources]
+    entries = []
+    for res in with_patient_refs(data):
+        res = {**res, "id": res["id"] if res["resourceType"] == "Patient" else f"{patient_id}-{res['id']}"}
+        entries.append({"resource": res, "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"}})
+    seed(base, [{"resourceType": "Bundle", "type": "transaction", "entry": entries}])
+    return patient_id
+
+
+def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum: str, tmp_path: Path) -> None:
+    patient_id = put_sample_on(medplum)
+    config = open_config(
+        tmp_path, definitions=(), trials=(TRIAL,), allow_fhir_servers=(medplum,), attest_fhir_server=medplum
+    )
+    with LiveServer(config) as live:
+        live.app.state.service.now = lambda: FILLED_AT
+        r = post(live.service_url, hook_body(patient_id, fhir_server=medplum))
+        assert card_verdicts(r.json()) == {TRIAL: "needs-review"}, r.text
+        link = r.json()["cards"][0]["links"][0]["url"]
+        page = watched.page
+        page.goto(link, wait_until="load")
+        assert trial_section(watched).get_attribute("data-verdict") == "needs-review"
+        answered = fill_as_coordinator(watched, "Dr Ada Coordinator")
+        with page.expect_navigation(wait_until="load"):
+            trial_section(watched).locator('[data-testid="attest-submit"]').click()
+
+        section = trial_section(watched)
+        assert section.get_attribute("data-verdict") == "eligible"
+        assert section.locator('[data-testid="verdict"]').inner_text().strip() == "Eligible"
+        assert section.locator('[data-testid="attest-item"]').count() == 0
+        done = section.locator('[data-testid="attest-answered"]')
+        assert sorted(done.nth(k).get_attribute("data-item") or "" for k in range(done.count())) == sorted(answered)
+        assert "answered by Dr Ada Coordinator on 2026-05-31" in done.first.inner_text()
+        assert watched.console_errors == [] and watched.page_errors == []
+        assert all(u.startswith(live.base) for u in watched.requests), watched.requests
+
+        # on the server: one response + its Provenance; a fresh hook call reads them and shows eligible
+        got = requests.get(f"{medplum}/QuestionnaireResponse", params={"subject": f"Patient/{patient_id}"}, timeout=10)
+        (entry,) = got.json()["entry"]
+        qr = entry["resource"]
+        assert qr["author"] == {"display": "Dr Ada Coordinator"} and qr["authored"].startswith("2026-05-31")
+        prov = requests.get(f"{medplum}/Provenance", params={"target": f"QuestionnaireResponse/{qr['id']}"}, timeout=10)
+        assert len(prov.json().get("entry", [])) == 1
+        again = post(live.service_url, hook_body(patient_id, fhir_server=medplum))
+        assert card_verdicts(again.json()) == {TRIAL: "eligible"}
