@@ -45,12 +45,13 @@ def _walk(cs: tuple[CriterionResult, ...]) -> Iterator[CriterionResult]:
         yield from _walk(c.children)
 
 
-def form_data(r: TrialResult, trial: Trial) -> dict[str, object] | None:
+def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, object] | None:
     """What the page script needs to draw the form and build a response; None when nothing is attestable.
 
     items: ``[linkId, text, kind, section, state, by, date, response]`` in protocol order (the order of
-    the response's items); state is ``open`` (still to answer, or only assumed by --assume-attested) or
-    ``answered``. Items the data decided, or that the evaluation never reached, are left out."""
+    the response's items), text and by as store indexes (the same items repeat on every patient); state is
+    ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``. Items the data decided,
+    or that the evaluation never reached, are left out."""
     found: dict[str, CriterionResult] = {}
     for k in _walk(r.criteria):
         found.setdefault(k.id, k)
@@ -61,9 +62,10 @@ def form_data(r: TrialResult, trial: Trial) -> dict[str, object] | None:
             continue
         if c.attestation is not None:
             a = c.attestation
-            rows.append([i.link_id, i.text, i.kind, i.section, "answered", a.by, a.date, a.response])
+            text, by = store.ref(i.text), store.ref(a.by)
+            rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response])
         elif c.result in (Result.MANUAL, Result.REVIEW) or c.attested:
-            rows.append([i.link_id, i.text, i.kind, i.section, "open", None, None, None])
+            rows.append([i.link_id, store.ref(i.text), i.kind, i.section, "open", None, None, None])
     if not rows:
         return None
     url, version = canonical(trial)
@@ -78,7 +80,7 @@ def form_data(r: TrialResult, trial: Trial) -> dict[str, object] | None:
 
 def put_form(store: Store, sid: str, r: TrialResult, trial: Trial | None) -> str:
     """The form's placeholder for a trial section (empty when the trial has nothing to attest)."""
-    data = form_data(r, trial) if trial is not None else None
+    data = form_data(r, trial, store) if trial is not None else None
     if data is None:
         return ""
     store.put("forms", sid, data)
@@ -111,7 +113,7 @@ function authorRef(a){return /^(Practitioner|PractitionerRole|Person|RelatedPers
  ?{reference:a}:{display:a};}
 function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEach(function(s){var entries=[];
  f.items.forEach(function(i){if(i[3]!==s[0]){return;}
-  if(i[0] in answers){entries.push({linkId:i[0],text:i[1],answer:[{valueBoolean:answers[i[0]]}]});}
+  if(i[0] in answers){entries.push({linkId:i[0],text:t(i[1]),answer:[{valueBoolean:answers[i[0]]}]});}
   if(i[0] in comments){entries.push({linkId:i[0]+'-comment',answer:[{valueString:comments[i[0]]}]});}});
   if(entries.length){groups.push({linkId:s[0],text:s[1],item:entries});}});
  return {resourceType:'QuestionnaireResponse',id:uuid4(),questionnaire:f.q,status:'completed',
@@ -128,7 +130,7 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
  open.forEach(function(i,k){var fs=el('fieldset'),lg=el('legend'),id=sid+'-a'+k,c=el('input');
   fs.setAttribute('data-testid','attest-item');fs.setAttribute('data-item',i[0]);fs.setAttribute('data-kind',i[2]);
   fs.setAttribute('data-section',i[3]);
-  lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(i[1]+' '));
+  lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(t(i[1])+' '));
   lg.appendChild(el('span','kind',i[2]==='review'?'(clinician judgement)':'(awaiting attestation)'));
   fs.appendChild(lg);[['yes','Yes'],['no','No']].forEach(function(v){var l=el('label'),r=el('input');r.type='radio';
    r.name=id;r.value=v[0];r.setAttribute('data-answer',v[0]);l.appendChild(r);l.appendChild(txt(' '+v[1]));
@@ -138,7 +140,7 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
  if(done.length){form.appendChild(el('h5',null,'Answered ('+done.length+')'));var ul=el('ul');
   done.forEach(function(i){var li=el('li');li.setAttribute('data-testid','attest-answered');
    li.setAttribute('data-item',i[0]);li.appendChild(el('span','crit-id',i[0]+' '));
-   li.appendChild(txt(i[1]+' \\u2014 answered by '+i[5]+' on '+i[6]+' ('+i[7]+')'));
+   li.appendChild(txt(t(i[1])+' \\u2014 answered by '+t(i[5])+' on '+i[6]+' ('+i[7]+')'));
    ul.appendChild(li);});form.appendChild(ul);}
  var pa=el('p','author'),la=el('label',null,'Your name (author, required) '),au=el('input');au.type='text';
  au.required=true;au.maxLength=200;au.autocomplete='name';au.setAttribute('data-testid','attest-author');
