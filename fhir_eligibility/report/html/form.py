@@ -45,7 +45,7 @@ def _walk(cs: tuple[CriterionResult, ...]) -> Iterator[CriterionResult]:
         yield from _walk(c.children)
 
 
-def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, object] | None:
+def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list[object]] | str] | None:
     """What the page script needs to draw the form and build a response; None when nothing is attestable.
 
     items: ``[linkId, text, kind, section, state, by, date, response]`` in protocol order (the order of
@@ -78,15 +78,19 @@ def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, object] |
     }
 
 
-def put_form(store: Store, sid: str, r: TrialResult, trial: Trial | None) -> str:
-    """The form's placeholder for a trial section (empty when the trial has nothing to attest)."""
+def put_form(store: Store, sid: str, r: TrialResult, trial: Trial | None, eager: bool) -> str:
+    """The form's placeholder for a trial section (empty when the trial has nothing to attest).
+
+    A collapsed ``<details>`` whose form is drawn when opened, unless ``eager`` (a page of a few results):
+    Chromium slows down with every form on a page (an 88-patient report went from 15 s to 80 s to draw)."""
     data = form_data(r, trial, store) if trial is not None else None
     if data is None:
         return ""
     store.put("forms", sid, data)
+    n = sum(1 for row in data["items"] if row[4] == "open")
     return (
-        f'<section class="attest" aria-labelledby="{sid}-attest-h" data-attest="{sid}" data-testid="attest">'
-        f'<h4 id="{sid}-attest-h">Record attestations and review decisions</h4></section>'
+        f'<details class="attest" data-attest="{sid}" data-testid="attest"{" open" if eager else ""}>'
+        f"<summary>Record attestations and review decisions ({n} outstanding)</summary></details>"
     )
 
 
@@ -101,6 +105,7 @@ CSS = """
 .attest legend{font-weight:600}.attest .kind{font-weight:400;color:var(--muted)}
 .attest label{margin-right:1rem}.attest input[type=text]{width:100%;max-width:36rem}
 .attest .author{margin:.6rem 0}.attest .status{font-weight:600}
+@media print{.attest{display:none}}
 """
 
 # Strings arrive as text (textContent, attribute values), never as markup. The response mirrors
@@ -163,8 +168,10 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
   status.textContent='Add the downloaded file to the patient\\u2019s data and evaluate again. ';status.appendChild(a);
   a.click();});
  root.appendChild(form);}
-document.querySelectorAll('[data-attest]').forEach(function(root){var sid=root.getAttribute('data-attest');
- attestForm(root,sid,DATA.forms[sid],DATA.submit&&DATA.submit.to);});
+document.querySelectorAll('[data-attest]').forEach(function(root){var sid=root.getAttribute('data-attest'),built=false;
+ function build(){if(!built&&root.open&&!root.hasAttribute('data-print-opened')){built=true;
+  attestForm(root,sid,DATA.forms[sid],DATA.submit&&DATA.submit.to);}}
+ build();root.addEventListener('toggle',build);});
 """
 
 # Only on the served page (the static page never fetches anything): POST the answers, then show the page the

@@ -89,6 +89,7 @@ if(location.hash){var target=document.getElementById(location.hash.slice(1));if(
 """
 _TYPES = ("inclusion", "exclusion")
 _REASON_WIDTH = 240
+_OPEN_FORMS = 10  # up to this many results, the attestation forms are drawn open (see form.put_form)
 _DECIDING_SHOWN = 5  # a combination's reason repeats its parts; the parts below carry the whole text
 
 CSS = """
@@ -163,7 +164,8 @@ def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: for
             for u in g.users:
                 plot_of.setdefault(u.anchor, []).append(g)
         for j, r in enumerate(results):
-            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of, by_trial.get(r.trial)))
+            trial = by_trial.get(r.trial)
+            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of, trial, len(report.results) <= _OPEN_FORMS))
         if groups:
             parts.append(
                 f'<section class="labs" aria-labelledby="{pid}-labs"><h3 id="{pid}-labs">Lab values</h3>'
@@ -247,7 +249,12 @@ def _reason(c: CriterionResult) -> str:
 
 
 def _trial_section(
-    r: TrialResult, sid: str, store: Store, plot_of: Mapping[str, list[PlotGroup]], trial: Trial | None
+    r: TrialResult,
+    sid: str,
+    store: Store,
+    plot_of: Mapping[str, list[PlotGroup]],
+    trial: Trial | None,
+    eager: bool,
 ) -> str:
     v = r.verdict.value
     counts = _counts(r.criteria)
@@ -288,7 +295,7 @@ def _trial_section(
     if others:
         groups.append([f"{sid}-other", "Other criteria", "", others])
     store.put("checklists", sid, groups)
-    out.append(form.put_form(store, sid, r, trial))
+    out.append(form.put_form(store, sid, r, trial, eager))
     out.append(f'<div class="checklists" data-checklist="{sid}"></div>')
     out.append("</section>")
     return "\n".join(out)
