@@ -39,10 +39,16 @@ class Submit:
     nonce: str
 
 
-def _walk(cs: tuple[CriterionResult, ...]) -> Iterator[CriterionResult]:
+def _answered(c: CriterionResult) -> bool:
+    return c.attestation is not None or any(_answered(k) for k in c.children)
+
+
+def _reached(cs: tuple[CriterionResult, ...]) -> Iterator[CriterionResult]:
+    """Every node whose answer matters or was given: below a node the data decided, nothing is asked."""
     for c in cs:
         yield c
-        yield from _walk(c.children)
+        if c.result in (Result.MANUAL, Result.REVIEW) or c.attested or _answered(c):
+            yield from _reached(c.children)
 
 
 def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list[object]] | str] | None:
@@ -53,7 +59,7 @@ def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list
     ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``. Items the data decided,
     or that the evaluation never reached, are left out."""
     found: dict[str, CriterionResult] = {}
-    for k in _walk(r.criteria):
+    for k in _reached(r.criteria):
         found.setdefault(k.id, k)
     rows: list[list[object]] = []
     for i in items(trial):
