@@ -30,11 +30,8 @@ import datetime as dt
 import json
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
@@ -54,7 +51,6 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.pipeline import evaluate_patient
-from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
@@ -69,6 +65,7 @@ from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore
 from fhir_eligibility.service.feedback import validate as validate_feedback
 from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
+from fhir_eligibility.service.stores import CardIndex, ReportCache
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +77,6 @@ FEEDBACK_PATH = f"{SERVICE_PATH}/feedback"
 REPORT_PATH = "/reports"
 JSON_TYPES = ("application/json", "application/fhir+json")
 DRAIN_FACTOR = 8  # an oversized body is read (and dropped) up to this many limits, so the client sees the 413
-CARD_INDEX_SIZE = 10_000
 
 
 class HttpError(Exception):
@@ -100,71 +96,6 @@ def operation_outcome(message: str, code: str = "invalid", severity: str = "erro
 
 def outcome_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(operation_outcome(message, code), status_code=status, headers=headers)
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    patient_id: str
-    as_of: dt.date
-    results: tuple[TrialResult, ...]
-    warnings: tuple[str, ...]
-    expires: float
-    data: PatientData | None = None  # what it was evaluated on: the form's answers re-evaluate it
-    nonce: str = ""  # the page's form must send it back
-
-
-class ReportCache:
-    """Results of recent hook calls for the report links; bounded, expiring, in memory only."""
-
-    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.size, self.clock = ttl, size, clock
-        self._items: OrderedDict[str, StoredReport] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(
-        self,
-        patient_id: str,
-        as_of: dt.date,
-        results: Sequence[TrialResult],
-        warnings: Sequence[str],
-        data: PatientData | None = None,
-    ) -> str:
-        ref = secrets.token_urlsafe(24)
-        item = StoredReport(
-            patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl, data, secrets.token_urlsafe(24)
-        )
-        with self._lock:
-            self._items[ref] = item
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return ref
-
-    def get(self, ref: str) -> StoredReport | None:
-        with self._lock:
-            item = self._items.get(ref)
-            if item is not None and item.expires < self.clock():
-                del self._items[ref]
-                return None
-            return item
-
-
-class CardIndex:
-    """card uuid -> trial for cards this process issued, so stored feedback names its trial."""
-
-    def __init__(self, size: int = CARD_INDEX_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, card_uuid: str, trial: str) -> None:
-        with self._lock:
-            self._items[card_uuid] = trial
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def trial(self, card_uuid: str) -> str | None:
-        with self._lock:
-            return self._items.get(card_uuid.removeprefix("urn:uuid:"))
 
 
 def _is_wildcard(host: str) -> bool:
