@@ -74,7 +74,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option("--server", help="FHIR R4 base URL to screen instead of files.")
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
@@ -96,8 +96,17 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option(
+    "--engine",
+    type=click.Choice(["builtin", "spark"]),
+    default="builtin",
+    show_default=True,
+    help="spark: Bulk NDJSON (local paths or URIs) on Apache Spark (pip install 'fhir-eligibility[spark]').",
+)
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (--engine spark).")
+@click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", help="Spark setting (repeatable; --engine spark).")
 def screen(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     server: str | None,
     trial_ids: tuple[str, ...],
     as_of: dt.date,
@@ -110,6 +119,9 @@ def screen(
     bulk: bool | None,
     temp_dir: Path | None,
     progress: bool | None,
+    engine: str,
+    master: str,
+    spark_conf: tuple[str, ...],
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
 
@@ -118,14 +130,26 @@ def screen(
     """
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
+    if engine == "spark" and server:
+        raise click.UsageError("--engine spark screens files (PATH...), not --server")
+    conf: dict[str, str] = {}
+    if engine == "spark":
+        from fhir_eligibility.spark.session import parse_conf, require_pyspark
+
+        require_pyspark()  # before loading the trials: the missing extra is the one thing to say
+        conf = parse_conf(spark_conf)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
-    with progress_bar(show) as bar:
-        if server:
+    with progress_bar(show and engine == "builtin") as bar:
+        if engine == "spark":
+            from fhir_eligibility.spark.engine import screen_spark
+
+            report = screen_spark(paths, trials, as_of, settings, master=master, conf=conf)
+        elif server:
             from fhir_eligibility.retrieval.server import ServerOptions
             from fhir_eligibility.screening.server import screen_server
 
@@ -140,7 +164,9 @@ def screen(
                 temp_dir=temp_dir,
             )
         else:
-            report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
+            report = screen_files(
+                [Path(p) for p in paths], trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir
+            )
     _emit(render(report, fmt), output)
 
 
