@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 MAX_CANDIDATES = 20_000  # per trial: what a coordinator could work through, a few MB on the driver
+PARTITION_BYTES = 32 * 1024 * 1024  # input per screening partition (a partition's patients are held one at a time)
 
 
 def screen_spark(
@@ -92,13 +93,13 @@ def _screen(
     routed = sc.union(
         [
             sc.textFile(uri, use_unicode=False).mapPartitionsWithIndex(partial(tasks.route_partition, i))
-            for i, (uri, _name) in enumerate(files)
+            for i, (uri, _name, _size) in enumerate(files)
         ]
     ).persist(StorageLevel.MEMORY_AND_DISK)
     cached = [routed]
     try:
         summaries = routed.filter(partial(tasks.has_tag, tasks.SUMMARY)).map(tasks.value).collect()
-        found, medications = _input_findings(summaries, [name for _uri, name in files])
+        found, medications = _input_findings(summaries, [name for _uri, name, _size in files])
         lines = routed.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value)
         if any(s.waiting for s in summaries):
             resolved = _resolve_conditional(routed, found)
@@ -107,7 +108,8 @@ def _screen(
         job = tasks.Job(tuple(trials), as_of, settings, medications, max_candidates)
         shared = sc.broadcast(job)
         by_patient = lines.repartitionAndSortWithinPartitions(
-            max(sc.defaultParallelism, routed.getNumPartitions()), partitionFunc=tasks.patient_partition
+            max(sc.defaultParallelism, -(-sum(size for *_, size in files) // PARTITION_BYTES)),
+            partitionFunc=tasks.patient_partition,
         )
         merged = by_patient.mapPartitions(partial(tasks.screen_shared, shared)).treeReduce(
             partial(tasks.merge_tallies, limit=max_candidates)

@@ -80,21 +80,21 @@ def first_line(e: BaseException) -> str:
     return text.splitlines()[0][:300] if text else e.__class__.__name__
 
 
-def spark_inputs(session: SparkSession, paths: Sequence[str]) -> list[tuple[str, str]]:
-    """``(URI or local path, display name)`` of every NDJSON input file, in the built-in order."""
-    out: list[tuple[str, str]] = []
+def spark_inputs(session: SparkSession, paths: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(URI or local path, display name, bytes)`` of every NDJSON input file, in the built-in order."""
+    out: list[tuple[str, str, int]] = []
     for p in paths:
         if URI.match(p):
-            out.extend((uri, uri.rstrip("/").rsplit("/", 1)[-1]) for uri in _hadoop_files(session, p))
+            out.extend((uri, uri.rstrip("/").rsplit("/", 1)[-1], size) for uri, size in _hadoop_files(session, p))
             continue
         for f in input_files([Path(p)]):
             if not f.name.endswith(SPARK_SUFFIXES):
                 raise InputError(f"{f}: the spark engine reads Bulk NDJSON (*.ndjson, *.jsonl), not Bundles")
-            out.append((str(f.resolve()), f.name))
+            out.append((str(f.resolve()), f.name, f.stat().st_size))
     return out
 
 
-def _hadoop_files(session: SparkSession, uri: str) -> list[str]:
+def _hadoop_files(session: SparkSession, uri: str) -> list[tuple[str, int]]:
     """Files under a URI (a file, a folder searched recursively, or a glob) via Hadoop's FileSystem."""
     sc = session.sparkContext
     jvm: Any = sc._jvm
@@ -102,16 +102,17 @@ def _hadoop_files(session: SparkSession, uri: str) -> list[str]:
     try:
         fs = hadoop_path.getFileSystem(sc._jsc.hadoopConfiguration())
         statuses = fs.globStatus(hadoop_path) or []
-        found: list[str] = []
+        found: list[tuple[str, int]] = []
         for status in statuses:
             if not status.isDirectory():
-                found.append(str(status.getPath().toString()))
+                found.append((str(status.getPath().toString()), int(status.getLen())))
                 continue
             it = fs.listFiles(status.getPath(), True)
             while it.hasNext():
-                name = str(it.next().getPath().toString())
+                file = it.next()
+                name = str(file.getPath().toString())
                 if name.endswith(SPARK_SUFFIXES):
-                    found.append(name)
+                    found.append((name, int(file.getLen())))
     except Exception as e:  # py4j carries the Java exception (no such scheme, access denied...)
         raise InputError(f"{uri}: cannot list ({first_line(e)})") from None
     if not found:
