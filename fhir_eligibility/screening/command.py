@@ -103,7 +103,7 @@ def _emit(text: str, output: Path | None) -> None:
     show_default=True,
     help="spark: Bulk NDJSON (local paths or URIs) on Apache Spark (pip install 'fhir-eligibility[spark]').",
 )
-@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (--engine spark).")
+@click.option("--master", help="Spark master URL (--engine spark; default local[*], or spark-submit's).")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", help="Spark setting (repeatable; --engine spark).")
 def screen(
     paths: tuple[str, ...],
@@ -120,7 +120,7 @@ def screen(
     temp_dir: Path | None,
     progress: bool | None,
     engine: str,
-    master: str,
+    master: str | None,
     spark_conf: tuple[str, ...],
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.

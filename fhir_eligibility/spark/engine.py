@@ -30,7 +30,7 @@ from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.screening.core import SCREENING, Tally
 from fhir_eligibility.screening.partition import Partitioned
 from fhir_eligibility.spark import tasks
-from fhir_eligibility.spark.session import DEFAULT_MASTER, first_line, spark_inputs, start_session
+from fhir_eligibility.spark.session import first_line, spark_inputs, start_session
 
 if TYPE_CHECKING:
     from pyspark import RDD
@@ -46,13 +46,14 @@ def screen_spark(
     as_of: dt.date,
     settings: Settings = SCREENING,
     *,
-    master: str = DEFAULT_MASTER,
+    master: str | None = None,
     conf: Mapping[str, str] | None = None,
     session: SparkSession | None = None,
     max_candidates: int = MAX_CANDIDATES,
     source: str = "",
 ) -> ScreeningReport:
-    """Screen Bulk NDJSON files (local paths or URIs) on Spark; ``session``: reuse one (tests)."""
+    """Screen Bulk NDJSON files (local paths or URIs) on Spark (``master``: see ``start_session``);
+    ``session``: use this one and leave it running (tests, notebooks)."""
     spark = session or start_session(master, conf)
     try:
         return _screen(spark, paths, trials, as_of, settings, max_candidates, source or ", ".join(paths))

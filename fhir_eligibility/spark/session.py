@@ -56,21 +56,26 @@ def parse_conf(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def start_session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None = None) -> SparkSession:
-    """A session on ``master``; on a local master the executors run this very Python (and package)."""
+def start_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """A session on ``master``: by default spark-submit's when it launched us, else ``local[*]``.
+    On a local master the executors run this very Python (and so this package)."""
     require_pyspark()
     from pyspark.sql import SparkSession
 
     settings = {**DEFAULT_CONF, **(conf or {})}
-    if master.startswith("local") and "spark.pyspark.python" not in settings:
+    builder = SparkSession.builder
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit
+        master = DEFAULT_MASTER
+    if master is not None:
+        builder = builder.master(master)
+    if (master or "").startswith("local") and "spark.pyspark.python" not in settings:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # what pyspark launches its workers with
-    builder = SparkSession.builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
     except Exception as e:  # no Java, a bad master URL...: pyspark raises plain runtime errors here
-        raise InputError(f"cannot start Spark on {master}: {first_line(e)}") from None
+        raise InputError(f"cannot start Spark on {master or 'the spark-submit master'}: {first_line(e)}") from None
     session.sparkContext.setLogLevel("OFF")  # a failed job is reported in one line by the engine
     return session
 

@@ -21,6 +21,7 @@ a patient's resources reach the evaluator in the same order as in the built-in e
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import heapq
 import zlib
 from collections.abc import Iterable, Iterator
@@ -165,6 +166,9 @@ def merge_tallies(a: Tally, b: Tally, limit: int) -> Tally:
 
 def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]]) -> Iterator[Tally]:
     """Pass 2 over one shuffle partition, sorted by (patient, input order): one Tally, always."""
+    # As the built-in workers do: evaluation allocates millions of short-lived acyclic objects,
+    # and default GC thresholds rescan them constantly (measured: half the evaluation time).
+    gc.set_threshold(200_000, 50, 100)
     tally = Tally.for_trials(job.trials)
     pid: str | None = None
     lines: list[bytes] = []

@@ -41,7 +41,7 @@ def test_screen_engine_spark_prints_the_builtin_report(
     data = write_by_type([r for r in sample_resources() if r["resourceType"] == "Patient"][:5], tmp_path / "in")
     started: dict[str, Any] = {}
 
-    def start(master: str, conf: dict[str, str]) -> Any:
+    def start(master: str | None, conf: dict[str, str]) -> Any:
         started.update(master=master, conf=conf)
         return spark
 
