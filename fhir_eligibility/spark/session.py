@@ -29,8 +29,8 @@ DEFAULT_MASTER = "local[*]"
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
 # Bulk exports are sometimes compressed; Hadoop decompresses by suffix.
 SPARK_SUFFIXES = tuple(s + c for s in NDJSON_SUFFIXES for c in ("", ".gz", ".bz2"))
-# Quiet, UI-less defaults for a command-line run; --spark-conf overrides any of them.
-DEFAULT_CONF = {
+# Quiet, UI-less defaults for a run on this machine (a cluster keeps its own); --spark-conf overrides them.
+LOCAL_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.ui.enabled": "false",
     "spark.app.name": "fhir-eligibility screen",
@@ -62,13 +62,14 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
     require_pyspark()
     from pyspark.sql import SparkSession
 
-    settings = {**DEFAULT_CONF, **(conf or {})}
     builder = SparkSession.builder
     if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit
         master = DEFAULT_MASTER
+    local = (master or "").startswith("local")
+    settings = {**(LOCAL_CONF if local else {}), **(conf or {})}
     if master is not None:
         builder = builder.master(master)
-    if (master or "").startswith("local") and "spark.pyspark.python" not in settings:
+    if local and "spark.pyspark.python" not in settings:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # what pyspark launches its workers with
     for key, value in settings.items():
         builder = builder.config(key, value)
