@@ -17,7 +17,7 @@ import pytest
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.report.screening import screening_json
+from fhir_eligibility.report.screening import render, screening_json
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.runner import screen_files
 from fhir_eligibility.synth import write_population
@@ -57,11 +57,16 @@ def test_sample_patients_screen_as_evaluate_and_the_builtin_engine_do(spark: Any
     same_report(got, builtin_json([samples]))
 
 
-def test_synthetic_population_gives_the_builtin_report(spark: Any, tmp_path: Path) -> None:
+def test_synthetic_population_gives_the_builtin_report_in_every_format(spark: Any, tmp_path: Path) -> None:
+    from fhir_eligibility.spark.engine import screen_spark
+
     write_population(tmp_path, 2000, 1, AS_OF)
-    got = spark_json(spark, [tmp_path])
-    assert got["patients"] == 2000
-    assert got == builtin_json([tmp_path])  # no warnings: the order cannot differ either
+    mine = screen_spark([str(tmp_path)], TRIALS, AS_OF, SCREENING, session=spark, source="in")
+    theirs = screen_files([tmp_path], TRIALS, AS_OF, SCREENING, workers=2, source="in")
+    assert mine.patients == 2000
+    assert not mine.warnings and not theirs.warnings  # so their order cannot differ either
+    for fmt in ("json", "table", "csv", "html"):  # the table also shows the funnel's "remaining"
+        assert render(mine, fmt) == render(theirs, fmt), fmt
 
 
 def _sample_01() -> list[dict[str, Any]]:
