@@ -2,11 +2,14 @@
 
 Why this shape: the built-in engine partitions lines to patients on disk (pass 1), then screens
 one shard at a time (pass 2). Here pass 1 is one ``mapPartitions`` over every input file (each
-line routed by :mod:`fhir_eligibility.screening.routing`, persisted), whose small per-partition
-summaries (Medication index, counts, warnings) are the only thing collected; conditional
-``Patient?identifier=`` references, when there are any, are resolved by a ``cogroup`` with the
-identifier index; pass 2 is a shuffle by patient (``repartitionAndSortWithinPartitions``: one
-patient's lines together, in input order) and a ``mapPartitions`` that screens each patient with
+line routed by :func:`fhir_eligibility.screening.routing.route_line`, the built-in engine's own
+rule, persisted), whose small per-partition summaries (Medication index, counts, counted warnings,
+records left out) are the only thing collected (a cheaper job before it counts each partition's
+lines, so that warnings and ``no-id-<file>-<line>`` names carry the built-in engine's line
+numbers: one more read of the input, no parsing); conditional ``Patient?identifier=``
+references, when there are any, are resolved by a ``cogroup`` with the identifier index; pass 2
+is a shuffle by patient (``repartitionAndSortWithinPartitions``: one patient's lines together,
+in input order) and a ``mapPartitions`` that screens each patient with
 :func:`fhir_eligibility.screening.core.screen_patient`, the product's one evaluation path, into
 one :class:`~fhir_eligibility.screening.core.Tally` per partition, merged by ``treeReduce``.
 
@@ -27,6 +30,8 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.retrieval.files import nothing_usable
+from fhir_eligibility.retrieval.reading import WarningLog
 from fhir_eligibility.screening.core import SCREENING, Tally
 from fhir_eligibility.screening.partition import Partitioned
 from fhir_eligibility.spark import tasks
@@ -90,23 +95,27 @@ def _screen(
     from pyspark import StorageLevel
 
     sc = spark.sparkContext
-    files = spark_inputs(spark, paths)
+    log = WarningLog()
+    files = spark_inputs(spark, paths, log)
+    sources = tuple(name for _uri, name, _size in files)
+    inputs = [sc.textFile(uri, use_unicode=False) for uri, _name, _size in files]
+    counts = sc.union([rdd.mapPartitionsWithIndex(partial(tasks.count_lines, i)) for i, rdd in enumerate(inputs)])
+    before = _lines_before(counts.collect())
     routed = sc.union(
-        [
-            sc.textFile(uri, use_unicode=False).mapPartitionsWithIndex(partial(tasks.route_partition, i))
-            for i, (uri, _name, _size) in enumerate(files)
-        ]
+        [rdd.mapPartitionsWithIndex(partial(tasks.route_partition, sources, before, i)) for i, rdd in enumerate(inputs)]
     ).persist(StorageLevel.MEMORY_AND_DISK)
     cached = [routed]
     try:
         summaries = routed.filter(partial(tasks.has_tag, tasks.SUMMARY)).map(tasks.value).collect()
-        found, medications = _input_findings(summaries, [name for _uri, name, _size in files])
+        found, medications = _input_findings(summaries, sources, log)
+        if not any(s.routed for s in summaries):  # as the built-in engine: no patient at all is a bad input
+            raise nothing_usable(paths, found.warnings)
         lines = routed.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value)
         if any(s.waiting for s in summaries):
-            resolved = _resolve_conditional(routed, found)
+            resolved = _resolve_conditional(routed, sources, found)
             cached.append(resolved)
             lines = lines.union(resolved.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value))
-        job = tasks.Job(tuple(trials), as_of, settings, medications, max_candidates)
+        job = tasks.Job(tuple(trials), as_of, settings, medications, found.drops, max_candidates)
         shared = sc.broadcast(job)
         by_patient = lines.repartitionAndSortWithinPartitions(
             max(sc.defaultParallelism, -(-sum(size for *_, size in files) // PARTITION_BYTES)),
@@ -125,34 +134,50 @@ def _screen(
     return tally.report(as_of, source, _bound_notes(tally, max_candidates))
 
 
+def _lines_before(counts: Iterable[tuple[tuple[int, int], int]]) -> dict[tuple[int, int], int]:
+    """Each input partition's first line number less one: its file's earlier partitions' lines."""
+    out: dict[tuple[int, int], int] = {}
+    total: dict[int, int] = {}
+    for (file, partition), n in sorted(counts):
+        out[(file, partition)] = total.get(file, 0)
+        total[file] = total.get(file, 0) + n
+    return out
+
+
 def _input_findings(
-    summaries: Iterable[tasks.PartitionSummary], names: Sequence[str]
+    summaries: Iterable[tasks.PartitionSummary], sources: Sequence[str], log: WarningLog
 ) -> tuple[Partitioned, dict[str, dict[str, Any]]]:
-    """Warnings numbered by file line (partitions' line counts added up), in input order, capped
-    as the built-in reader caps them; the Medication index (the last one in input order wins)."""
-    found = Partitioned([])
+    """The partitions' warnings and records left out merged (as the built-in reader's tasks are),
+    empty files named; the Medication index (the last one in input order wins)."""
+    found = Partitioned([], log=log)
     medications: dict[str, dict[str, Any]] = {}
-    before: dict[int, int] = {}  # lines of the file's earlier partitions
+    used: set[int] = set()
     for s in sorted(summaries, key=lambda s: (s.file, s.partition)):
-        base = before.get(s.file, 0)
-        for k, message, located in s.warnings:
-            found.warn(f"{names[s.file]}:{base + k}: {message}" if located else message)
-        before[s.file] = base + s.lines
+        found.log.merge(s.log)
+        found.drops.merge(s.drops)
         medications.update(s.medications)
         found.patient_resources += s.patient_resources
+        if s.used:
+            used.add(s.file)
+    for index, name in enumerate(sources):
+        if index not in used:
+            found.log.add(f"{name}: empty file", "", (index, 0))
     return found, medications
 
 
-def _resolve_conditional(routed: RDD[Any], found: Partitioned) -> RDD[Any]:
+def _resolve_conditional(routed: RDD[Any], sources: Sequence[str], found: Partitioned) -> RDD[Any]:
     """``Patient?identifier=`` lines tagged with the patient they name (persisted); warnings into ``found``."""
     from pyspark import StorageLevel
 
     waiting = routed.filter(partial(tasks.has_tag, tasks.WAITING)).map(tasks.key_value)
     index = routed.filter(partial(tasks.has_tag, tasks.IDENTIFIER)).map(tasks.key_value)
-    resolved = waiting.cogroup(index).flatMap(tasks.resolve_identifier).persist(StorageLevel.MEMORY_AND_DISK)
-    unresolved = resolved.filter(partial(tasks.has_tag, tasks.WARNING)).map(tasks.key_value)
-    for _order, message in unresolved.takeOrdered(tasks.MAX_PARTITION_WARNINGS):
-        found.warn(message)
+    resolved = (
+        waiting.cogroup(index)
+        .mapPartitions(partial(tasks.resolve_identifiers, sources))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    for log in resolved.filter(partial(tasks.has_tag, tasks.LOG)).map(tasks.value).collect():
+        found.log.merge(log)
     return resolved
 
 

@@ -2,7 +2,8 @@
 and in the engine, and only when ``--engine spark`` is asked for).
 
 Why list files on the driver: each file is read as its own RDD so that a warning can name the
-file and line (``Encounter.ndjson:12: not JSON, line ignored``) exactly as the built-in engine's.
+file and line (``in/Encounter.ndjson: not valid JSON; line ignored (line 12)``) exactly as the
+built-in engine's.
 Local paths follow the built-in reader's rules (folders searched recursively, sorted); any other
 URI (``hdfs://``, ``s3a://``, ``file:/``...) is listed through Hadoop's FileSystem, so whatever
 connector the cluster has works here too.
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.files import input_files
-from fhir_eligibility.screening.partition import NDJSON_SUFFIXES
+from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files
+from fhir_eligibility.retrieval.reading import WarningLog
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -86,17 +87,20 @@ def first_line(e: BaseException) -> str:
     return text.splitlines()[0][:300] if text else e.__class__.__name__
 
 
-def spark_inputs(session: SparkSession, paths: Sequence[str]) -> list[tuple[str, str, int]]:
-    """``(URI or local path, display name, bytes)`` of every NDJSON input file, in the built-in order."""
+def spark_inputs(
+    session: SparkSession, paths: Sequence[str], log: WarningLog | None = None
+) -> list[tuple[str, str, int]]:
+    """``(URI or local path, name in warnings, bytes)`` of every NDJSON input file, in the built-in
+    order; a local file is named as the built-in reader names it, a URI by itself."""
     out: list[tuple[str, str, int]] = []
     for p in paths:
         if URI.match(p):
-            out.extend((uri, uri.rstrip("/").rsplit("/", 1)[-1], size) for uri, size in _hadoop_files(session, p))
+            out.extend((uri, uri, size) for uri, size in _hadoop_files(session, p))
             continue
-        for f in input_files([Path(p)]):
+        for f in input_files([Path(p)], log):
             if not f.name.endswith(SPARK_SUFFIXES):
                 raise InputError(f"{f}: the spark engine reads Bulk NDJSON (*.ndjson, *.jsonl), not Bundles")
-            out.append((str(f.resolve()), f.name, f.stat().st_size))
+            out.append((str(f.resolve()), str(f), f.stat().st_size))
     return out
 
 

@@ -4,18 +4,20 @@ Why here and not in the driver module: Spark pickles these functions by referenc
 imports this module and the screening core, never the driver's session code. Each function is
 the Spark counterpart of one step of the built-in engine and calls the same code:
 
+* :func:`count_lines`: each input partition's line count, so that pass 1 knows every line's
+  number in its file (warnings name it, an id-less record is named ``no-id-<file>-<line>`` by it).
 * :func:`route_partition`: pass 1 (``partition._partition_ndjson``) through
   :func:`fhir_eligibility.screening.routing.route_line`, for one partition of one input file. It
   yields keyed patient lines, identifier-index entries and waiting conditional references, and
-  last one :class:`PartitionSummary` (lines, Patients, Medication index, warnings by position).
-* :func:`resolve_identifier`: ``partition.resolve_deferred`` for one identifier (cogrouped).
+  last one :class:`PartitionSummary` (Patients, Medication index, warnings, records left out).
+* :func:`resolve_identifiers`: ``partition.resolve_deferred`` for cogrouped identifiers.
 * :func:`screen_partition`: pass 2 (``runner.screen_shard``): consecutive lines of one patient
-  (sorted by patient, then input order) -> ``routing.patient_data`` -> ``core.screen_patient``
+  (sorted by patient, then input order) -> ``shard_read.patient_of`` -> ``core.screen_patient``
   -> one :class:`~fhir_eligibility.screening.core.Tally` per partition.
 
-Ordering keys: ``(phase, file, partition, line in partition)``, phase 0 for the input, 1 for
-resolved conditional references (the built-in engine appends them after every pass-1 part), so
-a patient's resources reach the evaluator in the same order as in the built-in engine.
+Ordering keys: ``(phase, file, line)``, phase 0 for the input, 1 for resolved conditional
+references (the built-in engine appends them after every pass-1 part), so a patient's resources
+reach the evaluator in the same order as in the built-in engine.
 """
 
 from __future__ import annotations
@@ -24,45 +26,37 @@ import datetime as dt
 import gc
 import heapq
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import rank_key
+from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.core import Tally, screen_patient
-from fhir_eligibility.screening.routing import (
-    BAD_LINE,
-    DATA,
-    DEFERRED,
-    MEDICATION,
-    PATIENT,
-    UNRESOLVABLE,
-    patient_data,
-    route_line,
-    unresolvable_message,
-)
+from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
+from fhir_eligibility.screening.shard_read import patient_of
 
-Order = tuple[int, int, int, int]  # (phase, file, partition, line within the partition)
+Order = tuple[int, int, int]  # (phase, file, line number in the file)
 # Record tags of the routed RDD
-LINE, IDENTIFIER, WAITING, SUMMARY, WARNING = "L", "I", "W", "S", "X"
-MAX_PARTITION_WARNINGS = 201  # the built-in reader keeps 200 input warnings, then one "further ... not shown"
+LINE, IDENTIFIER, WAITING, SUMMARY, LOG = "L", "I", "W", "S", "X"
 
 
 @dataclass
 class PartitionSummary:
-    """What one input partition tells the driver; small whatever the partition's size."""
+    """What one input partition tells the driver; small whatever the partition's size (warnings
+    are counted per kind, records left out are the input's faults)."""
 
     file: int
     partition: int
-    lines: int = 0  # physical lines, blank ones included (to number the next partition's lines)
+    used: bool = False  # a non-blank line (a file with none is an "empty file")
+    routed: int = 0  # lines kept as some patient's data (Patients included)
     patient_resources: int = 0
     waiting: int = 0  # conditional references waiting for the identifier index
     medications: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # (line within the partition, message, whether "<file>:<line>: " goes before it), input order
-    warnings: list[tuple[int, str, bool]] = field(default_factory=list)
-    more_warnings: int = 0
+    log: WarningLog = field(default_factory=WarningLog)
+    drops: Drops = field(default_factory=Drops)
 
 
 @dataclass(frozen=True)
@@ -73,54 +67,71 @@ class Job:
     as_of: dt.date
     settings: Settings
     medications: dict[str, dict[str, Any]]
+    drops: Drops
     max_candidates: int
 
 
-def route_partition(file: int, partition: int, lines: Iterable[bytes]) -> Iterator[tuple[str, Any, Any]]:
-    """Pass 1 over one partition of input file ``file``: ``(tag, key, value)`` records, summary last."""
-    s = PartitionSummary(file, partition)
+def count_lines(file: int, partition: int, lines: Iterable[bytes]) -> Iterator[tuple[tuple[int, int], int]]:
+    yield (file, partition), sum(1 for _ in lines)
 
-    def warn(k: int, message: str, located: bool) -> None:
-        if len(s.warnings) < MAX_PARTITION_WARNINGS:
-            s.warnings.append((k, message, located))
-        else:
-            s.more_warnings += 1
+
+def route_partition(
+    sources: Sequence[str],
+    before: Mapping[tuple[int, int], int],
+    file: int,
+    partition: int,
+    lines: Iterable[bytes],
+) -> Iterator[tuple[str, Any, Any]]:
+    """Pass 1 over one partition of input file ``file`` (named ``sources[file]``, ``before`` its
+    earlier partitions' line count): ``(tag, key, value)`` records, summary last."""
+    s = PartitionSummary(file, partition)
+    source = sources[file]
+    n = before.get((file, partition), 0)
+
+    def number() -> int:
+        return n
 
     for raw in lines:
-        s.lines += 1
-        route, line = route_line(raw)
-        order: Order = (0, file, partition, s.lines)
+        n += 1
+        line = raw.strip()
+        if not line:
+            continue
+        s.used = True
+        route = route_line(line, source, file, number, s.log, s.drops)
+        order: Order = (0, file, n)
         if route.kind == DATA:
-            yield LINE, (route.key, order), line
+            s.routed += 1
+            yield LINE, (route.key, order), route.line
         elif route.kind == PATIENT:
+            s.routed += 1
             s.patient_resources += 1
-            yield LINE, (route.key, order), line
+            yield LINE, (route.key, order), route.line
             for key in route.identifiers:
                 yield IDENTIFIER, key, (order, route.key)
         elif route.kind == MEDICATION and route.code is not None:
             s.medications[route.key] = route.code
         elif route.kind == DEFERRED:
             s.waiting += 1
-            yield WAITING, route.key, (order, line)
-        elif route.kind == BAD_LINE:
-            warn(s.lines, route.message, True)
-        elif route.kind == UNRESOLVABLE:
-            warn(s.lines, route.message, False)
+            yield WAITING, route.key, (order, route.line)
     yield SUMMARY, (file, partition), s
 
 
-def resolve_identifier(
-    group: tuple[str, tuple[Iterable[tuple[Order, bytes]], Iterable[tuple[Order, str]]]],
+def resolve_identifiers(
+    sources: Sequence[str],
+    groups: Iterable[tuple[str, tuple[Iterable[tuple[Order, bytes]], Iterable[tuple[Order, str]]]]],
 ) -> Iterator[tuple[str, Any, Any]]:
-    """One identifier's waiting lines to the patient it names (the last Patient in input order wins,
-    as in ``partition.resolve_deferred``), or a warning per line when no Patient carries it."""
-    _key, (waiting, patients) = group
-    named = max(patients, default=None)
-    for order, line in waiting:
-        if named is None:
-            yield WARNING, order, unresolvable_message(line)
-        else:
-            yield LINE, (named[1], (1, *order[1:])), line
+    """Each identifier's waiting lines to the patient it names (the last Patient in input order
+    wins, as in ``partition.resolve_deferred``); the lines no Patient claims warned about, in one
+    :class:`WarningLog` last."""
+    log = WarningLog()
+    for _key, (waiting, patients) in groups:
+        named = max(patients, default=None)
+        for (_phase, file, n), line in waiting:
+            if named is None:
+                warn_unresolved(log, sources[file], line, (file, n))
+            else:
+                yield LINE, (named[1], (1, file, n)), line
+    yield LOG, None, log
 
 
 def has_tag(tag: str, record: tuple[str, Any, Any]) -> bool:
@@ -174,7 +185,7 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
     lines: list[bytes] = []
 
     def screen(patient: str) -> None:
-        data = patient_data(patient, lines, job.medications)
+        data = patient_of(patient, lines, job.medications, job.drops)
         tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
         if tally.patients % 1000 == 0:  # the partition's candidates stay within twice the bound
             bound_candidates(tally, 2 * job.max_candidates)
@@ -195,11 +206,12 @@ __all__ = [
     "PartitionSummary",
     "Shared",
     "bound_candidates",
+    "count_lines",
     "has_tag",
     "key_value",
     "merge_tallies",
     "patient_partition",
-    "resolve_identifier",
+    "resolve_identifiers",
     "route_partition",
     "screen_partition",
     "screen_shared",
