@@ -98,11 +98,11 @@ def _screen(
     log = WarningLog()
     files = spark_inputs(spark, paths, log)
     sources = tuple(name for _uri, name, _size in files)
-    inputs = [sc.textFile(uri, use_unicode=False) for uri, _name, _size in files]
-    counts = sc.union([rdd.mapPartitionsWithIndex(partial(tasks.count_lines, i)) for i, rdd in enumerate(inputs)])
+    inputs = [_raw_lines(spark, uri) for uri, _name, _size in files]
+    counts = sc.union([rdd.mapPartitions(partial(tasks.count_lines, i)) for i, rdd in enumerate(inputs)])
     before = _lines_before(counts.collect())
     routed = sc.union(
-        [rdd.mapPartitionsWithIndex(partial(tasks.route_partition, sources, before, i)) for i, rdd in enumerate(inputs)]
+        [rdd.mapPartitions(partial(tasks.route_partition, sources, before, i)) for i, rdd in enumerate(inputs)]
     ).persist(StorageLevel.MEMORY_AND_DISK)
     cached = [routed]
     try:
@@ -134,12 +134,22 @@ def _screen(
     return tally.report(as_of, source, _bound_notes(tally, max_candidates))
 
 
+def _raw_lines(spark: SparkSession, uri: str) -> RDD[Any]:
+    """``(split start, line bytes)`` rows of one file. Why not ``textFile``: it decodes lines to
+    strings on the JVM, replacing invalid UTF-8 (which the reading policy refuses) unseen; the text
+    source keeps a line's bytes, and a split's start offset orders splits whatever their partition."""
+    from pyspark.sql import functions
+
+    frame = spark.read.text(uri)
+    return frame.select(functions.input_file_block_start(), frame.value.cast("binary")).rdd
+
+
 def _lines_before(counts: Iterable[tuple[tuple[int, int], int]]) -> dict[tuple[int, int], int]:
-    """Each input partition's first line number less one: its file's earlier partitions' lines."""
+    """Each file split's first line number less one: the lines of its file's earlier splits."""
     out: dict[tuple[int, int], int] = {}
     total: dict[int, int] = {}
-    for (file, partition), n in sorted(counts):
-        out[(file, partition)] = total.get(file, 0)
+    for (file, start), n in sorted(counts):
+        out[(file, start)] = total.get(file, 0)
         total[file] = total.get(file, 0) + n
     return out
 
@@ -152,7 +162,7 @@ def _input_findings(
     found = Partitioned([], log=log)
     medications: dict[str, dict[str, Any]] = {}
     used: set[int] = set()
-    for s in sorted(summaries, key=lambda s: (s.file, s.partition)):
+    for s in sorted(summaries, key=lambda s: (s.file, s.first)):
         found.log.merge(s.log)
         found.drops.merge(s.drops)
         medications.update(s.medications)

@@ -4,7 +4,7 @@ Why here and not in the driver module: Spark pickles these functions by referenc
 imports this module and the screening core, never the driver's session code. Each function is
 the Spark counterpart of one step of the built-in engine and calls the same code:
 
-* :func:`count_lines`: each input partition's line count, so that pass 1 knows every line's
+* :func:`count_lines`: each file split's line count, so that pass 1 knows every line's
   number in its file (warnings name it, an id-less record is named ``no-id-<file>-<line>`` by it).
 * :func:`route_partition`: pass 1 (``partition._partition_ndjson``) through
   :func:`fhir_eligibility.screening.routing.route_line`, for one partition of one input file. It
@@ -49,7 +49,7 @@ class PartitionSummary:
     are counted per kind, records left out are the input's faults)."""
 
     file: int
-    partition: int
+    first: int = -1  # the start offset of its first file split (orders partitions in their file)
     used: bool = False  # a non-blank line (a file with none is an "empty file")
     routed: int = 0  # lines kept as some patient's data (Patients included)
     patient_resources: int = 0
@@ -71,29 +71,37 @@ class Job:
     max_candidates: int
 
 
-def count_lines(file: int, partition: int, lines: Iterable[bytes]) -> Iterator[tuple[tuple[int, int], int]]:
-    yield (file, partition), sum(1 for _ in lines)
+def count_lines(file: int, rows: Iterable[tuple[int, bytes]]) -> Iterator[tuple[tuple[int, int], int]]:
+    """``((file, split start), lines)`` for each file split of one partition (``rows``: split
+    start and raw line, as ``engine._raw_lines`` reads them)."""
+    counts: dict[int, int] = {}
+    for start, _line in rows:
+        counts[start] = counts.get(start, 0) + 1
+    for start, n in counts.items():
+        yield (file, start), n
 
 
 def route_partition(
     sources: Sequence[str],
     before: Mapping[tuple[int, int], int],
     file: int,
-    partition: int,
-    lines: Iterable[bytes],
+    rows: Iterable[tuple[int, bytes]],
 ) -> Iterator[tuple[str, Any, Any]]:
-    """Pass 1 over one partition of input file ``file`` (named ``sources[file]``, ``before`` its
-    earlier partitions' line count): ``(tag, key, value)`` records, summary last."""
-    s = PartitionSummary(file, partition)
+    """Pass 1 over one partition of input file ``file`` (named ``sources[file]``; ``before``: the
+    lines of the file's splits before each split): ``(tag, key, value)`` records, summary last."""
+    s = PartitionSummary(file)
     source = sources[file]
-    n = before.get((file, partition), 0)
+    split, n = -1, 0
 
     def number() -> int:
         return n
 
-    for raw in lines:
+    for start, raw in rows:
+        if start != split:
+            split, n = start, before.get((file, start), 0)
+            s.first = start if s.first < 0 else s.first
         n += 1
-        line = raw.strip()
+        line = bytes(raw).strip()
         if not line:
             continue
         s.used = True
@@ -113,7 +121,7 @@ def route_partition(
         elif route.kind == DEFERRED:
             s.waiting += 1
             yield WAITING, route.key, (order, route.line)
-    yield SUMMARY, (file, partition), s
+    yield SUMMARY, (file, s.first), s
 
 
 def resolve_identifiers(
