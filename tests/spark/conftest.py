@@ -20,3 +20,11 @@ def spark() -> Iterator[Any]:
     session = start_session("local[2]", {"spark.default.parallelism": "4"})
     yield session
     session.stop()
+
+
+@pytest.fixture
+def small_splits(spark: Any) -> Iterator[Any]:
+    """The session with input files cut into 1 KB splits: a file's lines spread over partitions."""
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "1024")
+    yield spark
+    spark.conf.unset("spark.sql.files.maxPartitionBytes")

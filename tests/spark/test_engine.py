@@ -79,7 +79,7 @@ def _lines(resources: list[dict[str, Any]]) -> list[str]:
     return [json.dumps(r) for r in resources]
 
 
-def test_bad_lines_a_patient_split_over_files_and_conditional_references(spark: Any, tmp_path: Path) -> None:
+def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_splits: Any, tmp_path: Path) -> None:
     mrn = {"system": "urn:mrn", "value": "MRN-1"}
     patient, *rest = _sample_01()
     patient = {**patient, "identifier": [*patient["identifier"], mrn]}
@@ -120,10 +120,8 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(spark: 
     }
     for name, lines in files.items():
         (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    last = len(
-        files["Observation-2.ndjson"]
-    )  # past the middle: in the file's second Spark partition, as the line before it
-    got = spark_json(spark, [tmp_path])
+    last = len(files["Observation-2.ndjson"])  # in the file's last 1 KB split, as the line before it
+    got = spark_json(small_splits, [tmp_path])
 
     assert got["patients"] == 2  # sample-01 and ghost (who has an Observation and no Patient)
     # the reading policy's wording (retrieval/reading.py): files named as given, lines numbered in
