@@ -137,10 +137,11 @@ def _screen(
 def _raw_lines(spark: SparkSession, uri: str) -> RDD[Any]:
     """``(split start, line bytes)`` rows of one file. Why not ``textFile``: it decodes lines to
     strings on the JVM, replacing invalid UTF-8 (which the reading policy refuses) unseen; the text
-    source keeps a line's bytes, and a split's start offset orders splits whatever their partition."""
+    source keeps a line's bytes, and a split's start offset orders splits whatever their partition.
+    Lines end at ``\n`` only, as the built-in reader's (a lone ``\r`` is JSON whitespace)."""
     from pyspark.sql import functions
 
-    frame = spark.read.text(uri)
+    frame = spark.read.option("lineSep", "\n").text(uri)
     return frame.select(functions.input_file_block_start(), frame.value.cast("binary")).rdd
 
 

@@ -65,3 +65,18 @@ def test_spark_reads_a_bad_input_as_the_builtin_engine(case: Case, small_splits:
     assert isinstance(builtin, str) == (case.exit_code == 2)  # the case's documented outcome
     if case.warns and isinstance(builtin, dict):
         assert any(case.warns in w for w in builtin["warnings"])
+
+
+def test_a_carriage_return_inside_a_line_does_not_end_it(small_splits: Any, tmp_path: Path) -> None:
+    """``\r`` is JSON whitespace: the built-in reader (and ``evaluate``) end lines at ``\n`` only."""
+    from fhir_eligibility.spark.engine import screen_spark
+
+    lines = [
+        b'{"resourceType": "Patient",\r"id": "p1", "gender": "female", "birthDate": "1960-01-01"}',
+        b'{"resourceType": "Observation", "id": "o1",\r"subject": {"reference": "Patient/p1"}}\r',
+    ]
+    (tmp_path / "Data.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    builtin = report(lambda: screen_files([tmp_path], TRIALS, AS_OF, SCREENING, workers=1, source="in"))
+    spark = report(lambda: screen_spark([str(tmp_path)], TRIALS, AS_OF, SCREENING, session=small_splits, source="in"))
+    assert isinstance(builtin, dict) and builtin["patients"] == 1 and builtin["warnings"] == []
+    assert spark == builtin
