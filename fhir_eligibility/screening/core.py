@@ -103,6 +103,7 @@ class TrialTally:
     # hold no other result when deceased
     becoming: int = 0  # not eligible now, eligible within the horizon if the record stays as it is
     lapsing: int = 0  # eligible or needs-review now, no longer within the horizon
+    listed: int = 0  # candidates seen, whether or not a bounded engine (Spark) keeps them all
 
     def __post_init__(self) -> None:
         if not self.funnel:
@@ -128,6 +129,7 @@ class TrialTally:
         self.lapsing += o.eligible_until is not None
         if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
             missing = tuple(sys.intern(m) for m in o.missing)
+            self.listed += 1
             self.candidates.append(Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until))
 
     def merge(self, other: TrialTally) -> None:
@@ -142,6 +144,7 @@ class TrialTally:
             self.vital[v] = self.vital.get(v, 0) + n
         self.becoming += other.becoming
         self.lapsing += other.lapsing
+        self.listed += other.listed
         self.candidates.extend(
             dataclasses.replace(c, missing=tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
         )

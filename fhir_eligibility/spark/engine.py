@@ -195,7 +195,7 @@ def _resolve_conditional(routed: RDD[Any], sources: Sequence[str], found: Partit
 def _bound_notes(tally: Tally, limit: int) -> list[str]:
     notes = []
     for t in sorted(tally.trials.values(), key=lambda t: t.trial):
-        total = sum(n for v, n in t.counts.items() if v != "ineligible")
+        total = t.listed
         if total > len(t.candidates):
             notes.append(f"{t.trial}: {total} candidates, the {limit} best ranked listed (Spark engine bound)")
     return notes
