@@ -155,7 +155,11 @@ class Unsupported:
     reason: str
 
 
-Definition = ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Combination | Unsupported
+# The forms a characteristic can take. Every visitor (evaluator, planner, footprint) dispatches with
+# ``match`` ending in ``assert_never``, so mypy fails where a new form is not handled
+# (tests/test_dispatch.py shows it).
+Leaf = ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Unsupported
+Definition = Leaf | Combination
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ of subtrees that read none of the patient's data are shared across patients (:mo
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from fhir_eligibility import logic
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
     Criterion,
-    Definition,
     Derived,
     Expression,
     Gender,
+    Leaf,
     Manual,
     ObservationValue,
     Records,
@@ -89,6 +91,31 @@ def _combine_short(
     return Outcome(_combined(d, truths), d.code, missing=tuple(missing))
 
 
+def _combine_full(d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+    """Every child evaluated, in one pass collecting truths, explanations, matched records and series."""
+    kid_list: list[tuple[Criterion, Outcome]] = []
+    truths: list[Truth] = []
+    matched: list[Fact] = []
+    missing: list[MissingData] = []
+    series: list[Series] = []
+    attested = False
+    for k in d.children:
+        o = evaluate_node(k, ctx, parity_here, windows)
+        kid_list.append((k, o))
+        truths.append(o.truth)
+        if o.matched:
+            matched.extend(o.matched)
+        if o.missing and not o.truth.decided:
+            missing.extend(o.missing)
+        if o.series:
+            series.extend(o.series)
+        attested = attested or o.attested
+    kids = tuple(kid_list)
+    t = _combined(d, truths)
+    reason = _combination_reason(d, t, kids) if ctx.settings.explain else d.code
+    return Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
+
+
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:
     """Match of the characteristic (judgement and exclude applied); parity = excludes above it.
 
@@ -121,30 +148,11 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     parity_here = parity + (1 if c.exclude else 0)
     d = c.definition
     out: Outcome
-    if isinstance(d, Combination) and ctx.short_circuit:
-        out = _combine_short(c, d, ctx, parity_here, windows)
-    elif isinstance(d, Combination):
-        kid_list: list[tuple[Criterion, Outcome]] = []
-        truths: list[Truth] = []
-        matched: list[Fact] = []
-        missing: list[MissingData] = []
-        series: list[Series] = []
-        attested = False
-        for k in d.children:  # one pass collecting everything
-            o = evaluate_node(k, ctx, parity_here, windows)
-            kid_list.append((k, o))
-            truths.append(o.truth)
-            if o.matched:
-                matched.extend(o.matched)
-            if o.missing and not o.truth.decided:
-                missing.extend(o.missing)
-            if o.series:
-                series.extend(o.series)
-            attested = attested or o.attested
-        kids = tuple(kid_list)
-        t = _combined(d, truths)
-        reason = _combination_reason(d, t, kids) if ctx.settings.explain else d.code
-        out = Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
+    if isinstance(d, Combination):
+        if ctx.short_circuit:
+            out = _combine_short(c, d, ctx, parity_here, windows)
+        else:
+            out = _combine_full(d, ctx, parity_here, windows)
     else:
         # Leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): evaluate each once per patient.
         # by identity: load_trials interns equal definitions and windows across trials
@@ -192,28 +200,27 @@ def _labelled(o: Outcome, c: Criterion) -> Outcome:
     return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series, o.attestation)
 
 
-def _leaf(c: Criterion, d: Definition, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
-    out: Outcome
-    if isinstance(d, ObservationValue):
-        out = observation_leaf(d, c, ctx, parity_here, windows)
-    elif isinstance(d, Records):
-        out = records_leaf(d, c, ctx, windows)
-    elif isinstance(d, Age):
-        out = age_leaf(d, ctx)
-    elif isinstance(d, Gender):
-        out = gender_leaf(d, ctx)
-    elif isinstance(d, Derived):
-        out = derived_leaf(d, c, ctx, windows)
-    elif isinstance(d, Manual):
-        out = manual_leaf(c, ctx, parity_here)
-    elif isinstance(d, Expression):
-        t, reason = evaluate_expression(d, ctx.record, ctx.as_of)
-        out = Outcome(t, reason)
-    elif isinstance(d, Unsupported):
-        out = Outcome(Truth.UNKNOWN, f"form not interpretable: {d.reason}")
-    else:  # pragma: no cover - exhaustive over Definition
-        out = Outcome(Truth.UNKNOWN, "form not interpretable")
-    return out
+def _leaf(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+    match d:
+        case ObservationValue():
+            return observation_leaf(d, c, ctx, parity_here, windows)
+        case Records():
+            return records_leaf(d, c, ctx, windows)
+        case Age():
+            return age_leaf(d, ctx)
+        case Gender():
+            return gender_leaf(d, ctx)
+        case Derived():
+            return derived_leaf(d, c, ctx, windows)
+        case Manual():
+            return manual_leaf(c, ctx, parity_here)
+        case Expression():
+            t, reason = evaluate_expression(d, ctx.record, ctx.as_of)
+            return Outcome(t, reason)
+        case Unsupported():
+            return Outcome(Truth.UNKNOWN, f"form not interpretable: {d.reason}")
+        case _:
+            assert_never(d)
 
 
 def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
