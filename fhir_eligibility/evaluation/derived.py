@@ -8,7 +8,6 @@ the reason it could not be computed.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from fhir_eligibility.codes import LOINC, Code
@@ -117,7 +116,3 @@ def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
     a = 1 if alb_g_dl > 3.5 else 2 if alb_g_dl >= 2.8 else 3
     i = 1 if inr < 1.7 else 2 if inr <= 2.3 else 3
     return b + a + i
-
-
-def finite(v: float) -> bool:
-    return not (math.isnan(v) or math.isinf(v))

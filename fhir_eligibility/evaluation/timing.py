@@ -34,10 +34,6 @@ def full_years(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def months_between(a: dt.date, b: dt.date) -> int:
-    return (b.year - a.year) * 12 + (b.month - a.month) - (b.day < a.day)
-
-
 def age_range(birth_text: str, on: dt.date) -> tuple[int, int] | None:
     """Min and max possible age in full years for a full or partial birthDate (§0.12)."""
     try:

@@ -337,13 +337,8 @@ class Service:
         results = tuple(r for r in stored.results if trial is None or r.trial == trial)
         if not results:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
-        page = render_report_page(Report(stored.as_of, results, stored.warnings))
+        page = render_report_html(Report(stored.as_of, results, stored.warnings))
         return HTMLResponse(page, headers=_PAGE_HEADERS)
-
-
-def render_report_page(report: Report) -> str:
-    """The HTML behind a card's link: the shared patient page renderer, one patient, the linked trial."""
-    return render_report_html(report)
 
 
 _PAGE_HEADERS = {
@@ -481,4 +476,4 @@ def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Star
     return app
 
 
-__all__ = ["FEEDBACK_PATH", "HOOK", "SERVICE_ID", "SERVICE_PATH", "Service", "create_app", "render_report_page"]
+__all__ = ["FEEDBACK_PATH", "HOOK", "SERVICE_ID", "SERVICE_PATH", "Service", "create_app"]
