@@ -13,6 +13,7 @@ from fhir_eligibility.retrieval.auth import SmartBackendConfig
 from fhir_eligibility.retrieval.server import ServerOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+EARLIEST_YEAR = 1900  # an as-of date earlier than this is a typo; later ones before a birth date warn per patient
 
 
 def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
@@ -20,9 +21,12 @@ def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> d
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("expected YYYY-MM-DD") from None
+    if day.year < EARLIEST_YEAR:
+        raise click.BadParameter(f"{value} is before {EARLIEST_YEAR}: no patient record is that old")
+    return day
 
 
 def server_options(f: F) -> F:

@@ -46,7 +46,19 @@ def evaluate_patients(
     for data in patients:
         results.extend(evaluate_patient(data, trials, as_of, settings))
         all_warnings.update(dict.fromkeys(data.warnings))
+        born = born_after(data, as_of)
+        if born:
+            all_warnings[f"Patient/{data.patient_id}: born {born}, after the as-of date {as_of}: age unknown"] = None
     return Report(as_of, tuple(results), tuple(all_warnings))
+
+
+def born_after(data: PatientData, as_of: dt.date) -> str | None:
+    """The patient's birthDate when it is (even partially) after ``as_of``: a wrong --as-of, most likely."""
+    for r in data.resources:
+        birth = r.get("birthDate") if r.get("resourceType") == "Patient" else None
+        if isinstance(birth, str) and birth[:10] > as_of.isoformat()[: len(birth[:10])]:
+            return birth
+    return None
 
 
 def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()) -> Report:

@@ -8,6 +8,7 @@ of subtrees that read none of the patient's data are shared across patients (:mo
 
 from __future__ import annotations
 
+import textwrap
 from typing import assert_never
 
 from fhir_eligibility import logic
@@ -165,7 +166,8 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
                 memo[key] = cached
         out = _labelled(cached, c)
     if c.judgement and out.truth is Truth.TRUE:
-        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {out.reason}")
+        why = "; ".join(_with_label(k, o) for k, o in out.children[:3]) if out.children else out.reason  # the values
+        out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
     if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
         out = _answered(c, out, ctx)
     if c.exclude:
@@ -181,7 +183,7 @@ def _label(c: Criterion) -> str:
     hit = _LABELS.get(id(c))
     if hit is None or hit[0] is not c:
         label = getattr(c.definition, "label", "") or c.description or c.id
-        hit = (c, " ".join(label.split())[:90])
+        hit = (c, textwrap.shorten(label, 90, placeholder="…"))  # whole words
         _LABELS[id(c)] = hit
     return hit[1]
 

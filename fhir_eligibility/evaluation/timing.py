@@ -35,7 +35,8 @@ def full_years(birth: dt.date, on: dt.date) -> int:
 
 
 def age_range(birth_text: str, on: dt.date) -> tuple[int, int] | None:
-    """Min and max possible age in full years for a full or partial birthDate (§0.12)."""
+    """Min and max possible age in full years for a full or partial birthDate (§0.12); None if unreadable or
+    possibly after ``on``."""
     try:
         if len(birth_text) == 4:
             y = int(birth_text)
@@ -48,7 +49,9 @@ def age_range(birth_text: str, on: dt.date) -> tuple[int, int] | None:
             lo = hi = dt.date.fromisoformat(birth_text[:10])
     except ValueError:
         return None
-    return full_years(lo, on), full_years(hi, on)
+    if hi > on:  # born after the as-of date: no age (a data or --as-of error, never a negative age)
+        return None
+    return max(0, full_years(lo, on)), full_years(hi, on)
 
 
 def fmt(d: dt.date | None) -> str:

@@ -148,12 +148,13 @@ def evaluate_trial(
         result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
         results.append(result)
         missing.extend(wanted)
+    verdict = verdict_of([r.result for r in results])
     return TrialResult(
         patient=f"Patient/{record.patient_id}",
         trial=trial.id,
         title=trial.title,
-        verdict=verdict_of([r.result for r in results]),
+        verdict=verdict,
         criteria=tuple(results),
-        missing_data=tuple(missing),
+        missing_data=() if verdict is Verdict.INELIGIBLE else tuple(missing),  # collecting cannot change it
         assumed_attested=settings.assume_attested,
     )

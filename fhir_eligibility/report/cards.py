@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from fhir_eligibility.evaluation.results import CriterionResult, MissingData, Result, TrialResult, Verdict
+from fhir_eligibility.report import format as fmt
 
 INDICATOR: dict[Verdict, str] = {
     Verdict.ELIGIBLE: "info",
@@ -34,9 +35,16 @@ STATUS: dict[Verdict, str] = {
     Verdict.UNDETERMINED: "eligibility undetermined, data missing",
     Verdict.INELIGIBLE: "not eligible",
 }
+# The results that decide each verdict (evaluation.engine.verdict_of): what a card lists as "decided by".
+DECIDING: dict[Verdict, tuple[Result, ...]] = {
+    Verdict.INELIGIBLE: (Result.FAIL,),
+    Verdict.UNDETERMINED: (Result.UNKNOWN,),
+    Verdict.NEEDS_REVIEW: (Result.REVIEW, Result.MANUAL),
+    Verdict.ELIGIBLE: (),
+}
 _ORDER = (Verdict.ELIGIBLE, Verdict.NEEDS_REVIEW, Verdict.UNDETERMINED, Verdict.INELIGIBLE)
 MAX_SUMMARY = 139  # CDS Hooks: "<140-character summary"
-MAX_ITEMS = 25  # per detail section; the report page has the rest
+MAX_ITEMS = 3  # deciding items on a card; the report page has the rest
 CARD_NAMESPACE = uuid.UUID("8f0e6c1e-2d55-4a5b-9f57-3c1f5c0b7a11")
 _NCT = re.compile(r"NCT\d{8}")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -54,16 +62,18 @@ def trial_url(trial: str) -> str | None:
     return f"https://clinicaltrials.gov/study/{trial}" if _NCT.fullmatch(trial) else None
 
 
+def short_title(result: TrialResult) -> str:
+    """The trial's title without its id prefix or internal notes (the card's source names the trial)."""
+    t = fmt.title(result.title)
+    if t.startswith(result.trial):
+        t = t[len(result.trial) :].lstrip(" :–-")
+    return t or result.trial
+
+
 def summary(result: TrialResult) -> str:
-    """``NCT…: status – title``, the title shortened so the whole stays under 140 characters."""
-    head = f"{result.trial}: {STATUS[result.verdict]}"
-    title = " ".join(result.title.split())
-    if not title or len(head) + 4 > MAX_SUMMARY:
-        return head[:MAX_SUMMARY]
-    room = MAX_SUMMARY - len(head) - 3
-    if len(title) > room:
-        title = title[: room - 1].rstrip() + "…"
-    return f"{head} – {title}"
+    """``Status: title``, the title cut at a word so the whole stays under 140 characters."""
+    head = STATUS[result.verdict].capitalize()
+    return fmt.shorten(f"{head}: {short_title(result)}", MAX_SUMMARY)
 
 
 def md(text: str) -> str:
@@ -71,42 +81,57 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def _line(c: CriterionResult) -> str:
-    desc = md(c.description or c.id)
-    reason = md(c.reason)
-    return f"- **{md(c.id)}** ({c.type}) {desc}" + (f": {reason}" if reason and reason != desc else "")
+def _item(c: CriterionResult) -> str:
+    """A deciding criterion in a clinician's words: what it asks and the value that decided it."""
+    what = fmt.label(c.description or c.id, 70)
+    if c.result is Result.MANUAL:
+        return f"- {md(what)} (to attest)"
+    why = fmt.shorten(fmt.reason(c.reason), 110) if c.reason else ""
+    return f"- {md(what)}" + (f": {md(why)}" if why and why != what else "")
 
 
-def _missing_line(m: MissingData) -> str:
-    codes = ", ".join(m.codes)
-    text = f"- {md(m.what)}" + (f" ({md(codes)})" if codes else "") + f", {md(m.window)}"
-    if m.latest_useful:
-        text += f"; latest useful {md(m.latest_useful)}"
-    return text + f" — for **{md(m.criterion)}**"
+def deciding(result: TrialResult) -> list[CriterionResult]:
+    """The criteria that decide the verdict, data-triggered reviews before manual attestations."""
+    wanted = DECIDING[result.verdict]
+    return sorted((c for c in result.criteria if c.result in wanted), key=lambda c: wanted.index(c.result))
 
 
-def _section(title: str, lines: list[str]) -> list[str]:
-    if not lines:
-        return []
-    shown = lines[:MAX_ITEMS]
-    if len(lines) > MAX_ITEMS:
-        shown.append(f"- … and {len(lines) - MAX_ITEMS} more (see the report)")
-    return ["", f"**{title}**", "", *shown]
+def _collect(missing: Sequence[MissingData]) -> list[str]:
+    wanted = list(dict.fromkeys(fmt.label(m.what, 60) for m in missing))
+    windows = {m.window for m in missing}
+    last = min((m.latest_useful for m in missing if m.latest_useful), default=None)
+    more = f" and {len(wanted) - 3} more" if len(wanted) > 3 else ""
+    by = f", dated {fmt.window(next(iter(windows)))}" if len(windows) == 1 else f" (by {last})" if last else ""
+    return [f"**Next step:** collect {md('; '.join(wanted[:3]))}{more}{by}."]
+
+
+def next_step(result: TrialResult) -> list[str]:
+    """What to do now: collect data, attest manual items, contact the trial team, or nothing."""
+    if result.verdict is Verdict.INELIGIBLE:
+        return ["**Next step:** none; nothing to collect (a criterion is not met)."]
+    if result.verdict is Verdict.UNDETERMINED and result.missing_data:
+        return _collect(result.missing_data)
+    if result.verdict is Verdict.NEEDS_REVIEW:
+        n = sum(1 for c in result.criteria if c.result in DECIDING[Verdict.NEEDS_REVIEW])
+        return [
+            f"**Next step:** review and attest the {n} open item(s) on the full report, then contact the trial team."
+        ]
+    if result.verdict is Verdict.UNDETERMINED:
+        return ["**Next step:** collect the data named above."]
+    return ["**Next step:** contact the trial team to confirm eligibility."]
 
 
 def detail(result: TrialResult, as_of: date) -> str:
-    """Markdown: the verdict, then failing, unknown and manual criteria, then the data to collect."""
-    by: dict[Result, list[str]] = {}
-    for c in result.criteria:
-        by.setdefault(c.result, []).append(_line(c))
-    lines = [f"**{md(result.title)}** ({result.trial}): {STATUS[result.verdict]} as of {as_of.isoformat()}."]
+    """Markdown, at most about 8 lines: the verdict, up to 3 deciding items with values, the next step."""
+    items = list(dict.fromkeys(_item(c) for c in deciding(result)))
+    lines = [f"**{STATUS[result.verdict].capitalize()}** as of {as_of.isoformat()}."]
     if result.assumed_attested:
-        lines.append("")
-        lines.append("Manual criteria were assumed attested.")
-    lines += _section("Failing criteria", by.get(Result.FAIL, []))
-    lines += _section("Unknown criteria", by.get(Result.UNKNOWN, []))
-    lines += _section("Manual or review criteria", by.get(Result.MANUAL, []) + by.get(Result.REVIEW, []))
-    lines += _section("Data to collect", [_missing_line(m) for m in result.missing_data])
+        lines[0] += " Manual criteria were assumed attested."
+    if items:
+        lines += ["", "**Decided by:**", *items[:MAX_ITEMS]]
+        if len(items) > MAX_ITEMS:
+            lines.append(f"- and {len(items) - MAX_ITEMS} more on the full report")
+    lines += ["", *next_step(result)]
     return "\n".join(lines)
 
 
@@ -119,11 +144,11 @@ def card(
     report_link: ReportLink | None = None,
 ) -> dict[str, Any]:
     """One card; optional fields are omitted when empty (CDS Hooks: no nulls, no empty values)."""
-    source: dict[str, Any] = {"label": source_label}
+    source: dict[str, Any] = {"label": source_label, "topic": {"code": result.trial, "display": short_title(result)}}
     url = trial_url(result.trial)
     if url:
         source["url"] = url
-        source["topic"] = {"system": "https://clinicaltrials.gov", "code": result.trial, "display": result.title}
+        source["topic"]["system"] = "https://clinicaltrials.gov"
     out: dict[str, Any] = {
         "uuid": card_uuid(hook_instance, result.trial),
         "summary": summary(result),
@@ -133,7 +158,7 @@ def card(
     }
     link = report_link(result) if report_link else None
     if link:
-        out["links"] = [{"label": "Eligibility report", "url": link, "type": "absolute"}]
+        out["links"] = [{"label": "Full eligibility report", "url": link, "type": "absolute"}]
     return out
 
 
@@ -159,4 +184,19 @@ def cards(
     ]
 
 
-__all__ = ["INDICATOR", "STATUS", "card", "card_uuid", "cards", "detail", "md", "shown", "summary", "trial_url"]
+__all__ = [
+    "DECIDING",
+    "INDICATOR",
+    "STATUS",
+    "card",
+    "card_uuid",
+    "cards",
+    "deciding",
+    "detail",
+    "md",
+    "next_step",
+    "short_title",
+    "shown",
+    "summary",
+    "trial_url",
+]

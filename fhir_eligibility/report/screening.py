@@ -8,7 +8,7 @@ builds it; renderers only read it (they never evaluate).
 JSON contract::
 
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
-      "funnel": [{"criterion", "pass", "fail", "unknown", "manual", "review"}],
+      "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
       "candidates": [{"patient", "verdict", "missing": [...]}]}]}
 
 plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` and
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fhir_eligibility.report.html import render_screening_html
+from fhir_eligibility.report.html.dashboard import render_screening_html
 
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
 VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
@@ -89,7 +89,14 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                 "trial": t.trial,
                 "title": t.title,
                 "counts": {v: t.counts.get(v, 0) for v in VERDICTS},
-                "funnel": [{"criterion": f.criterion, **{r: f.counts.get(r, 0) for r in RESULTS}} for f in t.funnel],
+                "funnel": [
+                    {
+                        "criterion": f.criterion,
+                        "description": f.description,
+                        **{r: f.counts.get(r, 0) for r in RESULTS},
+                    }
+                    for f in t.funnel
+                ],
                 "candidates": [
                     {"patient": c.patient, "verdict": c.verdict, "missing": list(c.missing)} for c in t.candidates
                 ],
@@ -165,9 +172,10 @@ def _source(report: ScreeningReport) -> str:
     return f" from {report.source}" if report.source else ""
 
 
-def render(report: ScreeningReport, fmt: str) -> str:
+def render(report: ScreeningReport, fmt: str, pages: dict[str, str] | None = None) -> str:
+    """``pages``: patient -> link to its eligibility page (``screen --pages``), shown on the HTML dashboard."""
     if fmt == "html":
-        return render_screening_html(screening_json(report))
+        return render_screening_html(screening_json(report), pages)
     if fmt == "json":
         return render_json(report)
     if fmt == "csv":

@@ -6,6 +6,7 @@ import textwrap
 
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.evaluation.results import CriterionResult, Report, Result
+from fhir_eligibility.report import format as fmt
 
 SYMBOL = {
     Result.PASS: "pass",
@@ -45,7 +46,23 @@ def verdict_table(report: Report) -> str:
         )
     for w in report.warnings:
         lines.append(f"warning: {w}")
-    return "\n".join(lines)
+    return "\n".join(lines) + legend(report)
+
+
+LEGEND = (
+    ("eligible", "every criterion met on the data"),
+    ("needs-review", "the data fit; manual items to attest or judge"),
+    ("undetermined", "data missing: collect them to decide"),
+    ("ineligible", "a criterion is not met (nothing to collect)"),
+)
+HINT = "Why? Add --details for each criterion, or --format html -o report.html for a page with the evidence."
+
+
+def legend(report: Report) -> str:
+    """Under the verdict table: what each verdict means and where the reasons are (nothing for no results)."""
+    if not report.results:
+        return ""
+    return "\n\n" + "\n".join(f"  {v:<13} {text}" for v, text in LEGEND) + "\n" + HINT
 
 
 KIND = {Result.REVIEW: "clinician judgement: ", Result.MANUAL: "awaiting attestation: "}
@@ -64,11 +81,12 @@ def explain(report: Report) -> str:
         out.append(f"{r.patient} x {r.trial}: {r.verdict.value}")
         for c in sorted(r.criteria, key=_explain_order):
             if c.result is not Result.PASS:
-                out.append(f"  [{SYMBOL[c.result]}] {c.id}: {KIND.get(c.result, '')}{c.reason}")
+                out.append(f"  [{SYMBOL[c.result]}] {c.id}: {KIND.get(c.result, '')}{fmt.reason(c.reason)}")
             elif c.attestation is not None:
-                out.append(f"  [attested] {c.id}: {c.reason}")
+                out.append(f"  [attested] {c.id}: {fmt.reason(c.reason)}")
         for m in r.missing_data:
-            out.append(f"  collect: {m.what} ({', '.join(m.codes) or 'no code'}) in {m.window}")
+            codes = ", ".join(fmt.code(x) for x in m.codes) or "no code"
+            out.append(f"  collect: {fmt.label(m.what, 100)} ({codes}) dated {fmt.window(m.window)}")
     return "\n".join(out)
 
 
@@ -106,11 +124,16 @@ def _one_line(text: str, width: int = 100) -> str:
     return t if len(t) <= width else t[: width - 1] + "…"
 
 
+_COMBINATION = {"all-of": "all", "any-of": "any", "at-least": "at least", "at-most": "at most"}
+
+
 def _rule_lines(c: Criterion, indent: int) -> list[str]:
     d = c.definition
     if not isinstance(d, Combination):
         return []
-    out = [f"{' ' * (indent + 16)}{d.code}{' ' + str(d.threshold) if d.threshold else ''} of:"]
+    out = [
+        f"{' ' * (indent + 16)}{_COMBINATION.get(d.code, d.code)}{' ' + str(d.threshold) if d.threshold else ''} of:"
+    ]
     for k in d.children:
         flag = ("not " if k.exclude else "") + ("[judgement] " if k.judgement else "")
         out.append(f"{' ' * (indent + 18)}- {flag}{_one_line(k.description or k.id, 80)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.report.screening import ScreeningReport, render
+from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
 
@@ -101,6 +103,11 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option(
+    "--pages",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
+)
 def screen(
     paths: tuple[Path, ...],
     trial_ids: tuple[str, ...],
@@ -115,6 +122,7 @@ def screen(
     bulk: bool | None,
     temp_dir: Path | None,
     progress: bool | None,
+    pages: Path | None,
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -126,6 +134,8 @@ def screen(
     server = server_kw.get("server")
     if bool(paths) == bool(server):
         raise click.UsageError("give either PATH... or --server URL")
+    if pages and server:
+        raise click.UsageError("--pages works with PATH... input")
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
@@ -148,7 +158,12 @@ def screen(
             )
         else:
             report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
-    _emit(render(report, fmt), output)
+    links = write_pages(report, list(paths), trials, as_of, settings, pages) if pages else {}
+    if links:
+        base = (output or Path("dashboard.html")).resolve().parent
+        links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
+        click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
+    _emit(render(report, fmt, links), output)
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)

@@ -109,7 +109,7 @@ PLOTS_JS = """() => [...document.querySelectorAll('figure[data-testid=lab-plot]'
   const svg = f.querySelector('svg').getBoundingClientRect();
   const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
   return {
-    criterion: f.closest('li[data-testid=criterion]').dataset.criterion,
+    criteria: f.dataset.criteria.split(' '),
     svg: [svg.left, svg.top, svg.width, svg.height],
     thresholds: [...f.querySelectorAll('line.threshold')].map(l => ({value: l.dataset.value, box: box(l),
                  stroke: getComputedStyle(l).stroke, dash: getComputedStyle(l).strokeDasharray})),
@@ -153,14 +153,17 @@ def test_patient_page(name: str, rendered: dict[str, Rendered], watched: Watched
     assert plots, "no lab plot on the page"
     for p in plots:
         sx, sy, sw, sh = p["svg"]
-        assert sw > 100 and sh > 60, p["criterion"]
-        assert p["thresholds"], f"plot for {p['criterion']} has no threshold line"
+        assert sw > 100 and sh > 60, p["criteria"]
+        assert p["thresholds"], f"plot for {p['criteria']} has no threshold line"
+        assert p["points"], f"plot for {p['criteria']} is empty"  # no chart without data
         for t in p["thresholds"]:
             x, y, w, _h = t["box"]
-            assert w > sw * 0.5 and sx <= x and sy <= y <= sy + sh, (p["criterion"], t)
-            assert t["stroke"] not in ("none", "") and t["dash"] not in ("none", ""), (p["criterion"], t)
-        assert p["windows"] and all(w[2] > 0 and w[3] > 0 for w in p["windows"]), p["criterion"]
-    by_criterion = {p["criterion"]: p for p in plots}
+            assert w > sw * 0.5 and sx <= x and sy <= y <= sy + sh, (p["criteria"], t)
+            assert t["stroke"] not in ("none", "") and t["dash"] not in ("none", ""), (p["criteria"], t)
+        assert p["windows"] and all(w[2] > 0 and w[3] > 0 for w in p["windows"]), p["criteria"]
+    by_criterion = {c: p for p in plots for c in p["criteria"]}
+    # plots sit once per patient, in its lab section, not inside each trial
+    assert watched.page.locator("[data-testid=trial] figure[data-testid=lab-plot]").count() == 0
     if name == "mini":
         assert {c: [t["value"] for t in by_criterion[c]["thresholds"]] for c in ("hb", "alt")} == {
             "hb": ["8"],
@@ -169,13 +172,15 @@ def test_patient_page(name: str, rendered: dict[str, Rendered], watched: Watched
     if name == "08-hb-outside-28-day-window":  # the only Hb is outside the window: drawn hollow, outside the band
         hb = by_criterion["A-I11-hb"]
         assert hb["points"] and all("out" in c for c in hb["points"])
-    # a close-up of the first spot-checked criterion that has a plot
+    # criteria link to their plot; a close-up of the first spot-checked criterion that has one
     for trial, checks in SPOT_CHECKS.get(name, {}).items():
         for cid in checks:
-            li = watched.page.locator(f'[data-trial="{trial}"] li[data-criterion="{cid}"]')
-            if li.locator("figure[data-testid=lab-plot]").count():
-                li.scroll_into_view_if_needed()
-                li.screenshot(path=str(ARTIFACTS / f"patient-{name}-{cid}.png"))
+            link = watched.page.locator(f'[data-trial="{trial}"] li[data-criterion="{cid}"] a[data-testid=plot-link]')
+            if link.count():
+                link.first.click()
+                target = watched.page.locator(link.first.get_attribute("href") or "")
+                assert target.is_visible() and cid in (target.get_attribute("data-criteria") or "").split()
+                target.screenshot(path=str(ARTIFACTS / f"patient-{name}-{cid}.png"))
                 return
 
 

@@ -7,10 +7,12 @@ elements and attributes, and a hostile string in the data must never become one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,7 @@ class Page(HTMLParser):
     elements: list[Element] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)  # inert <script type="application/json"> blocks
     text: list[str] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
 
@@ -75,7 +78,8 @@ class Page(HTMLParser):
         if self.stack and self.stack[-1] == "style":
             self.styles.append(data)
         elif self.stack and self.stack[-1] == "script":
-            self.scripts.append(data)
+            last = next(e for e in reversed(self.elements) if e.tag == "script")
+            (self.data if last.attrs.get("type") == "application/json" else self.scripts).append(data)
         else:
             self.text.append(data)
 
@@ -92,6 +96,31 @@ def parse(html: str) -> Page:
     p.feed(html)
     p.close()
     return p
+
+
+def stored(html: str) -> dict[str, Any]:
+    """The page's data block (checklists and lab plots, drawn by its script), strings resolved."""
+    (block,) = parse(html).data
+    data: dict[str, Any] = json.loads(block)
+    return data
+
+
+def plots_of(html: str) -> list[dict[str, Any]]:
+    data = stored(html)
+    texts = data["texts"]
+    return [{**g, "criteria": [texts[u[1]] for u in g["users"]]} for gs in data.get("labs", {}).values() for g in gs]
+
+
+def checklist_of(html: str) -> list[tuple[str, str, str, str, list[Any]]]:
+    """(element id, criterion id, result, reason, parts) of every top-level criterion, in page order."""
+    data = stored(html)
+    texts = data["texts"]
+    return [
+        (c[0], texts[c[1]], c[2], texts[c[4]], c[8])
+        for groups in data.get("checklists", {}).values()
+        for _id, _h, _n, crits in groups
+        for c in crits
+    ]
 
 
 def evil_report() -> Report:
@@ -162,15 +191,20 @@ def test_data_never_becomes_markup(render: str) -> None:
     page = parse(html)
     assert not page.find("img")
     assert all(not k.startswith("on") for e in page.elements for k in e.attrs), "an event handler attribute leaked"
-    assert len(page.find("script")) == 1 and "alert" not in "".join(page.scripts)
+    executable = [s for s in page.find("script") if "type" not in s.attrs]
+    assert len(executable) == 1 and "alert" not in "".join(page.scripts)
+    assert all(s.attrs["type"] == "application/json" for s in page.find("script") if s not in executable)
+    assert not any(c in d for d in page.data for c in "<>&"), "a stored string could close its block"
     # the text survives, escaped, so a reader still sees what the data said
     assert "<script>alert(1)</script>" in "".join(page.text)
+    assert all(EVIL in json.loads(d) or EVIL in d.encode().decode("unicode_escape") for d in page.data)
 
 
 def test_numbers_and_dates_read_naturally(mini_report: Report) -> None:
-    html = render_report_html(mini_report)
-    text = "".join(parse(html).text)
-    assert "Observation/o1" in text and "2026-05-20" in text and "85" in text and "85.0" not in text
+    texts = stored(render_report_html(mini_report))["texts"]
+    assert "Observation/o1" in texts
+    assert "85 g/L (= 8.5 g/dL) on 2026-05-20 ≥ 8 g/dL" in texts  # the fixture's Hb, compared, no float noise
+    assert not any(re.search(r"\d\.\d{4,}", t) for t in texts)
 
 
 # ---- self-contained -----------------------------------------------------------------------------------
@@ -223,30 +257,26 @@ def test_semantic_frame(mini_report: Report) -> None:
 # ---- plots ---------------------------------------------------------------------------------------------
 
 
-def _plots_by_criterion(html: str) -> dict[str, list[Element]]:
-    """criterion id -> the threshold lines drawn inside its <li> (the parser tracks only tag names, so we split)."""
-    out: dict[str, list[Element]] = {}
-    for chunk in html.split('data-testid="criterion"')[1:]:
-        cid = re.match(r' data-criterion="([^"]*)"', chunk)
-        assert cid
-        out[cid.group(1)] = parse(chunk).find("line", data_testid="threshold")
-    return out
-
-
 def test_each_series_gets_a_plot_with_its_threshold_lines(mini_report: Report) -> None:
     html = render_report_html(mini_report)
-    lines = _plots_by_criterion(html)
+    plots = plots_of(html)
     with_series = {c.id: c for r in mini_report.results for c in r.criteria if c.series}
     assert set(with_series) == {"hb", "alt"}, "the mini fixture has two lab criteria"
     for cid, c in with_series.items():
-        drawn = {(e.attrs["data-comparator"], float(e.attrs["data-value"])) for e in lines[cid]}
+        (g,) = [g for g in plots if cid in g["criteria"]]
+        drawn = {(h[1], float(h[2])) for h in g["thresholds"]}
         for s in c.series:
             assert set(s.thresholds) <= drawn, (cid, s.thresholds, drawn)
-            assert all(e.attrs["class"] == "threshold" for e in lines[cid])
-    page = parse(html)
-    assert len(page.find("figure", data_testid="lab-plot")) == 2
-    assert len(page.find("rect", data_testid="window")) == 2
-    assert {float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")} == {8.0, 2.5}
+    assert len(plots) == 2 and all(len(g["windows"]) == 1 for g in plots)
+    assert {float(h[2]) for g in plots for h in g["thresholds"]} == {8.0, 2.5}
+    # each criterion links to its plot, which sits once in the patient's lab section
+    links = {
+        cid: c[7]
+        for c in stored(html)["checklists"]["p0-t0"][0][3] + stored(html)["checklists"]["p0-t0"][1][3]
+        for cid in [stored(html)["texts"][c[1]]]
+    }
+    assert [g[0] for g in links["hb"]] == [next(g["id"] for g in plots if "hb" in g["criteria"])]
+    assert 'data-plots="p0"' in html
 
 
 def test_series_sharing_data_share_one_plot_and_keep_every_threshold() -> None:
@@ -257,10 +287,23 @@ def test_series_sharing_data_share_one_plot_and_keep_every_threshold() -> None:
     kid = CriterionResult("k", "exclusion", "ALT > 2.5", Result.FAIL, "r", series=(s2,))
     c = CriterionResult("E7b", "exclusion", "liver", Result.PASS, "r", children=(kid,), series=(s1, s2, empty))
     report = Report(AS_OF, (TrialResult("Patient/p", "NCT1", "t", Verdict.ELIGIBLE, (c,), ()),))
-    page = parse(render_report_html(report))
-    assert len(page.find("figure", data_testid="lab-plot")) == 2  # ALT (two thresholds) + AST (no values)
-    assert sorted(float(e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")) == [2.5, 5.0, 5.0]
-    assert len(page.find("circle", data_testid="point")) == 1
+    (g,) = plots_of(render_report_html(report))  # ALT (two thresholds); AST has no value: no chart
+    assert sorted(float(h[2]) for h in g["thresholds"]) == [2.5, 5.0]
+    assert len(g["points"]) == 1
+
+
+def test_one_lab_read_by_two_trials_is_drawn_once_with_both_thresholds_and_windows() -> None:
+    pts = (Point("2026-05-10", 7.9, "Observation/hb"),)
+    a = Series("Hb >= 8", "g/dL", pts, ((">=", 8.0),), ("2026-05-04", "2026-06-01"))
+    b = Series("Hb >= 9", "g/dL", pts, ((">=", 9.0),), ("2026-04-01", "2026-06-01"))
+    c1 = CriterionResult("A", "inclusion", "Hb", Result.FAIL, "r", series=(a,))
+    c2 = CriterionResult("E", "inclusion", "Hb", Result.FAIL, "r", series=(b,))
+    r1 = TrialResult("Patient/p", "NCT1", "t", Verdict.INELIGIBLE, (c1,), ())
+    r2 = TrialResult("Patient/p", "NCT2", "t", Verdict.INELIGIBLE, (c2,), ())
+    (g,) = plots_of(render_report_html(Report(AS_OF, (r1, r2))))
+    assert g["criteria"] == ["A", "E"]
+    assert sorted(float(h[2]) for h in g["thresholds"]) == [8.0, 9.0]
+    assert len(g["windows"]) == 2
 
 
 def test_range_thresholds_and_open_window_are_drawn() -> None:
@@ -272,25 +315,22 @@ def test_range_thresholds_and_open_window_are_drawn() -> None:
         (None, "2026-06-01"),
     )
     c = CriterionResult("ecog", "inclusion", "ECOG", Result.FAIL, "r", series=(s,))
-    page = parse(render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.INELIGIBLE, (c,), ()),))))
-    assert {
-        (e.attrs["data-comparator"], e.attrs["data-value"]) for e in page.find("line", data_testid="threshold")
-    } == {
-        (">=", "0"),
-        ("<=", "2"),
-    }
-    (band,) = page.find("rect", data_testid="window")
-    assert float(band.attrs["width"]) > 0
-    # geometry stays inside the drawing
-    for circle in page.find("circle", data_testid="point"):
-        assert 0 <= float(circle.attrs["cx"]) <= 380 and 0 <= float(circle.attrs["cy"]) <= 180
+    (g,) = plots_of(
+        render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.INELIGIBLE, (c,), ()),)))
+    )
+    assert {(h[1], h[2]) for h in g["thresholds"]} == {(">=", "0"), ("<=", "2")}
+    ((x0, width),) = g["windows"]
+    assert width > 0 and x0 == 50  # open start: the band starts at the axis
+    # geometry stays inside the drawing; the later point is inside the window, both are
+    for cx, cy, inside, *_rest in g["points"]:
+        assert 0 <= cx <= 380 and 0 <= cy <= 180 and inside == 1
 
 
 def test_a_point_with_a_bad_date_is_left_out_not_fatal() -> None:
     s = Series("x", "u", (Point("not a date", 1.0, "Observation/z"),), (("<", 2.0),), ("2026-05-04", "2026-06-01"))
     c = CriterionResult("c", "inclusion", "d", Result.UNKNOWN, "r", series=(s,))
     html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), ()),)))
-    assert "no values on record" in html and 'data-testid="threshold"' in html
+    assert plots_of(html) == [] and 'data-plots="' not in html  # no value that can be placed: no (empty) chart
 
 
 # ---- output shape --------------------------------------------------------------------------------------
@@ -298,7 +338,7 @@ def test_a_point_with_a_bad_date_is_left_out_not_fatal() -> None:
 
 BADGE = re.compile(
     r'<span class="badge s-([a-z-]+)" data-testid="([a-z-]+)">'
-    r'<svg class="icon"[^>]*><path d="[^"]+"/></svg> ([^<]+)</span>'
+    r'<svg class="icon" aria-hidden="true"><use href="#i-(?:pass|fail|unknown|manual|review)"/></svg> ([^<]+)</span>'
 )
 
 
@@ -306,31 +346,32 @@ def test_labels_never_rest_on_colour_alone(mini_report: Report) -> None:
     html = render_report_html(mini_report)
     badges = BADGE.findall(html)
     assert html.count('class="badge ') == len(badges), "every badge has an icon and a text label"
-    results = [(state, label) for state, testid, label in badges if testid == "result-label"]
-    assert results == [
-        ("pass", "Pass"),
-        ("pass", "Pass"),
-        ("pass", "Pass"),
-        ("manual", "Manual check"),
-        ("pass", "Pass"),
-    ]
     assert ("needs-review", "verdict", "Needs review") in badges
-    crits = parse(html).find("li", data_testid="criterion")
-    assert [(c.attrs["data-criterion"], c.attrs["data-result"]) for c in crits] == [
+    assert [(cid, result) for _a, cid, result, _r, _p in checklist_of(html)] == [
         ("age", "pass"),
         ("hb", "pass"),
         ("net", "pass"),
         ("consent", "manual"),
         ("alt", "pass"),
     ]
+    # the script draws every result with an icon and a label (the browser tests look at them)
+    script = "".join(parse(html).scripts)
+    for state, label in (("pass", "Pass"), ("fail", "Fail"), ("unknown", "Unknown"), ("manual", "Manual check")):
+        assert f"{state}:['{state}','{label}']" in script
+    assert "review:['review','Needs review']" in script and "'not-met':['fail','Not met']" in script
 
 
 def test_sub_criteria_are_collapsible_and_labelled_neutrally() -> None:
     html = render_report_html(evil_report())
-    page = parse(html)
-    (parts,) = page.find("details", data_testid="parts")
-    assert "open" not in parts.attrs
-    assert [(s, label) for s, t, label in BADGE.findall(html) if t == "part-label"] == [("not-met", "Not met")]
+    texts = stored(html)["texts"]
+    ((_aid, _cid, result, _reason, parts),) = checklist_of(html)
+    ((text, state, negated, reason, evidence, kids),) = parts
+    assert result == "review" and state == "not-met" and negated == 0 and kids == []  # "Not met", not a red fail
+    assert texts[text] == EVIL and texts[reason] == "" and evidence  # a reason equal to the text is not repeated
+    assert (
+        "det=el('details','parts')" in "".join(parse(html).scripts)
+        and "setAttribute('open'" not in ("".join(parse(html).scripts).split("addEventListener('afterprint'")[1])
+    )
 
 
 def test_missing_data_is_listed_as_what_to_collect() -> None:
@@ -339,7 +380,16 @@ def test_missing_data_is_listed_as_what_to_collect() -> None:
     html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.UNDETERMINED, (c,), (m,)),)))
     page = parse(html)
     assert page.find("section", data_testid="collect")
-    assert "LOINC 718-7" in html and "What to collect next" in html and "2026-05-04..2026-06-01" in html
+    assert "LOINC 718-7" in html and "What to collect next" in html and "dated 2026-05-04 to 2026-06-01" in html
+
+
+def test_an_ineligible_trial_says_there_is_nothing_to_collect() -> None:
+    c = CriterionResult(
+        "hb", "inclusion", "Hb >= 8 g/dL", Result.FAIL, "7.9 g/dL does not meet >= 8 g/dL on 2025-02-25"
+    )
+    html = render_report_html(Report(AS_OF, (TrialResult("Patient/p", "N", "t", Verdict.INELIGIBLE, (c,), ()),)))
+    assert "Ineligible: nothing to collect." in html and 'data-testid="collect"' not in html
+    assert "7.9 g/dL on 2025-02-25 &lt; 8 g/dL" in html  # the deciding value, formatted, up front
 
 
 def test_rendering_is_pure_and_deterministic(mini_report: Report) -> None:
@@ -407,7 +457,28 @@ def test_screening_page_has_chart_table_and_controls() -> None:
     assert page.find("input", data_testid="filter") and page.find("select", data_testid="verdict-filter")
     rows = page.find("tr", data_verdict="undetermined")
     assert len(rows) == 1
-    assert "ALT (2026-05-04..2026-06-01)" in html
+    assert "ALT (2026-05-04 to 2026-06-01)" in html
+
+
+def test_dashboard_funnel_rows_show_criterion_text_and_review_rows_the_checks() -> None:
+    data = {
+        "asOf": "2026-06-01",
+        "trials": [
+            {
+                "trial": "NCT1",
+                "funnel": [
+                    {"criterion": "I1", "description": "1. Age >= 18 years.", "pass": 2},
+                    {"criterion": "E11", "description": "Hypertension despite medication", "pass": 1, "review": 1},
+                ],
+                "candidates": [{"patient": "Patient/r", "verdict": "needs-review", "missing": []}],
+            }
+        ],
+    }
+    html = render_screening_html(data)
+    assert ">I1 Age ≥ 18 years</text>" in html  # the bar's label, not only the id
+    page = parse(html)
+    assert len(page.find("ul", data_testid="checks")) == 1
+    assert "E11 Hypertension despite medication" in html and "I1 Age" not in html.split('data-testid="checks"')[1]
 
 
 # ---- contrast (WCAG 2.1 AA) ----------------------------------------------------------------------------
@@ -444,6 +515,27 @@ def test_fixed_colours_in_css_meet_wcag_aa() -> None:
 
 def test_deciding_criteria_are_listed_and_linked(mini_report: Report) -> None:
     html = render_report_html(mini_report)
-    m = re.search(r'<p class="deciding" data-testid="deciding">Decided by: (.*?)</p>', html)
-    assert m and re.fullmatch(r'<a href="#(p0-t0-i3)">consent</a> \(manual check\)', m.group(1))
-    assert 'id="p0-t0-i3" data-testid="criterion" data-criterion="consent"' in html
+    m = re.search(
+        r'<div class="deciding" data-testid="deciding"><strong>Decided by:</strong><ul>(.*?)</ul></div>', html
+    )
+    assert m and re.fullmatch(
+        r'<li><a href="#(p0-t0-i3)">consent</a> \(manual check\) Signed informed consent</li>', m.group(1)
+    )
+    assert ("p0-t0-i3", "consent", "manual") in [(a, c, r) for a, c, r, _x, _p in checklist_of(html)]
+
+
+def test_summary_table_has_one_row_per_patient_and_trial_linking_to_details(mini_report: Report) -> None:
+    page = parse(render_report_html(mini_report))
+    links = page.find("a", data_testid="summary-link")
+    assert [a.attrs["href"] for a in links] == ["#p0-t0"]
+    assert page.find("section", id="p0-t0")
+
+
+def test_candidates_link_to_their_pages_only_when_written() -> None:
+    from fhir_eligibility.screening.pages import page_name
+
+    data = {"trials": [{"trial": "N", "candidates": [{"patient": "Patient/a b", "verdict": "eligible"}]}]}
+    assert "patient-page" not in render_screening_html(data)
+    html = render_screening_html(data, {"Patient/a b": "patients/" + page_name("Patient/a b")})
+    assert '<a href="patients/a_b.html" data-testid="patient-page">Patient/a b</a>' in html
+    assert page_name("Patient/../../etc") == ".._.._etc.html"  # no path separators survive

@@ -60,7 +60,8 @@ def actual_from_screen(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         out[t["trial"]] = {
             "counts": Counter({k: v for k, v in t["counts"].items() if v}),
             "funnel": {
-                f["criterion"]: Counter({k: v for k, v in f.items() if k != "criterion" and v}) for f in t["funnel"]
+                f["criterion"]: Counter({k: v for k, v in f.items() if k not in ("criterion", "description") and v})
+                for f in t["funnel"]
             },
             "candidates": {c["patient"]: (c["verdict"], sorted(c["missing"])) for c in t["candidates"]},
         }

@@ -45,8 +45,17 @@ def test_json_shape() -> None:
     (trial,) = data["trials"]  # type: ignore[misc]
     assert set(trial) >= {"trial", "counts", "funnel", "candidates"}
     assert trial["counts"] == {"eligible": 1, "needs-review": 1, "undetermined": 2, "ineligible": 2}
-    assert [set(f) for f in trial["funnel"]] == [{"criterion", "pass", "fail", "unknown", "manual", "review"}] * 3
-    assert trial["funnel"][1] == {"criterion": "I2", "pass": 2, "fail": 2, "unknown": 2, "manual": 0, "review": 0}
+    keys = {"criterion", "description", "pass", "fail", "unknown", "manual", "review"}
+    assert [set(f) for f in trial["funnel"]] == [keys] * 3
+    assert trial["funnel"][1] == {
+        "criterion": "I2",
+        "description": "NET",
+        "pass": 2,
+        "fail": 2,
+        "unknown": 2,
+        "manual": 0,
+        "review": 0,
+    }
     assert all(set(c) == {"patient", "verdict", "missing"} for c in trial["candidates"])
 
 

@@ -218,9 +218,8 @@ def card_verdicts(response: dict[str, Any]) -> dict[str, str]:
     by_phrase = {phrase: verdict.value for verdict, phrase in STATUS.items()}
     out = {}
     for c in response["cards"]:
-        trial, rest = c["summary"].split(": ", 1)
-        phrase = rest.split(" – ", 1)[0]
-        out[trial] = by_phrase[phrase]
+        phrase = c["summary"].split(": ", 1)[0].lower()  # "Status: title"; the trial is the source's topic
+        out[c["source"]["topic"]["code"]] = by_phrase[phrase]
     return out
 
 

@@ -66,7 +66,7 @@ def test_full_prefetch_gives_cards_with_report_links(live: LiveServer, templates
     (card,) = r.json()["cards"]
     assert card_verdicts(r.json()) == {"NCT00000001": "needs-review"}
     assert card["indicator"] == "info" and len(card["summary"]) < 140
-    assert "**consent**" in card["detail"]
+    assert "- Signed informed consent (to attest)" in card["detail"]
     (link,) = card["links"]
     assert link["type"] == "absolute" and link["url"].startswith(live.base + "/reports/p1?trial=NCT00000001&ref=")
     page = requests.get(link["url"], timeout=10)
@@ -96,7 +96,7 @@ def test_undetermined_card_is_a_warning_listing_data_to_collect(live: LiveServer
     assert card_verdicts(r.json()) == {"NCT00000001": "undetermined"}
     (card,) = r.json()["cards"]
     assert card["indicator"] == "warning"
-    assert "**Data to collect**" in card["detail"] and "718-7" in card["detail"]
+    assert "**Next step:** collect Hb ≥ 8 g/dL within 28 days; ALT" in card["detail"]
 
 
 def test_missing_keys_without_fhir_server_are_412(live: LiveServer) -> None:
