@@ -16,9 +16,9 @@ from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 from fhir_eligibility.evaluation.results import Attestation, CriterionResult, Evidence, MissingData, Series
-from fhir_eligibility.evaluation.timing import age_range
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import age_range
 from fhir_eligibility.pickling import picklable
 
 

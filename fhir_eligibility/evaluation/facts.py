@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.medication import acting_form, medication_of
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
@@ -27,6 +26,7 @@ from fhir_eligibility.evaluation.validity import (
     readable_codes,
 )
 from fhir_eligibility.evaluation.vital import patient_problems
+from fhir_eligibility.measures import units
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
 

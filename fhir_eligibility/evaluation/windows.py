@@ -13,7 +13,7 @@ from functools import lru_cache
 from fhir_eligibility.criteria.model import Criterion, Window
 from fhir_eligibility.evaluation.context import Context
 from fhir_eligibility.evaluation.facts import Fact
-from fhir_eligibility.evaluation.timing import DATE_MIN, fmt, shift
+from fhir_eligibility.measures.timing import DATE_MIN, fmt, shift
 
 _BOUNDS: dict[tuple[int, int | None, dt.date], tuple[tuple[Window, ...], tuple[dt.date, dt.date, str | None]]] = {}
 

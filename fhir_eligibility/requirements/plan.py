@@ -27,8 +27,8 @@ from fhir_eligibility.criteria.model import (
     Window,
 )
 from fhir_eligibility.criteria.parse import RECORD_TYPES
-from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation.timing import shift
+from fhir_eligibility.measures import concepts as dv
+from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.model import DataRequirement
 
 # Above this many codes for one resource type, asking for the patient's whole list of that type is

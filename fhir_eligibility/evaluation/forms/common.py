@@ -14,9 +14,9 @@ from fhir_eligibility.criteria.model import CountTest, ValueTest
 from fhir_eligibility.evaluation.compare import Interval, in_range, satisfies
 from fhir_eligibility.evaluation.context import Context
 from fhir_eligibility.evaluation.results import MissingData
-from fhir_eligibility.evaluation.timing import DATE_MAX, fmt
 from fhir_eligibility.evaluation.windows import window_text
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import DATE_MAX, fmt
 
 
 @lru_cache(maxsize=1024)

@@ -10,16 +10,16 @@ import datetime as dt
 
 from fhir_eligibility.criteria.model import Criterion, Derived, Window
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.compare import Interval
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import interval_truth, missing_data
 from fhir_eligibility.evaluation.results import Evidence
-from fhir_eligibility.evaluation.timing import age_range
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.timing import age_range
 
 
 def _latest(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> Fact | None:

@@ -11,15 +11,16 @@ import itertools
 
 from fhir_eligibility.criteria.model import LIMIT_NAME, Criterion, ObservationValue, Window
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import units, values
+from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import compare, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
 from fhir_eligibility.evaluation.results import Evidence, Point, Series
-from fhir_eligibility.evaluation.timing import DATE_MIN
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.timing import DATE_MIN
 
 
 def observation_leaf(

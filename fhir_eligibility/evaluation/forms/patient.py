@@ -7,9 +7,9 @@ from fhir_eligibility.evaluation.compare import VERB, Interval
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.forms.common import interval_truth
 from fhir_eligibility.evaluation.results import Evidence, MissingData
-from fhir_eligibility.evaluation.timing import age_range
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import age_range
 
 
 def age_leaf(d: Age, ctx: Context) -> Outcome:

@@ -15,9 +15,9 @@ from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.results import Evidence
-from fhir_eligibility.evaluation.timing import DATE_MIN
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import DATE_MIN
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential"}
