@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from fhir_eligibility.attest_command import register as register_attest
+from fhir_eligibility.authoring.command import register as register_authoring
+from fhir_eligibility.authoring.command import show_rules
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
@@ -23,19 +25,22 @@ from fhir_eligibility.criteria.validate import validate, validate_terminology
 from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
+from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
-from fhir_eligibility.report.table import checklist, explain, verdict_table
+from fhir_eligibility.report.table import checklist, dates, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
+from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json
 from fhir_eligibility.terminology.command import register as register_codes
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.writeback import check_write_back, from_result, run_write_back, write_back_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,7 +73,8 @@ def render(report: Report, fmt: str, details: bool = False) -> str:
     if fmt == "html":
         return render_report_html(report)
     text = verdict_table(report)
-    return text + ("\n\n" + explain(report) if details else "")
+    when = dates(report) if details else ""
+    return text + ("\n\n" + explain(report) if details else "") + ("\n\n" + when if when else "")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,9 +128,14 @@ def _criterion_json(c: Criterion, kind: str, top: bool) -> dict[str, Any]:
 @cli.command()
 @click.argument("trial")
 @_definitions_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def show(trial: str, definitions: tuple[Path, ...], fmt: str) -> None:
-    """Show one trial's criteria as a checklist."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text")
+@click.option("--rules", is_flag=True, help="Each criterion's rule as evaluated (codes, thresholds, windows).")
+def show(trial: str, definitions: tuple[Path, ...], fmt: str, rules: bool) -> None:
+    """Show one trial's criteria as a checklist (--rules: as the engine applies them; html: printable)."""
+    if rules or fmt == "html":
+        if fmt == "json":
+            raise click.UsageError("--rules prints text or html")
+        return click.echo(show_rules(trial, definitions, fmt))
     t = _trials(definitions, (trial,))[0]
     if fmt == "json":
         click.echo(
@@ -160,7 +171,7 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--patient", "patient_ids", multiple=True, help="Patient id on --server (repeatable).")
+@click.option("--patient", "patient_ids", multiple=True, help="Patient id, or system|value identifier, on --server.")
 @click.option("--print-plan", is_flag=True, help="With --server: print the planned requests, send nothing.")
 @server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
@@ -176,6 +187,13 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "fhir", "html"]), default="table")
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
 @click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="Days ahead to look for the dates the verdict changes (eligibleFrom/eligibleUntil); 0: off.",
+)
+@click.option(
     "--lookback-days",
     type=int,
     default=28,
@@ -190,9 +208,12 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
     help="A gap longer than this between treatment cycles starts a new course.",
 )
 @click.option("--include-preliminary", is_flag=True, help="Also use preliminary Observations.")
+@click.option("--mrn-system", help="Identifier system of the MRN shown by the id (default: the type MR one).")
+@click.option("--deidentify", is_flag=True, help="Name patients by id only: no name, birth date or MRN.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @_definitions_option
 @terminology_option
+@write_back_options
 def evaluate(
     paths: tuple[Path, ...],
     patient_ids: tuple[str, ...],
@@ -203,15 +224,22 @@ def evaluate(
     attestation_validity_days: int,
     fmt: str,
     details: bool,
+    horizon: int,
     lookback_days: int,
     course_gap_days: int,
     include_preliminary: bool,
+    mrn_system: str | None,
+    deidentify: bool,
     output: Path | None,
     definitions: tuple[Path, ...],
     terminology: tuple[Path, ...],
+    write_back: bool,
+    dry_run: bool,
     **server_kw: Any,
 ) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
+    check_write_back(write_back, dry_run, server_kw.get("server"), assume_attested)
+    identity = IdentityPolicy(mrn_system, deidentify)
     ts = _trials(definitions, trial_ids, terminology)
     settings = Settings(
         default_lookback_days=lookback_days,
@@ -220,6 +248,7 @@ def evaluate(
         include_preliminary=include_preliminary,
         collect_series=fmt == "html",  # lab values over time, only the page plots them
         attestation_validity_days=attestation_validity_days,
+        horizon_days=horizon,
     )
     if server_kw.get("server"):
         if paths:
@@ -231,21 +260,26 @@ def evaluate(
             requirements = plan_requirements(ts, as_of, lookback_days)
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
-        report = evaluate_server(options, list(patient_ids), ts, as_of, settings)
+        report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings)
+        _emit(render(identity.report(report), fmt, details), output)
+        if write_back:  # after the report: a write-back failure never changes or withholds it
+            sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
+        return
     else:
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
         if fmt == "json":  # streamed: memory flat in the number of patients
-            _emit(stream_json(list(paths), ts, as_of, settings), output)
+            _emit(stream_json(list(paths), ts, as_of, settings, identity=identity), output)
             return
         report = evaluate_files(list(paths), ts, as_of, settings)
-    _emit(render(report, fmt, details), output)
+    _emit(render(identity.report(report), fmt, details), output)
 
 
 register_serve(cli)
 register_screening(cli)
 register_codes(cli)
 register_attest(cli)
+register_authoring(cli)
 
 
 class Terminated(BaseException):

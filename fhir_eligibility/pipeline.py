@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
@@ -17,6 +18,8 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.evaluation.timeline import when
+from fhir_eligibility.identity import patient_label
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
@@ -31,7 +34,14 @@ def evaluate_patient(
     record = build_record(data, settings.include_preliminary)
     site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
     memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
-    return [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    results = [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
+        results = [
+            replace(r, when=when(t, site, as_of, r, settings, settings.horizon_days))
+            for t, r in zip(trials, results, strict=True)
+        ]
+    label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
+    return [replace(r, label=label) for r in results] if label is not None else results
 
 
 def evaluate_patients(

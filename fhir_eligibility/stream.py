@@ -21,8 +21,9 @@ from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
 from fhir_eligibility.pipeline import evaluate_patient
-from fhir_eligibility.report.json_report import trial_json
+from fhir_eligibility.report.json_report import collect_json, trial_json
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.screening.partition import partition, read_shard
 
@@ -35,7 +36,12 @@ def _indented(value: Any, depth: int) -> str:
 
 
 def stream_json(
-    paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings, temp_dir: Path | None = None
+    paths: list[Path],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings,
+    temp_dir: Path | None = None,
+    identity: IdentityPolicy = AS_RECORDED,
 ) -> Iterator[str]:
     """The JSON report of these files, chunk by chunk (one patient's results per chunk)."""
     with tempfile.TemporaryDirectory(prefix="fhir-evaluate-", dir=temp_dir) as tmp:
@@ -44,13 +50,18 @@ def stream_json(
             raise nothing_usable(paths, parts.warnings)
         warnings = dict.fromkeys(parts.warnings)
         more = 0
+        collect: list[dict[str, Any]] = []  # per undetermined patient: a few items, written at the end
         yield "{\n  " + '"asOf": ' + json.dumps(as_of.isoformat()) + ',\n  "results": ['
         first = True
         for shard in parts.shards:
             for data in read_shard(shard, parts.medications, parts.drops):
-                for result in evaluate_patient(data, trials, as_of, settings):
-                    yield ("\n    " if first else ",\n    ") + _indented(trial_json(result), 2)
+                results = evaluate_patient(data, trials, as_of, settings)
+                for result in results:
+                    yield ("\n    " if first else ",\n    ") + _indented(trial_json(identity.result(result)), 2)
                     first = False
+                wanted = collect_json(results) if results else None
+                if wanted is not None:
+                    collect.append(wanted)
                 for w in data.warnings:
                     if w in warnings:
                         continue
@@ -59,7 +70,8 @@ def stream_json(
                     else:
                         more += 1
     listed = list(warnings) + ([f"{more} more warning(s) not shown"] if more else [])
-    yield ("]" if first else "\n  ]") + ',\n  "warnings": ' + _indented(listed, 1) + "\n}\n"
+    yield ("]" if first else "\n  ]") + ',\n  "collectFirst": ' + _indented(collect, 1)
+    yield ',\n  "warnings": ' + _indented(listed, 1) + "\n}\n"
 
 
 __all__ = ["stream_json"]

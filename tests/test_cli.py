@@ -42,9 +42,10 @@ def test_evaluate_json_contract() -> None:
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"asOf", "results", "warnings"}
+    assert set(data) == {"asOf", "results", "collectFirst", "warnings"}  # collectFirst: issue 16
     (r,) = data["results"]
     assert r["patient"] == "Patient/p1" and r["trial"] == "NCT00000001" and r["verdict"] == "needs-review"
+    assert {"eligibleFrom", "eligibleUntil", "timeline"} <= set(r)
     for c in r["criteria"]:
         assert {"id", "type", "description", "result", "reason", "evidence"} <= set(c)
         for e in c["evidence"]:

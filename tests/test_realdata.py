@@ -100,3 +100,23 @@ def test_synthea_patients_have_ages_and_indexed_egfr() -> None:
         f for r in records for c in (("http://loinc.org", "33914-3"),) for f in r.by_code.get(("Observation", c), ())
     ]
     assert egfr and all(f.quantity is not None and f.quantity.unit for f in egfr)
+
+
+@pytest.mark.parametrize("folder", ["synthea", "hl7", "mcode"])
+def test_whole_folders_are_evaluated_as_a_site_would_point_the_tool_at_them(folder: str) -> None:
+    """A folder holds JSON that is no FHIR (IG tooling files, requests): skipped with a warning
+    naming the file, while every FHIR file in it is still read; nothing stops the run."""
+    patients, warnings = read_patients([REALDATA / folder])
+    assert patients
+    not_fhir = [w for w in warnings if "file skipped" in w]
+    for w in not_fhir:
+        assert str(REALDATA / folder) in w and "not a FHIR resource" in w
+    named = {p.patient_id for f in sorted((REALDATA / folder).rglob("*.json"))[:40] for p in _readable(f)}
+    assert named <= {p.patient_id for p in patients}
+
+
+def _readable(f: Path) -> list:  # type: ignore[type-arg]
+    try:
+        return read_patients([f])[0]
+    except InputError:
+        return []

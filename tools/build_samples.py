@@ -1826,6 +1826,16 @@ def samples() -> list[Sample]:
     )
     out.extend(real_export_samples())
     add(attested_by_coordinator())
+    add(
+        prrt_patient(
+            110,
+            "snomed-only-diagnoses",
+            "Sample 66 coded the way US Core, Synthea and European exports code it: every diagnosis in SNOMED "
+            "CT only (ileal primary 93832004 with the mCODE morphology 1286768001, liver metastases 94381002, "
+            "prostate cancer 399068003 in 2023, nephrotic syndrome 52254009): the same verdicts as 66.",
+            extra=snomed_only,
+        )
+    )
     return out
 
 
@@ -1904,6 +1914,27 @@ def valueless_newer_hb(s: Sample) -> None:
     res["dataAbsentReason"] = cc(
         [("http://terminology.hl7.org/CodeSystem/data-absent-reason", "error", "Error")], "Sample haemolysed"
     )
+
+
+def snomed_only(s: Sample) -> None:
+    """Every diagnosis in SNOMED CT, as US Core / Synthea / European exports code them: the ileal
+    primary as a site (93832004) with the mCODE morphology extension (1286768001, well-differentiated
+    NET), liver metastases 94381002, and sample 66's prostate cancer and nephrotic syndrome."""
+    primary, mets = s.entries[1]["resource"], s.entries[2]["resource"]
+    primary["code"] = cc([(SNOMED, "93832004", "Primary malignant neoplasm of ileum (disorder)")], "Ileal tumour")
+    primary["extension"] = [
+        {
+            "url": MCODE_MORPHOLOGY,
+            "valueCodeableConcept": cc(
+                [(SNOMED, "1286768001", "Well-differentiated neuroendocrine tumor (morphologic abnormality)")]
+            ),
+        }
+    ]
+    mets["code"] = cc([(SNOMED, "94381002", "Secondary malignant neoplasm of liver (disorder)")], "Liver metastases")
+    chain(
+        cond([(SNOMED, "399068003", "Malignant tumor of prostate (disorder)")], "Prostate adenocarcinoma", "2023-04-10"),
+        cond([(SNOMED, "52254009", "Nephrotic syndrome (disorder)")], "Nephrotic syndrome", "2025-11-01"),
+    )(s)
 
 
 def real_export_samples() -> list[Sample]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fhir_eligibility.authoring.group import group_to_evidence_variable
 from fhir_eligibility.codes import EXT_INPUT_VS
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
@@ -24,6 +25,7 @@ class DefinitionSet:
     resources: list[tuple[str, Json]] = field(default_factory=list)  # (file, resource)
     by_key: dict[str, Json] = field(default_factory=dict)
     file_of: dict[int, str] = field(default_factory=dict)
+    converted: dict[int, Json] = field(default_factory=dict)  # id(Group) -> its EvidenceVariable
 
     def add(self, file: str, res: Json) -> None:
         self.resources.append((file, res))
@@ -40,6 +42,18 @@ class DefinitionSet:
             return self.by_key[base]
         tail = "/".join(base.rstrip("/").split("/")[-2:])
         return self.by_key.get(tail) if tail else None
+
+    def eligibility(self, study: Json) -> Json | None:
+        """The study's eligibility definition; an R6 Group is read as the EvidenceVariable it converts to."""
+        ref = ((study.get("recruitment") or {}).get("eligibility") or {}).get("reference", "")
+        res = self.resolve(ref)
+        if res is not None and res.get("resourceType") == "Group":
+            if id(res) not in self.converted:  # kept, so the ids file_of is keyed by stay valid
+                ev = group_to_evidence_variable(res)[0]
+                self.converted[id(res)] = ev
+                self.file_of[id(ev)] = self.file_of.get(id(res), "")
+            res = self.converted[id(res)]
+        return res
 
     def studies(self) -> list[tuple[str, Json]]:
         return [(f, r) for f, r in self.resources if r.get("resourceType") == "ResearchStudy"]
@@ -149,8 +163,7 @@ def unresolved(ds: DefinitionSet) -> list[tuple[str, str, str]]:
             characteristics(file, kids, f"{where}.definitionByCombination.characteristic")
 
     for file, study in ds.studies():
-        ref = ((study.get("recruitment") or {}).get("eligibility") or {}).get("reference", "")
-        ev = ds.resolve(ref)
+        ev = ds.eligibility(study)
         if ev is not None and id(ev) not in seen:
             seen.add(id(ev))
             characteristics(ds.file_of.get(id(ev), file), ev.get("characteristic") or [], "characteristic")
@@ -177,7 +190,7 @@ def _sponsor(study: Json) -> str | None:
 
 def compile_trial(ds: DefinitionSet, file: str, study: Json) -> Trial:
     ref = ((study.get("recruitment") or {}).get("eligibility") or {}).get("reference", "")
-    ev = ds.resolve(ref)
+    ev = ds.eligibility(study)
     if ev is None or ev.get("resourceType") != "EvidenceVariable":
         raise DefinitionError(f"{file}: ResearchStudy.recruitment.eligibility {ref!r} does not resolve")
     parser = Parser(ds.resolve)

@@ -34,6 +34,7 @@ class Settings:
     # nested results and combination explanations; off (screening): top-level results only, combinations short-circuit
     explain: bool = True
     attestation_validity_days: int = 30  # an attestation or review decision older than this is stale
+    horizon_days: int = 0  # > 0: also the dates the verdict changes within this many days (evaluation.timeline)
 
 
 picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)

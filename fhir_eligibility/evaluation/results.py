@@ -93,6 +93,38 @@ class CriterionResult:
 
 
 @dataclass(frozen=True)
+class PatientLabel:
+    """What lets a person recognise the patient next to the id (issue 14); never logged, and dropped
+    by ``--deidentify``. ``identifiers`` ("system|value") let the edge pick another MRN system."""
+
+    name: str | None = None
+    birth_date: str | None = None
+    mrn: str | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One dated event of the timeline: on ``date`` a top-level criterion's result changes (evaluation.timeline)."""
+
+    date: date
+    criterion: str
+    before: Result
+    after: Result
+    text: str
+
+
+@dataclass(frozen=True)
+class When:
+    """The dates the verdict changes if the record stays as it is, within ``horizon`` days of the as-of date."""
+
+    eligible_from: date | None
+    eligible_until: date | None
+    timeline: tuple[Change, ...]
+    horizon: int
+
+
+@dataclass(frozen=True)
 class TrialResult:
     patient: str  # "Patient/<id>"
     trial: str  # NCT number
@@ -101,6 +133,8 @@ class TrialResult:
     criteria: tuple[CriterionResult, ...]
     missing_data: tuple[MissingData, ...]
     assumed_attested: bool = False
+    label: PatientLabel | None = None  # set by the pipeline from the Patient resource
+    when: When | None = None  # set when dates were asked for (Settings.horizon_days)
 
 
 @dataclass(frozen=True)
@@ -111,4 +145,6 @@ class Report:
 
 
 # pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)
-picklable(Attestation, Evidence, Point, Series, MissingData, CriterionResult, TrialResult, Report)
+picklable(
+    PatientLabel, Attestation, Evidence, Point, Series, MissingData, CriterionResult, Change, When, TrialResult, Report
+)

@@ -1,7 +1,9 @@
 """The report as FHIR R5: per patient x trial a ResearchSubject, a GuidanceResponse and its Parameters.
 
 A pre-screening engine asserts at most ``potential-candidate`` or ``ineligible``; ``eligible`` is
-left to study staff (standards.md §1.11). Per-criterion results travel as Parameters parts.
+left to study staff (standards.md §1.11). Per-criterion results travel as Parameters parts, with
+the dates the verdict changes; what to collect first for an undetermined patient travels as draft
+``ServiceRequest`` proposals.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import uuid
 from typing import Any
 
 from fhir_eligibility.codes import PROJECT
-from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict
+from fhir_eligibility.evaluation.collect import Item, collect_first
+from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict, When
+from fhir_eligibility.report.json_report import by_patient
 
 SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
 _NS = uuid.UUID("6f1c7f38-2d0e-4f55-9a53-0c3f5d7e2b11")
@@ -44,6 +48,23 @@ def _criterion_part(c: CriterionResult) -> dict[str, Any]:
     return {"name": "criterion", "part": parts}
 
 
+def _when_parts(w: When) -> list[dict[str, Any]]:
+    """eligibleFrom / eligibleUntil (valueDate; absent: not within the horizon) and the dated changes."""
+    out: list[dict[str, Any]] = [{"name": "horizonDays", "valueInteger": w.horizon}]
+    out += [{"name": "eligibleFrom", "valueDate": w.eligible_from.isoformat()}] if w.eligible_from else []
+    out += [{"name": "eligibleUntil", "valueDate": w.eligible_until.isoformat()}] if w.eligible_until else []
+    for c in w.timeline:
+        part = [
+            {"name": "date", "valueDate": c.date.isoformat()},
+            {"name": "criterion", "valueString": c.criterion},
+            {"name": "from", "valueCode": c.before.value},
+            {"name": "to", "valueCode": c.after.value},
+            {"name": "text", "valueString": c.text or "-"},
+        ]
+        out.append({"name": "change", "part": part})
+    return out
+
+
 def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
     pid = r.patient.split("/", 1)[1]
     rs_id, gr_id, par_id = _id("rs", r.patient, r.trial), _id("gr", r.patient, r.trial), _id("p", r.patient, r.trial)
@@ -69,11 +90,13 @@ def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
             }
         ],
     }
-    params = {
+    params: dict[str, Any] = {
         "resourceType": "Parameters",
         "id": par_id,
         "parameter": [{"name": "verdict", "valueCode": r.verdict.value}] + [_criterion_part(c) for c in r.criteria],
     }
+    if r.when is not None:
+        params["parameter"] += _when_parts(r.when)
     status = {Verdict.UNDETERMINED: "data-required"}.get(r.verdict, "success")
     guidance: dict[str, Any] = {
         "resourceType": "GuidanceResponse",
@@ -107,9 +130,39 @@ def _entries(r: TrialResult, as_of: str) -> list[dict[str, Any]]:
     return [{"fullUrl": f"urn:uuid:{res['id']}", "resource": res} for res in (subject, guidance, params)]
 
 
+def _coding(code: str) -> dict[str, str]:
+    system, _, value = code.partition("|")
+    return {"system": system, "code": value} if value else {"code": system}
+
+
+def _service_request(patient: str, item: Item, as_of: str) -> dict[str, Any]:
+    """A draft order an EHR can turn into a real one: what to collect, when it counts, what it settles."""
+    period = {k: v for k, v in (("start", item.not_before), ("end", item.by)) if v}
+    settles = f"settles {len(item.criteria)} criteria in {len(item.trials)} trial(s): {', '.join(item.criteria)}"
+    out: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": _id("sr", patient, as_of, *item.codes, item.what),
+        "status": "draft",
+        "intent": "proposal",
+        "code": {"concept": {"coding": [_coding(c) for c in item.codes], "text": item.what}},
+        "subject": {"reference": patient},
+        "authoredOn": as_of,
+        "note": [{"text": settles}],
+    }
+    if period:
+        out["occurrencePeriod"] = period
+    if not item.codes:
+        del out["code"]["concept"]["coding"]
+    return out
+
+
 def report_bundle(report: Report) -> dict[str, Any]:
     as_of = report.as_of.isoformat()
     entries = [e for r in report.results for e in _entries(r, as_of)]
+    for results in by_patient(report.results):  # what to collect first, as draft orders (issue 16)
+        for item in collect_first(results):
+            res = _service_request(results[0].patient, item, as_of)
+            entries.append({"fullUrl": f"urn:uuid:{res['id']}", "resource": res})
     return {
         "resourceType": "Bundle",
         "id": _id("bundle", as_of, *(f"{r.patient}{r.trial}" for r in report.results)),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from fhir_eligibility.evaluation.results import CriterionResult, Evidence, MissingData, Report, Result, TrialResult
+from fhir_eligibility.evaluation.collect import collect_first
+from fhir_eligibility.evaluation.results import (
+    CriterionResult,
+    Evidence,
+    MissingData,
+    Report,
+    Result,
+    TrialResult,
+    When,
+)
+from fhir_eligibility.identity import label_json
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -57,6 +68,25 @@ def manual_outstanding(r: TrialResult) -> list[str]:
     return [c.id for c in r.criteria if c.result is Result.MANUAL or (c.attested and c.attestation is None)]
 
 
+def when_json(w: When) -> dict[str, Any]:
+    """The dates the verdict changes if the record stays as it is (issue 16; None: not within the horizon)."""
+    return {
+        "eligibleFrom": w.eligible_from.isoformat() if w.eligible_from else None,
+        "eligibleUntil": w.eligible_until.isoformat() if w.eligible_until else None,
+        "horizonDays": w.horizon,
+        "timeline": [
+            {
+                "date": c.date.isoformat(),
+                "criterion": c.criterion,
+                "from": c.before.value,
+                "to": c.after.value,
+                "text": c.text,
+            }
+            for c in w.timeline
+        ],
+    }
+
+
 def trial_json(r: TrialResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "patient": r.patient,
@@ -69,14 +99,53 @@ def trial_json(r: TrialResult) -> dict[str, Any]:
         "reviewOutstanding": review_outstanding(r),
         "manualOutstanding": manual_outstanding(r),
     }
+    if r.when is not None:
+        out.update(when_json(r.when))
     if r.assumed_attested:
         out["assumedAttested"] = True
+    out.update(patient_label_json(r))
     return out
 
 
+def patient_label_json(r: TrialResult) -> dict[str, Any]:
+    """``patientLabel`` (name, birthDate, mrn) when known and not de-identified; else nothing but the id."""
+    label = label_json(r.label)
+    return {"patientLabel": label} if label else {}
+
+
+def collect_json(results: Iterable[TrialResult]) -> dict[str, Any] | None:
+    """One patient's ranked items to collect (evaluation.collect); None when nothing would settle a trial."""
+    results = list(results)
+    items = collect_first(results)
+    if not items:
+        return None
+    return {
+        "patient": results[0].patient,
+        "items": [
+            {
+                "what": i.what,
+                "codes": list(i.codes),
+                "settles": {"criteria": list(i.criteria), "trials": list(i.trials)},
+                "notBefore": i.not_before,
+                "by": i.by,
+            }
+            for i in items
+        ],
+    }
+
+
+def by_patient(results: Iterable[TrialResult]) -> list[list[TrialResult]]:
+    groups: dict[str, list[TrialResult]] = {}
+    for r in results:
+        groups.setdefault(r.patient, []).append(r)
+    return list(groups.values())
+
+
 def report_json(report: Report) -> dict[str, Any]:
+    collect = [collect_json(rs) for rs in by_patient(report.results)]
     return {
         "asOf": report.as_of.isoformat(),
         "results": [trial_json(r) for r in report.results],
+        "collectFirst": [c for c in collect if c is not None],
         "warnings": list(report.warnings),
     }

@@ -9,7 +9,8 @@ JSON contract::
 
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
       "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
-      "candidates": [{"patient", "verdict", "missing": [...]}]}]}
+      "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil"}],
+      "withinHorizon": {"days", "becomesEligible", "lapses"}}]}
 
 plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` and
 ``notScreened`` ([{"patient", "reason"}]: candidates a server could not deliver; the run is partial).
@@ -29,7 +30,8 @@ from fhir_eligibility.report.html.dashboard import render_screening_html
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
 VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
 # Candidates first by what a coordinator can act on soonest; ineligible patients are not candidates.
-CANDIDATE_RANK = {"eligible": 0, "needs-review": 1, "undetermined": 2}
+CANDIDATE_RANK = {"eligible": 0, "needs-review": 1, "undetermined": 2, "ineligible": 3}  # ineligible: only
+# those who become eligible within the horizon (earliest first)
 TABLE_CANDIDATES = 25
 
 
@@ -53,6 +55,8 @@ class Candidate:
     patient: str  # "Patient/<id>"
     verdict: str
     missing: tuple[str, ...]  # "<criterion>: <what> (<window>)"
+    eligible_from: str | None = None  # ISO dates within the screening's horizon (evaluation.timeline)
+    eligible_until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class TrialScreening:
     counts: dict[str, int]  # every verdict, zeros included
     funnel: tuple[FunnelRow, ...]
     candidates: tuple[Candidate, ...]  # ranked
+    becoming: int = 0  # becomes eligible within the horizon
+    lapsing: int = 0  # eligibility lapses within the horizon
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,12 @@ class ScreeningReport:
     source: str = ""
     warnings: tuple[str, ...] = field(default=())
     not_screened: tuple[tuple[str, str], ...] = field(default=())  # (patient id, reason): a partial run
+    horizon: int = 0  # days ahead the dates were looked for (0: not asked)
 
 
-def rank_key(c: Candidate) -> tuple[int, int, str]:
-    """Eligible, needs-review, undetermined; then fewest missing items; then patient id."""
-    return (CANDIDATE_RANK.get(c.verdict, 9), len(c.missing), c.patient)
+def rank_key(c: Candidate) -> tuple[int, str, int, str]:
+    """Eligible, needs-review, undetermined, eligible later (earliest first); then fewest missing items; then id."""
+    return (CANDIDATE_RANK.get(c.verdict, 9), c.eligible_from or "", len(c.missing), c.patient)
 
 
 def screening_json(report: ScreeningReport) -> dict[str, Any]:
@@ -98,8 +105,16 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                     for f in t.funnel
                 ],
                 "candidates": [
-                    {"patient": c.patient, "verdict": c.verdict, "missing": list(c.missing)} for c in t.candidates
+                    {
+                        "patient": c.patient,
+                        "verdict": c.verdict,
+                        "missing": list(c.missing),
+                        "eligibleFrom": c.eligible_from,
+                        "eligibleUntil": c.eligible_until,
+                    }
+                    for c in t.candidates
                 ],
+                "withinHorizon": {"days": report.horizon, "becomesEligible": t.becoming, "lapses": t.lapsing},
             }
             for t in report.trials
         ],
@@ -112,7 +127,7 @@ def render_json(report: ScreeningReport) -> str:
     return json.dumps(screening_json(report), indent=2, ensure_ascii=False)
 
 
-CSV_COLUMNS = ("trial", "rank", "patient", "verdict", "missing")
+CSV_COLUMNS = ("trial", "rank", "patient", "verdict", "missing", "eligibleFrom", "eligibleUntil")
 
 
 def render_csv(report: ScreeningReport) -> str:
@@ -122,7 +137,9 @@ def render_csv(report: ScreeningReport) -> str:
     w.writerow(CSV_COLUMNS)
     for t in report.trials:
         for i, c in enumerate(t.candidates, 1):
-            w.writerow((t.trial, i, c.patient, c.verdict, "; ".join(c.missing)))
+            w.writerow(
+                (t.trial, i, c.patient, c.verdict, "; ".join(c.missing), c.eligible_from or "", c.eligible_until or "")
+            )
     for patient, reason in report.not_screened:
         w.writerow(("", "", patient, "not-screened", reason))
     return buf.getvalue()
@@ -140,6 +157,10 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
         lines.append("")
         lines.append(f"{t.trial}  {_short(t.title, 90)}")
         lines.append("  " + ", ".join(f"{v}: {t.counts.get(v, 0)}" for v in VERDICTS))
+        if report.horizon:
+            lines.append(
+                f"  within {report.horizon} days: {t.becoming} become eligible, eligibility lapses for {t.lapsing}"
+            )
         width = max([len(f.criterion) for f in t.funnel] + [9])
         head = f"  {'criterion'.ljust(width)}  {'type':<9}" + "".join(f"{r:>9}" for r in RESULTS) + f"{'remaining':>11}"
         lines.append(head)
@@ -157,7 +178,9 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
         pwidth = max(len(c.patient) for c in t.candidates[:max_candidates])
         for i, c in enumerate(t.candidates[:max_candidates], 1):
             missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
-            lines.append(f"  {i:>4}. {c.patient.ljust(pwidth)}  {c.verdict:<12}{missing}")
+            when = f"  from {c.eligible_from}" if c.eligible_from else ""
+            when += f"  until {c.eligible_until}" if c.eligible_until else ""
+            lines.append(f"  {i:>4}. {c.patient.ljust(pwidth)}  {c.verdict:<12}{when}{missing}")
         if len(t.candidates) > max_candidates:
             lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
     if report.not_screened:

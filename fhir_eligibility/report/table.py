@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
-from fhir_eligibility.evaluation.results import CriterionResult, Report, Result
+from fhir_eligibility.evaluation.results import CriterionResult, Report, Result, TrialResult
+from fhir_eligibility.identity import label_text
 from fhir_eligibility.report import format as fmt
 
 SYMBOL = {
@@ -21,7 +22,8 @@ def verdict_table(report: Report) -> str:
     trials = sorted({r.trial for r in report.results})
     patients = list(dict.fromkeys(r.patient for r in report.results))
     cell = {(r.patient, r.trial): r for r in report.results}
-    width = max([len(p) for p in patients] + [7])
+    heading = {r.patient: patient_heading(r) for r in report.results}
+    width = max([len(h) for h in heading.values()] + [7])
     head = "Patient".ljust(width) + "  " + "  ".join(t.ljust(14) for t in trials)
     lines = [
         f"Eligibility as of {report.as_of.isoformat()}"
@@ -31,7 +33,7 @@ def verdict_table(report: Report) -> str:
     ]
     for p in patients:
         row = [cell[(p, t)].verdict.value.ljust(14) if (p, t) in cell else "-".ljust(14) for t in trials]
-        lines.append(p.ljust(width) + "  " + "  ".join(row))
+        lines.append(heading[p].ljust(width) + "  " + "  ".join(row))
     counts: dict[str, int] = {}
     for r in report.results:
         counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
@@ -65,6 +67,12 @@ def legend(report: Report) -> str:
     return "\n\n" + "\n".join(f"  {v:<13} {text}" for v, text in LEGEND) + "\n" + HINT
 
 
+def patient_heading(r: TrialResult) -> str:
+    """The id, and what lets a person recognise the patient: ``Patient/x (Jane Doe, born 1963-09-14, MRN 7)``."""
+    text = label_text(r.label)
+    return f"{r.patient} ({text})" if text else r.patient
+
+
 KIND = {Result.REVIEW: "clinician judgement: ", Result.MANUAL: "awaiting attestation: "}
 _ORDER = {Result.FAIL: 0, Result.UNKNOWN: 1, Result.REVIEW: 2, Result.MANUAL: 3}
 
@@ -78,7 +86,7 @@ def explain(report: Report) -> str:
     """Criterion by criterion, for each patient x trial: what decided and what to collect."""
     out: list[str] = []
     for r in report.results:
-        out.append(f"{r.patient} x {r.trial}: {r.verdict.value}")
+        out.append(f"{patient_heading(r)} x {r.trial}: {r.verdict.value}")
         for c in sorted(r.criteria, key=_explain_order):
             if c.result is not Result.PASS:
                 out.append(f"  [{SYMBOL[c.result]}] {c.id}: {KIND.get(c.result, '')}{fmt.reason(c.reason)}")
@@ -87,6 +95,21 @@ def explain(report: Report) -> str:
         for m in r.missing_data:
             codes = ", ".join(fmt.code(x) for x in m.codes) or "no code"
             out.append(f"  collect: {fmt.label(m.what, 100)} ({codes}) dated {fmt.window(m.window)}")
+    return "\n".join(out)
+
+
+def dates(report: Report) -> str:
+    """`--details`: when each verdict changes if the record stays as it is (issue 16)."""
+    out: list[str] = []
+    for r in report.results:
+        w = r.when
+        if w is None or not (w.eligible_from or w.eligible_until or w.timeline):
+            continue
+        said = [f"eligible from {w.eligible_from}"] if w.eligible_from else []
+        said += [f"current answers hold until {w.eligible_until}"] if w.eligible_until else []
+        out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} (next {w.horizon} days)")
+        for c in w.timeline:
+            out.append(f"  {c.date}  {c.criterion}: {c.before.value} -> {c.after.value}  {_one_line(c.text, 80)}")
     return "\n".join(out)
 
 

@@ -10,7 +10,7 @@ screening's partition reader).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
 from fhir_eligibility.errors import InputError
@@ -23,6 +23,7 @@ from fhir_eligibility.retrieval.reading import (
     WarningLog,
     lost_record,
     medication_key,
+    not_fhir,
     one_patient,
     parse_json,
     patient_of_unreadable,
@@ -40,6 +41,11 @@ DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
 Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle fullUrl, resource)
+
+
+def named_files(paths: Iterable[Path]) -> frozenset[Path]:
+    """The paths the user gave that are files (not folders): their problems are the user's to hear."""
+    return frozenset(p for p in paths if not p.is_dir())
 
 
 def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Path]:
@@ -135,11 +141,14 @@ def _bundle_entries(
     return out
 
 
-def read_file(path: Path, index: int, log: WarningLog, lost: Drops) -> list[Item]:
+def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool = True) -> list[Item]:
     """The resources of one file with where they were; references inside a Bundle made local.
 
     What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
-    for a Bundle, per patient or (``everyone``) for the Bundle's own patients.
+    for a Bundle, per patient or (``everyone``) for the Bundle's own patients. A JSON file found
+    in a folder (not ``named`` by the user) that is valid JSON but no FHIR resource (a Bulk
+    ``manifest.json``, a CDS Hooks request, a config file) held no FHIR data: a warning, skipped.
+    A corrupt one still stops the run, since what it held is unknown.
     """
     try:
         raw = path.read_bytes()
@@ -163,6 +172,9 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops) -> list[Item
     except NotJSON as e:
         raise InputError(f"{path}: {e}" + (f" ({e.where})" if e.where else "")) from None
     problem = problem_of(data)
+    if problem is not None and not named and not_fhir(data):
+        log.add(f"{source}: {problem}; file skipped", "", (index, 0))
+        return []
     if problem is not None:
         raise InputError(f"{path}: {problem}")
     if lenient:
@@ -262,9 +274,12 @@ class _Grouper:
         return out
 
 
-def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops | None = None) -> list[PatientData]:
+def read_indexed(
+    files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops | None = None, named: Container[Path] | None = None
+) -> list[PatientData]:
     """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
-    could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them)."""
+    could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
+    ``named``: the files the user gave by name (None: all of them); see :func:`read_file`."""
     sources: dict[int, str] = {}
     grouper = _Grouper(sources, log, Drops() if lost is None else lost)
     ndjson: list[Item] = []
@@ -274,7 +289,7 @@ def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops
             ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
         else:
             mine = Drops()
-            grouper.add(read_file(f, index, log, mine), mine)
+            grouper.add(read_file(f, index, log, mine, named is None or f in named), mine)
     if ndjson:
         grouper.add(ndjson)
     return grouper.result()
@@ -283,8 +298,9 @@ def read_indexed(files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops
 def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
     """Every patient found under the paths, with warnings for what could not be used."""
     log = WarningLog()
+    paths = list(paths)
     files = input_files(paths, log)
-    patients = read_indexed(enumerate(files), log)
+    patients = read_indexed(enumerate(files), log, named=named_files(paths))
     return patients, log.lines()
 
 

@@ -137,6 +137,11 @@ def problem_of(value: Any, *, in_ndjson: bool = False) -> str | None:
     return None
 
 
+def not_fhir(value: Any) -> bool:
+    """Valid JSON that is no FHIR resource at all (no or an unknown resourceType): it held no FHIR data."""
+    return not isinstance(value, dict) or value.get("resourceType") not in RESOURCE_TYPES
+
+
 def unusable_reference(res: Resource) -> bool:
     """A patient key (subject, patient...) is present but holds no reference text: data we cannot place."""
     for key in PATIENT_KEYS:

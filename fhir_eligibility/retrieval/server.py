@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -54,7 +54,16 @@ from fhir_eligibility.retrieval.auth import (
 from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
-from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object, read_page, short_count
+from fhir_eligibility.retrieval.transport import (
+    Answer,
+    Fault,
+    Page,
+    Scope,
+    exchange,
+    json_object,
+    read_page,
+    short_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +189,17 @@ class FhirServer:
         if not reply.ok or reply.body is None:
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
         return reply.body
+
+    def search_page(self, query: str) -> Page:
+        """The first page of one search (``Type?params``, relative to the base); RetrievalError if none came."""
+        reply = self._send("GET", f"{self.options.base}/{query}", what=f"{query.split('?')[0]} search")
+        try:
+            page = read_page(reply.body) if reply.ok else None
+        except Fault as f:
+            reply.cause, page = f.cause, None
+        if page is None:
+            raise RetrievalError(f"{query.split('?')[0]} search on {self.options.base} failed: {reply.cause}")
+        return page
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -426,9 +446,11 @@ def fetch_patients(
 
 
 def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Iterable[DataRequirement]) -> list[str]:
-    """The planned requests (``METHOD URL`` lines) without sending anything: for ``--print-plan``."""
+    """The planned requests (``METHOD URL`` lines) without sending anything: for ``--print-plan``.
+    A ``system|value`` patient shows its identifier search (its data searches are an id's)."""
+    lookups = [f"GET {options.base}/Patient?identifier={quote(p, safe='')}&_count=2" for p in patient_ids if "|" in p]
     with FhirServer(options) as server:
-        return server.plan(patient_ids, requirements)
+        return lookups + server.plan([p for p in patient_ids if "|" not in p], requirements)
 
 
 # -- helpers (pure) ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from fhir_eligibility.report.screening import ScreeningReport, render
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.writeback import check_write_back, from_screening, run_write_back, write_back_options
 
 PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
@@ -101,6 +102,13 @@ def _emit(text: str, output: Path | None) -> None:
     default=None,
     help="Server: use Bulk Data $export (default: when the CapabilityStatement declares it).",
 )
+@click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Count patients who become eligible, or whose eligibility lapses, within DAYS; 0: off.",
+)
 @click.option("--temp-dir", type=click.Path(path_type=Path, file_okay=False), help="Where shard files go.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option(
@@ -108,6 +116,7 @@ def _emit(text: str, output: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
 )
+@write_back_options
 def screen(
     paths: tuple[Path, ...],
     trial_ids: tuple[str, ...],
@@ -120,9 +129,12 @@ def screen(
     assume_attested: bool,
     lookback_days: int,
     bulk: bool | None,
+    horizon: int,
     temp_dir: Path | None,
     progress: bool | None,
     pages: Path | None,
+    write_back: bool,
+    dry_run: bool,
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -136,9 +148,12 @@ def screen(
         raise click.UsageError("give either PATH... or --server URL")
     if pages and server:
         raise click.UsageError("--pages works with PATH... input")
+    check_write_back(write_back, dry_run, server, assume_attested)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
-    settings = Settings(default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False)
+    settings = Settings(
+        default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False, horizon_days=horizon
+    )
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
@@ -163,10 +178,18 @@ def screen(
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
+    report = dataclasses.replace(report, horizon=horizon)
     _emit(render(report, fmt, links), output)
+    written = (
+        run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
+        if write_back
+        else 0
+    )
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)
+    if written:
+        sys.exit(written)
 
 
 @click.command()

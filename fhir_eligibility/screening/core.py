@@ -11,6 +11,7 @@ commutative monoid (``add`` one patient, ``merge`` two partials), the shape of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,8 @@ class TrialOutcome:
     results: tuple[str, ...]  # Result value of each top-level criterion, in trial order
     missing: tuple[str, ...]
     vital: str | None = None  # the vital-status result ("fail": deceased, "unknown"), None when alive
+    eligible_from: str | None = None  # within the horizon (Settings.horizon_days), ISO date
+    eligible_until: str | None = None
 
 
 def _vital(r: TrialResult) -> str | None:
@@ -66,7 +69,12 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
         tuple(c.result._value_ for c in (r.criteria[1:] if vital else r.criteria)),
         tuple(missing_text(m) for m in r.missing_data),
         vital,
+        *(_iso(r.when.eligible_from), _iso(r.when.eligible_until)) if r.when else (None, None),
     )
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
 # Screening reads top-level results only; nested explanations would be built and thrown away.
@@ -93,6 +101,8 @@ class TrialTally:
     candidates: list[Candidate] = field(default_factory=list)
     vital: dict[str, int] = field(default_factory=dict)  # deceased ("fail") / vital status unknown; their trials
     # hold no other result when deceased
+    becoming: int = 0  # not eligible now, eligible within the horizon if the record stays as it is
+    lapsing: int = 0  # eligible or needs-review now, no longer within the horizon
 
     def __post_init__(self) -> None:
         if not self.funnel:
@@ -114,8 +124,11 @@ class TrialTally:
             if r == "fail" and first == len(self.criteria):
                 first = i
         self.first_fail[first] += 1
-        if o.verdict != "ineligible":
-            self.candidates.append(Candidate(o.patient, o.verdict, tuple(sys.intern(m) for m in o.missing)))
+        self.becoming += o.eligible_from is not None
+        self.lapsing += o.eligible_until is not None
+        if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
+            missing = tuple(sys.intern(m) for m in o.missing)
+            self.candidates.append(Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until))
 
     def merge(self, other: TrialTally) -> None:
         for v, n in other.counts.items():
@@ -127,8 +140,10 @@ class TrialTally:
             self.first_fail[i] += n
         for v, n in other.vital.items():
             self.vital[v] = self.vital.get(v, 0) + n
+        self.becoming += other.becoming
+        self.lapsing += other.lapsing
         self.candidates.extend(
-            Candidate(c.patient, c.verdict, tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
+            dataclasses.replace(c, missing=tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
         )
 
     def screening(self) -> TrialScreening:
@@ -153,6 +168,8 @@ class TrialTally:
             {v: self.counts.get(v, 0) for v in VERDICTS},
             tuple(rows),
             tuple(sorted(self.candidates, key=rank_key)),
+            self.becoming,
+            self.lapsing,
         )
 
 

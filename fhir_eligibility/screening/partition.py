@@ -31,7 +31,7 @@ every Patient has been read.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from typing import Any
 import orjson
 
 from fhir_eligibility.record import Resource, identifier_keys, patient_id_of, patient_reference
-from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_indexed, read_line
+from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed, read_line
 from fhir_eligibility.retrieval.reading import (
     BOM,
     UNAVAILABLE_MARK,
@@ -172,6 +172,7 @@ class Piece:
     end: int
     bundle: bool = False
     index: int = 0  # the file's place in input order (warnings name the first occurrence by it)
+    named: bool = True  # given by the user, not found in a folder (retrieval.files.read_file)
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
 
 def _partition_bundle(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
     """A Bundle (or single resource) file through the ``evaluate`` reader: local references resolved."""
-    for p in read_indexed([(piece.index, piece.path)], out.log):
+    for p in read_indexed([(piece.index, piece.path)], out.log, named=None if piece.named else ()):
         if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
             mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
             writer.write(p.patient_id, orjson.dumps(mark))
@@ -370,7 +371,9 @@ def resolve_deferred(job: Resolution) -> TaskResult:
     return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 
-def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) -> list[Task]:
+def plan_tasks(
+    files: Sequence[Path], directory: Path, shards: int, tasks: int, named: Container[Path] | None = None
+) -> list[Task]:
     """Cut the input into about ``tasks`` tasks of equal bytes, keeping file order."""
     sizes = [(f, f.stat().st_size) for f in files]
     target = max(1, -(-sum(size for _f, size in sizes) // max(tasks, 1)))
@@ -386,7 +389,7 @@ def plan_tasks(files: Sequence[Path], directory: Path, shards: int, tasks: int) 
 
     for index, (f, size) in enumerate(sizes):
         if not f.name.endswith(NDJSON_SUFFIXES):
-            pieces.append(Piece(f, 0, size, bundle=True, index=index))
+            pieces.append(Piece(f, 0, size, bundle=True, index=index, named=named is None or f in named))
             filled += size
             if filled >= target:
                 close()
@@ -421,12 +424,13 @@ def partition(
     ``map_tasks(fn, tasks)`` runs the tasks (in any order, e.g. a process pool's unordered map);
     without it they run here, one after the other.
     """
+    paths = list(paths)
     log = WarningLog()
     files = input_files(paths, log)
     directory.mkdir(parents=True, exist_ok=True)
     total = sum(f.stat().st_size for f in files)
     shards = shard_count(total, min_shards, shard_bytes)
-    tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)))
+    tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)), named_files(paths))
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([], log=log)
     parts: dict[int, list[tuple[int, Path]]] = {}

@@ -61,7 +61,7 @@ from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_de
 from fhir_eligibility.retrieval.server import BatchMode
 from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
-from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore
+from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, feedback_client
 from fhir_eligibility.service.feedback import validate as validate_feedback
 from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
@@ -324,8 +324,14 @@ class Service:
             items = validate_feedback(body)
         except FeedbackError as e:
             raise HttpError(400, str(e), "invalid") from None
-        n = await run_in_threadpool(self.feedback.append, SERVICE_ID, items, self.card_index.trial)
-        log.info("feedback: %d item(s) stored", n)
+        try:
+            n = await run_in_threadpool(
+                self.feedback.append, SERVICE_ID, items, self.card_index.trial, feedback_client(request)
+            )
+        except FeedbackLimit as e:
+            retry = {"Retry-After": str(e.retry_after)} if e.retry_after else None
+            raise HttpError(e.status, e.message, "throttled" if e.status == 429 else "too-costly", retry) from None
+        log.info("feedback: %d new item(s) stored", n)
         return JSONResponse({}, status_code=200)
 
     async def report_page(self, request: Request) -> Response:

@@ -4,27 +4,39 @@ Why JSONL and not a database: feedback is written once and read in bulk for anal
 one line per item under a lock, flushed and fsync-ed, survives restarts and crashes (a torn last
 line is skipped on reading) and needs no server or migration. Nothing is ever rewritten.
 
-A stored line: ``{"receivedAt", "service", "card", "outcome", "outcomeTimestamp",
+A stored line: ``{"receivedAt", "service", "client", "card", "outcome", "outcomeTimestamp",
 "acceptedSuggestions"?, "overrideReason"?, "trial"?}``; ``trial`` is added when the card was
 issued by this process (card uuids are not reversible). No patient data is in feedback.
+
+Hardening (issue 12 item 16): a torn last line left by a crash is cut off when the store opens,
+so the next append starts on a line of its own; a retried POST stores nothing twice (an item is
+identified by client, card, outcome and outcomeTimestamp); each client may write at most
+``client_bytes_per_hour`` and the file holds at most ``max_bytes`` (429 / 507, nothing written).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import threading
+from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import jwt
 
 OUTCOMES = ("accepted", "overridden")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 MAX_ITEMS = 1000
 MAX_COMMENT = 2000
+MAX_FILE_BYTES = 64 * 1024 * 1024  # months of feedback from a busy site; past it, someone must rotate the file
+CLIENT_BYTES_PER_HOUR = 1024 * 1024  # about 3,000 items an hour per EHR client
+WINDOW = timedelta(hours=1)
 
 
 class FeedbackError(ValueError):
@@ -94,32 +106,120 @@ def validate(body: object) -> list[dict[str, Any]]:
     return out
 
 
+class FeedbackLimit(Exception):
+    """A cap was reached: nothing of the request was stored."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+Key = tuple[str, str, str, str]
+
+
+def feedback_client(request: Any) -> str:
+    """Who is sending, for the per-client cap: the JWT ``iss`` (already verified by then) or the peer address."""
+    auth = str(request.headers.get("authorization", ""))
+    if auth.lower().startswith("bearer "):
+        try:
+            claims = jwt.decode(auth[7:], options={"verify_signature": False})
+        except jwt.PyJWTError:
+            claims = {}
+        if isinstance(claims.get("iss"), str) and claims["iss"]:
+            return str(claims["iss"])[:200]
+    return f"peer:{request.client.host if request.client else 'unknown'}"
+
+
+def _key(client: str, item: dict[str, Any]) -> Key:
+    return (client, str(item.get("card")), str(item.get("outcome")), str(item.get("outcomeTimestamp")))
+
+
 class FeedbackStore:
     """Append-only JSONL file; safe for concurrent requests in one process."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_bytes: int = MAX_FILE_BYTES,
+        client_bytes_per_hour: int = CLIENT_BYTES_PER_HOUR,
+    ) -> None:
         self.path = path
         self.clock = clock
+        self.max_bytes = max_bytes
+        self.client_bytes_per_hour = client_bytes_per_hour
         self._lock = threading.Lock()
+        self._recent: dict[str, deque[tuple[datetime, int]]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair()
+        self._seen: set[Key] = {_key(str(r.get("client", "")), r) for r in self.read_all()}
+        self._size = path.stat().st_size if path.exists() else 0
 
-    def append(self, service: str, items: list[dict[str, Any]], trial_of: Callable[[str], str | None]) -> int:
-        received = self.clock().isoformat().replace("+00:00", "Z")
-        lines = []
-        for item in items:
-            record = {"receivedAt": received, "service": service, **item}
-            trial = trial_of(item["card"])
-            if trial:
-                record["trial"] = trial
-            lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-        data = "".join(lines).encode("utf-8")
+    def _repair(self) -> None:
+        """Cut a torn last line (a crash mid-write): it is no record, and the next append must not join it."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb+") as f:
+            pos = f.seek(0, os.SEEK_END)
+            if pos == 0:
+                return
+            f.seek(pos - 1)
+            if f.read(1) == b"\n":
+                return
+            while pos > 0:  # back to the last complete line
+                step = min(65536, pos)
+                pos -= step
+                f.seek(pos)
+                cut = f.read(step).rfind(b"\n")
+                if cut >= 0:
+                    f.truncate(pos + cut + 1)
+                    return
+            f.truncate(0)
+
+    def _admit(self, client: str, size: int, now: datetime) -> None:
+        if self._size + size > self.max_bytes:
+            raise FeedbackLimit(507, "feedback store is full; nothing stored")
+        window = self._recent.setdefault(client, deque())
+        while window and now - window[0][0] > WINDOW:
+            window.popleft()
+        used = sum(n for _t, n in window)
+        if used + size > self.client_bytes_per_hour:
+            wait = max(1, math.ceil((window[0][0] + WINDOW - now).total_seconds())) if window else 3600
+            raise FeedbackLimit(429, "feedback rate limit for this client reached; nothing stored", wait)
+
+    def append(
+        self, service: str, items: list[dict[str, Any]], trial_of: Callable[[str], str | None], client: str = ""
+    ) -> int:
+        """Store the items not stored before (a retried POST adds nothing); the number of new lines."""
+        now = self.clock()
+        received = now.isoformat().replace("+00:00", "Z")
         with self._lock:
+            lines, keys = [], []
+            for item in items:
+                key = _key(client, item)
+                if key in self._seen or key in keys:
+                    continue
+                record = {"receivedAt": received, "service": service, "client": client, **item}
+                trial = trial_of(item["card"])
+                if trial:
+                    record["trial"] = trial
+                lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                keys.append(key)
+            if not lines:
+                return 0
+            data = "".join(lines).encode("utf-8")
+            self._admit(client, len(data), now)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            self._size += len(data)
+            self._seen.update(keys)
+            self._recent.setdefault(client, deque()).append((now, len(data)))
         return len(lines)
 
     def read_all(self) -> list[dict[str, Any]]:
@@ -127,7 +227,7 @@ class FeedbackStore:
         if not self.path.exists():
             return []
         out: list[dict[str, Any]] = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
@@ -137,4 +237,4 @@ class FeedbackStore:
         return out
 
 
-__all__ = ["FeedbackError", "FeedbackStore", "validate"]
+__all__ = ["FeedbackError", "FeedbackLimit", "FeedbackStore", "feedback_client", "validate"]

@@ -9,8 +9,8 @@ documented exit code, no ``fail`` criterion and no ``ineligible`` verdict that t
 does not have, the same verdicts and the same warnings from every path (one reader, one policy),
 and, where the case says so, a warning that names the problem.
 
-Cases (counted by ``test_corpus_size``): 153 in all: files 34, resources 82, values 14,
-encodings 12, folders 11.
+Cases (counted by ``test_corpus_size``): 157 in all: files 34, resources 82, values 14,
+encodings 12, folders 15.
 """
 
 from __future__ import annotations
@@ -463,6 +463,17 @@ def encoding_cases() -> list[Case]:
     ]
 
 
+# Valid JSON that is no FHIR resource, as real export folders hold beside the data.
+MANIFEST = {"transactionTime": "2026-05-31T00:00:00Z", "request": "x/$export", "output": [], "error": []}
+CDS_REQUEST = {"hook": "patient-view", "context": {"patientId": "p1"}, "prefetch": {}}
+
+
+def top_level(folder: Path, data: dict[str, Any]) -> list[Path]:
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(data))
+    return [path]
+
+
 def folder_cases() -> list[Case]:
     def with_extra(extra: Callable[[Path], None], ndjson: bool = True) -> Build:
         def build(folder: Path) -> list[Path]:
@@ -503,6 +514,20 @@ def folder_cases() -> list[Case]:
         Case("symlink loop", "folders", with_extra(lambda d: (d / "loop").symlink_to(d))),
         Case("directory named x.json", "folders", with_extra(lambda d: (d / "x.json").mkdir(), ndjson=False)),
         Case("README beside data", "folders", with_extra(lambda d: (d / "README.md").write_text("# export"))),
+        Case(
+            "Bulk manifest.json beside NDJSON",
+            "folders",
+            with_extra(lambda d: (d / "manifest.json").write_text(json.dumps(MANIFEST))),
+            warns="file skipped",
+        ),
+        Case(
+            "CDS Hooks request beside Bundles",
+            "folders",
+            with_extra(lambda d: (d / "request.json").write_text(json.dumps(CDS_REQUEST)), ndjson=False),
+            warns="file skipped",
+        ),
+        Case("a corrupt Bundle in a folder", "folders", with_extra(lambda d: (d / "x.json").write_text("{"), False), 2),
+        Case("a manifest named by the user", "folders", lambda f: top_level(f, MANIFEST), 2),
         Case("empty folder", "folders", lambda f: [f], 2),
         Case("only an empty .ndjson", "folders", lambda f: write_ndjson(f, {"Patient": []}), 2),
         Case("FIFO as the argument", "folders", lambda f: (os.mkfifo(f / "p.ndjson"), [f / "p.ndjson"])[1], 2),
@@ -518,7 +543,7 @@ def test_corpus_size() -> None:
     for c in CASES:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     assert len(CASES) >= 100 and len({c.name for c in CASES}) == len(CASES)
-    assert kinds == {"files": 34, "resources": 82, "values": 14, "encodings": 12, "folders": 11}, kinds
+    assert kinds == {"files": 34, "resources": 82, "values": 14, "encodings": 12, "folders": 15}, kinds
 
 
 # ---------------------------------------------------------------- running one input through every path

@@ -31,23 +31,25 @@ def invoke(*args: str) -> Result:
 
 
 def evaluate_json(paths: list[Path]) -> dict[str, Any]:
-    out = invoke("evaluate", *map(str, paths), "--as-of", AS_OF, "--format", "json")
+    # the screening's default horizon: its dates must be evaluate's (issue 16)
+    out = invoke("evaluate", *map(str, paths), "--as-of", AS_OF, "--format", "json", "--horizon", "30")
     assert out.exit_code == 0, out.output
     data: dict[str, Any] = json.loads(out.output)
     return data
 
 
 def expected_from_evaluate(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per trial, from per-patient results: verdict counts, per-criterion result counts, candidates."""
+    """Per trial, from per-patient results: verdict counts, per-criterion result counts, candidates
+    (not ineligible, or ineligible but eligible within the horizon) with their dates."""
     by_trial: dict[str, dict[str, Any]] = {}
     for r in data["results"]:
         t = by_trial.setdefault(r["trial"], {"counts": Counter(), "funnel": {}, "candidates": {}})
         t["counts"][r["verdict"]] += 1
         for c in r["criteria"]:
             t["funnel"].setdefault(c["id"], Counter())[c["result"]] += 1
-        if r["verdict"] != "ineligible":
+        if r["verdict"] != "ineligible" or r["eligibleFrom"]:
             missing = sorted(f"{m['criterion']}: {m['what']} ({m['window']})" for m in r["missingData"])
-            t["candidates"][r["patient"]] = (r["verdict"], missing)
+            t["candidates"][r["patient"]] = (r["verdict"], missing, r["eligibleFrom"], r["eligibleUntil"])
     for t in by_trial.values():  # the vital-status row: patients with no "deceased" result were alive (pass)
         if "deceased" in t["funnel"]:
             t["funnel"]["deceased"]["pass"] = sum(t["counts"].values()) - sum(t["funnel"]["deceased"].values())
@@ -63,6 +65,9 @@ def actual_from_screen(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 f["criterion"]: Counter({k: v for k, v in f.items() if k not in ("criterion", "description") and v})
                 for f in t["funnel"]
             },
-            "candidates": {c["patient"]: (c["verdict"], sorted(c["missing"])) for c in t["candidates"]},
+            "candidates": {
+                c["patient"]: (c["verdict"], sorted(c["missing"]), c["eligibleFrom"], c["eligibleUntil"])
+                for c in t["candidates"]
+            },
         }
     return out

@@ -58,12 +58,15 @@ def test_sample_bundles_funnel_equals_per_patient_verdicts() -> None:
         assert actual[trial] == want, trial
 
 
-def test_every_candidate_is_ranked_and_no_ineligible_is_listed(population: Path) -> None:
+def test_every_candidate_is_ranked_and_no_ineligible_is_listed_unless_eligible_soon(population: Path) -> None:
     report = _screen([population], 2)
-    rank = {"eligible": 0, "needs-review": 1, "undetermined": 2}
+    rank = {"eligible": 0, "needs-review": 1, "undetermined": 2, "ineligible": 3}
     for t in report["trials"]:  # type: ignore[attr-defined]
         verdicts = [c["verdict"] for c in t["candidates"]]
-        assert "ineligible" not in verdicts
+        soon = [c for c in t["candidates"] if c["verdict"] == "ineligible"]
+        assert all(c["eligibleFrom"] for c in soon)  # issue 16: ineligible now, eligible within the horizon
+        assert len(soon) <= t["withinHorizon"]["becomesEligible"]
+        assert [c["eligibleFrom"] for c in soon] == sorted(c["eligibleFrom"] for c in soon)
         assert [rank[v] for v in verdicts] == sorted(rank[v] for v in verdicts)
         assert sum(t["counts"].values()) == report["patients"]
-        assert len(t["candidates"]) == report["patients"] - t["counts"]["ineligible"]
+        assert len(t["candidates"]) == report["patients"] - t["counts"]["ineligible"] + len(soon)

@@ -151,6 +151,8 @@ def test_feedback_endpoint(live: LiveServer, templates: dict[str, str]) -> None:
     is_outcome(post(live.service_url + "/feedback", {"feedback": [{"card": card["uuid"]}]}), 400)
     rows = (live.config.data_dir / "feedback.jsonl").read_text()
     assert card["uuid"] in rows and '"trial": "NCT00000001"' in rows
+    assert post(live.service_url + "/feedback", fb).status_code == 200  # a retried POST: answered, not stored again
+    assert (live.config.data_dir / "feedback.jsonl").read_text() == rows
 
 
 def test_cors_is_off_by_default(live: LiveServer) -> None:

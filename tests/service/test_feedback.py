@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fhir_eligibility.service.feedback import FeedbackError, FeedbackStore, validate
+from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, validate
 
 CARD = "9368d37b-283f-44a0-93ea-547cebab93ed"
 SPEC_EXAMPLE = {
@@ -83,3 +83,55 @@ def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
     with path.open("a") as f:
         f.write('{"card": "trunc')
     assert len(store.read_all()) == 1
+
+
+def test_a_torn_last_line_is_cut_on_open_so_the_next_append_stands_alone(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    FeedbackStore(path).append("s", validate(_one()), lambda _c: None)
+    with path.open("a") as f:
+        f.write('{"card": "trunc')  # the process died mid-write
+    FeedbackStore(path).append("s", validate(_one(outcomeTimestamp="2026-06-02T10:00:00Z")), lambda _c: None)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines)
+    assert [r["outcomeTimestamp"] for r in FeedbackStore(path).read_all()] == [
+        "2026-06-01T10:00:00Z",
+        "2026-06-02T10:00:00Z",
+    ]
+
+
+def test_a_file_that_is_only_a_torn_line_is_emptied(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    path.write_text('{"card": "x' * 30000)  # longer than one read-back step, no newline at all
+    FeedbackStore(path).append("s", validate(_one()), lambda _c: None)
+    assert len(path.read_text().splitlines()) == 1
+
+
+def test_a_retried_post_stores_nothing_twice_even_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    assert FeedbackStore(path).append("s", validate(SPEC_EXAMPLE), lambda _c: None, "ehr-a") == 2
+    assert FeedbackStore(path).append("s", validate(SPEC_EXAMPLE), lambda _c: None, "ehr-a") == 0
+    assert FeedbackStore(path).append("s", validate(SPEC_EXAMPLE), lambda _c: None, "ehr-b") == 2  # another client
+    assert len(FeedbackStore(path).read_all()) == 4
+
+
+def test_each_client_is_capped_per_hour_and_the_file_in_total(tmp_path: Path) -> None:
+    now = [datetime(2026, 6, 1, 12, 0, tzinfo=UTC)]
+    path = tmp_path / "feedback.jsonl"
+    store = FeedbackStore(path, lambda: now[0], max_bytes=10_000, client_bytes_per_hour=1_000)
+
+    def item(i: int) -> list[dict[str, Any]]:
+        return validate(_one(outcomeTimestamp=f"2026-06-01T10:{i // 60:02d}:{i % 60:02d}Z"))
+
+    stored = 0
+    with pytest.raises(FeedbackLimit) as hit:
+        for i in range(100):
+            stored += store.append("s", item(i), lambda _c: None, "ehr-a")
+    assert hit.value.status == 429 and hit.value.retry_after and 0 < hit.value.retry_after <= 3600
+    assert 0 < stored < 10 and len(store.read_all()) == stored  # nothing of the refused request was written
+    assert store.append("s", item(500), lambda _c: None, "ehr-b") == 1  # other clients are not starved
+    now[0] += timedelta(hours=1, seconds=1)
+    assert store.append("s", item(501), lambda _c: None, "ehr-a") == 1  # the hour has passed
+    with pytest.raises(FeedbackLimit) as full:
+        for i in range(1000, 1100):
+            store.append("s", item(i), lambda _c: None, f"ehr-{i}")
+    assert full.value.status == 507 and path.stat().st_size <= 10_000

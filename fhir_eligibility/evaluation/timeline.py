@@ -1,0 +1,249 @@
+"""When: the dates a patient's verdict for a trial changes if the record stays as it is (issue 16).
+
+Why exact and not sampled: the evaluation is pure in its as-of date, and a criterion's truth can
+only change on a day where something it reads crosses a window bound. Those days are derived here
+from the criteria's windows and the record's own dates (each fact's start and end against each
+window bound, each anchor event's date plus its windows' offsets, exposure-duration thresholds),
+plus birthdays (ages), attestation expiry (authored + validity) and the date of death. The trial
+is re-evaluated by the unchanged engine on each such day in order; between two of them every
+result is the same as on the earlier one. Not covered: FHIRPath expressions that read the clock
+themselves (they are evaluated on the pinned as-of date, but their own breakpoints are unknown).
+
+Cost: on a screening (no explanations) only what can answer the two dates is evaluated: a patient
+held back by a criterion no date can change is settled without any re-evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, trial_index
+from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
+from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
+from fhir_eligibility.evaluation.vital import VITAL_ID
+from fhir_eligibility.measures.timing import shift
+from fhir_eligibility.requirements.plan import leaf_needs
+
+DAY = dt.timedelta(days=1)
+RANK = {Verdict.INELIGIBLE: 0, Verdict.UNDETERMINED: 1, Verdict.NEEDS_REVIEW: 2, Verdict.ELIGIBLE: 3}
+GOOD = RANK[Verdict.NEEDS_REVIEW]  # eligible, or only a person's judgement or attestation outstanding
+APPROX_DAYS = {"wk": 7.0, "mo": 30.44, "a": 365.25, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
+TEXT_MAX = 160
+SLACK = dt.timedelta(days=10)  # > the error of ~30.44 days a month over any protocol window
+
+
+@lru_cache(maxsize=65536)
+def first_reaching(y: dt.date, off: TimeOffset) -> dt.date | None:
+    """The first as-of date t whose bound ``shift(t, off)`` is on or after ``y`` (shift never decreases in t)."""
+    try:
+        t = y - dt.timedelta(days=_approx(off))
+        while shift(t, off) >= y:
+            t -= DAY
+        while shift(t, off) < y:
+            t += DAY
+        return t
+    except OverflowError:
+        return None
+
+
+def _approx(off: TimeOffset) -> int:
+    return round(off.value * APPROX_DAYS.get(off.unit, 1.0))
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one top-level criterion's dates come from (fixed per trial): computed once, reused per patient."""
+
+    needs: tuple[tuple[str, frozenset[Code]], ...]  # (resource type, codes) its subtree and anchor events read
+    plain: tuple[tuple[TimeOffset, int], ...]  # offsets of windows relative to the as-of date, ~days
+    event: tuple[TimeOffset, ...]  # offsets of windows relative to another criterion's event
+    durations: tuple[int, ...]  # exposure thresholds in days
+    ages: bool  # an age (or a formula using it, or a FHIRPath expression) is read
+
+
+def _nodes(c: Criterion, trial: Trial) -> list[Criterion]:
+    """The criterion's subtree plus the events its windows are relative to (and theirs)."""
+    by_link = trial_index(trial).by_link
+    out: list[Criterion] = []
+    todo, seen = [c], {id(c)}
+    while todo:
+        for n in todo.pop().walk():
+            out.append(n)
+            for w in n.windows:
+                event = by_link.get(w.anchor) if w.anchor != "study-start" else None
+                if event is not None and id(event) not in seen:
+                    seen.add(id(event))
+                    todo.append(event)
+    return out
+
+
+def _reads(c: Criterion, trial: Trial, lookback: int) -> Reads:
+    nodes = _nodes(c, trial)
+    needs = {(t, codes) for n in nodes for t, codes, _since in leaf_needs(n, (), None, 0) if t != "Patient"}
+    plain = {TimeOffset(0, "d"), TimeOffset(-lookback, "d"), TimeOffset(-90, "d")}  # default and weight windows
+    event: set[TimeOffset] = set()
+    durations: set[int] = set()
+    for n in nodes:
+        for w in n.windows:
+            (plain if w.anchor == "study-start" else event).update(o for o in (w.low, w.high) if o is not None)
+        d = n.definition
+        if isinstance(d, Records) and d.duration is not None:
+            durations.update(int(v) for v in (d.duration.value, d.duration.low, d.duration.high) if v is not None)
+    ages = any(isinstance(n.definition, (Age, Derived, Expression)) for n in nodes)
+    return Reads(tuple(needs), tuple((o, _approx(o)) for o in plain), tuple(event), tuple(durations), ages)
+
+
+_READS: dict[tuple[int, int], tuple[Trial, dict[str, Reads]]] = {}
+
+
+def trial_reads(trial: Trial, lookback: int) -> dict[str, Reads]:
+    """Criterion id -> its :class:`Reads` (kept per compiled trial: trials are few and immutable)."""
+    hit = _READS.get((id(trial), lookback))
+    if hit is None or hit[0] is not trial:
+        hit = (trial, {c.id: _reads(c, trial, lookback) for c in trial.criteria})
+        _READS[(id(trial), lookback)] = hit
+    return hit[1]
+
+
+def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt.date) -> set[dt.date]:
+    """Days in (as_of, end] on which a criterion's result may differ from the day before."""
+    days: set[dt.date] = set()
+    for rtype, codes in reads.needs:
+        for f in record.facts([rtype], codes):
+            days.update(d for d in (f.start, f.end) if d is not None)
+    lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
+    out: set[dt.date] = set()
+    for x in days:
+        for o, approx in reads.plain:  # the window [t+low, t+high] reaches or leaves x (inclusive or strict)
+            if lo <= x - dt.timedelta(days=approx) <= hi:
+                out.update(t for t in (first_reaching(x, o), first_reaching(x + DAY, o)) if t is not None)
+        for o in reads.event:  # a bound fixed by an anchor event on x, met by the as-of date
+            b = shift(x, o)
+            if lo <= b <= hi:
+                out.update((b - DAY, b, b + DAY))
+        for v in reads.durations:  # exposure since x reaching the required number of days
+            out.update(x + dt.timedelta(days=v + k) for k in (-1, 0, 1))
+    return {d for d in out if as_of < d <= end}
+
+
+def _birthdays(birth: str | None, start: dt.date, end: dt.date) -> set[dt.date]:
+    """Days an age in full years may change (both ends of a partial birth date; 29 Feb counts from 1 Mar)."""
+    first = parse_date(birth)
+    if first is None or birth is None:
+        return set()
+    ends = {(first.month, first.day)}
+    if len(birth) == 4:
+        ends.add((12, 31))
+    elif len(birth) == 7:
+        ends.add((first.month, ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - DAY).day))
+    out = set()
+    for year in range(start.year, end.year + 1):
+        for m, d in ends:
+            try:
+                out.add(dt.date(year, m, d))
+            except ValueError:
+                out.add(dt.date(year, 3, 1))
+    return out
+
+
+def _last_day(text: object) -> dt.date | None:
+    """The last day a partial date can mean (2026 -> 2026-12-31)."""
+    first = parse_date(text)
+    if first is None or not isinstance(text, str):
+        return None
+    if len(text) == 4:
+        return first.replace(month=12, day=31)
+    if len(text) == 7:
+        return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - DAY
+    return first
+
+
+def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
+    """Days that may change any criterion: attestations going stale, the date of death."""
+    out: set[dt.date] = set()
+    for res in record.raw:
+        if res.get("resourceType") == "QuestionnaireResponse":
+            day = parse_date(res.get("authored"))
+            if day is not None:
+                out.update((day, day + dt.timedelta(days=settings.attestation_validity_days + 1)))
+    died = (record.patient or {}).get("deceasedDateTime")
+    out.update(d for d in (parse_date(died), _last_day(died)) if d is not None)
+    return out
+
+
+def dates_by_criterion(
+    trial: Trial, record: PatientRecord, as_of: dt.date, horizon: int, settings: Settings, only: Iterable[str] = ()
+) -> dict[str, list[dt.date]]:
+    """Criterion id -> its breakpoints in (as_of, as_of + horizon], sorted (``only``: just these ids)."""
+    end = as_of + dt.timedelta(days=horizon)
+    wanted = set(only)
+    common = {d for d in global_dates(record, settings) if as_of < d <= end}
+    births = {d for d in _birthdays(record.birth_date, as_of, end) if as_of < d <= end}
+    out: dict[str, list[dt.date]] = {}
+    for cid, reads in trial_reads(trial, settings.default_lookback_days).items():
+        if wanted and cid not in wanted:
+            continue
+        days = criterion_dates(reads, record, as_of, end) | common | (births if reads.ages else set())
+        out[cid] = sorted(days)
+        if wanted and not days:
+            break  # asked for the reasons to refuse: one that never changes answers the question
+    out[VITAL_ID] = sorted(common)
+    return out
+
+
+def _results(r: TrialResult) -> dict[str, tuple[Result, str]]:
+    return {c.id: (c.result, c.reason) for c in r.criteria}
+
+
+def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Change]:
+    was, now = _results(before), _results(after)
+    out = []
+    for cid in dict.fromkeys([*was, *now]):  # an absent vital-status result is a pass
+        (a, _), (b, reason) = was.get(cid, (Result.PASS, "")), now.get(cid, (Result.PASS, "alive on this date"))
+        if a is not b:
+            out.append(Change(day, cid, a, b, reason[:TEXT_MAX]))
+    return out
+
+
+def when(
+    trial: Trial, record: PatientRecord, as_of: dt.date, current: TrialResult, settings: Settings, horizon: int
+) -> When:
+    """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
+
+    With explanations off (screening) the timeline is not kept and evaluation stops at the first
+    date that answers; a patient held back by a criterion with no breakpoint is answered at once."""
+    full = settings.explain
+    good_now = RANK[current.verdict] >= GOOD
+    blocking = [c.id for c in current.criteria if c.result in (Result.FAIL, Result.UNKNOWN)]
+    start = as_of
+    if not full and not good_now:
+        held = dates_by_criterion(trial, record, as_of, horizon, settings, blocking)
+        if any(not held.get(b) for b in blocking):
+            return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
+        start = max(held[b][0] for b in blocking)  # not before every reason to refuse may have changed
+    per = dates_by_criterion(trial, record, as_of, horizon, settings)
+    days = sorted({d for ds in per.values() for d in ds if d >= start})
+    eligible_from = eligible_until = None
+    timeline: list[Change] = []
+    before = current
+    for day in days:
+        after = evaluate_trial(trial, record, day, settings)
+        if full:
+            timeline.extend(_changes(day, before, after))
+        rank = RANK[after.verdict]
+        if good_now and eligible_until is None and rank < RANK[current.verdict]:
+            eligible_until = day - DAY
+        if not good_now and eligible_from is None and rank >= GOOD:
+            eligible_from = day
+        if not full and (eligible_from or eligible_until):
+            break
+        before = after
+    return When(eligible_from, eligible_until, tuple(timeline), horizon)
+
+
+__all__ = ["criterion_dates", "dates_by_criterion", "first_reaching", "when"]

@@ -1,0 +1,350 @@
+"""Write the screening outcome back to the FHIR server it was read from (``--write-back``).
+
+Per patient x study: an R4 ``ResearchSubject`` (status from the verdict) and a ``GuidanceResponse``
+whose contained ``Parameters`` carry the per-criterion results; the ``ResearchStudy`` is created once
+from the definition. One transaction per patient, made only of conditional requests, so a second
+run (or a retry) updates instead of duplicating and a dry run can print it without reading anything:
+
+* ``POST ResearchStudy`` with ``ifNoneExist: identifier=https://clinicaltrials.gov|<NCT>``;
+* ``PUT ResearchSubject?identifier=urn:fhir-eligibility:research-subject|<NCT>/<patient id>``;
+* ``PUT GuidanceResponse?identifier=urn:fhir-eligibility:guidance-response|<NCT>/<patient id>``.
+
+The key is ``<NCT>/<patient id>``: neither part can hold ``/`` (an NCT number, a FHIR id), and a
+``|`` in a token value would need escaping. Everything goes through :class:`FhirServer` (its URL
+policy, deadlines, no redirects). A failure is collected, never raised into the evaluation: the
+report is already out when this runs. See docs/write-back.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import click
+
+from fhir_eligibility.codes import PROJECT
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import EligibilityError, RetrievalError
+from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
+from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SUBJECT_SYSTEM = "urn:fhir-eligibility:research-subject"
+RESULTS_SYSTEM = "urn:fhir-eligibility:guidance-response"
+NCT_SYSTEM = "https://clinicaltrials.gov"
+WRITE_BACK_FAILED_EXIT = 5  # the report was written; some outcomes could not be recorded on the server
+
+# R4 research-subject-status. needs-review and undetermined are people to consider (candidate), not
+# yet decided either way; only a verdict every criterion of which was decided (manual ones by a
+# person's attestation) is `eligible`. A what-if (--assume-attested) is never written at all.
+STATUS = {
+    Verdict.ELIGIBLE: "eligible",
+    Verdict.INELIGIBLE: "ineligible",
+    Verdict.NEEDS_REVIEW: "candidate",
+    Verdict.UNDETERMINED: "candidate",
+}
+# the statuses write-back owns; any other (on-study, withdrawn...) was set by staff and is never overwritten
+SCREENING_STATUSES = frozenset({"potential-candidate", "candidate", "eligible", "ineligible", "screening"})
+_NAMESPACE = uuid.UUID("6f1f3c0e-3a51-4c1e-9f0b-8f4f1e0c2a77")  # stable fullUrls: a dry run prints the same text
+
+
+def subject_key(trial: str, patient_id: str) -> str:
+    return f"{trial}/{patient_id}"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One patient x study to record: the verdict and the ``Parameters.parameter`` entries detailing it."""
+
+    trial: str
+    patient_id: str
+    verdict: Verdict
+    details: tuple[dict[str, Any], ...] = ()
+
+
+def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
+    part: list[dict[str, Any]] = [
+        {"name": "type", "valueCode": c.type},
+        {"name": "result", "valueCode": c.result.value},
+        {"name": "reason", "valueString": c.reason or "-"},
+    ]
+    if c.description:
+        part.append({"name": "description", "valueString": c.description})
+    for e in c.evidence:
+        if e.reference:
+            part.append({"name": "evidence", "valueString": e.reference})
+    if c.attestation is not None:
+        a = c.attestation
+        part.append({"name": "attestation", "valueString": f"{a.response} by {a.by} on {a.date}"})
+    return {"name": c.id, "part": part}
+
+
+def from_result(r: TrialResult) -> Written:
+    """``evaluate``: every top-level criterion with its result, reason, evidence and attestation."""
+    details = tuple(_criterion_parameter(c) for c in r.criteria)
+    return Written(r.trial, r.patient.removeprefix("Patient/"), r.verdict, details)
+
+
+def from_screening(report: ScreeningReport) -> list[Written]:
+    """``screen``: its candidates (ineligible patients are not kept by a population run), each with
+    what is missing as ``missing`` parameters; per-criterion results need ``evaluate --write-back``."""
+    return [
+        Written(t.trial, c.patient.removeprefix("Patient/"), Verdict(c.verdict), tuple(_missing(m) for m in c.missing))
+        for t in report.trials
+        for c in t.candidates
+    ]
+
+
+def _missing(text: str) -> dict[str, Any]:
+    return {"name": "missing", "valueString": text}
+
+
+def research_study(trial: Trial) -> dict[str, Any]:
+    """The R4 ResearchStudy created when the server has none with this NCT number."""
+    return {
+        "resourceType": "ResearchStudy",
+        "identifier": [{"system": NCT_SYSTEM, "value": trial.id}],
+        "title": trial.title or trial.id,
+        "status": "active",  # required; a study we screen for is open (R4 research-study-status)
+    }
+
+
+def research_subject(w: Written, study_ref: str) -> dict[str, Any]:
+    return {
+        "resourceType": "ResearchSubject",
+        "identifier": [{"system": SUBJECT_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
+        "status": STATUS[w.verdict],
+        "study": {"reference": study_ref, "display": w.trial},
+        "individual": {"reference": f"Patient/{w.patient_id}"},
+    }
+
+
+def guidance_response(w: Written, occurred: str, as_of: dt.date) -> dict[str, Any]:
+    """The results, in a contained ``Parameters`` (verdict, asOf, then one parameter per criterion)."""
+    head = [{"name": "verdict", "valueCode": w.verdict.value}, {"name": "asOf", "valueDate": as_of.isoformat()}]
+    return {
+        "resourceType": "GuidanceResponse",
+        "contained": [{"resourceType": "Parameters", "id": "results", "parameter": [*head, *w.details]}],
+        "identifier": [{"system": RESULTS_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
+        "moduleUri": f"{PROJECT}/ResearchStudy/{w.trial}",
+        "status": "success",
+        "subject": {"reference": f"Patient/{w.patient_id}"},
+        "occurrenceDateTime": occurred,
+        "outputParameters": {"reference": "#results"},
+        "note": [{"text": f"{w.trial}: {w.verdict.value} as of {as_of.isoformat()}"}],
+    }
+
+
+def _conditional(resource_type: str, system: str, value: str) -> str:
+    return f"{resource_type}?identifier={quote(system + '|' + value, safe='')}"
+
+
+def patient_transaction(
+    written: Iterable[Written], trials: Mapping[str, Trial], occurred: str, as_of: dt.date
+) -> dict[str, Any]:
+    """One patient's write-back: conditional requests only, so sending it twice changes nothing more."""
+    entries: list[dict[str, Any]] = []
+    for w in written:
+        study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
+        key = subject_key(w.trial, w.patient_id)
+        entries += [
+            {
+                "fullUrl": study_url,
+                "resource": research_study(trials[w.trial]),
+                "request": {
+                    "method": "POST",
+                    "url": "ResearchStudy",
+                    "ifNoneExist": f"identifier={quote(NCT_SYSTEM + '|' + w.trial, safe='')}",
+                },
+            },
+            {
+                "resource": research_subject(w, study_url),
+                "request": {"method": "PUT", "url": _conditional("ResearchSubject", SUBJECT_SYSTEM, key)},
+            },
+            {
+                "resource": guidance_response(w, occurred, as_of),
+                "request": {"method": "PUT", "url": _conditional("GuidanceResponse", RESULTS_SYSTEM, key)},
+            },
+        ]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def transactions(
+    written: Iterable[Written], trials: Iterable[Trial], occurred: str, as_of: dt.date
+) -> list[tuple[str, dict[str, Any]]]:
+    """(patient id, transaction Bundle) per patient, in report order."""
+    by_id = {t.id: t for t in trials}
+    grouped: dict[str, list[Written]] = {}
+    for w in written:
+        grouped.setdefault(w.patient_id, []).append(w)
+    return [(pid, patient_transaction(ws, by_id, occurred, as_of)) for pid, ws in grouped.items()]
+
+
+@dataclass
+class Outcome:
+    """What the server did: subjects created / updated / kept (staff's status), per patient a failure."""
+
+    created: int = 0
+    updated: int = 0
+    kept: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _status_code(entry: Any) -> int | None:
+    status = entry.get("response", {}).get("status") if isinstance(entry, dict) else None
+    head = status.split()[0] if isinstance(status, str) and status.split() else ""
+    return int(head) if head.isdigit() else None
+
+
+def _key_of(subject: dict[str, Any]) -> str | None:
+    idents = subject.get("identifier")
+    for i in idents if isinstance(idents, list) else []:
+        if isinstance(i, dict) and i.get("system") == SUBJECT_SYSTEM and isinstance(i.get("value"), str):
+            return str(i["value"])
+    return None
+
+
+def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Read the patient's existing ResearchSubjects (one search) and adapt the transaction to them.
+
+    A status staff moved past screening (on-study, withdrawn...) is theirs: that subject is left as it
+    is (counted as kept). Otherwise an existing subject is updated in place (its other elements, e.g. a
+    consent, kept; ``ifMatch`` on its version so a concurrent edit fails instead of being lost).
+    """
+    subjects = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
+    keys = ",".join(quote(f"{SUBJECT_SYSTEM}|{_key_of(e['resource'])}", safe="") for e in subjects)
+    page = server.search_page(f"ResearchSubject?identifier={keys}&_count={2 * len(subjects) + 1}")
+    if page.next_link is not None:  # more than could be ours: something else carries our identifiers
+        raise RetrievalError("ResearchSubject search answered more than one page")
+    existing: dict[str, dict[str, Any]] = {}
+    for r in page.resources:
+        key = _key_of(r)
+        if key is not None and r.get("resourceType") == "ResearchSubject":
+            if key in existing:
+                raise RetrievalError(f"two ResearchSubjects carry the identifier {key}: not written")
+            existing[key] = r
+    entries, kept = [], 0
+    for e in bundle["entry"]:
+        old = existing.get(_key_of(e["resource"]) or "") if e["resource"]["resourceType"] == "ResearchSubject" else None
+        if old is None:
+            entries.append(e)
+        elif old.get("status") not in SCREENING_STATUSES:
+            kept += 1
+        else:
+            merged = {k: v for k, v in old.items() if k != "meta"} | {"status": e["resource"]["status"]}
+            request: dict[str, Any] = {"method": "PUT", "url": f"ResearchSubject/{old.get('id')}"}
+            version = (old.get("meta") or {}).get("versionId")
+            if isinstance(version, str):
+                request["ifMatch"] = f'W/"{version}"'
+            entries.append({"resource": merged, "request": request})
+    return {**bundle, "entry": entries}, kept
+
+
+def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> Outcome:
+    """Send each patient's transaction; a refusal is recorded for that patient and the rest go on."""
+    out = Outcome()
+    for pid, planned in bundles:
+        try:
+            bundle, kept = settle(server, planned)
+            answer = server.transaction(bundle)
+        except EligibilityError as e:  # RetrievalError, AuthorizationError: one line, no data
+            out.failed.append((pid, str(e)))
+            continue
+        out.kept += kept
+        entries = answer.get("entry")
+        if not isinstance(entries, list) or len(entries) != len(bundle["entry"]):
+            out.failed.append((pid, "transaction-response does not match the request"))
+            continue
+        for request, entry in zip(bundle["entry"], entries, strict=True):
+            if request["resource"]["resourceType"] != "ResearchSubject":
+                continue
+            code = _status_code(entry)
+            if code == 201:
+                out.created += 1
+            elif code is not None and 200 <= code < 300:
+                out.updated += 1
+            else:
+                out.failed.append((pid, f"ResearchSubject not written (HTTP {code})"))
+    log.info("write-back: %d created, %d updated, %d failed", out.created, out.updated, len(out.failed))
+    return out
+
+
+def dry_run_text(base: str, bundles: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """The requests a write-back would send, nothing sent: ``POST <base>`` and each transaction Bundle."""
+    return "\n".join(f"POST {base}  transaction\n{json.dumps(b, indent=2, ensure_ascii=False)}" for _, b in bundles)
+
+
+def write_back_options(f: F) -> F:
+    """``--write-back`` and ``--dry-run`` (evaluate and screen, with ``--server``)."""
+    f = click.option("--dry-run", is_flag=True, help="With --write-back: print the requests to stderr, send nothing.")(
+        f
+    )
+    return click.option(
+        "--write-back",
+        is_flag=True,
+        help="With --server: record each outcome there as a ResearchSubject + GuidanceResponse (docs/write-back.md).",
+    )(f)
+
+
+def check_write_back(write_back: bool, dry_run: bool, server: str | None, assume_attested: bool) -> None:
+    """Usage errors before anything is read: what would be written must be a real, server-side outcome."""
+    if dry_run and not write_back:
+        raise click.UsageError("--dry-run goes with --write-back")
+    if write_back and not server:
+        raise click.UsageError("--write-back needs --server (the outcome is recorded where the data came from)")
+    if write_back and assume_attested:
+        raise click.UsageError("--write-back records real outcomes; --assume-attested is a what-if")
+
+
+def run_write_back(
+    options: ServerOptions, written: Iterable[Written], trials: Iterable[Trial], as_of: dt.date, dry_run: bool
+) -> int:
+    """The edge: build, then print (dry run) or send; one stderr line per failure. The exit status."""
+    occurred = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()  # the clock, read at the edge
+    bundles = transactions(written, trials, occurred, as_of)
+    if dry_run:
+        click.echo(dry_run_text(options.base, bundles), err=True)
+        click.echo(f"dry run: {len(bundles)} transaction(s) not sent", err=True)
+        return 0
+    with FhirServer(options) as server:
+        out = send(server, bundles)
+    for pid, cause in out.failed:
+        click.echo(f"write-back failed for Patient/{pid}: {cause}", err=True)
+    click.echo(
+        f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated"
+        + (f", {out.kept} left as staff set them" if out.kept else "")
+        + f" on {options.base}",
+        err=True,
+    )
+    return WRITE_BACK_FAILED_EXIT if out.failed else 0
+
+
+__all__ = [
+    "NCT_SYSTEM",
+    "RESULTS_SYSTEM",
+    "SCREENING_STATUSES",
+    "STATUS",
+    "SUBJECT_SYSTEM",
+    "WRITE_BACK_FAILED_EXIT",
+    "Outcome",
+    "Written",
+    "check_write_back",
+    "dry_run_text",
+    "from_result",
+    "from_screening",
+    "patient_transaction",
+    "run_write_back",
+    "send",
+    "settle",
+    "transactions",
+    "write_back_options",
+]

@@ -1,0 +1,172 @@
+"""Issue 16: eligibleFrom / eligibleUntil / timeline.
+
+The dates are checked three ways: the breakpoint property on every sample patient (at
+eligibleUntil the current verdict, the day after a worse one; the day before eligibleFrom not
+eligible, on it eligible), a day-by-day scan of several samples (no change of any criterion
+between two timeline events: the breakpoints are complete), and dates worked out by hand from
+the protocols' windows (screening date 2026-06-01, default lab date 2026-05-20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fhir_eligibility.cli import cli
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
+from fhir_eligibility.evaluation.facts import PatientRecord, build_record
+from fhir_eligibility.evaluation.results import Result, Verdict
+from fhir_eligibility.evaluation.timeline import RANK, when
+from fhir_eligibility.pipeline import load_trials
+from fhir_eligibility.retrieval.files import read_patients
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_bundles"
+AS_OF = dt.date(2026, 6, 1)
+DAY = dt.timedelta(days=1)
+A, B, C, D, E = "NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"
+ATTESTED = Settings(assume_attested=True)
+
+
+@cache
+def trials() -> dict[str, Trial]:
+    return {t.id: t for t in load_trials()}
+
+
+@cache
+def records() -> dict[str, PatientRecord]:
+    patients, _ = read_patients(sorted(SAMPLES.glob("*.json")))
+    return {p.patient_id: build_record(p) for p in patients}
+
+
+def _sample(n: int) -> PatientRecord:
+    return records()[f"sample-{n:02d}"]
+
+
+def _verdict(trial: str, record: PatientRecord, day: dt.date, settings: Settings = ATTESTED) -> Verdict:
+    return evaluate_trial(trials()[trial], record, day, settings).verdict
+
+
+def test_breakpoint_property_for_every_sample_patient() -> None:
+    """Where a date is set: it is the exact day the verdict turns (120 days ahead)."""
+    until = since = 0
+    for record in records().values():
+        for trial in trials().values():
+            now = evaluate_trial(trial, record, AS_OF, ATTESTED)
+            w = when(trial, record, AS_OF, now, ATTESTED, 120)
+            if w.eligible_until is not None:
+                until += 1
+                assert _verdict(trial.id, record, w.eligible_until) is now.verdict, (record.patient_id, trial.id)
+                after = _verdict(trial.id, record, w.eligible_until + DAY)
+                assert RANK[after] < RANK[now.verdict], (record.patient_id, trial.id)
+            if w.eligible_from is not None:
+                since += 1
+                before = _verdict(trial.id, record, w.eligible_from - DAY)
+                assert before in (Verdict.INELIGIBLE, Verdict.UNDETERMINED), (record.patient_id, trial.id)
+                on = _verdict(trial.id, record, w.eligible_from)
+                assert on in (Verdict.ELIGIBLE, Verdict.NEEDS_REVIEW), (record.patient_id, trial.id)
+    assert until > 100 and since >= 5  # not vacuous: most samples' labs lapse, a few washouts end
+
+
+@pytest.mark.parametrize("n", [1, 7, 45, 74, 77, 91, 93, 97])
+def test_no_change_between_timeline_events_day_by_day(n: int) -> None:
+    """Replaying the timeline gives, on every day of 60, the results a fresh evaluation gives."""
+    record = _sample(n)
+    for trial in trials().values():
+        now = evaluate_trial(trial, record, AS_OF, ATTESTED)
+        w = when(trial, record, AS_OF, now, ATTESTED, 60)
+        state = {c.id: c.result for c in now.criteria}
+        for k in range(1, 61):
+            day = AS_OF + k * DAY
+            for change in w.timeline:
+                if change.date == day:
+                    state[change.criterion] = change.after
+            fresh = {c.id: c.result for c in evaluate_trial(trial, record, day, ATTESTED).criteria}
+            assert fresh == {i: r for i, r in state.items() if i in fresh}, (n, trial.id, day)
+
+
+# (sample, trial, as-of, eligibleFrom, eligibleUntil), worked out by hand from the protocols:
+HAND_WORKED = [
+    # base patient: every lab dated 2026-05-20, 28-day windows -> valid through 05-20 + 28 days
+    (1, A, AS_OF, None, "2026-06-17"),
+    (1, E, AS_OF, None, "2026-06-17"),
+    # labs dated 2026-05-04, exactly on the 28-day edge: they lapse the day after the screening date
+    (7, B, AS_OF, None, "2026-06-01"),
+    # lanreotide last given 2026-05-04, E needs >= 4 weeks off long-acting SSA: 05-04 + 28 days; the
+    # labs of 05-04 lapse the next day
+    (7, E, dt.date(2026, 5, 25), "2026-06-01", None),
+    # octreotide LAR (i.m.) on 2026-05-14, 4-week washout for E: 05-14 + 28 days
+    (91, E, AS_OF, "2026-06-11", None),
+    # short-acting s.c. octreotide on 2026-05-31, E: none within 48 h -> 05-31 + 2 days
+    (93, E, AS_OF, "2026-06-02", None),
+    # liver metastases resected 2026-05-05, D needs >= 4 weeks after surgery: 05-05 + 28 days
+    (77, D, AS_OF, "2026-06-02", None),
+    # resection 2026-05-10: E's 6-week surgery exclusion ends 06-21, after the labs lapse (06-17): never
+    (74, E, AS_OF, None, None),
+    # born 2008-06-02: 18 the day after the screening date
+    (45, A, AS_OF, "2026-06-02", None),
+    (45, C, AS_OF, "2026-06-02", None),
+]
+
+
+@pytest.mark.parametrize(("n", "trial", "as_of", "since", "until"), HAND_WORKED)
+def test_hand_worked_dates(n: int, trial: str, as_of: dt.date, since: str | None, until: str | None) -> None:
+    record = _sample(n)
+    now = evaluate_trial(trials()[trial], record, as_of, ATTESTED)
+    w = when(trials()[trial], record, as_of, now, ATTESTED, 365)
+    got = (
+        w.eligible_from.isoformat() if w.eligible_from else None,
+        w.eligible_until.isoformat() if w.eligible_until else None,
+    )
+    assert got == (since, until)
+
+
+def test_attestation_expiry() -> None:
+    """sample-97's coordinator answered A on 2026-05-25; valid 10 days -> A eligible through 06-04, then
+    its manual items fall back to awaiting attestation (needs-review), dated 06-05 in the timeline."""
+    settings = Settings(attestation_validity_days=10)
+    record, trial = _sample(97), trials()[A]
+    now = evaluate_trial(trial, record, AS_OF, settings)
+    assert now.verdict is Verdict.ELIGIBLE
+    w = when(trial, record, AS_OF, now, settings, 365)
+    assert w.eligible_until == dt.date(2026, 6, 4)
+    changes = [c for c in w.timeline if c.date == dt.date(2026, 6, 5)]
+    assert changes and all(c.before is Result.PASS and c.after is Result.MANUAL for c in changes)
+
+
+def test_fast_mode_gives_the_same_dates_without_a_timeline() -> None:
+    fast = Settings(assume_attested=True, explain=False)
+    for n, trial, as_of, since, until in HAND_WORKED:
+        record = _sample(n)
+        now = evaluate_trial(trials()[trial], record, as_of, fast)
+        w = when(trials()[trial], record, as_of, now, fast, 365)
+        assert (w.eligible_from, w.eligible_until) == (
+            dt.date.fromisoformat(since) if since else None,
+            dt.date.fromisoformat(until) if until else None,
+        )
+        assert w.timeline == ()
+
+
+def _run(*args: str) -> str:
+    out = CliRunner().invoke(cli, ["evaluate", str(SAMPLES / "91-octreotide-lar-intramuscular-atc-only.json"), *args])
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_outputs_carry_the_dates() -> None:
+    common = ("--as-of", "2026-06-01", "--assume-attested", "--trial", E, "--horizon", "30")
+    (result,) = json.loads(_run(*common, "--format", "json"))["results"]
+    assert (result["eligibleFrom"], result["eligibleUntil"]) == ("2026-06-11", None)
+    assert {"date": "2026-06-11", "criterion": "E-I5", "from": "fail", "to": "pass"}.items() <= result["timeline"][
+        0
+    ].items()
+    assert "eligible from 2026-06-11" in _run(*common, "--details")
+    bundle = json.loads(_run(*common, "--format", "fhir"))
+    params = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Parameters")
+    assert {"name": "eligibleFrom", "valueDate": "2026-06-11"} in params["parameter"]
+    assert "eligibleFrom" not in json.loads(_run(*common[:-2], "--horizon", "0", "--format", "json"))["results"][0]

@@ -1,0 +1,99 @@
+"""Issue 14 item 6: name, birth date and MRN next to the id; --mrn-system; --deidentify keeps the id only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from fhir_eligibility.cli import cli
+from fhir_eligibility.evaluation.results import PatientLabel
+from fhir_eligibility.identity import V2_0203, IdentityPolicy, label_of
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
+MR = {"type": {"coding": [{"system": V2_0203, "code": "MR"}]}, "system": "urn:hospital:mrn", "value": "MRN-4711"}
+OTHER = {"system": "urn:other", "value": "X-9"}
+
+
+def test_the_official_current_name_its_text_first() -> None:
+    patient = {
+        "resourceType": "Patient",
+        "name": [
+            {"use": "old", "family": "Maiden", "given": ["Jo"]},
+            {"use": "usual", "given": ["Jo"], "family": "Doe"},
+            {"use": "official", "text": "Johanna  Doe", "given": ["J"], "family": "D"},
+        ],
+        "birthDate": "1950-02",
+        "identifier": [OTHER, MR],
+    }
+    assert label_of(patient) == PatientLabel(
+        name="Johanna Doe",
+        birth_date="1950-02",
+        mrn="MRN-4711",
+        identifiers=("urn:other|X-9", "urn:hospital:mrn|MRN-4711"),
+    )
+
+
+def test_given_and_family_when_no_text_and_no_mrn_without_the_MR_type() -> None:
+    label = label_of(
+        {"resourceType": "Patient", "name": [{"given": ["Ann", "B."], "family": "Lee"}], "identifier": [OTHER]}
+    )
+    assert label is not None and (label.name, label.birth_date, label.mrn) == ("Ann B. Lee", None, None)
+
+
+def test_nothing_to_show_is_no_label_and_malformed_parts_are_skipped() -> None:
+    assert label_of({"resourceType": "Patient", "id": "x"}) is None
+    bad = {"resourceType": "Patient", "name": "Doe", "identifier": [{"type": "MR", "value": "1"}, "x"], "birthDate": 3}
+    assert label_of(bad) == PatientLabel(identifiers=("|1",))
+
+
+def test_mrn_system_picks_that_identifier_and_deidentify_drops_the_label() -> None:
+    label = PatientLabel(name="A B", mrn="MRN-4711", identifiers=("urn:other|X-9", "urn:hospital:mrn|MRN-4711"))
+    other = IdentityPolicy(mrn_system="urn:other").label(label)
+    assert other is not None and other.mrn == "X-9" and other.name == "A B"
+    none = IdentityPolicy(mrn_system="urn:absent").label(label)
+    assert none is not None and none.mrn is None
+    assert IdentityPolicy(deidentify=True).label(label) is None
+
+
+def _bundle(tmp_path: Path) -> Path:
+    bundle = json.loads(SAMPLE.read_text())
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["identifier"] = [MR, OTHER]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(bundle))
+    return path
+
+
+def _run(*args: str) -> Any:
+    r = CliRunner().invoke(cli, ["evaluate", *args, "--as-of", "2026-06-01", "--trial", "NCT04954820"])
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def test_the_table_shows_name_birth_date_and_mrn_next_to_the_id(tmp_path: Path) -> None:
+    path = str(_bundle(tmp_path))
+    # sample-01 is Henri Lambert, born 1963-09-14 (its Patient resource); the MRN is the MR-typed identifier
+    assert "Patient/sample-01 (Henri Lambert, born 1963-09-14, MRN MRN-4711)" in _run(path).stdout
+    assert (
+        "Patient/sample-01 (Henri Lambert, born 1963-09-14, MRN X-9)" in _run(path, "--mrn-system", "urn:other").stdout
+    )
+    explained = _run(path, "--details").stdout
+    assert "Patient/sample-01 (Henri Lambert, born 1963-09-14, MRN MRN-4711) x NCT04954820" in explained
+    plain = _run(path, "--deidentify", "--details").stdout
+    assert "Patient/sample-01 " in plain and "Lambert" not in plain and "MRN" not in plain and "1963" not in plain
+
+
+def test_the_json_has_the_label_and_deidentified_none_of_it(tmp_path: Path) -> None:
+    path = str(_bundle(tmp_path))
+    result = json.loads(_run(path, "--format", "json").stdout)["results"][0]
+    assert result["patientLabel"] == {"name": "Henri Lambert", "birthDate": "1963-09-14", "mrn": "MRN-4711"}
+    text = _run(path, "--format", "json", "--deidentify").stdout
+    result = json.loads(text)["results"][0]
+    assert result["patient"] == "Patient/sample-01" and "patientLabel" not in result
+    for private in ("Lambert", "Henri", "1963-09-14", "MRN-4711", "X-9"):
+        assert private not in text
+    age = next(c for c in result["criteria"] if c["evidence"] and c["evidence"][0].get("note") == "age from birthDate")
+    assert age["evidence"][0]["value"] == "62" and age["evidence"][0]["date"] is None  # the age stays, not the date

@@ -1,0 +1,118 @@
+"""Write-back without a server: the verdict -> R4 ResearchSubject.status map, the conditional requests
+(what makes a second run an update), and the usage errors that keep a what-if off the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from click.testing import CliRunner
+
+from fhir_eligibility.cli import cli
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.results import Verdict
+from fhir_eligibility.writeback import Written, settle, transactions
+
+TRIAL = Trial(id="NCT00000001", title="A trial", criteria=())
+R4_RESEARCH_SUBJECT_STATUS = {  # http://hl7.org/fhir/research-subject-status (R4), standards.md 1.11
+    "candidate",
+    "eligible",
+    "follow-up",
+    "ineligible",
+    "not-registered",
+    "off-study",
+    "on-study",
+    "on-study-intervention",
+    "on-study-observation",
+    "pending-on-study",
+    "potential-candidate",
+    "screening",
+    "withdrawn",
+}
+
+
+def _bundle(*written: Written) -> dict[str, Any]:
+    [(_, bundle)] = transactions(written, [TRIAL], "2026-06-01T10:00:00+00:00", dt.date(2026, 6, 1))
+    return bundle
+
+
+@pytest.mark.parametrize(
+    ("verdict", "status"),
+    [
+        (Verdict.ELIGIBLE, "eligible"),
+        (Verdict.INELIGIBLE, "ineligible"),
+        (Verdict.NEEDS_REVIEW, "candidate"),  # still to be decided by a person: someone to consider
+        (Verdict.UNDETERMINED, "candidate"),  # data missing: never 'ineligible' for a fault
+    ],
+)
+def test_each_verdict_has_an_r4_status(verdict: Verdict, status: str) -> None:
+    subject = _bundle(Written(TRIAL.id, "p1", verdict))["entry"][1]["resource"]
+    assert subject["status"] == status and status in R4_RESEARCH_SUBJECT_STATUS
+    assert subject["individual"] == {"reference": "Patient/p1"}
+
+
+def test_only_conditional_requests_keyed_by_study_and_patient() -> None:
+    study, subject, guidance = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))["entry"]
+    assert study["request"]["method"] == "POST"
+    assert unquote(study["request"]["ifNoneExist"]) == "identifier=https://clinicaltrials.gov|NCT00000001"
+    assert subject["resource"]["study"]["reference"] == study["fullUrl"]  # the server resolves it to the one study
+    assert subject["request"]["method"] == guidance["request"]["method"] == "PUT"
+    assert unquote(subject["request"]["url"]) == (
+        "ResearchSubject?identifier=urn:fhir-eligibility:research-subject|NCT00000001/p1"
+    )
+    assert unquote(guidance["request"]["url"]) == (
+        "GuidanceResponse?identifier=urn:fhir-eligibility:guidance-response|NCT00000001/p1"
+    )
+    assert guidance["resource"]["outputParameters"] == {"reference": "#results"}
+
+
+class _Server:
+    def __init__(self, found: list[dict[str, Any]]) -> None:
+        self.found = found
+
+    def search_page(self, query: str) -> Any:
+        from fhir_eligibility.retrieval.transport import Page
+
+        return Page(self.found, len(self.found), None, None)
+
+
+def _existing(status: str) -> dict[str, Any]:
+    return {
+        "resourceType": "ResearchSubject",
+        "id": "rs1",
+        "meta": {"versionId": "v7"},
+        "identifier": [{"system": "urn:fhir-eligibility:research-subject", "value": "NCT00000001/p1"}],
+        "status": status,
+        "consent": {"reference": "Consent/c1"},
+    }
+
+
+def test_an_existing_subject_is_updated_in_place_and_a_staff_status_is_kept() -> None:
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))
+    bundle, kept = settle(_Server([_existing("candidate")]), planned)  # type: ignore[arg-type]
+    update = bundle["entry"][1]
+    assert kept == 0 and update["request"] == {"method": "PUT", "url": "ResearchSubject/rs1", "ifMatch": 'W/"v7"'}
+    assert update["resource"]["status"] == "eligible" and update["resource"]["consent"] == {"reference": "Consent/c1"}
+
+    bundle, kept = settle(_Server([_existing("on-study")]), planned)  # type: ignore[arg-type]
+    assert kept == 1
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ResearchStudy", "GuidanceResponse"]
+
+
+SERVER = ["--server", "http://127.0.0.1:9"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x.json", "--write-back"], "--write-back needs --server"),
+        (["x.json", "--dry-run"], "--dry-run goes with --write-back"),
+        ([*SERVER, "--write-back", "--assume-attested"], "--assume-attested is a what-if"),
+    ],
+)
+@pytest.mark.parametrize("command", ["evaluate", "screen"])
+def test_usage_errors_before_anything_is_read(command: str, args: list[str], message: str) -> None:
+    r = CliRunner().invoke(cli, [command, *args, "--patient", "p1"] if command == "evaluate" else [command, *args])
+    assert r.exit_code == 2 and message in r.output, r.output
