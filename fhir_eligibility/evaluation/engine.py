@@ -13,24 +13,8 @@ form), :mod:`.combination` (the tree walk, all-of/any-of/at-least/at-most) and :
 
 from __future__ import annotations
 
-from fhir_eligibility.evaluation.combination import evaluate_node
 from fhir_eligibility.evaluation.compare import Compared
-from fhir_eligibility.evaluation.context import Context, Outcome, Settings, shared_outcomes
-from fhir_eligibility.evaluation.forms.derived import derived_value
+from fhir_eligibility.evaluation.context import Outcome, Settings
 from fhir_eligibility.evaluation.trial import evaluate_trial, trial_index, verdict_of
-from fhir_eligibility.evaluation.windows import anchor_date, window_bounds
 
-__all__ = [
-    "Compared",
-    "Context",
-    "Outcome",
-    "Settings",
-    "anchor_date",
-    "derived_value",
-    "evaluate_node",
-    "evaluate_trial",
-    "shared_outcomes",
-    "trial_index",
-    "verdict_of",
-    "window_bounds",
-]
+__all__ = ["Compared", "Outcome", "Settings", "evaluate_trial", "trial_index", "verdict_of"]
