@@ -65,13 +65,13 @@ def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tup
     return load_trials(list(definitions) or None, list(only) or None, list(site) or None)
 
 
-def render(report: Report, fmt: str, details: bool = False) -> str:
+def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Trial] = ()) -> str:
     if fmt == "json":
         return json.dumps(report_json(report), indent=2, ensure_ascii=False)
     if fmt == "fhir":
         return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
     if fmt == "html":
-        return render_report_html(report)
+        return render_report_html(report, trials)
     text = verdict_table(report)
     when = dates(report) if details else ""
     return text + ("\n\n" + explain(report) if details else "") + ("\n\n" + when if when else "")
@@ -261,7 +261,7 @@ def evaluate(
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
         report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings)
-        _emit(render(identity.report(report), fmt, details), output)
+        _emit(render(identity.report(report), fmt, details, ts), output)
         if write_back:  # after the report: a write-back failure never changes or withholds it
             sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
         return
@@ -272,7 +272,7 @@ def evaluate(
             _emit(stream_json(list(paths), ts, as_of, settings, identity=identity), output)
             return
         report = evaluate_files(list(paths), ts, as_of, settings)
-    _emit(render(identity.report(report), fmt, details), output)
+    _emit(render(identity.report(report), fmt, details, ts), output)
 
 
 register_serve(cli)

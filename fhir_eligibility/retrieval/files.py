@@ -304,7 +304,7 @@ def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
     return patients, log.lines()
 
 
-def nothing_usable(paths: Iterable[Path], warnings: list[str]) -> InputError:
+def nothing_usable(paths: Iterable[str | Path], warnings: list[str]) -> InputError:
     """The exit-2 error for input that yielded no patient at all (saying why, when a warning knows)."""
     why = ""
     if warnings:

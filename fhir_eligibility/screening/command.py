@@ -81,7 +81,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @server_options
 @click.option("--trial", "trial_ids", multiple=True, help="NCT number (repeatable; default all).")
 @click.option("--as-of", callback=as_of_date, help="Screening date YYYY-MM-DD (default today).")
@@ -117,8 +117,17 @@ def _emit(text: str, output: Path | None) -> None:
     help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
 )
 @write_back_options
+@click.option(
+    "--engine",
+    type=click.Choice(["builtin", "spark"]),
+    default="builtin",
+    show_default=True,
+    help="spark: Bulk NDJSON (local paths or URIs) on Apache Spark (pip install 'fhir-eligibility[spark]').",
+)
+@click.option("--master", help="Spark master URL (--engine spark; default local[*], or spark-submit's).")
+@click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", help="Spark setting (repeatable; --engine spark).")
 def screen(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     trial_ids: tuple[str, ...],
     as_of: dt.date,
     fmt: str,
@@ -135,6 +144,9 @@ def screen(
     pages: Path | None,
     write_back: bool,
     dry_run: bool,
+    engine: str,
+    master: str | None,
+    spark_conf: tuple[str, ...],
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -149,6 +161,14 @@ def screen(
     if pages and server:
         raise click.UsageError("--pages works with PATH... input")
     check_write_back(write_back, dry_run, server, assume_attested)
+    if engine == "spark" and server:
+        raise click.UsageError("--engine spark screens files (PATH...), not --server")
+    conf: dict[str, str] = {}
+    if engine == "spark":
+        from fhir_eligibility.spark.session import parse_conf, require_pyspark
+
+        require_pyspark()  # before loading the trials: the missing extra is the one thing to say
+        conf = parse_conf(spark_conf)
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(
@@ -157,8 +177,12 @@ def screen(
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
-    with progress_bar(show) as bar:
-        if server:
+    with progress_bar(show and engine == "builtin") as bar:
+        if engine == "spark":
+            from fhir_eligibility.spark.engine import screen_spark
+
+            report = screen_spark(paths, trials, as_of, settings, master=master, conf=conf)
+        elif server:
             from fhir_eligibility.screening.server import screen_server
 
             report = screen_server(
@@ -172,8 +196,10 @@ def screen(
                 temp_dir=temp_dir,
             )
         else:
-            report = screen_files(list(paths), trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir)
-    links = write_pages(report, list(paths), trials, as_of, settings, pages) if pages else {}
+            report = screen_files(
+                [Path(p) for p in paths], trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir
+            )
+    links = write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages) if pages else {}
     if links:
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}

@@ -41,6 +41,7 @@ def write_pages(
         if patient not in wanted:
             continue
         target = out / page_name(patient)
-        target.write_text(render_report_html(evaluate_patients([data], trials, as_of, page_settings)), encoding="utf-8")
+        page = evaluate_patients([data], trials, as_of, page_settings)
+        target.write_text(render_report_html(page, trials), encoding="utf-8")
         links[patient] = target.as_posix()
     return links

@@ -17,7 +17,9 @@ as fast as the standard library on FHIR resources; it also rejects invalid UTF-8
 
 Grouping follows :mod:`fhir_eligibility.retrieval.files` (the ``evaluate`` reader), and both read
 lines and resources, count warnings and choose among duplicate Patients with the one policy of
-:mod:`fhir_eligibility.retrieval.reading`, so screening and ``evaluate`` see the same patients:
+:mod:`fhir_eligibility.retrieval.reading`, so screening and ``evaluate`` see the same patients;
+an NDJSON line is routed by :func:`fhir_eligibility.screening.routing.route_line`, the rule the
+Spark engine's executors apply too:
 ``Patient/<id>`` and ``urn:uuid:<id>`` references, the subject/patient/beneficiary/individual
 keys, ``medicationReference`` resolved to the Medication's code. A Bundle file is read whole (one
 file at a time) through that reader, which also resolves its local ``urn:uuid``/conditional
@@ -38,19 +40,10 @@ from typing import Any
 
 import orjson
 
-from fhir_eligibility.record import Resource, identifier_keys, patient_id_of, patient_reference
-from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed, read_line
-from fhir_eligibility.retrieval.reading import (
-    BOM,
-    UNAVAILABLE_MARK,
-    Drops,
-    WarningLog,
-    patient_of_unreadable,
-    unusable_reference,
-    usable_id,
-    warn_resource,
-    with_id,
-)
+from fhir_eligibility.record import patient_id_of
+from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
+from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
+from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
 from fhir_eligibility.screening.shard_read import read_shard
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
@@ -154,15 +147,6 @@ class Partitioned:
         self.used_files |= other.used_files
 
 
-def _index_medication(res: Resource, full_url: str | None, out: Partitioned) -> None:
-    code = res.get("code")
-    if not isinstance(code, dict):
-        return
-    for key in (full_url, f"Medication/{res.get('id')}" if res.get("id") else None):
-        if key:
-            out.medications[key] = code
-
-
 @dataclass(frozen=True)
 class Piece:
     """Bytes ``[start, end)`` of one file: the lines *starting* there (an NDJSON cut), or a whole Bundle file."""
@@ -200,10 +184,6 @@ def _lines_before(path: Path, offset: int) -> int:
             count += block.count(b"\n")
             offset -= len(block)
     return count
-
-
-def _usable_key(key: str) -> bool:
-    return bool(key) and not any(c in key for c in "\t\n\r")
 
 
 @dataclass
@@ -248,46 +228,20 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
                 continue
             out.used_files.add(piece.index)
             out.lines += 1
-            res, lenient = read_line(line, source, piece.index, number, out.log, out.drops)
-            if res is None:
-                continue
-            rtype = res["resourceType"]
-            named = res if rtype == "Patient" or (isinstance(res.get("id"), str) and res["id"]) else None
-            if named is None:
-                res = with_id(res, (piece.index, number()))
-            if lenient or named is None:  # shard the normalised form (pass 2 parses it strictly)
-                line = orjson.dumps(res)
-            elif line.startswith(BOM):
-                line = line[3:]
-            if rtype == "Patient":
-                pid = usable_id(res.get("id"))
-                if pid is None:
-                    warn_resource(out.log, source, "Patient without a usable id", res, (piece.index, number()))
-                    continue
+            route = route_line(line, source, piece.index, number, out.log, out.drops)
+            if route.kind == PATIENT:
                 out.patient_resources += 1
-                writer.write(pid, line)
-                for key in identifier_keys(res):
-                    if _usable_key(key):
-                        out_files.identifiers.write(key, pid.encode("utf-8"))
-                continue
-            if rtype == "Medication":
-                _index_medication(res, None, out)
-                continue
-            ref = patient_reference(res)
-            if ref is None:
-                if unusable_reference(res):
-                    warn_resource(out.log, source, "patient reference malformed", res, (piece.index, number()))
-                    out.drops.add(rtype, patient_of_unreadable(res, b""))
-                continue  # Practitioner, Organization...: not patient data
-            found = patient_id_of(ref)
-            if found is not None:
-                writer.write(found, line)
-            elif ref.startswith("Patient?identifier=") and _usable_key(ref.split("=", 1)[1]):
+                writer.write(route.key, route.line)
+                for key in route.identifiers:
+                    out_files.identifiers.write(key, route.key.encode("utf-8"))
+            elif route.kind == DATA:
+                writer.write(route.key, route.line)
+            elif route.kind == MEDICATION and route.code is not None:
+                out.medications[route.key] = route.code
+            elif route.kind == DEFERRED:
                 # resolved once every Patient is read; where it was travels with it, for a warning
                 where = f"{piece.index}:{number()}".encode()
-                out_files.deferred.write(ref.split("=", 1)[1], where + b"\t" + line)
-            else:
-                warn_resource(out.log, source, "patient reference not resolvable", res, (piece.index, number()), ref)
+                out_files.deferred.write(route.key, where + b"\t" + route.line)
 
 
 def _partition_bundle(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
@@ -363,11 +317,8 @@ def resolve_deferred(job: Resolution) -> TaskResult:
                 if found is not None:
                     writer.write(found, text)
                     continue
-                res = orjson.loads(text)
                 file_index, number = (int(n) for n in where.split(b":"))
-                source = job.sources[file_index]
-                ref = patient_reference(res) or ""
-                warn_resource(out.log, source, "patient reference not resolvable", res, (file_index, number), ref)
+                warn_unresolved(out.log, job.sources[file_index], text, (file_index, number))
     return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 

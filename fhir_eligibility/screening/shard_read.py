@@ -7,7 +7,7 @@ and applies the shared duplicate-Patient choice of :mod:`fhir_eligibility.retrie
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +41,25 @@ def read_shard(
         except OSError as e:
             raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
     for pid in sorted(groups):
-        resources: list[Resource] = []
-        lost = set() if drops is None else drops.of(pid)
-        for text in groups.pop(pid):
-            res = orjson.loads(text)
-            if res.get("resourceType") == UNAVAILABLE_MARK:
-                lost.update(res["types"])
-            else:
-                resources.append(_with_medication(res, medications))
-        data = PatientData(pid, [], unavailable(lost))
-        data.resources = one_patient(pid, resources, data.warnings)
-        yield data
+        yield patient_of(pid, groups.pop(pid), medications, drops)
 
 
-__all__ = ["read_shard"]
+def patient_of(
+    pid: str, lines: Iterable[bytes], medications: dict[str, dict[str, Any]], drops: Drops | None = None
+) -> PatientData:
+    """One patient from their shard lines in input order (also the Spark engine's pass 2): Medication
+    references resolved, one Patient chosen and first, the types its input lost unavailable."""
+    resources: list[Resource] = []
+    lost = set() if drops is None else drops.of(pid)
+    for text in lines:
+        res = orjson.loads(text)
+        if res.get("resourceType") == UNAVAILABLE_MARK:
+            lost.update(res["types"])
+        else:
+            resources.append(_with_medication(res, medications))
+    data = PatientData(pid, [], unavailable(lost))
+    data.resources = one_patient(pid, resources, data.warnings)
+    return data
+
+
+__all__ = ["patient_of", "read_shard"]

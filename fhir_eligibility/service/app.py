@@ -6,6 +6,7 @@ Routes::
     POST /cds-services/trial-eligibility           prefetch (+ allow-listed fhirServer) -> evaluate -> cards
     POST /cds-services/trial-eligibility/feedback  append-only JSONL store under ``data_dir``
     GET  /reports/{patientId}?trial=NCT…&ref=…     the HTML report behind a card's link
+    POST /reports/{patientId}/attest?ref=…         its attestation form (:mod:`.attest`), when configured
 
 Why Starlette and not FastAPI: the service has four routes whose bodies are validated by hand
 against the CDS Hooks rules (400 with an OperationOutcome, 412, 413), which FastAPI's pydantic
@@ -29,11 +30,8 @@ import datetime as dt
 import json
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
@@ -56,15 +54,18 @@ from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
+from fhir_eligibility.report.html.form import SERVED_CSP, Submit
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
 from fhir_eligibility.retrieval.server import BatchMode
+from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_response
 from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, feedback_client
 from fhir_eligibility.service.feedback import validate as validate_feedback
 from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
+from fhir_eligibility.service.stores import CardIndex, ReportCache
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,6 @@ FEEDBACK_PATH = f"{SERVICE_PATH}/feedback"
 REPORT_PATH = "/reports"
 JSON_TYPES = ("application/json", "application/fhir+json")
 DRAIN_FACTOR = 8  # an oversized body is read (and dropped) up to this many limits, so the client sees the 413
-CARD_INDEX_SIZE = 10_000
 
 
 class HttpError(Exception):
@@ -96,60 +96,6 @@ def operation_outcome(message: str, code: str = "invalid", severity: str = "erro
 
 def outcome_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(operation_outcome(message, code), status_code=status, headers=headers)
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    patient_id: str
-    as_of: dt.date
-    results: tuple[TrialResult, ...]
-    warnings: tuple[str, ...]
-    expires: float
-
-
-class ReportCache:
-    """Results of recent hook calls for the report links; bounded, expiring, in memory only."""
-
-    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.size, self.clock = ttl, size, clock
-        self._items: OrderedDict[str, StoredReport] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, patient_id: str, as_of: dt.date, results: Sequence[TrialResult], warnings: Sequence[str]) -> str:
-        ref = secrets.token_urlsafe(24)
-        item = StoredReport(patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl)
-        with self._lock:
-            self._items[ref] = item
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return ref
-
-    def get(self, ref: str) -> StoredReport | None:
-        with self._lock:
-            item = self._items.get(ref)
-            if item is not None and item.expires < self.clock():
-                del self._items[ref]
-                return None
-            return item
-
-
-class CardIndex:
-    """card uuid -> trial for cards this process issued, so stored feedback names its trial."""
-
-    def __init__(self, size: int = CARD_INDEX_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, card_uuid: str, trial: str) -> None:
-        with self._lock:
-            self._items[card_uuid] = trial
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def trial(self, card_uuid: str) -> str | None:
-        with self._lock:
-            return self._items.get(card_uuid.removeprefix("urn:uuid:"))
 
 
 def _is_wildcard(host: str) -> bool:
@@ -182,6 +128,17 @@ class Service:
         self.feedback = FeedbackStore(config.data_dir / "feedback.jsonl")
         self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size)
         self.card_index = CardIndex()
+        self.write_target = self._write_target(config)
+        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def _write_target(self, config: ServiceConfig) -> WriteTarget | None:
+        if config.attest_fhir_server is None:
+            return None
+        base = self.fallback.allowed_base(config.attest_fhir_server)
+        if base is None:
+            raise InputError("attest_fhir_server must be on allow_fhir_servers")
+        ca = str(config.fhir_ca_bundle) if config.fhir_ca_bundle else None
+        return WriteTarget.from_env(base, config.fhir_timeout_seconds, config.fhir_retries, ca)
 
     @staticmethod
     def _verifier(config: ServiceConfig) -> TokenVerifier | None:
@@ -296,7 +253,7 @@ class Service:
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
         results = await run_in_threadpool(evaluate_patient, data, self.trials, as_of, self.settings)
-        ref = self.reports.put(req.patient_id, as_of, results, data.warnings)
+        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data)
         cards = render_cards(
             results,
             as_of=as_of,
@@ -343,8 +300,41 @@ class Service:
         results = tuple(r for r in stored.results if trial is None or r.trial == trial)
         if not results:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
-        page = render_report_html(Report(stored.as_of, results, stored.warnings))
-        return HTMLResponse(page, headers=_PAGE_HEADERS)
+        submit = None
+        if self.write_target is not None and stored.data is not None:
+            url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': request.query_params['ref']})}"
+            submit = Submit(url, stored.nonce)
+        page = render_report_html(Report(stored.as_of, results, stored.warnings), self.trials, submit)
+        headers = {**_PAGE_HEADERS, "Content-Security-Policy": SERVED_CSP} if submit else _PAGE_HEADERS
+        return HTMLResponse(page, headers=headers)
+
+    async def attest_endpoint(self, request: Request) -> Response:
+        """The served form's answers: written to the FHIR server, the patient re-evaluated, the new page's link."""
+        patient_id = request.path_params["patient_id"]
+        ref = request.query_params.get("ref", "")
+        stored = self.reports.get(ref)
+        if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
+            raise HttpError(404, "this page has expired or is not valid: open the patient's chart again", "not-found")
+        if self.write_target is None or stored.data is None:
+            raise HttpError(409, "this service is not configured to record attestations", "not-supported")
+        check_origin(request.headers, self.config.base_url)
+        body = await self.read_json(request)
+        sub = parse_submission(body, stored.nonce)
+        trial = next((t for t in self.trials if t.id == sub.trial), None)
+        if trial is None or all(r.trial != sub.trial for r in stored.results):
+            raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
+        authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
+        response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
+        data = with_response(stored.data, response)
+        results = await run_in_threadpool(evaluate_patient, data, self.trials, stored.as_of, self.settings)
+        new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
+        location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
+        log.info("attestation recorded: %d answer(s)", len(sub.answers))
+        return JSONResponse(
+            {"location": location, "questionnaireResponse": f"QuestionnaireResponse/{response['id']}"},
+            status_code=201,
+            headers={"Location": location, "Cache-Control": "no-store"},
+        )
 
 
 _PAGE_HEADERS = {
@@ -471,6 +461,7 @@ def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Star
         Route(SERVICE_PATH, guarded(service.hook), methods=["POST"]),
         Route(FEEDBACK_PATH, guarded(service.feedback_endpoint), methods=["POST"]),
         Route(REPORT_PATH + "/{patient_id}", guarded(service.report_page), methods=["GET"]),
+        Route(REPORT_PATH + "/{patient_id}/attest", guarded(service.attest_endpoint), methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

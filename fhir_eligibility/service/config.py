@@ -54,6 +54,7 @@ class ServiceConfig:
     fhir_retries: int = 1
     fhir_batch: str = "auto"
     fhir_ca_bundle: Path | None = None
+    attest_fhir_server: str | None = None  # where the report page's form writes answers (on the allow-list)
     # HTTP
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
@@ -96,7 +97,7 @@ def _check(c: ServiceConfig) -> None:
             raise InputError(f"{name} must be at least 1")
     if c.jwks_timeout_seconds <= 0 or c.fhir_timeout_seconds <= 0:
         raise InputError("timeouts must be positive")
-    urls = [*c.jku_allow, *c.allow_fhir_servers] + ([c.public_base_url] if c.public_base_url else [])
+    urls = [*c.jku_allow, *c.allow_fhir_servers] + [u for u in (c.public_base_url, c.attest_fhir_server) if u]
     for url in urls:
         try:
             urlpolicy.base(url)  # the same strict parse every outbound request gets
@@ -168,9 +169,9 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             return dt.date.fromisoformat(str(value))
         except ValueError:
             raise InputError("config key as_of: expected YYYY-MM-DD") from None
-    if key == "public_base_url":
+    if key in ("public_base_url", "attest_fhir_server"):
         if not isinstance(value, str):
-            raise InputError("config key public_base_url: expected a URL string")
+            raise InputError(f"config key {key}: expected a URL string")
         return value
     expected = type(default)
     if expected is bool:

@@ -154,7 +154,7 @@ def test_trickle_is_cut_by_the_deadline(fhir: Running, trap: Running, capsys: An
     run, report = evaluate(fhir, capsys, monkeypatch)
     elapsed = time.monotonic() - started
     assert run.code == 0
-    assert 2.5 < elapsed < 8, elapsed  # the 3 s request deadline, not the 120 s trickle
+    assert 2.5 < elapsed < 30, elapsed  # the 3 s request deadline (a loaded machine adds start-up), not 120 s
     assert report is not None
     assert any("deadline" in w for w in json.dumps(report).split('"')), report
 

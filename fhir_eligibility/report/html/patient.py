@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.results import (
     CriterionResult,
     Evidence,
@@ -24,8 +25,9 @@ from fhir_eligibility.evaluation.results import (
 )
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.cards import DECIDING, deciding, short_title
+from fhir_eligibility.report.html import form
 from fhir_eligibility.report.html.plots import JS_PLOTS, PlotGroup, User, plot_data, plot_groups, subtree_series
-from fhir_eligibility.report.html.shell import RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
+from fhir_eligibility.report.html.shell import CSP, RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
 
 # Sub-criteria say whether their part of the rule holds; green/red would mislead under an exclusion.
 PART_LABEL = {
@@ -87,6 +89,7 @@ if(location.hash){var target=document.getElementById(location.hash.slice(1));if(
 """
 _TYPES = ("inclusion", "exclusion")
 _REASON_WIDTH = 240
+_OPEN_FORMS = 10  # up to this many results, the attestation forms are drawn open (see form.put_form)
 _DECIDING_SHOWN = 5  # a combination's reason repeats its parts; the parts below carry the whole text
 
 CSS = """
@@ -122,8 +125,12 @@ figure.lab-plot figcaption{font-size:.8rem;color:#374151}
 """
 
 
-def render_report_html(report: Report) -> str:
-    """One self-contained page for a run: summary table, then per patient its lab plots and its trials."""
+def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: form.Submit | None = None) -> str:
+    """One self-contained page for a run: summary table, then per patient its lab plots and its trials.
+
+    With the evaluated ``trials`` each trial section carries the attestation form; with ``submit`` (the
+    served page) the form posts its answers there instead of offering a download."""
+    by_trial = {t.id: t for t in trials}
     by_patient: dict[str, list[TrialResult]] = {}
     for r in report.results:
         by_patient.setdefault(r.patient, []).append(r)
@@ -157,7 +164,8 @@ def render_report_html(report: Report) -> str:
             for u in g.users:
                 plot_of.setdefault(u.anchor, []).append(g)
         for j, r in enumerate(results):
-            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of))
+            trial = by_trial.get(r.trial)
+            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of, trial, len(report.results) <= _OPEN_FORMS))
         if groups:
             parts.append(
                 f'<section class="labs" aria-labelledby="{pid}-labs"><h3 id="{pid}-labs">Lab values</h3>'
@@ -168,7 +176,10 @@ def render_report_html(report: Report) -> str:
             store.put("labs", pid, [plot_data(g, store) for g in groups])
         parts.append("</section>")
     parts.append("</main>")
-    return page(title, CSS, "\n".join(parts), JS_PLOTS + JS_CHECKLIST, store)
+    form.put_submit(store, submit)
+    csp = form.SERVED_CSP if submit is not None else CSP
+    script = JS_PLOTS + JS_CHECKLIST + form.JS_FORM + (form.JS_SUBMIT if submit is not None else "")
+    return page(title, CSS + form.CSS, "\n".join(parts), script, store, csp)
 
 
 def _labs(results: Sequence[TrialResult], pid: str) -> list[PlotGroup]:
@@ -237,7 +248,14 @@ def _reason(c: CriterionResult) -> str:
     return fmt.shorten(text, _REASON_WIDTH) if c.children else text
 
 
-def _trial_section(r: TrialResult, sid: str, store: Store, plot_of: Mapping[str, list[PlotGroup]]) -> str:
+def _trial_section(
+    r: TrialResult,
+    sid: str,
+    store: Store,
+    plot_of: Mapping[str, list[PlotGroup]],
+    trial: Trial | None,
+    eager: bool,
+) -> str:
     v = r.verdict.value
     counts = _counts(r.criteria)
     summary = " · ".join(f"{n} {RESULT_LABEL[res].lower()}" for res, n in counts.items() if n)
@@ -277,6 +295,7 @@ def _trial_section(r: TrialResult, sid: str, store: Store, plot_of: Mapping[str,
     if others:
         groups.append([f"{sid}-other", "Other criteria", "", others])
     store.put("checklists", sid, groups)
+    out.append(form.put_form(store, sid, r, trial, eager))
     out.append(f'<div class="checklists" data-checklist="{sid}"></div>')
     out.append("</section>")
     return "\n".join(out)

@@ -171,11 +171,11 @@ def palette_css() -> str:
     return "\n".join(out)
 
 
-def page(title: str, css: str, body: str, script: str, store: Store | None = None) -> str:
+def page(title: str, css: str, body: str, script: str, store: Store | None = None, csp: str = CSP) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="fhir-eligibility">\n'
         f"<title>{e(title)}</title>\n"

@@ -1,0 +1,121 @@
+"""Where one NDJSON line goes: the one routing rule of both file engines.
+
+Why a separate, pure module: the built-in engine's pass 1 (:mod:`~fhir_eligibility.screening.
+partition`) writes a routed line to a shard file, the Spark engine's executors emit it as a keyed
+record; both call :func:`route_line`, so they read, warn, rename and drop exactly alike. The
+line is judged by :mod:`fhir_eligibility.retrieval.reading`'s policy (through
+:func:`~fhir_eligibility.retrieval.files.read_line`, as ``evaluate`` reads NDJSON): warnings go
+to a :class:`~fhir_eligibility.retrieval.reading.WarningLog`, records left out to a
+:class:`~fhir_eligibility.retrieval.reading.Drops`, both mergeable whatever ran first.
+
+References follow :mod:`fhir_eligibility.record`: ``Patient/<id>``, ``urn:uuid:<id>`` and absolute
+references under the subject/patient/beneficiary/individual keys; a Patient is keyed by its id and
+indexed by its identifiers; a Medication goes to the (global) Medication index; a conditional
+``Patient?identifier=`` reference waits for the identifier index; anything else naming a patient
+is warned about; everything else is not patient data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from fhir_eligibility.record import identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.retrieval.files import read_line
+from fhir_eligibility.retrieval.reading import (
+    BOM,
+    Drops,
+    Position,
+    WarningLog,
+    patient_of_unreadable,
+    unusable_reference,
+    usable_id,
+    warn_resource,
+    with_id,
+)
+
+# What route_line() decides for a line.
+PATIENT = "patient"  # key: the patient id; identifiers: what conditional references may name it by
+DATA = "data"  # key: the patient id the resource is about
+MEDICATION = "medication"  # key: "Medication/<id>"; code: its CodeableConcept
+DEFERRED = "deferred"  # key: the identifier a conditional reference names
+NOTHING = "nothing"  # not patient data, or left out (already warned about and dropped)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    key: str = ""
+    line: bytes = b""  # the line as a patient's data keeps it (normalised: pass 2 parses it strictly)
+    identifiers: tuple[str, ...] = ()
+    code: dict[str, Any] | None = None
+
+
+SKIP = Route(NOTHING)
+
+
+def usable_key(key: str) -> bool:
+    """An identifier usable as a shard key (shard lines are tab-separated)."""
+    return bool(key) and not any(c in key for c in "\t\n\r")
+
+
+def route_line(line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops) -> Route:
+    """The route of one stripped, non-blank line of input file ``index`` (named ``source``);
+    ``number()`` gives its line number, asked only when a warning or a ``no-id-`` name needs it."""
+    res, lenient = read_line(line, source, index, number, log, drops)
+    if res is None:
+        return SKIP
+    rtype = res["resourceType"]
+    named = rtype == "Patient" or (isinstance(res.get("id"), str) and bool(res["id"]))
+    if not named:
+        res = with_id(res, (index, number()))
+    if lenient or not named:
+        line = orjson.dumps(res)
+    elif line.startswith(BOM):
+        line = line[3:]
+    if rtype == "Patient":
+        pid = usable_id(res.get("id"))
+        if pid is None:
+            warn_resource(log, source, "Patient without a usable id", res, (index, number()))
+            return SKIP
+        return Route(PATIENT, pid, line, tuple(k for k in identifier_keys(res) if usable_key(k)))
+    if rtype == "Medication":
+        code = res.get("code")
+        return Route(MEDICATION, f"Medication/{res['id']}", code=code) if isinstance(code, dict) else SKIP
+    ref = patient_reference(res)
+    if ref is None:
+        if unusable_reference(res):
+            warn_resource(log, source, "patient reference malformed", res, (index, number()))
+            drops.add(rtype, patient_of_unreadable(res, b""))
+        return SKIP  # Practitioner, Organization...: not patient data
+    found = patient_id_of(ref)
+    if found is not None:
+        return Route(DATA, found, line)
+    identifier = ref.split("=", 1)[1] if ref.startswith("Patient?identifier=") else ""
+    if usable_key(identifier):
+        return Route(DEFERRED, identifier, line)
+    warn_resource(log, source, "patient reference not resolvable", res, (index, number()), ref)
+    return SKIP
+
+
+def warn_unresolved(log: WarningLog, source: str, line: bytes, at: Position) -> None:
+    """A conditional reference (a ``DEFERRED`` line) whose identifier no Patient carries."""
+    res = orjson.loads(line)
+    warn_resource(log, source, "patient reference not resolvable", res, at, patient_reference(res) or "")
+
+
+__all__ = [
+    "DATA",
+    "DEFERRED",
+    "MEDICATION",
+    "NOTHING",
+    "PATIENT",
+    "SKIP",
+    "Route",
+    "route_line",
+    "usable_key",
+    "warn_unresolved",
+]

@@ -1,0 +1,204 @@
+"""Screening on Apache Spark: the built-in engine's two passes as Spark jobs, the same report.
+
+Why this shape: the built-in engine partitions lines to patients on disk (pass 1), then screens
+one shard at a time (pass 2). Here pass 1 is one ``mapPartitions`` over every input file (each
+line routed by :func:`fhir_eligibility.screening.routing.route_line`, the built-in engine's own
+rule, persisted), whose small per-partition summaries (Medication index, counts, counted warnings,
+records left out) are the only thing collected (a cheaper job before it counts each partition's
+lines, so that warnings and ``no-id-<file>-<line>`` names carry the built-in engine's line
+numbers: one more read of the input, no parsing); conditional ``Patient?identifier=``
+references, when there are any, are resolved by a ``cogroup`` with the identifier index; pass 2
+is a shuffle by patient (``repartitionAndSortWithinPartitions``: one patient's lines together,
+in input order) and a ``mapPartitions`` that screens each patient with
+:func:`fhir_eligibility.screening.core.screen_patient`, the product's one evaluation path, into
+one :class:`~fhir_eligibility.screening.core.Tally` per partition, merged by ``treeReduce``.
+
+What reaches the driver: per-partition summaries, tallies (counts and funnels) and each trial's
+``max_candidates`` best-ranked candidates: flat in the population size. Past that bound the
+report says how many candidates there were and lists the best ones (the built-in engine lists
+all); counts and funnels are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.report.screening import ScreeningReport
+from fhir_eligibility.retrieval.files import nothing_usable
+from fhir_eligibility.retrieval.reading import WarningLog
+from fhir_eligibility.screening.core import SCREENING, Tally
+from fhir_eligibility.screening.partition import Partitioned
+from fhir_eligibility.spark import tasks
+from fhir_eligibility.spark.session import first_line, spark_inputs, start_session
+
+if TYPE_CHECKING:
+    from pyspark import RDD
+    from pyspark.sql import SparkSession
+
+MAX_CANDIDATES = 20_000  # per trial: what a coordinator could work through, a few MB on the driver
+PARTITION_BYTES = 32 * 1024 * 1024  # input per screening partition (a partition's patients are held one at a time)
+
+
+def screen_spark(
+    paths: Sequence[str],
+    trials: Sequence[Trial],
+    as_of: dt.date,
+    settings: Settings = SCREENING,
+    *,
+    master: str | None = None,
+    conf: Mapping[str, str] | None = None,
+    session: SparkSession | None = None,
+    max_candidates: int = MAX_CANDIDATES,
+    source: str = "",
+) -> ScreeningReport:
+    """Screen Bulk NDJSON files (local paths or URIs) on Spark (``master``: see ``start_session``);
+    ``session``: use this one and leave it running (tests, notebooks)."""
+    spark = session or start_session(master, conf)
+    try:
+        return _screen(spark, paths, trials, as_of, settings, max_candidates, source or ", ".join(paths))
+    except InputError:
+        raise
+    except Exception as e:
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        if isinstance(e, Py4JError | PySparkException):  # a failed job: one line, not a JVM stack trace
+            raise InputError(f"spark job failed: {_python_error(e)}") from None
+        raise
+    finally:
+        if session is None:
+            spark.stop()
+
+
+def _python_error(e: BaseException) -> str:
+    """The Python exception an executor raised, when there is one, else the first line."""
+    lines = [ln.strip() for ln in str(e).splitlines()]
+    raised = [ln for ln in lines if ln and ":" in ln and ln.split(":", 1)[0].endswith(("Error", "Exception"))]
+    return raised[-1][:300] if raised else first_line(e)
+
+
+def _screen(
+    spark: SparkSession,
+    paths: Sequence[str],
+    trials: Sequence[Trial],
+    as_of: dt.date,
+    settings: Settings,
+    max_candidates: int,
+    source: str,
+) -> ScreeningReport:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    log = WarningLog()
+    files = spark_inputs(spark, paths, log)
+    sources = tuple(name for _uri, name, _size in files)
+    inputs = [_raw_lines(spark, uri) for uri, _name, _size in files]
+    counts = sc.union([rdd.mapPartitions(partial(tasks.count_lines, i)) for i, rdd in enumerate(inputs)])
+    before = _lines_before(counts.collect())
+    routed = sc.union(
+        [rdd.mapPartitions(partial(tasks.route_partition, sources, before, i)) for i, rdd in enumerate(inputs)]
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    cached = [routed]
+    try:
+        summaries = routed.filter(partial(tasks.has_tag, tasks.SUMMARY)).map(tasks.value).collect()
+        found, medications = _input_findings(summaries, sources, log)
+        if not any(s.routed for s in summaries):  # as the built-in engine: no patient at all is a bad input
+            raise nothing_usable(paths, found.warnings)
+        lines = routed.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value)
+        if any(s.waiting for s in summaries):
+            resolved = _resolve_conditional(routed, sources, found)
+            cached.append(resolved)
+            lines = lines.union(resolved.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value))
+        job = tasks.Job(tuple(trials), as_of, settings, medications, found.drops, max_candidates)
+        shared = sc.broadcast(job)
+        by_patient = lines.repartitionAndSortWithinPartitions(
+            max(sc.defaultParallelism, -(-sum(size for *_, size in files) // PARTITION_BYTES)),
+            partitionFunc=tasks.patient_partition,
+        )
+        merged = by_patient.mapPartitions(partial(tasks.screen_shared, shared)).treeReduce(
+            partial(tasks.merge_tallies, limit=max_candidates)
+        )
+        shared.destroy()
+    finally:
+        for rdd in cached:
+            rdd.unpersist()
+    tally = Tally.for_trials(trials)
+    tally.warn(found.warnings)  # input warnings first, then the patients', as in the built-in engine
+    tally = tasks.merge_tallies(tally, merged, max_candidates)
+    return tally.report(as_of, source, _bound_notes(tally, max_candidates))
+
+
+def _raw_lines(spark: SparkSession, uri: str) -> RDD[Any]:
+    """``(split start, line bytes)`` rows of one file. Why not ``textFile``: it decodes lines to
+    strings on the JVM, replacing invalid UTF-8 (which the reading policy refuses) unseen; the text
+    source keeps a line's bytes, and a split's start offset orders splits whatever their partition.
+    Lines end at ``\n`` only, as the built-in reader's (a lone ``\r`` is JSON whitespace)."""
+    from pyspark.sql import functions
+
+    frame = spark.read.option("lineSep", "\n").text(uri)
+    return frame.select(functions.input_file_block_start(), frame.value.cast("binary")).rdd
+
+
+def _lines_before(counts: Iterable[tuple[tuple[int, int], int]]) -> dict[tuple[int, int], int]:
+    """Each file split's first line number less one: the lines of its file's earlier splits."""
+    out: dict[tuple[int, int], int] = {}
+    total: dict[int, int] = {}
+    for (file, start), n in sorted(counts):
+        out[(file, start)] = total.get(file, 0)
+        total[file] = total.get(file, 0) + n
+    return out
+
+
+def _input_findings(
+    summaries: Iterable[tasks.PartitionSummary], sources: Sequence[str], log: WarningLog
+) -> tuple[Partitioned, dict[str, dict[str, Any]]]:
+    """The partitions' warnings and records left out merged (as the built-in reader's tasks are),
+    empty files named; the Medication index (the last one in input order wins)."""
+    found = Partitioned([], log=log)
+    medications: dict[str, dict[str, Any]] = {}
+    used: set[int] = set()
+    for s in sorted(summaries, key=lambda s: (s.file, s.first)):
+        found.log.merge(s.log)
+        found.drops.merge(s.drops)
+        medications.update(s.medications)
+        found.patient_resources += s.patient_resources
+        if s.used:
+            used.add(s.file)
+    for index, name in enumerate(sources):
+        if index not in used:
+            found.log.add(f"{name}: empty file", "", (index, 0))
+    return found, medications
+
+
+def _resolve_conditional(routed: RDD[Any], sources: Sequence[str], found: Partitioned) -> RDD[Any]:
+    """``Patient?identifier=`` lines tagged with the patient they name (persisted); warnings into ``found``."""
+    from pyspark import StorageLevel
+
+    waiting = routed.filter(partial(tasks.has_tag, tasks.WAITING)).map(tasks.key_value)
+    index = routed.filter(partial(tasks.has_tag, tasks.IDENTIFIER)).map(tasks.key_value)
+    resolved = (
+        waiting.cogroup(index)
+        .mapPartitions(partial(tasks.resolve_identifiers, sources))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    for log in resolved.filter(partial(tasks.has_tag, tasks.LOG)).map(tasks.value).collect():
+        found.log.merge(log)
+    return resolved
+
+
+def _bound_notes(tally: Tally, limit: int) -> list[str]:
+    notes = []
+    for t in sorted(tally.trials.values(), key=lambda t: t.trial):
+        total = sum(n for v, n in t.counts.items() if v != "ineligible")
+        if total > len(t.candidates):
+            notes.append(f"{t.trial}: {total} candidates, the {limit} best ranked listed (Spark engine bound)")
+    return notes
+
+
+__all__ = ["MAX_CANDIDATES", "screen_spark"]
