@@ -18,10 +18,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.naive_plan import naive_search_plan  # noqa: E402
 from fhir_eligibility.criteria.load import load_trials  # noqa: E402
 from fhir_eligibility.pipeline import evaluate_patients  # noqa: E402
 from fhir_eligibility.requirements.plan import plan  # noqa: E402
-from fhir_eligibility.requirements.search import naive_search_plan  # noqa: E402
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients  # noqa: E402
 from tests.support.fhir_servers import seed, start_medplum  # noqa: E402
 

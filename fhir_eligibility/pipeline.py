@@ -9,7 +9,7 @@ screening) goes through :func:`evaluate_patients`, so their answers cannot disag
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,20 +86,11 @@ def evaluate_server(
     return evaluate_patients(fetch_patients(options, patient_ids, requirements), trials, as_of, settings)
 
 
-def iter_results(
-    patients: Iterable[PatientData], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()
-) -> Iterator[list[TrialResult]]:
-    """One patient at a time, for streaming consumers (screening)."""
-    for data in patients:
-        yield evaluate_patient(data, trials, as_of, settings)
-
-
 __all__ = [
     "evaluate_files",
     "evaluate_patient",
     "evaluate_patients",
     "evaluate_server",
-    "iter_results",
     "load_trials",
     "plan",
 ]

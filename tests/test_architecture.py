@@ -41,7 +41,7 @@ def _calls(path: Path) -> set[str]:
 
 
 def test_evaluation_core_is_pure() -> None:
-    for f in (PKG / "evaluation").glob("*.py"):
+    for f in [*(PKG / "evaluation").rglob("*.py"), *(PKG / "measures").rglob("*.py")]:
         mods = _imports(f)
         bad = {m for m in mods if m.split(".")[0] in FORBIDDEN_IN_CORE}
         assert not bad, f"{f.name} imports {bad}"
@@ -54,11 +54,22 @@ def test_evaluation_core_is_pure() -> None:
             assert "pathlib" not in mods
 
 
-def test_criteria_and_requirements_do_not_import_io_rooms() -> None:
-    for room in ("criteria", "requirements"):
-        for f in (PKG / room).glob("*.py"):
-            later = {m for m in _imports(f) if m.startswith(LATER_ROOMS)}
-            assert not later, f"{room}/{f.name} imports {later}"
+# Each room's forbidden set: the rooms later in the flow (measures -> criteria -> requirements ->
+# retrieval -> evaluation -> report -> cli / service). The evaluation core may use the planner's
+# statement of what each form reads (evaluation/footprint.py), never the other way round.
+ROOM_FORBIDS = {
+    "measures": ("fhir_eligibility.criteria", "fhir_eligibility.requirements", "fhir_eligibility.evaluation"),
+    "criteria": ("fhir_eligibility.requirements", "fhir_eligibility.evaluation"),
+    "requirements": ("fhir_eligibility.evaluation",),
+    "evaluation": (),
+}
+
+
+def test_each_room_imports_only_rooms_earlier_in_the_flow() -> None:
+    for room, forbidden in ROOM_FORBIDS.items():
+        for f in (PKG / room).rglob("*.py"):
+            later = {m for m in _imports(f) if m.startswith((*forbidden, *LATER_ROOMS))}
+            assert not later, f"{room}/{f.relative_to(PKG / room)} imports {later}"
 
 
 def test_report_renderers_do_not_evaluate() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fhir_eligibility.criteria.model import Combination, Criterion, Derived, Manual, Trial
 
 # Derived scores whose value can straddle the threshold only because of clinical inputs that are
-# never coded (Child-Pugh: ascites, encephalopathy); see evaluation.engine.derived_value.
+# never coded (Child-Pugh: ascites, encephalopathy); see evaluation.forms.derived.derived_value.
 JUDGED_SCORES = frozenset({"child-pugh"})
 BASE_URL = "http://fhir-eligibility.org/fhir/Questionnaire"
 

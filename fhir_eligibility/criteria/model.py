@@ -8,18 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
+from fhir_eligibility.measures.timing import TimeOffset as TimeOffset  # the windows' offsets, part of the tree
 from fhir_eligibility.pickling import picklable
-
-
-@dataclass(frozen=True)
-class TimeOffset:
-    """A signed calendar offset from an anchor: negative = before. Units d, wk, mo, a, h, min."""
-
-    value: float
-    unit: str
-
-    def text(self) -> str:
-        return f"{self.value:g} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +145,11 @@ class Unsupported:
     reason: str
 
 
-Definition = ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Combination | Unsupported
+# The forms a characteristic can take. Every visitor (evaluator, planner, footprint) dispatches with
+# ``match`` ending in ``assert_never``, so mypy fails where a new form is not handled
+# (tests/test_dispatch.py shows it).
+Leaf = ObservationValue | Age | Gender | Records | Derived | Manual | Expression | Unsupported
+Definition = Leaf | Combination
 
 
 @dataclass(frozen=True)

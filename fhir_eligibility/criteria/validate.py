@@ -18,7 +18,7 @@ from fhir_eligibility.criteria.load import DefinitionSet, compile_trial
 from fhir_eligibility.criteria.model import Unsupported
 from fhir_eligibility.criteria.parse import COMBINATIONS, COMPARATORS, DEFINITION_KEYS, valueset_codes
 from fhir_eligibility.errors import DefinitionError
-from fhir_eligibility.evaluation import units
+from fhir_eligibility.measures import units
 from fhir_eligibility.terminology.site import SiteTerminology
 
 Json = dict[str, Any]

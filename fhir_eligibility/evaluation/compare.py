@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code
 from fhir_eligibility.criteria.model import LIMIT_NAME, Threshold, ValueTest
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.facts import Fact, Quantity
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures import units
 
 
 @dataclass(frozen=True)

@@ -8,43 +8,26 @@ the reason it could not be computed.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
-from fhir_eligibility.codes import LOINC, Code
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.compare import Interval
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.results import Evidence
-
-SCR = frozenset({(LOINC, "2160-0"), (LOINC, "14682-9"), (LOINC, "38483-4"), (LOINC, "59826-8")})
-WEIGHT = frozenset({(LOINC, "29463-7")})
-CRCL_MEASURED = frozenset({(LOINC, "2164-2")})
-CRCL_CG_REPORTED = frozenset({(LOINC, "35591-7")})
-EGFR_MDRD = frozenset({(LOINC, "33914-3"), (LOINC, "77147-7"), (LOINC, "48642-3"), (LOINC, "48643-1")})
-EGFR_CKDEPI_2021 = frozenset({(LOINC, "98979-8")})
-BILIRUBIN = frozenset({(LOINC, "1975-2"), (LOINC, "14631-6")})
-ALBUMIN = frozenset({(LOINC, "1751-7")})
-INR = frozenset({(LOINC, "6301-6"), (LOINC, "34714-6")})
-INPUTS: dict[str, frozenset[Code]] = {
-    "creatinine-clearance": CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
-    "egfr-mdrd": EGFR_MDRD | SCR,
-    "egfr-ckd-epi-2021": EGFR_CKDEPI_2021 | SCR,
-    "child-pugh": BILIRUBIN | ALBUMIN | INR,
-    "cumulative-activity": frozenset(),
-    "minimum-activity": frozenset(),
-}
-# Derived from administered doses (any date, not a lab window): the total, or the smallest single dose.
-ACTIVITY = ("cumulative-activity", "minimum-activity")
-
-UNITS = {
-    "creatinine-clearance": "mL/min",
-    "egfr-mdrd": "mL/min/{1.73_m2}",
-    "egfr-ckd-epi-2021": "mL/min/{1.73_m2}",
-    "cumulative-activity": "MBq",
-    "minimum-activity": "MBq",
-    "child-pugh": None,
-}
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.concepts import (
+    ACTIVITY,
+    ALBUMIN,
+    BILIRUBIN,
+    CRCL_CG_REPORTED,
+    CRCL_MEASURED,
+    EGFR_CKDEPI_2021,
+    EGFR_MDRD,
+    INPUTS,
+    INR,
+    SCR,
+    UNITS,
+    WEIGHT,
+)
 
 
 @dataclass(frozen=True)
@@ -119,5 +102,27 @@ def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
     return b + a + i
 
 
-def finite(v: float) -> bool:
-    return not (math.isnan(v) or math.isinf(v))
+# the registry is read here as dv.INPUTS, dv.ACTIVITY... by the evaluator and the terminology tools
+__all__ = [
+    "ACTIVITY",
+    "ALBUMIN",
+    "BILIRUBIN",
+    "CRCL_CG_REPORTED",
+    "CRCL_MEASURED",
+    "EGFR_CKDEPI_2021",
+    "EGFR_MDRD",
+    "INPUTS",
+    "INR",
+    "SCR",
+    "UNITS",
+    "WEIGHT",
+    "DerivedValue",
+    "child_pugh_points",
+    "ckd_epi_2021",
+    "cockcroft_gault",
+    "courses",
+    "evidence_of",
+    "max_window_sum",
+    "mdrd",
+    "quantity_in",
+]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.medication import acting_form, medication_of
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
@@ -27,6 +26,7 @@ from fhir_eligibility.evaluation.validity import (
     readable_codes,
 )
 from fhir_eligibility.evaluation.vital import patient_problems
+from fhir_eligibility.measures import units
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
 
@@ -68,7 +68,6 @@ class Fact(NamedTuple):
     ref_high: Quantity | None = None
     clinical_status: str | None = None
     verification: str | None = None
-    body_site: frozenset[Code] = frozenset()
     ongoing: bool = False  # an active statement with no end date: still taken on the screening date
     form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
     note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
@@ -323,7 +322,7 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
         if start is None:
             start = _checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
-        body = _union(_items(res, "bodySite", problems))
+        _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
         return [
             Fact(
                 kind,
@@ -335,7 +334,6 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
                 status=None,
                 clinical_status=clinical,
                 verification=verification,
-                body_site=body,
             )
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
@@ -346,8 +344,8 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
             return []
         codes = _code(res)
         start, end, instant = _period(res, "performed", "occurrence", problems=problems)
-        body = _union(_items(res, "bodySite", problems))
-        return [Fact(kind, ref, codes, start, end, instant, status=status, body_site=body)]
+        _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
+        return [Fact(kind, ref, codes, start, end, instant, status=status)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):

@@ -20,9 +20,21 @@ present, which their Observation codes cover.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
 from fhir_eligibility.codes import Code
-from fhir_eligibility.criteria.model import Age, Combination, Criterion, Expression, Gender
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Manual,
+    ObservationValue,
+    Records,
+    Unsupported,
+)
 from fhir_eligibility.requirements.plan import leaf_needs
 
 Key = tuple[str, Code | None]
@@ -41,16 +53,28 @@ def _depends_on_patient(c: Criterion) -> bool:
     if any(w.anchor != "study-start" for w in c.windows):
         return True
     d = c.definition
-    if isinstance(d, Combination):
-        return any(_depends_on_patient(k) for k in d.children)
-    return isinstance(d, Expression)
+    match d:
+        case Combination():
+            return any(_depends_on_patient(k) for k in d.children)
+        case Expression():  # reads the raw resources
+            return True
+        case ObservationValue() | Records() | Derived() | Age() | Gender() | Manual() | Unsupported():
+            return False
+        case _:
+            assert_never(d)
 
 
 def _reads_demographics(c: Criterion) -> bool:
     d = c.definition
-    if isinstance(d, Combination):
-        return any(_reads_demographics(k) for k in d.children)
-    return isinstance(d, (Age, Gender))
+    match d:
+        case Combination():
+            return any(_reads_demographics(k) for k in d.children)
+        case Age() | Gender():
+            return True
+        case ObservationValue() | Records() | Derived() | Manual() | Expression() | Unsupported():
+            return False
+        case _:
+            assert_never(d)
 
 
 def _compute(c: Criterion) -> Footprint | None:

@@ -25,8 +25,8 @@ from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression,
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, trial_index
 from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
-from fhir_eligibility.evaluation.timing import shift
 from fhir_eligibility.evaluation.vital import VITAL_ID
+from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.plan import leaf_needs
 
 DAY = dt.timedelta(days=1)

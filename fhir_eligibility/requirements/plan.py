@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import assert_never
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.attestable import items
@@ -18,14 +19,16 @@ from fhir_eligibility.criteria.model import (
     Derived,
     Expression,
     Gender,
+    Manual,
     ObservationValue,
     Records,
     Trial,
+    Unsupported,
     Window,
 )
 from fhir_eligibility.criteria.parse import RECORD_TYPES
-from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation.timing import shift
+from fhir_eligibility.measures import concepts as dv
+from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.model import DataRequirement
 
 # Above this many codes for one resource type, asking for the patient's whole list of that type is
@@ -58,33 +61,38 @@ def leaf_needs(
     """(resource type, codes, earliest date) per leaf; empty codes = every record of the type."""
     windows = c.windows or inherited
     d = c.definition
-    if isinstance(d, Combination):
-        for k in d.children:
-            yield from leaf_needs(k, windows, as_of, default_days)
-    elif isinstance(d, ObservationValue):
-        yield "Observation", d.codes, _earliest(windows, as_of, default_days)
-    elif isinstance(d, Records):
-        courses = bool(d.methods & {"first-course", "after-first-course"})
-        since = None if courses else _earliest(windows, as_of, None)
-        for t in d.resource_types:
-            yield t, d.codes, since
-    elif isinstance(d, (Age, Gender)):
-        yield "Patient", frozenset(), None
-    elif isinstance(d, Derived):
-        if d.concept in dv.ACTIVITY:
-            yield "MedicationAdministration", d.input_codes, None
-        else:
-            since = _earliest(windows, as_of, default_days)
-            # Cockcroft-Gault may fall back to a weight up to 90 days old.
-            if since is not None and as_of is not None and d.concept == "creatinine-clearance":
-                since = min(since, as_of - dt.timedelta(days=90))
-            yield "Observation", dv.INPUTS[d.concept] | d.input_codes, since  # + mapped site codes
+    match d:
+        case Combination():
+            for k in d.children:
+                yield from leaf_needs(k, windows, as_of, default_days)
+        case ObservationValue():
+            yield "Observation", d.codes, _earliest(windows, as_of, default_days)
+        case Records():
+            courses = bool(d.methods & {"first-course", "after-first-course"})
+            since = None if courses else _earliest(windows, as_of, None)
+            for t in d.resource_types:
+                yield t, d.codes, since
+        case Age() | Gender():
             yield "Patient", frozenset(), None
-    elif isinstance(d, Expression):
-        yield "Patient", frozenset(), None
-        if "patientResources" in d.expression:  # only the Patient is the context otherwise
-            for t in ALL_TYPES:
-                yield t, frozenset(), None
+        case Derived():
+            if d.concept in dv.ACTIVITY:
+                yield "MedicationAdministration", d.input_codes, None
+            else:
+                since = _earliest(windows, as_of, default_days)
+                # Cockcroft-Gault may fall back to a weight up to 90 days old.
+                if since is not None and as_of is not None and d.concept == "creatinine-clearance":
+                    since = min(since, as_of - dt.timedelta(days=90))
+                yield "Observation", dv.INPUTS[d.concept] | d.input_codes, since  # + mapped site codes
+                yield "Patient", frozenset(), None
+        case Expression():
+            yield "Patient", frozenset(), None
+            if "patientResources" in d.expression:  # only the Patient is the context otherwise
+                for t in ALL_TYPES:
+                    yield t, frozenset(), None
+        case Manual() | Unsupported():  # answered by a person, or not at all: no records
+            pass
+        case _:
+            assert_never(d)
 
 
 def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: int = 28) -> list[DataRequirement]:

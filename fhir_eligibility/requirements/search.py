@@ -3,8 +3,8 @@
 Why this shape: a hospital server is slow and rate limited, so the plan asks for each resource
 type once (codes OR-ed with commas, the earliest date bound) instead of once per criterion, and
 every search remembers which requirements it serves, so a failed search makes exactly those
-requirements unavailable. :func:`naive_search_plan` keeps the one-search-per-criterion plan
-for the benchmark that measures the difference.
+requirements unavailable. (The one-search-per-criterion plan it is measured against lives in
+benchmarks/naive_plan.py.)
 
 Server-side date bounds are only used where a resource without the date cannot matter:
 Condition and AllergyIntolerance get none (onset is often absent; the evaluator applies
@@ -148,27 +148,6 @@ def search_plan(
     for merged in merge_requirements(others):
         served = [r for r in others if r.resource_type == merged.resource_type]
         out.extend(_render(patient_id, merged, served, page_size, max_url_length))
-    return out
-
-
-def naive_search_plan(
-    patient_id: str,
-    requirements: Iterable[DataRequirement],
-    *,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    max_url_length: int = DEFAULT_MAX_URL_LENGTH,
-) -> list[PlannedSearch]:
-    """The unmerged plan, one search (per code group) for every criterion: the benchmark baseline."""
-    check_patient_id(patient_id)
-    reqs = list(requirements)
-    out = [_patient_search(patient_id, [r for r in reqs if r.resource_type == "Patient"])]
-    for req in reqs:
-        if req.resource_type == "Patient":
-            continue
-        per_criterion = [frozenset({c}) for c in sorted(req.criteria)] or [frozenset[str]()]
-        for criteria in per_criterion:
-            one = DataRequirement(req.resource_type, req.codes, req.date_from, criteria)
-            out.extend(_render(patient_id, one, [one], page_size, max_url_length))
     return out
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.evaluation import units
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.measures import units
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable

@@ -175,7 +175,6 @@ class Prefetched:
     resources: list[Resource]
     missing: list[PrefetchTemplate]
     warnings: list[str]
-    used_keys: int = 0
 
 
 def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Prefetched:
@@ -186,7 +185,6 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
             continue
         value = req.prefetch[t.key]
         if value is None:
-            out.used_keys += 1
             continue  # the client has no such data
         if _incomplete(value):
             out.missing.append(t)
@@ -199,7 +197,6 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
             )
             out.missing.append(t)
             continue
-        out.used_keys += 1
         out.resources.extend(resources)
     return out
 

@@ -19,7 +19,7 @@ from typing import Any
 from fhir_eligibility.codes import Code, codings, norm_code
 from fhir_eligibility.criteria.model import Criterion, Derived, ObservationValue, Records, Trial
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation import units
+from fhir_eligibility.measures import units
 from fhir_eligibility.terminology.evidence import node_codes
 
 Json = dict[str, Any]

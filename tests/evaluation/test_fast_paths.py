@@ -19,7 +19,8 @@ import pytest
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.evaluation import engine
+from fhir_eligibility.evaluation import context
+from fhir_eligibility.evaluation import trial as trial_module
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.footprint import Footprint, footprint
 from fhir_eligibility.pipeline import evaluate_patients
@@ -58,18 +59,19 @@ def _report(patients: list[PatientData], settings: Settings) -> str:
     ids=["default", "attested", "series", "screening"],
 )
 def test_sharing_changes_no_report(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine._SHARED.clear()
+    context._SHARED.clear()
     shared = _report(POPULATION, settings)
-    engine._SHARED.clear()
+    context._SHARED.clear()
     reversed_order = _report(POPULATION[::-1], settings)
-    assert engine._SHARED, "nothing was shared: the test would prove nothing"
+    assert context._SHARED, "nothing was shared: the test would prove nothing"
     if not settings.explain:  # short-circuit mode also shares the pregnancy-test gates per gender and age
-        assert any(key[3] is not None for s in engine._SHARED.values() for key in s.outcomes)
-    monkeypatch.setattr(engine, "footprint", lambda c: None)
-    monkeypatch.setattr(engine, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
-    engine._SHARED.clear()
+        assert any(key[3] is not None for s in context._SHARED.values() for key in s.outcomes)
+    monkeypatch.setattr(trial_module, "footprint", lambda c: None)
+    monkeypatch.setattr(context, "footprint", lambda c: None)
+    monkeypatch.setattr(trial_module, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
+    context._SHARED.clear()
     unshared = _report(POPULATION, settings)
-    assert not any(s.outcomes or s.tops for s in engine._SHARED.values()), "sharing still on"
+    assert not any(s.outcomes or s.tops for s in context._SHARED.values()), "sharing still on"
     assert shared == unshared
     by_patient = {r["patient"] + r["trial"]: r for r in json.loads(reversed_order)["results"]}
     assert [by_patient[r["patient"] + r["trial"]] for r in json.loads(unshared)["results"]] == json.loads(unshared)[
@@ -104,7 +106,7 @@ def test_footprints_name_what_a_criterion_reads() -> None:
 
 def test_unavailable_data_is_never_answered_from_the_shared_cache() -> None:
     """A patient whose Observation search failed must not get another patient's 'no result'."""
-    engine._SHARED.clear()
+    context._SHARED.clear()
     bare = PatientData("p1", [{"resourceType": "Patient", "id": "p1", "birthDate": "1960-01-01", "gender": "male"}])
     faulty = PatientData(
         "p2",

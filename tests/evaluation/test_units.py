@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_eligibility.evaluation import units
-from fhir_eligibility.evaluation.units import (
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.units import (
     analyte_for_code,
     commensurable,
     conversion,

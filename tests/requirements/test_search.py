@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks.naive_plan import naive_search_plan
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.requirements.model import DataRequirement, Unavailable
 from fhir_eligibility.requirements.search import (
@@ -16,7 +17,6 @@ from fhir_eligibility.requirements.search import (
     batch_bundle,
     escape_token_part,
     merge_requirements,
-    naive_search_plan,
     render_token,
     search_plan,
 )

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """
 import datetime as dt, pathlib, sys
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.evaluation import units
+from fhir_eligibility.measures import units
 from fhir_eligibility.screening.runner import screen_files
 from fhir_eligibility.synth import write_population
 out = pathlib.Path(sys.argv[1])

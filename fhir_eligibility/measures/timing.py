@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-from fhir_eligibility.criteria.model import TimeOffset
+
+@dataclass(frozen=True)
+class TimeOffset:
+    """A signed calendar offset from an anchor: negative = before. Units d, wk, mo, a, h, min."""
+
+    value: float
+    unit: str
+
+    def text(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
 
 DATE_MIN = dt.date(1, 1, 1)
 DATE_MAX = dt.date(9999, 12, 31)
@@ -32,10 +43,6 @@ def shift(anchor: dt.date, off: TimeOffset) -> dt.date:
 
 def full_years(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def months_between(a: dt.date, b: dt.date) -> int:
-    return (b.year - a.year) * 12 + (b.month - a.month) - (b.day < a.day)
 
 
 def age_range(birth_text: str, on: dt.date) -> tuple[int, int] | None:

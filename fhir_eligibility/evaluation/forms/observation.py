@@ -1,0 +1,142 @@
+"""Observation values (definitionByTypeAndValue): the most recent valid result in the window, tested.
+
+Ties at the same time resolve to the result least favourable to the patient (safety first); a
+series of rising marker results is the biochemical-progression method.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from fhir_eligibility.criteria.model import LIMIT_NAME, Criterion, ObservationValue, Window
+from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.evaluation import values
+from fhir_eligibility.evaluation.compare import compare, plot_value
+from fhir_eligibility.evaluation.context import Context, Outcome
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
+from fhir_eligibility.evaluation.results import Evidence, Point, Series
+from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
+from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.timing import DATE_MIN
+
+
+def observation_leaf(
+    d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
+) -> Outcome:
+    out = _observation_leaf(d, c, ctx, parity, windows)
+    if not ctx.settings.collect_series or d.test.kind not in ("quantity", "range"):
+        return out
+    return out._replace(series=(_series(d, c, ctx, windows),))
+
+
+def _series(d: ObservationValue, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Series:
+    lo, hi, _err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
+    points = []
+    unit: str | None = None
+    for f in ctx.record.facts(["Observation"], d.codes):
+        if f.date is None or f.date > ctx.as_of:
+            continue
+        pv = plot_value(f, d.test)
+        if pv is not None:
+            points.append(Point(f.date.isoformat(), pv[0], f.ref.split("#")[0]))
+            unit = pv[1]
+    points.sort(key=lambda p: (p.date, p.reference))
+    t = d.test
+    if t.kind == "quantity" and t.quantity is not None:
+        thresholds: tuple[tuple[str, float], ...] = ((t.comparator or "=", t.quantity.value),)
+    else:
+        thresholds = tuple((comp, b.value) for comp, b in ((">=", t.low), ("<=", t.high)) if b is not None)
+    return Series(
+        d.label or c.description or c.id,
+        f"x {LIMIT_NAME[t.offset]}" if t.offset and t.ratio else unit,
+        tuple(points),
+        thresholds,
+        (None if lo == DATE_MIN else lo.isoformat(), hi.isoformat()),
+    )
+
+
+def _observation_leaf(
+    d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
+) -> Outcome:
+    rec = ctx.record
+    what = LABEL
+    lo, hi, err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
+    if err:
+        return Outcome(Truth.UNKNOWN, err)
+    u = rec.unavailable_for(["Observation"], d.codes)
+    facts = rec.facts(["Observation"], d.codes)
+    open_start = lo == DATE_MIN  # "any time before": an undated result is still usable
+    inside = [f for f in facts if fact_in(f, lo, hi) or (open_start and fact_in(f, lo, hi) is None)]
+    if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
+        return _rising_series(d, inside, lo, hi)
+    skipped = ""
+    if inside and d.test.kind != "present":  # a result without a valid value is not "the most recent value"
+        inside, skipped = values.valued(inside)
+        if not inside:
+            return Outcome(Truth.UNKNOWN, skipped, missing=(missing_data(ctx, what, d.codes, lo, hi),))
+    if not inside:
+        if u is not None:
+            return Outcome(
+                Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
+            )
+        dated = [f for f in facts if f.date]
+        stale = ""
+        if dated:
+            last = max(dated, key=lambda f: (f.date, f.instant))
+            stale = f"; latest is {last.date} (outside the window)"
+        return Outcome(
+            Truth.UNKNOWN,
+            f"no result in window {window_text(lo, hi)}{stale}{values.undated_note(facts)}",
+            missing=(missing_data(ctx, what, d.codes, lo, hi),),
+        )
+    inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
+    top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
+    tied = [f for f in inside if (f.date, f.instant, f.issued) == top_key]
+    scored = [(f, compare(f, d.test)) for f in tied]
+    fact, res = min(scored, key=lambda p: (favourability(p[1].truth, parity), p[0].ref))
+    tie = f" (least favourable of {len(tied)} results at the same time)" if len(tied) > 1 else ""
+    ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
+    miss = (missing_data(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
+    when = f" on {fact.date}" if fact.date else " (undated)"
+    return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
+
+
+def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
+    """Biochemical progression: the last n results of one marker each exceed their predecessor."""
+    n = int(d.instances.value) if d.instances and d.instances.value else 3
+    by_marker: dict[str, list[Fact]] = {}
+    for f in inside:
+        if f.quantity is not None and f.quantity.unit:
+            key = sorted(f.codes)[0][1] if f.codes else "?"
+            by_marker.setdefault(key, []).append(f)
+    evidence: list[Evidence] = []
+    undecided = False
+    for series in by_marker.values():
+        series.sort(key=lambda f: (f.date, f.instant))
+        last = series[-n:]
+        if len(last) < n:
+            continue
+        vals = []
+        for f in last:
+            assert f.quantity is not None and f.quantity.unit is not None
+            v = units.convert(f.quantity.value, f.quantity.unit, last[0].quantity.unit or "", None)  # type: ignore[union-attr]
+            if v is None:
+                undecided = True
+                break
+            vals.append(v)
+        else:
+            if all(b > a for a, b in itertools.pairwise(vals)):
+                ev = tuple(
+                    dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+                    for f in last
+                )
+                return Outcome(Truth.TRUE, f"{n} successive rising results", ev, matched=tuple(last))
+            evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
+    if undecided:
+        return Outcome(Truth.UNKNOWN, "marker results in units that cannot be compared")
+    return Outcome(
+        Truth.FALSE, f"no marker with {n} successive rising results in {window_text(lo, hi)}", tuple(evidence)
+    )

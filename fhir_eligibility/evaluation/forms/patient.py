@@ -1,0 +1,56 @@
+"""The forms that read the Patient resource (age, gender) and the one no record answers (manual)."""
+
+from __future__ import annotations
+
+from fhir_eligibility.criteria.model import Age, Criterion, Gender
+from fhir_eligibility.evaluation.compare import VERB, Interval
+from fhir_eligibility.evaluation.context import Context, Outcome
+from fhir_eligibility.evaluation.forms.common import interval_truth
+from fhir_eligibility.evaluation.results import Evidence, MissingData
+from fhir_eligibility.evaluation.validity import birth_problem
+from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import age_range
+
+
+def age_leaf(d: Age, ctx: Context) -> Outcome:
+    birth = ctx.record.birth_date
+    if not birth:
+        return Outcome(
+            Truth.UNKNOWN,
+            "birth date not recorded",
+            missing=(MissingData("", "Patient.birthDate", (), "any", None),),
+        )
+    bad = birth_problem(birth, ctx.as_of)
+    if bad:
+        return Outcome(Truth.UNKNOWN, bad, missing=(MissingData("", "Patient.birthDate (corrected)", (), "any", None),))
+    ages = age_range(birth, ctx.as_of)
+    if ages is None:
+        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable or after {ctx.as_of}")
+    v = Interval(float(ages[0]), float(ages[1]))
+    t = interval_truth(v, d.test)
+    shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
+    return Outcome(
+        t,
+        f"age {shown} years on {ctx.as_of} {VERB.get(t, 'cannot decide')} {d.test.text()}",
+        (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),),
+    )
+
+
+def gender_leaf(d: Gender, ctx: Context) -> Outcome:
+    g = ctx.record.gender
+    ev = (Evidence("Patient/" + ctx.record.patient_id, g, None, None, "administrative gender"),)
+    if g in ("male", "female"):
+        return Outcome(Truth.of(g in d.codes), f"gender {g}", ev)
+    return Outcome(
+        Truth.UNKNOWN,
+        f"gender {g or 'not recorded'}",
+        ev,
+        missing=(MissingData("", "Patient.gender", (), "any", None),),
+    )
+
+
+def manual_leaf(c: Criterion, ctx: Context, parity: int) -> Outcome:
+    if ctx.settings.assume_attested:
+        attested = Truth.TRUE if parity % 2 == 0 else Truth.FALSE
+        return Outcome(attested, "attested (assumed by --assume-attested)", attested=True)
+    return Outcome(Truth.MANUAL, "requires attestation by a person")

@@ -1,0 +1,99 @@
+"""Window bounds (clinical.md §0 windows, relative to the study start or to another criterion's event)
+and the dates of those events.
+
+Bounds relative to the study start are the same for every patient and are computed once per date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from functools import lru_cache
+
+from fhir_eligibility.criteria.model import Criterion, Window
+from fhir_eligibility.evaluation.context import Context
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.measures.timing import DATE_MIN, fmt, shift
+
+_BOUNDS: dict[tuple[int, int | None, dt.date], tuple[tuple[Window, ...], tuple[dt.date, dt.date, str | None]]] = {}
+
+
+def window_bounds(
+    windows: tuple[Window, ...], ctx: Context, default_days: int | None
+) -> tuple[dt.date, dt.date, str | None]:
+    """Intersection of the windows as inclusive dates; third item is an error (anchor not found)."""
+    key = (id(windows), default_days, ctx.as_of)
+    hit = _BOUNDS.get(key)
+    if hit is not None and hit[0] is windows:
+        return hit[1]
+    bounds = _window_bounds(windows, ctx, default_days)
+    if all(w.anchor == "study-start" for w in windows):  # the same for every patient: reuse
+        _BOUNDS[key] = (windows, bounds)
+    return bounds
+
+
+def _window_bounds(
+    windows: tuple[Window, ...], ctx: Context, default_days: int | None
+) -> tuple[dt.date, dt.date, str | None]:
+    lo, hi = DATE_MIN, ctx.as_of
+    if not windows and default_days is not None:
+        lo = ctx.as_of - dt.timedelta(days=default_days)
+    for w in windows:
+        anchor = ctx.as_of if w.anchor == "study-start" else anchor_date(w.anchor, ctx)
+        if anchor is None:
+            return lo, hi, f"the event {w.anchor!r} this window is relative to has not occurred"
+        if w.low is not None:
+            d = shift(anchor, w.low) + dt.timedelta(days=1 if w.low_strict else 0)
+            lo = max(lo, d)
+        if w.high is not None:
+            d = shift(anchor, w.high) - dt.timedelta(days=1 if w.high_strict else 0)
+            hi = min(hi, d) if w.anchor == "study-start" or d <= ctx.as_of else hi
+    return lo, hi, None
+
+
+def anchor_date(link: str, ctx: Context) -> dt.date | None:
+    """Date of the most recent record matching the characteristic ``link`` (an eventId anchor)."""
+    if link in ctx.anchors:
+        return ctx.anchors[link]
+    ctx.anchors[link] = None  # guards cycles
+    crit = ctx.index.by_link.get(link)
+    result = None
+    if crit is not None:
+        from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
+
+        # the anchor is the latest of *all* matching records: evaluate in full mode
+        short, ctx.short_circuit = ctx.short_circuit, False
+        demo, ctx.demographics = ctx.demographics, None
+        out = evaluate_node(_as_event(crit), ctx, 0, ())
+        ctx.short_circuit, ctx.demographics = short, demo
+        dates = [f.date for f in out.matched if f.date]
+        result = max(dates) if dates else None
+    ctx.anchors[link] = result
+    return result
+
+
+_EVENTS: dict[int, tuple[Criterion, Criterion]] = {}
+
+
+def _as_event(crit: Criterion) -> Criterion:
+    """The anchor criterion as a plain match (one object per criterion: outcome caches key on identity)."""
+    hit = _EVENTS.get(id(crit))
+    if hit is None or hit[0] is not crit:
+        hit = (crit, replace(crit, exclude=False, judgement=False))
+        _EVENTS[id(crit)] = hit
+    return hit[1]
+
+
+def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """Does the fact's date (or period) fall in [lo, hi]? None when it has no date."""
+    s, e = f.start, f.end or (hi if f.ongoing else f.start)
+    if s is None and e is None:
+        return None
+    s = s or e
+    assert s is not None and e is not None
+    return s <= hi and e >= lo
+
+
+@lru_cache(maxsize=1024)
+def window_text(lo: dt.date, hi: dt.date) -> str:
+    return f"{fmt(lo)}..{fmt(hi)}"
