@@ -28,6 +28,7 @@ from fhir_eligibility.report.cards import DECIDING, deciding, short_title
 from fhir_eligibility.report.html import form
 from fhir_eligibility.report.html.plots import JS_PLOTS, PlotGroup, User, plot_data, plot_groups, subtree_series
 from fhir_eligibility.report.html.shell import CSP, RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
+from fhir_eligibility.report.table import patient_heading
 
 # Sub-criteria say whether their part of the rule holds; green/red would mislead under an exclusion.
 PART_LABEL = {
@@ -157,7 +158,7 @@ def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: for
     for i, (patient, results) in enumerate(by_patient.items()):
         pid = f"p{i}"
         parts.append(f'<section class="patient" id="{pid}" aria-labelledby="{pid}-h" data-patient="{e(patient)}">')
-        parts.append(f'<h2 id="{pid}-h">{e(patient)}</h2>')
+        parts.append(f'<h2 id="{pid}-h">{e(patient_heading(results[0]))}</h2>')
         groups = _labs(results, pid)
         plot_of: dict[str, list[PlotGroup]] = {}
         for g in groups:
@@ -212,12 +213,12 @@ def _summary_table(by_patient: Mapping[str, Sequence[TrialResult]]) -> str:
         '<th scope="col">Trial</th><th scope="col">Verdict</th><th scope="col">Decided by</th>'
         '<th scope="col">Next step</th></tr></thead><tbody>',
     ]
-    for i, (patient, results) in enumerate(by_patient.items()):
+    for i, results in enumerate(by_patient.values()):
         for j, r in enumerate(results):
             ids = [c.id for c in deciding(r)]
             why = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
             out.append(
-                f'<tr><td class="ref"><a href="#p{i}">{e(patient)}</a></td>'
+                f'<tr><td class="ref"><a href="#p{i}">{e(patient_heading(results[0]))}</a></td>'
                 f'<td><a href="#p{i}-t{j}" data-testid="summary-link">{e(r.trial)}</a></td>'
                 f"<td>{badge(r.verdict.value, VERDICT_LABEL[r.verdict], 'toc-verdict')}</td>"
                 f"<td>{e(why) if why else '—'}</td><td>{e(next_step(r))}</td></tr>"
