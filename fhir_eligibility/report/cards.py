@@ -105,6 +105,14 @@ def _collect(missing: Sequence[MissingData]) -> list[str]:
     return [f"**Next step:** collect {md('; '.join(wanted[:3]))}{more}{by}."]
 
 
+def review_step(result: TrialResult) -> str:
+    """The two kinds of "needs review", data-driven first: a clinician judges the data, a person attests."""
+    judge = sum(1 for c in result.criteria if c.result is Result.REVIEW)
+    attest = sum(1 for c in result.criteria if c.result is Result.MANUAL)
+    steps = [f"clinician judgement of {judge} item(s)" if judge else "", f"attest {attest} item(s)" if attest else ""]
+    return ", then ".join(s for s in steps if s) or "review the open items"
+
+
 def next_step(result: TrialResult) -> list[str]:
     """What to do now: collect data, attest manual items, contact the trial team, or nothing."""
     if result.verdict is Verdict.INELIGIBLE:
@@ -112,10 +120,7 @@ def next_step(result: TrialResult) -> list[str]:
     if result.verdict is Verdict.UNDETERMINED and result.missing_data:
         return _collect(result.missing_data)
     if result.verdict is Verdict.NEEDS_REVIEW:
-        n = sum(1 for c in result.criteria if c.result in DECIDING[Verdict.NEEDS_REVIEW])
-        return [
-            f"**Next step:** review and attest the {n} open item(s) on the full report, then contact the trial team."
-        ]
+        return [f"**Next step:** {review_step(result)} on the full report, then contact the trial team."]
     if result.verdict is Verdict.UNDETERMINED:
         return ["**Next step:** collect the data named above."]
     return ["**Next step:** contact the trial team to confirm eligibility."]

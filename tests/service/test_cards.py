@@ -67,7 +67,7 @@ def test_review_detail_puts_data_triggered_items_first_and_asks_to_attest() -> N
     text = detail(result(Verdict.NEEDS_REVIEW), AS_OF)
     lines = text.splitlines()
     assert lines.index("- ALT \\> 2.5 x ULN: needs clinical judgement") < lines.index("- Signed consent (to attest)")
-    assert "attest the 2 open item(s)" in text
+    assert "clinician judgement of 1 item(s), then attest 1 item(s)" in text  # two kinds, data-driven first
 
 
 def test_detail_is_short_with_at_most_three_deciding_items_and_no_duplicates() -> None:

@@ -24,7 +24,7 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
 )
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.cards import DECIDING, deciding, short_title
+from fhir_eligibility.report.cards import deciding, review_step, short_title
 from fhir_eligibility.report.html import form
 from fhir_eligibility.report.html.plots import JS_PLOTS, PlotGroup, User, plot_data, plot_groups, subtree_series
 from fhir_eligibility.report.html.shell import CSP, RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
@@ -199,8 +199,7 @@ def next_step(r: TrialResult) -> str:
         wanted = list(dict.fromkeys(fmt.label(m.what, 50) for m in r.missing_data))
         return "Collect " + "; ".join(wanted[:3]) + (f" and {len(wanted) - 3} more" if len(wanted) > 3 else "") + "."
     if r.verdict is Verdict.NEEDS_REVIEW:
-        n = sum(1 for c in r.criteria if c.result in DECIDING[Verdict.NEEDS_REVIEW])
-        return f"Review and attest {n} item(s), then contact the trial team."
+        return review_step(r).capitalize() + ", then contact the trial team."
     if r.verdict is Verdict.UNDETERMINED:
         return "Collect the data the unknown criteria name."
     return "Eligible on the data: contact the trial team."
