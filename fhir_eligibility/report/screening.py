@@ -10,7 +10,8 @@ JSON contract::
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
       "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
       "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil"}],
-      "withinHorizon": {"days", "becomesEligible", "lapses"}}]}
+      "withinHorizon": {"days", "becomesEligible", "lapses"},
+      "needsReview": {"judgement", "attestation"}}]}
 
 plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` and
 ``notScreened`` ([{"patient", "reason"}]: candidates a server could not deliver; the run is partial).
@@ -68,6 +69,7 @@ class TrialScreening:
     candidates: tuple[Candidate, ...]  # ranked
     becoming: int = 0  # becomes eligible within the horizon
     lapsing: int = 0  # eligibility lapses within the horizon
+    judged: int = 0  # needs-review for a clinician's judgement of the data; the rest await attestations only
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                     for c in t.candidates
                 ],
                 "withinHorizon": {"days": report.horizon, "becomesEligible": t.becoming, "lapses": t.lapsing},
+                "needsReview": {"judgement": t.judged, "attestation": t.counts.get("needs-review", 0) - t.judged},
             }
             for t in report.trials
         ],
@@ -157,6 +160,9 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
         lines.append("")
         lines.append(f"{t.trial}  {_short(t.title, 90)}")
         lines.append("  " + ", ".join(f"{v}: {t.counts.get(v, 0)}" for v in VERDICTS))
+        if t.counts.get("needs-review", 0):
+            waiting = t.counts["needs-review"] - t.judged
+            lines.append(f"  needs-review: {t.judged} clinician judgement of the data, {waiting} awaiting attestation")
         if report.horizon:
             lines.append(
                 f"  within {report.horizon} days: {t.becoming} become eligible, eligibility lapses for {t.lapsing}"

@@ -104,6 +104,7 @@ class TrialTally:
     becoming: int = 0  # not eligible now, eligible within the horizon if the record stays as it is
     lapsing: int = 0  # eligible or needs-review now, no longer within the horizon
     listed: int = 0  # candidates seen, whether or not a bounded engine (Spark) keeps them all
+    judged: int = 0  # needs-review because the data call for a clinician's judgement (else only attestations)
 
     def __post_init__(self) -> None:
         if not self.funnel:
@@ -126,6 +127,7 @@ class TrialTally:
                 first = i
         self.first_fail[first] += 1
         self.becoming += o.eligible_from is not None
+        self.judged += o.verdict == "needs-review" and "review" in o.results
         self.lapsing += o.eligible_until is not None
         if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
             missing = tuple(sys.intern(m) for m in o.missing)
@@ -145,6 +147,7 @@ class TrialTally:
         self.becoming += other.becoming
         self.lapsing += other.lapsing
         self.listed += other.listed
+        self.judged += other.judged
         self.candidates.extend(
             dataclasses.replace(c, missing=tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
         )
@@ -173,6 +176,7 @@ class TrialTally:
             tuple(sorted(self.candidates, key=rank_key)),
             self.becoming,
             self.lapsing,
+            self.judged,
         )
 
 

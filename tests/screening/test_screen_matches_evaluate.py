@@ -70,3 +70,15 @@ def test_every_candidate_is_ranked_and_no_ineligible_is_listed_unless_eligible_s
         assert [rank[v] for v in verdicts] == sorted(rank[v] for v in verdicts)
         assert sum(t["counts"].values()) == report["patients"]
         assert len(t["candidates"]) == report["patients"] - t["counts"]["ineligible"] + len(soon)
+
+
+def test_the_two_kinds_of_needs_review_match_evaluate() -> None:
+    """Issue 14 item 7 in the funnel: needs-review for a clinician's judgement of the data (a criterion
+    is ``review``) vs awaiting attestations only, counted as evaluate reports each patient."""
+    results = evaluate_json([SAMPLES])["results"]
+    report = _screen([SAMPLES], 2)
+    for t in report["trials"]:  # type: ignore[attr-defined]
+        mine = [r for r in results if r["trial"] == t["trial"] and r["verdict"] == "needs-review"]
+        judged = sum(1 for r in mine if any(c["result"] == "review" for c in r["criteria"]))
+        assert t["needsReview"] == {"judgement": judged, "attestation": len(mine) - judged}, t["trial"]
+    assert any(t["needsReview"]["judgement"] for t in report["trials"])  # type: ignore[attr-defined]
