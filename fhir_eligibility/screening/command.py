@@ -22,8 +22,9 @@ import click
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
-from fhir_eligibility.report.screening import ScreeningReport, render
+from fhir_eligibility.report.screening import ScreeningReport, identified, render
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
@@ -116,6 +117,8 @@ def _emit(text: str, output: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
 )
+@click.option("--mrn-system", help="Identifier system of the MRN shown by the id (default: the type MR one).")
+@click.option("--deidentify", is_flag=True, help="Name candidates by id only: no name, birth date or MRN.")
 @write_back_options
 @click.option(
     "--engine",
@@ -142,6 +145,8 @@ def screen(
     temp_dir: Path | None,
     progress: bool | None,
     pages: Path | None,
+    mrn_system: str | None,
+    deidentify: bool,
     write_back: bool,
     dry_run: bool,
     engine: str,
@@ -199,7 +204,9 @@ def screen(
             report = screen_files(
                 [Path(p) for p in paths], trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir
             )
-    links = write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages) if pages else {}
+    identity = IdentityPolicy(mrn_system, deidentify)
+    report = identified(report, identity)
+    links = write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages, identity) if pages else {}
     if links:
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}

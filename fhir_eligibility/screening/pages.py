@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
 from fhir_eligibility.pipeline import evaluate_patients
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.screening import ScreeningReport
@@ -24,7 +25,13 @@ def page_name(patient: str) -> str:
 
 
 def write_pages(
-    report: ScreeningReport, paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings, out: Path
+    report: ScreeningReport,
+    paths: list[Path],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings,
+    out: Path,
+    identity: IdentityPolicy = AS_RECORDED,
 ) -> dict[str, str]:
     """Write a page per candidate under ``out``; returns patient -> link relative to the dashboard's folder."""
     wanted = {c.patient for t in report.trials for c in t.candidates}
@@ -41,7 +48,7 @@ def write_pages(
         if patient not in wanted:
             continue
         target = out / page_name(patient)
-        page = evaluate_patients([data], trials, as_of, page_settings)
+        page = identity.report(evaluate_patients([data], trials, as_of, page_settings))
         target.write_text(render_report_html(page, trials), encoding="utf-8")
         links[patient] = target.as_posix()
     return links

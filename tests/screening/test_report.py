@@ -79,7 +79,7 @@ def test_csv_shape() -> None:
     rows = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [r[2] for r in rows[1:]] == ["Patient/e", "Patient/r", "Patient/u", "Patient/m"]
-    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", ""]
+    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", "", "", "", ""]  # no label
 
 
 def test_table_shows_the_funnel_remaining() -> None:

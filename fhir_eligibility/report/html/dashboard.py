@@ -36,7 +36,7 @@ button.sort{white-space:nowrap;font:inherit;font-weight:700;background:none;bord
 th[aria-sort=ascending] .arrow::after{content:" ▲"}th[aria-sort=descending] .arrow::after{content:" ▼"}
 .candidates{width:100%}.candidates td ul{margin:0;padding-left:1rem}
 .candidates td.patient{white-space:nowrap;overflow-wrap:normal}
-.controls input{min-width:18rem}
+.controls input{min-width:18rem}.who{font-size:.85rem;color:#374151}
 """
 
 # Sortable and filterable candidate tables; no library, no fetch.
@@ -235,10 +235,25 @@ def _missing_item(m: object) -> str:
     return fmt.window(_text(m))
 
 
-def _patient_cell(patient: str, pages: Mapping[str, str]) -> str:
-    """The patient, linked to its eligibility page when ``screen --pages`` wrote one."""
+def _who(label: object) -> str:
+    """``Jane Doe, born 1963-09-14, MRN 7`` from a candidate's ``patientLabel`` (empty without one)."""
+    if not isinstance(label, Mapping):
+        return ""
+    parts = [
+        _text(label.get("name")),
+        f"born {_text(label.get('birthDate'))}" if label.get("birthDate") else "",
+        f"MRN {_text(label.get('mrn'))}" if label.get("mrn") else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _patient_cell(c: Mapping[str, Any], pages: Mapping[str, str]) -> str:
+    """The patient, linked to its eligibility page when ``screen --pages`` wrote one, with who they are."""
+    patient = _text(c.get("patient"))
     link = pages.get(patient)
-    return f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    cell = f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    who = _who(c.get("patientLabel"))
+    return cell + (f'<br><span class="who" data-testid="patient-label">{e(who)}</span>' if who else "")
 
 
 def _open_checks(checks: Sequence[Mapping[str, Any]], sid: str) -> str:
@@ -267,7 +282,7 @@ def _candidates(
         f'<section aria-labelledby="{sid}-c"><h3 id="{sid}-c">Candidates ({len(cands)})</h3>',
         f'<div class="controls" data-table="{tid}">',
         f'<label for="{tid}-q">Filter<input id="{tid}-q" type="search" data-testid="filter" '
-        'placeholder="patient, verdict or data item" autocomplete="off"></label>',
+        'placeholder="patient, name, MRN, verdict or data item" autocomplete="off"></label>',
         f'<label for="{tid}-v">Verdict<select id="{tid}-v" data-testid="verdict-filter">'
         '<option value="">all</option>'
         + "".join(f'<option value="{e(v)}">{e(verdict_label(v))}</option>' for v in options if v)
@@ -293,7 +308,7 @@ def _candidates(
             items = f'<a href="#{sid}-checks">the {len(checks)} checks above</a>'
         out.append(
             f'<tr data-verdict="{e(verdict)}"><td class="num" data-sort="{n:06d}">{n}</td>'
-            f'<td class="ref patient">{_patient_cell(_text(c.get("patient")), pages or {})}</td>'
+            f'<td class="ref patient">{_patient_cell(c, pages or {})}</td>'
             f'<td data-sort="{rank}">{badge(state, verdict_label(verdict), "verdict")}</td>'
             f'<td data-sort="{len(missing):05d}">{items}</td></tr>'
         )
