@@ -10,6 +10,7 @@ JSON contract::
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
       "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
       "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil",
+                      "outstanding": {"judgement": [criterion ids], "attestation": [criterion ids]},
                       "patientLabel": {"name", "birthDate", "mrn"}}],  # the label's parts there are;
                       # no patientLabel with --deidentify
       "withinHorizon": {"days", "becomesEligible", "lapses"},
@@ -25,6 +26,7 @@ import csv
 import dataclasses
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -64,6 +66,8 @@ class Candidate:
     eligible_from: str | None = None  # ISO dates within the screening's horizon (evaluation.timeline)
     eligible_until: str | None = None
     label: PatientLabel | None = None  # name, birth date, MRN; never logged, dropped by --deidentify
+    judge: tuple[str, ...] = ()  # criteria left for a clinician's judgement of the data (result review)
+    attest: tuple[str, ...] = ()  # manual criteria awaiting an attestation
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,17 @@ def identified(report: ScreeningReport, policy: IdentityPolicy) -> ScreeningRepo
         for t in report.trials
     )
     return dataclasses.replace(report, trials=trials)
+
+
+def outstanding(
+    criteria: Sequence[tuple[str, str, str]], results: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidate's open checks from its top-level results (trial order): to judge (review), to attest (manual).
+
+    The ids are the trial's own strings, shared by every candidate: a few pointers each."""
+    judge = tuple(c[0] for c, r in zip(criteria, results, strict=False) if r == "review")
+    attest = tuple(c[0] for c, r in zip(criteria, results, strict=False) if r == "manual")
+    return judge, attest
 
 
 def _who(c: Candidate) -> dict[str, Any]:
@@ -135,6 +150,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                         "missing": list(c.missing),
                         "eligibleFrom": c.eligible_from,
                         "eligibleUntil": c.eligible_until,
+                        "outstanding": {"judgement": list(c.judge), "attestation": list(c.attest)},
                         **_who(c),
                     }
                     for c in t.candidates
@@ -164,6 +180,8 @@ CSV_COLUMNS = (
     "name",
     "birthDate",
     "mrn",
+    "judge",
+    "attest",
 )
 
 
@@ -187,6 +205,8 @@ def render_csv(report: ScreeningReport) -> str:
                     label.name or "",
                     label.birth_date or "",
                     label.mrn or "",
+                    "; ".join(c.judge),
+                    "; ".join(c.attest),
                 )
             )
     for patient, reason in report.not_screened:
@@ -234,7 +254,9 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
             missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
             when = f"  from {c.eligible_from}" if c.eligible_from else ""
             when += f"  until {c.eligible_until}" if c.eligible_until else ""
-            lines.append(f"  {i:>4}. {name.ljust(pwidth)}  {c.verdict:<12}{when}{missing}")
+            checks = f"  judge: {', '.join(c.judge)}" if c.judge else ""  # data-driven first
+            checks += f"  attest: {_short(', '.join(c.attest), 60)}" if c.attest else ""
+            lines.append(f"  {i:>4}. {name.ljust(pwidth)}  {c.verdict:<12}{when}{missing}{checks}")
         if len(t.candidates) > max_candidates:
             lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
     if report.not_screened:
@@ -269,6 +291,7 @@ __all__ = [
     "ScreeningReport",
     "TrialScreening",
     "identified",
+    "outstanding",
     "rank_key",
     "render",
     "render_csv",

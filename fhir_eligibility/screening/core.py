@@ -30,6 +30,7 @@ from fhir_eligibility.report.screening import (
     FunnelRow,
     ScreeningReport,
     TrialScreening,
+    outstanding,
     rank_key,
 )
 
@@ -134,8 +135,9 @@ class TrialTally:
         if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
             missing = tuple(sys.intern(m) for m in o.missing)
             self.listed += 1
+            judge, attest = outstanding(self.criteria, o.results)
             self.candidates.append(
-                Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, label=o.label)
+                Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest)
             )
 
     def merge(self, other: TrialTally) -> None:
