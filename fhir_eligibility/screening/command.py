@@ -206,7 +206,11 @@ def screen(
             )
     identity = IdentityPolicy(mrn_system, deidentify)
     report = identified(report, identity)
-    links = write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages, identity) if pages else {}
+    links = (
+        write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages, identity, temp_dir)
+        if pages
+        else {}
+    )
     if links:
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
