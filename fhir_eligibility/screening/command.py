@@ -28,7 +28,7 @@ from fhir_eligibility.report.screening import ScreeningReport, identified, rende
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
-from fhir_eligibility.writeback import check_write_back, from_screening, run_write_back, write_back_options
+from fhir_eligibility.writeback import check_write_back, write_back_options
 
 PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
@@ -182,11 +182,17 @@ def screen(
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
+    written = 0  # the write-back's exit status (5: some patient's outcome could not be recorded)
     with progress_bar(show and engine == "builtin") as bar:
         if engine == "spark":
             from fhir_eligibility.spark.engine import screen_spark
 
             report = screen_spark(paths, trials, as_of, settings, master=master, conf=conf)
+        elif server and write_back:  # one pass that records every patient x study as it screens them
+            from fhir_eligibility.screening.write_back import screen_and_write
+
+            options = dataclasses.replace(build_server_options(server_kw), patients_per_batch=10)
+            report, written = screen_and_write(options, trials, as_of, settings, dry_run, bar)
         elif server:
             from fhir_eligibility.screening.server import screen_server
 
@@ -217,11 +223,6 @@ def screen(
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
     report = dataclasses.replace(report, horizon=horizon)
     _emit(render(report, fmt, links), output)
-    written = (
-        run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
-        if write_back
-        else 0
-    )
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)
