@@ -12,9 +12,11 @@ import getpass
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 
+from fhir_eligibility.cli_options import build_server_options, connection_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
@@ -26,7 +28,9 @@ from fhir_eligibility.report.questionnaire import (
     questionnaire_response,
 )
 from fhir_eligibility.requirements.search import check_patient_id
-from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.retrieval.server import FhirServer
+
+WRITE_SCOPE = "system/QuestionnaireResponse.c system/Provenance.c"  # SMART v2: what attest creates, nothing else
 
 
 def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
@@ -87,8 +91,7 @@ def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | 
     help="bundle: a transaction Bundle (response + Provenance); json: the QuestionnaireResponse alone.",
 )
 @click.option("--server", help="Also create them on this FHIR server (R4), as one transaction.")
-@click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token for --server.")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS.")
+@connection_options
 @_definitions
 @_output
 def attest(
@@ -101,10 +104,9 @@ def attest(
     no_provenance: bool,
     fmt: str,
     server: str | None,
-    token: str | None,
-    ca_bundle: str | None,
     definitions: tuple[Path, ...],
     output: Path | None,
+    **connection: Any,
 ) -> None:
     """Record a coordinator's answers for one patient: add the output to the patient's data (file or server)."""
     if not item_values:
@@ -130,7 +132,10 @@ def attest(
     )
     bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
     if server:
-        options = ServerOptions(base_url=server, bearer_token=token, ca_bundle=ca_bundle, use_env_token=False)
+        # as evaluate --server reaches a server (token or SMART, TLS, timeout); SMART asks to create, not to read
+        options = build_server_options(
+            {**connection, "server": server, "smart_scope": connection.get("smart_scope") or WRITE_SCOPE}
+        )
         with FhirServer(options) as fhir:
             fhir.transaction(bundle)
         click.echo(f"created QuestionnaireResponse/{response['id']} on {options.base}", err=True)

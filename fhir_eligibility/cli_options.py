@@ -31,8 +31,21 @@ def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> d
 
 def server_options(f: F) -> F:
     """Options shared by every command that reads a FHIR server (evaluate, screen)."""
+    f = click.option(
+        "--batch",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Send each patient's searches as one batch Bundle.",
+    )(f)
+    f = connection_options(f)
+    return click.option("--server", help="FHIR server base URL (R4); evaluates server data instead of PATHs.")(f)
+
+
+def connection_options(f: F) -> F:
+    """How to reach and authenticate to a server (bearer token or SMART Backend Services, TLS, timeout): every
+    command that talks to one (evaluate, screen, attest) takes the same ones, read by ``build_server_options``."""
     opts = [
-        click.option("--server", help="FHIR server base URL (R4); evaluates server data instead of PATHs."),
         click.option("--token", envvar="FHIR_ELIGIBILITY_TOKEN", show_envvar=True, help="Bearer token (never logged)."),
         click.option("--smart-client-id", help="SMART Backend Services client_id."),
         click.option(
@@ -47,13 +60,6 @@ def server_options(f: F) -> F:
         click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS."),
         click.option("--no-verify-tls", is_flag=True, help="Disable TLS verification (testing only)."),
         click.option("--timeout", type=float, default=30.0, show_default=True, help="Read timeout, seconds."),
-        click.option(
-            "--batch",
-            type=click.Choice(["auto", "always", "never"]),
-            default="auto",
-            show_default=True,
-            help="Send each patient's searches as one batch Bundle.",
-        ),
     ]
     for o in reversed(opts):
         f = o(f)

@@ -32,7 +32,6 @@ from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
-from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 
 log = logging.getLogger(__name__)
@@ -92,20 +91,6 @@ def from_result(r: TrialResult) -> Written:
     """``evaluate``: every top-level criterion with its result, reason, evidence and attestation."""
     details = tuple(_criterion_parameter(c) for c in r.criteria)
     return Written(r.trial, r.patient.removeprefix("Patient/"), r.verdict, details)
-
-
-def from_screening(report: ScreeningReport) -> list[Written]:
-    """``screen``: its candidates (ineligible patients are not kept by a population run), each with
-    what is missing as ``missing`` parameters; per-criterion results need ``evaluate --write-back``."""
-    return [
-        Written(t.trial, c.patient.removeprefix("Patient/"), Verdict(c.verdict), tuple(_missing(m) for m in c.missing))
-        for t in report.trials
-        for c in t.candidates
-    ]
-
-
-def _missing(text: str) -> dict[str, Any]:
-    return {"name": "missing", "valueString": text}
 
 
 def research_study(trial: Trial) -> dict[str, Any]:
@@ -340,7 +325,6 @@ __all__ = [
     "check_write_back",
     "dry_run_text",
     "from_result",
-    "from_screening",
     "patient_transaction",
     "run_write_back",
     "send",

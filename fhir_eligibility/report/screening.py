@@ -9,7 +9,10 @@ JSON contract::
 
     {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
       "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
-      "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil"}],
+      "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil",
+                      "outstanding": {"judgement": [criterion ids], "attestation": [criterion ids]},
+                      "patientLabel": {"name", "birthDate", "mrn"}}],  # the label's parts there are;
+                      # no patientLabel with --deidentify
       "withinHorizon": {"days", "becomesEligible", "lapses"},
       "needsReview": {"judgement", "attestation"}}]}
 
@@ -20,12 +23,16 @@ plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fhir_eligibility.evaluation.results import PatientLabel
+from fhir_eligibility.identity import IdentityPolicy, label_json, label_text
 from fhir_eligibility.report.html.dashboard import render_screening_html
 
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
@@ -58,6 +65,9 @@ class Candidate:
     missing: tuple[str, ...]  # "<criterion>: <what> (<window>)"
     eligible_from: str | None = None  # ISO dates within the screening's horizon (evaluation.timeline)
     eligible_until: str | None = None
+    label: PatientLabel | None = None  # name, birth date, MRN; never logged, dropped by --deidentify
+    judge: tuple[str, ...] = ()  # criteria left for a clinician's judgement of the data (result review)
+    attest: tuple[str, ...] = ()  # manual criteria awaiting an attestation
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,33 @@ class ScreeningReport:
     warnings: tuple[str, ...] = field(default=())
     not_screened: tuple[tuple[str, str], ...] = field(default=())  # (patient id, reason): a partial run
     horizon: int = 0  # days ahead the dates were looked for (0: not asked)
+
+
+def identified(report: ScreeningReport, policy: IdentityPolicy) -> ScreeningReport:
+    """The report with each candidate's label as ``policy`` shows it (another MRN system, or none: --deidentify)."""
+    trials = tuple(
+        dataclasses.replace(
+            t, candidates=tuple(dataclasses.replace(c, label=policy.label(c.label)) for c in t.candidates)
+        )
+        for t in report.trials
+    )
+    return dataclasses.replace(report, trials=trials)
+
+
+def outstanding(
+    criteria: Sequence[tuple[str, str, str]], results: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidate's open checks from its top-level results (trial order): to judge (review), to attest (manual).
+
+    The ids are the trial's own strings, shared by every candidate: a few pointers each."""
+    judge = tuple(c[0] for c, r in zip(criteria, results, strict=False) if r == "review")
+    attest = tuple(c[0] for c, r in zip(criteria, results, strict=False) if r == "manual")
+    return judge, attest
+
+
+def _who(c: Candidate) -> dict[str, Any]:
+    label = label_json(c.label)
+    return {"patientLabel": label} if label else {}
 
 
 def rank_key(c: Candidate) -> tuple[int, str, int, str]:
@@ -113,6 +150,8 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                         "missing": list(c.missing),
                         "eligibleFrom": c.eligible_from,
                         "eligibleUntil": c.eligible_until,
+                        "outstanding": {"judgement": list(c.judge), "attestation": list(c.attest)},
+                        **_who(c),
                     }
                     for c in t.candidates
                 ],
@@ -130,7 +169,20 @@ def render_json(report: ScreeningReport) -> str:
     return json.dumps(screening_json(report), indent=2, ensure_ascii=False)
 
 
-CSV_COLUMNS = ("trial", "rank", "patient", "verdict", "missing", "eligibleFrom", "eligibleUntil")
+CSV_COLUMNS = (
+    "trial",
+    "rank",
+    "patient",
+    "verdict",
+    "missing",
+    "eligibleFrom",
+    "eligibleUntil",
+    "name",
+    "birthDate",
+    "mrn",
+    "judge",
+    "attest",
+)
 
 
 def render_csv(report: ScreeningReport) -> str:
@@ -140,8 +192,22 @@ def render_csv(report: ScreeningReport) -> str:
     w.writerow(CSV_COLUMNS)
     for t in report.trials:
         for i, c in enumerate(t.candidates, 1):
+            label = c.label or PatientLabel()
             w.writerow(
-                (t.trial, i, c.patient, c.verdict, "; ".join(c.missing), c.eligible_from or "", c.eligible_until or "")
+                (
+                    t.trial,
+                    i,
+                    c.patient,
+                    c.verdict,
+                    "; ".join(c.missing),
+                    c.eligible_from or "",
+                    c.eligible_until or "",
+                    label.name or "",
+                    label.birth_date or "",
+                    label.mrn or "",
+                    "; ".join(c.judge),
+                    "; ".join(c.attest),
+                )
             )
     for patient, reason in report.not_screened:
         w.writerow(("", "", patient, "not-screened", reason))
@@ -181,12 +247,16 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
             lines.append("  no candidates")
             continue
         lines.append(f"  candidates ({len(t.candidates)}):")
-        pwidth = max(len(c.patient) for c in t.candidates[:max_candidates])
-        for i, c in enumerate(t.candidates[:max_candidates], 1):
+        shown = t.candidates[:max_candidates]
+        names = [c.patient + (f" ({label_text(c.label)})" if c.label else "") for c in shown]
+        pwidth = max(len(n) for n in names)
+        for i, (c, name) in enumerate(zip(shown, names, strict=True), 1):
             missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
             when = f"  from {c.eligible_from}" if c.eligible_from else ""
             when += f"  until {c.eligible_until}" if c.eligible_until else ""
-            lines.append(f"  {i:>4}. {c.patient.ljust(pwidth)}  {c.verdict:<12}{when}{missing}")
+            checks = f"  judge: {', '.join(c.judge)}" if c.judge else ""  # data-driven first
+            checks += f"  attest: {_short(', '.join(c.attest), 60)}" if c.attest else ""
+            lines.append(f"  {i:>4}. {name.ljust(pwidth)}  {c.verdict:<12}{when}{missing}{checks}")
         if len(t.candidates) > max_candidates:
             lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
     if report.not_screened:
@@ -220,6 +290,8 @@ __all__ = [
     "FunnelRow",
     "ScreeningReport",
     "TrialScreening",
+    "identified",
+    "outstanding",
     "rank_key",
     "render",
     "render_csv",

@@ -22,12 +22,13 @@ import click
 from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
-from fhir_eligibility.report.screening import ScreeningReport, render
+from fhir_eligibility.report.screening import ScreeningReport, identified, render
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
-from fhir_eligibility.writeback import check_write_back, from_screening, run_write_back, write_back_options
+from fhir_eligibility.writeback import check_write_back, write_back_options
 
 PARTIAL_EXIT = 4  # the report was written, but some candidates could not be screened
 
@@ -116,6 +117,8 @@ def _emit(text: str, output: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write one eligibility page per candidate into DIR; the HTML dashboard links to them.",
 )
+@click.option("--mrn-system", help="Identifier system of the MRN shown by the id (default: the type MR one).")
+@click.option("--deidentify", is_flag=True, help="Name candidates by id only: no name, birth date or MRN.")
 @write_back_options
 @click.option(
     "--engine",
@@ -142,6 +145,8 @@ def screen(
     temp_dir: Path | None,
     progress: bool | None,
     pages: Path | None,
+    mrn_system: str | None,
+    deidentify: bool,
     write_back: bool,
     dry_run: bool,
     engine: str,
@@ -177,11 +182,17 @@ def screen(
     n = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     report: ScreeningReport
+    written = 0  # the write-back's exit status (5: some patient's outcome could not be recorded)
     with progress_bar(show and engine == "builtin") as bar:
         if engine == "spark":
             from fhir_eligibility.spark.engine import screen_spark
 
             report = screen_spark(paths, trials, as_of, settings, master=master, conf=conf)
+        elif server and write_back:  # one pass that records every patient x study as it screens them
+            from fhir_eligibility.screening.write_back import screen_and_write
+
+            options = dataclasses.replace(build_server_options(server_kw), patients_per_batch=10)
+            report, written = screen_and_write(options, trials, as_of, settings, dry_run, bar)
         elif server:
             from fhir_eligibility.screening.server import screen_server
 
@@ -199,18 +210,19 @@ def screen(
             report = screen_files(
                 [Path(p) for p in paths], trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir
             )
-    links = write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages) if pages else {}
+    identity = IdentityPolicy(mrn_system, deidentify)
+    report = identified(report, identity)
+    links = (
+        write_pages(report, [Path(p) for p in paths], trials, as_of, settings, pages, identity, temp_dir)
+        if pages
+        else {}
+    )
     if links:
         base = (output or Path("dashboard.html")).resolve().parent
         links = {p: os.path.relpath(Path(f).resolve(), base) for p, f in links.items()}
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
     report = dataclasses.replace(report, horizon=horizon)
     _emit(render(report, fmt, links), output)
-    written = (
-        run_write_back(build_server_options(server_kw), from_screening(report), trials, as_of, dry_run)
-        if write_back
-        else 0
-    )
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)

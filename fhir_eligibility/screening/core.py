@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.results import MissingData, TrialResult
+from fhir_eligibility.evaluation.results import MissingData, PatientLabel, TrialResult
 from fhir_eligibility.evaluation.vital import VITAL_DESCRIPTION, VITAL_ID
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
@@ -30,6 +30,7 @@ from fhir_eligibility.report.screening import (
     FunnelRow,
     ScreeningReport,
     TrialScreening,
+    outstanding,
     rank_key,
 )
 
@@ -49,6 +50,7 @@ class TrialOutcome:
     vital: str | None = None  # the vital-status result ("fail": deceased, "unknown"), None when alive
     eligible_from: str | None = None  # within the horizon (Settings.horizon_days), ISO date
     eligible_until: str | None = None
+    label: PatientLabel | None = None  # name, birth date, MRN (from the Patient resource); kept for candidates only
 
 
 def _vital(r: TrialResult) -> str | None:
@@ -70,6 +72,7 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
         tuple(missing_text(m) for m in r.missing_data),
         vital,
         *(_iso(r.when.eligible_from), _iso(r.when.eligible_until)) if r.when else (None, None),
+        r.label,
     )
 
 
@@ -132,7 +135,10 @@ class TrialTally:
         if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
             missing = tuple(sys.intern(m) for m in o.missing)
             self.listed += 1
-            self.candidates.append(Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until))
+            judge, attest = outstanding(self.criteria, o.results)
+            self.candidates.append(
+                Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest)
+            )
 
     def merge(self, other: TrialTally) -> None:
         for v, n in other.counts.items():

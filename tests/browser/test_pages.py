@@ -231,7 +231,7 @@ def _column(w: Watched, table: str, col: int) -> list[str]:
     return list(
         w.page.evaluate(
             "([t, c]) => [...document.getElementById(t).tBodies[0].rows].filter(r => !r.hidden)"
-            ".map(r => r.cells[c].innerText.trim())",
+            ".map(r => r.cells[c].innerText.trim().split('\\n')[0])",  # the first line: the id, the verdict
             [table, col],
         )
     )
@@ -299,4 +299,13 @@ def test_screening_page(screening: tuple[Path, dict[str, Any]], watched: Watched
         assert _column(watched, table, 1) == expected, v
     section.locator("[data-testid=verdict-filter]").select_option("")
     assert len(_column(watched, table, 1)) == len(patients)
+    # issue 15: a needs-review row lists its own open checks (judgement first), never a dash
+    for n, c in enumerate(t["candidates"]):
+        if c["verdict"] != "needs-review":
+            continue
+        cell = section.locator("table[data-testid=candidates] tbody tr").nth(n).locator("td").nth(3)
+        shown = [li.inner_text() for li in cell.locator("li[data-check]").all()]
+        judge, attest = c["outstanding"]["judgement"], c["outstanding"]["attestation"]
+        assert [s.split(" ")[0] for s in shown] == ["judge:"] * len(judge) + ["attest:"] * len(attest)
+        assert [s.split(" ")[1] for s in shown] == judge + attest
     watched.assert_clean(html)

@@ -93,7 +93,9 @@ def test_diagnosis_search_is_a_superset_of_the_anchor(fhir_server: str) -> None:
 def test_screen_command_against_the_server(fhir_server: str) -> None:
     out = invoke("screen", "--server", fhir_server, "--as-of", AS_OF.isoformat(), "--format", "csv", "--workers", "1")
     assert out.exit_code == 0, out.output
-    assert out.output.splitlines()[0] == "trial,rank,patient,verdict,missing,eligibleFrom,eligibleUntil"  # issue 16
+    assert out.output.splitlines()[0] == (  # issue 16's dates; issue 14's label; issue 15's open checks
+        "trial,rank,patient,verdict,missing,eligibleFrom,eligibleUntil,name,birthDate,mrn,judge,attest"
+    )
 
 
 def test_bulk_export_screening_finds_the_same_candidates(bulk_fhir_server: str, from_files: dict[str, Any]) -> None:

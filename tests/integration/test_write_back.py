@@ -153,20 +153,70 @@ def test_a_refused_write_back_keeps_the_report_and_exits_5(fhir_server: str, mon
     assert "write-back failed for Patient/wb-refused: FHIR server refused the transaction: HTTP 422" in r.stderr
 
 
-def test_screen_write_back_records_the_candidates(fhir_server: str) -> None:
-    """``screen --write-back``: a candidate (sample-01's data: A needs-review) gets its ResearchSubject with
-    what is missing; an ineligible patient (sample-06's: A-E7b) is no candidate and gets none."""
+def _screen(base: str, *extra: str) -> Any:
+    args = ["screen", "--server", base, "--trial", A, "--as-of", "2026-06-01", "--format", "json", "--workers", "1"]
+    return CliRunner().invoke(cli, [*args, *extra])
+
+
+def _patients_of(report: dict[str, Any], *pids: str) -> dict[str, str]:
+    return {c["patient"]: c["verdict"] for c in report["trials"][0]["candidates"] if c["patient"] in pids}
+
+
+def test_screen_write_back_records_every_patient_ineligible_too(fhir_server: str) -> None:
+    """``screen --write-back`` (issue 14 item 5): every screened patient x study gets its ResearchSubject, with
+    the per-criterion results: sample-01's data (A needs-review) -> ``candidate``; sample-06's (A-E7b: ALT > 5 x
+    ULN) -> ``ineligible``, its GuidanceResponse saying A-E7b failed. The report is the screening's, as without
+    --write-back; a second run updates the same records."""
     _copy(fhir_server, "01-prrt-ileal-net-baseline.json", "wbs-01")
     _copy(fhir_server, "06-alt-over-5x-uln.json", "wbs-06")
-    args = ["screen", "--server", fhir_server, "--trial", A, "--as-of", "2026-06-01", "--format", "json"]
-    r = CliRunner().invoke(cli, [*args, "--workers", "1", "--write-back"])
+    plain = _screen(fhir_server)
+    assert plain.exit_code == 0, plain.output
+    r = _screen(fhir_server, "--write-back")
     assert r.exit_code == 0, r.output
-    candidates = {c["patient"]: c["verdict"] for c in json.loads(r.stdout)["trials"][0]["candidates"]}
-    assert candidates["Patient/wbs-01"] == "needs-review" and "Patient/wbs-06" not in candidates
-    assert {k: s["status"] for k, s in _subjects(fhir_server, "wbs-01").items()} == {A: "candidate"}
-    assert _subjects(fhir_server, "wbs-06") == {}
-    guidance = _search(fhir_server, "GuidanceResponse?subject=Patient/wbs-01")
-    assert len(guidance) == 1 and guidance[0]["contained"][0]["parameter"][0] == {
-        "name": "verdict",
-        "valueCode": "needs-review",
+    assert json.loads(r.stdout) == json.loads(plain.stdout)  # the report is unchanged by writing it back
+    report = json.loads(r.stdout)
+    assert _patients_of(report, "Patient/wbs-01", "Patient/wbs-06") == {"Patient/wbs-01": "needs-review"}
+    first = {pid: _subjects(fhir_server, pid) for pid in ("wbs-01", "wbs-06")}
+    assert {pid: {k: s["status"] for k, s in subs.items()} for pid, subs in first.items()} == {
+        "wbs-01": {A: "candidate"},
+        "wbs-06": {A: "ineligible"},
     }
+    (guidance,) = _search(fhir_server, "GuidanceResponse?subject=Patient/wbs-06")
+    params = {p["name"]: p for p in guidance["contained"][0]["parameter"]}
+    assert params["verdict"]["valueCode"] == "ineligible"
+    assert {p["name"]: p.get("valueCode") for p in params["A-E7b"]["part"]}["result"] == "fail"
+
+    again = _screen(fhir_server, "--write-back")
+    assert again.exit_code == 0, again.output
+    assert "0 ResearchSubject(s) created" in again.stderr
+    for pid, subs in first.items():
+        assert {k: s["id"] for k, s in _subjects(fhir_server, pid).items()} == {k: s["id"] for k, s in subs.items()}
+    assert len(_search(fhir_server, "GuidanceResponse?subject=Patient/wbs-06")) == 1
+
+
+def test_screen_write_back_dry_run_prints_ineligible_too_and_writes_nothing(fhir_server: str) -> None:
+    _copy(fhir_server, "06-alt-over-5x-uln.json", "wbs-dry")
+    r = _screen(fhir_server, "--write-back", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert f"POST {fhir_server}  transaction" in r.stderr
+    key = quote(f"{SUBJECT}|{A}/wbs-dry", safe="")
+    planned = r.stderr.split("ResearchSubject?identifier=" + key)[0].rsplit('"resource"', 1)[1]
+    assert '"status": "ineligible"' in planned
+    assert _search(fhir_server, "ResearchSubject?individual=Patient/wbs-dry") == []
+    assert _search(fhir_server, "GuidanceResponse?subject=Patient/wbs-dry") == []
+
+
+def test_screen_refused_write_back_keeps_the_report_and_exits_5(
+    fhir_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _copy(fhir_server, "06-alt-over-5x-uln.json", "wbs-refused")
+    plain = _screen(fhir_server)
+
+    def refuse(self: object, bundle: dict[str, Any]) -> dict[str, Any]:
+        raise RetrievalError("FHIR server refused the transaction: HTTP 422")
+
+    monkeypatch.setattr("fhir_eligibility.retrieval.server.FhirServer.transaction", refuse)
+    r = _screen(fhir_server, "--write-back")
+    assert r.exit_code == 5
+    assert json.loads(r.stdout) == json.loads(plain.stdout)
+    assert "write-back failed for Patient/wbs-refused: FHIR server refused the transaction: HTTP 422" in r.stderr

@@ -56,9 +56,11 @@ def test_json_shape() -> None:
         "manual": 0,
         "review": 0,
     }
-    assert all(
-        set(c) == {"patient", "verdict", "missing", "eligibleFrom", "eligibleUntil"} for c in trial["candidates"]
-    )
+    keys = {"patient", "verdict", "missing", "eligibleFrom", "eligibleUntil", "outstanding"}  # + issue 15's checks
+    assert all(set(c) == keys for c in trial["candidates"])
+    checks = {c["patient"]: c["outstanding"] for c in trial["candidates"]}
+    assert checks["Patient/r"] == {"judgement": ["E1"], "attestation": []}  # E1 ended in review
+    assert checks["Patient/u"] == {"judgement": [], "attestation": []}
 
 
 def test_candidates_ranked_and_ineligible_excluded() -> None:
@@ -79,7 +81,7 @@ def test_csv_shape() -> None:
     rows = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [r[2] for r in rows[1:]] == ["Patient/e", "Patient/r", "Patient/u", "Patient/m"]
-    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", ""]
+    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", "", "", "", "", "", ""]  # no label
 
 
 def test_table_shows_the_funnel_remaining() -> None:

@@ -36,7 +36,7 @@ button.sort{white-space:nowrap;font:inherit;font-weight:700;background:none;bord
 th[aria-sort=ascending] .arrow::after{content:" ▲"}th[aria-sort=descending] .arrow::after{content:" ▼"}
 .candidates{width:100%}.candidates td ul{margin:0;padding-left:1rem}
 .candidates td.patient{white-space:nowrap;overflow-wrap:normal}
-.controls input{min-width:18rem}
+.controls input{min-width:18rem}.who{font-size:.85rem;color:#374151}
 """
 
 # Sortable and filterable candidate tables; no library, no fetch.
@@ -145,13 +145,30 @@ def _screen_trial(t: Mapping[str, Any], sid: str, pages: Mapping[str, str]) -> s
         state = v if v in PALETTE else "unknown"
         out.append(f"<li>{badge(state, f'{verdict_label(str(v))}: {_int(counts[v])}', 'count')}</li>")
     out.append("</ul>")
+    out.append(_review_kinds(t, _int(counts.get("needs-review"))))
     funnel = [f for f in t.get("funnel") or [] if isinstance(f, Mapping)]
     out.append(_funnel(funnel, sid))
     cands = [c for c in t.get("candidates") or [] if isinstance(c, Mapping)]
-    checks = [f for f in funnel if _int(f.get("manual")) + _int(f.get("review")) > 0]
+    # data-driven checks (a clinician's judgement) before attestations, as every other report orders them
+    checks = [f for f in funnel if _int(f.get("review")) > 0] + [
+        f for f in funnel if _int(f.get("manual")) > 0 and _int(f.get("review")) == 0
+    ]
     out.append(_candidates(cands, sid, trial, ordered, checks, pages))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _review_kinds(t: Mapping[str, Any], needs_review: int) -> str:
+    """The two kinds of needs-review (issue 14 item 7), data-driven first: what the data leave to a clinician's
+    judgement, and what waits only for an attestation."""
+    kinds = t.get("needsReview")
+    if not needs_review or not isinstance(kinds, Mapping):
+        return ""
+    return (
+        f'<p class="kinds" data-testid="review-kinds">Needs review: <strong>{_int(kinds.get("judgement"))}</strong> '
+        f"for a clinician's judgement of the data, <strong>{_int(kinds.get('attestation'))}</strong> awaiting "
+        "attestation only.</p>"
+    )
 
 
 _FW, _FLABEL, _FROW = 900, 380, 22
@@ -235,20 +252,51 @@ def _missing_item(m: object) -> str:
     return fmt.window(_text(m))
 
 
-def _patient_cell(patient: str, pages: Mapping[str, str]) -> str:
-    """The patient, linked to its eligibility page when ``screen --pages`` wrote one."""
+def _who(label: object) -> str:
+    """``Jane Doe, born 1963-09-14, MRN 7`` from a candidate's ``patientLabel`` (empty without one)."""
+    if not isinstance(label, Mapping):
+        return ""
+    parts = [
+        _text(label.get("name")),
+        f"born {_text(label.get('birthDate'))}" if label.get("birthDate") else "",
+        f"MRN {_text(label.get('mrn'))}" if label.get("mrn") else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _patient_cell(c: Mapping[str, Any], pages: Mapping[str, str]) -> str:
+    """The patient, linked to its eligibility page when ``screen --pages`` wrote one, with who they are."""
+    patient = _text(c.get("patient"))
     link = pages.get(patient)
-    return f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    cell = f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    who = _who(c.get("patientLabel"))
+    return cell + (f'<br><span class="who" data-testid="patient-label">{e(who)}</span>' if who else "")
+
+
+def _check_name(criterion: str, descriptions: Mapping[str, str]) -> str:
+    return f"{criterion} {fmt.label(descriptions.get(criterion, ''), 90)}".strip()
 
 
 def _open_checks(checks: Sequence[Mapping[str, Any]], sid: str) -> str:
-    """The criteria a person attests or judges for this trial, listed once above the candidates (the screening
-    keeps counts, not which of them is open for whom; a needs-review row points here)."""
-    names = [f"{_text(f.get('criterion'))} {fmt.label(_text(f.get('description')), 90)}".strip() for f in checks]
+    """The criteria a person judges or attests for this trial, listed once above the candidates (judgement first);
+    each row names its own open ones, and a saved report without them points here."""
+    kind = {True: "judge: ", False: "attest: "}
+    names = [
+        kind[_int(f.get("review")) > 0]
+        + f"{_text(f.get('criterion'))} {fmt.label(_text(f.get('description')), 90)}".strip()
+        for f in checks
+    ]
     return (
         f'<div class="checks" id="{sid}-checks"><strong>To attest or review for needs-review candidates:</strong>'
         '<ul data-testid="checks">' + "".join(f"<li>{e(n)}</li>" for n in names) + "</ul></div>"
     )
+
+
+def _outstanding(c: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """A candidate's open checks (to judge, to attest) from its ``outstanding`` (absent in older reports)."""
+    raw = c.get("outstanding")
+    o: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    return [_text(i) for i in o.get("judgement") or []], [_text(i) for i in o.get("attestation") or []]
 
 
 def _candidates(
@@ -267,7 +315,7 @@ def _candidates(
         f'<section aria-labelledby="{sid}-c"><h3 id="{sid}-c">Candidates ({len(cands)})</h3>',
         f'<div class="controls" data-table="{tid}">',
         f'<label for="{tid}-q">Filter<input id="{tid}-q" type="search" data-testid="filter" '
-        'placeholder="patient, verdict or data item" autocomplete="off"></label>',
+        'placeholder="patient, name, MRN, verdict or data item" autocomplete="off"></label>',
         f'<label for="{tid}-v">Verdict<select id="{tid}-v" data-testid="verdict-filter">'
         '<option value="">all</option>'
         + "".join(f'<option value="{e(v)}">{e(verdict_label(v))}</option>' for v in options if v)
@@ -283,19 +331,28 @@ def _candidates(
         )
         + "</tr></thead><tbody>",
     ]
+    descriptions = {_text(f.get("criterion")): _text(f.get("description")) for f in checks}
     for n, c in enumerate(cands, 1):
         verdict = _text(c.get("verdict"))
         missing = [_missing_item(m) for m in c.get("missing") or []]
+        judge, attest = _outstanding(c)
         rank = VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
         state = verdict if verdict in PALETTE else "unknown"
-        items = "<ul>" + "".join(f"<li>{e(m)}</li>" for m in missing) + "</ul>" if missing else "—"
-        if not missing and verdict == "needs-review" and checks:
+        lines = [f"<li>{e(m)}</li>" for m in missing]
+        lines += [f'<li data-check="judge">judge: {e(_check_name(i, descriptions))}</li>' for i in judge]
+        lines += [f'<li data-check="attest">attest: {e(_check_name(i, descriptions))}</li>' for i in attest]
+        items = "<ul>" + "".join(lines) + "</ul>" if lines else "—"
+        if not lines and verdict == "needs-review" and checks:  # a saved report from before per-row checks
             items = f'<a href="#{sid}-checks">the {len(checks)} checks above</a>'
+        kind = ""
+        if verdict == "needs-review" and (judge or attest):
+            text = "clinician judgement" if judge else "awaiting attestation"
+            kind = f'<br><span class="who" data-testid="review-kind">{text}</span>'
         out.append(
             f'<tr data-verdict="{e(verdict)}"><td class="num" data-sort="{n:06d}">{n}</td>'
-            f'<td class="ref patient">{_patient_cell(_text(c.get("patient")), pages or {})}</td>'
-            f'<td data-sort="{rank}">{badge(state, verdict_label(verdict), "verdict")}</td>'
-            f'<td data-sort="{len(missing):05d}">{items}</td></tr>'
+            f'<td class="ref patient" data-sort="{e(_text(c.get("patient")))}">{_patient_cell(c, pages or {})}</td>'
+            f'<td data-sort="{rank}{0 if judge else 1}">{badge(state, verdict_label(verdict), "verdict")}{kind}</td>'
+            f'<td data-sort="{len(lines):05d}">{items}</td></tr>'
         )
     out.append("</tbody></table></section>")
     return "\n".join(out)
