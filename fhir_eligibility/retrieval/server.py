@@ -51,7 +51,7 @@ from fhir_eligibility.retrieval.auth import (
     SmartBackendAuth,
     bearer_token_from_env,
 )
-from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
+from fhir_eligibility.retrieval.merge import SearchResult, batch_entries, declares_batch, entry_status, merge_results
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
 from fhir_eligibility.retrieval.transport import (
@@ -218,7 +218,7 @@ class FhirServer:
             finally:
                 self._deadline = None
             for pid in group:
-                data = assemble(pid, results[pid])
+                data = merge_results(pid, results[pid])
                 log.info(
                     "patient data fetched: %d resources, %d unavailable",
                     len(data.resources),
