@@ -4,7 +4,9 @@ Resources are grouped per patient by their subject/patient reference (``urn:uuid
 conditional ``Patient?identifier=`` references resolved inside each Bundle). A file that is not
 usable at all raises :class:`InputError` (exit 2); one malformed line or resource is a warning,
 counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
-screening's partition reader).
+screening's partition reader). Each patient's resources end in the one assembler
+(:func:`~fhir_eligibility.retrieval.assembly.assemble`); a drug reference is resolved within its
+own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Why a fault per search and not per resource: a search whose answer holds another
 (a server bug, or a proxy that mixed up answers) cannot be trusted for this patient either; its
 requirements become unavailable ("data unavailable: ..."), so the criteria they serve are
 ``unknown``, exactly as after a 500. Dropping the foreign resources and reading the rest as
-complete would let a fault look like absent data.
+complete would let a fault look like absent data. A Medication (``_include``d for a drug named by
+reference) is about no one, so it never counts as another patient's. What passes these checks goes
+to the one assembler (:mod:`~fhir_eligibility.retrieval.assembly`), as every other source's does.
 """
 
 from __future__ import annotations
