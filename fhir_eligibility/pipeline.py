@@ -19,6 +19,7 @@ from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.evaluation.timeline import when
+from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
@@ -63,10 +64,11 @@ def evaluate_patients(
 
 
 def born_after(data: PatientData, as_of: dt.date) -> str | None:
-    """The patient's birthDate when it is (even partially) after ``as_of``: a wrong --as-of, most likely."""
+    """The patient's birthDate when it is (even partially) after ``as_of``: a wrong --as-of, most likely.
+    The date rule is the evaluator's (:func:`~fhir_eligibility.evaluation.validity.born_after`)."""
     for r in data.resources:
         birth = r.get("birthDate") if r.get("resourceType") == "Patient" else None
-        if isinstance(birth, str) and birth[:10] > as_of.isoformat()[: len(birth[:10])]:
+        if isinstance(birth, str) and birth_is_after(birth, as_of):
             return birth
     return None
 

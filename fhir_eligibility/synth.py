@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from fhir_eligibility.codes import ATC, ICD10, ICD10CM, LOINC, PROJECT_CS, RXNORM, SNOMED, UCUM
+from fhir_eligibility.codes import ATC, ICD10, ICD10CM, LOINC, PROJECT_CS, SNOMED, UCUM
+from fhir_eligibility.synth_mix import COMORBIDITIES, LU177_CODINGS, NET_SITES, OTHER_CANCERS, SSA
 
 ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
@@ -45,47 +46,6 @@ DEFAULT_AS_OF = dt.date(2026, 6, 1)
 NET_SHARE = 0.15  # share of GEP-NET patients in a hospital oncology/medicine export
 
 Resource = dict[str, Any]
-
-# (weight, ICD-10-CM code, display) for the NET primary; None code = WHO site + ICD-O-3 morphology route.
-NET_SITES: tuple[tuple[float, str, str], ...] = (
-    (30, "C7A.012", "Malignant carcinoid tumor of the ileum"),
-    (6, "C7A.011", "Malignant carcinoid tumor of the jejunum"),
-    (9, "C7A.020", "Malignant carcinoid tumor of the appendix"),
-    (4, "C7A.021", "Malignant carcinoid tumor of the cecum"),
-    (6, "C7A.026", "Malignant carcinoid tumor of the rectum"),
-    (22, "C25.4", "Malignant neoplasm of endocrine pancreas"),
-    (6, "C7A.092", "Malignant carcinoid tumor of the stomach"),
-    (4, "C7A.010", "Malignant carcinoid tumor of the duodenum"),
-    (4, "C7A.00", "Malignant carcinoid tumor of unspecified site"),
-    (4, "C7A.1", "Malignant poorly differentiated neuroendocrine tumors"),
-    (5, "", "WHO ICD-10 site + ICD-O-3 morphology"),
-)
-OTHER_CANCERS: tuple[tuple[float, str, str], ...] = (
-    (14, "C61", "Malignant neoplasm of prostate"),
-    (14, "C50.911", "Malignant neoplasm of unspecified site of right female breast"),
-    (10, "C18.2", "Malignant neoplasm of ascending colon"),  # an intestinal site without NET morphology
-    (10, "C34.90", "Malignant neoplasm of unspecified part of unspecified bronchus or lung"),
-    (5, "C25.0", "Malignant neoplasm of head of pancreas"),
-    (4, "C44.91", "Basal cell carcinoma of skin, unspecified"),
-    (43, "", "no cancer"),
-)
-COMORBIDITIES: tuple[tuple[float, str, str, str], ...] = (  # (probability, system, code, display)
-    (0.30, ICD10CM, "I10", "Essential (primary) hypertension"),
-    (0.15, ICD10CM, "E11.9", "Type 2 diabetes mellitus without complications"),
-    (0.05, ICD10CM, "I50.9", "Heart failure, unspecified"),
-    (0.04, SNOMED, "22298006", "Myocardial infarction"),
-    (0.03, ICD10CM, "I48.91", "Unspecified atrial fibrillation"),
-    (0.02, ICD10CM, "I63.9", "Cerebral infarction, unspecified"),
-    (0.02, ICD10CM, "K74.60", "Unspecified cirrhosis of liver"),
-    (0.01, ICD10CM, "E80.4", "Gilbert syndrome"),
-    (0.01, ICD10CM, "B20", "Human immunodeficiency virus [HIV] disease"),
-    (0.01, ICD10CM, "N04.9", "Nephrotic syndrome with unspecified morphologic changes"),
-)
-LU177_CODINGS = (
-    {"system": ATC, "code": "V10XX04", "display": "lutetium (177Lu) oxodotreotide"},
-    {"system": RXNORM, "code": "1999682", "display": "Lutathera"},
-)
-SSA = (("H01CB02", "octreotide"), ("H01CB03", "lanreotide"))
 
 
 def _days(d: dt.date) -> str:

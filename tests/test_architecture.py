@@ -8,8 +8,8 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "fhir_eligibility"
 FORBIDDEN_IN_CORE = {"requests", "httpx", "socket", "urllib", "fhirpy", "subprocess", "logging", "click", "os"}
-# units.py reads the UCUM grammar bundled with ucumvert once (library data, never patient data).
-READS_LIBRARY_DATA = {"units.py"}
+# ucum.py reads the UCUM grammar bundled with ucumvert once (library data, never patient data).
+READS_LIBRARY_DATA = {"ucum.py"}
 LATER_ROOMS = (
     "fhir_eligibility.retrieval",
     "fhir_eligibility.report",

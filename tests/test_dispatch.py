@@ -1,10 +1,12 @@
 """Every visitor of the criteria tree handles every characteristic form, and mypy says when one does not.
 
-The evaluator (evaluation/combination.py ``_leaf``), the planner (requirements/plan.py ``leaf_needs``)
-and the footprint (evaluation/footprint.py) dispatch on the ``Definition`` union with ``match`` and
-end in ``typing.assert_never``. Adding a form to ``criteria.model.Leaf`` without a ``case`` for it
-in each of them is then a mypy error ("Argument 1 to "assert_never" has incompatible type"), and,
-at run time, an AssertionError instead of a silent "fetch nothing" or "not interpretable".
+The evaluator (evaluation/combination.py ``_leaf``), the planner (requirements/plan.py ``leaf_needs``),
+the footprint (evaluation/footprint.py), the site-terminology rewriter, usage scan and evidence notes
+(terminology/site.py, usage.py, evidence.py) and the screening anchor (screening/anchor.py)
+dispatch on the ``Definition`` union with ``match`` and end in ``typing.assert_never``. Adding a form
+to ``criteria.model.Leaf`` without a ``case`` for it in each of them is then a mypy error
+("Argument 1 to "assert_never" has incompatible type"), and, at run time, an AssertionError
+instead of a silent "fetch nothing" or "not interpretable".
 """
 
 from __future__ import annotations
@@ -101,7 +103,15 @@ def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
     cache = ROOT / ".mypy_cache"
     if cache.is_dir():  # unchanged modules come from the cache: seconds instead of a minute
         shutil.copytree(cache, tmp_path / ".mypy_cache")
-    dispatchers = ["evaluation/combination.py", "requirements/plan.py", "evaluation/footprint.py"]
+    dispatchers = [
+        "evaluation/combination.py",
+        "requirements/plan.py",
+        "evaluation/footprint.py",
+        "terminology/site.py",
+        "terminology/usage.py",
+        "terminology/evidence.py",
+        "screening/anchor.py",
+    ]
     out = subprocess.run(
         [
             sys.executable,

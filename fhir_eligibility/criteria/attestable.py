@@ -16,10 +16,10 @@ import hashlib
 from dataclasses import dataclass
 
 from fhir_eligibility.criteria.model import Combination, Criterion, Derived, Manual, Trial
+from fhir_eligibility.measures.concepts import DERIVED
 
 # Derived scores whose value can straddle the threshold only because of clinical inputs that are
 # never coded (Child-Pugh: ascites, encephalopathy); see evaluation.forms.derived.derived_value.
-JUDGED_SCORES = frozenset({"child-pugh"})
 BASE_URL = "http://fhir-eligibility.org/fhir/Questionnaire"
 
 
@@ -36,7 +36,7 @@ def _kind(c: Criterion) -> str | None:
     d = c.definition
     if isinstance(d, Manual):
         return "manual"
-    if c.judgement or (isinstance(d, Derived) and d.concept in JUDGED_SCORES):
+    if c.judgement or (isinstance(d, Derived) and d.concept in DERIVED and DERIVED[d.concept].judged):
         return "review"
     return None
 

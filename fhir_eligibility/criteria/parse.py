@@ -29,6 +29,7 @@ from fhir_eligibility.criteria.model import (
     ValueTest,
     Window,
 )
+from fhir_eligibility.measures.concepts import DERIVED  # the derived-value registry
 
 Json = dict[str, Any]
 Resolver = Callable[[str], Json | None]
@@ -44,14 +45,6 @@ RECORD_TYPES = {
     "DiagnosticReport",
     "ImagingStudy",
     "Observation",
-}
-DERIVED = {
-    "creatinine-clearance",
-    "egfr-mdrd",
-    "egfr-ckd-epi-2021",
-    "cumulative-activity",
-    "minimum-activity",
-    "child-pugh",
 }
 DEFINITION_KEYS = (
     "definitionReference",

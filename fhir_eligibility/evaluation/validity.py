@@ -91,16 +91,29 @@ def readable_codes(concept: object) -> frozenset[Code]:
     return frozenset(codes)
 
 
+def _first_day(text: str) -> _dt.date | None:
+    """The first day a (partial) birthDate may mean; None when unreadable."""
+    try:
+        month, day = int(text[5:7]) if len(text) >= 7 else 1, int(text[8:10]) if len(text) >= 10 else 1
+        return _dt.date(int(text[:4]), month, day)
+    except ValueError:
+        return None
+
+
+def born_after(birth: str, as_of: _dt.date) -> bool:
+    """Whether a birthDate (even a partial one) begins after ``as_of``: no age on that date."""
+    first = _first_day(birth.strip())
+    return first is not None and first > as_of
+
+
 def birth_problem(birth: str, as_of: _dt.date) -> str | None:
     """A birthDate that cannot give an age on ``as_of``: unreadable, before 1900, or after the date."""
     text = birth.strip()
-    try:
-        year = int(text[:4])
-        first = _dt.date(year, int(text[5:7]) if len(text) >= 7 else 1, int(text[8:10]) if len(text) >= 10 else 1)
-    except ValueError:
+    first = _first_day(text)
+    if first is None:
         return None  # unreadable: the age computation says so
-    if year < EARLIEST_YEAR:
+    if first.year < EARLIEST_YEAR:
         return f"birth date {text} is before {EARLIEST_YEAR} (implausible, a data error)"
-    if first > as_of:
+    if born_after(text, as_of):
         return f"birth date {text} is after {as_of.isoformat()} (a data error)"
     return None

@@ -1,11 +1,19 @@
-"""The derived-value registry: each derived concept's input codes, result unit, and whether it is
-computed from administered doses (any date) rather than from labs in a window.
+"""The derived-value registry: one declaration per derived concept (name, unit, inputs, look-back,
+what it reads, and the wording of the project CodeSystem).
 
-Read by the parser's callers, the planner (what to fetch), the evaluator (what to compute) and the
-terminology tools; the formulas themselves are in :mod:`fhir_eligibility.evaluation.derived`.
+Why one declaration: adding a derived value used to mean editing six places (parser, planner,
+engine, units, CodeSystem, attestation list). Now the parser accepts a concept because it is in
+:data:`DERIVED`, the planner fetches its ``inputs`` with its look-back, the CodeSystem lists its
+``display`` and ``definition`` (tools/definitions/codesystem.py), and the attestation checklist
+asks a clinician for a ``judged`` one. The formula is the one thing written elsewhere, in the
+evaluation core (:mod:`fhir_eligibility.evaluation.forms.derived`, keyed by ``name``); a concept
+declared without one evaluates as unknown ("not implemented"), never as a verdict.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 from fhir_eligibility.codes import LOINC, Code
 
@@ -18,22 +26,82 @@ EGFR_CKDEPI_2021 = frozenset({(LOINC, "98979-8")})
 BILIRUBIN = frozenset({(LOINC, "1975-2"), (LOINC, "14631-6")})
 ALBUMIN = frozenset({(LOINC, "1751-7")})
 INR = frozenset({(LOINC, "6301-6"), (LOINC, "34714-6")})
-INPUTS: dict[str, frozenset[Code]] = {
-    "creatinine-clearance": CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
-    "egfr-mdrd": EGFR_MDRD | SCR,
-    "egfr-ckd-epi-2021": EGFR_CKDEPI_2021 | SCR,
-    "child-pugh": BILIRUBIN | ALBUMIN | INR,
-    "cumulative-activity": frozenset(),
-    "minimum-activity": frozenset(),
-}
-# Derived from administered doses (any date, not a lab window): the total, or the smallest single dose.
-ACTIVITY = ("cumulative-activity", "minimum-activity")
 
-UNITS = {
-    "creatinine-clearance": "mL/min",
-    "egfr-mdrd": "mL/min/{1.73_m2}",
-    "egfr-ckd-epi-2021": "mL/min/{1.73_m2}",
-    "cumulative-activity": "MBq",
-    "minimum-activity": "MBq",
-    "child-pugh": None,
-}
+
+@dataclass(frozen=True)
+class DerivedConcept:
+    """One derived value. ``inputs`` are the codes it always reads; the criterion may add more
+    (an input value set: the drugs whose doses are summed)."""
+
+    name: str
+    display: str
+    definition: str  # the CodeSystem's definition: where the value comes from, in a clinician's words
+    unit: str | None  # the unit the value is computed in (None: a score)
+    inputs: frozenset[Code] = frozenset()
+    reads: Literal["Observation", "MedicationAdministration"] = "Observation"
+    # "window": inputs inside the criterion's window (the default look-back when it has none);
+    # "any date": every record up to the as-of date (administered doses add up over years)
+    lookback: Literal["window", "any date"] = "window"
+    older_input_days: int | None = None  # an input that may be this old even when the window is shorter
+    judged: bool = False  # part of it needs a clinician (attestation checklist; REVIEW when undecided)
+
+
+REGISTRY: tuple[DerivedConcept, ...] = (
+    DerivedConcept(
+        "creatinine-clearance",
+        "Creatinine clearance (mL/min)",
+        "Measured 24-h clearance (LOINC 2164-2) if present in the window, else a lab-reported Cockcroft-Gault "
+        "(35591-7), else Cockcroft-Gault computed from serum creatinine, body weight (29463-7), age and sex.",
+        "mL/min",
+        CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
+        older_input_days=90,  # Cockcroft-Gault may fall back to a weight up to 90 days old
+    ),
+    DerivedConcept(
+        "egfr-mdrd",
+        "eGFR, MDRD (mL/min/1.73 m2)",
+        "Reported MDRD eGFR (33914-3, 77147-7, 48642-3, 48643-1) if present, else the IDMS-traceable MDRD-4 "
+        "equation (constant 175) from serum creatinine, age and sex.",
+        "mL/min/{1.73_m2}",
+        EGFR_MDRD | SCR,
+    ),
+    DerivedConcept(
+        "egfr-ckd-epi-2021",
+        "eGFR, CKD-EPI 2021 (mL/min/1.73 m2)",
+        "Reported 98979-8, else computed.",
+        "mL/min/{1.73_m2}",
+        EGFR_CKDEPI_2021 | SCR,
+    ),
+    DerivedConcept(
+        "cumulative-activity",
+        "Cumulative administered activity",
+        "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
+        "MBq",
+        reads="MedicationAdministration",
+        lookback="any date",
+    ),
+    DerivedConcept(
+        "minimum-activity",
+        "Smallest administered activity",
+        "The smallest single administered activity (one dose per day) of the drugs in the input value set "
+        "(MBq, GBq or mCi): detects a reduced dose.",
+        "MBq",
+        reads="MedicationAdministration",
+        lookback="any date",
+    ),
+    DerivedConcept(
+        "child-pugh",
+        "Child-Pugh score",
+        "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "
+        "computable part cannot decide).",
+        None,
+        BILIRUBIN | ALBUMIN | INR,
+        judged=True,
+    ),
+)
+DERIVED: dict[str, DerivedConcept] = {c.name: c for c in REGISTRY}
+
+# Views for the evaluation core's lookups (read from the registry, never declared again).
+INPUTS: dict[str, frozenset[Code]] = {c.name: c.inputs for c in REGISTRY}
+UNITS: dict[str, str | None] = {c.name: c.unit for c in REGISTRY}
+# Derived from administered doses (any date, not a lab window): the total, or the smallest single dose.
+ACTIVITY = tuple(c.name for c in REGISTRY if c.lookback == "any date")

@@ -75,14 +75,12 @@ def leaf_needs(
         case Age() | Gender():
             yield "Patient", frozenset(), None
         case Derived():
-            if d.concept in dv.ACTIVITY:
-                yield "MedicationAdministration", d.input_codes, None
-            else:
-                since = _earliest(windows, as_of, default_days)
-                # Cockcroft-Gault may fall back to a weight up to 90 days old.
-                if since is not None and as_of is not None and d.concept == "creatinine-clearance":
-                    since = min(since, as_of - dt.timedelta(days=90))
-                yield "Observation", dv.INPUTS[d.concept] | d.input_codes, since  # + mapped site codes
+            concept = dv.DERIVED[d.concept]
+            since = None if concept.lookback == "any date" else _earliest(windows, as_of, default_days)
+            if since is not None and as_of is not None and concept.older_input_days is not None:
+                since = min(since, as_of - dt.timedelta(days=concept.older_input_days))
+            yield concept.reads, concept.inputs | d.input_codes, since  # + the criterion's input value set
+            if concept.reads == "Observation":  # a formula reads age and sex
                 yield "Patient", frozenset(), None
         case Expression():
             yield "Patient", frozenset(), None

@@ -35,6 +35,7 @@ _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 class _TypeSearch:
     code_param: str | None  # None: no server-side code search; codes are matched client side
     date_param: str | None
+    include: str | None = None  # an _include the evaluator needs (a drug's Medication)
 
 
 # R4 search parameters per resource type: (token parameter for codes, date parameter or None).
@@ -43,8 +44,9 @@ _TYPE_SEARCH: dict[str, _TypeSearch] = {
     "Observation": _TypeSearch("combo-code", "date"),
     "Condition": _TypeSearch("code", None),
     "Procedure": _TypeSearch("code", "date"),
-    "MedicationAdministration": _TypeSearch("code", "effective-time"),
-    "MedicationStatement": _TypeSearch("code", "effective"),
+    # the drug may be a reference: every record of the type, with the Medications it names
+    "MedicationAdministration": _TypeSearch(None, "effective-time", "MedicationAdministration:medication"),
+    "MedicationStatement": _TypeSearch(None, "effective", "MedicationStatement:medication"),
     "MedicationRequest": _TypeSearch("code", None),
     "DiagnosticReport": _TypeSearch("code", "date"),
     "AllergyIntolerance": _TypeSearch("code", None),
@@ -187,6 +189,8 @@ def _render(
     tail: list[tuple[str, str]] = []
     if spec.date_param is not None and req.date_from is not None:
         tail.append((spec.date_param, "ge" + _iso(req.date_from)))
+    if spec.include is not None:
+        tail.append(("_include", spec.include))
     tail.append(("_count", str(page_size)))
     if not req.codes or spec.code_param is None:
         return [PlannedSearch(req.resource_type, (*head, *tail), frozenset(), tuple(served))]

@@ -4,7 +4,9 @@ Resources are grouped per patient by their subject/patient reference (``urn:uuid
 conditional ``Patient?identifier=`` references resolved inside each Bundle). A file that is not
 usable at all raises :class:`InputError` (exit 2); one malformed line or resource is a warning,
 counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
-screening's partition reader).
+screening's partition reader). Each patient's resources end in the one assembler
+(:func:`~fhir_eligibility.retrieval.assembly.assemble`); a drug reference is resolved within its
+own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Container, Iterable
 from pathlib import Path
+from typing import Any
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
     Drops,
@@ -22,9 +26,7 @@ from fhir_eligibility.retrieval.reading import (
     Position,
     WarningLog,
     lost_record,
-    medication_key,
     not_fhir,
-    one_patient,
     parse_json,
     patient_of_unreadable,
     problem_of,
@@ -215,7 +217,7 @@ class _Grouper:
         lost = self.lost if bundle_lost is None else bundle_lost
         self._touched = set()
         alias: dict[str, str] = {}
-        meds: dict[str, Resource] = {}
+        meds: dict[str, dict[str, Any]] = {}  # this Bundle's (or the NDJSON input's) Medications
         by_identifier: dict[str, str] = {}
         for at, full_url, res in items:
             rtype, rid = res["resourceType"], res.get("id")
@@ -233,9 +235,7 @@ class _Grouper:
                     by_identifier[key] = pid
                 self._put(pid, at, res)
             elif rtype == "Medication":
-                for key in (full_url, f"Medication/{rid}" if isinstance(rid, str) else None):
-                    if key:
-                        meds[key] = res
+                add_medication(meds, res, full_url)
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -254,11 +254,7 @@ class _Grouper:
             if pid is None:
                 self._warn(at, "patient reference not resolvable", res, ref)
                 continue
-            if rtype in ("MedicationAdministration", "MedicationStatement"):
-                med = meds.get(medication_key(res) or "")
-                if med is not None and isinstance(med.get("code"), dict):
-                    res = {**res, "medicationCodeableConcept": med["code"]}
-            self._put(pid, at, res)
+            self._put(pid, at, with_medication(res, meds))  # references are local to their Bundle
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
@@ -268,9 +264,8 @@ class _Grouper:
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
-            data = PatientData(pid, [], unavailable(self.scoped.get(pid, set()) | self.lost.of(pid)))
-            data.resources = one_patient(pid, (r for _at, r in entries), data.warnings)
-            out.append(data)
+            lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
+            out.append(assemble(pid, (r for _at, r in entries), unavailable=lost))
         return out
 
 

@@ -4,7 +4,9 @@ Why a fault per search and not per resource: a search whose answer holds another
 (a server bug, or a proxy that mixed up answers) cannot be trusted for this patient either; its
 requirements become unavailable ("data unavailable: ..."), so the criteria they serve are
 ``unknown``, exactly as after a 500. Dropping the foreign resources and reading the rest as
-complete would let a fault look like absent data.
+complete would let a fault look like absent data. A Medication (``_include``d for a drug named by
+reference) is about no one, so it never counts as another patient's. What passes these checks goes
+to the one assembler (:mod:`~fhir_eligibility.retrieval.assembly`), as every other source's does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
+from fhir_eligibility.retrieval.assembly import assemble
 
 UNAVAILABLE = "data unavailable: "
 
@@ -58,15 +61,15 @@ def entry_status(entry: dict[str, Any]) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def assemble(patient_id: str, results: list[SearchResult]) -> PatientData:
-    """Merge one patient's search results: dedup by type/id, collect gaps (see the module docstring)."""
+def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
+    """Merge one patient's search results: the in-band fault checks (see the module docstring) here,
+    the rest (de-duplication, Medication references, the one Patient) by the one assembler."""
     resources: list[Resource] = []
-    seen: set[tuple[str, str]] = set()
     unavailable: list[Unavailable] = []
     warnings: list[str] = []
-    patient_found = False
     for result in results:
-        foreign = sum(1 for r in result.resources if not about(r, patient_id))
+        # a Medication (``_include``d for a drug reference) is about no one: never "another patient"
+        foreign = sum(1 for r in result.resources if not about(r, patient_id) and not _medication(r))
         if foreign and result.cause is None:
             result.cause = "the server returned data about another patient"
             warnings.append(
@@ -84,16 +87,13 @@ def assemble(patient_id: str, results: list[SearchResult]) -> PatientData:
                     unavailable.append(item)
             if foreign:
                 continue
-        for resource in result.resources:
-            if not about(resource, patient_id):
-                continue
-            key = (str(resource.get("resourceType")), str(resource.get("id")))
-            if resource.get("id") is not None and key in seen:
-                continue
-            seen.add(key)
-            if resource.get("resourceType") == "Patient":
-                patient_found = True
-            resources.append(resource)
-    if not patient_found and not any(u.resource_type == "Patient" for u in unavailable):
+        resources.extend(r for r in result.resources if _medication(r) or about(r, patient_id))
+    if not any(r.get("resourceType") == "Patient" for r in resources) and not any(
+        u.resource_type == "Patient" for u in unavailable
+    ):
         unavailable.append(Unavailable("Patient", frozenset(), UNAVAILABLE + "Patient resource missing"))
-    return PatientData(patient_id, resources, tuple(unavailable), warnings)
+    return assemble(patient_id, resources, unavailable=unavailable, warnings=warnings)
+
+
+def _medication(resource: Resource) -> bool:
+    return resource.get("resourceType") == "Medication"

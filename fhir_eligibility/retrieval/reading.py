@@ -173,13 +173,6 @@ def with_id(res: Resource, at: Position) -> Resource:
     return {**res, "id": f"no-id-{at[0]}-{at[1]}"}
 
 
-def medication_key(res: Resource) -> str | None:
-    """The ``medicationReference.reference`` text, or None when it is absent or malformed."""
-    ref = res.get("medicationReference")
-    text = ref.get("reference") if isinstance(ref, dict) else None
-    return text if isinstance(text, str) else None
-
-
 def warn_resource(log: WarningLog, source: str, what: str, res: Resource, at: Position, ref: str = "") -> None:
     """Count a resource left out (``<source>: <what>; resource ignored``), naming the first one."""
     detail = f"{res.get('resourceType')}/{str(res.get('id', '?'))[:40]}" + (f" {ref[:40]!r}" if ref else "")
@@ -357,7 +350,6 @@ __all__ = [
     "WarningLog",
     "choose_patient",
     "lost_record",
-    "medication_key",
     "one_patient",
     "parse_json",
     "patient_of_unreadable",

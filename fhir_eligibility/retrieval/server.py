@@ -10,118 +10,54 @@ the requirements it served :class:`Unavailable` ("data unavailable: <cause>") an
 still returned; 401/403 raise :class:`AuthorizationError`; an unknown patient raises
 :class:`RetrievalError`; an unreachable server raises :class:`RetrievalError`.
 
-Transport is ``requests`` (one Session, pooled), not fhirpy's ``SyncFHIRClient``: fhirpy 2.3
-sends every call through module-level ``requests.request`` (no Session, so no pooling and no
-adapter to count or mount), turns 429/503 into a generic ``OperationOutcome`` exception without
-the status or ``Retry-After``, puts response bodies (patient data) into exception messages, and
-takes a fixed Authorization string (no token renewal). Retries, Retry-After, per-entry batch
-statuses and next-link checks need that control.
-
-Logging: counts, resource types and statuses only. Never tokens, never URLs with query strings
-(they hold patient ids), never resource content.
+Requests go through :class:`~fhir_eligibility.retrieval.connection.Connection` (session, auth,
+retries, deadlines, URL policy); the search results become :class:`PatientData` through
+:func:`~fhir_eligibility.retrieval.merge.merge_results` and the one assembler.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC
-from typing import IO, Any
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Any
+from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
 
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
-from fhir_eligibility.requirements.search import (
-    PlannedSearch,
-    batch_bundle,
-    search_plan,
-)
-from fhir_eligibility.retrieval import urlpolicy
-from fhir_eligibility.retrieval.auth import (
-    BearerAuth,
-    SmartBackendAuth,
-    bearer_token_from_env,
-)
-from fhir_eligibility.retrieval.merge import SearchResult, assemble, batch_entries, declares_batch, entry_status
+from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan
+from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
+from fhir_eligibility.retrieval.merge import SearchResult, batch_entries, declares_batch, entry_status, merge_results
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
-from fhir_eligibility.retrieval.transport import (
-    Answer,
-    Fault,
-    Page,
-    Scope,
-    exchange,
-    json_object,
-    read_page,
-    short_count,
-)
+from fhir_eligibility.retrieval.transport import Fault, Page, read_page, short_count
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # A batch POST refused with one of these means "no batch here after all": fall back to GETs.
 _BATCH_FALLBACK_STATUS = frozenset({400, 404, 405, 413, 415, 422, 500, 501})
-_FHIR_JSON = "application/fhir+json"
-
-_sleep = time.sleep  # tests replace this to record waits instead of sleeping
-_now = time.time  # for Retry-After given as an HTTP date
 
 
-@dataclass
-class _Reply:
-    body: dict[str, Any] | None = None
-    status: int | None = None
-    cause: str | None = None  # set when the request finally failed
-
-    @property
-    def ok(self) -> bool:
-        return self.cause is None
-
-
-class FhirServer:
-    """A connection to one server: session, auth and the cached CapabilityStatement.
+class FhirServer(Connection):
+    """A FHIR server: the cached CapabilityStatement, search plans, and fetching patients' data.
 
     Keep one for many calls (a service); :func:`fetch_patients` makes a throwaway one.
     """
 
     def __init__(self, options: ServerOptions, *, session: requests.Session | None = None) -> None:
-        self.options = options
-        self._own_session = session is None
-        self.session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(options.concurrency, 2))
-        if self._own_session:
-            self.session.mount("https://", adapter)
-            self.session.mount("http://", adapter)
-        self.session.headers.setdefault("User-Agent", "fhir-eligibility")
-        self.auth = _make_auth(options, self.session)
+        super().__init__(options, session=session)
         self._capabilities: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._allowed = options.allowed
-        self._deadline: float | None = None  # of the patient group being fetched (time.monotonic)
-        if self.auth is not None and urlsplit(options.base).scheme == "http" and not _is_loopback(options.base):
-            log.warning("sending credentials to a FHIR server over plain http")
-
-    def __enter__(self) -> FhirServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        if self._own_session:
-            self.session.close()
+        super().close()
 
     # -- capabilities -------------------------------------------------------------------------
 
@@ -185,7 +121,7 @@ class FhirServer:
 
     def transaction(self, bundle: dict[str, Any]) -> dict[str, Any]:
         """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response."""
-        reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=_FHIR_JSON)
+        reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=FHIR_JSON)
         if not reply.ok or reply.body is None:
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
         return reply.body
@@ -218,7 +154,7 @@ class FhirServer:
             finally:
                 self._deadline = None
             for pid in group:
-                data = assemble(pid, results[pid])
+                data = merge_results(pid, results[pid])
                 log.info(
                     "patient data fetched: %d resources, %d unavailable",
                     len(data.resources),
@@ -243,7 +179,7 @@ class FhirServer:
         jobs = [(pid, s) for pid, searches in plans.items() for s in searches]
         bundle = batch_bundle(s.url for _, s in jobs)
         what = f"batch of {len(jobs)}"
-        reply = self._send("POST", self.options.base, json=bundle, what=what, content_type=_FHIR_JSON)
+        reply = self._send("POST", self.options.base, json=bundle, what=what, content_type=FHIR_JSON)
         entries = batch_entries(reply.body, len(jobs)) if reply.ok else None
         if entries is None:
             if reply.ok or reply.status in _BATCH_FALLBACK_STATUS:
@@ -261,7 +197,7 @@ class FhirServer:
                 resource = entry.get("resource")
                 return self._run_search(search, resource if isinstance(resource, dict) else {})
             if status in (401, 403):
-                raise AuthorizationError(_refused(self.options.base, status))
+                raise AuthorizationError(refused(self.options.base, status))
             if status in RETRYABLE_STATUS:
                 return self._run_search(search, None)  # retried alone, with backoff
             cause = f"HTTP {status}" if status is not None else "batch entry without a status"
@@ -311,127 +247,6 @@ class FhirServer:
                 return result
             body = reply.body
 
-    def _resolve(self, link: str) -> str | None:
-        """Absolute next-link URL, or None when it leaves the base (the token must not follow)."""
-        try:
-            url = urljoin(self.options.base + "/", link)
-        except ValueError:
-            return None
-        return url if self._allowed.contains(url) else None
-
-    # -- one request with retries -------------------------------------------------------------
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        what: str,
-        json: dict[str, Any] | None = None,
-        content_type: str | None = None,
-    ) -> _Reply:
-        """A FHIR JSON request; raises only for 401/403, else returns the body or a failure cause."""
-        headers = {"Accept": _FHIR_JSON}
-        if content_type:
-            headers["Content-Type"] = content_type
-        try:
-            r = self.request(method, url, what=what, headers=headers, json_body=json)
-        except Fault as f:
-            return _Reply(status=f.status, cause=f.cause)
-        if not 200 <= r.status < 300:
-            log.debug("%s: HTTP %d", what, r.status)
-            return _Reply(status=r.status, cause=f"HTTP {r.status}")
-        try:
-            body = json_object(r.body)
-        except Fault as f:
-            return _Reply(status=r.status, cause=f.cause)
-        return _Reply(body=body, status=r.status)
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        what: str,
-        headers: dict[str, str],
-        json_body: dict[str, Any] | None = None,
-        scope: Scope = "base",
-        auth: bool = True,
-        sink: IO[bytes] | None = None,
-        deadline: float | None = None,
-    ) -> Answer:
-        """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
-
-        Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
-        errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
-        any other status; raises :class:`AuthorizationError` for 401/403 and :class:`Fault` when no
-        usable answer came (timeout, deadline, redirect, refused URL, retries exhausted). A download
-        into ``sink`` is not retried (part of it may be written).
-        """
-        opts = self.options
-        attempt = 0
-        renewed = False
-        while True:
-            end = deadline if deadline is not None else time.monotonic() + opts.per_request
-            if self._deadline is not None:
-                end = min(end, self._deadline)
-            try:
-                r = exchange(
-                    self.session,
-                    method,
-                    url,
-                    base=self._allowed,
-                    scope=scope,
-                    deadline=end,
-                    headers=headers,
-                    json_body=json_body,
-                    auth=self.auth if auth else None,
-                    timeouts=opts.timeouts,
-                    verify=opts.verify,
-                    sink=sink,
-                )
-            except requests.ConnectionError as exc:
-                cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
-                wait = _backoff(opts, attempt)
-                if sink is None and attempt < opts.retries and self._can_wait(wait):
-                    attempt += 1
-                    log.debug("%s: %s, retry %d/%d in %.1f s", what, cause, attempt, opts.retries, wait)
-                    _sleep(wait)
-                    continue
-                raise Fault(_after(cause, attempt)) from None
-            except requests.Timeout:
-                raise Fault("timeout") from None  # a slow search is slow again: no retry
-            except requests.RequestException as exc:
-                raise Fault(type(exc).__name__) from None
-            except urlpolicy.UnsafeUrl:
-                raise Fault("URL refused by the outbound policy") from None
-            except Fault as f:
-                if f.cause.startswith("no complete answer"):
-                    f.cause = f"{f.cause} ({opts.per_request:g} s per request, {opts.per_patient:g} s per patient)"
-                raise
-
-            status = r.status
-            if status == 401 and auth and not renewed and isinstance(self.auth, SmartBackendAuth):
-                renewed = True
-                self.auth.invalidate()
-                continue
-            if status in (401, 403):
-                raise AuthorizationError(_refused(opts.base, status))
-            if status in RETRYABLE_STATUS and sink is None:
-                after = retry_after(r.headers.get("Retry-After"))
-                wait = _backoff(opts, attempt) if after is None else after
-                if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):
-                    attempt += 1
-                    log.debug("%s: HTTP %d, retry %d/%d in %.1f s", what, status, attempt, opts.retries, wait)
-                    _sleep(wait)
-                    continue
-                raise Fault(_after(f"HTTP {status}", attempt), status)
-            return r
-
-    def _can_wait(self, seconds: float) -> bool:
-        """Whether a retry wait still ends before the patient deadline."""
-        return self._deadline is None or time.monotonic() + seconds < self._deadline
-
 
 def fetch_patients(
     options: ServerOptions,
@@ -453,25 +268,6 @@ def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Itera
         return lookups + server.plan([p for p in patient_ids if "|" not in p], requirements)
 
 
-# -- helpers (pure) ---------------------------------------------------------------------------
-
-
-def _make_auth(options: ServerOptions, session: requests.Session) -> AuthBase | None:
-    if options.smart is not None:
-        return SmartBackendAuth(
-            options.smart, options.base, session=session, timeout=options.timeout, verify=options.verify
-        )
-    token = options.bearer_token
-    if token is None and options.use_env_token:
-        token = bearer_token_from_env()
-    return BearerAuth(token) if token is not None else None
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
 def _groups(items: Iterable[str], size: int) -> Iterator[list[str]]:
     group: list[str] = []
     for item in items:
@@ -481,35 +277,3 @@ def _groups(items: Iterable[str], size: int) -> Iterator[list[str]]:
             group = []
     if group:
         yield group
-
-
-def _backoff(options: ServerOptions, attempt: int) -> float:
-    return float(min(options.backoff_base * (2**attempt), options.max_wait))
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - _now())
-
-
-def _after(cause: str, retries: int) -> str:
-    return f"{cause} after {retries} retries" if retries else cause
-
-
-def _refused(base: str, status: int) -> str:
-    what = "not authenticated" if status == 401 else "not permitted"
-    return (
-        f"FHIR server {base} refused the request (HTTP {status}, {what}): "
-        "check the bearer token or SMART client registration and scopes"
-    )

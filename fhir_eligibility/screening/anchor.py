@@ -8,10 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import assert_never
 from urllib.parse import quote
 
 from fhir_eligibility.codes import ICD10, ICD10CM, Code
-from fhir_eligibility.criteria.model import Combination, Criterion, Records, Trial
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Manual,
+    ObservationValue,
+    Records,
+    Trial,
+    Unsupported,
+)
 from fhir_eligibility.requirements.search import render_token
 
 MAX_URL = 1800
@@ -27,18 +40,24 @@ def necessary_condition_codes(c: Criterion) -> frozenset[Code] | None:
     if c.exclude:
         return None
     d = c.definition
-    if isinstance(d, Records):
-        if d.resource_types == ("Condition",) and d.codes and d.instances is None and d.duration is None:
-            return d.codes
-        return None
-    if isinstance(d, Combination):
-        kids = [necessary_condition_codes(k) for k in d.children]
-        if d.code == "all-of":
-            return next((k for k in kids if k), None)
-        union_needed = d.code == "any-of" or (d.code == "at-least" and (d.threshold or 0) >= 1)
-        if union_needed and kids and all(k for k in kids):
-            return frozenset().union(*(k for k in kids if k))
-    return None
+    match d:
+        case Records():
+            if d.resource_types == ("Condition",) and d.codes and d.instances is None and d.duration is None:
+                return d.codes
+            return None
+        case Combination():
+            kids = [necessary_condition_codes(k) for k in d.children]
+            if d.code == "all-of":
+                return next((k for k in kids if k), None)
+            union_needed = d.code == "any-of" or (d.code == "at-least" and (d.threshold or 0) >= 1)
+            if union_needed and kids and all(k for k in kids):
+                return frozenset().union(*(k for k in kids if k))
+            return None
+        # an attestation, a lab, age or sex may decide these: none needs a Condition
+        case ObservationValue() | Derived() | Age() | Gender() | Manual() | Expression() | Unsupported():
+            return None
+        case _:
+            assert_never(d)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, retry_after
+from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, read_page, short_count
 from fhir_eligibility.screening.anchor import (
     MAX_URL,

@@ -15,15 +15,8 @@ import orjson
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource
-from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, medication_key, one_patient, unavailable
-
-
-def _with_medication(res: Resource, medications: dict[str, dict[str, Any]]) -> Resource:
-    if res.get("resourceType") in ("MedicationAdministration", "MedicationStatement"):
-        med = medications.get(medication_key(res) or "")
-        if med is not None:
-            return {**res, "medicationCodeableConcept": med}
-    return res
+from fhir_eligibility.retrieval.assembly import assemble
+from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, unavailable
 
 
 def read_shard(
@@ -47,8 +40,9 @@ def read_shard(
 def patient_of(
     pid: str, lines: Iterable[bytes], medications: dict[str, dict[str, Any]], drops: Drops | None = None
 ) -> PatientData:
-    """One patient from their shard lines in input order (also the Spark engine's pass 2): Medication
-    references resolved, one Patient chosen and first, the types its input lost unavailable."""
+    """One patient from their shard lines in input order (also the Spark engine's pass 2), through the
+    one assembler (:func:`~fhir_eligibility.retrieval.assembly.assemble`): Medication references
+    resolved against the global index, one Patient chosen and first, the types its input lost unavailable."""
     resources: list[Resource] = []
     lost = set() if drops is None else drops.of(pid)
     for text in lines:
@@ -56,10 +50,8 @@ def patient_of(
         if res.get("resourceType") == UNAVAILABLE_MARK:
             lost.update(res["types"])
         else:
-            resources.append(_with_medication(res, medications))
-    data = PatientData(pid, [], unavailable(lost))
-    data.resources = one_patient(pid, resources, data.warnings)
-    return data
+            resources.append(res)
+    return assemble(pid, resources, formulary=medications, unavailable=unavailable(lost))
 
 
 __all__ = ["patient_of", "read_shard"]

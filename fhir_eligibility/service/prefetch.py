@@ -39,6 +39,7 @@ from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalErr
 from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval import urlpolicy
+from fhir_eligibility.retrieval.assembly import assemble as assemble_patient
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -211,41 +212,14 @@ def _other_patient(resource: Resource, patient_id: str) -> bool:
 
 
 def assemble(patient_id: str, resources: Iterable[Resource], warnings: Sequence[str] = ()) -> PatientData:
-    """One patient's data: their resources only, de-duplicated, Medication references resolved."""
-    meds: dict[str, Resource] = {}
+    """One patient's data: their resources only (a Medication is no one's and stays for references),
+    then the one assembler every source uses (:func:`fhir_eligibility.retrieval.assembly.assemble`)."""
     pool = list(resources)
-    for res in pool:
-        if res.get("resourceType") == "Medication" and res.get("id"):
-            meds[f"Medication/{res['id']}"] = res
-    kept: list[Resource] = []
-    seen: set[tuple[str, str]] = set()
-    dropped = 0
-    for res in pool:
-        rtype = str(res.get("resourceType"))
-        if rtype == "Medication":
-            continue
-        if not about(res, patient_id):
-            dropped += 1
-            continue
-        key = (rtype, str(res.get("id")))
-        if res.get("id") is not None and key in seen:
-            continue
-        seen.add(key)
-        if rtype in ("MedicationAdministration", "MedicationStatement") and "medicationReference" in res:
-            ref = res.get("medicationReference")
-            med = meds.get(str(ref.get("reference"))) if isinstance(ref, dict) else None
-            if med is not None and isinstance(med.get("code"), dict):
-                res = {**res, "medicationCodeableConcept": med["code"]}
-        if rtype == "Patient":
-            kept.insert(0, res)
-        else:
-            kept.append(res)
+    mine = [r for r in pool if r.get("resourceType") == "Medication" or about(r, patient_id)]
     notes = list(warnings)
-    if dropped:
-        notes.append(f"{dropped} prefetched resource(s) were not about this patient; ignored")
-    if not any(r.get("resourceType") == "Patient" for r in kept):
-        notes.append(f"Patient/{patient_id}: no Patient resource (age and sex unknown)")
-    return PatientData(patient_id, kept, (), notes)
+    if len(mine) < len(pool):
+        notes.append(f"{len(pool) - len(mine)} prefetched resource(s) were not about this patient; ignored")
+    return assemble_patient(patient_id, mine, warnings=notes)
 
 
 # -- fetching what is missing -----------------------------------------------------------------------

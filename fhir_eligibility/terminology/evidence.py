@@ -13,9 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import assert_never
 
 from fhir_eligibility.codes import Code, display
-from fhir_eligibility.criteria.model import CodeMapping, Criterion, Derived, ObservationValue, Records, Trial
+from fhir_eligibility.criteria.model import (
+    Age,
+    CodeMapping,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Manual,
+    ObservationValue,
+    Records,
+    Trial,
+    Unsupported,
+)
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, TrialResult
@@ -23,13 +37,17 @@ from fhir_eligibility.evaluation.results import CriterionResult, Evidence, Trial
 
 def node_codes(c: Criterion) -> frozenset[Code]:
     d = c.definition
-    if isinstance(d, ObservationValue):
-        return d.codes | d.test.codes
-    if isinstance(d, Records):
-        return d.codes
-    if isinstance(d, Derived):
-        return d.input_codes | d.test.codes
-    return frozenset()
+    match d:
+        case ObservationValue():
+            return d.codes | d.test.codes
+        case Records():
+            return d.codes
+        case Derived():
+            return d.input_codes | d.test.codes
+        case Combination() | Age() | Gender() | Manual() | Expression() | Unsupported():  # no codes of their own
+            return frozenset()
+        case _:
+            assert_never(d)
 
 
 DERIVED_INPUTS: frozenset[Code] = frozenset().union(*dv.INPUTS.values())

@@ -26,18 +26,23 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from fhir_eligibility.codes import Code, norm_code
 from fhir_eligibility.criteria.model import (
+    Age,
     CodeMapping,
     Combination,
     Criterion,
     Definition,
     Derived,
+    Expression,
+    Gender,
+    Manual,
     ObservationValue,
     Records,
     Trial,
+    Unsupported,
     ValueTest,
 )
 from fhir_eligibility.errors import DefinitionError, InputError
@@ -220,21 +225,25 @@ def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[
 
 
 def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Definition:
-    if isinstance(d, Combination):
-        return Combination(d.code, d.threshold, tuple(_criterion(k, by_target, used) for k in d.children))
-    if isinstance(d, ObservationValue):
-        return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
-    if isinstance(d, Records):
-        return replace(d, codes=_codes(d.codes, by_target, used))
-    if isinstance(d, Derived):
-        # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
-        # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
-        labs = [m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ())]
-        for m in labs:
-            used[m] = None
-        inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
-        return replace(d, input_codes=inputs, test=_test(d.test, by_target, used))
-    return d
+    match d:
+        case Combination():
+            return Combination(d.code, d.threshold, tuple(_criterion(k, by_target, used) for k in d.children))
+        case ObservationValue():
+            return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
+        case Records():
+            return replace(d, codes=_codes(d.codes, by_target, used))
+        case Derived():
+            # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
+            # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
+            labs = [m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ())]
+            for m in labs:
+                used[m] = None
+            inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
+            return replace(d, input_codes=inputs, test=_test(d.test, by_target, used))
+        case Age() | Gender() | Manual() | Expression() | Unsupported():  # no codes a site could map
+            return d
+        case _:
+            assert_never(d)
 
 
 def _criterion(c: Criterion, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Criterion:

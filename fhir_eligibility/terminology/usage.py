@@ -14,10 +14,22 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, assert_never
 
 from fhir_eligibility.codes import Code, codings, norm_code
-from fhir_eligibility.criteria.model import Criterion, Derived, ObservationValue, Records, Trial
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Manual,
+    ObservationValue,
+    Records,
+    Trial,
+    Unsupported,
+)
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.measures import units
 from fhir_eligibility.terminology.evidence import node_codes
@@ -240,15 +252,20 @@ class Suggester:
 
 def _leaf(trial: str, top: Criterion, n: Criterion) -> Leaf | None:
     d = n.definition
-    if isinstance(d, ObservationValue):
-        q = d.test.quantity or d.test.low or d.test.high
-        unit = q.unit if q is not None and q.unit not in (None, "1") else None
-        return Leaf(trial, top, n, ("Observation",), d.codes, unit, _tokens(f"{n.description} {d.label}"))
-    if isinstance(d, Records):
-        return Leaf(trial, top, n, d.resource_types, d.codes, None, _tokens(f"{n.description} {d.label}"))
-    if isinstance(d, Derived) and dv.INPUTS.get(d.concept):  # a formula's inputs: their units are not its result's
-        return Leaf(trial, top, n, ("Observation",), dv.INPUTS[d.concept], None, _tokens(n.description))
-    return None
+    match d:
+        case ObservationValue():
+            q = d.test.quantity or d.test.low or d.test.high
+            unit = q.unit if q is not None and q.unit not in (None, "1") else None
+            return Leaf(trial, top, n, ("Observation",), d.codes, unit, _tokens(f"{n.description} {d.label}"))
+        case Records():
+            return Leaf(trial, top, n, d.resource_types, d.codes, None, _tokens(f"{n.description} {d.label}"))
+        case Derived():  # a formula's inputs: their units are not its result's
+            inputs = dv.INPUTS.get(d.concept)
+            return Leaf(trial, top, n, ("Observation",), inputs, None, _tokens(n.description)) if inputs else None
+        case Combination() | Age() | Gender() | Manual() | Expression() | Unsupported():  # no coded records
+            return None
+        case _:
+            assert_never(d)
 
 
 def definition_displays(resources: Iterable[Json]) -> dict[Code, str]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_eligibility.measures import units
+from fhir_eligibility.measures import ucum, units
 from fhir_eligibility.measures.units import (
     analyte_for_code,
     commensurable,
@@ -365,11 +365,11 @@ def test_private_registry_leaves_pint_application_registry_alone() -> None:
 
 def test_repeated_conversion_is_a_cache_hit() -> None:
     convert(2.0, "mg/dL", "umol/L", "Creatinine")
-    misses = units._conversion.cache_info().misses
+    misses = ucum._conversion.cache_info().misses
     for _ in range(10):
         assert convert(2.0, "mg/dL", "umol/L", "Creatinine") == convert(2.0, "mg/dL", "umol/L", "creatinine")
-    assert units._conversion.cache_info().misses <= misses + 1  # the lower-case spelling, once
-    assert ("mg/dL", "umol/L", "Creatinine") in units._FACTORS
+    assert ucum._conversion.cache_info().misses <= misses + 1  # the lower-case spelling, once
+    assert ("mg/dL", "umol/L", "Creatinine") in ucum._FACTORS
 
 
 # --- property: a -> b -> a is the identity ---------------------------------------------------------------

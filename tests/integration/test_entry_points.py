@@ -7,15 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.retrieval.server import ServerOptions
+from tests.cases.builders import AS_OF as CASE_AS_OF
+from tests.cases.builders import patient
+from tests.evaluation.test_contained_everywhere import SHAPES
+from tests.support.fhir_servers import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_bundles"
@@ -114,7 +120,6 @@ def test_attest_posts_to_the_server_and_the_next_evaluation_is_eligible(fhir_ser
 
     from fhir_eligibility.cli import cli
     from fhir_eligibility.criteria.attestable import items
-    from tests.support.fhir_servers import seed
 
     bundle = json.loads((SAMPLES / "01-prrt-ileal-net-baseline.json").read_text())
     for e in bundle["entry"]:  # sample-01's data as new resources of a patient (no identifier) no other test reads
@@ -140,3 +145,26 @@ def test_attest_posts_to_the_server_and_the_next_evaluation_is_eligible(fhir_ser
     assert after["verdict"] == "eligible"
     consent = next(c for c in after["criteria"] if c["id"] == "A-I14")
     assert consent["attestation"]["by"] == "Dr Server" and consent["attestation"]["date"] == "2026-05-30"
+
+
+@pytest.mark.parametrize("shape", ["contained R4", "medicationReference"])
+def test_lutathera_by_reference_counts_from_the_real_server(fhir_server: str, shape: str) -> None:
+    """Issue 11: four Lutathera cycles whose drug is a contained Medication or a Medication resource are
+    trial A's course of 4 (A-I3 "4 found", pass; the files, screening and prefetch paths are checked in
+    tests/evaluation/test_contained_everywhere.py). Medplum matches neither by ``code``: the server path
+    fetches every administration with its ``_include``d Medication and the one assembler resolves it."""
+    cycles, meds = SHAPES[shape]
+    pid = "lu-" + shape.split()[0].lower()
+    med_id = f"lu177-{pid}"
+    resources: list[dict[str, Any]] = [{**patient(), "id": pid}, *({**m, "id": med_id} for m in meds)]
+    for cycle in cycles:
+        record = {**cycle, "id": f"{pid}-{cycle['id']}", "subject": {"reference": f"Patient/{pid}"}}
+        if meds:  # the reference names the seeded Medication
+            record["medicationReference"] = {"reference": f"Medication/{med_id}"}
+        resources.append(record)
+    seed(fhir_server, [{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}])
+    trial = next(t for t in load_trials() if t.id == "NCT04954820")
+    options = ServerOptions(base_url=fhir_server, use_env_token=False)
+    result = evaluate_server(options, [pid], [trial], CASE_AS_OF).results[0]
+    i3 = next(c for c in result.criteria if c.id == "A-I3")
+    assert i3.result is Result.PASS and i3.reason.startswith("4 found"), i3.reason

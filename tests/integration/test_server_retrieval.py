@@ -52,6 +52,9 @@ CODE_ELEMENT = {
     "MedicationAdministration": "medicationCodeableConcept",
     "MedicationStatement": "medicationCodeableConcept",
 }
+# Searched without a code (the drug may be a medicationReference, which R4's ``code`` never matches):
+# every record of the type comes, and the evaluator matches codes itself (issue 11).
+EVERY_RECORD = {"MedicationAdministration", "MedicationStatement"}
 
 
 # -- the private server and its data -----------------------------------------------------------
@@ -189,7 +192,7 @@ def _expected(bundle: dict[str, Any], patient_full_url: str, requirements: list[
         for req in requirements:
             if req.resource_type != res["resourceType"]:
                 continue
-            if req.codes and not (req.codes & _codes(res)):
+            if req.codes and res["resourceType"] not in EVERY_RECORD and not (req.codes & _codes(res)):
                 continue
             out.append(_normalise(res, types))
             break

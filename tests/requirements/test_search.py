@@ -71,14 +71,22 @@ def test_date_lower_bound_parameter_per_type(rtype: str, date_param: str | None)
     p = params(s)
     assert p["patient"] == "p1"
     code_param = "combo-code" if rtype == "Observation" else "code"  # combo-code also matches components
-    assert p[code_param] == "http://snomed.info/sct|1"
-    date_params = {k: v for k, v in p.items() if k not in ("patient", code_param, "_count")}
+    if rtype.startswith("Medication"):  # no code search: the drug may be a reference (next test)
+        assert code_param not in p
+    else:
+        assert p[code_param] == "http://snomed.info/sct|1"
+    date_params = {k: v for k, v in p.items() if k not in ("patient", code_param, "_count", "_include")}
     assert date_params == ({date_param: "ge2024-02-29"} if date_param else {})
 
 
-def test_medication_types_search_by_code_token() -> None:
-    plan = search_plan("p1", [req("MedicationAdministration", ("http://www.nlm.nih.gov/research/umls/rxnorm", "1"))])
-    assert params(plan[1])["code"] == "http://www.nlm.nih.gov/research/umls/rxnorm|1"
+@pytest.mark.parametrize("rtype", ["MedicationAdministration", "MedicationStatement"])
+def test_medication_types_fetch_every_record_with_the_medications_they_name(rtype: str) -> None:
+    """Issue 11: R4's ``code`` does not read through ``medicationReference``, so a code search would miss a
+    Lutathera dose recorded against a Medication resource; every record comes, with its Medication."""
+    r = req(rtype, ("http://www.nlm.nih.gov/research/umls/rxnorm", "1"))
+    (_, s) = search_plan("p1", [r])
+    assert s.url == f"{rtype}?patient=p1&_include={rtype}:medication&_count=200"
+    assert s.codes == frozenset() and s.unavailable("x") == (Unavailable(rtype, r.codes, "x"),)
 
 
 def test_empty_codes_search_by_patient_only() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from fhir_eligibility.retrieval import server
+from fhir_eligibility.retrieval import connection
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def rsps() -> Iterator[responses.RequestsMock]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the waits the retry loop asks for instead of sleeping."""
     waits: list[float] = []
-    monkeypatch.setattr(server, "_sleep", waits.append)
+    monkeypatch.setattr(connection, "_sleep", waits.append)
     return waits
 
 

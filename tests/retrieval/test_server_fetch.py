@@ -183,9 +183,9 @@ def test_429_with_retry_after_then_success(fake: FakeFhir, sleeps: list[float]) 
 
 
 def test_retry_after_as_http_date(fake: FakeFhir, sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
-    from fhir_eligibility.retrieval import server
+    from fhir_eligibility.retrieval import connection
 
-    monkeypatch.setattr(server, "_now", lambda: 1_700_000_000.0)  # 2023-11-14T22:13:20Z
+    monkeypatch.setattr(connection, "_now", lambda: 1_700_000_000.0)  # 2023-11-14T22:13:20Z
     fake.batch = False
     fake.faults["Condition"] = [(503, {"Retry-After": "Tue, 14 Nov 2023 22:13:32 GMT"})]
     fetch_one(opts())

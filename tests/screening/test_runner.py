@@ -11,15 +11,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """
 import datetime as dt, pathlib, sys
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.measures import units
+from fhir_eligibility.measures import ucum
 from fhir_eligibility.screening.runner import screen_files
 from fhir_eligibility.synth import write_population
 out = pathlib.Path(sys.argv[1])
 write_population(out, 30, seed=2)
 trials = load_trials()
-assert not units._ENGINE, "built before screening: the test would prove nothing"
+assert not ucum._ENGINE, "built before screening: the test would prove nothing"
 report = screen_files([out], trials, dt.date(2026, 6, 1), workers=2)
-print(report.patients, bool(units._ENGINE))
+print(report.patients, bool(ucum._ENGINE))
 """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fhir_eligibility.measures import concepts as registry
+
 from .fhir import PROJECT_CS, Json
 
 CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
@@ -10,38 +12,7 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
         "derived-value",
         "Derived values",
         "Values the engine computes from several records.",
-        [
-            (
-                "creatinine-clearance",
-                "Creatinine clearance (mL/min)",
-                "Measured 24-h clearance (LOINC 2164-2) if present in the window, else a lab-reported Cockcroft-Gault "
-                "(35591-7), else Cockcroft-Gault computed from serum creatinine, body weight (29463-7), age and sex.",
-            ),
-            (
-                "egfr-mdrd",
-                "eGFR, MDRD (mL/min/1.73 m2)",
-                "Reported MDRD eGFR (33914-3, 77147-7, 48642-3, 48643-1) if present, else the IDMS-traceable MDRD-4 "
-                "equation (constant 175) from serum creatinine, age and sex.",
-            ),
-            ("egfr-ckd-epi-2021", "eGFR, CKD-EPI 2021 (mL/min/1.73 m2)", "Reported 98979-8, else computed."),
-            (
-                "cumulative-activity",
-                "Cumulative administered activity",
-                "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
-            ),
-            (
-                "minimum-activity",
-                "Smallest administered activity",
-                "The smallest single administered activity (one dose per day) of the drugs in the input value set "
-                "(MBq, GBq or mCi): detects a reduced dose.",
-            ),
-            (
-                "child-pugh",
-                "Child-Pugh score",
-                "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "
-                "computable part cannot decide).",
-            ),
-        ],
+        [],  # read from the derived-value registry when the CodeSystem is built (_listed)
     ),
     (
         "method",
@@ -137,6 +108,12 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
 ]
 
 
+def _listed() -> list[tuple[str, str, str, list[tuple[str, str, str]]]]:
+    """CONCEPTS with the derived values of the registry: a concept declared there is listed here."""
+    derived = [(c.name, c.display, c.definition) for c in registry.REGISTRY]
+    return [(code, d, text, derived if code == "derived-value" else kids) for code, d, text, kids in CONCEPTS]
+
+
 def codesystem(date: str) -> Json:
     def concept(code: str, display: str, definition: str, children: list) -> Json:
         out: Json = {"code": code, "display": display, "definition": definition}
@@ -144,7 +121,8 @@ def codesystem(date: str) -> Json:
             out["concept"] = [concept(*c, []) for c in children]
         return out
 
-    count = sum(1 + len(c[3]) for c in CONCEPTS)
+    listed = _listed()
+    count = sum(1 + len(c[3]) for c in listed)
     return {
         "resourceType": "CodeSystem",
         "id": "eligibility",
@@ -162,13 +140,13 @@ def codesystem(date: str) -> Json:
         "hierarchyMeaning": "grouped-by",
         "content": "complete",
         "count": count,
-        "concept": [concept(*c) for c in CONCEPTS],
+        "concept": [concept(*c) for c in listed],
     }
 
 
 def all_codes() -> set[str]:
     out = set()
-    for code, _, _, children in CONCEPTS:
+    for code, _, _, children in _listed():
         out.add(code)
         out |= {c[0] for c in children}
     return out

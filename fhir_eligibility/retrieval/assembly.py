@@ -1,0 +1,136 @@
+"""One patient's resources -> :class:`PatientData`: the one assembler every data source ends in.
+
+Files (Bundles, NDJSON), screening shards (and the Spark engine), the FHIR server and the CDS
+prefetch each gather a patient's resources their own way (grouping, searching, reading keys) and
+check what only they can see (a search answering about another patient, an error inside a 200,
+an unreadable line): what they could not deliver arrives here as ``unavailable``. Why one
+function: the four used to disagree (the server never resolved ``medicationReference``), and a
+patient must get the same verdicts through every entry point.
+
+What :func:`assemble` does, in one line each:
+
+- A drug named by reference (R4/R4B ``medicationReference``, R5 ``medication.reference``) to a
+  Medication of the same input (a Bundle entry by ``fullUrl`` or ``Medication/<id>``, an NDJSON
+  line, a search's ``_include`` entry, a prefetched resource) gets that Medication's code copied in
+  (R4 ``medicationCodeableConcept``, R5 ``medication.concept``). A ``#id`` reference names a
+  ``contained`` Medication, read where the drug is read (evaluation/medication.py); a reference
+  that resolves to nothing is left as is, so the evaluator reads it as unreadable (unknown).
+- Medication resources themselves are about no patient: used for resolution, not kept.
+- Exact repeats of one record (same type, id and content: overlapping searches, a key prefetched
+  twice, a file given twice) are kept once; different records sharing an id are all kept.
+- Exactly one Patient, first (:func:`~fhir_eligibility.retrieval.reading.one_patient`: the latest
+  ``meta.lastUpdated`` wins); none is a warning, unless the source already said the Patient is
+  unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.retrieval.reading import one_patient
+
+# The types whose drug may be a reference to a Medication.
+DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
+
+Formulary = Mapping[str, dict[str, Any]]  # "Medication/<id>" or a Bundle fullUrl -> the Medication's code
+
+
+def formulary_keys(medication: Resource, full_url: str | None = None) -> list[str]:
+    """What a reference may name this Medication by: its Bundle ``fullUrl`` and ``Medication/<id>``."""
+    rid = medication.get("id")
+    keys = [f"Medication/{rid}"] if isinstance(rid, str) and rid else []
+    return [full_url, *keys] if full_url else keys
+
+
+def add_medication(formulary: dict[str, dict[str, Any]], medication: Resource, full_url: str | None = None) -> None:
+    """Index a Medication by :func:`formulary_keys` when it has a code to give."""
+    code = medication.get("code")
+    if isinstance(code, dict):
+        for key in formulary_keys(medication, full_url):
+            formulary[key] = code
+
+
+def medication_reference(res: Resource) -> str | None:
+    """The reference text naming the drug (R4 ``medicationReference``, R5 ``medication.reference``);
+    None when the drug is a concept, is absent, or the reference is malformed."""
+    ref = res.get("medicationReference")
+    if ref is None:
+        med = res.get("medication")
+        ref = med.get("reference") if isinstance(med, dict) and "concept" not in med else None
+    text = ref.get("reference") if isinstance(ref, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def _lookup(formulary: Formulary, reference: str) -> dict[str, Any] | None:
+    code = formulary.get(reference)
+    if code is None and "/Medication/" in reference:  # an absolute or versioned reference to the same record
+        parts = reference.split("/_history/", 1)[0].split("/")
+        code = formulary.get(f"Medication/{parts[-1]}")
+    return code
+
+
+def with_medication(res: Resource, formulary: Formulary) -> Resource:
+    """The record with its referenced Medication's code copied in (unchanged when nothing resolves)."""
+    if res.get("resourceType") not in DRUG_TYPES or "medicationCodeableConcept" in res:
+        return res
+    reference = medication_reference(res)
+    if reference is None or reference.startswith("#"):
+        return res
+    code = _lookup(formulary, reference)
+    if code is None:
+        return res
+    if "medicationReference" in res:
+        return {**res, "medicationCodeableConcept": code}
+    return {**res, "medication": {**res["medication"], "concept": code}}
+
+
+def assemble(
+    patient_id: str,
+    resources: Iterable[Resource],
+    *,
+    formulary: Formulary | None = None,
+    unavailable: Iterable[Unavailable] = (),
+    warnings: Iterable[str] = (),
+) -> PatientData:
+    """One patient's :class:`PatientData` from their resources, in input order (see the module doc).
+
+    ``formulary``: Medications known beyond ``resources`` (screening's global index); Medications
+    among ``resources`` are added to it. ``unavailable``/``warnings``: what the source found.
+    """
+    pool = list(resources)
+    local: dict[str, dict[str, Any]] = {}
+    for res in pool:
+        if res.get("resourceType") == "Medication":
+            add_medication(local, res)
+    known: Formulary = {**formulary, **local} if formulary and local else local or formulary or {}
+    kept: list[Resource] = []
+    seen: dict[tuple[str, str], list[Resource]] = {}
+    for res in pool:
+        if res.get("resourceType") == "Medication":
+            continue
+        rid = res.get("id")
+        if isinstance(rid, str):
+            same = seen.setdefault((str(res.get("resourceType")), rid), [])
+            if res in same:
+                continue
+            same.append(res)
+        kept.append(with_medication(res, known) if known else res)
+    gaps = tuple(unavailable)
+    notes = list(warnings)
+    if not any(r.get("resourceType") == "Patient" for r in kept) and any(u.resource_type == "Patient" for u in gaps):
+        return PatientData(patient_id, kept, gaps, notes)  # the source said why; no second wording
+    return PatientData(patient_id, one_patient(patient_id, kept, notes), gaps, notes)
+
+
+__all__ = [
+    "DRUG_TYPES",
+    "Formulary",
+    "add_medication",
+    "assemble",
+    "formulary_keys",
+    "medication_reference",
+    "with_medication",
+]

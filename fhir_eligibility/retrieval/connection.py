@@ -1,0 +1,254 @@
+"""One connection to one FHIR server: session, credentials and the one request loop of the product.
+
+Why apart from :mod:`~fhir_eligibility.retrieval.server` (which plans and runs a patient's searches):
+every request of the product (retrieval, screening, Bulk ``$export``, the CDS fallback, write-back)
+goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
+deadlines and the next-link/redirect policy are written once.
+
+Transport is ``requests`` (one Session, pooled), not fhirpy's ``SyncFHIRClient``: fhirpy 2.3
+sends every call through module-level ``requests.request`` (no Session, so no pooling and no
+adapter to count or mount), turns 429/503 into a generic ``OperationOutcome`` exception without
+the status or ``Retry-After``, puts response bodies (patient data) into exception messages, and
+takes a fixed Authorization string (no token renewal). Retries, Retry-After, per-entry batch
+statuses and next-link checks need that control.
+
+Logging: counts, resource types and statuses only. Never tokens, never URLs with query strings
+(they hold patient ids), never resource content.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC
+from typing import IO, Any, Self
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from fhir_eligibility.errors import AuthorizationError
+from fhir_eligibility.retrieval import urlpolicy
+from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env
+from fhir_eligibility.retrieval.options import ServerOptions
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+FHIR_JSON = "application/fhir+json"
+
+_sleep = time.sleep  # tests replace this to record waits instead of sleeping
+_now = time.time  # for Retry-After given as an HTTP date
+
+
+@dataclass
+class _Reply:
+    body: dict[str, Any] | None = None
+    status: int | None = None
+    cause: str | None = None  # set when the request finally failed
+
+    @property
+    def ok(self) -> bool:
+        return self.cause is None
+
+
+class Connection:
+    """A connection to one server: session, auth and the request loop. Keep one for many calls."""
+
+    def __init__(self, options: ServerOptions, *, session: requests.Session | None = None) -> None:
+        self.options = options
+        self._own_session = session is None
+        self.session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(options.concurrency, 2))
+        if self._own_session:
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
+        self.session.headers.setdefault("User-Agent", "fhir-eligibility")
+        self.auth = _make_auth(options, self.session)
+        self._allowed = options.allowed
+        self._deadline: float | None = None  # of the patient group being fetched (time.monotonic)
+        if self.auth is not None and urlsplit(options.base).scheme == "http" and not _is_loopback(options.base):
+            log.warning("sending credentials to a FHIR server over plain http")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def _resolve(self, link: str) -> str | None:
+        """Absolute next-link URL, or None when it leaves the base (the token must not follow)."""
+        try:
+            url = urljoin(self.options.base + "/", link)
+        except ValueError:
+            return None
+        return url if self._allowed.contains(url) else None
+
+    # -- one request with retries -------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        json: dict[str, Any] | None = None,
+        content_type: str | None = None,
+    ) -> _Reply:
+        """A FHIR JSON request; raises only for 401/403, else returns the body or a failure cause."""
+        headers = {"Accept": FHIR_JSON}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            r = self.request(method, url, what=what, headers=headers, json_body=json)
+        except Fault as f:
+            return _Reply(status=f.status, cause=f.cause)
+        if not 200 <= r.status < 300:
+            log.debug("%s: HTTP %d", what, r.status)
+            return _Reply(status=r.status, cause=f"HTTP {r.status}")
+        try:
+            body = json_object(r.body)
+        except Fault as f:
+            return _Reply(status=r.status, cause=f.cause)
+        return _Reply(body=body, status=r.status)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str],
+        json_body: dict[str, Any] | None = None,
+        scope: Scope = "base",
+        auth: bool = True,
+        sink: IO[bytes] | None = None,
+        deadline: float | None = None,
+    ) -> Answer:
+        """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
+
+        Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
+        errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
+        any other status; raises :class:`AuthorizationError` for 401/403 and :class:`Fault` when no
+        usable answer came (timeout, deadline, redirect, refused URL, retries exhausted). A download
+        into ``sink`` is not retried (part of it may be written).
+        """
+        opts = self.options
+        attempt = 0
+        renewed = False
+        while True:
+            end = deadline if deadline is not None else time.monotonic() + opts.per_request
+            if self._deadline is not None:
+                end = min(end, self._deadline)
+            try:
+                r = exchange(
+                    self.session,
+                    method,
+                    url,
+                    base=self._allowed,
+                    scope=scope,
+                    deadline=end,
+                    headers=headers,
+                    json_body=json_body,
+                    auth=self.auth if auth else None,
+                    timeouts=opts.timeouts,
+                    verify=opts.verify,
+                    sink=sink,
+                )
+            except requests.ConnectionError as exc:
+                cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
+                wait = _backoff(opts, attempt)
+                if sink is None and attempt < opts.retries and self._can_wait(wait):
+                    attempt += 1
+                    log.debug("%s: %s, retry %d/%d in %.1f s", what, cause, attempt, opts.retries, wait)
+                    _sleep(wait)
+                    continue
+                raise Fault(_after(cause, attempt)) from None
+            except requests.Timeout:
+                raise Fault("timeout") from None  # a slow search is slow again: no retry
+            except requests.RequestException as exc:
+                raise Fault(type(exc).__name__) from None
+            except urlpolicy.UnsafeUrl:
+                raise Fault("URL refused by the outbound policy") from None
+            except Fault as f:
+                if f.cause.startswith("no complete answer"):
+                    f.cause = f"{f.cause} ({opts.per_request:g} s per request, {opts.per_patient:g} s per patient)"
+                raise
+
+            status = r.status
+            if status == 401 and auth and not renewed and isinstance(self.auth, SmartBackendAuth):
+                renewed = True
+                self.auth.invalidate()
+                continue
+            if status in (401, 403):
+                raise AuthorizationError(refused(opts.base, status))
+            if status in RETRYABLE_STATUS and sink is None:
+                after = retry_after(r.headers.get("Retry-After"))
+                wait = _backoff(opts, attempt) if after is None else after
+                if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):
+                    attempt += 1
+                    log.debug("%s: HTTP %d, retry %d/%d in %.1f s", what, status, attempt, opts.retries, wait)
+                    _sleep(wait)
+                    continue
+                raise Fault(_after(f"HTTP {status}", attempt), status)
+            return r
+
+    def _can_wait(self, seconds: float) -> bool:
+        """Whether a retry wait still ends before the patient deadline."""
+        return self._deadline is None or time.monotonic() + seconds < self._deadline
+
+
+def _make_auth(options: ServerOptions, session: requests.Session) -> AuthBase | None:
+    if options.smart is not None:
+        return SmartBackendAuth(
+            options.smart, options.base, session=session, timeout=options.timeout, verify=options.verify
+        )
+    token = options.bearer_token
+    if token is None and options.use_env_token:
+        token = bearer_token_from_env()
+    return BearerAuth(token) if token is not None else None
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def _backoff(options: ServerOptions, attempt: int) -> float:
+    return float(min(options.backoff_base * (2**attempt), options.max_wait))
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - _now())
+
+
+def _after(cause: str, retries: int) -> str:
+    return f"{cause} after {retries} retries" if retries else cause
+
+
+def refused(base: str, status: int) -> str:
+    what = "not authenticated" if status == 401 else "not permitted"
+    return (
+        f"FHIR server {base} refused the request (HTTP {status}, {what}): "
+        "check the bearer token or SMART client registration and scopes"
+    )
