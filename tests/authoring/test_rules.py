@@ -113,6 +113,9 @@ def test_hand_read_rules_of_netter2() -> None:
     assert "ValueSet/vs-lu177" in blocks["E2"] and "closed world" in blocks["E2"]
     assert "judgement" in blocks["E3"] and "from 84 days before to the screening date" in blocks["E6"]
     assert [c.id for c in trial.criteria if not c.computable] == ["I5", "I7", "I8", "E1"]
+    # E6 references vs-major-surgery, which has the same codes as vs-liver-resection: both names are shown
+    assert "ValueSet/vs-major-surgery" in blocks["E6"] and "ValueSet/vs-liver-resection" in blocks["E6"]
+    assert "ValueSet/vs-ssa (Somatostatin analogues)" in blocks["E4"]
 
 
 @pytest.mark.parametrize("nct", TRIALS)
