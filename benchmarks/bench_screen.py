@@ -226,7 +226,9 @@ def main() -> None:
     )
     for n, rate, peak, brate, bpeak, note, rates in rows:
         runs = "/".join(f"{r:.0f}" for r in rates)
-        print(f"{n:>9}  {rate:>19.0f}  {runs:>17}  {peak / 1024:>15.0f}  {brate:>12.0f}  {bpeak / 1024:>12.0f}{note}")
+        print(
+            f"{n:>9}  {rate:>19.0f}  {runs:>17}  {peak / 1024:>15.0f}  {brate:>12.0f}  {bpeak / 1024:>12.0f}{note}"
+        )
     if ns.work_dir is None:
         import shutil
 
