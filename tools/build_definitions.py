@@ -283,11 +283,12 @@ def main() -> int:
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(dump(res), encoding="utf-8")
         (t / "README.md").write_text(readme(summary, EXTRA_CODES), encoding="utf-8")
-        if out.exists():
+        if out.exists():  # replace what this generator writes; authored trials (docs/authoring.md) stay
+            generated = {Path(path).parts[0] for path in files}
             for child in out.iterdir():
-                if child.is_dir():
+                if child.is_dir() and child.name in generated:
                     shutil.rmtree(child)
-                elif child.suffix in (".json", ".md"):
+                elif child.name == "README.md":
                     child.unlink()
         out.mkdir(parents=True, exist_ok=True)
         for p in sorted(t.rglob("*")):

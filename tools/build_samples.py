@@ -13,6 +13,8 @@ The patients are small variations of a few "near-eligible" base patients:
   A, B, C and E (manual items attested); ineligible for D (no liver resection, prior PRRT).
 * ``resected_patient`` - 57-year-old man, pancreatic G1 NET, liver metastases resected R0 on 2026-03-16
   (metastases now ``resolved``), no systemic therapy. Eligible for D only.
+* ``netter2_patient`` - 57-year-old man, pancreatic G3 NET (Ki-67 25 %) with liver metastases diagnosed on
+  2026-03-02, untreated, 68Ga-DOTATATE PET 2026-04-20, Karnofsky 80. Eligible for NETTER-2 (F) only.
 
 Each sample's ``Patient.text`` says what it exercises. The expected verdicts are worked out by hand in
 ``tests/expected_verdicts.json`` (rationale in ``tests/expected_verdicts.md``); the README table is rendered
@@ -56,7 +58,14 @@ OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 
-TRIALS = [("A", "NCT04954820"), ("B", "NCT05773274"), ("C", "NCT04837885"), ("D", "NCT05987176"), ("E", "NCT01842165")]
+TRIALS = [
+    ("A", "NCT04954820"),
+    ("B", "NCT05773274"),
+    ("C", "NCT04837885"),
+    ("D", "NCT05987176"),
+    ("E", "NCT01842165"),
+    ("F", "NCT03972488"),
+]
 
 Json = dict[str, Any]
 Coding = tuple[str, str, str]
@@ -1826,6 +1835,7 @@ def samples() -> list[Sample]:
     )
     out.extend(real_export_samples())
     add(attested_by_coordinator())
+    out.extend(netter2_samples())
     add(
         prrt_patient(
             110,
@@ -1932,7 +1942,9 @@ def snomed_only(s: Sample) -> None:
     ]
     mets["code"] = cc([(SNOMED, "94381002", "Secondary malignant neoplasm of liver (disorder)")], "Liver metastases")
     chain(
-        cond([(SNOMED, "399068003", "Malignant tumor of prostate (disorder)")], "Prostate adenocarcinoma", "2023-04-10"),
+        cond(
+            [(SNOMED, "399068003", "Malignant tumor of prostate (disorder)")], "Prostate adenocarcinoma", "2023-04-10"
+        ),
         cond([(SNOMED, "52254009", "Nephrotic syndrome (disorder)")], "Nephrotic syndrome", "2025-11-01"),
     )(s)
 
@@ -1997,6 +2009,111 @@ def real_export_samples() -> list[Sample]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# NETTER-2 (NCT03972488, trial F): newly diagnosed grade 2-3 GEP-NET, no prior therapy (issue 18)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def netter2_patient(
+    num: int,
+    slug: str,
+    exercises: str,
+    *,
+    birth: str = "1969-04-22",
+    name: tuple[str, str] = ("Tomas", "Berger"),
+    diagnosed: str = "2026-03-02",
+    ki67: float = 25,
+    kps: int | None = 80,
+    weight: float = 72,
+    extra: Extra | None = None,
+) -> Sample:
+    """Base F candidate: pancreatic G3 NET (Ki-67 25 %) with liver metastases, diagnosed 3 months before
+    screening, never treated; SSTR PET 6 weeks before screening; Karnofsky 80 (mCODE valueInteger)."""
+    s = Sample(num, slug, exercises, gender="male", birth=birth, name=name)
+    codings, text = PRIMARY["pancreas"]
+    s.condition(codings, text, diagnosed)
+    mcod, mtext = METS["liver"]
+    s.condition(mcod, mtext, diagnosed)
+    s.obs("ki67", ki67, date=diagnosed, note="Liver biopsy: well-differentiated NET, grade by Ki-67")
+    s.sstr_pet("2026-04-20")
+    s.ecog(1)
+    if kps is not None:
+        s.add(
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": [cc([(OBS_CATEGORY, "survey", "Survey")])],
+                "code": cc([(LOINC, "89243-0", "Karnofsky Performance Status score")], "Karnofsky score"),
+                "subject": s.subject,
+                "effectiveDateTime": dt(LAB),
+                "issued": f"{LAB}T12:00:00.000+00:00",
+                "valueInteger": kps,
+            }
+        )
+    add_labs(s, merged(standard_labs(False), {"weight": {"value": weight}}), LAB)
+    s.blood_pressure(126, 79)
+    if extra:
+        extra(s)
+    return s
+
+
+def netter2_samples() -> list[Sample]:
+    lar = chain(
+        octreotide_admin("2026-04-20", "IM", "Octreotide LAR 30 mg", qty(30, "mg")),
+        octreotide_admin("2026-05-18", "IM", "Octreotide LAR 30 mg", qty(30, "mg")),
+    )
+    return [
+        netter2_patient(
+            111,
+            "netter2-g3-pancreatic-untreated",
+            "NETTER-2 base: pancreatic NET Ki-67 25 % with liver metastases diagnosed 2026-03-02, untreated, "
+            "PET 2026-04-20, KPS 80, 72 kg: eligible for F once its manual lines are attested; A-E fail it "
+            "(no prior PRRT, no resection, G3).",
+        ),
+        netter2_patient(
+            112,
+            "netter2-ki67-60-percent",
+            "NETTER-2 base with Ki-67 60 %: above the 55 % bound, ineligible for F (I2).",
+            ki67=60,
+        ),
+        netter2_patient(
+            113,
+            "netter2-age-16-weight-39-5-kg",
+            "NETTER-2 base aged 16 weighing 39.5 kg: old enough for F (>= 15) but not > 40 kg, so ineligible for "
+            "F (I3); under 18 for A-E.",
+            birth="2010-02-11",
+            name=("Luca", "Berger"),
+            weight=39.5,
+        ),
+        netter2_patient(
+            114,
+            "netter2-karnofsky-missing",
+            "NETTER-2 base with no Karnofsky score (ECOG only): F undetermined (I6, a score to collect).",
+            kps=None,
+        ),
+        netter2_patient(
+            115,
+            "netter2-octreotide-lar-two-doses",
+            "NETTER-2 base given octreotide LAR 30 mg i.m. on 2026-04-20 and 2026-05-18: somatostatin analogue "
+            "pretreatment is a judgement for F (E4 review: needs-review).",
+            extra=lar,
+        ),
+        netter2_patient(
+            116,
+            "netter2-diagnosed-over-6-months",
+            "NETTER-2 base diagnosed on 2025-11-20, 8 months before screening (F's window starts 2025-12-01): "
+            "not newly diagnosed, ineligible for F (I1).",
+            diagnosed="2025-11-20",
+        ),
+        netter2_patient(
+            117,
+            "netter2-weight-exactly-40-kg",
+            "NETTER-2 base weighing exactly 40 kg: 'weight > 40 kg' is strict, ineligible for F (I3).",
+            weight=40,
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------------------
 # output
 # ----------------------------------------------------------------------------------------------------------
 
@@ -2041,10 +2158,11 @@ def readme(all_samples: list[Sample]) -> str:
         "",
         "Trials: **A** NCT04954820 (Lutathera retreatment, France) - **B** NCT05773274 (NET RETREAT) - "
         "**C** NCT04837885 (intra-arterial hepatic PRRT) - **D** NCT05987176 (adjuvant after liver resection) - "
-        "**E** NCT01842165 (Belgian lesion-based PRRT).",
+        "**E** NCT01842165 (Belgian lesion-based PRRT) - **F** NCT03972488 (NETTER-2, first-line Lutathera in "
+        "grade 2-3 GEP-NET; criterion ids are its imported linkIds).",
         "",
-        "| file | exercises | A | B | C | D | E |",
-        "|---|---|---|---|---|---|---|",
+        "| file | exercises | A | B | C | D | E | F |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in all_samples:
         cells = []

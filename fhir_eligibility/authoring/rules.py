@@ -62,12 +62,12 @@ class Glossary:
 
     def __init__(self, ds: DefinitionSet) -> None:
         self.display: dict[Code, str] = {}
-        self.value_sets: dict[frozenset[Code], str] = {}
+        self.value_sets: dict[frozenset[Code], list[str]] = {}
         for _, res in ds.resources:
             self._displays(res)
             if res.get("resourceType") == "ValueSet":
                 name = f"ValueSet/{res.get('id')}" + (f" ({res['title']})" if res.get("title") else "")
-                self.value_sets.setdefault(valueset_codes(res, ds.resolve), name)
+                self.value_sets.setdefault(valueset_codes(res, ds.resolve), []).append(name)
 
     def _displays(self, obj: Any) -> None:
         if isinstance(obj, dict):
@@ -88,7 +88,9 @@ class Glossary:
         return out
 
     def set_name(self, codes: frozenset[Code]) -> str:
-        return self.value_sets.get(codes, "codes written in the criterion")
+        """The value set's name; value sets with the same codes are one rule (the loader shares them), so
+        all their names are shown rather than whichever came first."""
+        return " = ".join(self.value_sets.get(codes, ["codes written in the criterion"]))
 
 
 def _system_name(system: str) -> str:

@@ -17,6 +17,7 @@ from fhir_eligibility import codes as cs
 from fhir_eligibility.criteria.load import DefinitionSet, compile_trial
 from fhir_eligibility.criteria.model import Unsupported
 from fhir_eligibility.criteria.parse import COMBINATIONS, COMPARATORS, DEFINITION_KEYS, valueset_codes
+from fhir_eligibility.criteria.validate_group import check_group, is_r6_group
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.measures import units
 from fhir_eligibility.terminology.site import SiteTerminology
@@ -107,18 +108,27 @@ def _links(chs: list[Json]) -> list[str]:
     return out
 
 
+def _r5_model_problems(file: str, rtype: str, res: Json) -> list[Problem]:
+    try:
+        _model(rtype).model_validate(res)
+    except ValidationError as e:
+        return [
+            Problem(file, f"{rtype}." + ".".join(str(x) for x in err.get("loc", ())), str(err.get("msg")))
+            for err in e.errors()[:10]
+        ]
+    except (ImportError, AttributeError):
+        return [Problem(file, rtype, "unknown resource type")]
+    return []
+
+
 def validate(ds: DefinitionSet) -> list[Problem]:
     problems: list[Problem] = []
     for file, res in ds.resources:
         rtype = str(res.get("resourceType"))
-        try:
-            _model(rtype).model_validate(res)
-        except ValidationError as e:
-            for err in e.errors()[:10]:
-                loc = ".".join(str(x) for x in err.get("loc", ()))
-                problems.append(Problem(file, f"{rtype}.{loc}", str(err.get("msg"))))
-        except (ImportError, AttributeError):
-            problems.append(Problem(file, rtype, "unknown resource type"))
+        if rtype == "Group" and is_r6_group(res):  # R6 form: the R5 model would reject its own elements
+            problems.extend(Problem(file, where, msg) for where, msg in check_group(res, ds.resolve))
+        else:
+            problems.extend(_r5_model_problems(file, rtype, res))
         for q_path, q in _quantities(res, rtype):
             if q.get("system") == cs.UCUM and q.get("code") and ".timeFromEvent" not in q_path:
                 code = str(q["code"])

@@ -25,7 +25,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _example() -> dict[str, Any]:
     text = DOC.read_text(encoding="utf-8")
-    m = re.search(r"<!-- authoring-example: I5 -->\s*```json\n(.*?)```", text, re.S)
+    m = re.search(r"<!-- authoring-example: I6 -->\s*```json\n(.*?)```", text, re.S)
     assert m, "the worked example is missing from docs/authoring.md"
     return dict(json.loads(m.group(1)))
 
@@ -37,9 +37,9 @@ def netter2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert r.returncode == 0, r.stderr
     ev_file = out / "EvidenceVariable.json"
     ev = json.loads(ev_file.read_text(encoding="utf-8"))
-    i5 = next(i for i, c in enumerate(ev["characteristic"]) if c["linkId"] == "I5")
-    assert ev["characteristic"][i5] == {"linkId": "I5", "description": "Karnofsky Performance Score (KPS) >= 60"}
-    ev["characteristic"][i5] = _example()
+    i6 = next(i for i, c in enumerate(ev["characteristic"]) if c["linkId"] == "I6")
+    assert ev["characteristic"][i6] == {"linkId": "I6", "description": "Karnofsky Performance Score (KPS) \u2265 60"}
+    ev["characteristic"][i6] = _example()
     ev_file.write_text(json.dumps(ev, indent=2), encoding="utf-8")
     return out
 
@@ -48,7 +48,7 @@ def test_edited_definitions_validate_and_show(netter2: Path) -> None:
     r = cli("validate", str(netter2), str(SHARED))
     assert r.returncode == 0, r.stdout
     r = cli("show", "NCT03972488", "--rules", "--definitions", str(netter2))
-    block = next(b for b in r.stdout.split("\n\n") if b.startswith("I5 "))
+    block = next(b for b in r.stdout.split("\n\n") if b.startswith("I6 "))
     assert "LOINC 89243-0 Karnofsky Performance Status score" in block and ">= 60 {score}" in block
     assert "from 28 days before to the screening date" in block
 
@@ -94,5 +94,5 @@ def test_karnofsky_rule_evaluates_as_the_protocol_says(
     r = cli("evaluate", str(f), "--definitions", str(netter2), "--as-of", "2026-06-01", "--format", "json")
     assert r.returncode == 0, r.stderr
     (result,) = json.loads(r.stdout)["results"]
-    i5 = next(c for c in result["criteria"] if c["id"] == "I5")
-    assert i5["result"] == expected, i5
+    i6 = next(c for c in result["criteria"] if c["id"] == "I6")
+    assert i6["result"] == expected, i6

@@ -25,7 +25,7 @@ from fhir_eligibility.pipeline import evaluate_files
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFS = ROOT / "definitions"
-TRIALS = ["NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"]
+TRIALS = ["NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165", "NCT03972488"]
 AS_OF = dt.date(2026, 6, 1)
 
 

@@ -1,4 +1,4 @@
-"""show --rules: every computable criterion of the five trials appears with its codes, thresholds and windows,
+"""show --rules: every computable criterion of the six trials appears with its codes, thresholds and windows,
 as they are in the LOADED criteria tree (what evaluate runs), in text and on a self-contained HTML page."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fhir_eligibility.criteria.model import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIALS = ["NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"]
+TRIALS = ["NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165", "NCT03972488"]
 
 
 def _leaves(c: Criterion, inherited: tuple[Window, ...] = ()) -> list[tuple[Criterion, tuple[Window, ...]]]:
@@ -97,6 +97,25 @@ def test_hand_read_rules_of_trial_a() -> None:
     assert "from 28 days before to the screening date" in ecog and "UNKNOWN (open world)" in ecog
     ki67 = next(b for b in text.split("\n\n") if b.startswith("A-I2 "))
     assert "LOINC 29593-1" in ki67 and "<= 20 %" in ki67 and "any time up to the screening date" in ki67
+
+
+def test_hand_read_rules_of_netter2() -> None:
+    """NETTER-2 read off its record by hand: Ki-67 10-55 % (both inclusive), > 40 kg in kg, KPS >= 60 in 28 days,
+    SSTR imaging in 3 months (open world), prior PRRT closed world."""
+    trial = load_trials(only=["NCT03972488"])[0]
+    blocks = {b.split("  ", 1)[0]: b for b in rules_text(trial, read_definitions()).split("\n\n")}
+    assert "LOINC 29593-1" in blocks["I2"] and "10 % .. 55 %" in blocks["I2"]
+    assert "LOINC 29463-7 Body weight > 40 kg" in blocks["I3"] and "Age >= 15 a" in blocks["I3"]
+    assert "from 3 months before to the screening date" in blocks["I4"] and "open world" in blocks["I4"]
+    kps = blocks["I6"]
+    assert "LOINC 89243-0 Karnofsky Performance Status score >= 60 {score}" in kps
+    assert "from 28 days before to the screening date" in kps
+    assert "ValueSet/vs-lu177" in blocks["E2"] and "closed world" in blocks["E2"]
+    assert "judgement" in blocks["E3"] and "from 84 days before to the screening date" in blocks["E6"]
+    assert [c.id for c in trial.criteria if not c.computable] == ["I5", "I7", "I8", "E1"]
+    # E6 references vs-major-surgery, which has the same codes as vs-liver-resection: both names are shown
+    assert "ValueSet/vs-major-surgery" in blocks["E6"] and "ValueSet/vs-liver-resection" in blocks["E6"]
+    assert "ValueSet/vs-ssa (Somatostatin analogues)" in blocks["E4"]
 
 
 @pytest.mark.parametrize("nct", TRIALS)

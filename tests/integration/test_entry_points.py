@@ -51,7 +51,8 @@ def test_server_results_equal_bundle_results_for_every_sample_patient(fhir_serve
 
 
 def test_every_entry_point_gives_the_same_verdicts(fhir_server: str, tmp_path: Path) -> None:
-    """Files, FHIR server, population screening and CDS Hooks cards: same patients, same verdicts."""
+    """Files, FHIR server, population screening and CDS Hooks cards: same patients, same verdicts, for all six
+    trials (the five generated ones and NETTER-2, authored through docs/authoring.md)."""
     import requests
 
     from fhir_eligibility.screening.runner import screen_files
@@ -92,6 +93,17 @@ def test_every_entry_point_gives_the_same_verdicts(fhir_server: str, tmp_path: P
     assert from_screening == from_files
     assert from_cards == from_files
     assert len(from_files) == len(ids) * len(trials) and len(set(from_files.values())) == 4
+    # the sixth trial is there in every entry point, with its four hand-worked verdicts (expected_verdicts.md)
+    assert "NCT03972488" in {t.id for t in trials}
+    netter2 = {
+        pid: from_files[(pid, "NCT03972488")] for pid in ("sample-111", "sample-112", "sample-114", "sample-115")
+    }
+    assert netter2 == {
+        "sample-111": "eligible",
+        "sample-112": "ineligible",
+        "sample-114": "undetermined",
+        "sample-115": "needs-review",
+    }
 
 
 def test_real_attestations_decide_the_same_from_the_server(fhir_server: str) -> None:

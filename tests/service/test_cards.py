@@ -144,7 +144,7 @@ def test_non_nct_trials_have_no_source_url_and_no_nulls() -> None:
 
 
 def test_cards_for_every_sample_patient_are_short_and_plain() -> None:
-    """All 88 sample patients x 5 trials, ineligible ones included: what an EHR sidebar has room for."""
+    """Every sample patient x every trial (six), ineligible ones included: what an EHR sidebar has room for."""
     from pathlib import Path
 
     from fhir_eligibility.criteria.load import load_trials

@@ -146,7 +146,7 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
     # Patient.ndjson:2 and Observation-2's unreadable lines name no patient, so (reading policy)
     # Patient and Observation records are unavailable for everyone: criteria reading them are
     # unknown, and unknown outranks needs-review (clinical.md §0); D's fails (no resection, prior
-    # PRRT: Procedure and MedicationAdministration, still readable) keep it ineligible
+    # PRRT: Procedure and MedicationAdministration, still readable) keep it ineligible, as NETTER-2's do
     verdicts = {t["trial"]: {c["patient"]: c["verdict"] for c in t["candidates"]} for t in got["trials"]}
     assert {t: v.get("Patient/sample-01", "ineligible") for t, v in verdicts.items()} == {
         "NCT01842165": "undetermined",
@@ -154,6 +154,7 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
         "NCT04954820": "undetermined",
         "NCT05773274": "undetermined",
         "NCT05987176": "ineligible",
+        "NCT03972488": "ineligible",  # NETTER-2: NET diagnosed 2021 (I1) and prior PRRT (E2), both still readable
     }
     same_report(got, builtin_json([tmp_path]))
 
