@@ -1,4 +1,9 @@
-"""The JSON report: the contract other tools consume (keys documented in the README)."""
+"""The JSON report: the contract other tools consume (keys documented in the README).
+
+Reasons and timeline texts are worded by :func:`fhir_eligibility.report.format.reason`, as in the table, HTML
+and cards (human units, the comparison that holds, values rounded to the threshold's precision); the full
+value and its UCUM code stay in each evidence item's ``value`` and ``unit``, which is what tools should read.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from fhir_eligibility.evaluation.results import (
     When,
 )
 from fhir_eligibility.identity import label_json
+from fhir_eligibility.report import format as fmt
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -33,7 +39,7 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
         "type": c.type,
         "description": c.description,
         "result": c.result.value,
-        "reason": c.reason,
+        "reason": fmt.reason(c.reason),
         "evidence": [evidence_json(e) for e in c.evidence],
     }
     if c.attested:
@@ -80,7 +86,7 @@ def when_json(w: When) -> dict[str, Any]:
                 "criterion": c.criterion,
                 "from": c.before.value,
                 "to": c.after.value,
-                "text": c.text,
+                "text": fmt.reason(c.text),
             }
             for c in w.timeline
         ],
