@@ -31,6 +31,7 @@ from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
+from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.report.table import checklist, dates, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.patients import resolve_patients
@@ -67,7 +68,7 @@ def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tup
 
 def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Trial] = ()) -> str:
     if fmt == "json":
-        return json.dumps(report_json(report), indent=2, ensure_ascii=False)
+        return dumps(report_json(report))
     if fmt == "fhir":
         return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
     if fmt == "html":

@@ -33,15 +33,15 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     return out
 
 
-def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": c.id,
-        "type": c.type,
-        "description": c.description,
-        "result": c.result.value,
-        "reason": fmt.reason(c.reason),
-        "evidence": [evidence_json(e) for e in c.evidence],
-    }
+def criterion_json(c: CriterionResult, nested: bool = True, top: bool = True) -> dict[str, Any]:
+    """A criterion's result; below the top level (the explanation tree) ``type`` is the parent's and an empty
+    ``evidence`` is left out, so the tree does not repeat what a reader already knows."""
+    out: dict[str, Any] = {"id": c.id}
+    if top:
+        out["type"] = c.type
+    out.update(description=c.description, result=c.result.value, reason=fmt.reason(c.reason))
+    if top or c.evidence:
+        out["evidence"] = [evidence_json(e) for e in c.evidence]
     if c.attested:
         out["attested"] = True  # the --assume-attested what-if, never a real answer
     if c.attestation is not None:
@@ -50,7 +50,7 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
     if c.negated:
         out["negated"] = True
     if nested and c.children:
-        out["criteria"] = [criterion_json(k) for k in c.children]
+        out["criteria"] = [criterion_json(k, top=False) for k in c.children]
     return out
 
 
