@@ -28,6 +28,7 @@ from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
+from fhir_eligibility.progress import Bar, wanted
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
@@ -261,7 +262,8 @@ def evaluate(
             requirements = plan_requirements(ts, as_of, lookback_days)
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
-        report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings)
+        with Bar(wanted(streams_to_stdout=False)) as bar:
+            report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings, bar)
         _emit(render(identity.report(report), fmt, details, ts), output)
         if write_back:  # after the report: a write-back failure never changes or withholds it
             sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
@@ -270,9 +272,11 @@ def evaluate(
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
         if fmt == "json":  # streamed: memory flat in the number of patients
-            _emit(stream_json(list(paths), ts, as_of, settings, identity=identity), output)
+            with Bar(wanted(streams_to_stdout=output is None)) as bar:
+                _emit(stream_json(list(paths), ts, as_of, settings, identity=identity, bar=bar), output)
             return
-        report = evaluate_files(list(paths), ts, as_of, settings)
+        with Bar(wanted(streams_to_stdout=False)) as bar:
+            report = evaluate_files(list(paths), ts, as_of, settings, bar)
     _emit(render(identity.report(report), fmt, details, ts), output)
 
 

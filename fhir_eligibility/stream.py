@@ -25,6 +25,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
 from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.report.json_report import collect_json, trial_json
 from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.retrieval.files import nothing_usable
@@ -49,6 +50,7 @@ def stream_json(
     settings: Settings,
     temp_dir: Path | None = None,
     identity: IdentityPolicy = AS_RECORDED,
+    bar: Bar = NO_BAR,
 ) -> Iterator[str]:
     """The JSON report of these files, chunk by chunk (one patient's results per chunk)."""
     with tempfile.TemporaryDirectory(prefix="fhir-evaluate-", dir=temp_dir) as tmp:
@@ -67,6 +69,7 @@ def stream_json(
                     for result in results:
                         yield ("\n    " if first else ",\n    ") + dumps(trial_json(identity.result(result)), 2)
                         first = False
+                    bar.advance()
                     wanted = collect_json(results) if results else None
                     if wanted is not None:
                         spill.write(("\n    " if not wanted_any else ",\n    ") + dumps(wanted, 2))
