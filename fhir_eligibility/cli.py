@@ -33,7 +33,7 @@ from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.report.json_text import dumps
-from fhir_eligibility.report.table import checklist, dates, explain, verdict_table
+from fhir_eligibility.report.table import checklist, collect_first_text, dates, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
@@ -76,7 +76,8 @@ def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Tri
         return render_report_html(report, trials)
     text = verdict_table(report)
     when = dates(report) if details else ""
-    return text + ("\n\n" + explain(report) if details else "") + ("\n\n" + when if when else "")
+    first = collect_first_text(report) if details else ""
+    return text + "".join("\n\n" + part for part in (explain(report) if details else "", when, first) if part)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
