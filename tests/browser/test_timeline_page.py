@@ -37,7 +37,7 @@ def test_the_timeline_is_seen_and_links_to_its_criterion(tmp_path: Path, watched
     assert box is not None
     clip = {"x": box["x"], "y": box["y"], "width": box["width"], "height": min(box["height"], 700.0)}
     page.screenshot(path=str(ARTIFACTS / "patient-91-trial-e.png"), full_page=True, clip=clip)
-    link = opened.locator('[data-criterion="E-I5"] a')
+    link = opened.locator('[data-criteria="E-I5"] a')
     target = link.get_attribute("href")
     assert target and page.locator(target).get_attribute("data-criterion") == "E-I5"  # the checklist item
     link.click()

@@ -60,8 +60,9 @@ def test_a_lab_window_lapsing_on_the_page_and_the_card() -> None:
     assert 'data-testid="timeline"' in a
     assert "<strong>Eligible until 2026-06-17, then " in a
     day = a[a.index('data-date="2026-06-18"') :]
-    hb = day[day.index('data-criterion="A-I11-hb"') :]
-    assert hb[: hb.index("</li>")].count("pass → unknown") == 1
+    day = day[: day.index("</ul></li>")]
+    (hb,) = [li for li in day.split("<li ")[1:] if "A-I11-hb" in li.split(">", 1)[0]]  # the item naming Hb
+    assert "pass → unknown" in hb and "latest is 2026-05-20" in hb
     text = detail(_result(report, A), AS_OF)
     assert "**When:** eligible until 2026-06-17, then " in text and " lapse (" in text
     assert text.splitlines()[1].startswith("**When:**")  # right under the verdict
@@ -72,7 +73,7 @@ def test_a_washout_ending_on_the_page_and_the_card() -> None:
     e = _section(render_report_html(report, _trials()), E)
     assert "<strong>Eligible from 2026-06-11 if nothing else changes" in e
     opened = e[e.index('data-date="2026-06-11"') :]
-    assert 'data-criterion="E-I5"' in opened[: opened.index("</li></ul>")]
+    assert 'data-criteria="E-I5"' in opened[: opened.index("</li></ul>")]
     assert "fail → pass" in opened[: opened.index("</li></ul>")]
     assert "screen again then" in e and "Ineligible before 2026-06-11" in e
     text = detail(_result(report, E), AS_OF)

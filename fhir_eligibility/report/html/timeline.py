@@ -3,7 +3,8 @@ dated events behind it (criterion, what it changes from and to, why), drawn only
 an ineligible trial only when a date opens it).
 
 Markup, not data for the page script: the dates are what a coordinator plans around, so they show without
-JavaScript and in print. Each date is one item; its criteria link to their place in the checklist.
+JavaScript and in print. Each date is one item; criteria changing alike for the same reason (labs lapsing
+together) share a line, and each links to its place in the checklist.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.html.shell import RESULT_LABEL, e
 from fhir_eligibility.report.when import headline
 
-SHOWN_PER_DATE = 6  # criteria listed under one date; the rest are counted (labs lapsing together)
+SHOWN_PER_DATE = 6  # kinds of change listed under one date (criteria changing alike share one); the rest counted
 SHOWN_DATES = 6
 _TEXT_WIDTH = 110
 
@@ -49,9 +50,15 @@ def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str]) -> str
         days.setdefault(c.date.isoformat(), []).append(c)
     out.append('<ol class="timeline">')
     for day, changes in list(days.items())[:SHOWN_DATES]:
-        items = "".join(_change(c, anchor_of) for c in changes[:SHOWN_PER_DATE])
-        if len(changes) > SHOWN_PER_DATE:
-            items += f"<li>and {len(changes) - SHOWN_PER_DATE} more</li>"
+        same: dict[tuple[str, str, str], list[Change]] = {}  # labs lapsing together read as one line
+        for c in changes:
+            text = fmt.shorten(fmt.reason(c.text), _TEXT_WIDTH) if c.text else ""
+            same.setdefault((c.before.value, c.after.value, text), []).append(c)
+        groups = list(same.items())
+        items = "".join(_changes(cs, text, anchor_of) for (_b, _a, text), cs in groups[:SHOWN_PER_DATE])
+        if len(groups) > SHOWN_PER_DATE:
+            rest = sum(len(cs) for _k, cs in groups[SHOWN_PER_DATE:])
+            items += f"<li>and {rest} more</li>"
         out.append(
             f'<li data-testid="timeline-date" data-date="{day}"><time datetime="{day}">{day}</time>: '
             f"{len(changes)} criteri{'on changes' if len(changes) == 1 else 'a change'}<ul>{items}</ul></li>"
@@ -63,14 +70,18 @@ def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str]) -> str
     return "\n".join(out)
 
 
-def _change(c: Change, anchor_of: Mapping[str, str]) -> str:
-    aid = anchor_of.get(c.criterion)
-    name = f'<a href="#{aid}">{e(c.criterion)}</a>' if aid else e(c.criterion)
-    text = fmt.shorten(fmt.reason(c.text), _TEXT_WIDTH) if c.text else ""
+def _changes(changes: list[Change], text: str, anchor_of: Mapping[str, str]) -> str:
+    """Criteria changing the same way for the same reason on one date: one item."""
+    names = []
+    for c in changes:
+        aid = anchor_of.get(c.criterion)
+        names.append(f'<a href="#{aid}">{e(c.criterion)}</a>' if aid else e(c.criterion))
+    first = changes[0]
+    ids = " ".join(c.criterion for c in changes)
     return (
-        f'<li data-testid="timeline-event" data-criterion="{e(c.criterion)}">'
-        f"<span class='crit-id'>{name}</span> {e(RESULT_LABEL[c.before].lower())} → "
-        f"{e(RESULT_LABEL[c.after].lower())}" + (f": {e(text)}" if text else "") + "</li>"
+        f'<li data-testid="timeline-event" data-criteria="{e(ids)}">'
+        f"<span class='crit-id'>{', '.join(names)}</span> {e(RESULT_LABEL[first.before].lower())} → "
+        f"{e(RESULT_LABEL[first.after].lower())}" + (f": {e(text)}" if text else "") + "</li>"
     )
 
 
