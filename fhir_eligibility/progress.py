@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:  # rich is imported only when a bar is drawn: every other run (and process) skips it
+    from rich.progress import Progress, TaskID
 
 
 class Bar:
@@ -23,6 +23,9 @@ class Bar:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             console = Console(file=stream or sys.stderr)  # the real stream, not the proxy rich puts in its place
             self._progress = Progress(
                 TextColumn("evaluating"),
