@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported only when a bar is drawn: every other run (and process) skips it
     from rich.progress import Progress, TaskID
@@ -19,14 +19,14 @@ if TYPE_CHECKING:  # rich is imported only when a bar is drawn: every other run 
 class Bar:
     """Counts evaluated patients; a no-op unless ``enabled`` (see :func:`wanted`)."""
 
-    def __init__(self, enabled: bool = False, stream: IO[str] | None = None) -> None:
+    def __init__(self, enabled: bool = False) -> None:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            console = Console(file=stream or sys.stderr)  # the real stream, not the proxy rich puts in its place
+            console = Console(file=sys.stderr)  # the real stream, not the proxy rich puts in its place
             self._progress = Progress(
                 TextColumn("evaluating"),
                 BarColumn(),
