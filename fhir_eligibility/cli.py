@@ -28,10 +28,12 @@ from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
+from fhir_eligibility.progress import Bar, wanted
 from fhir_eligibility.report.fhir_bundle import report_bundle
 from fhir_eligibility.report.html import render_report_html
 from fhir_eligibility.report.json_report import report_json
-from fhir_eligibility.report.table import checklist, dates, explain, verdict_table
+from fhir_eligibility.report.json_text import dumps
+from fhir_eligibility.report.table import checklist, collect_first_text, dates, explain, verdict_table
 from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
@@ -67,14 +69,15 @@ def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tup
 
 def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Trial] = ()) -> str:
     if fmt == "json":
-        return json.dumps(report_json(report), indent=2, ensure_ascii=False)
+        return dumps(report_json(report))
     if fmt == "fhir":
         return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
     if fmt == "html":
         return render_report_html(report, trials)
     text = verdict_table(report)
     when = dates(report) if details else ""
-    return text + ("\n\n" + explain(report) if details else "") + ("\n\n" + when if when else "")
+    first = collect_first_text(report) if details else ""
+    return text + "".join("\n\n" + part for part in (explain(report) if details else "", when, first) if part)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -260,7 +263,8 @@ def evaluate(
             requirements = plan_requirements(ts, as_of, lookback_days)
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
-        report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings)
+        with Bar(wanted(streams_to_stdout=False)) as bar:
+            report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings, bar)
         _emit(render(identity.report(report), fmt, details, ts), output)
         if write_back:  # after the report: a write-back failure never changes or withholds it
             sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
@@ -269,9 +273,11 @@ def evaluate(
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
         if fmt == "json":  # streamed: memory flat in the number of patients
-            _emit(stream_json(list(paths), ts, as_of, settings, identity=identity), output)
+            with Bar(wanted(streams_to_stdout=output is None)) as bar:
+                _emit(stream_json(list(paths), ts, as_of, settings, identity=identity, bar=bar), output)
             return
-        report = evaluate_files(list(paths), ts, as_of, settings)
+        with Bar(wanted(streams_to_stdout=False)) as bar:
+            report = evaluate_files(list(paths), ts, as_of, settings, bar)
     _emit(render(identity.report(report), fmt, details, ts), output)
 
 

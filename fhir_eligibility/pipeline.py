@@ -21,6 +21,7 @@ from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.evaluation.timeline import when
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.identity import patient_label
+from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
@@ -51,11 +52,13 @@ def evaluate_patients(
     as_of: dt.date,
     settings: Settings = Settings(),
     warnings: Iterable[str] = (),
+    bar: Bar = NO_BAR,
 ) -> Report:
     results: list[TrialResult] = []
     all_warnings = dict.fromkeys(warnings)  # ordered, and no quadratic scan when every patient warns
     for data in patients:
         results.extend(evaluate_patient(data, trials, as_of, settings))
+        bar.advance()
         all_warnings.update(dict.fromkeys(data.warnings))
         born = born_after(data, as_of)
         if born:
@@ -73,19 +76,28 @@ def born_after(data: PatientData, as_of: dt.date) -> str | None:
     return None
 
 
-def evaluate_files(paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()) -> Report:
+def evaluate_files(
+    paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings(), bar: Bar = NO_BAR
+) -> Report:
     patients, warnings = read_patients(paths)
     if not patients:
         raise nothing_usable(paths, warnings)
-    return evaluate_patients(patients, trials, as_of, settings, warnings)
+    bar.total(len(patients))
+    return evaluate_patients(patients, trials, as_of, settings, warnings, bar)
 
 
 def evaluate_server(
-    options: ServerOptions, patient_ids: list[str], trials: list[Trial], as_of: dt.date, settings: Settings = Settings()
+    options: ServerOptions,
+    patient_ids: list[str],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    bar: Bar = NO_BAR,
 ) -> Report:
     """Fetch only what the trials need (one batch per patient where the server allows) and evaluate."""
     requirements = plan(trials, as_of, settings.default_lookback_days)
-    return evaluate_patients(fetch_patients(options, patient_ids, requirements), trials, as_of, settings)
+    bar.total(len(patient_ids))
+    return evaluate_patients(fetch_patients(options, patient_ids, requirements), trials, as_of, settings, (), bar)
 
 
 __all__ = [

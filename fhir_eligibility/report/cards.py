@@ -22,6 +22,7 @@ from typing import Any
 
 from fhir_eligibility.evaluation.results import CriterionResult, MissingData, Result, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
+from fhir_eligibility.report.when import headline, rescreen
 
 INDICATOR: dict[Verdict, str] = {
     Verdict.ELIGIBLE: "info",
@@ -116,6 +117,9 @@ def review_step(result: TrialResult) -> str:
 def next_step(result: TrialResult) -> list[str]:
     """What to do now: collect data, attest manual items, contact the trial team, or nothing."""
     if result.verdict is Verdict.INELIGIBLE:
+        day = rescreen(result)
+        if day:  # a washout or a wait ends: time alone opens the trial
+            return [f"**Next step:** screen again on {day}; nothing to collect now."]
         return ["**Next step:** none; nothing to collect (a criterion is not met)."]
     if result.verdict is Verdict.UNDETERMINED and result.missing_data:
         return _collect(result.missing_data)
@@ -127,11 +131,15 @@ def next_step(result: TrialResult) -> list[str]:
 
 
 def detail(result: TrialResult, as_of: date) -> str:
-    """Markdown, at most about 8 lines: the verdict, up to 3 deciding items with values, the next step."""
+    """Markdown, at most 8 lines: the verdict, when it starts or stops holding, up to 3 deciding items with
+    values, the next step."""
     items = list(dict.fromkeys(_item(c) for c in deciding(result)))
     lines = [f"**{STATUS[result.verdict].capitalize()}** as of {as_of.isoformat()}."]
     if result.assumed_attested:
         lines[0] += " Manual criteria were assumed attested."
+    when = headline(result)
+    if when:  # issue 16: the date to plan around, on the line under the verdict
+        lines.append(f"**When:** {md(when)}.")
     if items:
         lines += ["", "**Decided by:**", *items[:MAX_ITEMS]]
         if len(items) > MAX_ITEMS:

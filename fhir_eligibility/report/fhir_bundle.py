@@ -14,6 +14,7 @@ from typing import Any
 from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.evaluation.collect import Item, collect_first
 from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict, When
+from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.json_report import by_patient
 
 SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
@@ -29,7 +30,7 @@ def _criterion_part(c: CriterionResult) -> dict[str, Any]:
         {"name": "id", "valueString": c.id},
         {"name": "type", "valueCode": c.type},
         {"name": "result", "valueCode": c.result.value},
-        {"name": "reason", "valueString": c.reason or "-"},
+        {"name": "reason", "valueString": fmt.reason(c.reason) or "-"},
     ]
     if c.description:
         parts.append({"name": "description", "valueString": c.description})
@@ -59,7 +60,7 @@ def _when_parts(w: When) -> list[dict[str, Any]]:
             {"name": "criterion", "valueString": c.criterion},
             {"name": "from", "valueCode": c.before.value},
             {"name": "to", "valueCode": c.after.value},
-            {"name": "text", "valueString": c.text or "-"},
+            {"name": "text", "valueString": fmt.reason(c.text) or "-"},
         ]
         out.append({"name": "change", "part": part})
     return out

@@ -1,13 +1,15 @@
-"""One formatter for values, units and reason text, shared by every renderer (table, HTML, cards, dashboard).
+"""One formatter for values, units and reason text, shared by every renderer (table, HTML, cards, dashboard,
+JSON and FHIR output).
 
-The evaluation core writes reasons in UCUM and full precision because the JSON report is a contract other
-tools parse; people read them through :func:`reason`, which names units the way a clinician writes them,
+The evaluation core writes reasons in UCUM and full precision (its outputs are compared byte for byte across
+builds); people read them through :func:`reason`, which names units the way a clinician writes them,
 rounds values to the precision the threshold is written in, and states the comparison that holds
-("7.9 g/dL on 2025-02-25 < 8 g/dL"). The JSON keeps the raw text and values.
+("7.9 g/dL on 2025-02-25 < 8 g/dL"). The JSON keeps each full value and its UCUM code in the evidence items.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -176,6 +178,7 @@ def _long_number(m: re.Match[str]) -> str:
     return number(float(m.group(0)))
 
 
+@functools.lru_cache(maxsize=8192)  # bounded; many reasons repeat across patients ("none recorded in <window>")
 def reason(text: str) -> str:
     """A reason from the core, for people: comparisons that hold, human units, rounded values, words."""
     t = title(text)

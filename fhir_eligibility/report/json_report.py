@@ -1,4 +1,9 @@
-"""The JSON report: the contract other tools consume (keys documented in the README)."""
+"""The JSON report: the contract other tools consume (keys documented in the README).
+
+Reasons and timeline texts are worded by :func:`fhir_eligibility.report.format.reason`, as in the table, HTML
+and cards (human units, the comparison that holds, values rounded to the threshold's precision); the full
+value and its UCUM code stay in each evidence item's ``value`` and ``unit``, which is what tools should read.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from fhir_eligibility.evaluation.results import (
     When,
 )
 from fhir_eligibility.identity import label_json
+from fhir_eligibility.report import format as fmt
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -27,15 +33,15 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     return out
 
 
-def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": c.id,
-        "type": c.type,
-        "description": c.description,
-        "result": c.result.value,
-        "reason": c.reason,
-        "evidence": [evidence_json(e) for e in c.evidence],
-    }
+def criterion_json(c: CriterionResult, nested: bool = True, top: bool = True) -> dict[str, Any]:
+    """A criterion's result; below the top level (the explanation tree) ``type`` is the parent's and an empty
+    ``evidence`` is left out, so the tree does not repeat what a reader already knows."""
+    out: dict[str, Any] = {"id": c.id}
+    if top:
+        out["type"] = c.type
+    out.update(description=c.description, result=c.result.value, reason=fmt.reason(c.reason))
+    if top or c.evidence:
+        out["evidence"] = [evidence_json(e) for e in c.evidence]
     if c.attested:
         out["attested"] = True  # the --assume-attested what-if, never a real answer
     if c.attestation is not None:
@@ -44,7 +50,7 @@ def criterion_json(c: CriterionResult, nested: bool = True) -> dict[str, Any]:
     if c.negated:
         out["negated"] = True
     if nested and c.children:
-        out["criteria"] = [criterion_json(k) for k in c.children]
+        out["criteria"] = [criterion_json(k, top=False) for k in c.children]
     return out
 
 
@@ -80,7 +86,7 @@ def when_json(w: When) -> dict[str, Any]:
                 "criterion": c.criterion,
                 "from": c.before.value,
                 "to": c.after.value,
-                "text": c.text,
+                "text": fmt.reason(c.text),
             }
             for c in w.timeline
         ],

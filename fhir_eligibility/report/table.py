@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
-from fhir_eligibility.evaluation.results import CriterionResult, Report, Result, TrialResult
+from fhir_eligibility.evaluation.collect import Item, collect_first
+from fhir_eligibility.evaluation.results import CriterionResult, Report, Result, TrialResult, Verdict
 from fhir_eligibility.identity import label_text
 from fhir_eligibility.report import format as fmt
 
@@ -105,12 +106,45 @@ def dates(report: Report) -> str:
         w = r.when
         if w is None or not (w.eligible_from or w.eligible_until or w.timeline):
             continue
+        if r.verdict is Verdict.INELIGIBLE and not w.eligible_from:
+            continue  # no date opens the trial: its labs lapsing is noise
         said = [f"eligible from {w.eligible_from}"] if w.eligible_from else []
         said += [f"current answers hold until {w.eligible_until}"] if w.eligible_until else []
         out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} (next {w.horizon} days)")
         for c in w.timeline:
-            out.append(f"  {c.date}  {c.criterion}: {c.before.value} -> {c.after.value}  {_one_line(c.text, 80)}")
+            out.append(
+                f"  {c.date}  {c.criterion}: {c.before.value} -> {c.after.value}  {fmt.shorten(fmt.reason(c.text), 80)}"
+            )
     return "\n".join(out)
+
+
+def collect_first_text(report: Report) -> str:
+    """`--details`: per undetermined patient, what to collect first across all trials, the items that settle
+    the most criteria and trials first, each with the dates between which a result counts (issue 16)."""
+    patients: dict[str, list[TrialResult]] = {}
+    for r in report.results:
+        patients.setdefault(r.patient, []).append(r)
+    out: list[str] = []
+    for results in patients.values():
+        items = collect_first(results)
+        if not items:
+            continue
+        if not out:
+            out.append("What to collect first (what settles the most criteria and trials leads):")
+        out.append(f"{patient_heading(results[0])}:")
+        out.extend(f"  {k}. {_collect_line(i)}" for k, i in enumerate(items, 1))
+    return "\n".join(out)
+
+
+def _collect_line(i: Item) -> str:
+    if i.not_before and i.by:
+        dated = f"dated {i.not_before} to {i.by}"
+    else:
+        dated = f"on or after {i.not_before}" if i.not_before else f"by {i.by}" if i.by else "of any date"
+    ids = ", ".join(c.rpartition("/")[2] for c in i.criteria)
+    n, t = len(i.criteria), len(i.trials)
+    settles = f"settles {n} criteri{'on' if n == 1 else 'a'} in {t} trial{'' if t == 1 else 's'}"
+    return f"{fmt.label(i.what, 60)} {dated}: {settles} ({ids})"
 
 
 def checklist(trial: Trial) -> str:

@@ -112,9 +112,13 @@ class Service:
             if trials is not None
             else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
         )
-        # collect_series: the report page behind each card plots the lab values it was decided on
+        # collect_series: the report page behind each card plots the lab values it was decided on;
+        # horizon_days: cards and page say when the verdict starts or stops holding (as evaluate's default)
         self.settings = Settings(
-            default_lookback_days=config.lookback_days, assume_attested=config.assume_attested, collect_series=True
+            default_lookback_days=config.lookback_days,
+            assume_attested=config.assume_attested,
+            collect_series=True,
+            horizon_days=365,
         )
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)

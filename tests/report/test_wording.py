@@ -1,5 +1,5 @@
-"""The same deciding value reads the same way in the table, the HTML page and the card; the JSON keeps the raw
-comparison (full precision, UCUM) for tools, and names the values that triggered a review.
+"""The same deciding value reads the same way in the table, the HTML page, the card and the JSON reason; the JSON
+keeps the full value and its UCUM code in the evidence for tools, and names the values that triggered a review.
 
 Worked out by hand from the sample bundles: sample 12 has ANC 1.4 x 10^9/L on 2026-05-20 against trial A's
 ANC >= 1.5 x 10^9/L (fail); sample 03 has ALT 120 U/L with ULN 40 (3 x ULN) and liver metastases, which trial A's
@@ -49,8 +49,8 @@ def test_a_failing_value_reads_the_same_in_table_html_and_card() -> None:
         for c in r["criteria"]
         if c["id"] == "A-I11-anc"
     ]
-    assert anc["reason"] == "1.4 10*9/L does not meet >= 1.5 10*9/L on 2026-05-20"  # JSON: raw, for tools
-    assert anc["evidence"][0]["value"] == 1.4 and anc["evidence"][0]["unit"] == "10*9/L"
+    assert anc["reason"] == readable  # issue 15 item 3: the JSON reason reads as every other surface
+    assert anc["evidence"][0]["value"] == 1.4 and anc["evidence"][0]["unit"] == "10*9/L"  # the raw datum, for tools
 
 
 def test_a_review_names_the_values_that_triggered_it() -> None:
@@ -58,6 +58,6 @@ def test_a_review_names_the_values_that_triggered_it() -> None:
     data = json.loads(json.dumps(report_json(report)))
     (e7b,) = [c for r in data["results"] if r["trial"] == TRIAL_A for c in r["criteria"] if c["id"] == "A-E7b"]
     assert e7b["result"] == "review"
-    assert "120 U/L = 3 x ULN (40) on 2026-05-20" in e7b["reason"] and "Liver metastases: recorded" in e7b["reason"]
+    assert "120 U/L = 3 × ULN (40) on 2026-05-20" in e7b["reason"] and "Liver metastases: recorded" in e7b["reason"]
     assert "conditions met" not in e7b["reason"]
     assert "120 U/L = 3 × ULN (40) on 2026-05-20" in explain(report)

@@ -28,7 +28,10 @@ from fhir_eligibility.report.cards import deciding, review_step, short_title
 from fhir_eligibility.report.html import form
 from fhir_eligibility.report.html.plots import JS_PLOTS, PlotGroup, User, plot_data, plot_groups, subtree_series
 from fhir_eligibility.report.html.shell import CSP, RESULT_LABEL, VERDICT_LABEL, Store, badge, e, page
+from fhir_eligibility.report.html.timeline import CSS as TIMELINE_CSS
+from fhir_eligibility.report.html.timeline import timeline_html
 from fhir_eligibility.report.table import patient_heading
+from fhir_eligibility.report.when import rescreen
 
 # Sub-criteria say whether their part of the rule holds; green/red would mislead under an exclusion.
 PART_LABEL = {
@@ -180,7 +183,7 @@ def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: for
     form.put_submit(store, submit)
     csp = form.SERVED_CSP if submit is not None else CSP
     script = JS_PLOTS + JS_CHECKLIST + form.JS_FORM + (form.JS_SUBMIT if submit is not None else "")
-    return page(title, CSS + form.CSS, "\n".join(parts), script, store, csp)
+    return page(title, CSS + TIMELINE_CSS + form.CSS, "\n".join(parts), script, store, csp)
 
 
 def _labs(results: Sequence[TrialResult], pid: str) -> list[PlotGroup]:
@@ -194,7 +197,12 @@ def _labs(results: Sequence[TrialResult], pid: str) -> list[PlotGroup]:
 def next_step(r: TrialResult) -> str:
     """The one thing to do now, in words (the same rule as the cards)."""
     if r.verdict is Verdict.INELIGIBLE:
-        return "Ineligible: nothing to collect."
+        day = rescreen(r)
+        return (
+            f"Ineligible before {day}: screen again then; nothing to collect."
+            if day
+            else "Ineligible: nothing to collect."
+        )
     if r.verdict is Verdict.UNDETERMINED and r.missing_data:
         wanted = list(dict.fromkeys(fmt.label(m.what, 50) for m in r.missing_data))
         return "Collect " + "; ".join(wanted[:3]) + (f" and {len(wanted) - 3} more" if len(wanted) > 3 else "") + "."
@@ -282,6 +290,7 @@ def _trial_section(
         out.append(f'<div class="deciding" data-testid="deciding"><strong>Decided by:</strong><ul>{items}</ul></div>')
     if r.assumed_attested:
         out.append('<p class="muted">Manual criteria assumed attested.</p>')
+    out.append(timeline_html(r, sid, {c.id: aid for aid, c in anchors}))
     if r.verdict is Verdict.UNDETERMINED and r.missing_data:
         out.append(_collect(r.missing_data, sid))
     else:

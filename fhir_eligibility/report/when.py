@@ -1,0 +1,59 @@
+"""When a verdict starts or stops holding, in words (issue 16): one wording for the cards, the patient page and
+the table, read from ``TrialResult.when`` (worked out by evaluation.timeline; nothing here re-evaluates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fhir_eligibility.evaluation.results import Change, TrialResult, Verdict
+from fhir_eligibility.report import format as fmt
+
+DAY = dt.timedelta(days=1)
+
+
+def opening(r: TrialResult) -> list[Change]:
+    """The changes on ``eligibleFrom``: what turning in the patient's favour makes the trial open."""
+    w = r.when
+    return [c for c in w.timeline if c.date == w.eligible_from] if w and w.eligible_from else []
+
+
+def lapsing(r: TrialResult) -> list[Change]:
+    """The changes the day after ``eligibleUntil``: what lapses and ends the current verdict."""
+    w = r.when
+    return [c for c in w.timeline if c.date == w.eligible_until + DAY] if w and w.eligible_until else []
+
+
+def names(r: TrialResult, changes: list[Change], shown: int = 2, width: int = 32) -> str:
+    """The changed criteria as people name them (their protocol text, cut at a word), at most ``shown``."""
+    text = {c.id: c.description for c in r.criteria}
+    said = list(dict.fromkeys(fmt.label(text.get(c.criterion) or c.criterion, width) for c in changes))
+    more = f" and {len(said) - shown} more" if len(said) > shown else ""
+    return ", ".join(said[:shown]) + more
+
+
+def rescreen(r: TrialResult) -> str | None:
+    """The date an ineligible patient becomes eligible on time alone (ISO), None if time alone cannot."""
+    w = r.when
+    return w.eligible_from.isoformat() if r.verdict is Verdict.INELIGIBLE and w and w.eligible_from else None
+
+
+def headline(r: TrialResult) -> str | None:
+    """``eligible from D if nothing else changes`` / ``eligible until D, then ... lapse``; None: no date."""
+    w = r.when
+    if w is None:
+        return None
+    if w.eligible_from:
+        opened = opening(r)
+        n = len(opened)
+        why = f" ({names(r, opened)} then pass{'es' if n == 1 else ''})" if opened else ""
+        return f"eligible from {w.eligible_from.isoformat()} if nothing else changes{why}"
+    if w.eligible_until:
+        lapsed = lapsing(r)
+        holds = "eligible" if r.verdict is Verdict.ELIGIBLE else "current answers hold"
+        n = len(lapsed)
+        why = f", then {n} criteri{'on lapses' if n == 1 else 'a lapse'} ({names(r, lapsed)})" if lapsed else ""
+        return f"{holds} until {w.eligible_until.isoformat()}{why}"
+    return None
+
+
+__all__ = ["DAY", "headline", "lapsing", "names", "opening", "rescreen"]

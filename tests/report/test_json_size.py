@@ -1,0 +1,90 @@
+"""``evaluate --format json`` without repetition (issue 15, JSON size): the explanation tree leaves out what its
+parent already says (nested ``type``, empty nested ``evidence``), flat objects take one line, and the streamed
+report writes the same text as the in-memory one while keeping ``collectFirst`` on disk, not in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from fhir_eligibility.cli import render
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.pipeline import evaluate_files
+from fhir_eligibility.report.json_report import report_json
+from fhir_eligibility.report.json_text import dumps
+from fhir_eligibility.stream import stream_json
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_bundles"
+AS_OF = dt.date(2026, 6, 1)
+BEFORE = 249_926  # bytes per patient on sample_bundles before this change (24,252,399 bytes / 97 patients)
+
+pytestmark = pytest.mark.skipif(not (SAMPLES / "08-hb-outside-28-day-window.json").exists(), reason="no samples")
+
+
+def test_layout_puts_flat_objects_on_one_line_and_parses_to_the_same_value() -> None:
+    value = {
+        "a": [{"reference": "Observation/1", "value": 1.5, "unit": "g/dL", "date": None}],
+        "b": {"criteria": ["x", "y"], "trials": ["t"]},
+        "c": [],
+        "long": ["w" * 60, "v" * 60],
+        "nested": [{"id": "1", "criteria": [{"id": "1.0", "evidence": []}]}],
+    }
+    text = dumps(value)
+    assert json.loads(text) == value
+    assert '\n    {"reference": "Observation/1", "value": 1.5, "unit": "g/dL", "date": null}\n' in text
+    assert '"b": {"criteria": ["x", "y"], "trials": ["t"]},' in text
+    assert '"long": [\n    "www' in text  # a list of scalars wider than the line keeps one item per line
+    assert text.startswith('{\n  "a": [\n') and text.endswith("\n}")
+
+
+def test_the_tree_does_not_repeat_its_parent() -> None:
+    report = evaluate_files([SAMPLES / "01-prrt-ileal-net-baseline.json"], load_trials(None, None), AS_OF)
+    for r in report_json(report)["results"]:
+        for c in r["criteria"]:
+            assert {"id", "type", "description", "result", "reason", "evidence"} <= set(c)  # the top: unchanged
+            stack = list(c.get("criteria", []))
+            while stack:
+                k = stack.pop()
+                assert "type" not in k and k.get("evidence", [None]) != []
+                stack.extend(k.get("criteria", []))
+    (e13,) = [c for r in report.results if r.trial == "NCT04954820" for c in r.criteria if c.id == "A-E13"]
+    assert any(not k.evidence for k in e13.children)  # sample 01 has nested nodes without evidence to leave out
+
+
+def test_streamed_text_is_the_in_memory_text(tmp_path: Path) -> None:
+    path = [SAMPLES / "08-hb-outside-28-day-window.json"]  # undetermined: it has a collectFirst entry
+    trials = load_trials(None, None)
+    streamed = "".join(stream_json(path, trials, AS_OF, Settings(), temp_dir=tmp_path))
+    assert streamed == render(evaluate_files(path, trials, AS_OF), "json") + "\n"
+    assert len(json.loads(streamed)["collectFirst"]) == 1
+
+
+def test_collect_first_waits_on_disk_not_in_memory(tmp_path: Path) -> None:
+    paths = [SAMPLES / "08-hb-outside-28-day-window.json", SAMPLES / "34-liver-panel-missing.json"]
+    chunks = stream_json(paths, load_trials(None, None), AS_OF, Settings(), temp_dir=tmp_path)
+    text = ""
+    for chunk in chunks:
+        text += chunk
+        if chunk.endswith('"collectFirst": ['):
+            (spill,) = tmp_path.glob("*/collect-first.json")
+            spilled = json.loads("[" + spill.read_text(encoding="utf-8") + "]")
+            assert sorted(e["patient"] for e in spilled) == ["Patient/sample-08", "Patient/sample-34"]
+    text += "".join(chunks)
+    assert [e["patient"] for e in json.loads(text)["collectFirst"]] == [e["patient"] for e in spilled]
+    assert not list(tmp_path.iterdir())  # the temporary folder is gone
+
+
+def test_bytes_per_patient_on_the_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    trials = load_trials(None, None)
+    text = "".join(stream_json([SAMPLES], trials, AS_OF, Settings(horizon_days=365)))  # the CLI's default
+    data = json.loads(text)
+    patients = len({r["patient"] for r in data["results"]})
+    size = len(text.encode()) // patients
+    with capsys.disabled():
+        print(f"\nevaluate sample_bundles/ --format json: {size:,} bytes/patient (was {BEFORE:,}), {patients} patients")
+    assert size < 0.8 * BEFORE
