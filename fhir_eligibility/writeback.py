@@ -32,6 +32,7 @@ from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
+from fhir_eligibility.report import format as fmt
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
     part: list[dict[str, Any]] = [
         {"name": "type", "valueCode": c.type},
         {"name": "result", "valueCode": c.result.value},
-        {"name": "reason", "valueString": c.reason or "-"},
+        # worded as in the JSON and FHIR reports (human units, rounded numbers); evidence stays as recorded
+        {"name": "reason", "valueString": fmt.reason(c.reason) or "-"},
     ]
     if c.description:
         part.append({"name": "description", "valueString": c.description})

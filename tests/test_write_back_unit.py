@@ -116,3 +116,27 @@ SERVER = ["--server", "http://127.0.0.1:9"]
 def test_usage_errors_before_anything_is_read(command: str, args: list[str], message: str) -> None:
     r = CliRunner().invoke(cli, [command, *args, "--patient", "p1"] if command == "evaluate" else [command, *args])
     assert r.exit_code == 2 and message in r.output, r.output
+
+
+def test_reasons_are_worded_like_the_reports_evidence_unchanged() -> None:
+    """Issue 15: the GuidanceResponse shows a reason a person reads (UCUM annotations and long floats are
+    what the JSON and FHIR reports already replace), while the evidence it rests on is written as it was."""
+    from fhir_eligibility.evaluation.results import CriterionResult, Evidence, Result, TrialResult
+    from fhir_eligibility.writeback import from_result
+
+    crcl = CriterionResult(
+        "A-I7",
+        "inclusion",
+        "Creatinine clearance >= 50 mL/min",
+        Result.PASS,
+        "58.31234567 mL/min/{1.73_m2} >= 50 mL/min/{1.73_m2}",
+        evidence=(Evidence("Observation/crcl-1", 58.31234567, "mL/min/{1.73_m2}", "2026-05-20"),),
+    )
+    blank = CriterionResult("A-I8", "inclusion", "Consent", Result.UNKNOWN, "")
+    r = TrialResult("Patient/p1", TRIAL.id, TRIAL.title, Verdict.ELIGIBLE, (crcl, blank), ())
+    guidance = _bundle(from_result(r))["entry"][2]["resource"]
+    params = {p["name"]: p for p in guidance["contained"][0]["parameter"]}
+    parts = {q["name"]: q for q in params["A-I7"]["part"]}
+    assert parts["reason"]["valueString"] == "58.3 mL/min/1.73 m² ≥ 50 mL/min/1.73 m²"
+    assert parts["evidence"]["valueString"] == "Observation/crcl-1"
+    assert {q["name"]: q for q in params["A-I8"]["part"]}["reason"]["valueString"] == "-"

@@ -166,6 +166,7 @@ CATALOGUE: dict[str, tuple[str, str, str, str, str]] = {
     "inr": (LOINC, "6301-6", "INR in Platelet poor plasma by Coagulation assay", "{INR}", "laboratory"),
     "fbg": (LOINC, "1558-6", "Fasting glucose [Mass/volume] in Serum or Plasma", "mg/dL", "laboratory"),
     "fbg_molar": (LOINC, "14771-0", "Fasting glucose [Moles/volume] in Serum or Plasma", "mmol/L", "laboratory"),
+    "potassium": (LOINC, "2823-3", "Potassium [Moles/volume] in Serum or Plasma", "mmol/L", "laboratory"),
     "ki67": (LOINC, "29593-1", "Cells.Ki-67 nuclear Ag/cells in Tissue by Immune stain", "%", "laboratory"),
     "lvef": (LOINC, "10230-1", "Left ventricular Ejection fraction", "%", "imaging"),
     "hiv_vl": (
@@ -2024,10 +2025,12 @@ def netter2_patient(
     ki67: float = 25,
     kps: int | None = 80,
     weight: float = 72,
+    potassium: float = 4.3,
     extra: Extra | None = None,
 ) -> Sample:
     """Base F candidate: pancreatic G3 NET (Ki-67 25 %) with liver metastases, diagnosed 3 months before
-    screening, never treated; SSTR PET 6 weeks before screening; Karnofsky 80 (mCODE valueInteger)."""
+    screening, never treated; SSTR PET 6 weeks before screening; Karnofsky 80 (mCODE valueInteger); serum
+    potassium with the screening labs (F-E7; no other trial reads it)."""
     s = Sample(num, slug, exercises, gender="male", birth=birth, name=name)
     codings, text = PRIMARY["pancreas"]
     s.condition(codings, text, diagnosed)
@@ -2050,6 +2053,7 @@ def netter2_patient(
             }
         )
     add_labs(s, merged(standard_labs(False), {"weight": {"value": weight}}), LAB)
+    s.obs("potassium", potassium, low=3.5, high=5.1)
     s.blood_pressure(126, 79)
     if extra:
         extra(s)
@@ -2072,8 +2076,10 @@ def netter2_samples() -> list[Sample]:
         netter2_patient(
             112,
             "netter2-ki67-60-percent",
-            "NETTER-2 base with Ki-67 60 %: above the 55 % bound, ineligible for F (I2).",
+            "NETTER-2 base with Ki-67 60 % and serum potassium 6.4 mmol/L: above the 55 % bound (I2) and "
+            "hyperkalaemia > 6.0 not corrected by screening (E7), ineligible for F on both.",
             ki67=60,
+            potassium=6.4,
         ),
         netter2_patient(
             113,
@@ -2107,8 +2113,10 @@ def netter2_samples() -> list[Sample]:
         netter2_patient(
             117,
             "netter2-weight-exactly-40-kg",
-            "NETTER-2 base weighing exactly 40 kg: 'weight > 40 kg' is strict, ineligible for F (I3).",
+            "NETTER-2 base weighing exactly 40 kg: 'weight > 40 kg' is strict, ineligible for F (I3); its "
+            "potassium of exactly 6.0 mmol/L is not '> 6.0', so E7 passes.",
             weight=40,
+            potassium=6.0,
         ),
     ]
 

@@ -1,7 +1,7 @@
 """import-ctgov: a ClinicalTrials.gov API v2 record becomes definitions that validate and evaluate.
 
 Expected counts and structures are read off the protocol text by hand (NETTER-2's saved record: 8 inclusion
-bullets, 6 exclusion bullets, no nesting; see tests/fixtures/ctgov/NCT03972488.PROVENANCE.md for what of it is
+bullets, 7 exclusion bullets, no nesting; see tests/fixtures/ctgov/NCT03972488.PROVENANCE.md for what of it is
 the registry's text). Nesting is tested on a small record written here.
 """
 
@@ -55,12 +55,18 @@ def test_netter2_one_characteristic_per_bullet_with_exact_text() -> None:
     )
     inclusion = [c for c in chs if c["linkId"].startswith("I")]
     exclusion = [c for c in chs if c["linkId"].startswith("E")]
-    assert len(inclusion) == 8 and len(exclusion) == 6
+    assert len(inclusion) == 8 and len(exclusion) == 7
     assert all(c.get("exclude") is True for c in exclusion) and not any(c.get("exclude") for c in inclusion)
     kps = next(c for c in inclusion if "Karnofsky" in c["description"])
     assert kps == {"linkId": "I6", "description": "Karnofsky Performance Score (KPS) \u2265 60"}
     assert inclusion[1]["description"] == "Ki67 index \u226510 and \u2264 55%"
     assert exclusion[1]["description"] == "Prior treatment with radioligand therapy (PRRT)"
+    # the registry's hyperkalaemia line comes in as the last exclusion, manual, with its exact text
+    assert exclusion[6] == {
+        "linkId": "E7",
+        "description": "Hyperkaleamia > 6.0 mmol/L (CTCAE Grade 3) which is not corrected prior to study enrolment",
+        "exclude": True,
+    }
 
 
 def test_nested_bullets_become_nested_characteristics() -> None:

@@ -101,7 +101,7 @@ def test_hand_read_rules_of_trial_a() -> None:
 
 def test_hand_read_rules_of_netter2() -> None:
     """NETTER-2 read off its record by hand: Ki-67 10-55 % (both inclusive), > 40 kg in kg, KPS >= 60 in 28 days,
-    SSTR imaging in 3 months (open world), prior PRRT closed world."""
+    SSTR imaging in 3 months (open world), prior PRRT closed world, potassium > 6.0 mmol/L excluded."""
     trial = load_trials(only=["NCT03972488"])[0]
     blocks = {b.split("  ", 1)[0]: b for b in rules_text(trial, read_definitions()).split("\n\n")}
     assert "LOINC 29593-1" in blocks["I2"] and "10 % .. 55 %" in blocks["I2"]
@@ -116,6 +116,10 @@ def test_hand_read_rules_of_netter2() -> None:
     # E6 references vs-major-surgery, which has the same codes as vs-liver-resection: both names are shown
     assert "ValueSet/vs-major-surgery" in blocks["E6"] and "ValueSet/vs-liver-resection" in blocks["E6"]
     assert "ValueSet/vs-ssa (Somatostatin analogues)" in blocks["E4"]
+    # E7 (registry line): potassium > 6.0 mmol/L (strict) in the default 28-day window, most recent decides
+    k = blocks["E7"]
+    assert "LOINC 2823-3" in k and "LOINC 6298-4" in k and "> 6 mmol/L" in k and "must NOT hold" in k
+    assert "from 28 days before to the screening date" in k and "most recent valid result" in k
 
 
 @pytest.mark.parametrize("nct", TRIALS)
