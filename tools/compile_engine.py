@@ -34,6 +34,8 @@ MODULES = [
     "fhir_eligibility/measures/timing.py",
     "fhir_eligibility/measures/concepts.py",
     "fhir_eligibility/evaluation/results.py",
+    "fhir_eligibility/evaluation/program.py",
+    "fhir_eligibility/screening/fast.py",
     "fhir_eligibility/criteria/model.py",
     "fhir_eligibility/codes.py",
 ]

@@ -41,10 +41,11 @@ from fhir_eligibility.evaluation.facts import PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
 from fhir_eligibility.evaluation.footprint import footprint
 from fhir_eligibility.evaluation.forms.derived import derived_leaf
-from fhir_eligibility.evaluation.forms.observation import observation_leaf
+from fhir_eligibility.evaluation.forms.observation import observation_leaf, observation_truth
 from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
 from fhir_eligibility.evaluation.forms.records import records_leaf
 from fhir_eligibility.evaluation.trial import trial_index
+from fhir_eligibility.evaluation.windows import window_bounds
 from fhir_eligibility.logic import Truth
 
 TRUE, FALSE, UNKNOWN, REVIEW, MANUAL = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW, Truth.MANUAL
@@ -56,6 +57,7 @@ class Batch:
 
     as_of: dt.date
     shared: list[Truth | None] = field(default_factory=list)
+    bounds: list[tuple[dt.date, dt.date] | None] = field(default_factory=list)  # per leaf slot (study-start windows)
 
 
 class Run:
@@ -98,7 +100,7 @@ class Program:
         )
 
     def batch(self, as_of: dt.date) -> Batch:
-        return Batch(as_of, [None] * self.shared_slots)
+        return Batch(as_of, [None] * self.shared_slots, [None] * self.leaf_slots)
 
     def run(self, record: PatientRecord, batch: Batch) -> Run:
         return Run(self, record, batch)
@@ -170,6 +172,10 @@ class Program:
             self.leaf_slots += 1
             self._keep.append((c.definition, windows))
 
+        d = c.definition
+        if isinstance(d, ObservationValue) and "rising-series" not in d.methods and not self.settings.collect_series:
+            return self._observation(d, slot, trial, parity_here, windows)
+
         def memoised(run: Run) -> Truth:
             t = run.leaves[slot]
             if t is None:
@@ -177,6 +183,24 @@ class Program:
             return t
 
         return memoised
+
+    def _observation(
+        self, d: ObservationValue, slot: int, trial: int, parity_here: int, windows: tuple[Window, ...]
+    ) -> TruthFn:
+        """The latest value tested, truth only; the window's bounds are computed once per batch."""
+        program, lookback = self, self.settings.default_lookback_days
+
+        def observation(run: Run) -> Truth:
+            t = run.leaves[slot]
+            if t is None:
+                bounds = run.batch.bounds[slot]
+                if bounds is None:
+                    lo, hi, _err = window_bounds(windows, run.context(trial, program), lookback)
+                    bounds = run.batch.bounds[slot] = (lo, hi)
+                t = run.leaves[slot] = observation_truth(d, parity_here, run.record, bounds[0], bounds[1])
+            return t
+
+        return observation
 
 
 def _leaf_outcome(c: Criterion, parity_here: int, windows: tuple[Window, ...]) -> Callable[[Context], Outcome]:

@@ -21,14 +21,13 @@ from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.trial import evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
-from fhir_eligibility.logic import Truth
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.screening.core import TrialOutcome, outcome_of
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
-_RESULT = {Truth.TRUE: "pass", Truth.FALSE: "fail", Truth.UNKNOWN: "unknown", Truth.REVIEW: "review"}
-_RESULT[Truth.MANUAL] = "manual"
+# keyed by the Truth's value: hashing an Enum member runs Python code, hashing its str value does not
+_RESULT = {"true": "pass", "false": "fail", "unknown": "unknown", "review": "review", "manual": "manual"}
 
 
 def covers(settings: Settings) -> bool:
@@ -66,7 +65,7 @@ class Screener:
         out: list[TrialOutcome] = []
         memo: dict[tuple[int, int, int], Outcome] = {}
         for trial, tops in zip(self.trials, program.tops, strict=True):
-            results = tuple(_RESULT[fn(run)] for fn in tops)
+            results = tuple(_RESULT[fn(run)._value_] for fn in tops)
             if "fail" in results:
                 out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure))
                 continue
