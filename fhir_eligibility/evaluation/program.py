@@ -58,12 +58,13 @@ class Batch:
     as_of: dt.date
     shared: list[Truth | None] = field(default_factory=list)
     bounds: list[tuple[dt.date, dt.date] | None] = field(default_factory=list)  # per leaf slot (study-start windows)
+    tops: list[list[Truth | None]] = field(default_factory=list)  # per trial, per top-level criterion
 
 
 class Run:
     """One patient's evaluation state: the record, its leaf truths (shared by trials) and contexts."""
 
-    __slots__ = ("as_of", "batch", "contexts", "leaves", "present", "record", "settings")
+    __slots__ = ("as_of", "batch", "contexts", "leaves", "present", "record", "settings", "touched")
 
     def __init__(self, program: Program, record: PatientRecord, batch: Batch) -> None:
         self.record = record
@@ -73,6 +74,12 @@ class Run:
         self.settings = program.settings
         self.leaves: list[Truth | None] = [None] * program.leaf_slots
         self.contexts: list[Context | None] = [None] * len(program.trials)
+        self.touched: set[tuple[int, int]] = set()  # (trial, top-level criterion) this record has data for
+        key_tops = program.key_tops
+        for key in record.present:
+            hit = key_tops.get(key)
+            if hit is not None:
+                self.touched.update(hit)
 
     def context(self, trial: int, program: Program) -> Context:
         ctx = self.contexts[trial]
@@ -96,18 +103,46 @@ class Program:
         self._leaf_keys: dict[tuple[int, int, int], int] = {}
         self._keep: list[object] = []  # the objects whose ids key _leaf_keys stay alive with the program
         self.tops: tuple[tuple[TruthFn, ...], ...] = tuple(
-            tuple(self._node(c, i, 0, (), top=True) for c in t.criteria) for i, t in enumerate(self.trials)
+            tuple(self._node(c, i, 0, ()) for c in t.criteria) for i, t in enumerate(self.trials)
         )
+        # which top-level criteria a record key can touch: the others are the batch's shared truths
+        self.key_tops: dict[tuple[str, object], list[tuple[int, int]]] = {}
+        shareable: list[tuple[bool, ...]] = []
+        for i, t in enumerate(self.trials):
+            row = []
+            for j, c in enumerate(t.criteria):
+                fp = footprint(c)
+                row.append(fp is not None and not fp.demographics and not _anchored(c.windows))
+                for key in fp.keys if row[-1] and fp is not None else ():
+                    self.key_tops.setdefault(key, []).append((i, j))
+            shareable.append(tuple(row))
+        self.shareable = tuple(shareable)
+
+    def truths(self, run: Run, trial: int) -> list[Truth]:
+        """Each top-level criterion's truth; one the patient's records cannot touch is the batch's."""
+        touched = run.touched
+        shared = run.batch.tops[trial]
+        out: list[Truth] = []
+        for i, fn in enumerate(self.tops[trial]):
+            if self.shareable[trial][i] and (trial, i) not in touched:
+                t = shared[i]
+                if t is None:
+                    t = shared[i] = fn(run)
+            else:
+                t = fn(run)
+            out.append(t)
+        return out
 
     def batch(self, as_of: dt.date) -> Batch:
-        return Batch(as_of, [None] * self.shared_slots, [None] * self.leaf_slots)
+        tops: list[list[Truth | None]] = [[None] * len(t) for t in self.tops]
+        return Batch(as_of, [None] * self.shared_slots, [None] * self.leaf_slots, tops)
 
     def run(self, record: PatientRecord, batch: Batch) -> Run:
         return Run(self, record, batch)
 
     # ---- compilation ------------------------------------------------------------------------------
 
-    def _node(self, c: Criterion, trial: int, parity: int, inherited: tuple[Window, ...], top: bool = False) -> TruthFn:
+    def _node(self, c: Criterion, trial: int, parity: int, inherited: tuple[Window, ...]) -> TruthFn:
         windows = c.windows or inherited
         parity_here = parity + (1 if c.exclude else 0)
         d = c.definition
@@ -118,7 +153,7 @@ class Program:
         )
         fn = _decorated(inner, c.judgement, c.exclude)
         fp = footprint(c)
-        if fp is None or fp.demographics or not all(w.anchor == "study-start" for w in windows):
+        if fp is None or fp.demographics or _anchored(windows):
             return fn
         return self._shared(fn, fp.keys)
 
@@ -158,7 +193,7 @@ class Program:
     def _leaf(self, c: Criterion, trial: int, parity_here: int, windows: tuple[Window, ...]) -> TruthFn:
         outcome = _leaf_outcome(c, parity_here, windows)
         program = self
-        if not all(w.anchor == "study-start" for w in windows):  # event-relative: per trial, never memoised
+        if _anchored(windows):  # event-relative: per trial, never memoised
 
             def anchored(run: Run) -> Truth:
                 return outcome(run.context(trial, program)).truth
@@ -201,6 +236,10 @@ class Program:
             return t
 
         return observation
+
+
+def _anchored(windows: tuple[Window, ...]) -> bool:
+    return any(w.anchor != "study-start" for w in windows)
 
 
 def _leaf_outcome(c: Criterion, parity_here: int, windows: tuple[Window, ...]) -> Callable[[Context], Outcome]:

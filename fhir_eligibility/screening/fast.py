@@ -64,8 +64,8 @@ class Screener:
         unsure = vital.result.value if vital else None  # vital status unknown: a result before the criteria
         out: list[TrialOutcome] = []
         memo: dict[tuple[int, int, int], Outcome] = {}
-        for trial, tops in zip(self.trials, program.tops, strict=True):
-            results = tuple(_RESULT[fn(run)._value_] for fn in tops)
+        for i, trial in enumerate(self.trials):
+            results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
                 out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure))
                 continue
