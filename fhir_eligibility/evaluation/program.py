@@ -43,7 +43,7 @@ from fhir_eligibility.evaluation.footprint import footprint
 from fhir_eligibility.evaluation.forms.derived import derived_leaf
 from fhir_eligibility.evaluation.forms.observation import observation_leaf, observation_truth
 from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
-from fhir_eligibility.evaluation.forms.records import records_leaf
+from fhir_eligibility.evaluation.forms.records import records_leaf, records_truth
 from fhir_eligibility.evaluation.trial import trial_index
 from fhir_eligibility.evaluation.windows import window_bounds
 from fhir_eligibility.logic import Truth
@@ -208,8 +208,10 @@ class Program:
             self._keep.append((c.definition, windows))
 
         d = c.definition
-        if isinstance(d, ObservationValue) and "rising-series" not in d.methods and not self.settings.collect_series:
-            return self._observation(d, slot, trial, parity_here, windows)
+        truth = None if self.settings.collect_series else _truth_only(d, parity_here, self.settings.course_gap_days)
+        if truth is not None:
+            lookback = self.settings.default_lookback_days if isinstance(d, ObservationValue) else None
+            return self._truth_leaf(truth, slot, trial, windows, lookback)
 
         def memoised(run: Run) -> Truth:
             t = run.leaves[slot]
@@ -219,23 +221,35 @@ class Program:
 
         return memoised
 
-    def _observation(
-        self, d: ObservationValue, slot: int, trial: int, parity_here: int, windows: tuple[Window, ...]
+    def _truth_leaf(
+        self, truth: TruthOf, slot: int, trial: int, windows: tuple[Window, ...], lookback: int | None
     ) -> TruthFn:
-        """The latest value tested, truth only; the window's bounds are computed once per batch."""
-        program, lookback = self, self.settings.default_lookback_days
+        """A leaf's truth without its explanation; the window's bounds are computed once per batch."""
+        program = self
 
-        def observation(run: Run) -> Truth:
+        def leaf(run: Run) -> Truth:
             t = run.leaves[slot]
             if t is None:
                 bounds = run.batch.bounds[slot]
                 if bounds is None:
                     lo, hi, _err = window_bounds(windows, run.context(trial, program), lookback)
                     bounds = run.batch.bounds[slot] = (lo, hi)
-                t = run.leaves[slot] = observation_truth(d, parity_here, run.record, bounds[0], bounds[1])
+                t = run.leaves[slot] = truth(run.record, run.as_of, bounds[0], bounds[1])
             return t
 
-        return observation
+        return leaf
+
+
+TruthOf = Callable[[PatientRecord, dt.date, dt.date, dt.date], Truth]  # (record, as of, window low, high)
+
+
+def _truth_only(d: object, parity: int, gap_days: int) -> TruthOf | None:
+    """The forms with a truth-only function (the others are evaluated explained, their truth kept)."""
+    if isinstance(d, ObservationValue) and "rising-series" not in d.methods:
+        return lambda rec, _as_of, lo, hi: observation_truth(d, parity, rec, lo, hi)
+    if isinstance(d, Records):
+        return lambda rec, as_of, lo, hi: records_truth(d, rec, as_of, gap_days, lo, hi)
+    return None
 
 
 def _anchored(windows: tuple[Window, ...]) -> bool:

@@ -12,7 +12,7 @@ import itertools
 from fhir_eligibility.criteria.model import LIMIT_NAME, Criterion, ObservationValue, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
-from fhir_eligibility.evaluation.compare import compare, plot_value
+from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
@@ -128,8 +128,8 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
         return Truth.UNKNOWN
     tied = _latest(inside)
     if len(tied) == 1:
-        return compare(tied[0], d.test).truth
-    return min(((compare(f, d.test).truth, f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[
+        return compare_truth(tied[0], d.test)
+    return min(((compare_truth(f, d.test), f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[
         0
     ]
 
