@@ -216,8 +216,11 @@ def main() -> None:
             write_population(data, n, seed=ns.seed, as_of=AS_OF)
             print(f"synth {n:>7} patients: {time.perf_counter() - t:6.1f} s, {_du(data) / 1e6:7.1f} MB NDJSON")
         floor, _w, _p = run_measured(sides[0][1], sides[0][2], ["--_child", "floor", str(data)])
-        floor_rate = floor["patients"] / floor["seconds"]
-        print(f"floor    {n:>7} patients: {floor['seconds']:6.2f} s  {floor_rate:8.0f} patients/s (orjson read+group)")
+        floor_rate, floor_cpu = floor["patients"] / floor["seconds"], floor["patients"] / floor["cpu"]
+        print(
+            f"floor    {n:>7} patients: {floor['seconds']:6.2f} s  {floor_rate:7.0f} patients/s  "
+            f"{floor_cpu:7.0f} patients/CPU-s  (orjson read+group, one process)"
+        )
         counts = None
         for name, python, path in sides:
             runs = []
@@ -236,12 +239,13 @@ def main() -> None:
                 counts = res["counts"]
             wall = statistics.median(r[0] for r in runs)
             cpu = statistics.median(r[1] for r in runs)
-            rows.append((n, name, wall, cpu, floor_rate / wall, max(r[2] for r in runs), len(runs)))
+            rows.append((n, name, wall, cpu, floor_rate / wall, floor_cpu / cpu, max(r[2] for r in runs), len(runs)))
     print()
-    head = ("patients", "side", "patients/s", "patients/CPU-s", "x floor", "peak MiB", "runs")
-    print("{:>9}  {:<8}  {:>10}  {:>14}  {:>7}  {:>8}  {}".format(*head))
-    for n, name, wall, cpu, ratio, peak, k in rows:
-        print(f"{n:>9}  {name:<8}  {wall:>10.0f}  {cpu:>14.0f}  {ratio:>7.1f}  {peak / 1024:>8.0f}  {k}")
+    head = ("patients", "side", "patients/s", "patients/CPU-s", "x floor (wall, CPU)", "peak MiB", "runs")
+    print("{:>9}  {:<8}  {:>10}  {:>14}  {:>19}  {:>8}  {}".format(*head))
+    for n, name, wall, cpu, ratio, cpu_ratio, peak, k in rows:
+        floors = f"{ratio:.1f}, {cpu_ratio:.1f}"
+        print(f"{n:>9}  {name:<8}  {wall:>10.0f}  {cpu:>14.0f}  {floors:>19}  {peak / 1024:>8.0f}  {k}")
     if ns.work_dir is None:
         import shutil
 

@@ -37,6 +37,11 @@ MODULES = [
     "fhir_eligibility/evaluation/results.py",
     "fhir_eligibility/evaluation/program.py",
     "fhir_eligibility/screening/fast.py",
+    "fhir_eligibility/evaluation/values.py",
+    "fhir_eligibility/evaluation/validity.py",
+    "fhir_eligibility/evaluation/medication.py",
+    "fhir_eligibility/evaluation/vital.py",
+    "fhir_eligibility/evaluation/attestation.py",
     "fhir_eligibility/criteria/model.py",
     "fhir_eligibility/codes.py",
 ]
