@@ -1,21 +1,23 @@
-"""Population screening throughput and memory: synthetic Bulk NDJSON, all trials, both cores.
+"""Population screening throughput, CPU time and memory, before and after, against the I/O floor.
 
-For each size (default 10,000 and 100,000 patients) it generates the population with
-``fhir_eligibility.synth`` (deterministic; patient i does not depend on N), then runs, each in a
-fresh child process so one measurement's heap cannot inflate the next:
+Generates a synthetic Bulk NDJSON population per size with ``fhir_eligibility.synth``
+(deterministic; patient i does not depend on N), then for each side (an interpreter, optionally
+with a PYTHONPATH: the same benchmark run on another commit, e.g. main) runs, each in a fresh
+child process so one measurement's heap cannot inflate the next:
 
-    screen     screening.runner.screen_files (partition to shards, worker processes, tally)
-    baseline   the single-patient path: retrieval.files.read_patients + pipeline.evaluate_patients
-               (everything in memory, one core), on at most --baseline-max patients: for a larger
-               population it runs on its first --baseline-max patients, which are exactly the
-               --baseline-max population (synth patient i does not depend on N)
+    screen   screening.runner.screen_files (partition to shards, worker processes, tally) on the
+             five trials named by --trials (definitions/ may hold more)
+    floor    read every NDJSON line, parse it with orjson and group the resources by patient:
+             what no screening can go below (once per size, with the first side's interpreter)
 
-and prints patients/s (screening wall time, trials loaded beforehand; --repeat runs per size,
-median reported: the 2-core VM is shared and single runs vary by 10-20 %) and the peak RSS of
-the whole process tree (the child and its workers, summed, sampled every 20 ms from /proc).
-No assertions. Linux only (/proc).
+and prints, per side and size, the median of --repeat runs: patients per wall second, patients
+per CPU second (the child and its workers: user + system; the robust figure on a shared, noisy
+machine), the ratio to the floor measured in the same session, and the peak RSS of the process
+tree (child and workers summed, sampled every 20 ms from /proc). Each side names the module it
+screened with (``.so``: the mypyc-compiled core). No assertions. Linux only (/proc).
 
-    .venv/bin/python benchmarks/bench_screen.py [--sizes 10000 100000] [--workers 2] [--baseline-max 10000]
+    .venv/bin/python benchmarks/bench_screen.py --sizes 20000 100000 --repeat 3 1 \
+        --side before=.venv/bin/python:/tmp/perf-base --side after=.venv-demo/bin/python
     .venv/bin/python benchmarks/bench_screen.py --profile 2000   # cProfile of the per-patient path
 """
 
@@ -25,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,6 +39,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 6, 1)
+TRIALS = ["NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"]
 
 
 # ---- process-tree RSS ---------------------------------------------------------------------------
@@ -75,11 +79,12 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
-def run_measured(args: list[str]) -> tuple[dict[str, Any], float, int]:
+def run_measured(python: str, path: str, args: list[str]) -> tuple[dict[str, Any], float, int]:
     """Run a child; return its JSON line, wall seconds, and the tree's peak RSS in KiB."""
     start = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | ({"PYTHONPATH": path} if path else {})
     proc = subprocess.Popen(
-        [sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        [python, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
     )
     peak = 0
     done = threading.Event()
@@ -104,32 +109,44 @@ def run_measured(args: list[str]) -> tuple[dict[str, Any], float, int]:
 # ---- children -----------------------------------------------------------------------------------
 
 
-def child_screen(data: Path, workers: int) -> None:
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the worker pools), user + system."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def child_screen(data: Path, workers: int, trial_ids: list[str]) -> None:
+    import fhir_eligibility.evaluation.trial as core
     from fhir_eligibility.criteria.load import load_trials
     from fhir_eligibility.screening.runner import screen_files
 
-    trials = load_trials()
-    start = time.perf_counter()
+    trials = [t for t in load_trials([ROOT / "definitions"]) if t.id in trial_ids]
+    start, cpu = time.perf_counter(), _cpu()
     report = screen_files([data], trials, AS_OF, workers=workers)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     counts = {t.trial: t.counts for t in report.trials}
-    print(json.dumps({"patients": report.patients, "seconds": seconds, "trials": len(trials), "counts": counts}))
+    out = {"patients": report.patients, "seconds": seconds, "cpu": cpu, "counts": counts, "core": core.__file__}
+    print(json.dumps(out))
 
 
-def child_baseline(data: Path) -> None:
-    import gc
+def child_floor(data: Path) -> None:
+    """Read and orjson-parse every line, group the resources by patient: the I/O floor."""
+    import orjson
 
-    from fhir_eligibility.criteria.load import load_trials
-    from fhir_eligibility.pipeline import evaluate_patients
-    from fhir_eligibility.retrieval.files import read_patients
-
-    gc.set_threshold(200_000, 50, 100)  # as `fhir-eligibility evaluate` does
-    trials = load_trials()
-    start = time.perf_counter()
-    patients, warnings = read_patients([data])
-    report = evaluate_patients(patients, trials, AS_OF, warnings=warnings)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"patients": len(patients), "seconds": seconds, "results": len(report.results)}))
+    start, cpu = time.perf_counter(), _cpu()
+    by_patient: dict[str, list[dict[str, Any]]] = {}
+    for f in sorted(data.glob("*.ndjson")):
+        with open(f, "rb") as fh:
+            for line in fh:
+                r = orjson.loads(line)
+                if r.get("resourceType") == "Patient":
+                    key = r.get("id", "")
+                else:
+                    ref = r.get("subject") or r.get("patient") or {}
+                    key = ref.get("reference", "").rpartition("/")[2]
+                by_patient.setdefault(key, []).append(r)
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    print(json.dumps({"patients": len(by_patient), "seconds": seconds, "cpu": cpu}))
 
 
 def child_profile(n: int) -> None:
@@ -140,7 +157,7 @@ def child_profile(n: int) -> None:
     from fhir_eligibility.screening.runner import screen_files
     from fhir_eligibility.synth import write_population
 
-    trials = load_trials()
+    trials = [t for t in load_trials([ROOT / "definitions"]) if t.id in TRIALS]
     with tempfile.TemporaryDirectory() as tmp:
         write_population(Path(tmp), n, seed=1, as_of=AS_OF)
         screen_files([Path(tmp)], trials, AS_OF, workers=1)  # warm-up: unit registry, caches
@@ -161,10 +178,11 @@ def child_profile(n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    ap.add_argument("--repeat", type=int, nargs="+", default=[3, 1], help="Runs per size (median reported).")
+    ap.add_argument("--side", action="append", help="NAME=PYTHON[:PYTHONPATH] (default: this interpreter)")
+    ap.add_argument("--trials", nargs="+", default=TRIALS)
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    ap.add_argument("--baseline-max", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3, help="Screening runs per size (the median is reported).")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work-dir", type=Path, help="Keep generated data here (default: a temporary directory).")
     ap.add_argument("--profile", type=int, help="Only profile the per-patient path on N patients.")
@@ -173,9 +191,9 @@ def main() -> None:
     if ns._child:
         mode, arg = ns._child
         if mode == "screen":
-            child_screen(Path(arg), ns.workers)
-        elif mode == "baseline":
-            child_baseline(Path(arg))
+            child_screen(Path(arg), ns.workers, ns.trials)
+        elif mode == "floor":
+            child_floor(Path(arg))
         return
     if ns.profile:
         child_profile(ns.profile)
@@ -183,52 +201,51 @@ def main() -> None:
 
     from fhir_eligibility.synth import write_population
 
+    sides = []
+    for spec in ns.side or [f"this={sys.executable}"]:
+        name, _, rest = spec.partition("=")
+        python, _, path = rest.partition(":")
+        sides.append((name, str(Path(python).absolute()) if "/" in python else python, path))
     work = ns.work_dir or Path(tempfile.mkdtemp(prefix="bench-screen-"))
-    print(f"machine: {os.cpu_count()} cores, workers={ns.workers}; as of {AS_OF}; seed {ns.seed}")
-    baselines: dict[int, tuple[dict[str, Any], int]] = {}
+    print(f"machine: {os.cpu_count()} cores, workers={ns.workers}; as of {AS_OF}; seed {ns.seed}; trials {ns.trials}")
     rows = []
-    for n in ns.sizes:
+    for n, repeat in zip(ns.sizes, ns.repeat + [ns.repeat[-1]] * len(ns.sizes), strict=False):
         data = work / f"pop-{n}"
         if not (data / "Patient.ndjson").exists():
             t = time.perf_counter()
             write_population(data, n, seed=ns.seed, as_of=AS_OF)
             print(f"synth {n:>7} patients: {time.perf_counter() - t:6.1f} s, {_du(data) / 1e6:7.1f} MB NDJSON")
-        rates, peak = [], 0
-        for _ in range(ns.repeat):  # a shared 2-core VM is noisy: report every run and the median
-            res, _wall, run_peak = run_measured(["--_child", "screen", str(data), "--workers", str(ns.workers)])
-            rates.append(res["patients"] / res["seconds"])
-            peak = max(peak, run_peak)
-            print(
-                f"screen   {res['patients']:>7} patients: {res['seconds']:7.1f} s  {rates[-1]:8.0f} patients/s  "
-                f"peak RSS (tree) {run_peak / 1024:7.0f} MiB  (load average now {os.getloadavg()[0]:.1f})"
-            )
-        rate = statistics.median(rates)
-        m = min(n, ns.baseline_max)
-        if m not in baselines:
-            base_dir = work / f"pop-{m}"
-            if not (base_dir / "Patient.ndjson").exists():
-                write_population(base_dir, m, seed=ns.seed, as_of=AS_OF)
-            bres, _bwall, bpeak = run_measured(["--_child", "baseline", str(base_dir)])
-            baselines[m] = (bres, bpeak)
-            brate = bres["patients"] / bres["seconds"]
-            print(
-                f"baseline {bres['patients']:>7} patients: {bres['seconds']:7.1f} s  {brate:8.0f} patients/s  "
-                f"peak RSS         {bpeak / 1024:7.0f} MiB  (read_patients + evaluate_patients, 1 core; "
-                f"load average now {os.getloadavg()[0]:.1f})"
-            )
-        bres, bpeak = baselines[m]
-        note = "" if m == n else f" (baseline on the first {m} patients = the {m} population)"
-        rows.append((n, rate, peak, bres["patients"] / bres["seconds"], bpeak, note, rates))
-    print()
-    print(
-        f"{'patients':>9}  {'screen p/s (median)':>19}  {'runs':>17}  {'screen peak MiB':>15}  "
-        f"{'baseline p/s':>12}  {'baseline MiB':>12}"
-    )
-    for n, rate, peak, brate, bpeak, note, rates in rows:
-        runs = "/".join(f"{r:.0f}" for r in rates)
+        floor, _w, _p = run_measured(sides[0][1], sides[0][2], ["--_child", "floor", str(data)])
+        floor_rate, floor_cpu = floor["patients"] / floor["seconds"], floor["patients"] / floor["cpu"]
         print(
-            f"{n:>9}  {rate:>19.0f}  {runs:>17}  {peak / 1024:>15.0f}  {brate:>12.0f}  {bpeak / 1024:>12.0f}{note}"
+            f"floor    {n:>7} patients: {floor['seconds']:6.2f} s  {floor_rate:7.0f} patients/s  "
+            f"{floor_cpu:7.0f} patients/CPU-s  (orjson read+group, one process)"
         )
+        counts = None
+        for name, python, path in sides:
+            runs = []
+            for _ in range(repeat):  # a shared 2-core VM is noisy: report every run and the median
+                res, _wall, peak = run_measured(
+                    python, path, ["--_child", "screen", str(data), "--workers", str(ns.workers)]
+                )
+                runs.append((res["patients"] / res["seconds"], res["patients"] / res["cpu"], peak))
+                print(
+                    f"{name:<8} {res['patients']:>7} patients: {res['seconds']:6.1f} s  {runs[-1][0]:7.0f} patients/s  "
+                    f"{runs[-1][1]:7.0f} patients/CPU-s  peak RSS {peak / 1024:5.0f} MiB  "
+                    f"(load {os.getloadavg()[0]:.1f}; {Path(res['core']).name})"
+                )
+                if counts is not None and res["counts"] != counts:
+                    print(f"!! {name}: counts differ from the first side's")
+                counts = res["counts"]
+            wall = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            rows.append((n, name, wall, cpu, floor_rate / wall, floor_cpu / cpu, max(r[2] for r in runs), len(runs)))
+    print()
+    head = ("patients", "side", "patients/s", "patients/CPU-s", "x floor (wall, CPU)", "peak MiB", "runs")
+    print("{:>9}  {:<8}  {:>10}  {:>14}  {:>19}  {:>8}  {}".format(*head))
+    for n, name, wall, cpu, ratio, cpu_ratio, peak, k in rows:
+        floors = f"{ratio:.1f}, {cpu_ratio:.1f}"
+        print(f"{n:>9}  {name:<8}  {wall:>10.0f}  {cpu:>14.0f}  {floors:>19}  {peak / 1024:>8.0f}  {k}")
     if ns.work_dir is None:
         import shutil
 

@@ -239,6 +239,44 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
     return Compared(t, f"{shown}{conv} {verb} {chosen.text()}{note}", v.text() if v.lo != v.hi else v.lo, unit)
 
 
+def compare_truth(fact: Fact, test: ValueTest) -> Truth:
+    """``compare(fact, test).truth`` without the explanation (screening): the same steps, no text."""
+    if test.kind == "present":
+        return Truth.TRUE
+    if test.kind == "codes":
+        if fact.value_codes:
+            return Truth.TRUE if fact.value_codes & test.codes else Truth.FALSE
+        return Truth.UNKNOWN
+    num = numeric(fact)
+    if num is None:
+        return Truth.UNKNOWN
+    v, unit = num
+    analyte = _analyte(fact)
+    if test.offset:
+        limit = _limit(fact, test.offset)
+        if limit is None:
+            return Truth.UNKNOWN
+        lim_v = _to(Interval.point(limit.value), limit.unit, unit, analyte)
+        if lim_v is None or lim_v.lo <= 0:
+            return Truth.UNKNOWN
+        if test.ratio:
+            return _judge(v.scale(1 / lim_v.lo), test, None)
+        shifted_thr = _shift_threshold(test, lim_v.lo, unit, analyte)
+        return Truth.UNKNOWN if shifted_thr is None else _judge(v, shifted_thr, unit)
+    chosen = test
+    if test.kind == "quantity" and test.alternate is not None and test.quantity is not None:
+        native_alt = (
+            unit is not None and test.alternate.unit is not None and units.commensurable(unit, test.alternate.unit)
+        )
+        native_primary = (
+            unit is not None and test.quantity.unit is not None and units.commensurable(unit, test.quantity.unit)
+        )
+        if native_alt and not native_primary:
+            chosen = ValueTest("quantity", comparator=test.comparator, quantity=test.alternate)
+    converted = _to(v, unit, _threshold_unit(chosen), analyte)
+    return Truth.UNKNOWN if converted is None else _judge(converted, chosen, None)
+
+
 def _judge_converted(v: Interval, unit: str | None, test: ValueTest, analyte: str | None) -> Truth | None:
     conv = _to(v, unit, _threshold_unit(test), analyte)
     return None if conv is None else _judge(conv, test, None)

@@ -34,7 +34,8 @@ from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.retrieval.reading import Drops
-from fhir_eligibility.screening.core import SCREENING, Tally, screen_patient
+from fhir_eligibility.screening.core import SCREENING, Tally
+from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
 
 T = TypeVar("T")
@@ -60,10 +61,11 @@ class Job:
 
 
 _JOB: Job | None = None
+_SCREENER: Screener | None = None  # the job's trials compiled, in this worker
 
 
 def _init_worker(job: Job | None, ignore_sigint: bool = True) -> None:
-    global _JOB
+    global _JOB, _SCREENER
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises; here a TERM just ends
@@ -72,6 +74,7 @@ def _init_worker(job: Job | None, ignore_sigint: bool = True) -> None:
         gc.set_threshold(200_000, 50, 100)
         gc.freeze()
     _JOB = job
+    _SCREENER = None
 
 
 def _job() -> Job:
@@ -80,12 +83,21 @@ def _job() -> Job:
     return _JOB
 
 
+def _screener(job: Job) -> Screener:
+    """Compiled on the worker's first task (closures do not pickle; compiling takes milliseconds)."""
+    global _SCREENER
+    if _SCREENER is None:
+        _SCREENER = Screener(job.trials, job.as_of, job.settings)
+    return _SCREENER
+
+
 def screen_shard(parts: tuple[Path, ...]) -> Tally:
     """Worker task: every patient of one shard (its part files)."""
     job = _job()
     tally = Tally.for_trials(job.trials)
+    screener = _screener(job)
     for data in read_shard(parts, job.medications, job.drops):
-        tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
+        tally.add(screener.screen(data), data.warnings)
     return tally
 
 
@@ -93,8 +105,9 @@ def screen_batch(patients: list[PatientData]) -> Tally:
     """Worker task: a batch of already fetched patients (server path)."""
     job = _job()
     tally = Tally.for_trials(job.trials)
+    screener = _screener(job)
     for data in patients:
-        tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
+        tally.add(screener.screen(data), data.warnings)
     return tally
 
 
@@ -116,7 +129,7 @@ class Executor:
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        global _JOB
+        global _JOB, _SCREENER
         if self._pool is not None:
             if exc_type is None:
                 self._pool.close()
@@ -124,7 +137,7 @@ class Executor:
                 self._pool.terminate()  # Ctrl-C or an error: stop at once
             self._pool.join()
             self._pool = None
-        _JOB = None
+        _JOB = _SCREENER = None
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
         """Results as they complete, with at most ``in_flight`` tasks queued (lazy input stays lazy)."""

@@ -200,3 +200,29 @@ def test_a_judged_combination_keeps_what_to_collect_when_short_circuiting() -> N
     assert full.criteria[0].result.value == short.criteria[0].result.value == "unknown"
     assert [m.what for m in short.missing_data] == [m.what for m in full.missing_data]
     assert len(full.missing_data) == 2  # leukocytes and neutrophils
+
+
+def _synthetic(seed: int, n: int) -> list[PatientData]:
+    out = []
+    for i in range(n):
+        by_type = patient_resources(seed, i, AS_OF)
+        out.append(PatientData(by_type["Patient"][0]["id"], [r for rs in by_type.values() for r in rs]))
+    return out
+
+
+@pytest.mark.parametrize("attested", [False, True])
+def test_the_compiled_screener_gives_the_explained_answers(attested: bool) -> None:
+    """Truths from the compiled program (explanations only for candidates) = the fully explained evaluation."""
+    from fhir_eligibility.pipeline import evaluate_patient
+    from fhir_eligibility.screening.core import outcome_of
+    from fhir_eligibility.screening.fast import Screener
+
+    population = POPULATION + _synthetic(11, 400)
+    screener = Screener(TRIALS, AS_OF, Settings(assume_attested=attested, explain=False))
+    assert screener.program is not None
+    for data in population:
+        fast = screener.screen(PatientData(data.patient_id, data.resources, data.unavailable))
+        explained = [outcome_of(r) for r in evaluate_patient(data, TRIALS, AS_OF, Settings(assume_attested=attested))]
+        assert fast == explained, data.patient_id
+    assert screener.whole < len(population) // 10  # the program, not the fallback, answered nearly everyone
+    assert any(o.verdict != "ineligible" for d in population[:40] for o in screener.screen(d))

@@ -12,9 +12,9 @@ import itertools
 from fhir_eligibility.criteria.model import LIMIT_NAME, Criterion, ObservationValue, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
-from fhir_eligibility.evaluation.compare import compare, plot_value
+from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
 from fhir_eligibility.evaluation.results import Evidence, Point, Series
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
@@ -68,8 +68,7 @@ def _observation_leaf(
         return Outcome(Truth.UNKNOWN, err)
     u = rec.unavailable_for(["Observation"], d.codes)
     facts = rec.facts(["Observation"], d.codes)
-    open_start = lo == DATE_MIN  # "any time before": an undated result is still usable
-    inside = [f for f in facts if fact_in(f, lo, hi) or (open_start and fact_in(f, lo, hi) is None)]
+    inside = _in_window(facts, lo, hi)
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
     skipped = ""
@@ -92,9 +91,7 @@ def _observation_leaf(
             f"no result in window {window_text(lo, hi)}{stale}{values.undated_note(facts)}",
             missing=(missing_data(ctx, what, d.codes, lo, hi),),
         )
-    inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
-    top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
-    tied = [f for f in inside if (f.date, f.instant, f.issued) == top_key]
+    tied = _latest(inside)
     scored = [(f, compare(f, d.test)) for f in tied]
     fact, res = min(scored, key=lambda p: (favourability(p[1].truth, parity), p[0].ref))
     tie = f" (least favourable of {len(tied)} results at the same time)" if len(tied) > 1 else ""
@@ -102,6 +99,42 @@ def _observation_leaf(
     miss = (missing_data(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
     when = f" on {fact.date}" if fact.date else " (undated)"
     return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
+
+
+def _in_window(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
+    open_start = lo == DATE_MIN  # "any time before": an undated result is still usable
+    return [f for f in facts if fact_in(f, lo, hi) or (open_start and fact_in(f, lo, hi) is None)]
+
+
+def _latest(inside: list[Fact]) -> list[Fact]:
+    """The most recent results (several when they share the time); sorts ``inside``."""
+    inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
+    top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
+    return [f for f in inside if (f.date, f.instant, f.issued) == top_key]
+
+
+def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: dt.date, hi: dt.date) -> Truth:
+    """The truth ``observation_leaf`` gives, without its explanation: screening's path.
+
+    For plain windows (no anchor error), no rising series and a record with no unavailable data,
+    which are the cases the caller sends here (tests/evaluation/test_fast_paths.py)."""
+    facts = rec.facts(_OBSERVATION, d.codes)
+    if not facts:
+        return Truth.UNKNOWN
+    inside = _in_window(facts, lo, hi)
+    if inside and d.test.kind != "present":
+        inside = [f for f in inside if values.has_value(f)]
+    if not inside:
+        return Truth.UNKNOWN
+    tied = _latest(inside)
+    if len(tied) == 1:
+        return compare_truth(tied[0], d.test)
+    return min(((compare_truth(f, d.test), f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[
+        0
+    ]
+
+
+_OBSERVATION = ("Observation",)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:

@@ -12,7 +12,7 @@ from fhir_eligibility.criteria.model import Criterion, Records, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.facts import Fact, PatientRecord
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
@@ -41,17 +41,10 @@ def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
     return total
 
 
-def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
-    rec = ctx.record
-    what = LABEL
-    lo, hi, err = window_bounds(windows, ctx, None)
-    if err:
-        return Outcome(Truth.UNKNOWN, err)
-    u = rec.unavailable_for(list(d.resource_types), d.codes)
-    if u is not None:
-        return Outcome(
-            Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
-        )
+def _placed(
+    d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date
+) -> tuple[list[Fact], list[Fact]]:
+    """The records that count in the window, and those that only make the answer uncertain."""
     facts = rec.facts(d.resource_types, d.codes)
     history = "history" in d.methods
     definite: list[Fact] = []
@@ -63,7 +56,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             if f.verification in UNCERTAIN_VERIFICATION:
                 uncertain.append(f)
                 continue
-        if f.start and f.start > ctx.as_of:
+        if f.start and f.start > as_of:
             continue
         definite.append(f)
     if not d.methods.isdisjoint(medication.FORM_METHODS):  # long- / short-acting / undecided medication records only
@@ -71,7 +64,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if "first-course" in d.methods or "after-first-course" in d.methods:
         uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
         days = [f.date for f in definite if f.date]
-        split = dv.courses([x for x in days if x is not None], ctx.settings.course_gap_days)
+        split = dv.courses([x for x in days if x is not None], gap_days)
         first = set(split[0]) if split else set()
         if "first-course" in d.methods:
             definite = [f for f in definite if f.date in first]
@@ -83,10 +76,41 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         inside = fact_in(f, lo, hi)
         if inside:
             placed.append(f)
-        elif inside is None and (lo != DATE_MIN or hi != ctx.as_of):
+        elif inside is None and (lo != DATE_MIN or hi != as_of):
             uncertain.append(f)
         elif inside is None:
             placed.append(f)
+    return placed, uncertain
+
+
+def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date) -> Truth:
+    """The truth ``records_leaf`` gives, without its explanation: screening's path (plain windows,
+    no unavailable data: the cases the caller sends here; tests/evaluation/test_fast_paths.py)."""
+    placed, uncertain = _placed(d, rec, as_of, gap_days, lo, hi)
+    if d.instances is not None:
+        n = len({f.date for f in placed if f.date})
+        uncertain += [f for f in placed if f.date is None]
+        t = count_ok(n, d.instances)
+        return Truth.UNKNOWN if uncertain and t is not count_ok(n + len(uncertain), d.instances) else t
+    if d.duration is not None:
+        return count_ok(_covered_days(placed, as_of), d.duration)
+    if placed:
+        return Truth.TRUE
+    return Truth.UNKNOWN if uncertain or OPEN_WORLD in d.methods else Truth.FALSE
+
+
+def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
+    rec = ctx.record
+    what = LABEL
+    lo, hi, err = window_bounds(windows, ctx, None)
+    if err:
+        return Outcome(Truth.UNKNOWN, err)
+    u = rec.unavailable_for(list(d.resource_types), d.codes)
+    if u is not None:
+        return Outcome(
+            Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
+        )
+    placed, uncertain = _placed(d, rec, ctx.as_of, ctx.settings.course_gap_days, lo, hi)
     placed.sort(key=lambda f: (f.date or DATE_MIN, f.instant))
     ev = tuple(
         Evidence(
