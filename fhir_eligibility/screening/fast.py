@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation import attestation
@@ -21,6 +22,7 @@ from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.trial import evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
+from fhir_eligibility.identity import patient_label
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.screening.core import TrialOutcome, outcome_of
@@ -58,8 +60,9 @@ class Screener:
             return [outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)]
         vital = vital_result(record.patient, as_of)
         pid = f"Patient/{record.patient_id}"
+        label = patient_label(data)  # as evaluate_patient labels its results (the tally keeps candidates' only)
         if vital is not None and vital.result.value == "fail":  # dead: evaluate_trial's one decisive reason
-            return [TrialOutcome(t.id, pid, "ineligible", (), (), "fail") for t in self.trials]
+            return [TrialOutcome(t.id, pid, "ineligible", (), (), "fail", label=label) for t in self.trials]
         run = program.run(site, batch)
         unsure = vital.result.value if vital else None  # vital status unknown: a result before the criteria
         out: list[TrialOutcome] = []
@@ -67,10 +70,11 @@ class Screener:
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure))
+                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, label=label))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
-            out.append(outcome_of(mark_mapped(evaluate_trial(trial, site, as_of, settings, memo), trial, record)))
+            result = mark_mapped(evaluate_trial(trial, site, as_of, settings, memo), trial, record)
+            out.append(outcome_of(replace(result, label=label) if label is not None else result))
         return out
 
 
