@@ -43,6 +43,7 @@ import orjson
 from fhir_eligibility.record import patient_id_of
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
+from fhir_eligibility.screening.parts import ShardParts, part_path
 from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
 from fhir_eligibility.screening.shard_read import read_shard
 
@@ -85,7 +86,7 @@ class ShardWriter:
         self.peak_buffered = 0
 
     def path(self, shard: int) -> Path:
-        return self.directory / f"{self.prefix}-{shard:05d}.{self.part:04d}.tsv"
+        return part_path(self.directory, self.prefix, shard, self.part)
 
     def write(self, key: str, line: bytes) -> None:
         """Append ``<key>\\t<line>`` to shard ``crc32(key) % shards`` (key: a patient id or an identifier)."""
@@ -123,7 +124,7 @@ class ShardWriter:
 class Partitioned:
     """What pass 1 produced: each shard's part files, the Medication index, counts and warnings."""
 
-    shards: list[tuple[Path, ...]]
+    shards: Sequence[tuple[Path, ...]]  # each shard's part files in input order (pass 2 reads one at a time)
     medications: dict[str, dict[str, Any]] = field(default_factory=dict)  # "Medication/<id>" -> code
     patient_resources: int = 0  # Patient resources seen (the progress bar's total)
     lines: int = 0
@@ -384,15 +385,16 @@ def partition(
     tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)), named_files(paths))
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([], log=log)
-    parts: dict[int, list[tuple[int, Path]]] = {}
-    identifiers: dict[int, list[tuple[int, Path]]] = {}
-    deferred: dict[int, list[tuple[int, Path]]] = {}
+    # part numbers, not paths (screening.parts): tasks x shards grows with the square of the input
+    parts = ShardParts(directory)
+    identifiers = ShardParts(directory, "identifiers")
+    deferred = ShardParts(directory, "deferred")
 
     def collect(result: TaskResult) -> None:
         out.merge(result.found)
         for mine, theirs in ((parts, result.shards), (identifiers, result.identifiers), (deferred, result.deferred)):
-            for k, path in theirs.items():
-                mine.setdefault(k, []).append((result.index, path))
+            for k in theirs:
+                mine.add(k, result.index)
 
     done = 0
     for result in run(partition_task, tasks):
@@ -403,26 +405,22 @@ def partition(
     if deferred:  # conditional references (rare in Bulk exports): a short pass over their shards only
         jobs = [
             Resolution(
-                _in_order(identifiers.get(k, [])),
-                _in_order(waiting),
+                identifiers.of(k),
+                deferred.of(k),
                 directory,
                 shards,
                 len(tasks) + i,
                 tuple(str(f) for f in files),
             )
-            for i, (k, waiting) in enumerate(sorted(deferred.items()))
+            for i, k in enumerate(deferred.shard_numbers())
         ]
         for result in run(resolve_deferred, jobs):
             collect(result)
     for index, f in enumerate(files):
         if f.name.endswith(NDJSON_SUFFIXES) and index not in out.used_files:
             out.log.add(f"{f}: empty file", "", (index, 0))
-    out.shards = [_in_order(parts[k]) for k in sorted(parts)]
+    out.shards = parts
     return out
-
-
-def _in_order(parts: list[tuple[int, Path]]) -> tuple[Path, ...]:
-    return tuple(path for _i, path in sorted(parts))
 
 
 __all__ = [

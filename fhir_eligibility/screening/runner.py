@@ -222,7 +222,8 @@ def screen_files(
             total = parts.patient_resources
             if progress is not None:
                 progress("screening", 0, total)
-            for partial in ex.map_unordered(screen_shard, parts.shards, in_flight=len(parts.shards)):
+            # a few shards queued per worker, not all of them: their paths are built as they are queued
+            for partial in ex.map_unordered(screen_shard, parts.shards, in_flight=4 * n):
                 tally.merge(partial)
                 if progress is not None:
                     progress("screening", tally.patients, max(total, tally.patients))
