@@ -76,7 +76,9 @@ class CountTest:
 
     def text(self) -> str:
         if self.value is not None:
-            return f"{self.comparator or '='} {self.value:g}{' ' + self.unit if self.unit else ''}"
+            # no comparator is an exact count: "= 4" in a reason reads like a sign the protocol lost
+            sign = f"{self.comparator} " if self.comparator not in (None, "=") else "exactly "
+            return f"{sign}{self.value:g}{' ' + self.unit if self.unit else ''}"
         return f"{self.low if self.low is not None else '-inf'} .. {self.high if self.high is not None else '+inf'}"
 
 

@@ -28,6 +28,7 @@ from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Ver
 from fhir_eligibility.evaluation.vital import VITAL_ID
 from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.plan import leaf_needs
+from fhir_eligibility.shorten import shorten
 
 DAY = dt.timedelta(days=1)
 RANK = {Verdict.INELIGIBLE: 0, Verdict.UNDETERMINED: 1, Verdict.NEEDS_REVIEW: 2, Verdict.ELIGIBLE: 3}
@@ -206,7 +207,7 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
     for cid in dict.fromkeys([*was, *now]):  # an absent vital-status result is a pass
         (a, _), (b, reason) = was.get(cid, (Result.PASS, "")), now.get(cid, (Result.PASS, "alive on this date"))
         if a is not b:
-            out.append(Change(day, cid, a, b, reason[:TEXT_MAX]))
+            out.append(Change(day, cid, a, b, shorten(reason, TEXT_MAX)))
     return out
 
 

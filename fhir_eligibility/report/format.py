@@ -14,6 +14,7 @@ import math
 import re
 
 from fhir_eligibility import codes
+from fhir_eligibility.shorten import shorten
 
 UNIT_NAMES: dict[str, str] = {
     "a": "years",
@@ -113,17 +114,6 @@ def code(system_code: str) -> str:
     """``http://loinc.org|718-7`` -> ``LOINC 718-7``: coordinators know the names, not the URIs."""
     system, sep, c = system_code.rpartition("|")
     return f"{_SYSTEMS.get(system, system.rsplit('/', 1)[-1])} {c}" if sep else system_code
-
-
-def shorten(text: str, width: int) -> str:
-    """At most ``width`` characters, cut at a word boundary with an ellipsis (never mid-word)."""
-    t = " ".join(text.split())
-    if len(t) <= width:
-        return t
-    cut = t[: width - 1]
-    if " " in cut and not t[width - 1].isspace():
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:–-") + "…"
 
 
 def label(text: str, width: int = 70) -> str:

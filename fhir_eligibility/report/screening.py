@@ -34,6 +34,7 @@ from typing import Any
 from fhir_eligibility.evaluation.results import PatientLabel
 from fhir_eligibility.identity import IdentityPolicy, label_json, label_text
 from fhir_eligibility.report.html.dashboard import render_screening_html
+from fhir_eligibility.shorten import shorten
 
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
 VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
@@ -215,8 +216,7 @@ def render_csv(report: ScreeningReport) -> str:
 
 
 def _short(text: str, width: int) -> str:
-    t = " ".join(text.split())
-    return t if len(t) <= width else t[: width - 1] + "…"
+    return shorten(text, width)
 
 
 def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES) -> str:

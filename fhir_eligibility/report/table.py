@@ -177,8 +177,7 @@ def checklist(trial: Trial) -> str:
 
 
 def _one_line(text: str, width: int = 100) -> str:
-    t = " ".join(text.split())
-    return t if len(t) <= width else t[: width - 1] + "…"
+    return fmt.shorten(text, width)
 
 
 _COMBINATION = {"all-of": "all", "any-of": "any", "at-least": "at least", "at-most": "at most"}

@@ -1,8 +1,8 @@
 """Walk each seed file criterion line by criterion line and check the definitions cover it.
 
 A criterion line is a bullet ('- ' / '•') or a numbered item of the seed's criteria section. Every line
-must be covered by at least one top-level characteristic whose description is a verbatim part of it
-(whitespace-normalised), and every top-level characteristic must come from exactly one line (lines are
+must be covered by at least one top-level characteristic whose description (or 'Registry text' note, when
+the description restates a garbled line) is a verbatim part of it (whitespace-normalised), and every top-level characteristic must come from exactly one line (lines are
 never merged). Sub-lines of a numbered item (seed 004) are nested characteristics, checked the same way.
 """
 
@@ -85,12 +85,22 @@ def seed_items(path: Path) -> list[str]:
     raise ValueError(path)
 
 
+def registry_text(c: dict[str, Any]) -> str:
+    """The seed words a characteristic comes from: its description, or the 'Registry text: "..."' note of a
+    characteristic whose description states the rule because the seed garbled it (a lost comparator)."""
+    for n in c.get("note") or []:
+        m = re.match(r'Registry text: "(.*?)" - ', n.get("text", ""))
+        if m:
+            return m.group(1)
+    return str(c["description"])
+
+
 def check(seed: Path, chars: list[dict[str, Any]], errors: list[str]) -> tuple[int, int]:
     items = [norm(i) for i in seed_items(seed)]
     owner: dict[str, list[int]] = {}
     covered = [0] * len(items)
     for c in chars:
-        d = norm(c["description"])
+        d = norm(registry_text(c))
         hits = [i for i, it in enumerate(items) if d in it]
         if len(hits) > 1 and len({items[i] for i in hits}) == 1:  # a line the protocol repeats verbatim
             free = [i for i in hits if covered[i] == 0]

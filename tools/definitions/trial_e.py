@@ -36,6 +36,16 @@ NOTE_SIGNS = (
     "The seed lost every '≥'/'≤' sign ('='); the clinically obvious direction is restored "
     "(clinical.md §1.5 ambiguities)."
 )
+REGISTRY_TEXT = "Registry text: "
+
+
+def lost_sign(line: str, reading: str) -> str:
+    """The registry's own words, kept verbatim (seedcheck reads them), while the description states the rule."""
+    return (
+        f'{REGISTRY_TEXT}"{line}" - the registry lost the comparator (\'=\' for \'≥\'/\'≤\'); '
+        f"clinical.md §1.5 reads it as {reading}."
+    )
+
 NOTE_BASELINE = "Baseline window of E-I12: within 4 weeks before the first 177Lu injection (D0 = T0): [T0-28 d, T0]."
 W12M = [window(-12, 0, "mo")]
 
@@ -185,7 +195,7 @@ def characteristics() -> list[Json]:
     )
     add(
         obs(
-            "6. Adequate renal function with GFR = 50 mL/min/1.73m2 (evaluated by 51Cr-EDTA test).",
+            "Measured GFR (51Cr-EDTA) ≥ 50 mL/min/1.73 m²",
             lab("vs-mgfr"),
             ">=",
             50,
@@ -194,7 +204,10 @@ def characteristics() -> list[Json]:
             link="E-I6",
             tfe=W28,
             note=[
-                NOTE_SIGNS + " GFR '= 50' is read as >= 50.",
+                lost_sign(
+                    "6. Adequate renal function with GFR = 50 mL/min/1.73m2 (evaluated by 51Cr-EDTA test).",
+                    "GFR ≥ 50 mL/min/1.73 m²",
+                ),
                 "Only a measured 51Cr-EDTA GFR counts (local code: no "
                 "LOINC exists); eGFR or creatinine clearance cannot substitute, so without it the criterion is "
                 "undetermined.",
@@ -204,57 +217,57 @@ def characteristics() -> list[Json]:
     )
     add(
         obs(
-            "7. Adequate bone marrow function with hemoglobin = 9 g/dL;",
+            "Hemoglobin ≥ 9 g/dL",
             lab("vs-hb"),
             ">=",
             9.0,
             "g/dL",
             link="E-I7-hb",
             tfe=W28,
-            note=[NOTE_SIGNS + " Read as >= 9 g/dL.", NOTE_BASELINE],
+            note=[lost_sign("7. Adequate bone marrow function with hemoglobin = 9 g/dL;", "≥ 9 g/dL"), NOTE_BASELINE],
         )
     )
     add(
         obs(
-            "neutrophil = 1.5·103/µL;",
+            "Neutrophils ≥ 1.5 × 10⁹/L",
             lab("vs-anc"),
             ">=",
             1.5,
             "10*9/L",
             link="E-I7-anc",
             tfe=W28,
-            note=[NOTE_SIGNS + " Read as >= 1.5 x 10^3/µL = 1.5 x 10^9/L.", NOTE_BASELINE],
+            note=[lost_sign("neutrophil = 1.5·103/µL;", "≥ 1.5 × 10³/µL = 1.5 × 10⁹/L"), NOTE_BASELINE],
         )
     )
     add(
         obs(
-            "platelet count = 100·103/µL.",
+            "Platelets ≥ 100 × 10⁹/L",
             lab("vs-plt"),
             ">=",
             100,
             "10*9/L",
             link="E-I7-plt",
             tfe=W28,
-            note=[NOTE_SIGNS + " Read as >= 100 x 10^3/µL = 100 x 10^9/L.", NOTE_BASELINE],
+            note=[lost_sign("platelet count = 100·103/µL.", "≥ 100 × 10³/µL = 100 × 10⁹/L"), NOTE_BASELINE],
         )
     )
     add(
         uln(
-            "8. Adequate liver function with total bilirubin = 2 x ULN",
+            "Total bilirubin ≤ 2 × ULN",
             "vs-bili",
             "<=",
             2,
             W28,
             link="E-I8-bili",
-            note=[NOTE_SIGNS + " Read as <= 2 x ULN.", NOTE_BASELINE],
+            note=[lost_sign("8. Adequate liver function with total bilirubin = 2 x ULN", "≤ 2 × ULN"), NOTE_BASELINE],
         )
     )
     add(
         all_of(
-            "transaminases = 5 x ULN,",
-            [uln("ALT <= 5 x ULN", "vs-alt", "<=", 5, W28), uln("AST <= 5 x ULN", "vs-ast", "<=", 5, W28)],
+            "Transaminases (ALT and AST) ≤ 5 × ULN",
+            [uln("ALT ≤ 5 × ULN", "vs-alt", "<=", 5, W28), uln("AST ≤ 5 × ULN", "vs-ast", "<=", 5, W28)],
             link="E-I8-transaminases",
-            note=[NOTE_SIGNS + " Read as <= 5 x ULN, for ALT and AST.", NOTE_BASELINE],
+            note=[lost_sign("transaminases = 5 x ULN,", "≤ 5 × ULN, for ALT and AST"), NOTE_BASELINE],
         )
     )
     add(
@@ -276,10 +289,10 @@ def characteristics() -> list[Json]:
     add(
         ecog(
             "E-I9",
-            "9. ECOG Performance Status = 1.",
+            "ECOG performance status ≤ 1 (0-1)",
             1,
             note=[
-                NOTE_SIGNS + " ECOG '= 1' is read as <= 1 (0-1); the literal reading would exclude ECOG 0 - flagged.",
+                lost_sign("9. ECOG Performance Status = 1.", "ECOG ≤ 1 (0-1); the literal reading would exclude ECOG 0 - flagged"),
                 NOTE_BASELINE,
             ],
         )
