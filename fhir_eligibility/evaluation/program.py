@@ -288,40 +288,14 @@ def _decorated(fn: TruthFn, judgement: bool, exclude: bool) -> TruthFn:
     return fn
 
 
-def _pressing(unknown: bool, review: bool) -> Truth:
-    return UNKNOWN if unknown else REVIEW if review else MANUAL
-
-
 def _all_of(kids: tuple[TruthFn, ...]) -> TruthFn:
-    def all_of(run: Run) -> Truth:
-        undecided = unknown = review = False
-        for k in kids:
-            t = k(run)
-            if t is FALSE:
-                return FALSE
-            if t is not TRUE:
-                undecided = True
-                unknown = unknown or t is UNKNOWN
-                review = review or t is REVIEW
-        return _pressing(unknown, review) if undecided else TRUE
-
-    return all_of
+    """The one Kleene AND (:func:`logic.all_of`); the generator stops at the first FALSE child."""
+    return lambda run: logic.all_of(k(run) for k in kids)
 
 
 def _any_of(kids: tuple[TruthFn, ...]) -> TruthFn:
-    def any_of(run: Run) -> Truth:
-        undecided = unknown = review = False
-        for k in kids:
-            t = k(run)
-            if t is TRUE:
-                return TRUE
-            if t is not FALSE:
-                undecided = True
-                unknown = unknown or t is UNKNOWN
-                review = review or t is REVIEW
-        return _pressing(unknown, review) if undecided else FALSE
-
-    return any_of
+    """The one Kleene OR (:func:`logic.any_of`); the generator stops at the first TRUE child."""
+    return lambda run: logic.any_of(k(run) for k in kids)
 
 
 __all__ = ["Batch", "Program", "Run"]
