@@ -5,12 +5,12 @@ every request of the product (retrieval, screening, Bulk ``$export``, the CDS fa
 goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
 deadlines and the next-link/redirect policy are written once.
 
-Transport is ``requests`` behind :mod:`~.http` (one Session, pooled), not fhirpy's ``SyncFHIRClient``: fhirpy 2.3
-sends every call through module-level ``requests.request`` (no Session, so no pooling and no
-adapter to count or mount), turns 429/503 into a generic ``OperationOutcome`` exception without
-the status or ``Retry-After``, puts response bodies (patient data) into exception messages, and
-takes a fixed Authorization string (no token renewal). Retries, Retry-After, per-entry batch
-statuses and next-link checks need that control.
+Transport is ``requests`` (one Session, pooled), reached only through :mod:`~.http`, not fhirpy's
+``SyncFHIRClient``: fhirpy 2.3 sends every call through module-level ``requests.request`` (no
+Session, so no pooling and no adapter to count or mount), turns 429/503 into a generic
+``OperationOutcome`` exception without the status or ``Retry-After``, puts response bodies
+(patient data) into exception messages, and takes a fixed Authorization string (no token
+renewal). Retries, Retry-After, per-entry batch statuses and next-link checks need that control.
 
 Logging: counts, resource types and statuses only. Never tokens, never URLs with query strings
 (they hold patient ids), never resource content.
