@@ -99,3 +99,15 @@ def test_public_api_is_pinned() -> None:
         "plan",
     ]
     assert all(hasattr(fhir_eligibility, name) for name in fhir_eligibility.__all__)
+
+
+HTTP_LIBRARIES = {"requests", "urllib3"}
+
+
+def test_one_module_imports_the_http_library() -> None:
+    # issue 11: sessions, the error wording, credentials and the no-redirect, exact-URL check are
+    # written once, in retrieval/http.py; everything else uses its types
+    importers = {
+        str(f.relative_to(PKG)) for f in PKG.rglob("*.py") if {m.split(".")[0] for m in _imports(f)} & HTTP_LIBRARIES
+    }
+    assert importers == {"retrieval/http.py"}

@@ -1,6 +1,6 @@
 """Authorization for FHIR server calls: a fixed bearer token, or SMART Backend Services.
 
-Both are ``requests.auth.AuthBase`` objects the server module passes per request, so the token
+Both are :class:`~.http.AuthHook` objects the server module passes per request, so the token
 is attached in exactly one place and never appears in a URL, a log line or a repr.
 
 SMART Backend Services (SMART App Launch 2.2.0, client-confidential-asymmetric): the token
@@ -13,6 +13,7 @@ assertion is simply signed again.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -24,13 +25,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jwt
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from requests.auth import AuthBase
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, target
+from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpResponse, HttpSession, new_session, send
+from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, no_credentials, target
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ DEFAULT_SCOPE = " ".join(
 Algorithm = Literal["RS384", "ES384"]
 
 
-class BearerAuth(AuthBase):
+class BearerAuth(AuthHook):
     """A fixed bearer token (given on the command line or in ``FHIR_ELIGIBILITY_TOKEN``)."""
 
     def __init__(self, token: str) -> None:
@@ -64,9 +64,8 @@ class BearerAuth(AuthBase):
             raise InputError("the bearer token is empty or contains a line break")
         self._token = token
 
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        return r
+    def authorization(self) -> str:
+        return f"Bearer {self._token}"
 
     def __repr__(self) -> str:
         return "BearerAuth(token=***)"
@@ -151,23 +150,20 @@ def client_assertion(
     return jwt.encode(claims, key or config.signing_key(), algorithm=config.algorithm, headers=headers)
 
 
-def discover_token_endpoint(
-    session: requests.Session, fhir_base_url: str, *, timeout: float, verify: bool | str
-) -> str:
+def discover_token_endpoint(session: HttpSession, fhir_base_url: str, *, timeout: float, verify: bool | str) -> str:
     """Read ``token_endpoint`` from the server's ``.well-known/smart-configuration``."""
     url = fhir_base_url.rstrip("/") + "/.well-known/smart-configuration"
+    accept = {"Accept": "application/json"}
+    unusable = f"cannot read SMART configuration at {url}"
     try:
-        r = session.get(
-            url, headers={"Accept": "application/json"}, timeout=timeout, verify=verify, allow_redirects=False
-        )
-    except requests.RequestException as exc:
-        raise RetrievalError(f"cannot read SMART configuration at {url}: {_cause(exc)}") from exc
-    if r.status_code != 200:
-        raise RetrievalError(
-            f"cannot read SMART configuration at {url}: HTTP {r.status_code} (set the token endpoint instead)"
-        )
+        r = send(session, "GET", url, allow=no_credentials, headers=accept, timeout=timeout, verify=verify)
+    except HttpError as e:
+        status = "" if e.status is None else f"HTTP {e.status} (set the token endpoint instead)"  # a redirect
+        raise RetrievalError(f"{unusable}: {status or e.cause}") from None
+    if r.status != 200:
+        raise RetrievalError(f"{unusable}: HTTP {r.status} (set the token endpoint instead)")
     try:
-        conf = r.json()
+        conf = json.loads(r.body)
     except ValueError as exc:
         raise RetrievalError(f"SMART configuration at {url} is not JSON") from exc
     endpoint = conf.get("token_endpoint") if isinstance(conf, dict) else None
@@ -183,7 +179,7 @@ def discover_token_endpoint(
     return endpoint
 
 
-class SmartBackendAuth(AuthBase):
+class SmartBackendAuth(AuthHook):
     """Attaches a cached SMART backend access token; fetches a new one when it nears expiry."""
 
     def __init__(
@@ -191,14 +187,14 @@ class SmartBackendAuth(AuthBase):
         config: SmartBackendConfig,
         fhir_base_url: str,
         *,
-        session: requests.Session | None = None,
+        session: HttpSession | None = None,
         timeout: float = 30.0,
         verify: bool | str = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
         self._base = fhir_base_url
-        self._session = session or requests.Session()
+        self._session = session or new_session()
         self._timeout = timeout
         self._verify = verify
         self._clock = clock
@@ -236,9 +232,8 @@ class SmartBackendAuth(AuthBase):
             self._token = None
             self._expires_at = 0.0
 
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self.access_token()}"
-        return r
+    def authorization(self) -> str:
+        return f"Bearer {self.access_token()}"
 
     def _request_token(self) -> str:
         endpoint = self._discover()
@@ -250,26 +245,32 @@ class SmartBackendAuth(AuthBase):
             "client_assertion": client_assertion(self._config, endpoint, now=now, key=self._key),
         }
         try:
-            r = self._session.post(
+            r = send(  # never redirected: a 307 would re-send the client assertion wherever it points
+                self._session,
+                "POST",
                 endpoint,
-                data=form,
+                allow=no_credentials,
+                form=form,
                 headers={"Accept": "application/json"},
                 timeout=self._timeout,
                 verify=self._verify,
-                allow_redirects=False,  # a 307 would re-send the client assertion wherever it points
             )
-        except requests.RequestException as exc:
-            raise RetrievalError(f"cannot reach the SMART token endpoint: {_cause(exc)}") from exc
-        if 300 <= r.status_code < 400:
-            raise RetrievalError(f"SMART token endpoint redirected (HTTP {r.status_code}); redirects are not followed")
+        except HttpError as e:
+            if e.status is not None:
+                raise RetrievalError(
+                    f"SMART token endpoint redirected (HTTP {e.status}); redirects are not followed"
+                ) from None
+            raise RetrievalError(f"cannot reach the SMART token endpoint: {e.cause}") from None
+        except UnsafeUrl as e:
+            raise RetrievalError(f"SMART token endpoint refused ({e})") from None
         body = _json_object(r)
-        if r.status_code in (400, 401, 403):
+        if r.status in (400, 401, 403):
             error = body.get("error") if isinstance(body.get("error"), str) else None
             detail = f" {error}" if error else ""
             client = self._config.client_id
-            raise AuthorizationError(f"SMART token endpoint refused client {client!r} (HTTP {r.status_code}{detail})")
-        if r.status_code != 200:
-            raise RetrievalError(f"SMART token endpoint failed (HTTP {r.status_code})")
+            raise AuthorizationError(f"SMART token endpoint refused client {client!r} (HTTP {r.status}{detail})")
+        if r.status != 200:
+            raise RetrievalError(f"SMART token endpoint failed (HTTP {r.status})")
         token = body.get("access_token")
         token_type = body.get("token_type")
         if not isinstance(token, str) or not token:
@@ -285,17 +286,9 @@ class SmartBackendAuth(AuthBase):
         return token
 
 
-def _json_object(r: requests.Response) -> dict[str, Any]:
+def _json_object(r: HttpResponse) -> dict[str, Any]:
     try:
-        body = r.json()
+        body = json.loads(r.body)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _cause(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return type(exc).__name__

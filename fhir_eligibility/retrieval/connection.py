@@ -5,12 +5,12 @@ every request of the product (retrieval, screening, Bulk ``$export``, the CDS fa
 goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
 deadlines and the next-link/redirect policy are written once.
 
-Transport is ``requests`` (one Session, pooled), not fhirpy's ``SyncFHIRClient``: fhirpy 2.3
-sends every call through module-level ``requests.request`` (no Session, so no pooling and no
-adapter to count or mount), turns 429/503 into a generic ``OperationOutcome`` exception without
-the status or ``Retry-After``, puts response bodies (patient data) into exception messages, and
-takes a fixed Authorization string (no token renewal). Retries, Retry-After, per-entry batch
-statuses and next-link checks need that control.
+Transport is ``requests`` (one Session, pooled), reached only through :mod:`~.http`, not fhirpy's
+``SyncFHIRClient``: fhirpy 2.3 sends every call through module-level ``requests.request`` (no
+Session, so no pooling and no adapter to count or mount), turns 429/503 into a generic
+``OperationOutcome`` exception without the status or ``Retry-After``, puts response bodies
+(patient data) into exception messages, and takes a fixed Authorization string (no token
+renewal). Retries, Retry-After, per-entry batch statuses and next-link checks need that control.
 
 Logging: counts, resource types and statuses only. Never tokens, never URLs with query strings
 (they hold patient ids), never resource content.
@@ -26,13 +26,10 @@ from datetime import UTC
 from typing import IO, Any, Self
 from urllib.parse import urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
-
 from fhir_eligibility.errors import AuthorizationError
 from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env
+from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpSession, new_session
 from fhir_eligibility.retrieval.options import ServerOptions
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object
 
@@ -59,14 +56,10 @@ class _Reply:
 class Connection:
     """A connection to one server: session, auth and the request loop. Keep one for many calls."""
 
-    def __init__(self, options: ServerOptions, *, session: requests.Session | None = None) -> None:
+    def __init__(self, options: ServerOptions, *, session: HttpSession | None = None) -> None:
         self.options = options
         self._own_session = session is None
-        self.session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(options.concurrency, 2))
-        if self._own_session:
-            self.session.mount("https://", adapter)
-            self.session.mount("http://", adapter)
+        self.session = session or new_session(pool_maxsize=max(options.concurrency, 2))
         self.session.headers.setdefault("User-Agent", "fhir-eligibility")
         self.auth = _make_auth(options, self.session)
         self._allowed = options.allowed
@@ -163,19 +156,16 @@ class Connection:
                     verify=opts.verify,
                     sink=sink,
                 )
-            except requests.ConnectionError as exc:
-                cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
+            except HttpError as e:
+                if not e.retry_safe:  # a timeout (a slow search is slow again), a redirect: no retry
+                    raise Fault(e.cause, e.status) from None
                 wait = _backoff(opts, attempt)
                 if sink is None and attempt < opts.retries and self._can_wait(wait):
                     attempt += 1
-                    log.debug("%s: %s, retry %d/%d in %.1f s", what, cause, attempt, opts.retries, wait)
+                    log.debug("%s: %s, retry %d/%d in %.1f s", what, e.cause, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                raise Fault(_after(cause, attempt)) from None
-            except requests.Timeout:
-                raise Fault("timeout") from None  # a slow search is slow again: no retry
-            except requests.RequestException as exc:
-                raise Fault(type(exc).__name__) from None
+                raise Fault(_after(e.cause, attempt)) from None
             except urlpolicy.UnsafeUrl:
                 raise Fault("URL refused by the outbound policy") from None
             except Fault as f:
@@ -206,7 +196,7 @@ class Connection:
         return self._deadline is None or time.monotonic() + seconds < self._deadline
 
 
-def _make_auth(options: ServerOptions, session: requests.Session) -> AuthBase | None:
+def _make_auth(options: ServerOptions, session: HttpSession) -> AuthHook | None:
     if options.smart is not None:
         return SmartBackendAuth(
             options.smart, options.base, session=session, timeout=options.timeout, verify=options.verify

@@ -24,13 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
+from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import SearchResult, batch_entries, declares_batch, entry_status, merge_results
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
@@ -48,7 +47,7 @@ class FhirServer(Connection):
     Keep one for many calls (a service); :func:`fetch_patients` makes a throwaway one.
     """
 
-    def __init__(self, options: ServerOptions, *, session: requests.Session | None = None) -> None:
+    def __init__(self, options: ServerOptions, *, session: HttpSession | None = None) -> None:
         super().__init__(options, session=session)
         self._capabilities: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -253,7 +252,7 @@ def fetch_patients(
     patient_ids: Iterable[str],
     requirements: Iterable[DataRequirement],
     *,
-    session: requests.Session | None = None,
+    session: HttpSession | None = None,
 ) -> Iterator[PatientData]:
     """Fetch each patient's data for the requirements; see the module docstring for failures."""
     with FhirServer(options, session=session) as server:

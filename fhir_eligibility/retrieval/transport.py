@@ -3,15 +3,15 @@
 Shared by every outbound request (retrieval, screening and its ``$export``, the CDS fallback), so
 the rules hold everywhere:
 
-* the URL checked is the *prepared* one (after requests has joined, quoted and applied auth),
+* the URL checked is the *prepared* one (after :func:`~.http.send` has joined, quoted and applied auth),
   against the caller's :class:`~.urlpolicy.Base`: under the base, or for ``scope="origin"`` on its
   origin; ``scope="public"`` (Bulk files on a storage host) allows any strict http(s) URL but
   never with credentials;
-* redirects are never followed: a 3xx is a :class:`Fault` ("redirect refused"), so neither a
-  token nor a 307's body can reach another host;
+* redirects are never followed: :func:`~.http.send` refuses a 3xx ("redirect refused"), so
+  neither a token nor a 307's body can reach another host;
 * a total deadline per request: the exchange runs in a daemon thread and the caller stops waiting
   when the deadline passes, so a server trickling one byte a second cannot hold a run (the read
-  timeout of requests restarts at every byte); an abandoned exchange has its socket shut down
+  timeout of the HTTP library restarts at every byte); an abandoned exchange has its socket shut down
   if its answer had begun, else it ends at the read timeout (a daemon thread, never waited for);
 * a bounded body size.
 
@@ -20,18 +20,14 @@ A :class:`Fault` is "this answer cannot be used"; callers turn it into *unavaila
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
-import requests
-from requests.auth import AuthBase
-
+from fhir_eligibility.retrieval.http import AuthHook, HttpResponse, HttpSession, send
 from fhir_eligibility.retrieval.urlpolicy import Base, UnsafeUrl, target
 
 MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads go to a file instead
@@ -70,13 +66,16 @@ def check(url: str, base: Base, scope: Scope, credentials: bool) -> None:
 class _Box:
     done: threading.Event = field(default_factory=threading.Event)
     cancelled: threading.Event = field(default_factory=threading.Event)
-    response: requests.Response | None = None
+    response: HttpResponse | None = None
     answer: Answer | None = None
     error: BaseException | None = None
 
+    def hold(self, response: HttpResponse) -> None:
+        self.response = response
+
 
 def exchange(
-    session: requests.Session,
+    session: HttpSession,
     method: str,
     url: str,
     *,
@@ -85,7 +84,7 @@ def exchange(
     deadline: float,
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
-    auth: AuthBase | None = None,
+    auth: AuthHook | None = None,
     timeouts: tuple[float, float] = (10.0, 30.0),
     verify: bool | str = True,
     sink: IO[bytes] | None = None,
@@ -93,35 +92,44 @@ def exchange(
 ) -> Answer:
     """Send one request and read its whole answer before ``deadline`` (``time.monotonic``).
 
-    Raises :class:`Fault` (redirect, deadline, too large), :class:`UnsafeUrl`, or what requests raises.
+    Raises :class:`Fault` (deadline, too large), :class:`UnsafeUrl`, or :class:`HttpError` (no
+    answer, redirect refused).
     """
     if deadline <= time.monotonic():
         raise Fault("no complete answer before the deadline (no time left to send)")
     box = _Box()
 
+    def allow(prepared_url: str, credentials: bool) -> None:
+        check(prepared_url, base, scope, credentials)
+
     def work() -> None:
         try:
-            request = requests.Request(method, url, headers=dict(headers or {}), json=json_body, auth=auth)
-            prepared = session.prepare_request(request)
-            check(str(prepared.url), base, scope, "Authorization" in prepared.headers)
-            settings = session.merge_environment_settings(prepared.url, {}, True, verify, None)
-            r = session.send(prepared, allow_redirects=False, timeout=timeouts, **settings)
-            box.response = r
-            if 300 <= r.status_code < 400:
-                raise Fault(f"redirect refused (HTTP {r.status_code})", r.status_code)
+            r = send(
+                session,
+                method,
+                url,
+                allow=allow,
+                timeout=timeouts,
+                verify=verify,
+                headers=headers,
+                json_body=json_body,
+                auth=auth,
+                stream=True,
+                on_response=box.hold,
+            )
             size = 0
             parts: list[bytes] = []
-            for chunk in r.iter_content(CHUNK):
+            for chunk in r.chunks(CHUNK):
                 if box.cancelled.is_set():
                     return
                 size += len(chunk)
                 if sink is not None:
                     sink.write(chunk)
                 elif size > max_bytes:
-                    raise Fault("response too large", r.status_code)
+                    raise Fault("response too large", r.status)
                 else:
                     parts.append(chunk)
-            box.answer = Answer(r.status_code, r.headers, b"".join(parts))
+            box.answer = Answer(r.status, r.headers, b"".join(parts))
         except BaseException as e:  # handed to the waiting caller, which re-raises it
             box.error = e
         finally:
@@ -132,22 +140,13 @@ def exchange(
     threading.Thread(target=work, name="fhir-request", daemon=True).start()
     if not box.done.wait(max(deadline - time.monotonic(), 0.0)):
         box.cancelled.set()
-        _abort(box.response)
+        if box.response is not None:
+            box.response.abort()
         raise Fault("no complete answer before the deadline")
     if box.error is not None:
         raise box.error
     assert box.answer is not None
     return box.answer
-
-
-def _abort(response: requests.Response | None) -> None:
-    """Best effort: shut the socket of an abandoned exchange so its thread ends soon."""
-    if response is None:
-        return
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 def json_object(body: bytes) -> dict[str, Any]:

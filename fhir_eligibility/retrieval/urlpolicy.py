@@ -5,9 +5,10 @@ Every outbound request of the product (``evaluate --server``, ``screen --server`
 HTTP client will use it. Why so strict: two URL parsers that disagree are an allow-list bypass
 (``http://127.0.0.1:8912\\@127.0.0.1:8911/fhir`` is port 8911 to ``urllib.parse`` but 8912 to
 urllib3, which requests connects with). So URLs are parsed once, with urllib3's ``parse_url`` (the
-parser that picks the socket), and anything another parser could read differently is refused
-before parsing: userinfo, backslashes, whitespace, control or non-ASCII characters, an authority
-that is not plain ``host[:port]``, ports that are not 1-65535.
+parser that picks the socket, reached through :func:`~.http.socket_url`), and anything another
+parser could read differently is refused before parsing: userinfo, backslashes, whitespace,
+control or non-ASCII characters, an authority that is not plain ``host[:port]``, ports that are
+not 1-65535.
 
 A :class:`Base` is an allowed server: scheme, host, port (default filled in) and path prefix. A URL
 is *under* a base when scheme, host and port are equal and its path is the base path or below it;
@@ -19,10 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
-
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.retrieval.http import socket_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_CHARS = 16_384
@@ -107,8 +106,8 @@ def target(url: str) -> Target:
     if a.group(1) is not None and not 1 <= int(a.group(1)) <= 65535:
         raise UnsafeUrl(f"URL port out of range: {_where(url)!r}")
     try:
-        parsed = parse_url(url)
-    except (LocationParseError, ValueError):
+        parsed = socket_url(url)
+    except ValueError:
         raise UnsafeUrl(f"URL cannot be parsed: {_where(url)!r}") from None
     scheme = (parsed.scheme or "").lower()
     if scheme not in DEFAULT_PORTS or not parsed.host or parsed.auth is not None:
@@ -127,4 +126,12 @@ def base(url: str) -> Base:
     return Base(t.origin, t.path.rstrip("/"))
 
 
-__all__ = ["Base", "Origin", "Target", "UnsafeUrl", "base", "target"]
+def no_credentials(url: str, credentials: bool) -> None:
+    """The policy for endpoints fixed by configuration or discovery (SMART configuration and token
+    endpoint, JWK Sets): a strict URL, and never an ``Authorization`` header."""
+    target(url)
+    if credentials:
+        raise UnsafeUrl(f"credentials are never sent to {_where(url)!r}")
+
+
+__all__ = ["Base", "Origin", "Target", "UnsafeUrl", "base", "no_credentials", "target"]

@@ -31,8 +31,6 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-import requests
-
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
@@ -321,7 +319,7 @@ def bulk_export(
         finished = True
     finally:
         # Done (the server may delete the files) or interrupted (cancels the job): best effort.
-        with contextlib.suppress(RetrievalError, requests.RequestException):
+        with contextlib.suppress(RetrievalError):
             http.request("DELETE", status_url, ok=(200, 202, 204, 404), scope="origin")
         if not finished:
             log.info("bulk export interrupted; cancellation requested")

@@ -25,7 +25,6 @@ templates' searches (same types and codes), so prefetched and fetched data canno
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
 import re
 import threading
 import time
@@ -33,13 +32,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.assembly import assemble as assemble_patient
+from fhir_eligibility.retrieval.http import HttpSession, new_session
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -230,11 +228,9 @@ def normalise_base(url: str) -> str:
     return urlpolicy.base(url).url
 
 
-def no_cookie_session() -> requests.Session:
+def no_cookie_session() -> HttpSession:
     """A pooled session that never keeps cookies, so nothing from one EHR user's call reaches another's."""
-    s = requests.Session()
-    s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    return s
+    return new_session(cookies=False)
 
 
 CAPABILITIES_TTL = 600.0  # seconds a server's batch support is remembered (servers get upgraded)
@@ -249,7 +245,7 @@ class Fallback:
     retries: int = 1
     batch: BatchMode = "auto"
     ca_bundle: str | None = None
-    _sessions: dict[str, requests.Session] = field(default_factory=dict, repr=False)
+    _sessions: dict[str, HttpSession] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # base -> (declares batch, when learnt): /metadata is read once per CAPABILITIES_TTL, not per hook call
     _batch: dict[str, tuple[bool, float]] = field(default_factory=dict, repr=False)
@@ -269,7 +265,7 @@ class Fallback:
     def is_allowed(self, url: str) -> bool:
         return self.allowed_base(url) is not None
 
-    def session(self, base: str) -> requests.Session:
+    def session(self, base: str) -> HttpSession:
         key = normalise_base(base)
         with self._lock:
             if key not in self._sessions:

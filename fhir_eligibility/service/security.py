@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.retrieval.http import HttpError, HttpSession, new_session, send
+from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, no_credentials
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,13 @@ class JkuCache:
         *,
         timeout: float = 5.0,
         ttl: float = 300.0,
-        session: requests.Session | None = None,
+        session: HttpSession | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.allowed = frozenset(allowed)
         self.timeout = timeout
         self.ttl = ttl
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.clock = clock
         self._cache: dict[str, tuple[float, dict[str, Jwk]]] = {}
         self._lock = threading.Lock()
@@ -121,18 +122,17 @@ class JkuCache:
             return cached[1].get(kid)
 
     def _fetch(self, url: str) -> dict[str, Jwk]:
+        accept = {"Accept": "application/json"}
         try:
-            r = self.session.get(
-                url, timeout=self.timeout, allow_redirects=False, headers={"Accept": "application/json"}
-            )
-        except requests.RequestException as e:
-            log.warning("JWK Set fetch failed: %s", type(e).__name__)
+            r = send(self.session, "GET", url, allow=no_credentials, timeout=self.timeout, headers=accept)
+        except (HttpError, UnsafeUrl) as e:
+            log.warning("JWK Set fetch failed: %s", e.cause if isinstance(e, HttpError) else "URL refused")
             raise AuthError("jku unavailable") from None
-        if r.status_code != 200:
-            log.warning("JWK Set fetch failed: HTTP %d", r.status_code)
+        if r.status != 200:
+            log.warning("JWK Set fetch failed: HTTP %d", r.status)
             raise AuthError("jku unavailable")
         try:
-            return parse_jwks(r.json(), "jku")
+            return parse_jwks(json.loads(r.body), "jku")
         except (ValueError, InputError) as e:
             log.warning("JWK Set from jku unusable: %s", type(e).__name__)
             raise AuthError("jku unusable") from None

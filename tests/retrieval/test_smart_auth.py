@@ -263,3 +263,24 @@ def test_ambiguous_discovered_token_endpoint_is_refused(
     with pytest.raises(RetrievalError, match="token_endpoint refused"):
         auth.access_token()
     assert all("evil" not in (c.request.url or "") for c in rsps.calls)
+
+
+def test_configured_token_endpoint_gets_the_url_policy(
+    rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    # issue 11: the token request goes through the one send(), whose URL check refuses user information
+    trap = rsps.add(responses.POST, "https://auth.example.org/token", json={"access_token": "x"})
+    auth = SmartBackendAuth(config(rsa_key, token_endpoint="https://me@auth.example.org/token"), BASE, clock=Clock())
+    with pytest.raises(RetrievalError, match=r"token endpoint refused .*user information"):
+        auth.access_token()
+    assert trap.call_count == 0
+
+
+def test_smart_configuration_redirect_is_not_followed(rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey) -> None:
+    url = BASE + "/.well-known/smart-configuration"
+    rsps.add(responses.GET, url, status=302, headers={"Location": "https://evil.example.org/conf"})
+    trap = rsps.add(responses.GET, "https://evil.example.org/conf", json={"token_endpoint": TOKEN_URL})
+    auth = SmartBackendAuth(config(rsa_key), BASE, clock=Clock())
+    with pytest.raises(RetrievalError, match="HTTP 302"):
+        auth.access_token()
+    assert trap.call_count == 0

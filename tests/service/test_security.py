@@ -208,3 +208,13 @@ def test_unknown_kid_refetches_a_stale_jku_at_most_every_30_seconds(keys: Client
     responses.replace(responses.GET, JKU, json=keys.jwks())
     assert cache.key(JKU, "es-1") is not None
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_jku_redirect_is_not_followed(keys: ClientKeys) -> None:
+    responses.get(JKU, status=302, headers={"Location": "https://evil.example.org/jwks.json"})
+    trap = responses.get("https://evil.example.org/jwks.json", json=keys.jwks())
+    v = TokenVerifier(issuers=[ISSUER], jku=JkuCache([JKU]))
+    with pytest.raises(AuthError, match="jku unavailable"):
+        v.verify(bearer(keys.token(AUD, extra_headers={"jku": JKU})), AUD)
+    assert trap.call_count == 0
