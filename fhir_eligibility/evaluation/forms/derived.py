@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fhir_eligibility.criteria.model import Criterion, Derived, Window
+from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation.compare import Interval
+from fhir_eligibility.evaluation.compare import Interval, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
-from fhir_eligibility.evaluation.forms.common import interval_truth, missing_data
+from fhir_eligibility.evaluation.forms.common import missing_data
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
@@ -187,7 +187,7 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
             missing=(missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),),
         )
     v = value.value
-    target = next((t.unit for t in (d.test.quantity, d.test.low, d.test.high) if t is not None), None)
+    target = next((t.unit for t in thresholds(d.test)), None)
     if target and value.unit and target != value.unit:
         f = units.convert(1.0, value.unit, target, None)
         if f is None:
@@ -199,7 +199,7 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     shown = f"{v.text()} {target or value.unit or ''}".strip()
     return Outcome(
         t,
-        f"{d.concept} {shown} ({value.reason}) vs {d.test.text()}",
+        f"{d.concept} {shown} ({value.reason}) vs {describe_test(d.test)}",
         (
             *value.evidence,
             Evidence(
