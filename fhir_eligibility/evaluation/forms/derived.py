@@ -9,7 +9,7 @@ never compares concept names, so a new derived value is one declaration plus one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
@@ -230,7 +230,7 @@ def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date
 
 
 # Each declared concept's formula. A declaration without one evaluates as unknown ("not implemented").
-FORMULAS: dict[str, Formula] = {
+FORMULAS: Mapping[str, Formula] = {
     concept.name: formula
     for concept, formula in (
         (cc.CREATININE_CLEARANCE, creatinine_clearance),
