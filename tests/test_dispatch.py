@@ -32,11 +32,11 @@ from fhir_eligibility.criteria.model import (
     Leaf,
     Manual,
     ObservationValue,
+    QuantityTest,
     Records,
     Threshold,
     Trial,
     Unsupported,
-    ValueTest,
 )
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import build_record
@@ -46,10 +46,10 @@ from fhir_eligibility.requirements.plan import leaf_needs
 
 ROOT = Path(__file__).resolve().parents[1]
 LOINC = "http://loinc.org"
-AT_LEAST_1 = ValueTest("quantity", ">=", Threshold(1.0, "1"))
+AT_LEAST_1 = QuantityTest(">=", Threshold(1.0, "1"))
 ONE_OF_EACH: dict[type, Definition] = {
     ObservationValue: ObservationValue(frozenset({(LOINC, "718-7")}), AT_LEAST_1),
-    Age: Age(ValueTest("quantity", ">=", Threshold(18.0, "a"))),
+    Age: Age(QuantityTest(">=", Threshold(18.0, "a"))),
     Gender: Gender(frozenset({"female"})),
     Records: Records(("Condition",), frozenset({("http://snomed.info/sct", "1")})),
     Derived: Derived("egfr-ckd-epi-2021", AT_LEAST_1),
@@ -82,36 +82,24 @@ def test_every_visitor_handles_every_form(form: type) -> None:
             assert "not interpretable" not in result.criteria[0].reason
 
 
-FAKE_FORM = """@dataclass(frozen=True)
-class FakeForm:
-    \"\"\"A characteristic form no visitor knows yet.\"\"\"
+def _fake(name: str, doc: str) -> str:
+    return f'@dataclass(frozen=True)\nclass {name}:\n    """{doc}"""\n\n\n'
 
 
-"""
-
-
-def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
-    """A copy of the package with one more form in the union: mypy names each dispatcher that misses it."""
+def _mypy_flags(tmp_path: Path, union: str, fake: str, before: str, dispatchers: list[str]) -> set[str]:
+    """mypy on a copy of the package where ``fake`` joins the union ``union`` (a class written before the
+    line starting with ``before``): the dispatchers among ``dispatchers`` that fail at their ``assert_never``."""
     copy = tmp_path / "fhir_eligibility"
     shutil.copytree(ROOT / "fhir_eligibility", copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     model = copy / "criteria" / "model.py"
     text = model.read_text()
-    leaf = re.search(r"^Leaf = .*$", text, re.M)
-    assert leaf is not None
-    text = text.replace(leaf.group(0), leaf.group(0) + " | FakeForm", 1)
-    model.write_text(text.replace("# The forms a characteristic", FAKE_FORM + "# The forms a characteristic", 1))
+    line = re.search(rf"^{union} = .*$", text, re.M)
+    assert line is not None and before in text
+    text = text.replace(line.group(0), f"{line.group(0)} | {fake}", 1)
+    model.write_text(text.replace(before, _fake(fake, "A form no visitor knows yet.") + before, 1))
     cache = ROOT / ".mypy_cache"
     if cache.is_dir():  # unchanged modules come from the cache: seconds instead of a minute
         shutil.copytree(cache, tmp_path / ".mypy_cache")
-    dispatchers = [
-        "evaluation/combination.py",
-        "requirements/plan.py",
-        "evaluation/footprint.py",
-        "terminology/site.py",
-        "terminology/usage.py",
-        "terminology/evidence.py",
-        "screening/anchor.py",
-    ]
     out = subprocess.run(
         [
             sys.executable,
@@ -130,7 +118,35 @@ def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
         timeout=600,
     )
     assert out.returncode == 1, out.stdout + out.stderr
-    flagged = {
-        m.group(1) for m in re.finditer(r"^fhir_eligibility/(\S+\.py):\d+: error: .*assert_never", out.stdout, re.M)
-    }
-    assert flagged == set(dispatchers), out.stdout
+    failing = re.finditer(r"^fhir_eligibility/(\S+\.py):\d+: error: .*assert_never", out.stdout, re.M)
+    return {m.group(1) for m in failing}
+
+
+def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
+    """A copy of the package with one more form in the union: mypy names each dispatcher that misses it."""
+    dispatchers = [
+        "evaluation/combination.py",
+        "requirements/plan.py",
+        "evaluation/footprint.py",
+        "terminology/site.py",
+        "terminology/usage.py",
+        "terminology/evidence.py",
+        "screening/anchor.py",
+    ]
+    flagged = _mypy_flags(tmp_path, "Leaf", "FakeForm", "# The forms a characteristic", dispatchers)
+    assert flagged == set(dispatchers)
+
+
+def test_mypy_fails_when_a_reader_forgets_a_value_test(tmp_path: Path) -> None:
+    """The same for the ``ValueTest`` union: a fifth kind of test is an error in every module that reads one
+    (its text, codes and thresholds, the parser, compare, observation series, site codes, rule sheets)."""
+    readers = [
+        "criteria/model.py",
+        "criteria/parse.py",
+        "evaluation/compare.py",
+        "evaluation/forms/observation.py",
+        "terminology/site.py",
+        "authoring/rules.py",
+    ]
+    flagged = _mypy_flags(tmp_path, "ValueTest", "FakeTest", "# A value test is one of", readers)
+    assert flagged == set(readers)

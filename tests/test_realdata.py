@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.criteria.model import Threshold, ValueTest
+from fhir_eligibility.criteria.model import QuantityTest, Threshold
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.compare import compare
 from fhir_eligibility.evaluation.engine import Settings
@@ -67,8 +67,8 @@ def _nested_fact(path: str, ref: str) -> Fact:
 
 def test_si_haemoglobin_in_g_per_l_against_g_per_dl_threshold() -> None:
     hb = _fact("hl7/r4/Bundle-101.json", "Observation/r1")  # 176 g/L
-    ge8 = ValueTest("quantity", comparator=">=", quantity=Threshold(8, "g/dL"))
-    gt18 = ValueTest("quantity", comparator=">", quantity=Threshold(18, "g/dL"))
+    ge8 = QuantityTest(comparator=">=", quantity=Threshold(8, "g/dL"))
+    gt18 = QuantityTest(comparator=">", quantity=Threshold(18, "g/dL"))
     assert compare(hb, ge8).truth is Truth.TRUE
     assert compare(hb, gt18).truth is Truth.FALSE  # 17.6 g/dL, not 176
     assert "17.6 g/dL" in compare(hb, ge8).reason
@@ -76,18 +76,18 @@ def test_si_haemoglobin_in_g_per_l_against_g_per_dl_threshold() -> None:
 
 def test_platelets_in_si_units() -> None:
     plt = _fact("hl7/r4/Bundle-101.json", "Observation/r6")  # 444 x10*9/L
-    assert compare(plt, ValueTest("quantity", comparator=">=", quantity=Threshold(100000, "/uL"))).truth is Truth.TRUE
-    assert compare(plt, ValueTest("quantity", comparator=">=", quantity=Threshold(450, "10*3/uL"))).truth is Truth.FALSE
+    assert compare(plt, QuantityTest(comparator=">=", quantity=Threshold(100000, "/uL"))).truth is Truth.TRUE
+    assert compare(plt, QuantityTest(comparator=">=", quantity=Threshold(450, "10*3/uL"))).truth is Truth.FALSE
 
 
 def test_unit_text_only_creatinine_and_alt_uln_ratio() -> None:
     path = "hl7/r4/Bundle-72ac8493-52ac-41bd-8d5d-7258c289b5ea.json"
     scr = _nested_fact(path, "Observation/o8-3")  # 0.09 mmol/L, unit text only = 90 umol/L = 1.02 mg/dL
-    assert compare(scr, ValueTest("quantity", comparator=">", quantity=Threshold(150, "umol/L"))).truth is Truth.FALSE
-    assert compare(scr, ValueTest("quantity", comparator=">", quantity=Threshold(1.0, "mg/dL"))).truth is Truth.TRUE
+    assert compare(scr, QuantityTest(comparator=">", quantity=Threshold(150, "umol/L"))).truth is Truth.FALSE
+    assert compare(scr, QuantityTest(comparator=">", quantity=Threshold(1.0, "mg/dL"))).truth is Truth.TRUE
     alt = _nested_fact(path, "Observation/o14-3")  # 54 U/L, reference high 45 -> 1.2 x ULN
-    over = ValueTest("quantity", comparator=">", quantity=Threshold(1.1, "1"), offset="UNL", ratio=True)
-    under = ValueTest("quantity", comparator=">", quantity=Threshold(1.3, "1"), offset="UNL", ratio=True)
+    over = QuantityTest(comparator=">", quantity=Threshold(1.1, "1"), offset="UNL", ratio=True)
+    under = QuantityTest(comparator=">", quantity=Threshold(1.3, "1"), offset="UNL", ratio=True)
     assert compare(alt, over).truth is Truth.TRUE and compare(alt, under).truth is Truth.FALSE
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from fhir_eligibility import codes as cs
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.load import DefinitionSet
 from fhir_eligibility.criteria.model import (
     Age,
+    CodedTest,
     Combination,
     CountTest,
     Criterion,
@@ -24,11 +25,16 @@ from fhir_eligibility.criteria.model import (
     Gender,
     Manual,
     ObservationValue,
+    PresentTest,
+    QuantityTest,
+    RangeTest,
     Records,
     TimeOffset,
     Trial,
     Unsupported,
+    ValueTest,
     Window,
+    describe_test,
 )
 from fhir_eligibility.criteria.parse import valueset_codes
 
@@ -126,18 +132,29 @@ def _methods(methods: frozenset[str]) -> list[str]:
     return [f"method {m}: {METHODS.get(m, 'see docs/encoding.md')}" for m in sorted(methods)]
 
 
+def _test_details(test: ValueTest, g: Glossary) -> list[str]:
+    """What the one-line rule leaves out: the accepted codes, the threshold's other unit."""
+    match test:
+        case CodedTest():
+            return ["value coded as (any of): " + "; ".join(g.codes(test.codes))] if test.codes else []
+        case QuantityTest():
+            alt = test.alternate
+            return [f"same threshold in another unit: {alt.value:g} {alt.unit}"] if alt else []
+        case RangeTest() | PresentTest():
+            return []
+        case _:
+            assert_never(test)
+
+
 def _leaf(c: Criterion, g: Glossary, windows: tuple[Window, ...], lookback: int) -> tuple[str, list[str]]:
     """(rule, details) of a leaf: what data is read, the test, the window and what missing data means."""
     d = c.definition
     when = [f"window: {window_text(w)}" for w in windows]
     if isinstance(d, ObservationValue):
         codes = g.codes(d.codes)
-        head = f"Observation {d.label or codes[0] if codes else ''} {d.test.text()}".strip()
+        head = f"Observation {d.label or codes[0] if codes else ''} {describe_test(d.test)}".strip()
         details = ["codes (any of): " + "; ".join(codes)]
-        if d.test.codes:
-            details.append("value coded as (any of): " + "; ".join(g.codes(d.test.codes)))
-        if d.test.alternate:
-            details.append(f"same threshold in another unit: {d.test.alternate.value:g} {d.test.alternate.unit}")
+        details += _test_details(d.test, g)
         details += _methods(d.methods) + _count("number of results", d.instances)
         details += when or [f"window: default lookback, {lookback} days before the screening date (--lookback-days)"]
         details.append("most recent valid result in the window decides; none in the window = UNKNOWN (open world)")
@@ -154,14 +171,14 @@ def _leaf(c: Criterion, g: Glossary, windows: tuple[Window, ...], lookback: int)
             details.append("no matching record = not present, FALSE (closed world, clinical.md §0.7)")
         return head, details
     if isinstance(d, Age):
-        return f"Age {d.test.text()}", ["from Patient.birthDate at the screening date; no birthDate = UNKNOWN"]
+        return f"Age {describe_test(d.test)}", ["from Patient.birthDate at the screening date; no birthDate = UNKNOWN"]
     if isinstance(d, Gender):
         return f"Administrative gender is one of {', '.join(sorted(d.codes))}", ["no Patient.gender = UNKNOWN"]
     if isinstance(d, Derived):
         details = _methods(d.methods) + (["input drugs: " + "; ".join(g.codes(d.input_codes))] if d.input_codes else [])
         details += when or [f"window: default lookback, {lookback} days before the screening date (--lookback-days)"]
         details.append("an input that is missing or stale = UNKNOWN")
-        return f"Derived {d.concept} {d.test.text()}", details
+        return f"Derived {d.concept} {describe_test(d.test)}", details
     if isinstance(d, Expression):
         return f"{d.language} expression", [d.expression, "empty result = UNKNOWN"]
     if isinstance(d, Unsupported):

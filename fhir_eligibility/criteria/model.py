@@ -6,6 +6,7 @@ Parsing the R5 JSON happens once (``criteria.parse``); nothing downstream re-rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.measures.timing import TimeOffset as TimeOffset  # the windows' offsets, part of the tree
@@ -35,33 +36,95 @@ class Threshold:
 LIMIT_NAME = {"UNL": "ULN", "LNL": "LLN"}
 
 
-@dataclass(frozen=True)
-class ValueTest:
-    """What a value must satisfy. Exactly one of quantity/range/codes/present is in use."""
+def _q(t: Threshold | None) -> str:
+    return "" if t is None else f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else "")
 
-    kind: str  # "quantity" | "range" | "codes" | "present"
-    comparator: str | None = None  # for quantity: < <= >= >  (None = equal)
-    quantity: Threshold | None = None
-    low: Threshold | None = None
-    high: Threshold | None = None
-    codes: frozenset[Code] = frozenset()
+
+def _limit_suffix(offset: str | None, ratio: bool) -> str:
+    limit = LIMIT_NAME.get(offset or "", offset)
+    return f" x {limit}" if offset and ratio else (f" from {limit}" if offset else "")
+
+
+# A value test is one of four typed tests. Every reader (parser, compare, forms, texts, terminology)
+# dispatches with ``match`` ending in ``assert_never``: mypy fails where a new test is not handled
+# (tests/test_dispatch.py shows it).
+
+
+@dataclass(frozen=True)
+class QuantityTest:
+    """``value <comparator> quantity`` (None = equal); with ``offset`` relative to a reference limit."""
+
+    comparator: str | None  # < <= >= >  (None = equal)
+    quantity: Threshold
     offset: str | None = None  # "UNL" | "LNL"
     ratio: bool = False  # with offset: the threshold is a multiple of the limit
     alternate: Threshold | None = None  # same threshold written in another unit
 
-    def text(self) -> str:
-        def q(t: Threshold | None) -> str:
-            return "" if t is None else f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else "")
 
-        limit = LIMIT_NAME.get(self.offset or "", self.offset)
-        suffix = f" x {limit}" if self.offset and self.ratio else (f" from {limit}" if self.offset else "")
-        if self.kind == "quantity":
-            return f"{self.comparator or '='} {q(self.quantity)}{suffix}"
-        if self.kind == "range":
-            return f"{q(self.low) or '-inf'} .. {q(self.high) or '+inf'}{suffix}"
-        if self.kind == "codes":
-            return "coded as one of " + ", ".join(sorted(c[1] for c in self.codes))
-        return "present"
+@dataclass(frozen=True)
+class RangeTest:
+    """Inclusive range, either bound open (None); with ``offset`` relative to a reference limit."""
+
+    low: Threshold | None
+    high: Threshold | None
+    offset: str | None = None
+    ratio: bool = False
+
+
+@dataclass(frozen=True)
+class CodedTest:
+    """The value is coded as one of ``codes``."""
+
+    codes: frozenset[Code]
+
+
+@dataclass(frozen=True)
+class PresentTest:
+    """Any recorded value will do."""
+
+
+ValueTest = QuantityTest | RangeTest | CodedTest | PresentTest
+NumericTest = QuantityTest | RangeTest
+
+
+def describe_test(test: ValueTest) -> str:
+    """The test as criteria texts show it: ">= 1.5 m2", "0 .. 2 x ULN", "coded as one of ..."."""
+    match test:
+        case QuantityTest():
+            return f"{test.comparator or '='} {_q(test.quantity)}{_limit_suffix(test.offset, test.ratio)}"
+        case RangeTest():
+            suffix = _limit_suffix(test.offset, test.ratio)
+            return f"{_q(test.low) or '-inf'} .. {_q(test.high) or '+inf'}{suffix}"
+        case CodedTest():
+            return "coded as one of " + ", ".join(sorted(c[1] for c in test.codes))
+        case PresentTest():
+            return "present"
+        case _:
+            assert_never(test)
+
+
+def coded_values(test: ValueTest) -> frozenset[Code]:
+    """The codes a coded test accepts; none for the others."""
+    match test:
+        case CodedTest():
+            return test.codes
+        case QuantityTest() | RangeTest() | PresentTest():
+            return frozenset()
+        case _:
+            assert_never(test)
+
+
+def thresholds(test: ValueTest) -> tuple[Threshold, ...]:
+    """The thresholds a numeric test is written with (quantity, or the range's bounds), in that order."""
+    match test:
+        case QuantityTest():
+            return (test.quantity,)
+        case RangeTest():
+            return tuple(t for t in (test.low, test.high) if t is not None)
+        case CodedTest() | PresentTest():
+            return ()
+        case _:
+            assert_never(test)
 
 
 @dataclass(frozen=True)
@@ -214,7 +277,10 @@ picklable(
     TimeOffset,
     Window,
     Threshold,
-    ValueTest,
+    QuantityTest,
+    RangeTest,
+    CodedTest,
+    PresentTest,
     CountTest,
     ObservationValue,
     Age,

@@ -7,12 +7,13 @@ its reason), never a silent pass. Structural problems are collected by ``criteri
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from fhir_eligibility import codes as cs
 from fhir_eligibility.codes import Code, codings
 from fhir_eligibility.criteria.model import (
     Age,
+    CodedTest,
     Combination,
     CountTest,
     Criterion,
@@ -22,12 +23,16 @@ from fhir_eligibility.criteria.model import (
     Gender,
     Manual,
     ObservationValue,
+    PresentTest,
+    QuantityTest,
+    RangeTest,
     Records,
     Threshold,
     TimeOffset,
     Unsupported,
     ValueTest,
     Window,
+    coded_values,
 )
 from fhir_eligibility.measures.concepts import DERIVED  # the derived-value registry
 
@@ -235,10 +240,9 @@ class Parser:
                 return Unsupported("valueQuantity without a value")
             alt = _ext(q, cs.EXT_ALT_THRESHOLD)
             ratio = offset is not None and thr.unit in ("1", None)
-            return ValueTest(
-                "quantity",
-                comparator=comp,
-                quantity=thr,
+            return QuantityTest(
+                comp,
+                thr,
                 offset=offset,
                 ratio=ratio,
                 alternate=_threshold(alt.get("valueQuantity")) if alt else None,
@@ -250,19 +254,19 @@ class Parser:
                 return Unsupported("valueRange without bounds")
             bound = lo or hi
             unit = bound.unit if bound is not None else None
-            return ValueTest("range", low=lo, high=hi, offset=offset, ratio=offset is not None and unit in ("1", None))
+            return RangeTest(lo, hi, offset=offset, ratio=offset is not None and unit in ("1", None))
         if "valueCodeableConcept" in d:
-            return ValueTest("codes", codes=codings(d["valueCodeableConcept"]))
+            return CodedTest(codings(d["valueCodeableConcept"]))
         if "valueReference" in d:
             ref = d["valueReference"].get("reference", "")
             vs = self.resolve(ref)
             if vs is None or vs.get("resourceType") != "ValueSet":
                 return Unsupported(f"valueReference {ref!r} does not resolve to a ValueSet")
-            return ValueTest("codes", codes=valueset_codes(vs, self.resolve))
+            return CodedTest(valueset_codes(vs, self.resolve))
         if "valueBoolean" in d:
             if d["valueBoolean"] is not True:
                 return Unsupported("valueBoolean false: use exclude instead")
-            return ValueTest("present")
+            return PresentTest()
         return Unsupported("definitionByTypeAndValue without an interpretable value[x]")
 
     def type_and_value(self, d: Json, ch: Json) -> Definition:
@@ -279,17 +283,22 @@ class Parser:
         if AGE_CODE in type_codes:
             return Age(test)
         if GENDER_CODE in type_codes:
-            return Gender(frozenset(c for s, c in test.codes if s == cs.GENDER))
+            return Gender(frozenset(c for s, c in coded_values(test) if s == cs.GENDER))
         if fhir_types:
             unknown = [t for t in fhir_types if t not in RECORD_TYPES]
             if unknown:
                 return Unsupported(f"record type(s) {', '.join(unknown)} are not interpretable")
-            if test.kind not in ("codes", "present"):
-                return Unsupported("presence of records needs a coded value or value set")
+            match test:
+                case CodedTest() | PresentTest():
+                    pass
+                case QuantityTest() | RangeTest():
+                    return Unsupported("presence of records needs a coded value or value set")
+                case _:
+                    assert_never(test)
             types = set(fhir_types)
             if "MedicationAdministration" in types:
                 types.add("MedicationStatement")
-            return Records(tuple(sorted(types)), test.codes, methods, instances, duration, label)
+            return Records(tuple(sorted(types)), coded_values(test), methods, instances, duration, label)
         if project and project[0] in DERIVED:
             concept = project[0]
             inputs: frozenset[Code] = frozenset()

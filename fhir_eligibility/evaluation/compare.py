@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import assert_never
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code
-from fhir_eligibility.criteria.model import LIMIT_NAME, Threshold, ValueTest
+from fhir_eligibility.criteria.model import (
+    LIMIT_NAME,
+    CodedTest,
+    NumericTest,
+    PresentTest,
+    QuantityTest,
+    RangeTest,
+    Threshold,
+    ValueTest,
+    describe_test,
+    thresholds,
+)
 from fhir_eligibility.evaluation.facts import Fact, Quantity
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import units
@@ -165,19 +177,27 @@ def _limit(fact: Fact, offset: str) -> Quantity | None:
 
 def compare(fact: Fact, test: ValueTest) -> Compared:
     """Evaluate `test` on one fact (an Observation or component)."""
-    if test.kind == "present":
-        return Compared(Truth.TRUE, "recorded", _display(fact), _unit(fact))
-    if test.kind == "codes":
-        if fact.value_codes:
-            hit = fact.value_codes & test.codes
-            return Compared(
-                Truth.of(bool(hit)),
-                "coded value " + ("matches" if hit else "does not match"),
-                ", ".join(sorted(c for _s, c in fact.value_codes)),
-            )
-        if fact.value_bool is not None:
-            return Compared(Truth.UNKNOWN, "boolean value where a coded one was expected", fact.value_bool)
-        return Compared(Truth.UNKNOWN, "value is not coded", _display(fact), _unit(fact))
+    match test:
+        case PresentTest():
+            return Compared(Truth.TRUE, "recorded", _display(fact), _unit(fact))
+        case CodedTest():
+            if fact.value_codes:
+                hit = fact.value_codes & test.codes
+                return Compared(
+                    Truth.of(bool(hit)),
+                    "coded value " + ("matches" if hit else "does not match"),
+                    ", ".join(sorted(c for _s, c in fact.value_codes)),
+                )
+            if fact.value_bool is not None:
+                return Compared(Truth.UNKNOWN, "boolean value where a coded one was expected", fact.value_bool)
+            return Compared(Truth.UNKNOWN, "value is not coded", _display(fact), _unit(fact))
+        case QuantityTest() | RangeTest():
+            return _compare_number(fact, test)
+        case _:
+            assert_never(test)
+
+
+def _compare_number(fact: Fact, test: NumericTest) -> Compared:
     num = numeric(fact)
     if num is None:
         return Compared(Truth.UNKNOWN, "no numeric value", _display(fact))
@@ -194,7 +214,7 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
             )
         if test.ratio:
             ratio = v.scale(1 / lim_v.lo)
-            t = _judge(ratio, test, None)
+            t = interval_truth(ratio, test)
             return Compared(
                 t,
                 f"{v.text()} {unit or ''} = {ratio.text()} x {LIMIT_NAME[test.offset]} ({lim_v.lo:g})",
@@ -206,47 +226,47 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
         if shifted_thr is None:
             return Compared(Truth.UNKNOWN, "offset threshold not convertible to the result's unit", v.text(), unit)
         return Compared(
-            _judge(v, shifted_thr, unit), f"{v.text()} {unit or ''} vs {test.offset} {lim_v.lo:g}", v.text(), unit
+            interval_truth(v, shifted_thr),
+            f"{v.text()} {unit or ''} vs {test.offset} {lim_v.lo:g}",
+            v.text(),
+            unit,
         )
-    target = _threshold_unit(test)
-    chosen = test
+    chosen, other = _native(test, unit)
     note = ""
-    if test.kind == "quantity" and test.alternate is not None and test.quantity is not None:
-        # Native-unit rule (§0.4): compare against the threshold written in the result's own unit.
-        native_alt = (
-            unit is not None and test.alternate.unit is not None and units.commensurable(unit, test.alternate.unit)
-        )
-        native_primary = (
-            unit is not None and test.quantity.unit is not None and units.commensurable(unit, test.quantity.unit)
-        )
-        other = ValueTest("quantity", comparator=test.comparator, quantity=test.alternate)
-        if native_alt and not native_primary:
-            chosen, other = other, test
+    if other is not None:
         vo = _to(v, unit, _threshold_unit(other), analyte)
         if vo is not None:
-            t_other = _judge(vo, other, None)
+            t_other = interval_truth(vo, other)
             t_main = _judge_converted(v, unit, chosen, analyte)
             if t_other.decided and t_main is not None and t_main.decided and t_other != t_main:
-                note = f"; note: against {other.text()} the answer would be the opposite"
-        target = _threshold_unit(chosen)
+                note = f"; note: against {describe_test(other)} the answer would be the opposite"
+    target = _threshold_unit(chosen)
     converted = _to(v, unit, target, analyte)
     if converted is None:
         return Compared(Truth.UNKNOWN, f"unit {unit or 'missing'} not convertible to {target}", v.text(), unit)
-    t = _judge(converted, chosen, None)
+    t = interval_truth(converted, chosen)
     shown = v.text() + (f" {unit}" if unit else "")
     conv = f" (= {converted.text()} {target})" if unit != target and target else ""
     verb = VERB.get(t, "cannot decide")
-    return Compared(t, f"{shown}{conv} {verb} {chosen.text()}{note}", v.text() if v.lo != v.hi else v.lo, unit)
+    return Compared(t, f"{shown}{conv} {verb} {describe_test(chosen)}{note}", v.text() if v.lo != v.hi else v.lo, unit)
 
 
 def compare_truth(fact: Fact, test: ValueTest) -> Truth:
     """``compare(fact, test).truth`` without the explanation (screening): the same steps, no text."""
-    if test.kind == "present":
-        return Truth.TRUE
-    if test.kind == "codes":
-        if fact.value_codes:
-            return Truth.TRUE if fact.value_codes & test.codes else Truth.FALSE
-        return Truth.UNKNOWN
+    match test:
+        case PresentTest():
+            return Truth.TRUE
+        case CodedTest():
+            if fact.value_codes:
+                return Truth.TRUE if fact.value_codes & test.codes else Truth.FALSE
+            return Truth.UNKNOWN
+        case QuantityTest() | RangeTest():
+            return _number_truth(fact, test)
+        case _:
+            assert_never(test)
+
+
+def _number_truth(fact: Fact, test: NumericTest) -> Truth:
     num = numeric(fact)
     if num is None:
         return Truth.UNKNOWN
@@ -260,55 +280,78 @@ def compare_truth(fact: Fact, test: ValueTest) -> Truth:
         if lim_v is None or lim_v.lo <= 0:
             return Truth.UNKNOWN
         if test.ratio:
-            return _judge(v.scale(1 / lim_v.lo), test, None)
+            return interval_truth(v.scale(1 / lim_v.lo), test)
         shifted_thr = _shift_threshold(test, lim_v.lo, unit, analyte)
-        return Truth.UNKNOWN if shifted_thr is None else _judge(v, shifted_thr, unit)
-    chosen = test
-    if test.kind == "quantity" and test.alternate is not None and test.quantity is not None:
-        native_alt = (
-            unit is not None and test.alternate.unit is not None and units.commensurable(unit, test.alternate.unit)
-        )
-        native_primary = (
-            unit is not None and test.quantity.unit is not None and units.commensurable(unit, test.quantity.unit)
-        )
-        if native_alt and not native_primary:
-            chosen = ValueTest("quantity", comparator=test.comparator, quantity=test.alternate)
+        return Truth.UNKNOWN if shifted_thr is None else interval_truth(v, shifted_thr)
+    chosen = _native(test, unit)[0]
     converted = _to(v, unit, _threshold_unit(chosen), analyte)
-    return Truth.UNKNOWN if converted is None else _judge(converted, chosen, None)
+    return Truth.UNKNOWN if converted is None else interval_truth(converted, chosen)
 
 
-def _judge_converted(v: Interval, unit: str | None, test: ValueTest, analyte: str | None) -> Truth | None:
+def _native(test: NumericTest, unit: str | None) -> tuple[NumericTest, NumericTest | None]:
+    """(the test to judge by, the same threshold in its other unit) by the native-unit rule (§0.4):
+    compare against the threshold written in the result's own unit."""
+    match test:
+        case QuantityTest():
+            alt = test.alternate
+            if alt is None:
+                return test, None
+            native_alt = unit is not None and alt.unit is not None and units.commensurable(unit, alt.unit)
+            native_primary = (
+                unit is not None and test.quantity.unit is not None and units.commensurable(unit, test.quantity.unit)
+            )
+            other = QuantityTest(test.comparator, alt)
+            return (other, test) if native_alt and not native_primary else (test, other)
+        case RangeTest():
+            return test, None
+        case _:
+            assert_never(test)
+
+
+def _judge_converted(v: Interval, unit: str | None, test: NumericTest, analyte: str | None) -> Truth | None:
     conv = _to(v, unit, _threshold_unit(test), analyte)
-    return None if conv is None else _judge(conv, test, None)
+    return None if conv is None else interval_truth(conv, test)
 
 
 def _threshold_unit(test: ValueTest) -> str | None:
-    for t in (test.quantity, test.low, test.high):
-        if t is not None:
-            return t.unit if t.unit not in ("1", "{score}") else None
-    return None
+    written = thresholds(test)
+    if not written:
+        return None
+    unit = written[0].unit
+    return unit if unit not in ("1", "{score}") else None
 
 
-def _judge(v: Interval, test: ValueTest, _unit: str | None) -> Truth:
-    if test.kind == "quantity" and test.quantity is not None:
-        return satisfies(v, test.comparator, test.quantity.value)
-    return in_range(v, test.low.value if test.low else None, test.high.value if test.high else None)
+def interval_truth(v: Interval, test: ValueTest) -> Truth:
+    """Does the value (an interval) satisfy the test's threshold or range?"""
+    match test:
+        case QuantityTest():
+            return satisfies(v, test.comparator, test.quantity.value)
+        case RangeTest():
+            return in_range(v, test.low.value if test.low else None, test.high.value if test.high else None)
+        case CodedTest() | PresentTest():  # no bound to fail: what an unbounded range gives
+            return in_range(v, None, None)
+        case _:
+            assert_never(test)
 
 
-def _shift_threshold(test: ValueTest, limit: float, unit: str | None, analyte: str | None) -> ValueTest | None:
+def _shift_threshold(test: NumericTest, limit: float, unit: str | None, analyte: str | None) -> NumericTest | None:
     def sh(t: Threshold | None) -> Threshold | None:
         if t is None:
             return None
         d = _to(Interval.point(t.value), t.unit, unit, analyte)
         return None if d is None else Threshold(limit + d.lo, unit)
 
-    if test.kind == "quantity":
-        q = sh(test.quantity)
-        return None if q is None else ValueTest("quantity", comparator=test.comparator, quantity=q)
-    lo, hi = sh(test.low), sh(test.high)
-    if (test.low and lo is None) or (test.high and hi is None):
-        return None
-    return ValueTest("range", low=lo, high=hi)
+    match test:
+        case QuantityTest():
+            q = sh(test.quantity)
+            return None if q is None else QuantityTest(test.comparator, q)
+        case RangeTest():
+            lo, hi = sh(test.low), sh(test.high)
+            if (test.low and lo is None) or (test.high and hi is None):
+                return None
+            return RangeTest(lo, hi)
+        case _:
+            assert_never(test)
 
 
 def _display(fact: Fact) -> str | float | int | bool | None:
@@ -329,7 +372,7 @@ def _unit(fact: Fact) -> str | None:
     return fact.quantity.unit if fact.quantity is not None else None
 
 
-def plot_value(fact: Fact, test: ValueTest) -> tuple[float, str | None] | None:
+def plot_value(fact: Fact, test: NumericTest) -> tuple[float, str | None] | None:
     """The fact's value as plotted against the test: in the threshold's unit, or as x ULN/LLN."""
     num = numeric(fact)
     if num is None:

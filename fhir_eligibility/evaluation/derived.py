@@ -1,8 +1,7 @@
-"""Derived values with their inputs recorded: renal function, administered activity, courses, Child-Pugh.
+"""The arithmetic of the derived values: renal function, administered activity, courses, Child-Pugh.
 
-Formulas from clinical.md §1.6. Every function is pure and returns the value as an interval
-(an unknown race or a partial birthDate widen it) plus the evidence it rests on, or None with
-the reason it could not be computed.
+Formulas from clinical.md §1.6; which inputs each concept reads is in evaluation.forms.derived.
+Every function is pure; a value is an interval (an unknown race or a partial birthDate widen it).
 """
 
 from __future__ import annotations
@@ -14,20 +13,7 @@ from fhir_eligibility.evaluation.compare import Interval
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.measures import units
-from fhir_eligibility.measures.concepts import (
-    ACTIVITY,
-    ALBUMIN,
-    BILIRUBIN,
-    CRCL_CG_REPORTED,
-    CRCL_MEASURED,
-    EGFR_CKDEPI_2021,
-    EGFR_MDRD,
-    INPUTS,
-    INR,
-    SCR,
-    UNITS,
-    WEIGHT,
-)
+from fhir_eligibility.measures.concepts import INPUTS
 
 
 @dataclass(frozen=True)
@@ -102,20 +88,9 @@ def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
     return b + a + i
 
 
-# the registry is read here as dv.INPUTS, dv.ACTIVITY... by the evaluator and the terminology tools
+# the registry's inputs are read here as dv.INPUTS by the terminology tools
 __all__ = [
-    "ACTIVITY",
-    "ALBUMIN",
-    "BILIRUBIN",
-    "CRCL_CG_REPORTED",
-    "CRCL_MEASURED",
-    "EGFR_CKDEPI_2021",
-    "EGFR_MDRD",
     "INPUTS",
-    "INR",
-    "SCR",
-    "UNITS",
-    "WEIGHT",
     "DerivedValue",
     "child_pugh_points",
     "ckd_epi_2021",

@@ -6,8 +6,9 @@ engine, units, CodeSystem, attestation list). Now the parser accepts a concept b
 :data:`DERIVED`, the planner fetches its ``inputs`` with its look-back, the CodeSystem lists its
 ``display`` and ``definition`` (tools/definitions/codesystem.py), and the attestation checklist
 asks a clinician for a ``judged`` one. The formula is the one thing written elsewhere, in the
-evaluation core (:mod:`fhir_eligibility.evaluation.forms.derived`, keyed by ``name``); a concept
-declared without one evaluates as unknown ("not implemented"), never as a verdict.
+evaluation core (:data:`fhir_eligibility.evaluation.forms.derived.FORMULAS` binds each declaration
+here to its function, which this room cannot import); a concept declared without one evaluates as
+unknown ("not implemented"), never as a verdict.
 """
 
 from __future__ import annotations
@@ -46,62 +47,67 @@ class DerivedConcept:
     judged: bool = False  # part of it needs a clinician (attestation checklist; REVIEW when undecided)
 
 
+CREATININE_CLEARANCE = DerivedConcept(
+    "creatinine-clearance",
+    "Creatinine clearance (mL/min)",
+    "Measured 24-h clearance (LOINC 2164-2) if present in the window, else a lab-reported Cockcroft-Gault "
+    "(35591-7), else Cockcroft-Gault computed from serum creatinine, body weight (29463-7), age and sex.",
+    "mL/min",
+    CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
+    older_input_days=90,  # Cockcroft-Gault may fall back to a weight up to 90 days old
+)
+MDRD = DerivedConcept(
+    "egfr-mdrd",
+    "eGFR, MDRD (mL/min/1.73 m2)",
+    "Reported MDRD eGFR (33914-3, 77147-7, 48642-3, 48643-1) if present, else the IDMS-traceable MDRD-4 "
+    "equation (constant 175) from serum creatinine, age and sex.",
+    "mL/min/{1.73_m2}",
+    EGFR_MDRD | SCR,
+)
+CKD_EPI_2021 = DerivedConcept(
+    "egfr-ckd-epi-2021",
+    "eGFR, CKD-EPI 2021 (mL/min/1.73 m2)",
+    "Reported 98979-8, else computed.",
+    "mL/min/{1.73_m2}",
+    EGFR_CKDEPI_2021 | SCR,
+)
+CUMULATIVE_ACTIVITY = DerivedConcept(
+    "cumulative-activity",
+    "Cumulative administered activity",
+    "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
+    "MBq",
+    reads="MedicationAdministration",
+    lookback="any date",
+)
+MINIMUM_ACTIVITY = DerivedConcept(
+    "minimum-activity",
+    "Smallest administered activity",
+    "The smallest single administered activity (one dose per day) of the drugs in the input value set "
+    "(MBq, GBq or mCi): detects a reduced dose.",
+    "MBq",
+    reads="MedicationAdministration",
+    lookback="any date",
+)
+CHILD_PUGH = DerivedConcept(
+    "child-pugh",
+    "Child-Pugh score",
+    "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "
+    "computable part cannot decide).",
+    None,
+    BILIRUBIN | ALBUMIN | INR,
+    judged=True,
+)
+
+# Every declared concept, in CodeSystem order.
 REGISTRY: tuple[DerivedConcept, ...] = (
-    DerivedConcept(
-        "creatinine-clearance",
-        "Creatinine clearance (mL/min)",
-        "Measured 24-h clearance (LOINC 2164-2) if present in the window, else a lab-reported Cockcroft-Gault "
-        "(35591-7), else Cockcroft-Gault computed from serum creatinine, body weight (29463-7), age and sex.",
-        "mL/min",
-        CRCL_MEASURED | CRCL_CG_REPORTED | SCR | WEIGHT,
-        older_input_days=90,  # Cockcroft-Gault may fall back to a weight up to 90 days old
-    ),
-    DerivedConcept(
-        "egfr-mdrd",
-        "eGFR, MDRD (mL/min/1.73 m2)",
-        "Reported MDRD eGFR (33914-3, 77147-7, 48642-3, 48643-1) if present, else the IDMS-traceable MDRD-4 "
-        "equation (constant 175) from serum creatinine, age and sex.",
-        "mL/min/{1.73_m2}",
-        EGFR_MDRD | SCR,
-    ),
-    DerivedConcept(
-        "egfr-ckd-epi-2021",
-        "eGFR, CKD-EPI 2021 (mL/min/1.73 m2)",
-        "Reported 98979-8, else computed.",
-        "mL/min/{1.73_m2}",
-        EGFR_CKDEPI_2021 | SCR,
-    ),
-    DerivedConcept(
-        "cumulative-activity",
-        "Cumulative administered activity",
-        "Sum of the administered activity of the drugs in the input value set (MBq, GBq or mCi).",
-        "MBq",
-        reads="MedicationAdministration",
-        lookback="any date",
-    ),
-    DerivedConcept(
-        "minimum-activity",
-        "Smallest administered activity",
-        "The smallest single administered activity (one dose per day) of the drugs in the input value set "
-        "(MBq, GBq or mCi): detects a reduced dose.",
-        "MBq",
-        reads="MedicationAdministration",
-        lookback="any date",
-    ),
-    DerivedConcept(
-        "child-pugh",
-        "Child-Pugh score",
-        "Score 5-15 from bilirubin, albumin and INR; ascites and encephalopathy need a person (REVIEW when the "
-        "computable part cannot decide).",
-        None,
-        BILIRUBIN | ALBUMIN | INR,
-        judged=True,
-    ),
+    CREATININE_CLEARANCE,
+    MDRD,
+    CKD_EPI_2021,
+    CUMULATIVE_ACTIVITY,
+    MINIMUM_ACTIVITY,
+    CHILD_PUGH,
 )
 DERIVED: dict[str, DerivedConcept] = {c.name: c for c in REGISTRY}
 
-# Views for the evaluation core's lookups (read from the registry, never declared again).
+# The fixed inputs by concept, for the terminology tools (read from the registry, never declared again).
 INPUTS: dict[str, frozenset[Code]] = {c.name: c.inputs for c in REGISTRY}
-UNITS: dict[str, str | None] = {c.name: c.unit for c in REGISTRY}
-# Derived from administered doses (any date, not a lab window): the total, or the smallest single dose.
-ACTIVITY = tuple(c.name for c in REGISTRY if c.lookback == "any date")

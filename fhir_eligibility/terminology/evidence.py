@@ -29,6 +29,7 @@ from fhir_eligibility.criteria.model import (
     Records,
     Trial,
     Unsupported,
+    coded_values,
 )
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
@@ -39,11 +40,11 @@ def node_codes(c: Criterion) -> frozenset[Code]:
     d = c.definition
     match d:
         case ObservationValue():
-            return d.codes | d.test.codes
+            return d.codes | coded_values(d.test)
         case Records():
             return d.codes
         case Derived():
-            return d.input_codes | d.test.codes
+            return d.input_codes | coded_values(d.test)
         case Combination() | Age() | Gender() | Manual() | Expression() | Unsupported():  # no codes of their own
             return frozenset()
         case _:

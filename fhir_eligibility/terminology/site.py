@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from fhir_eligibility.codes import Code, norm_code
 from fhir_eligibility.criteria.model import (
     Age,
+    CodedTest,
     CodeMapping,
     Combination,
     Criterion,
@@ -40,6 +41,9 @@ from fhir_eligibility.criteria.model import (
     Gender,
     Manual,
     ObservationValue,
+    PresentTest,
+    QuantityTest,
+    RangeTest,
     Records,
     Trial,
     Unsupported,
@@ -221,7 +225,13 @@ def _codes(
 
 
 def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> ValueTest:
-    return replace(test, codes=_codes(test.codes, by_target, used)) if test.codes else test
+    match test:
+        case CodedTest():
+            return CodedTest(_codes(test.codes, by_target, used)) if test.codes else test
+        case QuantityTest() | RangeTest() | PresentTest():  # no codes a site could map
+            return test
+        case _:
+            assert_never(test)
 
 
 def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Definition:

@@ -29,6 +29,7 @@ from fhir_eligibility.criteria.model import (
     Records,
     Trial,
     Unsupported,
+    thresholds,
 )
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.measures import units
@@ -254,7 +255,7 @@ def _leaf(trial: str, top: Criterion, n: Criterion) -> Leaf | None:
     d = n.definition
     match d:
         case ObservationValue():
-            q = d.test.quantity or d.test.low or d.test.high
+            q = next(iter(thresholds(d.test)), None)
             unit = q.unit if q is not None and q.unit not in (None, "1") else None
             return Leaf(trial, top, n, ("Observation",), d.codes, unit, _tokens(f"{n.description} {d.label}"))
         case Records():

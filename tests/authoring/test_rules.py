@@ -19,9 +19,11 @@ from fhir_eligibility.criteria.model import (
     Derived,
     Manual,
     ObservationValue,
+    QuantityTest,
     Records,
     ValueTest,
     Window,
+    thresholds,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,10 +47,9 @@ def _expected_strings(leaf: Criterion, windows: tuple[Window, ...]) -> list[str]
     if isinstance(d, ObservationValue | Age | Derived):
         test = d.test
     if test is not None:
-        for t in (test.quantity, test.low, test.high):
-            if t is not None:
-                out.append(f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else ""))
-        if test.comparator:
+        for t in thresholds(test):
+            out.append(f"{t.value:g}" + (f" {t.unit}" if t.unit and t.unit != "1" else ""))
+        if isinstance(test, QuantityTest) and test.comparator:
             out.append(test.comparator)
     if isinstance(d, Records):
         out.append("open world" if "open-world" in d.methods else "closed world")

@@ -1,4 +1,4 @@
-"""What the characteristic forms share: the label placeholder, what-to-collect entries, value tests.
+"""What the characteristic forms share: the label placeholder, what-to-collect entries, count tests.
 
 Leaf outcomes are shared between criteria (and patients), so a leaf names no criterion: it writes
 ``LABEL`` where the criterion's name goes, and the tree walk fills it in.
@@ -10,7 +10,7 @@ import datetime as dt
 from functools import lru_cache
 
 from fhir_eligibility.codes import display
-from fhir_eligibility.criteria.model import CountTest, ValueTest
+from fhir_eligibility.criteria.model import CountTest
 from fhir_eligibility.evaluation.compare import Interval, in_range, satisfies
 from fhir_eligibility.evaluation.context import Context
 from fhir_eligibility.evaluation.results import MissingData
@@ -42,12 +42,6 @@ def favourability(t: Truth, parity: int) -> int:
     """Lower = less favourable to the patient meeting the top-level criterion (safety-first ties)."""
     good = Truth.TRUE if parity % 2 == 0 else Truth.FALSE
     return 2 if t is good else 1 if not t.decided else 0
-
-
-def interval_truth(v: Interval, test: ValueTest) -> Truth:
-    if test.kind == "quantity" and test.quantity is not None:
-        return satisfies(v, test.comparator, test.quantity.value)
-    return in_range(v, test.low.value if test.low else None, test.high.value if test.high else None)
 
 
 def count_ok(n: float, t: CountTest) -> Truth:

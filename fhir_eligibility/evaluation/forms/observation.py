@@ -8,8 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import assert_never
 
-from fhir_eligibility.criteria.model import LIMIT_NAME, Criterion, ObservationValue, Window
+from fhir_eligibility.criteria.model import (
+    LIMIT_NAME,
+    CodedTest,
+    Criterion,
+    NumericTest,
+    ObservationValue,
+    PresentTest,
+    QuantityTest,
+    RangeTest,
+    ValueTest,
+    Window,
+)
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
@@ -27,28 +39,48 @@ def observation_leaf(
     d: ObservationValue, c: Criterion, ctx: Context, parity: int, windows: tuple[Window, ...]
 ) -> Outcome:
     out = _observation_leaf(d, c, ctx, parity, windows)
-    if not ctx.settings.collect_series or d.test.kind not in ("quantity", "range"):
+    if not ctx.settings.collect_series:
         return out
-    return out._replace(series=(_series(d, c, ctx, windows),))
+    test = d.test
+    match test:
+        case QuantityTest() | RangeTest():  # a numeric value plots against its thresholds
+            return out._replace(series=(_series(d, test, c, ctx, windows),))
+        case CodedTest() | PresentTest():
+            return out
+        case _:
+            assert_never(test)
 
 
-def _series(d: ObservationValue, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Series:
+def _valued_only(test: ValueTest) -> bool:
+    """A result without a valid value is not "the most recent value", unless any record will do."""
+    match test:
+        case PresentTest():
+            return False
+        case QuantityTest() | RangeTest() | CodedTest():
+            return True
+        case _:
+            assert_never(test)
+
+
+def _series(d: ObservationValue, t: NumericTest, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Series:
     lo, hi, _err = window_bounds(windows, ctx, ctx.settings.default_lookback_days)
     points = []
     unit: str | None = None
     for f in ctx.record.facts(["Observation"], d.codes):
         if f.date is None or f.date > ctx.as_of:
             continue
-        pv = plot_value(f, d.test)
+        pv = plot_value(f, t)
         if pv is not None:
             points.append(Point(f.date.isoformat(), pv[0], f.ref.split("#")[0]))
             unit = pv[1]
     points.sort(key=lambda p: (p.date, p.reference))
-    t = d.test
-    if t.kind == "quantity" and t.quantity is not None:
-        thresholds: tuple[tuple[str, float], ...] = ((t.comparator or "=", t.quantity.value),)
-    else:
-        thresholds = tuple((comp, b.value) for comp, b in ((">=", t.low), ("<=", t.high)) if b is not None)
+    match t:
+        case QuantityTest():
+            thresholds: tuple[tuple[str, float], ...] = ((t.comparator or "=", t.quantity.value),)
+        case RangeTest():
+            thresholds = tuple((comp, b.value) for comp, b in ((">=", t.low), ("<=", t.high)) if b is not None)
+        case _:
+            assert_never(t)
     return Series(
         d.label or c.description or c.id,
         f"x {LIMIT_NAME[t.offset]}" if t.offset and t.ratio else unit,
@@ -72,7 +104,7 @@ def _observation_leaf(
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
     skipped = ""
-    if inside and d.test.kind != "present":  # a result without a valid value is not "the most recent value"
+    if inside and _valued_only(d.test):
         inside, skipped = values.valued(inside)
         if not inside:
             return Outcome(Truth.UNKNOWN, skipped, missing=(missing_data(ctx, what, d.codes, lo, hi),))
@@ -122,7 +154,7 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
     if not facts:
         return Truth.UNKNOWN
     inside = _in_window(facts, lo, hi)
-    if inside and d.test.kind != "present":
+    if inside and _valued_only(d.test):
         inside = [f for f in inside if values.has_value(f)]
     if not inside:
         return Truth.UNKNOWN

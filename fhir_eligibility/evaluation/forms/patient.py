@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fhir_eligibility.criteria.model import Age, Criterion, Gender
-from fhir_eligibility.evaluation.compare import VERB, Interval
+from fhir_eligibility.criteria.model import Age, Criterion, Gender, describe_test
+from fhir_eligibility.evaluation.compare import VERB, Interval, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.forms.common import interval_truth
 from fhir_eligibility.evaluation.results import Evidence, MissingData
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth
@@ -31,7 +30,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
     return Outcome(
         t,
-        f"age {shown} years on {ctx.as_of} {VERB.get(t, 'cannot decide')} {d.test.text()}",
+        f"age {shown} years on {ctx.as_of} {VERB.get(t, 'cannot decide')} {describe_test(d.test)}",
         (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),),
     )
 
