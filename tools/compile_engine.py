@@ -44,6 +44,14 @@ MODULES = [
     "fhir_eligibility/evaluation/attestation.py",
     "fhir_eligibility/criteria/model.py",
     "fhir_eligibility/codes.py",
+    # reading: pass 1 routes every line, pass 2 rebuilds every patient (Python work per line, not parsing)
+    "fhir_eligibility/record.py",
+    "fhir_eligibility/retrieval/reading.py",
+    "fhir_eligibility/retrieval/assembly.py",
+    "fhir_eligibility/retrieval/files.py",
+    "fhir_eligibility/screening/routing.py",
+    "fhir_eligibility/screening/partition.py",
+    "fhir_eligibility/screening/shard_read.py",
 ]
 # The isolated build environment has mypy and a few stubs, not the runtime dependencies: modules that
 # import them are checked with those imports as Any (none of them is compiled).

@@ -12,7 +12,8 @@ are unknown rather than "none recorded".
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
@@ -99,7 +100,7 @@ def _quantity(q: object, problems: list[str] | None = None, signed: bool = True)
         return None
     problem = number_problem(q["value"])
     code = q.get("code") if q.get("system") in (None, "http://unitsofmeasure.org") else None
-    ucum = units.ucum_code(
+    ucum = _ucum_code(
         code if isinstance(code, str) else None, q.get("unit") if isinstance(q.get("unit"), str) else None
     )
     if problem is None and not signed:
@@ -111,6 +112,10 @@ def _quantity(q: object, problems: list[str] | None = None, signed: bool = True)
     comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else None
     original = q.get("unit") or q.get("code")
     return Quantity(float(q["value"]), ucum, comparator, original if isinstance(original, str) else None)
+
+
+# a population spells its units a few ways, each normalised (regular expressions, UCUM parse) once
+_ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
 
 
 def _checked(d: _dt.date | None, problems: list[str] | None) -> _dt.date | None:
@@ -130,19 +135,29 @@ def _status_code(concept: object) -> str | None:
     return None
 
 
+_CHOICES: dict[str, tuple[str, str, str]] = {}
+
+
+def _choices(name: str) -> tuple[str, str, str]:
+    """``<name>DateTime``, ``<name>Instant``, ``<name>Period``: spelled once, not per resource."""
+    out = _CHOICES[name] = (f"{name}DateTime", f"{name}Instant", f"{name}Period")
+    return out
+
+
 def _period(
     res: Resource, *names: str, problems: list[str] | None = None
 ) -> tuple[_dt.date | None, _dt.date | None, str]:
     """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
     for n in names:
-        if f"{n}DateTime" in res:
-            d = _checked(parse_date(res[f"{n}DateTime"]), problems)
-            return d, None, str(res[f"{n}DateTime"])
-        if f"{n}Instant" in res:
-            d = _checked(parse_date(res[f"{n}Instant"]), problems)
-            return d, None, str(res[f"{n}Instant"])
-        if isinstance(res.get(f"{n}Period"), dict):
-            p = res[f"{n}Period"]
+        date_time, instant, period = _CHOICES.get(n) or _choices(n)
+        if date_time in res:
+            d = _checked(parse_date(res[date_time]), problems)
+            return d, None, str(res[date_time])
+        if instant in res:
+            d = _checked(parse_date(res[instant]), problems)
+            return d, None, str(res[instant])
+        if isinstance(res.get(period), dict):
+            p = res[period]
             s, e = _checked(parse_date(p.get("start")), problems), _checked(parse_date(p.get("end")), problems)
             return s, e, str(p.get("end") or p.get("start") or "")
     return None, None, ""
@@ -170,7 +185,7 @@ def _obs_value_fields(src: Resource, problems: list[str] | None) -> dict[str, An
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
             problems.extend(f"{p}; the result is unusable" for p in own)
-    elif not any(k.startswith("value") for k in src) and "dataAbsentReason" in src:
+    elif "dataAbsentReason" in src and not any(k.startswith("value") for k in src):
         absent = codings(src["dataAbsentReason"])
         why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
         out["note"] = f"no value (dataAbsentReason: {why})"
@@ -398,9 +413,23 @@ class PatientRecord:
     present: frozenset[tuple[str, Code | None]]
     patient: Resource | None = None
     raw: tuple[Resource, ...] = ()
+    # facts() answers by (kinds, codes): criteria ask the same question in several windows and trials
+    # (about 60 % of a screening's calls); a new record (dataclasses.replace) starts empty
+    _asked: dict[tuple[tuple[str, ...], frozenset[Code]], list[Fact]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def facts(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> list[Fact]:
-        """Facts of these kinds having any of the codes (all facts of the kinds when codes is empty)."""
+        """Facts of these kinds having any of the codes (all facts of the kinds when codes is empty).
+
+        The list is shared by every caller asking the same: read it, never change it."""
+        key = (tuple(kinds), codes)
+        out = self._asked.get(key)
+        if out is None:
+            out = self._asked[key] = self._facts(kinds, codes)
+        return out
+
+    def _facts(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> list[Fact]:
         seen: set[str] = set()
         out: list[Fact] = []
         for kind in kinds:
@@ -457,7 +486,8 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             codes = readable_codes(res.get("code"))
             dropped.append(Unavailable(str(kind), codes, f"{ref} could not be read ({e.__class__.__name__})"))
             continue
-        new += [f"{ref}: {p}" for p in problems]
+        if problems:
+            new += [f"{ref}: {p}" for p in problems]
         if kind == "Observation" and facts and facts[0].date is None:
             undated.append(ref)
         for f in facts:

@@ -40,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from fhir_eligibility.pickling import picklable
 from fhir_eligibility.record import patient_id_of
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
@@ -297,6 +298,10 @@ class Resolution:
     shards: int
     part: int  # the part number its resolved lines are written under (after every pass-1 task's)
     sources: tuple[str, ...] = ()  # input files by index, to name where an unresolvable line was
+
+
+# they travel to pass-1 workers, also when mypyc compiles this module (see fhir_eligibility.pickling)
+picklable(Piece, Task, Resolution)
 
 
 def resolve_deferred(job: Resolution) -> TaskResult:
