@@ -243,7 +243,7 @@ def _compare_number(fact: Fact, test: NumericTest) -> Compared:
     target = _threshold_unit(chosen)
     converted = _to(v, unit, target, analyte)
     if converted is None:
-        return Compared(Truth.UNKNOWN, f"unit {unit or 'missing'} not convertible to {target}", v.text(), unit)
+        return Compared(Truth.UNKNOWN, f"{_unit_text(fact, unit)} not convertible to {target}", v.text(), unit)
     t = interval_truth(converted, chosen)
     shown = v.text() + (f" {unit}" if unit else "")
     conv = f" (= {converted.text()} {target})" if unit != target and target else ""
@@ -366,6 +366,14 @@ def _display(fact: Fact) -> str | float | int | bool | None:
     if fact.value_codes:
         return ", ".join(sorted(c for _s, c in fact.value_codes))
     return fact.value_bool
+
+
+def _unit_text(fact: Fact, unit: str | None) -> str:
+    """The unit as the record wrote it when it is not UCUM ("gm/dL"), so a coordinator sees what to fix."""
+    if unit:
+        return f"unit {unit}"
+    written = fact.quantity.original_unit if fact.quantity is not None else None
+    return f"unit {written!r} (not UCUM)" if written else "unit missing"
 
 
 def _unit(fact: Fact) -> str | None:

@@ -60,4 +60,6 @@ def test_a_review_names_the_values_that_triggered_it() -> None:
     assert e7b["result"] == "review"
     assert "120 U/L = 3 × ULN (40) on 2026-05-20" in e7b["reason"] and "Liver metastases: recorded" in e7b["reason"]
     assert "conditions met" not in e7b["reason"]
+    # which record: the sample's liver-metastasis Condition (C7B.02 + SNOMED 94381002, onset 2021-02-15)
+    assert "Liver metastases: recorded: 94381002, C7B02 on 2021-02-15" in e7b["reason"]
     assert "120 U/L = 3 × ULN (40) on 2026-05-20" in explain(report)

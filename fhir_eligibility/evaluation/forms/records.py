@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Records, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
@@ -143,7 +144,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             t, f"{covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
         )
     if placed:
-        return Outcome(Truth.TRUE, f"recorded{window}", ev, matched=tuple(placed))
+        return Outcome(
+            Truth.TRUE, f"recorded{window}: {_latest_text(placed[-1], d.codes, len(placed))}", ev, matched=tuple(placed)
+        )
     if uncertain:
         return Outcome(
             Truth.UNKNOWN,
@@ -156,3 +159,10 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             Truth.UNKNOWN, f"none recorded{window}: to collect", missing=(missing_data(ctx, what, d.codes, lo, hi),)
         )
     return Outcome(Truth.FALSE, f"none recorded{window}")
+
+
+def _latest_text(f: Fact, codes: frozenset[Code], n: int) -> str:
+    """Which record decided it (the most recent), so a reviewer need not open the evidence to see what and when."""
+    what = ", ".join(sorted(code for _s, code in f.codes & codes)) or f.ref
+    when = f"on {f.date.isoformat()}" if f.date else "undated"
+    return f"{what} {when}" + (f" (+{n - 1} more)" if n > 1 else "")
