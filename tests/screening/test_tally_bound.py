@@ -4,10 +4,14 @@ candidates are exactly a full sort's best ``limit``, the rest are counted and sa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import tracemalloc
+from pathlib import Path
 
 from fhir_eligibility.screening.core import MAX_CANDIDATES, Tally, TrialOutcome, TrialTally
+from fhir_eligibility.synth import write_population
+from tests.screening.helpers import AS_OF, invoke
 
 CRITERIA = (("I1", "inclusion", "adult"), ("E1", "exclusion", "pregnant"))
 VERDICTS = ("eligible", "needs-review", "undetermined", "ineligible")
@@ -94,3 +98,21 @@ def test_memory_held_does_not_grow_with_the_candidates_seen() -> None:
     # tuples, bounded, make the noise), where keeping them all takes megabytes
     assert large - small < 1024 * 1024
     assert unbounded > 10 * large
+
+
+def test_the_cli_bound_lists_the_best_ranked_and_says_how_many_there_were(tmp_path: Path) -> None:
+    write_population(tmp_path / "d", 200, seed=5)
+    args = ["screen", str(tmp_path / "d"), "--as-of", AS_OF, "--format", "json", "--workers", "1"]
+    full = json.loads(invoke(*args).output)
+    out = invoke(*args, "--max-candidates", "3")
+    assert out.exit_code == 0, out.output
+    bounded = json.loads(out.output)
+    said = 0
+    for mine, theirs in zip(bounded["trials"], full["trials"], strict=True):
+        assert mine["counts"] == theirs["counts"] and mine["funnel"] == theirs["funnel"]
+        assert mine["candidates"] == theirs["candidates"][:3]
+        note = f"{mine['trial']}: {len(theirs['candidates'])} candidates, the 3 best ranked listed (--max-candidates)"
+        assert (note in bounded["warnings"]) == (len(theirs["candidates"]) > 3)
+        said += note in bounded["warnings"]
+    assert said  # 200 synthetic patients give some trial more than 3 candidates
+    assert invoke(*args, "--max-candidates", "0").exit_code == 2
