@@ -39,8 +39,8 @@ from fhir_eligibility.report.screening import (
 
 MAX_WARNINGS = 50  # distinct warnings kept verbatim; the rest are counted
 # Candidates listed per trial (--max-candidates): more than a coordinator works through, and above
-# every trial's count in the 100,000-patient synthetic screening (at most 2.7 % of patients), so
-# that report is unchanged; the driver holds at most twice as many, a few hundred bytes each
+# every trial's count in a 100,000-patient synthetic screening (at most 2.8 % of patients at 50,000
+# and 200,000), so that report is unchanged; a tally holds at most twice as many, about 1 KB each
 MAX_CANDIDATES = 5_000
 _RESULT_INDEX = {r: i for i, r in enumerate(RESULTS)}
 
