@@ -25,6 +25,7 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import lines, write_output
 from fhir_eligibility.report.screening import ScreeningReport, identified, render
+from fhir_eligibility.screening.core import MAX_CANDIDATES
 from fhir_eligibility.screening.pages import write_pages
 from fhir_eligibility.screening.runner import Progress, default_workers, screen_files
 from fhir_eligibility.terminology.command import terminology_option
@@ -129,6 +130,13 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--master", help="Spark master URL (--engine spark; default local[*], or spark-submit's).")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", help="Spark setting (repeatable; --engine spark).")
+@click.option(
+    "--max-candidates",
+    type=click.IntRange(min=1),
+    default=MAX_CANDIDATES,
+    show_default=True,
+    help="Candidates listed per trial, best ranked first; the report counts the rest (PATH... input).",
+)
 def screen(
     paths: tuple[str, ...],
     trial_ids: tuple[str, ...],
@@ -152,6 +160,7 @@ def screen(
     engine: str,
     master: str | None,
     spark_conf: tuple[str, ...],
+    max_candidates: int,
     **server_kw: Any,
 ) -> None:
     """Screen a population (Bulk NDJSON, folders of Bundles, or a FHIR server) for trial candidates.
@@ -187,7 +196,9 @@ def screen(
         if engine == "spark":
             from fhir_eligibility.spark.engine import screen_spark
 
-            report = screen_spark(paths, trials, as_of, settings, master=master, conf=conf)
+            report = screen_spark(
+                paths, trials, as_of, settings, master=master, conf=conf, max_candidates=max_candidates
+            )
         elif server and write_back:  # one pass that records every patient x study as it screens them
             from fhir_eligibility.screening.write_back import screen_and_write
 
@@ -208,7 +219,14 @@ def screen(
             )
         else:
             report = screen_files(
-                [Path(p) for p in paths], trials, as_of, settings, workers=n, progress=bar, temp_dir=temp_dir
+                [Path(p) for p in paths],
+                trials,
+                as_of,
+                settings,
+                workers=n,
+                progress=bar,
+                temp_dir=temp_dir,
+                max_candidates=max_candidates,
             )
     identity = IdentityPolicy(mrn_system, deidentify)
     report = identified(report, identity)

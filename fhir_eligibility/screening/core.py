@@ -5,14 +5,17 @@ compiled trials, a date, ``Settings``) returning small picklable outcomes, and i
 through :func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job (or the local process
 pool) can ship it to executors and its answers cannot drift from ``evaluate``'s. ``Tally`` is a
 commutative monoid (``add`` one patient, ``merge`` two partials), the shape of
-``mapPartitions`` + ``reduce``: the memory it holds grows with the number of candidates
-(non-ineligible patients), never with the number of screened patients.
+``mapPartitions`` + ``reduce``. Its memory is flat in the population: counts and funnels, at most
+``MAX_WARNINGS`` warnings, and per trial the ``limit`` best-ranked candidates (``rank_key`` is a
+total order, so the kept ones are a full sort's first ``limit`` whatever the merge order, and
+both engines list the same) with a count of all of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +38,10 @@ from fhir_eligibility.report.screening import (
 )
 
 MAX_WARNINGS = 50  # distinct warnings kept verbatim; the rest are counted
+# Candidates listed per trial (--max-candidates): more than a coordinator works through, and above
+# every trial's count in a 100,000-patient synthetic screening (at most 2.8 % of patients at 50,000
+# and 200,000), so that report is unchanged; a tally holds at most twice as many, about 1 KB each
+MAX_CANDIDATES = 5_000
 _RESULT_INDEX = {r: i for i, r in enumerate(RESULTS)}
 
 
@@ -106,8 +113,9 @@ class TrialTally:
     # hold no other result when deceased
     becoming: int = 0  # not eligible now, eligible within the horizon if the record stays as it is
     lapsing: int = 0  # eligible or needs-review now, no longer within the horizon
-    listed: int = 0  # candidates seen, whether or not a bounded engine (Spark) keeps them all
+    listed: int = 0  # candidates seen, kept or not
     judged: int = 0  # needs-review because the data call for a clinician's judgement (else only attestations)
+    limit: int = MAX_CANDIDATES  # best-ranked candidates kept (up to twice as many between prunings)
 
     def __post_init__(self) -> None:
         if not self.funnel:
@@ -139,6 +147,8 @@ class TrialTally:
             self.candidates.append(
                 Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest)
             )
+            if len(self.candidates) >= 2 * self.limit:
+                self.prune()
 
     def merge(self, other: TrialTally) -> None:
         for v, n in other.counts.items():
@@ -157,6 +167,18 @@ class TrialTally:
         self.candidates.extend(
             dataclasses.replace(c, missing=tuple(sys.intern(m) for m in c.missing)) for c in other.candidates
         )
+        if len(self.candidates) >= 2 * self.limit:
+            self.prune()
+
+    def prune(self) -> None:
+        """Keep the ``limit`` best-ranked candidates (pruned at twice that: O(n log limit) in all)."""
+        self.candidates = heapq.nsmallest(self.limit, self.candidates, key=rank_key)
+
+    def bound_note(self) -> str | None:
+        """The report's word on candidates left out by the bound, if any."""
+        if self.listed <= self.limit:
+            return None
+        return f"{self.trial}: {self.listed} candidates, the {self.limit} best ranked listed (--max-candidates)"
 
     def screening(self) -> TrialScreening:
         dead = self.vital.get("fail", 0)
@@ -179,7 +201,7 @@ class TrialTally:
             self.title,
             {v: self.counts.get(v, 0) for v in VERDICTS},
             tuple(rows),
-            tuple(sorted(self.candidates, key=rank_key)),
+            tuple(sorted(self.candidates, key=rank_key)[: self.limit]),
             self.becoming,
             self.lapsing,
             self.judged,
@@ -196,13 +218,16 @@ class Tally:
     more_warnings: int = 0
 
     @classmethod
-    def for_trials(cls, trials: Iterable[Trial]) -> Tally:
+    def for_trials(cls, trials: Iterable[Trial], limit: int = MAX_CANDIDATES) -> Tally:
+        """An empty tally; ``limit``: candidates kept per trial (a worker's partial over one shard
+        holds far fewer than the default; the merging tally applies the run's bound)."""
         return cls(
             {
                 t.id: TrialTally(
                     t.id,
                     t.title,
                     tuple((c.id, "exclusion" if c.exclude else "inclusion", c.description) for c in t.criteria),
+                    limit=limit,
                 )
                 for t in trials
             }
@@ -235,7 +260,8 @@ class Tally:
         return self
 
     def report(self, as_of: dt.date, source: str = "", notes: Iterable[str] = ()) -> ScreeningReport:
-        warnings = [*notes, *self.warnings]
+        bounded = (self.trials[t].bound_note() for t in sorted(self.trials))
+        warnings = [*notes, *(n for n in bounded if n), *self.warnings]
         if self.more_warnings:
             warnings.append(f"{self.more_warnings} more warning(s) not shown")
         return ScreeningReport(
@@ -247,4 +273,4 @@ class Tally:
         )
 
 
-__all__ = ["Tally", "TrialOutcome", "TrialTally", "outcome_of", "screen_patient"]
+__all__ = ["MAX_CANDIDATES", "Tally", "TrialOutcome", "TrialTally", "outcome_of", "screen_patient"]

@@ -34,7 +34,7 @@ from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.retrieval.reading import Drops
-from fhir_eligibility.screening.core import SCREENING, Tally
+from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
 
@@ -188,6 +188,7 @@ def screen_files(
     shard_bytes: int = DEFAULT_SHARD_BYTES,
     source: str = "",
     notes: Iterable[str] = (),
+    max_candidates: int = MAX_CANDIDATES,
 ) -> ScreeningReport:
     """Screen every patient in Bulk NDJSON files, Bundles or folders of them."""
     n = workers or default_workers()
@@ -216,7 +217,7 @@ def screen_files(
         if not parts.shards:
             raise nothing_usable(paths, parts.warnings)
         job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
-        tally = Tally.for_trials(trials)
+        tally = Tally.for_trials(trials, max_candidates)
         tally.warn(parts.warnings)
         with Executor(n, job) as ex:
             total = parts.patient_resources
@@ -249,11 +250,12 @@ def screen_stream(
     progress: Progress | None = None,
     source: str = "",
     notes: Iterable[str] = (),
+    max_candidates: int = MAX_CANDIDATES,
 ) -> ScreeningReport:
     """Screen patients as a source yields them (a FHIR server); at most a few batches in memory."""
     n = workers or default_workers()
     job = Job(tuple(trials), as_of, settings, {})
-    tally = Tally.for_trials(trials)
+    tally = Tally.for_trials(trials, max_candidates)
     with Executor(n, job) as ex:
         if progress is not None:
             progress("screening", 0, total)

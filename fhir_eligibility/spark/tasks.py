@@ -13,7 +13,8 @@ the Spark counterpart of one step of the built-in engine and calls the same code
 * :func:`resolve_identifiers`: ``partition.resolve_deferred`` for cogrouped identifiers.
 * :func:`screen_partition`: pass 2 (``runner.screen_shard``): consecutive lines of one patient
   (sorted by patient, then input order) -> ``shard_read.patient_of`` -> ``core.screen_patient``
-  -> one :class:`~fhir_eligibility.screening.core.Tally` per partition.
+  -> one :class:`~fhir_eligibility.screening.core.Tally` per partition (``max_candidates`` best
+  candidates per trial), all of them merged into one by :func:`merge_tallies` on one executor.
 
 Ordering keys: ``(phase, file, line)``, phase 0 for the input, 1 for resolved conditional
 references (the built-in engine appends them after every pass-1 part), so a patient's resources
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import heapq
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +32,6 @@ from typing import Any, Protocol
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.report.screening import rank_key
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.core import Tally, screen_patient
 from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
@@ -171,16 +170,14 @@ def patient_partition(key: tuple[str, Order]) -> int:
     return zlib.crc32(key[0].encode("utf-8"))
 
 
-def bound_candidates(tally: Tally, limit: int) -> Tally:
-    """Keep each trial's ``limit`` best-ranked candidates (the report lists them in that order)."""
-    for t in tally.trials.values():
-        if len(t.candidates) > limit:
-            t.candidates = heapq.nsmallest(limit, t.candidates, key=rank_key)
-    return tally
+def keyed(tally: Tally) -> tuple[int, Tally]:
+    """Every partition's tally under one key, for the one reduce task that merges them."""
+    return 0, tally
 
 
-def merge_tallies(a: Tally, b: Tally, limit: int) -> Tally:
-    return bound_candidates(a.merge(b), limit)
+def merge_tallies(a: Tally, b: Tally) -> Tally:
+    """Both bounded alike (``Tally.for_trials(..., limit)``): the merge keeps the bound."""
+    return a.merge(b)
 
 
 def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]]) -> Iterator[Tally]:
@@ -188,15 +185,13 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
     # As the built-in workers do: evaluation allocates millions of short-lived acyclic objects,
     # and default GC thresholds rescan them constantly (measured: half the evaluation time).
     gc.set_threshold(200_000, 50, 100)
-    tally = Tally.for_trials(job.trials)
+    tally = Tally.for_trials(job.trials, job.max_candidates)
     pid: str | None = None
     lines: list[bytes] = []
 
     def screen(patient: str) -> None:
         data = patient_of(patient, lines, job.medications, job.drops)
         tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
-        if tally.patients % 1000 == 0:  # the partition's candidates stay within twice the bound
-            bound_candidates(tally, 2 * job.max_candidates)
 
     for (key, _order), line in records:
         if key != pid:
@@ -206,17 +201,20 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
         lines.append(line)
     if pid is not None:
         screen(pid)
-    yield bound_candidates(tally, job.max_candidates)
+    for t in tally.trials.values():  # shipped at the bound, not up to twice it
+        if len(t.candidates) > t.limit:
+            t.prune()
+    yield tally
 
 
 __all__ = [
     "Job",
     "PartitionSummary",
     "Shared",
-    "bound_candidates",
     "count_lines",
     "has_tag",
     "key_value",
+    "keyed",
     "merge_tallies",
     "patient_partition",
     "resolve_identifiers",
