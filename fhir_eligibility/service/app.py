@@ -49,8 +49,10 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
@@ -120,6 +122,8 @@ class Service:
             collect_series=True,
             horizon_days=365,
         )
+        self.program = Program(self.trials, self.settings)  # compiled once, for the life of the loaded trials
+        self._batch: Batch | None = None
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
@@ -249,6 +253,14 @@ class Service:
         await self.authenticate(request)
         return JSONResponse({"services": [self.descriptor()]})
 
+    def evaluate(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        """The one evaluation path, with the compiled program and what patients of ``as_of`` share.
+        Only the latest date's batch is kept: a service running for months holds one day's."""
+        batch = self._batch
+        if batch is None or batch.as_of != as_of:
+            batch = self._batch = self.program.batch(as_of)
+        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, batch)
+
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
         await self.authenticate(request)
@@ -256,7 +268,7 @@ class Service:
         req = parse_request(body, HOOK)
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
-        results = await run_in_threadpool(evaluate_patient, data, self.trials, as_of, self.settings)
+        results = await run_in_threadpool(self.evaluate, data, as_of)
         ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data)
         cards = render_cards(
             results,
@@ -330,7 +342,7 @@ class Service:
         authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
         response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
         data = with_response(stored.data, response)
-        results = await run_in_threadpool(evaluate_patient, data, self.trials, stored.as_of, self.settings)
+        results = await run_in_threadpool(self.evaluate, data, stored.as_of)
         new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
         location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
