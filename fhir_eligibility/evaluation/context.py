@@ -7,7 +7,7 @@ Split out of the engine so every form module and the tree walk share one definit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from fhir_eligibility.criteria.model import Criterion, Window
@@ -91,7 +91,19 @@ class Context:
         of *all* matching records), never shared per demographics; the same record, date and anchors."""
         if not self.short_circuit and self.demographics is None:
             return self
-        return replace(self, short_circuit=False, demographics=None)
+        return Context(  # not dataclasses.replace: this module may be compiled (mypyc)
+            self.record,
+            self.as_of,
+            self.settings,
+            self.index,
+            self.anchors,  # the same dict: anchors found while evaluating the event are the patient's
+            self.memo,
+            self.shared,
+            False,
+            None,
+            self.answers,
+            self.bounds,
+        )
 
 
 # ---- outcomes shared across patients -----------------------------------------------------------
