@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from fhir_eligibility.criteria.attestable import questionnaire_url
@@ -30,14 +30,17 @@ class CompiledTrial:
 
     def __init__(self, trial: Trial) -> None:
         self.trial = trial
-        nodes = [n for top in trial.criteria for n in top.walk()]
-        self.by_link: dict[str, Criterion] = {n.id: n for n in nodes}
         self.url = questionnaire_url(trial)  # where this trial's answers are filed
         self._plain: dict[int, tuple[tuple[Window, ...], bool]] = {}
         self._footprints: dict[int, tuple[Criterion, Footprint | None]] = {}
         self._labels: dict[int, tuple[Criterion, str]] = {}
         self._events: dict[int, tuple[Criterion, Criterion]] = {}
         self._reads: dict[int, dict[str, Reads]] = {}
+
+    @cached_property
+    def by_link(self) -> dict[str, Criterion]:
+        """Criterion id -> criterion (the events windows are relative to)."""
+        return {n.id: n for top in self.trial.criteria for n in top.walk()}
 
     @cached_property
     def tops(self) -> tuple[tuple[Criterion, frozenset[Key] | None], ...]:
@@ -65,8 +68,7 @@ class CompiledTrial:
         """Short display name of a criterion (whole words)."""
         hit = self._labels.get(id(c))
         if hit is None or hit[0] is not c:
-            text = getattr(c.definition, "label", "") or c.description or c.id
-            hit = self._labels[id(c)] = (c, textwrap.shorten(text, 90, placeholder="…"))
+            hit = self._labels[id(c)] = (c, short_label(getattr(c.definition, "label", "") or c.description or c.id))
         return hit[1]
 
     def event(self, crit: Criterion) -> Criterion:
@@ -84,6 +86,12 @@ class CompiledTrial:
 
             hit = self._reads[lookback] = {c.id: reads_of(c, self, lookback) for c in self.trial.criteria}
         return hit
+
+
+@lru_cache(maxsize=4096)
+def short_label(text: str) -> str:
+    """A criterion's text cut to 90 characters at a word (a pure function of a string: the cache is bounded)."""
+    return textwrap.shorten(text, 90, placeholder="…")
 
 
 TrialIndex = CompiledTrial  # the former name

@@ -125,7 +125,9 @@ def evaluate_trial(
     results: list[CriterionResult] = [vital] if vital is not None else []
     missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
     present = record.present
-    for c, keys in index.tops:
+    # without a batch nothing is shared: the top-level keys (footprints) are not even computed
+    tops = index.tops if shared is not None else [(c, None) for c in trial.criteria]
+    for c, keys in tops:
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
             top = shared.tops.get(id(c))
             if top is None or top[0] is not c:
