@@ -135,6 +135,7 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
                 return hit[2]
             out = _evaluate_node(c, ctx, parity, windows)
             shared.outcomes[key] = (c, windows, out)
+            shared.alive[id(out)] = out
             return out
     return _evaluate_node(c, ctx, parity, windows)
 

@@ -124,3 +124,6 @@ class Shared:
     # id(top-level criterion) -> (criterion, its result, what to collect): no per-patient work at all
     tops: dict[int, tuple[Criterion, CriterionResult, tuple[MissingData, ...]]] = field(default_factory=dict)
     bounds: Bounds = field(default_factory=dict)  # window bounds relative to the study start
+    alive: dict[int, Outcome] = field(default_factory=dict)  # id -> each outcome of ``outcomes``
+    # (id(criterion), id(shared outcome), inclusion|exclusion, top level) -> (criterion, its result)
+    results: dict[tuple[int, int, str, bool], tuple[Criterion, CriterionResult]] = field(default_factory=dict)

@@ -30,8 +30,21 @@ RESULT_OF = {
 }
 
 
-def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True) -> CriterionResult:
-    children = tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else ()
+def _to_result(
+    c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True, shared: Shared | None = None
+) -> CriterionResult:
+    """The node's result; an outcome the patients of the batch share is converted once per batch."""
+    if shared is None or shared.alive.get(id(o)) is not o:
+        return _converted(c, o, kind, explain, top, shared)
+    key = (id(c), id(o), kind, top)
+    hit = shared.results.get(key)
+    if hit is None or hit[0] is not c:
+        hit = shared.results[key] = (c, _converted(c, o, kind, explain, top, shared))
+    return hit[1]
+
+
+def _converted(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool, shared: Shared | None) -> CriterionResult:
+    children = tuple(_to_result(k, ko, kind, explain, False, shared) for k, ko in o.children) if explain else ()
     return CriterionResult(
         id=c.id,
         type=kind,
@@ -57,9 +70,11 @@ def verdict_of(results: list[Result]) -> Verdict:
     return Verdict.ELIGIBLE
 
 
-def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResult, tuple[MissingData, ...]]:
+def _top_result(
+    c: Criterion, o: Outcome, explain: bool, shared: Shared | None
+) -> tuple[CriterionResult, tuple[MissingData, ...]]:
     """A top-level criterion's result and, when it is unknown, what to collect (named by the criterion)."""
-    result = _to_result(c, o, "exclusion" if c.exclude else "inclusion", explain)
+    result = _to_result(c, o, "exclusion" if c.exclude else "inclusion", explain, True, shared)
     if o.truth is not Truth.UNKNOWN:
         return result, ()
     wanted: list[MissingData] = []
@@ -131,12 +146,12 @@ def evaluate_trial(
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
             top = shared.tops.get(id(c))
             if top is None or top[0] is not c:
-                top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain))
+                top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain, shared))
                 shared.tops[id(c)] = top
             results.append(top[1])
             missing.extend(top[2])
             continue
-        result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
+        result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain, shared)
         results.append(result)
         missing.extend(wanted)
     verdict = verdict_of([r.result for r in results])
