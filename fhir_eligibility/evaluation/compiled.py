@@ -94,11 +94,4 @@ def short_label(text: str) -> str:
     return textwrap.shorten(text, 90, placeholder="…")
 
 
-TrialIndex = CompiledTrial  # the former name
-
-
-def compile_trial(trial: Trial) -> CompiledTrial:
-    return CompiledTrial(trial)
-
-
-__all__ = ["CompiledTrial", "TrialIndex", "compile_trial"]
+__all__ = ["CompiledTrial", "short_label"]
