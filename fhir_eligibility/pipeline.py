@@ -45,6 +45,7 @@ def evaluate_patient(
     trials = list(trials)
     record = build_record(data, settings.include_preliminary)
     site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
+    compiled: Sequence[CompiledTrial]
     if program is not None:
         if (
             program.settings != settings
@@ -52,14 +53,11 @@ def evaluate_patient(
             or any(a is not b for a, b in zip(program.trials, trials, strict=True))
         ):
             raise ValueError("the program was compiled for other trials or settings")
-        compiled: Sequence[CompiledTrial] = program.compiled
+        compiled, evaluated = program.compiled, program.evaluate(site, as_of, batch)
     else:
         compiled = [CompiledTrial(t) for t in trials]
-    shared = batch.explained if batch is not None and batch.as_of == as_of else None
-    results = [
-        mark_mapped(r, c.trial, record)
-        for c, r in zip(compiled, evaluate_trials(compiled, site, as_of, settings, shared), strict=True)
-    ]
+        evaluated = evaluate_trials(compiled, site, as_of, settings)
+    results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
         results = [
             replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c))
