@@ -67,6 +67,24 @@ def evaluate_patient(
     return [replace(r, label=label) for r in results] if label is not None else results
 
 
+class Evaluator:
+    """The trials compiled once for one ``Settings``, and what the patients of the latest as-of date
+    share: what a long-lived caller keeps (the CDS service; a screening partition). Memory: one
+    date's batch, however many dates it is called with."""
+
+    def __init__(self, trials: Iterable[Trial], settings: Settings = Settings()) -> None:
+        self.trials = list(trials)
+        self.settings = settings
+        self.program = Program(self.trials, settings)
+        self.batch: Batch | None = None
+
+    def __call__(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        batch = self.batch
+        if batch is None or batch.as_of != as_of:
+            batch = self.batch = self.program.batch(as_of)
+        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, batch)
+
+
 def evaluate_patients(
     patients: Iterable[PatientData],
     trials: list[Trial],
@@ -126,6 +144,7 @@ def evaluate_server(
 
 
 __all__ = [
+    "Evaluator",
     "evaluate_files",
     "evaluate_patient",
     "evaluate_patients",

@@ -14,7 +14,8 @@ validation would answer with its own 422 shape that then has to be overridden; F
 pydantic-model plumbing and OpenAPI pages we do not serve. Starlette is the part we use, with
 fewer dependencies. Evaluation and FHIR retrieval are blocking, so they run in the thread pool.
 
-Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient`, the same single path as the CLI.
+Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient` (through a
+:class:`~fhir_eligibility.pipeline.Evaluator` that compiles the trials once), the same single path as the CLI.
 
 Security: every CDS call carries a client JWT checked by :mod:`.security` (unless started with
 ``insecure_no_auth``, which logs a warning). The report page cannot carry a JWT (a browser opens
@@ -49,10 +50,8 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.pipeline import evaluate_patient
-from fhir_eligibility.record import PatientData
+from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
@@ -122,8 +121,7 @@ class Service:
             collect_series=True,
             horizon_days=365,
         )
-        self.program = Program(self.trials, self.settings)  # compiled once, for the life of the loaded trials
-        self._batch: Batch | None = None
+        self.evaluate = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
@@ -252,14 +250,6 @@ class Service:
     async def discovery(self, request: Request) -> Response:
         await self.authenticate(request)
         return JSONResponse({"services": [self.descriptor()]})
-
-    def evaluate(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
-        """The one evaluation path, with the compiled program and what patients of ``as_of`` share.
-        Only the latest date's batch is kept: a service running for months holds one day's."""
-        batch = self._batch
-        if batch is None or batch.as_of != as_of:
-            batch = self._batch = self.program.batch(as_of)
-        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, batch)
 
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
