@@ -78,11 +78,15 @@ class Evaluator:
         self.program = Program(self.trials, settings)
         self.batch: Batch | None = None
 
-    def __call__(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+    def batch_for(self, as_of: dt.date) -> Batch:
+        """The batch of ``as_of``: kept until a call with another date replaces it."""
         batch = self.batch
         if batch is None or batch.as_of != as_of:
             batch = self.batch = self.program.batch(as_of)
-        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, batch)
+        return batch
+
+    def __call__(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, self.batch_for(as_of))
 
 
 def evaluate_patients(

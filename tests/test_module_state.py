@@ -177,7 +177,7 @@ def test_the_cds_service_does_not_grow_across_as_of_dates(tmp_path: Path) -> Non
         as_of = AS_OF + dt.timedelta(days=day)
         for data in patients:
             service.evaluate(data, as_of)
-        kept = service.evaluate.batch
+        kept = service.evaluator.batch
         assert kept is not None and kept.as_of == as_of
         sizes.append(len(kept.explained.outcomes) + len(kept.explained.tops) + len(kept.explained.bounds))
     gc.collect()

@@ -51,7 +51,8 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.pipeline import Evaluator
+from fhir_eligibility.pipeline import Evaluator, evaluate_patient
+from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
@@ -121,7 +122,7 @@ class Service:
             collect_series=True,
             horizon_days=365,
         )
-        self.evaluate = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
+        self.evaluator = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
@@ -250,6 +251,11 @@ class Service:
     async def discovery(self, request: Request) -> Response:
         await self.authenticate(request)
         return JSONResponse({"services": [self.descriptor()]})
+
+    def evaluate(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        """The one evaluation path with the trials compiled once and what patients of ``as_of`` share."""
+        program, batch = self.evaluator.program, self.evaluator.batch_for(as_of)
+        return evaluate_patient(data, self.trials, as_of, self.settings, program, batch)
 
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
