@@ -3,20 +3,22 @@ screening) goes through :func:`evaluate_patients`, so their answers cannot disag
 
     definitions/*.json --load_trials--> Trial trees --plan--> DataRequirements
     source (files | FHIR server | CDS prefetch) --> PatientData --build_record--> PatientRecord
-    evaluate_trial(trial, record, as_of) --> TrialResult --> report renderers
+    Program(trials, settings).evaluate(record, as_of, batch) --> TrialResult --> report renderers
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.evaluation.engine import Outcome, Settings, evaluate_trial
+from fhir_eligibility.evaluation.compiled import CompiledTrial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
 from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.evaluation.timeline import when
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
@@ -30,20 +32,61 @@ from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
 
 def evaluate_patient(
-    data: PatientData, trials: Iterable[Trial], as_of: dt.date, settings: Settings = Settings()
+    data: PatientData,
+    trials: Iterable[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    program: Program | None = None,
+    batch: Batch | None = None,
 ) -> list[TrialResult]:
+    """One patient against the trials. ``program``: the trials compiled for ``settings``, kept by a
+    caller that evaluates many patients; ``batch``: what the patients of ``as_of`` share (from the
+    program). Without them the trials are compiled for this patient and nothing is shared."""
     trials = list(trials)
     record = build_record(data, settings.include_preliminary)
     site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
-    memo: dict[tuple[int, int, int], Outcome] = {}  # leaves shared by several trials are evaluated once
-    results = [mark_mapped(evaluate_trial(t, site, as_of, settings, memo), t, record) for t in trials]
+    compiled: Sequence[CompiledTrial]
+    if program is not None:
+        if (
+            program.settings != settings
+            or len(program.trials) != len(trials)
+            or any(a is not b for a, b in zip(program.trials, trials, strict=True))
+        ):
+            raise ValueError("the program was compiled for other trials or settings")
+        compiled, evaluated = program.compiled, program.evaluate(site, as_of, batch)
+    else:
+        compiled = [CompiledTrial(t) for t in trials]
+        evaluated = evaluate_trials(compiled, site, as_of, settings)
+    results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
         results = [
-            replace(r, when=when(t, site, as_of, r, settings, settings.horizon_days))
-            for t, r in zip(trials, results, strict=True)
+            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c))
+            for c, r in zip(compiled, results, strict=True)
         ]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
     return [replace(r, label=label) for r in results] if label is not None else results
+
+
+class Evaluator:
+    """The trials compiled once for one ``Settings``, and what the patients of the latest as-of date
+    share: what a long-lived caller keeps (the CDS service; a screening partition). Memory: one
+    date's batch, however many dates it is called with."""
+
+    def __init__(self, trials: Iterable[Trial], settings: Settings = Settings()) -> None:
+        self.trials = list(trials)
+        self.settings = settings
+        self.program = Program(self.trials, settings)
+        self.batch: Batch | None = None
+
+    def batch_for(self, as_of: dt.date) -> Batch:
+        """The batch of ``as_of``: kept until a call with another date replaces it."""
+        batch = self.batch
+        if batch is None or batch.as_of != as_of:
+            batch = self.batch = self.program.batch(as_of)
+        return batch
+
+    def __call__(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        return evaluate_patient(data, self.trials, as_of, self.settings, self.program, self.batch_for(as_of))
 
 
 def evaluate_patients(
@@ -53,11 +96,15 @@ def evaluate_patients(
     settings: Settings = Settings(),
     warnings: Iterable[str] = (),
     bar: Bar = NO_BAR,
+    program: Program | None = None,
 ) -> Report:
+    """The patients against the trials, compiled once (``program``: already compiled by the caller)."""
+    program = program if program is not None else Program(trials, settings)
+    batch = program.batch(as_of)  # what these patients share: dropped with the report
     results: list[TrialResult] = []
     all_warnings = dict.fromkeys(warnings)  # ordered, and no quadratic scan when every patient warns
     for data in patients:
-        results.extend(evaluate_patient(data, trials, as_of, settings))
+        results.extend(evaluate_patient(data, trials, as_of, settings, program, batch))
         bar.advance()
         all_warnings.update(dict.fromkeys(data.warnings))
         born = born_after(data, as_of)
@@ -101,6 +148,7 @@ def evaluate_server(
 
 
 __all__ = [
+    "Evaluator",
     "evaluate_files",
     "evaluate_patient",
     "evaluate_patients",

@@ -61,20 +61,20 @@ def items(trial: Trial) -> tuple[Item, ...]:
     return tuple(out.values())
 
 
-_CANONICAL: dict[int, tuple[Trial, str, str]] = {}
+def questionnaire_url(trial: Trial) -> str:
+    """The url of the trial's Questionnaire (names the trial; answers are filed under it)."""
+    return f"{BASE_URL}/eligibility-{trial.id}"
 
 
 def canonical(trial: Trial) -> tuple[str, str]:
     """(url, version) of the trial's Questionnaire: the url names the trial, the version is a hash of
-    the items, so a changed protocol gives a new version while unchanged linkIds keep their answers."""
-    hit = _CANONICAL.get(id(trial))
-    if hit is None or hit[0] is not trial:
-        digest = hashlib.sha256()
-        for i in items(trial):
-            digest.update(f"{i.link_id}\x1f{i.kind}\x1f{i.section}\x1f{i.text}\x1e".encode())
-        hit = (trial, f"{BASE_URL}/eligibility-{trial.id}", digest.hexdigest()[:12])
-        _CANONICAL[id(trial)] = hit
-    return hit[1], hit[2]
+    the items, so a changed protocol gives a new version while unchanged linkIds keep their answers.
+    Computed on each call: only the Questionnaire and its form need the version (the evaluation
+    needs the url only, :func:`questionnaire_url`)."""
+    digest = hashlib.sha256()
+    for i in items(trial):
+        digest.update(f"{i.link_id}\x1f{i.kind}\x1f{i.section}\x1f{i.text}\x1e".encode())
+    return questionnaire_url(trial), digest.hexdigest()[:12]
 
 
-__all__ = ["Item", "canonical", "items"]
+__all__ = ["Item", "canonical", "items", "questionnaire_url"]

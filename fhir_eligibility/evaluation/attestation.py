@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_eligibility.criteria.attestable import canonical
+from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
 from fhir_eligibility.evaluation.results import Attestation, Evidence
@@ -127,29 +127,21 @@ def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) 
     return {url: {link: a for link, (_k, a) in items.items()} for url, items in best.items()}
 
 
-# one record's answers, kept while its trials are evaluated (records are immutable; identity-checked)
-_LAST: list[tuple[PatientRecord, dt.date, int, dict[str, Answers]]] = []
+def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
+    """Questionnaire url -> the answers that may decide its items (read once per patient, for all trials)."""
+    return _latest_per_item(record, as_of, validity_days)
 
 
 def answers_for(record: PatientRecord, trial: Trial, as_of: dt.date, validity_days: int) -> Answers:
-    """The answers that may decide this trial's items for this patient (empty: nobody answered)."""
-    hit = _LAST[0] if _LAST else None
-    if hit is None or hit[0] is not record or hit[1] != as_of or hit[2] != validity_days:
-        hit = (record, as_of, validity_days, _latest_per_item(record, as_of, validity_days))
-        _LAST[:] = [hit]
-    return hit[3].get(canonical(trial)[0], {})
-
-
-_READS: dict[int, tuple[Criterion, tuple[tuple[str, frozenset[tuple[str, str]]], ...]]] = {}
+    """The answers that may decide this trial's items for this patient (empty: nobody answered).
+    Evaluating several trials, read :func:`latest_answers` once and pick each trial's url."""
+    return _latest_per_item(record, as_of, validity_days).get(questionnaire_url(trial), {})
 
 
 def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
-    """(resource type, codes) the item's subtree reads, from the planner (manual items read nothing)."""
-    hit = _READS.get(id(c))
-    if hit is None or hit[0] is not c:
-        hit = (c, tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient"))
-        _READS[id(c)] = hit
-    return hit[1]
+    """(resource type, codes) the item's subtree reads, from the planner (manual items read nothing).
+    Not kept: only an answered item is checked, once per evaluation."""
+    return tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient")
 
 
 def _newer_data(c: Criterion, record: PatientRecord, answer: Answer) -> str | None:
@@ -190,4 +182,4 @@ def decide(
     return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
 
 
-__all__ = ["Answer", "Answers", "answers_for", "decide"]
+__all__ = ["Answer", "Answers", "answers_for", "decide", "latest_answers"]

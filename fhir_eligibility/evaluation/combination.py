@@ -8,7 +8,6 @@ of subtrees that read none of the patient's data are shared across patients (:mo
 
 from __future__ import annotations
 
-import textwrap
 from typing import assert_never
 
 from fhir_eligibility import logic
@@ -39,18 +38,18 @@ from fhir_eligibility.evaluation.results import MissingData, Series
 from fhir_eligibility.logic import Truth
 
 
-def _with_label(k: Criterion, o: Outcome) -> str:
-    return o.reason if isinstance(k.definition, Combination) else f"{_label(k)}: {o.reason}"
+def _with_label(k: Criterion, o: Outcome, ctx: Context) -> str:
+    return o.reason if isinstance(k.definition, Combination) else f"{ctx.index.label(k)}: {o.reason}"
 
 
-def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, Outcome], ...]) -> str:
+def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, Outcome], ...], ctx: Context) -> str:
     """Cite the children that decided the combination (or keep it undecided), not all of them."""
     deciding = [(k, o) for k, o in kids if o.truth is t]
     if t is Truth.TRUE and d.code == "all-of":
         return f"all {len(kids)} conditions met"
     if t is Truth.FALSE and d.code == "any-of":
-        return "none of: " + "; ".join(_with_label(k, o) for k, o in kids[:4]) + ("; ..." if len(kids) > 4 else "")
-    parts = [("not: " if k.exclude else "") + _with_label(k, o) for k, o in deciding[:3]]
+        return "none of: " + "; ".join(_with_label(k, o, ctx) for k, o in kids[:4]) + ("; ..." if len(kids) > 4 else "")
+    parts = [("not: " if k.exclude else "") + _with_label(k, o, ctx) for k, o in deciding[:3]]
     more = f" (+{len(deciding) - 3} more)" if len(deciding) > 3 else ""
     prefix = f"{d.code} {d.threshold}: " if d.threshold is not None else ""
     return prefix + "; ".join(parts) + more
@@ -69,31 +68,19 @@ def _combined(d: Combination, truths: list[Truth]) -> Truth:
     return logic.at_most(d.threshold or 0, truths)
 
 
-def _combine_short(
-    c: Criterion, d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]
-) -> Outcome:
-    """``explain=False``: the truth and what-to-collect only, stopping once the children decide it (Kleene).
+def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+    """One loop over the children; ``ctx.short_circuit`` is the stop-early flag.
 
-    What a decided combination would collect is never read (parents collect from undecided children
-    only), so stopping loses nothing, except where a judgement turns an any-of's TRUE into REVIEW:
-    that one is evaluated whole. Children, matched records and attestation flags are not gathered;
-    event anchors are evaluated in full mode.
+    Stopping early (screening): the truth and what-to-collect only, returned once the children
+    decide it (Kleene). What a decided combination would collect is never read (parents collect
+    from undecided children only), so stopping loses nothing, except where a judgement turns an
+    any-of's TRUE into REVIEW: that one is evaluated whole. Children, matched records and attestation
+    flags are not gathered; event anchors are evaluated without stopping (:mod:`.windows`).
+    Otherwise every child is evaluated, in one pass collecting truths, explanations, matched
+    records and series.
     """
-    stop = _STOP.get(d.code) if not (c.judgement and d.code == "any-of") else None
-    truths: list[Truth] = []
-    missing: list[MissingData] = []
-    for k in d.children:
-        o = evaluate_node(k, ctx, parity_here, windows)
-        if o.truth is stop:
-            return Outcome(stop, d.code)
-        truths.append(o.truth)
-        if o.missing and not o.truth.decided:
-            missing.extend(o.missing)
-    return Outcome(_combined(d, truths), d.code, missing=tuple(missing))
-
-
-def _combine_full(d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
-    """Every child evaluated, in one pass collecting truths, explanations, matched records and series."""
+    stop_early = ctx.short_circuit
+    stop = _STOP.get(d.code) if stop_early and not (c.judgement and d.code == "any-of") else None
     kid_list: list[tuple[Criterion, Outcome]] = []
     truths: list[Truth] = []
     matched: list[Fact] = []
@@ -102,18 +89,24 @@ def _combine_full(d: Combination, ctx: Context, parity_here: int, windows: tuple
     attested = False
     for k in d.children:
         o = evaluate_node(k, ctx, parity_here, windows)
-        kid_list.append((k, o))
+        if o.truth is stop:
+            return Outcome(o.truth, d.code)
         truths.append(o.truth)
-        if o.matched:
-            matched.extend(o.matched)
         if o.missing and not o.truth.decided:
             missing.extend(o.missing)
+        if stop_early:
+            continue
+        kid_list.append((k, o))
+        if o.matched:
+            matched.extend(o.matched)
         if o.series:
             series.extend(o.series)
         attested = attested or o.attested
-    kids = tuple(kid_list)
     t = _combined(d, truths)
-    reason = _combination_reason(d, t, kids) if ctx.settings.explain else d.code
+    if stop_early:
+        return Outcome(t, d.code, missing=tuple(missing))
+    kids = tuple(kid_list)
+    reason = _combination_reason(d, t, kids, ctx) if ctx.settings.explain else d.code
     return Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
 
 
@@ -121,7 +114,8 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
     """Match of the characteristic (judgement and exclude applied); parity = excludes above it.
 
     A subtree that reads none of the patient's records (see :mod:`.footprint`) has the outcome it
-    has on an empty record: that outcome is computed once per date and settings, then shared.
+    has on an empty record: with ``ctx.shared`` (the caller's batch) that outcome is computed once
+    per date and settings, then shared.
     """
     windows = c.windows or inherited
     shared = ctx.shared
@@ -141,6 +135,7 @@ def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Wind
                 return hit[2]
             out = _evaluate_node(c, ctx, parity, windows)
             shared.outcomes[key] = (c, windows, out)
+            shared.alive[id(out)] = out
             return out
     return _evaluate_node(c, ctx, parity, windows)
 
@@ -150,23 +145,22 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     d = c.definition
     out: Outcome
     if isinstance(d, Combination):
-        if ctx.short_circuit:
-            out = _combine_short(c, d, ctx, parity_here, windows)
-        else:
-            out = _combine_full(d, ctx, parity_here, windows)
+        out = _combine(c, d, ctx, parity_here, windows)
     else:
         # Leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): evaluate each once per patient.
-        # by identity: load_trials interns equal definitions and windows across trials
+        # by identity: load_trials interns equal definitions and windows across trials; the memo is this
+        # patient's and keeps no definition alive, so it must not outlive the evaluation of its trials
         memo = ctx.memo
         key = (id(d), id(windows), parity_here % 2)
         cached = memo.get(key) if memo is not None else None
         if cached is None:
             cached = _leaf(c, d, ctx, parity_here, windows)
-            if memo is not None and all(w.anchor == "study-start" for w in windows):
+            if memo is not None and ctx.index.plain(windows):
                 memo[key] = cached
-        out = _labelled(cached, c)
+        out = _labelled(cached, c, ctx)
     if c.judgement and out.truth is Truth.TRUE:
-        why = "; ".join(_with_label(k, o) for k, o in out.children[:3]) if out.children else out.reason  # the values
+        kids = out.children[:3]
+        why = "; ".join(_with_label(k, o, ctx) for k, o in kids) if kids else out.reason  # the values
         out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
     if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
         out = _answered(c, out, ctx)
@@ -175,24 +169,11 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     return out
 
 
-_LABELS: dict[int, tuple[Criterion, str]] = {}
-
-
-def _label(c: Criterion) -> str:
-    """Short display name of a criterion (computed once per criterion; criteria are immutable)."""
-    hit = _LABELS.get(id(c))
-    if hit is None or hit[0] is not c:
-        label = getattr(c.definition, "label", "") or c.description or c.id
-        hit = (c, textwrap.shorten(label, 90, placeholder="…"))  # whole words
-        _LABELS[id(c)] = hit
-    return hit[1]
-
-
-def _labelled(o: Outcome, c: Criterion) -> Outcome:
+def _labelled(o: Outcome, c: Criterion, ctx: Context) -> Outcome:
     """Leaf outcomes are shared between criteria: name this criterion in what to collect."""
     if not o.missing:
         return o
-    label = _label(c)
+    label = ctx.index.label(c)
     missing = tuple(
         MissingData(m.criterion, m.what.replace(LABEL, label), m.codes, m.window, m.latest_useful)
         if LABEL in m.what

@@ -1,5 +1,5 @@
-"""What one evaluation runs in: the settings, a node's outcome, the per-trial index, the per-patient
-context and the cross-patient cache of outcomes that read none of a patient's data.
+"""What one evaluation runs in: the settings, a node's outcome, the per-patient context and what
+patients of one date share (outcomes that read none of a patient's data, window bounds).
 
 Split out of the engine so every form module and the tree walk share one definition of these.
 """
@@ -7,14 +7,13 @@ Split out of the engine so every form module and the tree walk share one definit
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from fhir_eligibility.criteria.model import Criterion, Trial, Window
+from fhir_eligibility.criteria.model import Criterion, Window
 from fhir_eligibility.evaluation import attestation
+from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.facts import Fact, PatientRecord
-from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 from fhir_eligibility.evaluation.results import Attestation, CriterionResult, Evidence, MissingData, Series
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth
@@ -54,6 +53,9 @@ class Outcome(NamedTuple):
     attestation: Attestation | None = None  # a person's answer decided it (evaluation.attestation)
 
 
+# id(windows), default look-back days -> (windows, (low, high, error))
+Bounds = dict[tuple[int, int | None], tuple[tuple[Window, ...], tuple[dt.date, dt.date, str | None]]]
+
 # (gender if male/female, age range in years | "unreadable" | None): all a gender or age test reads
 Demographics = tuple[str | None, tuple[int, int] | str | None]
 
@@ -68,37 +70,12 @@ def demographics(record: PatientRecord, as_of: dt.date) -> Demographics:
     return g, ("unreadable" if ages is None else ages)
 
 
-@dataclass(frozen=True)
-class TrialIndex:
-    """What the engine looks up per node, computed once per compiled trial (trials are immutable).
-
-    Keyed by ``id``: the trial keeps its nodes and windows alive, so an id here is always theirs.
-    """
-
-    trial: Trial
-    by_link: dict[str, Criterion]
-    tops: tuple[tuple[Criterion, frozenset[Key] | None], ...]  # keys None: never the same result for all patients
-    footprints: dict[int, Footprint | None]
-    plain_windows: dict[int, bool]  # id(windows) -> all relative to the study start
-
-    def footprint(self, c: Criterion) -> Footprint | None:
-        fp = self.footprints.get(id(c), _UNSEEN)
-        return footprint(c) if fp is _UNSEEN else fp  # anchor events are not nodes of the trial
-
-    def plain(self, windows: tuple[Window, ...]) -> bool:
-        hit = self.plain_windows.get(id(windows))
-        return all(w.anchor == "study-start" for w in windows) if hit is None else hit
-
-
-_UNSEEN = Footprint(frozenset())
-
-
 @dataclass
 class Context:
     record: PatientRecord
     as_of: dt.date
     settings: Settings
-    index: TrialIndex
+    index: CompiledTrial
     anchors: dict[str, dt.date | None] = field(default_factory=dict)
     memo: dict[tuple[int, int, int], Outcome] | None = None  # leaf outcomes of this patient, shared by trials
     shared: Shared | None = None  # outcomes that read none of this patient's data, shared by all patients
@@ -107,6 +84,26 @@ class Context:
     short_circuit: bool = False
     demographics: Demographics | None = None  # set in short-circuit mode: the key of demographic sharing
     answers: attestation.Answers | None = None  # this patient's answers to this trial's Questionnaire
+    bounds: Bounds | None = None  # window bounds of this date, shared by all patients (Shared.bounds)
+
+    def as_event(self) -> Context:
+        """The context an anchor event is evaluated in: never stopping early (its date is the latest
+        of *all* matching records), never shared per demographics; the same record, date and anchors."""
+        if not self.short_circuit and self.demographics is None:
+            return self
+        return Context(  # not dataclasses.replace: this module may be compiled (mypyc)
+            self.record,
+            self.as_of,
+            self.settings,
+            self.index,
+            self.anchors,  # the same dict: anchors found while evaluating the event are the patient's
+            self.memo,
+            self.shared,
+            False,
+            None,
+            self.answers,
+            self.bounds,
+        )
 
 
 # ---- outcomes shared across patients -----------------------------------------------------------
@@ -114,7 +111,10 @@ class Context:
 
 @dataclass
 class Shared:
-    """Cross-patient caches of one (as-of date, settings) scope; they keep their criteria alive, so ids stay valid."""
+    """What patients of one (as-of date, settings) scope share: made by the caller for a batch of
+    patients (:meth:`~fhir_eligibility.evaluation.program.Program.batch`) and passed in, never kept by
+    a module. Entries keep their criteria and windows alive, so the ids in the keys stay theirs; its
+    size is bounded by the trials' nodes (times parities, modes and (gender, age) pairs)."""
 
     # (id(criterion), id(windows), parity % 2 + 2 if short-circuit, the patient's (gender, age) if the subtree
     # reads them, else None) -> (criterion, windows, outcome)
@@ -123,21 +123,7 @@ class Shared:
     )
     # id(top-level criterion) -> (criterion, its result, what to collect): no per-patient work at all
     tops: dict[int, tuple[Criterion, CriterionResult, tuple[MissingData, ...]]] = field(default_factory=dict)
-
-
-_SHARED: dict[tuple[dt.date, Settings], Shared] = {}
-_SHARED_LOCK = threading.Lock()
-MAX_SCOPES = 4  # (as-of date, settings) pairs kept: a service moves to a new date each day
-MAX_SHARED = 100_000  # outcomes per scope; past this the scope starts afresh (definitions reloaded many times)
-
-
-def shared_outcomes(as_of: dt.date, settings: Settings) -> Shared:
-    """The cross-patient cache of one (date, settings) scope."""
-    scope = (as_of, settings)
-    hit = _SHARED.get(scope)
-    if hit is None or len(hit.outcomes) + len(hit.tops) > MAX_SHARED:
-        with _SHARED_LOCK:
-            while len(_SHARED) >= MAX_SCOPES:
-                _SHARED.pop(next(iter(_SHARED)))
-            hit = _SHARED[scope] = Shared()
-    return hit
+    bounds: Bounds = field(default_factory=dict)  # window bounds relative to the study start
+    alive: dict[int, Outcome] = field(default_factory=dict)  # id -> each outcome of ``outcomes``
+    # (id(criterion), id(shared outcome), inclusion|exclusion, top level) -> (criterion, its result)
+    results: dict[tuple[int, int, str, bool], tuple[Criterion, CriterionResult]] = field(default_factory=dict)

@@ -4,8 +4,10 @@ No I/O, no clock, no logging of patient data. Every node yields an :class:`Outco
 its reason and evidence); errors are values (UNKNOWN with a reason), never exceptions, so one
 broken criterion or resource cannot abort a screening.
 
-This module is the entry point callers import; the work is split by job:
-:mod:`.context` (settings, outcomes, the per-patient context, cross-patient sharing),
+This module is the entry point callers import; a caller that evaluates many patients compiles the
+trials once (:class:`~.program.Program`, whose ``evaluate`` is the explained entry) and keeps it.
+The work is split by job: :mod:`.compiled` (a trial's per-node lookups, held by the caller),
+:mod:`.context` (settings, outcomes, the per-patient context, what patients of a date share),
 :mod:`.windows` (window bounds, event anchors), :mod:`.forms` (one module per characteristic
 form), :mod:`.combination` (the tree walk, all-of/any-of/at-least/at-most) and :mod:`.trial`
 (a trial's results and verdict).
@@ -14,7 +16,17 @@ form), :mod:`.combination` (the tree walk, all-of/any-of/at-least/at-most) and :
 from __future__ import annotations
 
 from fhir_eligibility.evaluation.compare import Compared
+from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome, Settings
-from fhir_eligibility.evaluation.trial import evaluate_trial, trial_index, verdict_of
+from fhir_eligibility.evaluation.trial import evaluate_trial, evaluate_trials, trial_index, verdict_of
 
-__all__ = ["Compared", "Outcome", "Settings", "evaluate_trial", "trial_index", "verdict_of"]
+__all__ = [
+    "Compared",
+    "CompiledTrial",
+    "Outcome",
+    "Settings",
+    "evaluate_trial",
+    "evaluate_trials",
+    "trial_index",
+    "verdict_of",
+]

@@ -3,9 +3,10 @@
 Why: in a population most criteria meet no data at all (a patient without a NET diagnosis has no
 Ki-67, no PRRT, no SSTR imaging), and a criterion that reads none of a patient's records has the
 same outcome for every such patient on the same date and settings. The engine evaluates it once
-and reuses it (see ``evaluate_node``). The footprint comes from the planner's
-:func:`~fhir_eligibility.requirements.plan.leaf_needs`, the one statement of what each form reads,
-so the records the server fetches and the records that unlock re-evaluation cannot drift apart.
+and reuses it (see ``evaluate_node``; footprints are kept by the compiled trial). The footprint
+comes from the planner's :func:`~fhir_eligibility.requirements.plan.leaf_needs`, the one
+statement of what each form reads, so the records the server fetches and the records that unlock
+re-evaluation cannot drift apart.
 
 A footprint is a set of keys ``(resource type, code)`` or ``(resource type, None)`` (every record
 of the type), matched against ``PatientRecord.present``, plus whether the subtree reads the
@@ -46,9 +47,6 @@ class Footprint:
     demographics: bool = False  # some test in the subtree reads the patient's gender or age
 
 
-_FOOTPRINTS: dict[int, tuple[Criterion, Footprint | None]] = {}
-
-
 def _depends_on_patient(c: Criterion) -> bool:
     if any(w.anchor != "study-start" for w in c.windows):
         return True
@@ -77,7 +75,9 @@ def _reads_demographics(c: Criterion) -> bool:
             assert_never(d)
 
 
-def _compute(c: Criterion) -> Footprint | None:
+def footprint(c: Criterion) -> Footprint | None:
+    """The keys of the subtree under ``c``: computed on each call, kept per trial by its
+    :class:`~fhir_eligibility.evaluation.compiled.CompiledTrial` (criteria are immutable)."""
     if isinstance(c.definition, (Age, Gender)) or _depends_on_patient(c):
         return None
     keys: set[Key] = set()
@@ -89,15 +89,6 @@ def _compute(c: Criterion) -> Footprint | None:
         else:
             keys.add((rtype, None))
     return Footprint(frozenset(keys), _reads_demographics(c))
-
-
-def footprint(c: Criterion) -> Footprint | None:
-    """The keys of the subtree under ``c`` (computed once per criterion object; criteria are immutable)."""
-    hit = _FOOTPRINTS.get(id(c))
-    if hit is None or hit[0] is not c:
-        hit = (c, _compute(c))
-        _FOOTPRINTS[id(c)] = hit
-    return hit[1]
 
 
 __all__ = ["Footprint", "Key", "footprint"]

@@ -12,7 +12,8 @@ the explained evaluation on the samples and a synthetic population.
 
 Cross-patient sharing is an explicit :class:`Batch` the caller passes in (one per as-of date), not
 module state: the truth of a subtree that reads none of a patient's records is computed for the
-first such patient and reused for the others.
+first such patient and reused for the others. :meth:`Program.evaluate` is the explained entry (the
+tree walk with its explanations) over the same compiled trials, sharing through the same batch.
 """
 
 from __future__ import annotations
@@ -36,15 +37,16 @@ from fhir_eligibility.criteria.model import (
     Unsupported,
     Window,
 )
-from fhir_eligibility.evaluation.context import Context, Outcome, Settings
+from fhir_eligibility.evaluation.compiled import CompiledTrial
+from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
 from fhir_eligibility.evaluation.facts import PatientRecord
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
-from fhir_eligibility.evaluation.footprint import footprint
 from fhir_eligibility.evaluation.forms.derived import derived_leaf
 from fhir_eligibility.evaluation.forms.observation import observation_leaf, observation_truth
 from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
 from fhir_eligibility.evaluation.forms.records import records_leaf, records_truth
-from fhir_eligibility.evaluation.trial import trial_index
+from fhir_eligibility.evaluation.results import TrialResult
+from fhir_eligibility.evaluation.trial import evaluate_trials
 from fhir_eligibility.evaluation.windows import window_bounds
 from fhir_eligibility.logic import Truth
 
@@ -59,6 +61,7 @@ class Batch:
     shared: list[Truth | None] = field(default_factory=list)
     bounds: list[tuple[dt.date, dt.date] | None] = field(default_factory=list)  # per leaf slot (study-start windows)
     tops: list[list[Truth | None]] = field(default_factory=list)  # per trial, per top-level criterion
+    explained: Shared = field(default_factory=Shared)  # the explained evaluation's (Program.evaluate)
 
 
 class Run:
@@ -84,8 +87,10 @@ class Run:
     def context(self, trial: int, program: Program) -> Context:
         ctx = self.contexts[trial]
         if ctx is None:
-            index = trial_index(program.trials[trial])
-            ctx = self.contexts[trial] = Context(self.record, self.as_of, self.settings, index, short_circuit=True)
+            index = program.compiled[trial]
+            bounds = self.batch.explained.bounds
+            ctx = Context(self.record, self.as_of, self.settings, index, short_circuit=True, bounds=bounds)
+            self.contexts[trial] = ctx
         return ctx
 
 
@@ -93,11 +98,17 @@ TruthFn = Callable[[Run], Truth]
 
 
 class Program:
-    """Trials compiled for one ``Settings``: per trial, one closure per top-level criterion."""
+    """Trials compiled for one ``Settings``: the single entry to evaluation.
+
+    Per trial, a :class:`~.compiled.CompiledTrial` (the explained evaluation's lookups) and one
+    truth closure per top-level criterion (screening). The caller keeps the program for as long as
+    the trials are loaded, and passes a :meth:`batch` per as-of date for what patients share.
+    """
 
     def __init__(self, trials: Sequence[Trial], settings: Settings) -> None:
         self.trials = tuple(trials)
         self.settings = settings
+        self.compiled = tuple(CompiledTrial(t) for t in self.trials)
         self.leaf_slots = 0
         self.shared_slots = 0
         self._leaf_keys: dict[tuple[int, int, int], int] = {}
@@ -111,7 +122,7 @@ class Program:
         for i, t in enumerate(self.trials):
             row = []
             for j, c in enumerate(t.criteria):
-                fp = footprint(c)
+                fp = self.compiled[i].footprint(c)
                 row.append(fp is not None and not fp.demographics and not _anchored(c.windows))
                 for key in fp.keys if row[-1] and fp is not None else ():
                     self.key_tops.setdefault(key, []).append((i, j))
@@ -140,6 +151,14 @@ class Program:
     def run(self, record: PatientRecord, batch: Batch) -> Run:
         return Run(self, record, batch)
 
+    def evaluate(self, record: PatientRecord, as_of: dt.date, batch: Batch | None = None) -> list[TrialResult]:
+        """Every trial's explained result (verdict, each criterion's reason and evidence, what to
+        collect); ``batch``: what the patients of ``as_of`` share (None: nothing shared)."""
+        if batch is not None and batch.as_of != as_of:
+            raise ValueError(f"a batch of {batch.as_of} used on {as_of}")
+        shared = batch.explained if batch is not None else None
+        return evaluate_trials(self.compiled, record, as_of, self.settings, shared)
+
     # ---- compilation ------------------------------------------------------------------------------
 
     def _node(self, c: Criterion, trial: int, parity: int, inherited: tuple[Window, ...]) -> TruthFn:
@@ -152,7 +171,7 @@ class Program:
             else self._leaf(c, trial, parity_here, windows)
         )
         fn = _decorated(inner, c.judgement, c.exclude)
-        fp = footprint(c)
+        fp = self.compiled[trial].footprint(c)
         if fp is None or fp.demographics or _anchored(windows):
             return fn
         return self._shared(fn, fp.keys)

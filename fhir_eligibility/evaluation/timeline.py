@@ -22,7 +22,8 @@ from functools import lru_cache
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
-from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, trial_index
+from fhir_eligibility.evaluation.compiled import CompiledTrial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.vital import VITAL_ID
@@ -67,9 +68,9 @@ class Reads:
     ages: bool  # an age (or a formula using it, or a FHIRPath expression) is read
 
 
-def _nodes(c: Criterion, trial: Trial) -> list[Criterion]:
+def _nodes(c: Criterion, compiled: CompiledTrial) -> list[Criterion]:
     """The criterion's subtree plus the events its windows are relative to (and theirs)."""
-    by_link = trial_index(trial).by_link
+    by_link = compiled.by_link
     out: list[Criterion] = []
     todo, seen = [c], {id(c)}
     while todo:
@@ -83,8 +84,9 @@ def _nodes(c: Criterion, trial: Trial) -> list[Criterion]:
     return out
 
 
-def _reads(c: Criterion, trial: Trial, lookback: int) -> Reads:
-    nodes = _nodes(c, trial)
+def reads_of(c: Criterion, compiled: CompiledTrial, lookback: int) -> Reads:
+    """What a top-level criterion's breakpoints come from (kept by the compiled trial, per look-back)."""
+    nodes = _nodes(c, compiled)
     needs = {(t, codes) for n in nodes for t, codes, _since in leaf_needs(n, (), None, 0) if t != "Patient"}
     plain = {TimeOffset(0, "d"), TimeOffset(-lookback, "d"), TimeOffset(-90, "d")}  # default and weight windows
     event: set[TimeOffset] = set()
@@ -97,18 +99,6 @@ def _reads(c: Criterion, trial: Trial, lookback: int) -> Reads:
             durations.update(int(v) for v in (d.duration.value, d.duration.low, d.duration.high) if v is not None)
     ages = any(isinstance(n.definition, (Age, Derived, Expression)) for n in nodes)
     return Reads(tuple(needs), tuple((o, _approx(o)) for o in plain), tuple(event), tuple(durations), ages)
-
-
-_READS: dict[tuple[int, int], tuple[Trial, dict[str, Reads]]] = {}
-
-
-def trial_reads(trial: Trial, lookback: int) -> dict[str, Reads]:
-    """Criterion id -> its :class:`Reads` (kept per compiled trial: trials are few and immutable)."""
-    hit = _READS.get((id(trial), lookback))
-    if hit is None or hit[0] is not trial:
-        hit = (trial, {c.id: _reads(c, trial, lookback) for c in trial.criteria})
-        _READS[(id(trial), lookback)] = hit
-    return hit[1]
 
 
 def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt.date) -> set[dt.date]:
@@ -178,7 +168,12 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
 
 
 def dates_by_criterion(
-    trial: Trial, record: PatientRecord, as_of: dt.date, horizon: int, settings: Settings, only: Iterable[str] = ()
+    compiled: CompiledTrial,
+    record: PatientRecord,
+    as_of: dt.date,
+    horizon: int,
+    settings: Settings,
+    only: Iterable[str] = (),
 ) -> dict[str, list[dt.date]]:
     """Criterion id -> its breakpoints in (as_of, as_of + horizon], sorted (``only``: just these ids)."""
     end = as_of + dt.timedelta(days=horizon)
@@ -186,7 +181,7 @@ def dates_by_criterion(
     common = {d for d in global_dates(record, settings) if as_of < d <= end}
     births = {d for d in _birthdays(record.birth_date, as_of, end) if as_of < d <= end}
     out: dict[str, list[dt.date]] = {}
-    for cid, reads in trial_reads(trial, settings.default_lookback_days).items():
+    for cid, reads in compiled.reads(settings.default_lookback_days).items():
         if wanted and cid not in wanted:
             continue
         days = criterion_dates(reads, record, as_of, end) | common | (births if reads.ages else set())
@@ -212,28 +207,36 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
 
 
 def when(
-    trial: Trial, record: PatientRecord, as_of: dt.date, current: TrialResult, settings: Settings, horizon: int
+    trial: Trial,
+    record: PatientRecord,
+    as_of: dt.date,
+    current: TrialResult,
+    settings: Settings,
+    horizon: int,
+    compiled: CompiledTrial | None = None,
 ) -> When:
     """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
 
     With explanations off (screening) the timeline is not kept and evaluation stops at the first
-    date that answers; a patient held back by a criterion with no breakpoint is answered at once."""
+    date that answers; a patient held back by a criterion with no breakpoint is answered at once.
+    ``compiled``: the trial compiled by the caller (a fresh one otherwise)."""
+    compiled = compiled if compiled is not None else CompiledTrial(trial)
     full = settings.explain
     good_now = RANK[current.verdict] >= GOOD
     blocking = [c.id for c in current.criteria if c.result in (Result.FAIL, Result.UNKNOWN)]
     start = as_of
     if not full and not good_now:
-        held = dates_by_criterion(trial, record, as_of, horizon, settings, blocking)
+        held = dates_by_criterion(compiled, record, as_of, horizon, settings, blocking)
         if any(not held.get(b) for b in blocking):
             return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
         start = max(held[b][0] for b in blocking)  # not before every reason to refuse may have changed
-    per = dates_by_criterion(trial, record, as_of, horizon, settings)
+    per = dates_by_criterion(compiled, record, as_of, horizon, settings)
     days = sorted({d for ds in per.values() for d in ds if d >= start})
     eligible_from = eligible_until = None
     timeline: list[Change] = []
     before = current
     for day in days:
-        after = evaluate_trial(trial, record, day, settings)
+        after = evaluate_trial(trial, record, day, settings, compiled=compiled)
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
@@ -247,4 +250,4 @@ def when(
     return When(eligible_from, eligible_until, tuple(timeline), horizon)
 
 
-__all__ = ["criterion_dates", "dates_by_criterion", "first_reaching", "when"]
+__all__ = ["Reads", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]

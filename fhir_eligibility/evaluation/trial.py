@@ -1,26 +1,21 @@
 """A trial's evaluation: each top-level criterion's result, what to collect, and the verdict.
 
-The trial index (links, footprints, plain windows) is built once per trial; top-level criteria
-that read none of a patient's data take their result from the cross-patient cache.
+The compiled trial (links, footprints, labels, plain windows) is the caller's, built once per
+trial; with the caller's :class:`~.context.Shared`, top-level criteria that read none of a
+patient's data take their result from what the patients of the date share.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.combination import evaluate_node
-from fhir_eligibility.evaluation.context import (
-    Context,
-    Outcome,
-    Settings,
-    TrialIndex,
-    demographics,
-    shared_outcomes,
-)
+from fhir_eligibility.evaluation.compiled import CompiledTrial
+from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared, demographics
 from fhir_eligibility.evaluation.facts import PatientRecord
-from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 from fhir_eligibility.evaluation.results import CriterionResult, MissingData, Result, TrialResult, Verdict
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.logic import Truth
@@ -35,8 +30,21 @@ RESULT_OF = {
 }
 
 
-def _to_result(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True) -> CriterionResult:
-    children = tuple(_to_result(k, ko, kind, explain, top=False) for k, ko in o.children) if explain else ()
+def _to_result(
+    c: Criterion, o: Outcome, kind: str, explain: bool, top: bool = True, shared: Shared | None = None
+) -> CriterionResult:
+    """The node's result; an outcome the patients of the batch share is converted once per batch."""
+    if shared is None or shared.alive.get(id(o)) is not o:
+        return _converted(c, o, kind, explain, top, shared)
+    key = (id(c), id(o), kind, top)
+    hit = shared.results.get(key)
+    if hit is None or hit[0] is not c:
+        hit = shared.results[key] = (c, _converted(c, o, kind, explain, top, shared))
+    return hit[1]
+
+
+def _converted(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool, shared: Shared | None) -> CriterionResult:
+    children = tuple(_to_result(k, ko, kind, explain, False, shared) for k, ko in o.children) if explain else ()
     return CriterionResult(
         id=c.id,
         type=kind,
@@ -62,9 +70,11 @@ def verdict_of(results: list[Result]) -> Verdict:
     return Verdict.ELIGIBLE
 
 
-def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResult, tuple[MissingData, ...]]:
+def _top_result(
+    c: Criterion, o: Outcome, explain: bool, shared: Shared | None
+) -> tuple[CriterionResult, tuple[MissingData, ...]]:
     """A top-level criterion's result and, when it is unknown, what to collect (named by the criterion)."""
-    result = _to_result(c, o, "exclusion" if c.exclude else "inclusion", explain)
+    result = _to_result(c, o, "exclusion" if c.exclude else "inclusion", explain, True, shared)
     if o.truth is not Truth.UNKNOWN:
         return result, ()
     wanted: list[MissingData] = []
@@ -75,28 +85,9 @@ def _top_result(c: Criterion, o: Outcome, explain: bool) -> tuple[CriterionResul
     return result, tuple(wanted)
 
 
-_INDEXES: dict[int, TrialIndex] = {}
-
-
-def _same_for_all(fp: Footprint | None) -> frozenset[Key] | None:
-    return None if fp is None or fp.demographics else fp.keys
-
-
-def trial_index(trial: Trial) -> TrialIndex:
-    """The trial's index, built on first use (kept for the process: trials are few and immutable)."""
-    hit = _INDEXES.get(id(trial))
-    if hit is None or hit.trial is not trial:
-        nodes = [n for top in trial.criteria for n in top.walk()]
-        plain = {id(n.windows): all(w.anchor == "study-start" for w in n.windows) for n in nodes}
-        hit = TrialIndex(
-            trial,
-            {n.id: n for n in nodes},
-            tuple((c, _same_for_all(footprint(c))) for c in trial.criteria),
-            {id(n): footprint(n) for n in nodes},
-            {**plain, id(()): True},
-        )
-        _INDEXES[id(trial)] = hit
-    return hit
+def trial_index(trial: Trial) -> CompiledTrial:
+    """A fresh compiled trial (callers that evaluate many patients compile once and keep it)."""
+    return CompiledTrial(trial)
 
 
 def evaluate_trial(
@@ -105,9 +96,18 @@ def evaluate_trial(
     as_of: dt.date,
     settings: Settings = Settings(),
     memo: dict[tuple[int, int, int], Outcome] | None = None,
+    compiled: CompiledTrial | None = None,
+    shared: Shared | None = None,
+    answers: attestation.Answers | None = None,
 ) -> TrialResult:
-    """``memo``: one dict per patient, passed to each of its trials, so shared leaves run once.
-    Plot series name their criterion, so they are never shared."""
+    """The explained evaluation of one trial for one patient.
+
+    ``memo``: one dict per patient, passed to each of its trials, so shared leaves run once (plot
+    series name their criterion, so they are never shared). ``compiled``: the trial's lookups, kept
+    by a caller that evaluates many patients (a fresh one otherwise). ``shared``: what patients of
+    this date and settings share (a :class:`~fhir_eligibility.evaluation.program.Batch`'s), None:
+    nothing shared. ``answers``: this patient's answers to the trial's Questionnaire, when the
+    caller has read them (:func:`~fhir_eligibility.evaluation.attestation.latest_answers`)."""
     vital = vital_result(record.patient, as_of)
     if vital is not None and vital.result is Result.FAIL:  # dead: one decisive reason, nothing to collect
         return TrialResult(
@@ -119,33 +119,39 @@ def evaluate_trial(
             (),
             settings.assume_attested,
         )
-    index = trial_index(trial)
-    answers = attestation.answers_for(record, trial, as_of, settings.attestation_validity_days)
+    index = compiled if compiled is not None else CompiledTrial(trial)
+    assert index.trial is trial, "the compiled trial is another trial's"
+    if answers is None:
+        answers = attestation.answers_for(record, trial, as_of, settings.attestation_validity_days)
+    shared = None if record.unavailable or answers else shared
     ctx = Context(
         record,
         as_of,
         settings,
         index,
         memo=None if settings.collect_series else memo,
-        shared=None if record.unavailable or answers else shared_outcomes(as_of, settings),
+        shared=shared,
         short_circuit=not settings.explain and not settings.collect_series,
         answers=answers,
+        bounds=shared.bounds if shared is not None else None,
     )
     if ctx.short_circuit and ctx.shared is not None:
         ctx.demographics = demographics(record, as_of)
     results: list[CriterionResult] = [vital] if vital is not None else []
     missing: list[MissingData] = []  # no duplicates: each top-level criterion's are distinct and name it
-    shared, present = ctx.shared, record.present
-    for c, keys in index.tops:
+    present = record.present
+    # without a batch nothing is shared: the top-level keys (footprints) are not even computed
+    tops = index.tops if shared is not None else [(c, None) for c in trial.criteria]
+    for c, keys in tops:
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
             top = shared.tops.get(id(c))
             if top is None or top[0] is not c:
-                top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain))
+                top = (c, *_top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain, shared))
                 shared.tops[id(c)] = top
             results.append(top[1])
             missing.extend(top[2])
             continue
-        result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain)
+        result, wanted = _top_result(c, evaluate_node(c, ctx, 0, ()), settings.explain, shared)
         results.append(result)
         missing.extend(wanted)
     verdict = verdict_of([r.result for r in results])
@@ -158,3 +164,17 @@ def evaluate_trial(
         missing_data=() if verdict is Verdict.INELIGIBLE else tuple(missing),  # collecting cannot change it
         assumed_attested=settings.assume_attested,
     )
+
+
+def evaluate_trials(
+    compiled: Sequence[CompiledTrial],
+    record: PatientRecord,
+    as_of: dt.date,
+    settings: Settings,
+    shared: Shared | None = None,
+) -> list[TrialResult]:
+    """One patient's explained results for each trial: leaves shared by trials run once, the
+    patient's answers are read once."""
+    latest = attestation.latest_answers(record, as_of, settings.attestation_validity_days)
+    memo: dict[tuple[int, int, int], Outcome] = {}
+    return [evaluate_trial(c.trial, record, as_of, settings, memo, c, shared, latest.get(c.url, {})) for c in compiled]

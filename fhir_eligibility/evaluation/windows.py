@@ -1,34 +1,35 @@
 """Window bounds (clinical.md §0 windows, relative to the study start or to another criterion's event)
 and the dates of those events.
 
-Bounds relative to the study start are the same for every patient and are computed once per date.
+Bounds relative to the study start are the same for every patient and are computed once per date
+when the caller passes what its patients share (``Context.bounds``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from functools import lru_cache
 
-from fhir_eligibility.criteria.model import Criterion, Window
+from fhir_eligibility.criteria.model import Window
 from fhir_eligibility.evaluation.context import Context
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.measures.timing import DATE_MIN, fmt, shift
-
-_BOUNDS: dict[tuple[int, int | None, dt.date], tuple[tuple[Window, ...], tuple[dt.date, dt.date, str | None]]] = {}
 
 
 def window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
     """Intersection of the windows as inclusive dates; third item is an error (anchor not found)."""
-    key = (id(windows), default_days, ctx.as_of)
-    hit = _BOUNDS.get(key)
+    kept = ctx.bounds
+    if kept is None:
+        return _window_bounds(windows, ctx, default_days)
+    key = (id(windows), default_days)
+    hit = kept.get(key)
     if hit is not None and hit[0] is windows:
         return hit[1]
     bounds = _window_bounds(windows, ctx, default_days)
-    if all(w.anchor == "study-start" for w in windows):  # the same for every patient: reuse
-        _BOUNDS[key] = (windows, bounds)
+    if ctx.index.plain(windows):  # the same for every patient of the date: reuse
+        kept[key] = (windows, bounds)
     return bounds
 
 
@@ -61,27 +62,12 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     if crit is not None:
         from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
 
-        # the anchor is the latest of *all* matching records: evaluate in full mode
-        short, ctx.short_circuit = ctx.short_circuit, False
-        demo, ctx.demographics = ctx.demographics, None
-        out = evaluate_node(_as_event(crit), ctx, 0, ())
-        ctx.short_circuit, ctx.demographics = short, demo
+        # the anchor is the latest of *all* matching records: evaluated without stopping early
+        out = evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ())
         dates = [f.date for f in out.matched if f.date]
         result = max(dates) if dates else None
     ctx.anchors[link] = result
     return result
-
-
-_EVENTS: dict[int, tuple[Criterion, Criterion]] = {}
-
-
-def _as_event(crit: Criterion) -> Criterion:
-    """The anchor criterion as a plain match (one object per criterion: outcome caches key on identity)."""
-    hit = _EVENTS.get(id(crit))
-    if hit is None or hit[0] is not crit:
-        hit = (crit, replace(crit, exclude=False, judgement=False))
-        _EVENTS[id(crit)] = hit
-    return hit[1]
 
 
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:

@@ -14,7 +14,8 @@ validation would answer with its own 422 shape that then has to be overridden; F
 pydantic-model plumbing and OpenAPI pages we do not serve. Starlette is the part we use, with
 fewer dependencies. Evaluation and FHIR retrieval are blocking, so they run in the thread pool.
 
-Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient`, the same single path as the CLI.
+Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient` (through a
+:class:`~fhir_eligibility.pipeline.Evaluator` that compiles the trials once), the same single path as the CLI.
 
 Security: every CDS call carries a client JWT checked by :mod:`.security` (unless started with
 ``insecure_no_auth``, which logs a warning). The report page cannot carry a JWT (a browser opens
@@ -50,7 +51,8 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.pipeline import Evaluator, evaluate_patient
+from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
 from fhir_eligibility.report.html import CSP, render_report_html
@@ -120,6 +122,7 @@ class Service:
             collect_series=True,
             horizon_days=365,
         )
+        self.evaluator = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
@@ -249,6 +252,11 @@ class Service:
         await self.authenticate(request)
         return JSONResponse({"services": [self.descriptor()]})
 
+    def evaluate(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
+        """The one evaluation path with the trials compiled once and what patients of ``as_of`` share."""
+        program, batch = self.evaluator.program, self.evaluator.batch_for(as_of)
+        return evaluate_patient(data, self.trials, as_of, self.settings, program, batch)
+
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
         await self.authenticate(request)
@@ -256,7 +264,7 @@ class Service:
         req = parse_request(body, HOOK)
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
-        results = await run_in_threadpool(evaluate_patient, data, self.trials, as_of, self.settings)
+        results = await run_in_threadpool(self.evaluate, data, as_of)
         ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data)
         cards = render_cards(
             results,
@@ -330,7 +338,7 @@ class Service:
         authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
         response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
         data = with_response(stored.data, response)
-        results = await run_in_threadpool(evaluate_patient, data, self.trials, stored.as_of, self.settings)
+        results = await run_in_threadpool(self.evaluate, data, stored.as_of)
         new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
         location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))

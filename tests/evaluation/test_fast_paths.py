@@ -19,10 +19,10 @@ import pytest
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.evaluation import context
-from fhir_eligibility.evaluation import trial as trial_module
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.footprint import Footprint, footprint
+from fhir_eligibility.evaluation.program import Batch, Program
+from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.pipeline import evaluate_patients
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import report_json
@@ -49,8 +49,30 @@ def _population() -> list[PatientData]:
 POPULATION = _population()
 
 
-def _report(patients: list[PatientData], settings: Settings) -> str:
-    return json.dumps(report_json(evaluate_patients(patients, TRIALS, AS_OF, settings)), sort_keys=True)
+def _report(patients: list[PatientData], settings: Settings, program: Program | None = None) -> str:
+    return json.dumps(
+        report_json(evaluate_patients(patients, TRIALS, AS_OF, settings, program=program)), sort_keys=True
+    )
+
+
+class _Watched(Program):
+    """A program that keeps the batches it hands out, to look at what was shared."""
+
+    def __init__(self, trials: list[Trial], settings: Settings) -> None:
+        super().__init__(trials, settings)
+        self.made: list[Batch] = []
+
+    def batch(self, as_of: dt.date) -> Batch:
+        self.made.append(super().batch(as_of))
+        return self.made[-1]
+
+
+def _unshared_report(patients: list[PatientData], settings: Settings) -> str:
+    """Each patient evaluated on its own (a program and a batch of one): nothing shared across patients."""
+    alone = [evaluate_patients([p], TRIALS, AS_OF, settings) for p in patients]
+    results = tuple(r for report in alone for r in report.results)
+    warnings = tuple(dict.fromkeys(w for report in alone for w in report.warnings))
+    return json.dumps(report_json(Report(AS_OF, results, warnings)), sort_keys=True)
 
 
 @pytest.mark.parametrize(
@@ -58,20 +80,15 @@ def _report(patients: list[PatientData], settings: Settings) -> str:
     [Settings(), Settings(assume_attested=True), Settings(collect_series=True), Settings(explain=False)],
     ids=["default", "attested", "series", "screening"],
 )
-def test_sharing_changes_no_report(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    context._SHARED.clear()
-    shared = _report(POPULATION, settings)
-    context._SHARED.clear()
-    reversed_order = _report(POPULATION[::-1], settings)
-    assert context._SHARED, "nothing was shared: the test would prove nothing"
+def test_sharing_changes_no_report(settings: Settings) -> None:
+    program = _Watched(TRIALS, settings)
+    batches = program.made
+    shared = _report(POPULATION, settings, program)
+    reversed_order = _report(POPULATION[::-1], settings, program)
+    assert len(batches) == 2 and all(b.explained.outcomes for b in batches), "nothing was shared: proves nothing"
     if not settings.explain:  # short-circuit mode also shares the pregnancy-test gates per gender and age
-        assert any(key[3] is not None for s in context._SHARED.values() for key in s.outcomes)
-    monkeypatch.setattr(trial_module, "footprint", lambda c: None)
-    monkeypatch.setattr(context, "footprint", lambda c: None)
-    monkeypatch.setattr(trial_module, "_INDEXES", {})  # trial indexes hold footprints: rebuild them without
-    context._SHARED.clear()
-    unshared = _report(POPULATION, settings)
-    assert not any(s.outcomes or s.tops for s in context._SHARED.values()), "sharing still on"
+        assert any(key[3] is not None for b in batches for key in b.explained.outcomes)
+    unshared = _unshared_report(POPULATION, settings)
     assert shared == unshared
     by_patient = {r["patient"] + r["trial"]: r for r in json.loads(reversed_order)["results"]}
     assert [by_patient[r["patient"] + r["trial"]] for r in json.loads(unshared)["results"]] == json.loads(unshared)[
@@ -106,7 +123,6 @@ def test_footprints_name_what_a_criterion_reads() -> None:
 
 def test_unavailable_data_is_never_answered_from_the_shared_cache() -> None:
     """A patient whose Observation search failed must not get another patient's 'no result'."""
-    context._SHARED.clear()
     bare = PatientData("p1", [{"resourceType": "Patient", "id": "p1", "birthDate": "1960-01-01", "gender": "male"}])
     faulty = PatientData(
         "p2",
