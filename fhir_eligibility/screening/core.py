@@ -1,9 +1,9 @@
 """The per-patient step and the mergeable tally: the part a distributed engine runs.
 
-``screen_patient`` is a plain module-level function of picklable arguments (``PatientData``, the
-compiled trials, a date, ``Settings``) returning small picklable outcomes, and it evaluates only
-through :func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job (or the local process
-pool) can ship it to executors and its answers cannot drift from ``evaluate``'s. ``Tally`` is a
+``screen_patient`` is a plain module-level function (``PatientData``, the executor's
+:class:`fhir_eligibility.pipeline.Evaluator` built from the picklable trials and ``Settings``, a
+date) returning small picklable outcomes, and it evaluates only through
+:func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job can ship it to executors and its answers cannot drift from ``evaluate``'s. ``Tally`` is a
 commutative monoid (``add`` one patient, ``merge`` two partials), the shape of
 ``mapPartitions`` + ``reduce``. Its memory is flat in the population: counts and funnels, at most
 ``MAX_WARNINGS`` warnings, and per trial the ``limit`` best-ranked candidates (``rank_key`` is a
@@ -17,14 +17,14 @@ import dataclasses
 import datetime as dt
 import heapq
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import MissingData, PatientLabel, TrialResult
 from fhir_eligibility.evaluation.vital import VITAL_DESCRIPTION, VITAL_ID
-from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import (
     RESULTS,
@@ -91,11 +91,10 @@ def _iso(d: dt.date | None) -> str | None:
 SCREENING = Settings(explain=False)
 
 
-def screen_patient(
-    data: PatientData, trials: Sequence[Trial], as_of: dt.date, settings: Settings = Settings()
-) -> list[TrialOutcome]:
-    """Evaluate one patient against every trial through the single evaluation path."""
-    return [outcome_of(r) for r in evaluate_patient(data, trials, as_of, settings)]
+def screen_patient(data: PatientData, evaluator: Evaluator, as_of: dt.date) -> list[TrialOutcome]:
+    """Evaluate one patient against every trial through the single evaluation path; the caller keeps
+    one ``Evaluator`` per partition, so its patients share what reads none of their data."""
+    return [outcome_of(r) for r in evaluator(data, as_of)]
 
 
 @dataclass

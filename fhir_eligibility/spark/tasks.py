@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.core import Tally, screen_patient
 from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
@@ -186,12 +187,13 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
     # and default GC thresholds rescan them constantly (measured: half the evaluation time).
     gc.set_threshold(200_000, 50, 100)
     tally = Tally.for_trials(job.trials, job.max_candidates)
+    evaluator = Evaluator(job.trials, job.settings)
     pid: str | None = None
     lines: list[bytes] = []
 
     def screen(patient: str) -> None:
         data = patient_of(patient, lines, job.medications, job.drops)
-        tally.add(screen_patient(data, job.trials, job.as_of, job.settings), data.warnings)
+        tally.add(screen_patient(data, evaluator, job.as_of), data.warnings)
 
     for (key, _order), line in records:
         if key != pid:
