@@ -1,6 +1,6 @@
 """Every visitor of the criteria tree handles every characteristic form, and mypy says when one does not.
 
-The evaluator (evaluation/combination.py ``_leaf``), the planner (requirements/plan.py ``leaf_needs``),
+The evaluator (evaluation/combination.py ``leaf_outcome``), the planner (requirements/plan.py ``leaf_needs``),
 the footprint (evaluation/footprint.py), the site-terminology rewriter, usage scan and evidence notes
 (terminology/site.py, usage.py, evidence.py) and the screening anchor (screening/anchor.py)
 dispatch on the ``Definition`` union with ``match`` and end in ``typing.assert_never``. Adding a form
@@ -39,8 +39,8 @@ from fhir_eligibility.criteria.model import (
     Unsupported,
 )
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
-from fhir_eligibility.evaluation.facts import build_record
 from fhir_eligibility.evaluation.footprint import footprint
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import leaf_needs
 

@@ -154,7 +154,7 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         key = (id(d), id(windows), parity_here % 2)
         cached = memo.get(key) if memo is not None else None
         if cached is None:
-            cached = _leaf(c, d, ctx, parity_here, windows)
+            cached = leaf_outcome(c, d, ctx, parity_here, windows)
             if memo is not None and ctx.index.plain(windows):
                 memo[key] = cached
         out = _labelled(cached, c, ctx)
@@ -183,7 +183,8 @@ def _labelled(o: Outcome, c: Criterion, ctx: Context) -> Outcome:
     return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series, o.attestation)
 
 
-def _leaf(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+def leaf_outcome(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+    """The one dispatch over the leaf forms (the compiled program binds it too)."""
     match d:
         case ObservationValue():
             return observation_leaf(d, c, ctx, parity_here, windows)

@@ -24,27 +24,19 @@ from dataclasses import dataclass, field
 
 from fhir_eligibility import logic
 from fhir_eligibility.criteria.model import (
-    Age,
     Combination,
     Criterion,
-    Derived,
-    Expression,
-    Gender,
-    Manual,
     ObservationValue,
     Records,
     Trial,
-    Unsupported,
     Window,
 )
+from fhir_eligibility.evaluation.combination import leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
-from fhir_eligibility.evaluation.facts import PatientRecord
-from fhir_eligibility.evaluation.fhirpath import evaluate_expression
-from fhir_eligibility.evaluation.forms.derived import derived_leaf
-from fhir_eligibility.evaluation.forms.observation import observation_leaf, observation_truth
-from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
-from fhir_eligibility.evaluation.forms.records import records_leaf, records_truth
+from fhir_eligibility.evaluation.forms.observation import observation_truth
+from fhir_eligibility.evaluation.forms.records import records_truth
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.evaluation.trial import evaluate_trials
 from fhir_eligibility.evaluation.windows import window_bounds
@@ -276,24 +268,10 @@ def _anchored(windows: tuple[Window, ...]) -> bool:
 
 
 def _leaf_outcome(c: Criterion, parity_here: int, windows: tuple[Window, ...]) -> Callable[[Context], Outcome]:
-    """The form's function with its arguments bound: the dispatch happens here, once."""
+    """The explained walk's one leaf dispatch (:func:`.combination.leaf_outcome`), its arguments bound."""
     d = c.definition
-    if isinstance(d, ObservationValue):
-        return lambda ctx: observation_leaf(d, c, ctx, parity_here, windows)
-    if isinstance(d, Records):
-        return lambda ctx: records_leaf(d, c, ctx, windows)
-    if isinstance(d, Age):
-        return lambda ctx: age_leaf(d, ctx)
-    if isinstance(d, Gender):
-        return lambda ctx: gender_leaf(d, ctx)
-    if isinstance(d, Derived):
-        return lambda ctx: derived_leaf(d, c, ctx, windows)
-    if isinstance(d, Manual):
-        return lambda ctx: manual_leaf(c, ctx, parity_here)
-    if isinstance(d, Expression):
-        return lambda ctx: Outcome(evaluate_expression(d, ctx.record, ctx.as_of)[0], "")
-    assert isinstance(d, Unsupported), d
-    return lambda ctx: Outcome(UNKNOWN, "")
+    assert not isinstance(d, Combination), c.id  # combinations are compiled by Program._combination
+    return lambda ctx: leaf_outcome(c, d, ctx, parity_here, windows)
 
 
 def _decorated(fn: TruthFn, judgement: bool, exclude: bool) -> TruthFn:

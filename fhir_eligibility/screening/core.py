@@ -3,12 +3,12 @@
 ``screen_patient`` is a plain module-level function (``PatientData``, the executor's
 :class:`fhir_eligibility.pipeline.Evaluator` built from the picklable trials and ``Settings``, a
 date) returning small picklable outcomes, and it evaluates only through
-:func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job can ship it to executors and its answers cannot drift from ``evaluate``'s. ``Tally`` is a
-commutative monoid (``add`` one patient, ``merge`` two partials), the shape of
-``mapPartitions`` + ``reduce``. Its memory is flat in the population: counts and funnels, at most
-``MAX_WARNINGS`` warnings, and per trial the ``limit`` best-ranked candidates (``rank_key`` is a
-total order, so the kept ones are a full sort's first ``limit`` whatever the merge order, and
-both engines list the same) with a count of all of them.
+:func:`fhir_eligibility.pipeline.evaluate_patient`: a Spark job can ship it to executors and its
+answers cannot drift from ``evaluate``'s. ``Tally`` is a commutative monoid (``add`` one patient,
+``merge`` two partials), the shape of ``mapPartitions`` + ``reduce``. Its memory is flat in the
+population: counts and funnels, at most ``MAX_WARNINGS`` warnings, and per trial the ``limit``
+best-ranked candidates (``rank_key`` is a total order, so the kept ones are a full sort's first
+``limit`` whatever the merge order, and both engines list the same) with a count of all of them.
 """
 
 from __future__ import annotations

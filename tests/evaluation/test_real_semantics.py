@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict
-from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.pipeline import Evaluator, evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.screening.core import SCREENING, Tally, screen_patient
 from tests.cases.builders import AS_OF, ATC, ICD, LOINC, condition, obs, patient, q, run, window
@@ -94,7 +94,7 @@ def test_the_screening_funnel_counts_the_dead_first() -> None:
     tally = Tally.for_trials(TRIALS)
     for pid, extra in (("dead", {"deceasedBoolean": True}), ("alive", {})):
         data = PatientData(pid, [{**patient(), "id": pid, **extra}])
-        tally.add(screen_patient(data, TRIALS, AS_OF, SCREENING), data.warnings)
+        tally.add(screen_patient(data, Evaluator(TRIALS, SCREENING), AS_OF), data.warnings)
     a = tally.trials[A.id].screening()
     first = a.funnel[0]
     assert (first.criterion, first.counts["fail"], first.counts["pass"], first.remaining) == ("deceased", 1, 1, 1)
@@ -354,6 +354,6 @@ def test_an_implausible_birth_date_never_shares_an_outcome_with_a_real_age_of_th
     """Born 1900-01-01 and 1899-12-31 are both 126 on 2026-06-01; only the first is a plausible date."""
     seen = {}
     for pid, birth in (("real", "1900-01-01"), ("typo", "1899-12-31"), ("real2", "1900-01-01")):
-        out = screen_patient(PatientData(pid, [{**patient(birth), "id": pid}]), [A], AS_OF, SCREENING)[0]
+        out = screen_patient(PatientData(pid, [{**patient(birth), "id": pid}]), Evaluator([A], SCREENING), AS_OF)[0]
         seen[pid] = out.results[0]  # A-I1, age >= 18
     assert seen == {"real": "pass", "typo": "unknown", "real2": "pass"}
