@@ -17,7 +17,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
 from fhir_eligibility.evaluation.timeline import when

@@ -18,7 +18,7 @@ import pytest
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.retrieval.files import read_patients
@@ -50,6 +50,8 @@ READ_ONLY_TABLES = {
     "MS_VALID": "facts: MedicationStatement statuses that count",
     "PROC_VALID": "facts: Procedure statuses that count",
     "REPORT_DROP": "facts: DiagnosticReport statuses that are dropped",
+    "CHOICE_FIELDS": "facts: the [x] field names of each date choice, spelled once",
+    "FORMULAS": "derived: each declared concept's formula (the registry's functions)",
     "LANGUAGES": "fhirpath: the expression languages evaluated",
     "ACTIVE_CONDITION": "records: clinical statuses of an active condition",
     "UNCERTAIN_VERIFICATION": "records: verification statuses that make a match uncertain",

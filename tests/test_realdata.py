@@ -13,7 +13,8 @@ from fhir_eligibility.criteria.model import QuantityTest, Threshold
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.compare import compare
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.facts import Fact, build_record
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.pipeline import evaluate_patients
 from fhir_eligibility.retrieval.files import read_patients

@@ -18,7 +18,7 @@ import pytest
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.results import CriterionResult
 from fhir_eligibility.record import PatientData
 from tests.cases.builders import ICD, SCT, condition, patient

@@ -25,7 +25,8 @@ from typing import Any
 
 from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
+from fhir_eligibility.evaluation.facts import parse_date
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, Evidence
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.requirements.plan import leaf_needs

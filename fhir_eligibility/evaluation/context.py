@@ -13,7 +13,8 @@ from typing import NamedTuple
 from fhir_eligibility.criteria.model import Criterion, Window
 from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.compiled import CompiledTrial
-from fhir_eligibility.evaluation.facts import Fact, PatientRecord
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, CriterionResult, Evidence, MissingData, Series
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth

@@ -12,7 +12,6 @@ are unknown rather than "none recorded".
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -26,10 +25,8 @@ from fhir_eligibility.evaluation.validity import (
     number_problem,
     readable_codes,
 )
-from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.measures import units
-from fhir_eligibility.record import PatientData, Resource
-from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.record import Resource
 
 OBS_VALID = {"final", "amended", "corrected"}
 OBS_PRELIMINARY = {"preliminary"}
@@ -135,13 +132,15 @@ def _status_code(concept: object) -> str | None:
     return None
 
 
-_CHOICES: dict[str, tuple[str, str, str]] = {}
-
-
 def _choices(name: str) -> tuple[str, str, str]:
-    """``<name>DateTime``, ``<name>Instant``, ``<name>Period``: spelled once, not per resource."""
-    out = _CHOICES[name] = (f"{name}DateTime", f"{name}Instant", f"{name}Period")
-    return out
+    """``<name>DateTime``, ``<name>Instant``, ``<name>Period``."""
+    return (f"{name}DateTime", f"{name}Instant", f"{name}Period")
+
+
+# the choice fields ``_period`` reads, spelled once at import instead of per resource
+CHOICE_FIELDS: dict[str, tuple[str, str, str]] = {
+    n: _choices(n) for n in ("effective", "occurrence", "occurence", "onset", "performed")
+}
 
 
 def _period(
@@ -149,7 +148,7 @@ def _period(
 ) -> tuple[_dt.date | None, _dt.date | None, str]:
     """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
     for n in names:
-        date_time, instant, period = _CHOICES.get(n) or _choices(n)
+        date_time, instant, period = CHOICE_FIELDS.get(n) or _choices(n)
         if date_time in res:
             d = _checked(parse_date(res[date_time]), problems)
             return d, None, str(res[date_time])
@@ -396,120 +395,3 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
             Fact(kind, ref, codes, _checked(parse_date(started), problems), None, str(started or ""), status=status)
         ]
     return []
-
-
-@dataclass(frozen=True)
-class PatientRecord:
-    """Immutable, indexed view of one patient: what the evaluation core reads."""
-
-    patient_id: str
-    birth_date: str | None
-    gender: str | None
-    by_code: dict[tuple[str, Code], tuple[Fact, ...]]
-    by_kind: dict[str, tuple[Fact, ...]]
-    unavailable: tuple[Unavailable, ...]
-    warnings: tuple[str, ...]
-    # (kind, code) of every coded fact and (kind, None) of every kind present: see evaluation.footprint
-    present: frozenset[tuple[str, Code | None]]
-    patient: Resource | None = None
-    raw: tuple[Resource, ...] = ()
-    # facts() answers by (kinds, codes): criteria ask the same question in several windows and trials
-    # (about 60 % of a screening's calls); a new record (dataclasses.replace) starts empty
-    _asked: dict[tuple[tuple[str, ...], frozenset[Code]], list[Fact]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    def facts(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> list[Fact]:
-        """Facts of these kinds having any of the codes (all facts of the kinds when codes is empty).
-
-        The list is shared by every caller asking the same: read it, never change it."""
-        key = (tuple(kinds), codes)
-        out = self._asked.get(key)
-        if out is None:
-            out = self._asked[key] = self._facts(kinds, codes)
-        return out
-
-    def _facts(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> list[Fact]:
-        seen: set[str] = set()
-        out: list[Fact] = []
-        for kind in kinds:
-            of_kind = self.by_kind.get(kind, ())
-            if not codes:
-                candidates: list[Fact] | tuple[Fact, ...] = of_kind
-            elif len(codes) > len(of_kind):  # big value set, few records: scan the records
-                candidates = [f for f in of_kind if not f.codes.isdisjoint(codes)]
-            else:
-                candidates = [f for c in codes for f in self.by_code.get((kind, c), ())]
-            for f in candidates:
-                if f.ref not in seen:
-                    seen.add(f.ref)
-                    out.append(f)
-        return out
-
-    def unavailable_for(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> Unavailable | None:
-        for u in self.unavailable:
-            if u.resource_type in kinds and (not u.codes or not codes or u.codes & codes):
-                return u
-        return None
-
-
-def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:
-    """Normalise once; a resource that cannot be read is a warning, never an abort.
-
-    The warnings are also appended to ``data.warnings``, the list every entry point reports, and a
-    dropped resource becomes unavailable data of its type (and codes, when readable).
-    """
-    by_code: dict[tuple[str, Code], list[Fact]] = {}
-    by_kind: dict[str, list[Fact]] = {}
-    new: list[str] = []
-    dropped: list[Unavailable] = []
-    undated: list[str] = []
-    birth, gender, patient = None, None, None
-    for res in data.resources:
-        kind = res.get("resourceType")
-        ref = f"{kind}/{res.get('id', '?')}"
-        if kind == "Patient":
-            patient = res
-            birth = res.get("birthDate") if isinstance(res.get("birthDate"), str) else None
-            gender = res.get("gender") if isinstance(res.get("gender"), str) else None
-            new += [f"{ref}: {p}" for p in patient_problems(res)]
-            continue
-        problems: list[str] = []
-        try:
-            facts = facts_of(res, include_preliminary, problems)
-        except Unreadable as e:
-            new.append(f"{ref}: unreadable ({e.reason}), ignored")
-            dropped.append(Unavailable(str(kind), e.codes, f"{ref} could not be read ({e.reason})"))
-            continue
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
-            new.append(f"{ref}: unreadable ({e.__class__.__name__}), ignored")
-            codes = readable_codes(res.get("code"))
-            dropped.append(Unavailable(str(kind), codes, f"{ref} could not be read ({e.__class__.__name__})"))
-            continue
-        if problems:
-            new += [f"{ref}: {p}" for p in problems]
-        if kind == "Observation" and facts and facts[0].date is None:
-            undated.append(ref)
-        for f in facts:
-            by_kind.setdefault(f.kind, []).append(f)
-            for c in f.codes:
-                by_code.setdefault((f.kind, c), []).append(f)
-    if undated:  # one line per patient: an export may leave hundreds of results undated
-        shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
-        new.append(
-            f"Patient/{data.patient_id}: {len(undated)} Observation(s) with no date (effective[x] nor issued), "
-            f"not usable in a time window: {shown}"
-        )
-    data.warnings.extend(w for w in new if w not in data.warnings)
-    return PatientRecord(
-        patient_id=data.patient_id,
-        birth_date=birth,
-        gender=gender,
-        by_code={k: tuple(v) for k, v in by_code.items()},
-        by_kind={k: tuple(v) for k, v in by_kind.items()},
-        unavailable=(*data.unavailable, *dropped),
-        warnings=tuple(data.warnings),
-        present=frozenset([*((k, None) for k in by_kind), *by_code]),
-        patient=patient,
-        raw=tuple(data.resources),
-    )

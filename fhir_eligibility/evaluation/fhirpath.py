@@ -18,7 +18,7 @@ from fhirpathpy import compile as fp_compile
 from fhirpathpy.engine.invocations.constants import systemtime
 
 from fhir_eligibility.criteria.model import Expression
-from fhir_eligibility.evaluation.facts import PatientRecord
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.logic import Truth
 
 _LOCK = threading.Lock()

@@ -24,7 +24,8 @@ from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
-from fhir_eligibility.evaluation.facts import PatientRecord, parse_date
+from fhir_eligibility.evaluation.facts import parse_date
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.vital import VITAL_ID
 from fhir_eligibility.measures.timing import shift

@@ -15,7 +15,7 @@ from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.combination import evaluate_node
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared, demographics
-from fhir_eligibility.evaluation.facts import PatientRecord
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, MissingData, Result, TrialResult, Verdict
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.logic import Truth

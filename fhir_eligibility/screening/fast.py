@@ -18,7 +18,7 @@ from dataclasses import replace
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.context import Outcome, Settings
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.trial import evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result

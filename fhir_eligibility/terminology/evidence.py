@@ -32,7 +32,8 @@ from fhir_eligibility.criteria.model import (
     coded_values,
 )
 from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation.facts import Fact, PatientRecord
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, TrialResult
 
 

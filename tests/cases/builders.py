@@ -8,7 +8,7 @@ from typing import Any
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
-from fhir_eligibility.evaluation.facts import build_record
+from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.record import PatientData
 

@@ -573,7 +573,7 @@ def test_a_failed_search_is_never_a_fail() -> None:
     from fhir_eligibility.criteria.model import Trial
     from fhir_eligibility.criteria.parse import Parser
     from fhir_eligibility.evaluation.engine import evaluate_trial
-    from fhir_eligibility.evaluation.facts import build_record
+    from fhir_eligibility.evaluation.patient_record import build_record
     from fhir_eligibility.record import PatientData
     from fhir_eligibility.requirements.model import Unavailable
     from tests.cases.builders import AS_OF

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from fhir_eligibility.cli import cli
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
-from fhir_eligibility.evaluation.facts import PatientRecord, build_record
+from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.results import Result, Verdict
 from fhir_eligibility.evaluation.timeline import RANK, when
 from fhir_eligibility.pipeline import load_trials

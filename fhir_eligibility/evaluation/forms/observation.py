@@ -26,8 +26,9 @@ from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.facts import Fact, PatientRecord
+from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence, Point, Series
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth

@@ -13,8 +13,9 @@ from fhir_eligibility.criteria.model import Criterion, Records, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.facts import Fact, PatientRecord
+from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
+from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
