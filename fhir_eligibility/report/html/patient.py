@@ -96,9 +96,12 @@ _REASON_WIDTH = 240
 _OPEN_FORMS = 10  # up to this many results, the attestation forms are drawn open (see form.put_form)
 _DECIDING_SHOWN = 5  # a combination's reason repeats its parts; the parts below carry the whole text
 
+# .patient: content-visibility:auto lets the browser skip laying out the patients off screen (an 88-patient
+# report drew in 24 s in Chromium 156, 7 s with it); print lays out every patient.
 CSS = """
 .summary-table{width:100%}.summary-table td{font-size:.85rem}
-.patient{margin-top:1.5rem}
+.patient{margin-top:1.5rem;content-visibility:auto;contain-intrinsic-size:auto 1500px}
+@media print{.patient{content-visibility:visible}}
 .trial{border:1px solid var(--line);border-radius:.4rem;padding:.3rem 1rem 1rem;margin:1rem 0}
 .trial>h3 .title{display:block;font-weight:400;font-size:.95rem;color:var(--muted)}
 .summary{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.2rem 0}
