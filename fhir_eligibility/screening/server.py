@@ -173,17 +173,28 @@ def _outcome(raw: bytes) -> str:
 # ---- narrowing by diagnosis -----------------------------------------------------------------------
 
 
-def patients_with_conditions(http: Http, codes: Iterable[Code]) -> set[str]:
+def patients_with_conditions(
+    http: Http, codes: Iterable[Code], answered: dict[str, set[str]] | None = None
+) -> set[str]:
+    """Patients with a Condition coded with any of ``codes``; ``answered``: the patients each search URL
+    already found in this run, so trials that share a diagnosis value set never send a search twice."""
     ids: set[str] = set()
     for url in condition_search_urls(http.options.base, codes):
+        if answered is not None and url in answered:
+            ids |= answered[url]
+            continue
+        found: set[str] = set()
         for res in http.search(url):
             for key in ("subject", "patient"):
                 ref = res.get(key)
                 if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
                     pid = patient_id_of(ref["reference"])
                     if pid:
-                        ids.add(pid)
+                        found.add(pid)
                     break
+        if answered is not None:
+            answered[url] = found
+        ids |= found
     return ids
 
 
@@ -203,9 +214,10 @@ def candidate_ids(http: Http, trials: Sequence[Trial]) -> tuple[list[str], list[
         return sorted(all_patients(http)), [f"no anchoring diagnosis in {', '.join(missing)}: every patient screened"]
     ids: set[str] = set()
     notes = []
+    answered: dict[str, set[str]] = {}
     for a in anchors:
         assert a is not None
-        found = patients_with_conditions(http, a.codes)
+        found = patients_with_conditions(http, a.codes, answered)
         notes.append(
             f"{a.trial}: server search on the diagnoses of {a.criterion} found {len(found)} patient(s); "
             "patients without them fail that criterion and are not counted"

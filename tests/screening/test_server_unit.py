@@ -156,3 +156,29 @@ def test_export_endpoint_from_capabilities() -> None:
     assert srv.export_endpoint(patient_level) == "Patient/$export"
     assert srv.export_endpoint(system_level) == "$export"
     assert srv.export_endpoint({"rest": [{"resource": [{"type": "Patient"}]}]}) is None
+
+
+# -- candidate search ----------------------------------------------------------------------------
+
+
+def test_trials_sharing_a_diagnosis_search_send_each_search_once(rsps: responses.RequestsMock) -> None:
+    """The five Lutathera trials anchor on overlapping NET value sets: every distinct Condition search
+    goes out once, and each trial still gets the patients its own searches found."""
+    trials = load_trials()
+    urls = [u for t in trials if (a := srv.anchor_codes(t)) for u in srv.condition_search_urls(BASE, a.codes)]
+    assert len(set(urls)) < len(urls), "the bundled trials no longer share a search: the test proves nothing"
+    for i, url in enumerate(dict.fromkeys(urls)):
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": 1,
+            "entry": [
+                {"resource": {"resourceType": "Condition", "id": f"c{i}", "subject": {"reference": f"Patient/p{i}"}}}
+            ],
+        }
+        rsps.get(url, json=bundle, match=[responses.matchers.query_string_matcher(url.split("?", 1)[1])])
+    with FhirServer(ServerOptions(BASE)) as server:
+        ids, notes = srv.candidate_ids(srv.Http(server), trials)
+    assert len(rsps.calls) == len(set(urls))
+    assert ids == sorted(f"p{i}" for i in range(len(set(urls))))
+    assert len(notes) == len(trials)
