@@ -85,3 +85,30 @@ def test_a_reduced_lutathera_dose_is_a_judgement_for_trial_c() -> None:
     report = evaluate_files(files, trials, dt.date(2026, 6, 1), Settings(assume_attested=True))
     c_e12 = {r.patient: next(c for c in r.criteria if c.id == "C-E12").result.value for r in report.results}
     assert c_e12 == {"Patient/sample-01": "pass", "Patient/sample-20": "review", "Patient/sample-71": "review"}
+
+
+def test_the_builder_validates_with_the_package_validator() -> None:
+    """tools/build_definitions.py has no validation lists of its own: a comparator, a unit and an empty
+    value set the package's validator refuses stop the build with the validator's own words."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_definitions as builder
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    files, _summary = builder.build(["A"])
+    assert builder.validate(files) == []
+    ev = next(r for r in files.values() if r["resourceType"] == "EvidenceVariable")
+    vs = next(r for r in files.values() if r["resourceType"] == "ValueSet")
+
+    def quantities(obj: object) -> list[dict[str, object]]:
+        if isinstance(obj, dict):
+            own = [obj] if obj.get("system") == "http://unitsofmeasure.org" and "value" in obj else []
+            return own + [q for v in obj.values() for q in quantities(v)]
+        return [q for v in obj for q in quantities(v)] if isinstance(obj, list) else []
+
+    quantities(ev["characteristic"])[0]["code"] = "g/dLL"
+    vs.pop("compose", None)
+    vs.pop("expansion", None)
+    errors = builder.validate(files)
+    assert any("UCUM unit 'g/dLL' does not parse" in e for e in errors), errors
+    assert any(f"value set {vs['id']!r} is empty" in e for e in errors), errors

@@ -3,10 +3,10 @@
 
     .venv/bin/python tools/build_definitions.py [--out definitions] [--only A,B]
 
-Deterministic: the same sources give byte-identical files. Every resource is validated with the
-fhir.resources R5 models and with the project's own structural checks (evv-1, comparator and
-combination codes, unique linkIds, references that resolve, no empty value set); any error aborts
-with exit status 1 before the tree is replaced.
+Deterministic: the same sources give byte-identical files. They are validated as written by the
+package's own validator (``fhir-eligibility validate``: R5 models, evv-1, comparator and combination
+codes, units, unique linkIds, references that resolve, no empty value set); any error aborts with
+exit status 1 before the tree is replaced.
 """
 
 from __future__ import annotations
@@ -21,30 +21,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from definitions.checks import check_ev, check_valueset, is_computable
 from definitions.codesystem import codesystem
 from definitions.common import WOCBP_URL
 from definitions.fhir import BASE, age, gender, records
 from definitions.readme import readme
 from definitions.seedcheck import check as seed_check
 from definitions.terminology import EXTRA_CODES, HIERARCHY, VALUESETS
-from fhir.resources.codesystem import CodeSystem
-from fhir.resources.evidencevariable import EvidenceVariable
-from fhir.resources.researchstudy import ResearchStudy
-from fhir.resources.valueset import ValueSet
+from definitions.tree import is_computable
 
 from definitions import trial_a, trial_b, trial_c, trial_d, trial_e
+from fhir_eligibility.criteria.load import read_definitions
+from fhir_eligibility.criteria.validate import validate as validate_definitions
+from fhir_eligibility.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"  # the protocol texts (beside the repo); checked when present
 DATE = "2025-06-01"  # fixed publication date: keeps the output byte-stable
 TRIALS = {"A": trial_a, "B": trial_b, "C": trial_c, "D": trial_d, "E": trial_e}
-MODELS = {
-    "EvidenceVariable": EvidenceVariable,
-    "ResearchStudy": ResearchStudy,
-    "ValueSet": ValueSet,
-    "CodeSystem": CodeSystem,
-}
 PHASE_DISPLAY = {"phase-2": "Phase 2"}
 
 
@@ -227,32 +220,24 @@ def build(keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
 
 
 def validate(files: dict[str, dict[str, Any]]) -> list[str]:
+    """Duplicate ids here, everything else by the package's own validator (what ``fhir-eligibility
+    validate`` runs: R5 models, evv-1, codes, units, references, empty value sets), on the files as written."""
     errors: list[str] = []
-    index: dict[str, dict[str, Any]] = {}
     ids: dict[str, str] = {}
     for path, res in files.items():
         key = f"{res['resourceType']}/{res['id']}"
         if key in ids:
             errors.append(f"{path}: duplicate id {key} (also {ids[key]})")
         ids[key] = path
-        index[key] = res
-        if res.get("url"):
-            index[res["url"]] = res
-    for path, res in sorted(files.items()):
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, res in files.items():
+            (Path(tmp) / path).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / path).write_text(dump(res), encoding="utf-8")
         try:
-            MODELS[res["resourceType"]].model_validate(res)
-        except Exception as exc:  # pydantic ValidationError: report every resource, then fail
-            errors.append(f"{path}: R5 model validation failed: {exc}")
-        if res["resourceType"] == "EvidenceVariable":
-            check_ev(res, index, errors)
-        elif res["resourceType"] == "ValueSet":
-            check_valueset(res, errors)
-        elif res["resourceType"] == "ResearchStudy":
-            ref = res["recruitment"]["eligibility"]["reference"]
-            if ref not in index:
-                errors.append(f"{path}: recruitment.eligibility {ref} does not resolve")
-    # every value set is referenced or documented as a lab code list
-    return errors
+            problems = [str(p).replace(tmp + "/", "") for p in validate_definitions(read_definitions([Path(tmp)]))]
+        except DefinitionError as e:
+            problems = [str(e).replace(tmp + "/", "")]
+    return errors + problems
 
 
 def main() -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import is_computable
 from .terminology import SNOMED_SOURCES
+from .tree import is_computable
 
 WINDOW_UNITS = {"d": "d", "wk": "wk", "mo": "mo", "a": "y"}
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .checks import walk
+from .tree import walk
 
 
 def norm(text: str) -> str:
