@@ -28,10 +28,11 @@ from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.core import Tally, outcome_of
 from fhir_eligibility.screening.runner import Progress
-from fhir_eligibility.screening.server import Http, candidate_ids, fetch_all
+from fhir_eligibility.screening.server import candidate_ids, fetch_all
 from fhir_eligibility.writeback import WRITE_BACK_FAILED_EXIT, dry_run_text, from_result, patient_transaction, send
 
 Bundle = tuple[str, dict[str, object]]
@@ -74,7 +75,7 @@ def screen_and_write(
     with FhirServer(options) as server:
         if progress is not None:
             progress("searching", 0, None)
-        ids, notes = candidate_ids(Http(server), trials)
+        ids, notes = candidate_ids(SearchClient(server), trials)
 
         def tick(done: int) -> None:
             if progress is not None:

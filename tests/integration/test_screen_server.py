@@ -21,6 +21,8 @@ import pytest
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.report.screening import screening_json
+from fhir_eligibility.retrieval import bulk
+from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening import server as srv
 from fhir_eligibility.screening.runner import screen_files
@@ -42,7 +44,7 @@ SAMPLE_SYSTEM = "http://fhir-eligibility.org/fhir/sample-patients"
 def _sample_names(base: str) -> dict[str, str]:
     """Server ``Patient/<id>`` -> ``Patient/<sample id>`` for the seeded sample patients."""
     with FhirServer(ServerOptions(base)) as server:
-        patients = list(srv.Http(server).search(f"{base}/Patient?_count=500"))
+        patients = list(SearchClient(server).search(f"{base}/Patient?_count=500"))
     names = {}
     for p in patients:
         for ident in p.get("identifier") or []:
@@ -85,8 +87,8 @@ def test_diagnosis_search_is_a_superset_of_the_anchor(fhir_server: str) -> None:
     anchor = srv.anchor_codes(trial)
     assert anchor is not None
     with FhirServer(ServerOptions(fhir_server)) as server:
-        ids = srv.patients_with_conditions(srv.Http(server), anchor.codes)
-        everyone = srv.all_patients(srv.Http(server))
+        ids = srv.patients_with_conditions(SearchClient(server), anchor.codes)
+        everyone = srv.all_patients(SearchClient(server))
     assert ids and ids < everyone  # the search narrows, and finds patients with dotted ICD-10 codes
 
 
@@ -132,9 +134,9 @@ def _without(candidates: dict[str, dict[str, Any]], patients: set[str]) -> dict[
 
 def test_bulk_export_downloads_ndjson(bulk_fhir_server: str, tmp_path: Any) -> None:
     with FhirServer(ServerOptions(bulk_fhir_server)) as server:
-        endpoint = srv.export_endpoint(server.capabilities())
+        endpoint = bulk.export_endpoint(server.capabilities())
         assert endpoint is not None
-        result = srv.bulk_export(srv.Http(server), endpoint, ["Patient", "Condition"], tmp_path)
+        result = bulk.bulk_export(SearchClient(server), endpoint, ["Patient", "Condition"], tmp_path)
     kinds = {f.name.split("-")[0] for f in result.files}
     assert kinds == {"Patient", "Condition"}
     patients = sum(1 for f in result.files if f.name.startswith("Patient") for line in f.open() if line.strip())

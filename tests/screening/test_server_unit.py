@@ -15,6 +15,8 @@ from fhir_eligibility.codes import ICD10CM, SNOMED
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Combination, Criterion, Manual, Records
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.retrieval import bulk
+from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening import server as srv
 from tests.screening.helpers import ROOT
@@ -75,7 +77,7 @@ def rsps() -> Iterator[responses.RequestsMock]:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(srv, "_sleep", recorded.append)
+    monkeypatch.setattr(bulk, "_sleep", recorded.append)
     return recorded
 
 
@@ -107,7 +109,7 @@ def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], 
     rsps.get("http://files.test/o.ndjson", body="")
     rsps.delete(status, status=202)
     with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server:
-        result = srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient", "Observation"], tmp_path)
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient", "Observation"], tmp_path)
     kick = rsps.calls[0].request
     assert kick.headers["Prefer"] == "respond-async" and kick.headers["Accept"] == "application/fhir+json"
     assert "_type=Patient,Observation" in (kick.url or "")
@@ -129,7 +131,7 @@ def test_bulk_download_without_token_when_not_required(
     rsps.get("http://files.test/o.ndjson", body="")
     rsps.delete(status, status=202)
     with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server:
-        srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient"], tmp_path)
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
     downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
     assert [d.headers.get("Authorization") for d in downloads] == [None, None]
 
@@ -137,7 +139,7 @@ def test_bulk_download_without_token_when_not_required(
 def test_bulk_refused_and_failed(rsps: responses.RequestsMock, waits: list[float], tmp_path: Path) -> None:
     rsps.get(f"{BASE}/Patient/$export", status=401)
     with FhirServer(ServerOptions(BASE)) as server, pytest.raises(AuthorizationError):
-        srv.bulk_export(srv.Http(server), "Patient/$export", ["Patient"], tmp_path)
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
     rsps.get(
         f"{BASE}/$export",
         status=400,
@@ -147,15 +149,15 @@ def test_bulk_refused_and_failed(rsps: responses.RequestsMock, waits: list[float
         },
     )
     with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="bad _type"):
-        srv.bulk_export(srv.Http(server), "$export", ["Patient"], tmp_path)
+        bulk.bulk_export(SearchClient(server), "$export", ["Patient"], tmp_path)
 
 
 def test_export_endpoint_from_capabilities() -> None:
     patient_level = {"rest": [{"resource": [{"type": "Patient", "operation": [{"name": "export"}]}]}]}
     system_level = {"rest": [{"operation": [{"name": "export"}], "resource": [{"type": "Patient"}]}]}
-    assert srv.export_endpoint(patient_level) == "Patient/$export"
-    assert srv.export_endpoint(system_level) == "$export"
-    assert srv.export_endpoint({"rest": [{"resource": [{"type": "Patient"}]}]}) is None
+    assert bulk.export_endpoint(patient_level) == "Patient/$export"
+    assert bulk.export_endpoint(system_level) == "$export"
+    assert bulk.export_endpoint({"rest": [{"resource": [{"type": "Patient"}]}]}) is None
 
 
 # -- candidate search ----------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def test_trials_sharing_a_diagnosis_search_send_each_search_once(rsps: responses
         }
         rsps.get(url, json=bundle, match=[responses.matchers.query_string_matcher(url.split("?", 1)[1])])
     with FhirServer(ServerOptions(BASE)) as server:
-        ids, notes = srv.candidate_ids(srv.Http(server), trials)
+        ids, notes = srv.candidate_ids(SearchClient(server), trials)
     assert len(rsps.calls) == len(set(urls))
     assert ids == sorted(f"p{i}" for i in range(len(set(urls))))
     assert len(notes) == len(trials)

@@ -1,0 +1,165 @@
+"""The Bulk Data ``$export`` client (kick-off with ``Prefer: respond-async``, polling that honours
+``Retry-After``, the manifest, NDJSON downloads), over :class:`.search_client.SearchClient`.
+
+The bearer token goes only to the server's own origin, and there only when the manifest says
+``requiresAccessToken``; files on another host are fetched without it. An interrupted export is
+cancelled (DELETE on the status URL), best effort.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fhir_eligibility.errors import RetrievalError
+from fhir_eligibility.requirements.model import DataRequirement
+from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.search_client import SearchClient
+from fhir_eligibility.retrieval.transport import Fault, Scope, json_object
+
+log = logging.getLogger(__name__)
+
+NDJSON = "application/fhir+ndjson"
+_sleep = time.sleep  # tests replace it
+_now = time.monotonic
+
+
+def export_endpoint(capabilities: dict[str, Any]) -> str | None:
+    """``Patient/$export`` if declared on Patient, ``$export`` if declared system-wide, else None."""
+    for rest in capabilities.get("rest") or []:
+        if not isinstance(rest, dict):
+            continue
+        for res in rest.get("resource") or []:
+            ops = res.get("operation") if isinstance(res, dict) and res.get("type") == "Patient" else None
+            if any(isinstance(o, dict) and o.get("name") == "export" for o in ops or []):
+                return "Patient/$export"
+        if any(isinstance(o, dict) and o.get("name") == "export" for o in rest.get("operation") or []):
+            return "$export"
+    return None
+
+
+@dataclass
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def bulk_export(
+    http: SearchClient,
+    endpoint: str,
+    types: Sequence[str],
+    directory: Path,
+    *,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    timeout: float = 3600.0,
+) -> ExportResult:
+    """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file."""
+    base = http.options.base
+    kick = http.request(
+        "GET",
+        f"{base}/{endpoint}?_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}",
+        headers={"Prefer": "respond-async"},
+        ok=(202,),
+    )
+    location = kick.headers.get("Content-Location")
+    if not location:
+        raise RetrievalError(f"{base}: $export answered 202 without Content-Location")
+    status_url = http.resolve(location, scope="origin")
+    deadline = time.monotonic() + timeout
+    out = ExportResult()
+    finished = False
+    try:
+        manifest = _poll(http, status_url, progress, timeout)
+        requires_token = bool(manifest.get("requiresAccessToken"))
+        listed = manifest.get("output")
+        outputs = (
+            [o for o in listed if isinstance(o, dict) and isinstance(o.get("url"), str)]
+            if isinstance(listed, list)
+            else []
+        )
+        for i, o in enumerate(outputs):
+            kind = str(o.get("type") or "Resource")
+            target = directory / f"{kind}-{i:04d}.ndjson"
+            _download(http, o["url"], target, requires_token, deadline)
+            out.files.append(target)
+            if progress is not None:
+                progress("downloading", i + 1, len(outputs))
+        errors = manifest.get("error")
+        for e in errors if isinstance(errors, list) else []:
+            if isinstance(e, dict) and isinstance(e.get("url"), str):
+                out.notes.extend(_error_notes(http, e["url"], requires_token, deadline))
+        finished = True
+    finally:
+        # Done (the server may delete the files) or interrupted (cancels the job): best effort.
+        with contextlib.suppress(RetrievalError):
+            http.request("DELETE", status_url, ok=(200, 202, 204, 404), scope="origin")
+        if not finished:
+            log.info("bulk export interrupted; cancellation requested")
+    out.notes.insert(0, f"Bulk Data $export: {len(out.files)} file(s) downloaded")
+    return out
+
+
+def _poll(
+    http: SearchClient, status_url: str, progress: Callable[[str, int, int | None], None] | None, timeout: float
+) -> dict[str, Any]:
+    deadline = _now() + timeout
+    attempt = 0
+    while True:
+        r = http.request("GET", status_url, accept="application/json", ok=(200, 202), scope="origin")
+        if r.status == 200:
+            try:
+                return json_object(r.body)
+            except Fault as f:
+                raise RetrievalError(f"{http.options.base}: $export manifest: {f.cause}") from None
+        if progress is not None:
+            progress("exporting", attempt, None)
+        wait = retry_after(r.headers.get("Retry-After"))
+        wait = min(2.0**attempt, 30.0) if wait is None else min(wait, http.options.max_wait)
+        if _now() + wait > deadline:
+            raise RetrievalError(f"{http.options.base}: $export not complete after {timeout:.0f} s")
+        _sleep(wait)
+        attempt += 1
+
+
+def _file_scope(http: SearchClient, url: str, requires_token: bool) -> tuple[Scope, bool]:
+    """Credentials only to the server's own origin; files on another host are fetched without them."""
+    if http.allowed.same_origin(url):
+        return "origin", requires_token
+    return "public", False
+
+
+def _download(http: SearchClient, url: str, target: Path, requires_token: bool, deadline: float) -> None:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
+    scope, auth = _file_scope(http, url, requires_token)
+    with target.open("wb") as fh:
+        http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=fh, deadline=deadline)
+
+
+def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> list[str]:
+    """The server's per-resource export errors (OperationOutcome NDJSON), as report notes."""
+    scope, auth = _file_scope(http, url, requires_token)
+    r = http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, deadline=deadline)
+    notes = []
+    for line in r.body.decode("utf-8", "replace").splitlines()[:200]:
+        with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
+            for issue in json.loads(line).get("issue") or []:
+                notes.append(f"$export error: {issue.get('diagnostics') or issue.get('code')}")
+    return notes[:20]
+
+
+def export_types(requirements: Iterable[DataRequirement]) -> list[str]:
+    types = {r.resource_type for r in requirements} | {"Patient"}
+    if types & {"MedicationAdministration", "MedicationStatement"}:
+        types.add("Medication")  # medicationReference targets
+    return sorted(types)
+
+
+__all__ = ["ExportResult", "bulk_export", "export_endpoint", "export_types"]
