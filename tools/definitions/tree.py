@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-DEF_KEYS = (
-    "definitionReference",
-    "definitionCanonical",
-    "definitionCodeableConcept",
-    "definitionId",
-    "definitionByTypeAndValue",
-    "definitionByCombination",
-)
+from fhir_eligibility.criteria.parse import DEFINITION_KEYS as DEF_KEYS  # the parser's own list
 
 
 def walk(chars: list[dict[str, Any]], depth: int = 0):
