@@ -15,7 +15,10 @@ order UNKNOWN > REVIEW > MANUAL (missing data must be collected before judging).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Truth(enum.Enum):
@@ -70,6 +73,31 @@ def any_of(values: Iterable[Truth]) -> Truth:
         if v is Truth.TRUE:
             return Truth.TRUE
         if not v.decided:
+            undecided.append(v)
+    return _most_pressing(undecided) if undecided else Truth.FALSE
+
+
+def all_of_calls(fns: Sequence[Callable[[T], Truth]], arg: T) -> Truth:
+    """:func:`all_of` of ``fn(arg)`` for each fn, none called after the first FALSE: the same rule
+    without a generator per call (the compiled program's inner loop; tests/test_logic.py proves them equal)."""
+    undecided: list[Truth] = []
+    for fn in fns:
+        v = fn(arg)
+        if v is Truth.FALSE:
+            return Truth.FALSE
+        if v is not Truth.TRUE:
+            undecided.append(v)
+    return _most_pressing(undecided) if undecided else Truth.TRUE
+
+
+def any_of_calls(fns: Sequence[Callable[[T], Truth]], arg: T) -> Truth:
+    """:func:`any_of` of ``fn(arg)`` for each fn, none called after the first TRUE."""
+    undecided: list[Truth] = []
+    for fn in fns:
+        v = fn(arg)
+        if v is Truth.TRUE:
+            return Truth.TRUE
+        if v is not Truth.FALSE:
             undecided.append(v)
     return _most_pressing(undecided) if undecided else Truth.FALSE
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_eligibility.logic import Truth, all_of, any_of, at_least, at_most, negate
+from fhir_eligibility.logic import Truth, all_of, all_of_calls, any_of, any_of_calls, at_least, at_most, negate
 
 T, F, U, R, M = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW, Truth.MANUAL
 truths = st.sampled_from(list(Truth))
@@ -121,3 +121,16 @@ def test_truth_of() -> None:
         False,
         False,
     ]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_the_lazy_combinations_are_all_of_and_any_of(n: int) -> None:
+    """Every input of up to three truths: the same answer, and no input read after the deciding one."""
+    for xs in itertools.product(list(Truth), repeat=n):
+        called: list[int] = []
+        fns = [lambda _arg, i=i, xs=xs, called=called: called.append(i) or xs[i] for i in range(n)]
+        assert all_of_calls(fns, None) is all_of(xs), xs
+        assert called == list(range(xs.index(F) + 1 if F in xs else n)), xs
+        called.clear()
+        assert any_of_calls(fns, None) is any_of(xs), xs
+        assert called == list(range(xs.index(T) + 1 if T in xs else n)), xs

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code
 from fhir_eligibility.criteria.model import (
@@ -29,8 +29,11 @@ from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import units
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(NamedTuple):
+    """A value known to lie between ``lo`` and ``hi`` (a partial birth date's age, a value reported
+    as "<5"). A tuple, not a frozen dataclass: every comparison builds one, and a frozen dataclass's
+    ``__init__`` is interpreted Python even in the compiled core."""
+
     lo: float
     hi: float
     lo_open: bool = False
@@ -67,27 +70,28 @@ class Interval:
         return f"{self.lo:.4g}..{self.hi:.4g}"
 
 
+def _holds(x: float, open_side: bool, toward: str, comparator: str, t: float) -> bool:
+    """Does endpoint ``x`` satisfy ``x <comparator> t``? An open endpoint approaches x from
+    ``toward`` ("up" = from above)."""
+    if comparator == ">=":
+        return x > t or (x == t and not (open_side and toward == "down"))
+    if comparator == ">":
+        return x > t or (x == t and open_side and toward == "up")
+    if comparator == "<=":
+        return x < t or (x == t and not (open_side and toward == "up"))
+    if comparator == "<":
+        return x < t or (x == t and open_side and toward == "down")
+    return x == t and not open_side
+
+
 def satisfies(v: Interval, comparator: str | None, t: float) -> Truth:
     """Does every value in v satisfy `x <comparator> t`? TRUE/FALSE when all values agree."""
-
-    def holds(x: float, open_side: bool, toward: str) -> bool:
-        # x is an endpoint; open endpoints approach x from `toward` ("up" = from above).
-        if comparator == ">=":
-            return x > t or (x == t and not (open_side and toward == "down"))
-        if comparator == ">":
-            return x > t or (x == t and open_side and toward == "up")
-        if comparator == "<=":
-            return x < t or (x == t and not (open_side and toward == "up"))
-        if comparator == "<":
-            return x < t or (x == t and open_side and toward == "down")
-        return x == t and not open_side
-
     if comparator is None:
         if v.lo == v.hi == t:
             return Truth.TRUE
         return Truth.FALSE if (v.hi < t or v.lo > t) else Truth.UNKNOWN
-    lo_ok = holds(v.lo, v.lo_open, "up")
-    hi_ok = holds(v.hi, v.hi_open, "down")
+    lo_ok = _holds(v.lo, v.lo_open, "up", comparator, t)
+    hi_ok = _holds(v.hi, v.hi_open, "down", comparator, t)
     if lo_ok and hi_ok:
         return Truth.TRUE
     if not lo_ok and not hi_ok:

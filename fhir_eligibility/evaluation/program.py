@@ -21,26 +21,38 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from fhir_eligibility import logic
 from fhir_eligibility.criteria.model import (
+    Age,
     Combination,
     Criterion,
+    Derived,
+    Expression,
+    Gender,
+    Leaf,
+    Manual,
     ObservationValue,
     Records,
     Trial,
+    Unsupported,
     Window,
 )
 from fhir_eligibility.evaluation.combination import leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
+from fhir_eligibility.evaluation.fhirpath import evaluate_expression
+from fhir_eligibility.evaluation.forms.derived import derived_lookback, derived_truth
 from fhir_eligibility.evaluation.forms.observation import observation_truth
-from fhir_eligibility.evaluation.forms.records import records_truth
+from fhir_eligibility.evaluation.forms.patient import age_truth, gender_truth, manual_truth
+from fhir_eligibility.evaluation.forms.records import latest_placed, records_truth
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.evaluation.trial import evaluate_trials
-from fhir_eligibility.evaluation.windows import window_bounds
+from fhir_eligibility.evaluation.windows import anchor_date, bounds_with, window_bounds
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.measures.timing import DATE_MIN
 
 TRUE, FALSE, UNKNOWN, REVIEW, MANUAL = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW, Truth.MANUAL
 
@@ -59,7 +71,7 @@ class Batch:
 class Run:
     """One patient's evaluation state: the record, its leaf truths (shared by trials) and contexts."""
 
-    __slots__ = ("as_of", "batch", "contexts", "leaves", "present", "record", "settings", "touched")
+    __slots__ = ("anchors", "as_of", "batch", "contexts", "leaves", "present", "record", "settings", "touched")
 
     def __init__(self, program: Program, record: PatientRecord, batch: Batch) -> None:
         self.record = record
@@ -69,6 +81,7 @@ class Run:
         self.settings = program.settings
         self.leaves: list[Truth | None] = [None] * program.leaf_slots
         self.contexts: list[Context | None] = [None] * len(program.trials)
+        self.anchors: dict[tuple[int, str], dt.date | None] = {}  # (trial, event link) -> the event's date
         self.touched: set[tuple[int, int]] = set()  # (trial, top-level criterion) this record has data for
         key_tops = program.key_tops
         for key in record.present:
@@ -106,7 +119,7 @@ class Program:
         self._leaf_keys: dict[tuple[int, int, int], int] = {}
         self._keep: list[object] = []  # the objects whose ids key _leaf_keys stay alive with the program
         self.tops: tuple[tuple[TruthFn, ...], ...] = tuple(
-            tuple(self._node(c, i, 0, ()) for c in t.criteria) for i, t in enumerate(self.trials)
+            tuple(self._node(c, i, 0, (), top=True) for c in t.criteria) for i, t in enumerate(self.trials)
         )
         # which top-level criteria a record key can touch: the others are the batch's shared truths
         self.key_tops: dict[tuple[str, object], list[tuple[int, int]]] = {}
@@ -153,7 +166,8 @@ class Program:
 
     # ---- compilation ------------------------------------------------------------------------------
 
-    def _node(self, c: Criterion, trial: int, parity: int, inherited: tuple[Window, ...]) -> TruthFn:
+    def _node(self, c: Criterion, trial: int, parity: int, inherited: tuple[Window, ...], top: bool = False) -> TruthFn:
+        """``top``: a top-level criterion, whose sharing :meth:`truths` does itself."""
         windows = c.windows or inherited
         parity_here = parity + (1 if c.exclude else 0)
         d = c.definition
@@ -164,7 +178,7 @@ class Program:
         )
         fn = _decorated(inner, c.judgement, c.exclude)
         fp = self.compiled[trial].footprint(c)
-        if fp is None or fp.demographics or _anchored(windows):
+        if top or fp is None or fp.demographics or _anchored(windows):
             return fn
         return self._shared(fn, fp.keys)
 
@@ -202,35 +216,63 @@ class Program:
         return counted
 
     def _leaf(self, c: Criterion, trial: int, parity_here: int, windows: tuple[Window, ...]) -> TruthFn:
-        outcome = _leaf_outcome(c, parity_here, windows)
-        program = self
-        if _anchored(windows):  # event-relative: per trial, never memoised
+        d = c.definition
+        assert not isinstance(d, Combination), c.id  # combinations are compiled by Program._combination
+        only = None if self.settings.collect_series else self._truth_only(d, trial, parity_here)
+        if only is None:  # no truth-only form (a rising series; plot series wanted): the explained leaf's truth
+            outcome = _leaf_outcome(c, d, parity_here, windows)
+            program = self
 
-            def anchored(run: Run) -> Truth:
+            def explained(run: Run) -> Truth:
                 return outcome(run.context(trial, program)).truth
 
-            return anchored
+            if _anchored(windows):  # its anchors are this trial's: per trial, never memoised
+                return explained
+            only = (lambda run, _lo, _hi: explained(run)), False, None
+        truth, windowed, lookback = only
+        if _anchored(windows) and windowed:  # event-relative bounds: per patient and trial, never memoised
+            return self._anchored_leaf(truth, trial, windows, lookback)
         # leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): once per patient
-        key = (id(c.definition), id(windows), parity_here % 2)
+        key = (id(d), id(windows), parity_here % 2)
         slot = self._leaf_keys.get(key)
         if slot is None:
             slot = self._leaf_keys[key] = self.leaf_slots
             self.leaf_slots += 1
-            self._keep.append((c.definition, windows))
+            self._keep.append((d, windows))
+        if not windowed:
+            return _memoised(truth, slot)
+        return self._truth_leaf(truth, slot, trial, windows, lookback)
 
-        d = c.definition
-        truth = None if self.settings.collect_series else _truth_only(d, parity_here, self.settings.course_gap_days)
-        if truth is not None:
-            lookback = self.settings.default_lookback_days if isinstance(d, ObservationValue) else None
-            return self._truth_leaf(truth, slot, trial, windows, lookback)
-
-        def memoised(run: Run) -> Truth:
-            t = run.leaves[slot]
-            if t is None:
-                t = run.leaves[slot] = outcome(run.context(trial, program)).truth
-            return t
-
-        return memoised
+    def _truth_only(self, d: Leaf, trial: int, parity: int) -> tuple[TruthOf, bool, int | None] | None:
+        """A form's truth-only function, whether it reads a window, and its default look-back (None:
+        no truth-only function, the explained leaf answers). Same semantics as the explained forms
+        for a record with no unavailable data (the only records screening sends here)."""
+        settings, program = self.settings, self
+        lookback = settings.default_lookback_days
+        match d:
+            case ObservationValue():
+                if "rising-series" in d.methods:
+                    return None
+                return (lambda run, lo, hi: observation_truth(d, parity, run.record, lo, hi)), True, lookback
+            case Records():
+                gap = settings.course_gap_days
+                return (lambda run, lo, hi: records_truth(d, run.record, run.as_of, gap, lo, hi)), True, None
+            case Derived():
+                truth: TruthOf = lambda run, lo, hi: derived_truth(d, run.context(trial, program), lo, hi)  # noqa: E731
+                return truth, True, derived_lookback(d, lookback)
+            case Age():
+                return (lambda run, _lo, _hi: age_truth(d, run.record.birth_date, run.as_of)), False, None
+            case Gender():
+                return (lambda run, _lo, _hi: gender_truth(d, run.record.gender)), False, None
+            case Manual():
+                manual = manual_truth(settings.assume_attested, parity)
+                return (lambda _run, _lo, _hi: manual), False, None
+            case Expression():
+                return (lambda run, _lo, _hi: evaluate_expression(d, run.record, run.as_of)[0]), False, None
+            case Unsupported():
+                return (lambda _run, _lo, _hi: UNKNOWN), False, None
+            case _:
+                assert_never(d)
 
     def _truth_leaf(
         self, truth: TruthOf, slot: int, trial: int, windows: tuple[Window, ...], lookback: int | None
@@ -245,32 +287,74 @@ class Program:
                 if bounds is None:
                     lo, hi, _err = window_bounds(windows, run.context(trial, program), lookback)
                     bounds = run.batch.bounds[slot] = (lo, hi)
-                t = run.leaves[slot] = truth(run.record, run.as_of, bounds[0], bounds[1])
+                t = run.leaves[slot] = truth(run, bounds[0], bounds[1])
             return t
 
         return leaf
 
+    def _anchored_leaf(self, truth: TruthOf, trial: int, windows: tuple[Window, ...], lookback: int | None) -> TruthFn:
+        """A leaf whose window is relative to another criterion's event: bounds per patient."""
+        anchors = {w.anchor: self._anchor(trial, w.anchor) for w in windows if w.anchor != "study-start"}
 
-TruthOf = Callable[[PatientRecord, dt.date, dt.date, dt.date], Truth]  # (record, as of, window low, high)
+        def anchored(run: Run) -> Truth:
+            lo, hi, err = bounds_with(windows, run.as_of, lookback, lambda link: anchors[link](run))
+            return UNKNOWN if err else truth(run, lo, hi)
+
+        return anchored
+
+    def _anchor(self, trial: int, link: str) -> Callable[[Run], dt.date | None]:
+        """The date of the event ``link`` names for a patient (what ``windows.anchor_date`` finds):
+        read directly when the event is a records criterion with windows of its own relative to the
+        study start, else through the explained walk. Kept per patient in ``Run.anchors``."""
+        event = self.compiled[trial].by_link.get(link)
+        key = (trial, link)
+        program = self
+        if event is not None and isinstance(event.definition, Records) and not _anchored(event.windows):
+            d, windows, gap = event.definition, event.windows, self.settings.course_gap_days
+
+            def find(run: Run) -> dt.date | None:
+                lo, hi, _err = bounds_with(windows, run.as_of, None, _no_anchor)
+                return latest_placed(d, run.record, run.as_of, gap, lo, hi)
+
+        else:
+
+            def find(run: Run) -> dt.date | None:
+                return anchor_date(link, run.context(trial, program))
+
+        def date(run: Run) -> dt.date | None:
+            known = run.anchors
+            if key not in known:
+                known[key] = find(run)
+            return known[key]
+
+        return date
 
 
-def _truth_only(d: object, parity: int, gap_days: int) -> TruthOf | None:
-    """The forms with a truth-only function (the others are evaluated explained, their truth kept)."""
-    if isinstance(d, ObservationValue) and "rising-series" not in d.methods:
-        return lambda rec, _as_of, lo, hi: observation_truth(d, parity, rec, lo, hi)
-    if isinstance(d, Records):
-        return lambda rec, as_of, lo, hi: records_truth(d, rec, as_of, gap_days, lo, hi)
-    return None
+TruthOf = Callable[[Run, dt.date, dt.date], Truth]  # (the patient's run, window low, window high) -> truth
+
+
+def _memoised(truth: TruthOf, slot: int) -> TruthFn:
+    """A leaf that reads no window, once per patient."""
+
+    def leaf(run: Run) -> Truth:
+        t = run.leaves[slot]
+        if t is None:
+            t = run.leaves[slot] = truth(run, DATE_MIN, run.as_of)
+        return t
+
+    return leaf
+
+
+def _no_anchor(link: str) -> dt.date | None:
+    raise AssertionError(f"an event window relative to {link!r} read as relative to the study start")
 
 
 def _anchored(windows: tuple[Window, ...]) -> bool:
     return any(w.anchor != "study-start" for w in windows)
 
 
-def _leaf_outcome(c: Criterion, parity_here: int, windows: tuple[Window, ...]) -> Callable[[Context], Outcome]:
+def _leaf_outcome(c: Criterion, d: Leaf, parity_here: int, windows: tuple[Window, ...]) -> Callable[[Context], Outcome]:
     """The explained walk's one leaf dispatch (:func:`.combination.leaf_outcome`), its arguments bound."""
-    d = c.definition
-    assert not isinstance(d, Combination), c.id  # combinations are compiled by Program._combination
     return lambda ctx: leaf_outcome(c, d, ctx, parity_here, windows)
 
 
@@ -286,13 +370,13 @@ def _decorated(fn: TruthFn, judgement: bool, exclude: bool) -> TruthFn:
 
 
 def _all_of(kids: tuple[TruthFn, ...]) -> TruthFn:
-    """The one Kleene AND (:func:`logic.all_of`); the generator stops at the first FALSE child."""
-    return lambda run: logic.all_of(k(run) for k in kids)
+    """The Kleene AND (:func:`logic.all_of_calls`), stopping at the first FALSE child."""
+    return lambda run: logic.all_of_calls(kids, run)
 
 
 def _any_of(kids: tuple[TruthFn, ...]) -> TruthFn:
-    """The one Kleene OR (:func:`logic.any_of`); the generator stops at the first TRUE child."""
-    return lambda run: logic.any_of(k(run) for k in kids)
+    """The Kleene OR (:func:`logic.any_of_calls`), stopping at the first TRUE child."""
+    return lambda run: logic.any_of_calls(kids, run)
 
 
 __all__ = ["Batch", "Program", "Run"]

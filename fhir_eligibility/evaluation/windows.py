@@ -8,6 +8,7 @@ when the caller passes what its patients share (``Context.bounds``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 
 from fhir_eligibility.criteria.model import Window
@@ -36,19 +37,28 @@ def window_bounds(
 def _window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
-    lo, hi = DATE_MIN, ctx.as_of
+    return bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
+
+
+def bounds_with(
+    windows: tuple[Window, ...], as_of: dt.date, default_days: int | None, anchor: Callable[[str], dt.date | None]
+) -> tuple[dt.date, dt.date, str | None]:
+    """The windows' bounds given how to find an event's date (``anchor``: a criterion link -> the
+    date of its latest matching record): the one statement of the window rule, for the explained
+    walk and the compiled program alike."""
+    lo, hi = DATE_MIN, as_of
     if not windows and default_days is not None:
-        lo = ctx.as_of - dt.timedelta(days=default_days)
+        lo = as_of - dt.timedelta(days=default_days)
     for w in windows:
-        anchor = ctx.as_of if w.anchor == "study-start" else anchor_date(w.anchor, ctx)
-        if anchor is None:
+        at = as_of if w.anchor == "study-start" else anchor(w.anchor)
+        if at is None:
             return lo, hi, f"the event {w.anchor!r} this window is relative to has not occurred"
         if w.low is not None:
-            d = shift(anchor, w.low) + dt.timedelta(days=1 if w.low_strict else 0)
+            d = shift(at, w.low) + dt.timedelta(days=1 if w.low_strict else 0)
             lo = max(lo, d)
         if w.high is not None:
-            d = shift(anchor, w.high) - dt.timedelta(days=1 if w.high_strict else 0)
-            hi = min(hi, d) if w.anchor == "study-start" or d <= ctx.as_of else hi
+            d = shift(at, w.high) - dt.timedelta(days=1 if w.high_strict else 0)
+            hi = min(hi, d) if w.anchor == "study-start" or d <= as_of else hi
     return lo, hi, None
 
 

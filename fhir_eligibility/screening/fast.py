@@ -55,7 +55,8 @@ class Screener:
         record = build_record(data, settings.include_preliminary)
         site = read_as_targets(record, self.trials)
         days = settings.attestation_validity_days
-        if site.unavailable or any(attestation.answers_for(site, t, as_of, days) for t in self.trials):
+        answered = attestation.latest_answers(site, as_of, days) if not site.unavailable else {}
+        if site.unavailable or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
             self.whole += 1
             return [outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)]
         vital = vital_result(record.patient, as_of)
@@ -73,7 +74,10 @@ class Screener:
                 out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, label=label))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
-            result = mark_mapped(evaluate_trial(trial, site, as_of, settings, memo), trial, record)
+            # with the program's compiled trial and the batch's shared outcomes: what reads none of the
+            # patient's data is explained once per date (answers: none, checked above)
+            explained = evaluate_trial(trial, site, as_of, settings, memo, program.compiled[i], batch.explained, {})
+            result = mark_mapped(explained, trial, record)
             out.append(outcome_of(replace(result, label=label) if label is not None else result))
         return out
 

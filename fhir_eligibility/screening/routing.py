@@ -18,8 +18,7 @@ is warned about; everything else is not patient data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -45,8 +44,10 @@ DEFERRED = "deferred"  # key: the identifier a conditional reference names
 NOTHING = "nothing"  # not patient data, or left out (already warned about and dropped)
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
+    """Where one line goes (a tuple: one per line of the export, and a frozen dataclass's
+    ``__init__`` stays interpreted Python in the compiled build)."""
+
     kind: str
     key: str = ""
     line: bytes = b""  # the line as a patient's data keeps it (normalised: pass 2 parses it strictly)

@@ -253,10 +253,35 @@ def derived_value(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.Deri
     return formula(concept, d, ctx, lo, hi)
 
 
+def derived_lookback(d: Derived, default_days: int) -> int | None:
+    """The look-back a window-less derived criterion reads: none for a concept counted over any date."""
+    concept = cc.DERIVED.get(d.concept)
+    return None if concept is not None and concept.lookback == "any date" else default_days
+
+
+def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None, str | None]:
+    """The value in the test's unit and the test's truth (value None: not comparable)."""
+    v = value.value
+    target = next((t.unit for t in thresholds(d.test)), None)
+    if v is None:
+        return Truth.UNKNOWN, None, target
+    if target and value.unit and target != value.unit:
+        f = units.convert(1.0, value.unit, target, None)
+        if f is None:
+            return Truth.UNKNOWN, None, target
+        v = v.scale(f)
+    t = interval_truth(v, d.test)
+    return (Truth.REVIEW if t is Truth.UNKNOWN and value.judgement_only else t), v, target
+
+
+def derived_truth(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> Truth:
+    """The truth ``derived_leaf`` gives in the window [lo, hi], without its explanation (screening's path)."""
+    return _tested(d, derived_value(d, ctx, lo, hi))[0]
+
+
 def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     concept = cc.DERIVED.get(d.concept)
-    any_date = concept is not None and concept.lookback == "any date"
-    lo, hi, err = window_bounds(windows, ctx, None if any_date else ctx.settings.default_lookback_days)
+    lo, hi, err = window_bounds(windows, ctx, derived_lookback(d, ctx.settings.default_lookback_days))
     if err:
         return Outcome(Truth.UNKNOWN, err)
     reads = concept.reads if concept is not None else "Observation"
@@ -271,16 +296,9 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
             value.evidence,
             missing=(missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),),
         )
-    v = value.value
-    target = next((t.unit for t in thresholds(d.test)), None)
-    if target and value.unit and target != value.unit:
-        f = units.convert(1.0, value.unit, target, None)
-        if f is None:
-            return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
-        v = v.scale(f)
-    t = interval_truth(v, d.test)
-    if t is Truth.UNKNOWN and value.judgement_only:
-        t = Truth.REVIEW
+    t, v, target = _tested(d, value)
+    if v is None:
+        return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
     shown = f"{v.text()} {target or value.unit or ''}".strip()
     return Outcome(
         t,

@@ -162,9 +162,7 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
     tied = _latest(inside)
     if len(tied) == 1:
         return compare_truth(tied[0], d.test)
-    return min(((compare_truth(f, d.test), f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[
-        0
-    ]
+    return min(((compare_truth(f, d.test), f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[0]
 
 
 _OBSERVATION = ("Observation",)

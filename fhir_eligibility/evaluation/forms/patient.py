@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fhir_eligibility.criteria.model import Age, Criterion, Gender, describe_test
 from fhir_eligibility.evaluation.compare import VERB, Interval, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
@@ -9,6 +11,26 @@ from fhir_eligibility.evaluation.results import Evidence, MissingData
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import age_range
+
+
+def age_truth(d: Age, birth: str | None, as_of: dt.date) -> Truth:
+    """The truth ``age_leaf`` gives, without its explanation (screening's path)."""
+    if not birth or birth_problem(birth, as_of):
+        return Truth.UNKNOWN
+    ages = age_range(birth, as_of)
+    return Truth.UNKNOWN if ages is None else interval_truth(Interval(float(ages[0]), float(ages[1])), d.test)
+
+
+def gender_truth(d: Gender, gender: str | None) -> Truth:
+    """The truth ``gender_leaf`` gives."""
+    return Truth.of(gender in d.codes) if gender in ("male", "female") else Truth.UNKNOWN
+
+
+def manual_truth(assume_attested: bool, parity: int) -> Truth:
+    """The truth ``manual_leaf`` gives."""
+    if assume_attested:
+        return Truth.TRUE if parity % 2 == 0 else Truth.FALSE
+    return Truth.MANUAL
 
 
 def age_leaf(d: Age, ctx: Context) -> Outcome:

@@ -101,6 +101,15 @@ def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int,
     return Truth.UNKNOWN if uncertain or OPEN_WORLD in d.methods else Truth.FALSE
 
 
+def latest_placed(
+    d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date
+) -> dt.date | None:
+    """The date an event anchor takes from this criterion: its latest record that counts (the
+    latest of ``records_leaf``'s matched records; None when none counts or none is dated)."""
+    dates = [f.date for f in _placed(d, rec, as_of, gap_days, lo, hi)[0] if f.date]
+    return max(dates) if dates else None
+
+
 def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     rec = ctx.record
     what = LABEL
