@@ -2,7 +2,8 @@
 
 The evaluator (evaluation/combination.py ``leaf_outcome``), the planner (requirements/plan.py ``leaf_needs``),
 the footprint (evaluation/footprint.py), the site-terminology rewriter, usage scan and evidence notes
-(terminology/site.py, usage.py, evidence.py) and the screening anchor (screening/anchor.py)
+(terminology/site.py, usage.py, evidence.py), the screening anchor (screening/anchor.py) and the
+compiled program's truth-only leaves (evaluation/program.py)
 dispatch on the ``Definition`` union with ``match`` and end in ``typing.assert_never``. Adding a form
 to ``criteria.model.Leaf`` without a ``case`` for it in each of them is then a mypy error
 ("Argument 1 to "assert_never" has incompatible type"), and, at run time, an AssertionError
@@ -41,6 +42,7 @@ from fhir_eligibility.criteria.model import (
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.footprint import footprint
 from fhir_eligibility.evaluation.patient_record import build_record
+from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import leaf_needs
 
@@ -75,11 +77,16 @@ def test_every_visitor_handles_every_form(form: type) -> None:
     record = build_record(
         PatientData("p", [{"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1960"}])
     )
+    trial = Trial("NCT0", "t", (tree,))
     for settings in (Settings(), Settings(explain=False)):
-        result = evaluate_trial(Trial("NCT0", "t", (tree,)), record, dt.date(2026, 6, 1), settings)
+        result = evaluate_trial(trial, record, dt.date(2026, 6, 1), settings)
         assert result.criteria[0].id == "all"
         if form is not Unsupported:
             assert "not interpretable" not in result.criteria[0].reason
+        # the compiled program's truth-only leaf gives the explained walk's answer
+        program = Program([trial], settings)
+        truth = program.truths(program.run(record, program.batch(dt.date(2026, 6, 1))), 0)[0]
+        assert {"true": "pass", "false": "fail"}.get(truth.value, truth.value) == result.criteria[0].result.value
 
 
 def _fake(name: str, doc: str) -> str:
@@ -132,6 +139,7 @@ def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
         "terminology/usage.py",
         "terminology/evidence.py",
         "screening/anchor.py",
+        "evaluation/program.py",
     ]
     flagged = _mypy_flags(tmp_path, "Leaf", "FakeForm", "# The forms a characteristic", dispatchers)
     assert flagged == set(dispatchers)

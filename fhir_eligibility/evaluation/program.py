@@ -19,6 +19,7 @@ tree walk with its explanations) over the same compiled trials, sharing through 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import assert_never
@@ -82,7 +83,7 @@ class Run:
         self.leaves: list[Truth | None] = [None] * program.leaf_slots
         self.contexts: list[Context | None] = [None] * len(program.trials)
         self.anchors: dict[tuple[int, str], dt.date | None] = {}  # (trial, event link) -> the event's date
-        self.touched: set[tuple[int, int]] = set()  # (trial, top-level criterion) this record has data for
+        self.touched: set[int] = set()  # top-level criteria this record has data for (Program.first numbering)
         key_tops = program.key_tops
         for key in record.present:
             hit = key_tops.get(key)
@@ -122,7 +123,9 @@ class Program:
             tuple(self._node(c, i, 0, (), top=True) for c in t.criteria) for i, t in enumerate(self.trials)
         )
         # which top-level criteria a record key can touch: the others are the batch's shared truths
-        self.key_tops: dict[tuple[str, object], list[tuple[int, int]]] = {}
+        # criterion j of trial i is number first[i] + j
+        self.first = tuple(itertools.accumulate((len(t.criteria) for t in self.trials), initial=0))
+        self.key_tops: dict[tuple[str, object], list[int]] = {}
         shareable: list[tuple[bool, ...]] = []
         for i, t in enumerate(self.trials):
             row = []
@@ -130,7 +133,7 @@ class Program:
                 fp = self.compiled[i].footprint(c)
                 row.append(fp is not None and not fp.demographics and not _anchored(c.windows))
                 for key in fp.keys if row[-1] and fp is not None else ():
-                    self.key_tops.setdefault(key, []).append((i, j))
+                    self.key_tops.setdefault(key, []).append(self.first[i] + j)
             shareable.append(tuple(row))
         self.shareable = tuple(shareable)
 
@@ -138,9 +141,11 @@ class Program:
         """Each top-level criterion's truth; one the patient's records cannot touch is the batch's."""
         touched = run.touched
         shared = run.batch.tops[trial]
+        shareable = self.shareable[trial]
+        first = self.first[trial]
         out: list[Truth] = []
         for i, fn in enumerate(self.tops[trial]):
-            if self.shareable[trial][i] and (trial, i) not in touched:
+            if shareable[i] and first + i not in touched:
                 t = shared[i]
                 if t is None:
                     t = shared[i] = fn(run)

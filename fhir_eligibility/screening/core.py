@@ -19,6 +19,7 @@ import heapq
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
@@ -45,9 +46,9 @@ MAX_CANDIDATES = 5_000
 _RESULT_INDEX = {r: i for i, r in enumerate(RESULTS)}
 
 
-@dataclass(frozen=True)
-class TrialOutcome:
-    """One patient x one trial, reduced to what the funnel and the candidate list need."""
+class TrialOutcome(NamedTuple):
+    """One patient x one trial, reduced to what the funnel and the candidate list need (a tuple:
+    one per patient and trial, and a frozen dataclass's ``__init__`` sets each field through Python)."""
 
     trial: str
     patient: str
