@@ -80,26 +80,24 @@ def any_of(values: Iterable[Truth]) -> Truth:
 def all_of_calls(fns: Sequence[Callable[[T], Truth]], arg: T) -> Truth:
     """:func:`all_of` of ``fn(arg)`` for each fn, none called after the first FALSE: the same rule
     without a generator per call (the compiled program's inner loop; tests/test_logic.py proves them equal)."""
-    undecided: list[Truth] = []
-    for fn in fns:
-        v = fn(arg)
-        if v is Truth.FALSE:
-            return Truth.FALSE
-        if v is not Truth.TRUE:
-            undecided.append(v)
-    return _most_pressing(undecided) if undecided else Truth.TRUE
+    return _calls(fns, arg, Truth.FALSE, Truth.TRUE)
 
 
 def any_of_calls(fns: Sequence[Callable[[T], Truth]], arg: T) -> Truth:
     """:func:`any_of` of ``fn(arg)`` for each fn, none called after the first TRUE."""
+    return _calls(fns, arg, Truth.TRUE, Truth.FALSE)
+
+
+def _calls(fns: Sequence[Callable[[T], Truth]], arg: T, decisive: Truth, neutral: Truth) -> Truth:
+    """Kleene AND (decisive FALSE, neutral TRUE) or OR (the reverse) of ``fn(arg)``, stopping at ``decisive``."""
     undecided: list[Truth] = []
     for fn in fns:
         v = fn(arg)
-        if v is Truth.TRUE:
-            return Truth.TRUE
-        if v is not Truth.FALSE:
+        if v is decisive:
+            return decisive
+        if v is not neutral:
             undecided.append(v)
-    return _most_pressing(undecided) if undecided else Truth.FALSE
+    return _most_pressing(undecided) if undecided else neutral
 
 
 def at_least(n: int, values: Iterable[Truth]) -> Truth:

@@ -61,7 +61,7 @@ def gender_leaf(d: Gender, ctx: Context) -> Outcome:
     g = ctx.record.gender
     ev = (Evidence("Patient/" + ctx.record.patient_id, g, None, None, "administrative gender"),)
     if g in ("male", "female"):
-        return Outcome(Truth.of(g in d.codes), f"gender {g}", ev)
+        return Outcome(gender_truth(d, g), f"gender {g}", ev)
     return Outcome(
         Truth.UNKNOWN,
         f"gender {g or 'not recorded'}",
@@ -71,7 +71,7 @@ def gender_leaf(d: Gender, ctx: Context) -> Outcome:
 
 
 def manual_leaf(c: Criterion, ctx: Context, parity: int) -> Outcome:
+    t = manual_truth(ctx.settings.assume_attested, parity)
     if ctx.settings.assume_attested:
-        attested = Truth.TRUE if parity % 2 == 0 else Truth.FALSE
-        return Outcome(attested, "attested (assumed by --assume-attested)", attested=True)
-    return Outcome(Truth.MANUAL, "requires attestation by a person")
+        return Outcome(t, "attested (assumed by --assume-attested)", attested=True)
+    return Outcome(t, "requires attestation by a person")
