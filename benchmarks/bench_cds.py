@@ -26,8 +26,11 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# appended, not prepended: the interpreter's installed package (the compiled one in .venv-demo) is
+# what is measured; the checkout only provides the tests' helpers
+sys.path.append(str(ROOT))
 
+import fhir_eligibility.evaluation.trial as core  # noqa: E402
 from tests.service.support import (  # noqa: E402
     ClientKeys,
     LiveServer,
@@ -108,7 +111,8 @@ def main() -> None:
                 n_trials = len(server.app.state.service.trials)
                 print(
                     f"CDS Hooks patient-view, {len(patient_ids)} sample patients, {n_trials} trial(s), "
-                    f"{len(templates)} prefetch keys, JWT auth on, Medplum on 127.0.0.1, sequential calls"
+                    f"{len(templates)} prefetch keys, JWT auth on, Medplum on 127.0.0.1, sequential calls; "
+                    f"core: {Path(core.__file__).name} (.so: compiled)"
                 )
                 for name, bodies in (("full prefetch", full), ("server fallback", fallback)):
                     times, statuses = run(server, keys, bodies, args.requests, args.warmup)

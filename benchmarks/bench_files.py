@@ -1,7 +1,8 @@
 """Evaluate N patients from a folder of Bundles against every trial; print patients/s and peak memory.
 
 The population is the sample patients cloned under new ids (so it exercises every criterion), written
-to a temporary folder, then read and evaluated through the same pipeline as `fhir-eligibility evaluate`.
+to a temporary folder, then read and evaluated through the same pipeline as `fhir-eligibility evaluate`,
+with its default settings (explanations, the dates the verdict changes within 365 days).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation import trial as evaluate_trial_module
+from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import evaluate_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +40,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--patients", type=int, default=1000)
     ap.add_argument("--source", type=Path, default=ROOT / "sample_bundles")
+    ap.add_argument(
+        "--horizon", type=int, default=365, help="days ahead for the verdict's dates, as `evaluate` (0: off)"
+    )
     args = ap.parse_args()
     gc.set_threshold(200_000, 50, 100)  # as the CLI does
     trials = [t for t in load_trials([ROOT / "definitions"]) if t.id in TRIALS]
@@ -46,12 +51,15 @@ def main() -> None:
         folder = Path(tmp)
         clone_population(args.source, args.patients, folder)
         start = time.perf_counter()
-        report = evaluate_files([folder], trials, dt.date(2026, 6, 1))
+        report = evaluate_files([folder], trials, dt.date(2026, 6, 1), Settings(horizon_days=args.horizon))
         elapsed = time.perf_counter() - start
     patients = len({r.patient for r in report.results})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"patients: {patients}  trials: {len(trials)}  evaluations: {len(report.results)}")
-    print(f"elapsed: {elapsed:.2f} s  ->  {patients / elapsed:.0f} patients/s (read + evaluate, one process)")
+    print(
+        f"elapsed: {elapsed:.2f} s  ->  {patients / elapsed:.0f} patients/s "
+        f"(read + evaluate, one process, horizon {args.horizon} days)"
+    )
     print(f"peak RSS: {peak_mb:.0f} MB  (core: {core})")
 
 

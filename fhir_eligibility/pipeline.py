@@ -20,7 +20,7 @@ from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
 from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.evaluation.timeline import when
+from fhir_eligibility.evaluation.timeline import Memo, when
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.progress import NO_BAR, Bar
@@ -59,8 +59,9 @@ def evaluate_patient(
         evaluated = evaluate_trials(compiled, site, as_of, settings)
     results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
+        memos: dict[dt.date, Memo] = {}  # per day, leaf outcomes the patient's trials share
         results = [
-            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c))
+            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos))
             for c, r in zip(compiled, results, strict=True)
         ]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
-from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
+from fhir_eligibility.evaluation.context import Outcome
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
 from fhir_eligibility.evaluation.facts import parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
@@ -37,6 +38,7 @@ RANK = {Verdict.INELIGIBLE: 0, Verdict.UNDETERMINED: 1, Verdict.NEEDS_REVIEW: 2,
 GOOD = RANK[Verdict.NEEDS_REVIEW]  # eligible, or only a person's judgement or attestation outstanding
 APPROX_DAYS = {"wk": 7.0, "mo": 30.44, "a": 365.25, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 TEXT_MAX = 160
+Memo = dict[tuple[int, int, int], Outcome]  # one day's leaf outcomes of a patient (evaluate_trial's memo)
 SLACK = dt.timedelta(days=10)  # > the error of ~30.44 days a month over any protocol window
 
 
@@ -207,6 +209,44 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
     return out
 
 
+def _step(
+    trial: Trial,
+    record: PatientRecord,
+    day: dt.date,
+    settings: Settings,
+    compiled: CompiledTrial,
+    before: TrialResult,
+    due: frozenset[str],
+    memo: Memo,
+) -> TrialResult:
+    """The trial on ``day``, re-evaluating only the criteria with a breakpoint on it.
+
+    Why: a criterion's result can change only on its own breakpoints (module doc), so the others
+    keep ``before``'s; and most re-evaluations change nothing, so they run without explanations
+    or plot series, and only a criterion whose result changed is explained (its reason is the
+    timeline's). Evaluating every criterion explained on every day of the union was ~10 explained
+    evaluations per trial and patient, most of a CDS call. The result serves the verdict and the
+    changes only: its ``missing_data`` is left empty. ``memo``: the day's leaf outcomes, shared by
+    the patient's trials (as :func:`~.trial.evaluate_trials` shares them on the as-of date)."""
+    kept = {c.id: c for c in before.criteria}
+    if len(kept) != len(before.criteria) or any(c.id not in kept for c in trial.criteria):
+        return evaluate_trial(trial, record, day, settings, compiled=compiled)  # a death's one result; ids repeated
+    quick = replace(settings, explain=False, collect_series=False)
+    fresh = evaluate_trial(trial, record, day, quick, memo, compiled, only=due)
+    new = {c.id: c for c in fresh.criteria}
+    vital = new.get(VITAL_ID)
+    if vital is not None and vital.result is Result.FAIL:  # dead on this day: its one decisive result
+        return fresh  # (vital status reads no setting)
+    changed = frozenset(c.id for c in trial.criteria if c.id in due and new[c.id].result is not kept[c.id].result)
+    if settings.explain and changed and quick != settings:
+        new |= {c.id: c for c in evaluate_trial(trial, record, day, settings, compiled=compiled, only=changed).criteria}
+    merged = ([vital] if vital is not None else []) + [
+        new[c.id] if c.id in changed else kept[c.id] for c in trial.criteria
+    ]
+    verdict = verdict_of([r.result for r in merged])
+    return TrialResult(before.patient, trial.id, trial.title, verdict, tuple(merged), (), settings.assume_attested)
+
+
 def when(
     trial: Trial,
     record: PatientRecord,
@@ -215,12 +255,14 @@ def when(
     settings: Settings,
     horizon: int,
     compiled: CompiledTrial | None = None,
+    memos: dict[dt.date, Memo] | None = None,
 ) -> When:
     """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
 
     With explanations off (screening) the timeline is not kept and evaluation stops at the first
     date that answers; a patient held back by a criterion with no breakpoint is answered at once.
-    ``compiled``: the trial compiled by the caller (a fresh one otherwise)."""
+    ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``memos``: per day, the
+    leaf outcomes of this patient, one dict passed to each of its trials (leaves repeat across trials)."""
     compiled = compiled if compiled is not None else CompiledTrial(trial)
     full = settings.explain
     good_now = RANK[current.verdict] >= GOOD
@@ -231,13 +273,19 @@ def when(
         if any(not held.get(b) for b in blocking):
             return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
         start = max(held[b][0] for b in blocking)  # not before every reason to refuse may have changed
-    per = dates_by_criterion(compiled, record, as_of, horizon, settings)
-    days = sorted({d for ds in per.values() for d in ds if d >= start})
+    # day -> the criteria (and vital status) that may have changed since the day before; a change
+    # before ``start`` (itself a breakpoint) is read on ``start``
+    due: dict[dt.date, set[str]] = {}
+    for cid, ds in dates_by_criterion(compiled, record, as_of, horizon, settings).items():
+        for d in ds:
+            due.setdefault(max(d, start), set()).add(cid)
     eligible_from = eligible_until = None
     timeline: list[Change] = []
     before = current
-    for day in days:
-        after = evaluate_trial(trial, record, day, settings, compiled=compiled)
+    memos = {} if memos is None else memos
+    for day in sorted(due):
+        memo = memos.setdefault(day, {})
+        after = _step(trial, record, day, settings, compiled, before, frozenset(due[day]), memo)
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
@@ -251,4 +299,4 @@ def when(
     return When(eligible_from, eligible_until, tuple(timeline), horizon)
 
 
-__all__ = ["Reads", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]
+__all__ = ["Memo", "Reads", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]

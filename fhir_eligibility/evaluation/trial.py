@@ -99,6 +99,7 @@ def evaluate_trial(
     compiled: CompiledTrial | None = None,
     shared: Shared | None = None,
     answers: attestation.Answers | None = None,
+    only: frozenset[str] | None = None,
 ) -> TrialResult:
     """The explained evaluation of one trial for one patient.
 
@@ -107,7 +108,9 @@ def evaluate_trial(
     by a caller that evaluates many patients (a fresh one otherwise). ``shared``: what patients of
     this date and settings share (a :class:`~fhir_eligibility.evaluation.program.Batch`'s), None:
     nothing shared. ``answers``: this patient's answers to the trial's Questionnaire, when the
-    caller has read them (:func:`~fhir_eligibility.evaluation.attestation.latest_answers`)."""
+    caller has read them (:func:`~fhir_eligibility.evaluation.attestation.latest_answers`). ``only``:
+    evaluate just these top-level criteria (the others are left out of the result, verdict included);
+    the timeline re-evaluates a criterion only on its own breakpoints."""
     vital = vital_result(record.patient, as_of)
     if vital is not None and vital.result is Result.FAIL:  # dead: one decisive reason, nothing to collect
         return TrialResult(
@@ -143,6 +146,8 @@ def evaluate_trial(
     # without a batch nothing is shared: the top-level keys (footprints) are not even computed
     tops = index.tops if shared is not None else [(c, None) for c in trial.criteria]
     for c, keys in tops:
+        if only is not None and c.id not in only:
+            continue
         if shared is not None and keys is not None and keys.isdisjoint(present):  # common: no data at all
             top = shared.tops.get(id(c))
             if top is None or top[0] is not c:
