@@ -20,7 +20,7 @@ from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
 from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.evaluation.timeline import Memo, when
+from fhir_eligibility.evaluation.timeline import Memo, Steps, when
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.progress import NO_BAR, Bar
@@ -60,8 +60,10 @@ def evaluate_patient(
     results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
         memos: dict[dt.date, Memo] = {}  # per day, leaf outcomes the patient's trials share
+        # later days through the compiled program's truths, when it answers this record exactly
+        steps = Steps(program.truths_only(), site) if program is not None and Steps.covers(site) else None
         results = [
-            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos))
+            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos, steps))
             for c, r in zip(compiled, results, strict=True)
         ]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)

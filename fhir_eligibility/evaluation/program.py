@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
 from fhir_eligibility import logic
@@ -119,6 +119,7 @@ class Program:
         self.shared_slots = 0
         self._leaf_keys: dict[tuple[int, int, int], int] = {}
         self._keep: list[object] = []  # the objects whose ids key _leaf_keys stay alive with the program
+        self._truths_only: Program | None = None
         self.tops: tuple[tuple[TruthFn, ...], ...] = tuple(
             tuple(self._node(c, i, 0, (), top=True) for c in t.criteria) for i, t in enumerate(self.trials)
         )
@@ -160,6 +161,15 @@ class Program:
 
     def run(self, record: PatientRecord, batch: Batch) -> Run:
         return Run(self, record, batch)
+
+    def truths_only(self) -> Program:
+        """These trials compiled for truths only (no explanations, no plot series): what the timeline
+        re-evaluates later days with. Built on first use, then kept with this program."""
+        if not self.settings.explain and not self.settings.collect_series:
+            return self
+        if self._truths_only is None:
+            self._truths_only = Program(self.trials, replace(self.settings, explain=False, collect_series=False))
+        return self._truths_only
 
     def evaluate(self, record: PatientRecord, as_of: dt.date, batch: Batch | None = None) -> list[TrialResult]:
         """Every trial's explained result (verdict, each criterion's reason and evidence, what to

@@ -27,8 +27,10 @@ from fhir_eligibility.evaluation.context import Outcome
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
 from fhir_eligibility.evaluation.facts import parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
-from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
-from fhir_eligibility.evaluation.vital import VITAL_ID
+from fhir_eligibility.evaluation.program import Program, Run
+from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
+from fhir_eligibility.evaluation.trial import RESULT_OF
+from fhir_eligibility.evaluation.vital import VITAL_ID, vital_result
 from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.plan import leaf_needs
 from fhir_eligibility.shorten import shorten
@@ -209,6 +211,36 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
     return out
 
 
+class Steps:
+    """One patient's later days answered by the compiled program's truths (the timeline's fast path).
+
+    Why: most re-evaluations change nothing, and the program's truth-only closures answer them
+    without the explained walk; a day's leaf truths are shared by the patient's trials. Only for a
+    record the program answers exactly as the explained walk (:meth:`covers`: screening's rule)."""
+
+    def __init__(self, program: Program, record: PatientRecord) -> None:
+        self.program = program
+        self.record = record
+        self.position = {id(t): i for i, t in enumerate(program.trials)}
+        self.runs: dict[dt.date, Run] = {}
+
+    @staticmethod
+    def covers(record: PatientRecord) -> bool:
+        """No unavailable data and no attestation answers (which the program does not read)."""
+        return not record.unavailable and not any(r.get("resourceType") == "QuestionnaireResponse" for r in record.raw)
+
+    def results(self, trial: Trial, due: frozenset[str], day: dt.date) -> dict[str, Result] | None:
+        """The due top-level criteria's results on ``day`` (None: a trial the program was not compiled for)."""
+        i = self.position.get(id(trial))
+        if i is None or self.program.trials[i] is not trial:
+            return None
+        run = self.runs.get(day)
+        if run is None:
+            run = self.runs[day] = self.program.run(self.record, self.program.batch(day))
+        tops = self.program.tops[i]
+        return {c.id: RESULT_OF[tops[j](run)._value_] for j, c in enumerate(trial.criteria) if c.id in due}
+
+
 def _step(
     trial: Trial,
     record: PatientRecord,
@@ -218,27 +250,33 @@ def _step(
     before: TrialResult,
     due: frozenset[str],
     memo: Memo,
+    steps: Steps | None,
 ) -> TrialResult:
     """The trial on ``day``, re-evaluating only the criteria with a breakpoint on it.
 
     Why: a criterion's result can change only on its own breakpoints (module doc), so the others
-    keep ``before``'s; and most re-evaluations change nothing, so they run without explanations
-    or plot series, and only a criterion whose result changed is explained (its reason is the
-    timeline's). Evaluating every criterion explained on every day of the union was ~10 explained
-    evaluations per trial and patient, most of a CDS call. The result serves the verdict and the
-    changes only: its ``missing_data`` is left empty. ``memo``: the day's leaf outcomes, shared by
-    the patient's trials (as :func:`~.trial.evaluate_trials` shares them on the as-of date)."""
+    keep ``before``'s; and most re-evaluations change nothing, so they are first answered without
+    explanations or plot series (by ``steps``, the compiled program's truths, when it covers the
+    record; else by the explained walk with both off, sharing ``memo``, the day's leaf outcomes
+    of the patient's trials), and only a criterion whose result changed is evaluated with
+    ``settings`` (its reason is the timeline's). Evaluating every criterion explained on every day
+    of the union was ~10 explained evaluations per trial and patient, most of a CDS call. The
+    result serves the verdict and the changes only: its ``missing_data`` is left empty."""
     kept = {c.id: c for c in before.criteria}
     if len(kept) != len(before.criteria) or any(c.id not in kept for c in trial.criteria):
         return evaluate_trial(trial, record, day, settings, compiled=compiled)  # a death's one result; ids repeated
-    quick = replace(settings, explain=False, collect_series=False)
-    fresh = evaluate_trial(trial, record, day, quick, memo, compiled, only=due)
-    new = {c.id: c for c in fresh.criteria}
-    vital = new.get(VITAL_ID)
+    vital = vital_result(record.patient, day)
     if vital is not None and vital.result is Result.FAIL:  # dead on this day: its one decisive result
-        return fresh  # (vital status reads no setting)
-    changed = frozenset(c.id for c in trial.criteria if c.id in due and new[c.id].result is not kept[c.id].result)
-    if settings.explain and changed and quick != settings:
+        return evaluate_trial(trial, record, day, settings, compiled=compiled)
+    quick = replace(settings, explain=False, collect_series=False)
+    new: dict[str, CriterionResult] = {}
+    now = steps.results(trial, due, day) if steps is not None else None
+    if now is None:
+        fresh = evaluate_trial(trial, record, day, quick, memo, compiled, only=due)
+        new = {c.id: c for c in fresh.criteria}
+        now = {i: c.result for i, c in new.items()}
+    changed = frozenset(c.id for c in trial.criteria if c.id in due and now[c.id] is not kept[c.id].result)
+    if changed and (not new or quick != settings):
         new |= {c.id: c for c in evaluate_trial(trial, record, day, settings, compiled=compiled, only=changed).criteria}
     merged = ([vital] if vital is not None else []) + [
         new[c.id] if c.id in changed else kept[c.id] for c in trial.criteria
@@ -256,13 +294,15 @@ def when(
     horizon: int,
     compiled: CompiledTrial | None = None,
     memos: dict[dt.date, Memo] | None = None,
+    steps: Steps | None = None,
 ) -> When:
     """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
 
     With explanations off (screening) the timeline is not kept and evaluation stops at the first
     date that answers; a patient held back by a criterion with no breakpoint is answered at once.
     ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``memos``: per day, the
-    leaf outcomes of this patient, one dict passed to each of its trials (leaves repeat across trials)."""
+    leaf outcomes of this patient, one dict passed to each of its trials (leaves repeat across trials);
+    ``steps``: the patient's days through the compiled program (:class:`Steps`), when it covers them."""
     compiled = compiled if compiled is not None else CompiledTrial(trial)
     full = settings.explain
     good_now = RANK[current.verdict] >= GOOD
@@ -285,7 +325,7 @@ def when(
     memos = {} if memos is None else memos
     for day in sorted(due):
         memo = memos.setdefault(day, {})
-        after = _step(trial, record, day, settings, compiled, before, frozenset(due[day]), memo)
+        after = _step(trial, record, day, settings, compiled, before, frozenset(due[day]), memo, steps)
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
@@ -299,4 +339,4 @@ def when(
     return When(eligible_from, eligible_until, tuple(timeline), horizon)
 
 
-__all__ = ["Memo", "Reads", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]
+__all__ = ["Memo", "Reads", "Steps", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]

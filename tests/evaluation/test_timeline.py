@@ -22,8 +22,9 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
+from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
-from fhir_eligibility.evaluation.timeline import RANK, Memo, dates_by_criterion, when
+from fhir_eligibility.evaluation.timeline import RANK, Memo, Steps, dates_by_criterion, when
 from fhir_eligibility.pipeline import load_trials
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.shorten import shorten
@@ -199,19 +200,26 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
 
 
 @pytest.mark.parametrize(
-    ("settings", "half"), [(Settings(collect_series=True), 0), (ATTESTED, 1)], ids=["cds", "attested"]
+    ("settings", "half", "compiled"),
+    [(Settings(collect_series=True), 0, True), (ATTESTED, 1, False)],
+    ids=["cds-program", "attested-explained"],
 )
-def test_timeline_equals_the_whole_trial_on_every_breakpoint(settings: Settings, half: int) -> None:
-    """Re-evaluating only the criteria due on a day, without explanations unless one changed, and
-    sharing a day's leaves between the patient's trials, gives the same dates and the same timeline
-    (reasons included) as the whole trial explained on every breakpoint, for every trial and every
-    sample patient (half with each settings: ~30 s)."""
-    events = 0
+def test_timeline_equals_the_whole_trial_on_every_breakpoint(settings: Settings, half: int, compiled: bool) -> None:
+    """Re-evaluating only the criteria due on a day, first without explanations (by the compiled
+    program's truths, or by the explained walk with the patient's trials sharing a day's leaves) and
+    explained only where a result changed, gives the same dates and the same timeline (reasons
+    included) as the whole trial explained on every breakpoint, for every trial and every sample
+    patient (half with each settings: ~30 s)."""
+    program = Program(list(trials().values()), settings).truths_only()
+    events = through_program = 0
     for record in list(records().values())[half::2]:
         memos: dict[dt.date, Memo] = {}  # one per patient, shared by its trials (as the pipeline does)
+        steps = Steps(program, record) if compiled and Steps.covers(record) else None
+        through_program += steps is not None
         for trial in trials().values():
             now = evaluate_trial(trial, record, AS_OF, settings)
-            got = when(trial, record, AS_OF, now, settings, 365, memos=memos)
+            got = when(trial, record, AS_OF, now, settings, 365, memos=memos, steps=steps)
             assert got == _every_criterion_every_day(trial, record, now, settings), (record.patient_id, trial.id)
             events += len(got.timeline)
+    assert through_program > 40 if compiled else through_program == 0
     assert events > 250  # not vacuous: most samples' labs lapse within the year
