@@ -211,6 +211,22 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
     return out
 
 
+def first_possible(
+    compiled: CompiledTrial,
+    record: PatientRecord,
+    as_of: dt.date,
+    horizon: int,
+    settings: Settings,
+    blocking: list[str],
+) -> dt.date | None:
+    """The first day by which every reason to refuse (the ids ``blocking``) may have changed; None:
+    one of them cannot change within the horizon, so the patient stays ineligible or undetermined."""
+    held = dates_by_criterion(compiled, record, as_of, horizon, settings, blocking)
+    if not blocking or any(not held.get(b) for b in blocking):
+        return None
+    return max(held[b][0] for b in blocking)
+
+
 class Steps:
     """One patient's later days answered by the compiled program's truths (the timeline's fast path).
 
@@ -309,10 +325,10 @@ def when(
     blocking = [c.id for c in current.criteria if c.result in (Result.FAIL, Result.UNKNOWN)]
     start = as_of
     if not full and not good_now:
-        held = dates_by_criterion(compiled, record, as_of, horizon, settings, blocking)
-        if any(not held.get(b) for b in blocking):
+        first = first_possible(compiled, record, as_of, horizon, settings, blocking)
+        if first is None:
             return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
-        start = max(held[b][0] for b in blocking)  # not before every reason to refuse may have changed
+        start = first
     # day -> the criteria (and vital status) that may have changed since the day before; a change
     # before ``start`` (itself a breakpoint) is read on ``start``
     due: dict[dt.date, set[str]] = {}
@@ -339,4 +355,14 @@ def when(
     return When(eligible_from, eligible_until, tuple(timeline), horizon)
 
 
-__all__ = ["Memo", "Reads", "Steps", "criterion_dates", "dates_by_criterion", "first_reaching", "reads_of", "when"]
+__all__ = [
+    "Memo",
+    "Reads",
+    "Steps",
+    "criterion_dates",
+    "dates_by_criterion",
+    "first_possible",
+    "first_reaching",
+    "reads_of",
+    "when",
+]

@@ -4,9 +4,12 @@ Why: the funnel needs one result per top-level criterion for every patient, the 
 needs what to collect for the 1-3 % who are not ineligible. :class:`Screener` computes the truths
 with :class:`~fhir_eligibility.evaluation.program.Program` and, for a trial the patient is not
 ineligible for, takes the whole result from the explained evaluator (``evaluate_trial``), so the
-candidates' lines are the explained path's own. Patients the program does not cover (data
-unavailable, answers on file) and settings it does not cover (explanations, plot series,
-eligibility dates) go through :func:`fhir_eligibility.pipeline.evaluate_patient` unchanged.
+candidates' lines are the explained path's own. With a horizon, the dates the verdict changes come
+from the same program on later days (:class:`~fhir_eligibility.evaluation.timeline.Steps`); an
+ineligible patient whose reasons to refuse cannot change within the horizon is answered without
+any re-evaluation. Patients the program does not cover (data unavailable, answers on file) and
+settings it does not cover (explanations, plot series) go through
+:func:`fhir_eligibility.pipeline.evaluate_patient` unchanged.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from dataclasses import replace
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.context import Outcome, Settings
-from fhir_eligibility.evaluation.patient_record import build_record
+from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Program
+from fhir_eligibility.evaluation.results import CriterionResult, Result, TrialResult, Verdict
+from fhir_eligibility.evaluation.timeline import Memo, Steps, first_possible, when
 from fhir_eligibility.evaluation.trial import evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
@@ -34,7 +39,7 @@ _RESULT = {"true": "pass", "false": "fail", "unknown": "unknown", "review": "rev
 
 def covers(settings: Settings) -> bool:
     """Settings the truths-only program answers exactly as the explained evaluator."""
-    return not settings.explain and not settings.collect_series and settings.horizon_days <= 0
+    return not settings.explain and not settings.collect_series
 
 
 class Screener:
@@ -68,18 +73,60 @@ class Screener:
         unsure = vital.result.value if vital else None  # vital status unknown: a result before the criteria
         out: list[TrialOutcome] = []
         memo: dict[tuple[int, int, int], Outcome] = {}
+        horizon = settings.horizon_days
+        # later days through the same program, unless an answer on file could count on one of them
+        steps = Steps(program, site) if horizon > 0 and Steps.covers(site) else None
+        memos: dict[dt.date, Memo] = {}
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, label=label))
+                since = self._eligible_from(i, site, results, vital, steps, memos) if horizon > 0 else None
+                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
             # with the program's compiled trial and the batch's shared outcomes: what reads none of the
             # patient's data is explained once per date (answers: none, checked above)
             explained = evaluate_trial(trial, site, as_of, settings, memo, program.compiled[i], batch.explained, {})
             result = mark_mapped(explained, trial, record)
+            if horizon > 0:
+                dates = when(trial, site, as_of, result, settings, horizon, program.compiled[i], memos, steps)
+                result = replace(result, when=dates)
             out.append(outcome_of(replace(result, label=label) if label is not None else result))
         return out
+
+    def _eligible_from(
+        self,
+        i: int,
+        record: PatientRecord,
+        results: tuple[str, ...],
+        vital: CriterionResult | None,
+        steps: Steps | None,
+        memos: dict[dt.date, Memo],
+    ) -> str | None:
+        """An ineligible patient's eligibleFrom, as :func:`when` finds it; most have a reason to
+        refuse that no date changes, answered without building any result."""
+        assert self.program is not None, "the program covers these settings"
+        trial, compiled, settings = self.trials[i], self.program.compiled[i], self.settings
+        blocking = [c.id for c, r in zip(trial.criteria, results, strict=True) if r in ("fail", "unknown")]
+        blocking += [vital.id] if vital is not None else []  # alive: None; else unknown (the dead are answered)
+        if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking) is None:
+            return None
+        kinds = ("exclusion" if c.exclude else "inclusion" for c in trial.criteria)
+        now = tuple(
+            CriterionResult(c.id, kind, c.description, Result(r), "")
+            for c, kind, r in zip(trial.criteria, kinds, results, strict=True)
+        )
+        current = TrialResult(
+            f"Patient/{record.patient_id}",
+            trial.id,
+            trial.title,
+            Verdict.INELIGIBLE,
+            (vital, *now) if vital is not None else now,
+            (),
+            settings.assume_attested,
+        )
+        since = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, memos, steps)
+        return since.eligible_from.isoformat() if since.eligible_from else None
 
 
 __all__ = ["Screener", "covers"]

@@ -226,19 +226,27 @@ def _synthetic(seed: int, n: int) -> list[PatientData]:
     return out
 
 
-@pytest.mark.parametrize("attested", [False, True])
-def test_the_compiled_screener_gives_the_explained_answers(attested: bool) -> None:
-    """Truths from the compiled program (explanations only for candidates) = the fully explained evaluation."""
+@pytest.mark.parametrize(("attested", "horizon"), [(False, 0), (True, 0), (False, 30), (True, 30)])
+def test_the_compiled_screener_gives_the_explained_answers(attested: bool, horizon: int) -> None:
+    """Truths from the compiled program (explanations only for candidates) = the fully explained
+    evaluation; with a horizon, eligibleFrom/eligibleUntil too (the program on later days against
+    the explained timeline, every criterion on every breakpoint)."""
     from fhir_eligibility.pipeline import evaluate_patient
     from fhir_eligibility.screening.core import outcome_of
     from fhir_eligibility.screening.fast import Screener
 
     population = POPULATION + _synthetic(11, 400)
-    screener = Screener(TRIALS, AS_OF, Settings(assume_attested=attested, explain=False))
+    screener = Screener(TRIALS, AS_OF, Settings(assume_attested=attested, explain=False, horizon_days=horizon))
     assert screener.program is not None
+    reference = Settings(assume_attested=attested, horizon_days=horizon)
+    dated = becoming = 0
     for data in population:
         fast = screener.screen(PatientData(data.patient_id, data.resources, data.unavailable))
-        explained = [outcome_of(r) for r in evaluate_patient(data, TRIALS, AS_OF, Settings(assume_attested=attested))]
+        explained = [outcome_of(r) for r in evaluate_patient(data, TRIALS, AS_OF, reference)]
         assert fast == explained, data.patient_id
+        dated += sum(o.eligible_from is not None or o.eligible_until is not None for o in fast)
+        becoming += sum(o.verdict == "ineligible" and o.eligible_from is not None for o in fast)
+    # not vacuous: labs lapse, washouts end (ineligible today, eligible within the horizon)
+    assert (dated > 100 and becoming > 0) if horizon else dated == 0
     assert screener.whole < len(population) // 10  # the program, not the fallback, answered nearly everyone
     assert any(o.verdict != "ineligible" for d in population[:40] for o in screener.screen(d))
