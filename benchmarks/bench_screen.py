@@ -6,7 +6,8 @@ with a PYTHONPATH: the same benchmark run on another commit, e.g. main) runs, ea
 child process so one measurement's heap cannot inflate the next:
 
     screen   screening.runner.screen_files (partition to shards, worker processes, tally) on the
-             five trials named by --trials (definitions/ may hold more)
+             five trials named by --trials (definitions/ may hold more), with `screen`'s settings
+             (--horizon 30 by default: who becomes eligible or lapses within 30 days)
     floor    read every NDJSON line, parse it with orjson and group the resources by patient:
              what no screening can go below (once per size, with the first side's interpreter)
 
@@ -115,16 +116,18 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child_screen(data: Path, workers: int, trial_ids: list[str]) -> None:
+def child_screen(data: Path, workers: int, trial_ids: list[str], horizon: int) -> None:
     import fhir_eligibility.evaluation.trial as core
     from fhir_eligibility.criteria.load import load_trials
+    from fhir_eligibility.evaluation.engine import Settings
     from fhir_eligibility.screening.runner import screen_files
 
     trials = [t for t in load_trials([ROOT / "definitions"]) if t.id in trial_ids]
+    settings = Settings(explain=False, horizon_days=horizon)  # as `screen` builds them
     start, cpu = time.perf_counter(), _cpu()
-    report = screen_files([data], trials, AS_OF, workers=workers)
+    report = screen_files([data], trials, AS_OF, settings, workers=workers)
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
-    counts = {t.trial: t.counts for t in report.trials}
+    counts = {t.trial: {**t.counts, "becoming": t.becoming, "lapsing": t.lapsing} for t in report.trials}
     out = {"patients": report.patients, "seconds": seconds, "cpu": cpu, "counts": counts, "core": core.__file__}
     print(json.dumps(out))
 
@@ -184,6 +187,9 @@ def main() -> None:
     ap.add_argument("--trials", nargs="+", default=TRIALS)
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--horizon", type=int, default=30, help="days ahead for becoming/lapsing counts, as `screen` (0: off)"
+    )
     ap.add_argument("--work-dir", type=Path, help="Keep generated data here (default: a temporary directory).")
     ap.add_argument("--profile", type=int, help="Only profile the per-patient path on N patients.")
     ap.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
@@ -191,7 +197,7 @@ def main() -> None:
     if ns._child:
         mode, arg = ns._child
         if mode == "screen":
-            child_screen(Path(arg), ns.workers, ns.trials)
+            child_screen(Path(arg), ns.workers, ns.trials, ns.horizon)
         elif mode == "floor":
             child_floor(Path(arg))
         return
@@ -207,7 +213,10 @@ def main() -> None:
         python, _, path = rest.partition(":")
         sides.append((name, str(Path(python).absolute()) if "/" in python else python, path))
     work = ns.work_dir or Path(tempfile.mkdtemp(prefix="bench-screen-"))
-    print(f"machine: {os.cpu_count()} cores, workers={ns.workers}; as of {AS_OF}; seed {ns.seed}; trials {ns.trials}")
+    print(
+        f"machine: {os.cpu_count()} cores, workers={ns.workers}; as of {AS_OF}; seed {ns.seed}; "
+        f"horizon {ns.horizon} days; trials {ns.trials}"
+    )
     rows = []
     for n, repeat in zip(ns.sizes, ns.repeat + [ns.repeat[-1]] * len(ns.sizes), strict=False):
         data = work / f"pop-{n}"
@@ -226,7 +235,9 @@ def main() -> None:
             runs = []
             for _ in range(repeat):  # a shared 2-core VM is noisy: report every run and the median
                 res, _wall, peak = run_measured(
-                    python, path, ["--_child", "screen", str(data), "--workers", str(ns.workers)]
+                    python,
+                    path,
+                    ["--_child", "screen", str(data), "--workers", str(ns.workers), "--horizon", str(ns.horizon)],
                 )
                 runs.append((res["patients"] / res["seconds"], res["patients"] / res["cpu"], peak))
                 print(
