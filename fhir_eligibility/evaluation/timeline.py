@@ -4,13 +4,15 @@ Why exact and not sampled: the evaluation is pure in its as-of date, and a crite
 only change on a day where something it reads crosses a window bound. Those days are derived here
 from the criteria's windows and the record's own dates (each fact's start and end against each
 window bound, each anchor event's date plus its windows' offsets, exposure-duration thresholds),
-plus birthdays (ages), attestation expiry (authored + validity) and the date of death. The trial
-is re-evaluated by the unchanged engine on each such day in order; between two of them every
-result is the same as on the earlier one. Not covered: FHIRPath expressions that read the clock
-themselves (they are evaluated on the pinned as-of date, but their own breakpoints are unknown).
+plus birthdays (ages), attestation expiry (authored + validity) and the date of death. Each
+top-level criterion is re-evaluated by the unchanged engine on its own such days, in order; between
+two of them its result is the one of the earlier. Not covered: FHIRPath expressions that read the
+clock themselves (they are evaluated on the pinned as-of date, but their own breakpoints are unknown).
 
-Cost: on a screening (no explanations) only what can answer the two dates is evaluated: a patient
-held back by a criterion no date can change is settled without any re-evaluation.
+Cost: a re-evaluation first asks for the bare truth (the compiled program's, :class:`Steps`, or the
+tree walk without explanations) and explains only a criterion whose result changed. On a
+screening (no explanations) only what can answer the two dates is evaluated: a patient held back
+by a criterion no date can change is settled without any re-evaluation.
 """
 
 from __future__ import annotations
