@@ -35,6 +35,9 @@ class Settings:
     explain: bool = True
     attestation_validity_days: int = 30  # an attestation or review decision older than this is stale
     horizon_days: int = 0  # > 0: also the dates the verdict changes within this many days (evaluation.timeline)
+    # with explain and a horizon: every change and its reason (the timeline a page or a report shows);
+    # off: the two dates and the criteria that change on them, unexplained (what a card's one line names)
+    full_timeline: bool = True
 
 
 picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)

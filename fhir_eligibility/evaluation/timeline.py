@@ -318,11 +318,14 @@ def when(
 
     With explanations off (screening) the timeline is not kept and evaluation stops at the first
     date that answers; a patient held back by a criterion with no breakpoint is answered at once.
+    With explanations on but ``full_timeline`` off (a CDS card), the same, and the timeline holds
+    only the changes on that date (what the card's line names), unexplained: a card is read at
+    every chart opening, its page (the whole timeline) only when someone clicks through.
     ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``memos``: per day, the
     leaf outcomes of this patient, one dict passed to each of its trials (leaves repeat across trials);
     ``steps``: the patient's days through the compiled program (:class:`Steps`), when it covers them."""
     compiled = compiled if compiled is not None else CompiledTrial(trial)
-    full = settings.explain
+    full = settings.explain and settings.full_timeline
     good_now = RANK[current.verdict] >= GOOD
     blocking = [c.id for c in current.criteria if c.result in (Result.FAIL, Result.UNKNOWN)]
     start = as_of
@@ -330,7 +333,10 @@ def when(
         first = first_possible(compiled, record, as_of, horizon, settings, blocking)
         if first is None:
             return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
-        start = first
+        # named changes must be the day's own: days before ``first`` are still walked
+        start = first if not settings.explain else as_of
+    # the days' re-evaluations explain only for a full timeline (its reasons)
+    step = settings if full else replace(settings, explain=False, collect_series=False)
     # day -> the criteria (and vital status) that may have changed since the day before; a change
     # before ``start`` (itself a breakpoint) is read on ``start``
     due: dict[dt.date, set[str]] = {}
@@ -343,7 +349,7 @@ def when(
     memos = {} if memos is None else memos
     for day in sorted(due):
         memo = memos.setdefault(day, {})
-        after = _step(trial, record, day, settings, compiled, before, frozenset(due[day]), memo, steps)
+        after = _step(trial, record, day, step, compiled, before, frozenset(due[day]), memo, steps)
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
@@ -352,6 +358,8 @@ def when(
         if not good_now and eligible_from is None and rank >= GOOD:
             eligible_from = day
         if not full and (eligible_from or eligible_until):
+            if settings.explain:  # named: what changes on the date (its reasons unexplained)
+                timeline = _changes(day, before, after)
             break
         before = after
     return When(eligible_from, eligible_until, tuple(timeline), horizon)

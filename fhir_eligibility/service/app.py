@@ -15,7 +15,9 @@ pydantic-model plumbing and OpenAPI pages we do not serve. Starlette is the part
 fewer dependencies. Evaluation and FHIR retrieval are blocking, so they run in the thread pool.
 
 Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient` (through a
-:class:`~fhir_eligibility.pipeline.Evaluator` that compiles the trials once), the same single path as the CLI.
+:class:`~fhir_eligibility.pipeline.Evaluator` that compiles the trials once), the same single path as the CLI:
+once per hook call for the cards (no plots, only the changes on the dates they name) and again, with
+plots and the whole timeline, when someone opens a card's page.
 
 Security: every CDS call carries a client JWT checked by :mod:`.security` (unless started with
 ``insecure_no_auth``, which logs a warning). The report page cannot carry a JWT (a browser opens
@@ -33,6 +35,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
@@ -51,7 +54,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report, TrialResult
-from fhir_eligibility.pipeline import Evaluator, evaluate_patient
+from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.cards import cards as render_cards
 from fhir_eligibility.report.cards import shown
@@ -67,7 +70,7 @@ from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, Feed
 from fhir_eligibility.service.feedback import validate as validate_feedback
 from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
-from fhir_eligibility.service.stores import CardIndex, ReportCache
+from fhir_eligibility.service.stores import CardIndex, ReportCache, StoredReport
 
 log = logging.getLogger(__name__)
 
@@ -114,15 +117,17 @@ class Service:
             if trials is not None
             else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
         )
-        # collect_series: the report page behind each card plots the lab values it was decided on;
-        # horizon_days: cards and page say when the verdict starts or stops holding (as evaluate's default)
+        # a card is computed at every chart opening: today's reasons and the dates the verdict starts or
+        # stops holding (evaluate's horizon), without what only its page shows. The page, opened by a
+        # click, re-evaluates the stored data with the lab values' plots and the whole timeline.
         self.settings = Settings(
             default_lookback_days=config.lookback_days,
             assume_attested=config.assume_attested,
-            collect_series=True,
             horizon_days=365,
+            full_timeline=False,
         )
         self.evaluator = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
+        self.page_evaluator = Evaluator(self.trials, replace(self.settings, collect_series=True, full_timeline=True))
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
@@ -253,9 +258,15 @@ class Service:
         return JSONResponse({"services": [self.descriptor()]})
 
     def evaluate(self, data: PatientData, as_of: dt.date) -> list[TrialResult]:
-        """The one evaluation path with the trials compiled once and what patients of ``as_of`` share."""
-        program, batch = self.evaluator.program, self.evaluator.batch_for(as_of)
-        return evaluate_patient(data, self.trials, as_of, self.settings, program, batch)
+        """What the cards say: the one evaluation path, the trials compiled once (:class:`Evaluator`)."""
+        return self.evaluator(data, as_of)
+
+    def page_results(self, stored: StoredReport) -> tuple[TrialResult, ...]:
+        """What the page shows: the stored data evaluated again with plots and the whole timeline
+        (same data, date and trials, so the same verdicts and reasons as its card)."""
+        if stored.data is None:
+            return stored.results
+        return tuple(self.page_evaluator(stored.data, stored.as_of))
 
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -309,7 +320,8 @@ class Service:
         if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
         trial = request.query_params.get("trial")
-        results = tuple(r for r in stored.results if trial is None or r.trial == trial)
+        shown_now = await run_in_threadpool(self.page_results, stored)
+        results = tuple(r for r in shown_now if trial is None or r.trial == trial)
         if not results:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
         submit = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.timeline import RANK, Memo, Steps, dates_by_criterion, when
 from fhir_eligibility.pipeline import load_trials
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.report.questionnaire import questionnaire_response
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.shorten import shorten
 
@@ -199,6 +202,12 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
     return When(since, until, tuple(timeline), 365)
 
 
+@cache
+def _oracle(patient: str, trial: str, settings: Settings) -> When:
+    record, t = records()[patient], trials()[trial]
+    return _every_criterion_every_day(t, record, evaluate_trial(t, record, AS_OF, settings), settings)
+
+
 @pytest.mark.parametrize(
     ("settings", "half", "compiled"),
     [(Settings(collect_series=True), 0, True), (ATTESTED, 1, False)],
@@ -219,7 +228,63 @@ def test_timeline_equals_the_whole_trial_on_every_breakpoint(settings: Settings,
         for trial in trials().values():
             now = evaluate_trial(trial, record, AS_OF, settings)
             got = when(trial, record, AS_OF, now, settings, 365, memos=memos, steps=steps)
-            assert got == _every_criterion_every_day(trial, record, now, settings), (record.patient_id, trial.id)
+            assert got == _oracle(record.patient_id, trial.id, settings), (record.patient_id, trial.id)
             events += len(got.timeline)
     assert through_program > 40 if compiled else through_program == 0
     assert events > 250  # not vacuous: most samples' labs lapse within the year
+
+
+@pytest.mark.parametrize(
+    ("settings", "half"), [(Settings(collect_series=True), 0), (ATTESTED, 1)], ids=["cds", "attested"]
+)
+def test_a_card_names_the_changes_on_its_date_as_the_whole_timeline_does(settings: Settings, half: int) -> None:
+    """With ``full_timeline`` off (a CDS card; its page evaluates again with it on), the two dates are
+    the whole timeline's, and the changes kept are exactly the whole timeline's on the date the card
+    names (eligibleFrom, or the day after eligibleUntil): criteria and results, reasons aside."""
+    card = replace(settings, full_timeline=False, collect_series=False)
+    program = Program(list(trials().values()), card).truths_only()
+    dated = named = 0
+    for record in list(records().values())[half::2]:
+        memos: dict[dt.date, Memo] = {}
+        steps = Steps(program, record) if Steps.covers(record) else None
+        for trial in trials().values():
+            now = evaluate_trial(trial, record, AS_OF, card)
+            got = when(trial, record, AS_OF, now, card, 365, memos=memos, steps=steps)
+            whole = _oracle(record.patient_id, trial.id, settings)
+            assert (got.eligible_from, got.eligible_until) == (whole.eligible_from, whole.eligible_until)
+            day = whole.eligible_from or (whole.eligible_until + DAY if whole.eligible_until else None)
+            expected = [(c.date, c.criterion, c.before, c.after) for c in whole.timeline if c.date == day]
+            assert [(c.date, c.criterion, c.before, c.after) for c in got.timeline] == expected, (
+                record.patient_id,
+                trial.id,
+            )
+            dated += day is not None
+            named += len(expected)
+    assert dated > 40 and named >= dated  # not vacuous: a date always comes with what changes on it
+
+
+def test_a_card_names_only_the_changes_of_its_own_date() -> None:
+    """Worked out by hand: sample 91 fails E-I5 (washout) until 2026-06-11; an attestation of E-I11
+    authored 2026-05-05 is valid 30 days, so E-I11 turns pass -> manual on 2026-06-05, before that.
+    On 2026-06-11 the verdict turns needs-review: the card names E-I5 alone (E-I11 changed earlier),
+    and the whole timeline has both changes on their own days."""
+    trial = trials()[E]
+    sample = read_patients([SAMPLES / "91-octreotide-lar-intramuscular-atc-only.json"])[0][0]
+    qr = questionnaire_response(
+        trial, sample.patient_id, {"E-I11": True}, author="Dr A", authored="2026-05-05", response_id="qr-e3"
+    )
+    record = build_record(PatientData(sample.patient_id, [*sample.resources, qr]))
+    card = Settings(full_timeline=False)
+    got = {}
+    for name, settings in (("card", card), ("page", Settings())):
+        now = evaluate_trial(trial, record, AS_OF, settings)
+        assert next(c.result for c in now.criteria if c.id == "E-I11") is Result.PASS
+        got[name] = when(trial, record, AS_OF, now, settings, 365)
+    assert got["card"].eligible_from == got["page"].eligible_from == dt.date(2026, 6, 11)
+    assert [(c.date, c.criterion, c.after) for c in got["card"].timeline] == [
+        (dt.date(2026, 6, 11), "E-I5", Result.PASS)
+    ]
+    assert [(c.date, c.criterion, c.after) for c in got["page"].timeline[:2]] == [
+        (dt.date(2026, 6, 5), "E-I11", Result.MANUAL),
+        (dt.date(2026, 6, 11), "E-I5", Result.PASS),
+    ]

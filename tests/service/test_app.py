@@ -3,6 +3,7 @@ report pages, error answers (400/404/405/413/415/500 as OperationOutcome), CORS,
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,17 @@ from typing import Any
 import pytest
 import requests
 
+from fhir_eligibility import pipeline as pipeline_module
+from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.service import app as app_module
-from fhir_eligibility.service.app import create_app
+from fhir_eligibility.evaluation.results import TrialResult
+from fhir_eligibility.report.when import headline
+from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.service.app import Service, create_app
 from tests.service.support import (
+    AS_OF,
     MINI_PATIENT,
+    ROOT,
     LiveServer,
     card_verdicts,
     emulate_prefetch,
@@ -230,8 +237,34 @@ def test_internal_errors_are_a_generic_500(
     def boom(*_a: object, **_k: object) -> None:
         raise ValueError("patient secret-patient-77 broke it")
 
-    monkeypatch.setattr(app_module, "evaluate_patient", boom)
+    monkeypatch.setattr(pipeline_module, "evaluate_patient", boom)  # the Evaluator's one path
     caplog.set_level(logging.INFO)
     outcome = is_outcome(post(live.service_url, hook_body("p1", full_prefetch(templates))), 500)
     assert outcome["issue"][0]["diagnostics"] == "internal error"
     assert "ValueError" in caplog.text and "secret-patient-77" not in caplog.text
+
+
+def _shown(r: TrialResult) -> tuple[object, ...]:
+    """What a card reads of a result: verdict, every criterion's result and reason, the dates, the line."""
+    dates = (r.when.eligible_from, r.when.eligible_until) if r.when else None
+    return (r.trial, r.verdict, [(c.id, c.result, c.reason) for c in r.criteria], r.missing_data, dates, headline(r))
+
+
+def test_the_page_evaluates_again_with_what_the_card_leaves_out(tmp_path: Path) -> None:
+    """Sample 91 (octreotide LAR 2026-05-14; trial E wants 4 weeks off, so eligible from 2026-06-11): the
+    card's evaluation skips the plots and keeps only the changes on the date it names; the page behind
+    it evaluates the stored data again with both, and agrees with the card on everything the card says."""
+    service = Service(open_config(tmp_path, definitions=()), trials=load_trials())
+    data = read_patients([ROOT / "sample_bundles" / "91-octreotide-lar-intramuscular-atc-only.json"])[0][0]
+    card = service.evaluate(data, dt.date.fromisoformat(AS_OF))
+    stored = service.reports.get(service.reports.put(data.patient_id, dt.date.fromisoformat(AS_OF), card, (), data))
+    assert stored is not None
+    page = service.page_results(stored)
+    assert [_shown(r) for r in card] == [_shown(r) for r in page]
+    e_card, e_page = (next(r for r in rs if r.trial == "NCT01842165") for rs in (card, page))
+    assert e_card.when is not None and e_page.when is not None
+    assert (headline(e_card) or "").startswith("eligible from 2026-06-11")
+    assert [(c.date.isoformat(), c.criterion) for c in e_card.when.timeline] == [("2026-06-11", "E-I5")]
+    assert len(e_page.when.timeline) > 5  # the labs lapsing later, and more
+    series = [sum(len(c.series) for c in r.criteria) for r in (e_card, e_page)]
+    assert series[0] == 0 < series[1]  # the haemoglobin, platelets... plotted on the page only
