@@ -204,6 +204,14 @@ def _results(r: TrialResult) -> dict[str, tuple[Result, str]]:
 
 
 def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Change]:
+    pairs = list(zip(before.criteria, after.criteria, strict=False))
+    if len(before.criteria) == len(after.criteria) and all(a is b or a.id == b.id for a, b in pairs):
+        # the same criteria (no death or vital status on either day); one kept from ``before`` did not change
+        return [
+            Change(day, b.id, a.result, b.result, shorten(b.reason, TEXT_MAX))
+            for a, b in pairs
+            if a is not b and a.result is not b.result
+        ]
     was, now = _results(before), _results(after)
     out = []
     for cid in dict.fromkeys([*was, *now]):  # an absent vital-status result is a pass
@@ -294,8 +302,9 @@ def _step(
         new = {c.id: c for c in fresh.criteria}
         now = {i: c.result for i, c in new.items()}
     changed = frozenset(c.id for c in trial.criteria if c.id in due and now[c.id] is not kept[c.id].result)
-    if changed and (not new or quick != settings):
-        new |= {c.id: c for c in evaluate_trial(trial, record, day, settings, compiled=compiled, only=changed).criteria}
+    if changed and (not new or quick != settings):  # leaves do not read ``explain``: the day's memo serves both
+        explained = evaluate_trial(trial, record, day, settings, memo, compiled, only=changed)
+        new |= {c.id: c for c in explained.criteria}
     merged = ([vital] if vital is not None else []) + [
         new[c.id] if c.id in changed else kept[c.id] for c in trial.criteria
     ]
