@@ -17,11 +17,13 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
-from fhir_eligibility.evaluation.patient_record import build_record
+from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Batch, Program
-from fhir_eligibility.evaluation.results import Report, TrialResult
+from fhir_eligibility.evaluation.results import Report, Result, TrialResult
 from fhir_eligibility.evaluation.timeline import Memo, Steps, when
+from fhir_eligibility.evaluation.trial import RESULT_OF, bare_result
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
+from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
@@ -53,7 +55,7 @@ def evaluate_patient(
             or any(a is not b for a, b in zip(program.trials, trials, strict=True))
         ):
             raise ValueError("the program was compiled for other trials or settings")
-        compiled, evaluated = program.compiled, program.evaluate(site, as_of, batch)
+        compiled, evaluated = program.compiled, _evaluated(program, site, as_of, batch)
     else:
         compiled = [CompiledTrial(t) for t in trials]
         evaluated = evaluate_trials(compiled, site, as_of, settings)
@@ -68,6 +70,28 @@ def evaluate_patient(
         ]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
     return [replace(r, label=label) for r in results] if label is not None else results
+
+
+def _evaluated(program: Program, record: PatientRecord, as_of: dt.date, batch: Batch | None) -> list[TrialResult]:
+    """The program's explained results; with ``explain_refused`` off, a trial its bare truths refuse
+    gets a bare result (where those truths are the explained walk's: :meth:`Steps.covers`). Why: a
+    CDS card is not shown for a refused trial, and explaining one is most of a hook call's work."""
+    settings = program.settings
+    vital = vital_result(record.patient, as_of)
+    dead = vital is not None and vital.result is Result.FAIL
+    if settings.explain_refused or dead or not Steps.covers(record):
+        return program.evaluate(record, as_of, batch)
+    if batch is not None and batch.as_of != as_of:
+        raise ValueError(f"a batch of {batch.as_of} used on {as_of}")
+    bare = program.truths_only()
+    run = bare.run(record, bare.batch(as_of))
+    results = [[RESULT_OF[t._value_] for t in bare.truths(run, i)] for i in range(len(bare.trials))]
+    wanted = [c for c, rs in zip(program.compiled, results, strict=True) if Result.FAIL not in rs]
+    explained = iter(evaluate_trials(wanted, record, as_of, settings, batch.explained if batch is not None else None))
+    return [
+        bare_result(c.trial, record.patient_id, rs, vital, settings) if Result.FAIL in rs else next(explained)
+        for c, rs in zip(program.compiled, results, strict=True)
+    ]
 
 
 class Evaluator:

@@ -38,6 +38,9 @@ class Settings:
     # with explain and a horizon: every change and its reason (the timeline a page or a report shows);
     # off: the two dates and the criteria that change on them, unexplained (what a card's one line names)
     full_timeline: bool = True
+    # off: a trial the compiled program finds a reason to refuse gets its criteria's results without
+    # reasons (pipeline.evaluate_patient); on where someone reads them (reports, pages, shown cards)
+    explain_refused: bool = True
 
 
 picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)

@@ -171,6 +171,29 @@ def evaluate_trial(
     )
 
 
+def bare_result(
+    trial: Trial, patient_id: str, results: Sequence[Result], vital: CriterionResult | None, settings: Settings
+) -> TrialResult:
+    """A trial's result from its top-level criteria's results alone (``vital``: a vital-status result
+    before them), without reasons, evidence or what to collect: for a refused trial whose reasons
+    nobody reads (a screening funnel's row, a CDS card that is not shown)."""
+    kinds = ("exclusion" if c.exclude else "inclusion" for c in trial.criteria)
+    now = tuple(
+        CriterionResult(c.id, kind, c.description, r, "")
+        for c, kind, r in zip(trial.criteria, kinds, results, strict=True)
+    )
+    criteria = (vital, *now) if vital is not None else now
+    return TrialResult(
+        f"Patient/{patient_id}",
+        trial.id,
+        trial.title,
+        verdict_of([c.result for c in criteria]),
+        criteria,
+        (),
+        settings.assume_attested,
+    )
+
+
 def evaluate_trials(
     compiled: Sequence[CompiledTrial],
     record: PatientRecord,

@@ -23,9 +23,9 @@ from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.context import Outcome, Settings
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Program
-from fhir_eligibility.evaluation.results import CriterionResult, Result, TrialResult, Verdict
+from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.evaluation.timeline import Memo, Steps, first_possible, when
-from fhir_eligibility.evaluation.trial import evaluate_trial
+from fhir_eligibility.evaluation.trial import bare_result, evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.pipeline import evaluate_patient
@@ -111,20 +111,7 @@ class Screener:
         blocking += [vital.id] if vital is not None else []  # alive: None; else unknown (the dead are answered)
         if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking) is None:
             return None
-        kinds = ("exclusion" if c.exclude else "inclusion" for c in trial.criteria)
-        now = tuple(
-            CriterionResult(c.id, kind, c.description, Result(r), "")
-            for c, kind, r in zip(trial.criteria, kinds, results, strict=True)
-        )
-        current = TrialResult(
-            f"Patient/{record.patient_id}",
-            trial.id,
-            trial.title,
-            Verdict.INELIGIBLE,
-            (vital, *now) if vital is not None else now,
-            (),
-            settings.assume_attested,
-        )
+        current = bare_result(trial, record.patient_id, [Result(r) for r in results], vital, settings)
         since = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, memos, steps)
         return since.eligible_from.isoformat() if since.eligible_from else None
 

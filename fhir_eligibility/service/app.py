@@ -118,16 +118,19 @@ class Service:
             else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
         )
         # a card is computed at every chart opening: today's reasons and the dates the verdict starts or
-        # stops holding (evaluate's horizon), without what only its page shows. The page, opened by a
-        # click, re-evaluates the stored data with the lab values' plots and the whole timeline.
+        # stops holding (evaluate's horizon), without what only its page shows, and no reasons for a
+        # refused trial unless its card is shown. The page, opened by a click, re-evaluates the stored
+        # data with every trial's reasons, the lab values' plots and the whole timeline.
         self.settings = Settings(
             default_lookback_days=config.lookback_days,
             assume_attested=config.assume_attested,
             horizon_days=365,
             full_timeline=False,
+            explain_refused=config.include_ineligible,
         )
         self.evaluator = Evaluator(self.trials, self.settings)  # compiled once; keeps one as-of date's batch
-        self.page_evaluator = Evaluator(self.trials, replace(self.settings, collect_series=True, full_timeline=True))
+        page = replace(self.settings, collect_series=True, full_timeline=True, explain_refused=True)
+        self.page_evaluator = Evaluator(self.trials, page)
         self.templates: list[PrefetchTemplate] = prefetch_templates(plan(self.trials, None, config.lookback_days))
         self.verifier = self._verifier(config)
         self.fallback = Fallback(
