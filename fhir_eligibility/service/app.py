@@ -16,8 +16,7 @@ fewer dependencies. Evaluation and FHIR retrieval are blocking, so they run in t
 
 Evaluation is :func:`fhir_eligibility.pipeline.evaluate_patient` (through a
 :class:`~fhir_eligibility.pipeline.Evaluator` that compiles the trials once), the same single path as the CLI:
-once per hook call for the cards (no plots, only the changes on the dates they name) and again, with
-plots and the whole timeline, when someone opens a card's page.
+once per hook call for what the cards say, and again, whole, when someone opens a card's page.
 
 Security: every CDS call carries a client JWT checked by :mod:`.security` (unless started with
 ``insecure_no_auth``, which logs a warning). The report page cannot carry a JWT (a browser opens
@@ -117,10 +116,9 @@ class Service:
             if trials is not None
             else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
         )
-        # a card is computed at every chart opening: today's reasons and the dates the verdict starts or
-        # stops holding (evaluate's horizon), without what only its page shows, and no reasons for a
-        # refused trial unless its card is shown. The page, opened by a click, re-evaluates the stored
-        # data with every trial's reasons, the lab values' plots and the whole timeline.
+        # cards, at every chart opening: today's reasons and the dates the verdict changes (evaluate's horizon),
+        # no plots, no reasons for a refused trial whose card is not shown. The page, opened by a click,
+        # evaluates the stored data again with all of them and the whole timeline.
         self.settings = Settings(
             default_lookback_days=config.lookback_days,
             assume_attested=config.assume_attested,
