@@ -29,6 +29,7 @@ MODULES = [
     "fhir_eligibility/evaluation/forms/derived.py",
     "fhir_eligibility/evaluation/forms/patient.py",
     "fhir_eligibility/evaluation/footprint.py",
+    "fhir_eligibility/evaluation/compiled.py",
     "fhir_eligibility/evaluation/compare.py",
     "fhir_eligibility/evaluation/facts.py",
     "fhir_eligibility/evaluation/patient_record.py",

@@ -133,12 +133,20 @@ ORDINALS: dict[Code, int] = {
 VERB = {Truth.TRUE: "meets", Truth.FALSE: "does not meet"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Compared:
     truth: Truth
     reason: str
     value: str | float | int | bool | None = None
     unit: str | None = None
+
+    def __init__(
+        self, truth: Truth, reason: str, value: str | float | int | bool | None = None, unit: str | None = None
+    ) -> None:  # written out so mypyc compiles it (see evaluation.results)
+        object.__setattr__(self, "truth", truth)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "unit", unit)
 
 
 def _analyte(fact: Fact) -> str | None:

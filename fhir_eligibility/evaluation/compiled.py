@@ -8,13 +8,14 @@ the trial holds (a :class:`~fhir_eligibility.evaluation.program.Program`, the CD
 trial objects never share or leak state and nothing outlives its trial. Entries are filled on first
 use (a one-off evaluation pays only for what it reads); they are keyed by ``id`` of objects the
 trial keeps alive, each checked by identity, so a foreign criterion never takes another's entry.
+Compiled by mypyc (its lookups run per node of every patient), hence no ``cached_property``.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from fhir_eligibility.criteria.attestable import questionnaire_url
@@ -36,20 +37,26 @@ class CompiledTrial:
         self._labels: dict[int, tuple[Criterion, str]] = {}
         self._events: dict[int, tuple[Criterion, Criterion]] = {}
         self._reads: dict[int, dict[str, Reads]] = {}
+        self._by_link: dict[str, Criterion] | None = None
+        self._tops: tuple[tuple[Criterion, frozenset[Key] | None], ...] | None = None
 
-    @cached_property
+    @property
     def by_link(self) -> dict[str, Criterion]:
         """Criterion id -> criterion (the events windows are relative to)."""
-        return {n.id: n for top in self.trial.criteria for n in top.walk()}
+        if self._by_link is None:
+            self._by_link = {n.id: n for top in self.trial.criteria for n in top.walk()}
+        return self._by_link
 
-    @cached_property
+    @property
     def tops(self) -> tuple[tuple[Criterion, frozenset[Key] | None], ...]:
         """Top-level criteria with their record keys (None: never the same result for all patients)."""
-        out = []
-        for c in self.trial.criteria:
-            fp = self.footprint(c)
-            out.append((c, None if fp is None or fp.demographics else fp.keys))
-        return tuple(out)
+        if self._tops is None:
+            out = []
+            for c in self.trial.criteria:
+                fp = self.footprint(c)
+                out.append((c, None if fp is None or fp.demographics else fp.keys))
+            self._tops = tuple(out)
+        return self._tops
 
     def footprint(self, c: Criterion) -> Footprint | None:
         hit = self._footprints.get(id(c))

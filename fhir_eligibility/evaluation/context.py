@@ -77,7 +77,7 @@ def demographics(record: PatientRecord, as_of: dt.date) -> Demographics:
     return g, ("unreadable" if ages is None else ages)
 
 
-@dataclass
+@dataclass(init=False)
 class Context:
     record: PatientRecord
     as_of: dt.date
@@ -92,6 +92,32 @@ class Context:
     demographics: Demographics | None = None  # set in short-circuit mode: the key of demographic sharing
     answers: attestation.Answers | None = None  # this patient's answers to this trial's Questionnaire
     bounds: Bounds | None = None  # window bounds of this date, shared by all patients (Shared.bounds)
+
+    def __init__(  # written out so mypyc compiles it (see evaluation.results); one per trial and patient
+        self,
+        record: PatientRecord,
+        as_of: dt.date,
+        settings: Settings,
+        index: CompiledTrial,
+        anchors: dict[str, dt.date | None] | None = None,
+        memo: dict[tuple[int, int, int], Outcome] | None = None,
+        shared: Shared | None = None,
+        short_circuit: bool = False,
+        demographics: Demographics | None = None,
+        answers: attestation.Answers | None = None,
+        bounds: Bounds | None = None,
+    ) -> None:
+        self.record = record
+        self.as_of = as_of
+        self.settings = settings
+        self.index = index
+        self.anchors = {} if anchors is None else anchors
+        self.memo = memo
+        self.shared = shared
+        self.short_circuit = short_circuit
+        self.demographics = demographics
+        self.answers = answers
+        self.bounds = bounds
 
     def as_event(self) -> Context:
         """The context an anchor event is evaluated in: never stopping early (its date is the latest
