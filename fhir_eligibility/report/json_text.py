@@ -4,39 +4,52 @@ Why: with one key per line, the deep explanation trees spent more than a third o
 on indentation (an evidence item took six lines). An object whose values are all scalars or lists of
 scalars (an evidence item, a leaf criterion, a timeline event) now takes one line, and so does a list of
 scalars that fits in :data:`WIDTH` characters. Only the layout changes: parsed, the text is the same value.
+
+Speed: a report has thousands of nodes per patient, so each one-line part goes straight to the
+standard library's C encoder, made once (``json.dumps`` builds an encoder per call, which was most of
+this module's time), and strings to its C string encoder; the text is ``json.dumps``'s, byte for byte.
 """
 
 from __future__ import annotations
 
 import json
+import json.encoder
+from collections.abc import Callable, Iterable
 from typing import Any
 
 WIDTH = 120  # a list of scalars longer than this (a long warnings list) keeps one item per line
 
-
-def _scalar(v: Any) -> bool:
-    return not isinstance(v, dict | list)
-
-
-def _flat(v: Any) -> bool:
-    return _scalar(v) or (isinstance(v, list) and all(_scalar(x) for x in v))
+_string: Callable[[str], str] = json.encoder.encode_basestring  # the C one where CPython has it
+# json's own C encoder with json.dumps's defaults (", ", ": ", NaN allowed); absent on some Pythons
+_make: Callable[..., Callable[[Any, int], Iterable[str]]] | None = getattr(json.encoder, "c_make_encoder", None)
+_C = _make(None, None, _string, None, ": ", ", ", False, False, True) if _make is not None else None
+_PY = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _one_line(v: Any) -> str:
-    return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str):
+        return _string(v)
+    return "".join(_C(v, 0)) if _C is not None else _PY(v)
+
+
+def _nested(v: Any) -> bool:
+    return isinstance(v, dict | list)
 
 
 def dumps(value: Any, depth: int = 0) -> str:
     """``value`` as JSON text laid out ``depth`` levels down (no trailing newline)."""
-    if _scalar(value) or not value:
+    if not _nested(value) or not value:
         return _one_line(value)
     if isinstance(value, dict):
-        if all(_flat(v) for v in value.values()):
+        for v in value.values():
+            if isinstance(v, dict) or (isinstance(v, list) and any(_nested(x) for x in v)):
+                break
+        else:  # every value a scalar or a list of scalars
             return _one_line(value)
         pad = "\n" + "  " * (depth + 1)
-        items = [f"{pad}{_one_line(k)}: {dumps(v, depth + 1)}" for k, v in value.items()]
+        items = [f"{pad}{_string(k)}: {dumps(v, depth + 1)}" for k, v in value.items()]
         return "{" + ",".join(items) + "\n" + "  " * depth + "}"
-    if all(_scalar(x) for x in value):
+    if not any(_nested(x) for x in value):
         text = _one_line(value)
         if len(text) + 2 * depth <= WIDTH:
             return text

@@ -5,8 +5,10 @@ report writes the same text as the in-memory one while keeping ``collectFirst`` 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import evaluate_files
 from fhir_eligibility.report.json_report import report_json
-from fhir_eligibility.report.json_text import dumps
+from fhir_eligibility.report.json_text import WIDTH, dumps
 from fhir_eligibility.stream import stream_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +44,35 @@ def test_layout_puts_flat_objects_on_one_line_and_parses_to_the_same_value() -> 
     assert '"b": {"criteria": ["x", "y"], "trials": ["t"]},' in text
     assert '"long": [\n    "www' in text  # a list of scalars wider than the line keeps one item per line
     assert text.startswith('{\n  "a": [\n') and text.endswith("\n}")
+
+
+def _reference(value: Any, depth: int = 0) -> str:
+    """The layout rule spelled with ``json.dumps`` alone (what json_text did before its C encoder)."""
+    one_line = functools.partial(json.dumps, ensure_ascii=False)
+
+    def scalar(v: Any) -> bool:
+        return not isinstance(v, dict | list)
+
+    if scalar(value) or not value:
+        return one_line(value)
+    pad = "\n" + "  " * (depth + 1)
+    if isinstance(value, dict):
+        if all(scalar(v) or (isinstance(v, list) and all(map(scalar, v))) for v in value.values()):
+            return one_line(value)
+        items = [f"{pad}{one_line(k)}: {_reference(v, depth + 1)}" for k, v in value.items()]
+        return "{" + ",".join(items) + "\n" + "  " * depth + "}"
+    if all(map(scalar, value)) and len(one_line(value)) + 2 * depth <= WIDTH:
+        return one_line(value)
+    return "[" + ",".join(pad + _reference(x, depth + 1) for x in value) + "\n" + "  " * depth + "]"
+
+
+def test_the_text_is_json_dumps_byte_for_byte() -> None:
+    report = report_json(evaluate_files([SAMPLES], load_trials(None, None), AS_OF, Settings(horizon_days=365)))
+    odd = {"s": ['é\u2028"\\', 1e16, 1e-05, -0.0, float("nan"), float("inf"), 10**30, None, True]}
+    values: list[Any] = [report, odd, [], {}, [[]], {"a": {}}, ["x" * 200]]
+    for value in values:
+        assert dumps(value, 1) == _reference(value, 1)
+    assert len(report["results"]) >= 500
 
 
 def test_the_tree_does_not_repeat_its_parent() -> None:
