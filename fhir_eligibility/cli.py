@@ -42,6 +42,7 @@ from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json
 from fhir_eligibility.terminology.command import register as register_codes
 from fhir_eligibility.terminology.command import terminology_option
+from fhir_eligibility.workers import default_workers
 from fhir_eligibility.writeback import check_write_back, from_result, run_write_back, write_back_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -214,6 +215,11 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("--mrn-system", help="Identifier system of the MRN shown by the id (default: the type MR one).")
 @click.option("--deidentify", is_flag=True, help="Name patients by id only: no name, birth date or MRN.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes for PATHs (default: one per core); the report is the same for any number.",
+)
 @_definitions_option
 @terminology_option
 @write_back_options
@@ -234,6 +240,7 @@ def evaluate(
     mrn_system: str | None,
     deidentify: bool,
     output: Path | None,
+    workers: int | None,
     definitions: tuple[Path, ...],
     terminology: tuple[Path, ...],
     write_back: bool,
@@ -272,12 +279,13 @@ def evaluate(
     else:
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
+        n = workers or default_workers()
         if fmt == "json":  # streamed: memory flat in the number of patients
             with Bar(wanted(streams_to_stdout=output is None)) as bar:
-                _emit(stream_json(list(paths), ts, as_of, settings, identity=identity, bar=bar), output)
+                _emit(stream_json(list(paths), ts, as_of, settings, identity=identity, bar=bar, workers=n), output)
             return
         with Bar(wanted(streams_to_stdout=False)) as bar:
-            report = evaluate_files(list(paths), ts, as_of, settings, bar)
+            report = evaluate_files(list(paths), ts, as_of, settings, bar, workers=n)
     _emit(render(identity.report(report), fmt, details, ts), output)
 
 

@@ -9,8 +9,7 @@ screening) goes through :func:`evaluate_patients`, so their answers cannot disag
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
@@ -31,6 +30,9 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
+from fhir_eligibility.workers import Executor, batched
+
+PATIENTS_PER_TASK = 25  # patients shipped to a worker at once (evaluate_patients with workers)
 
 
 def evaluate_patient(
@@ -60,16 +62,16 @@ def evaluate_patient(
         compiled = [CompiledTrial(t) for t in trials]
         evaluated = evaluate_trials(compiled, site, as_of, settings)
     results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
+    label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
         memos: dict[dt.date, Memo] = {}  # per day, leaf outcomes the patient's trials share
         # later days through the compiled program's truths, when it answers this record exactly
         steps = Steps(program.truths_only(), site) if program is not None and Steps.covers(site) else None
-        results = [
-            replace(r, when=when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos, steps))
+        return [
+            r.completed(when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos, steps), label)
             for c, r in zip(compiled, results, strict=True)
         ]
-    label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
-    return [replace(r, label=label) for r in results] if label is not None else results
+    return [r.completed(r.when, label) for r in results] if label is not None else results
 
 
 def _evaluated(program: Program, record: PatientRecord, as_of: dt.date, batch: Batch | None) -> list[TrialResult]:
@@ -124,20 +126,58 @@ def evaluate_patients(
     warnings: Iterable[str] = (),
     bar: Bar = NO_BAR,
     program: Program | None = None,
+    workers: int = 1,
 ) -> Report:
-    """The patients against the trials, compiled once (``program``: already compiled by the caller)."""
-    program = program if program is not None else Program(trials, settings)
-    batch = program.batch(as_of)  # what these patients share: dropped with the report
+    """The patients against the trials, compiled once (``program``: already compiled by the caller),
+    results in the patients' order. ``workers`` > 1: evaluated on that many processes, each compiling
+    the trials once (``program`` is then not used); the report is the same."""
     results: list[TrialResult] = []
     all_warnings = dict.fromkeys(warnings)  # ordered, and no quadratic scan when every patient warns
-    for data in patients:
-        results.extend(evaluate_patient(data, trials, as_of, settings, program, batch))
+    for data, evaluated in _in_order(patients, trials, as_of, settings, program, workers):
+        results.extend(evaluated)
         bar.advance()
         all_warnings.update(dict.fromkeys(data.warnings))
         born = born_after(data, as_of)
         if born:
             all_warnings[f"Patient/{data.patient_id}: born {born}, after the as-of date {as_of}: age unknown"] = None
     return Report(as_of, tuple(results), tuple(all_warnings))
+
+
+def _in_order(
+    patients: Iterable[PatientData],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings,
+    program: Program | None,
+    workers: int,
+) -> Iterator[tuple[PatientData, list[TrialResult]]]:
+    """Each patient with its results, in input order: here, or on worker processes."""
+    if workers <= 1:
+        program = program if program is not None else Program(trials, settings)
+        batch = program.batch(as_of)  # what these patients share: dropped with the report
+        for data in patients:
+            yield data, evaluate_patient(data, trials, as_of, settings, program, batch)
+        return
+    with Executor(workers, _start_worker, (trials, settings)) as ex:
+        tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
+        for (chunk, _), chunk_results in ex.map_in_order(_evaluate_chunk, tasks):
+            yield from zip(chunk, chunk_results, strict=True)
+
+
+_WORKER: Evaluator | None = None  # in a worker process of evaluate_patients: the trials, compiled once
+
+
+def _start_worker(job: tuple[list[Trial], Settings] | None) -> None:
+    global _WORKER
+    _WORKER = None if job is None else Evaluator(*job)
+
+
+def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[list[TrialResult]]:
+    """Worker task: a few patients' results, in their order (the data stays with the parent)."""
+    if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
+        raise RuntimeError("evaluation worker used before its setup")
+    patients, as_of = task
+    return [_WORKER(data, as_of) for data in patients]
 
 
 def born_after(data: PatientData, as_of: dt.date) -> str | None:
@@ -151,13 +191,18 @@ def born_after(data: PatientData, as_of: dt.date) -> str | None:
 
 
 def evaluate_files(
-    paths: list[Path], trials: list[Trial], as_of: dt.date, settings: Settings = Settings(), bar: Bar = NO_BAR
+    paths: list[Path],
+    trials: list[Trial],
+    as_of: dt.date,
+    settings: Settings = Settings(),
+    bar: Bar = NO_BAR,
+    workers: int = 1,
 ) -> Report:
     patients, warnings = read_patients(paths)
     if not patients:
         raise nothing_usable(paths, warnings)
     bar.total(len(patients))
-    return evaluate_patients(patients, trials, as_of, settings, warnings, bar)
+    return evaluate_patients(patients, trials, as_of, settings, warnings, bar, workers=workers)
 
 
 def evaluate_server(

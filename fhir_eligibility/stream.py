@@ -10,6 +10,10 @@ report byte for byte (:func:`fhir_eligibility.report.json_text.dumps`); patients
 anything is written. ``collectFirst`` comes after the results, so its entries (one per undetermined
 patient) are spilled to a file in the run's temporary folder as they are made and copied out at the
 end: memory stays flat and the report keeps the one shape every entry point writes.
+
+With ``workers`` > 1 the patients read here go, 25 at a time, to worker processes that evaluate
+them (each with the trials compiled once) and write their JSON; the parent writes the chunks in the
+order it read the patients, so the report is the same byte for byte whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from typing import TextIO
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
-from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.pipeline import PATIENTS_PER_TASK, Evaluator
 from fhir_eligibility.progress import NO_BAR, Bar
+from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import collect_json, trial_json
 from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.screening.partition import partition, read_shard
+from fhir_eligibility.workers import Executor, batched
 
 MAX_WARNINGS = 1000  # distinct warnings written verbatim; the rest are counted
 
@@ -51,6 +57,7 @@ def stream_json(
     temp_dir: Path | None = None,
     identity: IdentityPolicy = AS_RECORDED,
     bar: Bar = NO_BAR,
+    workers: int = 1,
 ) -> Iterator[str]:
     """The JSON report of these files, chunk by chunk (one patient's results per chunk)."""
     with tempfile.TemporaryDirectory(prefix="fhir-evaluate-", dir=temp_dir) as tmp:
@@ -62,17 +69,20 @@ def stream_json(
         wanted_any = False
         yield "{\n  " + '"asOf": ' + json.dumps(as_of.isoformat()) + ',\n  "results": ['
         first = True
-        with (Path(tmp) / "collect-first.json").open("w+", encoding="utf-8") as spill:
-            for shard in parts.shards:
-                for data in read_shard(shard, parts.medications, parts.drops):
-                    results = evaluate_patient(data, trials, as_of, settings)
+        patients = (data for shard in parts.shards for data in read_shard(shard, parts.medications, parts.drops))
+        tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
+        with (
+            (Path(tmp) / "collect-first.json").open("w+", encoding="utf-8") as spill,
+            Executor(workers, _start_worker, (trials, settings, identity)) as ex,
+        ):
+            for (chunk, _), written in ex.map_in_order(_write_chunk, tasks):
+                for data, (results, wanted) in zip(chunk, written, strict=True):
                     for result in results:
-                        yield ("\n    " if first else ",\n    ") + dumps(trial_json(identity.result(result)), 2)
+                        yield ("\n    " if first else ",\n    ") + result
                         first = False
                     bar.advance()
-                    wanted = collect_json(results) if results else None
                     if wanted is not None:
-                        spill.write(("\n    " if not wanted_any else ",\n    ") + dumps(wanted, 2))
+                        spill.write(("\n    " if not wanted_any else ",\n    ") + wanted)
                         wanted_any = True
                     for w in data.warnings:
                         if w in warnings:
@@ -86,6 +96,29 @@ def stream_json(
             yield from _copy(spill)
         listed = list(warnings) + ([f"{more} more warning(s) not shown"] if more else [])
         yield ("\n  ]" if wanted_any else "]") + ',\n  "warnings": ' + dumps(listed, 1) + "\n}\n"
+
+
+_WORKER: tuple[Evaluator, IdentityPolicy] | None = None  # in a worker process: the trials compiled once
+
+
+def _start_worker(job: tuple[list[Trial], Settings, IdentityPolicy] | None) -> None:
+    global _WORKER
+    _WORKER = None if job is None else (Evaluator(job[0], job[1]), job[2])
+
+
+def _write_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[str], str | None]]:
+    """Worker task: per patient, its results' JSON and its collectFirst entry (None: nothing to collect)."""
+    if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
+        raise RuntimeError("evaluation worker used before its setup")
+    evaluate, identity = _WORKER
+    patients, as_of = task
+    out: list[tuple[list[str], str | None]] = []
+    for data in patients:
+        results = evaluate(data, as_of)
+        wanted = collect_json(results) if results else None
+        texts = [dumps(trial_json(identity.result(r)), 2) for r in results]
+        out.append((texts, dumps(wanted, 2) if wanted is not None else None))
+    return out
 
 
 __all__ = ["stream_json"]

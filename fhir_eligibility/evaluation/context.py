@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from fhir_eligibility.criteria.model import Criterion, Window
 from fhir_eligibility.evaluation import attestation
@@ -46,8 +45,10 @@ class Settings:
 picklable(Settings)  # it travels to worker processes (see fhir_eligibility.pickling)
 
 
-class Outcome(NamedTuple):
-    """What a node evaluates to (a tuple: built ~200 times per patient, frozen dataclasses cost 3x more)."""
+@dataclass(frozen=True, init=False)
+class Outcome:
+    """What a node evaluates to (built ~200 times per patient: its ``__init__`` is written out so mypyc
+    compiles it, see evaluation.results; a NamedTuple's stays interpreted)."""
 
     truth: Truth
     reason: str
@@ -58,6 +59,41 @@ class Outcome(NamedTuple):
     attested: bool = False
     series: tuple[Series, ...] = ()
     attestation: Attestation | None = None  # a person's answer decided it (evaluation.attestation)
+
+    def __init__(
+        self,
+        truth: Truth,
+        reason: str,
+        evidence: tuple[Evidence, ...] = (),
+        children: tuple[tuple[Criterion, Outcome], ...] = (),
+        matched: tuple[Fact, ...] = (),
+        missing: tuple[MissingData, ...] = (),
+        attested: bool = False,
+        series: tuple[Series, ...] = (),
+        attestation: Attestation | None = None,
+    ) -> None:
+        object.__setattr__(self, "truth", truth)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "evidence", evidence)
+        object.__setattr__(self, "children", children)
+        object.__setattr__(self, "matched", matched)
+        object.__setattr__(self, "missing", missing)
+        object.__setattr__(self, "attested", attested)
+        object.__setattr__(self, "series", series)
+        object.__setattr__(self, "attestation", attestation)
+
+    def with_series(self, series: tuple[Series, ...]) -> Outcome:
+        return Outcome(
+            self.truth,
+            self.reason,
+            self.evidence,
+            self.children,
+            self.matched,
+            self.missing,
+            self.attested,
+            series,
+            self.attestation,
+        )
 
 
 # id(windows), default look-back days -> (windows, (low, high, error))

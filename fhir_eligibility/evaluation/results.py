@@ -1,7 +1,7 @@
 """Per-criterion results with their evidence. Renderers read these; they never re-evaluate.
 
 The classes built for every criterion of every patient (``Evidence``, ``CriterionResult``,
-``MissingData``) write their ``__init__`` out: mypyc compiles it, whereas the one ``dataclass``
+``MissingData``, ``TrialResult``) write their ``__init__`` out: mypyc compiles it, whereas the one ``dataclass``
 generates stays interpreted and made construction about 7x slower (a tenth of an explained evaluation).
 """
 
@@ -189,7 +189,7 @@ class When:
     horizon: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TrialResult:
     patient: str  # "Patient/<id>"
     trial: str  # NCT number
@@ -200,6 +200,43 @@ class TrialResult:
     assumed_attested: bool = False
     label: PatientLabel | None = None  # set by the pipeline from the Patient resource
     when: When | None = None  # set when dates were asked for (Settings.horizon_days)
+
+    def __init__(
+        self,
+        patient: str,
+        trial: str,
+        title: str,
+        verdict: Verdict,
+        criteria: tuple[CriterionResult, ...],
+        missing_data: tuple[MissingData, ...],
+        assumed_attested: bool = False,
+        label: PatientLabel | None = None,
+        when: When | None = None,
+    ) -> None:
+        object.__setattr__(self, "patient", patient)
+        object.__setattr__(self, "trial", trial)
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "verdict", verdict)
+        object.__setattr__(self, "criteria", criteria)
+        object.__setattr__(self, "missing_data", missing_data)
+        object.__setattr__(self, "assumed_attested", assumed_attested)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "when", when)
+
+    def completed(self, when: When | None, label: PatientLabel | None) -> TrialResult:
+        """This result with its dates and the patient's label, which the pipeline sets last (one
+        compiled construction instead of two ``dataclasses.replace``)."""
+        return TrialResult(
+            self.patient,
+            self.trial,
+            self.title,
+            self.verdict,
+            self.criteria,
+            self.missing_data,
+            self.assumed_attested,
+            label,
+            when,
+        )
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,14 @@ DATE_MIN = dt.date(1, 1, 1)
 DATE_MAX = dt.date(9999, 12, 31)
 
 
-@lru_cache(maxsize=4096)
 def shift(anchor: dt.date, off: TimeOffset) -> dt.date:
     """anchor + offset; months and years are calendar units (4 months before 2025-03-01 is 2024-11-01)."""
-    v = off.value
-    unit = off.unit
+    return _shift(anchor, off.value, off.unit)
+
+
+@lru_cache(maxsize=4096)
+def _shift(anchor: dt.date, v: float, unit: str) -> dt.date:
+    """Cached on plain values: hashing a ``TimeOffset`` runs its interpreted dataclass ``__hash__``."""
     if unit in ("mo", "month", "months", "mo_j", "mo_g"):
         return anchor + relativedelta(months=int(v)) + dt.timedelta(days=round((v - int(v)) * 30))
     if unit in ("a", "year", "years", "a_j", "a_g"):

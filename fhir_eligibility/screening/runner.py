@@ -1,31 +1,20 @@
-"""Run a screening on local worker processes: files (partition, then shards) or a stream of patients.
+"""Run a screening on local worker processes (:mod:`fhir_eligibility.workers`): files (partition,
+then shards) or a stream of patients.
 
-Why processes: evaluation is pure Python and CPU bound, so threads would share one core. Each
-worker receives the compiled trials once (pool initializer, never per patient) and returns one
+Each worker receives the compiled trials once (the pool's setup, never per patient) and returns one
 partial :class:`~fhir_eligibility.screening.core.Tally` per task; the parent only merges counts.
-Workers are forked where the OS can (nothing is re-imported: ``python -m fhir_eligibility`` runs
-its ``__main__`` unguarded, which ``spawn`` would execute again in every worker; start-up takes
-milliseconds) and spawned elsewhere. They ignore SIGINT and die quietly on SIGTERM: on Ctrl-C or
-SIGTERM the parent alone stops (the CLI turns SIGTERM into the Ctrl-C path), terminates the pool
-and removes its temporary files, so a user sees one line, not a traceback per worker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
-import multiprocessing
-import os
-import signal
 import tempfile
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
@@ -37,16 +26,10 @@ from fhir_eligibility.retrieval.reading import Drops
 from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
-
-T = TypeVar("T")
-R = TypeVar("R")
+from fhir_eligibility.workers import Executor, batched, default_workers
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
 PATIENTS_PER_TASK = 25  # server path: patients shipped to a worker at once
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -64,15 +47,9 @@ _JOB: Job | None = None
 _SCREENER: Screener | None = None  # the job's trials compiled, in this worker
 
 
-def _init_worker(job: Job | None, ignore_sigint: bool = True) -> None:
+def _start(job: Job | None) -> None:
+    """A worker's setup (:class:`~fhir_eligibility.workers.Executor`): its job; ``None`` forgets it."""
     global _JOB, _SCREENER
-    if ignore_sigint:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises; here a TERM just ends
-        # Workers allocate millions of short-lived, acyclic objects: collect rarely, and never rescan
-        # what they inherited (trials, caches), as `fhir-eligibility evaluate` does for its process.
-        gc.set_threshold(200_000, 50, 100)
-        gc.freeze()
     _JOB = job
     _SCREENER = None
 
@@ -111,71 +88,6 @@ def screen_batch(patients: list[PatientData]) -> Tally:
     return tally
 
 
-class Executor:
-    """A pool of ``workers`` processes, or the calling process itself when ``workers == 1``."""
-
-    def __init__(self, workers: int, job: Job | None) -> None:
-        self.workers = max(1, workers)
-        self.job = job
-        self._pool: Pool | None = None
-
-    def __enter__(self) -> Executor:
-        if self.workers == 1:
-            _init_worker(self.job, ignore_sigint=False)
-        else:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.job,))
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        global _JOB, _SCREENER
-        if self._pool is not None:
-            if exc_type is None:
-                self._pool.close()
-            else:
-                self._pool.terminate()  # Ctrl-C or an error: stop at once
-            self._pool.join()
-            self._pool = None
-        _JOB = _SCREENER = None
-
-    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
-        """Results as they complete, with at most ``in_flight`` tasks queued (lazy input stays lazy)."""
-        if self._pool is None:
-            for item in items:
-                yield fn(item)
-            return
-        limit = in_flight or 2 * self.workers
-        pending: deque[AsyncResult[R]] = deque()
-        for item in items:
-            pending.append(self._pool.apply_async(fn, (item,)))
-            while len(pending) >= limit:
-                yield _next_done(pending)
-        while pending:
-            yield _next_done(pending)
-
-
-def _next_done(pending: deque[AsyncResult[R]]) -> R:
-    """The first finished result (polling keeps the main thread responsive to Ctrl-C)."""
-    while True:
-        for i, r in enumerate(pending):
-            if r.ready():
-                del pending[i]
-                return r.get()
-        pending[0].wait(0.05)
-
-
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def screen_files(
     paths: Sequence[Path],
     trials: Sequence[Trial],
@@ -199,7 +111,7 @@ def screen_files(
             progress("reading", done, total_bytes)
 
     with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
-        with Executor(n, None) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
+        with Executor(n) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
             # meanwhile this (otherwise waiting) process builds the unit engine its screening workers inherit,
             # instead of each of them building it (~0.4 s, a tenth of a 10,000-patient run)
             warming = threading.Thread(target=units.warm_up, name="units-warm-up", daemon=True)
@@ -219,7 +131,7 @@ def screen_files(
         job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
         tally = Tally.for_trials(trials, max_candidates)
         tally.warn(parts.warnings)
-        with Executor(n, job) as ex:
+        with Executor(n, _start, job) as ex:
             total = parts.patient_resources
             if progress is not None:
                 progress("screening", 0, total)
@@ -256,14 +168,14 @@ def screen_stream(
     n = workers or default_workers()
     job = Job(tuple(trials), as_of, settings, {})
     tally = Tally.for_trials(trials, max_candidates)
-    with Executor(n, job) as ex:
+    with Executor(n, _start, job) as ex:
         if progress is not None:
             progress("screening", 0, total)
-        for partial in ex.map_unordered(screen_batch, _batched(patients, PATIENTS_PER_TASK)):
+        for partial in ex.map_unordered(screen_batch, batched(patients, PATIENTS_PER_TASK)):
             tally.merge(partial)
             if progress is not None:
                 progress("screening", tally.patients, total)
     return tally.report(as_of, source, notes)
 
 
-__all__ = ["Executor", "Job", "default_workers", "screen_batch", "screen_files", "screen_shard", "screen_stream"]
+__all__ = ["Job", "default_workers", "screen_batch", "screen_files", "screen_shard", "screen_stream"]

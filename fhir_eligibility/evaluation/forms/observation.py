@@ -45,7 +45,7 @@ def observation_leaf(
     test = d.test
     match test:
         case QuantityTest() | RangeTest():  # a numeric value plots against its thresholds
-            return out._replace(series=(_series(d, test, c, ctx, windows),))
+            return out.with_series((_series(d, test, c, ctx, windows),))
         case CodedTest() | PresentTest():
             return out
         case _:

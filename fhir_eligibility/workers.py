@@ -1,0 +1,140 @@
+"""Local worker processes for the CPU-bound jobs (``screen``, ``evaluate`` on files), or the calling
+process itself when one worker is asked for: the same tasks either way.
+
+Why processes: evaluation is pure Python and CPU bound, so threads would share one core. Each job
+hands its workers what they need once (``setup(payload)`` in the pool initializer, never per task).
+Workers are forked where the OS can (nothing is re-imported: ``python -m fhir_eligibility`` runs
+its ``__main__`` unguarded, which ``spawn`` would execute again in every worker; start-up takes
+milliseconds) and spawned elsewhere. They ignore SIGINT and die quietly on SIGTERM: on Ctrl-C or
+SIGTERM the parent alone stops (the CLI turns SIGTERM into the Ctrl-C path), terminates the pool
+and removes its temporary files, so a user sees one line, not a traceback per worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Setup = Callable[[Any], None]  # setup(payload) readies a worker; setup(None) forgets it
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _init_worker(setup: Setup | None, payload: object, ignore_sigint: bool = True) -> None:
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises; here a TERM just ends
+        # Workers allocate millions of short-lived, acyclic objects: collect rarely, and never rescan
+        # what they inherited (trials, caches), as `fhir-eligibility evaluate` does for its process.
+        gc.set_threshold(200_000, 50, 100)
+        gc.freeze()
+    if setup is not None:
+        setup(payload)
+
+
+class Executor:
+    """A pool of ``workers`` processes, or the calling process itself when ``workers == 1``; each is
+    readied by ``setup(payload)``, and the calling process forgets the job (``setup(None)``) on exit."""
+
+    def __init__(self, workers: int, setup: Setup | None = None, payload: object = None) -> None:
+        self.workers = max(1, workers)
+        self.setup = setup
+        self.payload = payload
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> Executor:
+        if self.workers == 1:
+            _init_worker(self.setup, self.payload, ignore_sigint=False)
+        else:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            ctx = multiprocessing.get_context(method)
+            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.setup, self.payload))
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()  # Ctrl-C or an error: stop at once
+            self._pool.join()
+            self._pool = None
+        elif self.setup is not None:
+            self.setup(None)
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
+        """Results as they complete, with at most ``in_flight`` tasks queued (lazy input stays lazy)."""
+        if self._pool is None:
+            for item in items:
+                yield fn(item)
+            return
+        limit = in_flight or 2 * self.workers
+        pending: deque[AsyncResult[R]] = deque()
+        for item in items:
+            pending.append(self._pool.apply_async(fn, (item,)))
+            while len(pending) >= limit:
+                yield _next_done(pending)
+        while pending:
+            yield _next_done(pending)
+
+    def map_in_order(
+        self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None
+    ) -> Iterator[tuple[T, R]]:
+        """Each item with its result, in the items' order, at most ``in_flight`` tasks queued: what a
+        report that lists patients as they were read needs (``evaluate``)."""
+        if self._pool is None:
+            for item in items:
+                yield item, fn(item)
+            return
+        limit = in_flight or 2 * self.workers
+        pending: deque[tuple[T, AsyncResult[R]]] = deque()
+        for item in items:
+            pending.append((item, self._pool.apply_async(fn, (item,))))
+            while len(pending) >= limit:
+                yield _first(pending)
+        while pending:
+            yield _first(pending)
+
+
+def _next_done(pending: deque[AsyncResult[R]]) -> R:
+    """The first finished result (polling keeps the main thread responsive to Ctrl-C)."""
+    while True:
+        for i, r in enumerate(pending):
+            if r.ready():
+                del pending[i]
+                return r.get()
+        pending[0].wait(0.05)
+
+
+def _first(pending: deque[tuple[T, AsyncResult[R]]]) -> tuple[T, R]:
+    """The oldest task's item and result, once it is done (waiting in short steps, as above)."""
+    item, r = pending[0]
+    while not r.ready():
+        r.wait(0.05)
+    pending.popleft()
+    return item, r.get()
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["Executor", "batched", "default_workers"]
