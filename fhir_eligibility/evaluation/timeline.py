@@ -272,13 +272,15 @@ def _step(
     record: PatientRecord,
     day: dt.date,
     settings: Settings,
+    quick: Settings,
     compiled: CompiledTrial,
     before: TrialResult,
     due: frozenset[str],
     memo: Memo,
     steps: Steps | None,
 ) -> TrialResult:
-    """The trial on ``day``, re-evaluating only the criteria with a breakpoint on it.
+    """The trial on ``day``, re-evaluating only the criteria with a breakpoint on it (``quick``:
+    ``settings`` without explanations or plot series).
 
     Why: a criterion's result can change only on its own breakpoints (module doc), so the others
     keep ``before``'s; and most re-evaluations change nothing, so they are first answered without
@@ -294,7 +296,6 @@ def _step(
     vital = vital_result(record.patient, day)
     if vital is not None and vital.result is Result.FAIL:  # dead on this day: its one decisive result
         return evaluate_trial(trial, record, day, settings, compiled=compiled)
-    quick = replace(settings, explain=False, collect_series=False)
     new: dict[str, CriterionResult] = {}
     now = steps.results(trial, due, day) if steps is not None else None
     if now is None:
@@ -345,7 +346,8 @@ def when(
         # named changes must be the day's own: days before ``first`` are still walked
         start = first if not settings.explain else as_of
     # the days' re-evaluations explain only for a full timeline (its reasons)
-    step = settings if full else replace(settings, explain=False, collect_series=False)
+    quick = replace(settings, explain=False, collect_series=False)
+    step = settings if full else quick
     # day -> the criteria (and vital status) that may have changed since the day before; a change
     # before ``start`` (itself a breakpoint) is read on ``start``
     due: dict[dt.date, set[str]] = {}
@@ -358,7 +360,7 @@ def when(
     memos = {} if memos is None else memos
     for day in sorted(due):
         memo = memos.setdefault(day, {})
-        after = _step(trial, record, day, step, compiled, before, frozenset(due[day]), memo, steps)
+        after = _step(trial, record, day, step, quick, compiled, before, frozenset(due[day]), memo, steps)
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
