@@ -27,6 +27,7 @@ from fhir_eligibility.workers import Executor
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_bundles"
 AS_OF = dt.date(2026, 6, 1)
+COMMAND = [sys.executable, "-m", "fhir_eligibility", "evaluate"]
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +92,7 @@ def test_the_cli_writes_the_same_report_with_one_worker_or_two(tmp_path: Path) -
     for workers in ("1", "2"):
         out = tmp_path / f"report-{workers}.txt"
         proc = subprocess.run(
-            [sys.executable, "-m", "fhir_eligibility", "evaluate", str(SAMPLES), "--as-of", "2026-06-01"]
-            + ["--workers", workers, "-o", str(out)],
+            [*COMMAND, str(SAMPLES), "--as-of", "2026-06-01", "--workers", workers, "-o", str(out)],
             capture_output=True,
             text=True,
             cwd=ROOT,
