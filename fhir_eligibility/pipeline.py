@@ -16,7 +16,6 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
-from fhir_eligibility.evaluation.packed import Packed, pack, unpack
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, Result, TrialResult
@@ -161,8 +160,8 @@ def _in_order(
         return
     with Executor(workers, _start_worker, (trials, settings)) as ex:
         tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
-        for (chunk, _), packed in ex.map_in_order(_evaluate_chunk, tasks):
-            yield from zip(chunk, ([unpack(r) for r in rs] for rs in packed), strict=True)
+        for (chunk, _), chunk_results in ex.map_in_order(_evaluate_chunk, tasks):
+            yield from zip(chunk, chunk_results, strict=True)
 
 
 _WORKER: Evaluator | None = None  # in a worker process of evaluate_patients: the trials, compiled once
@@ -173,13 +172,12 @@ def _start_worker(job: tuple[list[Trial], Settings] | None) -> None:
     _WORKER = None if job is None else Evaluator(*job)
 
 
-def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[list[Packed]]:
-    """Worker task: a few patients' results, in their order, as plain tuples (they pickle ~3x
-    faster than the objects: :mod:`~fhir_eligibility.evaluation.packed`); the data stays with the parent."""
+def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[list[TrialResult]]:
+    """Worker task: a few patients' results, in their order (the data stays with the parent)."""
     if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
         raise RuntimeError("evaluation worker used before its setup")
     patients, as_of = task
-    return [[pack(r) for r in _WORKER(data, as_of)] for data in patients]
+    return [_WORKER(data, as_of) for data in patients]
 
 
 def born_after(data: PatientData, as_of: dt.date) -> str | None:

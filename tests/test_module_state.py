@@ -63,8 +63,6 @@ READ_ONLY_TABLES = {
     "RANK": "timeline: verdict -> rank (eligible highest)",
     "APPROX_DAYS": "timeline: unit -> approximate days",
     "RESULT_OF": "trial: truth value -> result",
-    "_RESULT": "packed: a result's value -> the result",
-    "_VERDICT": "packed: a verdict's value -> the verdict",
 }
 
 

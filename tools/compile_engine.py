@@ -37,7 +37,6 @@ MODULES = [
     "fhir_eligibility/measures/timing.py",
     "fhir_eligibility/measures/concepts.py",
     "fhir_eligibility/evaluation/results.py",
-    "fhir_eligibility/evaluation/packed.py",
     "fhir_eligibility/report/json_text.py",
     "fhir_eligibility/evaluation/program.py",
     "fhir_eligibility/evaluation/timeline.py",
