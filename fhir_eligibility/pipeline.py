@@ -30,9 +30,7 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
-from fhir_eligibility.workers import Executor, batched
-
-PATIENTS_PER_TASK = 25  # patients shipped to a worker at once (evaluate_patients with workers)
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched
 
 
 def evaluate_patient(

@@ -28,14 +28,14 @@ from typing import TextIO
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
-from fhir_eligibility.pipeline import PATIENTS_PER_TASK, Evaluator
+from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import collect_json, trial_json
 from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.screening.partition import partition, read_shard
-from fhir_eligibility.workers import Executor, batched
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched
 
 MAX_WARNINGS = 1000  # distinct warnings written verbatim; the rest are counted
 

@@ -25,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 Setup = Callable[[Any], None]  # setup(payload) readies a worker; setup(None) forgets it
+PATIENTS_PER_TASK = 25  # patients shipped to a worker at once, where the parent holds them (not shards)
 
 
 def default_workers() -> int:
@@ -137,4 +138,4 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-__all__ = ["Executor", "batched", "default_workers"]
+__all__ = ["PATIENTS_PER_TASK", "Executor", "batched", "default_workers"]

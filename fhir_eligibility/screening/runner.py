@@ -26,10 +26,9 @@ from fhir_eligibility.retrieval.reading import Drops
 from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
-from fhir_eligibility.workers import Executor, batched, default_workers
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched, default_workers
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
-PATIENTS_PER_TASK = 25  # server path: patients shipped to a worker at once
 
 
 @dataclass(frozen=True)
