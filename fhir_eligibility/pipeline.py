@@ -158,8 +158,10 @@ def _in_order(
         return
     with Executor(workers, _start_worker, (trials, settings)) as ex:
         tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
-        for (chunk, _), chunk_results in ex.map_in_order(_evaluate_chunk, tasks):
-            yield from zip(chunk, chunk_results, strict=True)
+        for (chunk, _), done in ex.map_in_order(_evaluate_chunk, tasks):
+            for data, (results, warnings) in zip(chunk, done, strict=True):
+                data.warnings[:] = warnings  # with what evaluating added (undated results), as in one process
+                yield data, results
 
 
 _WORKER: Evaluator | None = None  # in a worker process of evaluate_patients: the trials, compiled once
@@ -170,12 +172,13 @@ def _start_worker(job: tuple[list[Trial], Settings] | None) -> None:
     _WORKER = None if job is None else Evaluator(*job)
 
 
-def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[list[TrialResult]]:
-    """Worker task: a few patients' results, in their order (the data stays with the parent)."""
+def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[TrialResult], list[str]]]:
+    """Worker task: a few patients' results, in their order, each with the patient's warnings after
+    evaluation (building the record adds some: the parent's copy of the data never sees them)."""
     if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
         raise RuntimeError("evaluation worker used before its setup")
     patients, as_of = task
-    return [_WORKER(data, as_of) for data in patients]
+    return [(_WORKER(data, as_of), data.warnings) for data in patients]
 
 
 def born_after(data: PatientData, as_of: dt.date) -> str | None:

@@ -76,7 +76,8 @@ def stream_json(
             Executor(workers, _start_worker, (trials, settings, identity)) as ex,
         ):
             for (chunk, _), written in ex.map_in_order(_write_chunk, tasks):
-                for data, (results, wanted) in zip(chunk, written, strict=True):
+                for data, (results, wanted, added) in zip(chunk, written, strict=True):
+                    data.warnings[:] = added  # with what evaluating added, as in one process
                     for result in results:
                         yield ("\n    " if first else ",\n    ") + result
                         first = False
@@ -106,18 +107,19 @@ def _start_worker(job: tuple[list[Trial], Settings, IdentityPolicy] | None) -> N
     _WORKER = None if job is None else (Evaluator(job[0], job[1]), job[2])
 
 
-def _write_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[str], str | None]]:
-    """Worker task: per patient, its results' JSON and its collectFirst entry (None: nothing to collect)."""
+def _write_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[str], str | None, list[str]]]:
+    """Worker task: per patient, its results' JSON, its collectFirst entry (None: nothing to collect)
+    and its warnings after evaluation (building the record adds some)."""
     if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
         raise RuntimeError("evaluation worker used before its setup")
     evaluate, identity = _WORKER
     patients, as_of = task
-    out: list[tuple[list[str], str | None]] = []
+    out: list[tuple[list[str], str | None, list[str]]] = []
     for data in patients:
         results = evaluate(data, as_of)
         wanted = collect_json(results) if results else None
         texts = [dumps(trial_json(identity.result(r)), 2) for r in results]
-        out.append((texts, dumps(wanted, 2) if wanted is not None else None))
+        out.append((texts, dumps(wanted, 2) if wanted is not None else None, data.warnings))
     return out
 
 

@@ -42,6 +42,23 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def undated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sample patient with an Observation that has no date: building its record adds a warning,
+    in whichever process evaluates it (real exports have them: realdata's mCODE and Synthea)."""
+    text = (SAMPLES / "01-prrt-ileal-net-baseline.json").read_text()
+    bundle = json.loads(text.replace('"sample-01"', '"undated-01"').replace("Patient/sample-01", "Patient/undated-01"))
+    obs = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    for key in [k for k in obs if k.startswith("effective") or k == "issued"]:
+        del obs[key]
+    out = tmp_path_factory.mktemp("undated")
+    (out / "undated.json").write_text(json.dumps(bundle))
+    return out
+
+
+UNDATED = "Patient/undated-01: 1 Observation(s) with no date"
+
+
 def _slow_echo(item: int) -> int:
     time.sleep(0.05 if item % 3 == 0 else 0.0)  # early tasks finish last
     return item * item
@@ -57,12 +74,13 @@ def test_the_pool_gives_each_item_its_result_in_the_items_order() -> None:
 
 @pytest.mark.parametrize("horizon", [0, 365])
 def test_evaluate_files_on_workers_is_the_one_process_report(
-    trials: list[Trial], population: Path, horizon: int
+    trials: list[Trial], population: Path, undated: Path, horizon: int
 ) -> None:
-    paths = [SAMPLES, population]
+    paths = [SAMPLES, population, undated]
     settings = Settings(horizon_days=horizon)
     one = evaluate_files(paths, trials, AS_OF, settings, workers=1)
     assert len({r.patient for r in one.results}) >= 300  # samples and the synthetic population
+    assert any(w.startswith(UNDATED) for w in one.warnings)  # a warning evaluating adds
     for workers in (2, 3):
         many = evaluate_files(paths, trials, AS_OF, settings, workers=workers)
         assert many == one
@@ -71,15 +89,16 @@ def test_evaluate_files_on_workers_is_the_one_process_report(
 
 
 def test_streamed_json_is_the_same_on_any_number_of_workers(
-    trials: list[Trial], population: Path, tmp_path: Path
+    trials: list[Trial], population: Path, undated: Path, tmp_path: Path
 ) -> None:
-    paths = [SAMPLES, population]
+    paths = [SAMPLES, population, undated]
     settings = Settings(horizon_days=30)
     policy = IdentityPolicy(deidentify=True)  # applied where the JSON is written: in the workers
     one = "".join(stream_json(paths, trials, AS_OF, settings, tmp_path, policy, workers=1))
     two = "".join(stream_json(paths, trials, AS_OF, settings, tmp_path, policy, workers=2))
     assert two == one
     assert '"collectFirst": [\n' in one and '"patientLabel"' not in one  # entries written; no labels
+    assert UNDATED in one  # the warning evaluating added, in the worker
     # the in-memory report lists the same results (in read order; the stream's is the shards')
     in_memory = json.loads(render(policy.report(evaluate_files(paths, trials, AS_OF, settings, workers=2)), "json"))
     streamed = json.loads(one)
