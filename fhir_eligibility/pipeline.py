@@ -19,7 +19,7 @@ from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Batch, Program
 from fhir_eligibility.evaluation.results import Report, Result, TrialResult
-from fhir_eligibility.evaluation.timeline import Memo, Steps, when
+from fhir_eligibility.evaluation.timeline import Later, Reads, Steps, when
 from fhir_eligibility.evaluation.trial import RESULT_OF, bare_result
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.evaluation.vital import vital_result
@@ -57,16 +57,17 @@ def evaluate_patient(
             raise ValueError("the program was compiled for other trials or settings")
         compiled, evaluated = program.compiled, _evaluated(program, site, as_of, batch)
     else:
-        compiled = [CompiledTrial(t) for t in trials]
+        pool: dict[Reads, Reads] = {}  # the trials' equal timeline reads, one object each
+        compiled = [CompiledTrial(t, pool) for t in trials]
         evaluated = evaluate_trials(compiled, site, as_of, settings)
     results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
-        memos: dict[dt.date, Memo] = {}  # per day, leaf outcomes the patient's trials share
+        later = Later(site, as_of, settings.horizon_days, settings)  # what the patient's trials share
         # later days through the compiled program's truths, when it answers this record exactly
         steps = Steps(program.truths_only(), site) if program is not None and Steps.covers(site) else None
         return [
-            r.completed(when(c.trial, site, as_of, r, settings, settings.horizon_days, c, memos, steps), label)
+            r.completed(when(c.trial, site, as_of, r, settings, settings.horizon_days, c, later, steps), label)
             for c, r in zip(compiled, results, strict=True)
         ]
     return [r.completed(r.when, label) for r in results] if label is not None else results

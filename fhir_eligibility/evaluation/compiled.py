@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 class CompiledTrial:
     """A trial and its per-node lookups (all derived from the trial alone: no patient, no date)."""
 
-    def __init__(self, trial: Trial) -> None:
+    def __init__(self, trial: Trial, pool: dict[Reads, Reads] | None = None) -> None:
         self.trial = trial
+        # equal reads of the trials compiled together, as one object: a patient's timeline computes
+        # a criterion's dates once per such object (:class:`~.timeline.Later`), not once per trial
+        self._pool: dict[Reads, Reads] = {} if pool is None else pool
         self.url = questionnaire_url(trial)  # where this trial's answers are filed
         self._plain: dict[int, tuple[tuple[Window, ...], bool]] = {}
         self._footprints: dict[int, tuple[Criterion, Footprint | None]] = {}
@@ -91,7 +94,9 @@ class CompiledTrial:
         if hit is None:
             from fhir_eligibility.evaluation.timeline import reads_of  # the timeline evaluates through this
 
-            hit = self._reads[lookback] = {c.id: reads_of(c, self, lookback) for c in self.trial.criteria}
+            pool = self._pool
+            hit = {c.id: pool.setdefault(r, r) for c in self.trial.criteria for r in (reads_of(c, self, lookback),)}
+            self._reads[lookback] = hit
         return hit
 
 

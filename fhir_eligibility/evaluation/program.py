@@ -22,7 +22,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from fhir_eligibility import logic
 from fhir_eligibility.criteria.model import (
@@ -54,6 +54,9 @@ from fhir_eligibility.evaluation.trial import evaluate_trials
 from fhir_eligibility.evaluation.windows import anchor_date, bounds_with, window_bounds
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN
+
+if TYPE_CHECKING:
+    from fhir_eligibility.evaluation.timeline import Reads  # the timeline evaluates through the program
 
 TRUE, FALSE, UNKNOWN, REVIEW, MANUAL = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN, Truth.REVIEW, Truth.MANUAL
 
@@ -114,7 +117,8 @@ class Program:
     def __init__(self, trials: Sequence[Trial], settings: Settings) -> None:
         self.trials = tuple(trials)
         self.settings = settings
-        self.compiled = tuple(CompiledTrial(t) for t in self.trials)
+        pool: dict[Reads, Reads] = {}  # equal timeline reads across the trials: one object (compiled.py)
+        self.compiled = tuple(CompiledTrial(t, pool) for t in self.trials)
         self.leaf_slots = 0
         self.shared_slots = 0
         self._leaf_keys: dict[tuple[int, int, int], int] = {}

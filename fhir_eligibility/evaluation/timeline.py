@@ -174,6 +174,58 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
     return out
 
 
+class Later:
+    """One patient's timeline work that its trials share, for one as-of date and horizon.
+
+    Why: each trial asks the record the same questions: the days that may change any criterion
+    (attestations going stale, the date of death), the birthdays, and a criterion's breakpoints for
+    reads that repeat across trials (the same test in the same window; equal reads of trials
+    compiled together are one object, see :class:`~.compiled.CompiledTrial`); and a later day's
+    re-evaluations read the same leaves (``memos``: per day, the patient's leaf outcomes)."""
+
+    __slots__ = ("_births", "_by_reads", "_common", "as_of", "end", "horizon", "memos", "record", "settings")
+
+    def __init__(self, record: PatientRecord, as_of: dt.date, horizon: int, settings: Settings) -> None:
+        self.record = record
+        self.as_of = as_of
+        self.horizon = horizon
+        self.end = as_of + dt.timedelta(days=horizon)
+        self.settings = settings
+        self.memos: dict[dt.date, Memo] = {}
+        self._common: set[dt.date] | None = None
+        self._births: set[dt.date] | None = None
+        self._by_reads: dict[int, tuple[Reads, set[dt.date]]] = {}
+
+    def fits(self, record: PatientRecord, as_of: dt.date, horizon: int, settings: Settings) -> bool:
+        """Made for this record, date and horizon (and the same attestation validity)."""
+        return (
+            record is self.record
+            and as_of == self.as_of
+            and horizon == self.horizon
+            and settings.attestation_validity_days == self.settings.attestation_validity_days
+        )
+
+    def common(self) -> set[dt.date]:
+        """The days in (as_of, end] that may change any criterion."""
+        if self._common is None:
+            self._common = {d for d in global_dates(self.record, self.settings) if self.as_of < d <= self.end}
+        return self._common
+
+    def births(self) -> set[dt.date]:
+        """The days in (as_of, end] an age may change."""
+        if self._births is None:
+            days = _birthdays(self.record.birth_date, self.as_of, self.end)
+            self._births = {d for d in days if self.as_of < d <= self.end}
+        return self._births
+
+    def dates(self, reads: Reads) -> set[dt.date]:
+        """:func:`criterion_dates` of ``reads`` (not to be changed by the caller)."""
+        hit = self._by_reads.get(id(reads))
+        if hit is None or hit[0] is not reads:
+            hit = self._by_reads[id(reads)] = (reads, criterion_dates(reads, self.record, self.as_of, self.end))
+        return hit[1]
+
+
 def dates_by_criterion(
     compiled: CompiledTrial,
     record: PatientRecord,
@@ -181,17 +233,19 @@ def dates_by_criterion(
     horizon: int,
     settings: Settings,
     only: Iterable[str] = (),
+    later: Later | None = None,
 ) -> dict[str, list[dt.date]]:
-    """Criterion id -> its breakpoints in (as_of, as_of + horizon], sorted (``only``: just these ids)."""
-    end = as_of + dt.timedelta(days=horizon)
+    """Criterion id -> its breakpoints in (as_of, as_of + horizon], sorted (``only``: just these ids;
+    ``later``: the patient's work shared with its other trials)."""
+    if later is None or not later.fits(record, as_of, horizon, settings):
+        later = Later(record, as_of, horizon, settings)
     wanted = set(only)
-    common = {d for d in global_dates(record, settings) if as_of < d <= end}
-    births = {d for d in _birthdays(record.birth_date, as_of, end) if as_of < d <= end}
+    common = later.common()
     out: dict[str, list[dt.date]] = {}
     for cid, reads in compiled.reads(settings.default_lookback_days).items():
         if wanted and cid not in wanted:
             continue
-        days = criterion_dates(reads, record, as_of, end) | common | (births if reads.ages else set())
+        days = later.dates(reads) | common | (later.births() if reads.ages else set())
         out[cid] = sorted(days)
         if wanted and not days:
             break  # asked for the reasons to refuse: one that never changes answers the question
@@ -228,10 +282,11 @@ def first_possible(
     horizon: int,
     settings: Settings,
     blocking: list[str],
+    later: Later | None = None,
 ) -> dt.date | None:
     """The first day by which every reason to refuse (the ids ``blocking``) may have changed; None:
     one of them cannot change within the horizon, so the patient stays ineligible or undetermined."""
-    held = dates_by_criterion(compiled, record, as_of, horizon, settings, blocking)
+    held = dates_by_criterion(compiled, record, as_of, horizon, settings, blocking, later)
     if not blocking or any(not held.get(b) for b in blocking):
         return None
     return max(held[b][0] for b in blocking)
@@ -321,7 +376,7 @@ def when(
     settings: Settings,
     horizon: int,
     compiled: CompiledTrial | None = None,
-    memos: dict[dt.date, Memo] | None = None,
+    later: Later | None = None,
     steps: Steps | None = None,
 ) -> When:
     """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
@@ -331,16 +386,18 @@ def when(
     With explanations on but ``full_timeline`` off (a CDS card), the same, and the timeline holds
     only the changes on that date (what the card's line names), unexplained: a card is read at
     every chart opening, its page (the whole timeline) only when someone clicks through.
-    ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``memos``: per day, the
-    leaf outcomes of this patient, one dict passed to each of its trials (leaves repeat across trials);
+    ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``later``: this patient's
+    timeline work, one object passed to each of its trials (dates and leaves repeat across trials);
     ``steps``: the patient's days through the compiled program (:class:`Steps`), when it covers them."""
     compiled = compiled if compiled is not None else CompiledTrial(trial)
+    if later is None or not later.fits(record, as_of, horizon, settings):
+        later = Later(record, as_of, horizon, settings)
     full = settings.explain and settings.full_timeline
     good_now = RANK[current.verdict] >= GOOD
     blocking = [c.id for c in current.criteria if c.result in (Result.FAIL, Result.UNKNOWN)]
     start = as_of
     if not full and not good_now:
-        first = first_possible(compiled, record, as_of, horizon, settings, blocking)
+        first = first_possible(compiled, record, as_of, horizon, settings, blocking, later)
         if first is None:
             return When(None, None, (), horizon)  # some reason to refuse lasts beyond the horizon
         # named changes must be the day's own: days before ``first`` are still walked
@@ -351,15 +408,14 @@ def when(
     # day -> the criteria (and vital status) that may have changed since the day before; a change
     # before ``start`` (itself a breakpoint) is read on ``start``
     due: dict[dt.date, set[str]] = {}
-    for cid, ds in dates_by_criterion(compiled, record, as_of, horizon, settings).items():
+    for cid, ds in dates_by_criterion(compiled, record, as_of, horizon, settings, (), later).items():
         for d in ds:
             due.setdefault(max(d, start), set()).add(cid)
     eligible_from = eligible_until = None
     timeline: list[Change] = []
     before = current
-    memos = {} if memos is None else memos
     for day in sorted(due):
-        memo = memos.setdefault(day, {})
+        memo = later.memos.setdefault(day, {})
         after = _step(trial, record, day, step, quick, compiled, before, frozenset(due[day]), memo, steps)
         if full:
             timeline.extend(_changes(day, before, after))
@@ -377,6 +433,7 @@ def when(
 
 
 __all__ = [
+    "Later",
     "Memo",
     "Reads",
     "Steps",

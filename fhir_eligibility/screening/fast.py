@@ -24,7 +24,7 @@ from fhir_eligibility.evaluation.context import Outcome, Settings
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.results import CriterionResult, Result
-from fhir_eligibility.evaluation.timeline import Memo, Steps, first_possible, when
+from fhir_eligibility.evaluation.timeline import Later, Steps, first_possible, when
 from fhir_eligibility.evaluation.trial import bare_result, evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
@@ -76,11 +76,11 @@ class Screener:
         horizon = settings.horizon_days
         # later days through the same program, unless an answer on file could count on one of them
         steps = Steps(program, site) if horizon > 0 and Steps.covers(site) else None
-        memos: dict[dt.date, Memo] = {}
+        later = Later(site, as_of, horizon, settings)  # the dates and later days its trials share
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                since = self._eligible_from(i, site, results, vital, steps, memos) if horizon > 0 else None
+                since = self._eligible_from(i, site, results, vital, steps, later) if horizon > 0 else None
                 out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
@@ -89,7 +89,7 @@ class Screener:
             explained = evaluate_trial(trial, site, as_of, settings, memo, program.compiled[i], batch.explained, {})
             result = mark_mapped(explained, trial, record)
             if horizon > 0:
-                dates = when(trial, site, as_of, result, settings, horizon, program.compiled[i], memos, steps)
+                dates = when(trial, site, as_of, result, settings, horizon, program.compiled[i], later, steps)
                 result = replace(result, when=dates)
             out.append(outcome_of(replace(result, label=label) if label is not None else result))
         return out
@@ -101,7 +101,7 @@ class Screener:
         results: tuple[str, ...],
         vital: CriterionResult | None,
         steps: Steps | None,
-        memos: dict[dt.date, Memo],
+        later: Later,
     ) -> str | None:
         """An ineligible patient's eligibleFrom, as :func:`when` finds it; most have a reason to
         refuse that no date changes, answered without building any result."""
@@ -109,10 +109,10 @@ class Screener:
         trial, compiled, settings = self.trials[i], self.program.compiled[i], self.settings
         blocking = [c.id for c, r in zip(trial.criteria, results, strict=True) if r in ("fail", "unknown")]
         blocking += [vital.id] if vital is not None else []  # alive: None; else unknown (the dead are answered)
-        if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking) is None:
+        if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking, later) is None:
             return None
         current = bare_result(trial, record.patient_id, [Result(r) for r in results], vital, settings)
-        since = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, memos, steps)
+        since = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, later, steps)
         return since.eligible_from.isoformat() if since.eligible_from else None
 
 

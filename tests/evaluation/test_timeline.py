@@ -25,7 +25,7 @@ from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
-from fhir_eligibility.evaluation.timeline import RANK, Memo, Steps, dates_by_criterion, when
+from fhir_eligibility.evaluation.timeline import RANK, Later, Steps, dates_by_criterion, when
 from fhir_eligibility.pipeline import load_trials
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.questionnaire import questionnaire_response
@@ -222,16 +222,30 @@ def test_timeline_equals_the_whole_trial_on_every_breakpoint(settings: Settings,
     program = Program(list(trials().values()), settings).truths_only()
     events = through_program = 0
     for record in list(records().values())[half::2]:
-        memos: dict[dt.date, Memo] = {}  # one per patient, shared by its trials (as the pipeline does)
+        later = Later(record, AS_OF, 365, settings)  # one per patient, shared by its trials (as the pipeline does)
         steps = Steps(program, record) if compiled and Steps.covers(record) else None
         through_program += steps is not None
-        for trial in trials().values():
+        for i, trial in enumerate(trials().values()):
             now = evaluate_trial(trial, record, AS_OF, settings)
-            got = when(trial, record, AS_OF, now, settings, 365, memos=memos, steps=steps)
+            # compiled together: equal reads are one object, their dates computed once per patient
+            together = program.compiled[i] if compiled else None
+            got = when(trial, record, AS_OF, now, settings, 365, together, later, steps)
             assert got == _oracle(record.patient_id, trial.id, settings), (record.patient_id, trial.id)
             events += len(got.timeline)
     assert through_program > 40 if compiled else through_program == 0
     assert events > 250  # not vacuous: most samples' labs lapse within the year
+
+
+def test_equal_reads_of_trials_compiled_together_are_one_object() -> None:
+    """The timeline's per-patient cache (Later) keys a criterion's dates by its reads object: the
+    trials of one program share equal reads (the same tests in the same windows recur across the
+    five trials), so a patient's dates for them are computed once, not once per trial."""
+    program = Program(list(trials().values()), Settings())
+    reads = [r for c in program.compiled for r in c.reads(28).values()]
+    distinct = {id(r) for r in reads}
+    assert len(distinct) == len(set(reads)) < len(reads)  # equal means identical, and some repeat
+    alone = [r for t in trials().values() for r in Program([t], Settings()).compiled[0].reads(28).values()]
+    assert len({id(r) for r in alone}) > len(distinct)  # compiled apart: nothing shared
 
 
 @pytest.mark.parametrize(
@@ -245,11 +259,11 @@ def test_a_card_names_the_changes_on_its_date_as_the_whole_timeline_does(setting
     program = Program(list(trials().values()), card).truths_only()
     dated = named = 0
     for record in list(records().values())[half::2]:
-        memos: dict[dt.date, Memo] = {}
+        later = Later(record, AS_OF, 365, card)
         steps = Steps(program, record) if Steps.covers(record) else None
-        for trial in trials().values():
+        for i, trial in enumerate(trials().values()):
             now = evaluate_trial(trial, record, AS_OF, card)
-            got = when(trial, record, AS_OF, now, card, 365, memos=memos, steps=steps)
+            got = when(trial, record, AS_OF, now, card, 365, program.compiled[i], later, steps)
             whole = _oracle(record.patient_id, trial.id, settings)
             assert (got.eligible_from, got.eligible_until) == (whole.eligible_from, whole.eligible_until)
             day = whole.eligible_from or (whole.eligible_until + DAY if whole.eligible_until else None)
