@@ -66,12 +66,18 @@ def identifier_keys(patient: Resource) -> list[str]:
 
 
 def about(resource: Resource, patient_id: str) -> bool:
-    """Whether a resource is the patient, or refers to them as its subject/patient."""
+    """Whether a resource is the patient, or refers to them as its subject/patient and to no other
+    patient (a Condition whose ``subject`` is someone else is theirs, whatever its ``patient`` says)."""
     if resource.get("resourceType") == "Patient":
         return resource.get("id") == patient_id
+    named = False
     for key in PATIENT_KEYS:
         ref = resource.get(key)
         reference = ref.get("reference") if isinstance(ref, dict) else None
-        if isinstance(reference, str) and patient_ref_id(reference) == patient_id:
-            return True
-    return False
+        if isinstance(reference, str):
+            pid = patient_ref_id(reference)
+            if pid == patient_id:
+                named = True
+            elif pid is not None:
+                return False
+    return named

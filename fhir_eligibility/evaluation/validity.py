@@ -75,6 +75,10 @@ def concept_problem(concept: object) -> str | None:
         return f"coding is a {type(coding).__name__}, not a list"
     if isinstance(coding, list) and any(not isinstance(c, dict) for c in coding):
         return "coding holds a non-object"
+    for c in coding if isinstance(coding, list) else ():
+        code = c.get("code")  # a number is read as its digits (exports that write SNOMED CT codes unquoted)
+        if not isinstance(c.get("system"), (str, type(None))) or isinstance(code, (bool, float, list, dict)):
+            return "a coding's system or code is not text"
     return None
 
 

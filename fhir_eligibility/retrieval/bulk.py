@@ -49,6 +49,8 @@ def export_endpoint(capabilities: dict[str, Any]) -> str | None:
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # an error file holds an error (or cannot be read): the files may lack any patient's data
+    failed: bool = False
 
 
 def bulk_export(
@@ -94,7 +96,9 @@ def bulk_export(
         errors = manifest.get("error")
         for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):
-                out.notes.extend(_error_notes(http, e["url"], requires_token, deadline))
+                notes, failed = _error_notes(http, e["url"], requires_token, deadline)
+                out.notes.extend(notes)
+                out.failed = out.failed or failed
         finished = True
     finally:
         # Done (the server may delete the files) or interrupted (cancels the job): best effort.
@@ -143,16 +147,29 @@ def _download(http: SearchClient, url: str, target: Path, requires_token: bool, 
         http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=fh, deadline=deadline)
 
 
-def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> list[str]:
-    """The server's per-resource export errors (OperationOutcome NDJSON), as report notes."""
+def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:
+    """The server's export messages (OperationOutcome NDJSON) as report notes, and whether any is an
+    error. The manifest's ``error`` files also carry warnings and information (Bulk Data v2); an
+    error, or a file that cannot be read, means some data was not exported."""
     scope, auth = _file_scope(http, url, requires_token)
-    r = http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, deadline=deadline)
-    notes = []
-    for line in r.body.decode("utf-8", "replace").splitlines()[:200]:
-        with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
-            for issue in json.loads(line).get("issue") or []:
-                notes.append(f"$export error: {issue.get('diagnostics') or issue.get('code')}")
-    return notes[:20]
+    try:
+        r = http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, deadline=deadline)
+    except RetrievalError:
+        return ["$export error file could not be downloaded"], True
+    notes, failed = [], False
+    for line in r.body.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            issues = json.loads(line).get("issue")
+            for issue in issues:
+                severity = issue.get("severity")
+                failed = failed or severity not in ("warning", "information")
+                notes.append(f"$export {severity or 'error'}: {issue.get('diagnostics') or issue.get('code')}")
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            notes.append("$export error file holds an unreadable line")
+            failed = True
+    return notes[:20], failed
 
 
 def export_types(requirements: Iterable[DataRequirement]) -> list[str]:

@@ -20,8 +20,6 @@ from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
 from fhir_eligibility.retrieval.assembly import assemble
 
-UNAVAILABLE = "data unavailable: "
-
 
 @dataclass
 class SearchResult:
@@ -29,6 +27,7 @@ class SearchResult:
     resources: list[Resource] = field(default_factory=list)
     cause: str | None = None
     status: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the server's informational outcomes said
 
 
 def declares_batch(capabilities: dict[str, Any]) -> bool:
@@ -68,6 +67,9 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
     unavailable: list[Unavailable] = []
     warnings: list[str] = []
     for result in results:
+        warnings.extend(
+            f"{result.search.resource_type} search: the server noted: {n}" for n in dict.fromkeys(result.notes)
+        )
         # a Medication (``_include``d for a drug reference) is about no one: never "another patient"
         foreign = sum(1 for r in result.resources if not about(r, patient_id) and not _medication(r))
         if foreign and result.cause is None:
@@ -82,7 +84,7 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
             if result.cause is None and not result.resources:
                 raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
         if result.cause is not None:
-            for item in result.search.unavailable(UNAVAILABLE + result.cause):
+            for item in result.search.unavailable(result.cause):
                 if item not in unavailable:
                     unavailable.append(item)
             if foreign:
@@ -91,7 +93,7 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
     if not any(r.get("resourceType") == "Patient" for r in resources) and not any(
         u.resource_type == "Patient" for u in unavailable
     ):
-        unavailable.append(Unavailable("Patient", frozenset(), UNAVAILABLE + "Patient resource missing"))
+        unavailable.append(Unavailable("Patient", frozenset(), "Patient resource missing"))
     return assemble(patient_id, resources, unavailable=unavailable, warnings=warnings)
 
 

@@ -81,8 +81,9 @@ class SearchClient:
             raise RetrievalError(f"{self.options.base}: link outside the server refused")
         return url
 
-    def search(self, url: str) -> Iterator[dict[str, Any]]:
-        """Every resource of a search, following ``next`` links; a fault of any page is an error.
+    def search(self, url: str, searched: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every resource of a search (of type ``searched``), following ``next`` links; a fault of any
+        page is an error.
 
         A page holding an error OperationOutcome, or a last page short of the ``total`` the server
         announced, ends in :class:`RetrievalError`: an incomplete candidate list would leave out
@@ -96,7 +97,7 @@ class SearchClient:
                 raise RetrievalError(f"{self.options.base}: search paging loops or exceeds {MAX_PAGES} pages")
             seen.add(next_url)
             try:
-                page = read_page(self.get_json(next_url))
+                page = read_page(self.get_json(next_url), searched)
             except Fault as f:
                 raise RetrievalError(f"{self.options.base}: {_path(next_url)}: {f.cause}") from None
             matches += page.matches

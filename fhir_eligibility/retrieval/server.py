@@ -129,7 +129,7 @@ class FhirServer(Connection):
         """The first page of one search (``Type?params``, relative to the base); RetrievalError if none came."""
         reply = self._send("GET", f"{self.options.base}/{query}", what=f"{query.split('?')[0]} search")
         try:
-            page = read_page(reply.body) if reply.ok else None
+            page = read_page(reply.body, query.split("?")[0]) if reply.ok else None
         except Fault as f:
             reply.cause, page = f.cause, None
         if page is None:
@@ -223,11 +223,12 @@ class FhirServer(Connection):
         while True:
             pages += 1
             try:
-                page = read_page(body)
+                page = read_page(body, search.resource_type)
             except Fault as f:
                 result.cause = f.cause
                 return result
             result.resources.extend(page.resources)
+            result.notes.extend(page.notes)
             matches += page.matches
             if page.next_link is None:
                 fault = short_count(page.total, matches)

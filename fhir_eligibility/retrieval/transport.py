@@ -179,14 +179,21 @@ class Page:
     matches: int  # entries that are search matches (includes and outcomes not counted)
     total: int | None
     next_link: str | None
+    notes: list[str] = field(default_factory=list)  # what a warning OperationOutcome in the page said
 
 
-def read_page(page: object) -> Page:
+# Besides the searched type, what a search may bring: a drug's Medication (``_include``d; servers that
+# leave out ``search.mode`` make it look like a match), and outcomes
+INCLUDED = frozenset({"Medication", "OperationOutcome"})
+
+
+def read_page(page: object, searched: str | None = None) -> Page:
     """One searchset page, or :class:`Fault` when it is malformed or reports an error in-band.
 
-    Why strict: a 200 holding an error OperationOutcome, or a Bundle whose ``entry`` is not a list,
-    read as "no resources" would turn a server fault into absent data, and absent diagnoses are
-    FALSE (closed world): a false "ineligible".
+    Why strict: a 200 holding an error OperationOutcome, an entry without a readable resource, a
+    resource of another type than the one searched (``searched``), a ``total`` that is not a count,
+    or a Bundle whose ``entry`` is not a list, read as "no resources" would turn a server fault into
+    absent data, and absent diagnoses are FALSE (closed world): a false "ineligible".
     """
     if is_error_outcome(page):
         raise Fault("server answered with an error OperationOutcome")
@@ -203,23 +210,43 @@ def read_page(page: object) -> Page:
     out = Page([], 0, None, None)
     for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        search = entry.get("search") if isinstance(entry, dict) else None
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(resource, dict) or not isinstance(kind, str):
+            raise Fault("malformed search result (an entry without a readable resource)")
+        search = entry.get("search")
         mode = search.get("mode") if isinstance(search, dict) else None
         if is_error_outcome(resource):
             raise Fault("server reported an error inside the search result (OperationOutcome)")
-        if not isinstance(resource, dict) or resource.get("resourceType") == "OperationOutcome":
+        if kind == "OperationOutcome":
+            out.notes.extend(_outcome_texts(resource))
             continue
+        if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
+            raise Fault(f"a {searched} search answered with a {kind[:40]}")
         out.resources.append(resource)
-        if mode != "include":
+        if mode == "match" or (mode != "include" and kind == (searched or kind)):
             out.matches += 1
     total = page.get("total")
-    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+    if total is not None:
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise Fault("malformed search result (total is not a count)")
         out.total = total
     for link in links:
         if isinstance(link, dict) and link.get("relation") == "next":
             if not isinstance(link.get("url"), str):
                 raise Fault("malformed next link")
             out.next_link = link["url"]
+    return out
+
+
+def _outcome_texts(outcome: dict[str, Any]) -> list[str]:
+    """What an informational OperationOutcome says (its issues' diagnostics or details), cut short."""
+    out = []
+    for issue in outcome.get("issue") or []:
+        details = issue.get("details") if isinstance(issue, dict) else None
+        text = issue.get("diagnostics") if isinstance(issue, dict) else None
+        text = text if isinstance(text, str) else details.get("text") if isinstance(details, dict) else None
+        if isinstance(text, str) and text.strip():
+            out.append(" ".join(text.split())[:200])
     return out
 
 

@@ -27,12 +27,13 @@ from pathlib import Path
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.errors import AuthorizationError, RetrievalError
+from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.requirements.search import check_patient_id
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
@@ -62,7 +63,7 @@ def patients_with_conditions(
             ids |= answered[url]
             continue
         found: set[str] = set()
-        for res in http.search(url):
+        for res in http.search(url, "Condition"):
             for key in ("subject", "patient"):
                 ref = res.get(key)
                 if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
@@ -79,7 +80,7 @@ def patients_with_conditions(
 def all_patients(http: SearchClient) -> set[str]:
     return {
         str(r["id"])
-        for r in http.search(f"{http.options.base}/Patient?_count={PAGE_SIZE}")
+        for r in http.search(f"{http.options.base}/Patient?_count={PAGE_SIZE}", "Patient")
         if r.get("resourceType") == "Patient" and r.get("id")
     }
 
@@ -122,7 +123,13 @@ def fetch_all(
     reason: the report lists them and the run is partial.
     """
     size = max(server.options.patients_per_batch, 1)
-    for batch in _batched(ids, size):
+    valid = []
+    for pid in ids:  # named by the server's own data: one malformed id must not stop the others
+        try:
+            valid.append(check_patient_id(pid))
+        except InputError:
+            skipped.append((pid[:70], "the server names this patient by an id that is not a valid FHIR id"))
+    for batch in _batched(valid, size):
         try:
             fetched = list(server.fetch_patients(batch, requirements))
         except AuthorizationError:
@@ -159,6 +166,7 @@ def screen_server(
     with FhirServer(options) as server:
         http = SearchClient(server)
         endpoint = export_endpoint(server.capabilities())
+        exported: list[str] = []
         if bulk and endpoint is None:
             raise RetrievalError(f"{options.base} does not declare $export in its CapabilityStatement")
         if endpoint is not None and bulk is not False:
@@ -168,22 +176,26 @@ def screen_server(
                 result = bulk_export(
                     http, endpoint, export_types(requirements), data, progress=progress, timeout=export_timeout
                 )
-                if not result.files:
+                if not result.files and not result.failed:
                     raise RetrievalError(f"{options.base}: $export produced no files")
-                return screen_files(
-                    [data],
-                    trials,
-                    as_of,
-                    settings,
-                    workers=workers,
-                    progress=progress,
-                    temp_dir=temp_dir,
-                    source=f"{options.base} ($export)",
-                    notes=result.notes,
-                )
+                if not result.failed:
+                    return screen_files(
+                        [data],
+                        trials,
+                        as_of,
+                        settings,
+                        workers=workers,
+                        progress=progress,
+                        temp_dir=temp_dir,
+                        source=f"{options.base} ($export)",
+                        notes=result.notes,
+                    )
+            # the export's files may lack any patient's data: a missing diagnosis would read as absent
+            exported = [*result.notes, "$export reported errors: its files were not used; screened by search instead"]
         if progress is not None:
             progress("searching", 0, None)
         ids, notes = candidate_ids(http, trials)
+        notes = [*exported, *notes]
         skipped: list[tuple[str, str]] = []
         patients = fetch_all(server, ids, requirements, skipped)
         report = screen_stream(

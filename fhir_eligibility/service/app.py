@@ -31,9 +31,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote, urlencode
@@ -46,7 +45,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
@@ -67,39 +65,26 @@ from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, feedback_client
 from fhir_eligibility.service.feedback import validate as validate_feedback
-from fhir_eligibility.service.prefetch import Fallback, RequestError, parse_request, patient_data
+from fhir_eligibility.service.prefetch import Fallback, parse_request, patient_data
+from fhir_eligibility.service.responses import (
+    DISCOVERY_PATH,
+    FEEDBACK_PATH,
+    HOOK,
+    REPORT_PATH,
+    SERVICE_ID,
+    SERVICE_PATH,
+    AccessLog,
+    HttpError,
+    guarded,
+    http_error,
+)
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
 from fhir_eligibility.service.stores import CardIndex, ReportCache, StoredReport
 
 log = logging.getLogger(__name__)
 
-SERVICE_ID = "trial-eligibility"
-HOOK = "patient-view"
-DISCOVERY_PATH = "/cds-services"
-SERVICE_PATH = f"{DISCOVERY_PATH}/{SERVICE_ID}"
-FEEDBACK_PATH = f"{SERVICE_PATH}/feedback"
-REPORT_PATH = "/reports"
 JSON_TYPES = ("application/json", "application/fhir+json")
 DRAIN_FACTOR = 8  # an oversized body is read (and dropped) up to this many limits, so the client sees the 413
-
-
-class HttpError(Exception):
-    """An error answer with an OperationOutcome body."""
-
-    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.headers = headers or {}
-
-
-def operation_outcome(message: str, code: str = "invalid", severity: str = "error") -> dict[str, Any]:
-    return {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": code, "diagnostics": message}]}
-
-
-def outcome_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(operation_outcome(message, code), status_code=status, headers=headers)
 
 
 def _is_wildcard(host: str) -> bool:
@@ -317,8 +302,8 @@ class Service:
 
     async def report_page(self, request: Request) -> Response:
         patient_id = request.path_params["patient_id"]
-        stored = self.reports.get(request.query_params.get("ref", ""))
-        if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
+        stored = self.reports.get(request.query_params.get("ref", ""), patient_id)
+        if stored is None:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
         trial = request.query_params.get("trial")
         shown_now = await run_in_threadpool(self.page_results, stored)
@@ -337,8 +322,8 @@ class Service:
         """The served form's answers: written to the FHIR server, the patient re-evaluated, the new page's link."""
         patient_id = request.path_params["patient_id"]
         ref = request.query_params.get("ref", "")
-        stored = self.reports.get(ref)
-        if stored is None or not secrets.compare_digest(stored.patient_id, patient_id):
+        stored = self.reports.get(ref, patient_id)
+        if stored is None:
             raise HttpError(404, "this page has expired or is not valid: open the patient's chart again", "not-found")
         if self.write_target is None or stored.data is None:
             raise HttpError(409, "this service is not configured to record attestations", "not-supported")
@@ -349,7 +334,13 @@ class Service:
         if trial is None or all(r.trial != sub.trial for r in stored.results):
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
         authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
-        response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
+        if self.reports.take(ref, patient_id) is None:  # spent by a submission since: one answer per page
+            raise HttpError(404, "this page was answered already or has expired: open it again", "not-found")
+        try:
+            response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
+        except BaseException:
+            self.reports.restore(ref, stored)  # nothing written: the page can be sent again
+            raise
         data = with_response(stored.data, response)
         results = await run_in_threadpool(self.evaluate, data, stored.as_of)
         new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
@@ -374,80 +365,6 @@ _NOT_FOUND_PAGE = (
     "<body><h1>Report not available</h1><p>This link has expired or is not valid. Open the patient's chart "
     "again to get a fresh eligibility card.</p></body></html>"
 )
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def guarded(handler: Handler) -> Handler:
-    """Turn every failure into an OperationOutcome answer; never a stack trace, never data in the log."""
-
-    async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except HttpError as e:
-            return outcome_response(e.status, e.message, e.code, e.headers)
-        except RequestError as e:
-            if e.status == 412:
-                log.info("%s: 412, data cannot be had (%s)", HOOK, e.code)
-            return outcome_response(e.status, e.message, e.code)
-        except Exception as e:  # the last line of defence: the client gets a generic 500
-            log.error("internal error while serving %s: %s", _route_label(request.url.path), type(e).__name__)
-            log.debug("internal error detail", exc_info=True)
-            return outcome_response(500, "internal error", "exception")
-
-    return run
-
-
-def _route_label(path: str) -> str:
-    """A loggable label for a path: report paths hold a patient id, so only the template is logged."""
-    if path.startswith(REPORT_PATH + "/"):
-        return REPORT_PATH + "/{patientId}"
-    if path in (DISCOVERY_PATH, SERVICE_PATH, FEEDBACK_PATH):
-        return path
-    return "<other>"
-
-
-class AccessLog:
-    """Method, route template, status and time of each request; nothing from the URL's query or body."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 0
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            log.info(
-                "%s %s %d %.0f ms",
-                scope.get("method", "?"),
-                _route_label(str(scope.get("path", ""))),
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-
-
-async def _http_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    messages = {404: "no such endpoint", 405: "method not allowed"}
-    return outcome_response(
-        exc.status_code,
-        messages.get(exc.status_code, "request refused"),
-        "not-found" if exc.status_code == 404 else "not-supported",
-        dict(exc.headers or {}),
-    )
 
 
 def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Starlette:
@@ -491,7 +408,7 @@ def create_app(config: ServiceConfig, trials: list[Trial] | None = None) -> Star
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.service = service

@@ -99,6 +99,8 @@ def parse_submission(body: object, nonce: str) -> Submission:
         isinstance(v, str) and len(v) <= MAX_COMMENT for v in comments.values()
     ):
         raise _bad(f"comments must map item ids to strings of at most {MAX_COMMENT} characters")
+    if set(comments) - set(answers):
+        raise _bad("a comment must belong to an item answered in the same submission")
     return Submission(trial, author.strip(), dict(answers), {k: v.strip() for k, v in comments.items() if v.strip()})
 
 

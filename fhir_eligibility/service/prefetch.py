@@ -39,6 +39,7 @@ from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.assembly import assemble as assemble_patient
 from fhir_eligibility.retrieval.http import HttpSession, new_session
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
+from fhir_eligibility.retrieval.transport import Fault, read_page, short_count
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -129,42 +130,24 @@ def parse_request(body: object, hook: str) -> HookRequest:
 # -- reading the prefetch -------------------------------------------------------------------------
 
 
-def _entries(bundle: dict[str, Any]) -> Iterable[Resource]:
-    entries = bundle.get("entry")
-    if entries is not None and not isinstance(entries, list):
-        raise _bad("prefetch: Bundle.entry must be a list")
-    for entry in entries or []:
-        res = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
-            if res["resourceType"] == "Bundle":
-                yield from _entries(res)
-            else:
-                yield res
-
-
-def _is_error(outcome: dict[str, Any]) -> bool:
-    issues = outcome.get("issue") or []
-    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in issues) or not issues
-
-
-def _incomplete(value: dict[str, Any]) -> bool:
-    """An OperationOutcome, a Bundle with an error outcome, or a further page to read."""
-    if value.get("resourceType") == "OperationOutcome":
-        return _is_error(value)
-    if value.get("resourceType") != "Bundle":
-        return False
-    links = value.get("link")
-    if links is not None and not isinstance(links, list):
-        raise _bad("prefetch: Bundle.link must be a list")
-    for link in links or []:
-        if isinstance(link, dict) and link.get("relation") == "next":
-            return True
-    return any(r.get("resourceType") == "OperationOutcome" and _is_error(r) for r in _entries(value))
-
-
-def _resources(value: dict[str, Any]) -> list[Resource]:
-    items = list(_entries(value)) if value.get("resourceType") == "Bundle" else [value]
-    return [r for r in items if r.get("resourceType") != "OperationOutcome"]
+def _read(value: dict[str, Any], template: PrefetchTemplate) -> tuple[list[Resource], list[str]]:
+    """A prefetched value's resources and the server's notes, or :class:`Fault` saying why the key
+    cannot count as prefetched: the one reader of search pages (:func:`read_page`), so a prefetch is
+    held to what a search the service sends itself is (an error, an unreadable entry, a resource of
+    another type, a further page or a short count is never read as "no such data")."""
+    kind = value.get("resourceType")
+    if kind != "Bundle":
+        if kind != template.resource_type:
+            got = kind[:40] if isinstance(kind, str) else "value"
+            raise Fault(f"a {got} where a {template.resource_type} was expected")
+        return [value], []
+    page = read_page(value, template.resource_type)
+    if page.next_link is not None:
+        raise Fault("only the first page was sent")
+    short = short_count(page.total, page.matches)
+    if short is not None:
+        raise short
+    return page.resources, page.notes
 
 
 @dataclass
@@ -185,10 +168,13 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
         value = req.prefetch[t.key]
         if value is None:
             continue  # the client has no such data
-        if _incomplete(value):
+        try:
+            resources, notes = _read(value, t)
+        except Fault as f:
+            out.warnings.append(f"prefetch {t.key}: {f.cause}; the key is treated as not prefetched")
             out.missing.append(t)
             continue
-        resources = _resources(value)
+        out.warnings.extend(f"prefetch {t.key}: the client noted: {n}" for n in dict.fromkeys(notes))
         foreign = sum(1 for r in resources if _other_patient(r, req.patient_id))
         if foreign:
             out.warnings.append(

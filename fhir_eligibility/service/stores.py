@@ -54,13 +54,36 @@ class ReportCache:
                 self._items.popitem(last=False)
         return ref
 
-    def get(self, ref: str) -> StoredReport | None:
+    def get(self, ref: str, patient_id: str | None = None) -> StoredReport | None:
+        """The live report behind ``ref`` (with ``patient_id``: only if it is that patient's)."""
         with self._lock:
-            item = self._items.get(ref)
-            if item is not None and item.expires < self.clock():
-                del self._items[ref]
-                return None
-            return item
+            return self._live(ref, patient_id, keep=True)
+
+    def take(self, ref: str, patient_id: str) -> StoredReport | None:
+        """:meth:`get`, and the ref is spent: a page's form is answered once (a replayed or second
+        submission of the same page is refused; the answer's new page has a new ref)."""
+        with self._lock:
+            return self._live(ref, patient_id, keep=False)
+
+    def restore(self, ref: str, item: StoredReport) -> None:
+        """Give back a taken ref whose submission failed, so the coordinator can send it again."""
+        with self._lock:
+            if item.expires >= self.clock():
+                self._items[ref] = item
+
+    def _live(self, ref: str, patient_id: str | None, keep: bool) -> StoredReport | None:
+        item = self._items.get(ref)
+        if item is None:
+            return None
+        if item.expires < self.clock():
+            del self._items[ref]
+            return None
+        # compared as bytes: compare_digest refuses non-ASCII text, and a path's id may be anything
+        if patient_id is not None and not secrets.compare_digest(item.patient_id.encode(), patient_id.encode()):
+            return None
+        if not keep:
+            del self._items[ref]
+        return item
 
 
 class CardIndex:

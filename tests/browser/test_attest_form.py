@@ -142,9 +142,14 @@ def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum
         page = watched.page
         page.goto(link, wait_until="load")
         assert trial_section(watched).get_attribute("data-verdict") == "needs-review"
+        to = json.loads(page.locator("script#data").text_content() or "{}")["submit"]["to"]
         answered = fill_as_coordinator(watched, "Dr Ada Coordinator")
         with page.expect_navigation(wait_until="load"):
             trial_section(watched).locator('[data-testid="attest-submit"]').click()
+        # the first page's form, sent again (a replay, or a second tab): its answer is spent, nothing written
+        replay = {"nonce": to["nonce"], "trial": TRIAL, "author": "Mallory", "answers": {next(iter(answered)): False}}
+        again = requests.post(live.base + to["url"], json=replay, headers={"Origin": live.base}, timeout=30)
+        assert again.status_code == 404, again.text
 
         section = trial_section(watched)
         assert section.get_attribute("data-verdict") == "eligible"

@@ -16,7 +16,7 @@ import copy
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +58,43 @@ class State:
     export: bool = False
     manifest_files: list[str] = field(default_factory=list)  # extra output URLs (e.g. on the trap)
     requires_token: bool = True
+    # the export's messages, by severity: an "error" one comes with no Condition file (that part failed)
+    export_messages: list[str] = field(default_factory=list)
+
+
+def _foreign_subject(body: dict[str, Any], _every: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """A resource of the searched type whose subject is another patient, naming ours as ``patient``."""
+    other = {
+        "resourceType": kind,
+        "id": "x9",
+        "subject": {"reference": "Patient/p2"},
+        "patient": {"reference": "Patient/p1"},
+    }
+    entries = body.get("entry") or []
+    return {**body, "entry": [*entries, {"resource": other}], "total": len(entries) + 1}
+
+
+def _other_type(body: dict[str, Any], every: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """Resources of another type than the one searched, as matches."""
+    return {**body, "entry": [{"resource": r} for r in every if r["resourceType"] not in (kind, "Patient")][:3]}
+
+
+def _before(extra: object) -> Callable[[dict[str, Any], list[dict[str, Any]], str], dict[str, Any]]:
+    return lambda body, _every, _kind: {**body, "entry": [extra, *(body.get("entry") or [])]}
+
+
+BAD_ID = {"reference": "Patient/bad_id!"}  # not a FHIR id: a search naming it must not stop a screening
+
+# faulty 200 answers: (the normal searchset, every resource, the type searched) -> what is sent
+GARBLED: dict[str, Callable[[dict[str, Any], list[dict[str, Any]], str], dict[str, Any]]] = {
+    "entry-null": _before(None),
+    "entry-no-resource": _before({"fullUrl": "urn:uuid:1"}),
+    "entry-garbled": _before({"resource": "<garbled>"}),
+    "entry-no-type": _before({"resource": {"id": "x"}}),
+    "other-type": _other_type,
+    "total-text": lambda body, _every, _kind: {**body, "entry": [], "total": "1"},
+    "foreign-subject": _foreign_subject,
+}
 
 
 def searchset(resources: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -136,9 +173,21 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path.startswith("status/"):
             base = f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
-            outputs = [{"type": t, "url": f"{base}/files/{t}.ndjson"} for t in ("Patient", "Observation", "Condition")]
+            failed = "error" in st.export_messages
+            types = ("Patient", "Observation") if failed else ("Patient", "Observation", "Condition")
+            outputs = [{"type": t, "url": f"{base}/files/{t}.ndjson"} for t in types]
             outputs += [{"type": "Condition", "url": u} for u in st.manifest_files]
-            self._json(200, {"requiresAccessToken": st.requires_token, "output": outputs, "error": []})
+            errors = (
+                [{"type": "OperationOutcome", "url": f"{base}/files/messages.ndjson"}] if st.export_messages else []
+            )
+            self._json(200, {"requiresAccessToken": st.requires_token, "output": outputs, "error": errors})
+            return
+        if path == "files/messages.ndjson":
+            issues = [
+                {"severity": v, "code": "exception", "diagnostics": f"Condition export: {v}"}
+                for v in st.export_messages
+            ]
+            self._send(200, (json.dumps({"resourceType": "OperationOutcome", "issue": issues}) + "\n").encode())
             return
         if path.startswith("files/"):
             kind = path.split("/")[1].split(".")[0]
@@ -227,6 +276,16 @@ class Handler(BaseHTTPRequestHandler):
                     r["subject"] = {"reference": "Patient/p2"}
                 moved.append(r)
             self._json(200, searchset(moved))
+        elif f == "bad-id":  # the candidate search only: a patient's own searches are answered normally
+            if "patient=" in urlsplit(self.path).query:
+                return False
+            body = searchset([r for r in st.resources if r["resourceType"] == "Condition"])
+            body["entry"].append({"resource": {"resourceType": "Condition", "id": "x8", "subject": BAD_ID}})
+            self._json(200, body)
+        elif f in GARBLED:  # a 200 whose search result cannot be read as one (adversarial review)
+            kind = path.split("?")[0]
+            mine = [r for r in st.resources if r["resourceType"] == kind]
+            self._json(200, GARBLED[f](searchset(mine), st.resources, kind))
         elif f == "total-mismatch":
             self._json(200, searchset([], total=3))
         elif f.startswith("redirect-"):

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.hardening.conftest import Run, run_cli
-from tests.hardening.faultserver import MINI, Running
+from tests.hardening.faultserver import GARBLED, MINI, Running
 
 TRIAL = "NCT00000001"
 COMMON = ["--definitions", str(MINI), "--as-of", "2026-06-01", "--timeout", "1"]
@@ -55,6 +55,7 @@ BREAKING = [
     "redirect-308",
     "foreign-next",
     "backslash-next",
+    *GARBLED,
 ]
 HEALING = ["429-then-ok"]
 
@@ -106,7 +107,10 @@ def test_condition_search_fault(fault: str, fhir: Running, trap: Running, capsys
     assert criteria["age"] == "pass" and criteria["hb"] == "pass"  # other searches unaffected
 
 
-@pytest.mark.parametrize("fault", ["500", "trickle", "wrong-patient", "total-mismatch", "redirect-307", "foreign-next"])
+@pytest.mark.parametrize(
+    "fault",
+    ["500", "trickle", "wrong-patient", "total-mismatch", "redirect-307", "foreign-next", "other-type", "entry-null"],
+)
 def test_observation_search_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
     fhir.state.fault, fhir.state.target = fault, "Observation"
     run, report = evaluate(fhir, capsys, monkeypatch)
@@ -198,6 +202,9 @@ def test_screen_clean(fhir: Running, trap: Running, capsys: Any, monkeypatch: An
         ("redirect-307", "Condition"),
         ("foreign-next", "Condition"),
         ("entry-int", "Condition"),
+        ("foreign-subject", "Observation"),
+        ("entry-garbled", "Observation"),
+        ("other-type", "Observation"),
         ("404", "Patient"),
         ("drop", "Patient"),
     ],
@@ -228,7 +235,39 @@ def test_screen_patient_not_delivered_is_listed_and_partial(
     assert "partial" in run.err
 
 
+def test_screen_a_candidate_named_by_a_malformed_id_is_listed_and_the_rest_screened(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    """The candidate search also finds a Condition of "Patient/bad_id!": that one is not screened
+    (listed, exit 4 partial), and p1 still is (it stopped the whole run, exit 2, before)."""
+    fhir.state.fault, fhir.state.target = "bad-id", "Condition"
+    run, report = screen(fhir, capsys, monkeypatch)
+    assert run.code == 4 and report is not None, run.err
+    assert report["patients"] == 1 and [n["patient"] for n in report["notScreened"]] == ["bad_id!"]
+    assert "bad_id!" not in run.err  # the server's text is in the report, not echoed on the terminal
+    (t,) = report["trials"]
+    assert t["counts"]["needs-review"] == 1
+
+
 # -- Bulk $export ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("severity", ["error", "warning"])
+def test_export_messages(severity: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
+    """An export whose messages hold an error (here: the Condition part failed, its file is missing)
+    is not screened as if complete, where p1's diagnosis would read as absent (ineligible): the
+    server is screened by search instead. A warning is reported and the export used."""
+    fhir.state.export = True
+    fhir.state.export_messages = [severity]
+    run, report = screen(fhir, capsys, monkeypatch, "--bulk")
+    assert run.code == 0 and report is not None, run.err
+    (t,) = report["trials"]
+    assert report["patients"] == 1 and t["counts"]["needs-review"] == 1 and t["counts"]["ineligible"] == 0
+    assert f"$export {severity}: Condition export: {severity}" in report["warnings"]
+    by_search = any("screened by search instead" in w for w in report["warnings"])
+    assert by_search == (severity == "error")
+    searched = any(s.path.startswith("/fhir/Condition?") for s in fhir.state.seen)
+    assert searched == (severity == "error")
 
 
 @pytest.mark.parametrize("requires_token", [True, False])

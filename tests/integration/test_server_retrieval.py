@@ -278,7 +278,7 @@ def test_page_bound_on_a_real_server(private_fhir: Seeded) -> None:
     reqs = [DataRequirement("Observation", frozenset({HB}), criteria=frozenset({"hb"}))]
     (data,) = list(fetch_patients(options, [private_fhir.patient_id(0)], reqs))
     assert [(u.resource_type, u.codes, u.reason) for u in data.unavailable] == [
-        ("Observation", frozenset({HB}), "data unavailable: more than 2 pages")
+        ("Observation", frozenset({HB}), "more than 2 pages")
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -91,6 +92,8 @@ class FakeFhir:
     filter_patient: bool = True
     next_base: str | None = BASE  # None: relative next links
     faults: dict[str, list[Fault]] = field(default_factory=dict)
+    # resource type -> what the server does to that search's answer (a faulty 200)
+    mangle: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)  # (method, url) of every request
 
     def install(self, rsps: responses.RequestsMock) -> None:
@@ -185,7 +188,8 @@ class FakeFhir:
             nxt = [(k, v) for k, v in params if k != "_offset"] + [("_offset", str(offset + count))]
             prefix = f"{self.next_base}/" if self.next_base is not None else ""
             body["link"].append({"relation": "next", "url": f"{prefix}{rtype}?{urlencode(nxt)}"})
-        return 200, body
+        mangle = self.mangle.get(rtype)
+        return 200, mangle(body) if mangle is not None else body
 
 
 def _outcome() -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 import requests
@@ -141,8 +143,8 @@ def test_page_bound_makes_the_search_unavailable_and_keeps_what_was_read(fake: F
     data = fetch_one(opts(page_size=2, max_pages=2))
     assert len([i for i in ids(data) if i.startswith("Observation")]) == 4
     assert set(data.unavailable) == {
-        Unavailable("Observation", frozenset({HB}), "data unavailable: more than 2 pages"),
-        Unavailable("Observation", frozenset({PLT}), "data unavailable: more than 2 pages"),
+        Unavailable("Observation", frozenset({HB}), "more than 2 pages"),
+        Unavailable("Observation", frozenset({PLT}), "more than 2 pages"),
     }
 
 
@@ -150,7 +152,7 @@ def test_next_link_to_another_host_is_not_followed(fake: FakeFhir) -> None:
     fake.resources += [obs(f"h{i}", "p1", "718-7") for i in range(3)]
     fake.next_base = "https://evil.example.com/r4"
     data = fetch_one(opts(page_size=2))
-    assert {u.reason for u in data.unavailable} == {"data unavailable: next link outside the server base URL"}
+    assert {u.reason for u in data.unavailable} == {"next link outside the server base URL"}
     assert all("evil" not in u for _, u in fake.log)
 
 
@@ -169,6 +171,44 @@ def test_other_patients_data_makes_that_search_unavailable(fake: FakeFhir) -> No
     # the Hb search returned o4 (p2's): Hb is unknown, not "no value"
     hb = [u for u in data.unavailable if u.resource_type == "Observation" and HB in u.codes]
     assert hb and all("another patient" in u.reason for u in hb)
+
+
+def _first(extra: dict[str, object]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda body: {**body, "entry": [extra, *body["entry"]]}
+
+
+# faulty 200 answers to the Condition search (adversarial review): each read as "no such Condition"
+# would be a closed-world FALSE, a false "ineligible"
+GARBLED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "entry-null": lambda body: {**body, "entry": [None, *body["entry"]]},
+    "entry-without-resource": _first({"fullUrl": "urn:uuid:1"}),
+    "resource-garbled": _first({"resource": "<garbled>"}),
+    "resource-without-type": _first({"resource": {"id": "x"}}),
+    "another-type": lambda body: {**body, "entry": [{"resource": obs("x", "p1", "718-7")}], "total": 1},
+    "total-not-a-count": lambda body: {**body, "entry": [], "total": "2"},
+    "foreign-subject": _first(
+        {"resource": {**cond("c9", "other", "443492008"), "patient": {"reference": "Patient/p1"}}}
+    ),
+}
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "gets"])
+@pytest.mark.parametrize("name", sorted(GARBLED))
+def test_a_faulty_answer_in_a_200_makes_that_search_unavailable(fake: FakeFhir, name: str, batch: bool) -> None:
+    fake.batch = batch
+    fake.mangle["Condition"] = GARBLED[name]
+    data = fetch_one(opts())
+    assert [(u.resource_type, u.codes) for u in data.unavailable] == [("Condition", frozenset({NET}))]
+    assert not any(r["resourceType"] == "Condition" for r in data.resources)
+    assert ids(data)[:1] == ["Patient/p1"] and "Observation/o1" in ids(data)  # the other searches stand
+
+
+def test_a_warning_outcome_in_a_search_is_reported_and_its_data_used(fake: FakeFhir) -> None:
+    note = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "diagnostics": "Unknown param"}]}
+    fake.mangle["Condition"] = lambda body: {**body, "entry": [*body["entry"], {"resource": note}]}
+    data = fetch_one(opts())
+    assert "Condition/c1" in ids(data) and data.unavailable == ()
+    assert data.warnings == ["Condition search: the server noted: Unknown param"]
 
 
 # -- faults ------------------------------------------------------------------------------------
@@ -197,9 +237,7 @@ def test_503_exhausting_retries_makes_only_that_requirement_unavailable(fake: Fa
     fake.faults["Condition"] = [503] * 4
     data = fetch_one(opts(retries=3))
     assert sleeps == [0.5, 1.0, 2.0]  # exponential backoff
-    assert data.unavailable == (
-        Unavailable("Condition", frozenset({NET}), "data unavailable: HTTP 503 after 3 retries"),
-    )
+    assert data.unavailable == (Unavailable("Condition", frozenset({NET}), "HTTP 503 after 3 retries"),)
     assert ids(data) == ["Patient/p1", "Observation/o1", "Observation/o2"]
 
 
@@ -208,14 +246,14 @@ def test_retry_after_longer_than_max_wait_gives_up_at_once(fake: FakeFhir, sleep
     fake.faults["Condition"] = [(429, {"Retry-After": "3600"})]
     data = fetch_one(opts(max_wait=60))
     assert sleeps == []
-    assert [u.reason for u in data.unavailable] == ["data unavailable: HTTP 429"]
+    assert [u.reason for u in data.unavailable] == ["HTTP 429"]
 
 
 def test_read_timeout_makes_the_search_unavailable(fake: FakeFhir, sleeps: list[float]) -> None:
     fake.batch = False
     fake.faults["Observation"] = [requests.ReadTimeout("read timed out")]
     data = fetch_one(opts())
-    assert {(u.resource_type, u.reason) for u in data.unavailable} == {("Observation", "data unavailable: timeout")}
+    assert {(u.resource_type, u.reason) for u in data.unavailable} == {("Observation", "timeout")}
     assert {u.codes for u in data.unavailable} == {frozenset({HB}), frozenset({PLT})}
     assert sleeps == []
 
@@ -230,7 +268,7 @@ def test_connection_errors_are_retried(fake: FakeFhir, sleeps: list[float]) -> N
 def test_batch_entry_500_is_unavailable_for_that_entry_only(fake: FakeFhir) -> None:
     fake.faults["Condition"] = [500]
     data = fetch_one(opts())
-    assert data.unavailable == (Unavailable("Condition", frozenset({NET}), "data unavailable: HTTP 500"),)
+    assert data.unavailable == (Unavailable("Condition", frozenset({NET}), "HTTP 500"),)
     assert ids(data) == ["Patient/p1", "Observation/o1", "Observation/o2"]
     assert [m for m, _ in fake.log] == ["GET", "POST"]
 

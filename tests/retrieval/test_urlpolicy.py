@@ -70,6 +70,55 @@ def test_error_outcomes_in_a_page_are_faults() -> None:
     assert page.resources == [] and page.matches == 0 and short_count(page.total, 0) is None
 
 
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [None],
+        [{"fullUrl": "urn:uuid:1"}],  # no resource
+        [{"resource": "<garbled>"}],
+        [{"resource": {"id": "c1"}}],  # no resourceType
+        [{"resource": {"resourceType": 5, "id": "c1"}}],
+        [{"resource": {"resourceType": "Observation", "id": "o1"}, "search": {"mode": "match"}}],  # not searched for
+        [{"resource": {"resourceType": "Observation", "id": "o1"}}],
+    ],
+)
+def test_a_page_that_is_not_a_readable_search_result_is_a_fault(entries: list[object]) -> None:
+    """Each of these dropped silently would leave a Condition search "empty", and absent diagnoses
+    are FALSE (closed world): a false "ineligible" from a faulty 200 (adversarial review)."""
+    with pytest.raises(Fault):
+        read_page({"resourceType": "Bundle", "type": "searchset", "entry": entries}, "Condition")
+
+
+@pytest.mark.parametrize("total", ["2", 2.0, -1, True, {"value": 2}])
+def test_a_total_that_is_not_a_count_is_a_fault(total: object) -> None:
+    with pytest.raises(Fault, match="total"):
+        read_page({"resourceType": "Bundle", "total": total, "entry": []}, "Condition")
+
+
+def test_what_a_search_may_bring_besides_its_type() -> None:
+    """Included resources (by mode, or a drug's Medication from a server that leaves out the mode)
+    are kept and not counted as matches; a warning outcome is kept as a note."""
+    req = {"resourceType": "MedicationRequest", "id": "r1"}
+    med = {"resourceType": "Medication", "id": "m1"}
+    pat = {"resourceType": "Patient", "id": "p1"}
+    note = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "diagnostics": "results\n cut"}]}
+    page = read_page(
+        {
+            "resourceType": "Bundle",
+            "total": 1,
+            "entry": [
+                {"resource": req},
+                {"resource": med},
+                {"resource": pat, "search": {"mode": "include"}},
+                {"resource": note, "search": {"mode": "outcome"}},
+            ],
+        },
+        "MedicationRequest",
+    )
+    assert page.resources == [req, med, pat] and page.matches == 1 and page.notes == ["results cut"]
+    assert short_count(page.total, page.matches) is None
+
+
 def test_total_counts_matches_not_includes() -> None:
     obs = {"resourceType": "Observation", "id": "o1"}
     med = {"resourceType": "Medication", "id": "m1"}

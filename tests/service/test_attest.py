@@ -103,6 +103,10 @@ def test_client_mistakes_are_4xx_outcomes(live: LiveServer) -> None:
     assert "answers" in outcome(submit(live, url, {**good(nonce), "answers": {"consent": "yes"}}), 400)
     assert "no attestation item" in outcome(submit(live, url, {**good(nonce), "answers": {"hb": True}}), 400)
     assert "not on this page" in outcome(submit(live, url, {**good(nonce), "trial": "NCT99999999"}), 400)
+    assert "comment" in outcome(submit(live, url, {**good(nonce), "comments": {"ecog": "seen"}}), 400)
+    # a path id the ref is not for, in any script: 404, never a 500 (compare_digest refuses non-ASCII text)
+    assert "expired" in outcome(submit(live, url.replace("/p1/", "/%C3%A9/"), good(nonce)), 404)
+    assert requests.get(live.base + url.replace("/p1/attest", "/%C3%A9"), timeout=10).status_code == 404
     assert outcome(submit(live, url, b"{not json"), 400)
     assert outcome(submit(live, url, good(nonce), content_type="application/x-www-form-urlencoded"), 415)
 
@@ -110,6 +114,8 @@ def test_client_mistakes_are_4xx_outcomes(live: LiveServer) -> None:
 def test_fhir_server_fault_is_502_not_500(live: LiveServer) -> None:
     _link, page = open_page(live)
     to = page_data(page)["submit"]["to"]
+    assert "did not record" in outcome(submit(live, to["url"], good(to["nonce"])), 502)
+    # nothing was recorded, so the page's one answer is not spent: it can be sent again
     assert "did not record" in outcome(submit(live, to["url"], good(to["nonce"])), 502)
 
 

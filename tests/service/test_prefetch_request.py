@@ -118,6 +118,45 @@ def test_present_null_missing_and_incomplete_keys() -> None:
         assert [t.key for t in got.missing] == missing, name
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"resourceType": "Bundle", "type": "searchset", "entry": [None, None]},
+        {"resourceType": "Bundle", "type": "searchset", "entry": [{"fullUrl": "urn:uuid:1"}]},
+        {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"id": "c1"}}]},
+        {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": "<garbled>"}]},
+        bundle(obs("o1")),  # Observations for a Condition query
+        {"resourceType": "Bundle", "type": "searchset", "total": 2},  # two promised, none sent
+        {"resourceType": "Bundle", "type": "searchset", "total": "2", "entry": []},
+        {"resourceType": "OperationOutcome", "issue": 5},
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "informational"}]},
+        bundle({"resourceType": "Bundle", "type": "searchset", "entry": []}),  # a Bundle in a Bundle
+    ],
+    ids=[
+        "null",
+        "no-resource",
+        "no-type",
+        "garbled",
+        "other-type",
+        "short",
+        "total-text",
+        "bad-outcome",
+        "warning",
+        "nested",
+    ],
+)
+def test_a_faulty_prefetch_value_counts_as_not_prefetched(condition: dict[str, Any]) -> None:
+    """Read as given, each would be "no such Condition" (closed world: FALSE), so six cards saying
+    "not eligible" from a faulty prefetch (adversarial review): the key is fetched or 412 instead."""
+    req = parse_request(
+        hook_body("p1", {"patient": PATIENT, "observation": None, "condition": condition}), "patient-view"
+    )
+    got = read_prefetch(req, TEMPLATES)
+    assert [t.key for t in got.missing] == ["condition"]
+    assert [r["id"] for r in got.resources] == ["p1"]
+    assert len(got.warnings) == 1 and got.warnings[0].startswith("prefetch condition: ")
+
+
 def test_warning_outcome_inside_a_bundle_is_not_an_error() -> None:
     info = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
     req = parse_request(
@@ -125,6 +164,7 @@ def test_warning_outcome_inside_a_bundle_is_not_an_error() -> None:
     )
     got = read_prefetch(req, TEMPLATES)
     assert got.missing == [] and [r["id"] for r in got.resources] == ["p1", "o1"]
+    assert got.warnings == []  # an issue with nothing to say is not reported
 
 
 def test_assemble_keeps_only_this_patient_dedups_and_resolves_medications() -> None:
