@@ -30,8 +30,10 @@ from fhir_eligibility.record import Resource
 
 OBS_VALID = {"final", "amended", "corrected"}
 OBS_PRELIMINARY = {"preliminary"}
-MA_VALID = {"completed"}
-MS_VALID = {"active", "completed", "recorded"}  # R5 statements are "recorded" (R4: active/completed)
+MA_VALID = {"completed", "stopped"}  # stopped: only with a dose given (clinical.md §0.8)
+# R5 statements are "recorded" (R4: active/completed); "stopped" (taken, then stopped: how a chemotherapy
+# halted for progression is written) and "on-hold" (taken, paused) are exposure too
+MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
 PROC_VALID = {"completed", "in-progress"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
 
@@ -55,7 +57,7 @@ class Fact(NamedTuple):
     codes: frozenset[Code]
     start: _dt.date | None
     end: _dt.date | None
-    instant: str  # full timestamp text for deterministic ordering
+    instant: str  # timestamp text for deterministic ordering (UTC when zoned: order_text)
     issued: str = ""
     status: str | None = None
     quantity: Quantity | None = None
@@ -143,6 +145,20 @@ CHOICE_FIELDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def order_text(value: object) -> str:
+    """A timestamp's text for ordering results of one day: with a time zone, as UTC (08:00-05:00 is
+    after 08:30Z; their texts sort the other way); otherwise as written."""
+    text = str(value or "")
+    if len(text) > 16 and text[10:11] == "T":
+        try:
+            moment = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if moment.tzinfo is not None:
+            return moment.astimezone(_dt.UTC).isoformat()
+    return text
+
+
 def _period(
     res: Resource, *names: str, problems: list[str] | None = None
 ) -> tuple[_dt.date | None, _dt.date | None, str]:
@@ -151,14 +167,14 @@ def _period(
         date_time, instant, period = CHOICE_FIELDS.get(n) or _choices(n)
         if date_time in res:
             d = _checked(parse_date(res[date_time]), problems)
-            return d, None, str(res[date_time])
+            return d, None, order_text(res[date_time])
         if instant in res:
             d = _checked(parse_date(res[instant]), problems)
-            return d, None, str(res[instant])
+            return d, None, order_text(res[instant])
         if isinstance(res.get(period), dict):
             p = res[period]
             s, e = _checked(parse_date(p.get("start")), problems), _checked(parse_date(p.get("end")), problems)
-            return s, e, str(p.get("end") or p.get("start") or "")
+            return s, e, order_text(p.get("end") or p.get("start"))
     return None, None, ""
 
 
@@ -191,16 +207,58 @@ def _obs_value_fields(src: Resource, problems: list[str] | None) -> dict[str, An
     return out
 
 
-def _reference_range(src: Resource) -> tuple[Quantity | None, Quantity | None]:
+class Who(NamedTuple):
+    """What a reference range may be restricted to: the patient's sex and birth date (as written)."""
+
+    gender: str | None = None
+    birth_date: _dt.date | None = None
+
+
+ANYONE = Who()  # a resource read without its patient: sex- or age-restricted ranges do not apply
+_SEX = {"male": "male", "female": "female", "M": "male", "F": "female", "248153007": "male", "248152002": "female"}
+_AGE_DAYS = {"a": 365.25, "mo": 30.44, "wk": 7.0, "d": 1.0}
+
+
+def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:
+    """Whether a range restricted by ``appliesTo`` / ``age`` is this patient's (unknown: it is not)."""
+    applies = rr.get("appliesTo")
+    if applies is not None and not isinstance(applies, list):
+        return False
+    for concept in applies or []:
+        sexes = {_SEX.get(c) for _s, c in codings(concept)}
+        if not sexes or None in sexes or who.gender not in sexes:  # another population, or not knowable
+            return False
+    age = rr.get("age")
+    if age is None:
+        return True
+    if not isinstance(age, dict) or who.birth_date is None or on is None:
+        return False
+    days = (on - who.birth_date).days
+    low, high = (_quantity(age.get(k)) if age.get(k) is not None else None for k in ("low", "high"))
+    for bound, q in ((age.get("low"), low), (age.get("high"), high)):
+        if bound is not None and (q is None or _AGE_DAYS.get(q.unit or "") is None):
+            return False  # an age bound not in a unit of time: not knowable
+    return (low is None or days >= low.value * _AGE_DAYS[low.unit or ""]) and (
+        high is None or days <= high.value * _AGE_DAYS[high.unit or ""]
+    )
+
+
+def _reference_range(src: Resource, who: Who, on: _dt.date | None) -> tuple[Quantity | None, Quantity | None]:
+    """The normal range for this patient (clinical.md §0.6: the one matching ``appliesTo`` sex and
+    ``age``, before a range for everyone; none that fits: no limit, so a test against it is unknown)."""
     ranges = src.get("referenceRange")
+    general = None
     for rr in ranges if isinstance(ranges, list) else []:
+        if not isinstance(rr, dict):
+            continue
         types = codings(rr.get("type")) if rr.get("type") else frozenset()
         if types and not any(c == "normal" for _s, c in types):
             continue
-        if not isinstance(rr, dict):
-            continue
-        return _quantity(rr.get("low")), _quantity(rr.get("high"))
-    return None, None
+        if rr.get("appliesTo") is None and rr.get("age") is None:
+            general = general or rr
+        elif _applies(rr, who, on):
+            return _quantity(rr.get("low")), _quantity(rr.get("high"))
+    return (_quantity(general.get("low")), _quantity(general.get("high"))) if general else (None, None)
 
 
 MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
@@ -238,14 +296,14 @@ def _morphology(res: Resource) -> frozenset[Code]:
     return out
 
 
-def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
+def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None, who: Who) -> list[Fact]:
     kind = "Observation"
     codes = _code(res)
     start, end, instant = _period(res, "effective", "occurrence", problems=problems)
-    issued = str(res.get("issued") or "")
+    issued = order_text(res.get("issued"))
     if start is None and end is None and issued:
-        start, instant = _checked(parse_date(issued), problems), issued
-    low, high = _reference_range(res)
+        start, instant = _checked(parse_date(res.get("issued")), problems), issued
+    low, high = _reference_range(res, who, start)
     out = [
         Fact(
             kind,
@@ -264,7 +322,7 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     for i, comp in enumerate(_items(res, "component", problems)):
         if not isinstance(comp, dict):
             continue
-        c_low, c_high = _reference_range(comp)
+        c_low, c_high = _reference_range(comp, who, start)
         out.append(
             Fact(
                 kind,
@@ -314,8 +372,11 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
     return [Fact(kind, ref, codes, start, end, instant, status=status, quantity=dose, ongoing=ongoing, form=form)]
 
 
-def facts_of(res: Resource, include_preliminary: bool = False, problems: list[str] | None = None) -> list[Fact]:
-    """Normalise one resource into facts; unusable statuses yield nothing.
+def facts_of(
+    res: Resource, include_preliminary: bool = False, problems: list[str] | None = None, who: Who = ANYONE
+) -> list[Fact]:
+    """Normalise one resource into facts; unusable statuses yield nothing (``who``: whose they are,
+    for reference ranges restricted by sex or age).
 
     ``problems`` collects what was wrong but left out (an invalid value, a sentinel date);
     :class:`Unreadable` is raised when the resource cannot be read at all.
@@ -325,7 +386,7 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
     status = res.get("status") if isinstance(res.get("status"), str) else None
     if kind == "Observation":
         allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
-        return _observation(res, ref, status, problems) if status in allowed else []
+        return _observation(res, ref, status, problems, who) if status in allowed else []
     if kind == "Condition":
         clinical = _status_code(res.get("clinicalStatus"))
         verification = _status_code(res.get("verificationStatus"))
@@ -352,7 +413,10 @@ def facts_of(res: Resource, include_preliminary: bool = False, problems: list[st
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
         valid = MA_VALID if kind == "MedicationAdministration" else MS_VALID
-        return _medication(res, kind, ref, status, problems) if status in valid else []
+        facts = _medication(res, kind, ref, status, problems) if status in valid else []
+        if kind == "MedicationAdministration" and status == "stopped":
+            return [f for f in facts if f.quantity is not None]  # §0.8: a stopped one without a dose is ignored
+        return facts
     if kind == "Procedure":
         if status not in PROC_VALID:
             return []

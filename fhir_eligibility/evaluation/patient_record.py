@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
-from fhir_eligibility.evaluation.facts import Fact, facts_of
+from fhir_eligibility.evaluation.facts import Fact, Who, facts_of, parse_date
 from fhir_eligibility.evaluation.validity import Unreadable, readable_codes
 from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource
@@ -83,6 +83,11 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
     dropped: list[Unavailable] = []
     undated: list[str] = []
     birth, gender, patient = None, None, None
+    # whose the results are, for reference ranges restricted by sex or age (the Patient may come last)
+    first = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
+    born = first.get("birthDate") if first is not None else None
+    sex = first.get("gender") if first is not None else None
+    who = Who(sex if isinstance(sex, str) else None, parse_date(born) if isinstance(born, str) else None)
     for res in data.resources:
         kind = res.get("resourceType")
         ref = f"{kind}/{res.get('id', '?')}"
@@ -94,7 +99,7 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             continue
         problems: list[str] = []
         try:
-            facts = facts_of(res, include_preliminary, problems)
+            facts = facts_of(res, include_preliminary, problems, who)
         except Unreadable as e:
             new.append(f"{ref}: unreadable ({e.reason}), ignored")
             dropped.append(Unavailable(str(kind), e.codes, f"{ref} could not be read ({e.reason})"))

@@ -186,6 +186,15 @@ CSV_COLUMNS = (
 )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a name "=HYPERLINK(...)" from the data)
+    starts with a quote, as OWASP advises for CSV; numbers are left as they are."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def render_csv(report: ScreeningReport) -> str:
     """One row per candidate (what a coordinator works through); ``missing`` items joined by "; "."""
     buf = io.StringIO()
@@ -195,23 +204,26 @@ def render_csv(report: ScreeningReport) -> str:
         for i, c in enumerate(t.candidates, 1):
             label = c.label or PatientLabel()
             w.writerow(
-                (
-                    t.trial,
-                    i,
-                    c.patient,
-                    c.verdict,
-                    "; ".join(c.missing),
-                    c.eligible_from or "",
-                    c.eligible_until or "",
-                    label.name or "",
-                    label.birth_date or "",
-                    label.mrn or "",
-                    "; ".join(c.judge),
-                    "; ".join(c.attest),
+                map(
+                    cell,
+                    (
+                        t.trial,
+                        i,
+                        c.patient,
+                        c.verdict,
+                        "; ".join(c.missing),
+                        c.eligible_from or "",
+                        c.eligible_until or "",
+                        label.name or "",
+                        label.birth_date or "",
+                        label.mrn or "",
+                        "; ".join(c.judge),
+                        "; ".join(c.attest),
+                    ),
                 )
             )
     for patient, reason in report.not_screened:
-        w.writerow(("", "", patient, "not-screened", reason))
+        w.writerow(map(cell, ("", "", patient, "not-screened", reason)))
     return buf.getvalue()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from fhir_eligibility.evaluation.engine import Settings
 from tests.cases.builders import (
+    ATC,
     ICD,
     LOINC,
     SCT,
@@ -595,3 +596,89 @@ def test_a_failed_search_is_never_a_fail() -> None:
     assert [c.result.value for c in result.criteria] == ["unknown", "unknown", "unknown"]
     assert result.verdict.value == "undetermined"
     assert all("data unavailable" in c.reason for c in result.criteria)
+
+
+def _sex(code: str) -> Json:
+    return {"coding": [{"system": "http://hl7.org/fhir/administrative-gender", "code": code}]}
+
+
+# ALT 100 U/L against two normal ranges listed female first: 100 / 35 = 2.86 x ULN for a woman (over
+# the exclusion's 2.5), 100 / 40 = 2.5 x ULN for a man (not over it): clinical.md §0.6, the range
+# matching appliesTo sex / age
+BY_SEX = [{"high": q(35, "U/L"), "appliesTo": [_sex("female")]}, {"high": q(40, "U/L"), "appliesTo": [_sex("male")]}]
+BY_AGE = [
+    {"high": q(30, "U/L"), "age": {"low": q(0, "a"), "high": q(17, "a")}},  # a child's, listed first
+    {"high": q(40, "U/L")},
+]
+
+
+@pytest.mark.parametrize(
+    ("sex", "ranges", "expected"),
+    [
+        ("male", BY_SEX, "pass"),
+        ("female", BY_SEX, "fail"),
+        ("unknown", BY_SEX, "unknown"),  # neither range is knowably hers or his: no ULN
+        ("female", BY_AGE, "pass"),  # 66 years old: the range for everyone, 40
+        ("male", [{"high": q(40, "U/L"), "appliesTo": [{"text": "pregnant"}]}], "unknown"),  # another population
+    ],
+)
+def test_the_reference_range_is_the_patients_own(sex: str, ranges: list[Json], expected: str) -> None:
+    alt = obs("1742-6", "2026-05-20", q(100, "U/L"), referenceRange=ranges)
+    result = run(ALT_EXCL, [patient(gender=sex), alt])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def test_the_most_recent_result_is_by_the_moment_not_by_its_text() -> None:
+    """08:00 at UTC-5 (13:00 UTC) is after 08:30 UTC, though its text sorts first: Hb 7.0 is the latest."""
+    older = obs("718-7", "2026-05-20T08:30:00+00:00", q(13.2, "g/dL"), rid="a")
+    later = obs("718-7", "2026-05-20T08:00:00-05:00", q(7.0, "g/dL"), rid="b")
+    for order in ([older, later], [later, older]):
+        result = run(HB_GE_8, [patient(), *order])
+        assert result.criteria[0].result.value == "fail", result.criteria[0].reason
+        assert "7 g/dL" in result.criteria[0].reason
+
+
+def test_an_unreadable_result_leaves_the_older_ones_undecided() -> None:
+    """A Hb result that cannot be read may be the most recent: the older 7.5 in the window cannot make
+    the patient fail (README: an unreadable record makes criteria reading it unknown, never fail)."""
+    unreadable = obs("718-7", "2026-05-25", q(12.9, "g/dL"), rid="bad")
+    unreadable["code"]["coding"].append(5)  # a coding that is not an object: the resource cannot be read
+    result = run(HB_GE_8, [patient(), obs("718-7", "2026-05-10", q(7.5, "g/dL")), unreadable])
+    assert result.criteria[0].result.value == "unknown", result.criteria[0].reason
+    assert "could not be read" in result.criteria[0].reason
+
+
+TMZ_EXCL = {
+    "linkId": "tmz",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["MedicationStatement", "MedicationAdministration"], [(ATC, "L01AX03")]),
+}
+
+
+def _statement(status: str) -> Json:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": f"ms-{status}",
+        "status": status,
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01AX03"}]},
+        "subject": {"reference": "Patient/p"},
+        "effectivePeriod": {"start": "2022-01-10", "end": "2022-03-20"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        (_statement("stopped"), "fail"),  # taken, then stopped (for progression): prior temozolomide
+        (_statement("on-hold"), "fail"),  # taken, paused
+        (_statement("completed"), "fail"),
+        (_statement("intended"), "pass"),  # never taken
+        (_statement("not-taken"), "pass"),
+        (med_admin("L01AX03", "2022-02-01", q(150, "mg"), status="stopped"), "fail"),  # §0.8: stopped, with a dose
+        (med_admin("L01AX03", "2022-02-01", None, status="stopped"), "pass"),  # §0.8: stopped without a dose
+    ],
+    ids=["ms-stopped", "ms-on-hold", "ms-completed", "ms-intended", "ms-not-taken", "ma-stopped-dose", "ma-stopped"],
+)
+def test_medication_statuses_that_mean_the_drug_was_taken(resource: Json, expected: str) -> None:
+    result = run(TMZ_EXCL, [patient(), resource])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason

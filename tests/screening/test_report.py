@@ -9,6 +9,7 @@ import io
 import json
 import random
 
+from fhir_eligibility.evaluation.results import PatientLabel
 from fhir_eligibility.report.screening import CSV_COLUMNS, render_csv, render_json, render_table
 from fhir_eligibility.screening.core import Tally, TrialOutcome, TrialTally
 
@@ -82,6 +83,18 @@ def test_csv_shape() -> None:
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [r[2] for r in rows[1:]] == ["Patient/e", "Patient/r", "Patient/u", "Patient/m"]
     assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", "", "", "", "", "", ""]  # no label
+
+
+def test_csv_cells_from_the_data_never_run_as_spreadsheet_formulas() -> None:
+    """A name or MRN written by whoever registered the patient reaches a coordinator's spreadsheet:
+    a cell starting = + - @ (or tab, CR) is quoted with a leading ' (OWASP CSV injection)."""
+    label = PatientLabel(name='=HYPERLINK("http://evil/","x")', birth_date="1960-01-01", mrn="@SUM(1+1)")
+    t = _tally()
+    t.add([TrialOutcome("NCT1", "Patient/e", "eligible", ("pass", "pass", "pass"), ("-1+2: Hb",), label=label)])
+    (row,) = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))[1:]
+    named = dict(zip(CSV_COLUMNS, row, strict=True))
+    assert named["name"] == "'=HYPERLINK(\"http://evil/\",\"x\")" and named["mrn"] == "'@SUM(1+1)"
+    assert named["missing"] == "'-1+2: Hb" and named["birthDate"] == "1960-01-01" and named["rank"] == "1"
 
 
 def test_table_shows_the_funnel_remaining() -> None:

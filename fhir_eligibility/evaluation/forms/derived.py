@@ -288,7 +288,7 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     codes = (concept.inputs if concept is not None else frozenset()) or d.input_codes
     u = ctx.record.unavailable_for([reads], codes)
     value = derived_value(d, ctx, lo, hi)
-    if value.value is None:
+    if value.value is None or u is not None:  # an input that could not be read may be the most recent
         reason = f"data unavailable: {u.reason}" if u else value.reason
         return Outcome(
             Truth.UNKNOWN,

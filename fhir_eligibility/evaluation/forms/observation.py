@@ -100,6 +100,10 @@ def _observation_leaf(
     if err:
         return Outcome(Truth.UNKNOWN, err)
     u = rec.unavailable_for(["Observation"], d.codes)
+    if u is not None:  # a result that could not be read or fetched may be the most recent: the others cannot decide
+        return Outcome(
+            Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
+        )
     facts = rec.facts(["Observation"], d.codes)
     inside = _in_window(facts, lo, hi)
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
@@ -110,10 +114,6 @@ def _observation_leaf(
         if not inside:
             return Outcome(Truth.UNKNOWN, skipped, missing=(missing_data(ctx, what, d.codes, lo, hi),))
     if not inside:
-        if u is not None:
-            return Outcome(
-                Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
-            )
         dated = [f for f in facts if f.date]
         stale = ""
         if dated:
