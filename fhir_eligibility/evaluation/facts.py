@@ -26,6 +26,7 @@ from fhir_eligibility.evaluation.validity import (
     readable_codes,
 )
 from fhir_eligibility.measures import units
+from fhir_eligibility.measures.plausible import implausible
 from fhir_eligibility.record import Resource
 
 OBS_VALID = {"final", "amended", "corrected"}
@@ -178,12 +179,19 @@ def _period(
     return None, None, ""
 
 
-def _obs_value_fields(src: Resource, problems: list[str] | None) -> dict[str, Any]:
-    """The value[x] fields a criterion reads; an invalid value is left out, with ``note`` saying why."""
+def _obs_value_fields(
+    src: Resource, problems: list[str] | None, codes: frozenset[Code], born: _dt.date | None, on: _dt.date | None
+) -> dict[str, Any]:
+    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`) is
+    left out, with ``note`` saying why."""
     out: dict[str, Any] = {}
     own: list[str] = []
     if "valueQuantity" in src:
-        out["quantity"] = _quantity(src["valueQuantity"], own, signed=False)
+        q = _quantity(src["valueQuantity"], own, signed=False)
+        why = implausible(codes, q.value, q.unit, born, on) if q is not None else None
+        if why is not None:
+            own.append(why)
+        out["quantity"] = q if why is None else None
     if "valueCodeableConcept" in src:
         out["value_codes"] = codings(src["valueCodeableConcept"])
     if "valueInteger" in src:
@@ -316,18 +324,19 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
             status,
             ref_low=low,
             ref_high=high,
-            **_obs_value_fields(res, problems),
+            **_obs_value_fields(res, problems, codes, who.birth_date, end or start),
         )
     ]
     for i, comp in enumerate(_items(res, "component", problems)):
         if not isinstance(comp, dict):
             continue
         c_low, c_high = _reference_range(comp, who, start)
+        c_codes = _code(comp)
         out.append(
             Fact(
                 kind,
                 f"{ref}#component{i}",
-                _code(comp),
+                c_codes,
                 start,
                 end,
                 instant,
@@ -335,7 +344,7 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
                 status,
                 ref_low=c_low,
                 ref_high=c_high,
-                **_obs_value_fields(comp, problems),
+                **_obs_value_fields(comp, problems, c_codes, who.birth_date, end or start),
             )
         )
     return out

@@ -157,6 +157,7 @@ class Prefetched:
     resources: list[Resource]
     missing: list[PrefetchTemplate]
     warnings: list[str]
+    unusable: list[str] = field(default_factory=list)  # "key: why" of keys sent but not readable as given
 
 
 def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Prefetched:
@@ -172,6 +173,7 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
             resources, notes = _read(value, t)
         except Fault as f:
             out.warnings.append(f"prefetch {t.key}: {f.cause}; the key is treated as not prefetched")
+            out.unusable.append(f"{t.key}: {f.cause}")
             out.missing.append(t)
             continue
         out.warnings.extend(f"prefetch {t.key}: the client noted: {n}" for n in dict.fromkeys(notes))
@@ -271,9 +273,12 @@ class Fallback:
             return self.batch
         return "always" if known[0] else "never"
 
-    def fetch(self, req: HookRequest, missing: Sequence[PrefetchTemplate]) -> list[Resource]:
-        """The missing keys' data from ``fhirServer``; 412 when that is not possible."""
-        what = ", ".join(t.key for t in missing)
+    def fetch(
+        self, req: HookRequest, missing: Sequence[PrefetchTemplate], unusable: Sequence[str] = ()
+    ) -> list[Resource]:
+        """The missing keys' data from ``fhirServer``; 412 when that is not possible (saying which
+        keys were sent but ``unusable``, and why)."""
+        what = ", ".join(t.key for t in missing) + (f"; unusable as sent: {'; '.join(unusable)}" if unusable else "")
         if req.fhir_server is None:
             raise RequestError(412, f"prefetch incomplete ({what}) and no fhirServer to fetch it from", "incomplete")
         base = self.allowed_base(req.fhir_server)
@@ -319,7 +324,7 @@ def patient_data(
     got = read_prefetch(req, templates)
     resources = list(got.resources)
     if got.missing:
-        resources.extend(fallback.fetch(req, got.missing))
+        resources.extend(fallback.fetch(req, got.missing, got.unusable))
     return assemble(req.patient_id, resources, got.warnings), len(got.missing)
 
 

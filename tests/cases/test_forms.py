@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -682,3 +683,81 @@ def _statement(status: str) -> Json:
 def test_medication_statuses_that_mean_the_drug_was_taken(resource: Json, expected: str) -> None:
     result = run(TMZ_EXCL, [patient(), resource])
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+FOUR_CYCLES = {
+    "linkId": "cyc",
+    "definitionByTypeAndValue": {
+        **has(["MedicationAdministration", "Procedure"], [(ATC, "V10XX04"), (SCT, "399315003")]),
+    },
+    "instancesQuantity": {"value": 4},
+}
+LATER_CYCLES = [
+    med_admin("V10XX04", d) for d in ("2023-03-13T09:00:00Z", "2023-05-08T09:00:00Z", "2023-07-03T09:00:00Z")
+]
+
+
+def _prrt(performed: Json) -> Json:
+    return {
+        "resourceType": "Procedure",
+        "id": "prrt-1",
+        "status": "completed",
+        "code": {"coding": [{"system": SCT, "code": "399315003"}]},
+        "subject": {"reference": "Patient/p"},
+        **performed,
+    }
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        # one moment in two time zones: local dates 16 and 17 January
+        [med_admin("V10XX04", "2023-01-16T23:30:00-05:00"), {**med_admin("V10XX04", "2023-01-17T04:30:00Z")}],
+        [med_admin("V10XX04", "2023-01-16T23:30:00-05:00"), _prrt({"performedDateTime": "2023-01-17T04:30:00Z"})],
+        # an infusion recorded as a procedure running over midnight
+        [
+            med_admin("V10XX04", "2023-01-16T09:00:00Z"),
+            _prrt({"performedPeriod": {"start": "2023-01-16T08:00:00Z", "end": "2023-01-17T10:00:00Z"}}),
+        ],
+    ],
+    ids=["two-time-zones", "procedure-in-another-zone", "over-midnight"],
+)
+def test_one_cycle_recorded_twice_a_day_apart_is_one(first: list[Json]) -> None:
+    """Counting Lutathera cycles (A-I3: exactly 4): the first cycle's two records are one cycle, so
+    four, not five (which made the patient ineligible; adversarial review)."""
+    first[1]["id"] = "second-record"
+    result = run(FOUR_CYCLES, [patient(), *first, *LATER_CYCLES])
+    assert result.criteria[0].result.value == "pass", result.criteria[0].reason
+    # cycles eight weeks apart stay apart
+    apart = [med_admin("V10XX04", "2022-11-21T09:00:00Z"), *first[:1], *LATER_CYCLES]
+    assert run(FOUR_CYCLES, [patient(), *apart]).criteria[0].result.value == "fail"
+
+
+@pytest.mark.parametrize(
+    ("resources", "expected"),
+    [
+        ([obs("718-7", "2026-05-20", q(75, "g/dL"))], "unknown"),  # 75 g/L typed as g/dL: no such Hb
+        ([obs("718-7", "2026-05-20", q(900, "g/dL"))], "unknown"),
+        ([obs("718-7", "2026-05-20", q(75, "g/L"))], "fail"),  # the same number in its real unit: 7.5 g/dL
+        ([obs("718-7", "2026-05-20", q(4.0, "mmol/L"))], "fail"),  # 6.45 g/dL, converted before the check
+        # an impossible newer result does not hide the last real one (as any invalid value: §0.16)
+        ([obs("718-7", "2026-05-10", q(9, "g/dL")), obs("718-7", "2026-05-20", q(90, "g/dL"))], "pass"),
+    ],
+    ids=["gdl-typo", "huge", "gl", "mmol", "older-real"],
+)
+def test_an_impossible_value_is_a_data_error_not_a_result(resources: list[Json], expected: str) -> None:
+    result = run(HB_GE_8, [patient(), *resources])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def test_an_adults_weight_of_a_few_kilograms_is_a_data_error() -> None:
+    from fhir_eligibility.measures.plausible import implausible
+
+    weight = [("http://loinc.org", "29463-7")]
+    born, on = dt.date(1963, 9, 14), dt.date(2026, 5, 20)
+    assert implausible(weight, 7.8, "kg", born, on) is not None
+    assert implausible(weight, 7.8, "kg", dt.date(2025, 9, 1), on) is None  # a baby's
+    assert implausible(weight, 78, "kg", born, on) is None
+    assert implausible(weight, 172, "[lb_av]", born, on) is None  # 78 kg, converted
+    assert implausible(weight, 7.8, "kg", None, on) is None  # age unknown: only the absolute bounds
+    assert implausible([("http://loinc.org", "0000-0")], 1e9, "kg", born, on) is None  # no bounds known

@@ -93,7 +93,7 @@ def test_csv_cells_from_the_data_never_run_as_spreadsheet_formulas() -> None:
     t.add([TrialOutcome("NCT1", "Patient/e", "eligible", ("pass", "pass", "pass"), ("-1+2: Hb",), label=label)])
     (row,) = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))[1:]
     named = dict(zip(CSV_COLUMNS, row, strict=True))
-    assert named["name"] == "'=HYPERLINK(\"http://evil/\",\"x\")" and named["mrn"] == "'@SUM(1+1)"
+    assert named["name"] == '\'=HYPERLINK("http://evil/","x")' and named["mrn"] == "'@SUM(1+1)"
     assert named["missing"] == "'-1+2: Hb" and named["birthDate"] == "1960-01-01" and named["rank"] == "1"
 
 

@@ -85,12 +85,32 @@ def _placed(
     return placed, uncertain
 
 
+def episodes(facts: list[Fact]) -> int:
+    """How many episodes the dated records are: records whose days lie within one day of each other
+    are one (an administration and its procedure; the same moment written in two time zones, a day
+    apart as local dates; an infusion over midnight). Every count in the bundled trials is of
+    treatment cycles, weeks apart."""
+    spans = sorted((f.start or f.date, f.date) for f in facts if f.date is not None)
+    n, reach = 0, None
+    for start, end in spans:
+        assert start is not None and end is not None
+        if reach is None or start > reach + _DAY:
+            n += 1
+            reach = end
+        else:
+            reach = max(reach, end)
+    return n
+
+
+_DAY = dt.timedelta(days=1)
+
+
 def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date) -> Truth:
     """The truth ``records_leaf`` gives, without its explanation: screening's path (plain windows,
     no unavailable data: the cases the caller sends here; tests/evaluation/test_fast_paths.py)."""
     placed, uncertain = _placed(d, rec, as_of, gap_days, lo, hi)
     if d.instances is not None:
-        n = len({f.date for f in placed if f.date})
+        n = episodes(placed)
         uncertain += [f for f in placed if f.date is None]
         t = count_ok(n, d.instances)
         return Truth.UNKNOWN if uncertain and t is not count_ok(n + len(uncertain), d.instances) else t
@@ -134,9 +154,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     )
     window = "" if (lo == DATE_MIN and hi == ctx.as_of) else f" in {window_text(lo, hi)}"
     if d.instances is not None:
-        # records are counted by day (an administration and its procedure are one cycle); an undated one
-        # may be another cycle or the same: it can only make the count uncertain
-        n = len({f.date for f in placed if f.date})
+        # records are counted by episode (an administration and its procedure are one cycle); an undated
+        # one may be another cycle or the same: it can only make the count uncertain
+        n = episodes(placed)
         uncertain += [f for f in placed if f.date is None]
         t = count_ok(n, d.instances)
         if uncertain and t is not count_ok(n + len(uncertain), d.instances):
