@@ -12,6 +12,7 @@ are unknown rather than "none recorded".
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -77,6 +78,23 @@ class Fact(NamedTuple):
     def date(self) -> _dt.date | None:
         return self.end or self.start
 
+    @property
+    def last(self) -> _dt.date | None:
+        """The last day a point written as a partial date (onset "2025-06") can mean; None otherwise."""
+        return last_day(self.instant) if self.end is None and len(self.instant) in (4, 7) else None
+
+
+@lru_cache(maxsize=4096)
+def last_day(text: str) -> _dt.date | None:
+    """The last day a partial date can mean (2026 -> 2026-12-31, 2026-02 -> 2026-02-28); None for
+    a full date or none (:func:`parse_date` gives the first)."""
+    first = parse_date(text) if len(text) in (4, 7) else None
+    if first is None:
+        return None
+    if len(text) == 4:
+        return first.replace(month=12, day=31)
+    return (first.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
+
 
 def parse_date(text: object) -> _dt.date | None:
     """Calendar date of a FHIR date/dateTime/instant; a partial date maps to its first day."""
@@ -127,6 +145,14 @@ def _checked(d: _dt.date | None, problems: list[str] | None) -> _dt.date | None:
     return None
 
 
+def _readable_date(value: object, key: str, problems: list[str] | None) -> _dt.date | None:
+    """:func:`parse_date`, saying so when the text is there but is not a date ("2026-5-25")."""
+    d = parse_date(value)
+    if d is None and value is not None and problems is not None:
+        problems.append(f"{key} {str(value)[:30]!r} is not a FHIR date; treated as undated")
+    return d
+
+
 def _status_code(concept: object) -> str | None:
     for _s, c in codings(concept):
         return c
@@ -166,17 +192,18 @@ def _period(
     """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
     for n in names:
         date_time, instant, period = CHOICE_FIELDS.get(n) or _choices(n)
-        if date_time in res:
-            d = _checked(parse_date(res[date_time]), problems)
-            return d, None, order_text(res[date_time])
-        if instant in res:
-            d = _checked(parse_date(res[instant]), problems)
-            return d, None, order_text(res[instant])
+        for key in (date_time, instant):
+            if key in res:
+                d = _checked(_readable_date(res[key], key, problems), problems)
+                return d, None, order_text(res[key])
         if isinstance(res.get(period), dict):
             p = res[period]
             s, e = _checked(parse_date(p.get("start")), problems), _checked(parse_date(p.get("end")), problems)
             return s, e, order_text(p.get("end") or p.get("start"))
     return None, None, ""
+
+
+_NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")
 
 
 def _obs_value_fields(
@@ -204,6 +231,9 @@ def _obs_value_fields(
             out["value_int"] = v
     if isinstance(src.get("valueBoolean"), bool):
         out["value_bool"] = src["valueBoolean"]
+    text = src.get("valueString")
+    if isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
+        own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
     if own:
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
@@ -311,6 +341,8 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     issued = order_text(res.get("issued"))
     if start is None and end is None and issued:
         start, instant = _checked(parse_date(res.get("issued")), problems), issued
+        if start is not None and problems is not None and any(k.startswith("effective") for k in res):
+            problems.append(f"effective[x] unusable: dated by its issued time, {start.isoformat()}, instead")
     low, high = _reference_range(res, who, start)
     out = [
         Fact(

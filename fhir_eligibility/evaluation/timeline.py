@@ -27,7 +27,7 @@ from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression,
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
-from fhir_eligibility.evaluation.facts import parse_date
+from fhir_eligibility.evaluation.facts import last_day, parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.program import Program, Run
 from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
@@ -113,7 +113,7 @@ def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt
     days: set[dt.date] = set()
     for rtype, codes in reads.needs:
         for f in record.facts([rtype], codes):
-            days.update(d for d in (f.start, f.end) if d is not None)
+            days.update(d for d in (f.start, f.end, f.last) if d is not None)
     lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
     out: set[dt.date] = set()
     for x in days:
@@ -149,18 +149,6 @@ def _birthdays(birth: str | None, start: dt.date, end: dt.date) -> set[dt.date]:
     return out
 
 
-def _last_day(text: object) -> dt.date | None:
-    """The last day a partial date can mean (2026 -> 2026-12-31)."""
-    first = parse_date(text)
-    if first is None or not isinstance(text, str):
-        return None
-    if len(text) == 4:
-        return first.replace(month=12, day=31)
-    if len(text) == 7:
-        return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - DAY
-    return first
-
-
 def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
     """Days that may change any criterion: attestations going stale, the date of death."""
     out: set[dt.date] = set()
@@ -170,7 +158,7 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
             if day is not None:
                 out.update((day, day + dt.timedelta(days=settings.attestation_validity_days + 1)))
     died = (record.patient or {}).get("deceasedDateTime")
-    out.update(d for d in (parse_date(died), _last_day(died)) if d is not None)
+    out.update(d for d in (parse_date(died), last_day(died) if isinstance(died, str) else None) if d is not None)
     return out
 
 

@@ -81,10 +81,16 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
 
 
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
-    """Does the fact's date (or period) fall in [lo, hi]? None when it has no date."""
+    """Does the fact's date (or period) fall in [lo, hi]? None when it has no date, or a partial
+    date ("2025-06") whose days lie both inside and outside (clinical.md §0.12: not knowable)."""
     s, e = f.start, f.end or (hi if f.ongoing else f.start)
     if s is None and e is None:
         return None
+    last = f.last if len(f.instant) in (4, 7) else None
+    if last is not None and s is not None:
+        if s >= lo and last <= hi:
+            return True
+        return None if s <= hi and last >= lo else False
     s = s or e
     assert s is not None and e is not None
     return s <= hi and e >= lo

@@ -33,6 +33,7 @@ from fhir_eligibility.retrieval.reading import (
     text_field,
     type_of_unreadable,
     unavailable,
+    unplaced,
     unusable_reference,
     usable_id,
     warn_resource,
@@ -242,8 +243,10 @@ class _Grouper:
                 continue
             ref = patient_reference(res)
             if ref is None:
+                why = unplaced(res)
+                if why is not None:
+                    self._warn(at, why, res)
                 if unusable_reference(res):
-                    self._warn(at, "patient reference malformed", res)
                     lost.add(rtype, patient_of_unreadable(res, b"") if bundle_lost is None else None)
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)

@@ -142,6 +142,31 @@ def not_fhir(value: Any) -> bool:
     return not isinstance(value, dict) or value.get("resourceType") not in RESOURCE_TYPES
 
 
+# what the criteria read about a patient: one of these naming no patient is data nobody can be given
+PATIENT_DATA = frozenset(
+    {
+        "Observation",
+        "Condition",
+        "MedicationAdministration",
+        "MedicationStatement",
+        "MedicationRequest",
+        "Procedure",
+        "AllergyIntolerance",
+        "QuestionnaireResponse",
+    }
+)
+
+
+def unplaced(res: Resource) -> str | None:
+    """Why a record without a usable patient reference is left out, worth a warning; None for
+    resources that are no one's data (Practitioner, Organization...)."""
+    if unusable_reference(res):
+        return "patient reference malformed"
+    if res.get("resourceType") in PATIENT_DATA:
+        return "no patient reference (subject)"
+    return None
+
+
 def unusable_reference(res: Resource) -> bool:
     """A patient key (subject, patient...) is present but holds no reference text: data we cannot place."""
     for key in PATIENT_KEYS:
@@ -358,6 +383,7 @@ __all__ = [
     "too_deep",
     "type_of_unreadable",
     "unavailable",
+    "unplaced",
     "unusable_reference",
     "usable_id",
     "warn_resource",

@@ -30,6 +30,7 @@ from fhir_eligibility.retrieval.reading import (
     Position,
     WarningLog,
     patient_of_unreadable,
+    unplaced,
     unusable_reference,
     usable_id,
     warn_resource,
@@ -88,8 +89,10 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
         return Route(MEDICATION, f"Medication/{res['id']}", code=code) if isinstance(code, dict) else SKIP
     ref = patient_reference(res)
     if ref is None:
+        why = unplaced(res)
+        if why is not None:
+            warn_resource(log, source, why, res, (index, number()))
         if unusable_reference(res):
-            warn_resource(log, source, "patient reference malformed", res, (index, number()))
             drops.add(rtype, patient_of_unreadable(res, b""))
         return SKIP  # Practitioner, Organization...: not patient data
     found = patient_id_of(ref)

@@ -761,3 +761,37 @@ def test_an_adults_weight_of_a_few_kilograms_is_a_data_error() -> None:
     assert implausible(weight, 172, "[lb_av]", born, on) is None  # 78 kg, converted
     assert implausible(weight, 7.8, "kg", None, on) is None  # age unknown: only the absolute bounds
     assert implausible([("http://loinc.org", "0000-0")], 1e9, "kg", born, on) is None  # no bounds known
+
+
+MI_12_MONTHS = {
+    "linkId": "mi",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["Condition"], [(ICD, "I21.9")]),
+    "timeFromEvent": [
+        {
+            "eventCodeableConcept": {
+                "coding": [{"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "study-start"}]
+            },
+            "range": {"low": {"value": -12, "unit": "mo", "system": "http://unitsofmeasure.org", "code": "mo"}},
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("onset", "expected"),
+    [
+        ("2025-06", "unknown"),  # June 2025 straddles the window's start, 2025-06-15: either way
+        ("2025", "unknown"),
+        ("2025-05", "pass"),  # wholly before the window: not within 12 months
+        ("2025-07", "fail"),  # wholly inside: a myocardial infarction within 12 months
+        ("2025-06-20", "fail"),
+        ("2025-06-10", "pass"),
+    ],
+)
+def test_a_partial_date_across_a_window_bound_is_not_knowable(onset: str, expected: str) -> None:
+    """clinical.md §0.12: a partial date means any of its days; it decides only when they all fall
+    on one side of the window's bound (it was read as its first day: "2025-06" passed)."""
+    mi = condition(ICD, "I21.9", onset)
+    result = run(MI_12_MONTHS, [patient(), mi], as_of=dt.date(2026, 6, 15))
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason

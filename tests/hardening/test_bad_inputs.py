@@ -9,7 +9,7 @@ documented exit code, no ``fail`` criterion and no ``ineligible`` verdict that t
 does not have, the same verdicts and the same warnings from every path (one reader, one policy),
 and, where the case says so, a warning that names the problem.
 
-Cases (counted by ``test_corpus_size``): 157 in all: files 34, resources 82, values 14,
+Cases (counted by ``test_corpus_size``): 162 in all: files 34, resources 82, values 19,
 encodings 12, folders 15.
 """
 
@@ -397,7 +397,46 @@ def value_cases() -> list[Case]:
 
         return raw_ndjson("Observation", edit)
 
+    def lab(code: str, mutate: Callable[[dict[str, Any]], None]) -> Build:
+        """One of the base patient's results (by LOINC code), changed."""
+
+        def edit(b: dict[str, Any]) -> None:
+            (res,) = [
+                e["resource"]
+                for e in b["entry"]
+                if e["resource"]["resourceType"] == "Observation"
+                and any(c.get("code") == code for c in e["resource"]["code"]["coding"])
+            ]
+            mutate(res)
+
+        return bundle_with(edit)
+
+    def as_text(res: dict[str, Any]) -> None:
+        res["valueString"] = "<5"
+        del res["valueQuantity"]
+
+    female_only = {"coding": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}]}
     return [
+        # found on data nobody here wrote (adversarial review): each a data error, said, and never a fail
+        Case(
+            "Hb 132 typed as g/dL",
+            "values",
+            lab("718-7", lambda r: r["valueQuantity"].update(value=132)),
+            warns="not a possible haemoglobin",
+        ),
+        Case("Hb valueString '<5'", "values", lab("718-7", as_text), warns="number written as text"),
+        Case(
+            "Hb effectiveDateTime '2026-5-20'",
+            "values",
+            lab("718-7", lambda r: r.update(effectiveDateTime="2026-5-20")),
+            warns="is not a FHIR date",
+        ),
+        Case("Hb without subject", "values", lab("718-7", lambda r: r.pop("subject")), warns="no patient reference"),
+        Case(
+            "ALT range for women only (a man)",
+            "values",
+            lab("1742-6", lambda r: r["referenceRange"][0].update(appliesTo=[female_only])),
+        ),
         Case("value 1e400", "values", obs_value("1e400"), warns="beyond range"),
         Case("value -1e400", "values", obs_value("-1e400"), warns="beyond range"),
         Case("value 100,000 digits", "values", obs_value("9" * 100_000), warns="beyond range"),
@@ -543,7 +582,7 @@ def test_corpus_size() -> None:
     for c in CASES:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     assert len(CASES) >= 100 and len({c.name for c in CASES}) == len(CASES)
-    assert kinds == {"files": 34, "resources": 82, "values": 14, "encodings": 12, "folders": 15}, kinds
+    assert kinds == {"files": 34, "resources": 82, "values": 19, "encodings": 12, "folders": 15}, kinds
 
 
 # ---------------------------------------------------------------- running one input through every path

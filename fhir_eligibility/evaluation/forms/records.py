@@ -180,7 +180,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if uncertain:
         return Outcome(
             Truth.UNKNOWN,
-            f"only unconfirmed or undated records{window}",
+            f"only unconfirmed, undated or partly dated records{window}",
             tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
             missing=(missing_data(ctx, what + " (confirmation)", d.codes, lo, hi),),
         )
