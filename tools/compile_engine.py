@@ -36,6 +36,7 @@ MODULES = [
     "fhir_eligibility/evaluation/derived.py",
     "fhir_eligibility/measures/timing.py",
     "fhir_eligibility/measures/concepts.py",
+    "fhir_eligibility/measures/plausible.py",
     "fhir_eligibility/evaluation/results.py",
     "fhir_eligibility/report/json_text.py",
     "fhir_eligibility/evaluation/program.py",

@@ -81,7 +81,8 @@ class Fact(NamedTuple):
     @property
     def last(self) -> _dt.date | None:
         """The last day a point written as a partial date (onset "2025-06") can mean; None otherwise."""
-        return last_day(self.instant) if self.end is None and len(self.instant) in (4, 7) else None
+        point = self.end is None and not self.ongoing  # an ongoing statement is a period to the as-of date
+        return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
 
 
 @lru_cache(maxsize=4096)

@@ -795,3 +795,17 @@ def test_a_partial_date_across_a_window_bound_is_not_knowable(onset: str, expect
     mi = condition(ICD, "I21.9", onset)
     result = run(MI_12_MONTHS, [patient(), mi], as_of=dt.date(2026, 6, 15))
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def test_an_ongoing_statement_that_began_in_a_month_is_still_taken() -> None:
+    """A partial start ("2022-01") of an active statement with no end: taken from then until now, so
+    within a window of the last month (the partial-date rule is for points, not periods)."""
+    current = {
+        "linkId": "tmz-now",
+        "exclude": True,
+        "definitionByTypeAndValue": has(["MedicationStatement"], [(ATC, "L01AX03")]),
+        "timeFromEvent": window(-4, unit="wk"),
+    }
+    ongoing = {**_statement("active"), "effectivePeriod": {"start": "2022-01"}}
+    result = run(current, [patient(), ongoing])
+    assert result.criteria[0].result.value == "fail", result.criteria[0].reason

@@ -90,7 +90,8 @@ def characteristics() -> list[Json]:
             instances={"value": 4},
             link="A-I3",
             note="Cycles are counted in the first treatment course only (a gap > 182 days starts a new course, "
-            "clinical.md §1.6); reduced-dose cycles count. Exactly 4 cycles.",
+            "clinical.md §1.6); reduced-dose cycles count. Exactly 4 cycles. Records a day or less apart are one "
+            "cycle (an administration and its Procedure, one moment in two time zones, an infusion over midnight).",
         )
     )
     add(

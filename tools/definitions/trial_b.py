@@ -131,7 +131,7 @@ def characteristics() -> list[Json]:
             link="B-I3a",
             note="Evaluated on the first PRRT course (later courses are caught by B-I5). '22,200 MBq or 29,600 "
             "MBq' (3 or 4 x 7.4 GBq) is read as the interval [22 200, 29 600] MBq, inclusive; 52 weeks = "
-            "364 days. Either the cycle count or the activity suffices.",
+            "364 days. Either the cycle count or the activity suffices. Records a day or less apart are one cycle.",
         )
     )
     add(

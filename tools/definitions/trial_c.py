@@ -106,7 +106,8 @@ def characteristics() -> list[Json]:
             instances={"value": 4},
             link="C-I3",
             note="Exactly 4 administrations in total (the study dose would be the 5th). This criterion's most "
-            "recent matching record (the 4th cycle) anchors the lab windows of C-I7.",
+            "recent matching record (the 4th cycle) anchors the lab windows of C-I7. Records a day or less apart "
+            "are one cycle (an administration and its Procedure, time zones, an infusion over midnight).",
         )
     )
     add(
