@@ -63,6 +63,8 @@ READ_ONLY_TABLES = {
     "RANK": "timeline: verdict -> rank (eligible highest)",
     "APPROX_DAYS": "timeline: unit -> approximate days",
     "RESULT_OF": "trial: truth value -> result",
+    "_SEX": "facts: a reference range's appliesTo code -> sex",
+    "_AGE_DAYS": "facts: unit of an age bound -> days",
 }
 
 
