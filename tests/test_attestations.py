@@ -182,6 +182,22 @@ def test_an_answer_older_than_the_validity_window_is_stale() -> None:
     assert evaluate_a(patient(BASE, old), Settings(attestation_validity_days=90)).verdict is Verdict.ELIGIBLE
 
 
+def test_an_old_refusal_stands_and_opens_no_eligibility_date() -> None:
+    """A consent refused (A-I14 = no) 61 days ago: the validity window keeps an old "yes" from counting,
+    but an old "no" aging out would forecast eligibility on the day it expires (adversarial review:
+    eligibleFrom 2026-06-15 and a "becoming eligible" candidate); it stands until answered again."""
+    for authored in ("2026-04-01T09:00:00+00:00", "2026-05-15T09:00:00+00:00"):  # stale now; stale in 14 days
+        refused = response({"A-I14": False}, authored=authored)
+        result = evaluate_a(patient(BASE, refused), Settings(horizon_days=90))
+        consent = top(result, "A-I14")
+        assert consent.result is Result.FAIL and result.verdict is Verdict.INELIGIBLE, consent.reason
+        assert result.when is not None and result.when.eligible_from is None, (authored, result.when)
+    assert (
+        "a refusal stands"
+        in top(evaluate_a(patient(BASE, response({"A-I14": False}, authored="2026-04-01"))), "A-I14").reason
+    )
+
+
 def test_entered_in_error_and_stopped_responses_are_ignored() -> None:
     good = response(coordinator_answers(), rid="good")
     withdrawn = response({"A-I14": False}, authored="2026-05-28T09:00:00+00:00", rid="bad", status="entered-in-error")

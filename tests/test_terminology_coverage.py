@@ -33,7 +33,6 @@ Json = dict[str, Any]
 # the one known UNVERIFIED). The SNOMED route to these concepts, where one exists, is site + morphology in the
 # criteria (e.g. A-E4: vs-pancreas-site 363418001 with vs-net-morphology 1286768001).
 NO_VERIFIED_SNOMED = {
-    "vs-pnet": "no pre-coordinated SNOMED 'NET of pancreas' verified; SNOMED route = pancreas site + NET morphology",
     "vs-minen": "MiNEN: ICD-O-3 8154/3 only",
     "vs-net-midgut-review": "transverse-colon / unknown-primary carcinoid: no verified SNOMED concept",
     "vs-gilbert": "SNOMED 27503000 is UNVERIFIED in clinical.md",
@@ -107,6 +106,47 @@ def test_liver_mri_has_standard_codes_beside_the_project_code() -> None:
     assert ("http://snomed.info/sct", "431839003") in codes
     assert ("http://www.ama-assn.org/go/cpt", "74183") in codes
     assert ("http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "liver-mri") in codes
+
+
+# SNOMED CT primary malignant neoplasm of each GEP site (mCODE's expansion): in the site value sets that hold its
+# ICD-10 code, and out of those that do not (duodenum is foregut, descending colon hindgut: clinical.md §1.2)
+SITE_PRIMARIES = {
+    "93846004": ({"vs-intestine-site", "vs-gep-site", "vs-midgut-site"}, set()),  # jejunum, C17.1
+    "93679002": ({"vs-intestine-site", "vs-gep-site", "vs-midgut-site"}, set()),  # appendix, C18.1
+    "93683002": ({"vs-intestine-site", "vs-gep-site", "vs-midgut-site"}, set()),  # ascending colon, C18.2
+    "93775003": ({"vs-intestine-site", "vs-gep-site"}, {"vs-midgut-site"}),  # duodenum, C17.0
+    "93771007": ({"vs-intestine-site", "vs-gep-site"}, {"vs-midgut-site"}),  # descending colon, C18.6
+    "93984006": ({"vs-intestine-site", "vs-gep-site"}, {"vs-midgut-site"}),  # rectum, C20
+    "93717002": ({"vs-gep-site"}, {"vs-intestine-site", "vs-midgut-site", "vs-pancreas-site"}),  # body of stomach
+    "93843007": ({"vs-gep-site", "vs-pancreas-site", "vs-pnet"}, {"vs-intestine-site"}),  # islets, C25.4
+}
+
+
+@pytest.mark.parametrize("code", sorted(SITE_PRIMARIES))
+def test_a_site_coded_in_snomed_alone_is_in_the_site_value_sets(code: str) -> None:
+    inside, outside = SITE_PRIMARIES[code]
+    assert all(code in _snomed_codes(_valueset(v)) for v in inside), code
+    assert not any(code in _snomed_codes(_valueset(v)) for v in outside), code
+
+
+def test_a_jejunal_net_coded_in_snomed_alone_is_intestinal_and_midgut() -> None:
+    """Found on data nobody here wrote: a jejunal NET coded as SNOMED CT site 93846004 + NET morphology
+    1286768001 (as mCODE codes it) failed A-I2 / B-I2a as "none recorded" (a closed-world fail)."""
+    site = condition(SCT, "93846004", onset="2021-02-15")
+    morphology = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+    site["extension"] = [
+        {"url": morphology, "valueCodeableConcept": {"coding": [{"system": SCT, "code": "1286768001"}]}}
+    ]
+    ki67 = {
+        "resourceType": "Observation",
+        "id": "ki67",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": "2021-02-20",
+        "valueQuantity": {"value": 8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
+    }
+    assert _evaluate(A, [site, ki67])["A-I2"].result.value == "pass"  # intestinal, G2 (Ki-67 8 %)
 
 
 # ---- hand-worked evaluations on the bundled definitions -------------------------------------------------

@@ -9,8 +9,8 @@ as an argument. Rules (issue 14):
   response authored after the as-of date (it had not happened yet);
 * per item the most recent response wins (``authored``, then id);
 * that answer does not count, and the reason says why, when it names no author, when it is older
-  than the validity window (``Settings.attestation_validity_days``), or when a record the item
-  reads (the data of a ``review`` criterion) is dated after the answer.
+  than the validity window (``Settings.attestation_validity_days``; a refusal stands: :func:`decide`),
+  or when a record the item reads (the data of a ``review`` criterion) is dated after the answer.
 
 The answer ``true`` means the criterion's statement holds as written (for an exclusion: the
 excluding condition is present), so it becomes the characteristic's truth before negation.
@@ -40,8 +40,9 @@ class Answer:
     by: str
     date: str  # ISO date of authored
     response: str  # QuestionnaireResponse/<id>
-    problem: str | None = None  # why it does not count (stale, no author)
+    problem: str | None = None  # why it does not count (no author)
     comment: str | None = None
+    stale: str | None = None  # older than the validity window: a "yes" no longer counts, a refusal stands
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -91,11 +92,11 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     by = _author(res)
     date = day.isoformat()
     ref = f"QuestionnaireResponse/{res.get('id', '?')}"
-    problem = None
+    problem = stale = None
     if by is None:
         problem = f"the attestation in {ref} of {date} names no author, it does not count"
     elif day < as_of - dt.timedelta(days=validity_days):
-        problem = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
+        stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
     firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
     comments = {
         link[: -len("-comment")]: str(a["valueString"])
@@ -106,7 +107,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     for link, a in firsts:
         value = a.get("valueBoolean")
         if isinstance(value, bool) and isinstance(link, str):
-            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link))
+            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link), stale)
     return (_instant(str(authored)), str(res.get("id", ""))), out
 
 
@@ -166,11 +167,15 @@ def decide(
 ) -> tuple[Truth, str, tuple[Evidence, ...], Attestation | None] | None:
     """The criterion's (truth, reason, evidence, attestation) once its answer is applied; None: no answer.
 
-    A stale answer leaves the truth as it was and says why in the reason."""
+    A stale answer leaves the truth as it was and says why in the reason, except a refusal (a "no" to
+    an inclusion, a "yes" to an exclusion): it stands until someone answers again. The validity
+    window keeps an old "yes" from enrolling a patient whose situation may have changed; an old "no"
+    aging out would forecast the patient as becoming eligible on that day, which nothing supports."""
     answer = answers.get(c.id)
     if answer is None:
         return None
-    problem = answer.problem or _newer_data(c, record, answer)
+    refusal = answer.value is c.exclude
+    problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer)
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None
     said = "yes" if answer.value else "no"
@@ -180,6 +185,8 @@ def decide(
         text = f"clinician judgement by {answer.by} on {answer.date}: {said} (data: {reason})"
     else:
         text = f"attested by {answer.by} on {answer.date}: {said}"
+    if answer.stale is not None:
+        text += " (older than the validity window: a refusal stands until answered again)"
     return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
 
 

@@ -101,12 +101,15 @@ class SiteTerminology:
 
     def add(self, file: str, res: Json) -> None:
         rtype = res.get("resourceType")
-        if rtype == "ConceptMap":
-            self._concept_map(file, res)
-        elif rtype == "ValueSet":
-            self._value_set(file, res)
-        elif rtype not in IGNORED_TYPES:
-            raise InputError(f"{file}: {rtype} is not terminology (ConceptMap, ValueSet or a Bundle of them)")
+        if rtype not in ("ConceptMap", "ValueSet"):
+            if rtype not in IGNORED_TYPES:
+                raise InputError(f"{file}: {rtype} is not terminology (ConceptMap, ValueSet or a Bundle of them)")
+            return
+        try:
+            (self._concept_map if rtype == "ConceptMap" else self._value_set)(file, res)
+        except (AttributeError, TypeError, KeyError) as e:  # an object where a list belongs, or the reverse
+            why = f"malformed ({e.__class__.__name__}: an element is not the list or object FHIR has there)"
+            self.problems.append((file, str(rtype), why))
 
     def _concept_map(self, file: str, cm: Json) -> None:
         name = _canonical(cm.get("url")) or f"ConceptMap/{cm.get('id') or Path(file).stem}"
@@ -153,6 +156,8 @@ class SiteTerminology:
                 self.problems.append((file, f"{where}.system", "no code system"))
             if any(not c.get("code") for c in inc.get("concept") or []):
                 self.problems.append((file, f"{where}.concept", "a concept without code"))
+        if not _included(vs):
+            self.problems.append((file, "ValueSet", "no concept (compose.include nor expansion.contains)"))
         self.value_sets.append((file, vs))
 
     def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
@@ -166,7 +171,7 @@ class SiteTerminology:
                     problems.append((file, "ValueSet.url", f"{url!r} is not a value set of the definitions"))
                 continue
             compose = base.get("compose") or {}
-            extra = (vs.get("compose") or {}).get("include") or []
+            extra = _included(vs)
             merged = {**base, "compose": {**compose, "include": [*(compose.get("include") or []), *extra]}}
             for key, res in list(ds.by_key.items()):
                 if res is base:
@@ -197,6 +202,21 @@ class SiteTerminology:
         return out
 
 
+def _included(vs: Json) -> list[Json]:
+    """A site value set's includes: its compose's, and its expansion's codes (what a terminology
+    server's ``$expand`` returns) as one include per system."""
+    out = list((vs.get("compose") or {}).get("include") or [])
+    by_system: dict[str, list[Json]] = {}
+    todo = list((vs.get("expansion") or {}).get("contains") or [])
+    while todo:
+        item = todo.pop(0)
+        todo.extend(item.get("contains") or [])  # a hierarchical expansion nests its codes
+        if isinstance(item.get("system"), str) and isinstance(item.get("code"), str):
+            by_system.setdefault(item["system"], []).append({"code": item["code"]})
+    out += [{"system": system, "concept": concepts} for system, concepts in by_system.items()]
+    return out
+
+
 def _resources(f: Path) -> list[Json]:
     try:
         data = json.loads(f.read_text(encoding="utf-8-sig"))
@@ -207,7 +227,10 @@ def _resources(f: Path) -> list[Json]:
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InputError(f"{f}: not a FHIR resource (no resourceType)")
     if data["resourceType"] == "Bundle":
-        return [e["resource"] for e in data.get("entry") or [] if isinstance((e or {}).get("resource"), dict)]
+        entries = data.get("entry") or []
+        if not isinstance(entries, list):
+            raise InputError(f"{f}: Bundle.entry is not a list")
+        return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     return [data]
 
 

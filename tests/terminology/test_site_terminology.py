@@ -161,6 +161,68 @@ def test_site_value_set_adds_includes_to_the_trial_value_set(tmp_path: Path) -> 
     assert find(without.criteria, "net").result is Result.FAIL  # no Condition in the value set: none recorded
 
 
+def test_a_site_value_set_given_as_its_expansion_counts_too(tmp_path: Path) -> None:
+    """What a terminology server's $expand returns (expansion.contains, nested or not) is read as the
+    compose would be; it was ignored without a word, the local code then a closed-world fail."""
+    site_vs = {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/ValueSet/vs-net",
+        "status": "active",
+        "expansion": {
+            "timestamp": "2026-05-01T00:00:00Z",
+            "contains": [
+                {
+                    "system": "http://hospital.example.org/codes/dx",
+                    "code": "NET",
+                    "abstract": True,
+                    "contains": [{"system": "http://hospital.example.org/codes/dx", "code": "NET-ILE"}],
+                },
+            ],
+        },
+    }
+    cond = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": "http://hospital.example.org/codes/dx", "code": "NET-ILE"}]},
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+    }
+    trials = load_trials([MINI], terminology=[write(tmp_path / "vs.json", site_vs)])
+    result = evaluate_patient(PatientData("p", [patient(), cond]), trials, AS_OF)[0]
+    assert find(result.criteria, "net").result is Result.PASS
+    empty = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/vs-net", "compose": []}
+    with pytest.raises(DefinitionError, match="no concept"):
+        load_trials([MINI], terminology=[write(tmp_path / "empty.json", empty)])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"resourceType": "ConceptMap", "group": {"source": "x"}},
+        {"resourceType": "ConceptMap", "group": "x"},
+        {"resourceType": "ConceptMap", "group": [None]},
+        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": ["A"]}]},
+        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": [{"code": "A", "target": {"code": "B"}}]}]},
+        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": [{"code": "A", "target": [None]}]}]},
+        {"resourceType": "ConceptMap", "group": [{"element": [{"code": "A", "target": [{"equivalence": ["x"]}]}]}]},
+        {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/vs-net", "compose": {"include": {}}},
+        {
+            "resourceType": "ValueSet",
+            "url": "http://example.org/ValueSet/vs-net",
+            "compose": {"include": [{"concept": ["A"]}]},
+        },
+    ],
+)
+def test_a_malformed_terminology_file_is_one_line_never_a_traceback(tmp_path: Path, bad: dict[str, Any]) -> None:
+    with pytest.raises(DefinitionError):
+        load_trials([MINI], terminology=[write(tmp_path / "t.json", bad)])
+
+
+def test_a_terminology_bundle_whose_entry_is_not_a_list_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"Bundle\.entry is not a list"):
+        load_trials([MINI], terminology=[write(tmp_path / "b.json", {"resourceType": "Bundle", "entry": "abc"})])
+
+
 # ---- bad terminology files -------------------------------------------------------------------------
 
 
@@ -174,7 +236,12 @@ def test_bad_terminology_is_one_line_exit_2_or_1(tmp_path: Path) -> None:
         load_trials([MINI], terminology=[write(tmp_path / "p.json", patient())])
     with pytest.raises(DefinitionError, match="equivalence/relationship 'same'"):
         load_trials([MINI], terminology=[write(tmp_path / "cm.json", concept_map("same"))])
-    unknown_vs = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/nope", "status": "active"}
+    unknown_vs = {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/ValueSet/nope",
+        "status": "active",
+        "compose": {"include": [{"system": "http://hospital.example.org/codes/dx", "concept": [{"code": "X"}]}]},
+    }
     with pytest.raises(DefinitionError, match="not a value set of the definitions"):
         load_trials([MINI], terminology=[write(tmp_path / "vs.json", unknown_vs)])
 

@@ -305,12 +305,42 @@ def cm_pick(group: str, *codes: str) -> list[Concept]:
     return cm_codes(group, *codes)
 
 
+# SNOMED CT primary malignant neoplasms of each GEP site (SNOMED_SOURCES: mCODE's expansion), so a diagnosis
+# coded by site in SNOMED CT alone is found like its ICD-10 code (a missed diagnosis is a closed-world fail)
+SN_DUODENUM = S("93775003", "Primary malignant neoplasm of duodenum (disorder)")
+SN_JEJUNUM = S("93846004", "Primary malignant neoplasm of jejunum (disorder)")
+SN_ILEUM = S("93832004", "Primary malignant neoplasm of ileum (disorder)")
+SN_MECKEL = S("93890009", "Primary malignant neoplasm of Meckel's diverticulum (disorder)")
+SN_APPENDIX = S("93679002", "Primary malignant neoplasm of appendix (disorder)")
+SN_ASC_COLON = S("93683002", "Primary malignant neoplasm of ascending colon (disorder)")
+SN_LARGE_BOWEL = [
+    S("93826009", "Primary malignant neoplasm of hepatic flexure of colon (disorder)"),
+    S("93771007", "Primary malignant neoplasm of descending colon (disorder)"),
+    S("94006002", "Primary malignant neoplasm of sigmoid colon (disorder)"),
+    S("93854002", "Primary malignant neoplasm of large intestine (disorder)"),
+    S("93984006", "Primary malignant neoplasm of rectum (disorder)"),
+]
+SN_STOMACH_PARTS = [
+    S("93738008", "Primary malignant neoplasm of cardia of stomach (disorder)"),
+    S("93809003", "Primary malignant neoplasm of fundus of stomach (disorder)"),
+    S("93717002", "Primary malignant neoplasm of body of stomach (disorder)"),
+    S("93818001", "Primary malignant neoplasm of greater curvature of stomach (disorder)"),
+    S("93867004", "Primary malignant neoplasm of lesser curvature of stomach (disorder)"),
+    S("93976007", "Primary malignant neoplasm of pyloric antrum (disorder)"),
+]
+SN_ISLETS = S("93843007", "Primary malignant neoplasm of islets of Langerhans (disorder)")  # endocrine pancreas, C25.4
+SN_PANCREAS_PARTS = [S("93715005", "Primary malignant neoplasm of body of pancreas (disorder)"), SN_ISLETS]
+SN_INTESTINE_PARTS = [SN_DUODENUM, SN_JEJUNUM, SN_ILEUM, SN_MECKEL, SN_APPENDIX, SN_ASC_COLON, *SN_LARGE_BOWEL]
+
 MIDGUT_SITE = [
     *cm_pick("site-small-intestine", "C17.1", "C17.2", "C17.9"),
     *cm_pick("site-colon-rectum", "C18.0", "C18.1", "C18.2"),
     *who_pick("site-small-intestine", "C17.1", "C17.2", "C17.9"),
     *who_pick("site-colon-rectum", "C18.0", "C18.1", "C18.2"),
-    S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
+    SN_JEJUNUM,
+    SN_ILEUM,
+    SN_APPENDIX,
+    SN_ASC_COLON,
 ]
 
 # ---- value sets (id -> title, description, concepts) ---------------------------------------------
@@ -387,6 +417,30 @@ SNOMED_SOURCES = {
     "363346000": "data (HL7 R4/R5, mCODE extraction framework); filter root only",
     "269475001": "public (mCODE-style ECL: haematological malignancy; filter root only)",
     "254701007": "data (HL7 R5 EBM Group); filter root only",
+    **dict.fromkeys(
+        (
+            "93775003",
+            "93846004",
+            "93890009",
+            "93679002",
+            "93683002",
+            "93826009",
+            "93771007",
+            "94006002",
+            "93854002",
+            "93984006",
+            "93738008",
+            "93809003",
+            "93717002",
+            "93818001",
+            "93867004",
+            "93976007",
+            "93715005",
+            "93843007",
+        ),
+        "public (HL7 mCODE primary-cancer-disorder value set expansion, SNOMED CT US 2021-09: the site's primary "
+        "malignant neoplasm, under the value set's is-a root)",
+    ),
 }
 
 MALIGNANT = S("363346000", "Malignant neoplastic disease (disorder)")
@@ -455,10 +509,10 @@ vs(
         *who("site-small-intestine"),
         *who("site-colon-rectum"),
         SN_SMALL_INTESTINE,
-        S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
         SN_COLON,
         *SN_COLON_MORE,
         SN_RECTUM,
+        *SN_INTESTINE_PARTS,
     ],
     is_a=[SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM],
 )
@@ -478,8 +532,9 @@ vs(
 vs(
     "vs-midgut-site",
     "Midgut primary sites (jejunum, ileum, small intestine NOS, caecum, appendix, ascending colon)",
-    "Primary-site codes used together with a NET morphology (WHO ICD-10 route). SNOMED CT: ileum 93832004 and "
-    "small intestine NOS 94048009 (as C17.9); no hierarchy filter, since the SNOMED small-intestine and colon "
+    "Primary-site codes used together with a NET morphology (WHO ICD-10 route). SNOMED CT: jejunum 93846004, "
+    "ileum 93832004, appendix 93679002, ascending colon 93683002 and small intestine NOS 94048009 (as C17.9; "
+    "caecum: no verified SNOMED CT primary-site concept, a site maps its own); no hierarchy filter, since the SNOMED small-intestine and colon "
     "hierarchies also hold the duodenum (foregut) and the distal colon (hindgut).",
     [*MIDGUT_SITE, SN_SMALL_INTESTINE],
 )
@@ -496,14 +551,15 @@ vs(
     "Malignant neoplasm of endocrine pancreas C25.4 (ICD-10-CM and "
     "WHO); other pancreatic sites count only with a NET morphology (criteria combine vs-pancreas-site). No "
     "pre-coordinated SNOMED CT 'NET of pancreas' is verified (clinical.md §2.2): SNOMED-coded data reach this "
-    "concept through vs-pancreas-site (363418001) with the NET morphology (1286768001).",
-    [*cm_pick("site-pancreas", "C25.4"), *who_pick("site-pancreas", "C25.4")],
+    "concept through vs-pancreas-site (363418001) with the NET morphology (1286768001), or as primary malignant "
+    "neoplasm of islets of Langerhans (93843007), the endocrine pancreas of C25.4.",
+    [*cm_pick("site-pancreas", "C25.4"), *who_pick("site-pancreas", "C25.4"), SN_ISLETS],
 )
 vs(
     "vs-pancreas-site",
     "Malignant neoplasm of pancreas (primary site)",
     "ICD-10-CM/WHO C25 and all children; SNOMED malignant tumor of pancreas.",
-    [*cm("site-pancreas"), *who("site-pancreas"), SN_PANCREAS],
+    [*cm("site-pancreas"), *who("site-pancreas"), SN_PANCREAS, *SN_PANCREAS_PARTS],
     is_a=[SN_PANCREAS],
 )
 vs(
@@ -521,11 +577,13 @@ vs(
         *who("site-pancreas"),
         SN_STOMACH,
         SN_SMALL_INTESTINE,
-        S("93832004", "Primary malignant neoplasm of ileum (disorder)"),
         SN_COLON,
         *SN_COLON_MORE,
         SN_RECTUM,
         SN_PANCREAS,
+        *SN_STOMACH_PARTS,
+        *SN_INTESTINE_PARTS,
+        *SN_PANCREAS_PARTS,
     ],
     is_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS],
 )
