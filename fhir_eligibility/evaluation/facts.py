@@ -385,8 +385,11 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
 
 def _medication(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
     adherence = res.get("adherence")
-    if isinstance(adherence, dict) and "not-taking" in {c for _s, c in codings(adherence.get("code"))}:
-        return []  # R5 statement that the drug is not taken
+    said = {c for _s, c in codings(adherence.get("code"))} if isinstance(adherence, dict) else set()
+    if said & {"not-taking", "unknown"}:
+        return []  # R5: the drug is not taken, or whether it is is unknown (R4 statuses not-taken, unknown)
+    # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
+    halted = any(c.startswith(("stopped", "on-hold")) for c in said)
     concept, contained = medication_of(res)
     codes = codings(concept)
     start, end, instant = _period(res, "effective", "occurence", "occurrence", problems=problems)
@@ -408,6 +411,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
         kind == "MedicationStatement"
         and end is None
         and start is not None
+        and not halted
         and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
     )
     form = acting_form(res, concept, contained, codes)

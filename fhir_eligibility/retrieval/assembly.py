@@ -30,7 +30,7 @@ from typing import Any
 
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
-from fhir_eligibility.retrieval.reading import one_patient
+from fhir_eligibility.retrieval.reading import choose_patient, one_patient
 
 # The types whose drug may be a reference to a Medication.
 DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
@@ -106,20 +106,38 @@ def assemble(
         if res.get("resourceType") == "Medication":
             add_medication(local, res)
     known: Formulary = {**formulary, **local} if formulary and local else local or formulary or {}
-    kept: list[Resource] = []
-    seen: dict[tuple[str, str], list[Resource]] = {}
+    notes = list(warnings)
+    # one version per (type, id): the same record twice (a full export and a later _since one) counts
+    # once, the latest meta.lastUpdated (on a tie, the last in input order), as for the Patient
+    versions: dict[tuple[str, str], list[Resource]] = {}
+    order: list[tuple[str, str] | Resource] = []
     for res in pool:
-        if res.get("resourceType") == "Medication":
+        kind, rid = res.get("resourceType"), res.get("id")
+        if kind == "Medication":
             continue
-        rid = res.get("id")
-        if isinstance(rid, str):
-            same = seen.setdefault((str(res.get("resourceType")), rid), [])
-            if res in same:
-                continue
+        if not isinstance(rid, str) or kind == "Patient":  # the Patient's own rule: one_patient
+            order.append(res)
+            continue
+        key = (str(kind), rid)
+        same = versions.get(key)
+        if same is None:
+            versions[key] = [res]
+            order.append(key)
+        elif res not in same:
             same.append(res)
+    kept: list[Resource] = []
+    for item in order:
+        if isinstance(item, tuple):
+            res, differed = choose_patient(versions[item])
+            if differed:
+                notes.append(
+                    f"{item[0]}/{item[1]}: different versions in the input; used the one with the latest "
+                    "meta.lastUpdated (on a tie, the last in input order)"
+                )
+        else:
+            res = item
         kept.append(with_medication(res, known) if known else res)
     gaps = tuple(unavailable)
-    notes = list(warnings)
     if not any(r.get("resourceType") == "Patient" for r in kept) and any(u.resource_type == "Patient" for u in gaps):
         return PatientData(patient_id, kept, gaps, notes)  # the source said why; no second wording
     return PatientData(patient_id, one_patient(patient_id, kept, notes), gaps, notes)

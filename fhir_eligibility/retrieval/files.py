@@ -25,6 +25,7 @@ from fhir_eligibility.retrieval.reading import (
     NotJSON,
     Position,
     WarningLog,
+    guessed_patient,
     lost_record,
     not_fhir,
     parse_json,
@@ -39,6 +40,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
+from fhir_eligibility.retrieval.transport import Fault, read_page, short_count
 
 DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -183,8 +185,29 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
     if lenient:
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
     if data["resourceType"] == "Bundle":
-        return _bundle_entries(data, source, index, log, [0], lost)
+        items = _bundle_entries(data, source, index, log, [0], lost)
+        why = _incomplete_search(data)
+        if why is not None:  # a saved search page: what its other pages held is missing, not absent
+            log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
+            for kind in {r["resourceType"] for _at, _u, r in items} - {"Patient", "Medication"} or {ANY_TYPE}:
+                lost.add(kind)
+        return items
     return [((index, 0), None, data)]
+
+
+def _incomplete_search(bundle: Resource) -> str | None:
+    """Why a searchset Bundle is not the whole answer (a further page, an error, a short count): the
+    one reader of search pages, :func:`~fhir_eligibility.retrieval.transport.read_page`, decides."""
+    if bundle.get("type") != "searchset":
+        return None
+    try:
+        page = read_page(bundle)
+    except Fault as f:
+        return f"a search result page that cannot be used ({f.cause})"
+    if page.next_link is not None:
+        return "one page of a search result (it has a next link)"
+    short = short_count(page.total, page.matches)
+    return f"a search result page ({short.cause})" if short is not None else None
 
 
 class _Grouper:
@@ -254,8 +277,9 @@ class _Grouper:
                 pid = by_identifier.get(ref.split("=", 1)[1])
             if pid is None:
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
-            if pid is None:
+            if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
                 self._warn(at, "patient reference not resolvable", res, ref)
+                lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
                 continue
             self._put(pid, at, with_medication(res, meds))  # references are local to their Bundle
         if bundle_lost is not None:

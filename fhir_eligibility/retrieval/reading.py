@@ -157,6 +157,16 @@ PATIENT_DATA = frozenset(
 )
 
 
+_LOOSE_PATIENT = re.compile(r"(?i)^(?:.*/)?patient/([A-Za-z0-9\-.]{1,64})/?$")
+
+
+def guessed_patient(reference: str) -> str | None:
+    """Whom a reference that does not resolve seems to name ("patient/x", " Patient/x/"): its data
+    are not given to them, but become unknown for them rather than for everyone."""
+    found = _LOOSE_PATIENT.match(reference.strip())
+    return found.group(1) if found else None
+
+
 def unplaced(res: Resource) -> str | None:
     """Why a record without a usable patient reference is left out, worth a warning; None for
     resources that are no one's data (Practitioner, Organization...)."""
@@ -328,7 +338,8 @@ def _updated(res: Resource) -> dt.datetime | None:
 
 
 def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
-    """(the Patient to use, whether the candidates disagreed), candidates in input order."""
+    """(the version to use, whether the candidates disagreed), candidates in input order: a Patient's,
+    or any record's (the latest ``meta.lastUpdated``; on a tie, the last in input order)."""
     distinct: list[Resource] = []
     for c in candidates:
         if c not in distinct:
@@ -374,6 +385,7 @@ __all__ = [
     "Position",
     "WarningLog",
     "choose_patient",
+    "guessed_patient",
     "lost_record",
     "one_patient",
     "parse_json",

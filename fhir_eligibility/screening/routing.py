@@ -29,6 +29,7 @@ from fhir_eligibility.retrieval.reading import (
     Drops,
     Position,
     WarningLog,
+    guessed_patient,
     patient_of_unreadable,
     unplaced,
     unusable_reference,
@@ -102,6 +103,7 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
     if usable_key(identifier):
         return Route(DEFERRED, identifier, line)
     warn_resource(log, source, "patient reference not resolvable", res, (index, number()), ref)
+    drops.add(rtype, guessed_patient(ref))  # someone's record: unknown for them (else everyone), not absent
     return SKIP
 
 

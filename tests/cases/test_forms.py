@@ -809,3 +809,40 @@ def test_an_ongoing_statement_that_began_in_a_month_is_still_taken() -> None:
     ongoing = {**_statement("active"), "effectivePeriod": {"start": "2022-01"}}
     result = run(current, [patient(), ongoing])
     assert result.criteria[0].result.value == "fail", result.criteria[0].reason
+
+
+TMZ_NOW = {
+    "linkId": "tmz-now",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["MedicationStatement"], [(ATC, "L01AX03")]),
+    "timeFromEvent": window(-4, unit="wk"),
+}
+
+
+def _r5_statement(adherence: str | None) -> Json:
+    """An R5 statement (status recorded) begun 2022-01-10 with no end, and what adherence says."""
+    ms = {**_statement("recorded"), "effectivePeriod": {"start": "2022-01-10"}}
+    if adherence is not None:
+        system = "http://hl7.org/fhir/CodeSystem/medication-statement-adherence"
+        ms["adherence"] = {"code": {"coding": [{"system": system, "code": adherence}]}}
+    return ms
+
+
+@pytest.mark.parametrize(
+    ("r4_status", "r5_adherence", "expected"),
+    [
+        ("active", "taking", "fail"),  # still taken: within the last 4 weeks
+        ("stopped", "stopped", "pass"),  # taken from 2022, stopped: not in the window (no end known)
+        ("on-hold", "on-hold", "pass"),
+        ("unknown", "unknown", "pass"),  # whether it is taken is unknown: not read as taken
+    ],
+)
+def test_an_r5_statement_means_what_the_same_r4_statement_means(
+    r4_status: str, r5_adherence: str, expected: str
+) -> None:
+    """R5 writes R4's statuses as status recorded + adherence; the same meaning gets the same result
+    (R5 'stopped' read as ongoing failed a current-use exclusion that R4 'stopped' passed)."""
+    r4 = {**_statement(r4_status), "effectivePeriod": {"start": "2022-01-10"}}
+    for ms in (r4, _r5_statement(r5_adherence)):
+        result = run(TMZ_NOW, [patient(), ms])
+        assert result.criteria[0].result.value == expected, (ms.get("status"), result.criteria[0].reason)

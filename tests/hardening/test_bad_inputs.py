@@ -9,7 +9,7 @@ documented exit code, no ``fail`` criterion and no ``ineligible`` verdict that t
 does not have, the same verdicts and the same warnings from every path (one reader, one policy),
 and, where the case says so, a warning that names the problem.
 
-Cases (counted by ``test_corpus_size``): 162 in all: files 34, resources 82, values 19,
+Cases (counted by ``test_corpus_size``): 167 in all: files 34, resources 82, values 24,
 encodings 12, folders 15.
 """
 
@@ -416,7 +416,47 @@ def value_cases() -> list[Case]:
         del res["valueQuantity"]
 
     female_only = {"coding": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}]}
+
+    def hb_versions(newest_first: bool) -> Build:
+        """Hb twice under one id: a full export's version (7.0 g/dL) and a later _since export's amended
+        one (13.2): the latest meta.lastUpdated counts, whatever the order (was: both, 7.0 failed A-I11)."""
+
+        def build(folder: Path) -> list[Path]:
+            items = resources()
+            hb = next(r for r in items if any(c.get("code") == "718-7" for c in r.get("code", {}).get("coding", [])))
+            old = {**copy.deepcopy(hb), "meta": {"lastUpdated": "2026-05-20T10:00:00Z"}}
+            old["valueQuantity"] = {**old["valueQuantity"], "value": 7.0}
+            new = {**copy.deepcopy(hb), "status": "amended", "meta": {"lastUpdated": "2026-05-22T10:00:00Z"}}
+            items = [r for r in items if r is not hb]
+            lines = ndjson_lines(items)
+            pair = [new, old] if newest_first else [old, new]
+            lines["Observation"] = [*lines["Observation"], *(json.dumps(r).encode() for r in pair)]
+            return write_ndjson(folder, lines)
+
+        return build
+
+    def searchset_page(b: dict[str, Any]) -> None:
+        b["type"] = "searchset"
+        b["link"] = [{"relation": "next", "url": "https://fhir.example.org/r4/Condition?page=2"}]
+        for e in b["entry"]:
+            e.pop("request", None)
+
     return [
+        Case(
+            "Condition subject 'patient/sample-01'",
+            "values",
+            in_bundle("Condition", "subject", {"reference": "patient/sample-01"}),
+            warns="not resolvable",
+        ),
+        Case(
+            "ndjson Condition subject ' Patient/sample-01/'",
+            "values",
+            in_ndjson("Condition", "subject", {"reference": " Patient/sample-01/"}),
+            warns="not resolvable",
+        ),
+        Case("Hb in two versions, older first", "values", hb_versions(False), warns="different versions"),
+        Case("Hb in two versions, newest first", "values", hb_versions(True), warns="different versions"),
+        Case("a searchset page with a next link", "values", bundle_with(searchset_page), warns="next link"),
         # found on data nobody here wrote (adversarial review): each a data error, said, and never a fail
         Case(
             "Hb 132 typed as g/dL",
@@ -582,7 +622,7 @@ def test_corpus_size() -> None:
     for c in CASES:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     assert len(CASES) >= 100 and len({c.name for c in CASES}) == len(CASES)
-    assert kinds == {"files": 34, "resources": 82, "values": 19, "encodings": 12, "folders": 15}, kinds
+    assert kinds == {"files": 34, "resources": 82, "values": 24, "encodings": 12, "folders": 15}, kinds
 
 
 # ---------------------------------------------------------------- running one input through every path
