@@ -52,6 +52,8 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
         key, sep, value = v.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{v!r}: expected ID=VALUE", param_hint=what)
+        if out.get(key.strip(), value) != value:  # a typo here would record a refusal
+            raise click.BadParameter(f"{key.strip()!r} given twice with different values", param_hint=what)
         out[key.strip()] = value
     return out
 

@@ -183,7 +183,7 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("--assume-attested", is_flag=True, help="What-if: treat every unanswered manual criterion as attested.")
 @click.option(
     "--attestation-validity-days",
-    type=int,
+    type=click.IntRange(1, 3650),
     default=30,
     show_default=True,
     help="An attestation or review decision older than this is stale and does not count.",

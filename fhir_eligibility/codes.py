@@ -32,6 +32,7 @@ _ALIASES = {
     "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
     "urn:oid:2.16.840.1.113883.6.73": ATC,
     "http://www.whocc.no/atc/": ATC,
+    "urn:oid:2.16.840.1.113883.6.43.1": "http://terminology.hl7.org/CodeSystem/icd-o-3",  # ICD-O-3 morphology
 }
 _ICD_SYSTEMS = {ICD10CM, ICD10}
 

@@ -142,6 +142,19 @@ def test_attest_then_evaluate_round_trip_gives_eligible_with_who_and_when(tmp_pa
     assert board["evidence"][-1]["note"] == "attested by Dr Attest on 2026-05-20: tumour board 2026-05-18"
 
 
+def test_attest_refuses_one_item_answered_two_ways_and_a_validity_out_of_range() -> None:
+    """A typo (A-I14=yes, A-I14=no) would record a refusal, the last one winning: a usage error instead;
+    so is a validity window of 0 or 10^6 days (it crashed on date arithmetic)."""
+    both = ["attest", A, "--patient", "p1", "--item", "A-I14=yes", "--item", "A-I14=no", "--author", "x"]
+    r = CliRunner().invoke(cli, both)
+    assert r.exit_code == 2 and "given twice with different values" in r.output
+    same = ["attest", A, "--patient", "p1", "--item", "A-I14=yes", "--item", "A-I14=yes", "--author", "x"]
+    assert CliRunner().invoke(cli, same).exit_code == 0
+    for days in ("0", "1000000", "-5"):
+        r = CliRunner().invoke(cli, ["evaluate", str(SAMPLES), "--attestation-validity-days", days])
+        assert r.exit_code == 2 and "attestation-validity-days" in r.output, (days, r.output)
+
+
 def test_attest_refuses_an_item_the_trial_does_not_have() -> None:
     r = CliRunner().invoke(cli, ["attest", A, "--patient", "p1", "--item", "A-I99=yes", "--author", "x"])
     assert r.exit_code != 0 and "A-I99" in str(r.exception or r.output)

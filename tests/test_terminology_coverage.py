@@ -251,3 +251,29 @@ def test_an_sstr_pet_record_satisfies_e_i13() -> None:
 def test_a_missing_diagnosis_stays_closed_world() -> None:
     """§0.7: no coded NET at all is 'criterion not met' (fail), unlike the missing scan above."""
     assert _evaluate(E, [], attested=True)["E-I2"].result.value == "fail"
+
+
+def test_icd_o_3_by_its_oid_is_icd_o_3() -> None:
+    """ICD-O-3 morphology sent under its OID (as CDA-derived data do) is the ICD-O-3 the value sets hold:
+    an ileal primary C17.2 with 8240/3 is an intestinal NET either way (the OID read as another system
+    failed A-I2 as none recorded)."""
+    from fhir_eligibility.codes import norm_system
+
+    canonical = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+    assert norm_system("urn:oid:2.16.840.1.113883.6.43.1") == canonical
+    for system in (canonical, "urn:oid:2.16.840.1.113883.6.43.1"):
+        site = condition(ICD, "C17.2", onset="2021-02-15")
+        morphology = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+        site["extension"] = [
+            {"url": morphology, "valueCodeableConcept": {"coding": [{"system": system, "code": "8240/3"}]}}
+        ]
+        ki67 = {
+            "resourceType": "Observation",
+            "id": "ki67",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
+            "subject": {"reference": "Patient/p"},
+            "effectiveDateTime": "2021-02-20",
+            "valueQuantity": {"value": 8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
+        }
+        assert _evaluate(A, [site, ki67])["A-I2"].result.value == "pass", system
