@@ -30,6 +30,7 @@ from fhir_eligibility.retrieval.reading import (
     not_fhir,
     parse_json,
     patient_of_unreadable,
+    patients_record,
     problem_of,
     text_field,
     type_of_unreadable,
@@ -279,7 +280,8 @@ class _Grouper:
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
                 self._warn(at, "patient reference not resolvable", res, ref)
-                lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
+                if patients_record(ref):
+                    lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
                 continue
             self._put(pid, at, with_medication(res, meds))  # references are local to their Bundle
         if bundle_lost is not None:

@@ -160,6 +160,13 @@ PATIENT_DATA = frozenset(
 _LOOSE_PATIENT = re.compile(r"(?i)^(?:.*/)?patient/([A-Za-z0-9\-.]{1,64})/?$")
 
 
+def patients_record(reference: str) -> bool:
+    """Whether a reference that does not resolve still names a patient ("patient/x", "Patient?x"):
+    then the record is someone's, unknown rather than absent; a Group, Device or Location subject
+    is no patient's record."""
+    return "patient" in reference.lower()
+
+
 def guessed_patient(reference: str) -> str | None:
     """Whom a reference that does not resolve seems to name ("patient/x", " Patient/x/"): its data
     are not given to them, but become unknown for them rather than for everyone."""
@@ -390,6 +397,7 @@ __all__ = [
     "one_patient",
     "parse_json",
     "patient_of_unreadable",
+    "patients_record",
     "problem_of",
     "text_field",
     "too_deep",

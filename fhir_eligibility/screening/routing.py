@@ -31,6 +31,7 @@ from fhir_eligibility.retrieval.reading import (
     WarningLog,
     guessed_patient,
     patient_of_unreadable,
+    patients_record,
     unplaced,
     unusable_reference,
     usable_id,
@@ -103,7 +104,8 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
     if usable_key(identifier):
         return Route(DEFERRED, identifier, line)
     warn_resource(log, source, "patient reference not resolvable", res, (index, number()), ref)
-    drops.add(rtype, guessed_patient(ref))  # someone's record: unknown for them (else everyone), not absent
+    if patients_record(ref):  # someone's record: unknown for them (else everyone), not absent
+        drops.add(rtype, guessed_patient(ref))
     return SKIP
 
 
