@@ -177,6 +177,10 @@ def order_text(value: object) -> str:
     """A timestamp's text for ordering results of one day: with a time zone, as UTC (08:00-05:00 is
     after 08:30Z; their texts sort the other way); otherwise as written."""
     text = str(value or "")
+    if len(text) == 20 and text[19] == "Z" and text[10] == "T":  # 2026-05-20T08:30:00Z: already UTC, to the second
+        return text[:19] + "+00:00"  # what isoformat() writes for it, without parsing
+    if len(text) == 25 and text.endswith("+00:00") and text[10] == "T":
+        return text
     if len(text) > 16 and text[10:11] == "T":
         try:
             moment = _dt.datetime.fromisoformat(text)

@@ -846,3 +846,17 @@ def test_an_r5_statement_means_what_the_same_r4_statement_means(
     for ms in (r4, _r5_statement(r5_adherence)):
         result = run(TMZ_NOW, [patient(), ms])
         assert result.criteria[0].result.value == expected, (ms.get("status"), result.criteria[0].reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-05-20T08:30:00Z", "2026-05-20T08:30:00+00:00", "2026-05-20T08:00:00-05:00", "2026-05-20T08:30:00.250Z"],
+)
+def test_an_ordering_text_is_the_utc_moment_whatever_its_spelling(text: str) -> None:
+    """order_text's shortcuts for texts already in UTC give what parsing gives (the ordering key of the
+    most-recent rule: two spellings of one moment must tie)."""
+    from fhir_eligibility.evaluation.facts import order_text
+
+    parsed = dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
+    assert order_text(text) == parsed
+    assert order_text(text.replace("Z", "+00:00")) == parsed
