@@ -132,21 +132,25 @@ def test_a_site_coded_in_snomed_alone_is_in_the_site_value_sets(code: str) -> No
 def test_a_jejunal_net_coded_in_snomed_alone_is_intestinal_and_midgut() -> None:
     """Found on data nobody here wrote: a jejunal NET coded as SNOMED CT site 93846004 + NET morphology
     1286768001 (as mCODE codes it) failed A-I2 / B-I2a as "none recorded" (a closed-world fail)."""
-    site = condition(SCT, "93846004", onset="2021-02-15")
-    morphology = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
-    site["extension"] = [
-        {"url": morphology, "valueCodeableConcept": {"coding": [{"system": SCT, "code": "1286768001"}]}}
-    ]
-    ki67 = {
-        "resourceType": "Observation",
-        "id": "ki67",
-        "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
-        "subject": {"reference": "Patient/p"},
-        "effectiveDateTime": "2021-02-20",
-        "valueQuantity": {"value": 8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
-    }
-    assert _evaluate(A, [site, ki67])["A-I2"].result.value == "pass"  # intestinal, G2 (Ki-67 8 %)
+    site = _with_morphology(condition(SCT, "93846004", onset="2021-02-15"), SCT, "1286768001")
+    assert _evaluate(A, [site, KI67_8])["A-I2"].result.value == "pass"  # intestinal, G2 (Ki-67 8 %)
+
+
+KI67_8 = {
+    "resourceType": "Observation",
+    "id": "ki67",
+    "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
+    "subject": {"reference": "Patient/p"},
+    "effectiveDateTime": "2021-02-20",
+    "valueQuantity": {"value": 8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
+}
+
+
+def _with_morphology(site: Json, system: str, code: str) -> Json:
+    """A primary-site Condition with its histology as mCODE writes it (an extension)."""
+    url = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+    return {**site, "extension": [{"url": url, "valueCodeableConcept": {"coding": [{"system": system, "code": code}]}}]}
 
 
 # ---- hand-worked evaluations on the bundled definitions -------------------------------------------------
@@ -262,18 +266,5 @@ def test_icd_o_3_by_its_oid_is_icd_o_3() -> None:
     canonical = "http://terminology.hl7.org/CodeSystem/icd-o-3"
     assert norm_system("urn:oid:2.16.840.1.113883.6.43.1") == canonical
     for system in (canonical, "urn:oid:2.16.840.1.113883.6.43.1"):
-        site = condition(ICD, "C17.2", onset="2021-02-15")
-        morphology = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
-        site["extension"] = [
-            {"url": morphology, "valueCodeableConcept": {"coding": [{"system": system, "code": "8240/3"}]}}
-        ]
-        ki67 = {
-            "resourceType": "Observation",
-            "id": "ki67",
-            "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
-            "subject": {"reference": "Patient/p"},
-            "effectiveDateTime": "2021-02-20",
-            "valueQuantity": {"value": 8, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
-        }
-        assert _evaluate(A, [site, ki67])["A-I2"].result.value == "pass", system
+        site = _with_morphology(condition(ICD, "C17.2", onset="2021-02-15"), system, "8240/3")
+        assert _evaluate(A, [site, KI67_8])["A-I2"].result.value == "pass", system

@@ -138,6 +138,16 @@ def test_a_bundle_or_folder_of_terminology(tmp_path: Path) -> None:
     assert e_i6([local_obs(62)], [folder]).result is Result.PASS
 
 
+# an ileal NET under the site's own diagnosis code
+LOCAL_NET = {
+    "resourceType": "Condition",
+    "id": "c1",
+    "subject": {"reference": "Patient/p"},
+    "code": {"coding": [{"system": "http://hospital.example.org/codes/dx", "code": "NET-ILE"}]},
+    "clinicalStatus": {"coding": [{"code": "active"}]},
+}
+
+
 def test_site_value_set_adds_includes_to_the_trial_value_set(tmp_path: Path) -> None:
     """The mini trial's "net" criterion: a Condition in http://example.org/ValueSet/vs-net (closed world)."""
     site_vs = {
@@ -147,14 +157,7 @@ def test_site_value_set_adds_includes_to_the_trial_value_set(tmp_path: Path) -> 
         "compose": {"include": [{"system": "http://hospital.example.org/codes/dx", "concept": [{"code": "NET-ILE"}]}]},
     }
     vs = write(tmp_path / "vs.json", site_vs)
-    cond = {
-        "resourceType": "Condition",
-        "id": "c1",
-        "subject": {"reference": "Patient/p"},
-        "code": {"coding": [{"system": "http://hospital.example.org/codes/dx", "code": "NET-ILE"}]},
-        "clinicalStatus": {"coding": [{"code": "active"}]},
-    }
-    data = PatientData("p", [patient(), cond])
+    data = PatientData("p", [patient(), LOCAL_NET])
     with_vs = evaluate_patient(data, load_trials([MINI], terminology=[vs]), AS_OF)[0]
     without = evaluate_patient(data, load_trials([MINI]), AS_OF)[0]
     assert find(with_vs.criteria, "net").result is Result.PASS
@@ -180,15 +183,8 @@ def test_a_site_value_set_given_as_its_expansion_counts_too(tmp_path: Path) -> N
             ],
         },
     }
-    cond = {
-        "resourceType": "Condition",
-        "id": "c1",
-        "subject": {"reference": "Patient/p"},
-        "code": {"coding": [{"system": "http://hospital.example.org/codes/dx", "code": "NET-ILE"}]},
-        "clinicalStatus": {"coding": [{"code": "active"}]},
-    }
     trials = load_trials([MINI], terminology=[write(tmp_path / "vs.json", site_vs)])
-    result = evaluate_patient(PatientData("p", [patient(), cond]), trials, AS_OF)[0]
+    result = evaluate_patient(PatientData("p", [patient(), LOCAL_NET]), trials, AS_OF)[0]
     assert find(result.criteria, "net").result is Result.PASS
     empty = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/vs-net", "compose": []}
     with pytest.raises(DefinitionError, match="no concept"):
