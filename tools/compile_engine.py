@@ -31,6 +31,7 @@ MODULES = [
     "fhir_eligibility/evaluation/footprint.py",
     "fhir_eligibility/evaluation/compiled.py",
     "fhir_eligibility/evaluation/compare.py",
+    "fhir_eligibility/evaluation/dates.py",
     "fhir_eligibility/evaluation/facts.py",
     "fhir_eligibility/evaluation/patient_record.py",
     "fhir_eligibility/evaluation/derived.py",

@@ -17,11 +17,11 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
+from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period
 from fhir_eligibility.evaluation.medication import acting_form, medication_of
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
     concept_problem,
-    date_problem,
     negative_problem,
     number_problem,
     readable_codes,
@@ -71,6 +71,8 @@ class Fact(NamedTuple):
     clinical_status: str | None = None
     verification: str | None = None
     ongoing: bool = False  # an active statement with no end date: still taken on the screening date
+    open_end: bool = False  # a statement taken from ``start`` and since stopped on a day not recorded
+    ends_by: _dt.date | None = None  # open_end: stopped by then (its dateAsserted); None: by the as-of date
     form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
     note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
 
@@ -83,32 +85,6 @@ class Fact(NamedTuple):
         """The last day a point written as a partial date (onset "2025-06") can mean; None otherwise."""
         point = self.end is None and not self.ongoing  # an ongoing statement is a period to the as-of date
         return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
-
-
-@lru_cache(maxsize=4096)
-def last_day(text: str) -> _dt.date | None:
-    """The last day a partial date can mean (2026 -> 2026-12-31, 2026-02 -> 2026-02-28); None for
-    a full date or none (:func:`parse_date` gives the first)."""
-    first = parse_date(text) if len(text) in (4, 7) else None
-    if first is None:
-        return None
-    if len(text) == 4:
-        return first.replace(month=12, day=31)
-    return (first.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
-
-
-def parse_date(text: object) -> _dt.date | None:
-    """Calendar date of a FHIR date/dateTime/instant; a partial date maps to its first day."""
-    if not isinstance(text, str) or len(text) < 4:
-        return None
-    try:
-        if len(text) == 4:
-            return _dt.date(int(text), 1, 1)
-        if len(text) == 7:
-            return _dt.date(int(text[:4]), int(text[5:7]), 1)
-        return _dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
 
 
 def _quantity(q: object, problems: list[str] | None = None, signed: bool = True) -> Quantity | None:
@@ -137,75 +113,12 @@ def _quantity(q: object, problems: list[str] | None = None, signed: bool = True)
 _ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
 
 
-def _checked(d: _dt.date | None, problems: list[str] | None) -> _dt.date | None:
-    problem = date_problem(d)
-    if problem is None:
-        return d
-    if problems is not None:
-        problems.append(f"{problem}; treated as undated")
-    return None
-
-
-def _readable_date(value: object, key: str, problems: list[str] | None) -> _dt.date | None:
-    """:func:`parse_date`, saying so when the text is there but is not a date ("2026-5-25")."""
-    d = parse_date(value)
-    if d is None and value is not None and problems is not None:
-        problems.append(f"{key} {str(value)[:30]!r} is not a FHIR date; treated as undated")
-    return d
-
-
 def _status_code(concept: object) -> str | None:
     for _s, c in codings(concept):
         return c
     if isinstance(concept, str):
         return concept
     return None
-
-
-def _choices(name: str) -> tuple[str, str, str]:
-    """``<name>DateTime``, ``<name>Instant``, ``<name>Period``."""
-    return (f"{name}DateTime", f"{name}Instant", f"{name}Period")
-
-
-# the choice fields ``_period`` reads, spelled once at import instead of per resource
-CHOICE_FIELDS: dict[str, tuple[str, str, str]] = {
-    n: _choices(n) for n in ("effective", "occurrence", "occurence", "onset", "performed")
-}
-
-
-def order_text(value: object) -> str:
-    """A timestamp's text for ordering results of one day: with a time zone, as UTC (08:00-05:00 is
-    after 08:30Z; their texts sort the other way); otherwise as written."""
-    text = str(value or "")
-    if len(text) == 20 and text[19] == "Z" and text[10] == "T":  # 2026-05-20T08:30:00Z: already UTC, to the second
-        return text[:19] + "+00:00"  # what isoformat() writes for it, without parsing
-    if len(text) == 25 and text.endswith("+00:00") and text[10] == "T":
-        return text
-    if len(text) > 16 and text[10:11] == "T":
-        try:
-            moment = _dt.datetime.fromisoformat(text)
-        except ValueError:
-            return text
-        if moment.tzinfo is not None:
-            return moment.astimezone(_dt.UTC).isoformat()
-    return text
-
-
-def _period(
-    res: Resource, *names: str, problems: list[str] | None = None
-) -> tuple[_dt.date | None, _dt.date | None, str]:
-    """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
-    for n in names:
-        date_time, instant, period = CHOICE_FIELDS.get(n) or _choices(n)
-        for key in (date_time, instant):
-            if key in res:
-                d = _checked(_readable_date(res[key], key, problems), problems)
-                return d, None, order_text(res[key])
-        if isinstance(res.get(period), dict):
-            p = res[period]
-            s, e = _checked(parse_date(p.get("start")), problems), _checked(parse_date(p.get("end")), problems)
-            return s, e, order_text(p.get("end") or p.get("start"))
-    return None, None, ""
 
 
 _NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")
@@ -342,10 +255,10 @@ def _morphology(res: Resource) -> frozenset[Code]:
 def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None, who: Who) -> list[Fact]:
     kind = "Observation"
     codes = _code(res)
-    start, end, instant = _period(res, "effective", "occurrence", problems=problems)
+    start, end, instant = period(res, "effective", "occurrence", problems=problems)
     issued = order_text(res.get("issued"))
     if start is None and end is None and issued:
-        start, instant = _checked(parse_date(res.get("issued")), problems), issued
+        start, instant = checked(parse_date(res.get("issued")), problems), issued
         if start is not None and problems is not None and any(k.startswith("effective") for k in res):
             problems.append(f"effective[x] unusable: dated by its issued time, {start.isoformat()}, instead")
     low, high = _reference_range(res, who, start)
@@ -396,7 +309,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
     halted = any(c.startswith(("stopped", "on-hold")) for c in said)
     concept, contained = medication_of(res)
     codes = codings(concept)
-    start, end, instant = _period(res, "effective", "occurence", "occurrence", problems=problems)
+    start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
     dose = None
     dosage = res.get("dosage")
     first = dosage if isinstance(dosage, dict) else dosage[0] if isinstance(dosage, list) and dosage else None
@@ -418,8 +331,33 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
         and not halted
         and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
     )
+    # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
+    # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
+    open_end = (
+        kind == "MedicationStatement"
+        and not ongoing
+        and start is not None
+        and end is None
+        and isinstance(res.get("effectivePeriod"), dict)
+    )
+    asserted = parse_date(res.get("dateAsserted")) if open_end else None
     form = acting_form(res, concept, contained, codes)
-    return [Fact(kind, ref, codes, start, end, instant, status=status, quantity=dose, ongoing=ongoing, form=form)]
+    return [
+        Fact(
+            kind,
+            ref,
+            codes,
+            start,
+            end,
+            instant,
+            status=status,
+            quantity=dose,
+            ongoing=ongoing,
+            form=form,
+            open_end=open_end,
+            ends_by=asserted if asserted and start and asserted >= start else None,
+        )
+    ]
 
 
 def facts_of(
@@ -443,9 +381,9 @@ def facts_of(
         if verification in ("entered-in-error", "refuted"):
             return []
         codes = _code(res) | _morphology(res)
-        start, end, instant = _period(res, "onset", problems=problems)
+        start, end, instant = period(res, "onset", problems=problems)
         if start is None:
-            start = _checked(parse_date(res.get("recordedDate")), problems)
+            start = checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
         _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
         return [
@@ -471,21 +409,24 @@ def facts_of(
         if status not in PROC_VALID:
             return []
         codes = _code(res)
-        start, end, instant = _period(res, "performed", "occurrence", problems=problems)
+        start, end, instant = period(res, "performed", "occurrence", problems=problems)
         _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
-        return [Fact(kind, ref, codes, start, end, instant, status=status)]
+        # the product used (R4 usedCode; R5 used, CodeableReferences): what a "product-coded" criterion reads
+        used = _items(res, "usedCode", problems) + [u for u in _items(res, "used", problems) if isinstance(u, dict)]
+        used_codes = _union([u for u in used if concept_problem(u) is None])
+        return [Fact(kind, ref, codes, start, end, instant, status=status, value_codes=used_codes)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
             return []
         codes = _code(res)
-        start, end, instant = _period(res, "onset", problems=problems)
+        start, end, instant = period(res, "onset", problems=problems)
         return [
             Fact(
                 kind,
                 ref,
                 codes,
-                start or _checked(parse_date(res.get("recordedDate")), problems),
+                start or checked(parse_date(res.get("recordedDate")), problems),
                 None,
                 instant,
                 clinical_status=_status_code(res.get("clinicalStatus")),
@@ -496,16 +437,14 @@ def facts_of(
         if status in REPORT_DROP:
             return []
         codes = _code(res)
-        start, end, instant = _period(res, "effective", problems=problems)
+        start, end, instant = period(res, "effective", problems=problems)
         if start is None:
-            start, instant = _checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
+            start, instant = checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
         return [Fact(kind, ref, codes, start, end, instant, status=status)]
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled"):
             return []
         codes = _union([p for p in _items(res, "procedureCode", problems) if concept_problem(p) is None])
         started = res.get("started")
-        return [
-            Fact(kind, ref, codes, _checked(parse_date(started), problems), None, str(started or ""), status=status)
-        ]
+        return [Fact(kind, ref, codes, checked(parse_date(started), problems), None, str(started or ""), status=status)]
     return []

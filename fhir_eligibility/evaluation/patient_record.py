@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
-from fhir_eligibility.evaluation.facts import Fact, Who, facts_of, parse_date
+from fhir_eligibility.evaluation.dates import parse_date
+from fhir_eligibility.evaluation.facts import Fact, Who, facts_of
 from fhir_eligibility.evaluation.validity import Unreadable, readable_codes
 from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource

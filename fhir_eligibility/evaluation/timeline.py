@@ -26,12 +26,13 @@ from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome
+from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
-from fhir_eligibility.evaluation.facts import last_day, parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.program import Program, Run
 from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.trial import RESULT_OF
+from fhir_eligibility.evaluation.validity import date_problem
 from fhir_eligibility.evaluation.vital import VITAL_ID, vital_result
 from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.plan import leaf_needs
@@ -113,7 +114,7 @@ def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt
     days: set[dt.date] = set()
     for rtype, codes in reads.needs:
         for f in record.facts([rtype], codes):
-            days.update(d for d in (f.start, f.end, f.last) if d is not None)
+            days.update(d for d in (f.start, f.end, f.last, f.ends_by) if d is not None)
     lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
     out: set[dt.date] = set()
     for x in days:
@@ -155,7 +156,7 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
     for res in record.raw:
         if res.get("resourceType") == "QuestionnaireResponse":
             day = parse_date(res.get("authored"))
-            if day is not None:
+            if day is not None and date_problem(day) is None:  # year 9999: never counts, and overflows
                 out.update((day, day + dt.timedelta(days=settings.attestation_validity_days + 1)))
     died = (record.patient or {}).get("deceasedDateTime")
     out.update(d for d in (parse_date(died), last_day(died) if isinstance(died, str) else None) if d is not None)

@@ -87,6 +87,12 @@ def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     if s is None and e is None:
         return None
     last = f.last if len(f.instant) in (4, 7) else None
+    if f.open_end and s is not None:  # taken from s, stopped on a day not recorded (by ends_by, else as of now)
+        if s > hi:
+            return False
+        if s >= lo and (last or s) <= hi:
+            return True
+        return False if f.ends_by is not None and f.ends_by < lo else None
     if last is not None and s is not None:
         if s >= lo and last <= hi:
             return True
