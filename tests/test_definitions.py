@@ -7,6 +7,7 @@ import filecmp
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Combination, Manual
@@ -112,3 +113,57 @@ def test_the_builder_validates_with_the_package_validator() -> None:
     errors = builder.validate(files)
     assert any("UCUM unit 'g/dLL' does not parse" in e for e in errors), errors
     assert any(f"value set {vs['id']!r} is empty" in e for e in errors), errors
+
+
+def _criterion(trial: str, cid: str, *extra: dict[str, Any]) -> str:
+    """Sample 01 (an eligible ileal NET) with ``extra`` records: the result of one criterion as of 2026-06-01."""
+    import datetime as dt
+
+    from fhir_eligibility.evaluation.engine import Settings
+    from fhir_eligibility.pipeline import evaluate_patient
+    from fhir_eligibility.retrieval.files import read_patients
+
+    data = read_patients([next((ROOT / "sample_bundles").glob("01-*.json"))])[0][0]
+    mine = [{**r, "subject": {"reference": f"Patient/{data.patient_id}"}} for r in extra]
+    patient = type(data)(data.patient_id, [*data.resources, *mine])
+    (result,) = evaluate_patient(
+        patient, load_trials(only=[trial]), dt.date(2026, 6, 1), Settings(assume_attested=True)
+    )
+    return next(c for c in result.criteria if c.id == cid).result.value
+
+
+def _record(kind: str, code: str, date: str, system: str = "http://snomed.info/sct") -> dict[str, Any]:
+    date_key = {"Procedure": "performedDateTime", "Condition": "onsetDateTime"}[kind]
+    out: dict[str, Any] = {
+        "resourceType": kind,
+        "id": f"{kind}-{code}-{date}",
+        "code": {"coding": [{"system": system, "code": code}]},
+        date_key: date,
+    }
+    if kind == "Procedure":
+        out["status"] = "completed"
+    else:
+        out["clinicalStatus"] = {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+        }
+    return out
+
+
+def test_a_liver_resection_is_not_a_therapy_in_e_e3_but_radiotherapy_is() -> None:
+    """E-E3 lists radiotherapy, chemotherapy, embolisation, mTOR/RTK inhibitors and interferon within
+    12 weeks; surgery has its own 6-week window (E-E2). A hepatic resection 77 days before T0 failed
+    E-E3 (it read the union that includes resections); it passes E-E3 now. External beam
+    radiotherapy on the same day still fails E-E3."""
+    assert _criterion("NCT01842165", "E-E3", _record("Procedure", "107963000", "2026-03-16")) == "pass"
+    assert _criterion("NCT01842165", "E-E3", _record("Procedure", "33195004", "2026-03-16")) == "fail"
+
+
+def test_radiotherapy_before_the_brain_metastases_did_not_treat_them() -> None:
+    """A-E12: brain metastases (C79.31) since 2026-04-15 and a pelvic EBRT of 2019 are untreated
+    metastases: fail (before: the 2019 radiotherapy counted, review). EBRT on 2025-11-01 after an onset
+    of 2025-06-01, 212 days before T0 (>= 168), is the treated-and-stable case: review."""
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    recent = _record("Condition", "C79.31", "2026-04-15", icd)
+    assert _criterion("NCT04954820", "A-E12", recent, _record("Procedure", "33195004", "2019-05-01")) == "fail"
+    older = _record("Condition", "C79.31", "2025-06-01", icd)
+    assert _criterion("NCT04954820", "A-E12", older, _record("Procedure", "33195004", "2025-11-01")) == "review"

@@ -73,9 +73,12 @@ class RangeTest:
 
 @dataclass(frozen=True)
 class CodedTest:
-    """The value is coded as one of ``codes``."""
+    """The value is coded as one of ``codes``; coded as one of ``others`` (the other answers to the
+    same question, :mod:`fhir_eligibility.terminology.answers`) it is not; coded otherwise, it is
+    unknown when ``others`` are known."""
 
     codes: frozenset[Code]
+    others: frozenset[Code] = frozenset()
 
 
 @dataclass(frozen=True)

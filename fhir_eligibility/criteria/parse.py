@@ -35,6 +35,7 @@ from fhir_eligibility.criteria.model import (
     coded_values,
 )
 from fhir_eligibility.measures.concepts import DERIVED  # the derived-value registry
+from fhir_eligibility.terminology.answers import answers
 
 Json = dict[str, Any]
 Resolver = Callable[[str], Json | None]
@@ -256,13 +257,13 @@ class Parser:
             unit = bound.unit if bound is not None else None
             return RangeTest(lo, hi, offset=offset, ratio=offset is not None and unit in ("1", None))
         if "valueCodeableConcept" in d:
-            return CodedTest(codings(d["valueCodeableConcept"]))
+            return CodedTest(*answers(codings(d["valueCodeableConcept"])))
         if "valueReference" in d:
             ref = d["valueReference"].get("reference", "")
             vs = self.resolve(ref)
             if vs is None or vs.get("resourceType") != "ValueSet":
                 return Unsupported(f"valueReference {ref!r} does not resolve to a ValueSet")
-            return CodedTest(valueset_codes(vs, self.resolve))
+            return CodedTest(*answers(valueset_codes(vs, self.resolve)))
         if "valueBoolean" in d:
             if d["valueBoolean"] is not True:
                 return Unsupported("valueBoolean false: use exclude instead")

@@ -194,12 +194,11 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
             return Compared(Truth.TRUE, "recorded", _display(fact), _unit(fact))
         case CodedTest():
             if fact.value_codes:
-                hit = fact.value_codes & test.codes
-                return Compared(
-                    Truth.of(bool(hit)),
-                    "coded value " + ("matches" if hit else "does not match"),
-                    ", ".join(sorted(c for _s, c in fact.value_codes)),
-                )
+                t = coded_truth(fact.value_codes, test)
+                said = ", ".join(sorted(c for _s, c in fact.value_codes))
+                if t is Truth.UNKNOWN:
+                    return Compared(t, "coded value is none of the answers known to this question", said)
+                return Compared(t, "coded value " + ("matches" if t is Truth.TRUE else "does not match"), said)
             if fact.value_bool is not None:
                 return Compared(Truth.UNKNOWN, "boolean value where a coded one was expected", fact.value_bool)
             return Compared(Truth.UNKNOWN, "value is not coded", _display(fact), _unit(fact))
@@ -207,6 +206,14 @@ def compare(fact: Fact, test: ValueTest) -> Compared:
             return _compare_number(fact, test)
         case _:
             assert_never(test)
+
+
+def coded_truth(values: frozenset[Code], test: CodedTest) -> Truth:
+    """A coded value against a coded test: one of its codes, or known to be another answer, or
+    neither (unknown: an answer this question's vocabulary does not hold is no evidence either way)."""
+    if values & test.codes:
+        return Truth.TRUE
+    return Truth.FALSE if values & test.others or not test.others else Truth.UNKNOWN
 
 
 def _compare_number(fact: Fact, test: NumericTest) -> Compared:
@@ -269,9 +276,7 @@ def compare_truth(fact: Fact, test: ValueTest) -> Truth:
         case PresentTest():
             return Truth.TRUE
         case CodedTest():
-            if fact.value_codes:
-                return Truth.TRUE if fact.value_codes & test.codes else Truth.FALSE
-            return Truth.UNKNOWN
+            return coded_truth(fact.value_codes, test) if fact.value_codes else Truth.UNKNOWN
         case QuantityTest() | RangeTest():
             return _number_truth(fact, test)
         case _:

@@ -250,7 +250,9 @@ def _codes(
 def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> ValueTest:
     match test:
         case CodedTest():
-            return CodedTest(_codes(test.codes, by_target, used)) if test.codes else test
+            if not test.codes:
+                return test
+            return CodedTest(_codes(test.codes, by_target, used), _codes(test.others, by_target, used))
         case QuantityTest() | RangeTest() | PresentTest():  # no codes a site could map
             return test
         case _:

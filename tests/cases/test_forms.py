@@ -522,6 +522,57 @@ def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
     assert run(crcl, [patient("1966-01-01", "unknown"), *heavy_scr]).criteria[0].result.value == "unknown"
 
 
+CRCL_OVER_50 = {
+    "linkId": "crcl",
+    "definitionByTypeAndValue": {
+        "type": {
+            "coding": [
+                {"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "creatinine-clearance"}
+            ]
+        },
+        "valueQuantity": q(50, "mL/min", ">"),
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("low_id", "high_id"), [("a", "z"), ("z", "a")], ids=["low-creatinine-first", "high-creatinine-first"]
+)
+def test_tied_creatinines_are_read_as_their_range_whatever_their_ids(low_id: str, high_id: str) -> None:
+    """Two serum creatinines drawn together, 0.9 and 1.9 mg/dL; a 60-year-old man of 70 kg:
+    (140-60)*70/(72*0.9) = 86.4 and (140-60)*70/(72*1.9) = 40.9 mL/min, either side of > 50. Before,
+    the one with the larger id was read: eligible or not by the order of the ids. Now: unknown."""
+    labs = [
+        obs("2160-0", "2026-05-20T08:00:00Z", q(0.9, "mg/dL"), rid=low_id),
+        obs("2160-0", "2026-05-20T08:00:00Z", q(1.9, "mg/dL"), rid=high_id),
+        obs("29463-7", "2026-05-20", q(70, "kg")),
+    ]
+    result = run(CRCL_OVER_50, [patient("1966-01-01", "male"), *labs])
+    assert result.criteria[0].result.value == "unknown", result.criteria[0].reason
+    assert "40.9" in result.criteria[0].reason and "86.4" in result.criteria[0].reason
+    agreeing = [*labs[:1], obs("2160-0", "2026-05-20T08:00:00Z", q(1.0, "mg/dL"), rid=high_id), labs[2]]
+    assert (
+        run(CRCL_OVER_50, [patient("1966-01-01", "male"), *agreeing]).criteria[0].result.value == "pass"
+    )  # 77.8, 86.4
+
+
+def test_a_computed_value_the_laboratory_reported_yields_to_a_newer_creatinine() -> None:
+    """§0.3: the most recent input decides. A Cockcroft-Gault the lab reported on 05-05 (60 mL/min)
+    and a serum creatinine of 2.0 mg/dL on 05-20: for a 60-year-old man of 70 kg,
+    (140-60)*70/(72*2.0) = 38.9 mL/min, not > 50 (before: the older 60 passed). Reported with the
+    same draw, or measured (24-h urine, which governs), the laboratory's value decides."""
+    man = patient("1966-01-01", "male")
+    weight = obs("29463-7", "2026-05-20", q(70, "kg"))
+    newer_scr = obs("2160-0", "2026-05-20", q(2.0, "mg/dL"))
+    reported_cg = obs("35591-7", "2026-05-05", q(60, "mL/min"))
+    result = run(CRCL_OVER_50, [man, weight, newer_scr, reported_cg])
+    assert result.criteria[0].result.value == "fail", result.criteria[0].reason
+    same_draw = obs("35591-7", "2026-05-20", q(60, "mL/min"))
+    assert run(CRCL_OVER_50, [man, weight, newer_scr, same_draw]).criteria[0].result.value == "pass"
+    measured = obs("2164-2", "2026-05-05", q(60, "mL/min"))
+    assert run(CRCL_OVER_50, [man, weight, newer_scr, measured]).criteria[0].result.value == "pass"
+
+
 def test_native_unit_rule_notes_disagreement() -> None:
     alt = q(8.0, "g/dL")
     hb = {
@@ -685,6 +736,106 @@ def test_medication_statuses_that_mean_the_drug_was_taken(resource: Json, expect
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
 
 
+TMZ_LAST_12_WEEKS = {**TMZ_EXCL, "timeFromEvent": window(-84)}
+EVERO_OVER_31_DAYS = {
+    "linkId": "evero",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["MedicationStatement"], [(ATC, "L01EG02")]),
+    "durationQuantity": {"value": 31, "comparator": ">", "code": "d", "system": "http://unitsofmeasure.org"},
+}
+
+
+def _unended(code: str, start: str, status: str = "completed", asserted: str | None = None) -> Json:
+    """A statement taken from ``start`` and since stopped, on a day it does not say."""
+    out: Json = {
+        "resourceType": "MedicationStatement",
+        "id": f"ms-{code}",
+        "status": status,
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": code}]},
+        "subject": {"reference": "Patient/p"},
+        "effectivePeriod": {"start": start},
+    }
+    if asserted:
+        out["dateAsserted"] = asserted
+    return out
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        # started 2026-01-10, before the window 2026-03-09..2026-06-01; its stop may fall inside it
+        (_unended("L01AX03", "2026-01-10"), "unknown"),
+        (_unended("L01AX03", "2026-01-10", "stopped"), "unknown"),
+        # said to have been stopped by 2026-02-01 (asserted then): it ended before the window
+        (_unended("L01AX03", "2026-01-10", asserted="2026-02-01"), "pass"),
+        # asserted inside the window: it may have been taken there
+        (_unended("L01AX03", "2026-01-10", asserted="2026-04-01"), "unknown"),
+        # started inside the window: taken there, whenever it stopped
+        (_unended("L01AX03", "2026-04-02"), "fail"),
+    ],
+    ids=["completed", "stopped", "asserted-before", "asserted-inside", "started-inside"],
+)
+def test_a_stopped_statement_without_a_stop_date_is_not_stopped_at_its_start(statement: Json, expected: str) -> None:
+    """clinical.md §0.8/§0.14: a completed statement with only a start ended on a day not recorded;
+    before, it was read as taken on its start day alone and passed the 12-week washout."""
+    result = run(TMZ_LAST_12_WEEKS, [patient(), statement])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (_unended("L01EG02", "2026-02-01"), "unknown"),  # 1 day at least, up to 121: "> 31 days" undecided
+        (_unended("L01EG02", "2026-02-01", asserted="2026-02-20"), "pass"),  # at most 20 days
+        (_unended("L01EG02", "2026-02-01", asserted="2026-05-01"), "unknown"),  # 1 to 90 days
+    ],
+    ids=["no-stop", "asserted-within-20-days", "asserted-90-days-on"],
+)
+def test_an_unended_statement_makes_a_duration_uncertain(statement: Json, expected: str) -> None:
+    """B-I3b's shape (everolimus > 31 days excludes): a stop date not recorded cannot count as one day."""
+    result = run(EVERO_OVER_31_DAYS, [patient(), statement])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+HCG_POSITIVE_EXCL = {
+    "linkId": "preg",
+    "exclude": True,
+    "definitionByTypeAndValue": lab(["2106-3"], valueCodeableConcept={"coding": [{"system": SCT, "code": "10828004"}]}),
+    "timeFromEvent": window(-4),
+}
+V3 = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "expected"),
+    [
+        (SCT, "260373001", "fail"),  # Detected: a positive test, whatever word the laboratory uses
+        (SCT, "52101004", "fail"),  # Present
+        (LOINC, "LA6576-8", "fail"),  # Positive, as a LOINC answer
+        (V3, "POS", "fail"),
+        (LOINC, "LA6577-6", "pass"),  # Negative
+        (SCT, "260415000", "pass"),  # Not detected
+        (LOINC, "LA11883-8", "pass"),
+        (SCT, "42425007", "unknown"),  # Equivocal: neither answer
+        (LOINC, "LA4489-6", "unknown"),  # Unknown
+        ("http://lab.example.org/codes", "POS", "unknown"),  # a site's own code nobody mapped
+    ],
+)
+def test_a_coded_answer_outside_the_known_answers_is_unknown_not_negative(
+    system: str, code: str, expected: str
+) -> None:
+    """clinical.md §0.14/§0.16: a pregnancy test coded "Detected" is positive; one coded in no answer
+    this question knows is no evidence of a negative test. Before, every code but Positive passed."""
+    result = run(
+        HCG_POSITIVE_EXCL,
+        [
+            patient(),
+            obs("2106-3", "2026-05-30", None, valueCodeableConcept={"coding": [{"system": system, "code": code}]}),
+        ],
+    )
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
 FOUR_CYCLES = {
     "linkId": "cyc",
     "definitionByTypeAndValue": {
@@ -731,6 +882,56 @@ def test_one_cycle_recorded_twice_a_day_apart_is_one(first: list[Json]) -> None:
     # cycles eight weeks apart stay apart
     apart = [med_admin("V10XX04", "2022-11-21T09:00:00Z"), *first[:1], *LATER_CYCLES]
     assert run(FOUR_CYCLES, [patient(), *apart]).criteria[0].result.value == "fail"
+
+
+FIRST = med_admin("V10XX04", "2023-01-16T09:00:00Z")
+LUTATHERA_USED = {"usedCode": [{"coding": [{"system": ATC, "code": "V10XX04"}]}]}
+
+
+SUMMARY = {
+    "resourceType": "MedicationStatement",
+    "id": "ms-lu",
+    "status": "completed",
+    "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "V10XX04"}]},
+    "subject": {"reference": "Patient/p"},
+    "effectivePeriod": {"start": "2023-01-16", "end": "2023-07-03"},
+}
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        ([FIRST, *LATER_CYCLES, SUMMARY], "pass"),  # the statement summarises the four administrations
+        ([SUMMARY], "unknown"),  # a course from January to July: how many cycles it held is not recorded
+        ([FIRST, SUMMARY], "unknown"),  # one administration inside: the statement may hold the others
+    ],
+    ids=["with-administrations", "statement-only", "one-administration"],
+)
+def test_a_statement_of_a_period_is_a_summary_not_one_cycle(records: list[Json], expected: str) -> None:
+    """Adversarial review: a summary MedicationStatement (2023-01-16 to 2023-07-03) merged the four
+    administrations into one episode: "1 found (required exactly 4)", C and A ineligible."""
+    result = run(FOUR_CYCLES, [patient(), *records])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ([], "pass"),  # the four administrations
+        ([_prrt({"performedDateTime": "2023-01-16"})], "pass"),  # the first cycle's own procedure
+        # a radionuclide therapy in 2015 that does not code the product (an I-131 ablation?): a fifth cycle or not
+        ([_prrt({"performedDateTime": "2015-04-10"})], "unknown"),
+        ([_prrt({"performedDateTime": "2015-04-10", **LUTATHERA_USED})], "fail"),  # it was Lutathera: 5
+    ],
+    ids=["administrations", "same-day-procedure", "generic-procedure-2015", "lutathera-procedure-2015"],
+)
+def test_a_procedure_counts_as_a_lutathera_cycle_only_when_it_codes_the_product(
+    extra: list[Json], expected: str
+) -> None:
+    """clinical.md §2.5: VS-LU177 holds the radionuclide-therapy procedures "when the product is
+    coded". Before, a 2015 radioiodine ablation coded 399315003 was a fifth cycle: A, B and C ineligible."""
+    result = run(FOUR_CYCLES, [patient(), FIRST, *LATER_CYCLES, *extra])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
 
 
 @pytest.mark.parametrize(
@@ -832,8 +1033,9 @@ def _r5_statement(adherence: str | None) -> Json:
     ("r4_status", "r5_adherence", "expected"),
     [
         ("active", "taking", "fail"),  # still taken: within the last 4 weeks
-        ("stopped", "stopped", "pass"),  # taken from 2022, stopped: not in the window (no end known)
-        ("on-hold", "on-hold", "pass"),
+        # taken from 2022, stopped on a day not recorded: perhaps within the last 4 weeks (§0.14)
+        ("stopped", "stopped", "unknown"),
+        ("on-hold", "on-hold", "unknown"),
         ("unknown", "unknown", "pass"),  # whether it is taken is unknown: not read as taken
     ],
 )
@@ -855,7 +1057,7 @@ def test_an_r5_statement_means_what_the_same_r4_statement_means(
 def test_an_ordering_text_is_the_utc_moment_whatever_its_spelling(text: str) -> None:
     """order_text's shortcuts for texts already in UTC give what parsing gives (the ordering key of the
     most-recent rule: two spellings of one moment must tie)."""
-    from fhir_eligibility.evaluation.facts import order_text
+    from fhir_eligibility.evaluation.dates import order_text
 
     parsed = dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
     assert order_text(text) == parsed

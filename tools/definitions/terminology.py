@@ -899,6 +899,11 @@ LU177 = [
     R("1999682", "Lutathera (lutetium Lu 177 dotatate) product"),
     R("1999687", "Lutathera (lutetium Lu 177 dotatate) product"),
 ]
+# the evaluator reads these codes this way for every criterion (fhir_eligibility/terminology/generic.py)
+GENERIC_PROCEDURE_NOTE = (
+    " A Procedure counts as a Lutathera cycle only when it codes the product (usedCode, clinical.md §2.5); a "
+    "generic radionuclide therapy alone (it may be I-131) is uncertain unless a Lutathera record lies within a day."
+)
 PRRT_PROC = [
     S("399315003", "Radionuclide therapy (procedure)"),
     S("427541000119103", "Intravenous radionuclide therapy (procedure)"),
@@ -1061,26 +1066,35 @@ vs(
     "Union of vs-liver-resection and vs-embolization.",
     [*RESECTION, S("314617008", "Chemoembolization of liver metastases (procedure)")],
 )
+NONSURGICAL_ANTICANCER = [
+    CHEMO_PROC,
+    A("L01", "ANTINEOPLASTIC AGENTS"),
+    *[A(c, d) for c, d in L01_ALL],
+    A("L01XE04", "sunitinib (ATC before 2021)"),
+    *TMZ_RX,
+    # everolimus under every code a site uses: an mTOR inhibitor whatever its ATC class (L04: the
+    # immunosuppressant codes, under which pharmacies also file Afinitor)
+    *EVEROLIMUS[1:],
+    A("L03AB", "Interferons"),
+    *[A(c, d) for c, d in IFN],
+    *LU177,
+    *PRRT_PROC,
+    *EBRT,
+]
+EMBOLIZATION = S("314617008", "Chemoembolization of liver metastases (procedure)")
 vs(
     "vs-anticancer-treatment",
     "Any anticancer treatment (chemotherapy, radiotherapy, liver-directed therapy, PRRT, targeted therapy, interferon)",
     "Union used for wash-out windows: vs-chemo, vs-ifn, vs-lu177, vs-ebrt, vs-liver-resection, vs-embolization.",
-    [
-        CHEMO_PROC,
-        A("L01", "ANTINEOPLASTIC AGENTS"),
-        *[A(c, d) for c, d in L01_ALL],
-        A("L01XE04", "sunitinib (ATC before 2021)"),
-        A("L01XE10", "everolimus (ATC before 2021)"),
-        *TMZ_RX,
-        *EVEROLIMUS[4:],
-        A("L03AB", "Interferons"),
-        *[A(c, d) for c, d in IFN],
-        *LU177,
-        *PRRT_PROC,
-        *EBRT,
-        *RESECTION,
-        S("314617008", "Chemoembolization of liver metastases (procedure)"),
-    ],
+    [*NONSURGICAL_ANTICANCER, *RESECTION, EMBOLIZATION],
+)
+vs(
+    "vs-anticancer-nonsurgical",
+    "Anticancer treatment other than surgery (chemotherapy, radiotherapy, embolisation, PRRT, targeted therapy, "
+    "interferon)",
+    "vs-anticancer-treatment without the hepatic resections: for washouts whose protocol lists therapies, not "
+    "surgery (E-E3; surgery has its own window, E-E2).",
+    [*NONSURGICAL_ANTICANCER, EMBOLIZATION],
 )
 vs(
     "vs-major-surgery",

@@ -31,7 +31,7 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import lab
+from .terminology import GENERIC_PROCEDURE_NOTE, lab
 
 META = {
     "nct": "NCT04954820",
@@ -91,7 +91,8 @@ def characteristics() -> list[Json]:
             link="A-I3",
             note="Cycles are counted in the first treatment course only (a gap > 182 days starts a new course, "
             "clinical.md §1.6); reduced-dose cycles count. Exactly 4 cycles. Records a day or less apart are one "
-            "cycle (an administration and its Procedure, one moment in two time zones, an infusion over midnight).",
+            "cycle (an administration and its Procedure, one moment in two time zones, an infusion over midnight)."
+            + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(
@@ -448,12 +449,13 @@ def characteristics() -> list[Json]:
                 all_of(
                     "Brain metastases not treated by radiotherapy at least 24 weeks ago (untreated or treated recently)",
                     [
-                        condition("History of brain metastases", "vs-brain-mets", history=True),
+                        condition("History of brain metastases", "vs-brain-mets", history=True, link="A-E12.mets"),
                         records(
-                            "External beam radiotherapy at least 168 days before T0 (proxy for treated brain metastases)",
+                            "External beam radiotherapy since the brain metastases, at least 168 days before T0 "
+                            "(proxy for treated brain metastases)",
                             ["Procedure"],
                             "vs-ebrt",
-                            tfe=[window(None, -168, "d")],
+                            tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
                             exclude=True,
                         ),
                     ],
@@ -464,10 +466,10 @@ def characteristics() -> list[Json]:
                         [
                             condition("History of brain metastases", "vs-brain-mets", history=True),
                             records(
-                                "External beam radiotherapy at least 168 days before T0",
+                                "External beam radiotherapy since the brain metastases, at least 168 days before T0",
                                 ["Procedure"],
                                 "vs-ebrt",
-                                tfe=[window(None, -168, "d")],
+                                tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
                             ),
                         ],
                     )
@@ -477,7 +479,9 @@ def characteristics() -> list[Json]:
             exclude=True,
             note="24 weeks = 168 days. No verified code exists for radiosurgery/neurosurgery of brain metastases, so "
             "external beam radiotherapy (any site, Procedure.bodySite is not in the profile) dated >= 168 days "
-            "before T0 stands for 'treated and stable for 24 weeks' -> review (stability is an imaging read); "
+            "before T0 and on or after the most recent brain-metastasis onset (radiotherapy that predates the "
+            "metastases treated something else) stands for 'treated and stable for 24 weeks' -> review "
+            "(stability is an imaging read); "
             "brain metastases without such radiotherapy fail (untreated, or treated too recently). A patient "
             "treated by surgery alone is therefore failed: the investigator must override.",
         )

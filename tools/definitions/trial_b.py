@@ -30,7 +30,7 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import NOT_DETECTED, lab
+from .terminology import GENERIC_PROCEDURE_NOTE, NOT_DETECTED, lab
 
 META = {
     "nct": "NCT05773274",
@@ -131,7 +131,8 @@ def characteristics() -> list[Json]:
             link="B-I3a",
             note="Evaluated on the first PRRT course (later courses are caught by B-I5). '22,200 MBq or 29,600 "
             "MBq' (3 or 4 x 7.4 GBq) is read as the interval [22 200, 29 600] MBq, inclusive; 52 weeks = "
-            "364 days. Either the cycle count or the activity suffices. Records a day or less apart are one cycle.",
+            "364 days. Either the cycle count or the activity suffices. Records a day or less apart are one cycle."
+            + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(
@@ -233,7 +234,7 @@ def characteristics() -> list[Json]:
             note="Somatostatin analogues are allowed (B-I14) and are not in the value set. 'After initial PRRT' "
             "= from the day after the last first-course cycle (anchor B-I5.prrt1, whose most recent "
             "matching record is that cycle) up to T0. The anchor leaf also requires a first PRRT course "
-            "to exist, as B-I3a does.",
+            "to exist, as B-I3a does." + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(
@@ -467,9 +468,12 @@ def characteristics() -> list[Json]:
             ],
             link="B-I20",
             note="Patients without HIV pass. With HIV the most recent viral load in the last 6 "
-            "months must be undetectable: coded 'not detected', or < 50 copies/mL (a '<20' "
-            "result decides); no viral load -> undetermined. Effective ART is implied by the "
-            "undetectable load (no verified antiretroviral codes).",
+            "months must be undetectable: coded 'not detected' (or an equivalent answer code), or < 50 "
+            "copies/mL (a '<20' result decides); no viral load -> undetermined. Effective ART is implied by the "
+            "undetectable load (no verified antiretroviral codes). Where clinical.md B-I20 reads any '<' "
+            "result as undetectable and any quantified one as detectable, this uses 50 copies/mL, the usual "
+            "suppression threshold of current assays: a '<200' from an older assay cannot show < 50 "
+            "(undetermined), and a quantified 40 copies/mL is suppressed (pass).",
         )
     )
     add(

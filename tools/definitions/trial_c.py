@@ -26,7 +26,7 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import lab
+from .terminology import GENERIC_PROCEDURE_NOTE, lab
 
 META = {
     "nct": "NCT04837885",
@@ -107,7 +107,8 @@ def characteristics() -> list[Json]:
             link="C-I3",
             note="Exactly 4 administrations in total (the study dose would be the 5th). This criterion's most "
             "recent matching record (the 4th cycle) anchors the lab windows of C-I7. Records a day or less apart "
-            "are one cycle (an administration and its Procedure, time zones, an infusion over midnight).",
+            "are one cycle (an administration and its Procedure, time zones, an infusion over midnight)."
+            + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(

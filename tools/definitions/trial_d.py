@@ -15,7 +15,7 @@ from .common import (
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, records, window
-from .terminology import lab
+from .terminology import GENERIC_PROCEDURE_NOTE, lab
 
 META = {
     "nct": "NCT05987176",
@@ -196,7 +196,7 @@ def characteristics() -> list[Json]:
             link="D-E7",
             exclude=True,
             note="Somatostatin analogues are allowed and not in the value sets; the qualifying resection is not "
-            "counted. Ablation/SIRT have no verified codes.",
+            "counted. Ablation/SIRT have no verified codes." + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(

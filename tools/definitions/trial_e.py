@@ -18,7 +18,7 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import lab
+from .terminology import GENERIC_PROCEDURE_NOTE, lab
 
 META = {
     "nct": "NCT01842165",
@@ -42,9 +42,10 @@ REGISTRY_TEXT = "Registry text: "
 def lost_sign(line: str, reading: str) -> str:
     """The registry's own words, kept verbatim (seedcheck reads them), while the description states the rule."""
     return (
-        f'{REGISTRY_TEXT}"{line}" - the registry lost the comparator (\'=\' for \'≥\'/\'≤\'); '
+        f"{REGISTRY_TEXT}\"{line}\" - the registry lost the comparator ('=' for '≥'/'≤'); "
         f"clinical.md §1.5 reads it as {reading}."
     )
+
 
 NOTE_BASELINE = "Baseline window of E-I12: within 4 weeks before the first 177Lu injection (D0 = T0): [T0-28 d, T0]."
 W12M = [window(-12, 0, "mo")]
@@ -292,7 +293,10 @@ def characteristics() -> list[Json]:
             "ECOG performance status ≤ 1 (0-1)",
             1,
             note=[
-                lost_sign("9. ECOG Performance Status = 1.", "ECOG ≤ 1 (0-1); the literal reading would exclude ECOG 0 - flagged"),
+                lost_sign(
+                    "9. ECOG Performance Status = 1.",
+                    "ECOG ≤ 1 (0-1); the literal reading would exclude ECOG 0 - flagged",
+                ),
                 NOTE_BASELINE,
             ],
         )
@@ -397,7 +401,7 @@ def characteristics() -> list[Json]:
                     "Radiotherapy (incl. PRRT), chemotherapy, embolisation, mTOR or tyrosine-kinase inhibitor or "
                     "interferon in the last 12 weeks",
                     ["MedicationAdministration", "Procedure"],
-                    "vs-anticancer-treatment",
+                    "vs-anticancer-nonsurgical",
                     tfe=[window(-83, 0, "d")],
                 ),
                 manual("Other investigational therapy in the last 12 weeks"),
@@ -405,8 +409,9 @@ def characteristics() -> list[Json]:
             link="E-E3",
             exclude=True,
             note="12 weeks = 84 days: last exposure in (T0-84 d, T0] = [T0-83 d, T0] fails. The value set covers ATC "
-            "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and liver-directed "
-            "procedures; investigational products have no codes.",
+            "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; not "
+            "surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). Investigational "
+            "products have no codes." + GENERIC_PROCEDURE_NOTE,
         )
     )
     add(

@@ -9,6 +9,7 @@ never compares concept names, so a new derived value is one declaration plus one
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
@@ -17,6 +18,7 @@ from fhir_eligibility.evaluation.compare import Interval, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import missing_data
+from fhir_eligibility.evaluation.forms.records import summarises
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
@@ -29,12 +31,41 @@ from fhir_eligibility.measures.timing import age_range
 Formula = Callable[[cc.DerivedConcept, Derived, Context, dt.date, dt.date], dv.DerivedValue]
 
 
-def latest_input(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> Fact | None:
-    """The most recent quantity among ``codes`` in the window: what a lab formula reads."""
+def latest_inputs(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> list[Fact]:
+    """The most recent quantities among ``codes`` in the window: what a lab formula reads. More than
+    one when results share the moment (date, time, issued): two creatinines drawn together, or a
+    laboratory's race-specific MDRD pair (48642-3 and 48643-1). Which one is read must not depend on
+    their ids: the formulas read all of them, as a range (§0.3 safety first; §1.6 for the pair)."""
     inside = [f for f in ctx.record.facts(["Observation"], codes) if fact_in(f, lo, hi) and f.quantity is not None]
     if not inside:
+        return []
+    top = max((f.date, f.instant, f.issued) for f in inside)
+    return sorted((f for f in inside if (f.date, f.instant, f.issued) == top), key=lambda f: f.ref)
+
+
+def latest_input(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> Fact | None:
+    """The most recent quantity among ``codes`` in the window; None when there is none, or when
+    results at that same moment disagree (a score cannot be read from either)."""
+    tied = latest_inputs(ctx, codes, lo, hi)
+    if not tied or len({(f.quantity.value, f.quantity.unit) for f in tied if f.quantity}) > 1:
         return None
-    return max(inside, key=lambda f: (f.date, f.instant, f.issued, f.ref))
+    return tied[0]
+
+
+def _hull(values: list[Interval]) -> Interval:
+    """The smallest interval holding every value (tied inputs: the result lies somewhere in it)."""
+    lo = min(values, key=lambda v: (v.lo, not v.lo_open))
+    hi = max(values, key=lambda v: (v.hi, v.hi_open))
+    return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
+
+
+def _in(facts: list[Fact], target: str, analyte: str | None) -> tuple[float, float] | None:
+    """The tied results' lowest and highest value in ``target``; None when one is not convertible."""
+    values = [dv.quantity_in(f, target, analyte) for f in facts]
+    if not values or any(v is None for v in values):
+        return None
+    known = [v for v in values if v is not None]
+    return min(known), max(known)
 
 
 def _sex(ctx: Context) -> str | None:
@@ -46,13 +77,30 @@ def _evidence(f: Fact) -> Evidence:
     return dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
 
 
+def _moment(f: Fact) -> tuple[dt.date | None, str]:
+    return f.date, f.instant
+
+
 def _reported(
-    ctx: Context, code_sets: tuple[frozenset[tuple[str, str]], ...], lo: dt.date, hi: dt.date, unit: str | None
+    ctx: Context,
+    code_sets: tuple[frozenset[tuple[str, str]], ...],
+    lo: dt.date,
+    hi: dt.date,
+    unit: str | None,
+    computed: bool = True,
 ) -> dv.DerivedValue | None:
-    """The value as the laboratory reported it (first code set that has one), else None: compute it."""
+    """The value as the laboratory reported it (first code set that has one), else None: compute it.
+    ``computed``: a value the laboratory computed from serum creatinine (a reported Cockcroft-Gault or
+    eGFR) counts only when no creatinine is newer (§0.3: the most recent input decides; the newer
+    creatinine is computed from instead). A measured clearance is no such value: it governs."""
+    newest = latest_inputs(ctx, cc.SCR, lo, hi) if computed else []
     for codes in code_sets:
-        f = latest_input(ctx, codes, lo, hi)
-        if f is not None and f.quantity is not None:
+        tied = latest_inputs(ctx, codes, lo, hi)
+        if tied and newest and _moment(newest[0]) > _moment(tied[0]):
+            continue
+        values: list[Interval] = []
+        for f in tied:
+            assert f.quantity is not None
             src_unit = f.quantity.unit or ""
             # Synthea and some labs label indexed eGFR as plain mL/min: the LOINC code says it is indexed.
             if unit == "mL/min/{1.73_m2}" and src_unit == "mL/min":
@@ -61,25 +109,27 @@ def _reported(
             if v is None:
                 why = f"reported value in {f.quantity.original_unit!r} not convertible"
                 return dv.DerivedValue(None, unit, (), why)
-            return dv.DerivedValue(
-                Interval.of(v, f.quantity.comparator),
-                unit,
-                (dv.evidence_of(f, f.quantity.value, f.quantity.unit),),
-                "reported by the laboratory",
+            values.append(Interval.of(v, f.quantity.comparator))
+        if values:
+            how = "reported by the laboratory" + (
+                f" ({len(values)} values at the same time: their range)" if len(values) > 1 else ""
             )
+            ev = tuple(dv.evidence_of(f, f.quantity.value, f.quantity.unit) for f in tied if f.quantity)
+            return dv.DerivedValue(_hull(values), unit, ev, how)
     return None
 
 
-Creatinine = tuple[float, tuple[int, int], str, list[Evidence]]  # mg/dL, age range, sex, evidence
+# (lowest, highest) serum creatinine in mg/dL (results at the same moment), age range, sex, evidence
+Creatinine = tuple[tuple[float, float], tuple[int, int], str, list[Evidence]]
 
 
 def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Creatinine | dv.DerivedValue:
     """Serum creatinine in mg/dL, age and sex for a renal formula, or why there are none."""
-    scr = latest_input(ctx, cc.SCR, lo, hi)
-    if scr is None:
+    tied = latest_inputs(ctx, cc.SCR, lo, hi)
+    if not tied:
         return dv.DerivedValue(None, unit, (), f"no serum creatinine in {window_text(lo, hi)}")
-    scr_mg = dv.quantity_in(scr, "mg/dL", "creatinine")
-    if scr_mg is None or scr_mg <= 0:
+    scr_mg = _in(tied, "mg/dL", "creatinine")
+    if scr_mg is None or scr_mg[0] <= 0:
         return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
     birth = ctx.record.birth_date
     ages = age_range(birth, ctx.as_of) if birth and not birth_problem(birth, ctx.as_of) else None
@@ -87,7 +137,7 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
     if ages is None or sex is None:
         return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
     ev = [
-        _evidence(scr),
+        *(_evidence(f) for f in tied),
         Evidence(
             "Patient/" + ctx.record.patient_id,
             f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]}",
@@ -103,24 +153,27 @@ def creatinine_clearance(
     concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date
 ) -> dv.DerivedValue:
     unit = concept.unit
-    reported = _reported(ctx, (cc.CRCL_MEASURED, cc.CRCL_CG_REPORTED), lo, hi, unit)
+    reported = _reported(ctx, (cc.CRCL_MEASURED,), lo, hi, unit, computed=False) or _reported(
+        ctx, (cc.CRCL_CG_REPORTED,), lo, hi, unit
+    )
     if reported is not None:
         return reported
     basis = _creatinine(ctx, lo, hi, unit)
     if isinstance(basis, dv.DerivedValue):
         return basis
     scr_mg, ages, sex, ev = basis
-    w = latest_input(ctx, cc.WEIGHT, lo, hi)
-    if w is None and concept.older_input_days is not None:  # a weight may be older than the creatinine
-        w = latest_input(ctx, cc.WEIGHT, ctx.as_of - dt.timedelta(days=concept.older_input_days), hi)
-    if w is None:
+    w = latest_inputs(ctx, cc.WEIGHT, lo, hi)
+    if not w and concept.older_input_days is not None:  # a weight may be older than the creatinine
+        w = latest_inputs(ctx, cc.WEIGHT, ctx.as_of - dt.timedelta(days=concept.older_input_days), hi)
+    if not w:
         return dv.DerivedValue(None, unit, tuple(ev), "no body weight for Cockcroft-Gault")
-    kg = dv.quantity_in(w, "kg", None)
+    kg = _in(w, "kg", None)
     if kg is None:
         return dv.DerivedValue(None, unit, tuple(ev), "body weight unit not convertible to kg")
-    ev.append(_evidence(w))
+    ev.extend(_evidence(f) for f in w)
     how = "Cockcroft-Gault from serum creatinine, weight, age and sex"
-    return dv.DerivedValue(dv.cockcroft_gault(scr_mg, kg, ages, sex), unit, tuple(ev), how)
+    value = _hull([dv.cockcroft_gault(s, k, ages, sex) for s in scr_mg for k in kg])
+    return dv.DerivedValue(value, unit, tuple(ev), how + _tie_note(scr_mg, kg))
 
 
 def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
@@ -132,9 +185,8 @@ def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date,
     if isinstance(basis, dv.DerivedValue):
         return basis
     scr_mg, ages, sex, ev = basis
-    return dv.DerivedValue(
-        dv.mdrd(scr_mg, ages, sex), unit, tuple(ev), "MDRD-IDMS (175) from serum creatinine; race unknown, both factors"
-    )
+    how = "MDRD-IDMS (175) from serum creatinine; race unknown, both factors" + _tie_note(scr_mg)
+    return dv.DerivedValue(_hull([dv.mdrd(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
 
 
 def egfr_ckd_epi_2021(
@@ -148,7 +200,12 @@ def egfr_ckd_epi_2021(
     if isinstance(basis, dv.DerivedValue):
         return basis
     scr_mg, ages, sex, ev = basis
-    return dv.DerivedValue(dv.ckd_epi_2021(scr_mg, ages, sex), unit, tuple(ev), "CKD-EPI 2021 from serum creatinine")
+    how = "CKD-EPI 2021 from serum creatinine" + _tie_note(scr_mg)
+    return dv.DerivedValue(_hull([dv.ckd_epi_2021(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
+
+
+def _tie_note(*ranges: tuple[float, float]) -> str:
+    return "; results at the same time differ: the range of both" if any(a != b for a, b in ranges) else ""
 
 
 def _administrations(d: Derived, ctx: Context) -> list[Fact]:
@@ -186,15 +243,26 @@ def cumulative_activity(
 ) -> dv.DerivedValue:
     unit = concept.unit
     facts = _administrations(d, ctx)
+    # exposure summarised by a statement (a course from January to July) names no dose: the doses it
+    # covers are not in the sum, which is then only a lower bound (never "0 MBq" for a treated patient)
+    given_days = [f.date for f in facts if f.date is not None]
+    summaries = [f for f in _statements(d, ctx) if not summarises(f, given_days)]
+    more = f"; {len(summaries)} statement(s) of exposure without doses: at least that" if summaries else ""
     if not facts:
-        return dv.DerivedValue(Interval.point(0.0), unit, (), "no administrations recorded")
+        value = Interval(0.0, math.inf, False, True) if summaries else Interval.point(0.0)
+        return dv.DerivedValue(value, unit, (), "no administrations recorded" + more)
     given = _doses(facts, d, ctx, unit)
     if isinstance(given, dv.DerivedValue):
         return given
     doses, ev = given
     total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
     how = "largest 364-day total" if "max-364-days" in d.methods else "total"
-    return dv.DerivedValue(Interval.point(total), unit, ev, f"{how} of {len(doses)} administrations")
+    value = Interval(total, math.inf, False, True) if summaries else Interval.point(total)
+    return dv.DerivedValue(value, unit, ev, f"{how} of {len(doses)} administrations{more}")
+
+
+def _statements(d: Derived, ctx: Context) -> list[Fact]:
+    return [f for f in ctx.record.facts(["MedicationStatement"], d.input_codes) if f.start and f.start <= ctx.as_of]
 
 
 def minimum_activity(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
@@ -214,7 +282,7 @@ def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date
     unit = concept.unit  # a score
     b, a, i = (latest_input(ctx, codes, lo, hi) for codes in (cc.BILIRUBIN, cc.ALBUMIN, cc.INR))
     if b is None or a is None or i is None:
-        return dv.DerivedValue(None, unit, (), "bilirubin, albumin and INR are needed")
+        return dv.DerivedValue(None, unit, (), "bilirubin, albumin and INR are needed (results at one time agreeing)")
     bm, am = dv.quantity_in(b, "mg/dL", "bilirubin"), dv.quantity_in(a, "g/dL", None)
     iv = i.quantity.value if i.quantity else None
     if bm is None or am is None or iv is None:
@@ -300,6 +368,9 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
     if v is None:
         return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
     shown = f"{v.text()} {target or value.unit or ''}".strip()
+    # a range that straddles the threshold (race unknown, a partial birth date, tied results): a
+    # measured or reported value would decide; a clinical input (Child-Pugh) is a judgement, not data
+    undecided = not t.decided and not value.judgement_only
     return Outcome(
         t,
         f"{d.concept} {shown} ({value.reason}) vs {describe_test(d.test)}",
@@ -309,4 +380,7 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
                 None, round(v.lo, 2) if v.lo == v.hi else v.text(), target or value.unit, None, f"derived {d.concept}"
             ),
         ),
+        missing=(missing_data(ctx, f"{d.concept.replace('-', ' ')} (measured or reported)", codes, lo, hi),)
+        if undecided
+        else (),
     )

@@ -50,10 +50,13 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
     v = Interval(float(ages[0]), float(ages[1]))
     t = interval_truth(v, d.test)
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
+    # a partial birth date that cannot decide: the full date is what to collect
+    full = (MissingData("", "Patient.birthDate (the full date)", (), "any", None),) if not t.decided else ()
     return Outcome(
         t,
         f"age {shown} years on {ctx.as_of} {VERB.get(t, 'cannot decide')} {describe_test(d.test)}",
         (Evidence("Patient/" + ctx.record.patient_id, shown, "a", birth, "age from birthDate"),),
+        missing=full,
     )
 
 

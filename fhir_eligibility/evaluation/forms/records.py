@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fhir_eligibility.codes import Code
-from fhir_eligibility.criteria.model import Criterion, Records, Window
+from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Window
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
@@ -20,15 +20,23 @@ from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN
+from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential"}
 
 
-def _covered_days(facts: list[Fact], as_of: dt.date) -> int:
-    spans = sorted(
-        (f.start or f.end, f.end or (as_of if f.ongoing else f.start) or f.start) for f in facts if f.start or f.end
-    )
+def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
+    if f.end or f.ongoing:
+        return f.end or as_of
+    if longest and f.open_end:  # stopped on a day not recorded: at the latest by ends_by, else today
+        return f.ends_by or as_of
+    return (f.last if longest else None) or f.start
+
+
+def _covered_days(facts: list[Fact], as_of: dt.date, longest: bool = False) -> int:
+    """Days covered by the records' periods; ``longest``: with each unrecorded stop at its latest."""
+    spans = sorted((f.start or f.end, _end(f, as_of, longest) or f.start) for f in facts if f.start or f.end)
     total, cur_s, cur_e = 0, None, None
     for s, e in spans:
         assert s is not None and e is not None
@@ -63,6 +71,9 @@ def _placed(
         definite.append(f)
     if not d.methods.isdisjoint(medication.FORM_METHODS):  # long- / short-acting / undecided medication records only
         definite = medication.of_form(definite, d.methods)
+    if not d.codes.isdisjoint(GENERIC_PROCEDURES):
+        definite, generic = _product_coded(definite, d.codes)
+        uncertain += generic
     if "first-course" in d.methods or "after-first-course" in d.methods:
         uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
         days = [f.date for f in definite if f.date]
@@ -83,6 +94,64 @@ def _placed(
         elif inside is None:
             placed.append(f)
     return placed, uncertain
+
+
+def _generic(f: Fact, codes: frozenset[Code]) -> bool:
+    """A Procedure matched only by a code naming a kind of treatment, its product not coded."""
+    return f.kind == "Procedure" and (f.codes & codes) <= GENERIC_PROCEDURES and not f.value_codes & codes
+
+
+def _product_coded(facts: list[Fact], codes: frozenset[Code]) -> tuple[list[Fact], list[Fact]]:
+    """(the records that count, the uncertain ones; :mod:`~fhir_eligibility.terminology.generic`): a
+    generic procedure is the same cycle as a record that counts a day or less from it (dropped),
+    otherwise it is uncertain."""
+    counted = [f for f in facts if not _generic(f, codes)]
+    days = [f.date for f in counted if f.date is not None]
+    generic = [
+        f
+        for f in facts
+        if _generic(f, codes) and not (f.date is not None and any(abs((f.date - x).days) <= 1 for x in days))
+    ]
+    return counted, generic
+
+
+def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[int, Truth, int | None]:
+    """(episodes counted, the count's truth, how many more the uncertain records may add: None for
+    any number) for an ``instancesQuantity`` test.
+
+    A record spanning more than a day (a statement "January to July") is a summary, not a cycle:
+    one whose first and last days are counted records' (a day either side) summarises them and adds
+    nothing; any other may hold cycles nobody recorded, how many is unknown. Before, a summary
+    statement merged four administrations into one episode ("1 found, required exactly 4")."""
+    spans = [f for f in placed if _spans(f)]
+    points = [f for f in placed if not _spans(f)]
+    n = episodes(points)
+    days = [f.date for f in points if f.date is not None]
+    open_ended = any(not summarises(f, days) for f in spans)
+    more = None if open_ended else len(uncertain) + sum(1 for f in points if f.date is None)
+    return n, count_ok(n, t), more
+
+
+def uncertain_count(n: int, t: Truth, more: int | None, test: CountTest) -> bool:
+    """Whether adding up to ``more`` (None: any number of) uncertain records could change the truth."""
+    top = n + (more if more is not None else 64)
+    return any(count_ok(m, test) is not t for m in range(n + 1, top + 1))
+
+
+def summarises(f: Fact, days: list[dt.date]) -> bool:
+    """Whether records are dated on the statement's first and last days (a day either side)."""
+    if f.start is None or f.end is None:  # ongoing, or stopped on a day not recorded
+        return False
+    start, end = f.start, f.end
+    return any(abs((x - start).days) <= 1 for x in days) and any(abs((x - end).days) <= 1 for x in days)
+
+
+def _spans(f: Fact) -> bool:
+    return (
+        f.kind == "MedicationStatement"
+        and f.start is not None
+        and (f.ongoing or f.open_end or (f.end is not None and f.end - f.start > _DAY))
+    )
 
 
 def episodes(facts: list[Fact]) -> int:
@@ -110,12 +179,11 @@ def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int,
     no unavailable data: the cases the caller sends here; tests/evaluation/test_fast_paths.py)."""
     placed, uncertain = _placed(d, rec, as_of, gap_days, lo, hi)
     if d.instances is not None:
-        n = episodes(placed)
-        uncertain += [f for f in placed if f.date is None]
-        t = count_ok(n, d.instances)
-        return Truth.UNKNOWN if uncertain and t is not count_ok(n + len(uncertain), d.instances) else t
+        n, t, more = counted(placed, uncertain, d.instances)
+        return Truth.UNKNOWN if uncertain_count(n, t, more, d.instances) else t
     if d.duration is not None:
-        return count_ok(_covered_days(placed, as_of), d.duration)
+        t = count_ok(_covered_days(placed, as_of), d.duration)
+        return Truth.UNKNOWN if t is not count_ok(_covered_days(placed + uncertain, as_of, True), d.duration) else t
     if placed:
         return Truth.TRUE
     return Truth.UNKNOWN if uncertain or OPEN_WORLD in d.methods else Truth.FALSE
@@ -155,14 +223,14 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     window = "" if (lo == DATE_MIN and hi == ctx.as_of) else f" in {window_text(lo, hi)}"
     if d.instances is not None:
         # records are counted by episode (an administration and its procedure are one cycle); an undated
-        # one may be another cycle or the same: it can only make the count uncertain
-        n = episodes(placed)
-        uncertain += [f for f in placed if f.date is None]
-        t = count_ok(n, d.instances)
-        if uncertain and t is not count_ok(n + len(uncertain), d.instances):
+        # one may be another cycle or the same, a summary statement any number: they can only make the
+        # count uncertain
+        n, t, more = counted(placed, uncertain, d.instances)
+        if uncertain_count(n, t, more, d.instances):
+            doubtful = uncertain + [f for f in placed if f.date is None or _spans(f)]
             return Outcome(
                 Truth.UNKNOWN,
-                f"{n} found{window}, {len(uncertain)} more undated or unconfirmed",
+                f"{n} found{window}, more uncertain ({_doubts(doubtful, d)})",
                 ev,
                 matched=tuple(placed),
             )
@@ -170,6 +238,15 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if d.duration is not None:
         covered = _covered_days(placed, ctx.as_of)
         t = count_ok(covered, d.duration)
+        most = _covered_days(placed + uncertain, ctx.as_of, True)
+        if t is not count_ok(most, d.duration):  # unrecorded stop dates, partial or unconfirmed records
+            return Outcome(
+                Truth.UNKNOWN,
+                f"{covered} to {most} days of exposure{window} (stop dates not recorded or records uncertain;"
+                f" required {d.duration.text()})",
+                ev,
+                matched=tuple(placed),
+            )
         return Outcome(
             t, f"{covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
         )
@@ -180,7 +257,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if uncertain:
         return Outcome(
             Truth.UNKNOWN,
-            f"only unconfirmed, undated or partly dated records{window}",
+            f"only uncertain records{window} ({_doubts(uncertain, d)})",
             tuple(Evidence(f.ref, None, None, f.date.isoformat() if f.date else None) for f in uncertain),
             missing=(missing_data(ctx, what + " (confirmation)", d.codes, lo, hi),),
         )
@@ -189,6 +266,25 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             Truth.UNKNOWN, f"none recorded{window}: to collect", missing=(missing_data(ctx, what, d.codes, lo, hi),)
         )
     return Outcome(Truth.FALSE, f"none recorded{window}")
+
+
+def _doubts(facts: list[Fact], d: Records) -> str:
+    """Why the uncertain records cannot be counted, each reason once, for the coordinator to resolve."""
+    why: dict[str, None] = {}
+    for f in facts:
+        if _generic(f, d.codes):
+            why["a procedure that does not code the product"] = None
+        elif _spans(f):
+            why["a statement of a period, not of cycles"] = None
+        elif f.date is None:
+            why["undated"] = None
+        elif f.verification in UNCERTAIN_VERIFICATION:
+            why["unconfirmed"] = None
+        elif f.open_end:
+            why["stopped on a day not recorded"] = None
+        else:
+            why["partly dated"] = None
+    return ", ".join(why)
 
 
 def _latest_text(f: Fact, codes: frozenset[Code], n: int) -> str:
