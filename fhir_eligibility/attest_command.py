@@ -114,20 +114,28 @@ def attest(
     if not item_values:
         raise click.UsageError("give at least one --item ID=yes|no")
     check_patient_id(patient_id)
+    # written in the local time zone, with its offset: the evaluation compares the answer's date with
+    # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow")
+    now = dt.datetime.now().astimezone().replace(microsecond=0)
     if authored is None:
-        authored = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    else:  # Provenance.recorded is an instant: a date alone is midnight UTC, a time without zone is UTC
+        authored = now.isoformat()
+    else:  # Provenance.recorded is an instant: a date alone or a time without zone is local time
         try:
             when = dt.datetime.fromisoformat(authored)
         except ValueError:
             raise InputError(f"--authored {authored!r} is not an ISO date-time") from None
-        authored = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).isoformat()
+        when = when if when.tzinfo else when.astimezone()
+        if when > now + dt.timedelta(minutes=5):
+            raise click.UsageError(f"--authored {authored} is in the future: an attestation records what was answered")
+        authored = when.isoformat()
+    if author is not None and not author.strip():
+        raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
     answers = {k: parse_answer(v) for k, v in _pairs(item_values, "--item").items()}
     response = questionnaire_response(
         _trial(trial, definitions),
         patient_id,
         answers,
-        author=author or getpass.getuser(),
+        author=(author or getpass.getuser()).strip(),
         authored=authored,
         response_id=str(uuid.uuid4()),
         comments=_pairs(comment_values, "--comment"),

@@ -390,3 +390,94 @@ def test_files_screening_and_cds_prefetch_give_the_same_verdicts(tmp_path: Path)
             for t in trials:
                 from_cards[(data.patient_id, t.id)] = cards.get(t.id, "ineligible")
     assert from_cards == from_files
+
+
+# ---- findings of the coordinator-loop review (2026-12-06) ----------------------------------------------
+
+HYPERSENSITIVITY = "characteristic[33].1"  # an item under exclusion A-E15: "yes" is the excluding answer
+
+
+def test_a_stale_yes_to_an_item_under_an_exclusion_is_a_refusal_that_stands() -> None:
+    """The item is no exclusion itself, but "yes" to it makes A-E15 fail: that refusal stands when it
+    ages (before, it was read as a favourable answer going stale: "eligible from" a date)."""
+    old_yes = response(coordinator_answers() | {HYPERSENSITIVITY: True}, authored="2026-04-01T09:00:00+00:00")
+    result = evaluate_a(patient(BASE, old_yes), Settings(horizon_days=90))
+    assert top(result, "A-E15").result is Result.FAIL, top(result, "A-E15").reason
+    assert result.verdict is Verdict.INELIGIBLE
+    assert result.when is not None and result.when.eligible_from is None
+
+
+def test_a_stale_no_to_an_item_under_an_exclusion_goes_stale() -> None:
+    """The favourable answer ("no hypersensitivity") of 61 days ago no longer counts: A-E15 awaits one."""
+    old_no = response(coordinator_answers(), authored="2026-04-01T09:00:00+00:00")
+    e15 = top(evaluate_a(patient(BASE, old_no)), "A-E15")
+    assert e15.result is Result.MANUAL, e15.reason
+
+
+def _coded(link: str, system: str, code: str, authored: str, rid: str) -> dict[str, Any]:
+    qr = response({link: True}, authored=authored, rid=rid)
+    for group in qr["item"]:
+        for item in group.get("item", []):
+            if item["linkId"] == link:
+                item["answer"] = [{"valueCoding": {"system": system, "code": code}}]
+    return qr
+
+
+def test_yes_no_written_as_a_coding_counts_and_a_later_unreadable_answer_supersedes() -> None:
+    v2 = "http://terminology.hl7.org/CodeSystem/v2-0136"
+    yes = _coded("A-I14", v2, "Y", "2026-05-20T10:00:00+00:00", "y")
+    assert top(evaluate_a(patient(BASE, yes)), "A-I14").result is Result.PASS
+    withdrawn = _coded("A-I14", v2, "N", "2026-05-25T10:00:00+00:00", "n")  # an EHR form's withdrawal
+    assert top(evaluate_a(patient(BASE, response({"A-I14": True}), withdrawn)), "A-I14").result is Result.FAIL
+    odd = _coded("A-I14", "http://example.org/answers", "maybe", "2026-05-25T10:00:00+00:00", "m")
+    consent = top(evaluate_a(patient(BASE, response({"A-I14": True}), odd)), "A-I14")
+    assert consent.result is Result.MANUAL and "not a yes/no answer" in consent.reason
+
+
+def test_an_answer_nested_under_another_answer_is_read() -> None:
+    qr = response({})
+    qr["item"] = [{"linkId": "q", "answer": [{"valueBoolean": True, "item": [_answer_item("A-I14", True)]}]}]
+    assert top(evaluate_a(patient(BASE, qr)), "A-I14").result is Result.PASS
+
+
+def _answer_item(link: str, value: bool) -> dict[str, Any]:
+    return {"linkId": link, "answer": [{"valueBoolean": value}]}
+
+
+def test_an_answer_to_a_whole_criterion_that_is_not_an_item_decides_nothing() -> None:
+    """A-E3 holds a clinician-judgement item and a manual one: "no" to A-E3 itself must not skip them."""
+    qr = response({})
+    qr["item"] = [_answer_item("A-E3", False)]
+    e3 = top(evaluate_a(patient(BASE, qr)), "A-E3")
+    assert e3.result is Result.MANUAL and e3.attestation is None
+
+
+def test_a_blank_author_names_nobody_and_a_sentinel_authored_date_is_no_crash() -> None:
+    blank = response(coordinator_answers(), author={"display": "   "})
+    assert "names no author" in top(evaluate_a(patient(BASE, blank)), "A-I14").reason
+    far = response(coordinator_answers(), authored="9999-12-31T00:00:00Z")
+    result = evaluate_a(patient(BASE, far), Settings(horizon_days=30))  # before: OverflowError in the timeline
+    assert top(result, "A-I14").result is Result.MANUAL
+
+
+def test_attest_writes_local_time_and_refuses_a_future_date_or_a_blank_author(tmp_path: Path, monkeypatch: Any) -> None:
+    """West of Greenwich an evening answer is tomorrow in UTC; the as-of date is the local date, so
+    the answer was ignored as "in the future". It is written with the local offset now."""
+    import time
+
+    monkeypatch.setenv("TZ", "Etc/GMT+12")  # UTC-12
+    time.tzset()
+    try:
+        out = tmp_path / "qr.json"
+        base = ["attest", A, "--patient", "sample-01", "--item", "A-I14=yes", "-o", str(out)]
+        r = CliRunner().invoke(cli, [*base, "--author", "Dr Attest"])
+        assert r.exit_code == 0, r.output
+        authored = json.loads(out.read_text())["entry"][0]["resource"]["authored"]
+        assert authored.endswith("-12:00") and authored[:10] == dt.date.today().isoformat()
+        r = CliRunner().invoke(cli, [*base, "--author", "Dr Attest", "--authored", "2099-01-01T00:00:00Z"])
+        assert r.exit_code == 2 and "in the future" in r.output
+        r = CliRunner().invoke(cli, [*base, "--author", "  "])
+        assert r.exit_code == 2 and "blank" in r.output
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

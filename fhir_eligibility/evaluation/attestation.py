@@ -12,6 +12,11 @@ as an argument. Rules (issue 14):
   than the validity window (``Settings.attestation_validity_days``; a refusal stands: :func:`decide`),
   or when a record the item reads (the data of a ``review`` criterion) is dated after the answer.
 
+An answer is ``valueBoolean``, or a yes/no ``valueCoding`` (HL7 v2-0136 Y/N, SNOMED CT, LOINC
+LA33-6/LA32-8) as EHR forms write it; any other answer to an item is recorded as an answer that
+does not count (so it still supersedes an older one: a withdrawal in an unexpected shape must not
+leave the old consent standing). Items nested under an answer (``answer[].item``) are read too.
+
 The answer ``true`` means the criterion's statement holds as written (for an exclusion: the
 excluding condition is present), so it becomes the characteristic's truth before negation.
 """
@@ -23,15 +28,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from fhir_eligibility.codes import LOINC, SNOMED, codings
 from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.evaluation.facts import parse_date
+from fhir_eligibility.evaluation.dates import parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, Evidence
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
+V2_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
+_CODED_YES_NO = {
+    (V2_YES_NO, "Y"): True,
+    (V2_YES_NO, "N"): False,
+    (SNOMED, "373066001"): True,  # Yes (qualifier value)
+    (SNOMED, "373067005"): False,  # No (qualifier value)
+    (LOINC, "LA33-6"): True,
+    (LOINC, "LA32-8"): False,
+}
 
 
 @dataclass(frozen=True)
@@ -61,11 +76,15 @@ def _instant(text: str) -> str:
 
 
 def _items(items: object) -> Iterable[dict[str, Any]]:
-    """Every item, groups flattened (inclusion/exclusion sections)."""
+    """Every item, groups and items nested under answers flattened (inclusion/exclusion sections)."""
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
             yield item
             yield from _items(item.get("item"))
+            answers = item.get("answer")
+            for a in answers if isinstance(answers, list) else []:
+                if isinstance(a, dict):
+                    yield from _items(a.get("item"))
 
 
 def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +99,20 @@ def _author(res: dict[str, Any]) -> str | None:
     if not isinstance(a, dict):
         return None
     text = a.get("display") or a.get("reference")
-    return str(text) if text else None
+    return text.strip() or None if isinstance(text, str) else None  # "   " names nobody
+
+
+def _yes_no(a: dict[str, Any]) -> bool | str:
+    """The answer as yes/no, or why it is not one (an answer in another shape)."""
+    value = a.get("valueBoolean")
+    if isinstance(value, bool):
+        return value
+    if "valueCoding" in a:
+        said = {_CODED_YES_NO.get(c) for c in codings({"coding": [a["valueCoding"]]})} - {None}
+        if len(said) == 1:
+            return bool(said.pop())
+    kinds = sorted(k for k in a if k.startswith("value")) or ["no value"]
+    return f"its answer ({', '.join(kinds)}) is not a yes/no answer"
 
 
 def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, Answer]] | None:
@@ -105,8 +137,13 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     }
     out: dict[str, Answer] = {}
     for link, a in firsts:
-        value = a.get("valueBoolean")
-        if isinstance(value, bool) and isinstance(link, str):
+        if not isinstance(link, str) or link.endswith("-comment") or not a:
+            continue
+        value = _yes_no(a)
+        if isinstance(value, str):  # answered, in a shape that cannot decide: it supersedes older answers
+            why = f"the attestation in {ref} of {date}: {value}, it does not count"
+            out[link] = Answer(False, by or "no author", date, ref, problem or why, comments.get(link), stale)
+        else:
             out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link), stale)
     return (_instant(str(authored)), str(res.get("id", ""))), out
 
@@ -163,18 +200,27 @@ def _newer_data(c: Criterion, record: PatientRecord, answer: Answer) -> str | No
 
 
 def decide(
-    c: Criterion, truth: Truth, reason: str, evidence: tuple[Evidence, ...], answers: Answers, record: PatientRecord
+    c: Criterion,
+    truth: Truth,
+    reason: str,
+    evidence: tuple[Evidence, ...],
+    answers: Answers,
+    record: PatientRecord,
+    parity_here: int,
 ) -> tuple[Truth, str, tuple[Evidence, ...], Attestation | None] | None:
     """The criterion's (truth, reason, evidence, attestation) once its answer is applied; None: no answer.
 
     A stale answer leaves the truth as it was and says why in the reason, except a refusal (a "no" to
     an inclusion, a "yes" to an exclusion): it stands until someone answers again. The validity
     window keeps an old "yes" from enrolling a patient whose situation may have changed; an old "no"
-    aging out would forecast the patient as becoming eligible on that day, which nothing supports."""
+    aging out would forecast the patient as becoming eligible on that day, which nothing supports.
+    ``parity_here``: the excludes on the path to the item, its own included. An item under an
+    exclusion ("hypersensitivity to the study drug", part of A-E15) is refused by a "yes", though it
+    is no exclusion itself: the answer is favourable when, through every exclude above, it passes."""
     answer = answers.get(c.id)
     if answer is None:
         return None
-    refusal = answer.value is c.exclude
+    refusal = answer.value is (parity_here % 2 == 1)
     problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer)
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None

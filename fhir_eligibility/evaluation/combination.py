@@ -163,7 +163,7 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         why = "; ".join(_with_label(k, o, ctx) for k, o in kids) if kids else out.reason  # the values
         out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
     if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
-        out = _answered(c, out, ctx)
+        out = _answered(c, out, ctx, parity_here)
     if c.exclude:
         out = _with_truth(out, logic.negate(out.truth), out.reason)
     return out
@@ -212,9 +212,9 @@ def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
     return Outcome(truth, reason, o.evidence, o.children, o.matched, o.missing, o.attested, o.series, o.attestation)
 
 
-def _answered(c: Criterion, o: Outcome, ctx: Context) -> Outcome:
+def _answered(c: Criterion, o: Outcome, ctx: Context, parity_here: int) -> Outcome:
     """A person's answer to this criterion's item decides it (replacing a --assume-attested what-if)."""
-    decided = attestation.decide(c, o.truth, o.reason, o.evidence, ctx.answers or {}, ctx.record)
+    decided = attestation.decide(c, o.truth, o.reason, o.evidence, ctx.answers or {}, ctx.record, parity_here)
     if decided is None:
         return o
     t, reason, evidence, att = decided

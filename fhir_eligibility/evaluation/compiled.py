@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from fhir_eligibility.criteria.attestable import questionnaire_url
+from fhir_eligibility.criteria.attestable import items, questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial, Window
 from fhir_eligibility.evaluation.footprint import Footprint, Key, footprint
 
@@ -35,6 +35,9 @@ class CompiledTrial:
         # a criterion's dates once per such object (:class:`~.timeline.Later`), not once per trial
         self._pool: dict[Reads, Reads] = {} if pool is None else pool
         self.url = questionnaire_url(trial)  # where this trial's answers are filed
+        # the Questionnaire's items: an answer to any other linkId (a whole criterion holding a
+        # clinician-judgement item) decides nothing
+        self.items = frozenset(i.link_id for i in items(trial))
         self._plain: dict[int, tuple[tuple[Window, ...], bool]] = {}
         self._footprints: dict[int, tuple[Criterion, Footprint | None]] = {}
         self._labels: dict[int, tuple[Criterion, str]] = {}

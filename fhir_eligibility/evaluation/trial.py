@@ -126,6 +126,8 @@ def evaluate_trial(
     assert index.trial is trial, "the compiled trial is another trial's"
     if answers is None:
         answers = attestation.answers_for(record, trial, as_of, settings.attestation_validity_days)
+    if answers and not answers.keys() <= index.items:
+        answers = {k: a for k, a in answers.items() if k in index.items}
     shared = None if record.unavailable or answers else shared
     ctx = Context(
         record,

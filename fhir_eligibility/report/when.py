@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fhir_eligibility.evaluation.results import Change, TrialResult, Verdict
+from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
 
 DAY = dt.timedelta(days=1)
@@ -31,6 +31,16 @@ def names(r: TrialResult, changes: list[Change], shown: int = 2, width: int = 32
     return ", ".join(said[:shown]) + more
 
 
+def _all_pass_on(r: TrialResult, day: dt.date) -> bool:
+    """Whether every top-level criterion passes on ``day`` (today's results, then the timeline's
+    changes up to that day): else someone must still attest or judge then."""
+    now = {c.id: c.result for c in r.criteria}
+    for c in r.when.timeline if r.when else ():
+        if c.date <= day:
+            now[c.criterion] = c.after
+    return all(v is Result.PASS for v in now.values())
+
+
 def rescreen(r: TrialResult) -> str | None:
     """The date an ineligible patient becomes eligible on time alone (ISO), None if time alone cannot."""
     w = r.when
@@ -44,9 +54,16 @@ def headline(r: TrialResult) -> str | None:
         return None
     if w.eligible_from:
         opened = opening(r)
-        n = len(opened)
-        why = f" ({names(r, opened)} then pass{'es' if n == 1 else ''})" if opened else ""
-        return f"eligible from {w.eligible_from.isoformat()} if nothing else changes{why}"
+        passing = [c for c in opened if c.after is Result.PASS]
+        waiting = [c for c in opened if c.after is not Result.PASS]  # then awaiting a person (manual, review)
+        said = [
+            f"{names(r, passing)} then pass{'es' if len(passing) == 1 else ''}" if passing else "",
+            f"{names(r, waiting)} then await{'s' if len(waiting) == 1 else ''} a person" if waiting else "",
+        ]
+        why = f" ({'; '.join(x for x in said if x)})" if opened else ""
+        # eligibleFrom is "eligible or needs review": say which, from the results on that day
+        verb = "eligible" if _all_pass_on(r, w.eligible_from) else "needs review"
+        return f"{verb} from {w.eligible_from.isoformat()} if nothing else changes{why}"
     if w.eligible_until:
         lapsed = lapsing(r)
         holds = "eligible" if r.verdict is Verdict.ELIGIBLE else "current answers hold"

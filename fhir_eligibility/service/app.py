@@ -333,7 +333,8 @@ class Service:
         trial = next((t for t in self.trials if t.id == sub.trial), None)
         if trial is None or all(r.trial != sub.trial for r in stored.results):
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
-        authored = self.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
+        # local time with its offset: the as-of date is a local calendar date (see attest_command)
+        authored = self.now().astimezone().replace(microsecond=0).isoformat()
         if self.reports.take(ref, patient_id) is None:  # spent by a submission since: one answer per page
             raise HttpError(404, "this page was answered already or has expired: open it again", "not-found")
         try:
@@ -342,8 +343,11 @@ class Service:
             self.reports.restore(ref, stored)  # nothing written: the page can be sent again
             raise
         data = with_response(stored.data, response)
-        results = await run_in_threadpool(self.evaluate, data, stored.as_of)
-        new_ref = self.reports.put(patient_id, stored.as_of, results, stored.warnings, data)
+        # a page opened before midnight and answered after it: evaluated on the answer's day, or
+        # the answer would be "in the future" and not count (a fixed --as-of stays fixed)
+        as_of = self.config.as_of or max(stored.as_of, dt.date.fromisoformat(authored[:10]))
+        results = await run_in_threadpool(self.evaluate, data, as_of)
+        new_ref = self.reports.put(patient_id, as_of, results, stored.warnings, data)
         location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
         return JSONResponse(

@@ -291,7 +291,9 @@ def test_a_card_keeps_the_changes_on_its_date_and_its_page_the_whole_timeline(tm
     page = service.page_results(stored)
     e_card, e_page = (next(r for r in rs if r.trial == "NCT01842165") for rs in (card, page))
     assert e_card.when is not None and e_page.when is not None
-    assert (headline(e_card) or "").startswith("eligible from 2026-06-11")  # refused today: a bare result
+    # refused today: a bare result; from 2026-06-11 only the manual items remain (eligibleFrom is
+    # "eligible or needs review": the card says which)
+    assert (headline(e_card) or "").startswith("needs review from 2026-06-11")
     assert [(c.date.isoformat(), c.criterion) for c in e_card.when.timeline] == [("2026-06-11", "E-I5")]
     assert len(e_page.when.timeline) > 5  # the labs lapsing later, and more
     assert sum(len(c.series) for c in e_page.criteria) > 0  # the haemoglobin, platelets... plotted on the page

@@ -120,6 +120,9 @@ JS_FORM = """
 function uuid4(){var b=crypto.getRandomValues(new Uint8Array(16)),h=[];b[6]=b[6]&15|64;b[8]=b[8]&63|128;
  b.forEach(function(x){h.push((x+256).toString(16).slice(1));});h=h.join('');
  return h.slice(0,8)+'-'+h.slice(8,12)+'-'+h.slice(12,16)+'-'+h.slice(16,20)+'-'+h.slice(20);}
+function localIso(d){var o=-d.getTimezoneOffset(),a=Math.abs(o),p=function(n){return String(n).padStart(2,'0');};
+ return d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+'T'+p(d.getHours())+':'+p(d.getMinutes())+':'
+  +p(d.getSeconds())+(o<0?'-':'+')+p(Math.floor(a/60))+':'+p(a%60);}
 function authorRef(a){return /^(Practitioner|PractitionerRole|Person|RelatedPerson)\\/[A-Za-z0-9\\-.]{1,64}$/.test(a)
  ?{reference:a}:{display:a};}
 function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEach(function(s){var entries=[];
@@ -128,7 +131,7 @@ function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEa
   if(i[0] in comments){entries.push({linkId:i[0]+'-comment',answer:[{valueString:comments[i[0]]}]});}});
   if(entries.length){groups.push({linkId:s[0],text:s[1],item:entries});}});
  return {resourceType:'QuestionnaireResponse',id:uuid4(),questionnaire:f.q,status:'completed',
-  subject:{reference:'Patient/'+f.patient},authored:new Date().toISOString().replace(/\\.\\d{3}Z$/,'Z'),
+  subject:{reference:'Patient/'+f.patient},authored:localIso(new Date()),
   author:authorRef(author),item:groups};}
 function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(function(i){return i[4]==='open';}),
  done=f.items.filter(function(i){return i[4]==='answered';}),status=el('p','status');
