@@ -52,8 +52,11 @@ STATUS = {
     Verdict.NEEDS_REVIEW: "candidate",
     Verdict.UNDETERMINED: "candidate",
 }
-# the statuses write-back owns; any other (on-study, withdrawn...) was set by staff and is never overwritten
-SCREENING_STATUSES = frozenset({"potential-candidate", "candidate", "eligible", "ineligible", "screening"})
+# the statuses write-back writes. A subject holding any other (screening, on-study, withdrawn...), or
+# one of these that is not the status the product wrote last (WRITTEN_TAG: staff confirmed or changed
+# it since), was set by staff and is never overwritten
+OWN_STATUSES = frozenset(STATUS.values())
+WRITTEN_TAG = "urn:fhir-eligibility:written-status"  # meta.tag: the status the product wrote last
 _NAMESPACE = uuid.UUID("6f1f3c0e-3a51-4c1e-9f0b-8f4f1e0c2a77")  # stable fullUrls: a dry run prints the same text
 
 
@@ -105,9 +108,14 @@ def research_study(trial: Trial) -> dict[str, Any]:
     }
 
 
+def _written_tag(status: str) -> dict[str, Any]:
+    return {"tag": [{"system": WRITTEN_TAG, "code": status}]}
+
+
 def research_subject(w: Written, study_ref: str) -> dict[str, Any]:
     return {
         "resourceType": "ResearchSubject",
+        "meta": _written_tag(STATUS[w.verdict]),
         "identifier": [{"system": SUBJECT_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
         "status": STATUS[w.verdict],
         "study": {"reference": study_ref, "display": w.trial},
@@ -200,11 +208,54 @@ def _key_of(subject: dict[str, Any]) -> str | None:
     return None
 
 
-def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Read the patient's existing ResearchSubjects (one search) and adapt the transaction to them.
+def _ours(subject: dict[str, Any]) -> bool:
+    """Whether the subject's status is still the one the product wrote (not staff's since)."""
+    status = subject.get("status")
+    tags = (subject.get("meta") or {}).get("tag") if isinstance(subject.get("meta"), dict) else None
+    written = (
+        [t.get("code") for t in tags if isinstance(t, dict) and t.get("system") == WRITTEN_TAG]
+        if isinstance(tags, list)
+        else []
+    )
+    if written:
+        return status == written[0]
+    return status in OWN_STATUSES  # written before the tag, or by a server that drops tags
 
-    A status staff moved past screening (on-study, withdrawn...) is theirs: that subject is left as it
-    is (counted as kept). Otherwise an existing subject is updated in place (its other elements, e.g. a
+
+def _staff_subjects(server: FhirServer, bundle: dict[str, Any]) -> set[str]:
+    """The trials (NCT numbers) for which the patient already has a ResearchSubject staff created (one
+    without our identifier, for a study with that NCT identifier): ours would be a duplicate."""
+    subject = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject")
+    patient = subject["individual"]["reference"]
+    page = server.search_page(
+        f"ResearchSubject?individual={quote(patient, safe='/')}&_include=ResearchSubject:study&_count=100"
+    )
+    if page.next_link is not None:
+        raise RetrievalError("the patient's ResearchSubjects fill more than one page")
+    studies: dict[str, set[str]] = {}
+    for r in page.resources:
+        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str):
+            idents = r.get("identifier")
+            studies[f"ResearchStudy/{r['id']}"] = {
+                str(i.get("value"))
+                for i in (idents if isinstance(idents, list) else [])
+                if isinstance(i, dict) and i.get("system") == NCT_SYSTEM
+            }
+    out: set[str] = set()
+    for r in page.resources:
+        if r.get("resourceType") == "ResearchSubject" and _key_of(r) is None:
+            ref = (r.get("study") or {}).get("reference") if isinstance(r.get("study"), dict) else None
+            out |= studies.get(str(ref), set())
+    return out
+
+
+def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Read the patient's existing ResearchSubjects and adapt the transaction to them.
+
+    A status staff set (on-study, withdrawn, screening; or an ``eligible`` they confirmed, which is
+    not the status the product wrote last) is theirs: that subject is left as it is (counted as
+    kept). So is a subject staff created for the same study without our identifier: ours is not
+    added beside it. Otherwise an existing subject is updated in place (its other elements, e.g. a
     consent, kept; ``ifMatch`` on its version so a concurrent edit fails instead of being lost).
     """
     subjects = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
@@ -219,15 +270,23 @@ def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], 
             if key in existing:
                 raise RetrievalError(f"two ResearchSubjects carry the identifier {key}: not written")
             existing[key] = r
+    staff = _staff_subjects(server, bundle) if len(existing) < len(subjects) else set()
     entries, kept = [], 0
     for e in bundle["entry"]:
-        old = existing.get(_key_of(e["resource"]) or "") if e["resource"]["resourceType"] == "ResearchSubject" else None
+        res = e["resource"]
+        old = existing.get(_key_of(res) or "") if res["resourceType"] == "ResearchSubject" else None
         if old is None:
-            entries.append(e)
-        elif old.get("status") not in SCREENING_STATUSES:
+            if res["resourceType"] == "ResearchSubject" and res["study"].get("display") in staff:
+                kept += 1
+            else:
+                entries.append(e)
+        elif not _ours(old):
             kept += 1
         else:
-            merged = {k: v for k, v in old.items() if k != "meta"} | {"status": e["resource"]["status"]}
+            merged = {k: v for k, v in old.items() if k != "meta"} | {
+                "status": res["status"],
+                "meta": _written_tag(res["status"]),
+            }
             request: dict[str, Any] = {"method": "PUT", "url": f"ResearchSubject/{old.get('id')}"}
             version = (old.get("meta") or {}).get("versionId")
             if isinstance(version, str):
@@ -237,8 +296,16 @@ def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> Outcome:
-    """Send each patient's transaction; a refusal is recorded for that patient and the rest go on."""
+    """Send each patient's transaction; a refusal is recorded for that patient and the rest go on.
+
+    Nothing is sent to a server that declares another FHIR version than R4: an R5 server reads R4's
+    ``individual`` and ``status`` as invalid (R5: ``subject``, ``progress.subjectState``)."""
     out = Outcome()
+    version = server.capabilities().get("fhirVersion")
+    if isinstance(version, str) and not version.startswith("4."):
+        why = f"the server declares FHIR {version[:20]}; write-back writes R4 resources: not sent"
+        out.failed.extend((pid, why) for pid, _b in bundles)
+        return out
     for pid, planned in bundles:
         try:
             bundle, kept = settle(server, planned)
@@ -317,8 +384,8 @@ def run_write_back(
 
 __all__ = [
     "NCT_SYSTEM",
+    "OWN_STATUSES",
     "RESULTS_SYSTEM",
-    "SCREENING_STATUSES",
     "STATUS",
     "SUBJECT_SYSTEM",
     "WRITE_BACK_FAILED_EXIT",

@@ -101,6 +101,78 @@ def test_an_existing_subject_is_updated_in_place_and_a_staff_status_is_kept() ->
     assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ResearchStudy", "GuidanceResponse"]
 
 
+def _tagged(status: str, written: str) -> dict[str, Any]:
+    subject = _existing(status)
+    subject["meta"]["tag"] = [{"system": "urn:fhir-eligibility:written-status", "code": written}]
+    return subject
+
+
+class _Searches:
+    """Answers each search by its resource type and first parameter, and records the queries."""
+
+    def __init__(self, answers: dict[str, list[dict[str, Any]]]) -> None:
+        self.answers, self.queries = answers, []
+
+    def search_page(self, query: str) -> Any:
+        from fhir_eligibility.retrieval.transport import Page
+
+        self.queries.append(query)
+        found = self.answers.get(query.split("=", 1)[0], [])
+        return Page(found, len(found), None, None)
+
+
+@pytest.mark.parametrize(
+    ("existing", "kept"),
+    [
+        (_tagged("candidate", "candidate"), 0),  # still what the product wrote: updated
+        (_tagged("eligible", "candidate"), 1),  # a coordinator confirmed "eligible": theirs
+        (_tagged("ineligible", "eligible"), 1),  # a coordinator overruled the product: theirs
+        (_existing("screening"), 1),  # a status the product never writes: staff's (before: overwritten)
+        (_existing("potential-candidate"), 1),
+        (_existing("ineligible"), 0),  # written before the tag existed: the product's
+    ],
+    ids=["ours", "staff-confirmed", "staff-overruled", "screening", "potential-candidate", "untagged-own"],
+)
+def test_a_status_staff_set_is_kept_even_one_the_product_also_writes(existing: dict[str, Any], kept: int) -> None:
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.UNDETERMINED))
+    bundle, n = settle(_Searches({"ResearchSubject?identifier": [existing]}), planned)  # type: ignore[arg-type]
+    assert n == kept
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert ("ResearchSubject" in kinds) is (kept == 0)
+    if not kept:
+        subject = bundle["entry"][1]["resource"]
+        assert subject["meta"]["tag"] == [{"system": "urn:fhir-eligibility:written-status", "code": "candidate"}]
+
+
+def test_no_subject_is_added_beside_one_staff_created_for_the_same_study() -> None:
+    """Staff enrolled the patient with their own ResearchSubject (their CTMS identifier): before, a
+    second one was created for the same patient and study."""
+    staff = {
+        "resourceType": "ResearchSubject",
+        "id": "ctms-9",
+        "identifier": [{"system": "urn:oid:1.2.3.ctms", "value": "S-0042"}],
+        "status": "on-study",
+        "study": {"reference": "ResearchStudy/rs-nct1"},
+        "individual": {"reference": "Patient/p1"},
+    }
+    study = {
+        "resourceType": "ResearchStudy",
+        "id": "rs-nct1",
+        "identifier": [{"system": "https://clinicaltrials.gov", "value": TRIAL.id}],
+    }
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.INELIGIBLE))
+    server = _Searches({"ResearchSubject?individual": [staff, study]})
+    bundle, kept = settle(server, planned)  # type: ignore[arg-type]
+    assert kept == 1 and [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "ResearchStudy",
+        "GuidanceResponse",
+    ]
+    assert server.queries[1].startswith("ResearchSubject?individual=Patient/p1&_include=ResearchSubject:study")
+    other = {**study, "identifier": [{"system": "https://clinicaltrials.gov", "value": "NCT99999999"}]}
+    bundle, kept = settle(_Searches({"ResearchSubject?individual": [staff, other]}), planned)  # type: ignore[arg-type]
+    assert kept == 0 and len(bundle["entry"]) == 3  # staff's subject is for another study: ours is created
+
+
 SERVER = ["--server", "http://127.0.0.1:9"]
 
 

@@ -56,12 +56,25 @@ DEFAULT_SCOPE = " ".join(
 Algorithm = Literal["RS384", "ES384"]
 
 
+def token_problem(token: str) -> str | None:
+    """Why a token cannot go in an Authorization header (RFC 6750: visible ASCII only); a pasted
+    ellipsis or a non-breaking space otherwise fails inside the HTTP client with a traceback."""
+    if not token:
+        return "is empty"
+    if any(c in token for c in "\r\n"):
+        return "contains a line break"
+    if not all("!" <= c <= "~" for c in token):
+        return "contains a space or a character that is not printable ASCII (a pasted ellipsis?)"
+    return None
+
+
 class BearerAuth(AuthHook):
     """A fixed bearer token (given on the command line or in ``FHIR_ELIGIBILITY_TOKEN``)."""
 
     def __init__(self, token: str) -> None:
-        if not token or any(c in token for c in "\r\n"):
-            raise InputError("the bearer token is empty or contains a line break")
+        problem = token_problem(token)
+        if problem is not None:
+            raise InputError(f"the bearer token {problem}")
         self._token = token
 
     def authorization(self) -> str:
@@ -275,6 +288,8 @@ class SmartBackendAuth(AuthHook):
         token_type = body.get("token_type")
         if not isinstance(token, str) or not token:
             raise AuthorizationError("SMART token endpoint answered without an access_token")
+        if token_problem(token) is not None:
+            raise AuthorizationError(f"SMART token endpoint issued an access_token that {token_problem(token)}")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             raise AuthorizationError("SMART token endpoint issued a token that is not a bearer token")
         expires_in = body.get("expires_in")

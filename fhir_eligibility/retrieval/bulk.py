@@ -81,15 +81,22 @@ def bulk_export(
         manifest = _poll(http, status_url, progress, timeout)
         requires_token = bool(manifest.get("requiresAccessToken"))
         listed = manifest.get("output")
-        outputs = (
-            [o for o in listed if isinstance(o, dict) and isinstance(o.get("url"), str)]
-            if isinstance(listed, list)
-            else []
-        )
+        outputs = [o for o in listed if isinstance(o, dict)] if isinstance(listed, list) else []
+        if listed is not None and (not isinstance(listed, list) or len(outputs) != len(listed)):
+            out.notes.append("the $export manifest's output is not a list of files; the export is incomplete")
+            out.failed = True
         for i, o in enumerate(outputs):
             kind = str(o.get("type") or "Resource")
+            if not isinstance(o.get("url"), str):
+                out.notes.append(f"the $export manifest lists a {kind} file without a url; the export is incomplete")
+                out.failed = True
+                continue
             target = directory / f"{kind}-{i:04d}.ndjson"
             _download(http, o["url"], target, requires_token, deadline)
+            problem = _file_problem(target, kind, o.get("count"))
+            if problem is not None:
+                out.notes.append(f"$export {kind} file {i + 1}: {problem}; the export is incomplete")
+                out.failed = True
             out.files.append(target)
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
@@ -145,6 +152,30 @@ def _download(http: SearchClient, url: str, target: Path, requires_token: bool, 
     scope, auth = _file_scope(http, url, requires_token)
     with target.open("wb") as fh:
         http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=fh, deadline=deadline)
+
+
+def _file_problem(path: Path, kind: str, count: object) -> str | None:
+    """Why a downloaded file is not the output the manifest announced: its first line is not a
+    ``kind`` resource (an error OperationOutcome served with 200, an HTML page), or it holds fewer
+    or more resources than the manifest's ``count`` (a transfer cut short)."""
+    lines, first = 0, b""
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.strip():
+                lines += 1
+                if lines == 1:
+                    first = line
+    if lines:
+        try:
+            head = json.loads(first)
+        except ValueError:
+            return "its first line is not JSON"
+        found = head.get("resourceType") if isinstance(head, dict) else None
+        if kind != "Resource" and found != kind:
+            return f"it holds {found or 'something other than a resource'!s}, not {kind}"
+    if isinstance(count, int) and not isinstance(count, bool) and count != lines:
+        return f"it holds {lines} resource(s), the manifest announced {count}"
+    return None
 
 
 def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:

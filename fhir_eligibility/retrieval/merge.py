@@ -83,6 +83,10 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
                 raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
             if result.cause is None and not result.resources:
                 raise RetrievalError(f"patient {patient_id!r} not found on the FHIR server")
+            if result.cause is not None and not foreign:
+                # not even the Patient could be read (a 500, a timeout): the patient is not screened,
+                # and nothing is written back for them (docs/write-back.md), rather than "undetermined"
+                raise RetrievalError(f"patient {patient_id!r} could not be fetched: {result.cause}")
         if result.cause is not None:
             for item in result.search.unavailable(result.cause):
                 if item not in unavailable:

@@ -92,6 +92,7 @@ class SearchClient:
         seen: set[str] = set()
         next_url: str | None = url
         matches = 0
+        announced: int | None = None  # the largest total any page announced (often only the first says)
         while next_url is not None:
             if next_url in seen or len(seen) >= MAX_PAGES:
                 raise RetrievalError(f"{self.options.base}: search paging loops or exceeds {MAX_PAGES} pages")
@@ -101,9 +102,10 @@ class SearchClient:
             except Fault as f:
                 raise RetrievalError(f"{self.options.base}: {_path(next_url)}: {f.cause}") from None
             matches += page.matches
+            announced = max(announced or 0, page.total) if page.total is not None else announced
             yield from page.resources
             next_url = self.resolve(page.next_link) if page.next_link else None
-            short = short_count(page.total, matches) if next_url is None else None
+            short = short_count(announced, matches) if next_url is None else None
             if short is not None:
                 raise RetrievalError(f"{self.options.base}: {_path(url)}: {short.cause}")
 

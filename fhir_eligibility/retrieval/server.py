@@ -220,6 +220,7 @@ class FhirServer(Connection):
             body = reply.body
         pages = 0
         matches = 0
+        announced: int | None = None  # the largest total any page announced (often only the first says)
         while True:
             pages += 1
             try:
@@ -230,8 +231,9 @@ class FhirServer(Connection):
             result.resources.extend(page.resources)
             result.notes.extend(page.notes)
             matches += page.matches
+            announced = max(announced or 0, page.total) if page.total is not None else announced
             if page.next_link is None:
-                fault = short_count(page.total, matches)
+                fault = short_count(announced, matches)
                 result.cause = fault.cause if fault else None
                 return result
             if pages >= self.options.max_pages:

@@ -218,6 +218,9 @@ def read_page(page: object, searched: str | None = None) -> Page:
         if is_error_outcome(resource):
             raise Fault("server reported an error inside the search result (OperationOutcome)")
         if kind == "OperationOutcome":
+            partial = _partial_issue(resource)
+            if partial is not None:
+                raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
             out.notes.extend(_outcome_texts(resource))
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
@@ -236,6 +239,19 @@ def read_page(page: object, searched: str | None = None) -> Page:
                 raise Fault("malformed next link")
             out.next_link = link["url"]
     return out
+
+
+# issue types (http://hl7.org/fhir/issue-type) by which a server says it returned only part of the
+# matches, whatever the severity: the rest is missing, as with a short ``total``
+PARTIAL_ISSUES = frozenset({"incomplete", "too-costly", "throttled", "timeout", "too-long"})
+
+
+def _partial_issue(outcome: dict[str, Any]) -> str | None:
+    issues = outcome.get("issue")
+    for issue in issues if isinstance(issues, list) else []:
+        if isinstance(issue, dict) and issue.get("code") in PARTIAL_ISSUES:
+            return str(issue["code"])
+    return None
 
 
 def _outcome_texts(outcome: dict[str, Any]) -> list[str]:

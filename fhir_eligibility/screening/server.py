@@ -129,20 +129,23 @@ def fetch_all(
             valid.append(check_patient_id(pid))
         except InputError:
             skipped.append((pid[:70], "the server names this patient by an id that is not a valid FHIR id"))
+    anyone = False  # a patient was read: a later 403 is about that patient, not the credentials
     for batch in _batched(valid, size):
         try:
             fetched = list(server.fetch_patients(batch, requirements))
-        except AuthorizationError:
-            raise
-        except RetrievalError:
-            fetched = []
+        except (AuthorizationError, RetrievalError):
+            fetched, refused = [], []
             for pid in batch:  # isolate the failing patient(s)
                 try:
                     fetched.extend(server.fetch_patients([pid], requirements))
-                except AuthorizationError:
-                    raise
+                except AuthorizationError as e:  # one patient's record restricted (consent, VIP)
+                    refused.append(e)
+                    skipped.append((pid, str(e)))
                 except RetrievalError as e:
                     skipped.append((pid, str(e)))
+            if refused and not fetched and not anyone and len(refused) == len(batch):
+                raise refused[0] from None  # nobody could be read: the credentials, not a patient's record
+        anyone = anyone or bool(fetched)
         yield from fetched
 
 

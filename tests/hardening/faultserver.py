@@ -60,6 +60,10 @@ class State:
     requires_token: bool = True
     # the export's messages, by severity: an "error" one comes with no Condition file (that part failed)
     export_messages: list[str] = field(default_factory=list)
+    # how the export's Condition output is broken: "url-null" (listed without a url), "count" (the
+    # manifest announces more than the file holds), "outcome-file" (an error OperationOutcome served
+    # as the file, with 200)
+    export_fault: str = ""
 
 
 def _foreign_subject(body: dict[str, Any], _every: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -175,7 +179,12 @@ class Handler(BaseHTTPRequestHandler):
             base = f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
             failed = "error" in st.export_messages
             types = ("Patient", "Observation") if failed else ("Patient", "Observation", "Condition")
-            outputs = [{"type": t, "url": f"{base}/files/{t}.ndjson"} for t in types]
+            outputs: list[dict[str, Any]] = [{"type": t, "url": f"{base}/files/{t}.ndjson"} for t in types]
+            for o in outputs:
+                if o["type"] == "Condition" and st.export_fault == "url-null":
+                    o["url"] = None
+                if o["type"] == "Condition" and st.export_fault == "count":
+                    o["count"] = 4
             outputs += [{"type": "Condition", "url": u} for u in st.manifest_files]
             errors = (
                 [{"type": "OperationOutcome", "url": f"{base}/files/messages.ndjson"}] if st.export_messages else []
@@ -188,6 +197,9 @@ class Handler(BaseHTTPRequestHandler):
                 for v in st.export_messages
             ]
             self._send(200, (json.dumps({"resourceType": "OperationOutcome", "issue": issues}) + "\n").encode())
+            return
+        if path == "files/Condition.ndjson" and st.export_fault == "outcome-file":
+            self._json(200, ERROR_OUTCOME)
             return
         if path.startswith("files/"):
             kind = path.split("/")[1].split(".")[0]
@@ -286,8 +298,23 @@ class Handler(BaseHTTPRequestHandler):
             kind = path.split("?")[0]
             mine = [r for r in st.resources if r["resourceType"] == kind]
             self._json(200, GARBLED[f](searchset(mine), st.resources, kind))
+        elif f == "403-p2":  # one patient's record is restricted; the others are served
+            if "p2" not in urlsplit(self.path).query:
+                return False
+            self._json(403, ERROR_OUTCOME)
         elif f == "total-mismatch":
             self._json(200, searchset([], total=3))
+        elif f == "total-first-page":  # only the first page says how many; the second brings none
+            if "page=2" in self.path:
+                self._json(200, searchset([], total=None))
+            else:
+                port = self.server.server_address[1]
+                more = [{"relation": "next", "url": f"http://127.0.0.1:{port}{self.path}&page=2"}]
+                self._json(200, searchset([], total=2, link=more))
+        elif f == "incomplete-warning":  # "results may be incomplete", as a warning, and no match
+            warning = {"severity": "warning", "code": "incomplete", "diagnostics": "results may be incomplete"}
+            outcome = {"resourceType": "OperationOutcome", "issue": [warning]}
+            self._json(200, searchset([], entry=[{"resource": outcome, "search": {"mode": "outcome"}}]))
         elif f.startswith("redirect-"):
             self._send(int(f.split("-")[1]), b"", {"Location": trap_url})
         elif f == "foreign-next":

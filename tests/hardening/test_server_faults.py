@@ -16,6 +16,7 @@ probe: its NET diagnosis is closed-world, so a fault read as "no Conditions" wou
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from typing import Any
@@ -49,6 +50,8 @@ BREAKING = [
     "outcome-in-bundle",
     "wrong-patient",
     "total-mismatch",
+    "total-first-page",
+    "incomplete-warning",
     "redirect-301",
     "redirect-302",
     "redirect-307",
@@ -124,8 +127,10 @@ def test_observation_search_fault(fault: str, fhir: Running, trap: Running, caps
 def test_patient_search_fault(fault: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
     fhir.state.fault, fhir.state.target = fault, "Patient"
     run, report = evaluate(fhir, capsys, monkeypatch)
-    # 404 on the Patient search: the patient does not exist there, exit 2 with one line
-    assert_safe(run, report, trap, {2} if fault == "404" else {0})
+    # the Patient not found (404) or not read at all (500, an error, a redirect): the patient is not
+    # evaluated, exit 2 with one line (docs/write-back.md: nothing written for them); another
+    # patient's record in the answer is a fault of that search only: age unknown
+    assert_safe(run, report, trap, {0} if fault == "wrong-patient" else {2})
     if report is not None:
         assert results(report)[1]["age"] == "unknown"
     else:
@@ -207,6 +212,9 @@ def test_screen_clean(fhir: Running, trap: Running, capsys: Any, monkeypatch: An
         ("other-type", "Observation"),
         ("404", "Patient"),
         ("drop", "Patient"),
+        ("500", "Patient"),
+        ("incomplete-warning", "Condition"),
+        ("total-first-page", "Condition"),
     ],
 )
 def test_screen_fault(fault: str, target: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any) -> None:
@@ -293,3 +301,47 @@ def test_export_status_redirect_is_refused(fhir: Running, trap: Running, capsys:
     run, _ = screen(fhir, capsys, monkeypatch, "--token", "s3cret", "--bulk")
     assert run.code == 2 and "redirect refused" in run.err
     assert trap.state.seen == []
+
+
+@pytest.mark.parametrize("broken", ["url-null", "count", "outcome-file"])
+def test_an_export_file_missing_short_or_an_error_is_not_screened_as_complete(
+    broken: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    """Adversarial review: a Condition output listed without a url (dropped silently), a file holding
+    fewer resources than the manifest's count, or an error OperationOutcome served as the file made
+    every patient's diagnosis absent: ineligible, exit 0. Now the server is screened by search."""
+    fhir.state.export = True
+    fhir.state.export_fault = broken
+    run, report = screen(fhir, capsys, monkeypatch, "--bulk")
+    assert run.code == 0 and report is not None, run.err
+    (t,) = report["trials"]
+    assert t["counts"]["ineligible"] == 0 and t["counts"]["needs-review"] == 1
+    assert any("the export is incomplete" in w for w in report["warnings"]), report["warnings"]
+    assert any(s.path.startswith("/fhir/Condition?") for s in fhir.state.seen)
+
+
+def test_screen_a_patient_whose_record_is_refused_is_not_screened_the_rest_are(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    """A 403 on one patient (a restricted record) stopped the whole screening with exit 3 and no
+    report; that patient is listed as not screened (exit 4) now. A 403 on everyone is the token's."""
+    extra = [copy.deepcopy(r) for r in fhir.state.resources]
+    for r in extra:
+        if r["resourceType"] == "Patient":
+            r["id"] = "p2"
+        elif "subject" in r:
+            r["subject"] = {"reference": "Patient/p2"}
+        r["id"] = r.get("id", "x") if r["resourceType"] == "Patient" else f"{r.get('id', 'x')}-2"
+    fhir.state.resources += extra
+    fhir.state.fault, fhir.state.target = "403-p2", "Observation"
+    run, report = screen(fhir, capsys, monkeypatch)
+    assert run.code == 4 and report is not None, run.err
+    assert report["patients"] == 1 and [n["patient"] for n in report["notScreened"]] == ["p2"]
+
+
+def test_a_token_that_is_not_ascii_is_one_line_not_a_traceback(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    run, _ = evaluate(fhir, capsys, monkeypatch, "--token", "eyJSECRETTOKEN\u2026")
+    assert run.code == 2 and len(run.err.strip().splitlines()) == 1 and "printable ASCII" in run.err
+    assert "SECRETTOKEN" not in run.err and fhir.state.seen == []

@@ -280,11 +280,12 @@ def test_batch_entry_503_is_retried_alone(fake: FakeFhir, sleeps: list[float]) -
     assert [m for m, _ in fake.log] == ["GET", "POST", "GET"]
 
 
-def test_batch_post_exhausting_retries_marks_everything_unavailable(fake: FakeFhir, sleeps: list[float]) -> None:
+def test_batch_post_exhausting_retries_leaves_the_patient_unfetched(fake: FakeFhir, sleeps: list[float]) -> None:
+    """Not even the Patient could be read: the patient is not evaluated (not screened, nothing written
+    back: docs/write-back.md), rather than "undetermined" on a record that holds nothing."""
     fake.faults["batch"] = [503] * 3
-    data = fetch_one(opts(retries=2))
-    assert data.resources == []
-    assert {u.resource_type for u in data.unavailable} == {"Patient", "Observation", "Condition"}
+    with pytest.raises(RetrievalError, match="could not be fetched"):
+        fetch_one(opts(retries=2))
 
 
 def test_401_raises_authorization_error_with_one_line(fake: FakeFhir) -> None:
