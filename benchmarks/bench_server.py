@@ -35,8 +35,11 @@ def population(n: int) -> tuple[list[dict[str, Any]], list[str]]:
     bundles, ids = [], []
     for i in range(n):
         text = json.dumps(templates[i % len(templates)])
-        pid = next(e["resource"]["id"] for e in templates[i % len(templates)]["entry"]
-                   if e["resource"]["resourceType"] == "Patient")
+        pid = next(
+            e["resource"]["id"]
+            for e in templates[i % len(templates)]["entry"]
+            if e["resource"]["resourceType"] == "Patient"
+        )
         new = f"bench-{i}"
         text = text.replace(f'"{pid}"', f'"{new}"').replace(f"Patient/{pid}", f"Patient/{new}")
         # every resource id must be unique on the server
@@ -67,9 +70,12 @@ def run_planned(base: str, ids: list[str], trials: list[Any], batch: str) -> tup
     requirements = plan(trials, AS_OF)
     start = time.perf_counter()
     report = evaluate_patients(
-        fetch_patients(ServerOptions(base_url=base, batch=batch, use_env_token=False), ids, requirements,
-                       session=session),
-        trials, AS_OF)
+        fetch_patients(
+            ServerOptions(base_url=base, batch=batch, use_env_token=False), ids, requirements, session=session
+        ),
+        trials,
+        AS_OF,
+    )
     assert len(report.results) == len(ids) * len(trials)
     return counter.n, time.perf_counter() - start
 
@@ -101,9 +107,11 @@ def main() -> None:
         t = time.perf_counter()
         seed(server.base_url, bundles)
         print(f"seeded {len(ids)} patients in {time.perf_counter() - t:.1f} s ({server.base_url})")
-        rows = [("batch (planned)", *run_planned(server.base_url, ids, trials, "always")),
-                ("GETs (planned, no batch)", *run_planned(server.base_url, ids, trials, "never")),
-                ("naive (one search per criterion)", *run_naive(server.base_url, ids, trials))]
+        rows = [
+            ("batch (planned)", *run_planned(server.base_url, ids, trials, "always")),
+            ("GETs (planned, no batch)", *run_planned(server.base_url, ids, trials, "never")),
+            ("naive (one search per criterion)", *run_naive(server.base_url, ids, trials)),
+        ]
     finally:
         server.stop()
     print(f"{'approach':<36}{'requests':>10}{'req/patient':>13}{'patients/s':>12}")

@@ -100,14 +100,16 @@ def screen_patient(data: PatientData, evaluator: Evaluator, as_of: dt.date) -> l
 
 @dataclass
 class TrialTally:
-    """Counts for one trial; ``funnel[i][j]`` = patients with result ``RESULTS[j]`` on criterion i."""
+    """Counts for one trial. ``patterns``: how many patients had each tuple of top-level results;
+    the funnel (per criterion, patients with each result) and the first-fail counts are read from
+    it when the report is made. Why: counting per criterion for every patient took a tenth of a
+    screening; a population has few distinct patterns (most patients fail the same way)."""
 
     trial: str
     title: str
     criteria: tuple[tuple[str, str, str], ...]  # (id, inclusion|exclusion, description)
     counts: dict[str, int] = field(default_factory=dict)
-    funnel: list[list[int]] = field(default_factory=list)
-    first_fail: list[int] = field(default_factory=list)  # [i] = patients whose first FAIL is criterion i; [-1] none
+    patterns: dict[tuple[str, ...], int] = field(default_factory=dict)  # results of the living -> patients
     candidates: list[Candidate] = field(default_factory=list)
     vital: dict[str, int] = field(default_factory=dict)  # deceased ("fail") / vital status unknown; their trials
     # hold no other result when deceased
@@ -118,12 +120,20 @@ class TrialTally:
     limit: int = MAX_CANDIDATES  # best-ranked candidates kept (up to twice as many between prunings)
 
     def __post_init__(self) -> None:
-        if not self.funnel:
-            self.funnel = [[0] * len(RESULTS) for _ in self.criteria]
-        if not self.first_fail:
-            self.first_fail = [0] * (len(self.criteria) + 1)
         for v in VERDICTS:
             self.counts.setdefault(v, 0)
+
+    def funnel(self) -> tuple[list[list[int]], list[int]]:
+        """``funnel[i][j]`` = patients with result ``RESULTS[j]`` on criterion i, and ``first_fail[i]``
+        = patients whose first fail is criterion i (``[-1]``: none)."""
+        n = len(self.criteria)
+        funnel = [[0] * len(RESULTS) for _ in self.criteria]
+        first_fail = [0] * (n + 1)
+        for results, k in self.patterns.items():
+            for i, r in enumerate(results):
+                funnel[i][_RESULT_INDEX[r]] += k
+            first_fail[results.index("fail") if "fail" in results else n] += k
+        return funnel, first_fail
 
     def add(self, o: TrialOutcome) -> None:
         self.counts[o.verdict] = self.counts.get(o.verdict, 0) + 1
@@ -131,12 +141,7 @@ class TrialTally:
             self.vital[o.vital] = self.vital.get(o.vital, 0) + 1
             if o.vital == "fail":
                 return  # deceased: not evaluated, not a candidate; counted in the vital-status funnel row
-        first = len(self.criteria)
-        for i, r in enumerate(o.results):
-            self.funnel[i][_RESULT_INDEX[r]] += 1
-            if r == "fail" and first == len(self.criteria):
-                first = i
-        self.first_fail[first] += 1
+        self.patterns[o.results] = self.patterns.get(o.results, 0) + 1
         self.becoming += o.eligible_from is not None
         self.judged += o.verdict == "needs-review" and "review" in o.results
         self.lapsing += o.eligible_until is not None
@@ -153,11 +158,8 @@ class TrialTally:
     def merge(self, other: TrialTally) -> None:
         for v, n in other.counts.items():
             self.counts[v] = self.counts.get(v, 0) + n
-        for mine, theirs in zip(self.funnel, other.funnel, strict=True):
-            for j, n in enumerate(theirs):
-                mine[j] += n
-        for i, n in enumerate(other.first_fail):
-            self.first_fail[i] += n
+        for results, k in other.patterns.items():
+            self.patterns[results] = self.patterns.get(results, 0) + k
         for v, n in other.vital.items():
             self.vital[v] = self.vital.get(v, 0) + n
         self.becoming += other.becoming
@@ -181,8 +183,9 @@ class TrialTally:
         return f"{self.trial}: {self.listed} candidates, the {self.limit} best ranked listed (--max-candidates)"
 
     def screening(self) -> TrialScreening:
+        funnel, first_fail = self.funnel()
         dead = self.vital.get("fail", 0)
-        total = sum(self.first_fail) + dead
+        total = sum(first_fail) + dead
         rows = []
         failed_so_far = dead
         if self.vital:  # a first row: deceased patients leave the funnel before any criterion
@@ -190,11 +193,9 @@ class TrialTally:
             counts = {r: 0 for r in RESULTS} | {"pass": total - dead - unsure, "fail": dead, "unknown": unsure}
             rows.append(FunnelRow(VITAL_ID, "exclusion", VITAL_DESCRIPTION, counts, total - dead))
         for i, (cid, kind, description) in enumerate(self.criteria):
-            failed_so_far += self.first_fail[i]
+            failed_so_far += first_fail[i]
             rows.append(
-                FunnelRow(
-                    cid, kind, description, dict(zip(RESULTS, self.funnel[i], strict=True)), total - failed_so_far
-                )
+                FunnelRow(cid, kind, description, dict(zip(RESULTS, funnel[i], strict=True)), total - failed_so_far)
             )
         return TrialScreening(
             self.trial,

@@ -23,7 +23,7 @@ from fhir_eligibility.evaluation import attestation
 from fhir_eligibility.evaluation.context import Outcome, Settings
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
 from fhir_eligibility.evaluation.program import Program
-from fhir_eligibility.evaluation.results import CriterionResult, Result
+from fhir_eligibility.evaluation.results import CriterionResult, PatientLabel, Result
 from fhir_eligibility.evaluation.timeline import Later, Steps, first_possible, when
 from fhir_eligibility.evaluation.trial import bare_result, evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
@@ -42,6 +42,28 @@ def covers(settings: Settings) -> bool:
     return not settings.explain and not settings.collect_series
 
 
+def _listed_labels(outcomes: list[TrialOutcome]) -> list[TrialOutcome]:
+    """The outcomes with a label only where the tally keeps one (a candidate), as the program gives them."""
+    return [o if o.verdict != "ineligible" or o.eligible_from else o._replace(label=None) for o in outcomes]
+
+
+class _Label:
+    """The patient's label, read once and only for an outcome the tally lists (a candidate): most
+    screened patients are listed for no trial, and reading a name and an MRN cost 4 % of a screening."""
+
+    def __init__(self, data: PatientData) -> None:
+        self.data = data
+        self.read = False
+        self.value: PatientLabel | None = None
+
+    def __call__(self, wanted: object) -> PatientLabel | None:
+        if not wanted:
+            return None
+        if not self.read:
+            self.value, self.read = patient_label(self.data), True
+        return self.value
+
+
 class Screener:
     """The trials compiled once, and what patients of one as-of date share."""
 
@@ -56,19 +78,20 @@ class Screener:
     def screen(self, data: PatientData) -> list[TrialOutcome]:
         program, batch, settings, as_of = self.program, self.batch, self.settings, self.as_of
         if program is None or batch is None:
-            return [outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)]
+            return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         record = build_record(data, settings.include_preliminary)
         site = read_as_targets(record, self.trials)
         days = settings.attestation_validity_days
         answered = attestation.latest_answers(site, as_of, days) if not site.unavailable else {}
         if site.unavailable or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
             self.whole += 1
-            return [outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)]
+            return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         vital = vital_result(record.patient, as_of)
         pid = f"Patient/{record.patient_id}"
-        label = patient_label(data)  # as evaluate_patient labels its results (the tally keeps candidates' only)
+        # as evaluate_patient labels its results, for the outcomes the tally keeps a label of (candidates)
+        label = _Label(data)
         if vital is not None and vital.result.value == "fail":  # dead: evaluate_trial's one decisive reason
-            return [TrialOutcome(t.id, pid, "ineligible", (), (), "fail", label=label) for t in self.trials]
+            return [TrialOutcome(t.id, pid, "ineligible", (), (), "fail") for t in self.trials]
         run = program.run(site, batch)
         unsure = vital.result.value if vital else None  # vital status unknown: a result before the criteria
         out: list[TrialOutcome] = []
@@ -81,7 +104,7 @@ class Screener:
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
                 since = self._eligible_from(i, site, results, vital, steps, later) if horizon > 0 else None
-                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label))
+                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label(since)))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
             # with the program's compiled trial and the batch's shared outcomes: what reads none of the
@@ -91,7 +114,8 @@ class Screener:
             if horizon > 0:
                 dates = when(trial, site, as_of, result, settings, horizon, program.compiled[i], later, steps)
                 result = replace(result, when=dates)
-            out.append(outcome_of(replace(result, label=label) if label is not None else result))
+            labelled = label(True)
+            out.append(outcome_of(replace(result, label=labelled) if labelled is not None else result))
         return out
 
     def _eligible_from(

@@ -243,6 +243,10 @@ def test_the_compiled_screener_gives_the_explained_answers(attested: bool, horiz
     for data in population:
         fast = screener.screen(PatientData(data.patient_id, data.resources, data.unavailable))
         explained = [outcome_of(r) for r in evaluate_patient(data, TRIALS, AS_OF, reference)]
+        # the label is read only where the tally keeps it (a candidate: tests/screening/test_labels.py)
+        explained = [
+            o._replace(label=o.label if o.verdict != "ineligible" or o.eligible_from else None) for o in explained
+        ]
         assert fast == explained, data.patient_id
         dated += sum(o.eligible_from is not None or o.eligible_until is not None for o in fast)
         becoming += sum(o.verdict == "ineligible" and o.eligible_from is not None for o in fast)
