@@ -25,12 +25,13 @@ What :func:`assemble` does, in one line each:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
-from fhir_eligibility.retrieval.reading import choose_patient, one_patient
+from fhir_eligibility.retrieval.reading import choose_patient, one_patient, updated
 
 # The types whose drug may be a reference to a Medication.
 DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
@@ -45,12 +46,30 @@ def formulary_keys(medication: Resource, full_url: str | None = None) -> list[st
     return [full_url, *keys] if full_url else keys
 
 
-def add_medication(formulary: dict[str, dict[str, Any]], medication: Resource, full_url: str | None = None) -> None:
-    """Index a Medication by :func:`formulary_keys` when it has a code to give."""
+def add_medication(
+    formulary: dict[str, dict[str, Any]],
+    medication: Resource,
+    full_url: str | None = None,
+    stamps: dict[str, str] | None = None,
+) -> None:
+    """Index a Medication by :func:`formulary_keys` when it has a code to give. ``stamps``: the
+    version kept per key; of two versions of one Medication the latest ``meta.lastUpdated`` is kept
+    (on a tie, the later one), as for every record, whatever the input order."""
     code = medication.get("code")
     if isinstance(code, dict):
+        stamp = version_stamp(medication)
         for key in formulary_keys(medication, full_url):
+            if stamps is not None:
+                if stamps.get(key, "") > stamp:
+                    continue
+                stamps[key] = stamp
             formulary[key] = code
+
+
+def version_stamp(res: Resource) -> str:
+    """``meta.lastUpdated`` as sortable UTC text; "" (oldest) when absent or unreadable."""
+    when = updated(res)
+    return when.astimezone(dt.UTC).isoformat() if when is not None else ""
 
 
 def medication_reference(res: Resource) -> str | None:
@@ -102,9 +121,10 @@ def assemble(
     """
     pool = list(resources)
     local: dict[str, dict[str, Any]] = {}
+    stamps: dict[str, str] = {}
     for res in pool:
         if res.get("resourceType") == "Medication":
-            add_medication(local, res)
+            add_medication(local, res, None, stamps)
     known: Formulary = {**formulary, **local} if formulary and local else local or formulary or {}
     notes = list(warnings)
     # one version per (type, id): the same record twice (a full export and a later _since one) counts

@@ -178,6 +178,18 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
     except NotJSON as e:
         raise InputError(f"{path}: {e}" + (f" ({e.where})" if e.where else "")) from None
     problem = problem_of(data)
+    if (
+        problem is not None
+        and not named
+        and isinstance(data, dict)
+        and isinstance(data.get("resourceType"), str)
+        and (patient_reference(data) is not None or patient_of_unreadable(data, raw) is not None)
+    ):
+        # a record of an unknown type naming a patient (an R6 type, a typo): as the same line in NDJSON,
+        # it is left out and its patient's data may be missing (unknown), not skipped as a stray file
+        log.add(f"{source}: {problem}; ignored", "", (index, 0))
+        lost.add(*lost_record(data, raw, source))
+        return []
     if problem is not None and not named and not_fhir(data):
         log.add(f"{source}: {problem}; file skipped", "", (index, 0))
         return []
@@ -243,6 +255,7 @@ class _Grouper:
         self._touched = set()
         alias: dict[str, str] = {}
         meds: dict[str, dict[str, Any]] = {}  # this Bundle's (or the NDJSON input's) Medications
+        stamps: dict[str, str] = {}  # the version of each kept (the latest meta.lastUpdated)
         by_identifier: dict[str, str] = {}
         for at, full_url, res in items:
             rtype, rid = res["resourceType"], res.get("id")
@@ -260,7 +273,7 @@ class _Grouper:
                     by_identifier[key] = pid
                 self._put(pid, at, res)
             elif rtype == "Medication":
-                add_medication(meds, res, full_url)
+                add_medication(meds, res, full_url, stamps)
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -311,9 +324,16 @@ def read_indexed(
         sources[index] = str(f)
         if f.name.endswith(NDJSON_SUFFIXES):
             ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
+            continue
+        mine = Drops()
+        items = read_file(f, index, log, mine, named is None or f in named)
+        if not items or items[0][0] == (index, 0):
+            # one resource per file (a folder of them, as some exports write): loose records like NDJSON
+            # lines, grouped once all are read (a drug or a patient named by another file resolves)
+            ndjson.extend(items)
+            grouper.lost.merge(mine)
         else:
-            mine = Drops()
-            grouper.add(read_file(f, index, log, mine, named is None or f in named), mine)
+            grouper.add(items, mine)
     if ndjson:
         grouper.add(ndjson)
     return grouper.result()

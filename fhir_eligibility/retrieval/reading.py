@@ -332,7 +332,7 @@ def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
     )
 
 
-def _updated(res: Resource) -> dt.datetime | None:
+def updated(res: Resource) -> dt.datetime | None:
     meta = res.get("meta")
     text = meta.get("lastUpdated") if isinstance(meta, dict) else None
     if not isinstance(text, str):
@@ -354,7 +354,7 @@ def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
     if len(distinct) == 1:
         return distinct[0], False
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    ranked = [(_updated(c) or oldest, i) for i, c in enumerate(candidates)]
+    ranked = [(updated(c) or oldest, i) for i, c in enumerate(candidates)]
     best = max(range(len(candidates)), key=lambda i: ranked[i])
     return candidates[best], True
 

@@ -44,8 +44,17 @@ from fhir_eligibility.pickling import picklable
 from fhir_eligibility.record import patient_id_of
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.screening.parts import ShardParts, part_path
-from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
+from fhir_eligibility.screening.routing import (
+    DATA,
+    DEFERRED,
+    MEDICATION,
+    PATIENT,
+    Route,
+    route_line,
+    warn_unresolved,
+)
 from fhir_eligibility.screening.shard_read import read_shard
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
@@ -127,6 +136,7 @@ class Partitioned:
 
     shards: Sequence[tuple[Path, ...]]  # each shard's part files in input order (pass 2 reads one at a time)
     medications: dict[str, dict[str, Any]] = field(default_factory=dict)  # "Medication/<id>" -> code
+    stamps: dict[str, str] = field(default_factory=dict)  # "Medication/<id>" -> the version kept
     patient_resources: int = 0  # Patient resources seen (the progress bar's total)
     lines: int = 0
     log: WarningLog = field(default_factory=WarningLog)
@@ -140,7 +150,9 @@ class Partitioned:
 
     def merge(self, other: Partitioned) -> None:
         """Add another task's counts, index and warnings (its shard parts are collected by the caller)."""
-        self.medications.update(other.medications)
+        for key, code in other.medications.items():  # the latest version (on a tie, the later task's)
+            if other.stamps.get(key, "") >= self.stamps.get(key, ""):
+                self.medications[key], self.stamps[key] = code, other.stamps.get(key, "")
         self.patient_resources += other.patient_resources
         self.lines += other.lines
         self.peak_buffered = max(self.peak_buffered, other.peak_buffered)
@@ -202,7 +214,6 @@ class _Writers:
 def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> None:
     path = piece.path
     source = str(path)
-    writer = out_files.shards
     base: int | None = None  # line number of the piece's first line, counted when first needed
     k = 0
 
@@ -230,25 +241,56 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
                 continue
             out.used_files.add(piece.index)
             out.lines += 1
-            route = route_line(line, source, piece.index, number, out.log, out.drops)
-            if route.kind == PATIENT:
-                out.patient_resources += 1
-                writer.write(route.key, route.line)
-                for key in route.identifiers:
-                    out_files.identifiers.write(key, route.key.encode("utf-8"))
-            elif route.kind == DATA:
-                writer.write(route.key, route.line)
-            elif route.kind == MEDICATION and route.code is not None:
-                out.medications[route.key] = route.code
-            elif route.kind == DEFERRED:
-                # resolved once every Patient is read; where it was travels with it, for a warning
-                where = f"{piece.index}:{number()}".encode()
-                out_files.deferred.write(route.key, where + b"\t" + route.line)
+            _route(route_line(line, source, piece.index, number, out.log, out.drops), piece, out_files, out, number)
 
 
-def _partition_bundle(piece: Piece, writer: ShardWriter, out: Partitioned) -> None:
-    """A Bundle (or single resource) file through the ``evaluate`` reader: local references resolved."""
-    for p in read_indexed([(piece.index, piece.path)], out.log, named=None if piece.named else ()):
+def _route(
+    route: Route, piece: Piece, out_files: _Writers, out: Partitioned, number: Callable[[], int] = lambda: 0
+) -> None:
+    """One routed resource to its patient's shard, the medication index, or the deferred references."""
+    if route.kind == PATIENT:
+        out.patient_resources += 1
+        out_files.shards.write(route.key, route.line)
+        for key in route.identifiers:
+            out_files.identifiers.write(key, route.key.encode("utf-8"))
+    elif route.kind == DATA:
+        out_files.shards.write(route.key, route.line)
+    elif route.kind == MEDICATION and route.code is not None and route.stamp >= out.stamps.get(route.key, ""):
+        out.medications[route.key], out.stamps[route.key] = route.code, route.stamp
+    elif route.kind == DEFERRED:
+        # resolved once every Patient is read; where it was travels with it, for a warning
+        where = f"{piece.index}:{number()}".encode()
+        out_files.deferred.write(route.key, where + b"\t" + route.line)
+
+
+def _single_resource(path: Path) -> bytes | None:
+    """The file's one resource as an NDJSON line, when it holds a resource other than a Bundle; None
+    for a Bundle, and for anything the ``evaluate`` reader must judge (invalid JSON, no resource)."""
+    try:
+        value = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if (
+        not isinstance(value, dict)
+        or value.get("resourceType") not in RESOURCE_TYPES
+        or value["resourceType"] == "Bundle"
+    ):
+        return None
+    return orjson.dumps(value)
+
+
+def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> None:
+    """A Bundle file through the ``evaluate`` reader (local references resolved); a file holding one
+    resource is routed as an NDJSON line is (its drug or patient may be in another file)."""
+    single = _single_resource(piece.path)
+    if single is not None:
+        out.used_files.add(piece.index)
+        out.lines += 1
+        _route(route_line(single, str(piece.path), piece.index, lambda: 0, out.log, out.drops), piece, out_files, out)
+        return
+    writer = out_files.shards
+    # what a loose record of this file lost (an unknown type naming a patient) is its patient's, anywhere
+    for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=None if piece.named else ()):
         if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
             mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
             writer.write(p.patient_id, orjson.dumps(mark))
@@ -279,7 +321,7 @@ def partition_task(task: Task) -> TaskResult:
     out = Partitioned([])
     for piece in task.pieces:
         if piece.bundle:
-            _partition_bundle(piece, files.shards, out)
+            _partition_bundle(piece, files, out)
         else:
             _partition_ndjson(piece, files, out)
     out.peak_buffered = files.shards.peak_buffered

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from fhir_eligibility.record import identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.retrieval.assembly import version_stamp
 from fhir_eligibility.retrieval.files import read_line
 from fhir_eligibility.retrieval.reading import (
     BOM,
@@ -56,6 +57,7 @@ class Route(NamedTuple):
     line: bytes = b""  # the line as a patient's data keeps it (normalised: pass 2 parses it strictly)
     identifiers: tuple[str, ...] = ()
     code: dict[str, Any] | None = None
+    stamp: str = ""  # a Medication's version (assembly.version_stamp): the latest is kept
 
 
 SKIP = Route(NOTHING)
@@ -88,7 +90,9 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
         return Route(PATIENT, pid, line, tuple(k for k in identifier_keys(res) if usable_key(k)))
     if rtype == "Medication":
         code = res.get("code")
-        return Route(MEDICATION, f"Medication/{res['id']}", code=code) if isinstance(code, dict) else SKIP
+        if not isinstance(code, dict):
+            return SKIP
+        return Route(MEDICATION, f"Medication/{res['id']}", code=code, stamp=version_stamp(res))
     ref = patient_reference(res)
     if ref is None:
         why = unplaced(res)

@@ -38,6 +38,7 @@ from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.assembly import assemble as assemble_patient
 from fhir_eligibility.retrieval.http import HttpSession, new_session
+from fhir_eligibility.retrieval.reading import PATIENT_DATA
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
 from fhir_eligibility.retrieval.transport import Fault, read_page, short_count
 
@@ -180,7 +181,8 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
         foreign = sum(1 for r in resources if _other_patient(r, req.patient_id))
         if foreign:
             out.warnings.append(
-                f"prefetch {t.key}: {foreign} resource(s) about another patient; the key is treated as not prefetched"
+                f"prefetch {t.key}: {foreign} resource(s) about another patient, or naming no patient it can be"
+                " read for; the key is treated as not prefetched"
             )
             out.missing.append(t)
             continue
@@ -189,12 +191,16 @@ def read_prefetch(req: HookRequest, templates: Sequence[PrefetchTemplate]) -> Pr
 
 
 def _other_patient(resource: Resource, patient_id: str) -> bool:
-    """A resource that is, or refers to, a patient other than ``patient_id`` (a Medication is no one's)."""
+    """A resource that is, or refers to, a patient other than ``patient_id`` (a Medication is no
+    one's); or patient data whose patient reference cannot be read (``{"reference": 123}``, none at
+    all): the assembler would drop it as nobody's, and a missing record is not an absent one."""
     if resource.get("resourceType") == "Patient":
         return resource.get("id") != patient_id
-    refs = [resource.get(k) for k in PATIENT_KEYS]
+    refs = [resource.get(k) for k in PATIENT_KEYS if k in resource]
     named = [r.get("reference") for r in refs if isinstance(r, dict) and isinstance(r.get("reference"), str)]
-    return bool(named) and not about(resource, patient_id)
+    if not named:
+        return bool(refs) or resource.get("resourceType") in PATIENT_DATA
+    return not about(resource, patient_id)
 
 
 def assemble(patient_id: str, resources: Iterable[Resource], warnings: Sequence[str] = ()) -> PatientData:

@@ -27,7 +27,7 @@ from fhir_eligibility.pipeline import evaluate_files, evaluate_patient, evaluate
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import prefetch_templates
 from fhir_eligibility.retrieval.server import ServerOptions
-from fhir_eligibility.service.prefetch import Fallback, HookRequest, assemble, patient_data
+from fhir_eligibility.service.prefetch import Fallback, HookRequest, RequestError, assemble, patient_data
 from tests.cases.builders import AS_OF, patient
 from tests.evaluation.test_real_semantics import CYCLE_DAYS, LU_MED, contained_cycles, lutathera
 from tests.screening.helpers import invoke
@@ -156,3 +156,97 @@ def test_the_prefetch_assembler_drops_other_patients_and_keeps_medications_for_r
     assert [r["resourceType"] for r in data.resources] == ["Patient"] + ["MedicationAdministration"] * 4
     assert all(r["medicationCodeableConcept"] == LU_MED["code"] for r in data.resources[1:])
     assert data.warnings == ["1 prefetched resource(s) were not about this patient; ignored"]
+
+
+# ---- per-resource folders and Medication versions (entry-point review, 2026-12-06) -------------------
+
+
+def _loose(folder: Path, records: list[Json]) -> None:
+    """One resource per file, as some exports write a folder."""
+    folder.mkdir()
+    for n, r in enumerate(records):
+        (folder / f"{n:02d}-{r['resourceType']}.json").write_text(json.dumps(r))
+
+
+def _i3_evaluate(paths: list[Path]) -> tuple[Result, str]:
+    report = evaluate_files(paths, [A], AS_OF)
+    i3 = next(c for c in report.results[0].criteria if c.id == "A-I3")
+    return i3.result, i3.reason
+
+
+def _i3_screen(path: Path) -> Result:
+    out = invoke("screen", str(path), "--trial", A.id, "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert out.exit_code == 0, out.output
+    funnel = {f["criterion"]: f for f in json.loads(out.output)["trials"][0]["funnel"]}
+    (result,) = [r for r in ("pass", "fail", "unknown") if funnel["A-I3"].get(r, 0) == 1]
+    return Result(result)
+
+
+def test_a_folder_of_one_resource_per_file_resolves_a_drug_in_another_file(tmp_path: Path) -> None:
+    """The four cycles name Medication/lu177, which is in its own file: 4 found, as from a Bundle or
+    NDJSON (before: "not found", unknown, from evaluate and screen on the folder)."""
+    _loose(tmp_path / "loose", [patient(), *referenced_cycles(), LU_MED])
+    result, reason = _i3_evaluate([tmp_path / "loose"])
+    assert result is Result.PASS and reason.startswith("4 found"), reason
+    assert _i3_screen(tmp_path / "loose") is Result.PASS
+
+
+def test_of_two_versions_of_a_medication_the_latest_is_read_whatever_the_order(tmp_path: Path) -> None:
+    """Medication/lu177 given twice: Lutathera (lastUpdated 2026-05-01) and an older version coding
+    ondansetron (2020-01-01), last in input order. Before, the older version decided: "0 found", fail."""
+    newer = {**LU_MED, "meta": {"lastUpdated": "2026-05-01T00:00:00Z"}}
+    older = {
+        **LU_MED,
+        "meta": {"lastUpdated": "2020-01-01T00:00:00Z"},
+        "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "A04AA01"}]},
+    }
+    records = [patient(), *referenced_cycles(), newer, older]
+    entries = [{"resource": r} for r in records]
+    (tmp_path / "b.json").write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    assert _i3_evaluate([tmp_path / "b.json"])[0] is Result.PASS
+    (tmp_path / "nd").mkdir()
+    for name, rs in (("Patient", [patient()]), ("MedicationAdministration", referenced_cycles())):
+        (tmp_path / "nd" / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rs))
+    (tmp_path / "nd" / "Medication-a.ndjson").write_text(json.dumps(newer) + "\n")
+    (tmp_path / "nd" / "Medication-b.ndjson").write_text(json.dumps(older) + "\n")
+    assert _i3_evaluate([tmp_path / "nd"])[0] is Result.PASS
+    assert _i3_screen(tmp_path / "nd") is Result.PASS
+
+
+@pytest.mark.parametrize("reference", ["Patient/p/", "patient/p", 123])
+def test_a_record_whose_patient_reference_cannot_be_read_is_missing_data_in_every_shape(
+    reference: object, tmp_path: Path
+) -> None:
+    """A fifth Lutathera cycle whose subject reference is malformed: it may be this patient's, so
+    A-I3 ("exactly 4") is unknown from a Bundle, a folder of one resource per file and screening;
+    the CDS prefetch holding it is not used as complete (without a fhirServer: 412). Before, the
+    folder and the prefetch dropped it silently and A-I3 passed."""
+    fifth = {
+        **lutathera(9, "2025-08-22", medicationCodeableConcept=LU_MED["code"]),
+        "subject": {"reference": reference},
+    }
+    cycles = [lutathera(i, d, medicationCodeableConcept=LU_MED["code"]) for i, d in enumerate(CYCLE_DAYS)]
+    records = [patient(), *cycles, fifth]
+    entries = [{"resource": r} for r in records]
+    (tmp_path / "b.json").write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    assert _i3_evaluate([tmp_path / "b.json"])[0] is Result.UNKNOWN
+    _loose(tmp_path / "loose", records)
+    assert _i3_evaluate([tmp_path / "loose"])[0] is Result.UNKNOWN
+    assert _i3_screen(tmp_path / "loose") is Result.UNKNOWN
+    templates = prefetch_templates(plan([A], AS_OF))
+    keys: dict[str, Any] = {t.key: searchset([]) for t in templates}
+    keys["patient"] = patient()
+    (key,) = [t.key for t in templates if t.resource_type == "MedicationAdministration"]
+    keys[key] = searchset([*cycles, fifth])
+    with pytest.raises(RequestError, match="prefetch incomplete") as info:
+        patient_data(HookRequest("patient-view", "x", "p", "Practitioner/1", prefetch=keys), templates, Fallback())
+    assert info.value.status == 412 and key in str(info.value)
+
+
+def test_a_file_of_an_unknown_type_naming_the_patient_makes_their_data_unknown(tmp_path: Path) -> None:
+    """As the same record as an NDJSON line or a Bundle entry: the patient's records may be missing."""
+    cycles = [lutathera(i, d, medicationCodeableConcept=LU_MED["code"]) for i, d in enumerate(CYCLE_DAYS)]
+    odd = {"resourceType": "Foo", "id": "f1", "subject": {"reference": "Patient/p"}}
+    _loose(tmp_path / "loose", [patient(), *cycles, odd])
+    assert _i3_evaluate([tmp_path / "loose"])[0] is Result.UNKNOWN
+    assert _i3_screen(tmp_path / "loose") is Result.UNKNOWN
