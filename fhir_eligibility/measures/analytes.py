@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["LOINC_SYSTEM", "MOLAR_MASS_G_PER_MOL", "analyte_for_code", "normalise_analyte"]
+__all__ = ["ENZYME_ACTIVITY", "LOINC_SYSTEM", "MOLAR_MASS_G_PER_MOL", "analyte_for_code", "normalise_analyte"]
 
 LOINC_SYSTEM = "http://loinc.org"
 
@@ -26,6 +26,10 @@ MOLAR_MASS_G_PER_MOL: Mapping[str, float] = MappingProxyType(
         "5-hiaa": 191.18,
     }
 )
+
+#: Analytes measured as enzyme activity: laboratories write IU/L and U/L for the same unit (the
+#: international unit of enzyme activity, 1 umol/min, is UCUM's U), which UCUM's arbitrary [IU] is not.
+ENZYME_ACTIVITY = frozenset({"alanine aminotransferase", "aspartate aminotransferase"})
 
 _ANALYTE_SYNONYMS: Mapping[str, str] = MappingProxyType(
     {
@@ -53,6 +57,8 @@ _LOINC_ANALYTES: Mapping[str, str] = MappingProxyType(
         "14749-6": "glucose",
         "1695-6": "5-hiaa",
         "14573-0": "5-hiaa",
+        "1742-6": "alanine aminotransferase",  # ALT, serum or plasma (clinical.md §2)
+        "1920-8": "aspartate aminotransferase",  # AST, serum or plasma
     }
 )
 

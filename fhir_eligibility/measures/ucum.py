@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fhir_eligibility.measures.analytes import MOLAR_MASS_G_PER_MOL, normalise_analyte
+from fhir_eligibility.measures.analytes import ENZYME_ACTIVITY, MOLAR_MASS_G_PER_MOL, normalise_analyte
 
 __all__ = ["commensurable", "conversion", "convert", "is_ucum", "warm_up"]
 
@@ -234,6 +234,8 @@ def _snap(x: float) -> float:
 
 @lru_cache(maxsize=16384)
 def _conversion(from_code: str, to_code: str, analyte: str | None) -> tuple[float, float] | None:
+    if analyte in ENZYME_ACTIVITY:  # the international unit of enzyme activity is UCUM's U (umol/min)
+        from_code, to_code = from_code.replace("[IU]", "U"), to_code.replace("[IU]", "U")
     with _ENGINE_LOCK:
         return _conversion_locked(from_code, to_code, analyte)
 
@@ -315,7 +317,8 @@ def convert(value: float, from_code: str, to_code: str, analyte: str | None = No
     that is None.  Stricter than bare UCUM, each time returning None rather than a silent match:
     annotations other than counted-entity labels ({cells}, {copies}...) must match on both sides
     (mL/min vs mL/min/{1.73_m2}, {INR} vs %); arbitrary units ([IU], [arb'U]...) and eq/osm convert only
-    to themselves ([IU]/L vs U/L, mEq/L vs mmol/L); decimal-looking factors ("mL/min/1.73", UCUM's
+    to themselves ([IU]/L vs U/L, mEq/L vs mmol/L), except an enzyme's activity (ALT, AST...: IU/L is
+    U/L, the enzyme unit by definition); decimal-looking factors ("mL/min/1.73", UCUM's
     73 mL/min) and "g%" (mis-defined by ucumvert) are refused.
     The result is rounded to 12 significant digits: not clinical rounding (lab values carry <= 5 digits),
     it stops binary noise (0.1 + 0.2 = 0.30000000000000004) from flipping an inclusive threshold.

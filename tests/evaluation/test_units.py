@@ -439,3 +439,15 @@ def test_concurrent_cache_misses_agree() -> None:
         results = list(pool.map(lambda p: convert(1.0, p[0], p[1]), pairs * 4))
     assert results[: len(pairs)] * 4 == results
     assert results[0] == pytest.approx(1e-3)
+
+
+def test_an_enzymes_iu_per_litre_is_its_u_per_litre_and_no_other_iu_is() -> None:
+    """ALT reported in IU/L against a reference range in U/L (adversarial review: C-I6 and E-I8
+    undetermined): the international unit of enzyme activity is UCUM's U. A hormone's [IU] stays an
+    arbitrary unit that converts only to itself."""
+    from fhir_eligibility.measures.ucum import convert
+
+    assert convert(110, "[IU]/L", "U/L", "alanine aminotransferase") == 110
+    assert convert(40, "U/L", "[IU]/L", "aspartate aminotransferase") == 40
+    assert convert(110, "[IU]/L", "U/L") is None
+    assert convert(110, "[IU]/L", "U/L", "hemoglobin") is None
