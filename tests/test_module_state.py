@@ -65,6 +65,8 @@ READ_ONLY_TABLES = {
     "RESULT_OF": "trial: truth value -> result",
     "_SEX": "facts: a reference range's appliesTo code -> sex",
     "_AGE_DAYS": "facts: unit of an age bound -> days",
+    "_CODED_YES_NO": "attestation: a yes/no answer's code -> its value",
+    "_LITERALS": "fhirpath: a boolean literal -> its truth",
 }
 
 
