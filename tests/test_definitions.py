@@ -115,15 +115,15 @@ def test_the_builder_validates_with_the_package_validator() -> None:
     assert any(f"value set {vs['id']!r} is empty" in e for e in errors), errors
 
 
-def _criterion(trial: str, cid: str, *extra: dict[str, Any]) -> str:
-    """Sample 01 (an eligible ileal NET) with ``extra`` records: the result of one criterion as of 2026-06-01."""
+def _criterion(trial: str, cid: str, *extra: dict[str, Any], sample: str = "01") -> str:
+    """A sample (01: an eligible ileal NET) with ``extra`` records: one criterion's result as of 2026-06-01."""
     import datetime as dt
 
     from fhir_eligibility.evaluation.engine import Settings
     from fhir_eligibility.pipeline import evaluate_patient
     from fhir_eligibility.retrieval.files import read_patients
 
-    data = read_patients([next((ROOT / "sample_bundles").glob("01-*.json"))])[0][0]
+    data = read_patients([next((ROOT / "sample_bundles").glob(f"{sample}-*.json"))])[0][0]
     mine = [{**r, "subject": {"reference": f"Patient/{data.patient_id}"}} for r in extra]
     patient = type(data)(data.patient_id, [*data.resources, *mine])
     (result,) = evaluate_patient(
@@ -167,3 +167,12 @@ def test_radiotherapy_before_the_brain_metastases_did_not_treat_them() -> None:
     assert _criterion("NCT04954820", "A-E12", recent, _record("Procedure", "33195004", "2019-05-01")) == "fail"
     older = _record("Condition", "C79.31", "2025-06-01", icd)
     assert _criterion("NCT04954820", "A-E12", older, _record("Procedure", "33195004", "2025-11-01")) == "review"
+
+
+def test_a_documented_post_menopausal_state_is_no_childbearing_potential() -> None:
+    """Sample 37, a woman of 54 with no pregnancy test: B-I16's test is unknown (the age heuristic of
+    clinical.md §0.11 says WOCBP below 55); a Condition "Postmenopausal state" (SNOMED CT 76498008)
+    makes her not WOCBP, so no test is needed: pass."""
+    assert _criterion("NCT05773274", "B-I16-hcg", sample="37") == "unknown"
+    postmenopausal = _record("Condition", "76498008", "2020-01-01")
+    assert _criterion("NCT05773274", "B-I16-hcg", postmenopausal, sample="37") == "pass"

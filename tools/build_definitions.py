@@ -89,14 +89,16 @@ def wocbp() -> dict[str, Any]:
         "status": "active",
         "date": DATE,
         "publisher": "fhir-eligibility",
-        "description": "Female, younger than 55 years, with no coded hysterectomy or bilateral oophorectomy "
-        "(clinical.md §0.11). All characteristics must hold.",
+        "description": "Female, younger than 55 years, with no coded hysterectomy, bilateral oophorectomy or "
+        "documented post-menopausal state (clinical.md §0.11). All characteristics must hold.",
         "note": [
             {
                 "text": "The age limit of 55 years is the configurable heuristic of clinical.md §0.11 for "
-                "'post-menopausal'. A documented post-menopausal status has no verified code in clinical.md "
-                "and is therefore not read; such women are caught by the age heuristic or must be attested "
-                "through the trial's own criterion."
+                "'post-menopausal'. A documented post-menopausal status is read as a Condition (or any record "
+                "type the characteristic reads) coded SNOMED CT 76498008 'Postmenopausal state', any clinical "
+                "status; clinical.md lists no verified code for it, this one is from a published HL7 IG "
+                "(SNOMED_SOURCES). Other ways of recording it (an Observation's value) are not read: such "
+                "women are caught by the age heuristic or attested through the trial's own criterion."
             }
         ],
         "actual": False,
@@ -104,7 +106,7 @@ def wocbp() -> dict[str, Any]:
             gender("Female (administrative gender)", "female", link="wocbp-female"),
             age("Younger than 55 years (heuristic for pre-menopausal status)", "<", 55, link="wocbp-age"),
             records(
-                "No hysterectomy or bilateral oophorectomy coded (condition or procedure)",
+                "No hysterectomy, bilateral oophorectomy or post-menopausal state coded (condition or procedure)",
                 ["Condition", "Procedure"],
                 "vs-surgical-sterility",
                 methods=["history"],

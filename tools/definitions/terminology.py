@@ -383,6 +383,8 @@ def vs(
 # Synthea's module definitions (colorectal, lung, cardiovascular, HIV modules); "public": several independent
 # public FHIR/terminology artefacts agree on code and meaning. clinical.md-verified codes are not repeated here.
 SNOMED_SOURCES = {
+    "76498008": "the German Medical Informatics Initiative oncology IG (menopause status searched as "
+    "value-concept=http://snomed.info/sct|76498008, 'Postmenopausal state')",
     "408643008": "data (mCODE trial-matching app; the issue's Synthea/mCODE breast cancer)",
     "254837009": "data (mCODE IG FSH examples)",
     "372137005": "data (mCODE IG FSH examples)",
@@ -878,11 +880,14 @@ vs(
     is_a=[MALIGNANT],
     not_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS, SECONDARY, HAEM_MALIG, BCC_SKIN],
 )
+POSTMENOPAUSAL = S("76498008", "Postmenopausal state (finding)")
 vs(
     "vs-surgical-sterility",
-    "Hysterectomy or bilateral oophorectomy",
-    "Z90.710, Z90.722 (conditions) and SNOMED 236886002 Hysterectomy (procedure).",
-    [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)")],
+    "Hysterectomy, bilateral oophorectomy or documented post-menopausal state",
+    "Z90.710, Z90.722 (conditions), SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 "
+    "Postmenopausal state (finding; SNOMED_SOURCES), which clinical.md §0.11 names as documented "
+    "post-menopausal status.",
+    [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)"), POSTMENOPAUSAL],
     is_a=[S("236886002", "Hysterectomy (procedure)")],
 )
 vs(
