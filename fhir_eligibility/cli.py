@@ -270,11 +270,14 @@ def evaluate(
             requirements = plan_requirements(ts, as_of, lookback_days)
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
+        incomplete: set[str] = set()
         with Bar(wanted(streams_to_stdout=False)) as bar:
-            report = evaluate_server(options, resolve_patients(options, patient_ids), ts, as_of, settings, bar)
+            ids = resolve_patients(options, patient_ids)
+            report = evaluate_server(options, ids, ts, as_of, settings, bar, incomplete)
         _emit(render(identity.report(report), fmt, details, ts), output)
         if write_back:  # after the report: a write-back failure never changes or withholds it
-            sys.exit(run_write_back(options, map(from_result, report.results), ts, as_of, dry_run))
+            written = [from_result(r, r.patient.removeprefix("Patient/") in incomplete) for r in report.results]
+            sys.exit(run_write_back(options, written, ts, as_of, dry_run))
         return
     else:
         if not paths:

@@ -214,11 +214,21 @@ def evaluate_server(
     as_of: dt.date,
     settings: Settings = Settings(),
     bar: Bar = NO_BAR,
+    incomplete: set[str] | None = None,
 ) -> Report:
-    """Fetch only what the trials need (one batch per patient where the server allows) and evaluate."""
+    """Fetch only what the trials need (one batch per patient where the server allows) and evaluate.
+    ``incomplete`` receives the ids of patients some of whose data the server did not deliver."""
     requirements = plan(trials, as_of, settings.default_lookback_days)
     bar.total(len(patient_ids))
-    return evaluate_patients(fetch_patients(options, patient_ids, requirements), trials, as_of, settings, (), bar)
+
+    def noted(patients: Iterable[PatientData]) -> Iterator[PatientData]:
+        for data in patients:
+            if incomplete is not None and data.unavailable:
+                incomplete.add(data.patient_id)
+            yield data
+
+    fetched = noted(fetch_patients(options, patient_ids, requirements))
+    return evaluate_patients(fetched, trials, as_of, settings, (), bar)
 
 
 __all__ = [

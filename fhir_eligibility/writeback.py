@@ -72,6 +72,13 @@ class Written:
     patient_id: str
     verdict: Verdict
     details: tuple[dict[str, Any], ...] = ()
+    incomplete: bool = False  # some of the patient's data could not be fetched (a fault, not absence)
+
+    @property
+    def recordable(self) -> bool:
+        """Whether to write it: an undetermined verdict on data the server failed to deliver is not
+        an outcome (a transient fault must not replace a status recorded on complete data)."""
+        return not (self.incomplete and self.verdict is Verdict.UNDETERMINED)
 
 
 def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
@@ -92,10 +99,11 @@ def _criterion_parameter(c: CriterionResult) -> dict[str, Any]:
     return {"name": c.id, "part": part}
 
 
-def from_result(r: TrialResult) -> Written:
-    """``evaluate``: every top-level criterion with its result, reason, evidence and attestation."""
+def from_result(r: TrialResult, incomplete: bool = False) -> Written:
+    """``evaluate``: every top-level criterion with its result, reason, evidence and attestation.
+    ``incomplete``: the patient's data was not all delivered (see :attr:`Written.recordable`)."""
     details = tuple(_criterion_parameter(c) for c in r.criteria)
-    return Written(r.trial, r.patient.removeprefix("Patient/"), r.verdict, details)
+    return Written(r.trial, r.patient.removeprefix("Patient/"), r.verdict, details, incomplete)
 
 
 def research_study(trial: Trial) -> dict[str, Any]:
@@ -146,9 +154,10 @@ def _conditional(resource_type: str, system: str, value: str) -> str:
 def patient_transaction(
     written: Iterable[Written], trials: Mapping[str, Trial], occurred: str, as_of: dt.date
 ) -> dict[str, Any]:
-    """One patient's write-back: conditional requests only, so sending it twice changes nothing more."""
+    """One patient's write-back: conditional requests only, so sending it twice changes nothing more.
+    Outcomes that are not :attr:`~Written.recordable` are left out."""
     entries: list[dict[str, Any]] = []
-    for w in written:
+    for w in (w for w in written if w.recordable):
         study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
         key = subject_key(w.trial, w.patient_id)
         entries += [
@@ -180,8 +189,12 @@ def transactions(
     by_id = {t.id: t for t in trials}
     grouped: dict[str, list[Written]] = {}
     for w in written:
-        grouped.setdefault(w.patient_id, []).append(w)
+        if w.recordable:
+            grouped.setdefault(w.patient_id, []).append(w)
     return [(pid, patient_transaction(ws, by_id, occurred, as_of)) for pid, ws in grouped.items()]
+
+
+WITHHELD = "outcome(s) not written: undetermined because the server did not deliver all the data"
 
 
 @dataclass
@@ -364,6 +377,10 @@ def run_write_back(
 ) -> int:
     """The edge: build, then print (dry run) or send; one stderr line per failure. The exit status."""
     occurred = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()  # the clock, read at the edge
+    written = list(written)
+    withheld = sum(not w.recordable for w in written)
+    if withheld:
+        click.echo(f"write-back: {withheld} {WITHHELD}", err=True)
     bundles = transactions(written, trials, occurred, as_of)
     if dry_run:
         click.echo(dry_run_text(options.base, bundles), err=True)

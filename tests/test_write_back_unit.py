@@ -212,3 +212,13 @@ def test_reasons_are_worded_like_the_reports_evidence_unchanged() -> None:
     assert parts["reason"]["valueString"] == "58.3 mL/min/1.73 m² ≥ 50 mL/min/1.73 m²"
     assert parts["evidence"]["valueString"] == "Observation/crcl-1"
     assert {q["name"]: q for q in params["A-I8"]["part"]}["reason"]["valueString"] == "-"
+
+
+def test_an_outcome_undetermined_by_a_fault_is_not_written_a_decided_one_is() -> None:
+    """A transient fault must not replace a recorded status: undetermined on data the server did not
+    deliver is left out; a fail found on the data that did arrive is still an outcome."""
+    faulted = Written(TRIAL.id, "p1", Verdict.UNDETERMINED, incomplete=True)
+    failed = Written(TRIAL.id, "p2", Verdict.INELIGIBLE, incomplete=True)
+    missing = Written(TRIAL.id, "p3", Verdict.UNDETERMINED)  # data absent, not undelivered: an outcome
+    bundles = transactions([faulted, failed, missing], [TRIAL], "2026-06-01T10:00:00+00:00", dt.date(2026, 6, 1))
+    assert [pid for pid, _b in bundles] == ["p2", "p3"]

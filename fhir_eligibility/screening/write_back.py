@@ -33,7 +33,14 @@ from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.core import Tally, outcome_of
 from fhir_eligibility.screening.runner import Progress
 from fhir_eligibility.screening.server import candidate_ids, fetch_all
-from fhir_eligibility.writeback import WRITE_BACK_FAILED_EXIT, dry_run_text, from_result, patient_transaction, send
+from fhir_eligibility.writeback import (
+    WITHHELD,
+    WRITE_BACK_FAILED_EXIT,
+    dry_run_text,
+    from_result,
+    patient_transaction,
+    send,
+)
 
 Bundle = tuple[str, dict[str, object]]
 
@@ -46,15 +53,22 @@ def screened(
     tally: Tally,
     occurred: str,
     progress: Callable[[int], None] | None = None,
+    withheld: list[int] | None = None,
 ) -> Iterator[Bundle]:
-    """Per patient: evaluate, add to ``tally``, and yield (patient id, its write-back transaction)."""
+    """Per patient: evaluate, add to ``tally``, and yield (patient id, its write-back transaction);
+    ``withheld`` counts the outcomes not written (undetermined on data the server did not deliver)."""
     by_id = {t.id: t for t in trials}
     for data in patients:
         results = evaluate_patient(data, trials, as_of, settings)
         tally.add([outcome_of(r) for r in results], data.warnings)
         if progress is not None:
             progress(tally.patients)
-        yield data.patient_id, patient_transaction([from_result(r) for r in results], by_id, occurred, as_of)
+        written = [from_result(r, bool(data.unavailable)) for r in results]
+        if withheld is not None:
+            withheld[0] += sum(not w.recordable for w in written)
+        bundle = patient_transaction(written, by_id, occurred, as_of)
+        if bundle["entry"]:
+            yield data.patient_id, bundle
 
 
 def screen_and_write(
@@ -81,7 +95,10 @@ def screen_and_write(
             if progress is not None:
                 progress("screening", done, len(ids))
 
-        bundles = screened(fetch_all(server, ids, requirements, skipped), trials, as_of, full, tally, occurred, tick)
+        withheld = [0]
+        bundles = screened(
+            fetch_all(server, ids, requirements, skipped), trials, as_of, full, tally, occurred, tick, withheld
+        )
         if dry_run:
             sent = 0
             for bundle in bundles:
@@ -100,6 +117,8 @@ def screen_and_write(
                 err=True,
             )
             failed = len(out.failed)
+        if withheld[0]:
+            click.echo(f"write-back: {withheld[0]} {WITHHELD}", err=True)
     report = tally.report(as_of, options.base, notes)
     if skipped:
         note = f"{len(skipped)} of {len(ids)} candidate(s) not screened (listed in the report); the run is partial"

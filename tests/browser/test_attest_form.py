@@ -87,7 +87,9 @@ def test_static_page_download_makes_sample_01_eligible(watched: Watched, tmp_pat
     assert qr["resourceType"] == "QuestionnaireResponse" and qr["status"] == "completed"
     assert qr["subject"] == {"reference": "Patient/sample-01"}
     assert qr["author"] == {"display": "Dr Ada Coordinator"}
-    assert qr["authored"] == "2026-05-31T10:00:00Z"
+    # the browser's clock, in its local time with the offset (the as-of date is a local date)
+    authored = dt.datetime.fromisoformat(qr["authored"])
+    assert authored.utcoffset() is not None and authored == dt.datetime(2026, 5, 31, 10, tzinfo=dt.UTC)
     questionnaire = json.loads(run_cli("questionnaire", TRIAL).stdout)
     assert qr["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
     got = {i["linkId"]: i["answer"][0]["valueBoolean"] for g in qr["item"] for i in g["item"]}

@@ -345,3 +345,17 @@ def test_a_token_that_is_not_ascii_is_one_line_not_a_traceback(
     run, _ = evaluate(fhir, capsys, monkeypatch, "--token", "eyJSECRETTOKEN\u2026")
     assert run.code == 2 and len(run.err.strip().splitlines()) == 1 and "printable ASCII" in run.err
     assert "SECRETTOKEN" not in run.err and fhir.state.seen == []
+
+
+def test_write_back_records_nothing_undetermined_by_a_fault(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    """Observation searches fail (500): p1 is undetermined for lack of data the server did not
+    deliver. That is no outcome: nothing is written (it would replace a status recorded on complete
+    data with `candidate`), and stderr says so. The report still counts p1."""
+    fhir.state.fault, fhir.state.target = "500", "Observation"
+    run, report = screen(fhir, capsys, monkeypatch, "--write-back")
+    assert run.code == 0 and report is not None, run.err
+    assert report["trials"][0]["counts"]["undetermined"] == 1
+    assert not [s for s in fhir.state.seen if s.method == "POST" and s.path.rstrip("/").endswith("/fhir")]
+    assert "1 outcome(s) not written" in run.err

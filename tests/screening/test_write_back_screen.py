@@ -57,6 +57,9 @@ def test_a_fault_never_writes_ineligible() -> None:
         resources=no_conditions,
         unavailable=(Unavailable("Condition", frozenset(), "Condition search timed out"),),
     )
-    statuses, _ = _statuses([absent, lost])
+    statuses, tally = _statuses([absent, lost])
     assert statuses[("absent", A)] == "ineligible"  # the control: no NET diagnosis on record
-    assert statuses[("lost", A)] == "candidate"  # the same data, but the server could not deliver Conditions
+    # the same data, but the server could not deliver Conditions: undetermined, counted, and not written
+    # (a transient fault must not replace a status recorded on complete data, even with "candidate")
+    assert ("lost", A) not in statuses
+    assert tally.trials[A].counts["undetermined"] == 1
