@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from fhir_eligibility.cli import main
-from tests.hardening.faultserver import Running, State, serve
+from tests.hardening.faultserver import Running, State, mini_resources, serve
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,9 @@ def _reset(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
             running.state.export = False
             running.state.manifest_files = []
             running.state.requires_token = True
+            running.state.export_messages = []
+            running.state.export_fault = ""
+            running.state.resources = mini_resources()  # a test may add patients
 
 
 @dataclass
