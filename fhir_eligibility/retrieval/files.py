@@ -312,11 +312,17 @@ class _Grouper:
 
 
 def read_indexed(
-    files: Iterable[tuple[int, Path]], log: WarningLog, lost: Drops | None = None, named: Container[Path] | None = None
+    files: Iterable[tuple[int, Path]],
+    log: WarningLog,
+    lost: Drops | None = None,
+    named: Container[Path] | None = None,
+    single: Callable[[Resource], None] | None = None,
 ) -> list[PatientData]:
     """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
     could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
-    ``named``: the files the user gave by name (None: all of them); see :func:`read_file`."""
+    ``named``: the files the user gave by name (None: all of them); see :func:`read_file`.
+    ``single``: takes the resource of a file holding one (not a Bundle) instead of grouping it
+    (screening routes it as an NDJSON line; the file is parsed once either way)."""
     sources: dict[int, str] = {}
     grouper = _Grouper(sources, log, Drops() if lost is None else lost)
     ndjson: list[Item] = []
@@ -327,7 +333,10 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        if not items or items[0][0] == (index, 0):
+        if items and items[0][0] == (index, 0) and single is not None:
+            single(items[0][2])
+            grouper.lost.merge(mine)
+        elif not items or items[0][0] == (index, 0):
             # one resource per file (a folder of them, as some exports write): loose records like NDJSON
             # lines, grouped once all are read (a drug or a patient named by another file resolves)
             ndjson.extend(items)

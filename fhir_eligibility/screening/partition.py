@@ -41,10 +41,9 @@ from typing import Any
 import orjson
 
 from fhir_eligibility.pickling import picklable
-from fhir_eligibility.record import patient_id_of
+from fhir_eligibility.record import Resource, patient_id_of
 from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
-from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.screening.parts import ShardParts, part_path
 from fhir_eligibility.screening.routing import (
     DATA,
@@ -263,34 +262,20 @@ def _route(
         out_files.deferred.write(route.key, where + b"\t" + route.line)
 
 
-def _single_resource(path: Path) -> bytes | None:
-    """The file's one resource as an NDJSON line, when it holds a resource other than a Bundle; None
-    for a Bundle, and for anything the ``evaluate`` reader must judge (invalid JSON, no resource)."""
-    try:
-        value = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    if (
-        not isinstance(value, dict)
-        or value.get("resourceType") not in RESOURCE_TYPES
-        or value["resourceType"] == "Bundle"
-    ):
-        return None
-    return orjson.dumps(value)
-
-
 def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> None:
     """A Bundle file through the ``evaluate`` reader (local references resolved); a file holding one
     resource is routed as an NDJSON line is (its drug or patient may be in another file)."""
-    single = _single_resource(piece.path)
-    if single is not None:
+
+    def single(res: Resource) -> None:
         out.used_files.add(piece.index)
         out.lines += 1
-        _route(route_line(single, str(piece.path), piece.index, lambda: 0, out.log, out.drops), piece, out_files, out)
-        return
+        line = orjson.dumps(res)
+        _route(route_line(line, str(piece.path), piece.index, lambda: 0, out.log, out.drops), piece, out_files, out)
+
     writer = out_files.shards
     # what a loose record of this file lost (an unknown type naming a patient) is its patient's, anywhere
-    for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=None if piece.named else ()):
+    named = None if piece.named else ()
+    for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=named, single=single):
         if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
             mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
             writer.write(p.patient_id, orjson.dumps(mark))
