@@ -81,9 +81,9 @@ class SearchClient:
             raise RetrievalError(f"{self.options.base}: link outside the server refused")
         return url
 
-    def search(self, url: str, searched: str | None = None) -> Iterator[dict[str, Any]]:
+    def search(self, url: str, searched: str | None = None, notes: list[str] | None = None) -> Iterator[dict[str, Any]]:
         """Every resource of a search (of type ``searched``), following ``next`` links; a fault of any
-        page is an error.
+        page is an error. What a warning OperationOutcome of a page said goes to ``notes``.
 
         A page holding an error OperationOutcome, or a last page short of the ``total`` the server
         announced, ends in :class:`RetrievalError`: an incomplete candidate list would leave out
@@ -102,6 +102,8 @@ class SearchClient:
             except Fault as f:
                 raise RetrievalError(f"{self.options.base}: {_path(next_url)}: {f.cause}") from None
             matches += page.matches
+            if notes is not None:
+                notes.extend(n for n in page.notes if n not in notes)
             announced = max(announced or 0, page.total) if page.total is not None else announced
             yield from page.resources
             next_url = self.resolve(page.next_link) if page.next_link else None

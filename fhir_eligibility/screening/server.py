@@ -53,17 +53,21 @@ from fhir_eligibility.screening.runner import Progress, screen_files, screen_str
 
 
 def patients_with_conditions(
-    http: SearchClient, codes: Iterable[Code], answered: dict[str, set[str]] | None = None
+    http: SearchClient,
+    codes: Iterable[Code],
+    answered: dict[str, set[str]] | None = None,
+    notes: list[str] | None = None,
 ) -> set[str]:
     """Patients with a Condition coded with any of ``codes``; ``answered``: the patients each search URL
-    already found in this run, so trials that share a diagnosis value set never send a search twice."""
+    already found in this run, so trials that share a diagnosis value set never send a search twice;
+    ``notes``: what the server noted in its pages (a warning OperationOutcome)."""
     ids: set[str] = set()
     for url in condition_search_urls(http.options.base, codes):
         if answered is not None and url in answered:
             ids |= answered[url]
             continue
         found: set[str] = set()
-        for res in http.search(url, "Condition"):
+        for res in http.search(url, "Condition", notes):
             for key in ("subject", "patient"):
                 ref = res.get(key)
                 if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
@@ -77,10 +81,10 @@ def patients_with_conditions(
     return ids
 
 
-def all_patients(http: SearchClient) -> set[str]:
+def all_patients(http: SearchClient, notes: list[str] | None = None) -> set[str]:
     return {
         str(r["id"])
-        for r in http.search(f"{http.options.base}/Patient?_count={PAGE_SIZE}", "Patient")
+        for r in http.search(f"{http.options.base}/Patient?_count={PAGE_SIZE}", "Patient", notes)
         if r.get("resourceType") == "Patient" and r.get("id")
     }
 
@@ -90,19 +94,27 @@ def candidate_ids(http: SearchClient, trials: Sequence[Trial]) -> tuple[list[str
     anchors = [anchor_codes(t) for t in trials]
     if not trials or any(a is None for a in anchors):
         missing = [t.id for t, a in zip(trials, anchors, strict=True) if a is None]
-        return sorted(all_patients(http)), [f"no anchoring diagnosis in {', '.join(missing)}: every patient screened"]
+        noted: list[str] = []
+        everyone = sorted(all_patients(http, noted))
+        return everyone, [f"no anchoring diagnosis in {', '.join(missing)}: every patient screened", *_noted(noted)]
     ids: set[str] = set()
     notes = []
     answered: dict[str, set[str]] = {}
+    noted = []
     for a in anchors:
         assert a is not None
-        found = patients_with_conditions(http, a.codes, answered)
+        found = patients_with_conditions(http, a.codes, answered, noted)
         notes.append(
             f"{a.trial}: server search on the diagnoses of {a.criterion} found {len(found)} patient(s); "
             "patients without them fail that criterion and are not counted"
         )
         ids |= found
-    return sorted(ids), notes
+    return sorted(ids), notes + _noted(noted)
+
+
+def _noted(noted: list[str]) -> list[str]:
+    """What the server noted in its candidate search pages, in the report's notes (not judged)."""
+    return [f"the candidate search: the server noted: {n}" for n in noted]
 
 
 def _batched(items: Sequence[str], size: int) -> Iterator[list[str]]:

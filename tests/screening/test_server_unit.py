@@ -184,3 +184,28 @@ def test_trials_sharing_a_diagnosis_search_send_each_search_once(rsps: responses
     assert len(rsps.calls) == len(set(urls))
     assert ids == sorted(f"p{i}" for i in range(len(set(urls))))
     assert len(notes) == len(trials)
+
+
+def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.RequestsMock) -> None:
+    """A server that answers the candidate search with a warning (here: it capped the codes it
+    searched) says something the coordinator must read: the note is reported once, not dropped."""
+    trials = [t for t in load_trials() if t.id == "NCT05773274"]
+    anchor = srv.anchor_codes(trials[0])
+    assert anchor is not None
+    urls = list(dict.fromkeys(srv.condition_search_urls(BASE, anchor.codes)))
+    warning = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "warning", "code": "informational", "diagnostics": "only 50 codes searched"}],
+    }
+    for url in urls:
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": warning, "search": {"mode": "outcome"}}],
+        }
+        rsps.get(url, json=bundle, match=[responses.matchers.query_string_matcher(url.split("?", 1)[1])])
+    with FhirServer(ServerOptions(BASE)) as server:
+        ids, notes = srv.candidate_ids(SearchClient(server), trials)
+    assert ids == []
+    noted = [n for n in notes if "only 50 codes searched" in n]
+    assert len(noted) == 1, notes
