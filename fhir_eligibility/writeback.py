@@ -34,6 +34,7 @@ from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.retrieval.transport import Page, short_count
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -245,6 +246,7 @@ def _staff_subjects(server: FhirServer, bundle: dict[str, Any]) -> set[str]:
     )
     if page.next_link is not None:
         raise RetrievalError("the patient's ResearchSubjects fill more than one page")
+    _whole(page, "the patient's ResearchSubjects")
     studies: dict[str, set[str]] = {}
     for r in page.resources:
         if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str):
@@ -262,6 +264,14 @@ def _staff_subjects(server: FhirServer, bundle: dict[str, Any]) -> set[str]:
     return out
 
 
+def _whole(page: Page, what: str) -> None:
+    """A page that says it holds fewer matches than the server counted lacks a subject that may be
+    staff's: nothing is decided on it (read as "none yet", ours would replace or sit beside theirs)."""
+    short = short_count(page.total, page.matches)
+    if short is not None:
+        raise RetrievalError(f"{what}: {short.cause}")
+
+
 def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Read the patient's existing ResearchSubjects and adapt the transaction to them.
 
@@ -276,6 +286,7 @@ def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], 
     page = server.search_page(f"ResearchSubject?identifier={keys}&_count={2 * len(subjects) + 1}")
     if page.next_link is not None:  # more than could be ours: something else carries our identifiers
         raise RetrievalError("ResearchSubject search answered more than one page")
+    _whole(page, "ResearchSubject search")
     existing: dict[str, dict[str, Any]] = {}
     for r in page.resources:
         key = _key_of(r)

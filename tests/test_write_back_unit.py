@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
 from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.evaluation.results import Verdict
 from fhir_eligibility.writeback import Written, settle, transactions
 
@@ -171,6 +172,31 @@ def test_no_subject_is_added_beside_one_staff_created_for_the_same_study() -> No
     other = {**study, "identifier": [{"system": "https://clinicaltrials.gov", "value": "NCT99999999"}]}
     bundle, kept = settle(_Searches({"ResearchSubject?individual": [staff, other]}), planned)  # type: ignore[arg-type]
     assert kept == 0 and len(bundle["entry"]) == 3  # staff's subject is for another study: ours is created
+
+
+class _Truncated:
+    """A server whose search page announces one more match than it holds (``total`` 1, no entry)."""
+
+    def __init__(self, truncated: str) -> None:
+        self.truncated, self.queries = truncated, []
+
+    def search_page(self, query: str) -> Any:
+        from fhir_eligibility.retrieval.transport import Page
+
+        self.queries.append(query)
+        return Page([], 0, 1, None) if query.startswith(self.truncated) else Page([], 0, 0, None)
+
+
+@pytest.mark.parametrize("truncated", ["ResearchSubject?identifier", "ResearchSubject?individual"])
+def test_a_truncated_subject_search_writes_nothing(truncated: str) -> None:
+    """Adversarial review: ``total: 1`` and no entry was read as "no subject yet", and the conditional
+    PUT replaced staff's subject (their on-study status, consent and arm); a truncated look-up for
+    staff's own subjects would add ours beside theirs. A short page decides nothing: an error."""
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.INELIGIBLE))
+    server = _Truncated(truncated)
+    with pytest.raises(RetrievalError, match=r"reported 1 result\(s\) but returned 0"):
+        settle(server, planned)  # type: ignore[arg-type]
+    assert server.queries[-1].startswith(truncated)
 
 
 SERVER = ["--server", "http://127.0.0.1:9"]

@@ -177,8 +177,8 @@ def discover_token_endpoint(session: HttpSession, fhir_base_url: str, *, timeout
         raise RetrievalError(f"{unusable}: HTTP {r.status} (set the token endpoint instead)")
     try:
         conf = json.loads(r.body)
-    except ValueError as exc:
-        raise RetrievalError(f"SMART configuration at {url} is not JSON") from exc
+    except (ValueError, RecursionError):
+        raise RetrievalError(f"SMART configuration at {url} is not JSON") from None
     endpoint = conf.get("token_endpoint") if isinstance(conf, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
         raise RetrievalError(f"SMART configuration at {url} has no token_endpoint")
@@ -304,6 +304,6 @@ class SmartBackendAuth(AuthHook):
 def _json_object(r: HttpResponse) -> dict[str, Any]:
     try:
         body = json.loads(r.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.transport import Fault, Scope, json_object
 
@@ -33,16 +34,21 @@ _now = time.monotonic
 
 def export_endpoint(capabilities: dict[str, Any]) -> str | None:
     """``Patient/$export`` if declared on Patient, ``$export`` if declared system-wide, else None."""
-    for rest in capabilities.get("rest") or []:
+    for rest in _list(capabilities.get("rest")):
         if not isinstance(rest, dict):
             continue
-        for res in rest.get("resource") or []:
+        for res in _list(rest.get("resource")):
             ops = res.get("operation") if isinstance(res, dict) and res.get("type") == "Patient" else None
-            if any(isinstance(o, dict) and o.get("name") == "export" for o in ops or []):
+            if any(isinstance(o, dict) and o.get("name") == "export" for o in _list(ops)):
                 return "Patient/$export"
-        if any(isinstance(o, dict) and o.get("name") == "export" for o in rest.get("operation") or []):
+        if any(isinstance(o, dict) and o.get("name") == "export" for o in _list(rest.get("operation"))):
             return "$export"
     return None
+
+
+def _list(value: object) -> list[Any]:
+    """A CapabilityStatement's repeated element, or nothing when the server wrote something else."""
+    return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -86,7 +92,11 @@ def bulk_export(
             out.notes.append("the $export manifest's output is not a list of files; the export is incomplete")
             out.failed = True
         for i, o in enumerate(outputs):
-            kind = str(o.get("type") or "Resource")
+            kind = o.get("type") or "Resource"
+            if not isinstance(kind, str) or (kind != "Resource" and kind not in RESOURCE_TYPES):  # names the file
+                out.notes.append("the $export manifest lists a file whose type is not a FHIR resource type; refused")
+                out.failed = True
+                continue
             if not isinstance(o.get("url"), str):
                 out.notes.append(f"the $export manifest lists a {kind} file without a url; the export is incomplete")
                 out.failed = True
@@ -168,7 +178,7 @@ def _file_problem(path: Path, kind: str, count: object) -> str | None:
     if lines:
         try:
             head = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             return "its first line is not JSON"
         found = head.get("resourceType") if isinstance(head, dict) else None
         if kind != "Resource" and found != kind:

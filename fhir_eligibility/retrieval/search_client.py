@@ -123,8 +123,11 @@ def _outcome(raw: bytes) -> str:
     except (ValueError, RecursionError):
         return ""
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+        issues = body.get("issue")
         texts = [
-            str(i.get("diagnostics") or i.get("code") or "") for i in body.get("issue") or [] if isinstance(i, dict)
+            str(i.get("diagnostics") or i.get("code") or "")
+            for i in (issues if isinstance(issues, list) else [])
+            if isinstance(i, dict)
         ]
         return ": " + "; ".join(t for t in texts if t)[:300] if texts else ""
     return ""

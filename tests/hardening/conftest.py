@@ -36,6 +36,7 @@ def _reset(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
             running.state.requires_token = True
             running.state.export_messages = []
             running.state.export_fault = ""
+            running.state.condition_type = ""
             running.state.resources = mini_resources()  # a test may add patients
 
 

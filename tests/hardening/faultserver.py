@@ -64,6 +64,7 @@ class State:
     # manifest announces more than the file holds), "outcome-file" (an error OperationOutcome served
     # as the file, with 200)
     export_fault: str = ""
+    condition_type: object = ""  # what the manifest says the Condition file's type is (an attack: a path)
 
 
 def _foreign_subject(body: dict[str, Any], _every: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -185,6 +186,8 @@ class Handler(BaseHTTPRequestHandler):
                     o["url"] = None
                 if o["type"] == "Condition" and st.export_fault == "count":
                     o["count"] = 4
+                if o["type"] == "Condition" and st.condition_type:
+                    o["type"] = st.condition_type
             outputs += [{"type": "Condition", "url": u} for u in st.manifest_files]
             errors = (
                 [{"type": "OperationOutcome", "url": f"{base}/files/messages.ndjson"}] if st.export_messages else []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -318,6 +319,29 @@ def test_an_export_file_missing_short_or_an_error_is_not_screened_as_complete(
     assert t["counts"]["ineligible"] == 0 and t["counts"]["needs-review"] == 1
     assert any("the export is incomplete" in w for w in report["warnings"]), report["warnings"]
     assert any(s.path.startswith("/fhir/Condition?") for s in fhir.state.seen)
+
+
+@pytest.mark.parametrize("form", ["absolute", "relative", "nested", "not-a-string"])
+def test_an_export_file_type_is_never_a_path(
+    form: str, fhir: Running, trap: Running, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    """Adversarial review: the manifest's ``output[].type`` named the downloaded file, so a server
+    could write anywhere the user can (``/abs/pwned``, ``../../x``), or crash the run (``a/b``). A type
+    that is not a FHIR resource type is refused: the export is incomplete, the server screened by search."""
+    target = tmp_path / "outside" / "pwned"
+    target.parent.mkdir()
+    fhir.state.condition_type = {
+        "absolute": str(target),
+        "relative": "../" * 12 + str(target).lstrip("/"),
+        "nested": "Condition/x",
+        "not-a-string": ["Condition"],
+    }[form]
+    fhir.state.export = True
+    run, report = screen(fhir, capsys, monkeypatch, "--bulk")
+    assert run.code == 0 and report is not None, run.err
+    assert list(target.parent.iterdir()) == []
+    assert report["trials"][0]["counts"]["needs-review"] == 1  # the diagnosis found by search
+    assert any("not a FHIR resource type" in w for w in report["warnings"]), report["warnings"]
 
 
 def test_screen_a_patient_whose_record_is_refused_is_not_screened_the_rest_are(
