@@ -48,7 +48,12 @@ def norm_system(system: str | None) -> str:
 def norm_code(system: str | None, code: str | None) -> Code | None:
     """(system, code) as matched everywhere: ICD-10 codes upper-cased without the dot; None for a
     coding that names no code or whose system is not text (a malformed coding matches nothing)."""
-    if code is None or not str(code).strip() or not isinstance(system, (str, type(None))):
+    if (
+        code is None
+        or isinstance(code, (bool, float, list, dict))  # not a code: shown as text it would be a false one
+        or not str(code).strip()
+        or not isinstance(system, (str, type(None)))
+    ):
         return None
     sys = norm_system(system)
     c = str(code).strip()

@@ -54,6 +54,8 @@ READ_ONLY_TABLES = {
     "FORMULAS": "derived: each declared concept's formula (the registry's functions)",
     "LANGUAGES": "fhirpath: the expression languages evaluated",
     "ACTIVE_CONDITION": "records: clinical statuses of an active condition",
+    "INACTIVE_CONDITION": "records: clinical statuses of a condition that is over",
+    "_CONDITION_STATUSES": "facts: the standard Condition status codes",
     "UNCERTAIN_VERIFICATION": "records: verification statuses that make a match uncertain",
     "FORM_METHODS": "medication: criterion method -> the acting form it asks for",
     "_ALWAYS_LONG": "medication: ingredients that only exist as depot forms",

@@ -113,12 +113,23 @@ def _quantity(q: object, problems: list[str] | None = None, signed: bool = True)
 _ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
 
 
+# Condition.clinicalStatus / verificationStatus codes (R4 and R5); a status coded otherwise (a site's
+# own code) is read as unknown, not as one of these
+_CONDITION_STATUSES = frozenset(
+    {"active", "recurrence", "relapse", "inactive", "remission", "resolved", "unknown"}
+    | {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
+
+
 def _status_code(concept: object) -> str | None:
-    for _s, c in codings(concept):
-        return c
-    if isinstance(concept, str):
-        return concept
-    return None
+    """The status a concept codes: the standard code among its codings, else "unknown" when it is
+    coded otherwise (a site's own code, unreadable), None when absent."""
+    if concept is None:
+        return None
+    if isinstance(concept, str):  # an R2/STU3-style plain code
+        return concept if concept in _CONDITION_STATUSES else "unknown"
+    known = sorted(c for _s, c in codings(concept) if c in _CONDITION_STATUSES)
+    return known[0] if known else "unknown"
 
 
 _NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")

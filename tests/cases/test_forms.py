@@ -1062,3 +1062,48 @@ def test_an_ordering_text_is_the_utc_moment_whatever_its_spelling(text: str) -> 
     parsed = dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
     assert order_text(text) == parsed
     assert order_text(text.replace("Z", "+00:00")) == parsed
+
+
+NET = {"linkId": "net", "definitionByTypeAndValue": has(["Condition"], [(ICD, "C7A.012")])}
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def _coded_as(code: object) -> Json:
+    c = condition(ICD, "C7A.012")
+    c["code"]["coding"][0]["code"] = code
+    return c
+
+
+def _clinical(*codings: tuple[str, str]) -> Json:
+    c = condition(ICD, "C7A.012")
+    c["clinicalStatus"] = {"coding": [{"system": s, "code": v} for s, v in codings]}
+    return c
+
+
+@pytest.mark.parametrize("code", [["C7A.012"], {"code": "C7A.012"}, True, 7.012])
+def test_a_diagnosis_whose_code_is_not_text_is_unknown_not_absent(code: object) -> None:
+    """Adversarial review: a code written as a list (or an object, a boolean, a decimal) was shown as
+    the text "['C7A012']", the record's loss was narrowed to that false code, and the closed-world
+    diagnosis read "none recorded": fail. Nothing readable says which diagnosis it is: unknown."""
+    result = run(NET, [patient(), _coded_as(code)])
+    assert result.criteria[0].result.value == "unknown", result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("codings", "expected"),
+    [
+        ([(CLINICAL, "active")], "pass"),
+        ([("urn:oid:1.2.3.4.local", "A"), (CLINICAL, "active")], "pass"),  # the standard code is read
+        ([(CLINICAL, "resolved")], "fail"),
+        ([("urn:oid:1.2.3.4.local", "5")], "unknown"),  # a site's own code: active or not is not known
+        ([(CLINICAL, "unknown")], "unknown"),  # R5's "unknown"
+    ],
+)
+def test_a_clinical_status_coded_otherwise_is_unknown_not_inactive(
+    codings: list[tuple[str, str]], expected: str
+) -> None:
+    """Adversarial review: a clinicalStatus coded only with a site's code ("5") was read as inactive,
+    so the diagnosis was absent: fail (ineligible). clinical.md §0.7 counts active, recurrence and
+    relapse; inactive, remission and resolved do not count; anything else cannot be placed."""
+    result = run(NET, [patient(), _clinical(*codings)])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason

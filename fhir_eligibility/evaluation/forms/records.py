@@ -23,7 +23,9 @@ from fhir_eligibility.measures.timing import DATE_MIN
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
-UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential"}
+INACTIVE_CONDITION = {"inactive", "remission", "resolved"}
+# not confirmed: a working diagnosis, or a status coded otherwise or "unknown" (facts._status_code)
+UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "unknown"}
 
 
 def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
@@ -61,9 +63,11 @@ def _placed(
     uncertain: list[Fact] = []
     for f in facts:
         if f.kind == "Condition":
-            if not history and f.clinical_status not in ACTIVE_CONDITION:
+            if not history and f.clinical_status in INACTIVE_CONDITION:
                 continue
-            if f.verification in UNCERTAIN_VERIFICATION:
+            if f.verification in UNCERTAIN_VERIFICATION or (not history and f.clinical_status not in ACTIVE_CONDITION):
+                # a working diagnosis, or a status that says neither active nor inactive (R5 "unknown",
+                # a site's own code): it may be the condition, so the answer is unknown, never absent
                 uncertain.append(f)
                 continue
         if f.start and f.start > as_of:
@@ -278,6 +282,8 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["a statement of a period, not of cycles"] = None
         elif f.date is None:
             why["undated"] = None
+        elif f.kind == "Condition" and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
+            why["its clinical status is neither active nor inactive"] = None
         elif f.verification in UNCERTAIN_VERIFICATION:
             why["unconfirmed"] = None
         elif f.open_end:
