@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -9,6 +12,7 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 FHIR_TYPES = "http://hl7.org/fhir/fhir-types"
 GENDER = "http://hl7.org/fhir/administrative-gender"
 EV_EVENT = "http://hl7.org/fhir/evidence-variable-event"
@@ -32,17 +36,39 @@ _ALIASES = {
     "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
     "urn:oid:2.16.840.1.113883.6.73": ATC,
     "http://www.whocc.no/atc/": ATC,
-    "urn:oid:2.16.840.1.113883.6.43.1": "http://terminology.hl7.org/CodeSystem/icd-o-3",  # ICD-O-3 morphology
+    "urn:oid:2.16.840.1.113883.6.43.1": ICDO3,  # ICD-O-3 morphology
 }
 _ICD_SYSTEMS = {ICD10CM, ICD10}
 
 Code = tuple[str, str]
 
 
+_KNOWN = frozenset({LOINC, SNOMED, ICD10CM, ICD10, ATC, RXNORM, UCUM, ICDO3})
+_ICDO3_MORPHOLOGY = re.compile(r"M?-?(\d{4})[/-]?(\d)")  # M8246/3, 8246/3, 82463, 8246-3
+
+
 def norm_system(system: str | None) -> str:
+    """A code system's URI as the definitions spell it. Besides the OIDs and trailing slashes of
+    real exports: ``https`` for ``http``, and a SNOMED CT edition or version URI written as the
+    system (``http://snomed.info/sct/900000000000207008/version/20240301``; FHIR puts it in
+    ``Coding.version``), which is still SNOMED CT."""
     if not system:
         return ""
-    return _ALIASES.get(system, system)
+    known = _ALIASES.get(system)
+    if known is not None:
+        return known
+    return _variant(system) if system.startswith(("https://", SNOMED + "/")) else system
+
+
+def _spelled(system: str) -> str:
+    plain = "http://" + system[len("https://") :] if system.startswith("https://") else system
+    plain = _ALIASES.get(plain, plain).rstrip("/")
+    if plain.startswith(SNOMED + "/"):
+        return SNOMED
+    return plain if plain in _KNOWN else system
+
+
+_variant = lru_cache(maxsize=256)(_spelled)  # a population spells a few systems, each read once
 
 
 def norm_code(system: str | None, code: str | None) -> Code | None:
@@ -59,6 +85,9 @@ def norm_code(system: str | None, code: str | None) -> Code | None:
     c = str(code).strip()
     if sys in _ICD_SYSTEMS:
         c = c.upper().replace(".", "")
+    elif sys == ICDO3:
+        m = _ICDO3_MORPHOLOGY.fullmatch(c.upper())
+        c = f"{m[1]}/{m[2]}" if m else c
     return (sys, c)
 
 

@@ -164,9 +164,9 @@ def numeric(fact: Fact) -> tuple[Interval, str | None] | None:
         return Interval.of(q.value, q.comparator), q.unit
     if fact.value_int is not None:
         return Interval.point(float(fact.value_int)), None
-    for c in fact.value_codes:
-        if c in ORDINALS:
-            return Interval.point(float(ORDINALS[c])), None
+    grades = {ORDINALS[c] for c in fact.value_codes if c in ORDINALS}
+    if len(grades) == 1:  # codings that disagree (ECOG 1 and grade 3) give no value: unknown
+        return Interval.point(float(grades.pop())), None
     return None
 
 

@@ -36,7 +36,8 @@ MA_VALID = {"completed", "stopped"}  # stopped: only with a dose given (clinical
 # R5 statements are "recorded" (R4: active/completed); "stopped" (taken, then stopped: how a chemotherapy
 # halted for progression is written) and "on-hold" (taken, paused) are exposure too
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
-PROC_VALID = {"completed", "in-progress"}
+# done, or partly (stopped, on hold: it began); "unknown" is read but uncertain (facts_of)
+PROC_VALID = {"completed", "in-progress", "stopped", "on-hold", "unknown"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
 
 
@@ -98,16 +99,20 @@ def _quantity(q: object, problems: list[str] | None = None, signed: bool = True)
     ucum = _ucum_code(
         code if isinstance(code, str) else None, q.get("unit") if isinstance(q.get("unit"), str) else None
     )
+    comparator = q.get("comparator")
+    if problem is None and comparator is not None and comparator not in _COMPARATORS:
+        problem = f"comparator {str(comparator)[:8]!r} is not one of < <= >= >"  # "≤", "LT", "ad": unreadable
     if problem is None and not signed:
         problem = negative_problem(float(q["value"]), ucum)
     if problem is not None:
         if problems is not None:
             problems.append(problem)
         return None
-    comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else None
     original = q.get("unit") or q.get("code")
     return Quantity(float(q["value"]), ucum, comparator, original if isinstance(original, str) else None)
 
+
+_COMPARATORS = frozenset({"<", "<=", ">=", ">"})  # FHIR's; R5's "ad" (an amount to add) is no result
 
 # a population spells its units a few ways, each normalised (regular expressions, UCUM parse) once
 _ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
@@ -117,7 +122,7 @@ _ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
 # own code) is read as unknown, not as one of these
 _CONDITION_STATUSES = frozenset(
     {"active", "recurrence", "relapse", "inactive", "remission", "resolved", "unknown"}
-    | {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+    | {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error", "presumed"}
 )
 
 
@@ -425,7 +430,8 @@ def facts_of(
         # the product used (R4 usedCode; R5 used, CodeableReferences): what a "product-coded" criterion reads
         used = _items(res, "usedCode", problems) + [u for u in _items(res, "used", problems) if isinstance(u, dict)]
         used_codes = _union([u for u in used if concept_problem(u) is None])
-        return [Fact(kind, ref, codes, start, end, instant, status=status, value_codes=used_codes)]
+        doubt = "unknown" if status == "unknown" else None  # whether it was done is not known (records.py)
+        return [Fact(kind, ref, codes, start, end, instant, status=status, value_codes=used_codes, verification=doubt)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
@@ -453,9 +459,11 @@ def facts_of(
             start, instant = checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
         return [Fact(kind, ref, codes, start, end, instant, status=status)]
     if kind == "ImagingStudy":
-        if status in ("entered-in-error", "cancelled"):
+        if status in ("entered-in-error", "cancelled", "registered"):  # registered: no images yet
             return []
         codes = _union([p for p in _items(res, "procedureCode", problems) if concept_problem(p) is None])
         started = res.get("started")
-        return [Fact(kind, ref, codes, checked(parse_date(started), problems), None, str(started or ""), status=status)]
+        doubt = "unknown" if status == "unknown" else None
+        when = checked(parse_date(started), problems)
+        return [Fact(kind, ref, codes, when, None, str(started or ""), status=status, verification=doubt)]
     return []

@@ -1107,3 +1107,105 @@ def test_a_clinical_status_coded_otherwise_is_unknown_not_inactive(
     relapse; inactive, remission and resolved do not count; anything else cannot be placed."""
     result = run(NET, [patient(), _clinical(*codings)])
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+ALLERGY = {"linkId": "allergy", "definitionByTypeAndValue": has(["AllergyIntolerance"], [(SCT, "293587009")])}
+EBRT = {"linkId": "ebrt", "definitionByTypeAndValue": has(["Procedure"], [(SCT, "33195004")])}
+
+
+def _allergy(clinical: str | None, verification: str | None) -> Json:
+    a: Json = {
+        "resourceType": "AllergyIntolerance",
+        "id": "a1",
+        "patient": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": SCT, "code": "293587009"}]},
+        "recordedDate": "2024-01-10",
+    }
+    if clinical:
+        system = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+        a["clinicalStatus"] = {"coding": [{"system": system, "code": clinical}]}
+    if verification:
+        system = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+        a["verificationStatus"] = {"coding": [{"system": system, "code": verification}]}
+    return a
+
+
+@pytest.mark.parametrize(
+    ("clinical", "verification", "expected"),
+    [
+        ("active", "confirmed", "pass"),
+        (None, None, "pass"),
+        ("active", "unconfirmed", "unknown"),  # suspected: neither present nor absent
+        ("active", "presumed", "unknown"),  # R5's "presumed"
+        ("resolved", "confirmed", "fail"),  # no longer an allergy
+        ("inactive", None, "fail"),
+        ("active", "refuted", "fail"),
+    ],
+)
+def test_an_allergys_status_is_read_as_a_conditions(
+    clinical: str | None, verification: str | None, expected: str
+) -> None:
+    """Adversarial review: an unconfirmed, resolved or inactive octreotide allergy failed A-E15 and
+    D-E17 (hypersensitivity) as decisively as a confirmed one; only Conditions' statuses were read."""
+    result = run(ALLERGY, [patient(), _allergy(clinical, verification)])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("completed", "pass"),
+        ("stopped", "pass"),  # begun and stopped early: it was (partly) done
+        ("on-hold", "pass"),
+        ("in-progress", "pass"),
+        ("unknown", "unknown"),  # done or not is not known: never "none recorded"
+        ("not-done", "fail"),
+        ("preparation", "fail"),
+        ("entered-in-error", "fail"),
+    ],
+)
+def test_a_procedure_stopped_early_was_done(status: str, expected: str) -> None:
+    """Adversarial review: radiotherapy or a resection `stopped` early (or `unknown`) was dropped as if
+    it had not happened: E-E3 and B-E1 passed. A stopped or paused procedure began; unknown is unknown."""
+    proc = {
+        "resourceType": "Procedure",
+        "id": "rt1",
+        "status": status,
+        "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": SCT, "code": "33195004"}]},
+        "performedPeriod": {"start": "2026-04-01", "end": "2026-04-10"},
+    }
+    result = run(EBRT, [patient(), proc])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def test_an_ecog_answer_whose_codings_disagree_is_unknown() -> None:
+    """Adversarial review: ECOG coded LA9623-5 (grade 1) and SNOMED CT 423053003 (grade 3) in one
+    answer took whichever the unordered set gave first: fail or pass by PYTHONHASHSEED."""
+    both = obs(
+        "89247-1",
+        "2026-05-20",
+        None,
+        valueCodeableConcept={"coding": [{"system": LOINC, "code": "LA9623-5"}, {"system": SCT, "code": "423053003"}]},
+    )
+    result = run(ECOG_0_2, [patient(), both])
+    assert result.criteria[0].result.value == "unknown", result.criteria[0].reason
+    agreeing = obs(
+        "89247-1",
+        "2026-05-20",
+        None,
+        valueCodeableConcept={"coding": [{"system": LOINC, "code": "LA9623-5"}, {"system": SCT, "code": "422512005"}]},
+    )
+    assert run(ECOG_0_2, [patient(), agreeing]).criteria[0].result.value == "pass"
+
+
+@pytest.mark.parametrize(
+    ("comparator", "expected"),
+    [("<=", "unknown"), (">=", "pass"), ("≤", "unknown"), ("LT", "unknown"), ("ad", "unknown")],
+)
+def test_a_comparator_fhir_does_not_define_is_no_value(comparator: str, expected: str) -> None:
+    """Adversarial review: platelets "≤ 100 x10^9/L" (not a FHIR comparator) lost its comparator and
+    passed ">= 80" as an exact 100. §0.5: "<= 100" cannot show ">= 80"; an invalid value is a data error."""
+    plt = {"linkId": "plt", "definitionByTypeAndValue": lab(["777-3"], valueQuantity=q(80, "10*9/L", ">="))}
+    result = run(plt, [patient(), obs("777-3", "2026-05-20", q(100, "10*9/L", comparator))])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason

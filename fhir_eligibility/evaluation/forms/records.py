@@ -24,8 +24,10 @@ from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 INACTIVE_CONDITION = {"inactive", "remission", "resolved"}
-# not confirmed: a working diagnosis, or a status coded otherwise or "unknown" (facts._status_code)
-UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "unknown"}
+# not confirmed: a working diagnosis (an allergy's R5 "presumed"), a status coded otherwise or
+# "unknown" (facts._status_code), a procedure whose status is unknown (facts_of)
+UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "presumed", "unknown"}
+_STATUSED = ("Condition", "AllergyIntolerance")
 
 
 def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
@@ -62,14 +64,17 @@ def _placed(
     definite: list[Fact] = []
     uncertain: list[Fact] = []
     for f in facts:
-        if f.kind == "Condition":
+        if f.kind in _STATUSED:  # a Condition's or an allergy's clinical and verification status
             if not history and f.clinical_status in INACTIVE_CONDITION:
                 continue
-            if f.verification in UNCERTAIN_VERIFICATION or (not history and f.clinical_status not in ACTIVE_CONDITION):
-                # a working diagnosis, or a status that says neither active nor inactive (R5 "unknown",
-                # a site's own code): it may be the condition, so the answer is unknown, never absent
+            if not history and f.clinical_status not in ACTIVE_CONDITION:
+                # a status that says neither active nor inactive (R5 "unknown", a site's own code): it
+                # may be current, so the answer is unknown, never absent
                 uncertain.append(f)
                 continue
+        if f.verification in UNCERTAIN_VERIFICATION:  # a working diagnosis; a procedure of unknown status
+            uncertain.append(f)
+            continue
         if f.start and f.start > as_of:
             continue
         definite.append(f)
@@ -282,8 +287,10 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["a statement of a period, not of cycles"] = None
         elif f.date is None:
             why["undated"] = None
-        elif f.kind == "Condition" and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
+        elif f.kind in _STATUSED and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
             why["its clinical status is neither active nor inactive"] = None
+        elif f.kind in ("Procedure", "ImagingStudy") and f.verification == "unknown":
+            why["its status is unknown (done or not)"] = None
         elif f.verification in UNCERTAIN_VERIFICATION:
             why["unconfirmed"] = None
         elif f.open_end:
