@@ -108,5 +108,15 @@ def codings(concept: object) -> frozenset[Code]:
     return frozenset(out)
 
 
+def with_atc_groups(codes: frozenset[Code]) -> frozenset[Code]:
+    """The codes and, for an ATC code, the groups it belongs to (L01XE26: L01XE, L01X, L01, L).
+
+    Why: ATC is a hierarchy spelled in its codes, and value sets name groups ("L01: all antineoplastic
+    agents"); a drug coded under a retired or newer code of the group (cabozantinib L01XE26 before
+    2021, L01EX07 since) is still in it."""
+    groups = {(ATC, c[:n]) for s, c in codes if s == ATC for n in (1, 3, 4, 5) if len(c) > n}
+    return codes | groups if groups else codes
+
+
 def display(code: Code) -> str:
     return f"{code[0]}|{code[1]}" if code[0] else code[1]

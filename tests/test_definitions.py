@@ -115,8 +115,9 @@ def test_the_builder_validates_with_the_package_validator() -> None:
     assert any(f"value set {vs['id']!r} is empty" in e for e in errors), errors
 
 
-def _criterion(trial: str, cid: str, *extra: dict[str, Any], sample: str = "01") -> str:
-    """A sample (01: an eligible ileal NET) with ``extra`` records: one criterion's result as of 2026-06-01."""
+def _criterion(trial: str, cid: str, *extra: dict[str, Any], sample: str = "01", without: str = "") -> str:
+    """A sample (01: an eligible ileal NET) with ``extra`` records (and none coded ``without``): one
+    criterion's result as of 2026-06-01."""
     import datetime as dt
 
     from fhir_eligibility.evaluation.engine import Settings
@@ -125,7 +126,8 @@ def _criterion(trial: str, cid: str, *extra: dict[str, Any], sample: str = "01")
 
     data = read_patients([next((ROOT / "sample_bundles").glob(f"{sample}-*.json"))])[0][0]
     mine = [{**r, "subject": {"reference": f"Patient/{data.patient_id}"}} for r in extra]
-    patient = type(data)(data.patient_id, [*data.resources, *mine])
+    kept = [r for r in data.resources if not without or without not in str(r.get("code"))]
+    patient = type(data)(data.patient_id, [*kept, *mine])
     (result,) = evaluate_patient(
         patient, load_trials(only=[trial]), dt.date(2026, 6, 1), Settings(assume_attested=True)
     )
@@ -176,3 +178,13 @@ def test_a_documented_post_menopausal_state_is_no_childbearing_potential() -> No
     assert _criterion("NCT05773274", "B-I16-hcg", sample="37") == "unknown"
     postmenopausal = _record("Condition", "76498008", "2020-01-01")
     assert _criterion("NCT05773274", "B-I16-hcg", postmenopausal, sample="37") == "pass"
+
+
+def test_a_c7a_header_code_is_a_net_whose_site_a_person_reads() -> None:
+    """B-I2a: the non-billable headers C7A.01 (small intestine, duodenum included) and C7A.02 (appendix,
+    large intestine, rectum) hold midgut and non-midgut sites: review, as C7A.00 (unknown primary). They
+    failed (no midgut NET recorded). C7A.012 (ileum) passes; C7A.010 (duodenum: foregut) fails."""
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    for code, expected in [("C7A.01", "review"), ("C7A.02", "review"), ("C7A.012", "pass"), ("C7A.010", "fail")]:
+        net = _record("Condition", code, "2020-03-01", icd)
+        assert _criterion("NCT05773274", "B-I2a", net, without="C7A") == expected, code

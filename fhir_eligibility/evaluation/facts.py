@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import Code, codings
+from fhir_eligibility.codes import Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period
 from fhir_eligibility.evaluation.medication import acting_form, medication_of
 from fhir_eligibility.evaluation.validity import (
@@ -324,7 +324,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
     # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
     halted = any(c.startswith(("stopped", "on-hold")) for c in said)
     concept, contained = medication_of(res)
-    codes = codings(concept)
+    codes = with_atc_groups(codings(concept))
     start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
     dose = None
     dosage = res.get("dosage")

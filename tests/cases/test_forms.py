@@ -1209,3 +1209,22 @@ def test_a_comparator_fhir_does_not_define_is_no_value(comparator: str, expected
     plt = {"linkId": "plt", "definitionByTypeAndValue": lab(["777-3"], valueQuantity=q(80, "10*9/L", ">="))}
     result = run(plt, [patient(), obs("777-3", "2026-05-20", q(100, "10*9/L", comparator))])
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("L01EX07", "pass"),  # cabozantinib, its code since 2021
+        ("L01XE26", "pass"),  # the same drug under its code before 2021: still in L01
+        ("L01XC07", "pass"),  # bevacizumab, retired code
+        ("L02BB04", "fail"),  # enzalutamide: L02, not L01
+        ("L0", "fail"),  # no ATC code: matches no group
+    ],
+)
+def test_an_atc_group_holds_every_code_under_it(code: str, expected: str) -> None:
+    """Adversarial review: value sets name ATC groups (VS-CHEMO "L01 (all)", clinical.md §2.5) but codes
+    were matched exactly, so a drug coded under a pre-2021 code (cabozantinib L01XE26) was no anticancer
+    drug: D-E7 passed. An ATC code is in the groups its code begins with."""
+    chemo = {"linkId": "chemo", "definitionByTypeAndValue": has(["MedicationAdministration"], [(ATC, "L01")])}
+    result = run(chemo, [patient(), med_admin(code, "2025-03-01")])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
