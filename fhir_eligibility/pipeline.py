@@ -45,8 +45,8 @@ def evaluate_patient(
     caller that evaluates many patients; ``batch``: what the patients of ``as_of`` share (from the
     program). Without them the trials are compiled for this patient and nothing is shared."""
     trials = list(trials)
-    record = build_record(data, settings.include_preliminary)
-    site = read_as_targets(record, trials)  # site codes mapped to a formula's input read as that input
+    # a record's code mapped to a trial's (ConceptMap) is read as that code too: units, plausibility, formulas
+    record = build_record(read_as_targets(data, trials), settings.include_preliminary)
     compiled: Sequence[CompiledTrial]
     if program is not None:
         if (
@@ -55,19 +55,19 @@ def evaluate_patient(
             or any(a is not b for a, b in zip(program.trials, trials, strict=True))
         ):
             raise ValueError("the program was compiled for other trials or settings")
-        compiled, evaluated = program.compiled, _evaluated(program, site, as_of, batch)
+        compiled, evaluated = program.compiled, _evaluated(program, record, as_of, batch)
     else:
         pool: dict[Reads, Reads] = {}  # the trials' equal timeline reads, one object each
         compiled = [CompiledTrial(t, pool) for t in trials]
-        evaluated = evaluate_trials(compiled, site, as_of, settings)
+        evaluated = evaluate_trials(compiled, record, as_of, settings)
     results = [mark_mapped(r, c.trial, record) for c, r in zip(compiled, evaluated, strict=True)]
     label = patient_label(data)  # name, birth date, MRN for the reports; the edge may drop it (--deidentify)
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
-        later = Later(site, as_of, settings.horizon_days, settings)  # what the patient's trials share
+        later = Later(record, as_of, settings.horizon_days, settings)  # what the patient's trials share
         # later days through the compiled program's truths, when it answers this record exactly
-        steps = Steps(program.truths_only(), site) if program is not None and Steps.covers(site) else None
+        steps = Steps(program.truths_only(), record) if program is not None and Steps.covers(record) else None
         return [
-            r.completed(when(c.trial, site, as_of, r, settings, settings.horizon_days, c, later, steps), label)
+            r.completed(when(c.trial, record, as_of, r, settings, settings.horizon_days, c, later, steps), label)
             for c, r in zip(compiled, results, strict=True)
         ]
     return [r.completed(r.when, label) for r in results] if label is not None else results

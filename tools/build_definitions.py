@@ -26,12 +26,13 @@ from definitions.common import WOCBP_URL
 from definitions.fhir import BASE, age, gender, records
 from definitions.readme import readme
 from definitions.seedcheck import check as seed_check
-from definitions.terminology import EXTRA_CODES, HIERARCHY, VALUESETS
+from definitions.terminology import EXTRA_CODES, HIERARCHY, PARTS, VALUESETS
 from definitions.tree import is_computable
 
 from definitions import trial_a, trial_b, trial_c, trial_d, trial_e
 from fhir_eligibility.criteria.load import read_definitions
 from fhir_eligibility.criteria.validate import validate as validate_definitions
+from fhir_eligibility.codes import ATC as ATC_SYSTEM
 from fhir_eligibility.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,12 @@ SEEDS = ROOT.parent / "shared" / "seeds"  # the protocol texts (beside the repo)
 DATE = "2025-06-01"  # fixed publication date: keeps the output byte-stable
 TRIALS = {"A": trial_a, "B": trial_b, "C": trial_c, "D": trial_d, "E": trial_e}
 PHASE_DISPLAY = {"phase-2": "Phase 2"}
+
+
+def _listed(system: str, code: str, seen: dict[tuple[str, str], str]) -> bool:
+    """In the value set, itself or (ATC) by a group it belongs to (codes.with_atc_groups)."""
+    groups = [code[:n] for n in (1, 3, 4, 5) if len(code) > n] if system == ATC_SYSTEM else []
+    return (system, code) in seen or any((system, g) in seen for g in groups)
 
 
 def valueset(vs_id: str) -> dict[str, Any]:
@@ -50,6 +57,11 @@ def valueset(vs_id: str) -> dict[str, Any]:
     for (s, c), d in seen.items():
         by_system.setdefault(s, []).append({"code": c, "display": d})
     include: list[dict[str, Any]] = [{"system": s, "concept": cs} for s, cs in by_system.items()]
+    for part in PARTS.get(vs_id, []):
+        missing = {(s, c) for s, c, _d in VALUESETS[part][2] if not _listed(s, c, seen)}
+        assert not missing, f"{vs_id} includes {part}, which holds {sorted(missing)} it does not list"
+    if vs_id in PARTS:
+        include.append({"valueSet": [f"{BASE}/ValueSet/{p}" for p in PARTS[vs_id]]})
     compose: dict[str, Any] = {"include": include}
     roots, minus = HIERARCHY.get(vs_id, ([], []))
     include += [{"system": s, "filter": [{"property": "concept", "op": "is-a", "value": c}]} for s, c, _ in roots]

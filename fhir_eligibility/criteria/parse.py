@@ -299,6 +299,10 @@ class Parser:
             types = set(fhir_types)
             if "MedicationAdministration" in types:
                 types.add("MedicationStatement")
+            if types & {"MedicationAdministration", "MedicationStatement"}:
+                # orders and dispenses: what many sites hold of oral drugs (forms.records reads them
+                # only where administrations and statements are silent)
+                types |= {"MedicationRequest", "MedicationDispense"}
             return Records(tuple(sorted(types)), coded_values(test), methods, instances, duration, label)
         if project and project[0] in DERIVED:
             concept = project[0]

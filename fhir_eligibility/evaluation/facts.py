@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings, with_atc_groups
-from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period
+from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
 from fhir_eligibility.evaluation.medication import acting_form, medication_of
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
@@ -75,6 +75,7 @@ class Fact(NamedTuple):
     open_end: bool = False  # a statement taken from ``start`` and since stopped on a day not recorded
     ends_by: _dt.date | None = None  # open_end: stopped by then (its dateAsserted); None: by the as-of date
     form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
+    latest: _dt.date | None = None  # a point known only to lie in [start, latest] (an onset period or age)
     note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
 
     @property
@@ -82,8 +83,18 @@ class Fact(NamedTuple):
         return self.end or self.start
 
     @property
+    def end_last(self) -> _dt.date:
+        """The last day the end of a period can mean (its end written "2026-05": any day of May).
+        Only for a fact with an end; its ``instant`` is the end's text (dates.period)."""
+        assert self.end is not None
+        return (last_day(self.instant) or self.end) if len(self.instant) in (4, 7) else self.end
+
+    @property
     def last(self) -> _dt.date | None:
-        """The last day a point written as a partial date (onset "2025-06") can mean; None otherwise."""
+        """The last day a point written as a partial date (onset "2025-06") or known only within a
+        range (``latest``) can mean; None otherwise."""
+        if self.latest is not None:
+            return self.latest
         point = self.end is None and not self.ongoing  # an ongoing statement is a period to the as-of date
         return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
 
@@ -189,6 +200,19 @@ class Who(NamedTuple):
 ANYONE = Who()  # a resource read without its patient: sex- or age-restricted ranges do not apply
 _SEX = {"male": "male", "female": "female", "M": "male", "F": "female", "248153007": "male", "248152002": "female"}
 _AGE_DAYS = {"a": 365.25, "mo": 30.44, "wk": 7.0, "d": 1.0}
+
+
+def _onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.date | None]:
+    """The days an onset given as an age (onsetAge 40 a) can mean: from that birthday to the day
+    before the next; (None, None) without a birth date or a readable age."""
+    if born is None or not isinstance(age, dict) or isinstance(age.get("value"), bool):
+        return None, None
+    value, unit = age.get("value"), age.get("code") or age.get("unit")
+    days = _AGE_DAYS.get(unit) if isinstance(unit, str) else None
+    if not isinstance(value, (int, float)) or days is None or not 0 <= value < 150:
+        return None, None
+    first = born + _dt.timedelta(days=int(value * days))
+    return first, born + _dt.timedelta(days=int((int(value) + 1) * days)) - _dt.timedelta(days=1)
 
 
 def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:
@@ -316,6 +340,28 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     return out
 
 
+# an order (MedicationRequest) or a dispense: evidence a drug was meant to be taken or handed over,
+# not that it was; read only where administrations and statements are silent (forms.records)
+ORDERS = ("MedicationDispense", "MedicationRequest")
+_ORDER_STATUSES = {
+    "MedicationRequest": frozenset({"active", "on-hold", "completed", "stopped", "ended", "unknown"}),
+    "MedicationDispense": frozenset({"completed", "in-progress", "unknown"}),
+}
+_NOT_ORDERS = frozenset({"proposal", "plan", "option"})  # intents that order nothing
+
+
+def _order(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
+    if status not in _ORDER_STATUSES[kind] or res.get("intent") in _NOT_ORDERS:
+        return []
+    concept, _contained = medication_of(res)
+    codes = with_atc_groups(codings(concept))
+    handed = "whenHandedOver" if "whenHandedOver" in res else "whenPrepared"
+    key = "authoredOn" if kind == "MedicationRequest" else handed
+    when = res.get(key)
+    day = checked(readable_date(when, key, problems), problems) if when is not None else None
+    return [Fact(kind, ref, codes, day, None, order_text(when), status=status)]
+
+
 def _medication(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
     adherence = res.get("adherence")
     said = {c for _s, c in codings(adherence.get("code"))} if isinstance(adherence, dict) else set()
@@ -397,7 +443,12 @@ def facts_of(
         if verification in ("entered-in-error", "refuted"):
             return []
         codes = _code(res) | _morphology(res)
-        start, end, instant = period(res, "onset", problems=problems)
+        start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
+        if latest is not None and len(instant) in (4, 7):
+            latest = last_day(instant)
+        if start is None:
+            start, latest = _onset_age(res.get("onsetAge"), who.birth_date)
+            instant = start.isoformat() if start is not None else ""
         if start is None:
             start = checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
@@ -413,6 +464,7 @@ def facts_of(
                 status=None,
                 clinical_status=clinical,
                 verification=verification,
+                latest=latest,
             )
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
@@ -421,6 +473,8 @@ def facts_of(
         if kind == "MedicationAdministration" and status == "stopped":
             return [f for f in facts if f.quantity is not None]  # §0.8: a stopped one without a dose is ignored
         return facts
+    if kind in ORDERS:
+        return _order(res, kind, ref, status, problems)
     if kind == "Procedure":
         if status not in PROC_VALID:
             return []

@@ -115,6 +115,8 @@ def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt
     for rtype, codes in reads.needs:
         for f in record.facts([rtype], codes):
             days.update(d for d in (f.start, f.end, f.last, f.ends_by) if d is not None)
+            if f.end is not None and len(f.instant) in (4, 7):  # an end "2026-05" may be any day to its last
+                days.add(f.end_last)
     lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
     out: set[dt.date] = set()
     for x in days:

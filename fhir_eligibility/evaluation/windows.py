@@ -86,7 +86,13 @@ def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     s, e = f.start, f.end or (hi if f.ongoing else f.start)
     if s is None and e is None:
         return None
-    last = f.last if len(f.instant) in (4, 7) else None
+    partial = len(f.instant) in (4, 7)
+    if partial and f.end is not None:  # a period ending in a month or a year: the last day is not known
+        first = f.start or f.end
+        if first <= hi and f.end >= lo:
+            return True
+        return None if first <= hi and f.end_last >= lo else False
+    last = f.latest or (f.last if partial else None)
     if f.open_end and s is not None:  # taken from s, stopped on a day not recorded (by ends_by, else as of now)
         if s > hi:
             return False

@@ -47,7 +47,9 @@ _TYPE_SEARCH: dict[str, _TypeSearch] = {
     # the drug may be a reference: every record of the type, with the Medications it names
     "MedicationAdministration": _TypeSearch(None, "effective-time", "MedicationAdministration:medication"),
     "MedicationStatement": _TypeSearch(None, "effective", "MedicationStatement:medication"),
-    "MedicationRequest": _TypeSearch("code", None),
+    # orders and dispenses: no date bound either (an old prescription may still be active)
+    "MedicationRequest": _TypeSearch(None, None, "MedicationRequest:medication"),
+    "MedicationDispense": _TypeSearch(None, None, "MedicationDispense:medication"),
     "DiagnosticReport": _TypeSearch("code", "date"),
     "AllergyIntolerance": _TypeSearch("code", None),
     "Immunization": _TypeSearch("vaccine-code", "date"),

@@ -79,11 +79,10 @@ class Screener:
         program, batch, settings, as_of = self.program, self.batch, self.settings, self.as_of
         if program is None or batch is None:
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
-        record = build_record(data, settings.include_preliminary)
-        site = read_as_targets(record, self.trials)
+        record = build_record(read_as_targets(data, self.trials), settings.include_preliminary)
         days = settings.attestation_validity_days
-        answered = attestation.latest_answers(site, as_of, days) if not site.unavailable else {}
-        if site.unavailable or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
+        answered = attestation.latest_answers(record, as_of, days) if not record.unavailable else {}
+        if record.unavailable or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
             self.whole += 1
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         vital = vital_result(record.patient, as_of)
@@ -92,27 +91,27 @@ class Screener:
         label = _Label(data)
         if vital is not None and vital.result.value == "fail":  # dead: evaluate_trial's one decisive reason
             return [TrialOutcome(t.id, pid, "ineligible", (), (), "fail") for t in self.trials]
-        run = program.run(site, batch)
+        run = program.run(record, batch)
         unsure = vital.result.value if vital else None  # vital status unknown: a result before the criteria
         out: list[TrialOutcome] = []
         memo: dict[tuple[int, int, int], Outcome] = {}
         horizon = settings.horizon_days
         # later days through the same program, unless an answer on file could count on one of them
-        steps = Steps(program, site) if horizon > 0 and Steps.covers(site) else None
-        later = Later(site, as_of, horizon, settings)  # the dates and later days its trials share
+        steps = Steps(program, record) if horizon > 0 and Steps.covers(record) else None
+        later = Later(record, as_of, horizon, settings)  # the dates and later days its trials share
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                since = self._eligible_from(i, site, results, vital, steps, later) if horizon > 0 else None
+                since = self._eligible_from(i, record, results, vital, steps, later) if horizon > 0 else None
                 out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label(since)))
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
             # with the program's compiled trial and the batch's shared outcomes: what reads none of the
             # patient's data is explained once per date (answers: none, checked above)
-            explained = evaluate_trial(trial, site, as_of, settings, memo, program.compiled[i], batch.explained, {})
+            explained = evaluate_trial(trial, record, as_of, settings, memo, program.compiled[i], batch.explained, {})
             result = mark_mapped(explained, trial, record)
             if horizon > 0:
-                dates = when(trial, site, as_of, result, settings, horizon, program.compiled[i], later, steps)
+                dates = when(trial, record, as_of, result, settings, horizon, program.compiled[i], later, steps)
                 result = replace(result, when=dates)
             labelled = label(True)
             out.append(outcome_of(replace(result, label=labelled) if labelled is not None else result))

@@ -4,9 +4,9 @@ the trial concept it was read as, and the map (a reviewer must be able to check 
 Applied to a trial's results after evaluation, from the trial's :attr:`Trial.mappings`, so the
 engine stays unaware of site terminology; a trial without mappings is returned untouched.
 
-Derived formulas (Cockcroft-Gault, MDRD, CKD-EPI, Child-Pugh) read fixed LOINC inputs rather than
-criterion code sets, so for them the record itself reads a mapped site code as its target
-(:func:`read_as_targets`), before evaluation.
+What a result is decides how it is read (its analyte: units, plausible values; derived formulas read
+fixed LOINC inputs), so an Observation's mapped site code is also coded as its target in the data,
+before the record is built (:func:`read_as_targets`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import assert_never
 
-from fhir_eligibility.codes import Code, display
+from fhir_eligibility.codes import Code, codings, display
 from fhir_eligibility.criteria.model import (
     Age,
     CodeMapping,
@@ -31,10 +31,9 @@ from fhir_eligibility.criteria.model import (
     Unsupported,
     coded_values,
 )
-from fhir_eligibility.evaluation import derived as dv
-from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, TrialResult
+from fhir_eligibility.record import PatientData, Resource
 
 
 def node_codes(c: Criterion) -> frozenset[Code]:
@@ -52,38 +51,58 @@ def node_codes(c: Criterion) -> frozenset[Code]:
             assert_never(d)
 
 
-DERIVED_INPUTS: frozenset[Code] = frozenset().union(*dv.INPUTS.values())
+# marks a coding read_as_targets added (a mapping's target), so the evidence says it was mapped
+_ADDED = {"url": "http://fhir-eligibility.org/fhir/StructureDefinition/mapped-coding", "valueBoolean": True}
 
 
-def read_as_targets(record: PatientRecord, trials: Iterable[Trial]) -> PatientRecord:
-    """The record with facts carrying a site code mapped to a derived formula's input also carrying
-    that input's code (the same record when no trial maps one)."""
+def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
+    """The patient's data with each Observation coded with a site code the trials map also coded with
+    the mapping's target (the same data when no trial maps one).
+
+    Why before the record is built: what a result is (its analyte) decides how its units convert and
+    which values are plausible, and derived formulas read fixed LOINC inputs; a local haemoglobin in
+    mmol/L mapped to 718-7 converts, and 85 g/dL is refused, as under 718-7 itself. The site code stays
+    beside the target, so the evidence names it (:func:`mark_mapped`)."""
     add: dict[Code, set[Code]] = {}
     for t in trials:
         for m in t.mappings:
-            if m.target in DERIVED_INPUTS:
-                add.setdefault(m.source, set()).add(m.target)
-    hits = {f for src in add for f in record.by_code.get(("Observation", src), ())}
-    if not hits:
-        return record
-    new = {f: f._replace(codes=f.codes.union(*(add.get(c, ()) for c in f.codes))) for f in hits}
-    by_kind = {k: tuple(new.get(f, f) for f in fs) for k, fs in record.by_kind.items()}
-    by_code: dict[tuple[str, Code], list[Fact]] = {}
-    for kind, facts in by_kind.items():
-        for f in facts:
-            for c in f.codes:
-                by_code.setdefault((kind, c), []).append(f)
-    present = frozenset([*((k, None) for k in by_kind), *by_code])
-    return replace(record, by_kind=by_kind, by_code={k: tuple(v) for k, v in by_code.items()}, present=present)
+            add.setdefault(m.source, set()).add(m.target)
+    if not add:
+        return data
+    out: list[Resource] = []
+    for r in data.resources:
+        code = r.get("code") if r.get("resourceType") == "Observation" else None
+        if isinstance(code, dict) and isinstance(code.get("coding"), list):
+            own = codings(code)
+            extra = set().union(*(add.get(c, ()) for c in own)) - own
+            if extra:
+                added = ({"system": s, "code": c, "extension": [_ADDED]} for s, c in sorted(extra))
+                coding = [*code["coding"], *added]
+                r = {**r, "code": {**code, "coding": coding}}
+        out.append(r)
+    return replace(data, resources=out)
+
+
+def _added(record: PatientRecord) -> dict[str, set[Code]]:
+    """Observation reference -> the target codes :func:`read_as_targets` added to it."""
+    out: dict[str, set[Code]] = {}
+    for r in record.raw:
+        code = r.get("code") if r.get("resourceType") == "Observation" else None
+        for c in code.get("coding") or [] if isinstance(code, dict) else []:
+            if isinstance(c, dict) and c.get("extension") == [_ADDED]:
+                out.setdefault(f"Observation/{r.get('id', '?')}", set()).update(codings({"coding": [c]}))
+    return out
 
 
 def mapped_records(trial: Trial, record: PatientRecord) -> dict[str, list[CodeMapping]]:
-    """Record reference -> the mappings it needs (it carries the site code, not the target)."""
+    """Record reference -> the mappings it needs (it carries the site code, and the target only as
+    :func:`read_as_targets` added it)."""
     out: dict[str, list[CodeMapping]] = {}
+    added = _added(record)
     for m in trial.mappings:
         for kind in record.by_kind:
             for f in record.by_code.get((kind, m.source), ()):
-                if m.target not in f.codes:
+                if m.target not in f.codes or m.target in added.get(f.ref.split("#")[0], ()):
                     out.setdefault(f.ref.split("#")[0], []).append(m)
     sources = {m.source for m in trial.mappings}
     for f in record.by_kind.get("Observation", ()):  # a coded result (a local "NEG") read as the trial's value

@@ -1228,3 +1228,200 @@ def test_an_atc_group_holds_every_code_under_it(code: str, expected: str) -> Non
     chemo = {"linkId": "chemo", "definitionByTypeAndValue": has(["MedicationAdministration"], [(ATC, "L01")])}
     result = run(chemo, [patient(), med_admin(code, "2025-03-01")])
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def _ssa(start: str, end: str) -> Json:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": "ms-lanreotide",
+        "status": "completed",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "H01CB03"}]},
+        "effectivePeriod": {"start": start, "end": end},
+    }
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [
+        ("2026-05", "unknown"),  # stopped some day in May: maybe inside the 28 days before 2026-06-01
+        ("2026-04", "pass"),  # stopped by 30 April: before the window (from 4 May)
+        ("2026", "unknown"),
+        ("2026-05-02", "pass"),
+        ("2026-05-10", "fail"),
+    ],
+)
+def test_a_period_ending_in_a_month_may_end_on_its_last_day(end: str, expected: str) -> None:
+    """Adversarial review: lanreotide from 2021 to "2026-05" was read as stopped on 1 May, before the
+    28-day washout window (2026-05-04..06-01): no SSA in it, E-I5 passed. May's last days are in it
+    (§0.12: a partial date whose days lie inside and outside is not knowable)."""
+    washout = {
+        "linkId": "ssa",
+        "exclude": True,
+        "definitionByTypeAndValue": has(["MedicationStatement"], [(ATC, "H01CB03")]),
+        "timeFromEvent": window(-28),
+    }
+    result = run(washout, [patient(), _ssa("2021-03-01", end)])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def _order(kind: str, code: str, day: str, status: str = "completed", intent: str = "order") -> Json:
+    r: Json = {
+        "resourceType": kind,
+        "id": f"{kind}-{code}",
+        "status": status,
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": code}]},
+    }
+    if kind == "MedicationRequest":
+        r |= {"intent": intent, "authoredOn": day}
+    else:
+        r["whenHandedOver"] = day
+    return r
+
+
+TEMOZOLOMIDE_NEVER = {
+    "linkId": "tmz",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["MedicationAdministration"], [(ATC, "L01AX03")]),
+}
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        ([_order("MedicationRequest", "L01AX03", "2024-02-01")], "unknown"),  # ordered: taken or not unknown
+        ([_order("MedicationDispense", "L01AX03", "2024-02-03")], "unknown"),
+        ([_order("MedicationRequest", "L01AX03", "2024-02-01", status="cancelled")], "pass"),
+        ([_order("MedicationRequest", "L01AX03", "2024-02-01", intent="proposal")], "pass"),
+        ([_order("MedicationRequest", "L01AX03", "2024-02-01"), med_admin("L01AX03", "2024-02-05")], "fail"),
+        ([], "pass"),
+    ],
+)
+def test_an_order_or_a_dispense_is_evidence_where_administrations_are_silent(
+    records: list[Json], expected: str
+) -> None:
+    """Adversarial review: temozolomide ordered and dispensed in 2024 (MedicationRequest,
+    MedicationDispense: what US Core sites hold of oral drugs) was ignored: "no prior alkylator"
+    passed. An order says the drug was meant to be taken, not that it was: unknown, never absent."""
+    result = run(TEMOZOLOMIDE_NEVER, [patient(), *records])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+MI_SCT_12_MONTHS = {
+    "linkId": "mi",
+    "exclude": True,
+    "definitionByTypeAndValue": has(["Condition"], [(SCT, "22298006")]),
+    "timeFromEvent": window(-365),
+}
+
+
+def _mi(**onset: Any) -> Json:
+    c = condition(SCT, "22298006")
+    c.pop("onsetDateTime", None)
+    return {**c, **onset}
+
+
+@pytest.mark.parametrize(
+    ("onset", "expected"),
+    [
+        ({"onsetPeriod": {"start": "2025-07-01", "end": "2025-08-01"}}, "fail"),  # inside the 12 months
+        ({"onsetPeriod": {"start": "2025-05-01", "end": "2025-07-01"}}, "unknown"),  # across its start (2025-06-01)
+        ({"onsetPeriod": {"start": "2024-01-01", "end": "2024-03-01"}}, "pass"),
+        ({"onsetPeriod": {"start": "2025-05-01", "end": "2025-06"}}, "unknown"),
+        # born 1960-01-01: aged 40 from 2000-01-01 to 2000-12-31, long before; recorded at intake last month
+        (
+            {
+                "onsetAge": {"value": 40, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"},
+                "recordedDate": "2026-05-15",
+            },
+            "pass",
+        ),
+        (
+            {"onsetAge": {"value": 66, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}},
+            "unknown",
+        ),  # 2026-01-01..12-31
+    ],
+)
+def test_an_onset_known_only_within_a_period_or_an_age(onset: Json, expected: str) -> None:
+    """Adversarial review: an MI with onsetPeriod 2025-05-01..07-01 was placed on 2025-05-01, outside
+    the 12 months before 2026-06-01 (from 2025-06-01): A-E10 passed; its onset may be inside. An MI at
+    age 40 (about 2000) was dated by its recordedDate (last month): fail. The onset lies somewhere in
+    the period or the year of that age: in the window, outside it, or not knowable."""
+    result = run(MI_SCT_12_MONTHS, [patient(), _mi(**onset)])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        # a day's result without a time and one at 08:30 cannot be ordered: a tie, the least favourable
+        ([("2026-05-20", 7.0, "a"), ("2026-05-20T08:30:00Z", 13.2, "b")], "fail"),
+        ([("2026-05-20", 13.2, "a"), ("2026-05-20T08:30:00Z", 7.0, "b")], "fail"),
+        ([("2026-05-19", 7.0, "a"), ("2026-05-20T08:30:00Z", 13.2, "b")], "pass"),  # the day before: older
+        # 23:00 at UTC-5 is 04:00 UTC on the 21st: after 01:00 at UTC+2 on the 21st (23:00 UTC on the 20th)
+        ([("2026-05-20T23:00:00-05:00", 7.0, "a"), ("2026-05-21T01:00:00+02:00", 13.0, "b")], "fail"),
+        ([("2026-05-20T23:00:00-05:00", 13.0, "a"), ("2026-05-21T01:00:00+02:00", 7.0, "b")], "pass"),
+    ],
+)
+def test_the_most_recent_result_when_times_are_written_differently(
+    results: list[tuple[str, float, str]], expected: str
+) -> None:
+    """Adversarial review: a date-only Hb of 7.0 always lost to a 13.2 at 08:30 the same day ("2026-05-20"
+    sorts before "2026-05-20T08:30"): A-I11 passed. §0.3: results that cannot be ordered tie, and a
+    tie is the least favourable. And the written calendar day ordered results before their UTC moment."""
+    hb = [obs("718-7", when, q(v, "g/dL"), rid=rid) for when, v, rid in results]
+    result = run(HB_GE_8, [patient(), *hb])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+KI67_LE_20 = {
+    "linkId": "ki67",
+    "definitionByTypeAndValue": lab(["29593-1"], valueQuantity=q(20, "%", "<=")),
+    "timeFromEvent": window(None),  # any date before the as-of date
+}
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ({}, "unknown"),  # undated 30 %: it may be the latest, and it disagrees with the 8 % of 2021-02
+        ({"effectiveDateTime": "2021"}, "unknown"),  # some day of 2021: maybe after February
+        ({"effectiveDateTime": "2020"}, "pass"),  # 2020: before the dated 8 %
+        ({"effectiveDateTime": "2022"}, "fail"),  # any day of 2022 is after it: the 30 % governs
+    ],
+)
+def test_an_undated_or_partly_dated_result_may_be_the_latest(other: Json, expected: str) -> None:
+    """Adversarial review: for a result of any date (Ki-67), an undated 30 % or one dated "2021" was
+    ranked older than a dated 8 % (2021-02-20): pass, eligible. Which is the latest is not knowable."""
+    dated = obs("29593-1", "2021-02-20", q(8, "%"), rid="k1")
+    vague = obs("29593-1", "2021-02-20", q(30, "%"), rid="k2")
+    vague.pop("effectiveDateTime")
+    vague |= other
+    result = run(KI67_LE_20, [patient(), dated, vague])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+    assert "no result in window" not in result.criteria[0].reason
+
+
+def test_a_creatinine_given_as_a_bound_says_so() -> None:
+    """Adversarial review: a serum creatinine "<0.5 mg/dL" made Cockcroft-Gault unknown "unit not
+    convertible to mg/dL", which sends a coordinator after the wrong problem."""
+    crcl = {
+        "linkId": "crcl",
+        "definitionByTypeAndValue": {
+            "type": {
+                "coding": [
+                    {
+                        "system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
+                        "code": "creatinine-clearance",
+                    }
+                ]
+            },
+            "valueQuantity": q(50, "mL/min", ">="),
+        },
+        "timeFromEvent": window(-28),
+    }
+    records = [obs("2160-0", "2026-05-20", q(0.5, "mg/dL", "<")), obs("29463-7", "2026-05-20", q(70, "kg"))]
+    result = run(crcl, [patient(), *records])
+    assert result.criteria[0].result.value == "unknown"
+    assert "reported as a bound (< 0.5 mg/dL)" in result.criteria[0].reason, result.criteria[0].reason

@@ -412,3 +412,77 @@ def test_a_mapped_coded_result_counts_as_the_trials_value() -> None:
     mapped = evaluate_patient(data, site.apply([trial]), AS_OF)[0].criteria[0]
     assert mapped.result is Result.PASS and mapped.evidence[0].mapped_by == MAP_URL
     assert evaluate_patient(data, [trial], AS_OF)[0].criteria[0].result is Result.UNKNOWN
+
+
+def test_a_site_value_set_extending_a_part_extends_the_unions_that_include_it(tmp_path: Path) -> None:
+    """Adversarial review: a site's local chemotherapy code added to vs-chemo reached vs-chemo only;
+    the criteria read unions (vs-anticancer-nonsurgical for E-E3, vs-systemic-net-therapy...), which
+    were flattened copies: a local capecitabine 12 days before T0 passed E-E3. The unions now include
+    their parts (compose.include.valueSet), so the site's code reaches every union holding vs-chemo."""
+    local = "http://hospital.example.org/codes/oncology-drugs"
+    site_vs = {
+        "resourceType": "ValueSet",
+        "url": "http://fhir-eligibility.org/fhir/ValueSet/vs-chemo",
+        "status": "active",
+        "compose": {"include": [{"system": local, "concept": [{"code": "CAPE-500"}]}]},
+    }
+    given = {
+        "resourceType": "MedicationAdministration",
+        "id": "cape1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": local, "code": "CAPE-500"}]},
+        "effectiveDateTime": "2026-05-20",
+    }
+    data = PatientData("p", [patient(), given])
+    with_vs = evaluate_patient(
+        data, load_trials(only=[TRIAL_E], terminology=[write(tmp_path / "vs.json", site_vs)]), AS_OF
+    )[0]
+    without = evaluate_patient(data, load_trials(only=[TRIAL_E]), AS_OF)[0]
+    assert find(with_vs.criteria, "E-E3").result is Result.FAIL  # anticancer therapy within 12 weeks
+    assert find(without.criteria, "E-E3").result is Result.MANUAL  # the local code alone is nothing: a person asks
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (7.5, "mmol/L", Result.PASS),  # 7.5 mmol/L of haemoglobin (monomer) is about 121 g/L >= 80
+        (4.0, "mmol/L", Result.FAIL),  # about 64 g/L
+        (85, "g/dL", Result.UNKNOWN),  # 850 g/L: no haemoglobin is that high, a data error (under 718-7 too)
+        (9.1, "g/dL", Result.PASS),
+    ],
+)
+def test_a_mapped_local_lab_is_read_as_its_target_analyte(
+    tmp_path: Path, value: float, unit: str, expected: Result
+) -> None:
+    """Adversarial review: a site haemoglobin code mapped to LOINC 718-7 matched B-I8, but what the
+    result is (its analyte: molar mass, plausible range) was read from LOINC codes only: 7.5 mmol/L was
+    "not convertible" (undetermined) and a mistyped 85 g/dL passed as 850 g/L. It reads as 718-7 does."""
+    cm = {
+        "resourceType": "ConceptMap",
+        "url": "http://hospital.example.org/fhir/ConceptMap/lab-to-loinc",
+        "status": "active",
+        "group": [
+            {
+                "source": LOCAL,
+                "target": "http://loinc.org",
+                "element": [{"code": "HGB", "target": [{"code": "718-7", "equivalence": "equivalent"}]}],
+            }
+        ],
+    }
+    hb = {
+        "resourceType": "Observation",
+        "id": "hb1",
+        "status": "final",
+        "code": {"coding": [{"system": LOCAL, "code": "HGB"}]},
+        "effectiveDateTime": "2026-05-22",
+        "subject": {"reference": "Patient/p"},
+        "valueQuantity": {"value": value, "system": UCUM, "code": unit, "unit": unit},
+    }
+    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", cm)])
+    result = evaluate_patient(PatientData("p", [patient(), hb]), trials, AS_OF)[0]
+    b_i8 = find(result.criteria, "B-I8")
+    assert b_i8.result is expected, b_i8.reason
+    if expected is not Result.UNKNOWN:
+        (ev,) = b_i8.evidence
+        assert ev.code == f"{LOCAL}|HGB" and ev.mapped_to == "http://loinc.org|718-7"

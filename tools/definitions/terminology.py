@@ -346,6 +346,16 @@ MIDGUT_SITE = [
 # ---- value sets (id -> title, description, concepts) ---------------------------------------------
 
 VALUESETS: dict[str, tuple[str, str, list[Concept]]] = {}
+# value set -> the value sets it is the union of (or includes): written as compose.include.valueSet
+# besides the flattened concepts, so a site that extends a part (terminology/site.py) extends the
+# union the criteria read (the builder checks each part's concepts are already in the union)
+PARTS: dict[str, list[str]] = {
+    "vs-chemo": ["vs-alkylator", "vs-rtki"],
+    "vs-systemic-net-therapy": ["vs-chemo", "vs-ifn", "vs-lu177", "vs-everolimus"],
+    "vs-liver-directed": ["vs-liver-resection", "vs-embolization"],
+    "vs-anticancer-nonsurgical": ["vs-chemo", "vs-ifn", "vs-lu177", "vs-everolimus", "vs-ebrt", "vs-embolization"],
+    "vs-anticancer-treatment": ["vs-anticancer-nonsurgical", "vs-liver-resection"],
+}
 # vs id -> (SNOMED CT roots included with 'is-a', roots excluded with 'is-a'); the compose states the intent,
 # the expansion stays the explicit reviewed list (the engine reads the expansion and the concept lists).
 HIERARCHY: dict[str, tuple[list[Concept], list[Concept]]] = {}

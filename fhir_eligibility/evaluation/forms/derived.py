@@ -129,6 +129,12 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
     if not tied:
         return dv.DerivedValue(None, unit, (), f"no serum creatinine in {window_text(lo, hi)}")
     scr_mg = _in(tied, "mg/dL", "creatinine")
+    bound = next((f.quantity for f in tied if f.quantity is not None and f.quantity.comparator), None)
+    if bound is not None:  # "<0.5 mg/dL": a bound, not a value the formula can take
+        shown = f"{bound.comparator} {bound.value:g}" + (f" {bound.unit}" if bound.unit else "")
+        return dv.DerivedValue(
+            None, unit, (), f"serum creatinine reported as a bound ({shown}): the formula needs a value"
+        )
     if scr_mg is None or scr_mg[0] <= 0:
         return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
     birth = ctx.record.birth_date

@@ -26,6 +26,7 @@ from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
+from fhir_eligibility.evaluation.dates import last_day
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, favourability, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
@@ -33,7 +34,7 @@ from fhir_eligibility.evaluation.results import Evidence, Point, Series
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import units
-from fhir_eligibility.measures.timing import DATE_MIN
+from fhir_eligibility.measures.timing import DATE_MAX, DATE_MIN
 
 
 def observation_leaf(
@@ -124,8 +125,16 @@ def _observation_leaf(
             f"no result in window {window_text(lo, hi)}{stale}{values.undated_note(facts)}",
             missing=(missing_data(ctx, what, d.codes, lo, hi),),
         )
-    tied = _latest(inside)
+    tied, vague = _latest(inside)
     scored = [(f, compare(f, d.test)) for f in tied]
+    if vague and len({r.truth for _f, r in scored}) > 1:  # an undated or partly dated one may be the latest
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{len(tied)} results that may each be the most recent disagree (some undated or partly dated){skipped}",
+            tuple(Evidence(f.ref.split("#")[0], r.value, r.unit, _iso(f.date)) for f, r in scored),
+            matched=tuple(f for f, _r in scored),
+            missing=(missing_data(ctx, what, d.codes, lo, hi),),
+        )
     fact, res = min(scored, key=lambda p: (favourability(p[1].truth, parity), p[0].ref))
     tie = f" (least favourable of {len(tied)} results at the same time)" if len(tied) > 1 else ""
     ev = Evidence(fact.ref.split("#")[0], res.value, res.unit, fact.date.isoformat() if fact.date else None)
@@ -139,11 +148,42 @@ def _in_window(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
     return [f for f in facts if fact_in(f, lo, hi) or (open_start and fact_in(f, lo, hi) is None)]
 
 
-def _latest(inside: list[Fact]) -> list[Fact]:
-    """The most recent results (several when they share the time); sorts ``inside``."""
-    inside.sort(key=lambda f: (f.date or DATE_MIN, f.instant, f.issued))
-    top_key = (inside[-1].date, inside[-1].instant, inside[-1].issued)
-    return [f for f in inside if (f.date, f.instant, f.issued) == top_key]
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _days(f: Fact) -> tuple[dt.date, dt.date]:
+    """The first and last day a result may have been taken: its day (in UTC when zoned: 23:00-05:00
+    is the next day), a partial date's month or year, any day when undated."""
+    if f.date is None:
+        return DATE_MIN, DATE_MAX
+    t = f.instant
+    if len(t) in (4, 7):
+        return f.date, last_day(t) or f.date
+    day = dt.date.fromisoformat(t[:10]) if len(t) == 25 and t.endswith("+00:00") else f.date  # dates.order_text
+    return day, day
+
+
+def _latest(inside: list[Fact]) -> tuple[list[Fact], bool]:
+    """The results that may be the most recent, and whether some are so only because their date is
+    vague (undated, a month or a year: which governs is then not knowable, §0.12).
+
+    Within the latest day, results are ordered by their time, then by ``issued`` (§0.3); a result
+    dated by its day only cannot be ordered against the others of that day: all of them tie."""
+    if len(inside) == 1:
+        return inside, False
+    days = [(f, *_days(f)) for f in inside]
+    top = max(first for _f, first, _l in days)  # a day some result surely reached
+    may = [(f, first, last) for f, first, last in days if last >= top]
+    vague = [f for f, first, last in may if first != last]
+    sure = [f for f, first, last in may if first == last]
+    if sure and not any(len(f.instant) == 10 for f in sure):  # all timed: the latest time(s), then issued
+        key = max((f.instant, f.issued) for f in sure)
+        sure = [f for f in sure if (f.instant, f.issued) == key]
+    elif sure:  # a result of the day without a time: the day's results tie; then the latest issued
+        key2 = max(f.issued for f in sure)
+        sure = [f for f in sure if f.issued == key2]
+    return sure + vague, bool(vague) and len(sure) + len(vague) > 1
 
 
 def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: dt.date, hi: dt.date) -> Truth:
@@ -159,10 +199,13 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
         inside = [f for f in inside if values.has_value(f)]
     if not inside:
         return Truth.UNKNOWN
-    tied = _latest(inside)
+    tied, vague = _latest(inside)
     if len(tied) == 1:
         return compare_truth(tied[0], d.test)
-    return min(((compare_truth(f, d.test), f.ref) for f in tied), key=lambda p: (favourability(p[0], parity), p[1]))[0]
+    truths = [(compare_truth(f, d.test), f.ref) for f in tied]
+    if vague and len({t for t, _r in truths}) > 1:
+        return Truth.UNKNOWN
+    return min(truths, key=lambda p: (favourability(p[0], parity), p[1]))[0]
 
 
 _OBSERVATION = ("Observation",)

@@ -13,7 +13,7 @@ from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Windo
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence
@@ -31,8 +31,10 @@ _STATUSED = ("Condition", "AllergyIntolerance")
 
 
 def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
-    if f.end or f.ongoing:
-        return f.end or as_of
+    if f.end is not None:  # at its latest: the last day of an end written as a month or a year
+        return f.end_last if longest else f.end
+    if f.ongoing:
+        return as_of
     if longest and f.open_end:  # stopped on a day not recorded: at the latest by ends_by, else today
         return f.ends_by or as_of
     return (f.last if longest else None) or f.start
@@ -63,7 +65,11 @@ def _placed(
     history = "history" in d.methods
     definite: list[Fact] = []
     uncertain: list[Fact] = []
+    orders: list[Fact] = []
     for f in facts:
+        if f.kind in ORDERS:
+            orders.append(f)
+            continue
         if f.kind in _STATUSED:  # a Condition's or an allergy's clinical and verification status
             if not history and f.clinical_status in INACTIVE_CONDITION:
                 continue
@@ -102,6 +108,8 @@ def _placed(
             uncertain.append(f)
         elif inside is None:
             placed.append(f)
+    if not placed:  # administrations and statements silent: an order or a dispense may have been taken
+        uncertain += [f for f in orders if (f.start is None or f.start <= as_of) and fact_in(f, lo, hi) is not False]
     return placed, uncertain
 
 
@@ -289,6 +297,8 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["undated"] = None
         elif f.kind in _STATUSED and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
             why["its clinical status is neither active nor inactive"] = None
+        elif f.kind in ORDERS:
+            why["ordered or dispensed, not recorded as taken"] = None
         elif f.kind in ("Procedure", "ImagingStudy") and f.verification == "unknown":
             why["its status is unknown (done or not)"] = None
         elif f.verification in UNCERTAIN_VERIFICATION:
