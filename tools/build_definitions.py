@@ -30,9 +30,9 @@ from definitions.terminology import EXTRA_CODES, HIERARCHY, PARTS, VALUESETS
 from definitions.tree import is_computable
 
 from definitions import trial_a, trial_b, trial_c, trial_d, trial_e
+from fhir_eligibility.codes import ATC as ATC_SYSTEM
 from fhir_eligibility.criteria.load import read_definitions
 from fhir_eligibility.criteria.validate import validate as validate_definitions
-from fhir_eligibility.codes import ATC as ATC_SYSTEM
 from fhir_eligibility.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parent.parent

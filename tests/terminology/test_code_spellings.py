@@ -38,8 +38,9 @@ def test_a_spelling_of_a_known_system_is_that_system(system: str, code: str, exp
     ],
 )
 def test_a_carcinoma_spelled_otherwise_still_excludes(system: str, code: str) -> None:
-    """A neuroendocrine carcinoma (SNOMED CT 253000007, ICD-O-3 8246/3, as vs-nec lists them) coded under a version URI or
-    with https, or its morphology written 82463 / M8246/3, was no carcinoma: the exclusion passed."""
+    """A neuroendocrine carcinoma (SNOMED CT 253000007, ICD-O-3 8246/3, as vs-nec lists them) coded
+    under a version URI or with https, or its morphology written 82463 / M8246/3, was no carcinoma:
+    the exclusion passed."""
     nec = {
         "linkId": "nec",
         "definitionByTypeAndValue": has(["Condition"], [(SNOMED, "253000007"), (ICDO3, "8246/3")]),
