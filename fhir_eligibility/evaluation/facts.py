@@ -297,6 +297,11 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     codes = _code(res)
     start, end, instant = period(res, "effective", "occurrence", problems=problems)
     issued = order_text(res.get("issued"))
+    if end is None and issued and isinstance(res.get("effectivePeriod"), dict):
+        # a period still open (start only): §0.3 dates it by effectivePeriod.end, else issued
+        released = checked(parse_date(res.get("issued")), problems)
+        if released is not None and (start is None or released >= start):
+            start, instant = released, issued
     if start is None and end is None and issued:
         start, instant = checked(parse_date(res.get("issued")), problems), issued
         if start is not None and problems is not None and any(k.startswith("effective") for k in res):

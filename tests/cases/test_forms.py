@@ -1425,3 +1425,20 @@ def test_a_creatinine_given_as_a_bound_says_so() -> None:
     result = run(crcl, [patient(), *records])
     assert result.criteria[0].result.value == "unknown"
     assert "reported as a bound (< 0.5 mg/dL)" in result.criteria[0].reason, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        ({"start": "2026-04-01"}, "pass"),  # started 1 April, issued 20 May: dated by issued (§0.3), in the window
+        ({"start": "2026-04-01", "end": "2026-04-02"}, "unknown"),  # ended 2 April: outside the 28 days
+    ],
+)
+def test_an_observation_period_without_an_end_is_dated_by_its_issued_time(period: Json, expected: str) -> None:
+    """Adversarial review: §0.3 dates a result by effectiveDateTime, else effectivePeriod.end, else
+    issued; a period with a start only was dated by its start (outside the window: unknown)."""
+    hb = obs("718-7", "2026-05-20", q(12, "g/dL"), rid="hb1")
+    hb.pop("effectiveDateTime")
+    hb |= {"effectivePeriod": period, "issued": "2026-05-20T10:00:00Z"}
+    result = run(HB_GE_8, [patient(), hb])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
