@@ -28,6 +28,7 @@ from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.files import nothing_usable, read_patients
+from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched
@@ -45,7 +46,8 @@ def evaluate_patient(
     caller that evaluates many patients; ``batch``: what the patients of ``as_of`` share (from the
     program). Without them the trials are compiled for this patient and nothing is shared."""
     trials = list(trials)
-    # a record's code mapped to a trial's (ConceptMap) is read as that code too: units, plausibility, formulas
+    data = withhold_merged(data)  # a merged-away record decides nothing: every criterion unknown
+    # a site's code mapped to a trial's (ConceptMap) is read as that code too: units, plausibility, formulas
     record = build_record(read_as_targets(data, trials), settings.include_preliminary)
     compiled: Sequence[CompiledTrial]
     if program is not None:
@@ -222,7 +224,7 @@ def evaluate_server(
     bar.total(len(patient_ids))
 
     def noted(patients: Iterable[PatientData]) -> Iterator[PatientData]:
-        for data in patients:
+        for data in map(withhold_merged, patients):  # a merged-away record: nothing decided, nothing written
             if incomplete is not None and data.unavailable:
                 incomplete.add(data.patient_id)
             yield data

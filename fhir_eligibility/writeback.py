@@ -33,6 +33,7 @@ from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
+from fhir_eligibility.retrieval.merge import entry_status
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.retrieval.transport import Page, short_count
 
@@ -208,12 +209,6 @@ class Outcome:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _status_code(entry: Any) -> int | None:
-    status = entry.get("response", {}).get("status") if isinstance(entry, dict) else None
-    head = status.split()[0] if isinstance(status, str) and status.split() else ""
-    return int(head) if head.isdigit() else None
-
-
 def _key_of(subject: dict[str, Any]) -> str | None:
     idents = subject.get("identifier")
     for i in idents if isinstance(idents, list) else []:
@@ -338,20 +333,13 @@ def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> O
             out.failed.append((pid, str(e)))
             continue
         out.kept += kept
-        entries = answer.get("entry")
-        if not isinstance(entries, list) or len(entries) != len(bundle["entry"]):
-            out.failed.append((pid, "transaction-response does not match the request"))
-            continue
-        for request, entry in zip(bundle["entry"], entries, strict=True):
-            if request["resource"]["resourceType"] != "ResearchSubject":
-                continue
-            code = _status_code(entry)
-            if code == 201:
-                out.created += 1
-            elif code is not None and 200 <= code < 300:
-                out.updated += 1
-            else:
-                out.failed.append((pid, f"ResearchSubject not written (HTTP {code})"))
+        # every entry is 2xx and matches the request (FhirServer.transaction checks): count what each did
+        for request, entry in zip(bundle["entry"], answer["entry"], strict=True):
+            if request["resource"]["resourceType"] == "ResearchSubject":
+                if entry_status(entry) == 201:
+                    out.created += 1
+                else:
+                    out.updated += 1
     log.info("write-back: %d created, %d updated, %d failed", out.created, out.updated, len(out.failed))
     return out
 

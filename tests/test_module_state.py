@@ -56,6 +56,7 @@ READ_ONLY_TABLES = {
     "ACTIVE_CONDITION": "records: clinical statuses of an active condition",
     "INACTIVE_CONDITION": "records: clinical statuses of a condition that is over",
     "_CONDITION_STATUSES": "facts: the standard Condition status codes",
+    "_ORDER_STATUSES": "facts: MedicationRequest / MedicationDispense statuses that are read",
     "UNCERTAIN_VERIFICATION": "records: verification statuses that make a match uncertain",
     "FORM_METHODS": "medication: criterion method -> the acting form it asks for",
     "_ALWAYS_LONG": "medication: ingredients that only exist as depot forms",

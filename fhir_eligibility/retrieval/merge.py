@@ -19,6 +19,10 @@ from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
 from fhir_eligibility.retrieval.assembly import assemble
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
+
+# What a merged-away Patient keeps (who it is, and where it went): not a fact to decide a trial on.
+_IDENTITY = ("resourceType", "id", "meta", "identifier", "name", "active", "link")
 
 
 @dataclass
@@ -58,6 +62,75 @@ def entry_status(entry: dict[str, Any]) -> int | None:
         return None
     head = status.strip().split(" ", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+def transaction_failure(body: dict[str, Any] | None, expected: int) -> str | None:
+    """Why a transaction's 2xx answer does not show its ``expected`` entries recorded; None when it does.
+
+    The one reader of a transaction-response (write-back and both attestation writers go through
+    :meth:`~fhir_eligibility.retrieval.server.FhirServer.transaction`). A 2xx status proves nothing
+    alone: a server or a proxy may answer 200 with an error OperationOutcome (the transaction rolled
+    back), or a transaction-response whose entries are not all 2xx; nothing of it is then reported as
+    recorded. The server's diagnostics are not quoted: they may name the patient.
+    """
+    kind = body.get("resourceType") if body is not None else None
+    if kind == "OperationOutcome":
+        return "the server answered with an OperationOutcome, not a transaction-response"
+    if body is None or kind != "Bundle" or body.get("type") != "transaction-response":
+        return "the answer is not a transaction-response"
+    entries = body.get("entry")
+    if not isinstance(entries, list) or len(entries) != expected:
+        return "transaction-response does not match the request"
+    for i, entry in enumerate(entries, 1):
+        status = entry_status(entry) if isinstance(entry, dict) else None
+        if status is None:
+            return f"entry {i} of the transaction-response has no status"
+        if not 200 <= status < 300:
+            return f"entry {i} of the transaction-response is HTTP {status}"
+    return None
+
+
+def replaced_by(patient: Resource) -> str | None:
+    """Where a merged-away Patient went: the reference of its ``link`` of type ``replaced-by`` (R4, R5);
+    None when it has none (a ``replaces``, ``refer`` or ``seealso`` link leaves this record in use)."""
+    links = patient.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("type") == "replaced-by":
+            other = link.get("other")
+            ref = other.get("reference") if isinstance(other, dict) else None
+            text = " ".join(ref.split())[:100] if isinstance(ref, str) else ""
+            return text or "another record (the link names none)"
+    return None
+
+
+def merged_into(data: PatientData) -> str | None:
+    """:func:`replaced_by` of the patient's (first, the assembler's chosen) Patient resource."""
+    patient = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
+    return replaced_by(patient) if patient is not None else None
+
+
+def withhold_merged(data: PatientData) -> PatientData:
+    """A Patient merged into another (``Patient.link`` ``replaced-by``, usually ``active: false``) is not
+    a record to decide trials on: the merge moved (some of) its data to the surviving record, so what is
+    left here would read as absent (a diagnosis "none recorded": ineligible). Its data is withheld:
+    every resource type unavailable (so every data criterion is ``unknown``, naming the surviving
+    record), only who it is kept (no birth date, sex or vital status to decide on), and a warning says
+    which record to evaluate instead. ``unknown`` on unavailable data is an undetermined verdict that
+    write-back does not record. Unchanged data for any other patient.
+    """
+    survivor = merged_into(data)
+    if survivor is None:
+        return data
+    why = f"Patient/{data.patient_id} was merged into {survivor} (Patient.link replaced-by)"
+    warning = f"{why}: nothing is decided on this record; evaluate {survivor} instead"
+    if any(u.reason.startswith(why) for u in data.unavailable):  # withheld already
+        return data
+    if warning not in data.warnings:  # the caller's list: every report of the patient says it
+        data.warnings.append(warning)
+    patient = next(r for r in data.resources if r.get("resourceType") == "Patient")
+    stub = {k: v for k, v in patient.items() if k in _IDENTITY}
+    gone = tuple(Unavailable(t, frozenset(), f"{why}: its data may be on that record") for t in sorted(RESOURCE_TYPES))
+    return PatientData(data.patient_id, [stub], (*data.unavailable, *gone), data.warnings)
 
 
 def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:

@@ -30,7 +30,14 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
 from fhir_eligibility.retrieval.http import HttpSession
-from fhir_eligibility.retrieval.merge import SearchResult, batch_entries, declares_batch, entry_status, merge_results
+from fhir_eligibility.retrieval.merge import (
+    SearchResult,
+    batch_entries,
+    declares_batch,
+    entry_status,
+    merge_results,
+    transaction_failure,
+)
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
 from fhir_eligibility.retrieval.transport import Fault, Page, read_page, short_count
@@ -119,10 +126,16 @@ class FhirServer(Connection):
         return lines
 
     def transaction(self, bundle: dict[str, Any]) -> dict[str, Any]:
-        """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response."""
+        """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response,
+        every entry of it 2xx. Anything else (an error OperationOutcome with 200, a non-2xx entry, a
+        response that does not match the request) is :class:`RetrievalError`: nothing was recorded."""
         reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=FHIR_JSON)
         if not reply.ok or reply.body is None:
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
+        entries = bundle.get("entry")
+        failure = transaction_failure(reply.body, len(entries) if isinstance(entries, list) else 0)
+        if failure is not None:
+            raise RetrievalError(f"FHIR server {self.options.base} did not record the transaction: {failure}")
         return reply.body
 
     def search_page(self, query: str) -> Page:

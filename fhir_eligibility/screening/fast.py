@@ -30,6 +30,7 @@ from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
+from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.screening.core import TrialOutcome, outcome_of
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
@@ -77,6 +78,7 @@ class Screener:
 
     def screen(self, data: PatientData) -> list[TrialOutcome]:
         program, batch, settings, as_of = self.program, self.batch, self.settings, self.as_of
+        data = withhold_merged(data)  # a merged-away record decides nothing (as evaluate_patient)
         if program is None or batch is None:
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         record = build_record(read_as_targets(data, self.trials), settings.include_preliminary)

@@ -24,6 +24,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Trial
@@ -35,6 +36,7 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import check_patient_id
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
+from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.anchor import (
@@ -52,29 +54,77 @@ from fhir_eligibility.screening.runner import Progress, screen_files, screen_str
 # ---- narrowing by diagnosis -----------------------------------------------------------------------
 
 
+class Unsearchable(str):
+    """A candidate the server names by no Patient id: a matching Condition whose ``subject`` is an
+    identifier only (``{"identifier": {...}}``) or a conditional ``Patient?identifier=`` reference.
+
+    Their data cannot be fetched as a candidate's is (``?patient=<id>`` finds nothing stored under an
+    identifier, so even a patient found by an identifier search would miss this very diagnosis and read
+    as ineligible): they are listed as not screened (:func:`fetch_all`), never dropped. The text is the
+    Condition that named them (``Condition/<id>``), never the identifier: an MRN stays out of the report.
+    """
+
+    __slots__ = ()
+
+
+UNSEARCHABLE = (
+    "the server's Condition names this candidate by no Patient id (an identifier, a conditional reference): "
+    "their data cannot be searched by patient; resolve the Condition's subject on the server"
+)
+
+
+def _subject_key(res: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(patient id, None) for a Condition about a Patient named by id; (None, key) when it names a
+    Patient some other way (identifier, conditional reference: ``key`` tells such subjects apart);
+    (None, None) when it is about no patient (a Group) or names none."""
+    subject = next((res[k] for k in ("subject", "patient") if isinstance(res.get(k), dict)), None)
+    if subject is None:
+        return None, None
+    ref = subject.get("reference")
+    if isinstance(ref, str):
+        pid = patient_id_of(ref)
+        if pid:
+            return pid, None
+        path, query, _ = ref.partition("?")  # "Patient?identifier=…", or a malformed "Patient/…"
+        parts = path.rstrip("/").split("/") if query else path.split("/_history/")[0].split("/")
+        kind = parts[-1] if query else parts[-2] if len(parts) >= 2 else ""
+        return (None, f"reference {ref}") if kind == "Patient" else (None, None)
+    if subject.get("type") not in (None, "Patient"):
+        return None, None
+    ident = subject.get("identifier")
+    if isinstance(ident, dict) and (ident.get("value") or ident.get("system")):
+        return None, f"identifier {ident.get('system')}|{ident.get('value')}"
+    return None, None
+
+
 def patients_with_conditions(
     http: SearchClient,
     codes: Iterable[Code],
     answered: dict[str, set[str]] | None = None,
     notes: list[str] | None = None,
+    unsearchable: dict[str, Unsearchable] | None = None,
 ) -> set[str]:
     """Patients with a Condition coded with any of ``codes``; ``answered``: the patients each search URL
     already found in this run, so trials that share a diagnosis value set never send a search twice;
-    ``notes``: what the server noted in its pages (a warning OperationOutcome)."""
+    ``notes``: what the server noted in its pages (a warning OperationOutcome). A patient named by no
+    id is in the set as an :class:`Unsearchable` (one per subject: ``unsearchable`` holds them for the run)."""
     ids: set[str] = set()
+    named = unsearchable if unsearchable is not None else {}
     for url in condition_search_urls(http.options.base, codes):
         if answered is not None and url in answered:
             ids |= answered[url]
             continue
         found: set[str] = set()
         for res in http.search(url, "Condition", notes):
-            for key in ("subject", "patient"):
-                ref = res.get(key)
-                if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-                    pid = patient_id_of(ref["reference"])
-                    if pid:
-                        found.add(pid)
-                    break
+            pid, key = _subject_key(res)
+            if pid:
+                found.add(pid)
+            elif key is not None:
+                if key not in named:
+                    cid = res.get("id")
+                    where = f"Condition/{cid[:64]}" if isinstance(cid, str) and cid else f"Condition #{len(named) + 1}"
+                    named[key] = Unsearchable(f"subject of {where}")
+                found.add(named[key])
         if answered is not None:
             answered[url] = found
         ids |= found
@@ -101,9 +151,10 @@ def candidate_ids(http: SearchClient, trials: Sequence[Trial]) -> tuple[list[str
     notes = []
     answered: dict[str, set[str]] = {}
     noted = []
+    unsearchable: dict[str, Unsearchable] = {}
     for a in anchors:
         assert a is not None
-        found = patients_with_conditions(http, a.codes, answered, noted)
+        found = patients_with_conditions(http, a.codes, answered, noted, unsearchable)
         notes.append(
             f"{a.trial}: server search on the diagnoses of {a.criterion} found {len(found)} patient(s); "
             "patients without them fail that criterion and are not counted"
@@ -132,11 +183,16 @@ def fetch_all(
 
     A batch is collected before it is yielded, so retrying its patients one by one after a
     failure cannot yield anyone twice. Every candidate is either yielded or in ``skipped`` with a
-    reason: the report lists them and the run is partial.
+    reason: the report lists them and the run is partial. So is a candidate named by no id
+    (:class:`Unsearchable`) and a Patient merged into another (``Patient.link`` ``replaced-by``: its
+    data may be on the surviving record, so it is neither screened nor written back).
     """
     size = max(server.options.patients_per_batch, 1)
     valid = []
     for pid in ids:  # named by the server's own data: one malformed id must not stop the others
+        if isinstance(pid, Unsearchable):
+            skipped.append((str(pid), UNSEARCHABLE))
+            continue
         try:
             valid.append(check_patient_id(pid))
         except InputError:
@@ -158,7 +214,13 @@ def fetch_all(
             if refused and not fetched and not anyone and len(refused) == len(batch):
                 raise refused[0] from None  # nobody could be read: the credentials, not a patient's record
         anyone = anyone or bool(fetched)
-        yield from fetched
+        for data in fetched:
+            survivor = merged_into(data)
+            if survivor is None:
+                yield data
+            else:  # its data may be on the surviving record: nothing is decided (nor written) on this one
+                why = f"merged into {survivor} (Patient.link replaced-by): screen that record"
+                skipped.append((data.patient_id, why))
 
 
 # ---- entry point ---------------------------------------------------------------------------------------

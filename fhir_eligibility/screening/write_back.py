@@ -28,6 +28,7 @@ from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.core import Tally, outcome_of
@@ -58,7 +59,7 @@ def screened(
     """Per patient: evaluate, add to ``tally``, and yield (patient id, its write-back transaction);
     ``withheld`` counts the outcomes not written (undetermined on data the server did not deliver)."""
     by_id = {t.id: t for t in trials}
-    for data in patients:
+    for data in map(withhold_merged, patients):  # a merged-away record: nothing decided, nothing written
         results = evaluate_patient(data, trials, as_of, settings)
         tally.add([outcome_of(r) for r in results], data.warnings)
         if progress is not None:

@@ -59,6 +59,7 @@ from fhir_eligibility.report.html import CSP, render_report_html
 from fhir_eligibility.report.html.form import SERVED_CSP, Submit
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
+from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.server import BatchMode
 from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_response
 from fhir_eligibility.service.bodies import json_problem
@@ -311,7 +312,7 @@ class Service:
         if not results:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
         submit = None
-        if self.write_target is not None and stored.data is not None:
+        if self.write_target is not None and stored.data is not None and merged_into(stored.data) is None:
             url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': request.query_params['ref']})}"
             submit = Submit(url, stored.nonce)
         page = render_report_html(Report(stored.as_of, results, stored.warnings), self.trials, submit)
@@ -327,6 +328,8 @@ class Service:
             raise HttpError(404, "this page has expired or is not valid: open the patient's chart again", "not-found")
         if self.write_target is None or stored.data is None:
             raise HttpError(409, "this service is not configured to record attestations", "not-supported")
+        if merged_into(stored.data) is not None:  # answers belong on the surviving record, not on this one
+            raise HttpError(409, "this patient record was merged into another: attest on that record", "conflict")
         check_origin(request.headers, self.config.base_url)
         body = await self.read_json(request)
         sub = parse_submission(body, stored.nonce)

@@ -9,7 +9,8 @@ Checks, in order (cheap and unauthenticated ones first, so a bad token costs not
    cached, refetched at most every 30 s for an unknown kid), else from the configured JWKS file.
    The key type must fit the algorithm (RSA >= 2048 bits for RS384, EC P-384 for ES384).
 3. Signature, then claims: ``iss`` in the allow-list, ``aud`` equal to the exact URL called,
-   ``exp`` and ``iat`` with a small leeway, a bounded lifetime, ``jti`` present.
+   ``exp`` and ``iat`` with a small leeway, a bounded lifetime, ``jti`` present; ``exp``, ``iat`` and
+   ``nbf`` JSON numbers a float holds (``10**400`` or ``"123"`` is an invalid token, not a 500).
 4. ``jti`` not seen before from that issuer (in-memory cache; entries expire with their token).
 
 Nothing here logs or returns the token; :class:`AuthError` reasons are short fixed phrases.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -253,14 +255,33 @@ class TokenVerifier:
             raise AuthError("bad signature") from None
         except jwt.InvalidTokenError:
             raise AuthError("invalid token") from None
-        exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
+        exp, iat, jti = _numeric_date(claims["exp"]), _numeric_date(claims["iat"]), claims["jti"]
+        if "nbf" in claims:
+            _numeric_date(claims["nbf"])
         if not isinstance(jti, str) or not jti:
             raise AuthError("claim jti missing")
-        if float(exp) - float(iat) > self.max_lifetime:
+        if exp - iat > self.max_lifetime:
             raise AuthError("token lifetime too long")
         tenant = claims.get("tenant")
-        self.replay.check_and_add(str(claims["iss"]), jti, float(exp) + self.leeway)
-        return Claims(str(claims["iss"]), jti, float(exp), tenant if isinstance(tenant, str) else None)
+        self.replay.check_and_add(str(claims["iss"]), jti, exp + self.leeway)
+        return Claims(str(claims["iss"]), jti, exp, tenant if isinstance(tenant, str) else None)
+
+
+def _numeric_date(value: object) -> float:
+    """A NumericDate claim (RFC 7519 section 2: a JSON number of seconds) as a finite float.
+
+    PyJWT checks only that ``int(value)`` works, so a numeric string, ``true`` or an integer too large
+    for a float (``10**400``, which JSON allows) reach here: each is the client's malformed token.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AuthError("invalid token")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise AuthError("invalid token") from None
+    if not math.isfinite(seconds):
+        raise AuthError("invalid token")
+    return seconds
 
 
 def _bearer(authorization: str | None) -> str:

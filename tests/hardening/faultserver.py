@@ -118,9 +118,29 @@ ERROR_OUTCOME = {
 }
 
 
+def _transaction_answer(fault: str, body: bytes) -> dict[str, Any]:
+    """What a transaction POST gets under the ``tx-*`` faults: ``tx-ok`` a transaction-response with every
+    entry ``201 Created``; ``tx-entry-409`` the same with its last entry ``409 Conflict`` (not recorded);
+    ``tx-outcome-200`` an error OperationOutcome with status 200 (the transaction rolled back)."""
+    if fault == "tx-outcome-200":
+        return ERROR_OUTCOME
+    entries: list[dict[str, Any]] = [{"response": {"status": "201 Created"}} for _ in json.loads(body)["entry"]]
+    if fault == "tx-entry-409":
+        entries[-1] = {"response": {"status": "409 Conflict"}}
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+
+
+# a Condition's subject that names the patient by no id (the candidate search's ``subject-*`` faults)
+SUBJECT_BY_IDENTIFIER: dict[str, dict[str, Any]] = {
+    "subject-identifier": {"identifier": {"system": "urn:mrn", "value": "MRN-4711"}, "type": "Patient"},
+    "subject-conditional": {"reference": "Patient?identifier=urn:mrn|MRN-4711"},
+}
+
+
 class Handler(BaseHTTPRequestHandler):
     server: FaultHttpServer
     protocol_version = "HTTP/1.1"
+    body = b""  # of the request being answered (POST)
 
     def log_message(self, *_: Any) -> None:  # quiet
         pass
@@ -130,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        self.body = self.rfile.read(length)
         self._serve()
 
     def do_DELETE(self) -> None:
@@ -297,6 +317,18 @@ class Handler(BaseHTTPRequestHandler):
             body = searchset([r for r in st.resources if r["resourceType"] == "Condition"])
             body["entry"].append({"resource": {"resourceType": "Condition", "id": "x8", "subject": BAD_ID}})
             self._json(200, body)
+        elif f in SUBJECT_BY_IDENTIFIER:  # the candidate search only, as "bad-id"; two Conditions, one subject
+            if "patient=" in urlsplit(self.path).query:
+                return False
+            body = searchset([r for r in st.resources if r["resourceType"] == "Condition"])
+            for cid in ("x8", "x9"):
+                other = {"resourceType": "Condition", "id": cid, "subject": SUBJECT_BY_IDENTIFIER[f]}
+                body["entry"].append({"resource": other})
+            self._json(200, {**body, "total": len(body["entry"])})
+        elif f.startswith("tx-"):  # a transaction POST only: the searches are answered normally
+            if self.command != "POST":
+                return False
+            self._json(200, _transaction_answer(f, self.body))
         elif f in GARBLED:  # a 200 whose search result cannot be read as one (adversarial review)
             kind = path.split("?")[0]
             mine = [r for r in st.resources if r["resourceType"] == kind]
