@@ -44,16 +44,22 @@ def _new_file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
+def check_target(target: Path) -> None:
+    """:class:`OutputError` when ``-o FILE`` cannot be written at all (a directory, a missing folder):
+    checked before the work whose report it would hold, and before anything else is written."""
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory")
+    if not target.parent.is_dir():
+        raise OutputError(f"{target}: folder {target.parent} does not exist")
+
+
 def write_output(chunks: Iterable[str], target: Path | None) -> None:
     """Write the chunks to ``target`` (atomically) or to standard output (``None``)."""
     if target is None:
         _stdout(chunks)
         return
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory")
+    check_target(target)
     folder = target.parent
-    if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist")
     if target.exists() and not target.is_file():
         _in_place(chunks, target)
         return
@@ -92,4 +98,4 @@ def lines(text: str) -> list[str]:
     return [text if text.endswith("\n") else text + "\n"]
 
 
-__all__ = ["lines", "write_output"]
+__all__ = ["check_target", "lines", "write_output"]

@@ -6,19 +6,30 @@ usable at all raises :class:`InputError` (exit 2); one malformed line or resourc
 counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
 screening's partition reader). Each patient's resources end in the one assembler
 (:func:`~fhir_eligibility.retrieval.assembly.assemble`); a drug reference is resolved within its
-own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there.
+own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there; a
+``Medication/<id>`` left unresolved resolves against the NDJSON input's Medications (as screening's
+global index does).
+
+What a file may hold beyond records, each read alike by every entry point: ``.ndjson.gz`` files
+(decompressed as read); a Bulk export's ``OperationOutcome`` (an error: every patient's data
+unknown); a batch-response entry that failed, or a search page (also one nested in a batch) that
+is not the whole answer (its data unknown); a history Bundle (each record's current version; a
+deletion removes it); a conditional reference two patients match (neither's, unknown for both).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
-from collections.abc import Callable, Container, Iterable
+import zlib
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
+from fhir_eligibility.retrieval.bundle_entries import failed_response, history_current
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
     Drops,
@@ -29,7 +40,7 @@ from fhir_eligibility.retrieval.reading import (
     lost_record,
     not_fhir,
     parse_json,
-    patient_of_unreadable,
+    patients_of_unreadable,
     patients_record,
     problem_of,
     text_field,
@@ -41,12 +52,63 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
-from fhir_eligibility.retrieval.transport import Fault, read_page, short_count
+from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, read_page, short_count
 
-DATA_SUFFIXES = (".json", ".ndjson", ".jsonl")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+GZIP_SUFFIXES = (".ndjson.gz", ".jsonl.gz")  # Bulk servers may write compressed NDJSON: read streamed
+DATA_SUFFIXES = (".json", *NDJSON_SUFFIXES, *GZIP_SUFFIXES)
 
 Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle fullUrl, resource)
+
+
+def is_ndjson(path: Path) -> bool:
+    """NDJSON, plain or gzip-compressed (``.ndjson.gz``)."""
+    return path.name.endswith(NDJSON_SUFFIXES + GZIP_SUFFIXES)
+
+
+def is_gzip(path: Path) -> bool:
+    return path.name.endswith(GZIP_SUFFIXES)
+
+
+def ndjson_lines(path: Path) -> Iterator[bytes]:
+    """The lines of an NDJSON file (a ``.gz`` one decompressed as it is read). An unreadable file
+    or a corrupt compressed stream is :class:`InputError` (what it held is unknown)."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                yield from fh
+        else:
+            with path.open("rb") as fh:
+                yield from fh
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise InputError(f"{path}: not a readable gzip file ({e.__class__.__name__})") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
+
+
+def check_readable(path: Path) -> None:
+    """:class:`InputError` (one line, exit 2) when the file cannot be opened (permissions)."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
+
+
+def outcome_in_data(res: Resource, source: str, detail: str, at: Position, log: WarningLog, lost: Drops) -> None:
+    """An OperationOutcome among the data (a saved Bulk export's error file, an NDJSON line of one):
+    severity error or fatal (or no issue) means the export is incomplete, so every patient in scope
+    loses every type (unknown, not absent), as ``screen --server`` treats an ``$export`` with
+    errors; a warning or information one is a warning only. Never patient data."""
+    if is_error_outcome(res):
+        log.add(
+            f"{source}: the export reported an error (OperationOutcome); every patient's data may be incomplete",
+            detail,
+            at,
+        )
+        lost.add(ANY_TYPE)
+    else:
+        log.add(f"{source}: the export reported a warning (OperationOutcome); its records were read", detail, at)
 
 
 def named_files(paths: Iterable[Path]) -> frozenset[Path]:
@@ -95,13 +157,17 @@ def read_line(
     except NotJSON as e:
         n = number()
         log.add(f"{source}: {e}; line ignored", f"line {n}", (index, n))
-        drops.add(*lost_record(None, line, source))
+        drops.add_for(*lost_record(None, line, source))
         return None, False
     problem = problem_of(value, in_ndjson=True)
     if problem is not None:
         n = number()
         log.add(f"{source}: {problem}; line ignored", f"line {n}", (index, n))
-        drops.add(*lost_record(value, line, source))
+        drops.add_for(*lost_record(value, line, source))
+        return None, False
+    if value["resourceType"] == "OperationOutcome":
+        n = number()
+        outcome_in_data(value, source, f"line {n}", (index, n), log, drops)
         return None, False
     if lenient:
         n = number()
@@ -115,16 +181,25 @@ def _bundle_entries(
 ) -> list[Item]:
     entries = bundle.get("entry")
     if entries is None:
-        return []
+        entries = []
     if not isinstance(entries, list):
         log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
         return []
+    searchset = bundle.get("type") == "searchset"
+    current = history_current(entries) if bundle.get("type") == "history" else None
     out: list[Item] = []
     for i, e in enumerate(entries):
         counter[0] += 1
         at = (index, counter[0])
+        if current is not None and i not in current:
+            continue  # an older version, or a deleted record, in a history Bundle
+        failed = failed_response(e)
+        if failed is not None:  # what the request would have answered is missing, not absent
+            log.add(f"{source}: a Bundle entry failed ({failed}); what it answered is missing", f"entry {i}", at)
+            lost.add(ANY_TYPE)
+            continue
         if isinstance(e, dict) and "response" in e and "resource" not in e:
-            continue  # batch-response entry without a body
+            continue  # batch-response entry without a body, a deletion in a history
         res = e.get("resource") if isinstance(e, dict) else None
         problem = problem_of(res)
         if problem is not None:
@@ -138,12 +213,26 @@ def _bundle_entries(
         if res["resourceType"] == "Bundle":
             out.extend(_bundle_entries(res, source, index, log, counter, lost))
             continue
+        if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
+            if is_error_outcome(res):
+                log.add(
+                    f"{source}: a Bundle entry is an error (OperationOutcome); what it answered is missing",
+                    f"entry {i}",
+                    at,
+                )
+                lost.add(ANY_TYPE)
+            continue
         full_url = text_field(e, "fullUrl")
         if full_url is None and "fullUrl" in e:
             log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
             if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
                 lost.add(ANY_TYPE, str(res["id"]))
         out.append((at, full_url, with_id(res, at)))
+    why = _incomplete_search(bundle)
+    if why is not None:  # a saved search page (or one nested in a batch): its other pages are missing
+        log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
+        for kind in {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"} or {ANY_TYPE}:
+            lost.add(kind)
     return out
 
 
@@ -156,23 +245,24 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
     ``manifest.json``, a CDS Hooks request, a config file) held no FHIR data: a warning, skipped.
     A corrupt one still stops the run, since what it held is unknown.
     """
+    source = str(path)
+    if is_ndjson(path):
+        out: list[Item] = []
+        blank = True
+        for n, line in enumerate(ndjson_lines(path), 1):
+            line = line.strip()
+            if line:
+                blank = False
+                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
+                if res is not None:
+                    out.append(((index, n), None, with_id(res, (index, n))))
+        if blank:
+            log.add(f"{source}: empty file", "", (index, 0))
+        return out
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
-    source = str(path)
-    if path.name.endswith(NDJSON_SUFFIXES):
-        if not raw.strip():
-            log.add(f"{source}: empty file", "", (index, 0))
-            return []
-        out: list[Item] = []
-        for n, line in enumerate(raw.split(b"\n"), 1):
-            line = line.strip()
-            if line:
-                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
-                if res is not None:
-                    out.append(((index, n), None, with_id(res, (index, n))))
-        return out
     try:
         data, lenient = parse_json(raw)
     except NotJSON as e:
@@ -183,12 +273,12 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
         and not named
         and isinstance(data, dict)
         and isinstance(data.get("resourceType"), str)
-        and (patient_reference(data) is not None or patient_of_unreadable(data, raw) is not None)
+        and (patient_reference(data) is not None or patients_of_unreadable(data, raw))
     ):
         # a record of an unknown type naming a patient (an R6 type, a typo): as the same line in NDJSON,
         # it is left out and its patient's data may be missing (unknown), not skipped as a stray file
         log.add(f"{source}: {problem}; ignored", "", (index, 0))
-        lost.add(*lost_record(data, raw, source))
+        lost.add_for(*lost_record(data, raw, source))
         return []
     if problem is not None and not named and not_fhir(data):
         log.add(f"{source}: {problem}; file skipped", "", (index, 0))
@@ -197,14 +287,11 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
         raise InputError(f"{path}: {problem}")
     if lenient:
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
-    if data["resourceType"] == "Bundle":
-        items = _bundle_entries(data, source, index, log, [0], lost)
-        why = _incomplete_search(data)
-        if why is not None:  # a saved search page: what its other pages held is missing, not absent
-            log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
-            for kind in {r["resourceType"] for _at, _u, r in items} - {"Patient", "Medication"} or {ANY_TYPE}:
-                lost.add(kind)
-        return items
+    if data["resourceType"] == "Bundle":  # a saved search page's missing pages: see _bundle_entries
+        return _bundle_entries(data, source, index, log, [0], lost)
+    if data["resourceType"] == "OperationOutcome":  # a saved export's error, one resource per file
+        outcome_in_data(data, source, "", (index, 0), log, lost)
+        return []
     return [((index, 0), None, data)]
 
 
@@ -233,6 +320,9 @@ class _Grouper:
         self.lost = lost  # NDJSON: per patient, or for every patient of the input
         self.scoped: dict[str, set[str]] = {}  # Bundles: what each patient's own Bundle lost
         self._touched: set[str] = set()  # patients of the current add()
+        # the Medications of the NDJSON input (and of one-resource files): as screening's global index,
+        # they resolve a Medication/<id> reference left unresolved in a Bundle too
+        self.formulary: dict[str, dict[str, Any]] = {}
 
     def _put(self, pid: str, at: Position, res: Resource) -> None:
         self.patients.setdefault(pid, []).append((at, res))
@@ -242,12 +332,14 @@ class _Grouper:
         warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
 
     def _patient_id(self, at: Position, full_url: str | None, rid: object) -> str | None:
-        """Its id; a Bundle's Patient may go without one (named by its fullUrl), an NDJSON one may not."""
+        """Its id; a Bundle's Patient may go without one (named by its fullUrl), an NDJSON one or one
+        alone in its file may not (as screening routes those: one rule, whatever the entry point)."""
         if rid is not None:
             return usable_id(rid)
         if full_url is not None:
             return patient_id_of(full_url)
-        return None if self.sources[at[0]].endswith(NDJSON_SUFFIXES) else f"anonymous-{at[0]}-{at[1]}"
+        loose = at[1] == 0 or is_ndjson(Path(self.sources[at[0]]))  # entries count from 1
+        return None if loose else f"anonymous-{at[0]}-{at[1]}"
 
     def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
         """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
@@ -256,7 +348,7 @@ class _Grouper:
         alias: dict[str, str] = {}
         meds: dict[str, dict[str, Any]] = {}  # this Bundle's (or the NDJSON input's) Medications
         stamps: dict[str, str] = {}  # the version of each kept (the latest meta.lastUpdated)
-        by_identifier: dict[str, str] = {}
+        by_identifier: dict[str, set[str]] = {}  # what conditional references may name: whom
         for at, full_url, res in items:
             rtype, rid = res["resourceType"], res.get("id")
             if rtype == "Patient":
@@ -270,7 +362,7 @@ class _Grouper:
                     if key:
                         alias[key] = pid
                 for key in identifier_keys(res):
-                    by_identifier[key] = pid
+                    by_identifier.setdefault(key, set()).add(pid)
                 self._put(pid, at, res)
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
@@ -284,11 +376,16 @@ class _Grouper:
                 if why is not None:
                     self._warn(at, why, res)
                 if unusable_reference(res):
-                    lost.add(rtype, patient_of_unreadable(res, b"") if bundle_lost is None else None)
+                    lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
             if pid is None and ref.startswith("Patient?identifier="):
-                pid = by_identifier.get(ref.split("=", 1)[1])
+                named = by_identifier.get(ref.split("=", 1)[1], set())
+                if len(named) > 1:  # two patients carry it: the record is neither's, and unknown for both
+                    self._warn(at, "patient reference ambiguous (several patients have this identifier)", res, ref)
+                    lost.add_for(rtype, sorted(named))
+                    continue
+                pid = next(iter(named), None)
             if pid is None:
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
@@ -300,14 +397,20 @@ class _Grouper:
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
+        else:
+            self.formulary = meds
 
-    def result(self) -> list[PatientData]:
-        """Patients in order of their first record; resources in input order, one Patient first."""
+    def result(self, assembled: bool = True) -> list[PatientData]:
+        """Patients in order of their first record; resources in input order, one Patient first
+        (``assembled``; else every record as read, for a reader that assembles later)."""
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
-            out.append(assemble(pid, (r for _at, r in entries), unavailable=lost))
+            if assembled:
+                out.append(assemble(pid, (r for _at, r in entries), formulary=self.formulary, unavailable=lost))
+            else:
+                out.append(PatientData(pid, [r for _at, r in entries], lost))
         return out
 
 
@@ -317,18 +420,22 @@ def read_indexed(
     lost: Drops | None = None,
     named: Container[Path] | None = None,
     single: Callable[[Resource], None] | None = None,
+    assembled: bool = True,
 ) -> list[PatientData]:
     """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
     could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
     ``named``: the files the user gave by name (None: all of them); see :func:`read_file`.
     ``single``: takes the resource of a file holding one (not a Bundle) instead of grouping it
-    (screening routes it as an NDJSON line; the file is parsed once either way)."""
+    (screening routes it as an NDJSON line; the file is parsed once either way). ``assembled``
+    False: each patient's records as read, not yet assembled (screening assembles a
+    patient once, from every file, so its choice among versions and its warnings are the ones
+    ``evaluate`` makes)."""
     sources: dict[int, str] = {}
     grouper = _Grouper(sources, log, Drops() if lost is None else lost)
     ndjson: list[Item] = []
     for index, f in files:
         sources[index] = str(f)
-        if f.name.endswith(NDJSON_SUFFIXES):
+        if is_ndjson(f):
             ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
             continue
         mine = Drops()
@@ -345,7 +452,7 @@ def read_indexed(
             grouper.add(items, mine)
     if ndjson:
         grouper.add(ndjson)
-    return grouper.result()
+    return grouper.result(assembled)
 
 
 def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:

@@ -19,9 +19,12 @@ Policy, in one line each:
   record": its type (from the resource, the line's text, or a Bulk file name; every clinical type
   when unknown) is *unavailable* for its patient (when the text names one), for every patient of
   its Bundle, or for every patient of an NDJSON input, so criteria reading it are unknown (:class:`Drops`).
-- Several different Patient resources with one id: a warning, and the one with the latest
-  ``meta.lastUpdated`` is used (missing or unparseable counts as oldest); on a tie the last one
-  in input order (paths as given, folders in sorted path order, then line or entry order).
+- Several different Patient resources with one id (or versions of any record): a warning, and
+  the one with the highest ``meta.versionId`` is used when every one has one (as numbers when all
+  are digits), else the latest ``meta.lastUpdated`` (missing or unparseable counts as oldest); on a
+  tie the last one in input order (paths as given, folders in sorted path order, then line or
+  entry order) (:func:`newest`; a history Bundle lists the newest first, and its reader says so).
+- An unreadable line naming several patients is lost for each of them (:func:`patients_of_unreadable`).
 """
 
 from __future__ import annotations
@@ -280,21 +283,32 @@ def type_of_unreadable(value: Any, raw: bytes, source: str) -> str | None:
     return rtype if rtype == ANY_TYPE or rtype in RESOURCE_TYPES else None
 
 
-def lost_record(value: Any, raw: bytes, source: str) -> tuple[str | None, str | None]:
-    """(type, patient) of a record left out; a non-FHIR type that names a patient may be anything."""
-    rtype, patient = type_of_unreadable(value, raw, source), patient_of_unreadable(value, raw)
-    return (ANY_TYPE if rtype is None and patient is not None else rtype), patient
+def lost_record(value: Any, raw: bytes, source: str) -> tuple[str | None, tuple[str, ...]]:
+    """(type, patients) of a record left out (no patient: everyone's); a non-FHIR type that names
+    a patient may be anything. Give it to :meth:`Drops.add_for`."""
+    rtype, patients = type_of_unreadable(value, raw, source), patients_of_unreadable(value, raw)
+    return (ANY_TYPE if rtype is None and patients else rtype), patients
+
+
+def patients_of_unreadable(value: Any, raw: bytes) -> tuple[str, ...]:
+    """Every patient an unreadable record names, when its text says (string subjects, or raw text);
+    () when it names none, or names one that cannot be told (then it may be anyone's)."""
+    refs: list[str] = []
+    if isinstance(value, dict):
+        refs = [ref for key in PATIENT_KEYS if isinstance(ref := value.get(key), str)]
+    if not refs:
+        refs = [m.group(1).decode("utf-8", "replace") for m in _PATIENT_TEXT.finditer(raw)]
+    ids = [patient_id_of(ref) for ref in refs]
+    if not ids or any(pid is None for pid in ids):
+        return ()
+    return tuple(dict.fromkeys(pid for pid in ids if pid is not None))
 
 
 def patient_of_unreadable(value: Any, raw: bytes) -> str | None:
-    """The patient an unreadable record names, when its text says (a string subject, or raw text)."""
-    if isinstance(value, dict):
-        for key in PATIENT_KEYS:
-            ref = value.get(key)
-            if isinstance(ref, str):
-                return patient_id_of(ref)
-    found = _PATIENT_TEXT.search(raw)
-    return patient_id_of(found.group(1).decode("utf-8", "replace")) if found else None
+    """The patient an unreadable record names when it names exactly one (else None: see
+    :func:`patients_of_unreadable`)."""
+    patients = patients_of_unreadable(value, raw)
+    return patients[0] if len(patients) == 1 else None
 
 
 @dataclass
@@ -311,6 +325,14 @@ class Drops:
             self.everyone.add(rtype)
         else:
             self.patients.setdefault(patient, set()).add(rtype)
+
+    def add_for(self, rtype: str | None, patients: Iterable[str]) -> None:
+        """Lost for each of these patients; for everyone when there is none."""
+        named = list(patients)
+        if not named:
+            self.add(rtype)
+        for pid in named:
+            self.add(rtype, pid)
 
     def merge(self, other: Drops) -> None:
         self.everyone |= other.everyone
@@ -344,18 +366,42 @@ def updated(res: Resource) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+def version_id(res: Resource) -> str | None:
+    """``meta.versionId`` when it is non-empty text."""
+    meta = res.get("meta")
+    vid = meta.get("versionId") if isinstance(meta, dict) else None
+    return vid if isinstance(vid, str) and vid else None
+
+
+OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def newest(versions: Sequence[tuple[str | None, dt.datetime | None]]) -> int:
+    """Which of several versions of one record is the current one, given each one's
+    ``(versionId, lastUpdated)`` in order from oldest to newest when nothing else says: the highest
+    ``versionId`` when every one has one (compared as numbers when all are digits), then the latest
+    ``lastUpdated`` (missing counts as oldest), then the last in that order."""
+    ids = [v for v, _when in versions]
+    if all(v is not None for v in ids):
+        digits = all(v is not None and v.isdigit() for v in ids)
+        keys: list[tuple[int, str]] = [(int(v), "") if digits else (0, v) for v in ids if v is not None]
+    else:
+        keys = [(0, "")] * len(versions)
+    ranked = [(keys[i], when or OLDEST, i) for i, (_v, when) in enumerate(versions)]
+    return max(range(len(versions)), key=lambda i: ranked[i])
+
+
 def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
     """(the version to use, whether the candidates disagreed), candidates in input order: a Patient's,
-    or any record's (the latest ``meta.lastUpdated``; on a tie, the last in input order)."""
+    or any record's (the highest ``meta.versionId`` when all have one, else the latest
+    ``meta.lastUpdated``; on a tie, the last in input order: :func:`newest`)."""
     distinct: list[Resource] = []
     for c in candidates:
         if c not in distinct:
             distinct.append(c)
     if len(distinct) == 1:
         return distinct[0], False
-    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    ranked = [(updated(c) or oldest, i) for i, c in enumerate(candidates)]
-    best = max(range(len(candidates)), key=lambda i: ranked[i])
+    best = newest([(version_id(c), updated(c)) for c in candidates])
     return candidates[best], True
 
 
@@ -394,9 +440,11 @@ __all__ = [
     "choose_patient",
     "guessed_patient",
     "lost_record",
+    "newest",
     "one_patient",
     "parse_json",
     "patient_of_unreadable",
+    "patients_of_unreadable",
     "patients_record",
     "problem_of",
     "text_field",
@@ -406,6 +454,7 @@ __all__ = [
     "unplaced",
     "unusable_reference",
     "usable_id",
+    "version_id",
     "warn_resource",
     "with_id",
 ]

@@ -23,7 +23,7 @@ from fhir_eligibility.cli_options import as_of_date, build_server_options, serve
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import IdentityPolicy
-from fhir_eligibility.output import lines, write_output
+from fhir_eligibility.output import check_target, lines, write_output
 from fhir_eligibility.report.screening import ScreeningReport, identified, render
 from fhir_eligibility.screening.core import MAX_CANDIDATES
 from fhir_eligibility.screening.pages import write_pages
@@ -175,6 +175,8 @@ def screen(
     if pages and server:
         raise click.UsageError("--pages works with PATH... input")
     check_write_back(write_back, dry_run, server, assume_attested)
+    if output is not None:
+        check_target(output)  # before screening, and before any page is written
     if engine == "spark" and server:
         raise click.UsageError("--engine spark screens files (PATH...), not --server")
     conf: dict[str, str] = {}

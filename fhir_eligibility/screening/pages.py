@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.errors import InputError
+from fhir_eligibility.errors import InputError, OutputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
+from fhir_eligibility.output import write_output
 from fhir_eligibility.pipeline import evaluate_patients
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.html import render_report_html
@@ -65,7 +66,10 @@ def write_pages(
 ) -> dict[str, str]:
     """Write a page per candidate under ``out``; returns patient -> link relative to the dashboard's folder."""
     wanted = {c.patient.removeprefix("Patient/") for t in report.trials for c in t.candidates}
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{out}: cannot create the pages folder ({e.strerror or e.__class__.__name__})") from None
     links: dict[str, str] = {}
     if not wanted:
         return links
@@ -81,7 +85,7 @@ def write_pages(
                 patient = f"Patient/{data.patient_id}"
                 target = out / page_name(patient)
                 page = identity.report(evaluate_patients([data], trials, as_of, page_settings))
-                target.write_text(render_report_html(page, trials), encoding="utf-8")
+                write_output([render_report_html(page, trials)], target)  # atomic, as -o: never half a page
                 links[patient] = target.as_posix()
     return links
 

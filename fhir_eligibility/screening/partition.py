@@ -40,9 +40,18 @@ from typing import Any
 
 import orjson
 
+from fhir_eligibility.errors import InputError
 from fhir_eligibility.pickling import picklable
 from fhir_eligibility.record import Resource, patient_id_of
-from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, named_files, read_indexed
+from fhir_eligibility.retrieval.files import (
+    check_readable,
+    input_files,
+    is_gzip,
+    is_ndjson,
+    named_files,
+    ndjson_lines,
+    read_indexed,
+)
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
 from fhir_eligibility.screening.parts import ShardParts, part_path
 from fhir_eligibility.screening.routing import (
@@ -52,6 +61,7 @@ from fhir_eligibility.screening.routing import (
     PATIENT,
     Route,
     route_line,
+    warn_ambiguous,
     warn_unresolved,
 )
 from fhir_eligibility.screening.shard_read import read_shard
@@ -61,6 +71,8 @@ MAX_SHARDS = 16384  # beyond 16 GiB of input, shards grow instead of multiplying
 FLUSH_BYTES = 64 * 1024  # one shard's buffer is appended to its file past this
 BUFFER_BUDGET = 8 * 1024 * 1024  # all buffers together; everything is flushed past this
 TASK_BYTES = 64 * 1024 * 1024  # pass-1 task size past the first 2 per worker (each task adds a part to every shard)
+
+GZIP_RATIO = 8  # about how much NDJSON text a byte of .ndjson.gz holds (for the shard count only)
 
 Progress = Callable[[int], None]  # bytes read so far
 
@@ -222,7 +234,25 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             base = _lines_before(path, first)
         return base + k
 
-    with path.open("rb") as fh:
+    def take(raw: bytes) -> None:
+        nonlocal k
+        k += 1
+        line = raw.strip()
+        if line:
+            out.used_files.add(piece.index)
+            out.lines += 1
+            _route(route_line(line, source, piece.index, number, out.log, out.drops), piece, out_files, out, number)
+
+    first = 0
+    if is_gzip(path):  # a compressed file is one piece, decompressed as it is read
+        for raw in ndjson_lines(path):
+            take(raw)
+        return
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
+    with fh:
         pos = piece.start
         if pos > 0:
             fh.seek(pos - 1)
@@ -234,13 +264,7 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
             if not raw:
                 break
             pos += len(raw)
-            k += 1
-            line = raw.strip()
-            if not line:
-                continue
-            out.used_files.add(piece.index)
-            out.lines += 1
-            _route(route_line(line, source, piece.index, number, out.log, out.drops), piece, out_files, out, number)
+            take(raw)
 
 
 def _route(
@@ -275,7 +299,9 @@ def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> No
     writer = out_files.shards
     # what a loose record of this file lost (an unknown type naming a patient) is its patient's, anywhere
     named = None if piece.named else ()
-    for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=named, single=single):
+    # records as read, assembled once per patient in pass 2 (from every file), as ``evaluate`` does:
+    # the choice among versions and its warnings are made there
+    for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=named, single=single, assembled=False):
         if p.unavailable:  # what its Bundle lost travels with the patient, as a marked line
             mark = {"resourceType": UNAVAILABLE_MARK, "types": sorted({u.resource_type for u in p.unavailable})}
             writer.write(p.patient_id, orjson.dumps(mark))
@@ -333,25 +359,29 @@ picklable(Piece, Task, Resolution)
 
 def resolve_deferred(job: Resolution) -> TaskResult:
     """``Patient?identifier=`` references to patient shards, as the ``evaluate`` reader resolves them
-    (``system|value`` or ``value``; the last Patient in input order wins)."""
-    index: dict[str, str] = {}
+    (``system|value`` or ``value``); an identifier two patients carry names neither (a warning, and
+    the record's type unknown for both)."""
+    index: dict[str, set[str]] = {}
     for path in job.identifiers:
         with path.open("rb") as fh:
             for line in fh:
                 key, _, value = line.rstrip(b"\n").partition(b"\t")
-                index[key.decode("utf-8")] = value.decode("utf-8")
+                index.setdefault(key.decode("utf-8"), set()).add(value.decode("utf-8"))
     writer = ShardWriter(job.directory, job.shards, job.part)
     out = Partitioned([])
     for path in job.deferred:
         with path.open("rb") as fh:
             for line in fh:
                 key, where, text = line.rstrip(b"\n").split(b"\t", 2)
-                found = index.get(key.decode("utf-8"))
-                if found is not None:
-                    writer.write(found, text)
+                found = index.get(key.decode("utf-8"), set())
+                if len(found) == 1:
+                    writer.write(next(iter(found)), text)
                     continue
                 file_index, number = (int(n) for n in where.split(b":"))
-                warn_unresolved(out.log, job.sources[file_index], text, (file_index, number))
+                if found:
+                    warn_ambiguous(out.log, out.drops, job.sources[file_index], text, (file_index, number), found)
+                else:
+                    warn_unresolved(out.log, job.sources[file_index], text, (file_index, number))
     return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 
@@ -372,7 +402,13 @@ def plan_tasks(
         pieces, filled = [], 0
 
     for index, (f, size) in enumerate(sizes):
-        if not f.name.endswith(NDJSON_SUFFIXES):
+        if is_gzip(f):  # no cutting a compressed stream: one piece
+            pieces.append(Piece(f, 0, size, index=index))
+            filled += size
+            if filled >= target:
+                close()
+            continue
+        if not is_ndjson(f):
             pieces.append(Piece(f, 0, size, bundle=True, index=index, named=named is None or f in named))
             filled += size
             if filled >= target:
@@ -411,9 +447,13 @@ def partition(
     paths = list(paths)
     log = WarningLog()
     files = input_files(paths, log)
+    for f in files:  # one line and exit 2 before any work, not a worker's traceback
+        check_readable(f)
     directory.mkdir(parents=True, exist_ok=True)
     total = sum(f.stat().st_size for f in files)
-    shards = shard_count(total, min_shards, shard_bytes)
+    # a compressed file holds several times its size in text: a shard stays near shard_bytes of text
+    text = total + sum((GZIP_RATIO - 1) * f.stat().st_size for f in files if is_gzip(f))
+    shards = shard_count(text, min_shards, shard_bytes)
     tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)), named_files(paths))
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([], log=log)
@@ -449,7 +489,7 @@ def partition(
         for result in run(resolve_deferred, jobs):
             collect(result)
     for index, f in enumerate(files):
-        if f.name.endswith(NDJSON_SUFFIXES) and index not in out.used_files:
+        if is_ndjson(f) and index not in out.used_files:
             out.log.add(f"{f}: empty file", "", (index, 0))
     out.shards = parts
     return out

@@ -17,7 +17,7 @@ is warned about; everything else is not patient data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import orjson
@@ -31,7 +31,7 @@ from fhir_eligibility.retrieval.reading import (
     Position,
     WarningLog,
     guessed_patient,
-    patient_of_unreadable,
+    patients_of_unreadable,
     patients_record,
     unplaced,
     unusable_reference,
@@ -99,7 +99,7 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
         if why is not None:
             warn_resource(log, source, why, res, (index, number()))
         if unusable_reference(res):
-            drops.add(rtype, patient_of_unreadable(res, b""))
+            drops.add_for(rtype, patients_of_unreadable(res, b""))
         return SKIP  # Practitioner, Organization...: not patient data
     found = patient_id_of(ref)
     if found is not None:
@@ -119,6 +119,17 @@ def warn_unresolved(log: WarningLog, source: str, line: bytes, at: Position) -> 
     warn_resource(log, source, "patient reference not resolvable", res, at, patient_reference(res) or "")
 
 
+def warn_ambiguous(
+    log: WarningLog, drops: Drops, source: str, line: bytes, at: Position, patients: Iterable[str]
+) -> None:
+    """A conditional reference (a ``DEFERRED`` line) whose identifier several Patients carry: given to
+    none of them, and its type unknown for each (as the ``evaluate`` reader does)."""
+    res = orjson.loads(line)
+    what = "patient reference ambiguous (several patients have this identifier)"
+    warn_resource(log, source, what, res, at, patient_reference(res) or "")
+    drops.add_for(str(res.get("resourceType")), sorted(patients))
+
+
 __all__ = [
     "DATA",
     "DEFERRED",
@@ -129,5 +140,6 @@ __all__ = [
     "Route",
     "route_line",
     "usable_key",
+    "warn_ambiguous",
     "warn_unresolved",
 ]

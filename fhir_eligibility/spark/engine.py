@@ -192,8 +192,9 @@ def _resolve_conditional(routed: RDD[Any], sources: Sequence[str], found: Partit
         .mapPartitions(partial(tasks.resolve_identifiers, sources))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    for log in resolved.filter(partial(tasks.has_tag, tasks.LOG)).map(tasks.value).collect():
+    for log, drops in resolved.filter(partial(tasks.has_tag, tasks.LOG)).map(tasks.value).collect():
         found.log.merge(log)
+        found.drops.merge(drops)
     return resolved
 
 

@@ -35,7 +35,15 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.core import Tally, screen_patient
-from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, PATIENT, route_line, warn_unresolved
+from fhir_eligibility.screening.routing import (
+    DATA,
+    DEFERRED,
+    MEDICATION,
+    PATIENT,
+    route_line,
+    warn_ambiguous,
+    warn_unresolved,
+)
 from fhir_eligibility.screening.shard_read import patient_of
 
 Order = tuple[int, int, int]  # (phase, file, line number in the file)
@@ -128,18 +136,21 @@ def resolve_identifiers(
     sources: Sequence[str],
     groups: Iterable[tuple[str, tuple[Iterable[tuple[Order, bytes]], Iterable[tuple[Order, str]]]]],
 ) -> Iterator[tuple[str, Any, Any]]:
-    """Each identifier's waiting lines to the patient it names (the last Patient in input order
-    wins, as in ``partition.resolve_deferred``); the lines no Patient claims warned about, in one
-    :class:`WarningLog` last."""
-    log = WarningLog()
+    """Each identifier's waiting lines to the patient it names, as ``partition.resolve_deferred``
+    does: the lines no Patient claims warned about, and those several patients' identifiers match
+    given to none (their type unknown for each); the warnings and what was left out last, as one
+    (:class:`WarningLog`, :class:`Drops`)."""
+    log, drops = WarningLog(), Drops()
     for _key, (waiting, patients) in groups:
-        named = max(patients, default=None)
+        named = {pid for _order, pid in patients}
         for (_phase, file, n), line in waiting:
-            if named is None:
-                warn_unresolved(log, sources[file], line, (file, n))
+            if len(named) == 1:
+                yield LINE, (next(iter(named)), (1, file, n)), line
+            elif named:
+                warn_ambiguous(log, drops, sources[file], line, (file, n), named)
             else:
-                yield LINE, (named[1], (1, file, n)), line
-    yield LOG, None, log
+                warn_unresolved(log, sources[file], line, (file, n))
+    yield LOG, None, (log, drops)
 
 
 def has_tag(tag: str, record: tuple[str, Any, Any]) -> bool:

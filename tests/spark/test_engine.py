@@ -187,3 +187,25 @@ def test_candidates_come_back_bounded_and_ranked(spark: Any, samples: Path) -> N
 def test_a_missing_uri_is_one_input_error(spark: Any, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no NDJSON files|cannot list"):
         spark_json(spark, [f"file://{tmp_path}/nothing-here"])
+
+
+def test_a_conditional_reference_two_patients_match_is_neither_patients(small_splits: Any, tmp_path: Path) -> None:
+    """Review: the identifier MRN-1 is carried by two Patients (two hospitals' systems, one bare value
+    searched); the diagnosis naming ``Patient?identifier=MRN-1`` was given to the last one. It is
+    given to neither, with a warning, and Conditions are unknown for both, as the built-in engine does."""
+    patient, *rest = _sample_01()
+    first = {**patient, "identifier": [{"system": "urn:hosp-a", "value": "MRN-1"}]}
+    second = {**patient, "id": "other", "identifier": [{"system": "urn:hosp-b", "value": "MRN-1"}]}
+    conditions = [
+        {**r, "subject": {"reference": "Patient?identifier=MRN-1"}} for r in rest if r["resourceType"] == "Condition"
+    ]
+    others = [r for r in rest if r["resourceType"] != "Condition"]
+    (tmp_path / "Patient.ndjson").write_text("\n".join(_lines([first, second])) + "\n", encoding="utf-8")
+    (tmp_path / "Condition.ndjson").write_text("\n".join(_lines(conditions)) + "\n", encoding="utf-8")
+    (tmp_path / "Other.ndjson").write_text("\n".join(_lines(others)) + "\n", encoding="utf-8")
+    got = spark_json(small_splits, [tmp_path])
+    assert any("patient reference ambiguous" in w for w in got["warnings"]), got["warnings"]
+    net = next(t for t in got["trials"] if t["trial"] == "NCT03972488")  # I1: the NET diagnosis
+    i1 = next(f for f in net["funnel"] if f["criterion"] == "I1")
+    assert i1["pass"] == 0 and i1["unknown"] == 2  # neither has it, neither lacks it
+    same_report(got, builtin_json([tmp_path]))
