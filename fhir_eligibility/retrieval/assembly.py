@@ -31,7 +31,7 @@ from typing import Any
 
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import Unavailable
-from fhir_eligibility.retrieval.reading import choose_patient, one_patient, updated
+from fhir_eligibility.retrieval.reading import LATEST_RULE, choose_patient, one_patient, updated
 
 # The types whose drug may be a reference to a Medication.
 DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
@@ -128,7 +128,7 @@ def assemble(
     known: Formulary = {**formulary, **local} if formulary and local else local or formulary or {}
     notes = list(warnings)
     # one version per (type, id): the same record twice (a full export and a later _since one) counts
-    # once, the latest meta.lastUpdated (on a tie, the last in input order), as for the Patient
+    # once, the latest version (reading.LATEST_RULE), as for the Patient
     versions: dict[tuple[str, str], list[Resource]] = {}
     order: list[tuple[str, str] | Resource] = []
     for res in pool:
@@ -150,10 +150,7 @@ def assemble(
         if isinstance(item, tuple):
             res, differed = choose_patient(versions[item])
             if differed:
-                notes.append(
-                    f"{item[0]}/{item[1]}: different versions in the input; used the one with the latest "
-                    "meta.lastUpdated (on a tie, the last in input order)"
-                )
+                notes.append(f"{item[0]}/{item[1]}: different versions in the input; {LATEST_RULE}")
         else:
             res = item
         kept.append(with_medication(res, known) if known else res)

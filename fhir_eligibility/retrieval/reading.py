@@ -405,11 +405,14 @@ def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
     return candidates[best], True
 
 
+# how one of several versions of a record is chosen (choose_patient), as every warning says it
+LATEST_RULE = (
+    "used the latest (the highest meta.versionId, else the latest meta.lastUpdated; on a tie, the last in input order)"
+)
+
+
 def duplicate_warning(patient_id: str) -> str:
-    return (
-        f"Patient/{patient_id}: different Patient resources with this id; used the one with the latest "
-        "meta.lastUpdated (on a tie, the last in input order)"
-    )
+    return f"Patient/{patient_id}: different Patient resources with this id; {LATEST_RULE}"
 
 
 def one_patient(patient_id: str, resources: Iterable[Resource], warnings: list[str]) -> list[Resource]:
