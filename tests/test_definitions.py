@@ -188,3 +188,21 @@ def test_a_c7a_header_code_is_a_net_whose_site_a_person_reads() -> None:
     for code, expected in [("C7A.01", "review"), ("C7A.02", "review"), ("C7A.012", "pass"), ("C7A.010", "fail")]:
         net = _record("Condition", code, "2020-03-01", icd)
         assert _criterion("NCT05773274", "B-I2a", net, without="C7A") == expected, code
+
+
+def test_orders_a_server_cannot_deliver_leave_the_administrations_to_decide() -> None:
+    """Second review: a server without MedicationDispense (a 404 for that search) made every medication
+    criterion unknown, though four Lutathera administrations answer D-E7 (prior PRRT: fail). Orders
+    and dispenses only add where administrations and statements are silent."""
+    import datetime as dt
+
+    from fhir_eligibility.evaluation.engine import Settings
+    from fhir_eligibility.pipeline import evaluate_patient
+    from fhir_eligibility.requirements.model import Unavailable
+    from fhir_eligibility.retrieval.files import read_patients
+
+    data = read_patients([next((ROOT / "sample_bundles").glob("01-*.json"))])[0][0]
+    lost = (Unavailable("MedicationDispense", frozenset(), "MedicationDispense search: HTTP 404"),)
+    patient = type(data)(data.patient_id, data.resources, lost)
+    (result,) = evaluate_patient(patient, load_trials(only=["NCT05987176"]), dt.date(2026, 6, 1), Settings())
+    assert next(c for c in result.criteria if c.id == "D-E7").result.value == "fail"

@@ -36,7 +36,7 @@ MA_VALID = {"completed", "stopped"}  # stopped: only with a dose given (clinical
 # R5 statements are "recorded" (R4: active/completed); "stopped" (taken, then stopped: how a chemotherapy
 # halted for progression is written) and "on-hold" (taken, paused) are exposure too
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
-# done, or partly (stopped, on hold: it began); "unknown" is read but uncertain (facts_of)
+# done; stopped, on hold and unknown are read but uncertain (facts_of)
 PROC_VALID = {"completed", "in-progress", "stopped", "on-hold", "unknown"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
 
@@ -145,7 +145,11 @@ def _status_code(concept: object) -> str | None:
     if isinstance(concept, str):  # an R2/STU3-style plain code
         return concept if concept in _CONDITION_STATUSES else "unknown"
     known = sorted(c for _s, c in codings(concept) if c in _CONDITION_STATUSES)
-    return known[0] if known else "unknown"
+    if known:
+        return known[0]
+    text = concept.get("text") if isinstance(concept, dict) and not codings(concept) else None
+    word = text.strip().lower() if isinstance(text, str) else ""  # text only: "Active", "resolved"
+    return word if word in _CONDITION_STATUSES else "unknown"
 
 
 _NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")
@@ -356,8 +360,8 @@ _NOT_ORDERS = frozenset({"proposal", "plan", "option"})  # intents that order no
 
 
 def _order(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
-    if status not in _ORDER_STATUSES[kind] or res.get("intent") in _NOT_ORDERS:
-        return []
+    if status not in _ORDER_STATUSES[kind] or res.get("intent") in _NOT_ORDERS or res.get("doNotPerform") is True:
+        return []  # not an order to give the drug ("do not give" included)
     concept, _contained = medication_of(res)
     codes = with_atc_groups(codings(concept))
     handed = "whenHandedOver" if "whenHandedOver" in res else "whenPrepared"
@@ -489,7 +493,9 @@ def facts_of(
         # the product used (R4 usedCode; R5 used, CodeableReferences): what a "product-coded" criterion reads
         used = _items(res, "usedCode", problems) + [u for u in _items(res, "used", problems) if isinstance(u, dict)]
         used_codes = _union([u for u in used if concept_problem(u) is None])
-        doubt = "unknown" if status == "unknown" else None  # whether it was done is not known (records.py)
+        # stopped, on hold: begun, not known to be done (an aborted resection is no resection); unknown:
+        # whether it was done at all is not known. Either is uncertain (forms.records)
+        doubt = "unknown" if status in ("unknown", "stopped", "on-hold") else None
         return [Fact(kind, ref, codes, start, end, instant, status=status, value_codes=used_codes, verification=doubt)]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))

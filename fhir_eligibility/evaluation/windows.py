@@ -89,7 +89,8 @@ def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     partial = len(f.instant) in (4, 7)
     if partial and f.end is not None:  # a period ending in a month or a year: the last day is not known
         first = f.start or f.end
-        if first <= hi and f.end >= lo:
+        ends_from = max(first, f.end)  # it ends on or after its start, within the end's month or year
+        if first <= hi and ends_from >= lo:
             return True
         return None if first <= hi and f.end_last >= lo else False
     last = f.latest or (f.last if partial else None)

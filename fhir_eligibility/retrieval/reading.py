@@ -379,14 +379,14 @@ OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 def newest(versions: Sequence[tuple[str | None, dt.datetime | None]]) -> int:
     """Which of several versions of one record is the current one, given each one's
     ``(versionId, lastUpdated)`` in order from oldest to newest when nothing else says: the highest
-    ``versionId`` when every one has one (compared as numbers when all are digits), then the latest
-    ``lastUpdated`` (missing counts as oldest), then the last in that order."""
+    ``versionId`` when every one is a number (many servers count versions; others write opaque ids,
+    GUIDs, whose order means nothing: then not compared), then the latest ``lastUpdated`` (missing
+    counts as oldest), then the last in that order."""
     ids = [v for v, _when in versions]
-    if all(v is not None for v in ids):
-        digits = all(v is not None and v.isdigit() for v in ids)
-        keys: list[tuple[int, str]] = [(int(v), "") if digits else (0, v) for v in ids if v is not None]
+    if all(v is not None and v.isdigit() for v in ids):
+        keys: list[int] = [int(v) for v in ids if v is not None]
     else:
-        keys = [(0, "")] * len(versions)
+        keys = [0] * len(versions)
     ranked = [(keys[i], when or OLDEST, i) for i, (_v, when) in enumerate(versions)]
     return max(range(len(versions)), key=lambda i: ranked[i])
 
@@ -407,7 +407,8 @@ def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
 
 # how one of several versions of a record is chosen (choose_patient), as every warning says it
 LATEST_RULE = (
-    "used the latest (the highest meta.versionId, else the latest meta.lastUpdated; on a tie, the last in input order)"
+    "used the latest (the highest numeric meta.versionId, else the latest meta.lastUpdated; on a tie, "
+    "the last in input order)"
 )
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.evaluation.facts import ORDERS
 from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval import urlpolicy
@@ -316,9 +317,11 @@ class Fallback:
             raise RequestError(412, "fhirServer could not deliver the patient's data", "incomplete") from None
         except InputError:
             raise RequestError(412, "fhirServer cannot be queried", "incomplete") from None
-        if data.unavailable:
-            types = sorted({u.resource_type for u in data.unavailable})
-            raise RequestError(412, f"fhirServer could not deliver: {', '.join(types)}", "incomplete")
+        # orders and dispenses only add to administrations and statements (forms.records): a server
+        # that cannot deliver them (no MedicationDispense support) does not fail the hook
+        lost = sorted({u.resource_type for u in data.unavailable} - set(ORDERS))
+        if lost:
+            raise RequestError(412, f"fhirServer could not deliver: {', '.join(lost)}", "incomplete")
         wanted = {t.resource_type for t in missing}
         return [r for r in data.resources if r.get("resourceType") in wanted]
 

@@ -55,6 +55,18 @@ def node_codes(c: Criterion) -> frozenset[Code]:
 _ADDED = {"url": "http://fhir-eligibility.org/fhir/StructureDefinition/mapped-coding", "valueBoolean": True}
 
 
+def _with_targets(concept: object, add: dict[Code, set[Code]]) -> object:
+    """The concept with the targets of its mapped site codes added as codings (marked); itself when none."""
+    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+        return concept
+    own = codings(concept)
+    extra = set().union(*(add.get(c, ()) for c in own)) - own
+    if not extra:
+        return concept
+    added = [{"system": s, "code": c, "extension": [_ADDED]} for s, c in sorted(extra)]
+    return {**concept, "coding": [*concept["coding"], *added]}
+
+
 def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
     """The patient's data with each Observation coded with a site code the trials map also coded with
     the mapping's target (the same data when no trial maps one).
@@ -71,14 +83,16 @@ def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
         return data
     out: list[Resource] = []
     for r in data.resources:
-        code = r.get("code") if r.get("resourceType") == "Observation" else None
-        if isinstance(code, dict) and isinstance(code.get("coding"), list):
-            own = codings(code)
-            extra = set().union(*(add.get(c, ()) for c in own)) - own
-            if extra:
-                added = ({"system": s, "code": c, "extension": [_ADDED]} for s, c in sorted(extra))
-                coding = [*code["coding"], *added]
-                r = {**r, "code": {**code, "coding": coding}}
+        if r.get("resourceType") == "Observation":
+            code = _with_targets(r.get("code"), add)
+            parts = r.get("component")
+            components = (
+                [{**p, "code": _with_targets(p.get("code"), add)} if isinstance(p, dict) else p for p in parts]
+                if isinstance(parts, list)
+                else parts
+            )
+            if code is not r.get("code") or components != parts:
+                r = {**r, "code": code} | ({"component": components} if isinstance(parts, list) else {})
         out.append(r)
     return replace(data, resources=out)
 
@@ -87,10 +101,18 @@ def _added(record: PatientRecord) -> dict[str, set[Code]]:
     """Observation reference -> the target codes :func:`read_as_targets` added to it."""
     out: dict[str, set[Code]] = {}
     for r in record.raw:
-        code = r.get("code") if r.get("resourceType") == "Observation" else None
-        for c in code.get("coding") or [] if isinstance(code, dict) else []:
-            if isinstance(c, dict) and c.get("extension") == [_ADDED]:
-                out.setdefault(f"Observation/{r.get('id', '?')}", set()).update(codings({"coding": [c]}))
+        if r.get("resourceType") != "Observation":
+            continue
+        parts = r.get("component")
+        concepts = (
+            [r.get("code"), *(p.get("code") for p in parts if isinstance(p, dict))]
+            if isinstance(parts, list)
+            else [r.get("code")]
+        )
+        for code in concepts:
+            for c in code.get("coding") or [] if isinstance(code, dict) else []:
+                if isinstance(c, dict) and c.get("extension") == [_ADDED]:
+                    out.setdefault(f"Observation/{r.get('id', '?')}", set()).update(codings({"coding": [c]}))
     return out
 
 

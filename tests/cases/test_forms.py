@@ -1076,7 +1076,7 @@ def _coded_as(code: object) -> Json:
 
 def _clinical(*codings: tuple[str, str]) -> Json:
     c = condition(ICD, "C7A.012")
-    c["clinicalStatus"] = {"coding": [{"system": s, "code": v} for s, v in codings]}
+    c["clinicalStatus"] = {"coding": [{"system": s, "code": v} for s, v in codings]} if codings else {"text": "Active"}
     return c
 
 
@@ -1097,6 +1097,7 @@ def test_a_diagnosis_whose_code_is_not_text_is_unknown_not_absent(code: object) 
         ([(CLINICAL, "resolved")], "fail"),
         ([("urn:oid:1.2.3.4.local", "5")], "unknown"),  # a site's own code: active or not is not known
         ([(CLINICAL, "unknown")], "unknown"),  # R5's "unknown"
+        ([], "pass"),  # text only, "Active" (second review: read as unknown, it had made trials undetermined)
     ],
 )
 def test_a_clinical_status_coded_otherwise_is_unknown_not_inactive(
@@ -1155,8 +1156,8 @@ def test_an_allergys_status_is_read_as_a_conditions(
     ("status", "expected"),
     [
         ("completed", "pass"),
-        ("stopped", "pass"),  # begun and stopped early: it was (partly) done
-        ("on-hold", "pass"),
+        ("stopped", "unknown"),  # begun and stopped early: done or aborted is not known (an aborted resection)
+        ("on-hold", "unknown"),
         ("in-progress", "pass"),
         ("unknown", "unknown"),  # done or not is not known: never "none recorded"
         ("not-done", "fail"),
@@ -1166,7 +1167,8 @@ def test_an_allergys_status_is_read_as_a_conditions(
 )
 def test_a_procedure_stopped_early_was_done(status: str, expected: str) -> None:
     """Adversarial review: radiotherapy or a resection `stopped` early (or `unknown`) was dropped as if
-    it had not happened: E-E3 and B-E1 passed. A stopped or paused procedure began; unknown is unknown."""
+    it had not happened: E-E3 and B-E1 passed. A stopped or paused procedure began, but whether it was
+    done is not known (a second review: an aborted resection had passed D-I5): uncertain, never absent."""
     proc = {
         "resourceType": "Procedure",
         "id": "rt1",
@@ -1294,6 +1296,7 @@ TEMOZOLOMIDE_NEVER = {
         ([_order("MedicationDispense", "L01AX03", "2024-02-03")], "unknown"),
         ([_order("MedicationRequest", "L01AX03", "2024-02-01", status="cancelled")], "pass"),
         ([_order("MedicationRequest", "L01AX03", "2024-02-01", intent="proposal")], "pass"),
+        ([_order("MedicationRequest", "L01AX03", "2024-02-01") | {"doNotPerform": True}], "pass"),  # do not give
         ([_order("MedicationRequest", "L01AX03", "2024-02-01"), med_admin("L01AX03", "2024-02-05")], "fail"),
         ([], "pass"),
     ],
@@ -1362,6 +1365,8 @@ def test_an_onset_known_only_within_a_period_or_an_age(onset: Json, expected: st
         # 23:00 at UTC-5 is 04:00 UTC on the 21st: after 01:00 at UTC+2 on the 21st (23:00 UTC on the 20th)
         ([("2026-05-20T23:00:00-05:00", 7.0, "a"), ("2026-05-21T01:00:00+02:00", 13.0, "b")], "fail"),
         ([("2026-05-20T23:00:00-05:00", 13.0, "a"), ("2026-05-21T01:00:00+02:00", 7.0, "b")], "pass"),
+        # second review: fractions of a second kept the written day (23:30:00.5-05:00 is 04:30 UTC on the 21st)
+        ([("2026-05-20T23:30:00.5-05:00", 7.0, "a"), ("2026-05-21T01:00:00Z", 13.0, "b")], "fail"),
     ],
 )
 def test_the_most_recent_result_when_times_are_written_differently(
@@ -1442,3 +1447,31 @@ def test_an_observation_period_without_an_end_is_dated_by_its_issued_time(period
     hb |= {"effectivePeriod": period, "issued": "2026-05-20T10:00:00Z"}
     result = run(HB_GE_8, [patient(), hb])
     assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+@pytest.mark.parametrize(
+    ("issued", "expected"),
+    [
+        ("2026-05-20T09:00:00Z", "fail"),  # the day-only 7.0 says nothing of its issue: a tie, least favourable
+        (None, "fail"),
+    ],
+)
+def test_a_missing_issued_time_is_unknown_not_older(issued: str | None, expected: str) -> None:
+    """Second review: a timed Hb of 13 issued at 09:00 won over a day-only Hb of 7 of the same day
+    that has no issued time ("" sorted first): pass. A missing issued time breaks no tie."""
+    timed = obs("718-7", "2026-05-20T08:00:00Z", q(13, "g/dL"), rid="b")
+    if issued:
+        timed["issued"] = issued
+    result = run(HB_GE_8, [patient(), obs("718-7", "2026-05-20", q(7, "g/dL"), rid="a"), timed])
+    assert result.criteria[0].result.value == expected, result.criteria[0].reason
+
+
+def test_a_period_ending_in_a_month_after_its_start_is_inside() -> None:
+    """Second review: an Hb over 2026-05-10.."2026-05" lies wholly in the 28 days before 2026-06-01 (it
+    ends on or after the 10th); it was left out as "not knowable", and a 13 on the 20th decided alone.
+    Either may be the latest and they disagree: unknown."""
+    vague = obs("718-7", "2026-05-20", q(7, "g/dL"), rid="a")
+    vague.pop("effectiveDateTime")
+    vague["effectivePeriod"] = {"start": "2026-05-10", "end": "2026-05"}
+    result = run(HB_GE_8, [patient(), vague, obs("718-7", "2026-05-20T08:00:00Z", q(13, "g/dL"), rid="b")])
+    assert result.criteria[0].result.value == "unknown", result.criteria[0].reason

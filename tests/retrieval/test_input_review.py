@@ -383,7 +383,7 @@ def test_newest_version_rule() -> None:
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     later = when + dt.timedelta(days=1)
     assert newest([("10", None), ("9", None)]) == 0  # numeric
-    assert newest([("b", None), ("a", later)]) == 0  # every one has a versionId: it decides
+    assert newest([("b", None), ("a", later)]) == 1  # opaque versionIds are not ordered: lastUpdated decides
     assert newest([(None, later), ("2", when)]) == 0  # not every one has one: lastUpdated decides
     assert newest([(None, None), (None, None)]) == 1  # then the last
 
@@ -450,3 +450,20 @@ def test_a_bundles_drug_resolves_to_a_medication_of_the_ndjson_input(tmp_path: P
     assert all(r.get("medicationCodeableConcept") == code for r in patient.resources if "medicationReference" in r)
     results, _w = every_path(paths, tmp_path)
     assert results[("Patient/sample-01", TRIAL_D, "D-E7")] == "fail"  # prior PRRT, read by every path
+
+
+def test_opaque_version_ids_are_not_ordered_the_latest_update_is() -> None:
+    """Second review: versionIds written as GUIDs were compared as text and outranked lastUpdated, so
+    an older Patient (alive) won over the newer one recording the death. Only numeric versionIds are
+    ordered; otherwise the latest meta.lastUpdated decides."""
+    import datetime as dt
+
+    from fhir_eligibility.retrieval.reading import newest
+
+    utc = dt.UTC
+    old, new = dt.datetime(2025, 1, 10, tzinfo=utc), dt.datetime(2026, 5, 20, tzinfo=utc)
+    assert newest([("e5c1a0", old), ("2b7f9d", new)]) == 1  # GUID-like: by lastUpdated
+    assert newest([("2b7f9d", new), ("e5c1a0", old)]) == 0
+    assert newest([("3", old), ("12", new)]) == 1  # numbers: as numbers, not text ("3" > "12")
+    assert newest([("12", old), ("3", new)]) == 0  # the version count governs over lastUpdated
+    assert newest([(None, None), (None, None)]) == 1  # nothing says: the last in order

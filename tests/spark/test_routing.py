@@ -121,7 +121,7 @@ def test_patient_of_chooses_one_patient_resolves_medications_and_marks_lost_type
     assert data.resources[1]["medicationCodeableConcept"] == code
     assert [u.resource_type for u in data.unavailable] == ["Observation"]
     assert data.warnings == [
-        "Patient/p1: different Patient resources with this id; used the latest (the highest meta.versionId, "
+        "Patient/p1: different Patient resources with this id; used the latest (the highest numeric meta.versionId, "
         "else the latest meta.lastUpdated; on a tie, the last in input order)"
     ]
     alone = patient_of("p9", [orjson.dumps(obs("Patient/p9"))], {})

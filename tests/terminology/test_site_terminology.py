@@ -486,3 +486,39 @@ def test_a_mapped_local_lab_is_read_as_its_target_analyte(
     if expected is not Result.UNKNOWN:
         (ev,) = b_i8.evidence
         assert ev.code == f"{LOCAL}|HGB" and ev.mapped_to == "http://loinc.org|718-7"
+
+
+def test_a_mapped_site_code_on_a_component_is_read_as_its_target(tmp_path: Path) -> None:
+    """Second review: the data-level mapping rewrote Observation.code only, so a local haemoglobin
+    given as a component of a local panel (mapped to 718-7) was no longer read (the record-level
+    mapping before it had read it). 7.5 mmol/L of haemoglobin is about 121 g/L >= 80: B-I8 passes."""
+    cm = {
+        "resourceType": "ConceptMap",
+        "url": "http://hospital.example.org/fhir/ConceptMap/lab-to-loinc",
+        "status": "active",
+        "group": [
+            {
+                "source": LOCAL,
+                "target": "http://loinc.org",
+                "element": [{"code": "HGB", "target": [{"code": "718-7", "equivalence": "equivalent"}]}],
+            }
+        ],
+    }
+    panel = {
+        "resourceType": "Observation",
+        "id": "cbc1",
+        "status": "final",
+        "code": {"coding": [{"system": LOCAL, "code": "CBC"}]},
+        "effectiveDateTime": "2026-05-22",
+        "subject": {"reference": "Patient/p"},
+        "component": [
+            {
+                "code": {"coding": [{"system": LOCAL, "code": "HGB"}]},
+                "valueQuantity": {"value": 7.5, "system": UCUM, "code": "mmol/L", "unit": "mmol/L"},
+            }
+        ],
+    }
+    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", cm)])
+    result = evaluate_patient(PatientData("p", [patient(), panel]), trials, AS_OF)[0]
+    b_i8 = find(result.criteria, "B-I8")
+    assert b_i8.result is Result.PASS, b_i8.reason

@@ -160,7 +160,8 @@ def _days(f: Fact) -> tuple[dt.date, dt.date]:
     t = f.instant
     if len(t) in (4, 7):
         return f.date, last_day(t) or f.date
-    day = dt.date.fromisoformat(t[:10]) if len(t) == 25 and t.endswith("+00:00") else f.date  # dates.order_text
+    zoned = len(t) > 19 and t[10] == "T" and t.endswith("+00:00")  # in UTC (dates.order_text), fractions too
+    day = dt.date.fromisoformat(t[:10]) if zoned else f.date
     return day, day
 
 
@@ -177,12 +178,14 @@ def _latest(inside: list[Fact]) -> tuple[list[Fact], bool]:
     may = [(f, first, last) for f, first, last in days if last >= top]
     vague = [f for f, first, last in may if first != last]
     sure = [f for f, first, last in may if first == last]
-    if sure and not any(len(f.instant) == 10 for f in sure):  # all timed: the latest time(s), then issued
-        key = max((f.instant, f.issued) for f in sure)
-        sure = [f for f in sure if (f.instant, f.issued) == key]
-    elif sure:  # a result of the day without a time: the day's results tie; then the latest issued
-        key2 = max(f.issued for f in sure)
-        sure = [f for f in sure if f.issued == key2]
+    if sure and not any(len(f.instant) == 10 for f in sure):  # all timed: the latest time(s)
+        top_time = max(f.instant for f in sure)
+        sure = [f for f in sure if f.instant == top_time]
+    # then the latest issued (§0.3), only when every tied result says when it was issued (a missing
+    # one is not older, it is unknown): a day-only result ties with the day's timed ones
+    if len(sure) > 1 and all(f.issued for f in sure):
+        top_issued = max(f.issued for f in sure)
+        sure = [f for f in sure if f.issued == top_issued]
     return sure + vague, bool(vague) and len(sure) + len(vague) > 1
 
 

@@ -221,7 +221,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     lo, hi, err = window_bounds(windows, ctx, None)
     if err:
         return Outcome(Truth.UNKNOWN, err)
-    u = rec.unavailable_for(list(d.resource_types), d.codes)
+    # orders and dispenses add to what administrations and statements say: a server that cannot
+    # deliver them (many do not support MedicationDispense) leaves the criterion to the others
+    u = rec.unavailable_for([t for t in d.resource_types if t not in ORDERS], d.codes)
     if u is not None:
         return Outcome(
             Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
