@@ -443,6 +443,21 @@ def test_a_site_value_set_extending_a_part_extends_the_unions_that_include_it(tm
     assert find(without.criteria, "E-E3").result is Result.MANUAL  # the local code alone is nothing: a person asks
 
 
+# a site's haemoglobin code mapped to LOINC 718-7
+HB_TO_LOINC = {
+    "resourceType": "ConceptMap",
+    "url": "http://hospital.example.org/fhir/ConceptMap/lab-to-loinc",
+    "status": "active",
+    "group": [
+        {
+            "source": LOCAL,
+            "target": "http://loinc.org",
+            "element": [{"code": "HGB", "target": [{"code": "718-7", "equivalence": "equivalent"}]}],
+        }
+    ],
+}
+
+
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
     [
@@ -458,18 +473,6 @@ def test_a_mapped_local_lab_is_read_as_its_target_analyte(
     """Adversarial review: a site haemoglobin code mapped to LOINC 718-7 matched B-I8, but what the
     result is (its analyte: molar mass, plausible range) was read from LOINC codes only: 7.5 mmol/L was
     "not convertible" (undetermined) and a mistyped 85 g/dL passed as 850 g/L. It reads as 718-7 does."""
-    cm = {
-        "resourceType": "ConceptMap",
-        "url": "http://hospital.example.org/fhir/ConceptMap/lab-to-loinc",
-        "status": "active",
-        "group": [
-            {
-                "source": LOCAL,
-                "target": "http://loinc.org",
-                "element": [{"code": "HGB", "target": [{"code": "718-7", "equivalence": "equivalent"}]}],
-            }
-        ],
-    }
     hb = {
         "resourceType": "Observation",
         "id": "hb1",
@@ -479,7 +482,7 @@ def test_a_mapped_local_lab_is_read_as_its_target_analyte(
         "subject": {"reference": "Patient/p"},
         "valueQuantity": {"value": value, "system": UCUM, "code": unit, "unit": unit},
     }
-    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", cm)])
+    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", HB_TO_LOINC)])
     result = evaluate_patient(PatientData("p", [patient(), hb]), trials, AS_OF)[0]
     b_i8 = find(result.criteria, "B-I8")
     assert b_i8.result is expected, b_i8.reason
@@ -492,18 +495,6 @@ def test_a_mapped_site_code_on_a_component_is_read_as_its_target(tmp_path: Path)
     """Second review: the data-level mapping rewrote Observation.code only, so a local haemoglobin
     given as a component of a local panel (mapped to 718-7) was no longer read (the record-level
     mapping before it had read it). 7.5 mmol/L of haemoglobin is about 121 g/L >= 80: B-I8 passes."""
-    cm = {
-        "resourceType": "ConceptMap",
-        "url": "http://hospital.example.org/fhir/ConceptMap/lab-to-loinc",
-        "status": "active",
-        "group": [
-            {
-                "source": LOCAL,
-                "target": "http://loinc.org",
-                "element": [{"code": "HGB", "target": [{"code": "718-7", "equivalence": "equivalent"}]}],
-            }
-        ],
-    }
     panel = {
         "resourceType": "Observation",
         "id": "cbc1",
@@ -518,7 +509,7 @@ def test_a_mapped_site_code_on_a_component_is_read_as_its_target(tmp_path: Path)
             }
         ],
     }
-    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", cm)])
+    trials = load_trials(only=["NCT05773274"], terminology=[write(tmp_path / "cm.json", HB_TO_LOINC)])
     result = evaluate_patient(PatientData("p", [patient(), panel]), trials, AS_OF)[0]
     b_i8 = find(result.criteria, "B-I8")
     assert b_i8.result is Result.PASS, b_i8.reason
