@@ -468,6 +468,19 @@ def test_event_anchored_window() -> None:
     assert run(plt_after, data, others=[lu]).criteria[0].result.value == "pass"
 
 
+CRCL_OVER_50: dict[str, Any] = {
+    "linkId": "crcl",
+    "definitionByTypeAndValue": {
+        "type": {
+            "coding": [
+                {"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "creatinine-clearance"}
+            ]
+        },
+        "valueQuantity": q(50, "mL/min", ">"),
+    },
+}
+
+
 def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
     cum = {
         "linkId": "act",
@@ -495,20 +508,7 @@ def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
     doses = [med_admin("V10XX04", d, q(200, "mCi")) for d in ("2023-01-10", "2023-03-07", "2023-05-02")]
     r = run(cum, [patient(), *doses], extra={"ValueSet/lu": vs})
     assert r.criteria[0].result.value == "pass"  # 3 x 7400 MBq = 22200
-    crcl = {
-        "linkId": "crcl",
-        "definitionByTypeAndValue": {
-            "type": {
-                "coding": [
-                    {
-                        "system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                        "code": "creatinine-clearance",
-                    }
-                ]
-            },
-            "valueQuantity": q(50, "mL/min", ">"),
-        },
-    }
+    crcl = CRCL_OVER_50
     # 60-year-old man, 70 kg, SCr 1.2 mg/dL (106.08 umol/L): (140-60)*70/(72*1.2) = 64.8 mL/min
     labs = [obs("14682-9", "2026-05-20", q(106.08, "umol/L")), obs("29463-7", "2026-05-20", q(70, "kg"))]
     man = run(crcl, [patient("1966-01-01", "male"), *labs])
@@ -520,19 +520,6 @@ def test_cumulative_activity_in_mci_and_cockcroft_gault() -> None:
     heavy_scr = [obs("2160-0", "2026-05-20", q(2.0, "mg/dL")), obs("29463-7", "2026-05-20", q(70, "kg"))]
     assert run(crcl, [patient("1966-01-01", "female"), *heavy_scr]).criteria[0].result.value == "fail"
     assert run(crcl, [patient("1966-01-01", "unknown"), *heavy_scr]).criteria[0].result.value == "unknown"
-
-
-CRCL_OVER_50 = {
-    "linkId": "crcl",
-    "definitionByTypeAndValue": {
-        "type": {
-            "coding": [
-                {"system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility", "code": "creatinine-clearance"}
-            ]
-        },
-        "valueQuantity": q(50, "mL/min", ">"),
-    },
-}
 
 
 @pytest.mark.parametrize(
@@ -1412,16 +1399,9 @@ def test_a_creatinine_given_as_a_bound_says_so() -> None:
     """Adversarial review: a serum creatinine "<0.5 mg/dL" made Cockcroft-Gault unknown "unit not
     convertible to mg/dL", which sends a coordinator after the wrong problem."""
     crcl = {
-        "linkId": "crcl",
+        **CRCL_OVER_50,
         "definitionByTypeAndValue": {
-            "type": {
-                "coding": [
-                    {
-                        "system": "http://fhir-eligibility.org/fhir/CodeSystem/eligibility",
-                        "code": "creatinine-clearance",
-                    }
-                ]
-            },
+            **CRCL_OVER_50["definitionByTypeAndValue"],
             "valueQuantity": q(50, "mL/min", ">="),
         },
         "timeFromEvent": window(-28),
