@@ -23,7 +23,7 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.retrieval.connection import retry_after
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
-from fhir_eligibility.retrieval.transport import Fault, Scope, json_object
+from fhir_eligibility.retrieval.transport import Fault, Scope, json_object, partial_issue
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ def _file_problem(path: Path, kind: str, count: object) -> str | None:
 def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:
     """The server's export messages (OperationOutcome NDJSON) as report notes, and whether any is an
     error. The manifest's ``error`` files also carry warnings and information (Bulk Data v2); an
-    error, or a file that cannot be read, means some data was not exported."""
+    error, an issue saying data were left out (``suppressed``...) whatever its severity, or a file
+    that cannot be read, means some data was not exported."""
     scope, auth = _file_scope(http, url, requires_token)
     try:
         r = http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, deadline=deadline)
@@ -202,8 +203,9 @@ def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: f
         if not line.strip():
             continue
         try:
-            issues = json.loads(line).get("issue")
-            for issue in issues:
+            outcome = json.loads(line)
+            failed = failed or partial_issue(outcome) is not None
+            for issue in outcome.get("issue"):
                 severity = issue.get("severity")
                 failed = failed or severity not in ("warning", "information")
                 notes.append(f"$export {severity or 'error'}: {issue.get('diagnostics') or issue.get('code')}")

@@ -52,7 +52,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
-from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, read_page, short_count
+from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, partial_issue, read_page, short_count
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 GZIP_SUFFIXES = (".ndjson.gz", ".jsonl.gz")  # Bulk servers may write compressed NDJSON: read streamed
@@ -97,12 +97,15 @@ def check_readable(path: Path) -> None:
 
 def outcome_in_data(res: Resource, source: str, detail: str, at: Position, log: WarningLog, lost: Drops) -> None:
     """An OperationOutcome among the data (a saved Bulk export's error file, an NDJSON line of one):
-    severity error or fatal (or no issue) means the export is incomplete, so every patient in scope
+    severity error or fatal (or no issue), or an issue saying data were left out whatever its severity
+    (``suppressed``, ``incomplete``...), means the export is incomplete, so every patient in scope
     loses every type (unknown, not absent), as ``screen --server`` treats an ``$export`` with
-    errors; a warning or information one is a warning only. Never patient data."""
-    if is_error_outcome(res):
+    errors; another warning or information one is a warning only. Never patient data."""
+    withheld = partial_issue(res)
+    if is_error_outcome(res) or withheld:
+        said = f"data were left out ({withheld})" if withheld else "an error"
         log.add(
-            f"{source}: the export reported an error (OperationOutcome); every patient's data may be incomplete",
+            f"{source}: the export reported {said} (OperationOutcome); every patient's data may be incomplete",
             detail,
             at,
         )
@@ -214,9 +217,10 @@ def _bundle_entries(
             out.extend(_bundle_entries(res, source, index, log, counter, lost))
             continue
         if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
-            if is_error_outcome(res):
+            if is_error_outcome(res) or partial_issue(res):
                 log.add(
-                    f"{source}: a Bundle entry is an error (OperationOutcome); what it answered is missing",
+                    f"{source}: a Bundle entry is an error (OperationOutcome) or says data were left out; "
+                    "what it answered is missing",
                     f"entry {i}",
                     at,
                 )

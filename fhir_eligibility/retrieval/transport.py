@@ -218,7 +218,7 @@ def read_page(page: object, searched: str | None = None) -> Page:
         if is_error_outcome(resource):
             raise Fault("server reported an error inside the search result (OperationOutcome)")
         if kind == "OperationOutcome":
-            partial = _partial_issue(resource)
+            partial = partial_issue(resource)
             if partial is not None:
                 raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
             out.notes.extend(_outcome_texts(resource))
@@ -242,12 +242,17 @@ def read_page(page: object, searched: str | None = None) -> Page:
 
 
 # issue types (http://hl7.org/fhir/issue-type) by which a server says it returned only part of the
-# matches, whatever the severity: the rest is missing, as with a short ``total``
-PARTIAL_ISSUES = frozenset({"incomplete", "too-costly", "throttled", "timeout", "too-long"})
+# matches, whatever the severity: the rest is missing, as with a short ``total``. "suppressed" (and
+# its parents "security", "forbidden"): records withheld by consent or access rules, which EHRs
+# report as a warning beside the records they did return
+PARTIAL_ISSUES = frozenset(
+    {"incomplete", "too-costly", "throttled", "timeout", "too-long", "suppressed", "security", "forbidden"}
+)
 
 
-def _partial_issue(outcome: dict[str, Any]) -> str | None:
-    issues = outcome.get("issue")
+def partial_issue(outcome: object) -> str | None:
+    """The issue code by which an OperationOutcome says some data were left out, if it does."""
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
     for issue in issues if isinstance(issues, list) else []:
         if isinstance(issue, dict) and issue.get("code") in PARTIAL_ISSUES:
             return str(issue["code"])

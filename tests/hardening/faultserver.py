@@ -350,6 +350,10 @@ class Handler(BaseHTTPRequestHandler):
             warning = {"severity": "warning", "code": "incomplete", "diagnostics": "results may be incomplete"}
             outcome = {"resourceType": "OperationOutcome", "issue": [warning]}
             self._json(200, searchset([], entry=[{"resource": outcome, "search": {"mode": "outcome"}}]))
+        elif f == "suppressed-warning":  # an EHR withholding records by consent says so as a warning
+            warning = {"severity": "warning", "code": "suppressed", "diagnostics": "some records withheld (consent)"}
+            outcome = {"resourceType": "OperationOutcome", "issue": [warning]}
+            self._json(200, searchset([], entry=[{"resource": outcome, "search": {"mode": "outcome"}}]))
         elif f.startswith("redirect-"):
             self._send(int(f.split("-")[1]), b"", {"Location": trap_url})
         elif f == "foreign-next":

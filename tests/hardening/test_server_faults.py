@@ -53,6 +53,7 @@ BREAKING = [
     "total-mismatch",
     "total-first-page",
     "incomplete-warning",
+    "suppressed-warning",
     "redirect-301",
     "redirect-302",
     "redirect-307",
@@ -215,6 +216,7 @@ def test_screen_clean(fhir: Running, trap: Running, capsys: Any, monkeypatch: An
         ("drop", "Patient"),
         ("500", "Patient"),
         ("incomplete-warning", "Condition"),
+        ("suppressed-warning", "Condition"),
         ("total-first-page", "Condition"),
     ],
 )

@@ -192,6 +192,18 @@ def test_an_export_error_file_makes_every_patients_data_unavailable(tmp_path: Pa
     assert any("OperationOutcome" in w and "incomplete" in w for w in warnings), warnings
 
 
+@pytest.mark.parametrize("code", ["suppressed", "incomplete"])
+def test_an_export_warning_that_records_were_withheld_makes_data_unavailable(tmp_path: Path, code: str) -> None:
+    """CDS review: an EHR reports records withheld by consent as a *warning* "suppressed"; the export
+    is then not the whole record, so NETTER-2's I1 (closed-world diagnosis) is unknown, not fail."""
+    folder = write_ndjson(tmp_path / "in", resources())
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": code}]}
+    (folder / "OperationOutcome.ndjson").write_text(json.dumps(outcome) + "\n")
+    results, warnings = every_path([folder], tmp_path)
+    assert results[("Patient/sample-01", NETTER2, "I1")] == "unknown"
+    assert any(f"left out ({code})" in w for w in warnings), warnings
+
+
 def test_an_export_warning_is_a_warning_only(tmp_path: Path) -> None:
     folder = write_ndjson(tmp_path / "in", resources())
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "informational"}]}

@@ -103,6 +103,17 @@ def test_present_null_missing_and_incomplete_keys() -> None:
             {"patient": PATIENT, "observation": bundle(obs("o1"), outcome), "condition": None},
             ["observation"],
         ),
+        "records withheld (a suppressed warning beside the matches)": (
+            {
+                "patient": PATIENT,
+                "observation": bundle(
+                    obs("o1"),
+                    {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "suppressed"}]},
+                ),
+                "condition": None,
+            },
+            ["observation"],
+        ),
         "next page": (
             {
                 "patient": PATIENT,
