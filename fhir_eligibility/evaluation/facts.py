@@ -95,6 +95,8 @@ class Fact(NamedTuple):
         range (``latest``) can mean; None otherwise."""
         if self.latest is not None:
             return self.latest
+        if self.start is None:  # its date was a sentinel ("9999") or unreadable: no last day either
+            return None
         point = self.end is None and not self.ongoing  # an ongoing statement is a period to the as-of date
         return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
 
@@ -411,7 +413,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
         and end is None
         and isinstance(res.get("effectivePeriod"), dict)
     )
-    asserted = parse_date(res.get("dateAsserted")) if open_end else None
+    asserted = checked(parse_date(res.get("dateAsserted")), problems) if open_end else None
     form = acting_form(res, concept, contained, codes)
     return [
         Fact(
@@ -454,7 +456,7 @@ def facts_of(
         codes = _code(res) | _morphology(res)
         start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
         if latest is not None and len(instant) in (4, 7):
-            latest = last_day(instant)
+            latest = checked(last_day(instant), problems)
         if start is None:
             start, latest = _onset_age(res.get("onsetAge"), who.birth_date)
             instant = start.isoformat() if start is not None else ""

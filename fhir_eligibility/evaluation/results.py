@@ -187,6 +187,9 @@ class When:
     eligible_until: date | None
     timeline: tuple[Change, ...]
     horizon: int
+    # the verdict on eligible_from (eligible or needs-review): a card's timeline holds only that day's
+    # changes, so the earlier ones (an attestation going stale) cannot be replayed to tell which
+    verdict_from: Verdict | None = None
 
 
 @dataclass(frozen=True, init=False)

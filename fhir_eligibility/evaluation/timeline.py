@@ -120,16 +120,24 @@ def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt
     lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
     out: set[dt.date] = set()
     for x in days:
-        for o, approx in reads.plain:  # the window [t+low, t+high] reaches or leaves x (inclusive or strict)
-            if lo <= x - dt.timedelta(days=approx) <= hi:
-                out.update(t for t in (first_reaching(x, o), first_reaching(x + DAY, o)) if t is not None)
-        for o in reads.event:  # a bound fixed by an anchor event on x, met by the as-of date
-            b = shift(x, o)
-            if lo <= b <= hi:
-                out.update((b - DAY, b, b + DAY))
-        for v in reads.durations:  # exposure since x reaching the required number of days
-            out.update(x + dt.timedelta(days=v + k) for k in (-1, 0, 1))
+        try:
+            _breakpoints(x, reads, lo, hi, out)
+        except OverflowError:  # a day near the calendar's end (year 9998): no change within any horizon
+            continue
     return {d for d in out if as_of < d <= end}
+
+
+def _breakpoints(x: dt.date, reads: Reads, lo: dt.date, hi: dt.date, out: set[dt.date]) -> None:
+    """The days a record's date ``x`` may change a criterion's result on (added to ``out``)."""
+    for o, approx in reads.plain:  # the window [t+low, t+high] reaches or leaves x (inclusive or strict)
+        if lo <= x - dt.timedelta(days=approx) <= hi:
+            out.update(t for t in (first_reaching(x, o), first_reaching(x + DAY, o)) if t is not None)
+    for o in reads.event:  # a bound fixed by an anchor event on x, met by the as-of date
+        b = shift(x, o)
+        if lo <= b <= hi:
+            out.update((b - DAY, b, b + DAY))
+    for v in reads.durations:  # exposure since x reaching the required number of days
+        out.update(x + dt.timedelta(days=v + k) for k in (-1, 0, 1))
 
 
 def _birthdays(birth: str | None, start: dt.date, end: dt.date) -> set[dt.date]:
@@ -260,6 +268,8 @@ def _changes(day: dt.date, before: TrialResult, after: TrialResult) -> list[Chan
     was, now = _results(before), _results(after)
     out = []
     for cid in dict.fromkeys([*was, *now]):  # an absent vital-status result is a pass
+        if cid not in now and cid != VITAL_ID:  # not evaluated that day (the patient died): no change
+            continue
         (a, _), (b, reason) = was.get(cid, (Result.PASS, "")), now.get(cid, (Result.PASS, "alive on this date"))
         if a is not b:
             out.append(Change(day, cid, a, b, shorten(reason, TEXT_MAX)))
@@ -403,6 +413,7 @@ def when(
         for d in ds:
             due.setdefault(max(d, start), set()).add(cid)
     eligible_from = eligible_until = None
+    verdict_from: Verdict | None = None
     timeline: list[Change] = []
     before = current
     for day in sorted(due):
@@ -414,13 +425,13 @@ def when(
         if good_now and eligible_until is None and rank < RANK[current.verdict]:
             eligible_until = day - DAY
         if not good_now and eligible_from is None and rank >= GOOD:
-            eligible_from = day
+            eligible_from, verdict_from = day, after.verdict
         if not full and (eligible_from or eligible_until):
             if settings.explain:  # named: what changes on the date (its reasons unexplained)
                 timeline = _changes(day, before, after)
             break
         before = after
-    return When(eligible_from, eligible_until, tuple(timeline), horizon)
+    return When(eligible_from, eligible_until, tuple(timeline), horizon, verdict_from)
 
 
 __all__ = [

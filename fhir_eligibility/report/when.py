@@ -62,7 +62,8 @@ def headline(r: TrialResult) -> str | None:
         ]
         why = f" ({'; '.join(x for x in said if x)})" if opened else ""
         # eligibleFrom is "eligible or needs review": say which, from the results on that day
-        verb = "eligible" if _all_pass_on(r, w.eligible_from) else "needs review"
+        eligible = w.verdict_from is Verdict.ELIGIBLE if w.verdict_from else _all_pass_on(r, w.eligible_from)
+        verb = "eligible" if eligible else "needs review"
         return f"{verb} from {w.eligible_from.isoformat()} if nothing else changes{why}"
     if w.eligible_until:
         lapsed = lapsing(r)

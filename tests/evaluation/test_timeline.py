@@ -26,6 +26,7 @@ from fhir_eligibility.evaluation.patient_record import PatientRecord, build_reco
 from fhir_eligibility.evaluation.program import Program
 from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.timeline import RANK, Later, Steps, dates_by_criterion, when
+from fhir_eligibility.evaluation.vital import VITAL_ID
 from fhir_eligibility.pipeline import load_trials
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.questionnaire import questionnaire_response
@@ -182,7 +183,7 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
     """The oracle: the whole trial, explained, on every breakpoint of any criterion (no carrying over)."""
     per = dates_by_criterion(CompiledTrial(trial), record, AS_OF, 365, settings)
     good_now = RANK[now.verdict] >= RANK[Verdict.NEEDS_REVIEW]
-    since = until = None
+    since = until = since_verdict = None
     timeline: list[Change] = []
     before = now
     for day in sorted({d for ds in per.values() for d in ds}):
@@ -190,6 +191,8 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
         for cid in dict.fromkeys([c.id for c in before.criteria] + [c.id for c in after.criteria]):
             was = next((c for c in before.criteria if c.id == cid), None)
             new = next((c for c in after.criteria if c.id == cid), None)
+            if new is None and cid != VITAL_ID:  # not evaluated on the day of death: no change to name
+                continue
             a = was.result if was else Result.PASS
             b, text = (new.result, new.reason) if new else (Result.PASS, "alive on this date")
             if a is not b:
@@ -197,9 +200,9 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
         if good_now and until is None and RANK[after.verdict] < RANK[now.verdict]:
             until = day - DAY
         if not good_now and since is None and RANK[after.verdict] >= RANK[Verdict.NEEDS_REVIEW]:
-            since = day
+            since, since_verdict = day, after.verdict
         before = after
-    return When(since, until, tuple(timeline), 365)
+    return When(since, until, tuple(timeline), 365, since_verdict)
 
 
 @cache
@@ -302,3 +305,119 @@ def test_a_card_names_only_the_changes_of_its_own_date() -> None:
         (dt.date(2026, 6, 5), "E-I11", Result.MANUAL),
         (dt.date(2026, 6, 11), "E-I5", Result.PASS),
     ]
+
+
+SENTINELS = {
+    "procedure performed 9999": {
+        "resourceType": "Procedure",
+        "id": "x-proc",
+        "status": "completed",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "33195004"}]},
+        "performedDateTime": "9999",
+    },
+    "administration 9999": {
+        "resourceType": "MedicationAdministration",
+        "id": "x-ma",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01BC06"}]},
+        "effectiveDateTime": "9999",
+    },
+    "observation 9999, no issued": {
+        "resourceType": "Observation",
+        "id": "x-obs",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]},
+        "effectiveDateTime": "9999",
+        "valueQuantity": {"value": 13, "unit": "g/dL", "system": "http://unitsofmeasure.org", "code": "g/dL"},
+    },
+    "onset period ending 9999": {
+        "resourceType": "Condition",
+        "id": "x-cond",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "22298006"}]},
+        "onsetPeriod": {"start": "2020", "end": "9999"},
+    },
+    "statement asserted 9999-12-31": {
+        "resourceType": "MedicationStatement",
+        "id": "x-ms",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01BC06"}]},
+        "effectivePeriod": {"start": "2020-01-01"},
+        "dateAsserted": "9999-12-31",
+    },
+    "procedure 9998-12-31 (a plausible year by the rules)": {
+        "resourceType": "Procedure",
+        "id": "x-proc2",
+        "status": "completed",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "33195004"}]},
+        "performedDateTime": "9998-12-31",
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(SENTINELS))
+def test_a_sentinel_date_neither_crashes_the_dates_nor_changes_them(name: str) -> None:
+    """Dates review: a placeholder year "9999" in one record (clinical.md §0.16: warned and ignored)
+    made the dates' arithmetic overflow (OverflowError), so evaluate, screen and the CDS hook failed
+    for everyone. Now the record is undated (its last day was still read from its text): an undated
+    record can only add doubt, so no verdict is better than without it, and the dates are worked out."""
+    sample = read_patients([SAMPLES / "01-prrt-ileal-net-baseline.json"])[0][0]
+    extra = {**SENTINELS[name], "subject": {"reference": f"Patient/{sample.patient_id}"}}
+    with_it = build_record(PatientData(sample.patient_id, [*sample.resources, extra]))
+    for trial in (A, B, C, D, E):
+        now = evaluate_trial(trials()[trial], with_it, AS_OF, ATTESTED)
+        base = evaluate_trial(trials()[trial], records()[sample.patient_id], AS_OF, ATTESTED)
+        assert RANK[now.verdict] <= RANK[base.verdict], trial
+        w = when(trials()[trial], with_it, AS_OF, now, ATTESTED, 365)  # raised OverflowError
+        assert w.horizon == 365
+
+
+def test_on_the_day_of_death_only_the_vital_status_changes() -> None:
+    """Dates review: on the day of death the timeline listed every criterion absent from that day's
+    result as "unknown -> pass: alive on this date". Sample 01 (trial A, labs of 2026-05-20) dies on
+    2026-07-15: that day's changes are the vital status alone, to fail."""
+    sample = read_patients([SAMPLES / "01-prrt-ileal-net-baseline.json"])[0][0]
+    resources = [
+        {**r, "deceasedDateTime": "2026-07-15"} if r["resourceType"] == "Patient" else r for r in sample.resources
+    ]
+    record = build_record(PatientData(sample.patient_id, resources))
+    now = evaluate_trial(trials()[A], record, AS_OF, ATTESTED)
+    w = when(trials()[A], record, AS_OF, now, ATTESTED, 365)
+    died = [(c.criterion, c.after) for c in w.timeline if c.date == dt.date(2026, 7, 15)]
+    assert died == [(VITAL_ID, Result.FAIL)], died
+
+
+def test_a_card_says_needs_review_when_an_attestation_lapsed_before_its_date() -> None:
+    """Dates review: a card's timeline holds only its date's changes, so its headline replayed those
+    onto today's results. Worked out by hand: sample 97's coordinator answered trial A's items on
+    2026-05-25 (valid 30 days: stale from 2026-06-25), its labs are moved to 2026-06-15 (current to
+    2026-07-13), and an MI on 2025-06-30 fails A-E10 (none in the last 12 months) until 2026-06-30:
+    on 2026-07-01 A-E10 passes while the answers are stale, so needs-review, not eligible, from
+    2026-07-01 (the card said "eligible from 2026-07-01")."""
+    from fhir_eligibility.report.when import headline
+
+    as_of = dt.date(2026, 6, 20)
+    sample = read_patients([SAMPLES / "97-attested-by-coordinator.json"])[0][0]
+    mi = {
+        "resourceType": "Condition",
+        "id": "mi",
+        "subject": {"reference": f"Patient/{sample.patient_id}"},
+        "clinicalStatus": {"coding": [{"code": "resolved"}]},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "22298006"}]},
+        "onsetDateTime": "2025-06-30",
+    }
+    labs = [
+        {**r, "effectiveDateTime": "2026-06-15T08:30:00+00:00"}
+        if str(r.get("effectiveDateTime", "")).startswith("2026-05-20")
+        else r
+        for r in sample.resources
+    ]
+    record = build_record(PatientData(sample.patient_id, [*labs, mi]))
+    trial = trials()[A]
+    assert evaluate_trial(trial, record, dt.date(2026, 7, 1), Settings()).verdict is Verdict.NEEDS_REVIEW
+    for settings in (Settings(full_timeline=False), Settings()):
+        now = evaluate_trial(trial, record, as_of, settings)
+        assert now.verdict is Verdict.INELIGIBLE
+        r = replace(now, when=when(trial, record, as_of, now, settings, 365))
+        said = headline(r)
+        assert said is not None and said.startswith("needs review from 2026-07-01"), said
