@@ -33,6 +33,7 @@ from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.retrieval.reading import lost_record, newest
 from fhir_eligibility.screening.core import SCREENING
+from fhir_eligibility.screening.pages import page_name
 from fhir_eligibility.screening.partition import partition, read_shard
 from fhir_eligibility.screening.runner import screen_files
 from fhir_eligibility.stream import stream_json
@@ -368,7 +369,8 @@ def test_a_deletion_in_a_history_bundle_removes_the_record(tmp_path: Path) -> No
     assert ids(patient, "MedicationAdministration") == set()
     assert ids(shard_patients([path], tmp_path)["sample-01"], "MedicationAdministration") == set()
     results, warnings = every_path([path], tmp_path)
-    assert results[("Patient/sample-01", TRIAL_D, "D-E7")] == "pass"  # no prior PRRT any more (was fail)
+    # no prior PRRT any more (was fail); what no code records (ablation, SIRT...) is still attested
+    assert results[("Patient/sample-01", TRIAL_D, "D-E7")] == "manual"
     assert warnings == []
 
 
@@ -408,17 +410,18 @@ def test_pages_in_the_way_and_a_bad_output_target_are_one_line(
 ) -> None:
     data = ROOT / "sample_bundles" / "01-prrt-ileal-net-baseline.json"  # a candidate for A, B, C, E
     pages = tmp_path / "pages"
-    (pages / "sample-01.html").mkdir(parents=True)  # a directory where the page goes
+    page = page_name("Patient/sample-01")
+    (pages / page).mkdir(parents=True)  # a directory where the page goes
     common = ("screen", str(data), "--as-of", "2026-06-01", "--workers", "1", "--format", "html")
     code, err = _cli(monkeypatch, capsys, *common, "--pages", str(pages), "-o", str(tmp_path / "d.html"))
-    assert code == 2 and err.strip() == f"error: {pages / 'sample-01.html'}: is a directory"
+    assert code == 2 and err.strip() == f"error: {pages / page}: is a directory"
     assert not (tmp_path / "d.html").exists()
     # -o that cannot be written is found before any page is
     code, err = _cli(monkeypatch, capsys, *common, "--pages", str(tmp_path / "p2"), "-o", str(tmp_path / "no" / "d"))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "does not exist" in err
     assert not (tmp_path / "p2").exists()
     code, _err = _cli(monkeypatch, capsys, *common, "--pages", str(tmp_path / "p3"), "-o", str(tmp_path / "d.html"))
-    assert code == 0 and (tmp_path / "p3" / "sample-01.html").is_file()
+    assert code == 0 and (tmp_path / "p3" / page).is_file()
     assert not list((tmp_path / "p3").glob(".*.tmp"))  # written through a temporary file, renamed
 
 

@@ -13,6 +13,7 @@ from .fhir import (
     derived,
     gender,
     judge,
+    manual,
     obs,
     obs_coded,
     obs_present,
@@ -21,7 +22,7 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .terminology import NEGATIVE, NET_MORPH_TEXT, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
 
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
 DEFAULT_WINDOW_NOTE = (
@@ -160,7 +161,23 @@ def _test_done(vs_id: str, what: str) -> Json:
     return records(f"{what} done in the last 28 days", ["Observation"], vs_id, tfe=W28)
 
 
-def pregnancy_exclusion(link: str, description: str, *, lactation: bool = True, note: Any = None) -> Json:
+POSTPARTUM_NOTE = (
+    "Delivery and puerperium codes (vs-postpartum: O60-O92 deliveries and puerperal conditions, Z39.0, Z39.2) "
+    "are not pregnancy (clinical.md VS-PREG takes the whole O chapter; a delivery three months ago would have "
+    "excluded a woman who is not pregnant): one with onset in the last 12 months goes to review here, because "
+    "the protocol also excludes breast-feeding and a recent delivery makes an unrecorded breast-feeding likely. "
+    "Abortive outcomes (O03, O04, O08) are neither pregnancy nor a reason to ask."
+)
+
+
+def pregnancy_exclusion(
+    link: str,
+    description: str,
+    *,
+    lactation: bool = True,
+    lactation_attested: str | None = None,
+    note: Any = None,
+) -> Json:
     kids = [
         condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=[window(-10, 0, "mo")]),
         all_of(
@@ -199,13 +216,36 @@ def pregnancy_exclusion(link: str, description: str, *, lactation: bool = True, 
     ]
     if lactation:
         kids.append(condition("Breast-feeding recorded as an active condition", "vs-lact"))
+        kids.append(
+            judge(
+                condition(
+                    "Delivery or puerperal condition in the last 12 months, breast-feeding not recorded: ask",
+                    "vs-postpartum",
+                    history=True,
+                    tfe=[window(-12, 0, "mo")],
+                )
+            )
+        )
+    elif lactation_attested:
+        kids.append(
+            all_of(
+                "Breast-feeding recorded, and not to be stopped as the protocol requires",
+                [
+                    condition("Breast-feeding recorded as an active condition", "vs-lact"),
+                    manual(lactation_attested),
+                ],
+            )
+        )
     notes = [
-        "Pregnancy: a pregnancy Condition counts only when its onset is in the last 10 months (a pregnancy cannot "
-        "be older; stale 'active' records would otherwise exclude). Pregnancy status and tests are read only when one "
+        "Pregnancy: a pregnancy Condition (vs-preg: Z33/Z34/Z3A and the chapter O codes of a current pregnancy) "
+        "counts only when its onset is in the last 10 months (a pregnancy cannot be older; stale 'active' records "
+        "would otherwise exclude). Pregnancy status and tests are read only when one "
         "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
         "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test). A "
         "quantitative hCG >= 5 IU/L is reviewed rather than failed: NETs can secrete hCG and no cut-off is given.",
     ]
+    if lactation:
+        notes.append(POSTPARTUM_NOTE)
     if note:
         notes += [note] if isinstance(note, str) else note
     return any_of(description, kids, link=link, exclude=True, note=notes)
@@ -213,6 +253,28 @@ def pregnancy_exclusion(link: str, description: str, *, lactation: bool = True, 
 
 def uln(description: str, vs_id: str, comparator: str, multiple: float, tfe: list[Json], **kw: Any) -> Json:
     return obs(description, lab(vs_id), comparator, multiple, "1", offset="UNL", tfe=tfe, **kw)
+
+
+CARDIAC_12M_NOTE = (
+    "'During the last 12 months' is read by the kind of event. Acute events (MI, stroke, PE, unstable angina, "
+    "revascularisation) count when their onset (else recorded date) is in [T0-12 months, T0], any clinical "
+    "status. Chronic conditions (heart failure, arrhythmia, bradycardia) count when present at any time in the "
+    "window: active now (active/recurrence/relapse, any onset - a heart failure diagnosed in 2020 and still "
+    "active is heart failure during the last 12 months), or with onset in the window (any status). A chronic "
+    "condition recorded earlier and now inactive may have ended inside the window or before it; the engine does "
+    "not read abatement dates, so such a record goes to review instead of being ignored."
+)
+
+
+def chronic_in_window(description: str, valueset: str, w12: list[Json]) -> Json:
+    """A chronic condition present at some time in the window: active now (any onset) or begun in it."""
+    return any_of(
+        description,
+        [
+            condition("Active now (active, recurrence or relapse; any onset)", valueset),
+            condition("Onset in the last 12 months (any clinical status)", valueset, history=True, tfe=w12),
+        ],
+    )
 
 
 def cardiac_events_12m(hf_fails: bool, with_htn: bool, tfe_bp: list[Json]) -> list[Json]:
@@ -224,28 +286,38 @@ def cardiac_events_12m(hf_fails: bool, with_htn: bool, tfe_bp: list[Json]) -> li
         condition("Unstable angina in the last 12 months", "vs-ua", history=True, tfe=w12),
         records("Coronary revascularisation in the last 12 months", ["Procedure"], "vs-revasc", tfe=w12),
     ]
-    hf = condition("Heart failure in the last 12 months", "vs-hf", history=True, tfe=w12)
     review = [
-        condition(
-            "Cardiac arrhythmia in the last 12 months ('uncontrolled' needs judgement)",
-            "vs-arrhythmia",
-            history=True,
-            tfe=w12,
+        chronic_in_window(
+            "Cardiac arrhythmia during the last 12 months ('uncontrolled' needs judgement)", "vs-arrhythmia", w12
         ),
-        condition(
-            "Bradycardia in the last 12 months ('clinically significant' needs judgement)",
-            "vs-brady",
-            history=True,
-            tfe=w12,
+        chronic_in_window(
+            "Bradycardia during the last 12 months ('clinically significant' needs judgement)", "vs-brady", w12
         ),
     ]
     if hf_fails:
-        fail.insert(0, hf)
+        fail.insert(0, chronic_in_window("Heart failure during the last 12 months", "vs-hf", w12))
     else:
         review.insert(
             0,
-            {**hf, "description": "Heart failure in the last 12 months ('uncontrolled decompensated' needs judgement)"},
+            chronic_in_window(
+                "Heart failure during the last 12 months ('uncontrolled decompensated' needs judgement)", "vs-hf", w12
+            ),
         )
+    earlier = [
+        ("Heart failure", "vs-hf"),
+        ("Cardiac arrhythmia", "vs-arrhythmia"),
+        ("Bradycardia", "vs-brady"),
+    ]
+    review += [
+        condition(
+            f"{what} with onset before the last 12 months (any status): if it has ended, did it end inside the "
+            "window? (abatement dates are not read)",
+            vs_id,
+            history=True,
+            tfe=[window(None, -12, "mo")],
+        )
+        for what, vs_id in earlier
+    ]
     out = fail + [judge(r) for r in review]
     if with_htn:
         out.append(hypertension_review(tfe_bp))
@@ -284,9 +356,7 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
             "Primary-site code together with a NET morphology (ICD-10 + ICD-O-3 route)",
             [
                 condition("Malignant neoplasm of the site", vs_site, history=True),
-                condition(
-                    "Well-differentiated NET morphology (ICD-O-3 8240/3, 8249/3)", "vs-net-morphology", history=True
-                ),
+                condition(f"Well-differentiated NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
             ],
         ),
     ]
@@ -302,3 +372,14 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
 
 
 KI67_ANY = [window(None, 0, "d")]
+NET_SITE_NOTE = (
+    "Site + morphology route: a primary-site code (ICD-10-CM/WHO C16-C20/C25, SNOMED CT site primaries incl. "
+    "372003004 / 372014001 'Primary malignant neoplasm of pancreas / stomach') together with a well-differentiated "
+    "NET morphology (" + NET_MORPH_TEXT + ": serotonin / ECL-cell NETs and the pancreatic NETs 8150-8158 besides "
+    "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension."
+)
+RX_DRUG_NOTE = (
+    "Drugs are matched by ATC class or RxNorm code (clinical.md §0.8): the value sets list the RxNorm ingredient "
+    "and product codes that public sources confirm (terminology.RXNORM_SOURCES), since the engine matches codes "
+    "exactly."
+)

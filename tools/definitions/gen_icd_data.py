@@ -93,6 +93,37 @@ def who_chapter_o() -> list[str]:
     return [c for c in who.get_all_codes(with_dots=True) if c.startswith("O") and "-" not in c]
 
 
+# Chapter O codes that record the END of a pregnancy, not a current one (issue: a delivery three months
+# ago is not "pregnant"). Abortive outcomes: CM O03 spontaneous abortion, O04 complications following
+# induced termination, O08 complications following ectopic/molar pregnancy (WHO O03-O06, O08). O07
+# (failed attempted termination) stays a pregnancy: the pregnancy may continue. Delivery and after:
+# labour and delivery O60-O77 (but "preterm labor without delivery", O60.0x, and the O60 header are
+# still a pregnancy),
+# encounter for delivery O80-O84, puerperium O85-O92, sequelae O94 (WHO also O95-O97, obstetric
+# deaths). In the mixed categories (O10-O16, O24-O26, O98-O9A ...) a code whose description names
+# childbirth or the puerperium and not the pregnancy is a delivery/puerperium code.
+_ABORTIVE = {"O03", "O04", "O05", "O06", "O08"}
+_DELIVERED = {f"O{n}" for n in (*range(60, 78), *range(80, 85), *range(85, 93), 94, 95, 96, 97)}
+
+
+def pregnancy_kind(code: str, desc: str) -> str:
+    """'abortive', 'postpartum' or 'pregnant' for one chapter O code."""
+    cat = _cat(code)
+    text = desc.lower()
+    if cat in _ABORTIVE:
+        return "abortive"
+    if cat in _DELIVERED:
+        # "preterm labor without delivery" and the bare O60 header ("Preterm labor") may be ongoing
+        return "pregnant" if "without delivery" in text or code == "O60" else "postpartum"
+    if ("childbirth" in text or "puerperium" in text) and "pregnancy" not in text:
+        return "postpartum"
+    return "pregnant"
+
+
+def _chapter_o(codes: list[str], describe: object, kind: str) -> list[str]:
+    return [c for c in codes if pregnancy_kind(c, describe(c)) == kind]  # type: ignore[operator]
+
+
 GROUPS_CM = {
     "net-c7a": cm_tree("C7A"),
     "net-c7b": cm_tree("C7B"),
@@ -109,7 +140,14 @@ GROUPS_CM = {
     "nephrotic": cm_tree("N04"),
     "gilbert": cm_tree("E80.4"),
     "hiv": cm_tree("B20", "Z21"),
-    "preg": ["Z33", "Z33.1", "Z33.3", *cm_chapter_o()],
+    "preg": [
+        "Z33",
+        "Z33.1",
+        "Z33.3",
+        *cm_tree("Z34", "Z3A"),
+        *_chapter_o(cm_chapter_o(), cm.get_description, "pregnant"),
+    ],
+    "postpartum": [*cm_tree("Z39.0", "Z39.2"), *_chapter_o(cm_chapter_o(), cm.get_description, "postpartum")],
     "lact": cm_tree("Z39.1"),
     "liver-mets": cm_tree("C78.7", "C7B.02"),
     "brain-mets": ["C79.3", "C79.31"],
@@ -121,7 +159,7 @@ GROUPS_CM = {
     "site-stomach": cm_tree("C16"),
     "site-pancreas": cm_tree("C25"),
     "carcinoid-heart": cm_tree("E34.01"),
-    "surgical-sterility": ["Z90.710", "Z90.722"],
+    "surgical-sterility": ["Z90.710", "Z90.722", "Z98.51", "Z78.0"],
     "other-malig": cm_other_malignancy(),
 }
 GROUPS_WHO = {
@@ -138,7 +176,8 @@ GROUPS_WHO = {
     "nephrotic": who_tree("N04"),
     "gilbert": who_tree("E80.4"),
     "hiv": who_tree("B24", "Z21"),
-    "preg": ["Z33", *who_chapter_o()],
+    "preg": ["Z33", *who_tree("Z34", "Z35"), *_chapter_o(who_chapter_o(), who.get_description, "pregnant")],
+    "postpartum": [*who_tree("Z39.0", "Z39.2"), *_chapter_o(who_chapter_o(), who.get_description, "postpartum")],
     "lact": who_tree("Z39.1"),
     "liver-mets": who_tree("C78.7"),
     "brain-mets": who_tree("C79.3"),

@@ -138,8 +138,20 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
             L("14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma"),
         ],
     ),
-    "vs-alt": ("ALT", [L("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")]),
-    "vs-ast": ("AST", [L("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma")]),
+    "vs-alt": (
+        "ALT",
+        [
+            L("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+            L("1743-4", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by With P-5'-P"),
+        ],
+    ),
+    "vs-ast": (
+        "AST",
+        [
+            L("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+            L("30239-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma by With P-5'-P"),
+        ],
+    ),
     "vs-alb": ("Serum albumin", [L("1751-7", "Albumin [Mass/volume] in Serum or Plasma")]),
     "vs-pt-time": (
         "Prothrombin time in seconds and INR (prolongation = abnormal)",
@@ -261,8 +273,30 @@ SERUM_QUAL_HCG = ["2118-8", "80385-8"]
 NET_MORPH = [
     ICDO("8240/3", "Neuroendocrine tumour, NOS / grade 1"),
     ICDO("8249/3", "Neuroendocrine tumour, grade 2 / grade 3"),
+    # ICD-O-3(.2) well-differentiated NET subtypes (ICDO_SOURCES): serotonin- / ECL-cell NETs and the
+    # pancreatic NETs, non-functioning and functioning (WHO 2019 digestive system tumours)
+    ICDO("8241/3", "Enterochromaffin cell carcinoid (serotonin-producing NET)"),
+    ICDO("8242/3", "Enterochromaffin-like cell tumor, malignant (ECL-cell NET)"),
+    ICDO("8150/3", "Pancreatic neuroendocrine tumor, nonfunctioning (islet cell carcinoma)"),
+    ICDO("8151/3", "Insulinoma, malignant"),
+    ICDO("8152/3", "Glucagonoma, malignant"),
+    ICDO("8153/3", "Gastrinoma, malignant"),
+    ICDO("8155/3", "Vipoma, malignant"),
+    ICDO("8156/3", "Somatostatinoma, malignant"),
+    ICDO("8158/3", "ACTH-producing tumor"),
     S("1286768001", "Well-differentiated neuroendocrine tumor (morphologic abnormality)"),
 ]
+NET_MORPH_TEXT = "ICD-O-3 8240/3, 8249/3, 8241/3, 8242/3, 815x/3"
+# where each ICD-O-3 code beyond clinical.md's verified ones was checked (two public lists each)
+ICDO_SOURCES = {
+    "8241/3 8242/3 8150/3 8151/3 8152/3 8153/3 8155/3 8156/3": "an ICD-O-3 (2000) WHO morphology table in "
+    "English/French (five-digit codes with behaviour, e.g. 81503 'Islet cell carcinoma', 81513 'Insulinoma, "
+    "malignant') and an ICD-O-3.2 term list ('8150/3 Pancreatic neuroendocrine tumor, nonfunctioning', '8151/3 "
+    "Insulinoma, NOS' ... '8241/3 Enterochromaffin cell carcinoid', '8242/3 Enterochromaffin-like cell tumor, "
+    "malignant')",
+    "8158/3": "the ICD-O-3.2 term list ('8158/3 ACTH-producing tumor') and an ICD-O ontology export "
+    "('Acth-Producing Tumor icdo:8158/3'); 8683 is gangliocytic paraganglioma /0 (benign): not added",
+}
 NEC = [
     *cm_codes("net-c7a", "C7A.1"),
     ICDO("8246/3", "Neuroendocrine carcinoma, NOS"),
@@ -320,7 +354,10 @@ SN_LARGE_BOWEL = [
     S("93854002", "Primary malignant neoplasm of large intestine (disorder)"),
     S("93984006", "Primary malignant neoplasm of rectum (disorder)"),
 ]
+SN_PANCREAS_PRIMARY = S("372003004", "Primary malignant neoplasm of pancreas (disorder)")
+SN_STOMACH_PRIMARY = S("372014001", "Primary malignant neoplasm of stomach (disorder)")
 SN_STOMACH_PARTS = [
+    SN_STOMACH_PRIMARY,
     S("93738008", "Primary malignant neoplasm of cardia of stomach (disorder)"),
     S("93809003", "Primary malignant neoplasm of fundus of stomach (disorder)"),
     S("93717002", "Primary malignant neoplasm of body of stomach (disorder)"),
@@ -329,7 +366,11 @@ SN_STOMACH_PARTS = [
     S("93976007", "Primary malignant neoplasm of pyloric antrum (disorder)"),
 ]
 SN_ISLETS = S("93843007", "Primary malignant neoplasm of islets of Langerhans (disorder)")  # endocrine pancreas, C25.4
-SN_PANCREAS_PARTS = [S("93715005", "Primary malignant neoplasm of body of pancreas (disorder)"), SN_ISLETS]
+SN_PANCREAS_PARTS = [
+    SN_PANCREAS_PRIMARY,
+    S("93715005", "Primary malignant neoplasm of body of pancreas (disorder)"),
+    SN_ISLETS,
+]
 SN_INTESTINE_PARTS = [SN_DUODENUM, SN_JEJUNUM, SN_ILEUM, SN_MECKEL, SN_APPENDIX, SN_ASC_COLON, *SN_LARGE_BOWEL]
 
 MIDGUT_SITE = [
@@ -429,6 +470,15 @@ SNOMED_SOURCES = {
     "363346000": "data (HL7 R4/R5, mCODE extraction framework); filter root only",
     "269475001": "public (mCODE-style ECL: haematological malignancy; filter root only)",
     "254701007": "data (HL7 R5 EBM Group); filter root only",
+    "289256000": "public (VSAC 'Complications of Pregnancy, Childbirth and the Puerperium' "
+    "2.16.840.1.113883.3.464.1003.111.12.1012, eCQM expansion in canvas-medical/canvas-plugins)",
+    "48782003": "public (the same VSAC set and VSAC 'Obstetrical or Pregnancy Related Conditions' "
+    "2.16.840.1.113883.3.117.1.7.1.263)",
+    "118213005": "public (the same VSAC set: 'Postpartum finding (finding)')",
+    "372003004": "public (an mCODE-style FSH list of primary cancer disorders, 'Primary malignant neoplasm of "
+    "pancreas (disorder)'; an oncology code map, 'Primary malignant neoplasm of pancreas'); under 363418001",
+    "372014001": "public (the same FSH list, 'Primary malignant neoplasm of stomach (disorder)'; a German "
+    "cancer-code mapping, 'Magenkrebs'); under 363349007",
     **dict.fromkeys(
         (
             "93775003",
@@ -531,7 +581,12 @@ vs(
 vs(
     "vs-net-morphology",
     "Well-differentiated NET morphology",
-    "ICD-O-3 8240/3, 8249/3 and SNOMED morphology.",
+    "ICD-O-3 8240/3 (NET NOS / G1), 8249/3 (G2/G3), the well-differentiated NET subtypes 8241/3 (serotonin-"
+    "producing EC-cell NET), 8242/3 (ECL-cell NET) and the pancreatic NETs 8150/3 (non-functioning), 8151/3, "
+    "8152/3, 8153/3, 8155/3, 8156/3, 8158/3 (insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, "
+    "ACTH-producing: clinical.md VS-PNET 'ICD-O 815x/3', checked in two public ICD-O-3 lists, see "
+    "ICDO_SOURCES), and SNOMED CT 1286768001. MiNEN 8154/3 is reviewed separately (vs-minen); NEC "
+    "morphologies are in vs-nec.",
     NET_MORPH,
 )
 vs(
@@ -572,14 +627,18 @@ vs(
 vs(
     "vs-pancreas-site",
     "Malignant neoplasm of pancreas (primary site)",
-    "ICD-10-CM/WHO C25 and all children; SNOMED malignant tumor of pancreas.",
+    "ICD-10-CM/WHO C25 and all children; SNOMED CT 363418001 Malignant tumor of pancreas, 372003004 Primary "
+    "malignant neoplasm of pancreas (how US problem lists code the primary) and the pancreatic sub-site "
+    "primaries.",
     [*cm("site-pancreas"), *who("site-pancreas"), SN_PANCREAS, *SN_PANCREAS_PARTS],
     is_a=[SN_PANCREAS],
 )
 vs(
     "vs-gep-site",
     "Gastro-entero-pancreatic primary sites (stomach, small intestine, colon, rectum, pancreas)",
-    "Primary-site codes used together with a NET morphology.",
+    "Primary-site codes used together with a NET morphology: ICD-10-CM/WHO C16-C20, C25 and SNOMED CT site "
+    "primaries, including 372014001 Primary malignant neoplasm of stomach and 372003004 Primary malignant "
+    "neoplasm of pancreas.",
     [
         *cm("site-stomach"),
         *cm("site-small-intestine"),
@@ -845,11 +904,37 @@ vs(
 )
 vs(
     "vs-preg",
-    "Pregnancy",
-    "ICD-10-CM Z33, Z33.1, Z33.3 and chapter O (O00-O9A, every code); WHO Z33 and chapter O; SNOMED 77386006 and "
-    "72892002 Normal pregnancy (the Synthea pregnancy code).",
+    "Pregnancy (currently pregnant)",
+    "Codes that mean the woman is pregnant: ICD-10-CM Z33, Z33.1, Z33.3, Z34 (supervision of normal pregnancy) "
+    "and Z3A (weeks of gestation) with all children, and chapter O without the codes that record the end of "
+    "a pregnancy; WHO ICD-10 Z33, Z34, Z35 (supervision of normal / high-risk pregnancy) and chapter O likewise; "
+    "SNOMED 77386006 and 72892002 Normal pregnancy (the Synthea pregnancy code). Left out (clinical.md VS-PREG "
+    "takes the whole O chapter): abortive outcomes (CM O03, O04, O08; WHO O03-O06, O08), labour and delivery "
+    "(O60-O77 except 'preterm labor without delivery'), encounters for delivery (O80-O84), the puerperium "
+    "(O85-O92), sequelae and obstetric deaths (O94-O97), and in the mixed categories the codes that name "
+    "childbirth or the puerperium and not the pregnancy (O10.x2/O10.x3, O24.42x, O99.x3 ...): a delivery three "
+    "months ago is not a pregnancy. Delivery and puerperium codes are in vs-postpartum (breast-feeding "
+    "review). O07 (failed attempted termination) stays: the pregnancy may continue. Generated by "
+    "gen_icd_data.py (pregnancy_kind).",
     [*cm("preg"), *who("preg"), S("77386006", "Pregnant (finding)"), S("72892002", "Normal pregnancy (finding)")],
     is_a=[S("77386006", "Pregnant (finding)")],
+)
+vs(
+    "vs-postpartum",
+    "Delivery or puerperium (pregnancy ended by birth)",
+    "ICD-10-CM / WHO ICD-10 codes that record a delivery or the puerperium: Z39.0 (care immediately after "
+    "delivery), Z39.2 (routine postpartum follow-up), chapter O labour and delivery (O60-O77, not 'without "
+    "delivery'), encounters for delivery (O80-O84), puerperium (O85-O92), sequelae / obstetric deaths "
+    "(O94-O97) and the mixed-category codes that name childbirth or the puerperium only. Not pregnancy "
+    "(vs-preg): read only to ask about breast-feeding. SNOMED CT 289256000 Mother delivered, 48782003 Delivery "
+    "normal and the grouper 118213005 Postpartum finding (SNOMED_SOURCES: VSAC obstetric value sets).",
+    [
+        *cm("postpartum"),
+        *who("postpartum"),
+        S("289256000", "Mother delivered (finding)"),
+        S("48782003", "Delivery normal (finding)"),
+        S("118213005", "Postpartum finding (finding)"),
+    ],
 )
 vs(
     "vs-lact",
@@ -895,10 +980,15 @@ vs(
 POSTMENOPAUSAL = S("76498008", "Postmenopausal state (finding)")
 vs(
     "vs-surgical-sterility",
-    "Hysterectomy, bilateral oophorectomy or documented post-menopausal state",
-    "Z90.710, Z90.722 (conditions), SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 "
-    "Postmenopausal state (finding; SNOMED_SOURCES), which clinical.md §0.11 names as documented "
-    "post-menopausal status.",
+    "Hysterectomy, bilateral oophorectomy, tubal ligation or documented post-menopausal state",
+    "Z90.710, Z90.722 (conditions), Z98.51 Tubal ligation status, Z78.0 Asymptomatic menopausal state "
+    "(ICD-10-CM, checked with simple_icd_10_cm 1.5.0), SNOMED 236886002 Hysterectomy (procedure), and SNOMED "
+    "76498008 Postmenopausal state (finding; SNOMED_SOURCES), which clinical.md §0.11 names as documented "
+    "post-menopausal status. Tubal ligation goes beyond clinical.md §0.11 (hysterectomy / bilateral "
+    "oophorectomy / post-menopausal): trial A names tubal occlusion as permanent sterilisation (no "
+    "reproductive potential); trial B defines childbearing potential by menses and counts tubal ligation as "
+    "effective contraception, so for B this shared definition is a departure, accepted because a coded "
+    "sterilisation makes pregnancy as unlikely as the other items.",
     [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)"), POSTMENOPAUSAL],
     is_a=[S("236886002", "Hysterectomy (procedure)")],
 )
@@ -915,11 +1005,18 @@ LU177 = [
     A("V10XX04", "lutetium (177Lu) oxodotreotide"),
     R("1999682", "Lutathera (lutetium Lu 177 dotatate) product"),
     R("1999687", "Lutathera (lutetium Lu 177 dotatate) product"),
+    # the US billing code of the drug itself (per millicurie): how US pharmacy/charge data name a Lutathera dose
+    (HCPCS, "A9513", "Lutetium Lu 177, dotatate, therapeutic, 1 millicurie"),
 ]
 # the evaluator reads these codes this way for every criterion (fhir_eligibility/terminology/generic.py)
 GENERIC_PROCEDURE_NOTE = (
     " A Procedure counts as a Lutathera cycle only when it codes the product (usedCode, clinical.md §2.5); a "
     "generic radionuclide therapy alone (it may be I-131) is uncertain unless a Lutathera record lies within a day."
+)
+LU177_CODES_NOTE = (
+    " Lutathera is read under ATC V10XX04, its RxNorm products and HCPCS A9513 (the US drug billing code); CPT "
+    "79101 (IV radiopharmaceutical therapy) is not read: it names the act, not the product, and the engine's "
+    "'uncertain unless the product is coded' list does not hold it."
 )
 PRRT_PROC = [
     S("399315003", "Radionuclide therapy (procedure)"),
@@ -928,26 +1025,78 @@ PRRT_PROC = [
 vs(
     "vs-lu177",
     "177Lu-DOTATATE (Lutathera) administrations",
-    "ATC V10XX04, RxNorm Lutathera products; Procedures radionuclide therapy 399315003 / 427541000119103 "
-    "(de-duplicated by date against administrations). 440252007 'Administration of radiopharmaceutical' is not "
-    "included: it also codes diagnostic tracer injections.",
+    "ATC V10XX04, RxNorm Lutathera products, HCPCS A9513 (Lutetium Lu 177, dotatate, therapeutic, 1 mCi: the "
+    "drug's own billing code); Procedures radionuclide therapy 399315003 / 427541000119103 (de-duplicated by date "
+    "against administrations). 440252007 'Administration of radiopharmaceutical' is not included: it also codes "
+    "diagnostic tracer injections. CPT 79101 (radiopharmaceutical therapy by intravenous administration) is not "
+    "included either: like 399315003 it names the act, not the product, and the rule that makes such a code "
+    "uncertain unless the product is coded (fhir_eligibility/terminology/generic.py) is the engine's list, which "
+    "does not hold it yet; listed here it would count an I-131 or 223Ra therapy as a Lutathera cycle.",
     [*LU177, *PRRT_PROC],
 )
-vs("vs-lu177-drug", "177Lu-DOTATATE (drug codes only; activity sums)", "ATC V10XX04, RxNorm Lutathera.", LU177)
+vs(
+    "vs-lu177-drug",
+    "177Lu-DOTATATE (drug codes only; activity sums)",
+    "ATC V10XX04, RxNorm Lutathera, HCPCS A9513.",
+    LU177,
+)
 
-EVEROLIMUS = [
-    A("L01EG02", "everolimus (antineoplastic)"),
-    A("L01XE10", "everolimus (ATC before 2021)"),
-    A("L04AH02", "everolimus (immunosuppressant)"),
-    A("L04AA18", "everolimus (immunosuppressant, ATC before 2022)"),
+# RxNorm (issue: drug value sets were ATC-only, clinical.md §0.8 matches ATC or RxNorm). The engine matches
+# codes exactly (no RxNorm hierarchy), so ingredient (TTY IN) RxCUIs and the common product (SCD) RxCUIs are
+# both listed. Where each was checked: RXNORM_SOURCES. Not added (no public source confirmed the RxCUI):
+# the ingredients octreotide, lanreotide, pasireotide, temozolomide, streptozocin, doxorubicin, everolimus,
+# lutetium Lu 177 dotatate (their products are listed where a source names them).
+RXNORM_SOURCES = {
+    "IN": "CPIC drug table (cpicpgx/cpic-schema drug.sql: drug ids are RxNorm ingredient RxCUIs; its later export "
+    "adds the ATC code, e.g. RxNorm:2555 cisplatin L01XA01, RxNorm:5880 interferon alfa-2b L03AB05); cross-checked "
+    "for carboplatin, etoposide, sunitinib with the NMDP/CIBMTR FHIR IG RxNorm value sets (#40048 carboplatin, "
+    "#4179 etoposide, #357977 sunitinib) and for capecitabine and fluorouracil with an RxNav-sourced ingredient "
+    "map (194000, 4492)",
+    "SCD chemotherapy": "VSAC 'Chemotherapy Agents for Advanced Cancer' / 'Chemotherapy for Advanced Cancer' "
+    "eCQM expansions (canvas-medical/canvas-plugins value_set v2022/v2026, RxNorm code + SCD name); carboplatin "
+    "597195 also in a drug-database RxNorm report",
+    "SCD sunitinib": "NMDP/CIBMTR FHIR IG RxNorm value set (616279, 616285, 616289, 1541890 with SCD names)",
+    "SCD glucocorticoids": "VSAC 'Glucocorticoids (oral only)' 2.16.840.1.113883.3.464.1003.196.12.1266 (eCQM "
+    "update 2021-05-06, canvas-plugins v2022) without fludrocortisone (a mineralocorticoid, ATC H02AA) and "
+    "triamcinolone oral paste (topical)",
+    "SCD octreotide": "312071 'octreotide 1 MG/ML Injectable Solution': a drug-database RxNorm report (formulation "
+    "string and RxCUI) and openFDA NDC listings of octreotide acetate 200/1000 mcg/mL multi-dose vials",
+}
+EVEROLIMUS_RX = [
     R("845507", "everolimus 10 MG Oral Tablet"),
     R("845515", "everolimus 5 MG Oral Tablet"),
     R("998189", "everolimus 2.5 MG Oral Tablet"),
     R("1119400", "everolimus 7.5 MG Oral Tablet"),
+    R("2056895", "everolimus 1 MG Oral Tablet"),
+    R("977427", "everolimus 0.25 MG Oral Tablet"),
+    R("977434", "everolimus 0.5 MG Oral Tablet"),
+    R("977438", "everolimus 0.75 MG Oral Tablet"),
+    R("1308428", "everolimus 2 MG Tablet for Oral Suspension"),
+    R("1308430", "everolimus 3 MG Tablet for Oral Suspension"),
+    R("1308432", "everolimus 5 MG Tablet for Oral Suspension"),
 ]
-vs("vs-everolimus", "Everolimus", "ATC (current and pre-2021/2022 codes) and RxNorm tablet SCDs.", EVEROLIMUS)
-SSA = [A("H01CB02", "octreotide"), A("H01CB03", "lanreotide"), A("H01CB05", "pasireotide")]
-vs("vs-ssa", "Somatostatin analogues", "ATC H01CB02, H01CB03, H01CB05.", SSA)
+EVEROLIMUS_ATC = [
+    A("L01EG02", "everolimus (antineoplastic)"),
+    A("L01XE10", "everolimus (ATC before 2021)"),
+    A("L04AH02", "everolimus (immunosuppressant)"),
+    A("L04AA18", "everolimus (immunosuppressant, ATC before 2022)"),
+]
+EVEROLIMUS = [*EVEROLIMUS_ATC, *EVEROLIMUS_RX]
+vs(
+    "vs-everolimus",
+    "Everolimus",
+    "ATC (current and pre-2021/2022 codes) and RxNorm SCDs (tablets, tablets for oral suspension; "
+    "RXNORM_SOURCES). The everolimus ingredient RxCUI is not verified (clinical.md §2.4) and is not listed.",
+    EVEROLIMUS,
+)
+SSA_RX = [R("312071", "octreotide 1 MG/ML Injectable Solution")]
+SSA = [A("H01CB02", "octreotide"), A("H01CB03", "lanreotide"), A("H01CB05", "pasireotide"), *SSA_RX]
+SSA_NOTE = (
+    " RxNorm: the octreotide SCD 312071 (short-acting injectable solution; RXNORM_SOURCES). The ingredient RxCUIs "
+    "of octreotide, lanreotide and pasireotide could not be confirmed in a public source and are not listed: a "
+    "site whose records carry only those maps them with a ConceptMap (--terminology)."
+)
+vs("vs-ssa", "Somatostatin analogues", "ATC H01CB02, H01CB03, H01CB05." + SSA_NOTE, SSA)
 vs(
     "vs-ssa-long",
     "Long-acting somatostatin analogue (lanreotide)",
@@ -958,7 +1107,8 @@ vs(
 vs(
     "vs-ssa-form-unknown",
     "Somatostatin analogue whose ATC code does not tell long- from short-acting",
-    "ATC H01CB02 octreotide, H01CB05 pasireotide.",
+    "ATC H01CB02 octreotide, H01CB05 pasireotide (the engine still reads the product wording and route of "
+    "every vs-ssa record, RxNorm-coded ones included).",
     [A("H01CB02", "octreotide"), A("H01CB05", "pasireotide")],
 )
 TMZ_RX = [
@@ -970,13 +1120,118 @@ TMZ_RX = [
     R("700885", "temozolomide 180 MG Oral Capsule"),
 ]
 
+STREPTOZOCIN_RX = [R("239180", "streptozocin 1000 MG Injection")]
+SUNITINIB_RX = [
+    R("357977", "sunitinib"),
+    R("616279", "sunitinib 12.5 MG Oral Capsule"),
+    R("616285", "sunitinib 25 MG Oral Capsule"),
+    R("616289", "sunitinib 50 MG Oral Capsule"),
+    R("1541890", "sunitinib 37.5 MG Oral Capsule"),
+]
+# other NET chemotherapies (ATC L01, not alkylators or kinase inhibitors): ingredients and SCDs
+CYTOTOXIC_RX = [
+    R("194000", "capecitabine"),
+    R("200327", "capecitabine 150 MG Oral Tablet"),
+    R("200328", "capecitabine 500 MG Oral Tablet"),
+    R("4492", "fluorouracil"),
+    R("239177", "fluorouracil 50 MG/ML Injectable Solution"),
+    R("1791701", "10 ML fluorouracil 50 MG/ML Injection"),
+    R("1791736", "20 ML fluorouracil 50 MG/ML Injection"),
+    R("32592", "oxaliplatin"),
+    R("1736776", "10 ML oxaliplatin 5 MG/ML Injection"),
+    R("1736781", "20 ML oxaliplatin 5 MG/ML Injection"),
+    R("1797528", "40 ML oxaliplatin 5 MG/ML Injection"),
+    R("1736784", "oxaliplatin 50 MG Injection"),
+    R("1736786", "oxaliplatin 100 MG Injection"),
+    R("2555", "cisplatin"),
+    R("309311", "cisplatin 1 MG/ML Injectable Solution"),
+    R("1736854", "cisplatin 50 MG Injection"),
+    R("40048", "carboplatin"),
+    R("597195", "carboplatin 10 MG/ML Injectable Solution"),
+    R("4179", "etoposide"),
+    R("197687", "etoposide 50 MG Oral Capsule"),
+    R("199315", "etoposide 100 MG Oral Capsule"),
+    R("310248", "etoposide 20 MG/ML Injectable Solution"),
+    R("1734340", "etoposide 100 MG Injection"),
+    R("1191138", "doxorubicin hydrochloride 2 MG/ML Injectable Solution"),
+    R("1790095", "doxorubicin hydrochloride 50 MG Injection"),
+    R("1790097", "5 ML doxorubicin hydrochloride 2 MG/ML Injection"),
+    R("1790099", "10 ML doxorubicin hydrochloride 2 MG/ML Injection"),
+    R("1790100", "25 ML doxorubicin hydrochloride 2 MG/ML Injection"),
+    R("1790103", "doxorubicin hydrochloride 10 MG Injection"),
+    R("1872062", "doxorubicin hydrochloride 20 MG Injection"),
+]
+IFN_RX = [
+    R("5880", "interferon alfa-2b"),
+    R("120608", "peginterferon alfa-2a"),
+    R("253453", "peginterferon alfa-2b"),
+]
+# every RxNorm code of an antineoplastic (ATC L01) drug: temozolomide, streptozocin, sunitinib, the cytotoxics,
+# everolimus
+CHEMO_RX = [*TMZ_RX, *STREPTOZOCIN_RX, *SUNITINIB_RX, *CYTOTOXIC_RX, *EVEROLIMUS_RX]
+STEROID_RX = [
+    R("197577", "dexamethasone 0.5 MG Oral Tablet"),
+    R("197579", "dexamethasone 1 MG Oral Tablet"),
+    R("197580", "dexamethasone 1.5 MG Oral Tablet"),
+    R("197581", "dexamethasone 2 MG Oral Tablet"),
+    R("197582", "dexamethasone 4 MG Oral Tablet"),
+    R("197583", "dexamethasone 6 MG Oral Tablet"),
+    R("343033", "dexamethasone 0.75 MG Oral Tablet"),
+    R("2261802", "dexamethasone 20 MG Oral Tablet"),
+    R("309684", "dexamethasone 1 MG/ML Oral Solution"),
+    R("309686", "dexamethasone 0.1 MG/ML Oral Solution"),
+    R("759481", "{51 (dexamethasone 1.5 MG Oral Tablet) } Pack"),
+    R("759697", "{35 (dexamethasone 1.5 MG Oral Tablet) } Pack"),
+    R("846192", "{21 (dexamethasone 1.5 MG Oral Tablet) } Pack"),
+    R("2121587", "{39 (dexamethasone 1.5 MG Oral Tablet) } Pack"),
+    R("197783", "hydrocortisone 20 MG Oral Tablet"),
+    R("197787", "hydrocortisone 5 MG Oral Tablet"),
+    R("828248", "cortisone acetate 25 MG Oral Tablet"),
+    R("197969", "methylprednisolone 2 MG Oral Tablet"),
+    R("259966", "methylprednisolone 4 MG Oral Tablet"),
+    R("197973", "methylprednisolone 8 MG Oral Tablet"),
+    R("328161", "methylprednisolone 16 MG Oral Tablet"),
+    R("197971", "methylprednisolone 32 MG Oral Tablet"),
+    R("762675", "{21 (methylprednisolone 4 MG Oral Tablet) } Pack"),
+    R("198142", "prednisolone 5 MG Oral Tablet"),
+    R("429199", "prednisolone 20 MG Oral Tablet"),
+    R("643123", "prednisolone 10 MG Disintegrating Oral Tablet"),
+    R("643127", "prednisolone 30 MG Disintegrating Oral Tablet"),
+    R("312614", "prednisolone 1 MG/ML Oral Solution"),
+    R("794979", "prednisolone 2 MG/ML Oral Solution"),
+    R("283077", "prednisolone 3 MG/ML Oral Solution"),
+    R("702306", "prednisolone 4 MG/ML Oral Solution"),
+    R("249066", "prednisolone 5 MG/ML Oral Solution"),
+    R("793099", "prednisolone 3 MG/ML Oral Suspension"),
+    R("1005830", "{48 (prednisolone 5 MG Oral Tablet) } Pack"),
+    R("1013114", "{21 (prednisolone 5 MG Oral Tablet) } Pack"),
+    R("198144", "prednisone 1 MG Oral Tablet"),
+    R("198146", "prednisone 2.5 MG Oral Tablet"),
+    R("312617", "prednisone 5 MG Oral Tablet"),
+    R("198145", "prednisone 10 MG Oral Tablet"),
+    R("312615", "prednisone 20 MG Oral Tablet"),
+    R("198148", "prednisone 50 MG Oral Tablet"),
+    R("315187", "prednisone 1 MG/ML Oral Solution"),
+    R("205301", "prednisone 5 MG/ML Oral Solution"),
+    R("1303125", "prednisone 1 MG Delayed Release Oral Tablet"),
+    R("1303132", "prednisone 2 MG Delayed Release Oral Tablet"),
+    R("1303135", "prednisone 5 MG Delayed Release Oral Tablet"),
+    R("763179", "{48 (prednisone 5 MG Oral Tablet) } Pack"),
+    R("763181", "{21 (prednisone 5 MG Oral Tablet) } Pack"),
+    R("763183", "{48 (prednisone 10 MG Oral Tablet) } Pack"),
+    R("763185", "{21 (prednisone 10 MG Oral Tablet) } Pack"),
+]
+RX_NOTE = " RxNorm ingredient and product codes (RXNORM_SOURCES; the engine matches codes exactly)."
+
 from .atc_l01 import ALKYLATORS, IFN, L01_ALL, MTORI, RTKI, STEROIDS  # noqa: E402
 
 vs(
     "vs-alkylator",
     "Alkylating agents",
-    "ATC L01A (class code and every substance, ATC 2024) + temozolomide RxNorm SCDs.",
-    [A("L01A", "ALKYLATING AGENTS"), *[A(c, d) for c, d in ALKYLATORS], *TMZ_RX],
+    "ATC L01A (class code and every substance, ATC 2024) + temozolomide and streptozocin RxNorm SCDs (the "
+    "ingredient RxCUIs are not verified). Platinum compounds are ATC L01XA, not alkylators, as in the rest of "
+    "the project.",
+    [A("L01A", "ALKYLATING AGENTS"), *[A(c, d) for c, d in ALKYLATORS], *TMZ_RX, *STREPTOZOCIN_RX],
 )
 vs(
     "vs-mtori",
@@ -991,34 +1246,37 @@ vs(
 vs(
     "vs-rtki",
     "Receptor tyrosine-kinase inhibitors (L01EX)",
-    "ATC L01EX substances (ATC 2024) + sunitinib pre-2021 code L01XE04.",
+    "ATC L01EX substances (ATC 2024) + sunitinib pre-2021 code L01XE04 + sunitinib RxNorm ingredient and capsule SCDs.",
     [
         A("L01EX", "Other protein kinase inhibitors"),
         *[A(c, d) for c, d in RTKI],
         A("L01XE04", "sunitinib (ATC before 2021)"),
+        *SUNITINIB_RX,
     ],
 )
 vs(
     "vs-ifn",
     "Interferons",
-    "ATC L03AB interferon alfa substances.",
-    [A("L03AB", "Interferons"), *[A(c, d) for c, d in IFN]],
+    "ATC L03AB interferon alfa substances + RxNorm ingredients interferon alfa-2b, peginterferon alfa-2a / "
+    "alfa-2b (RXNORM_SOURCES).",
+    [A("L03AB", "Interferons"), *[A(c, d) for c, d in IFN], *IFN_RX],
 )
 CHEMO_PROC = S("367336001", "Chemotherapy (procedure)")
 vs(
     "vs-chemo",
     "Antineoplastic agents (ATC L01, all)",
     "ATC L01 class code and every L01 substance of ATC 2024, pre-2021 codes L01XE04/L01XE10, plus RxNorm "
-    "temozolomide and everolimus SCDs, and SNOMED 367336001 Chemotherapy (procedure) for chemotherapy recorded "
-    "as a Procedure (mCODE).",
+    "codes of the NET chemotherapies (capecitabine, fluorouracil, oxaliplatin, cisplatin, carboplatin, "
+    "etoposide: ingredient and SCDs; temozolomide, streptozocin, doxorubicin, everolimus: SCDs; sunitinib: "
+    "ingredient and SCDs), and SNOMED 367336001 Chemotherapy (procedure) for chemotherapy recorded as a "
+    "Procedure (mCODE)." + RX_NOTE,
     [
         CHEMO_PROC,
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
         A("L01XE10", "everolimus (ATC before 2021)"),
-        *TMZ_RX,
-        *EVEROLIMUS[4:],
+        *CHEMO_RX,
     ],
 )
 vs(
@@ -1030,10 +1288,11 @@ vs(
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
-        *TMZ_RX,
-        *EVEROLIMUS,
+        *CHEMO_RX,
+        *EVEROLIMUS_ATC,
         A("L03AB", "Interferons"),
         *[A(c, d) for c, d in IFN],
+        *IFN_RX,
         *LU177,
         *PRRT_PROC,
     ],
@@ -1041,20 +1300,50 @@ vs(
 vs(
     "vs-steroid",
     "Systemic glucocorticoids",
-    "ATC H02AB class code and substances (ATC 2024 list).",
-    [A("H02AB", "Glucocorticoids"), *[A(c, d) for c, d in STEROIDS]],
+    "ATC H02AB class code and substances (ATC 2024 list), and the RxNorm SCDs of oral glucocorticoids (VSAC "
+    "'Glucocorticoids (oral only)', RXNORM_SOURCES). Glucocorticoid ingredient RxCUIs are deliberately not "
+    "listed: an ingredient code does not tell a systemic steroid from an inhaled, topical or ophthalmic one "
+    "(budesonide, triamcinolone, hydrocortisone, dexamethasone all exist as both). Injectable SCDs are not "
+    "verified: a steroid given IV and coded only by product is found by its ATC code or mapped by the site.",
+    [A("H02AB", "Glucocorticoids"), *[A(c, d) for c, d in STEROIDS], *STEROID_RX],
 )
 EBRT = [
     S("33195004", "Teleradiotherapy procedure (procedure)"),
     S("108290001", "Radiation oncology AND/OR radiotherapy (procedure)"),
     S("1156506007", "External beam radiation therapy using photons (procedure)"),
     S("53438000", "Radiation therapy procedure or service (procedure)"),
+    # CPT treatment-delivery codes (VSAC 'Prostate Cancer Treatment' 2.16.840.1.113883.3.526.3.398, with the
+    # CPT descriptors): how a US site bills each fraction of external beam radiotherapy
+    (CPT, "77402", "Radiation treatment delivery, >=1 MeV; simple"),
+    (CPT, "77407", "Radiation treatment delivery, >=1 MeV; intermediate"),
+    (CPT, "77412", "Radiation treatment delivery, >=1 MeV; complex"),
+    (
+        CPT,
+        "77385",
+        "Intensity modulated radiation treatment delivery (IMRT), includes guidance and tracking, when "
+        "performed; simple",
+    ),
+    (
+        CPT,
+        "77386",
+        "Intensity modulated radiation treatment delivery (IMRT), includes guidance and tracking, when "
+        "performed; complex",
+    ),
+    (
+        CPT,
+        "77373",
+        "Stereotactic body radiation therapy, treatment delivery, per fraction to 1 or more lesions, "
+        "including image guidance, entire course not to exceed 5 fractions",
+    ),
 ]
 vs(
     "vs-ebrt",
     "External beam radiotherapy",
     "SNOMED 33195004, 1156506007 and the radiotherapy groupers 108290001 and 53438000 (mCODE's radiation "
-    "procedure code): a record coded only with a grouper counts, as the criteria that read it review the extent.",
+    "procedure code): a record coded only with a grouper counts, as the criteria that read it review the extent. "
+    "CPT external-beam treatment delivery codes 77402, 77407, 77412 (>= 1 MeV), 77385, 77386 (IMRT), 77373 "
+    "(SBRT), checked in a VSAC expansion with their CPT descriptors; planning and management codes are not "
+    "listed (they do not date a delivered fraction).",
     EBRT,
     is_a=[S("33195004", "Teleradiotherapy procedure (procedure)")],
 )
@@ -1062,48 +1351,71 @@ RESECTION = [
     S("107963000", "Excision of liver (procedure)"),
     S("307616002", "Excision of liver metastasis (procedure)"),
     S("85946004", "Lobectomy of liver (procedure)"),
+    (CPT, "47120", "Hepatectomy, resection of liver; partial lobectomy"),
+    (CPT, "47122", "Hepatectomy, resection of liver; trisegmentectomy"),
+    (CPT, "47125", "Hepatectomy, resection of liver; total left lobectomy"),
+    (CPT, "47130", "Hepatectomy, resection of liver; total right lobectomy"),
 ]
+RESECTION_CPT_NOTE = (
+    " CPT 47120, 47122, 47125, 47130 (hepatectomy: partial lobectomy, trisegmentectomy, total left / right "
+    "lobectomy), checked in two public CPT code lists with these descriptors; the living-donor hepatectomies "
+    "(47140-47142) are not a resection of metastases and are not listed."
+)
 vs(
     "vs-liver-resection",
     "Hepatic resection",
-    "SNOMED 107963000, 307616002, 85946004.",
+    "SNOMED 107963000, 307616002, 85946004." + RESECTION_CPT_NOTE,
     RESECTION,
     is_a=[S("107963000", "Excision of liver (procedure)")],
 )
+EMBOLIZATION_CODES = [
+    S("314617008", "Chemoembolization of liver metastases (procedure)"),
+    (
+        CPT,
+        "37243",
+        "Vascular embolization or occlusion, inclusive of all radiological supervision and interpretation, "
+        "intraprocedural roadmapping, and imaging guidance necessary to complete the intervention; for tumors, "
+        "organ ischemia, or infarction",
+    ),
+]
 vs(
     "vs-embolization",
     "Liver-directed embolisation (TACE)",
-    "SNOMED 314617008 (bland embolisation/SIRT: no verified code).",
-    [S("314617008", "Chemoembolization of liver metastases (procedure)")],
+    "SNOMED 314617008 (bland embolisation/SIRT: no verified SNOMED CT code) and CPT 37243 (vascular "
+    "embolisation for tumours, organ ischaemia or infarction: how TACE, bland embolisation and the arterial part "
+    "of SIRT are billed in the US; descriptor checked in public CPT references). CPT 37243 names no organ: in a "
+    "patient with NET liver metastases it is read as liver-directed (a uterine-fibroid embolisation would be "
+    "counted too; the criteria note it).",
+    EMBOLIZATION_CODES,
     is_a=[S("314617008", "Chemoembolization of liver metastases (procedure)")],
 )
 vs(
     "vs-liver-directed",
     "Liver-directed therapy (resection, TACE)",
     "Union of vs-liver-resection and vs-embolization.",
-    [*RESECTION, S("314617008", "Chemoembolization of liver metastases (procedure)")],
+    [*RESECTION, *EMBOLIZATION_CODES],
 )
 NONSURGICAL_ANTICANCER = [
     CHEMO_PROC,
     A("L01", "ANTINEOPLASTIC AGENTS"),
     *[A(c, d) for c, d in L01_ALL],
     A("L01XE04", "sunitinib (ATC before 2021)"),
-    *TMZ_RX,
+    *CHEMO_RX,
     # everolimus under every code a site uses: an mTOR inhibitor whatever its ATC class (L04: the
     # immunosuppressant codes, under which pharmacies also file Afinitor)
-    *EVEROLIMUS[1:],
+    *EVEROLIMUS_ATC[1:],
     A("L03AB", "Interferons"),
     *[A(c, d) for c, d in IFN],
+    *IFN_RX,
     *LU177,
     *PRRT_PROC,
     *EBRT,
 ]
-EMBOLIZATION = S("314617008", "Chemoembolization of liver metastases (procedure)")
 vs(
     "vs-anticancer-treatment",
     "Any anticancer treatment (chemotherapy, radiotherapy, liver-directed therapy, PRRT, targeted therapy, interferon)",
     "Union used for wash-out windows: vs-chemo, vs-ifn, vs-lu177, vs-ebrt, vs-liver-resection, vs-embolization.",
-    [*NONSURGICAL_ANTICANCER, *RESECTION, EMBOLIZATION],
+    [*NONSURGICAL_ANTICANCER, *RESECTION, *EMBOLIZATION_CODES],
 )
 vs(
     "vs-anticancer-nonsurgical",
@@ -1111,12 +1423,13 @@ vs(
     "interferon)",
     "vs-anticancer-treatment without the hepatic resections: for washouts whose protocol lists therapies, not "
     "surgery (E-E3; surgery has its own window, E-E2).",
-    [*NONSURGICAL_ANTICANCER, EMBOLIZATION],
+    [*NONSURGICAL_ANTICANCER, *EMBOLIZATION_CODES],
 )
 vs(
     "vs-major-surgery",
     "Known major surgical procedures",
-    "Hepatic resections (the only major procedures with verified codes); other surgery is reviewed by hand.",
+    "Hepatic resections (the only major procedures with verified codes: SNOMED CT and CPT hepatectomy); other "
+    "surgery is reviewed by hand.",
     RESECTION,
 )
 SSTR_PET = [
@@ -1172,12 +1485,17 @@ vs(
 vs(
     "vs-study-drug-allergy",
     "Allergy to somatostatin analogues or Lutathera",
-    "Substance codes of vs-ssa and vs-lu177-drug used as AllergyIntolerance.code.",
+    "Substance codes of vs-ssa and vs-lu177-drug used as AllergyIntolerance.code (ATC; RxNorm Lutathera "
+    "products and the octreotide SCD; HCPCS A9513). No SNOMED CT substance concept and no RxNorm ingredient "
+    "RxCUI for octreotide, lanreotide, pasireotide or lutetium Lu 177 dotatate could be confirmed in a public "
+    "source, so an allergy coded only that way is not read: the criteria keep a manual item for it.",
     [*SSA, *LU177],
 )
 vs(
     "vs-ssa-allergy",
     "Allergy to somatostatin analogues",
-    "ATC H01CB02, H01CB03, H01CB05 as AllergyIntolerance.code.",
+    "ATC H01CB02, H01CB03, H01CB05 and the octreotide SCD 312071 as AllergyIntolerance.code. No SNOMED CT "
+    "substance concept and no RxNorm ingredient RxCUI for the somatostatin analogues could be confirmed in a "
+    "public source: an allergy coded only that way is left to the criterion's manual item.",
     SSA,
 )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from .common import (
+    CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     IMAGING_TYPES,
     KI67_ANY,
+    NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     W28,
     albumin_unless_pt,
@@ -31,7 +33,7 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, lab
+from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, NET_MORPH_TEXT, lab
 
 META = {
     "nct": "NCT04954820",
@@ -77,8 +79,11 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="A-I2",
-            note="Grade is read from Ki-67 (WHO 2019: G1 < 3 %, G2 3-20 %) because ICD-O 8249/3 covers G2 and "
-            "G3; the most recent Ki-67 of any date is used (histology is not repeated).",
+            note=[
+                "Grade is read from Ki-67 (WHO 2019: G1 < 3 %, G2 3-20 %) because ICD-O 8249/3 covers G2 and "
+                "G3; the most recent Ki-67 of any date is used (histology is not repeated).",
+                NET_SITE_NOTE,
+            ],
         )
     )
     add(
@@ -92,7 +97,8 @@ def characteristics() -> list[Json]:
             note="Cycles are counted in the first treatment course only (a gap > 182 days starts a new course, "
             "clinical.md §1.6); reduced-dose cycles count. Exactly 4 cycles. Records a day or less apart are one "
             "cycle (an administration and its Procedure, one moment in two time zones, an infusion over midnight)."
-            + GENERIC_PROCEDURE_NOTE,
+            + GENERIC_PROCEDURE_NOTE
+            + LU177_CODES_NOTE,
         )
     )
     add(
@@ -285,12 +291,17 @@ def characteristics() -> list[Json]:
                     "Pancreatic primary with a NET morphology",
                     [
                         condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
-                        condition("NET morphology (ICD-O-3 8240/3, 8249/3)", "vs-net-morphology", history=True),
+                        condition(f"NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
                     ],
                 ),
             ],
             link="A-E4",
             exclude=True,
+            note="Pancreatic NET (clinical.md VS-PNET): C25.4 (endocrine pancreas) or SNOMED CT 93843007 alone, or any "
+            "pancreatic primary-site code (C25.x, SNOMED CT 363418001 / 372003004 and sub-sites) together with a NET "
+            "morphology, which includes the pancreatic NET morphologies ICD-O-3 815x/3 (non-functioning PanNET, "
+            "insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, ACTH-producing) besides 8240/3 and "
+            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's.",
         )
     )
     add(
@@ -312,6 +323,10 @@ def characteristics() -> list[Json]:
             ],
             link="A-E5",
             exclude=True,
+            note="NEC coded as C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3 (as a Condition or in the mCODE morphology "
+            "extension) or SNOMED CT NEC concepts -> fail, any clinical status (a NEC is never cured into a NET). "
+            "MiNEN (8154/3) has a neuroendocrine carcinoma component only sometimes: reviewed (clinical.md VS-NEC). "
+            "A Ki-67 > 20 % is not read as NEC here: G3 NET is a NET (WHO 2019); A-I2 already requires G1/G2.",
         )
     )
     add(
@@ -322,8 +337,8 @@ def characteristics() -> list[Json]:
                 "vs-ebrt",
                 link="A-E6",
                 exclude=True,
-                note="Any prior external beam radiotherapy goes to review: the share of marrow irradiated is "
-                "not computable.",
+                note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of "
+                "vs-ebrt) goes to review: the share of marrow irradiated is not computable.",
             )
         )
     )
@@ -420,9 +435,11 @@ def characteristics() -> list[Json]:
             cardiac_events_12m(hf_fails=False, with_htn=False, tfe_bp=W28),
             link="A-E10",
             exclude=True,
-            note="Onset (else recorded date) in [T0-12 months, T0], any clinical status. MI, stroke, PE, unstable "
-            "angina, revascularisation fail; heart failure, arrhythmia and bradycardia go to review because "
-            "'uncontrolled'/'clinically significant' need judgement.",
+            note=[
+                CARDIAC_12M_NOTE,
+                "MI, stroke, PE, unstable angina, revascularisation fail; heart failure, arrhythmia and bradycardia go "
+                "to review because 'uncontrolled'/'clinically significant' need judgement.",
+            ],
         )
     )
     add(
@@ -508,6 +525,11 @@ def characteristics() -> list[Json]:
             ],
             link="A-E15",
             exclude=True,
+            note="A coded allergy or intolerance (any clinical status read as for conditions: active, or no status) "
+            "to a somatostatin analogue or to Lutathera fails: vs-study-drug-allergy holds the ATC codes and the "
+            "RxNorm / HCPCS product codes of the study drugs. No SNOMED CT substance concept or RxNorm ingredient "
+            "RxCUI for these drugs could be verified, so an allergy coded only that way, or to an excipient or the "
+            "drug class, stays with the manual item (attested).",
         )
     )
     add(

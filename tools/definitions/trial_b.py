@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .common import (
     KI67_ANY,
+    NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    RX_DRUG_NOTE,
     W28,
     crcl,
     ecog,
@@ -30,7 +32,7 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, NOT_DETECTED, lab
+from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, NOT_DETECTED, lab
 
 META = {
     "nct": "NCT05773274",
@@ -77,9 +79,12 @@ def characteristics() -> list[Json]:
                 condition("Metastatic disease coded (active secondary malignant neoplasm, any site)", "vs-metastatic"),
             ],
             link="B-I2a",
-            note="Transverse colon (C7A.023: proximal part is midgut) and unknown primary (C7A.00: 'thought "
-            "to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does not count. "
-            "Grade from the most recent Ki-67 of any date.",
+            note=[
+                "Transverse colon (C7A.023: proximal part is midgut) and unknown primary (C7A.00: 'thought "
+                "to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does not count. "
+                "Grade from the most recent Ki-67 of any date.",
+                NET_SITE_NOTE,
+            ],
         )
     )
     add(
@@ -132,7 +137,8 @@ def characteristics() -> list[Json]:
             note="Evaluated on the first PRRT course (later courses are caught by B-I5). '22,200 MBq or 29,600 "
             "MBq' (3 or 4 x 7.4 GBq) is read as the interval [22 200, 29 600] MBq, inclusive; 52 weeks = "
             "364 days. Either the cycle count or the activity suffices. Records a day or less apart are one cycle."
-            + GENERIC_PROCEDURE_NOTE,
+            + GENERIC_PROCEDURE_NOTE
+            + LU177_CODES_NOTE,
         )
     )
     add(
@@ -170,6 +176,11 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="B-I3d",
+            note=[
+                "'Alkylator' = ATC L01A (temozolomide L01AX03, streptozocin L01AD04 ...), any time before T0; platinum "
+                "compounds are ATC L01XA and are not counted.",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -197,6 +208,10 @@ def characteristics() -> list[Json]:
                     "vs-anticancer-treatment",
                     exclude=True,
                     tfe=[window(1, None, "d", event="B-I5.prrt1"), window(None, 0, "d")],
+                ),
+                manual(
+                    "No other intervening therapy after the first PRRT that the record does not code (ablation, "
+                    "SIRT / radioembolisation, bland embolisation, surgery for the NET, investigational agent)"
                 ),
                 ch(
                     "Anchor: last administration of the first PRRT course",
@@ -231,10 +246,17 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="B-I5",
-            note="Somatostatin analogues are allowed (B-I14) and are not in the value set. 'After initial PRRT' "
-            "= from the day after the last first-course cycle (anchor B-I5.prrt1, whose most recent "
-            "matching record is that cycle) up to T0. The anchor leaf also requires a first PRRT course "
-            "to exist, as B-I3a does." + GENERIC_PROCEDURE_NOTE,
+            note=[
+                "Somatostatin analogues are allowed (B-I14) and are not in the value set. 'After initial PRRT' "
+                "= from the day after the last first-course cycle (anchor B-I5.prrt1, whose most recent "
+                "matching record is that cycle) up to T0. The anchor leaf also requires a first PRRT course "
+                "to exist, as B-I3a does." + GENERIC_PROCEDURE_NOTE,
+                "Therapies with no verified code (ablation, SIRT, bland embolisation other than CPT 37243, "
+                "investigational agents) are an attested item inside the line, as in E-E3: otherwise that part "
+                "of the protocol line would be silently dropped. Coded therapies (ATC/RxNorm drugs, SNOMED CT and "
+                "CPT radiotherapy, embolisation and hepatectomy codes) are read.",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -414,6 +436,11 @@ def characteristics() -> list[Json]:
                 "No window is given for the test: the "
                 "28-day lab window of this protocol is assumed (clinical.md B-I16). A raised quantitative hCG goes "
                 "to review (ultrasound may rule out pregnancy).",
+                "Who needs the test is the shared WOCBP definition, which treats a coded tubal ligation (Z98.51) "
+                "like a hysterectomy. B defines childbearing potential by menses in the last 12 months and lists "
+                "tubal ligation as effective contraception, so a tubal-ligated woman with menses is, strictly, B's "
+                "WOCBP: a departure accepted for the shared definition (sterilisation makes pregnancy as unlikely "
+                "as the other items); the investigator can still order the test.",
             ],
         )
     )
@@ -495,7 +522,8 @@ def characteristics() -> list[Json]:
             ],
             link="B-E1",
             exclude=True,
-            note="6 weeks = 42 days. Only hepatic resections have verified codes; other major surgery is attested.",
+            note="6 weeks = 42 days. Only hepatic resections have verified codes (SNOMED CT excision / lobectomy of "
+            "liver, CPT hepatectomy 47120-47130); other major surgery is attested.",
         )
     )
     add(
@@ -509,10 +537,10 @@ def characteristics() -> list[Json]:
                     [
                         condition("History of brain metastases", "vs-brain-mets", history=True),
                         records(
-                            "Systemic glucocorticoid in the last 28 days",
+                            "Systemic glucocorticoid less than 4 weeks before T0 (last dose in [T0-27 d, T0])",
                             ["MedicationAdministration"],
                             "vs-steroid",
-                            tfe=within(28),
+                            tfe=[window(-27, 0, "d")],
                         ),
                     ],
                 ),
@@ -526,6 +554,15 @@ def characteristics() -> list[Json]:
             ],
             link="B-E2",
             exclude=True,
+            note=[
+                "Brain metastases (any clinical status: 'known' / 'history of') with a systemic glucocorticoid "
+                "(ATC H02AB or an oral glucocorticoid RxNorm product) taken less than 4 weeks before T0 fail: 'off "
+                "steroids for at least 4 weeks' is met by a last dose exactly 28 days before T0, so the window is "
+                "(T0-28 d, T0] = [T0-27 d, T0], the same reading as E-I5 and D-E1 (clinical.md B-E2 writes "
+                "[T0-28 d, T0], which would fail a patient who stopped exactly 4 weeks ago).",
+                "Brain metastases off steroids go to review: 'treated' and 'stabilized' (imaging) need judgement.",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -572,6 +609,14 @@ def characteristics() -> list[Json]:
             "secondary to treatment of the mother with 177Lu-DOTATATE, breastfeeding should be "
             "discontinued if the mother is treated with everolimus or 177Lu-DOTATATE and for 2.5 months "
             "following the last treatment",
+            lactation=False,
+            lactation_attested="Breast-feeding patient does not agree to stop breast-feeding during treatment with "
+            "everolimus or 177Lu-DOTATATE and for 2.5 months after the last treatment",
+            note="Only pregnancy excludes. The breast-feeding sentence is a condition of participation "
+            "('breastfeeding should be discontinued if the mother is treated ... and for 2.5 months following "
+            "the last treatment'), not an exclusion: a coded breast-feeding is not a fail but an attested item "
+            "(agrees to stop breast-feeding), asked when breast-feeding is coded (closed world, as the other "
+            "trials' breast-feeding items). This departs from clinical.md B-E6 (VS-LACT present -> fail).",
         )
     )
     return out

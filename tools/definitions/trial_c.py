@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .common import (
+    CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    NET_SITE_NOTE,
     W28,
     albumin_unless_pt,
     cardiac_events_12m,
@@ -26,7 +28,7 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, lab
+from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, lab
 
 META = {
     "nct": "NCT04837885",
@@ -76,7 +78,7 @@ def characteristics() -> list[Json]:
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
             link="C-I1",
-            note="Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.",
+            note=["Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.", NET_SITE_NOTE],
         )
     )
     add(
@@ -108,7 +110,8 @@ def characteristics() -> list[Json]:
             note="Exactly 4 administrations in total (the study dose would be the 5th). This criterion's most "
             "recent matching record (the 4th cycle) anchors the lab windows of C-I7. Records a day or less apart "
             "are one cycle (an administration and its Procedure, time zones, an infusion over midnight)."
-            + GENERIC_PROCEDURE_NOTE,
+            + GENERIC_PROCEDURE_NOTE
+            + LU177_CODES_NOTE,
         )
     )
     add(
@@ -238,6 +241,10 @@ def characteristics() -> list[Json]:
             ],
             link="C-E4",
             exclude=True,
+            note="Coded brain, bone-marrow or bone metastases (active; ICD-10 C79.3x/C79.5x/C7B.03, SNOMED CT) go to "
+            "review: they are extrahepatic, but whether they are dominant, threatening or affect vital prognosis "
+            "is a judgement (clinical.md C-E4). Other extrahepatic sites (lymph nodes, peritoneum, lung) have no "
+            "decisive code either, so the line is otherwise attested (manual item).",
         )
     )
     add(
@@ -287,9 +294,9 @@ def characteristics() -> list[Json]:
             link="C-E7",
             exclude=True,
             note=[
-                "Onset in [T0-12 months, T0], any clinical status. Heart failure (no 'uncontrolled' qualifier here), "
-                "MI, stroke, PE, revascularisation and unstable angina fail; arrhythmia, bradycardia and treated "
-                "hypertension with BP >= 160/95 go to review.",
+                CARDIAC_12M_NOTE,
+                "Heart failure (no 'uncontrolled' qualifier here), MI, stroke, PE, revascularisation and unstable "
+                "angina fail; arrhythmia, bradycardia and treated hypertension with BP >= 160/95 go to review.",
                 "BP: most recent value, default 28 days.",
             ],
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .common import (
     DEFAULT_WINDOW_NOTE,
     KI67_ANY,
+    NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    RX_DRUG_NOTE,
     W28,
     albumin_unless_pt,
     ecog,
@@ -50,7 +52,7 @@ def characteristics() -> list[Json]:
                 obs("Ki-67 index < 20 % (most recent, any date)", lab("vs-ki67"), "<", 20, "%", tfe=KI67_ANY),
             ],
             link="D-I4",
-            note="Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.",
+            note=["Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.", NET_SITE_NOTE],
         )
     )
     add(
@@ -68,8 +70,8 @@ def characteristics() -> list[Json]:
                 manual("R0 or R1 margins, histologically confirmed neuroendocrine liver metastases"),
             ],
             link="D-I5",
-            note="The most recent hepatic resection (leaf D-I5.resection) also anchors the imaging "
-            "windows of D-I7 and D-I8 ('prior to surgery').",
+            note="The most recent hepatic resection (leaf D-I5.resection: SNOMED CT excision/lobectomy of liver or CPT "
+            "hepatectomy 47120-47130) also anchors the imaging windows of D-I7 and D-I8 ('prior to surgery').",
         )
     )
     add(
@@ -132,9 +134,12 @@ def characteristics() -> list[Json]:
             tfe=[window(-27, 0, "d")],
             link="D-E1",
             exclude=True,
-            note="Read as a 28-day wash-out from the last treatment of any kind (surgery, chemotherapy, radiotherapy, "
-            "liver-directed therapy): an event in (T0-28 d, T0] = [T0-27 d, T0] fails. Only hepatic resections "
-            "have verified surgical codes.",
+            note=[
+                "Read as a 28-day wash-out from the last treatment of any kind (surgery, chemotherapy, radiotherapy, "
+                "liver-directed therapy): an event in (T0-28 d, T0] = [T0-27 d, T0] fails. Only hepatic resections "
+                "have verified surgical codes (SNOMED CT and CPT).",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -146,6 +151,10 @@ def characteristics() -> list[Json]:
             ],
             link="D-E2",
             exclude=True,
+            note="High grade = a coded NEC (C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3, SNOMED CT NEC; any clinical "
+            "status) or G3 NET read from the most recent Ki-67 of any date > 20 % (WHO 2019 G3). Ki-67 of exactly "
+            "20 % is not G3 here, but fails D-I4's strict '< 20 %'. No Ki-67 and no NEC code -> undetermined "
+            "(the grade is a measurement, not a diagnosis).",
         )
     )
     add(
@@ -191,12 +200,27 @@ def characteristics() -> list[Json]:
                     ["MedicationAdministration", "Procedure"],
                     "vs-systemic-net-therapy",
                 ),
-                records("Prior liver-directed embolisation (TACE)", ["Procedure"], "vs-embolization"),
+                records(
+                    "Prior liver-directed embolisation (TACE; CPT 37243 tumour embolisation)",
+                    ["Procedure"],
+                    "vs-embolization",
+                ),
+                manual(
+                    "Other prior systemic or liver-directed treatment for the metastatic NET that the record does not "
+                    "code (ablation, SIRT / radioembolisation, bland embolisation, investigational agent)"
+                ),
             ],
             link="D-E7",
             exclude=True,
-            note="Somatostatin analogues are allowed and not in the value sets; the qualifying resection is not "
-            "counted. Ablation/SIRT have no verified codes." + GENERIC_PROCEDURE_NOTE,
+            note=[
+                "Somatostatin analogues are allowed and not in the value sets; the qualifying resection is not "
+                "counted." + GENERIC_PROCEDURE_NOTE,
+                "Ablation, SIRT, bland embolisation and investigational agents have no verified code: they are an "
+                "attested item inside the line (as E-E3 does), so that part of the protocol is asked rather than "
+                "silently dropped. CPT 37243 (embolisation for tumours, organ ischaemia or infarction) names no "
+                "organ: in a patient with NET liver metastases it is read as liver-directed.",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -312,7 +336,8 @@ def characteristics() -> list[Json]:
                 "vs-ebrt",
                 link="D-E15",
                 exclude=True,
-                note="Any prior external beam radiotherapy goes to review: the share of marrow is not computable.",
+                note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of vs-ebrt) "
+                "goes to review: the share of marrow is not computable.",
             )
         )
     )
@@ -344,6 +369,10 @@ def characteristics() -> list[Json]:
             ],
             link="D-E17",
             exclude=True,
+            note="A coded allergy or intolerance to a somatostatin analogue (ATC H01CB02/03/05 or the octreotide "
+            "RxNorm product; active or no clinical status) fails. No SNOMED CT substance concept or RxNorm "
+            "ingredient RxCUI for octreotide, lanreotide or pasireotide could be verified, so an allergy coded only "
+            "that way, or recorded as text, stays with the manual item (attested).",
         )
     )
     return out

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .common import OPEN_WORLD_NOTE, W28, ecog, hcg_negative, imaging, net_site, pregnancy_exclusion, uln
+from .common import (
+    IMAGING_TYPES,
+    NET_SITE_NOTE,
+    OPEN_WORLD_NOTE,
+    RX_DRUG_NOTE,
+    W28,
+    ecog,
+    hcg_negative,
+    imaging,
+    net_site,
+    pregnancy_exclusion,
+    uln,
+)
 from .fhir import (
     Json,
     age,
@@ -64,8 +76,11 @@ def characteristics() -> list[Json]:
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
             link="E-I2",
-            note="NET of any grade (G3 NET allowed). 'Advanced' is read as metastatic disease coded. A coded NEC "
-            "fails: an interpretation (NEC is not a NET), flagged.",
+            note=[
+                "NET of any grade (G3 NET allowed). 'Advanced' is read as metastatic disease coded. A coded NEC "
+                "fails: an interpretation (NEC is not a NET), flagged.",
+                NET_SITE_NOTE,
+            ],
         )
     )
     markers = [
@@ -147,6 +162,13 @@ def characteristics() -> list[Json]:
                 manual("Disease refractory to that therapy"),
             ],
             link="E-I4",
+            note=[
+                "Exposure is computable: a somatostatin analogue (vs-ssa) or a standard systemic therapy "
+                "(vs-systemic-net-therapy: ATC L01, interferon, everolimus, PRRT), any time before T0; no such "
+                "record fails (closed world for treatment history). 'Refractory' (progression on that therapy) is "
+                "attested. Which systemic therapies were 'available in Belgium' is not checked.",
+                RX_DRUG_NOTE,
+            ],
         )
     )
     add(
@@ -187,7 +209,8 @@ def characteristics() -> list[Json]:
             ],
             link="E-I5",
             note="D0 = T0 when no separate D0 is given (clinical.md §0.1). Last long-acting dose "
-            "must be <= D0-28 d, last short-acting dose <= D0-2 d. "
+            "must be <= D0-28 d, last short-acting dose <= D0-2 d. SSAs are read by ATC code or RxNorm "
+            "product (vs-ssa). "
             "Long- vs short-acting (clinical.md §0.17): product or dose-form wording (LAR, depot, autogel, "
             "prolonged-release) first; lanreotide exists only as a depot; intramuscular octreotide or "
             "pasireotide is the LAR, subcutaneous or intravenous is short-acting. Only a dose 2-27 days "
@@ -349,7 +372,32 @@ def characteristics() -> list[Json]:
                     "of the Rotterdam visual score) in a lesion with longest transaxial plane diameter =20mm (measured on the "
                     "CT, part of the PET/CT);",
                     [
-                        imaging("68Ga-octreotate PET/CT done before inclusion", "vs-sstr-pet"),
+                        any_of(
+                            "A 68Ga-octreotate PET/CT as the baseline scan (item 12: within 4 weeks before D0)",
+                            [
+                                records(
+                                    "68Ga-octreotate PET/CT in the 4 weeks before D0 (baseline procedure, E-I12)",
+                                    IMAGING_TYPES,
+                                    "vs-sstr-pet",
+                                    tfe=W28,
+                                ),
+                                all_of(
+                                    "Only an older 68Ga-octreotate PET/CT",
+                                    [
+                                        imaging(
+                                            "68Ga-octreotate PET/CT more than 4 weeks before D0",
+                                            "vs-sstr-pet",
+                                            tfe=[window(None, -29, "d")],
+                                        ),
+                                        manual(
+                                            "The 68Ga-octreotate PET/CT is older than 4 weeks before D0: a baseline "
+                                            "PET/CT within 4 weeks before D0 (item 12) is done before D0, or the "
+                                            "investigator accepts the older scan"
+                                        ),
+                                    ],
+                                ),
+                            ],
+                        ),
                         manual(
                             "Lesion uptake > liver (Rotterdam grade III or IV) and longest transaxial diameter >= 20 mm"
                         ),
@@ -368,10 +416,16 @@ def characteristics() -> list[Json]:
                 "The three sub-lines must hold for the same lesion, so they are nested under criterion 13 "
                 "(ids E-I13a/b/c of clinical.md) rather than split into independent top-level criteria.",
                 NOTE_SIGNS + " Diameter '=20mm' is read as >= 20 mm.",
-                "The PET must have been done (computable); no window is given: E-I12's 4-week baseline window covers the "
-                "labs (clinical.md E-I12), and the PET's recency is part of the imaging read, as are uptake grade "
-                "and size. A local code for the Rotterdam score exists in the project CodeSystem, but lesion-level "
-                "scores are not routinely coded, so the read stays manual.",
+                "The target lesion is defined on the baseline 68Ga-octreotate PET/CT (exclusion 4 calls it 'the "
+                "baseline 68Ga-octreotate PET/CT'), and item 12 says every baseline procedure should be performed "
+                "within 4 weeks before D0, so the PET has a window, [T0-28 d, T0] (D0 = T0), as E-I12's labs: a PET "
+                "in it satisfies the computable part. A PET only older than that is not ignored (the lesion can be "
+                "selected on it, and D0 usually follows inclusion, leaving time to repeat the scan) but no longer "
+                "passes silently: it adds an attested item (baseline PET repeated within 4 weeks before D0, or the "
+                "older scan accepted). No PET at all is to collect. clinical.md E-I13a gives no window; this "
+                "reading follows the protocol's item 12 ('should': a firm expectation, not an automatic fail). "
+                "Uptake grade and size are the imaging read. A local code for the Rotterdam score exists in the "
+                "project CodeSystem, but lesion-level scores are not routinely coded, so the read stays manual.",
                 OPEN_WORLD_NOTE + " A missing PET record makes E-I13 undetermined (collect the PET/CT), "
                 "clinical.md lists E-I13a as an attestation item.",
             ],
@@ -388,7 +442,7 @@ def characteristics() -> list[Json]:
             ],
             link="E-E2",
             exclude=True,
-            note="6 weeks = 42 days. Only hepatic resections have verified codes.",
+            note="6 weeks = 42 days. Only hepatic resections have verified codes (SNOMED CT, CPT 47120-47130).",
         )
     )
     add(
@@ -411,7 +465,8 @@ def characteristics() -> list[Json]:
             note="12 weeks = 84 days: last exposure in (T0-84 d, T0] = [T0-83 d, T0] fails. The value set covers ATC "
             "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; not "
             "surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). Investigational "
-            "products have no codes." + GENERIC_PROCEDURE_NOTE,
+            "products have no codes." + GENERIC_PROCEDURE_NOTE + " " + RX_DRUG_NOTE + " Radiotherapy and "
+            "embolisation are also read as CPT (treatment delivery; 37243).",
         )
     )
     add(
@@ -431,8 +486,9 @@ def characteristics() -> list[Json]:
                 "vs-ebrt",
                 link="E-E5",
                 exclude=True,
-                note="Any prior external beam radiotherapy goes to review: the irradiated site (kidney) and "
-                "marrow share are not computable (Procedure.bodySite is not part of the encoding profile).",
+                note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of vs-ebrt) "
+                "goes to review: the irradiated site (kidney) and marrow share are not computable "
+                "(Procedure.bodySite is not part of the encoding profile).",
             )
         )
     )
