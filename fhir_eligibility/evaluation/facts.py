@@ -498,7 +498,25 @@ def facts_of(
         # stopped, on hold: begun, not known to be done (an aborted resection is no resection); unknown:
         # whether it was done at all is not known. Either is uncertain (forms.records)
         doubt = "unknown" if status in ("unknown", "stopped", "on-hold") else None
-        return [Fact(kind, ref, codes, start, end, instant, status=status, value_codes=used_codes, verification=doubt)]
+        # a period begun and not ended: still under way (in progress, as of the screening date), or done
+        # on a day not recorded, as statements are read: a washout counted from its start would pass
+        begun = start is not None and end is None and isinstance(res.get("performedPeriod"), dict)
+        going = begun and status == "in-progress"
+        return [
+            Fact(
+                kind,
+                ref,
+                codes,
+                start,
+                end,
+                instant,
+                status=status,
+                value_codes=used_codes,
+                verification=doubt,
+                ongoing=going,
+                open_end=begun and not going,
+            )
+        ]
     if kind == "AllergyIntolerance":
         verification = _status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):

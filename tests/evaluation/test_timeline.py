@@ -421,3 +421,27 @@ def test_a_card_says_needs_review_when_an_attestation_lapsed_before_its_date() -
         r = replace(now, when=when(trial, record, as_of, now, settings, 365))
         said = headline(r)
         assert said is not None and said.startswith("needs review from 2026-07-01"), said
+
+
+@pytest.mark.parametrize(("status", "expected"), [("in-progress", Result.FAIL), ("completed", Result.UNKNOWN)])
+def test_a_procedure_begun_and_not_ended_is_not_a_day_at_its_start(status: str, expected: Result) -> None:
+    """Dates review: external-beam radiotherapy with performedPeriod {start 2026-02-01} and no end was
+    read as one day on 02-01, so NETTER-2's E-E3 (no radiotherapy in the 12 weeks before, from
+    2026-03-10 on the as-of date 2026-06-01) passed. Worked out by hand: in progress, it is still
+    given on the as-of date (exclusion met: fail, and no date within the year makes the patient
+    eligible while it stays so); completed on a day not recorded, it may have ended inside the
+    12 weeks (unknown), as a medication statement with a start alone is read."""
+    sample = read_patients([SAMPLES / "01-prrt-ileal-net-baseline.json"])[0][0]
+    ebrt = {
+        "resourceType": "Procedure",
+        "id": "ebrt",
+        "status": status,
+        "subject": {"reference": f"Patient/{sample.patient_id}"},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "33195004"}]},
+        "performedPeriod": {"start": "2026-02-01"},
+    }
+    record = build_record(PatientData(sample.patient_id, [*sample.resources, ebrt]))
+    now = evaluate_trial(trials()[E], record, AS_OF, ATTESTED)
+    assert next(c.result for c in now.criteria if c.id == "E-E3") is expected
+    if status == "in-progress":
+        assert when(trials()[E], record, AS_OF, now, ATTESTED, 365).eligible_from is None
