@@ -7,7 +7,12 @@ as an argument. Rules (issue 14):
 * only ``completed`` / ``amended`` responses to the trial's Questionnaire (``url`` with or without
   ``|version``) count; ``entered-in-error``, ``stopped``, ``in-progress`` are ignored, as is a
   response authored after the as-of date (it had not happened yet);
-* per item the most recent response wins (``authored``, then id);
+* per item the most recent response wins (``authored``, then id), among the answers given to this
+  item's current wording: an answer whose item ``text`` is another than the criterion's now (a
+  protocol amendment moved or reworded it; nested linkIds are positional) is ignored, with the reason;
+* when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
+  unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
+  among them, so the verdict is never better than with the responses;
 * that answer does not count, and the reason says why, when it names no author, when it is older
   than the validity window (``Settings.attestation_validity_days``; a refusal stands: :func:`decide`),
   or when a record the item reads (the data of a ``review`` criterion) is dated after the answer.
@@ -33,11 +38,14 @@ from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.evaluation.dates import parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
-from fhir_eligibility.evaluation.results import Attestation, Evidence
+from fhir_eligibility.evaluation.results import Attestation, Evidence, MissingData
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
+REVIEW_PREFIX = "Clinician judgement: "  # a review item's text (criteria.attestable)
+EXCLUSION_HINT = " (yes = the excluding condition is present)"  # the Questionnaire's exclusion items add it
+WANTED = "recorded attestations (the patient's QuestionnaireResponses)"
 V2_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
 _CODED_YES_NO = {
     (V2_YES_NO, "Y"): True,
@@ -58,6 +66,8 @@ class Answer:
     problem: str | None = None  # why it does not count (no author)
     comment: str | None = None
     stale: str | None = None  # older than the validity window: a "yes" no longer counts, a refusal stands
+    text: str | None = None  # the item's text as the response wrote it (None: not written)
+    earlier: Answer | None = None  # the next older answer to the same linkId
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -95,11 +105,17 @@ def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _author(res: dict[str, Any]) -> str | None:
+    """Who answered: the name, the reference, or both (the CDS service writes the EHR user's reference
+    with the name they typed: "Dr Ada (Practitioner/123)")."""
     a = res.get("author")
     if not isinstance(a, dict):
         return None
-    text = a.get("display") or a.get("reference")
-    return text.strip() or None if isinstance(text, str) else None  # "   " names nobody
+    display, reference = a.get("display"), a.get("reference")
+    name = display.strip() if isinstance(display, str) else ""  # "   " names nobody
+    ref = reference.strip() if isinstance(reference, str) else ""
+    if name and ref:
+        return f"{name} ({ref})"
+    return name or ref or None
 
 
 def _yes_no(a: dict[str, Any]) -> bool | str:
@@ -130,6 +146,11 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     elif day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
     firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
+    texts = {
+        item["linkId"]: item["text"]
+        for item in _items(res.get("item"))
+        if isinstance(item.get("linkId"), str) and isinstance(item.get("text"), str)
+    }
     comments = {
         link[: -len("-comment")]: str(a["valueString"])
         for link, a in firsts
@@ -142,15 +163,28 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         value = _yes_no(a)
         if isinstance(value, str):  # answered, in a shape that cannot decide: it supersedes older answers
             why = f"the attestation in {ref} of {date}: {value}, it does not count"
-            out[link] = Answer(False, by or "no author", date, ref, problem or why, comments.get(link), stale)
+            out[link] = Answer(
+                False, by or "no author", date, ref, problem or why, comments.get(link), stale, texts.get(link)
+            )
         else:
-            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link), stale)
+            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link), stale, texts.get(link))
     return (_instant(str(authored)), str(res.get("id", ""))), out
 
 
+def _chained(given: list[tuple[_Key, Answer]]) -> Answer:
+    """The most recent answer, each holding the next older one (:func:`decide` skips those given to
+    another wording of the item)."""
+    older: Answer | None = None
+    # oldest first; of two with the same key (a response read twice) the first read ends up on top
+    for _key, a in sorted(reversed(given), key=lambda ka: ka[0]):
+        older = Answer(a.value, a.by, a.date, a.response, a.problem, a.comment, a.stale, a.text, older)
+    assert older is not None
+    return older
+
+
 def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
-    """Questionnaire url -> linkId -> the most recent answer."""
-    best: dict[str, dict[str, tuple[_Key, Answer]]] = {}
+    """Questionnaire url -> linkId -> the most recent answer (and, through it, the older ones)."""
+    given: dict[str, dict[str, list[tuple[_Key, Answer]]]] = {}
     for res in record.raw:
         if res.get("resourceType") != "QuestionnaireResponse" or not isinstance(res.get("questionnaire"), str):
             continue
@@ -158,12 +192,42 @@ def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) 
         if read is None:
             continue
         key, answers = read
-        per_item = best.setdefault(str(res["questionnaire"]).split("|")[0], {})
+        per_item = given.setdefault(str(res["questionnaire"]).split("|")[0], {})
         for link, answer in answers.items():
-            held = per_item.get(link)
-            if held is None or key > held[0]:
-                per_item[link] = (key, answer)
-    return {url: {link: a for link, (_k, a) in items.items()} for url, items in best.items()}
+            per_item.setdefault(link, []).append((key, answer))
+    return {url: {link: _chained(a) for link, a in items.items()} for url, items in given.items()}
+
+
+def lost(record: PatientRecord) -> str | None:
+    """Why the patient's QuestionnaireResponses could not all be read (None: they were)."""
+    u = record.unavailable_for(["QuestionnaireResponse"], frozenset())
+    return None if u is None else u.reason
+
+
+def wanted() -> MissingData:
+    """What to collect when the responses were unavailable (the tree walk names the criterion)."""
+    return MissingData("", WANTED, (), "any", None)
+
+
+def _wording(text: str) -> str:
+    """An item's text as the criterion's description: without the review prefix or the exclusion hint."""
+    t = " ".join(text.split())
+    if t.startswith(REVIEW_PREFIX):
+        t = t[len(REVIEW_PREFIX) :]
+    hint = EXCLUSION_HINT.strip()
+    return t[: -len(hint)].rstrip() if t.endswith(hint) else t
+
+
+def _to_this_item(c: Criterion, answer: Answer | None) -> tuple[Answer | None, Answer | None]:
+    """The most recent answer given to the item's current wording (an answer that wrote no text is
+    taken at its linkId), and the most recent one skipped as given to another wording."""
+    now = " ".join((c.description or c.id).split())
+    skipped: Answer | None = None
+    while answer is not None and answer.text is not None and _wording(answer.text) != now:
+        if skipped is None:
+            skipped = answer
+        answer = answer.earlier
+    return answer, skipped
 
 
 def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
@@ -216,10 +280,28 @@ def decide(
     aging out would forecast the patient as becoming eligible on that day, which nothing supports.
     ``parity_here``: the excludes on the path to the item, its own included. An item under an
     exclusion ("hypersensitivity to the study drug", part of A-E15) is refused by a "yes", though it
-    is no exclusion itself: the answer is favourable when, through every exclude above, it passes."""
-    answer = answers.get(c.id)
+    is no exclusion itself: the answer is favourable when, through every exclude above, it passes.
+
+    When the patient's responses were unavailable, the item is UNKNOWN (the caller adds :func:`wanted`
+    to what to collect): whatever was read, a newer answer (a refusal) may be among the lost ones.
+    An answer given to another wording of the item (before a protocol amendment) does not count."""
+    why_lost = lost(record) if record.unavailable else None
+    if why_lost is not None:
+        return (
+            Truth.UNKNOWN,
+            f"{reason}; attestations unavailable ({why_lost}), a recorded answer may decide it",
+            evidence,
+            None,
+        )
+    answer, skipped = _to_this_item(c, answers.get(c.id))
     if answer is None:
-        return None
+        if skipped is None:
+            return None
+        amended = (
+            f"the answer in {skipped.response} of {skipped.date} was given to another wording of this item "
+            f"({skipped.text!r}; the protocol was amended since), it does not count"
+        )
+        return truth, f"{reason}; {amended}", evidence, None
     refusal = answer.value is (parity_here % 2 == 1)
     problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer)
     if problem is not None:
@@ -236,4 +318,4 @@ def decide(
     return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
 
 
-__all__ = ["Answer", "Answers", "answers_for", "decide", "latest_answers"]
+__all__ = ["EXCLUSION_HINT", "Answer", "Answers", "answers_for", "decide", "latest_answers", "lost", "wanted"]

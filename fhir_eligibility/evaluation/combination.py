@@ -162,7 +162,10 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
         kids = out.children[:3]
         why = "; ".join(_with_label(k, o, ctx) for k, o in kids) if kids else out.reason  # the values
         out = _with_truth(out, Truth.REVIEW, f"needs clinical judgement: {why}")
-    if ctx.answers and (out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested):
+    # with the patient's responses unavailable (record.unavailable), no answer read may be the latest
+    if (ctx.answers or ctx.record.unavailable) and (
+        out.truth is Truth.MANUAL or out.truth is Truth.REVIEW or out.attested
+    ):
         out = _answered(c, out, ctx, parity_here)
     if c.exclude:
         out = _with_truth(out, logic.negate(out.truth), out.reason)
@@ -218,6 +221,9 @@ def _answered(c: Criterion, o: Outcome, ctx: Context, parity_here: int) -> Outco
     if decided is None:
         return o
     t, reason, evidence, att = decided
+    if att is None and t is not o.truth:  # the responses were unavailable: unknown, they are what to collect
+        missing = (*o.missing, attestation.wanted())
+        return Outcome(t, reason, evidence, o.children, o.matched, missing, False, o.series)
     if att is None:
         return Outcome(o.truth, reason, evidence, o.children, o.matched, o.missing, o.attested, o.series)
     return Outcome(t, reason, evidence, o.children, o.matched, (), False, o.series, att)

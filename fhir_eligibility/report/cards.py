@@ -47,6 +47,10 @@ _ORDER = (Verdict.ELIGIBLE, Verdict.NEEDS_REVIEW, Verdict.UNDETERMINED, Verdict.
 MAX_SUMMARY = 139  # CDS Hooks: "<140-character summary"
 MAX_ITEMS = 3  # deciding items on a card; the report page has the rest
 CARD_NAMESPACE = uuid.UUID("8f0e6c1e-2d55-4a5b-9f57-3c1f5c0b7a11")
+NCT_SYSTEM = "https://clinicaltrials.gov"  # ClinicalTrials.gov's identifier system (NCT numbers)
+# a trial the definitions identify by no NCT number is known by the product's own id (the ResearchStudy id)
+TRIAL_ID_SYSTEM = "http://fhir-eligibility.org/fhir/CodeSystem/trial-id"
+LINK_LABEL = "Full eligibility report"
 _NCT = re.compile(r"NCT\d{8}")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
@@ -56,6 +60,12 @@ ReportLink = Callable[[TrialResult], str | None]
 def card_uuid(hook_instance: str, trial: str) -> str:
     """Stable per (hook call, trial): retried calls give the same uuid, feedback maps back to the trial."""
     return str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance}|{trial}"))
+
+
+def topic(result: TrialResult) -> dict[str, str]:
+    """The card's ``source.topic`` Coding: always with its system (CDS Hooks: code and system are required)."""
+    system = NCT_SYSTEM if _NCT.fullmatch(result.trial) else TRIAL_ID_SYSTEM
+    return {"system": system, "code": result.trial, "display": short_title(result)}
 
 
 def trial_url(trial: str) -> str | None:
@@ -131,8 +141,8 @@ def next_step(result: TrialResult) -> list[str]:
 
 
 def detail(result: TrialResult, as_of: date) -> str:
-    """Markdown, at most 8 lines: the verdict, when it starts or stops holding, up to 3 deciding items with
-    values, the next step."""
+    """Markdown, at most 8 non-blank lines: the verdict, when it starts or stops holding, up to 3 deciding
+    items with values, the next step."""
     items = list(dict.fromkeys(_item(c) for c in deciding(result)))
     lines = [f"**{STATUS[result.verdict].capitalize()}** as of {as_of.isoformat()}."]
     if result.assumed_attested:
@@ -157,11 +167,10 @@ def card(
     report_link: ReportLink | None = None,
 ) -> dict[str, Any]:
     """One card; optional fields are omitted when empty (CDS Hooks: no nulls, no empty values)."""
-    source: dict[str, Any] = {"label": source_label, "topic": {"code": result.trial, "display": short_title(result)}}
+    source: dict[str, Any] = {"label": source_label, "topic": topic(result)}
     url = trial_url(result.trial)
     if url:
         source["url"] = url
-        source["topic"]["system"] = "https://clinicaltrials.gov"
     out: dict[str, Any] = {
         "uuid": card_uuid(hook_instance, result.trial),
         "summary": summary(result),
@@ -171,7 +180,7 @@ def card(
     }
     link = report_link(result) if report_link else None
     if link:
-        out["links"] = [{"label": "Full eligibility report", "url": link, "type": "absolute"}]
+        out["links"] = [{"label": LINK_LABEL, "url": link, "type": "absolute"}]
     return out
 
 
@@ -200,7 +209,10 @@ def cards(
 __all__ = [
     "DECIDING",
     "INDICATOR",
+    "LINK_LABEL",
+    "NCT_SYSTEM",
     "STATUS",
+    "TRIAL_ID_SYSTEM",
     "card",
     "card_uuid",
     "cards",
@@ -211,5 +223,6 @@ __all__ = [
     "short_title",
     "shown",
     "summary",
+    "topic",
     "trial_url",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from fhir_eligibility.criteria.attestable import Item, canonical, items
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.attestation import EXCLUSION_HINT
 
 Json = dict[str, Any]
 SECTIONS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria"))
@@ -25,7 +26,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 def _boolean_item(i: Item) -> Json:
-    hint = " (yes = the excluding condition is present)" if i.section == "exclusion" else ""
+    hint = EXCLUSION_HINT if i.section == "exclusion" else ""
     return {"linkId": i.link_id, "text": i.text + hint, "type": "boolean"}
 
 
@@ -78,8 +79,14 @@ def questionnaire_response(
     authored: str,
     response_id: str,
     comments: Mapping[str, str] | None = None,
+    author_reference: str | None = None,
 ) -> Json:
-    """A completed response; an answer to an item the trial does not have is an error (a typo would be lost)."""
+    """A completed response; an answer to an item the trial does not have is an error (a typo would be lost).
+
+    ``author_reference``: who answered as an authenticated party named them (the CDS service: the hook's
+    ``context.userId``); ``author`` is then only its display, whatever it says ("": no reference at all). Without
+    it (``attest``, run
+    by whoever holds the server's credentials) an ``author`` written ``Practitioner/<id>`` is a reference."""
     comments = comments or {}
     known = {i.link_id: i for i in items(trial)}
     unknown = sorted(set(answers) - set(known)) + sorted(set(comments) - set(known))
@@ -105,9 +112,14 @@ def questionnaire_response(
         "status": "completed",
         "subject": {"reference": f"Patient/{patient_id}"},
         "authored": authored,
-        "author": _reference(author),
+        "author": _reference(author) if author_reference is None else _named(author_reference, author),
         "item": groups,
     }
+
+
+def _named(reference: str, display: str) -> Json:
+    """The authenticated party as the reference, the typed name only as its display ("": display only)."""
+    return {"reference": reference, "display": display} if reference else {"display": display}
 
 
 def _reference(who: str) -> Json:

@@ -263,14 +263,16 @@ class Service:
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
         results = await run_in_threadpool(self.evaluate, data, as_of)
-        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data)
+        # stored only when a card links to it: a call without cards must not push live links out
+        linked = bool(shown(results, self.config.include_ineligible))
+        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data, req.user_id) if linked else None
         cards = render_cards(
             results,
             as_of=as_of,
             hook_instance=req.hook_instance,
             source_label=self.config.source_label,
             include_ineligible=self.config.include_ineligible,
-            report_link=self.report_link(req.patient_id, ref),
+            report_link=self.report_link(req.patient_id, ref) if ref is not None else None,
         )
         for c, r in zip(cards, shown(results, self.config.include_ineligible), strict=True):
             self.card_index.add(c["uuid"], r.trial)
@@ -313,8 +315,9 @@ class Service:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_PAGE_HEADERS)
         submit = None
         if self.write_target is not None and stored.data is not None and merged_into(stored.data) is None:
-            url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': request.query_params['ref']})}"
-            submit = Submit(url, stored.nonce)
+            ref = request.query_params["ref"]
+            url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': ref})}"
+            submit = Submit(url, self.reports.nonce(ref))  # this page's own: its one submission spends it
         page = render_report_html(Report(stored.as_of, results, stored.warnings), self.trials, submit)
         headers = {**_PAGE_HEADERS, "Content-Security-Policy": SERVED_CSP} if submit else _PAGE_HEADERS
         return HTMLResponse(page, headers=headers)
@@ -332,25 +335,37 @@ class Service:
             raise HttpError(409, "this patient record was merged into another: attest on that record", "conflict")
         check_origin(request.headers, self.config.base_url)
         body = await self.read_json(request)
-        sub = parse_submission(body, stored.nonce)
+        sub = parse_submission(body, lambda nonce: self.reports.has_nonce(ref, nonce))
         trial = next((t for t in self.trials if t.id == sub.trial), None)
         if trial is None or all(r.trial != sub.trial for r in stored.results):
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
         # local time with its offset: the as-of date is a local calendar date (see attest_command)
         authored = self.now().astimezone().replace(microsecond=0).isoformat()
-        if self.reports.take(ref, patient_id) is None:  # spent by a submission since: one answer per page
-            raise HttpError(404, "this page was answered already or has expired: open it again", "not-found")
+        fixed = self.config.as_of
+        if fixed is not None and authored[:10] > fixed.isoformat():
+            # the service screens as of a fixed date: an answer given after it would be written and then
+            # never count (a response authored after the as-of date has not happened yet on that date)
+            raise HttpError(
+                409,
+                f"this service screens as of a fixed date ({fixed.isoformat()}): an attestation made on "
+                f"{authored[:10]} would not count, so it was not recorded",
+                "conflict",
+            )
+        if not self.reports.spend(ref, sub.nonce):  # spent by a submission since: one answer per page
+            raise HttpError(403, "the page's nonce is missing, wrong or used already: reload the page", "forbidden")
         try:
-            response = await run_in_threadpool(record, self.write_target, trial, patient_id, sub, authored)
+            response = await run_in_threadpool(
+                record, self.write_target, trial, patient_id, sub, authored, stored.user_id
+            )
         except BaseException:
-            self.reports.restore(ref, stored)  # nothing written: the page can be sent again
+            self.reports.give_back(ref, sub.nonce)  # nothing written: the page can be sent again
             raise
         data = with_response(stored.data, response)
         # a page opened before midnight and answered after it: evaluated on the answer's day, or
         # the answer would be "in the future" and not count (a fixed --as-of stays fixed)
-        as_of = self.config.as_of or max(stored.as_of, dt.date.fromisoformat(authored[:10]))
+        as_of = fixed or max(stored.as_of, dt.date.fromisoformat(authored[:10]))
         results = await run_in_threadpool(self.evaluate, data, as_of)
-        new_ref = self.reports.put(patient_id, as_of, results, stored.warnings, data)
+        new_ref = self.reports.put(patient_id, as_of, results, stored.warnings, data, stored.user_id)
         location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
         return JSONResponse(

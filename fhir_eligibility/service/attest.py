@@ -8,6 +8,10 @@ page. The patient comes from the ``ref``, the FHIR server from the configuration
 (``attest_fhir_server``, on the allow-list, the service's own token from ``FHIR_ELIGIBILITY_ATTEST_TOKEN``):
 the body names only the trial, the author and the answers, and any other key is refused.
 
+Who answered: whoever holds the link can type any name, so the typed name is only a display. The response's
+``author`` reference (and the Provenance's ``agent.who``) is the hook call's ``context.userId``, which the
+EHR, authenticated by its JWT, named; typed text never becomes a reference.
+
 The response and its Provenance are built by :mod:`fhir_eligibility.report.questionnaire` (the same code as
 ``attest``) and written as one transaction through :class:`~fhir_eligibility.retrieval.server.FhirServer`.
 """
@@ -15,17 +19,16 @@ The response and its Provenance are built by :mod:`fhir_eligibility.report.quest
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.questionnaire import attestation_bundle, provenance, questionnaire_response
+from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.options import ServerOptions
 from fhir_eligibility.retrieval.server import FhirServer
 from fhir_eligibility.service.prefetch import RequestError
@@ -53,6 +56,7 @@ class WriteTarget:
 
 @dataclass(frozen=True)
 class Submission:
+    nonce: str
     trial: str
     author: str
     answers: dict[str, bool]
@@ -63,30 +67,35 @@ def _bad(message: str, status: int = 400, code: str = "invalid") -> RequestError
     return RequestError(status, message, code)
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+def _origin(url: str) -> urlpolicy.Origin | None:
+    """Scheme, host and port (default filled in), as browsers compare origins: ``https://x:443`` is ``https://x``."""
+    try:
+        return urlpolicy.target(url).origin
+    except urlpolicy.UnsafeUrl:
+        return None
 
 
 def check_origin(headers: Mapping[str, str], base_url: str) -> None:
     """403 unless the browser says the request comes from a page of this service."""
     origin = headers.get("origin")
-    if origin is None or origin.lower() != _origin(base_url):
+    mine = _origin(base_url)
+    if origin is None or mine is None or _origin(origin) != mine:
         raise _bad("attestations are accepted only from this service's own page", 403, "forbidden")
     if headers.get("sec-fetch-site", "same-origin") != "same-origin":
         raise _bad("attestations are accepted only from this service's own page", 403, "forbidden")
 
 
-def parse_submission(body: object, nonce: str) -> Submission:
-    """The form's answers; 403 for a wrong nonce, 400 for anything malformed."""
+def parse_submission(body: object, live: Callable[[str], bool]) -> Submission:
+    """The form's answers; 403 for a nonce that ``live`` does not know (wrong, or spent), 400 for anything
+    malformed."""
     if not isinstance(body, dict):
         raise _bad("request body must be a JSON object")
     extra = sorted(set(body) - _KEYS)
     if extra:
         raise _bad(f"unexpected key(s) {', '.join(extra)}: the patient and the server are not the form's to name")
     given = body.get("nonce")
-    if not isinstance(given, str) or not secrets.compare_digest(given.encode(), nonce.encode()):
-        raise _bad("the page's nonce is missing or wrong: reload the page", 403, "forbidden")
+    if not isinstance(given, str) or not live(given):
+        raise _bad("the page's nonce is missing, wrong or used already: reload the page", 403, "forbidden")
     trial, author = body.get("trial"), body.get("author")
     if not isinstance(trial, str) or not trial:
         raise _bad("trial must be a string")
@@ -101,17 +110,22 @@ def parse_submission(body: object, nonce: str) -> Submission:
         raise _bad(f"comments must map item ids to strings of at most {MAX_COMMENT} characters")
     if set(comments) - set(answers):
         raise _bad("a comment must belong to an item answered in the same submission")
-    return Submission(trial, author.strip(), dict(answers), {k: v.strip() for k, v in comments.items() if v.strip()})
+    comments_kept = {k: v.strip() for k, v in comments.items() if v.strip()}
+    return Submission(given, trial, author.strip(), dict(answers), comments_kept)
 
 
-def record(target: WriteTarget, trial: Trial, patient_id: str, sub: Submission, authored: str) -> dict[str, Any]:
-    """Build the response + Provenance and write them as one transaction; the response as written."""
+def record(
+    target: WriteTarget, trial: Trial, patient_id: str, sub: Submission, authored: str, user_id: str
+) -> dict[str, Any]:
+    """Build the response + Provenance and write them as one transaction; the response as written.
+    ``user_id``: the hook's ``context.userId``, the author reference (the typed name is its display)."""
     try:
         response = questionnaire_response(
             trial,
             patient_id,
             sub.answers,
             author=sub.author,
+            author_reference=user_id,
             authored=authored,
             response_id=str(uuid.uuid4()),
             comments=sub.comments,

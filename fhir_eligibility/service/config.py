@@ -69,8 +69,8 @@ class ServiceConfig:
     @property
     def base_url(self) -> str:
         """The public base URL, without trailing slash: audience checks and report links use it."""
-        if self.public_base_url:
-            return self.public_base_url.rstrip("/")
+        if self.public_base_url:  # as browsers write an origin: https://x:443/ is https://x (Origin, links, aud)
+            return urlpolicy.base(self.public_base_url).url
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 

@@ -44,6 +44,9 @@ from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptio
 from fhir_eligibility.retrieval.transport import Fault, read_page, short_count
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# CDS Hooks patient-view: context.userId is one of these, as a relative reference (it becomes the author
+# reference of an attestation made from the card's page)
+_USER = re.compile(r"(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -93,8 +96,11 @@ def parse_request(body: object, hook: str) -> HookRequest:
     if not isinstance(patient_id, str) or not _FHIR_ID.fullmatch(patient_id):
         raise _bad("context.patientId: required FHIR id (not a reference such as Patient/123)")
     user_id = context.get("userId")
-    if not isinstance(user_id, str) or not user_id:
-        raise _bad("context.userId: required string")
+    if not isinstance(user_id, str) or not _USER.fullmatch(user_id):
+        raise _bad(
+            "context.userId: required reference to the user "
+            "(Practitioner/<id>, PractitionerRole/<id>, Patient/<id> or RelatedPerson/<id>)"
+        )
     encounter = context.get("encounterId")
     if encounter is not None and not isinstance(encounter, str):
         raise _bad("context.encounterId: expected a string")
@@ -111,13 +117,7 @@ def parse_request(body: object, hook: str) -> HookRequest:
     if auth is not None:
         if server is None:
             raise _bad("fhirAuthorization given without fhirServer")
-        if not isinstance(auth, dict):
-            raise _bad("fhirAuthorization: expected an object")
-        token = auth.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise _bad("fhirAuthorization.access_token: required string")
-        if str(auth.get("token_type", "")).lower() != "bearer":
-            raise _bad("fhirAuthorization.token_type: must be Bearer")
+        token = _access_token(auth, patient_id)
     prefetch = body.get("prefetch")
     if prefetch is None:
         prefetch = {}
@@ -127,6 +127,30 @@ def parse_request(body: object, hook: str) -> HookRequest:
         if value is not None and not (isinstance(value, dict) and isinstance(value.get("resourceType"), str)):
             raise _bad(f"prefetch.{str(key)[:40]}: expected a FHIR resource, a Bundle or null")
     return HookRequest(got_hook, instance, patient_id, user_id, server, token, prefetch)
+
+
+def _access_token(auth: object, patient_id: str) -> str:
+    """The token of a ``fhirAuthorization`` that CDS Hooks 2.0 allows for this call (400 otherwise): Bearer,
+    ``scope`` and ``subject`` given, ``expires_in`` (when given) positive, and ``patient`` (when given) the
+    context's patient: a token granted for another patient is never used for this one."""
+    if not isinstance(auth, dict):
+        raise _bad("fhirAuthorization: expected an object")
+    token = auth.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise _bad("fhirAuthorization.access_token: required string")
+    if str(auth.get("token_type", "")).lower() != "bearer":
+        raise _bad("fhirAuthorization.token_type: must be Bearer")
+    for key in ("scope", "subject"):
+        value = auth.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _bad(f"fhirAuthorization.{key}: required string")
+    expires = auth.get("expires_in")
+    if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int | float) or expires <= 0):
+        raise _bad("fhirAuthorization.expires_in: must be a positive number of seconds")
+    patient = auth.get("patient")
+    if patient is not None and patient != patient_id:
+        raise _bad("fhirAuthorization.patient: not the context's patientId (the token is for another patient)")
+    return token
 
 
 # -- reading the prefetch -------------------------------------------------------------------------

@@ -8,9 +8,10 @@ Checks, in order (cheap and unauthenticated ones first, so a bad token costs not
 2. Key by ``kid``: from the token's ``jku`` only if that URL is allow-listed (fetched with a timeout,
    cached, refetched at most every 30 s for an unknown kid), else from the configured JWKS file.
    The key type must fit the algorithm (RSA >= 2048 bits for RS384, EC P-384 for ES384).
-3. Signature, then claims: ``iss`` in the allow-list, ``aud`` equal to the exact URL called,
-   ``exp`` and ``iat`` with a small leeway, a bounded lifetime, ``jti`` present; ``exp``, ``iat`` and
-   ``nbf`` JSON numbers a float holds (``10**400`` or ``"123"`` is an invalid token, not a 500).
+3. Signature, then claims: ``iss`` in the allow-list, ``aud`` equal to the exact URL called (its
+   default port written out or not), ``exp`` and ``iat`` with a small leeway, a bounded lifetime,
+   ``jti`` present; ``exp``, ``iat`` and ``nbf`` JSON numbers a float holds (``10**400`` or ``"123"``
+   is an invalid token, not a 500).
 4. ``jti`` not seen before from that issuer (in-memory cache; entries expire with their token).
 
 Nothing here logs or returns the token; :class:`AuthError` reasons are short fixed phrases.
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.retrieval.http import HttpError, HttpSession, new_session, send
-from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, no_credentials
+from fhir_eligibility.retrieval.urlpolicy import DEFAULT_PORTS, UnsafeUrl, no_credentials, target
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class TokenVerifier:
                 token,
                 key,
                 algorithms=[alg],
-                audience=audience,
+                audience=spellings(audience),
                 issuer=self.issuers,
                 leeway=self.leeway,
                 options={"require": ["iss", "aud", "exp", "iat", "jti"]},
@@ -265,6 +266,18 @@ class TokenVerifier:
         tenant = claims.get("tenant")
         self.replay.check_and_add(str(claims["iss"]), jti, exp + self.leeway)
         return Claims(str(claims["iss"]), jti, exp, tenant if isinstance(tenant, str) else None)
+
+
+def spellings(url: str) -> list[str]:
+    """``url`` and the same URL with its default port written out (``https://x:443/p`` is ``https://x/p``):
+    a client configured with either spelling signs ``aud`` with it, and both name the same endpoint."""
+    try:
+        t = target(url)
+    except UnsafeUrl:
+        return [url]
+    o = t.origin
+    explicit = f"{o.scheme}://{o.host}:{o.port}{t.path}"
+    return [f"{o.scheme}://{o.host}{t.path}", explicit] if DEFAULT_PORTS[o.scheme] == o.port else [explicit]
 
 
 def _numeric_date(value: object) -> float:

@@ -25,15 +25,23 @@ class StoredReport:
     warnings: tuple[str, ...]
     expires: float
     data: PatientData | None = None  # what it was evaluated on: the form's answers re-evaluate it
-    nonce: str = ""  # the page's form must send it back
+    user_id: str = ""  # the hook's context.userId (the EHR user the JWT-authenticated client named)
+
+
+NONCES_PER_REF = 32  # pages of one link open at once (tabs, reloads): the oldest nonce goes first
 
 
 class ReportCache:
-    """Results of recent hook calls for the report links; bounded, expiring, in memory only."""
+    """Results of recent hook calls for the report links; bounded, expiring, in memory only.
+
+    A ``ref`` names one hook call's results and lives until its TTL (every card link of that call, every
+    tab, keeps working). Each page drawn from it gets its own nonce, spent by that page's one submission:
+    a replayed or second submission of the same page is refused, another page of the same ref is not."""
 
     def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
         self._items: OrderedDict[str, StoredReport] = OrderedDict()
+        self._nonces: dict[str, list[str]] = {}  # ref -> live nonces of its pages, oldest first
         self._lock = threading.Lock()
 
     def put(
@@ -43,46 +51,70 @@ class ReportCache:
         results: Sequence[TrialResult],
         warnings: Sequence[str],
         data: PatientData | None = None,
+        user_id: str = "",
     ) -> str:
         ref = secrets.token_urlsafe(24)
-        item = StoredReport(
-            patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl, data, secrets.token_urlsafe(24)
-        )
+        item = StoredReport(patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl, data, user_id)
         with self._lock:
             self._items[ref] = item
             while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                old, _item = self._items.popitem(last=False)
+                self._nonces.pop(old, None)
         return ref
 
     def get(self, ref: str, patient_id: str | None = None) -> StoredReport | None:
         """The live report behind ``ref`` (with ``patient_id``: only if it is that patient's)."""
         with self._lock:
-            return self._live(ref, patient_id, keep=True)
+            return self._live(ref, patient_id)
 
-    def take(self, ref: str, patient_id: str) -> StoredReport | None:
-        """:meth:`get`, and the ref is spent: a page's form is answered once (a replayed or second
-        submission of the same page is refused; the answer's new page has a new ref)."""
+    def nonce(self, ref: str) -> str:
+        """A fresh nonce for one page drawn from ``ref`` (its form sends it back)."""
+        value = secrets.token_urlsafe(24)
         with self._lock:
-            return self._live(ref, patient_id, keep=False)
+            if ref in self._items:
+                live = self._nonces.setdefault(ref, [])
+                live.append(value)
+                del live[:-NONCES_PER_REF]
+        return value
 
-    def restore(self, ref: str, item: StoredReport) -> None:
-        """Give back a taken ref whose submission failed, so the coordinator can send it again."""
+    def has_nonce(self, ref: str, nonce: str) -> bool:
         with self._lock:
-            if item.expires >= self.clock():
-                self._items[ref] = item
+            return self._find(ref, nonce) is not None
 
-    def _live(self, ref: str, patient_id: str | None, keep: bool) -> StoredReport | None:
+    def spend(self, ref: str, nonce: str) -> bool:
+        """Use up a page's nonce (its one submission); False when it is not live (spent, or never issued)."""
+        with self._lock:
+            i = self._find(ref, nonce)
+            if i is None:
+                return False
+            del self._nonces[ref][i]
+            return True
+
+    def give_back(self, ref: str, nonce: str) -> None:
+        """Make a spent nonce live again: its submission failed and nothing was written, so the page may retry."""
+        with self._lock:
+            if ref in self._items:
+                self._nonces.setdefault(ref, []).append(nonce)
+
+    def _find(self, ref: str, nonce: str) -> int | None:
+        # compared as bytes, each in constant time: the nonce is a secret of the page
+        given = nonce.encode()
+        for i, live in enumerate(self._nonces.get(ref, ())):
+            if secrets.compare_digest(live.encode(), given):
+                return i
+        return None
+
+    def _live(self, ref: str, patient_id: str | None) -> StoredReport | None:
         item = self._items.get(ref)
         if item is None:
             return None
         if item.expires < self.clock():
             del self._items[ref]
+            self._nonces.pop(ref, None)
             return None
         # compared as bytes: compare_digest refuses non-ASCII text, and a path's id may be anything
         if patient_id is not None and not secrets.compare_digest(item.patient_id.encode(), patient_id.encode()):
             return None
-        if not keep:
-            del self._items[ref]
         return item
 
 

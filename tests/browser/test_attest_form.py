@@ -148,10 +148,12 @@ def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum
         answered = fill_as_coordinator(watched, "Dr Ada Coordinator")
         with page.expect_navigation(wait_until="load"):
             trial_section(watched).locator('[data-testid="attest-submit"]').click()
-        # the first page's form, sent again (a replay, or a second tab): its answer is spent, nothing written
+        # the first page's form, sent again (a replay): its nonce is spent, nothing written (the card link
+        # itself lives on until its TTL: another page drawn from it gets a nonce of its own)
         replay = {"nonce": to["nonce"], "trial": TRIAL, "author": "Mallory", "answers": {next(iter(answered)): False}}
         again = requests.post(live.base + to["url"], json=replay, headers={"Origin": live.base}, timeout=30)
-        assert again.status_code == 404, again.text
+        assert again.status_code == 403 and "used already" in again.text, again.text
+        assert requests.get(link, timeout=30).status_code == 200
 
         section = trial_section(watched)
         assert section.get_attribute("data-verdict") == "eligible"
@@ -159,7 +161,8 @@ def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum
         assert section.locator('[data-testid="attest-item"]').count() == 0
         done = section.locator('[data-testid="attest-answered"]')
         assert sorted(done.nth(k).get_attribute("data-item") or "" for k in range(done.count())) == sorted(answered)
-        assert "answered by Dr Ada Coordinator on 2026-05-31" in done.first.inner_text()
+        # the typed name, under the EHR user the hook call named (hook_body: context.userId Practitioner/example)
+        assert "by Dr Ada Coordinator (Practitioner/example) on 2026-05-31" in done.first.inner_text()
         assert watched.console_errors == [] and watched.page_errors == []
         assert all(u.startswith(live.base) for u in watched.requests), watched.requests
 
@@ -167,7 +170,8 @@ def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum
         got = requests.get(f"{medplum}/QuestionnaireResponse", params={"subject": f"Patient/{patient_id}"}, timeout=10)
         (entry,) = got.json()["entry"]
         qr = entry["resource"]
-        assert qr["author"] == {"display": "Dr Ada Coordinator"} and qr["authored"].startswith("2026-05-31")
+        who = {"reference": "Practitioner/example", "display": "Dr Ada Coordinator"}
+        assert qr["author"] == who and qr["authored"].startswith("2026-05-31")
         prov = requests.get(f"{medplum}/Provenance", params={"target": f"QuestionnaireResponse/{qr['id']}"}, timeout=10)
         assert len(prov.json().get("entry", [])) == 1
         again = post(live.service_url, hook_body(patient_id, fhir_server=medplum))

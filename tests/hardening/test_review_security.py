@@ -18,6 +18,7 @@ Expected values are worked out by hand from the mini fixture (tests/fixtures/min
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import time
 import uuid
@@ -199,6 +200,8 @@ def attest_live(fhir: Running, tmp_path_factory: pytest.TempPathFactory) -> Iter
         fhir_retries=0,
     )
     with LiveServer(config) as server:
+        # the service's as-of date is fixed (2026-06-01): an answer must be authored before it to count
+        server.app.state.service.now = lambda: datetime.datetime(2026, 5, 31, 10, 0, tzinfo=datetime.UTC)
         yield server
 
 
@@ -253,7 +256,7 @@ def test_attest_form_is_502_and_keeps_its_page_until_the_server_records(fhir: Ru
     r = send_form(attest_live, url, nonce)
     assert r.status_code == 201, r.text
     assert r.json()["questionnaireResponse"].startswith("QuestionnaireResponse/")
-    assert send_form(attest_live, url, nonce).status_code == 404  # one answer per page, once recorded
+    assert send_form(attest_live, url, nonce).status_code == 403  # one answer per page, once recorded (used)
     assert len(posts(fhir)) == 3
 
 
@@ -302,7 +305,7 @@ def test_evaluate_server_decides_nothing_on_a_merged_away_patient_and_writes_not
     (result,) = report["results"]
     assert result["verdict"] == "undetermined"
     got = {c["id"]: c["result"] for c in result["criteria"]}
-    assert got == {"age": "unknown", "hb": "unknown", "net": "unknown", "consent": "manual", "alt": "unknown"}
+    assert got == {"age": "unknown", "hb": "unknown", "net": "unknown", "consent": "unknown", "alt": "unknown"}
     for c in result["criteria"]:
         if c["id"] in ("hb", "net", "alt"):
             assert c["reason"].startswith(f"data unavailable: {MERGED_WARNING}"), c["reason"]

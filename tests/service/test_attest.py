@@ -7,6 +7,7 @@ server is a closed loopback port, so a well-formed submission shows the server f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import socket
@@ -37,6 +38,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         tmp_path_factory.mktemp("cds"), allow_fhir_servers=(fhir,), attest_fhir_server=fhir, fhir_retries=0
     )
     with LiveServer(config) as server:
+        # answered the day before the config's as-of date (2026-06-01): a later answer is refused (409)
+        server.app.state.service.now = lambda: dt.datetime(2026, 5, 31, 10, 0, tzinfo=dt.UTC)
         yield server
 
 

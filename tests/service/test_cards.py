@@ -123,7 +123,11 @@ def test_card_fields_source_links_and_stable_uuid() -> None:
     assert set(c) == {"uuid", "summary", "indicator", "detail", "source", "links"}
     assert c["source"]["label"] == "Trials"
     assert c["source"]["url"] == "https://clinicaltrials.gov/study/NCT04954820"
-    assert c["source"]["topic"]["code"] == "NCT04954820"
+    assert c["source"]["topic"] == {
+        "system": "https://clinicaltrials.gov",
+        "code": "NCT04954820",
+        "display": c["source"]["topic"]["display"],
+    }
     assert c["links"] == [
         {
             "label": "Full eligibility report",
@@ -137,8 +141,11 @@ def test_card_fields_source_links_and_stable_uuid() -> None:
 
 
 def test_non_nct_trials_have_no_source_url_and_no_nulls() -> None:
+    """A Coding needs its system (CDS Hooks 2.0: code and system REQUIRED): a trial known by another id than an
+    NCT number is named in the product's own trial-id code system, never as a bare code."""
     c = card(result(Verdict.ELIGIBLE, trial="LOCAL-1"), as_of=AS_OF, hook_instance="h", source_label="x")
-    assert c["source"] == {"label": "x", "topic": {"code": "LOCAL-1", "display": "A trial"}}
+    topic = {"system": "http://fhir-eligibility.org/fhir/CodeSystem/trial-id", "code": "LOCAL-1", "display": "A trial"}
+    assert c["source"] == {"label": "x", "topic": topic}
     assert "links" not in c
     assert all(v not in (None, "", [], {}) for v in c.values())
 

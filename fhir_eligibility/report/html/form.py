@@ -1,7 +1,9 @@
 """The attestation checklist as a form on the patient page (issue 14 item 4).
 
 Per trial: the outstanding items first (clinician-judgement reviews, then attestations), each with yes/no
-and an optional comment, then the answered ones with who and when. An author is required.
+and an optional comment, then the answered ones with what, who and when, each with a "Change answer" control
+(a consent withdrawn, a mis-click): the new answer is a newer response, and the evaluator takes the latest
+per item. An author is required.
 
 Two ways out, chosen by whoever renders the page:
 
@@ -51,13 +53,22 @@ def _reached(cs: tuple[CriterionResult, ...]) -> Iterator[CriterionResult]:
             yield from _reached(c.children)
 
 
+def _said(c: CriterionResult) -> bool | None:
+    """The answer that decided ``c``: the evidence the evaluator added from its response."""
+    a = c.attestation
+    if a is None:
+        return None
+    return next((e.value for e in c.evidence if e.reference == a.response and isinstance(e.value, bool)), None)
+
+
 def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list[object]] | str] | None:
     """What the page script needs to draw the form and build a response; None when nothing is attestable.
 
-    items: ``[linkId, text, kind, section, state, by, date, response]`` in protocol order (the order of
-    the response's items), text and by as store indexes (the same items repeat on every patient); state is
-    ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``. Items the data decided,
-    or that the evaluation never reached, are left out."""
+    items: ``[linkId, text, kind, section, state, by, date, response, said]`` in protocol order (the order
+    of the response's items), text and by as store indexes (the same items repeat on every patient); state is
+    ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``; said: the answer that
+    decided an answered item (true/false). Items the data decided, or that the evaluation never reached, are
+    left out."""
     found: dict[str, CriterionResult] = {}
     for k in _reached(r.criteria):
         found.setdefault(k.id, k)
@@ -69,9 +80,9 @@ def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list
         if c.attestation is not None:
             a = c.attestation
             text, by = store.ref(i.text), store.ref(a.by)
-            rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response])
+            rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response, _said(c)])
         elif c.result in (Result.MANUAL, Result.REVIEW) or c.attested:
-            rows.append([i.link_id, store.ref(i.text), i.kind, i.section, "open", None, None, None])
+            rows.append([i.link_id, store.ref(i.text), i.kind, i.section, "open", None, None, None, None])
     if not rows:
         return None
     url, version = canonical(trial)
@@ -111,6 +122,7 @@ CSS = """
 .attest legend{font-weight:600}.attest .kind{font-weight:400;color:var(--muted)}
 .attest label{margin-right:1rem}.attest input[type=text]{width:100%;max-width:36rem}
 .attest .author{margin:.6rem 0}.attest .status{font-weight:600}
+.attest li button{margin-left:.6rem;font-size:.85em}.attest li fieldset{margin-top:.3rem}
 @media print{.attest{display:none}}
 """
 
@@ -133,6 +145,15 @@ function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEa
  return {resourceType:'QuestionnaireResponse',id:uuid4(),questionnaire:f.q,status:'completed',
   subject:{reference:'Patient/'+f.patient},authored:localIso(new Date()),
   author:authorRef(author),item:groups};}
+function itemFieldset(i,id,kind){var fs=el('fieldset'),lg=el('legend'),c=el('input');
+ fs.setAttribute('data-testid','attest-item');fs.setAttribute('data-item',i[0]);fs.setAttribute('data-kind',i[2]);
+ fs.setAttribute('data-section',i[3]);
+ lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(t(i[1])+' '));lg.appendChild(el('span','kind',kind));
+ fs.appendChild(lg);[['yes','Yes'],['no','No']].forEach(function(v){var l=el('label'),r=el('input');r.type='radio';
+  r.name=id;r.value=v[0];r.setAttribute('data-answer',v[0]);l.appendChild(r);l.appendChild(txt(' '+v[1]));
+  fs.appendChild(l);});
+ c.type='text';c.maxLength=1000;c.setAttribute('aria-label','Comment on '+i[0]);c.placeholder='Comment (optional)';
+ c.setAttribute('data-comment',i[0]);fs.appendChild(c);return fs;}
 function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(function(i){return i[4]==='open';}),
  done=f.items.filter(function(i){return i[4]==='answered';}),status=el('p','status');
  open.sort(function(a,b){return (a[2]==='review'?0:1)-(b[2]==='review'?0:1);});
@@ -141,29 +162,26 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
  root.appendChild(el('p','muted','Yes = the criterion\\u2019s statement holds as written (for an exclusion: the '+
   'excluding condition is present). Unanswered items stay outstanding.'));
  if(open.length){form.appendChild(el('h5',null,'Outstanding ('+open.length+')'));}
- open.forEach(function(i,k){var fs=el('fieldset'),lg=el('legend'),id=sid+'-a'+k,c=el('input');
-  fs.setAttribute('data-testid','attest-item');fs.setAttribute('data-item',i[0]);fs.setAttribute('data-kind',i[2]);
-  fs.setAttribute('data-section',i[3]);
-  lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(t(i[1])+' '));
-  lg.appendChild(el('span','kind',i[2]==='review'?'(clinician judgement)':'(awaiting attestation)'));
-  fs.appendChild(lg);[['yes','Yes'],['no','No']].forEach(function(v){var l=el('label'),r=el('input');r.type='radio';
-   r.name=id;r.value=v[0];r.setAttribute('data-answer',v[0]);l.appendChild(r);l.appendChild(txt(' '+v[1]));
-   fs.appendChild(l);});
-  c.type='text';c.maxLength=1000;c.setAttribute('aria-label','Comment on '+i[0]);c.placeholder='Comment (optional)';
-  c.setAttribute('data-comment',i[0]);fs.appendChild(c);form.appendChild(fs);});
+ open.forEach(function(i,k){form.appendChild(itemFieldset(i,sid+'-a'+k,
+  i[2]==='review'?'(clinician judgement)':'(awaiting attestation)'));});
  if(done.length){form.appendChild(el('h5',null,'Answered ('+done.length+')'));var ul=el('ul');
-  done.forEach(function(i){var li=el('li');li.setAttribute('data-testid','attest-answered');
-   li.setAttribute('data-item',i[0]);li.appendChild(el('span','crit-id',i[0]+' '));
-   li.appendChild(txt(t(i[1])+' \\u2014 answered by '+t(i[5])+' on '+i[6]+' ('+i[7]+')'));
-   ul.appendChild(li);});form.appendChild(ul);}
+  done.forEach(function(i,k){var li=el('li'),ch=el('button',null,'Change answer'),
+   said=i[8]===true?'yes ':i[8]===false?'no ':'';
+   li.setAttribute('data-testid','attest-answered');li.setAttribute('data-item',i[0]);
+   li.appendChild(el('span','crit-id',i[0]+' '));
+   li.appendChild(txt(t(i[1])+' \\u2014 answered '+said+'by '+t(i[5])+' on '+i[6]+' ('+i[7]+')'));
+   ch.type='button';ch.setAttribute('data-testid','attest-change');
+   ch.addEventListener('click',function(){ch.remove();
+    li.appendChild(itemFieldset(i,sid+'-c'+k,'(a new answer supersedes this one)'));});
+   li.appendChild(ch);ul.appendChild(li);});form.appendChild(ul);}
  var pa=el('p','author'),la=el('label',null,'Your name (author, required) '),au=el('input');au.type='text';
  au.required=true;au.maxLength=200;au.autocomplete='name';au.setAttribute('data-testid','attest-author');
  la.appendChild(au);pa.appendChild(la);form.appendChild(pa);
  var btn=el('button',null,to?'Submit answers':'Download response');btn.type='submit';
  btn.setAttribute('data-testid','attest-submit');form.appendChild(btn);form.appendChild(status);
  form.addEventListener('submit',function(ev){ev.preventDefault();var answers={},comments={},author=au.value.trim();
-  open.forEach(function(i,k){var r=form.querySelector('input[name="'+sid+'-a'+k+'"]:checked');
-   if(r){answers[i[0]]=r.value==='yes';}});
+  form.querySelectorAll('fieldset[data-item]').forEach(function(fs){
+   var r=fs.querySelector('input[data-answer]:checked');if(r){answers[fs.getAttribute('data-item')]=r.value==='yes';}});
   form.querySelectorAll('input[data-comment]').forEach(function(c){if(c.value.trim()){
    comments[c.getAttribute('data-comment')]=c.value.trim();}});
   if(!author){status.textContent='Enter your name as the author.';au.focus();return;}

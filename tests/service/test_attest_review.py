@@ -1,0 +1,158 @@
+"""The served attestation form after the adversarial CDS review: who the response names as its author (B),
+which links one submission spends (D), which hook calls are stored (E), a fixed as-of date (H) and a public
+base URL written with its default port (G).
+
+The mini trial (tests/fixtures/mini) has one attestable item, ``consent``; patient p1 is 62 with Hb 11.2,
+a midgut NET and a normal ALT, so without an answer the card says needs review. The FHIR server is a
+recorder on loopback (tests/service/fhir_recorder.py): what the service writes is read back as sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from fhir_eligibility.service.attest import check_origin
+from fhir_eligibility.service.config import ServiceConfig
+from fhir_eligibility.service.prefetch import RequestError
+from tests.service.fhir_recorder import RecordingFhir
+from tests.service.support import MINI_PATIENT, LiveServer, emulate_prefetch, hook_body, open_config, patients_of, post
+from tests.service.test_attest import outcome, page_data, submit
+
+TRIAL = "NCT00000001"
+BEFORE_AS_OF = dt.datetime(2026, 5, 31, 10, 0, tzinfo=dt.UTC)  # the config's as-of date is 2026-06-01
+
+
+@pytest.fixture
+def fhir() -> Iterator[RecordingFhir]:
+    with RecordingFhir() as recorder:
+        yield recorder
+
+
+@pytest.fixture
+def live(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
+    config = open_config(tmp_path, allow_fhir_servers=(fhir.base,), attest_fhir_server=fhir.base, fhir_retries=0)
+    with LiveServer(config) as server:
+        server.app.state.service.now = lambda: BEFORE_AS_OF
+        yield server
+
+
+def card_link(live: LiveServer, user_id: str = "Practitioner/example") -> str:
+    templates = requests.get(live.base + "/cds-services", timeout=10).json()["services"][0]["prefetch"]
+    (data,) = patients_of(MINI_PATIENT)
+    body = hook_body("p1", emulate_prefetch(templates, data))
+    body["context"]["userId"] = user_id
+    r = post(live.service_url, body)
+    assert r.status_code == 200, r.text
+    return str(r.json()["cards"][0]["links"][0]["url"])
+
+
+def form_of(link: str) -> dict[str, Any]:
+    page = requests.get(link, timeout=10)
+    assert page.status_code == 200, page.text
+    return dict(page_data(page)["submit"]["to"])
+
+
+def answer(nonce: str, author: str = "Dr Ada", consent: bool = True) -> dict[str, Any]:
+    return {"nonce": nonce, "trial": TRIAL, "author": author, "answers": {"consent": consent}}
+
+
+# ---- B: the author is the hook's user ----------------------------------------------------------------------
+
+
+def test_the_author_reference_is_the_hook_user_and_typed_text_is_only_a_display(
+    live: LiveServer, fhir: RecordingFhir
+) -> None:
+    """A nurse's card link, a form posted with author "Practitioner/chief-oncologist": the response and its
+    Provenance name the nurse (the userId the authenticated EHR sent) and keep the typed text as display."""
+    to = form_of(card_link(live, "Practitioner/junior-nurse"))
+    r = submit(live, to["url"], answer(to["nonce"], author="Practitioner/chief-oncologist"))
+    assert r.status_code == 201, r.text
+    (qr,) = fhir.written("QuestionnaireResponse")
+    (prov,) = fhir.written("Provenance")
+    who = {"reference": "Practitioner/junior-nurse", "display": "Practitioner/chief-oncologist"}
+    assert qr["author"] == who
+    assert prov["agent"][0]["who"] == who
+    # the new page says who typed what, and under which user
+    new = requests.get(r.json()["location"], timeout=10).text
+    assert "Practitioner/chief-oncologist (Practitioner/junior-nurse)" in new
+
+
+def test_the_user_id_must_be_a_reference_the_hook_allows(live: LiveServer) -> None:
+    """CDS Hooks patient-view: userId is Practitioner/…, PractitionerRole/…, Patient/… or RelatedPerson/…"""
+    (data,) = patients_of(MINI_PATIENT)
+    for bad in ("x", "Organization/1", "Practitioner/", "Practitioner/a b", "https://ehr/Practitioner/1"):
+        body = hook_body("p1", {})
+        body["context"]["userId"] = bad
+        r = post(live.service_url, body)
+        assert r.status_code == 400 and "userId" in r.text, (bad, r.text)
+    assert data.patient_id == "p1"
+
+
+# ---- D: one submission spends its page, not the hook's links -------------------------------------------------
+
+
+def test_a_submission_spends_only_its_page_nonce_and_the_card_link_lives_on(live: LiveServer) -> None:
+    link = card_link(live)
+    first, second = form_of(link), form_of(link)  # the card opened in two tabs
+    assert first["nonce"] != second["nonce"]  # a fresh nonce per page
+    assert submit(live, first["url"], answer(first["nonce"])).status_code == 201
+    assert requests.get(link, timeout=10).status_code == 200  # every link of that hook call still opens
+    # a replay of the answered page is refused; the other tab's page is not spent
+    assert "used already" in outcome(submit(live, first["url"], answer(first["nonce"], consent=False)), 403)
+    assert submit(live, second["url"], answer(second["nonce"], consent=False)).status_code == 201
+
+
+# ---- E: only calls with a linked card are stored -------------------------------------------------------------
+
+
+def test_a_hook_call_without_cards_stores_nothing_and_evicts_no_link(tmp_path: Path) -> None:
+    config = open_config(tmp_path, report_cache_size=2)
+    child = {"resourceType": "Patient", "id": "kid", "birthDate": "2020-01-01", "gender": "male"}
+    with LiveServer(config) as live:
+        link = card_link(live)
+        templates = requests.get(live.base + "/cds-services", timeout=10).json()["services"][0]["prefetch"]
+        for _ in range(3):  # the mini trial needs age >= 18: ineligible, no card, no link issued
+            prefetch = {k: None for k in templates} | {"patient": child}
+            r = post(live.service_url, hook_body("kid", prefetch))
+            assert r.status_code == 200 and r.json()["cards"] == [], r.text
+        assert len(live.app.state.service.reports._items) == 1
+        assert requests.get(link, timeout=10).status_code == 200
+
+
+# ---- H: a fixed as-of date ------------------------------------------------------------------------------------
+
+
+def test_with_a_fixed_as_of_date_a_later_attestation_is_refused_and_not_written(
+    live: LiveServer, fhir: RecordingFhir
+) -> None:
+    """as_of = 2026-06-01 in the config: an answer given on 2026-06-02 would be written and never count
+    (authored after the as-of date), and each retry would write another. Refused: 409, nothing written."""
+    live.app.state.service.now = lambda: dt.datetime(2026, 6, 2, 9, 0, tzinfo=dt.UTC).astimezone()
+    to = form_of(card_link(live))
+    message = outcome(submit(live, to["url"], answer(to["nonce"])), 409)
+    assert "fixed date (2026-06-01)" in message and "2026-06-02" in message
+    assert fhir.transactions == []
+    # the page is not spent: the same page can be sent once the date allows it
+    live.app.state.service.now = lambda: BEFORE_AS_OF
+    assert submit(live, to["url"], answer(to["nonce"])).status_code == 201
+
+
+# ---- G: public_base_url with its default port ----------------------------------------------------------------
+
+
+def test_a_public_base_url_with_its_default_port_is_the_origin_browsers_send(tmp_path: Path) -> None:
+    config = ServiceConfig(public_base_url="https://CDS.example.org:443/", insecure_no_auth=True, data_dir=tmp_path)
+    assert config.base_url == "https://cds.example.org"
+    check_origin({"origin": "https://cds.example.org"}, config.base_url)  # what a browser sends
+    check_origin({"origin": "https://cds.example.org"}, "https://cds.example.org:443")
+    for other in ("https://cds.example.org:8443", "http://cds.example.org", "https://evil.example", "null"):
+        with pytest.raises(RequestError):
+            check_origin({"origin": other}, config.base_url)
+    odd = ServiceConfig(public_base_url="https://cds.example.org:8443", insecure_no_auth=True, data_dir=tmp_path)
+    check_origin({"origin": "https://cds.example.org:8443"}, odd.base_url)
