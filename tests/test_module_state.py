@@ -67,7 +67,7 @@ READ_ONLY_TABLES = {
     "APPROX_DAYS": "timeline: unit -> approximate days",
     "RESULT_OF": "trial: truth value -> result",
     "_SEX": "facts: a reference range's appliesTo code -> sex",
-    "_AGE_DAYS": "facts: unit of an age bound -> days",
+    "_AGE_UNITS": "facts: UCUM unit of an age (onsetAge, a reference range's age) -> its calendar unit",
     "_CODED_YES_NO": "attestation: a yes/no answer's code -> its value",
     "_LITERALS": "fhirpath: a boolean literal -> its truth",
 }

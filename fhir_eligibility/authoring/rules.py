@@ -49,6 +49,7 @@ METHODS = {
     "acting-form-unknown": "only records whose formulation cannot be told",
     "rising-series": "the last n results each exceed their predecessor",
     "max-364-days": "largest sum within any 364-day period",
+    "quantified-detected": "a measured amount (a value, or a bound such as '>60') is a detection",
 }
 UNITS = {"d": "days", "wk": "weeks", "mo": "months", "a": "years", "h": "hours", "min": "minutes"}
 

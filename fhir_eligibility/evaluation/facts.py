@@ -28,11 +28,14 @@ from fhir_eligibility.evaluation.validity import (
 )
 from fhir_eligibility.measures import units
 from fhir_eligibility.measures.plausible import implausible
+from fhir_eligibility.measures.timing import TimeOffset, shift
 from fhir_eligibility.record import Resource
 
 OBS_VALID = {"final", "amended", "corrected"}
 OBS_PRELIMINARY = {"preliminary"}
-MA_VALID = {"completed", "stopped"}  # stopped: only with a dose given (clinical.md §0.8)
+# stopped: only with a dose given (clinical.md §0.8); in-progress: being given now (§0.8 "optionally
+# in-progress": read, as a Procedure in progress is, from its start to the as-of date)
+MA_VALID = {"completed", "stopped", "in-progress"}
 # R5 statements are "recorded" (R4: active/completed); "stopped" (taken, then stopped: how a chemotherapy
 # halted for progression is written) and "on-hold" (taken, paused) are exposure too
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
@@ -71,7 +74,7 @@ class Fact(NamedTuple):
     ref_high: Quantity | None = None
     clinical_status: str | None = None
     verification: str | None = None
-    ongoing: bool = False  # an active statement with no end date: still taken on the screening date
+    ongoing: bool = False  # an active statement, an administration or procedure in progress: to the as-of date
     open_end: bool = False  # a statement taken from ``start`` and since stopped on a day not recorded
     ends_by: _dt.date | None = None  # open_end: stopped by then (its dateAsserted); None: by the as-of date
     form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
@@ -205,7 +208,14 @@ class Who(NamedTuple):
 
 ANYONE = Who()  # a resource read without its patient: sex- or age-restricted ranges do not apply
 _SEX = {"male": "male", "female": "female", "M": "male", "F": "female", "248153007": "male", "248152002": "female"}
-_AGE_DAYS = {"a": 365.25, "mo": 30.44, "wk": 7.0, "d": 1.0}
+_MAX_AGE_DAYS = 150 * 366  # an onset at 150 years of age or more is no age a body reaches
+_AGE_UNITS = {"a": "a", "mo": "mo", "wk": "wk", "d": "d"}  # an age's UCUM unit -> its calendar unit
+
+
+def _since_birth(born: _dt.date, value: float, unit: str) -> _dt.date:
+    """The day ``value`` ``unit`` after birth, on the calendar (clinical.md §0.1: months and years are
+    birthdays, 2008-06-01 + 18 a = 2026-06-01, not 18 x 365.25 days)."""
+    return shift(born, TimeOffset(value, unit))
 
 
 def _onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.date | None]:
@@ -214,11 +224,15 @@ def _onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt
     if born is None or not isinstance(age, dict) or isinstance(age.get("value"), bool):
         return None, None
     value, unit = age.get("value"), age.get("code") or age.get("unit")
-    days = _AGE_DAYS.get(unit) if isinstance(unit, str) else None
-    if not isinstance(value, (int, float)) or days is None or not 0 <= value < 150:
+    calendar = _AGE_UNITS.get(unit) if isinstance(unit, str) else None
+    if not isinstance(value, (int, float)) or calendar is None or value < 0:
         return None, None
-    first = born + _dt.timedelta(days=int(value * days))
-    return first, born + _dt.timedelta(days=int((int(value) + 1) * days)) - _dt.timedelta(days=1)
+    try:
+        first = _since_birth(born, value, calendar)
+        last = _since_birth(born, int(value) + 1, calendar) - _dt.timedelta(days=1)
+    except (OverflowError, ValueError):  # an age beyond the calendar: no onset date
+        return None, None
+    return (first, last) if (first - born).days < _MAX_AGE_DAYS else (None, None)
 
 
 def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:
@@ -235,14 +249,16 @@ def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:
         return True
     if not isinstance(age, dict) or who.birth_date is None or on is None:
         return False
-    days = (on - who.birth_date).days
     low, high = (_quantity(age.get(k)) if age.get(k) is not None else None for k in ("low", "high"))
     for bound, q in ((age.get("low"), low), (age.get("high"), high)):
-        if bound is not None and (q is None or _AGE_DAYS.get(q.unit or "") is None):
+        if bound is not None and (q is None or _AGE_UNITS.get(q.unit or "") is None):
             return False  # an age bound not in a unit of time: not knowable
-    return (low is None or days >= low.value * _AGE_DAYS[low.unit or ""]) and (
-        high is None or days <= high.value * _AGE_DAYS[high.unit or ""]
-    )
+    try:  # on the calendar: 18 a is reached on the 18th birthday (clinical.md §0.1)
+        old_enough = low is None or on >= _since_birth(who.birth_date, low.value, _AGE_UNITS[low.unit or ""])
+        young_enough = high is None or on <= _since_birth(who.birth_date, high.value, _AGE_UNITS[high.unit or ""])
+    except (OverflowError, ValueError):
+        return False
+    return old_enough and young_enough
 
 
 def _reference_range(src: Resource, who: Who, on: _dt.date | None) -> tuple[Quantity | None, Quantity | None]:
@@ -403,7 +419,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
         and start is not None
         and not halted
         and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
-    )
+    ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and start is not None)
     # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
     # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
     open_end = (

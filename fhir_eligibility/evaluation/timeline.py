@@ -3,11 +3,13 @@
 Why exact and not sampled: the evaluation is pure in its as-of date, and a criterion's truth can
 only change on a day where something it reads crosses a window bound. Those days are derived here
 from the criteria's windows and the record's own dates (each fact's start and end against each
-window bound, each anchor event's date plus its windows' offsets, exposure-duration thresholds),
-plus birthdays (ages), attestation expiry (authored + validity) and the date of death. Each
-top-level criterion is re-evaluated by the unchanged engine on its own such days, in order; between
-two of them its result is the one of the earlier. Not covered: FHIRPath expressions that read the
-clock themselves (they are evaluated on the pinned as-of date, but their own breakpoints are unknown).
+window bound, each anchor event's date plus its windows' offsets, the day exposure still running
+reaches a duration threshold, found by evaluating that leaf day by day: it depends on every period
+before it and, in months, on the calendar), plus birthdays (ages), attestation expiry (authored +
+validity) and the date of death. Each top-level criterion is re-evaluated by the unchanged engine
+on its own such days, in order; between two of them its result is the one of the earlier. Not
+covered: FHIRPath expressions that read the clock themselves (they are evaluated on the pinned
+as-of date, but their own breakpoints are unknown).
 
 Cost: a re-evaluation first asks for the bare truth (the compiled program's, :class:`Steps`, or the
 tree walk without explanations) and explains only a criterion whose result changed. On a
@@ -23,17 +25,29 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from fhir_eligibility.codes import Code
-from fhir_eligibility.criteria.model import Age, Criterion, Derived, Expression, Records, TimeOffset, Trial
+from fhir_eligibility.criteria.model import (
+    Age,
+    Combination,
+    Criterion,
+    Derived,
+    Expression,
+    Records,
+    TimeOffset,
+    Trial,
+    Window,
+)
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome
 from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
+from fhir_eligibility.evaluation.forms.records import records_truth
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.program import Program, Run
 from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
 from fhir_eligibility.evaluation.trial import RESULT_OF
 from fhir_eligibility.evaluation.validity import date_problem
 from fhir_eligibility.evaluation.vital import VITAL_ID, vital_result
+from fhir_eligibility.evaluation.windows import bounds_with
 from fhir_eligibility.measures.timing import shift
 from fhir_eligibility.requirements.plan import leaf_needs
 from fhir_eligibility.shorten import shorten
@@ -72,45 +86,54 @@ class Reads:
     needs: tuple[tuple[str, frozenset[Code]], ...]  # (resource type, codes) its subtree and anchor events read
     plain: tuple[tuple[TimeOffset, int], ...]  # offsets of windows relative to the as-of date, ~days
     event: tuple[TimeOffset, ...]  # offsets of windows relative to another criterion's event
-    durations: tuple[int, ...]  # exposure thresholds in days
+    durations: tuple[tuple[Records, tuple[Window, ...]], ...]  # exposure-duration leaves and their windows
     ages: bool  # an age (or a formula using it, or a FHIRPath expression) is read
 
 
-def _nodes(c: Criterion, compiled: CompiledTrial) -> list[Criterion]:
-    """The criterion's subtree plus the events its windows are relative to (and theirs)."""
+def _nodes(c: Criterion, compiled: CompiledTrial) -> list[tuple[Criterion, tuple[Window, ...]]]:
+    """The criterion's subtree plus the events its windows are relative to (and theirs), each node
+    with the windows it is evaluated in (its own, else its parent's: :func:`.combination.evaluate_node`)."""
     by_link = compiled.by_link
-    out: list[Criterion] = []
-    todo, seen = [c], {id(c)}
+    out: list[tuple[Criterion, tuple[Window, ...]]] = []
+    todo: list[tuple[Criterion, tuple[Window, ...]]] = [(c, ())]
+    seen = {id(c)}
     while todo:
-        for n in todo.pop().walk():
-            out.append(n)
-            for w in n.windows:
-                event = by_link.get(w.anchor) if w.anchor != "study-start" else None
-                if event is not None and id(event) not in seen:
-                    seen.add(id(event))
-                    todo.append(event)
+        node, inherited = todo.pop()
+        windows = node.windows or inherited
+        out.append((node, windows))
+        for w in node.windows:
+            event = by_link.get(w.anchor) if w.anchor != "study-start" else None
+            if event is not None and id(event) not in seen:
+                seen.add(id(event))
+                todo.append((event, ()))  # an anchor is evaluated on its own (windows.anchor_date)
+        if isinstance(node.definition, Combination):
+            todo.extend((k, windows) for k in reversed(node.definition.children))
     return out
 
 
 def reads_of(c: Criterion, compiled: CompiledTrial, lookback: int) -> Reads:
     """What a top-level criterion's breakpoints come from (kept by the compiled trial, per look-back)."""
-    nodes = _nodes(c, compiled)
+    walked = _nodes(c, compiled)
+    nodes = [n for n, _w in walked]
     needs = {(t, codes) for n in nodes for t, codes, _since in leaf_needs(n, (), None, 0) if t != "Patient"}
     plain = {TimeOffset(0, "d"), TimeOffset(-lookback, "d"), TimeOffset(-90, "d")}  # default and weight windows
     event: set[TimeOffset] = set()
-    durations: set[int] = set()
-    for n in nodes:
+    durations: dict[tuple[Records, tuple[Window, ...]], None] = {}
+    for n, windows in walked:
         for w in n.windows:
             (plain if w.anchor == "study-start" else event).update(o for o in (w.low, w.high) if o is not None)
         d = n.definition
         if isinstance(d, Records) and d.duration is not None:
-            durations.update(int(v) for v in (d.duration.value, d.duration.low, d.duration.high) if v is not None)
+            durations[(d, windows)] = None
     ages = any(isinstance(n.definition, (Age, Derived, Expression)) for n in nodes)
     return Reads(tuple(needs), tuple((o, _approx(o)) for o in plain), tuple(event), tuple(durations), ages)
 
 
-def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt.date) -> set[dt.date]:
-    """Days in (as_of, end] on which a criterion's result may differ from the day before."""
+def criterion_dates(
+    reads: Reads, record: PatientRecord, as_of: dt.date, end: dt.date, gap_days: int = 182
+) -> set[dt.date]:
+    """Days in (as_of, end] on which a criterion's result may differ from the day before
+    (``gap_days``: the settings' course gap, which exposure leaves of a first course read)."""
     days: set[dt.date] = set()
     for rtype, codes in reads.needs:
         for f in record.facts([rtype], codes):
@@ -124,7 +147,48 @@ def criterion_dates(reads: Reads, record: PatientRecord, as_of: dt.date, end: dt
             _breakpoints(x, reads, lo, hi, out)
         except OverflowError:  # a day near the calendar's end (year 9998): no change within any horizon
             continue
+    for d, windows in reads.durations:
+        out |= _exposure_dates(d, windows, record, as_of, end, gap_days)
     return {d for d in out if as_of < d <= end}
+
+
+def _exposure_dates(
+    d: Records, windows: tuple[Window, ...], record: PatientRecord, as_of: dt.date, end: dt.date, gap_days: int
+) -> set[dt.date]:
+    """The days in (as_of, end] on which an exposure-duration leaf's truth changes: exposure still
+    running (a statement or administration under way, a stop not recorded) grows by a day a day, and
+    reaches the threshold on a day that depends on every period before it (20 days last year and 12
+    since 05-25 pass "31 days" on 06-05, not 31 days after any record's date) and, in months, on the
+    calendar. Found by evaluating the leaf on each day, as the verdict does; only for a record with
+    such a running period (else the total changes only when a record's date meets a window bound,
+    which are breakpoints already) and windows relative to the study start (an event's date is the
+    other criteria's: then the days the threshold is reached from each record's date stand in)."""
+    facts = record.facts(d.resource_types, d.codes)
+    if not any(f.ongoing or f.open_end for f in facts) or record.unavailable_for(d.resource_types, d.codes):
+        return set()
+    assert d.duration is not None
+    if any(w.anchor != "study-start" for w in windows):
+        out: set[dt.date] = set()
+        for f in facts:
+            for x in (f.start, f.end):
+                for v in (d.duration.value, d.duration.low, d.duration.high):
+                    if x is not None and v is not None:
+                        b = shift(x, TimeOffset(v, d.duration.unit or "d"))
+                        out.update((b - DAY - DAY, b - DAY, b, b + DAY))
+        return out
+    out = set()
+    day, before = as_of, None
+    while day <= end:
+        lo, hi, _err = bounds_with(windows, day, None, _no_event)
+        now = records_truth(d, record, day, gap_days, lo, hi)
+        if before is not None and now is not before:
+            out.add(day)
+        day, before = day + DAY, now
+    return out
+
+
+def _no_event(_link: str) -> dt.date | None:
+    return None
 
 
 def _breakpoints(x: dt.date, reads: Reads, lo: dt.date, hi: dt.date, out: set[dt.date]) -> None:
@@ -136,8 +200,6 @@ def _breakpoints(x: dt.date, reads: Reads, lo: dt.date, hi: dt.date, out: set[dt
         b = shift(x, o)
         if lo <= b <= hi:
             out.update((b - DAY, b, b + DAY))
-    for v in reads.durations:  # exposure since x reaching the required number of days
-        out.update(x + dt.timedelta(days=v + k) for k in (-1, 0, 1))
 
 
 def _birthdays(birth: str | None, start: dt.date, end: dt.date) -> set[dt.date]:
@@ -202,6 +264,7 @@ class Later:
             and as_of == self.as_of
             and horizon == self.horizon
             and settings.attestation_validity_days == self.settings.attestation_validity_days
+            and settings.course_gap_days == self.settings.course_gap_days
         )
 
     def common(self) -> set[dt.date]:
@@ -221,7 +284,8 @@ class Later:
         """:func:`criterion_dates` of ``reads`` (not to be changed by the caller)."""
         hit = self._by_reads.get(id(reads))
         if hit is None or hit[0] is not reads:
-            hit = self._by_reads[id(reads)] = (reads, criterion_dates(reads, self.record, self.as_of, self.end))
+            dates = criterion_dates(reads, self.record, self.as_of, self.end, self.settings.course_gap_days)
+            hit = self._by_reads[id(reads)] = (reads, dates)
         return hit[1]
 
 

@@ -44,6 +44,64 @@ def _shift(anchor: dt.date, v: float, unit: str) -> dt.date:
     return anchor + dt.timedelta(days=round(v))
 
 
+# a month's length in ticks: lcm(28, 29, 30, 31), so the part of any month a period covers is a whole
+# number of ticks and sums of such parts compare exactly (no float rounding at 10/31 + 21/31)
+MONTH_TICKS = 377580
+
+
+def calendar_unit(unit: str | None) -> bool:
+    """Whether a duration in ``unit`` is measured on the calendar (months, years) rather than in days."""
+    return unit in ("mo", "month", "months", "mo_j", "mo_g", "a", "year", "years", "a_j", "a_g")
+
+
+def _canonical(unit: str | None) -> str:
+    if unit in ("mo", "month", "months", "mo_j", "mo_g"):
+        return "mo"
+    if unit in ("a", "year", "years", "a_j", "a_g"):
+        return "a"
+    if unit in ("wk", "week", "weeks"):
+        return "wk"
+    if unit in ("h", "min", "s"):
+        return unit
+    return "d"
+
+
+def ticks_per_unit(unit: str | None) -> float:
+    """What one ``unit`` is in the measure :func:`period_length` gives for that unit (days for d, wk,
+    h, min, s; month ticks for mo, a): a threshold times this compares with that measure exactly."""
+    u = _canonical(unit)
+    if u == "mo":
+        return MONTH_TICKS
+    if u == "a":
+        return 12 * MONTH_TICKS
+    if u == "wk":
+        return 7
+    if u == "h":
+        return 1 / 24
+    if u == "min":
+        return 1 / 1440
+    if u == "s":
+        return 1 / 86400
+    return 1
+
+
+def period_length(first: dt.date, last: dt.date, unit: str | None) -> int:
+    """The length of the days [first, last] (inclusive) in the measure of ``unit``: days, or, for
+    months and years, calendar months in ticks: the whole months from ``first`` (N months are
+    reached when last + 1 day is first + N months, relativedelta: 2026-01-31 + 1 month =
+    2026-02-28), then the part of the next month the period covers, in days of that month."""
+    if last < first:
+        return 0
+    if not calendar_unit(unit):
+        return (last - first).days + 1
+    stop = last + dt.timedelta(days=1)
+    m = (stop.year - first.year) * 12 + stop.month - first.month
+    while m > 0 and first + relativedelta(months=m) > stop:
+        m -= 1
+    a, b = first + relativedelta(months=m), first + relativedelta(months=m + 1)
+    return m * MONTH_TICKS + (stop - a).days * (MONTH_TICKS // (b - a).days)
+
+
 def full_years(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 

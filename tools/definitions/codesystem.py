@@ -48,6 +48,13 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
                 "Matches when the last n results (instancesQuantity) in the window each exceed their predecessor.",
             ),
             (
+                "quantified-detected",
+                "A measured amount is a detection",
+                "For a coded 'not detected' answer: a result reported as a measured amount (a quantity above zero, "
+                "or a lower bound such as '>60') was detected, so it is not that answer; a result reported below a "
+                "limit ('<20') may be either and stays undecided (a numeric test beside it decides it).",
+            ),
+            (
                 "long-acting",
                 "Long-acting formulation only",
                 "Medication records whose product, dose form, ingredient or route shows a long-acting form "

@@ -378,6 +378,10 @@ NET_SITE_NOTE = (
     "NET morphology (" + NET_MORPH_TEXT + ": serotonin / ECL-cell NETs and the pancreatic NETs 8150-8158 besides "
     "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension."
 )
+UNDER_WAY_NOTE = (
+    "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "
+    "statement) is exposure up to T0, however long ago it began (clinical.md §0.8)."
+)
 RX_DRUG_NOTE = (
     "Drugs are matched by ATC class or RxNorm code (clinical.md §0.8): the value sets list the RxNorm ingredient "
     "and product codes that public sources confirm (terminology.RXNORM_SOURCES), since the engine matches codes "

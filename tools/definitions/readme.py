@@ -142,6 +142,10 @@ def readme(summary: dict[str, Any], extra_codes: list[str]) -> str:
         "",
         *[f"* SNOMED CT {code}: {src}" for code, src in SNOMED_SOURCES.items()],
         "* CPT 74181, 74182, 74183 (MRI abdomen without / with / without and with contrast): vs-liver-mri",
+        "* CPT 79101 (radiopharmaceutical therapy, by intravenous administration): vs-lu177 and the unions",
+        "  holding it, read as SNOMED CT 399315003 is: it names the act, not the radiopharmaceutical, so it",
+        "  counts only with the product coded (usedCode) or a Lutathera record within a day, and otherwise",
+        "  leaves the criterion unknown (`fhir_eligibility/terminology/generic.py`)",
         "",
     ]
     return "\n".join(lines)

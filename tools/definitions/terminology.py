@@ -1011,27 +1011,31 @@ LU177 = [
 # the evaluator reads these codes this way for every criterion (fhir_eligibility/terminology/generic.py)
 GENERIC_PROCEDURE_NOTE = (
     " A Procedure counts as a Lutathera cycle only when it codes the product (usedCode, clinical.md §2.5); a "
-    "generic radionuclide therapy alone (it may be I-131) is uncertain unless a Lutathera record lies within a day."
+    "generic radionuclide therapy alone (SNOMED CT 399315003 / 427541000119103, CPT 79101: it may be I-131) is "
+    "uncertain unless a Lutathera record lies within a day."
 )
 LU177_CODES_NOTE = (
     " Lutathera is read under ATC V10XX04, its RxNorm products and HCPCS A9513 (the US drug billing code); CPT "
-    "79101 (IV radiopharmaceutical therapy) is not read: it names the act, not the product, and the engine's "
-    "'uncertain unless the product is coded' list does not hold it."
+    "79101 (IV radiopharmaceutical therapy) names the act, not the radiopharmaceutical (it also bills I-131 MIBG "
+    "or 223Ra): like the generic radionuclide-therapy procedures it counts only with the product coded or a "
+    "Lutathera record within a day, and otherwise leaves the criterion unknown."
 )
 PRRT_PROC = [
     S("399315003", "Radionuclide therapy (procedure)"),
     S("427541000119103", "Intravenous radionuclide therapy (procedure)"),
+    # the act, not the product: read as the SNOMED CT concepts above (fhir_eligibility/terminology/generic.py)
+    (CPT, "79101", "Radiopharmaceutical therapy, by intravenous administration"),
 ]
 vs(
     "vs-lu177",
     "177Lu-DOTATATE (Lutathera) administrations",
     "ATC V10XX04, RxNorm Lutathera products, HCPCS A9513 (Lutetium Lu 177, dotatate, therapeutic, 1 mCi: the "
-    "drug's own billing code); Procedures radionuclide therapy 399315003 / 427541000119103 (de-duplicated by date "
-    "against administrations). 440252007 'Administration of radiopharmaceutical' is not included: it also codes "
-    "diagnostic tracer injections. CPT 79101 (radiopharmaceutical therapy by intravenous administration) is not "
-    "included either: like 399315003 it names the act, not the product, and the rule that makes such a code "
-    "uncertain unless the product is coded (fhir_eligibility/terminology/generic.py) is the engine's list, which "
-    "does not hold it yet; listed here it would count an I-131 or 223Ra therapy as a Lutathera cycle.",
+    "drug's own billing code); Procedures radionuclide therapy 399315003 / 427541000119103 and CPT 79101 "
+    "(radiopharmaceutical therapy by intravenous administration), de-duplicated by date against administrations. "
+    "The three name the act, not the product (an I-131 or 223Ra therapy is coded the same way): the engine "
+    "counts such a procedure only when its usedCode codes the product or a Lutathera record lies within a day, "
+    "and otherwise it leaves the criterion unknown (fhir_eligibility/terminology/generic.py). 440252007 "
+    "'Administration of radiopharmaceutical' is not included: it also codes diagnostic tracer injections.",
     [*LU177, *PRRT_PROC],
 )
 vs(

@@ -7,6 +7,7 @@ from .common import (
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
+    UNDER_WAY_NOTE,
     W28,
     crcl,
     ecog,
@@ -26,6 +27,7 @@ from .fhir import (
     derived,
     judge,
     manual,
+    method,
     obs,
     q,
     records,
@@ -154,7 +156,9 @@ def characteristics() -> list[Json]:
                 ),
             ],
             link="B-I3b",
-            note="'A maximum period of 1 month' = at most 31 days of total exposure (merged periods).",
+            note="'A maximum period of 1 month' = at most 31 days of total exposure (merged periods: overlapping "
+            "records count each day once). Kept in days, as clinical.md B-I3b reads it, not as a calendar month "
+            "(28 to 31 days depending on the first day). " + UNDER_WAY_NOTE,
         )
     )
     add(
@@ -477,6 +481,7 @@ def characteristics() -> list[Json]:
                     "HIV-1 RNA not detected in the last 6 months",
                     definitionByTypeAndValue={
                         "type": {"coding": [{"system": "http://loinc.org", "code": "20447-9"}]},
+                        "method": [method("quantified-detected")],
                         "valueCodeableConcept": {
                             "coding": [{"system": s, "code": c, "display": d} for s, c, d in NOT_DETECTED]
                         },
@@ -500,7 +505,11 @@ def characteristics() -> list[Json]:
             "undetectable load (no verified antiretroviral codes). Where clinical.md B-I20 reads any '<' "
             "result as undetectable and any quantified one as detectable, this uses 50 copies/mL, the usual "
             "suppression threshold of current assays: a '<200' from an older assay cannot show < 50 "
-            "(undetermined), and a quantified 40 copies/mL is suppressed (pass).",
+            "(undetermined), and a quantified 40 copies/mL is suppressed (pass). A quantified load of 50 "
+            "copies/mL or more (or '>') is detectable: fail. The coded arm reads a measured amount as a "
+            "detection (method quantified-detected), so a number answers it too; before, a quantified "
+            "55 copies/mL left the coded arm unknown and B-I20 undetermined instead of failing. A coded "
+            "'Detected' without an amount may be below 50 copies/mL: undetermined.",
         )
     )
     add(

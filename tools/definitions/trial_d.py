@@ -8,6 +8,7 @@ from .common import (
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
+    UNDER_WAY_NOTE,
     W28,
     albumin_unless_pt,
     ecog,
@@ -139,6 +140,7 @@ def characteristics() -> list[Json]:
                 "liver-directed therapy): an event in (T0-28 d, T0] = [T0-27 d, T0] fails. Only hepatic resections "
                 "have verified surgical codes (SNOMED CT and CPT).",
                 RX_DRUG_NOTE,
+                UNDER_WAY_NOTE,
             ],
         )
     )

@@ -7,6 +7,7 @@ from .common import (
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
+    UNDER_WAY_NOTE,
     W28,
     ecog,
     hcg_negative,
@@ -466,7 +467,7 @@ def characteristics() -> list[Json]:
             "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; not "
             "surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). Investigational "
             "products have no codes." + GENERIC_PROCEDURE_NOTE + " " + RX_DRUG_NOTE + " Radiotherapy and "
-            "embolisation are also read as CPT (treatment delivery; 37243).",
+            "embolisation are also read as CPT (treatment delivery; 37243). " + UNDER_WAY_NOTE,
         )
     )
     add(

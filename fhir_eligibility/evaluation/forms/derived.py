@@ -223,22 +223,27 @@ Doses = tuple[list[tuple[dt.date, float]], tuple[Evidence, ...]]  # (day, MBq) o
 
 
 def _doses(facts: list[Fact], d: Derived, ctx: Context, unit: str | None) -> Doses | dv.DerivedValue:
-    """One dose per day in MBq (of the first course with method first-course), or why not."""
+    """One dose per cycle in MBq (of the first course with method first-course), or why not.
+
+    Records a day or less from a counted dose are that cycle (as cycles are counted, forms.records
+    ``episodes``: the same moment written in two time zones is two local dates a day apart): its
+    dose counts once (clinical.md §1.6), never twice."""
     if "first-course" in d.methods:
         days = [f.date for f in facts if f.date]
         first = set(dv.courses([x for x in days if x], ctx.settings.course_gap_days)[0])
         facts = [f for f in facts if f.date in first]
     doses: list[tuple[dt.date, float]] = []
     ev: list[Evidence] = []
-    seen_days: set[dt.date] = set()
+    last: dt.date | None = None  # the day of the last record of the cycle being read
     for f in sorted(facts, key=lambda f: (f.date, f.ref)):
         assert f.date is not None
-        if f.date in seen_days:
+        if last is not None and (f.date - last).days <= 1:
+            last = f.date
             continue
         mbq = dv.quantity_in(f, "MBq", None)
         if mbq is None:
             return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: dose missing or not an activity")
-        seen_days.add(f.date)
+        last = f.date
         doses.append((f.date, mbq))
         ev.append(_evidence(f))
     return doses, tuple(ev)

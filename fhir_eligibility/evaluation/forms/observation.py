@@ -24,7 +24,7 @@ from fhir_eligibility.criteria.model import (
 )
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
-from fhir_eligibility.evaluation.compare import compare, compare_truth, plot_value
+from fhir_eligibility.evaluation.compare import Compared, compare, compare_truth, plot_value
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.dates import last_day
 from fhir_eligibility.evaluation.facts import Fact
@@ -126,7 +126,7 @@ def _observation_leaf(
             missing=(missing_data(ctx, what, d.codes, lo, hi),),
         )
     tied, vague = _latest(inside)
-    scored = [(f, compare(f, d.test)) for f in tied]
+    scored = [(f, _compare(f, d)) for f in tied]
     if vague and len({r.truth for _f, r in scored}) > 1:  # an undated or partly dated one may be the latest
         return Outcome(
             Truth.UNKNOWN,
@@ -141,6 +141,37 @@ def _observation_leaf(
     miss = (missing_data(ctx, what, d.codes, lo, hi),) if res.truth is Truth.UNKNOWN else ()
     when = f" on {fact.date}" if fact.date else " (undated)"
     return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
+
+
+# method: a result reported as a measured amount was detected, so it is not a coded "not detected"
+# answer (B-I20: a quantified viral load); a bound below ("<20") may be either, and stays unknown
+QUANTIFIED_DETECTED = "quantified-detected"
+
+
+def _detected_amount(f: Fact, d: ObservationValue) -> bool:
+    """Whether the method reads this result as a detection: a coded test, and a quantity (no coded
+    value) that is a measured amount above zero or a lower bound (">60")."""
+    q = f.quantity
+    if QUANTIFIED_DETECTED not in d.methods or q is None or f.value_codes or not isinstance(d.test, CodedTest):
+        return False
+    return q.comparator in (">", ">=") or (q.comparator is None and q.value > 0)
+
+
+def _compare(f: Fact, d: ObservationValue) -> Compared:
+    """``compare(f, d.test)``, with the ``quantified-detected`` method applied."""
+    if _detected_amount(f, d):
+        q = f.quantity
+        assert q is not None
+        shown = f"{q.comparator or ''}{q.value:g}"
+        return Compared(
+            Truth.FALSE, f"{shown} {q.unit or ''} is a measured amount: detected, not a coded answer", shown, q.unit
+        )
+    return compare(f, d.test)
+
+
+def _compare_truth(f: Fact, d: ObservationValue) -> Truth:
+    """``compare_truth(f, d.test)``, with the ``quantified-detected`` method applied (screening's path)."""
+    return Truth.FALSE if _detected_amount(f, d) else compare_truth(f, d.test)
 
 
 def _in_window(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
@@ -204,8 +235,8 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
         return Truth.UNKNOWN
     tied, vague = _latest(inside)
     if len(tied) == 1:
-        return compare_truth(tied[0], d.test)
-    truths = [(compare_truth(f, d.test), f.ref) for f in tied]
+        return _compare_truth(tied[0], d)
+    truths = [(_compare_truth(f, d), f.ref) for f in tied]
     if vague and len({t for t, _r in truths}) > 1:
         return Truth.UNKNOWN
     return min(truths, key=lambda p: (favourability(p[0], parity), p[1]))[0]

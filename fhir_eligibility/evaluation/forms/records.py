@@ -7,6 +7,7 @@ Closed world (no record = FALSE) except where clinical.md says a study is to be 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Window
@@ -19,7 +20,7 @@ from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
-from fhir_eligibility.measures.timing import DATE_MIN
+from fhir_eligibility.measures.timing import DATE_MIN, MONTH_TICKS, calendar_unit, period_length, ticks_per_unit
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
@@ -40,21 +41,57 @@ def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
     return (f.last if longest else None) or f.start
 
 
-def _covered_days(facts: list[Fact], as_of: dt.date, longest: bool = False) -> int:
-    """Days covered by the records' periods; ``longest``: with each unrecorded stop at its latest."""
+def _periods(facts: list[Fact], as_of: dt.date, longest: bool = False) -> list[tuple[dt.date, dt.date]]:
+    """The days the records' periods cover, merged (overlapping or adjacent periods are one, so no
+    day counts twice: clinical.md §1.6), in order; ``longest``: each unrecorded stop at its latest."""
     spans = sorted((f.start or f.end, _end(f, as_of, longest) or f.start) for f in facts if f.start or f.end)
-    total, cur_s, cur_e = 0, None, None
+    out: list[tuple[dt.date, dt.date]] = []
     for s, e in spans:
         assert s is not None and e is not None
-        if cur_e is not None and cur_s is not None and s <= cur_e + dt.timedelta(days=1):
-            cur_e = max(cur_e, e)
+        if out and s <= out[-1][1] + _DAY:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
             continue
-        if cur_s is not None and cur_e is not None:
-            total += (cur_e - cur_s).days + 1
-        cur_s, cur_e = s, e
-    if cur_s is not None and cur_e is not None:
-        total += (cur_e - cur_s).days + 1
-    return total
+        out.append((s, e))
+    return out
+
+
+def _covered_days(facts: list[Fact], as_of: dt.date, longest: bool = False) -> int:
+    """Days covered by the records' periods; ``longest``: with each unrecorded stop at its latest."""
+    return sum((e - s).days + 1 for s, e in _periods(facts, as_of, longest))
+
+
+def _exposure(facts: list[Fact], as_of: dt.date, t: CountTest, longest: bool = False) -> Truth:
+    """Whether the exposure the records cover meets the duration test, in its unit (clinical.md §0.1):
+    days (weeks are 7 of them), or calendar months and years, each merged period measured on the
+    calendar from its own first day and the periods added (:func:`~.timing.period_length`)."""
+    total = sum(period_length(s, e, t.unit) for s, e in _periods(facts, as_of, longest))
+    return count_ok(total, _scaled(t))
+
+
+@lru_cache(maxsize=256)
+def _scaled(t: CountTest) -> CountTest:
+    """The duration test with its bounds in the measure :func:`~.timing.period_length` gives."""
+    k = ticks_per_unit(t.unit)
+    if k == 1:
+        return t
+    return CountTest(
+        t.comparator,
+        None if t.value is None else t.value * k,
+        None if t.low is None else t.low * k,
+        None if t.high is None else t.high * k,
+        t.unit,
+    )
+
+
+def _exposure_text(facts: list[Fact], as_of: dt.date, t: CountTest, longest: bool = False) -> str:
+    """How much exposure ("40 days"), with its months or years for a calendar unit ("40 days (1.29 months)")."""
+    days = _covered_days(facts, as_of, longest)
+    if not calendar_unit(t.unit):
+        return f"{days} days"
+    ticks = sum(period_length(s, e, t.unit) for s, e in _periods(facts, as_of, longest))
+    per = ticks_per_unit(t.unit)
+    return f"{days} days ({ticks / per:.2f} {'years' if per > MONTH_TICKS else 'months'})"
 
 
 def _placed(
@@ -199,8 +236,8 @@ def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int,
         n, t, more = counted(placed, uncertain, d.instances)
         return Truth.UNKNOWN if uncertain_count(n, t, more, d.instances) else t
     if d.duration is not None:
-        t = count_ok(_covered_days(placed, as_of), d.duration)
-        return Truth.UNKNOWN if t is not count_ok(_covered_days(placed + uncertain, as_of, True), d.duration) else t
+        t = _exposure(placed, as_of, d.duration)
+        return Truth.UNKNOWN if t is not _exposure(placed + uncertain, as_of, d.duration, True) else t
     if placed:
         return Truth.TRUE
     return Truth.UNKNOWN if uncertain or OPEN_WORLD in d.methods else Truth.FALSE
@@ -255,20 +292,18 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             )
         return Outcome(t, f"{n} found{window} (required {d.instances.text()})", ev, matched=tuple(placed))
     if d.duration is not None:
-        covered = _covered_days(placed, ctx.as_of)
-        t = count_ok(covered, d.duration)
-        most = _covered_days(placed + uncertain, ctx.as_of, True)
-        if t is not count_ok(most, d.duration):  # unrecorded stop dates, partial or unconfirmed records
+        t = _exposure(placed, ctx.as_of, d.duration)
+        covered = _exposure_text(placed, ctx.as_of, d.duration)
+        if t is not _exposure(placed + uncertain, ctx.as_of, d.duration, True):  # unrecorded stops, uncertain records
+            most = _exposure_text(placed + uncertain, ctx.as_of, d.duration, True)
             return Outcome(
                 Truth.UNKNOWN,
-                f"{covered} to {most} days of exposure{window} (stop dates not recorded or records uncertain;"
+                f"{covered} to {most} of exposure{window} (stop dates not recorded or records uncertain;"
                 f" required {d.duration.text()})",
                 ev,
                 matched=tuple(placed),
             )
-        return Outcome(
-            t, f"{covered} days of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed)
-        )
+        return Outcome(t, f"{covered} of exposure{window} (required {d.duration.text()})", ev, matched=tuple(placed))
     if placed:
         return Outcome(
             Truth.TRUE, f"recorded{window}: {_latest_text(placed[-1], d.codes, len(placed))}", ev, matched=tuple(placed)
