@@ -26,7 +26,7 @@ from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.identity import IdentityPolicy
-from fhir_eligibility.output import lines, write_output
+from fhir_eligibility.output import ReaderGone, check_target, lines, write_output
 from fhir_eligibility.pipeline import evaluate_files, evaluate_server
 from fhir_eligibility.progress import Bar, wanted
 from fhir_eligibility.report.fhir_bundle import report_bundle
@@ -72,7 +72,7 @@ def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Tri
     if fmt == "json":
         return dumps(report_json(report))
     if fmt == "fhir":
-        return json.dumps(report_bundle(report), indent=2, ensure_ascii=False)
+        return json.dumps(report_bundle(report), indent=2, ensure_ascii=False, allow_nan=False)
     if fmt == "html":
         return render_report_html(report, trials)
     text = verdict_table(report)
@@ -249,6 +249,8 @@ def evaluate(
 ) -> None:
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
     check_write_back(write_back, dry_run, server_kw.get("server"), assume_attested)
+    if output is not None:
+        check_target(output)  # before any patient is read: a typo in -o must not cost the whole run
     identity = IdentityPolicy(mrn_system, deidentify)
     ts = _trials(definitions, trial_ids, terminology)
     settings = Settings(
@@ -325,7 +327,7 @@ def main() -> None:
     except EligibilityError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(e.exit_code)
-    except BrokenPipeError:  # listings (trials, show); report output is OutputError, exit 2
+    except ReaderGone:  # the reader went away (`| head -1`): it chose to stop, nothing to say
         sys.exit(0)
     except Terminated:
         click.echo("terminated", err=True)

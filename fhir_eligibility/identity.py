@@ -4,19 +4,28 @@ The pipeline puts a :class:`PatientLabel` on every result from the Patient resou
 applies an :class:`IdentityPolicy`: another MRN system (``--mrn-system``), or ``--deidentify`` (the
 label dropped, so no report carries more than the id). Nothing here logs: names, birth dates and
 MRNs never reach a log line. De-identified, the dates of evidence read from the Patient resource
-(the birth date behind an age) go too; the age itself stays.
+(the birth date behind an age) go too; the age itself stays. So does every date derived from the
+birth date (an 18th birthday as ``eligibleFrom``, an age changing in the timeline): a birthday
+and the year of an age give the birth date back. Such a date becomes :data:`WITHHELD`, which
+renderers leave out of dates and write as ``(withheld)`` in text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_eligibility.evaluation.results import CriterionResult, PatientLabel, Report, TrialResult
+from fhir_eligibility.evaluation.dates import parse_date
+from fhir_eligibility.evaluation.results import Change, CriterionResult, PatientLabel, Report, TrialResult, When
 from fhir_eligibility.record import PatientData
 
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"  # identifier type MR = medical record number
+WITHHELD = dt.date.min  # a date derived from the birth date, withheld by --deidentify
+WITHHELD_TEXT = "(withheld)"
+DAY = dt.timedelta(days=1)
 _NAME_USE_ORDER = ("official", "usual")
 
 
@@ -77,6 +86,72 @@ def _undated(c: CriterionResult, patient: str) -> CriterionResult:
     return dataclasses.replace(c, evidence=evidence, children=children)
 
 
+def _birthdays(birth: str) -> set[tuple[int, int]]:
+    """(month, day) an age from ``birth`` may change on: both ends of a partial date (the timeline's
+    rule); 29 February as 28 February and 1 March."""
+    first = parse_date(birth)
+    if first is None:
+        return set()
+    days = {(first.month, first.day)}
+    if len(birth) == 4:
+        days.add((12, 31))
+    elif len(birth) == 7:
+        days.add((first.month, ((first.replace(day=28) + 4 * DAY).replace(day=1) - DAY).day))
+    if (2, 29) in days:
+        days |= {(2, 28), (3, 1)}
+    return days
+
+
+def from_birthday(day: dt.date, births: Iterable[str]) -> bool:
+    """Whether ``day`` may be derived from a birth date: an age changes on it, or on the next day (the
+    last day an age limit holds). Any date falling there is withheld, so what is left tells nothing."""
+    ends = set().union(*(_birthdays(b) for b in births))
+    near = (day, day + DAY) if day < dt.date.max else (day,)
+    return any((d.month, d.day) in ends for d in near)
+
+
+def _births(r: TrialResult) -> set[str]:
+    """The birth dates a result reads: its label's and those on the Patient's own evidence."""
+    out = {r.label.birth_date} if r.label is not None and r.label.birth_date else set()
+    todo = list(r.criteria)
+    while todo:
+        c = todo.pop()
+        out.update(e.date for e in c.evidence if e.reference == r.patient and e.date)
+        todo.extend(c.children)
+    return out
+
+
+def _scrub(text: str, days: Iterable[dt.date]) -> str:
+    for d in days:
+        text = text.replace(d.isoformat(), WITHHELD_TEXT)
+    return text
+
+
+def withheld_when(w: When, births: Iterable[str]) -> When:
+    """``w`` without the dates derived from ``births``: :data:`WITHHELD` instead, their events after the
+    dated ones (their place would bound the day) and the dates cut out of every event's text; the
+    verdict on ``eligible_from`` is kept (it says eligible or needs review when the day is not)."""
+    births = set(births)
+    dated = [w.eligible_from, w.eligible_until, *(c.date for c in w.timeline)]
+    hidden = {d for d in dated if d is not None and from_birthday(d, births)}
+    if not hidden:
+        return w
+
+    def change(c: Change) -> Change:
+        day = WITHHELD if c.date in hidden else c.date
+        return Change(day, c.criterion, c.before, c.after, _scrub(c.text, hidden))
+
+    kept = [change(c) for c in w.timeline if c.date not in hidden]
+    gone = [change(c) for c in w.timeline if c.date in hidden]
+    return When(
+        WITHHELD if w.eligible_from in hidden else w.eligible_from,
+        WITHHELD if w.eligible_until in hidden else w.eligible_until,
+        (*kept, *gone),
+        w.horizon,
+        w.verdict_from,
+    )
+
+
 @dataclass(frozen=True)
 class IdentityPolicy:
     """How reports name patients: the MR-typed identifier, or the one of ``mrn_system``; or the id only."""
@@ -97,7 +172,8 @@ class IdentityPolicy:
         label = self.label(r.label)
         if self.deidentify:  # the birth date also rides on the age evidence read from the Patient
             criteria = tuple(_undated(c, r.patient) for c in r.criteria)
-            return dataclasses.replace(r, label=None, criteria=criteria)
+            when = withheld_when(r.when, _births(r)) if r.when is not None else None
+            return dataclasses.replace(r, label=None, criteria=criteria, when=when)
         return r if label is r.label else dataclasses.replace(r, label=label)
 
     def report(self, report: Report) -> Report:
@@ -126,4 +202,16 @@ def label_json(label: PatientLabel | None) -> dict[str, str] | None:
     return {k: v for k, v in out.items() if v is not None}
 
 
-__all__ = ["AS_RECORDED", "V2_0203", "IdentityPolicy", "label_json", "label_of", "label_text", "patient_label"]
+__all__ = [
+    "AS_RECORDED",
+    "V2_0203",
+    "WITHHELD",
+    "WITHHELD_TEXT",
+    "IdentityPolicy",
+    "from_birthday",
+    "label_json",
+    "label_of",
+    "label_text",
+    "patient_label",
+    "withheld_when",
+]

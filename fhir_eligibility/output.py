@@ -25,14 +25,30 @@ def _reason(e: OSError) -> str:
     return e.strerror or e.__class__.__name__
 
 
+class ReaderGone(Exception):
+    """Standard output was closed by its reader (``| head -1``). Not an OSError: click turns a broken pipe
+    into exit 1, while the reader chose to stop and the command ends quietly with 0 (cli.main)."""
+
+
+def silence_stdout() -> None:
+    """Standard output to /dev/null: nothing more can go out, and Python's flush at exit must not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _stdout(chunks: Iterable[str]) -> None:
+    """Write to standard output. A closed pipe (``| head -1``) is :class:`ReaderGone`: the reader chose to
+    stop, so the command ends quietly with 0 (cli.main); any other failure (a full disk behind a
+    redirect) loses the report: :class:`OutputError`, exit 2."""
     try:
         for chunk in chunks:
             sys.stdout.write(chunk)
         sys.stdout.flush()
-    except OSError as e:  # a closed pipe, a full disk behind a redirect
-        with contextlib.suppress(OSError):  # nothing more can go out: don't fail again at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:
+        silence_stdout()
+        raise ReaderGone from None
+    except OSError as e:
+        silence_stdout()
         raise OutputError(f"cannot write to standard output ({_reason(e)})") from None
 
 
@@ -44,21 +60,48 @@ def _new_file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def check_target(target: Path) -> None:
-    """:class:`OutputError` when ``-o FILE`` cannot be written at all (a directory, a missing folder):
-    checked before the work whose report it would hold, and before anything else is written."""
+def _check_place(target: Path) -> None:
     if target.is_dir():
         raise OutputError(f"{target}: is a directory")
     if not target.parent.is_dir():
         raise OutputError(f"{target}: folder {target.parent} does not exist")
 
 
+def check_target(target: Path) -> None:
+    """:class:`OutputError` when ``-o FILE`` cannot be written at all (a directory, a missing folder, a
+    folder where no file can be created): checked before the work whose report it would hold, and
+    before anything else is written. The folder is tried with the temporary file the report goes
+    through (removed at once); a device or FIFO target is written in place, so it must be writable."""
+    _check_place(target)
+    if target.exists() and not target.is_file():
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"{target}: cannot write (permission denied)")
+        return
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(f"{target}: cannot write ({_reason(e)})") from None
+    os.close(fd)
+    Path(name).unlink(missing_ok=True)
+
+
 def write_output(chunks: Iterable[str], target: Path | None) -> None:
-    """Write the chunks to ``target`` (atomically) or to standard output (``None``)."""
+    """Write the chunks to ``target`` (atomically) or to standard output (``None``). A generator of chunks is
+    closed here, written or not: its clean-up (worker processes, temporary files) runs now, not when the
+    interpreter ends (where stopping a pool can hang)."""
+    try:
+        _write(chunks, target)
+    finally:
+        close = getattr(chunks, "close", None)
+        if callable(close):
+            close()
+
+
+def _write(chunks: Iterable[str], target: Path | None) -> None:
     if target is None:
         _stdout(chunks)
         return
-    check_target(target)
+    _check_place(target)  # the rest fails on creating the temporary file, as check_target's try
     folder = target.parent
     if target.exists() and not target.is_file():
         _in_place(chunks, target)
@@ -98,4 +141,4 @@ def lines(text: str) -> list[str]:
     return [text if text.endswith("\n") else text + "\n"]
 
 
-__all__ = ["check_target", "lines", "write_output"]
+__all__ = ["ReaderGone", "check_target", "lines", "silence_stdout", "write_output"]

@@ -46,6 +46,7 @@ def evaluate_patient(
     caller that evaluates many patients; ``batch``: what the patients of ``as_of`` share (from the
     program). Without them the trials are compiled for this patient and nothing is shared."""
     trials = list(trials)
+    warn_born_after(data, as_of)
     data = withhold_merged(data)  # a merged-away record decides nothing: every criterion unknown
     # a site's code mapped to a trial's (ConceptMap) is read as that code too: units, plausibility, formulas
     record = build_record(read_as_targets(data, trials), settings.include_preliminary)
@@ -137,10 +138,7 @@ def evaluate_patients(
     for data, evaluated in _in_order(patients, trials, as_of, settings, program, workers):
         results.extend(evaluated)
         bar.advance()
-        all_warnings.update(dict.fromkeys(data.warnings))
-        born = born_after(data, as_of)
-        if born:
-            all_warnings[f"Patient/{data.patient_id}: born {born}, after the as-of date {as_of}: age unknown"] = None
+        all_warnings.update(dict.fromkeys(data.warnings))  # evaluate_patient's among them (born after as_of)
     return Report(as_of, tuple(results), tuple(all_warnings))
 
 
@@ -194,6 +192,15 @@ def born_after(data: PatientData, as_of: dt.date) -> str | None:
     return None
 
 
+def warn_born_after(data: PatientData, as_of: dt.date) -> None:
+    """Adds to the patient's warnings (once) that its birth date is after ``as_of``: its age is unknown, a
+    wrong --as-of most likely. Without the date: a report may be de-identified, its warnings too."""
+    if born_after(data, as_of):
+        warning = f"Patient/{data.patient_id}: birth date after the as-of date {as_of}: age unknown"
+        if warning not in data.warnings:
+            data.warnings.append(warning)
+
+
 def evaluate_files(
     paths: list[Path],
     trials: list[Trial],
@@ -241,4 +248,5 @@ __all__ = [
     "evaluate_server",
     "load_trials",
     "plan",
+    "warn_born_after",
 ]

@@ -89,8 +89,9 @@ def test_fhir_output_is_valid_r5(tmp_path: Path) -> None:
     bundle = json.loads(target.read_text())
     Bundle.model_validate(bundle)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds == ["ResearchSubject", "GuidanceResponse", "Parameters"]
-    state = bundle["entry"][0]["resource"]["progress"][0]["subjectState"]["coding"][0]["code"]
+    # the study and the patient are entries too: inside the Bundle, references are the entries' fullUrls
+    assert kinds == ["ResearchStudy", "Patient", "ResearchSubject", "GuidanceResponse", "Parameters"]
+    state = bundle["entry"][2]["resource"]["progress"][0]["subjectState"]["coding"][0]["code"]
     assert state == "potential-candidate"
 
 
@@ -211,3 +212,32 @@ def test_print_plan_sends_nothing() -> None:
     assert lines[0] == "GET http://127.0.0.1:9/fhir/metadata"
     assert any("Observation?patient=p1&combo-code=http://loinc.org|1742-6" in x for x in lines)
     assert any(x.strip().startswith("GET Condition?patient=p1&code=") for x in lines)
+
+
+def test_an_unwritable_output_is_refused_before_any_evaluation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-o under a regular file (its folder cannot exist) or in a folder nothing can be created in: one line,
+    exit 2, and no patient is read or evaluated first (a whole run lost to a typo)."""
+    from click.testing import CliRunner
+
+    import fhir_eligibility.cli as cli_module
+    from fhir_eligibility.errors import OutputError
+
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    bad = blocker / "out.json"
+    args = ["evaluate", str(ROOT / "sample_bundles"), "--as-of", "2026-06-01", "-o", str(bad)]
+    out = cli(*args)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.strip().splitlines() == [f"error: {bad}: folder {blocker} does not exist"]
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("evaluated before checking -o")
+
+    monkeypatch.setattr(cli_module, "evaluate_files", never)
+    monkeypatch.setattr(cli_module, "stream_json", never)
+    for fmt in ("table", "json"):
+        result = CliRunner().invoke(cli_module.cli, [*args, "--format", fmt])
+        assert isinstance(result.exception, OutputError), result.exception
+    # a folder nothing can be created in (even by root): /proc
+    result = CliRunner().invoke(cli_module.cli, [*args[:-1], "/proc/fhir-eligibility-test.json"])
+    assert isinstance(result.exception, OutputError), result.exception

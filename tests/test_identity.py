@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,80 @@ def test_the_json_has_the_label_and_deidentified_none_of_it(tmp_path: Path) -> N
         assert private not in text
     age = next(c for c in result["criteria"] if c["evidence"] and c["evidence"][0].get("note") == "age from birthDate")
     assert age["evidence"][0]["value"] == "62" and age["evidence"][0]["date"] is None  # the age stays, not the date
+
+
+# --deidentify and the dates derived from the birth date (an adversarial review): sample-01 made 17 on the
+# as-of date, 18 on 2026-06-10 (born 2008-06-10), is eligible for NCT04954820 from that birthday on
+# (--assume-attested: its labs lapse on 2026-06-18, after it). The birthday must show nowhere.
+BIRTHDAY = "2026-06-10"
+
+
+def _minor(tmp_path: Path) -> str:
+    bundle = json.loads(SAMPLE.read_text())
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["birthDate"] = "2008-06-10"
+    path = tmp_path / "minor.json"
+    path.write_text(json.dumps(bundle))
+    return str(path)
+
+
+def test_identified_the_birthday_is_the_date_eligibility_opens(tmp_path: Path) -> None:
+    result = json.loads(_run(_minor(tmp_path), "--assume-attested", "--format", "json").stdout)["results"][0]
+    assert result["eligibleFrom"] == BIRTHDAY
+    assert any(t["date"] == BIRTHDAY and t["criterion"] == "A-I1" for t in result["timeline"])
+
+
+def test_deidentified_no_output_holds_a_date_derived_from_the_birth_date(tmp_path: Path) -> None:
+    path = _minor(tmp_path)
+    outputs = {
+        fmt: _run(path, "--assume-attested", "--deidentify", "--format", fmt).stdout
+        for fmt in ("json", "fhir", "html", "table")
+    }
+    outputs["details"] = _run(path, "--assume-attested", "--deidentify", "--details").stdout
+    for fmt, text in outputs.items():
+        assert BIRTHDAY not in text and "2008-06-10" not in text, fmt
+    result = json.loads(outputs["json"])["results"][0]
+    assert result["eligibleFrom"] is None and result["datesWithheld"] is True
+    age = next(t for t in result["timeline"] if t["criterion"] == "A-I1")
+    # the event stays (what changes), dated nowhere: listed after the dated ones, its text without the day
+    assert age["date"] is None and age["text"] == "age 18 years on (withheld) ≥ 18 years"
+    assert result["timeline"][-1] is age
+    assert "2026-06-18" in outputs["json"]  # a lab lapsing is no birthday: its date stays
+    assert "eligible from (withheld)" in outputs["details"]
+    assert "(withheld)  A-I1: fail -> pass  age 18 years on (withheld)" in outputs["details"]
+    assert "Eligible from (withheld) if nothing else changes" in outputs["html"]  # verdict_from carried
+    bundle = json.loads(outputs["fhir"])
+    names = [
+        p["name"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Parameters"
+        for p in e["resource"]["parameter"]
+    ]
+    assert "eligibleFrom" not in names and "datesWithheld" in names
+
+
+def test_the_policy_withholds_a_lapse_on_a_birthday_and_keeps_verdict_from() -> None:
+    """An upper age limit: eligible until the day before the 76th birthday. Both that day and the birthday's
+    changes are withheld, the verdict on eligibleFrom is kept, and a label-less result is left as it is."""
+    from datetime import date
+
+    from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
+    from fhir_eligibility.identity import WITHHELD
+
+    lapse = Change(date(2026, 9, 14), "age", Result.PASS, Result.FAIL, "age 76 years on 2026-09-14 > 75 years")
+    lab = Change(date(2026, 6, 18), "hb", Result.PASS, Result.UNKNOWN, "no result in window")
+    when = When(None, date(2026, 9, 13), (lab, lapse), 365, Verdict.ELIGIBLE)
+    r = TrialResult(
+        "Patient/p", "T", "t", Verdict.ELIGIBLE, (), (), label=PatientLabel(birth_date="1950-09-14"), when=when
+    )
+    assert IdentityPolicy().result(r).when == when
+    shown = IdentityPolicy(deidentify=True).result(r).when
+    assert shown is not None
+    assert shown.eligible_until == WITHHELD and shown.verdict_from is Verdict.ELIGIBLE
+    assert [(c.date, c.text) for c in shown.timeline] == [
+        (date(2026, 6, 18), "no result in window"),
+        (WITHHELD, "age 76 years on (withheld) > 75 years"),
+    ]
+    born_29_feb = dataclasses.replace(r, label=PatientLabel(birth_date="1952-02-29"))
+    feb = dataclasses.replace(born_29_feb, when=When(date(2027, 3, 1), None, (), 365, Verdict.ELIGIBLE))
+    assert IdentityPolicy(deidentify=True).result(feb).when.eligible_from == WITHHELD  # type: ignore[union-attr]

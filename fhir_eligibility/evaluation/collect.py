@@ -40,7 +40,7 @@ def _name(what: str) -> str:
 
 def _bounds(window: str) -> tuple[str | None, str | None]:
     lo, _, hi = window.partition("..")
-    return (None if lo in ("", "open") else lo), (None if hi in ("", "open") else hi)
+    return (None if lo in ("", "open", "any") else lo), (None if hi in ("", "open", "any") else hi)
 
 
 def _groups(wanted: list[tuple[str, MissingData]]) -> list[list[tuple[str, MissingData]]]:

@@ -34,7 +34,7 @@ from fhir_eligibility.evaluation.forms.derived import derived_leaf
 from fhir_eligibility.evaluation.forms.observation import observation_leaf
 from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
 from fhir_eligibility.evaluation.forms.records import records_leaf
-from fhir_eligibility.evaluation.results import MissingData, Series
+from fhir_eligibility.evaluation.results import Attestation, MissingData, Series
 from fhir_eligibility.logic import Truth
 
 
@@ -80,7 +80,12 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
     records and series.
     """
     stop_early = ctx.short_circuit
-    stop = _STOP.get(d.code) if stop_early and not (c.judgement and d.code == "any-of") else None
+    decisive = None if c.judgement and d.code == "any-of" else _STOP.get(d.code)
+    stop = decisive if stop_early else None
+    # a person's answer the outcome rests on: the first among the children read until one decides
+    # it, so that stopping early (screening) and explaining agree on it
+    answer: Attestation | None = None
+    deciding = True
     kid_list: list[tuple[Criterion, Outcome]] = []
     truths: list[Truth] = []
     matched: list[Fact] = []
@@ -89,8 +94,11 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
     attested = False
     for k in d.children:
         o = evaluate_node(k, ctx, parity_here, windows)
+        if deciding:
+            answer = answer or o.attestation
+            deciding = o.truth is not decisive
         if o.truth is stop:
-            return Outcome(o.truth, d.code)
+            return Outcome(o.truth, d.code, attestation=answer)
         truths.append(o.truth)
         if o.missing and not o.truth.decided:
             missing.extend(o.missing)
@@ -104,10 +112,10 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
         attested = attested or o.attested
     t = _combined(d, truths)
     if stop_early:
-        return Outcome(t, d.code, missing=tuple(missing))
+        return Outcome(t, d.code, missing=tuple(missing), attestation=answer)
     kids = tuple(kid_list)
     reason = _combination_reason(d, t, kids, ctx) if ctx.settings.explain else d.code
-    return Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series))
+    return Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series), answer)
 
 
 def evaluate_node(c: Criterion, ctx: Context, parity: int, inherited: tuple[Window, ...]) -> Outcome:

@@ -70,6 +70,23 @@ class Interval(NamedTuple):
         return f"{self.lo:.4g}..{self.hi:.4g}"
 
 
+# a multiple of a reference limit this large (or not finite) comes from a limit no laboratory writes
+# (5e-324 U/L): the criterion cannot be decided from it
+_MAX_RATIO = 1e15
+
+
+def _as_multiple(v: Interval, limit: float) -> Interval | None:
+    """``v`` as a multiple of ``limit``; None when the limit is unusable (the ratio would overflow or be
+    absurd). The ends are tested, not the ratio: "<5" has an infinite end by design."""
+    f = 1 / limit
+    if not math.isfinite(f):
+        return None
+    r = v.scale(f)
+    if any(math.isfinite(x) and abs(x) >= _MAX_RATIO for x in (r.lo, r.hi)):
+        return None
+    return r
+
+
 def _holds(x: float, open_side: bool, toward: str, comparator: str, t: float) -> bool:
     """Does endpoint ``x`` satisfy ``x <comparator> t``? An open endpoint approaches x from
     ``toward`` ("up" = from above)."""
@@ -232,7 +249,11 @@ def _compare_number(fact: Fact, test: NumericTest) -> Compared:
                 Truth.UNKNOWN, f"reference limit in unit {limit.original_unit!r} not comparable", v.text(), unit
             )
         if test.ratio:
-            ratio = v.scale(1 / lim_v.lo)
+            ratio = _as_multiple(v, lim_v.lo)
+            if ratio is None:
+                return Compared(
+                    Truth.UNKNOWN, f"reference limit {lim_v.lo:g} {unit or ''} is not usable", v.text(), unit
+                )
             t = interval_truth(ratio, test)
             return Compared(
                 t,
@@ -297,7 +318,8 @@ def _number_truth(fact: Fact, test: NumericTest) -> Truth:
         if lim_v is None or lim_v.lo <= 0:
             return Truth.UNKNOWN
         if test.ratio:
-            return interval_truth(v.scale(1 / lim_v.lo), test)
+            ratio = _as_multiple(v, lim_v.lo)
+            return Truth.UNKNOWN if ratio is None else interval_truth(ratio, test)
         shifted_thr = _shift_threshold(test, lim_v.lo, unit, analyte)
         return Truth.UNKNOWN if shifted_thr is None else interval_truth(v, shifted_thr)
     chosen = _native(test, unit)[0]
@@ -410,7 +432,8 @@ def plot_value(fact: Fact, test: NumericTest) -> tuple[float, str | None] | None
     if test.offset and test.ratio:
         limit = _limit(fact, test.offset)
         lim = None if limit is None else _to(Interval.point(limit.value), limit.unit, unit, analyte)
-        return None if lim is None or lim.lo <= 0 else (point / lim.lo, None)
+        multiple = None if lim is None or lim.lo <= 0 else _as_multiple(Interval.point(point), lim.lo)
+        return None if multiple is None else (multiple.lo, None)
     target = _threshold_unit(test)
     conv = _to(Interval.point(point), unit, target, analyte)
     return None if conv is None else (conv.lo, target)

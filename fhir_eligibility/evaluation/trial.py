@@ -56,7 +56,7 @@ def _converted(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool, sh
         attested=o.attested,
         series=o.series,
         negated=c.exclude and not top,
-        attestation=o.attestation or next((k.attestation for k in children if k.attestation), None),
+        attestation=o.attestation,  # a combination's: from its children (combination._combine)
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 
 from fhir_eligibility import codes
 from fhir_eligibility.shorten import shorten
@@ -60,6 +61,42 @@ _NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "=": "≠", "!=": "="}
 INTERNAL_NOTES = ("(title not in the seed)",)
 
 
+# C0/C1 controls (ANSI escapes, CR, BEL), line and paragraph separators, and bidirectional overrides
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from the data as a terminal may show it: each control character ``?``. Why: a name or an id
+    holding an ANSI escape or a carriage return would rewrite what the terminal shows (or run its commands)."""
+    return _CONTROL.sub("?", text)
+
+
+def width(text: str) -> int:
+    """Terminal columns ``text`` takes: East-Asian wide and full-width characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` left-aligned in ``columns`` terminal columns (``str.ljust`` counts characters, not columns)."""
+    return text + " " * max(0, columns - width(text))
+
+
+# FHIR's own regular expressions for date and dateTime
+_DATE = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+FHIR_DATE = re.compile(_DATE + ")?)?")
+FHIR_DATETIME = re.compile(
+    _DATE
+    + r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?)?)?"
+    + r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)?)?)?"
+)
+
+
+def fhir_date(value: str | None, pattern: re.Pattern[str] = FHIR_DATE) -> str | None:
+    """``value`` when it is a valid FHIR date (or what ``pattern`` accepts); None otherwise (``"any"``, a
+    date written "2026-5-25"): a field with no valid value is left out, never filled with text."""
+    return value if value and pattern.fullmatch(value) else None
+
+
 def unit(u: str | None) -> str:
     """A UCUM code as people write it: ``a`` -> years, ``mm[Hg]`` -> mmHg, ``{score}`` -> nothing."""
     if not u:
@@ -88,6 +125,8 @@ def number(v: float | int, places: int | None = None, threshold: float | None = 
     v = float(v)
     if not math.isfinite(v):
         return str(v)
+    if v and not 1e-6 <= abs(v) < 1e15:  # a denormal limit (5e-324) would print 324 decimals
+        return f"{v:.3g}"
     if places is None:
         a = abs(v)
         places = 0 if a >= 100 or a == 0 else 1 if a >= 10 else 2 if a >= 1 else max(2, 1 - math.floor(math.log10(a)))
@@ -196,14 +235,20 @@ def window(text: str) -> str:
 
 __all__ = [
     "COMPARATOR",
+    "FHIR_DATE",
+    "FHIR_DATETIME",
     "UNIT_NAMES",
     "code",
     "decimals",
+    "fhir_date",
     "label",
     "number",
+    "pad",
+    "printable",
     "quantity",
     "reason",
     "shorten",
     "title",
     "unit",
+    "width",
 ]

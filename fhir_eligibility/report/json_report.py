@@ -22,6 +22,7 @@ from fhir_eligibility.evaluation.results import (
 )
 from fhir_eligibility.identity import label_json
 from fhir_eligibility.report import format as fmt
+from fhir_eligibility.report.when import iso, withheld
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -75,14 +76,15 @@ def manual_outstanding(r: TrialResult) -> list[str]:
 
 
 def when_json(w: When) -> dict[str, Any]:
-    """The dates the verdict changes if the record stays as it is (issue 16; None: not within the horizon)."""
-    return {
-        "eligibleFrom": w.eligible_from.isoformat() if w.eligible_from else None,
-        "eligibleUntil": w.eligible_until.isoformat() if w.eligible_until else None,
+    """The dates the verdict changes if the record stays as it is (issue 16; None: not within the horizon,
+    or withheld by --deidentify, which ``datesWithheld`` then says)."""
+    out = {
+        "eligibleFrom": iso(w.eligible_from),
+        "eligibleUntil": iso(w.eligible_until),
         "horizonDays": w.horizon,
         "timeline": [
             {
-                "date": c.date.isoformat(),
+                "date": iso(c.date),
                 "criterion": c.criterion,
                 "from": c.before.value,
                 "to": c.after.value,
@@ -91,6 +93,9 @@ def when_json(w: When) -> dict[str, Any]:
             for c in w.timeline
         ],
     }
+    if withheld(w):
+        out["datesWithheld"] = True
+    return out
 
 
 def trial_json(r: TrialResult) -> dict[str, Any]:
@@ -132,8 +137,8 @@ def collect_json(results: Iterable[TrialResult]) -> dict[str, Any] | None:
                 "what": i.what,
                 "codes": list(i.codes),
                 "settles": {"criteria": list(i.criteria), "trials": list(i.trials)},
-                "notBefore": i.not_before,
-                "by": i.by,
+                "notBefore": fmt.fhir_date(i.not_before, fmt.FHIR_DATETIME),  # "any": no bound
+                "by": fmt.fhir_date(i.by, fmt.FHIR_DATETIME),
             }
             for i in items
         ],

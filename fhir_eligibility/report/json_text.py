@@ -8,6 +8,9 @@ scalars that fits in :data:`WIDTH` characters. Only the layout changes: parsed, 
 Speed: a report has thousands of nodes per patient, so each one-line part goes straight to the
 standard library's C encoder, made once (``json.dumps`` builds an encoder per call, which was most of
 this module's time), and strings to its C string encoder; the text is ``json.dumps``'s, byte for byte.
+
+``NaN`` and ``Infinity`` are not JSON: a report holding one is an :class:`~fhir_eligibility.errors.OutputError`
+(exit 2), never written silently for another tool to misread (``allow_nan=False``).
 """
 
 from __future__ import annotations
@@ -17,19 +20,24 @@ import json.encoder
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fhir_eligibility.errors import OutputError
+
 WIDTH = 120  # a list of scalars longer than this (a long warnings list) keeps one item per line
 
 _string: Callable[[str], str] = json.encoder.encode_basestring  # the C one where CPython has it
-# json's own C encoder with json.dumps's defaults (", ", ": ", NaN allowed); absent on some Pythons
+# json's own C encoder with json.dumps's separators (", ", ": "), NaN refused; absent on some Pythons
 _make: Callable[..., Callable[[Any, int], Iterable[str]]] | None = getattr(json.encoder, "c_make_encoder", None)
-_C = _make(None, None, _string, None, ": ", ", ", False, False, True) if _make is not None else None
-_PY = json.JSONEncoder(ensure_ascii=False).encode
+_C = _make(None, None, _string, None, ": ", ", ", False, False, False) if _make is not None else None
+_PY = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def _one_line(v: Any) -> str:
     if isinstance(v, str):
         return _string(v)
-    return "".join(_C(v, 0)) if _C is not None else _PY(v)
+    try:
+        return "".join(_C(v, 0)) if _C is not None else _PY(v)
+    except ValueError as e:  # "Out of range float values are not JSON compliant"
+        raise OutputError(f"the report holds a number JSON cannot write ({e}); nothing valid to write") from None
 
 
 def _nested(v: Any) -> bool:

@@ -7,17 +7,19 @@ builds it; renderers only read it (they never evaluate).
 
 JSON contract::
 
-    {"asOf", "trials": [{"trial", "counts": {<verdict>: n},
-      "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review"}],
+    {"asOf", "assumedAttested", "trials": [{"trial", "counts": {<verdict>: n},
+      "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review", "notEvaluated"}],
       "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil",
                       "outstanding": {"judgement": [criterion ids], "attestation": [criterion ids]},
+                      # + "assumed": [criterion ids] when assumedAttested (decided by the what-if alone)
                       "patientLabel": {"name", "birthDate", "mrn"}}],  # the label's parts there are;
-                      # no patientLabel with --deidentify
+                      # no patientLabel with --deidentify, and "datesWithheld": true for a date it withheld
       "withinHorizon": {"days", "becomesEligible", "lapses"},
       "needsReview": {"judgement", "attestation"}}]}
 
 plus top-level ``patients`` (how many were screened), ``source``, ``warnings`` and
 ``notScreened`` ([{"patient", "reason"}]: candidates a server could not deliver; the run is partial).
+``notEvaluated``: patients a criterion was not evaluated for (the deceased), so each row adds up to all.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from datetime import date
 from typing import Any
 
 from fhir_eligibility.evaluation.results import PatientLabel
-from fhir_eligibility.identity import IdentityPolicy, label_json, label_text
+from fhir_eligibility.identity import WITHHELD_TEXT, IdentityPolicy, from_birthday, label_json, label_text
+from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.html.dashboard import render_screening_html
 from fhir_eligibility.shorten import shorten
 
@@ -57,6 +60,7 @@ class FunnelRow:
     description: str
     counts: dict[str, int]
     remaining: int
+    not_evaluated: int = 0  # patients this criterion was not evaluated for (deceased)
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,12 @@ class Candidate:
     patient: str  # "Patient/<id>"
     verdict: str
     missing: tuple[str, ...]  # "<criterion>: <what> (<window>)"
-    eligible_from: str | None = None  # ISO dates within the screening's horizon (evaluation.timeline)
-    eligible_until: str | None = None
+    eligible_from: str | None = None  # ISO dates within the screening's horizon (evaluation.timeline),
+    eligible_until: str | None = None  # or WITHHELD_TEXT: derived from the birth date, withheld by --deidentify
     label: PatientLabel | None = None  # name, birth date, MRN; never logged, dropped by --deidentify
     judge: tuple[str, ...] = ()  # criteria left for a clinician's judgement of the data (result review)
     attest: tuple[str, ...] = ()  # manual criteria awaiting an attestation
+    assumed: tuple[str, ...] = ()  # criteria decided by the --assume-attested what-if alone
 
 
 @dataclass(frozen=True)
@@ -92,17 +97,50 @@ class ScreeningReport:
     warnings: tuple[str, ...] = field(default=())
     not_screened: tuple[tuple[str, str], ...] = field(default=())  # (patient id, reason): a partial run
     horizon: int = 0  # days ahead the dates were looked for (0: not asked)
+    assumed_attested: bool = False  # a what-if: manual criteria assumed attested
 
 
 def identified(report: ScreeningReport, policy: IdentityPolicy) -> ScreeningReport:
-    """The report with each candidate's label as ``policy`` shows it (another MRN system, or none: --deidentify)."""
+    """The report with each candidate's label as ``policy`` shows it (another MRN system, or none: --deidentify;
+    then a date derived from the birth date is withheld, and its candidate ranked after the dated ones)."""
     trials = tuple(
-        dataclasses.replace(
-            t, candidates=tuple(dataclasses.replace(c, label=policy.label(c.label)) for c in t.candidates)
-        )
+        dataclasses.replace(t, candidates=_ranked(tuple(_identified(c, policy) for c in t.candidates), policy))
         for t in report.trials
     )
     return dataclasses.replace(report, trials=trials)
+
+
+def _identified(c: Candidate, policy: IdentityPolicy) -> Candidate:
+    label = policy.label(c.label)
+    if not policy.deidentify:
+        return dataclasses.replace(c, label=label)
+    births = [c.label.birth_date] if c.label is not None and c.label.birth_date else []
+
+    def shown(day: str | None) -> str | None:
+        return WITHHELD_TEXT if day and from_birthday(date.fromisoformat(day), births) else day
+
+    return dataclasses.replace(
+        c, label=label, eligible_from=shown(c.eligible_from), eligible_until=shown(c.eligible_until)
+    )
+
+
+def _ranked(candidates: tuple[Candidate, ...], policy: IdentityPolicy) -> tuple[Candidate, ...]:
+    """As :func:`rank_key`, a withheld date after the dated ones: its place would bound the day."""
+    if not policy.deidentify or all(c.eligible_from != WITHHELD_TEXT for c in candidates):
+        return candidates
+    return tuple(
+        sorted(
+            candidates, key=lambda c: (CANDIDATE_RANK.get(c.verdict, 9), c.eligible_from == WITHHELD_TEXT, rank_key(c))
+        )
+    )
+
+
+def _withheld(c: Candidate) -> bool:
+    return WITHHELD_TEXT in (c.eligible_from, c.eligible_until)
+
+
+def _date(day: str | None) -> str | None:
+    return None if day == WITHHELD_TEXT else day
 
 
 def outstanding(
@@ -118,7 +156,12 @@ def outstanding(
 
 def _who(c: Candidate) -> dict[str, Any]:
     label = label_json(c.label)
-    return {"patientLabel": label} if label else {}
+    return ({"patientLabel": label} if label else {}) | ({"datesWithheld": True} if _withheld(c) else {})
+
+
+def _checks(c: Candidate, what_if: bool) -> dict[str, list[str]]:
+    out = {"judgement": list(c.judge), "attestation": list(c.attest)}
+    return out | {"assumed": list(c.assumed)} if what_if else out
 
 
 def rank_key(c: Candidate) -> tuple[int, str, int, str]:
@@ -129,6 +172,7 @@ def rank_key(c: Candidate) -> tuple[int, str, int, str]:
 def screening_json(report: ScreeningReport) -> dict[str, Any]:
     return {
         "asOf": report.as_of.isoformat(),
+        "assumedAttested": report.assumed_attested,
         "patients": report.patients,
         "source": report.source,
         "trials": [
@@ -141,6 +185,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                         "criterion": f.criterion,
                         "description": f.description,
                         **{r: f.counts.get(r, 0) for r in RESULTS},
+                        "notEvaluated": f.not_evaluated,
                     }
                     for f in t.funnel
                 ],
@@ -149,9 +194,9 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                         "patient": c.patient,
                         "verdict": c.verdict,
                         "missing": list(c.missing),
-                        "eligibleFrom": c.eligible_from,
-                        "eligibleUntil": c.eligible_until,
-                        "outstanding": {"judgement": list(c.judge), "attestation": list(c.attest)},
+                        "eligibleFrom": _date(c.eligible_from),
+                        "eligibleUntil": _date(c.eligible_until),
+                        "outstanding": _checks(c, report.assumed_attested),
                         **_who(c),
                     }
                     for c in t.candidates
@@ -167,7 +212,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
 
 
 def render_json(report: ScreeningReport) -> str:
-    return json.dumps(screening_json(report), indent=2, ensure_ascii=False)
+    return json.dumps(screening_json(report), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 CSV_COLUMNS = (
@@ -183,6 +228,7 @@ CSV_COLUMNS = (
     "mrn",
     "judge",
     "attest",
+    "assumed",
 )
 
 
@@ -219,6 +265,7 @@ def render_csv(report: ScreeningReport) -> str:
                         label.mrn or "",
                         "; ".join(c.judge),
                         "; ".join(c.attest),
+                        "; ".join(c.assumed),
                     ),
                 )
             )
@@ -232,8 +279,12 @@ def _short(text: str, width: int) -> str:
 
 
 def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES) -> str:
-    """Per trial: verdict counts, the funnel, and the first candidates (CSV/JSON list them all)."""
-    lines = [f"Screening as of {report.as_of.isoformat()}: {report.patients} patients" + _source(report)]
+    """Per trial: verdict counts, the funnel, and the first candidates (CSV/JSON list them all). Text from the
+    data is :func:`~fhir_eligibility.report.format.printable`, and columns are measured as a terminal draws them."""
+    as_of = report.as_of.isoformat()
+    lines = [f"Screening as of {as_of}: {report.patients} patients" + _source(report)]
+    if report.assumed_attested:
+        lines.append("WHAT-IF: manual criteria assumed attested (--assume-attested); no person has answered them")
     for t in report.trials:
         lines.append("")
         lines.append(f"{t.trial}  {_short(t.title, 90)}")
@@ -243,32 +294,25 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
             lines.append(f"  needs-review: {t.judged} clinician judgement of the data, {waiting} awaiting attestation")
         if report.horizon:
             lines.append(
-                f"  within {report.horizon} days: {t.becoming} become eligible, eligibility lapses for {t.lapsing}"
+                f"  within {report.horizon} days of {as_of}: {t.becoming} become eligible, "
+                f"eligibility lapses for {t.lapsing}"
             )
-        width = max([len(f.criterion) for f in t.funnel] + [9])
-        head = f"  {'criterion'.ljust(width)}  {'type':<9}" + "".join(f"{r:>9}" for r in RESULTS) + f"{'remaining':>11}"
-        lines.append(head)
-        lines.append("  " + "-" * (len(head) - 2))
-        for f in t.funnel:
-            lines.append(
-                f"  {f.criterion.ljust(width)}  {f.kind:<9}"
-                + "".join(f"{f.counts.get(r, 0):>9}" for r in RESULTS)
-                + f"{f.remaining:>11}"
-            )
+        lines.extend(_funnel_lines(t.funnel))
         if not t.candidates:
             lines.append("  no candidates")
             continue
         lines.append(f"  candidates ({len(t.candidates)}):")
         shown = t.candidates[:max_candidates]
-        names = [c.patient + (f" ({label_text(c.label)})" if c.label else "") for c in shown]
-        pwidth = max(len(n) for n in names)
+        names = [fmt.printable(c.patient + (f" ({label_text(c.label)})" if c.label else "")) for c in shown]
+        pwidth = max(fmt.width(n) for n in names)
         for i, (c, name) in enumerate(zip(shown, names, strict=True), 1):
             missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
             when = f"  from {c.eligible_from}" if c.eligible_from else ""
             when += f"  until {c.eligible_until}" if c.eligible_until else ""
             checks = f"  judge: {', '.join(c.judge)}" if c.judge else ""  # data-driven first
             checks += f"  attest: {_short(', '.join(c.attest), 60)}" if c.attest else ""
-            lines.append(f"  {i:>4}. {name.ljust(pwidth)}  {c.verdict:<12}{when}{missing}{checks}")
+            checks += f"  assumed: {_short(', '.join(c.assumed), 60)}" if c.assumed else ""
+            lines.append(f"  {i:>4}. {fmt.pad(name, pwidth)}  {c.verdict:<12}{when}{missing}{checks}")
         if len(t.candidates) > max_candidates:
             lines.append(f"  ... {len(t.candidates) - max_candidates} more (use --format csv or json for all)")
     if report.not_screened:
@@ -276,7 +320,26 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
         lines.extend(f"  {p}: {r}" for p, r in report.not_screened)
     for w in report.warnings:
         lines.append(f"warning: {w}")
-    return "\n".join(lines)
+    return "\n".join(fmt.printable(line) for line in lines)
+
+
+def _funnel_lines(funnel: Sequence[FunnelRow]) -> list[str]:
+    """The funnel as a table: per criterion its counts, the patients it did not evaluate, and those left."""
+    ids = [fmt.printable(f.criterion) for f in funnel]
+    width = max([fmt.width(i) for i in ids] + [9])
+    head = (
+        f"  {fmt.pad('criterion', width)}  {'type':<9}"
+        + "".join(f"{r:>9}" for r in RESULTS)
+        + f"{'not-evaluated':>15}{'remaining':>11}"
+    )
+    lines = [head, "  " + "-" * (len(head) - 2)]
+    for i, f in zip(ids, funnel, strict=True):
+        lines.append(
+            f"  {fmt.pad(i, width)}  {f.kind:<9}"
+            + "".join(f"{f.counts.get(r, 0):>9}" for r in RESULTS)
+            + f"{f.not_evaluated:>15}{f.remaining:>11}"
+        )
+    return lines
 
 
 def _source(report: ScreeningReport) -> str:

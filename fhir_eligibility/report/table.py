@@ -9,6 +9,7 @@ from fhir_eligibility.evaluation.collect import Item, collect_first
 from fhir_eligibility.evaluation.results import CriterionResult, Report, Result, TrialResult, Verdict
 from fhir_eligibility.identity import label_text
 from fhir_eligibility.report import format as fmt
+from fhir_eligibility.report.when import day
 
 SYMBOL = {
     Result.PASS: "pass",
@@ -20,21 +21,28 @@ SYMBOL = {
 
 
 def verdict_table(report: Report) -> str:
+    """Patients x trials. Columns are measured as a terminal draws them (a trial id longer than a verdict,
+    a name in wide characters), and text from the data is :func:`~fhir_eligibility.report.format.printable`."""
     trials = sorted({r.trial for r in report.results})
     patients = list(dict.fromkeys(r.patient for r in report.results))
     cell = {(r.patient, r.trial): r for r in report.results}
-    heading = {r.patient: patient_heading(r) for r in report.results}
-    width = max([len(h) for h in heading.values()] + [7])
-    head = "Patient".ljust(width) + "  " + "  ".join(t.ljust(14) for t in trials)
+    heading = {r.patient: fmt.printable(patient_heading(r)) for r in report.results}
+    width = max([fmt.width(h) for h in heading.values()] + [7])
+    ids = [fmt.printable(t) for t in trials]
+    widths = [max(14, fmt.width(t)) for t in ids]  # 14: the widest verdict, needs-review, and a gap
+    head = fmt.pad("Patient", width) + "  " + "  ".join(fmt.pad(t, w) for t, w in zip(ids, widths, strict=True))
     lines = [
         f"Eligibility as of {report.as_of.isoformat()}"
         + (" (manual criteria assumed attested)" if any(r.assumed_attested for r in report.results) else ""),
         head,
-        "-" * len(head),
+        "-" * fmt.width(head),
     ]
     for p in patients:
-        row = [cell[(p, t)].verdict.value.ljust(14) if (p, t) in cell else "-".ljust(14) for t in trials]
-        lines.append(heading[p].ljust(width) + "  " + "  ".join(row))
+        row = [
+            (cell[(p, t)].verdict.value if (p, t) in cell else "-").ljust(w)
+            for t, w in zip(trials, widths, strict=True)
+        ]
+        lines.append(fmt.pad(heading[p], width) + "  " + "  ".join(row))
     counts: dict[str, int] = {}
     for r in report.results:
         counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
@@ -49,7 +57,13 @@ def verdict_table(report: Report) -> str:
         )
     for w in report.warnings:
         lines.append(f"warning: {w}")
-    return "\n".join(lines) + legend(report)
+    return _text(lines) + legend(report)
+
+
+def _text(lines: list[str]) -> str:
+    """The lines as one text, each :func:`~fhir_eligibility.report.format.printable` (a control character from
+    the data, an ANSI escape or a carriage return, never reaches the terminal)."""
+    return "\n".join(fmt.printable(line) for line in lines)
 
 
 LEGEND = (
@@ -96,7 +110,7 @@ def explain(report: Report) -> str:
         for m in r.missing_data:
             codes = ", ".join(fmt.code(x) for x in m.codes) or "no code"
             out.append(f"  collect: {fmt.label(m.what, 100)} ({codes}) dated {fmt.window(m.window)}")
-    return "\n".join(out)
+    return _text(out)
 
 
 def dates(report: Report) -> str:
@@ -108,14 +122,14 @@ def dates(report: Report) -> str:
             continue
         if r.verdict is Verdict.INELIGIBLE and not w.eligible_from:
             continue  # no date opens the trial: its labs lapsing is noise
-        said = [f"eligible from {w.eligible_from}"] if w.eligible_from else []
-        said += [f"current answers hold until {w.eligible_until}"] if w.eligible_until else []
-        out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} (next {w.horizon} days)")
+        said = [f"eligible from {day(w.eligible_from)}"] if w.eligible_from else []
+        said += [f"current answers hold until {day(w.eligible_until)}"] if w.eligible_until else []
+        within = f"within {w.horizon} days of {report.as_of.isoformat()}"
+        out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} ({within})")
         for c in w.timeline:
-            out.append(
-                f"  {c.date}  {c.criterion}: {c.before.value} -> {c.after.value}  {fmt.shorten(fmt.reason(c.text), 80)}"
-            )
-    return "\n".join(out)
+            text = fmt.shorten(fmt.reason(c.text), 80)
+            out.append(f"  {day(c.date)}  {c.criterion}: {c.before.value} -> {c.after.value}  {text}")
+    return _text(out)
 
 
 def collect_first_text(report: Report) -> str:
@@ -133,14 +147,15 @@ def collect_first_text(report: Report) -> str:
             out.append("What to collect first (what settles the most criteria and trials leads):")
         out.append(f"{patient_heading(results[0])}:")
         out.extend(f"  {k}. {_collect_line(i)}" for k, i in enumerate(items, 1))
-    return "\n".join(out)
+    return _text(out)
 
 
 def _collect_line(i: Item) -> str:
-    if i.not_before and i.by:
-        dated = f"dated {i.not_before} to {i.by}"
+    start, by = (fmt.fhir_date(d, fmt.FHIR_DATETIME) for d in (i.not_before, i.by))  # "any": no bound
+    if start and by:
+        dated = f"dated {start} to {by}"
     else:
-        dated = f"on or after {i.not_before}" if i.not_before else f"by {i.by}" if i.by else "of any date"
+        dated = f"on or after {start}" if start else f"by {by}" if by else "of any date"
     ids = ", ".join(c.rpartition("/")[2] for c in i.criteria)
     n, t = len(i.criteria), len(i.trials)
     settles = f"settles {n} criteri{'on' if n == 1 else 'a'} in {t} trial{'' if t == 1 else 's'}"

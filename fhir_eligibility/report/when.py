@@ -5,10 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict
+from fhir_eligibility.evaluation.results import Change, Result, TrialResult, Verdict, When
+from fhir_eligibility.identity import WITHHELD, WITHHELD_TEXT
 from fhir_eligibility.report import format as fmt
 
 DAY = dt.timedelta(days=1)
+
+
+def day(d: dt.date) -> str:
+    """A date of the timeline as text: ISO, or ``(withheld)`` when --deidentify withheld it (a birthday)."""
+    return WITHHELD_TEXT if d == WITHHELD else d.isoformat()
+
+
+def iso(d: dt.date | None) -> str | None:
+    """A date of the timeline as data: ISO, or None when absent or withheld (see :func:`withheld`)."""
+    return None if d is None or d == WITHHELD else d.isoformat()
+
+
+def withheld(w: When) -> bool:
+    """Whether --deidentify withheld some of the dates (derived from the birth date)."""
+    return WITHHELD in (w.eligible_from, w.eligible_until) or any(c.date == WITHHELD for c in w.timeline)
 
 
 def opening(r: TrialResult) -> list[Change]:
@@ -20,7 +36,10 @@ def opening(r: TrialResult) -> list[Change]:
 def lapsing(r: TrialResult) -> list[Change]:
     """The changes the day after ``eligibleUntil``: what lapses and ends the current verdict."""
     w = r.when
-    return [c for c in w.timeline if c.date == w.eligible_until + DAY] if w and w.eligible_until else []
+    if not (w and w.eligible_until):
+        return []
+    after = WITHHELD if w.eligible_until == WITHHELD else w.eligible_until + DAY  # withheld: both are
+    return [c for c in w.timeline if c.date == after]
 
 
 def names(r: TrialResult, changes: list[Change], shown: int = 2, width: int = 32) -> str:
@@ -42,9 +61,10 @@ def _all_pass_on(r: TrialResult, day: dt.date) -> bool:
 
 
 def rescreen(r: TrialResult) -> str | None:
-    """The date an ineligible patient becomes eligible on time alone (ISO), None if time alone cannot."""
+    """The date an ineligible patient becomes eligible on time alone (ISO or ``(withheld)``), None if time alone
+    cannot."""
     w = r.when
-    return w.eligible_from.isoformat() if r.verdict is Verdict.INELIGIBLE and w and w.eligible_from else None
+    return day(w.eligible_from) if r.verdict is Verdict.INELIGIBLE and w and w.eligible_from else None
 
 
 def headline(r: TrialResult) -> str | None:
@@ -64,14 +84,14 @@ def headline(r: TrialResult) -> str | None:
         # eligibleFrom is "eligible or needs review": say which, from the results on that day
         eligible = w.verdict_from is Verdict.ELIGIBLE if w.verdict_from else _all_pass_on(r, w.eligible_from)
         verb = "eligible" if eligible else "needs review"
-        return f"{verb} from {w.eligible_from.isoformat()} if nothing else changes{why}"
+        return f"{verb} from {day(w.eligible_from)} if nothing else changes{why}"
     if w.eligible_until:
         lapsed = lapsing(r)
         holds = "eligible" if r.verdict is Verdict.ELIGIBLE else "current answers hold"
         n = len(lapsed)
         why = f", then {n} criteri{'on lapses' if n == 1 else 'a lapse'} ({names(r, lapsed)})" if lapsed else ""
-        return f"{holds} until {w.eligible_until.isoformat()}{why}"
+        return f"{holds} until {day(w.eligible_until)}{why}"
     return None
 
 
-__all__ = ["DAY", "headline", "lapsing", "names", "opening", "rescreen"]
+__all__ = ["DAY", "day", "headline", "iso", "lapsing", "names", "opening", "rescreen", "withheld"]

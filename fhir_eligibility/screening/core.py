@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.model import Criterion, Manual, Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import MissingData, PatientLabel, TrialResult
 from fhir_eligibility.evaluation.vital import VITAL_DESCRIPTION, VITAL_ID
@@ -59,6 +59,7 @@ class TrialOutcome(NamedTuple):
     eligible_from: str | None = None  # within the horizon (Settings.horizon_days), ISO date
     eligible_until: str | None = None
     label: PatientLabel | None = None  # name, birth date, MRN (from the Patient resource); kept for candidates only
+    answered: tuple[str, ...] = ()  # with --assume-attested: top-level criteria a person's answer decided
 
 
 def _vital(r: TrialResult) -> str | None:
@@ -67,6 +68,16 @@ def _vital(r: TrialResult) -> str | None:
 
 def missing_text(m: MissingData) -> str:
     return f"{m.criterion}: {m.what} ({m.window})"
+
+
+def answered(r: TrialResult) -> tuple[str, ...]:
+    """Under the --assume-attested what-if, the top-level criteria a person's answer decided (not assumed)."""
+    return tuple(c.id for c in r.criteria if c.attestation is not None) if r.assumed_attested else ()
+
+
+def has_manual(c: Criterion) -> bool:
+    """Whether the criterion holds an item only a person can attest (what --assume-attested assumes)."""
+    return any(isinstance(n.definition, Manual) for n in c.walk())
 
 
 def outcome_of(r: TrialResult) -> TrialOutcome:
@@ -81,6 +92,7 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
         vital,
         *(_iso(r.when.eligible_from), _iso(r.when.eligible_until)) if r.when else (None, None),
         r.label,
+        answered(r),
     )
 
 
@@ -118,6 +130,8 @@ class TrialTally:
     listed: int = 0  # candidates seen, kept or not
     judged: int = 0  # needs-review because the data call for a clinician's judgement (else only attestations)
     limit: int = MAX_CANDIDATES  # best-ranked candidates kept (up to twice as many between prunings)
+    manual: frozenset[str] = frozenset()  # criteria holding an item only a person can attest
+    assume_attested: bool = False  # the --assume-attested what-if: a manual criterion passing was assumed
 
     def __post_init__(self) -> None:
         for v in VERDICTS:
@@ -149,11 +163,23 @@ class TrialTally:
             missing = tuple(sys.intern(m) for m in o.missing)
             self.listed += 1
             judge, attest = outstanding(self.criteria, o.results)
+            assumed = self.assumed(o) if self.assume_attested else ()
             self.candidates.append(
-                Candidate(o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest)
+                Candidate(
+                    o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest, assumed
+                )
             )
             if len(self.candidates) >= 2 * self.limit:
                 self.prune()
+
+    def assumed(self, o: TrialOutcome) -> tuple[str, ...]:
+        """The criteria holding a manual item that pass, unless a person's answer decided them: what the
+        what-if counted as attested. From the results and the trial alone, so every engine lists the same."""
+        return tuple(
+            c[0]
+            for c, r in zip(self.criteria, o.results, strict=False)
+            if r == "pass" and c[0] in self.manual and c[0] not in o.answered
+        )
 
     def merge(self, other: TrialTally) -> None:
         for v, n in other.counts.items():
@@ -194,9 +220,9 @@ class TrialTally:
             rows.append(FunnelRow(VITAL_ID, "exclusion", VITAL_DESCRIPTION, counts, total - dead))
         for i, (cid, kind, description) in enumerate(self.criteria):
             failed_so_far += first_fail[i]
-            rows.append(
-                FunnelRow(cid, kind, description, dict(zip(RESULTS, funnel[i], strict=True)), total - failed_so_far)
-            )
+            counts = dict(zip(RESULTS, funnel[i], strict=True))
+            # the deceased are not evaluated on any criterion: each row still accounts for every patient
+            rows.append(FunnelRow(cid, kind, description, counts, total - failed_so_far, dead))
         return TrialScreening(
             self.trial,
             self.title,
@@ -217,11 +243,13 @@ class Tally:
     patients: int = 0
     warnings: list[str] = field(default_factory=list)
     more_warnings: int = 0
+    assume_attested: bool = False  # the --assume-attested what-if: the report must say so
 
     @classmethod
-    def for_trials(cls, trials: Iterable[Trial], limit: int = MAX_CANDIDATES) -> Tally:
+    def for_trials(cls, trials: Iterable[Trial], limit: int = MAX_CANDIDATES, assume_attested: bool = False) -> Tally:
         """An empty tally; ``limit``: candidates kept per trial (a worker's partial over one shard
-        holds far fewer than the default; the merging tally applies the run's bound)."""
+        holds far fewer than the default; the merging tally applies the run's bound);
+        ``assume_attested``: the run's what-if, which every engine passes so their reports agree."""
         return cls(
             {
                 t.id: TrialTally(
@@ -229,9 +257,12 @@ class Tally:
                     t.title,
                     tuple((c.id, "exclusion" if c.exclude else "inclusion", c.description) for c in t.criteria),
                     limit=limit,
+                    manual=frozenset(c.id for c in t.criteria if has_manual(c)),
+                    assume_attested=assume_attested,
                 )
                 for t in trials
-            }
+            },
+            assume_attested=assume_attested,
         )
 
     def add(self, outcomes: Iterable[TrialOutcome], warnings: Iterable[str] = ()) -> None:
@@ -251,6 +282,7 @@ class Tally:
 
     def merge(self, other: Tally) -> Tally:
         self.patients += other.patients
+        self.assume_attested |= other.assume_attested  # a what-if anywhere makes the whole report one
         for tid, t in other.trials.items():
             if tid in self.trials:
                 self.trials[tid].merge(t)
@@ -271,7 +303,17 @@ class Tally:
             tuple(self.trials[t].screening() for t in sorted(self.trials)),
             source,
             tuple(warnings),
+            assumed_attested=self.assume_attested,
         )
 
 
-__all__ = ["MAX_CANDIDATES", "Tally", "TrialOutcome", "TrialTally", "outcome_of", "screen_patient"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "Tally",
+    "TrialOutcome",
+    "TrialTally",
+    "answered",
+    "has_manual",
+    "outcome_of",
+    "screen_patient",
+]

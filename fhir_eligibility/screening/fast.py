@@ -28,7 +28,7 @@ from fhir_eligibility.evaluation.timeline import Later, Steps, first_possible, w
 from fhir_eligibility.evaluation.trial import bare_result, evaluate_trial
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
-from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.pipeline import evaluate_patient, warn_born_after
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.screening.core import TrialOutcome, outcome_of
@@ -78,6 +78,7 @@ class Screener:
 
     def screen(self, data: PatientData) -> list[TrialOutcome]:
         program, batch, settings, as_of = self.program, self.batch, self.settings, self.as_of
+        warn_born_after(data, as_of)  # as evaluate_patient, which the program's path does not go through
         data = withhold_merged(data)  # a merged-away record decides nothing (as evaluate_patient)
         if program is None or batch is None:
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])

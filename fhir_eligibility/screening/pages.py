@@ -10,6 +10,7 @@ the ``evaluate`` reader would hold every patient of a Bulk export at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -31,8 +32,13 @@ from fhir_eligibility.screening.shard_read import patient_of
 
 
 def page_name(patient: str) -> str:
-    """``Patient/a b`` -> ``a_b.html``: a file name any file system accepts, stable per patient."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", patient.removeprefix("Patient/")) + ".html"
+    """``Patient/a b`` -> ``a_b-<16 hex>.html``: the id made a file name any file system accepts (cut at
+    64 characters), then the first 16 hex digits of the id's SHA-256. Why the hash: ids the sanitiser maps
+    together (``x_1``, ``x 1``, ``xé1``; ``A`` and ``a`` on a case-insensitive disk) would share one page,
+    and a row would link to another patient's. The dashboard links through this name too."""
+    pid = patient.removeprefix("Patient/")
+    digest = hashlib.sha256(pid.encode("utf-8")).hexdigest()[:16]
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', pid)[:64]}-{digest}.html"
 
 
 def candidates_of(

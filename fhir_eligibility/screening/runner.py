@@ -70,7 +70,7 @@ def _screener(job: Job) -> Screener:
 def screen_shard(parts: tuple[Path, ...]) -> Tally:
     """Worker task: every patient of one shard (its part files)."""
     job = _job()
-    tally = Tally.for_trials(job.trials)
+    tally = Tally.for_trials(job.trials, assume_attested=job.settings.assume_attested)
     screener = _screener(job)
     for data in read_shard(parts, job.medications, job.drops):
         tally.add(screener.screen(data), data.warnings)
@@ -80,7 +80,7 @@ def screen_shard(parts: tuple[Path, ...]) -> Tally:
 def screen_batch(patients: list[PatientData]) -> Tally:
     """Worker task: a batch of already fetched patients (server path)."""
     job = _job()
-    tally = Tally.for_trials(job.trials)
+    tally = Tally.for_trials(job.trials, assume_attested=job.settings.assume_attested)
     screener = _screener(job)
     for data in patients:
         tally.add(screener.screen(data), data.warnings)
@@ -128,7 +128,7 @@ def screen_files(
         if not parts.shards:
             raise nothing_usable(paths, parts.warnings)
         job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
-        tally = Tally.for_trials(trials, max_candidates)
+        tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
         tally.warn(parts.warnings)
         with Executor(n, _start, job) as ex:
             total = parts.patient_resources
@@ -166,7 +166,7 @@ def screen_stream(
     """Screen patients as a source yields them (a FHIR server); at most a few batches in memory."""
     n = workers or default_workers()
     job = Job(tuple(trials), as_of, settings, {})
-    tally = Tally.for_trials(trials, max_candidates)
+    tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
     with Executor(n, _start, job) as ex:
         if progress is not None:
             progress("screening", 0, total)

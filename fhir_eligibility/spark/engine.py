@@ -134,7 +134,7 @@ def _screen(
     finally:
         for rdd in cached:
             rdd.unpersist()
-    tally = Tally.for_trials(trials, max_candidates)
+    tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
     tally.warn(found.warnings)  # input warnings first, then the patients', as in the built-in engine
     return tally.merge(merged).report(as_of, source)
 

@@ -197,7 +197,7 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
     # As the built-in workers do: evaluation allocates millions of short-lived acyclic objects,
     # and default GC thresholds rescan them constantly (measured: half the evaluation time).
     gc.set_threshold(200_000, 50, 100)
-    tally = Tally.for_trials(job.trials, job.max_candidates)
+    tally = Tally.for_trials(job.trials, job.max_candidates, job.settings.assume_attested)
     evaluator = Evaluator(job.trials, job.settings)
     pid: str | None = None
     lines: list[bytes] = []

@@ -18,6 +18,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import evaluate_files
 from fhir_eligibility.report.html import render_report_html
+from fhir_eligibility.screening.pages import page_name
 from tests.browser.conftest import ARTIFACTS, ROOT, Watched, run_cli
 
 pytestmark = pytest.mark.browser
@@ -137,7 +138,7 @@ def test_dashboard_candidates_link_to_their_patient_pages(watched: Watched, tmp_
     patient = first.inner_text()
     first.click()
     watched.page.wait_for_load_state("load")
-    assert watched.page.url.endswith(f"/patients/{patient.removeprefix('Patient/')}.html")
+    assert watched.page.url.endswith(f"/patients/{page_name(patient)}")
     assert watched.page.locator("section.patient").get_attribute("data-patient") == patient
     assert watched.page.locator("[data-testid=summary] tbody tr").count() == len(data["trials"])
     assert watched.console_errors == [] and watched.page_errors == []

@@ -81,6 +81,13 @@ def test_sample_08_haemoglobin_settles_five_criteria_in_four_trials() -> None:
     assert (item["notBefore"], item["by"]) == ("2026-05-04", "2026-06-01")
 
 
+def test_a_window_of_any_date_gives_no_start() -> None:
+    """An attestation's "any" window (any date counts) is no date: it must not become a "not before"
+    (it reached a FHIR occurrencePeriod.start as the string "any")."""
+    items = collect_first([_result("T1", Verdict.UNDETERMINED, MissingData("T1-x", "Signed consent", (), "any"))])
+    assert [(i.not_before, i.by) for i in items] == [(None, None)]
+
+
 def test_fhir_output_has_draft_service_requests() -> None:
     bundle = _evaluate("34-liver-panel-missing.json", "fhir")
     orders = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
@@ -88,7 +95,9 @@ def test_fhir_output_has_draft_service_requests() -> None:
     assert [o["code"]["concept"]["text"] for o in orders] == ["ALT", "AST", "Bilirubin"]
     assert all(o["status"] == "draft" and o["intent"] == "proposal" for o in orders)
     assert orders[0]["occurrencePeriod"] == {"start": "2026-05-04", "end": "2026-06-01"}
-    assert orders[0]["subject"] == {"reference": "Patient/sample-34"}
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert orders[0]["subject"] == {"reference": patient["fullUrl"], "type": "Patient"}
+    assert patient["resource"]["id"] == "sample-34"
 
 
 def test_nothing_to_collect_for_a_patient_decided_everywhere() -> None:

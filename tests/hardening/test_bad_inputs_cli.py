@@ -1,6 +1,7 @@
 """The command line on bad input, bad output targets and signals, in real processes (tracebacks and
 exit codes as a user sees them): a sample of the generated corpus through ``evaluate`` and
-``screen``, ``-o`` atomic (missing folder, a directory, /dev/full, a failed run), a closed stdout,
+``screen``, ``-o`` atomic (missing folder, a directory, /dev/full, a failed run), a full stdout (exit 2) and a closed
+one (a silent exit 0),
 SIGTERM during ``screen`` and a streamed ``evaluate``, counted warnings, and the documented choice
 among duplicate Patients."""
 
@@ -90,29 +91,39 @@ def test_failed_run_leaves_the_previous_report_intact(tmp_path: Path) -> None:
     assert sorted(p.name for p in report.parent.iterdir()) == ["report.json"]  # no temporary file left
 
 
-def test_standard_output_full_or_closed_is_exit_2(tmp_path: Path) -> None:
+def test_standard_output_full_is_exit_2_and_closed_is_a_silent_exit_0(tmp_path: Path) -> None:
+    """A full disk behind a redirect (ENOSPC) loses the report: one line, exit 2. A reader that went away
+    (``| head -1``) chose to stop reading: nothing on standard error, exit 0, as ``head`` and ``grep -q``
+    expect of the command before them."""
     data = str(ROOT / "sample_bundles")
-    with open("/dev/full", "w") as full:
-        proc = subprocess.run(
-            [sys.executable, "-m", "fhir_eligibility", "evaluate", data, "--as-of", "2026-06-01", "--format", "json"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            check=False,
+    command = [sys.executable, "-m", "fhir_eligibility", "evaluate", data, "--as-of", "2026-06-01"]
+    for fmt in ("json", "table"):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [*command, "--format", fmt], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, check=False
+            )
+        assert proc.returncode == 2 and one_line_error(proc.stderr), proc.stderr
+        assert "standard output" in proc.stderr and "No space left on device" in proc.stderr, proc.stderr
+    for fmt in ("json", "table"):
+        closed = subprocess.Popen(
+            [*command, "--format", fmt, "--details"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
         )
-    assert proc.returncode == 2 and one_line_error(proc.stderr), proc.stderr
-    closed = subprocess.Popen(
-        [sys.executable, "-m", "fhir_eligibility", "evaluate", data, "--as-of", "2026-06-01", "--format", "json"],
+        assert closed.stdout is not None and closed.stderr is not None
+        assert closed.stdout.readline()  # `| head -1`: one line read, then the reader exits
+        closed.stdout.close()
+        stderr = closed.stderr.read().decode()
+        assert closed.wait(timeout=120) == 0, stderr
+        assert stderr == "", stderr
+    shown = subprocess.Popen(  # the same for screen, and for the listings
+        [sys.executable, "-m", "fhir_eligibility", "screen", data, "--as-of", "2026-06-01", "--format", "csv"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
     )
-    assert closed.stdout is not None and closed.stderr is not None
-    closed.stdout.close()  # the reader went away (`| head` that exited)
-    stderr = closed.stderr.read().decode()
-    assert closed.wait(timeout=120) == 2
-    assert one_line_error(stderr) and "standard output" in stderr, stderr
+    assert shown.stdout is not None and shown.stderr is not None
+    shown.stdout.close()
+    stderr = shown.stderr.read().decode()
+    assert shown.wait(timeout=120) == 0 and stderr == "", stderr
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,6 @@ def test_the_dates_skip_trials_no_date_opens() -> None:
     while A's lapse (eligible through 2026-06-17) is."""
     text = _table("--details")
     assert "Patient/sample-01 (" in text
-    dates = [ln for ln in text.splitlines() if " x NCT" in ln and "(next 365 days)" in ln]
+    dates = [ln for ln in text.splitlines() if " x NCT" in ln and "(within 365 days of 2026-06-01)" in ln]
     assert any("sample-01" in ln and "NCT04954820: current answers hold until 2026-06-17" in ln for ln in dates)
     assert not any("sample-01" in ln and "NCT05987176" in ln for ln in dates)

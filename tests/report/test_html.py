@@ -537,5 +537,6 @@ def test_candidates_link_to_their_pages_only_when_written() -> None:
     data = {"trials": [{"trial": "N", "candidates": [{"patient": "Patient/a b", "verdict": "eligible"}]}]}
     assert "patient-page" not in render_screening_html(data)
     html = render_screening_html(data, {"Patient/a b": "patients/" + page_name("Patient/a b")})
-    assert '<a href="patients/a_b.html" data-testid="patient-page">Patient/a b</a>' in html
-    assert page_name("Patient/../../etc") == ".._.._etc.html"  # no path separators survive
+    # the id made file-safe, then the first 16 hex digits of sha256("a b")
+    assert '<a href="patients/a_b-c8687a08aa5d6ed2.html" data-testid="patient-page">Patient/a b</a>' in html
+    assert page_name("Patient/../../etc") == ".._.._etc-74ccf3c5b4c19a81.html"  # no path separators survive

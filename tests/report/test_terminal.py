@@ -38,5 +38,5 @@ def test_as_of_before_the_birth_date_warns_and_leaves_age_unknown() -> None:
     """The mini patient was born on 1960-05-01 (fixture); on 1950-01-01 there is no age, not 'age -10'."""
     out = evaluate("1950-01-01", "--details")
     assert out.returncode == 0, out.stderr
-    assert "warning: Patient/p1: born 1960-05-01, after the as-of date 1950-01-01: age unknown" in out.stdout
+    assert "warning: Patient/p1: birth date after the as-of date 1950-01-01: age unknown" in out.stdout
     assert "[unknown] age:" in out.stdout and "age -" not in out.stdout

@@ -42,17 +42,22 @@ def expected_from_evaluate(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per trial, from per-patient results: verdict counts, per-criterion result counts, candidates
     (not ineligible, or ineligible but eligible within the horizon) with their dates."""
     by_trial: dict[str, dict[str, Any]] = {}
+    dead: Counter[str] = Counter()  # per trial, patients deceased: no other criterion evaluated for them
     for r in data["results"]:
         t = by_trial.setdefault(r["trial"], {"counts": Counter(), "funnel": {}, "candidates": {}})
         t["counts"][r["verdict"]] += 1
+        dead[r["trial"]] += any(c["id"] == "deceased" and c["result"] == "fail" for c in r["criteria"])
         for c in r["criteria"]:
             t["funnel"].setdefault(c["id"], Counter())[c["result"]] += 1
         if r["verdict"] != "ineligible" or r["eligibleFrom"]:
             missing = sorted(f"{m['criterion']}: {m['what']} ({m['window']})" for m in r["missingData"])
             t["candidates"][r["patient"]] = (r["verdict"], missing, r["eligibleFrom"], r["eligibleUntil"])
-    for t in by_trial.values():  # the vital-status row: patients with no "deceased" result were alive (pass)
+    for trial, t in by_trial.items():  # the vital-status row: patients with no "deceased" result were alive (pass)
         if "deceased" in t["funnel"]:
             t["funnel"]["deceased"]["pass"] = sum(t["counts"].values()) - sum(t["funnel"]["deceased"].values())
+        for cid, row in t["funnel"].items():  # the other rows did not evaluate the deceased
+            if cid != "deceased" and dead[trial]:
+                row["notEvaluated"] = dead[trial]
     return by_trial
 
 

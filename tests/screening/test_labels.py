@@ -19,6 +19,7 @@ from fhir_eligibility.evaluation.results import PatientLabel
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.report.screening import identified
 from fhir_eligibility.screening.core import Tally, TrialOutcome, TrialTally
+from fhir_eligibility.screening.pages import page_name
 from tests.screening.helpers import AS_OF, SAMPLES, invoke
 
 A = "NCT04954820"
@@ -113,5 +114,5 @@ def test_identified_drops_labels_when_deidentified() -> None:
 def test_deidentified_pages_leave_the_id_only(inputs: Path, tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     _screen(inputs, "html", "--pages", str(pages), "--deidentify")
-    page = (pages / "sample-01.html").read_text(encoding="utf-8")
+    page = (pages / page_name("Patient/sample-01")).read_text(encoding="utf-8")
     assert "Patient/sample-01" in page and "Lambert" not in page and "MRN-77" not in page

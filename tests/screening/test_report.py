@@ -46,7 +46,7 @@ def test_json_shape() -> None:
     (trial,) = data["trials"]  # type: ignore[misc]
     assert set(trial) >= {"trial", "counts", "funnel", "candidates"}
     assert trial["counts"] == {"eligible": 1, "needs-review": 1, "undetermined": 2, "ineligible": 2}
-    keys = {"criterion", "description", "pass", "fail", "unknown", "manual", "review"}
+    keys = {"criterion", "description", "pass", "fail", "unknown", "manual", "review", "notEvaluated"}
     assert [set(f) for f in trial["funnel"]] == [keys] * 3
     assert trial["funnel"][1] == {
         "criterion": "I2",
@@ -56,6 +56,7 @@ def test_json_shape() -> None:
         "unknown": 2,
         "manual": 0,
         "review": 0,
+        "notEvaluated": 0,  # no one deceased
     }
     keys = {"patient", "verdict", "missing", "eligibleFrom", "eligibleUntil", "outstanding"}  # + issue 15's checks
     assert all(set(c) == keys for c in trial["candidates"])
@@ -82,7 +83,7 @@ def test_csv_shape() -> None:
     rows = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [r[2] for r in rows[1:]] == ["Patient/e", "Patient/r", "Patient/u", "Patient/m"]
-    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", "", "", "", "", "", ""]  # no label
+    assert rows[-1] == ["NCT1", "4", "Patient/m", "undetermined", "a; b", "", "", "", "", "", "", "", ""]  # no label
 
 
 def test_csv_cells_from_the_data_never_run_as_spreadsheet_formulas() -> None:

@@ -61,6 +61,18 @@ def test_sample_patients_screen_as_evaluate_and_the_builtin_engine_do(spark: Any
     same_report(got, builtin_json([samples]))
 
 
+def test_the_assume_attested_what_if_is_the_builtin_report(spark: Any, samples: Path) -> None:
+    """--assume-attested on both engines: the report says it is a what-if, each candidate names what was
+    assumed, and the two reports are equal (each engine's tally is built with the what-if)."""
+    from fhir_eligibility.spark.engine import screen_spark
+
+    what_if = dataclasses.replace(SCREENING, assume_attested=True)
+    got = screening_json(screen_spark([str(samples)], TRIALS, AS_OF, what_if, session=spark, source="in"))
+    assert got["assumedAttested"] is True
+    assert any(c["outstanding"]["assumed"] for t in got["trials"] for c in t["candidates"])
+    same_report(got, screening_json(screen_files([samples], TRIALS, AS_OF, what_if, workers=1, source="in")))
+
+
 def test_synthetic_population_gives_the_builtin_report_in_every_format(spark: Any, tmp_path: Path) -> None:
     from fhir_eligibility.spark.engine import screen_spark
 

@@ -37,6 +37,7 @@ th[aria-sort=ascending] .arrow::after{content:" ▲"}th[aria-sort=descending] .a
 .candidates{width:100%}.candidates td ul{margin:0;padding-left:1rem}
 .candidates td.patient{white-space:nowrap;overflow-wrap:normal}
 .controls input{min-width:18rem}.who{font-size:.85rem;color:#374151}
+.what-if{background:#fef3c7;border:2px solid #92400e;border-radius:.3rem;padding:.4rem .8rem}
 """
 
 # Sortable and filterable candidate tables; no library, no fetch.
@@ -109,6 +110,12 @@ def render_screening_html(data: Mapping[str, Any], pages: Mapping[str, str] | No
         f'<p class="meta">{screened}{len(trials)} trial(s){source}. Per trial: how many patients each criterion '
         "passes, fails or leaves open, and the candidates (click a column heading to sort; type to filter).</p>",
     ]
+    if data.get("assumedAttested") is True:  # a what-if: say so before any number
+        parts.append(
+            '<p class="what-if" role="note" data-testid="what-if"><strong>What-if:</strong> every manual criterion '
+            "was assumed attested (--assume-attested); no person has answered them. Each candidate lists what "
+            "was assumed.</p>"
+        )
     warnings = [w for w in data.get("warnings") or [] if w]
     if warnings:
         parts.append('<section aria-labelledby="warn-h"><h2 id="warn-h">Warnings</h2><ul>')
@@ -226,11 +233,13 @@ def _funnel(rows: Sequence[Mapping[str, Any]], sid: str) -> str:
             )
         out.append("</g>")
     out.append("</svg>")
-    cols = [*RESULT_ORDER, *(["remaining"] if has_remaining else [])]
+    cols = [*RESULT_ORDER, *(["notEvaluated"] if any("notEvaluated" in r for r in rows) else [])]
+    cols += ["remaining"] if has_remaining else []
+    heading = {"notEvaluated": "Not evaluated", "remaining": "Left"}
     out.append(
         f'<details><summary>Funnel as a table</summary><table id="{sid}-ft"><thead><tr>'
         '<th scope="col">Criterion</th><th scope="col">Text</th>'
-        + "".join(f'<th scope="col">{RESULT_LABEL[Result(k)] if k in RESULT_ORDER else "Left"}</th>' for k in cols)
+        + "".join(f'<th scope="col">{heading.get(k) or RESULT_LABEL[Result(k)]}</th>' for k in cols)
         + "</tr></thead><tbody>"
     )
     for r in rows:
@@ -292,11 +301,13 @@ def _open_checks(checks: Sequence[Mapping[str, Any]], sid: str) -> str:
     )
 
 
-def _outstanding(c: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """A candidate's open checks (to judge, to attest) from its ``outstanding`` (absent in older reports)."""
+def _outstanding(c: Mapping[str, Any], key: str) -> list[str]:
+    """One kind of a candidate's open checks (``judgement``, ``attestation``, ``assumed``) from its
+    ``outstanding`` (absent in older reports)."""
     raw = c.get("outstanding")
     o: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    return [_text(i) for i in o.get("judgement") or []], [_text(i) for i in o.get("attestation") or []]
+    items = o.get(key)
+    return [_text(i) for i in items] if isinstance(items, list) else []
 
 
 def _candidates(
@@ -335,12 +346,13 @@ def _candidates(
     for n, c in enumerate(cands, 1):
         verdict = _text(c.get("verdict"))
         missing = [_missing_item(m) for m in c.get("missing") or []]
-        judge, attest = _outstanding(c)
+        judge, attest, assumed = (_outstanding(c, k) for k in ("judgement", "attestation", "assumed"))
         rank = VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
         state = verdict if verdict in PALETTE else "unknown"
         lines = [f"<li>{e(m)}</li>" for m in missing]
         lines += [f'<li data-check="judge">judge: {e(_check_name(i, descriptions))}</li>' for i in judge]
         lines += [f'<li data-check="attest">attest: {e(_check_name(i, descriptions))}</li>' for i in attest]
+        lines += [f'<li data-check="assumed">assumed attested: {e(i)}</li>' for i in assumed]
         items = "<ul>" + "".join(lines) + "</ul>" if lines else "—"
         if not lines and verdict == "needs-review" and checks:  # a saved report from before per-row checks
             items = f'<a href="#{sid}-checks">the {len(checks)} checks above</a>'

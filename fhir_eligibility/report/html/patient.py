@@ -172,7 +172,8 @@ def render_report_html(report: Report, trials: Iterable[Trial] = (), submit: for
                 plot_of.setdefault(u.anchor, []).append(g)
         for j, r in enumerate(results):
             trial = by_trial.get(r.trial)
-            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of, trial, len(report.results) <= _OPEN_FORMS))
+            eager = len(report.results) <= _OPEN_FORMS
+            parts.append(_trial_section(r, f"{pid}-t{j}", store, plot_of, trial, eager, report.as_of.isoformat()))
         if groups:
             parts.append(
                 f'<section class="labs" aria-labelledby="{pid}-labs"><h3 id="{pid}-labs">Lab values</h3>'
@@ -266,6 +267,7 @@ def _trial_section(
     plot_of: Mapping[str, list[PlotGroup]],
     trial: Trial | None,
     eager: bool,
+    as_of: str,
 ) -> str:
     v = r.verdict.value
     counts = _counts(r.criteria)
@@ -293,7 +295,7 @@ def _trial_section(
         out.append(f'<div class="deciding" data-testid="deciding"><strong>Decided by:</strong><ul>{items}</ul></div>')
     if r.assumed_attested:
         out.append('<p class="muted">Manual criteria assumed attested.</p>')
-    out.append(timeline_html(r, sid, {c.id: aid for aid, c in anchors}))
+    out.append(timeline_html(r, sid, {c.id: aid for aid, c in anchors}, as_of))
     if r.verdict is Verdict.UNDETERMINED and r.missing_data:
         out.append(_collect(r.missing_data, sid))
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 
+from fhir_eligibility.errors import OutputError
 from fhir_eligibility.evaluation.results import Result, Verdict
 
 # (text colour, background, border/fill) per state; text on background >= 4.5:1, fill on white >= 3:1.
@@ -157,7 +158,12 @@ class Store:
         """Inert JSON; '<', '>' and '&' escaped so no string can close the element or form markup."""
         if not self._index and not self.blocks:
             return ""
-        data = json.dumps({"texts": list(self._index), **self.blocks}, ensure_ascii=False, separators=(",", ":"))
+        try:  # NaN or Infinity would break the page's JSON.parse, silently: refused as in every JSON output
+            data = json.dumps(
+                {"texts": list(self._index), **self.blocks}, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            )
+        except ValueError as e:
+            raise OutputError(f"the page holds a number JSON cannot write ({e}); nothing valid to write") from None
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return f'<script type="application/json" id="data">{data}</script>\n'
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from fhir_eligibility.evaluation.results import Change, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.html.shell import RESULT_LABEL, e
-from fhir_eligibility.report.when import headline
+from fhir_eligibility.report.when import day, headline, iso
 
 SHOWN_PER_DATE = 6  # kinds of change listed under one date (criteria changing alike share one); the rest counted
 SHOWN_DATES = 6
@@ -31,8 +31,9 @@ ol.timeline ul{margin:.1rem 0;padding-left:1.1rem;font-size:.85rem}
 """
 
 
-def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str]) -> str:
-    """The trial's dates, or nothing when the record holds no date that changes a criterion."""
+def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str], as_of: str) -> str:
+    """The trial's dates, or nothing when the record holds no date that changes a criterion (``as_of``: the
+    date the horizon counts from)."""
     w = r.when
     if w is None or not (w.eligible_from or w.eligible_until or w.timeline):
         return ""
@@ -47,9 +48,9 @@ def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str]) -> str
         out.append(f'<p data-testid="when"><strong>{e(said[0].upper() + said[1:])}.</strong></p>')
     days: dict[str, list[Change]] = {}
     for c in w.timeline:
-        days.setdefault(c.date.isoformat(), []).append(c)
+        days.setdefault(day(c.date), []).append(c)
     out.append('<ol class="timeline">')
-    for day, changes in list(days.items())[:SHOWN_DATES]:
+    for when, changes in list(days.items())[:SHOWN_DATES]:
         same: dict[tuple[str, str, str], list[Change]] = {}  # labs lapsing together read as one line
         for c in changes:
             text = fmt.shorten(fmt.reason(c.text), _TEXT_WIDTH) if c.text else ""
@@ -59,14 +60,19 @@ def timeline_html(r: TrialResult, sid: str, anchor_of: Mapping[str, str]) -> str
         if len(groups) > SHOWN_PER_DATE:
             rest = sum(len(cs) for _k, cs in groups[SHOWN_PER_DATE:])
             items += f"<li>and {rest} more</li>"
+        on = iso(changes[0].date)  # None: withheld (--deidentify)
+        shown = f'<time datetime="{on}">{on}</time>' if on else e(when)
         out.append(
-            f'<li data-testid="timeline-date" data-date="{day}"><time datetime="{day}">{day}</time>: '
+            f'<li data-testid="timeline-date" data-date="{e(when)}">{shown}: '
             f"{len(changes)} criteri{'on changes' if len(changes) == 1 else 'a change'}<ul>{items}</ul></li>"
         )
     if len(days) > SHOWN_DATES:
-        out.append(f"<li>and {len(days) - SHOWN_DATES} later date(s) within {w.horizon} days</li>")
+        out.append(f"<li>and {len(days) - SHOWN_DATES} later date(s) within {w.horizon} days of {e(as_of)}</li>")
     out.append("</ol>")
-    out.append(f'<p class="muted">If the record stays as it is; looked ahead {w.horizon} days.</p></section>')
+    out.append(
+        f'<p class="muted">If the record stays as it is; dates looked for within {w.horizon} days of {e(as_of)}.</p>'
+        "</section>"
+    )
     return "\n".join(out)
 
 
