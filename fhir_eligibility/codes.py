@@ -33,6 +33,7 @@ _ALIASES = {
     "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
     "http://hl7.org/fhir/sid/icd-10-cm/": ICD10CM,
     "urn:oid:2.16.840.1.113883.6.3": ICD10,
+    "http://hl7.org/fhir/sid/icd-10/": ICD10,
     "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
     "urn:oid:2.16.840.1.113883.6.73": ATC,

@@ -1,9 +1,11 @@
 """Write the screening outcome back to the FHIR server it was read from (``--write-back``).
 
 Per patient x study: an R4 ``ResearchSubject`` (status from the verdict) and a ``GuidanceResponse``
-whose contained ``Parameters`` carry the per-criterion results; the ``ResearchStudy`` is created once
-from the definition. One transaction per patient, made only of conditional requests, so a second
-run (or a retry) updates instead of duplicating and a dry run can print it without reading anything:
+whose contained ``Parameters`` carry the per-criterion results (and the subject status written with
+them); the ``ResearchStudy`` is created once from the definition. One transaction per patient x study
+(3 conditional entries: a server's limit per transaction, Medplum's 8, is never reached however many
+trials), made only of conditional requests, so a second run (or a retry) updates instead of
+duplicating and a dry run can print it without reading anything:
 
 * ``POST ResearchStudy`` with ``ifNoneExist: identifier=https://clinicaltrials.gov|<NCT>``;
 * ``PUT ResearchSubject?identifier=urn:fhir-eligibility:research-subject|<NCT>/<patient id>``;
@@ -11,8 +13,10 @@ run (or a retry) updates instead of duplicating and a dry run can print it witho
 
 The key is ``<NCT>/<patient id>``: neither part can hold ``/`` (an NCT number, a FHIR id), and a
 ``|`` in a token value would need escaping. Everything goes through :class:`FhirServer` (its URL
-policy, deadlines, no redirects). A failure is collected, never raised into the evaluation: the
-report is already out when this runs. See docs/write-back.md.
+policy, deadlines, no redirects). Before sending, what the server holds is read and judged
+(:mod:`fhir_eligibility.writeback_existing`): a status staff set is never overwritten. A failure is
+collected, never raised into the evaluation: the report is already out when this runs; what is said
+of a refusal is the OperationOutcome's severity/code, never its text. See docs/write-back.md.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -30,19 +34,24 @@ import click
 
 from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.errors import EligibilityError, RetrievalError
+from fhir_eligibility.errors import EligibilityError
 from fhir_eligibility.evaluation.results import CriterionResult, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.retrieval.merge import entry_status
+from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
-from fhir_eligibility.retrieval.transport import Page, short_count
+from fhir_eligibility.writeback_existing import (
+    NCT_SYSTEM,
+    RESULTS_SYSTEM,
+    STATUS_WRITTEN,
+    SUBJECT_SYSTEM,
+    settle,
+    written_tag,
+)
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
-SUBJECT_SYSTEM = "urn:fhir-eligibility:research-subject"
-RESULTS_SYSTEM = "urn:fhir-eligibility:guidance-response"
-NCT_SYSTEM = "https://clinicaltrials.gov"
 WRITE_BACK_FAILED_EXIT = 5  # the report was written; some outcomes could not be recorded on the server
 
 # R4 research-subject-status. needs-review and undetermined are people to consider (candidate), not
@@ -54,11 +63,12 @@ STATUS = {
     Verdict.NEEDS_REVIEW: "candidate",
     Verdict.UNDETERMINED: "candidate",
 }
-# the statuses write-back writes. A subject holding any other (screening, on-study, withdrawn...), or
-# one of these that is not the status the product wrote last (WRITTEN_TAG: staff confirmed or changed
-# it since), was set by staff and is never overwritten
-OWN_STATUSES = frozenset(STATUS.values())
-WRITTEN_TAG = "urn:fhir-eligibility:written-status"  # meta.tag: the status the product wrote last
+# A subject holding any other status (screening, on-study, withdrawn...), or one of these the product
+# cannot prove it wrote last (writeback_existing), was set by staff and is never overwritten.
+
+# what write-back reads (what the server holds) and writes, for a SMART token (options.scoped)
+READS = ("ResearchSubject", "ResearchStudy", "GuidanceResponse")
+WRITES = {"ResearchStudy": "c", "ResearchSubject": "cu", "GuidanceResponse": "cu"}
 _NAMESPACE = uuid.UUID("6f1f3c0e-3a51-4c1e-9f0b-8f4f1e0c2a77")  # stable fullUrls: a dry run prints the same text
 
 
@@ -118,14 +128,10 @@ def research_study(trial: Trial) -> dict[str, Any]:
     }
 
 
-def _written_tag(status: str) -> dict[str, Any]:
-    return {"tag": [{"system": WRITTEN_TAG, "code": status}]}
-
-
 def research_subject(w: Written, study_ref: str) -> dict[str, Any]:
     return {
         "resourceType": "ResearchSubject",
-        "meta": _written_tag(STATUS[w.verdict]),
+        "meta": written_tag(STATUS[w.verdict]),
         "identifier": [{"system": SUBJECT_SYSTEM, "value": subject_key(w.trial, w.patient_id)}],
         "status": STATUS[w.verdict],
         "study": {"reference": study_ref, "display": w.trial},
@@ -134,8 +140,14 @@ def research_subject(w: Written, study_ref: str) -> dict[str, Any]:
 
 
 def guidance_response(w: Written, occurred: str, as_of: dt.date) -> dict[str, Any]:
-    """The results, in a contained ``Parameters`` (verdict, asOf, then one parameter per criterion)."""
-    head = [{"name": "verdict", "valueCode": w.verdict.value}, {"name": "asOf", "valueDate": as_of.isoformat()}]
+    """The results, in a contained ``Parameters``: verdict, asOf, the subject status written in the same
+    transaction (the proof that it is the product's, where a server drops ``meta.tag``; left out when
+    staff's status is kept), then one parameter per criterion."""
+    head = [
+        {"name": "verdict", "valueCode": w.verdict.value},
+        {"name": "asOf", "valueDate": as_of.isoformat()},
+        {"name": STATUS_WRITTEN, "valueCode": STATUS[w.verdict]},
+    ]
     return {
         "resourceType": "GuidanceResponse",
         "contained": [{"resourceType": "Parameters", "id": "results", "parameter": [*head, *w.details]}],
@@ -153,47 +165,45 @@ def _conditional(resource_type: str, system: str, value: str) -> str:
     return f"{resource_type}?identifier={quote(system + '|' + value, safe='')}"
 
 
-def patient_transaction(
-    written: Iterable[Written], trials: Mapping[str, Trial], occurred: str, as_of: dt.date
-) -> dict[str, Any]:
-    """One patient's write-back: conditional requests only, so sending it twice changes nothing more.
-    Outcomes that are not :attr:`~Written.recordable` are left out."""
-    entries: list[dict[str, Any]] = []
-    for w in (w for w in written if w.recordable):
-        study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
-        key = subject_key(w.trial, w.patient_id)
-        entries += [
-            {
-                "fullUrl": study_url,
-                "resource": research_study(trials[w.trial]),
-                "request": {
-                    "method": "POST",
-                    "url": "ResearchStudy",
-                    "ifNoneExist": f"identifier={quote(NCT_SYSTEM + '|' + w.trial, safe='')}",
-                },
+def study_transaction(w: Written, trial: Trial, occurred: str, as_of: dt.date) -> dict[str, Any]:
+    """One patient x study's write-back: conditional requests only, so sending it twice changes nothing more."""
+    study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
+    key = subject_key(w.trial, w.patient_id)
+    entries = [
+        {
+            "fullUrl": study_url,
+            "resource": research_study(trial),
+            "request": {
+                "method": "POST",
+                "url": "ResearchStudy",
+                "ifNoneExist": f"identifier={quote(NCT_SYSTEM + '|' + w.trial, safe='')}",
             },
-            {
-                "resource": research_subject(w, study_url),
-                "request": {"method": "PUT", "url": _conditional("ResearchSubject", SUBJECT_SYSTEM, key)},
-            },
-            {
-                "resource": guidance_response(w, occurred, as_of),
-                "request": {"method": "PUT", "url": _conditional("GuidanceResponse", RESULTS_SYSTEM, key)},
-            },
-        ]
+        },
+        {
+            "resource": research_subject(w, study_url),
+            "request": {"method": "PUT", "url": _conditional("ResearchSubject", SUBJECT_SYSTEM, key)},
+        },
+        {
+            "resource": guidance_response(w, occurred, as_of),
+            "request": {"method": "PUT", "url": _conditional("GuidanceResponse", RESULTS_SYSTEM, key)},
+        },
+    ]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
 def transactions(
     written: Iterable[Written], trials: Iterable[Trial], occurred: str, as_of: dt.date
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(patient id, transaction Bundle) per patient, in report order."""
+    """(patient id, transaction Bundle) per patient x study, in report order; outcomes that are not
+    :attr:`~Written.recordable` are left out."""
     by_id = {t.id: t for t in trials}
-    grouped: dict[str, list[Written]] = {}
-    for w in written:
-        if w.recordable:
-            grouped.setdefault(w.patient_id, []).append(w)
-    return [(pid, patient_transaction(ws, by_id, occurred, as_of)) for pid, ws in grouped.items()]
+    return [(w.patient_id, study_transaction(w, by_id[w.trial], occurred, as_of)) for w in written if w.recordable]
+
+
+def study_of(bundle: dict[str, Any]) -> str:
+    """The NCT number a transaction records an outcome for (its ResearchStudy's identifier)."""
+    study = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchStudy")
+    return str(study["identifier"][0]["value"])
 
 
 WITHHELD = "outcome(s) not written: undetermined because the server did not deliver all the data"
@@ -201,121 +211,18 @@ WITHHELD = "outcome(s) not written: undetermined because the server did not deli
 
 @dataclass
 class Outcome:
-    """What the server did: subjects created / updated / kept (staff's status), per patient a failure."""
+    """What the server did: subjects created / updated / kept (staff's status); per patient, a failure
+    or a conflict (staff's status differs from the outcome), each naming the study."""
 
     created: int = 0
     updated: int = 0
     kept: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _key_of(subject: dict[str, Any]) -> str | None:
-    idents = subject.get("identifier")
-    for i in idents if isinstance(idents, list) else []:
-        if isinstance(i, dict) and i.get("system") == SUBJECT_SYSTEM and isinstance(i.get("value"), str):
-            return str(i["value"])
-    return None
-
-
-def _ours(subject: dict[str, Any]) -> bool:
-    """Whether the subject's status is still the one the product wrote (not staff's since)."""
-    status = subject.get("status")
-    tags = (subject.get("meta") or {}).get("tag") if isinstance(subject.get("meta"), dict) else None
-    written = (
-        [t.get("code") for t in tags if isinstance(t, dict) and t.get("system") == WRITTEN_TAG]
-        if isinstance(tags, list)
-        else []
-    )
-    if written:
-        return status == written[0]
-    return status in OWN_STATUSES  # written before the tag, or by a server that drops tags
-
-
-def _staff_subjects(server: FhirServer, bundle: dict[str, Any]) -> set[str]:
-    """The trials (NCT numbers) for which the patient already has a ResearchSubject staff created (one
-    without our identifier, for a study with that NCT identifier): ours would be a duplicate."""
-    subject = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject")
-    patient = subject["individual"]["reference"]
-    page = server.search_page(
-        f"ResearchSubject?individual={quote(patient, safe='/')}&_include=ResearchSubject:study&_count=100"
-    )
-    if page.next_link is not None:
-        raise RetrievalError("the patient's ResearchSubjects fill more than one page")
-    _whole(page, "the patient's ResearchSubjects")
-    studies: dict[str, set[str]] = {}
-    for r in page.resources:
-        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str):
-            idents = r.get("identifier")
-            studies[f"ResearchStudy/{r['id']}"] = {
-                str(i.get("value"))
-                for i in (idents if isinstance(idents, list) else [])
-                if isinstance(i, dict) and i.get("system") == NCT_SYSTEM
-            }
-    out: set[str] = set()
-    for r in page.resources:
-        if r.get("resourceType") == "ResearchSubject" and _key_of(r) is None:
-            ref = (r.get("study") or {}).get("reference") if isinstance(r.get("study"), dict) else None
-            out |= studies.get(str(ref), set())
-    return out
-
-
-def _whole(page: Page, what: str) -> None:
-    """A page that says it holds fewer matches than the server counted lacks a subject that may be
-    staff's: nothing is decided on it (read as "none yet", ours would replace or sit beside theirs)."""
-    short = short_count(page.total, page.matches)
-    if short is not None:
-        raise RetrievalError(f"{what}: {short.cause}")
-
-
-def settle(server: FhirServer, bundle: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Read the patient's existing ResearchSubjects and adapt the transaction to them.
-
-    A status staff set (on-study, withdrawn, screening; or an ``eligible`` they confirmed, which is
-    not the status the product wrote last) is theirs: that subject is left as it is (counted as
-    kept). So is a subject staff created for the same study without our identifier: ours is not
-    added beside it. Otherwise an existing subject is updated in place (its other elements, e.g. a
-    consent, kept; ``ifMatch`` on its version so a concurrent edit fails instead of being lost).
-    """
-    subjects = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
-    keys = ",".join(quote(f"{SUBJECT_SYSTEM}|{_key_of(e['resource'])}", safe="") for e in subjects)
-    page = server.search_page(f"ResearchSubject?identifier={keys}&_count={2 * len(subjects) + 1}")
-    if page.next_link is not None:  # more than could be ours: something else carries our identifiers
-        raise RetrievalError("ResearchSubject search answered more than one page")
-    _whole(page, "ResearchSubject search")
-    existing: dict[str, dict[str, Any]] = {}
-    for r in page.resources:
-        key = _key_of(r)
-        if key is not None and r.get("resourceType") == "ResearchSubject":
-            if key in existing:
-                raise RetrievalError(f"two ResearchSubjects carry the identifier {key}: not written")
-            existing[key] = r
-    staff = _staff_subjects(server, bundle) if len(existing) < len(subjects) else set()
-    entries, kept = [], 0
-    for e in bundle["entry"]:
-        res = e["resource"]
-        old = existing.get(_key_of(res) or "") if res["resourceType"] == "ResearchSubject" else None
-        if old is None:
-            if res["resourceType"] == "ResearchSubject" and res["study"].get("display") in staff:
-                kept += 1
-            else:
-                entries.append(e)
-        elif not _ours(old):
-            kept += 1
-        else:
-            merged = {k: v for k, v in old.items() if k != "meta"} | {
-                "status": res["status"],
-                "meta": _written_tag(res["status"]),
-            }
-            request: dict[str, Any] = {"method": "PUT", "url": f"ResearchSubject/{old.get('id')}"}
-            version = (old.get("meta") or {}).get("versionId")
-            if isinstance(version, str):
-                request["ifMatch"] = f'W/"{version}"'
-            entries.append({"resource": merged, "request": request})
-    return {**bundle, "entry": entries}, kept
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> Outcome:
-    """Send each patient's transaction; a refusal is recorded for that patient and the rest go on.
+    """Send each patient x study's transaction; a refusal is recorded for it and the rest go on.
 
     Nothing is sent to a server that declares another FHIR version than R4: an R5 server reads R4's
     ``individual`` and ``status`` as invalid (R5: ``subject``, ``progress.subjectState``)."""
@@ -323,18 +230,20 @@ def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> O
     version = server.capabilities().get("fhirVersion")
     if isinstance(version, str) and not version.startswith("4."):
         why = f"the server declares FHIR {version[:20]}; write-back writes R4 resources: not sent"
-        out.failed.extend((pid, why) for pid, _b in bundles)
+        out.failed.extend((pid, f"{why} (study {study_of(b)})") for pid, b in bundles)
         return out
     for pid, planned in bundles:
         try:
-            bundle, kept = settle(server, planned)
-            answer = server.transaction(bundle)
+            done = settle(server, planned)
+            answer = server.transaction(done.bundle)
         except EligibilityError as e:  # RetrievalError, AuthorizationError: one line, no data
-            out.failed.append((pid, str(e)))
+            out.failed.append((pid, f"{e} (study {study_of(planned)})"))
             continue
-        out.kept += kept
+        out.kept += done.kept
+        if done.conflict is not None:
+            out.conflicts.append((pid, done.conflict))
         # every entry is 2xx and matches the request (FhirServer.transaction checks): count what each did
-        for request, entry in zip(bundle["entry"], answer["entry"], strict=True):
+        for request, entry in zip(done.bundle["entry"], answer["entry"], strict=True):
             if request["resource"]["resourceType"] == "ResearchSubject":
                 if entry_status(entry) == 201:
                     out.created += 1
@@ -342,6 +251,15 @@ def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> O
                     out.updated += 1
     log.info("write-back: %d created, %d updated, %d failed", out.created, out.updated, len(out.failed))
     return out
+
+
+def summary(out: Outcome, base: str) -> list[str]:
+    """What a run of :func:`send` tells the user on stderr: each failure and conflict, then the counts."""
+    lines = [f"write-back failed for Patient/{pid}: {cause}" for pid, cause in out.failed]
+    lines += [f"write-back: Patient/{pid}: {conflict}" for pid, conflict in out.conflicts]
+    kept = f", {out.kept} left as staff set them" if out.kept else ""
+    lines.append(f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated{kept} on {base}")
+    return lines
 
 
 def dry_run_text(base: str, bundles: Iterable[tuple[str, dict[str, Any]]]) -> str:
@@ -385,35 +303,32 @@ def run_write_back(
         click.echo(dry_run_text(options.base, bundles), err=True)
         click.echo(f"dry run: {len(bundles)} transaction(s) not sent", err=True)
         return 0
-    with FhirServer(options) as server:
+    with FhirServer(scoped(options, READS, WRITES)) as server:
         out = send(server, bundles)
-    for pid, cause in out.failed:
-        click.echo(f"write-back failed for Patient/{pid}: {cause}", err=True)
-    click.echo(
-        f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated"
-        + (f", {out.kept} left as staff set them" if out.kept else "")
-        + f" on {options.base}",
-        err=True,
-    )
+    for line in summary(out, options.base):
+        click.echo(line, err=True)
     return WRITE_BACK_FAILED_EXIT if out.failed else 0
 
 
 __all__ = [
     "NCT_SYSTEM",
-    "OWN_STATUSES",
+    "READS",
     "RESULTS_SYSTEM",
     "STATUS",
     "SUBJECT_SYSTEM",
+    "WRITES",
     "WRITE_BACK_FAILED_EXIT",
     "Outcome",
     "Written",
     "check_write_back",
     "dry_run_text",
     "from_result",
-    "patient_transaction",
     "run_write_back",
     "send",
     "settle",
+    "study_of",
+    "study_transaction",
+    "summary",
     "transactions",
     "write_back_options",
 ]

@@ -268,3 +268,19 @@ def test_icd_o_3_by_its_oid_is_icd_o_3() -> None:
     for system in (canonical, "urn:oid:2.16.840.1.113883.6.43.1"):
         site = _with_morphology(condition(ICD, "C17.2", onset="2021-02-15"), system, "8240/3")
         assert _evaluate(A, [site, KI67_8])["A-I2"].result.value == "pass", system
+
+
+@pytest.mark.parametrize(
+    ("sent", "read_as"),
+    [
+        ("http://hl7.org/fhir/sid/icd-10/", "http://hl7.org/fhir/sid/icd-10"),
+        ("http://hl7.org/fhir/sid/icd-10-cm/", "http://hl7.org/fhir/sid/icd-10-cm"),
+        ("urn:oid:2.16.840.1.113883.6.3", "http://hl7.org/fhir/sid/icd-10"),
+    ],
+)
+def test_icd10_spellings_with_a_trailing_slash_or_an_oid_are_icd10(sent: str, read_as: str) -> None:
+    """WHO ICD-10 with a trailing slash was read as a system of its own, as ICD-10-CM's was not: a
+    bone metastasis C79.5 sent that way would have been no bone metastasis."""
+    from fhir_eligibility.codes import norm_system
+
+    assert norm_system(sent) == read_as

@@ -90,22 +90,22 @@ def _existing(status: str) -> dict[str, Any]:
     }
 
 
-def test_an_existing_subject_is_updated_in_place_and_a_staff_status_is_kept() -> None:
-    planned = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))
-    bundle, kept = settle(_Server([_existing("candidate")]), planned)  # type: ignore[arg-type]
-    update = bundle["entry"][1]
-    assert kept == 0 and update["request"] == {"method": "PUT", "url": "ResearchSubject/rs1", "ifMatch": 'W/"v7"'}
-    assert update["resource"]["status"] == "eligible" and update["resource"]["consent"] == {"reference": "Consent/c1"}
-
-    bundle, kept = settle(_Server([_existing("on-study")]), planned)  # type: ignore[arg-type]
-    assert kept == 1
-    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ResearchStudy", "GuidanceResponse"]
-
-
 def _tagged(status: str, written: str) -> dict[str, Any]:
     subject = _existing(status)
     subject["meta"]["tag"] = [{"system": "urn:fhir-eligibility:written-status", "code": written}]
     return subject
+
+
+def test_an_existing_subject_is_updated_in_place_and_a_staff_status_is_kept() -> None:
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))
+    done = settle(_Server([_tagged("candidate", "candidate")]), planned)  # type: ignore[arg-type]
+    update = done.bundle["entry"][1]
+    assert not done.kept and update["request"] == {"method": "PUT", "url": "ResearchSubject/rs1", "ifMatch": 'W/"v7"'}
+    assert update["resource"]["status"] == "eligible" and update["resource"]["consent"] == {"reference": "Consent/c1"}
+
+    done = settle(_Server([_existing("on-study")]), planned)  # type: ignore[arg-type]
+    assert done.kept
+    assert [e["resource"]["resourceType"] for e in done.bundle["entry"]] == ["ResearchStudy", "GuidanceResponse"]
 
 
 class _Searches:
@@ -122,27 +122,84 @@ class _Searches:
         return Page(found, len(found), None, None)
 
 
+def _guidance(recorded: str | None, key: str = "NCT00000001/p1") -> dict[str, Any]:
+    """A GuidanceResponse this product wrote, recording the subject status it wrote (None: none)."""
+    params: list[dict[str, Any]] = [{"name": "verdict", "valueCode": "ineligible"}]
+    if recorded is not None:
+        params.append({"name": "researchSubjectStatus", "valueCode": recorded})
+    return {
+        "resourceType": "GuidanceResponse",
+        "id": "gr1",
+        "identifier": [{"system": "urn:fhir-eligibility:guidance-response", "value": key}],
+        "contained": [{"resourceType": "Parameters", "id": "results", "parameter": params}],
+        "outputParameters": {"reference": "#results"},
+    }
+
+
 @pytest.mark.parametrize(
-    ("existing", "kept"),
+    ("existing", "guidance", "kept"),
     [
-        (_tagged("candidate", "candidate"), 0),  # still what the product wrote: updated
-        (_tagged("eligible", "candidate"), 1),  # a coordinator confirmed "eligible": theirs
-        (_tagged("ineligible", "eligible"), 1),  # a coordinator overruled the product: theirs
-        (_existing("screening"), 1),  # a status the product never writes: staff's (before: overwritten)
-        (_existing("potential-candidate"), 1),
-        (_existing("ineligible"), 0),  # written before the tag existed: the product's
+        (_tagged("candidate", "candidate"), None, False),  # still what the product wrote: updated
+        (_tagged("eligible", "candidate"), None, True),  # a coordinator confirmed "eligible": theirs
+        (_tagged("ineligible", "eligible"), None, True),  # a coordinator overruled the product: theirs
+        (_existing("screening"), None, True),  # a status the product never writes: staff's
+        (_existing("potential-candidate"), None, True),
+        # no tag (a server that drops meta.tag, as Medplum does): ours only with proof
+        (_existing("ineligible"), None, True),  # no proof: staff's (before: overwritten as the product's)
+        (_existing("ineligible"), _guidance(None), True),  # our results, but no status recorded in them
+        (_existing("ineligible"), _guidance("ineligible"), False),  # our results record it: ours
+        (_existing("eligible"), _guidance("ineligible"), True),  # staff changed what we recorded: theirs
+        (_existing("ineligible"), _guidance("ineligible", "NCT00000001/p2"), True),  # another subject's record
     ],
-    ids=["ours", "staff-confirmed", "staff-overruled", "screening", "potential-candidate", "untagged-own"],
+    ids=[
+        "ours",
+        "staff-confirmed",
+        "staff-overruled",
+        "screening",
+        "potential-candidate",
+        "untagged-no-proof",
+        "untagged-results-without-status",
+        "untagged-proven",
+        "untagged-changed-by-staff",
+        "untagged-other-subject",
+    ],
 )
-def test_a_status_staff_set_is_kept_even_one_the_product_also_writes(existing: dict[str, Any], kept: int) -> None:
+def test_a_status_is_overwritten_only_with_proof_that_the_product_wrote_it(
+    existing: dict[str, Any], guidance: dict[str, Any] | None, kept: bool
+) -> None:
     planned = _bundle(Written(TRIAL.id, "p1", Verdict.UNDETERMINED))
-    bundle, n = settle(_Searches({"ResearchSubject?identifier": [existing]}), planned)  # type: ignore[arg-type]
-    assert n == kept
-    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert ("ResearchSubject" in kinds) is (kept == 0)
-    if not kept:
-        subject = bundle["entry"][1]["resource"]
+    answers = {"ResearchSubject?identifier": [existing], "GuidanceResponse?identifier": [guidance] if guidance else []}
+    done = settle(_Searches(answers), planned)  # type: ignore[arg-type]
+    assert done.kept is kept
+    kinds = [e["resource"]["resourceType"] for e in done.bundle["entry"]]
+    assert ("ResearchSubject" in kinds) is not kept
+    results = next(e["resource"] for e in done.bundle["entry"] if e["resource"]["resourceType"] == "GuidanceResponse")
+    recorded = {p["name"]: p for p in results["contained"][0]["parameter"]}.get("researchSubjectStatus")
+    if kept:  # the results say nothing of a status the product did not write: no proof for the next run
+        assert recorded is None
+        assert (done.conflict is None) is (existing["status"] == "candidate"), done.conflict
+    else:
+        subject = done.bundle["entry"][1]["resource"]
         assert subject["meta"]["tag"] == [{"system": "urn:fhir-eligibility:written-status", "code": "candidate"}]
+        assert recorded == {"name": "researchSubjectStatus", "valueCode": "candidate"} and done.conflict is None
+
+
+def test_the_conflict_names_the_study_and_both_statuses_not_the_patient() -> None:
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.INELIGIBLE))
+    done = settle(_Searches({"ResearchSubject?identifier": [_existing("eligible")]}), planned)  # type: ignore[arg-type]
+    assert done.kept and done.conflict is not None
+    assert TRIAL.id in done.conflict and "'eligible'" in done.conflict and "'ineligible'" in done.conflict
+    assert "p1" not in done.conflict
+
+
+def test_a_new_subject_s_results_record_the_status_written() -> None:
+    """What makes the next run's update safe on a server that drops meta.tag: the GuidanceResponse written
+    in the same transaction records the status the product gave the subject."""
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))
+    done = settle(_Searches({}), planned)  # type: ignore[arg-type]
+    assert not done.kept and done.bundle == planned
+    results = done.bundle["entry"][2]["resource"]["contained"][0]["parameter"]
+    assert {"name": "researchSubjectStatus", "valueCode": "eligible"} in results
 
 
 def test_no_subject_is_added_beside_one_staff_created_for_the_same_study() -> None:
@@ -163,15 +220,16 @@ def test_no_subject_is_added_beside_one_staff_created_for_the_same_study() -> No
     }
     planned = _bundle(Written(TRIAL.id, "p1", Verdict.INELIGIBLE))
     server = _Searches({"ResearchSubject?individual": [staff, study]})
-    bundle, kept = settle(server, planned)  # type: ignore[arg-type]
-    assert kept == 1 and [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+    done = settle(server, planned)  # type: ignore[arg-type]
+    assert done.kept and [e["resource"]["resourceType"] for e in done.bundle["entry"]] == [
         "ResearchStudy",
         "GuidanceResponse",
     ]
+    assert done.conflict is not None and "'on-study'" in done.conflict
     assert server.queries[1].startswith("ResearchSubject?individual=Patient/p1&_include=ResearchSubject:study")
     other = {**study, "identifier": [{"system": "https://clinicaltrials.gov", "value": "NCT99999999"}]}
-    bundle, kept = settle(_Searches({"ResearchSubject?individual": [staff, other]}), planned)  # type: ignore[arg-type]
-    assert kept == 0 and len(bundle["entry"]) == 3  # staff's subject is for another study: ours is created
+    done = settle(_Searches({"ResearchSubject?individual": [staff, other]}), planned)  # type: ignore[arg-type]
+    assert not done.kept and len(done.bundle["entry"]) == 3  # staff's subject is for another study: ours is created
 
 
 class _Truncated:
@@ -248,3 +306,24 @@ def test_an_outcome_undetermined_by_a_fault_is_not_written_a_decided_one_is() ->
     missing = Written(TRIAL.id, "p3", Verdict.UNDETERMINED)  # data absent, not undelivered: an outcome
     bundles = transactions([faulted, failed, missing], [TRIAL], "2026-06-01T10:00:00+00:00", dt.date(2026, 6, 1))
     assert [pid for pid, _b in bundles] == ["p2", "p3"]
+
+
+def test_one_transaction_per_patient_and_study() -> None:
+    """Adversarial review: one transaction per patient held 3 conditional entries per study, so 3 trials
+    made 9, over Medplum's limit of 8 per transaction: every patient's write-back was refused."""
+    trials = [Trial(f"NCT0000000{i}", f"Trial {i}", ()) for i in (1, 2, 3)]
+    written = [Written(t.id, "p1", Verdict.INELIGIBLE) for t in trials] + [
+        Written("NCT00000001", "p2", Verdict.ELIGIBLE)
+    ]
+    bundles = transactions(written, trials, "2026-06-01T10:00:00+00:00", dt.date(2026, 6, 1))
+    studies = [
+        (pid, next(e["resource"]["identifier"][0]["value"] for e in b["entry"] if e["request"]["method"] == "POST"))
+        for pid, b in bundles
+    ]
+    assert studies == [("p1", "NCT00000001"), ("p1", "NCT00000002"), ("p1", "NCT00000003"), ("p2", "NCT00000001")]
+    for _pid, bundle in bundles:
+        assert [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+            "ResearchStudy",
+            "ResearchSubject",
+            "GuidanceResponse",
+        ]

@@ -22,8 +22,20 @@ class DataRequirement:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """Data a source could not deliver (timeout, 5xx, refused): criteria needing it are UNKNOWN."""
+    """Data a source could not deliver (timeout, 5xx, refused): criteria needing it are UNKNOWN.
+
+    ``unsupported``: the source does not hold the type at all (a server without MedicationDispense:
+    its CapabilityStatement leaves it out, or the search answers "not supported"). For orders and
+    dispenses, an addition to the administrations and statements, that is no fault: the site has no
+    such records, as a file without them has none. A source turns these into a warning and keeps them
+    out of :attr:`PatientData.unavailable
+    <fhir_eligibility.record.PatientData.unavailable>`, which holds faults only (every reader of it,
+    the evaluator and the write-back's "incomplete", treats an entry as data that exists but was not
+    delivered). Any other type stays unavailable: a server without Condition has not said there is
+    no diagnosis.
+    """
 
     resource_type: str
     codes: frozenset[tuple[str, str]]
     reason: str
+    unsupported: bool = False

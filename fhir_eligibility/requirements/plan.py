@@ -37,6 +37,13 @@ from fhir_eligibility.requirements.model import DataRequirement
 MAX_CODES = 150
 
 ALL_TYPES = tuple(sorted(RECORD_TYPES))
+# Every type a plan may ask for: what criteria name, the orders and dispenses a drug criterion reads
+# besides (criteria.parse), the Patient and the attestations
+PLANNED_TYPES = (
+    "Patient",
+    "QuestionnaireResponse",
+    *sorted({*RECORD_TYPES, "MedicationDispense", "MedicationRequest"}),
+)
 
 
 def _earliest(windows: tuple[Window, ...], as_of: dt.date | None, default_days: int | None) -> dt.date | None:

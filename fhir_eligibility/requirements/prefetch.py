@@ -4,9 +4,10 @@ Why reuse :func:`search_plan`: CDS Hooks says prefetched data MUST equal what th
 get by querying the FHIR server itself, so the templates are the very searches the server
 retrieval sends (same merging per resource type, token escaping, URL-length splitting), with the
 patient id replaced by ``{{context.patientId}}``. Two differences, both forced by the template
-language: no date bounds (a template cannot compute "28 days before today"; the evaluator applies
-every window itself, so fetching the whole history only costs bytes), and the Patient is an
-instance read (``Patient/{{context.patientId}}``) instead of ``Patient?_id=``.
+language: no date bound (the server searches keep one, on MedicationAdministration; a template
+cannot compute "28 days before today"; the evaluator applies every window itself, so fetching the
+whole history only costs bytes), and the Patient is an instance read (``Patient/{{context.patientId}}``)
+instead of ``Patient?_id=``.
 
 Each template remembers the resource type and codes it covers, so a key the CDS client left out
 can be fetched from ``fhirServer`` with exactly the same scope.

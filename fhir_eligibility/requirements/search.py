@@ -1,16 +1,21 @@
 """Render data requirements as FHIR R4 searches for one patient (pure: no I/O, no clock).
 
 Why this shape: a hospital server is slow and rate limited, so the plan asks for each resource
-type once (codes OR-ed with commas, the earliest date bound) instead of once per criterion, and
-every search remembers which requirements it serves, so a failed search makes exactly those
-requirements unavailable. (The one-search-per-criterion plan it is measured against lives in
-benchmarks/naive_plan.py.)
+type once (codes OR-ed with commas) instead of once per criterion, and every search remembers
+which requirements it serves, so a failed search makes exactly those requirements unavailable.
+(The one-search-per-criterion plan it is measured against lives in benchmarks/naive_plan.py.)
 
-Server-side date bounds are only used where a resource without the date cannot matter:
-Condition and AllergyIntolerance get none (onset is often absent; the evaluator applies
-windows), MedicationRequest none (an old prescription may still be active). Where R4 has no
-search parameter for the code the evaluator reads (ImagingStudy.procedureCode), the search
+No server-side date bound, but one: a ``date=ge`` search drops what the evaluator counts (an
+Observation dated only by ``issued``, which ``date`` does not search; an undated Procedure; a record
+of the window's first day in a time zone east of the server's), and the evaluator applies every
+window itself. MedicationAdministration keeps one (``effective-time`` is required there, and a
+patient's infusions are many), made one day wider than the window for the time zones. Where R4
+has no search parameter for the code the evaluator reads (ImagingStudy.procedureCode), the search
 asks for every resource of the type and the evaluator matches codes itself.
+
+A code is asked for as the definitions write it and bare (any system): a site that sends
+``urn:oid:2.16.840.1.113883.6.1`` for LOINC, or a SNOMED CT edition URI, would otherwise get nothing
+back, read as absent (:func:`code_tokens`).
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+from fhir_eligibility.codes import ICD10, ICD10CM
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.requirements.model import DataRequirement, Unavailable
 
@@ -34,32 +40,31 @@ _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 @dataclass(frozen=True)
 class _TypeSearch:
     code_param: str | None  # None: no server-side code search; codes are matched client side
-    date_param: str | None
+    date_param: str | None = None  # only MedicationAdministration's (see the module docstring)
     include: str | None = None  # an _include the evaluator needs (a drug's Medication)
 
 
-# R4 search parameters per resource type: (token parameter for codes, date parameter or None).
+# R4 search parameters per resource type: the token parameter for codes, the date lower bound if any.
 _TYPE_SEARCH: dict[str, _TypeSearch] = {
     # combo-code matches Observation.code or component.code: blood pressure lives in components of a panel.
-    "Observation": _TypeSearch("combo-code", "date"),
-    "Condition": _TypeSearch("code", None),
-    "Procedure": _TypeSearch("code", "date"),
+    "Observation": _TypeSearch("combo-code"),
+    "Condition": _TypeSearch("code"),
+    "Procedure": _TypeSearch("code"),
     # the drug may be a reference: every record of the type, with the Medications it names
     "MedicationAdministration": _TypeSearch(None, "effective-time", "MedicationAdministration:medication"),
-    "MedicationStatement": _TypeSearch(None, "effective", "MedicationStatement:medication"),
-    # orders and dispenses: no date bound either (an old prescription may still be active)
+    "MedicationStatement": _TypeSearch(None, None, "MedicationStatement:medication"),
     "MedicationRequest": _TypeSearch(None, None, "MedicationRequest:medication"),
     "MedicationDispense": _TypeSearch(None, None, "MedicationDispense:medication"),
-    "DiagnosticReport": _TypeSearch("code", "date"),
-    "AllergyIntolerance": _TypeSearch("code", None),
-    "Immunization": _TypeSearch("vaccine-code", "date"),
-    "Encounter": _TypeSearch("type", "date"),
-    # R4 cannot search ImagingStudy.procedureCode (the evaluator's code): fetch by patient and date.
-    "ImagingStudy": _TypeSearch(None, "started"),
+    "DiagnosticReport": _TypeSearch("code"),
+    "AllergyIntolerance": _TypeSearch("code"),
+    "Immunization": _TypeSearch("vaccine-code"),
+    "Encounter": _TypeSearch("type"),
+    # R4 cannot search ImagingStudy.procedureCode (the evaluator's code): fetch every study of the patient.
+    "ImagingStudy": _TypeSearch(None),
     # attestations: every response of the patient (the evaluator picks the trial's questionnaire and the validity)
-    "QuestionnaireResponse": _TypeSearch(None, None),
+    "QuestionnaireResponse": _TypeSearch(None),
 }
-_DEFAULT_TYPE_SEARCH = _TypeSearch("code", None)
+_DEFAULT_TYPE_SEARCH = _TypeSearch("code")
 
 
 @dataclass(frozen=True)
@@ -77,16 +82,17 @@ class PlannedSearch:
         query = "&".join(f"{name}={_quote(value)}" for name, value in self.params)
         return f"{self.resource_type}?{query}"
 
-    def unavailable(self, reason: str) -> tuple[Unavailable, ...]:
-        """What becomes unavailable when this search fails: each served requirement's share."""
+    def unavailable(self, reason: str, unsupported: bool = False) -> tuple[Unavailable, ...]:
+        """What becomes unavailable when this search fails: each served requirement's share
+        (``unsupported``: the server does not hold the type, see :class:`Unavailable`)."""
         out: list[Unavailable] = []
         for req in self.serves:
             codes = req.codes & self.codes if self.codes else req.codes
-            item = Unavailable(self.resource_type, codes, reason)
+            item = Unavailable(self.resource_type, codes, reason, unsupported)
             if item not in out:
                 out.append(item)
         if not out:
-            out.append(Unavailable(self.resource_type, self.codes, reason))
+            out.append(Unavailable(self.resource_type, self.codes, reason, unsupported))
         return tuple(out)
 
 
@@ -155,6 +161,16 @@ def search_plan(
     return out
 
 
+def types_read(requirements: Iterable[DataRequirement]) -> list[str]:
+    """Every resource type the searches of these requirements read: the Patient, each type, and the
+    Medications a drug search ``_include``s (what a SMART token must name, ``auth.smart_scope``)."""
+    out = ["Patient"]
+    for req in requirements:
+        spec = _TYPE_SEARCH.get(req.resource_type, _DEFAULT_TYPE_SEARCH)
+        out += [req.resource_type, *(["Medication"] if spec.include is not None else [])]
+    return list(dict.fromkeys(out))
+
+
 def batch_bundle(urls: Iterable[str]) -> dict[str, Any]:
     """A batch Bundle of GET entries (independent; the server answers each with a searchset)."""
     return {
@@ -168,15 +184,23 @@ def _patient_search(patient_id: str, served: Sequence[DataRequirement]) -> Plann
     return PlannedSearch("Patient", (("_id", patient_id),), frozenset(), tuple(served))
 
 
-_ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+_ICD10 = (ICD10CM, ICD10)
 
 
-def _tokens(system: str, code: str) -> str:
-    """Search tokens for one code. ICD-10 codes are matched without their dot inside the engine, but
-    servers match the stored text: ask for the dotted spelling (C7A.012) and the bare one (C7A012)."""
-    if system in _ICD10 and len(code) > 3 and "." not in code:
-        return f"{render_token(system, code[:3] + '.' + code[3:])},{render_token(system, code)}"
-    return render_token(system, code)
+def code_tokens(system: str, code: str) -> list[str]:
+    """Search tokens for one code: as the definitions write it, then bare (``|code`` left out: any
+    system). The bare token is what reaches every other spelling of the system the evaluator reads as
+    it (:func:`~fhir_eligibility.codes.norm_system`: OIDs, ``https://``, a trailing slash, a SNOMED CT
+    edition URI), which no list could hold; what it also brings of other systems, the evaluator drops.
+    ICD-10 codes dotted (C7A.012, as servers store them) and undotted (C7A012, as the engine reads them)."""
+    codes = [f"{code[:3]}.{code[3:]}", code] if system in _ICD10 and len(code) > 3 and "." not in code else [code]
+    return [render_token(s, c) for s in (system, "") for c in codes]
+
+
+def _code_value(codes: Iterable[tuple[str, str]]) -> str:
+    """One search value for the codes: their written spellings first, then the others."""
+    tokens = [code_tokens(s, c) for s, c in codes]
+    return ",".join([t[0] for t in tokens] + [x for t in tokens for x in t[1:]])
 
 
 def _render(
@@ -189,8 +213,8 @@ def _render(
     spec = _TYPE_SEARCH.get(req.resource_type, _DEFAULT_TYPE_SEARCH)
     head: list[tuple[str, str]] = [("patient", patient_id)]
     tail: list[tuple[str, str]] = []
-    if spec.date_param is not None and req.date_from is not None:
-        tail.append((spec.date_param, "ge" + _iso(req.date_from)))
+    if spec.date_param is not None and req.date_from is not None:  # a day wider: a local date east of UTC
+        tail.append((spec.date_param, "ge" + (req.date_from - timedelta(days=1)).isoformat()))
     if spec.include is not None:
         tail.append(("_include", spec.include))
     tail.append(("_count", str(page_size)))
@@ -200,7 +224,7 @@ def _render(
     out: list[PlannedSearch] = []
     code_param = spec.code_param
     for chunk in _chunks(req, code_param, head, tail, max_url_length):
-        value = ",".join(_tokens(s, c) for s, c in chunk)
+        value = _code_value(chunk)
         codes = frozenset(chunk)
         chunk_served = tuple(r for r in served if not r.codes or r.codes & codes)
         params = (*head, (code_param, value), *tail)
@@ -221,7 +245,7 @@ def _chunks(
     current: list[tuple[str, str]] = []
     length = fixed
     for system, code in sorted(req.codes):
-        token_len = len(_quote(_tokens(system, code)))
+        token_len = len(_quote(",".join(code_tokens(system, code))))
         extra = token_len + (1 if current else 0)
         if current and length + extra > max_url_length:
             chunks.append(current)
@@ -232,7 +256,3 @@ def _chunks(
     if current:
         chunks.append(current)
     return chunks
-
-
-def _iso(d: date) -> str:
-    return d.isoformat()

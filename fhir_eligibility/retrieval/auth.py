@@ -19,7 +19,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.requirements.model import DataRequirement
+from fhir_eligibility.requirements.plan import PLANNED_TYPES
+from fhir_eligibility.requirements.search import types_read
 from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpResponse, HttpSession, new_session, send
 from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, no_credentials, target
 
@@ -37,21 +40,22 @@ log = logging.getLogger(__name__)
 ENV_TOKEN = "FHIR_ELIGIBILITY_TOKEN"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 300  # seconds; SMART: exp no more than five minutes in the future
-DEFAULT_SCOPE = " ".join(
-    f"system/{t}.rs"
-    for t in (
-        "Patient",
-        "Observation",
-        "Condition",
-        "Procedure",
-        "MedicationAdministration",
-        "MedicationStatement",
-        "MedicationRequest",
-        "DiagnosticReport",
-        "AllergyIntolerance",
-        "QuestionnaireResponse",  # attestations (issue 14): planned for every trial with manual items
-    )
-)
+
+
+def smart_scope(read: Iterable[str], write: Mapping[str, str] | None = None) -> str:
+    """SMART v2 system scopes: ``system/<Type>.rs`` for each type read (read and search), plus the
+    letters ``write`` gives a type written (``c`` create, ``u`` update), in SMART's ``cruds`` order.
+    Why exact: a strict server answers 403 to a type the token does not name."""
+    wanted: dict[str, set[str]] = {t: set("rs") for t in read}
+    for t, letters in (write or {}).items():
+        wanted.setdefault(t, set()).update(letters)
+    return " ".join(f"system/{t}.{''.join(c for c in 'cruds' if c in p)}" for t, p in wanted.items())
+
+
+# When nothing says what the work reads (a SmartBackendConfig used on its own): every type a plan may
+# read (requirements.plan), with the Medications drug searches _include; the product's commands ask for
+# what their plan reads instead (options.scoped)
+DEFAULT_SCOPE = smart_scope(types_read(DataRequirement(t) for t in PLANNED_TYPES))
 
 Algorithm = Literal["RS384", "ES384"]
 
@@ -99,7 +103,7 @@ class SmartBackendConfig:
     private_key_pem: bytes = field(repr=False)
     key_id: str
     algorithm: Algorithm = "RS384"
-    scope: str = DEFAULT_SCOPE
+    scope: str | None = None  # None: what the work at hand reads (options.scoped), else DEFAULT_SCOPE
     token_endpoint: str | None = None  # None: discover from .well-known/smart-configuration
     jku: str | None = None  # registered JWKS URL, sent in the assertion header when set
     private_key_password: bytes | None = field(default=None, repr=False)
@@ -253,7 +257,7 @@ class SmartBackendAuth(AuthHook):
         now = self._clock()
         form = {
             "grant_type": "client_credentials",
-            "scope": self._config.scope,
+            "scope": self._config.scope or DEFAULT_SCOPE,
             "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": client_assertion(self._config, endpoint, now=now, key=self._key),
         }

@@ -44,7 +44,7 @@ _now = time.time  # for Retry-After given as an HTTP date
 
 @dataclass
 class _Reply:
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None  # on a failure, the JSON the server answered with (an OperationOutcome)
     status: int | None = None
     cause: str | None = None  # set when the request finally failed
 
@@ -95,23 +95,30 @@ class Connection:
         what: str,
         json: dict[str, Any] | None = None,
         content_type: str | None = None,
+        answer_403: bool = False,
     ) -> _Reply:
-        """A FHIR JSON request; raises only for 401/403, else returns the body or a failure cause."""
+        """A FHIR JSON request; raises only for 401 and 403 (unless ``answer_403``: a search the token's
+        scopes do not cover is one type unavailable, not a refused run), else returns the body or a
+        failure cause (with the body the server gave, if JSON)."""
         headers = {"Accept": FHIR_JSON}
         if content_type:
             headers["Content-Type"] = content_type
         try:
-            r = self.request(method, url, what=what, headers=headers, json_body=json)
+            r = self.request(method, url, what=what, headers=headers, json_body=json, answer_403=answer_403)
         except Fault as f:
             return _Reply(status=f.status, cause=f.cause)
+        try:
+            body: dict[str, Any] | None = json_object(r.body)
+            problem = None
+        except Fault as f:
+            body, problem = None, f.cause
         if not 200 <= r.status < 300:
             log.debug("%s: HTTP %d", what, r.status)
-            return _Reply(status=r.status, cause=f"HTTP {r.status}")
-        try:
-            body = json_object(r.body)
-        except Fault as f:
-            return _Reply(status=r.status, cause=f.cause)
-        return _Reply(body=body, status=r.status)
+            cause = f"HTTP {r.status}" + (
+                " (not permitted: the token's scopes may not cover it)" if r.status == 403 else ""
+            )
+            return _Reply(body=body, status=r.status, cause=cause)
+        return _Reply(body=body, status=r.status, cause=problem)
 
     def request(
         self,
@@ -125,14 +132,15 @@ class Connection:
         auth: bool = True,
         sink: IO[bytes] | None = None,
         deadline: float | None = None,
+        answer_403: bool = False,
     ) -> Answer:
         """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
 
         Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
         errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
-        any other status; raises :class:`AuthorizationError` for 401/403 and :class:`Fault` when no
-        usable answer came (timeout, deadline, redirect, refused URL, retries exhausted). A download
-        into ``sink`` is not retried (part of it may be written).
+        any other status; raises :class:`AuthorizationError` for 401 and 403 (a 403 is returned when
+        ``answer_403``) and :class:`Fault` when no usable answer came (timeout, deadline, redirect,
+        refused URL, retries exhausted). A download into ``sink`` is not retried (part of it may be written).
         """
         opts = self.options
         attempt = 0
@@ -178,7 +186,7 @@ class Connection:
                 renewed = True
                 self.auth.invalidate()
                 continue
-            if status in (401, 403):
+            if status == 401 or (status == 403 and not answer_403):
                 raise AuthorizationError(refused(opts.base, status))
             if status in RETRYABLE_STATUS and sink is None:
                 after = retry_after(r.headers.get("Retry-After"))

@@ -11,6 +11,7 @@ to the one assembler (:mod:`~fhir_eligibility.retrieval.assembly`), as every oth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,12 @@ from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 _IDENTITY = ("resourceType", "id", "meta", "identifier", "name", "active", "link")
 
 
+# Orders and dispenses (evaluation.facts.ORDERS): the evaluator reads them only as an addition to the
+# administrations and statements of a drug (forms.records), and asks whether those are unavailable
+ORDERS = frozenset({"MedicationDispense", "MedicationRequest"})
+_ORDERS_ADD_TO = ("MedicationAdministration", "MedicationStatement")
+
+
 @dataclass
 class SearchResult:
     search: PlannedSearch
@@ -32,6 +39,7 @@ class SearchResult:
     cause: str | None = None
     status: int | None = None
     notes: list[str] = field(default_factory=list)  # what the server's informational outcomes said
+    unsupported: bool = False  # ``cause`` says the server does not hold the type: no records, no fault
 
 
 def declares_batch(capabilities: dict[str, Any]) -> bool:
@@ -44,6 +52,50 @@ def declares_batch(capabilities: dict[str, Any]) -> bool:
             if isinstance(interaction, dict) and interaction.get("code") == "batch":
                 return True
     return False
+
+
+def declared_types(capabilities: dict[str, Any]) -> frozenset[str] | None:
+    """The resource types the CapabilityStatement lists for the server; None when it lists none (then
+    nothing can be told from it: every type is searched)."""
+    rests = capabilities.get("rest")
+    types: set[str] = set()
+    for rest in rests if isinstance(rests, list) else []:
+        if isinstance(rest, dict) and rest.get("mode", "server") == "server" and isinstance(rest.get("resource"), list):
+            types.update(r["type"] for r in rest["resource"] if isinstance(r, dict) and isinstance(r.get("type"), str))
+    return frozenset(types) or None
+
+
+def not_supported(status: int | None, outcome: object, resource_type: str) -> bool:
+    """Whether a failed search answer says the server does not hold the resource type at all: a 404 (no
+    such endpoint), or a 400 whose OperationOutcome has a ``not-supported`` issue naming the type and no
+    search parameter. Anything else (a 400 about ``_include`` or a parameter, a 5xx) is a fault: read as
+    "no such records" it would let a drug exclusion pass on data never read."""
+    if status == 404:
+        return True
+    issues = outcome.get("issue") if status == 400 and isinstance(outcome, dict) else None
+    for issue in issues if isinstance(issues, list) else []:
+        if not isinstance(issue, dict) or issue.get("code") != "not-supported":
+            continue
+        details = issue.get("details")
+        texts = [issue.get("diagnostics"), details.get("text") if isinstance(details, dict) else None]
+        said = " ".join(t for t in texts if isinstance(t, str))
+        if resource_type in said and "param" not in said.lower():
+            return True
+    return False
+
+
+def outcome_codes(outcome: object) -> str:
+    """An OperationOutcome's issues as ``severity/code`` (``error/processing``), never its diagnostics
+    or details: a server may quote the patient's data there. "" when it is no OperationOutcome."""
+    if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
+        return ""
+    issues = outcome.get("issue")
+    said = [
+        f"{i.get('severity')}/{i.get('code')}"
+        for i in (issues if isinstance(issues, list) else [])
+        if isinstance(i, dict) and isinstance(i.get("severity"), str) and isinstance(i.get("code"), str)
+    ]
+    return ", ".join(dict.fromkeys(s[:60] for s in said[:5]))
 
 
 def batch_entries(body: dict[str, Any] | None, expected: int) -> list[dict[str, Any]] | None:
@@ -161,8 +213,15 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
                 # and nothing is written back for them (docs/write-back.md), rather than "undetermined"
                 raise RetrievalError(f"patient {patient_id!r} could not be fetched: {result.cause}")
         if result.cause is not None:
-            for item in result.search.unavailable(result.cause):
-                if item not in unavailable:
+            items = result.search.unavailable(result.cause, result.unsupported)
+            for item in (*items, *_orders_read_through(items)):
+                # only an addition may be missing from a server: a server without Condition (or
+                # Procedure...) has not told us there are none, and closed-world criteria read them
+                if item.unsupported and item.resource_type in ORDERS:
+                    note = f"{item.resource_type}: the server does not support this type ({item.reason}); read as none"
+                    if note not in warnings:
+                        warnings.append(note)
+                elif item not in unavailable:
                     unavailable.append(item)
             if foreign:
                 continue
@@ -172,6 +231,18 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
     ):
         unavailable.append(Unavailable("Patient", frozenset(), "Patient resource missing"))
     return assemble(patient_id, resources, unavailable=unavailable, warnings=warnings)
+
+
+def _orders_read_through(items: Iterable[Unavailable]) -> list[Unavailable]:
+    """A failed order or dispense search, said of the administrations and statements too: the evaluator
+    reads orders only as an addition to those (:data:`ORDERS`), so the drug criterion is unknown rather
+    than decided on the rest. A type the server does not hold is no fault and is not passed on."""
+    return [
+        Unavailable(kind, u.codes, f"the {u.resource_type} search failed: {u.reason}")
+        for u in items
+        if u.resource_type in ORDERS and not u.unsupported
+        for kind in _ORDERS_ADD_TO
+    ]
 
 
 def _medication(resource: Resource) -> bool:

@@ -7,13 +7,14 @@ ambiguous base never gets as far as a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.requirements.search import DEFAULT_MAX_URL_LENGTH, DEFAULT_PAGE_SIZE
 from fhir_eligibility.retrieval import urlpolicy
-from fhir_eligibility.retrieval.auth import SmartBackendConfig
+from fhir_eligibility.retrieval.auth import SmartBackendConfig, smart_scope
 
 BatchMode = Literal["auto", "always", "never"]
 
@@ -86,4 +87,14 @@ class ServerOptions:
         return (min(10.0, self.timeout), self.timeout)
 
 
-__all__ = ["BatchMode", "ServerOptions"]
+def scoped(options: ServerOptions, read: Iterable[str], write: Mapping[str, str] | None = None) -> ServerOptions:
+    """The options with the SMART scope of the work at hand (the types it reads, what it writes), unless
+    the user gave one (``--smart-scope``): a strict server refuses (403) a type the token does not name,
+    and a token should not name more than the work needs."""
+    smart = options.smart
+    if smart is None or smart.scope is not None:
+        return options
+    return replace(options, smart=replace(smart, scope=smart_scope(read, write)))
+
+
+__all__ = ["BatchMode", "ServerOptions", "scoped"]

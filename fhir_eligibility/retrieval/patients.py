@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 
 
@@ -44,7 +45,7 @@ def resolve_patients(options: ServerOptions, patients: Sequence[str]) -> list[st
     search; each patient once, however many times (or ways) it was named."""
     if not any("|" in p for p in patients):
         return list(dict.fromkeys(patients))
-    with FhirServer(options) as server:
+    with FhirServer(scoped(options, ["Patient"])) as server:
         return list(dict.fromkeys(resolve_patient(server, p) if "|" in p else p for p in patients))
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.retrieval.server import FhirServer
-from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, read_page, short_count
+from fhir_eligibility.retrieval.transport import Answer, Fault, Paging, Scope, json_object, read_page
 
 FHIR_JSON = "application/fhir+json"
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
@@ -85,31 +85,30 @@ class SearchClient:
         """Every resource of a search (of type ``searched``), following ``next`` links; a fault of any
         page is an error. What a warning OperationOutcome of a page said goes to ``notes``.
 
-        A page holding an error OperationOutcome, or a last page short of the ``total`` the server
-        announced, ends in :class:`RetrievalError`: an incomplete candidate list would leave out
-        patients as if they had no diagnosis.
+        A page holding an error OperationOutcome, a looping server (:class:`~.transport.Paging`), or a
+        last page short of the ``total`` the server announced (repeats counted once), ends in
+        :class:`RetrievalError`: an incomplete candidate list would leave out patients as if they had
+        no diagnosis.
         """
-        seen: set[str] = set()
+        paging = Paging()
         next_url: str | None = url
-        matches = 0
-        announced: int | None = None  # the largest total any page announced (often only the first says)
         while next_url is not None:
-            if next_url in seen or len(seen) >= MAX_PAGES:
-                raise RetrievalError(f"{self.options.base}: search paging loops or exceeds {MAX_PAGES} pages")
-            seen.add(next_url)
+            fault = paging.follow(next_url)
+            if fault is None and len(paging.followed) > MAX_PAGES:
+                fault = Fault(f"more than {MAX_PAGES} pages")
+            if fault is not None:
+                raise RetrievalError(f"{self.options.base}: {_path(url)}: {fault.cause}")
             try:
                 page = read_page(self.get_json(next_url), searched)
             except Fault as f:
                 raise RetrievalError(f"{self.options.base}: {_path(next_url)}: {f.cause}") from None
-            matches += page.matches
             if notes is not None:
                 notes.extend(n for n in page.notes if n not in notes)
-            announced = max(announced or 0, page.total) if page.total is not None else announced
+            fault = paging.add(page) or (paging.short() if page.next_link is None else None)
+            if fault is not None:
+                raise RetrievalError(f"{self.options.base}: {_path(url)}: {fault.cause}")
             yield from page.resources
             next_url = self.resolve(page.next_link) if page.next_link else None
-            short = short_count(announced, matches) if next_url is None else None
-            if short is not None:
-                raise RetrievalError(f"{self.options.base}: {_path(url)}: {short.cause}")
 
 
 def _path(url: str) -> str:

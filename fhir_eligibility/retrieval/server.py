@@ -2,13 +2,16 @@
 
 Flow per group of patients: read ``/metadata`` once; if the CapabilityStatement declares
 ``batch``, POST one batch Bundle holding every planned search, else run the searches as
-concurrent GETs; follow ``next`` links (at most ``max_pages`` pages per search); de-duplicate by
-type/id; keep only resources about the requested patient.
+concurrent GETs; follow ``next`` links (at most ``max_pages`` pages per search, a looping server
+stopped at once); de-duplicate by type/id; keep only resources about the requested patient.
 
-Failure policy (missing must never look like absent): a search that finally fails makes exactly
-the requirements it served :class:`Unavailable` ("data unavailable: <cause>") and the patient is
-still returned; 401/403 raise :class:`AuthorizationError`; an unknown patient raises
-:class:`RetrievalError`; an unreachable server raises :class:`RetrievalError`.
+Failure policy (missing must never look like absent): a search that finally fails (5xx, timeout,
+an error inside a 200, a loop, a short last page, a 403 on a type the token does not cover) makes
+exactly the requirements it served :class:`Unavailable` ("data unavailable: <cause>") and the
+patient is still returned. A type the server does not hold (left out of its CapabilityStatement,
+not searched; or a 404, or a 400 saying the type is not supported) is no fault: no such records,
+and a warning. 401, and 403 on the Patient, raise :class:`AuthorizationError`; an unknown patient
+raises :class:`RetrievalError`; an unreachable server raises :class:`RetrievalError`.
 
 Requests go through :class:`~fhir_eligibility.retrieval.connection.Connection` (session, auth,
 retries, deadlines, URL policy); the search results become :class:`PatientData` through
@@ -27,20 +30,24 @@ from urllib.parse import quote
 from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
-from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan
+from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan, types_read
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
 from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import (
     SearchResult,
     batch_entries,
+    declared_types,
     declares_batch,
     entry_status,
     merge_results,
+    not_supported,
+    outcome_codes,
     transaction_failure,
 )
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
-from fhir_eligibility.retrieval.transport import Fault, Page, read_page, short_count
+from fhir_eligibility.retrieval.options import scoped
+from fhir_eligibility.retrieval.transport import Fault, Page, Paging, read_page
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +135,17 @@ class FhirServer(Connection):
     def transaction(self, bundle: dict[str, Any]) -> dict[str, Any]:
         """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response,
         every entry of it 2xx. Anything else (an error OperationOutcome with 200, a non-2xx entry, a
-        response that does not match the request) is :class:`RetrievalError`: nothing was recorded."""
+        response that does not match the request) is :class:`RetrievalError`: nothing was recorded. The
+        error says the server's OperationOutcome issues by severity/code only (its diagnostics may
+        quote the patient's data)."""
         reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=FHIR_JSON)
+        codes = _refusal_codes(reply.body)
         if not reply.ok or reply.body is None:
-            raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}")
+            raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}{codes}")
         entries = bundle.get("entry")
         failure = transaction_failure(reply.body, len(entries) if isinstance(entries, list) else 0)
         if failure is not None:
-            raise RetrievalError(f"FHIR server {self.options.base} did not record the transaction: {failure}")
+            raise RetrievalError(f"FHIR server {self.options.base} did not record the transaction: {failure}{codes}")
         return reply.body
 
     def search_page(self, query: str) -> Page:
@@ -158,15 +168,18 @@ class FhirServer(Connection):
         reqs = list(requirements)
         use_batch = self.supports_batch()
         group_size = self.options.patients_per_batch if use_batch else 1
+        declared = declared_types(self._capabilities) if self._capabilities is not None else None
         for group in _groups(patient_ids, group_size):
             plans = {pid: self.searches(pid, reqs) for pid in group}
+            sent = {pid: [s for s in plan if _declared(s, declared)] for pid, plan in plans.items()}
             self._deadline = time.monotonic() + self.options.per_patient * len(group)
             try:
-                results = self._run_batch(plans) if use_batch else self._run_gets(plans)
+                results = self._run_batch(sent) if use_batch else self._run_gets(sent)
             finally:
                 self._deadline = None
             for pid in group:
-                data = merge_results(pid, results[pid])
+                got = iter(results[pid])  # in plan order, as sent
+                data = merge_results(pid, [next(got) if _declared(s, declared) else _undeclared(s) for s in plans[pid]])
                 log.info(
                     "patient data fetched: %d resources, %d unavailable",
                     len(data.resources),
@@ -205,15 +218,17 @@ class FhirServer(Connection):
         def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any]]) -> SearchResult:
             (_, search), entry = job
             status = entry_status(entry)
+            resource = entry.get("resource")
             if status is not None and 200 <= status < 300:
-                resource = entry.get("resource")
                 return self._run_search(search, resource if isinstance(resource, dict) else {})
-            if status in (401, 403):
+            if status == 401 or (status == 403 and search.resource_type == "Patient"):
                 raise AuthorizationError(refused(self.options.base, status))
             if status in RETRYABLE_STATUS:
                 return self._run_search(search, None)  # retried alone, with backoff
+            response = entry.get("response")
+            outcome = response.get("outcome") if isinstance(response, dict) else None
             cause = f"HTTP {status}" if status is not None else "batch entry without a status"
-            return SearchResult(search, cause=cause, status=status)
+            return _failed(SearchResult(search), status, cause, resource if outcome is None else outcome)
 
         results = list(self._pool_().map(finish, zip(jobs, entries, strict=True)))
         out: dict[str, list[SearchResult]] = {pid: [] for pid in plans}
@@ -222,18 +237,21 @@ class FhirServer(Connection):
         return out
 
     def _run_search(self, search: PlannedSearch, first_page: dict[str, Any] | None) -> SearchResult:
-        """One search to its last page (or the page bound); a failure keeps what was read so far."""
+        """One search to its last page (or the page bound); a failure keeps what was read so far. A
+        looping server or a last page short of the total makes the result incomplete (:class:`Paging`)."""
         result = SearchResult(search)
         body = first_page
+        paging = Paging()
+        # a type the token's scopes leave out (403) is that type unavailable; a refused Patient, the patient refused
+        scoped = search.resource_type != "Patient"
+        url = f"{self.options.base}/{search.url}"
+        paging.follow(url)  # the first page: a next link back to it is a loop
         if body is None:
-            reply = self._send("GET", f"{self.options.base}/{search.url}", what=search.resource_type)
+            reply = self._send("GET", url, what=search.resource_type, answer_403=scoped)
             if not reply.ok:
-                result.cause, result.status = reply.cause, reply.status
-                return result
+                return _failed(result, reply.status, reply.cause, reply.body)
             body = reply.body
         pages = 0
-        matches = 0
-        announced: int | None = None  # the largest total any page announced (often only the first says)
         while True:
             pages += 1
             try:
@@ -243,20 +261,22 @@ class FhirServer(Connection):
                 return result
             result.resources.extend(page.resources)
             result.notes.extend(page.notes)
-            matches += page.matches
-            announced = max(announced or 0, page.total) if page.total is not None else announced
-            if page.next_link is None:
-                fault = short_count(announced, matches)
+            fault = paging.add(page) or (paging.short() if page.next_link is None else None)
+            if fault is not None or page.next_link is None:
                 result.cause = fault.cause if fault else None
                 return result
             if pages >= self.options.max_pages:
                 result.cause = f"more than {self.options.max_pages} pages"
                 return result
-            url = self._resolve(page.next_link)
-            if url is None:
+            next_url = self._resolve(page.next_link)
+            if next_url is None:
                 result.cause = "next link outside the server base URL"
                 return result
-            reply = self._send("GET", url, what=f"{search.resource_type} page {pages + 1}")
+            fault = paging.follow(next_url)
+            if fault is not None:
+                result.cause = fault.cause
+                return result
+            reply = self._send("GET", next_url, what=f"{search.resource_type} page {pages + 1}", answer_403=scoped)
             if not reply.ok:
                 result.cause, result.status = reply.cause, reply.status
                 return result
@@ -270,9 +290,11 @@ def fetch_patients(
     *,
     session: HttpSession | None = None,
 ) -> Iterator[PatientData]:
-    """Fetch each patient's data for the requirements; see the module docstring for failures."""
-    with FhirServer(options, session=session) as server:
-        yield from server.fetch_patients(patient_ids, requirements)
+    """Fetch each patient's data for the requirements; see the module docstring for failures. A SMART
+    token asks for what the requirements read (:func:`~.options.scoped`)."""
+    reqs = list(requirements)
+    with FhirServer(scoped(options, types_read(reqs)), session=session) as server:
+        yield from server.fetch_patients(patient_ids, reqs)
 
 
 def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Iterable[DataRequirement]) -> list[str]:
@@ -281,6 +303,39 @@ def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Itera
     lookups = [f"GET {options.base}/Patient?identifier={quote(p, safe='')}&_count=2" for p in patient_ids if "|" in p]
     with FhirServer(options) as server:
         return lookups + server.plan([p for p in patient_ids if "|" not in p], requirements)
+
+
+def _refusal_codes(body: dict[str, Any] | None) -> str:
+    """`` (error/processing)``: the issues of the OperationOutcome answered, or of the refused entries'
+    outcomes; "" when there is none."""
+    said = [outcome_codes(body)]
+    entries = body.get("entry") if body is not None and body.get("resourceType") == "Bundle" else None
+    for entry in entries if isinstance(entries, list) else []:
+        response = entry.get("response") if isinstance(entry, dict) else None
+        if isinstance(response, dict):
+            said.append(outcome_codes(response.get("outcome")))
+    codes = ", ".join(dict.fromkeys(c for c in said if c))
+    return f" ({codes})" if codes else ""
+
+
+def _failed(result: SearchResult, status: int | None, cause: str | None, outcome: object) -> SearchResult:
+    """A search that got no usable first page: a fault, or (404, a 400 saying so) a type the server does
+    not hold (:func:`~.merge.not_supported`), which is no fault. Never for the Patient: not found."""
+    rtype = result.search.resource_type
+    result.status = status
+    result.unsupported = rtype != "Patient" and not_supported(status, outcome, rtype)
+    codes = outcome_codes(outcome)
+    result.cause = (cause or "no usable answer") + (f" ({codes})" if codes else "")
+    return result
+
+
+def _declared(search: PlannedSearch, declared: frozenset[str] | None) -> bool:
+    return declared is None or search.resource_type in declared or search.resource_type == "Patient"
+
+
+def _undeclared(search: PlannedSearch) -> SearchResult:
+    """A search not sent: its type is not in the server's CapabilityStatement (no such records there)."""
+    return SearchResult(search, cause="not in its CapabilityStatement", unsupported=True)
 
 
 def _groups(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -176,10 +176,19 @@ def is_error_outcome(resource: object) -> bool:
 @dataclass
 class Page:
     resources: list[dict[str, Any]]
-    matches: int  # entries that are search matches (includes and outcomes not counted)
+    matches: int  # distinct resources that are search matches (includes and outcomes not counted)
     total: int | None
     next_link: str | None
     notes: list[str] = field(default_factory=list)  # what a warning OperationOutcome in the page said
+    match_keys: set[tuple[str, str]] = field(default_factory=set)  # the matches' resource_key
+
+
+def resource_key(resource: dict[str, Any]) -> tuple[str, str]:
+    """Which record a search entry is: (type, id); its content when it has no id (the same text twice is
+    one record, as the assembler keeps it)."""
+    rid = resource.get("id")
+    text = rid if isinstance(rid, str) and rid else "#" + json.dumps(resource, sort_keys=True, default=str)
+    return str(resource.get("resourceType")), text
 
 
 # Besides the searched type, what a search may bring: a drug's Medication (``_include``d; servers that
@@ -227,7 +236,8 @@ def read_page(page: object, searched: str | None = None) -> Page:
             raise Fault(f"a {searched} search answered with a {kind[:40]}")
         out.resources.append(resource)
         if mode == "match" or (mode != "include" and kind == (searched or kind)):
-            out.matches += 1
+            out.match_keys.add(resource_key(resource))
+    out.matches = len(out.match_keys)
     total = page.get("total")
     if total is not None:
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
@@ -271,6 +281,46 @@ def _outcome_texts(outcome: dict[str, Any]) -> list[str]:
     return out
 
 
+@dataclass
+class Paging:
+    """One search's pages so far, to tell a complete answer from a looping or short one.
+
+    Why: a server that answers the same entries under a new offset, or empty pages that keep a
+    ``next`` link, is paged until the page bound (100,000 for screening's searches); and entries
+    repeated across pages counted toward ``Bundle.total`` made a short result look complete. So a
+    page with a next link that adds no resource not read before, or a next link already followed,
+    is a loop (:class:`Fault`: the result is incomplete), and matches are counted once each.
+    """
+
+    followed: set[str] = field(default_factory=set)
+    read: set[tuple[str, str]] = field(default_factory=set)
+    matched: set[tuple[str, str]] = field(default_factory=set)
+    announced: int | None = None  # the largest total any page announced (often only the first says)
+
+    def add(self, page: Page) -> Fault | None:
+        """Count a page; a Fault when it points on yet added nothing new."""
+        keys = {resource_key(r) for r in page.resources}
+        new = bool(keys - self.read)
+        self.read |= keys
+        self.matched |= page.match_keys
+        if page.total is not None:
+            self.announced = max(self.announced or 0, page.total)
+        if page.next_link is not None and not new:
+            return Fault("the server's paging loops (a page with a next link added no new resource)")
+        return None
+
+    def follow(self, url: str) -> Fault | None:
+        """Record a page URL about to be read; a Fault when it was read already."""
+        if url in self.followed:
+            return Fault("the server's paging loops (a next link to a page already read)")
+        self.followed.add(url)
+        return None
+
+    def short(self) -> Fault | None:
+        """After the last page: a Fault when the server announced more matches than were read."""
+        return short_count(self.announced, len(self.matched))
+
+
 def short_count(total: int | None, matches: int) -> Fault | None:
     """A last page whose ``total`` promises more matches than were read: the rest is missing."""
     if total is not None and matches < total:
@@ -278,4 +328,15 @@ def short_count(total: int | None, matches: int) -> Fault | None:
     return None
 
 
-__all__ = ["Answer", "Fault", "Page", "exchange", "is_error_outcome", "json_object", "read_page", "short_count"]
+__all__ = [
+    "Answer",
+    "Fault",
+    "Page",
+    "Paging",
+    "exchange",
+    "is_error_outcome",
+    "json_object",
+    "read_page",
+    "resource_key",
+    "short_count",
+]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import assert_never
 from urllib.parse import quote
 
-from fhir_eligibility.codes import ICD10, ICD10CM, Code
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
@@ -25,7 +25,7 @@ from fhir_eligibility.criteria.model import (
     Trial,
     Unsupported,
 )
-from fhir_eligibility.requirements.search import render_token
+from fhir_eligibility.requirements.search import code_tokens
 
 MAX_URL = 1800
 PAGE_SIZE = 500
@@ -79,13 +79,10 @@ def anchor_codes(trial: Trial) -> Anchor | None:
 
 
 def search_tokens(codes: Iterable[Code]) -> list[str]:
-    """``system|code`` tokens; ICD-10 codes in both the engine's undotted and the usual dotted form."""
-    out: set[str] = set()
-    for system, code in codes:
-        out.add(render_token(system, code))
-        if system in (ICD10CM, ICD10) and len(code) > 3 and "." not in code:
-            out.add(render_token(system, f"{code[:3]}.{code[3:]}"))
-    return sorted(out)
+    """``system|code`` tokens and the bare codes (ICD-10 dotted and not:
+    :func:`~fhir_eligibility.requirements.search.code_tokens`): a diagnosis sent in another spelling of
+    its system must not leave its patient out as undiagnosed."""
+    return sorted({t for system, code in codes for t in code_tokens(system, code)})
 
 
 def condition_search_urls(base: str, codes: Iterable[Code], page_size: int = PAGE_SIZE) -> list[str]:

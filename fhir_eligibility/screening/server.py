@@ -34,9 +34,10 @@ from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.requirements.search import check_patient_id
+from fhir_eligibility.requirements.search import check_patient_id, types_read
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
 from fhir_eligibility.retrieval.merge import merged_into
+from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.anchor import (
@@ -240,7 +241,8 @@ def screen_server(
 ) -> ScreeningReport:
     """Bulk ``$export`` when declared (or forced), else diagnosis search + batched fetch."""
     requirements = plan(trials, as_of, settings.default_lookback_days)
-    with FhirServer(options) as server:
+    # a SMART token names what is read: the candidate search's Conditions, the export's or searches' types
+    with FhirServer(scoped(options, [*types_read(requirements), "Condition"])) as server:
         http = SearchClient(server)
         endpoint = export_endpoint(server.capabilities())
         exported: list[str] = []

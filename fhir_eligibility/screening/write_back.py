@@ -4,9 +4,9 @@ Why a pass of its own: the screening's tally keeps counts and candidates, not pe
 cannot say why a patient is ineligible; here each patient the server search selects is fetched once,
 evaluated once through :func:`~fhir_eligibility.pipeline.evaluate_patient` (the one evaluation path), added
 to the same :class:`~fhir_eligibility.screening.core.Tally` the report comes from (so the report is the
-screening's, and what is written is what it says), and its transaction (``ResearchSubject`` +
-``GuidanceResponse`` per study, :mod:`fhir_eligibility.writeback`) is sent before the next patient is
-fetched: memory holds one patient and the tally, whatever the population.
+screening's, and what is written is what it says), and its transactions (``ResearchSubject`` +
+``GuidanceResponse``, one per study: :mod:`fhir_eligibility.writeback`) are sent before the next patient
+is fetched: memory holds one patient and the tally, whatever the population.
 
 A fault never writes ``ineligible``: data a server could not deliver is unavailable, which the engine reads
 as ``unknown`` (a ``candidate`` at most), and a patient who could not be fetched at all is not screened and
@@ -28,19 +28,24 @@ from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.requirements.search import types_read
 from fhir_eligibility.retrieval.merge import withhold_merged
+from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.core import Tally, outcome_of
 from fhir_eligibility.screening.runner import Progress
 from fhir_eligibility.screening.server import candidate_ids, fetch_all
 from fhir_eligibility.writeback import (
+    READS,
     WITHHELD,
     WRITE_BACK_FAILED_EXIT,
+    WRITES,
     dry_run_text,
     from_result,
-    patient_transaction,
     send,
+    summary,
+    transactions,
 )
 
 Bundle = tuple[str, dict[str, object]]
@@ -56,9 +61,8 @@ def screened(
     progress: Callable[[int], None] | None = None,
     withheld: list[int] | None = None,
 ) -> Iterator[Bundle]:
-    """Per patient: evaluate, add to ``tally``, and yield (patient id, its write-back transaction);
+    """Per patient: evaluate, add to ``tally``, and yield (patient id, a write-back transaction) per study;
     ``withheld`` counts the outcomes not written (undetermined on data the server did not deliver)."""
-    by_id = {t.id: t for t in trials}
     for data in map(withhold_merged, patients):  # a merged-away record: nothing decided, nothing written
         results = evaluate_patient(data, trials, as_of, settings)
         tally.add([outcome_of(r) for r in results], data.warnings)
@@ -67,9 +71,7 @@ def screened(
         written = [from_result(r, bool(data.unavailable)) for r in results]
         if withheld is not None:
             withheld[0] += sum(not w.recordable for w in written)
-        bundle = patient_transaction(written, by_id, occurred, as_of)
-        if bundle["entry"]:
-            yield data.patient_id, bundle
+        yield from transactions(written, trials, occurred, as_of)
 
 
 def screen_and_write(
@@ -87,7 +89,9 @@ def screen_and_write(
     skipped: list[tuple[str, str]] = []
     # the write-back details each criterion as evaluate's does: reasons, evidence, attestations
     full = dataclasses.replace(settings, explain=True)
-    with FhirServer(options) as server:
+    # one token for the whole pass: the candidate search, the patients' data, and what write-back reads and writes
+    reads = [*types_read(requirements), "Condition", *READS]
+    with FhirServer(scoped(options, reads, WRITES)) as server:
         if progress is not None:
             progress("searching", 0, None)
         ids, notes = candidate_ids(SearchClient(server), trials)
@@ -109,14 +113,8 @@ def screen_and_write(
             failed = 0
         else:
             out = send(server, bundles)
-            for pid, cause in out.failed:
-                click.echo(f"write-back failed for Patient/{pid}: {cause}", err=True)
-            click.echo(
-                f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated"
-                + (f", {out.kept} left as staff set them" if out.kept else "")
-                + f" on {options.base}",
-                err=True,
-            )
+            for line in summary(out, options.base):
+                click.echo(line, err=True)
             failed = len(out.failed)
         if withheld[0]:
             click.echo(f"write-back: {withheld[0]} {WITHHELD}", err=True)

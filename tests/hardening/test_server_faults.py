@@ -359,7 +359,7 @@ def test_screen_a_patient_whose_record_is_refused_is_not_screened_the_rest_are(
             r["subject"] = {"reference": "Patient/p2"}
         r["id"] = r.get("id", "x") if r["resourceType"] == "Patient" else f"{r.get('id', 'x')}-2"
     fhir.state.resources += extra
-    fhir.state.fault, fhir.state.target = "403-p2", "Observation"
+    fhir.state.fault, fhir.state.target = "403-p2", "Patient"  # a 403 on a search: that type unknown
     run, report = screen(fhir, capsys, monkeypatch)
     assert run.code == 4 and report is not None, run.err
     assert report["patients"] == 1 and [n["patient"] for n in report["notScreened"]] == ["p2"]

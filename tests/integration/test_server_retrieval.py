@@ -42,6 +42,10 @@ ODD = ("urn:fhir-eligibility:test", "a,b$c\\d")
 NET = (SCT, "443492008")
 DIABETES = (SCT, "44054006")
 LUTATHERA = (RXNORM, "2049096")
+ALB = (LOINC, "1751-7")
+GLU = (LOINC, "2345-7")
+SURGERY = (SCT, "387713003")
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 CODE_ELEMENT = {
     "Observation": "code",
@@ -102,19 +106,52 @@ def _own_bundle() -> dict[str, Any]:
     entries += [_entry(_obs(pa, PLT, d, 200.5)) for d in ("2025-02-01", "2025-05-01")]
     entries += [_entry(_obs(pa, CREA, "2025-05-01", 1.1)), _entry(_obs(pa, ODD, "2025-05-02", 1.5))]
     entries += [_entry(_cond(pa, NET)), _entry(_cond(pa, DIABETES))]
-    entries.append(
+    entries.append(_entry(_drug(pa, "2024-09-01")))
+    entries += [_entry(_obs(pb, HB, "2025-04-01", 9.5)), _entry(_cond(pb, NET))]  # must never leak
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [*entries, *_spelled_and_dated()]}
+
+
+def _drug(subject: str, when: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationAdministration",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": LUTATHERA[0], "code": LUTATHERA[1]}]},
+        "subject": {"reference": subject},
+        "effectiveDateTime": when,
+    }
+
+
+def _spelled_and_dated() -> list[dict[str, Any]]:
+    """Patient C: records the evaluator counts that the searches used to miss (adversarial review): codes
+    in other spellings of their system (the LOINC OID, https LOINC, a SNOMED CT edition URI, ICD-10-CM
+    with a trailing slash), an Observation dated only by ``issued``, one and an infusion on 1 January
+    local time east of UTC (31 December in UTC), an undated Procedure, and an infusion well before."""
+    c = _entry({"resourceType": "Patient", "gender": "female", "birthDate": "1970-07-07"})
+    pc = c["fullUrl"]
+    issued = {k: v for k, v in _obs(pc, HB, "2025-03-01", 11.5).items() if k != "effectiveDateTime"}
+    return [
+        c,
+        _entry(_obs(pc, ("urn:oid:2.16.840.1.113883.6.1", ALB[1]), "2025-05-01", 3.9)),
+        _entry(_obs(pc, ("https://loinc.org", GLU[1]), "2025-05-01", 5.5)),
+        _entry(_cond(pc, ("http://snomed.info/sct/731000124108/version/20240301", NET[1]))),
+        _entry(_cond(pc, ("http://hl7.org/fhir/sid/icd-10-cm/", "C7A.012"))),
+        _entry({**issued, "issued": "2025-03-01T10:00:00Z"}),
+        _entry(_obs(pc, HB, "2025-01-01T00:30:00+02:00", 12.5)),
         _entry(
             {
-                "resourceType": "MedicationAdministration",
+                "resourceType": "Procedure",
                 "status": "completed",
-                "medicationCodeableConcept": {"coding": [{"system": LUTATHERA[0], "code": LUTATHERA[1]}]},
-                "subject": {"reference": pa},
-                "effectiveDateTime": "2024-09-01",
+                "code": _concept(SURGERY),
+                "subject": {"reference": pc},
             }
-        )
-    )
-    entries += [_entry(_obs(pb, HB, "2025-04-01", 9.5)), _entry(_cond(pb, NET))]  # must never leak
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        ),
+        _entry(_drug(pc, "2025-01-01T00:30:00+02:00")),
+        _entry(_drug(pc, "2024-12-30")),  # before the window and the day's margin: the server may leave it out
+    ]
+
+
+def _concept(code: tuple[str, str]) -> dict[str, Any]:
+    return {"coding": [{"system": code[0], "code": code[1]}]}
 
 
 @dataclass
@@ -125,6 +162,11 @@ class Seeded:
 
     def patient_id(self, index: int) -> str:
         return self.ids[self.bundle["entry"][index]["fullUrl"]].split("/")[1]
+
+    def id_of(self, birth_date: str) -> str:
+        """The server's id of the seeded Patient born on that day."""
+        entries = self.bundle["entry"]
+        return self.patient_id(next(i for i, e in enumerate(entries) if e["resource"].get("birthDate") == birth_date))
 
 
 @pytest.fixture(scope="module")
@@ -282,11 +324,52 @@ def test_page_bound_on_a_real_server(private_fhir: Seeded) -> None:
     ]
 
 
-def test_server_applies_the_date_lower_bound(private_fhir: Seeded) -> None:
+def test_no_date_bound_on_observations_the_evaluator_applies_the_window(private_fhir: Seeded) -> None:
+    """The search sends no ``date=ge``: all six Hb results come, the evaluator applies the window (it used
+    to be the server's, and dropped what the evaluator counts: the next test)."""
     reqs = [DataRequirement("Observation", frozenset({HB}), date(2025, 1, 1))]
     (data,) = list(fetch_patients(ServerOptions(private_fhir.base_url), [private_fhir.patient_id(0)], reqs))
     days = sorted(r["effectiveDateTime"] for r in data.resources if r["resourceType"] == "Observation")
-    assert days == ["2025-01-01", "2025-03-15", "2025-06-01"]
+    assert days == ["2024-01-10", "2024-06-10", "2024-12-31", "2025-01-01", "2025-03-15", "2025-06-01"]
+
+
+@pytest.mark.parametrize("batch", ["auto", "never"])
+def test_records_the_evaluator_counts_all_come_back(private_fhir: Seeded, batch: str) -> None:
+    """Patient C (``_spelled_and_dated``), every requirement bounded at 1 January 2025 and coded as the
+    definitions write the codes: every record of C comes back but the infusion of 30 December, which the
+    MedicationAdministration bound (31 December: a day wider than the window) leaves out."""
+    since = date(2025, 1, 1)
+    reqs = [
+        DataRequirement("Patient"),
+        DataRequirement("Observation", frozenset({HB, ALB, GLU}), since, frozenset({"labs"})),
+        DataRequirement("Condition", frozenset({NET, (ICD10CM, "C7A012")}), None, frozenset({"net"})),
+        DataRequirement("Procedure", frozenset({SURGERY}), since, frozenset({"surgery"})),
+        DataRequirement("MedicationAdministration", frozenset({LUTATHERA}), since, frozenset({"prrt"})),
+    ]
+    options = ServerOptions(private_fhir.base_url, batch=batch)  # type: ignore[arg-type]
+    (data,) = list(fetch_patients(options, [private_fhir.id_of("1970-07-07")], reqs))
+    assert data.unavailable == ()
+    assert sorted(map(_what, data.resources)) == sorted(
+        [
+            ("Patient", "", ""),
+            ("Observation", f"urn:oid:2.16.840.1.113883.6.1|{ALB[1]}", "2025-05-01"),
+            ("Observation", f"https://loinc.org|{GLU[1]}", "2025-05-01"),
+            ("Observation", f"{LOINC}|{HB[1]}", "2025-03-01"),  # issued only
+            ("Observation", f"{LOINC}|{HB[1]}", "2025-01-01"),  # 31 December in UTC
+            ("Condition", f"http://snomed.info/sct/731000124108/version/20240301|{NET[1]}", ""),
+            ("Condition", "http://hl7.org/fhir/sid/icd-10-cm/|C7A.012", ""),
+            ("Procedure", f"{SCT}|{SURGERY[1]}", ""),  # undated
+            ("MedicationAdministration", f"{RXNORM}|{LUTATHERA[1]}", "2025-01-01"),
+        ]
+    )
+
+
+def _what(resource: dict[str, Any]) -> tuple[str, str, str]:
+    """(type, its first coding as ``system|code``, the day it is dated by)."""
+    concept = resource.get("code") or resource.get("medicationCodeableConcept") or {}
+    codings = [f"{c['system']}|{c['code']}" for c in concept.get("coding", [])]
+    day = resource.get("effectiveDateTime") or resource.get("issued") or ""
+    return resource["resourceType"], (codings or [""])[0], day[:10]
 
 
 def test_unknown_patient_is_a_retrieval_error(private_fhir: Seeded) -> None:

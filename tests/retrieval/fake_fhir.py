@@ -16,7 +16,8 @@ BASE = "https://fhir.example.org/r4"
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 
-Fault = int | tuple[int, dict[str, str]] | Exception
+# a status, (status, headers), (status, headers, body: the OperationOutcome answered), or a transport error
+Fault = int | tuple[int, dict[str, str]] | tuple[int, dict[str, str], dict[str, Any]] | Exception
 
 
 def split_unescaped(value: str, sep: str) -> list[str]:
@@ -84,7 +85,8 @@ class FakeFhir:
 
     ``faults[key]`` is a queue consumed one per request: key is a resource type (GET or batch
     entry), ``"batch"`` for the POST itself, ``"metadata"``. A fault is a status, a
-    (status, headers) pair, or an exception raised as the transport error.
+    (status, headers) pair, (status, headers, OperationOutcome), or an exception raised as the
+    transport error. ``types``: the resource types the CapabilityStatement lists (None: no list).
     """
 
     resources: list[dict[str, Any]]
@@ -95,6 +97,7 @@ class FakeFhir:
     # resource type -> what the server does to that search's answer (a faulty 200)
     mangle: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)  # (method, url) of every request
+    types: list[str] | None = None
 
     def install(self, rsps: responses.RequestsMock) -> None:
         rsps.add_callback(responses.GET, BASE + "/metadata", self._metadata)
@@ -112,11 +115,10 @@ class FakeFhir:
         if fault is not None:
             return fault
         interactions = [{"code": "batch"}] if self.batch else [{"code": "search-system"}]
-        body = {
-            "resourceType": "CapabilityStatement",
-            "fhirVersion": "4.0.1",
-            "rest": [{"mode": "server", "interaction": interactions}],
-        }
+        rest: dict[str, Any] = {"mode": "server", "interaction": interactions}
+        if self.types is not None:
+            rest["resource"] = [{"type": t, "interaction": [{"code": "search-type"}]} for t in self.types]
+        body = {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "rest": [rest]}
         return 200, {}, json.dumps(body)
 
     def _get(self, request: requests.PreparedRequest) -> Any:
@@ -144,8 +146,8 @@ class FakeFhir:
             rtype = parts.path
             fault = self._fault(rtype)
             if fault is not None:
-                status = fault if isinstance(fault, int) else fault[0] if isinstance(fault, tuple) else 500
-                entries.append({"response": {"status": f"{status} Fault"}, "resource": _outcome()})
+                status, body = (fault[0], json.loads(fault[2])) if isinstance(fault, tuple) else (500, _outcome())
+                entries.append({"response": {"status": f"{status} Fault"}, "resource": body})
                 continue
             status, body = self.search(rtype, parse_qsl(parts.query))
             entries.append({"response": {"status": f"{status} OK"}, "resource": body})
@@ -158,8 +160,10 @@ class FakeFhir:
         fault = queue.pop(0)
         if isinstance(fault, Exception):
             return fault
-        status, headers = fault if isinstance(fault, tuple) else (fault, {})
-        return status, headers, json.dumps(_outcome())
+        if isinstance(fault, int):
+            return fault, {}, json.dumps(_outcome())
+        body = fault[2] if len(fault) == 3 else _outcome()
+        return fault[0], fault[1], json.dumps(body)
 
     # -- search semantics (just enough) ------------------------------------------------------
 
