@@ -96,7 +96,7 @@ def test_screen_command_against_the_server(fhir_server: str) -> None:
     out = invoke("screen", "--server", fhir_server, "--as-of", AS_OF.isoformat(), "--format", "csv", "--workers", "1")
     assert out.exit_code == 0, out.output
     assert out.output.splitlines()[0] == (  # issue 16's dates; issue 14's label; issue 15's open checks
-        "trial,rank,patient,verdict,missing,eligibleFrom,eligibleUntil,name,birthDate,mrn,judge,attest"
+        "trial,rank,patient,verdict,missing,eligibleFrom,eligibleUntil,name,birthDate,mrn,judge,attest,assumed"
     )
 
 
