@@ -208,7 +208,8 @@ def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: f
             for issue in outcome.get("issue"):
                 severity = issue.get("severity")
                 failed = failed or severity not in ("warning", "information")
-                notes.append(f"$export {severity or 'error'}: {issue.get('diagnostics') or issue.get('code')}")
+                # severity/code only: an error file's diagnostics may quote a patient's record
+                notes.append(f"$export {severity or 'error'}: {issue.get('code') or 'unknown'}")
         except (ValueError, AttributeError, TypeError, RecursionError):
             notes.append("$export error file holds an unreadable line")
             failed = True

@@ -14,6 +14,7 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
+from fhir_eligibility.retrieval.merge import outcome_codes
 from fhir_eligibility.retrieval.server import FhirServer
 from fhir_eligibility.retrieval.transport import Answer, Fault, Paging, Scope, json_object, read_page
 
@@ -117,19 +118,13 @@ def _path(url: str) -> str:
 
 
 def _outcome(raw: bytes) -> str:
+    """The refusal's OperationOutcome as ``severity/code`` only: its diagnostics may quote the patient."""
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         return ""
-    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
-        issues = body.get("issue")
-        texts = [
-            str(i.get("diagnostics") or i.get("code") or "")
-            for i in (issues if isinstance(issues, list) else [])
-            if isinstance(i, dict)
-        ]
-        return ": " + "; ".join(t for t in texts if t)[:300] if texts else ""
-    return ""
+    said = outcome_codes(body)
+    return f": {said}" if said else ""
 
 
 __all__ = ["FHIR_JSON", "SearchClient"]
