@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +15,13 @@ from fhir_eligibility.retrieval.server import ServerOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 EARLIEST_YEAR = 1900  # an as-of date earlier than this is a typo; later ones before a birth date warn per patient
+
+
+def _finite(_ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """NaN passes a range check (every comparison is false): refused here."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", param=param)
+    return value
 
 
 def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
@@ -59,7 +67,15 @@ def connection_options(f: F) -> F:
         click.option("--smart-token-endpoint", help="Token endpoint (default: .well-known/smart-configuration)."),
         click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM CA bundle for TLS."),
         click.option("--no-verify-tls", is_flag=True, help="Disable TLS verification (testing only)."),
-        click.option("--timeout", type=float, default=30.0, show_default=True, help="Read timeout, seconds."),
+        click.option(
+            "--timeout",
+            # finite and positive: 0 read as "the default", inf or 1e308 overflowed the deadline (a traceback)
+            type=click.FloatRange(min=0.001, max=86_400.0),
+            callback=_finite,
+            default=30.0,
+            show_default=True,
+            help="Read timeout, seconds.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)

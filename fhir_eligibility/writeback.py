@@ -224,12 +224,19 @@ class Outcome:
 def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> Outcome:
     """Send each patient x study's transaction; a refusal is recorded for it and the rest go on.
 
-    Nothing is sent to a server that declares another FHIR version than R4: an R5 server reads R4's
-    ``individual`` and ``status`` as invalid (R5: ``subject``, ``progress.subjectState``)."""
+    Nothing is sent to a server that does not declare R4 (another version, or none readable): an R5
+    server reads R4's ``individual`` and ``status`` as invalid (R5: ``subject``, ``progress.subjectState``)."""
     out = Outcome()
     version = server.capabilities().get("fhirVersion")
-    if isinstance(version, str) and not version.startswith("4."):
-        why = f"the server declares FHIR {version[:20]}; write-back writes R4 resources: not sent"
+    if not isinstance(version, str) or not version.startswith("4."):
+        # a CapabilityStatement that could not be read (a 500, none at all) names no version: a fault
+        # never makes a write possible that a readable one would refuse
+        said = (
+            f"declares FHIR {version[:20]}"
+            if isinstance(version, str)
+            else "names no FHIR version (no readable CapabilityStatement)"
+        )
+        why = f"the server {said}; write-back writes R4 resources: not sent"
         out.failed.extend((pid, f"{why} (study {study_of(b)})") for pid, b in bundles)
         return out
     for pid, planned in bundles:

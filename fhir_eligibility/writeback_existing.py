@@ -6,7 +6,8 @@ server's habits bite. Rule: an existing ``ResearchSubject.status`` is the produc
 overwrite) only with proof:
 
 * our ``meta.tag`` (:data:`WRITTEN_TAG`) saying that very status was the one written last; or
-* when the server dropped the tag (Medplum drops ``meta.tag`` on write), the GuidanceResponse the
+* when the server dropped the tag (Medplum drops ``meta.tag`` on write) or kept every one written
+  (a server that merges tags on update: then they do not say which was last), the GuidanceResponse the
   product wrote in the same transaction (identifier ``RESULTS_SYSTEM|<NCT>/<patient>``) recording
   that very status as ``researchSubjectStatus``.
 
@@ -91,8 +92,10 @@ def _proven(server: FhirServer, subject: dict[str, Any], key: str) -> bool:
         for t in (tags if isinstance(tags, list) else [])
         if isinstance(t, dict) and t.get("system") == WRITTEN_TAG
     ]
-    if tagged:
+    if len(set(tagged)) == 1:
         return status == tagged[0]
+    # several of our tags: the server kept the old ones on update (FHIR leaves removing a tag to
+    # $meta-delete), so which status was written last is not in the tags; the results written with it say
     if not isinstance(status, str):
         return False
     page = server.search_page(f"GuidanceResponse?identifier={quote(f'{RESULTS_SYSTEM}|{key}', safe='')}&_count=2")

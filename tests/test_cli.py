@@ -241,3 +241,12 @@ def test_an_unwritable_output_is_refused_before_any_evaluation(tmp_path: Path, m
     # a folder nothing can be created in (even by root): /proc
     result = CliRunner().invoke(cli_module.cli, [*args[:-1], "/proc/fhir-eligibility-test.json"])
     assert isinstance(result.exception, OutputError), result.exception
+
+
+@pytest.mark.parametrize("timeout", ["inf", "1e308", "0", "nan", "-1"])
+def test_a_timeout_that_is_no_duration_is_a_usage_error(timeout: str) -> None:
+    """inf and 1e308 overflowed the request deadline (a traceback), 0 was read as the default 30 s:
+    a usage error (exit 2, one message, no traceback), before any server is contacted."""
+    out = cli("evaluate", "--server", "http://127.0.0.1:9/fhir", "--patient", "p1", "--timeout", timeout)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert "--timeout" in out.stderr, out.stderr

@@ -90,9 +90,10 @@ def _existing(status: str) -> dict[str, Any]:
     }
 
 
-def _tagged(status: str, written: str) -> dict[str, Any]:
+def _tagged(status: str, *written: str) -> dict[str, Any]:
+    """A subject with our tag for each status ``written`` (several: a server that merges tags)."""
     subject = _existing(status)
-    subject["meta"]["tag"] = [{"system": "urn:fhir-eligibility:written-status", "code": written}]
+    subject["meta"]["tag"] = [{"system": "urn:fhir-eligibility:written-status", "code": w} for w in written]
     return subject
 
 
@@ -150,6 +151,11 @@ def _guidance(recorded: str | None, key: str = "NCT00000001/p1") -> dict[str, An
         (_existing("ineligible"), _guidance("ineligible"), False),  # our results record it: ours
         (_existing("eligible"), _guidance("ineligible"), True),  # staff changed what we recorded: theirs
         (_existing("ineligible"), _guidance("ineligible", "NCT00000001/p2"), True),  # another subject's record
+        # a server that keeps old tags on update (candidate then ineligible written): the tags do not
+        # say which was last, the results do; staff set candidate back: theirs (before: overwritten)
+        (_tagged("candidate", "candidate", "ineligible"), _guidance("ineligible"), True),
+        (_tagged("ineligible", "candidate", "ineligible"), _guidance("ineligible"), False),  # ours, updated
+        (_tagged("candidate", "candidate", "ineligible"), None, True),  # no results to prove it: theirs
     ],
     ids=[
         "ours",
@@ -162,6 +168,9 @@ def _guidance(recorded: str | None, key: str = "NCT00000001/p1") -> dict[str, An
         "untagged-proven",
         "untagged-changed-by-staff",
         "untagged-other-subject",
+        "merged-tags-staff",
+        "merged-tags-ours",
+        "merged-tags-no-proof",
     ],
 )
 def test_a_status_is_overwritten_only_with_proof_that_the_product_wrote_it(

@@ -297,7 +297,10 @@ class SmartBackendAuth(AuthHook):
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             raise AuthorizationError("SMART token endpoint issued a token that is not a bearer token")
         expires_in = body.get("expires_in")
-        lifetime = float(expires_in) if isinstance(expires_in, int | float) and expires_in > 0 else 300.0
+        # a day at most: a huge integer overflowed float() (a traceback), and a token is refreshed anyway
+        lifetime = 300.0
+        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in > 0:
+            lifetime = float(min(expires_in, 86_400))
         margin = min(float(self._config.renew_margin), lifetime / 2)
         self._token = token
         self._expires_at = now + lifetime - margin

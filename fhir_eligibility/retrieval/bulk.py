@@ -59,6 +59,28 @@ class ExportResult:
     failed: bool = False
 
 
+# Types whose absence decides a criterion (no diagnosis, no prior treatment: closed-world, clinical.md
+# §0.7): a server may leave out a type it holds none of, or one a lenient export skipped (Bulk Data
+# "Prefer: handling=lenient"); read as "none" these would make everyone ineligible
+_ABSENCE_DECIDES = ("Condition", "Procedure", "MedicationAdministration", "MedicationStatement")
+
+
+def _missing_types(types: Sequence[str], outputs: list[dict[str, Any]], out: ExportResult) -> None:
+    """A requested type with no file: the export is incomplete when its absence would decide."""
+    said = [o.get("type") for o in outputs]
+    if any(k is None or k == "Resource" for k in said):  # files that do not say their type may hold any
+        return
+    listed = {k for k in said if isinstance(k, str)}
+    for kind in types:
+        if kind in listed:
+            continue
+        if kind in _ABSENCE_DECIDES:
+            out.notes.append(f"$export returned no {kind} file: the export is incomplete")
+            out.failed = True
+        else:
+            out.notes.append(f"$export returned no {kind} file: read as none on the server")
+
+
 def bulk_export(
     http: SearchClient,
     endpoint: str,
@@ -110,6 +132,7 @@ def bulk_export(
             out.files.append(target)
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
+        _missing_types(types, outputs, out)
         errors = manifest.get("error")
         for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):

@@ -84,20 +84,6 @@ def not_supported(status: int | None, outcome: object, resource_type: str) -> bo
     return False
 
 
-def outcome_codes(outcome: object) -> str:
-    """An OperationOutcome's issues as ``severity/code`` (``error/processing``), never its diagnostics
-    or details: a server may quote the patient's data there. "" when it is no OperationOutcome."""
-    if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
-        return ""
-    issues = outcome.get("issue")
-    said = [
-        f"{i.get('severity')}/{i.get('code')}"
-        for i in (issues if isinstance(issues, list) else [])
-        if isinstance(i, dict) and isinstance(i.get("severity"), str) and isinstance(i.get("code"), str)
-    ]
-    return ", ".join(dict.fromkeys(s[:60] for s in said[:5]))
-
-
 def batch_entries(body: dict[str, Any] | None, expected: int) -> list[dict[str, Any]] | None:
     if body is None or body.get("resourceType") != "Bundle" or body.get("type") != "batch-response":
         return None
@@ -142,12 +128,20 @@ def transaction_failure(body: dict[str, Any] | None, expected: int) -> str | Non
     return None
 
 
+_UNREADABLE_LINK = "another record, perhaps (Patient.link is unreadable)"
+
+
 def replaced_by(patient: Resource) -> str | None:
     """Where a merged-away Patient went: the reference of its ``link`` of type ``replaced-by`` (R4, R5);
-    None when it has none (a ``replaces``, ``refer`` or ``seealso`` link leaves this record in use)."""
+    None when it has none (a ``replaces``, ``refer`` or ``seealso`` link leaves this record in use).
+    A link that cannot be read (not a list, an entry with no type) may be the merge: read as one."""
     links = patient.get("link")
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("type") == "replaced-by":
+    if links is not None and not isinstance(links, list):
+        return _UNREADABLE_LINK
+    for link in links or []:
+        if not isinstance(link, dict) or not isinstance(link.get("type"), str):
+            return _UNREADABLE_LINK
+        if link.get("type") == "replaced-by":
             other = link.get("other")
             ref = other.get("reference") if isinstance(other, dict) else None
             text = " ".join(ref.split())[:100] if isinstance(ref, str) else ""

@@ -14,9 +14,8 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
-from fhir_eligibility.retrieval.merge import outcome_codes
 from fhir_eligibility.retrieval.server import FhirServer
-from fhir_eligibility.retrieval.transport import Answer, Fault, Paging, Scope, json_object, read_page
+from fhir_eligibility.retrieval.transport import Answer, Fault, Paging, Scope, json_object, outcome_codes, read_page
 
 FHIR_JSON = "application/fhir+json"
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there

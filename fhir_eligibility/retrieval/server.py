@@ -41,13 +41,12 @@ from fhir_eligibility.retrieval.merge import (
     entry_status,
     merge_results,
     not_supported,
-    outcome_codes,
     transaction_failure,
 )
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
 from fhir_eligibility.retrieval.options import scoped
-from fhir_eligibility.retrieval.transport import Fault, Page, Paging, read_page
+from fhir_eligibility.retrieval.transport import Fault, Page, Paging, outcome_codes, read_page
 
 log = logging.getLogger(__name__)
 

@@ -230,7 +230,8 @@ def read_page(page: object, searched: str | None = None) -> Page:
             partial = partial_issue(resource)
             if partial is not None:
                 raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
-            out.notes.extend(_outcome_texts(resource))
+            # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them)
+            out.notes.append(outcome_codes(resource) or "an OperationOutcome (no issue code)")
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
             raise Fault(f"a {searched} search answered with a {kind[:40]}")
@@ -269,16 +270,18 @@ def partial_issue(outcome: object) -> str | None:
     return None
 
 
-def _outcome_texts(outcome: dict[str, Any]) -> list[str]:
-    """What an informational OperationOutcome says (its issues' diagnostics or details), cut short."""
-    out = []
-    for issue in outcome.get("issue") or []:
-        details = issue.get("details") if isinstance(issue, dict) else None
-        text = issue.get("diagnostics") if isinstance(issue, dict) else None
-        text = text if isinstance(text, str) else details.get("text") if isinstance(details, dict) else None
-        if isinstance(text, str) and text.strip():
-            out.append(" ".join(text.split())[:200])
-    return out
+def outcome_codes(outcome: object) -> str:
+    """An OperationOutcome's issues as ``severity/code`` (``error/processing``), never its diagnostics
+    or details: a server may quote the patient's data there. "" when it is no OperationOutcome."""
+    if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
+        return ""
+    issues = outcome.get("issue")
+    said = [
+        f"{i.get('severity')}/{i.get('code')}"
+        for i in (issues if isinstance(issues, list) else [])
+        if isinstance(i, dict) and isinstance(i.get("severity"), str) and isinstance(i.get("code"), str)
+    ]
+    return ", ".join(dict.fromkeys(s[:60] for s in said[:5]))
 
 
 @dataclass
@@ -336,6 +339,7 @@ __all__ = [
     "exchange",
     "is_error_outcome",
     "json_object",
+    "outcome_codes",
     "read_page",
     "resource_key",
     "short_count",

@@ -284,3 +284,19 @@ def test_smart_configuration_redirect_is_not_followed(rsps: responses.RequestsMo
     with pytest.raises(RetrievalError, match="HTTP 302"):
         auth.access_token()
     assert trap.call_count == 0
+
+
+@pytest.mark.parametrize("expires_in", [10**400, float("inf"), float("nan"), True, -5])
+def test_an_absurd_token_lifetime_is_bounded_not_a_traceback(
+    rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey, expires_in: Any
+) -> None:
+    """A token endpoint answering ``expires_in`` 10**400 overflowed float() (a traceback); inf, NaN, a
+    boolean or a negative number are no lifetime either. The token is used, and renewed within a day."""
+    server = TokenServer(rsps, rsa_key.public_key(), "RS384")
+    server.expires_in = expires_in
+    server.leeway = 10**6
+    clock = Clock()
+    auth = SmartBackendAuth(config(rsa_key), BASE, clock=clock)
+    assert auth.access_token() == "tok-1-SECRET"
+    clock.now += 86_400  # a day later: renewed whatever it said
+    assert auth.access_token() == "tok-2-SECRET"

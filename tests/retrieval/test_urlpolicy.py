@@ -102,7 +102,8 @@ def test_what_a_search_may_bring_besides_its_type() -> None:
     req = {"resourceType": "MedicationRequest", "id": "r1"}
     med = {"resourceType": "Medication", "id": "m1"}
     pat = {"resourceType": "Patient", "id": "p1"}
-    note = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "diagnostics": "results\n cut"}]}
+    issue = {"severity": "warning", "code": "informational", "diagnostics": "results\n cut"}
+    note = {"resourceType": "OperationOutcome", "issue": [issue]}
     page = read_page(
         {
             "resourceType": "Bundle",
@@ -116,7 +117,7 @@ def test_what_a_search_may_bring_besides_its_type() -> None:
         },
         "MedicationRequest",
     )
-    assert page.resources == [req, med, pat] and page.matches == 1 and page.notes == ["results cut"]
+    assert page.resources == [req, med, pat] and page.matches == 1 and page.notes == ["warning/informational"]
     assert short_count(page.total, page.matches) is None
 
 

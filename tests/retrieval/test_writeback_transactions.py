@@ -89,3 +89,20 @@ def test_a_refusal_reports_the_outcome_codes_never_its_text(
         said = capsys.readouterr().err
     assert "HTTP 400" in said and "error/processing" in said and TRIALS[0].id in said, said
     assert "Jane" not in said and "1961" not in said, said
+
+
+@pytest.mark.parametrize("metadata", [500, 404, {"resourceType": "CapabilityStatement"}], ids=["500", "404", "none"])
+def test_no_readable_fhir_version_writes_nothing(rsps: responses.RequestsMock, metadata: Any) -> None:
+    """A CapabilityStatement that cannot be read (a fault) or names no version does not let write-back
+    through where one declaring R5 would stop it: a fault never makes a write possible."""
+    rsps.add_callback(responses.POST, BASE, lambda _r: (200, {}, "{}"))
+    if isinstance(metadata, int):
+        rsps.add(responses.GET, BASE + "/metadata", status=metadata)
+    else:
+        rsps.add(responses.GET, BASE + "/metadata", json=metadata)
+    bundles = transactions(_written(), TRIALS, "2026-06-01T10:00:00+00:00", dt.date(2026, 6, 1))
+    with FhirServer(ServerOptions(BASE)) as fhir:
+        out = send(fhir, bundles)
+    assert out.created == 0 and len(out.failed) == 3
+    assert all("names no FHIR version" in why for _pid, why in out.failed)
+    assert not [c for c in rsps.calls if c.request.method == "POST"]

@@ -190,14 +190,15 @@ def test_trials_sharing_a_diagnosis_search_send_each_search_once(rsps: responses
 
 def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.RequestsMock) -> None:
     """A server that answers the candidate search with a warning (here: it capped the codes it
-    searched) says something the coordinator must read: the note is reported once, not dropped."""
+    searched) says something the coordinator must read: the note is reported once, not dropped, by
+    its severity/code (its diagnostics may quote a patient, and --deidentify reports carry the notes)."""
     trials = [t for t in load_trials() if t.id == "NCT05773274"]
     anchor = srv.anchor_codes(trials[0])
     assert anchor is not None
     urls = list(dict.fromkeys(srv.condition_search_urls(BASE, anchor.codes)))
     warning = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "warning", "code": "informational", "diagnostics": "only 50 codes searched"}],
+        "issue": [{"severity": "warning", "code": "informational", "diagnostics": "only 50 codes for SMITH, Jo"}],
     }
     for url in urls:
         bundle = {
@@ -209,5 +210,31 @@ def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.Re
     with FhirServer(ServerOptions(BASE)) as server:
         ids, notes = srv.candidate_ids(SearchClient(server), trials)
     assert ids == []
-    noted = [n for n in notes if "only 50 codes searched" in n]
+    noted = [n for n in notes if "warning/informational" in n]
     assert len(noted) == 1, notes
+    assert not any("SMITH" in n for n in notes), notes  # by severity/code: diagnostics may name a patient
+
+
+@pytest.mark.parametrize(
+    ("asked", "failed", "note"),
+    [
+        # no Condition file: a lenient export may have skipped it; read as none, every patient would
+        # lack the diagnosis and be ineligible: incomplete, so screen_server screens by search instead
+        (["Patient", "Observation", "Condition"], True, "$export returned no Condition file: the export is incomplete"),
+        # no MedicationDispense file: the server holds none, which decides no criterion alone
+        (["Patient", "Observation", "MedicationDispense"], False, "$export returned no MedicationDispense file"),
+    ],
+)
+def test_a_requested_type_without_a_file(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, asked: list[str], failed: bool, note: str
+) -> None:
+    status = f"{BASE}/status/3"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, json=_manifest(False), status=200)
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", asked, tmp_path)
+    assert result.failed is failed
+    assert any(n.startswith(note) for n in result.notes), result.notes
