@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
-from fhir_eligibility.evaluation.medication import acting_form, medication_of
+from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
     concept_problem,
@@ -39,6 +39,11 @@ MA_VALID = {"completed", "stopped", "in-progress"}
 # R5 statements are "recorded" (R4: active/completed); "stopped" (taken, then stopped: how a chemotherapy
 # halted for progression is written) and "on-hold" (taken, paused) are exposure too
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
+# statuses that say the drug was not given (not-done, not-taken, intended) or the record is void: dropped
+MA_DROP = frozenset({"not-done", "entered-in-error"})
+MS_DROP = frozenset({"entered-in-error", "intended", "not-taken", "draft"})  # R5 draft: not yet a record of use
+# any other status (unknown, an administration on hold, a missing or misspelt one): the drug
+# may have been given, so the record is read as uncertain (forms.records), never as absent
 # done; stopped, on hold and unknown are read but uncertain (facts_of)
 PROC_VALID = {"completed", "in-progress", "stopped", "on-hold", "unknown"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
@@ -380,8 +385,8 @@ _NOT_ORDERS = frozenset({"proposal", "plan", "option"})  # intents that order no
 def _order(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
     if status not in _ORDER_STATUSES[kind] or res.get("intent") in _NOT_ORDERS or res.get("doNotPerform") is True:
         return []  # not an order to give the drug ("do not give" included)
-    concept, _contained = medication_of(res)
-    codes = with_atc_groups(codings(concept))
+    concept, contained = medication_of(res)
+    codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
     handed = "whenHandedOver" if "whenHandedOver" in res else "whenPrepared"
     key = "authoredOn" if kind == "MedicationRequest" else handed
     when = res.get(key)
@@ -389,15 +394,20 @@ def _order(res: Resource, kind: str, ref: str, status: str | None, problems: lis
     return [Fact(kind, ref, codes, day, None, order_text(when), status=status)]
 
 
-def _medication(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
+def _medication(
+    res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None, doubt: str | None = None
+) -> list[Fact]:
+    """``doubt``: "unknown" when the status leaves open whether the drug was given (forms.records)."""
     adherence = res.get("adherence")
     said = {c for _s, c in codings(adherence.get("code"))} if isinstance(adherence, dict) else set()
-    if said & {"not-taking", "unknown"}:
-        return []  # R5: the drug is not taken, or whether it is is unknown (R4 statuses not-taken, unknown)
+    if "not-taking" in said:
+        return []  # R5: the drug is not taken (R4 status not-taken)
+    if "unknown" in said:
+        doubt = "unknown"  # R5: whether it is taken is not known (R4 status unknown): uncertain
     # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
     halted = any(c.startswith(("stopped", "on-hold")) for c in said)
     concept, contained = medication_of(res)
-    codes = with_atc_groups(codings(concept))
+    codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
     start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
     dose = None
     dosage = res.get("dosage")
@@ -445,6 +455,7 @@ def _medication(res: Resource, kind: str, ref: str, status: str | None, problems
             form=form,
             open_end=open_end,
             ends_by=asserted if asserted and start and asserted >= start else None,
+            verification=doubt,
         )
     ]
 
@@ -495,8 +506,13 @@ def facts_of(
             )
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):
-        valid = MA_VALID if kind == "MedicationAdministration" else MS_VALID
-        facts = _medication(res, kind, ref, status, problems) if status in valid else []
+        valid, drop = (MA_VALID, MA_DROP) if kind == "MedicationAdministration" else (MS_VALID, MS_DROP)
+        if status in drop:
+            return []
+        doubt = None if status in valid else "unknown"
+        if doubt and status not in ("unknown", "on-hold") and problems is not None:
+            problems.append(f"status {str(res.get('status'))[:30]!r} is not a {kind} status; read as uncertain")
+        facts = _medication(res, kind, ref, status, problems, doubt)
         if kind == "MedicationAdministration" and status == "stopped":
             return [f for f in facts if f.quantity is not None]  # §0.8: a stopped one without a dose is ignored
         return facts

@@ -85,7 +85,8 @@ def medication_of(res: Resource) -> tuple[object, Resource | None]:
         return med, None
     if "medicationReference" in res:
         return _referenced(res, res["medicationReference"])
-    return None, None
+    # medication[x] is required: a record of some drug given, which one not said, may be any drug
+    raise Unreadable("no medication[x]: which drug is not recorded")
 
 
 def _check(concept: object, where: str) -> None:
@@ -104,6 +105,22 @@ def _referenced(res: Resource, ref: object) -> tuple[object, Resource | None]:
                 _check(c.get("code"), f"contained Medication {target}")
                 return c.get("code"), c
     raise Unreadable(f"medication {target[:60]!r} not found (not contained, not in the input)")
+
+
+def ingredient_codes(medication: Resource | None) -> frozenset[Code]:
+    """The codes of a Medication's active ingredients (R4 ``itemCodeableConcept``, R5 ``item``).
+
+    Why: a site may code the product by text or a local code and only its ingredient in ATC or
+    RxNorm ("TMZ caps", ingredient L01AX03): read by ``code`` alone, the drug was never given and a
+    closed-world exclusion passed. An ingredient marked ``isActive: false`` (an excipient) is not the drug."""
+    items = medication.get("ingredient") if medication is not None else None
+    out: frozenset[Code] = frozenset()
+    for ing in items if isinstance(items, list) else []:
+        if isinstance(ing, dict) and ing.get("isActive") is not False:
+            item = ing.get("itemCodeableConcept") or ing.get("item")
+            if concept_problem(item) is None:
+                out |= codings(item)
+    return out
 
 
 def _texts(concept: object) -> list[str]:

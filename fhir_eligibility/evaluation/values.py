@@ -25,23 +25,38 @@ def _cite(facts: list[Fact]) -> str:
     return "; ".join(parts) + (f" (+{len(facts) - MAX_CITED} more)" if len(facts) > MAX_CITED else "")
 
 
-def valued(inside: list[Fact]) -> tuple[list[Fact], str]:
-    """The results with a usable value, and a note naming newer valueless ones that were skipped.
+def invalid(f: Fact) -> bool:
+    """A result whose value was written but is not usable (a number as text, an impossible value):
+    unlike a ``dataAbsentReason``, it reports a measurement, whose value is not known here."""
+    return f.note is not None and f.note.startswith("invalid value")
 
-    When no result has a value the list is empty and the note names them all (the caller is unknown).
+
+def valued(inside: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """(the results that may be the most recent value, the newer ones without a valid value).
+
+    A newer result with no value (``dataAbsentReason``) is skipped (clinical.md §0.16); a newer one
+    whose value is invalid was a measurement all the same, possibly the patient's current value
+    (Hb "7.0 g/dL" as text after an older 13.2), so then no result is usable (the caller is unknown).
     """
+    if all(has_value(f) for f in inside):
+        return inside, []
     good = [f for f in inside if has_value(f)]
     bad = [f for f in inside if not has_value(f)]
-    if not bad:
-        return good, ""
     if not good:
-        return [], f"no valid value in the window ({_cite(bad)})"
+        return [], bad
     latest = max((f.date, f.instant, f.issued) for f in good if f.date) if any(f.date for f in good) else None
     newer = [f for f in bad if latest is None or (f.date is not None and (f.date, f.instant, f.issued) > latest)]
-    if not newer:
-        return good, ""
     newer.sort(key=lambda f: (f.date, f.instant), reverse=True)
-    return good, f"; newer result skipped as it has no valid value ({_cite(newer)})"
+    return ([] if any(invalid(f) for f in newer) else good), newer
+
+
+def skipped_note(usable: list[Fact], skipped: list[Fact], inside: list[Fact]) -> str:
+    """What :func:`valued` left out, for the reason: all of ``inside`` when nothing is usable."""
+    if not usable:
+        if skipped and any(has_value(f) for f in inside):
+            return f"the most recent value is not known: a newer result has an invalid value ({_cite(skipped)})"
+        return f"no valid value in the window ({_cite([f for f in inside if not has_value(f)])})"
+    return f"; newer result skipped as it has no valid value ({_cite(skipped)})" if skipped else ""
 
 
 def undated_note(facts: list[Fact]) -> str:

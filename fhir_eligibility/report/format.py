@@ -183,7 +183,9 @@ def _comparison(m: re.Match[str]) -> str:
     t = m.group("t")
     cmp = m.group("cmp")
     shown_cmp = COMPARATOR[cmp] if m.group("verb") == "meets" else _NEGATED[cmp]
-    v = number(float(m.group("v")), decimals(t) + 1, float(t))
+    # converted first (0.25 {ratio} = 25 %): the value is in another unit than the threshold, so its
+    # precision is its own (rounded to the threshold's, 0.25 showed as 0.2, under a 20 % limit it exceeds)
+    v = number(float(m.group("v"))) if m.group("conv") else number(float(m.group("v")), decimals(t) + 1, float(t))
     on = f" on {m.group('d')}" if m.group("d") else ""
     note = m.group("note") or ""
     threshold = number(float(t), decimals(t)) + m.group("tu")

@@ -55,8 +55,8 @@ def add_medication(
     """Index a Medication by :func:`formulary_keys` when it has a code to give. ``stamps``: the
     version kept per key; of two versions of one Medication the latest ``meta.lastUpdated`` is kept
     (on a tie, the later one), as for every record, whatever the input order."""
-    code = medication.get("code")
-    if isinstance(code, dict):
+    code = drug_concept(medication)
+    if code is not None:
         stamp = version_stamp(medication)
         for key in formulary_keys(medication, full_url):
             if stamps is not None:
@@ -64,6 +64,28 @@ def add_medication(
                     continue
                 stamps[key] = stamp
             formulary[key] = code
+
+
+def drug_concept(medication: Resource) -> dict[str, Any] | None:
+    """What the Medication says the drug is: its ``code`` with its active ingredients' codings added
+    (R4 ``itemCodeableConcept``, R5 ``item``; see evaluation.medication.ingredient_codes, which
+    reads a contained Medication the same way). None when it says nothing."""
+    code = medication.get("code")
+    extra: list[Any] = []
+    items = medication.get("ingredient")
+    for ing in items if isinstance(items, list) else []:
+        if isinstance(ing, dict) and ing.get("isActive") is not False:
+            item = ing.get("itemCodeableConcept") or ing.get("item")
+            item = item.get("concept", item) if isinstance(item, dict) else None  # R5: a CodeableReference
+            codings = item.get("coding") if isinstance(item, dict) else None
+            extra += [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    if not extra:
+        return code if isinstance(code, dict) else None
+    base: dict[str, Any] = code if isinstance(code, dict) else {}
+    own = base.get("coding", [])
+    if not isinstance(own, list):
+        return base  # a malformed coding: left for the evaluator to report (unreadable)
+    return {**base, "coding": [*own, *extra]}
 
 
 def version_stamp(res: Resource) -> str:

@@ -928,8 +928,9 @@ def test_a_procedure_counts_as_a_lutathera_cycle_only_when_it_codes_the_product(
         ([obs("718-7", "2026-05-20", q(900, "g/dL"))], "unknown"),
         ([obs("718-7", "2026-05-20", q(75, "g/L"))], "fail"),  # the same number in its real unit: 7.5 g/dL
         ([obs("718-7", "2026-05-20", q(4.0, "mmol/L"))], "fail"),  # 6.45 g/dL, converted before the check
-        # an impossible newer result does not hide the last real one (as any invalid value: §0.16)
-        ([obs("718-7", "2026-05-10", q(9, "g/dL")), obs("718-7", "2026-05-20", q(90, "g/dL"))], "pass"),
+        # an impossible newer result is still a newer measurement, its value unknown (90 "g/dL" may be
+        # 90 g/L): the older real one cannot stand for it (README, "a newer result whose value is invalid")
+        ([obs("718-7", "2026-05-10", q(9, "g/dL")), obs("718-7", "2026-05-20", q(90, "g/dL"))], "unknown"),
     ],
     ids=["gdl-typo", "huge", "gl", "mmol", "older-real"],
 )
@@ -1023,7 +1024,8 @@ def _r5_statement(adherence: str | None) -> Json:
         # taken from 2022, stopped on a day not recorded: perhaps within the last 4 weeks (§0.14)
         ("stopped", "stopped", "unknown"),
         ("on-hold", "on-hold", "unknown"),
-        ("unknown", "unknown", "pass"),  # whether it is taken is unknown: not read as taken
+        # whether it is taken is unknown: it may be, so the exclusion is undetermined (not a pass)
+        ("unknown", "unknown", "unknown"),
     ],
 )
 def test_an_r5_statement_means_what_the_same_r4_statement_means(

@@ -25,7 +25,7 @@ from fhir_eligibility.evaluation.results import (
     Verdict,
     When,
 )
-from fhir_eligibility.report.format import width
+from fhir_eligibility.report.format import reason, width
 from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.report.table import dates, explain, verdict_table
 
@@ -205,3 +205,14 @@ def test_the_horizon_is_counted_from_the_as_of_date(tmp_path: Path) -> None:
     path = _patched(tmp_path)
     html = _evaluate(path, "--assume-attested", "--format", "html", "--horizon", "60")
     assert "within 60 days of 2026-06-01" in html and "looked ahead" not in html
+
+
+def test_a_converted_value_keeps_its_own_precision() -> None:
+    """Ki-67 sent as a fraction (0.25, unit 1) compared with a 20 % limit: shown as 0.25, not rounded to
+    the threshold's precision (0.2, which reads as under the limit it exceeds)."""
+    shown = reason("0.25 1 (= 25 %) does not meet <= 20 % on 2026-05-01")
+    assert shown.startswith("0.25 ") and "0.2 " not in shown, shown
+    assert "> 20 %" in shown, shown
+    # without a conversion the value is still rounded against the threshold (7.94 vs 8 shows as 7.9)
+    plain = reason("7.94 g/dL does not meet >= 8 g/dL on 2026-05-01")
+    assert plain.startswith("7.9 g/dL"), plain

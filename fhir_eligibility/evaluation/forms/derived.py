@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import Interval, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
@@ -36,10 +37,14 @@ def latest_inputs(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, 
     one when results share the moment (date, time, issued): two creatinines drawn together, or a
     laboratory's race-specific MDRD pair (48642-3 and 48643-1). Which one is read must not depend on
     their ids: the formulas read all of them, as a range (§0.3 safety first; §1.6 for the pair)."""
-    inside = [f for f in ctx.record.facts(["Observation"], codes) if fact_in(f, lo, hi) and f.quantity is not None]
+    window = [f for f in ctx.record.facts(["Observation"], codes) if fact_in(f, lo, hi)]
+    inside = [f for f in window if f.quantity is not None]
     if not inside:
         return []
     top = max((f.date, f.instant, f.issued) for f in inside)
+    # a newer result with an invalid value may be the current one (values.valued): no input is known
+    if any(values.invalid(f) and f.date is not None and (f.date, f.instant, f.issued) > top for f in window):
+        return []
     return sorted((f for f in inside if (f.date, f.instant, f.issued) == top), key=lambda f: f.ref)
 
 
@@ -240,6 +245,8 @@ def _doses(facts: list[Fact], d: Derived, ctx: Context, unit: str | None) -> Dos
         if last is not None and (f.date - last).days <= 1:
             last = f.date
             continue
+        if f.verification == "unknown":  # given or not: the sum cannot be known
+            return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: its status leaves open whether it was given")
         mbq = dv.quantity_in(f, "MBq", None)
         if mbq is None:
             return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: dose missing or not an activity")

@@ -111,7 +111,8 @@ def _observation_leaf(
         return _rising_series(d, inside, lo, hi)
     skipped = ""
     if inside and _valued_only(d.test):
-        inside, skipped = values.valued(inside)
+        usable, newer = values.valued(inside)
+        skipped, inside = values.skipped_note(usable, newer, inside), usable
         if not inside:
             return Outcome(Truth.UNKNOWN, skipped, missing=(missing_data(ctx, what, d.codes, lo, hi),))
     if not inside:
@@ -230,7 +231,7 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
         return Truth.UNKNOWN
     inside = _in_window(facts, lo, hi)
     if inside and _valued_only(d.test):
-        inside = [f for f in inside if values.has_value(f)]
+        inside = values.valued(inside)[0]
     if not inside:
         return Truth.UNKNOWN
     tied, vague = _latest(inside)

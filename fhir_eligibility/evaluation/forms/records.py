@@ -43,8 +43,16 @@ def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
 
 def _periods(facts: list[Fact], as_of: dt.date, longest: bool = False) -> list[tuple[dt.date, dt.date]]:
     """The days the records' periods cover, merged (overlapping or adjacent periods are one, so no
-    day counts twice: clinical.md §1.6), in order; ``longest``: each unrecorded stop at its latest."""
+    day counts twice: clinical.md §1.6), in order; ``longest``: each unrecorded stop at its latest,
+    and administrations covering every day from the first to the last (clinical.md §1.6 "first-last
+    administration + 1 d": an oral drug given daily is seldom recorded daily), where the shortest
+    reading counts only the days recorded: a duration between the two is unknown."""
     spans = sorted((f.start or f.end, _end(f, as_of, longest) or f.start) for f in facts if f.start or f.end)
+    if longest:
+        given = [(f.start or f.end, f.end or f.start) for f in facts if f.kind == "MedicationAdministration"]
+        firsts, lasts = [s for s, _e in given if s], [e for _s, e in given if e]
+        if firsts and lasts:
+            spans = sorted([*spans, (min(firsts), max(lasts))])
     out: list[tuple[dt.date, dt.date]] = []
     for s, e in spans:
         assert s is not None and e is not None
@@ -298,7 +306,8 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             most = _exposure_text(placed + uncertain, ctx.as_of, d.duration, True)
             return Outcome(
                 Truth.UNKNOWN,
-                f"{covered} to {most} of exposure{window} (stop dates not recorded or records uncertain;"
+                f"{covered} to {most} of exposure{window} (stop dates not recorded, days between"
+                f" administrations not recorded, or records uncertain;"
                 f" required {d.duration.text()})",
                 ev,
                 matched=tuple(placed),
@@ -338,6 +347,8 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["ordered or dispensed, not recorded as taken"] = None
         elif f.kind in ("Procedure", "ImagingStudy") and f.verification == "unknown":
             why["its status is unknown (done or not)"] = None
+        elif f.kind in ("MedicationAdministration", "MedicationStatement") and f.verification == "unknown":
+            why["its status leaves open whether the drug was given"] = None
         elif f.verification in UNCERTAIN_VERIFICATION:
             why["unconfirmed"] = None
         elif f.open_end:
