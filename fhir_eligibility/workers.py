@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, TypeVar
 
+from fhir_eligibility.errors import WorkerDied
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -53,6 +55,7 @@ class Executor:
         self.setup = setup
         self.payload = payload
         self._pool: Pool | None = None
+        self._pids: frozenset[int | None] = frozenset()
 
     def __enter__(self) -> Executor:
         if self.workers == 1:
@@ -61,7 +64,19 @@ class Executor:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             ctx = multiprocessing.get_context(method)
             self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.setup, self.payload))
+            self._pids = self._worker_pids()
         return self
+
+    def _worker_pids(self) -> frozenset[int | None]:
+        # Pool keeps its processes in ``_pool`` (no public accessor); it replaces a worker only when
+        # one ended (no maxtasksperchild here), and the task that worker held is never answered
+        assert self._pool is not None
+        return frozenset(p.pid for p in self._pool._pool)  # type: ignore[attr-defined]
+
+    def _alive(self) -> None:
+        """:class:`WorkerDied` when a worker ended (killed, out of memory, a crash): waiting would be for ever."""
+        if self._pool is not None and self._worker_pids() != self._pids:
+            raise WorkerDied("a worker process died (out of memory, killed or crashed): the run cannot complete")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         if self._pool is not None:
@@ -85,9 +100,9 @@ class Executor:
         for item in items:
             pending.append(self._pool.apply_async(fn, (item,)))
             while len(pending) >= limit:
-                yield _next_done(pending)
+                yield _next_done(pending, self._alive)
         while pending:
-            yield _next_done(pending)
+            yield _next_done(pending, self._alive)
 
     def map_in_order(
         self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None
@@ -103,26 +118,29 @@ class Executor:
         for item in items:
             pending.append((item, self._pool.apply_async(fn, (item,))))
             while len(pending) >= limit:
-                yield _first(pending)
+                yield _first(pending, self._alive)
         while pending:
-            yield _first(pending)
+            yield _first(pending, self._alive)
 
 
-def _next_done(pending: deque[AsyncResult[R]]) -> R:
-    """The first finished result (polling keeps the main thread responsive to Ctrl-C)."""
+def _next_done(pending: deque[AsyncResult[R]], alive: Callable[[], None]) -> R:
+    """The first finished result (polling keeps the main thread responsive to Ctrl-C, and ``alive``
+    raises when a worker died: its task would never finish)."""
     while True:
         for i, r in enumerate(pending):
             if r.ready():
                 del pending[i]
                 return r.get()
         pending[0].wait(0.05)
+        alive()
 
 
-def _first(pending: deque[tuple[T, AsyncResult[R]]]) -> tuple[T, R]:
+def _first(pending: deque[tuple[T, AsyncResult[R]]], alive: Callable[[], None]) -> tuple[T, R]:
     """The oldest task's item and result, once it is done (waiting in short steps, as above)."""
     item, r = pending[0]
     while not r.ready():
         r.wait(0.05)
+        alive()
     pending.popleft()
     return item, r.get()
 

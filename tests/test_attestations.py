@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
@@ -481,3 +482,43 @@ def test_attest_writes_local_time_and_refuses_a_future_date_or_a_blank_author(tm
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_judgement_is_stale_only_by_data_there_on_the_as_of_date_and_by_time_on_its_day() -> None:
+    """sample-03's ALT is at 2026-05-20T08:30Z. A judgement at 07:00Z that day did not see it (stale,
+    before: counted, whole dates compared); one at 10:00Z did. A result dated after the as-of date
+    did not exist yet on that day: it does not make an earlier judgement stale (before: it did, so
+    looking back at a past date changed its verdict)."""
+    early = response(coordinator_answers() | {ALT_ITEM: False}, authored="2026-05-20T07:00:00+00:00")
+    item = next(k for k in top(evaluate_a(patient(ALT_REVIEW, early)), "A-E7b").children if k.id == ALT_ITEM)
+    assert "predates" in item.reason and "(stale)" in item.reason
+
+    seen = response(coordinator_answers() | {ALT_ITEM: False}, authored="2026-05-20T10:00:00+00:00")
+    later_alt = {
+        "resourceType": "Observation",
+        "id": "alt-later",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "1742-6"}]},
+        "effectiveDateTime": "2026-06-03T09:00:00+00:00",  # after the as-of date (2026-06-01)
+        "valueQuantity": {"value": 40, "unit": "U/L", "system": "http://unitsofmeasure.org", "code": "U/L"},
+    }
+    result = evaluate_a(patient(ALT_REVIEW, seen, later_alt))
+    e7b = top(result, "A-E7b")
+    assert e7b.result is Result.PASS, e7b.reason  # the judgement counts as of 06-01
+    item = next(k for k in e7b.children if k.id == ALT_ITEM)
+    assert "alt-later" not in item.reason
+
+
+@pytest.mark.parametrize(
+    "author", [{"reference": "Patient/sample-03"}, {"reference": "RelatedPerson/r1", "display": "Mum"}]
+)
+def test_an_answer_by_the_patient_or_a_relative_does_not_count(author: dict[str, str]) -> None:
+    """A clinician's judgement (A-E7b's ALT review) answered by the patient stays a review, and the
+    manual items stay outstanding: eligibility is attested by study staff (docs/attestations.md)."""
+    by_patient = response(coordinator_answers() | {ALT_ITEM: False}, author=author)
+    result = evaluate_a(patient(ALT_REVIEW, by_patient))
+    assert top(result, "A-E7b").result is Result.REVIEW and result.verdict is Verdict.NEEDS_REVIEW
+    item = next(k for k in top(result, "A-E7b").children if k.id == ALT_ITEM)
+    assert "attested by study staff" in item.reason
+    staff = response(coordinator_answers() | {ALT_ITEM: False}, author={"reference": "Practitioner/p9"})
+    assert evaluate_a(patient(ALT_REVIEW, staff)).verdict is Verdict.ELIGIBLE  # the control

@@ -17,6 +17,7 @@ import pytest
 from fhir_eligibility.cli import render
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import WorkerDied
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.pipeline import evaluate_files
@@ -122,3 +123,23 @@ def test_the_cli_writes_the_same_report_with_one_worker_or_two(tmp_path: Path) -
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]
     assert outputs[0].count("Patient/sample-") >= 100  # every sample patient is in it
+
+
+def _dies_on_three(x: int) -> int:
+    if x == 3:
+        os._exit(1)  # as the OOM killer or a crash in a C extension ends a worker: no exception, no answer
+    time.sleep(0.05)
+    return x
+
+
+@pytest.mark.parametrize("order", ["in_order", "unordered"])
+def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(order: str) -> None:
+    """multiprocessing.Pool never answers the task of a worker that died: `screen` and `evaluate`
+    waited for ever (seen after a worker was killed). The executor notices the pool replaced a worker."""
+    start = time.monotonic()
+    with pytest.raises(WorkerDied, match="worker process died"), Executor(2) as ex:
+        if order == "in_order":
+            list(ex.map_in_order(_dies_on_three, range(20), in_flight=4))
+        else:
+            list(ex.map_unordered(_dies_on_three, range(20), in_flight=4))
+    assert time.monotonic() - start < 30

@@ -55,6 +55,7 @@ MODULES = [
     "fhir_eligibility/retrieval/reading.py",
     "fhir_eligibility/retrieval/assembly.py",
     "fhir_eligibility/retrieval/files.py",
+    "fhir_eligibility/retrieval/lines.py",
     "fhir_eligibility/retrieval/bundle_entries.py",
     "fhir_eligibility/screening/routing.py",
     "fhir_eligibility/screening/partition.py",

@@ -29,6 +29,7 @@ excluding condition is present), so it becomes the characteristic's truth before
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,7 @@ class Answer:
     stale: str | None = None  # older than the validity window: a "yes" no longer counts, a refusal stands
     text: str | None = None  # the item's text as the response wrote it (None: not written)
     earlier: Answer | None = None  # the next older answer to the same linkId
+    instant: str = ""  # authored as a sortable UTC instant (:func:`_instant`), to order same-day records
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -118,6 +120,16 @@ def _author(res: dict[str, Any]) -> str | None:
     return name or ref or None
 
 
+_NOT_STAFF = re.compile(r"(?:^|/)(?:Patient|RelatedPerson)/[^/]+$")
+
+
+def not_staff(author: object) -> bool:
+    """An author reference to the patient or a relative (CDS Hooks allows either as the user of a
+    patient-facing app): no one to decide a trial's eligibility, nor a clinician's judgement."""
+    ref = author.get("reference") if isinstance(author, dict) else None
+    return isinstance(ref, str) and _NOT_STAFF.search(ref.strip()) is not None
+
+
 def _yes_no(a: dict[str, Any]) -> bool | str:
     """The answer as yes/no, or why it is not one (an answer in another shape)."""
     value = a.get("valueBoolean")
@@ -143,6 +155,11 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     problem = stale = None
     if by is None:
         problem = f"the attestation in {ref} of {date} names no author, it does not count"
+    elif not_staff(res.get("author")):
+        problem = (
+            f"the attestation in {ref} of {date} is by {by}: eligibility is attested by study staff, "
+            "not the patient or a relative, it does not count"
+        )
     elif day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
     firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
@@ -157,18 +174,20 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
     }
     out: dict[str, Answer] = {}
+    moment = _instant(str(authored))
     for link, a in firsts:
         if not isinstance(link, str) or link.endswith("-comment") or not a:
             continue
-        value = _yes_no(a)
-        if isinstance(value, str):  # answered, in a shape that cannot decide: it supersedes older answers
-            why = f"the attestation in {ref} of {date}: {value}, it does not count"
-            out[link] = Answer(
-                False, by or "no author", date, ref, problem or why, comments.get(link), stale, texts.get(link)
-            )
-        else:
-            out[link] = Answer(value, by or "no author", date, ref, problem, comments.get(link), stale, texts.get(link))
-    return (_instant(str(authored)), str(res.get("id", ""))), out
+        said = _yes_no(a)
+        # answered in a shape that cannot decide: it supersedes older answers, and does not count
+        why = problem or (
+            f"the attestation in {ref} of {date}: {said}, it does not count" if isinstance(said, str) else None
+        )
+        value = said if isinstance(said, bool) else False
+        out[link] = Answer(
+            value, by or "no author", date, ref, why, comments.get(link), stale, texts.get(link), None, moment
+        )
+    return (moment, str(res.get("id", ""))), out
 
 
 def _chained(given: list[tuple[_Key, Answer]]) -> Answer:
@@ -177,7 +196,7 @@ def _chained(given: list[tuple[_Key, Answer]]) -> Answer:
     older: Answer | None = None
     # oldest first; of two with the same key (a response read twice) the first read ends up on top
     for _key, a in sorted(reversed(given), key=lambda ka: ka[0]):
-        older = Answer(a.value, a.by, a.date, a.response, a.problem, a.comment, a.stale, a.text, older)
+        older = Answer(a.value, a.by, a.date, a.response, a.problem, a.comment, a.stale, a.text, older, a.instant)
     assert older is not None
     return older
 
@@ -247,15 +266,21 @@ def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
     return tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient")
 
 
-def _newer_data(c: Criterion, record: PatientRecord, answer: Answer) -> str | None:
+def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.date) -> str | None:
     """Whether a record the item reads is dated after the answer: the judgement did not see it.
+    Only records there on ``as_of`` (one dated later did not exist yet on that day); on the answer's
+    own day, by the time when both give one (a result at 08:30 after a judgement at 07:00).
 
     Read from the record, not from the evidence, so the check is the same whether or not the
     evaluation keeps explanations (screening does not)."""
     day = dt.date.fromisoformat(answer.date)
+    timed = "T" in answer.instant
     for kind, codes in _reads(c):
         for f in record.facts([kind], codes):
-            if f.date is not None and f.date > day:
+            if f.date is None or f.date > as_of:
+                continue
+            later_same_day = f.date == day and timed and "T" in f.instant and _instant(f.instant) > answer.instant
+            if f.date > day or later_same_day:
                 return (
                     f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
                     " (stale), it does not count"
@@ -271,6 +296,7 @@ def decide(
     answers: Answers,
     record: PatientRecord,
     parity_here: int,
+    as_of: dt.date,
 ) -> tuple[Truth, str, tuple[Evidence, ...], Attestation | None] | None:
     """The criterion's (truth, reason, evidence, attestation) once its answer is applied; None: no answer.
 
@@ -303,7 +329,7 @@ def decide(
         )
         return truth, f"{reason}; {amended}", evidence, None
     refusal = answer.value is (parity_here % 2 == 1)
-    problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer)
+    problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer, as_of)
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None
     said = "yes" if answer.value else "no"

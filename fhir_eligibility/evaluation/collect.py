@@ -30,7 +30,8 @@ class Item:
     by: str | None  # the latest date a result counts for all of them (the window's end)
 
 
-CUT = re.compile(r"\s*(?:[<>=≤≥(:;]|\bin the last\b|\bwithin\b).*$")
+# a parenthesis is cut only when it holds a number (a threshold or a window): "(serum)" names the test
+CUT = re.compile(r"\s*(?:[<>=≤≥:;]|\((?=[^)]*\d)|\bin the last\b|\bwithin\b).*$")
 
 
 def _name(what: str) -> str:
@@ -44,26 +45,22 @@ def _bounds(window: str) -> tuple[str | None, str | None]:
 
 
 def _groups(wanted: list[tuple[str, MissingData]]) -> list[list[tuple[str, MissingData]]]:
-    """Items sharing a code are one order (union-find on codes; an item without codes by its text)."""
-    parent = list(range(len(wanted)))
+    """Items one order settles: an item joins an order whose codes it all accepts (the order is the
+    most specific item's test; an item without codes goes by its text), the narrowest first.
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for i, (_trial, m) in enumerate(wanted):
-        for key in m.codes or ("text:" + m.what,):
-            if key in owner:
-                parent[root(i)] = root(owner[key])
-            else:
-                owner[key] = i
-    groups: dict[int, list[tuple[str, MissingData]]] = {}
-    for i, item in enumerate(wanted):
-        groups.setdefault(root(i), []).append(item)
-    return list(groups.values())
+    Why not any shared code: a serum hCG criterion shares codes with "any hCG" ones, but a urine test
+    ordered under the joined name settles only the latter; an eGFR and a creatinine clearance share
+    the serum creatinine code, yet a reported eGFR settles neither clearance. Ordered as the serum
+    test, all three pregnancy criteria are settled; eGFR and clearance stay two orders."""
+    groups: list[tuple[frozenset[str], list[tuple[str, MissingData]]]] = []
+    keyed = [(frozenset(m.codes) or frozenset({"text:" + m.what}), (t, m)) for t, m in wanted]
+    for codes, item in sorted(keyed, key=lambda k: (len(k[0]), sorted(k[0]))):
+        home = next((g for order, g in groups if order <= codes), None)
+        if home is None:
+            groups.append((codes, [item]))
+        else:
+            home.append(item)
+    return [g for _order, g in groups]
 
 
 def collect_first(results: Iterable[TrialResult]) -> tuple[Item, ...]:
@@ -73,10 +70,11 @@ def collect_first(results: Iterable[TrialResult]) -> tuple[Item, ...]:
     for group in _groups(wanted):
         lows = [lo for lo, _ in (_bounds(m.window) for _t, m in group) if lo]
         highs = [m.latest_useful for _t, m in group if m.latest_useful]
+        first = group[0][1]  # the order's own test: the group's narrowest item (every other accepts its codes)
         items.append(
             Item(
-                min((_name(m.what) for _t, m in group), key=lambda w: (len(w), w)),
-                tuple(sorted({c for _t, m in group for c in m.codes})),
+                _name(first.what),
+                tuple(sorted(first.codes)),
                 tuple(sorted({f"{t}/{m.criterion}" for t, m in group})),
                 tuple(sorted({t for t, _m in group})),
                 max(lows) if lows else None,

@@ -225,7 +225,8 @@ def _with_truth(o: Outcome, truth: Truth, reason: str) -> Outcome:
 
 def _answered(c: Criterion, o: Outcome, ctx: Context, parity_here: int) -> Outcome:
     """A person's answer to this criterion's item decides it (replacing a --assume-attested what-if)."""
-    decided = attestation.decide(c, o.truth, o.reason, o.evidence, ctx.answers or {}, ctx.record, parity_here)
+    answers = ctx.answers or {}
+    decided = attestation.decide(c, o.truth, o.reason, o.evidence, answers, ctx.record, parity_here, ctx.as_of)
     if decided is None:
         return o
     t, reason, evidence, att = decided

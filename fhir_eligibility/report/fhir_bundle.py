@@ -21,7 +21,7 @@ from fhir_eligibility.codes import PROJECT
 from fhir_eligibility.evaluation.collect import Item, collect_first
 from fhir_eligibility.evaluation.results import CriterionResult, Report, TrialResult, Verdict, When
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.json_report import by_patient
+from fhir_eligibility.report.json_report import by_patient, manual_outstanding
 from fhir_eligibility.report.when import iso, withheld
 
 SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
@@ -94,6 +94,8 @@ def _entries(r: TrialResult, as_of: str, orders: list[dict[str, str]]) -> list[d
     the ServiceRequests that would settle it."""
     rs_id, gr_id, par_id = _id("rs", r.patient, r.trial), _id("gr", r.patient, r.trial), _id("p", r.patient, r.trial)
     state = "ineligible" if r.verdict is Verdict.INELIGIBLE else "potential-candidate"
+    # a what-if (--assume-attested) says so where the verdict is read, as JSON's assumedAttested does
+    shown = f"{r.verdict.value} (what-if: --assume-attested)" if r.assumed_attested else r.verdict.value
     subject = {
         "resourceType": "ResearchSubject",
         "id": rs_id,
@@ -110,7 +112,7 @@ def _entries(r: TrialResult, as_of: str, orders: list[dict[str, str]]) -> list[d
                         }
                     ]
                 },
-                "subjectState": {"coding": [{"system": SUBJECT_STATE, "code": state}], "text": r.verdict.value},
+                "subjectState": {"coding": [{"system": SUBJECT_STATE, "code": state}], "text": shown},
                 "startDate": as_of,
             }
         ],
@@ -122,6 +124,9 @@ def _entries(r: TrialResult, as_of: str, orders: list[dict[str, str]]) -> list[d
     }
     if r.when is not None:
         params["parameter"] += _when_parts(r.when)
+    if r.assumed_attested:  # a what-if: the verdict holds only if a person attests these (as JSON's flag)
+        params["parameter"].append({"name": "assumedAttested", "valueBoolean": True})
+        params["parameter"] += [{"name": "manualOutstanding", "valueString": cid} for cid in manual_outstanding(r)]
     status = {Verdict.UNDETERMINED: "data-required"}.get(r.verdict, "success")
     guidance: dict[str, Any] = {
         "resourceType": "GuidanceResponse",

@@ -30,6 +30,8 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
 from fhir_eligibility.retrieval.bundle_entries import failed_response, history_current
+from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
+from fhir_eligibility.retrieval.lines import lines as bounded_lines
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
     Drops,
@@ -54,6 +56,8 @@ from fhir_eligibility.retrieval.reading import (
 )
 from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, partial_issue, read_page, short_count
 
+# a JSON file (a Bundle) is read whole: a bound on it is a bound on memory; NDJSON is read by line
+MAX_DOCUMENT_BYTES = 2**30
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 GZIP_SUFFIXES = (".ndjson.gz", ".jsonl.gz")  # Bulk servers may write compressed NDJSON: read streamed
 DATA_SUFFIXES = (".json", *NDJSON_SUFFIXES, *GZIP_SUFFIXES)
@@ -76,10 +80,10 @@ def ndjson_lines(path: Path) -> Iterator[bytes]:
     try:
         if is_gzip(path):
             with gzip.open(path, "rb") as fh:
-                yield from fh
+                yield from bounded_lines(fh)
         else:
             with path.open("rb") as fh:
-                yield from fh
+                yield from bounded_lines(fh)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         raise InputError(f"{path}: not a readable gzip file ({e.__class__.__name__})") from None
     except OSError as e:
@@ -123,13 +127,26 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
     """Data files in input order: paths as given, folders walked in sorted path order.
 
     Only regular files are opened (a FIFO would block, a device never ends): anything else with
-    a data suffix, and dangling links, are a warning; a folder's symlinked sub-folders are not walked.
+    a data suffix, and dangling links, are a warning. A folder's symlinked sub-folders are walked
+    (an export's types split over linked folders: skipped, a Condition folder read as "no diagnoses"),
+    each real folder once: a link back into what is being read (a loop) is a warning.
     """
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
             found: list[Path] = []
-            for root, _dirs, names in os.walk(p):
+            seen = {os.path.realpath(p)}
+            for root, dirs, names in os.walk(p, followlinks=True):
+                walked = []
+                for d in sorted(dirs):
+                    real = os.path.realpath(os.path.join(root, d))
+                    if real in seen:
+                        if log is not None:
+                            log.add(f"{Path(root, d)}: a folder already read (a link loop or a second link), skipped")
+                        continue
+                    seen.add(real)
+                    walked.append(d)
+                dirs[:] = walked
                 found.extend(Path(root, n) for n in names if n.endswith(DATA_SUFFIXES))
             for f in sorted(found):
                 if f.is_file():
@@ -155,6 +172,11 @@ def read_line(
 
     ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
     """
+    if line.startswith(TOO_LONG):  # skipped as read (retrieval.lines): what it was about is unknown
+        n = number()
+        log.add(f"{source}: a line longer than {MAX_LINE_BYTES >> 20} MiB; line ignored", f"line {n}", (index, n))
+        drops.add_for(*lost_record(None, line[len(TOO_LONG) :], source))
+        return None, False
     try:
         value, lenient = parse_json(line)
     except NotJSON as e:
@@ -264,6 +286,9 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
             log.add(f"{source}: empty file", "", (index, 0))
         return out
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:  # read whole and parsed at once: 4 GB of memory for a 2 GB file
+            raise InputError(f"{path}: {size >> 20} MiB is too large for one JSON document; export it as NDJSON")
         raw = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
@@ -377,9 +402,8 @@ class _Grouper:
             ref = patient_reference(res)
             if ref is None:
                 why = unplaced(res)
-                if why is not None:
+                if why is not None:  # someone's record, placed with no one: unknown for them, not absent
                     self._warn(at, why, res)
-                if unusable_reference(res):
                     lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)

@@ -230,8 +230,12 @@ def read_page(page: object, searched: str | None = None) -> Page:
             partial = partial_issue(resource)
             if partial is not None:
                 raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
-            # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them)
-            out.notes.append(outcome_codes(resource) or "an OperationOutcome (no issue code)")
+            # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them);
+            # an outcome that only informs (every issue "information") is not worth a warning
+            issues = resource.get("issue")
+            told = [i.get("severity") for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+            if any(v != "information" for v in told):
+                out.notes.append(outcome_codes(resource) or "an OperationOutcome (no issue code)")
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
             raise Fault(f"a {searched} search answered with a {kind[:40]}")

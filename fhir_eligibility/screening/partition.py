@@ -52,6 +52,8 @@ from fhir_eligibility.retrieval.files import (
     ndjson_lines,
     read_indexed,
 )
+from fhir_eligibility.retrieval.lines import read_line as read_bounded
+from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
 from fhir_eligibility.screening.parts import ShardParts, part_path
 from fhir_eligibility.screening.routing import (
@@ -257,13 +259,13 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
         if pos > 0:
             fh.seek(pos - 1)
             if fh.read(1) != b"\n":
-                pos += len(fh.readline())  # the rest of a line that started in the previous piece
+                pos += skip_line(fh)  # the rest of a line that started in the previous piece
         first = pos
         while pos < piece.end:
-            raw = fh.readline()
-            if not raw:
+            raw, size = read_bounded(fh)  # one huge line cannot take the memory (retrieval.lines)
+            if not size:
                 break
-            pos += len(raw)
+            pos += size
             take(raw)
 
 

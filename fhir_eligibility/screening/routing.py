@@ -34,7 +34,6 @@ from fhir_eligibility.retrieval.reading import (
     patients_of_unreadable,
     patients_record,
     unplaced,
-    unusable_reference,
     usable_id,
     warn_resource,
     with_id,
@@ -96,9 +95,8 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
     ref = patient_reference(res)
     if ref is None:
         why = unplaced(res)
-        if why is not None:
+        if why is not None:  # someone's record, placed with no one: unknown (for everyone), not absent
             warn_resource(log, source, why, res, (index, number()))
-        if unusable_reference(res):
             drops.add_for(rtype, patients_of_unreadable(res, b""))
         return SKIP  # Practitioner, Organization...: not patient data
     found = patient_id_of(ref)

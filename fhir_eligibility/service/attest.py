@@ -26,6 +26,7 @@ from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.evaluation.attestation import not_staff
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.questionnaire import attestation_bundle, provenance, questionnaire_response
 from fhir_eligibility.retrieval import urlpolicy
@@ -118,7 +119,10 @@ def record(
     target: WriteTarget, trial: Trial, patient_id: str, sub: Submission, authored: str, user_id: str
 ) -> dict[str, Any]:
     """Build the response + Provenance and write them as one transaction; the response as written.
-    ``user_id``: the hook's ``context.userId``, the author reference (the typed name is its display)."""
+    ``user_id``: the hook's ``context.userId``, the author reference (the typed name is its display).
+    A patient or a relative (a patient-facing app's user) attests nothing: refused (403)."""
+    if not_staff({"reference": user_id}):
+        raise _bad("eligibility is attested by study staff, not the patient or a relative", 403, "forbidden")
     try:
         response = questionnaire_response(
             trial,

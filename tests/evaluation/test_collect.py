@@ -30,7 +30,8 @@ def test_merged_by_shared_code_ranked_by_criteria_then_trials_and_windows_inters
                 "T1-alt", "ALT <= 5 x ULN", ("http://loinc.org|1742-6",), "2026-05-04..2026-06-01", "2026-06-01"
             ),
         ),
-        # another code set for the same test: one order; a 14-day window narrows when it counts for both
+        # a wider code set for the same test: one order (the narrower one's test); a 14-day window narrows
+        # when it counts for both
         _result(
             "T2",
             Verdict.UNDETERMINED,
@@ -52,7 +53,8 @@ def test_merged_by_shared_code_ranked_by_criteria_then_trials_and_windows_inters
     ]
     first, second = collect_first(results)
     assert first.criteria == ("T1/T1-hb", "T2/T2-hb") and first.trials == ("T1", "T2")
-    assert first.what == "Hb" and set(first.codes) == {"http://loinc.org|718-7", "http://loinc.org|59260-0"}
+    # ordered as the narrower item's test: a 718-7 result settles both, a 59260-0 one only T2-hb
+    assert first.what == "Hb" and set(first.codes) == {"http://loinc.org|718-7"}
     assert (first.not_before, first.by) == ("2026-05-18", "2026-06-01")
     assert second.what == "ALT" and second.criteria == ("T1/T1-alt",)
 
@@ -92,7 +94,7 @@ def test_fhir_output_has_draft_service_requests() -> None:
     bundle = _evaluate("34-liver-panel-missing.json", "fhir")
     orders = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
     # ALT, AST and bilirubin each settle 4 criteria in 3 trials (A-E7b, C-I6 or B-I11, E-I8, E-I12)
-    assert [o["code"]["concept"]["text"] for o in orders] == ["ALT", "AST", "Bilirubin"]
+    assert [o["code"]["concept"]["text"] for o in orders] == ["ALT", "AST", "Total bilirubin"]
     assert all(o["status"] == "draft" and o["intent"] == "proposal" for o in orders)
     assert orders[0]["occurrencePeriod"] == {"start": "2026-05-04", "end": "2026-06-01"}
     patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
@@ -102,3 +104,36 @@ def test_fhir_output_has_draft_service_requests() -> None:
 
 def test_nothing_to_collect_for_a_patient_decided_everywhere() -> None:
     assert _evaluate("01-prrt-ileal-net-baseline.json", "json")["collectFirst"] == []
+
+
+def test_an_order_is_one_every_criterion_it_settles_accepts() -> None:
+    """Found by a coordinator's review: a serum hCG criterion (E-I10) and "any hCG" ones (A-I12, B-I16)
+    were one order named "Pregnancy test" with the urine codes too, and a urine test settled only the
+    latter; an eGFR and a creatinine clearance shared the creatinine code and were one order, which a
+    reported eGFR does not settle for the clearance. The order is the narrowest item's test, joined
+    only by items that accept all its codes."""
+    serum, urine = "http://loinc.org|2118-8", "http://loinc.org|2106-3"
+    egfr, scr, crcl = "http://loinc.org|33914-3", "http://loinc.org|2160-0", "http://loinc.org|2164-2"
+    results = [
+        _result(
+            "E",
+            Verdict.UNDETERMINED,
+            MissingData("E-I10-hcg", "Pregnancy test (serum)", (serum,), "2026-05-25..2026-06-01", "2026-06-01"),
+        ),
+        _result(
+            "A",
+            Verdict.UNDETERMINED,
+            MissingData("A-I12", "Pregnancy test", (serum, urine), "2026-05-25..2026-06-01", "2026-06-01"),
+            MissingData("A-E7a", "eGFR MDRD", (egfr, scr), "2026-05-04..2026-06-01", "2026-06-01"),
+        ),
+        _result(
+            "C",
+            Verdict.UNDETERMINED,
+            MissingData("C-I6-crcl", "Creatinine clearance", (crcl, scr), "2026-05-04..2026-06-01", "2026-06-01"),
+        ),
+    ]
+    items = {i.what: i for i in collect_first(results)}
+    hcg = items["Pregnancy test (serum)"]
+    assert hcg.codes == (serum,) and hcg.criteria == ("A/A-I12", "E/E-I10-hcg")
+    assert "Pregnancy test" not in items  # the urine codes are no order of their own: the serum one settles A-I12
+    assert items["eGFR MDRD"].criteria == ("A/A-E7a",) and items["Creatinine clearance"].criteria == ("C/C-I6-crcl",)

@@ -42,7 +42,7 @@ def test_the_ranked_list_with_its_dates() -> None:
     }
     at = next(k for k, ln in enumerate(lines) if ln.startswith("Patient/sample-34"))
     panel = lines[at + 1 : at + 4]
-    assert [ln.split(" dated ")[0].strip() for ln in panel] == ["1. ALT", "2. AST", "3. Bilirubin"]
+    assert [ln.split(" dated ")[0].strip() for ln in panel] == ["1. ALT", "2. AST", "3. Total bilirubin"]
     assert all("2026-05-04 to 2026-06-01: settles 4 criteria in 3 trials" in ln for ln in panel)
     assert not any(ln.startswith("Patient/sample-01") for ln in lines)  # decided everywhere: nothing to collect
 

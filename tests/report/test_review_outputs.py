@@ -216,3 +216,20 @@ def test_a_converted_value_keeps_its_own_precision() -> None:
     # without a conversion the value is still rounded against the threshold (7.94 vs 8 shows as 7.9)
     plain = reason("7.94 g/dL does not meet >= 8 g/dL on 2026-05-01")
     assert plain.startswith("7.9 g/dL"), plain
+
+
+def test_the_fhir_output_of_a_what_if_says_so() -> None:
+    """--assume-attested: JSON, table, CSV and HTML said it was a what-if; the FHIR Bundle said
+    "eligible" with status success and nothing else. Its Parameters carry assumedAttested and the
+    criteria only assumed; the ResearchSubject's state text says what-if."""
+    bundle = json.loads(_evaluate(str(SAMPLE), "--assume-attested", "--format", "fhir"))
+    resources = [e["resource"] for e in bundle["entry"]]
+    params = [r for r in resources if r["resourceType"] == "Parameters"]
+    assert params and all({"name": "assumedAttested", "valueBoolean": True} in p["parameter"] for p in params)
+    assumed = [q["valueString"] for p in params for q in p["parameter"] if q["name"] == "manualOutstanding"]
+    assert assumed  # sample-01 has items only a person can attest, for every trial it is not refused by
+    states = [r["progress"][0]["subjectState"]["text"] for r in resources if r["resourceType"] == "ResearchSubject"]
+    assert states and all(s.endswith("(what-if: --assume-attested)") for s in states)
+    plain = json.loads(_evaluate(str(SAMPLE), "--format", "fhir"))
+    flat = json.dumps(plain)
+    assert "assumedAttested" not in flat and "what-if" not in flat

@@ -94,6 +94,17 @@ def test_the_user_id_must_be_a_reference_the_hook_allows(live: LiveServer) -> No
     assert data.patient_id == "p1"
 
 
+@pytest.mark.parametrize("user", ["Patient/p1", "RelatedPerson/mother"])
+def test_a_patient_or_a_relative_attests_nothing(live: LiveServer, fhir: RecordingFhir, user: str) -> None:
+    """CDS Hooks allows a patient-facing app's user (Patient/…, RelatedPerson/…); such a user could
+    answer "life expectancy as prognosticated by the physician" and make the patient eligible. The
+    served form refuses the post (403) and writes nothing; eligibility is attested by study staff."""
+    to = form_of(card_link(live, user))
+    r = submit(live, to["url"], answer(to["nonce"]))
+    assert r.status_code == 403, r.text
+    assert fhir.written("QuestionnaireResponse") == [] and fhir.written("Provenance") == []
+
+
 # ---- D: one submission spends its page, not the hook's links -------------------------------------------------
 
 
