@@ -121,15 +121,19 @@ def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], 
     assert json.loads(result.files[0].read_text())["id"] == "p1"
 
 
+def _finished_export(rsps: responses.RequestsMock, status: str, patients: str) -> None:
+    """An export done at once: :func:`_manifest` (no token required), its two files, the status deleted."""
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, json=_manifest(False), status=200)
+    rsps.get(f"{BASE}/files/p.ndjson", body=patients)
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+
+
 def test_bulk_download_without_token_when_not_required(
     rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
 ) -> None:
-    status = f"{BASE}/status/2"
-    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
-    rsps.get(status, json=_manifest(False), status=200)
-    rsps.get(f"{BASE}/files/p.ndjson", body="")
-    rsps.get("http://files.test/o.ndjson", body="")
-    rsps.delete(status, status=202)
+    _finished_export(rsps, f"{BASE}/status/2", patients="")
     with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server:
         bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
     downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
@@ -228,12 +232,7 @@ def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.Re
 def test_a_requested_type_without_a_file(
     rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, asked: list[str], failed: bool, note: str
 ) -> None:
-    status = f"{BASE}/status/3"
-    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
-    rsps.get(status, json=_manifest(False), status=200)
-    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
-    rsps.get("http://files.test/o.ndjson", body="")
-    rsps.delete(status, status=202)
+    _finished_export(rsps, f"{BASE}/status/3", patients='{"resourceType":"Patient","id":"p1"}\n')
     with FhirServer(ServerOptions(BASE)) as server:
         result = bulk.bulk_export(SearchClient(server), "Patient/$export", asked, tmp_path)
     assert result.failed is failed
