@@ -12,10 +12,12 @@ and removes its temporary files, so a user sees one line, not a traceback per wo
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.pool import AsyncResult, Pool
@@ -34,10 +36,51 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def _init_worker(setup: Setup | None, payload: object, ignore_sigint: bool = True) -> None:
+# Ctrl-C reaches the whole process group. A worker still starting (before its initializer ignores
+# SIGINT) died of it, the pool forked a replacement while the parent shut down, and that orphan
+# outlived the run holding its output pipes (a caller reading them waited for ever). So the parent
+# holds SIGINT and SIGTERM back while the pool starts, and a worker takes them only once it ignores them.
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+_MASKS = hasattr(signal, "pthread_sigmask")  # POSIX
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel ends this worker when the thread that forked it ends (PR_SET_PDEATHSIG).
+
+    Why: a worker the pool forked as a replacement while the parent was shutting down was never
+    told to stop, and outlived the run as an orphan holding its output pipes (seen under load after
+    Ctrl-C). Replacements are forked by the pool's worker-handler thread, which lives until its
+    tasks are done; the first workers by the main thread."""
+    if _PRCTL is None:
+        return
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent went before the request took effect
+        os._exit(0)
+
+
+def _find_prctl() -> Any:
+    """libc's prctl, looked up in the parent at import: a forked child of a threaded process must not
+    call dlopen (another thread may have held the loader's lock at the fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no prctl: the parent's clean-up is all there is
+        return None
+
+
+_PRCTL = _find_prctl()
+
+
+def _init_worker(setup: Setup | None, payload: object, ignore_sigint: bool = True, parent: int = 0) -> None:
+    if parent:
+        _die_with_parent(parent)
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises; here a TERM just ends
+        if _MASKS:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back by the parent while it forked
         # Workers allocate millions of short-lived, acyclic objects: collect rarely, and never rescan
         # what they inherited (trials, caches), as `fhir-eligibility evaluate` does for its process.
         gc.set_threshold(200_000, 50, 100)
@@ -63,8 +106,21 @@ class Executor:
         else:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             ctx = multiprocessing.get_context(method)
-            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.setup, self.payload))
-            self._pids = self._worker_pids()
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _MASKS else None
+            try:
+                try:
+                    init = (self.setup, self.payload, True, os.getpid())
+                    self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=init)
+                    self._pids = self._worker_pids()
+                finally:
+                    if held is not None:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
+            except BaseException:  # no __exit__ follows a failed __enter__: stop the pool here
+                if self._pool is not None:
+                    self._pool.terminate()
+                    self._pool.join()
+                    self._pool = None
+                raise
         return self
 
     def _worker_pids(self) -> frozenset[int | None]:

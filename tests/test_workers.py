@@ -143,3 +143,36 @@ def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(orde
         else:
             list(ex.map_unordered(_dies_on_three, range(20), in_flight=4))
     assert time.monotonic() - start < 30
+
+
+ORPHAN = """
+import os, sys, time
+from fhir_eligibility.workers import Executor
+ex = Executor(2).__enter__()
+ex._pool.apply_async(time.sleep, (60,))  # a worker busy for a minute
+time.sleep(0.5)
+print(" ".join(str(p.pid) for p in ex._pool._pool), flush=True)
+os._exit(0)  # the parent goes without any clean-up (killed, or a shutdown that skipped the pool)
+"""
+
+
+def _alive_pid(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_do_not_outlive_their_parent() -> None:
+    """Seen under load after Ctrl-C: a worker forked while the parent shut down was never stopped and
+    outlived the run, holding its output pipes (a caller reading them waited for ever). A worker busy
+    with a task when its parent goes would run it to the end; the kernel ends it (PR_SET_PDEATHSIG)."""
+    out = subprocess.run([sys.executable, "-c", ORPHAN], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+    deadline = time.monotonic() + 10
+    while any(_alive_pid(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive_pid(p) for p in pids)
