@@ -2,12 +2,20 @@
 process itself when one worker is asked for: the same tasks either way.
 
 Why processes: evaluation is pure Python and CPU bound, so threads would share one core. Each job
-hands its workers what they need once (``setup(payload)`` in the pool initializer, never per task).
+hands its workers what they need once (``setup(payload)`` as a worker starts, never per task).
 Workers are forked where the OS can (nothing is re-imported: ``python -m fhir_eligibility`` runs
 its ``__main__`` unguarded, which ``spawn`` would execute again in every worker; start-up takes
 milliseconds) and spawned elsewhere. They ignore SIGINT and die quietly on SIGTERM: on Ctrl-C or
-SIGTERM the parent alone stops (the CLI turns SIGTERM into the Ctrl-C path), terminates the pool
+SIGTERM the parent alone stops (the CLI turns SIGTERM into the Ctrl-C path), ends its workers
 and removes its temporary files, so a user sees one line, not a traceback per worker.
+
+Why not ``multiprocessing.Pool`` or ``concurrent.futures``: both feed their workers from a
+background thread through one shared pipe, and both replace or abandon workers behind the caller's
+back. Seen here: ``Pool.terminate()`` after an error waited for ever on its feeder thread, blocked
+writing a large task that no (terminated) worker would read; a worker that died left its task
+unanswered for ever; a replacement forked during a shutdown outlived the run. Here each worker has
+its own pipe, the calling thread alone writes to it and only to a worker that is waiting for a task,
+so a write always completes; a worker that ends is an error (:class:`WorkerDied`), never replaced.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.pool import AsyncResult, Pool
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
 from fhir_eligibility.errors import WorkerDied
 
@@ -30,33 +40,20 @@ R = TypeVar("R")
 
 Setup = Callable[[Any], None]  # setup(payload) readies a worker; setup(None) forgets it
 PATIENTS_PER_TASK = 25  # patients shipped to a worker at once, where the parent holds them (not shards)
+_POLL = 0.05  # seconds the calling thread waits at a time: Ctrl-C is answered within it
+_GRACE = 5.0  # seconds a worker has to end after it is told to, before it is killed
 
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-# Ctrl-C reaches the whole process group. A worker still starting (before its initializer ignores
-# SIGINT) died of it, the pool forked a replacement while the parent shut down, and that orphan
-# outlived the run holding its output pipes (a caller reading them waited for ever). So the parent
-# holds SIGINT and SIGTERM back while the pool starts, and a worker takes them only once it ignores them.
+# Ctrl-C reaches the whole process group. A worker still starting (before it ignores SIGINT) would
+# die of it, so the parent holds SIGINT and SIGTERM back while it starts its workers, and a worker
+# takes them only once it ignores them.
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 _MASKS = hasattr(signal, "pthread_sigmask")  # POSIX
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: the kernel ends this worker when the thread that forked it ends (PR_SET_PDEATHSIG).
-
-    Why: a worker the pool forked as a replacement while the parent was shutting down was never
-    told to stop, and outlived the run as an orphan holding its output pipes (seen under load after
-    Ctrl-C). Replacements are forked by the pool's worker-handler thread, which lives until its
-    tasks are done; the first workers by the main thread."""
-    if _PRCTL is None:
-        return
-    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent went before the request took effect
-        os._exit(0)
 
 
 def _find_prctl() -> Any:
@@ -71,6 +68,16 @@ def _find_prctl() -> Any:
 
 
 _PRCTL = _find_prctl()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel ends this worker when the thread that started it ends (PR_SET_PDEATHSIG), so
+    a parent killed outright (SIGKILL, the OOM killer) leaves no worker behind holding its pipes."""
+    if _PRCTL is None:
+        return
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent went before the request took effect
+        os._exit(0)
 
 
 def _init_worker(setup: Setup | None, payload: object, ignore_sigint: bool = True, parent: int = 0) -> None:
@@ -89,116 +96,204 @@ def _init_worker(setup: Setup | None, payload: object, ignore_sigint: bool = Tru
         setup(payload)
 
 
+def _serve(conn: Connection, setup: Setup | None, payload: object, parent: int) -> None:
+    """A worker: tasks ``(fn, item)`` in, ``(True, result)`` or ``(False, exception)`` out, until
+    ``None`` or the parent's end of the pipe closes."""
+    _init_worker(setup, payload, True, parent)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        fn, item = task
+        try:
+            answer: tuple[bool, object] = (True, fn(item))
+        except BaseException as exc:  # re-raised in the parent, as a direct call would
+            answer = (False, exc)
+        try:
+            conn.send(answer)  # pickled whole before any byte is written
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # an answer that cannot be pickled
+            conn.send((False, RuntimeError(f"a worker's answer could not be sent back: {type(exc).__name__}: {exc}")))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    busy: bool = False
+
+
+@dataclass
+class _Run(Generic[T, R]):
+    """One ``map``: items go to idle workers in order, at most ``limit`` taken and not yet handed back."""
+
+    workers: list[_Worker]
+    fn: Callable[[T], R]
+    items: Iterator[T]
+    limit: int
+    queued: deque[tuple[int, T]] = field(default_factory=deque)
+    running: dict[Connection, tuple[_Worker, int, T]] = field(default_factory=dict)
+    taken: int = 0
+    more: bool = True
+
+    @property
+    def active(self) -> bool:
+        return self.more or bool(self.queued) or bool(self.running)
+
+    def step(self, held: int = 0) -> list[tuple[int, T, bool, object]]:
+        """Hand out work, then collect the answers that are in: ``(seq, item, ok, value)``. ``held``
+        counts answers the caller keeps back (in-order output), which use up the limit too."""
+        idle = [w for w in self.workers if not w.busy]
+        while self.queued and idle:
+            w = idle.pop()
+            seq, item = self.queued.popleft()
+            try:
+                w.conn.send((self.fn, item))
+            except OSError:  # its end of the pipe closed: it died
+                raise _died() from None
+            w.busy = True
+            self.running[w.conn] = (w, seq, item)
+        timeout = _POLL
+        if self.more and len(self.queued) + len(self.running) + held < self.limit:
+            item = next(self.items, _END)
+            if item is _END:
+                self.more = False
+            else:
+                self.queued.append((self.taken, item))
+                self.taken += 1
+            timeout = 0  # collect what is in, and read on
+        elif not self.running:
+            return []
+        ready = wait([*self.running, *(w.process.sentinel for w in self.workers)], timeout)
+        done: list[tuple[int, T, bool, object]] = []
+        for conn in ready:
+            if not isinstance(conn, Connection) or conn not in self.running:
+                continue  # a worker's sentinel: checked below, once its answer (if any) is read
+            w, seq, item = self.running.pop(conn)
+            try:
+                ok, value = conn.recv()
+            except (EOFError, OSError):
+                raise _died() from None
+            except Exception as exc:  # an exception class this process cannot rebuild
+                ok, value = False, RuntimeError(f"a worker's answer could not be read: {type(exc).__name__}: {exc}")
+            w.busy = False
+            done.append((seq, item, ok, value))
+        if any(not w.process.is_alive() for w in self.workers):
+            raise _died()
+        return done
+
+
+_END: Any = object()
+
+
+def _died() -> WorkerDied:
+    return WorkerDied("a worker process died (out of memory, killed or crashed): the run cannot complete")
+
+
+def _value(ok: bool, value: object) -> Any:
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value
+
+
 class Executor:
-    """A pool of ``workers`` processes, or the calling process itself when ``workers == 1``; each is
-    readied by ``setup(payload)``, and the calling process forgets the job (``setup(None)``) on exit."""
+    """``workers`` processes, or the calling process itself when ``workers == 1``; each is readied by
+    ``setup(payload)``, and the calling process forgets the job (``setup(None)``) on exit. Use it from
+    one thread; one ``map`` at a time."""
 
     def __init__(self, workers: int, setup: Setup | None = None, payload: object = None) -> None:
         self.workers = max(1, workers)
         self.setup = setup
         self.payload = payload
-        self._pool: Pool | None = None
-        self._pids: frozenset[int | None] = frozenset()
+        self._workers: list[_Worker] = []
 
     def __enter__(self) -> Executor:
         if self.workers == 1:
             _init_worker(self.setup, self.payload, ignore_sigint=False)
-        else:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _MASKS else None
+            return self
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx: Any = multiprocessing.get_context(method)  # typeshed's BaseContext lacks Process
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _MASKS else None
+        try:
             try:
-                try:
-                    init = (self.setup, self.payload, True, os.getpid())
-                    self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=init)
-                    self._pids = self._worker_pids()
-                finally:
-                    if held is not None:
-                        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
-            except BaseException:  # no __exit__ follows a failed __enter__: stop the pool here
-                if self._pool is not None:
-                    self._pool.terminate()
-                    self._pool.join()
-                    self._pool = None
-                raise
+                for _ in range(self.workers):
+                    mine, theirs = ctx.Pipe()
+                    args = (theirs, self.setup, self.payload, os.getpid())
+                    process = ctx.Process(target=_serve, args=args, daemon=True, name="fhir-eligibility-worker")
+                    process.start()
+                    theirs.close()
+                    self._workers.append(_Worker(process, mine))
+            finally:
+                if held is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
+        except BaseException:  # no __exit__ follows a failed __enter__: stop the workers here
+            self._stop(at_once=True)
+            raise
         return self
 
-    def _worker_pids(self) -> frozenset[int | None]:
-        # Pool keeps its processes in ``_pool`` (no public accessor); it replaces a worker only when
-        # one ended (no maxtasksperchild here), and the task that worker held is never answered
-        assert self._pool is not None
-        return frozenset(p.pid for p in self._pool._pool)  # type: ignore[attr-defined]
-
-    def _alive(self) -> None:
-        """:class:`WorkerDied` when a worker ended (killed, out of memory, a crash): waiting would be for ever."""
-        if self._pool is not None and self._worker_pids() != self._pids:
-            raise WorkerDied("a worker process died (out of memory, killed or crashed): the run cannot complete")
-
     def __exit__(self, exc_type: object, *_: object) -> None:
-        if self._pool is not None:
-            if exc_type is None:
-                self._pool.close()
-            else:
-                self._pool.terminate()  # Ctrl-C or an error: stop at once
-            self._pool.join()
-            self._pool = None
+        if self._workers:
+            self._stop(at_once=exc_type is not None)
         elif self.setup is not None:
             self.setup(None)
 
+    def _stop(self, at_once: bool) -> None:
+        """Idle workers are told to end; busy ones (a ``map`` left early) and, on Ctrl-C or an error,
+        all of them are terminated. None is waited on for ever."""
+        workers, self._workers = self._workers, []
+        for w in workers:
+            if at_once or w.busy:
+                w.process.terminate()
+            else:
+                try:
+                    w.conn.send(None)
+                except OSError:
+                    w.process.terminate()
+        for w in workers:
+            w.process.join(_GRACE)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+
+    def _run(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None) -> _Run[T, R]:
+        return _Run(self._workers, fn, iter(items), max(1, in_flight or 2 * self.workers))
+
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
-        """Results as they complete, with at most ``in_flight`` tasks queued (lazy input stays lazy)."""
-        if self._pool is None:
+        """Results as they complete, at most ``in_flight`` items taken from the input and not yet
+        answered (lazy input stays lazy). An exception in ``fn`` is raised here."""
+        if not self._workers:
             for item in items:
                 yield fn(item)
             return
-        limit = in_flight or 2 * self.workers
-        pending: deque[AsyncResult[R]] = deque()
-        for item in items:
-            pending.append(self._pool.apply_async(fn, (item,)))
-            while len(pending) >= limit:
-                yield _next_done(pending, self._alive)
-        while pending:
-            yield _next_done(pending, self._alive)
+        run = self._run(fn, items, in_flight)
+        while run.active:
+            for _, _, ok, value in run.step():
+                yield _value(ok, value)
 
     def map_in_order(
         self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None
     ) -> Iterator[tuple[T, R]]:
-        """Each item with its result, in the items' order, at most ``in_flight`` tasks queued: what a
-        report that lists patients as they were read needs (``evaluate``)."""
-        if self._pool is None:
+        """Each item with its result, in the items' order, at most ``in_flight`` items taken and not
+        yet yielded: what a report that lists patients as they were read needs (``evaluate``)."""
+        if not self._workers:
             for item in items:
                 yield item, fn(item)
             return
-        limit = in_flight or 2 * self.workers
-        pending: deque[tuple[T, AsyncResult[R]]] = deque()
-        for item in items:
-            pending.append((item, self._pool.apply_async(fn, (item,))))
-            while len(pending) >= limit:
-                yield _first(pending, self._alive)
-        while pending:
-            yield _first(pending, self._alive)
-
-
-def _next_done(pending: deque[AsyncResult[R]], alive: Callable[[], None]) -> R:
-    """The first finished result (polling keeps the main thread responsive to Ctrl-C, and ``alive``
-    raises when a worker died: its task would never finish)."""
-    while True:
-        for i, r in enumerate(pending):
-            if r.ready():
-                del pending[i]
-                return r.get()
-        pending[0].wait(0.05)
-        alive()
-
-
-def _first(pending: deque[tuple[T, AsyncResult[R]]], alive: Callable[[], None]) -> tuple[T, R]:
-    """The oldest task's item and result, once it is done (waiting in short steps, as above)."""
-    item, r = pending[0]
-    while not r.ready():
-        r.wait(0.05)
-        alive()
-    pending.popleft()
-    return item, r.get()
+        run = self._run(fn, items, in_flight)
+        answers: dict[int, tuple[T, bool, object]] = {}
+        following = 0
+        while run.active or answers:
+            for seq, item, ok, value in run.step(held=len(answers)):
+                answers[seq] = (item, ok, value)
+            while following in answers:
+                item, ok, value = answers.pop(following)
+                following += 1
+                yield item, _value(ok, value)
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -134,8 +135,8 @@ def _dies_on_three(x: int) -> int:
 
 @pytest.mark.parametrize("order", ["in_order", "unordered"])
 def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(order: str) -> None:
-    """multiprocessing.Pool never answers the task of a worker that died: `screen` and `evaluate`
-    waited for ever (seen after a worker was killed). The executor notices the pool replaced a worker."""
+    """multiprocessing.Pool never answered the task of a worker that died: `screen` and `evaluate`
+    waited for ever (seen after a worker was killed). The executor notices a worker ended."""
     start = time.monotonic()
     with pytest.raises(WorkerDied, match="worker process died"), Executor(2) as ex:
         if order == "in_order":
@@ -146,12 +147,12 @@ def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(orde
 
 
 ORPHAN = """
-import os, sys, time
+import os, sys, threading, time
 from fhir_eligibility.workers import Executor
 ex = Executor(2).__enter__()
-ex._pool.apply_async(time.sleep, (60,))  # a worker busy for a minute
+threading.Thread(target=lambda: list(ex.map_unordered(time.sleep, [60, 60])), daemon=True).start()  # busy for a minute
 time.sleep(0.5)
-print(" ".join(str(p.pid) for p in ex._pool._pool), flush=True)
+print(" ".join(str(w.process.pid) for w in ex._workers), flush=True)
 os._exit(0)  # the parent goes without any clean-up (killed, or a shutdown that skipped the pool)
 """
 
@@ -176,3 +177,58 @@ def test_workers_do_not_outlive_their_parent() -> None:
     while any(_alive_pid(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive_pid(p) for p in pids)
+
+
+def _slow_len(payload: bytes) -> int:
+    time.sleep(0.2)
+    return len(payload)
+
+
+@pytest.mark.parametrize("order", ["in_order", "unordered"])
+def test_an_error_in_the_consumer_with_large_tasks_queued_ends_the_run_at_once(order: str) -> None:
+    """Seen in CI: `evaluate --format json` failed while writing, and multiprocessing.Pool's clean-up
+    waited for ever on its feeder thread, blocked writing a large task no (terminated) worker read."""
+    payloads = (bytes(2_000_000) for _ in range(40))  # far above a pipe's buffer
+    start = time.monotonic()
+    with pytest.raises(OSError, match="reader gone"), Executor(2) as ex:
+        results: Iterator[object] = (
+            ex.map_in_order(_slow_len, payloads, 8) if order == "in_order" else ex.map_unordered(_slow_len, payloads, 8)
+        )
+        for got in results:
+            assert got in (2_000_000, (bytes(2_000_000), 2_000_000))
+            raise OSError("reader gone")
+    assert time.monotonic() - start < 10
+    assert not ex._workers  # all ended
+
+
+def test_a_run_left_early_stops_its_busy_workers_and_a_new_run_starts_clean() -> None:
+    with Executor(2) as ex:
+        for got in ex.map_unordered(_slow_len, (bytes(100_000) for _ in range(10)), 4):
+            assert got == 100_000
+            break
+    assert not ex._workers
+    with Executor(2) as again:  # nothing left behind disturbs the next pool
+        assert sorted(again.map_unordered(_slow_echo, range(6))) == [0, 1, 4, 9, 16, 25]
+
+
+class _Unpicklable(Exception):
+    def __init__(self, a: int, b: int) -> None:  # pickled exceptions are rebuilt from args alone: fails
+        super().__init__(f"{a}/{b}")
+
+
+def _fails(x: int) -> int:
+    if x == 2:
+        raise ValueError(f"bad item {x}")
+    if x == 4:
+        raise _Unpicklable(x, x)
+    return x
+
+
+def test_an_exception_in_a_task_is_raised_in_the_caller_at_its_turn() -> None:
+    with Executor(2) as ex:
+        got = ex.map_in_order(_fails, range(6), 4)
+        assert [next(got), next(got)] == [(0, 0), (1, 1)]
+        with pytest.raises(ValueError, match="bad item 2"):
+            next(got)
+    with pytest.raises(RuntimeError, match="could not be read"), Executor(2) as ex:
+        list(ex.map_in_order(_fails, [3, 4, 5]))
