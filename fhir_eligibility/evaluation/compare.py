@@ -24,7 +24,8 @@ from fhir_eligibility.criteria.model import (
     describe_test,
     thresholds,
 )
-from fhir_eligibility.evaluation.facts import Fact, Quantity
+from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.observed import Quantity
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import units
 

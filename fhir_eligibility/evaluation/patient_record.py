@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.evaluation.dates import parse_date
-from fhir_eligibility.evaluation.facts import Fact, Who, facts_of
+from fhir_eligibility.evaluation.facts import Fact, facts_of
+from fhir_eligibility.evaluation.observed import Who
 from fhir_eligibility.evaluation.validity import Unreadable, readable_codes
 from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource

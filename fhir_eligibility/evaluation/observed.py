@@ -1,0 +1,180 @@
+"""A measurement's value, read once and checked: a Quantity with its UCUM unit, the other
+value[x] forms, the reference range that applies to this patient (sex, age), and an onset given
+as an age. Split from :mod:`.facts`, which turns whole resources into facts with these.
+
+An invalid or impossible value is left out with a note saying why (clinical.md §0: it can only
+make a criterion unknown, never a fail).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from fhir_eligibility.codes import Code, codings
+from fhir_eligibility.evaluation.validity import negative_problem, number_problem
+from fhir_eligibility.measures import units
+from fhir_eligibility.measures.plausible import implausible
+from fhir_eligibility.measures.timing import TimeOffset, shift
+from fhir_eligibility.record import Resource
+
+
+class Quantity(NamedTuple):
+    value: float
+    unit: str | None  # UCUM code, None when unparseable
+    comparator: str | None = None
+    original_unit: str | None = None
+
+
+def quantity(q: object, problems: list[str] | None = None, signed: bool = True) -> Quantity | None:
+    """A Quantity's value and UCUM unit; an invalid number (or a negative one unless ``signed``) is a problem."""
+    if q is not None and not isinstance(q, dict) and problems is not None:
+        problems.append(f"{str(q)[:30]!r} is not a Quantity; ignored")
+    if not isinstance(q, dict) or q.get("value") is None:
+        return None
+    problem = number_problem(q["value"])
+    code = q.get("code") if q.get("system") in (None, "http://unitsofmeasure.org") else None
+    ucum = _ucum_code(
+        code if isinstance(code, str) else None, q.get("unit") if isinstance(q.get("unit"), str) else None
+    )
+    comparator = q.get("comparator")
+    if problem is None and comparator is not None and comparator not in _COMPARATORS:
+        problem = f"comparator {str(comparator)[:8]!r} is not one of < <= >= >"  # "≤", "LT", "ad": unreadable
+    if problem is None and not signed:
+        problem = negative_problem(float(q["value"]), ucum)
+    if problem is not None:
+        if problems is not None:
+            problems.append(problem)
+        return None
+    original = q.get("unit") or q.get("code")
+    return Quantity(float(q["value"]), ucum, comparator, original if isinstance(original, str) else None)
+
+
+_COMPARATORS = frozenset({"<", "<=", ">=", ">"})  # FHIR's; R5's "ad" (an amount to add) is no result
+
+# a population spells its units a few ways, each normalised (regular expressions, UCUM parse) once
+_ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
+
+
+_NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")
+
+
+def value_fields(
+    src: Resource, problems: list[str] | None, codes: frozenset[Code], born: _dt.date | None, on: _dt.date | None
+) -> dict[str, Any]:
+    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`) is
+    left out, with ``note`` saying why."""
+    out: dict[str, Any] = {}
+    own: list[str] = []
+    if "valueQuantity" in src:
+        q = quantity(src["valueQuantity"], own, signed=False)
+        why = implausible(codes, q.value, q.unit, born, on) if q is not None else None
+        if why is not None:
+            own.append(why)
+        out["quantity"] = q if why is None else None
+    if "valueCodeableConcept" in src:
+        out["value_codes"] = codings(src["valueCodeableConcept"])
+    if "valueInteger" in src:
+        v = src["valueInteger"]
+        problem = number_problem(v) or (None if isinstance(v, int) else f"valueInteger {v!r} is not an integer")
+        problem = problem or negative_problem(float(v), None)
+        if problem:
+            own.append(problem)
+        else:
+            out["value_int"] = v
+    if isinstance(src.get("valueBoolean"), bool):
+        out["value_bool"] = src["valueBoolean"]
+    text = src.get("valueString")
+    if isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
+        own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
+    if own:
+        out["note"] = f"invalid value ({'; '.join(own)})"
+        if problems is not None:
+            problems.extend(f"{p}; the result is unusable" for p in own)
+    elif "dataAbsentReason" in src and not any(k.startswith("value") for k in src):
+        absent = codings(src["dataAbsentReason"])
+        why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
+        out["note"] = f"no value (dataAbsentReason: {why})"
+    return out
+
+
+class Who(NamedTuple):
+    """What a reference range may be restricted to: the patient's sex and birth date (as written)."""
+
+    gender: str | None = None
+    birth_date: _dt.date | None = None
+
+
+ANYONE = Who()  # a resource read without its patient: sex- or age-restricted ranges do not apply
+_SEX = {"male": "male", "female": "female", "M": "male", "F": "female", "248153007": "male", "248152002": "female"}
+_MAX_AGE_DAYS = 150 * 366  # an onset at 150 years of age or more is no age a body reaches
+_AGE_UNITS = {"a": "a", "mo": "mo", "wk": "wk", "d": "d"}  # an age's UCUM unit -> its calendar unit
+
+
+def _since_birth(born: _dt.date, value: float, unit: str) -> _dt.date:
+    """The day ``value`` ``unit`` after birth, on the calendar (clinical.md §0.1: months and years are
+    birthdays, 2008-06-01 + 18 a = 2026-06-01, not 18 x 365.25 days)."""
+    return shift(born, TimeOffset(value, unit))
+
+
+def onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.date | None]:
+    """The days an onset given as an age (onsetAge 40 a) can mean: from that birthday to the day
+    before the next; (None, None) without a birth date or a readable age."""
+    if born is None or not isinstance(age, dict) or isinstance(age.get("value"), bool):
+        return None, None
+    value, unit = age.get("value"), age.get("code") or age.get("unit")
+    calendar = _AGE_UNITS.get(unit) if isinstance(unit, str) else None
+    if not isinstance(value, (int, float)) or calendar is None or value < 0:
+        return None, None
+    try:
+        first = _since_birth(born, value, calendar)
+        last = _since_birth(born, int(value) + 1, calendar) - _dt.timedelta(days=1)
+    except (OverflowError, ValueError):  # an age beyond the calendar: no onset date
+        return None, None
+    return (first, last) if (first - born).days < _MAX_AGE_DAYS else (None, None)
+
+
+def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:
+    """Whether a range restricted by ``appliesTo`` / ``age`` is this patient's (unknown: it is not)."""
+    applies = rr.get("appliesTo")
+    if applies is not None and not isinstance(applies, list):
+        return False
+    for concept in applies or []:
+        sexes = {_SEX.get(c) for _s, c in codings(concept)}
+        if not sexes or None in sexes or who.gender not in sexes:  # another population, or not knowable
+            return False
+    age = rr.get("age")
+    if age is None:
+        return True
+    if not isinstance(age, dict) or who.birth_date is None or on is None:
+        return False
+    low, high = (quantity(age.get(k)) if age.get(k) is not None else None for k in ("low", "high"))
+    for bound, q in ((age.get("low"), low), (age.get("high"), high)):
+        if bound is not None and (q is None or _AGE_UNITS.get(q.unit or "") is None):
+            return False  # an age bound not in a unit of time: not knowable
+    try:  # on the calendar: 18 a is reached on the 18th birthday (clinical.md §0.1)
+        old_enough = low is None or on >= _since_birth(who.birth_date, low.value, _AGE_UNITS[low.unit or ""])
+        young_enough = high is None or on <= _since_birth(who.birth_date, high.value, _AGE_UNITS[high.unit or ""])
+    except (OverflowError, ValueError):
+        return False
+    return old_enough and young_enough
+
+
+def reference_range(src: Resource, who: Who, on: _dt.date | None) -> tuple[Quantity | None, Quantity | None]:
+    """The normal range for this patient (clinical.md §0.6: the one matching ``appliesTo`` sex and
+    ``age``, before a range for everyone; none that fits: no limit, so a test against it is unknown)."""
+    ranges = src.get("referenceRange")
+    general = None
+    for rr in ranges if isinstance(ranges, list) else []:
+        if not isinstance(rr, dict):
+            continue
+        types = codings(rr.get("type")) if rr.get("type") else frozenset()
+        if types and not any(c == "normal" for _s, c in types):
+            continue
+        if rr.get("appliesTo") is None and rr.get("age") is None:
+            general = general or rr
+        elif _applies(rr, who, on):
+            return quantity(rr.get("low")), quantity(rr.get("high"))
+    return (quantity(general.get("low")), quantity(general.get("high"))) if general else (None, None)
