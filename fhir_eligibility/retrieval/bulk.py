@@ -3,7 +3,10 @@
 
 The bearer token goes only to the server's own origin, and there only when the manifest says
 ``requiresAccessToken``; files on another host are fetched without it. An interrupted export is
-cancelled (DELETE on the status URL), best effort.
+cancelled (DELETE on the status URL), best effort. The files may never fill the disk: a download
+stops (an error, the export not used) before it leaves less than :data:`RESERVE_BYTES` free, or
+past the size the caller allows (``screen --export-max-gib``): a server that sends without end,
+or far more than a screen needs, ends the run with one line instead of a full disk at the hospital.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.lines import TOO_LONG, read_line
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.transport import Fault, Scope, json_object, partial_issue
@@ -30,6 +35,9 @@ log = logging.getLogger(__name__)
 NDJSON = "application/fhir+ndjson"
 _sleep = time.sleep  # tests replace it
 _now = time.monotonic
+_disk_usage = shutil.disk_usage
+RESERVE_BYTES = 2**30  # left free on the export's disk: the hospital's other programs need it too
+GIB = 2**30
 
 
 def export_endpoint(capabilities: dict[str, Any]) -> str | None:
@@ -89,8 +97,10 @@ def bulk_export(
     *,
     progress: Callable[[str, int, int | None], None] | None = None,
     timeout: float = 3600.0,
+    max_bytes: int | None = None,
 ) -> ExportResult:
-    """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file."""
+    """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file
+    (together at most ``max_bytes``, and never into the disk's last :data:`RESERVE_BYTES`)."""
     base = http.options.base
     kick = http.request(
         "GET",
@@ -124,7 +134,8 @@ def bulk_export(
                 out.failed = True
                 continue
             target = directory / f"{kind}-{i:04d}.ndjson"
-            _download(http, o["url"], target, requires_token, deadline)
+            limit, why = _room(directory, max_bytes, sum(f.stat().st_size for f in out.files))
+            _download(http, o["url"], target, requires_token, deadline, _Capped(target, limit, why))
             problem = _file_problem(target, kind, o.get("count"))
             if problem is not None:
                 out.notes.append(f"$export {kind} file {i + 1}: {problem}; the export is incomplete")
@@ -179,12 +190,41 @@ def _file_scope(http: SearchClient, url: str, requires_token: bool) -> tuple[Sco
     return "public", False
 
 
-def _download(http: SearchClient, url: str, target: Path, requires_token: bool, deadline: float) -> None:
+def _room(directory: Path, max_bytes: int | None, used: int) -> tuple[int, str]:
+    """How many bytes the next file may have, and what to say when it has more."""
+    room = _disk_usage(directory).free - RESERVE_BYTES
+    if max_bytes is not None and max_bytes - used <= room:
+        return max_bytes - used, f"the export's files exceed the {max_bytes / GIB:g} GiB allowed (--export-max-gib)"
+    return room, (
+        f"the export's files would leave less than {RESERVE_BYTES // GIB} GiB free on the disk of {directory} "
+        "(--temp-dir names another)"
+    )
+
+
+class _Capped:
+    """A download's file that refuses to grow past ``limit`` bytes (the transport ends the download
+    with the :class:`Fault`; nothing more is written)."""
+
+    def __init__(self, target: Path, limit: int, why: str) -> None:
+        self.target, self.limit, self.why = target, limit, why
+        self.fh: BinaryIO | None = None
+        self.written = 0
+
+    def write(self, data: bytes, /) -> int:
+        self.written += len(data)
+        if self.written > self.limit:
+            raise Fault(self.why)
+        assert self.fh is not None
+        return self.fh.write(data)
+
+
+def _download(http: SearchClient, url: str, target: Path, requires_token: bool, deadline: float, sink: _Capped) -> None:
     if urlsplit(url).scheme not in ("http", "https"):
         raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
     scope, auth = _file_scope(http, url, requires_token)
     with target.open("wb") as fh:
-        http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=fh, deadline=deadline)
+        sink.fh = fh
+        http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=sink, deadline=deadline)
 
 
 def _file_problem(path: Path, kind: str, count: object) -> str | None:
@@ -192,13 +232,13 @@ def _file_problem(path: Path, kind: str, count: object) -> str | None:
     ``kind`` resource (an error OperationOutcome served with 200, an HTML page), or it holds fewer
     or more resources than the manifest's ``count`` (a transfer cut short)."""
     lines, first = 0, b""
-    with path.open("rb") as fh:
-        for line in fh:
-            if line.strip():
+    with path.open("rb") as fh:  # lines read with a bound: a file with no newline is not read whole
+        while (read := read_line(fh))[1]:
+            if read[0].strip():
                 lines += 1
                 if lines == 1:
-                    first = line
-    if lines:
+                    first = read[0]
+    if lines and not first.startswith(TOO_LONG):  # a line too long to read: the reader warns of it
         try:
             head = json.loads(first)
         except (ValueError, RecursionError):

@@ -23,7 +23,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC
-from typing import IO, Any, Self
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import AuthorizationError
@@ -31,7 +31,7 @@ from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env
 from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpSession, new_session
 from fhir_eligibility.retrieval.options import ServerOptions
-from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, exchange, json_object
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, Sink, exchange, json_object
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class Connection:
         json_body: dict[str, Any] | None = None,
         scope: Scope = "base",
         auth: bool = True,
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
         deadline: float | None = None,
         answer_403: bool = False,
     ) -> Answer:

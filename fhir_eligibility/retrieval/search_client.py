@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.retrieval.server import FhirServer
-from fhir_eligibility.retrieval.transport import Answer, Fault, Paging, Scope, json_object, outcome_codes, read_page
+from fhir_eligibility.retrieval.transport import (
+    Answer,
+    Fault,
+    Paging,
+    Scope,
+    Sink,
+    json_object,
+    outcome_codes,
+    read_page,
+)
 
 FHIR_JSON = "application/fhir+json"
 MAX_PAGES = 100_000  # of one search (50 M resources): only a looping server gets there
@@ -44,7 +53,7 @@ class SearchClient:
         auth: bool = True,
         ok: Iterable[int] = (200,),
         scope: Scope = "base",
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
         deadline: float | None = None,
     ) -> Answer:
         """The server's own request loop (:meth:`FhirServer.request`); any status not in ``ok`` is an error."""

@@ -25,12 +25,21 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import Any, Literal, Protocol
 
 from fhir_eligibility.retrieval.http import AuthHook, HttpResponse, HttpSession, send
 from fhir_eligibility.retrieval.urlpolicy import Base, UnsafeUrl, target
 
 MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads go to a file instead
+
+
+class Sink(Protocol):
+    """Where a download's bytes go: a file, or one that refuses to grow past a limit (:mod:`.bulk`);
+    an exception from ``write`` ends the download with it."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 CHUNK = 64 * 1024
 Scope = Literal["base", "origin", "public"]
 
@@ -87,7 +96,7 @@ def exchange(
     auth: AuthHook | None = None,
     timeouts: tuple[float, float] = (10.0, 30.0),
     verify: bool | str = True,
-    sink: IO[bytes] | None = None,
+    sink: Sink | None = None,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Answer:
     """Send one request and read its whole answer before ``deadline`` (``time.monotonic``).

@@ -105,6 +105,11 @@ def _emit(text: str, output: Path | None) -> None:
     help="Server: use Bulk Data $export (default: when the CapabilityStatement declares it).",
 )
 @click.option(
+    "--export-max-gib",
+    type=click.FloatRange(min=0, min_open=True, max=2**20),
+    help="Server, Bulk Data: stop the download past this many GiB (default: till 1 GiB is left free on the disk).",
+)
+@click.option(
     "--horizon",
     type=click.IntRange(min=0),
     default=30,
@@ -149,6 +154,7 @@ def screen(
     assume_attested: bool,
     lookback_days: int,
     bulk: bool | None,
+    export_max_gib: float | None,
     horizon: int,
     temp_dir: Path | None,
     progress: bool | None,
@@ -218,6 +224,7 @@ def screen(
                 bulk=bulk,
                 progress=bar,
                 temp_dir=temp_dir,
+                export_max_bytes=None if export_max_gib is None else int(export_max_gib * 2**30),
             )
         else:
             report = screen_files(

@@ -238,6 +238,7 @@ def screen_server(
     progress: Progress | None = None,
     temp_dir: Path | None = None,
     export_timeout: float = 3600.0,
+    export_max_bytes: int | None = None,
 ) -> ScreeningReport:
     """Bulk ``$export`` when declared (or forced), else diagnosis search + batched fetch."""
     requirements = plan(trials, as_of, settings.default_lookback_days)
@@ -253,7 +254,13 @@ def screen_server(
                 data = Path(tmp) / "ndjson"
                 data.mkdir()
                 result = bulk_export(
-                    http, endpoint, export_types(requirements), data, progress=progress, timeout=export_timeout
+                    http,
+                    endpoint,
+                    export_types(requirements),
+                    data,
+                    progress=progress,
+                    timeout=export_timeout,
+                    max_bytes=export_max_bytes,
                 )
                 if not result.files and not result.failed:
                     raise RetrievalError(f"{options.base}: $export produced no files")

@@ -237,3 +237,39 @@ def test_a_requested_type_without_a_file(
         result = bulk.bulk_export(SearchClient(server), "Patient/$export", asked, tmp_path)
     assert result.failed is failed
     assert any(n.startswith(note) for n in result.notes), result.notes
+
+
+def test_a_download_past_the_allowed_size_ends_the_export_with_one_error(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
+) -> None:
+    """A server that sends far more than announced (or without end) must not fill the disk."""
+    rsps.assert_all_requests_are_fired = False  # the export stops at its first file
+    line = '{"resourceType":"Patient","id":"p1"}\n'
+    status = f"{BASE}/status/4"
+    _finished_export(rsps, status, patients=line * 100)  # 3,700 bytes
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match=r"exceed the .* GiB allowed"):
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, max_bytes=1000)
+    assert (tmp_path / "Patient-0000.ndjson").stat().st_size <= 1000  # written no further
+    assert any(c.request.method == "DELETE" for c in rsps.calls)  # the job is cancelled
+    _finished_export(rsps, status, patients=line * 100)
+    with FhirServer(ServerOptions(BASE)) as server:  # room enough: the same export is used
+        done = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, max_bytes=10_000)
+    assert done.files[0].read_text() == line * 100
+
+
+def test_a_download_stops_before_the_disk_is_full(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rsps.assert_all_requests_are_fired = False  # the export stops at its first file
+    free = bulk.RESERVE_BYTES + 500  # 500 bytes above the reserve left free
+    monkeypatch.setattr(bulk, "_disk_usage", lambda _p: type("Usage", (), {"free": free})())
+    _finished_export(rsps, f"{BASE}/status/5", patients='{"resourceType":"Patient","id":"p1"}\n' * 100)
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="less than 1 GiB free"):
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, max_bytes=10**12)
+
+
+def test_a_file_with_no_newline_is_checked_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "Patient-0000.ndjson"
+    path.write_bytes(b'{"resourceType":"Patient","id":"' + b"x" * (65 * 2**20) + b'"}')  # one line past the cap
+    assert bulk._file_problem(path, "Patient", 1) is None  # counted; its reader warns of the long line
+    assert bulk._file_problem(path, "Patient", 2) == "it holds 1 resource(s), the manifest announced 2"
