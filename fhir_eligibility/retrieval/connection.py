@@ -146,6 +146,10 @@ class Connection:
         attempt = 0
         renewed = False
         while True:
+            if auth and isinstance(self.auth, SmartBackendAuth):
+                # the token first, on its own time and errors: a slow token endpoint fetched inside the
+                # request used up its deadline, and was reported as the FHIR server failing
+                self.auth.access_token()
             end = deadline if deadline is not None else time.monotonic() + opts.per_request
             if self._deadline is not None:
                 end = min(end, self._deadline)

@@ -60,6 +60,7 @@ class TokenServer:
         self.discoveries = 0
         self.refuse = False
         self.leeway = 0.0  # seconds of clock difference tolerated (tests that move a fake clock)
+        self.delay = 0.0  # seconds the token endpoint takes to answer
         rsps.add_callback(responses.GET, BASE + "/.well-known/smart-configuration", self._discovery)
         rsps.add_callback(responses.POST, TOKEN_URL, self._token)
 
@@ -73,6 +74,7 @@ class TokenServer:
         return 200, {}, json.dumps(conf)
 
     def _token(self, request: requests.PreparedRequest) -> Any:
+        time.sleep(self.delay)
         assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
         form = parse_qs(str(request.body))
         self.forms.append(form)
@@ -300,3 +302,17 @@ def test_an_absurd_token_lifetime_is_bounded_not_a_traceback(
     assert auth.access_token() == "tok-1-SECRET"
     clock.now += 86_400  # a day later: renewed whatever it said
     assert auth.access_token() == "tok-2-SECRET"
+
+
+def test_a_slow_token_endpoint_does_not_use_up_the_fhir_request_deadline(
+    rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """The token was fetched inside the first FHIR request, on its deadline: a slow token endpoint
+    made that request fail as if the FHIR server had not answered in time."""
+    server = TokenServer(rsps, rsa_key.public_key(), "RS384")
+    server.delay = 1.5  # longer than a FHIR request may take, well within the token request's timeout
+    FakeFhir([patient("p1")], batch=False).install(rsps)
+    options = ServerOptions(BASE, smart=config(rsa_key), timeout=5, request_deadline=1.0)
+    (data,) = list(fetch_patients(options, ["p1"], REQS))
+    assert data.unavailable == ()  # every search answered; none failed on the token's time
+    assert len(server.assertions) == 1
