@@ -261,6 +261,8 @@ class Executor:
             w.conn.close()
 
     def _run(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None) -> _Run[T, R]:
+        if any(w.busy for w in self._workers):  # their answers would be taken for this map's
+            raise RuntimeError("a map left unfinished holds workers: leave the executor and start another")
         return _Run(self._workers, fn, iter(items), max(1, in_flight or 2 * self.workers))
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:

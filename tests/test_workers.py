@@ -232,3 +232,18 @@ def test_an_exception_in_a_task_is_raised_in_the_caller_at_its_turn() -> None:
             next(got)
     with pytest.raises(RuntimeError, match="could not be read"), Executor(2) as ex:
         list(ex.map_in_order(_fails, [3, 4, 5]))
+
+
+def _raising_after_two() -> Iterator[float]:
+    yield 0.5
+    yield 0.5
+    raise OSError("the input broke")
+
+
+def test_a_map_after_an_unfinished_one_is_refused_not_a_spin() -> None:
+    """Workers still busy with an abandoned map's tasks would never be handed the next map's items."""
+    with Executor(2) as ex:
+        with pytest.raises(OSError, match="the input broke"):
+            list(ex.map_unordered(time.sleep, _raising_after_two()))
+        with pytest.raises(RuntimeError, match="a map left unfinished"):
+            list(ex.map_unordered(abs, range(4)))

@@ -4,9 +4,11 @@
 The bearer token goes only to the server's own origin, and there only when the manifest says
 ``requiresAccessToken``; files on another host are fetched without it. An interrupted export is
 cancelled (DELETE on the status URL), best effort. The files may never fill the disk: a download
-stops (an error, the export not used) before it leaves less than :data:`RESERVE_BYTES` free, or
-past the size the caller allows (``screen --export-max-gib``): a server that sends without end,
-or far more than a screen needs, ends the run with one line instead of a full disk at the hospital.
+stops (an error, the export not used, its file removed) before the export and the shards screening
+then writes of it (about its size again) would leave less than :data:`~fhir_eligibility.disk.
+RESERVE_BYTES` free, or past the size the caller allows (``screen --export-max-gib``): a server
+that sends without end, or far more than a screen needs, ends the run with one line instead of a
+full disk at the hospital.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
+from fhir_eligibility import disk
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.retrieval.connection import retry_after
-from fhir_eligibility.retrieval.lines import TOO_LONG, read_line
+from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG, read_line
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.transport import Fault, Scope, json_object, partial_issue
@@ -35,9 +37,6 @@ log = logging.getLogger(__name__)
 NDJSON = "application/fhir+ndjson"
 _sleep = time.sleep  # tests replace it
 _now = time.monotonic
-_disk_usage = shutil.disk_usage
-RESERVE_BYTES = 2**30  # left free on the export's disk: the hospital's other programs need it too
-GIB = 2**30
 
 
 def export_endpoint(capabilities: dict[str, Any]) -> str | None:
@@ -191,13 +190,17 @@ def _file_scope(http: SearchClient, url: str, requires_token: bool) -> tuple[Sco
 
 
 def _room(directory: Path, max_bytes: int | None, used: int) -> tuple[int, str]:
-    """How many bytes the next file may have, and what to say when it has more."""
-    room = _disk_usage(directory).free - RESERVE_BYTES
-    if max_bytes is not None and max_bytes - used <= room:
-        return max_bytes - used, f"the export's files exceed the {max_bytes / GIB:g} GiB allowed (--export-max-gib)"
-    return room, (
-        f"the export's files would leave less than {RESERVE_BYTES // GIB} GiB free on the disk of {directory} "
-        "(--temp-dir names another)"
+    """How many bytes the next file may have (``used``: the export's files so far), and what to say
+    when it has more. The export and its shards must fit together."""
+    share = int((disk.room(directory) + used) / (1 + disk.SHARD_BYTES_PER_INPUT_BYTE)) - used
+    if max_bytes is not None and max_bytes - used <= share:
+        return (
+            max_bytes - used,
+            f"the export's files exceed the {max_bytes / disk.GIB:g} GiB allowed (--export-max-gib)",
+        )
+    return share, (
+        f"the export's files and the shards screening makes of them would leave less than "
+        f"{disk.gib(disk.RESERVE_BYTES)} free on the disk of {directory} (--temp-dir names another)"
     )
 
 
@@ -222,9 +225,13 @@ def _download(http: SearchClient, url: str, target: Path, requires_token: bool, 
     if urlsplit(url).scheme not in ("http", "https"):
         raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
     scope, auth = _file_scope(http, url, requires_token)
-    with target.open("wb") as fh:
-        sink.fh = fh
-        http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=sink, deadline=deadline)
+    try:
+        with target.open("wb") as fh:
+            sink.fh = fh
+            http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=sink, deadline=deadline)
+    except BaseException:
+        target.unlink(missing_ok=True)  # a part of a file is no file to read
+        raise
 
 
 def _file_problem(path: Path, kind: str, count: object) -> str | None:
@@ -238,7 +245,9 @@ def _file_problem(path: Path, kind: str, count: object) -> str | None:
                 lines += 1
                 if lines == 1:
                     first = read[0]
-    if lines and not first.startswith(TOO_LONG):  # a line too long to read: the reader warns of it
+    if first.startswith(TOO_LONG):
+        return f"its first line is longer than {MAX_LINE_BYTES // 2**20} MiB (no resource: a page, a dump?)"
+    if lines:
         try:
             head = json.loads(first)
         except (ValueError, RecursionError):

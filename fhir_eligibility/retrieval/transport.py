@@ -34,8 +34,8 @@ MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads
 
 
 class Sink(Protocol):
-    """Where a download's bytes go: a file, or one that refuses to grow past a limit (:mod:`.bulk`);
-    an exception from ``write`` ends the download with it."""
+    """Where a successful download's bytes go: a file, or one that refuses to grow past a limit
+    (:mod:`.bulk`); an exception from ``write`` ends the download with it."""
 
     def write(self, data: bytes, /) -> int: ...
 
@@ -128,12 +128,15 @@ def exchange(
             )
             size = 0
             parts: list[bytes] = []
+            # only a success goes to the sink: an error's body (or a 401 before a renewed token's
+            # retry) would be written ahead of the file, and is wanted for the error message
+            into = sink if sink is not None and 200 <= r.status < 300 else None
             for chunk in r.chunks(CHUNK):
                 if box.cancelled.is_set():
                     return
                 size += len(chunk)
-                if sink is not None:
-                    sink.write(chunk)
+                if into is not None:
+                    into.write(chunk)
                 elif size > max_bytes:
                     raise Fault("response too large", r.status)
                 else:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fhir_eligibility import disk
 from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.errors import OutputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.measures import units
 from fhir_eligibility.record import PatientData
@@ -110,6 +112,12 @@ def screen_files(
             progress("reading", done, total_bytes)
 
     with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
+        need = int(total_bytes * disk.SHARD_BYTES_PER_INPUT_BYTE)  # compressed input: more, found as written
+        if need > disk.room(Path(tmp)):
+            raise OutputError(
+                f"screening writes about {disk.gib(need)} of shards to {Path(tmp).parent}, which would leave less "
+                f"than {disk.gib(disk.RESERVE_BYTES)} free on its disk: --temp-dir names another"
+            )
         with Executor(n) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
             # meanwhile this (otherwise waiting) process builds the unit engine its screening workers inherit,
             # instead of each of them building it (~0.4 s, a tenth of a 10,000-patient run)

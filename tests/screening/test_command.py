@@ -93,3 +93,14 @@ def test_ctrl_c_stops_workers_cleans_up_and_exits_130(tmp_path: Path) -> None:
     assert list(scratch.iterdir()) == []  # shard files removed
     children = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False)
     assert children.stdout.strip() == ""  # no worker left behind
+
+
+def test_a_screen_whose_shards_would_fill_the_disk_stops_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fhir_eligibility import disk
+    from fhir_eligibility.criteria.load import load_trials
+    from fhir_eligibility.errors import OutputError
+    from fhir_eligibility.screening.runner import screen_files
+
+    monkeypatch.setattr(disk, "_usage", lambda _p: type("Usage", (), {"free": disk.RESERVE_BYTES + 1000})())
+    with pytest.raises(OutputError, match="--temp-dir names another"):
+        screen_files([ROOT / "sample_bundles"], load_trials(None, None), AS_OF, workers=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import responses
 
+from fhir_eligibility import disk
 from fhir_eligibility.codes import ICD10CM, SNOMED
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Combination, Criterion, Manual, Records
@@ -249,7 +250,7 @@ def test_a_download_past_the_allowed_size_ends_the_export_with_one_error(
     _finished_export(rsps, status, patients=line * 100)  # 3,700 bytes
     with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match=r"exceed the .* GiB allowed"):
         bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, max_bytes=1000)
-    assert (tmp_path / "Patient-0000.ndjson").stat().st_size <= 1000  # written no further
+    assert not (tmp_path / "Patient-0000.ndjson").exists()  # a part of a file is removed
     assert any(c.request.method == "DELETE" for c in rsps.calls)  # the job is cancelled
     _finished_export(rsps, status, patients=line * 100)
     with FhirServer(ServerOptions(BASE)) as server:  # room enough: the same export is used
@@ -261,15 +262,44 @@ def test_a_download_stops_before_the_disk_is_full(
     rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rsps.assert_all_requests_are_fired = False  # the export stops at its first file
-    free = bulk.RESERVE_BYTES + 500  # 500 bytes above the reserve left free
-    monkeypatch.setattr(bulk, "_disk_usage", lambda _p: type("Usage", (), {"free": free})())
+    # 6,000 bytes above the reserve: the 3,700-byte file would fit, but not with its shards beside it
+    free = disk.RESERVE_BYTES + 6000
+    monkeypatch.setattr(disk, "_usage", lambda _p: type("Usage", (), {"free": free})())
     _finished_export(rsps, f"{BASE}/status/5", patients='{"resourceType":"Patient","id":"p1"}\n' * 100)
-    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="less than 1 GiB free"):
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match=r"less than 1\.0 GiB free"):
         bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, max_bytes=10**12)
 
 
 def test_a_file_with_no_newline_is_checked_without_reading_it_whole(tmp_path: Path) -> None:
     path = tmp_path / "Patient-0000.ndjson"
     path.write_bytes(b'{"resourceType":"Patient","id":"' + b"x" * (65 * 2**20) + b'"}')  # one line past the cap
-    assert bulk._file_problem(path, "Patient", 1) is None  # counted; its reader warns of the long line
-    assert bulk._file_problem(path, "Patient", 2) == "it holds 1 resource(s), the manifest announced 2"
+    assert bulk._file_problem(path, "Patient", 1) == (
+        "its first line is longer than 64 MiB (no resource: a page, a dump?)"  # an HTML page with no newline...
+    )
+    path.write_bytes(b'{"resourceType":"Patient","id":"p1"}\n' + b"x" * (65 * 2**20))
+    assert bulk._file_problem(path, "Patient", 2) is None  # a long line later: counted, its reader warns
+
+
+def test_a_renewed_token_download_holds_the_file_alone(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
+) -> None:
+    """An error's body (a 401 before the retry, a 500) is never written into the downloaded file."""
+    status = f"{BASE}/status/6"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, json={**_manifest(False), "output": [{"type": "Patient", "url": f"{BASE}/files/p.ndjson"}]})
+    rsps.get(f"{BASE}/files/p.ndjson", status=500, body='{"resourceType":"OperationOutcome"}')
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE, retries=0)) as server, pytest.raises(RetrievalError, match="HTTP 500"):
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
+    assert not (tmp_path / "Patient-0000.ndjson").exists()
+
+
+def test_only_a_successful_answer_goes_into_a_download_file(rsps: responses.RequestsMock) -> None:
+    import io
+
+    rsps.get(f"{BASE}/files/p.ndjson", status=500, body='{"resourceType":"OperationOutcome"}')
+    sink = io.BytesIO()
+    with FhirServer(ServerOptions(BASE, retries=0)) as server:
+        answer = server.request("GET", f"{BASE}/files/p.ndjson", what="file", headers={}, sink=sink)
+    assert answer.status == 500 and b"OperationOutcome" in answer.body  # kept for the error message
+    assert sink.getvalue() == b""  # the file holds nothing of it (a retry would have written after it)
