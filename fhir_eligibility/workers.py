@@ -147,16 +147,7 @@ class _Run(Generic[T, R]):
     def step(self, held: int = 0) -> list[tuple[int, T, bool, object]]:
         """Hand out work, then collect the answers that are in: ``(seq, item, ok, value)``. ``held``
         counts answers the caller keeps back (in-order output), which use up the limit too."""
-        idle = [w for w in self.workers if not w.busy]
-        while self.queued and idle:
-            w = idle.pop()
-            seq, item = self.queued.popleft()
-            try:
-                w.conn.send((self.fn, item))
-            except OSError:  # its end of the pipe closed: it died
-                raise _died() from None
-            w.busy = True
-            self.running[w.conn] = (w, seq, item)
+        self._dispatch()
         timeout = _POLL
         if self.more and len(self.queued) + len(self.running) + held < self.limit:
             item = next(self.items, _END)
@@ -184,7 +175,21 @@ class _Run(Generic[T, R]):
             done.append((seq, item, ok, value))
         if any(not w.process.is_alive() for w in self.workers):
             raise _died()
+        self._dispatch()  # a worker just freed works on while the caller handles its answer
         return done
+
+    def _dispatch(self) -> None:
+        """Queued items to idle workers."""
+        idle = [w for w in self.workers if not w.busy]
+        while self.queued and idle:
+            w = idle.pop()
+            seq, item = self.queued.popleft()
+            try:
+                w.conn.send((self.fn, item))
+            except OSError:  # its end of the pipe closed: it died
+                raise _died() from None
+            w.busy = True
+            self.running[w.conn] = (w, seq, item)
 
 
 _END: Any = object()
