@@ -14,6 +14,7 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +80,9 @@ def write_pages(
     links: dict[str, str] = {}
     if not wanted:
         return links
-    page_settings = Settings(
-        default_lookback_days=settings.default_lookback_days,
-        assume_attested=settings.assume_attested,
-        collect_series=True,
-    )
+    # the screening's own settings (its horizon: the dates its dashboard lists are on the page too),
+    # with every explanation and the lab series a page draws
+    page_settings = replace(settings, explain=True, collect_series=True)
     with tempfile.TemporaryDirectory(prefix="fhir-pages-", dir=temp_dir) as tmp:
         parts = partition(paths, Path(tmp))
         for shard in parts.shards:

@@ -55,7 +55,7 @@ def test_pages_are_those_the_evaluate_reader_gives(population: Path, tmp_path: P
     written = {p.name for p in (tmp_path / "pages").iterdir()}
     assert written == {page_name(p) for p in wanted}
     trials = load_trials()
-    settings = Settings(collect_series=True)
+    settings = Settings(collect_series=True, horizon_days=30)  # screen's default horizon
     patients, _ = read_patients([population])
     seen = 0
     for data in patients:  # the reference: the evaluate reader, as the command drew pages before
@@ -81,3 +81,18 @@ def test_only_candidates_are_loaded(population: Path, tmp_path: Path, monkeypatc
     wanted = _candidates(report)
     assert sorted(f"Patient/{p}" for p in loaded) == sorted(wanted)  # each candidate once, nobody else
     assert report["patients"] > len(wanted)  # there were non-candidates to leave alone
+
+
+def test_a_candidates_page_shows_the_dates_its_dashboard_row_gives(population: Path, tmp_path: Path) -> None:
+    """A candidate listed as eligible from (or until) a date within the horizon: the page says so too."""
+    report = _screen(population, tmp_path / "pages")
+    dated = [
+        (c["patient"], c.get("eligibleFrom") or c.get("eligibleUntil"))
+        for t in report["trials"]  # type: ignore[attr-defined]
+        for c in t["candidates"]
+        if c.get("eligibleFrom") or c.get("eligibleUntil")
+    ]
+    assert dated, "the population has candidates whose verdict changes within 30 days"
+    for patient, day in dated:
+        page = (tmp_path / "pages" / page_name(patient)).read_text(encoding="utf-8")
+        assert 'data-testid="timeline"' in page and day in page, (patient, day)
