@@ -134,7 +134,7 @@ def bulk_export(
                 continue
             target = directory / f"{kind}-{i:04d}.ndjson"
             limit, why = _room(directory, max_bytes, sum(f.stat().st_size for f in out.files))
-            _download(http, o["url"], target, requires_token, deadline, _Capped(target, limit, why))
+            _download(http, o["url"], target, requires_token, deadline, _Capped(limit, why))
             problem = _file_problem(target, kind, o.get("count"))
             if problem is not None:
                 out.notes.append(f"$export {kind} file {i + 1}: {problem}; the export is incomplete")
@@ -208,8 +208,8 @@ class _Capped:
     """A download's file that refuses to grow past ``limit`` bytes (the transport ends the download
     with the :class:`Fault`; nothing more is written)."""
 
-    def __init__(self, target: Path, limit: int, why: str) -> None:
-        self.target, self.limit, self.why = target, limit, why
+    def __init__(self, limit: int, why: str) -> None:
+        self.limit, self.why = limit, why
         self.fh: BinaryIO | None = None
         self.written = 0
 

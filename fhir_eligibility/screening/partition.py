@@ -32,7 +32,6 @@ every Patient has been read.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,7 @@ from fhir_eligibility.retrieval.files import (
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
-from fhir_eligibility.screening.parts import ShardParts, part_path
+from fhir_eligibility.screening.parts import ShardParts, ShardWriter, shard_of
 from fhir_eligibility.screening.routing import (
     DATA,
     DEFERRED,
@@ -70,8 +69,6 @@ from fhir_eligibility.screening.shard_read import read_shard
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
 MAX_SHARDS = 16384  # beyond 16 GiB of input, shards grow instead of multiplying (keeps the file count sane)
-FLUSH_BYTES = 64 * 1024  # one shard's buffer is appended to its file past this
-BUFFER_BUDGET = 8 * 1024 * 1024  # all buffers together; everything is flushed past this
 TASK_BYTES = 64 * 1024 * 1024  # pass-1 task size past the first 2 per worker (each task adds a part to every shard)
 
 GZIP_RATIO = 8  # about how much NDJSON text a byte of .ndjson.gz holds (for the shard count only)
@@ -82,65 +79,6 @@ Progress = Callable[[int], None]  # bytes read so far
 def shard_count(total_bytes: int, minimum: int = 1, shard_bytes: int = DEFAULT_SHARD_BYTES) -> int:
     """Enough shards that each holds about ``shard_bytes`` (at least ``minimum``, at most MAX_SHARDS)."""
     return max(minimum, min(MAX_SHARDS, -(-total_bytes // max(shard_bytes, 1))))
-
-
-def shard_of(patient_id: str, shards: int) -> int:
-    """Stable across processes and runs (unlike ``hash``, which is salted per process)."""
-    return zlib.crc32(patient_id.encode("utf-8")) % shards
-
-
-class ShardWriter:
-    """Appends ``<patient id>\\t<json>`` lines to shard files, buffering within a fixed budget.
-
-    No file stays open (thousands of shards would exceed the descriptor limit): a shard's
-    buffer is appended and closed when it passes FLUSH_BYTES, and all buffers are flushed when
-    together they pass BUFFER_BUDGET.
-    """
-
-    def __init__(self, directory: Path, shards: int, part: int = 0, prefix: str = "shard") -> None:
-        self.directory = directory
-        self.shards = shards
-        self.part = part
-        self.prefix = prefix
-        self._buffers: dict[int, list[bytes]] = {}
-        self._sizes: dict[int, int] = {}
-        self._buffered = 0
-        self.written: set[int] = set()
-        self.peak_buffered = 0
-
-    def path(self, shard: int) -> Path:
-        return part_path(self.directory, self.prefix, shard, self.part)
-
-    def write(self, key: str, line: bytes) -> None:
-        """Append ``<key>\\t<line>`` to shard ``crc32(key) % shards`` (key: a patient id or an identifier)."""
-        k = shard_of(key, self.shards)
-        text = key.encode("utf-8") + b"\t" + line + b"\n"
-        self._buffers.setdefault(k, []).append(text)
-        size = self._sizes.get(k, 0) + len(text)
-        self._sizes[k] = size
-        self._buffered += len(text)
-        self.peak_buffered = max(self.peak_buffered, self._buffered)
-        if size >= FLUSH_BYTES:
-            self._flush(k)
-        elif self._buffered >= BUFFER_BUDGET:
-            self.flush()
-
-    def _flush(self, k: int) -> None:
-        lines = self._buffers.pop(k, None)
-        if not lines:
-            return
-        with self.path(k).open("ab") as fh:
-            fh.write(b"".join(lines))
-        self._buffered -= self._sizes.pop(k, 0)
-        self.written.add(k)
-
-    def flush(self) -> None:
-        for k in list(self._buffers):
-            self._flush(k)
-
-    def shard_files(self) -> dict[int, Path]:
-        self.flush()
-        return {k: self.path(k) for k in sorted(self.written)}
 
 
 @dataclass

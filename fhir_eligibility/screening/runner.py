@@ -112,7 +112,7 @@ def screen_files(
             progress("reading", done, total_bytes)
 
     with tempfile.TemporaryDirectory(prefix="fhir-screen-", dir=temp_dir) as tmp:
-        need = int(total_bytes * disk.SHARD_BYTES_PER_INPUT_BYTE)  # compressed input: more, found as written
+        need = int(total_bytes * disk.SHARD_BYTES_PER_INPUT_BYTE)  # compressed input needs more: a shard writer says so
         if need > disk.room(Path(tmp)):
             raise OutputError(
                 f"screening writes about {disk.gib(need)} of shards to {Path(tmp).parent}, which would leave less "

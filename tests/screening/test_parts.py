@@ -5,6 +5,9 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
+from fhir_eligibility.errors import OutputError
 from fhir_eligibility.screening.partition import ShardWriter, partition
 from fhir_eligibility.screening.parts import ShardParts
 
@@ -47,3 +50,12 @@ def test_a_large_part_table_stays_small() -> None:
         tracemalloc.stop()
     assert used < 4 * 2**20
     assert len(parts[4099]) == 67
+
+
+def test_a_shard_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    """A full disk (compressed input grows past the room checked before) or a folder removed: the run
+    stops with one line naming --temp-dir, not an OSError traceback from a worker."""
+    writer = ShardWriter(tmp_path / "removed", 4)
+    writer.write("p1", b'{"resourceType":"Patient","id":"p1"}')
+    with pytest.raises(OutputError, match=r"cannot write screening's shards .* --temp-dir names another"):
+        writer.flush()
