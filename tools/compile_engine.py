@@ -60,6 +60,7 @@ MODULES = [
     "fhir_eligibility/retrieval/bundle_entries.py",
     "fhir_eligibility/screening/routing.py",
     "fhir_eligibility/screening/partition.py",
+    "fhir_eligibility/screening/shard_writer.py",
     "fhir_eligibility/screening/shard_read.py",
 ]
 # The isolated build environment has mypy and a few stubs, not the runtime dependencies: modules that

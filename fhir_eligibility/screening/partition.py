@@ -54,7 +54,7 @@ from fhir_eligibility.retrieval.files import (
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
-from fhir_eligibility.screening.parts import ShardParts, ShardWriter, shard_of
+from fhir_eligibility.screening.parts import ShardParts
 from fhir_eligibility.screening.routing import (
     DATA,
     DEFERRED,
@@ -66,6 +66,7 @@ from fhir_eligibility.screening.routing import (
     warn_unresolved,
 )
 from fhir_eligibility.screening.shard_read import read_shard
+from fhir_eligibility.screening.shard_writer import ShardWriter, shard_of
 
 DEFAULT_SHARD_BYTES = 1024 * 1024  # raw input per shard: a worker holds about this much text (+ one patient)
 MAX_SHARDS = 16384  # beyond 16 GiB of input, shards grow instead of multiplying (keeps the file count sane)

@@ -15,7 +15,7 @@ import pytest
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.screening import partition as part
-from fhir_eligibility.screening import parts
+from fhir_eligibility.screening import shard_writer
 from fhir_eligibility.synth import write_population
 
 SHARD_BYTES = 48 * 1024
@@ -82,8 +82,8 @@ def test_every_patient_in_exactly_one_shard_and_nothing_lost(tmp_path: Path) -> 
 
 
 def test_write_buffers_stay_within_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parts, "BUFFER_BUDGET", 16 * 1024)
-    monkeypatch.setattr(parts, "FLUSH_BYTES", 4 * 1024)
+    monkeypatch.setattr(shard_writer, "BUFFER_BUDGET", 16 * 1024)
+    monkeypatch.setattr(shard_writer, "FLUSH_BYTES", 4 * 1024)
     data = _population(tmp_path, 200)
     out = part.partition([data], tmp_path / "shards", min_shards=50, shard_bytes=10**9)
     longest_line = max(len(line) for f in data.glob("*.ndjson") for line in f.open())

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from fhir_eligibility.errors import OutputError
-from fhir_eligibility.screening.partition import ShardWriter, partition
+from fhir_eligibility.screening.partition import partition
 from fhir_eligibility.screening.parts import ShardParts
+from fhir_eligibility.screening.shard_writer import ShardWriter
 
 
 def test_parts_name_the_writers_files_in_part_order_whatever_order_tasks_finished(tmp_path: Path) -> None:
