@@ -107,7 +107,7 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option(
     "--export-max-gib",
     type=click.FloatRange(min=0, min_open=True, max=2**20),
-    help="Server, Bulk Data: stop the download past this many GiB (default: till 1 GiB is left free on the disk).",
+    help="Server, Bulk Data: stop the download past this many GiB (default: while it and its shards leave 1 GiB free).",
 )
 @click.option(
     "--horizon",
