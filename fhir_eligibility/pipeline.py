@@ -68,7 +68,7 @@ def evaluate_patient(
     if settings.horizon_days > 0:  # the dates the verdicts change (issue 16)
         later = Later(record, as_of, settings.horizon_days, settings)  # what the patient's trials share
         # later days through the compiled program's truths, when it answers this record exactly
-        steps = Steps(program.truths_only(), record) if program is not None and Steps.covers(record) else None
+        steps = Steps(program.truths_only(), record) if program is not None and Steps.covers(record, program) else None
         return [
             r.completed(when(c.trial, record, as_of, r, settings, settings.horizon_days, c, later, steps), label)
             for c, r in zip(compiled, results, strict=True)
@@ -83,7 +83,7 @@ def _evaluated(program: Program, record: PatientRecord, as_of: dt.date, batch: B
     settings = program.settings
     vital = vital_result(record.patient, as_of)
     dead = vital is not None and vital.result is Result.FAIL
-    if settings.explain_refused or dead or not Steps.covers(record):
+    if settings.explain_refused or dead or not Steps.covers(record, program):
         return program.evaluate(record, as_of, batch)
     if batch is not None and batch.as_of != as_of:
         raise ValueError(f"a batch of {batch.as_of} used on {as_of}")

@@ -67,10 +67,27 @@ class PatientRecord:
         return out
 
     def unavailable_for(self, kinds: tuple[str, ...] | list[str], codes: frozenset[Code]) -> Unavailable | None:
-        for u in self.unavailable:
-            if u.resource_type in kinds and (not u.codes or not codes or u.codes & codes):
+        return unavailable_for(self.unavailable, kinds, codes)
+
+
+def unavailable_for(
+    unavailable: tuple[Unavailable, ...], kinds: tuple[str, ...] | list[str], codes: frozenset[Code]
+) -> Unavailable | None:
+    """What makes a criterion reading ``kinds`` (with ``codes``) unknown: a fault in any of them
+    (records exist that were not delivered), or, when its source holds none of them at all
+    (``unsupported``: a server without the type, an export without its file), the first of those.
+    A type a source does not hold leaves the criterion to the types it does hold: an export without
+    ImagingStudy still holds the imaging procedures; one without Condition says nothing of diagnoses."""
+    unheld = None
+    for u in unavailable:
+        if u.resource_type in kinds and (not u.codes or not codes or u.codes & codes):
+            if not u.unsupported:
                 return u
+            unheld = unheld or u
+    if unheld is None:
         return None
+    gone = {u.resource_type for u in unavailable if u.unsupported and (not u.codes or not codes or u.codes & codes)}
+    return unheld if all(k in gone for k in kinds) else None
 
 
 def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:

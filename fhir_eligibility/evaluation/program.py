@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, assert_never
 
 from fhir_eligibility import logic
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
@@ -44,16 +45,17 @@ from fhir_eligibility.evaluation.combination import leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
-from fhir_eligibility.evaluation.forms.derived import derived_lookback, derived_truth
+from fhir_eligibility.evaluation.forms.derived import derived_lookback, derived_reads, derived_truth
 from fhir_eligibility.evaluation.forms.observation import observation_truth
 from fhir_eligibility.evaluation.forms.patient import age_truth, gender_truth, manual_truth
-from fhir_eligibility.evaluation.forms.records import latest_placed, records_truth
-from fhir_eligibility.evaluation.patient_record import PatientRecord
+from fhir_eligibility.evaluation.forms.records import latest_placed, read_types, records_truth
+from fhir_eligibility.evaluation.patient_record import PatientRecord, unavailable_for
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.evaluation.trial import evaluate_trials
 from fhir_eligibility.evaluation.windows import anchor_date, bounds_with, window_bounds
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN
+from fhir_eligibility.requirements.model import Unavailable
 
 if TYPE_CHECKING:
     from fhir_eligibility.evaluation.timeline import Reads  # the timeline evaluates through the program
@@ -124,6 +126,8 @@ class Program:
         self._leaf_keys: dict[tuple[int, int, int], int] = {}
         self._keep: list[object] = []  # the objects whose ids key _leaf_keys stay alive with the program
         self._truths_only: Program | None = None
+        self._reads: set[tuple[tuple[str, ...], frozenset[Code]]] = set()  # what leaves ask unavailable_for
+        self._exact: dict[tuple[Unavailable, ...], bool] = {}
         self.tops: tuple[tuple[TruthFn, ...], ...] = tuple(
             tuple(self._node(c, i, 0, (), top=True) for c in t.criteria) for i, t in enumerate(self.trials)
         )
@@ -158,6 +162,22 @@ class Program:
                 t = fn(run)
             out.append(t)
         return out
+
+    def answers_exactly(self, record: PatientRecord) -> bool:
+        """Whether these truths are the explained walk's for ``record`` as far as unavailable data go:
+        none, or only types its source does not hold (an export without ImagingStudy) that leave every
+        criterion a type it does hold. Faults, a missing Patient and responses not held are the
+        explained walk's. One answer per distinct list (an input's patients share theirs)."""
+        unavailable = record.unavailable
+        if not unavailable:
+            return True
+        known = self._exact.get(unavailable)
+        if known is None:
+            known = all(u.unsupported and u.resource_type not in _READ_WHOLE for u in unavailable) and not any(
+                unavailable_for(unavailable, kinds, codes) for kinds, codes in self._reads
+            )
+            self._exact[unavailable] = known
+        return known
 
     def batch(self, as_of: dt.date) -> Batch:
         tops: list[list[Truth | None]] = [[None] * len(t) for t in self.tops]
@@ -237,6 +257,9 @@ class Program:
     def _leaf(self, c: Criterion, trial: int, parity_here: int, windows: tuple[Window, ...]) -> TruthFn:
         d = c.definition
         assert not isinstance(d, Combination), c.id  # combinations are compiled by Program._combination
+        reads = _reads(d)
+        if reads is not None:
+            self._reads.add(reads)
         only = None if self.settings.collect_series else self._truth_only(d, trial, parity_here)
         if only is None:  # no truth-only form (a rising series; plot series wanted): the explained leaf's truth
             outcome = _leaf_outcome(c, d, parity_here, windows)
@@ -362,6 +385,21 @@ def _memoised(truth: TruthOf, slot: int) -> TruthFn:
         return t
 
     return leaf
+
+
+# unavailable data the truths never answer exactly: the Patient, attestations
+_READ_WHOLE = ("Patient", "QuestionnaireResponse")
+
+
+def _reads(d: Leaf) -> tuple[tuple[str, ...], frozenset[Code]] | None:
+    """The types (and codes) whose unavailability the explained leaf reads (``unavailable_for``)."""
+    if isinstance(d, ObservationValue):
+        return ("Observation",), d.codes
+    if isinstance(d, Records):
+        return read_types(d), d.codes
+    if isinstance(d, Derived):
+        return derived_reads(d)
+    return None
 
 
 def _no_anchor(link: str) -> dt.date | None:

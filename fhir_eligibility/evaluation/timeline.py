@@ -40,7 +40,7 @@ from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome
 from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
-from fhir_eligibility.evaluation.forms.records import records_truth
+from fhir_eligibility.evaluation.forms.records import read_types, records_truth
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.program import Program, Run
 from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
@@ -164,7 +164,7 @@ def _exposure_dates(
     which are breakpoints already) and windows relative to the study start (an event's date is the
     other criteria's: then the days the threshold is reached from each record's date stand in)."""
     facts = record.facts(d.resource_types, d.codes)
-    if not any(f.ongoing or f.open_end for f in facts) or record.unavailable_for(d.resource_types, d.codes):
+    if not any(f.ongoing or f.open_end for f in facts) or record.unavailable_for(read_types(d), d.codes):
         return set()
     assert d.duration is not None
     if any(w.anchor != "study-start" for w in windows):
@@ -371,9 +371,12 @@ class Steps:
         self.runs: dict[dt.date, Run] = {}
 
     @staticmethod
-    def covers(record: PatientRecord) -> bool:
-        """No unavailable data and no attestation answers (which the program does not read)."""
-        return not record.unavailable and not any(r.get("resourceType") == "QuestionnaireResponse" for r in record.raw)
+    def covers(record: PatientRecord, program: Program) -> bool:
+        """No unavailable data the program does not answer exactly (:meth:`Program.answers_exactly`)
+        and no attestation answers (which the program does not read)."""
+        return program.answers_exactly(record) and not any(
+            r.get("resourceType") == "QuestionnaireResponse" for r in record.raw
+        )
 
     def results(self, trial: Trial, due: frozenset[str], day: dt.date) -> dict[str, Result] | None:
         """The due top-level criteria's results on ``day`` (None: a trial the program was not compiled for)."""

@@ -32,7 +32,10 @@ class Unavailable:
     <fhir_eligibility.record.PatientData.unavailable>`, which holds faults only (every reader of it,
     the evaluator and the write-back's "incomplete", treats an entry as data that exists but was not
     delivered). Any other type stays unavailable: a server without Condition has not said there is
-    no diagnosis.
+    no diagnosis. The same holds for a Bulk export with no record of a type at all
+    (:func:`~fhir_eligibility.retrieval.reading.not_held`). An unsupported type makes a criterion
+    unknown only when the source holds none of the types it reads (``unavailable_for`` in
+    :mod:`fhir_eligibility.evaluation.patient_record`): without ImagingStudy, imaging procedures still say.
     """
 
     resource_type: str

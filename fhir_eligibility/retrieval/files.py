@@ -41,6 +41,7 @@ from fhir_eligibility.retrieval.reading import (
     guessed_patient,
     lost_record,
     not_fhir,
+    not_held,
     parse_json,
     patients_of_unreadable,
     patients_record,
@@ -198,6 +199,7 @@ def read_line(
         n = number()
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", f"line {n}", (index, n))
     result: Resource = value
+    drops.hold(result["resourceType"], loose=True)
     return result, lenient
 
 
@@ -436,6 +438,7 @@ class _Grouper:
             entries.sort(key=lambda e: e[0])
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
             if assembled:
+                lost += not_held(self.lost)
                 out.append(assemble(pid, (r for _at, r in entries), formulary=self.formulary, unavailable=lost))
             else:
                 out.append(PatientData(pid, [r for _at, r in entries], lost))
@@ -468,7 +471,10 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        if items and items[0][0] == (index, 0) and single is not None:
+        loose = bool(items) and items[0][0] == (index, 0)
+        for _at, _url, res in items:  # what the input holds (retrieval.reading.not_held)
+            grouper.lost.hold(res["resourceType"], loose)
+        if loose and single is not None:
             single(items[0][2])
             grouper.lost.merge(mine)
         elif not items or items[0][0] == (index, 0):

@@ -30,6 +30,7 @@ Policy, in one line each:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -313,10 +314,17 @@ def patient_of_unreadable(value: Any, raw: bytes) -> str | None:
 
 @dataclass
 class Drops:
-    """Types of records left out, per patient and for everyone in scope; mergeable like WarningLog."""
+    """Types of records left out, per patient and for everyone in scope, and the types the input
+    holds (:func:`not_held`); mergeable like WarningLog."""
 
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
+    held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
+    loose: bool = False  # records not in a patient's Bundle were read: NDJSON lines, one-resource files
+
+    def hold(self, rtype: str, loose: bool = False) -> None:
+        self.held.add(rtype)
+        self.loose = self.loose or loose
 
     def add(self, rtype: str | None, patient: str | None = None) -> None:
         if rtype is None:
@@ -336,6 +344,8 @@ class Drops:
 
     def merge(self, other: Drops) -> None:
         self.everyone |= other.everyone
+        self.held |= other.held
+        self.loose = self.loose or other.loose
         for pid, types in other.patients.items():
             self.patients.setdefault(pid, set()).update(types)
 
@@ -351,6 +361,31 @@ def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
     return tuple(
         Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
         for t in sorted(names)
+    )
+
+
+# The types a criterion reads as "none" when absent (closed world, clinical.md §0 items 7, 8, 14) or as
+# unknown, which an export may leave out whole. Orders and dispenses only add to administrations and
+# statements (merge.ORDERS); a missing QuestionnaireResponse is an attestation not yet given.
+EXPORTED_TYPES = tuple(t for t in CLINICAL_TYPES if t not in ("MedicationDispense", "MedicationRequest"))
+
+
+def not_held(drops: Drops) -> tuple[Unavailable, ...]:
+    """The types an input of loose records (a Bulk export: one NDJSON file per type) holds no record
+    of: the export left them out, or the site keeps them elsewhere. Such a type says nothing, as a
+    server that does not support it (``unsupported``): a criterion reading only types the input does
+    not hold is unknown, one reading any type it holds reads those. Bundles are each a patient's
+    record: there, absence is what it says."""
+    return _not_held(frozenset(drops.held)) if drops.loose else ()
+
+
+@functools.lru_cache(maxsize=16)
+def _not_held(held: frozenset[str]) -> tuple[Unavailable, ...]:
+    """One tuple per input (every patient of it carries the same)."""
+    return tuple(
+        Unavailable(t, frozenset(), f"the input holds no {t} records (an export without them)", unsupported=True)
+        for t in EXPORTED_TYPES
+        if t not in held
     )
 
 
@@ -435,6 +470,7 @@ __all__ = [
     "ANY_TYPE",
     "BOM",
     "CLINICAL_TYPES",
+    "EXPORTED_TYPES",
     "MAX_DEPTH",
     "UNAVAILABLE_MARK",
     "Drops",
@@ -445,6 +481,7 @@ __all__ = [
     "guessed_patient",
     "lost_record",
     "newest",
+    "not_held",
     "one_patient",
     "parse_json",
     "patient_of_unreadable",

@@ -84,8 +84,9 @@ class Screener:
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         record = build_record(read_as_targets(data, self.trials), settings.include_preliminary)
         days = settings.attestation_validity_days
-        answered = attestation.latest_answers(record, as_of, days) if not record.unavailable else {}
-        if record.unavailable or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
+        exact = program.answers_exactly(record)  # no unavailable data, or none a criterion reads
+        answered = attestation.latest_answers(record, as_of, days) if exact else {}
+        if not exact or any(answered.get(c.url) for c in program.compiled):  # read once, not per trial
             self.whole += 1
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
         vital = vital_result(record.patient, as_of)
@@ -100,7 +101,7 @@ class Screener:
         memo: dict[tuple[int, int, int], Outcome] = {}
         horizon = settings.horizon_days
         # later days through the same program, unless an answer on file could count on one of them
-        steps = Steps(program, record) if horizon > 0 and Steps.covers(record) else None
+        steps = Steps(program, record) if horizon > 0 and Steps.covers(record, program) else None
         later = Later(record, as_of, horizon, settings)  # the dates and later days its trials share
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))

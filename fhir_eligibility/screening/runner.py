@@ -102,8 +102,12 @@ def screen_files(
     source: str = "",
     notes: Iterable[str] = (),
     max_candidates: int = MAX_CANDIDATES,
+    exported: Iterable[str] = (),
 ) -> ScreeningReport:
-    """Screen every patient in Bulk NDJSON files, Bundles or folders of them."""
+    """Screen every patient in Bulk NDJSON files, Bundles or folders of them. ``exported``: types
+    the source vouches for even where the files hold none (a Bulk export leaves out a type it has no
+    record of); any other type the input's NDJSON holds no record of is unknown, not absent
+    (:func:`~fhir_eligibility.retrieval.reading.not_held`)."""
     n = workers or default_workers()
     total_bytes = sum(_size(p) for p in paths)
 
@@ -135,6 +139,7 @@ def screen_files(
             warming.join()  # before forking again: no thread may hold the engine's lock in a child
         if not parts.shards:
             raise nothing_usable(paths, parts.warnings)
+        parts.drops.held.update(exported)
         job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
         tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
         tally.warn(parts.warnings)

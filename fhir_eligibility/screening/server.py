@@ -253,10 +253,11 @@ def screen_server(
             with tempfile.TemporaryDirectory(prefix="fhir-export-", dir=temp_dir) as tmp:
                 data = Path(tmp) / "ndjson"
                 data.mkdir()
+                types = export_types(requirements)
                 result = bulk_export(
                     http,
                     endpoint,
-                    export_types(requirements),
+                    types,
                     data,
                     progress=progress,
                     timeout=export_timeout,
@@ -275,6 +276,7 @@ def screen_server(
                         temp_dir=temp_dir,
                         source=f"{options.base} ($export)",
                         notes=result.notes,
+                        exported=types,  # a type with no file was exported: it has no record
                     )
             # the export's files may lack any patient's data: a missing diagnosis would read as absent
             exported = [*result.notes, "$export reported errors: its files were not used; screened by search instead"]

@@ -16,7 +16,7 @@ import orjson
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.retrieval.assembly import assemble
-from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, unavailable
+from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, not_held, unavailable
 
 
 def read_shard(
@@ -51,7 +51,8 @@ def patient_of(
             lost.update(res["types"])
         else:
             resources.append(res)
-    return assemble(pid, resources, formulary=medications, unavailable=unavailable(lost))
+    census = not_held(drops) if drops is not None else ()  # what the whole input holds no record of
+    return assemble(pid, resources, formulary=medications, unavailable=unavailable(lost) + census)
 
 
 __all__ = ["patient_of", "read_shard"]

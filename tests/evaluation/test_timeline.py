@@ -226,7 +226,7 @@ def test_timeline_equals_the_whole_trial_on_every_breakpoint(settings: Settings,
     events = through_program = 0
     for record in list(records().values())[half::2]:
         later = Later(record, AS_OF, 365, settings)  # one per patient, shared by its trials (as the pipeline does)
-        steps = Steps(program, record) if compiled and Steps.covers(record) else None
+        steps = Steps(program, record) if compiled and Steps.covers(record, program) else None
         through_program += steps is not None
         for i, trial in enumerate(trials().values()):
             now = evaluate_trial(trial, record, AS_OF, settings)
@@ -263,7 +263,7 @@ def test_a_card_names_the_changes_on_its_date_as_the_whole_timeline_does(setting
     dated = named = 0
     for record in list(records().values())[half::2]:
         later = Later(record, AS_OF, 365, card)
-        steps = Steps(program, record) if Steps.covers(record) else None
+        steps = Steps(program, record) if Steps.covers(record, program) else None
         for i, trial in enumerate(trials().values()):
             now = evaluate_trial(trial, record, AS_OF, card)
             got = when(trial, record, AS_OF, now, card, 365, program.compiled[i], later, steps)

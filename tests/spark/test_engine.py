@@ -61,6 +61,19 @@ def test_sample_patients_screen_as_evaluate_and_the_builtin_engine_do(spark: Any
     same_report(got, builtin_json([samples]))
 
 
+def test_an_export_without_conditions_leaves_diagnoses_unknown_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """No Condition in the export: every sample's diagnosis criteria are unknown, not "none recorded"
+    (retrieval.reading.not_held), so no one is ineligible on a diagnosis criterion; both engines agree."""
+    folder = write_by_type([r for r in sample_resources() if r["resourceType"] != "Condition"], tmp_path)
+    got = spark_json(spark, [folder])
+    same_report(got, builtin_json([folder]))
+    (netter2,) = [t for t in got["trials"] if t["trial"] == "NCT03972488"]
+    (i1,) = [row for row in netter2["funnel"] if row["criterion"] == "I1"]  # the NET diagnosis: Conditions only
+    assert i1["fail"] == 0
+    assert i1["unknown"] == got["patients"] - i1["notEvaluated"]  # everyone evaluated (the deceased are not)
+    assert i1["notEvaluated"] == 1  # sample 90 (deceased before screening)
+
+
 def test_the_assume_attested_what_if_is_the_builtin_report(spark: Any, samples: Path) -> None:
     """--assume-attested on both engines: the report says it is a what-if, each candidate names what was
     assumed, and the two reports are equal (each engine's tally is built with the what-if)."""

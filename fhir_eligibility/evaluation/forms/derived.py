@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
@@ -365,14 +366,19 @@ def derived_truth(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> Truth:
     return _tested(d, derived_value(d, ctx, lo, hi))[0]
 
 
-def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
+def derived_reads(d: Derived) -> tuple[tuple[str, ...], frozenset[Code]]:
+    """The type and codes whose unavailability leaves the derived value unknown."""
     concept = cc.DERIVED.get(d.concept)
+    reads = concept.reads if concept is not None else "Observation"
+    return (reads,), (concept.inputs if concept is not None else frozenset()) or d.input_codes
+
+
+def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     lo, hi, err = window_bounds(windows, ctx, derived_lookback(d, ctx.settings.default_lookback_days))
     if err:
         return Outcome(Truth.UNKNOWN, err)
-    reads = concept.reads if concept is not None else "Observation"
-    codes = (concept.inputs if concept is not None else frozenset()) or d.input_codes
-    u = ctx.record.unavailable_for([reads], codes)
+    reads, codes = derived_reads(d)
+    u = ctx.record.unavailable_for(reads, codes)
     value = derived_value(d, ctx, lo, hi)
     if value.value is None or u is not None:  # an input that could not be read may be the most recent
         reason = f"data unavailable: {u.reason}" if u else value.reason

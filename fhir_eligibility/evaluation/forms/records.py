@@ -260,6 +260,12 @@ def latest_placed(
     return max(dates) if dates else None
 
 
+def read_types(d: Records) -> tuple[str, ...]:
+    """The types whose records ``d`` reads as the patient's whole history: orders and dispenses only
+    add to administrations and statements (a source without them leaves the criterion to those)."""
+    return tuple(t for t in d.resource_types if t not in ORDERS)
+
+
 def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     rec = ctx.record
     what = LABEL
@@ -268,7 +274,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         return Outcome(Truth.UNKNOWN, err)
     # orders and dispenses add to what administrations and statements say: a server that cannot
     # deliver them (many do not support MedicationDispense) leaves the criterion to the others
-    u = rec.unavailable_for([t for t in d.resource_types if t not in ORDERS], d.codes)
+    u = rec.unavailable_for(read_types(d), d.codes)
     if u is not None:
         return Outcome(
             Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
