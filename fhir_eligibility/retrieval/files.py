@@ -166,12 +166,19 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
 
 
 def read_line(
-    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops
+    line: bytes,
+    source: str,
+    index: int,
+    number: Callable[[], int],
+    log: WarningLog,
+    drops: Drops,
+    ndjson: bool = True,
 ) -> tuple[Resource | None, bool]:
     """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted
     warning and its type made unavailable (for the patient its text names, else for everyone).
 
     ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
+    ``ndjson`` False: a file of one resource, read as a line is (not part of a Bulk export).
     """
     if line.startswith(TOO_LONG):  # skipped as read (retrieval.lines): what it was about is unknown
         n = number()
@@ -199,7 +206,7 @@ def read_line(
         n = number()
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", f"line {n}", (index, n))
     result: Resource = value
-    drops.hold(result["resourceType"], loose=True)
+    drops.hold(result["resourceType"], ndjson)
     return result, lenient
 
 
@@ -471,10 +478,9 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        loose = bool(items) and items[0][0] == (index, 0)
         for _at, _url, res in items:  # what the input holds (retrieval.reading.not_held)
-            grouper.lost.hold(res["resourceType"], loose)
-        if loose and single is not None:
+            grouper.lost.hold(res["resourceType"])
+        if items and items[0][0] == (index, 0) and single is not None:
             single(items[0][2])
             grouper.lost.merge(mine)
         elif not items or items[0][0] == (index, 0):

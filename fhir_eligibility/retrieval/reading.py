@@ -320,11 +320,13 @@ class Drops:
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
     held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
-    loose: bool = False  # records not in a patient's Bundle were read: NDJSON lines, one-resource files
+    export: bool = False  # the input holds a Bulk export: NDJSON lines of Patients or clinical records
 
-    def hold(self, rtype: str, loose: bool = False) -> None:
+    def hold(self, rtype: str, ndjson: bool = False) -> None:
+        """A record of ``rtype`` was read (``ndjson``: from an NDJSON line)."""
         self.held.add(rtype)
-        self.loose = self.loose or loose
+        if ndjson and not self.export:
+            self.export = rtype == "Patient" or rtype in CLINICAL_TYPES
 
     def add(self, rtype: str | None, patient: str | None = None) -> None:
         if rtype is None:
@@ -345,7 +347,7 @@ class Drops:
     def merge(self, other: Drops) -> None:
         self.everyone |= other.everyone
         self.held |= other.held
-        self.loose = self.loose or other.loose
+        self.export = self.export or other.export
         for pid, types in other.patients.items():
             self.patients.setdefault(pid, set()).update(types)
 
@@ -371,12 +373,13 @@ EXPORTED_TYPES = tuple(t for t in CLINICAL_TYPES if t not in ("MedicationDispens
 
 
 def not_held(drops: Drops) -> tuple[Unavailable, ...]:
-    """The types an input of loose records (a Bulk export: one NDJSON file per type) holds no record
-    of: the export left them out, or the site keeps them elsewhere. Such a type says nothing, as a
-    server that does not support it (``unsupported``): a criterion reading only types the input does
-    not hold is unknown, one reading any type it holds reads those. Bundles are each a patient's
-    record: there, absence is what it says."""
-    return _not_held(frozenset(drops.held)) if drops.loose else ()
+    """The types an input holding a Bulk export (NDJSON: one file per type) holds no record of: the
+    export left them out, or the site keeps them elsewhere. Such a type says nothing, as a server
+    that does not support it (``unsupported``): a criterion reading only types the input does not
+    hold is unknown, one reading any type it holds reads those. An input of Bundles (and files of
+    one resource: a coordinator's QuestionnaireResponse beside them) holds patients' records:
+    there, absence is what it says."""
+    return _not_held(frozenset(drops.held)) if drops.export else ()
 
 
 @functools.lru_cache(maxsize=16)

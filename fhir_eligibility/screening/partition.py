@@ -235,7 +235,8 @@ def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> No
         out.used_files.add(piece.index)
         out.lines += 1
         line = orjson.dumps(res)
-        _route(route_line(line, str(piece.path), piece.index, lambda: 0, out.log, out.drops), piece, out_files, out)
+        route = route_line(line, str(piece.path), piece.index, lambda: 0, out.log, out.drops, ndjson=False)
+        _route(route, piece, out_files, out)
 
     writer = out_files.shards
     # what a loose record of this file lost (an unknown type naming a patient) is its patient's, anywhere

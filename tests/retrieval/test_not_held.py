@@ -27,6 +27,7 @@ from fhir_eligibility.pipeline import evaluate_files
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.runner import screen_files
@@ -154,3 +155,23 @@ def test_the_program_screens_an_export_whose_missing_types_no_criterion_depends_
     assert screener.whole == 0
     screener.screen(PatientData(P, resources(P), _census("Condition")))
     assert screener.whole == 1
+
+
+def test_a_response_beside_a_bundle_is_no_export(tmp_path: Path) -> None:
+    """A coordinator's QuestionnaireResponse saved beside the patient's Bundle (a file of one resource),
+    or a file of responses as NDJSON: the input is still patients' records, read closed-world."""
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources(P)]}
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-1",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{P}"},
+        "authored": "2026-05-25",
+    }
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "patient.json").write_text(json.dumps(bundle))
+    (tmp_path / "in" / "qr.json").write_text(json.dumps(response))
+    (tmp_path / "in" / "more.ndjson").write_text(json.dumps({**response, "id": "qr-2"}) + "\n")
+    (patient,) = read_patients([tmp_path / "in"])[0]
+    assert patient.unavailable == ()
+    assert shard_patients([tmp_path / "in"], tmp_path)[P].unavailable == ()

@@ -184,10 +184,11 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
     }
     same_report(got, builtin_json([tmp_path]))
 
-    # the conditional reference mattered: without the file holding the diagnosis, sample-01 has no
-    # NET diagnosis (closed world for diagnoses) and is no candidate for A (checked with the
-    # built-in engine: the point is the data, not Spark)
-    (tmp_path / "Condition.ndjson").unlink()
+    # the conditional reference mattered: without the diagnosis it names, sample-01 has no NET
+    # diagnosis (closed world for diagnoses: the export holds its other Conditions) and is no
+    # candidate for A (checked with the built-in engine: the point is the data, not Spark)
+    assert len(conditions) > 1
+    (tmp_path / "Condition.ndjson").write_text("\n".join(_lines(conditions[1:])) + "\n", encoding="utf-8")
     without = builtin_json([tmp_path])
     a = next(t for t in without["trials"] if t["trial"] == "NCT01842165")
     assert "Patient/sample-01" not in {c["patient"] for c in a["candidates"]}
