@@ -357,6 +357,16 @@ def test_files_screening_and_cds_prefetch_give_the_same_verdicts(tmp_path: Path)
 
     trials = load_trials()
     patients = _variants()
+    # a site's export holds every type absence decides on (retrieval.reading.not_held): an allergy no
+    # criterion names (penicillin), so that the export is whole and no verdict depends on it
+    patients[0].resources.append(
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": "penicillin",
+            "patient": {"reference": f"Patient/{patients[0].patient_id}"},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "764146007"}]},
+        }
+    )
     ndjson = tmp_path / "export.ndjson"
     with ndjson.open("w") as fh:
         for data in patients:

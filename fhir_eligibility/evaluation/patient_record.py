@@ -15,7 +15,7 @@ from fhir_eligibility.evaluation.observed import Who
 from fhir_eligibility.evaluation.validity import Unreadable, readable_codes
 from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource
-from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES, Unavailable
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,29 @@ class PatientRecord:
 def unavailable_for(
     unavailable: tuple[Unavailable, ...], kinds: tuple[str, ...] | list[str], codes: frozenset[Code]
 ) -> Unavailable | None:
-    """What makes a criterion reading ``kinds`` (with ``codes``) unknown: a fault in any of them
-    (records exist that were not delivered), or, when its source holds none of them at all
-    (``unsupported``: a server without the type, an export without its file), the first of those.
-    A type a source does not hold leaves the criterion to the types it does hold: an export without
-    ImagingStudy still holds the imaging procedures; one without Condition says nothing of diagnoses."""
-    unheld = None
+    """What leaves a criterion reading ``kinds`` (with ``codes``) short of data, strongest first:
+
+    - a fault in any of them (records exist that were not delivered): unknown;
+    - every one of them a type the source does not hold (``unsupported``: a server without it, an
+      export without its file): nothing here to read, unknown;
+    - a closed-world one the source does not hold, or holds only in part (``partial``: a record a
+      merge replaced, a patient without a Patient resource): what is recorded is real, so a record
+      found may decide (``forms.records``), but an absence decides nothing;
+    - None: only types that add to others are missing (an export without ImagingStudy still holds
+      the imaging procedures), read as none."""
+    weak = unheld = None
     for u in unavailable:
         if u.resource_type in kinds and (not u.codes or not codes or u.codes & codes):
-            if not u.unsupported:
+            if not u.unsupported and not u.partial:
                 return u
-            unheld = unheld or u
-    if unheld is None:
-        return None
-    gone = {u.resource_type for u in unavailable if u.unsupported and (not u.codes or not codes or u.codes & codes)}
-    return unheld if all(k in gone for k in kinds) else None
+            if u.partial or u.resource_type in CLOSED_WORLD_TYPES:
+                weak = weak or u
+            unheld = unheld or (u if u.unsupported else None)
+    if unheld is not None:
+        gone = {u.resource_type for u in unavailable if u.unsupported and (not u.codes or not codes or u.codes & codes)}
+        if all(k in gone for k in kinds):
+            return unheld
+    return weak
 
 
 def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:

@@ -171,12 +171,13 @@ class Program:
         unavailable = record.unavailable
         if not unavailable:
             return True
-        known = self._exact.get(unavailable)
+        if not all(u.unsupported and u.resource_type not in _READ_WHOLE for u in unavailable):
+            return False
+        known = self._exact.get(unavailable)  # keyed by what sources share (an input's census), not per patient
         if known is None:
-            known = all(u.unsupported and u.resource_type not in _READ_WHOLE for u in unavailable) and not any(
+            known = self._exact[unavailable] = not any(
                 unavailable_for(unavailable, kinds, codes) for kinds, codes in self._reads
             )
-            self._exact[unavailable] = known
         return known
 
     def batch(self, as_of: dt.date) -> Batch:

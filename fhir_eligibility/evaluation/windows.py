@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
-from fhir_eligibility.criteria.model import Window
+from fhir_eligibility.criteria.model import Combination, Criterion, Records, Window
 from fhir_eligibility.evaluation.context import Context
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.measures.timing import DATE_MIN, fmt, shift
@@ -40,6 +40,9 @@ def _window_bounds(
     return bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
 
 
+_OR_MISSING = "or its records are missing"
+
+
 def bounds_with(
     windows: tuple[Window, ...], as_of: dt.date, default_days: int | None, anchor: Callable[[str], dt.date | None]
 ) -> tuple[dt.date, dt.date, str | None]:
@@ -52,7 +55,7 @@ def bounds_with(
     for w in windows:
         at = as_of if w.anchor == "study-start" else anchor(w.anchor)
         if at is None:
-            return lo, hi, f"the event {w.anchor!r} this window is relative to has not occurred"
+            return lo, hi, f"the event {w.anchor!r} this window is relative to has not occurred ({_OR_MISSING})"
         if w.low is not None:
             d = shift(at, w.low) + dt.timedelta(days=1 if w.low_strict else 0)
             lo = max(lo, d)
@@ -69,7 +72,9 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     ctx.anchors[link] = None  # guards cycles
     crit = ctx.index.by_link.get(link)
     result = None
-    if crit is not None:
+    if crit is not None and not (
+        ctx.record.unavailable and ctx.record.unavailable_for(_event_types(crit), frozenset())
+    ):
         from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
 
         # the anchor is the latest of *all* matching records: evaluated without stopping early
@@ -78,6 +83,14 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
         result = max(dates) if dates else None
     ctx.anchors[link] = result
     return result
+
+
+def _event_types(c: Criterion) -> tuple[str, ...]:
+    """The types an event's records are read from (its date is the latest of them: none may be missing)."""
+    d = c.definition
+    if isinstance(d, Combination):
+        return tuple(t for k in d.children for t in _event_types(k))
+    return d.resource_types if isinstance(d, Records) else ()
 
 
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:

@@ -33,12 +33,20 @@ class Unavailable:
     the evaluator and the write-back's "incomplete", treats an entry as data that exists but was not
     delivered). Any other type stays unavailable: a server without Condition has not said there is
     no diagnosis. The same holds for a Bulk export with no record of a type at all
-    (:func:`~fhir_eligibility.retrieval.reading.not_held`). An unsupported type makes a criterion
-    unknown only when the source holds none of the types it reads (``unavailable_for`` in
-    :mod:`fhir_eligibility.evaluation.patient_record`): without ImagingStudy, imaging procedures still say.
+    (:func:`~fhir_eligibility.retrieval.reading.not_held`). How a criterion reads each kind:
+    ``unavailable_for`` in :mod:`fhir_eligibility.evaluation.patient_record`.
     """
 
     resource_type: str
     codes: frozenset[tuple[str, str]]
     reason: str
     unsupported: bool = False
+    # ``partial``: the type was delivered, but more of its records may be filed elsewhere (under a
+    # record this patient's replaced in a merge): what is here is real, its absence decides nothing
+    partial: bool = False
+
+
+# What absence decides (closed world: diagnoses, procedures, treatment history, allergies; clinical.md
+# §0 items 7, 8): a type of these a source does not hold (``unsupported``), or holds only in part
+# (``partial``), leaves a criterion reading it to what is recorded; its absence decides nothing.
+CLOSED_WORLD_TYPES = ("AllergyIntolerance", "Condition", "MedicationAdministration", "MedicationStatement", "Procedure")

@@ -20,7 +20,7 @@ What :func:`assemble` does, in one line each:
   twice, a file given twice) are kept once; different records sharing an id are all kept.
 - Exactly one Patient, first (:func:`~fhir_eligibility.retrieval.reading.one_patient`: the latest
   ``meta.lastUpdated`` wins); none is a warning, unless the source already said the Patient is
-  unavailable.
+  unavailable, and the records are a part of a record: absence decides nothing (:func:`filed_elsewhere`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fhir_eligibility.record import PatientData, Resource
-from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES, Unavailable
 from fhir_eligibility.retrieval.reading import LATEST_RULE, choose_patient, one_patient, updated
 
 # The types whose drug may be a reference to a Medication.
@@ -177,9 +177,19 @@ def assemble(
             res = item
         kept.append(with_medication(res, known) if known else res)
     gaps = tuple(unavailable)
-    if not any(r.get("resourceType") == "Patient" for r in kept) and any(u.resource_type == "Patient" for u in gaps):
-        return PatientData(patient_id, kept, gaps, notes)  # the source said why; no second wording
+    if not any(r.get("resourceType") == "Patient" for r in kept):
+        if any(u.resource_type == "Patient" for u in gaps):
+            return PatientData(patient_id, kept, gaps, notes)  # the source said why; no second wording
+        # records naming a patient the input has no Patient for (an incremental export, a lab feed):
+        # a part of a record, whose absences say nothing
+        gaps += filed_elsewhere("no Patient resource in the input: more of this patient's records may be missing")
     return PatientData(patient_id, one_patient(patient_id, kept, notes), gaps, notes)
+
+
+def filed_elsewhere(reason: str) -> tuple[Unavailable, ...]:
+    """The closed-world types marked ``partial``: the records here are real (a diagnosis or a prior
+    treatment found still decides), their absence decides nothing (unknown, with ``reason``)."""
+    return tuple(Unavailable(t, frozenset(), reason, partial=True) for t in CLOSED_WORLD_TYPES)
 
 
 __all__ = [
@@ -187,6 +197,7 @@ __all__ = [
     "Formulary",
     "add_medication",
     "assemble",
+    "filed_elsewhere",
     "formulary_keys",
     "medication_reference",
     "with_medication",

@@ -19,7 +19,7 @@ from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.record import PatientData, Resource, about
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
-from fhir_eligibility.retrieval.assembly import assemble
+from fhir_eligibility.retrieval.assembly import assemble, filed_elsewhere
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
 # What a merged-away Patient keeps (who it is, and where it went): not a fact to decide a trial on.
@@ -149,6 +149,19 @@ def replaced_by(patient: Resource) -> str | None:
     return None
 
 
+def replaces(patient: Resource) -> list[str]:
+    """The records a surviving Patient says were merged into it (``link`` of type ``replaces``)."""
+    links = patient.get("link")
+    out: list[str] = []
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("type") != "replaces":
+            continue
+        other = link.get("other")
+        ref = other.get("reference") if isinstance(other, dict) else None
+        out.append(" ".join(ref.split())[:100] if isinstance(ref, str) and ref.strip() else "another record")
+    return out
+
+
 def merged_into(data: PatientData) -> str | None:
     """:func:`replaced_by` of the patient's (first, the assembler's chosen) Patient resource."""
     patient = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
@@ -162,11 +175,12 @@ def withhold_merged(data: PatientData) -> PatientData:
     every resource type unavailable (so every data criterion is ``unknown``, naming the surviving
     record), only who it is kept (no birth date, sex or vital status to decide on), and a warning says
     which record to evaluate instead. ``unknown`` on unavailable data is an undetermined verdict that
-    write-back does not record. Unchanged data for any other patient.
+    write-back does not record. A record that replaces another: :func:`_survivor`. Unchanged data
+    for any other patient.
     """
     survivor = merged_into(data)
     if survivor is None:
-        return data
+        return _survivor(data)
     why = f"Patient/{data.patient_id} was merged into {survivor} (Patient.link replaced-by)"
     warning = f"{why}: nothing is decided on this record; evaluate {survivor} instead"
     if any(u.reason.startswith(why) for u in data.unavailable):  # withheld already
@@ -177,6 +191,26 @@ def withhold_merged(data: PatientData) -> PatientData:
     stub = {k: v for k, v in patient.items() if k in _IDENTITY}
     gone = tuple(Unavailable(t, frozenset(), f"{why}: its data may be on that record") for t in sorted(RESOURCE_TYPES))
     return PatientData(data.patient_id, [stub], (*data.unavailable, *gone), data.warnings)
+
+
+def _survivor(data: PatientData) -> PatientData:
+    """A Patient that replaces another (``link`` ``replaces``): FHIR says the replaced record "should be
+    consulted to retrieve additional referenced information", and no source here reads it with this
+    one (a server search by this id, an export's records under the old id). What absence decides
+    (a diagnosis "none recorded": ineligible) is unknown, naming the other record (``partial``); what
+    is recorded here still decides: a diagnosis or a prior treatment found, a measurement."""
+    patient = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
+    olds = replaces(patient) if patient is not None else []
+    if not olds:
+        return data
+    why = f"Patient/{data.patient_id} replaces {', '.join(olds)} (Patient.link replaces)"
+    if any(u.reason.startswith(why) for u in data.unavailable):  # read already
+        return data
+    warning = f"{why}: records still filed there are not read; what their absence would decide is unknown"
+    if warning not in data.warnings:
+        data.warnings.append(warning)
+    elsewhere = filed_elsewhere(f"{why}: its records may be filed there")
+    return PatientData(data.patient_id, data.resources, (*data.unavailable, *elsewhere), data.warnings)
 
 
 def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:

@@ -45,13 +45,16 @@ def patient_of(
     resolved against the global index, one Patient chosen and first, the types its input lost unavailable."""
     resources: list[Resource] = []
     lost = set() if drops is None else drops.of(pid)
+    bundle = False
     for text in lines:
         res = orjson.loads(text)
         if res.get("resourceType") == UNAVAILABLE_MARK:
             lost.update(res["types"])
+            bundle = bundle or "bundle" in res
         else:
             resources.append(res)
-    census = not_held(drops) if drops is not None else ()  # what the whole input holds no record of
+    # what the whole input holds no record of, for a patient with no Bundle (an export's records)
+    census = not_held(drops) if drops is not None and not bundle else ()
     return assemble(pid, resources, formulary=medications, unavailable=unavailable(lost) + census)
 
 

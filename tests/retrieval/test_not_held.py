@@ -33,6 +33,7 @@ from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.runner import screen_files
 from tests.retrieval.test_input_review import (
     AS_OF,
+    MA,
     NETTER2,
     TRIAL_D,
     TRIALS,
@@ -46,6 +47,7 @@ P = "sample-01"
 KEY = f"Patient/{P}"
 I1 = (KEY, NETTER2, "I1")
 D_I5, D_E7 = (KEY, TRIAL_D, "D-I5"), (KEY, TRIAL_D, "D-E7")
+E2 = (KEY, NETTER2, "E2")
 
 
 def _without(*types: str) -> list[dict[str, Any]]:
@@ -83,11 +85,35 @@ def test_a_bundle_without_conditions_is_the_patients_record(tmp_path: Path) -> N
     assert results[I1] == "fail"  # closed world (clinical.md §0 item 7)
 
 
-def test_a_type_not_exported_leaves_a_criterion_to_the_types_that_are(tmp_path: Path) -> None:
+def test_a_record_found_still_decides_an_absence_does_not(tmp_path: Path) -> None:
+    """No Procedure and no MedicationStatement exported: the four Lutathera administrations still make
+    D-E7 (prior PRRT) met; D-I5 (a liver resection: Procedures only) is no longer "none recorded"."""
     results, _w = every_path([write_ndjson(tmp_path / "in", _without("Procedure", "MedicationStatement"))], tmp_path)
-    assert results[D_I5] == "unknown"  # liver resection: Procedures only, none exported
-    assert results[D_E7] == "fail"  # prior PRRT: the administrations decide
+    assert results[D_I5] == "unknown"
+    assert results[D_E7] == "fail"
     assert results[I1] == "fail"
+
+
+def test_treatment_history_is_not_read_from_procedures_alone(tmp_path: Path) -> None:
+    """No administrations and no statements exported: NETTER-2's E2 (prior PRRT) must not pass on
+    "none recorded" because the Procedures are there; with the whole export it fails (the doses)."""
+    results, _w = every_path([write_ndjson(tmp_path / "in", _without(MA, "MedicationStatement"))], tmp_path)
+    assert results[E2] == "unknown"
+    assert results[D_E7] == "unknown"
+
+
+def test_an_export_beside_a_patients_bundle_leaves_the_bundle_whole(tmp_path: Path) -> None:
+    """A lab NDJSON of another patient beside sample 01's Bundle: sample 01's record is its Bundle."""
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources(P)]}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "patient.json").write_text(json.dumps(bundle))
+    lab = next(r for r in resources("p2") if r["resourceType"] == "Observation")
+    (tmp_path / "in" / "Observation.ndjson").write_text(json.dumps(lab) + "\n")
+    patients = {p.patient_id: p for p in read_patients([tmp_path / "in"])[0]}
+    assert patients[P].unavailable == ()
+    assert {u.resource_type for u in patients["p2"].unavailable} >= {"Condition", "Procedure"}
+    assert shard_patients([tmp_path / "in"], tmp_path)[P].unavailable == ()
+    every_path([tmp_path / "in"], tmp_path)  # evaluate, its streamed JSON and screen agree
 
 
 def test_a_bulk_export_vouches_for_the_types_it_was_asked_for(tmp_path: Path) -> None:
@@ -117,18 +143,21 @@ def test_the_type_census_spans_every_file_and_shard(tmp_path: Path) -> None:
     assert results[I1] == "fail"
 
 
-def test_unsupported_types_count_only_when_a_criterion_reads_none_other() -> None:
+def test_how_a_criterion_reads_types_a_source_does_not_hold() -> None:
     fault = Unavailable("Procedure", frozenset(), "timeout")
     no_ma = Unavailable("MedicationAdministration", frozenset(), "not held", unsupported=True)
     no_pr = Unavailable("Procedure", frozenset(), "not held", unsupported=True)
+    no_is = Unavailable("ImagingStudy", frozenset(), "not held", unsupported=True)
     kinds = ("MedicationAdministration", "Procedure")
-    assert unavailable_for((fault,), kinds, frozenset()) is fault  # a fault in any type
-    assert unavailable_for((no_ma,), kinds, frozenset()) is None  # procedures still say
-    assert unavailable_for((no_ma, no_pr), kinds, frozenset()) is no_ma  # nothing says
-    coded = Unavailable("Procedure", frozenset({("http://snomed.info/sct", "1")}), "not held", unsupported=True)
+    assert unavailable_for((no_ma, fault), kinds, frozenset()) is fault  # a fault in any type, first
+    assert unavailable_for((no_ma,), kinds, frozenset()) is no_ma  # closed world: absence decides nothing
+    assert unavailable_for((no_ma, no_pr), kinds, frozenset()) is no_ma  # nothing at all
+    assert unavailable_for((no_is,), ("ImagingStudy", "Procedure"), frozenset()) is None  # procedures say
+    assert unavailable_for((no_is,), ("ImagingStudy",), frozenset()) is no_is
+    coded = Unavailable("ImagingStudy", frozenset({("http://snomed.info/sct", "1")}), "not held", unsupported=True)
     other = frozenset({("http://snomed.info/sct", "2")})
-    assert unavailable_for((no_ma, coded), kinds, other) is None  # another code's search
-    assert unavailable_for((no_ma, coded), kinds, frozenset({("http://snomed.info/sct", "1")})) is no_ma
+    assert unavailable_for((coded,), ("ImagingStudy",), other) is None  # another code's search
+    assert unavailable_for((coded,), ("ImagingStudy",), frozenset({("http://snomed.info/sct", "1")})) is coded
 
 
 def _census(*types: str) -> tuple[Unavailable, ...]:
@@ -137,9 +166,9 @@ def _census(*types: str) -> tuple[Unavailable, ...]:
 
 def test_the_program_screens_an_export_whose_missing_types_no_criterion_depends_on() -> None:
     """Every criterion reading DiagnosticReports or ImagingStudies reads Procedures too (SSTR imaging,
-    prior PRRT): without those two types the truths are the explained walk's, and screening keeps its
-    fast path. Without Conditions, or allergies (two criteria read only AllergyIntolerance), or with a
-    fault, the patient goes to the explained walk."""
+    prior PRRT), which add to nothing closed-world: without those two types the truths are the
+    explained walk's, and screening keeps its fast path. Without Conditions, allergies or any other
+    closed-world type, or with a fault, the patient goes to the explained walk."""
     program = Program(TRIALS, SCREENING)
 
     def exact(*unavailable: Unavailable) -> bool:
@@ -149,6 +178,7 @@ def test_the_program_screens_an_export_whose_missing_types_no_criterion_depends_
     assert exact(*_census("DiagnosticReport", "ImagingStudy"))
     assert not exact(*_census("DiagnosticReport", "ImagingStudy", "Condition"))
     assert not exact(*_census("AllergyIntolerance"))
+    assert not exact(*_census("MedicationStatement"))
     assert not exact(Unavailable("DiagnosticReport", frozenset(), "timeout"))
     screener = Screener(TRIALS, AS_OF, SCREENING)
     screener.screen(PatientData(P, resources(P), _census("DiagnosticReport", "ImagingStudy")))

@@ -266,6 +266,13 @@ def read_types(d: Records) -> tuple[str, ...]:
     return tuple(t for t in d.resource_types if t not in ORDERS)
 
 
+def _presence_only(d: Records, windows: tuple[Window, ...]) -> bool:
+    """Whether one record found decides ``d`` whatever other records exist."""
+    if d.instances is not None or d.duration is not None or "first-course" in d.methods:
+        return False
+    return "after-first-course" not in d.methods and all(w.anchor == "study-start" for w in windows)
+
+
 def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, ...]) -> Outcome:
     rec = ctx.record
     what = LABEL
@@ -273,9 +280,12 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
     if err:
         return Outcome(Truth.UNKNOWN, err)
     # orders and dispenses add to what administrations and statements say: a server that cannot
-    # deliver them (many do not support MedicationDispense) leaves the criterion to the others
+    # deliver them (many do not support MedicationDispense) leaves the criterion to the others (read_types)
     u = rec.unavailable_for(read_types(d), d.codes)
-    if u is not None:
+    # records the source does not hold, or holds elsewhere too (a merge): a record found here meets
+    # a plain presence criterion; a count, a duration, a course, an event's date or an absence may be
+    # changed by the others
+    if u is not None and not ((u.partial or u.unsupported) and _presence_only(d, windows)):
         return Outcome(
             Truth.UNKNOWN, f"data unavailable: {u.reason}", missing=(missing_data(ctx, what, d.codes, lo, hi),)
         )
@@ -323,6 +333,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         return Outcome(
             Truth.TRUE, f"recorded{window}: {_latest_text(placed[-1], d.codes, len(placed))}", ev, matched=tuple(placed)
         )
+    if u is not None:
+        why = f"none recorded{window} here; {u.reason}"
+        return Outcome(Truth.UNKNOWN, why, missing=(missing_data(ctx, what, d.codes, lo, hi),))
     if uncertain:
         return Outcome(
             Truth.UNKNOWN,
