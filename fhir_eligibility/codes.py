@@ -32,8 +32,14 @@ _ALIASES = {
     "http://snomed.info/sct/": SNOMED,
     "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
     "http://hl7.org/fhir/sid/icd-10-cm/": ICD10CM,
+    "http://www.cdc.gov/nchs/icd/icd10cm": ICD10CM,  # the publisher's page, written as the system
     "urn:oid:2.16.840.1.113883.6.3": ICD10,
     "http://hl7.org/fhir/sid/icd-10/": ICD10,
+    "http://www.who.int/classifications/icd10": ICD10,
+    # ICD-10-GM (Germany's modification of the WHO ICD-10: the WHO codes, some subdivided), as the
+    # German core profiles name it (BfArM, formerly DIMDI)
+    "http://fhir.de/CodeSystem/bfarm/icd-10-gm": ICD10,
+    "http://fhir.de/CodeSystem/dimdi/icd-10-gm": ICD10,
     "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
     "urn:oid:2.16.840.1.113883.6.73": ATC,
@@ -74,7 +80,8 @@ _variant = lru_cache(maxsize=256)(_spelled)  # a population spells a few systems
 
 
 def norm_code(system: str | None, code: str | None) -> Code | None:
-    """(system, code) as matched everywhere: ICD-10 codes upper-cased without the dot; None for a
+    """(system, code) as matched everywhere: ICD-10 codes upper-cased without the dot, ATC codes
+    upper-cased; None for a
     coding that names no code or whose system is not text (a malformed coding matches nothing)."""
     if (
         code is None
@@ -87,6 +94,8 @@ def norm_code(system: str | None, code: str | None) -> Code | None:
     c = str(code).strip()
     if sys in _ICD_SYSTEMS:
         c = c.upper().replace(".", "")
+    elif sys == ATC:  # ATC codes are upper case (V10XX04); a site's lower case is the same code
+        c = c.upper()
     elif sys == ICDO3:
         m = _ICDO3_MORPHOLOGY.fullmatch(c.upper())
         c = f"{m[1]}/{m[2]}" if m else c

@@ -54,6 +54,7 @@ MODULES = [
     # reading: pass 1 routes every line, pass 2 rebuilds every patient (Python work per line, not parsing)
     "fhir_eligibility/record.py",
     "fhir_eligibility/retrieval/reading.py",
+    "fhir_eligibility/retrieval/versions.py",
     "fhir_eligibility/retrieval/assembly.py",
     "fhir_eligibility/retrieval/files.py",
     "fhir_eligibility/retrieval/lines.py",

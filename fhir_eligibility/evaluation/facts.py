@@ -162,9 +162,19 @@ def _morphology(res: Resource) -> frozenset[Code]:
     return out
 
 
+# whom an Observation.focus may name instead of the patient of record (a fetus, a donor, a relative)
+_SOMEONE = ("Patient/", "RelatedPerson/", "Group/")
+
+
 def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None, who: Who) -> list[Fact]:
     kind = "Observation"
     codes = _code(res)
+    focus = res.get("focus")
+    for f in focus if isinstance(focus, list) else []:
+        target = f.get("reference") if isinstance(f, dict) else None
+        if isinstance(target, str) and target.startswith(_SOMEONE) and target != _subject(res):
+            # a result about someone else (FHIR focus): not this patient's value, and theirs may be missing
+            raise Unreadable(f"its focus is {target[:60]}, not the patient", codes)
     start, end, instant = period(res, "effective", "occurrence", problems=problems)
     issued = order_text(res.get("issued"))
     if end is None and issued and isinstance(res.get("effectivePeriod"), dict):
@@ -237,6 +247,17 @@ def _order(res: Resource, kind: str, ref: str, status: str | None, problems: lis
     return [Fact(kind, ref, codes, day, None, order_text(when), status=status)]
 
 
+def _period_begun(res: Resource) -> bool:
+    """An administration given as a period with a start and no end (R4 ``effectivePeriod``, R5
+    ``occurencePeriod``): in progress may mean still running. One given on a day (a dateTime) was
+    given then, whatever status it was left in."""
+    for key in ("effectivePeriod", "occurencePeriod", "occurrencePeriod"):
+        p = res.get(key)
+        if isinstance(p, dict) and p.get("start") is not None and p.get("end") is None:
+            return True
+    return False
+
+
 def _medication(
     res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None, doubt: str | None = None
 ) -> list[Fact]:
@@ -272,7 +293,7 @@ def _medication(
         and start is not None
         and not halted
         and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
-    ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and start is not None)
+    ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and _period_begun(res))
     # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
     # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
     open_end = (
@@ -281,6 +302,14 @@ def _medication(
         and start is not None
         and end is None
         and isinstance(res.get("effectivePeriod"), dict)
+    ) or (
+        # begun at a moment and left in progress: given that day, and perhaps for a while after (an
+        # infusion under way now, or a status never closed: a 2023 dose is no exposure to today)
+        kind == "MedicationAdministration"
+        and status == "in-progress"
+        and end is None
+        and start is not None
+        and not ongoing
     )
     asserted = checked(parse_date(res.get("dateAsserted")), problems) if open_end else None
     form = acting_form(res, concept, contained, codes)
@@ -301,6 +330,12 @@ def _medication(
             verification=doubt,
         )
     ]
+
+
+def _subject(res: Resource) -> str | None:
+    subject = res.get("subject")
+    ref = subject.get("reference") if isinstance(subject, dict) else None
+    return ref if isinstance(ref, str) else None
 
 
 def facts_of(

@@ -19,6 +19,7 @@ from fhir_eligibility.measures import units
 from fhir_eligibility.measures.plausible import implausible
 from fhir_eligibility.measures.timing import TimeOffset, shift
 from fhir_eligibility.record import Resource
+from fhir_eligibility.terminology.answers import text_answer
 
 
 class Quantity(NamedTuple):
@@ -89,6 +90,8 @@ def value_fields(
     text = src.get("valueString")
     if isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
+    elif isinstance(text, str) and "valueCodeableConcept" not in src and text_answer(text):
+        out["value_codes"] = text_answer(text)  # "Negative" as text: the coded answer (terminology.answers)
     if own:
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:

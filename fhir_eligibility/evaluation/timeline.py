@@ -40,7 +40,7 @@ from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Outcome
 from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial, verdict_of
-from fhir_eligibility.evaluation.forms.records import read_types, records_truth
+from fhir_eligibility.evaluation.forms.records import read_types, records_truth, statement_on_a_day
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.program import Program, Run
 from fhir_eligibility.evaluation.results import Change, CriterionResult, Result, TrialResult, Verdict, When
@@ -164,7 +164,9 @@ def _exposure_dates(
     which are breakpoints already) and windows relative to the study start (an event's date is the
     other criteria's: then the days the threshold is reached from each record's date stand in)."""
     facts = record.facts(d.resource_types, d.codes)
-    if not any(f.ongoing or f.open_end for f in facts) or record.unavailable_for(read_types(d), d.codes):
+    if not any(f.ongoing or f.open_end or statement_on_a_day(f) for f in facts) or record.unavailable_for(
+        read_types(d), d.codes
+    ):
         return set()
     assert d.duration is not None
     if any(w.anchor != "study-start" for w in windows):

@@ -33,9 +33,11 @@ __all__ = [
 # gauss per litre (French labs write G/L for 10^9/L), "PG/ML" petagauss per megalitre.
 _ALIASES: Mapping[str, str] = MappingProxyType(
     {
-        # mass concentration
+        # mass concentration ("gm": the gram in US lab systems)
         "g/dl": "g/dL",
         "g/l": "g/L",
+        "gm/dl": "g/dL",
+        "gm/l": "g/L",
         "mg/dl": "mg/dL",
         "mg/l": "mg/L",
         "mg/ml": "mg/mL",
@@ -65,6 +67,8 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
         "umol/24hr": "umol/(24.h)",
         # cell counts
         "k/ul": "10*3/uL",
+        "k/mcl": "10*3/uL",
+        "thou/mcl": "10*3/uL",
         "k/mm3": "10*3/mm3",
         "k/cumm": "10*3/mm3",
         "thou/ul": "10*3/uL",
@@ -73,7 +77,9 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
         "m/mm3": "10*6/mm3",
         "mill/ul": "10*6/uL",
         "giga/l": "10*9/L",
+        "gpt/l": "10*9/L",  # Gigapartikel (German labs)
         "tera/l": "10*12/L",
+        "tpt/l": "10*12/L",
         "/cumm": "/mm3",
         "/ul": "/uL",
         "/mm3": "/mm3",
@@ -143,6 +149,7 @@ _EXACT_ALIASES: Mapping[str, str] = MappingProxyType(
         "M/mm3": "10*6/mm3",
         "g%": "g/dL",
         "mg%": "mg/dL",
+        "/100{cells}": "%",  # per 100 cells counted (a Ki-67 index): valid UCUM that converts to nothing
     }
 )
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from fhir_eligibility.record import PatientData, Resource
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES, Unavailable
-from fhir_eligibility.retrieval.reading import LATEST_RULE, choose_patient, one_patient, updated
+from fhir_eligibility.retrieval.versions import LATEST_RULE, choose_patient, one_patient, updated
 
 # The types whose drug may be a reference to a Medication.
 DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
@@ -150,7 +150,7 @@ def assemble(
     known: Formulary = {**formulary, **local} if formulary and local else local or formulary or {}
     notes = list(warnings)
     # one version per (type, id): the same record twice (a full export and a later _since one) counts
-    # once, the latest version (reading.LATEST_RULE), as for the Patient
+    # once, the latest version (versions.LATEST_RULE), as for the Patient
     versions: dict[tuple[str, str], list[Resource]] = {}
     order: list[tuple[str, str] | Resource] = []
     for res in pool:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from fhir_eligibility.record import Resource
-from fhir_eligibility.retrieval.reading import newest, updated, version_id
+from fhir_eligibility.retrieval.versions import newest, updated, version_id
 
 
 def failed_response(entry: object) -> str | None:

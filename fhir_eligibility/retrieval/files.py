@@ -444,8 +444,9 @@ class _Grouper:
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
-            if assembled and pid not in self.scoped:  # a patient with a Bundle has a record; else an export's
-                lost += not_held(self.lost)
+            if assembled:
+                if pid not in self.scoped:  # a patient with a Bundle has a record; else an export's records
+                    lost += not_held(self.lost)
                 out.append(assemble(pid, (r for _at, r in entries), formulary=self.formulary, unavailable=lost))
             else:
                 out.append(PatientData(pid, [r for _at, r in entries], lost))

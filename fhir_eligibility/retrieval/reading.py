@@ -4,7 +4,8 @@ to be used, the warning it gets otherwise, and which Patient wins when several s
 
 Why one module: the two readers used to disagree on the same bad files (a BOM on each line, an
 invalid-UTF-8 line, NaN, duplicate patients). Both now parse with :func:`parse_json`, judge with
-:func:`problem_of`, log through :class:`WarningLog` and pick with :func:`choose_patient`.
+:func:`problem_of`, log through :class:`WarningLog` and pick with
+:func:`~fhir_eligibility.retrieval.versions.choose_patient`.
 
 Policy, in one line each:
 
@@ -21,20 +22,20 @@ Policy, in one line each:
   its Bundle, or for every patient of an NDJSON input, so criteria reading it are unknown (:class:`Drops`).
 - Several different Patient resources with one id (or versions of any record): a warning, and
   the one with the highest ``meta.versionId`` is used when every one has one (as numbers when all
-  are digits), else the latest ``meta.lastUpdated`` (missing or unparseable counts as oldest); on a
-  tie the last one in input order (paths as given, folders in sorted path order, then line or
-  entry order) (:func:`newest`; a history Bundle lists the newest first, and its reader says so).
+  are digits), else the latest ``meta.lastUpdated`` (missing or unparseable counts as oldest), else
+  the latest ``issued``; on a tie the last one in input order (paths as given, folders in sorted
+  path order, then line or entry order) (:func:`~fhir_eligibility.retrieval.versions.newest`; a
+  history Bundle lists the newest first, and its reader says so).
 - An unreadable line naming several patients is lost for each of them (:func:`patients_of_unreadable`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,83 +393,6 @@ def _not_held(held: frozenset[str]) -> tuple[Unavailable, ...]:
     )
 
 
-def updated(res: Resource) -> dt.datetime | None:
-    meta = res.get("meta")
-    text = meta.get("lastUpdated") if isinstance(meta, dict) else None
-    if not isinstance(text, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
-def version_id(res: Resource) -> str | None:
-    """``meta.versionId`` when it is non-empty text."""
-    meta = res.get("meta")
-    vid = meta.get("versionId") if isinstance(meta, dict) else None
-    return vid if isinstance(vid, str) and vid else None
-
-
-OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-def newest(versions: Sequence[tuple[str | None, dt.datetime | None]]) -> int:
-    """Which of several versions of one record is the current one, given each one's
-    ``(versionId, lastUpdated)`` in order from oldest to newest when nothing else says: the highest
-    ``versionId`` when every one is a number (many servers count versions; others write opaque ids,
-    GUIDs, whose order means nothing: then not compared), then the latest ``lastUpdated`` (missing
-    counts as oldest), then the last in that order."""
-    ids = [v for v, _when in versions]
-    if all(v is not None and v.isdigit() for v in ids):
-        keys: list[int] = [int(v) for v in ids if v is not None]
-    else:
-        keys = [0] * len(versions)
-    ranked = [(keys[i], when or OLDEST, i) for i, (_v, when) in enumerate(versions)]
-    return max(range(len(versions)), key=lambda i: ranked[i])
-
-
-def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
-    """(the version to use, whether the candidates disagreed), candidates in input order: a Patient's,
-    or any record's (the highest ``meta.versionId`` when all have one, else the latest
-    ``meta.lastUpdated``; on a tie, the last in input order: :func:`newest`)."""
-    distinct: list[Resource] = []
-    for c in candidates:
-        if c not in distinct:
-            distinct.append(c)
-    if len(distinct) == 1:
-        return distinct[0], False
-    best = newest([(version_id(c), updated(c)) for c in candidates])
-    return candidates[best], True
-
-
-# how one of several versions of a record is chosen (choose_patient), as every warning says it
-LATEST_RULE = (
-    "used the latest (the highest numeric meta.versionId, else the latest meta.lastUpdated; on a tie, "
-    "the last in input order)"
-)
-
-
-def duplicate_warning(patient_id: str) -> str:
-    return f"Patient/{patient_id}: different Patient resources with this id; {LATEST_RULE}"
-
-
-def one_patient(patient_id: str, resources: Iterable[Resource], warnings: list[str]) -> list[Resource]:
-    """A patient's resources with exactly one Patient first (the chosen one), the rest in input order."""
-    patients: list[Resource] = []
-    others: list[Resource] = []
-    for r in resources:
-        (patients if r.get("resourceType") == "Patient" else others).append(r)
-    if not patients:
-        warnings.append(f"Patient/{patient_id}: no Patient resource in the input (age and sex unknown)")
-        return others
-    chosen, conflict = choose_patient(patients)
-    if conflict:
-        warnings.append(duplicate_warning(patient_id))
-    return [chosen, *others]
-
-
 __all__ = [
     "ANY_TYPE",
     "BOM",
@@ -480,12 +404,9 @@ __all__ = [
     "NotJSON",
     "Position",
     "WarningLog",
-    "choose_patient",
     "guessed_patient",
     "lost_record",
-    "newest",
     "not_held",
-    "one_patient",
     "parse_json",
     "patient_of_unreadable",
     "patients_of_unreadable",
@@ -498,7 +419,6 @@ __all__ = [
     "unplaced",
     "unusable_reference",
     "usable_id",
-    "version_id",
     "warn_resource",
     "with_id",
 ]

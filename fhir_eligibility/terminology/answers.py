@@ -48,6 +48,22 @@ _NEGATIVE = frozenset(
 _PREGNANT = frozenset({(SNOMED, "77386006"), (LOINC, "LA15173-0")})
 _NOT_PREGNANT = frozenset({(SNOMED, "60001007"), (LOINC, "LA26683-5")})
 
+# A qualitative result written as text (HL7 v2 feeds converted to FHIR: ``valueString`` "Negative"),
+# read only when the whole text is one of these words; anything else stays text (unknown)
+_WORDS = {
+    **dict.fromkeys(("positive", "pos", "detected", "present", "reactive"), (SNOMED, "10828004")),
+    **dict.fromkeys(
+        ("negative", "neg", "not detected", "absent", "non-reactive", "nonreactive"), (SNOMED, "260385009")
+    ),
+}
+
+
+def text_answer(text: str) -> frozenset[Code]:
+    """The coded answer a whole-word qualitative result stands for ("Negative", "not detected"), else none."""
+    code = _WORDS.get(" ".join(text.lower().split()).rstrip("."))
+    return frozenset({code}) if code is not None else frozenset()
+
+
 QUESTIONS: tuple[tuple[frozenset[Code], ...], ...] = (
     (_POSITIVE, _NEGATIVE),
     (_PREGNANT, _NOT_PREGNANT),

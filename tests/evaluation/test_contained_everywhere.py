@@ -62,9 +62,39 @@ def i3_from_files(tmp_path: Path, cycles: list[Json], meds: list[Json]) -> tuple
     return i3.result, i3.reason
 
 
+def unrelated() -> list[Json]:
+    """What a Bulk export holds besides the cycles: the other types A-I3 reads (statements, procedures),
+    here records no criterion counts (paracetamol, a colonoscopy). An export without them could hold
+    cycles recorded there, unseen (retrieval.reading.not_held): the count would be unknown."""
+    subject = {"reference": f"Patient/{patient()['id']}"}
+    return [
+        {
+            "resourceType": "MedicationStatement",
+            "id": "paracetamol",
+            "status": "completed",
+            "subject": subject,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02BE01"}]},
+            "effectiveDateTime": "2025-01-01",
+        },
+        {
+            "resourceType": "Procedure",
+            "id": "colonoscopy",
+            "status": "completed",
+            "subject": subject,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "73761001"}]},
+            "performedDateTime": "2025-01-01",
+        },
+    ]
+
+
 def i3_from_screening(tmp_path: Path, cycles: list[Json], meds: list[Json]) -> tuple[Result, str]:
     """The screening funnel counts; its reason is not reported, so the count's result stands for it."""
-    for rtype, records in (("Patient", [patient()]), ("MedicationAdministration", cycles), ("Medication", meds)):
+    for rtype, records in (
+        ("Patient", [patient()]),
+        ("MedicationAdministration", cycles),
+        ("Medication", meds),
+        ("Other", unrelated()),
+    ):
         if records:
             (tmp_path / f"{rtype}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records))
     out = invoke("screen", str(tmp_path), "--trial", A.id, "--as-of", AS_OF.isoformat(), "--format", "json")
@@ -205,7 +235,11 @@ def test_of_two_versions_of_a_medication_the_latest_is_read_whatever_the_order(t
     (tmp_path / "b.json").write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
     assert _i3_evaluate([tmp_path / "b.json"])[0] is Result.PASS
     (tmp_path / "nd").mkdir()
-    for name, rs in (("Patient", [patient()]), ("MedicationAdministration", referenced_cycles())):
+    for name, rs in (
+        ("Patient", [patient()]),
+        ("MedicationAdministration", referenced_cycles()),
+        ("Other", unrelated()),
+    ):
         (tmp_path / "nd" / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rs))
     (tmp_path / "nd" / "Medication-a.ndjson").write_text(json.dumps(newer) + "\n")
     (tmp_path / "nd" / "Medication-b.ndjson").write_text(json.dumps(older) + "\n")

@@ -27,9 +27,9 @@ def _hb(quantity: dict[str, object]) -> Fact:
 
 
 def test_non_ucum_unit_is_named_as_written() -> None:
-    out = compare(_hb({"value": 13.2, "unit": "gm/dL"}), GE_8)
+    out = compare(_hb({"value": 13.2, "unit": "grams per dL"}), GE_8)
     assert out.truth is Truth.UNKNOWN
-    assert "'gm/dL' (not UCUM)" in out.reason and "missing" not in out.reason
+    assert "'grams per dL' (not UCUM)" in out.reason and "missing" not in out.reason
 
 
 def test_no_unit_at_all_says_missing() -> None:

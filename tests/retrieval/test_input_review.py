@@ -31,7 +31,8 @@ from fhir_eligibility.pipeline import evaluate_files
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.json_report import report_json
 from fhir_eligibility.retrieval.files import read_patients
-from fhir_eligibility.retrieval.reading import lost_record, newest
+from fhir_eligibility.retrieval.reading import lost_record
+from fhir_eligibility.retrieval.versions import newest
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.pages import page_name
 from fhir_eligibility.screening.partition import partition, read_shard
@@ -473,7 +474,7 @@ def test_opaque_version_ids_are_not_ordered_the_latest_update_is() -> None:
     ordered; otherwise the latest meta.lastUpdated decides."""
     import datetime as dt
 
-    from fhir_eligibility.retrieval.reading import newest
+    from fhir_eligibility.retrieval.versions import newest
 
     utc = dt.UTC
     old, new = dt.datetime(2025, 1, 10, tzinfo=utc), dt.datetime(2026, 5, 20, tzinfo=utc)

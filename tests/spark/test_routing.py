@@ -11,6 +11,7 @@ import json
 
 import orjson
 
+from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, NOTHING, PATIENT, Route, route_line
 from fhir_eligibility.screening.shard_read import patient_of
@@ -122,8 +123,10 @@ def test_patient_of_chooses_one_patient_resolves_medications_and_marks_lost_type
     assert [u.resource_type for u in data.unavailable] == ["Observation"]
     assert data.warnings == [
         "Patient/p1: different Patient resources with this id; used the latest (the highest numeric meta.versionId, "
-        "else the latest meta.lastUpdated; on a tie, the last in input order)"
+        "else the latest meta.lastUpdated, else the latest issued; on a tie, the last in input order)"
     ]
     alone = patient_of("p9", [orjson.dumps(obs("Patient/p9"))], {})
     assert alone.warnings == ["Patient/p9: no Patient resource in the input (age and sex unknown)"]
-    assert alone.unavailable == ()
+    # a part of a record: what absence would decide is unknown (retrieval.assembly.filed_elsewhere)
+    assert {u.resource_type for u in alone.unavailable} == set(CLOSED_WORLD_TYPES)
+    assert all(u.partial for u in alone.unavailable)

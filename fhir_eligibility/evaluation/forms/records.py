@@ -31,12 +31,18 @@ UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "presume
 _STATUSED = ("Condition", "AllergyIntolerance")
 
 
+def statement_on_a_day(f: Fact) -> bool:
+    """A statement dated by one day (``effectiveDateTime``): taken then, for how long not recorded."""
+    return f.kind == "MedicationStatement" and f.end is None and not f.ongoing and not f.open_end
+
+
 def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
     if f.end is not None:  # at its latest: the last day of an end written as a month or a year
         return f.end_last if longest else f.end
     if f.ongoing:
         return as_of
-    if longest and f.open_end:  # stopped on a day not recorded: at the latest by ends_by, else today
+    # stopped on a day not recorded: at the latest by ends_by, else today (a day's statement too)
+    if longest and (f.open_end or statement_on_a_day(f)):
         return f.ends_by or as_of
     return (f.last if longest else None) or f.start
 

@@ -1,0 +1,185 @@
+"""Data shapes real sites send, found by an adversarial review, each a one-line change to sample 01.
+
+Sample 01 (tests/expected_verdicts.md): four Lutathera cycles in 2023 (a first course, ended), Hb
+13.2 g/dL on 2026-05-20, lanreotide; with every manual item assumed attested it is eligible for
+A (NCT04954820), B (NCT05773274), C (NCT04837885) and E (NCT01842165). Worked out by hand:
+
+- a 2023 dose left ``in-progress`` (an administration given as a dateTime) was given on its day and
+  perhaps for a while after, not certainly to the screening date: the windows of E-E3, A-I4 and B-I5
+  may or may not hold it, so unknown, never fail; it still counts as a cycle (A-I3, C-I3 pass);
+- two versions of one Observation with no ``meta``: the later ``issued`` (an amended 13.2 g/dL
+  issued after a final 7.0) is the current one (clinical.md §0.3: ties broken by latest issued);
+- an everolimus MedicationStatement dated by one day: taken then, for how long not recorded, so
+  B-I3b (everolimus taken for more than 31 days: excluded) is unknown, not a 1-day pass (§1.6);
+- ATC written in lower case (``v10xx04``) is the same code: the four cycles count (A-I3, C-I3);
+- ICD-10-CM under its publisher's URL, ICD-10-GM under the German profiles' URLs, are ICD-10 codes.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from fhir_eligibility.codes import ICD10, ICD10CM, norm_code
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.retrieval.versions import choose_patient
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
+AS_OF = dt.date(2026, 6, 1)
+TRIALS = load_trials(None, None)
+ATTESTED = Settings(assume_attested=True)
+A, B, C, E = "NCT04954820", "NCT05773274", "NCT04837885", "NCT01842165"
+
+
+def _base() -> list[dict[str, Any]]:
+    (p,) = read_patients([SAMPLE])[0]
+    return copy.deepcopy(p.resources)
+
+
+def _results(resources: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    from fhir_eligibility.record import PatientData
+
+    out = {}
+    for r in evaluate_patient(PatientData("sample-01", resources), TRIALS, AS_OF, ATTESTED):
+        out.update({(r.trial, c.id): c.result.value for c in r.criteria})
+        out[(r.trial, "verdict")] = r.verdict.value
+    return out
+
+
+def _doses(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in resources if r["resourceType"] == "MedicationAdministration"]
+
+
+def test_the_sample_as_built() -> None:
+    got = _results(_base())
+    assert [got[(t, "verdict")] for t in (A, B, C, E)] == ["eligible"] * 4
+
+
+def test_a_dose_left_in_progress_is_no_exposure_to_today() -> None:
+    resources = _base()
+    _doses(resources)[-1]["status"] = "in-progress"
+    got = _results(resources)
+    assert (got[(E, "E-E3")], got[(A, "A-I4")], got[(B, "B-I5")]) == ("unknown", "unknown", "unknown")
+    assert (got[(A, "A-I3")], got[(C, "C-I3")]) == ("pass", "pass")
+    assert [got[(t, "verdict")] for t in (A, B, C, E)] == ["undetermined", "undetermined", "eligible", "undetermined"]
+
+
+def test_an_amended_result_issued_later_is_the_current_version() -> None:
+    resources = _base()
+    hb = next(r for r in resources if r["resourceType"] == "Observation" and "718-7" in json.dumps(r["code"]))
+    hb.pop("meta", None)
+    amended = {**hb, "status": "amended", "issued": "2026-05-21T09:00:00+00:00"}
+    wrong = {**hb, "status": "final", "issued": "2026-05-20T12:00:00+00:00"}
+    wrong["valueQuantity"] = {**hb["valueQuantity"], "value": 7.0}
+    resources = [r for r in resources if r is not hb] + [amended, wrong]  # the wrong one last in the input
+    assert choose_patient([amended, wrong]) == (amended, True)
+    got = _results(resources)
+    assert got[(A, "A-I11-hb")] == "pass"
+    assert got[(A, "verdict")] == "eligible"
+
+
+def test_a_statement_dated_by_one_day_says_nothing_of_how_long() -> None:
+    resources = _base()
+    subject = next(r for r in resources if r["resourceType"] == "Condition")["subject"]
+    resources.append(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "everolimus",
+            "status": "completed",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
+            "subject": subject,
+            "effectiveDateTime": "2022-01-10",
+        }
+    )
+    got = _results(resources)
+    assert got[(B, "B-I3b")] == "unknown"
+    assert got[(B, "verdict")] == "undetermined"
+
+
+def test_an_atc_code_in_lower_case_is_the_same_code() -> None:
+    resources = _base()
+    for dose in _doses(resources):
+        for coding in dose["medicationCodeableConcept"]["coding"]:
+            if coding["code"] == "V10XX04":
+                coding["code"] = "v10xx04"
+        dose["medicationCodeableConcept"]["coding"] = [
+            c for c in dose["medicationCodeableConcept"]["coding"] if "whocc" in c["system"]
+        ]
+    got = _results(resources)
+    assert (got[(A, "A-I3")], got[(C, "C-I3")]) == ("pass", "pass")
+
+
+def test_icd10_publisher_and_modification_urls() -> None:
+    assert norm_code("http://www.cdc.gov/nchs/icd/icd10cm", "c7a.012") == (ICD10CM, "C7A012")
+    assert norm_code("https://www.cdc.gov/nchs/icd/icd10cm", "C7A.012") == (ICD10CM, "C7A012")
+    assert norm_code("http://fhir.de/CodeSystem/bfarm/icd-10-gm", "I21.4") == (ICD10, "I214")
+    assert norm_code("http://fhir.de/CodeSystem/dimdi/icd-10-gm", "C17.2") == (ICD10, "C172")
+
+
+def _sample(name: str) -> list[dict[str, Any]]:
+    (p,) = read_patients([ROOT / "sample_bundles" / name])[0]
+    return copy.deepcopy(p.resources)
+
+
+def _results_of(pid: str, resources: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    from fhir_eligibility.record import PatientData
+
+    out = {}
+    for r in evaluate_patient(PatientData(pid, resources), TRIALS, AS_OF, ATTESTED):
+        out.update({(r.trial, c.id): c.result.value for c in r.criteria})
+    return out
+
+
+def test_a_pregnancy_test_answered_in_words() -> None:
+    """Sample 39: a woman of childbearing potential with a negative urine hCG on 2026-05-31, inside
+    A-I12's [T0 - 4 d, T0] (clinical.md: A-I12 reads serum or urine hCG). Written as text by an HL7 v2
+    feed: "Negative" is the negative answer, "Positive" the positive one, other text says nothing."""
+    base = _sample("39-wocbp-urine-hcg-only.json")
+    pid = next(r["id"] for r in base if r["resourceType"] == "Patient")
+
+    def a_i12(value: dict[str, Any]) -> str:
+        resources = copy.deepcopy(base)
+        hcg = next(r for r in resources if r["resourceType"] == "Observation" and "2106-3" in json.dumps(r["code"]))
+        hcg.pop("valueCodeableConcept")
+        hcg.update(value)
+        return _results_of(pid, resources)[(A, "A-I12")]
+
+    assert _results_of(pid, base)[(A, "A-I12")] == "pass"
+    assert a_i12({"valueString": "Negative"}) == "pass"
+    assert a_i12({"valueString": " NEG. "}) == "pass"
+    assert a_i12({"valueString": "Positive"}) == "fail"
+    assert a_i12({"valueString": "see comment"}) == "unknown"
+
+
+def test_a_result_about_someone_else_is_not_the_patients() -> None:
+    """An Hb whose focus is another patient (a newborn's, a donor's): not the patient's value, and
+    the patient's own may be missing: A-I11-hb unknown, not a pass on someone else's 13.2 g/dL."""
+    resources = _base()
+    hb = next(r for r in resources if r["resourceType"] == "Observation" and "718-7" in json.dumps(r["code"]))
+    hb["focus"] = [{"reference": "Patient/newborn-1"}]
+    got = _results(resources)
+    assert got[(A, "A-I11-hb")] == "unknown"
+    hb["focus"] = [{"reference": "BodyStructure/tumour-1"}]  # a focus that is no person: still the patient's
+    assert _results(resources)[(A, "A-I11-hb")] == "pass"
+
+
+def test_lab_unit_spellings() -> None:
+    """US and German lab spellings of units UCUM writes otherwise: Hb 13.2 gm/dL is 13.2 g/dL."""
+    from fhir_eligibility.measures.units import conversion, ucum_code
+
+    assert ucum_code(None, "gm/dL") == "g/dL"
+    assert ucum_code(None, "K/mcL") == "10*3/uL"
+    assert ucum_code(None, "Gpt/L") == "10*9/L"
+    assert ucum_code(None, "/100{cells}") == "%"
+    assert conversion("10*9/L", "10*3/uL") == (1.0, 0.0)
+    resources = _base()
+    hb = next(r for r in resources if r["resourceType"] == "Observation" and "718-7" in json.dumps(r["code"]))
+    hb["valueQuantity"] = {"value": 13.2, "unit": "gm/dL"}
+    assert _results(resources)[(A, "A-I11-hb")] == "pass"
