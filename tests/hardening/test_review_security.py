@@ -371,10 +371,17 @@ def test_cds_form_records_no_attestation_for_a_merged_away_patient(fhir: Running
 def test_withholding_is_for_merged_away_patients_only_and_idempotent() -> None:
     (data,) = patients_of(MINI_PATIENT)
     assert withhold_merged(data) is data and merged_into(data) is None
-    for kind in ("replaces", "refer", "seealso"):  # this record stays in use
+    for kind in ("refer", "seealso"):  # this record stays in use
         other = copy.deepcopy(data)
         other.resources[0]["link"] = [{"other": {"reference": "Patient/p9"}, "type": kind}]
         assert withhold_merged(other) is other
+    # the survivor stays in use too, its data whole; what may be filed under p9 is partial (retrieval.merge)
+    survivor = copy.deepcopy(data)
+    survivor.resources[0]["link"] = [{"other": {"reference": "Patient/p9"}, "type": "replaces"}]
+    kept = withhold_merged(survivor)
+    assert kept.resources == survivor.resources and merged_into(kept) is None
+    assert {u.resource_type for u in kept.unavailable if u.partial} >= {"Condition", "Procedure"}
+    assert withhold_merged(kept) is kept
     merged = copy.deepcopy(data)
     merged.resources[0]["link"] = [{"other": {"reference": "Patient/p9"}, "type": "replaced-by"}]
     once = withhold_merged(merged)

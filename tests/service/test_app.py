@@ -89,10 +89,18 @@ def test_full_prefetch_gives_cards_with_report_links(live: LiveServer, templates
 
 
 def test_null_prefetch_means_no_data(live: LiveServer, templates: dict[str, str]) -> None:
-    """Null = the client has no such data: no NET diagnosis recorded, so the trial is ineligible (no card)."""
-    r = post(live.service_url, hook_body("p1", dict.fromkeys(templates)))
+    """Null = the client has no such data: no NET diagnosis recorded, so the trial is ineligible (no card).
+    With no Patient either, what the client sent is a part of a record (retrieval.assembly.filed_elsewhere):
+    the absent diagnosis decides nothing, and the card says what to collect."""
+    (patient_key,) = [k for k, t in templates.items() if t.startswith("Patient/")]
+    prefetch = dict.fromkeys(templates)
+    prefetch[patient_key] = full_prefetch(templates)[patient_key]
+    r = post(live.service_url, hook_body("p1", prefetch))
     assert r.status_code == 200, r.text
     assert r.json() == {"cards": []}
+    r = post(live.service_url, hook_body("p1", dict.fromkeys(templates)))
+    assert r.status_code == 200, r.text
+    assert card_verdicts(r.json()) == {"NCT00000001": "undetermined"}
 
 
 def test_undetermined_card_is_a_warning_listing_data_to_collect(live: LiveServer, templates: dict[str, str]) -> None:
