@@ -166,19 +166,12 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
 
 
 def read_line(
-    line: bytes,
-    source: str,
-    index: int,
-    number: Callable[[], int],
-    log: WarningLog,
-    drops: Drops,
-    ndjson: bool = True,
+    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops
 ) -> tuple[Resource | None, bool]:
     """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted
     warning and its type made unavailable (for the patient its text names, else for everyone).
 
     ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
-    ``ndjson`` False: a file of one resource, read as a line is (not part of a Bulk export).
     """
     if line.startswith(TOO_LONG):  # skipped as read (retrieval.lines): what it was about is unknown
         n = number()
@@ -206,7 +199,7 @@ def read_line(
         n = number()
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", f"line {n}", (index, n))
     result: Resource = value
-    drops.hold(result["resourceType"], ndjson)
+    drops.hold(result["resourceType"], ndjson=True)
     return result, lenient
 
 

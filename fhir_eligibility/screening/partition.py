@@ -235,7 +235,10 @@ def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> No
         out.used_files.add(piece.index)
         out.lines += 1
         line = orjson.dumps(res)
-        route = route_line(line, str(piece.path), piece.index, lambda: 0, out.log, out.drops, ndjson=False)
+        mine = Drops()  # read as a line is, but a file of one resource is no Bulk export (reading.not_held)
+        route = route_line(line, str(piece.path), piece.index, lambda: 0, out.log, mine)
+        mine.export = False
+        out.drops.merge(mine)
         _route(route, piece, out_files, out)
 
     writer = out_files.shards

@@ -67,19 +67,10 @@ def usable_key(key: str) -> bool:
     return bool(key) and not any(c in key for c in "\t\n\r")
 
 
-def route_line(
-    line: bytes,
-    source: str,
-    index: int,
-    number: Callable[[], int],
-    log: WarningLog,
-    drops: Drops,
-    ndjson: bool = True,
-) -> Route:
+def route_line(line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops) -> Route:
     """The route of one stripped, non-blank line of input file ``index`` (named ``source``);
-    ``number()`` gives its line number, asked only when a warning or a ``no-id-`` name needs it.
-    ``ndjson`` False: the resource of a file holding one (``files.read_line``)."""
-    res, lenient = read_line(line, source, index, number, log, drops, ndjson)
+    ``number()`` gives its line number, asked only when a warning or a ``no-id-`` name needs it."""
+    res, lenient = read_line(line, source, index, number, log, drops)
     if res is None:
         return SKIP
     rtype = res["resourceType"]
