@@ -162,19 +162,9 @@ def _morphology(res: Resource) -> frozenset[Code]:
     return out
 
 
-# whom an Observation.focus may name instead of the patient of record (a fetus, a donor, a relative)
-_SOMEONE = ("Patient/", "RelatedPerson/", "Group/")
-
-
 def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None, who: Who) -> list[Fact]:
     kind = "Observation"
     codes = _code(res)
-    focus = res.get("focus")
-    for f in focus if isinstance(focus, list) else []:
-        target = f.get("reference") if isinstance(f, dict) else None
-        if isinstance(target, str) and target.startswith(_SOMEONE) and target != _subject(res):
-            # a result about someone else (FHIR focus): not this patient's value, and theirs may be missing
-            raise Unreadable(f"its focus is {target[:60]}, not the patient", codes)
     start, end, instant = period(res, "effective", "occurrence", problems=problems)
     issued = order_text(res.get("issued"))
     if end is None and issued and isinstance(res.get("effectivePeriod"), dict):
@@ -247,10 +237,15 @@ def _order(res: Resource, kind: str, ref: str, status: str | None, problems: lis
     return [Fact(kind, ref, codes, day, None, order_text(when), status=status)]
 
 
+# how long an administration begun at a moment and left in progress may have gone on (the longest
+# infusions, continuous pumps, run for days)
+_IN_PROGRESS_AT_MOST = _dt.timedelta(days=7)
+
+
 def _period_begun(res: Resource) -> bool:
     """An administration given as a period with a start and no end (R4 ``effectivePeriod``, R5
-    ``occurencePeriod``): in progress may mean still running. One given on a day (a dateTime) was
-    given then, whatever status it was left in."""
+    ``occurencePeriod``): in progress, it is still running. One begun at a moment (a dateTime) ran
+    for at most days after it (``_IN_PROGRESS_AT_MOST``), whatever status it was left in."""
     for key in ("effectivePeriod", "occurencePeriod", "occurrencePeriod"):
         p = res.get(key)
         if isinstance(p, dict) and p.get("start") is not None and p.get("end") is None:
@@ -302,16 +297,12 @@ def _medication(
         and start is not None
         and end is None
         and isinstance(res.get("effectivePeriod"), dict)
-    ) or (
-        # begun at a moment and left in progress: given that day, and perhaps for a while after (an
-        # infusion under way now, or a status never closed: a 2023 dose is no exposure to today)
-        kind == "MedicationAdministration"
-        and status == "in-progress"
-        and end is None
-        and start is not None
-        and not ongoing
     )
     asserted = checked(parse_date(res.get("dateAsserted")), problems) if open_end else None
+    if kind == "MedicationAdministration" and status == "in-progress" and end is None and start and not ongoing:
+        # begun at a moment and left in progress: an infusion under way, over within days (a status never
+        # closed: a 2023 dose is no exposure to today)
+        open_end, asserted = True, start + _IN_PROGRESS_AT_MOST
     form = acting_form(res, concept, contained, codes)
     return [
         Fact(
@@ -332,10 +323,23 @@ def _medication(
     ]
 
 
-def _subject(res: Resource) -> str | None:
-    subject = res.get("subject")
-    ref = subject.get("reference") if isinstance(subject, dict) else None
-    return ref if isinstance(ref, str) else None
+# ICD-10-GM's diagnostic certainty (German core profiles), on the coding: A ruled out (ausgeschlossen),
+# V suspected (Verdacht), Z status post (Zustand nach), G confirmed (gesichert)
+GM_CERTAINTY = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
+
+
+def _gm_certainty(res: Resource) -> str | None:
+    """The ICD-10-GM certainty letter of a Condition's code, when a coding carries one."""
+    code = res.get("code")
+    codings_ = code.get("coding") if isinstance(code, dict) else None
+    for coding in codings_ if isinstance(codings_, list) else []:
+        extensions = coding.get("extension") if isinstance(coding, dict) else None
+        for ext in extensions if isinstance(extensions, list) else []:
+            value = ext.get("valueCoding") if isinstance(ext, dict) and ext.get("url") == GM_CERTAINTY else None
+            letter = value.get("code") if isinstance(value, dict) else None
+            if letter in ("A", "V", "Z", "G"):
+                return str(letter)
+    return None
 
 
 def facts_of(
@@ -356,8 +360,13 @@ def facts_of(
     if kind == "Condition":
         clinical = _status_code(res.get("clinicalStatus"))
         verification = _status_code(res.get("verificationStatus"))
-        if verification in ("entered-in-error", "refuted"):
+        certainty = _gm_certainty(res)
+        if verification in ("entered-in-error", "refuted") or certainty == "A":
             return []
+        if certainty == "V" and verification in (None, "confirmed"):
+            verification = "provisional"
+        if certainty == "Z" and clinical is None:
+            clinical = "resolved"
         codes = _code(res) | _morphology(res)
         start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
         if latest is not None and len(instant) in (4, 7):

@@ -98,6 +98,23 @@ def unavailable_for(
     return weak
 
 
+def _focus_elsewhere(res: Resource, patient_id: str) -> str | None:
+    """Whom an Observation is about instead of its patient (FHIR ``focus``: a fetus, a donor, a relative):
+    another Patient (``Patient/x`` or an absolute URL of one), a RelatedPerson or a Group. A focus that is
+    no person (a tumour's BodyStructure) or cannot be told (a Bundle-local ``urn:uuid``) leaves it theirs."""
+    focus = res.get("focus")
+    for f in focus if isinstance(focus, list) else []:
+        ref = f.get("reference") if isinstance(f, dict) else None
+        if not isinstance(ref, str):
+            continue
+        path = ref.split("?")[0].split("/_history")[0].rstrip("/").split("/")
+        if len(path) >= 2 and path[-2] in ("RelatedPerson", "Group"):
+            return "/".join(path[-2:])[:80]
+        if len(path) >= 2 and path[-2] == "Patient" and path[-1] != patient_id:
+            return "/".join(path[-2:])[:80]
+    return None
+
+
 def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:
     """Normalise once; a resource that cannot be read is a warning, never an abort.
 
@@ -125,6 +142,12 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             new += [f"{ref}: {p}" for p in patient_problems(res)]
             continue
         problems: list[str] = []
+        someone = _focus_elsewhere(res, data.patient_id) if kind == "Observation" else None
+        if someone is not None:  # a result about someone else: not this patient's, and theirs may be missing
+            new.append(f"{ref}: its focus is {someone}, not this patient; ignored")
+            codes = readable_codes(res.get("code"))
+            dropped.append(Unavailable("Observation", codes, f"{ref} is about {someone} (Observation.focus)"))
+            continue
         try:
             facts = facts_of(res, include_preliminary, problems, who)
         except Unreadable as e:

@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
+from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Combination, Criterion, Records, Window
 from fhir_eligibility.evaluation.context import Context
-from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.measures.timing import DATE_MIN, fmt, shift
 
 
@@ -72,9 +73,8 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     ctx.anchors[link] = None  # guards cycles
     crit = ctx.index.by_link.get(link)
     result = None
-    if crit is not None and not (
-        ctx.record.unavailable and ctx.record.unavailable_for(_event_types(crit), frozenset())
-    ):
+    rec = ctx.record
+    if crit is not None and not (rec.unavailable and any(rec.unavailable_for(k, c) for k, c in _event_reads(crit))):
         from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
 
         # the anchor is the latest of *all* matching records: evaluated without stopping early
@@ -85,12 +85,15 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     return result
 
 
-def _event_types(c: Criterion) -> tuple[str, ...]:
-    """The types an event's records are read from (its date is the latest of them: none may be missing)."""
+def _event_reads(c: Criterion) -> list[tuple[tuple[str, ...], frozenset[Code]]]:
+    """What an event's records are read from, per leaf (its date is the latest of them: none may be
+    missing); orders and dispenses only add to administrations and statements (forms.records)."""
     d = c.definition
     if isinstance(d, Combination):
-        return tuple(t for k in d.children for t in _event_types(k))
-    return d.resource_types if isinstance(d, Records) else ()
+        return [r for k in d.children for r in _event_reads(k)]
+    if isinstance(d, Records):
+        return [(tuple(t for t in d.resource_types if t not in ORDERS), d.codes)]
+    return []
 
 
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:

@@ -187,9 +187,10 @@ def assemble(
 
 
 def filed_elsewhere(reason: str) -> tuple[Unavailable, ...]:
-    """The closed-world types marked ``partial``: the records here are real (a diagnosis or a prior
-    treatment found still decides), their absence decides nothing (unknown, with ``reason``)."""
-    return tuple(Unavailable(t, frozenset(), reason, partial=True) for t in CLOSED_WORLD_TYPES)
+    """The closed-world types and the measurements marked ``partial``: the records here are real (a
+    diagnosis or a prior treatment found still decides), their absence decides nothing, and a result
+    here may not be the most recent one (clinical.md §0.3): unknown, with ``reason``."""
+    return tuple(Unavailable(t, frozenset(), reason, partial=True) for t in (*CLOSED_WORLD_TYPES, "Observation"))
 
 
 __all__ = [

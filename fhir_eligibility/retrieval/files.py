@@ -472,8 +472,8 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        for _at, _url, res in items:  # what the input holds (retrieval.reading.not_held)
-            grouper.lost.hold(res["resourceType"])
+        if items and items[0][0] == (index, 0):  # a file of one resource: a loose record the input holds
+            grouper.lost.hold(items[0][2]["resourceType"])  # (a Bundle's are its patients', not the export's)
         if items and items[0][0] == (index, 0) and single is not None:
             single(items[0][2])
             grouper.lost.merge(mine)

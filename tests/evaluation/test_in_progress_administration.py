@@ -58,15 +58,19 @@ def given(code: str, status: str = "in-progress", **when_: Json | str) -> Json:
         # temozolomide running since 2026-01-10, before the 12-week window (from 2026-03-09): still given
         # on 2026-06-01, so within the window: the exclusion is met
         (given("L01AX03", effectivePeriod={"start": "2026-01-10"}), "fail"),
-        # an in-progress administration dated by a moment: given then, and perhaps for a while after
-        # (under way now, or a status never closed): in the window or not is not known
-        (given("L01AX03", effectiveDateTime="2026-01-10T09:00:00Z"), "unknown"),
+        # an in-progress administration dated by a moment: begun then, over within days (an infusion;
+        # a status never closed), long before the window
+        (given("L01AX03", effectiveDateTime="2026-01-10T09:00:00Z"), "pass"),
+        # begun at a moment this morning and in progress: under way, within the window
+        (given("L01AX03", effectiveDateTime="2026-06-01T09:00:00Z"), "fail"),
+        # begun three days before the window opens: perhaps still under way in it
+        (given("L01AX03", effectiveDateTime="2026-03-06T09:00:00Z"), "unknown"),
         # completed on 2026-01-10 (a moment): given then, long before the window
         (given("L01AX03", "completed", effectiveDateTime="2026-01-10T09:00:00Z"), "pass"),
         # in progress but already given an end before the window: that period, as recorded
         (given("L01AX03", effectivePeriod={"start": "2026-01-10", "end": "2026-01-12"}), "pass"),
     ],
-    ids=["period-start-only", "date-time", "completed", "ended-period"],
+    ids=["period-start-only", "date-time", "date-time-today", "date-time-at-the-edge", "completed", "ended-period"],
 )
 def test_an_administration_in_progress_is_exposure_to_the_as_of_date(record: Json, expected: str) -> None:
     result = run(TMZ_LAST_12_WEEKS, [patient(), record])

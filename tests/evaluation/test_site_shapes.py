@@ -4,9 +4,10 @@ Sample 01 (tests/expected_verdicts.md): four Lutathera cycles in 2023 (a first c
 13.2 g/dL on 2026-05-20, lanreotide; with every manual item assumed attested it is eligible for
 A (NCT04954820), B (NCT05773274), C (NCT04837885) and E (NCT01842165). Worked out by hand:
 
-- a 2023 dose left ``in-progress`` (an administration given as a dateTime) was given on its day and
-  perhaps for a while after, not certainly to the screening date: the windows of E-E3, A-I4 and B-I5
-  may or may not hold it, so unknown, never fail; it still counts as a cycle (A-I3, C-I3 pass);
+- a 2023 dose left ``in-progress`` (an administration given as a dateTime) was begun on its day and
+  over within days (an infusion), not running to the screening date: E-E3 and A-I4 pass; B-I5 (other
+  therapy after the first course's last cycle) cannot tell the dose's own last days from therapy after
+  it: unknown, never fail; it still counts as a cycle (A-I3, C-I3 pass);
 - two versions of one Observation with no ``meta``: the later ``issued`` (an amended 13.2 g/dL
   issued after a final 7.0) is the current one (clinical.md §0.3: ties broken by latest issued);
 - an everolimus MedicationStatement dated by one day: taken then, for how long not recorded, so
@@ -66,9 +67,9 @@ def test_a_dose_left_in_progress_is_no_exposure_to_today() -> None:
     resources = _base()
     _doses(resources)[-1]["status"] = "in-progress"
     got = _results(resources)
-    assert (got[(E, "E-E3")], got[(A, "A-I4")], got[(B, "B-I5")]) == ("unknown", "unknown", "unknown")
+    assert (got[(E, "E-E3")], got[(A, "A-I4")], got[(B, "B-I5")]) == ("pass", "pass", "unknown")
     assert (got[(A, "A-I3")], got[(C, "C-I3")]) == ("pass", "pass")
-    assert [got[(t, "verdict")] for t in (A, B, C, E)] == ["undetermined", "undetermined", "eligible", "undetermined"]
+    assert [got[(t, "verdict")] for t in (A, B, C, E)] == ["eligible", "undetermined", "eligible", "eligible"]
 
 
 def test_an_amended_result_issued_later_is_the_current_version() -> None:
@@ -166,7 +167,11 @@ def test_a_result_about_someone_else_is_not_the_patients() -> None:
     hb["focus"] = [{"reference": "Patient/newborn-1"}]
     got = _results(resources)
     assert got[(A, "A-I11-hb")] == "unknown"
+    hb["focus"] = [{"reference": "https://ehr.example.org/fhir/Patient/fetus-1"}]
+    assert _results(resources)[(A, "A-I11-hb")] == "unknown"
     hb["focus"] = [{"reference": "BodyStructure/tumour-1"}]  # a focus that is no person: still the patient's
+    assert _results(resources)[(A, "A-I11-hb")] == "pass"
+    hb["focus"] = [{"reference": "Patient/sample-01"}]  # the patient, written otherwise than its subject
     assert _results(resources)[(A, "A-I11-hb")] == "pass"
 
 
@@ -183,3 +188,60 @@ def test_lab_unit_spellings() -> None:
     hb = next(r for r in resources if r["resourceType"] == "Observation" and "718-7" in json.dumps(r["code"]))
     hb["valueQuantity"] = {"value": 13.2, "unit": "gm/dL"}
     assert _results(resources)[(A, "A-I11-hb")] == "pass"
+
+
+def test_an_icd10_gm_diagnosis_ruled_out_or_suspected() -> None:
+    """ICD-10-GM carries its certainty on the coding (German core profiles): A (ruled out) is no
+    diagnosis, V (suspected) an unconfirmed one (clinical.md §0.7: refuted diagnoses do not count,
+    unconfirmed ones are unknown). Sample 01 with a pancreatic NET (C25.4) coded this way: A-E4
+    (pancreatic NET: excluded, clinical.md) fails only when it is confirmed or says nothing."""
+
+    def a_e4(letter: str | None) -> str:
+        resources = _base()
+        subject = next(r for r in resources if r["resourceType"] == "Condition")["subject"]
+        coding: dict[str, Any] = {"system": "http://fhir.de/CodeSystem/bfarm/icd-10-gm", "code": "C25.4"}
+        if letter is not None:
+            coding["extension"] = [
+                {
+                    "url": "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit",
+                    "valueCoding": {
+                        "system": "https://fhir.kbv.de/CodeSystem/KBV_CS_SFHIR_ICD_DIAGNOSESICHERHEIT",
+                        "code": letter,
+                    },
+                }
+            ]
+        resources.append(
+            {
+                "resourceType": "Condition",
+                "id": "gm",
+                "subject": subject,
+                "code": {"coding": [coding]},
+                "onsetDateTime": "2026-01-10",
+            }
+        )
+        return _results(resources)[(A, "A-E4")]
+
+    assert (a_e4(None), a_e4("G"), a_e4("A"), a_e4("V")) == ("fail", "fail", "pass", "unknown")
+
+
+def test_an_unreadable_record_of_another_procedure_leaves_an_events_date_known() -> None:
+    """Sample 75 (eligible for D: its liver resection D-I5 is the event D-I7 and D-I8 are timed from).
+    An appendectomy from 2010 with a malformed coding is unreadable: its type is unavailable for its
+    codes, which are not the resection's, so the resection's date still times D-I7 and D-I8."""
+    resources = _sample("75-d-pancreatic-resected-eligible.json")
+    pid = next(r["id"] for r in resources if r["resourceType"] == "Patient")
+    subject = next(r for r in resources if r["resourceType"] == "Condition")["subject"]
+    before = _results_of(pid, resources)
+    resources.append(
+        {
+            "resourceType": "Procedure",
+            "id": "appendectomy",
+            "status": "completed",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}, "junk"]},
+            "subject": subject,
+            "performedDateTime": "2010-01-01",
+        }
+    )
+    after = _results_of(pid, resources)
+    assert (before[("NCT05987176", "D-I7")], before[("NCT05987176", "D-I8")]) == ("pass", "pass")
+    assert (after[("NCT05987176", "D-I7")], after[("NCT05987176", "D-I8")]) == ("pass", "pass")

@@ -8,7 +8,8 @@ under the old id read as "none recorded", and the patient was ``ineligible`` on 
 
 Worked out by hand on sample 01 (tests/retrieval/test_input_review.py; tests/expected_verdicts.md):
 NETTER-2 (NCT03972488) I1 fails for want of a NET diagnosed within 6 months (its NET is from 2021): an
-absence, so ``unknown``. NETTER-2 E2 and trial D's D-E7 fail on the prior PRRT its four Lutathera
+absence, so ``unknown``; its I2 fails on a Ki-67 of 8 % from 2021, which may not be the latest result
+(clinical.md §0.3), so ``unknown`` too. NETTER-2 E2 and trial D's D-E7 fail on the prior PRRT its four Lutathera
 administrations record: a record found, so still ``fail``, and both trials stay ineligible. D-I5 fails
 on the absence of a liver resection (Procedure): ``unknown``.
 """
@@ -29,7 +30,7 @@ from tests.retrieval.test_input_review import AS_OF, NETTER2, TRIAL_D, TRIALS, e
 
 P = "sample-01"
 KEY = f"Patient/{P}"
-I1, E2 = (KEY, NETTER2, "I1"), (KEY, NETTER2, "E2")
+I1, I2, E2 = (KEY, NETTER2, "I1"), (KEY, NETTER2, "I2"), (KEY, NETTER2, "E2")
 D_I5, D_E7 = (KEY, TRIAL_D, "D-I5"), (KEY, TRIAL_D, "D-E7")
 REPLACES = [{"type": "replaces", "other": {"reference": "Patient/old-1"}}]
 TRIAL_A = "NCT04954820"
@@ -53,6 +54,8 @@ def test_a_survivor_of_a_merge_decides_on_what_it_holds_not_on_what_it_lacks(tmp
     results, warnings = every_path([write_ndjson(tmp_path / "in", _survivor())], tmp_path)  # evaluate, stream, screen
     assert (results[I1], results[D_I5]) == ("unknown", "unknown")  # absences
     assert (results[E2], results[D_E7]) == ("fail", "fail")  # the administrations found
+    # NETTER-2 I2 (Ki-67 10-55 %) fails on a Ki-67 of 8 % from 2021: a newer one may be filed there
+    assert (whole[I2], results[I2]) == ("fail", "unknown")
     assert _fails(results) <= _fails(whole)
     assert any("Patient/sample-01 replaces Patient/old-1 (Patient.link replaces)" in w for w in warnings)
 
