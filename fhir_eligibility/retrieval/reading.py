@@ -376,10 +376,10 @@ EXPORTED_TYPES = tuple(t for t in CLINICAL_TYPES if t not in ("MedicationDispens
 def not_held(drops: Drops) -> tuple[Unavailable, ...]:
     """The types an input holding a Bulk export (NDJSON: one file per type) holds no record of: the
     export left them out, or the site keeps them elsewhere. Such a type says nothing, as a server
-    that does not support it (``unsupported``): a criterion reading only types the input does not
-    hold is unknown, one reading any type it holds reads those. An input of Bundles (and files of
-    one resource: a coordinator's QuestionnaireResponse beside them) holds patients' records:
-    there, absence is what it says."""
+    that does not support it (``unsupported``; how a criterion reads that: ``unavailable_for`` in
+    :mod:`fhir_eligibility.evaluation.patient_record`). A patient with a Bundle (and files of one
+    resource: a coordinator's QuestionnaireResponse beside them) has a record: there, absence is what
+    it says."""
     return _not_held(frozenset(drops.held)) if drops.export else ()
 
 
