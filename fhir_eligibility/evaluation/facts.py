@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import Code, codings, with_atc_groups
+from fhir_eligibility.codes import ICD10, ICD10CM, SNOMED, Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
 from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
 from fhir_eligibility.evaluation.observed import (
@@ -323,6 +323,19 @@ def _medication(
     ]
 
 
+# A metastasis coded as a generic secondary neoplasm (SNOMED CT 128462008, ICD-10 C79.9) with its site in
+# bodySite (post-coordinated): a liver site (SNOMED CT 10200004 Liver structure) is a liver metastasis
+_SECONDARY = frozenset({(SNOMED, "128462008"), (ICD10, "C799"), (ICD10CM, "C799")})
+_SITED = {(SNOMED, "10200004"): (SNOMED, "94381002")}  # liver -> secondary malignant neoplasm of liver
+
+
+def _sited(codes: frozenset[Code], sites: list[Any]) -> frozenset[Code]:
+    """The pre-coordinated code a generic secondary neoplasm with a known body site stands for."""
+    if not sites or codes.isdisjoint(_SECONDARY):
+        return frozenset()
+    return frozenset(_SITED[c] for site in sites for c in codings(site) if c in _SITED)
+
+
 # ICD-10-GM's diagnostic certainty (German core profiles), on the coding: A ruled out (ausgeschlossen),
 # V suspected (Verdacht), Z status post (Zustand nach), G confirmed (gesichert)
 GM_CERTAINTY = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
@@ -377,7 +390,7 @@ def facts_of(
         if start is None:
             start = checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
-        _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
+        codes |= _sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
         return [
             Fact(
                 kind,

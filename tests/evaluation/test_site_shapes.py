@@ -245,3 +245,31 @@ def test_an_unreadable_record_of_another_procedure_leaves_an_events_date_known()
     after = _results_of(pid, resources)
     assert (before[("NCT05987176", "D-I7")], before[("NCT05987176", "D-I8")]) == ("pass", "pass")
     assert (after[("NCT05987176", "D-I7")], after[("NCT05987176", "D-I8")]) == ("pass", "pass")
+
+
+def test_a_liver_resection_in_icd10_pcs() -> None:
+    """Sample 75's liver resection (SNOMED 107963000, D-I5 pass, D eligible) as a US inpatient record
+    codes it, ICD-10-PCS 0FB00ZZ (excision of liver, open approach): the same resection. A diagnostic
+    excision (0FB00ZX: a biopsy) is no resection: D-I5 fails (closed world: none recorded)."""
+    resources = _sample("75-d-pancreatic-resected-eligible.json")
+    pid = next(r["id"] for r in resources if r["resourceType"] == "Patient")
+    resection = next(r for r in resources if r["resourceType"] == "Procedure" and "107963000" in json.dumps(r))
+    pcs = "http://www.cms.gov/Medicare/Coding/ICD10"
+    resection["code"] = {"coding": [{"system": pcs, "code": "0FB00ZZ", "display": "Excision of Liver, Open Approach"}]}
+    got = _results_of(pid, resources)
+    assert [got[("NCT05987176", c)] for c in ("D-I5", "D-I7", "D-I8")] == ["pass", "pass", "pass"]
+    resection["code"] = {"coding": [{"system": pcs, "code": "0FB00ZX"}]}
+    assert _results_of(pid, resources)[("NCT05987176", "D-I5")] == "fail"
+
+
+def test_a_liver_metastasis_coded_by_its_body_site() -> None:
+    """Sample 01's liver metastases coded as a generic secondary neoplasm (SNOMED 128462008) with
+    bodySite liver (10200004): a liver metastasis, so C-I4 (liver metastases present) passes as with
+    the pre-coordinated code; a generic secondary elsewhere (bone) is none."""
+    resources = _base()
+    mets = next(r for r in resources if r["resourceType"] == "Condition" and "94381002" in json.dumps(r))
+    mets["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "128462008"}]}
+    mets["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "10200004"}]}]
+    assert _results(resources)[(C, "C-I4")] == "pass"
+    mets["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "272673000"}]}]  # bone
+    assert _results(resources)[(C, "C-I4")] == "fail"

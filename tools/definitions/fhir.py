@@ -24,6 +24,7 @@ ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
+ICD10PCS = "http://www.cms.gov/Medicare/Coding/ICD10"  # ICD-10-PCS, as FHIR names it
 FHIR_TYPES = "http://hl7.org/fhir/fhir-types"
 GENDER = "http://hl7.org/fhir/administrative-gender"
 EV_EVENT = "http://hl7.org/fhir/evidence-variable-event"

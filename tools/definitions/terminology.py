@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .fhir import ATC, CPT, HCPCS, ICD10, ICD10CM, ICDO3, LOINC, PROJECT_CS, RXNORM, SNOMED
+from .fhir import ATC, CPT, HCPCS, ICD10, ICD10CM, ICD10PCS, ICDO3, LOINC, PROJECT_CS, RXNORM, SNOMED
 
 Concept = tuple[str, str, str]  # (system, code, display)
 
@@ -1359,11 +1359,24 @@ RESECTION = [
     (CPT, "47122", "Hepatectomy, resection of liver; trisegmentectomy"),
     (CPT, "47125", "Hepatectomy, resection of liver; total left lobectomy"),
     (CPT, "47130", "Hepatectomy, resection of liver; total right lobectomy"),
+    # ICD-10-PCS (US inpatient procedures): excision (B) or resection (T) of the liver (0), its right (1)
+    # or left (2) lobe, open (0), percutaneous (3, excision only) or percutaneous endoscopic (4), no
+    # device (Z), not diagnostic (Z: an X qualifier is a biopsy, no resection)
+    *[
+        (ICD10PCS, f"0F{op}{part}{approach}ZZ", f"{name} of {site}, {how} approach")
+        for op, name, approaches in (("B", "Excision", "034"), ("T", "Resection", "04"))
+        for part, site in (("0", "Liver"), ("1", "Liver, Right Lobe"), ("2", "Liver, Left Lobe"))
+        for approach, how in (("0", "Open"), ("3", "Percutaneous"), ("4", "Percutaneous Endoscopic"))
+        if approach in approaches
+    ],
 ]
 RESECTION_CPT_NOTE = (
     " CPT 47120, 47122, 47125, 47130 (hepatectomy: partial lobectomy, trisegmentectomy, total left / right "
     "lobectomy), checked in two public CPT code lists with these descriptors; the living-donor hepatectomies "
-    "(47140-47142) are not a resection of metastases and are not listed."
+    "(47140-47142) are not a resection of metastases and are not listed. ICD-10-PCS (US inpatient coding) "
+    "0FB/0FT (excision / resection) of the liver or a lobe, open, percutaneous (excision) or percutaneous "
+    "endoscopic, not diagnostic (0FB00ZZ...0FT24ZZ, 15 codes built from the code system's axes; a diagnostic "
+    "X qualifier is a biopsy and is not listed)."
 )
 vs(
     "vs-liver-resection",
