@@ -273,3 +273,22 @@ def test_a_liver_metastasis_coded_by_its_body_site() -> None:
     assert _results(resources)[(C, "C-I4")] == "pass"
     mets["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "272673000"}]}]  # bone
     assert _results(resources)[(C, "C-I4")] == "fail"
+
+
+def test_an_icd10_gm_liver_metastasis_status_post() -> None:
+    """Sample 01's liver metastases coded in ICD-10-GM (C78.7) with no clinicalStatus: confirmed (G) or
+    unqualified, C-I4 (liver metastases present) passes; Z (status post: resected, no longer present)
+    is not active, A (ruled out) is none, so C-I4 fails; V (suspected) is unknown (clinical.md §0.7)."""
+
+    def c_i4(letter: str | None) -> str:
+        resources = _base()
+        mets = next(r for r in resources if r["resourceType"] == "Condition" and "94381002" in json.dumps(r))
+        coding: dict[str, Any] = {"system": "http://fhir.de/CodeSystem/bfarm/icd-10-gm", "code": "C78.7"}
+        if letter is not None:
+            url = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
+            coding["extension"] = [{"url": url, "valueCoding": {"code": letter}}]
+        mets["code"] = {"coding": [coding]}
+        mets.pop("clinicalStatus", None)
+        return _results(resources)[(C, "C-I4")]
+
+    assert [c_i4(x) for x in (None, "G", "Z", "A", "V")] == ["pass", "pass", "fail", "fail", "unknown"]
