@@ -70,6 +70,7 @@ READ_ONLY_TABLES = {
     "_AGE_UNITS": "facts: UCUM unit of an age (onsetAge, a reference range's age) -> its calendar unit",
     "_CODED_YES_NO": "attestation: a yes/no answer's code -> its value",
     "_LITERALS": "fhirpath: a boolean literal -> its truth",
+    "_SITED": "facts: a generic secondary neoplasm's body site -> the pre-coordinated metastasis code",
 }
 
 
