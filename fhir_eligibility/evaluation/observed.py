@@ -90,8 +90,8 @@ def value_fields(
     text = src.get("valueString")
     if isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
-    elif isinstance(text, str) and "valueCodeableConcept" not in src and text_answer(text):
-        out["value_codes"] = text_answer(text)  # "Negative" as text: the coded answer (terminology.answers)
+    elif isinstance(text, str) and "valueCodeableConcept" not in src and (answer := text_answer(text)):
+        out["value_codes"] = answer  # "Negative" as text: the coded answer (terminology.answers)
     if own:
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
