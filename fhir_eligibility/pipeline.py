@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
@@ -31,7 +32,7 @@ from fhir_eligibility.retrieval.files import nothing_usable, read_patients
 from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
-from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor
 
 
 def evaluate_patient(
@@ -157,12 +158,11 @@ def _in_order(
         for data in patients:
             yield data, evaluate_patient(data, trials, as_of, settings, program, batch)
         return
-    with Executor(workers, _start_worker, (trials, settings)) as ex:
-        tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
-        for (chunk, _), done in ex.map_in_order(_evaluate_chunk, tasks):
-            for data, (results, warnings) in zip(chunk, done, strict=True):
-                data.warnings[:] = warnings  # with what evaluating added (undated results), as in one process
-                yield data, results
+    # this process evaluates too: explained results are large, and shipping them back cost CPU
+    with Executor(workers, _start_worker, (trials, settings), share=True) as ex:
+        for data, (results, warnings) in ex.map_in_order(partial(_evaluate_chunk, as_of), patients, PATIENTS_PER_TASK):
+            data.warnings[:] = warnings  # with what evaluating added (undated results), as in one process
+            yield data, results
 
 
 _WORKER: Evaluator | None = None  # in a worker process of evaluate_patients: the trials, compiled once
@@ -173,12 +173,11 @@ def _start_worker(job: tuple[list[Trial], Settings] | None) -> None:
     _WORKER = None if job is None else Evaluator(*job)
 
 
-def _evaluate_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[TrialResult], list[str]]]:
+def _evaluate_chunk(as_of: dt.date, patients: list[PatientData]) -> list[tuple[list[TrialResult], list[str]]]:
     """Worker task: a few patients' results, in their order, each with the patient's warnings after
     evaluation (building the record adds some: the parent's copy of the data never sees them)."""
     if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
         raise RuntimeError("evaluation worker used before its setup")
-    patients, as_of = task
     return [(_WORKER(data, as_of), data.warnings) for data in patients]
 
 

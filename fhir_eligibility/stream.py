@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -35,7 +36,7 @@ from fhir_eligibility.report.json_report import collect_json, trial_json
 from fhir_eligibility.report.json_text import dumps
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.screening.partition import partition, read_shard
-from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor
 
 MAX_WARNINGS = 1000  # distinct warnings written verbatim; the rest are counted
 
@@ -70,28 +71,27 @@ def stream_json(
         yield "{\n  " + '"asOf": ' + json.dumps(as_of.isoformat()) + ',\n  "results": ['
         first = True
         patients = (data for shard in parts.shards for data in read_shard(shard, parts.medications, parts.drops))
-        tasks = ((chunk, as_of) for chunk in batched(patients, PATIENTS_PER_TASK))
+        write = partial(_write_chunk, as_of)
         with (
             (Path(tmp) / "collect-first.json").open("w+", encoding="utf-8") as spill,
-            Executor(workers, _start_worker, (trials, settings, identity)) as ex,
+            Executor(workers, _start_worker, (trials, settings, identity), share=True) as ex,
         ):
-            for (chunk, _), written in ex.map_in_order(_write_chunk, tasks):
-                for data, (results, wanted, added) in zip(chunk, written, strict=True):
-                    data.warnings[:] = added  # with what evaluating added, as in one process
-                    for result in results:
-                        yield ("\n    " if first else ",\n    ") + result
-                        first = False
-                    bar.advance()
-                    if wanted is not None:
-                        spill.write(("\n    " if not wanted_any else ",\n    ") + wanted)
-                        wanted_any = True
-                    for w in data.warnings:
-                        if w in warnings:
-                            continue
-                        if len(warnings) < MAX_WARNINGS:
-                            warnings[w] = None
-                        else:
-                            more += 1
+            for data, (results, wanted, added) in ex.map_in_order(write, patients, PATIENTS_PER_TASK):
+                data.warnings[:] = added  # with what evaluating added, as in one process
+                for result in results:
+                    yield ("\n    " if first else ",\n    ") + result
+                    first = False
+                bar.advance()
+                if wanted is not None:
+                    spill.write(("\n    " if not wanted_any else ",\n    ") + wanted)
+                    wanted_any = True
+                for w in data.warnings:
+                    if w in warnings:
+                        continue
+                    if len(warnings) < MAX_WARNINGS:
+                        warnings[w] = None
+                    else:
+                        more += 1
             spill.flush()
             yield ("]" if first else "\n  ]") + ',\n  "collectFirst": ['
             yield from _copy(spill)
@@ -107,13 +107,12 @@ def _start_worker(job: tuple[list[Trial], Settings, IdentityPolicy] | None) -> N
     _WORKER = None if job is None else (Evaluator(job[0], job[1]), job[2])
 
 
-def _write_chunk(task: tuple[list[PatientData], dt.date]) -> list[tuple[list[str], str | None, list[str]]]:
+def _write_chunk(as_of: dt.date, patients: list[PatientData]) -> list[tuple[list[str], str | None, list[str]]]:
     """Worker task: per patient, its results' JSON, its collectFirst entry (None: nothing to collect)
     and its warnings after evaluation (building the record adds some)."""
     if _WORKER is None:  # pragma: no cover - the pool's setup always runs first
         raise RuntimeError("evaluation worker used before its setup")
     evaluate, identity = _WORKER
-    patients, as_of = task
     out: list[tuple[list[str], str | None, list[str]]] = []
     for data in patients:
         results = evaluate(data, as_of)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -165,13 +166,7 @@ class _Run(Generic[T, R]):
             if not isinstance(conn, Connection) or conn not in self.running:
                 continue  # a worker's sentinel: checked below, once its answer (if any) is read
             w, seq, item = self.running.pop(conn)
-            try:
-                ok, value = conn.recv()
-            except (EOFError, OSError):
-                raise _died() from None
-            except Exception as exc:  # an exception class this process cannot rebuild
-                ok, value = False, RuntimeError(f"a worker's answer could not be read: {type(exc).__name__}: {exc}")
-            w.busy = False
+            ok, value = _receive(w)
             done.append((seq, item, ok, value))
         if any(not w.process.is_alive() for w in self.workers):
             raise _died()
@@ -184,12 +179,29 @@ class _Run(Generic[T, R]):
         while self.queued and idle:
             w = idle.pop()
             seq, item = self.queued.popleft()
-            try:
-                w.conn.send((self.fn, item))
-            except OSError:  # its end of the pipe closed: it died
-                raise _died() from None
-            w.busy = True
+            _send(w, (self.fn, item))
             self.running[w.conn] = (w, seq, item)
+
+
+def _send(w: _Worker, task: tuple[Callable[[Any], Any], Any]) -> None:
+    """A task to an idle worker (only an idle one reads: the write always completes)."""
+    try:
+        w.conn.send(task)
+    except OSError:  # its end of the pipe closed: it died
+        raise _died() from None
+    w.busy = True
+
+
+def _receive(w: _Worker) -> tuple[bool, object]:
+    """A busy worker's answer, once its pipe is readable; the worker is idle again."""
+    try:
+        ok, value = w.conn.recv()
+    except (EOFError, OSError):
+        raise _died() from None
+    except Exception as exc:  # an exception class this process cannot rebuild
+        ok, value = False, RuntimeError(f"a worker's answer could not be read: {type(exc).__name__}: {exc}")
+    w.busy = False
+    return ok, value
 
 
 _END: Any = object()
@@ -207,13 +219,17 @@ def _value(ok: bool, value: object) -> Any:
 
 class Executor:
     """``workers`` processes, or the calling process itself when ``workers == 1``; each is readied by
-    ``setup(payload)``, and the calling process forgets the job (``setup(None)``) on exit. Use it from
-    one thread; one ``map`` at a time."""
+    ``setup(payload)``, and the calling process forgets the job (``setup(None)``) on exit. With
+    ``share``, the calling process is one of the ``workers`` (:meth:`map_in_order` answers items here
+    too): where the answers are large (explained results), shipping them back cost as much CPU as a
+    third of the evaluating, on a machine whose every core the workers already used. Use it from one
+    thread; one ``map`` at a time."""
 
-    def __init__(self, workers: int, setup: Setup | None = None, payload: object = None) -> None:
+    def __init__(self, workers: int, setup: Setup | None = None, payload: object = None, share: bool = False) -> None:
         self.workers = max(1, workers)
         self.setup = setup
         self.payload = payload
+        self.share = share
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> Executor:
@@ -225,7 +241,7 @@ class Executor:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _MASKS else None
         try:
             try:
-                for _ in range(self.workers):
+                for _ in range(self.workers - 1 if self.share else self.workers):
                     mine, theirs = ctx.Pipe()
                     args = (theirs, self.setup, self.payload, os.getpid())
                     process = ctx.Process(target=_serve, args=args, daemon=True, name="fhir-eligibility-worker")
@@ -235,6 +251,8 @@ class Executor:
             finally:
                 if held is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
+            if self.share:  # after the forks: the workers do not inherit this process's copy
+                _init_worker(self.setup, self.payload, ignore_sigint=False)
         except BaseException:  # no __exit__ follows a failed __enter__: stop the workers here
             self._stop(at_once=True)
             raise
@@ -243,7 +261,7 @@ class Executor:
     def __exit__(self, exc_type: object, *_: object) -> None:
         if self._workers:
             self._stop(at_once=exc_type is not None)
-        elif self.setup is not None:
+        if (self.workers == 1 or self.share) and self.setup is not None:
             self.setup(None)
 
     def _stop(self, at_once: bool) -> None:
@@ -283,24 +301,61 @@ class Executor:
                 yield _value(ok, value)
 
     def map_in_order(
-        self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None
+        self, fn: Callable[[list[T]], list[R]], items: Iterable[T], chunk: int = 1
     ) -> Iterator[tuple[T, R]]:
-        """Each item with its result, in the items' order, at most ``in_flight`` items taken and not
-        yet yielded: what a report that lists patients as they were read needs (``evaluate``)."""
+        """Each item with its result, in the items' order: what a report that lists patients as they
+        were read needs (``evaluate``). ``fn`` answers a list of items, one result each; a worker
+        process is sent ``chunk`` items at a time. With ``share``, this process answers one item
+        at a time whenever every worker is busy (it ships none of those, and never waits idle). At
+        most a few chunks per worker are taken from the input and not yet yielded."""
         if not self._workers:
             for item in items:
-                yield item, fn(item)
+                yield item, fn([item])[0]
             return
-        run = self._run(fn, items, in_flight)
+        if any(w.busy for w in self._workers):  # their answers would be taken for this map's
+            raise RuntimeError("a map left unfinished holds workers: leave the executor and start another")
+        source = iter(items)
+        more = True
+        taken = following = 0
+        limit = 2 * chunk * (len(self._workers) + 1)  # answers held or in flight
         answers: dict[int, tuple[T, bool, object]] = {}
-        following = 0
-        while run.active or answers:
-            for seq, item, ok, value in run.step(held=len(answers)):
-                answers[seq] = (item, ok, value)
+        running: dict[Connection, tuple[_Worker, int, list[T]]] = {}
+
+        def take(n: int) -> tuple[int, list[T]]:
+            nonlocal more, taken
+            got = list(itertools.islice(source, n))
+            more = len(got) == n
+            first, taken = taken, taken + len(got)
+            return first, got
+
+        while True:
+            for w in self._workers:  # idle workers get the next chunks
+                if not w.busy and more and taken - following < limit:
+                    first, got = take(chunk)
+                    if got:
+                        _send(w, (fn, got))
+                        running[w.conn] = (w, first, got)
+            local = self.share and more and taken - following < limit
+            ready = wait([*running, *(w.process.sentinel for w in self._workers)], 0 if local else _POLL)
+            for conn in ready:
+                if not isinstance(conn, Connection) or conn not in running:
+                    continue  # a worker's sentinel: checked below, once its answer (if any) is read
+                w, first, got = running.pop(conn)
+                ok, value = _receive(w)
+                for k, item in enumerate(got):
+                    answers[first + k] = (item, ok, value[k] if ok else value)  # type: ignore[index]
+            if any(not w.process.is_alive() for w in self._workers):
+                raise _died()
+            if local and not ready:  # every worker busy: answer the next item here
+                first, got = take(1)
+                if got:
+                    answers[first] = (got[0], True, fn(got)[0])
             while following in answers:
                 item, ok, value = answers.pop(following)
                 following += 1
                 yield item, _value(ok, value)
+            if not more and not running and following == taken:
+                return
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

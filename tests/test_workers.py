@@ -61,17 +61,39 @@ def undated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 UNDATED = "Patient/undated-01: 1 Observation(s) with no date"
 
 
-def _slow_echo(item: int) -> int:
-    time.sleep(0.05 if item % 3 == 0 else 0.0)  # early tasks finish last
+def _slow_echo(items: list[int]) -> list[int]:
+    time.sleep(0.05 if items[0] % 3 == 0 else 0.0)  # early tasks finish last
+    return [item * item for item in items]
+
+
+def _square(item: int) -> int:
     return item * item
 
 
-def test_the_pool_gives_each_item_its_result_in_the_items_order() -> None:
-    with Executor(3) as ex:
-        got = list(ex.map_in_order(_slow_echo, iter(range(20)), in_flight=5))
+@pytest.mark.parametrize("share", [False, True])
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_the_pool_gives_each_item_its_result_in_the_items_order(share: bool, chunk: int) -> None:
+    with Executor(3, share=share) as ex:
+        got = list(ex.map_in_order(_slow_echo, iter(range(20)), chunk))
     assert got == [(i, i * i) for i in range(20)]
     with Executor(1) as one:  # one worker: the calling process, the same answers
         assert list(one.map_in_order(_slow_echo, range(4))) == [(0, 0), (1, 1), (2, 4), (3, 9)]
+
+
+def _where(items: list[int]) -> list[int]:
+    time.sleep(0.02)
+    return [os.getpid() for _ in items]
+
+
+def test_a_sharing_caller_answers_items_itself_and_ships_the_rest() -> None:
+    """With ``share`` the calling process is one of the workers: it answers items while the worker
+    process is busy; without, it answers none."""
+    with Executor(2, share=True) as ex:
+        pids = [pid for _, pid in ex.map_in_order(_where, range(60), 3)]
+    assert os.getpid() in pids and len(set(pids)) == 2
+    with Executor(2) as ex:
+        pids = [pid for _, pid in ex.map_in_order(_where, range(12), 3)]
+    assert os.getpid() not in pids
 
 
 @pytest.mark.parametrize("horizon", [0, 365])
@@ -133,6 +155,10 @@ def _dies_on_three(x: int) -> int:
     return x
 
 
+def _all_die_on_three(xs: list[int]) -> list[int]:
+    return [_dies_on_three(x) for x in xs]
+
+
 @pytest.mark.parametrize("order", ["in_order", "unordered"])
 def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(order: str) -> None:
     """multiprocessing.Pool never answered the task of a worker that died: `screen` and `evaluate`
@@ -140,7 +166,7 @@ def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_wait_for_ever(orde
     start = time.monotonic()
     with pytest.raises(WorkerDied, match="worker process died"), Executor(2) as ex:
         if order == "in_order":
-            list(ex.map_in_order(_dies_on_three, range(20), in_flight=4))
+            list(ex.map_in_order(_all_die_on_three, range(20)))
         else:
             list(ex.map_unordered(_dies_on_three, range(20), in_flight=4))
     assert time.monotonic() - start < 30
@@ -184,6 +210,10 @@ def _slow_len(payload: bytes) -> int:
     return len(payload)
 
 
+def _slow_lens(payloads: list[bytes]) -> list[int]:
+    return [_slow_len(p) for p in payloads]
+
+
 @pytest.mark.parametrize("order", ["in_order", "unordered"])
 def test_an_error_in_the_consumer_with_large_tasks_queued_ends_the_run_at_once(order: str) -> None:
     """Seen in CI: `evaluate --format json` failed while writing, and multiprocessing.Pool's clean-up
@@ -192,7 +222,7 @@ def test_an_error_in_the_consumer_with_large_tasks_queued_ends_the_run_at_once(o
     start = time.monotonic()
     with pytest.raises(OSError, match="reader gone"), Executor(2) as ex:
         results: Iterator[object] = (
-            ex.map_in_order(_slow_len, payloads, 8) if order == "in_order" else ex.map_unordered(_slow_len, payloads, 8)
+            ex.map_in_order(_slow_lens, payloads) if order == "in_order" else ex.map_unordered(_slow_len, payloads, 8)
         )
         for got in results:
             assert got in (2_000_000, (bytes(2_000_000), 2_000_000))
@@ -208,7 +238,7 @@ def test_a_run_left_early_stops_its_busy_workers_and_a_new_run_starts_clean() ->
             break
     assert not ex._workers
     with Executor(2) as again:  # nothing left behind disturbs the next pool
-        assert sorted(again.map_unordered(_slow_echo, range(6))) == [0, 1, 4, 9, 16, 25]
+        assert sorted(again.map_unordered(_square, range(6))) == [0, 1, 4, 9, 16, 25]
 
 
 class _Unpicklable(Exception):
@@ -224,14 +254,18 @@ def _fails(x: int) -> int:
     return x
 
 
+def _all_fail(xs: list[int]) -> list[int]:
+    return [_fails(x) for x in xs]
+
+
 def test_an_exception_in_a_task_is_raised_in_the_caller_at_its_turn() -> None:
     with Executor(2) as ex:
-        got = ex.map_in_order(_fails, range(6), 4)
+        got = ex.map_in_order(_all_fail, range(6))
         assert [next(got), next(got)] == [(0, 0), (1, 1)]
         with pytest.raises(ValueError, match="bad item 2"):
             next(got)
     with pytest.raises(RuntimeError, match="could not be read"), Executor(2) as ex:
-        list(ex.map_in_order(_fails, [3, 4, 5]))
+        list(ex.map_in_order(_all_fail, [3, 4, 5]))
 
 
 def _raising_after_two() -> Iterator[float]:
