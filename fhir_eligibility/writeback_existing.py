@@ -107,24 +107,49 @@ def _proven(server: FhirServer, subject: dict[str, Any], key: str) -> bool:
 
 def _staff_subject(server: FhirServer, subject: dict[str, Any]) -> dict[str, Any] | None:
     """A ResearchSubject staff created for this patient and study (without our identifier): ours would be
-    a duplicate beside it."""
-    trial = subject["study"].get("display")
+    a duplicate beside it. The study is told by the server's ResearchStudies carrying the NCT number,
+    searched on their own: a server that ignores ``_include`` (many ignore what they do not support)
+    still answers it, and staff may name the study by an absolute URL, a version or an identifier."""
+    trial = subject["study"].get("display") or ""
     patient = subject["individual"]["reference"]
     page = server.search_page(
         f"ResearchSubject?individual={quote(patient, safe='/')}&_include=ResearchSubject:study&_count=100"
     )
     _whole(page, "the patient's ResearchSubjects")
-    studies = {
-        f"ResearchStudy/{r['id']}": _values(r, NCT_SYSTEM)  # a study may carry several NCT numbers
-        for r in page.resources
-        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str)
+    theirs = [r for r in page.resources if r.get("resourceType") == "ResearchSubject" and key_of(r) is None]
+    if not theirs:
+        return None
+    studies = server.search_page(f"ResearchStudy?identifier={quote(f'{NCT_SYSTEM}|{trial}', safe='')}&_count=100")
+    _whole(studies, "ResearchStudy search")
+    ids = {  # a server that ignored the parameter returns others too: only those carrying the number count
+        str(r["id"])
+        for r in [*studies.resources, *page.resources]
+        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str) and trial in _values(r, NCT_SYSTEM)
     }
-    for r in page.resources:
-        study = r.get("study")
-        ref = study.get("reference") if isinstance(study, dict) else None
-        if r.get("resourceType") == "ResearchSubject" and key_of(r) is None and trial in studies.get(str(ref), ()):
-            return r
-    return None
+    return next((r for r in theirs if _names_study(r.get("study"), ids, server.options.base, trial)), None)
+
+
+def _names_study(study: object, ids: set[str], base: str, trial: str) -> bool:
+    """Whether a ResearchSubject's ``study`` names one of these ResearchStudy ids on this server (relative,
+    absolute under its base, with a version) or the trial by its NCT identifier."""
+    if not isinstance(study, dict):
+        return False
+    ident = study.get("identifier")
+    if isinstance(ident, dict) and ident.get("system") == NCT_SYSTEM and ident.get("value") == trial:
+        return True
+    ref = study.get("reference")
+    if not isinstance(ref, str):
+        return False
+    ref = ref.strip()
+    if "://" in ref:
+        prefix = base.rstrip("/") + "/"
+        if ref[: len(prefix)].lower() != prefix.lower():
+            return False  # a study on another server
+        ref = ref[len(prefix) :]
+    parts = ref.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return len(parts) == 2 and parts[0] == "ResearchStudy" and parts[1] in ids
 
 
 def _keep(bundle: dict[str, Any], trial: str, theirs: object, ours: str, whose: str) -> Settled:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote
 
@@ -109,8 +110,13 @@ def test_an_existing_subject_is_updated_in_place_and_a_staff_status_is_kept() ->
     assert [e["resource"]["resourceType"] for e in done.bundle["entry"]] == ["ResearchStudy", "GuidanceResponse"]
 
 
+BASE = "https://ehr.example.org/fhir/R4"
+
+
 class _Searches:
     """Answers each search by its resource type and first parameter, and records the queries."""
+
+    options = SimpleNamespace(base=BASE)
 
     def __init__(self, answers: dict[str, list[dict[str, Any]]]) -> None:
         self.answers, self.queries = answers, []
@@ -241,8 +247,48 @@ def test_no_subject_is_added_beside_one_staff_created_for_the_same_study() -> No
     assert not done.kept and len(done.bundle["entry"]) == 3  # staff's subject is for another study: ours is created
 
 
+@pytest.mark.parametrize(
+    ("reference", "kept"),
+    [
+        ({"reference": "ResearchStudy/rs-nct1"}, True),
+        ({"reference": f"{BASE}/ResearchStudy/rs-nct1"}, True),  # absolute, on this server
+        ({"reference": "ResearchStudy/rs-nct1/_history/3"}, True),
+        ({"identifier": {"system": "https://clinicaltrials.gov", "value": TRIAL.id}}, True),  # logical
+        ({"reference": "https://other.example.org/fhir/ResearchStudy/rs-nct1"}, False),  # another server's
+        ({"reference": "ResearchStudy/rs-other"}, False),  # a study without the NCT number
+    ],
+)
+def test_staff_s_subject_is_found_when_the_server_ignores_include(reference: dict[str, Any], kept: bool) -> None:
+    """Adversarial review: a server that ignores ``_include`` (servers often ignore what they do not
+    support) returned staff's subject without its study, and ours was created beside it; so did a
+    study named by an absolute URL. The study is now searched by its NCT number on its own."""
+    staff = {
+        "resourceType": "ResearchSubject",
+        "id": "ctms-9",
+        "status": "screening",
+        "study": reference,
+        "individual": {"reference": "Patient/p1"},
+    }
+    study = {
+        "resourceType": "ResearchStudy",
+        "id": "rs-nct1",
+        "identifier": [{"system": "https://clinicaltrials.gov", "value": TRIAL.id}],
+    }
+    other = {**study, "id": "rs-other", "identifier": []}  # returned by a server that ignored the parameter
+    planned = _bundle(Written(TRIAL.id, "p1", Verdict.ELIGIBLE))
+    server = _Searches({"ResearchSubject?individual": [staff], "ResearchStudy?identifier": [study, other]})
+    done = settle(server, planned)  # type: ignore[arg-type]
+    assert done.kept is kept
+    assert [e["resource"]["resourceType"] for e in done.bundle["entry"]] == (
+        ["ResearchStudy", "GuidanceResponse"] if kept else ["ResearchStudy", "ResearchSubject", "GuidanceResponse"]
+    )
+    assert unquote(server.queries[-1]).startswith("ResearchStudy?identifier=https://clinicaltrials.gov|NCT00000001")
+
+
 class _Truncated:
     """A server whose search page announces one more match than it holds (``total`` 1, no entry)."""
+
+    options = SimpleNamespace(base=BASE)
 
     def __init__(self, truncated: str) -> None:
         self.truncated, self.queries = truncated, []
