@@ -25,6 +25,7 @@ from fhir_eligibility.evaluation.trial import RESULT_OF, bare_result
 from fhir_eligibility.evaluation.validity import born_after as birth_is_after
 from fhir_eligibility.evaluation.vital import vital_result
 from fhir_eligibility.identity import patient_label
+from fhir_eligibility.measures import units
 from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
@@ -171,6 +172,8 @@ _WORKER: Evaluator | None = None  # in a worker process of evaluate_patients: th
 def _start_worker(job: tuple[list[Trial], Settings] | None) -> None:
     global _WORKER
     _WORKER = None if job is None else Evaluator(*job)
+    if job is not None:  # the UCUM parser and registry (~0.3 s): built here, inherited by forked workers
+        units.warm_up()
 
 
 def _evaluate_chunk(as_of: dt.date, patients: list[PatientData]) -> list[tuple[list[TrialResult], list[str]]]:

@@ -29,6 +29,7 @@ from typing import TextIO
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import AS_RECORDED, IdentityPolicy
+from fhir_eligibility.measures import units
 from fhir_eligibility.pipeline import Evaluator
 from fhir_eligibility.progress import NO_BAR, Bar
 from fhir_eligibility.record import PatientData
@@ -105,6 +106,8 @@ _WORKER: tuple[Evaluator, IdentityPolicy] | None = None  # in a worker process: 
 def _start_worker(job: tuple[list[Trial], Settings, IdentityPolicy] | None) -> None:
     global _WORKER
     _WORKER = None if job is None else (Evaluator(job[0], job[1]), job[2])
+    if job is not None:  # the UCUM parser and registry (~0.3 s): built here, inherited by forked workers
+        units.warm_up()
 
 
 def _write_chunk(as_of: dt.date, patients: list[PatientData]) -> list[tuple[list[str], str | None, list[str]]]:

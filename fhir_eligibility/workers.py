@@ -236,6 +236,8 @@ class Executor:
         if self.workers == 1:
             _init_worker(self.setup, self.payload, ignore_sigint=False)
             return self
+        if self.share:  # before the forks: what the setup builds (compiled trials, unit tables) is inherited
+            _init_worker(self.setup, self.payload, ignore_sigint=False)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx: Any = multiprocessing.get_context(method)  # typeshed's BaseContext lacks Process
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _MASKS else None
@@ -251,10 +253,10 @@ class Executor:
             finally:
                 if held is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
-            if self.share:  # after the forks: the workers do not inherit this process's copy
-                _init_worker(self.setup, self.payload, ignore_sigint=False)
         except BaseException:  # no __exit__ follows a failed __enter__: stop the workers here
             self._stop(at_once=True)
+            if self.share and self.setup is not None:
+                self.setup(None)
             raise
         return self
 
