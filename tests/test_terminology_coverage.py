@@ -37,6 +37,7 @@ NO_VERIFIED_SNOMED = {
     "vs-net-midgut-review": "transverse-colon / unknown-primary carcinoid: no verified SNOMED concept",
     "vs-gilbert": "SNOMED 27503000 is UNVERIFIED in clinical.md",
     "vs-carcinoid-heart": "carcinoid heart disease: no SNOMED concept found (clinical.md)",
+    "vs-tubal-occlusion": "tubal ligation status: ICD-10-CM Z98.51 only, no verified SNOMED concept",
 }
 
 

@@ -315,6 +315,18 @@ def test_tubal_ligation_or_menopause_needs_no_pregnancy_test(code: str) -> None:
     assert outcome(A, "A-I12", [condition(ICD, code, "2015-06-01")], gender="female", birth="1976-01-01") == "pass"
 
 
+@pytest.mark.parametrize(("trial", "link"), [(B, "B-I16-hcg"), (E, "E-I10-hcg")])
+def test_tubal_ligation_does_not_spare_the_test_where_the_protocol_calls_it_contraception(
+    trial: str, link: str
+) -> None:
+    """Adversarial review: a coded tubal ligation passed B's and E's pregnancy test with none on file. B defines
+    childbearing potential by menses and lists tubal ligation as contraception; clinical.md §0.11 ends it
+    only by hysterectomy, bilateral oophorectomy or a post-menopausal state. No test on file: to collect."""
+    woman = {"gender": "female", "birth": "1986-01-01"}
+    assert outcome(trial, link, [condition(ICD, "Z98.51", "2015-06-01")], **woman) == "unknown"
+    assert outcome(trial, link, [condition(ICD, "Z78.0", "2015-06-01")], **woman) == "pass"  # menopause: none needed
+
+
 NOTED = {
     A: ["A-E4", "A-E5", "A-E15"],
     B: ["B-E2", "B-E6", "B-I5"],
@@ -331,3 +343,39 @@ def test_changed_criteria_state_their_encoding_choice(nct: str) -> None:
     notes = {c["linkId"]: " ".join(n["text"] for n in c.get("note", [])) for c in ev["characteristic"]}
     for link in NOTED[nct]:
         assert len(notes.get(link, "")) > 80, f"{link} has no note on its encoding choice"
+
+
+# ---- 12. Second clinical review: radiosurgery, treated brain metastases, an active older cancer ------------------
+
+
+@pytest.mark.parametrize("code", ["77371", "77372"])
+def test_stereotactic_radiosurgery_is_radiotherapy(code: str) -> None:
+    """Adversarial review: CPT 77371/77372 (SRS of cranial lesions, one session) read as no radiotherapy, and
+    trials B and E came out eligible. E-E3 (clinical.md): radiotherapy within 12 weeks excludes; 2026-04-15 is
+    47 days before T0. 77373 (SBRT) was already read: the same date fails both ways."""
+    for c in (code, "77373"):
+        assert outcome(E, "E-E3", [procedure(CPT, c, "2026-04-15")]) == "fail"
+    # 106 days: outside the 84, as if none were recorded (the criterion's other items are a person's)
+    assert outcome(E, "E-E3", [procedure(CPT, code, "2026-02-15")]) == outcome(E, "E-E3", []) != "fail"
+
+
+@pytest.mark.parametrize("treatment", [(CPT, "61510"), (CPT, "61518"), (CPT, "77372")])
+def test_brain_metastases_treated_by_surgery_or_radiosurgery_long_ago_are_reviewed(treatment: tuple[str, str]) -> None:
+    """A-E12: metastases 'treated and stabilized for at least 24 weeks' are allowed; stability is an imaging
+    read -> review (clinical.md A-E12: last treatment >= 168 d before T0). Before, only a coded external-beam
+    course counted, so a craniotomy or radiosurgery three years ago failed the patient."""
+    mets = condition(ICD, "C79.31", "2023-01-10", clinical="resolved")
+    treated = procedure(*treatment, "2023-02-01")
+    assert outcome(A, "A-E12", [mets, treated]) == "review"
+    assert outcome(A, "A-E12", [mets, procedure(*treatment, "2026-03-01")]) == "fail"  # 92 days: not yet 168
+    assert outcome(A, "A-E12", [mets]) == "fail"  # untreated
+
+
+@pytest.mark.parametrize("status", ["active", "recurrence", "relapse"])
+def test_another_cancer_present_now_is_a_tumour_of_the_last_5_years(status: str) -> None:
+    """A-E17 excludes 'other solid tumor in 5 years before the inclusion'. A breast cancer diagnosed in 2019
+    (over 5 years before T0 2026-06-01) that is active or has recurred is present inside those 5 years."""
+    old = condition(ICD, "C50.911", "2019-02-01", clinical=status)
+    assert outcome(A, "A-E17", [old]) == "fail"
+    resolved = condition(ICD, "C50.911", "2019-02-01", clinical="resolved")
+    assert outcome(A, "A-E17", [resolved]) == "pass"  # over and outside the 5 years

@@ -98,8 +98,11 @@ def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe:
     )
 
 
-def hcg_negative(days: int, serum_only: bool = False, ultrasound_review: bool = False) -> list[Json]:
-    """Children of an any-of: not a WOCBP, or a pregnancy test within ``days`` that is not positive.
+def hcg_negative(
+    days: int, serum_only: bool = False, ultrasound_review: bool = False, tubal_occlusion: bool = False
+) -> list[Json]:
+    """Children of an any-of: not a WOCBP, or a pregnancy test within ``days`` that is not positive
+    (``tubal_occlusion``: a coded tubal occlusion ends childbearing potential too, where the protocol says so).
 
     No test in the window -> UNKNOWN (the presence leaf reads a measurement); a positive or non-negative
     qualitative result, or a quantitative hCG >= 5 IU/L, -> FALSE. The result leaves are gated by a
@@ -114,6 +117,18 @@ def hcg_negative(days: int, serum_only: bool = False, ultrasound_review: bool = 
     )
     kids = [
         wocbp(exclude=True),
+        *(
+            [
+                records(
+                    "Tubal occlusion coded (permanent sterilisation in this protocol)",
+                    ["Condition"],
+                    "vs-tubal-occlusion",
+                    methods=["history"],
+                )
+            ]
+            if tubal_occlusion
+            else []
+        ),
         all_of(
             f"Pregnancy test{kind} in the window and not positive",
             [

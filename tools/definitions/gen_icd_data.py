@@ -159,7 +159,8 @@ GROUPS_CM = {
     "site-stomach": cm_tree("C16"),
     "site-pancreas": cm_tree("C25"),
     "carcinoid-heart": cm_tree("E34.01"),
-    "surgical-sterility": ["Z90.710", "Z90.722", "Z98.51", "Z78.0"],
+    "surgical-sterility": ["Z90.710", "Z90.722", "Z78.0"],
+    "tubal-occlusion": ["Z98.51"],
     "other-malig": cm_other_malignancy(),
 }
 GROUPS_WHO = {

@@ -980,17 +980,22 @@ vs(
 POSTMENOPAUSAL = S("76498008", "Postmenopausal state (finding)")
 vs(
     "vs-surgical-sterility",
-    "Hysterectomy, bilateral oophorectomy, tubal ligation or documented post-menopausal state",
-    "Z90.710, Z90.722 (conditions), Z98.51 Tubal ligation status, Z78.0 Asymptomatic menopausal state "
-    "(ICD-10-CM, checked with simple_icd_10_cm 1.5.0), SNOMED 236886002 Hysterectomy (procedure), and SNOMED "
-    "76498008 Postmenopausal state (finding; SNOMED_SOURCES), which clinical.md §0.11 names as documented "
-    "post-menopausal status. Tubal ligation goes beyond clinical.md §0.11 (hysterectomy / bilateral "
-    "oophorectomy / post-menopausal): trial A names tubal occlusion as permanent sterilisation (no "
-    "reproductive potential); trial B defines childbearing potential by menses and counts tubal ligation as "
-    "effective contraception, so for B this shared definition is a departure, accepted because a coded "
-    "sterilisation makes pregnancy as unlikely as the other items.",
+    "Hysterectomy, bilateral oophorectomy or documented post-menopausal state",
+    "Z90.710, Z90.722 (conditions), Z78.0 Asymptomatic menopausal state (ICD-10-CM, checked with "
+    "simple_icd_10_cm 1.5.0), SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 Postmenopausal "
+    "state (finding; SNOMED_SOURCES): what clinical.md §0.11 lists as ending childbearing potential. Tubal "
+    "ligation is not in it (vs-tubal-occlusion): trial B defines childbearing potential by menses and counts "
+    "tubal ligation as contraception; trial A alone names tubal occlusion as permanent sterilisation.",
     [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)"), POSTMENOPAUSAL],
     is_a=[S("236886002", "Hysterectomy (procedure)")],
+)
+vs(
+    "vs-tubal-occlusion",
+    "Tubal ligation or occlusion",
+    "Z98.51 Tubal ligation status (ICD-10-CM, checked with simple_icd_10_cm 1.5.0), read as a Condition. Read "
+    "by trial A only, whose protocol names tubal occlusion as permanent sterilisation. No SNOMED CT concept is "
+    "verified here (clinical.md lists none): a site that codes it in SNOMED CT maps it with --terminology.",
+    cm("tubal-occlusion"),
 )
 vs(
     "vs-carcinoid-heart",
@@ -1339,6 +1344,18 @@ EBRT = [
         "Stereotactic body radiation therapy, treatment delivery, per fraction to 1 or more lesions, "
         "including image guidance, entire course not to exceed 5 fractions",
     ),
+    (
+        CPT,
+        "77371",
+        "Radiation treatment delivery, stereotactic radiosurgery (SRS), complete course of treatment of cranial "
+        "lesion(s) consisting of 1 session; multi-source Cobalt 60 based",
+    ),
+    (
+        CPT,
+        "77372",
+        "Radiation treatment delivery, stereotactic radiosurgery (SRS), complete course of treatment of cranial "
+        "lesion(s) consisting of 1 session; linear accelerator based",
+    ),
 ]
 vs(
     "vs-ebrt",
@@ -1346,10 +1363,34 @@ vs(
     "SNOMED 33195004, 1156506007 and the radiotherapy groupers 108290001 and 53438000 (mCODE's radiation "
     "procedure code): a record coded only with a grouper counts, as the criteria that read it review the extent. "
     "CPT external-beam treatment delivery codes 77402, 77407, 77412 (>= 1 MeV), 77385, 77386 (IMRT), 77373 "
-    "(SBRT), checked in a VSAC expansion with their CPT descriptors; planning and management codes are not "
+    "(SBRT), checked in a VSAC expansion with their CPT descriptors, and 77371, 77372 (stereotactic radiosurgery "
+    "of cranial lesions, one session: external beam too, and the protocols name radiosurgery), checked against "
+    "their CPT descriptors; planning and management codes are not "
     "listed (they do not date a delivered fraction).",
     EBRT,
     is_a=[S("33195004", "Teleradiotherapy procedure (procedure)")],
+)
+BRAIN_TUMOUR_EXCISION = [
+    (
+        CPT,
+        "61510",
+        "Craniectomy, trephination, bone flap craniotomy; for excision of brain tumor, supratentorial, except "
+        "meningioma",
+    ),
+    (
+        CPT,
+        "61518",
+        "Craniectomy for excision of brain tumor, infratentorial or posterior fossa; except meningioma, "
+        "cerebellopontine angle tumor, or midline tumor at base of skull",
+    ),
+]
+vs(
+    "vs-brain-mets-treatment",
+    "Treatment of brain metastases (radiotherapy, radiosurgery, excision)",
+    "The external beam radiotherapy of vs-ebrt (radiosurgery 77371/77372 among it) and the CPT excisions of a "
+    "brain tumour by craniotomy, 61510 (supratentorial) and 61518 (infratentorial or posterior fossa), checked "
+    "against their CPT descriptors; meningioma excisions are left out (not a metastasis).",
+    [*EBRT, *BRAIN_TUMOUR_EXCISION],
 )
 RESECTION = [
     S("107963000", "Excision of liver (procedure)"),

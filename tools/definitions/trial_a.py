@@ -208,10 +208,11 @@ def characteristics() -> list[Json]:
             "Negative pregnancy test in women of childbearing potential (the β-HCG dosage must be ≤ 4 days before "
             "inclusion). Women who have no reproductive potential are postmenopausal women or women who have had "
             "permanent sterilization, eg. tubal occlusion, hysterectomy, bilateral salpingectomy),",
-            hcg_negative(4),
+            hcg_negative(4, tubal_occlusion=True),
             link="A-I12",
             note="Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
-            "no hysterectomy/bilateral oophorectomy coded). Most recent test in [T0-4 d, T0]; none -> "
+            "no hysterectomy/bilateral oophorectomy/post-menopausal state coded); this protocol names tubal "
+            "occlusion as permanent sterilisation, so a coded tubal ligation (Z98.51) needs no test here. Most recent test in [T0-4 d, T0]; none -> "
             "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L (usual cut-off; the protocol "
             "gives none).",
         )
@@ -464,14 +465,14 @@ def characteristics() -> list[Json]:
             "contrast or MRI to document stable disease prior to enrolment in the study),",
             [
                 all_of(
-                    "Brain metastases not treated by radiotherapy at least 24 weeks ago (untreated or treated recently)",
+                    "Brain metastases not treated at least 24 weeks ago (untreated or treated recently)",
                     [
                         condition("History of brain metastases", "vs-brain-mets", history=True, link="A-E12.mets"),
                         records(
-                            "External beam radiotherapy since the brain metastases, at least 168 days before T0 "
-                            "(proxy for treated brain metastases)",
+                            "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
+                            "before T0 (proxy for treated brain metastases)",
                             ["Procedure"],
-                            "vs-ebrt",
+                            "vs-brain-mets-treatment",
                             tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
                             exclude=True,
                         ),
@@ -483,9 +484,10 @@ def characteristics() -> list[Json]:
                         [
                             condition("History of brain metastases", "vs-brain-mets", history=True),
                             records(
-                                "External beam radiotherapy since the brain metastases, at least 168 days before T0",
+                                "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
+                                "before T0",
                                 ["Procedure"],
-                                "vs-ebrt",
+                                "vs-brain-mets-treatment",
                                 tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
                             ),
                         ],
@@ -494,13 +496,14 @@ def characteristics() -> list[Json]:
             ],
             link="A-E12",
             exclude=True,
-            note="24 weeks = 168 days. No verified code exists for radiosurgery/neurosurgery of brain metastases, so "
-            "external beam radiotherapy (any site, Procedure.bodySite is not in the profile) dated >= 168 days "
-            "before T0 and on or after the most recent brain-metastasis onset (radiotherapy that predates the "
-            "metastases treated something else) stands for 'treated and stable for 24 weeks' -> review "
-            "(stability is an imaging read); "
-            "brain metastases without such radiotherapy fail (untreated, or treated too recently). A patient "
-            "treated by surgery alone is therefore failed: the investigator must override.",
+            note="24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
+            "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
+            "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
+            "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
+            "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
+            "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
+            "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
+            "--terminology, or the investigator overrides.",
         )
     )
     add(pregnancy_exclusion("A-E13", "Pregnancy or breast feeding,"))
@@ -550,6 +553,9 @@ def characteristics() -> list[Json]:
                     history=True,
                     tfe=[window(-5, 0, "a")],
                 ),
+                condition(
+                    "Other solid malignancy active now (active, recurrence or relapse; any onset)", "vs-other-malig"
+                ),
                 all_of(
                     "GEP-site malignancy in the last 5 years while no NET code identifies it as the NET",
                     [
@@ -582,7 +588,9 @@ def characteristics() -> list[Json]:
             ],
             link="A-E17",
             exclude=True,
-            note="Onset in [T0-5 years, T0], any clinical status. BCC/SCC of skin and cervical carcinoma in situ "
+            note="Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
+            "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
+            "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
             "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
             "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed.",
         )

@@ -440,11 +440,9 @@ def characteristics() -> list[Json]:
                 "No window is given for the test: the "
                 "28-day lab window of this protocol is assumed (clinical.md B-I16). A raised quantitative hCG goes "
                 "to review (ultrasound may rule out pregnancy).",
-                "Who needs the test is the shared WOCBP definition, which treats a coded tubal ligation (Z98.51) "
-                "like a hysterectomy. B defines childbearing potential by menses in the last 12 months and lists "
-                "tubal ligation as effective contraception, so a tubal-ligated woman with menses is, strictly, B's "
-                "WOCBP: a departure accepted for the shared definition (sterilisation makes pregnancy as unlikely "
-                "as the other items); the investigator can still order the test.",
+                "Who needs the test is the shared WOCBP definition (clinical.md §0.11). B defines childbearing "
+                "potential by menses in the last 12 months and lists tubal ligation as effective contraception, "
+                "so a coded tubal ligation (Z98.51) does not spare the test: undetermined until one is on file.",
             ],
         )
     )
