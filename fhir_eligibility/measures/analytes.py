@@ -16,11 +16,13 @@ LOINC_SYSTEM = "http://loinc.org"
 
 #: Molar masses (g/mol) used only when two units differ by mass vs amount of substance.
 #: Haemoglobin is per haem monomer (tetramer 64 458 g/mol / 4), the convention of Hb reported in mmol/L,
-#: giving 1 g/dL = 0.6206 mmol/L (clinical.md §3).
+#: giving 1 g/dL = 0.6206 mmol/L (clinical.md §3). Creatinine is the clinical factor itself, mg/dL =
+#: umol/L / 88.4 (clinical.md §3 and its Cockcroft-Gault row; MW 113.12 would give 88.40): 221 umol/L is
+#: 2.5 mg/dL, which a boundary such as Cockcroft-Gault > 50 mL/min must see exactly.
 MOLAR_MASS_G_PER_MOL: Mapping[str, float] = MappingProxyType(
     {
         "hemoglobin": 16114.5,
-        "creatinine": 113.12,
+        "creatinine": 10_000 / 88.4,
         "bilirubin": 584.66,
         "glucose": 180.16,
         "5-hiaa": 191.18,

@@ -379,3 +379,14 @@ def test_another_cancer_present_now_is_a_tumour_of_the_last_5_years(status: str)
     assert outcome(A, "A-E17", [old]) == "fail"
     resolved = condition(ICD, "C50.911", "2019-02-01", clinical="resolved")
     assert outcome(A, "A-E17", [resolved]) == "pass"  # over and outside the 5 years
+
+
+def test_cockcroft_gault_of_exactly_50_from_umol_per_l_fails_a_strict_limit() -> None:
+    """B-I12: creatinine clearance > 50 mL/min. A man of 50 (born 1976-03-01), 100 kg, creatinine 221 umol/L:
+    221 / 88.4 = 2.5 mg/dL; (140 - 50) x 100 / (72 x 2.5) = 50.0 mL/min, not above 50 (clinical.md §0.4: no
+    rounding before the comparison). Converted with MW 113.12 it read 50.001 and passed."""
+    scr = obs("14682-9", "2026-05-20", q(221, "umol/L"))
+    weight = obs("29463-7", "2026-05-20", q(100, "kg"))
+    assert outcome(B, "B-I12", [scr, weight], birth="1976-03-01") == "fail"
+    scr_high = obs("14682-9", "2026-05-20", q(220, "umol/L"))  # 2.489 mg/dL: 50.2 mL/min
+    assert outcome(B, "B-I12", [scr_high, weight], birth="1976-03-01") == "pass"

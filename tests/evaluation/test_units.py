@@ -55,11 +55,13 @@ CONVERSIONS = [
     (1500.0, "{cells}/uL", "10*9/L", None, 1.5, 0.0),
     (1500.0, "{cells}/uL", "/uL", None, 1500.0, 0.0),
     (150.0, "10*3/uL", "10*9/L", None, 150.0, 0.0),
-    # creatinine: MW 113.12 -> x 88.4
+    # creatinine: / 88.4 exactly (clinical.md §3 and its Cockcroft-Gault row): 221 umol/L is 2.5 mg/dL, not
+    # 2.49995 (MW 113.12), which made a Cockcroft-Gault of exactly 50 mL/min pass B-I12's > 50
     (150.0, "umol/L", "mg/dL", "creatinine", 1.697, 0.0005),
     (1.70, "mg/dL", "umol/L", "creatinine", 150.3, 0.05),
-    (1.0, "mg/dL", "umol/L", "creatinine", 88.4, 0.005),
-    (88.4, "umol/L", "mg/dL", "creatinine", 1.0, 0.0005),
+    (1.0, "mg/dL", "umol/L", "creatinine", 88.4, 0.0),
+    (88.4, "umol/L", "mg/dL", "creatinine", 1.0, 0.0),
+    (221.0, "umol/L", "mg/dL", "creatinine", 2.5, 0.0),
     # albumin
     (3.0, "g/dL", "g/L", None, 30.0, 0.0),
     (30.0, "g/L", "g/dL", None, 3.0, 0.0),
