@@ -112,17 +112,20 @@ HIV = condition(ICD, "B20", rid="hiv")
 @pytest.mark.parametrize(
     ("comparator", "value", "unit", "expected"),
     [
-        ("<", 60, "{copies}/mL", "unknown"),  # below 60: 55 is detectable (>= 50), 30 is not
-        ("<", 40, "{copies}/mL", "pass"),  # below 40: undetectable by the 50 copies/mL reading
+        ("<", 60, "{copies}/mL", "unknown"),  # a limit above 50 (an older assay): not shown undetectable
+        ("<", 40, "{copies}/mL", "pass"),  # below the assay's detection limit: undetectable
         ("<", 20, "{copies}/mL", "pass"),
-        (None, 40, "{copies}/mL", "pass"),  # a quantified 40 copies/mL is suppressed (B-I20's note)
-        (None, 55, "{copies}/mL", "fail"),  # detectable: 55 >= 50
+        # a quantified 40 copies/mL was detected: "undetectable" is not "suppressed" (clinical.md B-I20:
+        # detectable VL -> fail); a review found it passed under the former 50 copies/mL reading
+        (None, 40, "{copies}/mL", "fail"),
+        (None, 55, "{copies}/mL", "fail"),  # detectable
         (">", 60, "{copies}/mL", "fail"),  # detectable whatever the value
         (None, 1200, "{copies}/mL", "fail"),
         ("<=", 50, "{copies}/mL", "unknown"),  # 50 itself is not below 50; 30 is
-        (None, 30, "[IU]/mL", "unknown"),  # international units: not convertible to copies/mL
+        (None, 30, "[IU]/mL", "fail"),  # international units: not convertible, but a measured amount is detected
+        ("<", 30, "[IU]/mL", "unknown"),  # a limit in units not convertible to copies/mL
     ],
-    ids=["lt60", "lt40", "lt20", "40", "55", "gt60", "1200", "le50", "iu"],
+    ids=["lt60", "lt40", "lt20", "40", "55", "gt60", "1200", "le50", "iu", "lt-iu"],
 )
 def test_b_i20_viral_load(comparator: str | None, value: float, unit: str, expected: str) -> None:
     assert result("20447-9", value, unit, comparator, B, "B-I20", (HIV,)) == expected
@@ -147,7 +150,7 @@ def _coded(code: str) -> list[Json]:
     ("code", "expected"),
     [
         ("260415000", "pass"),  # Not detected
-        # Detected, no amount: below 50 copies/mL or not, the note's threshold cannot be applied
+        # Detected, no amount: detectable, but a coded answer without the amount is left to collect
         ("260373001", "unknown"),
     ],
     ids=["not-detected", "detected"],

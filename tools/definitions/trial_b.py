@@ -55,6 +55,15 @@ META = {
 LAB_NOTE = "Window from the protocol: measured within 28 days prior to enrollment, i.e. [T0-28 d, T0]."
 
 
+def _quantified_detected(c: Json) -> Json:
+    """The characteristic with method quantified-detected: a measured amount is a detection."""
+    d = c["definitionByTypeAndValue"]
+    c["definitionByTypeAndValue"] = {"type": d["type"], "method": [method("quantified-detected")]} | {
+        k: v for k, v in d.items() if k != "type"
+    }
+    return c
+
+
 def characteristics() -> list[Json]:
     out: list[Json] = []
     add = out.append
@@ -486,28 +495,29 @@ def characteristics() -> list[Json]:
                     },
                     timeFromEvent=[window(-6, 0, "mo")],
                 ),
-                obs(
-                    "HIV-1 RNA below 50 copies/mL (undetectable) in the last 6 months",
-                    lab("vs-hiv-vl"),
-                    "<",
-                    50,
-                    "{copies}/mL",
-                    unit_text="copies/mL",
-                    tfe=[window(-6, 0, "mo")],
+                _quantified_detected(
+                    obs(
+                        "HIV-1 RNA reported below a detection limit of at most 50 copies/mL (undetectable) in the "
+                        "last 6 months",
+                        lab("vs-hiv-vl"),
+                        "<",
+                        50,
+                        "{copies}/mL",
+                        unit_text="copies/mL",
+                        tfe=[window(-6, 0, "mo")],
+                    )
                 ),
             ],
             link="B-I20",
             note="Patients without HIV pass. With HIV the most recent viral load in the last 6 "
-            "months must be undetectable: coded 'not detected' (or an equivalent answer code), or < 50 "
-            "copies/mL (a '<20' result decides); no viral load -> undetermined. Effective ART is implied by the "
-            "undetectable load (no verified antiretroviral codes). Where clinical.md B-I20 reads any '<' "
-            "result as undetectable and any quantified one as detectable, this uses 50 copies/mL, the usual "
-            "suppression threshold of current assays: a '<200' from an older assay cannot show < 50 "
-            "(undetermined), and a quantified 40 copies/mL is suppressed (pass). A quantified load of 50 "
-            "copies/mL or more (or '>') is detectable: fail. The coded arm reads a measured amount as a "
-            "detection (method quantified-detected), so a number answers it too; before, a quantified "
-            "55 copies/mL left the coded arm unknown and B-I20 undetermined instead of failing. A coded "
-            "'Detected' without an amount may be below 50 copies/mL: undetermined.",
+            "months must be undetectable (clinical.md B-I20): coded 'not detected' (or an equivalent answer "
+            "code), or reported below a detection limit ('<20', '<50'); no viral load -> undetermined. Effective "
+            "ART is implied by the undetectable load (no verified antiretroviral codes). Any quantified load "
+            "(a measured amount, or '>') is detectable: fail (method quantified-detected on both arms), even "
+            "one under 50 copies/mL (a quantified 40 copies/mL was a pass before: 'suppressed' is not "
+            "'undetectable'). A '<' bound above 50 copies/mL from an older assay ('<200') cannot show the load "
+            "undetectable by current assays: undetermined, where clinical.md reads every '<' as undetectable. "
+            "A coded 'Detected' without an amount: undetermined (to collect the amount).",
         )
     )
     add(

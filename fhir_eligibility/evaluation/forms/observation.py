@@ -144,16 +144,17 @@ def _observation_leaf(
     return Outcome(res.truth, f"{res.reason}{when}{tie}{skipped}", (ev,), matched=(fact,), missing=miss)
 
 
-# method: a result reported as a measured amount was detected, so it is not a coded "not detected"
-# answer (B-I20: a quantified viral load); a bound below ("<20") may be either, and stays unknown
+# method: a result reported as a measured amount was detected, so it is neither a coded "not detected"
+# answer nor below a detection limit (B-I20: "undetectable" viral load; clinical.md reads any quantified
+# load as detectable); a bound below ("<20") is compared as usual
 QUANTIFIED_DETECTED = "quantified-detected"
 
 
 def _detected_amount(f: Fact, d: ObservationValue) -> bool:
-    """Whether the method reads this result as a detection: a coded test, and a quantity (no coded
-    value) that is a measured amount above zero or a lower bound (">60")."""
+    """Whether the method reads this result as a detection: a quantity (no coded value) that is a
+    measured amount above zero or a lower bound (">60")."""
     q = f.quantity
-    if QUANTIFIED_DETECTED not in d.methods or q is None or f.value_codes or not isinstance(d.test, CodedTest):
+    if QUANTIFIED_DETECTED not in d.methods or q is None or f.value_codes:
         return False
     return q.comparator in (">", ">=") or (q.comparator is None and q.value > 0)
 
@@ -165,7 +166,7 @@ def _compare(f: Fact, d: ObservationValue) -> Compared:
         assert q is not None
         shown = f"{q.comparator or ''}{q.value:g}"
         return Compared(
-            Truth.FALSE, f"{shown} {q.unit or ''} is a measured amount: detected, not a coded answer", shown, q.unit
+            Truth.FALSE, f"{shown} {q.unit or ''} is a measured amount: detected", shown, q.unit
         )
     return compare(f, d.test)
 
