@@ -71,6 +71,8 @@ READ_ONLY_TABLES = {
     "_CODED_YES_NO": "attestation: a yes/no answer's code -> its value",
     "_LITERALS": "fhirpath: a boolean literal -> its truth",
     "_SITED": "facts: a generic secondary neoplasm's body site -> the pre-coordinated metastasis code",
+    "_GRADED": "facts: a graded finding charted as an Observation's code -> the score it answers",
+    "_TEXT_COMPARATOR": "observed: a comparator sign written in text -> FHIR's comparator",
 }
 
 

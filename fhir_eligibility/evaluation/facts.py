@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import ICD10, ICD10CM, SNOMED, Code, codings, with_atc_groups
+from fhir_eligibility.codes import ICD10, ICD10CM, LOINC, SNOMED, Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
 from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
 from fhir_eligibility.evaluation.observed import (
@@ -162,9 +162,20 @@ def _morphology(res: Resource) -> frozenset[Code]:
     return out
 
 
+# A finding recorded as the Observation's code with no value (some EHRs chart "ECOG performance status grade
+# 2" so): the finding is the answer to the score it grades, read as that score's result
+_GRADED = {
+    (SNOMED, grade): (LOINC, "89247-1")  # ECOG performance status grade 0..4 (clinical.md §2.1, verified)
+    for grade in ("425389002", "422512005", "422894000", "423053003", "423237006")
+}
+
+
 def _observation(res: Resource, ref: str, status: str | None, problems: list[str] | None, who: Who) -> list[Fact]:
     kind = "Observation"
     codes = _code(res)
+    graded = [c for c in codes if c in _GRADED] if not any(k.startswith("value") for k in res) else []
+    if graded:
+        codes = codes | {_GRADED[c] for c in graded}
     start, end, instant = period(res, "effective", "occurrence", problems=problems)
     issued = order_text(res.get("issued"))
     if end is None and issued and isinstance(res.get("effectivePeriod"), dict):
@@ -189,7 +200,11 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
             status,
             ref_low=low,
             ref_high=high,
-            **value_fields(res, problems, codes, who.birth_date, end or start),
+            **(
+                {"value_codes": frozenset(graded)}
+                if graded
+                else value_fields(res, problems, codes, who.birth_date, end or start)
+            ),
         )
     ]
     for i, comp in enumerate(_items(res, "component", problems)):

@@ -60,6 +60,19 @@ _ucum_code = lru_cache(maxsize=4096)(units.ucum_code)
 
 
 _NUMBER_AS_TEXT = re.compile(r"\s*(?:[<>]=?|[≤≥])?\s*[-+]?\d")
+# a percentage written as text ("15%", "<2 %", "15,5%"): its unit is in the text, so it is the Quantity
+# (Ki-67 from a pathology feed); a range ("15-20%") or any other wording stays unread
+_PERCENT_AS_TEXT = re.compile(r"\s*(<=|>=|<|>|≤|≥)?\s*(\d{1,3}(?:[.,]\d+)?)\s*%\s*")
+_TEXT_COMPARATOR = {"≤": "<=", "≥": ">="}
+
+
+def percent_text(text: str) -> Quantity | None:
+    """``"15%"`` -> 15 %, with its comparator; None for any other text."""
+    m = _PERCENT_AS_TEXT.fullmatch(text)
+    if m is None:
+        return None
+    comparator = _TEXT_COMPARATOR.get(m.group(1) or "", m.group(1))
+    return Quantity(float(m.group(2).replace(",", ".")), "%", comparator, "%")
 
 
 def value_fields(
@@ -88,7 +101,13 @@ def value_fields(
     if isinstance(src.get("valueBoolean"), bool):
         out["value_bool"] = src["valueBoolean"]
     text = src.get("valueString")
-    if isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
+    percent = percent_text(text) if isinstance(text, str) and "valueQuantity" not in src else None
+    if percent is not None:
+        why = implausible(codes, percent.value, percent.unit, born, on)
+        if why is not None:
+            own.append(why)
+        out["quantity"] = percent if why is None else None
+    elif isinstance(text, str) and _NUMBER_AS_TEXT.match(text):  # "<5", "12.3": a number as text, no unit
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
     elif isinstance(text, str) and "valueCodeableConcept" not in src and (answer := text_answer(text)):
         out["value_codes"] = answer  # "Negative" as text: the coded answer (terminology.answers)

@@ -292,3 +292,32 @@ def test_an_icd10_gm_liver_metastasis_status_post() -> None:
         return _results(resources)[(C, "C-I4")]
 
     assert [c_i4(x) for x in (None, "G", "Z", "A", "V")] == ["pass", "pass", "fail", "fail", "unknown"]
+
+
+def _ecog(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(r for r in resources if r["resourceType"] == "Observation" and "89247-1" in json.dumps(r["code"]))
+
+
+def test_an_ecog_grade_charted_as_the_observation_s_code_is_its_score() -> None:
+    """A clinical review: ECOG charted as the finding 'ECOG performance status grade 2' (SNOMED 422894000,
+    verified in clinical.md §2.1) as the Observation's code, no value, read as no result (unknown). It is
+    the score 2: A-I7 (0-2) passes, E-I9 (read as <= 1) fails."""
+    resources = _base()
+    ecog = _ecog(resources)
+    ecog["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "422894000"}]}
+    for key in [k for k in ecog if k.startswith("value")]:
+        del ecog[key]
+    got = _results(resources)
+    assert got[(A, "A-I7")] == "pass" and got[(E, "E-I9")] == "fail"
+
+
+def test_a_percentage_written_as_text_is_the_quantity() -> None:
+    """Ki-67 from a pathology feed as valueString "15%" was 'a number written as text' (unknown). Its unit is
+    in the text: 15 % meets A-I2's G1/G2 (Ki-67 <= 20 %), "25 %" does not; a range stays unread."""
+    for text, expected in (("15%", "pass"), ("25 %", "fail"), ("15-20%", "unknown")):
+        resources = _base()
+        ki67 = next(r for r in resources if r["resourceType"] == "Observation" and "29593-1" in json.dumps(r))
+        for key in [k for k in ki67 if k.startswith("value")]:
+            del ki67[key]
+        ki67["valueString"] = text
+        assert _results(resources)[(A, "A-I2")] == expected, text
