@@ -141,6 +141,29 @@ def test_bulk_download_without_token_when_not_required(
     assert [d.headers.get("Authorization") for d in downloads] == [None, None]
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_storage_host_refusing_a_file_is_named_not_the_token(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, status: int
+) -> None:
+    """A file on another host gets no token; its refusal (an expired signed URL) was reported as the FHIR
+    server refusing the request, "check the bearer token" (exit 3). It names that host now."""
+    rsps.assert_all_requests_are_fired = False  # the export stops at the refused file
+    status_url = f"{BASE}/status/7"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status_url})
+    rsps.get(status_url, json=_manifest(True))
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", status=status)
+    rsps.delete(status_url, status=202)
+    with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server, pytest.raises(RetrievalError) as e:
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient", "Observation"], tmp_path)
+    assert not isinstance(e.value, AuthorizationError)  # exit 2, not 3: the FHIR server authorised us
+    said = str(e.value)
+    assert f"storage host files.test refused the download (HTTP {status})" in said
+    assert "no token was sent there" in said and "bearer token" not in said
+    refused = [c.request for c in rsps.calls if c.request.url == "http://files.test/o.ndjson"]
+    assert len(refused) == 1 and "Authorization" not in refused[0].headers
+
+
 def test_bulk_refused_and_failed(rsps: responses.RequestsMock, waits: list[float], tmp_path: Path) -> None:
     rsps.get(f"{BASE}/Patient/$export", status=401)
     with FhirServer(ServerOptions(BASE)) as server, pytest.raises(AuthorizationError):
