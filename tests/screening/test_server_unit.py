@@ -243,6 +243,30 @@ def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.Re
     assert not any("SMITH" in n for n in notes), notes  # by severity/code: diagnostics may name a patient
 
 
+def test_a_candidate_named_by_a_malformed_reference_is_listed_not_dropped(rsps: responses.RequestsMock) -> None:
+    """A NET Condition whose subject is "Patient/p2/", "patient/p2" or " Patient/p2" was dropped: p2 was
+    neither screened nor listed, the run said nothing. Now p2 is one candidate listed as not screened
+    (named by its first Condition), p3 another; a Group's Condition is still no one's."""
+    trials = load_trials([MINI])
+    anchor = srv.anchor_codes(trials[0])
+    assert anchor is not None
+    subjects = {"c1": "Patient/p1", "c2": "Patient/p2/", "c3": "patient/p2", "c4": " Patient/p2", "c5": "patient/p3"}
+    entries = [
+        {"resource": {"resourceType": "Condition", "id": cid, "subject": {"reference": ref}}}
+        for cid, ref in [*subjects.items(), ("c6", "Group/g1")]
+    ]
+    for url in dict.fromkeys(srv.condition_search_urls(BASE, anchor.codes)):
+        bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+        rsps.get(url, json=bundle, match=[responses.matchers.query_string_matcher(url.split("?", 1)[1])])
+    with FhirServer(ServerOptions(BASE)) as server:
+        ids, notes = srv.candidate_ids(SearchClient(server), trials)
+        assert ids == ["p1", "subject of Condition/c2", "subject of Condition/c5"]
+        assert any("2 patient(s) named by a malformed Patient reference" in n for n in notes), notes
+        skipped: list[tuple[str, str]] = []
+        assert list(srv.fetch_all(server, ids[1:], [], skipped)) == []
+    assert skipped == [("subject of Condition/c2", srv.MISREFERENCED), ("subject of Condition/c5", srv.MISREFERENCED)]
+
+
 @pytest.mark.parametrize(
     ("asked", "failed", "note"),
     [
