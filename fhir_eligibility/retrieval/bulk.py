@@ -26,11 +26,11 @@ from urllib.parse import quote, urlsplit
 from fhir_eligibility import disk
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.requirements.model import DataRequirement
-from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.connection import RETRYABLE_STATUS, retry_after
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG, read_line
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
-from fhir_eligibility.retrieval.transport import Fault, Scope, json_object, partial_issue
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, outcome_codes, partial_issue
 
 log = logging.getLogger(__name__)
 
@@ -101,21 +101,25 @@ def bulk_export(
     """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file
     (together at most ``max_bytes``, and never into the disk's last :data:`RESERVE_BYTES`)."""
     base = http.options.base
-    kick = http.request(
-        "GET",
-        f"{base}/{endpoint}?_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}",
-        headers={"Prefer": "respond-async"},
-        ok=(202,),
-    )
+    deadline = _now() + timeout  # of the whole export: kick-off, polling and downloads
+    out = ExportResult()
+    query = f"_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}"
+    kick = _kick_off(http, f"{base}/{endpoint}?{query}", deadline)
+    if kick.status != 202:
+        out.notes.append(f"$export kick-off failed (HTTP {kick.status}{_said(kick)})")
+        out.failed = True
+        return out
     location = kick.headers.get("Content-Location")
     if not location:
         raise RetrievalError(f"{base}: $export answered 202 without Content-Location")
     status_url = http.resolve(location, scope="origin")
-    deadline = time.monotonic() + timeout
-    out = ExportResult()
     finished = False
     try:
-        manifest = _poll(http, status_url, progress, timeout)
+        manifest = _poll(http, status_url, progress, deadline, timeout)
+        if isinstance(manifest, Answer):  # the export failed on the server: nothing to download
+            out.notes.append(f"$export failed (its status: HTTP {manifest.status}{_said(manifest)})")
+            out.failed = finished = True
+            return out
         requires_token = bool(manifest.get("requiresAccessToken"))
         listed = manifest.get("output")
         outputs = [o for o in listed if isinstance(o, dict)] if isinstance(listed, list) else []
@@ -160,26 +164,91 @@ def bulk_export(
     return out
 
 
-def _poll(
-    http: SearchClient, status_url: str, progress: Callable[[str, int, int | None], None] | None, timeout: float
-) -> dict[str, Any]:
-    deadline = _now() + timeout
+# Statuses the kick-off and the status URL may answer with that are no final "no": throttled, or a
+# server error (on the status URL the export failed, unless its OperationOutcome says ``transient``)
+_BUSY = (429, *range(500, 600))
+# http://hl7.org/fhir/issue-type: "transient" and the codes under it. Bulk Data: a polling failure
+# that does not end the export "SHOULD use a transient code", and the client retries later.
+_TRANSIENT = frozenset({"transient", "lock-error", "no-store", "exception", "timeout", "throttled"})
+
+
+def _kick_off(http: SearchClient, url: str, deadline: float) -> Answer:
+    """The kick-off's answer: 202, or a 429/5xx the server kept giving (the caller screens by search
+    instead, as after an export whose manifest reports errors). 429/502/503/504 are asked again
+    (at most ``retries`` times) after the wait the server names, within the export's deadline."""
     attempt = 0
     while True:
-        r = http.request("GET", status_url, accept="application/json", ok=(200, 202), scope="origin")
+        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_BUSY), retry=False)
+        if r.status == 202 or r.status not in RETRYABLE_STATUS or attempt >= http.options.retries:
+            return r
+        if not _wait(r, attempt, deadline):
+            return r
+        attempt += 1
+
+
+def _poll(
+    http: SearchClient,
+    status_url: str,
+    progress: Callable[[str, int, int | None], None] | None,
+    deadline: float,
+    timeout: float,
+) -> dict[str, Any] | Answer:
+    """The manifest, or the error the status URL answered (the export failed). ``Retry-After`` is
+    honoured however long, up to the export's deadline (a poll "too early" is what a 429 says), not
+    only up to the request loop's ``max_wait``; a transient error (502/503/504, a 500 whose
+    OperationOutcome says ``transient``) is asked again, at most ``retries`` times in a row."""
+    attempt = errors = 0
+    while True:
+        r = http.request(
+            "GET", status_url, accept="application/json", ok=(200, 202, *_BUSY), scope="origin", retry=False
+        )
         if r.status == 200:
             try:
                 return json_object(r.body)
             except Fault as f:
                 raise RetrievalError(f"{http.options.base}: $export manifest: {f.cause}") from None
-        if progress is not None:
+        errors = errors + 1 if r.status >= 500 else 0
+        if r.status >= 500 and (errors > http.options.retries or not _transient(r)):
+            return r
+        if progress is not None and r.status == 202:
             progress("exporting", attempt, None)
-        wait = retry_after(r.headers.get("Retry-After"))
-        wait = min(2.0**attempt, 30.0) if wait is None else min(wait, http.options.max_wait)
-        if _now() + wait > deadline:
+        if not _wait(r, attempt, deadline):
             raise RetrievalError(f"{http.options.base}: $export not complete after {timeout:.0f} s")
-        _sleep(wait)
         attempt += 1
+
+
+def _wait(r: Answer, attempt: int, deadline: float) -> bool:
+    """Sleep as long as the answer asks (``Retry-After``; else a backoff), or False when that would
+    pass ``deadline``."""
+    after = retry_after(r.headers.get("Retry-After"))
+    wait = min(2.0**attempt, 30.0) if after is None else after
+    if _now() + wait > deadline:
+        return False
+    _sleep(wait)
+    return True
+
+
+def _transient(r: Answer) -> bool:
+    """A 502/503/504, or an error whose OperationOutcome has an issue of a transient type."""
+    if r.status in RETRYABLE_STATUS:
+        return True
+    try:
+        outcome = json.loads(r.body)
+    except (ValueError, RecursionError):
+        return False
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    return any(
+        isinstance(i, dict) and i.get("code") in _TRANSIENT for i in (issues if isinstance(issues, list) else [])
+    )
+
+
+def _said(r: Answer) -> str:
+    """``: severity/code`` of an error answer's OperationOutcome (never its diagnostics), or ""."""
+    try:
+        said = outcome_codes(json.loads(r.body))
+    except (ValueError, RecursionError):
+        return ""
+    return f": {said}" if said else ""
 
 
 def _file_scope(http: SearchClient, url: str, requires_token: bool) -> tuple[Scope, bool]:

@@ -133,6 +133,7 @@ class Connection:
         sink: Sink | None = None,
         deadline: float | None = None,
         answer_403: bool = False,
+        retry: bool = True,
     ) -> Answer:
         """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
 
@@ -141,7 +142,8 @@ class Connection:
         any other status; raises :class:`AuthorizationError` for 401 and 403 (a 403 is returned when
         ``answer_403``; a storage host's, ``scope="public"``, is a :class:`Fault` naming that host) and
         :class:`Fault` when no usable answer came (timeout, deadline, redirect, refused URL, retries
-        exhausted). A download into ``sink`` is not retried (part of it may be written).
+        exhausted). A download into ``sink`` is not retried (part of it may be written); with ``retry``
+        False, a 429/5xx is returned at once (a Bulk status URL, whose waits are the export's).
         """
         opts = self.options
         attempt = 0
@@ -196,7 +198,7 @@ class Connection:
                 raise Fault(refused_elsewhere(url, status), status)
             if status == 401 or (status == 403 and not answer_403):
                 raise AuthorizationError(refused(opts.base, status))
-            if status in RETRYABLE_STATUS and sink is None:
+            if status in RETRYABLE_STATUS and sink is None and retry:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
                 if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):

@@ -306,8 +306,8 @@ def screen_server(
                         notes=result.notes,
                         exported=types,  # a type with no file was exported: it has no record
                     )
-            # the export's files may lack any patient's data: a missing diagnosis would read as absent
-            exported = [*result.notes, "$export reported errors: its files were not used; screened by search instead"]
+            # no export, or files that may lack any patient's data: a missing diagnosis would read as absent
+            exported = [*result.notes, "$export failed or is incomplete (see above): screened by search instead"]
         if progress is not None:
             progress("searching", 0, None)
         ids, notes = candidate_ids(http, trials)

@@ -122,6 +122,101 @@ def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], 
     assert json.loads(result.files[0].read_text())["id"] == "p1"
 
 
+def _outcome(code: str) -> dict[str, object]:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code}]}
+
+
+@pytest.mark.parametrize(
+    ("first", "waited"),
+    [
+        # "poll less often": honoured however long, within the export's hour (the request loop gives up past 60 s)
+        ({"status": 429, "headers": {"Retry-After": "120"}, "json": _outcome("throttled")}, 120.0),
+        # a polling failure that does not end the export (Bulk Data: a transient issue type): asked again
+        ({"status": 500, "json": _outcome("transient")}, 1.0),
+        ({"status": 503}, 1.0),
+    ],
+    ids=["429-retry-after-120", "500-transient", "503"],
+)
+def test_a_status_poll_told_to_wait_or_retry_goes_on(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, first: dict[str, object], waited: float
+) -> None:
+    """Each of these stopped screen --server with exit 2 ("HTTP 429", "HTTP 500: error/transient")."""
+    status = f"{BASE}/status/8"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, **first)  # type: ignore[arg-type]
+    rsps.get(status, json=_manifest(False))
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
+    assert waits == [waited] and not result.failed and len(result.files) == 2
+
+
+def test_a_status_poll_retry_after_past_the_deadline_ends_the_export(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
+) -> None:
+    status = f"{BASE}/status/9"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, status=429, headers={"Retry-After": "120"})
+    rsps.delete(status, status=202)  # the job is cancelled
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="not complete after 100 s"):
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, timeout=100)
+    assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("where", "answers", "note"),
+    [
+        # the kick-off failed: no export at all
+        (
+            "kick-off",
+            [{"status": 500, "json": _outcome("exception")}],
+            "$export kick-off failed (HTTP 500: error/exception)",
+        ),
+        # a 503 kick-off asked again (retries=2), then given up
+        ("kick-off", [{"status": 503}] * 3, "$export kick-off failed (HTTP 503)"),
+        # the export failed on the server (an error that is not transient)
+        (
+            "status",
+            [{"status": 500, "json": _outcome("processing")}],
+            "$export failed (its status: HTTP 500: error/processing)",
+        ),
+        # transient, but again and again: at most `retries` times in a row
+        (
+            "status",
+            [{"status": 500, "json": _outcome("transient")}] * 3,
+            "$export failed (its status: HTTP 500: error/transient)",
+        ),
+    ],
+)
+def test_an_export_the_server_failed_is_not_used(
+    rsps: responses.RequestsMock,
+    waits: list[float],
+    tmp_path: Path,
+    where: str,
+    answers: list[dict[str, object]],
+    note: str,
+) -> None:
+    """A failed kick-off or export stopped the run (exit 2); screen_server now screens by search instead,
+    as after an export whose manifest reports errors."""
+    status = f"{BASE}/status/10"
+    kick = f"{BASE}/Patient/$export"
+    for answer in answers:
+        rsps.get(kick if where == "kick-off" else status, **answer)  # type: ignore[arg-type]
+    if where == "status":
+        rsps.add(responses.GET, kick, status=202, headers={"Content-Location": status})
+        rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE, retries=2)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
+    assert result.failed and result.files == [] and result.notes == [note]
+    assert len(waits) == len(answers) - 1  # each retry waited, the last answer decided
+    asked = kick if where == "kick-off" else status
+    assert sum(c.request.method == "GET" and (c.request.url or "").startswith(asked) for c in rsps.calls) == len(
+        answers
+    )
+
+
 def _finished_export(rsps: responses.RequestsMock, status: str, patients: str) -> None:
     """An export done at once: :func:`_manifest` (no token required), its two files, the status deleted."""
     rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
