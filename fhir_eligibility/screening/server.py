@@ -304,7 +304,7 @@ def screen_server(
                         temp_dir=temp_dir,
                         source=f"{options.base} ($export)",
                         notes=result.notes,
-                        exported=types,  # a type with no file was exported: it has no record
+                        exported=result.vouched,  # the types whose absence from its files is "none" (bulk._vouch)
                     )
             # no export, or files that may lack any patient's data: a missing diagnosis would read as absent
             exported = [*result.notes, "$export failed or is incomplete (see above): screened by search instead"]

@@ -382,6 +382,55 @@ def test_a_requested_type_without_a_file(
     assert any(n.startswith(note) for n in result.notes), result.notes
 
 
+PATIENT = '{"resourceType":"Patient","id":"p1"}\n'
+CONDITION = '{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}\n'
+
+
+@pytest.mark.parametrize(
+    ("output", "body", "vouched", "note"),
+    [
+        # a file that may hold any type vouches for the types its lines hold, and for no other
+        ({"type": "Resource"}, PATIENT, None, "$export returned no Condition file: the export is incomplete"),
+        ({}, PATIENT, None, "$export returned no Condition file: the export is incomplete"),
+        ({"type": "Resource"}, PATIENT + CONDITION, ["Condition", "Patient"], None),
+        # an empty Condition file is no evidence of "no Conditions" (a part that failed), unless counted 0
+        (
+            {"type": "Condition"},
+            "",
+            None,
+            "$export returned an empty Condition file without a count: the export is incomplete",
+        ),
+        ({"type": "Condition", "count": 0}, "", ["Condition", "Patient"], None),
+        ({"type": "Condition"}, CONDITION, ["Condition", "Patient"], None),
+    ],
+    ids=["resource", "untyped", "resource-with-conditions", "empty", "empty-count-0", "condition"],
+)
+def test_an_export_vouches_only_for_what_its_files_show(
+    rsps: responses.RequestsMock,
+    waits: list[float],
+    tmp_path: Path,
+    output: dict[str, object],
+    body: str,
+    vouched: list[str] | None,
+    note: str | None,
+) -> None:
+    """Before, a "Resource" or untyped file (or an empty Condition file) made the export complete for every
+    type asked: screen --server read "no Condition" for everyone, ineligible on the closed-world rule."""
+    status = f"{BASE}/status/11"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    outputs = [{"type": "Patient", "url": f"{BASE}/files/p.ndjson"}, {**output, "url": f"{BASE}/files/x.ndjson"}]
+    rsps.get(status, json={"requiresAccessToken": False, "output": outputs, "error": []})
+    rsps.get(f"{BASE}/files/p.ndjson", body=PATIENT)
+    rsps.get(f"{BASE}/files/x.ndjson", body=body)
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Condition", "Patient"], tmp_path)
+    assert result.failed is (vouched is None)  # screened by search instead
+    if vouched is not None:
+        assert result.vouched == vouched
+    assert (note in result.notes) if note is not None else not any("returned" in n for n in result.notes)
+
+
 def test_a_download_past_the_allowed_size_ends_the_export_with_one_error(
     rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
 ) -> None:
@@ -415,11 +464,11 @@ def test_a_download_stops_before_the_disk_is_full(
 def test_a_file_with_no_newline_is_checked_without_reading_it_whole(tmp_path: Path) -> None:
     path = tmp_path / "Patient-0000.ndjson"
     path.write_bytes(b'{"resourceType":"Patient","id":"' + b"x" * (65 * 2**20) + b'"}')  # one line past the cap
-    assert bulk._file_problem(path, "Patient", 1) == (
+    assert bulk._file_problem(path, "Patient", 1, bulk._Shown()) == (
         "its first line is longer than 64 MiB (no resource: a page, a dump?)"  # an HTML page with no newline...
     )
     path.write_bytes(b'{"resourceType":"Patient","id":"p1"}\n' + b"x" * (65 * 2**20))
-    assert bulk._file_problem(path, "Patient", 2) is None  # a long line later: counted, its reader warns
+    assert bulk._file_problem(path, "Patient", 2, bulk._Shown()) is None  # a long line later: counted, its reader warns
 
 
 def test_a_renewed_token_download_holds_the_file_alone(
