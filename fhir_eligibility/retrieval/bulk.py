@@ -23,14 +23,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
+import orjson
+
 from fhir_eligibility import disk
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.requirements.model import DataRequirement
-from fhir_eligibility.retrieval.connection import retry_after
+from fhir_eligibility.retrieval.connection import RETRYABLE_STATUS, retry_after
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG, read_line
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
-from fhir_eligibility.retrieval.transport import Fault, Scope, json_object, partial_issue
+from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, outcome_codes, partial_issue
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class ExportResult:
     notes: list[str] = field(default_factory=list)
     # an error file holds an error (or cannot be read): the files may lack any patient's data
     failed: bool = False
+    # the requested types whose absence from the files is "none" (screening reads the others as unknown)
+    vouched: list[str] = field(default_factory=list)
 
 
 # Types whose absence decides a criterion (no diagnosis, no prior treatment: closed-world, clinical.md
@@ -72,20 +76,31 @@ class ExportResult:
 _ABSENCE_DECIDES = ("Condition", "Procedure", "MedicationAdministration", "MedicationStatement")
 
 
-def _missing_types(types: Sequence[str], outputs: list[dict[str, Any]], out: ExportResult) -> None:
-    """A requested type with no file: the export is incomplete when its absence would decide."""
-    said = [o.get("type") for o in outputs]
-    if any(k is None or k == "Resource" for k in said):  # files that do not say their type may hold any
-        return
-    listed = {k for k in said if isinstance(k, str)}
+@dataclass
+class _Shown:
+    """What the downloaded files show of each type: ``held``, the types a file of its own brought lines
+    of (or, with ``count`` 0, said it has none), or a line of an untyped (``Resource``) file holds;
+    ``empty``, the types of a file of their own that came empty without a ``count`` of 0."""
+
+    held: set[str] = field(default_factory=set)
+    empty: set[str] = field(default_factory=set)
+
+
+def _vouch(types: Sequence[str], shown: _Shown, out: ExportResult) -> None:
+    """Which requested types the export vouches for: what its files show. An empty file is no evidence
+    of "no records" (a transfer, or a part of the export, that failed) unless the manifest's ``count``
+    says 0. A type not shown is incomplete when its absence would decide, else read as none."""
     for kind in types:
-        if kind in listed:
+        if kind in shown.held and kind not in shown.empty:
+            out.vouched.append(kind)
             continue
+        why = f"an empty {kind} file without a count" if kind in shown.empty else f"no {kind} file"
         if kind in _ABSENCE_DECIDES:
-            out.notes.append(f"$export returned no {kind} file: the export is incomplete")
+            out.notes.append(f"$export returned {why}: the export is incomplete")
             out.failed = True
         else:
-            out.notes.append(f"$export returned no {kind} file: read as none on the server")
+            out.notes.append(f"$export returned {why}: read as none on the server")
+            out.vouched.append(kind)
 
 
 def bulk_export(
@@ -101,24 +116,29 @@ def bulk_export(
     """Kick off, poll (``Retry-After`` honoured), read the manifest, download every NDJSON file
     (together at most ``max_bytes``, and never into the disk's last :data:`RESERVE_BYTES`)."""
     base = http.options.base
-    kick = http.request(
-        "GET",
-        f"{base}/{endpoint}?_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}",
-        headers={"Prefer": "respond-async"},
-        ok=(202,),
-    )
+    deadline = _now() + timeout  # of the whole export: kick-off, polling and downloads
+    out = ExportResult()
+    query = f"_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}"
+    kick = _kick_off(http, f"{base}/{endpoint}?{query}", deadline)
+    if kick.status != 202:
+        out.notes.append(f"$export kick-off failed (HTTP {kick.status}{_said(kick)})")
+        out.failed = True
+        return out
     location = kick.headers.get("Content-Location")
     if not location:
         raise RetrievalError(f"{base}: $export answered 202 without Content-Location")
     status_url = http.resolve(location, scope="origin")
-    deadline = time.monotonic() + timeout
-    out = ExportResult()
     finished = False
     try:
-        manifest = _poll(http, status_url, progress, timeout)
+        manifest = _poll(http, status_url, progress, deadline, timeout)
+        if isinstance(manifest, Answer):  # the export failed on the server: nothing to download
+            out.notes.append(f"$export failed (its status: HTTP {manifest.status}{_said(manifest)})")
+            out.failed = finished = True
+            return out
         requires_token = bool(manifest.get("requiresAccessToken"))
         listed = manifest.get("output")
         outputs = [o for o in listed if isinstance(o, dict)] if isinstance(listed, list) else []
+        shown = _Shown()
         if listed is not None and (not isinstance(listed, list) or len(outputs) != len(listed)):
             out.notes.append("the $export manifest's output is not a list of files; the export is incomplete")
             out.failed = True
@@ -135,14 +155,14 @@ def bulk_export(
             target = directory / f"{kind}-{i:04d}.ndjson"
             limit, why = _room(directory, max_bytes, sum(f.stat().st_size for f in out.files))
             _download(http, o["url"], target, requires_token, deadline, _Capped(limit, why))
-            problem = _file_problem(target, kind, o.get("count"))
+            problem = _file_problem(target, kind, o.get("count"), shown)
             if problem is not None:
                 out.notes.append(f"$export {kind} file {i + 1}: {problem}; the export is incomplete")
                 out.failed = True
             out.files.append(target)
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
-        _missing_types(types, outputs, out)
+        _vouch(types, shown, out)
         errors = manifest.get("error")
         for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):
@@ -160,26 +180,91 @@ def bulk_export(
     return out
 
 
-def _poll(
-    http: SearchClient, status_url: str, progress: Callable[[str, int, int | None], None] | None, timeout: float
-) -> dict[str, Any]:
-    deadline = _now() + timeout
+# Statuses the kick-off and the status URL may answer with that are no final "no": throttled, or a
+# server error (on the status URL the export failed, unless its OperationOutcome says ``transient``)
+_BUSY = (429, *range(500, 600))
+# http://hl7.org/fhir/issue-type: "transient" and the codes under it. Bulk Data: a polling failure
+# that does not end the export "SHOULD use a transient code", and the client retries later.
+_TRANSIENT = frozenset({"transient", "lock-error", "no-store", "exception", "timeout", "throttled"})
+
+
+def _kick_off(http: SearchClient, url: str, deadline: float) -> Answer:
+    """The kick-off's answer: 202, or a 429/5xx the server kept giving (the caller screens by search
+    instead, as after an export whose manifest reports errors). 429/502/503/504 are asked again
+    (at most ``retries`` times) after the wait the server names, within the export's deadline."""
     attempt = 0
     while True:
-        r = http.request("GET", status_url, accept="application/json", ok=(200, 202), scope="origin")
+        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_BUSY), retry=False)
+        if r.status == 202 or r.status not in RETRYABLE_STATUS or attempt >= http.options.retries:
+            return r
+        if not _wait(r, attempt, deadline):
+            return r
+        attempt += 1
+
+
+def _poll(
+    http: SearchClient,
+    status_url: str,
+    progress: Callable[[str, int, int | None], None] | None,
+    deadline: float,
+    timeout: float,
+) -> dict[str, Any] | Answer:
+    """The manifest, or the error the status URL answered (the export failed). ``Retry-After`` is
+    honoured however long, up to the export's deadline (a poll "too early" is what a 429 says), not
+    only up to the request loop's ``max_wait``; a transient error (502/503/504, a 500 whose
+    OperationOutcome says ``transient``) is asked again, at most ``retries`` times in a row."""
+    attempt = errors = 0
+    while True:
+        r = http.request(
+            "GET", status_url, accept="application/json", ok=(200, 202, *_BUSY), scope="origin", retry=False
+        )
         if r.status == 200:
             try:
                 return json_object(r.body)
             except Fault as f:
                 raise RetrievalError(f"{http.options.base}: $export manifest: {f.cause}") from None
-        if progress is not None:
+        errors = errors + 1 if r.status >= 500 else 0
+        if r.status >= 500 and (errors > http.options.retries or not _transient(r)):
+            return r
+        if progress is not None and r.status == 202:
             progress("exporting", attempt, None)
-        wait = retry_after(r.headers.get("Retry-After"))
-        wait = min(2.0**attempt, 30.0) if wait is None else min(wait, http.options.max_wait)
-        if _now() + wait > deadline:
+        if not _wait(r, attempt, deadline):
             raise RetrievalError(f"{http.options.base}: $export not complete after {timeout:.0f} s")
-        _sleep(wait)
         attempt += 1
+
+
+def _wait(r: Answer, attempt: int, deadline: float) -> bool:
+    """Sleep as long as the answer asks (``Retry-After``; else a backoff), or False when that would
+    pass ``deadline``."""
+    after = retry_after(r.headers.get("Retry-After"))
+    wait = min(2.0**attempt, 30.0) if after is None else after
+    if _now() + wait > deadline:
+        return False
+    _sleep(wait)
+    return True
+
+
+def _transient(r: Answer) -> bool:
+    """A 502/503/504, or an error whose OperationOutcome has an issue of a transient type."""
+    if r.status in RETRYABLE_STATUS:
+        return True
+    try:
+        outcome = json.loads(r.body)
+    except (ValueError, RecursionError):
+        return False
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    return any(
+        isinstance(i, dict) and i.get("code") in _TRANSIENT for i in (issues if isinstance(issues, list) else [])
+    )
+
+
+def _said(r: Answer) -> str:
+    """``: severity/code`` of an error answer's OperationOutcome (never its diagnostics), or ""."""
+    try:
+        said = outcome_codes(json.loads(r.body))
+    except (ValueError, RecursionError):
+        return ""
+    return f": {said}" if said else ""
 
 
 def _file_scope(http: SearchClient, url: str, requires_token: bool) -> tuple[Scope, bool]:
@@ -234,17 +319,20 @@ def _download(http: SearchClient, url: str, target: Path, requires_token: bool, 
         raise
 
 
-def _file_problem(path: Path, kind: str, count: object) -> str | None:
+def _file_problem(path: Path, kind: str, count: object, shown: _Shown) -> str | None:
     """Why a downloaded file is not the output the manifest announced: its first line is not a
     ``kind`` resource (an error OperationOutcome served with 200, an HTML page), or it holds fewer
-    or more resources than the manifest's ``count`` (a transfer cut short)."""
-    lines, first = 0, b""
+    or more resources than the manifest's ``count`` (a transfer cut short). What it shows of its
+    types goes to ``shown``: each line's type for a ``Resource`` file, which may hold any."""
+    lines, first, kinds = 0, b"", set[str | None]()
     with path.open("rb") as fh:  # lines read with a bound: a file with no newline is not read whole
         while (read := read_line(fh))[1]:
             if read[0].strip():
                 lines += 1
                 if lines == 1:
                     first = read[0]
+                if kind == "Resource":
+                    kinds.add(_line_type(read[0]))
     if first.startswith(TOO_LONG):
         return f"its first line is longer than {MAX_LINE_BYTES // 2**20} MiB (no resource: a page, a dump?)"
     if lines:
@@ -255,9 +343,28 @@ def _file_problem(path: Path, kind: str, count: object) -> str | None:
         found = head.get("resourceType") if isinstance(head, dict) else None
         if kind != "Resource" and found != kind:
             return f"it holds {found or 'something other than a resource'!s}, not {kind}"
-    if isinstance(count, int) and not isinstance(count, bool) and count != lines:
+    counted = isinstance(count, int) and not isinstance(count, bool)
+    if counted and count != lines:
         return f"it holds {lines} resource(s), the manifest announced {count}"
+    if kind == "Resource":
+        shown.held.update(k for k in kinds if k is not None)
+    elif lines or counted:  # lines, or the manifest's word that there are none
+        shown.held.add(kind)
+    else:
+        shown.empty.add(kind)
     return None
+
+
+def _line_type(line: bytes) -> str | None:
+    """The ``resourceType`` of one NDJSON line (None when it is unreadable: its reader warns)."""
+    if line.startswith(TOO_LONG):
+        return None
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    kind = value.get("resourceType") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:

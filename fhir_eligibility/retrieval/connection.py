@@ -133,14 +133,17 @@ class Connection:
         sink: Sink | None = None,
         deadline: float | None = None,
         answer_403: bool = False,
+        retry: bool = True,
     ) -> Answer:
         """The one request loop of the product (retrieval, screening, ``$export``, the CDS fallback).
 
         Bounded retries on 429/502/503/504 (Retry-After honoured up to ``max_wait``) and on connection
         errors, never past the patient deadline; one SMART token renewal on 401. Returns the answer of
         any other status; raises :class:`AuthorizationError` for 401 and 403 (a 403 is returned when
-        ``answer_403``) and :class:`Fault` when no usable answer came (timeout, deadline, redirect,
-        refused URL, retries exhausted). A download into ``sink`` is not retried (part of it may be written).
+        ``answer_403``; a storage host's, ``scope="public"``, is a :class:`Fault` naming that host) and
+        :class:`Fault` when no usable answer came (timeout, deadline, redirect, refused URL, retries
+        exhausted). A download into ``sink`` is not retried (part of it may be written); with ``retry``
+        False, a 429/5xx is returned at once (a Bulk status URL, whose waits are the export's).
         """
         opts = self.options
         attempt = 0
@@ -190,9 +193,12 @@ class Connection:
                 renewed = True
                 self.auth.invalidate()
                 continue
+            if (status == 401 or status == 403) and scope == "public":
+                # a Bulk file's storage host, sent no token: the token is not what it refused
+                raise Fault(refused_elsewhere(url, status), status)
             if status == 401 or (status == 403 and not answer_403):
                 raise AuthorizationError(refused(opts.base, status))
-            if status in RETRYABLE_STATUS and sink is None:
+            if status in RETRYABLE_STATUS and sink is None and retry:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
                 if attempt < opts.retries and wait <= opts.max_wait and self._can_wait(wait):
@@ -246,6 +252,15 @@ def retry_after(value: str | None) -> float | None:
 
 def _after(cause: str, retries: int) -> str:
     return f"{cause} after {retries} retries" if retries else cause
+
+
+def refused_elsewhere(url: str, status: int) -> str:
+    """A refusal by a host off the FHIR server's origin (a Bulk file's storage), which got no token."""
+    host = urlsplit(url).netloc.rpartition("@")[2] or "?"  # the policy refuses userinfo anyway
+    return (
+        f"the storage host {host} refused the download (HTTP {status}); no token was sent there "
+        "(credentials go only to the FHIR server's origin): the file's URL may have expired"
+    )
 
 
 def refused(base: str, status: int) -> str:

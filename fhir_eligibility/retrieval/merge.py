@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fhir_eligibility.errors import RetrievalError
-from fhir_eligibility.record import PatientData, Resource, about
+from fhir_eligibility.record import PatientData, Resource, about, patient_ref_id
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
 from fhir_eligibility.retrieval.assembly import assemble, filed_elsewhere
@@ -91,6 +92,43 @@ def batch_entries(body: dict[str, Any] | None, expected: int) -> list[dict[str, 
     if not isinstance(entries, list) or len(entries) != expected:
         return None
     return [e if isinstance(e, dict) else {} for e in entries]
+
+
+# the search parameters by which a search names its patient (``_id`` on the Patient search itself)
+_PATIENT_PARAMS = ("patient", "subject")
+
+
+def answers_another_search(page: object, search: PlannedSearch) -> str | None:
+    """Why a search's first page is the answer to another search, by the ``self`` link the server
+    wrote into it; None when it is this search's, or cannot be told (no self link, or one that names
+    no type or patient: a paging token).
+
+    Why: a server that answers a batch's entries in the order they completed swaps them between
+    patients; another patient's records are caught as such (:func:`merge_results`), but an empty
+    searchset of one patient read as another's says "no diagnosis": a false "ineligible"."""
+    links = page.get("link") if isinstance(page, dict) else None
+    names = ("_id",) if search.resource_type == "Patient" else _PATIENT_PARAMS
+    mine = dict(search.params).get(names[0])
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("relation") != "self" or not isinstance(link.get("url"), str):
+            continue
+        try:
+            parts = urlsplit(link["url"])
+        except ValueError:
+            continue
+        kind = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if kind in RESOURCE_TYPES and kind != search.resource_type:
+            return "the server's answer names another search (its self link is a search of another type)"
+        named = {
+            patient_ref_id(v.strip()) or v.strip()
+            for key, values in parse_qs(parts.query).items()
+            if key.split(":")[0] in names
+            for value in values
+            for v in value.split(",")
+        }
+        if named and named != {mine}:
+            return "the server's answer names another search (its self link names another patient)"
+    return None
 
 
 def entry_status(entry: dict[str, Any]) -> int | None:

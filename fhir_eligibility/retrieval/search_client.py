@@ -55,8 +55,10 @@ class SearchClient:
         scope: Scope = "base",
         sink: Sink | None = None,
         deadline: float | None = None,
+        retry: bool = True,
     ) -> Answer:
-        """The server's own request loop (:meth:`FhirServer.request`); any status not in ``ok`` is an error."""
+        """The server's own request loop (:meth:`FhirServer.request`); any status not in ``ok`` is an error.
+        ``retry`` False: a 429/5xx is answered at once, for a caller that waits on its own terms."""
         base = self.options.base
         try:
             r = self.server.request(
@@ -68,6 +70,7 @@ class SearchClient:
                 auth=auth,
                 sink=sink,
                 deadline=deadline,
+                retry=retry,
             )
         except Fault as f:
             raise RetrievalError(f"{base}: {f.cause} ({_path(url)})") from None

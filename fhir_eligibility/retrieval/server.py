@@ -35,6 +35,7 @@ from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, C
 from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import (
     SearchResult,
+    answers_another_search,
     batch_entries,
     declared_types,
     declares_batch,
@@ -250,6 +251,9 @@ class FhirServer(Connection):
             if not reply.ok:
                 return _failed(result, reply.status, reply.cause, reply.body)
             body = reply.body
+        result.cause = answers_another_search(body, search)  # a batch's answers out of order: a fault, not data
+        if result.cause is not None:
+            return result
         pages = 0
         while True:
             pages += 1

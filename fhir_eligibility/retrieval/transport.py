@@ -211,15 +211,19 @@ INCLUDED = frozenset({"Medication", "OperationOutcome"})
 def read_page(page: object, searched: str | None = None) -> Page:
     """One searchset page, or :class:`Fault` when it is malformed or reports an error in-band.
 
-    Why strict: a 200 holding an error OperationOutcome, an entry without a readable resource, a
-    resource of another type than the one searched (``searched``), a ``total`` that is not a count,
-    or a Bundle whose ``entry`` is not a list, read as "no resources" would turn a server fault into
-    absent data, and absent diagnoses are FALSE (closed world): a false "ineligible".
+    Why strict: a 200 holding an error OperationOutcome, a Bundle that is not a ``searchset`` (an
+    empty ``collection`` says nothing of what the search matched), an entry without a readable
+    resource, a resource of another type than the one searched (``searched``), a ``total`` that is not
+    a count, or a Bundle whose ``entry`` is not a list, read as "no resources" would turn a server
+    fault into absent data, and absent diagnoses are FALSE (closed world): a false "ineligible".
     """
     if is_error_outcome(page):
         raise Fault("server answered with an error OperationOutcome")
     if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
         raise Fault("unexpected response (not a Bundle)")
+    kind = page.get("type")
+    if kind != "searchset":  # a collection, a batch-response... is no search's answer
+        raise Fault(f"a Bundle of type {kind[:40] if isinstance(kind, str) else 'none'}, not a searchset")
     entries = page.get("entry")
     links = page.get("link")
     if entries is None:

@@ -38,6 +38,7 @@ from fhir_eligibility.requirements.search import check_patient_id, types_read
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
 from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.options import scoped
+from fhir_eligibility.retrieval.reading import guessed_patient, patients_record
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
 from fhir_eligibility.screening.anchor import (
@@ -55,29 +56,47 @@ from fhir_eligibility.screening.runner import Progress, screen_files, screen_str
 # ---- narrowing by diagnosis -----------------------------------------------------------------------
 
 
+UNSEARCHABLE = (
+    "the server's Condition names this candidate by no Patient id (an identifier, a conditional reference): "
+    "their data cannot be searched by patient; resolve the Condition's subject on the server"
+)
+MISREFERENCED = (
+    'the server\'s Condition names this candidate by a malformed Patient reference (not "Patient/<id>"): '
+    "whose diagnosis it is cannot be told for sure; correct the Condition's subject on the server"
+)
+
+
 class Unsearchable(str):
     """A candidate the server names by no Patient id: a matching Condition whose ``subject`` is an
     identifier only (``{"identifier": {...}}``) or a conditional ``Patient?identifier=`` reference.
 
     Their data cannot be fetched as a candidate's is (``?patient=<id>`` finds nothing stored under an
     identifier, so even a patient found by an identifier search would miss this very diagnosis and read
-    as ineligible): they are listed as not screened (:func:`fetch_all`), never dropped. The text is the
-    Condition that named them (``Condition/<id>``), never the identifier: an MRN stays out of the report.
+    as ineligible): they are listed as not screened (:func:`fetch_all`) with ``reason``, never dropped.
+    The text is the Condition that named them (``Condition/<id>``), never the identifier: an MRN stays
+    out of the report.
     """
 
     __slots__ = ()
+    reason = UNSEARCHABLE
 
 
-UNSEARCHABLE = (
-    "the server's Condition names this candidate by no Patient id (an identifier, a conditional reference): "
-    "their data cannot be searched by patient; resolve the Condition's subject on the server"
-)
+class Misreferenced(Unsearchable):
+    """A candidate a matching Condition names by a Patient reference that does not parse
+    (``Patient/p2/``, ``patient/p2``, `` Patient/p2``). Dropped, their diagnosis was lost without a
+    word; given to the patient it seems to name, a record of unsure owner would decide (the file
+    readers do neither: such a record is a warning, its type unknown for that patient). Listed as
+    not screened, as a subject named by identifier is."""
+
+    __slots__ = ()
+    reason = MISREFERENCED
 
 
-def _subject_key(res: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(patient id, None) for a Condition about a Patient named by id; (None, key) when it names a
-    Patient some other way (identifier, conditional reference: ``key`` tells such subjects apart);
-    (None, None) when it is about no patient (a Group) or names none."""
+def _subject_key(res: dict[str, Any]) -> tuple[str | None, tuple[type[Unsearchable], str] | None]:
+    """(patient id, None) for a Condition about a Patient named by id; (None, (kind, key)) when it names
+    a Patient some other way (identifier, conditional or malformed reference: ``key`` tells such subjects
+    apart, ``kind`` says how they are listed); (None, None) when it is about no patient (a Group) or
+    names none."""
     subject = next((res[k] for k in ("subject", "patient") if isinstance(res.get(k), dict)), None)
     if subject is None:
         return None, None
@@ -86,15 +105,17 @@ def _subject_key(res: dict[str, Any]) -> tuple[str | None, str | None]:
         pid = patient_id_of(ref)
         if pid:
             return pid, None
-        path, query, _ = ref.partition("?")  # "Patient?identifier=…", or a malformed "Patient/…"
-        parts = path.rstrip("/").split("/") if query else path.split("/_history/")[0].split("/")
-        kind = parts[-1] if query else parts[-2] if len(parts) >= 2 else ""
-        return (None, f"reference {ref}") if kind == "Patient" else (None, None)
+        path, query, _ = ref.partition("?")
+        if query and path.rstrip("/").split("/")[-1] == "Patient":  # "Patient?identifier=…"
+            return None, (Unsearchable, f"reference {ref}")
+        if patients_record(ref):  # someone's record, as the file readers read it ("Patient/p2/", "patient/p2")
+            return None, (Misreferenced, f"malformed {guessed_patient(ref) or ref}")
+        return None, None
     if subject.get("type") not in (None, "Patient"):
         return None, None
     ident = subject.get("identifier")
     if isinstance(ident, dict) and (ident.get("value") or ident.get("system")):
-        return None, f"identifier {ident.get('system')}|{ident.get('value')}"
+        return None, (Unsearchable, f"identifier {ident.get('system')}|{ident.get('value')}")
     return None, None
 
 
@@ -117,14 +138,15 @@ def patients_with_conditions(
             continue
         found: set[str] = set()
         for res in http.search(url, "Condition", notes):
-            pid, key = _subject_key(res)
+            pid, other = _subject_key(res)
             if pid:
                 found.add(pid)
-            elif key is not None:
+            elif other is not None:
+                kind, key = other
                 if key not in named:
                     cid = res.get("id")
                     where = f"Condition/{cid[:64]}" if isinstance(cid, str) and cid else f"Condition #{len(named) + 1}"
-                    named[key] = Unsearchable(f"subject of {where}")
+                    named[key] = kind(f"subject of {where}")
                 found.add(named[key])
         if answered is not None:
             answered[url] = found
@@ -161,6 +183,12 @@ def candidate_ids(http: SearchClient, trials: Sequence[Trial]) -> tuple[list[str
             "patients without them fail that criterion and are not counted"
         )
         ids |= found
+    malformed = sum(isinstance(u, Misreferenced) for u in unsearchable.values())
+    if malformed:  # a warning of its own: the server's data need correcting, not just a rerun
+        notes.append(
+            f"the candidate search: {malformed} patient(s) named by a malformed Patient reference in a "
+            "Condition's subject; listed as not screened"
+        )
     return sorted(ids), notes + _noted(noted)
 
 
@@ -192,7 +220,7 @@ def fetch_all(
     valid = []
     for pid in ids:  # named by the server's own data: one malformed id must not stop the others
         if isinstance(pid, Unsearchable):
-            skipped.append((str(pid), UNSEARCHABLE))
+            skipped.append((str(pid), pid.reason))
             continue
         try:
             valid.append(check_patient_id(pid))
@@ -276,10 +304,10 @@ def screen_server(
                         temp_dir=temp_dir,
                         source=f"{options.base} ($export)",
                         notes=result.notes,
-                        exported=types,  # a type with no file was exported: it has no record
+                        exported=result.vouched,  # the types whose absence from its files is "none" (bulk._vouch)
                     )
-            # the export's files may lack any patient's data: a missing diagnosis would read as absent
-            exported = [*result.notes, "$export reported errors: its files were not used; screened by search instead"]
+            # no export, or files that may lack any patient's data: a missing diagnosis would read as absent
+            exported = [*result.notes, "$export failed or is incomplete (see above): screened by search instead"]
         if progress is not None:
             progress("searching", 0, None)
         ids, notes = candidate_ids(http, trials)

@@ -62,7 +62,8 @@ class State:
     export_messages: list[str] = field(default_factory=list)
     # how the export's Condition output is broken: "url-null" (listed without a url), "count" (the
     # manifest announces more than the file holds), "outcome-file" (an error OperationOutcome served
-    # as the file, with 200)
+    # as the file, with 200), "condition-empty" (an empty file, no count), "resource-file" /
+    # "untyped-file" (one file typed "Resource" / of no type, holding every record but the Conditions)
     export_fault: str = ""
     condition_type: object = ""  # what the manifest says the Condition file's type is (an attack: a path)
 
@@ -208,6 +209,10 @@ class Handler(BaseHTTPRequestHandler):
                     o["count"] = 4
                 if o["type"] == "Condition" and st.condition_type:
                     o["type"] = st.condition_type
+            if st.export_fault in ("resource-file", "untyped-file"):  # one file that may hold any type
+                outputs = [{"type": "Resource", "url": f"{base}/files/all.ndjson"}]
+                if st.export_fault == "untyped-file":
+                    del outputs[0]["type"]
             outputs += [{"type": "Condition", "url": u} for u in st.manifest_files]
             errors = (
                 [{"type": "OperationOutcome", "url": f"{base}/files/messages.ndjson"}] if st.export_messages else []
@@ -223,6 +228,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "files/Condition.ndjson" and st.export_fault == "outcome-file":
             self._json(200, ERROR_OUTCOME)
+            return
+        if path == "files/Condition.ndjson" and st.export_fault == "condition-empty":
+            self._send(200, b"")
+            return
+        if path == "files/all.ndjson":  # every record but the Conditions (that part of the export failed)
+            lines = [json.dumps(r) for r in st.resources if r["resourceType"] != "Condition"]
+            self._send(200, ("\n".join(lines) + "\n").encode())
             return
         if path.startswith("files/"):
             kind = path.split("/")[1].split(".")[0]

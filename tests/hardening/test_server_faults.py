@@ -308,13 +308,31 @@ def test_export_status_redirect_is_refused(fhir: Running, trap: Running, capsys:
     assert trap.state.seen == []
 
 
-@pytest.mark.parametrize("broken", ["url-null", "count", "outcome-file"])
+def test_an_export_kick_off_failing_is_screened_by_search(
+    fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
+) -> None:
+    """A 500 on the kick-off stopped the run (exit 2); the server is screened by search now, with a warning."""
+    fhir.state.export = True
+    fhir.state.fault, fhir.state.target = "500", "$export"
+    run, report = screen(fhir, capsys, monkeypatch, "--bulk")
+    assert run.code == 0 and report is not None, run.err
+    assert report["trials"][0]["counts"]["needs-review"] == 1  # p1's diagnosis found by search
+    assert "$export kick-off failed (HTTP 500: error/exception)" in report["warnings"]
+    assert any("screened by search instead" in w for w in report["warnings"])
+    assert not any(s.path.startswith("/fhir/status") for s in fhir.state.seen)
+
+
+@pytest.mark.parametrize(
+    "broken", ["url-null", "count", "outcome-file", "condition-empty", "resource-file", "untyped-file"]
+)
 def test_an_export_file_missing_short_or_an_error_is_not_screened_as_complete(
     broken: str, fhir: Running, trap: Running, capsys: Any, monkeypatch: Any
 ) -> None:
     """Adversarial review: a Condition output listed without a url (dropped silently), a file holding
     fewer resources than the manifest's count, or an error OperationOutcome served as the file made
-    every patient's diagnosis absent: ineligible, exit 0. Now the server is screened by search."""
+    every patient's diagnosis absent: ineligible, exit 0. So did an empty Condition file without a
+    count, and an export of one "Resource" (or untyped) file holding no Condition: the export was
+    vouched for every type it asked for. Now the server is screened by search."""
     fhir.state.export = True
     fhir.state.export_fault = broken
     run, report = screen(fhir, capsys, monkeypatch, "--bulk")

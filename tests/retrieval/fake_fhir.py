@@ -87,6 +87,7 @@ class FakeFhir:
     entry), ``"batch"`` for the POST itself, ``"metadata"``. A fault is a status, a
     (status, headers) pair, (status, headers, OperationOutcome), or an exception raised as the
     transport error. ``types``: the resource types the CapabilityStatement lists (None: no list).
+    ``swap``: a resource type whose batch answers come back in reverse order.
     """
 
     resources: list[dict[str, Any]]
@@ -98,6 +99,7 @@ class FakeFhir:
     mangle: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)  # (method, url) of every request
     types: list[str] | None = None
+    swap: str | None = None  # the batch's answers to this type's searches in reverse order (completion order)
 
     def install(self, rsps: responses.RequestsMock) -> None:
         rsps.add_callback(responses.GET, BASE + "/metadata", self._metadata)
@@ -151,6 +153,10 @@ class FakeFhir:
                 continue
             status, body = self.search(rtype, parse_qsl(parts.query))
             entries.append({"response": {"status": f"{status} OK"}, "resource": body})
+        swapped = [i for i, e in enumerate(bundle["entry"]) if e["request"]["url"].split("?")[0] == self.swap]
+        for i, j in zip(swapped, reversed(swapped), strict=True):
+            if i < j:
+                entries[i], entries[j] = entries[j], entries[i]
         return 200, {}, json.dumps({"resourceType": "Bundle", "type": "batch-response", "entry": entries})
 
     def _fault(self, key: str) -> Any:

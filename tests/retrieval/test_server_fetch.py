@@ -15,6 +15,8 @@ import responses
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement, Unavailable
+from fhir_eligibility.requirements.search import search_plan
+from fhir_eligibility.retrieval.merge import answers_another_search
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, fetch_patients, plan
 from tests.retrieval.fake_fhir import BASE, LOINC, SNOMED, FakeFhir, cond, obs, patient
 
@@ -265,6 +267,40 @@ def test_connection_errors_are_retried(fake: FakeFhir, sleeps: list[float]) -> N
     fake.faults["Observation"] = [requests.ConnectionError("refused"), requests.ConnectTimeout("slow")]
     data = fetch_one(opts())
     assert sleeps == [0.5, 1.0] and data.unavailable == ()
+
+
+def test_batch_answers_out_of_order_are_a_fault_not_data(fake: FakeFhir) -> None:
+    """A server answering a batch's entries in completion order gave p1 the Condition answer meant for
+    p2 (none) and p2 p1's: p1's NET diagnosis read as absent (ineligible). Each answer's self link names
+    the patient it is for: both Condition searches are unavailable; the rest is read."""
+    fake.swap = "Condition"
+    p1, p2 = fetch_patients(opts(patients_per_batch=2), ["p1", "p2"], REQS)
+    for data in (p1, p2):
+        (gone,) = data.unavailable
+        assert gone.resource_type == "Condition" and "self link names another patient" in gone.reason
+    assert ids(p1) == ["Patient/p1", "Observation/o1", "Observation/o2"]  # c1 is not read as p2's either
+    assert ids(p2) == ["Patient/p2", "Observation/o4"]
+    fake.swap = None
+    assert "Condition/c1" in ids(fetch_one(opts()))  # in order: read as before
+
+
+@pytest.mark.parametrize(
+    ("self_url", "why"),
+    [
+        (f"{BASE}/Condition?patient=p1&_count=100", None),
+        (f"{BASE}/Condition?subject=Patient%2Fp1", None),
+        (f"{BASE}/Condition?subject:Patient={BASE}/Patient/p1", None),
+        (f"{BASE}?_getpages=abc&_getpagesoffset=0", None),  # a paging token names nothing: cannot tell
+        ("Condition?patient=p2", "another patient"),
+        (f"{BASE}/Condition?patient=p1,p2", "another patient"),
+        (f"{BASE}/Procedure?patient=p1", "another type"),
+    ],
+)
+def test_a_self_link_says_whose_answer_it_is(self_url: str, why: str | None) -> None:
+    (search,) = [s for s in search_plan("p1", REQS) if s.resource_type == "Condition"]
+    page = {"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "self", "url": self_url}]}
+    said = answers_another_search(page, search)
+    assert (said is None) if why is None else (said is not None and why in said), said
 
 
 def test_batch_entry_500_is_unavailable_for_that_entry_only(fake: FakeFhir) -> None:

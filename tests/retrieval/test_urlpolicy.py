@@ -62,12 +62,18 @@ def test_error_outcomes_in_a_page_are_faults() -> None:
     with pytest.raises(Fault):
         read_page(error)
     with pytest.raises(Fault):
-        read_page({"resourceType": "Bundle", "entry": [{"resource": error, "search": {"mode": "outcome"}}]})
+        read_page(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [{"resource": error, "search": {"mode": "outcome"}}],
+            }
+        )
     with pytest.raises(Fault):
-        read_page({"resourceType": "Bundle", "entry": 5})
+        read_page({"resourceType": "Bundle", "type": "searchset", "entry": 5})
     with pytest.raises(Fault):
-        read_page({"resourceType": "Bundle", "link": [{"relation": "next", "url": 5}]})
-    page = read_page({"resourceType": "Bundle", "total": 0, "entry": [{"resource": info}]})
+        read_page({"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": 5}]})
+    page = read_page({"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": [{"resource": info}]})
     assert page.resources == [] and page.matches == 0 and short_count(page.total, 0) is None
 
 
@@ -90,10 +96,20 @@ def test_a_page_that_is_not_a_readable_search_result_is_a_fault(entries: list[ob
         read_page({"resourceType": "Bundle", "type": "searchset", "entry": entries}, "Condition")
 
 
+@pytest.mark.parametrize("kind", ["collection", "batch-response", None, 5])
+def test_a_search_answer_that_is_no_searchset_is_a_fault(kind: object) -> None:
+    """An empty ``collection`` (or a Bundle of no type) answering a Condition search says nothing of
+    what the search matched; read as "none" it was a false "ineligible" (adversarial review)."""
+    bundle = {"resourceType": "Bundle", "type": kind, "entry": []}
+    with pytest.raises(Fault, match="not a searchset"):
+        read_page(bundle, "Condition")
+    assert read_page({**bundle, "type": "searchset"}, "Condition").resources == []
+
+
 @pytest.mark.parametrize("total", ["2", 2.0, -1, True, {"value": 2}])
 def test_a_total_that_is_not_a_count_is_a_fault(total: object) -> None:
     with pytest.raises(Fault, match="total"):
-        read_page({"resourceType": "Bundle", "total": total, "entry": []}, "Condition")
+        read_page({"resourceType": "Bundle", "type": "searchset", "total": total, "entry": []}, "Condition")
 
 
 def test_what_a_search_may_bring_besides_its_type() -> None:
@@ -107,6 +123,7 @@ def test_what_a_search_may_bring_besides_its_type() -> None:
     page = read_page(
         {
             "resourceType": "Bundle",
+            "type": "searchset",
             "total": 1,
             "entry": [
                 {"resource": req},
@@ -127,6 +144,7 @@ def test_total_counts_matches_not_includes() -> None:
     page = read_page(
         {
             "resourceType": "Bundle",
+            "type": "searchset",
             "total": 2,
             "entry": [{"resource": obs, "search": {"mode": "match"}}, {"resource": med, "search": {"mode": "include"}}],
         }

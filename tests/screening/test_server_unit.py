@@ -122,6 +122,101 @@ def test_bulk_export_protocol(rsps: responses.RequestsMock, waits: list[float], 
     assert json.loads(result.files[0].read_text())["id"] == "p1"
 
 
+def _outcome(code: str) -> dict[str, object]:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code}]}
+
+
+@pytest.mark.parametrize(
+    ("first", "waited"),
+    [
+        # "poll less often": honoured however long, within the export's hour (the request loop gives up past 60 s)
+        ({"status": 429, "headers": {"Retry-After": "120"}, "json": _outcome("throttled")}, 120.0),
+        # a polling failure that does not end the export (Bulk Data: a transient issue type): asked again
+        ({"status": 500, "json": _outcome("transient")}, 1.0),
+        ({"status": 503}, 1.0),
+    ],
+    ids=["429-retry-after-120", "500-transient", "503"],
+)
+def test_a_status_poll_told_to_wait_or_retry_goes_on(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, first: dict[str, object], waited: float
+) -> None:
+    """Each of these stopped screen --server with exit 2 ("HTTP 429", "HTTP 500: error/transient")."""
+    status = f"{BASE}/status/8"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, **first)  # type: ignore[arg-type]
+    rsps.get(status, json=_manifest(False))
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", body="")
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
+    assert waits == [waited] and not result.failed and len(result.files) == 2
+
+
+def test_a_status_poll_retry_after_past_the_deadline_ends_the_export(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path
+) -> None:
+    status = f"{BASE}/status/9"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    rsps.get(status, status=429, headers={"Retry-After": "120"})
+    rsps.delete(status, status=202)  # the job is cancelled
+    with FhirServer(ServerOptions(BASE)) as server, pytest.raises(RetrievalError, match="not complete after 100 s"):
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path, timeout=100)
+    assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("where", "answers", "note"),
+    [
+        # the kick-off failed: no export at all
+        (
+            "kick-off",
+            [{"status": 500, "json": _outcome("exception")}],
+            "$export kick-off failed (HTTP 500: error/exception)",
+        ),
+        # a 503 kick-off asked again (retries=2), then given up
+        ("kick-off", [{"status": 503}] * 3, "$export kick-off failed (HTTP 503)"),
+        # the export failed on the server (an error that is not transient)
+        (
+            "status",
+            [{"status": 500, "json": _outcome("processing")}],
+            "$export failed (its status: HTTP 500: error/processing)",
+        ),
+        # transient, but again and again: at most `retries` times in a row
+        (
+            "status",
+            [{"status": 500, "json": _outcome("transient")}] * 3,
+            "$export failed (its status: HTTP 500: error/transient)",
+        ),
+    ],
+)
+def test_an_export_the_server_failed_is_not_used(
+    rsps: responses.RequestsMock,
+    waits: list[float],
+    tmp_path: Path,
+    where: str,
+    answers: list[dict[str, object]],
+    note: str,
+) -> None:
+    """A failed kick-off or export stopped the run (exit 2); screen_server now screens by search instead,
+    as after an export whose manifest reports errors."""
+    status = f"{BASE}/status/10"
+    kick = f"{BASE}/Patient/$export"
+    for answer in answers:
+        rsps.get(kick if where == "kick-off" else status, **answer)  # type: ignore[arg-type]
+    if where == "status":
+        rsps.add(responses.GET, kick, status=202, headers={"Content-Location": status})
+        rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE, retries=2)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
+    assert result.failed and result.files == [] and result.notes == [note]
+    assert len(waits) == len(answers) - 1  # each retry waited, the last answer decided
+    asked = kick if where == "kick-off" else status
+    assert sum(c.request.method == "GET" and (c.request.url or "").startswith(asked) for c in rsps.calls) == len(
+        answers
+    )
+
+
 def _finished_export(rsps: responses.RequestsMock, status: str, patients: str) -> None:
     """An export done at once: :func:`_manifest` (no token required), its two files, the status deleted."""
     rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
@@ -139,6 +234,29 @@ def test_bulk_download_without_token_when_not_required(
         bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient"], tmp_path)
     downloads = [c.request for c in rsps.calls if (c.request.url or "").endswith(".ndjson")]
     assert [d.headers.get("Authorization") for d in downloads] == [None, None]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_storage_host_refusing_a_file_is_named_not_the_token(
+    rsps: responses.RequestsMock, waits: list[float], tmp_path: Path, status: int
+) -> None:
+    """A file on another host gets no token; its refusal (an expired signed URL) was reported as the FHIR
+    server refusing the request, "check the bearer token" (exit 3). It names that host now."""
+    rsps.assert_all_requests_are_fired = False  # the export stops at the refused file
+    status_url = f"{BASE}/status/7"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status_url})
+    rsps.get(status_url, json=_manifest(True))
+    rsps.get(f"{BASE}/files/p.ndjson", body='{"resourceType":"Patient","id":"p1"}\n')
+    rsps.get("http://files.test/o.ndjson", status=status)
+    rsps.delete(status_url, status=202)
+    with FhirServer(ServerOptions(BASE, bearer_token="s3cret")) as server, pytest.raises(RetrievalError) as e:
+        bulk.bulk_export(SearchClient(server), "Patient/$export", ["Patient", "Observation"], tmp_path)
+    assert not isinstance(e.value, AuthorizationError)  # exit 2, not 3: the FHIR server authorised us
+    said = str(e.value)
+    assert f"storage host files.test refused the download (HTTP {status})" in said
+    assert "no token was sent there" in said and "bearer token" not in said
+    refused = [c.request for c in rsps.calls if c.request.url == "http://files.test/o.ndjson"]
+    assert len(refused) == 1 and "Authorization" not in refused[0].headers
 
 
 def test_bulk_refused_and_failed(rsps: responses.RequestsMock, waits: list[float], tmp_path: Path) -> None:
@@ -220,6 +338,30 @@ def test_a_warning_in_a_candidate_search_page_is_in_the_notes(rsps: responses.Re
     assert not any("SMITH" in n for n in notes), notes  # by severity/code: diagnostics may name a patient
 
 
+def test_a_candidate_named_by_a_malformed_reference_is_listed_not_dropped(rsps: responses.RequestsMock) -> None:
+    """A NET Condition whose subject is "Patient/p2/", "patient/p2" or " Patient/p2" was dropped: p2 was
+    neither screened nor listed, the run said nothing. Now p2 is one candidate listed as not screened
+    (named by its first Condition), p3 another; a Group's Condition is still no one's."""
+    trials = load_trials([MINI])
+    anchor = srv.anchor_codes(trials[0])
+    assert anchor is not None
+    subjects = {"c1": "Patient/p1", "c2": "Patient/p2/", "c3": "patient/p2", "c4": " Patient/p2", "c5": "patient/p3"}
+    entries = [
+        {"resource": {"resourceType": "Condition", "id": cid, "subject": {"reference": ref}}}
+        for cid, ref in [*subjects.items(), ("c6", "Group/g1")]
+    ]
+    for url in dict.fromkeys(srv.condition_search_urls(BASE, anchor.codes)):
+        bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+        rsps.get(url, json=bundle, match=[responses.matchers.query_string_matcher(url.split("?", 1)[1])])
+    with FhirServer(ServerOptions(BASE)) as server:
+        ids, notes = srv.candidate_ids(SearchClient(server), trials)
+        assert ids == ["p1", "subject of Condition/c2", "subject of Condition/c5"]
+        assert any("2 patient(s) named by a malformed Patient reference" in n for n in notes), notes
+        skipped: list[tuple[str, str]] = []
+        assert list(srv.fetch_all(server, ids[1:], [], skipped)) == []
+    assert skipped == [("subject of Condition/c2", srv.MISREFERENCED), ("subject of Condition/c5", srv.MISREFERENCED)]
+
+
 @pytest.mark.parametrize(
     ("asked", "failed", "note"),
     [
@@ -238,6 +380,55 @@ def test_a_requested_type_without_a_file(
         result = bulk.bulk_export(SearchClient(server), "Patient/$export", asked, tmp_path)
     assert result.failed is failed
     assert any(n.startswith(note) for n in result.notes), result.notes
+
+
+PATIENT = '{"resourceType":"Patient","id":"p1"}\n'
+CONDITION = '{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}\n'
+
+
+@pytest.mark.parametrize(
+    ("output", "body", "vouched", "note"),
+    [
+        # a file that may hold any type vouches for the types its lines hold, and for no other
+        ({"type": "Resource"}, PATIENT, None, "$export returned no Condition file: the export is incomplete"),
+        ({}, PATIENT, None, "$export returned no Condition file: the export is incomplete"),
+        ({"type": "Resource"}, PATIENT + CONDITION, ["Condition", "Patient"], None),
+        # an empty Condition file is no evidence of "no Conditions" (a part that failed), unless counted 0
+        (
+            {"type": "Condition"},
+            "",
+            None,
+            "$export returned an empty Condition file without a count: the export is incomplete",
+        ),
+        ({"type": "Condition", "count": 0}, "", ["Condition", "Patient"], None),
+        ({"type": "Condition"}, CONDITION, ["Condition", "Patient"], None),
+    ],
+    ids=["resource", "untyped", "resource-with-conditions", "empty", "empty-count-0", "condition"],
+)
+def test_an_export_vouches_only_for_what_its_files_show(
+    rsps: responses.RequestsMock,
+    waits: list[float],
+    tmp_path: Path,
+    output: dict[str, object],
+    body: str,
+    vouched: list[str] | None,
+    note: str | None,
+) -> None:
+    """Before, a "Resource" or untyped file (or an empty Condition file) made the export complete for every
+    type asked: screen --server read "no Condition" for everyone, ineligible on the closed-world rule."""
+    status = f"{BASE}/status/11"
+    rsps.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": status})
+    outputs = [{"type": "Patient", "url": f"{BASE}/files/p.ndjson"}, {**output, "url": f"{BASE}/files/x.ndjson"}]
+    rsps.get(status, json={"requiresAccessToken": False, "output": outputs, "error": []})
+    rsps.get(f"{BASE}/files/p.ndjson", body=PATIENT)
+    rsps.get(f"{BASE}/files/x.ndjson", body=body)
+    rsps.delete(status, status=202)
+    with FhirServer(ServerOptions(BASE)) as server:
+        result = bulk.bulk_export(SearchClient(server), "Patient/$export", ["Condition", "Patient"], tmp_path)
+    assert result.failed is (vouched is None)  # screened by search instead
+    if vouched is not None:
+        assert result.vouched == vouched
+    assert (note in result.notes) if note is not None else not any("returned" in n for n in result.notes)
 
 
 def test_a_download_past_the_allowed_size_ends_the_export_with_one_error(
@@ -273,11 +464,11 @@ def test_a_download_stops_before_the_disk_is_full(
 def test_a_file_with_no_newline_is_checked_without_reading_it_whole(tmp_path: Path) -> None:
     path = tmp_path / "Patient-0000.ndjson"
     path.write_bytes(b'{"resourceType":"Patient","id":"' + b"x" * (65 * 2**20) + b'"}')  # one line past the cap
-    assert bulk._file_problem(path, "Patient", 1) == (
+    assert bulk._file_problem(path, "Patient", 1, bulk._Shown()) == (
         "its first line is longer than 64 MiB (no resource: a page, a dump?)"  # an HTML page with no newline...
     )
     path.write_bytes(b'{"resourceType":"Patient","id":"p1"}\n' + b"x" * (65 * 2**20))
-    assert bulk._file_problem(path, "Patient", 2) is None  # a long line later: counted, its reader warns
+    assert bulk._file_problem(path, "Patient", 2, bulk._Shown()) is None  # a long line later: counted, its reader warns
 
 
 def test_a_renewed_token_download_holds_the_file_alone(
