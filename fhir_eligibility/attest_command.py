@@ -115,10 +115,11 @@ def attest(
         raise click.UsageError("give at least one --item ID=yes|no")
     check_patient_id(patient_id)
     # written in the local time zone, with its offset: the evaluation compares the answer's date with
-    # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow")
-    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow");
+    # to the microsecond: the most recent answer wins, and a consent withdrawn within the second must be later
+    now = dt.datetime.now().astimezone()
     if authored is None:
-        authored = now.isoformat()
+        authored = now.isoformat(timespec="microseconds")
     else:  # Provenance.recorded is an instant: a date alone or a time without zone is local time
         try:
             when = dt.datetime.fromisoformat(authored)

@@ -339,8 +339,9 @@ class Service:
         trial = next((t for t in self.trials if t.id == sub.trial), None)
         if trial is None or all(r.trial != sub.trial for r in stored.results):
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
-        # local time with its offset: the as-of date is a local calendar date (see attest_command)
-        authored = self.now().astimezone().replace(microsecond=0).isoformat()
+        # local time with its offset: the as-of date is a local calendar date (see attest_command); to the
+        # microsecond, so a change of answer within the second is the later one (the most recent answer wins)
+        authored = self.now().astimezone().isoformat(timespec="microseconds")
         fixed = self.config.as_of
         if fixed is not None and authored[:10] > fixed.isoformat():
             # the service screens as of a fixed date: an answer given after it would be written and then

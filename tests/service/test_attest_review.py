@@ -167,3 +167,18 @@ def test_a_public_base_url_with_its_default_port_is_the_origin_browsers_send(tmp
             check_origin({"origin": other}, config.base_url)
     odd = ServiceConfig(public_base_url="https://cds.example.org:8443", insecure_no_auth=True, data_dir=tmp_path)
     check_origin({"origin": "https://cds.example.org:8443"}, odd.base_url)
+
+
+# ---- second review (2026-12-07): authored to the microsecond ----------------------------------------------------
+
+
+def test_authored_is_written_to_the_microsecond(live: LiveServer, fhir: RecordingFhir) -> None:
+    """To the second, a consent given and withdrawn within one second tied (and the random id decided)."""
+    when = BEFORE_AS_OF.replace(microsecond=123456)
+    live.app.state.service.now = lambda: when
+    to = form_of(card_link(live))
+    assert submit(live, to["url"], answer(to["nonce"])).status_code == 201
+    (qr,) = fhir.written("QuestionnaireResponse")
+    (prov,) = fhir.written("Provenance")
+    assert dt.datetime.fromisoformat(qr["authored"]) == when
+    assert qr["authored"][19:26] == ".123456" and prov["recorded"] == qr["authored"]
