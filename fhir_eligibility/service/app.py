@@ -61,7 +61,7 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
 from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.server import BatchMode
-from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_response
+from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_responses
 from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, feedback_client
@@ -250,10 +250,21 @@ class Service:
 
     def page_results(self, stored: StoredReport) -> tuple[TrialResult, ...]:
         """What the page shows: the stored data evaluated again with plots and the whole timeline
-        (same data, date and trials, so the same verdicts and reasons as its card)."""
+        (same data, date and trials, so the same verdicts and reasons as its card), plus every response
+        recorded through the pages of its hook call since (a card link opened again shows them answered)."""
         if stored.data is None:
             return stored.results
-        return tuple(self.page_evaluator(stored.data, stored.as_of))
+        responses = self.reports.responses(stored)
+        data = with_responses(stored.data, responses)
+        return tuple(self.page_evaluator(data, self.answered_as_of(stored.as_of, responses)))
+
+    def answered_as_of(self, as_of: dt.date, responses: tuple[dict[str, Any], ...]) -> dt.date:
+        """A page opened before midnight and answered after it is evaluated on the answer's day, or the
+        answer would be "in the future" and not count (a fixed ``as_of`` stays fixed). The service wrote
+        each ``authored`` itself, so it is an ISO date-time."""
+        if self.config.as_of is not None:
+            return self.config.as_of
+        return max([as_of, *(dt.date.fromisoformat(str(r["authored"])[:10]) for r in responses)])
 
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -361,12 +372,14 @@ class Service:
         except BaseException:
             self.reports.give_back(ref, sub.nonce)  # nothing written: the page can be sent again
             raise
-        data = with_response(stored.data, response)
-        # a page opened before midnight and answered after it: evaluated on the answer's day, or
-        # the answer would be "in the future" and not count (a fixed --as-of stays fixed)
-        as_of = fixed or max(stored.as_of, dt.date.fromisoformat(authored[:10]))
-        results = await run_in_threadpool(self.evaluate, data, as_of)
-        new_ref = self.reports.put(patient_id, as_of, results, stored.warnings, data, stored.user_id)
+        # with every response recorded through this hook call's pages (another tab's refusal included),
+        # not only this one: the new page must never show a better verdict than the recorded answers allow
+        responses = self.reports.record(stored, response)
+        as_of = self.answered_as_of(stored.as_of, responses)
+        results = await run_in_threadpool(self.evaluate, with_responses(stored.data, responses), as_of)
+        new_ref = self.reports.put(
+            patient_id, as_of, results, stored.warnings, stored.data, stored.user_id, stored.recorded
+        )
         location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
         return JSONResponse(

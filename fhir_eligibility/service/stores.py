@@ -9,12 +9,25 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.record import PatientData
 
 CARD_INDEX_SIZE = 10_000
+
+
+class Recorded:
+    """The responses recorded through the pages of one hook call: shared by every ``ref`` drawn from that call
+    (its own, and each one a submission issued), so a page re-evaluates with every answer given through any
+    of them, not only its own (a refusal sent from another tab must not be dropped). Changed only under the
+    cache's lock."""
+
+    __slots__ = ("responses",)
+
+    def __init__(self) -> None:
+        self.responses: list[dict[str, Any]] = []
 
 
 @dataclass(frozen=True)
@@ -24,8 +37,9 @@ class StoredReport:
     results: tuple[TrialResult, ...]
     warnings: tuple[str, ...]
     expires: float
-    data: PatientData | None = None  # what it was evaluated on: the form's answers re-evaluate it
+    data: PatientData | None = None  # the hook call's data; with ``recorded``'s responses, what a page evaluates
     user_id: str = ""  # the hook's context.userId (the EHR user the JWT-authenticated client named)
+    recorded: Recorded = field(default_factory=Recorded, compare=False)
 
 
 NONCES_PER_REF = 32  # pages of one link open at once (tabs, reloads): the oldest nonce goes first
@@ -52,15 +66,38 @@ class ReportCache:
         warnings: Sequence[str],
         data: PatientData | None = None,
         user_id: str = "",
+        recorded: Recorded | None = None,
     ) -> str:
+        """Keep a hook call's results (``recorded``: the call's responses, when a submission stores its new
+        page); its ``ref``."""
         ref = secrets.token_urlsafe(24)
-        item = StoredReport(patient_id, as_of, tuple(results), tuple(warnings), self.clock() + self.ttl, data, user_id)
+        item = StoredReport(
+            patient_id,
+            as_of,
+            tuple(results),
+            tuple(warnings),
+            self.clock() + self.ttl,
+            data,
+            user_id,
+            recorded or Recorded(),
+        )
         with self._lock:
             self._items[ref] = item
             while len(self._items) > self.size:
                 old, _item = self._items.popitem(last=False)
                 self._nonces.pop(old, None)
         return ref
+
+    def record(self, stored: StoredReport, response: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+        """Add a response recorded through a page of ``stored``'s hook call; every response recorded so far."""
+        with self._lock:
+            stored.recorded.responses.append(response)
+            return tuple(stored.recorded.responses)
+
+    def responses(self, stored: StoredReport) -> tuple[dict[str, Any], ...]:
+        """The responses recorded through the pages of ``stored``'s hook call, oldest first."""
+        with self._lock:
+            return tuple(stored.recorded.responses)
 
     def get(self, ref: str, patient_id: str | None = None) -> StoredReport | None:
         """The live report behind ``ref`` (with ``patient_id``: only if it is that patient's)."""
@@ -137,4 +174,4 @@ class CardIndex:
             return self._items.get(card_uuid.removeprefix("urn:uuid:"))
 
 
-__all__ = ["CardIndex", "ReportCache", "StoredReport"]
+__all__ = ["CardIndex", "Recorded", "ReportCache", "StoredReport"]
