@@ -80,7 +80,7 @@ from fhir_eligibility.service.responses import (
     http_error,
 )
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
-from fhir_eligibility.service.stores import CardIndex, ReportCache, StoredReport
+from fhir_eligibility.service.stores import MIB, CardIndex, ReportCache, StoredReport
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Service:
             ca_bundle=str(config.fhir_ca_bundle) if config.fhir_ca_bundle else None,
         )
         self.feedback = FeedbackStore(config.data_dir / "feedback.jsonl")
-        self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size)
+        self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size, config.report_cache_mib * MIB)
         self.card_index = CardIndex()
         self.write_target = self._write_target(config)
         self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -274,9 +274,13 @@ class Service:
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
         results = await run_in_threadpool(self.evaluate, data, as_of)
-        # stored only when a card links to it: a call without cards must not push live links out
-        linked = bool(shown(results, self.config.include_ineligible))
-        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data, req.user_id) if linked else None
+        # stored only when a card links to it: a call without cards must not push live links out; in the thread
+        # pool, as its size is measured on the data (a megabyte of prefetch takes about 15 ms)
+        ref = None
+        if shown(results, self.config.include_ineligible):
+            ref = await run_in_threadpool(
+                self.reports.put, req.patient_id, as_of, results, data.warnings, data, req.user_id
+            )
         cards = render_cards(
             results,
             as_of=as_of,
@@ -377,10 +381,12 @@ class Service:
         responses = self.reports.record(stored, response)
         as_of = self.answered_as_of(stored.as_of, responses)
         results = await run_in_threadpool(self.evaluate, with_responses(stored.data, responses), as_of)
-        new_ref = self.reports.put(
-            patient_id, as_of, results, stored.warnings, stored.data, stored.user_id, stored.recorded
+        new_ref = await run_in_threadpool(
+            self.reports.put, patient_id, as_of, results, stored.warnings, stored.data, stored.user_id, stored.recorded
         )
-        location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
+        # not kept (the memory budget): this page's own ref shows the same, it evaluates the recorded responses
+        link = self.report_link(patient_id, new_ref or ref)
+        location = next(link(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
         return JSONResponse(
             {"location": location, "questionnaireResponse": f"QuestionnaireResponse/{response['id']}"},
