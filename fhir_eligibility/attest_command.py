@@ -20,6 +20,7 @@ from fhir_eligibility.cli_options import build_server_options, connection_option
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.output import check_target, lines, write_output
 from fhir_eligibility.report.questionnaire import (
     attestation_bundle,
     parse_answer,
@@ -37,12 +38,17 @@ def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
     return load_trials(list(definitions) or None, [trial])[0]
 
 
+def _check(output: Path | None) -> None:
+    """``-o`` checked before anything else is done: an unusable path is one line and exit 2 (OutputError), never a
+    traceback after the response was already created on ``--server`` (a retry would create it twice)."""
+    if output is not None:
+        check_target(output)
+
+
 def _write(doc: dict[str, object], output: Path | None) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    """To standard output, or to ``-o`` atomically (a failure leaves the previous file as it was)."""
+    write_output(lines(json.dumps(doc, indent=2, ensure_ascii=False)), output)
+    if output is not None:
         click.echo(f"wrote {output}", err=True)
 
 
@@ -73,6 +79,7 @@ _output = click.option("-o", "--output", type=click.Path(path_type=Path), help="
 @_output
 def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | None) -> None:
     """The trial's attestation checklist as an R4 Questionnaire (manual and judgement items)."""
+    _check(output)
     _write(questionnaire(_trial(trial, definitions)), output)
 
 
@@ -111,6 +118,7 @@ def attest(
     **connection: Any,
 ) -> None:
     """Record a coordinator's answers for one patient: add the output to the patient's data (file or server)."""
+    _check(output)
     if not item_values:
         raise click.UsageError("give at least one --item ID=yes|no")
     check_patient_id(patient_id)

@@ -33,3 +33,37 @@ def test_attest_refuses_control_and_bidi_characters_in_the_author_and_comments()
     r = run(*ATTEST, "--author", "Dr Ada", "--comment", "A-I14=seen\nby the board")
     assert r.returncode == 0, r.stderr
     assert '"valueString": "seen\\nby the board"' in r.stdout
+
+
+def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    return r.stderr
+
+
+def test_attest_checks_its_output_before_writing_to_the_server(tmp_path: Path) -> None:
+    """``-o`` a folder, or a file in a missing folder: before, the response was created on ``--server`` and
+    then the write failed with a traceback (exit 1), so a retry created it twice. Now: one line, exit 2, and
+    the server is not contacted at all."""
+    from tests.service.fhir_recorder import RecordingFhir
+
+    with RecordingFhir() as fhir:
+        for target, says in ((tmp_path, "is a directory"), (tmp_path / "missing" / "qr.json", "does not exist")):
+            r = run(*ATTEST, "--author", "Dr Ada", "--server", fhir.base, "-o", str(target))
+            assert says in one_line_error(r)
+            assert fhir.requests == [] and fhir.transactions == []
+        assert list(tmp_path.iterdir()) == []  # no file, no temporary file, no folder
+
+        out = tmp_path / "qr.json"
+        out.write_text("previous\n", encoding="utf-8")
+        r = run(*ATTEST, "--author", "Dr Ada", "--server", fhir.base, "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert len(fhir.transactions) == 1
+        assert out.read_text(encoding="utf-8").startswith('{\n  "resourceType": "Bundle"')
+        assert list(tmp_path.iterdir()) == [out]  # replaced through a temporary file, none left behind
+
+
+def test_questionnaire_checks_its_output_the_same_way(tmp_path: Path) -> None:
+    assert "is a directory" in one_line_error(run("questionnaire", A, "-o", str(tmp_path)))
+    assert "does not exist" in one_line_error(run("questionnaire", A, "-o", str(tmp_path / "no" / "q.json")))
+    assert list(tmp_path.iterdir()) == []
