@@ -11,8 +11,9 @@ import datetime as dt
 import getpass
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -31,6 +32,7 @@ from fhir_eligibility.report.questionnaire import (
 from fhir_eligibility.requirements.search import check_patient_id
 from fhir_eligibility.retrieval.server import FhirServer
 
+T = TypeVar("T")
 WRITE_SCOPE = "system/QuestionnaireResponse.c system/Provenance.c"  # SMART v2: what attest creates, nothing else
 
 
@@ -52,15 +54,19 @@ def _write(doc: dict[str, object], output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _pairs(values: tuple[str, ...], what: str, read: Callable[[str], T]) -> dict[str, T]:
+    """ID=VALUE options by id, each value as ``read`` takes it; one id given twice must mean the same value
+    (``yes`` and ``Yes`` do: compared once read)."""
+    out: dict[str, T] = {}
     for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key.strip():
+        key, sep, text = v.partition("=")
+        key = key.strip()
+        if not sep or not key:
             raise click.BadParameter(f"{v!r}: expected ID=VALUE", param_hint=what)
-        if out.get(key.strip(), value) != value:  # a typo here would record a refusal
-            raise click.BadParameter(f"{key.strip()!r} given twice with different values", param_hint=what)
-        out[key.strip()] = value
+        value = read(text)
+        if key in out and out[key] != value:  # a typo here would record a refusal
+            raise click.BadParameter(f"{key!r} given twice with different values", param_hint=what)
+        out[key] = value
     return out
 
 
@@ -139,7 +145,7 @@ def attest(
         authored = when.isoformat()
     if author is not None and not author.strip():
         raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
-    answers = {k: parse_answer(v) for k, v in _pairs(item_values, "--item").items()}
+    answers = _pairs(item_values, "--item", parse_answer)
     response = questionnaire_response(
         _trial(trial, definitions),
         patient_id,
@@ -147,7 +153,7 @@ def attest(
         author=(author or getpass.getuser()).strip(),
         authored=authored,
         response_id=str(uuid.uuid4()),
-        comments=_pairs(comment_values, "--comment"),
+        comments=_pairs(comment_values, "--comment", str),
     )
     bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
     if server:

@@ -7,6 +7,7 @@ Trial A (NCT04954820): A-I14 (consent) and A-I15 are attestation items.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,15 @@ def test_questionnaire_checks_its_output_the_same_way(tmp_path: Path) -> None:
     assert "is a directory" in one_line_error(run("questionnaire", A, "-o", str(tmp_path)))
     assert "does not exist" in one_line_error(run("questionnaire", A, "-o", str(tmp_path / "no" / "q.json")))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_item_given_twice_is_compared_by_what_it_means() -> None:
+    """yes, Yes, y and true all mean yes: given twice that way it is one answer (before: refused as "given twice
+    with different values"); yes and no for one item stay refused (a typo would record a refusal)."""
+    items = ("A-I14=yes", "A-I14=Yes", "A-I14= TRUE", "A-I15=no", "A-I15=N")
+    r = run("attest", A, "--patient", "p1", *(f"--item={i}" for i in items), "--author", "Dr Ada", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    said = {i["linkId"]: i["answer"][0]["valueBoolean"] for g in json.loads(r.stdout)["item"] for i in g["item"]}
+    assert said == {"A-I14": True, "A-I15": False}
+    r = run("attest", A, "--patient", "p1", "--item", "A-I14=yes", "--item", "A-I14=no", "--author", "Dr Ada")
+    assert r.returncode == 2 and "given twice with different values" in r.stderr and r.stdout == ""
