@@ -11,8 +11,9 @@ import datetime as dt
 import getpass
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -20,6 +21,7 @@ from fhir_eligibility.cli_options import build_server_options, connection_option
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.output import check_target, lines, write_output
 from fhir_eligibility.report.questionnaire import (
     attestation_bundle,
     parse_answer,
@@ -30,6 +32,7 @@ from fhir_eligibility.report.questionnaire import (
 from fhir_eligibility.requirements.search import check_patient_id
 from fhir_eligibility.retrieval.server import FhirServer
 
+T = TypeVar("T")
 WRITE_SCOPE = "system/QuestionnaireResponse.c system/Provenance.c"  # SMART v2: what attest creates, nothing else
 
 
@@ -37,24 +40,33 @@ def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
     return load_trials(list(definitions) or None, [trial])[0]
 
 
+def _check(output: Path | None) -> None:
+    """``-o`` checked before anything else is done: an unusable path is one line and exit 2 (OutputError), never a
+    traceback after the response was already created on ``--server`` (a retry would create it twice)."""
+    if output is not None:
+        check_target(output)
+
+
 def _write(doc: dict[str, object], output: Path | None) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    """To standard output, or to ``-o`` atomically (a failure leaves the previous file as it was)."""
+    write_output(lines(json.dumps(doc, indent=2, ensure_ascii=False)), output)
+    if output is not None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _pairs(values: tuple[str, ...], what: str, read: Callable[[str], T]) -> dict[str, T]:
+    """ID=VALUE options by id, each value as ``read`` takes it; one id given twice must mean the same value
+    (``yes`` and ``Yes`` do: compared once read)."""
+    out: dict[str, T] = {}
     for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key.strip():
+        key, sep, text = v.partition("=")
+        key = key.strip()
+        if not sep or not key:
             raise click.BadParameter(f"{v!r}: expected ID=VALUE", param_hint=what)
-        if out.get(key.strip(), value) != value:  # a typo here would record a refusal
-            raise click.BadParameter(f"{key.strip()!r} given twice with different values", param_hint=what)
-        out[key.strip()] = value
+        value = read(text)
+        if key in out and out[key] != value:  # a typo here would record a refusal
+            raise click.BadParameter(f"{key!r} given twice with different values", param_hint=what)
+        out[key] = value
     return out
 
 
@@ -73,6 +85,7 @@ _output = click.option("-o", "--output", type=click.Path(path_type=Path), help="
 @_output
 def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | None) -> None:
     """The trial's attestation checklist as an R4 Questionnaire (manual and judgement items)."""
+    _check(output)
     _write(questionnaire(_trial(trial, definitions)), output)
 
 
@@ -111,14 +124,16 @@ def attest(
     **connection: Any,
 ) -> None:
     """Record a coordinator's answers for one patient: add the output to the patient's data (file or server)."""
+    _check(output)
     if not item_values:
         raise click.UsageError("give at least one --item ID=yes|no")
     check_patient_id(patient_id)
     # written in the local time zone, with its offset: the evaluation compares the answer's date with
-    # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow")
-    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow");
+    # to the microsecond: the most recent answer wins, and a consent withdrawn within the second must be later
+    now = dt.datetime.now().astimezone()
     if authored is None:
-        authored = now.isoformat()
+        authored = now.isoformat(timespec="microseconds")
     else:  # Provenance.recorded is an instant: a date alone or a time without zone is local time
         try:
             when = dt.datetime.fromisoformat(authored)
@@ -130,7 +145,7 @@ def attest(
         authored = when.isoformat()
     if author is not None and not author.strip():
         raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
-    answers = {k: parse_answer(v) for k, v in _pairs(item_values, "--item").items()}
+    answers = _pairs(item_values, "--item", parse_answer)
     response = questionnaire_response(
         _trial(trial, definitions),
         patient_id,
@@ -138,7 +153,7 @@ def attest(
         author=(author or getpass.getuser()).strip(),
         authored=authored,
         response_id=str(uuid.uuid4()),
-        comments=_pairs(comment_values, "--comment"),
+        comments=_pairs(comment_values, "--comment", str),
     )
     bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
     if server:

@@ -7,9 +7,11 @@ as an argument. Rules (issue 14):
 * only ``completed`` / ``amended`` responses to the trial's Questionnaire (``url`` with or without
   ``|version``) count; ``entered-in-error``, ``stopped``, ``in-progress`` are ignored, as is a
   response authored after the as-of date (it had not happened yet);
-* per item the most recent response wins (``authored``, then id), among the answers given to this
-  item's current wording: an answer whose item ``text`` is another than the criterion's now (a
-  protocol amendment moved or reworded it; nested linkIds are positional) is ignored, with the reason;
+* per item the most recent response wins (``authored`` as an instant, to the microsecond), among the
+  answers given to this item's current wording: an answer whose item ``text`` is another than the
+  criterion's now (a protocol amendment moved or reworded it; nested linkIds are positional) is ignored,
+  with the reason; of answers given at the same instant the least favourable to the patient's
+  eligibility decides (:func:`_settled`), never the response id (a random UUID);
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
@@ -73,18 +75,19 @@ class Answer:
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
-_Key = tuple[str, str]  # (authored instant, response id): the most recent wins
+_Key = tuple[str, str]  # (authored instant, response id): the most recent first; the id only keeps the order stable
 
 
 def _instant(text: str) -> str:
-    """A sortable UTC instant for ``authored`` (a bare date sorts as its midnight UTC)."""
+    """A sortable UTC instant for ``authored`` (a bare date sorts as its midnight UTC), always written to the
+    microsecond, so that one instant is one text: ``10:00:00Z`` and ``12:00:00.000+02:00`` tie."""
     try:
         t = dt.datetime.fromisoformat(text)
     except ValueError:
         return text[:10]
     if t.tzinfo is not None:
         t = t.astimezone(dt.UTC).replace(tzinfo=None)
-    return t.isoformat()
+    return t.isoformat(timespec="microseconds")
 
 
 def _items(items: object) -> Iterable[dict[str, Any]]:
@@ -237,16 +240,41 @@ def _wording(text: str) -> str:
     return t[: -len(hint)].rstrip() if t.endswith(hint) else t
 
 
+def _to_wording(c: Criterion, answer: Answer) -> bool:
+    """Whether the answer was given to the item's current wording (one that wrote no text: at its linkId)."""
+    return answer.text is None or _wording(answer.text) == " ".join((c.description or c.id).split())
+
+
 def _to_this_item(c: Criterion, answer: Answer | None) -> tuple[Answer | None, Answer | None]:
     """The most recent answer given to the item's current wording (an answer that wrote no text is
     taken at its linkId), and the most recent one skipped as given to another wording."""
-    now = " ".join((c.description or c.id).split())
     skipped: Answer | None = None
-    while answer is not None and answer.text is not None and _wording(answer.text) != now:
+    while answer is not None and not _to_wording(c, answer):
         if skipped is None:
             skipped = answer
         answer = answer.earlier
     return answer, skipped
+
+
+def _leaning(a: Answer, refusing: bool) -> int:
+    """0: a refusal that counts (a stale one too: it stands), 1: an answer that does not count, 2: a favourable one."""
+    if a.problem is None and a.value is refusing:
+        return 0
+    return 2 if a.problem is None and a.stale is None else 1
+
+
+def _settled(c: Criterion, answer: Answer, refusing: bool) -> Answer:
+    """Of the answers to this wording given at the same instant as ``answer`` (a site's data written to the
+    second, a server keeping milliseconds), the least favourable to the patient's eligibility: a refusal that
+    counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
+    simultaneous answers came last is unknowable, and a withdrawn consent read as given enrols a patient who
+    refused, while the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
+    best, a = answer, answer.earlier
+    while a is not None and a.instant == answer.instant:
+        if _to_wording(c, a) and _leaning(a, refusing) < _leaning(best, refusing):
+            best = a  # strictly less: of equals the first in the chain, so the same answer every time
+        a = a.earlier
+    return best
 
 
 def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
@@ -328,7 +356,9 @@ def decide(
             f"({skipped.text!r}; the protocol was amended since), it does not count"
         )
         return truth, f"{reason}; {amended}", evidence, None
-    refusal = answer.value is (parity_here % 2 == 1)
+    refusing = parity_here % 2 == 1  # "no" refuses an inclusion, "yes" an exclusion (through every exclude above)
+    answer = _settled(c, answer, refusing)
+    refusal = answer.value is refusing
     problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer, as_of)
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None

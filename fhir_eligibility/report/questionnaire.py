@@ -23,6 +23,26 @@ YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# control characters (FHIR strings allow only tab, CR and LF below 32; DEL and C1 are no text either), the
+# bidirectional overrides, embeddings, isolates and marks, and lone surrogates (no UTF-8 encodes them)
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAK = re.compile("[\t\n\r]")
+
+
+def check_text(text: str, what: str, *, one_line: bool) -> None:
+    """:class:`InputError` when typed text holds a character a FHIR string must not, or that shows it as
+    other text than it is: a control character, a bidirectional override (U+202E makes "Dr Ada" read
+    backwards) or a lone surrogate; in a name (``one_line``) a tab or a line break too.
+
+    Why refused rather than stripped: an attestation records who said what, and text cleaned without a
+    word would be recorded as said when it was not; a person typing in the form never sends these, so
+    the sender (a script, a paste) is told (400 on the served form, exit 2 for ``attest``) and can resend."""
+    found = _NOT_TEXT.search(text) or (_LINE_BREAK.search(text) if one_line else None)
+    if found is not None:
+        raise InputError(
+            f"{what} holds U+{ord(found.group()):04X}, which is no plain text (a control, bidirectional "
+            "formatting or lone surrogate character): not recorded"
+        )
 
 
 def _boolean_item(i: Item) -> Json:
@@ -88,6 +108,9 @@ def questionnaire_response(
     it (``attest``, run
     by whoever holds the server's credentials) an ``author`` written ``Practitioner/<id>`` is a reference."""
     comments = comments or {}
+    check_text(author, "the author's name", one_line=True)
+    for link_id, comment in comments.items():
+        check_text(comment, f"the comment on {link_id}", one_line=False)
     known = {i.link_id: i for i in items(trial)}
     unknown = sorted(set(answers) - set(known)) + sorted(set(comments) - set(known))
     if unknown:

@@ -61,7 +61,7 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate, prefetch_descriptor, prefetch_templates
 from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.server import BatchMode
-from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_response
+from fhir_eligibility.service.attest import WriteTarget, check_origin, parse_submission, record, with_responses
 from fhir_eligibility.service.bodies import json_problem
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.feedback import FeedbackError, FeedbackLimit, FeedbackStore, feedback_client
@@ -80,7 +80,7 @@ from fhir_eligibility.service.responses import (
     http_error,
 )
 from fhir_eligibility.service.security import AuthError, JkuCache, TokenVerifier, load_jwks_file
-from fhir_eligibility.service.stores import CardIndex, ReportCache, StoredReport
+from fhir_eligibility.service.stores import MIB, CardIndex, ReportCache, StoredReport
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Service:
             ca_bundle=str(config.fhir_ca_bundle) if config.fhir_ca_bundle else None,
         )
         self.feedback = FeedbackStore(config.data_dir / "feedback.jsonl")
-        self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size)
+        self.reports = ReportCache(config.report_ttl_seconds, config.report_cache_size, config.report_cache_mib * MIB)
         self.card_index = CardIndex()
         self.write_target = self._write_target(config)
         self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -250,10 +250,21 @@ class Service:
 
     def page_results(self, stored: StoredReport) -> tuple[TrialResult, ...]:
         """What the page shows: the stored data evaluated again with plots and the whole timeline
-        (same data, date and trials, so the same verdicts and reasons as its card)."""
+        (same data, date and trials, so the same verdicts and reasons as its card), plus every response
+        recorded through the pages of its hook call since (a card link opened again shows them answered)."""
         if stored.data is None:
             return stored.results
-        return tuple(self.page_evaluator(stored.data, stored.as_of))
+        responses = self.reports.responses(stored)
+        data = with_responses(stored.data, responses)
+        return tuple(self.page_evaluator(data, self.answered_as_of(stored.as_of, responses)))
+
+    def answered_as_of(self, as_of: dt.date, responses: tuple[dict[str, Any], ...]) -> dt.date:
+        """A page opened before midnight and answered after it is evaluated on the answer's day, or the
+        answer would be "in the future" and not count (a fixed ``as_of`` stays fixed). The service wrote
+        each ``authored`` itself, so it is an ISO date-time."""
+        if self.config.as_of is not None:
+            return self.config.as_of
+        return max([as_of, *(dt.date.fromisoformat(str(r["authored"])[:10]) for r in responses)])
 
     async def hook(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -263,9 +274,13 @@ class Service:
         as_of = self.config.as_of or dt.date.today()
         data, fetched = await run_in_threadpool(patient_data, req, self.templates, self.fallback)
         results = await run_in_threadpool(self.evaluate, data, as_of)
-        # stored only when a card links to it: a call without cards must not push live links out
-        linked = bool(shown(results, self.config.include_ineligible))
-        ref = self.reports.put(req.patient_id, as_of, results, data.warnings, data, req.user_id) if linked else None
+        # stored only when a card links to it: a call without cards must not push live links out; in the thread
+        # pool, as its size is measured on the data (a megabyte of prefetch takes about 15 ms)
+        ref = None
+        if shown(results, self.config.include_ineligible):
+            ref = await run_in_threadpool(
+                self.reports.put, req.patient_id, as_of, results, data.warnings, data, req.user_id
+            )
         cards = render_cards(
             results,
             as_of=as_of,
@@ -339,8 +354,9 @@ class Service:
         trial = next((t for t in self.trials if t.id == sub.trial), None)
         if trial is None or all(r.trial != sub.trial for r in stored.results):
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
-        # local time with its offset: the as-of date is a local calendar date (see attest_command)
-        authored = self.now().astimezone().replace(microsecond=0).isoformat()
+        # local time with its offset: the as-of date is a local calendar date (see attest_command); to the
+        # microsecond, so a change of answer within the second is the later one (the most recent answer wins)
+        authored = self.now().astimezone().isoformat(timespec="microseconds")
         fixed = self.config.as_of
         if fixed is not None and authored[:10] > fixed.isoformat():
             # the service screens as of a fixed date: an answer given after it would be written and then
@@ -360,13 +376,17 @@ class Service:
         except BaseException:
             self.reports.give_back(ref, sub.nonce)  # nothing written: the page can be sent again
             raise
-        data = with_response(stored.data, response)
-        # a page opened before midnight and answered after it: evaluated on the answer's day, or
-        # the answer would be "in the future" and not count (a fixed --as-of stays fixed)
-        as_of = fixed or max(stored.as_of, dt.date.fromisoformat(authored[:10]))
-        results = await run_in_threadpool(self.evaluate, data, as_of)
-        new_ref = self.reports.put(patient_id, as_of, results, stored.warnings, data, stored.user_id)
-        location = next(self.report_link(patient_id, new_ref)(r) for r in results if r.trial == sub.trial)
+        # with every response recorded through this hook call's pages (another tab's refusal included),
+        # not only this one: the new page must never show a better verdict than the recorded answers allow
+        responses = self.reports.record(stored, response)
+        as_of = self.answered_as_of(stored.as_of, responses)
+        results = await run_in_threadpool(self.evaluate, with_responses(stored.data, responses), as_of)
+        new_ref = await run_in_threadpool(
+            self.reports.put, patient_id, as_of, results, stored.warnings, stored.data, stored.user_id, stored.recorded
+        )
+        # not kept (the memory budget): this page's own ref shows the same, it evaluates the recorded responses
+        link = self.report_link(patient_id, new_ref or ref)
+        location = next(link(r) for r in results if r.trial == sub.trial)
         log.info("attestation recorded: %d answer(s)", len(sub.answers))
         return JSONResponse(
             {"location": location, "questionnaireResponse": f"QuestionnaireResponse/{response['id']}"},

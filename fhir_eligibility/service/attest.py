@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,9 +155,11 @@ def record(
     return response
 
 
-def with_response(data: PatientData, response: dict[str, Any]) -> PatientData:
-    """The patient's data as the server now holds it: what the page was evaluated on, plus the new answers."""
-    return PatientData(data.patient_id, [*data.resources, response], data.unavailable, list(data.warnings))
+def with_responses(data: PatientData, responses: Sequence[dict[str, Any]]) -> PatientData:
+    """The patient's data as the server now holds it: the hook call's data, plus the responses recorded since."""
+    if not responses:
+        return data
+    return PatientData(data.patient_id, [*data.resources, *responses], data.unavailable, list(data.warnings))
 
 
-__all__ = ["TOKEN_ENV", "Submission", "WriteTarget", "check_origin", "parse_submission", "record", "with_response"]
+__all__ = ["TOKEN_ENV", "Submission", "WriteTarget", "check_origin", "parse_submission", "record", "with_responses"]

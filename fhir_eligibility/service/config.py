@@ -61,6 +61,7 @@ class ServiceConfig:
     data_dir: Path = Path("cds-data")
     report_ttl_seconds: int = 3600
     report_cache_size: int = 1000
+    report_cache_mib: int = 256  # approximate memory the report links' stored data may take
     log_level: str = "info"
 
     def __post_init__(self) -> None:
@@ -92,7 +93,7 @@ def _check(c: ServiceConfig) -> None:
     for name in ("jwt_leeway_seconds", "max_token_lifetime_seconds", "jwks_cache_seconds", "fhir_retries"):
         if getattr(c, name) < 0:
             raise InputError(f"{name} must not be negative")
-    for name in ("report_ttl_seconds", "report_cache_size", "lookback_days"):
+    for name in ("report_ttl_seconds", "report_cache_size", "report_cache_mib", "lookback_days"):
         if getattr(c, name) < 1:
             raise InputError(f"{name} must be at least 1")
     if c.jwks_timeout_seconds <= 0 or c.fhir_timeout_seconds <= 0:

@@ -9,7 +9,8 @@ Checks, in order (cheap and unauthenticated ones first, so a bad token costs not
    cached, refetched at most every 30 s for an unknown kid), else from the configured JWKS file.
    The key type must fit the algorithm (RSA >= 2048 bits for RS384, EC P-384 for ES384).
 3. Signature, then claims: ``iss`` in the allow-list, ``aud`` equal to the exact URL called (its
-   default port written out or not), ``exp`` and ``iat`` with a small leeway, a bounded lifetime,
+   default port written out or not), ``exp`` and ``iat`` with a small leeway, a bounded lifetime
+   (``exp`` not before ``iat``: the leeway is for clocks, not for a token expired when issued),
    ``jti`` present; ``exp``, ``iat`` and ``nbf`` JSON numbers a float holds (``10**400`` or ``"123"``
    is an invalid token, not a 500).
 4. ``jti`` not seen before from that issuer (in-memory cache; entries expire with their token).
@@ -261,6 +262,8 @@ class TokenVerifier:
             _numeric_date(claims["nbf"])
         if not isinstance(jti, str) or not jti:
             raise AuthError("claim jti missing")
+        if exp < iat:  # a negative lifetime is no token an honest client signs, leeway or not
+            raise AuthError("token expires before it was issued")
         if exp - iat > self.max_lifetime:
             raise AuthError("token lifetime too long")
         tenant = claims.get("tenant")

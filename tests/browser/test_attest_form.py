@@ -39,7 +39,7 @@ AS_OF = "2026-06-01"
 TRIAL = "NCT04954820"
 SAMPLE = ROOT / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
 # the coordinator fills the form the day before the screening date: an answer from after it would not count
-FILLED_AT = dt.datetime(2026, 5, 31, 10, 0, tzinfo=dt.UTC)
+FILLED_AT = dt.datetime(2026, 5, 31, 10, 0, 0, 250000, tzinfo=dt.UTC)  # a fraction: answers within a second are ordered
 
 
 def trial_section(w: Watched) -> Any:
@@ -87,9 +87,10 @@ def test_static_page_download_makes_sample_01_eligible(watched: Watched, tmp_pat
     assert qr["resourceType"] == "QuestionnaireResponse" and qr["status"] == "completed"
     assert qr["subject"] == {"reference": "Patient/sample-01"}
     assert qr["author"] == {"display": "Dr Ada Coordinator"}
-    # the browser's clock, in its local time with the offset (the as-of date is a local date)
+    # the browser's clock, in its local time with the offset (the as-of date is a local date), to the millisecond
     authored = dt.datetime.fromisoformat(qr["authored"])
-    assert authored.utcoffset() is not None and authored == dt.datetime(2026, 5, 31, 10, tzinfo=dt.UTC)
+    assert authored.utcoffset() is not None and authored == FILLED_AT
+    assert qr["authored"][19:23] == ".250"
     questionnaire = json.loads(run_cli("questionnaire", TRIAL).stdout)
     assert qr["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
     got = {i["linkId"]: i["answer"][0]["valueBoolean"] for g in qr["item"] for i in g["item"]}
@@ -172,6 +173,7 @@ def test_served_page_submit_records_and_shows_eligible(watched: Watched, medplum
         qr = entry["resource"]
         who = {"reference": "Practitioner/example", "display": "Dr Ada Coordinator"}
         assert qr["author"] == who and qr["authored"].startswith("2026-05-31")
+        assert dt.datetime.fromisoformat(qr["authored"]) == FILLED_AT  # its fraction of a second kept by the server
         prov = requests.get(f"{medplum}/Provenance", params={"target": f"QuestionnaireResponse/{qr['id']}"}, timeout=10)
         assert len(prov.json().get("entry", [])) == 1
         again = post(live.service_url, hook_body(patient_id, fhir_server=medplum))

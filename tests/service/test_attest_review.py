@@ -167,3 +167,52 @@ def test_a_public_base_url_with_its_default_port_is_the_origin_browsers_send(tmp
             check_origin({"origin": other}, config.base_url)
     odd = ServiceConfig(public_base_url="https://cds.example.org:8443", insecure_no_auth=True, data_dir=tmp_path)
     check_origin({"origin": "https://cds.example.org:8443"}, odd.base_url)
+
+
+# ---- second review (2026-12-07): authored to the microsecond ----------------------------------------------------
+
+
+def test_authored_is_written_to_the_microsecond(live: LiveServer, fhir: RecordingFhir) -> None:
+    """To the second, a consent given and withdrawn within one second tied (and the random id decided)."""
+    when = BEFORE_AS_OF.replace(microsecond=123456)
+    live.app.state.service.now = lambda: when
+    to = form_of(card_link(live))
+    assert submit(live, to["url"], answer(to["nonce"])).status_code == 201
+    (qr,) = fhir.written("QuestionnaireResponse")
+    (prov,) = fhir.written("Provenance")
+    assert dt.datetime.fromisoformat(qr["authored"]) == when
+    assert qr["authored"][19:26] == ".123456" and prov["recorded"] == qr["authored"]
+
+
+# ---- second review: typed text that is no plain text ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "code_point"),
+    [
+        ("author", "Dr\u0000Ada", "U+0000"),
+        ("author", "Dr Ada\u202e", "U+202E"),  # a right-to-left override: the name reads as other text
+        ("author", "Dr\nAda", "U+000A"),  # a name is one line
+        ("comment", "seen\u0007", "U+0007"),
+        ("comment", "seen \u2066x\u2069", "U+2066"),  # a bidirectional isolate
+    ],
+)
+def test_control_and_bidi_characters_are_refused_and_nothing_is_written(
+    live: LiveServer, fhir: RecordingFhir, field: str, text: str, code_point: str
+) -> None:
+    """FHIR strings hold no code point below 32 but tab, CR and LF; a bidi override shows a name as other text.
+    Refused (400, nothing written) rather than stripped: the record would say what the person did not type."""
+    to = form_of(card_link(live))
+    body = answer(to["nonce"], author=text if field == "author" else "Dr Ada")
+    if field == "comment":
+        body["comments"] = {"consent": text}
+    message = outcome(submit(live, to["url"], body), 400)
+    assert code_point in message and "not recorded" in message
+    assert fhir.transactions == []
+    # the page is not spent: sent again in plain text it is recorded (a comment may hold a line break)
+    plain = answer(to["nonce"]) | {"comments": {"consent": "seen by the board\non 2026-05-30"}}
+    assert submit(live, to["url"], plain).status_code == 201
+    (qr,) = fhir.written("QuestionnaireResponse")
+    assert qr["author"]["display"] == "Dr Ada"
+    comment = next(i for g in qr["item"] for i in g["item"] if i["linkId"] == "consent-comment")
+    assert comment["answer"] == [{"valueString": "seen by the board\non 2026-05-30"}]

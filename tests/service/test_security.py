@@ -69,6 +69,8 @@ def test_audience_may_be_a_list_containing_the_endpoint(keys: ClientKeys) -> Non
         (lambda k: k.token(AUD, iat=time.time() - 3600, lifetime=300), "token expired"),
         (lambda k: k.token(AUD, iat=time.time() + 600), "issued in the future"),
         (lambda k: k.token(AUD, lifetime=86400), "lifetime too long"),
+        # exp 10 s before iat (now): within the 30 s leeway of expiry, accepted before
+        (lambda k: k.token(AUD, lifetime=-10), "expires before it was issued"),
         (lambda k: k.token(AUD, kid="nope"), "unknown key id"),
         (lambda k: k.token(AUD, iss="https://evil.example.org"), "issuer not allowed"),
         (lambda k: k.token(AUD, alg="ES384", kid="rs-1"), "key unusable"),

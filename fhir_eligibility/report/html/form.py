@@ -134,7 +134,7 @@ function uuid4(){var b=crypto.getRandomValues(new Uint8Array(16)),h=[];b[6]=b[6]
  return h.slice(0,8)+'-'+h.slice(8,12)+'-'+h.slice(12,16)+'-'+h.slice(16,20)+'-'+h.slice(20);}
 function localIso(d){var o=-d.getTimezoneOffset(),a=Math.abs(o),p=function(n){return String(n).padStart(2,'0');};
  return d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+'T'+p(d.getHours())+':'+p(d.getMinutes())+':'
-  +p(d.getSeconds())+(o<0?'-':'+')+p(Math.floor(a/60))+':'+p(a%60);}
+  +p(d.getSeconds())+'.'+String(d.getMilliseconds()).padStart(3,'0')+(o<0?'-':'+')+p(Math.floor(a/60))+':'+p(a%60);}
 function authorRef(a){return /^(Practitioner|PractitionerRole|Person|RelatedPerson)\\/[A-Za-z0-9\\-.]{1,64}$/.test(a)
  ?{reference:a}:{display:a};}
 function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEach(function(s){var entries=[];
