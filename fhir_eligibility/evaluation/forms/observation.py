@@ -165,9 +165,7 @@ def _compare(f: Fact, d: ObservationValue) -> Compared:
         q = f.quantity
         assert q is not None
         shown = f"{q.comparator or ''}{q.value:g}"
-        return Compared(
-            Truth.FALSE, f"{shown} {q.unit or ''} is a measured amount: detected", shown, q.unit
-        )
+        return Compared(Truth.FALSE, f"{shown} {q.unit or ''} is a measured amount: detected", shown, q.unit)
     return compare(f, d.test)
 
 
