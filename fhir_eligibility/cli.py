@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import json
@@ -22,7 +23,7 @@ from fhir_eligibility.cli_options import as_of_date, build_server_options, serve
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate, validate_terminology
-from fhir_eligibility.errors import EligibilityError
+from fhir_eligibility.errors import EligibilityError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Report
 from fhir_eligibility.identity import IdentityPolicy
@@ -37,6 +38,7 @@ from fhir_eligibility.report.table import checklist, collect_first_text, dates, 
 from fhir_eligibility.requirements.plan import plan as plan_requirements
 from fhir_eligibility.retrieval.patients import resolve_patients
 from fhir_eligibility.retrieval.server import plan as plan_requests
+from fhir_eligibility.screening.command import PARTIAL_EXIT
 from fhir_eligibility.screening.command import register as register_screening
 from fhir_eligibility.service.command import register as register_serve
 from fhir_eligibility.stream import stream_json
@@ -273,13 +275,25 @@ def evaluate(
             click.echo("\n".join(plan_requests(options, list(patient_ids), requirements)))
             return
         incomplete: set[str] = set()
+        skipped: list[tuple[str, str]] = []  # a patient who cannot be fetched costs no other patient
         with Bar(wanted(streams_to_stdout=False)) as bar:
             ids = resolve_patients(options, patient_ids)
-            report = evaluate_server(options, ids, ts, as_of, settings, bar, incomplete)
+            report = evaluate_server(options, ids, ts, as_of, settings, bar, incomplete, skipped)
+        if skipped and not report.results:  # nobody could be fetched: the one error, as before
+            raise RetrievalError(skipped[0][1])
+        notes = tuple(f"Patient/{pid}: not evaluated: {why}" for pid, why in skipped)
+        report = dataclasses.replace(report, warnings=(*notes, *report.warnings))
         _emit(render(identity.report(report), fmt, details, ts), output)
+        for note in notes:
+            click.echo(f"warning: {note}", err=True)
+        status = 0
         if write_back:  # after the report: a write-back failure never changes or withholds it
             written = [from_result(r, r.patient.removeprefix("Patient/") in incomplete) for r in report.results]
-            sys.exit(run_write_back(options, written, ts, as_of, dry_run))
+            status = run_write_back(options, written, ts, as_of, dry_run)
+        if status == 0 and skipped:
+            status = PARTIAL_EXIT  # the report holds the others: a partial run, as screen's
+        if status:
+            sys.exit(status)
         return
     else:
         if not paths:

@@ -226,9 +226,12 @@ def evaluate_server(
     settings: Settings = Settings(),
     bar: Bar = NO_BAR,
     incomplete: set[str] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> Report:
     """Fetch only what the trials need (one batch per patient where the server allows) and evaluate.
-    ``incomplete`` receives the ids of patients some of whose data the server did not deliver."""
+    ``incomplete`` receives the ids of patients some of whose data the server did not deliver;
+    ``skipped``, the patients who could not be fetched at all, with why (the others are evaluated;
+    without it, such a patient ends the run)."""
     requirements = plan(trials, as_of, settings.default_lookback_days)
     bar.total(len(patient_ids))
 
@@ -238,7 +241,7 @@ def evaluate_server(
                 incomplete.add(data.patient_id)
             yield data
 
-    fetched = noted(fetch_patients(options, patient_ids, requirements))
+    fetched = noted(fetch_patients(options, patient_ids, requirements, skipped=skipped))
     return evaluate_patients(fetched, trials, as_of, settings, (), bar)
 
 

@@ -292,12 +292,53 @@ def fetch_patients(
     requirements: Iterable[DataRequirement],
     *,
     session: HttpSession | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> Iterator[PatientData]:
     """Fetch each patient's data for the requirements; see the module docstring for failures. A SMART
-    token asks for what the requirements read (:func:`~.options.scoped`)."""
+    token asks for what the requirements read (:func:`~.options.scoped`). ``skipped``: a patient who
+    cannot be fetched goes there with why (:func:`fetch_isolated`) instead of ending the run."""
     reqs = list(requirements)
     with FhirServer(scoped(options, types_read(reqs)), session=session) as server:
-        yield from server.fetch_patients(patient_ids, reqs)
+        if skipped is None:
+            yield from server.fetch_patients(patient_ids, reqs)
+        else:
+            yield from fetch_isolated(server, list(patient_ids), reqs, skipped)
+
+
+def fetch_isolated(
+    server: FhirServer,
+    ids: Sequence[str],
+    requirements: Sequence[DataRequirement],
+    skipped: list[tuple[str, str]],
+) -> Iterator[PatientData]:
+    """``fetch_patients`` batch by batch; a patient that cannot be fetched goes to ``skipped`` with why.
+    Why: a batch fails whole when one patient's Patient read fails (a 500, a record restricted by
+    consent); ``screen --server`` and ``evaluate --server`` retry it patient by patient, one loop.
+
+    A batch is collected before it is yielded, so retrying its patients one by one after a failure
+    cannot yield anyone twice. A refusal (401/403) for every patient of the first batch read is the
+    credentials, not one patient's record: raised.
+    """
+    size = max(server.options.patients_per_batch, 1)
+    anyone = False  # a patient was read: a later 403 is about that patient, not the credentials
+    for start in range(0, len(ids), size):
+        batch = list(ids[start : start + size])
+        try:
+            fetched = list(server.fetch_patients(batch, requirements))
+        except (AuthorizationError, RetrievalError):
+            fetched, refused = [], []
+            for pid in batch:  # isolate the failing patient(s)
+                try:
+                    fetched.extend(server.fetch_patients([pid], requirements))
+                except AuthorizationError as e:  # one patient's record restricted (consent, VIP)
+                    refused.append(e)
+                    skipped.append((pid, str(e)))
+                except RetrievalError as e:
+                    skipped.append((pid, str(e)))
+            if refused and not fetched and not anyone and len(refused) == len(batch):
+                raise refused[0] from None  # nobody could be read: the credentials, not a patient's record
+        anyone = anyone or bool(fetched)
+        yield from fetched
 
 
 def plan(options: ServerOptions, patient_ids: Sequence[str], requirements: Iterable[DataRequirement]) -> list[str]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Trial
-from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
+from fhir_eligibility.errors import InputError, RetrievalError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.record import PatientData, patient_id_of
 from fhir_eligibility.report.screening import ScreeningReport
@@ -40,7 +40,7 @@ from fhir_eligibility.retrieval.merge import merged_into
 from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.reading import guessed_patient, patients_record
 from fhir_eligibility.retrieval.search_client import SearchClient
-from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
+from fhir_eligibility.retrieval.server import FhirServer, ServerOptions, fetch_isolated
 from fhir_eligibility.screening.anchor import (
     MAX_URL,
     PAGE_SIZE,
@@ -197,26 +197,18 @@ def _noted(noted: list[str]) -> list[str]:
     return [f"the candidate search: the server noted: {n}" for n in noted]
 
 
-def _batched(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
-
-
 def fetch_all(
     server: FhirServer,
     ids: Sequence[str],
     requirements: Sequence[DataRequirement],
     skipped: list[tuple[str, str]],
 ) -> Iterator[PatientData]:
-    """``fetch_patients`` batch by batch; a patient that cannot be fetched goes to ``skipped``.
-
-    A batch is collected before it is yielded, so retrying its patients one by one after a
-    failure cannot yield anyone twice. Every candidate is either yielded or in ``skipped`` with a
+    """The candidates fetched (:func:`~fhir_eligibility.retrieval.server.fetch_isolated`); a patient that
+    cannot be fetched goes to ``skipped``. Every candidate is either yielded or in ``skipped`` with a
     reason: the report lists them and the run is partial. So is a candidate named by no id
     (:class:`Unsearchable`) and a Patient merged into another (``Patient.link`` ``replaced-by``: its
     data may be on the surviving record, so it is neither screened nor written back).
     """
-    size = max(server.options.patients_per_batch, 1)
     valid = []
     for pid in ids:  # named by the server's own data: one malformed id must not stop the others
         if isinstance(pid, Unsearchable):
@@ -226,30 +218,13 @@ def fetch_all(
             valid.append(check_patient_id(pid))
         except InputError:
             skipped.append((pid[:70], "the server names this patient by an id that is not a valid FHIR id"))
-    anyone = False  # a patient was read: a later 403 is about that patient, not the credentials
-    for batch in _batched(valid, size):
-        try:
-            fetched = list(server.fetch_patients(batch, requirements))
-        except (AuthorizationError, RetrievalError):
-            fetched, refused = [], []
-            for pid in batch:  # isolate the failing patient(s)
-                try:
-                    fetched.extend(server.fetch_patients([pid], requirements))
-                except AuthorizationError as e:  # one patient's record restricted (consent, VIP)
-                    refused.append(e)
-                    skipped.append((pid, str(e)))
-                except RetrievalError as e:
-                    skipped.append((pid, str(e)))
-            if refused and not fetched and not anyone and len(refused) == len(batch):
-                raise refused[0] from None  # nobody could be read: the credentials, not a patient's record
-        anyone = anyone or bool(fetched)
-        for data in fetched:
-            survivor = merged_into(data)
-            if survivor is None:
-                yield data
-            else:  # its data may be on the surviving record: nothing is decided (nor written) on this one
-                why = f"merged into {survivor} (Patient.link replaced-by): screen that record"
-                skipped.append((data.patient_id, why))
+    for data in fetch_isolated(server, valid, requirements, skipped):
+        survivor = merged_into(data)
+        if survivor is None:
+            yield data
+        else:  # its data may be on the surviving record: nothing is decided (nor written) on this one
+            why = f"merged into {survivor} (Patient.link replaced-by): screen that record"
+            skipped.append((data.patient_id, why))
 
 
 # ---- entry point ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -432,3 +433,34 @@ def test_plan_with_batch_always(rsps: responses.RequestsMock) -> None:
     lines = plan(opts(batch="always", patients_per_batch=2), ["p1", "p2"], REQS)
     assert lines[0] == f"POST {BASE}  batch"
     assert len(lines) == 1 + 6
+
+
+def test_a_patient_who_cannot_be_fetched_costs_no_other_patient(fake: FakeFhir) -> None:
+    """Adversarial review: `evaluate --server --patient p1 --patient p2` lost p1's report (and its
+    write-back) when p2's Patient read failed. With ``skipped``, the batch is retried patient by patient:
+    p1 is fetched, the unknown p9 is listed with why, and nothing is fetched twice."""
+    skipped: list[tuple[str, str]] = []
+    got = list(fetch_patients(opts(), ["p1", "p9", "p2"], REQS, skipped=skipped))
+    assert [d.patient_id for d in got] == ["p1", "p2"]
+    assert [pid for pid, _ in skipped] == ["p9"] and "not found" in skipped[0][1]
+    with pytest.raises(RetrievalError, match="not found"):  # without it, as before: the run ends
+        list(fetch_patients(opts(), ["p1", "p9"], REQS))
+
+
+def test_evaluate_on_a_server_reports_the_others_and_exits_partial(fake: FakeFhir, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from fhir_eligibility.cli import cli
+
+    mini = str(Path(__file__).resolve().parents[1] / "fixtures" / "mini")
+    args = ["evaluate", "--server", BASE, "--patient", "p1", "--patient", "p9", "--definitions", mini]
+    out = tmp_path / "report.json"
+    r = CliRunner().invoke(cli, [*args, "--as-of", "2026-06-01", "--format", "json", "-o", str(out)])
+    assert r.exit_code == 4, r.output
+    report = json.loads(out.read_text())
+    assert {x["patient"] for x in report["results"]} == {"Patient/p1"}
+    assert any(w.startswith("Patient/p9: not evaluated") for w in report["warnings"])
+    alone = ["evaluate", "--server", BASE, "--patient", "p9", "--definitions", mini, "--as-of", "2026-06-01"]
+    r = CliRunner().invoke(cli, alone)
+    # nobody fetched: the one error, as before (main() prints it on one line, exit 2)
+    assert isinstance(r.exception, RetrievalError) and "not found" in str(r.exception)
