@@ -141,6 +141,11 @@ class FhirServer(Connection):
         reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=FHIR_JSON)
         codes = _refusal_codes(reply.body)
         if not reply.ok or reply.body is None:
+            if reply.status is None or 200 <= reply.status < 300:  # no answer, or one cut short
+                raise RetrievalError(
+                    f"FHIR server {self.options.base} gave no complete answer to the transaction ({reply.cause}):"
+                    " whether it was recorded is unknown; its requests are conditional, so running again settles it"
+                )
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}{codes}")
         entries = bundle.get("entry")
         failure = transaction_failure(reply.body, len(entries) if isinstance(entries, list) else 0)

@@ -464,3 +464,25 @@ def test_evaluate_on_a_server_reports_the_others_and_exits_partial(fake: FakeFhi
     r = CliRunner().invoke(cli, alone)
     # nobody fetched: the one error, as before (main() prints it on one line, exit 2)
     assert isinstance(r.exception, RetrievalError) and "not found" in str(r.exception)
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (requests.ConnectionError("connection reset"), "whether it was recorded is unknown"),
+        ((200, '{"resourceType": "Bundle", "ty'), "whether it was recorded is unknown"),  # cut short
+        ((422, "{}"), "refused the transaction: HTTP 422"),
+    ],
+)
+def test_a_transaction_whose_answer_was_lost_is_not_called_refused(
+    rsps: responses.RequestsMock, answer: Any, said: str
+) -> None:
+    """Adversarial review: a transaction the server stored but whose answer was cut short was reported
+    as "refused"; the subject was in fact created. Only an HTTP error status is a refusal."""
+    if isinstance(answer, Exception):
+        rsps.add(responses.POST, BASE, body=answer)
+    else:
+        rsps.add(responses.POST, BASE, status=answer[0], body=answer[1], content_type="application/fhir+json")
+    with FhirServer(opts(retries=0)) as server, pytest.raises(RetrievalError) as info:
+        server.transaction({"resourceType": "Bundle", "type": "transaction", "entry": []})
+    assert said in str(info.value)
