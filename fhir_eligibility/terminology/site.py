@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from fhir_eligibility.codes import Code, norm_code
+from fhir_eligibility.codes import Code, norm_code, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     CodedTest,
@@ -188,10 +188,13 @@ class SiteTerminology:
             raise DefinitionError(f"{file}: {where}: {message}{rest}")
 
     def apply(self, trials: list[Trial]) -> list[Trial]:
-        """Each trial with the mapped site codes added to every code set holding their target."""
+        """Each trial with the mapped site codes added to every code set holding their target, or
+        (ATC) a group of it: a record coded L01XE26 is in a value set listing L01 (codes.with_atc_groups),
+        so a site code mapped to L01XE26 must be too."""
         by_target: dict[Code, list[CodeMapping]] = {}
         for m in self.mappings:
-            by_target.setdefault(m.target, []).append(m)
+            for key in with_atc_groups(frozenset({m.target})):
+                by_target.setdefault(key, []).append(m)
         if not by_target:
             return trials
         out = []

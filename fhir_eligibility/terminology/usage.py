@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, assert_never
 
-from fhir_eligibility.codes import Code, codings, norm_code
+from fhir_eligibility.codes import Code, codings, norm_code, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
@@ -125,8 +125,8 @@ def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple
     for res in resources:
         rtype = str(res.get("resourceType"))
         concepts = _concepts(res)
-        if any(not codings(c).isdisjoint(read) for c in concepts):
-            continue  # read already (a panel whose components a criterion reads, too)
+        if any(not with_atc_groups(codings(c)).isdisjoint(read) for c in concepts):
+            continue  # read already (a panel whose components a criterion reads; an ATC code through its group)
         for concept in concepts:
             unit = None
             if rtype == "Observation" and isinstance(res.get("valueQuantity"), dict):

@@ -1,0 +1,85 @@
+"""Site terminology, fourth adversarial review: what a site's maps, value sets and data spell that
+the terminology layer had read wrongly or not at all.
+
+Trial E (NCT01842165), T0 = 2026-06-01. E-E3 excludes anticancer therapy (vs-anticancer-nonsurgical,
+holding ATC L01 and L02BX) in [T0-12 weeks, T0]; E-E6 excludes brain metastases (vs-brain-mets, SNOMED
+CT 94225005 among them), closed world, a recorded one needing clinical judgement ("review").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.results import CriterionResult, Result
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
+from tests.cases.builders import AS_OF, ATC, med_admin, patient
+from tests.terminology.test_site_terminology import TRIAL_E, bundle, find, write
+from tests.test_cli import cli
+
+Json = dict[str, Any]
+PHARMACY = "http://hospital.example.org/fhir/CodeSystem/pharmacy"
+PHARMACY_MAP = "http://hospital.example.org/fhir/ConceptMap/pharmacy"
+
+
+def concept_map(url: str, source: str, target: str, elements: list[Json]) -> Json:
+    return {
+        "resourceType": "ConceptMap",
+        "url": url,
+        "status": "active",
+        "group": [{"source": source, "target": target, "element": elements}],
+    }
+
+
+def criterion(cid: str, resources: list[Json], terminology: list[Path] | None = None) -> CriterionResult:
+    trials = load_trials(only=[TRIAL_E], terminology=terminology)
+    result = evaluate_patient(PatientData("p", [patient(), *resources]), trials, AS_OF)[0]
+    return find(result.criteria, cid)
+
+
+# ---- 1. a site code mapped to a specific ATC code is in the value sets of its groups ---------------
+
+
+def test_a_site_drug_mapped_to_a_specific_atc_code_counts_in_a_value_set_of_its_group(tmp_path: Path) -> None:
+    """Cabozantinib, ATC L01XE26, is in group L01 (antineoplastic agents) that vs-anticancer-nonsurgical
+    lists; given 2026-05-20 (T0-12 d, inside E-E3's 12 weeks) it fails the exclusion. The site's CABO60
+    mapped equivalent to L01XE26 was dropped (the map was looked up by the exact code L01XE26, which no
+    value set lists): E-E3 was left to a person, as for an unknown drug.
+
+    The other way holds no more than in the data: ONCO mapped to L01 (some antineoplastic) is not
+    everolimus L01EG02, which NCT05773274 B-I3b reads without L01 (a record coded L01 is not either)."""
+    elements = [
+        {"code": "CABO60", "target": [{"code": "L01XE26", "equivalence": "equivalent"}]},
+        {"code": "ONCO", "target": [{"code": "L01", "equivalence": "wider"}]},
+    ]
+    cm = write(tmp_path / "cm.json", concept_map(PHARMACY_MAP, PHARMACY, ATC, elements))
+    direct = criterion("E-E3", [med_admin("L01XE26", "2026-05-20")])
+    assert direct.result is Result.FAIL, direct.reason  # the code itself, read through its group
+    mapped = criterion("E-E3", [med_admin("CABO60", "2026-05-20", system=PHARMACY)], [cm])
+    assert mapped.result is Result.FAIL, mapped.reason
+    (ev,) = [e for c in (mapped, *mapped.children) for e in c.evidence]
+    assert ev.code == f"{PHARMACY}|CABO60" and ev.mapped_to == f"{ATC}|L01XE26" and ev.mapped_by == PHARMACY_MAP
+    assert criterion("E-E3", [med_admin("CABO60", "2026-05-20", system=PHARMACY)]).result is Result.MANUAL
+
+    (trial,) = load_trials(only=["NCT05773274"], terminology=[cm])
+    nodes = {n.id: getattr(n.definition, "codes", frozenset()) for top in trial.criteria for n in top.walk()}
+    with_l01 = {n for n, codes in nodes.items() if (ATC, "L01") in codes}
+    assert with_l01 and with_l01 == {n for n, codes in nodes.items() if (PHARMACY, "ONCO") in codes}
+    assert with_l01 == {n for n, codes in nodes.items() if (PHARMACY, "CABO60") in codes}
+    everolimus = next(n for n in trial.criteria if n.id == "B-I3b").walk()[1]
+    assert (ATC, "L01EG02") in nodes[everolimus.id] and everolimus.id not in with_l01
+
+
+def test_codes_treats_an_atc_code_read_through_its_group_as_read(tmp_path: Path) -> None:
+    """``codes`` listed L01XE26 as read by no criterion while E-E3 reads it (through L01)."""
+    data = write(
+        tmp_path / "p.json",
+        bundle(patient(), med_admin("L01XE26", "2026-05-20"), med_admin("CABO60", "2026-05-20", system=PHARMACY)),
+    )
+    out = cli("codes", str(data), "--trial", TRIAL_E, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    listed = {u["code"] for u in json.loads(out.stdout)["unreadCodes"]["MedicationAdministration"]}
+    assert listed == {"CABO60"}
