@@ -13,11 +13,14 @@ concept), relatedto, inexact, related-to (suggestions: ``codes --format conceptm
 nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
 ``dependsOn``/``product`` (a condition we cannot check).
 
-A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it.
+A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it
+(and the definitions' value sets it includes); an include read otherwise than FHIR says (a whole
+code system, an included value set the definitions lack, an intersection) is an error, not dropped.
 
 Errors: a file that cannot be used at all (missing, not JSON, not a ConceptMap/ValueSet/Bundle) is
 an :class:`InputError` (exit 2); content that is wrong (no code, unknown relationship, a value set
-url the definitions do not have, a filter) is a :class:`DefinitionError` (exit 1), as ``validate``.
+url the definitions do not have, a filter, a whole code system) is a :class:`DefinitionError` (exit 1),
+as ``validate``.
 """
 
 from __future__ import annotations
@@ -156,14 +159,23 @@ class SiteTerminology:
                 self.problems.append((file, f"{where}.system", "no code system"))
             if any(not c.get("code") for c in inc.get("concept") or []):
                 self.problems.append((file, f"{where}.concept", "a concept without code"))
+            self.problems.extend((file, f"{where}{at}", why) for at, why in _include_problems(inc))
         if not _included(vs):
             self.problems.append((file, "ValueSet", "no concept (compose.include nor expansion.contains)"))
         self.value_sets.append((file, vs))
 
     def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
-        """Add each site value set's includes to the definitions' value set with the same url."""
+        """Add each site value set's includes to the definitions' value set with the same url; an
+        included value set the definitions do not have is a problem (it would add nothing, silently)."""
         problems: list[Problem] = []
         for file, vs in self.value_sets:
+            for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
+                refs = inc.get("valueSet")
+                for j, ref in enumerate(refs if isinstance(refs, list) else []):
+                    found = ds.resolve(ref) if isinstance(ref, str) else None
+                    if found is None or found.get("resourceType") != "ValueSet":
+                        where = f"ValueSet.compose.include[{i}].valueSet[{j}]"
+                        problems.append((file, where, f"{ref!r} is not a value set of the definitions"))
             url = _canonical(vs.get("url"))
             base = ds.by_key.get(url) if url else None
             if base is None or base.get("resourceType") != "ValueSet":
@@ -203,6 +215,27 @@ class SiteTerminology:
             criteria = tuple(_criterion(c, by_target, used) for c in t.criteria)
             out.append(replace(t, criteria=criteria, mappings=tuple(used)))
         return out
+
+
+def _include_problems(inc: Json) -> list[tuple[str, str]]:
+    """(where in the include, why) for includes that would be read as fewer or other codes than FHIR
+    says: a whole code system, ``valueSet`` not a list of urls, or ``valueSet`` beside codes (their
+    intersection). Each was ignored or read in part without a word."""
+    refs = inc.get("valueSet")
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        return [(".valueSet", 'valueSet is a list of value set urls (["http://..."])')]
+    if refs and (inc.get("system") or inc.get("concept")):
+        why = "valueSet beside system/concept means their intersection: give it in an include of its own"
+        return [(".valueSet", why)]
+    if inc.get("system") and not inc.get("concept") and not inc.get("filter") and not refs:
+        system = inc["system"]
+        return [
+            (
+                ".concept",
+                f"includes every code of {system}: a whole code system needs a terminology server: list the concepts",
+            )
+        ]
+    return []
 
 
 def _included(vs: Json) -> list[Json]:

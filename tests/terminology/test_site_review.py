@@ -12,7 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.criteria.model import Records
+from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
@@ -83,3 +87,44 @@ def test_codes_treats_an_atc_code_read_through_its_group_as_read(tmp_path: Path)
     assert out.returncode == 0, out.stderr
     listed = {u["code"] for u in json.loads(out.stdout)["unreadCodes"]["MedicationAdministration"]}
     assert listed == {"CABO60"}
+
+
+# ---- 2. a site value set's include that would add nothing, or other codes, is a located error ---------
+
+DX = "http://hospital.example.org/fhir/CodeSystem/dx"
+BRAIN_METS = "http://fhir-eligibility.org/fhir/ValueSet/vs-brain-mets"
+LIVER_METS = "http://fhir-eligibility.org/fhir/ValueSet/vs-liver-mets"
+
+
+@pytest.mark.parametrize(
+    ("include", "where", "message"),
+    [
+        # a value set neither the definitions nor the site have: it added nothing, "definitions valid"
+        ({"valueSet": ["http://hospital.example.org/ValueSet/nope"]}, "include[0].valueSet[0]", "not a value set"),
+        # FHIR: a system without concept or filter is every code of the system; it added none
+        ({"system": DX}, "include[0].concept", "every code of"),
+        # valueSet is 0..* canonical: a string was read letter by letter (none resolved)
+        ({"system": DX, "concept": [{"code": "MET-CNS"}], "valueSet": LIVER_METS}, "include[0].valueSet", "a list"),
+        # beside codes, FHIR reads their intersection: it was read as their union
+        (
+            {"system": DX, "concept": [{"code": "MET-CNS"}], "valueSet": [LIVER_METS]},
+            "include[0].valueSet",
+            "intersection",
+        ),
+    ],
+)
+def test_a_site_value_set_include_that_cannot_be_read_as_written_is_a_located_error(
+    tmp_path: Path, include: Json, where: str, message: str
+) -> None:
+    site_vs = {"resourceType": "ValueSet", "url": BRAIN_METS, "status": "active", "compose": {"include": [include]}}
+    path = write(tmp_path / "vs.json", site_vs)
+    out = cli("validate", "--terminology", str(path))
+    assert out.returncode == 1, out.stdout
+    assert f"ValueSet.compose.{where}" in out.stdout and message in out.stdout
+    with pytest.raises(DefinitionError, match=message):
+        load_trials(only=[TRIAL_E], terminology=[path])
+    # written as FHIR reads it (a value set of the definitions, in an include of its own), it is valid
+    site_vs["compose"] = {"include": [{"valueSet": [LIVER_METS]}, {"system": DX, "concept": [{"code": "MET-CNS"}]}]}
+    (trial,) = load_trials(only=[TRIAL_E], terminology=[write(tmp_path / "ok.json", site_vs)])
+    e_e6 = next(c for c in trial.criteria if c.id == "E-E6").walk()[-1].definition
+    assert isinstance(e_e6, Records) and (DX, "MET-CNS") in e_e6.codes
