@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
+from fhir_eligibility.codes import norm_code
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Records
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
-from tests.cases.builders import AS_OF, ATC, med_admin, patient
+from tests.cases.builders import AS_OF, ATC, SCT, condition, med_admin, patient
 from tests.terminology.test_site_terminology import TRIAL_E, bundle, find, write
 from tests.test_cli import cli
 
@@ -128,3 +129,35 @@ def test_a_site_value_set_include_that_cannot_be_read_as_written_is_a_located_er
     (trial,) = load_trials(only=[TRIAL_E], terminology=[write(tmp_path / "ok.json", site_vs)])
     e_e6 = next(c for c in trial.criteria if c.id == "E-E6").walk()[-1].definition
     assert isinstance(e_e6, Records) and (DX, "MET-CNS") in e_e6.codes
+
+
+# ---- 3. SNOMED CT written with its term, a system with whitespace: the concept they name ---------------
+
+TERM = "94225005 |Secondary malignant neoplasm of brain|"
+
+
+def brain_mets(system: str, code: str, rid: str = "bm1") -> Json:
+    return condition(system, code, onset="2026-03-01", rid=rid)
+
+
+def test_snomed_with_its_term_or_a_padded_system_is_the_concept_in_data_and_in_a_map(tmp_path: Path) -> None:
+    """E-E6 (brain metastases, closed world): a recorded 94225005 is for clinical judgement (review).
+    Written as "94225005 |Secondary malignant neoplasm of brain|" or under "http://snomed.info/sct "
+    it matched nothing and the exclusion passed ("none recorded"); so did a site code mapped to the
+    concept written with its term."""
+    for system, code in [(SCT, TERM), ("http://snomed.info/sct ", "94225005"), (f" {SCT}", "94225005")]:
+        assert criterion("E-E6", [brain_mets(system, code)]).result is Result.REVIEW, (system, code)
+    elements = [{"code": "MET-CNS", "target": [{"code": TERM, "equivalence": "equivalent"}]}]
+    cm = write(tmp_path / "cm.json", concept_map(PHARMACY_MAP, DX, f"{SCT} ", elements))
+    mapped = criterion("E-E6", [brain_mets(DX, "MET-CNS")], [cm])
+    assert mapped.result is Result.REVIEW, mapped.reason
+    assert any(e.mapped_to == f"{SCT}|94225005" for c in (mapped, *mapped.children) for e in c.evidence)
+
+
+def test_a_postcoordinated_snomed_expression_is_not_read_as_its_focus_concept() -> None:
+    """Brain metastasis refined by laterality is a post-coordinated expression, not the concept 94225005:
+    it is left as written (``codes`` lists it for the site to map), and reading it raises nothing."""
+    expression = f"{TERM} : 272741003 |Laterality| = 7771000 |Left|"
+    assert norm_code(SCT, expression) == (SCT, expression)
+    assert norm_code(SCT, f"<< {TERM}") == (SCT, f"<< {TERM}")  # a constraint, not a concept
+    assert criterion("E-E6", [brain_mets(SCT, expression, "bm2"), brain_mets(SCT, TERM)]).result is Result.REVIEW
