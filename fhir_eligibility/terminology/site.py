@@ -260,6 +260,8 @@ def _resources(f: Path) -> list[Json]:
         raise InputError(f"{f}: cannot read ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{f}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:  # arrays or objects nested beyond the parser's stack: one line, as patient data
+        raise InputError(f"{f}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InputError(f"{f}: not a FHIR resource (no resourceType)")
     if data["resourceType"] == "Bundle":

@@ -17,7 +17,7 @@ import pytest
 from fhir_eligibility.codes import norm_code
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Records
-from fhir_eligibility.errors import DefinitionError
+from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
@@ -161,3 +161,19 @@ def test_a_postcoordinated_snomed_expression_is_not_read_as_its_focus_concept() 
     assert norm_code(SCT, expression) == (SCT, expression)
     assert norm_code(SCT, f"<< {TERM}") == (SCT, f"<< {TERM}")  # a constraint, not a concept
     assert criterion("E-E6", [brain_mets(SCT, expression, "bm2"), brain_mets(SCT, TERM)]).result is Result.REVIEW
+
+
+# ---- 4. a terminology file nested too deeply is one line, exit 2 -------------------------------------------
+
+
+def test_a_deeply_nested_terminology_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    """JSON nested beyond the parser's stack raised RecursionError, a traceback (exit 1); the patient
+    data reader says it in one line, exit 2, and so does the terminology reader now."""
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"resourceType": "ConceptMap", "group": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_trials(only=[TRIAL_E], terminology=[deep])
+    for command in (["validate"], ["evaluate", str(write(tmp_path / "p.json", bundle(patient())))]):
+        out = cli(*command, "--terminology", str(deep))
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.strip().splitlines() == [f"error: {deep}: not valid JSON (nested too deeply)"]
