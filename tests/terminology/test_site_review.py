@@ -177,3 +177,46 @@ def test_a_deeply_nested_terminology_file_is_one_line_exit_2(tmp_path: Path) -> 
         out = cli(*command, "--terminology", str(deep))
         assert out.returncode == 2, out.stderr
         assert out.stderr.strip().splitlines() == [f"error: {deep}: not valid JSON (nested too deeply)"]
+
+
+# ---- 5. codes never prints free text; it reports records coded by text alone ------------------------------
+
+
+def _dx(rid: str, code: str | None, text: str, display: str | None = None) -> Json:
+    coding = [{"system": DX, "code": code} | ({"display": display} if display else {})] if code else []
+    c = condition(DX, "x", onset="2026-03-01", rid=rid)
+    c["code"] = {"coding": coding, "text": text}
+    return c
+
+
+def test_codes_never_shows_a_concepts_free_text_as_a_codes_display(tmp_path: Path) -> None:
+    """A coding without display was shown with CodeableConcept.text, a clinician's words ("... (Lambert)",
+    the patient's name) in the table, the JSON and the draft ConceptMap a site shares. A coding's own
+    display is still shown."""
+    data = write(
+        tmp_path / "p.json",
+        bundle(
+            patient(),
+            _dx("a", "MET-CNS", "Metastases to the brain (Lambert)"),
+            _dx("b", "MET-HEP", "Henri Lambert: liver metastases", display="Liver metastases"),
+        ),
+    )
+    outputs = {
+        fmt: cli("codes", str(data), "--trial", TRIAL_E, "--format", fmt) for fmt in ("table", "json", "conceptmap")
+    }
+    for fmt, out in outputs.items():
+        assert out.returncode == 0 and "Lambert" not in out.stdout, (fmt, out.stdout)
+    uses = {u["code"]: u["display"] for u in json.loads(outputs["json"].stdout)["unreadCodes"]["Condition"]}
+    assert uses == {"MET-CNS": "", "MET-HEP": "Liver metastases"}
+
+
+def test_codes_reports_records_coded_by_text_alone_without_their_text(tmp_path: Path) -> None:
+    """A Condition with text and no coding is read by no criterion, yet ``codes`` said "every code in
+    the data is read by a criterion". It is counted per resource type; its text is never printed."""
+    data = write(tmp_path / "p.json", bundle(patient(), _dx("a", None, "Brain metastases (Lambert)")))
+    table = cli("codes", str(data), "--trial", TRIAL_E)
+    assert table.returncode == 0, table.stderr
+    assert "Condition: 1 record(s) coded by text alone" in table.stdout and "every" not in table.stdout
+    listed = json.loads(cli("codes", str(data), "--trial", TRIAL_E, "--format", "json").stdout)
+    assert listed["textOnlyRecords"] == {"Condition": 1} and "Condition" not in listed["unreadCodes"]
+    assert "Lambert" not in table.stdout + json.dumps(listed)
