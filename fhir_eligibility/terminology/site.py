@@ -11,7 +11,8 @@ something inside it, so a record with it proves the concept:
 Never: narrower, specializes, source-is-broader-than-target (the local code may mean more than the
 concept), relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
 nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
-``dependsOn``/``product`` (a condition we cannot check).
+``dependsOn``/``product`` (a condition we cannot check). A source mapped to answers that exclude each
+other (Positive and Negative: terminology.answers) is a problem, and read as neither answer.
 
 A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it
 (and the definitions' value sets it includes); an include read otherwise than FHIR says (a whole
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from fhir_eligibility.codes import Code, norm_code, with_atc_groups
+from fhir_eligibility.codes import Code, display, norm_code, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     CodedTest,
@@ -54,6 +55,7 @@ from fhir_eligibility.criteria.model import (
 )
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.terminology.answers import exclusive
 
 if TYPE_CHECKING:
     from fhir_eligibility.criteria.load import DefinitionSet
@@ -87,6 +89,7 @@ class SiteTerminology:
     mappings: list[CodeMapping] = field(default_factory=list)
     value_sets: list[tuple[str, Json]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    where: dict[CodeMapping, tuple[str, str]] = field(default_factory=dict)  # file, location of each mapping
 
     @classmethod
     def read(cls, paths: Iterable[Path]) -> SiteTerminology:
@@ -100,7 +103,25 @@ class SiteTerminology:
             for f in files:
                 for res in _resources(f):
                     site.add(str(f), res)
+        site.problems += site._contradictions()
         return site
+
+    def _contradictions(self) -> list[Problem]:
+        """A site code mapped to answers that exclude each other (Positive and Negative): a result
+        coded with it would be both. Said at the later of the two targets (apply reads it as neither)."""
+        by_source: dict[Code, list[CodeMapping]] = {}
+        for m in self.mappings:
+            by_source.setdefault(m.source, []).append(m)
+        problems: list[Problem] = []
+        for source, ms in by_source.items():
+            pair = exclusive(frozenset(m.target for m in ms))
+            if pair is None:
+                continue
+            last = [m for m in ms if m.target in pair][-1]
+            file, where = self.where.get(last, ("", "ConceptMap"))
+            answers = " and ".join(display(c) for c in pair)
+            problems.append((file, where, f"{display(source)} is mapped to {answers}, answers that exclude each other"))
+        return problems
 
     def add(self, file: str, res: Json) -> None:
         rtype = res.get("resourceType")
@@ -144,7 +165,9 @@ class SiteTerminology:
             return
         source, target = norm_code(*src), norm_code(system, tgt["code"])
         if rel in COUNTS and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
-            self.mappings.append(CodeMapping(source, target, name, str(rel)))
+            mapping = CodeMapping(source, target, name, str(rel))
+            self.mappings.append(mapping)
+            self.where.setdefault(mapping, (file, where))
 
     def _value_set(self, file: str, vs: Json) -> None:
         if not vs.get("url"):
@@ -272,14 +295,17 @@ def _resources(f: Path) -> list[Json]:
     return [data]
 
 
+def _hits(codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]]) -> list[CodeMapping]:
+    """The mappings whose target (or its ATC group) is one of the codes."""
+    if len(codes) < len(by_target):
+        return [m for t in codes for m in by_target.get(t, ())]
+    return [m for t, ms in by_target.items() if t in codes for m in ms]
+
+
 def _codes(
     codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]
 ) -> frozenset[Code]:
-    hits = (
-        [m for t in codes for m in by_target.get(t, ())]
-        if len(codes) < len(by_target)
-        else [m for t, ms in by_target.items() if t in codes for m in ms]
-    )
+    hits = _hits(codes, by_target)
     for m in hits:
         used[m] = None
     return codes | {m.source for m in hits} if hits else codes
@@ -290,7 +316,14 @@ def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[
         case CodedTest():
             if not test.codes:
                 return test
-            return CodedTest(_codes(test.codes, by_target, used), _codes(test.others, by_target, used))
+            # a site code mapped both to an accepted answer and to another one (Positive and Negative)
+            # is read as neither: unknown, never one result that is both
+            yes, no = _hits(test.codes, by_target), _hits(test.others, by_target)
+            both = {m.source for m in yes} & {m.source for m in no}
+            yes, no = [m for m in yes if m.source not in both], [m for m in no if m.source not in both]
+            for m in (*yes, *no):
+                used[m] = None
+            return CodedTest(test.codes | {m.source for m in yes}, test.others | {m.source for m in no})
         case QuantityTest() | RangeTest() | PresentTest():  # no codes a site could map
             return test
         case _:

@@ -16,12 +16,14 @@ import pytest
 
 from fhir_eligibility.codes import norm_code
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.criteria.model import Records
+from fhir_eligibility.criteria.model import CodeMapping, Records, Trial
+from fhir_eligibility.criteria.parse import Parser
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
-from tests.cases.builders import AS_OF, ATC, SCT, condition, med_admin, patient
+from fhir_eligibility.terminology.site import SiteTerminology
+from tests.cases.builders import AS_OF, ATC, SCT, condition, lab, med_admin, obs, patient, window
 from tests.terminology.test_site_terminology import TRIAL_E, bundle, find, write
 from tests.test_cli import cli
 
@@ -220,3 +222,49 @@ def test_codes_reports_records_coded_by_text_alone_without_their_text(tmp_path: 
     listed = json.loads(cli("codes", str(data), "--trial", TRIAL_E, "--format", "json").stdout)
     assert listed["textOnlyRecords"] == {"Condition": 1} and "Condition" not in listed["unreadCodes"]
     assert "Lambert" not in table.stdout + json.dumps(listed)
+
+
+# ---- 6. one site answer mapped to Positive and to Negative -----------------------------------------------
+
+ANSWERS = "http://hospital.example.org/fhir/CodeSystem/lab-answers"
+ANSWER_MAP = "http://hospital.example.org/fhir/ConceptMap/answers"
+NEGATIVE, POSITIVE = (SCT, "260385009"), (SCT, "10828004")
+
+
+def test_a_site_answer_mapped_to_exclusive_answers_is_a_located_error(tmp_path: Path) -> None:
+    """Positive and Negative answer one question and exclude each other (terminology/answers.py): a
+    site code X mapped equivalent to both made a result coded X both. validate said valid."""
+    both = [{"code": "X", "target": [{"code": c, "equivalence": "equivalent"} for c in ("260385009", "10828004")]}]
+    one = write(tmp_path / "one.json", concept_map(ANSWER_MAP, ANSWERS, SCT, both))
+    out = cli("validate", "--terminology", str(one))
+    assert out.returncode == 1
+    assert f"{one}: ConceptMap.group[0].element[0].target[1]: {ANSWERS}|X is mapped to" in out.stdout
+    assert "exclude each other" in out.stdout
+    # the same said by two maps, each consistent alone: where the second says it
+    (tmp_path / "site").mkdir()
+    for name, target in (("a.json", "260385009"), ("b.json", "10828004")):
+        element = [{"code": "X", "target": [{"code": target, "equivalence": "equivalent"}]}]
+        write(tmp_path / "site" / name, concept_map(ANSWER_MAP, ANSWERS, SCT, element))
+    with pytest.raises(DefinitionError, match=r"b\.json: ConceptMap\.group\[0\]\.element\[0\]\.target\[0\]: .*exclude"):
+        load_trials(only=[TRIAL_E], terminology=[tmp_path / "site"])
+
+
+def test_a_site_answer_mapped_to_exclusive_answers_is_read_as_neither() -> None:
+    """ "Qualitative hCG (LOINC 2106-3) negative" in [T0-28 d, T0], the site's result coded X: mapped to
+    Negative it passes; mapped to Negative and to Positive it passed too (X was an accepted answer and
+    a refuting one at once); it is unknown, for a person to read the result."""
+    ch = {
+        "linkId": "neg",
+        "definitionByTypeAndValue": lab(
+            ["2106-3"], valueCodeableConcept={"coding": [{"system": SCT, "code": "260385009"}]}
+        ),
+        "timeFromEvent": window(-28),
+    }
+    trial = Trial("NCT0", "t", (Parser(lambda _r: None).characteristic(ch, "c0"),))
+    result = obs("2106-3", "2026-05-30", valueCodeableConcept={"coding": [{"system": ANSWERS, "code": "X"}]}, rid="hcg")
+    data = PatientData("p", [patient(), result])
+    neg = CodeMapping((ANSWERS, "X"), NEGATIVE, ANSWER_MAP, "equivalent")
+    pos = CodeMapping((ANSWERS, "X"), POSITIVE, ANSWER_MAP, "equivalent")
+    assert evaluate_patient(data, SiteTerminology([neg]).apply([trial]), AS_OF)[0].criteria[0].result is Result.PASS
+    both = evaluate_patient(data, SiteTerminology([neg, pos]).apply([trial]), AS_OF)[0].criteria[0]
+    assert both.result is Result.UNKNOWN, both.reason
