@@ -53,13 +53,15 @@ Code = tuple[str, str]
 
 _KNOWN = frozenset({LOINC, SNOMED, ICD10CM, ICD10, ATC, RXNORM, UCUM, ICDO3})
 _ICDO3_MORPHOLOGY = re.compile(r"M?-?(\d{4})[/-]?(\d)")  # M8246/3, 8246/3, 82463, 8246-3
+_SCT_WITH_TERM = re.compile(r"(\d+)\s*\|[^|]*\|")  # 94225005 |Secondary malignant neoplasm of brain|
 
 
 def norm_system(system: str | None) -> str:
     """A code system's URI as the definitions spell it. Besides the OIDs and trailing slashes of
     real exports: ``https`` for ``http``, and a SNOMED CT edition or version URI written as the
     system (``http://snomed.info/sct/900000000000207008/version/20240301``; FHIR puts it in
-    ``Coding.version``), which is still SNOMED CT."""
+    ``Coding.version``), which is still SNOMED CT; and with surrounding whitespace stripped."""
+    system = system.strip() if system else ""  # "http://snomed.info/sct " is SNOMED CT, not a system of its own
     if not system:
         return ""
     known = _ALIASES.get(system)
@@ -81,7 +83,7 @@ _variant = lru_cache(maxsize=256)(_spelled)  # a population spells a few systems
 
 def norm_code(system: str | None, code: str | None) -> Code | None:
     """(system, code) as matched everywhere: ICD-10 codes upper-cased without the dot, ATC codes
-    upper-cased; None for a
+    upper-cased, a SNOMED CT concept id followed by its ``|term|`` as the id; None for a
     coding that names no code or whose system is not text (a malformed coding matches nothing)."""
     if (
         code is None
@@ -96,6 +98,11 @@ def norm_code(system: str | None, code: str | None) -> Code | None:
         c = c.upper().replace(".", "")
     elif sys == ATC:  # ATC codes are upper case (V10XX04); a site's lower case is the same code
         c = c.upper()
+    elif sys == SNOMED and "|" in c:
+        # a concept written as a SNOMED CT expression with its term is that concept; any other
+        # expression (refinements after ":", a "<<" constraint) is not one concept and stays as written
+        m = _SCT_WITH_TERM.fullmatch(c)
+        c = m[1] if m else c
     elif sys == ICDO3:
         m = _ICDO3_MORPHOLOGY.fullmatch(c.upper())
         c = f"{m[1]}/{m[2]}" if m else c

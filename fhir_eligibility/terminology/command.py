@@ -7,6 +7,7 @@ site runs it on its whole export) and reads Bundles through the same reader as `
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,8 +84,11 @@ def _use_json(u: CodeUse, sugg: list[Suggestion]) -> dict[str, Any]:
     }
 
 
-def _table(rows: list[tuple[CodeUse, list[Suggestion]]]) -> str:
-    out: list[str] = []
+def _table(rows: list[tuple[CodeUse, list[Suggestion]]], text_only: Counter[str]) -> str:
+    out = [
+        f"{rtype}: {n} record(s) coded by text alone (no coding): no criterion can read them"
+        for rtype, n in sorted(text_only.items())
+    ]
     for rtype in sorted({u.resource_type for u, _ in rows}):
         mine = [(u, s) for u, s in rows if u.resource_type == rtype]
         out.append(f"{rtype}: {len(mine)} code(s) no criterion reads ({sum(u.count for u, _ in mine)} occurrences)")
@@ -97,7 +101,7 @@ def _table(rows: list[tuple[CodeUse, list[Suggestion]]]) -> str:
                     f"           -> {display(s.target)} {s.target_display!r} ({s.score:g}{ok}):"
                     f" {', '.join(s.criteria[:6])}{' ...' if len(s.criteria) > 6 else ''}"
                 )
-    return "\n".join(out) if out else "every code in the data is read by a criterion"
+    return "\n".join(out) if out else "every record in the data is coded, and every code read by a criterion"
 
 
 def draft_conceptmap(rows: list[tuple[CodeUse, list[Suggestion]]], url: str) -> dict[str, Any]:
@@ -170,20 +174,25 @@ def codes(
     trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
     displays = definition_displays(r for _f, r in read_definitions(list(definitions) or None).resources)
     log = WarningLog()
-    uses = count_unread(iter_resources(list(paths), log), read_codes(trials))
+    unread = count_unread(iter_resources(list(paths), log), read_codes(trials))
     warnings = log.lines()
     suggester = Suggester(trials, displays)
-    ordered = sorted(uses.values(), key=lambda u: (u.resource_type, -u.count, u.code))
+    ordered = sorted(unread.uses.values(), key=lambda u: (u.resource_type, -u.count, u.code))
     rows = [(u, suggester.suggest(u)) for u in ordered]
     if fmt == "json":
         by_type: dict[str, list[dict[str, Any]]] = {}
         for u, s in rows:
             by_type.setdefault(u.resource_type, []).append(_use_json(u, s))
-        text = json.dumps({"unreadCodes": by_type, "warnings": warnings}, indent=2, ensure_ascii=False)
+        report = {
+            "unreadCodes": by_type,
+            "textOnlyRecords": dict(sorted(unread.text_only.items())),
+            "warnings": warnings,
+        }
+        text = json.dumps(report, indent=2, ensure_ascii=False)
     elif fmt == "conceptmap":
         text = json.dumps(draft_conceptmap(rows, url), indent=2, ensure_ascii=False)
     else:
-        text = _table(rows) + "".join(f"\nwarning: {w}" for w in warnings)
+        text = _table(rows, unread.text_only) + "".join(f"\nwarning: {w}" for w in warnings)
     if output is None:
         click.echo(text)
     else:

@@ -11,13 +11,17 @@ something inside it, so a record with it proves the concept:
 Never: narrower, specializes, source-is-broader-than-target (the local code may mean more than the
 concept), relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
 nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
-``dependsOn``/``product`` (a condition we cannot check).
+``dependsOn``/``product`` (a condition we cannot check). A source mapped to answers that exclude each
+other (Positive and Negative: terminology.answers) is a problem, and read as neither answer.
 
-A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it.
+A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it
+(and the definitions' value sets it includes); an include read otherwise than FHIR says (a whole
+code system, an included value set the definitions lack, an intersection) is an error, not dropped.
 
 Errors: a file that cannot be used at all (missing, not JSON, not a ConceptMap/ValueSet/Bundle) is
 an :class:`InputError` (exit 2); content that is wrong (no code, unknown relationship, a value set
-url the definitions do not have, a filter) is a :class:`DefinitionError` (exit 1), as ``validate``.
+url the definitions do not have, a filter, a whole code system) is a :class:`DefinitionError` (exit 1),
+as ``validate``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from fhir_eligibility.codes import Code, norm_code
+from fhir_eligibility.codes import Code, display, norm_code, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     CodedTest,
@@ -51,6 +55,7 @@ from fhir_eligibility.criteria.model import (
 )
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation import derived as dv
+from fhir_eligibility.terminology.answers import exclusive
 
 if TYPE_CHECKING:
     from fhir_eligibility.criteria.load import DefinitionSet
@@ -84,6 +89,7 @@ class SiteTerminology:
     mappings: list[CodeMapping] = field(default_factory=list)
     value_sets: list[tuple[str, Json]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    where: dict[CodeMapping, tuple[str, str]] = field(default_factory=dict)  # file, location of each mapping
 
     @classmethod
     def read(cls, paths: Iterable[Path]) -> SiteTerminology:
@@ -97,7 +103,25 @@ class SiteTerminology:
             for f in files:
                 for res in _resources(f):
                     site.add(str(f), res)
+        site.problems += site._contradictions()
         return site
+
+    def _contradictions(self) -> list[Problem]:
+        """A site code mapped to answers that exclude each other (Positive and Negative): a result
+        coded with it would be both. Said at the later of the two targets (apply reads it as neither)."""
+        by_source: dict[Code, list[CodeMapping]] = {}
+        for m in self.mappings:
+            by_source.setdefault(m.source, []).append(m)
+        problems: list[Problem] = []
+        for source, ms in by_source.items():
+            pair = exclusive(frozenset(m.target for m in ms))
+            if pair is None:
+                continue
+            last = [m for m in ms if m.target in pair][-1]
+            file, where = self.where.get(last, ("", "ConceptMap"))
+            answers = " and ".join(display(c) for c in pair)
+            problems.append((file, where, f"{display(source)} is mapped to {answers}, answers that exclude each other"))
+        return problems
 
     def add(self, file: str, res: Json) -> None:
         rtype = res.get("resourceType")
@@ -141,7 +165,9 @@ class SiteTerminology:
             return
         source, target = norm_code(*src), norm_code(system, tgt["code"])
         if rel in COUNTS and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
-            self.mappings.append(CodeMapping(source, target, name, str(rel)))
+            mapping = CodeMapping(source, target, name, str(rel))
+            self.mappings.append(mapping)
+            self.where.setdefault(mapping, (file, where))
 
     def _value_set(self, file: str, vs: Json) -> None:
         if not vs.get("url"):
@@ -156,14 +182,23 @@ class SiteTerminology:
                 self.problems.append((file, f"{where}.system", "no code system"))
             if any(not c.get("code") for c in inc.get("concept") or []):
                 self.problems.append((file, f"{where}.concept", "a concept without code"))
+            self.problems.extend((file, f"{where}{at}", why) for at, why in _include_problems(inc))
         if not _included(vs):
             self.problems.append((file, "ValueSet", "no concept (compose.include nor expansion.contains)"))
         self.value_sets.append((file, vs))
 
     def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
-        """Add each site value set's includes to the definitions' value set with the same url."""
+        """Add each site value set's includes to the definitions' value set with the same url; an
+        included value set the definitions do not have is a problem (it would add nothing, silently)."""
         problems: list[Problem] = []
         for file, vs in self.value_sets:
+            for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
+                refs = inc.get("valueSet")
+                for j, ref in enumerate(refs if isinstance(refs, list) else []):
+                    found = ds.resolve(ref) if isinstance(ref, str) else None
+                    if found is None or found.get("resourceType") != "ValueSet":
+                        where = f"ValueSet.compose.include[{i}].valueSet[{j}]"
+                        problems.append((file, where, f"{ref!r} is not a value set of the definitions"))
             url = _canonical(vs.get("url"))
             base = ds.by_key.get(url) if url else None
             if base is None or base.get("resourceType") != "ValueSet":
@@ -188,10 +223,13 @@ class SiteTerminology:
             raise DefinitionError(f"{file}: {where}: {message}{rest}")
 
     def apply(self, trials: list[Trial]) -> list[Trial]:
-        """Each trial with the mapped site codes added to every code set holding their target."""
+        """Each trial with the mapped site codes added to every code set holding their target, or
+        (ATC) a group of it: a record coded L01XE26 is in a value set listing L01 (codes.with_atc_groups),
+        so a site code mapped to L01XE26 must be too."""
         by_target: dict[Code, list[CodeMapping]] = {}
         for m in self.mappings:
-            by_target.setdefault(m.target, []).append(m)
+            for key in with_atc_groups(frozenset({m.target})):
+                by_target.setdefault(key, []).append(m)
         if not by_target:
             return trials
         out = []
@@ -200,6 +238,27 @@ class SiteTerminology:
             criteria = tuple(_criterion(c, by_target, used) for c in t.criteria)
             out.append(replace(t, criteria=criteria, mappings=tuple(used)))
         return out
+
+
+def _include_problems(inc: Json) -> list[tuple[str, str]]:
+    """(where in the include, why) for includes that would be read as fewer or other codes than FHIR
+    says: a whole code system, ``valueSet`` not a list of urls, or ``valueSet`` beside codes (their
+    intersection). Each was ignored or read in part without a word."""
+    refs = inc.get("valueSet")
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        return [(".valueSet", 'valueSet is a list of value set urls (["http://..."])')]
+    if refs and (inc.get("system") or inc.get("concept")):
+        why = "valueSet beside system/concept means their intersection: give it in an include of its own"
+        return [(".valueSet", why)]
+    if inc.get("system") and not inc.get("concept") and not inc.get("filter") and not refs:
+        system = inc["system"]
+        return [
+            (
+                ".concept",
+                f"includes every code of {system}: a whole code system needs a terminology server: list the concepts",
+            )
+        ]
+    return []
 
 
 def _included(vs: Json) -> list[Json]:
@@ -224,6 +283,8 @@ def _resources(f: Path) -> list[Json]:
         raise InputError(f"{f}: cannot read ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{f}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:  # arrays or objects nested beyond the parser's stack: one line, as patient data
+        raise InputError(f"{f}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InputError(f"{f}: not a FHIR resource (no resourceType)")
     if data["resourceType"] == "Bundle":
@@ -234,14 +295,17 @@ def _resources(f: Path) -> list[Json]:
     return [data]
 
 
+def _hits(codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]]) -> list[CodeMapping]:
+    """The mappings whose target (or its ATC group) is one of the codes."""
+    if len(codes) < len(by_target):
+        return [m for t in codes for m in by_target.get(t, ())]
+    return [m for t, ms in by_target.items() if t in codes for m in ms]
+
+
 def _codes(
     codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]
 ) -> frozenset[Code]:
-    hits = (
-        [m for t in codes for m in by_target.get(t, ())]
-        if len(codes) < len(by_target)
-        else [m for t, ms in by_target.items() if t in codes for m in ms]
-    )
+    hits = _hits(codes, by_target)
     for m in hits:
         used[m] = None
     return codes | {m.source for m in hits} if hits else codes
@@ -252,7 +316,14 @@ def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[
         case CodedTest():
             if not test.codes:
                 return test
-            return CodedTest(_codes(test.codes, by_target, used), _codes(test.others, by_target, used))
+            # a site code mapped both to an accepted answer and to another one (Positive and Negative)
+            # is read as neither: unknown, never one result that is both
+            yes, no = _hits(test.codes, by_target), _hits(test.others, by_target)
+            both = {m.source for m in yes} & {m.source for m in no}
+            yes, no = [m for m in yes if m.source not in both], [m for m in no if m.source not in both]
+            for m in (*yes, *no):
+                used[m] = None
+            return CodedTest(test.codes | {m.source for m in yes}, test.others | {m.source for m in no})
         case QuantityTest() | RangeTest() | PresentTest():  # no codes a site could map
             return test
         case _:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, assert_never
 
-from fhir_eligibility.codes import Code, codings, norm_code
+from fhir_eligibility.codes import Code, codings, norm_code, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     Combination,
@@ -119,14 +119,29 @@ def _concepts(res: Json) -> list[Json]:
     return [c for c in out if isinstance(c, dict)]
 
 
-def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple[str, Code], CodeUse]:
-    """Codes of resources whose concept (and Observation components) no criterion reads."""
-    uses: dict[tuple[str, Code], CodeUse] = {}
+@dataclass
+class Unread:
+    """What no criterion reads: codes (by resource type and code), and per resource type the records
+    whose concept is text alone (counted only: free text may name the patient)."""
+
+    uses: dict[tuple[str, Code], CodeUse] = field(default_factory=dict)
+    text_only: Counter[str] = field(default_factory=Counter)
+
+
+def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> Unread:
+    """Codes of resources whose concept (and Observation components) no criterion reads, with each
+    coding's own display: never ``CodeableConcept.text``, a clinician's free text that may hold a
+    patient's name and would reach the table and the ConceptMap a site shares."""
+    out = Unread()
     for res in resources:
         rtype = str(res.get("resourceType"))
         concepts = _concepts(res)
-        if any(not codings(c).isdisjoint(read) for c in concepts):
-            continue  # read already (a panel whose components a criterion reads, too)
+        coded = [with_atc_groups(codings(c)) for c in concepts]
+        if any(not c.isdisjoint(read) for c in coded):
+            continue  # read already (a panel whose components a criterion reads; an ATC code through its group)
+        if concepts and not any(coded) and any(c.get("text") for c in concepts):
+            out.text_only[rtype] += 1
+            continue
         for concept in concepts:
             unit = None
             if rtype == "Observation" and isinstance(res.get("valueQuantity"), dict):
@@ -136,14 +151,13 @@ def count_unread(resources: Iterable[Json], read: frozenset[Code]) -> dict[tuple
                 c = norm_code(coding.get("system"), coding.get("code")) if isinstance(coding, dict) else None
                 if c is None:
                     continue
-                use = uses.setdefault((rtype, c), CodeUse(rtype, c))
+                use = out.uses.setdefault((rtype, c), CodeUse(rtype, c))
                 use.count += 1
-                text = coding.get("display") or concept.get("text")
-                if text:
-                    use.displays[str(text)] += 1
+                if coding.get("display"):
+                    use.displays[str(coding["display"])] += 1
                 if unit:
                     use.units[str(unit)] += 1
-    return uses
+    return out
 
 
 def _tokens(text: str) -> frozenset[str]:
@@ -291,4 +305,13 @@ def definition_displays(resources: Iterable[Json]) -> dict[Code, str]:
     return out
 
 
-__all__ = ["CodeUse", "Leaf", "Suggester", "Suggestion", "count_unread", "definition_displays", "read_codes"]
+__all__ = [
+    "CodeUse",
+    "Leaf",
+    "Suggester",
+    "Suggestion",
+    "Unread",
+    "count_unread",
+    "definition_displays",
+    "read_codes",
+]

@@ -22,6 +22,11 @@ from tests.cases.builders import condition, has, patient, run
         ("urn:oid:2.16.840.1.113883.6.43.1", "8246/3", (ICDO3, "8246/3")),
         ("https://hospital.example/codes", "NEC", ("https://hospital.example/codes", "NEC")),  # a local system
         ("http://snomed.info/sctx", "1", ("http://snomed.info/sctx", "1")),  # not SNOMED CT
+        # whitespace around the system; a SNOMED CT concept written as an expression with its term
+        ("http://snomed.info/sct ", "94225005", (SNOMED, "94225005")),
+        ("\thttps://loinc.org\n", "718-7", (LOINC, "718-7")),
+        (SNOMED, "94225005 |Secondary malignant neoplasm of brain|", (SNOMED, "94225005")),
+        (SNOMED, " 94225005|Secondary malignant neoplasm of brain| ", (SNOMED, "94225005")),
     ],
 )
 def test_a_spelling_of_a_known_system_is_that_system(system: str, code: str, expected: tuple[str, str]) -> None:
