@@ -53,7 +53,22 @@ _NOT_PREGNANT = frozenset({(SNOMED, "60001007"), (LOINC, "LA26683-5")})
 _WORDS = {
     **dict.fromkeys(("positive", "pos", "detected", "present", "reactive"), (SNOMED, "10828004")),
     **dict.fromkeys(
-        ("negative", "neg", "not detected", "absent", "non-reactive", "nonreactive"), (SNOMED, "260385009")
+        # "target not detected" (TND) is how viral-load assays word a result below their detection limit
+        (
+            "negative",
+            "neg",
+            "not detected",
+            "none detected",
+            "undetected",
+            "undetectable",
+            "not detectable",
+            "target not detected",
+            "tnd",
+            "absent",
+            "non-reactive",
+            "nonreactive",
+        ),
+        (SNOMED, "260385009"),
     ),
 }
 

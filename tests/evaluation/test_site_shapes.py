@@ -321,3 +321,22 @@ def test_a_percentage_written_as_text_is_the_quantity() -> None:
             del ki67[key]
         ki67["valueString"] = text
         assert _results(resources)[(A, "A-I2")] == expected, text
+
+
+def test_a_viral_load_worded_target_not_detected_is_undetectable() -> None:
+    """Sample 49 (HIV, viral load '<20' on 2026-03-10: B-I20 passes). Viral-load assays word a result below
+    their detection limit 'Target not detected' (TND): as text, it is the not-detected answer, so B-I20
+    still passes; an unreadable wording stays unknown."""
+    base = _sample("49-hiv-undetectable-recent.json")
+    pid = next(r["id"] for r in base if r["resourceType"] == "Patient")
+
+    def b_i20(text: str) -> str:
+        resources = copy.deepcopy(base)
+        vl = next(r for r in resources if r["resourceType"] == "Observation" and "20447-9" in json.dumps(r["code"]))
+        for key in [k for k in vl if k.startswith("value")]:
+            del vl[key]
+        vl["valueString"] = text
+        return _results_of(pid, resources)[(B, "B-I20")]
+
+    assert b_i20("Target not detected") == b_i20("TND") == b_i20("Undetectable") == "pass"
+    assert b_i20("see report") == "unknown"
