@@ -390,3 +390,24 @@ def test_cockcroft_gault_of_exactly_50_from_umol_per_l_fails_a_strict_limit() ->
     assert outcome(B, "B-I12", [scr, weight], birth="1976-03-01") == "fail"
     scr_high = obs("14682-9", "2026-05-20", q(220, "umol/L"))  # 2.489 mg/dL: 50.2 mL/min
     assert outcome(B, "B-I12", [scr_high, weight], birth="1976-03-01") == "pass"
+
+
+def _with_range(o: Json, low: float | None, high: float | None, unit: str) -> Json:
+    bounds = {k: q(v, unit) for k, v in (("low", low), ("high", high)) if v is not None}
+    return {**o, "referenceRange": [bounds]}
+
+
+def test_albumin_low_with_a_prothrombin_time_out_of_range_in_seconds_fails() -> None:
+    """A-E8 (clinical.md): fail iff albumin < 3.0 g/dL AND PT outside its reference range; albumin low and PT
+    missing -> undetermined. A PT of 16 s above its range's 13.5 s, with no Quick %, was unknown (the Quick
+    arm had no result); a form the lab does not report is no evidence."""
+    alb = obs("1751-7", "2026-05-20", q(29, "g/L"))
+    pt_high = _with_range(obs("5902-2", "2026-05-20", q(16, "s")), 11.0, 13.5, "s")
+    pt_ok = _with_range(obs("5902-2", "2026-05-20", q(12, "s")), 11.0, 13.5, "s")
+    quick_low = _with_range(obs("5894-1", "2026-05-20", q(55, "%")), 70, 120, "%")
+    quick_ok = _with_range(obs("5894-1", "2026-05-20", q(85, "%")), 70, 120, "%")
+    assert outcome(A, "A-E8", [alb, pt_high]) == "fail"
+    assert outcome(A, "A-E8", [alb, quick_low]) == "fail"
+    assert outcome(A, "A-E8", [alb, pt_ok]) == "pass"
+    assert outcome(A, "A-E8", [alb, pt_high, quick_ok]) == "pass"  # normal in one form it has
+    assert outcome(A, "A-E8", [alb]) == "unknown"  # no PT at all: to collect

@@ -58,27 +58,51 @@ def ecog(link: str, description: str, high: int, tfe: list[Json] | None = None, 
 
 
 def pt_normal(tfe: list[Json]) -> Json:
-    """Prothrombin time within the normal range, in whichever form the lab reports it."""
+    """Prothrombin time within the normal range, in whichever form the lab reports it: normal in one form
+    it has (seconds/INR, or Quick %), not normal when every form it has is outside its range, unknown when
+    it has none (a form absent is no evidence; before, PT 16 s above 13.5 with no Quick % was unknown)."""
+    time_done = records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", tfe=tfe)
+    quick_done = records("Prothrombin activity (Quick %) done", ["Observation"], "vs-pt-percent", tfe=tfe)
     return any_of(
         "Prothrombin time within the normal range (seconds or INR <= upper limit, or Quick % >= lower limit)",
         [
-            obs(
-                "PT (seconds) or INR not above the upper limit of its reference range",
-                lab("vs-pt-time"),
-                "<=",
-                1,
-                "1",
-                offset="UNL",
-                tfe=tfe,
+            all_of(
+                "PT (seconds) or INR on file and not above the upper limit of its reference range",
+                [
+                    time_done,
+                    obs(
+                        "PT (seconds) or INR not above the upper limit of its reference range",
+                        lab("vs-pt-time"),
+                        "<=",
+                        1,
+                        "1",
+                        offset="UNL",
+                        tfe=tfe,
+                    ),
+                ],
             ),
-            obs(
-                "Prothrombin activity (Quick %) not below the lower limit of its reference range",
-                lab("vs-pt-percent"),
-                ">=",
-                1,
-                "1",
-                offset="LNL",
-                tfe=tfe,
+            all_of(
+                "Quick % on file and not below the lower limit of its reference range",
+                [
+                    quick_done,
+                    obs(
+                        "Prothrombin activity (Quick %) not below the lower limit of its reference range",
+                        lab("vs-pt-percent"),
+                        ">=",
+                        1,
+                        "1",
+                        offset="LNL",
+                        tfe=tfe,
+                    ),
+                ],
+            ),
+            all_of(
+                "No prothrombin time on file: to collect",
+                [
+                    {**time_done, "exclude": True},
+                    {**quick_done, "exclude": True},
+                    obs_present("Prothrombin time measured", [*lab("vs-pt-time"), *lab("vs-pt-percent")], tfe=tfe),
+                ],
             ),
         ],
     )
