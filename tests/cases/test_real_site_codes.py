@@ -411,3 +411,15 @@ def test_albumin_low_with_a_prothrombin_time_out_of_range_in_seconds_fails() -> 
     assert outcome(A, "A-E8", [alb, pt_ok]) == "pass"
     assert outcome(A, "A-E8", [alb, pt_high, quick_ok]) == "pass"  # normal in one form it has
     assert outcome(A, "A-E8", [alb]) == "unknown"  # no PT at all: to collect
+
+
+def test_a_reported_egfr_dated_by_its_day_stands_beside_that_day_s_creatinine() -> None:
+    """A-E7a: MDRD eGFR < 40 excludes; a lab-reported MDRD is used as reported unless a newer creatinine
+    exists (clinical.md §0.3). Creatinine 1.9 mg/dL at 2026-05-20T08:30 and MDRD 43.8 reported dated
+    2026-05-20 (no time): which is later is not known, so the report stands: pass. Before, the timed
+    creatinine read as newer, and the computed MDRD (62-year-old man, race unknown: 175 x 1.9^-1.154 x
+    62^-0.203 = 36.1, x 1.212 = 43.8) straddled 40: unknown. A creatinine of the next day is newer."""
+    mdrd = obs("33914-3", "2026-05-20", q(43.8, "mL/min/{1.73_m2}"))
+    scr = obs("2160-0", "2026-05-20T08:30:00Z", q(1.9, "mg/dL"))
+    assert outcome(A, "A-E7a", [scr, mdrd]) == "pass"
+    assert outcome(A, "A-E7a", [obs("2160-0", "2026-05-21T08:30:00Z", q(1.9, "mg/dL")), mdrd]) == "unknown"

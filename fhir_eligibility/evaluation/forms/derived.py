@@ -83,8 +83,12 @@ def _evidence(f: Fact) -> Evidence:
     return dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
 
 
-def _moment(f: Fact) -> tuple[dt.date | None, str]:
-    return f.date, f.instant
+def _later(a: Fact, b: Fact) -> bool:
+    """Whether ``a`` is known to be later than ``b``: a later day, or a later time on the same day when
+    both give one (a result dated by its day alone may be the later one: which is not known)."""
+    if a.date is None or b.date is None or a.date != b.date:
+        return a.date is not None and b.date is not None and a.date > b.date
+    return "T" in a.instant and "T" in b.instant and a.instant > b.instant
 
 
 def _reported(
@@ -102,7 +106,7 @@ def _reported(
     newest = latest_inputs(ctx, cc.SCR, lo, hi) if computed else []
     for codes in code_sets:
         tied = latest_inputs(ctx, codes, lo, hi)
-        if tied and newest and _moment(newest[0]) > _moment(tied[0]):
+        if tied and newest and _later(newest[0], tied[0]):
             continue
         values: list[Interval] = []
         for f in tied:
