@@ -519,6 +519,17 @@ def test_a_judgement_is_stale_only_by_data_there_on_the_as_of_date_and_by_time_o
     assert "alt-later" not in item.reason
 
 
+def test_a_judgement_dated_by_its_day_alone_is_not_stale_by_that_day_s_timed_result() -> None:
+    """docs/attestations.md: on the answer's own day, times are compared only when both give one. A
+    judgement authored '2026-05-20' (no time) beside sample-03's ALT at 2026-05-20T08:30Z: which came first
+    is not known, so it counts (A-E7b passes). Before, the bare date read as midnight UTC: stale."""
+    undated = response(coordinator_answers() | {ALT_ITEM: False}, authored="2026-05-20")
+    e7b = top(evaluate_a(patient(ALT_REVIEW, undated)), "A-E7b")
+    assert e7b.result is Result.PASS, e7b.reason
+    item = next(k for k in e7b.children if k.id == ALT_ITEM)
+    assert "(stale)" not in item.reason
+
+
 @pytest.mark.parametrize(
     "author", [{"reference": "Patient/sample-03"}, {"reference": "RelatedPerson/r1", "display": "Mum"}]
 )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fhir_eligibility.codes import LOINC, SNOMED, codings
@@ -72,6 +72,7 @@ class Answer:
     text: str | None = None  # the item's text as the response wrote it (None: not written)
     earlier: Answer | None = None  # the next older answer to the same linkId
     instant: str = ""  # authored as a sortable UTC instant (:func:`_instant`), to order same-day records
+    timed: bool = False  # authored gives a time of day (a bare date's instant is its midnight: no time known)
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -178,6 +179,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     }
     out: dict[str, Answer] = {}
     moment = _instant(str(authored))
+    timed = "T" in str(authored)
     for link, a in firsts:
         if not isinstance(link, str) or link.endswith("-comment") or not a:
             continue
@@ -188,7 +190,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         )
         value = said if isinstance(said, bool) else False
         out[link] = Answer(
-            value, by or "no author", date, ref, why, comments.get(link), stale, texts.get(link), None, moment
+            value, by or "no author", date, ref, why, comments.get(link), stale, texts.get(link), None, moment, timed
         )
     return (moment, str(res.get("id", ""))), out
 
@@ -199,7 +201,7 @@ def _chained(given: list[tuple[_Key, Answer]]) -> Answer:
     older: Answer | None = None
     # oldest first; of two with the same key (a response read twice) the first read ends up on top
     for _key, a in sorted(reversed(given), key=lambda ka: ka[0]):
-        older = Answer(a.value, a.by, a.date, a.response, a.problem, a.comment, a.stale, a.text, older, a.instant)
+        older = replace(a, earlier=older)
     assert older is not None
     return older
 
@@ -302,7 +304,7 @@ def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.d
     Read from the record, not from the evidence, so the check is the same whether or not the
     evaluation keeps explanations (screening does not)."""
     day = dt.date.fromisoformat(answer.date)
-    timed = "T" in answer.instant
+    timed = answer.timed  # a bare date: the judgement's time of day is not known
     for kind, codes in _reads(c):
         for f in record.facts([kind], codes):
             if f.date is None or f.date > as_of:
