@@ -180,6 +180,9 @@ class Records:
     instances: CountTest | None = None
     duration: CountTest | None = None
     label: str = field(default="", compare=False)
+    # of ``codes``: site codes broader than a code of the set (a ConceptMap ``narrower``): a record with
+    # one only may be the concept, so it makes the answer uncertain, never absent (terminology.site)
+    maybe: frozenset[Code] = frozenset()
 
 
 @dataclass(frozen=True)

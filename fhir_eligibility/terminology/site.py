@@ -8,8 +8,11 @@ Which ConceptMap targets count: those where the local (source) code means the tr
 something inside it, so a record with it proves the concept:
   R4/R4B ``equivalence``: equivalent, equal, wider, subsumes (the target is wider than the source)
   R5 ``relationship``: equivalent, source-is-narrower-than-target
-Never: narrower, specializes, source-is-broader-than-target (the local code may mean more than the
-concept), relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
+A record may be the concept, never proves it: narrower, specializes, source-is-broader-than-target (the
+local code may mean more than the concept): on a presence criterion (Conditions, procedures,
+medications: closed world) such a record makes the answer unknown, so "none recorded" is never
+read off a record the site says may be the concept; elsewhere (a lab's code) it is not read. Never:
+relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
 nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
 ``dependsOn``/``product`` (a condition we cannot check). A source mapped to answers that exclude each
 other (Positive and Negative: terminology.answers) is a problem, and read as neither answer.
@@ -64,6 +67,7 @@ Json = dict[str, Any]
 Problem = tuple[str, str, str]  # file, location, message
 
 COUNTS = frozenset({"equivalent", "equal", "wider", "subsumes", "source-is-narrower-than-target"})
+MAYBE = frozenset({"narrower", "specializes", "source-is-broader-than-target"})
 KNOWN = COUNTS | {
     "narrower",
     "specializes",
@@ -87,6 +91,7 @@ class SiteTerminology:
     """What the site's files say, read once; ``problems`` are content errors (exit 1)."""
 
     mappings: list[CodeMapping] = field(default_factory=list)
+    maybe: list[CodeMapping] = field(default_factory=list)  # broader site codes: a record may be the concept
     value_sets: list[tuple[str, Json]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     where: dict[CodeMapping, tuple[str, str]] = field(default_factory=dict)  # file, location of each mapping
@@ -164,9 +169,9 @@ class SiteTerminology:
             self.problems.append((file, where, "no target code (and group.target system)"))
             return
         source, target = norm_code(*src), norm_code(system, tgt["code"])
-        if rel in COUNTS and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
+        if rel in (COUNTS | MAYBE) and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
             mapping = CodeMapping(source, target, name, str(rel))
-            self.mappings.append(mapping)
+            (self.mappings if rel in COUNTS else self.maybe).append(mapping)
             self.where.setdefault(mapping, (file, where))
 
     def _value_set(self, file: str, vs: Json) -> None:
@@ -227,7 +232,7 @@ class SiteTerminology:
         (ATC) a group of it: a record coded L01XE26 is in a value set listing L01 (codes.with_atc_groups),
         so a site code mapped to L01XE26 must be too."""
         by_target: dict[Code, list[CodeMapping]] = {}
-        for m in self.mappings:
+        for m in [*self.mappings, *self.maybe]:
             for key in with_atc_groups(frozenset({m.target})):
                 by_target.setdefault(key, []).append(m)
         if not by_target:
@@ -305,10 +310,24 @@ def _hits(codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]]) -> l
 def _codes(
     codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]
 ) -> frozenset[Code]:
-    hits = _hits(codes, by_target)
+    """The codes with the site codes that mean one of them (a broader site code is never one)."""
+    hits = [m for m in _hits(codes, by_target) if m.relationship not in MAYBE]
     for m in hits:
         used[m] = None
     return codes | {m.source for m in hits} if hits else codes
+
+
+def _records(d: Records, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Records:
+    """A presence criterion with the site codes that mean one of its codes, and those that may (broader:
+    their records make the answer uncertain, records.py). A code that also means one is no maybe."""
+    codes = _codes(d.codes, by_target, used)
+    broader = [m for m in _hits(d.codes, by_target) if m.relationship in MAYBE and m.source not in codes]
+    if not broader:
+        return replace(d, codes=codes)
+    for m in broader:
+        used[m] = None
+    maybe = frozenset(m.source for m in broader)
+    return replace(d, codes=codes | maybe, maybe=d.maybe | maybe)
 
 
 def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> ValueTest:
@@ -318,7 +337,8 @@ def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[
                 return test
             # a site code mapped both to an accepted answer and to another one (Positive and Negative)
             # is read as neither: unknown, never one result that is both
-            yes, no = _hits(test.codes, by_target), _hits(test.others, by_target)
+            yes = [m for m in _hits(test.codes, by_target) if m.relationship not in MAYBE]
+            no = [m for m in _hits(test.others, by_target) if m.relationship not in MAYBE]
             both = {m.source for m in yes} & {m.source for m in no}
             yes, no = [m for m in yes if m.source not in both], [m for m in no if m.source not in both]
             for m in (*yes, *no):
@@ -337,11 +357,13 @@ def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: d
         case ObservationValue():
             return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
         case Records():
-            return replace(d, codes=_codes(d.codes, by_target, used))
+            return _records(d, by_target, used)
         case Derived():
             # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
             # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
-            labs = [m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ())]
+            labs = [
+                m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ()) if m.relationship not in MAYBE
+            ]
             for m in labs:
                 used[m] = None
             inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
@@ -356,4 +378,4 @@ def _criterion(c: Criterion, by_target: dict[Code, list[CodeMapping]], used: dic
     return replace(c, definition=_definition(c.definition, by_target, used))
 
 
-__all__ = ["COUNTS", "Problem", "SiteTerminology"]
+__all__ = ["COUNTS", "MAYBE", "Problem", "SiteTerminology"]

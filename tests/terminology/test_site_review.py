@@ -268,3 +268,39 @@ def test_a_site_answer_mapped_to_exclusive_answers_is_read_as_neither() -> None:
     assert evaluate_patient(data, SiteTerminology([neg]).apply([trial]), AS_OF)[0].criteria[0].result is Result.PASS
     both = evaluate_patient(data, SiteTerminology([neg, pos]).apply([trial]), AS_OF)[0].criteria[0]
     assert both.result is Result.UNKNOWN, both.reason
+
+
+# ---- 7. a site code broader than the concept may be it: unknown, never absent ------------------------
+
+
+LOCAL_DX = "http://hospital.example.org/fhir/CodeSystem/diagnoses"
+
+
+@pytest.mark.parametrize(
+    ("relationship", "key", "expected"),
+    [
+        ("narrower", "equivalence", "unknown"),  # R4: the target is narrower than the local code
+        ("specializes", "equivalence", "unknown"),
+        ("source-is-broader-than-target", "relationship", "unknown"),  # R5
+        ("equivalent", "equivalence", "review"),  # proves brain metastases: E-E6's clinical judgement
+        ("inexact", "equivalence", "pass"),  # a suggestion: not read, none recorded
+    ],
+)
+def test_a_site_code_broader_than_the_concept_makes_a_closed_world_exclusion_unknown(
+    tmp_path: Path, relationship: str, key: str, expected: str
+) -> None:
+    """E-E6 excludes brain metastases (SNOMED 94225005 in vs-brain-mets), closed world. The site's MET-CNS
+    'CNS metastases' mapped 'narrower' to 94225005 (the local code means more: spinal metastases too)
+    was dropped like no record, and E-E6 passed ('none recorded'). Such a record may be brain
+    metastases: unknown, for a person to resolve."""
+    cm = concept_map(
+        "http://hospital.example.org/fhir/ConceptMap/dx",
+        LOCAL_DX,
+        SCT,
+        [{"code": "MET-CNS", "target": [{"code": "94225005", key: relationship}]}],
+    )
+    path = write(tmp_path / "cm.json", cm)
+    record = condition(LOCAL_DX, "MET-CNS", "2026-03-01")
+    got = criterion("E-E6", [record], [path])
+    assert got.result.value == expected, got.reason
+    assert criterion("E-E6", [], [path]).result is Result.PASS  # nobody with the code: none recorded

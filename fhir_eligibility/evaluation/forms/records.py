@@ -117,7 +117,11 @@ def _placed(
     definite: list[Fact] = []
     uncertain: list[Fact] = []
     orders: list[Fact] = []
+    proving = d.codes - d.maybe if d.maybe else None  # a site code broader than the concept proves nothing
     for f in facts:
+        if proving is not None and f.codes.isdisjoint(proving):  # it may be the concept: uncertain
+            uncertain.append(f)
+            continue
         if f.kind in ORDERS:
             orders.append(f)
             continue
@@ -360,7 +364,9 @@ def _doubts(facts: list[Fact], d: Records) -> str:
     """Why the uncertain records cannot be counted, each reason once, for the coordinator to resolve."""
     why: dict[str, None] = {}
     for f in facts:
-        if _generic(f, d.codes):
+        if d.maybe and f.codes.isdisjoint(d.codes - d.maybe):
+            why["a site code broader than the concept (mapped 'narrower'): it may be it"] = None
+        elif _generic(f, d.codes):
             why["a procedure that does not code the product"] = None
         elif _spans(f):
             why["a statement of a period, not of cycles"] = None
