@@ -67,12 +67,19 @@ Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle full
 
 
 def is_ndjson(path: Path) -> bool:
-    """NDJSON, plain or gzip-compressed (``.ndjson.gz``)."""
-    return path.name.endswith(NDJSON_SUFFIXES + GZIP_SUFFIXES)
+    """NDJSON, plain or gzip-compressed (``.ndjson.gz``); suffixes in any case (``Condition.NDJSON``)."""
+    return path.name.lower().endswith(NDJSON_SUFFIXES + GZIP_SUFFIXES)
 
 
 def is_gzip(path: Path) -> bool:
-    return path.name.endswith(GZIP_SUFFIXES)
+    return path.name.lower().endswith(GZIP_SUFFIXES)
+
+
+def _skipped_data(name: str) -> bool:
+    """A file a folder walk does not read that looks like data (``.json.gz``, ``.ndjson.bz2``): said,
+    never dropped in silence (a patient's Bundle, or a whole type, would vanish from the report)."""
+    low = name.lower()
+    return not low.endswith(DATA_SUFFIXES) and any(s in low for s in (".json", ".ndjson", ".jsonl"))
 
 
 def ndjson_lines(path: Path) -> Iterator[bytes]:
@@ -148,7 +155,10 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
                     seen.add(real)
                     walked.append(d)
                 dirs[:] = walked
-                found.extend(Path(root, n) for n in names if n.endswith(DATA_SUFFIXES))
+                found.extend(Path(root, n) for n in names if n.lower().endswith(DATA_SUFFIXES))
+                for n in sorted(names):
+                    if _skipped_data(n) and log is not None:
+                        log.add(f"{Path(root, n)}: not read (only *.json, *.ndjson, *.jsonl and *.ndjson.gz are)")
             for f in sorted(found):
                 if f.is_file():
                     out.append(f)

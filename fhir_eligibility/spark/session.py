@@ -98,7 +98,7 @@ def spark_inputs(
             out.extend((uri, uri, size) for uri, size in _hadoop_files(session, p))
             continue
         for f in input_files([Path(p)], log):
-            if not f.name.endswith(SPARK_SUFFIXES):
+            if not f.name.lower().endswith(SPARK_SUFFIXES):
                 raise InputError(f"{f}: the spark engine reads Bulk NDJSON (*.ndjson, *.jsonl), not Bundles")
             out.append((str(f.resolve()), str(f), f.stat().st_size))
     return out

@@ -16,8 +16,7 @@ import click
 
 from fhir_eligibility.codes import Code, display
 from fhir_eligibility.criteria.load import load_trials, read_definitions
-from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files, read_file, read_line
+from fhir_eligibility.retrieval.files import input_files, is_ndjson, ndjson_lines, read_file, read_line
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.terminology.usage import (
     CodeUse,
@@ -48,20 +47,16 @@ def iter_resources(paths: list[Path], log: WarningLog) -> Iterator[dict[str, Any
     NDJSON streamed one line at a time, so an export of any size fits in memory."""
     lost = Drops()  # what could not be read only matters for evaluation, not for a code listing
     for index, f in enumerate(input_files(paths, log)):
-        if not f.name.endswith(NDJSON_SUFFIXES):
+        if not is_ndjson(f):
             for _at, _url, res in read_file(f, index, log, lost):
                 yield res
             continue
-        try:
-            with f.open("rb") as fh:
-                for n, line in enumerate(fh, 1):
-                    line = line.strip()
-                    if line:
-                        got, _lenient = read_line(line, str(f), index, lambda n=n: n, log, lost)  # type: ignore[misc]
-                        if got is not None:
-                            yield got
-        except OSError as e:
-            raise InputError(f"{f}: cannot read ({e.__class__.__name__})") from None
+        for n, line in enumerate(ndjson_lines(f), 1):  # a .ndjson.gz decompressed as it is read
+            line = line.strip()
+            if line:
+                got, _lenient = read_line(line, str(f), index, lambda n=n: n, log, lost)  # type: ignore[misc]
+                if got is not None:
+                    yield got
 
 
 def _suggestion_json(s: Suggestion) -> dict[str, Any]:
