@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
@@ -175,3 +176,19 @@ def test_the_policy_withholds_a_lapse_on_a_birthday_and_keeps_verdict_from() -> 
     born_29_feb = dataclasses.replace(r, label=PatientLabel(birth_date="1952-02-29"))
     feb = dataclasses.replace(born_29_feb, when=When(date(2027, 3, 1), None, (), 365, Verdict.ELIGIBLE))
     assert IdentityPolicy(deidentify=True).result(feb).when.eligible_from == WITHHELD  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("field", ["birthDate", "deceasedDateTime"])
+def test_deidentify_withholds_a_birth_or_death_date_written_in_another_format(tmp_path: Path, field: str) -> None:
+    """An adversarial review: a birthDate '14/09/1963' (not a FHIR date) was echoed in the warnings and
+    the reasons ('birthDate '14/09/1963' unreadable') of a --deidentify report, 49 times, and in the FHIR
+    output written back. An unreadable date is named, never quoted."""
+    bundle = json.loads(SAMPLE.read_text())
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient[field] = "14/09/1963"
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(bundle))
+    for fmt in ("json", "fhir", "table"):
+        text = _run(str(path), "--format", fmt, "--deidentify").stdout
+        assert "14/09/1963" not in text, fmt
+        assert "unreadable" in text, fmt  # still said

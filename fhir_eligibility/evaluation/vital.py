@@ -44,12 +44,13 @@ def patient_problems(patient: dict[str, Any]) -> list[str]:
     if isinstance(birth, str) and birth[:4].isdigit() and int(birth[:4]) < EARLIEST_YEAR:
         out.append(f"birthDate {birth} is before {EARLIEST_YEAR} (a data error): age unknown")
     elif "birthDate" in patient and not (isinstance(birth, str) and _date_range(birth)):
-        out.append(f"birthDate {str(birth)[:30]!r} unreadable: age unknown")
+        # never the text itself: it may be a real birth date in another format, which --deidentify withholds
+        out.append("birthDate unreadable (not a FHIR date): age unknown")
     died = patient.get("deceasedDateTime")
     if died is not None:
         span = _date_range(died) if isinstance(died, str) else None
         if span is None or date_problem(span[0]):
-            out.append(f"deceasedDateTime {str(died)[:30]!r} unreadable or implausible: vital status unknown")
+            out.append("deceasedDateTime unreadable or implausible: vital status unknown")
     if "deceasedBoolean" in patient and not isinstance(patient["deceasedBoolean"], bool):
         out.append(f"deceasedBoolean {str(patient['deceasedBoolean'])[:30]!r} is not a boolean: vital status unknown")
     return out
@@ -72,8 +73,8 @@ def vital_result(patient: dict[str, Any] | None, as_of: dt.date) -> CriterionRes
         return None
     span = _date_range(died) if isinstance(died, str) else None
     if span is None or date_problem(span[0]):
-        ev = Evidence(ref, str(died)[:30], None, None, "Patient.deceasedDateTime")
-        return _result(Result.UNKNOWN, f"recorded as deceased, date {str(died)[:30]!r} unreadable", ev)
+        ev = Evidence(ref, "unreadable", None, None, "Patient.deceasedDateTime")  # not the text: a date, maybe
+        return _result(Result.UNKNOWN, "recorded as deceased, date unreadable (not a FHIR date)", ev)
     first, last = span
     ev = Evidence(ref, died, None, first.isoformat(), "Patient.deceasedDateTime")
     when = first.isoformat() if first == last else died

@@ -46,7 +46,7 @@ def age_leaf(d: Age, ctx: Context) -> Outcome:
         return Outcome(Truth.UNKNOWN, bad, missing=(MissingData("", "Patient.birthDate (corrected)", (), "any", None),))
     ages = age_range(birth, ctx.as_of)
     if ages is None:
-        return Outcome(Truth.UNKNOWN, f"birth date {birth!r} unreadable or after {ctx.as_of}")
+        return Outcome(Truth.UNKNOWN, f"birth date unreadable (not a FHIR date) or after {ctx.as_of}")
     v = Interval(float(ages[0]), float(ages[1]))
     t = interval_truth(v, d.test)
     shown = f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]} (partial birth date)"
