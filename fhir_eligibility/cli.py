@@ -252,7 +252,7 @@ def evaluate(
     """Evaluate patients in FHIR Bundles, folders of them, NDJSON files, or on a FHIR server."""
     check_write_back(write_back, dry_run, server_kw.get("server"), assume_attested)
     if output is not None:
-        check_target(output)  # before any patient is read: a typo in -o must not cost the whole run
+        check_target(output, paths)  # before any patient is read: a typo in -o must not cost the whole run
     identity = IdentityPolicy(mrn_system, deidentify)
     ts = _trials(definitions, trial_ids, terminology)
     settings = Settings(

@@ -67,11 +67,18 @@ def _check_place(target: Path) -> None:
         raise OutputError(f"{target}: folder {target.parent} does not exist")
 
 
-def check_target(target: Path) -> None:
+def check_target(target: Path, inputs: Iterable[Path] = ()) -> None:
     """:class:`OutputError` when ``-o FILE`` cannot be written at all (a directory, a missing folder, a
-    folder where no file can be created): checked before the work whose report it would hold, and
-    before anything else is written. The folder is tried with the temporary file the report goes
-    through (removed at once); a device or FIFO target is written in place, so it must be writable."""
+    folder where no file can be created) or is one of the ``inputs`` (the report would replace the
+    data it was made from): checked before the work whose report it would hold, and before anything
+    else is written. The folder is tried with the temporary file the report goes through (removed at
+    once); a device or FIFO target is written in place, so it must be writable."""
+    target = _followed(target)
+    for given in inputs:
+        same = target.is_file() and given.is_file() and os.path.samefile(target, given)
+        inside = target.is_file() and given.is_dir() and target.resolve().is_relative_to(given.resolve())
+        if same or (inside and target.name.lower().endswith((".json", ".ndjson", ".jsonl", ".gz"))):
+            raise OutputError(f"{target}: an input of this run (the report would replace the data): choose another -o")
     _check_place(target)
     if target.exists() and not target.is_file():
         if not os.access(target, os.W_OK):
@@ -97,10 +104,16 @@ def write_output(chunks: Iterable[str], target: Path | None) -> None:
             close()
 
 
+def _followed(target: Path) -> Path:
+    """A symbolic link's destination: the report replaces the file the link names, never the link."""
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
 def _write(chunks: Iterable[str], target: Path | None) -> None:
     if target is None:
         _stdout(chunks)
         return
+    target = _followed(target)
     _check_place(target)  # the rest fails on creating the temporary file, as check_target's try
     folder = target.parent
     if target.exists() and not target.is_file():

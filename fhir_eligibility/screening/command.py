@@ -182,7 +182,7 @@ def screen(
         raise click.UsageError("--pages works with PATH... input")
     check_write_back(write_back, dry_run, server, assume_attested)
     if output is not None:
-        check_target(output)  # before screening, and before any page is written
+        check_target(output, [Path(p) for p in paths])  # before screening, and before any page is written
     if engine == "spark" and server:
         raise click.UsageError("--engine spark screens files (PATH...), not --server")
     conf: dict[str, str] = {}
