@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
@@ -330,6 +331,8 @@ def main() -> None:
     # rescan them constantly (measured: half the evaluation time); collections still run, less often.
     gc.set_threshold(200_000, 50, 100)
     signal.signal(signal.SIGTERM, _terminate)
+    if sys.stderr is None:  # started with standard error closed (a cron job's `2>&-`): messages go nowhere
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

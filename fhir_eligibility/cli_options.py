@@ -24,6 +24,9 @@ def _finite(_ctx: click.Context, param: click.Parameter, value: float | None) ->
     return value
 
 
+LATEST_YEAR = 9000  # an as-of date after this leaves no room for a horizon or a window's end
+
+
 def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:
     """``--as-of YYYY-MM-DD``; today when absent (the clock is read here, at the edge, never in the core)."""
     if value is None:
@@ -34,6 +37,8 @@ def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> d
         raise click.BadParameter("expected YYYY-MM-DD") from None
     if day.year < EARLIEST_YEAR:
         raise click.BadParameter(f"{value} is before {EARLIEST_YEAR}: no patient record is that old")
+    if day.year >= LATEST_YEAR:  # windows and horizons would run past the calendar's end (year 9999)
+        raise click.BadParameter(f"{value} is after {LATEST_YEAR - 1}: not a screening date")
     return day
 
 

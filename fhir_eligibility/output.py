@@ -40,6 +40,8 @@ def _stdout(chunks: Iterable[str]) -> None:
     """Write to standard output. A closed pipe (``| head -1``) is :class:`ReaderGone`: the reader chose to
     stop, so the command ends quietly with 0 (cli.main); any other failure (a full disk behind a
     redirect) loses the report: :class:`OutputError`, exit 2."""
+    if sys.stdout is None:  # started with standard output closed (`>&-`): the report has nowhere to go
+        raise OutputError("cannot write to standard output (closed): give -o FILE")
     try:
         for chunk in chunks:
             sys.stdout.write(chunk)

@@ -47,9 +47,11 @@ def import_ctgov(study: Path, out_dir: Path) -> None:
     """Turn a saved ClinicalTrials.gov API v2 study record into ResearchStudy + EvidenceVariable."""
     try:
         record = json.loads(study.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise InputError(f"{study}: not readable JSON ({e.__class__.__name__})") from None
     rs, ev = import_study(record)
+    if not ev["characteristic"]:  # an empty trial would read every patient as eligible
+        raise InputError(f"{study}: no eligibility criteria in the record (protocolSection.eligibilityModule)")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -106,7 +106,7 @@ def _read(paths: list[Path]) -> DefinitionSet:
     for f in files:
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             raise DefinitionError(f"{f}: not readable JSON ({e.__class__.__name__})") from None
         if not isinstance(data, dict) or "resourceType" not in data:
             raise DefinitionError(f"{f}: not a FHIR resource")

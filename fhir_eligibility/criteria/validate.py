@@ -137,6 +137,8 @@ def validate(ds: DefinitionSet) -> list[Problem]:
         if rtype == "ValueSet" and not valueset_codes(res, ds.resolve):
             problems.append(Problem(file, "ValueSet", f"value set {res.get('id')!r} is empty"))
         if rtype == "EvidenceVariable":
+            if not res.get("characteristic"):  # nothing to meet: every patient would read as eligible
+                problems.append(Problem(file, "EvidenceVariable.characteristic", "no criteria (an empty trial)"))
             links = _links(res.get("characteristic") or [])
             seen: set[str] = set()
             for link in links:
