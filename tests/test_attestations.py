@@ -530,6 +530,35 @@ def test_a_judgement_dated_by_its_day_alone_is_not_stale_by_that_day_s_timed_res
     assert "(stale)" not in item.reason
 
 
+def test_a_judgement_is_stale_by_a_result_after_it_in_time_across_time_zones() -> None:
+    """A timeline review: a judgement authored 2026-05-21T00:30+05:00 (19:30Z on the 20th) before an ALT at
+    2026-05-20T22:00Z counted, because the written days were compared (the 21st after the 20th); it did
+    not see that result: stale. The same moment written 2026-05-20T19:30Z was already stale."""
+    data = patient(ALT_REVIEW)
+    for r in data.resources:
+        if r.get("resourceType") == "Observation" and "1742-6" in json.dumps(r.get("code")):
+            r["effectiveDateTime"] = "2026-05-20T22:00:00Z"
+    for authored in ("2026-05-21T00:30:00+05:00", "2026-05-20T19:30:00+00:00"):
+        judged = response(coordinator_answers() | {ALT_ITEM: False}, authored=authored)
+        item = next(
+            k
+            for k in top(evaluate_a(PatientData(data.patient_id, [*data.resources, judged])), "A-E7b").children
+            if k.id == ALT_ITEM
+        )
+        assert "(stale)" in item.reason, (authored, item.reason)
+
+
+def test_a_response_authored_as_a_month_counts_from_its_last_day() -> None:
+    """clinical.md §0.12: a partial date decides only where all its days agree. A response authored
+    '2026-05' may have been written on the 31st: on 2026-05-25 it does not count yet (sample-01's manual
+    items stay outstanding: needs-review); on 2026-05-31 it does (eligible). It goes stale from its first
+    day: on 2026-06-01, 31 days after 2026-05-01, it no longer counts."""
+    data = patient(SAMPLES / "01-prrt-ileal-net-baseline.json", response(coordinator_answers(), authored="2026-05"))
+    on = {d: evaluate_patient(data, [TRIAL], dt.date(2026, 5, d))[0].verdict for d in (25, 31)}
+    assert on == {25: Verdict.NEEDS_REVIEW, 31: Verdict.ELIGIBLE}
+    assert evaluate_a(data).verdict is Verdict.NEEDS_REVIEW
+
+
 @pytest.mark.parametrize(
     "author", [{"reference": "Patient/sample-03"}, {"reference": "RelatedPerson/r1", "display": "Mum"}]
 )

@@ -39,7 +39,7 @@ from typing import Any
 from fhir_eligibility.codes import LOINC, SNOMED, codings
 from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
-from fhir_eligibility.evaluation.dates import parse_date
+from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, Evidence, MissingData
 from fhir_eligibility.logic import Truth
@@ -151,7 +151,10 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     """One response's answers, or None when it does not count at all (status, date, shape)."""
     authored = res.get("authored")
     day = parse_date(authored)
-    if res.get("status") not in VALID_STATUS or day is None or day > as_of:
+    # a partial date ("2026-06") may mean its last day: not yet written before then (clinical.md §0.12);
+    # it goes stale from its first (the validity below reads ``day``)
+    written = last_day(authored) if isinstance(authored, str) else None
+    if res.get("status") not in VALID_STATUS or day is None or (written or day) > as_of:
         return None
     by = _author(res)
     date = day.isoformat()
@@ -299,7 +302,7 @@ def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
 def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.date) -> str | None:
     """Whether a record the item reads is dated after the answer: the judgement did not see it.
     Only records there on ``as_of`` (one dated later did not exist yet on that day); on the answer's
-    own day, by the time when both give one (a result at 08:30 after a judgement at 07:00).
+    own day or across midnight in another time zone, by the time when both give one.
 
     Read from the record, not from the evidence, so the check is the same whether or not the
     evaluation keeps explanations (screening does not)."""
@@ -309,8 +312,10 @@ def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.d
         for f in record.facts([kind], codes):
             if f.date is None or f.date > as_of:
                 continue
-            later_same_day = f.date == day and timed and "T" in f.instant and _instant(f.instant) > answer.instant
-            if f.date > day or later_same_day:
+            # both timed: the instants (a BP at 22:00Z after a judgement at 00:30+05:00, 19:30Z, though its
+            # written day is the earlier); else the written days
+            later = _instant(f.instant) > answer.instant if timed and "T" in f.instant else f.date > day
+            if later:
                 return (
                     f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
                     " (stale), it does not count"

@@ -232,6 +232,9 @@ def global_dates(record: PatientRecord, settings: Settings) -> set[dt.date]:
             day = parse_date(res.get("authored"))
             if day is not None and date_problem(day) is None:  # year 9999: never counts, and overflows
                 out.update((day, day + dt.timedelta(days=settings.attestation_validity_days + 1)))
+                written = last_day(res["authored"])  # a partial date counts from its last day (attestation)
+                if written is not None and written != day and date_problem(written) is None:
+                    out.add(written)
     died = (record.patient or {}).get("deceasedDateTime")
     out.update(d for d in (parse_date(died), last_day(died) if isinstance(died, str) else None) if d is not None)
     return out
