@@ -360,7 +360,11 @@ class _Grouper:
         self.log = log
         self.lost = lost  # NDJSON: per patient, or for every patient of the input
         self.scoped: dict[str, set[str]] = {}  # Bundles: what each patient's own Bundle lost
+        # patients whose Patient a Bundle holds: that Bundle is their record (closed world), not a
+        # fragment beside an export (a Bundle of one Observation said nothing of their other types)
+        self.whole: set[str] = set()
         self._touched: set[str] = set()  # patients of the current add()
+        self._held: set[str] = set()  # patients whose Patient the current add() holds
         # the Medications of the NDJSON input (and of one-resource files): as screening's global index,
         # they resolve a Medication/<id> reference left unresolved in a Bundle too
         self.formulary: dict[str, dict[str, Any]] = {}
@@ -368,6 +372,8 @@ class _Grouper:
     def _put(self, pid: str, at: Position, res: Resource) -> None:
         self.patients.setdefault(pid, []).append((at, res))
         self._touched.add(pid)
+        if res.get("resourceType") == "Patient":
+            self._held.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
         warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
@@ -385,7 +391,7 @@ class _Grouper:
     def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
         """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
         lost = self.lost if bundle_lost is None else bundle_lost
-        self._touched = set()
+        self._touched, self._held = set(), set()
         alias: dict[str, str] = {}
         meds: dict[str, dict[str, Any]] = {}  # this Bundle's (or the NDJSON input's) Medications
         stamps: dict[str, str] = {}  # the version of each kept (the latest meta.lastUpdated)
@@ -437,6 +443,7 @@ class _Grouper:
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
+            self.whole |= self._held
         else:
             self.formulary = meds
 
@@ -448,7 +455,7 @@ class _Grouper:
             entries.sort(key=lambda e: e[0])
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
             if assembled:
-                if pid not in self.scoped:  # a patient with a Bundle has a record; else an export's records
+                if pid not in self.whole:  # a Bundle holding the Patient is a record; else an export's records
                     lost += not_held(self.lost)
                 out.append(assemble(pid, (r for _at, r in entries), formulary=self.formulary, unavailable=lost))
             else:

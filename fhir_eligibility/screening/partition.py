@@ -247,13 +247,14 @@ def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> No
     # records as read, assembled once per patient in pass 2 (from every file), as ``evaluate`` does:
     # the choice among versions and its warnings are made there
     for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=named, single=single, assembled=False):
-        # what its Bundle lost travels with the patient, as a marked line, which also says the patient
-        # has a Bundle: a record, not an export's records (reading.not_held)
-        mark = {
+        # what its Bundle lost travels with the patient, as a marked line, which also says whether the
+        # Bundle holds the patient's Patient: a record, not an export's records (reading.not_held)
+        mark: dict[str, object] = {
             "resourceType": UNAVAILABLE_MARK,
             "types": sorted({u.resource_type for u in p.unavailable}),
-            "bundle": 1,
         }
+        if any(r.get("resourceType") == "Patient" for r in p.resources):  # the Bundle holds the patient's record
+            mark["bundle"] = 1
         writer.write(p.patient_id, orjson.dumps(mark))
         for res in p.resources:
             line = orjson.dumps(res)  # cannot fail: parse_json refused what orjson cannot write (depth, NaN)

@@ -120,6 +120,24 @@ def test_an_export_beside_a_patients_bundle_leaves_the_bundle_whole(tmp_path: Pa
     every_path([tmp_path / "in"], tmp_path)  # evaluate, its streamed JSON and screen agree
 
 
+def test_a_bundle_without_the_patient_is_no_record_beside_an_export(tmp_path: Path) -> None:
+    """An adversarial review: one Observation of sample 01 moved into a Bundle of its own (no Patient),
+    the rest an export without administrations or statements. The Bundle made the whole record closed
+    world: NETTER-2's E2 (prior PRRT) passed on "none recorded" although no drug record was exported.
+    Only a Bundle that holds the patient's Patient is the patient's record; as the same export with the
+    Observation in it, E2 is unknown."""
+    rest = _without(MA, "MedicationStatement")
+    lab = next(r for r in rest if r["resourceType"] == "Observation")
+    folder = write_ndjson(tmp_path / "in", [r for r in rest if r is not lab])
+    (folder / "lab.json").write_text(
+        json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": lab}]})
+    )
+    split, _w = every_path([folder], tmp_path)  # evaluate, its streamed JSON and screen agree
+    whole, _w = every_path([write_ndjson(tmp_path / "whole", rest)], tmp_path)
+    assert split[E2] == whole[E2] == "unknown"
+    assert split == whole
+
+
 def test_a_bulk_export_vouches_for_the_types_it_was_asked_for(tmp_path: Path) -> None:
     """A server's $export leaves out a requested type it has no record of (Bulk Data spec): the
     types asked for are vouched for (screening.server passes them as ``exported``)."""
