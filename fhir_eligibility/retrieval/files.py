@@ -432,7 +432,7 @@ class _Grouper:
                     lost.add_for(rtype, sorted(named))
                     continue
                 pid = next(iter(named), None)
-            if pid is None:
+            if pid is None and not _elsewhere(ref, alias):
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
                 self._warn(at, "patient reference not resolvable", res, ref)
@@ -461,6 +461,15 @@ class _Grouper:
             else:
                 out.append(PatientData(pid, [r for _at, r in entries], lost))
         return out
+
+
+def _elsewhere(ref: str, alias: dict[str, str]) -> bool:
+    """An absolute reference to a Patient on another server than the Bundle's own Patients (named by
+    absolute fullUrls): another hospital's patient 123, not this Bundle's Patient 123."""
+    if "://" not in ref:
+        return False
+    bases = {url.rsplit("/Patient/", 1)[0] for url in alias if "://" in url and "/Patient/" in url}
+    return bool(bases) and ref.rsplit("/Patient/", 1)[0] not in bases
 
 
 def read_indexed(
