@@ -57,6 +57,7 @@ MODULES = [
     "fhir_eligibility/retrieval/versions.py",
     "fhir_eligibility/retrieval/assembly.py",
     "fhir_eligibility/retrieval/files.py",
+    "fhir_eligibility/retrieval/inputs.py",
     "fhir_eligibility/retrieval/lines.py",
     "fhir_eligibility/retrieval/bundle_entries.py",
     "fhir_eligibility/screening/routing.py",

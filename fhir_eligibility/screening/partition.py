@@ -42,15 +42,8 @@ import orjson
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.pickling import picklable
 from fhir_eligibility.record import Resource, patient_id_of
-from fhir_eligibility.retrieval.files import (
-    check_readable,
-    input_files,
-    is_gzip,
-    is_ndjson,
-    named_files,
-    ndjson_lines,
-    read_indexed,
-)
+from fhir_eligibility.retrieval.files import read_indexed
+from fhir_eligibility.retrieval.inputs import check_readable, input_files, is_gzip, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.files import NDJSON_SUFFIXES, input_files
+from fhir_eligibility.retrieval.inputs import NDJSON_SUFFIXES, input_files
 from fhir_eligibility.retrieval.reading import WarningLog
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ import click
 
 from fhir_eligibility.codes import Code, display
 from fhir_eligibility.criteria.load import load_trials, read_definitions
-from fhir_eligibility.retrieval.files import input_files, is_ndjson, ndjson_lines, read_file, read_line
+from fhir_eligibility.retrieval.files import read_file, read_line
+from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, ndjson_lines
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.terminology.usage import (
     CodeUse,
