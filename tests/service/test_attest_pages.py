@@ -39,12 +39,6 @@ def two_items(folder: Path) -> Path:
 
 
 @pytest.fixture
-def fhir() -> Iterator[RecordingFhir]:
-    with RecordingFhir() as recorder:
-        yield recorder
-
-
-@pytest.fixture
 def live(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
     config = open_config(
         tmp_path,

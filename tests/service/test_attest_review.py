@@ -29,12 +29,6 @@ BEFORE_AS_OF = dt.datetime(2026, 5, 31, 10, 0, tzinfo=dt.UTC)  # the config's as
 
 
 @pytest.fixture
-def fhir() -> Iterator[RecordingFhir]:
-    with RecordingFhir() as recorder:
-        yield recorder
-
-
-@pytest.fixture
 def live(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
     config = open_config(tmp_path, allow_fhir_servers=(fhir.base,), attest_fhir_server=fhir.base, fhir_retries=0)
     with LiveServer(config) as server:
