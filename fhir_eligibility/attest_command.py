@@ -21,6 +21,7 @@ from fhir_eligibility.cli_options import build_server_options, connection_option
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.attestation import not_staff
 from fhir_eligibility.output import check_target, lines, write_output
 from fhir_eligibility.report.questionnaire import (
     attestation_bundle,
@@ -145,6 +146,10 @@ def attest(
         authored = when.isoformat()
     if author is not None and not author.strip():
         raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
+    if author is not None and not_staff({"reference": author}):  # it would be recorded, and never count
+        raise click.UsageError(
+            f"--author {author.strip()}: eligibility is attested by study staff, not the patient or a relative"
+        )
     answers = _pairs(item_values, "--item", parse_answer)
     response = questionnaire_response(
         _trial(trial, definitions),

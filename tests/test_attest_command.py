@@ -80,3 +80,15 @@ def test_an_item_given_twice_is_compared_by_what_it_means() -> None:
     assert said == {"A-I14": True, "A-I15": False}
     r = run("attest", A, "--patient", "p1", "--item", "A-I14=yes", "--item", "A-I14=no", "--author", "Dr Ada")
     assert r.returncode == 2 and "given twice with different values" in r.stderr and r.stdout == ""
+
+
+def test_attest_refuses_the_patient_or_a_relative_as_author() -> None:
+    """A review: `--author Patient/p1` was written as a display name, so the rule that a patient's or a
+    relative's answer does not count (docs/attestations.md) could not see it, and it counted. The command
+    refuses it (exit 2, nothing written); a practitioner's reference stays one."""
+    for who in ("Patient/p1", "RelatedPerson/r1", " Patient/p1 "):
+        r = run(*ATTEST, "--author", who)
+        assert r.returncode == 2 and "attested by study staff" in r.stderr and r.stdout == "", (who, r.stderr)
+    ok = run(*ATTEST, "--author", "Practitioner/ada")
+    assert ok.returncode == 0, ok.stderr
+    assert '"reference": "Practitioner/ada"' in ok.stdout
