@@ -28,10 +28,10 @@ import orjson
 from fhir_eligibility import disk
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.record import PatientData
-from fhir_eligibility.requirements.model import DataRequirement, Unavailable
+from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.retrieval.connection import RETRYABLE_STATUS, retry_after
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG, read_line
-from fhir_eligibility.retrieval.reading import CLINICAL_TYPES, Drops, not_held
+from fhir_eligibility.retrieval.reading import ANY_TYPE, Drops, not_held, unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, outcome_codes, partial_issue
@@ -449,30 +449,27 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
             else:
                 out.notes.append(f"{path}: the export lists no {kind} file; {kind} is unknown, not none")
         named = all(t in RESOURCE_TYPES and t != "OperationOutcome" for t in failed)  # (a server's own use)
-        out.partial.extend(sorted(set(failed)) if named else ["*"])
+        out.partial.extend(sorted(set(failed)) if named else [ANY_TYPE])
         if failed:
             out.notes.append(f"{path}: the export reported errors the folder does not hold: some data may be missing")
         when = manifest.get("transactionTime")
         out.notes.insert(0, f"{path}: a Bulk Data export" + (f" as of {when}" if isinstance(when, str) else ""))
-    out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and "*" not in out.partial]
+    out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and ANY_TYPE not in out.partial]
     out.partial = list(dict.fromkeys(out.partial))
     return out
 
 
 def apply_manifest(patients: Iterable[PatientData], manifest: FolderManifest) -> list[PatientData]:
-    """The patients read from the folders with what their manifests say: a vouched type no longer
+    """The patients read from the folders with what their manifests say, as the partition readers take
+    it (``drops.held.update(vouched)``, ``drops.everyone.update(partial)``): a vouched type no longer
     unknown for the input's lack of it (:func:`~.reading.not_held`), a partial one unknown."""
     vouched = {u for u in not_held(Drops(export=True)) if u.resource_type in manifest.vouched}
-    kinds = CLINICAL_TYPES if "*" in manifest.partial else manifest.partial
-    lost = tuple(Unavailable(t, frozenset(), f"{MANIFEST}: its {t} records may be incomplete") for t in kinds)
+    lost = unavailable(manifest.partial)  # ANY_TYPE: every clinical type
     out = []
     for p in patients:
         kept = (u for u in p.unavailable if u not in vouched)
         out.append(PatientData(p.patient_id, p.resources, tuple(dict.fromkeys((*kept, *lost))), p.warnings))
     return out
-
-
-MANIFEST = "the export reported errors its folder does not hold (manifest.json)"
 
 
 def _held_file(folder: Path, url: object) -> bool:

@@ -94,7 +94,7 @@ def test_an_error_file_the_folder_does_not_hold_makes_everything_partial(tmp_pat
     assert m.partial == ["*"] and m.vouched == []
     patients, _w = read_patients([folder])
     (p,) = apply_manifest(patients, m)
-    lost = {u.resource_type for u in p.unavailable if "errors its folder does not hold" in u.reason}
+    lost = {u.resource_type for u in p.unavailable if "could not be read" in u.reason}
     assert {"Condition", "Observation", "MedicationAdministration", "Procedure"} <= lost
 
 
