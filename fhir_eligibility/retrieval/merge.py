@@ -106,9 +106,18 @@ def answers_another_search(page: object, search: PlannedSearch) -> str | None:
     Why: a server that answers a batch's entries in the order they completed swaps them between
     patients; another patient's records are caught as such (:func:`merge_results`), but an empty
     searchset of one patient read as another's says "no diagnosis": a false "ineligible"."""
+    return self_link_match(page, search)[0]
+
+
+def self_link_match(page: object, search: PlannedSearch) -> tuple[str | None, bool]:
+    """(why ``page`` answers another search, whether its ``self`` link shows it answers ``search``:
+    a search of its type naming its patient). Neither when there is no self link, or one that names
+    no type or patient: then only the page's position in a batch-response says whose it is
+    (:func:`unmatched_in_batch`)."""
     links = page.get("link") if isinstance(page, dict) else None
     names = ("_id",) if search.resource_type == "Patient" else _PATIENT_PARAMS
     mine = dict(search.params).get(names[0])
+    confirmed = False
     for link in links if isinstance(links, list) else []:
         if not isinstance(link, dict) or link.get("relation") != "self" or not isinstance(link.get("url"), str):
             continue
@@ -118,7 +127,7 @@ def answers_another_search(page: object, search: PlannedSearch) -> str | None:
             continue
         kind = parts.path.rstrip("/").rsplit("/", 1)[-1]
         if kind in RESOURCE_TYPES and kind != search.resource_type:
-            return "the server's answer names another search (its self link is a search of another type)"
+            return "the server's answer names another search (its self link is a search of another type)", False
         named = {
             patient_ref_id(v.strip()) or v.strip()
             for key, values in parse_qs(parts.query).items()
@@ -127,8 +136,30 @@ def answers_another_search(page: object, search: PlannedSearch) -> str | None:
             for v in value.split(",")
         }
         if named and named != {mine}:
-            return "the server's answer names another search (its self link names another patient)"
-    return None
+            return "the server's answer names another search (its self link names another patient)", False
+        confirmed = confirmed or (kind == search.resource_type and bool(named))
+    return None, confirmed
+
+
+# why a batch-response entry is not used when the answer's order is shown wrong and nothing else says whose it is
+OUT_OF_ORDER = (
+    "the server's batch answers are out of order (a self link names another search) and this answer names "
+    "no search: it cannot be matched to its request"
+)
+
+
+def unmatched_in_batch(pages: list[object], searches: list[PlannedSearch]) -> list[bool]:
+    """Which batch-response entries cannot be matched to their requests. FHIR: a batch-response's entries
+    are in the order of the request's (the caller checked their count); a server that answers in
+    completion order breaks that. So position matches an entry to its request as long as no ``self``
+    link contradicts it; once one does, the order is no evidence for any entry, and an entry whose
+    own self link does not confirm its search (none, a paging token, an error OperationOutcome) is
+    unmatched: a fault for its search (its data unknown, or, for a Patient, the patient not fetched),
+    never "no records". An entry whose self link names another search is flagged by
+    :func:`answers_another_search` itself."""
+    checks = [self_link_match(page, search) for page, search in zip(pages, searches, strict=True)]
+    disorder = any(why is not None for why, _ in checks)
+    return [disorder and why is None and not confirmed for why, confirmed in checks]
 
 
 def entry_status(entry: dict[str, Any]) -> int | None:

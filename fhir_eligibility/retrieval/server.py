@@ -1,8 +1,9 @@
 """Fetch patients' data from an R4 FHIR server: the only module here that talks to one.
 
 Flow per group of patients: read ``/metadata`` once; if the CapabilityStatement declares
-``batch``, POST one batch Bundle holding every planned search, else run the searches as
-concurrent GETs; follow ``next`` links (at most ``max_pages`` pages per search, a looping server
+``batch``, POST one batch Bundle holding every planned search (its answers matched to the requests
+by position while no ``self`` link contradicts the order: :func:`~.merge.unmatched_in_batch`), else
+run the searches as concurrent GETs; follow ``next`` links (at most ``max_pages`` pages per search, a looping server
 stopped at once); de-duplicate by type/id; keep only resources about the requested patient.
 
 Failure policy (missing must never look like absent): a search that finally fails (5xx, timeout,
@@ -34,6 +35,7 @@ from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, se
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
 from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import (
+    OUT_OF_ORDER,
     SearchResult,
     answers_another_search,
     batch_entries,
@@ -43,6 +45,7 @@ from fhir_eligibility.retrieval.merge import (
     merge_results,
     not_supported,
     transaction_failure,
+    unmatched_in_batch,
 )
 from fhir_eligibility.retrieval.options import BatchMode as BatchMode
 from fhir_eligibility.retrieval.options import ServerOptions as ServerOptions
@@ -220,8 +223,12 @@ class FhirServer(Connection):
                 for pid, searches in plans.items()
             }
 
-        def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any]]) -> SearchResult:
-            (_, search), entry = job
+        unmatched = unmatched_in_batch([e.get("resource") for e in entries], [s for _, s in jobs])
+
+        def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any], bool]) -> SearchResult:
+            (_, search), entry, lost = job
+            if lost:  # the answers are out of order and nothing says this one is this search's
+                return SearchResult(search, cause=OUT_OF_ORDER)
             status = entry_status(entry)
             resource = entry.get("resource")
             if status is not None and 200 <= status < 300:
@@ -235,7 +242,7 @@ class FhirServer(Connection):
             cause = f"HTTP {status}" if status is not None else "batch entry without a status"
             return _failed(SearchResult(search), status, cause, resource if outcome is None else outcome)
 
-        results = list(self._pool_().map(finish, zip(jobs, entries, strict=True)))
+        results = list(self._pool_().map(finish, zip(jobs, entries, unmatched, strict=True)))
         out: dict[str, list[SearchResult]] = {pid: [] for pid in plans}
         for (pid, _), result in zip(jobs, results, strict=True):
             out[pid].append(result)

@@ -243,7 +243,7 @@ def read_page(page: object, searched: str | None = None) -> Page:
         if is_error_outcome(resource):
             raise Fault("server reported an error inside the search result (OperationOutcome)")
         if kind == "OperationOutcome":
-            partial = partial_issue(resource)
+            partial = partial_issue(resource) or _search_cut_short(resource)
             if partial is not None:
                 raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
             # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them);
@@ -287,6 +287,18 @@ def partial_issue(outcome: object) -> str | None:
     for issue in issues if isinstance(issues, list) else []:
         if isinstance(issue, dict) and issue.get("code") in PARTIAL_ISSUES:
             return str(issue["code"])
+    return None
+
+
+def _search_cut_short(outcome: object) -> str | None:
+    """``processing`` when a search's outcome has a warning of that type. Why, in a searchset only: a
+    server may answer a search it could not run in full with the matches it did find and a
+    warning/processing outcome; read as the whole answer, what it left out would be "none recorded".
+    An ``information`` issue only informs (no results, a hint): ignored."""
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    for issue in issues if isinstance(issues, list) else []:
+        if isinstance(issue, dict) and issue.get("severity") == "warning" and issue.get("code") == "processing":
+            return "processing"
     return None
 
 
