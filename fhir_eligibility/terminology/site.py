@@ -107,6 +107,7 @@ class SiteTerminology:
     problems: list[Problem] = field(default_factory=list)
     where: dict[CodeMapping, tuple[str, str]] = field(default_factory=dict)  # file, location of each mapping
     warnings: list[Problem] = field(default_factory=list)  # read, but not applied as written (validate says)
+    scope_sets: list[tuple[str, str]] = field(default_factory=list)  # file, url of maps' source-scope value sets
 
     @classmethod
     def read(cls, paths: Iterable[Path]) -> SiteTerminology:
@@ -153,7 +154,9 @@ class SiteTerminology:
         try:
             if rtype == "ConceptMap":
                 self._concept_map(file, res, scopes)
-            elif _canonical(res.get("url")) not in scopes.named:  # a map's source scope: the site's codes
+            elif _canonical(res.get("url")) in scopes.named:  # a map's source scope: the site's codes
+                self.scope_sets.append((file, _canonical(res.get("url"))))
+            else:
                 self._value_set(file, res)
         except (AttributeError, TypeError, KeyError) as e:  # an object where a list belongs, or the reverse
             why = f"malformed ({e.__class__.__name__}: an element is not the list or object FHIR has there)"
@@ -250,7 +253,11 @@ class SiteTerminology:
     def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
         """Add each site value set's includes to the definitions' value set with the same url; an
         included value set the definitions do not have is a problem (it would add nothing, silently)."""
-        problems: list[Problem] = []
+        problems: list[Problem] = [
+            (file, "ValueSet.url", f"{url!r} is a map's source scope (the site's codes) and a trial value set")
+            for file, url in self.scope_sets
+            if url in ds.by_key
+        ]
         for file, vs in self.value_sets:
             for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
                 refs = inc.get("valueSet")

@@ -248,3 +248,14 @@ def test_validate_prints_warnings_on_stderr_and_stays_valid(tmp_path: Path) -> N
     assert out.returncode == 0, out.stdout + out.stderr
     lines = [ln for ln in out.stderr.splitlines() if ln.startswith("warning: ")]
     assert len(lines) == 1 and "NCT01842165 E-E6" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_a_trial_value_set_named_as_a_maps_source_scope_is_a_located_error(tmp_path: Path) -> None:
+    """A site value set with vs-brain-mets' url that a map also names as its source scope is either the
+    site's own codes or an addition to the trial's: read as one, the other would be dropped silently."""
+    addition = brain_mets_addition([])
+    _said, problems = warnings(tmp_path, bundle(sourceless_map({"sourceUri": BRAIN_METS_VS}), addition))
+    assert problems == [
+        f"{tmp_path / 't0.json'}: ValueSet.url: {BRAIN_METS_VS!r} is a map's source scope"
+        " (the site's codes) and a trial value set"
+    ]
