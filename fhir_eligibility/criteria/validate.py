@@ -6,11 +6,12 @@ Returns every problem with its location (file and element path); the CLI exits 1
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 from pydantic import ValidationError
 
 from fhir_eligibility import codes as cs
@@ -21,6 +22,7 @@ from fhir_eligibility.criteria.validate_group import check_group, is_r6_group
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.measures import units
 from fhir_eligibility.terminology.site import SiteTerminology
+from fhir_eligibility.terminology.site_checks import site_warnings
 
 Json = dict[str, Any]
 TIME_UNITS = {"d", "wk", "mo", "a", "h", "min", "s"}
@@ -172,9 +174,26 @@ def validate(ds: DefinitionSet) -> list[Problem]:
     return problems
 
 
-def validate_terminology(paths: list[Path], ds: DefinitionSet) -> list[Problem]:
-    """The site terminology's content problems (an unusable file raises InputError, exit 2)."""
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def validate_terminology(
+    paths: list[Path], ds: DefinitionSet, warn: Callable[[str], None] = _to_stderr
+) -> list[Problem]:
+    """The site terminology's content problems (an unusable file raises InputError, exit 2), and
+    ``warn`` one line per thing it says that does nothing or less than it seems (terminology.site_checks):
+    on standard error by default, so they never make valid terminology exit 1."""
     if not paths:
         return []
     site = SiteTerminology.read(paths)
-    return [Problem(*p) for p in [*site.problems, *site.extend_value_sets(ds)]]
+    problems = [Problem(*p) for p in [*site.problems, *site.extend_value_sets(ds)]]
+    trials = []
+    for file, study in ds.studies():
+        try:
+            trials.append(compile_trial(ds, file, study))
+        except DefinitionError:
+            continue  # validate() reports it
+    for warning in site_warnings(site, trials):
+        warn(f"warning: {Problem(*warning)}")
+    return problems

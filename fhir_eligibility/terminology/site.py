@@ -17,9 +17,18 @@ nothing counts until a person edits them), unmatched, disjoint, not-related-to; 
 ``dependsOn``/``product`` (a condition we cannot check). A source mapped to answers that exclude each
 other (Positive and Negative: terminology.answers) is a problem, and read as neither answer.
 
+A group without ``source`` (optional in R4 and R5) takes the one code system its map's source scope
+names in the terminology files (terminology.scope); otherwise it is an error naming the map and group.
+Only the codes a group lists are mapped: ``group.unmapped`` is not applied ('fixed' would make every
+other site code mean its target, codes nobody reviewed), nor a chain (A -> B, B -> C is no A -> C);
+``validate`` warns of both (terminology.site_checks), and of suggestions and ``dependsOn`` targets.
+
 A site ValueSet with a trial value set's canonical url adds its ``compose.include`` concepts to it
-(and the definitions' value sets it includes); an include read otherwise than FHIR says (a whole
-code system, an included value set the definitions lack, an intersection) is an error, not dropped.
+(and the definitions' value sets it includes), less its ``compose.exclude`` concepts: an exclude
+removes from the site's own codes, never the trial's (one that names only those is a warning); an
+include or exclude read otherwise than FHIR says (a whole code system, a filter, an included value
+set the definitions lack, an intersection) is an error, not dropped. A ValueSet a map names as its
+source scope describes the site's codes, and adds nothing.
 
 Errors: a file that cannot be used at all (missing, not JSON, not a ConceptMap/ValueSet/Bundle) is
 an :class:`InputError` (exit 2); content that is wrong (no code, unknown relationship, a value set
@@ -35,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from fhir_eligibility.codes import Code, display, norm_code, with_atc_groups
+from fhir_eligibility.codes import Code, display, norm_code, norm_system, with_atc_groups
 from fhir_eligibility.criteria.model import (
     Age,
     CodedTest,
@@ -59,6 +68,7 @@ from fhir_eligibility.criteria.model import (
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.terminology.answers import exclusive
+from fhir_eligibility.terminology.scope import Scopes
 
 if TYPE_CHECKING:
     from fhir_eligibility.criteria.load import DefinitionSet
@@ -79,6 +89,7 @@ KNOWN = COUNTS | {
     "not-related-to",
     "source-is-broader-than-target",
 }
+SUGGESTIONS = frozenset({"relatedto", "inexact", "related-to"})
 IGNORED_TYPES = {"CodeSystem", "NamingSystem"}  # a site may ship its local CodeSystem alongside
 
 
@@ -95,10 +106,13 @@ class SiteTerminology:
     value_sets: list[tuple[str, Json]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     where: dict[CodeMapping, tuple[str, str]] = field(default_factory=dict)  # file, location of each mapping
+    warnings: list[Problem] = field(default_factory=list)  # read, but not applied as written (validate says)
+    scope_sets: list[tuple[str, str]] = field(default_factory=list)  # file, url of maps' source-scope value sets
 
     @classmethod
     def read(cls, paths: Iterable[Path]) -> SiteTerminology:
         site = cls()
+        found: list[tuple[str, Json]] = []
         for path in paths:
             if not path.exists():
                 raise InputError(f"{path}: no such terminology file or folder")
@@ -106,8 +120,11 @@ class SiteTerminology:
             if not files:
                 raise InputError(f"{path}: no terminology files (*.json)")
             for f in files:
-                for res in _resources(f):
-                    site.add(str(f), res)
+                found += [(str(f), res) for res in _resources(f)]
+        # every file read first: a map's source scope may be a CodeSystem or ValueSet of a later file
+        scopes = Scopes.of(found)
+        for file, res in found:
+            site.add(file, res, scopes)
         site.problems += site._contradictions()
         return site
 
@@ -128,19 +145,24 @@ class SiteTerminology:
             problems.append((file, where, f"{display(source)} is mapped to {answers}, answers that exclude each other"))
         return problems
 
-    def add(self, file: str, res: Json) -> None:
+    def add(self, file: str, res: Json, scopes: Scopes) -> None:
         rtype = res.get("resourceType")
         if rtype not in ("ConceptMap", "ValueSet"):
             if rtype not in IGNORED_TYPES:
                 raise InputError(f"{file}: {rtype} is not terminology (ConceptMap, ValueSet or a Bundle of them)")
             return
         try:
-            (self._concept_map if rtype == "ConceptMap" else self._value_set)(file, res)
+            if rtype == "ConceptMap":
+                self._concept_map(file, res, scopes)
+            elif _canonical(res.get("url")) in scopes.named:  # a map's source scope: the site's codes
+                self.scope_sets.append((file, _canonical(res.get("url"))))
+            else:
+                self._value_set(file, res)
         except (AttributeError, TypeError, KeyError) as e:  # an object where a list belongs, or the reverse
             why = f"malformed ({e.__class__.__name__}: an element is not the list or object FHIR has there)"
             self.problems.append((file, str(rtype), why))
 
-    def _concept_map(self, file: str, cm: Json) -> None:
+    def _concept_map(self, file: str, cm: Json, scopes: Scopes) -> None:
         name = _canonical(cm.get("url")) or f"ConceptMap/{cm.get('id') or Path(file).stem}"
         groups = cm.get("group") or []
         if not groups:
@@ -149,7 +171,12 @@ class SiteTerminology:
             where = f"ConceptMap.group[{g}]"
             source, target = _canonical(group.get("source")), _canonical(group.get("target"))
             if not source:
-                self.problems.append((file, f"{where}.source", "no source code system"))
+                source, why = scopes.system(cm)
+                if not source:
+                    self.problems.append((file, f"{where}.source", f"{name} group[{g}] has no source: {why}"))
+                    continue  # its codes would be read in no system, or in a guessed one
+            if group.get("unmapped") is not None:
+                self.warnings.append((file, f"{where}.unmapped", _unmapped(group["unmapped"])))
             for e, element in enumerate(group.get("element") or []):
                 ewhere = f"{where}.element[{e}]"
                 if not element.get("code"):
@@ -169,7 +196,12 @@ class SiteTerminology:
             self.problems.append((file, where, "no target code (and group.target system)"))
             return
         source, target = norm_code(*src), norm_code(system, tgt["code"])
-        if rel in (COUNTS | MAYBE) and not tgt.get("dependsOn") and not tgt.get("product") and source and target:
+        if rel in SUGGESTIONS:
+            why = f"{rel!r} is a suggestion and counts for nothing: a person sets it to equivalent (or wider)"
+            self.warnings.append((file, where, why))
+        elif tgt.get("dependsOn") or tgt.get("product"):
+            self.warnings.append((file, where, "not applied: dependsOn/product is a condition that cannot be checked"))
+        elif source and target:
             mapping = CodeMapping(source, target, name, str(rel))
             (self.mappings if rel in COUNTS else self.maybe).append(mapping)
             self.where.setdefault(mapping, (file, where))
@@ -188,14 +220,44 @@ class SiteTerminology:
             if any(not c.get("code") for c in inc.get("concept") or []):
                 self.problems.append((file, f"{where}.concept", "a concept without code"))
             self.problems.extend((file, f"{where}{at}", why) for at, why in _include_problems(inc))
+        self._excludes(file, vs)
         if not _included(vs):
             self.problems.append((file, "ValueSet", "no concept (compose.include nor expansion.contains)"))
         self.value_sets.append((file, vs))
 
+    def _excludes(self, file: str, vs: Json) -> None:
+        """``compose.exclude`` removes from the site value set's own codes (``_included``): one it cannot
+        compute (a filter, a value set) is an error, as the codes it excludes would count; one naming
+        codes the site's includes lack removes nothing (never the trial's codes): said, not applied."""
+        own = {c for inc in _included(vs, excluding=False) for c in _concepts(inc)}
+        for i, exc in enumerate((vs.get("compose") or {}).get("exclude") or []):
+            where = f"ValueSet.compose.exclude[{i}]"
+            if exc.get("filter") or exc.get("valueSet"):
+                key = "filter" if exc.get("filter") else "valueSet"
+                self.problems.append(
+                    (file, f"{where}.{key}", f"an exclude by {key} cannot be applied: list the concepts")
+                )
+            elif not exc.get("system"):
+                self.problems.append((file, f"{where}.system", "no code system"))
+            elif not exc.get("concept"):
+                if not any(c[0] == norm_system(exc["system"]) for c in own):
+                    self.warnings.append((file, where, f"not applied: this value set adds no code of {exc['system']}"))
+            else:
+                lost = [c for c in _concepts(exc) if c not in own]
+                if lost:
+                    names = ", ".join(display(c) for c in lost[:3]) + (" ..." if len(lost) > 3 else "")
+                    why = f"not applied to {names}: not among this value set's own codes"
+                    why += " (it adds codes, never removes the trial's)"
+                    self.warnings.append((file, where, why))
+
     def extend_value_sets(self, ds: DefinitionSet) -> list[Problem]:
         """Add each site value set's includes to the definitions' value set with the same url; an
         included value set the definitions do not have is a problem (it would add nothing, silently)."""
-        problems: list[Problem] = []
+        problems: list[Problem] = [
+            (file, "ValueSet.url", f"{url!r} is a map's source scope (the site's codes) and a trial value set")
+            for file, url in self.scope_sets
+            if url in ds.by_key
+        ]
         for file, vs in self.value_sets:
             for i, inc in enumerate((vs.get("compose") or {}).get("include") or []):
                 refs = inc.get("valueSet")
@@ -245,6 +307,15 @@ class SiteTerminology:
         return out
 
 
+def _unmapped(unmapped: object) -> str:
+    """Why ``group.unmapped`` is not applied: 'fixed' (R4, R5) would make every site code the group does
+    not list mean its code, codes nobody reviewed; 'provided'/'use-source-code' reads the site's code as
+    itself, which it is already; 'other-map' is a chain (not followed)."""
+    mode = unmapped.get("mode") if isinstance(unmapped, dict) else None
+    why = "only the codes group.element lists are mapped (an unlisted site code counts for nothing)"
+    return f"mode {mode!r} is not applied: {why}"
+
+
 def _include_problems(inc: Json) -> list[tuple[str, str]]:
     """(where in the include, why) for includes that would be read as fewer or other codes than FHIR
     says: a whole code system, ``valueSet`` not a list of urls, or ``valueSet`` beside codes (their
@@ -266,9 +337,36 @@ def _include_problems(inc: Json) -> list[tuple[str, str]]:
     return []
 
 
-def _included(vs: Json) -> list[Json]:
+def _concepts(inc: Json) -> list[Code]:
+    """The codes an include (or exclude) lists."""
+    system = inc.get("system")
+    return [c for x in inc.get("concept") or [] if (c := norm_code(system, x.get("code"))) is not None]
+
+
+def _without_excluded(includes: list[Json], vs: Json) -> list[Json]:
+    """The includes less the concepts ``compose.exclude`` lists (or its whole systems); an include left
+    with no concept is dropped, never kept as a system without concepts (every code of it)."""
+    excludes = [e for e in (vs.get("compose") or {}).get("exclude") or [] if isinstance(e, dict) and e.get("system")]
+    if not excludes:
+        return includes
+    codes = {c for e in excludes for c in _concepts(e)}
+    systems = {norm_system(e["system"]) for e in excludes if not e.get("concept") and not e.get("filter")}
+    out = []
+    for inc in includes:
+        if not inc.get("system") or not inc.get("concept"):
+            out.append(inc)
+            continue
+        if norm_system(inc["system"]) in systems:
+            continue
+        kept = [x for x in inc["concept"] if norm_code(inc["system"], x.get("code")) not in codes]
+        if kept:
+            out.append({**inc, "concept": kept})
+    return out
+
+
+def _included(vs: Json, excluding: bool = True) -> list[Json]:
     """A site value set's includes: its compose's, and its expansion's codes (what a terminology
-    server's ``$expand`` returns) as one include per system."""
+    server's ``$expand`` returns) as one include per system, less what ``compose.exclude`` lists."""
     out = list((vs.get("compose") or {}).get("include") or [])
     by_system: dict[str, list[Json]] = {}
     todo = list((vs.get("expansion") or {}).get("contains") or [])
@@ -278,7 +376,7 @@ def _included(vs: Json) -> list[Json]:
         if isinstance(item.get("system"), str) and isinstance(item.get("code"), str):
             by_system.setdefault(item["system"], []).append({"code": item["code"]})
     out += [{"system": system, "concept": concepts} for system, concepts in by_system.items()]
-    return out
+    return _without_excluded(out, vs) if excluding else out
 
 
 def _resources(f: Path) -> list[Json]:
