@@ -21,17 +21,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import orjson
 
 from fhir_eligibility import disk
 from fhir_eligibility.errors import RetrievalError
-from fhir_eligibility.record import PatientData
-from fhir_eligibility.requirements.model import DataRequirement
+from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES, DataRequirement
 from fhir_eligibility.retrieval.connection import RETRYABLE_STATUS, retry_after
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG, read_line
-from fhir_eligibility.retrieval.reading import ANY_TYPE, Drops, not_held, unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_client import SearchClient
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, json_object, outcome_codes, partial_issue
@@ -72,10 +70,10 @@ class ExportResult:
     vouched: list[str] = field(default_factory=list)
 
 
-# Types whose absence decides a criterion (no diagnosis, no prior treatment: closed-world, clinical.md
-# §0.7): a server may leave out a type it holds none of, or one a lenient export skipped (Bulk Data
-# "Prefer: handling=lenient"); read as "none" these would make everyone ineligible
-_ABSENCE_DECIDES = ("Condition", "Procedure", "MedicationAdministration", "MedicationStatement")
+# Types whose absence decides a criterion (no diagnosis, no prior treatment, no allergy: the closed-world
+# types, clinical.md §0.7): a server may leave out a type it holds none of, or one a lenient export
+# skipped (Bulk Data "Prefer: handling=lenient"); read as "none" these would decide for everyone
+ABSENCE_DECIDES = CLOSED_WORLD_TYPES
 
 
 @dataclass
@@ -97,7 +95,7 @@ def _vouch(types: Sequence[str], shown: _Shown, out: ExportResult) -> None:
             out.vouched.append(kind)
             continue
         why = f"an empty {kind} file without a count" if kind in shown.empty else f"no {kind} file"
-        if kind in _ABSENCE_DECIDES:
+        if kind in ABSENCE_DECIDES:
             out.notes.append(f"$export returned {why}: the export is incomplete")
             out.failed = True
         else:
@@ -397,88 +395,6 @@ def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: f
     return notes[:20], failed
 
 
-# -- an export saved to a folder ---------------------------------------------------------------
-
-
-@dataclass
-class FolderManifest:
-    """What the ``manifest.json`` kept in export folders says beyond their files: ``vouched``, the types
-    the export says it has none of (their absence from the files is "none", as ``screen --server``
-    reads its own export: :func:`_vouch`); ``partial``, the types (``*``: every one) it says were not
-    all exported; ``notes`` for the report and ``warnings`` for what could not be read."""
-
-    vouched: list[str] = field(default_factory=list)
-    partial: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
-    """The manifests of the folders given (``manifest.json`` at their top). Vouched: a type the
-    manifest's ``output`` lists with ``count`` 0, or one its ``request`` asked for (``_type``) that
-    ``output`` leaves out, except those whose absence decides (a lenient export may skip them:
-    :data:`_ABSENCE_DECIDES`). A type listed with records is what the files hold: not vouched (its file
-    may be missing). Partial: an ``error`` file the folder does not hold (what it reported is unknown:
-    every type), or one naming a resource type. An unreadable manifest: a warning, the folder read as
-    without one."""
-    out = FolderManifest()
-    for folder in (p for p in paths if p.is_dir()):
-        path = folder / "manifest.json"
-        if not path.is_file():
-            continue
-        try:
-            manifest = json.loads(path.read_bytes())
-            listed, errors = manifest["output"], manifest.get("error") or []
-            if not isinstance(listed, list) or not isinstance(errors, list):
-                raise TypeError
-            outputs = [(str(o["type"]), o.get("count") == 0 and o["count"] is not False) for o in listed]
-            failed = [e.get("type") for e in errors if not _held_file(folder, e.get("url"))]
-            asked = manifest.get("request")
-        except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
-            out.warnings.append(f"{path}: not a readable Bulk Data manifest; the folder is read without it")
-            continue
-        query = urlsplit(asked).query if isinstance(asked, str) else ""
-        requested = {t for k, v in parse_qsl(query) if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
-        counts: dict[str, set[bool]] = {}  # per type listed: whether each of its files is counted 0
-        for kind, zero in outputs:
-            counts.setdefault(kind, set()).add(zero)
-        none = {k for k, c in counts.items() if c == {True} and k in RESOURCE_TYPES} | (requested - counts.keys())
-        for kind in sorted(none):
-            if kind in counts or kind not in _ABSENCE_DECIDES:
-                out.vouched.append(kind)
-            else:
-                out.notes.append(f"{path}: the export lists no {kind} file; {kind} is unknown, not none")
-        named = all(t in RESOURCE_TYPES and t != "OperationOutcome" for t in failed)  # (a server's own use)
-        out.partial.extend(sorted(set(failed)) if named else [ANY_TYPE])
-        if failed:
-            out.notes.append(f"{path}: the export reported errors the folder does not hold: some data may be missing")
-        when = manifest.get("transactionTime")
-        out.notes.insert(0, f"{path}: a Bulk Data export" + (f" as of {when}" if isinstance(when, str) else ""))
-    out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and ANY_TYPE not in out.partial]
-    out.partial = list(dict.fromkeys(out.partial))
-    return out
-
-
-def apply_manifest(patients: Iterable[PatientData], manifest: FolderManifest) -> list[PatientData]:
-    """The patients read from the folders with what their manifests say, as the partition readers take
-    it (``drops.held.update(vouched)``, ``drops.everyone.update(partial)``): a vouched type no longer
-    unknown for the input's lack of it (:func:`~.reading.not_held`), a partial one unknown."""
-    vouched = {u for u in not_held(Drops(export=True)) if u.resource_type in manifest.vouched}
-    lost = unavailable(manifest.partial)  # ANY_TYPE: every clinical type
-    out = []
-    for p in patients:
-        kept = (u for u in p.unavailable if u not in vouched)
-        out.append(PatientData(p.patient_id, p.resources, tuple(dict.fromkeys((*kept, *lost))), p.warnings))
-    return out
-
-
-def _held_file(folder: Path, url: object) -> bool:
-    """Whether the folder holds the file a manifest entry names (by the last part of its URL): a saved
-    error file is read with the data (:func:`~.files.outcome_in_data`)."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1] if isinstance(url, str) else ""
-    return bool(name) and any(f.is_file() for f in folder.rglob(name))
-
-
 def export_types(requirements: Iterable[DataRequirement]) -> list[str]:
     types = {r.resource_type for r in requirements} | {"Patient"}
     if types & {"MedicationAdministration", "MedicationStatement"}:
@@ -487,11 +403,9 @@ def export_types(requirements: Iterable[DataRequirement]) -> list[str]:
 
 
 __all__ = [
+    "ABSENCE_DECIDES",
     "ExportResult",
-    "FolderManifest",
-    "apply_manifest",
     "bulk_export",
     "export_endpoint",
     "export_types",
-    "folder_manifest",
 ]

@@ -29,8 +29,10 @@ from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_m
 from fhir_eligibility.retrieval.bundle_entries import failed_response, history_current
 from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
+from fhir_eligibility.retrieval.manifest import folder_manifest
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
+    NO_PATIENT_ID,
     Drops,
     NotJSON,
     Position,
@@ -306,7 +308,7 @@ class _Grouper:
             if rtype == "Patient":
                 pid = self._patient_id(at, full_url, rid)
                 if pid is None:
-                    self._warn(at, "Patient without a usable id", res)
+                    self._warn(at, NO_PATIENT_ID, res)
                     continue
                 if rid != pid:
                     res = {**res, "id": pid}
@@ -421,11 +423,16 @@ def read_indexed(
 
 
 def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
-    """Every patient found under the paths, with warnings for what could not be used."""
+    """Every patient found under the paths, with warnings for what could not be used (and what a saved
+    export's manifest says: :mod:`.manifest`)."""
     log = WarningLog()
     paths = list(paths)
     files = input_files(paths, log)
-    patients = read_indexed(enumerate(files), log, named=named_files(paths))
+    manifest, lost = folder_manifest(paths), Drops()
+    manifest.apply(lost)
+    for line in manifest.lines():  # as screening's partition logs them
+        log.add(line)
+    patients = read_indexed(enumerate(files), log, lost, named=named_files(paths))
     return patients, log.lines()
 
 

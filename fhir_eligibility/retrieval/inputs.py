@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.retrieval.lines import lines as bounded_lines
+from fhir_eligibility.retrieval.manifest import NAME as MANIFEST
 from fhir_eligibility.retrieval.reading import WarningLog
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -75,7 +76,8 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
     Only regular files are opened (a FIFO would block, a device never ends): anything else with
     a data suffix, and dangling links, are a warning. A folder's symlinked sub-folders are walked
     (an export's types split over linked folders: skipped, a Condition folder read as "no diagnoses"),
-    each real folder once: a link back into what is being read (a loop) is a warning.
+    each real folder once: a link back into what is being read (a loop) is a warning. A Bulk Data
+    ``manifest.json`` at a folder's top is not data (:mod:`.manifest` reads it).
     """
     out: list[Path] = []
     for p in paths:
@@ -93,7 +95,11 @@ def input_files(paths: Iterable[Path], log: WarningLog | None = None) -> list[Pa
                     seen.add(real)
                     walked.append(d)
                 dirs[:] = walked
-                found.extend(Path(root, n) for n in names if n.lower().endswith(DATA_SUFFIXES))
+                # a saved export's manifest.json at the folder's top is no data: retrieval.manifest reads it
+                top = root == os.fspath(p)  # os.walk's first root is the folder as given
+                found.extend(
+                    Path(root, n) for n in names if n.lower().endswith(DATA_SUFFIXES) and not (top and n == MANIFEST)
+                )
                 for n in sorted(names):
                     if _skipped_data(n) and log is not None:
                         log.add(f"{Path(root, n)}: not read (only *.json, *.ndjson, *.jsonl and *.ndjson.gz are)")

@@ -227,9 +227,6 @@ def screen(
                 export_max_bytes=None if export_max_gib is None else int(export_max_gib * 2**30),
             )
         else:
-            from fhir_eligibility.retrieval.bulk import folder_manifest
-
-            manifest = folder_manifest(Path(p) for p in paths)  # a saved export's word on the types it has none of
             report = screen_files(
                 [Path(p) for p in paths],
                 trials,
@@ -239,8 +236,6 @@ def screen(
                 progress=bar,
                 temp_dir=temp_dir,
                 max_candidates=max_candidates,
-                exported=manifest.vouched,
-                notes=[*manifest.warnings, *manifest.notes],
             )
     identity = IdentityPolicy(mrn_system, deidentify)
     report = identified(report, identity)

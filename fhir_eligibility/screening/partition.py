@@ -46,6 +46,7 @@ from fhir_eligibility.retrieval.files import read_indexed
 from fhir_eligibility.retrieval.inputs import check_readable, input_files, is_gzip, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
+from fhir_eligibility.retrieval.manifest import folder_manifest
 from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
 from fhir_eligibility.screening.parts import ShardParts
 from fhir_eligibility.screening.routing import (
@@ -401,6 +402,10 @@ def partition(
     tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)), named_files(paths))
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([], log=log)
+    manifest = folder_manifest(paths)  # a saved export's word on the types it has none of (as read_patients)
+    manifest.apply(out.drops)
+    for line in manifest.lines():
+        log.add(line)
     # part numbers, not paths (screening.parts): tasks x shards grows with the square of the input
     parts = ShardParts(directory)
     identifiers = ShardParts(directory, "identifiers")

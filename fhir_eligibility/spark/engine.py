@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fhir_eligibility.criteria.model import Trial
@@ -34,11 +35,12 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable
+from fhir_eligibility.retrieval.manifest import folder_manifest
 from fhir_eligibility.retrieval.reading import WarningLog
 from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.partition import Partitioned
 from fhir_eligibility.spark import tasks
-from fhir_eligibility.spark.session import first_line, spark_inputs, start_session
+from fhir_eligibility.spark.session import URI, first_line, spark_inputs, start_session
 
 if TYPE_CHECKING:
     from pyspark import RDD
@@ -110,6 +112,10 @@ def _screen(
     try:
         summaries = routed.filter(partial(tasks.has_tag, tasks.SUMMARY)).map(tasks.value).collect()
         found, medications = _input_findings(summaries, sources, log)
+        manifest = folder_manifest(Path(p) for p in paths if not URI.match(p))  # as the built-in readers
+        manifest.apply(found.drops)
+        for line in manifest.lines():
+            found.log.add(line)
         if not any(s.routed for s in summaries):  # as the built-in engine: no patient at all is a bad input
             raise nothing_usable(paths, found.warnings)
         lines = routed.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value)

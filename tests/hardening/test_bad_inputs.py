@@ -637,7 +637,7 @@ def folder_cases() -> list[Case]:
             "Bulk manifest.json beside NDJSON",
             "folders",
             with_extra(lambda d: (d / "manifest.json").write_text(json.dumps(MANIFEST))),
-            warns="file skipped",
+            warns="a Bulk Data export as of 2026-05-31T00:00:00Z",  # read as the export's (retrieval.manifest)
         ),
         Case(
             "CDS Hooks request beside Bundles",

@@ -6,7 +6,8 @@ NET diagnosis (a Condition). An export folder without Condition records says not
 diagnosis: I1 ``unknown``. When the manifest lists Condition with ``count`` 0 the server has said it
 holds none: absence is "no NET diagnosis", I1 ``fail`` (closed world, clinical.md §0 item 7), as for
 a Bundle without one. An error file the folder does not keep: what failed is unknown, so every
-clinical type is unknown and no type is vouched.
+clinical type is unknown and no type is vouched. Every file reader applies the manifest (evaluate's,
+screening's partition, Spark's: tests/spark), so ``evaluate`` and ``screen`` read the folder alike.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.bulk import apply_manifest, folder_manifest
+from fhir_eligibility.pipeline import evaluate_files
 from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.retrieval.manifest import folder_manifest
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.runner import screen_files
 from tests.retrieval.test_input_review import AS_OF, NETTER2, TRIALS, resources, write_ndjson
@@ -53,38 +54,44 @@ def out(kind: str, count: int | None = None) -> dict[str, Any]:
     return {"type": kind, "url": f"{SERVER}/files/{kind}.ndjson"} | ({} if count is None else {"count": count})
 
 
-def condition_lost(folder: Path) -> set[str]:
-    """How the folder's Condition is unavailable for sample 01 after the manifest is applied."""
-    patients, _warnings = read_patients([folder])
-    (p,) = apply_manifest(patients, folder_manifest([folder]))
-    return {u.reason for u in p.unavailable if u.resource_type == "Condition"}
+def lost(folder: Path, kind: str = "Condition") -> set[str]:
+    """How the folder's records of ``kind`` are unavailable for sample 01 as the reader gives them."""
+    (p,), _warnings = read_patients([folder])
+    return {u.reason for u in p.unavailable if u.resource_type == kind}
 
 
 def test_a_type_counted_0_is_vouched_none(tmp_path: Path) -> None:
     folder = export_folder(tmp_path, manifest([out("Patient", 1), out("Condition", 0), out("Observation", 9)]))
     m = folder_manifest([folder])
     assert m.vouched == ["Condition"] and m.partial == [] and m.warnings == []
-    assert condition_lost(folder) == set()
+    assert lost(folder) == set()
     # without the manifest the export's lack of Condition is unknown, not none
     (folder / "manifest.json").unlink()
-    assert condition_lost(folder) == {"the input holds no Condition records (an export without them)"}
+    assert lost(folder) == {"the input holds no Condition records (an export without them)"}
 
 
 def test_a_requested_type_left_out_is_vouched_unless_its_absence_decides(tmp_path: Path) -> None:
-    """_type asked for AllergyIntolerance and Condition; output lists neither. A server leaves out a
-    type it has none of, but a lenient export may skip one too: as ``screen --server`` reads its own
-    export (bulk._vouch), the allergy is "none", the diagnosis stays unknown, and the report says so."""
-    body = manifest([out("Patient", 1)], types="Patient,AllergyIntolerance,Condition")
-    m = folder_manifest([export_folder(tmp_path, body)])
-    assert m.vouched == ["AllergyIntolerance"]
+    """_type asked for DiagnosticReport, AllergyIntolerance and Condition; output lists none of them. A
+    server leaves out a type it has none of, but a lenient export may skip one too: as ``screen
+    --server`` reads its own export (bulk.ABSENCE_DECIDES), the reports are "none"; a diagnosis and an
+    allergy (closed-world: their absence decides, clinical.md §0.7) stay unknown, and the report says so."""
+    body = manifest([out("Patient", 1)], types="Patient,DiagnosticReport,AllergyIntolerance,Condition")
+    folder = export_folder(tmp_path, body)
+    m = folder_manifest([folder])
+    assert m.vouched == ["DiagnosticReport"]
     assert any("lists no Condition file; Condition is unknown" in n for n in m.notes)
+    assert any("lists no AllergyIntolerance file; AllergyIntolerance is unknown" in n for n in m.notes)
+    assert lost(folder, "DiagnosticReport") == set()
+    assert lost(folder, "AllergyIntolerance") == {
+        "the input holds no AllergyIntolerance records (an export without them)"
+    }
 
 
 def test_a_type_listed_with_records_is_not_vouched(tmp_path: Path) -> None:
     """The manifest lists 3 Conditions the folder does not hold (a file not downloaded): unknown."""
     folder = export_folder(tmp_path, manifest([out("Patient", 1), out("Condition", 3), out("Procedure")]))
     assert folder_manifest([folder]).vouched == []
-    assert condition_lost(folder) == {"the input holds no Condition records (an export without them)"}
+    assert lost(folder) == {"the input holds no Condition records (an export without them)"}
 
 
 def test_an_error_file_the_folder_does_not_hold_makes_everything_partial(tmp_path: Path) -> None:
@@ -92,10 +99,10 @@ def test_an_error_file_the_folder_does_not_hold_makes_everything_partial(tmp_pat
     folder = export_folder(tmp_path, manifest([out("Patient", 1), out("Condition", 0)], error))
     m = folder_manifest([folder])
     assert m.partial == ["*"] and m.vouched == []
-    patients, _w = read_patients([folder])
-    (p,) = apply_manifest(patients, m)
-    lost = {u.resource_type for u in p.unavailable if "could not be read" in u.reason}
-    assert {"Condition", "Observation", "MedicationAdministration", "Procedure"} <= lost
+    (p,), warnings = read_patients([folder])
+    unknown = {u.resource_type for u in p.unavailable if "could not be read" in u.reason}
+    assert {"Condition", "Observation", "MedicationAdministration", "Procedure"} <= unknown
+    assert any("the export reported errors the folder does not hold" in w for w in warnings)
 
 
 def test_an_error_file_the_folder_holds_is_read_with_the_data(tmp_path: Path) -> None:
@@ -106,7 +113,7 @@ def test_an_error_file_the_folder_holds_is_read_with_the_data(tmp_path: Path) ->
     (folder / "err.ndjson").write_text(json.dumps(outcome) + "\n")
     m = folder_manifest([folder])
     assert m.partial == [] and m.vouched == ["Condition"]
-    assert condition_lost(folder) == set()
+    assert lost(folder) == set()
 
 
 @pytest.mark.parametrize(
@@ -125,17 +132,27 @@ def test_an_unreadable_manifest_is_a_warning_and_the_folder_read_as_without_it(t
     assert m.warnings == [
         f"{folder / 'manifest.json'}: not a readable Bulk Data manifest; the folder is read without it"
     ]
-    assert condition_lost(folder) == {"the input holds no Condition records (an export without them)"}
+    assert lost(folder) == {"the input holds no Condition records (an export without them)"}
 
 
-def test_a_corrupt_manifest_is_a_warning_and_the_reader_refuses_it_as_before(tmp_path: Path) -> None:
-    """Not JSON: what the file held is unknown, so the reader stops as for any corrupt JSON file."""
+def test_a_corrupt_manifest_is_a_warning_and_the_folder_read_without_it(tmp_path: Path) -> None:
+    """Not JSON: the manifest is no FHIR data (the readers never take it for a data file), so the folder
+    is read as without one, with the warning in the report."""
     folder = export_folder(tmp_path, "{not json")
-    assert folder_manifest([folder]).warnings == [
-        f"{folder / 'manifest.json'}: not a readable Bulk Data manifest; the folder is read without it"
-    ]
-    with pytest.raises(InputError, match="not valid JSON"):
-        read_patients([folder])
+    said = f"{folder / 'manifest.json'}: not a readable Bulk Data manifest; the folder is read without it"
+    assert folder_manifest([folder]).warnings == [said]
+    _patients, warnings = read_patients([folder])
+    assert said in warnings
+    assert lost(folder) == {"the input holds no Condition records (an export without them)"}
+
+
+def test_a_manifest_json_below_the_top_or_named_by_the_user_is_read_as_data(tmp_path: Path) -> None:
+    """Only the folder's own top ``manifest.json`` is the export's; a file so named elsewhere is input."""
+    folder = export_folder(tmp_path, None)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "manifest.json").write_text(json.dumps({"output": []}))
+    _patients, warnings = read_patients([folder])
+    assert any("sub/manifest.json" in w for w in warnings)  # read, and found to hold no FHIR data
 
 
 def _i1(report_trials: list[dict[str, Any]]) -> dict[str, int]:
@@ -159,3 +176,19 @@ def test_screen_reads_the_manifest_of_a_folder(tmp_path: Path) -> None:
     (netter,) = [t for t in plain.trials if t.trial == NETTER2]
     (row,) = [f for f in netter.funnel if f.criterion == "I1"]
     assert {k: n for k, n in row.counts.items() if n} == {"unknown": 1}
+
+
+def test_evaluate_and_screen_read_the_manifest_alike(tmp_path: Path) -> None:
+    """The same folder through ``evaluate`` (read_patients) and ``screen`` (the partition): I1 fails on
+    the vouched "no Condition" in both, and both report the export."""
+    folder = export_folder(tmp_path, manifest([out("Patient", 1), out("Condition", 0)]))
+    report = evaluate_files([folder], TRIALS, AS_OF)
+    (netter,) = [r for r in report.results if r.trial == NETTER2]
+    (i1,) = [c for c in netter.criteria if c.id == "I1"]
+    assert i1.result.value == "fail"
+    screened = screen_files([folder], TRIALS, AS_OF, SCREENING, workers=1, temp_dir=tmp_path)
+    (trial,) = [t for t in screened.trials if t.trial == NETTER2]
+    (row,) = [f for f in trial.funnel if f.criterion == "I1"]
+    assert {k: n for k, n in row.counts.items() if n} == {"fail": 1}
+    said = f"{folder / 'manifest.json'}: a Bulk Data export as of 2026-05-30T10:00:00Z"
+    assert said in report.warnings and said in screened.warnings

@@ -74,6 +74,20 @@ def test_an_export_without_conditions_leaves_diagnoses_unknown_on_both_engines(s
     assert i1["notEvaluated"] == 1  # sample 90 (deceased before screening)
 
 
+def test_a_saved_export_manifest_is_read_by_both_engines(spark: Any, tmp_path: Path) -> None:
+    """The same export saved with the server's manifest.json, which counts Condition 0: the server has
+    none, so the NET diagnosis is "none recorded" (I1 fails for all evaluated) on both engines, and
+    the manifest is no data file (before, Spark refused the folder: "reads Bulk NDJSON, not Bundles")."""
+    folder = write_by_type([r for r in sample_resources() if r["resourceType"] != "Condition"], tmp_path)
+    listed = [{"type": "Condition", "url": "https://fhir.example.org/files/c.ndjson", "count": 0}]
+    (folder / "manifest.json").write_text(json.dumps({"transactionTime": "2026-05-30T10:00:00Z", "output": listed}))
+    got = spark_json(spark, [folder])
+    same_report(got, builtin_json([folder]))
+    (netter2,) = [t for t in got["trials"] if t["trial"] == "NCT03972488"]
+    (i1,) = [row for row in netter2["funnel"] if row["criterion"] == "I1"]
+    assert i1["fail"] == got["patients"] - i1["notEvaluated"] and i1["unknown"] == 0
+
+
 def test_the_assume_attested_what_if_is_the_builtin_report(spark: Any, samples: Path) -> None:
     """--assume-attested on both engines: the report says it is a what-if, each candidate names what was
     assumed, and the two reports are equal (each engine's tally is built with the what-if)."""
