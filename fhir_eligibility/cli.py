@@ -167,7 +167,10 @@ def show(trial: str, definitions: tuple[Path, ...], fmt: str, rules: bool) -> No
 def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None:
     """Validate definitions (and site terminology); list every problem with its location (exit 1 if any)."""
     ds = read_definitions(list(paths) or None)
-    problems = validate(ds) + validate_terminology(list(terminology), ds)
+    warnings: list[str] = []  # site terminology that does nothing or less than it seems: never exit 1
+    problems = validate(ds) + validate_terminology(list(terminology), ds, warnings.append)
+    for w in warnings:
+        click.echo(w, err=True)
     for p in problems:
         click.echo(str(p))
     if problems:

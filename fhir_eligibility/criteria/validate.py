@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import ValidationError
 
 from fhir_eligibility import codes as cs
@@ -174,16 +173,10 @@ def validate(ds: DefinitionSet) -> list[Problem]:
     return problems
 
 
-def _to_stderr(line: str) -> None:
-    click.echo(line, err=True)
-
-
-def validate_terminology(
-    paths: list[Path], ds: DefinitionSet, warn: Callable[[str], None] = _to_stderr
-) -> list[Problem]:
+def validate_terminology(paths: list[Path], ds: DefinitionSet, warn: Callable[[str], None]) -> list[Problem]:
     """The site terminology's content problems (an unusable file raises InputError, exit 2), and
-    ``warn`` one line per thing it says that does nothing or less than it seems (terminology.site_checks):
-    on standard error by default, so they never make valid terminology exit 1."""
+    ``warn`` one line per thing it says that does nothing or less than it seems (terminology.site_checks),
+    which never makes valid terminology exit 1."""
     if not paths:
         return []
     site = SiteTerminology.read(paths)
