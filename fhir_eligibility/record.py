@@ -7,6 +7,7 @@ fetched. :func:`build_record` normalises it once into an immutable :class:`Patie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,13 +47,23 @@ def patient_ref_id(reference: str) -> str | None:
     return None
 
 
+# FHIR's id: what a report, a FHIR output and a server reference may carry. Anything else (a space, "<",
+# a NUL, a right-to-left override that shows the id as another, a 300-character key) is no patient id
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def fhir_id(value: object) -> str | None:
+    """``value`` when it is a FHIR id, else None (every reader's one rule for a patient's id)."""
+    return value if isinstance(value, str) and FHIR_ID.fullmatch(value) else None
+
+
 def patient_id_of(reference: str) -> str | None:
     """Patient id from ``Patient/x``, ``urn:uuid:x`` or an absolute ``.../Patient/x`` reference; None otherwise
     (conditional ``Patient?identifier=`` references need the identifier index: :func:`identifier_keys`)."""
     if "?" in reference:
         return None
     pid = reference[9:] if reference.startswith("urn:uuid:") else patient_ref_id(reference)
-    return pid if pid and not any(c in pid for c in "\t\n\r/") else None
+    return fhir_id(pid)
 
 
 def identifier_keys(patient: Resource) -> list[str]:

@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from fhir_eligibility.record import PATIENT_KEYS, Resource, patient_id_of
+from fhir_eligibility.record import PATIENT_KEYS, Resource, fhir_id, patient_id_of
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
@@ -204,11 +204,13 @@ def text_field(res: Resource, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+NO_PATIENT_ID = "Patient without a usable id (a FHIR id: 1-64 of A-Z a-z 0-9 - .)"  # the readers' warning
+
+
 def usable_id(value: Any) -> str | None:
-    """A patient id usable as a key (shard files are tab-separated lines; ids name files in references)."""
-    if isinstance(value, str) and value and len(value) <= 256 and not any(c in value for c in "\t\n\r/"):
-        return value
-    return None
+    """A patient id usable as a key and in every output: a FHIR id (:func:`~fhir_eligibility.record.fhir_id`;
+    shard files are tab-separated lines, ids name files and go into references and reports)."""
+    return fhir_id(value)
 
 
 def with_id(res: Resource, at: Position) -> Resource:
@@ -399,6 +401,7 @@ __all__ = [
     "CLINICAL_TYPES",
     "EXPORTED_TYPES",
     "MAX_DEPTH",
+    "NO_PATIENT_ID",
     "UNAVAILABLE_MARK",
     "Drops",
     "NotJSON",

@@ -27,6 +27,7 @@ from fhir_eligibility.retrieval.assembly import version_stamp
 from fhir_eligibility.retrieval.files import read_line
 from fhir_eligibility.retrieval.reading import (
     BOM,
+    NO_PATIENT_ID,
     Drops,
     Position,
     WarningLog,
@@ -84,7 +85,7 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
     if rtype == "Patient":
         pid = usable_id(res.get("id"))
         if pid is None:
-            warn_resource(log, source, "Patient without a usable id", res, (index, number()))
+            warn_resource(log, source, NO_PATIENT_ID, res, (index, number()))
             return SKIP
         return Route(PATIENT, pid, line, tuple(k for k in identifier_keys(res) if usable_key(k)))
     if rtype == "Medication":

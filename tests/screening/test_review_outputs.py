@@ -91,7 +91,11 @@ def test_page_names_differ_for_ids_the_sanitiser_maps_together(tmp_path: Path) -
     for pid, name in names.items():
         digest = hashlib.sha256(pid.encode("utf-8")).hexdigest()[:16]
         assert name == f"x_1-{digest}.html"
-    for i, pid in enumerate(("x_1", "x 1", "xé1")):
+    # ids read from data are FHIR ids (record.fhir_id), which the sanitiser keeps; two that differ only in
+    # case still name one file on a case-insensitive file system (macOS, Windows): the hash keeps them two
+    names = {p: page_name(f"Patient/{p}") for p in ("ab-1", "AB-1")}
+    assert names["ab-1"].lower() != names["AB-1"].lower()
+    for i, pid in enumerate(names):
         _bundle(tmp_path / "in", f"{i}.json", pid)
     html = _screen(tmp_path / "in", "--assume-attested", "--format", "html", "--pages", str(tmp_path / "pages"))
     assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == sorted(names.values())
