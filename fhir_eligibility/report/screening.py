@@ -242,9 +242,13 @@ def cell(value: object) -> object:
 
 
 def render_csv(report: ScreeningReport) -> str:
-    """One row per candidate (what a coordinator works through); ``missing`` items joined by "; "."""
+    """One row per candidate (what a coordinator works through); ``missing`` items joined by "; ".
+
+    Rows end in CRLF (RFC 4180): the writer quotes a field holding a character of the line ending, so a
+    bare CR in an MRN is quoted too; with LF endings it was written bare, and a reader split the row
+    there, its next "row" starting with whatever formula followed the CR."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for t in report.trials:
         for i, c in enumerate(t.candidates, 1):

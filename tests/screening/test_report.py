@@ -98,6 +98,19 @@ def test_csv_cells_from_the_data_never_run_as_spreadsheet_formulas() -> None:
     assert named["missing"] == "'-1+2: Hb" and named["birthDate"] == "1960-01-01" and named["rank"] == "1"
 
 
+def test_a_carriage_return_inside_a_cell_never_starts_a_row() -> None:
+    """An MRN "MRN-1<CR>=cmd|..." (a FHIR string may hold CR): quoted whole, so an RFC 4180 reader
+    (csv.reader on the bytes, newline="") reads one row whose MRN holds the CR, and no cell starts
+    with the formula. Before, the CR was written bare and the reader began a row with "=cmd|..."."""
+    label = PatientLabel(name="Doe", birth_date="1960-01-01", mrn="MRN-1\r=cmd|' /C calc'!A0")
+    t = _tally()
+    t.add([TrialOutcome("NCT1", "Patient/e", "eligible", ("pass", "pass", "pass"), (), label=label)])
+    rows = list(csv.reader(io.StringIO(render_csv(t.report(AS_OF)), newline="")))
+    assert len(rows) == 2
+    assert dict(zip(CSV_COLUMNS, rows[1], strict=True))["mrn"] == "MRN-1\r=cmd|' /C calc'!A0"
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
 def test_table_shows_the_funnel_remaining() -> None:
     t = _tally()
     for o in OUTCOMES:
