@@ -9,6 +9,7 @@ for an exclusion, that the excluding condition is present.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,25 +24,38 @@ YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# control characters (FHIR strings allow only tab, CR and LF below 32; DEL and C1 are no text either), the
-# bidirectional overrides, embeddings, isolates and marks, and lone surrogates (no UTF-8 encodes them)
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_LINE_BREAK = re.compile("[\t\n\r]")
+# control characters (FHIR strings allow only tab, CR and LF below 32; DEL and C1 are no text either), lone
+# surrogates (no UTF-8 encodes them), and the format characters (Unicode Cf: bidirectional overrides and
+# marks, zero-width spaces and joiners, the BOM, a soft hyphen), which show text as other text or hide it
+_NOT_TEXT_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+# in a one-line field (a name): tab, line breaks, and the line and paragraph separators U+2028/U+2029
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029\x85]")
+
+
+def _not_text(text: str) -> str | None:
+    """The first character no person types as text (see :func:`check_text`), or None."""
+    for c in text:
+        if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in _NOT_TEXT_CATEGORIES:
+            return c
+    return None
 
 
 def check_text(text: str, what: str, *, one_line: bool) -> None:
     """:class:`InputError` when typed text holds a character a FHIR string must not, or that shows it as
-    other text than it is: a control character, a bidirectional override (U+202E makes "Dr Ada" read
-    backwards) or a lone surrogate; in a name (``one_line``) a tab or a line break too.
+    other text than it is: a control character, a format character (U+202E makes "Dr Ada" read backwards,
+    U+200B makes "Dr\u200bAda" look like "DrAda") or a lone surrogate; in a name (``one_line``) a tab or a
+    line break (U+2028 included) too.
 
     Why refused rather than stripped: an attestation records who said what, and text cleaned without a
     word would be recorded as said when it was not; a person typing in the form never sends these, so
     the sender (a script, a paste) is told (400 on the served form, exit 2 for ``attest``) and can resend."""
-    found = _NOT_TEXT.search(text) or (_LINE_BREAK.search(text) if one_line else None)
+    breaks = _LINE_BREAK.search(text) if one_line else None
+    found = _not_text(text) or (breaks.group() if breaks else None)
     if found is not None:
         raise InputError(
-            f"{what} holds U+{ord(found.group()):04X}, which is no plain text (a control, bidirectional "
-            "formatting or lone surrogate character): not recorded"
+            f"{what} holds U+{ord(found):04X}, which is no plain text (a control, format, invisible, line break "
+            "or lone surrogate character): not recorded"
         )
 
 

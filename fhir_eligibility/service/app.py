@@ -226,7 +226,7 @@ class Service:
         if size > limit:
             raise too_large
         try:
-            value = json.loads(bytes(body))
+            value = json.loads(bytes(body), parse_constant=_not_json)  # NaN, Infinity: Python's, not JSON
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise HttpError(400, "request body is not valid JSON", "invalid") from None
         problem = json_problem(value)
@@ -332,7 +332,8 @@ class Service:
         if self.write_target is not None and stored.data is not None and merged_into(stored.data) is None:
             ref = request.query_params["ref"]
             url = f"{REPORT_PATH}/{quote(patient_id, safe='')}/attest?{urlencode({'ref': ref})}"
-            submit = Submit(url, self.reports.nonce(ref))  # this page's own: its one submission spends it
+            # this page's own, for the trials it shows: its one submission spends it
+            submit = Submit(url, self.reports.nonce(ref, (r.trial for r in results)))
         page = render_report_html(Report(stored.as_of, results, stored.warnings), self.trials, submit)
         headers = {**_PAGE_HEADERS, "Content-Security-Policy": SERVED_CSP} if submit else _PAGE_HEADERS
         return HTMLResponse(page, headers=headers)
@@ -352,7 +353,7 @@ class Service:
         body = await self.read_json(request)
         sub = parse_submission(body, lambda nonce: self.reports.has_nonce(ref, nonce))
         trial = next((t for t in self.trials if t.id == sub.trial), None)
-        if trial is None or all(r.trial != sub.trial for r in stored.results):
+        if trial is None or not self.reports.shows(ref, sub.nonce, sub.trial):  # the page of this nonce's trials
             raise HttpError(400, f"trial {sub.trial!r} is not on this page", "invalid")
         # local time with its offset: the as-of date is a local calendar date (see attest_command); to the
         # microsecond, so a change of answer within the second is the later one (the most recent answer wins)
@@ -367,14 +368,15 @@ class Service:
                 f"{authored[:10]} would not count, so it was not recorded",
                 "conflict",
             )
-        if not self.reports.spend(ref, sub.nonce):  # spent by a submission since: one answer per page
+        shown = self.reports.spend(ref, sub.nonce)
+        if shown is None:  # spent by a submission since: one answer per page
             raise HttpError(403, "the page's nonce is missing, wrong or used already: reload the page", "forbidden")
         try:
             response = await run_in_threadpool(
                 record, self.write_target, trial, patient_id, sub, authored, stored.user_id
             )
         except BaseException:
-            self.reports.give_back(ref, sub.nonce)  # nothing written: the page can be sent again
+            self.reports.give_back(ref, sub.nonce, shown)  # nothing written: the page can be sent again
             raise
         # with every response recorded through this hook call's pages (another tab's refusal included),
         # not only this one: the new page must never show a better verdict than the recorded answers allow
@@ -393,6 +395,11 @@ class Service:
             status_code=201,
             headers={"Location": location, "Cache-Control": "no-store"},
         )
+
+
+def _not_json(constant: str) -> object:
+    """``NaN``/``Infinity``/``-Infinity`` are no JSON (RFC 8259), though Python's parser takes them."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 _PAGE_HEADERS = {

@@ -78,7 +78,8 @@ class ReportCache:
         self.ttl, self.size, self.max_bytes, self.clock = ttl, size, max_bytes, clock
         self.bytes = 0  # approximate memory of what is kept: entries, and each kept call's responses once
         self._items: OrderedDict[str, StoredReport] = OrderedDict()
-        self._nonces: dict[str, list[str]] = {}  # ref -> live nonces of its pages, oldest first
+        # ref -> live nonces of its pages, oldest first, each with the trials its page shows (what it may answer)
+        self._nonces: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._lock = threading.Lock()
 
     def put(
@@ -151,13 +152,14 @@ class ReportCache:
         with self._lock:
             return self._live(ref, patient_id)
 
-    def nonce(self, ref: str) -> str:
-        """A fresh nonce for one page drawn from ``ref`` (its form sends it back)."""
+    def nonce(self, ref: str, trials: Iterable[str]) -> str:
+        """A fresh nonce for one page drawn from ``ref`` showing ``trials`` (its form sends it back, and
+        may answer only those: a page of one trial is no token for another trial of the hook call)."""
         value = secrets.token_urlsafe(24)
         with self._lock:
             if ref in self._items:
                 live = self._nonces.setdefault(ref, [])
-                live.append(value)
+                live.append((value, frozenset(trials)))
                 del live[:-NONCES_PER_REF]
         return value
 
@@ -165,25 +167,31 @@ class ReportCache:
         with self._lock:
             return self._find(ref, nonce) is not None
 
-    def spend(self, ref: str, nonce: str) -> bool:
-        """Use up a page's nonce (its one submission); False when it is not live (spent, or never issued)."""
+    def shows(self, ref: str, nonce: str, trial: str) -> bool:
+        """Whether the live page of this nonce shows ``trial``."""
+        with self._lock:
+            i = self._find(ref, nonce)
+            return i is not None and trial in self._nonces[ref][i][1]
+
+    def spend(self, ref: str, nonce: str) -> frozenset[str] | None:
+        """Use up a page's nonce (its one submission): the trials its page shows; None when it is not live
+        (spent, or never issued)."""
         with self._lock:
             i = self._find(ref, nonce)
             if i is None:
-                return False
-            del self._nonces[ref][i]
-            return True
+                return None
+            return self._nonces[ref].pop(i)[1]
 
-    def give_back(self, ref: str, nonce: str) -> None:
+    def give_back(self, ref: str, nonce: str, trials: frozenset[str]) -> None:
         """Make a spent nonce live again: its submission failed and nothing was written, so the page may retry."""
         with self._lock:
             if ref in self._items:
-                self._nonces.setdefault(ref, []).append(nonce)
+                self._nonces.setdefault(ref, []).append((nonce, trials))
 
     def _find(self, ref: str, nonce: str) -> int | None:
         # compared as bytes, each in constant time: the nonce is a secret of the page
         given = nonce.encode()
-        for i, live in enumerate(self._nonces.get(ref, ())):
+        for i, (live, _trials) in enumerate(self._nonces.get(ref, ())):
             if secrets.compare_digest(live.encode(), given):
                 return i
         return None

@@ -126,6 +126,9 @@ def test_missing_keys_without_fhir_server_are_412(live: LiveServer) -> None:
         (b"[1, 2]", "JSON object"),
         (b'{"hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"}', "hook"),
         (b"\xff\xfe", "not valid JSON"),
+        # Python's parser takes NaN and Infinity; JSON has neither (RFC 8259), and the CLI refuses them
+        (b'{"hook": "patient-view", "extra": NaN}', "not valid JSON"),
+        (b'{"hook": "patient-view", "extra": -Infinity}', "not valid JSON"),
     ],
 )
 def test_malformed_bodies_are_400(live: LiveServer, body: bytes, message: str) -> None:

@@ -10,6 +10,7 @@ recorder on loopback (tests/service/fhir_recorder.py): what the service writes i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,16 @@ from fhir_eligibility.service.attest import check_origin
 from fhir_eligibility.service.config import ServiceConfig
 from fhir_eligibility.service.prefetch import RequestError
 from tests.service.fhir_recorder import RecordingFhir
-from tests.service.support import MINI_PATIENT, LiveServer, emulate_prefetch, hook_body, open_config, patients_of, post
+from tests.service.support import (
+    MINI,
+    MINI_PATIENT,
+    LiveServer,
+    emulate_prefetch,
+    hook_body,
+    open_config,
+    patients_of,
+    post,
+)
 from tests.service.test_attest import outcome, page_data, submit
 
 TRIAL = "NCT00000001"
@@ -189,6 +199,11 @@ def test_authored_is_written_to_the_microsecond(live: LiveServer, fhir: Recordin
         ("author", "Dr\nAda", "U+000A"),  # a name is one line
         ("comment", "seen\u0007", "U+0007"),
         ("comment", "seen \u2066x\u2069", "U+2066"),  # a bidirectional isolate
+        # a third review: invisible and separator characters, under the same rule
+        ("author", "Dr\u2028Ada", "U+2028"),  # a line separator: a name is one line
+        ("author", "Dr\u200bAda", "U+200B"),  # a zero-width space: "Dr\u200bAda" looks like "DrAda"
+        ("author", "Dr Ada\ufeff", "U+FEFF"),  # a BOM inside text: invisible
+        ("comment", "seen\u00adx", "U+00AD"),  # a soft hyphen: invisible
     ],
 )
 def test_control_and_bidi_characters_are_refused_and_nothing_is_written(
@@ -210,3 +225,49 @@ def test_control_and_bidi_characters_are_refused_and_nothing_is_written(
     assert qr["author"]["display"] == "Dr Ada"
     comment = next(i for g in qr["item"] for i in g["item"] if i["linkId"] == "consent-comment")
     assert comment["answer"] == [{"valueString": "seen by the board\non 2026-05-30"}]
+
+
+# ---- a third review: a page's nonce answers only the trials that page shows ------------------------------------
+
+SECOND = "NCT00000002"
+
+
+@pytest.fixture
+def two_trials(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
+    """The mini trial and a copy of it under another NCT number: one hook call, two cards."""
+    bundle = json.loads((MINI / "definitions.json").read_text())
+    copy = json.loads(
+        json.dumps(bundle).replace("NCT00000001", SECOND).replace('"mini"', '"mini2"').replace("mini-ev", "mini2-ev")
+    )
+    copy["entry"] = [e for e in copy["entry"] if e["resource"]["resourceType"] != "ValueSet"]  # shared, once
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "a.json").write_text(json.dumps(bundle))
+    (tmp_path / "defs" / "b.json").write_text(json.dumps(copy))
+    config = open_config(
+        tmp_path,
+        definitions=(tmp_path / "defs",),
+        allow_fhir_servers=(fhir.base,),
+        attest_fhir_server=fhir.base,
+        fhir_retries=0,
+    )
+    with LiveServer(config) as server:
+        server.app.state.service.now = lambda: BEFORE_AS_OF
+        yield server
+
+
+def test_a_page_of_one_trial_cannot_answer_another_trial_of_the_same_hook_call(
+    two_trials: LiveServer, fhir: RecordingFhir
+) -> None:
+    """The card link of trial 1 shows trial 1 only: its nonce posted for trial 2 (on the same hook call, for
+    the same patient) is refused (400, nothing written, the nonce not spent); for trial 1 it is recorded.
+    Before, the nonce answered any trial of the hook call."""
+    link = card_link(two_trials)
+    assert f"trial={TRIAL}" in link
+    to = form_of(link)
+    other = answer(to["nonce"]) | {"trial": SECOND}
+    message = outcome(submit(two_trials, to["url"], other), 400)
+    assert SECOND in message and "not on this page" in message
+    assert fhir.transactions == []
+    assert submit(two_trials, to["url"], answer(to["nonce"])).status_code == 201
+    (qr,) = fhir.written("QuestionnaireResponse")
+    assert TRIAL in json.dumps(qr["questionnaire"])
