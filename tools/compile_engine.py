@@ -33,6 +33,7 @@ MODULES = [
     "fhir_eligibility/evaluation/compare.py",
     "fhir_eligibility/evaluation/dates.py",
     "fhir_eligibility/evaluation/facts.py",
+    "fhir_eligibility/evaluation/elements.py",
     "fhir_eligibility/evaluation/observed.py",
     "fhir_eligibility/evaluation/patient_record.py",
     "fhir_eligibility/evaluation/derived.py",

@@ -12,10 +12,12 @@ are unknown rather than "none recorded".
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import ICD10, ICD10CM, LOINC, SNOMED, Code, codings, with_atc_groups
+from fhir_eligibility.codes import LOINC, SNOMED, Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
+from fhir_eligibility.evaluation.elements import abated, gm_certainty, morphology, sited, status_code
 from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
 from fhir_eligibility.evaluation.observed import (
     ANYONE,
@@ -104,32 +106,6 @@ class Fact(NamedTuple):
         return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
 
 
-# Condition.clinicalStatus / verificationStatus codes (R4 and R5); a status coded otherwise (a site's
-# own code) is read as unknown, not as one of these
-_CONDITION_STATUSES = frozenset(
-    {"active", "recurrence", "relapse", "inactive", "remission", "resolved", "unknown"}
-    | {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error", "presumed"}
-)
-
-
-def _status_code(concept: object) -> str | None:
-    """The status a concept codes: the standard code among its codings, else "unknown" when it is
-    coded otherwise (a site's own code, unreadable), None when absent."""
-    if concept is None:
-        return None
-    if isinstance(concept, str):  # an R2/STU3-style plain code
-        return concept if concept in _CONDITION_STATUSES else "unknown"
-    known = sorted(c for _s, c in codings(concept) if c in _CONDITION_STATUSES)
-    if known:
-        return known[0]
-    text = concept.get("text") if isinstance(concept, dict) and not codings(concept) else None
-    word = text.strip().lower() if isinstance(text, str) else ""  # text only: "Active", "resolved"
-    return word if word in _CONDITION_STATUSES else "unknown"
-
-
-MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
-
-
 def _items(res: Resource, key: str, problems: list[str] | None) -> list[Any]:
     """A repeating element as a list; another shape is a problem and reads as absent."""
     v = res.get(key)
@@ -151,15 +127,6 @@ def _code(res: Resource, key: str = "code") -> frozenset[Code]:
 
 def _union(concepts: list[Any]) -> frozenset[Code]:
     return frozenset().union(*(codings(b) for b in concepts)) if concepts else frozenset()
-
-
-def _morphology(res: Resource) -> frozenset[Code]:
-    """Histology carried the mCODE way (an extension on the Condition), read as one of its codes."""
-    out: frozenset[Code] = frozenset()
-    for ext in res.get("extension") or [] if isinstance(res.get("extension"), list) else []:
-        if isinstance(ext, dict) and ext.get("url") == MCODE_MORPHOLOGY:
-            out |= codings(ext.get("valueCodeableConcept"))
-    return out
 
 
 # A finding recorded as the Observation's code with no value (some EHRs chart "ECOG performance status grade
@@ -230,6 +197,9 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     return out
 
 
+_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # FHIR's date: a year, a month or a day
+
+
 # an order (MedicationRequest) or a dispense: evidence a drug was meant to be taken or handed over,
 # not that it was; read only where administrations and statements are silent (forms.records)
 ORDERS = ("MedicationDispense", "MedicationRequest")
@@ -249,7 +219,17 @@ def _order(res: Resource, kind: str, ref: str, status: str | None, problems: lis
     key = "authoredOn" if kind == "MedicationRequest" else handed
     when = res.get(key)
     day = checked(readable_date(when, key, problems), problems) if when is not None else None
-    return [Fact(kind, ref, codes, day, None, order_text(when), status=status)]
+    end, going = None, False
+    if kind == "MedicationRequest" and status in ("active", "on-hold"):
+        # a standing order, not a one-day event: it may be taken any day until its validity ends (an
+        # everolimus prescription written last year, valid to September, may be taken today), or, with
+        # no end given, to the screening date
+        valid = res.get("dispenseRequest")
+        period = valid.get("validityPeriod") if isinstance(valid, dict) else None
+        until = checked(parse_date(period.get("end")), problems) if isinstance(period, dict) else None
+        end = until if until is not None and (day is None or until >= day) else None
+        going = end is None
+    return [Fact(kind, ref, codes, day, end, order_text(when), status=status, ongoing=going)]
 
 
 # how long an administration begun at a moment and left in progress may have gone on (the longest
@@ -338,38 +318,6 @@ def _medication(
     ]
 
 
-# A metastasis coded as a generic secondary neoplasm (SNOMED CT 128462008, ICD-10 C79.9) with its site in
-# bodySite (post-coordinated): a liver site (SNOMED CT 10200004 Liver structure) is a liver metastasis
-_SECONDARY = frozenset({(SNOMED, "128462008"), (ICD10, "C799"), (ICD10CM, "C799")})
-_SITED = {(SNOMED, "10200004"): (SNOMED, "94381002")}  # liver -> secondary malignant neoplasm of liver
-
-
-def _sited(codes: frozenset[Code], sites: list[Any]) -> frozenset[Code]:
-    """The pre-coordinated code a generic secondary neoplasm with a known body site stands for."""
-    if not sites or codes.isdisjoint(_SECONDARY):
-        return frozenset()
-    return frozenset(_SITED[c] for site in sites for c in codings(site) if c in _SITED)
-
-
-# ICD-10-GM's diagnostic certainty (German core profiles), on the coding: A ruled out (ausgeschlossen),
-# V suspected (Verdacht), Z status post (Zustand nach), G confirmed (gesichert)
-GM_CERTAINTY = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
-
-
-def _gm_certainty(res: Resource) -> str | None:
-    """The ICD-10-GM certainty letter of a Condition's code, when a coding carries one."""
-    code = res.get("code")
-    codings_ = code.get("coding") if isinstance(code, dict) else None
-    for coding in codings_ if isinstance(codings_, list) else []:
-        extensions = coding.get("extension") if isinstance(coding, dict) else None
-        for ext in extensions if isinstance(extensions, list) else []:
-            value = ext.get("valueCoding") if isinstance(ext, dict) and ext.get("url") == GM_CERTAINTY else None
-            letter = value.get("code") if isinstance(value, dict) else None
-            if letter in ("A", "V", "Z", "G"):
-                return str(letter)
-    return None
-
-
 def facts_of(
     res: Resource, include_preliminary: bool = False, problems: list[str] | None = None, who: Who = ANYONE
 ) -> list[Fact]:
@@ -386,26 +334,33 @@ def facts_of(
         allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
         return _observation(res, ref, status, problems, who) if status in allowed else []
     if kind == "Condition":
-        clinical = _status_code(res.get("clinicalStatus"))
-        verification = _status_code(res.get("verificationStatus"))
-        certainty = _gm_certainty(res)
+        clinical = status_code(res.get("clinicalStatus"))
+        verification = status_code(res.get("verificationStatus"))
+        certainty = gm_certainty(res)
         if verification in ("entered-in-error", "refuted") or certainty == "A":
             return []
         if certainty == "V" and verification in (None, "confirmed"):
             verification = "provisional"
         if certainty == "Z" and clinical is None:
             clinical = "resolved"
-        codes = _code(res) | _morphology(res)
+        if clinical is None and abated(res):  # FHIR con-4: an abated condition is not active
+            clinical = "resolved"
+        codes = _code(res) | morphology(res)
         start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
         if latest is not None and len(instant) in (4, 7):
             latest = checked(last_day(instant), problems)
         if start is None:
             start, latest = onset_age(res.get("onsetAge"), who.birth_date)
             instant = start.isoformat() if start is not None else ""
+        text = res.get("onsetString")
+        if start is None and isinstance(text, str) and _DATE_TEXT.fullmatch(text.strip()):
+            # an onset written as text that is a date ("2019", as some EHRs' free-text onset field): that
+            # date, not the day it was recorded (an old infarction recorded this year is not a recent one)
+            start, latest, instant = period({"onsetDateTime": text.strip()}, "onset", problems=problems)
         if start is None:
             start = checked(parse_date(res.get("recordedDate")), problems)
             instant = str(res.get("recordedDate") or "")
-        codes |= _sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
+        codes |= sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
         return [
             Fact(
                 kind,
@@ -465,7 +420,7 @@ def facts_of(
             )
         ]
     if kind == "AllergyIntolerance":
-        verification = _status_code(res.get("verificationStatus"))
+        verification = status_code(res.get("verificationStatus"))
         if verification in ("entered-in-error", "refuted"):
             return []
         codes = _code(res)
@@ -478,7 +433,7 @@ def facts_of(
                 start or checked(parse_date(res.get("recordedDate")), problems),
                 None,
                 instant,
-                clinical_status=_status_code(res.get("clinicalStatus")),
+                clinical_status=status_code(res.get("clinicalStatus")),
                 verification=verification,
             )
         ]

@@ -93,7 +93,35 @@ def one_patient(patient_id: str, resources: Iterable[Resource], warnings: list[s
     chosen, conflict = choose_patient(patients)
     if conflict:
         warnings.append(duplicate_warning(patient_id))
+        chosen = _undecided(patient_id, chosen, patients, warnings)
     return [chosen, *others]
+
+
+# what a Patient's versions decide by (age, sex): unknown when unordered versions disagree on it
+_DECIDING = ("birthDate", "gender")
+
+
+def _undecided(patient_id: str, chosen: Resource, patients: Sequence[Resource], warnings: list[str]) -> Resource:
+    """``chosen`` without the deciding elements its versions disagree on when nothing orders them (no
+    numeric ``versionId``, no ``lastUpdated`` telling one newer): the input's order is no evidence of
+    which birth date is right, so the age is unknown, not the last one listed."""
+    ids = [version_id(p) for p in patients]
+    numbered = all(v is not None and v.isdigit() for v in ids)  # as :func:`newest` compares them
+    ranks = [
+        (int(v) if numbered and v is not None else 0, updated(p) or OLDEST) for v, p in zip(ids, patients, strict=True)
+    ]
+    best = max(ranks)
+    if sum(1 for r, p in zip(ranks, patients, strict=True) if r == best and p != chosen) == 0:
+        return chosen  # the chosen version is newer than every other: it decides
+    tied = [p for r, p in zip(ranks, patients, strict=True) if r == best]
+    differ = [k for k in _DECIDING if len({repr(p.get(k)) for p in tied}) > 1]
+    if not differ:
+        return chosen
+    warnings.append(
+        f"Patient/{patient_id}: versions with this id disagree on {' and '.join(differ)} and nothing orders "
+        "them (meta.versionId, meta.lastUpdated): read as unknown"
+    )
+    return {k: v for k, v in chosen.items() if k not in differ}
 
 
 __all__ = [

@@ -26,7 +26,7 @@ from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 INACTIVE_CONDITION = {"inactive", "remission", "resolved"}
 # not confirmed: a working diagnosis (an allergy's R5 "presumed"), a status coded otherwise or
-# "unknown" (facts._status_code), a procedure whose status is unknown (facts_of)
+# "unknown" (elements.status_code), a procedure whose status is unknown (facts_of)
 UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "presumed", "unknown"}
 _STATUSED = ("Condition", "AllergyIntolerance")
 

@@ -1,0 +1,149 @@
+"""Wrong verdicts a clinical adversarial review reproduced on realistic records, each a change to sample 01.
+
+Sample 01 (tests/expected_verdicts.md) is eligible, its manual items assumed attested, for A, B, C and E;
+it has no bone-marrow involvement. Worked out by hand from the protocols and clinical.md:
+
+- E-E4 excludes bone-marrow infiltration (ICD-10-CM C79.52) that is active: a record of it with an
+  ``abatementDateTime`` (it ended in 2018) and no clinicalStatus is, by FHIR's con-4 rule, not active
+  ("If condition is abated, then clinicalStatus must be either inactive, resolved, or remission"), so E-E4
+  passes; the same record without the abatement is active (no status: read as written, active) and fails;
+  with ``clinicalStatus`` active beside the abatement, the status as written decides (fails).
+- C-E7 excludes a myocardial infarction in the last 12 months. A resolved MI whose onset is written as
+  text that is a date (``onsetString`` "2019") and recorded this year (``recordedDate`` 2026-03-01)
+  happened in 2019: pass. Before, the recorded date stood for the onset: fail. Written "2026-02", it is
+  inside the 12 months: fail.
+- A-I1 needs age 18 or over. Two versions of the Patient with the same id, born 1960 and 2010, and
+  nothing ordering them (no meta): which is right is not known, so the age is unknown (unknown), in
+  whichever order they come. Before, the last one listed decided: ineligible (16) or a pass. With
+  ``meta.lastUpdated`` saying the 1960 one is newer, it decides: pass.
+- E-E3 excludes mTOR inhibitors in the last 12 weeks (2026-03-10..2026-06-01). An everolimus order
+  (MedicationRequest) still ``active``, written 2025-09-01: a standing order may be taken any day of
+  the window, and an order is no proof it was taken (forms.records): unknown. Before, the order counted
+  on the day it was written only: pass. Its validity ending 2026-01-31, or the order ``completed``
+  (its last day not recorded: dated by when it was written), it says nothing of the window: pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.engine import Settings
+from fhir_eligibility.pipeline import evaluate_files, evaluate_patient
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.retrieval.files import read_patients
+from fhir_eligibility.screening.core import SCREENING
+from fhir_eligibility.screening.runner import screen_files
+from tests.retrieval.test_input_review import resources as literal
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
+AS_OF = dt.date(2026, 6, 1)
+TRIALS = load_trials(None, None)
+ATTESTED = Settings(assume_attested=True)
+A, B, C, D, E = "NCT04954820", "NCT05773274", "NCT04837885", "NCT05987176", "NCT01842165"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def base() -> list[dict[str, Any]]:
+    (p,) = read_patients([SAMPLE])[0]
+    return copy.deepcopy(p.resources)
+
+
+def results(resources: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    out = {}
+    for r in evaluate_patient(PatientData("sample-01", resources), TRIALS, AS_OF, ATTESTED):
+        out.update({(r.trial, c.id): c.result.value for c in r.criteria})
+        out[(r.trial, "verdict")] = r.verdict.value
+    return out
+
+
+def condition(code: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": f"review-{code}",
+        "subject": {"reference": "Patient/sample-01"},
+        "code": {"coding": [{"system": ICD10CM, "code": code}]},
+        "verificationStatus": {"coding": [{"code": "confirmed"}]},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"onsetDateTime": "2018-01-01", "abatementDateTime": "2018-06-01"}, "pass"),
+        ({"onsetDateTime": "2018-01-01", "abatementString": "resolved after chemotherapy"}, "pass"),
+        ({"onsetDateTime": "2018-01-01"}, "fail"),
+        ({"onsetDateTime": "2018-01-01", "abatementDateTime": "2018-06-01", "clinicalStatus": "active"}, "fail"),
+    ],
+)
+def test_an_abated_condition_without_a_status_is_not_active(extra: dict[str, Any], expected: str) -> None:
+    assert results([*base(), condition("C79.52", **extra)])[(E, "E-E4")] == expected
+
+
+@pytest.mark.parametrize(("onset", "expected"), [("2019", "pass"), ("2026-02", "fail")])
+def test_an_onset_written_as_a_date_in_text_is_the_onset_not_the_recorded_date(onset: str, expected: str) -> None:
+    mi = condition("I21.9", onsetString=onset, recordedDate="2026-03-01", clinicalStatus="resolved")
+    assert results([*base(), mi])[(C, "C-E7")] == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ({"birthDate": "1960-03-01"}, {"birthDate": "2010-03-01"}, "unknown"),
+        ({"birthDate": "2010-03-01"}, {"birthDate": "1960-03-01"}, "unknown"),
+        (
+            {"birthDate": "1960-03-01", "meta": {"lastUpdated": "2026-05-02T00:00:00Z"}},
+            {"birthDate": "2010-03-01", "meta": {"lastUpdated": "2026-05-01T00:00:00Z"}},
+            "pass",
+        ),
+    ],
+)
+def test_unordered_patient_versions_that_disagree_on_the_birth_date_leave_the_age_unknown(
+    tmp_path: Path, first: dict[str, Any], second: dict[str, Any], expected: str
+) -> None:
+    resources = literal()  # references written Patient/sample-01, as an export writes them
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    others = [r for r in resources if r["resourceType"] != "Patient"]
+    versions = [{**patient, **first}, {**patient, **second}]
+    for v in versions:
+        if "meta" not in first:
+            v.pop("meta", None)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in [*versions, *others]]}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "p.json").write_text(json.dumps(bundle))
+    report = evaluate_files([tmp_path / "in"], TRIALS, AS_OF, ATTESTED)
+    (a,) = [r for r in report.results if r.trial == A]
+    assert {c.id: c.result.value for c in a.criteria}["A-I1"] == expected
+    screened = screen_files([tmp_path / "in"], TRIALS, AS_OF, SCREENING, workers=1, temp_dir=tmp_path)
+    (trial,) = [t for t in screened.trials if t.trial == A]
+    (row,) = [f for f in trial.funnel if f.criterion == "A-I1"]
+    assert {k: n for k, n in row.counts.items() if n} == {expected: 1}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"status": "active"}, "unknown"),
+        ({"status": "active", "dispenseRequest": {"validityPeriod": {"end": "2026-01-31"}}}, "pass"),
+        ({"status": "completed"}, "pass"),
+    ],
+)
+def test_a_standing_order_counts_until_its_validity_ends(extra: dict[str, Any], expected: str) -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "review-everolimus",
+        "intent": "order",
+        "subject": {"reference": "Patient/sample-01"},
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
+        "authoredOn": "2025-09-01",
+        **extra,
+    }
+    assert results([*base(), order])[(E, "E-E3")] == expected
