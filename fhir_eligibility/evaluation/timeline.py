@@ -259,11 +259,16 @@ def when(
 ) -> When:
     """eligibleFrom / eligibleUntil / timeline of one patient x trial (``current``: the result on ``as_of``).
 
-    With explanations off (screening) the timeline is not kept and evaluation stops at the first
-    date that answers; a patient held back by a criterion with no breakpoint is answered at once.
-    With explanations on but ``full_timeline`` off (a CDS card), the same, and the timeline holds
-    only the changes on that date (what the card's line names), unexplained: a card is read at
-    every chart opening, its page (the whole timeline) only when someone clicks through.
+    eligibleUntil is the last day of the verdict held today, if good (eligible or needs-review), else of
+    the one reached on eligibleFrom: the day before the first day it is worse. Why also after
+    eligibleFrom: a coordinator plans a visit between a washout ending and a lab going stale.
+
+    With explanations off (screening) the timeline is not kept and evaluation stops once eligibleUntil
+    is found; a patient held back by a criterion with no breakpoint is answered at once. With
+    explanations on but ``full_timeline`` off (a CDS card), the same, and the timeline holds only the
+    changes on the dates the card's line names (eligibleFrom, the day after eligibleUntil),
+    unexplained: a card is read at every chart opening, its page (the whole timeline) only when
+    someone clicks through.
     ``compiled``: the trial compiled by the caller (a fresh one otherwise); ``later``: this patient's
     timeline work, one object passed to each of its trials (dates and leaves repeat across trials);
     ``steps``: the patient's days through the compiled program (:class:`Steps`), when it covers them."""
@@ -291,6 +296,7 @@ def when(
             due.setdefault(max(d, start), set()).add(cid)
     eligible_from = eligible_until = None
     verdict_from: Verdict | None = None
+    holds = RANK[current.verdict] if good_now else None  # the verdict whose end eligibleUntil dates
     timeline: list[Change] = []
     before = current
     for day in sorted(due):
@@ -299,14 +305,16 @@ def when(
         if full:
             timeline.extend(_changes(day, before, after))
         rank = RANK[after.verdict]
-        if good_now and eligible_until is None and rank < RANK[current.verdict]:
-            eligible_until = day - DAY
-        if not good_now and eligible_from is None and rank >= GOOD:
-            eligible_from, verdict_from = day, after.verdict
-        if not full and (eligible_from or eligible_until):
+        named = False  # a date the card names: eligibleFrom, or the day after eligibleUntil
+        if holds is None and rank >= GOOD:  # not good today: eligibleFrom
+            eligible_from, verdict_from, holds, named = day, after.verdict, rank, True
+        elif holds is not None and eligible_until is None and rank < holds:
+            eligible_until, named = day - DAY, True
+        if not full and named:
             if settings.explain:  # named: what changes on the date (its reasons unexplained)
-                timeline = _changes(day, before, after)
-            break
+                timeline += _changes(day, before, after)
+            if eligible_until is not None:
+                break
         before = after
     return When(eligible_from, eligible_until, tuple(timeline), horizon, verdict_from)
 
