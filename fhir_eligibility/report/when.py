@@ -34,7 +34,8 @@ def opening(r: TrialResult) -> list[Change]:
 
 
 def lapsing(r: TrialResult) -> list[Change]:
-    """The changes the day after ``eligibleUntil``: what lapses and ends the current verdict."""
+    """The changes the day after ``eligibleUntil``: what lapses and ends the current verdict (or the one
+    reached on ``eligibleFrom``)."""
     w = r.when
     if not (w and w.eligible_until):
         return []
@@ -68,10 +69,14 @@ def rescreen(r: TrialResult) -> str | None:
 
 
 def headline(r: TrialResult) -> str | None:
-    """``eligible from D if nothing else changes`` / ``eligible until D, then ... lapse``; None: no date."""
+    """``eligible from D if nothing else changes (...)[; until E, then ... lapse]`` / ``eligible until D, then
+    ... lapse``; None: no date. After eligibleFrom, eligibleUntil ends the verdict reached on it, not today's."""
     w = r.when
     if w is None:
         return None
+    lapsed = lapsing(r)
+    n = len(lapsed)
+    then = f", then {n} criteri{'on lapses' if n == 1 else 'a lapse'} ({names(r, lapsed)})" if lapsed else ""
     if w.eligible_from:
         opened = opening(r)
         passing = [c for c in opened if c.after is Result.PASS]
@@ -84,13 +89,11 @@ def headline(r: TrialResult) -> str | None:
         # eligibleFrom is "eligible or needs review": say which, from the results on that day
         eligible = w.verdict_from is Verdict.ELIGIBLE if w.verdict_from else _all_pass_on(r, w.eligible_from)
         verb = "eligible" if eligible else "needs review"
-        return f"{verb} from {day(w.eligible_from)} if nothing else changes{why}"
+        until = f"; until {day(w.eligible_until)}{then}" if w.eligible_until else ""
+        return f"{verb} from {day(w.eligible_from)} if nothing else changes{why}{until}"
     if w.eligible_until:
-        lapsed = lapsing(r)
         holds = "eligible" if r.verdict is Verdict.ELIGIBLE else "current answers hold"
-        n = len(lapsed)
-        why = f", then {n} criteri{'on lapses' if n == 1 else 'a lapse'} ({names(r, lapsed)})" if lapsed else ""
-        return f"{holds} until {day(w.eligible_until)}{why}"
+        return f"{holds} until {day(w.eligible_until)}{then}"
     return None
 
 

@@ -68,9 +68,10 @@ def test_breakpoint_property_for_every_sample_patient() -> None:
             w = when(trial, record, AS_OF, now, ATTESTED, 120)
             if w.eligible_until is not None:
                 until += 1
-                assert _verdict(trial.id, record, w.eligible_until) is now.verdict, (record.patient_id, trial.id)
+                held = w.verdict_from or now.verdict  # the verdict reached on eligibleFrom, else today's
+                assert _verdict(trial.id, record, w.eligible_until) is held, (record.patient_id, trial.id)
                 after = _verdict(trial.id, record, w.eligible_until + DAY)
-                assert RANK[after] < RANK[now.verdict], (record.patient_id, trial.id)
+                assert RANK[after] < RANK[held], (record.patient_id, trial.id)
             if w.eligible_from is not None:
                 since += 1
                 before = _verdict(trial.id, record, w.eligible_from - DAY)
@@ -97,7 +98,8 @@ def test_no_change_between_timeline_events_day_by_day(n: int) -> None:
             assert fresh == {i: r for i, r in state.items() if i in fresh}, (n, trial.id, day)
 
 
-# (sample, trial, as-of, eligibleFrom, eligibleUntil), worked out by hand from the protocols:
+# (sample, trial, as-of, eligibleFrom, eligibleUntil), worked out by hand from the protocols; after
+# eligibleFrom, eligibleUntil is the last day of the verdict reached on it (labs of 05-20 count to 06-17):
 HAND_WORKED = [
     # base patient: every lab dated 2026-05-20, 28-day windows -> valid through 05-20 + 28 days
     (1, A, AS_OF, None, "2026-06-17"),
@@ -105,19 +107,20 @@ HAND_WORKED = [
     # labs dated 2026-05-04, exactly on the 28-day edge: they lapse the day after the screening date
     (7, B, AS_OF, None, "2026-06-01"),
     # lanreotide last given 2026-05-04, E needs >= 4 weeks off long-acting SSA: 05-04 + 28 days; the
-    # labs of 05-04 lapse the next day
-    (7, E, dt.date(2026, 5, 25), "2026-06-01", None),
+    # labs of 05-04 lapse the next day: eligible that one day
+    (7, E, dt.date(2026, 5, 25), "2026-06-01", "2026-06-01"),
     # octreotide LAR (i.m.) on 2026-05-14, 4-week washout for E: 05-14 + 28 days
-    (91, E, AS_OF, "2026-06-11", None),
+    (91, E, AS_OF, "2026-06-11", "2026-06-17"),
     # short-acting s.c. octreotide on 2026-05-31, E: none within 48 h -> 05-31 + 2 days
-    (93, E, AS_OF, "2026-06-02", None),
-    # liver metastases resected 2026-05-05, D needs >= 4 weeks after surgery: 05-05 + 28 days
-    (77, D, AS_OF, "2026-06-02", None),
+    (93, E, AS_OF, "2026-06-02", "2026-06-17"),
+    # liver metastases resected 2026-05-05, D needs >= 4 weeks after surgery: 05-05 + 28 days; ECOG and
+    # labs (D-I3, D-E8..) in D's default 28 days
+    (77, D, AS_OF, "2026-06-02", "2026-06-17"),
     # resection 2026-05-10: E's 6-week surgery exclusion ends 06-21, after the labs lapse (06-17): never
     (74, E, AS_OF, None, None),
-    # born 2008-06-02: 18 the day after the screening date
-    (45, A, AS_OF, "2026-06-02", None),
-    (45, C, AS_OF, "2026-06-02", None),
+    # born 2008-06-02: 18 the day after the screening date; A-I11 / C-I7 labs in 28 days
+    (45, A, AS_OF, "2026-06-02", "2026-06-17"),
+    (45, C, AS_OF, "2026-06-02", "2026-06-17"),
 ]
 
 
@@ -168,7 +171,7 @@ def _run(*args: str) -> str:
 def test_outputs_carry_the_dates() -> None:
     common = ("--as-of", "2026-06-01", "--assume-attested", "--trial", E, "--horizon", "30")
     (result,) = json.loads(_run(*common, "--format", "json"))["results"]
-    assert (result["eligibleFrom"], result["eligibleUntil"]) == ("2026-06-11", None)
+    assert (result["eligibleFrom"], result["eligibleUntil"]) == ("2026-06-11", "2026-06-17")
     assert {"date": "2026-06-11", "criterion": "E-I5", "from": "fail", "to": "pass"}.items() <= result["timeline"][
         0
     ].items()
@@ -184,6 +187,7 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
     per = dates_by_criterion(CompiledTrial(trial), record, AS_OF, 365, settings)
     good_now = RANK[now.verdict] >= RANK[Verdict.NEEDS_REVIEW]
     since = until = since_verdict = None
+    held = now.verdict if good_now else None
     timeline: list[Change] = []
     before = now
     for day in sorted({d for ds in per.values() for d in ds}):
@@ -197,10 +201,10 @@ def _every_criterion_every_day(trial: Trial, record: PatientRecord, now: TrialRe
             b, text = (new.result, new.reason) if new else (Result.PASS, "alive on this date")
             if a is not b:
                 timeline.append(Change(day, cid, a, b, shorten(text, 160)))
-        if good_now and until is None and RANK[after.verdict] < RANK[now.verdict]:
+        if held is not None and until is None and RANK[after.verdict] < RANK[held]:
             until = day - DAY
-        if not good_now and since is None and RANK[after.verdict] >= RANK[Verdict.NEEDS_REVIEW]:
-            since, since_verdict = day, after.verdict
+        if held is None and RANK[after.verdict] >= RANK[Verdict.NEEDS_REVIEW]:
+            since, since_verdict, held = day, after.verdict, after.verdict
         before = after
     return When(since, until, tuple(timeline), 365, since_verdict)
 
@@ -257,7 +261,7 @@ def test_equal_reads_of_trials_compiled_together_are_one_object() -> None:
 def test_a_card_names_the_changes_on_its_date_as_the_whole_timeline_does(settings: Settings, half: int) -> None:
     """With ``full_timeline`` off (a CDS card; its page evaluates again with it on), the two dates are
     the whole timeline's, and the changes kept are exactly the whole timeline's on the date the card
-    names (eligibleFrom, or the day after eligibleUntil): criteria and results, reasons aside."""
+    names (eligibleFrom, and the day after eligibleUntil): criteria and results, reasons aside."""
     card = replace(settings, full_timeline=False, collect_series=False)
     program = Program(list(trials().values()), card).truths_only()
     dated = named = 0
@@ -269,13 +273,13 @@ def test_a_card_names_the_changes_on_its_date_as_the_whole_timeline_does(setting
             got = when(trial, record, AS_OF, now, card, 365, program.compiled[i], later, steps)
             whole = _oracle(record.patient_id, trial.id, settings)
             assert (got.eligible_from, got.eligible_until) == (whole.eligible_from, whole.eligible_until)
-            day = whole.eligible_from or (whole.eligible_until + DAY if whole.eligible_until else None)
-            expected = [(c.date, c.criterion, c.before, c.after) for c in whole.timeline if c.date == day]
+            days = {whole.eligible_from, whole.eligible_until + DAY if whole.eligible_until else None} - {None}
+            expected = [(c.date, c.criterion, c.before, c.after) for c in whole.timeline if c.date in days]
             assert [(c.date, c.criterion, c.before, c.after) for c in got.timeline] == expected, (
                 record.patient_id,
                 trial.id,
             )
-            dated += day is not None
+            dated += bool(days)
             named += len(expected)
     assert dated > 40 and named >= dated  # not vacuous: a date always comes with what changes on it
 
@@ -284,7 +288,8 @@ def test_a_card_names_only_the_changes_of_its_own_date() -> None:
     """Worked out by hand: sample 91 fails E-I5 (washout) until 2026-06-11; an attestation of E-I11
     authored 2026-05-05 is valid 30 days, so E-I11 turns pass -> manual on 2026-06-05, before that.
     On 2026-06-11 the verdict turns needs-review: the card names E-I5 alone (E-I11 changed earlier),
-    and the whole timeline has both changes on their own days."""
+    and the whole timeline has both changes on their own days. The card's other date is the day the
+    labs of 05-20 go stale (06-18, after eligibleUntil 06-17)."""
     trial = trials()[E]
     sample = read_patients([SAMPLES / "91-octreotide-lar-intramuscular-atc-only.json"])[0][0]
     qr = questionnaire_response(
@@ -298,9 +303,11 @@ def test_a_card_names_only_the_changes_of_its_own_date() -> None:
         assert next(c.result for c in now.criteria if c.id == "E-I11") is Result.PASS
         got[name] = when(trial, record, AS_OF, now, settings, 365)
     assert got["card"].eligible_from == got["page"].eligible_from == dt.date(2026, 6, 11)
-    assert [(c.date, c.criterion, c.after) for c in got["card"].timeline] == [
+    assert got["card"].eligible_until == got["page"].eligible_until == dt.date(2026, 6, 17)
+    assert [(c.date, c.criterion, c.after) for c in got["card"].timeline if c.date < dt.date(2026, 6, 18)] == [
         (dt.date(2026, 6, 11), "E-I5", Result.PASS)
     ]
+    assert {c.date for c in got["card"].timeline} == {dt.date(2026, 6, 11), dt.date(2026, 6, 18)}
     assert [(c.date, c.criterion, c.after) for c in got["page"].timeline[:2]] == [
         (dt.date(2026, 6, 5), "E-I11", Result.MANUAL),
         (dt.date(2026, 6, 11), "E-I5", Result.PASS),
