@@ -5,6 +5,7 @@ from __future__ import annotations
 from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    HCG_RULE,
     IMAGING_TYPES,
     KI67_ANY,
     NET_SITE_NOTE,
@@ -210,11 +211,13 @@ def characteristics() -> list[Json]:
             "permanent sterilization, eg. tubal occlusion, hysterectomy, bilateral salpingectomy),",
             hcg_negative(4, tubal_occlusion=True),
             link="A-I12",
-            note="Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
-            "no hysterectomy/bilateral oophorectomy/post-menopausal state coded); this protocol names tubal "
-            "occlusion as permanent sterilisation, so a coded tubal ligation (Z98.51) needs no test here. Most recent test in [T0-4 d, T0]; none -> "
-            "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L (usual cut-off; the protocol "
-            "gives none).",
+            note=[
+                "Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
+                "no hysterectomy/bilateral oophorectomy/post-menopausal state coded); this protocol names tubal "
+                "occlusion as permanent sterilisation, so a coded tubal ligation (Z98.51) needs no test here. Most recent test in [T0-4 d, T0]; none -> "
+                "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L.",
+                HCG_RULE,
+            ],
         )
     )
     add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .common import (
+    HCG_RULE,
     IMAGING_TYPES,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
@@ -339,7 +340,10 @@ def characteristics() -> list[Json]:
             "female patient of childbearing potential and it must be negative.",
             hcg_negative(28, serum_only=True),
             link="E-I10-hcg",
-            note="WOCBP only: a negative serum test in [T0-28 d, T0]; a urine test does not count (undetermined).",
+            note=[
+                "WOCBP only: a negative serum test in [T0-28 d, T0]; a urine test does not count (undetermined).",
+                HCG_RULE,
+            ],
         )
     )
     add(manual("11. Patient's written informed consent obtained prior to any study procedure.", link="E-I11"))
