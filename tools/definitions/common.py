@@ -53,8 +53,20 @@ def wocbp(exclude: bool = False) -> Json:
     )
 
 
+ECOG_NOTE = (
+    "ECOG read as LOINC 89247-1 or its SNOMED CT observable 423740007 (clinical.md lists 89247-1; 423740007 is "
+    "the code the German Medical Informatics Initiative (MII) oncology ECOG profile and a NZ cancer-data "
+    "profile fix for this Observation, with that meaning in each: added as verified). Scores as valueInteger or "
+    "as coded answers: LOINC LA9622-7..LA9627-6 and SNOMED CT grade findings 425389002, 422512005, 422894000, "
+    "423053003, 423237006 (clinical.md V(code)); a grade finding charted as the code of a valueless Observation "
+    "counts too. No other SNOMED CT ECOG code is read: none is verified (a site's own ECOG code is mapped with a "
+    "ConceptMap)."
+)
+
+
 def ecog(link: str, description: str, high: int, tfe: list[Json] | None = None, note: Any = None) -> Json:
-    return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=note)
+    notes = [*([note] if isinstance(note, str) else note or []), ECOG_NOTE]
+    return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=notes)
 
 
 def pt_normal(tfe: list[Json]) -> Json:

@@ -196,7 +196,13 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
             L("14771-0", "Fasting glucose [Moles/volume] in Serum or Plasma"),
         ],
     ),
-    "vs-ecog": ("ECOG performance status", [L("89247-1", "ECOG Performance Status score")]),
+    "vs-ecog": (
+        "ECOG performance status",
+        [
+            L("89247-1", "ECOG Performance Status score"),
+            S("423740007", "Eastern Cooperative Oncology Group performance status (observable entity)"),
+        ],
+    ),
     "vs-nyha": ("NYHA functional class", [L("88020-3", "Functional capacity NYHA")]),
     "vs-lvef": (
         "Left ventricular ejection fraction",
@@ -521,6 +527,10 @@ SN_COLON_MORE = [
 
 
 LAB_DESCRIPTION = {
+    "vs-ecog": "The ECOG score as LOINC 89247-1 (clinical.md §2.1) or as its SNOMED CT observable 423740007 (what "
+    "the German MII oncology module and NZ cancer-data profiles fix as the ECOG Observation's code). The grades "
+    "are read as answers: LOINC LA9622-7..LA9627-6, SNOMED CT findings 425389002, 422512005, 422894000, "
+    "423053003, 423237006 (also when charted as the code of an Observation without a value).",
     "vs-mgfr": "No LOINC (or other standard) code for a GFR measured by 51Cr-EDTA plasma clearance was found "
     "(clinical.md §2.1): the project code names it, and a site maps its own result code to it with a ConceptMap "
     "(--terminology). eGFR and creatinine-clearance codes are deliberately absent: E-I6 accepts only a measured GFR.",
