@@ -395,6 +395,22 @@ def hypertension_review(tfe: list[Json]) -> Json:
     )
 
 
+ANC_NOTE = (
+    "ANC: the laboratory's absolute neutrophil count (751-8, 26499-4) decides; when none does (none in the "
+    "window, or a differential is newer), ANC = WBC (6690-2, 26464-8) x neutrophils % (770-8, 23761-0, 26511-6) "
+    "/ 100, the percentage and the WBC paired only when they share the effective date and time (one draw; "
+    "time zone applied): neither a day-only date nor another draw of the same day pairs. Units by UCUM "
+    "(10*9/L = 10*3/uL = 1000/mm3; %). Unpaired, a bound, unconvertible or a percentage outside 0-100: "
+    "unknown, never a fail."
+)
+
+
+def anc(description: str, value: float, tfe: list[Json], note: Any = None, **kw: Any) -> Json:
+    """Absolute neutrophil count >= value x 10^9/L, reported or computed from a differential (ANC_NOTE)."""
+    notes = [*([note] if isinstance(note, str) else note or []), ANC_NOTE]
+    return derived(description, "absolute-neutrophil-count", ">=", value, "10*9/L", tfe=tfe, note=notes, **kw)
+
+
 def crcl(description: str, comparator: str, value: float, tfe: list[Json], **kw: Any) -> Json:
     return derived(description, "creatinine-clearance", comparator, value, "mL/min", tfe=tfe, **kw)
 

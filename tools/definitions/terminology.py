@@ -79,6 +79,14 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
             L("26499-4", "Neutrophils [#/volume] in Blood"),
         ],
     ),
+    "vs-neut-pct": (
+        "Neutrophils per 100 leukocytes (differential)",
+        [
+            L("770-8", "Neutrophils/100 leukocytes in Blood by Automated count"),
+            L("23761-0", "Neutrophils/100 leukocytes in Blood by Manual count"),
+            L("26511-6", "Neutrophils/100 leukocytes in Blood"),
+        ],
+    ),
     "vs-wbc": (
         "Leukocytes",
         [
@@ -527,6 +535,10 @@ SN_COLON_MORE = [
 
 
 LAB_DESCRIPTION = {
+    "vs-neut-pct": "The neutrophil share of a differential, which the ANC is computed from with the WBC of the same "
+    "draw. Not in clinical.md §2.1: 770-8 and 26511-6 were confirmed with these names in several public LOINC "
+    "tables and laboratory mappings, 23761-0 as neutrophils/100 leukocytes (its method wording seen once); band "
+    "or segmented neutrophils alone (26508-2, 26505-8) are not all neutrophils and are left out.",
     "vs-ecog": "The ECOG score as LOINC 89247-1 (clinical.md §2.1) or as its SNOMED CT observable 423740007 (what "
     "the German MII oncology module and NZ cancer-data profiles fix as the ECOG Observation's code). The grades "
     "are read as answers: LOINC LA9622-7..LA9627-6, SNOMED CT findings 425389002, 422512005, 422894000, "

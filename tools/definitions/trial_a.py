@@ -12,6 +12,7 @@ from .common import (
     OPEN_WORLD_NOTE,
     W28,
     albumin_unless_pt,
+    anc,
     cardiac_events_12m,
     ecog,
     hcg_negative,
@@ -181,12 +182,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "neutrophils ≥ 1500/mm³",
-            lab("vs-anc"),
-            ">=",
             1.5,
-            "10*9/L",
             link="A-I11-anc",
             tfe=W28,
             note=[HB_ANC_PLT_NOTE, "1500/mm³ = 1.5 x 10^9/L."],

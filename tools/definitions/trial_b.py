@@ -10,6 +10,7 @@ from .common import (
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
     W28,
+    anc,
     crcl,
     ecog,
     hcg_negative,
@@ -302,12 +303,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "Absolute neutrophil count >= 1.0 x 10^9/L (>= 1000/mm^3) (measured within 28 days prior to enrollment)",
-            lab("vs-anc"),
-            ">=",
             1.0,
-            "10*9/L",
             link="B-I9",
             tfe=W28,
             note=LAB_NOTE,
