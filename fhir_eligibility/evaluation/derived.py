@@ -23,6 +23,9 @@ class DerivedValue:
     evidence: tuple[Evidence, ...]
     reason: str
     judgement_only: bool = False  # undecided only because a clinical (non-lab) input is needed
+    # the one record the value is, as the laboratory reported it (an absolute neutrophil count): tested
+    # and worded as that Observation would be, so the criterion reads as the plain lab criterion did
+    source: Fact | None = None
 
 
 def evidence_of(f: Fact, value: object, unit: str | None) -> Evidence:

@@ -137,6 +137,8 @@ def test_a_computed_anc_says_how_and_what_to_collect() -> None:
     labs = [patient("1960-01-01", "male"), neut_pct(30, at(3)), wbc(4.0, at(3))]
     why = reason(labs, A.id, "A-I11-anc")
     assert "1.2" in why and "neutrophil" in why.lower(), why
+    counted = reason([patient("1960-01-01", "male"), anc(1.2, at(3))], A.id, "A-I11-anc")
+    assert counted.endswith(f"on {at(3, '')}"), counted  # the laboratory's count reads as its Observation
     unpaired = [patient("1960-01-01", "male"), neut_pct(30, at(3, "08:00:00Z")), wbc(4.0, at(3, "09:00:00Z"))]
     assert "same" in reason(unpaired, A.id, "A-I11-anc"), reason(unpaired, A.id, "A-I11-anc")
 

@@ -16,7 +16,7 @@ from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
-from fhir_eligibility.evaluation.compare import Interval, interval_truth
+from fhir_eligibility.evaluation.compare import Interval, compare, compare_truth, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import missing_data
@@ -359,6 +359,8 @@ def absolute_neutrophil_count(
     newer_draw = pct is not None and computed.value is not None and (not counted or _later(pct, counted[0]))
     if counted and not newer_draw:
         reported = _reported(ctx, (cc.NEUTROPHILS,), lo, hi, unit, computed=False)
+        if reported is not None and len(counted) == 1 and reported.value is not None:
+            return dv.DerivedValue(reported.value, unit, reported.evidence, reported.reason, source=counted[0])
         if reported is not None:
             return reported
     window = [f for f in ctx.record.facts(["Observation"], cc.NEUTROPHILS) if fact_in(f, lo, hi)]
@@ -415,7 +417,8 @@ def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None,
 
 def derived_truth(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> Truth:
     """The truth ``derived_leaf`` gives in the window [lo, hi], without its explanation (screening's path)."""
-    return _tested(d, derived_value(d, ctx, lo, hi))[0]
+    value = derived_value(d, ctx, lo, hi)
+    return compare_truth(value.source, d.test) if value.source is not None else _tested(d, value)[0]
 
 
 def derived_reads(d: Derived) -> tuple[tuple[str, ...], frozenset[Code]]:
@@ -440,6 +443,12 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
             value.evidence,
             missing=(missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),),
         )
+    if value.source is not None:  # one reported result: read as that Observation (forms.observation)
+        f, res = value.source, compare(value.source, d.test)
+        when = f" on {f.date}" if f.date else " (undated)"
+        miss = (missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),) if not res.truth.decided else ()
+        ev = Evidence(f.ref.split("#")[0], res.value, res.unit, f.date.isoformat() if f.date else None)
+        return Outcome(res.truth, f"{res.reason}{when}", (ev,), matched=(f,), missing=miss)
     t, v, target = _tested(d, value)
     if v is None:
         return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
