@@ -125,6 +125,9 @@ def test_a_newer_invalid_count_leaves_an_older_differential_unread() -> None:
     # an ANC "1.1" written as text after the draw: a measurement whose value is not known (§0.16)
     invalid = obs("751-8", at(1), rid="anc-text", valueString="1.1")
     assert anc_results(neut_pct(50, at(3)), wbc(4.0, at(3)), invalid) == (Result.UNKNOWN, Result.UNKNOWN)
+    # and after an older valid count, with no differential: the count it replaced is not read either
+    assert anc_results(anc(2.0, at(9)), invalid) == (Result.UNKNOWN, Result.UNKNOWN)
+    assert "invalid" in reason([patient("1960-01-01", "male"), anc(2.0, at(9)), invalid], A.id, "A-I11-anc")
 
 
 def test_tied_percentages_of_one_draw_are_read_as_their_range() -> None:

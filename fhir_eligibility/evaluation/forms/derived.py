@@ -364,8 +364,8 @@ def absolute_neutrophil_count(
         if reported is not None:
             return reported
     window = [f for f in ctx.record.facts(["Observation"], cc.NEUTROPHILS) if fact_in(f, lo, hi)]
-    if pct is not None and any(values.invalid(f) and not _later(pct, f) for f in window):
-        return dv.DerivedValue(None, unit, computed.evidence, "a count as recent as the differential is invalid")
+    if any(values.invalid(f) and (pct is None or not _later(pct, f)) for f in window):  # §0.16: may be current
+        return dv.DerivedValue(None, unit, computed.evidence, "the most recent neutrophil count has an invalid value")
     return computed
 
 
