@@ -1,4 +1,4 @@
-"""The arithmetic of the derived values: renal function, administered activity, courses, Child-Pugh.
+"""The arithmetic of the derived values: renal function, administered activity, courses, Child-Pugh, ANC.
 
 Formulas from clinical.md §1.6; which inputs each concept reads is in evaluation.forms.derived.
 Every function is pure; a value is an interval (an unknown race or a partial birthDate widen it).
@@ -23,6 +23,9 @@ class DerivedValue:
     evidence: tuple[Evidence, ...]
     reason: str
     judgement_only: bool = False  # undecided only because a clinical (non-lab) input is needed
+    # the one record the value is, as the laboratory reported it (an absolute neutrophil count): tested
+    # and worded as that Observation would be, so the criterion reads as the plain lab criterion did
+    source: Fact | None = None
 
 
 def evidence_of(f: Fact, value: object, unit: str | None) -> Evidence:
@@ -88,10 +91,16 @@ def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
     return b + a + i
 
 
+def anc_from_differential(wbc_10e9_l: tuple[float, float], percent: tuple[float, float]) -> Interval:
+    """WBC x neutrophils % / 100 (clinical.md §3: 10*9/L); tied results of the draw give a range."""
+    return Interval(wbc_10e9_l[0] * percent[0] / 100, wbc_10e9_l[1] * percent[1] / 100)
+
+
 # the registry's inputs are read here as dv.INPUTS by the terminology tools
 __all__ = [
     "INPUTS",
     "DerivedValue",
+    "anc_from_differential",
     "child_pugh_points",
     "ckd_epi_2021",
     "cockcroft_gault",

@@ -53,8 +53,20 @@ def wocbp(exclude: bool = False) -> Json:
     )
 
 
+ECOG_NOTE = (
+    "ECOG read as LOINC 89247-1 or its SNOMED CT observable 423740007 (clinical.md lists 89247-1; 423740007 is "
+    "the code the German Medical Informatics Initiative (MII) oncology ECOG profile and a NZ cancer-data "
+    "profile fix for this Observation, with that meaning in each: added as verified). Scores as valueInteger or "
+    "as coded answers: LOINC LA9622-7..LA9627-6 and SNOMED CT grade findings 425389002, 422512005, 422894000, "
+    "423053003, 423237006 (clinical.md V(code)); a grade finding charted as the code of a valueless Observation "
+    "counts too. No other SNOMED CT ECOG code is read: none is verified (a site's own ECOG code is mapped with a "
+    "ConceptMap)."
+)
+
+
 def ecog(link: str, description: str, high: int, tfe: list[Json] | None = None, note: Any = None) -> Json:
-    return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=note)
+    notes = [*([note] if isinstance(note, str) else note or []), ECOG_NOTE]
+    return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=notes)
 
 
 def pt_normal(tfe: list[Json]) -> Json:
@@ -122,15 +134,25 @@ def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe:
     )
 
 
+HCG_RULE = (
+    "Quantitative hCG, read alike by the pregnancy-test inclusion and the pregnancy exclusion: < 5 IU/L "
+    "(the usual cut-off; no protocol gives one, clinical.md names none) is negative; >= 5 IU/L, whatever its "
+    "level, is not negative yet not proof of pregnancy (NETs can secrete hCG; a repeat test or an ultrasound "
+    "decides): review in both, never a fail on its own. A positive qualitative test fails both."
+)
+
+
 def hcg_negative(
-    days: int, serum_only: bool = False, ultrasound_review: bool = False, tubal_occlusion: bool = False
+    days: int, serum_only: bool = False, review: str | None = None, tubal_occlusion: bool = False
 ) -> list[Json]:
     """Children of an any-of: not a WOCBP, or a pregnancy test within ``days`` that is not positive
     (``tubal_occlusion``: a coded tubal occlusion ends childbearing potential too, where the protocol says so).
 
     No test in the window -> UNKNOWN (the presence leaf reads a measurement); a positive or non-negative
-    qualitative result, or a quantitative hCG >= 5 IU/L, -> FALSE. The result leaves are gated by a
-    closed-world 'test done' leaf so that a missing test of the *other* kind does not leave it undecided.
+    qualitative result -> FALSE; a quantitative hCG >= 5 IU/L with no such qualitative result -> REVIEW
+    (``review`` words the judgement; HCG_RULE), as the pregnancy exclusion reads it. The result leaves are
+    gated by a closed-world 'test done' leaf so that a missing test of the *other* kind does not leave it
+    undecided.
     """
     qual = ["2118-8", "80385-8"] if serum_only else QUAL_HCG
     kind = " (serum)" if serum_only else ""
@@ -139,7 +161,18 @@ def hcg_negative(
     quant_high = obs(
         "Quantitative serum hCG >= 5 IU/L", lab_codes(*QUANT_HCG), ">=", 5, "[IU]/L", unit_text="IU/L", tfe=tfe
     )
-    kids = [
+
+    def qual_not_negative() -> Json:
+        return all_of(
+            "Qualitative test not negative",
+            [
+                records(f"Qualitative test{kind} done", ["Observation"], qual_vs, tfe=tfe),
+                {**obs_coded("Qualitative test negative", lab_codes(*qual), NEGATIVE, tfe=tfe), "exclude": True},
+            ],
+        )
+
+    quant_done = records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe)
+    return [
         wocbp(exclude=True),
         *(
             [
@@ -159,40 +192,18 @@ def hcg_negative(
                 obs_present(f"Pregnancy test{kind} done", lab_codes(*qual, *QUANT_HCG), tfe=tfe),
                 any_of(
                     "Pregnancy test not negative",
-                    [
-                        all_of(
-                            "Qualitative test not negative",
-                            [
-                                records(f"Qualitative test{kind} done", ["Observation"], qual_vs, tfe=tfe),
-                                {
-                                    **obs_coded("Qualitative test negative", lab_codes(*qual), NEGATIVE, tfe=tfe),
-                                    "exclude": True,
-                                },
-                            ],
-                        ),
-                        all_of(
-                            "Quantitative hCG raised",
-                            [
-                                records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe),
-                                quant_high,
-                            ],
-                        ),
-                    ],
+                    [qual_not_negative(), all_of("Quantitative hCG raised", [quant_done, quant_high])],
                     exclude=True,
                 ),
             ],
         ),
-    ]
-    if ultrasound_review:
-        kids.append(
-            judge(
-                all_of(
-                    "Raised quantitative hCG: pregnancy may be ruled out by ultrasound (tumour hCG)",
-                    [wocbp(), records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe), quant_high],
-                )
+        judge(
+            all_of(
+                review or "Raised quantitative hCG (>= 5 IU/L): pregnancy or tumour hCG, a clinician decides",
+                [wocbp(), quant_done, quant_high, {**qual_not_negative(), "exclude": True}],
             )
-        )
-    return kids
+        ),
+    ]
 
 
 def _test_done(vs_id: str, what: str) -> Json:
@@ -280,8 +291,8 @@ def pregnancy_exclusion(
         "counts only when its onset is in the last 10 months (a pregnancy cannot be older; stale 'active' records "
         "would otherwise exclude). Pregnancy status and tests are read only when one "
         "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
-        "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test). A "
-        "quantitative hCG >= 5 IU/L is reviewed rather than failed: NETs can secrete hCG and no cut-off is given.",
+        "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
+        HCG_RULE,
     ]
     if lactation:
         notes.append(POSTPARTUM_NOTE)
@@ -382,6 +393,22 @@ def hypertension_review(tfe: list[Json]) -> Json:
             ],
         )
     )
+
+
+ANC_NOTE = (
+    "ANC: the laboratory's absolute neutrophil count (751-8, 26499-4) decides; when none does (none in the "
+    "window, or a differential is newer), ANC = WBC (6690-2, 26464-8) x neutrophils % (770-8, 23761-0, 26511-6) "
+    "/ 100, the percentage and the WBC paired only when they share the effective date and time (one draw; "
+    "time zone applied): neither a day-only date nor another draw of the same day pairs. Units by UCUM "
+    "(10*9/L = 10*3/uL = 1000/mm3; %). Unpaired, a bound, unconvertible or a percentage outside 0-100: "
+    "unknown, never a fail."
+)
+
+
+def anc(description: str, value: float, tfe: list[Json], note: Any = None, **kw: Any) -> Json:
+    """Absolute neutrophil count >= value x 10^9/L, reported or computed from a differential (ANC_NOTE)."""
+    notes = [*([note] if isinstance(note, str) else note or []), ANC_NOTE]
+    return derived(description, "absolute-neutrophil-count", ">=", value, "10*9/L", tfe=tfe, note=notes, **kw)
 
 
 def crcl(description: str, comparator: str, value: float, tfe: list[Json], **kw: Any) -> Json:

@@ -79,6 +79,14 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
             L("26499-4", "Neutrophils [#/volume] in Blood"),
         ],
     ),
+    "vs-neut-pct": (
+        "Neutrophils per 100 leukocytes (differential)",
+        [
+            L("770-8", "Neutrophils/100 leukocytes in Blood by Automated count"),
+            L("23761-0", "Neutrophils/100 leukocytes in Blood by Manual count"),
+            L("26511-6", "Neutrophils/100 leukocytes in Blood"),
+        ],
+    ),
     "vs-wbc": (
         "Leukocytes",
         [
@@ -196,7 +204,13 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
             L("14771-0", "Fasting glucose [Moles/volume] in Serum or Plasma"),
         ],
     ),
-    "vs-ecog": ("ECOG performance status", [L("89247-1", "ECOG Performance Status score")]),
+    "vs-ecog": (
+        "ECOG performance status",
+        [
+            L("89247-1", "ECOG Performance Status score"),
+            S("423740007", "Eastern Cooperative Oncology Group performance status (observable entity)"),
+        ],
+    ),
     "vs-nyha": ("NYHA functional class", [L("88020-3", "Functional capacity NYHA")]),
     "vs-lvef": (
         "Left ventricular ejection fraction",
@@ -521,6 +535,14 @@ SN_COLON_MORE = [
 
 
 LAB_DESCRIPTION = {
+    "vs-neut-pct": "The neutrophil share of a differential, which the ANC is computed from with the WBC of the same "
+    "draw. Not in clinical.md §2.1: 770-8 and 26511-6 were confirmed with these names in several public LOINC "
+    "tables and laboratory mappings, 23761-0 as neutrophils/100 leukocytes (its method wording seen once); band "
+    "or segmented neutrophils alone (26508-2, 26505-8) are not all neutrophils and are left out.",
+    "vs-ecog": "The ECOG score as LOINC 89247-1 (clinical.md §2.1) or as its SNOMED CT observable 423740007 (what "
+    "the German MII oncology module and NZ cancer-data profiles fix as the ECOG Observation's code). The grades "
+    "are read as answers: LOINC LA9622-7..LA9627-6, SNOMED CT findings 425389002, 422512005, 422894000, "
+    "423053003, 423237006 (also when charted as the code of an Observation without a value).",
     "vs-mgfr": "No LOINC (or other standard) code for a GFR measured by 51Cr-EDTA plasma clearance was found "
     "(clinical.md §2.1): the project code names it, and a site maps its own result code to it with a ConceptMap "
     "(--terminology). eGFR and creatinine-clearance codes are deliberately absent: E-I6 accepts only a measured GFR.",

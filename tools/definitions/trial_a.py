@@ -5,12 +5,14 @@ from __future__ import annotations
 from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    HCG_RULE,
     IMAGING_TYPES,
     KI67_ANY,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     W28,
     albumin_unless_pt,
+    anc,
     cardiac_events_12m,
     ecog,
     hcg_negative,
@@ -180,12 +182,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "neutrophils ≥ 1500/mm³",
-            lab("vs-anc"),
-            ">=",
             1.5,
-            "10*9/L",
             link="A-I11-anc",
             tfe=W28,
             note=[HB_ANC_PLT_NOTE, "1500/mm³ = 1.5 x 10^9/L."],
@@ -210,11 +209,13 @@ def characteristics() -> list[Json]:
             "permanent sterilization, eg. tubal occlusion, hysterectomy, bilateral salpingectomy),",
             hcg_negative(4, tubal_occlusion=True),
             link="A-I12",
-            note="Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
-            "no hysterectomy/bilateral oophorectomy/post-menopausal state coded); this protocol names tubal "
-            "occlusion as permanent sterilisation, so a coded tubal ligation (Z98.51) needs no test here. Most recent test in [T0-4 d, T0]; none -> "
-            "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L (usual cut-off; the protocol "
-            "gives none).",
+            note=[
+                "Only women of childbearing potential need the test (shared WOCBP definition: female, < 55 years, "
+                "no hysterectomy/bilateral oophorectomy/post-menopausal state coded); this protocol names tubal "
+                "occlusion as permanent sterilisation, so a coded tubal ligation (Z98.51) needs no test here. Most recent test in [T0-4 d, T0]; none -> "
+                "undetermined. Negative = coded negative, or quantitative hCG < 5 IU/L.",
+                HCG_RULE,
+            ],
         )
     )
     add(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .common import (
+    HCG_RULE,
     KI67_ANY,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
     W28,
+    anc,
     crcl,
     ecog,
     hcg_negative,
@@ -301,12 +303,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "Absolute neutrophil count >= 1.0 x 10^9/L (>= 1000/mm^3) (measured within 28 days prior to enrollment)",
-            lab("vs-anc"),
-            ">=",
             1.0,
-            "10*9/L",
             link="B-I9",
             tfe=W28,
             note=LAB_NOTE,
@@ -442,13 +441,16 @@ def characteristics() -> list[Json]:
             "suspected. For example, when beta-human chorionic gonadotropin is high and partner is vasectomized, it "
             "may be associated with tumour production of human chorionic gonadotropin (hCG), as seen with some "
             "cancers. Patient will be considered eligible if an ultrasound is negative for pregnancy",
-            hcg_negative(28, ultrasound_review=True),
+            hcg_negative(
+                28, review="Raised quantitative hCG (>= 5 IU/L): pregnancy may be ruled out by ultrasound (tumour hCG)"
+            ),
             link="B-I16-hcg",
             note=[
                 "Separate seed line that clinical.md merges into B-I16.",
                 "No window is given for the test: the "
                 "28-day lab window of this protocol is assumed (clinical.md B-I16). A raised quantitative hCG goes "
                 "to review (ultrasound may rule out pregnancy).",
+                HCG_RULE,
                 "Who needs the test is the shared WOCBP definition (clinical.md §0.11). B defines childbearing "
                 "potential by menses in the last 12 months and lists tubal ligation as effective contraception, "
                 "so a coded tubal ligation (Z98.51) does not spare the test: undetermined until one is on file.",

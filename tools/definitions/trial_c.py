@@ -8,6 +8,7 @@ from .common import (
     NET_SITE_NOTE,
     W28,
     albumin_unless_pt,
+    anc,
     cardiac_events_12m,
     crcl,
     ecog,
@@ -160,12 +161,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "neutrophils ≥ 1500/ mm3",
-            lab("vs-anc"),
-            ">=",
             1.5,
-            "10*9/L",
             link="C-I7-anc",
             tfe=AFTER_4TH,
             note=[AFTER_NOTE, "1500/mm3 = 1.5 x 10^9/L."],

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .common import (
+    HCG_RULE,
     IMAGING_TYPES,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
     W28,
+    anc,
     ecog,
     hcg_negative,
     imaging,
@@ -253,12 +255,9 @@ def characteristics() -> list[Json]:
         )
     )
     add(
-        obs(
+        anc(
             "Neutrophils ≥ 1.5 × 10⁹/L",
-            lab("vs-anc"),
-            ">=",
             1.5,
-            "10*9/L",
             link="E-I7-anc",
             tfe=W28,
             note=[lost_sign("neutrophil = 1.5·103/µL;", "≥ 1.5 × 10³/µL = 1.5 × 10⁹/L"), NOTE_BASELINE],
@@ -339,7 +338,10 @@ def characteristics() -> list[Json]:
             "female patient of childbearing potential and it must be negative.",
             hcg_negative(28, serum_only=True),
             link="E-I10-hcg",
-            note="WOCBP only: a negative serum test in [T0-28 d, T0]; a urine test does not count (undetermined).",
+            note=[
+                "WOCBP only: a negative serum test in [T0-28 d, T0]; a urine test does not count (undetermined).",
+                HCG_RULE,
+            ],
         )
     )
     add(manual("11. Patient's written informed consent obtained prior to any study procedure.", link="E-I11"))
@@ -349,7 +351,13 @@ def characteristics() -> list[Json]:
             "injection (D0).",
             [
                 obs_present("Haemoglobin in the last 4 weeks", lab("vs-hb"), tfe=W28),
-                obs_present("Neutrophils in the last 4 weeks", lab("vs-anc"), tfe=W28),
+                any_of(
+                    "Neutrophils in the last 4 weeks (a count, or a differential to compute it from)",
+                    [
+                        obs_present("Neutrophil count in the last 4 weeks", lab("vs-anc"), tfe=W28),
+                        obs_present("Neutrophil differential in the last 4 weeks", lab("vs-neut-pct"), tfe=W28),
+                    ],
+                ),
                 obs_present("Platelets in the last 4 weeks", lab("vs-plt"), tfe=W28),
                 obs_present("Bilirubin in the last 4 weeks", lab("vs-bili"), tfe=W28),
                 obs_present("ALT in the last 4 weeks", lab("vs-alt"), tfe=W28),
@@ -360,8 +368,12 @@ def characteristics() -> list[Json]:
                 obs_present("ECOG in the last 4 weeks", lab("vs-ecog"), tfe=W28),
             ],
             link="E-I12",
-            note="D0 = T0. The baseline results the criteria read must exist in [T0-28 d, T0] "
-            "(the same window is applied to each of those criteria).",
+            note=[
+                "D0 = T0. The baseline results the criteria read must exist in [T0-28 d, T0] "
+                "(the same window is applied to each of those criteria).",
+                "Neutrophils: an absolute count or a neutrophil percentage (vs-neut-pct), since E-I7-anc computes "
+                "the ANC from a differential when no count decides.",
+            ],
         )
     )
     add(

@@ -1,4 +1,4 @@
-"""Derived values (renal function, administered activity, Child-Pugh) computed from their inputs, tested.
+"""Derived values (renal function, administered activity, Child-Pugh, ANC) computed from their inputs, tested.
 
 Each concept declared in the registry (:mod:`fhir_eligibility.measures.concepts`) has its formula
 here, bound in :data:`FORMULAS`: the function picks the inputs from the record and calls the pure
@@ -16,7 +16,7 @@ from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import values
-from fhir_eligibility.evaluation.compare import Interval, interval_truth
+from fhir_eligibility.evaluation.compare import Interval, compare, compare_truth, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import missing_data
@@ -320,6 +320,55 @@ def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date
     )
 
 
+def _draw(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> tuple[Fact | None, dv.DerivedValue]:
+    """The ANC of the most recent differential: its neutrophil percentage and the WBC of the same
+    draw (the same effective instant to the second, time zone applied: a CBC's results share it).
+    A day-only date, a WBC of another moment, a bound, an unconvertible unit or a share outside
+    0-100 % leaves no value (unknown, never a fail). Also the percentage it read (None: none)."""
+    pct = latest_inputs(ctx, cc.NEUTROPHIL_PERCENT, lo, hi)
+    if not pct:
+        return None, dv.DerivedValue(None, unit, (), f"no neutrophil count nor differential in {window_text(lo, hi)}")
+    moment = pct[0].instant
+    wbc = [
+        f
+        for f in ctx.record.facts(["Observation"], cc.LEUKOCYTES)
+        if f.quantity is not None and f.instant == moment and "T" in moment
+    ]
+    ev = tuple(_evidence(f) for f in (*pct, *wbc))
+    if not wbc:
+        why = "dated by its day only" if "T" not in moment else f"with no WBC of the same draw ({moment})"
+        return pct[0], dv.DerivedValue(None, unit, ev, f"neutrophil percentage {why}: the ANC needs both")
+    if any(f.quantity is not None and f.quantity.comparator for f in (*pct, *wbc)):
+        return pct[0], dv.DerivedValue(None, unit, ev, "neutrophil percentage or WBC reported as a bound")
+    share, count = _in(pct, "%", None), _in(wbc, "10*9/L", None)
+    if share is None or count is None:
+        return pct[0], dv.DerivedValue(None, unit, ev, "neutrophil percentage or WBC unit not convertible")
+    if share[0] < 0 or share[1] > 100:
+        return pct[0], dv.DerivedValue(None, unit, ev, f"neutrophils {share[1]:g} % of leukocytes: a data error")
+    how = f"WBC x neutrophils % / 100 from one draw ({moment})" + _tie_note(share, count)
+    return pct[0], dv.DerivedValue(dv.anc_from_differential(count, share), unit, ev, how)
+
+
+def absolute_neutrophil_count(
+    concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date
+) -> dv.DerivedValue:
+    """The laboratory's count unless a differential is known to be newer (§0.3: the most recent decides)."""
+    unit = concept.unit
+    counted = latest_inputs(ctx, cc.NEUTROPHILS, lo, hi)
+    pct, computed = _draw(ctx, lo, hi, unit)
+    newer_draw = pct is not None and computed.value is not None and (not counted or _later(pct, counted[0]))
+    if counted and not newer_draw:
+        reported = _reported(ctx, (cc.NEUTROPHILS,), lo, hi, unit, computed=False)
+        if reported is not None and len(counted) == 1 and reported.value is not None:
+            return dv.DerivedValue(reported.value, unit, reported.evidence, reported.reason, source=counted[0])
+        if reported is not None:
+            return reported
+    window = [f for f in ctx.record.facts(["Observation"], cc.NEUTROPHILS) if fact_in(f, lo, hi)]
+    if any(values.invalid(f) and (pct is None or not _later(pct, f)) for f in window):  # §0.16: may be current
+        return dv.DerivedValue(None, unit, computed.evidence, "the most recent neutrophil count has an invalid value")
+    return computed
+
+
 # Each declared concept's formula. A declaration without one evaluates as unknown ("not implemented").
 FORMULAS: Mapping[str, Formula] = {
     concept.name: formula
@@ -330,6 +379,7 @@ FORMULAS: Mapping[str, Formula] = {
         (cc.CUMULATIVE_ACTIVITY, cumulative_activity),
         (cc.MINIMUM_ACTIVITY, minimum_activity),
         (cc.CHILD_PUGH, child_pugh),
+        (cc.ABSOLUTE_NEUTROPHIL_COUNT, absolute_neutrophil_count),
     )
 }
 
@@ -367,7 +417,8 @@ def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None,
 
 def derived_truth(d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> Truth:
     """The truth ``derived_leaf`` gives in the window [lo, hi], without its explanation (screening's path)."""
-    return _tested(d, derived_value(d, ctx, lo, hi))[0]
+    value = derived_value(d, ctx, lo, hi)
+    return compare_truth(value.source, d.test) if value.source is not None else _tested(d, value)[0]
 
 
 def derived_reads(d: Derived) -> tuple[tuple[str, ...], frozenset[Code]]:
@@ -392,6 +443,12 @@ def derived_leaf(d: Derived, c: Criterion, ctx: Context, windows: tuple[Window, 
             value.evidence,
             missing=(missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),),
         )
+    if value.source is not None:  # one reported result: read as that Observation (forms.observation)
+        f, res = value.source, compare(value.source, d.test)
+        when = f" on {f.date}" if f.date else " (undated)"
+        miss = (missing_data(ctx, d.concept.replace("-", " "), codes, lo, hi),) if not res.truth.decided else ()
+        ev = Evidence(f.ref.split("#")[0], res.value, res.unit, f.date.isoformat() if f.date else None)
+        return Outcome(res.truth, f"{res.reason}{when}", (ev,), matched=(f,), missing=miss)
     t, v, target = _tested(d, value)
     if v is None:
         return Outcome(Truth.UNKNOWN, f"{d.concept} in {value.unit} not comparable with {target}", value.evidence)
