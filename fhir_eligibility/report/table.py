@@ -123,7 +123,8 @@ def dates(report: Report) -> str:
         if r.verdict is Verdict.INELIGIBLE and not w.eligible_from:
             continue  # no date opens the trial: its labs lapsing is noise
         said = [f"eligible from {day(w.eligible_from)}"] if w.eligible_from else []
-        said += [f"current answers hold until {day(w.eligible_until)}"] if w.eligible_until else []
+        holds = "then holds" if w.eligible_from else "current answers hold"  # after eligibleFrom: that verdict
+        said += [f"{holds} until {day(w.eligible_until)}"] if w.eligible_until else []
         within = f"within {w.horizon} days of {report.as_of.isoformat()}"
         out.append(f"{r.patient} x {r.trial}: {'; '.join(said) or 'no change of verdict'} ({within})")
         for c in w.timeline:

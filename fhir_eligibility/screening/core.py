@@ -158,7 +158,7 @@ class TrialTally:
         self.patterns[o.results] = self.patterns.get(o.results, 0) + 1
         self.becoming += o.eligible_from is not None
         self.judged += o.verdict == "needs-review" and "review" in o.results
-        self.lapsing += o.eligible_until is not None
+        self.lapsing += o.eligible_until is not None and o.eligible_from is None  # good now: not a later spell
         if o.verdict != "ineligible" or o.eligible_from:  # ineligible now but not for long: a candidate too
             missing = tuple(sys.intern(m) for m in o.missing)
             self.listed += 1

@@ -106,8 +106,10 @@ class Screener:
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                since = self._eligible_from(i, record, results, vital, steps, later) if horizon > 0 else None
-                out.append(TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, label=label(since)))
+                since, until = self._dates(i, record, results, vital, steps, later) if horizon > 0 else (None, None)
+                out.append(
+                    TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, until, label=label(since))
+                )
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
             # with the program's compiled trial and the batch's shared outcomes: what reads none of the
@@ -121,7 +123,7 @@ class Screener:
             out.append(outcome_of(replace(result, label=labelled) if labelled is not None else result))
         return out
 
-    def _eligible_from(
+    def _dates(
         self,
         i: int,
         record: PatientRecord,
@@ -129,18 +131,20 @@ class Screener:
         vital: CriterionResult | None,
         steps: Steps | None,
         later: Later,
-    ) -> str | None:
-        """An ineligible patient's eligibleFrom, as :func:`when` finds it; most have a reason to
-        refuse that no date changes, answered without building any result."""
+    ) -> tuple[str | None, str | None]:
+        """An ineligible patient's eligibleFrom and the eligibleUntil after it, as :func:`when` finds them;
+        most have a reason to refuse that no date changes, answered without building any result."""
         assert self.program is not None, "the program covers these settings"
         trial, compiled, settings = self.trials[i], self.program.compiled[i], self.settings
         blocking = [c.id for c, r in zip(trial.criteria, results, strict=True) if r in ("fail", "unknown")]
         blocking += [vital.id] if vital is not None else []  # alive: None; else unknown (the dead are answered)
         if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking, later) is None:
-            return None
+            return None, None
         current = bare_result(trial, record.patient_id, [Result(r) for r in results], vital, settings)
-        since = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, later, steps)
-        return since.eligible_from.isoformat() if since.eligible_from else None
+        w = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, later, steps)
+        return (w.eligible_from.isoformat() if w.eligible_from else None), (
+            w.eligible_until.isoformat() if w.eligible_until else None
+        )
 
 
 __all__ = ["Screener", "covers"]

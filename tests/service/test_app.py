@@ -305,6 +305,9 @@ def test_a_card_keeps_the_changes_on_its_date_and_its_page_the_whole_timeline(tm
     # refused today: a bare result; from 2026-06-11 only the manual items remain (eligibleFrom is
     # "eligible or needs review": the card says which)
     assert (headline(e_card) or "").startswith("needs review from 2026-06-11")
-    assert [(c.date.isoformat(), c.criterion) for c in e_card.when.timeline] == [("2026-06-11", "E-I5")]
+    # the card names what opens the trial on that date and what lapses the day after eligibleUntil (06-17)
+    named = [(c.date.isoformat(), c.criterion) for c in e_card.when.timeline]
+    assert [n for n in named if n[0] <= "2026-06-11"] == [("2026-06-11", "E-I5")]
+    assert {d for d, _c in named} == {"2026-06-11", "2026-06-18"}
     assert len(e_page.when.timeline) > 5  # the labs lapsing later, and more
     assert sum(len(c.series) for c in e_page.criteria) > 0  # the haemoglobin, platelets... plotted on the page
