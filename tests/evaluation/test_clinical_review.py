@@ -21,6 +21,11 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   the window, and an order is no proof it was taken (forms.records): unknown. Before, the order counted
   on the day it was written only: pass. Its validity ending 2026-01-31, or the order ``completed``
   (its last day not recorded: dated by when it was written), it says nothing of the window: pass.
+- A limit as a multiple of the upper limit of normal, at exactly the multiple: ALT 87 U/L with a
+  reference range up to 34.8 U/L is 2.5 x ULN, which C-I6 ("ALT/AST <= 2.5 x ULN") allows: pass; total
+  bilirubin 2.7 mg/dL with ULN 0.9 is 3 x ULN, which D-E11 ("> 3 x ULN") does not exclude: pass. Before,
+  87 * (1 / 34.8) and 2.7 * (1 / 0.9) came out a hair above in binary floating point: fail. A hair above
+  in the decimals written (87.1) fails.
 """
 
 from __future__ import annotations
@@ -147,3 +152,33 @@ def test_a_standing_order_counts_until_its_validity_ends(extra: dict[str, Any], 
         **extra,
     }
     assert results([*base(), order])[(E, "E-E3")] == expected
+
+
+def lab(code: str, value: float, unit: str, high: float) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"review-{code}",
+        "status": "final",
+        "subject": {"reference": "Patient/sample-01"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "effectiveDateTime": "2026-05-30T08:00:00Z",  # the most recent of its kind
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+        "referenceRange": [
+            {"high": {"value": high, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("observation", "criterion", "expected"),
+    [
+        (lab("1742-6", 87, "U/L", 34.8), (C, "C-I6-alt-ast"), "pass"),
+        (lab("1742-6", 87.1, "U/L", 34.8), (C, "C-I6-alt-ast"), "fail"),
+        (lab("1975-2", 2.7, "mg/dL", 0.9), (D, "D-E11"), "pass"),
+        (lab("1975-2", 2.71, "mg/dL", 0.9), (D, "D-E11"), "fail"),
+    ],
+)
+def test_a_value_at_exactly_n_times_the_upper_limit_is_n_times(
+    observation: dict[str, Any], criterion: tuple[str, str], expected: str
+) -> None:
+    assert results([*base(), observation])[criterion] == expected
