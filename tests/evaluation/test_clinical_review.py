@@ -26,6 +26,12 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   bilirubin 2.7 mg/dL with ULN 0.9 is 3 x ULN, which D-E11 ("> 3 x ULN") does not exclude: pass. Before,
   87 * (1 / 34.8) and 2.7 * (1 / 0.9) came out a hair above in binary floating point: fail. A hair above
   in the decimals written (87.1) fails.
+- The NET diagnosis (C-I1, E-I2: a well-differentiated GEP-NET) coded apart from its primary: sample 01's
+  C7A.012 (carcinoid of the ileum) replaced by C17.2 (malignant neoplasm of the ileum) beside its C7B.02
+  (secondary carcinoid of the liver), or by Z85.060 (personal history of a carcinoid of the small
+  intestine, the primary resected): the record shows a NET, but not by a code naming a GEP primary with
+  its histology, so a person reviews it: review. Before: "none recorded", fail. E-I2 also needs a
+  metastasis coded: without C7B.02 it fails on that. With no NET code at all the closed-world rule fails both.
 """
 
 from __future__ import annotations
@@ -182,3 +188,26 @@ def test_a_value_at_exactly_n_times_the_upper_limit_is_n_times(
     observation: dict[str, Any], criterion: tuple[str, str], expected: str
 ) -> None:
     assert results([*base(), observation])[criterion] == expected
+
+
+@pytest.mark.parametrize(
+    ("replacement", "keep_metastasis", "expected"),
+    [
+        ("C17.2", True, ("review", "review")),
+        ("Z85.060", True, ("review", "review")),
+        ("Z85.060", False, ("review", "fail")),  # E-I2 also needs a metastasis: none coded
+        (None, False, ("fail", "fail")),
+    ],
+)
+def test_a_net_coded_by_its_metastases_or_its_history_is_reviewed_not_absent(
+    replacement: str | None, keep_metastasis: bool, expected: tuple[str, str]
+) -> None:
+    kept = [
+        r
+        for r in base()
+        if r["resourceType"] != "Condition"
+        or not any(c["code"] in ("C7A.012", *(() if keep_metastasis else ("C7B.02",))) for c in r["code"]["coding"])
+    ]
+    extra = [condition(replacement, clinicalStatus="active")] if replacement else []
+    got = results([*kept, *extra])
+    assert (got[(C, "C-I1")], got[(E, "E-I2")]) == expected

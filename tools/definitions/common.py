@@ -434,6 +434,25 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
                 )
             )
         )
+    kids.append(
+        all_of(
+            "NET coded by its metastases (C7B) or as a resected carcinoid (Z85.0x0), its primary not coded",
+            [
+                judge(
+                    condition(
+                        "Secondary carcinoid or carcinoid history: primary site to review",
+                        "vs-net-elsewhere",
+                        history=True,
+                    )
+                ),
+                # where the NET itself is coded (C7A, C25.4, a NET morphology), its metastases add nothing to its site
+                {
+                    **condition("The NET itself coded (C7A, C25.4 or a NET morphology)", "vs-net-any", history=True),
+                    "exclude": True,
+                },
+            ],
+        )
+    )
     return any_of(description, kids)
 
 
@@ -442,7 +461,9 @@ NET_SITE_NOTE = (
     "Site + morphology route: a primary-site code (ICD-10-CM/WHO C16-C20/C25, SNOMED CT site primaries incl. "
     "372003004 / 372014001 'Primary malignant neoplasm of pancreas / stomach') together with a well-differentiated "
     "NET morphology (" + NET_MORPH_TEXT + ": serotonin / ECL-cell NETs and the pancreatic NETs 8150-8158 besides "
-    "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension."
+    "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension. A NET coded only "
+    "by its metastases (secondary carcinoid C7B.0x/C7B.8) or as a resected carcinoid (Z85.020/030/040/060) is "
+    "reviewed (its primary site and histology by a person), not read as no NET (vs-net-elsewhere)."
 )
 UNDER_WAY_NOTE = (
     "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "
