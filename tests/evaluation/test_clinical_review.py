@@ -32,6 +32,10 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   intestine, the primary resected): the record shows a NET, but not by a code naming a GEP primary with
   its histology, so a person reviews it: review. Before: "none recorded", fail. E-I2 also needs a
   metastasis coded: without C7B.02 it fails on that. With no NET code at all the closed-world rule fails both.
+- E-I3's biochemical progression is "the last three results r1 < r2 < r3" (clinical.md; two successive
+  rises). Chromogranin A 200, 220, 310 in the 12 months: two rises, met. 220, 200, 310: the last two rise
+  once only, not met (before, only the last two results were compared: met, and E was eligible under
+  --assume-attested on one rise). Two results only (200, 310): one rise, not met.
 """
 
 from __future__ import annotations
@@ -211,3 +215,39 @@ def test_a_net_coded_by_its_metastases_or_its_history_is_reviewed_not_absent(
     extra = [condition(replacement, clinicalStatus="active")] if replacement else []
     got = results([*kept, *extra])
     assert (got[(C, "C-I1")], got[(E, "E-I2")]) == expected
+
+
+def _find(results: tuple[Any, ...], text: str) -> Any:
+    for c in results:
+        if text in c.description:
+            return c
+        found = _find(c.children, text)
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [((200, 220, 310), "pass"), ((220, 200, 310), "fail"), ((200, 310), "fail")],
+)
+def test_biochemical_progression_is_two_successive_rises(values: tuple[int, ...], expected: str) -> None:
+    cga = [
+        {
+            "resourceType": "Observation",
+            "id": f"review-cga-{i}",
+            "status": "final",
+            "subject": {"reference": "Patient/sample-01"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "9811-1"}]},
+            "effectiveDateTime": f"2026-0{2 + i}-01",
+            "valueQuantity": {"value": v, "unit": "ug/L", "system": "http://unitsofmeasure.org", "code": "ug/L"},
+        }
+        for i, v in enumerate(values)
+    ]
+    (e,) = [
+        r
+        for r in evaluate_patient(PatientData("sample-01", [*base(), *cga]), TRIALS, AS_OF, Settings())
+        if r.trial == E
+    ]
+    leaf = _find(e.criteria, "Chromogranin A rising")
+    assert leaf is not None and leaf.result.value == expected
