@@ -36,6 +36,9 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   rises). Chromogranin A 200, 220, 310 in the 12 months: two rises, met. 220, 200, 310: the last two rise
   once only, not met (before, only the last two results were compared: met, and E was eligible under
   --assume-attested on one rise). Two results only (200, 310): one rise, not met.
+- E-E8 excludes breast-feeding. A breast-feeding Condition (Z39.1) still ``active`` but begun in 2019
+  is most likely a problem-list entry never closed (as a pregnancy older than 10 months): review, not
+  fail. Begun in 2025: fail.
 """
 
 from __future__ import annotations
@@ -251,3 +254,9 @@ def test_biochemical_progression_is_two_successive_rises(values: tuple[int, ...]
     ]
     leaf = _find(e.criteria, "Chromogranin A rising")
     assert leaf is not None and leaf.result.value == expected
+
+
+@pytest.mark.parametrize(("onset", "expected"), [("2019-01-01", "review"), ("2025-06-01", "fail")])
+def test_a_breast_feeding_record_begun_years_ago_is_reviewed_not_failed(onset: str, expected: str) -> None:
+    lactating = condition("Z39.1", onsetDateTime=onset, clinicalStatus="active")
+    assert results([*base(), lactating])[(E, "E-E8")] == expected

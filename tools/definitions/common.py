@@ -265,7 +265,16 @@ def pregnancy_exclusion(
         ),
     ]
     if lactation:
-        kids.append(condition("Breast-feeding recorded as an active condition", "vs-lact"))
+        kids.append(
+            condition(
+                "Breast-feeding recorded as an active condition, begun in the last 36 months",
+                "vs-lact",
+                tfe=[window(-36, 0, "mo")],
+            )
+        )
+        # an 'active' breast-feeding begun longer ago is most likely a problem-list entry never closed (as a
+        # pregnancy older than 10 months): a person checks, never a fail on a stale record
+        kids.append(judge(condition("Breast-feeding recorded as active, begun over 36 months ago: ask", "vs-lact")))
         kids.append(
             judge(
                 condition(
@@ -294,6 +303,12 @@ def pregnancy_exclusion(
         "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
         HCG_RULE,
     ]
+    if lactation:
+        notes.append(
+            "Breast-feeding: an active breast-feeding Condition (vs-lact) begun in the last 36 months excludes; "
+            "one begun earlier (or with no onset) is reviewed, not failed: breast-feeding for over 3 years is "
+            "rare, and such a record is most likely a problem-list entry never closed."
+        )
     if lactation:
         notes.append(POSTPARTUM_NOTE)
     if note:
