@@ -47,7 +47,7 @@ METHODS = {
     "long-acting": "only long-acting formulations",
     "short-acting": "only short-acting formulations",
     "acting-form-unknown": "only records whose formulation cannot be told",
-    "rising-series": "the last n results each exceed their predecessor",
+    "rising-series": "n successive rises: the last n results each exceed the one before (n + 1 results)",
     "max-364-days": "largest sum within any 364-day period",
     "quantified-detected": "a measured amount (a value, or a bound such as '>60') is a detection",
 }

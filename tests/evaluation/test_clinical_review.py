@@ -21,6 +21,24 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   the window, and an order is no proof it was taken (forms.records): unknown. Before, the order counted
   on the day it was written only: pass. Its validity ending 2026-01-31, or the order ``completed``
   (its last day not recorded: dated by when it was written), it says nothing of the window: pass.
+- A limit as a multiple of the upper limit of normal, at exactly the multiple: ALT 87 U/L with a
+  reference range up to 34.8 U/L is 2.5 x ULN, which C-I6 ("ALT/AST <= 2.5 x ULN") allows: pass; total
+  bilirubin 2.7 mg/dL with ULN 0.9 is 3 x ULN, which D-E11 ("> 3 x ULN") does not exclude: pass. Before,
+  87 * (1 / 34.8) and 2.7 * (1 / 0.9) came out a hair above in binary floating point: fail. A hair above
+  in the decimals written (87.1) fails.
+- The NET diagnosis (C-I1, E-I2: a well-differentiated GEP-NET) coded apart from its primary: sample 01's
+  C7A.012 (carcinoid of the ileum) replaced by C17.2 (malignant neoplasm of the ileum) beside its C7B.02
+  (secondary carcinoid of the liver), or by Z85.060 (personal history of a carcinoid of the small
+  intestine, the primary resected): the record shows a NET, but not by a code naming a GEP primary with
+  its histology, so a person reviews it: review. Before: "none recorded", fail. E-I2 also needs a
+  metastasis coded: without C7B.02 it fails on that. With no NET code at all the closed-world rule fails both.
+- E-I3's biochemical progression is "the last three results r1 < r2 < r3" (clinical.md; two successive
+  rises). Chromogranin A 200, 220, 310 in the 12 months: two rises, met. 220, 200, 310: the last two rise
+  once only, not met (before, only the last two results were compared: met, and E was eligible under
+  --assume-attested on one rise). Two results only (200, 310): one rise, not met.
+- E-E8 excludes breast-feeding. A breast-feeding Condition (Z39.1) still ``active`` but begun in 2019
+  is most likely a problem-list entry never closed (as a pregnancy older than 10 months): review, not
+  fail. Begun in 2025: fail.
 """
 
 from __future__ import annotations
@@ -147,3 +165,98 @@ def test_a_standing_order_counts_until_its_validity_ends(extra: dict[str, Any], 
         **extra,
     }
     assert results([*base(), order])[(E, "E-E3")] == expected
+
+
+def lab(code: str, value: float, unit: str, high: float) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"review-{code}",
+        "status": "final",
+        "subject": {"reference": "Patient/sample-01"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "effectiveDateTime": "2026-05-30T08:00:00Z",  # the most recent of its kind
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+        "referenceRange": [
+            {"high": {"value": high, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("observation", "criterion", "expected"),
+    [
+        (lab("1742-6", 87, "U/L", 34.8), (C, "C-I6-alt-ast"), "pass"),
+        (lab("1742-6", 87.1, "U/L", 34.8), (C, "C-I6-alt-ast"), "fail"),
+        (lab("1975-2", 2.7, "mg/dL", 0.9), (D, "D-E11"), "pass"),
+        (lab("1975-2", 2.71, "mg/dL", 0.9), (D, "D-E11"), "fail"),
+    ],
+)
+def test_a_value_at_exactly_n_times_the_upper_limit_is_n_times(
+    observation: dict[str, Any], criterion: tuple[str, str], expected: str
+) -> None:
+    assert results([*base(), observation])[criterion] == expected
+
+
+@pytest.mark.parametrize(
+    ("replacement", "keep_metastasis", "expected"),
+    [
+        ("C17.2", True, ("review", "review")),
+        ("Z85.060", True, ("review", "review")),
+        ("Z85.060", False, ("review", "fail")),  # E-I2 also needs a metastasis: none coded
+        (None, False, ("fail", "fail")),
+    ],
+)
+def test_a_net_coded_by_its_metastases_or_its_history_is_reviewed_not_absent(
+    replacement: str | None, keep_metastasis: bool, expected: tuple[str, str]
+) -> None:
+    kept = [
+        r
+        for r in base()
+        if r["resourceType"] != "Condition"
+        or not any(c["code"] in ("C7A.012", *(() if keep_metastasis else ("C7B.02",))) for c in r["code"]["coding"])
+    ]
+    extra = [condition(replacement, clinicalStatus="active")] if replacement else []
+    got = results([*kept, *extra])
+    assert (got[(C, "C-I1")], got[(E, "E-I2")]) == expected
+
+
+def _find(results: tuple[Any, ...], text: str) -> Any:
+    for c in results:
+        if text in c.description:
+            return c
+        found = _find(c.children, text)
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [((200, 220, 310), "pass"), ((220, 200, 310), "fail"), ((200, 310), "fail")],
+)
+def test_biochemical_progression_is_two_successive_rises(values: tuple[int, ...], expected: str) -> None:
+    cga = [
+        {
+            "resourceType": "Observation",
+            "id": f"review-cga-{i}",
+            "status": "final",
+            "subject": {"reference": "Patient/sample-01"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "9811-1"}]},
+            "effectiveDateTime": f"2026-0{2 + i}-01",
+            "valueQuantity": {"value": v, "unit": "ug/L", "system": "http://unitsofmeasure.org", "code": "ug/L"},
+        }
+        for i, v in enumerate(values)
+    ]
+    (e,) = [
+        r
+        for r in evaluate_patient(PatientData("sample-01", [*base(), *cga]), TRIALS, AS_OF, Settings())
+        if r.trial == E
+    ]
+    leaf = _find(e.criteria, "Chromogranin A rising")
+    assert leaf is not None and leaf.result.value == expected
+
+
+@pytest.mark.parametrize(("onset", "expected"), [("2019-01-01", "review"), ("2025-06-01", "fail")])
+def test_a_breast_feeding_record_begun_years_ago_is_reviewed_not_failed(onset: str, expected: str) -> None:
+    lactating = condition("Z39.1", onsetDateTime=onset, clinicalStatus="active")
+    assert results([*base(), lactating])[(E, "E-E8")] == expected

@@ -45,7 +45,8 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
             (
                 "rising-series",
                 "Rising series",
-                "Matches when the last n results (instancesQuantity) in the window each exceed their predecessor.",
+                "Matches on n successive rises (instancesQuantity n): the last n results in the window each exceed "
+                "the result before them, so n + 1 results.",
             ),
             (
                 "quantified-detected",

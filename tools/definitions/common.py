@@ -265,7 +265,16 @@ def pregnancy_exclusion(
         ),
     ]
     if lactation:
-        kids.append(condition("Breast-feeding recorded as an active condition", "vs-lact"))
+        kids.append(
+            condition(
+                "Breast-feeding recorded as an active condition, begun in the last 36 months",
+                "vs-lact",
+                tfe=[window(-36, 0, "mo")],
+            )
+        )
+        # an 'active' breast-feeding begun longer ago is most likely a problem-list entry never closed (as a
+        # pregnancy older than 10 months): a person checks, never a fail on a stale record
+        kids.append(judge(condition("Breast-feeding recorded as active, begun over 36 months ago: ask", "vs-lact")))
         kids.append(
             judge(
                 condition(
@@ -294,6 +303,12 @@ def pregnancy_exclusion(
         "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
         HCG_RULE,
     ]
+    if lactation:
+        notes.append(
+            "Breast-feeding: an active breast-feeding Condition (vs-lact) begun in the last 36 months excludes; "
+            "one begun earlier (or with no onset) is reviewed, not failed: breast-feeding for over 3 years is "
+            "rare, and such a record is most likely a problem-list entry never closed."
+        )
     if lactation:
         notes.append(POSTPARTUM_NOTE)
     if note:
@@ -434,6 +449,25 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
                 )
             )
         )
+    kids.append(
+        all_of(
+            "NET coded by its metastases (C7B) or as a resected carcinoid (Z85.0x0), its primary not coded",
+            [
+                judge(
+                    condition(
+                        "Secondary carcinoid or carcinoid history: primary site to review",
+                        "vs-net-elsewhere",
+                        history=True,
+                    )
+                ),
+                # where the NET itself is coded (C7A, C25.4, a NET morphology), its metastases add nothing to its site
+                {
+                    **condition("The NET itself coded (C7A, C25.4 or a NET morphology)", "vs-net-any", history=True),
+                    "exclude": True,
+                },
+            ],
+        )
+    )
     return any_of(description, kids)
 
 
@@ -442,7 +476,9 @@ NET_SITE_NOTE = (
     "Site + morphology route: a primary-site code (ICD-10-CM/WHO C16-C20/C25, SNOMED CT site primaries incl. "
     "372003004 / 372014001 'Primary malignant neoplasm of pancreas / stomach') together with a well-differentiated "
     "NET morphology (" + NET_MORPH_TEXT + ": serotonin / ECL-cell NETs and the pancreatic NETs 8150-8158 besides "
-    "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension."
+    "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension. A NET coded only "
+    "by its metastases (secondary carcinoid C7B.0x/C7B.8) or as a resected carcinoid (Z85.020/030/040/060) is "
+    "reviewed (its primary site and histology by a person), not read as no NET (vs-net-elsewhere)."
 )
 UNDER_WAY_NOTE = (
     "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "

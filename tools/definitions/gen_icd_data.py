@@ -127,6 +127,11 @@ def _chapter_o(codes: list[str], describe: object, kind: str) -> list[str]:
 GROUPS_CM = {
     "net-c7a": cm_tree("C7A"),
     "net-c7b": cm_tree("C7B"),
+    # a NET known by its metastases (secondary carcinoid tumours, other secondary NETs; not Merkel cell, C7B.1)
+    "net-secondary": cm_tree("C7B.0", "C7B.8"),
+    # a resected GEP carcinoid (personal history of malignant carcinoid tumour of stomach, large intestine,
+    # rectum, small intestine)
+    "net-history": cm_tree("Z85.020", "Z85.030", "Z85.040", "Z85.060"),
     "hf": cm_tree("I50", "I11.0"),
     "mi": cm_tree("I21", "I22"),
     "stroke": cm_tree("I63"),

@@ -612,6 +612,16 @@ vs(
     NET_MORPH,
 )
 vs(
+    "vs-net-elsewhere",
+    "NET known only by its metastases or its history",
+    "ICD-10-CM C7B.0x / C7B.8 (secondary carcinoid tumours, other secondary NETs; not C7B.1 Merkel cell, "
+    "clinical.md §2) and Z85.020 / Z85.030 / Z85.040 / Z85.060 (personal history of a malignant carcinoid of "
+    "the stomach, large intestine, rectum or small intestine; ICD-10-CM FY2025 via simple_icd_10_cm). A NET "
+    "whose primary was resected or is coded apart (C17.2 + C7B.02) is still a NET: the diagnosis criteria "
+    "review it (primary site and histology by a person), never read it as 'no NET'.",
+    [*cm("net-secondary"), *cm("net-history")],
+)
+vs(
     "vs-net-midgut",
     "Midgut NET (pre-coordinated codes)",
     "ICD-10-CM C7A.011, C7A.012, C7A.019, C7A.020, C7A.021, C7A.022, C7A.095 (clinical.md VS-NET-MIDGUT); "

@@ -246,8 +246,11 @@ _OBSERVATION = ("Observation",)
 
 
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
-    """Biochemical progression: the last n results of one marker each exceed their predecessor."""
-    n = int(d.instances.value) if d.instances and d.instances.value else 3
+    """Biochemical progression: n successive rises of one marker (its last n + 1 results, each above the one
+    before; clinical.md E-I3: "the last three results r1 < r2 < r3" for two rises). ``instances`` counts the
+    rises, as the definitions write it ("two successive increases, n = 2")."""
+    rises = int(d.instances.value) if d.instances and d.instances.value else 2
+    n = rises + 1  # results
     by_marker: dict[str, list[Fact]] = {}
     for f in inside:
         if f.quantity is not None and f.quantity.unit:
@@ -274,10 +277,10 @@ def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.
                     dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
                     for f in last
                 )
-                return Outcome(Truth.TRUE, f"{n} successive rising results", ev, matched=tuple(last))
+                return Outcome(Truth.TRUE, f"{rises} successive rises ({n} results)", ev, matched=tuple(last))
             evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
     if undecided:
         return Outcome(Truth.UNKNOWN, "marker results in units that cannot be compared")
     return Outcome(
-        Truth.FALSE, f"no marker with {n} successive rising results in {window_text(lo, hi)}", tuple(evidence)
+        Truth.FALSE, f"no marker with {rises} successive rises ({n} results) in {window_text(lo, hi)}", tuple(evidence)
     )
