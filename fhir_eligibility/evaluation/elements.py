@@ -12,7 +12,7 @@ from fhir_eligibility.record import Resource
 
 # Condition.clinicalStatus / verificationStatus codes (R4 and R5); a status coded otherwise (a site's
 # own code) is read as unknown, not as one of these
-CONDITION_STATUSES = frozenset(
+_CONDITION_STATUSES = frozenset(
     {"active", "recurrence", "relapse", "inactive", "remission", "resolved", "unknown"}
     | {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error", "presumed"}
 )
@@ -24,13 +24,13 @@ def status_code(concept: object) -> str | None:
     if concept is None:
         return None
     if isinstance(concept, str):  # an R2/STU3-style plain code
-        return concept if concept in CONDITION_STATUSES else "unknown"
-    known = sorted(c for _s, c in codings(concept) if c in CONDITION_STATUSES)
+        return concept if concept in _CONDITION_STATUSES else "unknown"
+    known = sorted(c for _s, c in codings(concept) if c in _CONDITION_STATUSES)
     if known:
         return known[0]
     text = concept.get("text") if isinstance(concept, dict) and not codings(concept) else None
     word = text.strip().lower() if isinstance(text, str) else ""  # text only: "Active", "resolved"
-    return word if word in CONDITION_STATUSES else "unknown"
+    return word if word in _CONDITION_STATUSES else "unknown"
 
 
 MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
@@ -47,15 +47,15 @@ def morphology(res: Resource) -> frozenset[Code]:
 
 # A metastasis coded as a generic secondary neoplasm (SNOMED CT 128462008, ICD-10 C79.9) with its site in
 # bodySite (post-coordinated): a liver site (SNOMED CT 10200004 Liver structure) is a liver metastasis
-SECONDARY = frozenset({(SNOMED, "128462008"), (ICD10, "C799"), (ICD10CM, "C799")})
-SITED = {(SNOMED, "10200004"): (SNOMED, "94381002")}  # liver -> secondary malignant neoplasm of liver
+_SECONDARY = frozenset({(SNOMED, "128462008"), (ICD10, "C799"), (ICD10CM, "C799")})
+_SITED = {(SNOMED, "10200004"): (SNOMED, "94381002")}  # liver -> secondary malignant neoplasm of liver
 
 
 def sited(codes: frozenset[Code], sites: list[Any]) -> frozenset[Code]:
     """The pre-coordinated code a generic secondary neoplasm with a known body site stands for."""
-    if not sites or codes.isdisjoint(SECONDARY):
+    if not sites or codes.isdisjoint(_SECONDARY):
         return frozenset()
-    return frozenset(SITED[c] for site in sites for c in codings(site) if c in SITED)
+    return frozenset(_SITED[c] for site in sites for c in codings(site) if c in _SITED)
 
 
 # ICD-10-GM's diagnostic certainty (German core profiles), on the coding: A ruled out (ausgeschlossen),
@@ -89,11 +89,8 @@ def abated(res: Resource) -> bool:
 
 
 __all__ = [
-    "CONDITION_STATUSES",
     "GM_CERTAINTY",
     "MCODE_MORPHOLOGY",
-    "SECONDARY",
-    "SITED",
     "abated",
     "gm_certainty",
     "morphology",

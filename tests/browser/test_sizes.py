@@ -27,7 +27,7 @@ AS_OF = "2026-06-01"
 SAMPLES = ROOT / "sample_bundles"
 FILES = sorted(SAMPLES.glob("*.json"))
 PAGE_LIMIT = 150_000
-REPORT_LIMIT = 6_000_000
+REPORT_LIMIT = 6_500_000  # the 105 samples' report (6.03 MB with eligibleUntil spells and ANC explained)
 
 needs_samples = pytest.mark.skipif(len(FILES) < 10, reason="the sample bundles are not in this checkout")
 

@@ -254,7 +254,8 @@ def test_screen_a_candidate_named_by_a_malformed_id_is_listed_and_the_rest_scree
     fhir.state.fault, fhir.state.target = "bad-id", "Condition"
     run, report = screen(fhir, capsys, monkeypatch)
     assert run.code == 4 and report is not None, run.err
-    assert report["patients"] == 1 and [n["patient"] for n in report["notScreened"]] == ["bad_id!"]
+    # "bad_id!" is no FHIR id (record.fhir_id): the Condition's subject names no patient
+    assert report["patients"] == 1 and [n["patient"] for n in report["notScreened"]] == ["subject of Condition/x8"]
     assert "bad_id!" not in run.err  # the server's text is in the report, not echoed on the terminal
     (t,) = report["trials"]
     assert t["counts"]["needs-review"] == 1

@@ -19,6 +19,7 @@ import pytest
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.report.screening import render, screening_json
+from fhir_eligibility.retrieval.reading import NO_PATIENT_ID
 from fhir_eligibility.screening.core import SCREENING as NO_DATES
 from fhir_eligibility.screening.runner import screen_files
 from fhir_eligibility.synth import write_population
@@ -173,7 +174,7 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
     assert sorted(got["warnings"]) == sorted(
         [
             f"{tmp_path / 'Patient.ndjson'}: not valid JSON; line ignored (line 2)",
-            f"{tmp_path / 'Patient.ndjson'}: Patient without a usable id; resource ignored (Patient/?)",
+            f"{tmp_path / 'Patient.ndjson'}: {NO_PATIENT_ID}; resource ignored (Patient/?)",
             f"{obs2}: not a FHIR resource; line ignored (line 2)",
             f"{obs2}: not valid JSON; line ignored (2 times; first: line 3)",
             f"{obs2}: not a FHIR resource type (resourceType 'Foo'); line ignored (line {last})",
@@ -198,14 +199,18 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
     }
     same_report(got, builtin_json([tmp_path]))
 
-    # the conditional reference mattered: without the diagnosis it names, sample-01 has no NET
-    # diagnosis (closed world for diagnoses: the export holds its other Conditions) and is no
-    # candidate for A (checked with the built-in engine: the point is the data, not Spark)
+    # the conditional reference mattered: without the diagnosis it names (C7A.012, the ileal NET), sample-01's
+    # NET is known only by its liver metastases (C7B.02), which E-I2 reviews instead of passing (checked
+    # with the built-in engine: the point is the data, not Spark)
+    def e_i2(report: dict[str, Any]) -> dict[str, int]:
+        e = next(t for t in report["trials"] if t["trial"] == "NCT01842165")
+        row = next(f for f in e["funnel"] if f["criterion"] == "E-I2")
+        return {k: row[k] for k in ("pass", "review")}
+
+    assert e_i2(got) == {"pass": 1, "review": 0}
     assert len(conditions) > 1
     (tmp_path / "Condition.ndjson").write_text("\n".join(_lines(conditions[1:])) + "\n", encoding="utf-8")
-    without = builtin_json([tmp_path])
-    a = next(t for t in without["trials"] if t["trial"] == "NCT01842165")
-    assert "Patient/sample-01" not in {c["patient"] for c in a["candidates"]}
+    assert e_i2(builtin_json([tmp_path])) == {"pass": 0, "review": 1}
 
 
 def test_candidates_come_back_bounded_and_ranked(spark: Any, samples: Path) -> None:

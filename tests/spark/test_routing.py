@@ -12,7 +12,7 @@ import json
 import orjson
 
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
-from fhir_eligibility.retrieval.reading import Drops, WarningLog
+from fhir_eligibility.retrieval.reading import NO_PATIENT_ID, Drops, WarningLog
 from fhir_eligibility.screening.routing import DATA, DEFERRED, MEDICATION, NOTHING, PATIENT, Route, route_line
 from fhir_eligibility.screening.shard_read import patient_of
 
@@ -56,7 +56,7 @@ def test_a_patient_is_keyed_by_id_and_indexed_by_identifier() -> None:
     assert r.line.startswith(b"{") and not log.lines()  # the byte-order mark is gone, no warning
     r, log, drops = route({"resourceType": "Patient"}, line=4)
     assert r.kind == NOTHING and not drops.everyone and not drops.patients
-    assert log.lines() == ["in/Observation.ndjson: Patient without a usable id; resource ignored (Patient/?)"]
+    assert log.lines() == [f"in/Observation.ndjson: {NO_PATIENT_ID}; resource ignored (Patient/?)"]
     assert route({"resourceType": "Patient", "id": "a\tb"})[0].kind == NOTHING
 
 
