@@ -243,14 +243,15 @@ def read_page(page: object, searched: str | None = None) -> Page:
         if is_error_outcome(resource):
             raise Fault("server reported an error inside the search result (OperationOutcome)")
         if kind == "OperationOutcome":
-            partial = partial_issue(resource) or _search_cut_short(resource)
+            partial = partial_issue(resource)
             if partial is not None:
                 raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
             # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them);
-            # an outcome that only informs (every issue "information") is not worth a warning
+            # an outcome that only informs (every issue "information", or Epic's "no results" warning) is not
+            # worth a warning
             issues = resource.get("issue")
-            told = [i.get("severity") for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
-            if any(v != "information" for v in told):
+            told = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+            if any(i.get("severity") != "information" and not _no_results(i) for i in told):
                 out.notes.append(outcome_codes(resource) or "an OperationOutcome (no issue code)")
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
@@ -290,16 +291,19 @@ def partial_issue(outcome: object) -> str | None:
     return None
 
 
-def _search_cut_short(outcome: object) -> str | None:
-    """``processing`` when a search's outcome has a warning of that type. Why, in a searchset only: a
-    server may answer a search it could not run in full with the matches it did find and a
-    warning/processing outcome; read as the whole answer, what it left out would be "none recorded".
-    An ``information`` issue only informs (no results, a hint): ignored."""
-    issues = outcome.get("issue") if isinstance(outcome, dict) else None
-    for issue in issues if isinstance(issues, list) else []:
-        if isinstance(issue, dict) and issue.get("severity") == "warning" and issue.get("code") == "processing":
-            return "processing"
-    return None
+# Epic answers every search that finds nothing with a warning of type processing, code 4101 ("Resource
+# request returns no results."): an empty answer, not a cut-short one. A warning/processing issue says
+# nothing of missing matches (servers say that by "incomplete", "too-costly", "throttled": PARTIAL_ISSUES)
+_NO_RESULTS = frozenset({"4101"})
+
+
+def _no_results(issue: dict[str, Any]) -> bool:
+    """Whether an issue is a server's "no results" notice (Epic's warning/processing 4101)."""
+    details = issue.get("details")
+    codings = details.get("coding") if isinstance(details, dict) else None
+    return issue.get("code") == "processing" and any(
+        isinstance(c, dict) and c.get("code") in _NO_RESULTS for c in (codings if isinstance(codings, list) else [])
+    )
 
 
 def outcome_codes(outcome: object) -> str:
