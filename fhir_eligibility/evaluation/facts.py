@@ -229,7 +229,33 @@ def _order(res: Resource, kind: str, ref: str, status: str | None, problems: lis
         until = checked(parse_date(period.get("end")), problems) if isinstance(period, dict) else None
         end = until if until is not None and (day is None or until >= day) else None
         going = end is None
+    supply = _supply_days(res, kind)
+    if not going and end is None and day is not None and supply is not None:
+        # a supply handed over (or ordered) for N days may be taken on each of them: a 90-day everolimus
+        # dispense is no 1-day exposure (a duration criterion is unknown, not a pass)
+        end = day + _dt.timedelta(days=supply - 1)
     return [Fact(kind, ref, codes, day, end, order_text(when), status=status, ongoing=going)]
+
+
+_SUPPLY_UNIT_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
+
+
+def _supply_days(res: Resource, kind: str) -> int | None:
+    """How many days a dispense's ``daysSupply`` or a request's ``dispenseRequest.expectedSupplyDuration``
+    covers (a whole number of days, at most two years); None when not given or not read."""
+    if kind == "MedicationDispense":
+        q = res.get("daysSupply")
+    else:
+        request = res.get("dispenseRequest")
+        q = request.get("expectedSupplyDuration") if isinstance(request, dict) else None
+    if not isinstance(q, dict):
+        return None
+    value, unit = q.get("value"), q.get("code") or q.get("unit")
+    per = _SUPPLY_UNIT_DAYS.get(unit.strip().lower()) if isinstance(unit, str) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or per is None:
+        return None
+    days = value * per
+    return int(days) if 1 <= days <= 730 else None
 
 
 # how long an administration begun at a moment and left in progress may have gone on (the longest

@@ -39,6 +39,10 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
 - E-E8 excludes breast-feeding. A breast-feeding Condition (Z39.1) still ``active`` but begun in 2019
   is most likely a problem-list entry never closed (as a pregnancy older than 10 months): review, not
   fail. Begun in 2025: fail.
+- B-I3b excludes everolimus taken for more than 31 days. One everolimus dispense in 2022 with a 90-day
+  supply (``daysSupply``) may have been taken on each of those days; a dispense is no proof it was
+  taken (forms.records): unknown. Before, a dispense was one day: "0 days of exposure", pass. A 14-day
+  supply cannot exceed 31 days: pass.
 """
 
 from __future__ import annotations
@@ -260,3 +264,17 @@ def test_biochemical_progression_is_two_successive_rises(values: tuple[int, ...]
 def test_a_breast_feeding_record_begun_years_ago_is_reviewed_not_failed(onset: str, expected: str) -> None:
     lactating = condition("Z39.1", onsetDateTime=onset, clinicalStatus="active")
     assert results([*base(), lactating])[(E, "E-E8")] == expected
+
+
+@pytest.mark.parametrize(("days", "expected"), [(90, "unknown"), (14, "pass")])
+def test_a_dispensed_supply_covers_its_days(days: int, expected: str) -> None:
+    dispense = {
+        "resourceType": "MedicationDispense",
+        "id": "review-dispense",
+        "status": "completed",
+        "subject": {"reference": "Patient/sample-01"},
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
+        "whenHandedOver": "2022-01-05",
+        "daysSupply": {"value": days, "unit": "day", "system": "http://unitsofmeasure.org", "code": "d"},
+    }
+    assert results([*base(), dispense])[(B, "B-I3b")] == expected
