@@ -126,6 +126,7 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
     new: list[str] = []
     dropped: list[Unavailable] = []
     undated: list[str] = []
+    uncoded: list[str] = []
     birth, gender, patient = None, None, None
     # whose the results are, for reference ranges restricted by sex or age (the Patient may come last)
     first = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
@@ -163,6 +164,8 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             new += [f"{ref}: {p}" for p in problems]
         if kind == "Observation" and facts and facts[0].date is None:
             undated.append(ref)
+        elif facts and kind in CLOSED_WORLD_TYPES and not facts[0].codes:
+            uncoded.append(ref)  # text only: read by no criterion, so its absence decides
         for f in facts:
             by_kind.setdefault(f.kind, []).append(f)
             for c in f.codes:
@@ -172,6 +175,12 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
         new.append(
             f"Patient/{data.patient_id}: {len(undated)} Observation(s) with no date (effective[x] nor issued), "
             f"not usable in a time window: {shown}"
+        )
+    if uncoded:  # named, never quoted: the text is a clinician's (it may name the patient)
+        shown = ", ".join(uncoded[:5]) + (f" and {len(uncoded) - 5} more" if len(uncoded) > 5 else "")
+        new.append(
+            f"Patient/{data.patient_id}: {len(uncoded)} record(s) with no code, only text, which no criterion "
+            f"reads (a diagnosis or a treatment recorded only so counts as not recorded): {shown}"
         )
     data.warnings.extend(w for w in new if w not in data.warnings)
     return PatientRecord(

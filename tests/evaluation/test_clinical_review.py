@@ -278,3 +278,16 @@ def test_a_dispensed_supply_covers_its_days(days: int, expected: str) -> None:
         "daysSupply": {"value": days, "unit": "day", "system": "http://unitsofmeasure.org", "code": "d"},
     }
     assert results([*base(), dispense])[(B, "B-I3b")] == expected
+
+
+def test_a_record_with_only_text_is_named_in_a_warning_never_quoted() -> None:
+    """A Lutathera dose recorded as text only ("Lutathera 7.4 GBq", no code) is read by no criterion, so it
+    counts as not given (C-I3 counts 3 of 4 cycles): the report says so by the record's reference, without
+    its text (a clinician's free text may name the patient)."""
+    dose = next(r for r in base() if r["resourceType"] == "MedicationAdministration")
+    text_only = {**dose, "id": "review-text-dose", "medicationCodeableConcept": {"text": "Lutathera 7.4 GBq"}}
+    resources = [r for r in base() if r.get("id") != dose["id"]] + [text_only]
+    data = PatientData("sample-01", resources)
+    evaluate_patient(data, TRIALS, AS_OF, ATTESTED)
+    (said,) = [w for w in data.warnings if "no code, only text" in w]
+    assert "MedicationAdministration/review-text-dose" in said and "Lutathera" not in said
