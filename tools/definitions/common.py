@@ -18,7 +18,9 @@ from .fhir import (
     obs_coded,
     obs_present,
     obs_range,
+    q,
     records,
+    study_start,
     window,
     within,
 )
@@ -430,7 +432,11 @@ def crcl(description: str, comparator: str, value: float, tfe: list[Json], **kw:
     return derived(description, "creatinine-clearance", comparator, value, "mL/min", tfe=tfe, **kw)
 
 
-def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | None = None) -> Json:
+def net_site(
+    vs_direct: str, vs_site: str, description: str, review_vs: str | None = None, review_text: str = ""
+) -> Json:
+    """The NET of a site: pre-coordinated, site + morphology, a code whose site a person reads (``review_vs``,
+    worded by ``review_text``), or known only by its metastases or history (reviewed)."""
     kids = [
         condition("NET coded with a pre-coordinated site code", vs_direct, history=True),
         all_of(
@@ -442,13 +448,7 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
         ),
     ]
     if review_vs:
-        kids.append(
-            judge(
-                condition(
-                    "NET whose midgut origin needs review (transverse colon, unknown primary)", review_vs, history=True
-                )
-            )
-        )
+        kids.append(judge(condition(review_text, review_vs, history=True)))
     kids.append(
         all_of(
             "NET coded by its metastases (C7B) or as a resected carcinoid (Z85.0x0), its primary not coded",
@@ -472,6 +472,15 @@ def net_site(vs_direct: str, vs_site: str, description: str, review_vs: str | No
 
 
 KI67_ANY = [window(None, 0, "d")]
+
+
+def since(n: float, unit: str) -> list[Json]:
+    """(T0 - n unit, T0]: the window of "at least n units since" an event, its start day left out (a last
+    dose exactly n units ago satisfies it), in calendar units where a day count cannot say it (12 months
+    before 2026-06-01 is 2025-06-01: clinical.md §0.1). The engine reads a quantity '> -n' as a strict low."""
+    return [{"eventCodeableConcept": study_start(), "quantity": q(-n, unit, ">")}]
+
+
 NET_SITE_NOTE = (
     "Site + morphology route: a primary-site code (ICD-10-CM/WHO C16-C20/C25, SNOMED CT site primaries incl. "
     "372003004 / 372014001 'Primary malignant neoplasm of pancreas / stomach') together with a well-differentiated "

@@ -20,6 +20,12 @@ def _window(c: dict[str, Any]) -> str:
         def f(qv: dict[str, Any] | None) -> str:
             return "" if qv is None else f"{qv['value']:g}{WINDOW_UNITS.get(qv['code'], qv['code'])}"
 
+        qv = tfe.get("quantity")
+        if qv is not None:  # one bound, strict for '<' / '>': "(-12mo..0 T0]" is (T0 - 12 months, T0]
+            comp = qv.get("comparator")
+            low, high = (f(qv), "0") if comp in (">", ">=") else ("-inf", f(qv))
+            parts.append(f"{'(' if comp == '>' else '['}{low}..{high} {anchor}{')' if comp == '<' else ']'}")
+            continue
         if lo is None and hi is not None and hi["value"] == 0 and anchor == "T0":
             continue  # "any time before T0": the default, not worth printing
         parts.append(f"[{f(lo) or '-inf'}..{f(hi) or '+inf'} {anchor}]")

@@ -640,11 +640,20 @@ vs(
 vs(
     "vs-net-midgut-review",
     "NET possibly of midgut origin (needs review)",
-    "C7A.023 transverse colon (proximal part is midgut) and C7A.00 unknown primary (clinical.md: review); the "
+    "C7A.023 transverse colon (proximal part is midgut), C7A.029 large intestine of unspecified portion (may be "
+    "the caecum or ascending colon) and C7A.00 unknown primary (clinical.md: review); the "
     "non-billable headers C7A.0, C7A.01 (small intestine, duodenum included), C7A.02 (appendix, large "
     "intestine, rectum) and C7A.09 (other sites, midgut NOS included), which hold midgut and non-midgut "
     "sites alike: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
-    cm_codes("net-c7a", "C7A.023", "C7A.00", "C7A.0", "C7A.01", "C7A.02", "C7A.09"),
+    cm_codes("net-c7a", "C7A.023", "C7A.029", "C7A.00", "C7A.0", "C7A.01", "C7A.02", "C7A.09"),
+)
+vs(
+    "vs-net-intestinal-review",
+    "NET possibly of intestinal origin (needs review)",
+    "C7A.00 unknown primary (clinical.md reviews it for the midgut; it may as well be intestinal) and the "
+    "non-billable headers C7A.0 and C7A.09 (other sites: midgut and hindgut NOS beside stomach, lung, thymus), "
+    "which name no site: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
+    cm_codes("net-c7a", "C7A.00", "C7A.0", "C7A.09"),
 )
 vs(
     "vs-pnet",

@@ -20,6 +20,7 @@ from .common import (
     imaging,
     net_site,
     pregnancy_exclusion,
+    since,
     uln,
 )
 from .fhir import (
@@ -70,6 +71,8 @@ def characteristics() -> list[Json]:
                     "vs-net-intestinal",
                     "vs-intestine-site",
                     "Intestinal NET (small intestine, appendix, colon, rectum; not pancreas or stomach)",
+                    review_vs="vs-net-intestinal-review",
+                    review_text="NET whose intestinal origin needs review (unknown primary)",
                 ),
                 obs(
                     "Grade G1/G2: Ki-67 index <= 20 % (most recent, any date)",
@@ -84,6 +87,10 @@ def characteristics() -> list[Json]:
             note=[
                 "Grade is read from Ki-67 (WHO 2019: G1 < 3 %, G2 3-20 %) because ICD-O 8249/3 covers G2 and "
                 "G3; the most recent Ki-67 of any date is used (histology is not repeated).",
+                "A NET of unknown primary (C7A.00) may be intestinal: reviewed, as B-I2a reads it for midgut "
+                "(before, it failed); so are the non-billable headers C7A.0 and C7A.09 (other sites, midgut and "
+                "hindgut NOS among them), which name no site (vs-net-intestinal-review). A stomach NET "
+                "(C7A.092) is not intestinal: fail.",
                 NET_SITE_NOTE,
             ],
         )
@@ -112,7 +119,7 @@ def characteristics() -> list[Json]:
                     ["MedicationAdministration", "Procedure"],
                     "vs-lu177",
                     methods=["first-course"],
-                    tfe=[window(-12, 0, "mo")],
+                    tfe=since(12, "mo"),
                     exclude=True,
                 ),
                 manual("First documented progression >= 12 months after the last cycle of the first PRRT"),
@@ -120,7 +127,11 @@ def characteristics() -> list[Json]:
             link="A-I4",
             note="No standard code dates a progression event, so the control duration itself is attested. The "
             "computable necessary part: disease control >= 12 months after the first course implies that "
-            "its last cycle is at least 12 months before T0.",
+            "its last cycle is at least 12 months before T0. Exactly 12 months satisfies '>= 12', so the "
+            "excluding window is half-open, (T0 - 12 months, T0]: a timeFromEvent quantity '> -12 mo' (strict "
+            "low), i.e. from the day after the same day-of-month 12 calendar months before T0 (clinical.md "
+            "§0.1), as E-E3's (T0-84 d, T0]. As of 2026-06-01 a last cycle on 2025-06-01 passes, 2025-06-02 "
+            "fails (before, the inclusive [T0 - 12 months, T0] failed 2025-06-01).",
         )
     )
     add(

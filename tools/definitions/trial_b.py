@@ -80,6 +80,8 @@ def characteristics() -> list[Json]:
                     "vs-midgut-site",
                     "Midgut NET (jejunum, ileum, appendix, caecum, ascending colon, midgut NOS; duodenum is foregut)",
                     review_vs="vs-net-midgut-review",
+                    review_text="NET whose midgut origin needs review (transverse colon, large intestine "
+                    "unspecified, unknown primary)",
                 ),
                 obs(
                     "Grade 1 or 2: Ki-67 index <= 20 % (most recent, any date)",
@@ -93,8 +95,10 @@ def characteristics() -> list[Json]:
             ],
             link="B-I2a",
             note=[
-                "Transverse colon (C7A.023: proximal part is midgut) and unknown primary (C7A.00: 'thought "
-                "to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does not count. "
+                "Transverse colon (C7A.023: proximal part is midgut), large intestine of unspecified portion "
+                "(C7A.029: may be the caecum or ascending colon, midgut; before, it failed) and unknown primary "
+                "(C7A.00: 'thought to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does "
+                "not count; small intestine unspecified (C7A.019) is midgut (clinical.md VS-NET-MIDGUT). "
                 "Grade from the most recent Ki-67 of any date.",
                 NET_SITE_NOTE,
             ],
@@ -485,7 +489,19 @@ def characteristics() -> list[Json]:
             "Human immunodeficiency virus (HIV) infected patients on effective anti-retroviral therapy with "
             "undetectable viral load within 6 months are eligible for this trial",
             [
-                {**condition("HIV infection", "vs-hiv", history=True), "exclude": True},
+                all_of(
+                    "No HIV infection shown: no diagnosis, and no HIV-1 viral load in the last 6 months",
+                    [
+                        {**condition("HIV infection", "vs-hiv", history=True), "exclude": True},
+                        records(
+                            "HIV-1 viral load in the last 6 months",
+                            ["Observation"],
+                            "vs-hiv-vl",
+                            tfe=[window(-6, 0, "mo")],
+                            exclude=True,
+                        ),
+                    ],
+                ),
                 ch(
                     "HIV-1 RNA not detected in the last 6 months",
                     definitionByTypeAndValue={
@@ -519,7 +535,12 @@ def characteristics() -> list[Json]:
             "one under 50 copies/mL (a quantified 40 copies/mL was a pass before: 'suppressed' is not "
             "'undetectable'). A '<' bound above 50 copies/mL from an older assay ('<200') cannot show the load "
             "undetectable by current assays: undetermined, where clinical.md reads every '<' as undetectable. "
-            "A coded 'Detected' without an amount: undetermined (to collect the amount).",
+            "A coded 'Detected' without an amount: undetermined (to collect the amount). A viral load "
+            "in the last 6 months puts the patient on the HIV path whether or not the diagnosis is coded "
+            "(exports often leave out sensitive diagnoses; a quantified load proves infection): a detectable "
+            "load fails without B20/Z21 too (before, 'HIV infection: none recorded' passed it); an undetectable "
+            "one passes; one that cannot show either ('<200', unreadable) is undetermined. A viral load only "
+            "older than 6 months, without a diagnosis, is not read (as before).",
         )
     )
     add(
