@@ -35,6 +35,8 @@ Json = dict[str, Any]
 NO_VERIFIED_SNOMED = {
     "vs-minen": "MiNEN: ICD-O-3 8154/3 only",
     "vs-net-midgut-review": "transverse-colon / unknown-primary carcinoid: no verified SNOMED concept",
+    "vs-net-intestinal-review": "unknown-primary carcinoid (C7A.00, site-less headers): no verified SNOMED",
+    "vs-net-elsewhere": "secondary carcinoid (C7B) and carcinoid history (Z85.0x0): ICD-10-CM only, no verified SNOMED",
     "vs-gilbert": "SNOMED 27503000 is UNVERIFIED in clinical.md",
     "vs-carcinoid-heart": "carcinoid heart disease: no SNOMED concept found (clinical.md)",
     "vs-tubal-occlusion": "tubal ligation status: ICD-10-CM Z98.51 only, no verified SNOMED concept",

@@ -1011,8 +1011,8 @@ def samples() -> list[Sample]:
         prrt_patient(
             23,
             "unknown-primary-net",
-            "Base with NET of unknown primary (C7A.00): B needs review (unknown primary thought midgut); "
-            "not a proven intestinal/GEP NET for A, C, D, E.",
+            "Base with NET of unknown primary (C7A.00): A and B need review (an unknown primary may be intestinal "
+            "or midgut); not a proven GEP NET for C, D, E.",
             primary="unknown",
         )
     )

@@ -618,7 +618,8 @@ vs(
     "clinical.md §2) and Z85.020 / Z85.030 / Z85.040 / Z85.060 (personal history of a malignant carcinoid of "
     "the stomach, large intestine, rectum or small intestine; ICD-10-CM FY2025 via simple_icd_10_cm). A NET "
     "whose primary was resected or is coded apart (C17.2 + C7B.02) is still a NET: the diagnosis criteria "
-    "review it (primary site and histology by a person), never read it as 'no NET'.",
+    "review it (primary site and histology by a person), never read it as 'no NET'. No SNOMED CT concept for a "
+    "secondary carcinoid or a carcinoid history is verified (clinical.md §2): ICD-10-CM only.",
     [*cm("net-secondary"), *cm("net-history")],
 )
 vs(
