@@ -22,52 +22,15 @@ manual items assumed attested. Worked out by hand from the protocols and clinica
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.pipeline import evaluate_patient
-from fhir_eligibility.record import PatientData
-from fhir_eligibility.retrieval.files import read_patients
+# sample 01 as records, evaluated with every manual item assumed attested: the clinical review's helpers
+from tests.evaluation.test_clinical_review import ICD10CM, A, B, base, condition, results
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
-AS_OF = dt.date(2026, 6, 1)
-TRIALS = load_trials(None, None)
-ATTESTED = Settings(assume_attested=True)
-A, B = "NCT04954820", "NCT05773274"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
-
-
-def base() -> list[dict[str, Any]]:
-    (p,) = read_patients([SAMPLE])[0]
-    return copy.deepcopy(p.resources)
-
-
-def results(resources: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
-    out = {}
-    for r in evaluate_patient(PatientData("sample-01", resources), TRIALS, AS_OF, ATTESTED):
-        out.update({(r.trial, c.id): c.result.value for c in r.criteria})
-        out[(r.trial, "verdict")] = r.verdict.value
-    return out
-
-
-def condition(code: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Condition",
-        "id": f"review-{code}",
-        "subject": {"reference": "Patient/sample-01"},
-        "code": {"coding": [{"system": ICD10CM, "code": code}]},
-        "verificationStatus": {"coding": [{"code": "confirmed"}]},
-        **extra,
-    }
 
 
 def viral_load(value: dict[str, Any], day: str = "2026-05-20") -> dict[str, Any]:

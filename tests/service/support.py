@@ -7,6 +7,7 @@ The server really listens on 127.0.0.1 (a free port), so every test goes over HT
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -333,3 +334,13 @@ def patients_of(path: Path) -> list[PatientData]:
 
 def iter_sample_files() -> Iterator[Path]:
     yield from sorted((ROOT / "sample_bundles").glob("*.json"))
+
+
+@contextlib.contextmanager
+def attesting(tmp: Path, fhir_base: str, now: dt.datetime, **kw: Any) -> Iterator[LiveServer]:
+    """The service recording attestations on the FHIR server at ``fhir_base`` (a test's recorder), its
+    clock at ``now``; ``kw``: more of the config (definitions...)."""
+    config = open_config(tmp, allow_fhir_servers=(fhir_base,), attest_fhir_server=fhir_base, fhir_retries=0, **kw)
+    with LiveServer(config) as server:
+        server.app.state.service.now = lambda: now
+        yield server

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from tests.service.fhir_recorder import RecordingFhir
-from tests.service.support import MINI, MINI_PATIENT, LiveServer, emulate_prefetch, hook_body, open_config, patients_of
+from tests.service.support import MINI, MINI_PATIENT, LiveServer, attesting, emulate_prefetch, hook_body, patients_of
 from tests.service.support import post as post_hook
 from tests.service.test_attest import page_data, submit
 
@@ -40,15 +40,7 @@ def two_items(folder: Path) -> Path:
 
 @pytest.fixture
 def live(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
-    config = open_config(
-        tmp_path,
-        definitions=(two_items(tmp_path),),
-        allow_fhir_servers=(fhir.base,),
-        attest_fhir_server=fhir.base,
-        fhir_retries=0,
-    )
-    with LiveServer(config) as server:
-        server.app.state.service.now = lambda: BEFORE_AS_OF
+    with attesting(tmp_path, fhir.base, BEFORE_AS_OF, definitions=(two_items(tmp_path),)) as server:
         yield server
 
 

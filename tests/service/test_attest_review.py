@@ -26,6 +26,7 @@ from tests.service.support import (
     MINI,
     MINI_PATIENT,
     LiveServer,
+    attesting,
     emulate_prefetch,
     hook_body,
     open_config,
@@ -40,9 +41,7 @@ BEFORE_AS_OF = dt.datetime(2026, 5, 31, 10, 0, tzinfo=dt.UTC)  # the config's as
 
 @pytest.fixture
 def live(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
-    config = open_config(tmp_path, allow_fhir_servers=(fhir.base,), attest_fhir_server=fhir.base, fhir_retries=0)
-    with LiveServer(config) as server:
-        server.app.state.service.now = lambda: BEFORE_AS_OF
+    with attesting(tmp_path, fhir.base, BEFORE_AS_OF) as server:
         yield server
 
 
@@ -243,15 +242,7 @@ def two_trials(tmp_path: Path, fhir: RecordingFhir) -> Iterator[LiveServer]:
     (tmp_path / "defs").mkdir()
     (tmp_path / "defs" / "a.json").write_text(json.dumps(bundle))
     (tmp_path / "defs" / "b.json").write_text(json.dumps(copy))
-    config = open_config(
-        tmp_path,
-        definitions=(tmp_path / "defs",),
-        allow_fhir_servers=(fhir.base,),
-        attest_fhir_server=fhir.base,
-        fhir_retries=0,
-    )
-    with LiveServer(config) as server:
-        server.app.state.service.now = lambda: BEFORE_AS_OF
+    with attesting(tmp_path, fhir.base, BEFORE_AS_OF, definitions=(tmp_path / "defs",)) as server:
         yield server
 
 
