@@ -68,6 +68,7 @@ READ_ONLY_TABLES = {
     "RESULT_OF": "trial: truth value -> result",
     "_SEX": "facts: a reference range's appliesTo code -> sex",
     "_AGE_UNITS": "facts: UCUM unit of an age (onsetAge, a reference range's age) -> its calendar unit",
+    "_SUPPLY_UNIT_DAYS": "facts: a dispensed supply's unit -> days",
     "_CODED_YES_NO": "attestation: a yes/no answer's code -> its value",
     "_LITERALS": "fhirpath: a boolean literal -> its truth",
     "_SITED": "facts: a generic secondary neoplasm's body site -> the pre-coordinated metastasis code",
