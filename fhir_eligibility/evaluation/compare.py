@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import NamedTuple, assert_never
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code
@@ -83,7 +82,7 @@ def _as_multiple(v: Interval, limit: float) -> Interval | None:
     f = 1 / limit
     if not math.isfinite(f):
         return None
-    # each end divided as the decimals written: 2.7 mg/dL over a limit of 0.9 is 3 x ULN, not the
+    # each end divided and rounded (_ratio): 2.7 mg/dL over a limit of 0.9 is 3 x ULN, not the
     # 3.0000000000000004 that 2.7 * (1 / 0.9) gives in binary floating point (a "> 3 x ULN" fail)
     lo, hi = _ratio(v.lo, limit, f), _ratio(v.hi, limit, f)
     r = Interval(lo, hi, v.lo_open, v.hi_open) if f >= 0 else Interval(hi, lo, v.hi_open, v.lo_open)
@@ -93,11 +92,13 @@ def _as_multiple(v: Interval, limit: float) -> Interval | None:
 
 
 def _ratio(x: float, limit: float, f: float) -> float:
-    """``x / limit`` correctly rounded from the decimals both are written in (``repr``: the shortest text
-    that reads back as the float); an infinite end (an open bound, "<5") scales as before."""
+    """``x / limit`` rounded to 10 decimals: 2.7 over 0.9 is 3, not the 3.0000000000000004 binary floating
+    point gives (results carry a few significant digits, so the rounding only removes that noise; it is
+    cheap, as exact decimal arithmetic on every multiple-of-ULN comparison was not). An infinite end
+    (an open bound, "<5") scales as before."""
     if not math.isfinite(x):
         return x * f
-    return float(Fraction(repr(x)) / Fraction(repr(limit)))
+    return round(x / limit, 10)
 
 
 def _holds(x: float, open_side: bool, toward: str, comparator: str, t: float) -> bool:
