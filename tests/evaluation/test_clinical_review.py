@@ -43,6 +43,11 @@ it has no bone-marrow involvement. Worked out by hand from the protocols and cli
   supply (``daysSupply``) may have been taken on each of those days; a dispense is no proof it was
   taken (forms.records): unknown. Before, a dispense was one day: "0 days of exposure", pass. A 14-day
   supply cannot exceed 31 days: pass.
+- A-I3 and C-I3 count exactly four Lutathera cycles. Sample 01's four dated administrations replaced by
+  four statements dated only "2023" (cycles given elsewhere): one to four cycles, the days unknown:
+  unknown. Before, all four read as 2023-01-01, merged into one episode: "1 found", fail. The four dated
+  administrations plus one summary statement dated "2023": four, or five if the summary is another cycle:
+  unknown, not "5 found".
 """
 
 from __future__ import annotations
@@ -291,3 +296,25 @@ def test_a_record_with_only_text_is_named_in_a_warning_never_quoted() -> None:
     evaluate_patient(data, TRIALS, AS_OF, ATTESTED)
     (said,) = [w for w in data.warnings if "no code, only text" in w]
     assert "MedicationAdministration/review-text-dose" in said and "Lutathera" not in said
+
+
+def test_doses_dated_by_a_year_only_are_no_one_cycle() -> None:
+    doses = [r for r in base() if r["resourceType"] == "MedicationAdministration"]
+    assert len(doses) == 4
+    statements = [
+        {
+            "resourceType": "MedicationStatement",
+            "id": f"review-year-{i}",
+            "status": "completed",
+            "subject": {"reference": "Patient/sample-01"},
+            "medicationCodeableConcept": doses[0]["medicationCodeableConcept"],
+            "effectiveDateTime": "2023",
+        }
+        for i in range(4)
+    ]
+    others = [r for r in base() if r["resourceType"] != "MedicationAdministration"]
+    got = results([*others, *statements])
+    assert (got[(A, "A-I3")], got[(C, "C-I3")]) == ("unknown", "unknown")
+    got = results([*base(), statements[0]])
+    assert (got[(A, "A-I3")], got[(C, "C-I3")]) == ("unknown", "unknown")
+    assert (results(base())[(A, "A-I3")], results(base())[(C, "C-I3")]) == ("pass", "pass")

@@ -196,11 +196,17 @@ def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[in
     nothing; any other may hold cycles nobody recorded, how many is unknown. Before, a summary
     statement merged four administrations into one episode ("1 found, required exactly 4")."""
     spans = [f for f in placed if _spans(f)]
-    points = [f for f in placed if not _spans(f)]
+    points = [f for f in placed if not _spans(f) and len(f.instant) not in (4, 7)]
+    # dated by a year or a month only ("2023": four cycles given elsewhere): their days are not known, so
+    # they are no one episode; each period no day-dated record falls in is at least one, the rest may be more
+    partial = [f for f in placed if not _spans(f) and len(f.instant) in (4, 7)]
     n = episodes(points)
     days = [f.date for f in points if f.date is not None]
+    periods = {f.instant for f in partial}
+    alone = {p for p in periods if not any(d.isoformat().startswith(p) for d in days)}
+    n += len(alone)
     open_ended = any(not summarises(f, days) for f in spans)
-    more = None if open_ended else len(uncertain) + sum(1 for f in points if f.date is None)
+    more = None if open_ended else len(uncertain) + sum(1 for f in points if f.date is None) + len(partial) - len(alone)
     return n, count_ok(n, t), more
 
 
@@ -317,7 +323,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         # count uncertain
         n, t, more = counted(placed, uncertain, d.instances)
         if uncertain_count(n, t, more, d.instances):
-            doubtful = uncertain + [f for f in placed if f.date is None or _spans(f)]
+            doubtful = uncertain + [f for f in placed if f.date is None or _spans(f) or len(f.instant) in (4, 7)]
             return Outcome(
                 Truth.UNKNOWN,
                 f"{n} found{window}, more uncertain ({_doubts(doubtful, d)})",
