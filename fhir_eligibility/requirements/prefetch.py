@@ -55,9 +55,7 @@ def prefetch_templates(
         PrefetchTemplate(PATIENT_KEY, f"Patient/{PATIENT_TOKEN}", "Patient", frozenset()),
     ]
     seen: dict[str, int] = {}
-    for search in search_plan(_PLACEHOLDER, undated, page_size=page_size, max_url_length=max_url_length):
-        if search.resource_type == "Patient":
-            continue
+    for search in search_plan(_PLACEHOLDER, undated, page_size=page_size, max_url_length=max_url_length, patient=False):
         url = search.url
         if url.count(_PLACEHOLDER) != 1:
             raise ValueError(f"cannot render a prefetch template for {search.resource_type}")  # pragma: no cover

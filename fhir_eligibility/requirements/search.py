@@ -149,11 +149,13 @@ def search_plan(
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_url_length: int = DEFAULT_MAX_URL_LENGTH,
+    patient: bool = True,
 ) -> list[PlannedSearch]:
-    """The merged plan: ``Patient?_id=`` first, then one search per type (split if the URL is long)."""
+    """The merged plan: ``Patient?_id=`` first (unless ``patient`` is False: the caller holds the
+    Patient already), then one search per type (split if the URL is long)."""
     check_patient_id(patient_id)
     reqs = list(requirements)
-    out = [_patient_search(patient_id, [r for r in reqs if r.resource_type == "Patient"])]
+    out = [_patient_search(patient_id, [r for r in reqs if r.resource_type == "Patient"])] if patient else []
     others = [r for r in reqs if r.resource_type != "Patient"]
     for merged in merge_requirements(others):
         served = [r for r in others if r.resource_type == merged.resource_type]

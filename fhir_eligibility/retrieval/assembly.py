@@ -135,11 +135,14 @@ def assemble(
     formulary: Formulary | None = None,
     unavailable: Iterable[Unavailable] = (),
     warnings: Iterable[str] = (),
+    held: bool = False,
 ) -> PatientData:
     """One patient's :class:`PatientData` from their resources, in input order (see the module doc).
 
     ``formulary``: Medications known beyond ``resources`` (screening's global index); Medications
     among ``resources`` are added to it. ``unavailable``/``warnings``: what the source found.
+    ``held``: the caller holds the Patient (a CDS prefetch) and asked for the rest only; its absence
+    here says nothing.
     """
     pool = list(resources)
     local: dict[str, dict[str, Any]] = {}
@@ -178,8 +181,8 @@ def assemble(
         kept.append(with_medication(res, known) if known else res)
     gaps = tuple(unavailable)
     if not any(r.get("resourceType") == "Patient" for r in kept):
-        if any(u.resource_type == "Patient" for u in gaps):
-            return PatientData(patient_id, kept, gaps, notes)  # the source said why; no second wording
+        if held or any(u.resource_type == "Patient" for u in gaps):
+            return PatientData(patient_id, kept, gaps, notes)  # held, or the source said why: no second wording
         # records naming a patient the input has no Patient for (an incremental export, a lab feed):
         # a part of a record, whose absences say nothing
         gaps += filed_elsewhere("no Patient resource in the input: more of this patient's records may be missing")

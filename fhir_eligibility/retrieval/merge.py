@@ -282,9 +282,10 @@ def _survivor(data: PatientData) -> PatientData:
     return PatientData(data.patient_id, data.resources, (*data.unavailable, *elsewhere), data.warnings)
 
 
-def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
+def merge_results(patient_id: str, results: list[SearchResult], patient: bool = True) -> PatientData:
     """Merge one patient's search results: the in-band fault checks (see the module docstring) here,
-    the rest (de-duplication, Medication references, the one Patient) by the one assembler."""
+    the rest (de-duplication, Medication references, the one Patient) by the one assembler.
+    ``patient`` False: the Patient was not searched for (the caller holds it), so none is missing."""
     resources: list[Resource] = []
     unavailable: list[Unavailable] = []
     warnings: list[str] = []
@@ -323,11 +324,13 @@ def merge_results(patient_id: str, results: list[SearchResult]) -> PatientData:
             if foreign:
                 continue
         resources.extend(r for r in result.resources if _medication(r) or about(r, patient_id))
-    if not any(r.get("resourceType") == "Patient" for r in resources) and not any(
-        u.resource_type == "Patient" for u in unavailable
+    if (
+        patient
+        and not any(r.get("resourceType") == "Patient" for r in resources)
+        and not any(u.resource_type == "Patient" for u in unavailable)
     ):
         unavailable.append(Unavailable("Patient", frozenset(), "Patient resource missing"))
-    return assemble(patient_id, resources, unavailable=unavailable, warnings=warnings)
+    return assemble(patient_id, resources, unavailable=unavailable, warnings=warnings, held=not patient)
 
 
 def _orders_read_through(items: Iterable[Unavailable]) -> list[Unavailable]:

@@ -100,10 +100,13 @@ class FhirServer(Connection):
 
     # -- planning -----------------------------------------------------------------------------
 
-    def searches(self, patient_id: str, requirements: Iterable[DataRequirement]) -> list[PlannedSearch]:
+    def searches(
+        self, patient_id: str, requirements: Iterable[DataRequirement], patient: bool = True
+    ) -> list[PlannedSearch]:
         # the limit applies to the whole URL: leave room for the base and the '/'
         limit = max(self.options.max_url_length - len(self.options.base) - 1, 200)
-        return search_plan(patient_id, requirements, page_size=self.options.page_size, max_url_length=limit)
+        size = self.options.page_size
+        return search_plan(patient_id, requirements, page_size=size, max_url_length=limit, patient=patient)
 
     def plan(self, patient_ids: Sequence[str], requirements: Iterable[DataRequirement]) -> list[str]:
         """The requests :meth:`fetch_patients` would send, as ``METHOD URL`` lines; sends nothing."""
@@ -170,15 +173,16 @@ class FhirServer(Connection):
     # -- fetching -----------------------------------------------------------------------------
 
     def fetch_patients(
-        self, patient_ids: Iterable[str], requirements: Iterable[DataRequirement]
+        self, patient_ids: Iterable[str], requirements: Iterable[DataRequirement], patient: bool = True
     ) -> Iterator[PatientData]:
-        """Yield one :class:`PatientData` per id, in order, as each group completes."""
+        """Yield one :class:`PatientData` per id, in order, as each group completes. ``patient``
+        False: the caller holds the Patient (a CDS prefetch); it is neither fetched nor missed."""
         reqs = list(requirements)
         use_batch = self.supports_batch()
         group_size = self.options.patients_per_batch if use_batch else 1
         declared = declared_types(self._capabilities) if self._capabilities is not None else None
         for group in _groups(patient_ids, group_size):
-            plans = {pid: self.searches(pid, reqs) for pid in group}
+            plans = {pid: self.searches(pid, reqs, patient) for pid in group}
             sent = {pid: [s for s in plan if _declared(s, declared)] for pid, plan in plans.items()}
             self._deadline = time.monotonic() + self.options.per_patient * len(group)
             try:
@@ -187,7 +191,8 @@ class FhirServer(Connection):
                 self._deadline = None
             for pid in group:
                 got = iter(results[pid])  # in plan order, as sent
-                data = merge_results(pid, [next(got) if _declared(s, declared) else _undeclared(s) for s in plans[pid]])
+                results_ = [next(got) if _declared(s, declared) else _undeclared(s) for s in plans[pid]]
+                data = merge_results(pid, results_, patient)
                 log.info(
                     "patient data fetched: %d resources, %d unavailable",
                     len(data.resources),

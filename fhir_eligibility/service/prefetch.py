@@ -306,9 +306,9 @@ class Fallback:
 
     def fetch(
         self, req: HookRequest, missing: Sequence[PrefetchTemplate], unusable: Sequence[str] = ()
-    ) -> list[Resource]:
-        """The missing keys' data from ``fhirServer``; 412 when that is not possible (saying which
-        keys were sent but ``unusable``, and why)."""
+    ) -> tuple[list[Resource], list[str]]:
+        """The missing keys' data from ``fhirServer`` and the server's notes on it; 412 when that is
+        not possible (saying which keys were sent but ``unusable``, and why)."""
         what = ", ".join(t.key for t in missing) + (f"; unusable as sent: {'; '.join(unusable)}" if unusable else "")
         if req.fhir_server is None:
             raise RequestError(412, f"prefetch incomplete ({what}) and no fhirServer to fetch it from", "incomplete")
@@ -330,8 +330,10 @@ class Fallback:
                 patient_deadline=3 * self.timeout,  # the EHR is waiting: the whole fetch of one hook call
             )
             reqs = [t.requirement() for t in missing]
+            # a prefetched Patient is not fetched again (one request fewer per call)
+            patient = any(t.resource_type == "Patient" for t in missing)
             with FhirServer(options, session=self.session(base)) as server:
-                (data,) = list(server.fetch_patients([req.patient_id], reqs))
+                (data,) = list(server.fetch_patients([req.patient_id], reqs, patient))
                 if options.batch == "auto":
                     self._batch[base] = (server.supports_batch(), time.monotonic())
         except AuthorizationError:
@@ -347,7 +349,7 @@ class Fallback:
         if lost:
             raise RequestError(412, f"fhirServer could not deliver: {', '.join(lost)}", "incomplete")
         wanted = {t.resource_type for t in missing}
-        return [r for r in data.resources if r.get("resourceType") in wanted]
+        return [r for r in data.resources if r.get("resourceType") in wanted], list(data.warnings)
 
 
 def patient_data(
@@ -355,10 +357,12 @@ def patient_data(
 ) -> tuple[PatientData, int]:
     """The patient's data from prefetch plus fallback, and how many keys had to be fetched."""
     got = read_prefetch(req, templates)
-    resources = list(got.resources)
+    resources, warnings = list(got.resources), list(got.warnings)
     if got.missing:
-        resources.extend(fallback.fetch(req, got.missing, got.unusable))
-    return assemble(req.patient_id, resources, got.warnings), len(got.missing)
+        fetched, notes = fallback.fetch(req, got.missing, got.unusable)
+        resources.extend(fetched)
+        warnings.extend(notes)
+    return assemble(req.patient_id, resources, warnings), len(got.missing)
 
 
 __all__ = [

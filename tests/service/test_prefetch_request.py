@@ -311,3 +311,51 @@ def test_fallback_reads_the_capability_statement_once_per_server() -> None:
     assert sum("metadata" in u for u in urls) == 1
     assert sum("Observation" in u for u in urls) == 3
     assert fallback.batch_mode(base + "/") == "never" and Fallback(allowed=[base]).batch_mode(base) == "auto"
+
+
+@responses.activate
+def test_a_prefetched_patient_is_not_fetched_again() -> None:
+    """The EHR sent the Patient: the fallback asks the server for the missing keys only (one request
+    fewer per hook call), and no 'Patient missing' reading follows from not asking."""
+    base = "https://fhir.example.org/r4"
+    responses.get(f"{base}/metadata", json={"resourceType": "CapabilityStatement", "rest": []})
+    responses.get(f"{base}/Patient", json=bundle(PATIENT))
+    responses.get(f"{base}/Observation", json=bundle(obs("o9")))
+    req = parse_request(hook_body("p1", {"patient": PATIENT, "condition": None}, fhir_server=base), "patient-view")
+    data, fetched = patient_data(req, TEMPLATES, Fallback(allowed=[base]))
+    urls = [c.request.url or "" for c in responses.calls]
+    assert not any("/Patient" in u for u in urls), urls
+    assert fetched == 1 and [r["id"] for r in data.resources] == ["p1", "o9"]
+    assert not data.unavailable
+    assert not any("no Patient" in w for w in data.warnings)
+
+
+@responses.activate
+def test_a_patient_not_prefetched_is_fetched_with_the_rest() -> None:
+    base = "https://fhir.example.org/r4"
+    responses.get(f"{base}/metadata", json={"resourceType": "CapabilityStatement", "rest": []})
+    responses.get(f"{base}/Patient", json=bundle(PATIENT))
+    responses.get(f"{base}/Observation", json=bundle(obs("o9")))
+    req = parse_request(hook_body("p1", {"condition": None}, fhir_server=base), "patient-view")
+    data, fetched = patient_data(req, TEMPLATES, Fallback(allowed=[base]))
+    urls = [c.request.url or "" for c in responses.calls]
+    assert sum("/Patient" in u for u in urls) == 1
+    assert fetched == 2 and [r["id"] for r in data.resources] == ["p1", "o9"]
+
+
+@responses.activate
+def test_the_servers_notes_on_fetched_keys_reach_the_warnings() -> None:
+    """A warning OperationOutcome the server put in a search page (a note, not an error) is said, as
+    on the server path: before, the fallback dropped every note of what it fetched."""
+    base = "https://fhir.example.org/r4"
+    responses.get(f"{base}/metadata", json={"resourceType": "CapabilityStatement", "rest": []})
+    note = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "warning", "code": "informational", "diagnostics": "some results hidden"}],
+    }
+    page = bundle(obs("o9"))
+    page["entry"].append({"resource": note, "search": {"mode": "outcome"}})
+    responses.get(f"{base}/Observation", json=page)
+    req = parse_request(hook_body("p1", {"patient": PATIENT, "condition": None}, fhir_server=base), "patient-view")
+    data, _ = patient_data(req, TEMPLATES, Fallback(allowed=[base]))
+    assert any("Observation search" in w for w in data.warnings), data.warnings
