@@ -3,7 +3,8 @@
 Why: a haemoglobin of 75 entered as g/dL (it was g/L) or 900 g/dL read as real would pass or fail a
 criterion on a typing slip; DEVELOPERS.md asks implausible data to be ``unknown``, never decisive.
 The bounds are deliberately wide (what is physically possible, not what is normal or survivable for
-long), per LOINC code, in one unit each; a result in another unit is converted first (UCUM, with
+long; Hb and albumin, see below, are the exceptions), per LOINC code, in one unit each; a result in
+another unit is converted first (UCUM, with
 the analyte's molar mass where needed), and one that cannot be converted is left to the criteria
 (which find it unconvertible themselves).
 """
@@ -29,14 +30,17 @@ class Bound(NamedTuple):
     adult_low: float | None = None  # the least an adult can have (body weight)
 
 
-_HB = Bound("haemoglobin", "g/dL", 1.0, 25.0, "hemoglobin")
+# Hb and albumin floors sit above a g/dL value sent as g/L (13.1 "g/L" is 1.31 g/dL; 3.5 "g/L" is
+# 0.35 g/dL): the slip would fail "Hb >= 9 g/dL" or "albumin >= 3 g/dL" on a normal value. Lower
+# values are case reports of the moribund, never a patient being screened for a trial.
+_HB = Bound("haemoglobin", "g/dL", 2.0, 25.0, "hemoglobin")
 _PLT = Bound("platelet count", "10*9/L", 0.0, 5000.0)
 _ANC = Bound("neutrophil count", "10*9/L", 0.0, 300.0)
 _WBC = Bound("leukocyte count", "10*9/L", 0.0, 1500.0)
 _SCR = Bound("serum creatinine", "mg/dL", 0.05, 40.0, "creatinine")
 _BILI = Bound("total bilirubin", "mg/dL", 0.0, 100.0, "bilirubin")
 _ENZYME = Bound("aminotransferase activity", "U/L", 0.0, 100000.0)
-_ALB = Bound("serum albumin", "g/dL", 0.3, 8.0)
+_ALB = Bound("serum albumin", "g/dL", 0.6, 8.0)
 _WEIGHT = Bound("body weight", "kg", 0.2, 700.0, adult_low=20.0)
 _PERCENT = Bound("percentage", "%", 0.0, 100.0)
 _LVEF = Bound("ejection fraction", "%", 1.0, 95.0)

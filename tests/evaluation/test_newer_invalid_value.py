@@ -72,3 +72,21 @@ def test_screening_reads_the_newer_invalid_result_as_the_explained_evaluation_do
     assert screened.results == tuple(c.result.value for c in explained.criteria)
     position = [c.id for c in A.criteria].index("A-I11-hb")
     assert screened.results[position] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "cid"),
+    [
+        ("718-7", 13.1, "A-I11-hb"),  # 13.1 g/dL sent as g/L: 1.31 g/dL would fail "Hb > 8 g/dL"
+        # 3.5 g/dL sent as g/L: 0.35 g/dL, with a long PT, would meet "albumin < 3.0 g/dL unless PT normal"
+        ("1751-7", 3.5, "A-E8"),
+    ],
+)
+def test_a_g_per_dl_value_labelled_g_per_l_is_a_data_error_not_a_fail(code: str, value: float, cid: str) -> None:
+    slip = obs(code, days_ago(1), q(value, "g/L"), rid="slip")
+    normal = [{"low": q(11, "s"), "high": q(13.5, "s")}]
+    long_pt = obs("5902-2", days_ago(1), q(20, "s"), rid="pt", referenceRange=normal)
+    result, reason = a_result([patient(), slip, long_pt], cid)
+    assert result is Result.UNKNOWN, reason
+    control = obs(code, days_ago(1), q(6.5 if code == "718-7" else 2.5, "g/dL"), rid="real")
+    assert a_result([patient(), control, long_pt], cid)[0] is Result.FAIL  # a real low value still fails
