@@ -36,7 +36,9 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, NET_MORPH_TEXT, lab
+from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
+from .vs_labs import lab
+from .vs_net import NET_MORPH_TEXT
 
 META = {
     "nct": "NCT04954820",

@@ -36,7 +36,8 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, NOT_DETECTED, lab
+from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
+from .vs_labs import NOT_DETECTED, lab
 
 META = {
     "nct": "NCT05773274",

@@ -33,7 +33,8 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, lab
+from .vs_drugs import GENERIC_PROCEDURE_NOTE
+from .vs_labs import lab
 
 META = {
     "nct": "NCT01842165",
