@@ -21,7 +21,8 @@ from fhir_eligibility.retrieval.files import read_patients
 from fhir_eligibility.retrieval.reading import WarningLog
 from fhir_eligibility.screening.partition import partition, read_shard
 from fhir_eligibility.synth import write_population
-from tests.hardening.test_bad_inputs import CASES, bundle, resources, write_bundle, write_ndjson
+from tests.hardening.bad_inputs_base import bundle, resources, write_bundle, write_ndjson
+from tests.hardening.test_bad_inputs import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["--as-of", "2026-06-01", "--trial", "NCT04837885"]

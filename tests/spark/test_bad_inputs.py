@@ -18,7 +18,8 @@ from fhir_eligibility.errors import InputError
 from fhir_eligibility.report.screening import screening_json
 from fhir_eligibility.screening.core import SCREENING
 from fhir_eligibility.screening.runner import screen_files
-from tests.hardening.test_bad_inputs import AS_OF, CASES, TRIALS, Case
+from tests.hardening.bad_inputs_base import AS_OF, TRIALS, Case
+from tests.hardening.test_bad_inputs import CASES
 
 pytestmark = pytest.mark.spark
 

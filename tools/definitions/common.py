@@ -24,7 +24,8 @@ from .fhir import (
     window,
     within,
 )
-from .terminology import NEGATIVE, NET_MORPH_TEXT, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .vs_labs import NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .vs_net import NET_MORPH_TEXT
 
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
 DEFAULT_WINDOW_NOTE = (

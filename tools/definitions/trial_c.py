@@ -29,7 +29,8 @@ from .fhir import (
     records,
     window,
 )
-from .terminology import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE, lab
+from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
+from .vs_labs import lab
 
 META = {
     "nct": "NCT04837885",

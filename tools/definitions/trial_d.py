@@ -18,7 +18,8 @@ from .common import (
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, records, window
-from .terminology import GENERIC_PROCEDURE_NOTE, lab
+from .vs_drugs import GENERIC_PROCEDURE_NOTE
+from .vs_labs import lab
 
 META = {
     "nct": "NCT05987176",

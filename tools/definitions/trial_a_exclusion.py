@@ -1,0 +1,392 @@
+"""Trial A's exclusion criteria (A-E1 to A-E18)."""
+
+from __future__ import annotations
+
+from .common import (
+    CARDIAC_12M_NOTE,
+    DEFAULT_WINDOW_NOTE,
+    W28,
+    albumin_unless_pt,
+    cardiac_events_12m,
+    hypertension_review,
+    pregnancy_exclusion,
+    uln,
+)
+from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
+from .vs_net import NET_MORPH_TEXT
+
+
+def exclusion() -> list[Json]:
+    """A-E1 to A-E18, in protocol order."""
+    out: list[Json] = []
+    add = out.append
+    add(manual('Patient who did not respond (no CR, PR or SD) to "first PRRT".', link="A-E1", exclude=True))
+    add(
+        manual(
+            'Radiological progression after two cycles of "Second PRRT" according to RECIST version 1.1,',
+            link="A-E2",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "Grade 4 hematotoxicity and/or nephrotoxicity during the initial PRRT, or unresolved AEs categorized as "
+            "Grade 2 or higher (as per Common Terminology Criteria for Adverse Events (CTCAE v5.0) from previous "
+            "PRRT cycles or any other therapy for NET, excluding alopecia and peripheral neuropathy,",
+            [
+                judge(
+                    all_of(
+                        "Reduced Lutathera® dosing in the first PRRT (a reduced dose suggests toxicity: review)",
+                        [
+                            records(
+                                "A first PRRT course was given",
+                                ["MedicationAdministration"],
+                                "vs-lu177-drug",
+                                methods=["first-course"],
+                            ),
+                            derived(
+                                "First-course cumulative Lutathera® activity below 4 x 7.4 GBq - 10 % of one dose",
+                                "cumulative-activity",
+                                "<",
+                                28.86,
+                                "GBq",
+                                methods=["first-course"],
+                                input_valueset="vs-lu177-drug",
+                                tfe=[window(None, 0, "d")],
+                            ),
+                        ],
+                    )
+                ),
+                manual(
+                    "Grade 4 haemato-/nephrotoxicity during the first PRRT, or unresolved grade >= 2 adverse "
+                    "event (CTCAE v5.0) other than alopecia or peripheral neuropathy"
+                ),
+            ],
+            link="A-E3",
+            exclude=True,
+            note="AdverseEvent is not a record type of the encoding profile, so CTCAE grades are attested. Proxy "
+            "from clinical.md: a first-course dose reduction (total < 28.86 GBq = 29.6 GBq minus 10 % of one "
+            "7.4 GBq dose) is sent to review.",
+        )
+    )
+    add(
+        any_of(
+            "Pancreatic NET,",
+            [
+                condition("Endocrine pancreas malignancy (C25.4)", "vs-pnet", history=True),
+                all_of(
+                    "Pancreatic primary with a NET morphology",
+                    [
+                        condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
+                        condition(f"NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
+                    ],
+                ),
+            ],
+            link="A-E4",
+            exclude=True,
+            note="Pancreatic NET (clinical.md VS-PNET): C25.4 (endocrine pancreas) or SNOMED CT 93843007 alone, or any "
+            "pancreatic primary-site code (C25.x, SNOMED CT 363418001 / 372003004 and sub-sites) together with a NET "
+            "morphology, which includes the pancreatic NET morphologies ICD-O-3 815x/3 (non-functioning PanNET, "
+            "insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, ACTH-producing) besides 8240/3 and "
+            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's.",
+        )
+    )
+    add(
+        any_of(
+            "NeuroEndocrine Carcinoma,",
+            [
+                condition(
+                    "Neuroendocrine carcinoma (C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3, SNOMED NEC)",
+                    "vs-nec",
+                    history=True,
+                ),
+                judge(
+                    condition(
+                        "Mixed neuroendocrine-non-neuroendocrine neoplasm (ICD-O-3 8154/3): review",
+                        "vs-minen",
+                        history=True,
+                    )
+                ),
+            ],
+            link="A-E5",
+            exclude=True,
+            note="NEC coded as C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3 (as a Condition or in the mCODE morphology "
+            "extension) or SNOMED CT NEC concepts -> fail, any clinical status (a NEC is never cured into a NET). "
+            "MiNEN (8154/3) has a neuroendocrine carcinoma component only sometimes: reviewed (clinical.md VS-NEC). "
+            "A Ki-67 > 20 % is not read as NEC here: G3 NET is a NET (WHO 2019); A-I2 already requires G1/G2.",
+        )
+    )
+    add(
+        judge(
+            records(
+                "Prior external beam radiation therapy to more than 25% of the bone marrow,",
+                ["Procedure"],
+                "vs-ebrt",
+                link="A-E6",
+                exclude=True,
+                note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of "
+                "vs-ebrt) goes to review: the share of marrow irradiated is not computable.",
+            )
+        )
+    )
+    add(
+        any_of(
+            "Severe renal (measured Glomerular Filtration Rate (GFR) according to Modification of "
+            "Diet in Renal Disease (MDRD) < 40 mL/min or nephrotic syndrome)",
+            [
+                derived(
+                    "MDRD eGFR < 40 mL/min/1.73 m2 (reported, else computed from serum creatinine)",
+                    "egfr-mdrd",
+                    "<",
+                    40,
+                    "mL/min/{1.73_m2}",
+                    unit_text="mL/min/1.73m2",
+                    tfe=W28,
+                ),
+                condition("Nephrotic syndrome", "vs-nephrotic"),
+            ],
+            link="A-E7a",
+            exclude=True,
+            note=[
+                "'Measured GFR according to MDRD' is read as the MDRD estimate in mL/min/1.73 m2 (MDRD is indexed; no BSA "
+                "de-indexing) - clinical.md A-E7a.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    alt_ast_25 = any_of(
+        "ALT or AST > 2.5 x ULN",
+        [uln("ALT > 2.5 x ULN", "vs-alt", ">", 2.5, W28), uln("AST > 2.5 x ULN", "vs-ast", ">", 2.5, W28)],
+    )
+    add(
+        any_of(
+            "hepatic insufficiency (Alanine aminotransferase (ALT)/ aspartate aminotransferase (AST) > 2.5 x "
+            "ULN or ALT/AST > 5 x ULN if liver function abnormalities are due to the underlying malignancy and/or "
+            "total serum bilirubin > 2.5 x ULN),",
+            [
+                uln("ALT > 5 x ULN", "vs-alt", ">", 5, W28),
+                uln("AST > 5 x ULN", "vs-ast", ">", 5, W28),
+                all_of(
+                    "ALT or AST > 2.5 x ULN without liver metastases",
+                    [alt_ast_25, {**condition("Liver metastases", "vs-liver-mets"), "exclude": True}],
+                ),
+                judge(
+                    all_of(
+                        "ALT or AST 2.5-5 x ULN with liver metastases: attribution to the malignancy needs judgement",
+                        [alt_ast_25, condition("Liver metastases", "vs-liver-mets")],
+                    )
+                ),
+                uln("Total bilirubin > 2.5 x ULN", "vs-bili", ">", 2.5, W28),
+            ],
+            link="A-E7b",
+            exclude=True,
+            note=[
+                "ULN = referenceRange.high of the same Observation. ALT/AST between 2.5 and 5 x ULN pass the 5 x ULN "
+                "allowance only if due to the malignancy: with coded liver metastases this is reviewed, without them it "
+                "fails.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        albumin_unless_pt(
+            "A-E8",
+            "Serum albumin < 3.0 g/dL unless prothrombin time is within the normal range,",
+            3.0,
+            "g/dL",
+            W28,
+            note=[
+                "PT normal = seconds or INR <= upper reference limit, or Quick % >= lower "
+                "reference limit, whichever the lab reports.",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        uln(
+            "Uncontrolled diabetes mellitus as defined by a fasting blood glucose above 2 ULN,",
+            "vs-fbg",
+            ">",
+            2,
+            W28,
+            link="A-E9",
+            exclude=True,
+            note=["'Above 2 ULN' = strictly > 2 x ULN.", DEFAULT_WINDOW_NOTE],
+        )
+    )
+    add(
+        any_of(
+            "Uncontrolled decompensated heart failure, myocardial infarction uncontrolled, stroke, pulmonary embolism "
+            "or revascularization procedure, unstable angina pectoris, uncontrolled cardiac arrhythmia, and "
+            "clinically significant bradycardia during the last 12 months,",
+            cardiac_events_12m(hf_fails=False, with_htn=False, tfe_bp=W28),
+            link="A-E10",
+            exclude=True,
+            note=[
+                CARDIAC_12M_NOTE,
+                "MI, stroke, PE, unstable angina, revascularisation fail; heart failure, arrhythmia and bradycardia go "
+                "to review because 'uncontrolled'/'clinically significant' need judgement.",
+            ],
+        )
+    )
+    add(
+        any_of(
+            "Hypertension that cannot be controlled despite medications (≥ 160/95 mmHg despite optimal medical "
+            "therapy)",
+            [hypertension_review(W28)],
+            link="A-E11",
+            exclude=True,
+            note=[
+                "Evaluated only for patients with a coded hypertension (no verified antihypertensive drug codes, so "
+                "the diagnosis stands for 'treated'); most recent BP >= 160 systolic or >= 95 diastolic -> review "
+                "('optimal medical therapy' is a judgement).",
+                DEFAULT_WINDOW_NOTE,
+            ],
+        )
+    )
+    add(
+        any_of(
+            "Brain metastases (unless these metastases have been treated and stabilized for at least 24 weeks, prior "
+            "to enrolment in the study. Patients with a history of brain metastases must have a head CT scan with "
+            "contrast or MRI to document stable disease prior to enrolment in the study),",
+            [
+                all_of(
+                    "Brain metastases not treated at least 24 weeks ago (untreated or treated recently)",
+                    [
+                        condition("History of brain metastases", "vs-brain-mets", history=True, link="A-E12.mets"),
+                        records(
+                            "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
+                            "before T0 (proxy for treated brain metastases)",
+                            ["Procedure"],
+                            "vs-brain-mets-treatment",
+                            tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
+                            exclude=True,
+                        ),
+                    ],
+                ),
+                judge(
+                    all_of(
+                        "Brain metastases treated >= 24 weeks ago: stability on CT/MRI needs review",
+                        [
+                            condition("History of brain metastases", "vs-brain-mets", history=True),
+                            records(
+                                "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
+                                "before T0",
+                                ["Procedure"],
+                                "vs-brain-mets-treatment",
+                                tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
+                            ),
+                        ],
+                    )
+                ),
+            ],
+            link="A-E12",
+            exclude=True,
+            note="24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
+            "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
+            "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
+            "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
+            "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
+            "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
+            "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
+            "--terminology, or the investigator overrides.",
+        )
+    )
+    add(pregnancy_exclusion("A-E13", "Pregnancy or breast feeding,"))
+    add(
+        manual(
+            "Substance abuse, medical, psychological, or social conditions that may interfere with the patient's "
+            "participation in the study or evaluation of the study results,",
+            link="A-E14",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "Known hypersensitivity to any of the study drugs, study drug classes, or any constituent of the products,",
+            [
+                records(
+                    "Allergy or intolerance to a somatostatin analogue or to Lutathera®",
+                    ["AllergyIntolerance"],
+                    "vs-study-drug-allergy",
+                ),
+                manual("Other known hypersensitivity to the study drugs, their class or excipients"),
+            ],
+            link="A-E15",
+            exclude=True,
+            note="A coded allergy or intolerance (any clinical status read as for conditions: active, or no status) "
+            "to a somatostatin analogue or to Lutathera fails: vs-study-drug-allergy holds the ATC codes and the "
+            "RxNorm / HCPCS product codes of the study drugs. No SNOMED CT substance concept or RxNorm ingredient "
+            "RxCUI for these drugs could be verified, so an allergy coded only that way, or to an excipient or the "
+            "drug class, stays with the manual item (attested).",
+        )
+    )
+    add(
+        manual(
+            "Concomitant participation or participation within the last 30 days in another clinical trial,",
+            link="A-E16",
+            exclude=True,
+        )
+    )
+    add(
+        any_of(
+            "History of other solid tumor in 5 years before the inclusion excepted of cancer in situ of the cervix "
+            "and skin cancer (basal or squamous cell) treated and controlled.",
+            [
+                condition(
+                    "Other solid malignancy with onset in the last 5 years",
+                    "vs-other-malig",
+                    history=True,
+                    tfe=[window(-5, 0, "a")],
+                ),
+                condition(
+                    "Other solid malignancy active now (active, recurrence or relapse; any onset)", "vs-other-malig"
+                ),
+                all_of(
+                    "GEP-site malignancy in the last 5 years while no NET code identifies it as the NET",
+                    [
+                        condition(
+                            "Malignancy of stomach, intestine or pancreas in the last 5 years",
+                            "vs-gep-site",
+                            history=True,
+                            tfe=[window(-5, 0, "a")],
+                        ),
+                        {
+                            **condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
+                            "exclude": True,
+                        },
+                    ],
+                ),
+                judge(
+                    all_of(
+                        "GEP-site malignancy in the last 5 years that may be the NET itself: review",
+                        [
+                            condition(
+                                "Malignancy of stomach, intestine or pancreas in the last 5 years",
+                                "vs-gep-site",
+                                history=True,
+                                tfe=[window(-5, 0, "a")],
+                            ),
+                            condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
+                        ],
+                    )
+                ),
+            ],
+            link="A-E17",
+            exclude=True,
+            note="Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
+            "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
+            "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
+            "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
+            "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed.",
+        )
+    )
+    add(
+        manual(
+            "Legal incapacity or physical, psychological or mental status interfering with the patient's ability to "
+            "sign the informed consent or to terminate the study.",
+            link="A-E18",
+            exclude=True,
+        )
+    )
+    return out

@@ -1,0 +1,322 @@
+"""Diagnoses other than the NET: metastases, cardiac, hepatic, renal, HIV, pregnancy, other cancers, sterility."""
+
+from __future__ import annotations
+
+from .vs_concepts import S, cm, who
+from .vs_net import (
+    BCC_SKIN,
+    HAEM_MALIG,
+    MALIGNANT,
+    SECONDARY,
+    SN_COLON,
+    SN_PANCREAS,
+    SN_RECTUM,
+    SN_SMALL_INTESTINE,
+    SN_STOMACH,
+)
+from .vs_registry import vs
+
+vs(
+    "vs-metastatic",
+    "Metastatic disease (any secondary malignant neoplasm)",
+    "ICD-10-CM C7B (all) and C77-C79 (all children), WHO C77-C79, SNOMED secondary neoplasm concepts.",
+    [
+        *cm("secondary"),
+        *who("secondary"),
+        S("128462008", "Secondary malignant neoplastic disease (disorder)"),
+        S("94381002", "Secondary malignant neoplasm of liver (disorder)"),
+        S("94225005", "Secondary malignant neoplasm of brain (disorder)"),
+        S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)"),
+        S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
+        S("94181007", "Secondary malignant neoplasm of axillary lymph nodes (disorder)"),
+        S("94260004", "Secondary malignant neoplasm of colon (disorder)"),
+    ],
+    is_a=[SECONDARY],
+)
+LIVER_METS = S("94381002", "Secondary malignant neoplasm of liver (disorder)")
+BRAIN_METS = S("94225005", "Secondary malignant neoplasm of brain (disorder)")
+MARROW_METS = S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)")
+BONE_METS = S("94222008", "Secondary malignant neoplasm of bone (disorder)")
+vs(
+    "vs-liver-mets",
+    "Liver metastases",
+    "C78.7, C7B.02, SNOMED 94381002.",
+    [*cm("liver-mets"), *who("liver-mets"), LIVER_METS],
+    is_a=[LIVER_METS],
+)
+vs(
+    "vs-brain-mets",
+    "Brain metastases",
+    "ICD-10-CM C79.3/C79.31, WHO C79.3, SNOMED 94225005.",
+    [*cm("brain-mets"), *who("brain-mets"), BRAIN_METS],
+    is_a=[BRAIN_METS],
+)
+vs(
+    "vs-marrow",
+    "Bone-marrow infiltration",
+    "ICD-10-CM C79.52, SNOMED 94217008 (WHO C79.5 mixes bone and marrow: not included).",
+    [*cm("marrow"), MARROW_METS],
+    is_a=[MARROW_METS],
+)
+vs(
+    "vs-bone-mets",
+    "Bone metastases",
+    "ICD-10-CM C79.5, C79.51, C7B.03; WHO C79.5; SNOMED 94222008.",
+    [*cm("bone-mets"), *who("bone-mets"), BONE_METS],
+    is_a=[BONE_METS],
+)
+vs(
+    "vs-extrahepatic-mets",
+    "Brain, bone-marrow or bone metastases",
+    "Union of vs-brain-mets, vs-marrow, vs-bone-mets.",
+    [
+        *cm("brain-mets"),
+        *who("brain-mets"),
+        S("94225005", "Secondary malignant neoplasm of brain (disorder)"),
+        *cm("marrow"),
+        S("94217008", "Secondary malignant neoplasm of bone marrow (disorder)"),
+        *cm("bone-mets"),
+        *who("bone-mets"),
+        S("94222008", "Secondary malignant neoplasm of bone (disorder)"),
+    ],
+    is_a=[BRAIN_METS, MARROW_METS, BONE_METS],
+)
+vs(
+    "vs-hf",
+    "Heart failure",
+    "ICD-10-CM I50 (all children), I11.0; WHO I50.x, I11.0; SNOMED heart failure.",
+    [
+        *cm("hf"),
+        *who("hf"),
+        S("84114007", "Heart failure (disorder)"),
+        S("42343007", "Congestive heart failure (disorder)"),
+        S("703272007", "Heart failure with reduced ejection fraction (disorder)"),
+        S("88805009", "Chronic congestive heart failure (disorder)"),
+    ],
+    is_a=[S("84114007", "Heart failure (disorder)")],
+)
+vs(
+    "vs-mi",
+    "Myocardial infarction",
+    "ICD-10-CM I21, I22 (all children); WHO I21.x, I22.x; SNOMED 22298006 and the acute MI concepts Synthea emits.",
+    [
+        *cm("mi"),
+        *who("mi"),
+        S("22298006", "Myocardial infarction (disorder)"),
+        S("57054005", "Acute myocardial infarction (disorder)"),
+        S("401303003", "Acute ST segment elevation myocardial infarction (disorder)"),
+        S("401314000", "Acute non-ST segment elevation myocardial infarction (disorder)"),
+    ],
+    is_a=[S("22298006", "Myocardial infarction (disorder)")],
+)
+vs(
+    "vs-stroke",
+    "Stroke",
+    "ICD-10-CM I63 (all children); WHO I63.x, I64; SNOMED 230690007, 432504007.",
+    [
+        *cm("stroke"),
+        *who("stroke"),
+        S("230690007", "Cerebrovascular accident (disorder)"),
+        S("432504007", "Cerebral infarction (disorder)"),
+        S("422504002", "Ischemic stroke (disorder)"),
+    ],
+    is_a=[S("230690007", "Cerebrovascular accident (disorder)")],
+)
+vs(
+    "vs-pe",
+    "Pulmonary embolism",
+    "ICD-10-CM I26 (all children); WHO I26.x; SNOMED 59282003.",
+    [*cm("pe"), *who("pe"), S("59282003", "Pulmonary embolism (disorder)")],
+    is_a=[S("59282003", "Pulmonary embolism (disorder)")],
+)
+vs(
+    "vs-ua",
+    "Unstable angina",
+    "I20.0; SNOMED 4557003.",
+    [*cm("ua"), *who("ua"), S("4557003", "Preinfarction syndrome (disorder)")],
+    is_a=[S("4557003", "Preinfarction syndrome (disorder)")],
+)
+vs(
+    "vs-arrhythmia",
+    "Cardiac arrhythmia",
+    "ICD-10-CM I47-I49 (all children); WHO I47-I49.x; SNOMED 698247007.",
+    [
+        *cm("arrhythmia"),
+        *who("arrhythmia"),
+        S("698247007", "Cardiac arrhythmia (disorder)"),
+        S("49436004", "Atrial fibrillation (disorder)"),
+    ],
+    is_a=[S("698247007", "Cardiac arrhythmia (disorder)")],
+)
+vs(
+    "vs-brady",
+    "Bradycardia",
+    "R00.1, I49.5; SNOMED 48867003.",
+    [*cm("brady"), *who("brady"), S("48867003", "Bradycardia (finding)")],
+    is_a=[S("48867003", "Bradycardia (finding)")],
+)
+vs(
+    "vs-revasc",
+    "Coronary revascularisation",
+    "SNOMED 81266008, 415070008.",
+    [
+        S("81266008", "Heart revascularization (procedure)"),
+        S("415070008", "Percutaneous coronary intervention (procedure)"),
+    ],
+    is_a=[
+        S("81266008", "Heart revascularization (procedure)"),
+        S("415070008", "Percutaneous coronary intervention (procedure)"),
+    ],
+)
+vs(
+    "vs-htn",
+    "Hypertension",
+    "ICD-10-CM I10, I1A, I1A.0; WHO I10; SNOMED 38341003, 59621000.",
+    [
+        *cm("htn"),
+        *who("htn"),
+        S("38341003", "Hypertensive disorder, systemic arterial (disorder)"),
+        S("59621000", "Essential hypertension (disorder)"),
+    ],
+    is_a=[S("38341003", "Hypertensive disorder, systemic arterial (disorder)")],
+)
+vs(
+    "vs-cirrhosis",
+    "Cirrhosis of liver",
+    "ICD-10-CM K74.6x, K70.3x; WHO K74.6, K70.3; SNOMED 19943007.",
+    [*cm("cirrhosis"), *who("cirrhosis"), S("19943007", "Cirrhosis of liver (disorder)")],
+    is_a=[S("19943007", "Cirrhosis of liver (disorder)")],
+)
+vs(
+    "vs-pvt",
+    "Portal vein thrombosis",
+    "I81; SNOMED 17920008.",
+    [*cm("pvt"), *who("pvt"), S("17920008", "Portal vein thrombosis (disorder)")],
+    is_a=[S("17920008", "Portal vein thrombosis (disorder)")],
+)
+vs(
+    "vs-nephrotic",
+    "Nephrotic syndrome",
+    "ICD-10-CM N04 (all children); WHO N04.x; SNOMED 52254009.",
+    [*cm("nephrotic"), *who("nephrotic"), S("52254009", "Nephrotic syndrome (disorder)")],
+    is_a=[S("52254009", "Nephrotic syndrome (disorder)")],
+)
+vs(
+    "vs-gilbert",
+    "Gilbert syndrome",
+    "E80.4 (SNOMED 27503000 is UNVERIFIED in clinical.md: not included).",
+    [*cm("gilbert"), *who("gilbert")],
+)
+vs(
+    "vs-hiv",
+    "HIV infection",
+    "ICD-10-CM B20, Z21; WHO B24, Z21; SNOMED 86406008 and AIDS 62479008.",
+    [
+        *cm("hiv"),
+        *who("hiv"),
+        S("86406008", "Human immunodeficiency virus infection (disorder)"),
+        S("62479008", "Acquired immune deficiency syndrome (disorder)"),
+    ],
+    is_a=[S("86406008", "Human immunodeficiency virus infection (disorder)")],
+)
+vs(
+    "vs-preg",
+    "Pregnancy (currently pregnant)",
+    "Codes that mean the woman is pregnant: ICD-10-CM Z33, Z33.1, Z33.3, Z34 (supervision of normal pregnancy) "
+    "and Z3A (weeks of gestation) with all children, and chapter O without the codes that record the end of "
+    "a pregnancy; WHO ICD-10 Z33, Z34, Z35 (supervision of normal / high-risk pregnancy) and chapter O likewise; "
+    "SNOMED 77386006 and 72892002 Normal pregnancy (the Synthea pregnancy code). Left out (clinical.md VS-PREG "
+    "takes the whole O chapter): abortive outcomes (CM O03, O04, O08; WHO O03-O06, O08), labour and delivery "
+    "(O60-O77 except 'preterm labor without delivery'), encounters for delivery (O80-O84), the puerperium "
+    "(O85-O92), sequelae and obstetric deaths (O94-O97), and in the mixed categories the codes that name "
+    "childbirth or the puerperium and not the pregnancy (O10.x2/O10.x3, O24.42x, O99.x3 ...): a delivery three "
+    "months ago is not a pregnancy. Delivery and puerperium codes are in vs-postpartum (breast-feeding "
+    "review). O07 (failed attempted termination) stays: the pregnancy may continue. Generated by "
+    "gen_icd_data.py (pregnancy_kind).",
+    [*cm("preg"), *who("preg"), S("77386006", "Pregnant (finding)"), S("72892002", "Normal pregnancy (finding)")],
+    is_a=[S("77386006", "Pregnant (finding)")],
+)
+vs(
+    "vs-postpartum",
+    "Delivery or puerperium (pregnancy ended by birth)",
+    "ICD-10-CM / WHO ICD-10 codes that record a delivery or the puerperium: Z39.0 (care immediately after "
+    "delivery), Z39.2 (routine postpartum follow-up), chapter O labour and delivery (O60-O77, not 'without "
+    "delivery'), encounters for delivery (O80-O84), puerperium (O85-O92), sequelae / obstetric deaths "
+    "(O94-O97) and the mixed-category codes that name childbirth or the puerperium only. Not pregnancy "
+    "(vs-preg): read only to ask about breast-feeding. SNOMED CT 289256000 Mother delivered, 48782003 Delivery "
+    "normal and the grouper 118213005 Postpartum finding (SNOMED_SOURCES: VSAC obstetric value sets).",
+    [
+        *cm("postpartum"),
+        *who("postpartum"),
+        S("289256000", "Mother delivered (finding)"),
+        S("48782003", "Delivery normal (finding)"),
+        S("118213005", "Postpartum finding (finding)"),
+    ],
+)
+vs(
+    "vs-lact",
+    "Breast-feeding",
+    "Z39.1; SNOMED 169750002 (finding) and 866041003 (situation); no filter: the two concepts sit in different "
+    "SNOMED CT hierarchies.",
+    [
+        *cm("lact"),
+        *who("lact"),
+        S("169750002", "Mother currently breast-feeding (finding)"),
+        S("866041003", "Mother currently breast-feeding (situation)"),
+    ],
+)
+vs(
+    "vs-other-malig",
+    "Other solid malignancy (not the NET, not BCC/SCC of skin)",
+    "ICD-10-CM/WHO C00-C76, C80 (+ C4A Merkel cell) with every child code, excluding NETs (C7A/C7B), secondary "
+    "sites (C77-C79), haematological malignancies (C81-C96), basal and squamous cell carcinoma of skin, and the "
+    "GEP primary sites C16-C20/C25 where the NET itself is coded (see vs-gep-site, reviewed separately). "
+    "Carcinoma in situ of the cervix (D06) is not in the C range. SNOMED CT: the same "
+    "exclusions as is-a filters (GEP sites, secondary, haematological, basal cell carcinoma of skin); squamous "
+    "cell carcinoma of skin has no verified code and none is in the expansion; the root 363346000 itself is "
+    "not in the expansion (data code the NET itself with it as often as another cancer).",
+    [
+        *cm("other-malig"),
+        *who("other-malig"),
+        S("408643008", "Infiltrating duct carcinoma of breast (disorder)"),
+        S("254837009", "Malignant neoplasm of breast (disorder)"),
+        S("372137005", "Primary malignant neoplasm of breast (disorder)"),
+        S("353431000119107", "Primary malignant neoplasm of female left breast (disorder)"),
+        S("188152004", "Malignant neoplasm of upper-inner quadrant of female breast (disorder)"),
+        S("363358000", "Malignant tumor of lung (disorder)"),
+        S("254637007", "Non-small cell lung cancer (disorder)"),
+        S("254632001", "Small cell carcinoma of lung (disorder)"),
+        S("399068003", "Malignant tumor of prostate (disorder)"),
+        S("363443007", "Malignant tumor of ovary (disorder)"),
+        S("372244006", "Malignant melanoma (disorder)"),
+        S("188340000", "Malignant tumor of craniopharyngeal duct (disorder)"),
+    ],
+    is_a=[MALIGNANT],
+    not_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS, SECONDARY, HAEM_MALIG, BCC_SKIN],
+)
+POSTMENOPAUSAL = S("76498008", "Postmenopausal state (finding)")
+vs(
+    "vs-surgical-sterility",
+    "Hysterectomy, bilateral oophorectomy or documented post-menopausal state",
+    "Z90.710, Z90.722 (conditions), Z78.0 Asymptomatic menopausal state (ICD-10-CM, checked with "
+    "simple_icd_10_cm 1.5.0), SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 Postmenopausal "
+    "state (finding; SNOMED_SOURCES): what clinical.md §0.11 lists as ending childbearing potential. Tubal "
+    "ligation is not in it (vs-tubal-occlusion): trial B defines childbearing potential by menses and counts "
+    "tubal ligation as contraception; trial A alone names tubal occlusion as permanent sterilisation.",
+    [*cm("surgical-sterility"), S("236886002", "Hysterectomy (procedure)"), POSTMENOPAUSAL],
+    is_a=[S("236886002", "Hysterectomy (procedure)")],
+)
+vs(
+    "vs-tubal-occlusion",
+    "Tubal ligation or occlusion",
+    "Z98.51 Tubal ligation status (ICD-10-CM, checked with simple_icd_10_cm 1.5.0), read as a Condition. Read "
+    "by trial A only, whose protocol names tubal occlusion as permanent sterilisation. No SNOMED CT concept is "
+    "verified here (clinical.md lists none): a site that codes it in SNOMED CT maps it with --terminology.",
+    cm("tubal-occlusion"),
+)
+vs(
+    "vs-carcinoid-heart",
+    "Carcinoid heart disease",
+    "ICD-10-CM E34.01 (FY2025); no verified SNOMED concept.",
+    cm("carcinoid-heart"),
+)
