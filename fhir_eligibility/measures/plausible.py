@@ -4,9 +4,8 @@ Why: a haemoglobin of 75 entered as g/dL (it was g/L) or 900 g/dL read as real w
 criterion on a typing slip; DEVELOPERS.md asks implausible data to be ``unknown``, never decisive.
 The bounds are deliberately wide (what is physically possible, not what is normal or survivable for
 long; Hb and albumin, see below, are the exceptions), per LOINC code, in one unit each; a result in
-another unit is converted first (UCUM, with
-the analyte's molar mass where needed), and one that cannot be converted is left to the criteria
-(which find it unconvertible themselves).
+another unit is converted first (UCUM, with the analyte's molar mass where needed), and one that
+cannot be converted is left to the criteria (which find it unconvertible themselves).
 """
 
 from __future__ import annotations
