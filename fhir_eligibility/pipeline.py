@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from fhir_eligibility.criteria.load import load_trials
-from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.model import Trial, record_systems
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trials
 from fhir_eligibility.evaluation.patient_record import PatientRecord, build_record
@@ -51,7 +51,8 @@ def evaluate_patient(
     warn_born_after(data, as_of)
     data = withhold_merged(data)  # a merged-away record decides nothing: every criterion unknown
     # a site's code mapped to a trial's (ConceptMap) is read as that code too: units, plausibility, formulas
-    record = build_record(read_as_targets(data, trials), settings.include_preliminary)
+    systems = program.systems if program is not None else record_systems(trials)
+    record = build_record(read_as_targets(data, trials), settings.include_preliminary, systems)
     compiled: Sequence[CompiledTrial]
     if program is not None:
         if (

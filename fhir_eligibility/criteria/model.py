@@ -5,6 +5,7 @@ Parsing the R5 JSON happens once (``criteria.parse``); nothing downstream re-rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -276,6 +277,22 @@ class Trial:
     @property
     def computable_count(self) -> int:
         return sum(c.computable for c in self.criteria)
+
+
+def record_systems(trials: Iterable[Trial]) -> dict[str, frozenset[str]]:
+    """Per resource type, the code systems the trials' record criteria (diagnoses, treatments,
+    allergies) read, site codes included: a record coded in none of its type's is read by no
+    criterion (patient_record warns of it)."""
+    out: dict[str, set[str]] = {}
+    for t in trials:
+        for top in t.criteria:
+            for c in top.walk():
+                d = c.definition
+                if isinstance(d, Records):
+                    systems = {system for system, _ in (*d.codes, *d.maybe)}
+                    for kind in d.resource_types:
+                        out.setdefault(kind, set()).update(systems)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 # pickled through their constructors, so they cross processes compiled too (fhir_eligibility.pickling)

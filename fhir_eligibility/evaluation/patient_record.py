@@ -6,6 +6,7 @@ resource); every entry point calls it, so the same resources give the same recor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fhir_eligibility.codes import Code
@@ -115,11 +116,15 @@ def _focus_elsewhere(res: Resource, patient_id: str) -> str | None:
     return None
 
 
-def build_record(data: PatientData, include_preliminary: bool = False) -> PatientRecord:
+def build_record(
+    data: PatientData, include_preliminary: bool = False, systems: Mapping[str, frozenset[str]] | None = None
+) -> PatientRecord:
     """Normalise once; a resource that cannot be read is a warning, never an abort.
 
     The warnings are also appended to ``data.warnings``, the list every entry point reports, and a
-    dropped resource becomes unavailable data of its type (and codes, when readable).
+    dropped resource becomes unavailable data of its type (and codes, when readable). ``systems``:
+    per type, the code systems the trials' record criteria read (``criteria.model.record_systems``);
+    a diagnosis or treatment coded in none of them (NDC only, an unmapped local code) is warned of.
     """
     by_code: dict[tuple[str, Code], list[Fact]] = {}
     by_kind: dict[str, list[Fact]] = {}
@@ -127,6 +132,8 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
     dropped: list[Unavailable] = []
     undated: list[str] = []
     uncoded: list[str] = []
+    unread: dict[str, None] = {}  # records coded only in systems no criterion reads for their type
+    unread_systems: dict[str, None] = {}
     birth, gender, patient = None, None, None
     # whose the results are, for reference ranges restricted by sex or age (the Patient may come last)
     first = next((r for r in data.resources if r.get("resourceType") == "Patient"), None)
@@ -166,6 +173,11 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
             undated.append(ref)
         elif facts and kind in CLOSED_WORLD_TYPES and not facts[0].codes:
             uncoded.append(ref)  # text only: read by no criterion, so its absence decides
+        elif facts and systems is not None and kind in CLOSED_WORLD_TYPES and kind in systems:
+            read = systems[str(kind)]
+            if not any(system in read for system, _ in facts[0].codes):
+                unread[ref] = None
+                unread_systems.update((system[:80], None) for system, _ in facts[0].codes)
         for f in facts:
             by_kind.setdefault(f.kind, []).append(f)
             for c in f.codes:
@@ -181,6 +193,14 @@ def build_record(data: PatientData, include_preliminary: bool = False) -> Patien
         new.append(
             f"Patient/{data.patient_id}: {len(uncoded)} record(s) with no code, only text, which no criterion "
             f"reads (a diagnosis or a treatment recorded only so counts as not recorded): {shown}"
+        )
+    if unread:  # systems named, never codes or text
+        refs = list(unread)
+        shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        new.append(
+            f"Patient/{data.patient_id}: {len(refs)} record(s) coded only in code systems no criterion reads for "
+            f"their type ({', '.join(list(unread_systems)[:3])}): a diagnosis or a treatment recorded only so "
+            f"counts as not recorded; map the codes (site terminology): {shown}"
         )
     data.warnings.extend(w for w in new if w not in data.warnings)
     return PatientRecord(

@@ -40,6 +40,7 @@ from fhir_eligibility.criteria.model import (
     Trial,
     Unsupported,
     Window,
+    record_systems,
 )
 from fhir_eligibility.evaluation.combination import leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
@@ -119,6 +120,7 @@ class Program:
     def __init__(self, trials: Sequence[Trial], settings: Settings) -> None:
         self.trials = tuple(trials)
         self.settings = settings
+        self.systems = record_systems(self.trials)  # what build_record warns a record is coded in none of
         pool: dict[Reads, Reads] = {}  # equal timeline reads across the trials: one object (compiled.py)
         self.compiled = tuple(CompiledTrial(t, pool) for t in self.trials)
         self.leaf_slots = 0

@@ -82,7 +82,7 @@ class Screener:
         data = withhold_merged(data)  # a merged-away record decides nothing (as evaluate_patient)
         if program is None or batch is None:
             return _listed_labels([outcome_of(r) for r in evaluate_patient(data, self.trials, as_of, settings)])
-        record = build_record(read_as_targets(data, self.trials), settings.include_preliminary)
+        record = build_record(read_as_targets(data, self.trials), settings.include_preliminary, program.systems)
         days = settings.attestation_validity_days
         exact = program.answers_exactly(record)  # no unavailable data, or none a criterion reads
         answered = attestation.latest_answers(record, as_of, days) if exact else {}
