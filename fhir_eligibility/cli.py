@@ -20,7 +20,7 @@ import click
 from fhir_eligibility.attest_command import register as register_attest
 from fhir_eligibility.authoring.command import register as register_authoring
 from fhir_eligibility.authoring.command import show_rules
-from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
+from fhir_eligibility.cli_options import DAYS, as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate, validate_terminology
@@ -198,21 +198,21 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option("--details", is_flag=True, help="With the table: why each criterion did not pass.")
 @click.option(
     "--horizon",
-    type=click.IntRange(min=0),
+    type=DAYS,
     default=365,
     show_default=True,
     help="Days ahead to look for the dates the verdict changes (eligibleFrom/eligibleUntil); 0: off.",
 )
 @click.option(
     "--lookback-days",
-    type=int,
+    type=DAYS,
     default=28,
     show_default=True,
     help="Default window for measurements when a criterion gives none.",
 )
 @click.option(
     "--course-gap-days",
-    type=int,
+    type=DAYS,
     default=182,
     show_default=True,
     help="A gap longer than this between treatment cycles starts a new course.",
@@ -302,6 +302,8 @@ def evaluate(
     else:
         if not paths:
             raise click.UsageError("give at least one PATH (or --server URL --patient ID)")
+        if patient_ids:  # a report meant for one patient must not hold everyone in the files
+            raise click.UsageError("--patient selects patients on --server; for PATHs, give the patient's own files")
         n = workers or default_workers()
         if fmt == "json":  # streamed: memory flat in the number of patients
             with Bar(wanted(streams_to_stdout=output is None)) as bar:

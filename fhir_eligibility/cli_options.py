@@ -25,6 +25,8 @@ def _finite(_ctx: click.Context, param: click.Parameter, value: float | None) ->
 
 
 LATEST_YEAR = 9000  # an as-of date after this leaves no room for a horizon or a window's end
+# a number of days (horizon, look-back, course gap): 100 years at most, so as-of + days stays in the calendar
+DAYS = click.IntRange(0, 36_500)
 
 
 def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> dt.date:

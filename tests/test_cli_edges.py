@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
@@ -57,3 +58,18 @@ def test_closed_standard_streams(tmp_path: Path) -> None:
     closed = _run(">&-")
     assert closed.returncode == 2 and "standard output (closed)" in closed.stderr
     assert "Traceback" not in closed.stderr
+
+
+@pytest.mark.parametrize("command", ["evaluate", "screen"])
+@pytest.mark.parametrize("option", ["--horizon", "--lookback-days"])
+def test_a_number_of_days_past_the_calendar_is_a_usage_error(command: str, option: str) -> None:
+    """--horizon 3000000 ran as-of + 3,000,000 days past year 9999: a traceback and exit 1."""
+    r = CliRunner().invoke(cli, [command, str(SAMPLE), "--as-of", "2026-06-01", option, "3000000"])
+    assert (r.exit_code == 2 and "3000000" in r.output and r.exception is None) or isinstance(r.exception, SystemExit)
+
+
+def test_patient_with_files_is_a_usage_error_not_everyone_s_report() -> None:
+    """--patient X on PATHs was ignored: a report meant for one patient held every patient of the files."""
+    r = CliRunner().invoke(cli, ["evaluate", str(SAMPLE.parent), "--patient", "sample-01", "--format", "json"])
+    assert r.exit_code == 2 and "--patient" in r.output
+    assert "sample-02" not in r.output

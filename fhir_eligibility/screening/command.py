@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from fhir_eligibility.cli_options import as_of_date, build_server_options, server_options
+from fhir_eligibility.cli_options import DAYS, as_of_date, build_server_options, server_options
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import IdentityPolicy
@@ -98,7 +98,7 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @terminology_option
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
-@click.option("--lookback-days", type=int, default=28, show_default=True, help="Default window for measurements.")
+@click.option("--lookback-days", type=DAYS, default=28, show_default=True, help="Default window for measurements.")
 @click.option(
     "--bulk/--no-bulk",
     default=None,
@@ -111,7 +111,7 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option(
     "--horizon",
-    type=click.IntRange(min=0),
+    type=DAYS,
     default=30,
     show_default=True,
     help="Count patients who become eligible, or whose eligibility lapses, within DAYS; 0: off.",
