@@ -32,7 +32,8 @@ from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalErr
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import PLANNED_TYPES
 from fhir_eligibility.requirements.search import types_read
-from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpResponse, HttpSession, new_session, send
+from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpSession, new_session
+from fhir_eligibility.retrieval.transport import Answer, Fault, exchange
 from fhir_eligibility.retrieval.urlpolicy import UnsafeUrl, no_credentials, target
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 ENV_TOKEN = "FHIR_ELIGIBILITY_TOKEN"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 300  # seconds; SMART: exp no more than five minutes in the future
+MAX_AUTH_BYTES = 1 << 20  # a SMART configuration or a token answer is a few kilobytes
 
 
 def smart_scope(read: Iterable[str], write: Mapping[str, str] | None = None) -> str:
@@ -167,16 +169,43 @@ def client_assertion(
     return jwt.encode(claims, key or config.signing_key(), algorithm=config.algorithm, headers=headers)
 
 
+def _fetch(
+    session: HttpSession,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    verify: bool | str,
+    form: Mapping[str, str] | None = None,
+) -> Answer:
+    """One authorization request, never redirected, whole within 3 x ``timeout`` (the per-request
+    deadline of every FHIR call) and at most ``MAX_AUTH_BYTES``: a token endpoint that drips its
+    answer must not hold a run past its deadlines, nor send a body without end."""
+    return exchange(
+        session,
+        method,
+        url,
+        allow=no_credentials,
+        deadline=time.monotonic() + 3 * timeout,
+        headers={"Accept": "application/json"},
+        form=form,
+        timeouts=(min(10.0, timeout), timeout),
+        verify=verify,
+        max_bytes=MAX_AUTH_BYTES,
+    )
+
+
 def discover_token_endpoint(session: HttpSession, fhir_base_url: str, *, timeout: float, verify: bool | str) -> str:
     """Read ``token_endpoint`` from the server's ``.well-known/smart-configuration``."""
     url = fhir_base_url.rstrip("/") + "/.well-known/smart-configuration"
-    accept = {"Accept": "application/json"}
     unusable = f"cannot read SMART configuration at {url}"
     try:
-        r = send(session, "GET", url, allow=no_credentials, headers=accept, timeout=timeout, verify=verify)
+        r = _fetch(session, "GET", url, timeout=timeout, verify=verify)
     except HttpError as e:
         status = "" if e.status is None else f"HTTP {e.status} (set the token endpoint instead)"  # a redirect
         raise RetrievalError(f"{unusable}: {status or e.cause}") from None
+    except Fault as f:
+        raise RetrievalError(f"{unusable}: {f.cause}") from None
     if r.status != 200:
         raise RetrievalError(f"{unusable}: HTTP {r.status} (set the token endpoint instead)")
     try:
@@ -220,6 +249,9 @@ class SmartBackendAuth(AuthHook):
         self._endpoint: str | None = config.token_endpoint
         self._token: str | None = None
         self._expires_at = 0.0
+        # a token request that failed, and until when (time.monotonic) that answer stands: one slow or
+        # broken endpoint costs one request deadline, not one per search of every patient
+        self._failure: tuple[RetrievalError, float] | None = None
 
     def __repr__(self) -> str:
         return f"SmartBackendAuth(client_id={self._config.client_id!r})"
@@ -241,7 +273,13 @@ class SmartBackendAuth(AuthHook):
         with self._lock:
             if self._token is not None and self._clock() < self._expires_at:
                 return self._token
-            return self._request_token()
+            if self._failure is not None and time.monotonic() < self._failure[1]:
+                raise RetrievalError(str(self._failure[0]))
+            try:
+                return self._request_token()
+            except RetrievalError as e:
+                self._failure = (e, time.monotonic() + 3 * self._timeout)
+                raise
 
     def invalidate(self) -> None:
         """Forget the cached token (the server answered 401: revoked or expired early)."""
@@ -261,17 +299,10 @@ class SmartBackendAuth(AuthHook):
             "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": client_assertion(self._config, endpoint, now=now, key=self._key),
         }
-        try:
-            r = send(  # never redirected: a 307 would re-send the client assertion wherever it points
-                self._session,
-                "POST",
-                endpoint,
-                allow=no_credentials,
-                form=form,
-                headers={"Accept": "application/json"},
-                timeout=self._timeout,
-                verify=self._verify,
-            )
+        try:  # never redirected: a 307 would re-send the client assertion wherever it points
+            r = _fetch(self._session, "POST", endpoint, form=form, timeout=self._timeout, verify=self._verify)
+        except Fault as f:
+            raise RetrievalError(f"the SMART token endpoint gave no usable answer: {f.cause}") from None
         except HttpError as e:
             if e.status is not None:
                 raise RetrievalError(
@@ -308,7 +339,7 @@ class SmartBackendAuth(AuthHook):
         return token
 
 
-def _json_object(r: HttpResponse) -> dict[str, Any]:
+def _json_object(r: Answer) -> dict[str, Any]:
     try:
         body = json.loads(r.body)
     except (ValueError, RecursionError):

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from fhir_eligibility.retrieval.http import AuthHook, HttpResponse, HttpSession, send
+from fhir_eligibility.retrieval.http import Allow, AuthHook, HttpResponse, HttpSession, send
 from fhir_eligibility.retrieval.urlpolicy import Base, UnsafeUrl, target
 
 MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads go to a file instead
@@ -88,18 +88,22 @@ def exchange(
     method: str,
     url: str,
     *,
-    base: Base,
+    base: Base | None = None,
     scope: Scope = "base",
+    allow: Allow | None = None,
     deadline: float,
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
+    form: Mapping[str, str] | None = None,
     auth: AuthHook | None = None,
     timeouts: tuple[float, float] = (10.0, 30.0),
     verify: bool | str = True,
     sink: Sink | None = None,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Answer:
-    """Send one request and read its whole answer before ``deadline`` (``time.monotonic``).
+    """Send one request and read its whole answer before ``deadline`` (``time.monotonic``). The URL
+    policy: ``base`` and ``scope`` (:func:`check`), or ``allow`` for a host off the server's base
+    (a SMART token endpoint).
 
     Raises :class:`Fault` (deadline, too large), :class:`UnsafeUrl`, or :class:`HttpError` (no
     answer, redirect refused).
@@ -107,9 +111,12 @@ def exchange(
     if deadline <= time.monotonic():
         raise Fault("no complete answer before the deadline (no time left to send)")
     box = _Box()
+    if allow is None:
+        assert base is not None, "exchange needs a base or an allow policy"
+        server = base
 
-    def allow(prepared_url: str, credentials: bool) -> None:
-        check(prepared_url, base, scope, credentials)
+        def allow(prepared_url: str, credentials: bool) -> None:
+            check(prepared_url, server, scope, credentials)
 
     def work() -> None:
         try:
@@ -122,6 +129,7 @@ def exchange(
                 verify=verify,
                 headers=headers,
                 json_body=json_body,
+                form=form,
                 auth=auth,
                 stream=True,
                 on_response=box.hold,

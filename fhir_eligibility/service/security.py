@@ -34,7 +34,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.http import HttpError, HttpSession, new_session, send
+from fhir_eligibility.retrieval.http import HttpError, HttpSession, new_session
+from fhir_eligibility.retrieval.transport import Fault, exchange
 from fhir_eligibility.retrieval.urlpolicy import DEFAULT_PORTS, UnsafeUrl, no_credentials, target
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ("RS384", "ES384")
 MIN_RSA_BITS = 2048
 MIN_REFETCH_SECONDS = 30.0
+MAX_JWKS_BYTES = 1 << 20  # a key set is a few kilobytes
 MAX_REPLAY_ENTRIES = 100_000
 
 Jwk = dict[str, Any]
@@ -108,6 +110,9 @@ class JkuCache:
         self.session = session or new_session()
         self.clock = clock
         self._cache: dict[str, tuple[float, dict[str, Jwk]]] = {}
+        # url -> when its last fetch failed: anyone may name an allowed jku before any signature is
+        # checked, so a dead or slow key host costs one fetch per MIN_REFETCH_SECONDS, not one per call
+        self._failed: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def key(self, url: str, kid: str) -> Jwk | None:
@@ -115,22 +120,41 @@ class JkuCache:
             raise AuthError("jku not allowed")
         with self._lock:
             now = self.clock()
+            failed = self._failed.get(url)
+            if failed is not None and now - failed < MIN_REFETCH_SECONDS:
+                raise AuthError("jku unavailable")
             cached = self._cache.get(url)
             stale = cached is None or now - cached[0] > self.ttl
             unknown = cached is not None and kid not in cached[1] and now - cached[0] > MIN_REFETCH_SECONDS
             if stale or unknown:
-                keys = self._fetch(url)
+                try:
+                    keys = self._fetch(url)
+                except AuthError:
+                    self._failed[url] = now
+                    raise
+                self._failed.pop(url, None)
                 self._cache[url] = (now, keys)
                 cached = (now, keys)
             assert cached is not None
             return cached[1].get(kid)
 
     def _fetch(self, url: str) -> dict[str, Jwk]:
+        """The key set, whole within ``timeout`` seconds (a host that drips it is a failure) and at
+        most MAX_JWKS_BYTES."""
         accept = {"Accept": "application/json"}
         try:
-            r = send(self.session, "GET", url, allow=no_credentials, timeout=self.timeout, headers=accept)
-        except (HttpError, UnsafeUrl) as e:
-            log.warning("JWK Set fetch failed: %s", e.cause if isinstance(e, HttpError) else "URL refused")
+            r = exchange(
+                self.session,
+                "GET",
+                url,
+                allow=no_credentials,
+                deadline=time.monotonic() + self.timeout,
+                timeouts=(self.timeout, self.timeout),
+                headers=accept,
+                max_bytes=MAX_JWKS_BYTES,
+            )
+        except (HttpError, UnsafeUrl, Fault) as e:
+            log.warning("JWK Set fetch failed: %s", "URL refused" if isinstance(e, UnsafeUrl) else e.cause)
             raise AuthError("jku unavailable") from None
         if r.status != 200:
             log.warning("JWK Set fetch failed: HTTP %d", r.status)
