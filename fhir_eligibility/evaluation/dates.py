@@ -82,7 +82,10 @@ def order_text(value: object) -> str:
         except ValueError:
             return text
         if moment.tzinfo is not None:
-            return moment.astimezone(_dt.UTC).isoformat()
+            try:
+                return moment.astimezone(_dt.UTC).isoformat()
+            except OverflowError:  # 9999-12-31T23:59:59-05:00, a placeholder: past the calendar in UTC
+                return text
     return text
 
 
