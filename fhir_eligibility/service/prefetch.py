@@ -38,6 +38,7 @@ from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, about
 from fhir_eligibility.requirements.prefetch import PrefetchTemplate
 from fhir_eligibility.retrieval import urlpolicy
 from fhir_eligibility.retrieval.assembly import assemble as assemble_patient
+from fhir_eligibility.retrieval.auth import token_problem
 from fhir_eligibility.retrieval.http import HttpSession, new_session
 from fhir_eligibility.retrieval.reading import PATIENT_DATA
 from fhir_eligibility.retrieval.server import BatchMode, FhirServer, ServerOptions
@@ -138,6 +139,9 @@ def _access_token(auth: object, patient_id: str) -> str:
     token = auth.get("access_token")
     if not isinstance(token, str) or not token:
         raise _bad("fhirAuthorization.access_token: required string")
+    problem = token_problem(token)  # it could not go in an Authorization header: the client's mistake
+    if problem is not None:
+        raise _bad(f"fhirAuthorization.access_token: {problem}")
     if str(auth.get("token_type", "")).lower() != "bearer":
         raise _bad("fhirAuthorization.token_type: must be Bearer")
     for key in ("scope", "subject"):

@@ -65,6 +65,12 @@ def bundle(*resources: dict[str, Any], **extra: Any) -> dict[str, Any]:
             lambda b: b.update(fhirServer="https://x", fhirAuthorization={"access_token": "t", "token_type": "MAC"}),
             "Bearer",
         ),
+        (  # a token that cannot go in a header is the client's mistake (400), not the server's (412)
+            lambda b: b.update(
+                fhirServer="https://x", fhirAuthorization={"access_token": "tök", "token_type": "Bearer"}
+            ),
+            "printable ASCII",
+        ),
         (lambda b: b.update(prefetch=[]), "prefetch: expected an object"),
         (lambda b: b.update(prefetch={"patient": "Patient/p1"}), "prefetch.patient"),
         (lambda b: b.update(prefetch={"x": {"response": {"status": "200"}}}), "prefetch.x"),
