@@ -67,8 +67,10 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _trials(definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tuple[Path, ...] = ()) -> list[Trial]:
-    return load_trials(list(definitions) or None, list(only) or None, list(site) or None)
+def _trials(
+    definitions: tuple[Path, ...], only: tuple[str, ...] = (), site: tuple[Path, ...] = (), lookback: int | None = None
+) -> list[Trial]:
+    return load_trials(list(definitions) or None, list(only) or None, list(site) or None, lookback)
 
 
 def render(report: Report, fmt: str, details: bool = False, trials: Iterable[Trial] = ()) -> str:
@@ -208,7 +210,7 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
     type=DAYS,
     default=28,
     show_default=True,
-    help="Default window for measurements when a criterion gives none.",
+    help="Days back a measurement counts where the protocol gives no window (clinical.md §0.2).",
 )
 @click.option(
     "--course-gap-days",
@@ -258,7 +260,7 @@ def evaluate(
     if output is not None:
         check_target(output, paths)  # before any patient is read: a typo in -o must not cost the whole run
     identity = IdentityPolicy(mrn_system, deidentify)
-    ts = _trials(definitions, trial_ids, terminology)
+    ts = _trials(definitions, trial_ids, terminology, lookback_days)
     settings = Settings(
         default_lookback_days=lookback_days,
         assume_attested=assume_attested,

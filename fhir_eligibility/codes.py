@@ -23,6 +23,8 @@ PROJECT_CS = f"{PROJECT}/CodeSystem/eligibility"
 EXT_JUDGEMENT = f"{PROJECT}/StructureDefinition/judgement"
 EXT_INPUT_VS = f"{PROJECT}/StructureDefinition/input-valueset"
 EXT_ALT_THRESHOLD = f"{PROJECT}/StructureDefinition/alternate-threshold"
+# on a timeFromEvent: the protocol gives no window; its low bound is the configured default look-back
+EXT_DEFAULT_LOOKBACK = f"{PROJECT}/StructureDefinition/default-lookback"
 
 # Spellings seen in real exports for the same system.
 _ALIASES = {

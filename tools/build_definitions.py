@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from definitions.codesystem import codesystem
-from definitions.common import WOCBP_URL
+from definitions.common import DEFAULT_WINDOW_NOTE, WOCBP_URL
 from definitions.fhir import BASE, age, gender, records
 from definitions.readme import readme
 from definitions.seedcheck import check as seed_check
@@ -31,6 +31,7 @@ from definitions.tree import is_computable
 
 from definitions import trial_a, trial_b, trial_c, trial_d, trial_e
 from fhir_eligibility.codes import ATC as ATC_SYSTEM
+from fhir_eligibility.codes import EXT_DEFAULT_LOOKBACK
 from fhir_eligibility.criteria.load import read_definitions
 from fhir_eligibility.criteria.validate import validate as validate_definitions
 from fhir_eligibility.errors import DefinitionError
@@ -212,6 +213,26 @@ def evidence_variable(meta: dict[str, Any], chars: list[dict[str, Any]]) -> dict
     }
 
 
+def mark_default_lookback(chars: list[dict[str, Any]], inherited: bool = False) -> None:
+    """Mark the study-start windows of each characteristic whose note says the protocol gives none
+    (DEFAULT_WINDOW_NOTE), and of its parts, with the default-lookback extension: ``--lookback-days``
+    replaces their 28 days (clinical.md §0.2, configurable); a window the protocol wrote stays."""
+    for ch in chars:
+        marked = inherited or DEFAULT_WINDOW_NOTE in [n.get("text") for n in ch.get("note") or []]
+        if marked and ch.get("timeFromEvent"):
+            ch["timeFromEvent"] = [_marked(tfe) for tfe in ch["timeFromEvent"]]
+        inner = (ch.get("definitionByCombination") or {}).get("characteristic") or []
+        mark_default_lookback(inner, marked)
+
+
+def _marked(tfe: dict[str, Any]) -> dict[str, Any]:
+    """A copy (the builders share window objects such as W28 between criteria), marked if study-start."""
+    events = (tfe.get("eventCodeableConcept") or {}).get("coding") or []
+    if "range" not in tfe or not any(c.get("code") == "study-start" for c in events):
+        return tfe
+    return {**tfe, "extension": [{"url": EXT_DEFAULT_LOOKBACK, "valueBoolean": True}]}
+
+
 def dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
@@ -227,6 +248,7 @@ def build(keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         mod = TRIALS[key]
         meta = mod.META
         chars = mod.characteristics()
+        mark_default_lookback(chars)
         files[f"{meta['nct']}/ResearchStudy.json"] = research_study(meta)
         files[f"{meta['nct']}/EvidenceVariable.json"] = evidence_variable(meta, chars)
         summary[key] = (meta, chars)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fhir_eligibility.authoring.group import group_to_evidence_variable
 from fhir_eligibility.codes import EXT_INPUT_VS
-from fhir_eligibility.criteria.model import Combination, Criterion, Trial
+from fhir_eligibility.criteria.model import Combination, Criterion, TimeOffset, Trial, Window
 from fhir_eligibility.criteria.parse import Parser, resolve_definition_ids
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.terminology.site import SiteTerminology
@@ -237,13 +237,34 @@ def intern_definitions(trials: list[Trial]) -> list[Trial]:
     return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]
 
 
+def with_lookback(trials: list[Trial], days: int) -> list[Trial]:
+    """Each window marked as the protocol's silence (``Window.lookback``) reaching back ``days``
+    days: clinical.md §0.2's default look-back is a site's setting, not a constant of the definitions."""
+    offset = TimeOffset(-days, "d")
+
+    def window(w: Window) -> Window:
+        return replace(w, low=offset) if w.lookback and w.anchor == "study-start" else w
+
+    def walk(c: Criterion) -> Criterion:
+        d = c.definition
+        if isinstance(d, Combination):
+            d = Combination(d.code, d.threshold, tuple(walk(k) for k in d.children))
+        return replace(c, definition=d, windows=tuple(window(w) for w in c.windows))
+
+    return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]
+
+
 def load_trials(
-    paths: list[Path] | None = None, only: list[str] | None = None, terminology: list[Path] | None = None
+    paths: list[Path] | None = None,
+    only: list[str] | None = None,
+    terminology: list[Path] | None = None,
+    lookback_days: int | None = None,
 ) -> list[Trial]:
     """Compile every ResearchStudy found; ``only`` selects by NCT number (error if unknown).
 
     A reference that does not resolve is an error (exit 1), never a silently undetermined criterion;
-    ``terminology`` adds a site's ConceptMaps and value-set includes (fhir_eligibility.terminology).
+    ``terminology`` adds a site's ConceptMaps and value-set includes (fhir_eligibility.terminology);
+    ``lookback_days`` replaces the default look-back the definitions mark (:func:`with_lookback`).
     """
     ds = read_definitions(paths)
     missing = unresolved(ds)
@@ -257,7 +278,8 @@ def load_trials(
     if site is not None:
         site.raise_problems(site.extend_value_sets(ds))
     compiled = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
-    trials = intern_definitions(site.apply(compiled) if site is not None else compiled)
+    sited = site.apply(compiled) if site is not None else compiled
+    trials = intern_definitions(with_lookback(sited, lookback_days) if lookback_days is not None else sited)
     if only:
         known = {t.id for t in trials}
         missing_ids = [o for o in only if o not in known]

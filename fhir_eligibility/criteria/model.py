@@ -23,6 +23,9 @@ class Window:
     high: TimeOffset | None
     low_strict: bool = False
     high_strict: bool = False
+    # the protocol gives no window: ``low`` is the default look-back as written, replaced by the
+    # configured one when the trials are loaded (criteria.load, ``--lookback-days``)
+    lookback: bool = False
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,9 @@ def parse_windows(ch: Json) -> tuple[Window, ...]:
             anchor = next((c for s, c in evs if s == cs.EV_EVENT), "study-start")
         if tfe.get("range"):
             r = tfe["range"]
-            out.append(Window(anchor, _offset(r.get("low")), _offset(r.get("high"))))
+            marked = _ext(tfe, cs.EXT_DEFAULT_LOOKBACK)
+            lookback = marked is not None and marked.get("valueBoolean") is True
+            out.append(Window(anchor, _offset(r.get("low")), _offset(r.get("high")), lookback=lookback))
         elif tfe.get("quantity"):
             q = tfe["quantity"]
             off = _offset(q)

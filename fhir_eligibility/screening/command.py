@@ -98,7 +98,13 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @terminology_option
 @click.option("--assume-attested", is_flag=True, help="Treat every manual criterion as attested.")
-@click.option("--lookback-days", type=DAYS, default=28, show_default=True, help="Default window for measurements.")
+@click.option(
+    "--lookback-days",
+    type=DAYS,
+    default=28,
+    show_default=True,
+    help="Days back a measurement counts where the protocol gives no window.",
+)
 @click.option(
     "--bulk/--no-bulk",
     default=None,
@@ -191,7 +197,7 @@ def screen(
 
         require_pyspark()  # before loading the trials: the missing extra is the one thing to say
         conf = parse_conf(spark_conf)
-    trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None)
+    trials = load_trials(list(definitions) or None, list(trial_ids) or None, list(terminology) or None, lookback_days)
     # explain=False: the funnel and candidates read top-level results only, not nested explanations
     settings = Settings(
         default_lookback_days=lookback_days, assume_attested=assume_attested, explain=False, horizon_days=horizon

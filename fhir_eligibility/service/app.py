@@ -100,7 +100,12 @@ class Service:
         self.trials = (
             trials
             if trials is not None
-            else load_trials(list(config.definitions) or None, list(config.trials) or None, list(config.terminology))
+            else load_trials(
+                list(config.definitions) or None,
+                list(config.trials) or None,
+                list(config.terminology),
+                config.lookback_days,
+            )
         )
         # cards, at every chart opening: today's reasons and the dates the verdict changes (evaluate's horizon),
         # no plots, no reasons for a refused trial whose card is not shown. The page, opened by a click,
