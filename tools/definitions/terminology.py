@@ -72,6 +72,11 @@ SNOMED_SOURCES = {
     "48782003": "public (the same VSAC set and VSAC 'Obstetrical or Pregnancy Related Conditions' "
     "2.16.840.1.113883.3.117.1.7.1.263)",
     "118213005": "public (the same VSAC set: 'Postpartum finding (finding)')",
+    "198609003": "public (an OMOP vocabulary export, SNOMED 'Complication of pregnancy, childbirth and/or the "
+    "puerperium', Condition domain; SNOMED International's 2026 release notes on remodelling the hierarchy "
+    "198609003 |Complication of pregnancy, childbirth and/or puerperium (disorder)|)",
+    "372130007": "public (a FHIR condition-code list, 'Malignant neoplasm of skin (disorder)'; an ICD-10-CM to "
+    "SNOMED CT map, C44.90 -> 372130007; a health-survey code map, 'Skin Cancer')",
     "372003004": "public (an mCODE-style FSH list of primary cancer disorders, 'Primary malignant neoplasm of "
     "pancreas (disorder)'; an oncology code map, 'Primary malignant neoplasm of pancreas'); under 363418001",
     "372014001": "public (the same FSH list, 'Primary malignant neoplasm of stomach (disorder)'; a German "

@@ -16,6 +16,17 @@ from .fhir import Json, all_of, any_of, condition, derived, judge, manual, recor
 from .vs_net import NET_MORPH_TEXT
 
 
+def gep_or_unsited() -> Json:
+    """A malignancy of a GEP site or of no named organ in the last 5 years: may be the NET itself."""
+    return condition(
+        "Malignancy of stomach, intestine or pancreas, or of no named organ (C26.0, C26.9, C76.2, C80.x), in the "
+        "last 5 years",
+        "vs-net-primary-candidate",
+        history=True,
+        tfe=[window(-5, 0, "a")],
+    )
+
+
 def exclusion() -> list[Json]:
     """A-E1 to A-E18, in protocol order."""
     out: list[Json] = []
@@ -343,14 +354,9 @@ def exclusion() -> list[Json]:
                     "Other solid malignancy active now (active, recurrence or relapse; any onset)", "vs-other-malig"
                 ),
                 all_of(
-                    "GEP-site malignancy in the last 5 years while no NET code identifies it as the NET",
+                    "GEP-site or unsited malignancy in the last 5 years while no NET code identifies it as the NET",
                     [
-                        condition(
-                            "Malignancy of stomach, intestine or pancreas in the last 5 years",
-                            "vs-gep-site",
-                            history=True,
-                            tfe=[window(-5, 0, "a")],
-                        ),
+                        gep_or_unsited(),
                         {
                             **condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
                             "exclude": True,
@@ -359,26 +365,47 @@ def exclusion() -> list[Json]:
                 ),
                 judge(
                     all_of(
-                        "GEP-site malignancy in the last 5 years that may be the NET itself: review",
+                        "GEP-site or unsited malignancy in the last 5 years that may be the NET itself: review",
                         [
-                            condition(
-                                "Malignancy of stomach, intestine or pancreas in the last 5 years",
-                                "vs-gep-site",
-                                history=True,
-                                tfe=[window(-5, 0, "a")],
-                            ),
+                            gep_or_unsited(),
                             condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
                         ],
+                    )
+                ),
+                judge(
+                    condition(
+                        "Skin cancer of unspecified type in the last 5 years (may be an excepted basal or squamous "
+                        "cell carcinoma): review",
+                        "vs-skin-unspecified",
+                        history=True,
+                        tfe=[window(-5, 0, "a")],
+                    )
+                ),
+                judge(
+                    condition(
+                        "Skin cancer of unspecified type active now (any onset): review",
+                        "vs-skin-unspecified",
                     )
                 ),
             ],
             link="A-E17",
             exclude=True,
-            note="Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
-            "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
-            "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
-            "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
-            "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed.",
+            note=[
+                "Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
+                "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
+                "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
+                "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
+                "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed. "
+                "So are the codes naming no organ (vs-net-primary-candidate: C26.0/C26.9 intestinal tract or digestive "
+                "system unspecified, C76.2 abdomen, C80.x primary unknown): beside a NET code they are most likely "
+                "the NET itself (before, C80.1 or C26.0 with a NET morphology failed here as another cancer).",
+                "Skin cancer of unspecified type (vs-skin-unspecified: ICD-10-CM C44.x0/C44.x0x 'unspecified "
+                "malignant neoplasm of skin' and the C44 headers over basal cell, squamous cell and other types; "
+                "WHO C44, which does not separate the types) may be the excepted basal or squamous cell carcinoma: "
+                "review, never a fail (before, C44.90 or C44.9 failed and WHO C44 passed). C44.x9 'other specified' "
+                "(adnexal, sebaceous carcinoma ...) is another cancer; C44.x1/C44.x2 (BCC/SCC) are excepted. Whether "
+                "the excepted skin cancer was 'treated and controlled' is not read: the exception is taken as coded.",
+            ],
         )
     )
     add(

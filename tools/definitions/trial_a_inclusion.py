@@ -9,6 +9,7 @@ from .common import (
     KI67_ANY,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    UNSITED_NOTE,
     W28,
     anc,
     ecog,
@@ -58,6 +59,7 @@ def inclusion() -> list[Json]:
                 "hindgut NOS among them), which name no site (vs-net-intestinal-review). A stomach NET "
                 "(C7A.092) is not intestinal: fail.",
                 NET_SITE_NOTE,
+                UNSITED_NOTE,
             ],
         )
     )

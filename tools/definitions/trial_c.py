@@ -6,6 +6,7 @@ from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     NET_SITE_NOTE,
+    UNSITED_NOTE,
     W28,
     albumin_unless_pt,
     anc,
@@ -80,7 +81,11 @@ def characteristics() -> list[Json]:
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
             link="C-I1",
-            note=["Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.", NET_SITE_NOTE],
+            note=[
+                "Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.",
+                NET_SITE_NOTE,
+                UNSITED_NOTE,
+            ],
         )
     )
     add(

@@ -9,6 +9,7 @@ from .common import (
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
+    UNSITED_NOTE,
     W28,
     albumin_unless_pt,
     ecog,
@@ -54,7 +55,11 @@ def characteristics() -> list[Json]:
                 obs("Ki-67 index < 20 % (most recent, any date)", lab("vs-ki67"), "<", 20, "%", tfe=KI67_ANY),
             ],
             link="D-I4",
-            note=["Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.", NET_SITE_NOTE],
+            note=[
+                "Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.",
+                NET_SITE_NOTE,
+                UNSITED_NOTE,
+            ],
         )
     )
     add(

@@ -8,6 +8,7 @@ from .common import (
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
+    UNSITED_NOTE,
     W28,
     anc,
     ecog,
@@ -56,6 +57,7 @@ def inclusion() -> list[Json]:
                 "NET of any grade (G3 NET allowed). 'Advanced' is read as metastatic disease coded. A coded NEC "
                 "fails: an interpretation (NEC is not a NET), flagged.",
                 NET_SITE_NOTE,
+                UNSITED_NOTE,
             ],
         )
     )
