@@ -293,7 +293,13 @@ vs(
     "Carcinoma in situ of the cervix (D06) is not in the C range. SNOMED CT: the same "
     "exclusions as is-a filters (GEP sites, secondary, haematological, basal cell carcinoma of skin); squamous "
     "cell carcinoma of skin has no verified code and none is in the expansion; the root 363346000 itself is "
-    "not in the expansion (data code the NET itself with it as often as another cancer).",
+    "not in the expansion (data code the NET itself with it as often as another cancer). The expansion lists "
+    "the common solid cancers as US problem lists code them (kidney, bladder, thyroid incl. medullary, breast, "
+    "prostate, lung and bronchus, oesophagus, primary liver, ovary, invasive cervix and uterus, melanoma, "
+    "larynx/tongue/oropharynx, primary brain, testis, gallbladder), each in the VSAC eCQM 'Cancer' value set "
+    "with its FSN (SNOMED_SOURCES). Left out on purpose: the pancreas (exocrine included: under the excluded "
+    "363418001, where a pancreatic NET is coded), the adrenal gland (pheochromocytoma / paraganglioma are "
+    "neuroendocrine) and cervical carcinoma 'stage 0' or NOS (may be the excepted in situ).",
     [
         *cm("other-malig"),
         *who("other-malig"),
@@ -309,6 +315,73 @@ vs(
         S("363443007", "Malignant tumor of ovary (disorder)"),
         S("372244006", "Malignant melanoma (disorder)"),
         S("188340000", "Malignant tumor of craniopharyngeal duct (disorder)"),
+        # common solid cancers coded in SNOMED CT alone (OTHER_MALIG_SOURCE): before, a kidney, bladder or
+        # thyroid cancer coded so passed A-E17 as 'none recorded'
+        # kidney
+        S("363518003", "Malignant tumor of kidney (disorder)"),
+        S("93849006", "Primary malignant neoplasm of kidney (disorder)"),
+        S("702391001", "Renal cell carcinoma (disorder)"),
+        S("254915003", "Clear cell carcinoma of kidney (disorder)"),
+        # bladder
+        S("399326009", "Malignant tumor of urinary bladder (disorder)"),
+        S("93689003", "Primary malignant neoplasm of bladder (disorder)"),
+        S("255108000", "Carcinoma of bladder (disorder)"),
+        S("255109008", "Transitional cell carcinoma of bladder (disorder)"),
+        # thyroid
+        S("363478007", "Malignant tumor of thyroid gland (disorder)"),
+        S("94098005", "Primary malignant neoplasm of thyroid gland (disorder)"),
+        S("255029007", "Papillary thyroid carcinoma (disorder)"),
+        S("255028004", "Follicular thyroid carcinoma (disorder)"),
+        S("255032005", "Medullary thyroid carcinoma (disorder)"),
+        S("255031003", "Anaplastic thyroid carcinoma (disorder)"),
+        # breast
+        S("254838004", "Carcinoma of breast (disorder)"),
+        S("93796005", "Primary malignant neoplasm of female breast (disorder)"),
+        S("278054005", "Lobular carcinoma of breast (disorder)"),
+        # prostate
+        S("93974005", "Primary malignant neoplasm of prostate (disorder)"),
+        S("254900004", "Carcinoma of prostate (disorder)"),
+        S("399490008", "Adenocarcinoma of prostate (disorder)"),
+        # lung
+        S("93880001", "Primary malignant neoplasm of lung (disorder)"),
+        S("254626006", "Adenocarcinoma of lung (disorder)"),
+        S("254634000", "Squamous cell carcinoma of lung (disorder)"),
+        S("363493006", "Malignant tumor of bronchus (disorder)"),
+        # oesophagus
+        S("363402007", "Malignant tumor of esophagus (disorder)"),
+        S("371984007", "Primary malignant neoplasm of esophagus (disorder)"),
+        S("372138000", "Carcinoma of esophagus (disorder)"),
+        S("276803003", "Adenocarcinoma of esophagus (disorder)"),
+        S("276804009", "Squamous cell carcinoma of esophagus (disorder)"),
+        # liver primary
+        S("95214007", "Primary malignant neoplasm of liver (disorder)"),
+        S("109841003", "Liver cell carcinoma (disorder)"),
+        S("187769009", "Primary carcinoma of liver (disorder)"),
+        # ovary
+        S("93934004", "Primary malignant neoplasm of ovary (disorder)"),
+        # cervix and uterus, invasive
+        S("363354003", "Malignant tumor of cervix (disorder)"),
+        S("372024009", "Primary malignant neoplasm of uterine cervix (disorder)"),
+        S("423973006", "Carcinoma of uterine cervix, invasive (disorder)"),
+        S("254886006", "Squamous cell carcinoma of cervix (disorder)"),
+        S("254878006", "Endometrial carcinoma (disorder)"),
+        S("371971003", "Primary malignant neoplasm of body of uterus (disorder)"),
+        S("93781006", "Primary malignant neoplasm of endometrium (disorder)"),
+        # melanoma
+        S("93655004", "Malignant melanoma of skin (disorder)"),
+        # head and neck
+        S("363429002", "Malignant tumor of larynx (disorder)"),
+        S("276975007", "Carcinoma of larynx (disorder)"),
+        S("363375006", "Malignant tumor of tongue (disorder)"),
+        S("363392002", "Malignant tumor of oropharynx (disorder)"),
+        S("423464009", "Squamous cell carcinoma of oropharynx (disorder)"),
+        # brain primary
+        S("93727008", "Primary malignant neoplasm of brain (disorder)"),
+        S("393563007", "Glioblastoma multiforme (disorder)"),
+        S("276828006", "Glioblastoma multiforme of brain (disorder)"),
+        # testis, gallbladder
+        S("363449006", "Malignant tumor of testis (disorder)"),
+        S("363353009", "Malignant tumor of gallbladder (disorder)"),
     ],
     is_a=[MALIGNANT],
     not_a=[SN_STOMACH, SN_SMALL_INTESTINE, SN_COLON, SN_RECTUM, SN_PANCREAS, SECONDARY, HAEM_MALIG, BCC_SKIN],
