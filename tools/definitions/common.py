@@ -24,7 +24,7 @@ from .fhir import (
     window,
     within,
 )
-from .vs_labs import NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .vs_labs import ANC_CODES_NOTE, NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
 from .vs_net import NET_MORPH_TEXT
 
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
@@ -442,7 +442,7 @@ ANC_NOTE = (
     "/ 100, the percentage and the WBC paired only when they share the effective date and time (one draw; "
     "time zone applied): neither a day-only date nor another draw of the same day pairs. Units by UCUM "
     "(10*9/L = 10*3/uL = 1000/mm3; %). Unpaired, a bound, unconvertible or a percentage outside 0-100: "
-    "unknown, never a fail."
+    "unknown, never a fail. " + ANC_CODES_NOTE
 )
 
 

@@ -20,7 +20,7 @@ from .common import (
 )
 from .fhir import Json, age, all_of, any_of, manual, obs, records, window
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 HB_ANC_PLT_NOTE = DEFAULT_WINDOW_NOTE
 
@@ -178,7 +178,7 @@ def inclusion() -> list[Json]:
             "10*9/L",
             link="A-I11-plt",
             tfe=W28,
-            note=[HB_ANC_PLT_NOTE, "80 000/mm³ = 80 x 10^9/L."],
+            note=[HB_ANC_PLT_NOTE, "80 000/mm³ = 80 x 10^9/L.", PLT_NOTE],
         )
     )
     add(

@@ -20,7 +20,7 @@ from .common import (
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, records, window
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 META = {
     "nct": "NCT05987176",
@@ -272,7 +272,7 @@ def characteristics() -> list[Json]:
             link="D-E10",
             exclude=True,
             tfe=W28,
-            note=["'75x109/L' = 75 x 10^9/L.", DEFAULT_WINDOW_NOTE],
+            note=["'75x109/L' = 75 x 10^9/L.", DEFAULT_WINDOW_NOTE, PLT_NOTE],
         )
     )
     add(

@@ -18,7 +18,7 @@ from .common import (
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, obs_present, obs_rising, records, window
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 NOTE_SIGNS = (
     "The seed lost every '≥'/'≤' sign ('='); the clinically obvious direction is restored "
@@ -247,7 +247,11 @@ def inclusion() -> list[Json]:
             "10*9/L",
             link="E-I7-plt",
             tfe=W28,
-            note=[lost_sign("platelet count = 100·103/µL.", "≥ 100 × 10³/µL = 100 × 10⁹/L"), NOTE_BASELINE],
+            note=[
+                lost_sign("platelet count = 100·103/µL.", "≥ 100 × 10³/µL = 100 × 10⁹/L"),
+                NOTE_BASELINE,
+                PLT_NOTE,
+            ],
         )
     )
     add(
