@@ -565,6 +565,12 @@ UNSITED_NOTE = (
     "that organ's NET and fails: the engine cannot tell which Condition carries the morphology when they are "
     "separate resources."
 )
+BRAIN_HEADER_NOTE = (
+    "Brain metastases fail only on a code that names the brain (vs-brain-mets-certain: C79.31, WHO C79.3, "
+    "SNOMED CT 94225005). The ICD-10-CM header C79.3 covers the brain (C79.31) and the cerebral meninges "
+    "(C79.32), and SNOMED CT 94243009 the whole central nervous system: reviewed, never failed (before, "
+    "C79.3 failed as brain metastases); C79.32 alone (meninges) is not brain metastases."
+)
 UNDER_WAY_NOTE = (
     "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "
     "statement) is exposure up to T0, however long ago it began (clinical.md §0.8)."

@@ -72,6 +72,8 @@ SNOMED_SOURCES = {
     "48782003": "public (the same VSAC set and VSAC 'Obstetrical or Pregnancy Related Conditions' "
     "2.16.840.1.113883.3.117.1.7.1.263)",
     "118213005": "public (the same VSAC set: 'Postpartum finding (finding)')",
+    "94243009": "public (VSAC 'Cancer' value set 2.16.840.1.113883.3.526.3.1010, 'Secondary malignant neoplasm "
+    "of central nervous system (disorder)', in canvas-medical/canvas-plugins canvas_sdk/value_set/v2022)",
     "198609003": "public (an OMOP vocabulary export, SNOMED 'Complication of pregnancy, childbirth and/or the "
     "puerperium', Condition domain; SNOMED International's 2026 release notes on remodelling the hierarchy "
     "198609003 |Complication of pregnancy, childbirth and/or puerperium (disorder)|)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .common import (
+    BRAIN_HEADER_NOTE,
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     W28,
@@ -264,7 +265,12 @@ def exclusion() -> list[Json]:
                 all_of(
                     "Brain metastases not treated at least 24 weeks ago (untreated or treated recently)",
                     [
-                        condition("History of brain metastases", "vs-brain-mets", history=True, link="A-E12.mets"),
+                        condition(
+                            "History of brain metastases (a code naming the brain)",
+                            "vs-brain-mets-certain",
+                            history=True,
+                            link="A-E12.mets",
+                        ),
                         records(
                             "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
                             "before T0 (proxy for treated brain metastases)",
@@ -279,7 +285,7 @@ def exclusion() -> list[Json]:
                     all_of(
                         "Brain metastases treated >= 24 weeks ago: stability on CT/MRI needs review",
                         [
-                            condition("History of brain metastases", "vs-brain-mets", history=True),
+                            condition("History of brain metastases", "vs-brain-mets-certain", history=True),
                             records(
                                 "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
                                 "before T0",
@@ -290,17 +296,27 @@ def exclusion() -> list[Json]:
                         ],
                     )
                 ),
+                judge(
+                    condition(
+                        "Secondary neoplasm of the brain or its meninges (C79.3 header), or of the CNS: review",
+                        "vs-brain-mets-review",
+                        history=True,
+                    )
+                ),
             ],
             link="A-E12",
             exclude=True,
-            note="24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
-            "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
-            "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
-            "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
-            "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
-            "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
-            "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
-            "--terminology, or the investigator overrides.",
+            note=[
+                "24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
+                "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
+                "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
+                "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
+                "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
+                "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
+                "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
+                "--terminology, or the investigator overrides.",
+                BRAIN_HEADER_NOTE,
+            ],
         )
     )
     add(pregnancy_exclusion("A-E13", "Pregnancy or breast feeding,"))

@@ -53,6 +53,26 @@ vs(
     is_a=[BRAIN_METS],
 )
 vs(
+    "vs-brain-mets-certain",
+    "Brain metastases (a code that names the brain)",
+    "ICD-10-CM C79.31 (secondary malignant neoplasm of brain), WHO C79.3 (clinical.md VS-BRAIN-METS), SNOMED "
+    "94225005. Not the ICD-10-CM header C79.3, whose children are the brain (C79.31) and the cerebral meninges "
+    "(C79.32): it is reviewed where brain metastases fail (vs-brain-mets-review).",
+    [*[c for c in cm("brain-mets") if c[1] != "C79.3"], *who("brain-mets"), BRAIN_METS],
+    is_a=[BRAIN_METS],
+)
+vs(
+    "vs-brain-mets-review",
+    "Secondary neoplasm of the brain or of its meninges (review)",
+    "ICD-10-CM C79.3 (header over C79.31 brain and C79.32 cerebral meninges) and SNOMED CT 94243009 Secondary "
+    "malignant neoplasm of central nervous system (SNOMED_SOURCES): brain metastases or not, a person reads "
+    "which.",
+    [
+        *[c for c in cm("brain-mets") if c[1] == "C79.3"],
+        S("94243009", "Secondary malignant neoplasm of central nervous system (disorder)"),
+    ],
+)
+vs(
     "vs-marrow",
     "Bone-marrow infiltration",
     "ICD-10-CM C79.52, SNOMED 94217008 (WHO C79.5 mixes bone and marrow: not included).",
