@@ -14,6 +14,7 @@ clinical.md:
   The same NET morphology beside a named organ that is not the trial's is read as that organ's NET:
   C16.0 (stomach) + 8240/3 fails A-I2 ("pancreas/stomach are not intestine") and passes C-I1; C34.90
   (lung) + 8240/3 fails C-I1. C18.2 (ascending colon) + C7A.00 is a midgut NET: B-I2a passes.
+  A-E4 (pancreatic NET) reads C25.0 + C7A.8 as one: fail.
 - A-E17 (other solid tumour in 5 years): C80.1 dated 2024 beside a NET morphology is most likely the NET
   itself: review (before: fail as another cancer).
 - B-I2a with a primary-site code and a NET morphology: C18.4 transverse colon ("proximal transverse
@@ -173,3 +174,10 @@ def test_a_category_over_pregnancy_and_childbirth_is_reviewed(code: str, expecte
 )
 def test_skin_cancer_of_unspecified_type_may_be_the_excepted_kind(code: str, system: str, expected: str) -> None:
     assert results([*base(), cond(code, system, onset="2024-01-10")])[(A, "A-E17")] == expected
+
+
+def test_a_site_less_net_code_beside_a_pancreatic_primary_is_a_pancreatic_net() -> None:
+    """A-E4 excludes a pancreatic NET: C25.0 (head of pancreas) + C7A.8 (other malignant NET, no site) is one,
+    as C25.0 + 8240/3 is: fail (before, C7A.8 was no NET morphology: pass)."""
+    got = results([*without_primary(), cond("C25.0"), cond("C7A.8")])
+    assert got[(A, "A-E4")] == "fail"

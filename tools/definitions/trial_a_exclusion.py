@@ -90,7 +90,12 @@ def exclusion() -> list[Json]:
                     "Pancreatic primary with a NET morphology",
                     [
                         condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
-                        condition(f"NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
+                        condition(
+                            f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, C7A.00, "
+                            "C7A.09, C7A.8",
+                            "vs-net-unsited",
+                            history=True,
+                        ),
                     ],
                 ),
             ],
@@ -100,7 +105,9 @@ def exclusion() -> list[Json]:
             "pancreatic primary-site code (C25.x, SNOMED CT 363418001 / 372003004 and sub-sites) together with a NET "
             "morphology, which includes the pancreatic NET morphologies ICD-O-3 815x/3 (non-functioning PanNET, "
             "insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, ACTH-producing) besides 8240/3 and "
-            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's.",
+            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's. A C7A "
+            "code naming no site (C7A, C7A.0, C7A.00, C7A.09, C7A.8: vs-net-unsited) beside a pancreatic primary is "
+            "read as the pancreas's NET too, as the inclusions read it (UNSITED_NOTE).",
         )
     )
     add(
