@@ -24,7 +24,7 @@ from .fhir import (
     window,
     within,
 )
-from .vs_labs import NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .vs_labs import ANC_CODES_NOTE, NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
 from .vs_net import NET_MORPH_TEXT
 
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
@@ -223,6 +223,16 @@ POSTPARTUM_NOTE = (
 )
 
 
+PREG_MIXED_NOTE = (
+    "A chapter O category whose codes record a pregnancy and a childbirth or puerperium alike (vs-preg-mixed: "
+    "O24.4 gestational diabetes over O24.41x in pregnancy / O24.42x in childbirth / O24.43x in the puerperium, "
+    "O10.0, O26, O26.6, O99.3, O60 preterm labour ...; 70 ICD-10-CM, 2 WHO) is reviewed when its onset (any "
+    "status) is in the last 10 months, 12 where breast-feeding also excludes (a delivery then asks about "
+    "breast-feeding): she may be pregnant or may have delivered, so it neither fails nor passes. Before, these "
+    "headers were in vs-preg and failed while their delivery children went to review."
+)
+
+
 def pregnancy_exclusion(
     link: str,
     description: str,
@@ -267,6 +277,18 @@ def pregnancy_exclusion(
             )
         ),
     ]
+    months = 12 if lactation else 10
+    kids.append(
+        judge(
+            condition(
+                f"Pregnancy-or-delivery category code (O24.4, O26, O99.3 ...) in the last {months} months: pregnant "
+                "or delivered, ask",
+                "vs-preg-mixed",
+                history=True,
+                tfe=[window(-months, 0, "mo")],
+            )
+        )
+    )
     if lactation:
         kids.append(
             condition(
@@ -314,6 +336,7 @@ def pregnancy_exclusion(
         )
     if lactation:
         notes.append(POSTPARTUM_NOTE)
+    notes.append(PREG_MIXED_NOTE)
     if note:
         notes += [note] if isinstance(note, str) else note
     return any_of(description, kids, link=link, exclude=True, note=notes)
@@ -419,7 +442,7 @@ ANC_NOTE = (
     "/ 100, the percentage and the WBC paired only when they share the effective date and time (one draw; "
     "time zone applied): neither a day-only date nor another draw of the same day pairs. Units by UCUM "
     "(10*9/L = 10*3/uL = 1000/mm3; %). Unpaired, a bound, unconvertible or a percentage outside 0-100: "
-    "unknown, never a fail."
+    "unknown, never a fail. " + ANC_CODES_NOTE
 )
 
 
@@ -434,22 +457,57 @@ def crcl(description: str, comparator: str, value: float, tfe: list[Json], **kw:
 
 
 def net_site(
-    vs_direct: str, vs_site: str, description: str, review_vs: str | None = None, review_text: str = ""
+    vs_direct: str,
+    vs_site: str,
+    description: str,
+    review_vs: str | None = None,
+    review_text: str = "",
+    review_site_vs: str | None = None,
 ) -> Json:
     """The NET of a site: pre-coordinated, site + morphology, a code whose site a person reads (``review_vs``,
-    worded by ``review_text``), or known only by its metastases or history (reviewed)."""
+    worded by ``review_text``; ``review_site_vs``: a primary-site code that with a NET morphology may or may
+    not be the trial's site), a NET whose primary site no code names (reviewed: UNSITED_NOTE), or known only
+    by its metastases or history (reviewed)."""
+    morphology = condition(
+        f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, C7A.00, C7A.09, C7A.8",
+        "vs-net-unsited",
+        history=True,
+    )
     kids = [
         condition("NET coded with a pre-coordinated site code", vs_direct, history=True),
         all_of(
             "Primary-site code together with a NET morphology (ICD-10 + ICD-O-3 route)",
-            [
-                condition("Malignant neoplasm of the site", vs_site, history=True),
-                condition(f"Well-differentiated NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
-            ],
+            [condition("Malignant neoplasm of the site", vs_site, history=True), morphology],
         ),
     ]
     if review_vs:
         kids.append(judge(condition(review_text, review_vs, history=True)))
+    if review_site_vs:
+        kids.append(
+            judge(
+                all_of(
+                    "Primary-site code that may or may not be the trial's site, with a NET morphology: site to review",
+                    [condition("Malignant neoplasm of a site to review", review_site_vs, history=True), morphology],
+                )
+            )
+        )
+    kids.append(
+        judge(
+            all_of(
+                "NET coded without its site, and no primary-site code naming an organ (alone, or beside C26.0, "
+                "C26.9, C76.2, C80.x): primary site to review",
+                [
+                    morphology,
+                    {
+                        **condition(
+                            "Primary malignant neoplasm of a named organ", "vs-primary-site-known", history=True
+                        ),
+                        "exclude": True,
+                    },
+                ],
+            )
+        )
+    )
     kids.append(
         all_of(
             "NET coded by its metastases (C7B) or as a resected carcinoid (Z85.0x0), its primary not coded",
@@ -461,7 +519,8 @@ def net_site(
                         history=True,
                     )
                 ),
-                # where the NET itself is coded (C7A, C25.4, a NET morphology), its metastases add nothing to its site
+                # where the NET itself is coded (C7A, C25.4, a NET morphology), its metastases add nothing to its
+                # site: that code decides above (a named site, or the unsited review)
                 {
                     **condition("The NET itself coded (C7A, C25.4 or a NET morphology)", "vs-net-any", history=True),
                     "exclude": True,
@@ -489,6 +548,28 @@ NET_SITE_NOTE = (
     "8240/8249), coded as a Condition or in the mCODE histology-morphology-behavior extension. A NET coded only "
     "by its metastases (secondary carcinoid C7B.0x/C7B.8) or as a resected carcinoid (Z85.020/030/040/060) is "
     "reviewed (its primary site and histology by a person), not read as no NET (vs-net-elsewhere)."
+)
+UNSITED_NOTE = (
+    "A NET coded without its primary site (vs-net-unsited: a NET morphology - ICD-O-3 or SNOMED CT 1286768001, "
+    "as a Condition or in the mCODE histology extension - or an ICD-10-CM code naming no site: the headers C7A, "
+    "C7A.0, C7A.09, and C7A.00 unspecified site, C7A.8 other malignant NETs) is read with the primary-site "
+    "codes beside it: with the trial's site it is that site's NET (site + morphology route: C18.2 + C7A.00 "
+    "passes as C18.2 + 8240/3 does); with no primary-site code naming an organ (vs-primary-site-known: "
+    "ICD-10-CM/WHO C00-C76 and C4A except C26.0/C26.8/C26.9 intestinal tract or digestive system unspecified, "
+    "C76.2 abdomen, C80.x primary unknown; the C7A carcinoids of a named site or gut region; the SNOMED CT "
+    "site primaries of vs-gep-site and vs-other-malig) it is reviewed, never failed: a code that may be the "
+    "trial's site cannot rule it out. Before, these failed, the more so with more data (8240/3 beside C80.1 "
+    "or C26.0, 1286768001 in the mCODE extension of C80.1, C7A or C7A.8 with a secondary carcinoid), because "
+    "a NET code switched off the secondary-carcinoid review and no other branch took them. Beside a named "
+    "organ that is not the trial's (C16 stomach for an intestinal NET, C34 lung for a GEP-NET) it is read as "
+    "that organ's NET and fails: the engine cannot tell which Condition carries the morphology when they are "
+    "separate resources."
+)
+BRAIN_HEADER_NOTE = (
+    "Brain metastases fail only on a code that names the brain (vs-brain-mets-certain: C79.31, WHO C79.3, "
+    "SNOMED CT 94225005). The ICD-10-CM header C79.3 covers the brain (C79.31) and the cerebral meninges "
+    "(C79.32), and SNOMED CT 94243009 the whole central nervous system: reviewed, never failed (before, "
+    "C79.3 failed as brain metastases); C79.32 alone (meninges) is not brain metastases."
 )
 UNDER_WAY_NOTE = (
     "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "

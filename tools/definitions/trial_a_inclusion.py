@@ -9,6 +9,7 @@ from .common import (
     KI67_ANY,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    UNSITED_NOTE,
     W28,
     anc,
     ecog,
@@ -19,7 +20,7 @@ from .common import (
 )
 from .fhir import Json, age, all_of, any_of, manual, obs, records, window
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 HB_ANC_PLT_NOTE = DEFAULT_WINDOW_NOTE
 
@@ -58,6 +59,7 @@ def inclusion() -> list[Json]:
                 "hindgut NOS among them), which name no site (vs-net-intestinal-review). A stomach NET "
                 "(C7A.092) is not intestinal: fail.",
                 NET_SITE_NOTE,
+                UNSITED_NOTE,
             ],
         )
     )
@@ -176,7 +178,7 @@ def inclusion() -> list[Json]:
             "10*9/L",
             link="A-I11-plt",
             tfe=W28,
-            note=[HB_ANC_PLT_NOTE, "80 000/mm³ = 80 x 10^9/L."],
+            note=[HB_ANC_PLT_NOTE, "80 000/mm³ = 80 x 10^9/L.", PLT_NOTE],
         )
     )
     add(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .common import KI67_ANY, NET_SITE_NOTE, OPEN_WORLD_NOTE, RX_DRUG_NOTE, UNDER_WAY_NOTE, imaging, net_site
+from .common import (
+    KI67_ANY,
+    NET_SITE_NOTE,
+    OPEN_WORLD_NOTE,
+    RX_DRUG_NOTE,
+    UNDER_WAY_NOTE,
+    UNSITED_NOTE,
+    imaging,
+    net_site,
+)
 from .fhir import Json, age, all_of, any_of, ch, condition, derived, manual, obs, q, records, window
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
 from .vs_labs import lab
@@ -25,6 +34,7 @@ def inclusion_disease() -> list[Json]:
                     review_vs="vs-net-midgut-review",
                     review_text="NET whose midgut origin needs review (transverse colon, large intestine "
                     "unspecified, unknown primary)",
+                    review_site_vs="vs-midgut-review-site",
                 ),
                 obs(
                     "Grade 1 or 2: Ki-67 index <= 20 % (most recent, any date)",
@@ -43,7 +53,14 @@ def inclusion_disease() -> list[Json]:
                 "(C7A.00: 'thought to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does "
                 "not count; small intestine unspecified (C7A.019) is midgut (clinical.md VS-NET-MIDGUT). "
                 "Grade from the most recent Ki-67 of any date.",
+                "The same sites coded as a primary-site code with a NET morphology are reviewed alike "
+                "(vs-midgut-review-site: C18.4 transverse colon, C18.3 hepatic flexure, C18.9/C18/C18.8 colon "
+                "unspecified or overlapping, C17/C17.8 small intestine header or overlapping, duodenum included, "
+                "C17.3 Meckel's diverticulum, ileal but not in clinical.md's midgut list; SNOMED CT alike). "
+                "Before, only the C7A codes had a review route and C18.4 + 8240/3 failed while C7A.023 was "
+                "reviewed. C17.0 duodenum, C18.5-C18.7, C19, C20 (hindgut) with a NET morphology still fail.",
                 NET_SITE_NOTE,
+                UNSITED_NOTE,
             ],
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import RX_DRUG_NOTE, W28, pregnancy_exclusion
+from .common import BRAIN_HEADER_NOTE, RX_DRUG_NOTE, W28, pregnancy_exclusion
 from .fhir import Json, all_of, any_of, condition, judge, manual, obs, records, window, within
 from .vs_labs import lab
 
@@ -33,7 +33,11 @@ def exclusion() -> list[Json]:
                 all_of(
                     "Brain metastases while on systemic corticosteroids in the last 4 weeks",
                     [
-                        condition("History of brain metastases", "vs-brain-mets", history=True),
+                        condition(
+                            "History of brain metastases (a code naming the brain)",
+                            "vs-brain-mets-certain",
+                            history=True,
+                        ),
                         records(
                             "Systemic glucocorticoid less than 4 weeks before T0 (last dose in [T0-27 d, T0])",
                             ["MedicationAdministration"],
@@ -49,6 +53,13 @@ def exclusion() -> list[Json]:
                         history=True,
                     )
                 ),
+                judge(
+                    condition(
+                        "Secondary neoplasm of the brain or its meninges (C79.3 header), or of the CNS: review",
+                        "vs-brain-mets-review",
+                        history=True,
+                    )
+                ),
             ],
             link="B-E2",
             exclude=True,
@@ -59,6 +70,7 @@ def exclusion() -> list[Json]:
                 "(T0-28 d, T0] = [T0-27 d, T0], the same reading as E-I5 and D-E1 (clinical.md B-E2 writes "
                 "[T0-28 d, T0], which would fail a patient who stopped exactly 4 weeks ago).",
                 "Brain metastases off steroids go to review: 'treated' and 'stabilized' (imaging) need judgement.",
+                BRAIN_HEADER_NOTE,
                 RX_DRUG_NOTE,
             ],
         )

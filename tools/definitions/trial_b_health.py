@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .common import HCG_RULE, W28, anc, crcl, ecog, hcg_negative, uln
 from .fhir import Json, all_of, any_of, ch, condition, judge, manual, method, obs, records, window
-from .vs_labs import NOT_DETECTED, lab
+from .vs_labs import NOT_DETECTED, PLT_NOTE, lab
 
 LAB_NOTE = "Window from the protocol: measured within 28 days prior to enrollment, i.e. [T0-28 d, T0]."
 
@@ -60,7 +60,7 @@ def inclusion_health() -> list[Json]:
             "10*9/L",
             link="B-I10",
             tfe=W28,
-            note=LAB_NOTE,
+            note=[LAB_NOTE, PLT_NOTE],
         )
     )
     add(

@@ -6,6 +6,7 @@ from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     NET_SITE_NOTE,
+    UNSITED_NOTE,
     W28,
     albumin_unless_pt,
     anc,
@@ -30,7 +31,7 @@ from .fhir import (
     window,
 )
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 META = {
     "nct": "NCT04837885",
@@ -80,7 +81,11 @@ def characteristics() -> list[Json]:
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
             link="C-I1",
-            note=["Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.", NET_SITE_NOTE],
+            note=[
+                "Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.",
+                NET_SITE_NOTE,
+                UNSITED_NOTE,
+            ],
         )
     )
     add(
@@ -179,7 +184,11 @@ def characteristics() -> list[Json]:
             "10*9/L",
             link="C-I7-plt",
             tfe=AFTER_4TH,
-            note=[AFTER_NOTE, "'100.000/mm3' uses a European thousands separator: 100 000/mm3 = 100 x 10^9/L."],
+            note=[
+                AFTER_NOTE,
+                "'100.000/mm3' uses a European thousands separator: 100 000/mm3 = 100 x 10^9/L.",
+                PLT_NOTE,
+            ],
         )
     )
     add(age("Age ≥ 18 years, no superior limit", ">=", 18, link="C-I8"))

@@ -9,6 +9,7 @@ from .common import (
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
+    UNSITED_NOTE,
     W28,
     albumin_unless_pt,
     ecog,
@@ -19,7 +20,7 @@ from .common import (
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, records, window
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 META = {
     "nct": "NCT05987176",
@@ -54,7 +55,11 @@ def characteristics() -> list[Json]:
                 obs("Ki-67 index < 20 % (most recent, any date)", lab("vs-ki67"), "<", 20, "%", tfe=KI67_ANY),
             ],
             link="D-I4",
-            note=["Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.", NET_SITE_NOTE],
+            note=[
+                "Ki-67 '< 20 %' is strict as written: 20 % fails although WHO 2019 calls it G2.",
+                NET_SITE_NOTE,
+                UNSITED_NOTE,
+            ],
         )
     )
     add(
@@ -267,7 +272,7 @@ def characteristics() -> list[Json]:
             link="D-E10",
             exclude=True,
             tfe=W28,
-            note=["'75x109/L' = 75 x 10^9/L.", DEFAULT_WINDOW_NOTE],
+            note=["'75x109/L' = 75 x 10^9/L.", DEFAULT_WINDOW_NOTE, PLT_NOTE],
         )
     )
     add(

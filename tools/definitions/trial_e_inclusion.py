@@ -8,6 +8,7 @@ from .common import (
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
+    UNSITED_NOTE,
     W28,
     anc,
     ecog,
@@ -17,7 +18,7 @@ from .common import (
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, obs_present, obs_rising, records, window
-from .vs_labs import lab
+from .vs_labs import PLT_NOTE, lab
 
 NOTE_SIGNS = (
     "The seed lost every '≥'/'≤' sign ('='); the clinically obvious direction is restored "
@@ -56,6 +57,7 @@ def inclusion() -> list[Json]:
                 "NET of any grade (G3 NET allowed). 'Advanced' is read as metastatic disease coded. A coded NEC "
                 "fails: an interpretation (NEC is not a NET), flagged.",
                 NET_SITE_NOTE,
+                UNSITED_NOTE,
             ],
         )
     )
@@ -245,7 +247,11 @@ def inclusion() -> list[Json]:
             "10*9/L",
             link="E-I7-plt",
             tfe=W28,
-            note=[lost_sign("platelet count = 100·103/µL.", "≥ 100 × 10³/µL = 100 × 10⁹/L"), NOTE_BASELINE],
+            note=[
+                lost_sign("platelet count = 100·103/µL.", "≥ 100 × 10³/µL = 100 × 10⁹/L"),
+                NOTE_BASELINE,
+                PLT_NOTE,
+            ],
         )
     )
     add(

@@ -14,13 +14,18 @@ LAB: dict[str, tuple[str, list[Concept]]] = {
     ),
     "vs-plt": (
         "Platelets",
-        [L("777-3", "Platelets [#/volume] in Blood by Automated count"), L("26515-7", "Platelets [#/volume] in Blood")],
+        [
+            L("777-3", "Platelets [#/volume] in Blood by Automated count"),
+            L("26515-7", "Platelets [#/volume] in Blood"),
+            L("778-1", "Platelets [#/volume] in Blood by Manual count"),
+        ],
     ),
     "vs-anc": (
         "Absolute neutrophil count",
         [
             L("751-8", "Neutrophils [#/volume] in Blood by Automated count"),
             L("26499-4", "Neutrophils [#/volume] in Blood"),
+            L("753-4", "Neutrophils [#/volume] in Blood by Manual count"),
         ],
     ),
     "vs-neut-pct": (
@@ -227,7 +232,34 @@ QUANT_HCG = ["21198-7", "19080-1"]
 SERUM_QUAL_HCG = ["2118-8", "80385-8"]
 
 
+# Manual counts (not verified in clinical.md §2.1, where 753-4 is UNVERIFIED): code and meaning checked in
+# public artefacts; the estimate 49497-1 is deliberately left out (PLT_NOTE)
+LOINC_SOURCES = {
+    "778-1": "VSAC 'Platelet Count Lab Test' 2.16.840.1.113762.1.4.1045.127 (eCQM update 2025-05-08, in "
+    "canvas-medical/canvas-plugins, 'Platelets [#/volume] in Blood by Manual count'); the CIBMTR reporting IG "
+    "value sets (nmdp-ig/cibmtr-reporting-ig, same long name); a GECCO (German Corona Consensus) code binding",
+    "753-4": "the CIBMTR reporting IG value sets (nmdp-ig/cibmtr-reporting-ig, 'Neutrophils [#/volume] in Blood "
+    "by Manual count'); a GECCO (German Corona Consensus) code binding (same long name, 10*3/uL)",
+}
+PLT_NOTE = (
+    "Platelets: LOINC 777-3 (automated), 26515-7 (method not given) and 778-1 (manual count, e.g. a smear "
+    "count when the analyser flags clumping; LOINC_SOURCES): the most recent of any of them decides "
+    "(clinical.md §0.3), so a newer manual count is no longer ignored while an older automated count passes. "
+    "49497-1 'Platelets [#/volume] in Blood by Estimate' is left out: a smear estimate is semi-quantitative "
+    "(often reported as adequate/decreased, or in wide steps), not a count to hold against a threshold, and "
+    "the VSAC platelet-count value set leaves it out too; a site that reports its counts under it maps it."
+)
+ANC_CODES_NOTE = (
+    "ANC codes: 751-8, 26499-4 and 753-4 (manual count, LOINC_SOURCES) in vs-anc. The derived ANC reads its "
+    "absolute counts from the engine's own list (fhir_eligibility.measures.concepts.NEUTROPHILS), which must "
+    "hold 753-4 too for a newer manual count to decide."
+)
+
 LAB_DESCRIPTION = {
+    "vs-plt": PLT_NOTE,
+    "vs-anc": "Absolute neutrophil count: LOINC 751-8, 26499-4 (clinical.md §2.1) and 753-4 'Neutrophils "
+    "[#/volume] in Blood by Manual count' (UNVERIFIED in clinical.md; code and name checked in two public "
+    "artefacts, LOINC_SOURCES). " + ANC_CODES_NOTE,
     "vs-neut-pct": "The neutrophil share of a differential, which the ANC is computed from with the WBC of the same "
     "draw. Not in clinical.md §2.1: 770-8 and 26511-6 were confirmed with these names in several public LOINC "
     "tables and laboratory mappings, 23761-0 as neutrophils/100 leukocytes (its method wording seen once); band "

@@ -197,17 +197,50 @@ vs(
     "C7A.023 transverse colon (proximal part is midgut), C7A.029 large intestine of unspecified portion (may be "
     "the caecum or ascending colon) and C7A.00 unknown primary (clinical.md: review); the "
     "non-billable headers C7A.0, C7A.01 (small intestine, duodenum included), C7A.02 (appendix, large "
-    "intestine, rectum) and C7A.09 (other sites, midgut NOS included), which hold midgut and non-midgut "
-    "sites alike: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
-    cm_codes("net-c7a", "C7A.023", "C7A.029", "C7A.00", "C7A.0", "C7A.01", "C7A.02", "C7A.09"),
+    "intestine, rectum), C7A.09 (other sites, midgut NOS included) and C7A (all malignant NETs), and C7A.8 "
+    "(other malignant NETs, no site), which hold midgut and non-midgut sites alike: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
+    cm_codes("net-c7a", "C7A.023", "C7A.029", "C7A.00", "C7A.0", "C7A.01", "C7A.02", "C7A.09", "C7A", "C7A.8"),
+)
+vs(
+    "vs-midgut-review-site",
+    "Primary sites that may or may not be midgut (review with a NET morphology)",
+    "Used with a NET morphology for trial B: ICD-10-CM/WHO C17 (small intestine header, duodenum included), "
+    "C17.3 (Meckel's diverticulum, ileal), C17.8 (overlapping small intestine), C18 (colon header), C18.3 "
+    "(hepatic flexure), C18.4 (transverse colon: its proximal part is midgut, clinical.md B-I2a), C18.8 "
+    "(overlapping colon), C18.9 (colon unspecified); SNOMED CT Meckel's diverticulum 93890009, hepatic flexure "
+    "93826009, large intestine 93854002, colon 363406005 / 93761005 / 109838007. Each covers midgut and "
+    "foregut or hindgut parts alike (or, for Meckel's, is ileal but named apart from clinical.md's midgut "
+    "list): a person reads the site, as C7A.023/C7A.029 (vs-net-midgut-review).",
+    [
+        *cm_pick("site-small-intestine", "C17", "C17.3", "C17.8"),
+        *cm_pick("site-colon-rectum", "C18", "C18.3", "C18.4", "C18.8", "C18.9"),
+        *who_pick("site-small-intestine", "C17", "C17.3", "C17.8"),
+        *who_pick("site-colon-rectum", "C18", "C18.3", "C18.4", "C18.8", "C18.9"),
+        SN_MECKEL,
+        SN_LARGE_BOWEL[0],
+        SN_LARGE_BOWEL[3],
+        SN_COLON,
+        *SN_COLON_MORE,
+    ],
+)
+vs(
+    "vs-net-unsited",
+    "NET coded without its primary site (a NET morphology, or a C7A code naming no site)",
+    "The well-differentiated NET morphologies of vs-net-morphology (ICD-O-3, SNOMED CT 1286768001; as a "
+    "Condition or in the mCODE histology extension) and the ICD-10-CM codes C7A (malignant neuroendocrine "
+    "tumors), C7A.0 (malignant carcinoid tumors), C7A.00 (of unspecified site), C7A.09 (of other sites: lung, "
+    "thymus, stomach, kidney, foregut/midgut/hindgut NOS alike) and C7A.8 (other malignant neuroendocrine "
+    "tumors, no site). Beside a primary-site code such a NET is read as that site's (net_site: site + this); "
+    "beside none it is reviewed (UNSITED_NOTE). C7A.1 (poorly differentiated: NEC) is vs-nec's.",
+    [*NET_MORPH, *cm_codes("net-c7a", "C7A", "C7A.0", "C7A.00", "C7A.09", "C7A.8")],
 )
 vs(
     "vs-net-intestinal-review",
     "NET possibly of intestinal origin (needs review)",
     "C7A.00 unknown primary (clinical.md reviews it for the midgut; it may as well be intestinal) and the "
-    "non-billable headers C7A.0 and C7A.09 (other sites: midgut and hindgut NOS beside stomach, lung, thymus), "
-    "which name no site: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
-    cm_codes("net-c7a", "C7A.00", "C7A.0", "C7A.09"),
+    "non-billable headers C7A, C7A.0 and C7A.09 (other sites: midgut and hindgut NOS beside stomach, lung, "
+    "thymus) and C7A.8 (other malignant NETs), which name no site: a person reads the site. No verified SNOMED CT concept for these (clinical.md §2.2).",
+    cm_codes("net-c7a", "C7A.00", "C7A.0", "C7A.09", "C7A", "C7A.8"),
 )
 vs(
     "vs-pnet",
