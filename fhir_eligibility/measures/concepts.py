@@ -30,7 +30,7 @@ INR = frozenset({(LOINC, "6301-6"), (LOINC, "34714-6")})
 # the absolute count (clinical.md VS-ANC; 753-4 is UNVERIFIED there), the neutrophil share of the
 # leukocytes (770-8 automated, 23761-0 manual, 26511-6 method not given: public LOINC tables and lab
 # mappings; bands or segmented neutrophils alone are not all neutrophils) and the WBC (VS-WBC)
-NEUTROPHILS = frozenset({(LOINC, "751-8"), (LOINC, "26499-4")})
+NEUTROPHILS = frozenset({(LOINC, "751-8"), (LOINC, "26499-4"), (LOINC, "753-4")})  # 753-4: manual count
 NEUTROPHIL_PERCENT = frozenset({(LOINC, "770-8"), (LOINC, "23761-0"), (LOINC, "26511-6")})
 LEUKOCYTES = frozenset({(LOINC, "6690-2"), (LOINC, "26464-8")})
 
@@ -107,8 +107,8 @@ CHILD_PUGH = DerivedConcept(
 ABSOLUTE_NEUTROPHIL_COUNT = DerivedConcept(
     "absolute-neutrophil-count",
     "Absolute neutrophil count (10*9/L)",
-    "The laboratory's absolute neutrophil count (751-8, 26499-4) unless a differential is more recent, else "
-    "WBC (6690-2, 26464-8) x neutrophils % (770-8, 23761-0, 26511-6) / 100, both from one draw: the same "
+    "The laboratory's absolute neutrophil count (751-8, 26499-4, manual 753-4) unless a differential is more "
+    "recent, else WBC (6690-2, 26464-8) x neutrophils % (770-8, 23761-0, 26511-6) / 100, both from one draw: the same "
     "effective date and time (time zone applied).",
     "10*9/L",
     NEUTROPHILS | NEUTROPHIL_PERCENT | LEUKOCYTES,

@@ -10,15 +10,12 @@ Sample 01 (tests/expected_verdicts.md) has platelets 210 x 10^9/L (777-3) and AN
 - The same value as 49497-1 "Platelets [#/volume] in Blood by Estimate" is a smear estimate, not a count:
   not read, the 777-3 count decides and passes (definitions: PLT_NOTE).
 - A newer manual neutrophil count, LOINC 753-4, 0.9 x 10^3/uL on 2026-05-25, is below A-I11 (>= 1.5) and
-  B-I9 (>= 1.0): fail. The derived ANC reads its codes from the engine (measures.concepts.NEUTROPHILS),
-  which does not list 753-4 yet: expected to fail until it does (strict xfail, so the engine change shows).
+  B-I9 (>= 1.0): fail. The derived ANC reads its codes from the engine (measures.concepts.NEUTROPHILS).
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from tests.evaluation.test_clinical_review import A, B, C, D, E, base, results
 
@@ -51,7 +48,6 @@ def test_a_platelet_estimate_is_not_a_count() -> None:
     assert tuple(got[k] for k in PLATELETS) == ("pass",) * 5
 
 
-@pytest.mark.xfail(strict=True, reason="engine: fhir_eligibility.measures.concepts.NEUTROPHILS lacks LOINC 753-4")
 def test_a_newer_manual_neutrophil_count_decides() -> None:
     got = results([*base(), count("753-4", 0.9)])
     assert (got[(A, "A-I11-anc")], got[(B, "B-I9")]) == ("fail", "fail")

@@ -285,8 +285,8 @@ def prrt_variations() -> list[Sample]:
         prrt_patient(
             23,
             "unknown-primary-net",
-            "Base with NET of unknown primary (C7A.00): A and B need review (an unknown primary may be intestinal "
-            "or midgut); not a proven GEP NET for C, D, E.",
+            "Base with NET of unknown primary (C7A.00): A, B, C and E need review (an unknown primary may be "
+            "intestinal, midgut or GEP); D stays ineligible on D-I5/D-E7.",
             primary="unknown",
         )
     )
