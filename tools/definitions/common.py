@@ -30,7 +30,8 @@ from .vs_net import NET_MORPH_TEXT
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
 DEFAULT_WINDOW_NOTE = (
     "The protocol gives no time window for this result: the default 28-day lookback "
-    "(clinical.md §0.2, configurable) is written explicitly as [T0-28 d, T0]."
+    "(clinical.md §0.2, configurable) is written as [T0-28 d, T0] and marked default-lookback: "
+    "--lookback-days replaces the 28 days."
 )
 W28 = within(28)
 
