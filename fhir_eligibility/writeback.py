@@ -217,6 +217,7 @@ class Outcome:
     created: int = 0
     updated: int = 0
     kept: int = 0
+    unchanged: int = 0  # the server already held this status and these results: nothing sent
     failed: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -242,11 +243,13 @@ def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> O
     for pid, planned in bundles:
         try:
             done = settle(server, planned)
-            answer = server.transaction(done.bundle)
+            # nothing left to write (all already recorded): no empty transaction, no new versions
+            answer = server.transaction(done.bundle) if done.bundle["entry"] else {"entry": []}
         except EligibilityError as e:  # RetrievalError, AuthorizationError: one line, no data
             out.failed.append((pid, f"{e} (study {study_of(planned)})"))
             continue
         out.kept += done.kept
+        out.unchanged += done.unchanged
         if done.conflict is not None:
             out.conflicts.append((pid, done.conflict))
         # every entry is 2xx and matches the request (FhirServer.transaction checks): count what each did
@@ -265,6 +268,7 @@ def summary(out: Outcome, base: str) -> list[str]:
     lines = [f"write-back failed for Patient/{pid}: {cause}" for pid, cause in out.failed]
     lines += [f"write-back: Patient/{pid}: {conflict}" for pid, conflict in out.conflicts]
     kept = f", {out.kept} left as staff set them" if out.kept else ""
+    kept += f", {out.unchanged} unchanged" if out.unchanged else ""
     lines.append(f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated{kept} on {base}")
     return lines
 
