@@ -30,7 +30,7 @@ import responses
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.results import Verdict
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
-from fhir_eligibility.writeback import Outcome, Written, send, transactions
+from fhir_eligibility.writeback import Outcome, Written, send, summary, transactions
 
 BASE = "https://fhir.example.org/r4"
 TRIAL = Trial("NCT01842165", "A trial", ())
@@ -183,3 +183,81 @@ def test_another_patient_s_subject_and_results_are_never_written(rsps: responses
     )
     for e in server.transactions[-1]["entry"]:
         assert "?" not in e["request"]["url"]  # never a conditional write beside another patient's record
+
+
+def _study(rsps_server: Stored, system: str = "https://clinicaltrials.gov") -> str:
+    study = {"resourceType": "ResearchStudy", "identifier": [{"system": system, "value": TRIAL.id}], "status": "active"}
+    return str(rsps_server.put(study)["id"])
+
+
+def test_a_subject_a_merge_moved_to_this_patient_counts_as_existing(rsps: responses.RequestsMock) -> None:
+    """sample-19 merged into sample-111: the merge moved sample-19's subject (our identifier, key
+    ``.../sample-19``) to sample-111 and staff set it ``on-study``; nothing is added beside it."""
+    server = Stored(rsps)
+    study = _study(server)
+    moved = server.put(
+        {
+            "resourceType": "ResearchSubject",
+            "identifier": [{"system": SUBJECT, "value": f"{TRIAL.id}/sample-19"}],
+            "status": "on-study",
+            "study": {"reference": f"ResearchStudy/{study}"},
+            "individual": {"reference": "Patient/sample-111"},
+        }
+    )
+    out = _run(Verdict.INELIGIBLE, "sample-111")
+    assert (out.created, out.updated, out.kept, out.failed) == (0, 0, 1, [])
+    assert [r["id"] for r in server.of("ResearchSubject")] == [moved["id"]]
+    assert server.store[("ResearchSubject", moved["id"])]["status"] == "on-study"
+    assert out.conflicts and "'on-study'" in out.conflicts[0][1] and "'ineligible'" in out.conflicts[0][1]
+
+
+def test_a_study_named_with_http_clinicaltrials_gov_is_the_same_study(rsps: responses.RequestsMock) -> None:
+    """The registry's system written ``http://clinicaltrials.gov`` (staff, other tools): the same trial.
+    No second ResearchStudy; staff's subject for it is kept; a new subject names their study."""
+    server = Stored(rsps)
+    study = _study(server, "http://clinicaltrials.gov")
+    staff = server.put(
+        {
+            "resourceType": "ResearchSubject",
+            "status": "on-study",
+            "study": {"reference": f"ResearchStudy/{study}"},
+            "individual": {"reference": "Patient/p1"},
+        }
+    )
+    by_identifier = server.put(
+        {
+            "resourceType": "ResearchSubject",
+            "status": "screening",
+            "study": {"identifier": {"system": "http://clinicaltrials.gov", "value": TRIAL.id}},
+            "individual": {"reference": "Patient/p2"},
+        }
+    )
+    for pid in ("p1", "p2"):
+        out = _run(Verdict.INELIGIBLE, pid)
+        assert (out.created, out.kept, out.failed) == (0, 1, []), pid
+    assert {r["id"] for r in server.of("ResearchSubject")} == {staff["id"], by_identifier["id"]}
+    out = _run(Verdict.INELIGIBLE, "p3")  # no subject yet: ours names the study the server holds
+    assert out.created == 1
+    assert [r["id"] for r in server.of("ResearchStudy")] == [study]
+    (mine,) = [r for r in server.of("ResearchSubject") if r["individual"]["reference"] == "Patient/p3"]
+    assert mine["study"]["reference"] == f"ResearchStudy/{study}"
+
+
+def test_the_same_outcome_again_writes_nothing(rsps: responses.RequestsMock) -> None:
+    """Re-running with the same verdict made a new version of the subject and of its results every run
+    ("1 updated"): nothing is sent when the status and the per-criterion results are what the server
+    holds (when it was written aside); it is counted as unchanged. A new outcome is written."""
+    server = Stored(rsps)
+    assert _run(Verdict.INELIGIBLE, "p1").created == 1
+    versions, sent = server.versions(), len(server.transactions)
+    out = _run(Verdict.INELIGIBLE, "p1")
+    assert (out.created, out.updated, out.unchanged, out.failed) == (0, 0, 1, [])
+    assert server.versions() == versions and len(server.transactions) == sent
+    assert summary(out, BASE)[-1] == f"write-back: 0 ResearchSubject(s) created, 0 updated, 1 unchanged on {BASE}"
+
+    out = _run(Verdict.INELIGIBLE, "p1", dt.date(2026, 6, 2))  # evaluated as of another day: results say so
+    assert (out.updated, out.unchanged) == (1, 0)
+    out = _run(Verdict.ELIGIBLE, "p1", dt.date(2026, 6, 2))
+    assert (out.updated, out.unchanged) == (1, 0)
+    (subject,) = server.of("ResearchSubject")
+    assert subject["status"] == "eligible"
