@@ -14,6 +14,9 @@ overwrite) only with proof:
 Anything else (no proof, a status staff changed, a subject staff created for the study without our
 identifier) is staff's: left as it is, and the difference reported as a conflict. The results written
 beside a kept subject record no status, so they never prove a status the product did not write.
+
+Ours means carrying exactly our identifier: a server may match token values case-insensitively or ignore
+the parameter, and a record it returns that is not exactly ours is another patient's (:func:`_ours`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ Adversarial review 18 found, on main:
    second subject was added for sample-111 and the same study (docs/write-back.md: nothing is added
    beside an existing subject for this patient and study).
 4. A study staff named with ``http://clinicaltrials.gov`` got a second ResearchStudy and a second subject.
+3. ``--write-back --as-of`` another day wrote that day's outcome as the subject's current status.
 5. The same verdict re-written every run: a new version of the subject and the results each time.
 """
 
@@ -23,14 +24,17 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import click
 import pytest
 import requests
 import responses
+from click.testing import CliRunner
 
+from fhir_eligibility.cli import cli
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.results import Verdict
 from fhir_eligibility.retrieval.server import FhirServer, ServerOptions
-from fhir_eligibility.writeback import Outcome, Written, send, summary, transactions
+from fhir_eligibility.writeback import Outcome, Written, check_as_of, send, summary, transactions
 
 BASE = "https://fhir.example.org/r4"
 TRIAL = Trial("NCT01842165", "A trial", ())
@@ -261,3 +265,25 @@ def test_the_same_outcome_again_writes_nothing(rsps: responses.RequestsMock) -> 
     assert (out.updated, out.unchanged) == (1, 0)
     (subject,) = server.of("ResearchSubject")
     assert subject["status"] == "eligible"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "screen"])
+def test_an_outcome_as_of_another_day_is_not_written_as_the_current_status(command: str) -> None:
+    """R4 ``ResearchSubject.status`` is the subject's current state: ``--write-back --as-of 2024-01-01``
+    wrote that day's outcome as it. Refused before anything is read (exit 2, as ``--assume-attested``),
+    unless asked for with ``--any-as-of``; without ``--as-of`` the day is today."""
+    args = [command, "--server", "http://127.0.0.1:9", "--write-back", "--as-of", "2024-01-01"]
+    args += ["--patient", "p1"] if command == "evaluate" else []
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "--as-of 2024-01-01 is not today" in r.output and "--any-as-of" in r.output
+    r = CliRunner().invoke(cli, [command, "x.json", "--any-as-of"])
+    assert r.exit_code == 2 and "--any-as-of goes with --write-back" in r.output
+
+
+def test_any_as_of_lets_another_day_through_and_today_needs_nothing() -> None:
+    today = dt.date(2026, 12, 7)
+    check_as_of(True, today, False, today)
+    check_as_of(True, dt.date(2026, 6, 1), True, today)
+    check_as_of(False, dt.date(2026, 6, 1), False, today)  # no write-back: any day, as before
+    with pytest.raises(click.UsageError, match="not today"):
+        check_as_of(True, dt.date(2026, 12, 8), False, today)  # a day to come is not the current state either
