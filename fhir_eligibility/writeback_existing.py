@@ -141,6 +141,12 @@ def _local(ref: object, base: str) -> list[str] | None:
     return parts if len(parts) == 2 else None
 
 
+def _names(subject: dict[str, Any], patient: str, base: str) -> bool:
+    """Whether a ResearchSubject's ``individual`` is this very patient (``Patient/<id>``) on this server."""
+    individual = subject.get("individual")
+    return isinstance(individual, dict) and _local(individual.get("reference"), base) == patient.split("/")
+
+
 def _nct(resource: dict[str, Any], trial: str) -> bool:
     """Whether a ResearchStudy (or a study identifier) carries the NCT number, under either form of the
     registry's system (staff and other tools write ``http://clinicaltrials.gov`` too)."""
@@ -181,8 +187,7 @@ def _other_subject(server: FhirServer, subject: dict[str, Any], key: str, studie
         for r in page.resources
         if r.get("resourceType") == "ResearchSubject"
         and key not in _values(r, SUBJECT_SYSTEM)
-        and isinstance(r.get("individual"), dict)
-        and _local(r["individual"].get("reference"), base) == patient.split("/")
+        and _names(r, patient, base)
     ]
     included = [
         str(r["id"])
@@ -271,6 +276,10 @@ def settle(server: FhirServer, bundle: dict[str, Any]) -> Settled:
             new_subject = None
             whose = "another ResearchSubject of this patient for this study (staff's, or one a merge moved here)"
             kept, conflict = True, _conflict(trial, other.get("status"), ours, whose)
+    elif not _names(held[0], subject["individual"]["reference"], server.options.base):
+        new_subject = None  # our key, but a merge (or a person) moved it to another patient: theirs now
+        whose = "on a ResearchSubject now naming another patient"
+        kept, conflict = True, _conflict(trial, held[0].get("status"), ours, whose)
     elif not _proven(held[0], results):
         new_subject = None
         whose = "not one this product provably wrote (no tag or results of ours record it)"

@@ -287,3 +287,17 @@ def test_any_as_of_lets_another_day_through_and_today_needs_nothing() -> None:
     check_as_of(False, dt.date(2026, 6, 1), False, today)  # no write-back: any day, as before
     with pytest.raises(click.UsageError, match="not today"):
         check_as_of(True, dt.date(2026, 12, 8), False, today)  # a day to come is not the current state either
+
+
+def test_our_subject_moved_to_another_patient_is_not_written(rsps: responses.RequestsMock) -> None:
+    """A subject carrying this patient's key that a merge (or a person) re-pointed at another patient is
+    that patient's now: its status is not replaced, even one the product provably wrote."""
+    server = Stored(rsps)
+    assert _run(Verdict.NEEDS_REVIEW, "p1").created == 1
+    (subject,) = server.of("ResearchSubject")
+    server.put({**subject, "individual": {"reference": "Patient/p9"}})
+    before = server.versions()
+    out = _run(Verdict.INELIGIBLE, "p1")
+    assert (out.created, out.updated, out.kept, out.failed) == (0, 0, 1, [])
+    assert server.store[("ResearchSubject", subject["id"])]["status"] == "candidate"
+    assert server.versions()[f"ResearchSubject/{subject['id']}"] == before[f"ResearchSubject/{subject['id']}"]

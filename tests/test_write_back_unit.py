@@ -87,6 +87,7 @@ def _existing(status: str) -> dict[str, Any]:
         "meta": {"versionId": "v7"},
         "identifier": [{"system": "urn:fhir-eligibility:research-subject", "value": "NCT00000001/p1"}],
         "status": status,
+        "individual": {"reference": "Patient/p1"},  # required in R4; a subject naming another patient is theirs
         "consent": {"reference": "Consent/c1"},
     }
 
