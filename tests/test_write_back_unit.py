@@ -71,6 +71,8 @@ def test_only_conditional_requests_keyed_by_study_and_patient() -> None:
 
 
 class _Server:
+    options = SimpleNamespace(base="https://ehr.example.org/fhir/R4")
+
     def __init__(self, found: list[dict[str, Any]]) -> None:
         self.found = found
 
