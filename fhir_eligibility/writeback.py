@@ -4,8 +4,7 @@ Per patient x study: an R4 ``ResearchSubject`` (status from the verdict) and a `
 whose contained ``Parameters`` carry the per-criterion results (and the subject status written with
 them); the ``ResearchStudy`` is created once from the definition. One transaction per patient x study
 (3 conditional entries: a server's limit per transaction, Medplum's 8, is never reached however many
-trials), made only of conditional requests, so a second run (or a retry) updates instead of
-duplicating and a dry run can print it without reading anything:
+trials), planned as conditional requests, so a dry run can print it without reading anything:
 
 * ``POST ResearchStudy`` with ``ifNoneExist: identifier=https://clinicaltrials.gov|<NCT>``;
 * ``PUT ResearchSubject?identifier=urn:fhir-eligibility:research-subject|<NCT>/<patient id>``;
@@ -14,7 +13,9 @@ duplicating and a dry run can print it without reading anything:
 The key is ``<NCT>/<patient id>``: neither part can hold ``/`` (an NCT number, a FHIR id), and a
 ``|`` in a token value would need escaping. Everything goes through :class:`FhirServer` (its URL
 policy, deadlines, no redirects). Before sending, what the server holds is read and judged
-(:mod:`fhir_eligibility.writeback_existing`): a status staff set is never overwritten. A failure is
+(:mod:`fhir_eligibility.writeback_existing`): a record of ours is then written by id (a second run
+updates, never duplicates), a conditional write is kept only where it cannot land on another patient's
+record, an unchanged outcome is not written again, and a status staff set is never overwritten. A failure is
 collected, never raised into the evaluation: the report is already out when this runs; what is said
 of a refusal is the OperationOutcome's severity/code, never its text. See docs/write-back.md.
 """
@@ -22,12 +23,13 @@ of a refusal is the OperationOutcome's severity/code, never its text. See docs/w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import click
@@ -217,6 +219,7 @@ class Outcome:
     created: int = 0
     updated: int = 0
     kept: int = 0
+    unchanged: int = 0  # the server already held this status and these results: nothing sent
     failed: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -242,11 +245,13 @@ def send(server: FhirServer, bundles: Iterable[tuple[str, dict[str, Any]]]) -> O
     for pid, planned in bundles:
         try:
             done = settle(server, planned)
-            answer = server.transaction(done.bundle)
+            # nothing left to write (all already recorded): no empty transaction, no new versions
+            answer = server.transaction(done.bundle) if done.bundle["entry"] else {"entry": []}
         except EligibilityError as e:  # RetrievalError, AuthorizationError: one line, no data
             out.failed.append((pid, f"{e} (study {study_of(planned)})"))
             continue
         out.kept += done.kept
+        out.unchanged += done.unchanged
         if done.conflict is not None:
             out.conflicts.append((pid, done.conflict))
         # every entry is 2xx and matches the request (FhirServer.transaction checks): count what each did
@@ -265,6 +270,7 @@ def summary(out: Outcome, base: str) -> list[str]:
     lines = [f"write-back failed for Patient/{pid}: {cause}" for pid, cause in out.failed]
     lines += [f"write-back: Patient/{pid}: {conflict}" for pid, conflict in out.conflicts]
     kept = f", {out.kept} left as staff set them" if out.kept else ""
+    kept += f", {out.unchanged} unchanged" if out.unchanged else ""
     lines.append(f"write-back: {out.created} ResearchSubject(s) created, {out.updated} updated{kept} on {base}")
     return lines
 
@@ -275,15 +281,46 @@ def dry_run_text(base: str, bundles: Iterable[tuple[str, dict[str, Any]]]) -> st
 
 
 def write_back_options(f: F) -> F:
-    """``--write-back`` and ``--dry-run`` (evaluate and screen, with ``--server``)."""
-    f = click.option("--dry-run", is_flag=True, help="With --write-back: print the requests to stderr, send nothing.")(
-        f
-    )
-    return click.option(
-        "--write-back",
+    """``--write-back``, ``--dry-run`` and ``--any-as-of`` (evaluate and screen, with ``--server``).
+
+    ``--any-as-of`` is checked here (:func:`check_as_of`, before the command reads anything) and not
+    passed on: the command only needs its ``as_of``."""
+
+    @functools.wraps(f)
+    def checked(*args: Any, any_as_of: bool, **kwargs: Any) -> Any:
+        check_as_of(kwargs.get("write_back", False), kwargs.get("as_of"), any_as_of, dt.date.today())
+        return f(*args, **kwargs)
+
+    g = click.option(
+        "--any-as-of",
         is_flag=True,
-        help="With --server: record each outcome there as a ResearchSubject + GuidanceResponse (docs/write-back.md).",
-    )(f)
+        help="With --write-back: allow an --as-of other than today (demos, tests); "
+        "the status written is then that day's outcome.",
+    )(checked)
+    g = click.option("--dry-run", is_flag=True, help="With --write-back: print the requests to stderr, send nothing.")(
+        g
+    )
+    return cast(
+        F,
+        click.option(
+            "--write-back",
+            is_flag=True,
+            help="With --server: record each outcome there as a ResearchSubject + GuidanceResponse "
+            "(docs/write-back.md).",
+        )(g),
+    )
+
+
+def check_as_of(write_back: bool, as_of: dt.date | None, any_as_of: bool, today: dt.date) -> None:
+    """R4 ``ResearchSubject.status`` is the subject's current state: an outcome as of another day is not
+    written as it unless asked for (``--any-as-of``); today is the day ``--as-of`` defaults to."""
+    if any_as_of and not write_back:
+        raise click.UsageError("--any-as-of goes with --write-back")
+    if write_back and not any_as_of and as_of is not None and as_of != today:
+        raise click.UsageError(
+            f"--write-back records the current status: --as-of {as_of.isoformat()} is not today "
+            f"({today.isoformat()}); add --any-as-of to record that day's outcome anyway"
+        )
 
 
 def check_write_back(write_back: bool, dry_run: bool, server: str | None, assume_attested: bool) -> None:
@@ -327,6 +364,7 @@ __all__ = [
     "WRITE_BACK_FAILED_EXIT",
     "Outcome",
     "Written",
+    "check_as_of",
     "check_write_back",
     "dry_run_text",
     "from_result",

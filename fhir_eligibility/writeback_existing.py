@@ -14,6 +14,9 @@ overwrite) only with proof:
 Anything else (no proof, a status staff changed, a subject staff created for the study without our
 identifier) is staff's: left as it is, and the difference reported as a conflict. The results written
 beside a kept subject record no status, so they never prove a status the product did not write.
+
+Ours means carrying exactly our identifier: a server may match token values case-insensitively or ignore
+the parameter, and a record it returns that is not exactly ours is another patient's (:func:`_ours`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from fhir_eligibility.retrieval.transport import Page, short_count
 SUBJECT_SYSTEM = "urn:fhir-eligibility:research-subject"
 RESULTS_SYSTEM = "urn:fhir-eligibility:guidance-response"
 NCT_SYSTEM = "https://clinicaltrials.gov"
+# the form the product writes, and the older one staff and other tools still write for the same registry
+NCT_SYSTEMS = (NCT_SYSTEM, "http://clinicaltrials.gov")
 WRITTEN_TAG = "urn:fhir-eligibility:written-status"  # meta.tag: the status the product wrote last
 STATUS_WRITTEN = "researchSubjectStatus"  # the results' parameter: the subject status written with them
 
@@ -40,6 +45,7 @@ class Settled:
     bundle: dict[str, Any]
     kept: bool = False  # the subject's status is staff's: not written
     conflict: str | None = None  # staff's status differs from the outcome: what to tell the user
+    unchanged: bool = False  # the product's status and results are already on the server: nothing written
 
 
 def written_tag(status: str) -> dict[str, Any]:
@@ -82,8 +88,25 @@ def _whole(page: Page, what: str) -> None:
         raise RetrievalError(f"{what}: {short.cause}")
 
 
-def _proven(server: FhirServer, subject: dict[str, Any], key: str) -> bool:
-    """Whether the subject's status is provably the one the product wrote last (see the module doc)."""
+def _ours(server: FhirServer, resource_type: str, system: str, key: str) -> tuple[list[dict[str, Any]], bool]:
+    """The resources carrying exactly ``system|key``, and whether the search returned any other.
+
+    A server may match token values case-insensitively (Medplum does: ``.../SAMPLE-01`` finds
+    ``.../sample-01``) or ignore the parameter: what it returned beside an exact match is another
+    patient's record, which a conditional write by the same search would land on."""
+    query = f"{resource_type}?identifier={quote(f'{system}|{key}', safe='')}&_count=3"
+    page = server.search_page(query)
+    _whole(page, f"{resource_type} search")
+    found = [r for r in page.resources if r.get("resourceType") == resource_type]
+    exact = [r for r in found if key in _values(r, system)]
+    if len(exact) > 1:
+        raise RetrievalError(f"two {resource_type}s carry the identifier {key}: not written")
+    return exact, len(found) > len(exact)
+
+
+def _proven(subject: dict[str, Any], guidance: list[dict[str, Any]]) -> bool:
+    """Whether the subject's status is provably the one the product wrote last (see the module doc);
+    ``guidance``: our GuidanceResponse for the same key, if any."""
     status = subject.get("status")
     meta = subject.get("meta")
     tags = meta.get("tag") if isinstance(meta, dict) else None
@@ -98,35 +121,81 @@ def _proven(server: FhirServer, subject: dict[str, Any], key: str) -> bool:
     # $meta-delete), so which status was written last is not in the tags; the results written with it say
     if not isinstance(status, str):
         return False
-    page = server.search_page(f"GuidanceResponse?identifier={quote(f'{RESULTS_SYSTEM}|{key}', safe='')}&_count=2")
-    mine = [
-        r for r in page.resources if r.get("resourceType") == "GuidanceResponse" and key_of(r, RESULTS_SYSTEM) == key
+    return len(guidance) == 1 and recorded_status(guidance[0]) == status
+
+
+def _local(ref: object, base: str) -> list[str] | None:
+    """A reference to a resource on this server as ``[type, id]`` (relative, absolute under its base, with
+    a version); None for another server's or an unreadable one."""
+    if not isinstance(ref, str):
+        return None
+    ref = ref.strip()
+    if "://" in ref:
+        prefix = base.rstrip("/") + "/"
+        if ref[: len(prefix)].lower() != prefix.lower():
+            return None  # a resource on another server
+        ref = ref[len(prefix) :]
+    parts = ref.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return parts if len(parts) == 2 else None
+
+
+def _names(subject: dict[str, Any], patient: str, base: str) -> bool:
+    """Whether a ResearchSubject's ``individual`` is this very patient (``Patient/<id>``) on this server."""
+    individual = subject.get("individual")
+    return isinstance(individual, dict) and _local(individual.get("reference"), base) == patient.split("/")
+
+
+def _nct(resource: dict[str, Any], trial: str) -> bool:
+    """Whether a ResearchStudy (or a study identifier) carries the NCT number, under either form of the
+    registry's system (staff and other tools write ``http://clinicaltrials.gov`` too)."""
+    return any(trial in _values(resource, system) for system in NCT_SYSTEMS)
+
+
+def _studies(server: FhirServer, trial: str) -> list[str]:
+    """The ids of the server's ResearchStudies carrying the NCT number, the product's form first. Searched
+    by the number alone (any system: one search finds both forms); a server that ignored the parameter
+    returns others too: only those carrying the number count."""
+    page = server.search_page(f"ResearchStudy?identifier={quote(trial, safe='')}&_count=100")
+    _whole(page, "ResearchStudy search")
+    found = [
+        r
+        for r in page.resources
+        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str) and _nct(r, trial)
     ]
-    return len(mine) == 1 and recorded_status(mine[0]) == status
+    found.sort(key=lambda r: (trial not in _values(r, NCT_SYSTEM), str(r["id"])))
+    return [str(r["id"]) for r in found]
 
 
-def _staff_subject(server: FhirServer, subject: dict[str, Any]) -> dict[str, Any] | None:
-    """A ResearchSubject staff created for this patient and study (without our identifier): ours would be
-    a duplicate beside it. The study is told by the server's ResearchStudies carrying the NCT number,
-    searched on their own: a server that ignores ``_include`` (many ignore what they do not support)
-    still answers it, and staff may name the study by an absolute URL, a version or an identifier."""
+def _other_subject(server: FhirServer, subject: dict[str, Any], key: str, studies: list[str]) -> dict[str, Any] | None:
+    """Another ResearchSubject of this patient for this study: one staff created (without our identifier)
+    or one a patient merge moved here (our identifier, another patient's key): ours would be a duplicate
+    beside it. Searched by the patient with ``_include`` of the study, the studies searched on their own
+    too (a server that ignores ``_include`` still answers it); staff may name the study by an absolute
+    URL, a version or an identifier. Only subjects that name this very patient count: a server that
+    ignored the parameter returns other patients' too."""
     trial = subject["study"].get("display") or ""
     patient = subject["individual"]["reference"]
+    base = server.options.base
     page = server.search_page(
         f"ResearchSubject?individual={quote(patient, safe='/')}&_include=ResearchSubject:study&_count=100"
     )
     _whole(page, "the patient's ResearchSubjects")
-    theirs = [r for r in page.resources if r.get("resourceType") == "ResearchSubject" and key_of(r) is None]
-    if not theirs:
-        return None
-    studies = server.search_page(f"ResearchStudy?identifier={quote(f'{NCT_SYSTEM}|{trial}', safe='')}&_count=100")
-    _whole(studies, "ResearchStudy search")
-    ids = {  # a server that ignored the parameter returns others too: only those carrying the number count
+    others = [
+        r
+        for r in page.resources
+        if r.get("resourceType") == "ResearchSubject"
+        and key not in _values(r, SUBJECT_SYSTEM)
+        and _names(r, patient, base)
+    ]
+    included = [
         str(r["id"])
-        for r in [*studies.resources, *page.resources]
-        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str) and trial in _values(r, NCT_SYSTEM)
-    }
-    return next((r for r in theirs if _names_study(r.get("study"), ids, server.options.base, trial)), None)
+        for r in page.resources
+        if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str) and _nct(r, trial)
+    ]
+    ids = {*studies, *included}
+    return next((r for r in others if _names_study(r.get("study"), ids, base, trial)), None)
 
 
 def _names_study(study: object, ids: set[str], base: str, trial: str) -> bool:
@@ -135,76 +204,118 @@ def _names_study(study: object, ids: set[str], base: str, trial: str) -> bool:
     if not isinstance(study, dict):
         return False
     ident = study.get("identifier")
-    if isinstance(ident, dict) and ident.get("system") == NCT_SYSTEM and ident.get("value") == trial:
+    if isinstance(ident, dict) and ident.get("system") in NCT_SYSTEMS and ident.get("value") == trial:
         return True
-    ref = study.get("reference")
-    if not isinstance(ref, str):
-        return False
-    ref = ref.strip()
-    if "://" in ref:
-        prefix = base.rstrip("/") + "/"
-        if ref[: len(prefix)].lower() != prefix.lower():
-            return False  # a study on another server
-        ref = ref[len(prefix) :]
-    parts = ref.split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return len(parts) == 2 and parts[0] == "ResearchStudy" and parts[1] in ids
+    parts = _local(study.get("reference"), base)
+    return parts is not None and parts[0] == "ResearchStudy" and parts[1] in ids
 
 
-def _keep(bundle: dict[str, Any], trial: str, theirs: object, ours: str, whose: str) -> Settled:
-    """The transaction without the subject, its results recording no status; a conflict when they differ."""
-    entries = []
-    for e in bundle["entry"]:
-        res = e["resource"]
-        if res["resourceType"] == "ResearchSubject":
-            continue
-        if res["resourceType"] == "GuidanceResponse":
-            results = [
-                {**c, "parameter": [p for p in c["parameter"] if p.get("name") != STATUS_WRITTEN]}
-                for c in res["contained"]
-            ]
-            e = {**e, "resource": {**res, "contained": results}}
-        entries.append(e)
-    conflict = None
-    if theirs != ours:
-        conflict = (
-            f"{trial}: the ResearchSubject status {theirs!r} is {whose}: left as it is; this evaluation says {ours!r}"
-        )
-    return Settled({**bundle, "entry": entries}, kept=True, conflict=conflict)
+def _without_status(guidance: dict[str, Any]) -> dict[str, Any]:
+    """The results recording no subject status (written beside a status that is not the product's)."""
+    results = [
+        {**c, "parameter": [p for p in c["parameter"] if p.get("name") != STATUS_WRITTEN]}
+        for c in guidance["contained"]
+    ]
+    return {**guidance, "contained": results}
+
+
+_VOLATILE = ("id", "meta", "occurrenceDateTime", "text")  # not what was decided: when and how it was stored
+
+
+def _same(planned: dict[str, Any], held: dict[str, Any]) -> bool:
+    """Whether the server already holds what would be written (when it was written aside)."""
+    return {k: v for k, v in planned.items() if k not in _VOLATILE} == {
+        k: v for k, v in held.items() if k not in _VOLATILE
+    }
+
+
+def _by_id(resource: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+    """An update of exactly the record found (``ifMatch`` on its version: a concurrent edit fails instead of
+    being lost), never a conditional one a server might resolve to another patient's."""
+    request: dict[str, Any] = {"method": "PUT", "url": f"{held['resourceType']}/{held.get('id')}"}
+    version = (held.get("meta") or {}).get("versionId")
+    if isinstance(version, str):
+        request["ifMatch"] = f'W/"{version}"'
+    return {"resource": {**resource, "id": held.get("id")}, "request": request}
+
+
+def _place(entry: dict[str, Any], held: list[dict[str, Any]], foreign: bool) -> dict[str, Any]:
+    """Where a subject or its results go: by id onto our exact record; a plain create (``POST``) when the
+    search returned only other records (a conditional write would land on one of them); else as planned
+    (the conditional ``PUT``: nothing matched even loosely, and a retry or a concurrent run updates)."""
+    if held:
+        return _by_id(entry["resource"], held[0])
+    if foreign:
+        return {**entry, "request": {"method": "POST", "url": entry["resource"]["resourceType"]}}
+    return entry
 
 
 def settle(server: FhirServer, bundle: dict[str, Any]) -> Settled:
     """Read what the server holds for this patient x study and adapt the transaction to it.
 
-    No subject yet: sent as planned (conditional create), unless staff created one for the study
-    without our identifier (kept). A subject of ours whose status is provably the product's
-    (:func:`_proven`): updated in place (its other elements, e.g. a consent, kept; ``ifMatch`` on its
-    version so a concurrent edit fails instead of being lost). Any other status is staff's: kept.
+    No subject yet: created (conditionally, or by ``POST`` beside another patient's record the search
+    returned), unless another subject of this patient names the study (staff's, or one a merge moved
+    here: kept). A subject of ours whose status is provably the product's (:func:`_proven`): updated in
+    place by id (its other elements, e.g. a consent, kept); left untouched when neither its status nor
+    the results change. Any other status is staff's: kept. The study is created only when the server
+    holds none carrying the NCT number (either form of the registry's system).
     """
-    subject = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ResearchSubject")
+    entries = {e["resource"]["resourceType"]: e for e in bundle["entry"]}
+    subject, guidance = entries["ResearchSubject"]["resource"], entries["GuidanceResponse"]["resource"]
     key, ours, trial = key_of(subject) or "", subject["status"], subject["study"].get("display") or ""
-    page = server.search_page(f"ResearchSubject?identifier={quote(f'{SUBJECT_SYSTEM}|{key}', safe='')}&_count=3")
-    _whole(page, "ResearchSubject search")
-    existing = [r for r in page.resources if r.get("resourceType") == "ResearchSubject" and key_of(r) == key]
-    if len(existing) > 1:
-        raise RetrievalError(f"two ResearchSubjects carry the identifier {key}: not written")
-    if not existing:
-        staff = _staff_subject(server, subject)
-        if staff is None:
-            return Settled(bundle)
-        return _keep(bundle, trial, staff.get("status"), ours, "staff's own subject for this study")
-    old = existing[0]
-    if not _proven(server, old, key):
+    held, foreign = _ours(server, "ResearchSubject", SUBJECT_SYSTEM, key)
+    results, foreign_results = _ours(server, "GuidanceResponse", RESULTS_SYSTEM, key)
+    studies = _studies(server, trial)
+    kept, conflict, unchanged = False, None, False
+    new_subject: dict[str, Any] | None
+    if not held:
+        other = _other_subject(server, subject, key, studies)
+        if other is None:
+            new_subject = _place(entries["ResearchSubject"], [], foreign)
+        else:
+            new_subject = None
+            whose = "another ResearchSubject of this patient for this study (staff's, or one a merge moved here)"
+            kept, conflict = True, _conflict(trial, other.get("status"), ours, whose)
+    elif not _names(held[0], subject["individual"]["reference"], server.options.base):
+        new_subject = None  # our key, but a merge (or a person) moved it to another patient: theirs now
+        whose = "on a ResearchSubject now naming another patient"
+        kept, conflict = True, _conflict(trial, held[0].get("status"), ours, whose)
+    elif not _proven(held[0], results):
+        new_subject = None
         whose = "not one this product provably wrote (no tag or results of ours record it)"
-        return _keep(bundle, trial, old.get("status"), ours, whose)
-    merged = {k: v for k, v in old.items() if k != "meta"} | {"status": ours, "meta": written_tag(ours)}
-    request: dict[str, Any] = {"method": "PUT", "url": f"ResearchSubject/{old.get('id')}"}
-    version = (old.get("meta") or {}).get("versionId")
-    if isinstance(version, str):
-        request["ifMatch"] = f'W/"{version}"'
-    entries = [{"resource": merged, "request": request} if e["resource"] is subject else e for e in bundle["entry"]]
-    return Settled({**bundle, "entry": entries})
+        kept, conflict = True, _conflict(trial, held[0].get("status"), ours, whose)
+    else:
+        old = held[0]
+        merged = {k: v for k, v in old.items() if k != "meta"} | {"status": ours, "meta": written_tag(ours)}
+        new_subject = _by_id(merged, old)
+        unchanged = old.get("status") == ours
+    if kept:
+        guidance = _without_status(guidance)
+    new_results: dict[str, Any] | None = _place(
+        {**entries["GuidanceResponse"], "resource": guidance}, results, foreign_results
+    )
+    if results and _same(guidance, results[0]) and (kept or unchanged):
+        new_results = None  # already recorded: a new version would say nothing new
+        if unchanged:
+            new_subject = None
+    else:
+        unchanged = False
+    study_entry: dict[str, Any] | None = entries["ResearchStudy"]
+    if studies:  # the server's study, whichever form of the NCT system it carries: no second one
+        planned_ref = entries["ResearchStudy"]["fullUrl"]
+        if new_subject is not None and new_subject["resource"]["study"].get("reference") == planned_ref:
+            named = {**new_subject["resource"]["study"], "reference": f"ResearchStudy/{studies[0]}"}
+            new_subject = {**new_subject, "resource": {**new_subject["resource"], "study": named}}
+        study_entry = None
+    kept_entries = [e for e in (study_entry, new_subject, new_results) if e is not None]
+    return Settled({**bundle, "entry": kept_entries}, kept=kept, conflict=conflict, unchanged=unchanged)
+
+
+def _conflict(trial: str, theirs: object, ours: str, whose: str) -> str | None:
+    """What to tell the user when staff's status differs from the outcome (nothing when they agree)."""
+    if theirs == ours:
+        return None
+    return f"{trial}: the ResearchSubject status {theirs!r} is {whose}: left as it is; this evaluation says {ours!r}"
 
 
 __all__ = [

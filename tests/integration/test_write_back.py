@@ -58,8 +58,14 @@ def _subjects(base: str, pid: str) -> dict[str, dict[str, Any]]:
     return {k.split("/")[0]: s for k, s in zip(keys, found, strict=True)}
 
 
+def _as_of(extra: tuple[str, ...]) -> list[str]:
+    """The fixed day the expected verdicts are worked out for; written back only with --any-as-of (the
+    written status is the current state: another day must be asked for)."""
+    return ["--as-of", "2026-06-01", *(["--any-as-of"] if "--write-back" in extra else [])]
+
+
 def _evaluate(base: str, *extra: str) -> Any:
-    args = ["evaluate", "--server", base, "--trial", A, "--trial", D, "--as-of", "2026-06-01", *extra]
+    args = ["evaluate", "--server", base, "--trial", A, "--trial", D, *_as_of(extra), *extra]
     return CliRunner().invoke(cli, args)
 
 
@@ -95,7 +101,8 @@ def test_write_back_creates_one_subject_per_patient_and_study_then_updates_it(fh
 
     r = _evaluate(fhir_server, "--patient", "wb-01", "--patient", "wb-06", "--write-back")
     assert r.exit_code == 0, r.output
-    assert "write-back: 0 ResearchSubject(s) created, 4 updated" in r.stderr
+    # only wb-01 x A changed (candidate -> eligible); the other three outcomes are already recorded
+    assert "write-back: 0 ResearchSubject(s) created, 1 updated, 3 unchanged" in r.stderr
     second = _subjects(fhir_server, "wb-01")
     assert {k: s["status"] for k, s in second.items()} == {A: "eligible", D: "ineligible"}
     assert {k: s["id"] for k, s in second.items()} == {k: s["id"] for k, s in first.items()}
@@ -112,7 +119,7 @@ def test_write_back_creates_one_subject_per_patient_and_study_then_updates_it(fh
         ).raise_for_status()
     r = _evaluate(fhir_server, "--patient", "wb-01", "--patient", "wb-06", "--write-back")
     assert r.exit_code == 0, r.output
-    assert "write-back: 0 ResearchSubject(s) created, 3 updated, 1 left as staff set them" in r.stderr
+    assert "write-back: 0 ResearchSubject(s) created, 0 updated, 1 left as staff set them, 3 unchanged" in r.stderr
     assert _subjects(fhir_server, "wb-06")[A]["status"] == "on-study"
     third = _subjects(fhir_server, "wb-01")[D]
     assert (third["status"], third["assignedArm"], third["id"]) == (
@@ -154,7 +161,7 @@ def test_a_refused_write_back_keeps_the_report_and_exits_5(fhir_server: str, mon
 
 
 def _screen(base: str, *extra: str) -> Any:
-    args = ["screen", "--server", base, "--trial", A, "--as-of", "2026-06-01", "--format", "json", "--workers", "1"]
+    args = ["screen", "--server", base, "--trial", A, *_as_of(extra), "--format", "json", "--workers", "1"]
     return CliRunner().invoke(cli, [*args, *extra])
 
 
