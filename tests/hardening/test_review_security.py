@@ -181,7 +181,7 @@ def test_write_back_counts_nothing_recorded_when_an_entry_was_refused(
     The server answers the GuidanceResponse (the last entry) 409: the results were not recorded, so the
     patient's write-back failed (exit 5), and no subject is counted created (it said 1 created, exit 0)."""
     fhir.state.fault, fhir.state.target = "tx-entry-409", ""
-    run, report = evaluate(fhir, capsys, monkeypatch, "--write-back")
+    run, report = evaluate(fhir, capsys, monkeypatch, "--write-back", "--any-as-of")
     assert run.code == 5, run.err
     assert report is not None and report["results"][0]["verdict"] == "needs-review"
     assert "write-back failed for Patient/p1:" in run.err
@@ -300,7 +300,7 @@ def test_evaluate_server_decides_nothing_on_a_merged_away_patient_and_writes_not
     Now every criterion is unknown (age too: the merged-away record's birth date is not used), the
     verdict undetermined, the warning names Patient/p9, and nothing is sent."""
     merge_p1_into_p9(fhir, move_condition=True)
-    run, report = evaluate(fhir, capsys, monkeypatch, "--write-back")
+    run, report = evaluate(fhir, capsys, monkeypatch, "--write-back", "--any-as-of")
     assert run.code == 0 and report is not None, run.err
     (result,) = report["results"]
     assert result["verdict"] == "undetermined"
@@ -320,7 +320,7 @@ def test_screen_server_lists_a_merged_away_patient_as_not_screened_and_writes_no
     into p9. Before: screened needs-review on the stale record and written back. Now: not screened (exit 4)
     with the surviving reference, nothing written."""
     merge_p1_into_p9(fhir, move_condition=False)
-    run, report = screen(fhir, capsys, monkeypatch, "--write-back")
+    run, report = screen(fhir, capsys, monkeypatch, "--write-back", "--any-as-of")
     assert run.code == 4 and report is not None, run.err
     assert report["patients"] == 0
     assert report["notScreened"] == [

@@ -401,7 +401,7 @@ def test_write_back_records_nothing_undetermined_by_a_fault(
     deliver. That is no outcome: nothing is written (it would replace a status recorded on complete
     data with `candidate`), and stderr says so. The report still counts p1."""
     fhir.state.fault, fhir.state.target = "500", "Observation"
-    run, report = screen(fhir, capsys, monkeypatch, "--write-back")
+    run, report = screen(fhir, capsys, monkeypatch, "--write-back", "--any-as-of")
     assert run.code == 0 and report is not None, run.err
     assert report["trials"][0]["counts"]["undetermined"] == 1
     assert not [s for s in fhir.state.seen if s.method == "POST" and s.path.rstrip("/").endswith("/fhir")]

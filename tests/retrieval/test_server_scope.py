@@ -101,7 +101,8 @@ def test_a_scope_given_by_the_user_is_sent_as_given(
 def test_write_back_asks_for_the_write_scopes(rsps: responses.RequestsMock, rsa_key: rsa.RSAPrivateKey) -> None:
     tokens = TokenServer(rsps, rsa_key.public_key(), "RS384")
     rsps.add(responses.GET, BASE + "/metadata", json={"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1"})
-    rsps.add(responses.GET, BASE + "/ResearchSubject", json={"resourceType": "Bundle", "type": "searchset"})
+    for rtype in ("ResearchSubject", "GuidanceResponse", "ResearchStudy"):
+        rsps.add(responses.GET, f"{BASE}/{rtype}", json={"resourceType": "Bundle", "type": "searchset"})
     answer = {"resourceType": "Bundle", "type": "transaction-response", "entry": [{"response": {"status": "201"}}] * 3}
     rsps.add(responses.POST, BASE, json=answer)
     trial = Trial("NCT00000001", "A trial", ())

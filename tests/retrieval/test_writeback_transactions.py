@@ -43,7 +43,7 @@ class Limited:
         capabilities = {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1"}
         rsps.add(responses.GET, BASE + "/metadata", json=capabilities)
         empty = {"resourceType": "Bundle", "type": "searchset", "total": 0}
-        for rtype in ("ResearchSubject", "GuidanceResponse"):
+        for rtype in ("ResearchSubject", "GuidanceResponse", "ResearchStudy"):
             rsps.add(responses.GET, f"{BASE}/{rtype}", json=empty)
         rsps.add_callback(responses.POST, BASE, self._post)
 
