@@ -56,6 +56,9 @@ from fhir_eligibility.retrieval.reading import (
 )
 from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, partial_issue, read_page, short_count
 
+# the warning for a urn:uuid naming no Patient of its Bundle (or, outside one, of the input)
+UNRESOLVED_UUID = "patient reference not resolvable (a urn:uuid names an entry of its own Bundle only)"
+
 # a JSON file (a Bundle) is read whole: a bound on it is a bound on memory; NDJSON is read by line
 MAX_DOCUMENT_BYTES = 2**30
 
@@ -272,6 +275,7 @@ class _Grouper:
         self.whole: set[str] = set()
         self._touched: set[str] = set()  # patients of the current add()
         self._held: set[str] = set()  # patients whose Patient the current add() holds
+        self.present: set[str] = set()  # patients whose Patient the input holds (so far)
         # the Medications of the NDJSON input (and of one-resource files): as screening's global index,
         # they resolve a Medication/<id> reference left unresolved in a Bundle too
         self.formulary: dict[str, dict[str, Any]] = {}
@@ -281,6 +285,7 @@ class _Grouper:
         self._touched.add(pid)
         if res.get("resourceType") == "Patient":
             self._held.add(pid)
+            self.present.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
         warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
@@ -294,6 +299,17 @@ class _Grouper:
             return patient_id_of(full_url)
         loose = at[1] == 0 or is_ndjson(Path(self.sources[at[0]]))  # entries count from 1
         return None if loose else f"anonymous-{at[0]}-{at[1]}"
+
+    def _uuid_patient(self, ref: str, alias: dict[str, str], loose: bool) -> str | None:
+        """A ``urn:uuid:X`` that no fullUrl of its Bundle carries: only a Bundle's fullUrl resolves one
+        (FHIR bundle.html), so it names Patient X only where X is the id of a Patient of its Bundle, or
+        for a loose record of the input (Synthea data flattened from its Bundles, ids the uuids);
+        else nobody (never a made-up patient X: the record is about an unknown patient)."""
+        pid = patient_id_of(ref)
+        if pid is None:
+            return None
+        known = pid in self.present if loose else f"Patient/{pid}" in alias
+        return pid if known else None
 
     def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
         """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
@@ -339,9 +355,15 @@ class _Grouper:
                     lost.add_for(rtype, sorted(named))
                     continue
                 pid = next(iter(named), None)
-            if pid is None and not _elsewhere(ref, alias):
+            if pid is None and ref.startswith("urn:uuid:"):
+                pid = self._uuid_patient(ref, alias, loose=bundle_lost is None)
+            elif pid is None and not _elsewhere(ref, alias):
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
+                if ref.startswith("urn:uuid:"):  # about a patient nobody can tell: anyone's (the Bundle's)
+                    self._warn(at, UNRESOLVED_UUID, res, ref)
+                    lost.add(rtype)
+                    continue
                 self._warn(at, "patient reference not resolvable", res, ref)
                 if patients_record(ref):
                     lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)

@@ -58,3 +58,62 @@ def test_a_versioned_relative_medication_reference_resolves(tmp_path: Path) -> N
     (patient,) = read_patients([tmp_path / "nd"])[0]
     doses = [r for r in patient.resources if r["resourceType"] == MA]
     assert len(doses) == 4 and all("medicationCodeableConcept" in r for r in doses)
+
+
+# ---------------------------------------------------------------- urn:uuid references outside a Bundle
+
+UUID = "4da06bc6-4104-5daf-9864-a2a6f6d16ef2"  # sample 01's Patient fullUrl in its transaction Bundle
+
+
+def _flattened(pid: str = P) -> list[dict[str, Any]]:
+    """Sample 01 flattened out of its transaction Bundle without rewriting references: the records
+    name ``urn:uuid:<fullUrl uuid>``, the Patient is ``pid``."""
+    items = json.loads(json.dumps(resources(P)).replace(KEY, f"urn:uuid:{UUID}"))
+    items[0]["id"] = pid
+    return items
+
+
+def _one_per_file(folder: Path, items: list[dict[str, Any]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, r in enumerate(items):
+        (folder / f"{r['resourceType']}-{i}.json").write_text(json.dumps(r))
+    return folder
+
+
+def test_a_urn_uuid_outside_a_bundle_names_no_patient(tmp_path: Path) -> None:
+    """A ``urn:uuid`` reference resolves only through a Bundle's ``fullUrl`` (FHIR R4 bundle.html,
+    references.html); in NDJSON or one resource per file it names no Patient of the input. The
+    records are then about an unknown patient: no patient is made up from the uuid, and every
+    patient may have lost them, so their types are unknown (README: "unknown for whom it seems to
+    name (else everyone), never silently absent"): NETTER-2 I1 and D-E7 are ``unknown``, not
+    ``fail`` on "none recorded"."""
+    for folder in (write_ndjson(tmp_path / "nd", _flattened()), _one_per_file(tmp_path / "files", _flattened())):
+        patients, warnings = read_patients([folder])
+        assert [p.patient_id for p in patients] == [P]
+        lost = {u.resource_type for u in patients[0].unavailable}
+        assert {"Condition", MA, "Observation", "Procedure", "MedicationStatement"} <= lost
+        assert [r["resourceType"] for r in patients[0].resources] == ["Patient"]
+        assert any("patient reference not resolvable" in w and "urn:uuid" in w for w in warnings)
+
+
+def test_a_urn_uuid_that_is_a_patient_id_of_the_input_resolves(tmp_path: Path) -> None:
+    """Synthea-style data flattened from its Bundles: the Patient's id is the uuid its records name,
+    a Patient the input holds, so they are its records as before."""
+    (patient,) = read_patients([write_ndjson(tmp_path / "nd", _flattened(UUID))])[0]
+    assert patient.patient_id == UUID
+    assert len(patient.resources) == len(resources(P))
+    (literal,) = read_patients([write_ndjson(tmp_path / "literal", resources(P))])[0]
+    assert patient.unavailable == literal.unavailable  # the types the export holds none of, no more
+
+
+def test_a_urn_uuid_in_a_bundle_that_no_entry_carries_is_the_bundles_loss(tmp_path: Path) -> None:
+    """Inside a Bundle, a ``urn:uuid`` no entry's fullUrl carries resolves to nothing: the record is
+    not given to a made-up patient, and the Bundle's patient loses its type (unknown)."""
+    items = resources(P)
+    for r in items:
+        if r["resourceType"] == "Condition":
+            r["subject"] = {"reference": "urn:uuid:0b5e7d9c-0000-4000-8000-000000000000"}
+    path = _bundle(tmp_path / "b" / "p.json", items)
+    patients, _w = read_patients([path])
+    assert [p.patient_id for p in patients] == [P]
+    assert "Condition" in {u.resource_type for u in patients[0].unavailable}
