@@ -325,6 +325,9 @@ class _Grouper:
                 pid = self._patient_id(at, full_url, rid)
                 if pid is None:
                     self._warn(at, NO_PATIENT_ID, res)
+                    named = patient_id_of(full_url) if full_url and full_url.startswith("urn:uuid:") else None
+                    if named is not None:  # its records still name it, by its fullUrl (the Patient is refused)
+                        alias[str(full_url)] = named
                     continue
                 if rid != pid:
                     res = {**res, "id": pid}
@@ -427,8 +430,10 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        if items and items[0][0] == (index, 0):  # a file of one resource: a loose record the input holds
-            grouper.lost.hold(items[0][2]["resourceType"])  # (a Bundle's are its patients', not the export's)
+        if items and items[0][0] == (index, 0):  # a file of one resource: a loose record, as an NDJSON line
+            # (a Bundle's are its patients', not the export's): a folder of them is an export, whose
+            # missing types say nothing (reading.not_held)
+            grouper.lost.hold(items[0][2]["resourceType"], ndjson=True)
         if items and items[0][0] == (index, 0) and single is not None:
             single(items[0][2])
             grouper.lost.merge(mine)

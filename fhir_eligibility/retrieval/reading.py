@@ -323,10 +323,11 @@ class Drops:
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
     held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
-    export: bool = False  # the input holds a Bulk export: NDJSON lines of Patients or clinical records
+    # the input holds a Bulk export: NDJSON lines (or files of one resource) of Patients or clinical records
+    export: bool = False
 
     def hold(self, rtype: str, ndjson: bool = False) -> None:
-        """A record of ``rtype`` was read (``ndjson``: from an NDJSON line)."""
+        """A record of ``rtype`` was read (``ndjson``: loose, from an NDJSON line or a file of one resource)."""
         self.held.add(rtype)
         if ndjson and not self.export:
             self.export = rtype == "Patient" or rtype in CLINICAL_TYPES

@@ -117,3 +117,21 @@ def test_a_urn_uuid_in_a_bundle_that_no_entry_carries_is_the_bundles_loss(tmp_pa
     patients, _w = read_patients([path])
     assert [p.patient_id for p in patients] == [P]
     assert "Condition" in {u.resource_type for u in patients[0].unavailable}
+
+
+# ---------------------------------------------------------------- one resource per file is an export's lines
+
+
+def test_a_folder_of_one_resource_per_file_without_conditions_is_an_export_without_them(tmp_path: Path) -> None:
+    """A folder of one resource per file is read as loose records, like NDJSON lines (README); only a
+    Bundle holding the Patient is the patient's record. Without any Condition file, as the same
+    records in NDJSON, the diagnosis is unknown ("the input holds no Condition records"), not
+    "none recorded" (NETTER-2 I1 had failed); the doses found still decide D-E7."""
+    items = [r for r in resources(P) if r["resourceType"] != "Condition"]
+    files, _w = every_path([_one_per_file(tmp_path / "files", items)], tmp_path)
+    ndjson, _w = every_path([write_ndjson(tmp_path / "nd", items)], tmp_path)
+    assert files[I1] == ndjson[I1] == "unknown"
+    assert files[D_E7] == "fail"
+    assert files == ndjson
+    (patient,) = read_patients([tmp_path / "files"])[0]
+    assert any("holds no Condition records" in u.reason for u in patient.unavailable)
