@@ -325,9 +325,9 @@ class _Grouper:
                 pid = self._patient_id(at, full_url, rid)
                 if pid is None:
                     self._warn(at, NO_PATIENT_ID, res)
-                    named = patient_id_of(full_url) if full_url and full_url.startswith("urn:uuid:") else None
-                    if named is not None:  # its records still name it, by its fullUrl (the Patient is refused)
-                        alias[str(full_url)] = named
+                    by_url = patient_id_of(full_url) if full_url and full_url.startswith("urn:uuid:") else None
+                    if by_url is not None:  # its records still name it, by its fullUrl (the Patient is refused)
+                        alias[str(full_url)] = by_url
                     continue
                 if rid != pid:
                     res = {**res, "id": pid}
