@@ -276,9 +276,10 @@ class _Grouper:
         self._touched: set[str] = set()  # patients of the current add()
         self._held: set[str] = set()  # patients whose Patient the current add() holds
         self.present: set[str] = set()  # patients whose Patient the input holds (so far)
-        # the Medications of the NDJSON input (and of one-resource files): as screening's global index,
-        # they resolve a Medication/<id> reference left unresolved in a Bundle too
+        # the Medications of the input (NDJSON lines, one-resource files, every Bundle's by its id): as
+        # screening's global index, they resolve a Medication/<id> reference its own Bundle leaves unresolved
         self.formulary: dict[str, dict[str, Any]] = {}
+        self.stamps: dict[str, str] = {}  # the version of each kept there (the latest meta.lastUpdated)
 
     def _put(self, pid: str, at: Position, res: Resource) -> None:
         self.patients.setdefault(pid, []).append((at, res))
@@ -339,6 +340,9 @@ class _Grouper:
                 self._put(pid, at, res)
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
+                # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
+                # NDJSON line's does (its fullUrl means something only in its Bundle)
+                add_medication(self.formulary, res, None, self.stamps)
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -371,13 +375,12 @@ class _Grouper:
                 if patients_record(ref):
                     lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
                 continue
-            self._put(pid, at, with_medication(res, meds))  # references are local to their Bundle
+            # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
+            self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
             self.whole |= self._held
-        else:
-            self.formulary = meds
 
     def result(self, assembled: bool = True) -> list[PatientData]:
         """Patients in order of their first record; resources in input order, one Patient first
@@ -416,7 +419,8 @@ def read_indexed(
     could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
     ``named``: the files the user gave by name (None: all of them); see :func:`read_file`.
     ``single``: takes the resource of a file holding one (not a Bundle) instead of grouping it
-    (screening routes it as an NDJSON line; the file is parsed once either way). ``assembled``
+    (screening routes it as an NDJSON line; the file is parsed once either way), and each
+    Medication of a Bundle too (about no patient: it goes to screening's Medication index). ``assembled``
     False: each patient's records as read, not yet assembled (screening assembles a
     patient once, from every file, so its choice among versions and its warnings are the ones
     ``evaluate`` makes)."""
@@ -444,6 +448,9 @@ def read_indexed(
             grouper.lost.merge(mine)
         else:
             grouper.add(items, mine)
+            for _at, _url, res in items:
+                if single is not None and res["resourceType"] == "Medication":  # about no patient: to
+                    single(res)  # screening's global index
     if ndjson:
         grouper.add(ndjson)
     return grouper.result(assembled)

@@ -135,3 +135,19 @@ def test_a_folder_of_one_resource_per_file_without_conditions_is_an_export_witho
     assert files == ndjson
     (patient,) = read_patients([tmp_path / "files"])[0]
     assert any("holds no Condition records" in u.reason for u in patient.unavailable)
+
+
+# ---------------------------------------------------------------- a formulary Bundle beside the patients'
+
+
+def test_a_medication_in_another_bundle_resolves(tmp_path: Path) -> None:
+    """A Medication is about no patient: one in a collection Bundle of Medications (a formulary)
+    beside the patients' Bundles resolves their ``Medication/<id>`` references, as the same
+    Medications do as NDJSON lines or one per file. The doses are Lutathera: D-E7 fails (it read as
+    an unresolved drug: unknown)."""
+    items = _by_reference(resources(P), "Medication/{id}")
+    meds = [r for r in items if r["resourceType"] == "Medication"]
+    _bundle(tmp_path / "in" / "01.json", [r for r in items if r["resourceType"] != "Medication"])
+    _bundle(tmp_path / "in" / "zz-formulary.json", meds)
+    results, _w = every_path([tmp_path / "in"], tmp_path)
+    assert results[D_E7] == "fail"
