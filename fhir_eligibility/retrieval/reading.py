@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from fhir_eligibility.record import PATIENT_KEYS, Resource, fhir_id, patient_id_of
+from fhir_eligibility.record import PATIENT_KEYS, Resource, fhir_id, patient_id_of, patient_reference
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
@@ -193,8 +193,7 @@ def unusable_reference(res: Resource) -> bool:
     """A patient key (subject, patient...) is present but holds no reference text: data we cannot place."""
     for key in PATIENT_KEYS:
         if key in res:
-            ref = res[key]
-            return not (isinstance(ref, dict) and isinstance(ref.get("reference"), str))
+            return patient_reference({key: res[key]}) is None
     return False
 
 

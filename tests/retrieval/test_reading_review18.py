@@ -151,3 +151,40 @@ def test_a_medication_in_another_bundle_resolves(tmp_path: Path) -> None:
     _bundle(tmp_path / "in" / "zz-formulary.json", meds)
     results, _w = every_path([tmp_path / "in"], tmp_path)
     assert results[D_E7] == "fail"
+
+
+# ---------------------------------------------------------------- logical (identifier-only) references
+
+MRN = {"system": "http://hospital.example/mrn", "value": "MRN-0001"}
+
+
+def _by_identifier(identifier: dict[str, str], carriers: tuple[str, ...] = (P,)) -> list[dict[str, Any]]:
+    """Sample 01 whose records name the patient by ``identifier`` only (a logical Reference, FHIR R4
+    references.html); the Patients ``carriers`` carry the MRN (others are copies of sample 01's)."""
+    items: list[dict[str, Any]] = []
+    for pid in carriers:
+        patient = json.loads(json.dumps(resources(P)[0]).replace(P, pid))
+        patient["identifier"] = [MRN]
+        items.append(patient)
+    for r in resources(P)[1:]:
+        r["subject"] = {"identifier": identifier, "display": "Henri Lambert"}
+        items.append(r)
+    return items
+
+
+def test_an_identifier_reference_resolves_to_the_one_patient_carrying_it(tmp_path: Path) -> None:
+    """``subject: {identifier: {system, value}}`` names the Patient carrying that identifier, as
+    ``Patient?identifier=system|value`` does: the record is sample 01's (D-E7 fails on the doses,
+    NETTER-2 I1 on the 2021 diagnosis); it was "patient reference malformed; resource ignored"."""
+    results, _w = every_path([write_ndjson(tmp_path / "nd", _by_identifier(MRN))], tmp_path)
+    assert (results[D_E7], results[I1]) == ("fail", "fail")
+
+
+def test_an_identifier_reference_no_single_patient_carries_is_unknown(tmp_path: Path) -> None:
+    """An identifier two Patients carry names neither: unknown for both, never "none recorded"."""
+    patients, warnings = read_patients([write_ndjson(tmp_path / "two", _by_identifier(MRN, (P, "sample-99")))])
+    assert [p.patient_id for p in patients] == [P, "sample-99"]
+    for p in patients:
+        assert [r["resourceType"] for r in p.resources] == ["Patient"]
+        assert {"Condition", MA} <= {u.resource_type for u in p.unavailable}
+    assert any("ambiguous" in w for w in warnings)
