@@ -275,7 +275,6 @@ class _Grouper:
         self.whole: set[str] = set()
         self._touched: set[str] = set()  # patients of the current add()
         self._held: set[str] = set()  # patients whose Patient the current add() holds
-        self.present: set[str] = set()  # patients whose Patient the input holds (so far)
         # the Medications of the input (NDJSON lines, one-resource files, every Bundle's by its id): as
         # screening's global index, they resolve a Medication/<id> reference its own Bundle leaves unresolved
         self.formulary: dict[str, dict[str, Any]] = {}
@@ -286,7 +285,6 @@ class _Grouper:
         self._touched.add(pid)
         if res.get("resourceType") == "Patient":
             self._held.add(pid)
-            self.present.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
         warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
@@ -300,17 +298,6 @@ class _Grouper:
             return patient_id_of(full_url)
         loose = at[1] == 0 or is_ndjson(Path(self.sources[at[0]]))  # entries count from 1
         return None if loose else f"anonymous-{at[0]}-{at[1]}"
-
-    def _uuid_patient(self, ref: str, alias: dict[str, str], loose: bool) -> str | None:
-        """A ``urn:uuid:X`` that no fullUrl of its Bundle carries: only a Bundle's fullUrl resolves one
-        (FHIR bundle.html), so it names Patient X only where X is the id of a Patient of its Bundle, or
-        for a loose record of the input (Synthea data flattened from its Bundles, ids the uuids);
-        else nobody (never a made-up patient X: the record is about an unknown patient)."""
-        pid = patient_id_of(ref)
-        if pid is None:
-            return None
-        known = pid in self.present if loose else f"Patient/{pid}" in alias
-        return pid if known else None
 
     def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
         """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
@@ -355,15 +342,14 @@ class _Grouper:
                     lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
-            if pid is None and ref.startswith("Patient?identifier="):
-                named = by_identifier.get(ref.split("=", 1)[1], set())
+            key = _index_key(ref)
+            if pid is None and key is not None:
+                named = by_identifier.get(key, set())
                 if len(named) > 1:  # two patients carry it: the record is neither's, and unknown for both
                     self._warn(at, "patient reference ambiguous (several patients have this identifier)", res, ref)
                     lost.add_for(rtype, sorted(named))
                     continue
                 pid = next(iter(named), None)
-            if pid is None and ref.startswith("urn:uuid:"):
-                pid = self._uuid_patient(ref, alias, loose=bundle_lost is None)
             elif pid is None and not _elsewhere(ref, alias):
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
@@ -396,6 +382,17 @@ class _Grouper:
             else:
                 out.append(PatientData(pid, [r for _at, r in entries], lost))
         return out
+
+
+def _index_key(ref: str) -> str | None:
+    """What a reference that needs the Patients' identifier index (:func:`~fhir_eligibility.record.
+    identifier_keys`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
+    ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR
+    bundle.html: it names a Patient of its Bundle, or of the loose records, whose id or identifier is
+    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient)."""
+    if ref.startswith("Patient?identifier="):
+        return ref.split("=", 1)[1]
+    return ref if ref.startswith("urn:uuid:") else None
 
 
 def _elsewhere(ref: str, alias: dict[str, str]) -> bool:

@@ -188,3 +188,16 @@ def test_an_identifier_reference_no_single_patient_carries_is_unknown(tmp_path: 
         assert [r["resourceType"] for r in p.resources] == ["Patient"]
         assert {"Condition", MA} <= {u.resource_type for u in p.unavailable}
     assert any("ambiguous" in w for w in warnings)
+
+
+def test_an_unreadable_line_naming_a_urn_uuid_is_anyones(tmp_path: Path) -> None:
+    """A Condition line that is not valid JSON and names ``urn:uuid:...``: whom it was about cannot be
+    told (no Bundle gives the uuid a meaning), so its type is unknown for every patient (NETTER-2 I1
+    unknown), not for a patient named after the uuid while sample 01 reads "none" (fail)."""
+    folder = write_ndjson(tmp_path / "nd", [r for r in resources(P) if r["resourceType"] != "Condition"])
+    others = [r for r in resources(P) if r["resourceType"] == "Condition"]
+    broken = '{"resourceType": "Condition", "subject": {"reference": "urn:uuid:' + UUID + '"}, "code": '
+    (folder / "Condition.ndjson").write_text("\n".join([*map(json.dumps, others[1:]), broken]) + "\n")
+    results, _w = every_path([folder], tmp_path)
+    assert results[I1] == "unknown"
+    assert [p.patient_id for p in read_patients([folder])[0]] == [P]
