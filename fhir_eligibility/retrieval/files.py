@@ -342,7 +342,7 @@ class _Grouper:
                     lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
-            key = _index_key(ref)
+            key = index_key(ref)
             if pid is None and key is not None:
                 named = by_identifier.get(key, set())
                 if len(named) > 1:  # two patients carry it: the record is neither's, and unknown for both
@@ -384,7 +384,7 @@ class _Grouper:
         return out
 
 
-def _index_key(ref: str) -> str | None:
+def index_key(ref: str) -> str | None:
     """What a reference that needs the Patients' identifier index (:func:`~fhir_eligibility.record.
     identifier_keys`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
     ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR

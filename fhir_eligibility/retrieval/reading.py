@@ -301,7 +301,7 @@ def patients_of_unreadable(value: Any, raw: bytes) -> tuple[str, ...]:
         refs = [ref for key in PATIENT_KEYS if isinstance(ref := value.get(key), str)]
     if not refs:
         refs = [m.group(1).decode("utf-8", "replace") for m in _PATIENT_TEXT.finditer(raw)]
-    # a urn:uuid means something only in its Bundle (its patient may be anyone: files.py _index_key)
+    # a urn:uuid means something only in its Bundle (its patient may be anyone: files.index_key)
     ids = [None if ref.startswith("urn:uuid:") else patient_id_of(ref) for ref in refs]
     if not ids or any(pid is None for pid in ids):
         return ()
