@@ -85,11 +85,8 @@ def patient_id_of(reference: str) -> str | None:
 
 
 def identifier_keys(patient: Resource) -> list[str]:
-    """What ``Patient?identifier=`` may name this patient by: ``system|value``, and ``value`` alone;
-    and what a ``urn:uuid`` outside a Bundle's fullUrls may: ``urn:uuid:<id>`` (Synthea's Bundles
-    flattened, ids the uuids; an identifier ``urn:uuid:...`` is among the values already)."""
-    rid = fhir_id(patient.get("id"))
-    keys: list[str] = [f"urn:uuid:{rid}"] if rid else []
+    """What ``Patient?identifier=`` may name this patient by: ``system|value``, and ``value`` alone."""
+    keys: list[str] = []
     idents = patient.get("identifier")
     for ident in idents if isinstance(idents, list) else []:
         if isinstance(ident, dict):

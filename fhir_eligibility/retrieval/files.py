@@ -322,7 +322,7 @@ class _Grouper:
                 for key in (full_url, f"Patient/{pid}"):
                     if key:
                         alias[key] = pid
-                for key in identifier_keys(res):
+                for key in (*identifier_keys(res), uuid_key(pid)):
                     by_identifier.setdefault(key, set()).add(pid)
                 self._put(pid, at, res)
             elif rtype == "Medication":
@@ -384,9 +384,15 @@ class _Grouper:
         return out
 
 
+def uuid_key(patient_id: str) -> str:
+    """The key a Patient is indexed by, beside its identifiers, for a ``urn:uuid`` (:func:`index_key`;
+    an identifier ``urn:uuid:...`` is one of its values already)."""
+    return f"urn:uuid:{patient_id}"
+
+
 def index_key(ref: str) -> str | None:
     """What a reference that needs the Patients' identifier index (:func:`~fhir_eligibility.record.
-    identifier_keys`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
+    identifier_keys`, :func:`uuid_key`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
     ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR
     bundle.html: it names a Patient of its Bundle, or of the loose records, whose id or identifier is
     that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient)."""
