@@ -1,14 +1,17 @@
 """Read exported FHIR data: Bundles (any type), folders of them, Bulk Data NDJSON; R4, R4B or R5.
 
 Resources are grouped per patient by their subject/patient reference (``urn:uuid`` fullUrls and
-conditional ``Patient?identifier=`` references resolved inside each Bundle). A file that is not
+conditional ``Patient?identifier=`` references resolved inside each Bundle, or among the loose
+records; a logical ``identifier`` reference reads as the conditional one, and a ``urn:uuid`` no
+fullUrl carries names only a Patient whose id or identifier it is, else an unknown patient:
+:func:`index_key`). A file that is not
 usable at all raises :class:`InputError` (exit 2); one malformed line or resource is a warning,
 counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
 screening's partition reader). Each patient's resources end in the one assembler
 (:func:`~fhir_eligibility.retrieval.assembly.assemble`); a drug reference is resolved within its
 own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there; a
-``Medication/<id>`` left unresolved resolves against the NDJSON input's Medications (as screening's
-global index does).
+``Medication/<id>`` left unresolved resolves against every Medication of the input, by its id
+(NDJSON lines, files of one, any Bundle's: as screening's global index does).
 
 What a file may hold beyond records, each read alike by every entry point: ``.ndjson.gz`` files
 (decompressed as read); a Bulk export's ``OperationOutcome`` (an error: every patient's data
