@@ -29,12 +29,30 @@ PATIENT_KEYS = ("subject", "patient", "beneficiary", "individual")
 
 
 def patient_reference(resource: Resource) -> str | None:
-    """The reference text naming the resource's patient (first of PATIENT_KEYS present)."""
+    """The reference text naming the resource's patient (first of PATIENT_KEYS present). A logical
+    reference (``identifier`` only, FHIR references.html) reads as the conditional reference
+    ``Patient?identifier=system|value`` it means, which the readers resolve against the Patients'
+    identifiers (:func:`identifier_keys`)."""
     for key in PATIENT_KEYS:
         ref = resource.get(key)
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             return str(ref["reference"])
+        logical = _logical(ref) if isinstance(ref, dict) and "reference" not in ref else None
+        if logical is not None:
+            return logical
     return None
+
+
+def _logical(ref: dict[str, Any]) -> str | None:
+    """``Patient?identifier=system|value`` for a Reference by ``identifier`` to a Patient (a ``type``
+    other than Patient names no patient); ``value`` alone when it gives no system."""
+    ident, rtype = ref.get("identifier"), ref.get("type", "Patient")
+    if not isinstance(ident, dict) or rtype not in ("Patient", "http://hl7.org/fhir/StructureDefinition/Patient"):
+        return None
+    system, value = ident.get("system"), ident.get("value")
+    if not isinstance(value, str) or not value or not isinstance(system, (str, type(None))):
+        return None
+    return "Patient?identifier=" + (f"{system}|{value}" if system else value)
 
 
 def patient_ref_id(reference: str) -> str | None:

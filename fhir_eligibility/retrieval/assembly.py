@@ -107,9 +107,10 @@ def medication_reference(res: Resource) -> str | None:
 
 def _lookup(formulary: Formulary, reference: str) -> dict[str, Any] | None:
     code = formulary.get(reference)
-    if code is None and "/Medication/" in reference:  # an absolute or versioned reference to the same record
+    if code is None:  # an absolute or versioned (``Medication/x/_history/3``) reference to the same record
         parts = reference.split("/_history/", 1)[0].split("/")
-        code = formulary.get(f"Medication/{parts[-1]}")
+        if len(parts) >= 2 and parts[-2] == "Medication":
+            code = formulary.get(f"Medication/{parts[-1]}")
     return code
 
 

@@ -1,14 +1,17 @@
 """Read exported FHIR data: Bundles (any type), folders of them, Bulk Data NDJSON; R4, R4B or R5.
 
 Resources are grouped per patient by their subject/patient reference (``urn:uuid`` fullUrls and
-conditional ``Patient?identifier=`` references resolved inside each Bundle). A file that is not
+conditional ``Patient?identifier=`` references resolved inside each Bundle, or among the loose
+records; a logical ``identifier`` reference reads as the conditional one, and a ``urn:uuid`` no
+fullUrl carries names only a Patient whose id or identifier it is, else an unknown patient:
+:func:`index_key`). A file that is not
 usable at all raises :class:`InputError` (exit 2); one malformed line or resource is a warning,
 counted with its kind (:mod:`~fhir_eligibility.retrieval.reading` holds the policy, shared with
 screening's partition reader). Each patient's resources end in the one assembler
 (:func:`~fhir_eligibility.retrieval.assembly.assemble`); a drug reference is resolved within its
 own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something only there; a
-``Medication/<id>`` left unresolved resolves against the NDJSON input's Medications (as screening's
-global index does).
+``Medication/<id>`` left unresolved resolves against every Medication of the input, by its id
+(NDJSON lines, files of one, any Bundle's: as screening's global index does).
 
 What a file may hold beyond records, each read alike by every entry point: ``.ndjson.gz`` files
 (decompressed as read); a Bulk export's ``OperationOutcome`` (an error: every patient's data
@@ -55,6 +58,9 @@ from fhir_eligibility.retrieval.reading import (
     with_id,
 )
 from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, partial_issue, read_page, short_count
+
+# the warning for a urn:uuid naming no Patient of its Bundle (or, outside one, of the input)
+UNRESOLVED_UUID = "patient reference not resolvable (a urn:uuid names an entry of its own Bundle only)"
 
 # a JSON file (a Bundle) is read whole: a bound on it is a bound on memory; NDJSON is read by line
 MAX_DOCUMENT_BYTES = 2**30
@@ -272,9 +278,10 @@ class _Grouper:
         self.whole: set[str] = set()
         self._touched: set[str] = set()  # patients of the current add()
         self._held: set[str] = set()  # patients whose Patient the current add() holds
-        # the Medications of the NDJSON input (and of one-resource files): as screening's global index,
-        # they resolve a Medication/<id> reference left unresolved in a Bundle too
+        # the Medications of the input (NDJSON lines, one-resource files, every Bundle's by its id): as
+        # screening's global index, they resolve a Medication/<id> reference its own Bundle leaves unresolved
         self.formulary: dict[str, dict[str, Any]] = {}
+        self.stamps: dict[str, str] = {}  # the version of each kept there (the latest meta.lastUpdated)
 
     def _put(self, pid: str, at: Position, res: Resource) -> None:
         self.patients.setdefault(pid, []).append((at, res))
@@ -309,17 +316,23 @@ class _Grouper:
                 pid = self._patient_id(at, full_url, rid)
                 if pid is None:
                     self._warn(at, NO_PATIENT_ID, res)
+                    by_url = patient_id_of(full_url) if full_url and full_url.startswith("urn:uuid:") else None
+                    if by_url is not None:  # its records still name it, by its fullUrl (the Patient is refused)
+                        alias[str(full_url)] = by_url
                     continue
                 if rid != pid:
                     res = {**res, "id": pid}
                 for key in (full_url, f"Patient/{pid}"):
                     if key:
                         alias[key] = pid
-                for key in identifier_keys(res):
+                for key in (*identifier_keys(res), uuid_key(pid)):
                     by_identifier.setdefault(key, set()).add(pid)
                 self._put(pid, at, res)
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
+                # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
+                # NDJSON line's does (its fullUrl means something only in its Bundle)
+                add_medication(self.formulary, res, None, self.stamps)
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -332,27 +345,31 @@ class _Grouper:
                     lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
-            if pid is None and ref.startswith("Patient?identifier="):
-                named = by_identifier.get(ref.split("=", 1)[1], set())
+            key = index_key(ref)
+            if pid is None and key is not None:
+                named = by_identifier.get(key, set())
                 if len(named) > 1:  # two patients carry it: the record is neither's, and unknown for both
                     self._warn(at, "patient reference ambiguous (several patients have this identifier)", res, ref)
                     lost.add_for(rtype, sorted(named))
                     continue
                 pid = next(iter(named), None)
-            if pid is None and not _elsewhere(ref, alias):
+            elif pid is None and not _elsewhere(ref, alias):
                 pid = patient_id_of(ref)  # as screening's partitioning reads it
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
+                if ref.startswith("urn:uuid:"):  # about a patient nobody can tell: anyone's (the Bundle's)
+                    self._warn(at, UNRESOLVED_UUID, res, ref)
+                    lost.add(rtype)
+                    continue
                 self._warn(at, "patient reference not resolvable", res, ref)
                 if patients_record(ref):
                     lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
                 continue
-            self._put(pid, at, with_medication(res, meds))  # references are local to their Bundle
+            # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
+            self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
             self.whole |= self._held
-        else:
-            self.formulary = meds
 
     def result(self, assembled: bool = True) -> list[PatientData]:
         """Patients in order of their first record; resources in input order, one Patient first
@@ -368,6 +385,23 @@ class _Grouper:
             else:
                 out.append(PatientData(pid, [r for _at, r in entries], lost))
         return out
+
+
+def uuid_key(patient_id: str) -> str:
+    """The key a Patient is indexed by, beside its identifiers, for a ``urn:uuid`` (:func:`index_key`;
+    an identifier ``urn:uuid:...`` is one of its values already)."""
+    return f"urn:uuid:{patient_id}"
+
+
+def index_key(ref: str) -> str | None:
+    """What a reference that needs the Patients' identifier index (:func:`~fhir_eligibility.record.
+    identifier_keys`, :func:`uuid_key`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
+    ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR
+    bundle.html: it names a Patient of its Bundle, or of the loose records, whose id or identifier is
+    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient)."""
+    if ref.startswith("Patient?identifier="):
+        return ref.split("=", 1)[1]
+    return ref if ref.startswith("urn:uuid:") else None
 
 
 def _elsewhere(ref: str, alias: dict[str, str]) -> bool:
@@ -391,7 +425,8 @@ def read_indexed(
     could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
     ``named``: the files the user gave by name (None: all of them); see :func:`read_file`.
     ``single``: takes the resource of a file holding one (not a Bundle) instead of grouping it
-    (screening routes it as an NDJSON line; the file is parsed once either way). ``assembled``
+    (screening routes it as an NDJSON line; the file is parsed once either way), and each
+    Medication of a Bundle too (about no patient: it goes to screening's Medication index). ``assembled``
     False: each patient's records as read, not yet assembled (screening assembles a
     patient once, from every file, so its choice among versions and its warnings are the ones
     ``evaluate`` makes)."""
@@ -405,8 +440,10 @@ def read_indexed(
             continue
         mine = Drops()
         items = read_file(f, index, log, mine, named is None or f in named)
-        if items and items[0][0] == (index, 0):  # a file of one resource: a loose record the input holds
-            grouper.lost.hold(items[0][2]["resourceType"])  # (a Bundle's are its patients', not the export's)
+        if items and items[0][0] == (index, 0):  # a file of one resource: a loose record, as an NDJSON line
+            # (a Bundle's are its patients', not the export's): a folder of them is an export, whose
+            # missing types say nothing (reading.not_held)
+            grouper.lost.hold(items[0][2]["resourceType"], ndjson=True)
         if items and items[0][0] == (index, 0) and single is not None:
             single(items[0][2])
             grouper.lost.merge(mine)
@@ -417,6 +454,9 @@ def read_indexed(
             grouper.lost.merge(mine)
         else:
             grouper.add(items, mine)
+            for _at, _url, res in items:
+                if single is not None and res["resourceType"] == "Medication":  # about no patient: to
+                    single(res)  # screening's global index
     if ndjson:
         grouper.add(ndjson)
     return grouper.result(assembled)

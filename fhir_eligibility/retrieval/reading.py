@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from fhir_eligibility.record import PATIENT_KEYS, Resource, fhir_id, patient_id_of
+from fhir_eligibility.record import PATIENT_KEYS, Resource, fhir_id, patient_id_of, patient_reference
 from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
@@ -193,8 +193,7 @@ def unusable_reference(res: Resource) -> bool:
     """A patient key (subject, patient...) is present but holds no reference text: data we cannot place."""
     for key in PATIENT_KEYS:
         if key in res:
-            ref = res[key]
-            return not (isinstance(ref, dict) and isinstance(ref.get("reference"), str))
+            return patient_reference({key: res[key]}) is None
     return False
 
 
@@ -302,7 +301,8 @@ def patients_of_unreadable(value: Any, raw: bytes) -> tuple[str, ...]:
         refs = [ref for key in PATIENT_KEYS if isinstance(ref := value.get(key), str)]
     if not refs:
         refs = [m.group(1).decode("utf-8", "replace") for m in _PATIENT_TEXT.finditer(raw)]
-    ids = [patient_id_of(ref) for ref in refs]
+    # a urn:uuid means something only in its Bundle (its patient may be anyone: files.index_key)
+    ids = [None if ref.startswith("urn:uuid:") else patient_id_of(ref) for ref in refs]
     if not ids or any(pid is None for pid in ids):
         return ()
     return tuple(dict.fromkeys(pid for pid in ids if pid is not None))
@@ -323,10 +323,11 @@ class Drops:
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
     held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
-    export: bool = False  # the input holds a Bulk export: NDJSON lines of Patients or clinical records
+    # the input holds a Bulk export: NDJSON lines (or files of one resource) of Patients or clinical records
+    export: bool = False
 
     def hold(self, rtype: str, ndjson: bool = False) -> None:
-        """A record of ``rtype`` was read (``ndjson``: from an NDJSON line)."""
+        """A record of ``rtype`` was read (``ndjson``: loose, from an NDJSON line or a file of one resource)."""
         self.held.add(rtype)
         if ndjson and not self.export:
             self.export = rtype == "Patient" or rtype in CLINICAL_TYPES
