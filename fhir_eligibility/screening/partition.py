@@ -17,17 +17,16 @@ as fast as the standard library on FHIR resources; it also rejects invalid UTF-8
 
 Grouping follows :mod:`fhir_eligibility.retrieval.files` (the ``evaluate`` reader), and both read
 lines and resources, count warnings and choose among duplicate Patients with the one policy of
-:mod:`fhir_eligibility.retrieval.reading`, so screening and ``evaluate`` see the same patients;
-an NDJSON line is routed by :func:`fhir_eligibility.screening.routing.route_line`, the rule the
-Spark engine's executors apply too:
-``Patient/<id>`` and ``urn:uuid:<id>`` references, the subject/patient/beneficiary/individual
-keys, ``medicationReference`` resolved to the Medication's code. A Bundle file is read whole (one
-file at a time) through that reader, which also resolves its local ``urn:uuid``/conditional
-references. Medication resources are the one global index (a formulary: bounded by the number
-of products, not patients). Conditional ``Patient?identifier=`` references in NDJSON (Bulk
-exports write literal ones, other tools may not) wait in files sharded by identifier, next to an
-identifier index sharded the same way; a short pass over those shards alone resolves them once
-every Patient has been read.
+:mod:`fhir_eligibility.retrieval.reading`, so screening and ``evaluate`` see the same patients; an
+NDJSON line is routed by :func:`fhir_eligibility.screening.routing.route_line`, the rule the Spark
+engine's executors apply too: ``Patient/<id>`` references (a ``urn:uuid`` one waits for the
+identifier index), the subject/patient/beneficiary/individual keys, ``medicationReference``
+resolved to the Medication's code. A Bundle file is read whole (one file at a time) through that
+reader, which also resolves its local ``urn:uuid``/conditional references. Medication resources are
+the one global index (a formulary: bounded by the number of products, not patients). Conditional
+``Patient?identifier=`` references in NDJSON (Bulk exports write literal ones, other tools may not)
+wait in files sharded by identifier, next to an identifier index sharded the same way; a short pass
+over those shards alone resolves them once every Patient has been read.
 """
 
 from __future__ import annotations
@@ -326,7 +325,7 @@ def resolve_deferred(job: Resolution) -> TaskResult:
                 if found:
                     warn_ambiguous(out.log, out.drops, job.sources[file_index], text, (file_index, number), found)
                 else:
-                    warn_unresolved(out.log, job.sources[file_index], text, (file_index, number))
+                    warn_unresolved(out.log, out.drops, job.sources[file_index], text, (file_index, number))
     return TaskResult(job.part, writer.shard_files(), {}, {}, out)
 
 

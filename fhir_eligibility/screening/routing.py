@@ -8,11 +8,13 @@ line is judged by :mod:`fhir_eligibility.retrieval.reading`'s policy (through
 to a :class:`~fhir_eligibility.retrieval.reading.WarningLog`, records left out to a
 :class:`~fhir_eligibility.retrieval.reading.Drops`, both mergeable whatever ran first.
 
-References follow :mod:`fhir_eligibility.record`: ``Patient/<id>``, ``urn:uuid:<id>`` and absolute
-references under the subject/patient/beneficiary/individual keys; a Patient is keyed by its id and
-indexed by its identifiers; a Medication goes to the (global) Medication index; a conditional
-``Patient?identifier=`` reference waits for the identifier index; anything else naming a patient
-is warned about; everything else is not patient data.
+References follow :mod:`fhir_eligibility.record`: ``Patient/<id>`` and absolute references under the
+subject/patient/beneficiary/individual keys; a Patient is keyed by its id and indexed by its
+identifiers and ``urn:uuid:<id>``; a Medication goes to the (global) Medication index; a conditional
+``Patient?identifier=`` reference, and a ``urn:uuid`` one (only a Bundle's fullUrl resolves it: here,
+a Patient whose id or identifier it is, else nobody's), wait for the identifier index
+(:func:`~fhir_eligibility.retrieval.files.index_key`); an unresolved one is anyone's (its type unknown
+for everyone); anything else naming a patient is warned about; everything else is not patient data.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import orjson
 
 from fhir_eligibility.record import identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import version_stamp
-from fhir_eligibility.retrieval.files import read_line
+from fhir_eligibility.retrieval.files import UNRESOLVED_UUID, index_key, read_line, uuid_key
 from fhir_eligibility.retrieval.reading import (
     BOM,
     NO_PATIENT_ID,
@@ -87,7 +89,7 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
         if pid is None:
             warn_resource(log, source, NO_PATIENT_ID, res, (index, number()))
             return SKIP
-        return Route(PATIENT, pid, line, tuple(k for k in identifier_keys(res) if usable_key(k)))
+        return Route(PATIENT, pid, line, tuple(k for k in (*identifier_keys(res), uuid_key(pid)) if usable_key(k)))
     if rtype == "Medication":
         code = res.get("code")
         if not isinstance(code, dict):
@@ -100,11 +102,12 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
             warn_resource(log, source, why, res, (index, number()))
             drops.add_for(rtype, patients_of_unreadable(res, b""))
         return SKIP  # Practitioner, Organization...: not patient data
-    found = patient_id_of(ref)
-    if found is not None:
-        return Route(DATA, found, line)
-    identifier = ref.split("=", 1)[1] if ref.startswith("Patient?identifier=") else ""
-    if usable_key(identifier):
+    identifier = index_key(ref)  # a conditional reference or a urn:uuid: the Patients' index decides
+    if identifier is None:
+        found = patient_id_of(ref)
+        if found is not None:
+            return Route(DATA, found, line)
+    elif usable_key(identifier):
         return Route(DEFERRED, identifier, line)
     warn_resource(log, source, "patient reference not resolvable", res, (index, number()), ref)
     if patients_record(ref):  # someone's record: unknown for them (else everyone), not absent
@@ -112,10 +115,14 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
     return SKIP
 
 
-def warn_unresolved(log: WarningLog, source: str, line: bytes, at: Position) -> None:
-    """A conditional reference (a ``DEFERRED`` line) whose identifier no Patient carries."""
+def warn_unresolved(log: WarningLog, drops: Drops, source: str, line: bytes, at: Position) -> None:
+    """A ``DEFERRED`` line whose identifier (or urn:uuid) no Patient carries: about a patient nobody
+    can tell, so its type is unknown for everyone (as the ``evaluate`` reader does)."""
     res = orjson.loads(line)
-    warn_resource(log, source, "patient reference not resolvable", res, at, patient_reference(res) or "")
+    ref = patient_reference(res) or ""
+    what = UNRESOLVED_UUID if ref.startswith("urn:uuid:") else "patient reference not resolvable"
+    warn_resource(log, source, what, res, at, ref)
+    drops.add(str(res.get("resourceType")))
 
 
 def warn_ambiguous(

@@ -149,7 +149,7 @@ def resolve_identifiers(
             elif named:
                 warn_ambiguous(log, drops, sources[file], line, (file, n), named)
             else:
-                warn_unresolved(log, sources[file], line, (file, n))
+                warn_unresolved(log, drops, sources[file], line, (file, n))
     yield LOG, None, (log, drops)
 
 

@@ -201,3 +201,16 @@ def test_an_unreadable_line_naming_a_urn_uuid_is_anyones(tmp_path: Path) -> None
     results, _w = every_path([folder], tmp_path)
     assert results[I1] == "unknown"
     assert [p.patient_id for p in read_patients([folder])[0]] == [P]
+
+
+def test_every_reader_reads_a_stray_urn_uuid_alike(tmp_path: Path) -> None:
+    """evaluate, its streamed JSON and screen agree on the flattened export (no made-up patient, the
+    records' types unknown for sample 01) and on the Synthea-style one (the records are the patient's).
+    An unresolved conditional reference is unknown for everyone in every reader alike."""
+    flat, _w = every_path([write_ndjson(tmp_path / "flat", _flattened())], tmp_path)
+    assert {k[0] for k in flat} == {KEY}
+    assert (flat[I1], flat[D_E7]) == ("unknown", "unknown")
+    synthea, _w = every_path([write_ndjson(tmp_path / "synthea", _flattened(UUID))], tmp_path)
+    assert (synthea[(f"Patient/{UUID}", NETTER2, "I1")], synthea[(f"Patient/{UUID}", TRIAL_D, "D-E7")]) == ("fail",) * 2
+    nobody, _w = every_path([write_ndjson(tmp_path / "nobody", _by_identifier({"value": "MRN-9"}))], tmp_path)
+    assert (nobody[I1], nobody[D_E7]) == ("unknown", "unknown")

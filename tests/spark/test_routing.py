@@ -52,7 +52,7 @@ def test_a_patient_is_keyed_by_id_and_indexed_by_identifier() -> None:
     r, log, _ = route(
         b'\xef\xbb\xbf{"resourceType": "Patient", "id": "p1", "identifier": [{"system": "urn:mrn", "value": "7"}]}'
     )
-    assert (r.kind, r.key, r.identifiers) == (PATIENT, "p1", ("urn:mrn|7", "7"))
+    assert (r.kind, r.key, r.identifiers) == (PATIENT, "p1", ("urn:mrn|7", "7", "urn:uuid:p1"))
     assert r.line.startswith(b"{") and not log.lines()  # the byte-order mark is gone, no warning
     r, log, drops = route({"resourceType": "Patient"}, line=4)
     assert r.kind == NOTHING and not drops.everyone and not drops.patients
@@ -78,7 +78,8 @@ def test_numbers_beyond_range_are_kept_as_text_and_said_so() -> None:
 
 def test_patient_references_literal_urn_absolute_conditional_and_unusable() -> None:
     assert route(obs("Patient/p1"))[0].key == "p1"
-    assert route(obs("urn:uuid:p2"))[0].key == "p2"
+    # a urn:uuid resolves only in its Bundle: here through the Patients' index (a Patient with id p2)
+    assert route(obs("urn:uuid:p2"))[0][:2] == (DEFERRED, "urn:uuid:p2")
     assert route(obs("https://ehr.example/fhir/Patient/p3/_history/2"))[0].key == "p3"
     cov = {"resourceType": "Coverage", "id": "c", "beneficiary": {"reference": "Patient/p4"}}
     assert (route(cov)[0].kind, route(cov)[0].key) == (DATA, "p4")
