@@ -7,10 +7,11 @@ as an argument. Rules (issue 14):
 * only ``completed`` / ``amended`` responses to the trial's Questionnaire (``url`` with or without
   ``|version``) count; ``entered-in-error``, ``stopped``, ``in-progress`` are ignored, as is a
   response authored after the as-of date (it had not happened yet);
-* per item the most recent response wins (``authored`` as an instant, to the microsecond), among the
+* per item the most recent response wins (``authored`` as an instant, to the microsecond; a bare date is
+  any time of its day, unordered against a time that day: :func:`_before`), among the
   answers given to this item's current wording: an answer whose item ``text`` is another than the
   criterion's now (a protocol amendment moved or reworded it; nested linkIds are positional) is ignored,
-  with the reason; of answers given at the same instant the least favourable to the patient's
+  with the reason; of answers that may each be the latest the least favourable to the patient's
   eligibility decides (:func:`_settled`), never the response id (a random UUID);
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
@@ -71,24 +72,41 @@ class Answer:
     stale: str | None = None  # older than the validity window: a "yes" no longer counts, a refusal stands
     text: str | None = None  # the item's text as the response wrote it (None: not written)
     earlier: Answer | None = None  # the next older answer to the same linkId
-    instant: str = ""  # authored as a sortable UTC instant (:func:`_instant`), to order same-day records
-    timed: bool = False  # authored gives a time of day (a bare date's instant is its midnight: no time known)
+    instant: str = ""  # authored as a UTC instant (:func:`_instant`) when it gives a time of day, else its day
+    timed: bool = False  # authored gives a time of day (a bare date: any time of that day)
+    until: str = ""  # the last day authored may be (a month "2026-05": its last day; else ``date``)
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
-_Key = tuple[str, str]  # (authored instant, response id): the most recent first; the id only keeps the order stable
+_Key = tuple[str, str]  # (sort instant, response id): the most recent first; the id only keeps the order stable
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60(?:\.\d+)?")
 
 
-def _instant(text: str) -> str:
-    """A sortable UTC instant for ``authored`` (a bare date sorts as its midnight UTC), always written to the
-    microsecond, so that one instant is one text: ``10:00:00Z`` and ``12:00:00.000+02:00`` tie."""
+def _instant(text: str) -> str | None:
+    """``authored`` as a UTC instant always written to the microsecond, so that one instant is one text
+    (``10:00:00Z`` and ``12:00:00.000+02:00`` tie); None when it gives no time of day (a bare date, a month).
+    A leap second (``23:59:60Z``, FHIR-legal) is the last microsecond before the next minute: read as text it
+    had sorted before every time of its day, and a withdrawal written then lost to that morning's consent."""
+    if "T" not in text:
+        return None
     try:
-        t = dt.datetime.fromisoformat(text)
+        t = dt.datetime.fromisoformat(_LEAP_SECOND.sub(r"\1:59.999999", text, count=1))
     except ValueError:
-        return text[:10]
+        return None
     if t.tzinfo is not None:
         t = t.astimezone(dt.UTC).replace(tzinfo=None)
     return t.isoformat(timespec="microseconds")
+
+
+def _before(a: Answer, b: Answer) -> bool:
+    """Whether ``a`` was certainly given before ``b``. Two times of day: by instant. Else by day: a bare date
+    (or a month) may be any time of it, so it is after every day before it and unordered against a time on
+    the same day (the time's own written, local, day: a bare date is local too). Unordered answers are
+    settled by :func:`_settled` (the refusal wins). Not a total order: answers no other is certainly after
+    are the ones that may be the latest."""
+    if a.timed and b.timed:
+        return a.instant < b.instant
+    return a.until < b.date
 
 
 def _items(items: object) -> Iterable[dict[str, Any]]:
@@ -181,8 +199,12 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
     }
     out: dict[str, Answer] = {}
-    moment = _instant(str(authored))
-    timed = "T" in str(authored)
+    instant = _instant(str(authored))
+    timed = instant is not None
+    until = (written or day).isoformat()
+    # a bare date sorts after its day's times (it may be its end); the order only keeps the chain stable,
+    # :func:`_before` decides which answers may be the latest
+    moment = instant if instant is not None else f"{until}T24"
     for link, a in firsts:
         if not isinstance(link, str) or link.endswith("-comment") or not a:
             continue
@@ -193,7 +215,18 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         )
         value = said if isinstance(said, bool) else False
         out[link] = Answer(
-            value, by or "no author", date, ref, why, comments.get(link), stale, texts.get(link), None, moment, timed
+            value,
+            by or "no author",
+            date,
+            ref,
+            why,
+            comments.get(link),
+            stale,
+            texts.get(link),
+            None,
+            moment,
+            timed,
+            until,
         )
     return (moment, str(res.get("id", ""))), out
 
@@ -250,15 +283,13 @@ def _to_wording(c: Criterion, answer: Answer) -> bool:
     return answer.text is None or _wording(answer.text) == " ".join((c.description or c.id).split())
 
 
-def _to_this_item(c: Criterion, answer: Answer | None) -> tuple[Answer | None, Answer | None]:
-    """The most recent answer given to the item's current wording (an answer that wrote no text is
-    taken at its linkId), and the most recent one skipped as given to another wording."""
-    skipped: Answer | None = None
-    while answer is not None and not _to_wording(c, answer):
-        if skipped is None:
-            skipped = answer
+def _chain(answer: Answer | None) -> list[Answer]:
+    """The answers to one linkId, the most recent first (by the sort key; :func:`_before` orders them)."""
+    out: list[Answer] = []
+    while answer is not None:
+        out.append(answer)
         answer = answer.earlier
-    return answer, skipped
+    return out
 
 
 def _leaning(a: Answer, refusing: bool) -> int:
@@ -268,18 +299,15 @@ def _leaning(a: Answer, refusing: bool) -> int:
     return 2 if a.problem is None and a.stale is None else 1
 
 
-def _settled(c: Criterion, answer: Answer, refusing: bool) -> Answer:
-    """Of the answers to this wording given at the same instant as ``answer`` (a site's data written to the
-    second, a server keeping milliseconds), the least favourable to the patient's eligibility: a refusal that
-    counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
-    simultaneous answers came last is unknowable, and a withdrawn consent read as given enrols a patient who
-    refused, while the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
-    best, a = answer, answer.earlier
-    while a is not None and a.instant == answer.instant:
-        if _to_wording(c, a) and _leaning(a, refusing) < _leaning(best, refusing):
-            best = a  # strictly less: of equals the first in the chain, so the same answer every time
-        a = a.earlier
-    return best
+def _settled(given: list[Answer], refusing: bool) -> Answer:
+    """Of the answers to this wording (most recent first), those that may be the latest (no other was
+    certainly given after them: :func:`_before`), the least favourable to the patient's eligibility: a refusal
+    that counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
+    answers given at the same instant (a site's data written to the second), or of a bare date and a time that
+    day, came last is unknowable, and a withdrawn consent read as given enrols a patient who refused, while
+    the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
+    latest = [a for a in given if not any(_before(a, b) for b in given)] or given  # a cycle: all may be last
+    return min(latest, key=lambda a: _leaning(a, refusing))  # of equals the first in the chain, every time
 
 
 def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
@@ -314,7 +342,8 @@ def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.d
                 continue
             # both timed: the instants (a BP at 22:00Z after a judgement at 00:30+05:00, 19:30Z, though its
             # written day is the earlier); else the written days
-            later = _instant(f.instant) > answer.instant if timed and "T" in f.instant else f.date > day
+            at = _instant(f.instant) if timed else None
+            later = at > answer.instant if at is not None else f.date > day
             if later:
                 return (
                     f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
@@ -354,17 +383,20 @@ def decide(
             evidence,
             None,
         )
-    answer, skipped = _to_this_item(c, answers.get(c.id))
-    if answer is None:
-        if skipped is None:
+    given = _chain(answers.get(c.id))
+    current = [a for a in given if _to_wording(c, a)]
+    other = [a for a in given if not _to_wording(c, a)]
+    if not current:
+        if not other:
             return None
+        skipped = other[0]
         amended = (
             f"the answer in {skipped.response} of {skipped.date} was given to another wording of this item "
             f"({skipped.text!r}; the protocol was amended since), it does not count"
         )
         return truth, f"{reason}; {amended}", evidence, None
     refusing = parity_here % 2 == 1  # "no" refuses an inclusion, "yes" an exclusion (through every exclude above)
-    answer = _settled(c, answer, refusing)
+    answer = _settled(current, refusing)
     refusal = answer.value is refusing
     problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer, as_of)
     if problem is not None:

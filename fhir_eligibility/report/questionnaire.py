@@ -167,13 +167,14 @@ def _reference(who: str) -> Json:
     return {"display": who}
 
 
-def provenance(response: Json, provenance_id: str) -> Json:
-    """Who attested, when: the R4 Provenance of a response."""
+def provenance(response: Json, provenance_id: str, *, recorded: str | None = None) -> Json:
+    """Who attested, when: the R4 Provenance of a response. ``recorded`` (an instant) defaults to ``authored``;
+    a response authored as a bare date needs one (``attest`` gives the time it writes the record)."""
     return {
         "resourceType": "Provenance",
         "id": provenance_id,
         "target": [{"reference": f"QuestionnaireResponse/{response['id']}"}],
-        "recorded": response["authored"],
+        "recorded": recorded or response["authored"],
         "activity": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]
         },
