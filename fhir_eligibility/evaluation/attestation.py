@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -269,18 +270,32 @@ def wanted() -> MissingData:
     return MissingData("", WANTED, (), "any", None)
 
 
+def _plain(text: str) -> str:
+    """Text compared as words: NFKC, case-folded, without punctuation, symbols' accents, marks, spaces or
+    controls. Why: an EHR's form copies the item text as it can (an ASCII apostrophe for the Questionnaire's
+    ``´``, a trailing comma dropped, another case or normalisation); such a withdrawal was read as given to
+    another wording and skipped, and the older consent decided."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(
+        ch for ch in t if unicodedata.category(ch)[0] not in "PZC" and unicodedata.category(ch) not in _MARKS
+    )
+
+
+_MARKS = frozenset({"Mn", "Me", "Sk"})  # a lone accent (NFKC makes ``´`` a space and a combining acute)
+_PREFIX, _HINT = _plain(REVIEW_PREFIX), _plain(EXCLUSION_HINT)
+
+
 def _wording(text: str) -> str:
-    """An item's text as the criterion's description: without the review prefix or the exclusion hint."""
-    t = " ".join(text.split())
-    if t.startswith(REVIEW_PREFIX):
-        t = t[len(REVIEW_PREFIX) :]
-    hint = EXCLUSION_HINT.strip()
-    return t[: -len(hint)].rstrip() if t.endswith(hint) else t
+    """An item's text as the criterion's description (:func:`_plain`): without the review prefix or the
+    exclusion hint."""
+    t = _plain(text)
+    t = t[len(_PREFIX) :] if t.startswith(_PREFIX) else t
+    return t[: -len(_HINT)] if _HINT and t.endswith(_HINT) else t
 
 
 def _to_wording(c: Criterion, answer: Answer) -> bool:
     """Whether the answer was given to the item's current wording (one that wrote no text: at its linkId)."""
-    return answer.text is None or _wording(answer.text) == " ".join((c.description or c.id).split())
+    return answer.text is None or _wording(answer.text) == _plain(c.description or c.id)
 
 
 def _chain(answer: Answer | None) -> list[Answer]:
@@ -308,6 +323,20 @@ def _settled(given: list[Answer], refusing: bool) -> Answer:
     the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
     latest = [a for a in given if not any(_before(a, b) for b in given)] or given  # a cycle: all may be last
     return min(latest, key=lambda a: _leaning(a, refusing))  # of equals the first in the chain, every time
+
+
+def _reworded_since(answer: Answer, other: list[Answer]) -> str | None:
+    """Why a favourable answer does not count when an answer at its linkId to another wording may be later
+    (its text too far from the criterion's for :func:`_plain`): which item that person meant is unknown, and
+    it may be a withdrawal, so the older consent must not stand. A refusal stands whatever comes after it in
+    another wording."""
+    later = next((o for o in other if not _before(o, answer)), None)
+    if later is None:
+        return None
+    return (
+        f"the answer in {later.response} of {later.date}, at this item's linkId but to another wording "
+        f"({later.text!r}), may be later than the one of {answer.date}, which does not count"
+    )
 
 
 def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
@@ -398,7 +427,11 @@ def decide(
     refusing = parity_here % 2 == 1  # "no" refuses an inclusion, "yes" an exclusion (through every exclude above)
     answer = _settled(current, refusing)
     refusal = answer.value is refusing
-    problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer, as_of)
+    problem = (
+        answer.problem
+        or (None if refusal else answer.stale or _reworded_since(answer, other))
+        or _newer_data(c, record, answer, as_of)
+    )
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None
     said = "yes" if answer.value else "no"
