@@ -12,7 +12,8 @@ as an argument. Rules (issue 14):
   answers given to this item's current wording: an answer whose item ``text`` is another than the
   criterion's now (a protocol amendment moved or reworded it; nested linkIds are positional) is ignored,
   with the reason; of answers that may each be the latest the least favourable to the patient's
-  eligibility decides (:func:`_settled`), never the response id (a random UUID);
+  eligibility decides (:func:`_settled`), never the response id (a random UUID); so do contradictory
+  answers to one item inside one response (read as given at one instant);
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
@@ -122,11 +123,12 @@ def _items(items: object) -> Iterable[dict[str, Any]]:
                     yield from _items(a.get("item"))
 
 
-def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
-    """An item's first answer, ``{}`` when malformed (bad data is absent data, never an exception)."""
+def _answers(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """An item's answers, without the malformed ones (bad data is absent data, never an exception). All of them:
+    the items are not ``repeats``, so two answers (``[true, false]``) are invalid FHIR (qrs-2) whose order
+    says nothing; read as given at one instant, the refusal wins (:func:`_settled`)."""
     answers = item.get("answer")
-    first = answers[0] if isinstance(answers, list) and answers else None
-    return first if isinstance(first, dict) else {}
+    return [a for a in answers if isinstance(a, dict) and a] if isinstance(answers, list) else []
 
 
 def _author(res: dict[str, Any]) -> str | None:
@@ -166,7 +168,7 @@ def _yes_no(a: dict[str, Any]) -> bool | str:
     return f"its answer ({', '.join(kinds)}) is not a yes/no answer"
 
 
-def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, Answer]] | None:
+def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, list[Answer]]] | None:
     """One response's answers, or None when it does not count at all (status, date, shape)."""
     authored = res.get("authored")
     day = parse_date(authored)
@@ -188,26 +190,25 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         )
     elif day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
-    firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
-    texts = {
-        item["linkId"]: item["text"]
-        for item in _items(res.get("item"))
-        if isinstance(item.get("linkId"), str) and isinstance(item.get("text"), str)
-    }
-    comments = {
-        link[: -len("-comment")]: str(a["valueString"])
-        for link, a in firsts
-        if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
-    }
-    out: dict[str, Answer] = {}
+    # every answer to every item: one linkId twice in a response (no then yes) is read as answers given at one
+    # instant, not the last (or first) one winning
+    given = [
+        (item, a) for item in _items(res.get("item")) if isinstance(item.get("linkId"), str) for a in _answers(item)
+    ]
+    comments: dict[str, str] = {}
+    for item, a in given:
+        if item["linkId"].endswith("-comment") and isinstance(a.get("valueString"), str):
+            comments.setdefault(item["linkId"][: -len("-comment")], a["valueString"])  # the first one
+    out: dict[str, list[Answer]] = {}
     instant = _instant(str(authored))
     timed = instant is not None
     until = (written or day).isoformat()
     # a bare date sorts after its day's times (it may be its end); the order only keeps the chain stable,
     # :func:`_before` decides which answers may be the latest
     moment = instant if instant is not None else f"{until}T24"
-    for link, a in firsts:
-        if not isinstance(link, str) or link.endswith("-comment") or not a:
+    for item, a in given:
+        link, text = item["linkId"], item.get("text")
+        if link.endswith("-comment"):
             continue
         said = _yes_no(a)
         # answered in a shape that cannot decide: it supersedes older answers, and does not count
@@ -215,7 +216,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
             f"the attestation in {ref} of {date}: {said}, it does not count" if isinstance(said, str) else None
         )
         value = said if isinstance(said, bool) else False
-        out[link] = Answer(
+        answer = Answer(
             value,
             by or "no author",
             date,
@@ -223,12 +224,13 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
             why,
             comments.get(link),
             stale,
-            texts.get(link),
+            text if isinstance(text, str) else None,
             None,
             moment,
             timed,
             until,
         )
+        out.setdefault(link, []).append(answer)
     return (moment, str(res.get("id", ""))), out
 
 
@@ -254,8 +256,8 @@ def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) 
             continue
         key, answers = read
         per_item = given.setdefault(str(res["questionnaire"]).split("|")[0], {})
-        for link, answer in answers.items():
-            per_item.setdefault(link, []).append((key, answer))
+        for link, read_answers in answers.items():
+            per_item.setdefault(link, []).extend((key, answer) for answer in read_answers)
     return {url: {link: _chained(a) for link, a in items.items()} for url, items in given.items()}
 
 
