@@ -50,7 +50,17 @@ from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
 REVIEW_PREFIX = "Clinician judgement: "  # a review item's text (criteria.attestable)
-EXCLUSION_HINT = " (yes = the excluding condition is present)"  # the Questionnaire's exclusion items add it
+# what "yes" does, as the Questionnaire words each item (report.questionnaire): by the parity :func:`decide` uses
+# (the item's kind, whether yes refuses) -> the hint; a review item's yes is a judgement of the data
+YES_MEANS = {
+    ("manual", True): " (yes = the excluding condition is present, which rules the patient out)",
+    ("manual", False): " (yes = it holds, which counts toward eligibility)",
+    ("review", True): " (yes = you judge the excluding condition present, which rules the patient out)",
+    ("review", False): " (yes = you judge it acceptable, which counts toward eligibility)",
+}
+# any such hint a response copied with the item text (the one before review 18 was "(yes = the excluding
+# condition is present)"), compared away as the review prefix is
+_YES_HINT = re.compile(r"\s*\(\s*yes\s*=[^()]*\)\W*$", re.IGNORECASE)
 WANTED = "recorded attestations (the patient's QuestionnaireResponses)"
 V2_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
 _CODED_YES_NO = {
@@ -298,15 +308,14 @@ def _plain(text: str) -> str:
 
 
 _MARKS = frozenset({"Mn", "Me", "Sk"})  # a lone accent (NFKC makes ``´`` a space and a combining acute)
-_PREFIX, _HINT = _plain(REVIEW_PREFIX), _plain(EXCLUSION_HINT)
+_PREFIX = _plain(REVIEW_PREFIX)
 
 
 def _wording(text: str) -> str:
     """An item's text as the criterion's description (:func:`_plain`): without the review prefix or the
-    exclusion hint."""
-    t = _plain(text)
-    t = t[len(_PREFIX) :] if t.startswith(_PREFIX) else t
-    return t[: -len(_HINT)] if _HINT and t.endswith(_HINT) else t
+    Questionnaire's "(yes = ...)" hint."""
+    t = _plain(_YES_HINT.sub("", unicodedata.normalize("NFKC", text)))
+    return t[len(_PREFIX) :] if t.startswith(_PREFIX) else t
 
 
 def _to_wording(c: Criterion, answer: Answer) -> bool:
@@ -462,4 +471,13 @@ def decide(
     return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
 
 
-__all__ = ["EXCLUSION_HINT", "Answer", "Answers", "answers_for", "decide", "latest_answers", "lost", "wanted"]
+__all__ = [
+    "YES_MEANS",
+    "Answer",
+    "Answers",
+    "answers_for",
+    "decide",
+    "latest_answers",
+    "lost",
+    "wanted",
+]
