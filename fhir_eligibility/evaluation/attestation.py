@@ -437,9 +437,10 @@ def decide(
             evidence,
             None,
         )
-    given = _chain(answers.get(c.id))
-    current = [a for a in given if _to_wording(c, a)]
-    other = [a for a in given if not _to_wording(c, a)]
+    current: list[Answer] = []
+    other: list[Answer] = []
+    for a in _chain(answers.get(c.id)):
+        (current if _to_wording(c, a) else other).append(a)
     if not current:
         if not other:
             return None
