@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from fhir_eligibility.retrieval.server import FhirServer
 
 T = TypeVar("T")
 WRITE_SCOPE = "system/QuestionnaireResponse.c system/Provenance.c"  # SMART v2: what attest creates, nothing else
+_BARE_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 def _trial(trial: str, definitions: tuple[Path, ...]) -> Trial:
@@ -96,7 +98,7 @@ def questionnaire_cmd(trial: str, definitions: tuple[Path, ...], output: Path | 
 @click.option("--item", "item_values", multiple=True, help="ID=yes|no (repeatable): the answer to one item.")
 @click.option("--comment", "comment_values", multiple=True, help="ID=TEXT (repeatable): a comment on one item.")
 @click.option("--author", help="Who attests: a name, or Practitioner/<id> (default: the OS user name).")
-@click.option("--authored", help="When, ISO date-time (default: now).")
+@click.option("--authored", help="When, ISO date-time or date (a date is written as given; default: now).")
 @click.option("--no-provenance", is_flag=True, help="Write the QuestionnaireResponse without its Provenance.")
 @click.option(
     "--format",
@@ -133,9 +135,21 @@ def attest(
     # the as-of date, a local calendar date (in UTC an evening answer west of Greenwich is "tomorrow");
     # to the microsecond: the most recent answer wins, and a consent withdrawn within the second must be later
     now = dt.datetime.now().astimezone()
+    recorded = now.isoformat(timespec="microseconds")  # Provenance.recorded: when this record is written
     if authored is None:
-        authored = now.isoformat(timespec="microseconds")
-    else:  # Provenance.recorded is an instant: a date alone or a time without zone is local time
+        authored = recorded
+    elif _BARE_DATE.fullmatch(authored.strip()):
+        # a date alone is written as given (FHIR dateTime allows it): read as midnight UTC it came before every
+        # answer given later that day (a withdrawal lost to that morning's consent); as a bare date it is
+        # after every earlier day and, against a time on its day, a tie the refusal wins (attestation._settled)
+        try:
+            day = dt.date.fromisoformat(authored.strip())
+        except ValueError:
+            raise InputError(f"--authored {authored!r} is not an ISO date-time") from None
+        if day > now.date():
+            raise click.UsageError(f"--authored {authored} is in the future: an attestation records what was answered")
+        authored = day.isoformat()
+    else:  # a time without zone is local time
         try:
             when = dt.datetime.fromisoformat(authored)
         except ValueError:
@@ -143,7 +157,7 @@ def attest(
         when = when if when.tzinfo else when.astimezone()
         if when > now + dt.timedelta(minutes=5):
             raise click.UsageError(f"--authored {authored} is in the future: an attestation records what was answered")
-        authored = when.isoformat()
+        authored = recorded = when.isoformat()
     if author is not None and not author.strip():
         raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
     if author is not None and not_staff({"reference": author}):  # it would be recorded, and never count
@@ -160,7 +174,8 @@ def attest(
         response_id=str(uuid.uuid4()),
         comments=_pairs(comment_values, "--comment", str),
     )
-    bundle = attestation_bundle(response, None if no_provenance else provenance(response, str(uuid.uuid4())))
+    prov = None if no_provenance else provenance(response, str(uuid.uuid4()), recorded=recorded)
+    bundle = attestation_bundle(response, prov)
     if server:
         # as evaluate --server reaches a server (token or SMART, TLS, timeout); SMART asks to create, not to read
         options = build_server_options(

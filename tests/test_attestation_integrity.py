@@ -157,9 +157,10 @@ def test_an_answer_given_before_an_amendment_does_not_decide_the_item_now_at_its
     assert criterion(both, "A-E10").result is Result.REVIEW and both.verdict is not Verdict.ELIGIBLE
 
 
-def test_a_newer_answer_to_another_wording_does_not_hide_an_older_answer_to_this_one() -> None:
-    """Per item the most recent answer *to its current wording* wins: a later response written from an old
-    form (another text at the linkId) is skipped, and the answer before it still decides."""
+def test_a_newer_answer_to_another_wording_leaves_an_older_favourable_one_not_counting() -> None:
+    """Per item the most recent answer *to its current wording* decides, but a later response written from an
+    old form (another text at the linkId) may be a withdrawal: the favourable answer before it no longer
+    counts, the item is open again (adversarial review 18: before, the older answer still decided)."""
     amended = _amended(TRIAL)
     data = data_of(ARRHYTHMIA)
     pid = data.patient_id
@@ -167,7 +168,8 @@ def test_a_newer_answer_to_another_wording_does_not_hide_an_older_answer_to_this
     stale_form = qr(TRIAL, pid, {"characteristic[28].5": True}, "q-old-form", "2026-05-29T10:00:00+00:00")
     result = evaluate(amended, PatientData(pid, [*data.resources, right, stale_form]))
     arrhythmia = criterion(result, "characteristic[28].5")
-    assert arrhythmia.result is Result.FAIL and arrhythmia.attestation.response == "QuestionnaireResponse/q-right"
+    assert arrhythmia.result is Result.REVIEW and arrhythmia.attestation is None
+    assert "QuestionnaireResponse/q-old-form" in arrhythmia.reason and "another wording" in arrhythmia.reason
 
 
 def test_the_questionnaire_texts_and_textless_answers_still_count() -> None:

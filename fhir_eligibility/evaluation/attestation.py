@@ -7,11 +7,13 @@ as an argument. Rules (issue 14):
 * only ``completed`` / ``amended`` responses to the trial's Questionnaire (``url`` with or without
   ``|version``) count; ``entered-in-error``, ``stopped``, ``in-progress`` are ignored, as is a
   response authored after the as-of date (it had not happened yet);
-* per item the most recent response wins (``authored`` as an instant, to the microsecond), among the
+* per item the most recent response wins (``authored`` as an instant, to the microsecond; a bare date is
+  any time of its day, unordered against a time that day: :func:`_before`), among the
   answers given to this item's current wording: an answer whose item ``text`` is another than the
   criterion's now (a protocol amendment moved or reworded it; nested linkIds are positional) is ignored,
-  with the reason; of answers given at the same instant the least favourable to the patient's
-  eligibility decides (:func:`_settled`), never the response id (a random UUID);
+  with the reason; of answers that may each be the latest the least favourable to the patient's
+  eligibility decides (:func:`_settled`), never the response id (a random UUID); so do contradictory
+  answers to one item inside one response (read as given at one instant);
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -47,7 +50,17 @@ from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
 REVIEW_PREFIX = "Clinician judgement: "  # a review item's text (criteria.attestable)
-EXCLUSION_HINT = " (yes = the excluding condition is present)"  # the Questionnaire's exclusion items add it
+# what "yes" does, as the Questionnaire words each item (report.questionnaire): by the parity :func:`decide` uses
+# (the item's kind, whether yes refuses) -> the hint; a review item's yes is a judgement of the data
+YES_MEANS = {
+    ("manual", True): " (yes = the excluding condition is present, which rules the patient out)",
+    ("manual", False): " (yes = it holds, which counts toward eligibility)",
+    ("review", True): " (yes = you judge the excluding condition present, which rules the patient out)",
+    ("review", False): " (yes = you judge it acceptable, which counts toward eligibility)",
+}
+# any such hint a response copied with the item text (the one before review 18 was "(yes = the excluding
+# condition is present)"), compared away as the review prefix is
+_YES_HINT = re.compile(r"\s*\(\s*yes\s*=[^()]*\)\W*$", re.IGNORECASE)
 WANTED = "recorded attestations (the patient's QuestionnaireResponses)"
 V2_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
 _CODED_YES_NO = {
@@ -71,24 +84,41 @@ class Answer:
     stale: str | None = None  # older than the validity window: a "yes" no longer counts, a refusal stands
     text: str | None = None  # the item's text as the response wrote it (None: not written)
     earlier: Answer | None = None  # the next older answer to the same linkId
-    instant: str = ""  # authored as a sortable UTC instant (:func:`_instant`), to order same-day records
-    timed: bool = False  # authored gives a time of day (a bare date's instant is its midnight: no time known)
+    instant: str = ""  # authored as a UTC instant (:func:`_instant`) when it gives a time of day, else its day
+    timed: bool = False  # authored gives a time of day (a bare date: any time of that day)
+    until: str = ""  # the last day authored may be (a month "2026-05": its last day; else ``date``)
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
-_Key = tuple[str, str]  # (authored instant, response id): the most recent first; the id only keeps the order stable
+_Key = tuple[str, str]  # (sort instant, response id): the most recent first; the id only keeps the order stable
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60(?:\.\d+)?")
 
 
-def _instant(text: str) -> str:
-    """A sortable UTC instant for ``authored`` (a bare date sorts as its midnight UTC), always written to the
-    microsecond, so that one instant is one text: ``10:00:00Z`` and ``12:00:00.000+02:00`` tie."""
+def _instant(text: str) -> str | None:
+    """``authored`` as a UTC instant always written to the microsecond, so that one instant is one text
+    (``10:00:00Z`` and ``12:00:00.000+02:00`` tie); None when it gives no time of day (a bare date, a month).
+    A leap second (``23:59:60Z``, FHIR-legal) is the last microsecond before the next minute: read as text it
+    had sorted before every time of its day, and a withdrawal written then lost to that morning's consent."""
+    if "T" not in text:
+        return None
     try:
-        t = dt.datetime.fromisoformat(text)
+        t = dt.datetime.fromisoformat(_LEAP_SECOND.sub(r"\1:59.999999", text, count=1))
     except ValueError:
-        return text[:10]
+        return None
     if t.tzinfo is not None:
         t = t.astimezone(dt.UTC).replace(tzinfo=None)
     return t.isoformat(timespec="microseconds")
+
+
+def _before(a: Answer, b: Answer) -> bool:
+    """Whether ``a`` was certainly given before ``b``. Two times of day: by instant. Else by day: a bare date
+    (or a month) may be any time of it, so it is after every day before it and unordered against a time on
+    the same day (the time's own written, local, day: a bare date is local too). Unordered answers are
+    settled by :func:`_settled` (the refusal wins). Not a total order: answers no other is certainly after
+    are the ones that may be the latest."""
+    if a.timed and b.timed:
+        return a.instant < b.instant
+    return a.until < b.date
 
 
 def _items(items: object) -> Iterable[dict[str, Any]]:
@@ -103,11 +133,26 @@ def _items(items: object) -> Iterable[dict[str, Any]]:
                     yield from _items(a.get("item"))
 
 
-def _first_answer(item: dict[str, Any]) -> dict[str, Any]:
-    """An item's first answer, ``{}`` when malformed (bad data is absent data, never an exception)."""
+def _answers(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """An item's answers, without the malformed ones (bad data is absent data, never an exception). All of them:
+    the items are not ``repeats``, so two answers (``[true, false]``) are invalid FHIR (qrs-2) whose order
+    says nothing; read as given at one instant, the refusal wins (:func:`_settled`)."""
     answers = item.get("answer")
-    first = answers[0] if isinstance(answers, list) and answers else None
-    return first if isinstance(first, dict) else {}
+    return [a for a in answers if isinstance(a, dict) and a] if isinstance(answers, list) else []
+
+
+_NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi, invisible), lone surrogates, separators
+_BREAKS = frozenset("\t\n\r")  # FHIR strings allow them; a comment may span lines, a name may not
+
+
+def _clean(text: str, *, one_line: bool) -> str:
+    """Text from an outside response with every control, format (U+202E, zero-width), lone surrogate and line or
+    paragraph separator character replaced by U+FFFD (in a comment tab, CR and LF stay). Why here: ``attest``
+    and the served form refuse them (report.questionnaire.check_text), but a response written elsewhere reached
+    the HTML and JSON reports raw, and ``--format fhir`` wrote a NUL in a valueString (FHIR forbids it);
+    replaced, not dropped, so the reader sees something was there."""
+    keep = frozenset() if one_line else _BREAKS
+    return "".join("\ufffd" if unicodedata.category(ch) in _NOT_TEXT and ch not in keep else ch for ch in text)
 
 
 def _author(res: dict[str, Any]) -> str | None:
@@ -117,8 +162,8 @@ def _author(res: dict[str, Any]) -> str | None:
     if not isinstance(a, dict):
         return None
     display, reference = a.get("display"), a.get("reference")
-    name = display.strip() if isinstance(display, str) else ""  # "   " names nobody
-    ref = reference.strip() if isinstance(reference, str) else ""
+    name = _clean(display.strip(), one_line=True) if isinstance(display, str) else ""  # "   " names nobody
+    ref = _clean(reference.strip(), one_line=True) if isinstance(reference, str) else ""
     if name and ref:
         return f"{name} ({ref})"
     return name or ref or None
@@ -147,7 +192,7 @@ def _yes_no(a: dict[str, Any]) -> bool | str:
     return f"its answer ({', '.join(kinds)}) is not a yes/no answer"
 
 
-def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, Answer]] | None:
+def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, list[Answer]]] | None:
     """One response's answers, or None when it does not count at all (status, date, shape)."""
     authored = res.get("authored")
     day = parse_date(authored)
@@ -169,22 +214,25 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         )
     elif day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
-    firsts = [(item.get("linkId"), _first_answer(item)) for item in _items(res.get("item"))]
-    texts = {
-        item["linkId"]: item["text"]
-        for item in _items(res.get("item"))
-        if isinstance(item.get("linkId"), str) and isinstance(item.get("text"), str)
-    }
-    comments = {
-        link[: -len("-comment")]: str(a["valueString"])
-        for link, a in firsts
-        if isinstance(link, str) and link.endswith("-comment") and isinstance(a.get("valueString"), str)
-    }
-    out: dict[str, Answer] = {}
-    moment = _instant(str(authored))
-    timed = "T" in str(authored)
-    for link, a in firsts:
-        if not isinstance(link, str) or link.endswith("-comment") or not a:
+    # every answer to every item: one linkId twice in a response (no then yes) is read as answers given at one
+    # instant, not the last (or first) one winning
+    given = [
+        (item, a) for item in _items(res.get("item")) if isinstance(item.get("linkId"), str) for a in _answers(item)
+    ]
+    comments: dict[str, str] = {}
+    for item, a in given:
+        if item["linkId"].endswith("-comment") and isinstance(a.get("valueString"), str):
+            comments.setdefault(item["linkId"][: -len("-comment")], _clean(a["valueString"], one_line=False))
+    out: dict[str, list[Answer]] = {}
+    instant = _instant(str(authored))
+    timed = instant is not None
+    until = (written or day).isoformat()
+    # a bare date sorts after its day's times (it may be its end); the order only keeps the chain stable,
+    # :func:`_before` decides which answers may be the latest
+    moment = instant if instant is not None else f"{until}T24"
+    for item, a in given:
+        link, text = item["linkId"], item.get("text")
+        if link.endswith("-comment"):
             continue
         said = _yes_no(a)
         # answered in a shape that cannot decide: it supersedes older answers, and does not count
@@ -192,9 +240,21 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
             f"the attestation in {ref} of {date}: {said}, it does not count" if isinstance(said, str) else None
         )
         value = said if isinstance(said, bool) else False
-        out[link] = Answer(
-            value, by or "no author", date, ref, why, comments.get(link), stale, texts.get(link), None, moment, timed
+        answer = Answer(
+            value,
+            by or "no author",
+            date,
+            ref,
+            why,
+            comments.get(link),
+            stale,
+            text if isinstance(text, str) else None,
+            None,
+            moment,
+            timed,
+            until,
         )
+        out.setdefault(link, []).append(answer)
     return (moment, str(res.get("id", ""))), out
 
 
@@ -220,8 +280,8 @@ def _latest_per_item(record: PatientRecord, as_of: dt.date, validity_days: int) 
             continue
         key, answers = read
         per_item = given.setdefault(str(res["questionnaire"]).split("|")[0], {})
-        for link, answer in answers.items():
-            per_item.setdefault(link, []).append((key, answer))
+        for link, read_answers in answers.items():
+            per_item.setdefault(link, []).extend((key, answer) for answer in read_answers)
     return {url: {link: _chained(a) for link, a in items.items()} for url, items in given.items()}
 
 
@@ -236,29 +296,40 @@ def wanted() -> MissingData:
     return MissingData("", WANTED, (), "any", None)
 
 
+def _plain(text: str) -> str:
+    """Text compared as words: NFKC, case-folded, without punctuation, symbols' accents, marks, spaces or
+    controls. Why: an EHR's form copies the item text as it can (an ASCII apostrophe for the Questionnaire's
+    ``´``, a trailing comma dropped, another case or normalisation); such a withdrawal was read as given to
+    another wording and skipped, and the older consent decided."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(
+        ch for ch in t if unicodedata.category(ch)[0] not in "PZC" and unicodedata.category(ch) not in _MARKS
+    )
+
+
+_MARKS = frozenset({"Mn", "Me", "Sk"})  # a lone accent (NFKC makes ``´`` a space and a combining acute)
+_PREFIX = _plain(REVIEW_PREFIX)
+
+
 def _wording(text: str) -> str:
-    """An item's text as the criterion's description: without the review prefix or the exclusion hint."""
-    t = " ".join(text.split())
-    if t.startswith(REVIEW_PREFIX):
-        t = t[len(REVIEW_PREFIX) :]
-    hint = EXCLUSION_HINT.strip()
-    return t[: -len(hint)].rstrip() if t.endswith(hint) else t
+    """An item's text as the criterion's description (:func:`_plain`): without the review prefix or the
+    Questionnaire's "(yes = ...)" hint."""
+    t = _plain(_YES_HINT.sub("", unicodedata.normalize("NFKC", text)))
+    return t[len(_PREFIX) :] if t.startswith(_PREFIX) else t
 
 
 def _to_wording(c: Criterion, answer: Answer) -> bool:
     """Whether the answer was given to the item's current wording (one that wrote no text: at its linkId)."""
-    return answer.text is None or _wording(answer.text) == " ".join((c.description or c.id).split())
+    return answer.text is None or _wording(answer.text) == _plain(c.description or c.id)
 
 
-def _to_this_item(c: Criterion, answer: Answer | None) -> tuple[Answer | None, Answer | None]:
-    """The most recent answer given to the item's current wording (an answer that wrote no text is
-    taken at its linkId), and the most recent one skipped as given to another wording."""
-    skipped: Answer | None = None
-    while answer is not None and not _to_wording(c, answer):
-        if skipped is None:
-            skipped = answer
+def _chain(answer: Answer | None) -> list[Answer]:
+    """The answers to one linkId, the most recent first (by the sort key; :func:`_before` orders them)."""
+    out: list[Answer] = []
+    while answer is not None:
+        out.append(answer)
         answer = answer.earlier
-    return answer, skipped
+    return out
 
 
 def _leaning(a: Answer, refusing: bool) -> int:
@@ -268,18 +339,29 @@ def _leaning(a: Answer, refusing: bool) -> int:
     return 2 if a.problem is None and a.stale is None else 1
 
 
-def _settled(c: Criterion, answer: Answer, refusing: bool) -> Answer:
-    """Of the answers to this wording given at the same instant as ``answer`` (a site's data written to the
-    second, a server keeping milliseconds), the least favourable to the patient's eligibility: a refusal that
-    counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
-    simultaneous answers came last is unknowable, and a withdrawn consent read as given enrols a patient who
-    refused, while the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
-    best, a = answer, answer.earlier
-    while a is not None and a.instant == answer.instant:
-        if _to_wording(c, a) and _leaning(a, refusing) < _leaning(best, refusing):
-            best = a  # strictly less: of equals the first in the chain, so the same answer every time
-        a = a.earlier
-    return best
+def _settled(given: list[Answer], refusing: bool) -> Answer:
+    """Of the answers to this wording (most recent first), those that may be the latest (no other was
+    certainly given after them: :func:`_before`), the least favourable to the patient's eligibility: a refusal
+    that counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
+    answers given at the same instant (a site's data written to the second), or of a bare date and a time that
+    day, came last is unknowable, and a withdrawn consent read as given enrols a patient who refused, while
+    the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
+    latest = [a for a in given if not any(_before(a, b) for b in given)] or given  # a cycle: all may be last
+    return min(latest, key=lambda a: _leaning(a, refusing))  # of equals the first in the chain, every time
+
+
+def _reworded_since(answer: Answer, other: list[Answer]) -> str | None:
+    """Why a favourable answer does not count when an answer at its linkId to another wording may be later
+    (its text too far from the criterion's for :func:`_plain`): which item that person meant is unknown, and
+    it may be a withdrawal, so the older consent must not stand. A refusal stands whatever comes after it in
+    another wording."""
+    later = next((o for o in other if not _before(o, answer)), None)
+    if later is None:
+        return None
+    return (
+        f"the answer in {later.response} of {later.date}, at this item's linkId but to another wording "
+        f"({later.text!r}), may be later than the one of {answer.date}, which does not count"
+    )
 
 
 def latest_answers(record: PatientRecord, as_of: dt.date, validity_days: int) -> dict[str, Answers]:
@@ -314,7 +396,8 @@ def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.d
                 continue
             # both timed: the instants (a BP at 22:00Z after a judgement at 00:30+05:00, 19:30Z, though its
             # written day is the earlier); else the written days
-            later = _instant(f.instant) > answer.instant if timed and "T" in f.instant else f.date > day
+            at = _instant(f.instant) if timed else None
+            later = at > answer.instant if at is not None else f.date > day
             if later:
                 return (
                     f"the judgement by {answer.by} on {answer.date} predates {f.ref} of {f.date.isoformat()}"
@@ -354,19 +437,27 @@ def decide(
             evidence,
             None,
         )
-    answer, skipped = _to_this_item(c, answers.get(c.id))
-    if answer is None:
-        if skipped is None:
+    current: list[Answer] = []
+    other: list[Answer] = []
+    for a in _chain(answers.get(c.id)):
+        (current if _to_wording(c, a) else other).append(a)
+    if not current:
+        if not other:
             return None
+        skipped = other[0]
         amended = (
             f"the answer in {skipped.response} of {skipped.date} was given to another wording of this item "
             f"({skipped.text!r}; the protocol was amended since), it does not count"
         )
         return truth, f"{reason}; {amended}", evidence, None
     refusing = parity_here % 2 == 1  # "no" refuses an inclusion, "yes" an exclusion (through every exclude above)
-    answer = _settled(c, answer, refusing)
+    answer = _settled(current, refusing)
     refusal = answer.value is refusing
-    problem = answer.problem or (None if refusal else answer.stale) or _newer_data(c, record, answer, as_of)
+    problem = (
+        answer.problem
+        or (None if refusal else answer.stale or _reworded_since(answer, other))
+        or _newer_data(c, record, answer, as_of)
+    )
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None
     said = "yes" if answer.value else "no"
@@ -381,4 +472,13 @@ def decide(
     return Truth.of(answer.value), text, ev, Attestation(answer.by, answer.date, answer.response)
 
 
-__all__ = ["EXCLUSION_HINT", "Answer", "Answers", "answers_for", "decide", "latest_answers", "lost", "wanted"]
+__all__ = [
+    "YES_MEANS",
+    "Answer",
+    "Answers",
+    "answers_for",
+    "decide",
+    "latest_answers",
+    "lost",
+    "wanted",
+]

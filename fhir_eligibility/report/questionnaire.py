@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from fhir_eligibility.criteria.attestable import Item, canonical, items
-from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.evaluation.attestation import EXCLUSION_HINT
+from fhir_eligibility.evaluation.attestation import YES_MEANS
 
 Json = dict[str, Any]
 SECTIONS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria"))
@@ -59,20 +59,50 @@ def check_text(text: str, what: str, *, one_line: bool) -> None:
         )
 
 
-def _boolean_item(i: Item) -> Json:
-    hint = EXCLUSION_HINT if i.section == "exclusion" else ""
+def yes_refuses(trial: Trial) -> dict[str, bool]:
+    """Per item, whether "yes" rules the patient out: an odd count of exclusions on the path to it, its own
+    included, as the evaluation decides (evaluation.combination passes that parity to attestation.decide).
+    Why not by section: an item under a "must NOT hold" inside an inclusion (E-I5's somatostatin-analogue
+    judgement) is refused by "yes", and one under an exclusion's own exclusion is not; a clinician read no
+    hint there and answered "yes" to a short-acting analogue. A linkId met twice is asked once: its first."""
+    out: dict[str, bool] = {}
+
+    def walk(c: Criterion, parity: int) -> None:
+        here = parity + (1 if c.exclude else 0)
+        out.setdefault(c.id, here % 2 == 1)
+        if isinstance(c.definition, Combination):
+            for k in c.definition.children:
+                walk(k, here)
+
+    for top in trial.criteria:
+        walk(top, 0)
+    return {i.link_id: out[i.link_id] for i in items(trial)}
+
+
+def yes_means(trial: Trial) -> dict[str, str]:
+    """Per item, the hint the Questionnaire adds to its text: what "yes" does (rules the patient out, or counts
+    toward eligibility; for a judgement item, as a judgement). Said for every item: "Raised quantitative hCG:
+    pregnancy or tumour hCG, a clinician decides" is no yes/no statement, and its "yes" (acceptable: tumour
+    hCG) counts, while under the pregnancy exclusion "yes" (pregnancy) rules out. The evaluator compares texts
+    without it (attestation._wording)."""
+    refuses = yes_refuses(trial)
+    return {i.link_id: YES_MEANS[i.kind, refuses[i.link_id]] for i in items(trial)}
+
+
+def _boolean_item(i: Item, hint: str) -> Json:
     return {"linkId": i.link_id, "text": i.text + hint, "type": "boolean"}
 
 
 def questionnaire(trial: Trial) -> Json:
     """One boolean item per manual or reviewable criterion, each with an optional comment, by section."""
     url, version = canonical(trial)
+    hints = yes_means(trial)
     groups: list[Json] = []
     for section, title in SECTIONS:
         entries: list[Json] = []
         for i in items(trial):
             if i.section == section:
-                entries.append(_boolean_item(i))
+                entries.append(_boolean_item(i, hints[i.link_id]))
                 entries.append({"linkId": f"{i.link_id}-comment", "text": f"Comment on {i.link_id}", "type": "string"})
         if entries:
             groups.append({"linkId": section, "text": title, "type": "group", "item": entries})
@@ -88,7 +118,8 @@ def questionnaire(trial: Trial) -> Json:
         "description": (
             "Criteria only a person can attest (consent, imaging reads, tumour board...) and data-driven items that "
             "need a clinician's judgement. Answer yes when the criterion's statement holds as written (for an "
-            "exclusion: the excluding condition is present)."
+            "exclusion: the excluding condition is present); each item says what its yes does: it rules the "
+            "patient out, or it counts toward eligibility."
         ),
         "item": groups,
     }
@@ -167,13 +198,14 @@ def _reference(who: str) -> Json:
     return {"display": who}
 
 
-def provenance(response: Json, provenance_id: str) -> Json:
-    """Who attested, when: the R4 Provenance of a response."""
+def provenance(response: Json, provenance_id: str, *, recorded: str | None = None) -> Json:
+    """Who attested, when: the R4 Provenance of a response. ``recorded`` (an instant) defaults to ``authored``;
+    a response authored as a bare date needs one (``attest`` gives the time it writes the record)."""
     return {
         "resourceType": "Provenance",
         "id": provenance_id,
         "target": [{"reference": f"QuestionnaireResponse/{response['id']}"}],
-        "recorded": response["authored"],
+        "recorded": recorded or response["authored"],
         "activity": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]
         },
@@ -203,4 +235,12 @@ def attestation_bundle(response: Json, prov: Json | None) -> Json:
     }
 
 
-__all__ = ["attestation_bundle", "parse_answer", "provenance", "questionnaire", "questionnaire_response"]
+__all__ = [
+    "attestation_bundle",
+    "parse_answer",
+    "provenance",
+    "questionnaire",
+    "questionnaire_response",
+    "yes_means",
+    "yes_refuses",
+]
