@@ -99,6 +99,8 @@ def _event_reads(c: Criterion) -> list[tuple[tuple[str, ...], frozenset[Code]]]:
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     """Does the fact's date (or period) fall in [lo, hi]? None when it has no date, or a partial
     date ("2025-06") whose days lie both inside and outside (clinical.md §0.12: not knowable)."""
+    if f.kind == "Observation":
+        return _result_in(f, lo, hi)
     s, e = f.start, f.end or (hi if f.ongoing else f.start)
     if s is None and e is None:
         return None
@@ -123,6 +125,22 @@ def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     s = s or e
     assert s is not None and e is not None
     return s <= hi and e >= lo
+
+
+def _result_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """A result is a point, not a span (clinical.md §0.3): dated by its effectiveDateTime, else
+    effectivePeriod.end, else issued. A 24-hour collection ending after the window is not in it
+    (a result dated after the as-of date is not yet known); a partial date is any of its days."""
+    day = f.date
+    if day is None:
+        return None
+    if f.end is not None:  # a period's end: "2026-05" may be any day of May, not before the start
+        first, last = max(day, f.start or day), f.end_last
+    else:
+        first, last = day, f.last or day
+    if first >= lo and last <= hi:
+        return True
+    return None if first <= hi and last >= lo else False
 
 
 @lru_cache(maxsize=1024)

@@ -1,0 +1,124 @@
+"""Dates an adversarial review found read wrongly (clinical.md §0.3, §0.12, §1.6), worked out by hand.
+
+Base: sample 01 (man born 1963-09-14, labs of 2026-05-20: Hb 13.2 g/dL, creatinine 0.9 mg/dL, weight
+78 kg; Lutathera on 2023-01-16, 03-13, 05-08 and 07-03).
+
+- A result is dated by effectiveDateTime, else effectivePeriod.end, else issued (§0.3); one dated after
+  the as-of date is outside [T0 - 28 d, T0] and ignored, though its collection began within it.
+  * Hb 7.5 on 05-20 and Hb 13 collected 05-31T08Z..06-03T08Z, as of 05-31: the 7.5 is the latest
+    result, A-I11 (Hb > 8 g/dL) fails: ineligible. On 06-03 the 13 counts: eligible from 06-03, until
+    06-17 (the other labs of 05-20 count through 05-20 + 28 d).
+  * a 24-hour urine creatinine clearance of 38 mL/min collected 06-01 08:00..06-02 08:00, as of 06-01:
+    not yet a result; B-I12 is Cockcroft-Gault: (140 - 62) x 78 / (72 x 0.9) = 93.9 > 50 mL/min: pass.
+    On 06-02 the measured 38 governs: B-I12 fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
+from fhir_eligibility.evaluation.patient_record import build_record
+from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict, When
+from fhir_eligibility.evaluation.timeline import when
+from fhir_eligibility.pipeline import load_trials
+from fhir_eligibility.record import PatientData
+
+SAMPLE_01 = Path(__file__).resolve().parents[2] / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
+A, B = "NCT04954820", "NCT05773274"
+AS_OF = dt.date(2026, 6, 1)
+ATTESTED = Settings(assume_attested=True)
+SETTINGS = [ATTESTED, replace(ATTESTED, explain=False)]  # the explained walk and the compiled program
+IDS = ["page", "screening"]
+HB_0520 = "35472198-0fa7-573d-8792-341b837de33f"
+Json = dict[str, Any]
+
+
+@cache
+def _trial(nct: str) -> Trial:
+    return next(t for t in load_trials() if t.id == nct)
+
+
+@cache
+def _sample() -> tuple[Json, ...]:
+    return tuple(e["resource"] for e in json.loads(SAMPLE_01.read_text())["entry"])
+
+
+def _resources(changes: dict[str, Json] | None = None, added: tuple[Json, ...] = ()) -> list[Json]:
+    """Sample 01 with some resources changed (by id) and others added."""
+    out = []
+    for r in _sample():
+        r = copy.deepcopy(r)
+        r.update((changes or {}).get(r["id"], {}))
+        out.append(r)
+    return [*out, *added]
+
+
+def _evaluate(nct: str, resources: list[Json], as_of: dt.date, settings: Settings) -> tuple[TrialResult, When]:
+    record = build_record(PatientData("sample-01", resources))
+    now = evaluate_trial(_trial(nct), record, as_of, settings)
+    return now, when(_trial(nct), record, as_of, now, settings, 365)
+
+
+def _result(r: TrialResult, cid: str) -> Result:
+    return next(c.result for c in r.criteria if c.id == cid)
+
+
+def _lab(rid: str, code: str, value: float, unit: str, period: Json, issued: str) -> Json:
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "subject": {"reference": "Patient/sample-01"},
+        "effectivePeriod": period,
+        "issued": issued,
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+    }
+
+
+HB_LATER = _lab(
+    "hb-new",
+    "718-7",
+    13.0,
+    "g/dL",
+    {"start": "2026-05-31T08:00:00Z", "end": "2026-06-03T08:00:00Z"},
+    "2026-06-03T12:00:00Z",
+)
+CRCL_24H = _lab(
+    "crcl24h",
+    "2164-2",
+    38,
+    "mL/min",
+    {"start": "2026-06-01T08:00:00+02:00", "end": "2026-06-02T08:00:00+02:00"},
+    "2026-06-02T15:00:00+02:00",
+)
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+def test_a_result_collected_until_after_the_as_of_date_is_not_yet_known(settings: Settings) -> None:
+    low_hb = {HB_0520: {"valueQuantity": {"value": 7.5, "unit": "g/dL", "system": "http://unitsofmeasure.org"}}}
+    now, w = _evaluate(A, _resources(low_hb, (HB_LATER,)), dt.date(2026, 5, 31), settings)
+    assert _result(now, "A-I11-hb") is Result.FAIL
+    assert now.verdict is Verdict.INELIGIBLE
+    assert (w.eligible_from, w.eligible_until) == (dt.date(2026, 6, 3), dt.date(2026, 6, 17))
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+def test_a_24_hour_clearance_ending_tomorrow_leaves_cockcroft_gault_to_decide(settings: Settings) -> None:
+    now, w = _evaluate(B, _resources(added=(CRCL_24H,)), dt.date(2026, 6, 1), settings)
+    assert _result(now, "B-I12") is Result.PASS
+    assert now.verdict is Verdict.ELIGIBLE
+    assert w.eligible_until == dt.date(2026, 6, 1)  # on 06-02 the measured 38 mL/min is the result
+    if settings.explain:  # a screening's timeline keeps only what answers its two dates
+        changes = [(c.before, c.after) for c in w.timeline if c.criterion == "B-I12" and c.date == dt.date(2026, 6, 2)]
+        assert changes == [(Result.PASS, Result.FAIL)]
