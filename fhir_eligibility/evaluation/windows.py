@@ -85,6 +85,15 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     return result
 
 
+def possible_days(f: Fact) -> tuple[dt.date, dt.date]:
+    """The first and last day a dated record may mean: its date (a period's end), or every day of
+    the month or year that is all it says."""
+    if f.end is not None:
+        return f.end, f.end_last
+    assert f.start is not None
+    return f.start, f.last or f.start
+
+
 def _event_reads(c: Criterion) -> list[tuple[tuple[str, ...], frozenset[Code]]]:
     """What an event's records are read from, per leaf (its date is the latest of them: none may be
     missing); orders and dispenses only add to administrations and statements (forms.records)."""

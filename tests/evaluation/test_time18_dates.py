@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from fhir_eligibility.criteria.model import Trial
+from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict, When
@@ -122,3 +123,52 @@ def test_a_24_hour_clearance_ending_tomorrow_leaves_cockcroft_gault_to_decide(se
     if settings.explain:  # a screening's timeline keeps only what answers its two dates
         changes = [(c.before, c.after) for c in w.timeline if c.criterion == "B-I12" and c.date == dt.date(2026, 6, 2)]
         assert changes == [(Result.PASS, Result.FAIL)]
+
+
+# Courses (§1.6: a gap > 182 days starts a new one) with a dose dated by its month only (§0.12).
+# Sample 01's last cycle is 2023-07-03; a fifth dose on 2024-01-01 is 182 days later (the same course:
+# 5 cycles, A-I3 "exactly 4" fails), on 2024-01-02..31 183+ days (a second course: 4, A-I3 passes).
+# Dated "2024-01" both are possible: A-I3 unknown, A undetermined; B-I3a's count (3 or 4) unknown.
+# A-I4 (no first-course cycle in the 12 months before 2026-06-01) passes: 2024-01 is outside them.
+
+
+def _lu5(date: str) -> Json:
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": "lu5",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "V10XX04"}]},
+        "subject": {"reference": "Patient/sample-01"},
+        "effectiveDateTime": date,
+        "dosage": {"dose": {"value": 7400, "unit": "MBq", "system": "http://unitsofmeasure.org", "code": "MBq"}},
+    }
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+@pytest.mark.parametrize(
+    ("date", "cycles", "verdict"),
+    [
+        ("2024-01", Result.UNKNOWN, Verdict.UNDETERMINED),
+        ("2024-01-01", Result.FAIL, Verdict.INELIGIBLE),  # 182 days: the same course
+        ("2024-01-02", Result.PASS, Verdict.ELIGIBLE),  # 183 days: a second course
+    ],
+)
+def test_a_dose_dated_by_its_month_may_be_in_either_course(
+    date: str, cycles: Result, verdict: Verdict, settings: Settings
+) -> None:
+    now, _w = _evaluate(A, _resources(added=(_lu5(date),)), AS_OF, settings)
+    assert (_result(now, "A-I3"), _result(now, "A-I4"), now.verdict) == (cycles, Result.PASS, verdict)
+    b, _w = _evaluate(B, _resources(added=(_lu5(date),)), AS_OF, settings)
+    if settings.explain:
+        (count,) = [k for c in b.criteria if c.id == "B-I3a" for k in c.children if "cycles" in k.description]
+        assert count.result is cycles
+
+
+def test_a_partly_dated_record_between_two_courses_is_placed_on_every_day_it_may_mean() -> None:
+    """2023-01-01 and 2023-12-31 are two courses (364 days); a dose dated "2023" joins the first on
+    01-01..07-02 (then 12-31 is 182 days or more from it: on 07-02 exactly 182, all one course), and
+    the second from 07-03 (183 days from 01-01): neither it nor the 12-31 dose has a known course."""
+    d = dt.date
+    spans = [(d(2023, 1, 1), d(2023, 1, 1)), (d(2023, 1, 1), d(2023, 12, 31)), (d(2023, 12, 31), d(2023, 12, 31))]
+    assert dv.in_first_course(spans, 182) == [True, None, None]
+    assert dv.in_first_course([spans[0], spans[2]], 182) == [True, False]
