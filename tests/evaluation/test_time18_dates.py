@@ -172,3 +172,81 @@ def test_a_partly_dated_record_between_two_courses_is_placed_on_every_day_it_may
     spans = [(d(2023, 1, 1), d(2023, 1, 1)), (d(2023, 1, 1), d(2023, 12, 31)), (d(2023, 12, 31), d(2023, 12, 31))]
     assert dv.in_first_course(spans, 182) == [True, None, None]
     assert dv.in_first_course([spans[0], spans[2]], 182) == [True, False]
+
+
+# An event dated by its month (§0.12): a window relative to it is knowable only when its ends agree.
+# Sample 75 (trial D) with its liver resection (and the primary's) dated "2026-05", liver MRI on 03-25,
+# SSTR PET on 02-10, labs and ECOG on 07-01, as of 2026-07-05. D-I7 wants the MRI in [surgery - 42 d,
+# surgery]: true for a surgery on 05-01..05-06, false from 05-07; D-I8 the PET in [surgery - 84 d,
+# surgery]: true on 05-01..05-05, false from 05-06 (then none recorded: to collect). Dated "2026-05",
+# both are unknown: undetermined (it was eligible, the surgery read as 05-01).
+D = "NCT05987176"
+SAMPLE_75 = SAMPLE_01.parent / "75-d-pancreatic-resected-eligible.json"
+SURGERIES = ("9e78f628-377e-5f3e-bf54-57e2cb655b5f", "288bc405-8698-51c8-9a3e-6eb9d13891ef")
+
+
+def _d_case(surgery: str) -> list[Json]:
+    out = []
+    for e in json.loads(SAMPLE_75.read_text())["entry"]:
+        r = e["resource"]
+        if r.get("effectiveDateTime") == "2026-05-20T08:30:00+00:00":
+            r["effectiveDateTime"] = "2026-07-01T08:30:00+00:00"  # labs and ECOG in the 28 days before 07-05
+        if r["id"] in SURGERIES:
+            r["performedDateTime"] = surgery
+        if r["id"] == "624abb8e-1712-50c1-8233-3f4fe1af044f":
+            r["performedDateTime"] = "2026-03-25"  # liver MRI
+        if r["id"] == "73734074-fb05-5873-93ce-3cdecc0a7a19":
+            r["performedDateTime"] = "2026-02-10"  # SSTR PET
+        if r["id"] == "04e3135c-9f74-5691-9bef-b4952db03327":
+            r["abatementDateTime"] = "2026-05-10T10:00:00+00:00"  # the resected metastases
+        if r["id"] == "7c1fc796-a05e-5004-8fb1-4984527fd6b0":
+            r["effectiveDateTime"] = "2026-05-10T08:30:00+00:00"  # Ki-67 of the resection
+        out.append(r)
+    return out
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+@pytest.mark.parametrize(
+    ("surgery", "mri", "pet", "verdict"),
+    [
+        ("2026-05", Result.UNKNOWN, Result.UNKNOWN, Verdict.UNDETERMINED),
+        ("2026-05-05", Result.PASS, Result.PASS, Verdict.ELIGIBLE),
+        ("2026-05-06", Result.PASS, Result.UNKNOWN, Verdict.UNDETERMINED),  # the PET 85 days before
+    ],
+)
+def test_a_window_relative_to_an_event_dated_by_its_month_is_unknown(
+    surgery: str, mri: Result, pet: Result, verdict: Verdict, settings: Settings
+) -> None:
+    now, _w = _evaluate(D, _d_case(surgery), dt.date(2026, 7, 5), settings)
+    assert (_result(now, "D-I7"), _result(now, "D-I8"), now.verdict) == (mri, pet, verdict)
+    if settings.explain and surgery == "2026-05":
+        assert "dated only by its month or year (2026-05-01..2026-05-31)" in next(
+            c.reason for c in now.criteria if c.id == "D-I7"
+        )
+
+
+# B-I5: no anticancer therapy after the last cycle of the first course. Sample 01's 4th cycle dated
+# "2023-07" and capecitabine on 2023-07-20: after the cycle if it was given 07-01..07-19, not from
+# 07-20 (then the drug came before it): unknown. Controls: the cycle on 07-25 (pass), 07-03 (fail).
+CYCLE_4 = "e9173482-af88-51c0-a69a-f934a538983b"
+CAPECITABINE = {
+    "resourceType": "MedicationStatement",
+    "id": "cape",
+    "status": "completed",
+    "subject": {"reference": "Patient/sample-01"},
+    "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01BC06"}]},
+    "effectiveDateTime": "2023-07-20",
+}
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+@pytest.mark.parametrize(
+    ("cycle", "expected"),
+    [("2023-07", Result.UNKNOWN), ("2023-07-25", Result.PASS), ("2023-07-03", Result.FAIL)],
+)
+def test_therapy_after_a_last_cycle_dated_by_its_month_is_unknown(
+    cycle: str, expected: Result, settings: Settings
+) -> None:
+    resources = _resources({CYCLE_4: {"effectiveDateTime": cycle}}, (CAPECITABINE,))
+    now, _w = _evaluate(B, resources, AS_OF, settings)
+    assert _result(now, "B-I5") is expected

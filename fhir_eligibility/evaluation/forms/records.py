@@ -18,7 +18,7 @@ from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence
-from fhir_eligibility.evaluation.windows import fact_in, possible_days, window_bounds, window_text
+from fhir_eligibility.evaluation.windows import event_days, fact_in, possible_days, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN, MONTH_TICKS, calendar_unit, period_length, ticks_per_unit
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
@@ -269,9 +269,10 @@ def latest_placed(
     d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date
 ) -> dt.date | None:
     """The date an event anchor takes from this criterion: its latest record that counts (the
-    latest of ``records_leaf``'s matched records; None when none counts or none is dated)."""
-    dates = [f.date for f in _placed(d, rec, as_of, gap_days, lo, hi)[0] if f.date]
-    return max(dates) if dates else None
+    latest of ``records_leaf``'s matched records; None when none counts or none is dated, or when
+    its day is not known: windows.anchor_date)."""
+    first, last = event_days(_placed(d, rec, as_of, gap_days, lo, hi)[0])
+    return first if first == last else None
 
 
 def read_types(d: Records) -> tuple[str, ...]:
