@@ -7,6 +7,7 @@ Every function is pure; a value is an interval (an unknown race or a partial bir
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 from fhir_eligibility.evaluation.compare import Interval
@@ -74,6 +75,50 @@ def courses(days: list[dt.date], gap_days: int) -> list[list[dt.date]]:
     return out
 
 
+# beyond this many partly dated records, or ways to place them, every record's course is unknown
+_MAX_VAGUE, _MAX_PLACINGS = 4, 4096
+
+
+def in_first_course(spans: list[tuple[dt.date, dt.date]], gap_days: int) -> list[bool | None]:
+    """For each record (the first and last day it may have been given: one day, or a month or a
+    year when only that is recorded), whether it is in the first course (:func:`courses`); None when
+    the days a partly dated record may mean disagree (clinical.md §0.12: decide only when all agree).
+
+    A dose dated "2024-01" after a cycle on 2023-07-03 is 182 days on 01-01 (the same course) and
+    183 to 212 days on 01-02..01-31 (a new one): neither its course nor the first course's count is
+    knowable. Only the days where a gap crosses ``gap_days`` can change the split, so each partly
+    dated record is placed on its ends and on those days (from the others' days: hops from a record
+    through other partly dated ones, as many as there are of them)."""
+    fixed = sorted({a for a, b in spans if a == b})
+    vague = [i for i, (a, b) in enumerate(spans) if a != b]
+    if not vague:
+        first = set(courses(fixed, gap_days)[0]) if fixed else set()
+        return [a in first for a, _b in spans]
+    if len(vague) > _MAX_VAGUE:
+        return [None] * len(spans)
+    steps = (gap_days, gap_days + 1, -gap_days, -gap_days - 1)
+    reach = {d for i in vague for d in spans[i]} | set(fixed)
+    for _hop in vague:  # a chain through k partly dated records is k hops of a gap from a fixed day
+        reach |= {d + dt.timedelta(days=s) for d in reach for s in steps}
+    choices: list[list[dt.date]] = []
+    placings = 1
+    for i in vague:
+        a, b = spans[i]
+        choices.append(sorted(d for d in reach if a <= d <= b))
+        placings *= len(choices[-1])
+        if placings > _MAX_PLACINGS:
+            return [None] * len(spans)
+    seen: list[set[bool]] = [set() for _s in spans]
+    for placed in itertools.product(*choices):
+        days = [a for a, _b in spans]
+        for i, d in zip(vague, placed, strict=True):
+            days[i] = d
+        first = set(courses(days, gap_days)[0])
+        for i, d in enumerate(days):
+            seen[i].add(d in first)
+    return [next(iter(s)) if len(s) == 1 else None for s in seen]
+
+
 def max_window_sum(doses: list[tuple[dt.date, float]], days: int) -> float:
     """Largest total of doses dated within any period [s, s + days]."""
     doses = sorted(doses)
@@ -106,6 +151,7 @@ __all__ = [
     "cockcroft_gault",
     "courses",
     "evidence_of",
+    "in_first_course",
     "max_window_sum",
     "mdrd",
     "quantity_in",

@@ -8,7 +8,7 @@ when the caller passes what its patients share (``Context.bounds``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from fhir_eligibility.codes import Code
@@ -38,10 +38,19 @@ def window_bounds(
 def _window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
-    return bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
+    lo, hi, err = bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
+    for w in windows:  # say why when the event happened but its day is not known
+        first, last = ctx.anchors.get(_FIRST + w.anchor), ctx.anchors.get(_LAST + w.anchor)
+        if err and ctx.anchors.get(w.anchor) is None and first is not None and last is not None:
+            why = f"is dated only by its month or year ({window_text(first, last)})"
+            return lo, hi, f"the event {w.anchor!r} this window is relative to {why}: not knowable (clinical.md §0.12)"
+    return lo, hi, err
 
 
 _OR_MISSING = "or its records are missing"
+# ctx.anchors keys of an event whose day is not known (its first and last possible day); the event
+# itself is then None there, as for an event not found: every window relative to it is unknown
+_FIRST, _LAST = "first-day:", "last-day:"
 
 
 def bounds_with(
@@ -79,10 +88,32 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
 
         # the anchor is the latest of *all* matching records: evaluated without stopping early
         out = evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ())
-        dates = [f.date for f in out.matched if f.date]
-        result = max(dates) if dates else None
+        first, last = event_days(out.matched)
+        if first is not None and last is not None and last > first:
+            ctx.anchors[_FIRST + link], ctx.anchors[_LAST + link] = first, last
+        else:
+            result = first
     ctx.anchors[link] = result
     return result
+
+
+def event_days(matched: Iterable[Fact]) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day the latest of an event's records may be on: a record dated "2026-05"
+    may be any day of May, so a surgery of May and nothing later is on 05-01..05-31 (clinical.md
+    §0.12). A window relative to the event is knowable only when both are the same day."""
+    spans = [possible_days(f) for f in matched if f.date]
+    if not spans:
+        return None, None
+    return max(a for a, _b in spans), max(b for _a, b in spans)
+
+
+def possible_days(f: Fact) -> tuple[dt.date, dt.date]:
+    """The first and last day a dated record may mean: its date (a period's end), or every day of
+    the month or year that is all it says."""
+    if f.end is not None:
+        return f.end, f.end_last
+    assert f.start is not None
+    return f.start, f.last or f.start
 
 
 def _event_reads(c: Criterion) -> list[tuple[tuple[str, ...], frozenset[Code]]]:
@@ -99,6 +130,8 @@ def _event_reads(c: Criterion) -> list[tuple[tuple[str, ...], frozenset[Code]]]:
 def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     """Does the fact's date (or period) fall in [lo, hi]? None when it has no date, or a partial
     date ("2025-06") whose days lie both inside and outside (clinical.md §0.12: not knowable)."""
+    if f.kind == "Observation":
+        return _result_in(f, lo, hi)
     s, e = f.start, f.end or (hi if f.ongoing else f.start)
     if s is None and e is None:
         return None
@@ -123,6 +156,22 @@ def fact_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
     s = s or e
     assert s is not None and e is not None
     return s <= hi and e >= lo
+
+
+def _result_in(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """A result is a point, not a span (clinical.md §0.3): dated by its effectiveDateTime, else
+    effectivePeriod.end, else issued. A 24-hour collection ending after the window is not in it
+    (a result dated after the as-of date is not yet known); a partial date is any of its days."""
+    day = f.date
+    if day is None:
+        return None
+    if f.end is not None:  # a period's end: "2026-05" may be any day of May, not before the start
+        first, last = max(day, f.start or day), f.end_last
+    else:
+        first, last = day, f.last or day
+    if first >= lo and last <= hi:
+        return True
+    return None if first <= hi and last >= lo else False
 
 
 @lru_cache(maxsize=1024)

@@ -18,7 +18,7 @@ from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Evidence
-from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
+from fhir_eligibility.evaluation.windows import event_days, fact_in, possible_days, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN, MONTH_TICKS, calendar_unit, period_length, ticks_per_unit
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
@@ -146,14 +146,12 @@ def _placed(
         uncertain += generic
     if "first-course" in d.methods or "after-first-course" in d.methods:
         uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
-        days = [f.date for f in definite if f.date]
-        split = dv.courses([x for x in days if x is not None], gap_days)
-        first = set(split[0]) if split else set()
-        if "first-course" in d.methods:
-            definite = [f for f in definite if f.date in first]
-        else:
-            last_first = max(first) if first else None
-            definite = [f for f in definite if f.date and last_first and f.date > last_first]
+        dated = [f for f in definite if f.date]
+        member = dv.in_first_course([possible_days(f) for f in dated], gap_days)
+        wanted = "first-course" in d.methods  # else after it: the records of the later courses
+        # partly dated, its course not knowable (§0.12): it may count, where the window can hold it
+        uncertain += [f for f, m in zip(dated, member, strict=True) if m is None and fact_in(f, lo, hi) is not False]
+        definite = [f for f, m in zip(dated, member, strict=True) if m is wanted]
     placed = []
     for f in definite:
         inside = fact_in(f, lo, hi)
@@ -271,9 +269,10 @@ def latest_placed(
     d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date
 ) -> dt.date | None:
     """The date an event anchor takes from this criterion: its latest record that counts (the
-    latest of ``records_leaf``'s matched records; None when none counts or none is dated)."""
-    dates = [f.date for f in _placed(d, rec, as_of, gap_days, lo, hi)[0] if f.date]
-    return max(dates) if dates else None
+    latest of ``records_leaf``'s matched records; None when none counts or none is dated, or when
+    its day is not known: windows.anchor_date)."""
+    first, last = event_days(_placed(d, rec, as_of, gap_days, lo, hi)[0])
+    return first if first == last else None
 
 
 def read_types(d: Records) -> tuple[str, ...]:
