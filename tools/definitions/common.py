@@ -1,4 +1,4 @@
-"""Building blocks shared by several trials (labs in a window, pregnancy, cardiac history...)."""
+"""Building blocks shared by several trials (labs in a window, ECOG, liver tests, cardiac history, NET sites...)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ from .fhir import (
     ch,
     condition,
     derived,
-    gender,
     judge,
-    manual,
     obs,
-    obs_coded,
     obs_present,
     obs_range,
     q,
@@ -24,7 +21,7 @@ from .fhir import (
     window,
     within,
 )
-from .vs_labs import ANC_CODES_NOTE, NEGATIVE, POSITIVE, PREGNANT, QUAL_HCG, QUANT_HCG, lab, lab_codes
+from .vs_labs import ANC_CODES_NOTE, lab, lab_codes
 from .vs_net import NET_MORPH_TEXT
 
 WOCBP_URL = "http://fhir-eligibility.org/fhir/EvidenceVariable/wocbp"
@@ -136,211 +133,6 @@ def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe:
         exclude=True,
         note=note,
     )
-
-
-HCG_RULE = (
-    "Quantitative hCG, read alike by the pregnancy-test inclusion and the pregnancy exclusion: < 5 IU/L "
-    "(the usual cut-off; no protocol gives one, clinical.md names none) is negative; >= 5 IU/L, whatever its "
-    "level, is not negative yet not proof of pregnancy (NETs can secrete hCG; a repeat test or an ultrasound "
-    "decides): review in both, never a fail on its own. A positive qualitative test fails both."
-)
-
-
-def hcg_negative(
-    days: int, serum_only: bool = False, review: str | None = None, tubal_occlusion: bool = False
-) -> list[Json]:
-    """Children of an any-of: not a WOCBP, or a pregnancy test within ``days`` that is not positive
-    (``tubal_occlusion``: a coded tubal occlusion ends childbearing potential too, where the protocol says so).
-
-    No test in the window -> UNKNOWN (the presence leaf reads a measurement); a positive or non-negative
-    qualitative result -> FALSE; a quantitative hCG >= 5 IU/L with no such qualitative result -> REVIEW
-    (``review`` words the judgement; HCG_RULE), as the pregnancy exclusion reads it. The result leaves are
-    gated by a closed-world 'test done' leaf so that a missing test of the *other* kind does not leave it
-    undecided.
-    """
-    qual = ["2118-8", "80385-8"] if serum_only else QUAL_HCG
-    kind = " (serum)" if serum_only else ""
-    tfe = within(days)
-    qual_vs = "vs-hcg-serum-qual" if serum_only else "vs-hcg-qual"
-    quant_high = obs(
-        "Quantitative serum hCG >= 5 IU/L", lab_codes(*QUANT_HCG), ">=", 5, "[IU]/L", unit_text="IU/L", tfe=tfe
-    )
-
-    def qual_not_negative() -> Json:
-        return all_of(
-            "Qualitative test not negative",
-            [
-                records(f"Qualitative test{kind} done", ["Observation"], qual_vs, tfe=tfe),
-                {**obs_coded("Qualitative test negative", lab_codes(*qual), NEGATIVE, tfe=tfe), "exclude": True},
-            ],
-        )
-
-    quant_done = records("Quantitative hCG done", ["Observation"], "vs-hcg-quant", tfe=tfe)
-    return [
-        wocbp(exclude=True),
-        *(
-            [
-                records(
-                    "Tubal occlusion coded (permanent sterilisation in this protocol)",
-                    ["Condition"],
-                    "vs-tubal-occlusion",
-                    methods=["history"],
-                )
-            ]
-            if tubal_occlusion
-            else []
-        ),
-        all_of(
-            f"Pregnancy test{kind} in the window and not positive",
-            [
-                obs_present(f"Pregnancy test{kind} done", lab_codes(*qual, *QUANT_HCG), tfe=tfe),
-                any_of(
-                    "Pregnancy test not negative",
-                    [qual_not_negative(), all_of("Quantitative hCG raised", [quant_done, quant_high])],
-                    exclude=True,
-                ),
-            ],
-        ),
-        judge(
-            all_of(
-                review or "Raised quantitative hCG (>= 5 IU/L): pregnancy or tumour hCG, a clinician decides",
-                [wocbp(), quant_done, quant_high, {**qual_not_negative(), "exclude": True}],
-            )
-        ),
-    ]
-
-
-def _test_done(vs_id: str, what: str) -> Json:
-    """Closed-world gate: such an Observation exists in the last 28 days (FALSE, not UNKNOWN, when none)."""
-    return records(f"{what} done in the last 28 days", ["Observation"], vs_id, tfe=W28)
-
-
-POSTPARTUM_NOTE = (
-    "Delivery and puerperium codes (vs-postpartum: O60-O92 deliveries and puerperal conditions, Z39.0, Z39.2) "
-    "are not pregnancy (clinical.md VS-PREG takes the whole O chapter; a delivery three months ago would have "
-    "excluded a woman who is not pregnant): one with onset in the last 12 months goes to review here, because "
-    "the protocol also excludes breast-feeding and a recent delivery makes an unrecorded breast-feeding likely. "
-    "Abortive outcomes (O03, O04, O08) are neither pregnancy nor a reason to ask."
-)
-
-
-PREG_MIXED_NOTE = (
-    "A chapter O category whose codes record a pregnancy and a childbirth or puerperium alike (vs-preg-mixed: "
-    "O24.4 gestational diabetes over O24.41x in pregnancy / O24.42x in childbirth / O24.43x in the puerperium, "
-    "O10.0, O26, O26.6, O99.3, O60 preterm labour ...; 70 ICD-10-CM, 2 WHO) is reviewed when its onset (any "
-    "status) is in the last 10 months, 12 where breast-feeding also excludes (a delivery then asks about "
-    "breast-feeding): she may be pregnant or may have delivered, so it neither fails nor passes. Before, these "
-    "headers were in vs-preg and failed while their delivery children went to review."
-)
-
-
-def pregnancy_exclusion(
-    link: str,
-    description: str,
-    *,
-    lactation: bool = True,
-    lactation_attested: str | None = None,
-    note: Any = None,
-) -> Json:
-    kids = [
-        condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=[window(-10, 0, "mo")]),
-        all_of(
-            "Pregnancy status recorded as pregnant (last 28 days)",
-            [
-                _test_done("vs-preg-status", "Pregnancy status"),
-                obs_coded("Pregnancy status: pregnant", lab_codes("82810-3"), PREGNANT, tfe=W28),
-            ],
-        ),
-        all_of(
-            "Positive qualitative pregnancy test in a woman (last 28 days)",
-            [
-                gender("Female", "female"),
-                _test_done("vs-hcg-qual", "Qualitative pregnancy test"),
-                obs_coded("Qualitative pregnancy test positive", lab_codes(*QUAL_HCG), POSITIVE, tfe=W28),
-            ],
-        ),
-        judge(
-            all_of(
-                "Raised quantitative hCG in a woman of childbearing potential (pregnancy or tumour hCG: review)",
-                [
-                    wocbp(),
-                    _test_done("vs-hcg-quant", "Quantitative hCG"),
-                    obs(
-                        "Quantitative serum hCG >= 5 IU/L",
-                        lab_codes(*QUANT_HCG),
-                        ">=",
-                        5,
-                        "[IU]/L",
-                        unit_text="IU/L",
-                        tfe=W28,
-                    ),
-                ],
-            )
-        ),
-    ]
-    months = 12 if lactation else 10
-    kids.append(
-        judge(
-            condition(
-                f"Pregnancy-or-delivery category code (O24.4, O26, O99.3 ...) in the last {months} months: pregnant "
-                "or delivered, ask",
-                "vs-preg-mixed",
-                history=True,
-                tfe=[window(-months, 0, "mo")],
-            )
-        )
-    )
-    if lactation:
-        kids.append(
-            condition(
-                "Breast-feeding recorded as an active condition, begun in the last 36 months",
-                "vs-lact",
-                tfe=[window(-36, 0, "mo")],
-            )
-        )
-        # an 'active' breast-feeding begun longer ago is most likely a problem-list entry never closed (as a
-        # pregnancy older than 10 months): a person checks, never a fail on a stale record
-        kids.append(judge(condition("Breast-feeding recorded as active, begun over 36 months ago: ask", "vs-lact")))
-        kids.append(
-            judge(
-                condition(
-                    "Delivery or puerperal condition in the last 12 months, breast-feeding not recorded: ask",
-                    "vs-postpartum",
-                    history=True,
-                    tfe=[window(-12, 0, "mo")],
-                )
-            )
-        )
-    elif lactation_attested:
-        kids.append(
-            all_of(
-                "Breast-feeding recorded, and not to be stopped as the protocol requires",
-                [
-                    condition("Breast-feeding recorded as an active condition", "vs-lact"),
-                    manual(lactation_attested),
-                ],
-            )
-        )
-    notes = [
-        "Pregnancy: a pregnancy Condition (vs-preg: Z33/Z34/Z3A and the chapter O codes of a current pregnancy) "
-        "counts only when its onset is in the last 10 months (a pregnancy cannot be older; stale 'active' records "
-        "would otherwise exclude). Pregnancy status and tests are read only when one "
-        "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
-        "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
-        HCG_RULE,
-    ]
-    if lactation:
-        notes.append(
-            "Breast-feeding: an active breast-feeding Condition (vs-lact) begun in the last 36 months excludes; "
-            "one begun earlier (or with no onset) is reviewed, not failed: breast-feeding for over 3 years is "
-            "rare, and such a record is most likely a problem-list entry never closed."
-        )
-    if lactation:
-        notes.append(POSTPARTUM_NOTE)
-    notes.append(PREG_MIXED_NOTE)
-    if note:
-        notes += [note] if isinstance(note, str) else note
-    return any_of(description, kids, link=link, exclude=True, note=notes)
 
 
 def uln(description: str, vs_id: str, comparator: str, multiple: float, tfe: list[Json], **kw: Any) -> Json:

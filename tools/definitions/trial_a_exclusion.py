@@ -10,10 +10,10 @@ from .common import (
     albumin_unless_pt,
     cardiac_events_12m,
     hypertension_review,
-    pregnancy_exclusion,
     uln,
 )
 from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
+from .pregnancy import pregnancy_exclusion
 from .vs_net import NET_MORPH_TEXT
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .common import (
     DEFAULT_WINDOW_NOTE,
-    HCG_RULE,
     IMAGING_TYPES,
     KI67_ANY,
     NET_SITE_NOTE,
@@ -13,12 +12,12 @@ from .common import (
     W28,
     anc,
     ecog,
-    hcg_negative,
     imaging,
     net_site,
     since,
 )
 from .fhir import Json, age, all_of, any_of, manual, obs, records, window
+from .pregnancy import HCG_RULE, hcg_negative
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
 from .vs_labs import PLT_NOTE, lab
 

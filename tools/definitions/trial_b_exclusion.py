@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .common import BRAIN_HEADER_NOTE, RX_DRUG_NOTE, W28, pregnancy_exclusion
+from .common import BRAIN_HEADER_NOTE, RX_DRUG_NOTE, W28
 from .fhir import Json, all_of, any_of, condition, judge, manual, obs, records, window, within
+from .pregnancy import pregnancy_exclusion
 from .vs_labs import lab
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .common import HCG_RULE, W28, anc, crcl, ecog, hcg_negative, uln
+from .common import W28, anc, crcl, ecog, uln
 from .fhir import Json, all_of, any_of, ch, condition, judge, manual, method, obs, records, window
+from .pregnancy import HCG_RULE, hcg_negative
 from .vs_labs import NOT_DETECTED, PLT_NOTE, lab
 
 LAB_NOTE = "Window from the protocol: measured within 28 days prior to enrollment, i.e. [T0-28 d, T0]."

@@ -14,7 +14,6 @@ from .common import (
     crcl,
     ecog,
     net_site,
-    pregnancy_exclusion,
     uln,
 )
 from .fhir import (
@@ -30,6 +29,7 @@ from .fhir import (
     records,
     window,
 )
+from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE, LU177_CODES_NOTE
 from .vs_labs import PLT_NOTE, lab
 

@@ -15,10 +15,10 @@ from .common import (
     ecog,
     imaging,
     net_site,
-    pregnancy_exclusion,
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, records, window
+from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
 from .vs_labs import PLT_NOTE, lab
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .common import RX_DRUG_NOTE, UNDER_WAY_NOTE, pregnancy_exclusion
+from .common import RX_DRUG_NOTE, UNDER_WAY_NOTE
 from .fhir import Json, any_of, condition, judge, manual, records, window, within
+from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
 
 

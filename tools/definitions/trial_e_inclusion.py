@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .common import (
-    HCG_RULE,
     IMAGING_TYPES,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
@@ -12,12 +11,12 @@ from .common import (
     W28,
     anc,
     ecog,
-    hcg_negative,
     imaging,
     net_site,
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, obs_present, obs_rising, records, window
+from .pregnancy import HCG_RULE, hcg_negative
 from .vs_labs import PLT_NOTE, lab
 
 NOTE_SIGNS = (
