@@ -59,21 +59,28 @@ def newest(versions: Sequence[tuple[str | None, dt.datetime | None]], issued: Se
 def choose_patient(candidates: Sequence[Resource]) -> tuple[Resource, bool]:
     """(the version to use, whether the candidates disagreed), candidates in input order: a Patient's,
     or any record's (the highest ``meta.versionId`` when all have one, else the latest
-    ``meta.lastUpdated``, else the latest ``issued``; on a tie, the last in input order: :func:`newest`)."""
+    ``meta.lastUpdated``, else the latest ``issued`` or ``authored``; on a tie, the last in input order:
+    :func:`newest`)."""
     distinct: list[Resource] = []
     for c in candidates:
         if c not in distinct:
             distinct.append(c)
     if len(distinct) == 1:
         return distinct[0], False
-    best = newest([(version_id(c), updated(c)) for c in candidates], [_instant(c.get("issued")) for c in candidates])
+    best = newest([(version_id(c), updated(c)) for c in candidates], [_released(c) for c in candidates])
     return candidates[best], True
+
+
+def _released(res: Resource) -> dt.datetime | None:
+    """When this version was written, as the resource says: a result's ``issued``, or a
+    QuestionnaireResponse's ``authored`` ("the date the answers were last changed", R4)."""
+    return _instant(res.get("issued")) or _instant(res.get("authored"))
 
 
 # how one of several versions of a record is chosen (choose_patient), as every warning says it
 LATEST_RULE = (
     "used the latest (the highest numeric meta.versionId, else the latest meta.lastUpdated, else the latest "
-    "issued; on a tie, the last in input order)"
+    "issued or authored; on a tie, the last in input order)"
 )
 
 

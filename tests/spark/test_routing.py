@@ -124,7 +124,7 @@ def test_patient_of_chooses_one_patient_resolves_medications_and_marks_lost_type
     assert [u.resource_type for u in data.unavailable] == ["Observation"]
     assert data.warnings == [
         "Patient/p1: different Patient resources with this id; used the latest (the highest numeric meta.versionId, "
-        "else the latest meta.lastUpdated, else the latest issued; on a tie, the last in input order)"
+        "else the latest meta.lastUpdated, else the latest issued or authored; on a tie, the last in input order)"
     ]
     alone = patient_of("p9", [orjson.dumps(obs("Patient/p9"))], {})
     assert alone.warnings == ["Patient/p9: no Patient resource in the input (age and sex unknown)"]
