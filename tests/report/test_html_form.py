@@ -96,3 +96,12 @@ def test_served_page_posts_and_allows_only_same_origin_connections(trials: Any) 
 def test_without_trials_there_is_no_form(trials: Any) -> None:
     page = page_of("01-prrt-ileal-net-baseline.json", trials, with_trials=False)
     assert "forms" not in data_of(page) and "data-attest" not in page.split("<script>")[0]
+
+
+def test_each_item_says_what_its_yes_does(trials: Any) -> None:
+    """A form item under an exclusion says a yes rules the patient out; an inclusion's says it counts
+    toward eligibility (the Questionnaire's own hints): a coordinator answering "yes, it holds" to an
+    exclusion on the page had no word that it refuses (attestation review)."""
+    got = {r[0]: r[1] for r in rows(page_of("01-prrt-ileal-net-baseline.json", trials))}
+    assert got["A-E14"].endswith("rules the patient out)")
+    assert got["A-I14"].endswith("counts toward eligibility)")

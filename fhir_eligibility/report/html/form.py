@@ -28,7 +28,7 @@ from fhir_eligibility.criteria.attestable import canonical, items
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.results import CriterionResult, Result, TrialResult
 from fhir_eligibility.report.html.shell import CSP, Store
-from fhir_eligibility.report.questionnaire import SECTIONS
+from fhir_eligibility.report.questionnaire import SECTIONS, yes_means
 
 SERVED_CSP = CSP + "; connect-src 'self'"
 
@@ -73,16 +73,18 @@ def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list
     for k in _reached(r.criteria):
         found.setdefault(k.id, k)
     rows: list[list[object]] = []
+    hints = yes_means(trial)  # what a yes does, as the Questionnaire says it (a yes may rule the patient out)
     for i in items(trial):
         c = found.get(i.link_id)
         if c is None:
             continue
+        text = store.ref(i.text + hints[i.link_id])
         if c.attestation is not None:
             a = c.attestation
-            text, by = store.ref(i.text), store.ref(a.by)
+            by = store.ref(a.by)
             rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response, _said(c)])
         elif c.result in (Result.MANUAL, Result.REVIEW) or c.attested:
-            rows.append([i.link_id, store.ref(i.text), i.kind, i.section, "open", None, None, None, None])
+            rows.append([i.link_id, text, i.kind, i.section, "open", None, None, None, None])
     if not rows:
         return None
     url, version = canonical(trial)
