@@ -20,6 +20,7 @@ from typing import Any
 
 from fhir_eligibility.evaluation.dates import parse_date
 from fhir_eligibility.evaluation.results import Change, CriterionResult, PatientLabel, Report, TrialResult, When
+from fhir_eligibility.plain_text import cleaned
 from fhir_eligibility.record import PatientData
 
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"  # identifier type MR = medical record number
@@ -63,11 +64,14 @@ def label_of(patient: dict[str, Any]) -> PatientLabel | None:
     idents = [i for i in _list(patient.get("identifier")) if isinstance(i, dict) and isinstance(i.get("value"), str)]
     mrn = next((i["value"] for i in idents if _is_mr(i)), None)
     birth = patient.get("birthDate") if isinstance(patient.get("birthDate"), str) else None
+    name = _name(patient)
+    # a U+202E in an MRN shows "1234" as "4321" (another patient's) in HTML and CSV: no such character
+    # reaches a report (plain_text)
     label = PatientLabel(
-        name=_name(patient),
-        birth_date=birth,
-        mrn=mrn,
-        identifiers=tuple(f"{i.get('system') or ''}|{i['value']}" for i in idents),
+        name=cleaned(name) if name is not None else None,
+        birth_date=cleaned(birth) if birth is not None else None,
+        mrn=cleaned(mrn) if mrn is not None else None,
+        identifiers=tuple(cleaned(f"{i.get('system') or ''}|{i['value']}") for i in idents),
     )
     return label if label != PatientLabel() else None
 

@@ -192,3 +192,21 @@ def test_deidentify_withholds_a_birth_or_death_date_written_in_another_format(tm
         text = _run(str(path), "--format", fmt, "--deidentify").stdout
         assert "14/09/1963" not in text, fmt
         assert "unreadable" in text, fmt  # still said
+
+
+def test_no_character_that_is_no_text_reaches_a_label() -> None:
+    """An MRN written with U+202E shows "1234" as "4321", another patient's, in the HTML dashboard and
+    the CSV (outputs review); a NUL or an ESC reached the CSV raw. Replaced by U+FFFD, so the reader
+    sees something was there."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "x",
+        "name": [{"family": "\u202eevil\u202c Smith", "given": ["Ahmad\u0000"]}],
+        "identifier": [
+            {"type": {"coding": [{"system": V2_0203, "code": "MR"}]}, "system": "urn:mrn", "value": "\u202e1234-MRN"}
+        ],
+    }
+    label = label_of(patient)
+    assert label is not None and label.mrn == "\ufffd1234-MRN"
+    assert label.name == "Ahmad\ufffd \ufffdevil\ufffd Smith"
+    assert all("\u202e" not in i for i in label.identifiers)

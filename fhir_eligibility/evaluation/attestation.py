@@ -46,6 +46,7 @@ from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, Evidence, MissingData
 from fhir_eligibility.logic import Truth
+from fhir_eligibility.plain_text import cleaned
 from fhir_eligibility.requirements.plan import leaf_needs
 
 VALID_STATUS = ("completed", "amended")
@@ -141,20 +142,6 @@ def _answers(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for a in answers if isinstance(a, dict) and a] if isinstance(answers, list) else []
 
 
-_NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi, invisible), lone surrogates, separators
-_BREAKS = frozenset("\t\n\r")  # FHIR strings allow them; a comment may span lines, a name may not
-
-
-def _clean(text: str, *, one_line: bool) -> str:
-    """Text from an outside response with every control, format (U+202E, zero-width), lone surrogate and line or
-    paragraph separator character replaced by U+FFFD (in a comment tab, CR and LF stay). Why here: ``attest``
-    and the served form refuse them (report.questionnaire.check_text), but a response written elsewhere reached
-    the HTML and JSON reports raw, and ``--format fhir`` wrote a NUL in a valueString (FHIR forbids it);
-    replaced, not dropped, so the reader sees something was there."""
-    keep = frozenset() if one_line else _BREAKS
-    return "".join("\ufffd" if unicodedata.category(ch) in _NOT_TEXT and ch not in keep else ch for ch in text)
-
-
 def _author(res: dict[str, Any]) -> str | None:
     """Who answered: the name, the reference, or both (the CDS service writes the EHR user's reference
     with the name they typed: "Dr Ada (Practitioner/123)")."""
@@ -162,8 +149,8 @@ def _author(res: dict[str, Any]) -> str | None:
     if not isinstance(a, dict):
         return None
     display, reference = a.get("display"), a.get("reference")
-    name = _clean(display.strip(), one_line=True) if isinstance(display, str) else ""  # "   " names nobody
-    ref = _clean(reference.strip(), one_line=True) if isinstance(reference, str) else ""
+    name = cleaned(display.strip()) if isinstance(display, str) else ""  # "   " names nobody
+    ref = cleaned(reference.strip()) if isinstance(reference, str) else ""
     if name and ref:
         return f"{name} ({ref})"
     return name or ref or None
@@ -222,7 +209,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     comments: dict[str, str] = {}
     for item, a in given:
         if item["linkId"].endswith("-comment") and isinstance(a.get("valueString"), str):
-            comments.setdefault(item["linkId"][: -len("-comment")], _clean(a["valueString"], one_line=False))
+            comments.setdefault(item["linkId"][: -len("-comment")], cleaned(a["valueString"], one_line=False))
     out: dict[str, list[Answer]] = {}
     instant = _instant(str(authored))
     timed = instant is not None

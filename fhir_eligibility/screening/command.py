@@ -24,6 +24,7 @@ from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.identity import IdentityPolicy
 from fhir_eligibility.output import check_target, lines, write_output
+from fhir_eligibility.report.format import printable
 from fhir_eligibility.report.screening import ScreeningReport, identified, render
 from fhir_eligibility.screening.core import MAX_CANDIDATES
 from fhir_eligibility.screening.pages import write_pages
@@ -256,6 +257,9 @@ def screen(
         click.echo(f"wrote {len(links)} candidate page(s) to {pages}", err=True)
     report = dataclasses.replace(report, horizon=horizon)
     _emit(render(report, fmt, links), output)
+    if fmt == "csv":  # a CSV holds candidate rows only: its warnings (a bad record, a cut list) go to stderr
+        for w in report.warnings:
+            click.echo(printable(f"warning: {w}"), err=True)
     if report.not_screened:
         click.echo(f"partial: {len(report.not_screened)} candidate(s) not screened (see the report)", err=True)
         sys.exit(PARTIAL_EXIT)

@@ -56,6 +56,22 @@ def test_csv_to_file_and_trial_selection(tmp_path: Path) -> None:
     assert "\x1b[" not in out.output  # no progress bar when stderr is not a terminal
 
 
+def test_csv_says_its_warnings_on_stderr(tmp_path: Path) -> None:
+    """A CSV holds rows only: a bad record (or a list cut by --max-candidates) was said nowhere (the
+    other formats carry the report's warnings; outputs review)."""
+    data = tmp_path / "data"
+    write_population(data, 40, seed=2)
+    with (data / "Observation.ndjson").open("a") as f:
+        f.write('{"resourceType": "Foo"}\n')
+    target = tmp_path / "out.csv"
+    out = invoke(
+        "screen", str(data), "--definitions", str(MINI), "--as-of", AS_OF, "--format", "csv", "-o", str(target),
+        "--workers", "1",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "warning:" in out.stderr and "Foo" in out.stderr
+
+
 def test_unknown_trial_is_an_error(tmp_path: Path) -> None:
     write_population(tmp_path / "d", 3)
     out = run_cli(["screen", str(tmp_path / "d"), "--definitions", str(MINI), "--trial", "NCT9"])
