@@ -57,9 +57,12 @@ class Interval(NamedTuple):
         return cls.point(value)
 
     def scale(self, f: float) -> Interval:
+        """The interval in another unit, each finite end rounded to 10 decimals: 17 mg/L is 1.7 mg/dL, not
+        the 1.7000000000000002 binary floating point gives (which failed "> 1.7 mg/dL"); as :func:`_ratio`."""
+        lo, hi = _rounded(self.lo * f), _rounded(self.hi * f)
         if f >= 0:
-            return Interval(self.lo * f, self.hi * f, self.lo_open, self.hi_open)
-        return Interval(self.hi * f, self.lo * f, self.hi_open, self.lo_open)
+            return Interval(lo, hi, self.lo_open, self.hi_open)
+        return Interval(hi, lo, self.hi_open, self.lo_open)
 
     def text(self) -> str:
         if self.lo == self.hi:
@@ -89,6 +92,10 @@ def _as_multiple(v: Interval, limit: float) -> Interval | None:
     if any(math.isfinite(x) and abs(x) >= _MAX_RATIO for x in (r.lo, r.hi)):
         return None
     return r
+
+
+def _rounded(x: float) -> float:
+    return round(x, 10) if math.isfinite(x) else x
 
 
 def _ratio(x: float, limit: float, f: float) -> float:

@@ -93,7 +93,7 @@ def value_fields(
     if "valueInteger" in src:
         v = src["valueInteger"]
         problem = number_problem(v) or (None if isinstance(v, int) else f"valueInteger {v!r} is not an integer")
-        problem = problem or negative_problem(float(v), None)
+        problem = problem or negative_problem(float(v), None) or implausible(codes, float(v), None, born, on)
         if problem:
             own.append(problem)
         else:

@@ -14,6 +14,7 @@ import math
 from fhir_eligibility.codes import Code, codings, norm_code
 
 EARLIEST_YEAR = 1900  # an event or a birth before this is a sentinel or a typo, not a clinical date
+OLDEST_AGE = 120  # no patient screened is older: the oldest verified human lived 122 years
 LATEST_YEAR = 9998  # 9999 is the "end of time" sentinel
 # Units whose values may be negative (temperatures, base excess, z-scores...); everything else is a
 # count, concentration, mass, volume, rate or ratio and cannot be below zero.
@@ -120,4 +121,9 @@ def birth_problem(birth: str, as_of: _dt.date) -> str | None:
         return f"birth date {text} is before {EARLIEST_YEAR} (implausible, a data error)"
     if born_after(text, as_of):
         return f"birth date {text} is after {as_of.isoformat()} (a data error)"
+    # the youngest the record may mean (a partial date's last month and day): its age, not the oldest
+    last = (12, 31) if len(text) == 4 else (first.month, 31) if len(text) == 7 else (first.month, first.day)
+    if as_of.year - first.year - ((as_of.month, as_of.day) < last) > OLDEST_AGE:
+        # 1900-01-01, the placeholder of many record systems, would be a patient of 126
+        return f"birth date {text} gives an age over {OLDEST_AGE} on {as_of.isoformat()} (a placeholder, a data error)"
     return None

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from fhir_eligibility.measures import ucum
 
 LOINC = "http://loinc.org"
+SCORE = "{score}"  # the unit a score (valueInteger, or a unitless quantity) is checked in
 
 
 class Bound(NamedTuple):
@@ -45,6 +46,9 @@ _PERCENT = Bound("percentage", "%", 0.0, 100.0)
 _LVEF = Bound("ejection fraction", "%", 1.0, 95.0)
 _CRCL = Bound("creatinine clearance", "mL/min", 0.0, 400.0)
 _EGFR = Bound("glomerular filtration rate", "mL/min/{1.73_m2}", 0.0, 300.0)
+# scores on a fixed scale: a value off the scale (ECOG 7, NYHA 5) is a data error, not a grade
+_ECOG = Bound("ECOG performance status", SCORE, 0.0, 5.0)
+_NYHA = Bound("NYHA functional class", SCORE, 1.0, 4.0)
 
 BOUNDS: Mapping[str, Bound] = MappingProxyType(
     {
@@ -61,6 +65,8 @@ BOUNDS: Mapping[str, Bound] = MappingProxyType(
         "10230-1": _LVEF,
         "2164-2": _CRCL,
         **dict.fromkeys(("33914-3", "77147-7", "48642-3", "48643-1", "62238-1", "98979-8"), _EGFR),
+        "89247-1": _ECOG,
+        "88020-3": _NYHA,
     }
 )
 
@@ -71,9 +77,10 @@ def implausible(
     """Why a LOINC-coded result of ``value unit`` cannot be real (None: it can, or it is not known
     here); ``born`` and ``on`` (the birth date and the result's date) give an adult's least weight."""
     bound = next((BOUNDS[c] for s, c in codes if s == LOINC and c in BOUNDS), None)
-    if bound is None or unit is None:
+    if bound is None or (unit is None and bound.unit != SCORE):
         return None
-    x = value if unit == bound.unit else ucum.convert(value, unit, bound.unit, bound.analyte)
+    scored = bound.unit == SCORE and unit in (None, "1", SCORE)
+    x = value if unit == bound.unit or scored else ucum.convert(value, str(unit), bound.unit, bound.analyte)
     if x is None:
         return None
     adult = (
@@ -84,7 +91,8 @@ def implausible(
     low = bound.adult_low if adult and bound.adult_low is not None else bound.low
     if low <= x <= bound.high:
         return None
-    shown = f"{value:g} {unit}" + (f" = {x:g} {bound.unit}" if unit != bound.unit else "")
+    shown = f"{value:g}" + (f" {unit}" if unit else "")
+    shown += f" = {x:g} {bound.unit}" if unit != bound.unit and not scored else ""
     whose = "an adult's " if adult and bound.adult_low is not None else "a "
     return f"{shown} is not {whose}possible {bound.name} ({low:g}-{bound.high:g} {bound.unit}): a data error"
 

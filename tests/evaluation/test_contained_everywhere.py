@@ -214,8 +214,9 @@ def _i3_screen(path: Path) -> Result:
 
 def test_a_folder_of_one_resource_per_file_resolves_a_drug_in_another_file(tmp_path: Path) -> None:
     """The four cycles name Medication/lu177, which is in its own file: 4 found, as from a Bundle or
-    NDJSON (before: "not found", unknown, from evaluate and screen on the folder)."""
-    _loose(tmp_path / "loose", [patient(), *referenced_cycles(), LU_MED])
+    NDJSON (before: "not found", unknown, from evaluate and screen on the folder). Such a folder is an
+    export (a type it lacks is unknown), so it holds the other types A-I3 reads (unrelated())."""
+    _loose(tmp_path / "loose", [patient(), *referenced_cycles(), LU_MED, *unrelated()])
     result, reason = _i3_evaluate([tmp_path / "loose"])
     assert result is Result.PASS and reason.startswith("4 found"), reason
     assert _i3_screen(tmp_path / "loose") is Result.PASS

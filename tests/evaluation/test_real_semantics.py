@@ -352,10 +352,12 @@ def test_negative_values_are_impossible_only_where_the_unit_cannot_hold_one() ->
     assert not negative_problem(-2.5, "{T-score}") and not negative_problem(-0.5, "Cel")
 
 
-def test_an_implausible_birth_date_never_shares_an_outcome_with_a_real_age_of_the_same_years() -> None:
-    """Born 1900-01-01 and 1899-12-31 are both 126 on 2026-06-01; only the first is a plausible date."""
+def test_an_implausible_birth_date_never_shares_an_outcome_with_a_real_age() -> None:
+    """Born 1906-06-01 is 120 on 2026-06-01, the oldest age read; 1905-05-31 (121) and the placeholder
+    1900-01-01 (126) are data errors. Screened in turn, none takes another's outcome."""
     seen = {}
-    for pid, birth in (("real", "1900-01-01"), ("typo", "1899-12-31"), ("real2", "1900-01-01")):
+    births = (("real", "1906-06-01"), ("old", "1905-05-31"), ("placeholder", "1900-01-01"), ("real2", "1906-06-01"))
+    for pid, birth in births:
         out = screen_patient(PatientData(pid, [{**patient(birth), "id": pid}]), Evaluator([A], SCREENING), AS_OF)[0]
         seen[pid] = out.results[0]  # A-I1, age >= 18
-    assert seen == {"real": "pass", "typo": "unknown", "real2": "pass"}
+    assert seen == {"real": "pass", "old": "unknown", "placeholder": "unknown", "real2": "pass"}
