@@ -7,7 +7,9 @@ Takes the JSON contract (not the dataclasses) so a saved ``screen --format json`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.report import format as fmt
@@ -307,11 +309,19 @@ def _who(label: object) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _file_href(path: str) -> str:
+    """A file path as a URL path: a folder named ``pg #1?x`` would otherwise end the path at ``#`` (a fragment)
+    and ``?`` (a query), and ``%`` would be read as an escape. Absolute paths become ``file:`` URLs."""
+    p = PurePath(path)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
+
+
 def _patient_cell(c: Mapping[str, Any], pages: Mapping[str, str]) -> str:
-    """The patient, linked to its eligibility page when ``screen --pages`` wrote one, with who they are."""
+    """The patient, linked to its eligibility page when ``screen --pages`` wrote one (``pages``: patient -> the
+    page's file path relative to the dashboard's folder), with who they are."""
     patient = _text(c.get("patient"))
     link = pages.get(patient)
-    cell = f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    cell = f'<a href="{e(_file_href(link))}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
     who = _who(c.get("patientLabel"))
     return cell + (f'<br><span class="who" data-testid="patient-label">{e(who)}</span>' if who else "")
 
