@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from fhir_eligibility.evaluation.results import CriterionResult, MissingData, Result, TrialResult, Verdict
+from fhir_eligibility.evaluation.collect import collect_first
+from fhir_eligibility.evaluation.results import CriterionResult, Result, TrialResult, Verdict
 from fhir_eligibility.report import format as fmt
 from fhir_eligibility.report.when import headline, rescreen
 
@@ -46,6 +47,8 @@ DECIDING: dict[Verdict, tuple[Result, ...]] = {
 _ORDER = (Verdict.ELIGIBLE, Verdict.NEEDS_REVIEW, Verdict.UNDETERMINED, Verdict.INELIGIBLE)
 MAX_SUMMARY = 139  # CDS Hooks: "<140-character summary"
 MAX_ITEMS = 3  # deciding items on a card; the report page has the rest
+MAX_TESTS = 4  # tests named in "Next step" (collectFirst orders; the report page has the rest)
+MAX_TEST = 80  # characters of one test's name
 CARD_NAMESPACE = uuid.UUID("8f0e6c1e-2d55-4a5b-9f57-3c1f5c0b7a11")
 NCT_SYSTEM = "https://clinicaltrials.gov"  # ClinicalTrials.gov's identifier system (NCT numbers)
 # a trial the definitions identify by no NCT number is known by the product's own id (the ResearchStudy id)
@@ -107,13 +110,24 @@ def deciding(result: TrialResult) -> list[CriterionResult]:
     return sorted((c for c in result.criteria if c.result in wanted), key=lambda c: wanted.index(c.result))
 
 
-def _collect(missing: Sequence[MissingData]) -> list[str]:
-    wanted = list(dict.fromkeys(fmt.label(m.what, 60) for m in missing))
-    windows = {m.window for m in missing}
-    last = min((m.latest_useful for m in missing if m.latest_useful), default=None)
-    more = f" and {len(wanted) - 3} more" if len(wanted) > 3 else ""
-    by = f", dated {fmt.window(next(iter(windows)))}" if len(windows) == 1 else f" (by {last})" if last else ""
-    return [f"**Next step:** collect {md('; '.join(wanted[:3]))}{more}{by}."]
+def _dated(not_before: str | None, by: str | None) -> str:
+    """When a result counts, as collectFirst gives it (an open end is not named)."""
+    if not_before and by:
+        return f"dated {not_before} to {by}"
+    return f"dated on or after {not_before}" if not_before else f"by {by}" if by else ""
+
+
+def _collect(result: TrialResult) -> list[str]:
+    """The tests to order, as ``collectFirst`` groups them (evaluation.collect): one name per order, so
+    "ALT > 5 x ULN" and "ALT in the last 4 weeks" are one ALT, and the name is the test, not a threshold."""
+    items = collect_first([result])
+    names = list(dict.fromkeys(fmt.label(i.what, MAX_TEST) for i in items))
+    more = f" and {len(names) - MAX_TESTS} more tests" if len(names) > MAX_TESTS else ""
+    bounds = {tuple(fmt.fhir_date(d, fmt.FHIR_DATETIME) for d in (i.not_before, i.by)) for i in items}
+    last = min((hi for _lo, hi in bounds if hi), default=None)
+    dated = _dated(*next(iter(bounds))) if len(bounds) == 1 else ""
+    by = f", {dated}" if dated else f" (by {last})" if last else ""
+    return [f"**Next step:** collect {md('; '.join(names[:MAX_TESTS]))}{more}{by}."]
 
 
 def review_step(result: TrialResult) -> str:
@@ -132,7 +146,7 @@ def next_step(result: TrialResult) -> list[str]:
             return [f"**Next step:** screen again on {day}; nothing to collect now."]
         return ["**Next step:** none; nothing to collect (a criterion is not met)."]
     if result.verdict is Verdict.UNDETERMINED and result.missing_data:
-        return _collect(result.missing_data)
+        return _collect(result)
     if result.verdict is Verdict.NEEDS_REVIEW:
         return [f"**Next step:** {review_step(result)} on the full report, then contact the trial team."]
     if result.verdict is Verdict.UNDETERMINED:

@@ -7,7 +7,9 @@ Takes the JSON contract (not the dataclasses) so a saved ``screen --format json`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.report import format as fmt
@@ -130,12 +132,12 @@ def render_screening_html(data: Mapping[str, Any], pages: Mapping[str, str] | No
     parts.append('</ol></nav><main id="main">')
     if not trials:
         parts.append("<p>No trials were screened.</p>")
-    parts.extend(_screen_trial(t, f"t{i}", pages or {}) for i, t in enumerate(trials))
+    parts.extend(_screen_trial(t, f"t{i}", pages or {}, as_of) for i, t in enumerate(trials))
     parts.append("</main>")
     return page(title, CSS, "\n".join(parts), JS)
 
 
-def _screen_trial(t: Mapping[str, Any], sid: str, pages: Mapping[str, str]) -> str:
+def _screen_trial(t: Mapping[str, Any], sid: str, pages: Mapping[str, str], as_of: str = "") -> str:
     trial = _text(t.get("trial"))
     raw_counts = t.get("counts")
     counts: Mapping[str, Any] = raw_counts if isinstance(raw_counts, Mapping) else {}
@@ -153,6 +155,7 @@ def _screen_trial(t: Mapping[str, Any], sid: str, pages: Mapping[str, str]) -> s
         out.append(f"<li>{badge(state, f'{verdict_label(str(v))}: {_int(counts[v])}', 'count')}</li>")
     out.append("</ul>")
     out.append(_review_kinds(t, _int(counts.get("needs-review"))))
+    out.append(_horizon(t, as_of))
     funnel = [f for f in t.get("funnel") or [] if isinstance(f, Mapping)]
     out.append(_funnel(funnel, sid))
     cands = [c for c in t.get("candidates") or [] if isinstance(c, Mapping)]
@@ -176,6 +179,39 @@ def _review_kinds(t: Mapping[str, Any], needs_review: int) -> str:
         f"for a clinician's judgement of the data, <strong>{_int(kinds.get('attestation'))}</strong> awaiting "
         "attestation only.</p>"
     )
+
+
+def _horizon(t: Mapping[str, Any], as_of: str) -> str:
+    """The table's "within N days" line (``withinHorizon``): why patients not eligible today are listed, and
+    how many eligible ones stop being so soon. Nothing when the horizon was off (0 days)."""
+    raw = t.get("withinHorizon")
+    h: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    days = _int(h.get("days"))
+    if days <= 0:
+        return ""
+    of = f" of {e(as_of)}" if as_of else ""
+    return (
+        f'<p class="kinds" data-testid="horizon">Within {days} days{of}: <strong>{_int(h.get("becomesEligible"))}'
+        f"</strong> become eligible, eligibility lapses for <strong>{_int(h.get('lapses'))}</strong>.</p>"
+    )
+
+
+_UNDATED = "9999-12-31"  # sort key: rows without dates after dated ones
+
+
+def _dates(c: Mapping[str, Any]) -> str:
+    """A candidate's dates cell, worded as the patient report words them (report.table.dates): ``eligibleFrom``
+    is the day its verdict turns eligible, ``eligibleUntil`` the last day the verdict (or that one) holds."""
+    start, end = (fmt.fhir_date(_text(c.get(k))) for k in ("eligibleFrom", "eligibleUntil"))
+    if not start and not end:
+        if c.get("datesWithheld") is True:
+            return f'<td data-testid="dates" data-sort="{_UNDATED}">dates withheld (de-identified)</td>'
+        return f'<td data-sort="{_UNDATED}"></td>'
+    said = [f"eligible from <time>{e(start)}</time>"] if start else []
+    holds = "then holds" if start else "current answers hold"
+    said += [f"{holds} until <time>{e(end)}</time>"] if end else []
+    attrs = "".join(f' data-{k}="{e(v)}"' for k, v in (("from", start), ("until", end)) if v)
+    return f'<td data-testid="dates" data-sort="{e(start or end)}"{attrs}>{", ".join(said)}</td>'
 
 
 _FW, _FLABEL, _FROW = 900, 380, 22
@@ -273,11 +309,19 @@ def _who(label: object) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _file_href(path: str) -> str:
+    """A file path as a URL path: a folder named ``pg #1?x`` would otherwise end the path at ``#`` (a fragment)
+    and ``?`` (a query), and ``%`` would be read as an escape. Absolute paths become ``file:`` URLs."""
+    p = PurePath(path)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
+
+
 def _patient_cell(c: Mapping[str, Any], pages: Mapping[str, str]) -> str:
-    """The patient, linked to its eligibility page when ``screen --pages`` wrote one, with who they are."""
+    """The patient, linked to its eligibility page when ``screen --pages`` wrote one (``pages``: patient -> the
+    page's file path relative to the dashboard's folder), with who they are."""
     patient = _text(c.get("patient"))
     link = pages.get(patient)
-    cell = f'<a href="{e(link)}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
+    cell = f'<a href="{e(_file_href(link))}" data-testid="patient-page">{e(patient)}</a>' if link else e(patient)
     who = _who(c.get("patientLabel"))
     return cell + (f'<br><span class="who" data-testid="patient-label">{e(who)}</span>' if who else "")
 
@@ -321,7 +365,13 @@ def _candidates(
     """The ranked candidate list; headings are buttons (sort), the controls filter rows in place."""
     tid = f"{sid}-cand"
     options = list(dict.fromkeys([*verdicts, *(_text(c.get("verdict")) for c in cands)]))
-    columns = (("rank", "Rank"), ("patient", "Patient"), ("verdict", "Verdict"), ("missing", "To collect or check"))
+    columns = (
+        ("rank", "Rank"),
+        ("patient", "Patient"),
+        ("verdict", "Verdict"),
+        ("dates", "Dates"),
+        ("missing", "To collect or check"),
+    )
     out = [
         f'<section aria-labelledby="{sid}-c"><h3 id="{sid}-c">Candidates ({len(cands)})</h3>',
         f'<div class="controls" data-table="{tid}">',
@@ -364,7 +414,8 @@ def _candidates(
             f'<tr data-verdict="{e(verdict)}"><td class="num" data-sort="{n:06d}">{n}</td>'
             f'<td class="ref patient" data-sort="{e(_text(c.get("patient")))}">{_patient_cell(c, pages or {})}</td>'
             f'<td data-sort="{rank}{0 if judge else 1}">{badge(state, verdict_label(verdict), "verdict")}{kind}</td>'
-            f'<td data-sort="{len(lines):05d}">{items}</td></tr>'
+            + _dates(c)
+            + f'<td data-sort="{len(lines):05d}">{items}</td></tr>'
         )
     out.append("</tbody></table></section>")
     return "\n".join(out)
