@@ -32,11 +32,15 @@ class Item:
 
 # a parenthesis is cut only when it holds a number (a threshold or a window): "(serum)" names the test
 CUT = re.compile(r"\s*(?:[<>=≤≥:;]|\((?=[^)]*\d)|\bin the last\b|\bwithin\b).*$")
+# a lead-in before the test and its threshold ("... after 4 cycles: hemoglobin ≥ 8", "Adequate bone
+# marrow reserve (Hb > 8 g/dl"): the test is what follows it
+LEAD = re.compile(r"^[^<>=≤≥]*[:(]\s*(?=[^\W\d][^:()<>=≤≥]*[<>=≤≥])")
 
 
 def _name(what: str) -> str:
-    """The test a criterion's text names, without its threshold or window ("ALT > 5 x ULN" -> "ALT")."""
-    return CUT.sub("", what).strip(" .") or what
+    """The test a criterion's text names, without its threshold or window ("ALT > 5 x ULN" -> "ALT",
+    "... after 4 cycles: hemoglobin ≥ 8 g/dL" -> "hemoglobin")."""
+    return CUT.sub("", LEAD.sub("", what)).strip(" .") or what
 
 
 def _bounds(window: str) -> tuple[str | None, str | None]:

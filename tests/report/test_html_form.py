@@ -49,7 +49,8 @@ def rows(page: str) -> list[list[Any]]:
     (form,) = data["forms"].values()
     texts = data["texts"]
     return [
-        [r[0], texts[r[1]], r[2], r[3], r[4], texts[r[5]] if r[5] is not None else None, r[6]] for r in form["items"]
+        [r[0], texts[r[1]], r[2], r[3], r[4], texts[r[5]] if r[5] is not None else None, r[6], texts[r[9]]]
+        for r in form["items"]
     ]
 
 
@@ -102,6 +103,6 @@ def test_each_item_says_what_its_yes_does(trials: Any) -> None:
     """A form item under an exclusion says a yes rules the patient out; an inclusion's says it counts
     toward eligibility (the Questionnaire's own hints): a coordinator answering "yes, it holds" to an
     exclusion on the page had no word that it refuses (attestation review)."""
-    got = {r[0]: r[1] for r in rows(page_of("01-prrt-ileal-net-baseline.json", trials))}
+    got = {r[0]: r[7] for r in rows(page_of("01-prrt-ileal-net-baseline.json", trials))}
     assert got["A-E14"].endswith("rules the patient out)")
     assert got["A-I14"].endswith("counts toward eligibility)")

@@ -128,5 +128,7 @@ def test_bytes_per_patient_on_the_samples(capsys: pytest.CaptureFixture[str]) ->
             f"{patients} patients x {len(trials)} trials"
         )
     # a fifth smaller than BEFORE when written; the seventeenth pass's new leaves (a NET known by its metastases,
-    # ANC from WBC x %, stale breast-feeding) and eligibleUntil spells add about 1 %: 40.2 KB
-    assert size < 0.82 * BEFORE
+    # ANC from WBC x %, stale breast-feeding) and eligibleUntil spells add about 1 %: 40.2 KB; the eighteenth's
+    # review routes (a NET without its site in every NET criterion, pregnancy/childbirth headers, unspecified
+    # skin cancer, site + morphology) add 4.7 %: 42.1 KB
+    assert size < 0.85 * BEFORE

@@ -111,7 +111,7 @@ def test_undetermined_card_is_a_warning_listing_data_to_collect(live: LiveServer
     assert card_verdicts(r.json()) == {"NCT00000001": "undetermined"}
     (card,) = r.json()["cards"]
     assert card["indicator"] == "warning"
-    assert "**Next step:** collect Hb ≥ 8 g/dL within 28 days; ALT" in card["detail"]
+    assert "**Next step:** collect ALT; Hb, dated 2026-05-04 to 2026-06-01." in card["detail"]
 
 
 def test_missing_keys_without_fhir_server_are_412(live: LiveServer) -> None:

@@ -64,10 +64,11 @@ def _said(c: CriterionResult) -> bool | None:
 def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list[object]] | str] | None:
     """What the page script needs to draw the form and build a response; None when nothing is attestable.
 
-    items: ``[linkId, text, kind, section, state, by, date, response, said]`` in protocol order (the order
-    of the response's items), text and by as store indexes (the same items repeat on every patient); state is
-    ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``; said: the answer that
-    decided an answered item (true/false). Items the data decided, or that the evaluation never reached, are
+    items: ``[linkId, text, kind, section, state, by, date, response, said, hint]`` in protocol order (the
+    order of the response's items), text, by and hint as store indexes (the same items repeat on every
+    patient); state is ``open`` (still to answer, or only assumed by --assume-attested) or ``answered``;
+    said: the answer that decided an answered item (true/false); hint: what its yes does, as the
+    Questionnaire's item text says it. Items the data decided, or that the evaluation never reached, are
     left out."""
     found: dict[str, CriterionResult] = {}
     for k in _reached(r.criteria):
@@ -78,13 +79,13 @@ def form_data(r: TrialResult, trial: Trial, store: Store) -> dict[str, list[list
         c = found.get(i.link_id)
         if c is None:
             continue
-        text = store.ref(i.text + hints[i.link_id])
+        text, hint = store.ref(i.text), store.ref(hints[i.link_id])  # four hints in all: stored once
         if c.attestation is not None:
             a = c.attestation
             by = store.ref(a.by)
-            rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response, _said(c)])
+            rows.append([i.link_id, text, i.kind, i.section, "answered", by, a.date, a.response, _said(c), hint])
         elif c.result in (Result.MANUAL, Result.REVIEW) or c.attested:
-            rows.append([i.link_id, text, i.kind, i.section, "open", None, None, None, None])
+            rows.append([i.link_id, text, i.kind, i.section, "open", None, None, None, None, hint])
     if not rows:
         return None
     url, version = canonical(trial)
@@ -141,7 +142,7 @@ function authorRef(a){return /^(Practitioner|PractitionerRole|Person|RelatedPers
  ?{reference:a}:{display:a};}
 function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEach(function(s){var entries=[];
  f.items.forEach(function(i){if(i[3]!==s[0]){return;}
-  if(i[0] in answers){entries.push({linkId:i[0],text:t(i[1]),answer:[{valueBoolean:answers[i[0]]}]});}
+  if(i[0] in answers){entries.push({linkId:i[0],text:t(i[1])+t(i[9]),answer:[{valueBoolean:answers[i[0]]}]});}
   if(i[0] in comments){entries.push({linkId:i[0]+'-comment',answer:[{valueString:comments[i[0]]}]});}});
   if(entries.length){groups.push({linkId:s[0],text:s[1],item:entries});}});
  return {resourceType:'QuestionnaireResponse',id:uuid4(),questionnaire:f.q,status:'completed',
@@ -150,7 +151,8 @@ function buildResponse(f,answers,comments,author){var groups=[];f.sections.forEa
 function itemFieldset(i,id,kind){var fs=el('fieldset'),lg=el('legend'),c=el('input');
  fs.setAttribute('data-testid','attest-item');fs.setAttribute('data-item',i[0]);fs.setAttribute('data-kind',i[2]);
  fs.setAttribute('data-section',i[3]);
- lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(t(i[1])+' '));lg.appendChild(el('span','kind',kind));
+ lg.appendChild(el('span','crit-id',i[0]+' '));lg.appendChild(txt(t(i[1])+t(i[9])+' '));
+ lg.appendChild(el('span','kind',kind));
  fs.appendChild(lg);[['yes','Yes'],['no','No']].forEach(function(v){var l=el('label'),r=el('input');r.type='radio';
   r.name=id;r.value=v[0];r.setAttribute('data-answer',v[0]);l.appendChild(r);l.appendChild(txt(' '+v[1]));
   fs.appendChild(l);});
@@ -171,7 +173,7 @@ function attestForm(root,sid,f,to){var form=el('form'),open=f.items.filter(funct
    said=i[8]===true?'yes ':i[8]===false?'no ':'';
    li.setAttribute('data-testid','attest-answered');li.setAttribute('data-item',i[0]);
    li.appendChild(el('span','crit-id',i[0]+' '));
-   li.appendChild(txt(t(i[1])+' \\u2014 answered '+said+'by '+t(i[5])+' on '+i[6]+' ('+i[7]+')'));
+   li.appendChild(txt(t(i[1])+t(i[9])+' \\u2014 answered '+said+'by '+t(i[5])+' on '+i[6]+' ('+i[7]+')'));
    ch.type='button';ch.setAttribute('data-testid','attest-change');
    ch.addEventListener('click',function(){ch.remove();
     li.appendChild(itemFieldset(i,sid+'-c'+k,'(a new answer supersedes this one)'));});
