@@ -278,6 +278,8 @@ def load_trials(
     if site is not None:
         site.raise_problems(site.extend_value_sets(ds))
     compiled = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
+    if site is not None:
+        site.raise_problems(site.redefinitions(compiled))
     sited = site.apply(compiled) if site is not None else compiled
     trials = intern_definitions(with_lookback(sited, lookback_days) if lookback_days is not None else sited)
     if only:

@@ -187,6 +187,7 @@ def validate_terminology(paths: list[Path], ds: DefinitionSet, warn: Callable[[s
             trials.append(compile_trial(ds, file, study))
         except DefinitionError:
             continue  # validate() reports it
+    problems += [Problem(*p) for p in site.redefinitions(trials)]
     for warning in site_warnings(site, trials):
         warn(f"warning: {Problem(*warning)}")
     return problems
