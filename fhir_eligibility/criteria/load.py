@@ -195,7 +195,9 @@ def compile_trial(ds: DefinitionSet, file: str, study: Json) -> Trial:
         raise DefinitionError(f"{file}: ResearchStudy.recruitment.eligibility {ref!r} does not resolve")
     parser = Parser(ds.resolve)
     raw = ev.get("characteristic") or []
-    criteria = tuple(parser.characteristic(ch, f"characteristic[{i}]") for i, ch in enumerate(raw))
+    criteria = tuple(
+        parser.characteristic(ch, f"characteristic[{i}]", 0, frozenset({id(ev)})) for i, ch in enumerate(raw)
+    )
     criteria = resolve_definition_ids(criteria, raw)
     phase = ", ".join(c.get("code", "") for c in (study.get("phase") or {}).get("coding") or []) or None
     status = None

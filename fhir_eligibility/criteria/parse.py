@@ -34,6 +34,7 @@ from fhir_eligibility.criteria.model import (
     Window,
     coded_values,
 )
+from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.measures.concepts import DERIVED  # the derived-value registry
 from fhir_eligibility.terminology.answers import answers
 
@@ -165,21 +166,23 @@ class Parser:
     def __init__(self, resolve: Resolver) -> None:
         self.resolve = resolve
 
-    def characteristic(self, ch: Json, path: str, depth: int = 0) -> Criterion:
+    def characteristic(self, ch: Json, path: str, depth: int = 0, seen: frozenset[int] = frozenset()) -> Criterion:
+        """``seen``: the EvidenceVariables being expanded above this one (by identity), so a reference
+        back to one of them is a cycle, refused at once rather than expanded 20 levels deep (3^20 nodes)."""
         cid = str(ch.get("linkId") or path)
         judgement = bool((_ext(ch, cs.EXT_JUDGEMENT) or {}).get("valueBoolean"))
         notes = tuple(str(n.get("text")) for n in ch.get("note") or [] if n.get("text"))
         return Criterion(
             id=cid,
             description=str(ch.get("description") or ""),
-            definition=self.definition(ch, path, depth),
+            definition=self.definition(ch, path, depth, seen),
             exclude=bool(ch.get("exclude")),
             judgement=judgement,
             windows=parse_windows(ch),
             notes=notes,
         )
 
-    def definition(self, ch: Json, path: str, depth: int) -> Definition:
+    def definition(self, ch: Json, path: str, depth: int, seen: frozenset[int] = frozenset()) -> Definition:
         present = [k for k in DEFINITION_KEYS if k in ch]
         if len(present) > 1:
             return Unsupported(f"more than one definition element ({', '.join(present)}), invariant evv-1")
@@ -193,7 +196,7 @@ class Parser:
         key = present[0]
         value = ch[key]
         if key == "definitionByCombination":
-            return self.combination(value, path, depth)
+            return self.combination(value, path, depth, seen)
         if key == "definitionByTypeAndValue":
             return self.type_and_value(value, ch)
         if key == "definitionCodeableConcept":
@@ -205,14 +208,16 @@ class Parser:
             target = self.resolve(ref)
             if target is None or target.get("resourceType") != "EvidenceVariable":
                 return Unsupported(f"reference {ref!r} does not resolve to an EvidenceVariable")
+            if id(target) in seen:
+                raise DefinitionError(f"{path}: reference cycle: {ref!r} refers back to a definition that holds it")
             children = tuple(
-                self.characteristic(c, f"{path}/{ref}[{i}]", depth + 1)
+                self.characteristic(c, f"{path}/{ref}[{i}]", depth + 1, seen | {id(target)})
                 for i, c in enumerate(target.get("characteristic") or [])
             )
             return Combination("all-of", None, children)
         return Unsupported(f"{key} is resolved by the trial loader")  # definitionId, see loader
 
-    def combination(self, comb: Json, path: str, depth: int) -> Definition:
+    def combination(self, comb: Json, path: str, depth: int, seen: frozenset[int] = frozenset()) -> Definition:
         code = comb.get("code")
         if code not in COMBINATIONS:
             return Unsupported(f"combination code {code!r} is not interpretable")
@@ -220,7 +225,8 @@ class Parser:
         if code in ("at-least", "at-most") and not isinstance(threshold, int):
             return Unsupported(f"{code} needs a threshold")
         children = tuple(
-            self.characteristic(c, f"{path}.{i}", depth + 1) for i, c in enumerate(comb.get("characteristic") or [])
+            self.characteristic(c, f"{path}.{i}", depth + 1, seen)
+            for i, c in enumerate(comb.get("characteristic") or [])
         )
         if not children:
             return Unsupported("combination without characteristics")
