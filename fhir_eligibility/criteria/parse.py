@@ -43,6 +43,15 @@ Resolver = Callable[[str], Json | None]
 
 AGE_CODE = (cs.SNOMED, "397669002")
 GENDER_CODE = (cs.SNOMED, "263495000")
+CODEABLE_CONCEPT_TYPES = (
+    "Condition",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Procedure",
+)
 RECORD_TYPES = {
     "Condition",
     "Procedure",
@@ -202,7 +211,9 @@ class Parser:
         if key == "definitionCodeableConcept":
             if not value.get("coding"):
                 return Manual()
-            return Records(("Condition", "Procedure", "MedicationAdministration", "Observation"), codings(value))
+            # a drug code is read where a definitionByTypeAndValue drug criterion reads it (statements,
+            # orders, dispenses too): an active MedicationStatement is never "none recorded"
+            return Records(CODEABLE_CONCEPT_TYPES, codings(value))
         if key in ("definitionCanonical", "definitionReference"):
             ref = value if isinstance(value, str) else value.get("reference", "")
             target = self.resolve(ref)
