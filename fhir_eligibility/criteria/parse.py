@@ -301,8 +301,10 @@ class Parser:
         instances = _count(ch.get("instancesQuantity"), ch.get("instancesRange"))
         duration = _count(ch.get("durationQuantity"), ch.get("durationRange"))
         if AGE_CODE in type_codes:
+            _not_counted(ch, "an age", instances=True, duration=True)
             return Age(test)
         if GENDER_CODE in type_codes:
+            _not_counted(ch, "a sex", instances=True, duration=True)
             return Gender(frozenset(c for s, c in coded_values(test) if s == cs.GENDER))
         if fhir_types:
             unknown = [t for t in fhir_types if t not in RECORD_TYPES]
@@ -333,12 +335,28 @@ class Parser:
                 if vs is None:
                     return Unsupported(f"input value set {ref!r} does not resolve")
                 inputs = valueset_codes(vs, self.resolve)
+            _not_counted(ch, "a derived value", instances=True, duration=True)
             return Derived(concept, test, methods, inputs)
         # Any other coding (LOINC, or a local code where no standard one exists) names an observation.
         obs_codes = frozenset(c for c in type_codes if c not in (AGE_CODE, GENDER_CODE))
         if not obs_codes:
             return Unsupported("definitionByTypeAndValue.type has no interpretable coding")
+        _not_counted(ch, "a measurement", instances="rising-series" not in methods, duration=True)
         return ObservationValue(obs_codes, test, methods, instances, label)
+
+
+def _not_counted(ch: Json, what: str, *, instances: bool, duration: bool) -> None:
+    """A count or duration the engine does not evaluate on this leaf is refused, never ignored: "Hb > 8
+    in at least 2 results" read as "the latest Hb > 8" would pass a patient the protocol excludes."""
+    keys: list[str] = [k for k in ("instancesQuantity", "instancesRange") if instances and k in ch]
+    keys += [k for k in ("durationQuantity", "durationRange") if duration and k in ch]
+    if keys:
+        name = ch.get("linkId") or ch.get("description") or "characteristic"
+        raise DefinitionError(
+            f"{', '.join(keys)} on characteristic {name} ({what}) is not evaluated, so it is refused (counts and "
+            "durations are read on records of drugs, procedures, conditions; a measurement's count only with "
+            "method rising-series)"
+        )
 
 
 def resolve_definition_ids(criteria: tuple[Criterion, ...], raw: list[Json]) -> tuple[Criterion, ...]:
