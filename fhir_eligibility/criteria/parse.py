@@ -71,6 +71,7 @@ DEFINITION_KEYS = (
     "definitionByCombination",
 )
 COMPARATORS = {"<", "<=", ">=", ">"}
+TIME_UNITS = {"d", "wk", "mo", "a", "h", "min", "s"}  # UCUM time codes a window offset may use
 COMBINATIONS = {"all-of", "any-of", "at-least", "at-most"}
 
 
@@ -105,10 +106,14 @@ def valueset_codes(vs: Json, resolve: Resolver, _seen: frozenset[str] = frozense
     return frozenset(out)
 
 
-def _offset(q: Json | None) -> TimeOffset | None:
+def _offset(q: Json | None, where: str = "timeFromEvent") -> TimeOffset | None:
+    """A window bound; a time unit that is not a UCUM time code is refused (``yr`` was read as days)."""
     if not q or q.get("value") is None:
         return None
-    return TimeOffset(float(q["value"]), str(q.get("code") or q.get("unit") or "d"))
+    unit = str(q.get("code") or q.get("unit") or "d")
+    if unit not in TIME_UNITS:
+        raise DefinitionError(f"{where}: time unit {unit!r} is not one of {', '.join(sorted(TIME_UNITS))} (UCUM)")
+    return TimeOffset(float(q["value"]), unit)
 
 
 def _threshold(q: Json | None) -> Threshold | None:
@@ -119,8 +124,12 @@ def _threshold(q: Json | None) -> Threshold | None:
 
 
 def parse_windows(ch: Json) -> tuple[Window, ...]:
+    """The characteristic's windows; a bound the engine would misread (a time unit it does not know, a
+    quantity comparator other than < <= >= >) is a DefinitionError naming the characteristic."""
     out = []
-    for tfe in ch.get("timeFromEvent") or []:
+    name = ch.get("linkId") or ch.get("description") or "characteristic"
+    for i, tfe in enumerate(ch.get("timeFromEvent") or []):
+        where = f"characteristic {name} timeFromEvent[{i}]"
         anchor = "study-start"
         if tfe.get("eventId"):
             anchor = str(tfe["eventId"])
@@ -131,11 +140,14 @@ def parse_windows(ch: Json) -> tuple[Window, ...]:
             r = tfe["range"]
             marked = _ext(tfe, cs.EXT_DEFAULT_LOOKBACK)
             lookback = marked is not None and marked.get("valueBoolean") is True
-            out.append(Window(anchor, _offset(r.get("low")), _offset(r.get("high")), lookback=lookback))
+            low, high = _offset(r.get("low"), where), _offset(r.get("high"), where)
+            out.append(Window(anchor, low, high, lookback=lookback))
         elif tfe.get("quantity"):
             q = tfe["quantity"]
-            off = _offset(q)
+            off = _offset(q, where)
             comp = q.get("comparator")
+            if comp is not None and comp not in COMPARATORS:  # 'ad' (sufficient to achieve) is no window
+                raise DefinitionError(f"{where}: quantity comparator {comp!r} is not < <= >= > (or none: that day)")
             if comp in ("<", "<="):
                 out.append(Window(anchor, None, off, high_strict=comp == "<"))
             elif comp in (">", ">="):
