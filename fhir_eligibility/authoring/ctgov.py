@@ -7,6 +7,7 @@ registry's structured age and sex are computable from the start.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ HEADING = re.compile(
 BULLET_SYMBOLS = "*\\-+•·▪▫◦●○■□➢➤►▸‣⁃∙–—"
 BULLET = re.compile(rf"^(\s*)([{BULLET_SYMBOLS}]|\d{{1,2}}[.)]|[a-zA-Z][.)]|\(\w{{1,3}}\))\s+(.*)$")
 SUBHEADING = re.compile(r"^[A-Z][\w\s/()&,'-]{0,40}:$")
+HTML_TAG = re.compile(r"</?(?:b|i|u|em|strong|br|p|div|li|ul|ol|span|h\d)\b[^>]*>", re.I)
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
 ANY_OF = re.compile(r"\b(any of|at least one|one of the following|either)\b", re.I)
 ALL_OF = re.compile(r"\b(all|both) of the\b", re.I)
@@ -104,6 +106,16 @@ def _split_inline_numbers(line: str) -> list[str]:
     return [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
 
 
+def _from_html(text: str) -> str:
+    """Criteria pasted as HTML (``<li>``, ``<br/>``) or with entities (``&gt;=``) -> the Markdown lines the
+    registry writes: a list item is a bullet, a break or block end a line, entities their characters."""
+    if "<" in text and HTML_TAG.search(text):
+        text = re.sub(r"<li\b[^>]*>", "\n* ", text, flags=re.I)
+        text = re.sub(r"<br\s*/?>|</(?:p|div|li|ul|ol|h\d)>|<(?:p|div|ul|ol|h\d)\b[^>]*>", "\n", text, flags=re.I)
+        text = HTML_TAG.sub("", text)
+    return html.unescape(text) if "&" in text else text
+
+
 def heading(line: str) -> tuple[str | None, str]:
     """("inclusion" | "exclusion" | None, text after the heading) of one line; non-inclusion is exclusion."""
     m = HEADING.match(line)
@@ -119,7 +131,7 @@ def heading(line: str) -> tuple[str | None, str]:
 
 def has_exclusion_heading(markdown: str) -> bool:
     """Whether the text has an exclusion heading: without one every line is read as an inclusion."""
-    return any(heading(raw)[0] == "exclusion" for raw in markdown.splitlines())
+    return any(heading(raw)[0] == "exclusion" for raw in _from_html(markdown).splitlines())
 
 
 def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
@@ -134,7 +146,7 @@ def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
     subheading: str | None = None
     last: Item | None = None
     lines: list[str] = []
-    for raw in markdown.replace("\r\n", "\n").split("\n"):
+    for raw in _from_html(markdown).replace("\r\n", "\n").split("\n"):
         kind, rest = heading(raw)
         if kind:
             lines.append(f"\0{kind}")

@@ -97,3 +97,13 @@ def test_no_exclusion_heading_is_warned_and_still_written(tmp_path: Path) -> Non
     assert r.returncode == 0 and "warning:" in r.stderr and "no exclusion heading" in r.stderr
     r = _cli(tmp_path, "Inclusion Criteria:\n\n* Age 18 or more\n\nExclusion Criteria:\n\n* Pregnancy\n")
     assert r.returncode == 0 and "warning" not in r.stderr
+
+
+def test_html_lists_and_entities_are_read_as_the_markdown_they_stand_for(tmp_path: Path) -> None:
+    text = "<b>Inclusion Criteria:</b><br/><ul><li>Age 18 or more</li><li>Consent</li></ul>"
+    text += "<b>Exclusion Criteria:</b><ul><li>Pregnancy &#8211; or breastfeeding</li><li>Hb &lt; 9 g/dL</li></ul>"
+    inclusion, exclusion = parse_criteria(text)
+    assert _texts(inclusion) == ["Age 18 or more", "Consent"]
+    assert _texts(exclusion) == ["Pregnancy – or breastfeeding", "Hb < 9 g/dL"]
+    r = _cli(tmp_path, text)
+    assert r.returncode == 0 and "warning" not in r.stderr
