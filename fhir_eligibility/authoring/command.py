@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from fhir_eligibility.authoring.ctgov import import_study
+from fhir_eligibility.authoring.ctgov import has_exclusion_heading, import_study
 from fhir_eligibility.authoring.group import evidence_variable_to_group, group_to_evidence_variable
 from fhir_eligibility.authoring.rules import rules_html, rules_text
 from fhir_eligibility.criteria.load import load_trials, nct_number, read_definitions
@@ -50,8 +50,20 @@ def import_ctgov(study: Path, out_dir: Path) -> None:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise InputError(f"{study}: not readable JSON ({e.__class__.__name__})") from None
     rs, ev = import_study(record)
-    if not ev["characteristic"]:  # an empty trial would read every patient as eligible
-        raise InputError(f"{study}: no eligibility criteria in the record (protocolSection.eligibilityModule)")
+    # a trial of only the registry's age and sex would read every adult as eligible: the criteria text must
+    # hold at least one line (an empty, whitespace-only or headings-only text is refused)
+    if not any(not str(c.get("linkId", "")).startswith("registry-") for c in ev["characteristic"]):
+        raise InputError(
+            f"{study}: no eligibility criteria text in the record "
+            "(protocolSection.eligibilityModule.eligibilityCriteria)"
+        )
+    text = str(((record.get("protocolSection") or {}).get("eligibilityModule") or {}).get("eligibilityCriteria") or "")
+    if not has_exclusion_heading(text):
+        click.echo(
+            f"warning: {study}: no exclusion heading found: every line was imported as an inclusion; "
+            "check the protocol and move exclusions (exclude: true)",
+            err=True,
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -7,6 +7,7 @@ registry's structured age and sex are computable from the start.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -17,9 +18,19 @@ from fhir_eligibility.errors import InputError
 
 Json = dict[str, Any]
 BASE = "http://fhir-eligibility.org/fhir"
-HEADING = re.compile(r"^\s*[#*_\s]*(inclusion|exclusion)\s+criteria\b[^:\n]*:?[*_\s]*(.*)$", re.I)
-BULLET = re.compile(r"^(\s*)([*\-+•·]|\d{1,2}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+(.*)$")
+# A heading is only its words: "Key Exclusion Criteria:", "Exclusion:", "Non-inclusion criteria (Part A):";
+# text may follow the colon (a heading fused with its first line) unless the line is a bullet, which is a
+# criterion ("* Inclusion criteria of the parent study not met" is an exclusion, not a heading).
+HEADING = re.compile(
+    r"^\s*(?P<bullet>[*\-+•]\s+)?[#\s]*[*_]*\s*(?:(?:key|main|major|principal|general|additional)\s+)?"
+    r"(?P<kind>non[-\s]?inclusion|inclusion|exclusion)"
+    r"(?:(?P<criteria>\s+criteri(?:a|on)\b)(?P<qualifier>[^:\n]*))?\s*[*_]*\s*(?P<colon>:?)[*_\s]*(?P<rest>.*)$",
+    re.I,
+)
+BULLET_SYMBOLS = "*\\-+•·▪▫◦●○■□➢➤►▸‣⁃∙–—"
+BULLET = re.compile(rf"^(\s*)([{BULLET_SYMBOLS}]|\d{{1,2}}[.)]|[a-zA-Z][.)]|\(\w{{1,3}}\))\s+(.*)$")
 SUBHEADING = re.compile(r"^[A-Z][\w\s/()&,'-]{0,40}:$")
+HTML_TAG = re.compile(r"</?(?:b|i|u|em|strong|br|p|div|li|ul|ol|span|h\d)\b[^>]*>", re.I)
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
 ANY_OF = re.compile(r"\b(any of|at least one|one of the following|either)\b", re.I)
 ALL_OF = re.compile(r"\b(all|both) of the\b", re.I)
@@ -95,6 +106,34 @@ def _split_inline_numbers(line: str) -> list[str]:
     return [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
 
 
+def _from_html(text: str) -> str:
+    """Criteria pasted as HTML (``<li>``, ``<br/>``) or with entities (``&gt;=``) -> the Markdown lines the
+    registry writes: a list item is a bullet, a break or block end a line, entities their characters."""
+    if "<" in text and HTML_TAG.search(text):
+        text = re.sub(r"<li\b[^>]*>", "\n* ", text, flags=re.I)
+        text = re.sub(r"<br\s*/?>|</(?:p|div|li|ul|ol|h\d)>|<(?:p|div|ul|ol|h\d)\b[^>]*>", "\n", text, flags=re.I)
+        text = HTML_TAG.sub("", text)
+    return html.unescape(text) if "&" in text else text
+
+
+def heading(line: str) -> tuple[str | None, str]:
+    """("inclusion" | "exclusion" | None, text after the heading) of one line; non-inclusion is exclusion."""
+    m = HEADING.match(line)
+    if m is None:
+        return None, line
+    rest, qualifier = m["rest"].strip(), (m["qualifier"] or "").strip(" *_")
+    if qualifier and not m["colon"]:  # "Inclusion criteria of the parent study not met": a sentence
+        return None, line
+    if rest and (m["bullet"] or not m["colon"]):  # a bullet with more text, or words with no colon
+        return None, line
+    return ("inclusion" if m["kind"].lower() == "inclusion" else "exclusion"), m["rest"]
+
+
+def has_exclusion_heading(markdown: str) -> bool:
+    """Whether the text has an exclusion heading: without one every line is read as an inclusion."""
+    return any(heading(raw)[0] == "exclusion" for raw in _from_html(markdown).splitlines())
+
+
 def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
     """(inclusion, exclusion) bullet trees of the registry's Markdown criteria text.
 
@@ -107,12 +146,15 @@ def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
     subheading: str | None = None
     last: Item | None = None
     lines: list[str] = []
-    for raw in markdown.replace("\r\n", "\n").split("\n"):
-        m = HEADING.match(raw)
-        if m:
-            lines.append(f"\0{m.group(1).lower()}")
-            raw = m.group(2)
+    for raw in _from_html(markdown).replace("\r\n", "\n").split("\n"):
+        kind, rest = heading(raw)
+        if kind:
+            lines.append(f"\0{kind}")
+            raw = rest
         lines.extend(_split_inline_numbers(ESCAPE.sub(r"\1", raw.rstrip())))
+    # a change of bullet style nests only in a scrape that lost its indentation: where the text indents its
+    # nested lists, "▪ a / ◦ b (indented) / – c" has c as a sibling of a, not a child of b's parent
+    indented = any((b := BULLET.match(line)) is not None and b.group(1) for line in lines if line.strip())
     for line in lines:
         if line.startswith("\0"):
             current, stack, subheading, last = line[1:], [], None, None
@@ -143,7 +185,7 @@ def parse_criteria(markdown: str) -> tuple[list[Item], list[Item]]:
                 stack.pop()
             nested = stack and (
                 indent > stack[-1].indent
-                or item.style != stack[-1].style
+                or (item.style != stack[-1].style and not indented)
                 or _opens_list(stack[-1])
                 or item.ordinal == 1
             )

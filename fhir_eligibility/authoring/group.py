@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from fhir_eligibility import codes as cs
+from fhir_eligibility.errors import DefinitionError
 
 Json = dict[str, Any]
 EBM_PROFILE = "http://hl7.org/fhir/uv/ebm/StructureDefinition/study-eligibility-criteria"
@@ -142,7 +143,11 @@ class Converter:
 
     # ---- R6 -> R5 ---------------------------------------------------------------------------------
 
-    def to_characteristic(self, g: Json, where: str, contained: dict[str, Json], depth: int = 0) -> Json:
+    def to_characteristic(
+        self, g: Json, where: str, contained: dict[str, Json], depth: int = 0, seen: frozenset[str] = frozenset()
+    ) -> Json:
+        """``seen``: the contained Groups being expanded above this one; a reference back to one is a
+        cycle (3 references back to #c1 grow without end), refused as a definition error."""
         ext = [e for e in g.get("extension") or [] if isinstance(e, dict)]
         for e in ext:
             if e.get("url") == EXT_R5:
@@ -175,13 +180,15 @@ class Converter:
             return ch
         ref = (g.get("valueReference") or {}).get("reference", "")
         if (g.get("code") or {}).get("text") == COMBINED and ref.startswith("#"):
+            if ref[1:] in seen:
+                raise DefinitionError(f"{where}: reference cycle: {ref!r} refers back to a Group that holds it")
             inner = contained[ref[1:]]
             comb: Json = {"code": inner.get("combinationMethod") or _ebm_method(inner)}
             if "combinationThreshold" in inner:
                 comb["threshold"] = inner["combinationThreshold"]
             kids = inner.get("characteristic") or []
             comb["characteristic"] = [
-                self.to_characteristic(k, f"{where}{ref}.characteristic[{i}]", contained, depth + 1)
+                self.to_characteristic(k, f"{where}{ref}.characteristic[{i}]", contained, depth + 1, seen | {ref[1:]})
                 for i, k in enumerate(kids)
             ]
             ch["definitionByCombination"] = comb

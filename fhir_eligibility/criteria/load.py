@@ -28,12 +28,19 @@ class DefinitionSet:
     converted: dict[int, Json] = field(default_factory=dict)  # id(Group) -> its EvidenceVariable
 
     def add(self, file: str, res: Json) -> None:
+        """Index ``res``; a second, different resource with a url or ``Type/id`` already indexed is an error
+        naming both files: it would silently replace the first (a site's ``vs-mi`` the bundled one)."""
+        keys = [f"{res.get('resourceType')}/{res['id']}"] if res.get("id") else []
+        keys += [str(res["url"])] if res.get("url") else []
+        for key in keys:
+            old = self.by_key.get(key)
+            if old is not None and old is not res and old != res:
+                first = self.file_of.get(id(old), "?")
+                raise DefinitionError(f"{file}: {key!r} is already defined in {first}: one definition per url and id")
         self.resources.append((file, res))
         self.file_of[id(res)] = file
-        if res.get("id"):
-            self.by_key[f"{res.get('resourceType')}/{res['id']}"] = res
-        if res.get("url"):
-            self.by_key[str(res["url"])] = res
+        for key in keys:
+            self.by_key[key] = res
 
     def resolve(self, ref: str) -> Json | None:
         """By canonical url (``|version`` ignored), ``Type/id``, or an absolute URL ending in ``Type/id``."""
@@ -103,6 +110,7 @@ def _read(paths: list[Path]) -> DefinitionSet:
     files: list[Path] = []
     for p in paths:
         files.extend(sorted(p.rglob("*.json")) if p.is_dir() else [p])
+    files = list({f.resolve(): f for f in files}.values())  # a file under two given folders is read once
     for f in files:
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
@@ -195,7 +203,9 @@ def compile_trial(ds: DefinitionSet, file: str, study: Json) -> Trial:
         raise DefinitionError(f"{file}: ResearchStudy.recruitment.eligibility {ref!r} does not resolve")
     parser = Parser(ds.resolve)
     raw = ev.get("characteristic") or []
-    criteria = tuple(parser.characteristic(ch, f"characteristic[{i}]") for i, ch in enumerate(raw))
+    criteria = tuple(
+        parser.characteristic(ch, f"characteristic[{i}]", 0, frozenset({id(ev)})) for i, ch in enumerate(raw)
+    )
     criteria = resolve_definition_ids(criteria, raw)
     phase = ", ".join(c.get("code", "") for c in (study.get("phase") or {}).get("coding") or []) or None
     status = None
@@ -278,6 +288,8 @@ def load_trials(
     if site is not None:
         site.raise_problems(site.extend_value_sets(ds))
     compiled = sorted((compile_trial(ds, f, s) for f, s in ds.studies()), key=lambda t: t.id)
+    if site is not None:
+        site.raise_problems(site.redefinitions(compiled))
     sited = site.apply(compiled) if site is not None else compiled
     trials = intern_definitions(with_lookback(sited, lookback_days) if lookback_days is not None else sited)
     if only:

@@ -34,6 +34,7 @@ from fhir_eligibility.criteria.model import (
     Window,
     coded_values,
 )
+from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.measures.concepts import DERIVED  # the derived-value registry
 from fhir_eligibility.terminology.answers import answers
 
@@ -42,6 +43,15 @@ Resolver = Callable[[str], Json | None]
 
 AGE_CODE = (cs.SNOMED, "397669002")
 GENDER_CODE = (cs.SNOMED, "263495000")
+CODEABLE_CONCEPT_TYPES = (
+    "Condition",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Procedure",
+)
 RECORD_TYPES = {
     "Condition",
     "Procedure",
@@ -61,6 +71,7 @@ DEFINITION_KEYS = (
     "definitionByCombination",
 )
 COMPARATORS = {"<", "<=", ">=", ">"}
+TIME_UNITS = {"d", "wk", "mo", "a", "h", "min", "s"}  # UCUM time codes a window offset may use
 COMBINATIONS = {"all-of", "any-of", "at-least", "at-most"}
 
 
@@ -95,10 +106,14 @@ def valueset_codes(vs: Json, resolve: Resolver, _seen: frozenset[str] = frozense
     return frozenset(out)
 
 
-def _offset(q: Json | None) -> TimeOffset | None:
+def _offset(q: Json | None, where: str = "timeFromEvent") -> TimeOffset | None:
+    """A window bound; a time unit that is not a UCUM time code is refused (``yr`` was read as days)."""
     if not q or q.get("value") is None:
         return None
-    return TimeOffset(float(q["value"]), str(q.get("code") or q.get("unit") or "d"))
+    unit = str(q.get("code") or q.get("unit") or "d")
+    if unit not in TIME_UNITS:
+        raise DefinitionError(f"{where}: time unit {unit!r} is not one of {', '.join(sorted(TIME_UNITS))} (UCUM)")
+    return TimeOffset(float(q["value"]), unit)
 
 
 def _threshold(q: Json | None) -> Threshold | None:
@@ -109,8 +124,12 @@ def _threshold(q: Json | None) -> Threshold | None:
 
 
 def parse_windows(ch: Json) -> tuple[Window, ...]:
+    """The characteristic's windows; a bound the engine would misread (a time unit it does not know, a
+    quantity comparator other than < <= >= >) is a DefinitionError naming the characteristic."""
     out = []
-    for tfe in ch.get("timeFromEvent") or []:
+    name = ch.get("linkId") or ch.get("description") or "characteristic"
+    for i, tfe in enumerate(ch.get("timeFromEvent") or []):
+        where = f"characteristic {name} timeFromEvent[{i}]"
         anchor = "study-start"
         if tfe.get("eventId"):
             anchor = str(tfe["eventId"])
@@ -121,11 +140,14 @@ def parse_windows(ch: Json) -> tuple[Window, ...]:
             r = tfe["range"]
             marked = _ext(tfe, cs.EXT_DEFAULT_LOOKBACK)
             lookback = marked is not None and marked.get("valueBoolean") is True
-            out.append(Window(anchor, _offset(r.get("low")), _offset(r.get("high")), lookback=lookback))
+            low, high = _offset(r.get("low"), where), _offset(r.get("high"), where)
+            out.append(Window(anchor, low, high, lookback=lookback))
         elif tfe.get("quantity"):
             q = tfe["quantity"]
-            off = _offset(q)
+            off = _offset(q, where)
             comp = q.get("comparator")
+            if comp is not None and comp not in COMPARATORS:  # 'ad' (sufficient to achieve) is no window
+                raise DefinitionError(f"{where}: quantity comparator {comp!r} is not < <= >= > (or none: that day)")
             if comp in ("<", "<="):
                 out.append(Window(anchor, None, off, high_strict=comp == "<"))
             elif comp in (">", ">="):
@@ -165,21 +187,23 @@ class Parser:
     def __init__(self, resolve: Resolver) -> None:
         self.resolve = resolve
 
-    def characteristic(self, ch: Json, path: str, depth: int = 0) -> Criterion:
+    def characteristic(self, ch: Json, path: str, depth: int = 0, seen: frozenset[int] = frozenset()) -> Criterion:
+        """``seen``: the EvidenceVariables being expanded above this one (by identity), so a reference
+        back to one of them is a cycle, refused at once rather than expanded 20 levels deep (3^20 nodes)."""
         cid = str(ch.get("linkId") or path)
         judgement = bool((_ext(ch, cs.EXT_JUDGEMENT) or {}).get("valueBoolean"))
         notes = tuple(str(n.get("text")) for n in ch.get("note") or [] if n.get("text"))
         return Criterion(
             id=cid,
             description=str(ch.get("description") or ""),
-            definition=self.definition(ch, path, depth),
+            definition=self.definition(ch, path, depth, seen),
             exclude=bool(ch.get("exclude")),
             judgement=judgement,
             windows=parse_windows(ch),
             notes=notes,
         )
 
-    def definition(self, ch: Json, path: str, depth: int) -> Definition:
+    def definition(self, ch: Json, path: str, depth: int, seen: frozenset[int] = frozenset()) -> Definition:
         present = [k for k in DEFINITION_KEYS if k in ch]
         if len(present) > 1:
             return Unsupported(f"more than one definition element ({', '.join(present)}), invariant evv-1")
@@ -193,26 +217,30 @@ class Parser:
         key = present[0]
         value = ch[key]
         if key == "definitionByCombination":
-            return self.combination(value, path, depth)
+            return self.combination(value, path, depth, seen)
         if key == "definitionByTypeAndValue":
             return self.type_and_value(value, ch)
         if key == "definitionCodeableConcept":
             if not value.get("coding"):
                 return Manual()
-            return Records(("Condition", "Procedure", "MedicationAdministration", "Observation"), codings(value))
+            # a drug code is read where a definitionByTypeAndValue drug criterion reads it (statements,
+            # orders, dispenses too): an active MedicationStatement is never "none recorded"
+            return Records(CODEABLE_CONCEPT_TYPES, codings(value))
         if key in ("definitionCanonical", "definitionReference"):
             ref = value if isinstance(value, str) else value.get("reference", "")
             target = self.resolve(ref)
             if target is None or target.get("resourceType") != "EvidenceVariable":
                 return Unsupported(f"reference {ref!r} does not resolve to an EvidenceVariable")
+            if id(target) in seen:
+                raise DefinitionError(f"{path}: reference cycle: {ref!r} refers back to a definition that holds it")
             children = tuple(
-                self.characteristic(c, f"{path}/{ref}[{i}]", depth + 1)
+                self.characteristic(c, f"{path}/{ref}[{i}]", depth + 1, seen | {id(target)})
                 for i, c in enumerate(target.get("characteristic") or [])
             )
             return Combination("all-of", None, children)
         return Unsupported(f"{key} is resolved by the trial loader")  # definitionId, see loader
 
-    def combination(self, comb: Json, path: str, depth: int) -> Definition:
+    def combination(self, comb: Json, path: str, depth: int, seen: frozenset[int] = frozenset()) -> Definition:
         code = comb.get("code")
         if code not in COMBINATIONS:
             return Unsupported(f"combination code {code!r} is not interpretable")
@@ -220,7 +248,8 @@ class Parser:
         if code in ("at-least", "at-most") and not isinstance(threshold, int):
             return Unsupported(f"{code} needs a threshold")
         children = tuple(
-            self.characteristic(c, f"{path}.{i}", depth + 1) for i, c in enumerate(comb.get("characteristic") or [])
+            self.characteristic(c, f"{path}.{i}", depth + 1, seen)
+            for i, c in enumerate(comb.get("characteristic") or [])
         )
         if not children:
             return Unsupported("combination without characteristics")
@@ -284,8 +313,10 @@ class Parser:
         instances = _count(ch.get("instancesQuantity"), ch.get("instancesRange"))
         duration = _count(ch.get("durationQuantity"), ch.get("durationRange"))
         if AGE_CODE in type_codes:
+            _not_counted(ch, "an age", instances=True, duration=True)
             return Age(test)
         if GENDER_CODE in type_codes:
+            _not_counted(ch, "a sex", instances=True, duration=True)
             return Gender(frozenset(c for s, c in coded_values(test) if s == cs.GENDER))
         if fhir_types:
             unknown = [t for t in fhir_types if t not in RECORD_TYPES]
@@ -316,12 +347,28 @@ class Parser:
                 if vs is None:
                     return Unsupported(f"input value set {ref!r} does not resolve")
                 inputs = valueset_codes(vs, self.resolve)
+            _not_counted(ch, "a derived value", instances=True, duration=True)
             return Derived(concept, test, methods, inputs)
         # Any other coding (LOINC, or a local code where no standard one exists) names an observation.
         obs_codes = frozenset(c for c in type_codes if c not in (AGE_CODE, GENDER_CODE))
         if not obs_codes:
             return Unsupported("definitionByTypeAndValue.type has no interpretable coding")
+        _not_counted(ch, "a measurement", instances="rising-series" not in methods, duration=True)
         return ObservationValue(obs_codes, test, methods, instances, label)
+
+
+def _not_counted(ch: Json, what: str, *, instances: bool, duration: bool) -> None:
+    """A count or duration the engine does not evaluate on this leaf is refused, never ignored: "Hb > 8
+    in at least 2 results" read as "the latest Hb > 8" would pass a patient the protocol excludes."""
+    keys: list[str] = [k for k in ("instancesQuantity", "instancesRange") if instances and k in ch]
+    keys += [k for k in ("durationQuantity", "durationRange") if duration and k in ch]
+    if keys:
+        name = ch.get("linkId") or ch.get("description") or "characteristic"
+        raise DefinitionError(
+            f"{', '.join(keys)} on characteristic {name} ({what}) is not evaluated, so it is refused (counts and "
+            "durations are read on records of drugs, procedures, conditions; a measurement's count only with "
+            "method rising-series)"
+        )
 
 
 def resolve_definition_ids(criteria: tuple[Criterion, ...], raw: list[Json]) -> tuple[Criterion, ...]:

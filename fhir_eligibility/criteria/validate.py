@@ -6,17 +6,19 @@ Returns every problem with its location (file and element path); the CLI exits 1
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fhirpathpy import compile as fp_compile
 from pydantic import ValidationError
 
 from fhir_eligibility import codes as cs
 from fhir_eligibility.criteria.load import DefinitionSet, compile_trial
 from fhir_eligibility.criteria.model import Unsupported
-from fhir_eligibility.criteria.parse import COMBINATIONS, COMPARATORS, DEFINITION_KEYS, valueset_codes
+from fhir_eligibility.criteria.parse import COMBINATIONS, COMPARATORS, DEFINITION_KEYS, TIME_UNITS, valueset_codes
 from fhir_eligibility.criteria.validate_group import check_group, is_r6_group
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.measures import units
@@ -24,7 +26,6 @@ from fhir_eligibility.terminology.site import SiteTerminology
 from fhir_eligibility.terminology.site_checks import site_warnings
 
 Json = dict[str, Any]
-TIME_UNITS = {"d", "wk", "mo", "a", "h", "min", "s"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ def _check_characteristic(ch: Json, path: str, ds: DefinitionSet, links: set[str
                 r = (e.get("valueReference") or {}).get("reference") or e.get("valueCanonical")
                 if not r or ds.resolve(r) is None:
                     out.append(f"{path}.definitionByTypeAndValue.extension: input value set {r!r} does not resolve")
+    expr = ch.get("definitionExpression")
+    if isinstance(expr, dict) and expr.get("language") == "text/fhirpath":
+        out.extend(f"{path}.definitionExpression.expression: {why}" for why in _fhirpath_problems(expr))
     for key in ("definitionCanonical", "definitionReference"):
         if key in ch:
             r = ch[key] if isinstance(ch[key], str) else (ch[key] or {}).get("reference", "")
@@ -98,6 +102,27 @@ def _check_characteristic(ch: Json, path: str, ds: DefinitionSet, links: set[str
         for q_path, q in _quantities({k: v for k, v in tfe.items() if k in ("quantity", "range")}, ""):
             if q.get("code") not in TIME_UNITS:
                 out.append(f"{path}.timeFromEvent[{i}]{q_path}: time unit {q.get('code')!r} is not d/wk/mo/a")
+
+
+FHIRPATH_VARIABLES = {"context", "patientResources", "ucum"}  # what evaluation.fhirpath binds (and fhirpathpy)
+FHIRPATH_VARIABLE = re.compile(r"%(?:`([^`]*)`|'([^']*)'|([A-Za-z_]\w*))")
+
+
+def _fhirpath_problems(expr: Json) -> list[str]:
+    """Why an expression would be UNKNOWN for every patient: a variable evaluate does not bind
+    (``%resource``: the Patient is ``%context`` and the root), or an expression that does not run on a
+    Patient with no data (a syntax or arity error)."""
+    text = str(expr.get("expression") or "")
+    names = {next(g for g in m.groups() if g is not None) for m in FHIRPATH_VARIABLE.finditer(text)}
+    unbound = sorted(names - FHIRPATH_VARIABLES)
+    if unbound:
+        bound = ", ".join(f"%{v}" for v in sorted(FHIRPATH_VARIABLES))
+        return [f"variable(s) {', '.join('%' + v for v in unbound)} not bound (bound: {bound})"]
+    try:
+        fp_compile(text)({"resourceType": "Patient"}, {"patientResources": []})
+    except Exception as e:
+        return [f"does not evaluate ({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''})"]
+    return []
 
 
 def _links(chs: list[Json]) -> list[str]:
@@ -154,7 +179,8 @@ def validate(ds: DefinitionSet) -> list[Problem]:
         try:
             trial = compile_trial(ds, file, study)
         except DefinitionError as e:
-            problems.append(Problem(file, "ResearchStudy.recruitment.eligibility", str(e).split(": ", 1)[-1]))
+            msg = str(e).removeprefix(f"{file}: ")  # the file is said once; "characteristic X" stays
+            problems.append(Problem(file, "ResearchStudy.recruitment.eligibility", msg))
             continue
         if not trial.id.startswith("NCT"):
             problems.append(
@@ -187,6 +213,7 @@ def validate_terminology(paths: list[Path], ds: DefinitionSet, warn: Callable[[s
             trials.append(compile_trial(ds, file, study))
         except DefinitionError:
             continue  # validate() reports it
+    problems += [Problem(*p) for p in site.redefinitions(trials)]
     for warning in site_warnings(site, trials):
         warn(f"warning: {Problem(*warning)}")
     return problems

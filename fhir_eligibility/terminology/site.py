@@ -44,7 +44,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from fhir_eligibility.codes import Code, display, norm_code, norm_system, with_atc_groups
+from fhir_eligibility.codes import (
+    ATC,
+    ICD10,
+    ICD10CM,
+    LOINC,
+    RXNORM,
+    SNOMED,
+    Code,
+    display,
+    norm_code,
+    norm_system,
+    with_atc_groups,
+)
 from fhir_eligibility.criteria.model import (
     Age,
     CodedTest,
@@ -90,6 +102,7 @@ KNOWN = COUNTS | {
     "source-is-broader-than-target",
 }
 SUGGESTIONS = frozenset({"relatedto", "inexact", "related-to"})
+STANDARD = frozenset({LOINC, SNOMED, ICD10, ICD10CM, RXNORM, ATC})  # codes a site map may not redefine
 IGNORED_TYPES = {"CodeSystem", "NamingSystem"}  # a site may ship its local CodeSystem alongside
 
 
@@ -129,20 +142,49 @@ class SiteTerminology:
         return site
 
     def _contradictions(self) -> list[Problem]:
-        """A site code mapped to answers that exclude each other (Positive and Negative): a result
-        coded with it would be both. Said at the later of the two targets (apply reads it as neither)."""
+        """A site code mapped to answers that exclude each other (Positive and Negative), or to an answer
+        its own code excludes: a result coded with it would be both. Said at the later of the two targets
+        (apply reads it as neither)."""
         by_source: dict[Code, list[CodeMapping]] = {}
         for m in self.mappings:
             by_source.setdefault(m.source, []).append(m)
         problems: list[Problem] = []
         for source, ms in by_source.items():
-            pair = exclusive(frozenset(m.target for m in ms))
+            # the source counts too: Positive mapped 'equivalent' to Negative makes a Positive result both
+            pair = exclusive(frozenset({source, *(m.target for m in ms)}))
             if pair is None:
                 continue
             last = [m for m in ms if m.target in pair][-1]
             file, where = self.where.get(last, ("", "ConceptMap"))
-            answers = " and ".join(display(c) for c in pair)
-            problems.append((file, where, f"{display(source)} is mapped to {answers}, answers that exclude each other"))
+            if source in pair:
+                other = display(next(c for c in pair if c != source))
+                why = f"{display(source)} is mapped to {other}, an answer that excludes it"
+            else:
+                answers = " and ".join(display(c) for c in pair)
+                why = f"{display(source)} is mapped to {answers}, answers that exclude each other"
+            problems.append((file, where, why))
+        return problems
+
+    def redefinitions(self, trials: list[Trial]) -> list[Problem]:
+        """A map whose source is a standard code (LOINC, SNOMED CT, ICD-10(-CM), RxNorm, ATC) that a
+        criterion already reads in a code set its target is not in: the map would give the standard code a
+        second meaning (platelets 777-3 read as neutrophils 751-8, Positive as Negative), changing verdicts
+        of data the site did not code locally. A site map adds local codes; it never redefines standard ones,
+        so this is an error (whatever the relationship), not a warning."""
+        sets = {s for t in trials for top in t.criteria for n in top.walk() for s in _code_sets(n.definition)}
+        problems: list[Problem] = []
+        for m in [*self.mappings, *self.maybe]:
+            if m.source[0] not in STANDARD or m.source == m.target:
+                continue
+            targets = with_atc_groups(frozenset({m.target}))
+            gains = any(m.source not in s and not targets.isdisjoint(s) for s in sets)  # apply adds it there
+            if gains and any(m.source in s and targets.isdisjoint(s) for s in sets):
+                file, where = self.where.get(m, ("", "ConceptMap"))
+                why = (
+                    f"{display(m.source)} is a standard code the criteria already read, with another meaning than "
+                    f"{display(m.target)}: a site map adds local codes, it must not redefine a standard one"
+                )
+                problems.append((file, where, why))
         return problems
 
     def add(self, file: str, res: Json, scopes: Scopes) -> None:
@@ -305,6 +347,20 @@ class SiteTerminology:
             criteria = tuple(_criterion(c, by_target, used) for c in t.criteria)
             out.append(replace(t, criteria=criteria, mappings=tuple(used)))
         return out
+
+
+def _code_sets(d: Definition) -> list[frozenset[Code]]:
+    """The code sets a definition reads each as one meaning (a Derived formula's inputs are several labs)."""
+    match d:
+        case Records():
+            return [d.codes]
+        case ObservationValue():
+            test = [d.test.codes, d.test.others] if isinstance(d.test, CodedTest) else []
+            return [d.codes, *test]
+        case Derived():
+            return [d.test.codes, d.test.others] if isinstance(d.test, CodedTest) else []
+        case _:
+            return []
 
 
 def _unmapped(unmapped: object) -> str:
