@@ -35,7 +35,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,12 +54,14 @@ VALID_STATUS = ("completed", "amended")
 REVIEW_PREFIX = "Clinician judgement: "  # a review item's text (criteria.attestable)
 # what "yes" does, as the Questionnaire words each item (report.questionnaire): by the parity :func:`decide` uses
 # (the item's kind, whether yes refuses) -> the hint; a review item's yes is a judgement of the data
-YES_MEANS = {
-    ("manual", True): " (yes = the excluding condition is present, which rules the patient out)",
-    ("manual", False): " (yes = it holds, which counts toward eligibility)",
-    ("review", True): " (yes = you judge the excluding condition present, which rules the patient out)",
-    ("review", False): " (yes = you judge it acceptable, which counts toward eligibility)",
-}
+YES_MEANS: Mapping[tuple[str, bool], str] = MappingProxyType(
+    {
+        ("manual", True): " (yes = the excluding condition is present, which rules the patient out)",
+        ("manual", False): " (yes = it holds, which counts toward eligibility)",
+        ("review", True): " (yes = you judge the excluding condition present, which rules the patient out)",
+        ("review", False): " (yes = you judge it acceptable, which counts toward eligibility)",
+    }
+)
 # any such hint a response copied with the item text (the one before review 18 was "(yes = the excluding
 # condition is present)"), compared away as the review prefix is
 _YES_HINT = re.compile(r"\s*\(\s*yes\s*=[^()]*\)\W*$", re.IGNORECASE)
