@@ -36,8 +36,8 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from fhir_eligibility.codes import LOINC, SNOMED, codings
