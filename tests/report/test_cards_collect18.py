@@ -60,7 +60,6 @@ def test_sample_69_names_every_test_without_the_criterion_text() -> None:
     assert "≥" not in step and "…" not in step and "more" not in step, step
 
 
-@pytest.mark.xfail(strict=True, reason="evaluation.collect._name cuts at the first ':' (lead's file)")
 def test_sample_69_names_haemoglobin() -> None:
     step = _step("69", C)
     assert "hemoglobin" in step.lower() and "LUTATHERA" not in step, step
