@@ -7,10 +7,8 @@ met its per-read timeout, nothing bounded the whole), past the README's 3 x ``--
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -18,39 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.retrieval.auth import SmartBackendAuth, SmartBackendConfig
-
-
-class _Drip(BaseHTTPRequestHandler):
-    """Answers a token request one byte every 0.2 s, for a minute."""
-
-    calls = 0
-
-    def do_POST(self) -> None:
-        type(self).calls += 1
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        try:
-            for _ in range(300):
-                self.wfile.write(b" ")
-                self.wfile.flush()
-                time.sleep(0.2)
-        except OSError:
-            pass  # the client gave up, as it should
-
-    def log_message(self, *_args: object) -> None:
-        pass
+from tests.support.drip import Drip, dripping
 
 
 @pytest.fixture()
 def token_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Drip.calls = 0
-    yield f"http://127.0.0.1:{server.server_address[1]}/token"
-    server.shutdown()
+    with dripping("/token") as url:
+        yield url
 
 
 def test_a_dripping_token_endpoint_fails_within_the_request_deadline_and_once(token_url: str) -> None:
@@ -65,4 +37,4 @@ def test_a_dripping_token_endpoint_fails_within_the_request_deadline_and_once(to
     start = time.monotonic()
     with pytest.raises(RetrievalError):  # every search of the run asks: answered at once, not re-sent
         auth.access_token()
-    assert time.monotonic() - start < 0.5 and _Drip.calls == 1
+    assert time.monotonic() - start < 0.5 and Drip.calls == 1
