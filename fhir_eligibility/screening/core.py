@@ -13,6 +13,7 @@ best-ranked candidates (``rank_key`` is a total order, so the kept ones are a fu
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import heapq
@@ -272,11 +273,20 @@ class Tally:
         self.warn(warnings)
 
     def warn(self, warnings: Iterable[str]) -> None:
+        """Keep the ``MAX_WARNINGS`` first distinct warnings in sorted order, count the rest: which are
+        kept then depends on the warnings, not on the order shards or workers delivered them (the
+        report is the same for any number of workers)."""
+        kept = self.warnings
         for w in warnings:
-            if w in self.warnings:
+            at = bisect.bisect_left(kept, w)
+            if at < len(kept) and kept[at] == w:
                 continue
-            if len(self.warnings) < MAX_WARNINGS:
-                self.warnings.append(w)
+            if len(kept) < MAX_WARNINGS:
+                kept.insert(at, w)
+            elif at < len(kept):  # sorts before the last kept one: it takes its place
+                kept.insert(at, w)
+                kept.pop()
+                self.more_warnings += 1
             else:
                 self.more_warnings += 1
 

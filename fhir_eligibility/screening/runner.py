@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,25 @@ def screen_batch(patients: list[PatientData]) -> Tally:
     return tally
 
 
+def _numbered(task: tuple[int, Any]) -> tuple[int, Tally]:
+    """Worker task: a shard (a tuple of part files) or a batch of patients, with its number."""
+    number, work = task
+    return number, screen_batch(work) if isinstance(work, list) else screen_shard(work)
+
+
+def _in_order(numbered: Iterable[tuple[int, Tally]]) -> Iterator[Tally]:
+    """Partial tallies in task order, whatever order the workers finished in: the report's warnings (the
+    first ``MAX_WARNINGS`` kept, in order) are then the same for any number of workers and any timing.
+    Holds only the tallies that finished ahead of an earlier one (small: counts and a few candidates)."""
+    waiting: dict[int, Tally] = {}
+    following = 0
+    for number, partial in numbered:
+        waiting[number] = partial
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
 def screen_files(
     paths: Sequence[Path],
     trials: Sequence[Trial],
@@ -148,7 +167,8 @@ def screen_files(
             if progress is not None:
                 progress("screening", 0, total)
             # a few shards queued per worker, not all of them: their paths are built as they are queued
-            for partial in ex.map_unordered(screen_shard, parts.shards, in_flight=4 * n):
+            numbered = ex.map_unordered(_numbered, enumerate(parts.shards), in_flight=4 * n)
+            for partial in _in_order(numbered):
                 tally.merge(partial)
                 if progress is not None:
                     progress("screening", tally.patients, max(total, tally.patients))
@@ -183,7 +203,7 @@ def screen_stream(
     with Executor(n, _start, job) as ex:
         if progress is not None:
             progress("screening", 0, total)
-        for partial in ex.map_unordered(screen_batch, batched(patients, PATIENTS_PER_TASK)):
+        for partial in _in_order(ex.map_unordered(_numbered, enumerate(batched(patients, PATIENTS_PER_TASK)))):
             tally.merge(partial)
             if progress is not None:
                 progress("screening", tally.patients, total)
