@@ -15,6 +15,12 @@ NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 BREAKS = frozenset("\t\n\r")  # FHIR strings allow them: a comment may span lines, a name may not
 
 
+def first_not_text(text: str, *, one_line: bool = True) -> str | None:
+    """The first character of ``text`` that is no text (tab, CR and LF allowed when not ``one_line``), or None."""
+    keep = frozenset() if one_line else BREAKS
+    return next((ch for ch in text if unicodedata.category(ch) in NOT_TEXT and ch not in keep), None)
+
+
 def cleaned(text: str, *, one_line: bool = True) -> str:
     """``text`` with every character that is no text replaced by U+FFFD (tab, CR and LF kept when not
     ``one_line``); the same object when there is none (the usual case, no copy)."""

@@ -9,7 +9,6 @@ for an exclusion, that the excluding condition is present.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from fhir_eligibility.criteria.attestable import Item, canonical, items
 from fhir_eligibility.criteria.model import Combination, Criterion, Trial
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.attestation import YES_MEANS
+from fhir_eligibility.plain_text import first_not_text
 
 Json = dict[str, Any]
 SECTIONS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria"))
@@ -24,34 +24,19 @@ YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# control characters (FHIR strings allow only tab, CR and LF below 32; DEL and C1 are no text either), lone
-# surrogates (no UTF-8 encodes them), and the format characters (Unicode Cf: bidirectional overrides and
-# marks, zero-width spaces and joiners, the BOM, a soft hyphen), which show text as other text or hide it
-_NOT_TEXT_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-# in a one-line field (a name): tab, line breaks, and the line and paragraph separators U+2028/U+2029
-_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029\x85]")
-
-
-def _not_text(text: str) -> str | None:
-    """The first character no person types as text (see :func:`check_text`), or None."""
-    for c in text:
-        if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in _NOT_TEXT_CATEGORIES:
-            return c
-    return None
 
 
 def check_text(text: str, what: str, *, one_line: bool) -> None:
     """:class:`InputError` when typed text holds a character a FHIR string must not, or that shows it as
     other text than it is: a control character, a format character (U+202E makes "Dr Ada" read backwards,
-    U+200B makes "Dr\u200bAda" look like "DrAda") or a lone surrogate; in a name (``one_line``) a tab or a
-    line break (U+2028 included) too.
+    U+200B makes "Dr\u200bAda" look like "DrAda"), a lone surrogate or a line or paragraph separator
+    (U+2028, U+2029: a form's text box sends a line feed); in a name (``one_line``) a tab or a line break
+    too. One rule with the text read from outside records (:mod:`fhir_eligibility.plain_text`).
 
     Why refused rather than stripped: an attestation records who said what, and text cleaned without a
     word would be recorded as said when it was not; a person typing in the form never sends these, so
     the sender (a script, a paste) is told (400 on the served form, exit 2 for ``attest``) and can resend."""
-    breaks = _LINE_BREAK.search(text) if one_line else None
-    found = _not_text(text) or (breaks.group() if breaks else None)
+    found = first_not_text(text, one_line=one_line)
     if found is not None:
         raise InputError(
             f"{what} holds U+{ord(found):04X}, which is no plain text (a control, format, invisible, line break "

@@ -203,6 +203,8 @@ def test_authored_is_written_to_the_microsecond(live: LiveServer, fhir: Recordin
         ("author", "Dr\u200bAda", "U+200B"),  # a zero-width space: "Dr\u200bAda" looks like "DrAda"
         ("author", "Dr Ada\ufeff", "U+FEFF"),  # a BOM inside text: invisible
         ("comment", "seen\u00adx", "U+00AD"),  # a soft hyphen: invisible
+        # one rule with text read from outside records (plain_text): a text box sends a line feed, not U+2029
+        ("comment", "seen\u2029x", "U+2029"),
     ],
 )
 def test_control_and_bidi_characters_are_refused_and_nothing_is_written(
