@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from fhir_eligibility.evaluation.results import Result, Verdict
-from tests.test_attestations import BASE, coordinator_answers, evaluate_a, patient, response, top
+from tests.attestation_fixtures import BASE, coordinator_answers, evaluate_a, patient, response, top
 
 HYPERSENSITIVITY = "characteristic[33].1"  # under exclusion A-E15: "yes" refuses
 

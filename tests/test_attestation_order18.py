@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
 from fhir_eligibility.evaluation.results import Result, Verdict
-from tests.test_attestations import BASE, A, coordinator_answers, evaluate_a, patient, response, top
+from tests.attestation_fixtures import BASE, A, coordinator_answers, evaluate_a, patient, response, top
 
 
 def consent_then(consent_at: str, *later: tuple[bool, str]) -> tuple[Result, Verdict]:

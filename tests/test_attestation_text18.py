@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from fhir_eligibility.cli import cli
-from tests.test_attestations import BASE, A, coordinator_answers, response
+from tests.attestation_fixtures import BASE, A, coordinator_answers, response
 
 EVIL = "Dr\u202eX\u0000\u200b\u2028 end"
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from fhir_eligibility.evaluation.results import Result, Verdict
-from tests.test_attestations import BASE, _coded, coordinator_answers, evaluate_a, patient, response, top
+from tests.attestation_fixtures import BASE, coded_answer, coordinator_answers, evaluate_a, patient, response, top
 
 SECOND = "2026-05-20T10:00:00+00:00"
 HYPERSENSITIVITY = "characteristic[33].1"  # an item under exclusion A-E15: "yes" is the refusing answer
@@ -60,7 +60,7 @@ def test_a_tie_with_an_answer_that_does_not_count_leaves_the_item_open() -> None
     """A "yes" and an unreadable answer ("maybe") at one instant: not the "yes" (the item stays manual)."""
     base = response(coordinator_answers(), authored="2026-05-19T10:00:00+00:00", rid="base")
     yes = tied("A-I14", True, "zzz")
-    maybe = _coded("A-I14", "http://example.org/answers", "maybe", SECOND, "aaa")
+    maybe = coded_answer("A-I14", "http://example.org/answers", "maybe", SECOND, "aaa")
     consent = top(evaluate_a(patient(BASE, base, yes, maybe)), "A-I14")
     assert consent.result is Result.MANUAL and "not a yes/no answer" in consent.reason
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from fhir_eligibility.evaluation.results import Result, Verdict
-from tests.test_attestations import BASE, TRIAL, coordinator_answers, evaluate_a, patient, response, top
+from tests.attestation_fixtures import BASE, TRIAL, coordinator_answers, evaluate_a, patient, response, top
 
 CONSENT_TEXT = "Patient´s signed written informed consent,"
 

@@ -2,7 +2,7 @@
 
 The evaluator (evaluation/combination.py ``leaf_outcome``), the planner (requirements/plan.py ``leaf_needs``),
 the footprint (evaluation/footprint.py), the site-terminology rewriter, usage scan and evidence notes
-(terminology/site.py, usage.py, evidence.py), the screening anchor (screening/anchor.py) and the
+(terminology/site_apply.py, usage.py, evidence.py), the screening anchor (screening/anchor.py) and the
 compiled program's truth-only leaves (evaluation/program.py)
 dispatch on the ``Definition`` union with ``match`` and end in ``typing.assert_never``. Adding a form
 to ``criteria.model.Leaf`` without a ``case`` for it in each of them is then a mypy error
@@ -135,7 +135,7 @@ def test_mypy_fails_when_a_visitor_forgets_a_form(tmp_path: Path) -> None:
         "evaluation/combination.py",
         "requirements/plan.py",
         "evaluation/footprint.py",
-        "terminology/site.py",
+        "terminology/site_apply.py",
         "terminology/usage.py",
         "terminology/evidence.py",
         "screening/anchor.py",
@@ -153,7 +153,7 @@ def test_mypy_fails_when_a_reader_forgets_a_value_test(tmp_path: Path) -> None:
         "criteria/parse.py",
         "evaluation/compare.py",
         "evaluation/forms/observation.py",
-        "terminology/site.py",
+        "terminology/site_apply.py",
         "authoring/rules.py",
     ]
     flagged = _mypy_flags(tmp_path, "ValueTest", "FakeTest", "# A value test is one of", readers)

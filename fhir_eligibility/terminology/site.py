@@ -1,21 +1,15 @@
 """Site terminology (``--terminology PATH``): a hospital's ConceptMaps and value-set additions.
 
 Why at load time: the criteria tree carries expanded code sets (criteria.parse), so a mapped local
-code is added to every code set that holds its target, and the evaluator, the planner (server
-searches, CDS prefetch) and screening footprints read it exactly like the trial's own codes.
+code is added to every code set that holds its target (terminology.site_apply), and the evaluator,
+the planner (server searches, CDS prefetch) and screening footprints read it exactly like the trial's
+own codes. This module reads and checks the files; the value sets' own codes are
+terminology.site_value_sets.
 
-Which ConceptMap targets count: those where the local (source) code means the trial concept or
-something inside it, so a record with it proves the concept:
-  R4/R4B ``equivalence``: equivalent, equal, wider, subsumes (the target is wider than the source)
-  R5 ``relationship``: equivalent, source-is-narrower-than-target
-A record may be the concept, never proves it: narrower, specializes, source-is-broader-than-target (the
-local code may mean more than the concept): on a presence criterion (Conditions, procedures,
-medications: closed world) such a record makes the answer unknown, so "none recorded" is never
-read off a record the site says may be the concept; elsewhere (a lab's code) it is not read. Never:
-relatedto, inexact, related-to (suggestions: ``codes --format conceptmap`` writes these so
-nothing counts until a person edits them), unmatched, disjoint, not-related-to; nor a target with
-``dependsOn``/``product`` (a condition we cannot check). A source mapped to answers that exclude each
-other (Positive and Negative: terminology.answers) is a problem, and read as neither answer.
+Which ConceptMap targets count, which only may be the concept and which never count is
+terminology.relationships; nor does a target with ``dependsOn``/``product`` (a condition we cannot
+check). A source mapped to answers that exclude each other (Positive and Negative:
+terminology.answers) is a problem, and read as neither answer.
 
 A group without ``source`` (optional in R4 and R5) takes the one code system its map's source scope
 names in the terminology files (terminology.scope); otherwise it is an error naming the map and group.
@@ -40,9 +34,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from fhir_eligibility.codes import (
     ATC,
@@ -58,29 +52,20 @@ from fhir_eligibility.codes import (
     with_atc_groups,
 )
 from fhir_eligibility.criteria.model import (
-    Age,
     CodedTest,
     CodeMapping,
-    Combination,
-    Criterion,
     Definition,
     Derived,
-    Expression,
-    Gender,
-    Manual,
     ObservationValue,
-    PresentTest,
-    QuantityTest,
-    RangeTest,
     Records,
     Trial,
-    Unsupported,
-    ValueTest,
 )
 from fhir_eligibility.errors import DefinitionError, InputError
-from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.terminology.answers import exclusive
+from fhir_eligibility.terminology.relationships import COUNTS, KNOWN, SUGGESTIONS
 from fhir_eligibility.terminology.scope import Scopes
+from fhir_eligibility.terminology.site_apply import apply_mappings
+from fhir_eligibility.terminology.site_value_sets import include_problems, included, listed_codes
 
 if TYPE_CHECKING:
     from fhir_eligibility.criteria.load import DefinitionSet
@@ -88,20 +73,6 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 Problem = tuple[str, str, str]  # file, location, message
 
-COUNTS = frozenset({"equivalent", "equal", "wider", "subsumes", "source-is-narrower-than-target"})
-MAYBE = frozenset({"narrower", "specializes", "source-is-broader-than-target"})
-KNOWN = COUNTS | {
-    "narrower",
-    "specializes",
-    "relatedto",
-    "inexact",
-    "unmatched",
-    "disjoint",
-    "related-to",
-    "not-related-to",
-    "source-is-broader-than-target",
-}
-SUGGESTIONS = frozenset({"relatedto", "inexact", "related-to"})
 STANDARD = frozenset({LOINC, SNOMED, ICD10, ICD10CM, RXNORM, ATC})  # codes a site map may not redefine
 IGNORED_TYPES = {"CodeSystem", "NamingSystem"}  # a site may ship its local CodeSystem alongside
 
@@ -261,17 +232,18 @@ class SiteTerminology:
                 self.problems.append((file, f"{where}.system", "no code system"))
             if any(not c.get("code") for c in inc.get("concept") or []):
                 self.problems.append((file, f"{where}.concept", "a concept without code"))
-            self.problems.extend((file, f"{where}{at}", why) for at, why in _include_problems(inc))
+            self.problems.extend((file, f"{where}{at}", why) for at, why in include_problems(inc))
         self._excludes(file, vs)
-        if not _included(vs):
+        if not included(vs):
             self.problems.append((file, "ValueSet", "no concept (compose.include nor expansion.contains)"))
         self.value_sets.append((file, vs))
 
     def _excludes(self, file: str, vs: Json) -> None:
-        """``compose.exclude`` removes from the site value set's own codes (``_included``): one it cannot
-        compute (a filter, a value set) is an error, as the codes it excludes would count; one naming
-        codes the site's includes lack removes nothing (never the trial's codes): said, not applied."""
-        own = {c for inc in _included(vs, excluding=False) for c in _concepts(inc)}
+        """``compose.exclude`` removes from the site value set's own codes (``site_value_sets.included``):
+        one it cannot compute (a filter, a value set) is an error, as the codes it excludes would count;
+        one naming codes the site's includes lack removes nothing (never the trial's codes): said, not
+        applied."""
+        own = {c for inc in included(vs, excluding=False) for c in listed_codes(inc)}
         for i, exc in enumerate((vs.get("compose") or {}).get("exclude") or []):
             where = f"ValueSet.compose.exclude[{i}]"
             if exc.get("filter") or exc.get("valueSet"):
@@ -285,7 +257,7 @@ class SiteTerminology:
                 if not any(c[0] == norm_system(exc["system"]) for c in own):
                     self.warnings.append((file, where, f"not applied: this value set adds no code of {exc['system']}"))
             else:
-                lost = [c for c in _concepts(exc) if c not in own]
+                lost = [c for c in listed_codes(exc) if c not in own]
                 if lost:
                     names = ", ".join(display(c) for c in lost[:3]) + (" ..." if len(lost) > 3 else "")
                     why = f"not applied to {names}: not among this value set's own codes"
@@ -315,7 +287,7 @@ class SiteTerminology:
                     problems.append((file, "ValueSet.url", f"{url!r} is not a value set of the definitions"))
                 continue
             compose = base.get("compose") or {}
-            extra = _included(vs)
+            extra = included(vs)
             merged = {**base, "compose": {**compose, "include": [*(compose.get("include") or []), *extra]}}
             for key, res in list(ds.by_key.items()):
                 if res is base:
@@ -332,21 +304,9 @@ class SiteTerminology:
             raise DefinitionError(f"{file}: {where}: {message}{rest}")
 
     def apply(self, trials: list[Trial]) -> list[Trial]:
-        """Each trial with the mapped site codes added to every code set holding their target, or
-        (ATC) a group of it: a record coded L01XE26 is in a value set listing L01 (codes.with_atc_groups),
-        so a site code mapped to L01XE26 must be too."""
-        by_target: dict[Code, list[CodeMapping]] = {}
-        for m in [*self.mappings, *self.maybe]:
-            for key in with_atc_groups(frozenset({m.target})):
-                by_target.setdefault(key, []).append(m)
-        if not by_target:
-            return trials
-        out = []
-        for t in trials:
-            used: dict[CodeMapping, None] = {}
-            criteria = tuple(_criterion(c, by_target, used) for c in t.criteria)
-            out.append(replace(t, criteria=criteria, mappings=tuple(used)))
-        return out
+        """Each trial with the mapped site codes added to every code set holding their target
+        (terminology.site_apply), those that may be the concept (``maybe``) too."""
+        return apply_mappings(trials, [*self.mappings, *self.maybe])
 
 
 def _code_sets(d: Definition) -> list[frozenset[Code]]:
@@ -372,69 +332,6 @@ def _unmapped(unmapped: object) -> str:
     return f"mode {mode!r} is not applied: {why}"
 
 
-def _include_problems(inc: Json) -> list[tuple[str, str]]:
-    """(where in the include, why) for includes that would be read as fewer or other codes than FHIR
-    says: a whole code system, ``valueSet`` not a list of urls, or ``valueSet`` beside codes (their
-    intersection). Each was ignored or read in part without a word."""
-    refs = inc.get("valueSet")
-    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
-        return [(".valueSet", 'valueSet is a list of value set urls (["http://..."])')]
-    if refs and (inc.get("system") or inc.get("concept")):
-        why = "valueSet beside system/concept means their intersection: give it in an include of its own"
-        return [(".valueSet", why)]
-    if inc.get("system") and not inc.get("concept") and not inc.get("filter") and not refs:
-        system = inc["system"]
-        return [
-            (
-                ".concept",
-                f"includes every code of {system}: a whole code system needs a terminology server: list the concepts",
-            )
-        ]
-    return []
-
-
-def _concepts(inc: Json) -> list[Code]:
-    """The codes an include (or exclude) lists."""
-    system = inc.get("system")
-    return [c for x in inc.get("concept") or [] if (c := norm_code(system, x.get("code"))) is not None]
-
-
-def _without_excluded(includes: list[Json], vs: Json) -> list[Json]:
-    """The includes less the concepts ``compose.exclude`` lists (or its whole systems); an include left
-    with no concept is dropped, never kept as a system without concepts (every code of it)."""
-    excludes = [e for e in (vs.get("compose") or {}).get("exclude") or [] if isinstance(e, dict) and e.get("system")]
-    if not excludes:
-        return includes
-    codes = {c for e in excludes for c in _concepts(e)}
-    systems = {norm_system(e["system"]) for e in excludes if not e.get("concept") and not e.get("filter")}
-    out = []
-    for inc in includes:
-        if not inc.get("system") or not inc.get("concept"):
-            out.append(inc)
-            continue
-        if norm_system(inc["system"]) in systems:
-            continue
-        kept = [x for x in inc["concept"] if norm_code(inc["system"], x.get("code")) not in codes]
-        if kept:
-            out.append({**inc, "concept": kept})
-    return out
-
-
-def _included(vs: Json, excluding: bool = True) -> list[Json]:
-    """A site value set's includes: its compose's, and its expansion's codes (what a terminology
-    server's ``$expand`` returns) as one include per system, less what ``compose.exclude`` lists."""
-    out = list((vs.get("compose") or {}).get("include") or [])
-    by_system: dict[str, list[Json]] = {}
-    todo = list((vs.get("expansion") or {}).get("contains") or [])
-    while todo:
-        item = todo.pop(0)
-        todo.extend(item.get("contains") or [])  # a hierarchical expansion nests its codes
-        if isinstance(item.get("system"), str) and isinstance(item.get("code"), str):
-            by_system.setdefault(item["system"], []).append({"code": item["code"]})
-    out += [{"system": system, "concept": concepts} for system, concepts in by_system.items()]
-    return _without_excluded(out, vs) if excluding else out
-
-
 def _resources(f: Path) -> list[Json]:
     try:
         data = json.loads(f.read_text(encoding="utf-8-sig"))
@@ -454,82 +351,4 @@ def _resources(f: Path) -> list[Json]:
     return [data]
 
 
-def _hits(codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]]) -> list[CodeMapping]:
-    """The mappings whose target (or its ATC group) is one of the codes."""
-    if len(codes) < len(by_target):
-        return [m for t in codes for m in by_target.get(t, ())]
-    return [m for t, ms in by_target.items() if t in codes for m in ms]
-
-
-def _codes(
-    codes: frozenset[Code], by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]
-) -> frozenset[Code]:
-    """The codes with the site codes that mean one of them (a broader site code is never one)."""
-    hits = [m for m in _hits(codes, by_target) if m.relationship not in MAYBE]
-    for m in hits:
-        used[m] = None
-    return codes | {m.source for m in hits} if hits else codes
-
-
-def _records(d: Records, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Records:
-    """A presence criterion with the site codes that mean one of its codes, and those that may (broader:
-    their records make the answer uncertain, records.py). A code that also means one is no maybe."""
-    codes = _codes(d.codes, by_target, used)
-    broader = [m for m in _hits(d.codes, by_target) if m.relationship in MAYBE and m.source not in codes]
-    if not broader:
-        return replace(d, codes=codes)
-    for m in broader:
-        used[m] = None
-    maybe = frozenset(m.source for m in broader)
-    return replace(d, codes=codes | maybe, maybe=d.maybe | maybe)
-
-
-def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> ValueTest:
-    match test:
-        case CodedTest():
-            if not test.codes:
-                return test
-            # a site code mapped both to an accepted answer and to another one (Positive and Negative)
-            # is read as neither: unknown, never one result that is both
-            yes = [m for m in _hits(test.codes, by_target) if m.relationship not in MAYBE]
-            no = [m for m in _hits(test.others, by_target) if m.relationship not in MAYBE]
-            both = {m.source for m in yes} & {m.source for m in no}
-            yes, no = [m for m in yes if m.source not in both], [m for m in no if m.source not in both]
-            for m in (*yes, *no):
-                used[m] = None
-            return CodedTest(test.codes | {m.source for m in yes}, test.others | {m.source for m in no})
-        case QuantityTest() | RangeTest() | PresentTest():  # no codes a site could map
-            return test
-        case _:
-            assert_never(test)
-
-
-def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Definition:
-    match d:
-        case Combination():
-            return Combination(d.code, d.threshold, tuple(_criterion(k, by_target, used) for k in d.children))
-        case ObservationValue():
-            return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
-        case Records():
-            return _records(d, by_target, used)
-        case Derived():
-            # lab formulas read fixed inputs (creatinine, weight...): their mapped site codes join input_codes,
-            # which the planner fetches; the record reads them as the target (terminology.evidence.read_as_targets)
-            labs = [
-                m for t in dv.INPUTS.get(d.concept, ()) for m in by_target.get(t, ()) if m.relationship not in MAYBE
-            ]
-            for m in labs:
-                used[m] = None
-            inputs = _codes(d.input_codes, by_target, used) | {m.source for m in labs}
-            return replace(d, input_codes=inputs, test=_test(d.test, by_target, used))
-        case Age() | Gender() | Manual() | Expression() | Unsupported():  # no codes a site could map
-            return d
-        case _:
-            assert_never(d)
-
-
-def _criterion(c: Criterion, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Criterion:
-    return replace(c, definition=_definition(c.definition, by_target, used))
-
-
-__all__ = ["COUNTS", "MAYBE", "Problem", "SiteTerminology"]
+__all__ = ["Problem", "SiteTerminology"]

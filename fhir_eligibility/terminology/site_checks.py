@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from fhir_eligibility.codes import Code, display, with_atc_groups
 from fhir_eligibility.criteria.model import CodeMapping, Records, Trial
-from fhir_eligibility.terminology.site import MAYBE, Problem, SiteTerminology
+from fhir_eligibility.terminology.relationships import MAYBE
+from fhir_eligibility.terminology.site import Problem, SiteTerminology
 from fhir_eligibility.terminology.usage import read_codes
 
 

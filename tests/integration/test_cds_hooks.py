@@ -3,45 +3,35 @@
 The service runs under uvicorn in a thread (session fixture), authentication on (ES384/RS384 keys made
 here), the Medplum server of the ``fhir_server`` fixture on its fhirServer allow-list. Covered: the
 published example requests, prefetch complete / partial (falling back to Medplum) / null, JWT checks, a
-disallowed fhirServer (a trap socket proves it is never contacted), body limits, feedback surviving a
-restart, the ``serve`` command, and verdict consistency with ``fhir-eligibility evaluate --format json``.
+disallowed fhirServer (a trap socket proves it is never contacted) and body limits. Tests that start a
+service of their own: test_cds_hooks_agreement.py (cards agree with ``fhir-eligibility evaluate --format
+json``) and test_cds_hooks_lifecycle.py (feedback surviving a restart, the ``serve`` command).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from fhir_eligibility.service.app import SERVICE_PATH
+from tests.integration.cds_hooks_support import Trap, as_server_patient, call, cli_verdicts, mini_data, outcome
 from tests.service.support import (
-    AS_OF,
     MINI,
     MINI_PATIENT,
     REALDATA,
-    ROOT,
     ClientKeys,
     LiveServer,
     auth_config,
     card_verdicts,
     emulate_prefetch,
-    free_port,
     hook_body,
-    iter_sample_files,
-    patients_of,
     post,
     server_prefetch,
     with_patient_refs,
@@ -91,41 +81,6 @@ def templates(cds: LiveServer, keys: ClientKeys) -> dict[str, str]:
     return dict(r.json()["services"][0]["prefetch"])
 
 
-class Trap:
-    """A TCP listener that counts connections: stands in for a FHIR server that must never be contacted."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fhir"
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
 @pytest.fixture
 def trap() -> Iterator[Trap]:
     t = Trap()
@@ -133,56 +88,6 @@ def trap() -> Iterator[Trap]:
         yield t
     finally:
         t.close()
-
-
-def call(cds: LiveServer, keys: ClientKeys, body: object, path: str = SERVICE_PATH) -> requests.Response:
-    url = cds.base + path
-    return post(url, body, keys.token(url))
-
-
-def outcome(r: requests.Response, status: int) -> str:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert body["resourceType"] == "OperationOutcome", body
-    assert "Traceback" not in r.text
-    return str(body["issue"][0]["diagnostics"])
-
-
-def mini_data() -> Any:
-    (data,) = patients_of(MINI_PATIENT)
-    return data
-
-
-def as_server_patient(data: Any, server_id: str) -> Any:
-    d = copy.deepcopy(data)
-    d.patient_id = server_id
-    d.resources = [({**r, "id": server_id} if r["resourceType"] == "Patient" else r) for r in d.resources]
-    return d
-
-
-def cli_verdicts(paths: list[Path], definitions: Path | None) -> dict[str, dict[str, str]]:
-    """patient -> trial -> verdict from ``fhir-eligibility evaluate --format json`` (a separate process)."""
-    args = [
-        sys.executable,
-        "-m",
-        "fhir_eligibility",
-        "evaluate",
-        *map(str, paths),
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-    ]
-    if definitions is not None:
-        args += ["--definitions", str(definitions)]
-    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    verdicts: dict[str, dict[str, str]] = {}
-    for r in json.loads(out.stdout)["results"]:
-        trials = verdicts.setdefault(r["patient"].removeprefix("Patient/"), {})
-        assert r["trial"] not in trials, f"patient id {r['patient']} is not unique across the files"
-        trials[r["trial"]] = r["verdict"]
-    return verdicts
 
 
 # -- the published example requests ---------------------------------------------------------------
@@ -398,119 +303,3 @@ def test_discovery_and_feedback_need_their_own_audience(cds: LiveServer, keys: C
 def test_body_too_large_is_413(cds: LiveServer, keys: ClientKeys) -> None:
     big = json.dumps(hook_body("p1", {"pad": {"resourceType": "Basic", "text": "x" * (1024 * 1024)}})).encode()
     assert "larger than" in outcome(call(cds, keys, big), 413)
-
-
-# -- feedback survives a restart ---------------------------------------------------------------------
-
-
-def test_feedback_is_kept_across_a_restart(keys: ClientKeys, tmp_path: Path) -> None:
-    def send(server: LiveServer, card: str) -> None:
-        fb = {
-            "feedback": [
-                {
-                    "card": card,
-                    "outcome": "overridden",
-                    "overrideReason": {"userComment": "declined"},
-                    "outcomeTimestamp": "2026-06-01T10:00:00Z",
-                }
-            ]
-        }
-        r = call(server, keys, fb, SERVICE_PATH + "/feedback")
-        assert r.status_code == 200, r.text
-
-    first, second = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
-    with LiveServer(auth_config(keys, tmp_path)) as a:
-        send(a, first)
-    with LiveServer(auth_config(keys, tmp_path)) as b:  # a new process state, same data_dir
-        send(b, second)
-    rows = [json.loads(line) for line in (tmp_path / "data" / "feedback.jsonl").read_text().splitlines()]
-    assert [r["card"] for r in rows] == [first, second]
-    assert rows[0]["overrideReason"] == {"userComment": "declined"}
-
-
-# -- one evaluation path: cards agree with the CLI ----------------------------------------------------
-
-
-def test_cards_agree_with_cli_for_sample_patients(keys: ClientKeys, tmp_path: Path) -> None:
-    """Every trial gets a card here (include_ineligible), so every verdict of every patient is compared."""
-    samples = list(iter_sample_files())
-    cases: list[tuple[list[Path], Path | None]] = [([MINI_PATIENT], MINI)]
-    if samples:
-        cases.append((samples, None))  # the bundled definitions
-    compared = 0
-    for files, definitions in cases:
-        expected = cli_verdicts(files, definitions)  # one CLI run over all the files
-        config = auth_config(keys, tmp_path, include_ineligible=True, definitions=(definitions,) if definitions else ())
-        with LiveServer(config) as server:
-            url = server.base + "/cds-services"
-            got = requests.get(url, headers={"Authorization": f"Bearer {keys.token(url)}"}, timeout=10).json()
-            prefetch_templates = got["services"][0]["prefetch"]
-            for path in files:
-                for data in patients_of(path):
-                    body = hook_body(data.patient_id, emulate_prefetch(prefetch_templates, data))
-                    r = call(server, keys, body)
-                    assert r.status_code == 200, (path.name, r.text)
-                    assert card_verdicts(r.json()) == expected[data.patient_id], (path.name, data.patient_id)
-                    compared += 1
-    assert compared >= 1 + len(samples)
-
-
-def test_fallback_cards_agree_with_cli_for_sample_patients(keys: ClientKeys, fhir_server: str, tmp_path: Path) -> None:
-    """No prefetch at all: everything comes from Medplum (seeded with the same bundles) through the fallback."""
-    samples = list(iter_sample_files())
-    if not samples:
-        pytest.skip("no sample_bundles yet")
-    expected = cli_verdicts(samples, None)
-    config = auth_config(keys, tmp_path, include_ineligible=True, definitions=(), allow_fhir_servers=(fhir_server,))
-    mismatches = []
-    with LiveServer(config) as server:
-        for path in samples:
-            for data in patients_of(path):
-                r = call(server, keys, hook_body(data.patient_id, {}, fhir_server=fhir_server))
-                assert r.status_code == 200, (path.name, r.text)
-                if card_verdicts(r.json()) != expected[data.patient_id]:
-                    mismatches.append((path.name, card_verdicts(r.json()), expected[data.patient_id]))
-    assert not mismatches, mismatches
-
-
-# -- the serve command --------------------------------------------------------------------------------
-
-
-def test_serve_command_with_a_config_file(keys: ClientKeys, tmp_path: Path) -> None:
-    port = free_port()
-    keys.write_jwks(tmp_path / "jwks.json")
-    (tmp_path / "service.toml").write_text(
-        f"""
-port = {port}
-jwks = "jwks.json"
-issuers = ["https://ehr.example.org"]
-definitions = ["{MINI}"]
-as_of = "{AS_OF}"
-data_dir = "data"
-"""
-    )
-    code = "import click; from fhir_eligibility.service.command import register; g = click.Group(); register(g); g()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--config", str(tmp_path / "service.toml"), "--insecure-no-auth"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/cds-services"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                r = requests.get(url, timeout=2)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
-        assert r.status_code == 200  # --insecure-no-auth on the command line overrides the file
-        assert r.json()["services"][0]["id"] == "trial-eligibility"
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=20)[0].decode()
-    assert "WARNING" in output and "authentication is OFF" in output
-    assert (tmp_path / "data").is_dir()

@@ -24,7 +24,7 @@ from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.terminology.site import SiteTerminology
 from tests.cases.builders import AS_OF, ATC, SCT, condition, lab, med_admin, obs, patient, window
-from tests.terminology.test_site_terminology import TRIAL_E, bundle, find, write
+from tests.terminology.site_files import TRIAL_E, bundle, find, write
 from tests.test_cli import cli
 
 Json = dict[str, Any]

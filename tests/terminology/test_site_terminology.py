@@ -1,17 +1,14 @@
 """Site terminology (issue 13): a hospital's ConceptMap makes its local measured-GFR code count for
-trial E's GFR criterion, exactly like the trial's own code, in evaluate, screen and serve.
+trial E's GFR criterion exactly like the trial's own code, and a site ValueSet adds its codes to the
+trial's value set (the fixtures and the hand-worked E-I6: tests/terminology/site_files.py).
 
-Hand-worked: NCT01842165 E-I6 reads "GFR >= 50 mL/min/1.73 m2 by 51Cr-EDTA" in [T0-28 d, T0]; with
-T0 = 2026-06-01, a result of 62 mL/min/{1.73_m2} on 2026-05-22 (T0-10 d) passes, 42 fails, and with
-no readable result in the window the criterion is unknown ("no result in window").
+Bad files: test_site_bad_files.py; the entry points (evaluate, screen, serve, server searches):
+test_site_entry_points.py; the ``codes`` command: test_site_codes.py.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,70 +16,26 @@ from fhir_eligibility.codes import PROJECT_CS
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import CodeMapping, Trial
 from fhir_eligibility.criteria.parse import Parser
-from fhir_eligibility.errors import DefinitionError, InputError
+from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
-from fhir_eligibility.service.app import Service
-from fhir_eligibility.service.config import load as load_config
 from fhir_eligibility.terminology.site import SiteTerminology
 from tests.cases.builders import AS_OF, SCT, UCUM, lab, obs, patient, window
-from tests.test_cli import MINI, cli
-
-Json = dict[str, Any]
-LOCAL = "http://hospital.example.org/codes/lab"
-MAP_URL = "http://hospital.example.org/fhir/ConceptMap/lab-to-trials"
-TRIAL_E = "NCT01842165"
-GFR_UNIT = "mL/min/{1.73_m2}"
-
-
-def local_obs(value: float, date: str = "2026-05-22", code: str = "MGFR-51CR", rid: str = "gfr1") -> Json:
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "code": {"coding": [{"system": LOCAL, "code": code, "display": "Measured GFR 51Cr-EDTA plasma clearance"}]},
-        "effectiveDateTime": date,
-        "subject": {"reference": "Patient/p"},
-        "valueQuantity": {"value": value, "system": UCUM, "code": GFR_UNIT, "unit": "mL/min/1.73m2"},
-    }
-
-
-def concept_map(relation: str = "equivalent", key: str = "equivalence", code: str = "MGFR-51CR") -> Json:
-    """R4 (``equivalence``) or R5 (``relationship``) map of the local code to the trial's GFR concept."""
-    return {
-        "resourceType": "ConceptMap",
-        "url": MAP_URL,
-        "status": "active",
-        "group": [
-            {
-                "source": LOCAL,
-                "target": PROJECT_CS,
-                "element": [{"code": code, "target": [{"code": "mgfr-51cr-edta", key: relation}]}],
-            }
-        ],
-    }
-
-
-def write(path: Path, resource: Json) -> Path:
-    path.write_text(json.dumps(resource))
-    return path
-
-
-def bundle(*resources: Json) -> Json:
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
-
-
-def find(criteria: tuple[CriterionResult, ...], cid: str) -> CriterionResult:
-    return next(c for c in criteria if c.id == cid)
-
-
-def e_i6(resources: list[Json], terminology: list[Path] | None) -> CriterionResult:
-    trials = load_trials(only=[TRIAL_E], terminology=terminology)
-    result = evaluate_patient(PatientData("p", [patient(), *resources]), trials, AS_OF)[0]
-    return find(result.criteria, "E-I6")
-
+from tests.terminology.site_files import (
+    LOCAL,
+    MAP_URL,
+    TRIAL_E,
+    Json,
+    bundle,
+    concept_map,
+    e_i6,
+    find,
+    local_obs,
+    write,
+)
+from tests.test_cli import MINI
 
 # ---- the mapping counts like the trial's own code ------------------------------------------------
 
@@ -189,171 +142,6 @@ def test_a_site_value_set_given_as_its_expansion_counts_too(tmp_path: Path) -> N
     empty = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/vs-net", "compose": []}
     with pytest.raises(DefinitionError, match="no concept"):
         load_trials([MINI], terminology=[write(tmp_path / "empty.json", empty)])
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {"resourceType": "ConceptMap", "group": {"source": "x"}},
-        {"resourceType": "ConceptMap", "group": "x"},
-        {"resourceType": "ConceptMap", "group": [None]},
-        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": ["A"]}]},
-        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": [{"code": "A", "target": {"code": "B"}}]}]},
-        {"resourceType": "ConceptMap", "group": [{"source": "x", "element": [{"code": "A", "target": [None]}]}]},
-        {"resourceType": "ConceptMap", "group": [{"element": [{"code": "A", "target": [{"equivalence": ["x"]}]}]}]},
-        {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/vs-net", "compose": {"include": {}}},
-        {
-            "resourceType": "ValueSet",
-            "url": "http://example.org/ValueSet/vs-net",
-            "compose": {"include": [{"concept": ["A"]}]},
-        },
-    ],
-)
-def test_a_malformed_terminology_file_is_one_line_never_a_traceback(tmp_path: Path, bad: dict[str, Any]) -> None:
-    with pytest.raises(DefinitionError):
-        load_trials([MINI], terminology=[write(tmp_path / "t.json", bad)])
-
-
-def test_a_terminology_bundle_whose_entry_is_not_a_list_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"Bundle\.entry is not a list"):
-        load_trials([MINI], terminology=[write(tmp_path / "b.json", {"resourceType": "Bundle", "entry": "abc"})])
-
-
-# ---- bad terminology files -------------------------------------------------------------------------
-
-
-def test_bad_terminology_is_one_line_exit_2_or_1(tmp_path: Path) -> None:
-    with pytest.raises(InputError):
-        load_trials([MINI], terminology=[tmp_path / "missing.json"])
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(InputError):
-        load_trials([MINI], terminology=[tmp_path / "bad.json"])
-    with pytest.raises(InputError, match="not terminology"):
-        load_trials([MINI], terminology=[write(tmp_path / "p.json", patient())])
-    with pytest.raises(DefinitionError, match="equivalence/relationship 'same'"):
-        load_trials([MINI], terminology=[write(tmp_path / "cm.json", concept_map("same"))])
-    unknown_vs = {
-        "resourceType": "ValueSet",
-        "url": "http://example.org/ValueSet/nope",
-        "status": "active",
-        "compose": {"include": [{"system": "http://hospital.example.org/codes/dx", "concept": [{"code": "X"}]}]},
-    }
-    with pytest.raises(DefinitionError, match="not a value set of the definitions"):
-        load_trials([MINI], terminology=[write(tmp_path / "vs.json", unknown_vs)])
-
-    out = cli(
-        "evaluate", str(MINI / "patient.json"), "--definitions", str(MINI), "--terminology", str(tmp_path / "bad.json")
-    )
-    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
-    out = cli("validate", str(MINI), "--terminology", str(tmp_path / "cm.json"))
-    assert out.returncode == 1 and "ConceptMap.group[0].element[0].target[0]" in out.stdout
-    out = cli("validate", str(MINI), "--terminology", str(tmp_path / "vs.json"))
-    assert out.returncode == 1 and "ValueSet.url" in out.stdout
-    out = cli(
-        "evaluate", str(MINI / "patient.json"), "--definitions", str(MINI), "--terminology", str(tmp_path / "cm.json")
-    )
-    assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1
-
-
-# ---- the same answer through every entry point ------------------------------------------------------
-
-
-def test_evaluate_and_screen_agree_with_the_terminology(tmp_path: Path) -> None:
-    data = write(tmp_path / "p.json", bundle(patient(), local_obs(62)))
-    cm = write(tmp_path / "cm.json", concept_map())
-    common = ["--trial", TRIAL_E, "--as-of", AS_OF.isoformat(), "--format", "json", "--terminology", str(cm)]
-    ev = cli("evaluate", str(data), *common)
-    assert ev.returncode == 0, ev.stderr
-    result = json.loads(ev.stdout)["results"][0]
-    i6 = next(c for c in result["criteria"] if c["id"] == "E-I6")
-    assert i6["result"] == "pass"
-    assert i6["evidence"][0]["mappedBy"] == MAP_URL and i6["evidence"][0]["code"] == f"{LOCAL}|MGFR-51CR"
-    sc = cli("screen", str(data), *common, "--workers", "1")
-    assert sc.returncode == 0, sc.stderr
-    trial = json.loads(sc.stdout)["trials"][0]
-    funnel = next(f for f in trial["funnel"] if f["criterion"] == "E-I6")
-    assert funnel["pass"] == 1 and funnel["unknown"] == 0
-    assert trial["counts"][result["verdict"]] == 1  # the same verdict as evaluate
-
-
-def test_serve_config_terminology_key(tmp_path: Path) -> None:
-    write(tmp_path / "cm.json", concept_map())
-    cfg = tmp_path / "cds.toml"
-    cfg.write_text(f'terminology = ["cm.json"]\ntrials = ["{TRIAL_E}"]\ninsecure_no_auth = true\n')
-    config = load_config(cfg)
-    assert config.terminology == (tmp_path / "cm.json",)
-    service = Service(config)
-    result = evaluate_patient(PatientData("p", [patient(), local_obs(62)]), service.trials, AS_OF, service.settings)
-    assert find(result[0].criteria, "E-I6").result is Result.PASS
-
-
-# ---- codes: what the site still has to map -----------------------------------------------------------
-
-
-def test_codes_lists_the_unmapped_code_and_the_round_trip_makes_it_count(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    write(data / "p.json", bundle(patient(), local_obs(62, rid="a"), local_obs(58, date="2026-05-01", rid="b")))
-    listed = cli("codes", str(data), "--trial", TRIAL_E, "--format", "json")
-    assert listed.returncode == 0, listed.stderr
-    (use,) = [u for u in json.loads(listed.stdout)["unreadCodes"]["Observation"] if u["code"] == "MGFR-51CR"]
-    assert use["count"] == 2 and use["unit"] == GFR_UNIT
-    best = use["suggestions"][0]
-    assert best["target"] == {"system": PROJECT_CS, "code": "mgfr-51cr-edta", "display": best["target"]["display"]}
-    assert f"{TRIAL_E} E-I6" in best["criteria"] and best["unitCompatible"]
-    table = cli("codes", str(data), "--trial", TRIAL_E)
-    assert "MGFR-51CR" in table.stdout and "E-I6" in table.stdout
-
-    draft = cli("codes", str(data), "--trial", TRIAL_E, "--format", "conceptmap")
-    cm = json.loads(draft.stdout)
-    assert cm["status"] == "draft"
-    targets = [t for g in cm["group"] for e in g["element"] for t in e["target"]]
-    assert {t["equivalence"] for t in targets} <= {"relatedto", "inexact"}
-    as_drafted = write(tmp_path / "draft.json", cm)
-    assert e_i6([local_obs(62)], [as_drafted]).result is Result.UNKNOWN  # suggestions count for nothing
-
-    edited = copy.deepcopy(cm)
-    for g in edited["group"]:
-        for e in g["element"]:
-            for t in e["target"]:
-                if e["code"] == "MGFR-51CR" and t["code"] == "mgfr-51cr-edta":
-                    t["equivalence"] = "equivalent"
-    reviewed = write(tmp_path / "reviewed.json", edited)
-    assert e_i6([local_obs(62)], [reviewed]).result is Result.PASS
-    again = cli("codes", str(data), "--trial", TRIAL_E, "--format", "json", "--terminology", str(reviewed))
-    assert "MGFR-51CR" not in again.stdout  # read now: no longer listed
-
-
-def test_codes_streams_ndjson(tmp_path: Path) -> None:
-    nd = tmp_path / "Observation.ndjson"
-    nd.write_text("\n".join(json.dumps(local_obs(60, rid=f"o{i}")) for i in range(3)) + "\nnot json\n")
-    out = cli("codes", str(nd), "--trial", TRIAL_E, "--format", "json")
-    data = json.loads(out.stdout)
-    assert data["unreadCodes"]["Observation"][0]["count"] == 3 and any("line 4" in w for w in data["warnings"])
-
-
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "synthea"
-
-
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata/synthea is not present")
-def test_codes_on_synthea_and_its_draft_is_valid_terminology(tmp_path: Path) -> None:
-    out = cli("codes", str(REALDATA), "--format", "json")
-    assert out.returncode == 0, out.stderr
-    unread = json.loads(out.stdout)["unreadCodes"]
-    assert "Condition" in unread and all(u["count"] >= 1 for us in unread.values() for u in us)
-    draft = cli("codes", str(REALDATA), "--format", "conceptmap", "-o", str(tmp_path / "draft.json"))
-    assert draft.returncode == 0, draft.stderr
-    checked = cli("validate", "--terminology", str(tmp_path / "draft.json"))
-    assert checked.returncode == 0, checked.stdout
-
-
-def test_server_searches_and_cds_prefetch_ask_for_the_mapped_code(tmp_path: Path) -> None:
-
-    cm = write(tmp_path / "cm.json", concept_map())
-    wanted = (LOCAL, "MGFR-51CR")
-    with_map = plan(load_trials(only=[TRIAL_E], terminology=[cm]), AS_OF)
-    assert any(r.resource_type == "Observation" and wanted in r.codes for r in with_map)
-    assert not any(wanted in r.codes for r in plan(load_trials(only=[TRIAL_E]), AS_OF))
 
 
 def test_a_mapped_site_creatinine_feeds_cockcroft_gault(tmp_path: Path) -> None:

@@ -20,8 +20,8 @@ from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.terminology.site import SiteTerminology
 from tests.cases.builders import SCT, condition
+from tests.terminology.site_files import bundle, write
 from tests.terminology.test_site_review import LOCAL_DX, concept_map, criterion
-from tests.terminology.test_site_terminology import bundle, write
 from tests.test_cli import cli
 
 Json = dict[str, Any]
