@@ -185,7 +185,7 @@ class Records:
     duration: CountTest | None = None
     label: str = field(default="", compare=False)
     # of ``codes``: site codes broader than a code of the set (a ConceptMap ``narrower``): a record with
-    # one only may be the concept, so it makes the answer uncertain, never absent (terminology.site)
+    # one only may be the concept, so it makes the answer uncertain, never absent (terminology.site_apply)
     maybe: frozenset[Code] = frozenset()
 
 

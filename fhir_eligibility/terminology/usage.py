@@ -4,7 +4,7 @@ What a site needs to write its ConceptMap (like OHDSI Usagi, from FHIR data): ev
 of the clinical resources, counted, with the trial criteria it resembles by display text and, for
 Observations, by unit (a value in mL/min/1.73 m2 cannot be a haemoglobin). A resource with any code
 a criterion reads is already understood and is not listed. Suggestions are only suggestions: the
-draft ConceptMap marks them ``relatedto``/``inexact``, which never count (terminology.site).
+draft ConceptMap marks them ``relatedto``/``inexact``, which never count (terminology.relationships).
 """
 
 from __future__ import annotations
