@@ -106,7 +106,7 @@ def answers(codes: frozenset[Code]) -> tuple[frozenset[Code], frozenset[Code]]:
 
 def exclusive(codes: frozenset[Code]) -> tuple[Code, Code] | None:
     """Two of the codes that answer one question in ways that exclude each other (Positive and
-    Negative), if any: a site code mapped to both would make one result both (terminology.site_apply)."""
+    Negative), if any: a site code mapped to both would make one result both (terminology.site)."""
     for classes in QUESTIONS:
         hit = [sorted(c & codes) for c in classes if c & codes]
         if len(hit) > 1:
