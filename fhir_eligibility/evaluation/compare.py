@@ -59,7 +59,7 @@ class Interval(NamedTuple):
     def scale(self, f: float) -> Interval:
         """The interval in another unit, each finite end rounded to 10 decimals: 17 mg/L is 1.7 mg/dL, not
         the 1.7000000000000002 binary floating point gives (which failed "> 1.7 mg/dL"); as :func:`_ratio`."""
-        lo, hi = _rounded(self.lo * f), _rounded(self.hi * f)
+        lo, hi = rounded(self.lo * f), rounded(self.hi * f)
         if f >= 0:
             return Interval(lo, hi, self.lo_open, self.hi_open)
         return Interval(hi, lo, self.hi_open, self.lo_open)
@@ -94,7 +94,9 @@ def _as_multiple(v: Interval, limit: float) -> Interval | None:
     return r
 
 
-def _rounded(x: float) -> float:
+def rounded(x: float) -> float:
+    """``x`` to 10 decimals: what a result computed from a few significant digits means, without the
+    noise binary floating point adds (78 x 60 / (72 x 1.3) is 50, not 49.99999999999999)."""
     return round(x, 10) if math.isfinite(x) else x
 
 

@@ -1,7 +1,9 @@
 """The arithmetic of the derived values: renal function, administered activity, courses, Child-Pugh, ANC.
 
 Formulas from clinical.md §1.6; which inputs each concept reads is in evaluation.forms.derived.
-Every function is pure; a value is an interval (an unknown race or a partial birthDate widen it).
+Every function is pure; a value is an interval (an unknown race or a partial birthDate widen it), its
+ends rounded to 10 decimals (:func:`~.compare.rounded`): a clearance of exactly 50 by hand is 50, so
+"≥ 50" passes and "> 50" fails, as the protocol's arithmetic says.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
-from fhir_eligibility.evaluation.compare import Interval
+from fhir_eligibility.evaluation.compare import Interval, rounded
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.measures import units
@@ -48,20 +50,20 @@ def cockcroft_gault(scr_mg_dl: float, weight_kg: float, age: tuple[int, int], se
     """(140 - age) x weight / (72 x SCr), x 0.85 for women; not BSA-indexed."""
     f = 0.85 if sex == "female" else 1.0
     vals = [(140 - a) * weight_kg / (72 * scr_mg_dl) * f for a in age]
-    return Interval(min(vals), max(vals))
+    return Interval(rounded(min(vals)), rounded(max(vals)))
 
 
 def mdrd(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
     """MDRD-4 IDMS (175); race unknown -> with and without the 1.212 factor."""
     f = 0.742 if sex == "female" else 1.0
     vals = [175 * scr_mg_dl**-1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in (1.0, 1.212)]
-    return Interval(min(vals), max(vals))
+    return Interval(rounded(min(vals)), rounded(max(vals)))
 
 
 def ckd_epi_2021(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
     k, alpha, f = (0.7, -0.241, 1.012) if sex == "female" else (0.9, -0.302, 1.0)
     vals = [142 * min(scr_mg_dl / k, 1) ** alpha * max(scr_mg_dl / k, 1) ** -1.200 * 0.9938**a * f for a in age]
-    return Interval(min(vals), max(vals))
+    return Interval(rounded(min(vals)), rounded(max(vals)))
 
 
 def courses(days: list[dt.date], gap_days: int) -> list[list[dt.date]]:
@@ -138,7 +140,7 @@ def child_pugh_points(bili_mg_dl: float, alb_g_dl: float, inr: float) -> int:
 
 def anc_from_differential(wbc_10e9_l: tuple[float, float], percent: tuple[float, float]) -> Interval:
     """WBC x neutrophils % / 100 (clinical.md §3: 10*9/L); tied results of the draw give a range."""
-    return Interval(wbc_10e9_l[0] * percent[0] / 100, wbc_10e9_l[1] * percent[1] / 100)
+    return Interval(rounded(wbc_10e9_l[0] * percent[0] / 100), rounded(wbc_10e9_l[1] * percent[1] / 100))
 
 
 # the registry's inputs are read here as dv.INPUTS by the terminology tools

@@ -34,9 +34,13 @@ class Bound(NamedTuple):
 # 0.35 g/dL): the slip would fail "Hb >= 9 g/dL" or "albumin >= 3 g/dL" on a normal value. Lower
 # values are case reports of the moribund, never a patient being screened for a trial.
 _HB = Bound("haemoglobin", "g/dL", 2.0, 25.0, "hemoglobin")
-_PLT = Bound("platelet count", "10*9/L", 0.0, 5000.0)
+# Platelet and leukocyte floors sit above a count in thousands sent as "/uL" (a "K/uL" mapped to /uL: 85 "/uL"
+# is 0.085 x 10^9/L, 5.8 "/uL" 0.0058), which would fail "platelets >= 100 x 10^9/L" on any count; analysers
+# report fewer than 1 x 10^9/L platelets or 0.05 x 10^9/L leukocytes as "<1", "<0.05". A neutrophil count of 0
+# is a real report (agranulocytosis), so that floor stays 0.
+_PLT = Bound("platelet count", "10*9/L", 1.0, 5000.0)
 _ANC = Bound("neutrophil count", "10*9/L", 0.0, 300.0)
-_WBC = Bound("leukocyte count", "10*9/L", 0.0, 1500.0)
+_WBC = Bound("leukocyte count", "10*9/L", 0.05, 1500.0)
 _SCR = Bound("serum creatinine", "mg/dL", 0.05, 40.0, "creatinine")
 _BILI = Bound("total bilirubin", "mg/dL", 0.0, 100.0, "bilirubin")
 _ENZYME = Bound("aminotransferase activity", "U/L", 0.0, 100000.0)
