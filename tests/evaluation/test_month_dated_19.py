@@ -1,4 +1,4 @@
-"""Doses dated by their month only read as clinical.md §0 says, worked out by hand.
+"""Doses dated by their month only, and records with no date, read as clinical.md §0 says, worked out by hand.
 
 Base: sample 01 (Lutathera 7400 MBq on 2023-01-16, 03-13, 05-08 and 07-03), as of 2026-06-01.
 
@@ -6,6 +6,8 @@ Base: sample 01 (Lutathera 7400 MBq on 2023-01-16, 03-13, 05-08 and 07-03), as o
   starts a new one) and 183+ days on 01-02..01-31 (a second course). Its activity counts in the first
   course only on 01-01: a sum it may or may not be in is decided only when both give the same answer
   (§0.12), never by reading the month as its first day.
+- An everolimus record with no date at all: how long it was taken is not known (§0.16), so B-I3b
+  ("everolimus <= 1 month", > 31 days excludes) is unknown, not a pass.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_eligibility.evaluation.engine import Settings
-from fhir_eligibility.evaluation.results import Result, TrialResult
+from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict
 from tests.evaluation.test_time18_dates import (
     AS_OF,
     CYCLE_4,
@@ -89,3 +91,35 @@ def test_b_i3a_activity_fails_when_every_day_fails_though_on_either_side(setting
     if settings.explain:
         assert _activity(now) is Result.FAIL
     assert _result(now, "B-I3a") is Result.UNKNOWN
+
+
+def _everolimus(dated: Json) -> Json:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": "everolimus",
+        "status": "completed",
+        "subject": {"reference": "Patient/sample-01"},
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01EG02"}]},
+        **dated,
+    }
+
+
+# B-I3b: everolimus for at most 31 days. Taken 2022-01-01..01-20 (20 days): pass; 2022-01-01..03-01
+# (60 days): fail; no date at all: unknown (before: 0 days, pass).
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+@pytest.mark.parametrize(
+    ("dated", "expected"),
+    [
+        ({}, Result.UNKNOWN),
+        ({"effectivePeriod": {"start": "2022-01-01", "end": "2022-01-20"}}, Result.PASS),
+        ({"effectivePeriod": {"start": "2022-01-01", "end": "2022-03-01"}}, Result.FAIL),
+    ],
+    ids=["undated", "20-days", "60-days"],
+)
+def test_an_everolimus_record_with_no_date_is_an_unknown_exposure(
+    dated: Json, expected: Result, settings: Settings
+) -> None:
+    now, _w = _evaluate(B, _resources(added=(_everolimus(dated),)), AS_OF, settings)
+    assert _result(now, "B-I3b") is expected
+    if expected is Result.UNKNOWN:
+        assert now.verdict is not Verdict.ELIGIBLE
