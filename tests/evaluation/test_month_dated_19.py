@@ -8,9 +8,13 @@ Base: sample 01 (Lutathera 7400 MBq on 2023-01-16, 03-13, 05-08 and 07-03), as o
   (§0.12), never by reading the month as its first day.
 - An everolimus record with no date at all: how long it was taken is not known (§0.16), so B-I3b
   ("everolimus <= 1 month", > 31 days excludes) is unknown, not a pass.
+- A window relative to an event dated by its month (a resection "2026-05") is decided where every day
+  of the month gives the same answer: expected failures until the engine can read it (see below).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -18,12 +22,15 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Result, TrialResult, Verdict
 from tests.evaluation.test_time18_dates import (
     AS_OF,
+    CAPECITABINE,
     CYCLE_4,
     IDS,
     SETTINGS,
     A,
     B,
+    D,
     Json,
+    _d_case,
     _evaluate,
     _lu5,
     _resources,
@@ -31,6 +38,7 @@ from tests.evaluation.test_time18_dates import (
 )
 
 CYCLE_2, CYCLE_3 = "da69e609-88c1-50e1-9c77-f70a1a17e501", "90872383-3fca-5709-b19b-ea89bc6fdc4a"
+MRI, PET = "624abb8e-1712-50c1-8233-3f4fe1af044f", "73734074-fb05-5873-93ce-3cdecc0a7a19"  # sample 75
 ACTIVITY = "Cumulative 177Lu-DOTATATE activity"  # B-I3a's activity branch
 
 
@@ -123,3 +131,38 @@ def test_an_everolimus_record_with_no_date_is_an_unknown_exposure(
     assert _result(now, "B-I3b") is expected
     if expected is Result.UNKNOWN:
         assert now.verdict is not Verdict.ELIGIBLE
+
+
+# An event dated by its month whose every day gives the same answer is decided (§0.12, as for the
+# doses above); a window relative to it is unknown today whatever the records. Deciding it needs the
+# leaf evaluated on each day the event may be on (a narrow window can pass over a record between the
+# month's ends), in the explained walk (evaluation.combination) and in the compiled program
+# (evaluation.program, whose anchors are one date): files outside this branch.
+NEEDS_EACH_DAY = pytest.mark.xfail(
+    strict=True, reason="evaluation.program and evaluation.combination must read an event's every possible day"
+)
+
+
+@NEEDS_EACH_DAY
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+def test_therapy_long_after_a_last_cycle_dated_by_its_month_fails_b_i5(settings: Settings) -> None:
+    """The 4th cycle dated "2023-07" (the first course's last on any day of July: 84 days or fewer
+    after 05-08) and capecitabine on 2024-03-01: after the cycle whichever day it was, in the window
+    from the next day to T0. B-I5 (no therapy after initial PRRT) fails, as for 07-01 and 07-31."""
+    capecitabine = {**CAPECITABINE, "effectiveDateTime": "2024-03-01"}
+    now, _w = _evaluate(B, _resources({CYCLE_4: {"effectiveDateTime": "2023-07"}}, (capecitabine,)), AS_OF, settings)
+    assert _result(now, "B-I5") is Result.FAIL
+
+
+@NEEDS_EACH_DAY
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+def test_imaging_within_the_window_of_every_day_of_the_surgery_month_passes(settings: Settings) -> None:
+    """Liver resection dated "2026-05", as of 2026-07-05. The MRI of 04-20 is 11 days before 05-01 and
+    41 before 05-31: within 42 (D-I7) for every day of May; the PET of 04-05 26 to 56 days before,
+    within 84 (D-I8). Both pass, eligible, as with the surgery on 05-01 or on 05-31."""
+    resources = _d_case("2026-05")
+    for r in resources:
+        if r["id"] in (MRI, PET):
+            r["performedDateTime"] = "2026-04-20" if r["id"] == MRI else "2026-04-05"
+    now, _w = _evaluate(D, resources, dt.date(2026, 7, 5), settings)
+    assert (_result(now, "D-I7"), _result(now, "D-I8"), now.verdict) == (Result.PASS, Result.PASS, Verdict.ELIGIBLE)
