@@ -9,8 +9,10 @@ never compares concept names, so a new derived value is one declaration plus one
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
@@ -23,7 +25,7 @@ from fhir_eligibility.evaluation.forms.common import missing_data
 from fhir_eligibility.evaluation.forms.records import summarises
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.validity import birth_problem
-from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
+from fhir_eligibility.evaluation.windows import fact_in, possible_days, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import concepts as cc
 from fhir_eligibility.measures import units
@@ -231,34 +233,111 @@ def _administrations(d: Derived, ctx: Context) -> list[Fact]:
 
 Doses = tuple[list[tuple[dt.date, float]], tuple[Evidence, ...]]  # (day, MBq) one per day, evidence
 
+# beyond this many ways to place the doses dated only by a month or a year, what they add up to is unknown
+_MAX_PLACINGS = 4096
 
-def _doses(facts: list[Fact], d: Derived, ctx: Context, unit: str | None) -> Doses | dv.DerivedValue:
-    """One dose per cycle in MBq (of the first course with method first-course), or why not.
+
+@dataclass(frozen=True)
+class _Placed(dv.DerivedValue):
+    """A value that depends on the day doses dated only by their month or year were given: ``each``
+    is its value for every placing that matters (``value``, their range, may straddle a two-sided
+    test every one of them fails the same way: that is decided, clinical.md §0.12)."""
+
+    each: tuple[Interval, ...] = ()
+
+
+def _placings(facts: list[Fact], d: Derived, gap_days: int) -> list[list[dt.date]] | None:
+    """The days the records may have been given, one list per placing that can change the doses
+    read: a record dated by its day is on it, one dated only by its month or year ("2026-03") on
+    each of its days where a course gap, a cycle (records a day apart) or the 364-day period may
+    begin or end (from the other records' days, through as many partly dated ones as there are, as
+    :func:`~fhir_eligibility.evaluation.derived.in_first_course` places them). None: too many."""
+    spans = [possible_days(f) for f in facts]
+    vague = [(a, b) for a, b in spans if a != b]
+    if not vague:
+        return [[a for a, _b in spans]]
+    steps = {0, 1, 2}
+    if "first-course" in d.methods:
+        steps |= {gap_days, gap_days + 1}
+    if "max-364-days" in d.methods:
+        steps |= {364, 365}
+    offsets = {dt.timedelta(days=s * sign) for s in steps for sign in (1, -1)}
+    reach = {day for span in spans for day in span}
+    for _hop in vague:  # a day reached through other partly dated records lies within their days
+        reach |= {x + o for x in reach for o in offsets if any(a <= x + o <= b for a, b in vague)}
+    choices: list[list[dt.date]] = []
+    count = 1
+    for a, b in spans:
+        choices.append(sorted(x for x in reach if a <= x <= b) if a != b else [a])
+        count *= len(choices[-1])
+        if count > _MAX_PLACINGS:
+            return None
+    return [list(days) for days in itertools.product(*choices)]
+
+
+def _read(
+    facts: list[Fact], days: list[dt.date], d: Derived, gap_days: int, unit: str | None
+) -> Doses | dv.DerivedValue:
+    """The doses read with each record on its day of ``days``: one per cycle in MBq (of the first
+    course with method first-course), or why not.
 
     Records a day or less from a counted dose are that cycle (as cycles are counted, forms.records
     ``episodes``: the same moment written in two time zones is two local dates a day apart): its
     dose counts once (clinical.md §1.6), never twice."""
+    placed = sorted(zip(days, facts, strict=True), key=lambda p: (p[0], p[1].ref))
     if "first-course" in d.methods:
-        days = [f.date for f in facts if f.date]
-        first = set(dv.courses([x for x in days if x], ctx.settings.course_gap_days)[0])
-        facts = [f for f in facts if f.date in first]
+        first = set(dv.courses(days, gap_days)[0])
+        placed = [(day, f) for day, f in placed if day in first]
     doses: list[tuple[dt.date, float]] = []
     ev: list[Evidence] = []
     last: dt.date | None = None  # the day of the last record of the cycle being read
-    for f in sorted(facts, key=lambda f: (f.date, f.ref)):
-        assert f.date is not None
-        if last is not None and (f.date - last).days <= 1:
-            last = f.date
+    for day, f in placed:
+        if last is not None and (day - last).days <= 1:
+            last = day
             continue
         if f.verification == "unknown":  # given or not: the sum cannot be known
             return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: its status leaves open whether it was given")
         mbq = dv.quantity_in(f, "MBq", None)
         if mbq is None:
             return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: dose missing or not an activity")
-        last = f.date
-        doses.append((f.date, mbq))
+        last = day
+        doses.append((day, mbq))
         ev.append(_evidence(f))
     return doses, tuple(ev)
+
+
+def _doses(facts: list[Fact], d: Derived, ctx: Context, unit: str | None) -> list[Doses] | dv.DerivedValue:
+    """The doses read (:func:`_read`) for every placing of the records dated only by their month or
+    year (:func:`_placings`; one when all are dated by their day), or why they cannot be read in
+    one of them: such a dose is never put on a day its record does not give."""
+    placings = _placings(facts, d, ctx.settings.course_gap_days)
+    if placings is None:
+        why = "too many doses dated only by their month or year to place them in courses and periods"
+        return dv.DerivedValue(None, unit, (), why)
+    out: list[Doses] = []
+    for days in placings:
+        read = _read(facts, days, d, ctx.settings.course_gap_days, unit)
+        if isinstance(read, dv.DerivedValue):
+            return read
+        out.append(read)
+    return out
+
+
+def _over_placings(
+    values: list[tuple[Interval, Doses]], unit: str | None, what: str, noun: str = "administrations"
+) -> dv.DerivedValue:
+    """The value of the doses (``what`` of them: "total"...) as one value, or as the range of its
+    values over the placings of doses dated only by their month or year (:class:`_Placed`)."""
+    distinct = sorted(set(v for v, _doses in values))
+    counts = sorted({len(doses) for _v, (doses, _ev) in values})
+    ev = tuple(dict.fromkeys(e for _v, (_d, evidence) in values for e in evidence))
+    n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    how = f"{what} of {n} {noun}"
+    if len(distinct) == 1:
+        return dv.DerivedValue(distinct[0], unit, ev, how)
+    low, high = distinct[0].lo, max(v.lo for v in distinct)
+    how += f"; {low:g} to {high:g} {unit or ''} by the days the doses dated only by a month or year may have been given"
+    return _Placed(_hull(distinct), unit, ev, how, each=tuple(distinct))
 
 
 def cumulative_activity(
@@ -277,11 +356,13 @@ def cumulative_activity(
     given = _doses(facts, d, ctx, unit)
     if isinstance(given, dv.DerivedValue):
         return given
-    doses, ev = given
-    total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
-    how = "largest 364-day total" if "max-364-days" in d.methods else "total"
-    value = Interval(total, math.inf, False, True) if summaries else Interval.point(total)
-    return dv.DerivedValue(value, unit, ev, f"{how} of {len(doses)} administrations{more}")
+    values: list[tuple[Interval, Doses]] = []
+    for doses, ev in given:
+        total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
+        values.append((Interval(total, math.inf, False, True) if summaries else Interval.point(total), (doses, ev)))
+    what = "largest 364-day total" if "max-364-days" in d.methods else "total"
+    out = _over_placings(values, unit, what)
+    return replace(out, reason=out.reason + more)
 
 
 def _statements(d: Derived, ctx: Context) -> list[Fact]:
@@ -296,9 +377,8 @@ def minimum_activity(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: d
     given = _doses(facts, d, ctx, unit)
     if isinstance(given, dv.DerivedValue):
         return given
-    doses, ev = given
-    smallest = min(v for _d, v in doses)
-    return dv.DerivedValue(Interval.point(smallest), unit, ev, f"smallest of {len(doses)} doses")
+    smallest = [(Interval.point(min(v for _d, v in doses)), (doses, ev)) for doses, ev in given]
+    return _over_placings(smallest, unit, "smallest", "doses")
 
 
 def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
@@ -401,17 +481,22 @@ def derived_lookback(d: Derived, default_days: int) -> int | None:
 
 
 def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None, str | None]:
-    """The value in the test's unit and the test's truth (value None: not comparable)."""
+    """The value in the test's unit and the test's truth (value None: not comparable). A value whose
+    range straddles the test is decided when each value it may be (:class:`_Placed`) is the same way."""
     v = value.value
     target = next((t.unit for t in thresholds(d.test)), None)
     if v is None:
         return Truth.UNKNOWN, None, target
+    factor = 1.0
     if target and value.unit and target != value.unit:
         f = units.convert(1.0, value.unit, target, None)
         if f is None:
             return Truth.UNKNOWN, None, target
-        v = v.scale(f)
+        factor, v = f, v.scale(f)
     t = interval_truth(v, d.test)
+    if not t.decided and isinstance(value, _Placed):
+        each = {interval_truth(x.scale(factor) if factor != 1.0 else x, d.test) for x in value.each}
+        t = each.pop() if len(each) == 1 else t
     return (Truth.REVIEW if t is Truth.UNKNOWN and value.judgement_only else t), v, target
 
 

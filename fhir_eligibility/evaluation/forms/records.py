@@ -7,6 +7,7 @@ Closed world (no record = FALSE) except where clinical.md says a study is to be 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 
 from fhir_eligibility.codes import Code
@@ -78,9 +79,17 @@ def _covered_days(facts: list[Fact], as_of: dt.date, longest: bool = False) -> i
 def _exposure(facts: list[Fact], as_of: dt.date, t: CountTest, longest: bool = False) -> Truth:
     """Whether the exposure the records cover meets the duration test, in its unit (clinical.md §0.1):
     days (weeks are 7 of them), or calendar months and years, each merged period measured on the
-    calendar from its own first day and the periods added (:func:`~.timing.period_length`)."""
+    calendar from its own first day and the periods added (:func:`~.timing.period_length`).
+    ``longest``: a record with no date at all may have lasted any length (§0.16: not knowable)."""
+    if longest and any(_undated(f) for f in facts):
+        return count_ok(math.inf, _scaled(t))
     total = sum(period_length(s, e, t.unit) for s, e in _periods(facts, as_of, longest))
     return count_ok(total, _scaled(t))
+
+
+def _undated(f: Fact) -> bool:
+    """No start nor end (none recorded, or unreadable): how long it covers is not known."""
+    return f.start is None and f.end is None
 
 
 @lru_cache(maxsize=256)
@@ -100,6 +109,8 @@ def _scaled(t: CountTest) -> CountTest:
 
 def _exposure_text(facts: list[Fact], as_of: dt.date, t: CountTest, longest: bool = False) -> str:
     """How much exposure ("40 days"), with its months or years for a calendar unit ("40 days (1.29 months)")."""
+    if longest and any(_undated(f) for f in facts):
+        return "any length (a record with no date)"
     days = _covered_days(facts, as_of, longest)
     if not calendar_unit(t.unit):
         return f"{days} days"
@@ -338,7 +349,7 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
             return Outcome(
                 Truth.UNKNOWN,
                 f"{covered} to {most} of exposure{window} (stop dates not recorded, days between"
-                f" administrations not recorded, or records uncertain;"
+                f" administrations not recorded, or records undated or uncertain;"
                 f" required {d.duration.text()})",
                 ev,
                 matched=tuple(placed),
