@@ -322,6 +322,9 @@ def exclusion() -> list[Json]:
                 "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
                 "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
                 "--terminology, or the investigator overrides.",
+                "The metastases are dated by their onset, else their recordedDate (clinical.md §0.7): brain "
+                "metastases with no onset recorded on 2025-06-01 and radiosurgery on 2025-07-01, >= 168 days before "
+                "T0, are reviewed; a treatment dated before the recorded date fails as treating something else.",
                 BRAIN_HEADER_NOTE,
             ],
         )
