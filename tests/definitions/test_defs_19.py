@@ -1,6 +1,14 @@
 """Criteria the last review left open, each a change to a sample patient (T0 = 2026-06-01), the answer
 worked out by hand from the protocol line (/work/shared/seeds) and clinical.md.
 
+D-E1 (seed 003 exclusion 1: "Less than 4 weeks post-surgery, or any other medical treatment, including
+chemotherapy, radiotherapy, and intrahepatic therapy"). Sample 76 (D eligible; its liver resection
+2026-05-04 is exactly 28 days old, outside (T0-28 d, T0]) has no coded treatment in the window. Surgery of
+any other kind, ablation and SIRT have no verified code, so routine data cannot rule them out: the line is
+a manual item until someone attests it (as B-E1's "other major surgery"), never a pass on silence. Before,
+D-E1 passed, even beside an operation 10 days ago coded by text alone. Attested "no": pass; "yes": fail;
+a coded radiotherapy 12 days ago still fails without any answer.
+
 A-E12 (seed 000: brain metastases "unless these metastases have been treated and stabilized for at least
 24 weeks"). Brain metastases (C79.31) dated by ``recordedDate`` 2025-06-01 alone (no onset): clinical.md
 §0.7 dates a time-windowed event by its onset, else its recorded date, so the metastases date from
@@ -19,15 +27,19 @@ reading the definitions' notes now state.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
-from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, B, base, condition
+from fhir_eligibility.report.questionnaire import questionnaire_response
+from fhir_eligibility.retrieval.files import read_patients
+from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, B, D, base, condition
 
 SAMPLE_76 = Path(__file__).resolve().parents[2] / "sample_bundles" / "76-d-ileal-resected-thresholds.json"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -52,6 +64,47 @@ def _procedure(pid: str, code: dict[str, Any], date: str) -> dict[str, Any]:
         "code": code,
         "performedDateTime": date,
     }
+
+
+# ---- D-E1 ----------------------------------------------------------------------------------------------
+
+
+def _sample_76() -> tuple[str, list[dict[str, Any]]]:
+    (p,) = read_patients([SAMPLE_76])[0]
+    return p.patient_id, copy.deepcopy(p.resources)
+
+
+def _answer(pid: str, answers: dict[str, bool]) -> dict[str, Any]:
+    (trial,) = load_trials(None, [D])
+    return questionnaire_response(
+        trial, pid, answers, author="Research coordinator", authored="2026-05-30T10:00:00Z", response_id="qr19"
+    )
+
+
+def test_d_e1_without_a_coded_treatment_awaits_attestation() -> None:
+    pid, resources = _sample_76()
+    assert _results(pid, resources, Settings())[(D, "D-E1")] == "manual"
+    got = _results(pid, resources, ATTESTED)
+    assert (got[(D, "D-E1")], got[(D, "verdict")]) == ("pass", "eligible")
+
+
+def test_d_e1_an_operation_coded_by_text_alone_is_not_ruled_out() -> None:
+    pid, resources = _sample_76()
+    other = _procedure(pid, {"text": "Laparoscopic cholecystectomy"}, "2026-05-22")
+    assert _results(pid, [*resources, other], Settings())[(D, "D-E1")] == "manual"
+
+
+@pytest.mark.parametrize(("answer", "expected"), [(False, "pass"), (True, "fail")])
+def test_d_e1_the_attested_item_decides(answer: bool, expected: str) -> None:
+    pid, resources = _sample_76()
+    got = _results(pid, [*resources, _answer(pid, {"D-E1.other": answer})], Settings())
+    assert got[(D, "D-E1")] == expected
+
+
+def test_d_e1_a_coded_radiotherapy_in_the_window_fails_unanswered() -> None:
+    pid, resources = _sample_76()
+    ebrt = _procedure(pid, {"coding": [{"system": SCT, "code": "33195004"}]}, "2026-05-20")
+    assert _results(pid, [*resources, ebrt], Settings())[(D, "D-E1")] == "fail"
 
 
 # ---- A-E12 ---------------------------------------------------------------------------------------------
