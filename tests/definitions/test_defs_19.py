@@ -1,4 +1,4 @@
-"""Criteria the last review left open, each a change to a sample patient (T0 = 2026-06-01), the answer
+"""Four criteria the last review left open, each a change to a sample patient (T0 = 2026-06-01), the answer
 worked out by hand from the protocol line (/work/shared/seeds) and clinical.md.
 
 D-E1 (seed 003 exclusion 1: "Less than 4 weeks post-surgery, or any other medical treatment, including
@@ -8,6 +8,16 @@ any other kind, ablation and SIRT have no verified code, so routine data cannot 
 a manual item until someone attests it (as B-E1's "other major surgery"), never a pass on silence. Before,
 D-E1 passed, even beside an operation 10 days ago coded by text alone. Attested "no": pass; "yes": fail;
 a coded radiotherapy 12 days ago still fails without any answer.
+
+A-E17 (seed 000: "History of other solid tumor in 5 years before the inclusion excepted of cancer in situ
+of the cervix and skin cancer"). The trial studies an intestinal NET; A-E4 fails a pancreatic one. A NET
+coded at another organ (ICD-10-CM C7A.090 lung, C7A.091 thymus, C7A.092 stomach, C7A.093 kidney, C7A.094
+foregut NOS, C7A.098 other sites) beside it is a solid tumour, but the protocol does not say whether a
+second NET primary is "other", and such a code can as well be a metastasis of the intestinal NET (lung,
+ovary) or, for the foregut NOS, the duodenal NET itself: review, not fail. Before, it passed (every C7A
+code was read as the NET under study). A second intestinal NET code (C7A.020 appendix beside the ileal
+C7A.012) is the multifocal intestinal disease the trial studies: pass. Onset 2018 and resolved: outside
+the 5 years, pass.
 
 A-E12 (seed 000: brain metastases "unless these metastases have been treated and stabilized for at least
 24 weeks"). Brain metastases (C79.31) dated by ``recordedDate`` 2025-06-01 alone (no onset): clinical.md
@@ -105,6 +115,25 @@ def test_d_e1_a_coded_radiotherapy_in_the_window_fails_unanswered() -> None:
     pid, resources = _sample_76()
     ebrt = _procedure(pid, {"coding": [{"system": SCT, "code": "33195004"}]}, "2026-05-20")
     assert _results(pid, [*resources, ebrt], Settings())[(D, "D-E1")] == "fail"
+
+
+# ---- A-E17 ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["C7A.090", "C7A.091", "C7A.092", "C7A.093", "C7A.094", "C7A.098"])
+def test_a_e17_a_net_of_another_organ_is_reviewed(code: str) -> None:
+    net = condition(code, onsetDateTime="2025-09-01", clinicalStatus=ACTIVE)
+    assert _results("sample-01", [*base(), net], ATTESTED)[(A, "A-E17")] == "review"
+
+
+def test_a_e17_an_old_resolved_net_of_another_organ_passes() -> None:
+    net = condition("C7A.090", onsetDateTime="2018-03-01", clinicalStatus={"coding": [{"code": "resolved"}]})
+    assert _results("sample-01", [*base(), net], ATTESTED)[(A, "A-E17")] == "pass"
+
+
+def test_a_e17_a_second_intestinal_net_is_the_disease_under_study() -> None:
+    net = condition("C7A.020", onsetDateTime="2025-09-01", clinicalStatus=ACTIVE)
+    assert _results("sample-01", [*base(), net], ATTESTED)[(A, "A-E17")] == "pass"
 
 
 # ---- A-E12 ---------------------------------------------------------------------------------------------
