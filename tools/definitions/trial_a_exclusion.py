@@ -18,10 +18,11 @@ from .vs_net import NET_MORPH_TEXT
 
 
 def gep_or_unsited() -> Json:
-    """A malignancy of a GEP site or of no named organ in the last 5 years: may be the NET itself."""
+    """A malignancy of a GEP site or of no named organ, or a NET of another organ, in the last 5 years: may be
+    the NET itself (or its spread)."""
     return condition(
-        "Malignancy of stomach, intestine or pancreas, or of no named organ (C26.0, C26.9, C76.2, C80.x), in the "
-        "last 5 years",
+        "Malignancy of stomach, intestine or pancreas, or of no named organ (C26.0, C26.9, C76.2, C80.x), or a "
+        "NET of another organ (C7A.090-C7A.094, C7A.098), in the last 5 years",
         "vs-net-primary-candidate",
         history=True,
         tfe=[window(-5, 0, "a")],
@@ -322,6 +323,9 @@ def exclusion() -> list[Json]:
                 "read); brain metastases without such a treatment fail (untreated, or treated too recently). A "
                 "treatment coded otherwise (SNOMED neurosurgery, a site's own code) is not read: map it with "
                 "--terminology, or the investigator overrides.",
+                "The metastases are dated by their onset, else their recordedDate (clinical.md §0.7): brain "
+                "metastases with no onset recorded on 2025-06-01 and radiosurgery on 2025-07-01, >= 168 days before "
+                "T0, are reviewed; a treatment dated before the recorded date fails as treating something else.",
                 BRAIN_HEADER_NOTE,
             ],
         )
@@ -388,7 +392,8 @@ def exclusion() -> list[Json]:
                 ),
                 judge(
                     all_of(
-                        "GEP-site or unsited malignancy in the last 5 years that may be the NET itself: review",
+                        "GEP-site or unsited malignancy, or a NET of another organ, in the last 5 years that may be "
+                        "the NET itself (or its spread): review",
                         [
                             gep_or_unsited(),
                             condition("NET coded (C7A, C25.4 or NET morphology)", "vs-net-any", history=True),
@@ -422,6 +427,18 @@ def exclusion() -> list[Json]:
                 "So are the codes naming no organ (vs-net-primary-candidate: C26.0/C26.9 intestinal tract or digestive "
                 "system unspecified, C76.2 abdomen, C80.x primary unknown): beside a NET code they are most likely "
                 "the NET itself (before, C80.1 or C26.0 with a NET morphology failed here as another cancer).",
+                "A NET of another organ than the intestine (ICD-10-CM C7A.090 lung, C7A.091 thymus, C7A.092 "
+                "stomach, C7A.093 kidney, C7A.094 foregut unspecified, C7A.098 other sites; in "
+                "vs-net-primary-candidate) with onset in the last 5 years is reviewed, never failed: it is a solid "
+                "tumour, but the protocol does not say whether a second NET primary is 'other', and the code cannot "
+                "tell a second primary from a metastasis of the intestinal NET (lung, ovary) or, for the foregut "
+                "unspecified, from a duodenal NET under study. Before, every C7A code read as the NET under study and "
+                "A-E17 passed. A second intestinal NET code (C7A.01x, C7A.02x, C7A.095, C7A.096) is the multifocal "
+                "disease the trial studies, not another tumour; a pancreatic NET fails A-E4. A lung NET coded as "
+                "C34 (+ a NET morphology) stays another cancer: the morphology cannot be tied to the C34 record. "
+                "A C7A.09x NET still active with its onset more than 5 years ago is not reviewed: these codes share "
+                "the GEP-site review (by onset only), where an 'active now' reading would review every NET coded by "
+                "its site.",
                 "Skin cancer of unspecified type (vs-skin-unspecified: ICD-10-CM C44.x0/C44.x0x 'unspecified "
                 "malignant neoplasm of skin' and the C44 headers over basal cell, squamous cell and other types; "
                 "WHO C44, which does not separate the types) may be the excepted basal or squamous cell carcinoma: "

@@ -48,6 +48,11 @@ def inclusion_disease() -> list[Json]:
             ],
             link="B-I2a",
             note=[
+                "'Metastatic' is a state on T0, not a history: a secondary malignant neoplasm counts when its "
+                "Condition is active, recurrence or relapse (no status: read as written, active; clinical.md §0.7). "
+                "Metastases marked inactive, remission or resolved (resected, or in complete response) are past "
+                "disease: with no current metastasis coded the closed-world rule for diagnoses makes B-I2a fail. A "
+                "status that says neither (R5 'unknown', a site's own code) makes it unknown.",
                 "Transverse colon (C7A.023: proximal part is midgut), large intestine of unspecified portion "
                 "(C7A.029: may be the caecum or ascending colon, midgut; before, it failed) and unknown primary "
                 "(C7A.00: 'thought to be of midgut origin') go to review; duodenum (C7A.010) is foregut and does "

@@ -133,18 +133,35 @@ def characteristics() -> list[Json]:
     )
     # ---------------- exclusion ----------------
     add(
-        records(
+        any_of(
             "1. Less than 4 weeks post-surgery, or any other medical treatment, including chemotherapy, "
             "radiotherapy, and intrahepatic therapy.",
-            ["MedicationAdministration", "Procedure"],
-            "vs-anticancer-treatment",
-            tfe=[window(-27, 0, "d")],
+            [
+                records(
+                    "Coded anticancer drug (chemotherapy, PRRT, targeted therapy, interferon), radiotherapy, "
+                    "embolisation or hepatic resection in the last 4 weeks",
+                    ["MedicationAdministration", "Procedure"],
+                    "vs-anticancer-treatment",
+                    tfe=[window(-27, 0, "d")],
+                ),
+                manual(
+                    "Other surgery or treatment in the last 4 weeks that the record does not code (surgery other "
+                    "than a hepatic resection, ablation, SIRT / radioembolisation, bland embolisation, "
+                    "investigational agent)",
+                    link="D-E1.other",
+                ),
+            ],
             link="D-E1",
             exclude=True,
             note=[
                 "Read as a 28-day wash-out from the last treatment of any kind (surgery, chemotherapy, radiotherapy, "
                 "liver-directed therapy): an event in (T0-28 d, T0] = [T0-27 d, T0] fails. Only hepatic resections "
                 "have verified surgical codes (SNOMED CT and CPT).",
+                "Surgery of any other kind, ablation, SIRT and bland embolisation have no verified code, so routine "
+                "data cannot rule them out: they are an attested item inside the line (D-E1.other, as B-E1's other "
+                "major surgery and D-E7's uncoded liver-directed therapy). Before, D-E1 passed on silence, even "
+                "beside an operation last week coded by text alone. A coded treatment in the window still fails "
+                "whatever the answer.",
                 RX_DRUG_NOTE,
                 UNDER_WAY_NOTE,
             ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .fhir import SNOMED
-from .vs_concepts import S, cm, who
+from .vs_concepts import S, cm, cm_codes, who
 from .vs_net import (
     BCC_SKIN,
     HAEM_MALIG,
@@ -408,13 +408,22 @@ vs(
 )
 vs(
     "vs-net-primary-candidate",
-    "Malignancy of a GEP site or of no named organ (where the NET itself is coded)",
+    "Malignancy of a GEP site or of no named organ, or a NET of another organ (may be the NET itself)",
     "The primary sites of vs-gep-site (ICD-10-CM/WHO C16-C20, C25, SNOMED CT site primaries) and the codes "
     "naming no organ: ICD-10-CM C26, C26.0 (intestinal tract, part unspecified), C26.9 (ill-defined digestive "
     "sites), C76.2 (abdomen), C80, C80.0, C80.1 (disseminated / primary unspecified); WHO C26, C26.0, C26.8, "
     "C26.9, C76.2, C80, C80.0, C80.9. Beside a NET code such a code is most likely the NET itself (A-E17 "
-    "reviews it); without one it is another cancer.",
-    [*VALUESETS["vs-gep-site"][2], *cm("site-unspecified"), *who("site-unspecified")],
+    "reviews it); without one it is another cancer. Also the ICD-10-CM carcinoids of an organ outside the "
+    "intestine (C7A.090 bronchus and lung, C7A.091 thymus, C7A.092 stomach, C7A.093 kidney, C7A.094 foregut "
+    "unspecified, C7A.098 other sites): a NET code themselves, so always reviewed - a second NET primary or "
+    "the intestinal NET's spread (lung, ovary), which the protocol's 'other solid tumor' leaves open. No "
+    "SNOMED CT concept for a carcinoid of these organs is verified (clinical.md §2.2): ICD-10-CM only.",
+    [
+        *VALUESETS["vs-gep-site"][2],
+        *cm("site-unspecified"),
+        *who("site-unspecified"),
+        *cm_codes("net-c7a", "C7A.090", "C7A.091", "C7A.092", "C7A.093", "C7A.094", "C7A.098"),
+    ],
 )
 vs(
     "vs-skin-unspecified",
