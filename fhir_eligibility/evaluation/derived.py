@@ -53,10 +53,11 @@ def cockcroft_gault(scr_mg_dl: float, weight_kg: float, age: tuple[int, int], se
     return Interval(rounded(min(vals)), rounded(max(vals)))
 
 
-def mdrd(scr_mg_dl: float, age: tuple[int, int], sex: str) -> Interval:
-    """MDRD-4 IDMS (175); race unknown -> with and without the 1.212 factor."""
+def mdrd(scr_mg_dl: float, age: tuple[int, int], sex: str, black: bool | None = None) -> Interval:
+    """MDRD-4 IDMS (175); ``black`` None (race unknown) -> with and without the 1.212 factor (§1.6)."""
     f = 0.742 if sex == "female" else 1.0
-    vals = [175 * scr_mg_dl**-1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in (1.0, 1.212)]
+    races = (1.0, 1.212) if black is None else (1.212,) if black else (1.0,)
+    vals = [175 * scr_mg_dl**-1.154 * max(a, 1) ** -0.203 * f * r for a in age for r in races]
     return Interval(rounded(min(vals)), rounded(max(vals)))
 
 

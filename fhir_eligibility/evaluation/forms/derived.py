@@ -23,6 +23,7 @@ from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.forms.common import missing_data
 from fhir_eligibility.evaluation.forms.records import summarises
+from fhir_eligibility.evaluation.race import recorded_black
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.validity import birth_problem
 from fhir_eligibility.evaluation.windows import fact_in, possible_days, window_bounds, window_text
@@ -203,8 +204,10 @@ def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date,
     if isinstance(basis, dv.DerivedValue):
         return basis
     scr_mg, ages, sex, ev = basis
-    how = "MDRD-IDMS (175) from serum creatinine; race unknown, both factors" + _tie_note(scr_mg)
-    return dv.DerivedValue(_hull([dv.mdrd(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
+    black = recorded_black(ctx.record.patient)
+    race = "race unknown, both factors" if black is None else "race recorded " + ("Black" if black else "not Black")
+    how = f"MDRD-IDMS (175) from serum creatinine; {race}" + _tie_note(scr_mg)
+    return dv.DerivedValue(_hull([dv.mdrd(s, ages, sex, black) for s in scr_mg]), unit, tuple(ev), how)
 
 
 def egfr_ckd_epi_2021(
