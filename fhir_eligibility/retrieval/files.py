@@ -15,8 +15,9 @@ own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something onl
 
 What a file may hold beyond records, each read alike by every entry point: ``.ndjson.gz`` files
 (decompressed as read); a Bulk export's ``OperationOutcome`` (an error: every patient's data
-unknown); a batch-response entry that failed, or a search page (also one nested in a batch) that
-is not the whole answer (its data unknown); a history Bundle (each record's current version; a
+unknown); a batch-response entry that failed, an error OperationOutcome entry or R5 ``Bundle.issues``
+(every type unknown), or a search page (also one nested in a batch) that is not the whole answer (its
+data unknown; an outcome, R4 entry or R5 ``issues``, read alike); a history Bundle (each record's current version; a
 deletion removes it); a conditional reference two patients match (neither's, unknown for both).
 """
 
@@ -136,6 +137,17 @@ def _bundle_entries(
         log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
         return []
     searchset = bundle.get("type") == "searchset"
+    issues = bundle.get("issues")  # R5: the Bundle's OperationOutcome, read as an outcome entry (a searchset's: below)
+    if issues is not None and not searchset:
+        outcome = isinstance(issues, dict) and issues.get("resourceType") == "OperationOutcome"
+        if not outcome or is_error_outcome(issues) or partial_issue(issues):
+            log.add(
+                f"{source}: the Bundle's issues are an error (OperationOutcome), say data were left out, or "
+                "cannot be read; its records may be incomplete",
+                "",
+                (index, counter[0]),
+            )
+            lost.add(ANY_TYPE)
     current = history_current(entries) if bundle.get("type") == "history" else None
     out: list[Item] = []
     for i, e in enumerate(entries):
