@@ -142,3 +142,61 @@ def test_issues_on_a_bundle_of_another_type(tmp_path: Path) -> None:
     (tmp_path / "n").mkdir()
     results, _ = every_path([_write(tmp_path, "noted", {**collection, "issues": noted})], tmp_path / "n")
     assert results[(P, A, "A-I3")] == "pass"
+
+
+# ---------------------------------------------------------------- 2. a search is not the whole record
+
+
+def test_a_search_of_observations_vouches_for_nothing_else(tmp_path: Path) -> None:
+    link = [{"relation": "self", "url": "https://ehr.example.org/fhir/Observation?patient=sample-01"}]
+    search = _searchset({"Observation"}, link=link)
+    results, _ = every_path([_write(tmp_path, "obs", search)], tmp_path)
+    assert results[(P, A, "A-I2")] == "unknown"  # was fail: "no NET diagnosis recorded"
+    assert results[(P, A, "A-I3")] == "unknown"  # was fail: "no prior Lutathera"
+    assert results[(P, B, "B-I2a")] == "unknown"
+    assert results[(P, A, "A-I11-hb")] == "pass"  # the labs it searched still decide
+    (tmp_path / "x").mkdir()
+    unlinked, _ = every_path([_write(tmp_path, "unlinked", {**search, "link": []})], tmp_path / "x")
+    assert unlinked == results  # the matches say what was searched
+
+
+def test_everything_is_the_whole_record(tmp_path: Path) -> None:
+    """$everything: its Patient a match, or (an include) its self link names the operation."""
+    matched = _without(_searchset(), "Condition")
+    results, _ = every_path([_write(tmp_path, "matched", matched)], tmp_path)
+    assert results[(P, A, "A-I2")] == "fail" and results[(P, A, "A-I3")] == "pass"
+    link = [{"relation": "self", "url": "https://ehr.example.org/fhir/Patient/sample-01/$everything"}]
+    everything = _without(_searchset(set(BASE_TYPES) - {"Patient"}, link=link), "Condition")
+    (tmp_path / "e").mkdir()
+    included, _ = every_path([_write(tmp_path, "everything", everything)], tmp_path / "e")
+    assert included == results
+
+
+def test_an_error_in_the_whole_record_makes_the_whole_answer_unknown(tmp_path: Path) -> None:
+    """No Condition in an $everything answer with an error outcome: the error may have cost the
+    diagnoses too, not only the types the page holds (A-I2 was fail)."""
+    cut = _with_outcome_entry(_without(_searchset(), "Condition"), ERROR)
+    results, warnings = every_path([_write(tmp_path, "cut", cut)], tmp_path)
+    assert results[(P, A, "A-I2")] == "unknown" and results[(P, B, "B-I2a")] == "unknown"
+    assert warnings
+
+
+def test_an_error_in_a_search_of_one_type_loses_that_type(tmp_path: Path) -> None:
+    """A cut-short Observation search beside the patient's whole record: only Observation is unknown."""
+    link = [{"relation": "self", "url": "https://ehr.example.org/fhir/Observation?patient=sample-01"}]
+    search = _with_outcome_entry(_searchset({"Observation"}, link=link), ERROR)
+    record = _write(tmp_path, "record", {**copy.deepcopy(BASE), "type": "collection"})
+    results, _ = every_path([record, _write(tmp_path, "obs", search)], tmp_path)
+    assert results[(P, A, "A-I11-hb")] == "unknown"
+    assert results[(P, A, "A-I3")] == "pass" and results[(P, "NCT03972488", "I1")] == "fail"
+
+
+def test_a_search_beside_the_whole_record_leaves_it_whole(tmp_path: Path) -> None:
+    link = [{"relation": "self", "url": "https://ehr.example.org/fhir/Observation?patient=sample-01"}]
+    record = {**_without(copy.deepcopy(BASE), "Condition"), "type": "collection"}
+    paths = [_write(tmp_path, "record", record), _write(tmp_path, "obs", _searchset({"Observation"}, link=link))]
+    results, _ = every_path(paths, tmp_path)
+    assert results[(P, A, "A-I2")] == "fail"  # the record holds no NET diagnosis: closed world
+
+
+BASE_TYPES = {e["resource"]["resourceType"] for e in BASE["entry"]}
