@@ -15,16 +15,22 @@ own Bundle (or the NDJSON input) before, since a ``fullUrl`` means something onl
 
 What a file may hold beyond records, each read alike by every entry point: ``.ndjson.gz`` files
 (decompressed as read); a Bulk export's ``OperationOutcome`` (an error: every patient's data
-unknown); a batch-response entry that failed, or a search page (also one nested in a batch) that
-is not the whole answer (its data unknown); a history Bundle (each record's current version; a
-deletion removes it); a conditional reference two patients match (neither's, unknown for both).
+unknown); a batch-response entry that failed, an error OperationOutcome entry or R5 ``Bundle.issues``
+(every type unknown), or a search page (also one nested in a batch) that is not the whole answer (a
+further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R5 ``issues`` alike:
+what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
+current version; a deletion removes it); a conditional reference two patients match (neither's,
+unknown for both). A saved search of some types (``Observation?patient=x``, the Patient an
+``include``: :func:`search_scope`) is no patient's whole record: unless a whole one is in the input,
+the types it did not search are in part (found records decide, absence does not: ``reading.Drops``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
@@ -57,7 +63,15 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
-from fhir_eligibility.retrieval.transport import Fault, is_error_outcome, partial_issue, read_page, short_count
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
+from fhir_eligibility.retrieval.transport import (
+    INCLUDED,
+    Fault,
+    is_error_outcome,
+    partial_issue,
+    read_page,
+    short_count,
+)
 
 # the warning for a urn:uuid naming no Patient of its Bundle (or, outside one, of the input)
 UNRESOLVED_UUID = "patient reference not resolvable (a urn:uuid names an entry of its own Bundle only)"
@@ -127,8 +141,16 @@ def read_line(
 
 
 def _bundle_entries(
-    bundle: Resource, source: str, index: int, log: WarningLog, counter: list[int], lost: Drops
+    bundle: Resource,
+    source: str,
+    index: int,
+    log: WarningLog,
+    counter: list[int],
+    lost: Drops,
+    searches: dict[Position, frozenset[str]],
 ) -> list[Item]:
+    """The Bundle's records (nested Bundles' too); what it lost to ``lost``; each record of a search
+    of some types (not a patient's whole record) to ``searches``, with the types searched."""
     entries = bundle.get("entry")
     if entries is None:
         entries = []
@@ -136,6 +158,17 @@ def _bundle_entries(
         log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
         return []
     searchset = bundle.get("type") == "searchset"
+    issues = bundle.get("issues")  # R5: the Bundle's OperationOutcome, read as an outcome entry (a searchset's: below)
+    if issues is not None and not searchset:
+        outcome = isinstance(issues, dict) and issues.get("resourceType") == "OperationOutcome"
+        if not outcome or is_error_outcome(issues) or partial_issue(issues):
+            log.add(
+                f"{source}: the Bundle's issues are an error (OperationOutcome), say data were left out, or "
+                "cannot be read; its records may be incomplete",
+                "",
+                (index, counter[0]),
+            )
+            lost.add(ANY_TYPE)
     current = history_current(entries) if bundle.get("type") == "history" else None
     out: list[Item] = []
     for i, e in enumerate(entries):
@@ -161,7 +194,7 @@ def _bundle_entries(
             continue
         assert isinstance(e, dict) and isinstance(res, dict)
         if res["resourceType"] == "Bundle":
-            out.extend(_bundle_entries(res, source, index, log, counter, lost))
+            out.extend(_bundle_entries(res, source, index, log, counter, lost, searches))
             continue
         if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
             if is_error_outcome(res) or partial_issue(res):
@@ -179,16 +212,38 @@ def _bundle_entries(
             if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
                 lost.add(ANY_TYPE, str(res["id"]))
         out.append((at, full_url, with_id(res, at)))
+    scope = search_scope(bundle)
     why = _incomplete_search(bundle)
-    if why is not None:  # a saved search page (or one nested in a batch): its other pages are missing
+    if why is not None:  # a saved search page (or one nested in a batch): what it left out is missing
         log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
-        for kind in {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"} or {ANY_TYPE}:
+        # a search of some types lost those (and what it holds); a whole record's ($everything), any type
+        held = {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"}
+        for kind in {ANY_TYPE} if scope is None else scope | held or {ANY_TYPE}:
             lost.add(kind)
+    if scope is not None:
+        if any(r["resourceType"] == "Patient" for _at, _u, r in out):
+            searched = ", ".join(sorted(scope)) or "no type it names"
+            log.add(
+                f"{source}: a search result of {searched}, not a patient's whole record; "
+                "it says nothing of their other records",
+                "",
+                (index, 0),
+            )
+        for at, _u, _r in out:
+            searches.setdefault(at, scope)
     return out
 
 
-def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool = True) -> list[Item]:
-    """The resources of one file with where they were; references inside a Bundle made local.
+def read_file(
+    path: Path,
+    index: int,
+    log: WarningLog,
+    lost: Drops,
+    named: bool = True,
+    searches: dict[Position, frozenset[str]] | None = None,
+) -> list[Item]:
+    """The resources of one file with where they were; references inside a Bundle made local;
+    ``searches``: the records of a saved search of some types, with those types (:func:`search_scope`).
 
     What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
     for a Bundle, per patient or (``everyone``) for the Bundle's own patients. A JSON file found
@@ -242,7 +297,7 @@ def read_file(path: Path, index: int, log: WarningLog, lost: Drops, named: bool 
     if lenient:
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
     if data["resourceType"] == "Bundle":  # a saved search page's missing pages: see _bundle_entries
-        return _bundle_entries(data, source, index, log, [0], lost)
+        return _bundle_entries(data, source, index, log, [0], lost, {} if searches is None else searches)
     if data["resourceType"] == "OperationOutcome":  # a saved export's error, one resource per file
         outcome_in_data(data, source, "", (index, 0), log, lost)
         return []
@@ -262,6 +317,39 @@ def _incomplete_search(bundle: Resource) -> str | None:
         return "one page of a search result (it has a next link)"
     short = short_count(page.total, page.matches)
     return f"a search result page ({short.cause})" if short is not None else None
+
+
+def search_scope(bundle: Resource) -> frozenset[str] | None:
+    """The types a searchset Bundle searched, when it is a search of some types (``Observation?patient=x``,
+    its Patient an ``include``): it vouches for nothing else. None for a patient's whole record, a
+    ``Patient/$everything`` answer (its self link names the operation, or its Patient is a match), and
+    for a Bundle of another type. The self link says what was searched; without one, the matches do."""
+    if bundle.get("type") != "searchset":
+        return None
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        url = link.get("url") if isinstance(link, dict) and link.get("relation") == "self" else None
+        if isinstance(url, str):
+            path = unquote(url.split("?", 1)[0].split("#", 1)[0]).rstrip("/").split("/")
+            if any(part.startswith("$everything") for part in path):
+                return None
+            last = path[-2] if path[-1] == "_search" and len(path) > 1 else path[-1]
+            if last in RESOURCE_TYPES and last != "Patient":
+                return frozenset({last})
+            break
+    matches: set[str] = set()
+    entries = bundle.get("entry")
+    for e in entries if isinstance(entries, list) else []:
+        res = e.get("resource") if isinstance(e, dict) else None
+        search = e.get("search") if isinstance(e, dict) else None
+        mode = search.get("mode") if isinstance(search, dict) else None
+        kind = res.get("resourceType") if isinstance(res, dict) else None
+        if not isinstance(kind, str) or mode in ("include", "outcome") or kind in ("Bundle", *INCLUDED):
+            continue
+        if kind == "Patient":  # a Patient search's answer, or $everything's: the record
+            return None
+        matches.add(kind)
+    return frozenset(matches)
 
 
 class _Grouper:
@@ -302,8 +390,11 @@ class _Grouper:
         loose = at[1] == 0 or is_ndjson(Path(self.sources[at[0]]))  # entries count from 1
         return None if loose else f"anonymous-{at[0]}-{at[1]}"
 
-    def add(self, items: list[Item], bundle_lost: Drops | None = None) -> None:
-        """One Bundle's items (``bundle_lost``: what it lost), or every NDJSON item at once (None)."""
+    def add(
+        self, items: list[Item], bundle_lost: Drops | None = None, searches: Mapping[Position, frozenset[str]] = {}
+    ) -> None:
+        """One Bundle's items (``bundle_lost``: what it lost; ``searches``: its records of a search of some
+        types, with those types), or every NDJSON item at once (None)."""
         lost = self.lost if bundle_lost is None else bundle_lost
         self._touched, self._held = set(), set()
         alias: dict[str, str] = {}
@@ -328,6 +419,8 @@ class _Grouper:
                 for key in (*identifier_keys(res), uuid_key(pid)):
                     by_identifier.setdefault(key, set()).add(pid)
                 self._put(pid, at, res)
+                if bundle_lost is not None:  # a record of theirs, or (a search of some types) a fragment
+                    (self.lost.whole if at not in searches else self.lost.fragments).add(pid)
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
@@ -366,6 +459,8 @@ class _Grouper:
                 continue
             # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
             self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
+            if at in searches:  # the types a search of them held (Drops.of)
+                self.lost.searched.setdefault(pid, set()).update(searches[at])
         if bundle_lost is not None:
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
@@ -377,7 +472,9 @@ class _Grouper:
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
-            lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid))
+            # what searches of some types did not hold is known once every file is read: here (assembled),
+            # else in screening's pass 2, which reads the same Drops (shard_read)
+            lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid, searches=assembled))
             if assembled:
                 if pid not in self.whole:  # a Bundle holding the Patient is a record; else an export's records
                     lost += not_held(self.lost)
@@ -439,7 +536,8 @@ def read_indexed(
             ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
             continue
         mine = Drops()
-        items = read_file(f, index, log, mine, named is None or f in named)
+        searches: dict[Position, frozenset[str]] = {}
+        items = read_file(f, index, log, mine, named is None or f in named, searches)
         if items and items[0][0] == (index, 0):  # a file of one resource: a loose record, as an NDJSON line
             # (a Bundle's are its patients', not the export's): a folder of them is an export, whose
             # missing types say nothing (reading.not_held)
@@ -453,7 +551,7 @@ def read_indexed(
             ndjson.extend(items)
             grouper.lost.merge(mine)
         else:
-            grouper.add(items, mine)
+            grouper.add(items, mine, searches)
             for _at, _url, res in items:
                 if single is not None and res["resourceType"] == "Medication":  # about no patient: to
                     single(res)  # screening's global index

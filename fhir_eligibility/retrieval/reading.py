@@ -318,13 +318,22 @@ def patient_of_unreadable(value: Any, raw: bytes) -> str | None:
 @dataclass
 class Drops:
     """Types of records left out, per patient and for everyone in scope, and the types the input
-    holds (:func:`not_held`); mergeable like WarningLog."""
+    holds (:func:`not_held`); mergeable like WarningLog.
+
+    Also what saved search results vouch for (``searched``, ``fragments``, ``whole``): a patient whose
+    Patient only a search of some types holds (``Observation?patient=x&_include=...``), and no whole
+    record of theirs (a Bundle holding their Patient otherwise, a ``$everything`` answer), has only the
+    types searched: the others are in part (:func:`unavailable`). Known once every file is read, so
+    :meth:`of` says it, for screening's pass 2 as for ``evaluate``."""
 
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
     held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
     # the input holds a Bulk export: NDJSON lines (or files of one resource) of Patients or clinical records
     export: bool = False
+    searched: dict[str, set[str]] = field(default_factory=dict)  # per patient, the types searches of them held
+    fragments: set[str] = field(default_factory=set)  # patients whose Patient a search of some types holds
+    whole: set[str] = field(default_factory=set)  # patients whose Patient a Bundle holds as their record
 
     def hold(self, rtype: str, ndjson: bool = False) -> None:
         """A record of ``rtype`` was read (``ndjson``: loose, from an NDJSON line or a file of one resource)."""
@@ -354,20 +363,42 @@ class Drops:
         self.export = self.export or other.export
         for pid, types in other.patients.items():
             self.patients.setdefault(pid, set()).update(types)
+        for pid, types in other.searched.items():
+            self.searched.setdefault(pid, set()).update(types)
+        self.fragments |= other.fragments
+        self.whole |= other.whole
 
-    def of(self, patient: str) -> set[str]:
-        return self.everyone | self.patients.get(patient, set())
+    def of(self, patient: str, searches: bool = True) -> set[str]:
+        """What the patient's input lost, and (``searches``, once every file is read) the types no
+        search of theirs held when only searches hold them (``NOT_SEARCHED`` + type)."""
+        lost = self.everyone | self.patients.get(patient, set())
+        if searches and patient in self.fragments and patient not in self.whole:
+            held = self.searched.get(patient, set())
+            lost |= {NOT_SEARCHED + t for t in EXPORTED_TYPES if t not in held}
+        return lost
+
+
+# marks a type a patient's saved searches did not search (Drops.of): in part, not lost (unavailable)
+NOT_SEARCHED = "~"
 
 
 def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
-    """What a patient's left-out records make unknown (``*``: every clinical type)."""
+    """What a patient's left-out records make unknown (``*``: every clinical type), and the types
+    their searches did not search (``~Condition``): what is there is real, an absence decides nothing
+    (``partial``, as a record without its Patient: :func:`~.assembly.filed_elsewhere`)."""
     names: set[str] = set()
+    unsearched: set[str] = set()
     for t in types:
-        names.update(CLINICAL_TYPES if t == ANY_TYPE else (t,))
-    return tuple(
+        if t.startswith(NOT_SEARCHED):
+            unsearched.add(t[len(NOT_SEARCHED) :])
+        else:
+            names.update(CLINICAL_TYPES if t == ANY_TYPE else (t,))
+    lost = tuple(
         Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
         for t in sorted(names)
     )
+    why = "only a search of other types holds this patient: {} records may be missing"
+    return lost + tuple(Unavailable(t, frozenset(), why.format(t), partial=True) for t in sorted(unsearched))
 
 
 # The types a criterion reads as "none" when absent (closed world, clinical.md §0 items 7, 8, 14) or as
@@ -402,6 +433,7 @@ __all__ = [
     "CLINICAL_TYPES",
     "EXPORTED_TYPES",
     "MAX_DEPTH",
+    "NOT_SEARCHED",
     "NO_PATIENT_ID",
     "UNAVAILABLE_MARK",
     "Drops",

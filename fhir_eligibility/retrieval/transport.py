@@ -219,6 +219,9 @@ INCLUDED = frozenset({"Medication", "OperationOutcome"})
 def read_page(page: object, searched: str | None = None) -> Page:
     """One searchset page, or :class:`Fault` when it is malformed or reports an error in-band.
 
+    The page's OperationOutcome is read alike as an R4 entry (``search.mode`` outcome) or R5
+    ``Bundle.issues`` (an error, or an issue saying matches were left out: :class:`Fault`).
+
     Why strict: a 200 holding an error OperationOutcome, a Bundle that is not a ``searchset`` (an
     empty ``collection`` says nothing of what the search matched), an entry without a readable
     resource, a resource of another type than the one searched (``searched``), a ``total`` that is not
@@ -241,6 +244,11 @@ def read_page(page: object, searched: str | None = None) -> Page:
     if not isinstance(entries, list) or not isinstance(links, list):
         raise Fault("malformed Bundle (entry or link is not a list)")
     out = Page([], 0, None, None)
+    issues = page.get("issues")  # R5: the page's OperationOutcome, said as R4 says it in an outcome entry
+    if issues is not None:
+        if not isinstance(issues, dict) or issues.get("resourceType") != "OperationOutcome":
+            raise Fault("malformed Bundle (issues is not an OperationOutcome)")
+        _page_outcome(issues, out.notes)
     for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
@@ -248,19 +256,8 @@ def read_page(page: object, searched: str | None = None) -> Page:
             raise Fault("malformed search result (an entry without a readable resource)")
         search = entry.get("search")
         mode = search.get("mode") if isinstance(search, dict) else None
-        if is_error_outcome(resource):
-            raise Fault("server reported an error inside the search result (OperationOutcome)")
         if kind == "OperationOutcome":
-            partial = partial_issue(resource)
-            if partial is not None:
-                raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
-            # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them);
-            # an outcome that only informs (every issue "information", or Epic's "no results" warning) is not
-            # worth a warning
-            issues = resource.get("issue")
-            told = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
-            if any(i.get("severity") != "information" and not _no_results(i) for i in told):
-                out.notes.append(outcome_codes(resource) or "an OperationOutcome (no issue code)")
+            _page_outcome(resource, out.notes)
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
             raise Fault(f"a {searched} search answered with a {kind[:40]}")
@@ -279,6 +276,24 @@ def read_page(page: object, searched: str | None = None) -> Page:
                 raise Fault("malformed next link")
             out.next_link = link["url"]
     return out
+
+
+def _page_outcome(outcome: dict[str, Any], notes: list[str]) -> None:
+    """What a page's OperationOutcome (an R4 entry with ``search.mode`` outcome, or R5 ``Bundle.issues``:
+    read alike, whatever the version) says: :class:`Fault` for an error or a result cut short, else a
+    note when it is worth a warning."""
+    if is_error_outcome(outcome):
+        raise Fault("server reported an error inside the search result (OperationOutcome)")
+    partial = partial_issue(outcome)
+    if partial is not None:
+        raise Fault(f"server says the search result is incomplete (OperationOutcome issue {partial!r})")
+    # by severity/code: its diagnostics may quote the patient (and --deidentify reports quote them);
+    # an outcome that only informs (every issue "information", or Epic's "no results" warning) is not
+    # worth a warning
+    issues = outcome.get("issue")
+    told = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+    if any(i.get("severity") != "information" and not _no_results(i) for i in told):
+        notes.append(outcome_codes(outcome) or "an OperationOutcome (no issue code)")
 
 
 # issue types (http://hl7.org/fhir/issue-type) by which a server says it returned only part of the
