@@ -1,5 +1,5 @@
-"""A reading adversarial review 19 found wrong, a change to sample 01 (T0 = 2026-06-01), the answer worked out
-by hand from the protocol line (/work/shared/seeds) and clinical.md.
+"""Readings adversarial review 19 found wrong, each a change to sample 01 (T0 = 2026-06-01), the answer
+worked out by hand from the protocol line (/work/shared/seeds) and clinical.md.
 
 A-I12 (seed 000: negative pregnancy test "for women of childbearing potential"). clinical.md §0.11: a woman
 with a coded hysterectomy or bilateral oophorectomy is not of childbearing potential. A woman of 46 with
@@ -7,6 +7,16 @@ ICD-10-CM Z90.711 (acquired absence of uterus with remaining cervical stump), Z9
 or Z90.722 (ovaries, bilateral) and no pregnancy test: the test is not required, pass. Before, Z90.711 was
 not read: unknown (a test to collect). Z90.712 (cervix absent, uterus kept) and Z90.721 (one ovary) leave
 her able to bear children: unknown, as with nothing coded.
+
+E-E3, E-E5, A-E6, D-E15 (seed 004: "Radiotherapy ... within the last 12 weeks"; "Prior external beam
+radiotherapy on kidneys or on more than 25% of bone marrow"; seeds 000/003: "Prior external beam radiation
+therapy to more than 25% of the bone marrow"). An mCODE radiotherapy course summary is a Procedure coded
+SNOMED CT 1217123003 "Radiotherapy course of treatment (regime/therapy)"; one from 2026-04-01 to 2026-04-14
+to the kidney is radiotherapy within 12 weeks (E-E3 fail). Whether a course was external beam or
+brachytherapy is in an extension the engine does not read, and the extent is not computable: E-E5, A-E6 and
+D-E15 review, as for the same course coded 33195004 Teleradiotherapy. Before, the course summary was no
+radiotherapy: all four passed. A course ended in 2024 is outside the 12 weeks: E-E3 passes, E-E5 reviews.
+
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ import pytest
 
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
-from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, base, condition
+from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, D, E, base, condition
 
+SCT = "http://snomed.info/sct"
 ACTIVE = {"coding": [{"code": "active"}]}
 
 
@@ -48,3 +59,34 @@ def test_a_woman_without_a_uterus_or_both_ovaries_needs_no_pregnancy_test(code: 
 @pytest.mark.parametrize("codes", [(), ("Z90.712",), ("Z90.721",)])
 def test_a_woman_with_her_uterus_or_an_ovary_still_needs_the_test(codes: tuple[str, ...]) -> None:
     assert _results(_woman(*codes))[(A, "A-I12")] == "unknown"
+
+
+# ---- E-E3, E-E5, A-E6, D-E15 ---------------------------------------------------------------------------
+
+
+def _course(code: str, start: str, end: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure",
+        "id": "rt19b",
+        "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-radiotherapy-course-summary"]},
+        "status": "completed",
+        "subject": {"reference": "Patient/sample-01"},
+        "category": {"coding": [{"system": SCT, "code": "108290001"}]},
+        "code": {"coding": [{"system": SCT, "code": code}]},
+        "performedPeriod": {"start": start, "end": end},
+        "bodySite": [{"coding": [{"system": SCT, "code": "64033007", "display": "Kidney structure"}]}],
+    }
+
+
+def _rt(code: str, start: str, end: str) -> tuple[str, ...]:
+    got = _results([*base(), _course(code, start, end)])
+    return tuple(got[k] for k in ((E, "E-E3"), (E, "E-E5"), (A, "A-E6"), (D, "D-E15")))
+
+
+@pytest.mark.parametrize("code", ["1217123003", "33195004"])
+def test_a_radiotherapy_course_summary_is_radiotherapy(code: str) -> None:
+    assert _rt(code, "2026-04-01", "2026-04-14") == ("fail", "review", "review", "review")
+
+
+def test_a_course_ended_before_the_12_weeks_is_reviewed_for_its_site_only() -> None:
+    assert _rt("1217123003", "2024-03-01", "2024-03-20") == ("pass", "review", "review", "review")

@@ -15,6 +15,7 @@ from .common import (
 from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
 from .pregnancy import pregnancy_exclusion
 from .vs_net import NET_MORPH_TEXT
+from .vs_procedures import COURSE_NOTE
 
 
 def gep_or_unsited() -> Json:
@@ -145,7 +146,7 @@ def exclusion() -> list[Json]:
                 link="A-E6",
                 exclude=True,
                 note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of "
-                "vs-ebrt) goes to review: the share of marrow irradiated is not computable.",
+                "vs-ebrt) goes to review: the share of marrow irradiated is not computable. " + COURSE_NOTE,
             )
         )
     )
