@@ -1,4 +1,4 @@
-"""Readings adversarial review 19 found wrong, each a change to sample 01 (T0 = 2026-06-01), the answer
+"""Three readings adversarial review 19 found wrong, each a change to sample 01 (T0 = 2026-06-01), the answer
 worked out by hand from the protocol line (/work/shared/seeds) and clinical.md.
 
 A-I12 (seed 000: negative pregnancy test "for women of childbearing potential"). clinical.md §0.11: a woman
@@ -17,6 +17,14 @@ brachytherapy is in an extension the engine does not read, and the extent is not
 D-E15 review, as for the same course coded 33195004 Teleradiotherapy. Before, the course summary was no
 radiotherapy: all four passed. A course ended in 2024 is outside the 12 weeks: E-E3 passes, E-E5 reviews.
 
+A-E11 / C-E7 (seed 000: "Hypertension that cannot be controlled despite medications (>= 160/95 mmHg despite
+optimal medical therapy)"; seed 002: "uncontrolled arterial hypertension under optimal treatment (>= 160/95
+mmHg)"). clinical.md A-E11 names "MedicationStatement antihypertensive" as a trigger: BP >= 160/95 while on
+treatment -> review (C-E7: "fail-candidate, review 'optimal'"). Sample 01 (a man, no hypertension coded)
+with amlodipine (ATC C08CA01) and ramipril (C09AA05) taken since 2024 and BP 172/98 on 2026-05-28: on
+treatment, at or above the limit, review in both. Before, only a coded hypertension counted as treated: pass.
+A drug of each antihypertensive ATC group (C02, C03, C07, C08, C09) counts; the same BP without a drug stays
+a pass (no treatment: not "despite medications"), and so does a BP under the limit, or a drug stopped in 2020.
 """
 
 from __future__ import annotations
@@ -27,8 +35,10 @@ import pytest
 
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
-from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, D, E, base, condition
+from tests.evaluation.test_clinical_review import AS_OF, ATTESTED, TRIALS, A, C, D, E, base, condition
 
+ATC = "http://www.whocc.no/atc"
+LOINC = "http://loinc.org"
 SCT = "http://snomed.info/sct"
 ACTIVE = {"coding": [{"code": "active"}]}
 
@@ -90,3 +100,61 @@ def test_a_radiotherapy_course_summary_is_radiotherapy(code: str) -> None:
 
 def test_a_course_ended_before_the_12_weeks_is_reviewed_for_its_site_only() -> None:
     assert _rt("1217123003", "2024-03-01", "2024-03-20") == ("pass", "review", "review", "review")
+
+
+# ---- A-E11 / C-E7 --------------------------------------------------------------------------------------
+
+
+def _bp(systolic: int, diastolic: int) -> dict[str, Any]:
+    def part(code: str, value: int) -> dict[str, Any]:
+        q = {"value": value, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+        return {"code": {"coding": [{"system": LOINC, "code": code}]}, "valueQuantity": q}
+
+    return {
+        "resourceType": "Observation",
+        "id": "bp19b",
+        "status": "final",
+        "subject": {"reference": "Patient/sample-01"},
+        "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+        "effectiveDateTime": "2026-05-28T09:00:00Z",
+        "component": [part("8480-6", systolic), part("8462-4", diastolic)],
+    }
+
+
+def _drug(code: str, status: str = "active", period: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": f"htn19b-{code}",
+        "status": status,
+        "subject": {"reference": "Patient/sample-01"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": code}]},
+        "effectivePeriod": period or {"start": "2024-01-01"},
+        "dateAsserted": "2026-05-28",
+    }
+
+
+def _htn(resources: list[dict[str, Any]]) -> tuple[str, str]:
+    got = _results([*base(), *resources])
+    return got[(A, "A-E11")], got[(C, "C-E7")]
+
+
+def test_amlodipine_and_ramipril_with_bp_172_98_is_treated_hypertension_above_the_limit() -> None:
+    assert _htn([_bp(172, 98), _drug("C08CA01"), _drug("C09AA05")]) == ("review", "review")
+
+
+@pytest.mark.parametrize("code", ["C02AC01", "C03AA03", "C07AB07", "C08CA01", "C09CA01"])
+def test_a_drug_of_each_antihypertensive_group_is_treatment(code: str) -> None:
+    assert _htn([_bp(150, 96), _drug(code)]) == ("review", "review")
+
+
+def test_the_same_bp_without_a_drug_or_a_diagnosis_is_not_despite_medications() -> None:
+    assert _htn([_bp(172, 98)]) == ("pass", "pass")
+
+
+def test_a_bp_under_the_limit_on_treatment_passes() -> None:
+    assert _htn([_bp(159, 94), _drug("C08CA01")]) == ("pass", "pass")
+
+
+def test_a_drug_stopped_years_ago_is_no_treatment_now() -> None:
+    old = _drug("C08CA01", "completed", {"start": "2019-01-01", "end": "2020-06-30"})
+    assert _htn([_bp(172, 98), old]) == ("pass", "pass")

@@ -6,6 +6,7 @@ from .common import (
     BRAIN_HEADER_NOTE,
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    HTN_TREATED_NOTE,
     W28,
     albumin_unless_pt,
     cardiac_events_12m,
@@ -258,9 +259,9 @@ def exclusion() -> list[Json]:
             link="A-E11",
             exclude=True,
             note=[
-                "Evaluated only for patients with a coded hypertension (no verified antihypertensive drug codes, so "
-                "the diagnosis stands for 'treated'); most recent BP >= 160 systolic or >= 95 diastolic -> review "
-                "('optimal medical therapy' is a judgement).",
+                "Evaluated only for patients on treatment: most recent BP >= 160 systolic or >= 95 diastolic -> "
+                "review ('optimal medical therapy' is a judgement).",
+                HTN_TREATED_NOTE,
                 DEFAULT_WINDOW_NOTE,
             ],
         )
