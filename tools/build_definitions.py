@@ -112,7 +112,13 @@ def wocbp() -> dict[str, Any]:
                 "status; clinical.md lists no verified code for it, this one is from a published HL7 IG "
                 "(SNOMED_SOURCES). Other ways of recording it (an Observation's value) are not read: such "
                 "women are caught by the age heuristic or attested through the trial's own criterion."
-            }
+            },
+            {
+                "text": "Hysterectomy and bilateral oophorectomy are read as ICD-10-CM Z90.710 / Z90.711 (no uterus, "
+                "with or without a cervical stump), Z90.722 (no ovaries) or SNOMED CT 236886002 Hysterectomy "
+                "(vs-surgical-sterility). Z90.712 (cervix removed, uterus kept) and Z90.721 (one ovary) leave "
+                "childbearing potential."
+            },
         ],
         "actual": False,
         "characteristic": [

@@ -208,14 +208,31 @@ def cardiac_events_12m(hf_fails: bool, with_htn: bool, tfe_bp: list[Json]) -> li
     return out
 
 
+HTN_TREATED_NOTE = (
+    "Treated hypertension: an antihypertensive drug (vs-antihypertensive: ATC C02, C03, C07, C08, C09, any "
+    "code under them) given or taken in the BP window (an active statement begun earlier counts), or a coded "
+    "hypertension, which stands for its treatment (clinical.md A-E11 names both). A BP at or above the limit "
+    "with neither is not 'despite medications': pass."
+)
+
+
 def hypertension_review(tfe: list[Json]) -> Json:
+    """Treated hypertension (HTN_TREATED_NOTE) with the most recent BP at or above 160/95: review."""
     return judge(
         all_of(
             "Treated hypertension with BP >= 160/95 mmHg ('despite optimal therapy' needs judgement)",
             [
-                condition(
-                    "Hypertension diagnosed (proxy for 'despite medications': no verified antihypertensive codes)",
-                    "vs-htn",
+                any_of(
+                    "On antihypertensive treatment",
+                    [
+                        records(
+                            "Antihypertensive drug in the BP window",
+                            ["MedicationAdministration"],
+                            "vs-antihypertensive",
+                            tfe=tfe,
+                        ),
+                        condition("Hypertension diagnosed (stands for its treatment)", "vs-htn"),
+                    ],
                 ),
                 any_of(
                     "Most recent BP at or above 160/95 mmHg",

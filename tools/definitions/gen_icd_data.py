@@ -222,7 +222,9 @@ GROUPS_CM = {
     "site-stomach": cm_tree("C16"),
     "site-pancreas": cm_tree("C25"),
     "carcinoid-heart": cm_tree("E34.01"),
-    "surgical-sterility": ["Z90.710", "Z90.722", "Z78.0"],
+    # no uterus (with or without its cervix) or no ovaries: not Z90.712 (cervix only, uterus kept), Z90.721 (one
+    # ovary) nor their headers Z90.71 / Z90.72, which name either
+    "surgical-sterility": ["Z90.710", "Z90.711", "Z90.722", "Z78.0"],
     "tubal-occlusion": ["Z98.51"],
     "other-malig": cm_other_malignancy(),
     "site-unspecified": CM_SITE_UNSPECIFIED,

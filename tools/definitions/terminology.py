@@ -61,6 +61,8 @@ SNOMED_SOURCES = {
     "62479008": "public (Charlson/HIV code lists)",
     "72892002": "data (Synthea bundles)",
     "53438000": "data (mCODE trial-matching app radiation procedure)",
+    "1217123003": "data (mCODE IG FSH examples: RadiotherapyCourseSummary code, 'Radiotherapy course of treatment "
+    "(regime/therapy)'; the HL7 CodeX radiation-therapy IG's course summaries carry the same)",
     "367336001": "data (HL7 R4 examples)",
     "431839003": "clinical.md §0.13, SNOMED Belgian extension release notes",
     "241622002": "public (HL7 FSH ActivityDefinition: MRI of liver)",

@@ -6,6 +6,7 @@ from .common import (
     BRAIN_HEADER_NOTE,
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    HTN_TREATED_NOTE,
     W28,
     albumin_unless_pt,
     cardiac_events_12m,
@@ -15,6 +16,7 @@ from .common import (
 from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
 from .pregnancy import pregnancy_exclusion
 from .vs_net import NET_MORPH_TEXT
+from .vs_procedures import COURSE_NOTE
 
 
 def gep_or_unsited() -> Json:
@@ -145,7 +147,7 @@ def exclusion() -> list[Json]:
                 link="A-E6",
                 exclude=True,
                 note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of "
-                "vs-ebrt) goes to review: the share of marrow irradiated is not computable.",
+                "vs-ebrt) goes to review: the share of marrow irradiated is not computable. " + COURSE_NOTE,
             )
         )
     )
@@ -257,9 +259,9 @@ def exclusion() -> list[Json]:
             link="A-E11",
             exclude=True,
             note=[
-                "Evaluated only for patients with a coded hypertension (no verified antihypertensive drug codes, so "
-                "the diagnosis stands for 'treated'); most recent BP >= 160 systolic or >= 95 diastolic -> review "
-                "('optimal medical therapy' is a judgement).",
+                "Evaluated only for patients on treatment: most recent BP >= 160 systolic or >= 95 diastolic -> "
+                "review ('optimal medical therapy' is a judgement).",
+                HTN_TREATED_NOTE,
                 DEFAULT_WINDOW_NOTE,
             ],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
+    HTN_TREATED_NOTE,
     NET_SITE_NOTE,
     UNSITED_NOTE,
     W28,
@@ -305,6 +306,7 @@ def characteristics() -> list[Json]:
                 CARDIAC_12M_NOTE,
                 "Heart failure (no 'uncontrolled' qualifier here), MI, stroke, PE, revascularisation and unstable "
                 "angina fail; arrhythmia, bradycardia and treated hypertension with BP >= 160/95 go to review.",
+                HTN_TREATED_NOTE,
                 "BP: most recent value, default 28 days.",
             ],
         )

@@ -21,6 +21,7 @@ from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, reco
 from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
 from .vs_labs import PLT_NOTE, lab
+from .vs_procedures import COURSE_NOTE
 
 META = {
     "nct": "NCT05987176",
@@ -362,7 +363,7 @@ def characteristics() -> list[Json]:
                 link="D-E15",
                 exclude=True,
                 note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of vs-ebrt) "
-                "goes to review: the share of marrow is not computable.",
+                "goes to review: the share of marrow is not computable. " + COURSE_NOTE,
             )
         )
     )

@@ -6,6 +6,7 @@ from .common import RX_DRUG_NOTE, UNDER_WAY_NOTE
 from .fhir import Json, any_of, condition, judge, manual, records, window, within
 from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
+from .vs_procedures import COURSE_NOTE
 
 
 def exclusion() -> list[Json]:
@@ -46,7 +47,8 @@ def exclusion() -> list[Json]:
             "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; not "
             "surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). Investigational "
             "products have no codes." + GENERIC_PROCEDURE_NOTE + " " + RX_DRUG_NOTE + " Radiotherapy and "
-            "embolisation are also read as CPT (treatment delivery; 37243). " + UNDER_WAY_NOTE,
+            "embolisation are also read as CPT (treatment delivery; 37243), and radiotherapy as an mCODE course summary "
+            "(SNOMED CT 1217123003, external beam or brachytherapy: radiotherapy either way). " + UNDER_WAY_NOTE,
         )
     )
     add(
@@ -68,7 +70,7 @@ def exclusion() -> list[Json]:
                 exclude=True,
                 note="Any prior external beam radiotherapy (SNOMED CT or the CPT treatment-delivery codes of vs-ebrt) "
                 "goes to review: the irradiated site (kidney) and marrow share are not computable "
-                "(Procedure.bodySite is not part of the encoding profile).",
+                "(Procedure.bodySite is not part of the encoding profile). " + COURSE_NOTE,
             )
         )
     )

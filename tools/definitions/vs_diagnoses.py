@@ -452,8 +452,10 @@ POSTMENOPAUSAL = S("76498008", "Postmenopausal state (finding)")
 vs(
     "vs-surgical-sterility",
     "Hysterectomy, bilateral oophorectomy or documented post-menopausal state",
-    "Z90.710, Z90.722 (conditions), Z78.0 Asymptomatic menopausal state (ICD-10-CM, checked with "
-    "simple_icd_10_cm 1.5.0), SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 Postmenopausal "
+    "Z90.710, Z90.711 (acquired absence of the uterus, with or without its cervix), Z90.722 (of both ovaries), "
+    "Z78.0 Asymptomatic menopausal state (ICD-10-CM conditions, checked with simple_icd_10_cm 1.5.0, clinical.md "
+    "§2.0: without a uterus, cervical stump left or not, a woman cannot bear children). Not Z90.712 (cervix "
+    "removed, uterus kept), Z90.721 (one ovary) nor their headers Z90.71 / Z90.72, which name either. SNOMED 236886002 Hysterectomy (procedure), and SNOMED 76498008 Postmenopausal "
     "state (finding; SNOMED_SOURCES): what clinical.md §0.11 lists as ending childbearing potential. Tubal "
     "ligation is not in it (vs-tubal-occlusion): trial B defines childbearing potential by menses and counts "
     "tubal ligation as contraception; trial A alone names tubal occlusion as permanent sterilisation.",

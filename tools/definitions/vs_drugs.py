@@ -121,6 +121,26 @@ vs(
     "every vs-ssa record, RxNorm-coded ones included).",
     [A("H01CB02", "octreotide"), A("H01CB05", "pasireotide")],
 )
+# ATC groups (the engine matches a drug's code by the groups it belongs to, codes.with_atc_groups)
+ANTIHYPERTENSIVES = [
+    A("C02", "ANTIHYPERTENSIVES"),
+    A("C03", "DIURETICS"),
+    A("C07", "BETA BLOCKING AGENTS"),
+    A("C08", "CALCIUM CHANNEL BLOCKERS"),
+    A("C09", "AGENTS ACTING ON THE RENIN-ANGIOTENSIN SYSTEM"),
+]
+vs(
+    "vs-antihypertensive",
+    "Antihypertensive drugs",
+    "ATC groups C02 antihypertensives, C03 diuretics, C07 beta blocking agents, C08 calcium channel blockers and "
+    "C09 agents acting on the renin-angiotensin system: the classes that treat hypertension (group names as "
+    "in public ATC tables; their substances, e.g. C08CA01 amlodipine and C09AA05 ramipril, in the ATC 2014 list "
+    "of clinical.md §2.0). A drug coded under any code of a group is in it. Diuretics and beta blockers also "
+    "treat heart failure or arrhythmia: read only beside a BP at or above a limit, where a person reviews "
+    "whether the therapy is for hypertension and optimal. No antihypertensive RxNorm code is verified: a site "
+    "that codes these drugs only in RxNorm maps them with --terminology.",
+    ANTIHYPERTENSIVES,
+)
 TMZ_RX = [
     R("313209", "temozolomide 20 MG Oral Capsule"),
     R("313210", "temozolomide 250 MG Oral Capsule"),

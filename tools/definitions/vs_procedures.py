@@ -13,6 +13,9 @@ EBRT = [
     S("108290001", "Radiation oncology AND/OR radiotherapy (procedure)"),
     S("1156506007", "External beam radiation therapy using photons (procedure)"),
     S("53438000", "Radiation therapy procedure or service (procedure)"),
+    # mCODE RadiotherapyCourseSummary's fixed code: a whole course, external beam or brachytherapy (the
+    # modality is in an extension the engine does not read)
+    S("1217123003", "Radiotherapy course of treatment (regime/therapy)"),
     # CPT treatment-delivery codes (VSAC 'Prostate Cancer Treatment' 2.16.840.1.113883.3.526.3.398, with the
     # CPT descriptors): how a US site bills each fraction of external beam radiotherapy
     (CPT, "77402", "Radiation treatment delivery, >=1 MeV; simple"),
@@ -49,11 +52,20 @@ EBRT = [
         "lesion(s) consisting of 1 session; linear accelerator based",
     ),
 ]
+# the criteria that read vs-ebrt say how they read a course summary
+COURSE_NOTE = (
+    "An mCODE radiotherapy course summary (SNOMED CT 1217123003 Radiotherapy course of treatment) counts as "
+    "prior radiotherapy and is reviewed like the other codes: whether it was external beam or brachytherapy is "
+    "in an extension the engine does not read."
+)
 vs(
     "vs-ebrt",
     "External beam radiotherapy",
     "SNOMED 33195004, 1156506007 and the radiotherapy groupers 108290001 and 53438000 (mCODE's radiation "
     "procedure code): a record coded only with a grouper counts, as the criteria that read it review the extent. "
+    "SNOMED 1217123003 Radiotherapy course of treatment (regime/therapy), the code mCODE's radiotherapy course "
+    "summary fixes (SNOMED_SOURCES), counts the same way: the course may be brachytherapy (its modality is an "
+    "extension, not read), so a criterion that needs external beam reviews it, never fails on it alone. "
     "CPT external-beam treatment delivery codes 77402, 77407, 77412 (>= 1 MeV), 77385, 77386 (IMRT), 77373 "
     "(SBRT), checked in a VSAC expansion with their CPT descriptors, and 77371, 77372 (stereotactic radiosurgery "
     "of cranial lesions, one session: external beam too, and the protocols name radiosurgery), checked against "
