@@ -78,8 +78,9 @@ def percent_text(text: str) -> Quantity | None:
 def value_fields(
     src: Resource, problems: list[str] | None, codes: frozenset[Code], born: _dt.date | None, on: _dt.date | None
 ) -> dict[str, Any]:
-    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`) is
-    left out, with ``note`` saying why."""
+    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`), or one
+    in a form no criterion reads (valueRange, a concept with only text), is left out, with ``note``
+    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values)."""
     out: dict[str, Any] = {}
     own: list[str] = []
     if "valueQuantity" in src:
@@ -111,6 +112,12 @@ def value_fields(
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
     elif isinstance(text, str) and "valueCodeableConcept" not in src and (answer := text_answer(text)):
         out["value_codes"] = answer  # "Negative" as text: the coded answer (terminology.answers)
+    given = [k for k in src if k.startswith("value")]
+    read = out.get("quantity") is not None or out.get("value_codes") or "value_int" in out or "value_bool" in out
+    if given and not own and not read:
+        # a value was sent in a form no criterion reads (valueRange, valueRatio, a concept with only text,
+        # free text): a measurement all the same, whose value is not known here (unlike dataAbsentReason)
+        own.append(f"{given[0]}{_shown(src[given[0]])} is not a value the criteria read")
     if own:
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
@@ -120,6 +127,12 @@ def value_fields(
         why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
         out["note"] = f"no value (dataAbsentReason: {why})"
     return out
+
+
+def _shown(value: object) -> str:
+    """A value's text as the reason shows it (cut short); nothing when it has none."""
+    text = value.get("text") if isinstance(value, dict) else value
+    return f" {text[:40]!r}" if isinstance(text, str) else ""
 
 
 class Who(NamedTuple):
