@@ -45,7 +45,8 @@ MA_VALID = {"completed", "stopped", "in-progress"}
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
 # statuses that say the drug was not given (not-done, not-taken, intended) or the record is void: dropped
 MA_DROP = frozenset({"not-done", "entered-in-error"})
-MS_DROP = frozenset({"entered-in-error", "intended", "not-taken", "draft"})  # R5 draft: not yet a record of use
+# R5 draft ("preliminary") is not dropped: the drug may have been taken, read as uncertain as R4 unknown is
+MS_DROP = frozenset({"entered-in-error", "intended", "not-taken"})
 # any other status (unknown, an administration on hold, a missing or misspelt one): the drug
 # may have been given, so the record is read as uncertain (forms.records), never as absent
 # done; stopped, on hold and unknown are read but uncertain (facts_of)
@@ -286,6 +287,8 @@ def _medication(
         doubt = "unknown"  # R5: whether it is taken is not known (R4 status unknown): uncertain
     # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
     halted = any(c.startswith(("stopped", "on-hold")) for c in said)
+    # R5: being taken (R4 status active): ongoing from its start, whether dated by a period or a dateTime
+    taking = any(c.startswith("taking") for c in said)
     concept, contained = medication_of(res)
     codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
     start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
@@ -308,7 +311,7 @@ def _medication(
         and end is None
         and start is not None
         and not halted
-        and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
+        and (status == "active" or (status == "recorded" and (taking or isinstance(res.get("effectivePeriod"), dict))))
     ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and _period_begun(res))
     # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
     # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
@@ -406,7 +409,7 @@ def facts_of(
         if status in drop:
             return []
         doubt = None if status in valid else "unknown"
-        if doubt and status not in ("unknown", "on-hold") and problems is not None:
+        if doubt and status not in ("unknown", "on-hold", "draft") and problems is not None:
             problems.append(f"status {str(res.get('status'))[:30]!r} is not a {kind} status; read as uncertain")
         facts = _medication(res, kind, ref, status, problems, doubt)
         if kind == "MedicationAdministration" and status == "stopped":
@@ -428,7 +431,14 @@ def facts_of(
         doubt = "unknown" if status in ("unknown", "stopped", "on-hold") else None
         # a period begun and not ended: still under way (in progress, as of the screening date), or done
         # on a day not recorded, as statements are read: a washout counted from its start would pass
-        begun = start is not None and end is None and isinstance(res.get("performedPeriod"), dict)
+        begun = (
+            start is not None
+            and end is None
+            and any(
+                isinstance(res.get(k), dict)
+                for k in ("performedPeriod", "occurrencePeriod")  # R4, R5
+            )
+        )
         going = begun and status == "in-progress"
         return [
             Fact(
@@ -474,7 +484,11 @@ def facts_of(
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled", "registered"):  # registered: no images yet
             return []
-        codes = _union([p for p in _items(res, "procedureCode", problems) if concept_problem(p) is None])
+        # what was done: R4 procedureCode, R5 procedure (CodeableReferences: their concepts)
+        done = _items(res, "procedureCode", problems) + [
+            p.get("concept") for p in _items(res, "procedure", problems) if isinstance(p, dict)
+        ]
+        codes = _union([p for p in done if p is not None and concept_problem(p) is None])
         started = res.get("started")
         doubt = "unknown" if status == "unknown" else None
         when = checked(parse_date(started), problems)
