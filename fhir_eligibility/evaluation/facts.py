@@ -377,6 +377,38 @@ def _onset(res: Resource, who: Who, problems: list[str] | None) -> tuple[_dt.dat
     return checked(parse_date(res.get("recordedDate")), problems), None, str(res.get("recordedDate") or "")
 
 
+def _contained_results(
+    report: Resource, ref: str, include_preliminary: bool, problems: list[str] | None, who: Who
+) -> list[Fact]:
+    """The Observations a DiagnosticReport contains and lists in ``result`` ("#hb"): the patient's results
+    like any other (some lab feeds send a panel only so), each ``DiagnosticReport/<id>#hb``. One with no
+    date of its own is dated as its report is; one that cannot be read is left out with a problem."""
+    contained = {
+        c.get("id"): c
+        for c in _items(report, "contained", problems)
+        if isinstance(c, dict) and c.get("resourceType") == "Observation"
+    }
+    allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
+    out: list[Fact] = []
+    for link in _items(report, "result", problems):
+        target = link.get("reference") if isinstance(link, dict) else None
+        if not isinstance(target, str) or not target.startswith("#"):
+            continue  # a result of its own: read as every resource is
+        res = contained.get(target[1:])
+        status = res.get("status") if res is not None else None
+        if res is None or status not in allowed:
+            continue
+        if not any(k.startswith(("effective", "issued")) for k in res):
+            dated = {k: v for k, v in report.items() if k.startswith(("effective", "issued"))}
+            res = {**res, **dated}
+        try:
+            out += _observation(res, f"{ref}{target}", status, problems, who)
+        except Unreadable as e:
+            if problems is not None:
+                problems.append(f"contained result {target[:40]!r} unreadable ({e.reason}), ignored")
+    return out
+
+
 def facts_of(
     res: Resource, include_preliminary: bool = False, problems: list[str] | None = None, who: Who = ANYONE
 ) -> list[Fact]:
@@ -497,7 +529,8 @@ def facts_of(
         start, end, instant = period(res, "effective", problems=problems)
         if start is None:
             start, instant = checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
-        return [Fact(kind, ref, codes, start, end, instant, status=status)]
+        report = Fact(kind, ref, codes, start, end, instant, status=status)
+        return [report, *_contained_results(res, ref, include_preliminary, problems, who)]
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled", "registered"):  # registered: no images yet
             return []
