@@ -24,6 +24,7 @@ from fhir_eligibility.evaluation.observed import (
     Quantity,
     Who,
     onset_age,
+    onset_range,
     quantity,
     reference_range,
     value_fields,
@@ -45,7 +46,8 @@ MA_VALID = {"completed", "stopped", "in-progress"}
 MS_VALID = {"active", "completed", "recorded", "stopped", "on-hold"}
 # statuses that say the drug was not given (not-done, not-taken, intended) or the record is void: dropped
 MA_DROP = frozenset({"not-done", "entered-in-error"})
-MS_DROP = frozenset({"entered-in-error", "intended", "not-taken", "draft"})  # R5 draft: not yet a record of use
+# R5 draft ("preliminary") is not dropped: the drug may have been taken, read as uncertain as R4 unknown is
+MS_DROP = frozenset({"entered-in-error", "intended", "not-taken"})
 # any other status (unknown, an administration on hold, a missing or misspelt one): the drug
 # may have been given, so the record is read as uncertain (forms.records), never as absent
 # done; stopped, on hold and unknown are read but uncertain (facts_of)
@@ -286,6 +288,8 @@ def _medication(
         doubt = "unknown"  # R5: whether it is taken is not known (R4 status unknown): uncertain
     # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
     halted = any(c.startswith(("stopped", "on-hold")) for c in said)
+    # R5: being taken (R4 status active): ongoing from its start, whether dated by a period or a dateTime
+    taking = any(c.startswith("taking") for c in said)
     concept, contained = medication_of(res)
     codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
     start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
@@ -308,7 +312,7 @@ def _medication(
         and end is None
         and start is not None
         and not halted
-        and (status == "active" or (status == "recorded" and isinstance(res.get("effectivePeriod"), dict)))
+        and (status == "active" or (status == "recorded" and (taking or isinstance(res.get("effectivePeriod"), dict))))
     ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and _period_begun(res))
     # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
     # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
@@ -344,6 +348,67 @@ def _medication(
     ]
 
 
+def _onset(res: Resource, who: Who, problems: list[str] | None) -> tuple[_dt.date | None, _dt.date | None, str]:
+    """A Condition's onset: (its day or first possible day, its last possible day, its text). Only with
+    no onset[x] at all is it the recordedDate (clinical.md §0.7); an onset given but not read has no
+    date (the recordedDate only bounds it: an infarction of 2005 recorded this year is no recent one)."""
+    start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
+    if start is None and latest is not None and who.birth_date is not None and latest >= who.birth_date:
+        start = who.birth_date  # a period with only an end: some day from birth to that end
+    if latest is not None and len(instant) in (4, 7):
+        latest = checked(last_day(instant), problems)
+    if start is None:
+        start, latest = onset_age(res.get("onsetAge"), who.birth_date)
+        if start is None:
+            start, latest = onset_range(res.get("onsetRange"), who.birth_date)
+        instant = start.isoformat() if start is not None else ""
+    text = res.get("onsetString")
+    if start is None and isinstance(text, str) and _DATE_TEXT.fullmatch(text.strip()):
+        # an onset written as text that is a date ("2019", as some EHRs' free-text onset field): that
+        # date, not the day it was recorded (an old infarction recorded this year is not a recent one)
+        start, latest, instant = period({"onsetDateTime": text.strip()}, "onset", problems=problems)
+    if start is not None:
+        return start, latest, instant
+    given = next((k for k in res if k.startswith("onset")), None)
+    if given is not None:
+        if problems is not None:
+            problems.append(f"{given} not read as a date: the onset's date is unknown (not its recordedDate)")
+        return None, None, ""
+    return checked(parse_date(res.get("recordedDate")), problems), None, str(res.get("recordedDate") or "")
+
+
+def _contained_results(
+    report: Resource, ref: str, include_preliminary: bool, problems: list[str] | None, who: Who
+) -> list[Fact]:
+    """The Observations a DiagnosticReport contains and lists in ``result`` ("#hb"): the patient's results
+    like any other (some lab feeds send a panel only so), each ``DiagnosticReport/<id>#hb``. One with no
+    date of its own is dated as its report is; one that cannot be read is left out with a problem."""
+    contained = {
+        c.get("id"): c
+        for c in _items(report, "contained", problems)
+        if isinstance(c, dict) and c.get("resourceType") == "Observation"
+    }
+    allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
+    out: list[Fact] = []
+    for link in _items(report, "result", problems):
+        target = link.get("reference") if isinstance(link, dict) else None
+        if not isinstance(target, str) or not target.startswith("#"):
+            continue  # a result of its own: read as every resource is
+        res = contained.get(target[1:])
+        status = res.get("status") if res is not None else None
+        if res is None or status not in allowed:
+            continue
+        if not any(k.startswith(("effective", "issued")) for k in res):
+            dated = {k: v for k, v in report.items() if k.startswith(("effective", "issued"))}
+            res = {**res, **dated}
+        try:
+            out += _observation(res, f"{ref}{target}", status, problems, who)
+        except Unreadable as e:
+            if problems is not None:
+                problems.append(f"contained result {target[:40]!r} unreadable ({e.reason}), ignored")
+    return out
+
+
 def facts_of(
     res: Resource, include_preliminary: bool = False, problems: list[str] | None = None, who: Who = ANYONE
 ) -> list[Fact]:
@@ -372,20 +437,7 @@ def facts_of(
         if clinical is None and abated(res):  # FHIR con-4: an abated condition is not active
             clinical = "resolved"
         codes = _code(res) | morphology(res)
-        start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
-        if latest is not None and len(instant) in (4, 7):
-            latest = checked(last_day(instant), problems)
-        if start is None:
-            start, latest = onset_age(res.get("onsetAge"), who.birth_date)
-            instant = start.isoformat() if start is not None else ""
-        text = res.get("onsetString")
-        if start is None and isinstance(text, str) and _DATE_TEXT.fullmatch(text.strip()):
-            # an onset written as text that is a date ("2019", as some EHRs' free-text onset field): that
-            # date, not the day it was recorded (an old infarction recorded this year is not a recent one)
-            start, latest, instant = period({"onsetDateTime": text.strip()}, "onset", problems=problems)
-        if start is None:
-            start = checked(parse_date(res.get("recordedDate")), problems)
-            instant = str(res.get("recordedDate") or "")
+        start, latest, instant = _onset(res, who, problems)
         codes |= sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
         return [
             Fact(
@@ -406,7 +458,7 @@ def facts_of(
         if status in drop:
             return []
         doubt = None if status in valid else "unknown"
-        if doubt and status not in ("unknown", "on-hold") and problems is not None:
+        if doubt and status not in ("unknown", "on-hold", "draft") and problems is not None:
             problems.append(f"status {str(res.get('status'))[:30]!r} is not a {kind} status; read as uncertain")
         facts = _medication(res, kind, ref, status, problems, doubt)
         if kind == "MedicationAdministration" and status == "stopped":
@@ -428,7 +480,14 @@ def facts_of(
         doubt = "unknown" if status in ("unknown", "stopped", "on-hold") else None
         # a period begun and not ended: still under way (in progress, as of the screening date), or done
         # on a day not recorded, as statements are read: a washout counted from its start would pass
-        begun = start is not None and end is None and isinstance(res.get("performedPeriod"), dict)
+        begun = (
+            start is not None
+            and end is None
+            and any(
+                isinstance(res.get(k), dict)
+                for k in ("performedPeriod", "occurrencePeriod")  # R4, R5
+            )
+        )
         going = begun and status == "in-progress"
         return [
             Fact(
@@ -470,11 +529,16 @@ def facts_of(
         start, end, instant = period(res, "effective", problems=problems)
         if start is None:
             start, instant = checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
-        return [Fact(kind, ref, codes, start, end, instant, status=status)]
+        report = Fact(kind, ref, codes, start, end, instant, status=status)
+        return [report, *_contained_results(res, ref, include_preliminary, problems, who)]
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled", "registered"):  # registered: no images yet
             return []
-        codes = _union([p for p in _items(res, "procedureCode", problems) if concept_problem(p) is None])
+        # what was done: R4 procedureCode, R5 procedure (CodeableReferences: their concepts)
+        done = _items(res, "procedureCode", problems) + [
+            p.get("concept") for p in _items(res, "procedure", problems) if isinstance(p, dict)
+        ]
+        codes = _union([p for p in done if p is not None and concept_problem(p) is None])
         started = res.get("started")
         doubt = "unknown" if status == "unknown" else None
         when = checked(parse_date(started), problems)

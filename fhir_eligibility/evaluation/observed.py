@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import Code, codings
@@ -78,8 +79,9 @@ def percent_text(text: str) -> Quantity | None:
 def value_fields(
     src: Resource, problems: list[str] | None, codes: frozenset[Code], born: _dt.date | None, on: _dt.date | None
 ) -> dict[str, Any]:
-    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`) is
-    left out, with ``note`` saying why."""
+    """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`), or one
+    in a form no criterion reads (valueRange, a concept with only text), is left out, with ``note``
+    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values)."""
     out: dict[str, Any] = {}
     own: list[str] = []
     if "valueQuantity" in src:
@@ -111,6 +113,12 @@ def value_fields(
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
     elif isinstance(text, str) and "valueCodeableConcept" not in src and (answer := text_answer(text)):
         out["value_codes"] = answer  # "Negative" as text: the coded answer (terminology.answers)
+    given = [k for k in src if k.startswith("value")]
+    read = out.get("quantity") is not None or out.get("value_codes") or "value_int" in out or "value_bool" in out
+    if given and not own and not read:
+        # a value was sent in a form no criterion reads (valueRange, valueRatio, a concept with only text,
+        # free text): a measurement all the same, whose value is not known here (unlike dataAbsentReason)
+        own.append(f"{given[0]}{_shown(src[given[0]])} is not a value the criteria read")
     if own:
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
@@ -120,6 +128,12 @@ def value_fields(
         why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
         out["note"] = f"no value (dataAbsentReason: {why})"
     return out
+
+
+def _shown(value: object) -> str:
+    """A value's text as the reason shows it (cut short); nothing when it has none."""
+    text = value.get("text") if isinstance(value, dict) else value
+    return f" {text[:40]!r}" if isinstance(text, str) else ""
 
 
 class Who(NamedTuple):
@@ -133,6 +147,8 @@ ANYONE = Who()  # a resource read without its patient: sex- or age-restricted ra
 _SEX = {"male": "male", "female": "female", "M": "male", "F": "female", "248153007": "male", "248152002": "female"}
 _MAX_AGE_DAYS = 150 * 366  # an onset at 150 years of age or more is no age a body reaches
 _AGE_UNITS = {"a": "a", "mo": "mo", "wk": "wk", "d": "d"}  # an age's UCUM unit -> its calendar unit
+# an age's unit written out, with no UCUM code (onsetAge 45 "years"): unambiguous, so read
+_AGE_WORDS = MappingProxyType({"year": "a", "month": "mo", "week": "wk", "day": "d"})  # also plural
 
 
 def _since_birth(born: _dt.date, value: float, unit: str) -> _dt.date:
@@ -146,8 +162,12 @@ def onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.
     before the next; (None, None) without a birth date or a readable age."""
     if born is None or not isinstance(age, dict) or isinstance(age.get("value"), bool):
         return None, None
-    value, unit = age.get("value"), age.get("code") or age.get("unit")
-    calendar = _AGE_UNITS.get(unit) if isinstance(unit, str) else None
+    value, code, unit = age.get("value"), age.get("code"), age.get("unit")
+    if isinstance(code, str):
+        calendar = _AGE_UNITS.get(code)
+    else:  # no code: its unit as UCUM or as a word
+        word = unit.strip().lower() if isinstance(unit, str) else ""
+        calendar = _AGE_UNITS.get(word) or _AGE_WORDS.get(word.removesuffix("s"))
     if not isinstance(value, (int, float)) or calendar is None or value < 0:
         return None, None
     try:
@@ -156,6 +176,20 @@ def onset_age(age: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.
     except (OverflowError, ValueError):  # an age beyond the calendar: no onset date
         return None, None
     return (first, last) if (first - born).days < _MAX_AGE_DAYS else (None, None)
+
+
+def onset_range(ages: object, born: _dt.date | None) -> tuple[_dt.date | None, _dt.date | None]:
+    """The days an onset given as a range of ages (onsetRange 40-45 a) can mean: from the birthday of
+    its low age (birth when it has none) to the day before the birthday after its high one; (None,
+    None) without a birth date, a high age, or with an age not read."""
+    if born is None or not isinstance(ages, dict):
+        return None, None
+    low, high = ages.get("low"), ages.get("high")
+    first = onset_age(low, born)[0] if low is not None else born
+    last = onset_age(high, born)[1]
+    if first is None or last is None or last < first:
+        return None, None
+    return first, last
 
 
 def _applies(rr: dict[str, Any], who: Who, on: _dt.date | None) -> bool:

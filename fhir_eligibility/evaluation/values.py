@@ -26,8 +26,9 @@ def _cite(facts: list[Fact]) -> str:
 
 
 def invalid(f: Fact) -> bool:
-    """A result whose value was written but is not usable (a number as text, an impossible value):
-    unlike a ``dataAbsentReason``, it reports a measurement, whose value is not known here."""
+    """A result whose value was written but is not usable (a number as text, an impossible value, a
+    valueRange, a concept with only text: :func:`.observed.value_fields`): unlike a
+    ``dataAbsentReason``, it reports a measurement, whose value is not known here."""
     return f.note is not None and f.note.startswith("invalid value")
 
 
