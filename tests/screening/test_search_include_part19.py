@@ -12,7 +12,7 @@ candidates with the same missing data.
 Why pass 1's marks matter: the screening reader carries what a patient's Bundle lost as a mark line
 (``partition._partition_bundle``), read back in pass 2 (``shard_read.patient_of``). A type held in part
 written there as a plain type became a plain unknown: the Condition found no longer decided (A-I2 and
-B-I2a unknown in ``screen``, pass in ``evaluate``).
+B-I2a unknown in ``screen``, pass in ``evaluate``). The mark keeps "in part" (``partition.lost_mark``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
+from fhir_eligibility.record import PatientData
+from fhir_eligibility.requirements.model import Unavailable
+from fhir_eligibility.screening.partition import lost_mark
+from fhir_eligibility.screening.shard_read import patient_of
 from tests.retrieval.test_input_review import BASE, every_path, lost_types, shard_patients
 from tests.screening.helpers import actual_from_screen, evaluate_json, expected_from_evaluate, invoke
 
@@ -71,3 +76,17 @@ def test_screen_verdicts_and_candidates_equal_evaluate(search: Path, workers: in
     out = invoke("screen", str(search), "--as-of", "2026-06-01", "--format", "json", "--workers", str(workers))
     assert out.exit_code == 0, out.output
     assert actual_from_screen(json.loads(out.output)) == expected_from_evaluate(evaluate_json([search]))
+
+
+def test_the_mark_keeps_a_type_held_in_part() -> None:
+    """Pass 1's mark and pass 2's reading of it: a type in part stays in part, a lost one lost."""
+    lost = (
+        Unavailable("Condition", frozenset(), "only a search of other types holds this patient", partial=True),
+        Unavailable("MedicationAdministration", frozenset(), "could not be read"),
+    )
+    mark = lost_mark(PatientData("p1", [{"resourceType": "Patient", "id": "p1"}], lost))
+    got = patient_of("p1", [mark, orjson.dumps({"resourceType": "Patient", "id": "p1"})], {})
+    assert {(u.resource_type, u.partial) for u in got.unavailable} == {
+        ("Condition", True),
+        ("MedicationAdministration", False),
+    }
