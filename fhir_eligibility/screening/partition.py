@@ -40,13 +40,13 @@ import orjson
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.pickling import picklable
-from fhir_eligibility.record import Resource, patient_id_of
+from fhir_eligibility.record import PatientData, Resource, patient_id_of
 from fhir_eligibility.retrieval.files import read_indexed
 from fhir_eligibility.retrieval.inputs import check_readable, input_files, is_gzip, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.manifest import folder_manifest
-from fhir_eligibility.retrieval.reading import UNAVAILABLE_MARK, Drops, WarningLog
+from fhir_eligibility.retrieval.reading import NOT_SEARCHED, UNAVAILABLE_MARK, Drops, WarningLog
 from fhir_eligibility.screening.parts import ShardParts
 from fhir_eligibility.screening.routing import (
     DATA,
@@ -240,21 +240,26 @@ def _partition_bundle(piece: Piece, out_files: _Writers, out: Partitioned) -> No
     # records as read, assembled once per patient in pass 2 (from every file), as ``evaluate`` does:
     # the choice among versions and its warnings are made there
     for p in read_indexed([(piece.index, piece.path)], out.log, out.drops, named=named, single=single, assembled=False):
-        # what its Bundle lost travels with the patient, as a marked line, which also says whether the
-        # Bundle holds the patient's Patient: a record, not an export's records (reading.not_held)
-        mark: dict[str, object] = {
-            "resourceType": UNAVAILABLE_MARK,
-            "types": sorted({u.resource_type for u in p.unavailable}),
-        }
-        if any(r.get("resourceType") == "Patient" for r in p.resources):  # the Bundle holds the patient's record
-            mark["bundle"] = 1
-        writer.write(p.patient_id, orjson.dumps(mark))
+        writer.write(p.patient_id, lost_mark(p))  # what its Bundle lost travels with the patient
         for res in p.resources:
             line = orjson.dumps(res)  # cannot fail: parse_json refused what orjson cannot write (depth, NaN)
             if res.get("resourceType") == "Patient":
                 out.patient_resources += 1
             writer.write(p.patient_id, line)
             out.lines += 1
+
+
+def lost_mark(p: PatientData) -> bytes:
+    """What a patient's Bundle lost, as the marked line that carries it to pass 2 (``shard_read.patient_of``),
+    which also says whether the Bundle holds the patient's Patient: a record, not an export's records
+    (reading.not_held). A type held in part (a saved search's unsearched types: ``reading.NOT_SEARCHED``)
+    stays in part: written as a plain type it became a plain unknown, and a record of it found, which
+    decides in ``evaluate``, no longer did."""
+    types = {NOT_SEARCHED + u.resource_type if u.partial else u.resource_type for u in p.unavailable}
+    mark: dict[str, object] = {"resourceType": UNAVAILABLE_MARK, "types": sorted(types)}
+    if any(r.get("resourceType") == "Patient" for r in p.resources):  # the Bundle holds the patient's record
+        mark["bundle"] = 1
+    return orjson.dumps(mark)
 
 
 @dataclass
@@ -448,6 +453,7 @@ __all__ = [
     "Piece",
     "ShardWriter",
     "Task",
+    "lost_mark",
     "partition",
     "partition_task",
     "patient_id_of",
