@@ -284,7 +284,8 @@ MA, MS = "MedicationAdministration", "MedicationStatement"
         (ssa(MA, days_ago(35), route="IM"), Result.PASS),  # LAR stopped 35 d ago
         (ssa(MS, days_ago(1), route="SC"), Result.FAIL),  # R5 "recorded" statement, short-acting yesterday
         (ssa(MS, days_ago(1), route="SC", status="active"), Result.FAIL),  # R4 status
-        (ssa(MS, days_ago(1), route="SC", status="draft"), Result.PASS),  # R5 draft: not a record of use
+        # R5 draft: "usage is draft or preliminary", not "not taken" (as R4 unknown: adversarial review 19)
+        (ssa(MS, days_ago(1), route="SC", status="draft"), Result.UNKNOWN),
     ],
 )
 def test_e_i5_tells_long_from_short_acting(resource: Json, expected: Result) -> None:
