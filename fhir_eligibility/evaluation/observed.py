@@ -80,7 +80,7 @@ def value_fields(
     src: Resource, problems: list[str] | None, codes: frozenset[Code], born: _dt.date | None, on: _dt.date | None
 ) -> dict[str, Any]:
     """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`), or one
-    in a form no criterion reads (valueRange, a concept with only text), is left out, with ``note``
+    in a form no criterion reads (valueRange, a concept with only a text no answer reads), is left out, with ``note``
     saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values)."""
     out: dict[str, Any] = {}
     own: list[str] = []
@@ -91,7 +91,11 @@ def value_fields(
             own.append(why)
         out["quantity"] = q if why is None else None
     if "valueCodeableConcept" in src:
-        out["value_codes"] = codings(src["valueCodeableConcept"])
+        concept = src["valueCodeableConcept"]
+        out["value_codes"] = codings(concept)
+        shown = concept.get("text") if isinstance(concept, dict) else None
+        if not out["value_codes"] and isinstance(shown, str) and (answer := text_answer(shown)):
+            out["value_codes"] = answer  # a concept with only the text "Negative": read as valueString's is
     if "valueInteger" in src:
         v = src["valueInteger"]
         problem = number_problem(v) or (None if isinstance(v, int) else f"valueInteger {v!r} is not an integer")

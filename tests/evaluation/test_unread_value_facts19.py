@@ -78,3 +78,16 @@ def test_the_fact_says_which_value_could_not_be_read() -> None:
     assert fact.note is not None and fact.note.startswith("invalid value")
     assert "valueCodeableConcept 'Negative (<5 mIU/mL)'" in fact.note
     assert problems
+
+
+def test_a_concept_with_only_a_known_answer_text_reads_as_that_text_in_a_value_string() -> None:
+    """A concept with only the text "Negative" is the answer a valueString "Negative" is (review 19, f1a:
+    a newer negative serum hCG sent so is the most recent result, not an unreadable one)."""
+    from fhir_eligibility.evaluation.observed import value_fields
+
+    as_concept = value_fields({"valueCodeableConcept": {"text": "Negative"}}, [], frozenset(), None, None)
+    as_string = value_fields({"valueString": "Negative"}, [], frozenset(), None, None)
+    assert as_concept["value_codes"] and as_concept["value_codes"] == as_string["value_codes"]
+    assert "note" not in as_concept
+    odd = value_fields({"valueCodeableConcept": {"text": "seen by Dr X"}}, [], frozenset(), None, None)
+    assert "is not a value the criteria read" in odd["note"]
