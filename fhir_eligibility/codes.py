@@ -25,6 +25,8 @@ EXT_INPUT_VS = f"{PROJECT}/StructureDefinition/input-valueset"
 EXT_ALT_THRESHOLD = f"{PROJECT}/StructureDefinition/alternate-threshold"
 # on a timeFromEvent: the protocol gives no window; its low bound is the configured default look-back
 EXT_DEFAULT_LOOKBACK = f"{PROJECT}/StructureDefinition/default-lookback"
+# on a definitionByCombination (all-of of record leaves): one record must meet every leaf
+EXT_SAME_RECORD = f"{PROJECT}/StructureDefinition/same-record"
 
 # Spellings seen in real exports for the same system.
 _ALIASES = {

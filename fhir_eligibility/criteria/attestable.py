@@ -5,9 +5,10 @@ needs the patient's QuestionnaireResponses) and the evaluator (which response be
 trial): they cannot disagree about linkIds, url or version.
 
 An item is a manual criterion (consent, imaging read, tumour board...) or a criterion that can end
-in ``review`` (a judgement flag, or a derived score that only clinical inputs can settle). Its
-linkId is the criterion id; the answer ``true`` means the criterion's statement holds as written
-(for an exclusion: the excluding condition is present).
+in ``review`` (a judgement flag, a derived score that only clinical inputs can settle, or a
+same-record combination met by different records). Its linkId is the criterion id; the answer
+``true`` means the criterion's statement holds as written (for an exclusion: the excluding
+condition is present).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def _kind(c: Criterion) -> str | None:
     if isinstance(d, Manual):
         return "manual"
     if c.judgement or (isinstance(d, Derived) and d.concept in DERIVED and DERIVED[d.concept].judged):
+        return "review"
+    if isinstance(d, Combination) and d.same_record:  # met by different records: a person says if they are one
         return "review"
     return None
 

@@ -238,10 +238,7 @@ def intern_definitions(trials: list[Trial]) -> list[Trial]:
 
     def walk(c: Criterion) -> Criterion:
         d = c.definition
-        if isinstance(d, Combination):
-            d = Combination(d.code, d.threshold, tuple(walk(k) for k in d.children))
-        else:
-            d = canon(d)
+        d = replace(d, children=tuple(walk(k) for k in d.children)) if isinstance(d, Combination) else canon(d)
         return replace(c, definition=d, windows=canon(c.windows))
 
     return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]
@@ -258,7 +255,7 @@ def with_lookback(trials: list[Trial], days: int) -> list[Trial]:
     def walk(c: Criterion) -> Criterion:
         d = c.definition
         if isinstance(d, Combination):
-            d = Combination(d.code, d.threshold, tuple(walk(k) for k in d.children))
+            d = replace(d, children=tuple(walk(k) for k in d.children))
         return replace(c, definition=d, windows=tuple(window(w) for w in c.windows))
 
     return [replace(t, criteria=tuple(walk(c) for c in t.criteria)) for t in trials]

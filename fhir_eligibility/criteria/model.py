@@ -213,6 +213,9 @@ class Combination:
     code: str  # all-of | any-of | at-least | at-most
     threshold: int | None
     children: tuple[Criterion, ...]
+    # an all-of of record leaves met only by one record (codes.EXT_SAME_RECORD): a site and a morphology
+    # coded on two Conditions may be two tumours, so met by different records it is REVIEW, not TRUE
+    same_record: bool = False
 
 
 @dataclass(frozen=True)

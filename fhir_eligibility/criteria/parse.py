@@ -217,7 +217,7 @@ class Parser:
         key = present[0]
         value = ch[key]
         if key == "definitionByCombination":
-            return self.combination(value, path, depth, seen)
+            return self.combination(value, path, depth, seen, name=str(ch.get("linkId") or path))
         if key == "definitionByTypeAndValue":
             return self.type_and_value(value, ch)
         if key == "definitionCodeableConcept":
@@ -240,20 +240,29 @@ class Parser:
             return Combination("all-of", None, children)
         return Unsupported(f"{key} is resolved by the trial loader")  # definitionId, see loader
 
-    def combination(self, comb: Json, path: str, depth: int, seen: frozenset[int] = frozenset()) -> Definition:
+    def combination(
+        self, comb: Json, path: str, depth: int, seen: frozenset[int] = frozenset(), name: str = ""
+    ) -> Definition:
+        """``name``: the characteristic's linkId (else its path), as a refusal names it."""
         code = comb.get("code")
         if code not in COMBINATIONS:
             return Unsupported(f"combination code {code!r} is not interpretable")
         threshold = comb.get("threshold")
         if code in ("at-least", "at-most") and not isinstance(threshold, int):
             return Unsupported(f"{code} needs a threshold")
-        children = tuple(
-            self.characteristic(c, f"{path}.{i}", depth + 1, seen)
-            for i, c in enumerate(comb.get("characteristic") or [])
-        )
+        raw = comb.get("characteristic") or []
+        children = tuple(self.characteristic(c, f"{path}.{i}", depth + 1, seen) for i, c in enumerate(raw))
         if not children:
             return Unsupported("combination without characteristics")
-        return Combination(str(code), threshold, children)
+        marked = _ext(comb, cs.EXT_SAME_RECORD)
+        same_record = marked is not None and marked.get("valueBoolean") is True
+        why = _not_one_record(str(code), raw, children) if same_record else None
+        if why:
+            raise DefinitionError(
+                f"characteristic {name or path}: extension {cs.EXT_SAME_RECORD} is read on an all-of of record "
+                f"leaves only; {why}"
+            )
+        return Combination(str(code), threshold, children, same_record)
 
     def value_test(self, d: Json) -> ValueTest | Unsupported:
         offset = None
@@ -371,6 +380,25 @@ def _not_counted(ch: Json, what: str, *, instances: bool, duration: bool) -> Non
         )
 
 
+def _not_one_record(code: str, raw: list[Json], children: tuple[Criterion, ...]) -> str | None:
+    """Why the same-record flag cannot be read here (None: it can). It is read on an all-of of plain
+    presence leaves only: what "one record meets every leaf" means for a count, a duration, an absence
+    (exclude), a review or a nested combination is not defined, so it is refused rather than read in a
+    way nobody wrote. An uninterpretable leaf stays (UNKNOWN, never TRUE; validate names it), except a
+    definitionId, which the loader makes a combination."""
+    if code != "all-of":
+        return f"it is {code}"
+    for i, (ch, kid) in enumerate(zip(raw, children, strict=True)):
+        d = kid.definition
+        if kid.exclude or kid.judgement:
+            return f"its characteristic {i} is {'excluded' if kid.exclude else 'a judgement'}"
+        if isinstance(d, Records) and (d.instances is not None or d.duration is not None):
+            return f"its characteristic {i} counts records (instances or duration)"
+        if not isinstance(d, (Records, Unsupported)) or "definitionId" in ch:
+            return f"its characteristic {i} is not a record leaf (Conditions, Procedures, medications... by code)"
+    return None
+
+
 def resolve_definition_ids(criteria: tuple[Criterion, ...], raw: list[Json]) -> tuple[Criterion, ...]:
     """Replace ``definitionId`` nodes by the characteristic with that linkId (same EV)."""
     by_link = {c.id: c for top in criteria for c in top.walk()}
@@ -394,7 +422,7 @@ def resolve_definition_ids(criteria: tuple[Criterion, ...], raw: list[Json]) -> 
         if isinstance(d, Combination) and raw_ch is not None:
             kids = (raw_ch.get("definitionByCombination") or {}).get("characteristic") or []
             new = tuple(fix(k, kids[i] if i < len(kids) else None, depth) for i, k in enumerate(d.children))
-            return _replace(c, Combination(d.code, d.threshold, new))
+            return _replace(c, Combination(d.code, d.threshold, new, d.same_record))
         return c
 
     return tuple(fix(c, raw[i] if i < len(raw) else None) for i, c in enumerate(criteria))

@@ -2,8 +2,11 @@
 
 Combinations (all-of, any-of, at-least, at-most) combine their children's truths with Kleene logic
 (:mod:`fhir_eligibility.logic`). In screening (``explain=False``) they stop once the children decide
-them; otherwise they gather every child's explanation. Leaves dispatch to :mod:`.forms`. Outcomes
-of subtrees that read none of the patient's data are shared across patients (:mod:`.footprint`).
+them; otherwise they gather every child's explanation. A same-record all-of (``Combination.same_record``)
+met by no one record is REVIEW: a site code on one Condition and a NET morphology on another may be one
+tumour coded twice or two tumours (a gastric NET beside an old colon cancer is no intestinal NET).
+Leaves dispatch to :mod:`.forms`. Outcomes of subtrees that read none of the patient's data are shared
+across patients (:mod:`.footprint`).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ def _combination_reason(d: Combination, t: Truth, kids: tuple[tuple[Criterion, O
 
 
 _STOP = {"all-of": Truth.FALSE, "any-of": Truth.TRUE}
+# a same-record all-of met, but by different records (Combination.same_record)
+SPLIT = "needs clinical judgement: each met, but by different records (one condition recorded twice, or two?)"
 
 
 def _combined(d: Combination, truths: list[Truth]) -> Truth:
@@ -68,14 +73,18 @@ def _combined(d: Combination, truths: list[Truth]) -> Truth:
     return logic.at_most(d.threshold or 0, truths)
 
 
-def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
-    """One loop over the children; ``ctx.short_circuit`` is the stop-early flag.
+def combination_outcome(
+    c: Criterion, d: Combination, ctx: Context, parity_here: int, windows: tuple[Window, ...]
+) -> Outcome:
+    """One loop over the children; ``ctx.short_circuit`` is the stop-early flag (the compiled program
+    binds it for a same-record all-of, whose truth needs the records each child matched).
 
     Stopping early (screening): the truth and what-to-collect only, returned once the children
     decide it (Kleene). What a decided combination would collect is never read (parents collect
     from undecided children only), so stopping loses nothing, except where a judgement turns an
-    any-of's TRUE into REVIEW: that one is evaluated whole. Children, matched records and attestation
-    flags are not gathered; event anchors are evaluated without stopping (:mod:`.windows`).
+    any-of's TRUE into REVIEW: that one is evaluated whole. Children, matched records (but the
+    references a same-record all-of compares) and attestation flags are not gathered; event anchors
+    are evaluated without stopping (:mod:`.windows`).
     Otherwise every child is evaluated, in one pass collecting truths, explanations, matched
     records and series.
     """
@@ -92,6 +101,7 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
     missing: list[MissingData] = []
     series: list[Series] = []
     attested = False
+    refs: list[frozenset[str]] | None = [] if d.same_record else None  # per child, the records meeting it
     for k in d.children:
         o = evaluate_node(k, ctx, parity_here, windows)
         if deciding:
@@ -100,6 +110,8 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
         if o.truth is stop:
             return Outcome(o.truth, d.code, attestation=answer)
         truths.append(o.truth)
+        if refs is not None:
+            refs.append(frozenset(f.ref for f in o.matched))
         if o.missing and not o.truth.decided:
             missing.extend(o.missing)
         if stop_early:
@@ -111,10 +123,18 @@ def _combine(c: Criterion, d: Combination, ctx: Context, parity_here: int, windo
             series.extend(o.series)
         attested = attested or o.attested
     t = _combined(d, truths)
+    split = refs is not None and t is Truth.TRUE and not frozenset.intersection(*refs)
+    if split:
+        t = Truth.REVIEW
     if stop_early:
         return Outcome(t, d.code, missing=tuple(missing), attestation=answer)
     kids = tuple(kid_list)
-    reason = _combination_reason(d, t, kids, ctx) if ctx.settings.explain else d.code
+    if not ctx.settings.explain:
+        reason = d.code
+    elif split:
+        reason = f"{SPLIT}: " + "; ".join(_with_label(k, o, ctx) for k, o in kids)
+    else:
+        reason = _combination_reason(d, t, kids, ctx)
     return Outcome(t, reason, (), kids, tuple(matched), tuple(missing), attested, tuple(series), answer)
 
 
@@ -153,7 +173,7 @@ def _evaluate_node(c: Criterion, ctx: Context, parity: int, windows: tuple[Windo
     d = c.definition
     out: Outcome
     if isinstance(d, Combination):
-        out = _combine(c, d, ctx, parity_here, windows)
+        out = combination_outcome(c, d, ctx, parity_here, windows)
     else:
         # Leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): evaluate each once per patient.
         # by identity: load_trials interns equal definitions and windows across trials; the memo is this

@@ -42,7 +42,7 @@ from fhir_eligibility.criteria.model import (
     Window,
     record_systems,
 )
-from fhir_eligibility.evaluation.combination import leaf_outcome
+from fhir_eligibility.evaluation.combination import combination_outcome, leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
@@ -244,6 +244,8 @@ class Program:
     def _combination(
         self, c: Criterion, d: Combination, trial: int, parity_here: int, windows: tuple[Window, ...]
     ) -> TruthFn:
+        if d.same_record:
+            return self._one_record(c, d, trial, parity_here, windows)
         kids = tuple(self._node(k, trial, parity_here, windows) for k in d.children)
         if d.code == "all-of":
             return _all_of(kids)
@@ -256,6 +258,22 @@ class Program:
             return combine(n, [k(run) for k in kids])
 
         return counted
+
+    def _one_record(
+        self, c: Criterion, d: Combination, trial: int, parity_here: int, windows: tuple[Window, ...]
+    ) -> TruthFn:
+        """A same-record all-of: its truth needs the records each leaf matched, which truths do not
+        carry, so the explained walk answers it (in screening's stop-early mode), as for a rising series."""
+        for k in d.children:  # what answers_exactly weighs: the leaves' reads, as if compiled
+            reads = _reads(k.definition) if not isinstance(k.definition, Combination) else None
+            if reads is not None:
+                self._reads.add(reads)
+        program = self
+
+        def one_record(run: Run) -> Truth:
+            return combination_outcome(c, d, run.context(trial, program), parity_here, windows).truth
+
+        return one_record
 
     def _leaf(self, c: Criterion, trial: int, parity_here: int, windows: tuple[Window, ...]) -> TruthFn:
         d = c.definition

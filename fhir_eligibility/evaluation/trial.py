@@ -56,7 +56,7 @@ def _converted(c: Criterion, o: Outcome, kind: str, explain: bool, top: bool, sh
         attested=o.attested,
         series=o.series,
         negated=c.exclude and not top,
-        attestation=o.attestation,  # a combination's: from its children (combination._combine)
+        attestation=o.attestation,  # a combination's: from its children (combination.combination_outcome)
     )
 
 

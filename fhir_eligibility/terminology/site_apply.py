@@ -107,7 +107,7 @@ def _test(test: ValueTest, by_target: dict[Code, list[CodeMapping]], used: dict[
 def _definition(d: Definition, by_target: dict[Code, list[CodeMapping]], used: dict[CodeMapping, None]) -> Definition:
     match d:
         case Combination():
-            return Combination(d.code, d.threshold, tuple(_criterion(k, by_target, used) for k in d.children))
+            return replace(d, children=tuple(_criterion(k, by_target, used) for k in d.children))
         case ObservationValue():
             return replace(d, codes=_codes(d.codes, by_target, used), test=_test(d.test, by_target, used))
         case Records():

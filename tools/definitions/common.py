@@ -15,6 +15,7 @@ from .fhir import (
     obs,
     obs_present,
     obs_range,
+    one_record,
     q,
     records,
     study_start,
@@ -273,22 +274,25 @@ def net_site(
     review_vs: str | None = None,
     review_text: str = "",
     review_site_vs: str | None = None,
+    same_record: bool = False,
 ) -> Json:
     """The NET of a site: pre-coordinated, site + morphology, a code whose site a person reads (``review_vs``,
     worded by ``review_text``; ``review_site_vs``: a primary-site code that with a NET morphology may or may
     not be the trial's site), a NET whose primary site no code names (reviewed: UNSITED_NOTE), or known only
-    by its metastases or history (reviewed)."""
+    by its metastases or history (reviewed). ``same_record``: site and morphology on one record
+    (ONE_RECORD_NOTE)."""
     morphology = condition(
         f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, C7A.00, C7A.09, C7A.8",
         "vs-net-unsited",
         history=True,
     )
+    route = all_of(
+        ONE_RECORD_TEXT if same_record else "Primary-site code together with a NET morphology (ICD-10 + ICD-O-3 route)",
+        [condition("Malignant neoplasm of the site", vs_site, history=True), morphology],
+    )
     kids = [
         condition("NET coded with a pre-coordinated site code", vs_direct, history=True),
-        all_of(
-            "Primary-site code together with a NET morphology (ICD-10 + ICD-O-3 route)",
-            [condition("Malignant neoplasm of the site", vs_site, history=True), morphology],
-        ),
+        one_record(route) if same_record else route,
     ]
     if review_vs:
         kids.append(judge(condition(review_text, review_vs, history=True)))
@@ -339,6 +343,22 @@ def net_site(
         )
     )
     return any_of(description, kids)
+
+
+ONE_RECORD_TEXT = (
+    "Primary-site code together with a NET morphology on one Condition (ICD-10 + ICD-O-3 route; on two "
+    "Conditions, one tumour or two: review)"
+)
+ONE_RECORD_NOTE = (
+    "Site + morphology on one record (extension same-record): the primary-site code and the NET morphology (or "
+    "a C7A code naming no site) count together when one Condition carries both, in its code or in its mCODE "
+    "histology-morphology-behavior extension (C18.2 + 8240/3 in one Condition passes). Carried by two Conditions "
+    "they may be one tumour coded twice or two tumours, so here they are reviewed (the reason says so; a "
+    "clinician's yes or no decides), never read as the site's NET: a gastric NET (C16.9 + 8240/3) beside an old "
+    "colon adenocarcinoma (C18.7) is no intestinal NET, a lung NET beside an old rectal cancer no GEP-NET, and "
+    "the trial's site beside a NET code of another Condition (C18.2 + C7A.00) is reviewed too. Before, any site "
+    "code of the record was combined with any NET morphology of the record, and all of these passed."
+)
 
 
 KI67_ANY = [window(None, 0, "d")]

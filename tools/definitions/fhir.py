@@ -14,6 +14,7 @@ PROJECT_CS = f"{BASE}/CodeSystem/eligibility"
 EXT_JUDGEMENT = f"{BASE}/StructureDefinition/judgement"
 EXT_INPUT_VS = f"{BASE}/StructureDefinition/input-valueset"
 EXT_ALT = f"{BASE}/StructureDefinition/alternate-threshold"
+EXT_SAME_RECORD = f"{BASE}/StructureDefinition/same-record"
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -312,3 +313,9 @@ def judge(c: Json) -> Json:
     out = {"extension": [{"url": EXT_JUDGEMENT, "valueBoolean": True}]}
     out.update({k: v for k, v in c.items() if k != "extension"})
     return out
+
+
+def one_record(c: Json) -> Json:
+    """Mark an all-of of record leaves as met by one record only (REVIEW when different records meet its leaves)."""
+    comb = {"extension": [{"url": EXT_SAME_RECORD, "valueBoolean": True}], **c["definitionByCombination"]}
+    return {**c, "definitionByCombination": comb}

@@ -13,7 +13,7 @@ from .common import (
     hypertension_review,
     uln,
 )
-from .fhir import Json, all_of, any_of, condition, derived, judge, manual, records, window
+from .fhir import Json, all_of, any_of, condition, derived, judge, manual, one_record, records, window
 from .pregnancy import pregnancy_exclusion
 from .vs_net import NET_MORPH_TEXT
 from .vs_procedures import COURSE_NOTE
@@ -89,17 +89,20 @@ def exclusion() -> list[Json]:
             "Pancreatic NET,",
             [
                 condition("Endocrine pancreas malignancy (C25.4)", "vs-pnet", history=True),
-                all_of(
-                    "Pancreatic primary with a NET morphology",
-                    [
-                        condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
-                        condition(
-                            f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, C7A.00, "
-                            "C7A.09, C7A.8",
-                            "vs-net-unsited",
-                            history=True,
-                        ),
-                    ],
+                one_record(
+                    all_of(
+                        "Pancreatic primary with a NET morphology on one Condition (on two Conditions, one tumour or "
+                        "two: review)",
+                        [
+                            condition("Malignant neoplasm of pancreas", "vs-pancreas-site", history=True),
+                            condition(
+                                f"NET coded without its site: a NET morphology ({NET_MORPH_TEXT}) or C7A, C7A.0, "
+                                "C7A.00, C7A.09, C7A.8",
+                                "vs-net-unsited",
+                                history=True,
+                            ),
+                        ],
+                    )
                 ),
             ],
             link="A-E4",
@@ -110,7 +113,10 @@ def exclusion() -> list[Json]:
             "insulinoma, glucagonoma, gastrinoma, VIPoma, somatostatinoma, ACTH-producing) besides 8240/3 and "
             "8249/3. Any clinical status (history of). A pancreatic primary with a NEC morphology is A-E5's. A C7A "
             "code naming no site (C7A, C7A.0, C7A.00, C7A.09, C7A.8: vs-net-unsited) beside a pancreatic primary is "
-            "read as the pancreas's NET too, as the inclusions read it (UNSITED_NOTE).",
+            "read as the pancreas's NET too, as the inclusions read it (UNSITED_NOTE). The pancreatic primary and "
+            "the NET morphology must be on one Condition (extension same-record, as A-I2 reads its site): on two "
+            "(a lung NET beside an old pancreatic adenocarcinoma) they may be two tumours, so they are reviewed, "
+            "not read as a pancreatic NET (before, that failed A-E4).",
         )
     )
     add(

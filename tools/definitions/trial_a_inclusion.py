@@ -7,6 +7,7 @@ from .common import (
     IMAGING_TYPES,
     KI67_ANY,
     NET_SITE_NOTE,
+    ONE_RECORD_NOTE,
     OPEN_WORLD_NOTE,
     UNSITED_NOTE,
     W28,
@@ -39,6 +40,7 @@ def inclusion() -> list[Json]:
                     "Intestinal NET (small intestine, appendix, colon, rectum; not pancreas or stomach)",
                     review_vs="vs-net-intestinal-review",
                     review_text="NET whose intestinal origin needs review (unknown primary)",
+                    same_record=True,
                 ),
                 obs(
                     "Grade G1/G2: Ki-67 index <= 20 % (most recent, any date)",
@@ -59,6 +61,7 @@ def inclusion() -> list[Json]:
                 "(C7A.092) is not intestinal: fail.",
                 NET_SITE_NOTE,
                 UNSITED_NOTE,
+                ONE_RECORD_NOTE,
             ],
         )
     )

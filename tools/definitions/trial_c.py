@@ -7,6 +7,7 @@ from .common import (
     DEFAULT_WINDOW_NOTE,
     HTN_TREATED_NOTE,
     NET_SITE_NOTE,
+    ONE_RECORD_NOTE,
     UNSITED_NOTE,
     W28,
     albumin_unless_pt,
@@ -78,6 +79,7 @@ def characteristics() -> list[Json]:
                     "vs-gep-net",
                     "vs-gep-site",
                     "GEP-NET (stomach, intestine, pancreas; any grade of well-differentiated NET)",
+                    same_record=True,
                 ),
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
@@ -86,6 +88,7 @@ def characteristics() -> list[Json]:
                 "Any grade of well-differentiated NET (G3 NET allowed); a coded NEC fails.",
                 NET_SITE_NOTE,
                 UNSITED_NOTE,
+                ONE_RECORD_NOTE,
             ],
         )
     )
