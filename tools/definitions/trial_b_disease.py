@@ -35,6 +35,7 @@ def inclusion_disease() -> list[Json]:
                     review_text="NET whose midgut origin needs review (transverse colon, large intestine "
                     "unspecified, unknown primary)",
                     review_site_vs="vs-midgut-review-site",
+                    same_record=True,
                 ),
                 obs(
                     "Grade 1 or 2: Ki-67 index <= 20 % (most recent, any date)",

@@ -52,7 +52,9 @@ def characteristics() -> list[Json]:
             "4. Patients with well differentiated grade 1 or grade 2 (Ki67<20%) GEP NET confirmed by histological "
             "criteria with the primary localisation in stomach, pancreas, or gut.",
             [
-                net_site("vs-gep-net", "vs-gep-site", "GEP-NET with primary in stomach, pancreas or gut"),
+                net_site(
+                    "vs-gep-net", "vs-gep-site", "GEP-NET with primary in stomach, pancreas or gut", same_record=True
+                ),
                 obs("Ki-67 index < 20 % (most recent, any date)", lab("vs-ki67"), "<", 20, "%", tfe=KI67_ANY),
             ],
             link="D-I4",

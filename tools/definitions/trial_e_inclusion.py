@@ -47,7 +47,7 @@ def inclusion() -> list[Json]:
         all_of(
             "2. Histology-proven advanced GEP-NETs.",
             [
-                net_site("vs-gep-net", "vs-gep-site", "GEP-NET (any grade of NET)"),
+                net_site("vs-gep-net", "vs-gep-site", "GEP-NET (any grade of NET)", same_record=True),
                 condition("Advanced: active metastatic disease coded", "vs-metastatic"),
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
             ],
