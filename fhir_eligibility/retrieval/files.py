@@ -344,7 +344,7 @@ def search_scope(bundle: Resource) -> frozenset[str] | None:
         search = e.get("search") if isinstance(e, dict) else None
         mode = search.get("mode") if isinstance(search, dict) else None
         kind = res.get("resourceType") if isinstance(res, dict) else None
-        if not isinstance(kind, str) or mode in ("include", "outcome") or kind in ("Bundle", *INCLUDED):
+        if not isinstance(kind, str) or mode in ("include", "outcome") or kind == "Bundle" or kind in INCLUDED:
             continue
         if kind == "Patient":  # a Patient search's answer, or $everything's: the record
             return None
