@@ -155,6 +155,7 @@ def _placed(
     if not d.codes.isdisjoint(GENERIC_PROCEDURES):
         definite, generic = _product_coded(definite, d.codes)
         uncertain += generic
+    known = [f for f in definite if f.date is not None]  # the dated records that count, in any course
     if "first-course" in d.methods or "after-first-course" in d.methods:
         uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
         dated = [f for f in definite if f.date]
@@ -174,7 +175,38 @@ def _placed(
             placed.append(f)
     if not placed:  # administrations and statements silent: an order or a dispense may have been taken
         uncertain += [f for f in orders if (f.start is None or f.start <= as_of) and fact_in(f, lo, hi) is not False]
-    return placed, uncertain
+    if "first-course" in d.methods:
+        uncertain = _not_later_course(uncertain, known, as_of, gap_days)
+    # a record dated outside the window cannot count in it, confirmed or not (a generic procedure of
+    # 2023 left "a first-course cycle in the last 12 months" unknown)
+    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False]
+
+
+def _span(f: Fact, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day a dated record may have been given on (an ongoing one: to the as-of date)."""
+    first, last = possible_days(f)
+    if f.ongoing or f.open_end:
+        last = max(last, f.ends_by or as_of)
+    return min(first, f.start or first), last
+
+
+def _not_later_course(uncertain: list[Fact], known: list[Fact], as_of: dt.date, gap_days: int) -> list[Fact]:
+    """The uncertain records that may be in the first course: one more than ``gap_days`` after the
+    latest day the first course can end (every uncertain record counted as a cycle, clinical.md
+    §1.6) is in a later course whether or not it was given, so it cannot change a first-course
+    answer (a generic procedure or an order of a second PRRT made A-I3 and A-I4 unknown)."""
+    dated = [f for f in uncertain if f.date is not None]
+    if not dated or not known:
+        return uncertain
+    spans = sorted([_span(f, as_of) for f in [*known, *dated]])
+    start = min(_span(f, as_of)[0] for f in known)  # the first course holds a counted cycle or ends before it
+    reach: dt.date | None = None
+    for first, last in spans:
+        if reach is not None and first > start and (first - reach).days > gap_days:
+            break
+        reach = last if reach is None else max(reach, last)
+    assert reach is not None
+    return [f for f in uncertain if f.date is None or (_span(f, as_of)[0] - reach).days <= gap_days]
 
 
 def _generic(f: Fact, codes: frozenset[Code]) -> bool:
