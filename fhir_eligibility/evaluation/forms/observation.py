@@ -109,6 +109,44 @@ def _observation_leaf(
     inside = _in_window(facts, lo, hi)
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
+    straddling = _straddling(facts, lo, hi)
+    if straddling:
+        out = _observation_leaf_in(d, ctx, parity, facts, inside + straddling, lo, hi)
+        if not any(f in straddling for f in out.matched):
+            return out
+        # a result dated "2026-05" may be the latest in the window or lie before it (§0.12): it
+        # decides only when the results without it agree
+        alone = _observation_leaf_in(d, ctx, parity, facts, inside, lo, hi)
+        if alone.truth is out.truth:
+            return out
+        return Outcome(
+            Truth.UNKNOWN,
+            f"a result dated {', '.join(sorted({f.instant for f in straddling}))} may be the most recent in"
+            f" {window_text(lo, hi)} or lie outside it, and the results disagree",
+            tuple(Evidence(f.ref.split("#")[0], None, None, _iso(f.date)) for f in straddling),
+            missing=(missing_data(ctx, what, d.codes, lo, hi),),
+        )
+    return _observation_leaf_in(d, ctx, parity, facts, inside, lo, hi)
+
+
+def _straddling(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
+    """Results partly dated across a bound of the window (a month holding its first day): in it or not."""
+    if lo == DATE_MIN:  # "any time before": :func:`_in_window` takes them
+        return []
+    return [f for f in facts if f.date is not None and fact_in(f, lo, hi) is None]
+
+
+def _observation_leaf_in(
+    d: ObservationValue,
+    ctx: Context,
+    parity: int,
+    facts: list[Fact],
+    inside: list[Fact],
+    lo: dt.date,
+    hi: dt.date,
+) -> Outcome:
+    """The most recent of ``inside`` tested (``facts``: all the results, for what to say of none)."""
+    what = LABEL
     skipped = ""
     if inside and _valued_only(d.test):
         usable, newer = values.valued(inside)
@@ -229,6 +267,15 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
     if not facts:
         return Truth.UNKNOWN
     inside = _in_window(facts, lo, hi)
+    straddling = _straddling(facts, lo, hi)
+    if straddling:  # as observation_leaf: it decides only when the results without it agree
+        t = _truth_of(d, parity, inside + straddling)
+        return t if t is _truth_of(d, parity, inside) else Truth.UNKNOWN
+    return _truth_of(d, parity, inside)
+
+
+def _truth_of(d: ObservationValue, parity: int, inside: list[Fact]) -> Truth:
+    """The truth of the most recent of ``inside``, tested (UNKNOWN when none has a value)."""
     if inside and _valued_only(d.test):
         inside = values.valued(inside)[0]
     if not inside:
