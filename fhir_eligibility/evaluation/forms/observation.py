@@ -198,8 +198,25 @@ def _detected_amount(f: Fact, d: ObservationValue) -> bool:
     return q.comparator in (">", ">=") or (q.comparator is None and q.value > 0)
 
 
+def _ratio_as_percent(f: Fact, d: ObservationValue) -> bool:
+    """A ratio to normal (PT actual/normal "1") tested against a percentage (PT > 70 %): not convertible."""
+    t = d.test
+    if f.quantity is None or not isinstance(t, QuantityTest):
+        return False
+    return units.ratio_as_percent(f.codes, f.quantity.unit, t.quantity.unit)
+
+
 def _compare(f: Fact, d: ObservationValue) -> Compared:
     """``compare(f, d.test)``, with the ``quantified-detected`` method applied."""
+    if _ratio_as_percent(f, d):
+        q = f.quantity
+        assert q is not None
+        return Compared(
+            Truth.UNKNOWN,
+            f"{q.value:g} is a ratio to normal (unit 1), not an activity in %: not convertible",
+            q.value,
+            q.unit,
+        )
     if _detected_amount(f, d):
         q = f.quantity
         assert q is not None
@@ -210,6 +227,8 @@ def _compare(f: Fact, d: ObservationValue) -> Compared:
 
 def _compare_truth(f: Fact, d: ObservationValue) -> Truth:
     """``compare_truth(f, d.test)``, with the ``quantified-detected`` method applied (screening's path)."""
+    if _ratio_as_percent(f, d):
+        return Truth.UNKNOWN
     return Truth.FALSE if _detected_amount(f, d) else compare_truth(f, d.test)
 
 
