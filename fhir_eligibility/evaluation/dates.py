@@ -92,7 +92,8 @@ def order_text(value: object) -> str:
 def period(
     res: Resource, *names: str, problems: list[str] | None = None
 ) -> tuple[_dt.date | None, _dt.date | None, str]:
-    """First present of ``<name>DateTime`` / ``<name>Period`` / ``<name>Instant``; sentinel dates are dropped."""
+    """First present of ``<name>DateTime`` / ``<name>Instant`` / ``<name>Period`` / ``<name>Timing``;
+    sentinel dates are dropped."""
     for n in names:
         date_time, instant, period = CHOICE_FIELDS.get(n) or _choices(n)
         for key in (date_time, instant):
@@ -103,4 +104,27 @@ def period(
             p = res[period]
             s, e = checked(parse_date(p.get("start")), problems), checked(parse_date(p.get("end")), problems)
             return s, e, order_text(p.get("end") or p.get("start"))
+        if isinstance(res.get(f"{n}Timing"), dict):
+            return _timing(res[f"{n}Timing"], f"{n}Timing", problems)
     return None, None, ""
+
+
+def _timing(
+    timing: dict[str, object], key: str, problems: list[str] | None
+) -> tuple[_dt.date | None, _dt.date | None, str]:
+    """A ``Timing``'s events (an Observation dated only by ``effectiveTiming.event``): its one day,
+    or the first to the last of several; a result so dated is dated, not dropped as undated."""
+    events = timing.get("event")
+    texts = (
+        sorted((str(t) for t in events if parse_date(t) is not None), key=order_text)
+        if isinstance(events, list)
+        else []
+    )
+    if not texts:
+        if problems is not None:
+            problems.append(f"{key} has no event date; treated as undated")
+        return None, None, ""
+    first, last = checked(parse_date(texts[0]), problems), checked(parse_date(texts[-1]), problems)
+    if len(texts) == 1 or first == last:
+        return first, None, order_text(texts[-1])
+    return first, last, order_text(texts[-1])

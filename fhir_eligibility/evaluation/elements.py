@@ -5,9 +5,11 @@ facts with these (the element rules one by one, each with why, apart from the pe
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from fhir_eligibility.codes import ICD10, ICD10CM, SNOMED, Code, codings
+from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.record import Resource
 
 # Condition.clinicalStatus / verificationStatus codes (R4 and R5); a status coded otherwise (a site's
@@ -88,10 +90,25 @@ def abated(res: Resource) -> bool:
     )
 
 
+def abatement_days(res: Resource) -> tuple[_dt.date, _dt.date] | None:
+    """The first and last day a Condition's dated abatement may mean ("2026-08": any day of August;
+    a period: from its start), None when it is not dated (an age, a range, a text, a boolean). A
+    condition that ends after the as-of date was still going on then (a retrospective screening)."""
+    text = res.get("abatementDateTime")
+    if text is None:
+        p = res.get("abatementPeriod")
+        text = p.get("start") if isinstance(p, dict) else None
+    first = parse_date(text)
+    if first is None or not isinstance(text, str):
+        return None
+    return first, last_day(text) or first
+
+
 __all__ = [
     "GM_CERTAINTY",
     "MCODE_MORPHOLOGY",
     "abated",
+    "abatement_days",
     "gm_certainty",
     "morphology",
     "sited",

@@ -19,14 +19,32 @@ from fhir_eligibility.measures.ucum import commensurable, conversion, convert, i
 __all__ = [
     "LOINC_SYSTEM",
     "MOLAR_MASS_G_PER_MOL",
+    "RATIO_RESULTS",
     "analyte_for_code",
     "commensurable",
     "conversion",
     "convert",
     "is_ucum",
+    "ratio_as_percent",
     "ucum_code",
     "warm_up",
 ]
+
+# LOINC results whose bare number (UCUM "1") is a ratio to normal, never a fraction of 100 %: a prothrombin
+# time actual/normal of 1.5 is a prolonged clotting time, not a Quick activity of 150 % (E-I8 "PT > 70 %"
+# passed on it); the INR likewise. UCUM converts 1 to 100 %, which is right for a fraction (Ki-67 0.2)
+RATIO_RESULTS = frozenset({"5894-1", "6301-6", "34714-6", "46418-0"})
+
+
+def ratio_as_percent(codes: frozenset[tuple[str, str]], unit: str | None, target: str | None) -> bool:
+    """Whether converting this result to ``target`` would read a ratio to normal as a percentage."""
+    return (
+        unit == "1"
+        and target is not None
+        and target.startswith("%")
+        and any(s.rstrip("/") == LOINC_SYSTEM and c in RATIO_RESULTS for s, c in codes)
+    )
+
 
 # Free-text spellings seen in lab data, keyed after _clean() and lower-casing.  Checked *before* UCUM
 # parsing because several are valid UCUM with an absurd meaning: "K/uL" is kelvin per microlitre, "G/L"

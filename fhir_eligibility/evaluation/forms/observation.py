@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from typing import assert_never
 
 from fhir_eligibility.criteria.model import (
@@ -109,6 +110,44 @@ def _observation_leaf(
     inside = _in_window(facts, lo, hi)
     if "rising-series" in d.methods:  # too few results cannot show a rise: FALSE, not UNKNOWN
         return _rising_series(d, inside, lo, hi)
+    straddling = _straddling(facts, lo, hi)
+    if straddling:
+        out = _observation_leaf_in(d, ctx, parity, facts, inside + straddling, lo, hi)
+        if not any(f in straddling for f in out.matched):
+            return out
+        # a result dated "2026-05" may be the latest in the window or lie before it (§0.12): it
+        # decides only when the results without it agree
+        alone = _observation_leaf_in(d, ctx, parity, facts, inside, lo, hi)
+        if alone.truth is out.truth:
+            return out
+        return Outcome(
+            Truth.UNKNOWN,
+            f"a result dated {', '.join(sorted({f.instant for f in straddling}))} may be the most recent in"
+            f" {window_text(lo, hi)} or lie outside it, and the results disagree",
+            tuple(Evidence(f.ref.split("#")[0], None, None, _iso(f.date)) for f in straddling),
+            missing=(missing_data(ctx, what, d.codes, lo, hi),),
+        )
+    return _observation_leaf_in(d, ctx, parity, facts, inside, lo, hi)
+
+
+def _straddling(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
+    """Results partly dated across a bound of the window (a month holding its first day): in it or not."""
+    if lo == DATE_MIN:  # "any time before": :func:`_in_window` takes them
+        return []
+    return [f for f in facts if f.date is not None and fact_in(f, lo, hi) is None]
+
+
+def _observation_leaf_in(
+    d: ObservationValue,
+    ctx: Context,
+    parity: int,
+    facts: list[Fact],
+    inside: list[Fact],
+    lo: dt.date,
+    hi: dt.date,
+) -> Outcome:
+    """The most recent of ``inside`` tested (``facts``: all the results, for what to say of none)."""
+    what = LABEL
     skipped = ""
     if inside and _valued_only(d.test):
         usable, newer = values.valued(inside)
@@ -159,8 +198,25 @@ def _detected_amount(f: Fact, d: ObservationValue) -> bool:
     return q.comparator in (">", ">=") or (q.comparator is None and q.value > 0)
 
 
+def _ratio_as_percent(f: Fact, d: ObservationValue) -> bool:
+    """A ratio to normal (PT actual/normal "1") tested against a percentage (PT > 70 %): not convertible."""
+    t = d.test
+    if f.quantity is None or not isinstance(t, QuantityTest):
+        return False
+    return units.ratio_as_percent(f.codes, f.quantity.unit, t.quantity.unit)
+
+
 def _compare(f: Fact, d: ObservationValue) -> Compared:
     """``compare(f, d.test)``, with the ``quantified-detected`` method applied."""
+    if _ratio_as_percent(f, d):
+        q = f.quantity
+        assert q is not None
+        return Compared(
+            Truth.UNKNOWN,
+            f"{q.value:g} is a ratio to normal (unit 1), not an activity in %: not convertible",
+            q.value,
+            q.unit,
+        )
     if _detected_amount(f, d):
         q = f.quantity
         assert q is not None
@@ -171,6 +227,8 @@ def _compare(f: Fact, d: ObservationValue) -> Compared:
 
 def _compare_truth(f: Fact, d: ObservationValue) -> Truth:
     """``compare_truth(f, d.test)``, with the ``quantified-detected`` method applied (screening's path)."""
+    if _ratio_as_percent(f, d):
+        return Truth.UNKNOWN
     return Truth.FALSE if _detected_amount(f, d) else compare_truth(f, d.test)
 
 
@@ -229,6 +287,15 @@ def observation_truth(d: ObservationValue, parity: int, rec: PatientRecord, lo: 
     if not facts:
         return Truth.UNKNOWN
     inside = _in_window(facts, lo, hi)
+    straddling = _straddling(facts, lo, hi)
+    if straddling:  # as observation_leaf: it decides only when the results without it agree
+        t = _truth_of(d, parity, inside + straddling)
+        return t if t is _truth_of(d, parity, inside) else Truth.UNKNOWN
+    return _truth_of(d, parity, inside)
+
+
+def _truth_of(d: ObservationValue, parity: int, inside: list[Fact]) -> Truth:
+    """The truth of the most recent of ``inside``, tested (UNKNOWN when none has a value)."""
     if inside and _valued_only(d.test):
         inside = values.valued(inside)[0]
     if not inside:
@@ -248,39 +315,86 @@ _OBSERVATION = ("Observation",)
 def _rising_series(d: ObservationValue, inside: list[Fact], lo: dt.date, hi: dt.date) -> Outcome:
     """Biochemical progression: n successive rises of one marker (its last n + 1 results, each above the one
     before; clinical.md E-I3: "the last three results r1 < r2 < r3" for two rises). ``instances`` counts the
-    rises, as the definitions write it ("two successive increases, n = 2")."""
+    rises, as the definitions write it ("two successive increases, n = 2").
+
+    A result is a bound where it has a comparator (">1000": a rise to 1200 or not); one among the last
+    n + 1 whose value cannot be compared (no unit, a number as text, a unit that does not convert) leaves
+    its marker undecided, as a rise it may complete or break; a result with no value at all (a
+    ``dataAbsentReason``) is no result (clinical.md §0.16)."""
     rises = int(d.instances.value) if d.instances and d.instances.value else 2
     n = rises + 1  # results
     by_marker: dict[str, list[Fact]] = {}
     for f in inside:
-        if f.quantity is not None and f.quantity.unit:
+        if f.quantity is not None or values.has_value(f) or values.invalid(f):
             key = sorted(f.codes)[0][1] if f.codes else "?"
             by_marker.setdefault(key, []).append(f)
     evidence: list[Evidence] = []
-    undecided = False
+    undecided: list[str] = []
     for series in by_marker.values():
-        series.sort(key=lambda f: (f.date, f.instant))
+        series.sort(key=lambda f: (f.date or DATE_MIN, f.instant))
         last = series[-n:]
         if len(last) < n:
             continue
-        vals = []
-        for f in last:
-            assert f.quantity is not None and f.quantity.unit is not None
-            v = units.convert(f.quantity.value, f.quantity.unit, last[0].quantity.unit or "", None)  # type: ignore[union-attr]
-            if v is None:
-                undecided = True
-                break
-            vals.append(v)
-        else:
-            if all(b > a for a, b in itertools.pairwise(vals)):
-                ev = tuple(
-                    dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
-                    for f in last
-                )
-                return Outcome(Truth.TRUE, f"{rises} successive rises ({n} results)", ev, matched=tuple(last))
-            evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
+        bounds = _bounds(last)
+        if bounds is None:
+            bad = [f for f in last if not _comparable(f)] or last  # else a unit that does not convert
+            undecided.extend(f.ref.split("#")[0] for f in bad)
+            continue
+        steps = [_rise(a, b) for a, b in itertools.pairwise(bounds)]
+        if all(t is Truth.TRUE for t in steps):
+            ev = tuple(
+                dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
+                for f in last
+            )
+            return Outcome(Truth.TRUE, f"{rises} successive rises ({n} results)", ev, matched=tuple(last))
+        if not any(t is Truth.FALSE for t in steps):
+            undecided.extend(f.ref.split("#")[0] for f in last if f.quantity and f.quantity.comparator)
+        evidence.extend(dv.evidence_of(f, f.quantity.value if f.quantity else None, None) for f in last)
     if undecided:
-        return Outcome(Truth.UNKNOWN, "marker results in units that cannot be compared")
+        return Outcome(
+            Truth.UNKNOWN,
+            "marker results that cannot be compared (no unit, a unit that does not convert, a value as text,"
+            f" or a bound such as >1000) decide whether they rise: {', '.join(dict.fromkeys(undecided))}",
+        )
     return Outcome(
         Truth.FALSE, f"no marker with {rises} successive rises ({n} results) in {window_text(lo, hi)}", tuple(evidence)
     )
+
+
+# a result as an interval: (low, low strict, high, high strict); "=100" is (100, False, 100, False)
+_Bound = tuple[float, bool, float, bool]
+
+
+def _comparable(f: Fact) -> bool:
+    return f.quantity is not None and bool(f.quantity.unit)
+
+
+def _bounds(last: list[Fact]) -> list[_Bound] | None:
+    """The results as intervals in the first one's unit; None when one cannot be so read."""
+    out: list[_Bound] = []
+    first = last[0].quantity
+    for f in last:
+        q = f.quantity
+        if first is None or not first.unit or q is None or not q.unit:
+            return None
+        v = units.convert(q.value, q.unit, first.unit, None)
+        if v is None:
+            return None
+        match q.comparator:
+            case ">" | ">=":
+                out.append((v, q.comparator == ">", math.inf, False))
+            case "<" | "<=":
+                out.append((-math.inf, False, v, q.comparator == "<"))
+            case _:
+                out.append((v, False, v, False))
+    return out
+
+
+def _rise(a: _Bound, b: _Bound) -> Truth:
+    """Whether ``b`` is above ``a``: TRUE when every reading says so, FALSE when none does."""
+    a_high, a_high_strict, b_low, b_low_strict = a[2], a[3], b[0], b[1]
+    if a_high < b_low or (a_high == b_low and (a_high_strict or b_low_strict)):
+        return Truth.TRUE
+    if b[2] <= a[0]:
+        return Truth.FALSE
+    return Truth.UNKNOWN

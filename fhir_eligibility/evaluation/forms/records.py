@@ -15,6 +15,7 @@ from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Windo
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
+from fhir_eligibility.evaluation.elements import abatement_days
 from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
@@ -22,6 +23,7 @@ from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import event_days, fact_in, possible_days, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN, MONTH_TICKS, calendar_unit, period_length, ticks_per_unit
+from fhir_eligibility.record import Resource
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
@@ -136,10 +138,16 @@ def _placed(
         if f.kind in ORDERS:
             orders.append(f)
             continue
-        if f.kind in _STATUSED:  # a Condition's or an allergy's clinical and verification status
-            if not history and f.clinical_status in INACTIVE_CONDITION:
-                continue
-            if not history and f.clinical_status not in ACTIVE_CONDITION:
+        if f.kind in _STATUSED and not history:  # a Condition's or an allergy's clinical and verification status
+            if f.clinical_status in INACTIVE_CONDITION:
+                ends = _abatement(rec, f)
+                if ends is None or ends[1] <= as_of:  # over by the as-of date
+                    continue
+                if ends[0] <= as_of:  # it ends in a month holding the as-of date: over then or not
+                    uncertain.append(f)
+                    continue
+                # it ends after the as-of date (a retrospective screening): going on then
+            elif f.clinical_status not in ACTIVE_CONDITION:
                 # a status that says neither active nor inactive (R5 "unknown", a site's own code): it
                 # may be current, so the answer is unknown, never absent
                 uncertain.append(f)
@@ -155,6 +163,7 @@ def _placed(
     if not d.codes.isdisjoint(GENERIC_PROCEDURES):
         definite, generic = _product_coded(definite, d.codes)
         uncertain += generic
+    known = [f for f in definite if f.date is not None]  # the dated records that count, in any course
     if "first-course" in d.methods or "after-first-course" in d.methods:
         uncertain += [f for f in definite if f.date is None]  # an undated cycle cannot be placed in a course
         dated = [f for f in definite if f.date]
@@ -174,7 +183,60 @@ def _placed(
             placed.append(f)
     if not placed:  # administrations and statements silent: an order or a dispense may have been taken
         uncertain += [f for f in orders if (f.start is None or f.start <= as_of) and fact_in(f, lo, hi) is not False]
-    return placed, uncertain
+    if "first-course" in d.methods:
+        uncertain = _not_later_course(uncertain, known, as_of, gap_days)
+    # a record dated outside the window cannot count in it, confirmed or not (a generic procedure of
+    # 2023 left "a first-course cycle in the last 12 months" unknown)
+    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False]
+
+
+def _span(f: Fact, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day a dated record may have been given on (an ongoing one: to the as-of date)."""
+    first, last = possible_days(f)
+    if f.ongoing or f.open_end:
+        last = max(last, f.ends_by or as_of)
+    return min(first, f.start or first), last
+
+
+def _not_later_course(uncertain: list[Fact], known: list[Fact], as_of: dt.date, gap_days: int) -> list[Fact]:
+    """The uncertain records that may be in the first course: one more than ``gap_days`` after the
+    latest day the first course can end (every uncertain record counted as a cycle, clinical.md
+    §1.6) is in a later course whether or not it was given, so it cannot change a first-course
+    answer (a generic procedure or an order of a second PRRT made A-I3 and A-I4 unknown)."""
+    dated = [f for f in uncertain if f.date is not None]
+    if not dated or not known:
+        return uncertain
+    spans = sorted([_span(f, as_of) for f in [*known, *dated]])
+    start = min(_span(f, as_of)[0] for f in known)  # the first course holds a counted cycle or ends before it
+    reach: dt.date | None = None
+    for first, last in spans:
+        if reach is not None and first > start and (first - reach).days > gap_days:
+            break
+        reach = last if reach is None else max(reach, last)
+    assert reach is not None
+    return [f for f in uncertain if f.date is None or (_span(f, as_of)[0] - reach).days <= gap_days]
+
+
+# per record (its resources, held so the id is not reused): Condition ref -> its dated abatement
+_ABATEMENTS: dict[int, tuple[tuple[Resource, ...], dict[str, tuple[dt.date, dt.date]]]] = {}
+
+
+def _abatement(rec: PatientRecord, f: Fact) -> tuple[dt.date, dt.date] | None:
+    """The days a Condition's recorded end may mean (:func:`~.elements.abatement_days`); the facts keep
+    only "resolved", which is true of today but not of an as-of date before the end."""
+    if f.kind != "Condition":
+        return None
+    hit = _ABATEMENTS.get(id(rec.raw))
+    if hit is None or hit[0] is not rec.raw:
+        if len(_ABATEMENTS) >= 64:
+            _ABATEMENTS.clear()
+        index = {
+            f"Condition/{r.get('id', '?')}": days
+            for r in rec.raw
+            if r.get("resourceType") == "Condition" and (days := abatement_days(r)) is not None
+        }
+        hit = _ABATEMENTS[id(rec.raw)] = (rec.raw, index)
+    return hit[1].get(f.ref)
 
 
 def _generic(f: Fact, codes: frozenset[Code]) -> bool:
