@@ -50,6 +50,14 @@ def _end(f: Fact, as_of: dt.date, longest: bool) -> dt.date | None:
     return (f.last if longest else None) or f.start
 
 
+def _may_reach(f: Fact, as_of: dt.date, lo: dt.date) -> bool:
+    """A statement dated by one day before the window may have been taken into it (for how long is not
+    recorded, as a duration reads it: :func:`_end`): an everolimus statement of 02-01 is no proof of a
+    washout of 4 weeks on 06-01."""
+    last = _end(f, as_of, True) if statement_on_a_day(f) else None
+    return f.date is not None and f.date < lo and last is not None and last >= lo
+
+
 def _periods(facts: list[Fact], as_of: dt.date, longest: bool = False) -> list[tuple[dt.date, dt.date]]:
     """The days the records' periods cover, merged (overlapping or adjacent periods are one, so no
     day counts twice: clinical.md §1.6), in order; ``longest``: each unrecorded stop at its latest,
@@ -177,7 +185,7 @@ def _placed(
         inside = fact_in(f, lo, hi)
         if inside:
             placed.append(f)
-        elif inside is None and (lo != DATE_MIN or hi != as_of):
+        elif (inside is None and (lo != DATE_MIN or hi != as_of)) or (inside is False and _may_reach(f, as_of, lo)):
             uncertain.append(f)
         elif inside is None:
             placed.append(f)
@@ -187,7 +195,7 @@ def _placed(
         uncertain = _not_later_course(uncertain, known, as_of, gap_days)
     # a record dated outside the window cannot count in it, confirmed or not (a generic procedure of
     # 2023 left "a first-course cycle in the last 12 months" unknown)
-    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False]
+    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False or _may_reach(f, as_of, lo)]
 
 
 def _span(f: Fact, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -462,6 +470,8 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["unconfirmed"] = None
         elif f.open_end:
             why["stopped on a day not recorded"] = None
+        elif statement_on_a_day(f):
+            why["a statement of one day before the window: for how long it was taken is not recorded"] = None
         else:
             why["partly dated"] = None
     return ", ".join(why)
