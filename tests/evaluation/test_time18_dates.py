@@ -235,7 +235,9 @@ CAPECITABINE = {
     "status": "completed",
     "subject": {"reference": "Patient/sample-01"},
     "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01BC06"}]},
-    "effectiveDateTime": "2023-07-20",
+    # a period with its end: one day for certain (a statement dated by one dateTime may have run on
+    # past it, so 07-25 would be unknown: test_one_day_statement_rec19)
+    "effectivePeriod": {"start": "2023-07-20", "end": "2023-07-20"},
 }
 
 
