@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code, codings, with_atc_groups
 from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
-from fhir_eligibility.evaluation.elements import abated, gm_certainty, morphology, sited, status_code
+from fhir_eligibility.evaluation.elements import abated, abatement_days, gm_certainty, morphology, sited, status_code
 from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
 from fhir_eligibility.evaluation.observed import (
     ANYONE,
@@ -84,6 +84,9 @@ class Fact(NamedTuple):
     form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
     latest: _dt.date | None = None  # a point known only to lie in [start, latest] (an onset period or age)
     note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
+    # a Condition's dated abatement: the first and last day it may mean (elements.abatement_days); the
+    # status says "resolved", true of today but not of an as-of date before the end
+    abated: tuple[_dt.date, _dt.date] | None = None
 
     @property
     def date(self) -> _dt.date | None:
@@ -451,6 +454,7 @@ def facts_of(
                 clinical_status=clinical,
                 verification=verification,
                 latest=latest,
+                abated=abatement_days(res),
             )
         ]
     if kind in ("MedicationAdministration", "MedicationStatement"):

@@ -262,15 +262,17 @@ class Program:
     def _one_record(
         self, c: Criterion, d: Combination, trial: int, parity_here: int, windows: tuple[Window, ...]
     ) -> TruthFn:
-        """A same-record all-of: its truth needs the records each leaf matched, which truths do not
-        carry, so the explained walk answers it (in screening's stop-early mode), as for a rising series."""
-        for k in d.children:  # what answers_exactly weighs: the leaves' reads, as if compiled
-            reads = _reads(k.definition) if not isinstance(k.definition, Combination) else None
-            if reads is not None:
-                self._reads.add(reads)
+        """A same-record all-of: the leaves' compiled truths, Kleene AND; only when that is TRUE (a NET's
+        site and morphology both recorded) does the answer need the records each leaf matched, which
+        truths do not carry: then the explained walk answers it (in screening's stop-early mode), as
+        for a rising series. Most patients (no NET, or a part unknown) never reach it."""
+        kids = tuple(self._node(k, trial, parity_here, windows) for k in d.children)
         program = self
 
         def one_record(run: Run) -> Truth:
+            t = logic.all_of_calls(kids, run)
+            if t is not TRUE:
+                return t
             return combination_outcome(c, d, run.context(trial, program), parity_here, windows).truth
 
         return one_record

@@ -114,13 +114,15 @@ def criterion_dates(
     """Days in (as_of, end] on which a criterion's result may differ from the day before
     (``gap_days``: the settings' course gap, which exposure leaves of a first course read)."""
     days: set[dt.date] = set()
+    out: set[dt.date] = set()
     for rtype, codes in reads.needs:
         for f in record.facts([rtype], codes):
             days.update(d for d in (f.start, f.end, f.last, f.ends_by) if d is not None)
             if f.end is not None and len(f.instant) in (4, 7):  # an end "2026-05" may be any day to its last
                 days.add(f.end_last)
+            if f.abated is not None:  # a condition ending: uncertain from its first day, over on its last
+                out.update(f.abated)
     lo, hi = as_of - SLACK, end + SLACK  # months and years are ~days: a margin, then exact arithmetic
-    out: set[dt.date] = set()
     for x in days:
         try:
             _breakpoints(x, reads, lo, hi, out)

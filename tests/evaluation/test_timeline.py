@@ -111,8 +111,10 @@ HAND_WORKED = [
     (7, E, dt.date(2026, 5, 25), "2026-06-01", "2026-06-01"),
     # octreotide LAR (i.m.) on 2026-05-14, 4-week washout for E: 05-14 + 28 days
     (91, E, AS_OF, "2026-06-11", "2026-06-17"),
-    # short-acting s.c. octreotide on 2026-05-31, E: none within 48 h -> 05-31 + 2 days
-    (93, E, AS_OF, "2026-06-02", "2026-06-17"),
+    # short-acting s.c. octreotide stated on 2026-05-31 (a MedicationStatement dated by that one day),
+    # E: none within 48 h. How long it was taken is not recorded (it may still be: review 19), so no
+    # later day is known to be clear of it: E-I5 never passes within the horizon
+    (93, E, AS_OF, None, None),
     # liver metastases resected 2026-05-05, D needs >= 4 weeks after surgery: 05-05 + 28 days; ECOG and
     # labs (D-I3, D-E8..) in D's default 28 days
     (77, D, AS_OF, "2026-06-02", "2026-06-17"),

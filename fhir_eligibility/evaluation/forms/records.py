@@ -15,7 +15,6 @@ from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Windo
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
-from fhir_eligibility.evaluation.elements import abatement_days
 from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
@@ -23,7 +22,6 @@ from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.windows import event_days, fact_in, possible_days, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN, MONTH_TICKS, calendar_unit, period_length, ticks_per_unit
-from fhir_eligibility.record import Resource
 from fhir_eligibility.terminology.generic import GENERIC_PROCEDURES
 
 ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
@@ -148,7 +146,7 @@ def _placed(
             continue
         if f.kind in _STATUSED and not history:  # a Condition's or an allergy's clinical and verification status
             if f.clinical_status in INACTIVE_CONDITION:
-                ends = _abatement(rec, f)
+                ends = f.abated
                 if ends is None or ends[1] <= as_of:  # over by the as-of date
                     continue
                 if ends[0] <= as_of:  # it ends in a month holding the as-of date: over then or not
@@ -223,28 +221,6 @@ def _not_later_course(uncertain: list[Fact], known: list[Fact], as_of: dt.date, 
         reach = last if reach is None else max(reach, last)
     assert reach is not None
     return [f for f in uncertain if f.date is None or (_span(f, as_of)[0] - reach).days <= gap_days]
-
-
-# per record (its resources, held so the id is not reused): Condition ref -> its dated abatement
-_ABATEMENTS: dict[int, tuple[tuple[Resource, ...], dict[str, tuple[dt.date, dt.date]]]] = {}
-
-
-def _abatement(rec: PatientRecord, f: Fact) -> tuple[dt.date, dt.date] | None:
-    """The days a Condition's recorded end may mean (:func:`~.elements.abatement_days`); the facts keep
-    only "resolved", which is true of today but not of an as-of date before the end."""
-    if f.kind != "Condition":
-        return None
-    hit = _ABATEMENTS.get(id(rec.raw))
-    if hit is None or hit[0] is not rec.raw:
-        if len(_ABATEMENTS) >= 64:
-            _ABATEMENTS.clear()
-        index = {
-            f"Condition/{r.get('id', '?')}": days
-            for r in rec.raw
-            if r.get("resourceType") == "Condition" and (days := abatement_days(r)) is not None
-        }
-        hit = _ABATEMENTS[id(rec.raw)] = (rec.raw, index)
-    return hit[1].get(f.ref)
 
 
 def _generic(f: Fact, codes: frozenset[Code]) -> bool:
