@@ -134,7 +134,13 @@ def _straddling(facts: list[Fact], lo: dt.date, hi: dt.date) -> list[Fact]:
     """Results partly dated across a bound of the window (a month holding its first day): in it or not."""
     if lo == DATE_MIN:  # "any time before": :func:`_in_window` takes them
         return []
-    return [f for f in facts if f.date is not None and fact_in(f, lo, hi) is None]
+    # only a partly dated result (a month, a year, a range) may lie across a bound: the others are skipped
+    # before the window test, which every result already had in _in_window
+    return [
+        f
+        for f in facts
+        if (f.latest is not None or len(f.instant) in (4, 7)) and f.date is not None and fact_in(f, lo, hi) is None
+    ]
 
 
 def _observation_leaf_in(
