@@ -37,8 +37,13 @@ def _results(weight: float, creatinine: float, birth: str | None = None) -> dict
             r["valueQuantity"] = _quantity(creatinine, "mg/dL")
         if r["resourceType"] == "Patient" and birth is not None:
             r["birthDate"] = birth
+    return _every_result(p.patient_id, resources)
+
+
+def _every_result(pid: str, resources: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(trial, criterion id) -> result, the nested criteria included."""
     out: dict[tuple[str, str], str] = {}
-    for res in evaluate_patient(PatientData(p.patient_id, resources), TRIALS, AS_OF, ATTESTED):
+    for res in evaluate_patient(PatientData(pid, resources), TRIALS, AS_OF, ATTESTED):
         stack = list(res.criteria)
         while stack:
             c = stack.pop()
@@ -71,14 +76,7 @@ def _platelets(value: float, unit: str) -> dict[tuple[str, str], str]:
         codes = {c.get("code") for c in (r.get("code") or {}).get("coding") or []}
         if r["resourceType"] == "Observation" and "777-3" in codes:
             r["valueQuantity"] = _quantity(value, unit)
-    out: dict[tuple[str, str], str] = {}
-    for res in evaluate_patient(PatientData(p.patient_id, resources), TRIALS, AS_OF, ATTESTED):
-        stack = list(res.criteria)
-        while stack:
-            c = stack.pop()
-            out[(res.trial, c.id)] = c.result.value
-            stack.extend(getattr(c, "children", ()) or ())
-    return out
+    return _every_result(p.patient_id, resources)
 
 
 def test_a_platelet_count_in_thousands_sent_as_per_microlitre_is_a_data_error() -> None:
