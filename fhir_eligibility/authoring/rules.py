@@ -196,7 +196,9 @@ def rule_of(c: Criterion, g: Glossary, inherited: tuple[Window, ...] = (), lookb
     )
     if isinstance(d, Combination):
         how = d.code.upper().replace("-OF", "").replace("-", " ") + (f" {d.threshold}" if d.threshold else "")
-        rule = Rule(c.id, f"{how} of:", [*flags, "three-valued: UNKNOWN parts decide nothing they cannot"])
+        one = ["same record: met only by one record holding them all; met by different records = REVIEW"]
+        details = [*flags, *(one if d.same_record else []), "three-valued: UNKNOWN parts decide nothing they cannot"]
+        rule = Rule(c.id, f"{how} of:", details)
         rule.children = [rule_of(k, g, windows, lookback) for k in d.children]
         return rule
     head, details = _leaf(c, g, windows, lookback)

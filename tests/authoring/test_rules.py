@@ -100,6 +100,33 @@ def test_hand_read_rules_of_trial_a() -> None:
     assert "LOINC 29593-1" in ki67 and "<= 20 %" in ki67 and "any time up to the screening date" in ki67
 
 
+@pytest.mark.parametrize("nct", TRIALS)
+def test_same_record_combinations_say_so(nct: str, loaded: tuple) -> None:
+    """A site and a morphology that must be on one Condition (A-I2's intestinal NET) read differently
+    from a plain ALL OF: the reviewer is told, on exactly the combinations that carry the flag."""
+    trials, ds = loaded
+    trial = next(t for t in trials if t.id == nct)
+    text = rules_text(trial, ds)
+    flagged = [
+        n.id
+        for top in trial.criteria
+        for n in top.walk()
+        if isinstance(n.definition, Combination) and n.definition.same_record
+    ]
+    shown: list[str] = []
+    block = ""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line and not line.startswith(" ") and "  " in line:
+            block = line.split("  ", 1)[0]  # a top-level criterion's header: "A-I2  INCLUSION  ..."
+        if "same record:" in line:
+            above = lines[i - 1].strip()
+            shown.append(above[3 : above.index("] ")] if above.startswith("- [") else block)
+    assert sorted(shown) == sorted(flagged)
+    if nct == "NCT04954820":
+        assert "characteristic[1].0.1" in flagged  # A-I2: the site and its NET morphology on one Condition
+
+
 def test_hand_read_rules_of_netter2() -> None:
     """NETTER-2 read off its record by hand: Ki-67 10-55 % (both inclusive), > 40 kg in kg, KPS >= 60 in 28 days,
     SSTR imaging in 3 months (open world), prior PRRT closed world, potassium > 6.0 mmol/L excluded."""
