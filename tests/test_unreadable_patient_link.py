@@ -27,6 +27,13 @@ def test_an_unreadable_link_withholds_the_record(link: object) -> None:
     results = evaluate_patient(data, TRIALS, AS_OF)
     assert results and all(r.verdict.value != "ineligible" for r in results), [r.verdict for r in results]
     assert any("Patient.link is unreadable" in w for w in data.warnings), data.warnings
+    # it names no surviving record, so the words offer none to evaluate (before: "evaluate another record,
+    # perhaps (Patient.link is unreadable) instead")
+    [said] = [w for w in data.warnings if "Patient.link" in w]
+    assert said == (
+        "Patient/p may have been merged into another record (Patient.link is unreadable): nothing is decided on "
+        "this record; find the surviving record and evaluate it instead"
+    )
 
 
 def test_a_seealso_link_leaves_the_record_in_use() -> None:

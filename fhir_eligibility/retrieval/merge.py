@@ -200,6 +200,16 @@ def transaction_failure(body: dict[str, Any] | None, expected: int) -> str | Non
 _UNREADABLE_LINK = "another record, perhaps (Patient.link is unreadable)"
 
 
+def merge_text(patient_id: str, survivor: str) -> tuple[str, str]:
+    """What a merged-away record is (``why``) and which record to use instead, in words: an unreadable
+    link names no survivor, so it says "may have been" and does not offer a record to evaluate."""
+    if survivor == _UNREADABLE_LINK:
+        return f"Patient/{patient_id} may have been merged into another record (Patient.link is unreadable)", (
+            "find the surviving record and evaluate it instead"
+        )
+    return f"Patient/{patient_id} was merged into {survivor} (Patient.link replaced-by)", f"evaluate {survivor} instead"
+
+
 def replaced_by(patient: Resource) -> str | None:
     """Where a merged-away Patient went: the reference of its ``link`` of type ``replaced-by`` (R4, R5);
     None when it has none (a ``replaces``, ``refer`` or ``seealso`` link leaves this record in use).
@@ -250,8 +260,8 @@ def withhold_merged(data: PatientData) -> PatientData:
     survivor = merged_into(data)
     if survivor is None:
         return _survivor(data)
-    why = f"Patient/{data.patient_id} was merged into {survivor} (Patient.link replaced-by)"
-    warning = f"{why}: nothing is decided on this record; evaluate {survivor} instead"
+    why, instead = merge_text(data.patient_id, survivor)
+    warning = f"{why}: nothing is decided on this record; {instead}"
     if any(u.reason.startswith(why) for u in data.unavailable):  # withheld already
         return data
     if warning not in data.warnings:  # the caller's list: every report of the patient says it

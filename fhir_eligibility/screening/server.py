@@ -36,7 +36,7 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import check_patient_id, types_read
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
-from fhir_eligibility.retrieval.merge import merged_into
+from fhir_eligibility.retrieval.merge import merge_text, merged_into
 from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.reading import guessed_patient, patients_record
 from fhir_eligibility.retrieval.search_client import SearchClient
@@ -223,8 +223,8 @@ def fetch_all(
         if survivor is None:
             yield data
         else:  # its data may be on the surviving record: nothing is decided (nor written) on this one
-            why = f"merged into {survivor} (Patient.link replaced-by): screen that record"
-            skipped.append((data.patient_id, why))
+            why, instead = merge_text(data.patient_id, survivor)
+            skipped.append((data.patient_id, f"{why}: {instead.replace('evaluate', 'screen')}"))
 
 
 # ---- entry point ---------------------------------------------------------------------------------------

@@ -324,7 +324,10 @@ def test_screen_server_lists_a_merged_away_patient_as_not_screened_and_writes_no
     assert run.code == 4 and report is not None, run.err
     assert report["patients"] == 0
     assert report["notScreened"] == [
-        {"patient": "p1", "reason": "merged into Patient/p9 (Patient.link replaced-by): screen that record"}
+        {
+            "patient": "p1",
+            "reason": "Patient/p1 was merged into Patient/p9 (Patient.link replaced-by): screen Patient/p9 instead",
+        }
     ]
     assert posts(fhir) == [] and "write-back: 0 ResearchSubject(s) created" in run.err
 
