@@ -26,7 +26,7 @@ from fhir_eligibility.retrieval.reading import (
     usable_id,
     with_id,
 )
-from fhir_eligibility.retrieval.search_scope import incomplete_search, search_scope
+from fhir_eligibility.retrieval.search_scope import entry_urls, incomplete_search, search_scope
 from fhir_eligibility.retrieval.transport import is_error_outcome, partial_issue
 from fhir_eligibility.retrieval.versions import newest, updated, version_id
 
@@ -116,9 +116,13 @@ def bundle_items(
     counter: list[int],
     lost: Drops,
     searches: dict[Position, frozenset[str]],
+    urls: tuple[str, ...] = (),
 ) -> list[Item]:
     """The Bundle's records (nested Bundles' too); what it lost to ``lost``; each record of a search
-    of some types (not a patient's whole record) to ``searches``, with the types searched."""
+    of some types or records (not a patient's whole record) to ``searches``, with the types it holds
+    whole, as each read of a batch-response (``GET Patient/x`` holds that Patient only); what a search
+    of a patient that found nothing vouches for to ``lost.searched``. ``urls``: what the batch entry
+    holding this Bundle says it answered (:func:`~.search_scope.entry_urls`)."""
     entries = bundle.get("entry")
     if entries is None:
         entries = []
@@ -138,6 +142,8 @@ def bundle_items(
             )
             lost.add(ANY_TYPE)
     current = history_current(entries) if bundle.get("type") == "history" else None
+    batch = bundle.get("type") in ("batch-response", "transaction-response")
+    reads: list[Position] = []  # a batch-response's own records: each holds itself only
     out: list[Item] = []
     for i, e in enumerate(entries):
         counter[0] += 1
@@ -162,7 +168,7 @@ def bundle_items(
             continue
         assert isinstance(e, dict) and isinstance(res, dict)
         if res["resourceType"] == "Bundle":
-            out.extend(bundle_items(res, source, index, log, counter, lost, searches))
+            out.extend(bundle_items(res, source, index, log, counter, lost, searches, entry_urls(e) if batch else ()))
             continue
         if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
             if is_error_outcome(res) or partial_issue(res):
@@ -180,26 +186,67 @@ def bundle_items(
             if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
                 lost.add(ANY_TYPE, str(res["id"]))
         out.append((at, full_url, with_id(res, at)))
-    scope = search_scope(bundle)
+        if batch:
+            reads.append(at)
+    _vouch(bundle, urls, out, reads, source, index, log, lost, searches)
+    return out
+
+
+def _vouch(
+    bundle: Resource,
+    urls: tuple[str, ...],
+    out: list[Item],
+    reads: list[Position],
+    source: str,
+    index: int,
+    log: WarningLog,
+    lost: Drops,
+    searches: dict[Position, frozenset[str]],
+) -> None:
+    """What a Bundle's records vouch for (:func:`bundle_items`): a search page cut short loses what it
+    searched, a summary (``_elements``) the types it subsetted; a search of some types or records, or a
+    batch-response's reads, hold only what they hold."""
+    scope = search_scope(bundle, urls)
     why = incomplete_search(bundle)
     if why is not None:  # a saved search page (or one nested in a batch): what it left out is missing
         log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
         # a search of some types lost those (and what it holds); a whole record's ($everything), any type
         held = {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"}
-        for kind in {ANY_TYPE} if scope is None else scope | held or {ANY_TYPE}:
+        for kind in {ANY_TYPE} if scope is None else scope.searched | held or {ANY_TYPE}:
             lost.add(kind)
+    if scope is not None and scope.subsetted:  # elements were dropped: what the records say is unknown
+        log.add(
+            f"{source}: a search result of {', '.join(sorted(scope.subsetted))} with _elements or _summary "
+            "(its records lack elements); those types are unknown",
+            "",
+            (index, 0),
+        )
+        for kind in scope.subsetted:
+            lost.add(kind)
+    if scope is not None and scope.patient is not None and why is None:  # theirs, even when it found none
+        lost.searched.setdefault(scope.patient, set()).update(scope.whole)
     if scope is not None:
         if any(r["resourceType"] == "Patient" for _at, _u, r in out):
-            searched = ", ".join(sorted(scope)) or "no type it names"
+            searched = ", ".join(sorted(scope.searched)) or "no type it names"
+            some = f" (some records only: {', '.join(scope.narrowing)[:80]})" if scope.narrowing else ""
             log.add(
-                f"{source}: a search result of {searched}, not a patient's whole record; "
+                f"{source}: a search result of {searched}{some}, not a patient's whole record; "
                 "it says nothing of their other records",
                 "",
                 (index, 0),
             )
         for at, _u, _r in out:
-            searches.setdefault(at, scope)
-    return out
+            searches.setdefault(at, scope.whole)
+    read = set(reads)
+    if read and any(at in read and r["resourceType"] == "Patient" for at, _u, r in out):
+        log.add(
+            f"{source}: a {bundle.get('type')} of reads and searches, not a patient's whole record; "
+            "it holds only what was read or searched",
+            "",
+            (index, 0),
+        )
+    for at in reads:
+        searches.setdefault(at, frozenset())
 
 
 __all__ = ["Item", "bundle_items", "failed_response", "history_current"]

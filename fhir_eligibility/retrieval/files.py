@@ -20,9 +20,11 @@ unknown); a batch-response entry that failed, an error OperationOutcome entry or
 further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R5 ``issues`` alike:
 what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
 current version; a deletion removes it); a conditional reference two patients match (neither's,
-unknown for both). A saved search of some types (``Observation?patient=x``, the Patient an
-``include``: :func:`~.search_scope.search_scope`) is no patient's whole record: unless a whole one is in the input,
-the types it did not search are in part (found records decide, absence does not: ``reading.Drops``).
+unknown for both). A saved search of some types or records (``Observation?patient=x``, the Patient an
+``include``; a filter such as ``code=``; a batch-response's ``GET Patient/x`` beside searches:
+:mod:`~fhir_eligibility.retrieval.search_scope`) is no patient's whole record: unless a whole one is in
+the input, the types it did not search unfiltered are in part (found records decide, absence does not:
+``reading.Drops``), and a summary (``_elements``) leaves the types it searched unknown.
 """
 
 from __future__ import annotations
@@ -137,7 +139,8 @@ def read_file(
     searches: dict[Position, frozenset[str]] | None = None,
 ) -> list[Item]:
     """The resources of one file with where they were; references inside a Bundle made local;
-    ``searches``: the records of a saved search of some types, with those types (:func:`~.search_scope.search_scope`).
+    ``searches``: the records of a saved search of some types or records (or a batch-response's reads), with
+    the types it holds whole (:func:`~.search_scope.search_scope`).
 
     What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
     for a Bundle, per patient or (``everyone``) for the Bundle's own patients. A JSON file found
@@ -239,8 +242,9 @@ class _Grouper:
     def add(
         self, items: list[Item], bundle_lost: Drops | None = None, searches: Mapping[Position, frozenset[str]] = {}
     ) -> None:
-        """One Bundle's items (``bundle_lost``: what it lost; ``searches``: its records of a search of some
-        types, with those types), or every NDJSON item at once (None)."""
+        """One Bundle's items (``bundle_lost``: what it lost, and what its searches of a patient vouch for;
+        ``searches``: its records of a search of some types or records, with the types it holds whole), or
+        every NDJSON item at once (None)."""
         lost = self.lost if bundle_lost is None else bundle_lost
         self._touched, self._held = set(), set()
         alias: dict[str, str] = {}
@@ -267,6 +271,8 @@ class _Grouper:
                 self._put(pid, at, res)
                 if bundle_lost is not None:  # a record of theirs, or (a search of some types) a fragment
                     (self.lost.whole if at not in searches else self.lost.fragments).add(pid)
+                if at in searches:  # a search that holds their Patient holds all they have of its types
+                    self.lost.searched.setdefault(pid, set()).update(searches[at])
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
@@ -308,6 +314,8 @@ class _Grouper:
             if at in searches:  # the types a search of them held (Drops.of)
                 self.lost.searched.setdefault(pid, set()).update(searches[at])
         if bundle_lost is not None:
+            for pid, types in bundle_lost.searched.items():  # searches of a patient that found nothing
+                self.lost.searched.setdefault(pid, set()).update(types)
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
             self.whole |= self._held
