@@ -37,6 +37,7 @@ import pytest
 
 from fhir_eligibility.retrieval.search_scope import read_search, search_scope
 from tests.retrieval.test_input_review import every_path, resources
+from tests.screening.helpers import actual_from_screen, evaluate_json, expected_from_evaluate, invoke
 
 P = "Patient/sample-01"
 A, NETTER2 = "NCT04954820", "NCT03972488"
@@ -249,3 +250,16 @@ def test_search_scope_of_everything_and_patient_searches() -> None:
     revinclude = f"{FHIR}/Patient?_id=sample-01&_revinclude=Condition:subject&_revinclude=Observation:focus"
     scope = search_scope(_searchset(revinclude, [_of("Patient")[0]], patient=False))
     assert scope is not None and scope.whole == frozenset({"Condition"}) and scope.patient == "sample-01"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_screen_candidates_equal_evaluate_on_searches(tmp_path: Path, workers: int) -> None:
+    """Two files (a filtered Condition search; a batch-response of a Patient read, the Observations and an
+    empty MedicationAdministration search): screen's verdicts and missing data are evaluate's."""
+    conditions = _searchset(f"{FHIR}/Condition?patient=sample-01&code=x", _of("Condition"), patient=False)
+    doses = _searchset(f"{FHIR}/MedicationAdministration?patient=sample-01", [], patient=False)
+    batch = _batch(_read_entry(_of("Patient")[0]), _search_entry(_observations(False)), _search_entry(doses))
+    paths = [_write(tmp_path, "conditions", conditions), _write(tmp_path, "batch", batch)]
+    out = invoke("screen", *map(str, paths), "--as-of", "2026-06-01", "--format", "json", "--workers", str(workers))
+    assert out.exit_code == 0, out.output
+    assert actual_from_screen(json.loads(out.output)) == expected_from_evaluate(evaluate_json(paths))
