@@ -7,7 +7,8 @@ transaction-response) is not the patient's whole record, and closed-world criter
 
 - The type searched is named by the Bundle's self link, else by its batch entry's ``request.url``,
   ``response.location`` or ``fullUrl`` (:func:`entry_urls`), else by its matches' types. Absolute or
-  relative, ``Type/_search`` and ``Patient/x/Type`` alike; parameters are URL-decoded.
+  relative, ``Type/_search``, ``Patient/x/Type`` and a system search's ``_type`` alike; parameters are
+  URL-decoded.
 - ``Patient/x/$everything`` is the whole record, unless ``_type`` (only those types), ``_since``,
   ``start``, ``end`` or another parameter narrows it. A Patient search holds the Patient and the
   types it ``_revinclude``-s by their patient or subject (``*`` vouches for none).
@@ -45,8 +46,9 @@ _PATIENT_SELECTION = frozenset({"_id", "identifier"})  # a Patient search's: whi
 @dataclass(frozen=True)
 class Search:
     """What one search URL asked: its type (None when the URL does not say), whether it is
-    ``$everything`` (with its ``_type`` list, None for every type), the parameters that narrow it, the
-    ones that drop elements, the types a Patient search revincludes, and the patient it names."""
+    ``$everything``, its ``_type`` list ($everything's or a system search's; None: every type), the
+    parameters that narrow it, the ones that drop elements, the types a Patient search revincludes, and
+    the patient it names."""
 
     type: str | None
     everything: bool = False
@@ -89,7 +91,7 @@ def read_search(url: str) -> Search | None:
     for name, value in params:
         key, _, modifier = name.partition(":")
         key, modifier = key.split(".", 1)[0], modifier.split(".", 1)[0]
-        if everything is not None and key == "_type":
+        if key == "_type" and (everything is not None or rtype is None):  # $everything's, a system search's
             types = (types or set()) | {t.strip() for t in value.split(",") if t.strip() in RESOURCE_TYPES}
         elif key in _PATIENT_PARAMS and modifier in ("", "Patient"):
             patient = patient or (_patient_named(value) if "." not in name else None)
@@ -197,6 +199,8 @@ def search_scope(bundle: Resource, urls: Iterable[str] = ()) -> Scope | None:
         )
     elif typed is not None and typed.type is not None:
         searched = frozenset({typed.type})
+    elif any(s.types is not None for s in told):  # a system search (``?_type=Condition&patient=x``)
+        searched = frozenset().union(*(s.types for s in told if s.types is not None))
     else:
         matched = _match_types(bundle)
         if matched is None and not narrowing and not subsetting:

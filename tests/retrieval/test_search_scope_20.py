@@ -160,6 +160,9 @@ def test_read_search() -> None:
     s = read_search(f"{FHIR}/Patient/1/%24everything")
     assert s is not None and s.everything and s.types is None and s.narrowing == ()
     assert read_search("urn:uuid:4da06bc6-4104-5daf-9864-a2a6f6d16ef2") is None
+    assert read_search(f"{FHIR}/Condition/3b31ca6a") is None  # a read
+    s = read_search(f"{FHIR}?_type=Condition&patient=sample-01")  # a system search
+    assert s is not None and s.type is None and s.types == frozenset({"Condition"}) and s.narrowing == ()
 
 
 def test_search_scope_of_a_filtered_search() -> None:
@@ -250,6 +253,8 @@ def test_search_scope_of_everything_and_patient_searches() -> None:
     revinclude = f"{FHIR}/Patient?_id=sample-01&_revinclude=Condition:subject&_revinclude=Observation:focus"
     scope = search_scope(_searchset(revinclude, [_of("Patient")[0]], patient=False))
     assert scope is not None and scope.whole == frozenset({"Condition"}) and scope.patient == "sample-01"
+    system = search_scope(_searchset(f"{FHIR}?_type=Condition&patient=sample-01", _of("Condition")))
+    assert system is not None and system.whole == frozenset({"Condition"})
 
 
 @pytest.mark.parametrize("workers", [1, 2])
