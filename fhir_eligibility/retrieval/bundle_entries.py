@@ -1,8 +1,11 @@
-"""What a Bundle's entries say besides their resources: a batch-response entry whose request failed,
-and a history Bundle's current version of each record (or its deletion).
+"""A Bundle's records (:func:`bundle_items`, nested Bundles' too), and what its entries say besides
+them: a batch-response entry whose request failed, a history Bundle's current version of each record
+(or its deletion), an outcome saying data were left out, a search of some types
+(:mod:`~fhir_eligibility.retrieval.search_scope`).
 
-Why apart from the file reader: these are the rules of the entry's ``request`` / ``response``
-elements, which the reader applies to every Bundle it meets, nested ones included.
+Why apart from the file reader: these are the rules of a Bundle's entries (``request`` /
+``response``, ``search``, ``issues``), which the reader applies to every Bundle it meets, nested
+ones included; the file reader groups the records per patient.
 """
 
 from __future__ import annotations
@@ -10,8 +13,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fhir_eligibility.record import Resource
+from fhir_eligibility.record import Resource, patient_reference
+from fhir_eligibility.retrieval.reading import (
+    ANY_TYPE,
+    Drops,
+    Position,
+    WarningLog,
+    problem_of,
+    text_field,
+    type_of_unreadable,
+    unusable_reference,
+    usable_id,
+    with_id,
+)
+from fhir_eligibility.retrieval.search_scope import entry_urls, incomplete_search, search_scope
+from fhir_eligibility.retrieval.transport import is_error_outcome, partial_issue
 from fhir_eligibility.retrieval.versions import newest, updated, version_id
+
+Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle fullUrl, resource)
 
 
 def failed_response(entry: object) -> str | None:
@@ -89,4 +108,145 @@ def history_current(entries: list[Any]) -> set[int]:
     return keep
 
 
-__all__ = ["failed_response", "history_current"]
+def bundle_items(
+    bundle: Resource,
+    source: str,
+    index: int,
+    log: WarningLog,
+    counter: list[int],
+    lost: Drops,
+    searches: dict[Position, frozenset[str]],
+    urls: tuple[str, ...] = (),
+) -> list[Item]:
+    """The Bundle's records (nested Bundles' too); what it lost to ``lost``; each record of a search
+    of some types or records (not a patient's whole record) to ``searches``, with the types it holds
+    whole, as each read of a batch-response (``GET Patient/x`` holds that Patient only); what a search
+    of a patient that found nothing vouches for to ``lost.searched``. ``urls``: what the batch entry
+    holding this Bundle says it answered (:func:`~.search_scope.entry_urls`)."""
+    entries = bundle.get("entry")
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
+        return []
+    searchset = bundle.get("type") == "searchset"
+    issues = bundle.get("issues")  # R5: the Bundle's OperationOutcome, read as an outcome entry (a searchset's: below)
+    if issues is not None and not searchset:
+        outcome = isinstance(issues, dict) and issues.get("resourceType") == "OperationOutcome"
+        if not outcome or is_error_outcome(issues) or partial_issue(issues):
+            log.add(
+                f"{source}: the Bundle's issues are an error (OperationOutcome), say data were left out, or "
+                "cannot be read; its records may be incomplete",
+                "",
+                (index, counter[0]),
+            )
+            lost.add(ANY_TYPE)
+    current = history_current(entries) if bundle.get("type") == "history" else None
+    batch = bundle.get("type") in ("batch-response", "transaction-response")
+    reads: list[Position] = []  # a batch-response's own records: each holds itself only
+    out: list[Item] = []
+    for i, e in enumerate(entries):
+        counter[0] += 1
+        at = (index, counter[0])
+        if current is not None and i not in current:
+            continue  # an older version, or a deleted record, in a history Bundle
+        failed = failed_response(e)
+        if failed is not None:  # what the request would have answered is missing, not absent
+            log.add(f"{source}: a Bundle entry failed ({failed}); what it answered is missing", f"entry {i}", at)
+            lost.add(ANY_TYPE)
+            continue
+        if isinstance(e, dict) and "response" in e and "resource" not in e:
+            continue  # batch-response entry without a body, a deletion in a history
+        res = e.get("resource") if isinstance(e, dict) else None
+        problem = problem_of(res)
+        if problem is not None:
+            log.add(f"{source}: Bundle entry {problem}; ignored", f"entry {i}", at)
+            if isinstance(res, dict) and res:  # a record was there: the Bundle's patients miss it
+                rtype = type_of_unreadable(res, b"", "")
+                names_patient = patient_reference(res) is not None or unusable_reference(res)
+                lost.add(rtype or (ANY_TYPE if names_patient else None))
+            continue
+        assert isinstance(e, dict) and isinstance(res, dict)
+        if res["resourceType"] == "Bundle":
+            out.extend(bundle_items(res, source, index, log, counter, lost, searches, entry_urls(e) if batch else ()))
+            continue
+        if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
+            if is_error_outcome(res) or partial_issue(res):
+                log.add(
+                    f"{source}: a Bundle entry is an error (OperationOutcome) or says data were left out; "
+                    "what it answered is missing",
+                    f"entry {i}",
+                    at,
+                )
+                lost.add(ANY_TYPE)
+            continue
+        full_url = text_field(e, "fullUrl")
+        if full_url is None and "fullUrl" in e:
+            log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
+            if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
+                lost.add(ANY_TYPE, str(res["id"]))
+        out.append((at, full_url, with_id(res, at)))
+        if batch:
+            reads.append(at)
+    _vouch(bundle, urls, out, reads, source, index, log, lost, searches)
+    return out
+
+
+def _vouch(
+    bundle: Resource,
+    urls: tuple[str, ...],
+    out: list[Item],
+    reads: list[Position],
+    source: str,
+    index: int,
+    log: WarningLog,
+    lost: Drops,
+    searches: dict[Position, frozenset[str]],
+) -> None:
+    """What a Bundle's records vouch for (:func:`bundle_items`): a search page cut short loses what it
+    searched, a summary (``_elements``) the types it subsetted; a search of some types or records, or a
+    batch-response's reads, hold only what they hold."""
+    scope = search_scope(bundle, urls)
+    why = incomplete_search(bundle)
+    if why is not None:  # a saved search page (or one nested in a batch): what it left out is missing
+        log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
+        # a search of some types lost those (and what it holds); a whole record's ($everything), any type
+        held = {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"}
+        for kind in {ANY_TYPE} if scope is None else scope.searched | held or {ANY_TYPE}:
+            lost.add(kind)
+    if scope is not None and scope.subsetted:  # elements were dropped: what the records say is unknown
+        log.add(
+            f"{source}: a search result of {', '.join(sorted(scope.subsetted))} with _elements or _summary "
+            "(its records lack elements); those types are unknown",
+            "",
+            (index, 0),
+        )
+        for kind in scope.subsetted:
+            lost.add(kind)
+    if scope is not None and scope.patient is not None and why is None:  # theirs, even when it found none
+        lost.searched.setdefault(scope.patient, set()).update(scope.whole)
+    if scope is not None:
+        if any(r["resourceType"] == "Patient" for _at, _u, r in out):
+            searched = ", ".join(sorted(scope.searched)) or "no type it names"
+            some = f" (some records only: {', '.join(scope.narrowing)[:80]})" if scope.narrowing else ""
+            log.add(
+                f"{source}: a search result of {searched}{some}, not a patient's whole record; "
+                "it says nothing of their other records",
+                "",
+                (index, 0),
+            )
+        for at, _u, _r in out:
+            searches.setdefault(at, scope.whole)
+    read = set(reads)
+    if read and any(at in read and r["resourceType"] == "Patient" for at, _u, r in out):
+        log.add(
+            f"{source}: a {bundle.get('type')} of reads and searches, not a patient's whole record; "
+            "it holds only what was read or searched",
+            "",
+            (index, 0),
+        )
+    for at in reads:
+        searches.setdefault(at, frozenset())
+
+
+__all__ = ["Item", "bundle_items", "failed_response", "history_current"]

@@ -20,9 +20,11 @@ unknown); a batch-response entry that failed, an error OperationOutcome entry or
 further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R5 ``issues`` alike:
 what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
 current version; a deletion removes it); a conditional reference two patients match (neither's,
-unknown for both). A saved search of some types (``Observation?patient=x``, the Patient an
-``include``: :func:`search_scope`) is no patient's whole record: unless a whole one is in the input,
-the types it did not search are in part (found records decide, absence does not: ``reading.Drops``).
+unknown for both). A saved search of some types or records (``Observation?patient=x``, the Patient an
+``include``; a filter such as ``code=``; a batch-response's ``GET Patient/x`` beside searches:
+:mod:`~fhir_eligibility.retrieval.search_scope`) is no patient's whole record: unless a whole one is in
+the input, the types it did not search unfiltered are in part (found records decide, absence does not:
+``reading.Drops``), and a summary (``_elements``) leaves the types it searched unknown.
 """
 
 from __future__ import annotations
@@ -30,12 +32,11 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
-from fhir_eligibility.retrieval.bundle_entries import failed_response, history_current
+from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items
 from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
 from fhir_eligibility.retrieval.manifest import folder_manifest
@@ -54,23 +55,15 @@ from fhir_eligibility.retrieval.reading import (
     patients_of_unreadable,
     patients_record,
     problem_of,
-    text_field,
-    type_of_unreadable,
     unavailable,
     unplaced,
-    unusable_reference,
     usable_id,
     warn_resource,
     with_id,
 )
-from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.transport import (
-    INCLUDED,
-    Fault,
     is_error_outcome,
     partial_issue,
-    read_page,
-    short_count,
 )
 
 # the warning for a urn:uuid naming no Patient of its Bundle (or, outside one, of the input)
@@ -78,9 +71,6 @@ UNRESOLVED_UUID = "patient reference not resolvable (a urn:uuid names an entry o
 
 # a JSON file (a Bundle) is read whole: a bound on it is a bound on memory; NDJSON is read by line
 MAX_DOCUMENT_BYTES = 2**30
-
-
-Item = tuple[Position, str | None, Resource]  # (where in the input, Bundle fullUrl, resource)
 
 
 def outcome_in_data(res: Resource, source: str, detail: str, at: Position, log: WarningLog, lost: Drops) -> None:
@@ -140,100 +130,6 @@ def read_line(
     return result, lenient
 
 
-def _bundle_entries(
-    bundle: Resource,
-    source: str,
-    index: int,
-    log: WarningLog,
-    counter: list[int],
-    lost: Drops,
-    searches: dict[Position, frozenset[str]],
-) -> list[Item]:
-    """The Bundle's records (nested Bundles' too); what it lost to ``lost``; each record of a search
-    of some types (not a patient's whole record) to ``searches``, with the types searched."""
-    entries = bundle.get("entry")
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        log.add(f"{source}: Bundle.entry is not a list; ignored", "", (index, counter[0]))
-        return []
-    searchset = bundle.get("type") == "searchset"
-    issues = bundle.get("issues")  # R5: the Bundle's OperationOutcome, read as an outcome entry (a searchset's: below)
-    if issues is not None and not searchset:
-        outcome = isinstance(issues, dict) and issues.get("resourceType") == "OperationOutcome"
-        if not outcome or is_error_outcome(issues) or partial_issue(issues):
-            log.add(
-                f"{source}: the Bundle's issues are an error (OperationOutcome), say data were left out, or "
-                "cannot be read; its records may be incomplete",
-                "",
-                (index, counter[0]),
-            )
-            lost.add(ANY_TYPE)
-    current = history_current(entries) if bundle.get("type") == "history" else None
-    out: list[Item] = []
-    for i, e in enumerate(entries):
-        counter[0] += 1
-        at = (index, counter[0])
-        if current is not None and i not in current:
-            continue  # an older version, or a deleted record, in a history Bundle
-        failed = failed_response(e)
-        if failed is not None:  # what the request would have answered is missing, not absent
-            log.add(f"{source}: a Bundle entry failed ({failed}); what it answered is missing", f"entry {i}", at)
-            lost.add(ANY_TYPE)
-            continue
-        if isinstance(e, dict) and "response" in e and "resource" not in e:
-            continue  # batch-response entry without a body, a deletion in a history
-        res = e.get("resource") if isinstance(e, dict) else None
-        problem = problem_of(res)
-        if problem is not None:
-            log.add(f"{source}: Bundle entry {problem}; ignored", f"entry {i}", at)
-            if isinstance(res, dict) and res:  # a record was there: the Bundle's patients miss it
-                rtype = type_of_unreadable(res, b"", "")
-                names_patient = patient_reference(res) is not None or unusable_reference(res)
-                lost.add(rtype or (ANY_TYPE if names_patient else None))
-            continue
-        assert isinstance(e, dict) and isinstance(res, dict)
-        if res["resourceType"] == "Bundle":
-            out.extend(_bundle_entries(res, source, index, log, counter, lost, searches))
-            continue
-        if res["resourceType"] == "OperationOutcome" and not searchset:  # a searchset's: read_page below
-            if is_error_outcome(res) or partial_issue(res):
-                log.add(
-                    f"{source}: a Bundle entry is an error (OperationOutcome) or says data were left out; "
-                    "what it answered is missing",
-                    f"entry {i}",
-                    at,
-                )
-                lost.add(ANY_TYPE)
-            continue
-        full_url = text_field(e, "fullUrl")
-        if full_url is None and "fullUrl" in e:
-            log.add(f"{source}: Bundle entry fullUrl is not a string; fullUrl ignored", f"entry {i}", at)
-            if res["resourceType"] == "Patient" and usable_id(res.get("id")):  # references to it are lost
-                lost.add(ANY_TYPE, str(res["id"]))
-        out.append((at, full_url, with_id(res, at)))
-    scope = search_scope(bundle)
-    why = _incomplete_search(bundle)
-    if why is not None:  # a saved search page (or one nested in a batch): what it left out is missing
-        log.add(f"{source}: {why}; its records may be incomplete", "", (index, 0))
-        # a search of some types lost those (and what it holds); a whole record's ($everything), any type
-        held = {r["resourceType"] for _at, _u, r in out} - {"Patient", "Medication"}
-        for kind in {ANY_TYPE} if scope is None else scope | held or {ANY_TYPE}:
-            lost.add(kind)
-    if scope is not None:
-        if any(r["resourceType"] == "Patient" for _at, _u, r in out):
-            searched = ", ".join(sorted(scope)) or "no type it names"
-            log.add(
-                f"{source}: a search result of {searched}, not a patient's whole record; "
-                "it says nothing of their other records",
-                "",
-                (index, 0),
-            )
-        for at, _u, _r in out:
-            searches.setdefault(at, scope)
-    return out
-
-
 def read_file(
     path: Path,
     index: int,
@@ -243,7 +139,8 @@ def read_file(
     searches: dict[Position, frozenset[str]] | None = None,
 ) -> list[Item]:
     """The resources of one file with where they were; references inside a Bundle made local;
-    ``searches``: the records of a saved search of some types, with those types (:func:`search_scope`).
+    ``searches``: the records of a saved search of some types or records (or a batch-response's reads), with
+    the types it holds whole (:func:`~.search_scope.search_scope`).
 
     What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
     for a Bundle, per patient or (``everyone``) for the Bundle's own patients. A JSON file found
@@ -296,60 +193,12 @@ def read_file(
         raise InputError(f"{path}: {problem}")
     if lenient:
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", "", (index, 0))
-    if data["resourceType"] == "Bundle":  # a saved search page's missing pages: see _bundle_entries
-        return _bundle_entries(data, source, index, log, [0], lost, {} if searches is None else searches)
+    if data["resourceType"] == "Bundle":  # a saved search page's missing pages: see bundle_items
+        return bundle_items(data, source, index, log, [0], lost, {} if searches is None else searches)
     if data["resourceType"] == "OperationOutcome":  # a saved export's error, one resource per file
         outcome_in_data(data, source, "", (index, 0), log, lost)
         return []
     return [((index, 0), None, data)]
-
-
-def _incomplete_search(bundle: Resource) -> str | None:
-    """Why a searchset Bundle is not the whole answer (a further page, an error, a short count): the
-    one reader of search pages, :func:`~fhir_eligibility.retrieval.transport.read_page`, decides."""
-    if bundle.get("type") != "searchset":
-        return None
-    try:
-        page = read_page(bundle)
-    except Fault as f:
-        return f"a search result page that cannot be used ({f.cause})"
-    if page.next_link is not None:
-        return "one page of a search result (it has a next link)"
-    short = short_count(page.total, page.matches)
-    return f"a search result page ({short.cause})" if short is not None else None
-
-
-def search_scope(bundle: Resource) -> frozenset[str] | None:
-    """The types a searchset Bundle searched, when it is a search of some types (``Observation?patient=x``,
-    its Patient an ``include``): it vouches for nothing else. None for a patient's whole record, a
-    ``Patient/$everything`` answer (its self link names the operation, or its Patient is a match), and
-    for a Bundle of another type. The self link says what was searched; without one, the matches do."""
-    if bundle.get("type") != "searchset":
-        return None
-    links = bundle.get("link")
-    for link in links if isinstance(links, list) else []:
-        url = link.get("url") if isinstance(link, dict) and link.get("relation") == "self" else None
-        if isinstance(url, str):
-            path = unquote(url.split("?", 1)[0].split("#", 1)[0]).rstrip("/").split("/")
-            if any(part.startswith("$everything") for part in path):
-                return None
-            last = path[-2] if path[-1] == "_search" and len(path) > 1 else path[-1]
-            if last in RESOURCE_TYPES and last != "Patient":
-                return frozenset({last})
-            break
-    matches: set[str] = set()
-    entries = bundle.get("entry")
-    for e in entries if isinstance(entries, list) else []:
-        res = e.get("resource") if isinstance(e, dict) else None
-        search = e.get("search") if isinstance(e, dict) else None
-        mode = search.get("mode") if isinstance(search, dict) else None
-        kind = res.get("resourceType") if isinstance(res, dict) else None
-        if not isinstance(kind, str) or mode in ("include", "outcome") or kind == "Bundle" or kind in INCLUDED:
-            continue
-        if kind == "Patient":  # a Patient search's answer, or $everything's: the record
-            return None
-        matches.add(kind)
-    return frozenset(matches)
 
 
 class _Grouper:
@@ -393,8 +242,9 @@ class _Grouper:
     def add(
         self, items: list[Item], bundle_lost: Drops | None = None, searches: Mapping[Position, frozenset[str]] = {}
     ) -> None:
-        """One Bundle's items (``bundle_lost``: what it lost; ``searches``: its records of a search of some
-        types, with those types), or every NDJSON item at once (None)."""
+        """One Bundle's items (``bundle_lost``: what it lost, and what its searches of a patient vouch for;
+        ``searches``: its records of a search of some types or records, with the types it holds whole), or
+        every NDJSON item at once (None)."""
         lost = self.lost if bundle_lost is None else bundle_lost
         self._touched, self._held = set(), set()
         alias: dict[str, str] = {}
@@ -421,6 +271,8 @@ class _Grouper:
                 self._put(pid, at, res)
                 if bundle_lost is not None:  # a record of theirs, or (a search of some types) a fragment
                     (self.lost.whole if at not in searches else self.lost.fragments).add(pid)
+                if at in searches:  # a search that holds their Patient holds all they have of its types
+                    self.lost.searched.setdefault(pid, set()).update(searches[at])
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
@@ -462,6 +314,8 @@ class _Grouper:
             if at in searches:  # the types a search of them held (Drops.of)
                 self.lost.searched.setdefault(pid, set()).update(searches[at])
         if bundle_lost is not None:
+            for pid, types in bundle_lost.searched.items():  # searches of a patient that found nothing
+                self.lost.searched.setdefault(pid, set()).update(types)
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
             self.whole |= self._held

@@ -321,9 +321,10 @@ class Drops:
     holds (:func:`not_held`); mergeable like WarningLog.
 
     Also what saved search results vouch for (``searched``, ``fragments``, ``whole``): a patient whose
-    Patient only a search of some types holds (``Observation?patient=x&_include=...``), and no whole
-    record of theirs (a Bundle holding their Patient otherwise, a ``$everything`` answer), has only the
-    types searched: the others are in part (:func:`unavailable`). Known once every file is read, so
+    Patient only a search of some types or records holds (``Observation?patient=x&_include=...``, a
+    ``code=`` filter, a batch-response's ``GET Patient/x``: :mod:`.search_scope`), and no whole record
+    of theirs (a Bundle holding their Patient otherwise, a ``$everything`` answer), has only the types
+    searched unfiltered: the others are in part (:func:`unavailable`). Known once every file is read, so
     :meth:`of` says it, for screening's pass 2 as for ``evaluate``."""
 
     patients: dict[str, set[str]] = field(default_factory=dict)
@@ -331,7 +332,7 @@ class Drops:
     held: set[str] = field(default_factory=set)  # resource types of the records read (or vouched for)
     # the input holds a Bulk export: NDJSON lines (or files of one resource) of Patients or clinical records
     export: bool = False
-    searched: dict[str, set[str]] = field(default_factory=dict)  # per patient, the types searches of them held
+    searched: dict[str, set[str]] = field(default_factory=dict)  # per patient, the types searches of them held whole
     fragments: set[str] = field(default_factory=set)  # patients whose Patient a search of some types holds
     whole: set[str] = field(default_factory=set)  # patients whose Patient a Bundle holds as their record
 
@@ -397,7 +398,7 @@ def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
         Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
         for t in sorted(names)
     )
-    why = "only a search of other types holds this patient: {} records may be missing"
+    why = "only searches of other types or of some records hold this patient: {} records may be missing"
     return lost + tuple(Unavailable(t, frozenset(), why.format(t), partial=True) for t in sorted(unsearched))
 
 
