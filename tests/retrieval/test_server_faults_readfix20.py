@@ -28,6 +28,7 @@ from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.plan import plan
+from fhir_eligibility.retrieval.merge import not_supported
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from tests.retrieval.fake_fhir import BASE, FakeFhir, patient
 
@@ -165,3 +166,67 @@ def test_a_batch_entry_outcome_that_is_no_operation_outcome_is_a_fault(fake: Out
     (gone,) = data.unavailable
     assert gone.resource_type == "Condition" and "outcome" in gone.reason
     assert [r["resourceType"] for r in data.resources] == ["Patient"]
+
+
+# -- 2. a 400 about a parameter is no "type not held" ------------------------------------------------------
+
+INCLUDE_400 = _outcome(("error", "not-supported", "_include of MedicationRequest:medication is not supported"))
+COUNT_400 = _outcome(
+    ("error", "not-supported", "_count=200 exceeds the maximum page size (100) supported for MedicationRequest")
+)
+
+
+@pytest.mark.parametrize("body", [INCLUDE_400, COUNT_400], ids=["include", "count"])
+@pytest.mark.parametrize("batch", ["always", "never"])
+def test_a_400_about_a_search_parameter_makes_the_drug_exclusion_unknown(
+    fake: OutcomeFhir, body: dict[str, Any], batch: str
+) -> None:
+    """fAL/fAM: the server holds MedicationRequest but refused this search: unknown, not "none held"."""
+    fake.faults["MedicationRequest"] = [(400, {}, body)]
+    data = _fetch(DRUGS, batch)
+    assert "MedicationRequest" in {u.resource_type for u in data.unavailable}
+    assert not any("does not support this type" in w for w in data.warnings), data.warnings
+    assert _result(data, DRUGS) is Result.UNKNOWN
+
+
+def _said(*texts: str, rtype: str = "MedicationRequest", **extra: Any) -> bool:
+    issues = [{"severity": "error", "code": "not-supported", "diagnostics": t, **extra} for t in texts]
+    return not_supported(400, {"resourceType": "OperationOutcome", "issue": issues}, rtype)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Resource type 'MedicationRequest' is not supported.",
+        "Resource type MedicationRequest is not supported by this server",
+        "This server does not support MedicationRequest",
+        'Unknown resource type "MedicationRequest"',
+        "MedicationRequest resources are not supported",
+    ],
+)
+def test_a_clear_statement_that_the_type_is_unsupported_is_none_held(text: str) -> None:
+    assert _said(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "_include of MedicationRequest:medication is not supported",
+        "_count=200 exceeds the maximum page size (100) supported for MedicationRequest",
+        "Unknown search parameter 'patient' for resource type MedicationRequest",
+        "Search of MedicationRequest by patient is not supported",
+        "Paging is not supported for MedicationRequest",
+        "MedicationRequest?patient=p1 is not supported",
+        "Resource type Condition is not supported",  # another type than the one searched
+        "not supported",  # names no type
+    ],
+)
+def test_anything_else_not_supported_is_a_fault(text: str) -> None:
+    assert not _said(text)
+
+
+def test_a_type_statement_beside_a_parameter_refusal_is_a_fault() -> None:
+    assert not _said("MedicationRequest is not supported", "_include is not supported")
+    assert not _said("MedicationRequest is not supported", expression=["MedicationRequest._include"])
+    assert not not_supported(500, _outcome(("error", "not-supported", "MedicationRequest is not supported")), "X")
+    assert not_supported(404, None, "MedicationRequest")
