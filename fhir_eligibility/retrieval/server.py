@@ -12,8 +12,9 @@ exactly the requirements it served :class:`Unavailable` ("data unavailable: <cau
 ``response.outcome`` is read as the page's own OperationOutcome would be: :func:`_entry_page`) and the
 patient is still returned. A type the server does not hold (left out of its CapabilityStatement,
 not searched; or a 404, or a 400 saying the type is not supported) is no fault: no such records,
-and a warning. 401, and 403 on the Patient, raise :class:`AuthorizationError`; an unknown patient
-raises :class:`RetrievalError`; an unreachable server raises :class:`RetrievalError`.
+and a warning. 401 (after one SMART token renewal, a batch entry's as a request's), and 403 on the
+Patient, raise :class:`AuthorizationError`; an unknown patient raises :class:`RetrievalError`; an
+unreachable server raises :class:`RetrievalError`.
 
 Requests go through :class:`~fhir_eligibility.retrieval.connection.Connection` (session, auth,
 retries, deadlines, URL policy); the search results become :class:`PatientData` through
@@ -33,6 +34,7 @@ from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan, types_read
+from fhir_eligibility.retrieval.auth import SmartBackendAuth
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
 from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import (
@@ -214,7 +216,9 @@ class FhirServer(Connection):
             out[pid].append(result)
         return out
 
-    def _run_batch(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[SearchResult]]:
+    def _run_batch(
+        self, plans: dict[str, list[PlannedSearch]], *, renewed: bool = False
+    ) -> dict[str, list[SearchResult]]:
         jobs = [(pid, s) for pid, searches in plans.items() for s in searches]
         bundle = batch_bundle(s.url for _, s in jobs)
         what = f"batch of {len(jobs)}"
@@ -229,6 +233,8 @@ class FhirServer(Connection):
                 for pid, searches in plans.items()
             }
 
+        if not renewed and self._renewed_on_401(entries):
+            return self._run_batch(plans, renewed=True)
         unmatched = unmatched_in_batch([e.get("resource") for e in entries], [s for _, s in jobs])
 
         def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any], bool]) -> SearchResult:
@@ -254,6 +260,16 @@ class FhirServer(Connection):
         for (pid, _), result in zip(jobs, results, strict=True):
             out[pid].append(result)
         return out
+
+    def _renewed_on_401(self, entries: list[dict[str, Any]]) -> bool:
+        """Whether an entry refused the token (401) and a new SMART token was asked for: the batch is then
+        sent once more, as :meth:`~.connection.Connection.request` renews once and resends on a request's
+        own 401 (a token revoked or expired early). A static token cannot be renewed: the 401 stands."""
+        if not isinstance(self.auth, SmartBackendAuth) or not any(entry_status(e) == 401 for e in entries):
+            return False
+        log.info("a batch entry answered HTTP 401: renewing the SMART token and sending the batch again")
+        self.auth.invalidate()
+        return True
 
     def _run_search(self, search: PlannedSearch, first_page: dict[str, Any] | None) -> SearchResult:
         """One search to its last page (or the page bound); a failure keeps what was read so far. A

@@ -22,8 +22,10 @@ from typing import Any
 import pytest
 import requests
 import responses
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fhir_eligibility.criteria.model import Criterion, Records, Trial
+from fhir_eligibility.errors import AuthorizationError
 from fhir_eligibility.evaluation.results import Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
@@ -31,6 +33,7 @@ from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.retrieval.merge import not_supported
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from tests.retrieval.fake_fhir import BASE, FakeFhir, patient
+from tests.retrieval.test_smart_auth import TokenServer, config
 
 AS_OF = dt.date(2026, 6, 1)
 NET = ("http://snomed.info/sct", "443492008")
@@ -230,3 +233,40 @@ def test_a_type_statement_beside_a_parameter_refusal_is_a_fault() -> None:
     assert not _said("MedicationRequest is not supported", expression=["MedicationRequest._include"])
     assert not not_supported(500, _outcome(("error", "not-supported", "MedicationRequest is not supported")), "X")
     assert not_supported(404, None, "MedicationRequest")
+
+
+# -- 3. a 401 inside a batch entry renews the SMART token once ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_a_401_in_a_batch_entry_renews_the_token_once_and_resends(
+    rsps: responses.RequestsMock, fake: OutcomeFhir, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    server = TokenServer(rsps, rsa_key.public_key(), "RS384")
+    fake.faults["Condition"] = [401]
+    data = _fetch(DIAGNOSIS, smart=config(rsa_key))
+    assert data.unavailable == ()
+    assert len(server.assertions) == 2 and len(fake.requests_for("POST")) == 2
+    posts = [c.request for c in rsps.calls if c.request.method == "POST" and c.request.url.startswith(BASE)]
+    assert [p.headers["Authorization"] for p in posts] == ["Bearer tok-1-SECRET", "Bearer tok-2-SECRET"]
+
+
+def test_a_401_again_after_the_renewal_is_refused(
+    rsps: responses.RequestsMock, fake: OutcomeFhir, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    server = TokenServer(rsps, rsa_key.public_key(), "RS384")
+    fake.faults["Condition"] = [401, 401]
+    with pytest.raises(AuthorizationError, match="HTTP 401"):
+        _fetch(DIAGNOSIS, smart=config(rsa_key))
+    assert len(server.assertions) == 2 and len(fake.requests_for("POST")) == 2
+
+
+def test_a_static_token_cannot_be_renewed_a_401_entry_is_refused_at_once(fake: OutcomeFhir) -> None:
+    fake.faults["Condition"] = [401]
+    with pytest.raises(AuthorizationError, match="HTTP 401"):
+        _fetch(DIAGNOSIS, bearer_token="static-token")
+    assert len(fake.requests_for("POST")) == 1
