@@ -11,6 +11,7 @@ to the one assembler (:mod:`~fhir_eligibility.retrieval.assembly`), as every oth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,23 +67,50 @@ def declared_types(capabilities: dict[str, Any]) -> frozenset[str] | None:
     return frozenset(types) or None
 
 
+# The words a statement that a resource type is not supported is made of, besides resource type names:
+# "Resource type 'X' is not supported", "This server does not support X", "Unknown resource type 'X' -
+# Server knows how to handle: [...]". Anything else (``_include``, ``_count=200``, "page", "search",
+# "patient", a number) is about this search, not the type.
+_STATEMENT_WORDS = """
+    a an are be by can cannot do does doesn endpoint fhir for handle here how is knows no not of on resource
+    resources server such support supported supports t that the this to type types unknown unsupported
+"""
+_TYPE_STATEMENT = frozenset(_STATEMENT_WORDS.split())
+_WORD_BREAKS = re.compile(r"[\s'\"`.,;:!()\[\]{}-]+")
+
+
 def not_supported(status: int | None, outcome: object, resource_type: str) -> bool:
     """Whether a failed search answer says the server does not hold the resource type at all: a 404 (no
-    such endpoint), or a 400 whose OperationOutcome has a ``not-supported`` issue naming the type and no
-    search parameter. Anything else (a 400 about ``_include`` or a parameter, a 5xx) is a fault: read as
-    "no such records" it would let a drug exclusion pass on data never read."""
+    such endpoint), or a 400 whose OperationOutcome clearly says so: each of its issues but information
+    ones is ``not-supported`` and worded only as a statement about a resource type (:data:`_TYPE_STATEMENT`),
+    and one names the searched type. Anything else is a fault: a 400 about ``_include``, ``_count``, paging
+    or another parameter ("_include of MedicationRequest:medication is not supported" names the type too),
+    a 5xx. Read as "no such records" it would let a drug exclusion pass on data never read, so a statement
+    this cannot read is a fault (unknown), never "none held"."""
     if status == 404:
         return True
     issues = outcome.get("issue") if status == 400 and isinstance(outcome, dict) else None
+    named = False
     for issue in issues if isinstance(issues, list) else []:
-        if not isinstance(issue, dict) or issue.get("code") != "not-supported":
+        if isinstance(issue, dict) and issue.get("severity") == "information":
             continue
-        details = issue.get("details")
-        texts = [issue.get("diagnostics"), details.get("text") if isinstance(details, dict) else None]
-        said = " ".join(t for t in texts if isinstance(t, str))
-        if resource_type in said and "param" not in said.lower():
-            return True
-    return False
+        if not isinstance(issue, dict) or issue.get("code") != "not-supported":
+            return False
+        words = _issue_words(issue)
+        if any(w not in RESOURCE_TYPES and w.lower() not in _TYPE_STATEMENT for w in words):
+            return False
+        named = named or resource_type in words
+    return named
+
+
+def _issue_words(issue: dict[str, Any]) -> list[str]:
+    """The words of what an issue says: its diagnostics, details text, expression and location."""
+    details = issue.get("details")
+    texts = [issue.get("diagnostics"), details.get("text") if isinstance(details, dict) else None]
+    for key in ("expression", "location"):
+        paths = issue.get(key)
+        texts.extend(paths if isinstance(paths, list) else [])
+    return [w for t in texts if isinstance(t, str) for w in _WORD_BREAKS.split(t) if w]
 
 
 def batch_entries(body: dict[str, Any] | None, expected: int) -> list[dict[str, Any]] | None:

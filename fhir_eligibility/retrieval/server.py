@@ -8,11 +8,13 @@ stopped at once); de-duplicate by type/id; keep only resources about the request
 
 Failure policy (missing must never look like absent): a search that finally fails (5xx, timeout,
 an error inside a 200, a loop, a short last page, a 403 on a type the token does not cover) makes
-exactly the requirements it served :class:`Unavailable` ("data unavailable: <cause>") and the
+exactly the requirements it served :class:`Unavailable` ("data unavailable: <cause>"; a batch entry's
+``response.outcome`` is read as the page's own OperationOutcome would be: :func:`_entry_page`) and the
 patient is still returned. A type the server does not hold (left out of its CapabilityStatement,
 not searched; or a 404, or a 400 saying the type is not supported) is no fault: no such records,
-and a warning. 401, and 403 on the Patient, raise :class:`AuthorizationError`; an unknown patient
-raises :class:`RetrievalError`; an unreachable server raises :class:`RetrievalError`.
+and a warning. 401 (after one SMART token renewal, a batch entry's as a request's), and 403 on the
+Patient, raise :class:`AuthorizationError`; an unknown patient raises :class:`RetrievalError`; an
+unreachable server raises :class:`RetrievalError`.
 
 Requests go through :class:`~fhir_eligibility.retrieval.connection.Connection` (session, auth,
 retries, deadlines, URL policy); the search results become :class:`PatientData` through
@@ -32,6 +34,7 @@ from fhir_eligibility.errors import AuthorizationError, RetrievalError
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.search import PlannedSearch, batch_bundle, search_plan, types_read
+from fhir_eligibility.retrieval.auth import SmartBackendAuth
 from fhir_eligibility.retrieval.connection import FHIR_JSON, RETRYABLE_STATUS, Connection, refused
 from fhir_eligibility.retrieval.http import HttpSession
 from fhir_eligibility.retrieval.merge import (
@@ -213,7 +216,9 @@ class FhirServer(Connection):
             out[pid].append(result)
         return out
 
-    def _run_batch(self, plans: dict[str, list[PlannedSearch]]) -> dict[str, list[SearchResult]]:
+    def _run_batch(
+        self, plans: dict[str, list[PlannedSearch]], *, renewed: bool = False
+    ) -> dict[str, list[SearchResult]]:
         jobs = [(pid, s) for pid, searches in plans.items() for s in searches]
         bundle = batch_bundle(s.url for _, s in jobs)
         what = f"batch of {len(jobs)}"
@@ -228,6 +233,8 @@ class FhirServer(Connection):
                 for pid, searches in plans.items()
             }
 
+        if not renewed and self._renewed_on_401(entries):
+            return self._run_batch(plans, renewed=True)
         unmatched = unmatched_in_batch([e.get("resource") for e in entries], [s for _, s in jobs])
 
         def finish(job: tuple[tuple[str, PlannedSearch], dict[str, Any], bool]) -> SearchResult:
@@ -237,7 +244,8 @@ class FhirServer(Connection):
             status = entry_status(entry)
             resource = entry.get("resource")
             if status is not None and 200 <= status < 300:
-                return self._run_search(search, resource if isinstance(resource, dict) else {})
+                page, fault = _entry_page(entry)
+                return SearchResult(search, cause=fault) if fault else self._run_search(search, page)
             if status == 401 or (status == 403 and search.resource_type == "Patient"):
                 raise AuthorizationError(refused(self.options.base, status))
             if status in RETRYABLE_STATUS:
@@ -252,6 +260,16 @@ class FhirServer(Connection):
         for (pid, _), result in zip(jobs, results, strict=True):
             out[pid].append(result)
         return out
+
+    def _renewed_on_401(self, entries: list[dict[str, Any]]) -> bool:
+        """Whether an entry refused the token (401) and a new SMART token was asked for: the batch is then
+        sent once more, as :meth:`~.connection.Connection.request` renews once and resends on a request's
+        own 401 (a token revoked or expired early). A static token cannot be renewed: the 401 stands."""
+        if not isinstance(self.auth, SmartBackendAuth) or not any(entry_status(e) == 401 for e in entries):
+            return False
+        log.info("a batch entry answered HTTP 401: renewing the SMART token and sending the batch again")
+        self.auth.invalidate()
+        return True
 
     def _run_search(self, search: PlannedSearch, first_page: dict[str, Any] | None) -> SearchResult:
         """One search to its last page (or the page bound); a failure keeps what was read so far. A
@@ -377,6 +395,29 @@ def _refusal_codes(body: dict[str, Any] | None) -> str:
             said.append(outcome_codes(response.get("outcome")))
     codes = ", ".join(dict.fromkeys(c for c in said if c))
     return f" ({codes})" if codes else ""
+
+
+def _entry_page(entry: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A 2xx batch entry's first page, its ``response.outcome`` carried into it as R4 carries a page's own
+    OperationOutcome (an entry with ``search.mode`` outcome), so :func:`~.transport.read_page` judges both
+    by one rule: an issue of severity error/fatal, or one saying matches were left out (``incomplete``,
+    ``too-costly``, ``throttled``..., whatever the severity), makes the search unavailable; another warning
+    is noted by its codes and the answer read; ``information`` is ignored. Why: read alone, the entry's
+    empty searchset beside "incomplete" was "no diagnosis recorded": a false ineligible, written back.
+    An outcome that is no OperationOutcome says nothing readable: a fault (the cause, second)."""
+    resource = entry.get("resource")
+    page = resource if isinstance(resource, dict) else {}
+    response = entry.get("response")
+    outcome = response.get("outcome") if isinstance(response, dict) else None
+    if outcome is None:
+        return page, None
+    if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
+        return page, "malformed batch entry (its response.outcome is not an OperationOutcome)"
+    entries = page.get("entry")
+    entries = [] if entries is None else entries
+    if page.get("resourceType") != "Bundle" or not isinstance(entries, list):
+        return page, None  # read_page refuses it as it is
+    return {**page, "entry": [*entries, {"resource": outcome, "search": {"mode": "outcome"}}]}, None
 
 
 def _failed(result: SearchResult, status: int | None, cause: str | None, outcome: object) -> SearchResult:
