@@ -5,6 +5,10 @@ every request of the product (retrieval, screening, Bulk ``$export``, the CDS fa
 goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
 deadlines and the next-link/redirect policy are written once.
 
+Retries: only what may be sent again unchanged in effect (:func:`replayable`: a read, or a batch of
+reads). A write (a transaction, above all) that may have reached the server is never sent a second
+time: its creates would be saved twice, its ``ifMatch`` updates refused with 412 although saved.
+
 Transport is ``requests`` (one Session, pooled), reached only through :mod:`~.http`, not fhirpy's
 ``SyncFHIRClient``: fhirpy 2.3 sends every call through module-level ``requests.request`` (no
 Session, so no pooling and no adapter to count or mount), turns 429/503 into a generic
@@ -36,6 +40,12 @@ from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, Sink, exc
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# a write's answer that says it was refused unprocessed (rate limited), so sending it again is safe;
+# a 502/503/504 may come from a gateway while the server behind it carries the request out
+_UNPROCESSED_STATUS = frozenset({429})
+_NOT_SENT = frozenset({"connect timeout"})  # no connection was made: nothing reached the server
+_READS = frozenset({"GET", "HEAD"})
+_IDEMPOTENT = _READS | {"DELETE"}  # a second DELETE finds nothing (a Bulk status URL: 404 is accepted)
 FHIR_JSON = "application/fhir+json"
 
 _sleep = time.sleep  # tests replace this to record waits instead of sleeping
@@ -144,8 +154,14 @@ class Connection:
         :class:`Fault` when no usable answer came (timeout, deadline, redirect, refused URL, retries
         exhausted). A download into ``sink`` is not retried (part of it may be written); with ``retry``
         False, a 429/5xx is returned at once (a Bulk status URL, whose waits are the export's).
+
+        A request that is not :func:`replayable` (a transaction) is sent again only when it provably was
+        not carried out (no connection made, a 429); after a dropped connection or a 502/503/504 it is a
+        :class:`Fault` without a status (no answer of the server's own): whether it was carried out is
+        unknown, and the caller reads the server again rather than guess.
         """
         opts = self.options
+        replay = replayable(method, json_body)
         attempt = 0
         renewed = False
         while True:
@@ -174,6 +190,8 @@ class Connection:
             except HttpError as e:
                 if not e.retry_safe:  # a timeout (a slow search is slow again), a redirect: no retry
                     raise Fault(e.cause, e.status) from None
+                if not replay and e.cause not in _NOT_SENT:
+                    raise Fault(_unanswered(e.cause)) from None
                 wait = _backoff(opts, attempt)
                 if sink is None and attempt < opts.retries and self._can_wait(wait):
                     attempt += 1
@@ -198,6 +216,8 @@ class Connection:
                 raise Fault(refused_elsewhere(url, status), status)
             if status == 401 or (status == 403 and not answer_403):
                 raise AuthorizationError(refused(opts.base, status))
+            if status in RETRYABLE_STATUS and not replay and status not in _UNPROCESSED_STATUS:
+                raise Fault(_unanswered(f"HTTP {status}"))
             if status in RETRYABLE_STATUS and sink is None and retry:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
@@ -212,6 +232,28 @@ class Connection:
     def _can_wait(self, seconds: float) -> bool:
         """Whether a retry wait still ends before the patient deadline."""
         return self._deadline is None or time.monotonic() + seconds < self._deadline
+
+
+def replayable(method: str, json_body: dict[str, Any] | None) -> bool:
+    """Whether sending the request a second time changes nothing the first did not: a read, or a batch
+    whose every entry is a read; a DELETE. Not a transaction, even of conditional entries only: a conditional
+    create or update is resolved by the server's search, which may match loosely or ignore the parameter
+    (:mod:`~fhir_eligibility.writeback_existing`), and an ``ifMatch`` update is refused once saved."""
+    if method.upper() in _IDEMPOTENT:
+        return True
+    if method.upper() != "POST" or not isinstance(json_body, dict) or json_body.get("type") != "batch":
+        return False
+    entries = json_body.get("entry")
+    return isinstance(entries, list) and all(
+        isinstance(e, dict)
+        and isinstance(e.get("request"), dict)
+        and str(e["request"].get("method", "")).upper() in _READS
+        for e in entries
+    )
+
+
+def _unanswered(cause: str) -> str:
+    return f"{cause}: the request may have been carried out, so it was not sent again"
 
 
 def _make_auth(options: ServerOptions, session: HttpSession) -> AuthHook | None:
