@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import AuthorizationError
 from fhir_eligibility.retrieval import urlpolicy
-from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env
+from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env, is_loopback
 from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpSession, new_session
 from fhir_eligibility.retrieval.options import ServerOptions
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, Sink, exchange, json_object
@@ -74,7 +74,7 @@ class Connection:
         self.auth = _make_auth(options, self.session)
         self._allowed = options.allowed
         self._deadline: float | None = None  # of the patient group being fetched (time.monotonic)
-        if self.auth is not None and urlsplit(options.base).scheme == "http" and not _is_loopback(options.base):
+        if self.auth is not None and urlsplit(options.base).scheme == "http" and not is_loopback(options.base):
             log.warning("sending credentials to a FHIR server over plain http")
 
     def __enter__(self) -> Self:
@@ -265,11 +265,6 @@ def _make_auth(options: ServerOptions, session: HttpSession) -> AuthHook | None:
     if token is None and options.use_env_token:
         token = bearer_token_from_env()
     return BearerAuth(token) if token is not None else None
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _backoff(options: ServerOptions, attempt: int) -> float:
