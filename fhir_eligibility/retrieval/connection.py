@@ -5,9 +5,10 @@ every request of the product (retrieval, screening, Bulk ``$export``, the CDS fa
 goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
 deadlines and the next-link/redirect policy are written once.
 
-Retries: only what may be sent again unchanged in effect (:func:`replayable`: a read, or a batch of
-reads). A write (a transaction, above all) that may have reached the server is never sent a second
-time: its creates would be saved twice, its ``ifMatch`` updates refused with 412 although saved.
+Retries: only what may be sent again unchanged in effect (:func:`replayable`: reads, and writes by id
+without a precondition). Any other write that may have reached the server (write-back's transactions)
+is never sent a second time: its creates would be saved twice, its ``ifMatch`` updates refused with 412
+although saved.
 
 Transport is ``requests`` (one Session, pooled), reached only through :mod:`~.http`, not fhirpy's
 ``SyncFHIRClient``: fhirpy 2.3 sends every call through module-level ``requests.request`` (no
@@ -235,21 +236,34 @@ class Connection:
 
 
 def replayable(method: str, json_body: dict[str, Any] | None) -> bool:
-    """Whether sending the request a second time changes nothing the first did not: a read, or a batch
-    whose every entry is a read; a DELETE. Not a transaction, even of conditional entries only: a conditional
-    create or update is resolved by the server's search, which may match loosely or ignore the parameter
-    (:mod:`~fhir_eligibility.writeback_existing`), and an ``ifMatch`` update is refused once saved."""
+    """Whether sending the request a second time changes nothing the first did not: a read, a DELETE, or
+    a batch or transaction each entry of which is (:func:`_replayable_entry`)."""
     if method.upper() in _IDEMPOTENT:
         return True
-    if method.upper() != "POST" or not isinstance(json_body, dict) or json_body.get("type") != "batch":
+    if method.upper() != "POST" or not isinstance(json_body, dict):
         return False
     entries = json_body.get("entry")
-    return isinstance(entries, list) and all(
-        isinstance(e, dict)
-        and isinstance(e.get("request"), dict)
-        and str(e["request"].get("method", "")).upper() in _READS
-        for e in entries
+    return (
+        json_body.get("type") in ("batch", "transaction")
+        and isinstance(entries, list)
+        and all(_replayable_entry(e) for e in entries)
     )
+
+
+def _replayable_entry(entry: object) -> bool:
+    """A read, or a PUT/DELETE of ``Type/id`` without a precondition (an attestation's resources, ids the
+    client chose). Not a create (saved twice), nor a conditional create or update: resolved by the
+    server's search, which may match loosely or ignore the parameter (:mod:`~fhir_eligibility.writeback_existing`);
+    nor an ``ifMatch`` update, which is refused (412) once saved."""
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, dict):
+        return False
+    method, url = str(request.get("method", "")).upper(), request.get("url")
+    if method in _READS:
+        return True
+    by_id = isinstance(url, str) and "?" not in url and url.count("/") == 1
+    preconditions = ("ifMatch", "ifNoneMatch", "ifNoneExist", "ifModifiedSince")
+    return method in ("PUT", "DELETE") and by_id and not any(k in request for k in preconditions)
 
 
 def _unanswered(cause: str) -> str:

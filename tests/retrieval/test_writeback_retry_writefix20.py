@@ -124,13 +124,14 @@ def _moved(old: Stored, new: Stored) -> Stored:
 
 # -- the request loop: what may be sent again --------------------------------------------------------
 
-TRANSACTION = {"resourceType": "Bundle", "type": "transaction", "entry": []}
+CREATE = {"request": {"method": "POST", "url": "ResearchSubject"}}
+TRANSACTION = {"resourceType": "Bundle", "type": "transaction", "entry": [CREATE]}
 READ = {"request": {"method": "GET", "url": "Patient"}}
 BATCH_OF_READS = {"resourceType": "Bundle", "type": "batch", "entry": [READ]}
 BATCH_WITH_WRITE = {
     "resourceType": "Bundle",
     "type": "batch",
-    "entry": [READ, {"request": {"method": "POST", "url": "Patient"}}],
+    "entry": [READ, CREATE],
 }
 
 
@@ -160,6 +161,32 @@ def test_a_write_is_not_sent_again(
 @pytest.mark.parametrize("fault", [502, 503, 504, requests.ConnectionError("reset")], ids=str)
 def test_a_batch_of_reads_is_still_retried(rsps: responses.RequestsMock, sleeps: list[float], fault: Any) -> None:
     assert _post(rsps, BATCH_OF_READS, fault, 200) == 2
+
+
+def _transaction(**request: str) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {}, "request": request}]}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"method": "PUT", "url": "ResearchSubject/rs1", "ifMatch": 'W/"1"'},  # refused with 412 once saved
+        {"method": "PUT", "url": "ResearchSubject?identifier=x"},  # resolved by the server's search
+        {"method": "POST", "url": "ResearchStudy", "ifNoneExist": "identifier=x"},  # the same
+        {"method": "POST", "url": "QuestionnaireResponse"},
+    ],
+    ids=["if-match", "conditional-update", "conditional-create", "create"],
+)
+def test_a_transaction_with_any_such_entry_is_not_sent_again(
+    rsps: responses.RequestsMock, sleeps: list[float], request_: dict[str, str]
+) -> None:
+    assert _post(rsps, _transaction(**request_), 504, 200) == 1
+
+
+def test_a_transaction_of_puts_by_id_is_sent_again(rsps: responses.RequestsMock, sleeps: list[float]) -> None:
+    """An attestation's QuestionnaireResponse and Provenance, PUT by the ids the client chose: the same
+    twice is the same record (a new version at most), so a lost answer is asked again."""
+    assert _post(rsps, _transaction(method="PUT", url="QuestionnaireResponse/qr1"), 504, 200) == 2
 
 
 def test_a_429_refused_the_transaction_unprocessed_so_it_is_sent_again(
