@@ -18,6 +18,14 @@ updates, never duplicates), a conditional write is kept only where it cannot lan
 record, an unchanged outcome is not written again, and a status staff set is never overwritten. A failure is
 collected, never raised into the evaluation: the report is already out when this runs; what is said
 of a refusal is the OperationOutcome's severity/code, never its text. See docs/write-back.md.
+
+Each transaction is sent once (:func:`~fhir_eligibility.retrieval.connection.replayable`): its
+creates and ``ifMatch`` updates are not safe to repeat, and its conditional entries are resolved by a
+search the server may match loosely, so ``ifNoneExist`` makes nothing safe to repeat either. When the
+answer is lost (a dropped connection, a 502/503/504) the outcome is "whether it was recorded is
+unknown" (exit 5), not guessed: the next run reads what the server holds and settles it. A 412 is then
+always another writer's change in between (nothing of ours was retried): reported as a refusal, and
+the next run reads the subject again before deciding whether it is still the product's to update.
 """
 
 from __future__ import annotations
@@ -168,7 +176,8 @@ def _conditional(resource_type: str, system: str, value: str) -> str:
 
 
 def study_transaction(w: Written, trial: Trial, occurred: str, as_of: dt.date) -> dict[str, Any]:
-    """One patient x study's write-back: conditional requests only, so sending it twice changes nothing more."""
+    """One patient x study's write-back as planned: conditional requests (what a dry run prints), which
+    :func:`settle` adapts to what the server holds before anything is sent."""
     study_url = f"urn:uuid:{uuid.uuid5(_NAMESPACE, w.trial)}"
     key = subject_key(w.trial, w.patient_id)
     entries = [

@@ -17,6 +17,9 @@ beside a kept subject record no status, so they never prove a status the product
 
 Ours means carrying exactly our identifier: a server may match token values case-insensitively or ignore
 the parameter, and a record it returns that is not exactly ours is another patient's (:func:`_ours`).
+Exactly means the value; a system is compared as a URI is read (:func:`_system_key`): staff and other
+tools write ``https://clinicaltrials.gov/``, ``http://`` or another case for the registry, and a study
+missed that way got a second ResearchStudy and a subject beside staff's.
 """
 
 from __future__ import annotations
@@ -25,15 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from fhir_eligibility.codes import norm_system
 from fhir_eligibility.errors import RetrievalError
 from fhir_eligibility.retrieval.server import FhirServer
 from fhir_eligibility.retrieval.transport import Page, short_count
 
 SUBJECT_SYSTEM = "urn:fhir-eligibility:research-subject"
 RESULTS_SYSTEM = "urn:fhir-eligibility:guidance-response"
-NCT_SYSTEM = "https://clinicaltrials.gov"
-# the form the product writes, and the older one staff and other tools still write for the same registry
-NCT_SYSTEMS = (NCT_SYSTEM, "http://clinicaltrials.gov")
+NCT_SYSTEM = "https://clinicaltrials.gov"  # the form the product writes; others are read as it (_system_key)
 WRITTEN_TAG = "urn:fhir-eligibility:written-status"  # meta.tag: the status the product wrote last
 STATUS_WRITTEN = "researchSubjectStatus"  # the results' parameter: the subject status written with them
 
@@ -52,13 +54,31 @@ def written_tag(status: str) -> dict[str, Any]:
     return {"tag": [{"system": WRITTEN_TAG, "code": status}]}
 
 
+def _system_key(system: object) -> str | None:
+    """An identifier system as compared: :func:`~fhir_eligibility.codes.norm_system` (whitespace, known
+    aliases), then what makes two spellings of one web address the same registry: ``http`` or
+    ``https``, the scheme's and host's case, a ``www.`` host, a trailing slash. None when not text."""
+    if not isinstance(system, str):
+        return None
+    key = norm_system(system)
+    scheme, sep, rest = key.partition("://")
+    if sep and scheme.lower() in ("http", "https"):
+        host, slash, path = rest.partition("/")
+        key = f"http://{host.lower().removeprefix('www.')}{slash}{path}"
+    return key.rstrip("/")
+
+
+def _same_system(system: object, expected: str) -> bool:
+    return _system_key(system) == _system_key(expected)
+
+
 def _values(resource: dict[str, Any], system: str) -> list[str]:
-    """The values of the resource's identifiers in ``system``."""
+    """The values of the resource's identifiers in ``system`` (any spelling of it: :func:`_system_key`)."""
     idents = resource.get("identifier")
     return [
         str(i["value"])
         for i in (idents if isinstance(idents, list) else [])
-        if isinstance(i, dict) and i.get("system") == system and isinstance(i.get("value"), str)
+        if isinstance(i, dict) and _same_system(i.get("system"), system) and isinstance(i.get("value"), str)
     ]
 
 
@@ -148,9 +168,18 @@ def _names(subject: dict[str, Any], patient: str, base: str) -> bool:
 
 
 def _nct(resource: dict[str, Any], trial: str) -> bool:
-    """Whether a ResearchStudy (or a study identifier) carries the NCT number, under either form of the
-    registry's system (staff and other tools write ``http://clinicaltrials.gov`` too)."""
-    return any(trial in _values(resource, system) for system in NCT_SYSTEMS)
+    """Whether a ResearchStudy carries the NCT number, under any spelling of the registry's system
+    (staff and other tools write ``http://clinicaltrials.gov``, ``https://clinicaltrials.gov/``...)."""
+    return trial in _values(resource, NCT_SYSTEM)
+
+
+def _product_form(resource: dict[str, Any], trial: str) -> bool:
+    """Whether the NCT number is spelled exactly as the product writes it (that study is named first)."""
+    idents = resource.get("identifier")
+    return any(
+        isinstance(i, dict) and i.get("system") == NCT_SYSTEM and i.get("value") == trial
+        for i in (idents if isinstance(idents, list) else [])
+    )
 
 
 def _studies(server: FhirServer, trial: str) -> list[str]:
@@ -164,11 +193,11 @@ def _studies(server: FhirServer, trial: str) -> list[str]:
         for r in page.resources
         if r.get("resourceType") == "ResearchStudy" and isinstance(r.get("id"), str) and _nct(r, trial)
     ]
-    found.sort(key=lambda r: (trial not in _values(r, NCT_SYSTEM), str(r["id"])))
+    found.sort(key=lambda r: (not _product_form(r, trial), str(r["id"])))
     return [str(r["id"]) for r in found]
 
 
-def _other_subject(server: FhirServer, subject: dict[str, Any], key: str, studies: list[str]) -> dict[str, Any] | None:
+def _other_subject(server: FhirServer, subject: dict[str, Any], studies: list[str]) -> dict[str, Any] | None:
     """Another ResearchSubject of this patient for this study: one staff created (without our identifier)
     or one a patient merge moved here (our identifier, another patient's key): ours would be a duplicate
     beside it. Searched by the patient with ``_include`` of the study, the studies searched on their own
@@ -182,13 +211,9 @@ def _other_subject(server: FhirServer, subject: dict[str, Any], key: str, studie
         f"ResearchSubject?individual={quote(patient, safe='/')}&_include=ResearchSubject:study&_count=100"
     )
     _whole(page, "the patient's ResearchSubjects")
-    others = [
-        r
-        for r in page.resources
-        if r.get("resourceType") == "ResearchSubject"
-        and key not in _values(r, SUBJECT_SYSTEM)
-        and _names(r, patient, base)
-    ]
+    # every one counts, ours too: it is asked only when the search by our identifier found none, so one
+    # carrying our key here (our system spelled another way, a server not matching it) was missed there
+    others = [r for r in page.resources if r.get("resourceType") == "ResearchSubject" and _names(r, patient, base)]
     included = [
         str(r["id"])
         for r in page.resources
@@ -204,7 +229,7 @@ def _names_study(study: object, ids: set[str], base: str, trial: str) -> bool:
     if not isinstance(study, dict):
         return False
     ident = study.get("identifier")
-    if isinstance(ident, dict) and ident.get("system") in NCT_SYSTEMS and ident.get("value") == trial:
+    if isinstance(ident, dict) and _same_system(ident.get("system"), NCT_SYSTEM) and ident.get("value") == trial:
         return True
     parts = _local(study.get("reference"), base)
     return parts is not None and parts[0] == "ResearchStudy" and parts[1] in ids
@@ -269,7 +294,7 @@ def settle(server: FhirServer, bundle: dict[str, Any]) -> Settled:
     kept, conflict, unchanged = False, None, False
     new_subject: dict[str, Any] | None
     if not held:
-        other = _other_subject(server, subject, key, studies)
+        other = _other_subject(server, subject, studies)
         if other is None:
             new_subject = _place(entries["ResearchSubject"], [], foreign)
         else:

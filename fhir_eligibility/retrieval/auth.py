@@ -9,6 +9,11 @@ each token request carries a fresh one-time client assertion JWT (iss = sub = cl
 token endpoint, exp <= 5 min, unique jti, header kid, RS384 or ES384), and the access token is
 cached until ``renew_margin`` seconds before it expires. Servers issue no refresh token: a new
 assertion is simply signed again.
+
+The token endpoint, configured or discovered, must be ``https`` (SMART requires TLS for the token
+request: the signed assertion goes out and the access token comes back in it). Plain ``http`` is
+allowed only where the FHIR server itself is plain http on loopback and the endpoint is on loopback
+too (local test servers), the same exception :class:`~.connection.Connection` makes for the FHIR base.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -195,6 +201,30 @@ def _fetch(
     )
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (where plain http crosses no network)."""
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def check_token_endpoint(endpoint: str, fhir_base_url: str) -> None:
+    """Refuse (:class:`RetrievalError`, one line) a token endpoint the client assertion may not go to:
+    a URL the outbound policy refuses, or one without TLS (see the module doc for the loopback case)."""
+    try:
+        origin = target(endpoint).origin
+    except UnsafeUrl as e:
+        raise RetrievalError(f"SMART token endpoint refused ({e})") from None
+    if origin.scheme == "https":
+        return
+    local = urlsplit(fhir_base_url).scheme.lower() == "http" and is_loopback(fhir_base_url) and is_loopback(endpoint)
+    if not local:
+        where = f"http://{urlsplit(endpoint).netloc}"
+        raise RetrievalError(
+            f"SMART token endpoint {where} refused: not https (SMART requires TLS for the token request; "
+            "the signed client assertion and the access token would cross the network in cleartext)"
+        )
+
+
 def discover_token_endpoint(session: HttpSession, fhir_base_url: str, *, timeout: float, verify: bool | str) -> str:
     """Read ``token_endpoint`` from the server's ``.well-known/smart-configuration``."""
     url = fhir_base_url.rstrip("/") + "/.well-known/smart-configuration"
@@ -246,7 +276,7 @@ class SmartBackendAuth(AuthHook):
         self._clock = clock
         self._key = config.signing_key()  # fail early on a bad key, before any request
         self._lock = threading.Lock()
-        self._endpoint: str | None = config.token_endpoint
+        self._endpoint: str | None = None  # checked when first needed (check_token_endpoint)
         self._token: str | None = None
         self._expires_at = 0.0
         # a token request that failed, and until when (time.monotonic) that answer stands: one slow or
@@ -263,9 +293,11 @@ class SmartBackendAuth(AuthHook):
 
     def _discover(self) -> str:
         if self._endpoint is None:
-            self._endpoint = discover_token_endpoint(
+            endpoint = self._config.token_endpoint or discover_token_endpoint(
                 self._session, self._base, timeout=self._timeout, verify=self._verify
             )
+            check_token_endpoint(endpoint, self._base)
+            self._endpoint = endpoint
         return self._endpoint
 
     def access_token(self) -> str:

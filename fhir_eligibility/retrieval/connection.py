@@ -5,6 +5,11 @@ every request of the product (retrieval, screening, Bulk ``$export``, the CDS fa
 goes through :meth:`Connection.request`, so retries, Retry-After, token renewal, TLS options,
 deadlines and the next-link/redirect policy are written once.
 
+Retries: only what may be sent again unchanged in effect (:func:`replayable`: reads, and writes by id
+without a precondition). Any other write that may have reached the server (write-back's transactions)
+is never sent a second time: its creates would be saved twice, its ``ifMatch`` updates refused with 412
+although saved.
+
 Transport is ``requests`` (one Session, pooled), reached only through :mod:`~.http`, not fhirpy's
 ``SyncFHIRClient``: fhirpy 2.3 sends every call through module-level ``requests.request`` (no
 Session, so no pooling and no adapter to count or mount), turns 429/503 into a generic
@@ -28,7 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 from fhir_eligibility.errors import AuthorizationError
 from fhir_eligibility.retrieval import urlpolicy
-from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env
+from fhir_eligibility.retrieval.auth import BearerAuth, SmartBackendAuth, bearer_token_from_env, is_loopback
 from fhir_eligibility.retrieval.http import AuthHook, HttpError, HttpSession, new_session
 from fhir_eligibility.retrieval.options import ServerOptions
 from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, Sink, exchange, json_object
@@ -36,6 +41,12 @@ from fhir_eligibility.retrieval.transport import Answer, Fault, Scope, Sink, exc
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# a write's answer that says it was refused unprocessed (rate limited), so sending it again is safe;
+# a 502/503/504 may come from a gateway while the server behind it carries the request out
+_UNPROCESSED_STATUS = frozenset({429})
+_NOT_SENT = frozenset({"connect timeout"})  # no connection was made: nothing reached the server
+_READS = frozenset({"GET", "HEAD"})
+_IDEMPOTENT = _READS | {"DELETE"}  # a second DELETE finds nothing (a Bulk status URL: 404 is accepted)
 FHIR_JSON = "application/fhir+json"
 
 _sleep = time.sleep  # tests replace this to record waits instead of sleeping
@@ -64,7 +75,7 @@ class Connection:
         self.auth = _make_auth(options, self.session)
         self._allowed = options.allowed
         self._deadline: float | None = None  # of the patient group being fetched (time.monotonic)
-        if self.auth is not None and urlsplit(options.base).scheme == "http" and not _is_loopback(options.base):
+        if self.auth is not None and urlsplit(options.base).scheme == "http" and not is_loopback(options.base):
             log.warning("sending credentials to a FHIR server over plain http")
 
     def __enter__(self) -> Self:
@@ -144,8 +155,14 @@ class Connection:
         :class:`Fault` when no usable answer came (timeout, deadline, redirect, refused URL, retries
         exhausted). A download into ``sink`` is not retried (part of it may be written); with ``retry``
         False, a 429/5xx is returned at once (a Bulk status URL, whose waits are the export's).
+
+        A request that is not :func:`replayable` (a transaction) is sent again only when it provably was
+        not carried out (no connection made, a 429); after a dropped connection or a 502/503/504 it is a
+        :class:`Fault` without a status (no answer of the server's own): whether it was carried out is
+        unknown, and the caller reads the server again rather than guess.
         """
         opts = self.options
+        replay = replayable(method, json_body)
         attempt = 0
         renewed = False
         while True:
@@ -174,6 +191,8 @@ class Connection:
             except HttpError as e:
                 if not e.retry_safe:  # a timeout (a slow search is slow again), a redirect: no retry
                     raise Fault(e.cause, e.status) from None
+                if not replay and e.cause not in _NOT_SENT:
+                    raise Fault(_unanswered(e.cause)) from None
                 wait = _backoff(opts, attempt)
                 if sink is None and attempt < opts.retries and self._can_wait(wait):
                     attempt += 1
@@ -198,6 +217,8 @@ class Connection:
                 raise Fault(refused_elsewhere(url, status), status)
             if status == 401 or (status == 403 and not answer_403):
                 raise AuthorizationError(refused(opts.base, status))
+            if status in RETRYABLE_STATUS and not replay and status not in _UNPROCESSED_STATUS:
+                raise Fault(_unanswered(f"HTTP {status}"))
             if status in RETRYABLE_STATUS and sink is None and retry:
                 after = retry_after(r.headers.get("Retry-After"))
                 wait = _backoff(opts, attempt) if after is None else after
@@ -214,6 +235,41 @@ class Connection:
         return self._deadline is None or time.monotonic() + seconds < self._deadline
 
 
+def replayable(method: str, json_body: dict[str, Any] | None) -> bool:
+    """Whether sending the request a second time changes nothing the first did not: a read, a DELETE, or
+    a batch or transaction each entry of which is (:func:`_replayable_entry`)."""
+    if method.upper() in _IDEMPOTENT:
+        return True
+    if method.upper() != "POST" or not isinstance(json_body, dict):
+        return False
+    entries = json_body.get("entry")
+    return (
+        json_body.get("type") in ("batch", "transaction")
+        and isinstance(entries, list)
+        and all(_replayable_entry(e) for e in entries)
+    )
+
+
+def _replayable_entry(entry: object) -> bool:
+    """A read, or a PUT/DELETE of ``Type/id`` without a precondition (an attestation's resources, ids the
+    client chose). Not a create (saved twice), nor a conditional create or update: resolved by the
+    server's search, which may match loosely or ignore the parameter (:mod:`~fhir_eligibility.writeback_existing`);
+    nor an ``ifMatch`` update, which is refused (412) once saved."""
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, dict):
+        return False
+    method, url = str(request.get("method", "")).upper(), request.get("url")
+    if method in _READS:
+        return True
+    by_id = isinstance(url, str) and "?" not in url and url.count("/") == 1
+    preconditions = ("ifMatch", "ifNoneMatch", "ifNoneExist", "ifModifiedSince")
+    return method in ("PUT", "DELETE") and by_id and not any(k in request for k in preconditions)
+
+
+def _unanswered(cause: str) -> str:
+    return f"{cause}: the request may have been carried out, so it was not sent again"
+
+
 def _make_auth(options: ServerOptions, session: HttpSession) -> AuthHook | None:
     if options.smart is not None:
         return SmartBackendAuth(
@@ -223,11 +279,6 @@ def _make_auth(options: ServerOptions, session: HttpSession) -> AuthHook | None:
     if token is None and options.use_env_token:
         token = bearer_token_from_env()
     return BearerAuth(token) if token is not None else None
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _backoff(options: ServerOptions, attempt: int) -> float:
