@@ -29,7 +29,7 @@ class ServerOptions:
     verify_tls: bool = True
     ca_bundle: str | None = None  # path to a PEM CA bundle; implies verification
     timeout: float = 30.0  # read timeout in seconds; connect timeout is min(10, timeout)
-    retries: int = 3  # extra attempts on 429/502/503/504 and connection errors
+    retries: int = 3  # extra attempts on 429/502/503/504 and connection errors (a write only if it never arrived)
     max_pages: int = 20  # pages per search; more -> that search's requirements are unavailable
     page_size: int = DEFAULT_PAGE_SIZE
     concurrency: int = 4  # parallel requests (GET mode, follow-up pages, entry retries)

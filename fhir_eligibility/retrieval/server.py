@@ -142,7 +142,8 @@ class FhirServer(Connection):
         return lines
 
     def transaction(self, bundle: dict[str, Any]) -> dict[str, Any]:
-        """POST a transaction Bundle (the writer's PUTs make a retry harmless); the transaction-response,
+        """POST a transaction Bundle, sent once (a create in it is not safe to resend:
+        ``connection.replayable``); the transaction-response,
         every entry of it 2xx. Anything else (an error OperationOutcome with 200, a non-2xx entry, a
         response that does not match the request) is :class:`RetrievalError`: nothing was recorded. The
         error says the server's OperationOutcome issues by severity/code only (its diagnostics may
@@ -153,7 +154,7 @@ class FhirServer(Connection):
             if reply.status is None or 200 <= reply.status < 300:  # no answer, or one cut short
                 raise RetrievalError(
                     f"FHIR server {self.options.base} gave no complete answer to the transaction ({reply.cause}):"
-                    " whether it was recorded is unknown; its requests are conditional, so running again settles it"
+                    " whether it was recorded is unknown; the next run reads what the server holds and settles it"
                 )
             raise RetrievalError(f"FHIR server {self.options.base} refused the transaction: {reply.cause}{codes}")
         entries = bundle.get("entry")
