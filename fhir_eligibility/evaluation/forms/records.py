@@ -180,7 +180,7 @@ def _placed(
         definite = [f for f, m in zip(dated, member, strict=True) if m is wanted]
     placed = []
     for f in definite:
-        inside = fact_in(f, lo, hi)
+        inside = _in_window(f, lo, hi)
         if inside:
             placed.append(f)
         elif (inside is None and (lo != DATE_MIN or hi != as_of)) or (inside is False and _may_reach(f, as_of, lo)):
@@ -193,7 +193,18 @@ def _placed(
         uncertain = _not_later_course(uncertain, known, as_of, gap_days)
     # a record dated outside the window cannot count in it, confirmed or not (a generic procedure of
     # 2023 left "a first-course cycle in the last 12 months" unknown)
-    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False or _may_reach(f, as_of, lo)]
+    return placed, [f for f in uncertain if _in_window(f, lo, hi) is not False or _may_reach(f, as_of, lo)]
+
+
+def _in_window(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """:func:`~.windows.fact_in`, and for a record with no day but a last one (a Condition whose onset
+    was not read began on or before its recordedDate: evaluation.onset), what that bound decides: not
+    in a window opening after it; in one reaching back to any date ("before the last 12 months")."""
+    if f.start is None and f.end is None and f.latest is not None:
+        if f.latest < lo:
+            return False
+        return True if lo == DATE_MIN and f.latest <= hi else None
+    return fact_in(f, lo, hi)
 
 
 def _span(f: Fact, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -433,7 +444,7 @@ def _doubts(facts: list[Fact], d: Records) -> str:
         elif _spans(f):
             why["a statement of a period, not of cycles"] = None
         elif f.date is None:
-            why["undated"] = None
+            why["undated" if f.latest is None else "undated, only known to be on or before a day"] = None
         elif f.kind in _STATUSED and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
             why["its clinical status is neither active nor inactive"] = None
         elif f.kind in ORDERS:
@@ -456,5 +467,5 @@ def _doubts(facts: list[Fact], d: Records) -> str:
 def _latest_text(f: Fact, codes: frozenset[Code], n: int) -> str:
     """Which record decided it (the most recent), so a reviewer need not open the evidence to see what and when."""
     what = ", ".join(sorted(code for _s, code in f.codes & codes)) or f.ref
-    when = f"on {f.date.isoformat()}" if f.date else "undated"
+    when = f"on {f.date.isoformat()}" if f.date else f"on or before {f.latest.isoformat()}" if f.latest else "undated"
     return f"{what} {when}" + (f" (+{n - 1} more)" if n > 1 else "")
