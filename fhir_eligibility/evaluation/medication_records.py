@@ -122,6 +122,12 @@ def medication_facts(
                 problems.append("dosage.doseAndRate is not a list; dose ignored")
     elif dosage is not None and problems is not None:
         problems.append(f"dosage is a {type(dosage).__name__}; dose ignored")
+    # R4 active, or R5 recorded taking or with an open period (FHIR Period: no end is ongoing): taken from
+    # its start to today. R5 recorded with no adherence and one effectiveDateTime is neither: R5's dateTime
+    # is when the statement was true, not how long the drug was taken, nor whether it still is. It reads as
+    # an R4 completed statement of one day does (forms.records statement_on_a_day): taken that day, for as
+    # long as to today (a duration of 1 day to today, a window after it may be reached, a count of cycles
+    # may hold more), the reading both R4 ones fit in
     ongoing = (
         kind == "MedicationStatement"
         and end is None

@@ -33,7 +33,8 @@ _STATUSED = ("Condition", "AllergyIntolerance")
 
 
 def statement_on_a_day(f: Fact) -> bool:
-    """A statement dated by one day (``effectiveDateTime``): taken then, for how long not recorded."""
+    """A statement dated by one day (``effectiveDateTime``; R4 completed, R5 recorded with no adherence:
+    medication_records): taken then, for how long not recorded."""
     return f.kind == "MedicationStatement" and f.end is None and not f.ongoing and not f.open_end
 
 
@@ -260,7 +261,9 @@ def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[in
     A record spanning more than a day (a statement "January to July") is a summary, not a cycle:
     one whose first and last days are counted records' (a day either side) summarises them and adds
     nothing; any other may hold cycles nobody recorded, how many is unknown. Before, a summary
-    statement merged four administrations into one episode ("1 found, required exactly 4")."""
+    statement merged four administrations into one episode ("1 found, required exactly 4"). A
+    statement of one day is that day's episode and, as it may have run on past it (:func:`_end`),
+    may hold more: a Lutathera statement on a cycle's day left "exactly 4" passed."""
     spans = [f for f in placed if _spans(f)]
     points = [f for f in placed if not _spans(f) and len(f.instant) not in (4, 7)]
     # dated by a year or a month only ("2023": four cycles given elsewhere): their days are not known, so
@@ -271,7 +274,7 @@ def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[in
     periods = {f.instant for f in partial}
     alone = {p for p in periods if not any(d.isoformat().startswith(p) for d in days)}
     n += len(alone)
-    open_ended = any(not summarises(f, days) for f in spans)
+    open_ended = any(not summarises(f, days) for f in spans) or any(statement_on_a_day(f) for f in placed)
     more = None if open_ended else len(uncertain) + sum(1 for f in points if f.date is None) + len(partial) - len(alone)
     return n, count_ok(n, t), more
 
@@ -390,7 +393,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         # count uncertain
         n, t, more = counted(placed, uncertain, d.instances)
         if uncertain_count(n, t, more, d.instances):
-            doubtful = uncertain + [f for f in placed if f.date is None or _spans(f) or len(f.instant) in (4, 7)]
+            doubtful = uncertain + [
+                f for f in placed if f.date is None or _spans(f) or len(f.instant) in (4, 7) or statement_on_a_day(f)
+            ]
             return Outcome(
                 Truth.UNKNOWN,
                 f"{n} found{window}, more uncertain ({_doubts(doubtful, d)})",
@@ -458,7 +463,7 @@ def _doubts(facts: list[Fact], d: Records) -> str:
         elif f.open_end:
             why["stopped on a day not recorded"] = None
         elif statement_on_a_day(f):
-            why["a statement of one day before the window: for how long it was taken is not recorded"] = None
+            why["a statement of one day: for how long it was taken is not recorded"] = None
         else:
             why["partly dated"] = None
     return ", ".join(why)
