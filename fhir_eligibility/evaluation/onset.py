@@ -56,10 +56,10 @@ def _month(word: str) -> int | None:
 def _iso(year: int, month: int, day: int | None) -> str | None:
     """``YYYY-MM`` or ``YYYY-MM-DD`` when it is a day of the calendar, else None."""
     try:
-        _dt.date(year, month, day or 1)
+        _dt.date(year, month, 1 if day is None else day)
     except ValueError:
         return None
-    return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+    return f"{year:04d}-{month:02d}" + ("" if day is None else f"-{day:02d}")
 
 
 def text_date(text: str) -> str | None:

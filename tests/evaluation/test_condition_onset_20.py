@@ -99,6 +99,8 @@ def test_an_onset_written_as_a_date_or_a_month_is_its_days(text: str, days: tupl
         "13/2019",
         "31/02/2019",
         "March 2019 or 2020",
+        "0 March 2019",
+        "00/2019",
     ],
 )
 def test_an_onset_text_that_is_not_plainly_one_date_is_not_read(text: str) -> None:
