@@ -11,24 +11,21 @@ are unknown rather than "none recorded".
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
-from typing import Any, NamedTuple
+from typing import Any
 
-from fhir_eligibility.codes import LOINC, SNOMED, Code, codings, with_atc_groups
-from fhir_eligibility.evaluation.dates import checked, last_day, order_text, parse_date, period, readable_date
+from fhir_eligibility.codes import LOINC, SNOMED, Code, codings
+from fhir_eligibility.evaluation.dates import checked, order_text, parse_date, period
 from fhir_eligibility.evaluation.elements import abated, abatement_days, gm_certainty, morphology, sited, status_code
-from fhir_eligibility.evaluation.medication import acting_form, ingredient_codes, medication_of
+from fhir_eligibility.evaluation.fact import Fact as Fact  # re-exported: every form imports it from here
+from fhir_eligibility.evaluation.medication_records import ORDERS as ORDERS  # re-exported, as Fact
+from fhir_eligibility.evaluation.medication_records import medication_facts, order_facts
 from fhir_eligibility.evaluation.observed import (
     ANYONE,
-    Quantity,
     Who,
-    onset_age,
-    onset_range,
-    quantity,
     reference_range,
     value_fields,
 )
+from fhir_eligibility.evaluation.onset import condition_onset
 from fhir_eligibility.evaluation.validity import (
     Unreadable,
     concept_problem,
@@ -53,62 +50,6 @@ MS_DROP = frozenset({"entered-in-error", "intended", "not-taken"})
 # done; stopped, on hold and unknown are read but uncertain (facts_of)
 PROC_VALID = {"completed", "in-progress", "stopped", "on-hold", "unknown"}
 REPORT_DROP = {"entered-in-error", "cancelled", "registered", "partial"}
-
-
-class Fact(NamedTuple):
-    """One usable record, reduced to what criteria read. ``ref`` is ``Type/id``.
-
-    Tuples, not frozen dataclasses: a screening builds millions, and a 19-field frozen dataclass
-    costs a Python-level ``__setattr__`` per field.
-    """
-
-    kind: str
-    ref: str
-    codes: frozenset[Code]
-    start: _dt.date | None
-    end: _dt.date | None
-    instant: str  # timestamp text for deterministic ordering (UTC when zoned: order_text)
-    issued: str = ""
-    status: str | None = None
-    quantity: Quantity | None = None
-    value_codes: frozenset[Code] = frozenset()
-    value_int: int | None = None
-    value_bool: bool | None = None
-    ref_low: Quantity | None = None
-    ref_high: Quantity | None = None
-    clinical_status: str | None = None
-    verification: str | None = None
-    ongoing: bool = False  # an active statement, an administration or procedure in progress: to the as-of date
-    open_end: bool = False  # a statement taken from ``start`` and since stopped on a day not recorded
-    ends_by: _dt.date | None = None  # open_end: stopped by then (its dateAsserted); None: by the as-of date
-    form: str | None = None  # medications: long-acting / short-acting when known (see .medication)
-    latest: _dt.date | None = None  # a point known only to lie in [start, latest] (an onset period or age)
-    note: str | None = None  # why the record has no usable value (no value, invalid value): said in reasons
-    # a Condition's dated abatement: the first and last day it may mean (elements.abatement_days); the
-    # status says "resolved", true of today but not of an as-of date before the end
-    abated: tuple[_dt.date, _dt.date] | None = None
-
-    @property
-    def date(self) -> _dt.date | None:
-        return self.end or self.start
-
-    @property
-    def end_last(self) -> _dt.date:
-        """The last day the end of a period can mean (its end written "2026-05": any day of May).
-        Only for a fact with an end; its ``instant`` is the end's text (dates.period)."""
-        assert self.end is not None
-        return (last_day(self.instant) or self.end) if len(self.instant) in (4, 7) else self.end
-
-    @property
-    def last(self) -> _dt.date | None:
-        """The last day a point written as a partial date (onset "2025-06") or known only within a
-        range (``latest``) can mean; None otherwise."""
-        if self.latest is not None:
-            return self.latest
-        if self.start is None:  # its date was a sentinel ("9999") or unreadable: no last day either
-            return None
-        point = self.end is None and not self.ongoing  # an ongoing statement is a period to the as-of date
-        return last_day(self.instant) if point and len(self.instant) in (4, 7) else None
 
 
 def _items(res: Resource, key: str, problems: list[str] | None) -> list[Any]:
@@ -202,184 +143,6 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
     return out
 
 
-_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # FHIR's date: a year, a month or a day
-
-
-# an order (MedicationRequest) or a dispense: evidence a drug was meant to be taken or handed over,
-# not that it was; read only where administrations and statements are silent (forms.records)
-ORDERS = ("MedicationDispense", "MedicationRequest")
-_ORDER_STATUSES = {
-    "MedicationRequest": frozenset({"active", "on-hold", "completed", "stopped", "ended", "unknown"}),
-    "MedicationDispense": frozenset({"completed", "in-progress", "unknown"}),
-}
-_NOT_ORDERS = frozenset({"proposal", "plan", "option"})  # intents that order nothing
-
-
-def _order(res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None) -> list[Fact]:
-    if status not in _ORDER_STATUSES[kind] or res.get("intent") in _NOT_ORDERS or res.get("doNotPerform") is True:
-        return []  # not an order to give the drug ("do not give" included)
-    concept, contained = medication_of(res)
-    codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
-    handed = "whenHandedOver" if "whenHandedOver" in res else "whenPrepared"
-    key = "authoredOn" if kind == "MedicationRequest" else handed
-    when = res.get(key)
-    day = checked(readable_date(when, key, problems), problems) if when is not None else None
-    end, going = None, False
-    if kind == "MedicationRequest" and status in ("active", "on-hold"):
-        # a standing order, not a one-day event: it may be taken any day until its validity ends (an
-        # everolimus prescription written last year, valid to September, may be taken today), or, with
-        # no end given, to the screening date
-        valid = res.get("dispenseRequest")
-        period = valid.get("validityPeriod") if isinstance(valid, dict) else None
-        until = checked(parse_date(period.get("end")), problems) if isinstance(period, dict) else None
-        end = until if until is not None and (day is None or until >= day) else None
-        going = end is None
-    supply = _supply_days(res, kind)
-    if not going and end is None and day is not None and supply is not None:
-        # a supply handed over (or ordered) for N days may be taken on each of them: a 90-day everolimus
-        # dispense is no 1-day exposure (a duration criterion is unknown, not a pass)
-        end = day + _dt.timedelta(days=supply - 1)
-    return [Fact(kind, ref, codes, day, end, order_text(when), status=status, ongoing=going)]
-
-
-_SUPPLY_UNIT_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
-
-
-def _supply_days(res: Resource, kind: str) -> int | None:
-    """How many days a dispense's ``daysSupply`` or a request's ``dispenseRequest.expectedSupplyDuration``
-    covers (a whole number of days, at most two years); None when not given or not read."""
-    if kind == "MedicationDispense":
-        q = res.get("daysSupply")
-    else:
-        request = res.get("dispenseRequest")
-        q = request.get("expectedSupplyDuration") if isinstance(request, dict) else None
-    if not isinstance(q, dict):
-        return None
-    value, unit = q.get("value"), q.get("code") or q.get("unit")
-    per = _SUPPLY_UNIT_DAYS.get(unit.strip().lower()) if isinstance(unit, str) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or per is None:
-        return None
-    days = value * per
-    return int(days) if 1 <= days <= 730 else None
-
-
-# how long an administration begun at a moment and left in progress may have gone on (the longest
-# infusions, continuous pumps, run for days)
-_IN_PROGRESS_AT_MOST = _dt.timedelta(days=7)
-
-
-def _period_begun(res: Resource) -> bool:
-    """An administration given as a period with a start and no end (R4 ``effectivePeriod``, R5
-    ``occurencePeriod``): in progress, it is still running. One begun at a moment (a dateTime) ran
-    for at most days after it (``_IN_PROGRESS_AT_MOST``), whatever status it was left in."""
-    for key in ("effectivePeriod", "occurencePeriod", "occurrencePeriod"):
-        p = res.get(key)
-        if isinstance(p, dict) and p.get("start") is not None and p.get("end") is None:
-            return True
-    return False
-
-
-def _medication(
-    res: Resource, kind: str, ref: str, status: str | None, problems: list[str] | None, doubt: str | None = None
-) -> list[Fact]:
-    """``doubt``: "unknown" when the status leaves open whether the drug was given (forms.records)."""
-    adherence = res.get("adherence")
-    said = {c for _s, c in codings(adherence.get("code"))} if isinstance(adherence, dict) else set()
-    if "not-taking" in said:
-        return []  # R5: the drug is not taken (R4 status not-taken)
-    if "unknown" in said:
-        doubt = "unknown"  # R5: whether it is taken is not known (R4 status unknown): uncertain
-    # R5: taken, then stopped or paused (R4 statuses stopped, on-hold): exposure, but not ongoing
-    halted = any(c.startswith(("stopped", "on-hold")) for c in said)
-    # R5: being taken (R4 status active): ongoing from its start, whether dated by a period or a dateTime
-    taking = any(c.startswith("taking") for c in said)
-    concept, contained = medication_of(res)
-    codes = with_atc_groups(codings(concept) | ingredient_codes(contained))
-    start, end, instant = period(res, "effective", "occurence", "occurrence", problems=problems)
-    dose = None
-    dosage = res.get("dosage")
-    first = dosage if isinstance(dosage, dict) else dosage[0] if isinstance(dosage, list) and dosage else None
-    if isinstance(first, dict):
-        if kind == "MedicationAdministration":
-            dose = quantity(first.get("dose"), problems, signed=False)
-        else:
-            rates = first.get("doseAndRate")
-            if isinstance(rates, list) and rates and isinstance(rates[0], dict):
-                dose = quantity(rates[0].get("doseQuantity"), problems, signed=False)
-            elif rates is not None and not isinstance(rates, list) and problems is not None:
-                problems.append("dosage.doseAndRate is not a list; dose ignored")
-    elif dosage is not None and problems is not None:
-        problems.append(f"dosage is a {type(dosage).__name__}; dose ignored")
-    ongoing = (
-        kind == "MedicationStatement"
-        and end is None
-        and start is not None
-        and not halted
-        and (status == "active" or (status == "recorded" and (taking or isinstance(res.get("effectivePeriod"), dict))))
-    ) or (kind == "MedicationAdministration" and status == "in-progress" and end is None and _period_begun(res))
-    # a period with a start and no end that is not ongoing (completed, stopped, on-hold) ended on a day
-    # not recorded: not at its start (a washout would pass), not today (a duration would be overstated)
-    open_end = (
-        kind == "MedicationStatement"
-        and not ongoing
-        and start is not None
-        and end is None
-        and isinstance(res.get("effectivePeriod"), dict)
-    )
-    asserted = checked(parse_date(res.get("dateAsserted")), problems) if open_end else None
-    if kind == "MedicationAdministration" and status == "in-progress" and end is None and start and not ongoing:
-        # begun at a moment and left in progress: an infusion under way, over within days (a status never
-        # closed: a 2023 dose is no exposure to today)
-        open_end, asserted = True, start + _IN_PROGRESS_AT_MOST
-    form = acting_form(res, concept, contained, codes)
-    return [
-        Fact(
-            kind,
-            ref,
-            codes,
-            start,
-            end,
-            instant,
-            status=status,
-            quantity=dose,
-            ongoing=ongoing,
-            form=form,
-            open_end=open_end,
-            ends_by=asserted if asserted and start and asserted >= start else None,
-            verification=doubt,
-        )
-    ]
-
-
-def _onset(res: Resource, who: Who, problems: list[str] | None) -> tuple[_dt.date | None, _dt.date | None, str]:
-    """A Condition's onset: (its day or first possible day, its last possible day, its text). Only with
-    no onset[x] at all is it the recordedDate (clinical.md §0.7); an onset given but not read has no
-    date (the recordedDate only bounds it: an infarction of 2005 recorded this year is no recent one)."""
-    start, latest, instant = period(res, "onset", problems=problems)  # an onset period: the onset is in it
-    if start is None and latest is not None and who.birth_date is not None and latest >= who.birth_date:
-        start = who.birth_date  # a period with only an end: some day from birth to that end
-    if latest is not None and len(instant) in (4, 7):
-        latest = checked(last_day(instant), problems)
-    if start is None:
-        start, latest = onset_age(res.get("onsetAge"), who.birth_date)
-        if start is None:
-            start, latest = onset_range(res.get("onsetRange"), who.birth_date)
-        instant = start.isoformat() if start is not None else ""
-    text = res.get("onsetString")
-    if start is None and isinstance(text, str) and _DATE_TEXT.fullmatch(text.strip()):
-        # an onset written as text that is a date ("2019", as some EHRs' free-text onset field): that
-        # date, not the day it was recorded (an old infarction recorded this year is not a recent one)
-        start, latest, instant = period({"onsetDateTime": text.strip()}, "onset", problems=problems)
-    if start is not None:
-        return start, latest, instant
-    given = next((k for k in res if k.startswith("onset")), None)
-    if given is not None:
-        if problems is not None:
-            problems.append(f"{given} not read as a date: the onset's date is unknown (not its recordedDate)")
-        return None, None, ""
-    return checked(parse_date(res.get("recordedDate")), problems), None, str(res.get("recordedDate") or "")
-
-
 def _contained_results(
     report: Resource, ref: str, include_preliminary: bool, problems: list[str] | None, who: Who
 ) -> list[Fact]:
@@ -440,7 +203,7 @@ def facts_of(
         if clinical is None and abated(res):  # FHIR con-4: an abated condition is not active
             clinical = "resolved"
         codes = _code(res) | morphology(res)
-        start, latest, instant = _onset(res, who, problems)
+        start, latest, instant = condition_onset(res, who, problems)
         codes |= sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
         return [
             Fact(
@@ -464,12 +227,12 @@ def facts_of(
         doubt = None if status in valid else "unknown"
         if doubt and status not in ("unknown", "on-hold", "draft") and problems is not None:
             problems.append(f"status {str(res.get('status'))[:30]!r} is not a {kind} status; read as uncertain")
-        facts = _medication(res, kind, ref, status, problems, doubt)
+        facts = medication_facts(res, kind, ref, status, problems, doubt)
         if kind == "MedicationAdministration" and status == "stopped":
             return [f for f in facts if f.quantity is not None]  # §0.8: a stopped one without a dose is ignored
         return facts
     if kind in ORDERS:
-        return _order(res, kind, ref, status, problems)
+        return order_facts(res, kind, ref, status, problems)
     if kind == "Procedure":
         if status not in PROC_VALID:
             return []

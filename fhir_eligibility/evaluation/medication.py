@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fhir_eligibility.codes import ATC, SNOMED, Code, codings, norm_system
 from fhir_eligibility.evaluation.validity import Unreadable, concept_problem, readable_codes
 
-if TYPE_CHECKING:  # facts imports this module
+if TYPE_CHECKING:  # the fact readers (medication_records) import this module
     from fhir_eligibility.evaluation.facts import Fact
 
 Resource = dict[str, Any]

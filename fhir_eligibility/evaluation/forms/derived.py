@@ -1,18 +1,16 @@
 """Derived values (renal function, administered activity, Child-Pugh, ANC) computed from their inputs, tested.
 
 Each concept declared in the registry (:mod:`fhir_eligibility.measures.concepts`) has its formula
-here, bound in :data:`FORMULAS`: the function picks the inputs from the record and calls the pure
-arithmetic of :mod:`fhir_eligibility.evaluation.derived`. The engine calls the concept's formula and
-never compares concept names, so a new derived value is one declaration plus one function.
+here (administered activity's in :mod:`.activity`), bound in :data:`FORMULAS`: the function picks
+the inputs from the record (:mod:`.derived_inputs`) and calls the pure arithmetic of
+:mod:`fhir_eligibility.evaluation.derived`. The engine calls the concept's formula and never compares
+concept names, so a new derived value is one declaration plus one function.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 
 from fhir_eligibility.codes import Code
 from fhir_eligibility.criteria.model import Criterion, Derived, Window, describe_test, thresholds
@@ -21,12 +19,20 @@ from fhir_eligibility.evaluation import values
 from fhir_eligibility.evaluation.compare import Interval, compare, compare_truth, interval_truth
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
+from fhir_eligibility.evaluation.forms.activity import Placed, cumulative_activity, minimum_activity
 from fhir_eligibility.evaluation.forms.common import missing_data
-from fhir_eligibility.evaluation.forms.records import summarises
+from fhir_eligibility.evaluation.forms.derived_inputs import (
+    hull,
+    input_evidence,
+    later,
+    latest_input,
+    latest_inputs,
+    quantities_in,
+)
 from fhir_eligibility.evaluation.race import recorded_black
 from fhir_eligibility.evaluation.results import Evidence
 from fhir_eligibility.evaluation.validity import birth_problem
-from fhir_eligibility.evaluation.windows import fact_in, possible_days, window_bounds, window_text
+from fhir_eligibility.evaluation.windows import fact_in, window_bounds, window_text
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures import concepts as cc
 from fhir_eligibility.measures import units
@@ -36,62 +42,9 @@ from fhir_eligibility.measures.timing import age_range
 Formula = Callable[[cc.DerivedConcept, Derived, Context, dt.date, dt.date], dv.DerivedValue]
 
 
-def latest_inputs(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> list[Fact]:
-    """The most recent quantities among ``codes`` in the window: what a lab formula reads. More than
-    one when results share the moment (date, time, issued): two creatinines drawn together, or a
-    laboratory's race-specific MDRD pair (48642-3 and 48643-1). Which one is read must not depend on
-    their ids: the formulas read all of them, as a range (§0.3 safety first; §1.6 for the pair)."""
-    window = [f for f in ctx.record.facts(["Observation"], codes) if fact_in(f, lo, hi)]
-    inside = [f for f in window if f.quantity is not None]
-    if not inside:
-        return []
-    top = max((f.date, f.instant, f.issued) for f in inside)
-    # a newer result with an invalid value may be the current one (values.valued): no input is known
-    if any(values.invalid(f) and f.date is not None and (f.date, f.instant, f.issued) > top for f in window):
-        return []
-    return sorted((f for f in inside if (f.date, f.instant, f.issued) == top), key=lambda f: f.ref)
-
-
-def latest_input(ctx: Context, codes: frozenset[tuple[str, str]], lo: dt.date, hi: dt.date) -> Fact | None:
-    """The most recent quantity among ``codes`` in the window; None when there is none, or when
-    results at that same moment disagree (a score cannot be read from either)."""
-    tied = latest_inputs(ctx, codes, lo, hi)
-    if not tied or len({(f.quantity.value, f.quantity.unit) for f in tied if f.quantity}) > 1:
-        return None
-    return tied[0]
-
-
-def _hull(values: list[Interval]) -> Interval:
-    """The smallest interval holding every value (tied inputs: the result lies somewhere in it)."""
-    lo = min(values, key=lambda v: (v.lo, not v.lo_open))
-    hi = max(values, key=lambda v: (v.hi, v.hi_open))
-    return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
-
-
-def _in(facts: list[Fact], target: str, analyte: str | None) -> tuple[float, float] | None:
-    """The tied results' lowest and highest value in ``target``; None when one is not convertible."""
-    values = [dv.quantity_in(f, target, analyte) for f in facts]
-    if not values or any(v is None for v in values):
-        return None
-    known = [v for v in values if v is not None]
-    return min(known), max(known)
-
-
 def _sex(ctx: Context) -> str | None:
     g = ctx.record.gender
     return g if g in ("male", "female") else None
-
-
-def _evidence(f: Fact) -> Evidence:
-    return dv.evidence_of(f, f.quantity.value if f.quantity else None, f.quantity.unit if f.quantity else None)
-
-
-def _later(a: Fact, b: Fact) -> bool:
-    """Whether ``a`` is known to be later than ``b``: a later day, or a later time on the same day when
-    both give one (a result dated by its day alone may be the later one: which is not known)."""
-    if a.date is None or b.date is None or a.date != b.date:
-        return a.date is not None and b.date is not None and a.date > b.date
-    return "T" in a.instant and "T" in b.instant and a.instant > b.instant
 
 
 def _reported(
@@ -109,7 +62,7 @@ def _reported(
     newest = latest_inputs(ctx, cc.SCR, lo, hi) if computed else []
     for codes in code_sets:
         tied = latest_inputs(ctx, codes, lo, hi)
-        if tied and newest and _later(newest[0], tied[0]):
+        if tied and newest and later(newest[0], tied[0]):
             continue
         values: list[Interval] = []
         for f in tied:
@@ -128,7 +81,7 @@ def _reported(
                 f" ({len(values)} values at the same time: their range)" if len(values) > 1 else ""
             )
             ev = tuple(dv.evidence_of(f, f.quantity.value, f.quantity.unit) for f in tied if f.quantity)
-            return dv.DerivedValue(_hull(values), unit, ev, how)
+            return dv.DerivedValue(hull(values), unit, ev, how)
     return None
 
 
@@ -141,7 +94,7 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
     tied = latest_inputs(ctx, cc.SCR, lo, hi)
     if not tied:
         return dv.DerivedValue(None, unit, (), f"no serum creatinine in {window_text(lo, hi)}")
-    scr_mg = _in(tied, "mg/dL", "creatinine")
+    scr_mg = quantities_in(tied, "mg/dL", "creatinine")
     bound = next((f.quantity for f in tied if f.quantity is not None and f.quantity.comparator), None)
     if bound is not None:  # "<0.5 mg/dL": a bound, not a value the formula can take
         shown = f"{bound.comparator} {bound.value:g}" + (f" {bound.unit}" if bound.unit else "")
@@ -156,7 +109,7 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
     if ages is None or sex is None:
         return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
     ev = [
-        *(_evidence(f) for f in tied),
+        *(input_evidence(f) for f in tied),
         Evidence(
             "Patient/" + ctx.record.patient_id,
             f"{ages[0]}" if ages[0] == ages[1] else f"{ages[0]}-{ages[1]}",
@@ -186,12 +139,12 @@ def creatinine_clearance(
         w = latest_inputs(ctx, cc.WEIGHT, ctx.as_of - dt.timedelta(days=concept.older_input_days), hi)
     if not w:
         return dv.DerivedValue(None, unit, tuple(ev), "no body weight for Cockcroft-Gault")
-    kg = _in(w, "kg", None)
+    kg = quantities_in(w, "kg", None)
     if kg is None:
         return dv.DerivedValue(None, unit, tuple(ev), "body weight unit not convertible to kg")
-    ev.extend(_evidence(f) for f in w)
+    ev.extend(input_evidence(f) for f in w)
     how = "Cockcroft-Gault from serum creatinine, weight, age and sex"
-    value = _hull([dv.cockcroft_gault(s, k, ages, sex) for s in scr_mg for k in kg])
+    value = hull([dv.cockcroft_gault(s, k, ages, sex) for s in scr_mg for k in kg])
     return dv.DerivedValue(value, unit, tuple(ev), how + _tie_note(scr_mg, kg))
 
 
@@ -207,7 +160,7 @@ def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date,
     black = recorded_black(ctx.record.patient)
     race = "race unknown, both factors" if black is None else "race recorded " + ("Black" if black else "not Black")
     how = f"MDRD-IDMS (175) from serum creatinine; {race}" + _tie_note(scr_mg)
-    return dv.DerivedValue(_hull([dv.mdrd(s, ages, sex, black) for s in scr_mg]), unit, tuple(ev), how)
+    return dv.DerivedValue(hull([dv.mdrd(s, ages, sex, black) for s in scr_mg]), unit, tuple(ev), how)
 
 
 def egfr_ckd_epi_2021(
@@ -222,166 +175,11 @@ def egfr_ckd_epi_2021(
         return basis
     scr_mg, ages, sex, ev = basis
     how = "CKD-EPI 2021 from serum creatinine" + _tie_note(scr_mg)
-    return dv.DerivedValue(_hull([dv.ckd_epi_2021(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
+    return dv.DerivedValue(hull([dv.ckd_epi_2021(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
 
 
 def _tie_note(*ranges: tuple[float, float]) -> str:
     return "; results at the same time differ: the range of both" if any(a != b for a, b in ranges) else ""
-
-
-def _administrations(d: Derived, ctx: Context) -> list[Fact]:
-    """Administrations of the criterion's input drugs up to the as-of date (any date: doses add up over years)."""
-    return [f for f in ctx.record.facts(["MedicationAdministration"], d.input_codes) if f.date and f.date <= ctx.as_of]
-
-
-Doses = tuple[list[tuple[dt.date, float]], tuple[Evidence, ...]]  # (day, MBq) one per day, evidence
-
-# beyond this many ways to place the doses dated only by a month or a year, what they add up to is unknown
-_MAX_PLACINGS = 4096
-
-
-@dataclass(frozen=True)
-class _Placed(dv.DerivedValue):
-    """A value that depends on the day doses dated only by their month or year were given: ``each``
-    is its value for every placing that matters (``value``, their range, may straddle a two-sided
-    test every one of them fails the same way: that is decided, clinical.md §0.12)."""
-
-    each: tuple[Interval, ...] = ()
-
-
-def _placings(facts: list[Fact], d: Derived, gap_days: int) -> list[list[dt.date]] | None:
-    """The days the records may have been given, one list per placing that can change the doses
-    read: a record dated by its day is on it, one dated only by its month or year ("2026-03") on
-    each of its days where a course gap, a cycle (records a day apart) or the 364-day period may
-    begin or end (from the other records' days, through as many partly dated ones as there are, as
-    :func:`~fhir_eligibility.evaluation.derived.in_first_course` places them). None: too many."""
-    spans = [possible_days(f) for f in facts]
-    vague = [(a, b) for a, b in spans if a != b]
-    if not vague:
-        return [[a for a, _b in spans]]
-    steps = {0, 1, 2}
-    if "first-course" in d.methods:
-        steps |= {gap_days, gap_days + 1}
-    if "max-364-days" in d.methods:
-        steps |= {364, 365}
-    offsets = {dt.timedelta(days=s * sign) for s in steps for sign in (1, -1)}
-    reach = {day for span in spans for day in span}
-    for _hop in vague:  # a day reached through other partly dated records lies within their days
-        reach |= {x + o for x in reach for o in offsets if any(a <= x + o <= b for a, b in vague)}
-    choices: list[list[dt.date]] = []
-    count = 1
-    for a, b in spans:
-        choices.append(sorted(x for x in reach if a <= x <= b) if a != b else [a])
-        count *= len(choices[-1])
-        if count > _MAX_PLACINGS:
-            return None
-    return [list(days) for days in itertools.product(*choices)]
-
-
-def _read(
-    facts: list[Fact], days: list[dt.date], d: Derived, gap_days: int, unit: str | None
-) -> Doses | dv.DerivedValue:
-    """The doses read with each record on its day of ``days``: one per cycle in MBq (of the first
-    course with method first-course), or why not.
-
-    Records a day or less from a counted dose are that cycle (as cycles are counted, forms.records
-    ``episodes``: the same moment written in two time zones is two local dates a day apart): its
-    dose counts once (clinical.md §1.6), never twice."""
-    placed = sorted(zip(days, facts, strict=True), key=lambda p: (p[0], p[1].ref))
-    if "first-course" in d.methods:
-        first = set(dv.courses(days, gap_days)[0])
-        placed = [(day, f) for day, f in placed if day in first]
-    doses: list[tuple[dt.date, float]] = []
-    ev: list[Evidence] = []
-    last: dt.date | None = None  # the day of the last record of the cycle being read
-    for day, f in placed:
-        if last is not None and (day - last).days <= 1:
-            last = day
-            continue
-        if f.verification == "unknown":  # given or not: the sum cannot be known
-            return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: its status leaves open whether it was given")
-        mbq = dv.quantity_in(f, "MBq", None)
-        if mbq is None:
-            return dv.DerivedValue(None, unit, tuple(ev), f"{f.ref}: dose missing or not an activity")
-        last = day
-        doses.append((day, mbq))
-        ev.append(_evidence(f))
-    return doses, tuple(ev)
-
-
-def _doses(facts: list[Fact], d: Derived, ctx: Context, unit: str | None) -> list[Doses] | dv.DerivedValue:
-    """The doses read (:func:`_read`) for every placing of the records dated only by their month or
-    year (:func:`_placings`; one when all are dated by their day), or why they cannot be read in
-    one of them: such a dose is never put on a day its record does not give."""
-    placings = _placings(facts, d, ctx.settings.course_gap_days)
-    if placings is None:
-        why = "too many doses dated only by their month or year to place them in courses and periods"
-        return dv.DerivedValue(None, unit, (), why)
-    out: list[Doses] = []
-    for days in placings:
-        read = _read(facts, days, d, ctx.settings.course_gap_days, unit)
-        if isinstance(read, dv.DerivedValue):
-            return read
-        out.append(read)
-    return out
-
-
-def _over_placings(
-    values: list[tuple[Interval, Doses]], unit: str | None, what: str, noun: str = "administrations"
-) -> dv.DerivedValue:
-    """The value of the doses (``what`` of them: "total"...) as one value, or as the range of its
-    values over the placings of doses dated only by their month or year (:class:`_Placed`)."""
-    distinct = sorted(set(v for v, _doses in values))
-    counts = sorted({len(doses) for _v, (doses, _ev) in values})
-    ev = tuple(dict.fromkeys(e for _v, (_d, evidence) in values for e in evidence))
-    n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
-    how = f"{what} of {n} {noun}"
-    if len(distinct) == 1:
-        return dv.DerivedValue(distinct[0], unit, ev, how)
-    low, high = distinct[0].lo, max(v.lo for v in distinct)
-    how += f"; {low:g} to {high:g} {unit or ''} by the days the doses dated only by a month or year may have been given"
-    return _Placed(_hull(distinct), unit, ev, how, each=tuple(distinct))
-
-
-def cumulative_activity(
-    concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date
-) -> dv.DerivedValue:
-    unit = concept.unit
-    facts = _administrations(d, ctx)
-    # exposure summarised by a statement (a course from January to July) names no dose: the doses it
-    # covers are not in the sum, which is then only a lower bound (never "0 MBq" for a treated patient)
-    given_days = [f.date for f in facts if f.date is not None]
-    summaries = [f for f in _statements(d, ctx) if not summarises(f, given_days)]
-    more = f"; {len(summaries)} statement(s) of exposure without doses: at least that" if summaries else ""
-    if not facts:
-        value = Interval(0.0, math.inf, False, True) if summaries else Interval.point(0.0)
-        return dv.DerivedValue(value, unit, (), "no administrations recorded" + more)
-    given = _doses(facts, d, ctx, unit)
-    if isinstance(given, dv.DerivedValue):
-        return given
-    values: list[tuple[Interval, Doses]] = []
-    for doses, ev in given:
-        total = dv.max_window_sum(doses, 364) if "max-364-days" in d.methods else sum(v for _d, v in doses)
-        values.append((Interval(total, math.inf, False, True) if summaries else Interval.point(total), (doses, ev)))
-    what = "largest 364-day total" if "max-364-days" in d.methods else "total"
-    out = _over_placings(values, unit, what)
-    return replace(out, reason=out.reason + more)
-
-
-def _statements(d: Derived, ctx: Context) -> list[Fact]:
-    return [f for f in ctx.record.facts(["MedicationStatement"], d.input_codes) if f.start and f.start <= ctx.as_of]
-
-
-def minimum_activity(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
-    unit = concept.unit
-    facts = _administrations(d, ctx)
-    if not facts:  # no dose at all: nothing was reduced, nor given
-        return dv.DerivedValue(None, unit, (), "no administrations recorded")
-    given = _doses(facts, d, ctx, unit)
-    if isinstance(given, dv.DerivedValue):
-        return given
-    smallest = [(Interval.point(min(v for _d, v in doses)), (doses, ev)) for doses, ev in given]
-    return _over_placings(smallest, unit, "smallest", "doses")
 
 
 def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
@@ -397,7 +195,7 @@ def child_pugh(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date
     return dv.DerivedValue(
         Interval(pts + 2, pts + 6),
         unit,
-        tuple(_evidence(f) for f in (b, a, i)),
+        tuple(input_evidence(f) for f in (b, a, i)),
         f"{pts} points from labs; ascites and encephalopathy add 2-6",
         judgement_only=True,
     )
@@ -417,13 +215,13 @@ def _draw(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> tuple[Fac
         for f in ctx.record.facts(["Observation"], cc.LEUKOCYTES)
         if f.quantity is not None and f.instant == moment and "T" in moment
     ]
-    ev = tuple(_evidence(f) for f in (*pct, *wbc))
+    ev = tuple(input_evidence(f) for f in (*pct, *wbc))
     if not wbc:
         why = "dated by its day only" if "T" not in moment else f"with no WBC of the same draw ({moment})"
         return pct[0], dv.DerivedValue(None, unit, ev, f"neutrophil percentage {why}: the ANC needs both")
     if any(f.quantity is not None and f.quantity.comparator for f in (*pct, *wbc)):
         return pct[0], dv.DerivedValue(None, unit, ev, "neutrophil percentage or WBC reported as a bound")
-    share, count = _in(pct, "%", None), _in(wbc, "10*9/L", None)
+    share, count = quantities_in(pct, "%", None), quantities_in(wbc, "10*9/L", None)
     if share is None or count is None:
         return pct[0], dv.DerivedValue(None, unit, ev, "neutrophil percentage or WBC unit not convertible")
     if share[0] < 0 or share[1] > 100:
@@ -439,7 +237,7 @@ def absolute_neutrophil_count(
     unit = concept.unit
     counted = latest_inputs(ctx, cc.NEUTROPHILS, lo, hi)
     pct, computed = _draw(ctx, lo, hi, unit)
-    newer_draw = pct is not None and computed.value is not None and (not counted or _later(pct, counted[0]))
+    newer_draw = pct is not None and computed.value is not None and (not counted or later(pct, counted[0]))
     if counted and not newer_draw:
         reported = _reported(ctx, (cc.NEUTROPHILS,), lo, hi, unit, computed=False)
         if reported is not None and len(counted) == 1 and reported.value is not None:
@@ -447,7 +245,7 @@ def absolute_neutrophil_count(
         if reported is not None:
             return reported
     window = [f for f in ctx.record.facts(["Observation"], cc.NEUTROPHILS) if fact_in(f, lo, hi)]
-    if any(values.invalid(f) and (pct is None or not _later(pct, f)) for f in window):  # §0.16: may be current
+    if any(values.invalid(f) and (pct is None or not later(pct, f)) for f in window):  # §0.16: may be current
         return dv.DerivedValue(None, unit, computed.evidence, "the most recent neutrophil count has an invalid value")
     return computed
 
@@ -485,7 +283,7 @@ def derived_lookback(d: Derived, default_days: int) -> int | None:
 
 def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None, str | None]:
     """The value in the test's unit and the test's truth (value None: not comparable). A value whose
-    range straddles the test is decided when each value it may be (:class:`_Placed`) is the same way."""
+    range straddles the test is decided when each value it may be (:class:`Placed`) is the same way."""
     v = value.value
     target = next((t.unit for t in thresholds(d.test)), None)
     if v is None:
@@ -497,7 +295,7 @@ def _tested(d: Derived, value: dv.DerivedValue) -> tuple[Truth, Interval | None,
             return Truth.UNKNOWN, None, target
         factor, v = f, v.scale(f)
     t = interval_truth(v, d.test)
-    if not t.decided and isinstance(value, _Placed):
+    if not t.decided and isinstance(value, Placed):
         each = {interval_truth(x.scale(factor) if factor != 1.0 else x, d.test) for x in value.each}
         t = each.pop() if len(each) == 1 else t
     return (Truth.REVIEW if t is Truth.UNKNOWN and value.judgement_only else t), v, target

@@ -33,7 +33,8 @@ _STATUSED = ("Condition", "AllergyIntolerance")
 
 
 def statement_on_a_day(f: Fact) -> bool:
-    """A statement dated by one day (``effectiveDateTime``): taken then, for how long not recorded."""
+    """A statement dated by one day (``effectiveDateTime``; R4 completed, R5 recorded with no adherence:
+    medication_records): taken then, for how long not recorded."""
     return f.kind == "MedicationStatement" and f.end is None and not f.ongoing and not f.open_end
 
 
@@ -180,7 +181,7 @@ def _placed(
         definite = [f for f, m in zip(dated, member, strict=True) if m is wanted]
     placed = []
     for f in definite:
-        inside = fact_in(f, lo, hi)
+        inside = _in_window(f, lo, hi)
         if inside:
             placed.append(f)
         elif (inside is None and (lo != DATE_MIN or hi != as_of)) or (inside is False and _may_reach(f, as_of, lo)):
@@ -193,7 +194,18 @@ def _placed(
         uncertain = _not_later_course(uncertain, known, as_of, gap_days)
     # a record dated outside the window cannot count in it, confirmed or not (a generic procedure of
     # 2023 left "a first-course cycle in the last 12 months" unknown)
-    return placed, [f for f in uncertain if fact_in(f, lo, hi) is not False or _may_reach(f, as_of, lo)]
+    return placed, [f for f in uncertain if _in_window(f, lo, hi) is not False or _may_reach(f, as_of, lo)]
+
+
+def _in_window(f: Fact, lo: dt.date, hi: dt.date) -> bool | None:
+    """:func:`~.windows.fact_in`, and for a record with no day but a last one (a Condition whose onset
+    was not read began on or before its recordedDate: evaluation.onset), what that bound decides: not
+    in a window opening after it; in one reaching back to any date ("before the last 12 months")."""
+    if f.start is None and f.end is None and f.latest is not None:
+        if f.latest < lo:
+            return False
+        return True if lo == DATE_MIN and f.latest <= hi else None
+    return fact_in(f, lo, hi)
 
 
 def _span(f: Fact, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -249,7 +261,9 @@ def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[in
     A record spanning more than a day (a statement "January to July") is a summary, not a cycle:
     one whose first and last days are counted records' (a day either side) summarises them and adds
     nothing; any other may hold cycles nobody recorded, how many is unknown. Before, a summary
-    statement merged four administrations into one episode ("1 found, required exactly 4")."""
+    statement merged four administrations into one episode ("1 found, required exactly 4"). A
+    statement of one day is that day's episode and, as it may have run on past it (:func:`_end`),
+    may hold more: a Lutathera statement on a cycle's day left "exactly 4" passed."""
     spans = [f for f in placed if _spans(f)]
     points = [f for f in placed if not _spans(f) and len(f.instant) not in (4, 7)]
     # dated by a year or a month only ("2023": four cycles given elsewhere): their days are not known, so
@@ -260,7 +274,7 @@ def counted(placed: list[Fact], uncertain: list[Fact], t: CountTest) -> tuple[in
     periods = {f.instant for f in partial}
     alone = {p for p in periods if not any(d.isoformat().startswith(p) for d in days)}
     n += len(alone)
-    open_ended = any(not summarises(f, days) for f in spans)
+    open_ended = any(not summarises(f, days) for f in spans) or any(statement_on_a_day(f) for f in placed)
     more = None if open_ended else len(uncertain) + sum(1 for f in points if f.date is None) + len(partial) - len(alone)
     return n, count_ok(n, t), more
 
@@ -379,7 +393,9 @@ def records_leaf(d: Records, c: Criterion, ctx: Context, windows: tuple[Window, 
         # count uncertain
         n, t, more = counted(placed, uncertain, d.instances)
         if uncertain_count(n, t, more, d.instances):
-            doubtful = uncertain + [f for f in placed if f.date is None or _spans(f) or len(f.instant) in (4, 7)]
+            doubtful = uncertain + [
+                f for f in placed if f.date is None or _spans(f) or len(f.instant) in (4, 7) or statement_on_a_day(f)
+            ]
             return Outcome(
                 Truth.UNKNOWN,
                 f"{n} found{window}, more uncertain ({_doubts(doubtful, d)})",
@@ -433,7 +449,7 @@ def _doubts(facts: list[Fact], d: Records) -> str:
         elif _spans(f):
             why["a statement of a period, not of cycles"] = None
         elif f.date is None:
-            why["undated"] = None
+            why["undated" if f.latest is None else "undated, only known to be on or before a day"] = None
         elif f.kind in _STATUSED and f.clinical_status not in ACTIVE_CONDITION | INACTIVE_CONDITION:
             why["its clinical status is neither active nor inactive"] = None
         elif f.kind in ORDERS:
@@ -447,7 +463,7 @@ def _doubts(facts: list[Fact], d: Records) -> str:
         elif f.open_end:
             why["stopped on a day not recorded"] = None
         elif statement_on_a_day(f):
-            why["a statement of one day before the window: for how long it was taken is not recorded"] = None
+            why["a statement of one day: for how long it was taken is not recorded"] = None
         else:
             why["partly dated"] = None
     return ", ".join(why)
@@ -456,5 +472,5 @@ def _doubts(facts: list[Fact], d: Records) -> str:
 def _latest_text(f: Fact, codes: frozenset[Code], n: int) -> str:
     """Which record decided it (the most recent), so a reviewer need not open the evidence to see what and when."""
     what = ", ".join(sorted(code for _s, code in f.codes & codes)) or f.ref
-    when = f"on {f.date.isoformat()}" if f.date else "undated"
+    when = f"on {f.date.isoformat()}" if f.date else f"on or before {f.latest.isoformat()}" if f.latest else "undated"
     return f"{what} {when}" + (f" (+{n - 1} more)" if n > 1 else "")
