@@ -49,7 +49,8 @@ def _window_bounds(
 
 _OR_MISSING = "or its records are missing"
 # ctx.anchors keys of an event whose day is not known (its first and last possible day); the event
-# itself is then None there, as for an event not found: every window relative to it is unknown
+# itself is then None there, as for an event not found: its windows' bounds are not one pair, and
+# evaluation.anchor_days evaluates a leaf in them on each day that matters (anchor_spans)
 _FIRST, _LAST = "first-day:", "last-day:"
 
 
@@ -95,6 +96,31 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
             result = first
     ctx.anchors[link] = result
     return result
+
+
+def anchor_spans(windows: tuple[Window, ...], ctx: Context) -> dict[str, tuple[dt.date, dt.date]] | None:
+    """Each event the windows are relative to, with the first and last day it may be on (one day
+    when known: :mod:`.anchor_days` reads the others); None when one has not occurred (the bounds
+    then say so)."""
+    spans: dict[str, tuple[dt.date, dt.date]] = {}
+    for w in windows:
+        if w.anchor == "study-start":
+            continue
+        span = anchor_span(w.anchor, ctx)
+        if span is None:
+            return None
+        spans[w.anchor] = span
+    return spans
+
+
+def anchor_span(link: str, ctx: Context) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the event ``link`` may be on (:func:`anchor_date`'s day twice when
+    known); None when it has not occurred."""
+    at = anchor_date(link, ctx)
+    if at is not None:
+        return at, at
+    first, last = ctx.anchors.get(_FIRST + link), ctx.anchors.get(_LAST + link)
+    return None if first is None or last is None else (first, last)
 
 
 def event_days(matched: Iterable[Fact]) -> tuple[dt.date | None, dt.date | None]:
