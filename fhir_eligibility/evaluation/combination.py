@@ -216,17 +216,16 @@ def _labelled(o: Outcome, c: Criterion, ctx: Context) -> Outcome:
     return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series, o.attestation)
 
 
-def leaf_outcome(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+def leaf_outcome(
+    c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...], by_day: bool = True
+) -> Outcome:
     """The one dispatch over the leaf forms (the compiled program binds it too); in a window relative
-    to an event dated only by its month or year, over the days it may be on (:mod:`.anchor_days`)."""
-    if windows and not ctx.index.plain(windows):
+    to an event dated only by its month or year, over the days it may be on (:mod:`.anchor_days`,
+    which calls back with ``by_day`` off for one day's outcome)."""
+    if by_day and windows and not ctx.index.plain(windows):
         spans = anchor_spans(windows, ctx)
         if spans is not None and uncertain(spans):
-            return each_day(ctx, windows, spans, lambda: _leaf_outcome(c, d, ctx, parity_here, windows))
-    return _leaf_outcome(c, d, ctx, parity_here, windows)
-
-
-def _leaf_outcome(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
+            return each_day(ctx, windows, spans, lambda: leaf_outcome(c, d, ctx, parity_here, windows, False))
     match d:
         case ObservationValue():
             return observation_leaf(d, c, ctx, parity_here, windows)

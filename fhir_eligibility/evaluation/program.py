@@ -42,7 +42,7 @@ from fhir_eligibility.criteria.model import (
     Window,
     record_systems,
 )
-from fhir_eligibility.evaluation.anchor_days import Span, choices, record_dates, same_truth
+from fhir_eligibility.evaluation.anchor_days import Span
 from fhir_eligibility.evaluation.combination import combination_outcome, leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
@@ -298,7 +298,7 @@ class Program:
             only = (lambda run, _lo, _hi: explained(run)), False, None
         truth, windowed, lookback = only
         if _anchored(windows) and windowed:  # event-relative bounds: per patient and trial, never memoised
-            return self._anchored_leaf(truth, trial, windows, lookback)
+            return self._anchored_leaf(truth, trial, windows, lookback, _leaf_outcome(c, d, parity_here, windows))
         # leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): once per patient
         key = (id(d), id(windows), parity_here % 2)
         slot = self._leaf_keys.get(key)
@@ -359,11 +359,19 @@ class Program:
 
         return leaf
 
-    def _anchored_leaf(self, truth: TruthOf, trial: int, windows: tuple[Window, ...], lookback: int | None) -> TruthFn:
+    def _anchored_leaf(
+        self,
+        truth: TruthOf,
+        trial: int,
+        windows: tuple[Window, ...],
+        lookback: int | None,
+        explained: Callable[[Context], Outcome],
+    ) -> TruthFn:
         """A leaf whose window is relative to another criterion's event: bounds per patient. An event
-        dated only by its month or year: the truth every day it may be on gives, else unknown
-        (:mod:`.anchor_days`, as the explained walk's ``leaf_outcome``)."""
+        dated only by its month or year (rare): the explained leaf's truth, which reads each day it
+        may be on (:mod:`.anchor_days`): one statement of that rule."""
         anchors = {w.anchor: self._anchor(trial, w.anchor) for w in windows if w.anchor != "study-start"}
+        program = self
 
         def anchored(run: Run) -> Truth:
             spans: dict[str, Span] = {}
@@ -375,7 +383,7 @@ class Program:
                 spans[link] = span
                 loose = loose or span[0] != span[1]
             if loose:
-                return _each_day(truth, run, windows, lookback, spans)
+                return explained(run.context(trial, program)).truth
             lo, hi, _err = bounds_with(windows, run.as_of, lookback, lambda link: spans[link][0])
             return truth(run, lo, hi)
 
@@ -412,17 +420,6 @@ class Program:
 
 
 TruthOf = Callable[[Run, dt.date, dt.date], Truth]  # (the patient's run, window low, window high) -> truth
-
-
-def _each_day(
-    truth: TruthOf, run: Run, windows: tuple[Window, ...], lookback: int | None, spans: dict[str, Span]
-) -> Truth:
-    """The truth on every day that matters of events dated only by their month or year, else unknown."""
-    truths: list[Truth] = []
-    for at in choices(windows, run.as_of, spans, record_dates(run.record, run.as_of)):
-        lo, hi, _err = bounds_with(windows, run.as_of, lookback, at.get)
-        truths.append(truth(run, lo, hi))
-    return same_truth(truths)
 
 
 def _memoised(truth: TruthOf, slot: int) -> TruthFn:

@@ -81,21 +81,29 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     if link in ctx.anchors:
         return ctx.anchors[link]
     ctx.anchors[link] = None  # guards cycles
-    crit = ctx.index.by_link.get(link)
     result = None
-    rec = ctx.record
-    if crit is not None and not (rec.unavailable and any(rec.unavailable_for(k, c) for k, c in _event_reads(crit))):
-        from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
-
-        # the anchor is the latest of *all* matching records: evaluated without stopping early
-        out = evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ())
-        first, last = event_days(out.matched)
+    matched = event_records(link, ctx)
+    if matched is not None:
+        first, last = event_days(matched)
         if first is not None and last is not None and last > first:
             ctx.anchors[_FIRST + link], ctx.anchors[_LAST + link] = first, last
         else:
             result = first
     ctx.anchors[link] = result
     return result
+
+
+def event_records(link: str, ctx: Context) -> tuple[Fact, ...] | None:
+    """The records the event ``link`` is dated by (its date is the latest of them); None when no
+    criterion has that link or its data are unavailable."""
+    crit = ctx.index.by_link.get(link)
+    rec = ctx.record
+    if crit is None or (rec.unavailable and any(rec.unavailable_for(k, c) for k, c in _event_reads(crit))):
+        return None
+    from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
+
+    # the anchor is the latest of *all* matching records: evaluated without stopping early
+    return evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ()).matched
 
 
 def anchor_spans(windows: tuple[Window, ...], ctx: Context) -> dict[str, tuple[dt.date, dt.date]] | None:

@@ -10,7 +10,10 @@ Each case is checked in the explained walk, in its stop-early mode and in the co
 - A year only: sample 01 with its first three cycles entered in error and the fourth dated "2023",
   the only cycle, so the first course's last: any day of 2023. Capecitabine on 2024-03-01 is after
   each of them: B-I5 (no therapy after initial PRRT) fails. On 2023-12-15, it is after a cycle of
-  01-01..12-14 (fail) but not after one of 12-15..12-31: unknown.
+  01-01..12-14 (fail) but not after one of 12-15..12-31: unknown. With no capecitabine: pass.
+- The event's own record: the last cycle, dated "2023-07", is itself anticancer therapy; on each day
+  of July the event may be on, that cycle is on or before it (it is the latest), never after: B-I5
+  passes (sample 01, no other therapy).
 - A window passing over a record mid-month: D-I7 narrowed to [surgery - 3 d, surgery] and read in a
   closed world (no MRI: false), the MRI on 05-15. A surgery on 05-15..05-18 has it (true), any other
   day of May not (false): unknown, though the month's first and last days (05-01, 05-31) both fail.
@@ -91,12 +94,10 @@ def test_a_window_whose_event_days_disagree_is_unknown(surgery: str, mri: Result
         assert "dated only by its month or year (2026-05-01..2026-05-31), and its days disagree" in reason
 
 
-def _only_cycle(cycle: str, capecitabine: str) -> list[Json]:
+def _only_cycle(cycle: str, capecitabine: str | None) -> list[Json]:
     """Sample 01's Lutathera cycles but the fourth entered in error, the fourth dated ``cycle``."""
-    resources = _resources(
-        {CYCLE_4: {"effectiveDateTime": cycle}},
-        ({**CAPECITABINE, "effectivePeriod": {"start": capecitabine, "end": capecitabine}},),
-    )
+    drug = {**CAPECITABINE, "effectivePeriod": {"start": capecitabine, "end": capecitabine}}
+    resources = _resources({CYCLE_4: {"effectiveDateTime": cycle}}, (drug,) if capecitabine else ())
     for r in resources:
         if r["id"] != CYCLE_4 and r.get("resourceType") == "MedicationAdministration":
             r["status"] = "entered-in-error"
@@ -109,12 +110,22 @@ def _only_cycle(cycle: str, capecitabine: str) -> list[Json]:
         ("2023", "2024-03-01", Result.FAIL),
         ("2023", "2023-12-15", Result.UNKNOWN),
         ("2023-12-14", "2023-12-15", Result.FAIL),
+        ("2023", None, Result.PASS),
     ],
 )
 def test_an_event_dated_by_its_year_only_is_decided_where_every_day_agrees(
-    cycle: str, capecitabine: str, expected: Result
+    cycle: str, capecitabine: str | None, expected: Result
 ) -> None:
     assert _results(_trial(B), _only_cycle(cycle, capecitabine), AS_OF, "B-I5") == [expected] * 3
+
+
+def test_the_events_own_record_is_on_or_before_each_day_it_may_be_on() -> None:
+    """B-I5's window (the day after the last first-course cycle to T0) reads anticancer therapy, which
+    the cycle itself is. Dated "2023-07", the 4th cycle is on or before each day of July the event
+    may be on (it is the latest cycle): never after itself, and nothing else is: B-I5 passes on every
+    day. Read as any day of July against the window of a day, it would be unknown (as before)."""
+    resources = _resources({CYCLE_4: {"effectiveDateTime": "2023-07"}})
+    assert _results(_trial(B), resources, AS_OF, "B-I5") == [Result.PASS] * 3
 
 
 def _narrow(trial: Trial) -> Trial:
