@@ -38,13 +38,9 @@ def window_bounds(
 def _window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
-    lo, hi, err = bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
-    for w in windows:  # say why when the event happened but its day is not known
-        first, last = ctx.anchors.get(_FIRST + w.anchor), ctx.anchors.get(_LAST + w.anchor)
-        if err and ctx.anchors.get(w.anchor) is None and first is not None and last is not None:
-            why = f"is dated only by its month or year ({window_text(first, last)})"
-            return lo, hi, f"the event {w.anchor!r} this window is relative to {why}: not knowable (clinical.md §0.12)"
-    return lo, hi, err
+    """An event whose day is not known never reaches here: the leaf reads it day by day
+    (:func:`.combination.leaf_outcome`, :mod:`.anchor_days`), its day set in ``ctx.anchors``."""
+    return bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
 
 
 _OR_MISSING = "or its records are missing"
