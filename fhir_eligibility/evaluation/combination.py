@@ -29,6 +29,7 @@ from fhir_eligibility.criteria.model import (
     Window,
 )
 from fhir_eligibility.evaluation import attestation
+from fhir_eligibility.evaluation.anchor_days import each_day, uncertain
 from fhir_eligibility.evaluation.context import Context, Outcome
 from fhir_eligibility.evaluation.facts import Fact
 from fhir_eligibility.evaluation.fhirpath import evaluate_expression
@@ -38,6 +39,7 @@ from fhir_eligibility.evaluation.forms.observation import observation_leaf
 from fhir_eligibility.evaluation.forms.patient import age_leaf, gender_leaf, manual_leaf
 from fhir_eligibility.evaluation.forms.records import records_leaf
 from fhir_eligibility.evaluation.results import Attestation, MissingData, Series
+from fhir_eligibility.evaluation.windows import anchor_spans
 from fhir_eligibility.logic import Truth
 
 
@@ -214,8 +216,16 @@ def _labelled(o: Outcome, c: Criterion, ctx: Context) -> Outcome:
     return Outcome(o.truth, o.reason, o.evidence, o.children, o.matched, missing, o.attested, o.series, o.attestation)
 
 
-def leaf_outcome(c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...]) -> Outcome:
-    """The one dispatch over the leaf forms (the compiled program binds it too)."""
+def leaf_outcome(
+    c: Criterion, d: Leaf, ctx: Context, parity_here: int, windows: tuple[Window, ...], by_day: bool = True
+) -> Outcome:
+    """The one dispatch over the leaf forms (the compiled program binds it too); in a window relative
+    to an event dated only by its month or year, over the days it may be on (:mod:`.anchor_days`,
+    which calls back with ``by_day`` off for one day's outcome)."""
+    if by_day and windows and not ctx.index.plain(windows):
+        spans = anchor_spans(windows, ctx)
+        if spans is not None and uncertain(spans):
+            return each_day(ctx, windows, spans, lambda: leaf_outcome(c, d, ctx, parity_here, windows, False))
     match d:
         case ObservationValue():
             return observation_leaf(d, c, ctx, parity_here, windows)

@@ -42,6 +42,7 @@ from fhir_eligibility.criteria.model import (
     Window,
     record_systems,
 )
+from fhir_eligibility.evaluation.anchor_days import Span
 from fhir_eligibility.evaluation.combination import combination_outcome, leaf_outcome
 from fhir_eligibility.evaluation.compiled import CompiledTrial
 from fhir_eligibility.evaluation.context import Context, Outcome, Settings, Shared
@@ -49,11 +50,11 @@ from fhir_eligibility.evaluation.fhirpath import evaluate_expression
 from fhir_eligibility.evaluation.forms.derived import derived_lookback, derived_reads, derived_truth
 from fhir_eligibility.evaluation.forms.observation import observation_truth
 from fhir_eligibility.evaluation.forms.patient import age_truth, gender_truth, manual_truth
-from fhir_eligibility.evaluation.forms.records import latest_placed, read_types, records_truth
+from fhir_eligibility.evaluation.forms.records import placed_days, read_types, records_truth
 from fhir_eligibility.evaluation.patient_record import PatientRecord, unavailable_for
 from fhir_eligibility.evaluation.results import TrialResult
 from fhir_eligibility.evaluation.trial import evaluate_trials
-from fhir_eligibility.evaluation.windows import anchor_date, bounds_with, window_bounds
+from fhir_eligibility.evaluation.windows import anchor_span, bounds_with, window_bounds
 from fhir_eligibility.logic import Truth
 from fhir_eligibility.measures.timing import DATE_MIN
 from fhir_eligibility.requirements.model import Unavailable
@@ -88,7 +89,8 @@ class Run:
         self.settings = program.settings
         self.leaves: list[Truth | None] = [None] * program.leaf_slots
         self.contexts: list[Context | None] = [None] * len(program.trials)
-        self.anchors: dict[tuple[int, str], dt.date | None] = {}  # (trial, event link) -> the event's date
+        # (trial, event link) -> the first and last day the event may be on (None: not occurred)
+        self.anchors: dict[tuple[int, str], Span | None] = {}
         self.touched: set[int] = set()  # top-level criteria this record has data for (Program.first numbering)
         key_tops = program.key_tops
         for key in record.present:
@@ -296,7 +298,7 @@ class Program:
             only = (lambda run, _lo, _hi: explained(run)), False, None
         truth, windowed, lookback = only
         if _anchored(windows) and windowed:  # event-relative bounds: per patient and trial, never memoised
-            return self._anchored_leaf(truth, trial, windows, lookback)
+            return self._anchored_leaf(truth, trial, windows, lookback, _leaf_outcome(c, d, parity_here, windows))
         # leaves repeat across trials (Hb in 28 days, age, pregnancy tests...): once per patient
         key = (id(d), id(windows), parity_here % 2)
         slot = self._leaf_keys.get(key)
@@ -357,36 +359,58 @@ class Program:
 
         return leaf
 
-    def _anchored_leaf(self, truth: TruthOf, trial: int, windows: tuple[Window, ...], lookback: int | None) -> TruthFn:
-        """A leaf whose window is relative to another criterion's event: bounds per patient."""
+    def _anchored_leaf(
+        self,
+        truth: TruthOf,
+        trial: int,
+        windows: tuple[Window, ...],
+        lookback: int | None,
+        explained: Callable[[Context], Outcome],
+    ) -> TruthFn:
+        """A leaf whose window is relative to another criterion's event: bounds per patient. An event
+        dated only by its month or year (rare): the explained leaf's truth, which reads each day it
+        may be on (:mod:`.anchor_days`): one statement of that rule."""
         anchors = {w.anchor: self._anchor(trial, w.anchor) for w in windows if w.anchor != "study-start"}
+        program = self
 
         def anchored(run: Run) -> Truth:
-            lo, hi, err = bounds_with(windows, run.as_of, lookback, lambda link: anchors[link](run))
-            return UNKNOWN if err else truth(run, lo, hi)
+            spans: dict[str, Span] = {}
+            loose = False
+            for link, span_of in anchors.items():
+                span = span_of(run)
+                if span is None:  # the event has not occurred (or its records are missing)
+                    return UNKNOWN
+                spans[link] = span
+                loose = loose or span[0] != span[1]
+            if loose:
+                return explained(run.context(trial, program)).truth
+            lo, hi, _err = bounds_with(windows, run.as_of, lookback, lambda link: spans[link][0])
+            return truth(run, lo, hi)
 
         return anchored
 
-    def _anchor(self, trial: int, link: str) -> Callable[[Run], dt.date | None]:
-        """The date of the event ``link`` names for a patient (what ``windows.anchor_date`` finds):
-        read directly when the event is a records criterion with windows of its own relative to the
-        study start, else through the explained walk. Kept per patient in ``Run.anchors``."""
+    def _anchor(self, trial: int, link: str) -> Callable[[Run], Span | None]:
+        """The first and last day the event ``link`` names may be on for a patient (what
+        ``windows.anchor_span`` finds): read directly when the event is a records criterion with
+        windows of its own relative to the study start, else through the explained walk. Kept per
+        patient in ``Run.anchors``."""
         event = self.compiled[trial].by_link.get(link)
         key = (trial, link)
         program = self
         if event is not None and isinstance(event.definition, Records) and not _anchored(event.windows):
             d, windows, gap = event.definition, event.windows, self.settings.course_gap_days
 
-            def find(run: Run) -> dt.date | None:
+            def find(run: Run) -> Span | None:
                 lo, hi, _err = bounds_with(windows, run.as_of, None, _no_anchor)
-                return latest_placed(d, run.record, run.as_of, gap, lo, hi)
+                first, last = placed_days(d, run.record, run.as_of, gap, lo, hi)
+                return None if first is None or last is None else (first, last)
 
         else:
 
-            def find(run: Run) -> dt.date | None:
-                return anchor_date(link, run.context(trial, program))
+            def find(run: Run) -> Span | None:
+                return anchor_span(link, run.context(trial, program))
 
-        def date(run: Run) -> dt.date | None:
+        def date(run: Run) -> Span | None:
             known = run.anchors
             if key not in known:
                 known[key] = find(run)

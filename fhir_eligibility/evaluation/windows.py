@@ -38,18 +38,15 @@ def window_bounds(
 def _window_bounds(
     windows: tuple[Window, ...], ctx: Context, default_days: int | None
 ) -> tuple[dt.date, dt.date, str | None]:
-    lo, hi, err = bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
-    for w in windows:  # say why when the event happened but its day is not known
-        first, last = ctx.anchors.get(_FIRST + w.anchor), ctx.anchors.get(_LAST + w.anchor)
-        if err and ctx.anchors.get(w.anchor) is None and first is not None and last is not None:
-            why = f"is dated only by its month or year ({window_text(first, last)})"
-            return lo, hi, f"the event {w.anchor!r} this window is relative to {why}: not knowable (clinical.md §0.12)"
-    return lo, hi, err
+    """An event whose day is not known never reaches here: the leaf reads it day by day
+    (:func:`.combination.leaf_outcome`, :mod:`.anchor_days`), its day set in ``ctx.anchors``."""
+    return bounds_with(windows, ctx.as_of, default_days, lambda link: anchor_date(link, ctx))
 
 
 _OR_MISSING = "or its records are missing"
 # ctx.anchors keys of an event whose day is not known (its first and last possible day); the event
-# itself is then None there, as for an event not found: every window relative to it is unknown
+# itself is then None there, as for an event not found: its windows' bounds are not one pair, and
+# evaluation.anchor_days evaluates a leaf in them on each day that matters (anchor_spans)
 _FIRST, _LAST = "first-day:", "last-day:"
 
 
@@ -80,21 +77,54 @@ def anchor_date(link: str, ctx: Context) -> dt.date | None:
     if link in ctx.anchors:
         return ctx.anchors[link]
     ctx.anchors[link] = None  # guards cycles
-    crit = ctx.index.by_link.get(link)
     result = None
-    rec = ctx.record
-    if crit is not None and not (rec.unavailable and any(rec.unavailable_for(k, c) for k, c in _event_reads(crit))):
-        from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
-
-        # the anchor is the latest of *all* matching records: evaluated without stopping early
-        out = evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ())
-        first, last = event_days(out.matched)
+    matched = event_records(link, ctx)
+    if matched is not None:
+        first, last = event_days(matched)
         if first is not None and last is not None and last > first:
             ctx.anchors[_FIRST + link], ctx.anchors[_LAST + link] = first, last
         else:
             result = first
     ctx.anchors[link] = result
     return result
+
+
+def event_records(link: str, ctx: Context) -> tuple[Fact, ...] | None:
+    """The records the event ``link`` is dated by (its date is the latest of them); None when no
+    criterion has that link or its data are unavailable."""
+    crit = ctx.index.by_link.get(link)
+    rec = ctx.record
+    if crit is None or (rec.unavailable and any(rec.unavailable_for(k, c) for k, c in _event_reads(crit))):
+        return None
+    from fhir_eligibility.evaluation.combination import evaluate_node  # the tree walk uses these bounds (a cycle)
+
+    # the anchor is the latest of *all* matching records: evaluated without stopping early
+    return evaluate_node(ctx.index.event(crit), ctx.as_event(), 0, ()).matched
+
+
+def anchor_spans(windows: tuple[Window, ...], ctx: Context) -> dict[str, tuple[dt.date, dt.date]] | None:
+    """Each event the windows are relative to, with the first and last day it may be on (one day
+    when known: :mod:`.anchor_days` reads the others); None when one has not occurred (the bounds
+    then say so)."""
+    spans: dict[str, tuple[dt.date, dt.date]] = {}
+    for w in windows:
+        if w.anchor == "study-start":
+            continue
+        span = anchor_span(w.anchor, ctx)
+        if span is None:
+            return None
+        spans[w.anchor] = span
+    return spans
+
+
+def anchor_span(link: str, ctx: Context) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the event ``link`` may be on (:func:`anchor_date`'s day twice when
+    known); None when it has not occurred."""
+    at = anchor_date(link, ctx)
+    if at is not None:
+        return at, at
+    first, last = ctx.anchors.get(_FIRST + link), ctx.anchors.get(_LAST + link)
+    return None if first is None or last is None else (first, last)
 
 
 def event_days(matched: Iterable[Fact]) -> tuple[dt.date | None, dt.date | None]:

@@ -9,7 +9,7 @@ Base: sample 01 (Lutathera 7400 MBq on 2023-01-16, 03-13, 05-08 and 07-03), as o
 - An everolimus record with no date at all: how long it was taken is not known (§0.16), so B-I3b
   ("everolimus <= 1 month", > 31 days excludes) is unknown, not a pass.
 - A window relative to an event dated by its month (a resection "2026-05") is decided where every day
-  of the month gives the same answer: expected failures until the engine can read it (see below).
+  of the month gives the same answer (evaluation.anchor_days).
 """
 
 from __future__ import annotations
@@ -134,16 +134,10 @@ def test_an_everolimus_record_with_no_date_is_an_unknown_exposure(
 
 
 # An event dated by its month whose every day gives the same answer is decided (§0.12, as for the
-# doses above); a window relative to it is unknown today whatever the records. Deciding it needs the
-# leaf evaluated on each day the event may be on (a narrow window can pass over a record between the
-# month's ends), in the explained walk (evaluation.combination) and in the compiled program
-# (evaluation.program, whose anchors are one date): files outside this branch.
-NEEDS_EACH_DAY = pytest.mark.xfail(
-    strict=True, reason="evaluation.program and evaluation.combination must read an event's every possible day"
-)
+# doses above): the leaf is evaluated on each day of the month that can change it
+# (evaluation.anchor_days), in the explained walk and in the compiled program alike.
 
 
-@NEEDS_EACH_DAY
 @pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
 def test_therapy_long_after_a_last_cycle_dated_by_its_month_fails_b_i5(settings: Settings) -> None:
     """The 4th cycle dated "2023-07" (the first course's last on any day of July: 84 days or fewer
@@ -154,7 +148,6 @@ def test_therapy_long_after_a_last_cycle_dated_by_its_month_fails_b_i5(settings:
     assert _result(now, "B-I5") is Result.FAIL
 
 
-@NEEDS_EACH_DAY
 @pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
 def test_imaging_within_the_window_of_every_day_of_the_surgery_month_passes(settings: Settings) -> None:
     """Liver resection dated "2026-05", as of 2026-07-05. The MRI of 04-20 is 11 days before 05-01 and

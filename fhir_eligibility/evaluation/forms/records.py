@@ -336,14 +336,13 @@ def records_truth(d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int,
     return Truth.UNKNOWN if uncertain or OPEN_WORLD in d.methods else Truth.FALSE
 
 
-def latest_placed(
+def placed_days(
     d: Records, rec: PatientRecord, as_of: dt.date, gap_days: int, lo: dt.date, hi: dt.date
-) -> dt.date | None:
-    """The date an event anchor takes from this criterion: its latest record that counts (the
-    latest of ``records_leaf``'s matched records; None when none counts or none is dated, or when
-    its day is not known: windows.anchor_date)."""
-    first, last = event_days(_placed(d, rec, as_of, gap_days, lo, hi)[0])
-    return first if first == last else None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The days an event anchor takes from this criterion: the first and last its latest record that
+    counts may be on (of ``records_leaf``'s matched records: windows.event_days; None when none
+    counts or none is dated)."""
+    return event_days(_placed(d, rec, as_of, gap_days, lo, hi)[0])
 
 
 def read_types(d: Records) -> tuple[str, ...]:
