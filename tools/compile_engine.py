@@ -20,6 +20,7 @@ MODULES = [
     "fhir_eligibility/evaluation/engine.py",
     "fhir_eligibility/evaluation/context.py",
     "fhir_eligibility/evaluation/windows.py",
+    "fhir_eligibility/evaluation/anchor_days.py",
     "fhir_eligibility/evaluation/combination.py",
     "fhir_eligibility/evaluation/trial.py",
     "fhir_eligibility/evaluation/forms/__init__.py",
