@@ -307,13 +307,25 @@ class _Capped:
 
 
 def _download(http: SearchClient, url: str, target: Path, requires_token: bool, deadline: float, sink: _Capped) -> None:
+    """The file at ``url`` into ``target``. A 500 is asked again as the request loop asks a 502/503/504
+    (at most ``retries`` times, after the wait the server names, within the export's deadline): a file
+    server's passing error, which ended the whole run before."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise RetrievalError(f"{http.options.base}: manifest URL with unsupported scheme refused")
     scope, auth = _file_scope(http, url, requires_token)
+    attempt = 0
     try:
-        with target.open("wb") as fh:
-            sink.fh = fh
-            http.request("GET", url, accept=NDJSON, auth=auth, scope=scope, sink=sink, deadline=deadline)
+        while True:
+            with target.open("wb") as fh:
+                sink.fh, sink.written = fh, 0
+                r = http.request(
+                    "GET", url, accept=NDJSON, auth=auth, scope=scope, sink=sink, deadline=deadline, ok=(200, 500)
+                )
+            if r.status == 200:
+                return
+            if attempt >= http.options.retries or not _wait(r, attempt, deadline):
+                raise RetrievalError(f"{http.options.base}: HTTP 500 for a $export file{_said(r)}")
+            attempt += 1
     except BaseException:
         target.unlink(missing_ok=True)  # a part of a file is no file to read
         raise

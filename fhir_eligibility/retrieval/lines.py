@@ -20,7 +20,7 @@ _KEPT = 2**16  # the bytes of a skipped line kept to tell its type and patient
 
 
 class Readable(Protocol):
-    """A binary file, plain or gzip."""
+    """A binary file, plain or compressed (gzip, bzip2)."""
 
     def readline(self, size: int = -1, /) -> bytes: ...
 

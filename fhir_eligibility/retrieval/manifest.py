@@ -11,23 +11,33 @@ so all entry points read a folder alike.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from fhir_eligibility.errors import InputError
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
+from fhir_eligibility.retrieval.inputs import MANIFEST, ndjson_lines, tree, unread_files, unread_type
 from fhir_eligibility.retrieval.reading import ANY_TYPE, Drops
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
-NAME = "manifest.json"
+NAME = MANIFEST
+# the types a _typeFilter value names (``Condition?clinical-status=active``; several, comma-separated)
+_FILTERED = re.compile(r"(?:^|,)([A-Z][A-Za-z]+)\?")
+# what a manifest says in a report (every line of FolderManifest.lines begins so): screening keeps
+# these first, whatever else it must leave out (:func:`is_note`)
+_SAYS = ("a Bulk Data export", "not a readable Bulk Data manifest", "the export ")
+_NOTE = re.compile(rf"(?:^|[/\\]){re.escape(NAME)}: (?:{'|'.join(_SAYS)})")
 
 
 @dataclass
 class FolderManifest:
     """What the manifests of the folders given say: ``vouched``, the types the export says it has none
     of (their absence from the files is "none", as ``screen --server`` reads its own export:
-    :func:`~.bulk.bulk_export`); ``partial``, the types (``*``: every one) it says were not all exported;
+    :func:`~.bulk.bulk_export`); ``partial``, the types (``*``: every one) it says were not all exported,
+    or that a file it lists (or one the folder holds and no reader reads) would have held;
     ``notes`` (what the report says of the export) and ``warnings`` (a manifest that could not be read)."""
 
     vouched: list[str] = field(default_factory=list)
@@ -46,15 +56,36 @@ class FolderManifest:
         return [*self.warnings, *self.notes]
 
 
+def is_note(line: str) -> bool:
+    """Whether a report line is one of :meth:`FolderManifest.lines`: it explains every verdict of the
+    export (why a type is unknown, or none), so a report that must leave warnings out keeps it."""
+    return _NOTE.search(line) is not None
+
+
+@dataclass(frozen=True)
+class _Output:
+    kind: str
+    name: str  # the last part of its url: the file's name in the folder
+    count: int | None
+
+
 def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
-    """The manifests of the folders given (``manifest.json`` at their top). Vouched: a type the
-    manifest's ``output`` lists with ``count`` 0, or one its ``request`` asked for (``_type``) that
-    ``output`` leaves out, except the closed-world types, whose absence decides (a lenient export may
-    skip them). A type listed with records is what the files hold: not vouched (its file may be
-    missing). Partial: an ``error`` file the folder does not hold (what it reported is unknown: every
-    type), or one naming a resource type. An unreadable manifest: a warning, the folder read as
-    without one."""
+    """The manifests of the folders given (``manifest.json`` at their top), and what the folders hold
+    that no reader reads (:func:`~.inputs.unread_files`: its type partial).
+
+    Vouched: a type the manifest's ``output`` lists with ``count`` 0, or one its ``request`` asked for
+    (``_type``) that ``output`` leaves out, except the closed-world types, whose absence decides (a
+    lenient export may skip them). Not when the export holds only some records: a ``_since`` export
+    (what changed since) vouches nothing, a ``_typeFilter`` does not vouch the types it filters (a
+    count of 0 says none matched). A type listed with records is what the files hold: not vouched.
+    Partial: a type whose listed file the folder does not hold (by the last part of its url), or holds
+    with fewer lines than its ``count`` (unless none of the listed names is in the folder: saved
+    under other names, not checked, and said); an ``error`` file the folder does not hold (what it
+    reported is unknown: every type), or one naming a resource type. An unreadable manifest: a
+    warning, the folder read as without one."""
     out = FolderManifest()
+    paths = list(paths)
+    out.partial.extend(sorted({unread_type(f) for f in unread_files(paths)}))
     for folder in (p for p in paths if p.is_dir()):
         path = folder / NAME
         if not path.is_file():
@@ -64,25 +95,38 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
             listed, errors = manifest["output"], manifest.get("error") or []
             if not isinstance(listed, list) or not isinstance(errors, list):
                 raise TypeError
-            outputs = [(str(o["type"]), o.get("count") == 0 and o["count"] is not False) for o in listed]
-            failed = [e.get("type") for e in errors if not _held_file(folder, e.get("url"))]
+            outputs = [_output(o) for o in listed]
+            error_urls = [(e.get("type"), e.get("url")) for e in errors]
             asked = manifest.get("request")
         except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
             out.warnings.append(f"{path}: not a readable Bulk Data manifest; the folder is read without it")
             continue
-        query = urlsplit(asked).query if isinstance(asked, str) else ""
-        requested = {t for k, v in parse_qsl(query) if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
+        held = _names(folder)
+        failed = [kind for kind, url in error_urls if _name(url) not in held]
+        params = parse_qsl(urlsplit(asked).query) if isinstance(asked, str) else []
+        requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
+        since = next((v for k, v in params if k == "_since"), None)
+        filtered = {t for k, v in params if k == "_typeFilter" for t in _FILTERED.findall(v)} & RESOURCE_TYPES
         counts: dict[str, set[bool]] = {}  # per type listed: whether each of its files is counted 0
-        for kind, zero in outputs:
-            counts.setdefault(kind, set()).add(zero)
+        for o in outputs:
+            counts.setdefault(o.kind, set()).add(o.count == 0)
         none = {k for k, c in counts.items() if c == {True} and k in RESOURCE_TYPES} | (requested - counts.keys())
-        for kind in sorted(none):
+        if since is not None and none:
+            out.notes.append(
+                f"{path}: the export holds only what changed since {since} (_since): a type it counts 0 or"
+                " leaves out is unknown, not none"
+            )
+            none = set()
+        for kind in sorted(none & filtered):
+            out.notes.append(f"{path}: the export filtered {kind} (_typeFilter): none matched, {kind} is unknown")
+        for kind in sorted(none - filtered):
             if kind in counts or kind not in CLOSED_WORLD_TYPES:
                 out.vouched.append(kind)
             else:
                 out.notes.append(f"{path}: the export lists no {kind} file; {kind} is unknown, not none")
+        _check_outputs(path, outputs, held, out)
         named = all(t in RESOURCE_TYPES and t != "OperationOutcome" for t in failed)  # (a server's own use)
-        out.partial.extend(sorted(set(failed)) if named else [ANY_TYPE])
+        out.partial.extend(sorted({t for t in failed if isinstance(t, str)}) if named else [ANY_TYPE])
         if failed:
             out.notes.append(f"{path}: the export reported errors the folder does not hold: some data may be missing")
         when = manifest.get("transactionTime")
@@ -92,11 +136,66 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     return out
 
 
-def _held_file(folder: Path, url: object) -> bool:
-    """Whether the folder holds the file a manifest entry names (by the last part of its URL): a saved
-    error file is read with the data (:func:`~.files.outcome_in_data`)."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1] if isinstance(url, str) else ""
-    return bool(name) and any(f.is_file() for f in folder.rglob(name))
+def _output(o: dict[str, object]) -> _Output:
+    """One ``output`` entry (a KeyError, AttributeError or TypeError: not a manifest's)."""
+    count = o.get("count")
+    return _Output(str(o["type"]), _name(o.get("url")), count if type(count) is int else None)
 
 
-__all__ = ["NAME", "FolderManifest", "folder_manifest"]
+def _name(url: object) -> str:
+    """The last part of a manifest entry's url: the name its file is saved under."""
+    return urlsplit(url).path.rsplit("/", 1)[-1] if isinstance(url, str) else ""
+
+
+def _names(folder: Path) -> dict[str, Path]:
+    """The files under ``folder`` by name (the first in sorted order; compressed ones also under their
+    name without ``.gz``/``.bz2``, as a saved download may be kept)."""
+    out: dict[str, Path] = {}
+    for root, names in tree(folder):  # as the readers walk it
+        for n in sorted(names):
+            f = Path(root, n)
+            if f.is_file():
+                out.setdefault(n, f)
+                stem, dot, codec = n.rpartition(".")
+                if dot and codec.lower() in ("gz", "bz2"):
+                    out.setdefault(stem, f)
+    return out
+
+
+def _check_outputs(path: Path, outputs: list[_Output], held: dict[str, Path], out: FolderManifest) -> None:
+    """Whether the folder holds what ``output`` lists: a file it lacks, or holding fewer lines than
+    its ``count`` (more lose nothing), leaves its type partial (records may be missing: before, a
+    missing ``Condition-2.ndjson`` beside ``Condition-1.ndjson`` read as "no such diagnosis"). When
+    the folder holds no listed file of the type, the files hold none of it: unknown already
+    (:func:`~.reading.not_held`), and said. Files saved under other names are not checked."""
+    expected = [o for o in outputs if o.count != 0]
+    if expected and not any(o.name in held for o in outputs):
+        out.notes.append(f"{path}: the export's files are not in the folder under their names: not checked against it")
+        return
+    kept = {o.kind for o in outputs if o.name in held}
+    for o in expected:
+        kind = o.kind if o.kind in RESOURCE_TYPES else ANY_TYPE
+        what = "its records" if kind == ANY_TYPE else f"{kind}"
+        if o.name not in held:
+            if o.kind in kept or kind == ANY_TYPE:
+                out.partial.append(kind)
+            out.notes.append(f"{path}: the export's {o.name or 'file'} ({o.kind}) is not in the folder: {what} unknown")
+            continue
+        found = _lines(held[o.name])
+        if o.count is not None and found is not None and found < o.count:
+            out.partial.append(kind)
+            out.notes.append(
+                f"{path}: the export's {o.name} holds {found} resource(s), the manifest announced {o.count}:"
+                f" {what} unknown"
+            )
+
+
+def _lines(path: Path) -> int | None:
+    """The resources (non-blank lines) of an NDJSON file; None when it cannot be read (its reader says so)."""
+    try:
+        return sum(1 for line in ndjson_lines(path) if line.strip())
+    except InputError:
+        return None
+
+
+__all__ = ["NAME", "FolderManifest", "folder_manifest", "is_note"]

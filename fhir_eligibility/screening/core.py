@@ -38,6 +38,7 @@ from fhir_eligibility.report.screening import (
     outstanding,
     rank_key,
 )
+from fhir_eligibility.retrieval.manifest import is_note
 
 MAX_WARNINGS = 50  # distinct warnings kept verbatim; the rest are counted
 # Candidates listed per trial (--max-candidates): more than a coordinator works through, and above
@@ -275,10 +276,12 @@ class Tally:
     def warn(self, warnings: Iterable[str]) -> None:
         """Keep the ``MAX_WARNINGS`` first distinct warnings in sorted order, count the rest: which are
         kept then depends on the warnings, not on the order shards or workers delivered them (the
-        report is the same for any number of workers)."""
+        report is the same for any number of workers). A saved export's manifest notes sort first
+        (:func:`~fhir_eligibility.retrieval.manifest.is_note`), as ``evaluate`` lists them: they explain
+        every verdict (60 empty files sorted before "some data may be missing" and left it out)."""
         kept = self.warnings
         for w in warnings:
-            at = bisect.bisect_left(kept, w)
+            at = bisect.bisect_left(kept, _warning_order(w), key=_warning_order)
             if at < len(kept) and kept[at] == w:
                 continue
             if len(kept) < MAX_WARNINGS:
@@ -315,6 +318,11 @@ class Tally:
             tuple(warnings),
             assumed_attested=self.assume_attested,
         )
+
+
+def _warning_order(w: str) -> tuple[bool, str]:
+    """Manifest notes first, then every warning in text order."""
+    return not is_note(w), w
 
 
 __all__ = [
