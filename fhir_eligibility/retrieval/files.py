@@ -19,7 +19,9 @@ unknown); a batch-response entry that failed, an error OperationOutcome entry or
 (every type unknown), or a search page (also one nested in a batch) that is not the whole answer (a
 further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R5 ``issues`` alike:
 what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
-current version; a deletion removes it); a conditional reference two patients match (neither's,
+current version); a DELETE in a transaction, batch or history Bundle, or on an NDJSON line (the Bulk
+``deleted`` file), removes the record it names from the whole input (``Drops.deleted``, applied once
+every file is read, by screening's pass 2 too); a conditional reference two patients match (neither's,
 unknown for both). A saved search of some types or records (``Observation?patient=x``, the Patient an
 ``include``; a filter such as ``code=``; a batch-response's ``GET Patient/x`` beside searches:
 :mod:`~fhir_eligibility.retrieval.search_scope`) is no patient's whole record: unless a whole one is in
@@ -36,7 +38,7 @@ from typing import Any
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
-from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items
+from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items, deletions
 from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
 from fhir_eligibility.retrieval.manifest import folder_manifest
@@ -112,6 +114,10 @@ def read_line(
         n = number()
         log.add(f"{source}: {e}; line ignored", f"line {n}", (index, n))
         drops.add_for(*lost_record(None, line, source))
+        return None, False
+    deleted = deletions(value)
+    if deleted is not None:  # the Bulk Data ``deleted`` file: a Bundle of DELETEs per line
+        drops.deleted |= deleted
         return None, False
     problem = problem_of(value, in_ndjson=True)
     if problem is not None:
@@ -334,6 +340,7 @@ class _Grouper:
                 self.lost.patients.setdefault(pid, set()).update(types)
             if not self._touched:  # a Bundle of no one's records (a problem list beside an export): everyone's
                 self.lost.everyone |= bundle_lost.everyone
+            self.lost.deleted |= bundle_lost.deleted
             self.whole |= self._held
         return loose
 
@@ -353,7 +360,7 @@ class _Grouper:
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
-            kept = [r for _at, r in entries]
+            kept = self.lost.current([r for _at, r in entries])  # deletions: known once every file is read
             # what searches of some types did not hold is known once every file is read: here (assembled),
             # else in screening's pass 2, which reads the same Drops (shard_read)
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid, searches=assembled))

@@ -16,6 +16,10 @@ passes on the 13.2 g/dL of 2026-05-20 (verdict needs-review).
    of no entry) is unknown for whom it seems to name, else the Bundle's patients, else everyone: the
    NDJSON rule. Here the Bundle holds no Patient: sample-01's Conditions (A-I2, A-E17) or its newer Hb
    6.0 (B-I8) are unknown, not "none recorded" nor decided by the older 13.2.
+3. A DELETE in a transaction, batch or history Bundle (a ``_since`` export's deletions) removes the
+   record it names from the input: a wrong Hb 6.0 of 2026-05-28 (``hb-err``, B-I8 fail) deleted, the
+   13.2 decides again (pass). The same deletion Bundle as an NDJSON line (the Bulk spec's deleted file)
+   does the same.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import pytest
 
 from tests.retrieval.test_input_review import every_path, resources, write_ndjson
+from tests.screening.helpers import actual_from_screen, evaluate_json, expected_from_evaluate, invoke
 
 P1, P2 = "Patient/sample-01", "Patient/sample-02"
 A, B = "NCT04954820", "NCT05773274"
@@ -112,3 +117,74 @@ def test_a_newer_result_of_no_resolvable_patient_leaves_the_measurement_unknown(
     assert every_path([base], tmp_path)[0][(P1, B, "B-I8")] == "pass"
     results, _ = every_path([folder], tmp_path)
     assert results[(P1, B, "B-I8")] == "unknown"  # was pass on the older 13.2
+
+
+# ---------------------------------------------------------------- 3. deletions
+
+
+def _deletion(kind: str, url: str = "Observation/hb-err") -> dict[str, Any]:
+    entry: dict[str, Any] = {"request": {"method": "DELETE", "url": url}}
+    if kind == "history":
+        entry["response"] = {"status": "204", "lastModified": "2026-05-31T10:00:00Z"}
+    return {"resourceType": "Bundle", "type": kind, "entry": [entry]}
+
+
+def _full_export(folder: Path) -> Path:
+    return write_ndjson(folder, [*resources(), _hb("hb-err", 6.0, "2026-05-28")])
+
+
+@pytest.mark.parametrize("kind", ["transaction", "batch", "history"])
+def test_a_deletion_bundle_removes_the_record(tmp_path: Path, kind: str) -> None:
+    full = _full_export(tmp_path / "full")
+    assert every_path([full], tmp_path)[0][(P1, B, "B-I8")] == "fail"  # the wrong 6.0 is the latest
+    since = tmp_path / "since"
+    since.mkdir()
+    (since / "deleted_Observation.json").write_text(json.dumps(_deletion(kind)))
+    for order in ([full, since], [since, full]):
+        results, _ = every_path(order, tmp_path)
+        assert results[(P1, B, "B-I8")] == "pass"  # deleted: the 13.2 decides
+
+
+def test_a_deletion_bundle_on_an_ndjson_line_removes_the_record(tmp_path: Path) -> None:
+    full = _full_export(tmp_path / "full")
+    since = tmp_path / "since"
+    since.mkdir()
+    (since / "deleted_Observation.ndjson").write_text(json.dumps(_deletion("transaction")) + "\n")
+    results, warnings = every_path([full, since], tmp_path)
+    assert results[(P1, B, "B-I8")] == "pass" and results[(P1, A, "A-I3")] == "pass"  # nothing else lost
+    assert not any("NDJSON holds one resource" in w for w in warnings), warnings
+
+
+def test_a_deletion_of_a_record_not_held_changes_nothing(tmp_path: Path) -> None:
+    full = write_ndjson(tmp_path / "full", resources())
+    (tmp_path / "deleted.json").write_text(json.dumps(_deletion("transaction", "Observation/elsewhere")))
+    results, _ = every_path([full, tmp_path / "deleted.json"], tmp_path)
+    assert results == every_path([full], tmp_path)[0]
+
+
+def test_a_conditional_deletion_leaves_its_type_unknown(tmp_path: Path) -> None:
+    """``DELETE Observation?code=718-7`` names no record: the one it deleted may be here (B-I8 unknown)."""
+    full = _full_export(tmp_path / "full")
+    (tmp_path / "deleted.json").write_text(json.dumps(_deletion("transaction", "Observation?code=718-7")))
+    results, warnings = every_path([full, tmp_path / "deleted.json"], tmp_path)
+    assert results[(P1, B, "B-I8")] == "unknown"
+    assert any("a deletion that names no record" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_screen_candidates_equal_evaluate(tmp_path: Path, workers: int) -> None:
+    """A roster Bundle beside an export, an unresolvable problem list and a deletion: screen's verdicts,
+    missing data and dates are evaluate's."""
+    export = write_ndjson(
+        tmp_path / "in", [*_not(("Patient", "Condition"), "sample-01", "sample-02"), _hb("hb-err", 6.0, "2026-05-28")]
+    )
+    _bundle(export, "patients", [*_of("Patient"), *_of("Patient", "sample-02")])
+    _bundle(
+        export,
+        "problem-list",
+        [{**c, "subject": {"reference": "patient/sample-02"}} for c in _of("Condition", "sample-02")],
+    )
+    (export / "deleted.json").write_text(json.dumps(_deletion("transaction")))
+    out = invoke("screen", str(export), "--as-of", "2026-06-01", "--format", "json", "--workers", str(workers))
+    assert out.exit_code == 0, out.output
+    assert actual_from_screen(json.loads(out.output)) == expected_from_evaluate(evaluate_json([export]))
