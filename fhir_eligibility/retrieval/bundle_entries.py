@@ -1,7 +1,8 @@
 """A Bundle's records (:func:`bundle_items`, nested Bundles' too), and what its entries say besides
 them: a batch-response entry whose request failed, a history Bundle's current version of each record
-(or its deletion), an outcome saying data were left out, a search of some types
-(:mod:`~fhir_eligibility.retrieval.search_scope`).
+(or its deletion), a transaction's or batch's DELETE (a history's current deletion too: the record is
+deleted from the whole input, :func:`deletions`), an outcome saying data were left out, a search of some
+types (:mod:`~fhir_eligibility.retrieval.search_scope`).
 
 Why apart from the file reader: these are the rules of a Bundle's entries (``request`` /
 ``response``, ``search``, ``issues``), which the reader applies to every Bundle it meets, nested
@@ -26,6 +27,7 @@ from fhir_eligibility.retrieval.reading import (
     usable_id,
     with_id,
 )
+from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 from fhir_eligibility.retrieval.search_scope import entry_urls, incomplete_search, search_scope
 from fhir_eligibility.retrieval.transport import is_error_outcome, partial_issue
 from fhir_eligibility.retrieval.versions import newest, updated, version_id
@@ -75,13 +77,15 @@ def _deleted_key(entry: Resource) -> tuple[str, str] | None:
     return (parts[-2], parts[-1]) if len(parts) >= 2 and parts[-2] and parts[-1] else None
 
 
-def history_current(entries: list[Any]) -> set[int]:
+def history_current(entries: list[Any]) -> tuple[set[int], set[tuple[str, str]]]:
     """The entries of a history Bundle to read: per record, its current version (the highest
     ``meta.versionId``, else the latest ``meta.lastUpdated``, else the first entry, since a history
     lists the newest first), none when that is a deletion; entries that are no version of a record
-    are kept, for the usual checks."""
+    are kept, for the usual checks. Also the records whose current version is a deletion: they are
+    deleted from the whole input (:attr:`~.reading.Drops.deleted`)."""
     versions: dict[tuple[str, str], list[int]] = {}
     keep: set[int] = set()
+    deleted: set[tuple[str, str]] = set()
     for i, e in enumerate(entries):
         res = e.get("resource") if isinstance(e, dict) else None
         key = _deleted_key(e) if isinstance(e, dict) else None
@@ -93,7 +97,7 @@ def history_current(entries: list[Any]) -> set[int]:
             keep.add(i)
         else:
             versions.setdefault(key, []).append(i)
-    for indexes in versions.values():
+    for key, indexes in versions.items():
         oldest_first = indexes[::-1]
         stamps = []
         for i in oldest_first:
@@ -105,7 +109,40 @@ def history_current(entries: list[Any]) -> set[int]:
         chosen = oldest_first[newest(stamps)]
         if _deleted_key(entries[chosen]) is None:
             keep.add(chosen)
-    return keep
+        else:
+            deleted.add(key)
+    return keep, deleted
+
+
+# the Bundles whose DELETE entries delete a record (a batch's or transaction's request, a history's version)
+DELETING = frozenset({"transaction", "batch", "history"})
+
+
+def _is_delete(entry: object) -> bool:
+    """A ``request.method`` DELETE entry (no resource: the record is gone)."""
+    if not isinstance(entry, dict) or "resource" in entry:
+        return False
+    request = entry.get("request")
+    return isinstance(request, dict) and request.get("method") == "DELETE"
+
+
+def deletions(value: object) -> set[tuple[str, str]] | None:
+    """The records a Bundle of deletions only deletes (the Bulk Data ``deleted`` file's transaction
+    Bundle, one per NDJSON line), or None when it is no such Bundle (or one deletion names no record)."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle" or value.get("type") not in DELETING:
+        return None
+    entries = value.get("entry")
+    if not isinstance(entries, list) or not entries or not all(map(_is_delete, entries)):
+        return None
+    keys = [_deleted_key(e) for e in entries]
+    return {k for k in keys if k is not None} if all(keys) else None
+
+
+def _deleted_type(entry: Resource) -> str:
+    """The type a deletion naming no record deletes (``Observation?code=...``), else any."""
+    url = entry["request"].get("url")
+    kind = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    return kind if kind in RESOURCE_TYPES and kind != "Bundle" else ANY_TYPE
 
 
 def bundle_items(
@@ -141,7 +178,11 @@ def bundle_items(
                 (index, counter[0]),
             )
             lost.add(ANY_TYPE)
-    current = history_current(entries) if bundle.get("type") == "history" else None
+    current: set[int] | None = None
+    if bundle.get("type") == "history":
+        current, deleted = history_current(entries)
+        lost.deleted |= deleted
+    deleting = bundle.get("type") in DELETING
     batch = bundle.get("type") in ("batch-response", "transaction-response")
     reads: list[Position] = []  # a batch-response's own records: each holds itself only
     out: list[Item] = []
@@ -154,6 +195,14 @@ def bundle_items(
         if failed is not None:  # what the request would have answered is missing, not absent
             log.add(f"{source}: a Bundle entry failed ({failed}); what it answered is missing", f"entry {i}", at)
             lost.add(ANY_TYPE)
+            continue
+        if deleting and _is_delete(e):  # a record deleted: from the whole input, read in any order
+            key = _deleted_key(e)
+            if key is not None:
+                lost.deleted.add(key)
+            else:  # conditional (Type?identifier=...): the record it deleted may be here
+                log.add(f"{source}: a deletion that names no record by its id; its type is unknown", f"entry {i}", at)
+                lost.add(_deleted_type(e))
             continue
         if isinstance(e, dict) and "response" in e and "resource" not in e:
             continue  # batch-response entry without a body, a deletion in a history
@@ -249,4 +298,4 @@ def _vouch(
         searches.setdefault(at, frozenset())
 
 
-__all__ = ["Item", "bundle_items", "failed_response", "history_current"]
+__all__ = ["DELETING", "Item", "bundle_items", "deletions", "failed_response", "history_current"]

@@ -19,7 +19,9 @@ unknown); a batch-response entry that failed, an error OperationOutcome entry or
 (every type unknown), or a search page (also one nested in a batch) that is not the whole answer (a
 further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R5 ``issues`` alike:
 what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
-current version; a deletion removes it); a conditional reference two patients match (neither's,
+current version); a DELETE in a transaction, batch or history Bundle, or on an NDJSON line (the Bulk
+``deleted`` file), removes the record it names from the whole input (``Drops.deleted``, applied once
+every file is read, by screening's pass 2 too); a conditional reference two patients match (neither's,
 unknown for both). A saved search of some types or records (``Observation?patient=x``, the Patient an
 ``include``; a filter such as ``code=``; a batch-response's ``GET Patient/x`` beside searches:
 :mod:`~fhir_eligibility.retrieval.search_scope`) is no patient's whole record: unless a whole one is in
@@ -36,12 +38,13 @@ from typing import Any
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
-from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items
+from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items, deletions
 from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
 from fhir_eligibility.retrieval.manifest import folder_manifest
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
+    CLINICAL_TYPES,
     NO_PATIENT_ID,
     Drops,
     NotJSON,
@@ -111,6 +114,10 @@ def read_line(
         n = number()
         log.add(f"{source}: {e}; line ignored", f"line {n}", (index, n))
         drops.add_for(*lost_record(None, line, source))
+        return None, False
+    deleted = deletions(value)
+    if deleted is not None:  # the Bulk Data ``deleted`` file: a Bundle of DELETEs per line
+        drops.deleted |= deleted
         return None, False
     problem = problem_of(value, in_ndjson=True)
     if problem is not None:
@@ -241,16 +248,18 @@ class _Grouper:
 
     def add(
         self, items: list[Item], bundle_lost: Drops | None = None, searches: Mapping[Position, frozenset[str]] = {}
-    ) -> None:
+    ) -> list[Item]:
         """One Bundle's items (``bundle_lost``: what it lost, and what its searches of a patient vouch for;
         ``searches``: its records of a search of some types or records, with the types it holds whole), or
-        every NDJSON item at once (None)."""
-        lost = self.lost if bundle_lost is None else bundle_lost
+        every NDJSON item at once (None). Returns the Bundle's roster: its Patients of whom it holds no
+        clinical record (:func:`roster`), for the caller to read as loose records."""
         self._touched, self._held = set(), set()
         alias: dict[str, str] = {}
         meds: dict[str, dict[str, Any]] = {}  # this Bundle's (or the NDJSON input's) Medications
         stamps: dict[str, str] = {}  # the version of each kept (the latest meta.lastUpdated)
         by_identifier: dict[str, set[str]] = {}  # what conditional references may name: whom
+        found: list[tuple[str, Position, Resource]] = []  # the Patients, placed once their records are
+        recorded: set[str] = set()  # patients of whom this Bundle holds a clinical record
         for at, full_url, res in items:
             rtype, rid = res["resourceType"], res.get("id")
             if rtype == "Patient":
@@ -268,11 +277,7 @@ class _Grouper:
                         alias[key] = pid
                 for key in (*identifier_keys(res), uuid_key(pid)):
                     by_identifier.setdefault(key, set()).add(pid)
-                self._put(pid, at, res)
-                if bundle_lost is not None:  # a record of theirs, or (a search of some types) a fragment
-                    (self.lost.whole if at not in searches else self.lost.fragments).add(pid)
-                if at in searches:  # a search that holds their Patient holds all they have of its types
-                    self.lost.searched.setdefault(pid, set()).update(searches[at])
+                found.append((pid, at, res))
             elif rtype == "Medication":
                 add_medication(meds, res, full_url, stamps)
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
@@ -287,7 +292,7 @@ class _Grouper:
                 why = unplaced(res)
                 if why is not None:  # someone's record, placed with no one: unknown for them, not absent
                     self._warn(at, why, res)
-                    lost.add_for(rtype, patients_of_unreadable(res, b"") if bundle_lost is None else ())
+                    self._lose(rtype, patients_of_unreadable(res, b""), bundle_lost)
                 continue  # Practitioner, Organization, Encounter-less provenance: not patient data
             pid = alias.get(ref)
             key = index_key(ref)
@@ -295,7 +300,7 @@ class _Grouper:
                 named = by_identifier.get(key, set())
                 if len(named) > 1:  # two patients carry it: the record is neither's, and unknown for both
                     self._warn(at, "patient reference ambiguous (several patients have this identifier)", res, ref)
-                    lost.add_for(rtype, sorted(named))
+                    self._lose(rtype, sorted(named), bundle_lost)
                     continue
                 pid = next(iter(named), None)
             elif pid is None and not _elsewhere(ref, alias):
@@ -303,22 +308,51 @@ class _Grouper:
             if pid is None:  # a record of someone: unknown for them (else the Bundle's, else everyone), not absent
                 if ref.startswith("urn:uuid:"):  # about a patient nobody can tell: anyone's (the Bundle's)
                     self._warn(at, UNRESOLVED_UUID, res, ref)
-                    lost.add(rtype)
+                    self._lose(rtype, (), bundle_lost)
                     continue
                 self._warn(at, "patient reference not resolvable", res, ref)
                 if patients_record(ref):
-                    lost.add(rtype, guessed_patient(ref) if bundle_lost is None else None)
+                    guessed = guessed_patient(ref)
+                    self._lose(rtype, () if guessed is None else (guessed,), bundle_lost)
                 continue
             # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
             self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
+            if rtype in CLINICAL_TYPES:
+                recorded.add(pid)
             if at in searches:  # the types a search of them held (Drops.of)
+                self.lost.searched.setdefault(pid, set()).update(searches[at])
+        loose = roster(found, recorded, searches) if bundle_lost is not None else []
+        read_loose = {at for at, _u, _r in loose}
+        for pid, at, res in found:
+            if at in read_loose:
+                continue
+            self._put(pid, at, res)
+            if bundle_lost is not None:  # a record of theirs, or (a search of some types) a fragment
+                (self.lost.whole if at not in searches else self.lost.fragments).add(pid)
+            if at in searches:  # a search that holds their Patient holds all they have of its types
                 self.lost.searched.setdefault(pid, set()).update(searches[at])
         if bundle_lost is not None:
             for pid, types in bundle_lost.searched.items():  # searches of a patient that found nothing
                 self.lost.searched.setdefault(pid, set()).update(types)
             for pid in self._touched:
                 self.scoped.setdefault(pid, set()).update(bundle_lost.of(pid))
+            for pid, types in bundle_lost.patients.items():  # named: theirs wherever they are
+                self.lost.patients.setdefault(pid, set()).update(types)
+            if not self._touched:  # a Bundle of no one's records (a problem list beside an export): everyone's
+                self.lost.everyone |= bundle_lost.everyone
+            self.lost.deleted |= bundle_lost.deleted
             self.whole |= self._held
+        return loose
+
+    def _lose(self, rtype: str, patients: Iterable[str], bundle_lost: Drops | None) -> None:
+        """A record left out, for NDJSON lines and Bundle entries alike: unknown for the patients it seems
+        to name (wherever their records are), else for its Bundle's patients (or, a Bundle of no one's,
+        everyone: :meth:`add`), else for every patient of the input."""
+        named = tuple(patients)
+        if named:
+            self.lost.add_for(rtype, named)
+        else:
+            (self.lost if bundle_lost is None else bundle_lost).add(rtype)
 
     def result(self, assembled: bool = True) -> list[PatientData]:
         """Patients in order of their first record; resources in input order, one Patient first
@@ -326,16 +360,28 @@ class _Grouper:
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
             entries.sort(key=lambda e: e[0])
+            kept = self.lost.current([r for _at, r in entries])  # deletions: known once every file is read
             # what searches of some types did not hold is known once every file is read: here (assembled),
             # else in screening's pass 2, which reads the same Drops (shard_read)
             lost = unavailable(self.scoped.get(pid, set()) | self.lost.of(pid, searches=assembled))
             if assembled:
                 if pid not in self.whole:  # a Bundle holding the Patient is a record; else an export's records
                     lost += not_held(self.lost)
-                out.append(assemble(pid, (r for _at, r in entries), formulary=self.formulary, unavailable=lost))
+                out.append(assemble(pid, kept, formulary=self.formulary, unavailable=lost))
             else:
-                out.append(PatientData(pid, [r for _at, r in entries], lost))
+                out.append(PatientData(pid, kept, lost))
         return out
+
+
+def roster(
+    found: list[tuple[str, Position, Resource]], recorded: set[str], searches: Container[Position]
+) -> list[Item]:
+    """The Patients a Bundle holds but no clinical record of (a list of several, or one alone): a roster
+    or demographics, not their record. Read as loose records (as NDJSON Patient lines: their records are
+    the rest of the input's, and an export's missing types say nothing, ``reading.not_held``), never as
+    a whole record whose missing Conditions read "none recorded". A search's Patients are its own
+    (:mod:`.search_scope`)."""
+    return [(at, None, res) for pid, at, res in found if pid not in recorded and at not in searches]
 
 
 def uuid_key(patient_id: str) -> str:
@@ -405,7 +451,12 @@ def read_indexed(
             ndjson.extend(items)
             grouper.lost.merge(mine)
         else:
-            grouper.add(items, mine, searches)
+            for item in grouper.add(items, mine, searches):  # a roster's Patients: loose, as NDJSON lines
+                grouper.lost.hold("Patient", ndjson=True)
+                if single is not None:
+                    single(item[2])
+                else:
+                    ndjson.append(item)
             for _at, _url, res in items:
                 if single is not None and res["resourceType"] == "Medication":  # about no patient: to
                     single(res)  # screening's global index

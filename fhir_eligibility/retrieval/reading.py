@@ -325,7 +325,8 @@ class Drops:
     ``code=`` filter, a batch-response's ``GET Patient/x``: :mod:`.search_scope`), and no whole record
     of theirs (a Bundle holding their Patient otherwise, a ``$everything`` answer), has only the types
     searched unfiltered: the others are in part (:func:`unavailable`). Known once every file is read, so
-    :meth:`of` says it, for screening's pass 2 as for ``evaluate``."""
+    :meth:`of` says it, for screening's pass 2 as for ``evaluate``; so are the records deleted
+    (``deleted``, :meth:`current`)."""
 
     patients: dict[str, set[str]] = field(default_factory=dict)
     everyone: set[str] = field(default_factory=set)
@@ -335,6 +336,9 @@ class Drops:
     searched: dict[str, set[str]] = field(default_factory=dict)  # per patient, the types searches of them held whole
     fragments: set[str] = field(default_factory=set)  # patients whose Patient a search of some types holds
     whole: set[str] = field(default_factory=set)  # patients whose Patient a Bundle holds as their record
+    # records a transaction, batch or history Bundle deletes (``DELETE Type/id``: a ``_since`` export's
+    # deletions): removed wherever they are in the input, read in any order (:meth:`current`)
+    deleted: set[tuple[str, str]] = field(default_factory=set)
 
     def hold(self, rtype: str, ndjson: bool = False) -> None:
         """A record of ``rtype`` was read (``ndjson``: loose, from an NDJSON line or a file of one resource)."""
@@ -368,6 +372,13 @@ class Drops:
             self.searched.setdefault(pid, set()).update(types)
         self.fragments |= other.fragments
         self.whole |= other.whole
+        self.deleted |= other.deleted
+
+    def current(self, resources: list[Resource]) -> list[Resource]:
+        """The records no deletion in the input names (every reader, once every file is read)."""
+        if not self.deleted:
+            return resources
+        return [r for r in resources if (r.get("resourceType"), r.get("id")) not in self.deleted]
 
     def of(self, patient: str, searches: bool = True) -> set[str]:
         """What the patient's input lost, and (``searches``, once every file is read) the types no

@@ -55,6 +55,8 @@ def patient_of(
             resources.append(res)
     # what the whole input holds no record of, for a patient with no Bundle (an export's records)
     census = not_held(drops) if drops is not None and not bundle else ()
+    if drops is not None:  # what a deletion anywhere in the input deleted (reading.Drops.current)
+        resources = drops.current(resources)
     return assemble(pid, resources, formulary=medications, unavailable=unavailable(lost) + census)
 
 
