@@ -35,6 +35,20 @@ def status_code(concept: object) -> str | None:
     return word if word in _CONDITION_STATUSES else "unknown"
 
 
+# Fact.verification of an AllergyIntolerance whose type is intolerance (:func:`intolerance`): uncertain
+INTOLERANCE = "intolerance"
+
+
+def intolerance(res: Resource) -> bool:
+    """Whether an AllergyIntolerance says it is an intolerance (R4 code ``type``, R5 CodeableConcept of
+    allergy-intolerance-type): a reaction judged not immune-mediated (a somatostatin analogue's
+    diarrhoea), which a protocol's "known hypersensitivity" may or may not mean."""
+    kind = res.get("type")
+    if isinstance(kind, str):
+        return kind == "intolerance"
+    return any(c == "intolerance" for _s, c in codings(kind)) if isinstance(kind, dict) else False
+
+
 MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
 
 

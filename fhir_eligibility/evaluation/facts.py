@@ -15,7 +15,16 @@ from typing import Any
 
 from fhir_eligibility.codes import LOINC, SNOMED, Code, codings
 from fhir_eligibility.evaluation.dates import checked, order_text, parse_date, period
-from fhir_eligibility.evaluation.elements import abated, abatement_days, gm_certainty, morphology, sited, status_code
+from fhir_eligibility.evaluation.elements import (
+    INTOLERANCE,
+    abated,
+    abatement_days,
+    gm_certainty,
+    intolerance,
+    morphology,
+    sited,
+    status_code,
+)
 from fhir_eligibility.evaluation.fact import Fact as Fact  # re-exported: every form imports it from here
 from fhir_eligibility.evaluation.medication_records import ORDERS as ORDERS  # re-exported, as Fact
 from fhir_eligibility.evaluation.medication_records import medication_facts, order_facts
@@ -286,7 +295,8 @@ def facts_of(
                 None,
                 instant,
                 clinical_status=status_code(res.get("clinicalStatus")),
-                verification=verification,
+                # an intolerance is not shown to be the hypersensitivity a protocol excludes: uncertain
+                verification=INTOLERANCE if intolerance(res) else verification,
             )
         ]
     if kind == "DiagnosticReport":

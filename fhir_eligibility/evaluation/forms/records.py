@@ -15,6 +15,7 @@ from fhir_eligibility.criteria.model import CountTest, Criterion, Records, Windo
 from fhir_eligibility.evaluation import derived as dv
 from fhir_eligibility.evaluation import medication
 from fhir_eligibility.evaluation.context import Context, Outcome
+from fhir_eligibility.evaluation.elements import INTOLERANCE
 from fhir_eligibility.evaluation.facts import ORDERS, Fact
 from fhir_eligibility.evaluation.forms.common import LABEL, OPEN_WORLD, count_ok, missing_data
 from fhir_eligibility.evaluation.patient_record import PatientRecord
@@ -28,7 +29,8 @@ ACTIVE_CONDITION = {None, "active", "recurrence", "relapse"}
 INACTIVE_CONDITION = {"inactive", "remission", "resolved"}
 # not confirmed: a working diagnosis (an allergy's R5 "presumed"), a status coded otherwise or
 # "unknown" (elements.status_code), a procedure whose status is unknown (facts_of)
-UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "presumed", "unknown"}
+# an allergy recorded as an intolerance (elements.INTOLERANCE): not shown to be a hypersensitivity
+UNCERTAIN_VERIFICATION = {"unconfirmed", "provisional", "differential", "presumed", "unknown", INTOLERANCE}
 _STATUSED = ("Condition", "AllergyIntolerance")
 
 
@@ -457,6 +459,8 @@ def _doubts(facts: list[Fact], d: Records) -> str:
             why["its status is unknown (done or not)"] = None
         elif f.kind in ("MedicationAdministration", "MedicationStatement") and f.verification == "unknown":
             why["its status leaves open whether the drug was given"] = None
+        elif f.verification == INTOLERANCE:
+            why["an intolerance, not shown to be an allergy (hypersensitivity): a clinician's call"] = None
         elif f.verification in UNCERTAIN_VERIFICATION:
             why["unconfirmed"] = None
         elif f.open_end:
