@@ -48,6 +48,7 @@ NOT_STAFF: dict[str, dict[str, Any]] = {
     "organization": {"author": {"reference": "Organization/o1", "display": "Hospital"}},
     "unresolved-urn": {"author": {"reference": "urn:uuid:4da06bc6-4104-5daf-9864-a2a6f6d16ef2"}},
     "unresolved-contained": {"author": {"reference": "#nobody"}, "contained": [PATIENT_P1]},
+    "the-response-itself": {"author": {"reference": "#"}},
     "type-contradicts-reference": {"author": {"reference": "Practitioner/dr1", "type": "Patient"}},
     "staff-author-patient-source": {
         "author": {"reference": "Practitioner/dr1"},

@@ -181,8 +181,9 @@ def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
     ref = ref.strip() if isinstance(ref, str) else ""
     if ref.startswith("#"):
         inner = [r for r in contained if isinstance(r, dict)] if isinstance(contained, list) else []
-        # "#" alone is the container itself: the QuestionnaireResponse
-        found = [r.get("resourceType") for r in inner if r.get("id") == ref[1:]] if ref != "#" else ["?"]
+        found = [r.get("resourceType") for r in inner if r.get("id") == ref[1:]]
+        if ref == "#":  # the container itself
+            found = ["QuestionnaireResponse"]
         kinds.update(str(k) for k in found)
         unread = unread or not found
     elif ref:
@@ -194,12 +195,12 @@ def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
     return kinds, unread
 
 
-def not_staff(author: object, contained: object = None) -> bool:
+def not_staff(author: object) -> bool:
     """An author (or source) Reference naming anyone but a Practitioner or PractitionerRole, in any form the
     reference takes: the patient or a relative (CDS Hooks allows either as the user of a patient-facing app),
     a Device, an Organization. ``attest`` and the served form refuse such an author: it would never count.
     A name alone, or a reference whose type cannot be read, names no kind here (:func:`_not_by_staff`)."""
-    return isinstance(author, dict) and bool(_kinds(author, contained)[0] - STAFF)
+    return isinstance(author, dict) and bool(_kinds(author, None)[0] - STAFF)
 
 
 def _not_by_staff(res: dict[str, Any]) -> str | None:
