@@ -162,7 +162,8 @@ def attest(
         raise click.UsageError("--author is blank: name who attests (an attestation without one does not count)")
     if author is not None and not_staff({"reference": author}):  # it would be recorded, and never count
         raise click.UsageError(
-            f"--author {author.strip()}: eligibility is attested by study staff, not the patient or a relative"
+            f"--author {author.strip()}: eligibility is attested by study staff (a name, Practitioner/<id> or"
+            " PractitionerRole/<id>), not the patient, a relative, a device or an organisation"
         )
     answers = _pairs(item_values, "--item", parse_answer)
     response = questionnaire_response(

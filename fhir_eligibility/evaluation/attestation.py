@@ -17,7 +17,9 @@ as an argument. Rules (issue 14):
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
-* that answer does not count, and the reason says why, when it names no author, when it is older
+* that answer does not count, and the reason says why, when it names no author, when its author (or its
+  ``source``, the person who answered) is anyone but study staff (:func:`_not_by_staff`: an allow-list of
+  Practitioner and PractitionerRole in any form a reference takes, or a name alone), when it is older
   than the validity window (``Settings.attestation_validity_days``; a refusal stands: :func:`decide`),
   or when a record the item reads (the data of a ``review`` criterion) is dated after the answer.
 
@@ -159,14 +161,69 @@ def _author(res: dict[str, Any]) -> str | None:
     return name or ref or None
 
 
-_NOT_STAFF = re.compile(r"(?:^|/)(?:Patient|RelatedPerson)/[^/]+$")
+STAFF = frozenset({"Practitioner", "PractitionerRole"})  # who may attest (docs/attestations.md, "Who attests")
+# a reference's resource type: ``[base/]Type/id[/_history/v]`` or a conditional ``Type?search``
+_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?|\?.*)$", re.DOTALL)
+
+
+def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
+    """The resource types a Reference names (its ``type``, its ``reference`` in any form: relative, absolute,
+    versioned, conditional, or ``#id`` of a contained resource), and whether a reference was given whose type
+    cannot be read (an unresolved ``urn:uuid:``, ``#id`` or free text)."""
+    kinds: set[str] = set()
+    unread = False
+    stated = who.get("type")
+    if isinstance(stated, str) and stated.strip():
+        kinds.add(stated.strip().rsplit("/", 1)[-1])  # R4: a type name, or its StructureDefinition url
+    elif stated is not None:
+        unread = True
+    ref = who.get("reference")
+    ref = ref.strip() if isinstance(ref, str) else ""
+    if ref.startswith("#"):
+        inner = [r for r in contained if isinstance(r, dict)] if isinstance(contained, list) else []
+        found = [r.get("resourceType") for r in inner if r.get("id") == ref[1:]]
+        if ref == "#":  # the container itself
+            found = ["QuestionnaireResponse"]
+        kinds.update(str(k) for k in found)
+        unread = unread or not found
+    elif ref:
+        m = _TYPED.search(ref)
+        if m is None:
+            unread = True
+        else:
+            kinds.add(m.group(1))
+    return kinds, unread
 
 
 def not_staff(author: object) -> bool:
-    """An author reference to the patient or a relative (CDS Hooks allows either as the user of a
-    patient-facing app): no one to decide a trial's eligibility, nor a clinician's judgement."""
-    ref = author.get("reference") if isinstance(author, dict) else None
-    return isinstance(ref, str) and _NOT_STAFF.search(ref.strip()) is not None
+    """An author (or source) Reference naming anyone but a Practitioner or PractitionerRole, in any form the
+    reference takes: the patient or a relative (CDS Hooks allows either as the user of a patient-facing app),
+    a Device, an Organization. ``attest`` and the served form refuse such an author: it would never count.
+    A name alone, or a reference whose type cannot be read, names no kind here (:func:`_not_by_staff`)."""
+    return isinstance(author, dict) and bool(_kinds(author, None)[0] - STAFF)
+
+
+def _not_by_staff(res: dict[str, Any]) -> str | None:
+    """Why the response is not a staff member's attestation (None: it is): an allow-list, since a deny-list
+    of the reference's text let ``Patient/1/_history/2``, a contained Patient, ``{"type": "Patient"}`` or a
+    Device answering for the patient through. The author must be a Practitioner or PractitionerRole, or a
+    name alone (``attest --author "Dr X"`` and the static page write a coordinator's name so); the
+    ``source`` (R4: the person who answered), when given, must be one too."""
+    contained = res.get("contained")
+    for role in ("author", "source"):
+        who = res.get(role)
+        if not isinstance(who, dict):
+            continue
+        kinds, unread = _kinds(who, contained)
+        other = sorted(kinds - STAFF)
+        if other:
+            what = " or ".join(other)
+            if kinds & {"Patient", "RelatedPerson"}:
+                return f"its {role} is a {what}: the patient or a relative"
+            return f"its {role} is a {what}, not a person of the study staff"
+        if unread and not kinds:
+            return f"its {role}'s reference names no Practitioner or PractitionerRole"
+    return None
 
 
 def _yes_no(a: dict[str, Any]) -> bool | str:
@@ -195,13 +252,14 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     date = day.isoformat()
     ref = f"QuestionnaireResponse/{res.get('id', '?')}"
     problem = stale = None
-    if by is None:
-        problem = f"the attestation in {ref} of {date} names no author, it does not count"
-    elif not_staff(res.get("author")):
+    not_by_staff = _not_by_staff(res)  # before "no author": a Patient named by its identifier alone is a patient
+    if not_by_staff is not None:
         problem = (
-            f"the attestation in {ref} of {date} is by {by}: eligibility is attested by study staff, "
-            "not the patient or a relative, it does not count"
+            f"the attestation in {ref} of {date} is by {by or 'an unnamed author'} ({not_by_staff}): eligibility"
+            " is attested by study staff, it does not count"
         )
+    elif by is None:
+        problem = f"the attestation in {ref} of {date} names no author, it does not count"
     elif day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
     # every answer to every item: one linkId twice in a response (no then yes) is read as answers given at one

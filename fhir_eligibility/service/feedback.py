@@ -31,7 +31,8 @@ import jwt
 
 OUTCOMES = ("accepted", "overridden")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
+# the shape; :func:`_instant` then checks it names a real instant (the pattern took 2026-99-99T99:99Z)
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})")
 MAX_ITEMS = 1000
 MAX_COMMENT = 2000
 MAX_FILE_BYTES = 64 * 1024 * 1024  # months of feedback from a busy site; past it, someone must rotate the file
@@ -52,6 +53,19 @@ def _coding(value: object, where: str) -> dict[str, Any]:
     if "display" in value and not isinstance(value["display"], str):
         raise FeedbackError(f"{where}.display: expected a string")
     return {k: value[k] for k in ("system", "code", "display") if k in value}
+
+
+def _instant(text: str) -> bool:
+    """An ISO 8601 instant with a zone, and a real one: no 29 February of a common year, hour 24, minute 60,
+    leap second (no UTC clock shows 23:59:60 to an EHR), year 0000 or offset of 24 hours or more. Stored
+    as written, it must mean one moment to whoever analyses the feedback."""
+    if not _INSTANT.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def validate(body: object) -> list[dict[str, Any]]:
@@ -75,7 +89,7 @@ def validate(body: object) -> list[dict[str, Any]]:
         if outcome not in OUTCOMES:
             raise FeedbackError(f"{where}.outcome: must be accepted or overridden")
         stamp = item.get("outcomeTimestamp")
-        if not isinstance(stamp, str) or not _INSTANT.fullmatch(stamp):
+        if not isinstance(stamp, str) or not _instant(stamp):
             raise FeedbackError(f"{where}.outcomeTimestamp: required ISO 8601 instant")
         entry: dict[str, Any] = {"card": card, "outcome": outcome, "outcomeTimestamp": stamp}
         accepted = item.get("acceptedSuggestions")

@@ -2,7 +2,9 @@
 
 Prefetch semantics (CDS Hooks 2.0 §Prefetch), per key of our own discovery document:
 
-    key present, resource or Bundle   the data (only resources about ``context.patientId`` are used)
+    key present, resource or Bundle   the data (only resources about ``context.patientId`` are used); a
+                                      single resource only under a read template (``Patient/{{...}}``):
+                                      under a search key it is not the whole result, treated as missing
     key present, null                 the client has no such data: nothing to fetch
     key missing                       fetch it from ``fhirServer`` with ``fhirAuthorization``
     OperationOutcome, an error entry,
@@ -160,6 +162,12 @@ def _access_token(auth: object, patient_id: str) -> str:
 # -- reading the prefetch -------------------------------------------------------------------------
 
 
+def _is_read(template: PrefetchTemplate) -> bool:
+    """An instance read (``Patient/{{context.patientId}}``), whose answer is the resource itself; every
+    other template is a search, whose answer is a searchset Bundle (standards.md §5.3)."""
+    return "?" not in template.query
+
+
 def _read(value: dict[str, Any], template: PrefetchTemplate) -> tuple[list[Resource], list[str]]:
     """A prefetched value's resources and the server's notes, or :class:`Fault` saying why the key
     cannot count as prefetched: the one reader of search pages (:func:`read_page`), so a prefetch is
@@ -170,6 +178,10 @@ def _read(value: dict[str, Any], template: PrefetchTemplate) -> tuple[list[Resou
         if kind != template.resource_type:
             got = kind[:40] if isinstance(kind, str) else "value"
             raise Fault(f"a {got} where a {template.resource_type} was expected")
+        if not _is_read(template):
+            # a search answers with a searchset Bundle: one resource is not the whole result (the NET
+            # Condition alone hid the brain metastases, and the card said "needs review")
+            raise Fault(f"a single {kind} where the search's searchset Bundle was expected")
         return [value], []
     page = read_page(value, template.resource_type)
     if page.next_link is not None:
