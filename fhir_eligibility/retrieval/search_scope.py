@@ -9,7 +9,8 @@ transaction-response) is not the patient's whole record, and closed-world criter
   ``response.location`` or ``fullUrl`` (:func:`entry_urls`), else by its matches' types. Absolute or
   relative, ``Type/_search``, ``Patient/x/Type`` and a system search's ``_type`` alike; parameters are
   URL-decoded.
-- ``Patient/x/$everything`` is the whole record, unless ``_type`` (only those types), ``_since``,
+- ``Patient/x/$everything`` is the whole record (another resource's, ``Encounter/e/$everything``, is
+  not), unless ``_type`` (only those types), ``_since``,
   ``start``, ``end`` or another parameter narrows it. A Patient search holds the Patient and the
   types it ``_revinclude``-s by their patient or subject (``*`` vouches for none).
 - Any parameter narrows the result (its type is then held in part: a record found is real, an
@@ -73,10 +74,17 @@ def read_search(url: str) -> Search | None:
     params = parse_qsl(query, keep_blank_values=True)
     everything = next((i for i, p in enumerate(path) if p.startswith("$everything")), None)
     patient: str | None = None
+    narrowing: list[str] = []
     if everything is not None:
         rtype: str | None = "Patient"
-        if everything >= 2 and path[everything - 2] == "Patient":
-            patient = _patient_named(path[everything - 1])
+        # whose everything: ``Patient/$everything`` (the type's), ``Patient/123/$everything``, or another
+        # resource's (``Encounter/e1/$everything``: that encounter's records, not the patient's whole record)
+        before = path[everything - 1] if everything >= 1 else ""
+        owner = before if before in RESOURCE_TYPES else path[everything - 2] if everything >= 2 else None
+        if owner == "Patient" and before != "Patient":
+            patient = _patient_named(before)
+        elif owner is not None and owner != "Patient" and owner in RESOURCE_TYPES:
+            narrowing.append(f"{owner}/$everything")
     else:
         last = path[-2] if path[-1] == "_search" and len(path) > 1 else path[-1]
         rtype = last if last in RESOURCE_TYPES else None
@@ -84,7 +92,6 @@ def read_search(url: str) -> Search | None:
             return None
         if rtype is not None and len(path) >= 3 and path[-3] == "Patient":  # a compartment search
             patient = _patient_named(path[-2])
-    narrowing: list[str] = []
     subsetting: list[str] = []
     types: set[str] | None = None
     revincluded: set[str] = set()
