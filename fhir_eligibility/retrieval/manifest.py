@@ -24,6 +24,8 @@ from fhir_eligibility.retrieval.reading import ANY_TYPE, Drops
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
 NAME = MANIFEST
+# a kick-off parameter for which the export holds only the records changed in a time span (words for the note)
+_PARTIAL = {"_since": "since", "_until": "by"}
 # the types a _typeFilter value names (``Condition?clinical-status=active``; several, comma-separated)
 _FILTERED = re.compile(r"(?:^|,)([A-Z][A-Za-z]+)\?")
 # what a manifest says in a report (every line of FolderManifest.lines begins so): screening keeps
@@ -105,7 +107,8 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         failed = [kind for kind, url in error_urls if _name(url) not in held]
         params = parse_qsl(urlsplit(asked).query) if isinstance(asked, str) else []
         requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
-        since = next((v for k, v in params if k == "_since"), None)
+        # _since (what changed since) and _until (what was last changed by, Bulk STU3) hold some records only
+        since = next((f"{_PARTIAL[k]} {v} ({k})" for k, v in params if k in _PARTIAL), None)
         filtered = {t for k, v in params if k == "_typeFilter" for t in _FILTERED.findall(v)} & RESOURCE_TYPES
         counts: dict[str, set[bool]] = {}  # per type listed: whether each of its files is counted 0
         for o in outputs:
@@ -113,7 +116,7 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         none = {k for k, c in counts.items() if c == {True} and k in RESOURCE_TYPES} | (requested - counts.keys())
         if since is not None and none:
             out.notes.append(
-                f"{path}: the export holds only what changed since {since} (_since): a type it counts 0 or"
+                f"{path}: the export holds only what changed {since}: a type it counts 0 or"
                 " leaves out is unknown, not none"
             )
             none = set()

@@ -73,6 +73,18 @@ def test_a_since_export_vouches_for_nothing(tmp_path: Path) -> None:
     assert any("only what changed since 2026-05-15T00:00:00Z (_since)" in w for w in warnings)
 
 
+def test_an_until_export_vouches_for_nothing(tmp_path: Path) -> None:
+    """``_until`` (Bulk STU3: what was last changed by a date) holds some records only, as ``_since``:
+    a Condition updated after 2020 is not in it, so its count 0 is no "none" (it was: NETTER-2 I1 fail)."""
+    body = manifest([out("Patient", 1), out("Condition", 0), out("Observation")], types="Patient,Condition,Procedure")
+    body["request"] += "&_until=2020-01-01T00:00:00Z"
+    folder = without_conditions(tmp_path, body)
+    assert folder_manifest([folder]).vouched == []
+    result, warnings = i1(tmp_path, folder)
+    assert result == "unknown"
+    assert any("only what changed by 2020-01-01T00:00:00Z (_until)" in w for w in warnings)
+
+
 def test_a_type_filter_leaves_its_types_unvouched(tmp_path: Path) -> None:
     """``_typeFilter=Condition?clinical-status=active`` (URL-encoded): Condition counted 0 is "none
     matched", unknown; AllergyIntolerance counted 0, unfiltered, is still none."""
