@@ -41,12 +41,29 @@ INTOLERANCE = "intolerance"
 
 def intolerance(res: Resource) -> bool:
     """Whether an AllergyIntolerance says it is an intolerance (R4 code ``type``, R5 CodeableConcept of
-    allergy-intolerance-type): a reaction judged not immune-mediated (a somatostatin analogue's
-    diarrhoea), which a protocol's "known hypersensitivity" may or may not mean."""
+    allergy-intolerance-type), a reaction judged not immune-mediated (a somatostatin analogue's
+    diarrhoea) that a protocol's "known hypersensitivity" may or may not mean, and nothing on it says
+    more: ``criticality`` high, a reaction of severity severe or an anaphylaxis is a hypersensitivity
+    whatever the type (FHIR calls ``type`` unreliable)."""
     kind = res.get("type")
-    if isinstance(kind, str):
-        return kind == "intolerance"
-    return any(c == "intolerance" for _s, c in codings(kind)) if isinstance(kind, dict) else False
+    said = kind == "intolerance" if isinstance(kind, str) else any(c == "intolerance" for _s, c in codings(kind))
+    return said and res.get("criticality") != "high" and not any(map(_severe, _list(res.get("reaction"))))
+
+
+ANAPHYLAXIS = "39579001"  # SNOMED CT Anaphylaxis (disorder)
+
+
+def _severe(reaction: object) -> bool:
+    if not isinstance(reaction, dict):
+        return False
+    manifested = _list(reaction.get("manifestation"))  # R4 CodeableConcept, R5 CodeableReference: codings reads both
+    return reaction.get("severity") == "severe" or any(
+        code == (SNOMED, ANAPHYLAXIS) for m in manifested for code in codings(m)
+    )
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 MCODE_MORPHOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"

@@ -5,7 +5,9 @@ somatostatin analogues") exclude an allergy. FHIR's ``AllergyIntolerance.type`` 
 reaction judged not immune-mediated: a somatostatin analogue's diarrhoea is recorded that way, and
 whether it is the hypersensitivity the protocol excludes is a clinician's call. So it is uncertain:
 the criterion is unknown (never a fail, never a pass), as an unconfirmed allergy is. An allergy
-(``type`` allergy, or no type) still fails.
+(``type`` allergy, or no type) still fails, and so does an intolerance that says more: criticality
+high, a reaction of severity severe, or an anaphylaxis (SNOMED CT 39579001) is a hypersensitivity
+whatever the type (FHIR calls ``type`` unreliable).
 
 Base: sample 01 with an active octreotide (ATC H01CB02) allergy record added; T0 = 2026-06-01;
 manual lines assumed attested, so the coded record alone decides the exclusion.
@@ -90,6 +92,31 @@ def test_an_intolerance_is_unknown_not_a_fail(nct: str, cid: str, kind: object, 
 @pytest.mark.parametrize("kind", [None, "allergy", {"coding": [{"system": TYPES, "code": "allergy"}]}])
 def test_an_allergy_still_fails(nct: str, cid: str, kind: object, settings: Settings) -> None:
     assert _result(nct, cid, _allergy(kind), settings)[0] is Result.FAIL
+
+
+SEVERE = [
+    {"criticality": "high"},
+    {"reaction": [{"severity": "severe", "manifestation": [{"text": "swelling"}]}]},
+    {"reaction": [{"manifestation": [{"coding": [{"system": "http://snomed.info/sct", "code": "39579001"}]}]}]},
+    {
+        "reaction": [
+            {"manifestation": [{"concept": {"coding": [{"system": "http://snomed.info/sct", "code": "39579001"}]}}]}
+        ]
+    },
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+@pytest.mark.parametrize(("nct", "cid"), CRITERIA)
+@pytest.mark.parametrize("severe", SEVERE, ids=["criticality-high", "severe", "anaphylaxis-r4", "anaphylaxis-r5"])
+def test_a_severe_intolerance_fails(nct: str, cid: str, severe: Json, settings: Settings) -> None:
+    assert _result(nct, cid, {**_allergy("intolerance"), **severe}, settings)[0] is Result.FAIL
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
+def test_a_mild_reaction_keeps_an_intolerance_uncertain(settings: Settings) -> None:
+    mild = {"criticality": "low", "reaction": [{"severity": "mild", "manifestation": [{"text": "diarrhoea"}]}]}
+    assert _result("NCT05987176", "D-E17", {**_allergy("intolerance"), **mild}, settings)[0] is Result.UNKNOWN
 
 
 @pytest.mark.parametrize(("nct", "cid"), CRITERIA)
