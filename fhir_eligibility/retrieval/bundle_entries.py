@@ -241,6 +241,10 @@ def bundle_items(
     return out
 
 
+# Bundle types that hold a document's or a message's records: found ones decide, absence does not
+PART_OF_A_RECORD = frozenset({"document", "message"})
+
+
 def _vouch(
     bundle: Resource,
     urls: tuple[str, ...],
@@ -286,6 +290,15 @@ def _vouch(
             )
         for at, _u, _r in out:
             searches.setdefault(at, scope.whole)
+    if bundle.get("type") in PART_OF_A_RECORD and out:  # a lab report, a discharge letter, a message
+        log.add(
+            f"{source}: a {bundle.get('type')} Bundle holds what it covers, not a patient's whole record; "
+            "it says nothing of their other records",
+            "",
+            (index, 0),
+        )
+        for at, _u, _r in out:
+            searches.setdefault(at, frozenset())
     read = set(reads)
     if read and any(at in read and r["resourceType"] == "Patient" for at, _u, r in out):
         log.add(
