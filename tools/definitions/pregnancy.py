@@ -111,8 +111,8 @@ POSTPARTUM_NOTE = (
 PREG_ENDED_NOTE = (
     "A delivery may have ended the pregnancy: a pregnancy Condition in the last 10 months fails the line only when "
     "no delivery or puerperium record (vs-postpartum, any status) is also dated in those 10 months; with one, a "
-    "person decides (review): a delivery after the pregnancy's onset ends it (a pregnancy left active on the "
-    "problem list), a pregnancy begun after the delivery is a new one. Comparing the two dates would take a "
+    "person decides whether it ended the pregnancy (review; yes passes): a delivery after the pregnancy's onset "
+    "ends it (a pregnancy left active on the problem list), a pregnancy begun after the delivery is a new one. Comparing the two dates would take a "
     "window relative to the pregnancy's event, which makes the criterion patient-specific for the engine's "
     "shared outcomes (evaluation/footprint.py); the review is safe either way. Before, Z33.1 left active after an "
     "O80 delivery failed the line."
@@ -134,10 +134,6 @@ PREG_MIXED_NOTE = (
 )
 
 
-def _delivered(tfe: list[Json]) -> Json:
-    return condition("Delivery or puerperium recorded in the last 10 months", "vs-postpartum", history=True, tfe=tfe)
-
-
 def pregnancy_exclusion(
     link: str,
     description: str,
@@ -147,23 +143,22 @@ def pregnancy_exclusion(
     note: Any = None,
 ) -> Json:
     w10 = [window(-10, 0, "mo")]
+    # a delivery in the 10 months turns the pregnancy into a question (PREG_ENDED_NOTE): judged, so the
+    # excluded leaf is REVIEW, never TRUE; no delivery -> the pregnancy fails the line as before
+    delivered = condition(
+        "Delivery or puerperium recorded in the last 10 months: did it end the pregnancy? (yes if dated after the "
+        "pregnancy's onset; a pregnancy begun after the delivery is a new one)",
+        "vs-postpartum",
+        history=True,
+        tfe=w10,
+    )
     kids = [
         all_of(
-            "Pregnancy recorded as a condition in the last 10 months, and no delivery recorded in that time",
+            "Pregnancy recorded as a condition in the last 10 months, not ended by a delivery",
             [
                 condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=w10),
-                {**_delivered(w10), "exclude": True},
+                {**judge(delivered), "exclude": True},
             ],
-        ),
-        judge(
-            all_of(
-                "Pregnancy and a delivery both recorded in the last 10 months: is she still pregnant? (a delivery "
-                "after the pregnancy's onset ends it; a pregnancy begun after the delivery does not)",
-                [
-                    condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=w10),
-                    _delivered(w10),
-                ],
-            )
         ),
         all_of(
             "Pregnancy status recorded as pregnant (last 28 days)",
@@ -233,8 +228,17 @@ def pregnancy_exclusion(
             )
         )
     elif lactation_attested:
+        kids.append(
+            all_of(
+                "Breast-feeding recorded, and not to be stopped as the protocol requires",
+                [
+                    condition("Breast-feeding recorded as an active condition", "vs-lact"),
+                    manual(lactation_attested),
+                ],
+            )
+        )
         # breast-feeding is to stop, not excluded: a recent delivery asks whether she breast-feeds, as the
-        # trials that exclude it do (POSTPARTUM_NOTE)
+        # trials that exclude it do (POSTPARTUM_ASK_NOTE)
         kids.append(
             judge(
                 condition(
@@ -244,15 +248,6 @@ def pregnancy_exclusion(
                     history=True,
                     tfe=[window(-12, 0, "mo")],
                 )
-            )
-        )
-        kids.append(
-            all_of(
-                "Breast-feeding recorded, and not to be stopped as the protocol requires",
-                [
-                    condition("Breast-feeding recorded as an active condition", "vs-lact"),
-                    manual(lactation_attested),
-                ],
             )
         )
     notes = [

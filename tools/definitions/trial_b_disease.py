@@ -196,10 +196,6 @@ def inclusion_disease() -> list[Json]:
                     exclude=True,
                     tfe=[window(1, None, "d", event="B-I5.prrt1"), window(None, 0, "d")],
                 ),
-                {
-                    **everolimus_use_unknown(tfe=[window(1, None, "d", event="B-I5.prrt1"), window(None, 0, "d")]),
-                    "exclude": True,
-                },
                 manual(
                     "No other intervening therapy after the first PRRT that the record does not code (ablation, "
                     "SIRT / radioembolisation, bland embolisation, surgery for the NET, investigational agent)"
@@ -235,6 +231,10 @@ def inclusion_disease() -> list[Json]:
                         "valueReference": {"reference": "ValueSet/vs-lu177"},
                     },
                 ),
+                {
+                    **everolimus_use_unknown(tfe=[window(1, None, "d", event="B-I5.prrt1"), window(None, 0, "d")]),
+                    "exclude": True,
+                },
             ],
             link="B-I5",
             note=[

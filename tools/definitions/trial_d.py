@@ -151,13 +151,13 @@ def characteristics() -> list[Json]:
                     "vs-anticancer-treatment",
                     tfe=[window(-27, 0, "d")],
                 ),
-                everolimus_use_unknown(tfe=[window(-27, 0, "d")]),
                 manual(
                     "Other surgery or treatment in the last 4 weeks that the record does not code (surgery other "
                     "than a hepatic resection, ablation, SIRT / radioembolisation, bland embolisation, "
                     "investigational agent)",
                     link="D-E1.other",
                 ),
+                everolimus_use_unknown(tfe=[window(-27, 0, "d")]),
             ],
             link="D-E1",
             exclude=True,
@@ -239,7 +239,6 @@ def characteristics() -> list[Json]:
                     ["MedicationAdministration", "Procedure"],
                     "vs-systemic-net-therapy",
                 ),
-                everolimus_use_unknown(),
                 records(
                     "Prior liver-directed embolisation (TACE; CPT 37243 tumour embolisation)",
                     ["Procedure"],
@@ -249,6 +248,7 @@ def characteristics() -> list[Json]:
                     "Other prior systemic or liver-directed treatment for the metastatic NET that the record does not "
                     "code (ablation, SIRT / radioembolisation, bland embolisation, investigational agent)"
                 ),
+                everolimus_use_unknown(),
             ],
             link="D-E7",
             exclude=True,
