@@ -37,6 +37,7 @@ from fhir_eligibility.criteria.model import (
     describe_test,
 )
 from fhir_eligibility.criteria.parse import valueset_codes
+from fhir_eligibility.measures.concepts import DERIVED
 
 Json = dict[str, Any]
 METHODS = {
@@ -177,7 +178,7 @@ def _leaf(c: Criterion, g: Glossary, windows: tuple[Window, ...], lookback: int)
         return f"Administrative gender is one of {', '.join(sorted(d.codes))}", ["no Patient.gender = UNKNOWN"]
     if isinstance(d, Derived):
         details = _methods(d.methods) + (["input drugs: " + "; ".join(g.codes(d.input_codes))] if d.input_codes else [])
-        details += when or [f"window: default lookback, {lookback} days before the screening date (--lookback-days)"]
+        details += when or [_derived_lookback(d, lookback)]
         details.append("an input that is missing or stale = UNKNOWN")
         return f"Derived {d.concept} {describe_test(d.test)}", details
     if isinstance(d, Expression):
@@ -185,6 +186,15 @@ def _leaf(c: Criterion, g: Glossary, windows: tuple[Window, ...], lookback: int)
     if isinstance(d, Unsupported):
         return "NOT INTERPRETABLE (evaluated UNKNOWN)", [d.reason]
     return "manual: only a person can attest", ["unanswered = UNKNOWN; --assume-attested treats it as satisfied"]
+
+
+def _derived_lookback(d: Derived, lookback: int) -> str:
+    """The window of a window-less derived value as the evaluator reads it (forms/derived.py derived_lookback):
+    a concept summed over any date (administered activity) is not cut to the default lookback."""
+    concept = DERIVED.get(d.concept)
+    if concept is not None and concept.lookback == "any date":
+        return "window: any date up to the screening date (a dose counts however old)"
+    return f"window: default lookback, {lookback} days before the screening date (--lookback-days)"
 
 
 def rule_of(c: Criterion, g: Glossary, inherited: tuple[Window, ...] = (), lookback: int = 28) -> Rule:

@@ -111,6 +111,13 @@ CONCEPTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
                 "MRI of the liver",
                 "Contrast MRI of the liver (no verified LOINC/SNOMED code in the project's terminology sources).",
             ),
+            (
+                "everolimus-use-unknown",
+                "Everolimus, use not coded",
+                "Everolimus coded by its ingredient alone (no product strength, no ATC class): anticancer therapy "
+                "(Afinitor) or a transplant immunosuppressant (Zortress) cannot be told. The ingredient RxCUI is "
+                "not verified; a site maps its code here to have it reviewed.",
+            ),
         ],
     ),
 ]

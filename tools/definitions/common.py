@@ -410,3 +410,31 @@ RX_DRUG_NOTE = (
     "and product codes that public sources confirm (terminology.RXNORM_SOURCES), since the engine matches codes "
     "exactly."
 )
+# MiNEN (ICD-O-3 8154/3): a NEC component only sometimes (clinical.md §2.5 VS-NEC "8154/3 MiNEN -> review"),
+# read alike by every criterion that reads NEC (A-E5, C-I1, D-E2, E-I2)
+MINEN = condition("Mixed neuroendocrine-non-neuroendocrine neoplasm (ICD-O-3 8154/3): review", "vs-minen", history=True)
+MINEN_NOTE = (
+    "MiNEN (ICD-O-3 8154/3, any clinical status) has a neuroendocrine carcinoma component only sometimes: "
+    "reviewed, neither failed as a NEC nor passed (clinical.md VS-NEC, as A-E5). Before, it passed."
+)
+EVEROLIMUS_USE_NOTE = (
+    "Everolimus counts as anticancer therapy only under its antineoplastic codes (ATC L01EG02 / L01XE10, the "
+    "RxNorm tablets of Afinitor strength: vs-mtori within vs-chemo). ATC classes a substance by its use: "
+    "L04AH02 / L04AA18 and the 0.25-1 mg tablets (Zortress) are a transplant immunosuppressant, no therapy for "
+    "the NET (clinical.md VS-MTORI is L01EG, VS-CHEMO L01; seed 003 excludes treatment 'for their metastatic "
+    "NET'). Before, they failed the line. A code that names only the ingredient does not tell the use: its "
+    "RxCUI is unverified and not listed, so a site maps it to the project code everolimus-use-unknown, which "
+    "is reviewed here, never failed (vs-everolimus-use-unknown)."
+)
+
+
+def everolimus_use_unknown(tfe: list[Json] | None = None) -> Json:
+    """Everolimus coded by its ingredient alone, in the criterion's window: REVIEW (EVEROLIMUS_USE_NOTE)."""
+    return judge(
+        records(
+            "Everolimus coded without its use (anticancer or transplant immunosuppressant): review",
+            ["MedicationAdministration"],
+            "vs-everolimus-use-unknown",
+            tfe=tfe,
+        )
+    )

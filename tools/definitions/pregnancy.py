@@ -108,6 +108,22 @@ POSTPARTUM_NOTE = (
 )
 
 
+PREG_ENDED_NOTE = (
+    "A delivery may have ended the pregnancy: a pregnancy Condition in the last 10 months fails the line only when "
+    "no delivery or puerperium record (vs-postpartum, any status) is also dated in those 10 months; with one, a "
+    "person decides whether it ended the pregnancy (review; yes passes): a delivery after the pregnancy's onset "
+    "ends it (a pregnancy left active on the problem list), a pregnancy begun after the delivery is a new one. Comparing the two dates would take a "
+    "window relative to the pregnancy's event, which makes the criterion patient-specific for the engine's "
+    "shared outcomes (evaluation/footprint.py); the review is safe either way. Before, Z33.1 left active after an "
+    "O80 delivery failed the line."
+)
+POSTPARTUM_ASK_NOTE = (
+    "A delivery or puerperal condition (vs-postpartum, any status) in the last 12 months goes to review: the "
+    "protocol asks breast-feeding to stop during treatment, and a recent delivery makes an unrecorded "
+    "breast-feeding likely (as the trials that exclude breast-feeding ask; POSTPARTUM_NOTE)."
+)
+
+
 PREG_MIXED_NOTE = (
     "A chapter O category whose codes record a pregnancy and a childbirth or puerperium alike (vs-preg-mixed: "
     "O24.4 gestational diabetes over O24.41x in pregnancy / O24.42x in childbirth / O24.43x in the puerperium, "
@@ -126,8 +142,24 @@ def pregnancy_exclusion(
     lactation_attested: str | None = None,
     note: Any = None,
 ) -> Json:
+    w10 = [window(-10, 0, "mo")]
+    # a delivery in the 10 months turns the pregnancy into a question (PREG_ENDED_NOTE): judged, so the
+    # excluded leaf is REVIEW, never TRUE; no delivery -> the pregnancy fails the line as before
+    delivered = condition(
+        "Delivery or puerperium recorded in the last 10 months: did it end the pregnancy? (yes if dated after the "
+        "pregnancy's onset; a pregnancy begun after the delivery is a new one)",
+        "vs-postpartum",
+        history=True,
+        tfe=w10,
+    )
     kids = [
-        condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=[window(-10, 0, "mo")]),
+        all_of(
+            "Pregnancy recorded as a condition in the last 10 months, not ended by a delivery",
+            [
+                condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=w10),
+                {**judge(delivered), "exclude": True},
+            ],
+        ),
         all_of(
             "Pregnancy status recorded as pregnant (last 28 days)",
             [
@@ -205,14 +237,30 @@ def pregnancy_exclusion(
                 ],
             )
         )
+        # breast-feeding is to stop, not excluded: a recent delivery asks whether she breast-feeds, as the
+        # trials that exclude it do (POSTPARTUM_ASK_NOTE)
+        kids.append(
+            judge(
+                condition(
+                    "Delivery or puerperal condition in the last 12 months: ask whether she breast-feeds (to be "
+                    "stopped as the protocol requires)",
+                    "vs-postpartum",
+                    history=True,
+                    tfe=[window(-12, 0, "mo")],
+                )
+            )
+        )
     notes = [
         "Pregnancy: a pregnancy Condition (vs-preg: Z33/Z34/Z3A and the chapter O codes of a current pregnancy) "
         "counts only when its onset is in the last 10 months (a pregnancy cannot be older; stale 'active' records "
         "would otherwise exclude). Pregnancy status and tests are read only when one "
         "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
         "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
+        PREG_ENDED_NOTE,
         HCG_RULE,
     ]
+    if lactation_attested:
+        notes.append(POSTPARTUM_ASK_NOTE)
     if lactation:
         notes.append(
             "Breast-feeding: an active breast-feeding Condition (vs-lact) begun in the last 36 months excludes; "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .common import (
+    EVEROLIMUS_USE_NOTE,
     KI67_ANY,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
     UNDER_WAY_NOTE,
     UNSITED_NOTE,
+    everolimus_use_unknown,
     imaging,
     net_site,
 )
@@ -229,6 +231,10 @@ def inclusion_disease() -> list[Json]:
                         "valueReference": {"reference": "ValueSet/vs-lu177"},
                     },
                 ),
+                {
+                    **everolimus_use_unknown(tfe=[window(1, None, "d", event="B-I5.prrt1"), window(None, 0, "d")]),
+                    "exclude": True,
+                },
             ],
             link="B-I5",
             note=[
@@ -241,6 +247,7 @@ def inclusion_disease() -> list[Json]:
                 "of the protocol line would be silently dropped. Coded therapies (ATC/RxNorm drugs, SNOMED CT and "
                 "CPT radiotherapy, embolisation and hepatectomy codes) are read.",
                 RX_DRUG_NOTE,
+                EVEROLIMUS_USE_NOTE,
             ],
         )
     )

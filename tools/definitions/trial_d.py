@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from .common import (
     DEFAULT_WINDOW_NOTE,
+    EVEROLIMUS_USE_NOTE,
     KI67_ANY,
+    MINEN,
+    MINEN_NOTE,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
@@ -13,6 +16,7 @@ from .common import (
     W28,
     albumin_unless_pt,
     ecog,
+    everolimus_use_unknown,
     imaging,
     net_site,
     uln,
@@ -153,6 +157,7 @@ def characteristics() -> list[Json]:
                     "investigational agent)",
                     link="D-E1.other",
                 ),
+                everolimus_use_unknown(tfe=[window(-27, 0, "d")]),
             ],
             link="D-E1",
             exclude=True,
@@ -166,6 +171,7 @@ def characteristics() -> list[Json]:
                 "beside an operation last week coded by text alone. A coded treatment in the window still fails "
                 "whatever the answer.",
                 RX_DRUG_NOTE,
+                EVEROLIMUS_USE_NOTE,
                 UNDER_WAY_NOTE,
             ],
         )
@@ -176,13 +182,17 @@ def characteristics() -> list[Json]:
             [
                 condition("Neuroendocrine carcinoma", "vs-nec", history=True),
                 obs("G3: Ki-67 index > 20 % (most recent, any date)", lab("vs-ki67"), ">", 20, "%", tfe=KI67_ANY),
+                judge(MINEN),
             ],
             link="D-E2",
             exclude=True,
-            note="High grade = a coded NEC (C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3, SNOMED CT NEC; any clinical "
-            "status) or G3 NET read from the most recent Ki-67 of any date > 20 % (WHO 2019 G3). Ki-67 of exactly "
-            "20 % is not G3 here, but fails D-I4's strict '< 20 %'. No Ki-67 and no NEC code -> undetermined "
-            "(the grade is a measurement, not a diagnosis).",
+            note=[
+                "High grade = a coded NEC (C7A.1, ICD-O-3 8246/3, 8013/3, 8041/3, SNOMED CT NEC; any clinical "
+                "status) or G3 NET read from the most recent Ki-67 of any date > 20 % (WHO 2019 G3). Ki-67 of "
+                "exactly 20 % is not G3 here, but fails D-I4's strict '< 20 %'. No Ki-67 and no NEC code -> "
+                "undetermined (the grade is a measurement, not a diagnosis).",
+                MINEN_NOTE,
+            ],
         )
     )
     add(
@@ -224,7 +234,8 @@ def characteristics() -> list[Json]:
             "other than somatostatin analogues.",
             [
                 records(
-                    "Prior systemic or radionuclide therapy (ATC L01, interferon, everolimus, 177Lu-DOTATATE)",
+                    "Prior systemic or radionuclide therapy (ATC L01 incl. antineoplastic everolimus, interferon, "
+                    "177Lu-DOTATATE)",
                     ["MedicationAdministration", "Procedure"],
                     "vs-systemic-net-therapy",
                 ),
@@ -237,6 +248,7 @@ def characteristics() -> list[Json]:
                     "Other prior systemic or liver-directed treatment for the metastatic NET that the record does not "
                     "code (ablation, SIRT / radioembolisation, bland embolisation, investigational agent)"
                 ),
+                everolimus_use_unknown(),
             ],
             link="D-E7",
             exclude=True,
@@ -248,6 +260,7 @@ def characteristics() -> list[Json]:
                 "silently dropped. CPT 37243 (embolisation for tumours, organ ischaemia or infarction) names no "
                 "organ: in a patient with NET liver metastases it is read as liver-directed.",
                 RX_DRUG_NOTE,
+                EVEROLIMUS_USE_NOTE,
             ],
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import RX_DRUG_NOTE, UNDER_WAY_NOTE
+from .common import EVEROLIMUS_USE_NOTE, RX_DRUG_NOTE, UNDER_WAY_NOTE, everolimus_use_unknown
 from .fhir import Json, any_of, condition, judge, manual, records, window, within
 from .pregnancy import pregnancy_exclusion
 from .vs_drugs import GENERIC_PROCEDURE_NOTE
@@ -40,15 +40,20 @@ def exclusion() -> list[Json]:
                     tfe=[window(-83, 0, "d")],
                 ),
                 manual("Other investigational therapy in the last 12 weeks"),
+                everolimus_use_unknown(tfe=[window(-83, 0, "d")]),
             ],
             link="E-E3",
             exclude=True,
-            note="12 weeks = 84 days: last exposure in (T0-84 d, T0] = [T0-83 d, T0] fails. The value set covers ATC "
-            "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; not "
-            "surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). Investigational "
-            "products have no codes." + GENERIC_PROCEDURE_NOTE + " " + RX_DRUG_NOTE + " Radiotherapy and "
-            "embolisation are also read as CPT (treatment delivery; 37243), and radiotherapy as an mCODE course summary "
-            "(SNOMED CT 1217123003, external beam or brachytherapy: radiotherapy either way). " + UNDER_WAY_NOTE,
+            note=[
+                "12 weeks = 84 days: last exposure in (T0-84 d, T0] = [T0-83 d, T0] fails. The value set covers ATC "
+                "L01 (incl. mTOR and tyrosine-kinase inhibitors), interferons, radiotherapy, PRRT and embolisation; "
+                "not surgery (the protocol lists therapies; surgery has its own 6-week window, E-E2). "
+                "Investigational products have no codes." + GENERIC_PROCEDURE_NOTE + " " + RX_DRUG_NOTE + " "
+                "Radiotherapy and embolisation are also read as CPT (treatment delivery; 37243), and radiotherapy as "
+                "an mCODE course summary (SNOMED CT 1217123003, external beam or brachytherapy: radiotherapy either "
+                "way). " + UNDER_WAY_NOTE,
+                EVEROLIMUS_USE_NOTE,
+            ],
         )
     )
     add(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from .common import (
+    EVEROLIMUS_USE_NOTE,
     IMAGING_TYPES,
+    MINEN,
+    MINEN_NOTE,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
     RX_DRUG_NOTE,
@@ -11,6 +14,7 @@ from .common import (
     W28,
     anc,
     ecog,
+    everolimus_use_unknown,
     imaging,
     net_site,
     uln,
@@ -50,6 +54,7 @@ def inclusion() -> list[Json]:
                 net_site("vs-gep-net", "vs-gep-site", "GEP-NET (any grade of NET)", same_record=True),
                 condition("Advanced: active metastatic disease coded", "vs-metastatic"),
                 {**condition("Neuroendocrine carcinoma", "vs-nec", history=True), "exclude": True},
+                {**judge(MINEN), "exclude": True},
             ],
             link="E-I2",
             note=[
@@ -57,6 +62,7 @@ def inclusion() -> list[Json]:
                 "fails: an interpretation (NEC is not a NET), flagged.",
                 NET_SITE_NOTE,
                 UNSITED_NOTE,
+                MINEN_NOTE,
             ],
         )
     )
@@ -134,6 +140,7 @@ def inclusion() -> list[Json]:
                             ["MedicationAdministration"],
                             "vs-systemic-net-therapy",
                         ),
+                        everolimus_use_unknown(),
                     ],
                 ),
                 manual("Disease refractory to that therapy"),
@@ -141,10 +148,12 @@ def inclusion() -> list[Json]:
             link="E-I4",
             note=[
                 "Exposure is computable: a somatostatin analogue (vs-ssa) or a standard systemic therapy "
-                "(vs-systemic-net-therapy: ATC L01, interferon, everolimus, PRRT), any time before T0; no such "
+                "(vs-systemic-net-therapy: ATC L01 incl. antineoplastic everolimus, interferon, PRRT), any time "
+                "before T0; no such "
                 "record fails (closed world for treatment history). 'Refractory' (progression on that therapy) is "
                 "attested. Which systemic therapies were 'available in Belgium' is not checked.",
                 RX_DRUG_NOTE,
+                EVEROLIMUS_USE_NOTE,
             ],
         )
     )

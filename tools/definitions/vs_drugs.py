@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .atc_l01 import ALKYLATORS, IFN, L01_ALL, MTORI, RTKI, STEROIDS
 from .fhir import CPT, HCPCS
-from .vs_concepts import A, R, S
+from .vs_concepts import A, P, R, S
 from .vs_registry import vs
 
 LU177 = [
@@ -72,32 +72,51 @@ RXNORM_SOURCES = {
     "SCD octreotide": "312071 'octreotide 1 MG/ML Injectable Solution': a drug-database RxNorm report (formulation "
     "string and RxCUI) and openFDA NDC listings of octreotide acetate 200/1000 mcg/mL multi-dose vials",
 }
-EVEROLIMUS_RX = [
+# ATC classifies a substance by its use, and RxNorm's tablets by strength tell the two products apart:
+# Afinitor (antineoplastic: 2.5 / 5 / 7.5 / 10 mg tablets, 2 / 3 / 5 mg tablets for oral suspension) and
+# Zortress (transplant immunosuppressant: 0.25 / 0.5 / 0.75 / 1 mg tablets, prescribing information). Only
+# the antineoplastic codes are anticancer therapy (clinical.md VS-MTORI = ATC L01EG, VS-CHEMO = L01); every
+# code is everolimus exposure (VS-EVEROLIMUS, B-I3b).
+EVEROLIMUS_ONC_RX = [
     R("845507", "everolimus 10 MG Oral Tablet"),
     R("845515", "everolimus 5 MG Oral Tablet"),
     R("998189", "everolimus 2.5 MG Oral Tablet"),
     R("1119400", "everolimus 7.5 MG Oral Tablet"),
-    R("2056895", "everolimus 1 MG Oral Tablet"),
-    R("977427", "everolimus 0.25 MG Oral Tablet"),
-    R("977434", "everolimus 0.5 MG Oral Tablet"),
-    R("977438", "everolimus 0.75 MG Oral Tablet"),
     R("1308428", "everolimus 2 MG Tablet for Oral Suspension"),
     R("1308430", "everolimus 3 MG Tablet for Oral Suspension"),
     R("1308432", "everolimus 5 MG Tablet for Oral Suspension"),
 ]
-EVEROLIMUS_ATC = [
-    A("L01EG02", "everolimus (antineoplastic)"),
-    A("L01XE10", "everolimus (ATC before 2021)"),
+EVEROLIMUS_TX_RX = [
+    R("2056895", "everolimus 1 MG Oral Tablet"),
+    R("977427", "everolimus 0.25 MG Oral Tablet"),
+    R("977434", "everolimus 0.5 MG Oral Tablet"),
+    R("977438", "everolimus 0.75 MG Oral Tablet"),
+]
+EVEROLIMUS_RX = [*EVEROLIMUS_ONC_RX, *EVEROLIMUS_TX_RX]
+EVEROLIMUS_ONC_ATC = [A("L01EG02", "everolimus (antineoplastic)"), A("L01XE10", "everolimus (ATC before 2021)")]
+EVEROLIMUS_TX_ATC = [
     A("L04AH02", "everolimus (immunosuppressant)"),
     A("L04AA18", "everolimus (immunosuppressant, ATC before 2022)"),
 ]
+EVEROLIMUS_ATC = [*EVEROLIMUS_ONC_ATC, *EVEROLIMUS_TX_ATC]
 EVEROLIMUS = [*EVEROLIMUS_ATC, *EVEROLIMUS_RX]
 vs(
     "vs-everolimus",
     "Everolimus",
-    "ATC (current and pre-2021/2022 codes) and RxNorm SCDs (tablets, tablets for oral suspension; "
-    "RXNORM_SOURCES). The everolimus ingredient RxCUI is not verified (clinical.md §2.4) and is not listed.",
+    "ATC (current and pre-2021/2022 codes, antineoplastic L01 and immunosuppressant L04) and RxNorm SCDs "
+    "(tablets of both products, tablets for oral suspension; RXNORM_SOURCES): everolimus exposure whatever it "
+    "was given for (B-I3b). Anticancer criteria read vs-mtori, without the transplant codes. The everolimus "
+    "ingredient RxCUI is not verified (clinical.md §2.4) and is not listed.",
     EVEROLIMUS,
+)
+vs(
+    "vs-everolimus-use-unknown",
+    "Everolimus whose use the code does not tell (review)",
+    "The project code everolimus-use-unknown, to which a site maps an ingredient-level everolimus code (RxNorm "
+    "ingredient, a local drug code): such a record may be anticancer therapy or a transplant immunosuppressant, "
+    "so the anticancer criteria review it (never fail or pass it). The RxNorm ingredient RxCUI itself is not "
+    "verified (clinical.md §2.4) and is not listed.",
+    [P("everolimus-use-unknown", "Everolimus, use not coded")],
 )
 SSA_RX = [R("312071", "octreotide 1 MG/ML Injectable Solution")]
 SSA = [A("H01CB02", "octreotide"), A("H01CB03", "lanreotide"), A("H01CB05", "pasireotide"), *SSA_RX]
@@ -197,8 +216,8 @@ IFN_RX = [
     R("253453", "peginterferon alfa-2b"),
 ]
 # every RxNorm code of an antineoplastic (ATC L01) drug: temozolomide, streptozocin, sunitinib, the cytotoxics,
-# everolimus
-CHEMO_RX = [*TMZ_RX, *STREPTOZOCIN_RX, *SUNITINIB_RX, *CYTOTOXIC_RX, *EVEROLIMUS_RX]
+# everolimus (its antineoplastic tablets only)
+CHEMO_RX = [*TMZ_RX, *STREPTOZOCIN_RX, *SUNITINIB_RX, *CYTOTOXIC_RX, *EVEROLIMUS_ONC_RX]
 STEROID_RX = [
     R("197577", "dexamethasone 0.5 MG Oral Tablet"),
     R("197579", "dexamethasone 1 MG Oral Tablet"),
@@ -265,11 +284,15 @@ vs(
 vs(
     "vs-mtori",
     "mTOR inhibitors",
-    "ATC L01EG (temsirolimus, everolimus) + everolimus codes of vs-everolimus.",
+    "ATC L01EG (temsirolimus, everolimus), the pre-2021 everolimus code L01XE10 and the RxNorm SCDs of "
+    "antineoplastic everolimus (Afinitor strengths). Not the transplant immunosuppressant (ATC L04AH02 / "
+    "L04AA18, the 0.25-1 mg tablets): ATC classes everolimus by its use, and clinical.md VS-MTORI is L01EG only "
+    "(before, they were here and in the anticancer unions, and a kidney-transplant patient failed D-E7 and B-I5).",
     [
         A("L01EG", "Mammalian target of rapamycin (mTOR) kinase inhibitors"),
         *[A(c, d) for c, d in MTORI],
-        *EVEROLIMUS[1:],
+        EVEROLIMUS_ONC_ATC[1],
+        *EVEROLIMUS_ONC_RX,
     ],
 )
 vs(
@@ -296,7 +319,8 @@ vs(
     "Antineoplastic agents (ATC L01, all)",
     "ATC L01 class code and every L01 substance of ATC 2024, pre-2021 codes L01XE04/L01XE10, plus RxNorm "
     "codes of the NET chemotherapies (capecitabine, fluorouracil, oxaliplatin, cisplatin, carboplatin, "
-    "etoposide: ingredient and SCDs; temozolomide, streptozocin, doxorubicin, everolimus: SCDs; sunitinib: "
+    "etoposide: ingredient and SCDs; temozolomide, streptozocin, doxorubicin: SCDs; everolimus: the "
+    "antineoplastic SCDs, not the transplant tablets; sunitinib: "
     "ingredient and SCDs), and SNOMED 367336001 Chemotherapy (procedure) for chemotherapy recorded as a "
     "Procedure (mCODE)." + RX_NOTE,
     [
@@ -311,14 +335,16 @@ vs(
 vs(
     "vs-systemic-net-therapy",
     "Systemic or radionuclide therapy for NET other than somatostatin analogues",
-    "Union of vs-chemo (ATC L01, chemotherapy procedure), vs-ifn, vs-lu177 and vs-everolimus.",
+    "Union of vs-chemo (ATC L01 with the mTOR inhibitors of vs-mtori, chemotherapy procedure), vs-ifn and "
+    "vs-lu177. Everolimus given as a transplant immunosuppressant (ATC L04, the 0.25-1 mg tablets) is not "
+    "therapy for NET.",
     [
         CHEMO_PROC,
         A("L01", "ANTINEOPLASTIC AGENTS"),
         *[A(c, d) for c, d in L01_ALL],
         A("L01XE04", "sunitinib (ATC before 2021)"),
+        A("L01XE10", "everolimus (ATC before 2021)"),
         *CHEMO_RX,
-        *EVEROLIMUS_ATC,
         A("L03AB", "Interferons"),
         *[A(c, d) for c, d in IFN],
         *IFN_RX,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .atc_l01 import IFN, L01_ALL
 from .fhir import CPT, HCPCS, ICD10PCS
 from .vs_concepts import A, P, S
-from .vs_drugs import CHEMO_PROC, CHEMO_RX, EVEROLIMUS_ATC, IFN_RX, LU177, PRRT_PROC, SSA
+from .vs_drugs import CHEMO_PROC, CHEMO_RX, EVEROLIMUS_ONC_ATC, IFN_RX, LU177, PRRT_PROC, SSA
 from .vs_registry import vs
 
 EBRT = [
@@ -163,9 +163,9 @@ NONSURGICAL_ANTICANCER = [
     *[A(c, d) for c, d in L01_ALL],
     A("L01XE04", "sunitinib (ATC before 2021)"),
     *CHEMO_RX,
-    # everolimus under every code a site uses: an mTOR inhibitor whatever its ATC class (L04: the
-    # immunosuppressant codes, under which pharmacies also file Afinitor)
-    *EVEROLIMUS_ATC[1:],
+    # everolimus's pre-2021 antineoplastic code (L01EG02 is in L01_ALL); not its immunosuppressant codes
+    # (ATC L04): ATC classes everolimus by its use, and a transplant's everolimus is no anticancer therapy
+    *EVEROLIMUS_ONC_ATC[1:],
     A("L03AB", "Interferons"),
     *[A(c, d) for c, d in IFN],
     *IFN_RX,

@@ -10,9 +10,10 @@ VALUESETS: dict[str, tuple[str, str, list[Concept]]] = {}
 # union the criteria read (the builder checks each part's concepts are already in the union)
 PARTS: dict[str, list[str]] = {
     "vs-chemo": ["vs-alkylator", "vs-rtki"],
-    "vs-systemic-net-therapy": ["vs-chemo", "vs-ifn", "vs-lu177", "vs-everolimus"],
+    # everolimus as an anticancer drug only (vs-chemo holds its L01 codes): not its transplant codes (vs_drugs)
+    "vs-systemic-net-therapy": ["vs-chemo", "vs-ifn", "vs-lu177"],
     "vs-liver-directed": ["vs-liver-resection", "vs-embolization"],
-    "vs-anticancer-nonsurgical": ["vs-chemo", "vs-ifn", "vs-lu177", "vs-everolimus", "vs-ebrt", "vs-embolization"],
+    "vs-anticancer-nonsurgical": ["vs-chemo", "vs-ifn", "vs-lu177", "vs-ebrt", "vs-embolization"],
     "vs-anticancer-treatment": ["vs-anticancer-nonsurgical", "vs-liver-resection"],
 }
 # vs id -> (SNOMED CT roots included with 'is-a', roots excluded with 'is-a'); the compose states the intent,
