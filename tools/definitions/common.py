@@ -401,6 +401,12 @@ BRAIN_HEADER_NOTE = (
     "(C79.32), and SNOMED CT 94243009 the whole central nervous system: reviewed, never failed (before, "
     "C79.3 failed as brain metastases); C79.32 alone (meninges) is not brain metastases."
 )
+INTOLERANCE_NOTE = (
+    "A record whose AllergyIntolerance.type is 'intolerance' (a reaction judged not immune-mediated, such "
+    "as a somatostatin analogue's diarrhoea) is not shown to be the hypersensitivity the protocol excludes: "
+    "unknown, a clinician's call, never a fail; one that says more (criticality high, a reaction of severity "
+    "severe, an anaphylaxis SNOMED CT 39579001) fails as an allergy does (FHIR calls 'type' unreliable)."
+)
 UNDER_WAY_NOTE = (
     "A treatment still under way on T0 (a MedicationAdministration or Procedure in progress, an active "
     "statement) is exposure up to T0, however long ago it began (clinical.md §0.8)."

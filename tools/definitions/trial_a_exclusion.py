@@ -7,6 +7,7 @@ from .common import (
     CARDIAC_12M_NOTE,
     DEFAULT_WINDOW_NOTE,
     HTN_TREATED_NOTE,
+    INTOLERANCE_NOTE,
     W28,
     albumin_unless_pt,
     cardiac_events_12m,
@@ -360,11 +361,11 @@ def exclusion() -> list[Json]:
             ],
             link="A-E15",
             exclude=True,
-            note="A coded allergy or intolerance (any clinical status read as for conditions: active, or no status) "
+            note="A coded allergy (any clinical status read as for conditions: active, or no status) "
             "to a somatostatin analogue or to Lutathera fails: vs-study-drug-allergy holds the ATC codes and the "
             "RxNorm / HCPCS product codes of the study drugs. No SNOMED CT substance concept or RxNorm ingredient "
             "RxCUI for these drugs could be verified, so an allergy coded only that way, or to an excipient or the "
-            "drug class, stays with the manual item (attested).",
+            "drug class, stays with the manual item (attested). " + INTOLERANCE_NOTE,
         )
     )
     add(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .common import (
     DEFAULT_WINDOW_NOTE,
     EVEROLIMUS_USE_NOTE,
+    INTOLERANCE_NOTE,
     KI67_ANY,
     MINEN,
     MINEN_NOTE,
@@ -410,10 +411,10 @@ def characteristics() -> list[Json]:
             ],
             link="D-E17",
             exclude=True,
-            note="A coded allergy or intolerance to a somatostatin analogue (ATC H01CB02/03/05 or the octreotide "
+            note="A coded allergy to a somatostatin analogue (ATC H01CB02/03/05 or the octreotide "
             "RxNorm product; active or no clinical status) fails. No SNOMED CT substance concept or RxNorm "
             "ingredient RxCUI for octreotide, lanreotide or pasireotide could be verified, so an allergy coded only "
-            "that way, or recorded as text, stays with the manual item (attested).",
+            "that way, or recorded as text, stays with the manual item (attested). " + INTOLERANCE_NOTE,
         )
     )
     return out
