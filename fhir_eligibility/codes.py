@@ -27,6 +27,8 @@ EXT_ALT_THRESHOLD = f"{PROJECT}/StructureDefinition/alternate-threshold"
 EXT_DEFAULT_LOOKBACK = f"{PROJECT}/StructureDefinition/default-lookback"
 # on a definitionByCombination (all-of of record leaves): one record must meet every leaf
 EXT_SAME_RECORD = f"{PROJECT}/StructureDefinition/same-record"
+# on a record's CodeableConcept (terminology.evidence marks it): its codings name different tests, why
+EXT_CONTRADICTORY = f"{PROJECT}/StructureDefinition/contradictory-coding"
 
 # Spellings seen in real exports for the same system.
 _ALIASES = {

@@ -1,0 +1,105 @@
+"""Real-site terminology, twentieth review: codings that contradict each other, maps that change meaning.
+
+Trial C (NCT04837885), T0 = 2026-06-01, on sample 10 (Hb 80 g/L, platelets 210, ALT 28 and AST 25 U/L on
+2026-05-20, inside C-I6/C-I7's 28 days). Hand-worked: C-I6-alt-ast needs ALT and AST <= 2.5 x ULN. A result
+coded both ALT and AST (or ALT and a site code mapped to AST) names two tests, which FHIR does not allow
+for one ``code``: it proves neither, so C-I6-alt-ast is unknown (not a pass on the ALT's 30 U/L read as
+the AST) and the Observation is named in a warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.evaluation.results import CriterionResult, Result
+from fhir_eligibility.pipeline import evaluate_patient
+from fhir_eligibility.record import PatientData
+from tests.cases.builders import AS_OF
+
+Json = dict[str, Any]
+ROOT = Path(__file__).resolve().parents[2]
+TRIAL_C = "NCT04837885"
+LAB = "http://hosp.example/lab"
+LOINC = "http://loinc.org"
+ALT, AST, HB = "1742-6", "1920-8", "718-7"
+
+
+def sample(name: str) -> list[Json]:
+    bundle = json.loads(next((ROOT / "sample_bundles").glob(f"{name}-*.json")).read_text())
+    return [copy.deepcopy(e["resource"]) for e in bundle["entry"]]
+
+
+def coded(resources: list[Json], code: str) -> Json:
+    return next(r for r in resources if any(c.get("code") == code for c in (r.get("code") or {}).get("coding") or []))
+
+
+def cmap(tmp_path: Path, name: str, source: str, code: str, targets: list[Json], target: str = LOINC) -> Path:
+    path = tmp_path / f"{name}.json"
+    group = {"source": source, "target": target, "element": [{"code": code, "target": targets}]}
+    cm = {"resourceType": "ConceptMap", "url": f"http://hosp.example/cm/{name}", "status": "active", "group": [group]}
+    path.write_text(json.dumps(cm))
+    return path
+
+
+def run(resources: list[Json], terminology: list[Path] | None = None) -> tuple[dict[str, CriterionResult], list[str]]:
+    trials = load_trials(only=[TRIAL_C], terminology=terminology)
+    data = PatientData("sample-10", resources)
+    result = evaluate_patient(data, trials, AS_OF)[0]
+    found = {n.id: n for top in result.criteria for n in _walk(top)}
+    return found, list(data.warnings)
+
+
+def _walk(r: CriterionResult) -> list[CriterionResult]:
+    return [r, *(n for k in r.children for n in _walk(k))]
+
+
+def alt_coded_also(resources: list[Json], system: str, code: str) -> Json:
+    """Sample 10 without its AST result, and its ALT result (30 U/L) also coded ``system|code``."""
+    resources.remove(coded(resources, AST))
+    alt = coded(resources, ALT)
+    alt["code"]["coding"].append({"system": system, "code": code})
+    alt["valueQuantity"]["value"] = 30
+    return alt
+
+
+# ---- 1. one result coded as two tests proves neither --------------------------------------------------
+
+
+def test_a_result_coded_alt_and_a_site_code_mapped_to_ast_proves_neither(tmp_path: Path) -> None:
+    resources = sample("10")
+    alt = alt_coded_also(resources, LAB, "ASTX")
+    terminology = [cmap(tmp_path, "astx", LAB, "ASTX", [{"code": AST, "equivalence": "equivalent"}])]
+    found, warnings = run(resources, terminology)
+    assert found["C-I6-alt-ast"].result is Result.UNKNOWN  # was pass, the ALT's value read as the AST
+    assert any(f"Observation/{alt['id']}" in w and "different tests" in w for w in warnings)
+
+
+def test_a_result_coded_with_two_loinc_tests_proves_neither() -> None:
+    resources = sample("10")
+    alt_coded_also(resources, LOINC, AST)
+    found, warnings = run(resources)
+    assert found["C-I6-alt-ast"].result is Result.UNKNOWN
+    assert any("different tests" in w for w in warnings)
+
+
+def test_hb_coded_also_as_a_site_platelet_code_is_neither(tmp_path: Path) -> None:
+    """Hb 120 g/L also coded PLT (mapped to platelets 777-3): it had been saved only by the unit check."""
+    resources = sample("10")
+    coded(resources, HB)["code"]["coding"].append({"system": LAB, "code": "PLT"})
+    terminology = [cmap(tmp_path, "plt", LAB, "PLT", [{"code": "777-3", "equivalence": "equivalent"}])]
+    found, _ = run(resources, terminology)
+    assert found["C-I7-hb"].result is Result.UNKNOWN
+    assert not any("PLT" in (e.note or "") for e in found["C-I7-plt"].evidence)
+
+
+def test_a_loinc_code_with_the_site_code_mapped_to_it_is_one_test(tmp_path: Path) -> None:
+    resources = sample("10")
+    coded(resources, AST)["code"]["coding"].append({"system": LAB, "code": "ASTX"})
+    terminology = [cmap(tmp_path, "astx", LAB, "ASTX", [{"code": AST, "equivalence": "equivalent"}])]
+    found, warnings = run(resources, terminology)
+    assert found["C-I6-alt-ast"].result is Result.PASS
+    assert not any("different tests" in w for w in warnings)
