@@ -61,6 +61,7 @@ from fhir_eligibility.criteria.model import (
     Trial,
 )
 from fhir_eligibility.errors import DefinitionError, InputError
+from fhir_eligibility.terminology.analytes import Analytes
 from fhir_eligibility.terminology.answers import exclusive
 from fhir_eligibility.terminology.relationships import COUNTS, KNOWN, SUGGESTIONS
 from fhir_eligibility.terminology.scope import Scopes
@@ -141,7 +142,9 @@ class SiteTerminology:
         criterion already reads in a code set its target is not in: the map would give the standard code a
         second meaning (platelets 777-3 read as neutrophils 751-8, Positive as Negative), changing verdicts
         of data the site did not code locally. A site map adds local codes; it never redefines standard ones,
-        so this is an error (whatever the relationship), not a warning."""
+        so this is an error (whatever the relationship), not a warning. So are a LOINC code mapped to another
+        (two LOINC codes are two tests; a crosswalk joins different code systems) and a site code mapped to two
+        different tests (:meth:`_two_tests`)."""
         sets = {s for t in trials for top in t.criteria for n in top.walk() for s in _code_sets(n.definition)}
         problems: list[Problem] = []
         for m in [*self.mappings, *self.maybe]:
@@ -156,6 +159,29 @@ class SiteTerminology:
                     f"{display(m.target)}: a site map adds local codes, it must not redefine a standard one"
                 )
                 problems.append((file, where, why))
+        said = {(f, w) for f, w, _ in problems}
+        for m in [*self.mappings, *self.maybe]:  # two LOINC codes are two tests, whether a criterion reads one or not
+            file, where = self.where.get(m, ("", "ConceptMap"))
+            if m.source[0] == m.target[0] == LOINC and m.source != m.target and (file, where) not in said:
+                why = f"{display(m.source)} mapped to {display(m.target)}: two LOINC codes are two different tests"
+                problems.append((file, where, f"{why}; a map adds site codes, it never joins standard ones"))
+        return problems + self._two_tests(trials)
+
+    def _two_tests(self, trials: list[Trial]) -> list[Problem]:
+        """A site code mapped to two different tests (ALT and AST: terminology.analytes), in one map or
+        across several: a result coded with it would be both, and prove neither. Said at the later target."""
+        tests = Analytes(trials)
+        by_source: dict[Code, list[CodeMapping]] = {}
+        for m in [*self.mappings, *self.maybe]:
+            by_source.setdefault(m.source, []).append(m)
+        problems: list[Problem] = []
+        for source, ms in by_source.items():
+            pair = tests.conflict(frozenset(m.target for m in ms)) if len(ms) > 1 else None
+            if pair is None:
+                continue
+            file, where = self.where.get([m for m in ms if m.target in pair][-1], ("", "ConceptMap"))
+            why = f"{display(source)} is mapped to {display(pair[0])} and {display(pair[1])}, two different tests"
+            problems.append((file, where, f"{why}: a result coded with it would be both"))
         return problems
 
     def add(self, file: str, res: Json, scopes: Scopes) -> None:

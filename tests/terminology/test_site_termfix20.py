@@ -14,10 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fhir_eligibility.criteria.load import load_trials
+from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
 from fhir_eligibility.pipeline import evaluate_patient
 from fhir_eligibility.record import PatientData
+from fhir_eligibility.terminology.site import SiteTerminology
 from tests.cases.builders import AS_OF
 
 Json = dict[str, Any]
@@ -103,3 +107,31 @@ def test_a_loinc_code_with_the_site_code_mapped_to_it_is_one_test(tmp_path: Path
     found, warnings = run(resources, terminology)
     assert found["C-I6-alt-ast"].result is Result.PASS
     assert not any("different tests" in w for w in warnings)
+
+
+# ---- 2. validate refuses a map that makes one code two tests --------------------------------------------
+
+
+def problems(paths: list[Path]) -> list[str]:
+    site = SiteTerminology.read(paths)
+    return [why for _f, _w, why in [*site.problems, *site.redefinitions(load_trials(only=[TRIAL_C]))]]
+
+
+def test_one_site_code_mapped_to_alt_and_ast_is_an_error(tmp_path: Path) -> None:
+    both = [{"code": ALT, "equivalence": "equivalent"}, {"code": AST, "equivalence": "equivalent"}]
+    assert any("two different tests" in p for p in problems([cmap(tmp_path, "trans", LAB, "TRANS", both)]))
+    apart = [
+        cmap(tmp_path, "a", LAB, "TRANS", [{"code": ALT, "equivalence": "equivalent"}]),
+        cmap(tmp_path, "b", LAB, "TRANS", [{"code": AST, "relationship": "equivalent"}]),
+    ]
+    assert any("two different tests" in p for p in problems(apart))
+    with pytest.raises(DefinitionError, match="two different tests"):
+        load_trials(only=[TRIAL_C], terminology=apart)
+
+
+def test_a_loinc_code_mapped_to_another_loinc_code_is_an_error(tmp_path: Path) -> None:
+    """Total protein 2885-2 'equivalent' to albumin 1751-7: two LOINC codes are two tests by definition."""
+    path = cmap(tmp_path, "tp", LOINC, "2885-2", [{"code": "1751-7", "equivalence": "equivalent"}])
+    assert any("two LOINC codes" in p for p in problems([path]))
+    same = cmap(tmp_path, "same", LOINC, HB, [{"code": HB, "equivalence": "equivalent"}])
+    assert problems([same]) == []
