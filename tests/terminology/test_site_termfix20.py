@@ -135,3 +135,23 @@ def test_a_loinc_code_mapped_to_another_loinc_code_is_an_error(tmp_path: Path) -
     assert any("two LOINC codes" in p for p in problems([path]))
     same = cmap(tmp_path, "same", LOINC, HB, [{"code": HB, "equivalence": "equivalent"}])
     assert problems([same]) == []
+
+
+# ---- 3. a pregnancy test coded both Negative and Positive is neither ---------------------------------------
+
+
+@pytest.mark.parametrize("selected", [False, True])
+def test_a_test_coded_negative_and_positive_is_unknown(selected: bool) -> None:
+    """Sample 36's serum hCG (2026-05-30, inside C-E9's window) coded LA6577-6 Negative and SNOMED CT
+    10828004 Positive: it had read as Positive (C-E9 fail, ineligible); ``userSelected`` on one changes nothing
+    (it says which coding a person picked, not that the other is wrong)."""
+    resources = sample("36")
+    hcg = coded(resources, "2118-8")
+    hcg["valueCodeableConcept"] = {
+        "coding": [
+            {"system": LOINC, "code": "LA6577-6"},
+            {"system": "http://snomed.info/sct", "code": "10828004", "userSelected": selected},
+        ]
+    }
+    found, _ = run(resources)
+    assert found["C-E9"].result is Result.UNKNOWN
