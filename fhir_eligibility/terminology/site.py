@@ -63,7 +63,7 @@ from fhir_eligibility.criteria.model import (
 from fhir_eligibility.errors import DefinitionError, InputError
 from fhir_eligibility.terminology.analytes import Analytes
 from fhir_eligibility.terminology.answers import exclusive
-from fhir_eligibility.terminology.relationships import COUNTS, KNOWN, SUGGESTIONS
+from fhir_eligibility.terminology.relationships import AS_R5, COUNTS, KNOWN, SUGGESTIONS
 from fhir_eligibility.terminology.scope import Scopes
 from fhir_eligibility.terminology.site_apply import apply_mappings
 from fhir_eligibility.terminology.site_value_sets import include_problems, included, listed_codes
@@ -221,11 +221,18 @@ class SiteTerminology:
                 if not element.get("code"):
                     self.problems.append((file, f"{ewhere}.code", "no code"))
                     continue
+                if element.get("noMap") is True and element.get("target"):  # R5 cmd-1: noMap has no target
+                    self.problems.append((file, f"{ewhere}.noMap", "noMap is true and a target is given: which holds?"))
+                    continue
                 for t, tgt in enumerate(element.get("target") or []):
                     self._target(file, f"{ewhere}.target[{t}]", name, (source, element["code"]), target, tgt)
 
     def _target(self, file: str, where: str, name: str, src: tuple[str, str], system: str, tgt: Json) -> None:
         rel = tgt.get("relationship") or tgt.get("equivalence")
+        r4, r5 = tgt.get("equivalence"), tgt.get("relationship")
+        if r4 is not None and r5 is not None and AS_R5.get(str(r4), r4) != r5:  # which one the site meant is unknown
+            self.problems.append((file, where, f"equivalence {r4!r} and relationship {r5!r} disagree: give one"))
+            return
         if rel not in KNOWN:
             self.problems.append((file, where, f"equivalence/relationship {rel!r} is not a ConceptMap code"))
             return

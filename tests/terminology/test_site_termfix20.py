@@ -155,3 +155,31 @@ def test_a_test_coded_negative_and_positive_is_unknown(selected: bool) -> None:
     }
     found, _ = run(resources)
     assert found["C-E9"].result is Result.UNKNOWN
+
+
+# ---- 5. a target that says two things, and noMap with a target ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("r4", "r5"), [("narrower", "equivalent"), ("equivalent", "not-related-to"), ("wider", "equivalent")]
+)
+def test_equivalence_and_relationship_that_disagree_are_an_error(tmp_path: Path, r4: str, r5: str) -> None:
+    """R4's word and R5's both given, saying different things: which the site meant cannot be told (the R5 one
+    had won silently, so an HGB 'narrower' also marked 'equivalent' counted)."""
+    path = cmap(tmp_path, "hgb", LAB, "HGB", [{"code": HB, "equivalence": r4, "relationship": r5}])
+    assert any("disagree" in p for p in problems([path]))
+
+
+def test_equivalence_and_relationship_that_agree_are_read(tmp_path: Path) -> None:
+    target = {"code": HB, "equivalence": "wider", "relationship": "source-is-narrower-than-target"}
+    site = SiteTerminology.read([cmap(tmp_path, "hgb", LAB, "HGB", [target])])
+    assert site.problems == [] and [m.target for m in site.mappings] == [(LOINC, HB)]
+
+
+def test_no_map_with_a_target_is_an_error(tmp_path: Path) -> None:
+    path = cmap(tmp_path, "hgb", LAB, "HGB", [{"code": HB, "equivalence": "equivalent"}])
+    cm = json.loads(path.read_text())
+    cm["group"][0]["element"][0]["noMap"] = True
+    path.write_text(json.dumps(cm))
+    site = SiteTerminology.read([path])
+    assert any("noMap" in why for _f, _w, why in site.problems) and site.mappings == []
