@@ -132,6 +132,25 @@ def codings(concept: object) -> frozenset[Code]:
     return frozenset(out)
 
 
+_SCT_FOCUS = re.compile(r"\s*(\d{6,18})\s*(?:\|[^|]*\|)?\s*")  # one focus concept, its term optional
+
+
+def expression_foci(codes: frozenset[Code]) -> frozenset[Code]:
+    """The focus concepts of the SNOMED CT post-coordinated expressions among the codes
+    (``94225005:{363698007=12738006}``: 94225005; ``a+b:...``: a and b); a constraint (``<<``) has none.
+
+    Why: an expression is not one concept, and a refinement can change the meaning (a finding context "known
+    absent"), so it never proves its focus; but a record about brain metastases must not read as none:
+    the record is uncertain for the value sets holding its focus (evaluation.facts)."""
+    out: set[Code] = set()
+    for system, code in codes:
+        if system != SNOMED or ":" not in code or code.lstrip().startswith(("<", ">", "^")):
+            continue
+        foci = [_SCT_FOCUS.fullmatch(part) for part in code.split(":", 1)[0].lstrip("=").split("+")]
+        out |= {(SNOMED, m[1]) for m in foci if m}
+    return frozenset(out)
+
+
 def with_atc_groups(codes: frozenset[Code]) -> frozenset[Code]:
     """The codes and, for an ATC code, the groups it belongs to (L01XE26: L01XE, L01X, L01, L).
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from fhir_eligibility.codes import SNOMED, expression_foci
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.errors import DefinitionError
 from fhir_eligibility.evaluation.results import CriterionResult, Result
@@ -183,3 +184,31 @@ def test_no_map_with_a_target_is_an_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(cm))
     site = SiteTerminology.read([path])
     assert any("noMap" in why for _f, _w, why in site.problems) and site.mappings == []
+
+
+# ---- 4. a post-coordinated SNOMED CT expression is uncertain for its focus --------------------------------
+
+
+def test_a_condition_coded_as_a_snomed_expression_is_uncertain_for_its_focus() -> None:
+    """E-E6 excludes brain metastases (vs-brain-mets holds SNOMED CT 94225005). A Condition coded
+    ``94225005:{363698007=12738006}`` (its site refined) had read as "none recorded": E-E6 passed."""
+    trials = load_trials(only=["NCT01842165"])
+    bm = {
+        "resourceType": "Condition",
+        "id": "bm",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "94225005:{363698007=12738006}"}]},
+        "onsetDateTime": "2026-03-01",
+    }
+    data = PatientData("sample-10", [*sample("10"), bm])
+    result = evaluate_patient(data, trials, AS_OF)[0]
+    assert next(c for c in result.criteria if c.id == "E-E6").result is Result.UNKNOWN
+    assert any("Condition/bm" in w and "expression" in w for w in data.warnings)
+
+
+def test_expression_foci() -> None:
+    assert expression_foci(frozenset({(SNOMED, "94225005 |Brain mets| : {363698007=12738006}")})) == {
+        (SNOMED, "94225005")
+    }
+    assert expression_foci(frozenset({(SNOMED, "1+2222222:{1=2}")})) == {(SNOMED, "2222222")}
+    assert expression_foci(frozenset({(SNOMED, "<<94225005"), (SNOMED, "94225005")})) == frozenset()
