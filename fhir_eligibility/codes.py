@@ -151,6 +151,13 @@ def expression_foci(codes: frozenset[Code]) -> frozenset[Code]:
     return frozenset(out)
 
 
+def beyond_who(codes: frozenset[Code]) -> frozenset[Code]:
+    """The ICD-10-CM reading of codes written under WHO ICD-10 that WHO's four characters cannot hold
+    (C79.31 is ICD-10-CM's; WHO stops at C79.3): a site that named the wrong system, or a national
+    modification's code. Which it is cannot be told, so the record is uncertain for them (evaluation.facts)."""
+    return frozenset((ICD10CM, c) for s, c in codes if s == ICD10 and len(c) > 4) - codes
+
+
 def with_atc_groups(codes: frozenset[Code]) -> frozenset[Code]:
     """The codes and, for an ATC code, the groups it belongs to (L01XE26: L01XE, L01X, L01, L).
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_eligibility.codes import EXT_CONTRADICTORY, LOINC, SNOMED, Code, codings, display, expression_foci
+from fhir_eligibility.codes import EXT_CONTRADICTORY, LOINC, SNOMED, Code, beyond_who, codings, display, expression_foci
 from fhir_eligibility.evaluation.dates import checked, order_text, parse_date, period
 from fhir_eligibility.evaluation.elements import (
     INTOLERANCE,
@@ -86,13 +86,18 @@ def _code(res: Resource, key: str = "code") -> frozenset[Code]:
 
 
 def _foci(codes: frozenset[Code], ref: str, problems: list[str] | None) -> frozenset[Code]:
-    """The focus concepts of the record's SNOMED CT expressions (codes.expression_foci), said in a warning:
-    the record is read as uncertain for them, never as proof nor as absence."""
+    """The focus concepts of the record's SNOMED CT expressions (codes.expression_foci) and the ICD-10-CM
+    reading of a WHO ICD-10 code too long for WHO (codes.beyond_who), said in a warning: the record is read
+    as uncertain for them, never as proof nor as absence."""
     foci = expression_foci(codes)
     if foci and problems is not None:
         shown = ", ".join(display(c) for c in sorted(foci))
         problems.append(f"a SNOMED CT expression with refinements: read as possibly {shown} (uncertain)")
-    return foci
+    cm = beyond_who(codes)
+    if cm and problems is not None:
+        shown = ", ".join(c for _s, c in sorted(cm))
+        problems.append(f"ICD-10 (WHO) code {shown} is longer than WHO's: read as possibly ICD-10-CM (uncertain)")
+    return foci | cm
 
 
 def _union(concepts: list[Any]) -> frozenset[Code]:

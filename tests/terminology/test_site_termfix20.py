@@ -212,3 +212,20 @@ def test_expression_foci() -> None:
     }
     assert expression_foci(frozenset({(SNOMED, "1+2222222:{1=2}")})) == {(SNOMED, "2222222")}
     assert expression_foci(frozenset({(SNOMED, "<<94225005"), (SNOMED, "94225005")})) == frozenset()
+
+
+def test_an_icd10_cm_code_under_the_who_system_is_uncertain() -> None:
+    """C79.31 (brain metastases) exists only in ICD-10-CM; written under WHO ICD-10 it had read as none
+    (E-E6 pass). Named the wrong system or a national code: which cannot be told, so E-E6 is unknown."""
+    trials = load_trials(only=["NCT01842165"])
+    bm = {
+        "resourceType": "Condition",
+        "id": "bm",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C79.31"}]},
+        "onsetDateTime": "2026-03-01",
+    }
+    data = PatientData("sample-10", [*sample("10"), bm])
+    result = evaluate_patient(data, trials, AS_OF)[0]
+    assert next(c for c in result.criteria if c.id == "E-E6").result is Result.UNKNOWN
+    assert any("Condition/bm" in w and "ICD-10-CM" in w for w in data.warnings)
