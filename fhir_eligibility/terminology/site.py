@@ -9,7 +9,9 @@ terminology.site_value_sets.
 Which ConceptMap targets count, which only may be the concept and which never count is
 terminology.relationships; nor does a target with ``dependsOn``/``product`` (a condition we cannot
 check). A source mapped to answers that exclude each other (Positive and Negative:
-terminology.answers) is a problem, and read as neither answer.
+terminology.answers) is a problem, and read as neither answer; so is one mapped to two different tests
+(ALT and AST: terminology.analytes), a LOINC code mapped to another (two tests by definition), a target
+whose R4 ``equivalence`` and R5 ``relationship`` disagree, and ``noMap`` with a target.
 
 A group without ``source`` (optional in R4 and R5) takes the one code system its map's source scope
 names in the terminology files (terminology.scope); otherwise it is an error naming the map and group.
