@@ -27,6 +27,8 @@ EXT_ALT_THRESHOLD = f"{PROJECT}/StructureDefinition/alternate-threshold"
 EXT_DEFAULT_LOOKBACK = f"{PROJECT}/StructureDefinition/default-lookback"
 # on a definitionByCombination (all-of of record leaves): one record must meet every leaf
 EXT_SAME_RECORD = f"{PROJECT}/StructureDefinition/same-record"
+# on a record's CodeableConcept (terminology.evidence marks it): its codings name different tests, why
+EXT_CONTRADICTORY = f"{PROJECT}/StructureDefinition/contradictory-coding"
 
 # Spellings seen in real exports for the same system.
 _ALIASES = {
@@ -128,6 +130,32 @@ def codings(concept: object) -> frozenset[Code]:
             if n:
                 out.add(n)
     return frozenset(out)
+
+
+_SCT_FOCUS = re.compile(r"\s*(\d{6,18})\s*(?:\|[^|]*\|)?\s*")  # one focus concept, its term optional
+
+
+def expression_foci(codes: frozenset[Code]) -> frozenset[Code]:
+    """The focus concepts of the SNOMED CT post-coordinated expressions among the codes
+    (``94225005:{363698007=12738006}``: 94225005; ``a+b:...``: a and b); a constraint (``<<``) has none.
+
+    Why: an expression is not one concept, and a refinement can change the meaning (a finding context "known
+    absent"), so it never proves its focus; but a record about brain metastases must not read as none:
+    the record is uncertain for the value sets holding its focus (evaluation.facts)."""
+    out: set[Code] = set()
+    for system, code in codes:
+        if system != SNOMED or ":" not in code or code.lstrip().startswith(("<", ">", "^")):
+            continue
+        foci = [_SCT_FOCUS.fullmatch(part) for part in code.split(":", 1)[0].lstrip("=").split("+")]
+        out |= {(SNOMED, m[1]) for m in foci if m}
+    return frozenset(out)
+
+
+def beyond_who(codes: frozenset[Code]) -> frozenset[Code]:
+    """The ICD-10-CM reading of codes written under WHO ICD-10 that WHO's four characters cannot hold
+    (C79.31 is ICD-10-CM's; WHO stops at C79.3): a site that named the wrong system, or a national
+    modification's code. Which it is cannot be told, so the record is uncertain for them (evaluation.facts)."""
+    return frozenset((ICD10CM, c) for s, c in codes if s == ICD10 and len(c) > 4) - codes
 
 
 def with_atc_groups(codes: frozenset[Code]) -> frozenset[Code]:

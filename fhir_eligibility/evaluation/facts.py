@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_eligibility.codes import LOINC, SNOMED, Code, codings
+from fhir_eligibility.codes import EXT_CONTRADICTORY, LOINC, SNOMED, Code, beyond_who, codings, display, expression_foci
 from fhir_eligibility.evaluation.dates import checked, order_text, parse_date, period
 from fhir_eligibility.evaluation.elements import (
     INTOLERANCE,
@@ -77,7 +77,27 @@ def _code(res: Resource, key: str = "code") -> frozenset[Code]:
     problem = concept_problem(concept)
     if problem:
         raise Unreadable(f"{key}: {problem}", readable_codes(concept))
-    return codings(concept)
+    codes = codings(concept)
+    marks = concept.get("extension") if isinstance(concept, dict) else None
+    for ext in marks if isinstance(marks, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == EXT_CONTRADICTORY:  # terminology.evidence: two tests
+            raise Unreadable(f"{key}: {ext.get('valueString')}", codes)
+    return codes
+
+
+def _foci(codes: frozenset[Code], ref: str, problems: list[str] | None) -> frozenset[Code]:
+    """The focus concepts of the record's SNOMED CT expressions (codes.expression_foci) and the ICD-10-CM
+    reading of a WHO ICD-10 code too long for WHO (codes.beyond_who), said in a warning: the record is read
+    as uncertain for them, never as proof nor as absence."""
+    foci = expression_foci(codes)
+    if foci and problems is not None:
+        shown = ", ".join(display(c) for c in sorted(foci))
+        problems.append(f"a SNOMED CT expression with refinements: read as possibly {shown} (uncertain)")
+    cm = beyond_who(codes)
+    if cm and problems is not None:
+        shown = ", ".join(c for _s, c in sorted(cm))
+        problems.append(f"ICD-10 (WHO) code {shown} is longer than WHO's: read as possibly ICD-10-CM (uncertain)")
+    return foci | cm
 
 
 def _union(concepts: list[Any]) -> frozenset[Code]:
@@ -212,6 +232,9 @@ def facts_of(
         if clinical is None and abated(res):  # FHIR con-4: an abated condition is not active
             clinical = "resolved"
         codes = _code(res) | morphology(res)
+        foci = _foci(codes, ref, problems)
+        if foci:
+            codes, verification = codes | foci, "unknown"
         start, latest, instant = condition_onset(res, who, problems)
         codes |= sited(codes, _items(res, "bodySite", problems))  # a malformed one is still reported
         return [
@@ -246,6 +269,7 @@ def facts_of(
         if status not in PROC_VALID:
             return []
         codes = _code(res)
+        foci = _foci(codes, ref, problems)
         start, end, instant = period(res, "performed", "occurrence", problems=problems)
         _items(res, "bodySite", problems)  # read by no criterion; a malformed one is still reported
         # the product used (R4 usedCode; R5 used, CodeableReferences): what a "product-coded" criterion reads
@@ -253,7 +277,8 @@ def facts_of(
         used_codes = _union([u for u in used if concept_problem(u) is None])
         # stopped, on hold: begun, not known to be done (an aborted resection is no resection); unknown:
         # whether it was done at all is not known. Either is uncertain (forms.records)
-        doubt = "unknown" if status in ("unknown", "stopped", "on-hold") else None
+        doubt = "unknown" if status in ("unknown", "stopped", "on-hold") or foci else None
+        codes |= foci
         # a period begun and not ended: still under way (in progress, as of the screening date), or done
         # on a day not recorded, as statements are read: a washout counted from its start would pass
         begun = (

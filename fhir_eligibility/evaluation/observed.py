@@ -20,7 +20,7 @@ from fhir_eligibility.measures import units
 from fhir_eligibility.measures.plausible import implausible
 from fhir_eligibility.measures.timing import TimeOffset, shift
 from fhir_eligibility.record import Resource
-from fhir_eligibility.terminology.answers import text_answer
+from fhir_eligibility.terminology.answers import exclusive, text_answer
 
 
 class Quantity(NamedTuple):
@@ -96,6 +96,12 @@ def value_fields(
         shown = concept.get("text") if isinstance(concept, dict) else None
         if not out["value_codes"] and isinstance(shown, str) and (answer := text_answer(shown)):
             out["value_codes"] = answer  # a concept with only the text "Negative": read as valueString's is
+        both = exclusive(out["value_codes"])
+        if both is not None:  # codings of one concept that disagree (Negative and Positive): read as neither
+            own.append(
+                f"valueCodeableConcept is coded as answers that exclude each other ({both[0][1]} and {both[1][1]})"
+            )
+            del out["value_codes"]
     if "valueInteger" in src:
         v = src["valueInteger"]
         problem = number_problem(v) or (None if isinstance(v, int) else f"valueInteger {v!r} is not an integer")

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import assert_never
 
-from fhir_eligibility.codes import Code, codings, display
+from fhir_eligibility.codes import EXT_CONTRADICTORY, Code, codings, display
 from fhir_eligibility.criteria.model import (
     Age,
     CodeMapping,
@@ -34,6 +34,7 @@ from fhir_eligibility.criteria.model import (
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import CriterionResult, Evidence, TrialResult
 from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.terminology.analytes import Analytes, analytes_of
 
 
 def node_codes(c: Criterion) -> frozenset[Code]:
@@ -55,46 +56,59 @@ def node_codes(c: Criterion) -> frozenset[Code]:
 _ADDED = {"url": "http://fhir-eligibility.org/fhir/StructureDefinition/mapped-coding", "valueBoolean": True}
 
 
-def _with_targets(concept: object, add: dict[Code, set[Code]]) -> object:
-    """The concept with the targets of its mapped site codes added as codings (marked); itself when none."""
+def _with_targets(concept: object, add: dict[Code, set[Code]], tests: Analytes) -> object:
+    """The concept with the targets of its mapped site codes added as codings (marked), and marked as
+    contradictory when its codings name different tests (terminology.analytes); itself when neither."""
     if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+        return concept
+    if len(concept["coding"]) < 2 and not add:  # one coding names one test (most results): nothing to read
         return concept
     own = codings(concept)
     extra = set().union(*(add.get(c, ()) for c in own)) - own
-    if not extra:
+    clash = tests.conflict(own) if len(own) > 1 else None
+    if not extra and clash is None:
         return concept
     added = [{"system": s, "code": c, "extension": [_ADDED]} for s, c in sorted(extra)]
-    return {**concept, "coding": [*concept["coding"], *added]}
+    out = {**concept, "coding": [*concept["coding"], *added]}
+    if clash is not None:
+        why = f"its codings name different tests ({display(clash[0])} and {display(clash[1])}): it proves neither"
+        marks = concept.get("extension")
+        out["extension"] = [*(marks if isinstance(marks, list) else []), {"url": EXT_CONTRADICTORY, "valueString": why}]
+    return out
 
 
 def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
     """The patient's data with each Observation coded with a site code the trials map also coded with
-    the mapping's target (the same data when no trial maps one).
+    the mapping's target, and each Observation whose codes name different tests marked so (the same
+    data when there is neither).
 
     Why before the record is built: what a result is (its analyte) decides how its units convert and
     which values are plausible, and derived formulas read fixed LOINC inputs; a local haemoglobin in
     mmol/L mapped to 718-7 converts, and 85 g/dL is refused, as under 718-7 itself. The site code stays
-    beside the target, so the evidence names it (:func:`mark_mapped`)."""
+    beside the target, so the evidence names it (:func:`mark_mapped`). A result coded as two tests (ALT
+    and AST, haemoglobin and a site code mapped to platelets) is read as neither (evaluation.facts)."""
+    trials = list(trials) if not isinstance(trials, (list, tuple)) else trials
+    tests = analytes_of(trials)
     add: dict[Code, set[Code]] = {}
     for t in trials:
         for m in t.mappings:
             add.setdefault(m.source, set()).add(m.target)
-    if not add:
-        return data
     out: list[Resource] = []
+    changed = False
     for r in data.resources:
         if r.get("resourceType") == "Observation":
-            code = _with_targets(r.get("code"), add)
+            code = _with_targets(r.get("code"), add, tests)
             parts = r.get("component")
             components = (
-                [{**p, "code": _with_targets(p.get("code"), add)} if isinstance(p, dict) else p for p in parts]
+                [{**p, "code": _with_targets(p.get("code"), add, tests)} if isinstance(p, dict) else p for p in parts]
                 if isinstance(parts, list)
                 else parts
             )
             if code is not r.get("code") or components != parts:
                 r = {**r, "code": code} | ({"component": components} if isinstance(parts, list) else {})
+                changed = True
         out.append(r)
-    return replace(data, resources=out)
+    return replace(data, resources=out) if changed else data
 
 
 def _added(record: PatientRecord) -> dict[str, set[Code]]:

@@ -30,5 +30,18 @@ KNOWN = COUNTS | {
     "source-is-broader-than-target",
 }
 SUGGESTIONS = frozenset({"relatedto", "inexact", "related-to"})
+# each R4/R4B ``equivalence`` as R5 says it (R5's ConceptMap conversion): a target giving both must say one thing
+AS_R5 = {
+    "equivalent": "equivalent",
+    "equal": "equivalent",
+    "wider": "source-is-narrower-than-target",
+    "subsumes": "source-is-narrower-than-target",
+    "narrower": "source-is-broader-than-target",
+    "specializes": "source-is-broader-than-target",
+    "relatedto": "related-to",
+    "inexact": "related-to",
+    "unmatched": "not-related-to",
+    "disjoint": "not-related-to",
+}
 
-__all__ = ["COUNTS", "KNOWN", "MAYBE", "SUGGESTIONS"]
+__all__ = ["AS_R5", "COUNTS", "KNOWN", "MAYBE", "SUGGESTIONS"]

@@ -9,7 +9,9 @@ terminology.site_value_sets.
 Which ConceptMap targets count, which only may be the concept and which never count is
 terminology.relationships; nor does a target with ``dependsOn``/``product`` (a condition we cannot
 check). A source mapped to answers that exclude each other (Positive and Negative:
-terminology.answers) is a problem, and read as neither answer.
+terminology.answers) is a problem, and read as neither answer; so is one mapped to two different tests
+(ALT and AST: terminology.analytes), a LOINC code mapped to another (two tests by definition), a target
+whose R4 ``equivalence`` and R5 ``relationship`` disagree, and ``noMap`` with a target.
 
 A group without ``source`` (optional in R4 and R5) takes the one code system its map's source scope
 names in the terminology files (terminology.scope); otherwise it is an error naming the map and group.
@@ -61,8 +63,9 @@ from fhir_eligibility.criteria.model import (
     Trial,
 )
 from fhir_eligibility.errors import DefinitionError, InputError
+from fhir_eligibility.terminology.analytes import Analytes
 from fhir_eligibility.terminology.answers import exclusive
-from fhir_eligibility.terminology.relationships import COUNTS, KNOWN, SUGGESTIONS
+from fhir_eligibility.terminology.relationships import AS_R5, COUNTS, KNOWN, SUGGESTIONS
 from fhir_eligibility.terminology.scope import Scopes
 from fhir_eligibility.terminology.site_apply import apply_mappings
 from fhir_eligibility.terminology.site_value_sets import include_problems, included, listed_codes
@@ -141,7 +144,9 @@ class SiteTerminology:
         criterion already reads in a code set its target is not in: the map would give the standard code a
         second meaning (platelets 777-3 read as neutrophils 751-8, Positive as Negative), changing verdicts
         of data the site did not code locally. A site map adds local codes; it never redefines standard ones,
-        so this is an error (whatever the relationship), not a warning."""
+        so this is an error (whatever the relationship), not a warning. So are a LOINC code mapped to another
+        (two LOINC codes are two tests; a crosswalk joins different code systems) and a site code mapped to two
+        different tests (:meth:`_two_tests`)."""
         sets = {s for t in trials for top in t.criteria for n in top.walk() for s in _code_sets(n.definition)}
         problems: list[Problem] = []
         for m in [*self.mappings, *self.maybe]:
@@ -156,6 +161,29 @@ class SiteTerminology:
                     f"{display(m.target)}: a site map adds local codes, it must not redefine a standard one"
                 )
                 problems.append((file, where, why))
+        said = {(f, w) for f, w, _ in problems}
+        for m in [*self.mappings, *self.maybe]:  # two LOINC codes are two tests, whether a criterion reads one or not
+            file, where = self.where.get(m, ("", "ConceptMap"))
+            if m.source[0] == m.target[0] == LOINC and m.source != m.target and (file, where) not in said:
+                why = f"{display(m.source)} mapped to {display(m.target)}: two LOINC codes are two different tests"
+                problems.append((file, where, f"{why}; a map adds site codes, it never joins standard ones"))
+        return problems + self._two_tests(trials)
+
+    def _two_tests(self, trials: list[Trial]) -> list[Problem]:
+        """A site code mapped to two different tests (ALT and AST: terminology.analytes), in one map or
+        across several: a result coded with it would be both, and prove neither. Said at the later target."""
+        tests = Analytes(trials)
+        by_source: dict[Code, list[CodeMapping]] = {}
+        for m in [*self.mappings, *self.maybe]:
+            by_source.setdefault(m.source, []).append(m)
+        problems: list[Problem] = []
+        for source, ms in by_source.items():
+            pair = tests.conflict(frozenset(m.target for m in ms)) if len(ms) > 1 else None
+            if pair is None:
+                continue
+            file, where = self.where.get([m for m in ms if m.target in pair][-1], ("", "ConceptMap"))
+            why = f"{display(source)} is mapped to {display(pair[0])} and {display(pair[1])}, two different tests"
+            problems.append((file, where, f"{why}: a result coded with it would be both"))
         return problems
 
     def add(self, file: str, res: Json, scopes: Scopes) -> None:
@@ -195,11 +223,18 @@ class SiteTerminology:
                 if not element.get("code"):
                     self.problems.append((file, f"{ewhere}.code", "no code"))
                     continue
+                if element.get("noMap") is True and element.get("target"):  # R5 cmd-1: noMap has no target
+                    self.problems.append((file, f"{ewhere}.noMap", "noMap is true and a target is given: which holds?"))
+                    continue
                 for t, tgt in enumerate(element.get("target") or []):
                     self._target(file, f"{ewhere}.target[{t}]", name, (source, element["code"]), target, tgt)
 
     def _target(self, file: str, where: str, name: str, src: tuple[str, str], system: str, tgt: Json) -> None:
         rel = tgt.get("relationship") or tgt.get("equivalence")
+        r4, r5 = tgt.get("equivalence"), tgt.get("relationship")
+        if r4 is not None and r5 is not None and AS_R5.get(str(r4), r4) != r5:  # which one the site meant is unknown
+            self.problems.append((file, where, f"equivalence {r4!r} and relationship {r5!r} disagree: give one"))
+            return
         if rel not in KNOWN:
             self.problems.append((file, where, f"equivalence/relationship {rel!r} is not a ConceptMap code"))
             return

@@ -1,0 +1,72 @@
+"""Which codes name different lab tests, as the criteria read them: one result coded as two tests proves neither.
+
+Why: in FHIR every coding of one ``code`` names the same concept. A result coded both ALT (1742-6) and
+AST (1920-8), or LOINC haemoglobin and a site code mapped to platelets, contradicts itself; read as
+both, one value would decide two criteria (an ALT of 30 U/L passing the AST limit). Such a result is
+unreadable (clinical.md §0: contradictory data is unknown, never a decisive pass or fail): the
+criteria reading either test are unknown, with a warning naming it (terminology.evidence marks it,
+evaluation.facts refuses it).
+
+"Different tests" is told from the criteria's own measurement code sets (after site maps): two codes
+differ when each is in a set the other is not in (ALT's set and AST's). A LOINC code and its variants in
+one value set (718-7 and 30313-1), a LOINC code with a site code mapped to it, and a code no criterion
+reads are one test. A site map giving one site code two such targets is refused (terminology.site).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fhir_eligibility.codes import Code
+from fhir_eligibility.criteria.model import ObservationValue, Trial
+
+
+class Analytes:
+    """Each code's measurement code sets (by number), and per distinct code set whether it names two tests."""
+
+    def __init__(self, trials: Iterable[Trial]) -> None:
+        ids: dict[frozenset[Code], int] = {}
+        for t in trials:
+            for top in t.criteria:
+                for n in top.walk():
+                    d = n.definition
+                    if isinstance(d, ObservationValue) and d.codes:
+                        ids.setdefault(d.codes, len(ids))
+        sets: dict[Code, set[int]] = {}
+        for codes, i in ids.items():
+            for c in codes:
+                sets.setdefault(c, set()).add(i)
+        self.sets = {c: frozenset(s) for c, s in sets.items()}
+        # one answer per distinct code set: a population codes its results a few ways (screening speed)
+        self._seen: dict[frozenset[Code], tuple[Code, Code] | None] = {}
+
+    def conflict(self, codes: frozenset[Code]) -> tuple[Code, Code] | None:
+        """Two of the codes that name different tests (each read in a code set the other is not in), if any."""
+        if codes in self._seen:
+            return self._seen[codes]
+        read = sorted((c, self.sets[c]) for c in codes if c in self.sets)
+        found = next(
+            ((a, b) for i, (a, sa) in enumerate(read) for b, sb in read[i + 1 :] if not sa <= sb and not sb <= sa),
+            None,
+        )
+        self._seen[codes] = found
+        return found
+
+
+# the last trial lists seen, held so their ids stay theirs: an index is built once per run, not per patient
+_BUILT: list[tuple[tuple[Trial, ...], Analytes]] = []
+
+
+def analytes_of(trials: Iterable[Trial]) -> Analytes:
+    """The index for these trials (the same list of trials: the same index)."""
+    key = tuple(trials)
+    for seen, index in _BUILT:
+        if len(seen) == len(key) and all(a is b for a, b in zip(seen, key, strict=True)):
+            return index
+    index = Analytes(key)
+    _BUILT.insert(0, (key, index))
+    del _BUILT[4:]
+    return index
+
+
+__all__ = ["Analytes", "analytes_of"]
