@@ -103,7 +103,7 @@ class Answer:
 
 def _named(ref: str, date: str) -> str:
     """A response and its date as given, for a reason: ``QuestionnaireResponse/x of 2026-05``."""
-    return f"{ref} of {date}" if date else f"{ref} (no date: authored is absent)"
+    return f"{ref} of {date}" if date else f"{ref} (no authored date)"
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -175,8 +175,9 @@ def _author(res: dict[str, Any]) -> str | None:
 
 
 STAFF = frozenset({"Practitioner", "PractitionerRole"})  # who may attest (docs/attestations.md, "Who attests")
-# a reference's resource type: ``[base/]Type/id[/_history/v]`` or a conditional ``Type?search``
-_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?|\?.*)$", re.DOTALL)
+# a reference's resource type: ``[base/]Type/id[/_history/v][/]`` or a conditional ``Type?search`` (a trailing
+# slash, as some EHRs write ``Practitioner/p1/``, counted before the allow-list and again now)
+_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?/?|\?.*)$", re.DOTALL)
 
 
 def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
@@ -445,7 +446,10 @@ def _undated(a: Answer) -> str:
     which is why it keeps a favourable answer from counting (:func:`_settled`)."""
     said = "yes" if a.value else "no"
     what = f"its answer {said!r}" if a.problem is None else "its answer"
-    return f"the attestation in {a.of()} has no date: {what} may be the latest or long past, it decides nothing"
+    return (
+        f"the attestation in {a.response} has no date (authored): {what} may be the latest or long past,"
+        " it decides nothing"
+    )
 
 
 def _unwritten(a: Answer, as_of: dt.date) -> str:
