@@ -14,6 +14,10 @@ as an argument. Rules (issue 14):
   with the reason; of answers that may each be the latest the least favourable to the patient's
   eligibility decides (:func:`_settled`), never the response id (a random UUID); so do contradictory
   answers to one item inside one response (read as given at one instant);
+* ``authored`` of a month or a year: a refusal is read at the earliest day it may be, a favourable answer at
+  the latest (it may not be written yet); no ``authored`` (0..1 in R4): the answer decides nothing, but unless
+  favourable it may be the latest, so a favourable answer does not count (:func:`_settled`); the reason says
+  why an answer did not count, and writes the date as given;
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
