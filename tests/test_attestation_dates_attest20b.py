@@ -24,6 +24,7 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Result, Verdict
 from fhir_eligibility.pipeline import build_record, evaluate_patient
 from fhir_eligibility.record import PatientData
+from fhir_eligibility.screening.fast import Screener
 from tests.attestation_fixtures import BASE, TRIAL, coordinator_answers, patient, response, top
 
 OTHERS = {k: v for k, v in coordinator_answers().items() if k != "A-I14"}
@@ -160,3 +161,25 @@ def test_the_undated_response_warning_is_made_once_per_record() -> None:
     build_record(data)
     build_record(data)
     assert sum("QuestionnaireResponse/no" in w for w in data.warnings) == 1
+
+
+@pytest.mark.parametrize(
+    ("consent", "day"),
+    [
+        (((True, "2026-05-20", "yes"), (False, None, "no")), JUNE),
+        (((True, "2026-05-20", "yes"), (False, "2026-05", "no")), dt.date(2026, 5, 25)),
+        (((True, "2026", "year"),), JUNE),
+        (((True, "2026-05", "yes"),), dt.date(2026, 5, 25)),
+    ],
+)
+def test_screening_reads_these_answers_as_evaluate_does(
+    consent: tuple[tuple[bool, str | None, str], ...], day: dt.date
+) -> None:
+    """The compiled screener (latest_answers) and evaluate: the same verdict, results and dates."""
+    settings = Settings(horizon_days=60)
+    [screened] = Screener([TRIAL], day, settings).screen(_data(*consent))
+    evaluated = evaluate_patient(_data(*consent), [TRIAL], day, settings)[0]
+    assert screened.verdict == evaluated.verdict.value
+    assert screened.results == tuple(c.result.value for c in evaluated.criteria)
+    assert evaluated.when is not None
+    assert screened.eligible_from == (evaluated.when.eligible_from and evaluated.when.eligible_from.isoformat())
