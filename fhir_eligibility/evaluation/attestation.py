@@ -14,6 +14,10 @@ as an argument. Rules (issue 14):
   with the reason; of answers that may each be the latest the least favourable to the patient's
   eligibility decides (:func:`_settled`), never the response id (a random UUID); so do contradictory
   answers to one item inside one response (read as given at one instant);
+* ``authored`` of a month or a year: a refusal is read at the earliest day it may be, a favourable answer at
+  the latest (it may not be written yet); no ``authored`` (0..1 in R4): the answer decides nothing, but unless
+  favourable it may be the latest, so a favourable answer does not count (:func:`_settled`); the reason says
+  why an answer did not count, and writes the date as given;
 * when the patient's responses could not be read (a source reported ``QuestionnaireResponse`` data
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
@@ -83,7 +87,7 @@ _CODED_YES_NO = {
 class Answer:
     value: bool
     by: str
-    date: str  # ISO date of authored
+    date: str  # authored's date as given: ISO, or a month or year ("2026-05"); "" none (decides nothing)
     response: str  # QuestionnaireResponse/<id>
     problem: str | None = None  # why it does not count (no author)
     comment: str | None = None
@@ -92,7 +96,18 @@ class Answer:
     earlier: Answer | None = None  # the next older answer to the same linkId
     instant: str = ""  # authored as a UTC instant (:func:`_instant`) when it gives a time of day, else its day
     timed: bool = False  # authored gives a time of day (a bare date: any time of that day)
-    until: str = ""  # the last day authored may be (a month "2026-05": its last day; else ``date``)
+    until: str = ""  # the last day authored may be (a month "2026-05": its last day); "" undated
+    first: str = ""  # the first day authored may be (ISO); "" undated
+    pending: bool = False  # its last day is after the as-of date: it may not be written yet on that day
+
+    def of(self) -> str:
+        """The response and its date, for a reason (:func:`_named`)."""
+        return _named(self.response, self.date)
+
+
+def _named(ref: str, date: str) -> str:
+    """A response and its date as given, for a reason: ``QuestionnaireResponse/x of 2026-05``."""
+    return f"{ref} of {date}" if date else f"{ref} (no authored date)"
 
 
 Answers = dict[str, Answer]  # linkId -> the most recent answer
@@ -119,12 +134,14 @@ def _instant(text: str) -> str | None:
 def _before(a: Answer, b: Answer) -> bool:
     """Whether ``a`` was certainly given before ``b``. Two times of day: by instant. Else by day: a bare date
     (or a month) may be any time of it, so it is after every day before it and unordered against a time on
-    the same day (the time's own written, local, day: a bare date is local too). Unordered answers are
-    settled by :func:`_settled` (the refusal wins). Not a total order: answers no other is certainly after
-    are the ones that may be the latest."""
+    the same day (the time's own written, local, day: a bare date is local too). An undated answer is
+    unordered against every other. Unordered answers are settled by :func:`_settled` (the refusal wins).
+    Not a total order: answers no other is certainly after are the ones that may be the latest."""
+    if not (a.first and b.first):
+        return False
     if a.timed and b.timed:
         return a.instant < b.instant
-    return a.until < b.date
+    return a.until < b.first
 
 
 def _items(items: object) -> Iterable[dict[str, Any]]:
@@ -162,8 +179,9 @@ def _author(res: dict[str, Any]) -> str | None:
 
 
 STAFF = frozenset({"Practitioner", "PractitionerRole"})  # who may attest (docs/attestations.md, "Who attests")
-# a reference's resource type: ``[base/]Type/id[/_history/v]`` or a conditional ``Type?search``
-_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?|\?.*)$", re.DOTALL)
+# a reference's resource type: ``[base/]Type/id[/_history/v][/]`` or a conditional ``Type?search`` (a trailing
+# slash, as some EHRs write ``Practitioner/p1/``, counted before the allow-list and again now)
+_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?/?|\?.*)$", re.DOTALL)
 
 
 def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
@@ -240,27 +258,32 @@ def _yes_no(a: dict[str, Any]) -> bool | str:
 
 
 def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, list[Answer]]] | None:
-    """One response's answers, or None when it does not count at all (status, date, shape)."""
+    """One response's answers, or None when it does not count at all (status; written after ``as_of``).
+
+    A partial date ("2026-05") may be any of its days (clinical.md §0.12): it is read while its first day is on
+    or before ``as_of``, and :func:`decide` reads a refusal at the earliest day it may be and a favourable answer
+    at the latest (``pending``: may not be written yet); it goes stale from its first day. A response with no
+    ``authored`` (0..1 in R4) is read undated: it decides nothing, but may be the latest answer."""
     authored = res.get("authored")
     day = parse_date(authored)
-    # a partial date ("2026-06") may mean its last day: not yet written before then (clinical.md §0.12);
-    # it goes stale from its first (the validity below reads ``day``)
-    written = last_day(authored) if isinstance(authored, str) else None
-    if res.get("status") not in VALID_STATUS or day is None or (written or day) > as_of:
+    if res.get("status") not in VALID_STATUS or (day is not None and day > as_of):
         return None
+    written = (last_day(authored) if isinstance(authored, str) else None) or day
     by = _author(res)
-    date = day.isoformat()
+    # the date as the record gives it: a month is not its first day; a time's own (local) written day
+    date = "" if day is None else str(authored) if len(str(authored)) in (4, 7) else day.isoformat()
     ref = f"QuestionnaireResponse/{res.get('id', '?')}"
+    of = _named(ref, date)
     problem = stale = None
     not_by_staff = _not_by_staff(res)  # before "no author": a Patient named by its identifier alone is a patient
     if not_by_staff is not None:
         problem = (
-            f"the attestation in {ref} of {date} is by {by or 'an unnamed author'} ({not_by_staff}): eligibility"
+            f"the attestation in {of} is by {by or 'an unnamed author'} ({not_by_staff}): eligibility"
             " is attested by study staff, it does not count"
         )
     elif by is None:
-        problem = f"the attestation in {ref} of {date} names no author, it does not count"
-    elif day < as_of - dt.timedelta(days=validity_days):
+        problem = f"the attestation in {of} names no author, it does not count"
+    elif day is not None and day < as_of - dt.timedelta(days=validity_days):
         stale = f"the attestation by {by} on {date} is older than {validity_days} days (stale), it does not count"
     # every answer to every item: one linkId twice in a response (no then yes) is read as answers given at one
     # instant, not the last (or first) one winning
@@ -272,21 +295,21 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         if item["linkId"].endswith("-comment") and isinstance(a.get("valueString"), str):
             comments.setdefault(item["linkId"][: -len("-comment")], cleaned(a["valueString"], one_line=False))
     out: dict[str, list[Answer]] = {}
-    instant = _instant(str(authored))
+    instant = _instant(str(authored)) if day is not None else None
     timed = instant is not None
-    until = (written or day).isoformat()
-    # a bare date sorts after its day's times (it may be its end); the order only keeps the chain stable,
-    # :func:`_before` decides which answers may be the latest
-    moment = instant if instant is not None else f"{until}T24"
+    until = written.isoformat() if written is not None else ""
+    first = day.isoformat() if day is not None else ""
+    pending = written is not None and written > as_of
+    # a bare date sorts after its day's times (it may be its end), an undated answer first; the order only
+    # keeps the chain stable, :func:`_before` decides which answers may be the latest
+    moment = instant if instant is not None else f"{until}T24" if until else ""
     for item, a in given:
         link, text = item["linkId"], item.get("text")
         if link.endswith("-comment"):
             continue
         said = _yes_no(a)
         # answered in a shape that cannot decide: it supersedes older answers, and does not count
-        why = problem or (
-            f"the attestation in {ref} of {date}: {said}, it does not count" if isinstance(said, str) else None
-        )
+        why = problem or (f"the attestation in {of}: {said}, it does not count" if isinstance(said, str) else None)
         value = said if isinstance(said, bool) else False
         answer = Answer(
             value,
@@ -301,6 +324,8 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
             moment,
             timed,
             until,
+            first,
+            pending,
         )
         out.setdefault(link, []).append(answer)
     return (moment, str(res.get("id", ""))), out
@@ -380,22 +405,63 @@ def _chain(answer: Answer | None) -> list[Answer]:
     return out
 
 
-def _leaning(a: Answer, refusing: bool) -> int:
-    """0: a refusal that counts (a stale one too: it stands), 1: an answer that does not count, 2: a favourable one."""
-    if a.problem is None and a.value is refusing:
-        return 0
-    return 2 if a.problem is None and a.stale is None else 1
+def _refuses(a: Answer, refusing: bool) -> bool:
+    """A dated refusal that counts (a stale one too: it stands)."""
+    return a.problem is None and a.value is refusing and bool(a.first)
 
 
-def _settled(given: list[Answer], refusing: bool) -> Answer:
-    """Of the answers to this wording (most recent first), those that may be the latest (no other was
-    certainly given after them: :func:`_before`), the least favourable to the patient's eligibility: a refusal
-    that counts, else one that does not count (the item stays open), else a favourable one. Why: which of two
-    answers given at the same instant (a site's data written to the second), or of a bare date and a time that
-    day, came last is unknowable, and a withdrawn consent read as given enrols a patient who refused, while
-    the other mistake only asks someone to answer again. ``refusing``: the value that refuses."""
-    latest = [a for a in given if not any(_before(a, b) for b in given)] or given  # a cycle: all may be last
-    return min(latest, key=lambda a: _leaning(a, refusing))  # of equals the first in the chain, every time
+def _leaning(a: Answer, refusing: bool) -> tuple[int, bool]:
+    """0: a refusal that counts, 1: an answer that does not count (an undated one, whatever it says), 2: a
+    favourable one; then one that may not be written yet (``pending``) after one that is."""
+    if _refuses(a, refusing):
+        return 0, a.pending
+    return (2 if a.problem is None and a.stale is None and a.first else 1), a.pending
+
+
+def _latest(given: list[Answer]) -> list[Answer]:
+    """Those that may be the latest: no other was certainly given after them (:func:`_before`)."""
+    return [a for a in given if not any(_before(a, b) for b in given)] or given  # a cycle: all may be last
+
+
+def _settled(given: list[Answer], refusing: bool) -> Answer | None:
+    """Of the answers to this wording (most recent first), those that may be the latest, the least favourable
+    to the patient's eligibility: a refusal that counts, else one that does not count (the item stays open),
+    else a favourable one. Why: which of two answers given at the same instant (a site's data written to the
+    second), or of a bare date and a time that day, came last is unknowable, and a withdrawn consent read as
+    given enrols a patient who refused, while the other mistake only asks someone to answer again.
+
+    A date only by its month or year: a refusal is read at the earliest day it may be (it is among the
+    answers from its first day), any other answer at the latest (``pending``: it may not be written yet, so
+    the answers without it are weighed too). An undated answer decides nothing; unless favourable it may be
+    the latest (a withdrawal), so it is weighed as an answer that does not count. ``refusing``: the value that
+    refuses. None: no answer to weigh (only undated favourable ones)."""
+    dated = [a for a in given if a.first]
+    maybe = [a for a in dated if a.pending and not _refuses(a, refusing)]
+    without = [a for a in dated if not any(a is m for m in maybe)]
+    weighed = _latest(dated) if dated else []
+    weighed += [a for a in _latest(without) if not any(a is w for w in weighed)] if without else []
+    weighed += [a for a in given if not a.first and (a.problem is not None or a.value is refusing)]
+    return min(weighed, key=lambda a: _leaning(a, refusing)) if weighed else None  # of equals the first in the chain
+
+
+def _undated(a: Answer) -> str:
+    """Why an undated answer decides nothing (``authored`` is 0..1 in R4): when it was given is unknown, so a
+    refusal may be long past and a consent the latest answer or not; unless favourable it may be a withdrawal,
+    which is why it keeps a favourable answer from counting (:func:`_settled`)."""
+    said = "yes" if a.value else "no"
+    what = f"its answer {said!r}" if a.problem is None else "its answer"
+    return (
+        f"the attestation in {a.response} has no date (authored): {what} may be the latest or long past,"
+        " it decides nothing"
+    )
+
+
+def _unwritten(a: Answer, as_of: dt.date) -> str:
+    """Why a favourable answer dated only by its month or year does not count yet: read at its latest day."""
+    return (
+        f"the attestation in {a.of()} may be any day to {a.until}: it may not be written yet on {as_of.isoformat()},"
+        " it does not count"
+    )
 
 
 def _reworded_since(answer: Answer, other: list[Answer]) -> str | None:
@@ -407,7 +473,7 @@ def _reworded_since(answer: Answer, other: list[Answer]) -> str | None:
     if later is None:
         return None
     return (
-        f"the answer in {later.response} of {later.date}, at this item's linkId but to another wording "
+        f"the answer in {later.of()}, at this item's linkId but to another wording "
         f"({later.text!r}), may be later than the one of {answer.date}, which does not count"
     )
 
@@ -429,14 +495,16 @@ def _reads(c: Criterion) -> tuple[tuple[str, frozenset[tuple[str, str]]], ...]:
     return tuple((t, codes) for t, codes, _since in leaf_needs(c, (), None, 0) if t != "Patient")
 
 
-def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.date) -> str | None:
+def _newer_data(c: Criterion, record: PatientRecord, answer: Answer, as_of: dt.date, refusing: bool) -> str | None:
     """Whether a record the item reads is dated after the answer: the judgement did not see it.
     Only records there on ``as_of`` (one dated later did not exist yet on that day); on the answer's
     own day or across midnight in another time zone, by the time when both give one.
 
     Read from the record, not from the evidence, so the check is the same whether or not the
     evaluation keeps explanations (screening does not)."""
-    day = dt.date.fromisoformat(answer.date)
+    # a month or a year: a favourable judgement at its first day (it may not have seen what came after), a
+    # refusal at its last
+    day = dt.date.fromisoformat(answer.until if answer.value is refusing else answer.first)
     timed = answer.timed  # a bare date: the judgement's time of day is not known
     for kind, codes in _reads(c):
         for f in record.facts([kind], codes):
@@ -494,17 +562,21 @@ def decide(
             return None
         skipped = other[0]
         amended = (
-            f"the answer in {skipped.response} of {skipped.date} was given to another wording of this item "
+            f"the answer in {skipped.of()} was given to another wording of this item "
             f"({skipped.text!r}; the protocol was amended since), it does not count"
         )
         return truth, f"{reason}; {amended}", evidence, None
     refusing = parity_here % 2 == 1  # "no" refuses an inclusion, "yes" an exclusion (through every exclude above)
     answer = _settled(current, refusing)
+    if answer is None:  # only undated favourable answers
+        return truth, f"{reason}; {_undated(current[0])}", evidence, None
     refusal = answer.value is refusing
     problem = (
         answer.problem
+        or (_undated(answer) if not answer.first else None)
+        or (_unwritten(answer, as_of) if answer.pending and not refusal else None)
         or (None if refusal else answer.stale or _reworded_since(answer, other))
-        or _newer_data(c, record, answer, as_of)
+        or _newer_data(c, record, answer, as_of, refusing)
     )
     if problem is not None:
         return truth, f"{reason}; {problem}", evidence, None

@@ -13,6 +13,7 @@ from fhir_eligibility.codes import Code
 from fhir_eligibility.evaluation.dates import parse_date
 from fhir_eligibility.evaluation.facts import Fact, facts_of
 from fhir_eligibility.evaluation.observed import Who
+from fhir_eligibility.evaluation.undated_answers import undated_warning
 from fhir_eligibility.evaluation.validity import Unreadable, readable_codes
 from fhir_eligibility.evaluation.vital import patient_problems
 from fhir_eligibility.record import PatientData, Resource
@@ -202,6 +203,10 @@ def build_record(
             f"their type ({', '.join(list(unread_systems)[:3])}): a diagnosis or a treatment recorded only so "
             f"counts as not recorded; map the codes (site terminology): {shown}"
         )
+    # an attestation with no date: it decides nothing, yet may be the latest answer (a withdrawal)
+    undated_answers = undated_warning(data.patient_id, data.resources)
+    if undated_answers is not None:
+        new.append(undated_answers)
     data.warnings.extend(w for w in new if w not in data.warnings)
     return PatientRecord(
         patient_id=data.patient_id,

@@ -9,7 +9,7 @@ from fhir_eligibility.evaluation.collect import Item, collect_first
 from fhir_eligibility.evaluation.results import CriterionResult, Report, Result, TrialResult, Verdict
 from fhir_eligibility.identity import label_text
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.when import day
+from fhir_eligibility.report.when import day, opens_as
 
 SYMBOL = {
     Result.PASS: "pass",
@@ -122,7 +122,7 @@ def dates(report: Report) -> str:
             continue
         if r.verdict is Verdict.INELIGIBLE and not w.eligible_from:
             continue  # no date opens the trial: its labs lapsing is noise
-        said = [f"eligible from {day(w.eligible_from)}"] if w.eligible_from else []
+        said = [f"{opens_as(r)} from {day(w.eligible_from)}"] if w.eligible_from else []
         holds = "then holds" if w.eligible_from else "current answers hold"  # after eligibleFrom: that verdict
         said += [f"{holds} until {day(w.eligible_until)}"] if w.eligible_until else []
         within = f"within {w.horizon} days of {report.as_of.isoformat()}"

@@ -61,6 +61,16 @@ def _all_pass_on(r: TrialResult, day: dt.date) -> bool:
     return all(v is Result.PASS for v in now.values())
 
 
+def opens_as(r: TrialResult) -> str:
+    """The verdict on ``eligibleFrom`` in words, ``eligible`` or ``needs review`` (eligibleFrom is "eligible or
+    needs review"): every renderer says the same, never "eligible from" a day the verdict will need a person."""
+    w = r.when
+    if w is None or w.eligible_from is None:
+        return "eligible"
+    eligible = w.verdict_from is Verdict.ELIGIBLE if w.verdict_from else _all_pass_on(r, w.eligible_from)
+    return "eligible" if eligible else "needs review"
+
+
 def rescreen(r: TrialResult) -> str | None:
     """The date an ineligible patient becomes eligible on time alone (ISO or ``(withheld)``), None if time alone
     cannot."""
@@ -86,15 +96,12 @@ def headline(r: TrialResult) -> str | None:
             f"{names(r, waiting)} then await{'s' if len(waiting) == 1 else ''} a person" if waiting else "",
         ]
         why = f" ({'; '.join(x for x in said if x)})" if opened else ""
-        # eligibleFrom is "eligible or needs review": say which, from the results on that day
-        eligible = w.verdict_from is Verdict.ELIGIBLE if w.verdict_from else _all_pass_on(r, w.eligible_from)
-        verb = "eligible" if eligible else "needs review"
         until = f"; until {day(w.eligible_until)}{then}" if w.eligible_until else ""
-        return f"{verb} from {day(w.eligible_from)} if nothing else changes{why}{until}"
+        return f"{opens_as(r)} from {day(w.eligible_from)} if nothing else changes{why}{until}"
     if w.eligible_until:
         holds = "eligible" if r.verdict is Verdict.ELIGIBLE else "current answers hold"
         return f"{holds} until {day(w.eligible_until)}{then}"
     return None
 
 
-__all__ = ["DAY", "day", "headline", "iso", "lapsing", "names", "opening", "rescreen", "withheld"]
+__all__ = ["DAY", "day", "headline", "iso", "lapsing", "names", "opening", "opens_as", "rescreen", "withheld"]
