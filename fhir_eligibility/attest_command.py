@@ -22,7 +22,7 @@ from fhir_eligibility.cli_options import build_server_options, connection_option
 from fhir_eligibility.criteria.load import load_trials
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.evaluation.attestation import not_staff
+from fhir_eligibility.evaluation.attestation_authors import not_staff
 from fhir_eligibility.output import check_target, lines, write_output
 from fhir_eligibility.report.questionnaire import (
     attestation_bundle,

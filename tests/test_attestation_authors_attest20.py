@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fhir_eligibility.evaluation.attestation import not_staff
+from fhir_eligibility.evaluation.attestation_authors import not_staff
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.evaluation.results import Result, Verdict
 from fhir_eligibility.pipeline import evaluate_patient

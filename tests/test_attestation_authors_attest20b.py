@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_eligibility.evaluation.attestation import not_staff
+from fhir_eligibility.evaluation.attestation_authors import not_staff
 from fhir_eligibility.evaluation.results import Result, Verdict
 from tests.attestation_fixtures import BASE, coordinator_answers, evaluate_a, patient, response, top
 

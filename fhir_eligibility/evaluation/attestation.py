@@ -22,7 +22,7 @@ as an argument. Rules (issue 14):
   unavailable), every attestable item the data leave open is unknown: a recorded refusal may be
   among them, so the verdict is never better than with the responses;
 * that answer does not count, and the reason says why, when it names no author, when its author (or its
-  ``source``, the person who answered) is anyone but study staff (:func:`_not_by_staff`: an allow-list of
+  ``source``, the person who answered) is anyone but study staff (:mod:`.attestation_authors`: an allow-list of
   Practitioner and PractitionerRole in any form a reference takes, or a name alone), when it is older
   than the validity window (``Settings.attestation_validity_days``; a refusal stands: :func:`decide`),
   or when a record the item reads (the data of a ``review`` criterion) is dated after the answer.
@@ -46,9 +46,9 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from fhir_eligibility.codes import LOINC, SNOMED, codings
 from fhir_eligibility.criteria.attestable import questionnaire_url
 from fhir_eligibility.criteria.model import Criterion, Trial
+from fhir_eligibility.evaluation.attestation_authors import author_text, not_by_staff, yes_no
 from fhir_eligibility.evaluation.dates import last_day, parse_date
 from fhir_eligibility.evaluation.patient_record import PatientRecord
 from fhir_eligibility.evaluation.results import Attestation, Evidence, MissingData
@@ -72,15 +72,6 @@ YES_MEANS: Mapping[tuple[str, bool], str] = MappingProxyType(
 # condition is present)"), compared away as the review prefix is
 _YES_HINT = re.compile(r"\s*\(\s*yes\s*=[^()]*\)\W*$", re.IGNORECASE)
 WANTED = "recorded attestations (the patient's QuestionnaireResponses)"
-V2_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
-_CODED_YES_NO = {
-    (V2_YES_NO, "Y"): True,
-    (V2_YES_NO, "N"): False,
-    (SNOMED, "373066001"): True,  # Yes (qualifier value)
-    (SNOMED, "373067005"): False,  # No (qualifier value)
-    (LOINC, "LA33-6"): True,
-    (LOINC, "LA32-8"): False,
-}
 
 
 @dataclass(frozen=True)
@@ -164,99 +155,6 @@ def _answers(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for a in answers if isinstance(a, dict) and a] if isinstance(answers, list) else []
 
 
-def _author(res: dict[str, Any]) -> str | None:
-    """Who answered: the name, the reference, or both (the CDS service writes the EHR user's reference
-    with the name they typed: "Dr Ada (Practitioner/123)")."""
-    a = res.get("author")
-    if not isinstance(a, dict):
-        return None
-    display, reference = a.get("display"), a.get("reference")
-    name = cleaned(display.strip()) if isinstance(display, str) else ""  # "   " names nobody
-    ref = cleaned(reference.strip()) if isinstance(reference, str) else ""
-    if name and ref:
-        return f"{name} ({ref})"
-    return name or ref or None
-
-
-STAFF = frozenset({"Practitioner", "PractitionerRole"})  # who may attest (docs/attestations.md, "Who attests")
-# a reference's resource type: ``[base/]Type/id[/_history/v][/]`` or a conditional ``Type?search`` (a trailing
-# slash, as some EHRs write ``Practitioner/p1/``, counted before the allow-list and again now)
-_TYPED = re.compile(r"(?:^|/)([A-Z][A-Za-z]*)(?:/[^/?#]+(?:/_history/[^/?#]*)?/?|\?.*)$", re.DOTALL)
-
-
-def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
-    """The resource types a Reference names (its ``type``, its ``reference`` in any form: relative, absolute,
-    versioned, conditional, or ``#id`` of a contained resource), and whether a reference was given whose type
-    cannot be read (an unresolved ``urn:uuid:``, ``#id`` or free text)."""
-    kinds: set[str] = set()
-    unread = False
-    stated = who.get("type")
-    if isinstance(stated, str) and stated.strip():
-        kinds.add(stated.strip().rsplit("/", 1)[-1])  # R4: a type name, or its StructureDefinition url
-    elif stated is not None:
-        unread = True
-    ref = who.get("reference")
-    ref = ref.strip() if isinstance(ref, str) else ""
-    if ref.startswith("#"):
-        inner = [r for r in contained if isinstance(r, dict)] if isinstance(contained, list) else []
-        found = [r.get("resourceType") for r in inner if r.get("id") == ref[1:]]
-        if ref == "#":  # the container itself
-            found = ["QuestionnaireResponse"]
-        kinds.update(str(k) for k in found)
-        unread = unread or not found
-    elif ref:
-        m = _TYPED.search(ref)
-        if m is None:
-            unread = True
-        else:
-            kinds.add(m.group(1))
-    return kinds, unread
-
-
-def not_staff(author: object) -> bool:
-    """An author (or source) Reference naming anyone but a Practitioner or PractitionerRole, in any form the
-    reference takes: the patient or a relative (CDS Hooks allows either as the user of a patient-facing app),
-    a Device, an Organization. ``attest`` and the served form refuse such an author: it would never count.
-    A name alone, or a reference whose type cannot be read, names no kind here (:func:`_not_by_staff`)."""
-    return isinstance(author, dict) and bool(_kinds(author, None)[0] - STAFF)
-
-
-def _not_by_staff(res: dict[str, Any]) -> str | None:
-    """Why the response is not a staff member's attestation (None: it is): an allow-list, since a deny-list
-    of the reference's text let ``Patient/1/_history/2``, a contained Patient, ``{"type": "Patient"}`` or a
-    Device answering for the patient through. The author must be a Practitioner or PractitionerRole, or a
-    name alone (``attest --author "Dr X"`` and the static page write a coordinator's name so); the
-    ``source`` (R4: the person who answered), when given, must be one too."""
-    contained = res.get("contained")
-    for role in ("author", "source"):
-        who = res.get(role)
-        if not isinstance(who, dict):
-            continue
-        kinds, unread = _kinds(who, contained)
-        other = sorted(kinds - STAFF)
-        if other:
-            what = " or ".join(other)
-            if kinds & {"Patient", "RelatedPerson"}:
-                return f"its {role} is a {what}: the patient or a relative"
-            return f"its {role} is a {what}, not a person of the study staff"
-        if unread and not kinds:
-            return f"its {role}'s reference names no Practitioner or PractitionerRole"
-    return None
-
-
-def _yes_no(a: dict[str, Any]) -> bool | str:
-    """The answer as yes/no, or why it is not one (an answer in another shape)."""
-    value = a.get("valueBoolean")
-    if isinstance(value, bool):
-        return value
-    if "valueCoding" in a:
-        said = {_CODED_YES_NO.get(c) for c in codings({"coding": [a["valueCoding"]]})} - {None}
-        if len(said) == 1:
-            return bool(said.pop())
-    kinds = sorted(k for k in a if k.startswith("value")) or ["no value"]
-    return f"its answer ({', '.join(kinds)}) is not a yes/no answer"
-
-
 def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key, dict[str, list[Answer]]] | None:
     """One response's answers, or None when it does not count at all (status; written after ``as_of``).
 
@@ -269,16 +167,16 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
     if res.get("status") not in VALID_STATUS or (day is not None and day > as_of):
         return None
     written = (last_day(authored) if isinstance(authored, str) else None) or day
-    by = _author(res)
+    by = author_text(res)
     # the date as the record gives it: a month is not its first day; a time's own (local) written day
     date = "" if day is None else str(authored) if len(str(authored)) in (4, 7) else day.isoformat()
     ref = f"QuestionnaireResponse/{res.get('id', '?')}"
     of = _named(ref, date)
     problem = stale = None
-    not_by_staff = _not_by_staff(res)  # before "no author": a Patient named by its identifier alone is a patient
-    if not_by_staff is not None:
+    outsider = not_by_staff(res)  # before "no author": a Patient named by its identifier alone is a patient
+    if outsider is not None:
         problem = (
-            f"the attestation in {of} is by {by or 'an unnamed author'} ({not_by_staff}): eligibility"
+            f"the attestation in {of} is by {by or 'an unnamed author'} ({outsider}): eligibility"
             " is attested by study staff, it does not count"
         )
     elif by is None:
@@ -307,7 +205,7 @@ def _read(res: dict[str, Any], as_of: dt.date, validity_days: int) -> tuple[_Key
         link, text = item["linkId"], item.get("text")
         if link.endswith("-comment"):
             continue
-        said = _yes_no(a)
+        said = yes_no(a)
         # answered in a shape that cannot decide: it supersedes older answers, and does not count
         why = problem or (f"the attestation in {of}: {said}, it does not count" if isinstance(said, str) else None)
         value = said if isinstance(said, bool) else False

@@ -177,7 +177,7 @@ def _named(reference: str, display: str) -> Json:
 
 def _reference(who: str) -> Json:
     """``Practitioner/x`` (or PractitionerRole/..., Patient/...) as a reference, anything else as a display name:
-    a patient's reference stays one, so the reader sees who answered (``attestation.not_staff``)."""
+    a patient's reference stays one, so the reader sees who answered (``attestation_authors.not_staff``)."""
     if re.fullmatch(r"(Practitioner|PractitionerRole|Person|RelatedPerson|Patient)/[A-Za-z0-9\-.]{1,64}", who):
         return {"reference": who}
     return {"display": who}

@@ -26,7 +26,7 @@ from typing import Any
 
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.errors import AuthorizationError, InputError, RetrievalError
-from fhir_eligibility.evaluation.attestation import not_staff
+from fhir_eligibility.evaluation.attestation_authors import not_staff
 from fhir_eligibility.record import PatientData
 from fhir_eligibility.report.questionnaire import attestation_bundle, provenance, questionnaire_response
 from fhir_eligibility.retrieval import urlpolicy
