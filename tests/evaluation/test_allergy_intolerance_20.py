@@ -17,39 +17,24 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 from dataclasses import replace
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings, evaluate_trial
 from fhir_eligibility.evaluation.patient_record import build_record
 from fhir_eligibility.evaluation.results import Result
-from fhir_eligibility.pipeline import load_trials
 from fhir_eligibility.record import PatientData
+from tests.evaluation.test_time18_dates import _sample, _trial
 
 Json = dict[str, Any]
-SAMPLE_01 = Path(__file__).resolve().parents[2] / "sample_bundles" / "01-prrt-ileal-net-baseline.json"
 AS_OF = dt.date(2026, 6, 1)
 ATTESTED = Settings(assume_attested=True)
 SETTINGS = [ATTESTED, replace(ATTESTED, explain=False)]  # the explained walk and the compiled program
 IDS = ["explained", "compiled"]
 TYPES = "http://hl7.org/fhir/allergy-intolerance-type"
 CRITERIA = [("NCT04954820", "A-E15"), ("NCT05987176", "D-E17")]
-
-
-@cache
-def _trial(nct: str) -> Trial:
-    return next(t for t in load_trials() if t.id == nct)
-
-
-@cache
-def _sample() -> tuple[Json, ...]:
-    return tuple(e["resource"] for e in json.loads(SAMPLE_01.read_text())["entry"])
 
 
 def _allergy(kind: object) -> Json:
