@@ -9,6 +9,7 @@ service, which refuse an author that would never count.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fhir_eligibility.codes import LOINC, SNOMED, codings
@@ -74,6 +75,30 @@ def _kinds(who: dict[str, Any], contained: object) -> tuple[set[str], bool]:
     return kinds, unread
 
 
+def typed_by_bundle(res: dict[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
+    """The response with the ``type`` of the Bundle entry its ``author`` / ``source`` reference names by its
+    ``fullUrl`` (``types``: that Bundle's fullUrl -> resourceType), so that :func:`not_by_staff` reads it.
+
+    Why: EHRs write a transaction or collection Bundle whose response names its author ``urn:uuid:...``, the
+    fullUrl of a Practitioner entry; only that Bundle resolves it (FHIR bundle.html), and the reader keeps the
+    resources, not the Bundle, so the reference read as naming nobody and the answer did not count. A reader
+    calls this per Bundle, as it resolves a ``medicationReference`` there. A reference no entry carries is left
+    as written (it names nobody, as before); when a stated ``type`` disagrees with the entry, the one that is
+    not staff is kept: such an answer never counts."""
+    out = res
+    for role in ("author", "source"):
+        who = res.get(role)
+        ref = who.get("reference") if isinstance(who, dict) else None
+        kind = types.get(ref.strip()) if isinstance(ref, str) else None
+        if kind is None or not isinstance(who, dict):
+            continue
+        stated = who.get("type")
+        typed = kind if kind not in STAFF or not isinstance(stated, str) or not stated.strip() else stated
+        if typed != stated:
+            out = {**out, role: {**who, "type": typed}}
+    return out
+
+
 def not_staff(author: object) -> bool:
     """An author (or source) Reference naming anyone but a Practitioner or PractitionerRole, in any form the
     reference takes: the patient or a relative (CDS Hooks allows either as the user of a patient-facing app),
@@ -118,4 +143,4 @@ def yes_no(a: dict[str, Any]) -> bool | str:
     return f"its answer ({', '.join(kinds)}) is not a yes/no answer"
 
 
-__all__ = ["STAFF", "author_text", "not_by_staff", "not_staff", "yes_no"]
+__all__ = ["STAFF", "author_text", "not_by_staff", "not_staff", "typed_by_bundle", "yes_no"]
