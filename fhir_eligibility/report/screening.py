@@ -10,6 +10,7 @@ JSON contract::
     {"asOf", "assumedAttested", "trials": [{"trial", "counts": {<verdict>: n},
       "funnel": [{"criterion", "description", "pass", "fail", "unknown", "manual", "review", "notEvaluated"}],
       "candidates": [{"patient", "verdict", "missing": [...], "eligibleFrom", "eligibleUntil",
+                      # + "verdictFrom" with an eligibleFrom: the verdict that day, "eligible" | "needs-review"
                       "outstanding": {"judgement": [criterion ids], "attestation": [criterion ids]},
                       # + "assumed": [criterion ids] when assumedAttested (decided by the what-if alone)
                       "patientLabel": {"name", "birthDate", "mrn"}}],  # the label's parts there are;
@@ -36,7 +37,7 @@ from typing import Any
 from fhir_eligibility.evaluation.results import PatientLabel
 from fhir_eligibility.identity import WITHHELD_TEXT, IdentityPolicy, from_birthday, label_json, label_text
 from fhir_eligibility.report import format as fmt
-from fhir_eligibility.report.html.dashboard import render_screening_html
+from fhir_eligibility.report.html.dashboard import opens_as, render_screening_html
 from fhir_eligibility.shorten import shorten
 
 RESULTS = ("pass", "fail", "unknown", "manual", "review")
@@ -74,6 +75,7 @@ class Candidate:
     judge: tuple[str, ...] = ()  # criteria left for a clinician's judgement of the data (result review)
     attest: tuple[str, ...] = ()  # manual criteria awaiting an attestation
     assumed: tuple[str, ...] = ()  # criteria decided by the --assume-attested what-if alone
+    verdict_from: str | None = None  # the verdict on eligible_from: "eligible" or "needs-review" (None: no date)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,11 @@ def _who(c: Candidate) -> dict[str, Any]:
     return ({"patientLabel": label} if label else {}) | ({"datesWithheld": True} if _withheld(c) else {})
 
 
+def _opens(c: Candidate) -> dict[str, str]:
+    """``verdictFrom`` beside a shown eligibleFrom (as ``assumed`` and ``patientLabel``: only when there is one)."""
+    return {"verdictFrom": c.verdict_from} if _date(c.eligible_from) and c.verdict_from else {}
+
+
 def _checks(c: Candidate, what_if: bool) -> dict[str, list[str]]:
     out = {"judgement": list(c.judge), "attestation": list(c.attest)}
     return out | {"assumed": list(c.assumed)} if what_if else out
@@ -196,6 +203,7 @@ def screening_json(report: ScreeningReport) -> dict[str, Any]:
                         "missing": list(c.missing),
                         "eligibleFrom": _date(c.eligible_from),
                         "eligibleUntil": _date(c.eligible_until),
+                        **_opens(c),
                         "outstanding": _checks(c, report.assumed_attested),
                         **_who(c),
                     }
@@ -311,7 +319,7 @@ def render_table(report: ScreeningReport, max_candidates: int = TABLE_CANDIDATES
         pwidth = max(fmt.width(n) for n in names)
         for i, (c, name) in enumerate(zip(shown, names, strict=True), 1):
             missing = f"  missing: {_short('; '.join(c.missing), 100)}" if c.missing else ""
-            when = f"  from {c.eligible_from}" if c.eligible_from else ""
+            when = f"  {opens_as(c.verdict_from)} from {c.eligible_from}" if c.eligible_from else ""
             when += f"  until {c.eligible_until}" if c.eligible_until else ""
             checks = f"  judge: {', '.join(c.judge)}" if c.judge else ""  # data-driven first
             checks += f"  attest: {_short(', '.join(c.attest), 60)}" if c.attest else ""

@@ -62,6 +62,9 @@ class TrialOutcome(NamedTuple):
     eligible_until: str | None = None
     label: PatientLabel | None = None  # name, birth date, MRN (from the Patient resource); kept for candidates only
     answered: tuple[str, ...] = ()  # with --assume-attested: top-level criteria a person's answer decided
+    # the verdict on eligible_from ("eligible" or "needs-review"; timeline.When.verdict_from): a candidate's date
+    # is worded by it, never "eligible from" a day on which a person must still answer
+    verdict_from: str | None = None
 
 
 def _vital(r: TrialResult) -> str | None:
@@ -95,6 +98,7 @@ def outcome_of(r: TrialResult) -> TrialOutcome:
         *(_iso(r.when.eligible_from), _iso(r.when.eligible_until)) if r.when else (None, None),
         r.label,
         answered(r),
+        r.when.verdict_from.value if r.when and r.when.eligible_from and r.when.verdict_from else None,
     )
 
 
@@ -168,7 +172,16 @@ class TrialTally:
             assumed = self.assumed(o) if self.assume_attested else ()
             self.candidates.append(
                 Candidate(
-                    o.patient, o.verdict, missing, o.eligible_from, o.eligible_until, o.label, judge, attest, assumed
+                    o.patient,
+                    o.verdict,
+                    missing,
+                    o.eligible_from,
+                    o.eligible_until,
+                    o.label,
+                    judge,
+                    attest,
+                    assumed,
+                    o.verdict_from,
                 )
             )
             if len(self.candidates) >= 2 * self.limit:

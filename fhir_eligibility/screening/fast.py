@@ -34,6 +34,7 @@ from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.screening.core import TrialOutcome, outcome_of
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
 
+_UNDATED: tuple[None, None, None] = (None, None, None)  # no eligibleFrom within the horizon
 # keyed by the Truth's value: hashing an Enum member runs Python code, hashing its str value does not
 _RESULT = {"true": "pass", "false": "fail", "unknown": "unknown", "review": "review", "manual": "manual"}
 
@@ -106,9 +107,20 @@ class Screener:
         for i, trial in enumerate(self.trials):
             results = tuple(_RESULT[t._value_] for t in program.truths(run, i))
             if "fail" in results:
-                since, until = self._dates(i, record, results, vital, steps, later) if horizon > 0 else (None, None)
+                since, until, then = self._dates(i, record, results, vital, steps, later) if horizon > 0 else _UNDATED
                 out.append(
-                    TrialOutcome(trial.id, pid, "ineligible", results, (), unsure, since, until, label=label(since))
+                    TrialOutcome(
+                        trial.id,
+                        pid,
+                        "ineligible",
+                        results,
+                        (),
+                        unsure,
+                        since,
+                        until,
+                        label=label(since),
+                        verdict_from=then,
+                    )
                 )
                 continue
             # a candidate: the explained evaluator's own result, with what to collect
@@ -131,20 +143,21 @@ class Screener:
         vital: CriterionResult | None,
         steps: Steps | None,
         later: Later,
-    ) -> tuple[str | None, str | None]:
-        """An ineligible patient's eligibleFrom and the eligibleUntil after it, as :func:`when` finds them;
-        most have a reason to refuse that no date changes, answered without building any result."""
+    ) -> tuple[str | None, str | None, str | None]:
+        """An ineligible patient's eligibleFrom, the eligibleUntil after it and the verdict on eligibleFrom, as
+        :func:`when` finds them; most have a reason to refuse that no date changes, answered without building
+        any result."""
         assert self.program is not None, "the program covers these settings"
         trial, compiled, settings = self.trials[i], self.program.compiled[i], self.settings
         blocking = [c.id for c, r in zip(trial.criteria, results, strict=True) if r in ("fail", "unknown")]
         blocking += [vital.id] if vital is not None else []  # alive: None; else unknown (the dead are answered)
         if first_possible(compiled, record, self.as_of, settings.horizon_days, settings, blocking, later) is None:
-            return None, None
+            return _UNDATED
         current = bare_result(trial, record.patient_id, [Result(r) for r in results], vital, settings)
         w = when(trial, record, self.as_of, current, settings, settings.horizon_days, compiled, later, steps)
-        return (w.eligible_from.isoformat() if w.eligible_from else None), (
-            w.eligible_until.isoformat() if w.eligible_until else None
-        )
+        since = w.eligible_from.isoformat() if w.eligible_from else None
+        until = w.eligible_until.isoformat() if w.eligible_until else None
+        return since, until, w.verdict_from.value if since and w.verdict_from else None
 
 
 __all__ = ["Screener", "covers"]

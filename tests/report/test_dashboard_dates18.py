@@ -1,8 +1,9 @@
 """The HTML screening dashboard carries the dates and horizon counts the table, CSV and JSON give.
 
 Worked by hand (screening date 2026-06-01, horizon 30 days, trial E = NCT01842165):
-- sample 115: octreotide LAR, E wants 4 weeks off long-acting SSA -> ineligible now, eligible from 2026-06-15;
-  its 28-day labs then stop counting after 2026-06-17 -> listed as "from 2026-06-15 until 2026-06-17".
+- sample 115: octreotide LAR, E wants 4 weeks off long-acting SSA -> ineligible now, needs review from 2026-06-15
+  (E's manual items, consent..., are still unanswered then: attest21); its 28-day labs then stop counting after
+  2026-06-17 -> listed as "from 2026-06-15 until 2026-06-17".
 - sample 01: needs review (attestations), its labs of 2026-05-20 count until 2026-06-17.
 So within 30 days: 1 becomes eligible (115), eligibility lapses for 1 (01; 115 is not eligible now).
 """
@@ -59,7 +60,7 @@ def test_each_row_shows_its_dates_as_the_json_gives_them() -> None:
         assert shown is not None, c["patient"]
         assert shown[1] == {k: c[f"eligible{k.title()}"] for k in ("from", "until") if c[f"eligible{k.title()}"]}
     late = _dates(rows["Patient/sample-115"])
-    assert late and late[0] == "eligible from 2026-06-15, then holds until 2026-06-17"  # why it is listed
+    assert late and late[0] == "needs review from 2026-06-15, then holds until 2026-06-17"  # why it is listed
     now = _dates(rows["Patient/sample-01"])
     assert now and now[0] == "current answers hold until 2026-06-17"  # a needs-review row's "until"
 

@@ -197,17 +197,26 @@ def _horizon(t: Mapping[str, Any], as_of: str) -> str:
 
 
 _UNDATED = "9999-12-31"  # sort key: rows without dates after dated ones
+_OPENS = {"eligible": "eligible", "needs-review": "needs review"}
+
+
+def opens_as(verdict_from: object) -> str:
+    """A candidate's eligibleFrom in words by the verdict it opens (``verdictFrom``; report.when.opens_as words
+    a result so): "needs review" when a person must still answer then, "possibly eligible" when the report
+    does not say (one written before candidates carried it): never "eligible" outright on a needs-review day."""
+    return _OPENS.get(verdict_from, "possibly eligible") if isinstance(verdict_from, str) else "possibly eligible"
 
 
 def _dates(c: Mapping[str, Any]) -> str:
     """A candidate's dates cell, worded as the patient report words them (report.table.dates): ``eligibleFrom``
-    is the day its verdict turns eligible, ``eligibleUntil`` the last day the verdict (or that one) holds."""
+    is the day its verdict turns ``verdictFrom`` (eligible or needs review), ``eligibleUntil`` the last day the
+    verdict (or that one) holds."""
     start, end = (fmt.fhir_date(_text(c.get(k))) for k in ("eligibleFrom", "eligibleUntil"))
     if not start and not end:
         if c.get("datesWithheld") is True:
             return f'<td data-testid="dates" data-sort="{_UNDATED}">dates withheld (de-identified)</td>'
         return f'<td data-sort="{_UNDATED}"></td>'
-    said = [f"eligible from <time>{e(start)}</time>"] if start else []
+    said = [f"{opens_as(c.get('verdictFrom'))} from <time>{e(start)}</time>"] if start else []
     holds = "then holds" if start else "current answers hold"
     said += [f"{holds} until <time>{e(end)}</time>"] if end else []
     attrs = "".join(f' data-{k}="{e(v)}"' for k, v in (("from", start), ("until", end)) if v)
