@@ -10,13 +10,16 @@ review now: no eligibleFrom, so no verdict on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
 import pytest
 
+from fhir_eligibility.evaluation.results import CriterionResult, Result, TrialResult, Verdict, When
 from fhir_eligibility.report.html.dashboard import render_screening_html
+from fhir_eligibility.screening.core import outcome_of
 from tests.screening.helpers import AS_OF, SAMPLES, invoke
 
 E = "NCT01842165"
@@ -73,3 +76,15 @@ def test_a_report_without_the_verdict_never_says_eligible_outright(verdict_from:
         cand["verdictFrom"] = verdict_from
     html = render_screening_html({"asOf": "2026-06-01", "trials": [{"trial": E, "candidates": [cand]}]}, None)
     assert _dates_cell(html, "Patient/p") == f"{said} 2026-06-15"
+
+
+def test_the_evaluated_path_carries_it_too() -> None:
+    """A patient with answers on file is screened through evaluate_patient (screening.fast), read by outcome_of."""
+    opens = dt.date(2026, 6, 15)
+    manual = (CriterionResult("E-I1", "inclusion", "Signed informed consent", Result.MANUAL, "consent"),)
+    for then, said in ((Verdict.NEEDS_REVIEW, "needs-review"), (Verdict.ELIGIBLE, "eligible"), (None, None)):
+        when = When(opens, None, (), 30, then)
+        result = TrialResult("Patient/p", E, "E", Verdict.INELIGIBLE, manual, (), when=when)
+        assert outcome_of(result).verdict_from == said
+    unopened = TrialResult("Patient/p", E, "E", Verdict.NEEDS_REVIEW, manual, (), when=When(None, opens, (), 30))
+    assert outcome_of(unopened).verdict_from is None
