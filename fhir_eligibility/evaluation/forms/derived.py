@@ -42,9 +42,15 @@ from fhir_eligibility.measures.timing import age_range
 Formula = Callable[[cc.DerivedConcept, Derived, Context, dt.date, dt.date], dv.DerivedValue]
 
 
-def _sex(ctx: Context) -> str | None:
+def _sexes(ctx: Context) -> tuple[str, ...]:
+    """The sexes a renal formula is computed for: the recorded one, or both when ``Patient.gender`` is
+    other, unknown or absent (clinical.md §0.10: compute both, decide only where both agree)."""
     g = ctx.record.gender
-    return g if g in ("male", "female") else None
+    return (g,) if g in ("male", "female") else ("male", "female")
+
+
+def _sex_note(sexes: tuple[str, ...]) -> str:
+    return "" if len(sexes) == 1 else "; sex not recorded as male or female, both factors"
 
 
 def _reported(
@@ -85,12 +91,12 @@ def _reported(
     return None
 
 
-# (lowest, highest) serum creatinine in mg/dL (results at the same moment), age range, sex, evidence
-Creatinine = tuple[tuple[float, float], tuple[int, int], str, list[Evidence]]
+# (lowest, highest) serum creatinine in mg/dL (results at the same moment), age range, sexes, evidence
+Creatinine = tuple[tuple[float, float], tuple[int, int], tuple[str, ...], list[Evidence]]
 
 
 def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Creatinine | dv.DerivedValue:
-    """Serum creatinine in mg/dL, age and sex for a renal formula, or why there are none."""
+    """Serum creatinine in mg/dL, age and sex(es) for a renal formula, or why there are none."""
     tied = latest_inputs(ctx, cc.SCR, lo, hi)
     if not tied:
         return dv.DerivedValue(None, unit, (), f"no serum creatinine in {window_text(lo, hi)}")
@@ -105,9 +111,10 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
         return dv.DerivedValue(None, unit, (), "serum creatinine unit not convertible to mg/dL")
     birth = ctx.record.birth_date
     ages = age_range(birth, ctx.as_of) if birth and not birth_problem(birth, ctx.as_of) else None
-    sex = _sex(ctx)
-    if ages is None or sex is None:
-        return dv.DerivedValue(None, unit, (), "age and sex (male/female) are needed for the formula")
+    sexes = _sexes(ctx)
+    if ages is None:
+        return dv.DerivedValue(None, unit, (), "an age is needed for the formula")
+    sex = sexes[0] if len(sexes) == 1 else "unknown: computed as male and as female"
     ev = [
         *(input_evidence(f) for f in tied),
         Evidence(
@@ -118,7 +125,7 @@ def _creatinine(ctx: Context, lo: dt.date, hi: dt.date, unit: str | None) -> Cre
             f"age, sex {sex}",
         ),
     ]
-    return scr_mg, ages, sex, ev
+    return scr_mg, ages, sexes, ev
 
 
 def creatinine_clearance(
@@ -133,7 +140,7 @@ def creatinine_clearance(
     basis = _creatinine(ctx, lo, hi, unit)
     if isinstance(basis, dv.DerivedValue):
         return basis
-    scr_mg, ages, sex, ev = basis
+    scr_mg, ages, sexes, ev = basis
     w = latest_inputs(ctx, cc.WEIGHT, lo, hi)
     if not w and concept.older_input_days is not None:  # a weight may be older than the creatinine
         w = latest_inputs(ctx, cc.WEIGHT, ctx.as_of - dt.timedelta(days=concept.older_input_days), hi)
@@ -144,8 +151,8 @@ def creatinine_clearance(
         return dv.DerivedValue(None, unit, tuple(ev), "body weight unit not convertible to kg")
     ev.extend(input_evidence(f) for f in w)
     how = "Cockcroft-Gault from serum creatinine, weight, age and sex"
-    value = hull([dv.cockcroft_gault(s, k, ages, sex) for s in scr_mg for k in kg])
-    return dv.DerivedValue(value, unit, tuple(ev), how + _tie_note(scr_mg, kg))
+    value = hull([dv.cockcroft_gault(s, k, ages, x) for s in scr_mg for k in kg for x in sexes])
+    return dv.DerivedValue(value, unit, tuple(ev), how + _sex_note(sexes) + _tie_note(scr_mg, kg))
 
 
 def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date, hi: dt.date) -> dv.DerivedValue:
@@ -156,11 +163,11 @@ def egfr_mdrd(concept: cc.DerivedConcept, d: Derived, ctx: Context, lo: dt.date,
     basis = _creatinine(ctx, lo, hi, unit)
     if isinstance(basis, dv.DerivedValue):
         return basis
-    scr_mg, ages, sex, ev = basis
+    scr_mg, ages, sexes, ev = basis
     black = recorded_black(ctx.record.patient)
     race = "race unknown, both factors" if black is None else "race recorded " + ("Black" if black else "not Black")
-    how = f"MDRD-IDMS (175) from serum creatinine; {race}" + _tie_note(scr_mg)
-    return dv.DerivedValue(hull([dv.mdrd(s, ages, sex, black) for s in scr_mg]), unit, tuple(ev), how)
+    how = f"MDRD-IDMS (175) from serum creatinine; {race}" + _sex_note(sexes) + _tie_note(scr_mg)
+    return dv.DerivedValue(hull([dv.mdrd(s, ages, x, black) for s in scr_mg for x in sexes]), unit, tuple(ev), how)
 
 
 def egfr_ckd_epi_2021(
@@ -173,9 +180,9 @@ def egfr_ckd_epi_2021(
     basis = _creatinine(ctx, lo, hi, unit)
     if isinstance(basis, dv.DerivedValue):
         return basis
-    scr_mg, ages, sex, ev = basis
-    how = "CKD-EPI 2021 from serum creatinine" + _tie_note(scr_mg)
-    return dv.DerivedValue(hull([dv.ckd_epi_2021(s, ages, sex) for s in scr_mg]), unit, tuple(ev), how)
+    scr_mg, ages, sexes, ev = basis
+    how = "CKD-EPI 2021 from serum creatinine" + _sex_note(sexes) + _tie_note(scr_mg)
+    return dv.DerivedValue(hull([dv.ckd_epi_2021(s, ages, x) for s in scr_mg for x in sexes]), unit, tuple(ev), how)
 
 
 def _tie_note(*ranges: tuple[float, float]) -> str:
