@@ -120,6 +120,12 @@ def bulk_export(
     out = ExportResult()
     query = f"_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}"
     kick = _kick_off(http, f"{base}/{endpoint}?{query}", deadline)
+    if kick.status in _REFUSED:
+        out.notes.append(
+            f"$export kick-off refused (HTTP {kick.status}{_said(kick)}): the server cannot export what was asked"
+        )
+        out.failed = True
+        return out
     if kick.status != 202:
         out.notes.append(f"$export kick-off failed (HTTP {kick.status}{_said(kick)})")
         out.failed = True
@@ -183,18 +189,24 @@ def bulk_export(
 # Statuses the kick-off and the status URL may answer with that are no final "no": throttled, or a
 # server error (on the status URL the export failed, unless its OperationOutcome says ``transient``)
 _BUSY = (429, *range(500, 600))
+# Kick-off answers that refuse what was asked, not who asks (Bulk Data: "4xx + OperationOutcome"): a
+# ``_type`` or ``_typeFilter`` the server cannot export (400, 422), no such operation here (404, 405).
+# Search may still read what the export cannot: the caller screens by search, as after a 5xx. A 401/403
+# (after one token renewal) raises AuthorizationError in the request loop: search would be refused too.
+_REFUSED = (400, 404, 405, 422)
 # http://hl7.org/fhir/issue-type: "transient" and the codes under it. Bulk Data: a polling failure
 # that does not end the export "SHOULD use a transient code", and the client retries later.
 _TRANSIENT = frozenset({"transient", "lock-error", "no-store", "exception", "timeout", "throttled"})
 
 
 def _kick_off(http: SearchClient, url: str, deadline: float) -> Answer:
-    """The kick-off's answer: 202, or a 429/5xx the server kept giving (the caller screens by search
-    instead, as after an export whose manifest reports errors). 429/502/503/504 are asked again
+    """The kick-off's answer: 202, a refusal of what was asked (:data:`_REFUSED`), or a 429/5xx the
+    server kept giving (the caller screens by search instead, as after an export whose manifest reports
+    errors). 429/502/503/504 are asked again
     (at most ``retries`` times) after the wait the server names, within the export's deadline."""
     attempt = 0
     while True:
-        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_BUSY), retry=False)
+        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_REFUSED, *_BUSY), retry=False)
         if r.status == 202 or r.status not in RETRYABLE_STATUS or attempt >= http.options.retries:
             return r
         if not _wait(r, attempt, deadline):
