@@ -3,7 +3,8 @@
 Why: an export leaves out a type it holds no record of, so a folder without a Condition file says
 nothing by itself (the input's lack of a type is unknown: :func:`~.reading.not_held`); the manifest
 the server answered with does say it, by ``count`` 0 or by the types asked for in ``request``. And
-an ``error`` file the folder did not keep means records may be missing. Every file reader (``evaluate``'s
+an ``error`` file the folder did not keep means records may be missing; a ``deleted`` file it did not
+keep, that any record it holds may be gone. Every file reader (``evaluate``'s
 :func:`~.files.read_patients`, screening's partition, Spark's) applies it to its :class:`~.reading.Drops`,
 so all entry points read a folder alike.
 """
@@ -83,7 +84,9 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     Partial: a type whose listed file the folder does not hold (by the last part of its url), or holds
     with fewer lines than its ``count`` (unless none of the listed names is in the folder: saved
     under other names, not checked, and said); an ``error`` file the folder does not hold (what it
-    reported is unknown: every type), or one naming a resource type. An unreadable manifest: a
+    reported is unknown: every type), or one naming a resource type; a ``deleted`` file (a ``_since``
+    export's DELETE Bundles, which the readers apply when held) the folder does not hold: every type,
+    since any record it holds may have been deleted since and must not decide. An unreadable manifest: a
     warning, the folder read as without one."""
     out = FolderManifest()
     paths = list(paths)
@@ -94,11 +97,12 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
             continue
         try:
             manifest = json.loads(path.read_bytes())
-            listed, errors = manifest["output"], manifest.get("error") or []
-            if not isinstance(listed, list) or not isinstance(errors, list):
+            listed, errors, gone = manifest["output"], manifest.get("error") or [], manifest.get("deleted") or []
+            if not all(isinstance(v, list) for v in (listed, errors, gone)):
                 raise TypeError
             outputs = [_output(o) for o in listed]
             error_urls = [(e.get("type"), e.get("url")) for e in errors]
+            deleted_names = [_name(d.get("url")) for d in gone]
             asked = manifest.get("request")
         except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
             out.warnings.append(f"{path}: not a readable Bulk Data manifest; the folder is read without it")
@@ -132,6 +136,13 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         out.partial.extend(sorted({t for t in failed if isinstance(t, str)}) if named else [ANY_TYPE])
         if failed:
             out.notes.append(f"{path}: the export reported errors the folder does not hold: some data may be missing")
+        lacking = [n or "a file" for n in deleted_names if n not in held]
+        if lacking:  # any record held may have been deleted since: none may decide (as a lost error file)
+            out.partial.append(ANY_TYPE)
+            out.notes.append(
+                f"{path}: the export's deletions ({', '.join(lacking[:3])}{', ...' if len(lacking) > 3 else ''})"
+                " are not in the folder: any record may have been deleted since, every record unknown"
+            )
         when = manifest.get("transactionTime")
         out.notes.insert(0, f"{path}: a Bulk Data export" + (f" as of {when}" if isinstance(when, str) else ""))
     out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and ANY_TYPE not in out.partial]
