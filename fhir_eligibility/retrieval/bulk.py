@@ -2,7 +2,9 @@
 ``Retry-After``, the manifest, NDJSON downloads), over :class:`.search_client.SearchClient`.
 
 The bearer token goes only to the server's own origin, and there only when the manifest says
-``requiresAccessToken``; files on another host are fetched without it. An interrupted export is
+``requiresAccessToken``; files on another host are fetched without it. The export is read with the
+parameters this client sent (never the manifest's ``request``, which names none after a POST); its
+``deleted`` files are downloaded with the data, whose readers apply them. An interrupted export is
 cancelled (DELETE on the status URL), best effort. The files may never fill the disk: a download
 stops (an error, the export not used, its file removed) before the export and the shards screening
 then writes of it (about its size again) would leave less than :data:`~fhir_eligibility.disk.
@@ -169,6 +171,7 @@ def bulk_export(
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
         _vouch(types, shown, out)
+        _deletions(http, manifest.get("deleted"), directory, requires_token, deadline, max_bytes, out)
         errors = manifest.get("error")
         for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):
@@ -389,6 +392,39 @@ def _line_type(line: bytes) -> str | None:
         return None
     kind = value.get("resourceType") if isinstance(value, dict) else None
     return kind if isinstance(kind, str) else None
+
+
+def _deletions(
+    http: SearchClient,
+    listed: object,
+    directory: Path,
+    requires_token: bool,
+    deadline: float,
+    max_bytes: int | None,
+    out: ExportResult,
+) -> None:
+    """The manifest's ``deleted`` files (Bulk Data: Bundles of DELETEs, for a ``_since`` export; we ask
+    none, yet a server may send them): downloaded beside the data, whose readers apply them
+    (``Drops.deleted``). Dropped, a record the server deleted would still decide; one that cannot be
+    read leaves the export incomplete."""
+    if listed is None or listed == []:
+        return
+    files = listed if isinstance(listed, list) else [None]
+    for i, d in enumerate(files):
+        url = d.get("url") if isinstance(d, dict) else None
+        if not isinstance(url, str):
+            out.notes.append("the $export manifest lists deletions without a url; the export is incomplete")
+            out.failed = True
+            continue
+        target = directory / f"Bundle-deleted-{i:04d}.ndjson"
+        limit, why = _room(directory, max_bytes, sum(f.stat().st_size for f in out.files))
+        _download(http, url, target, requires_token, deadline, _Capped(limit, why))
+        problem = _file_problem(target, "Bundle", d.get("count"), _Shown())
+        if problem is not None:
+            out.notes.append(f"$export deleted file {i + 1}: {problem}; the export is incomplete")
+            out.failed = True
+        out.files.append(target)
+    out.notes.append(f"$export listed {len(files)} file(s) of deletions: read with the data")
 
 
 def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:

@@ -80,7 +80,11 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     (``_type``) that ``output`` leaves out, except the closed-world types, whose absence decides (a
     lenient export may skip them). Not when the export holds only some records: a ``_since`` export
     (what changed since) vouches nothing, a ``_typeFilter`` does not vouch the types it filters (a
-    count of 0 says none matched). A type listed with records is what the files hold: not vouched.
+    count of 0 says none matched). A POST kick-off keeps its parameters in its body, so ``request``
+    names none: a non-empty ``deleted`` array (only a ``_since`` export has one) marks it a ``_since``
+    export; without one, and no standard ``extension`` saying them, it reads as a whole export (a limit:
+    save such an export with the parameters in ``request``, or without its manifest). A type listed
+    with records is what the files hold: not vouched.
     Partial: a type whose listed file the folder does not hold (by the last part of its url), or holds
     with fewer lines than its ``count`` (unless none of the listed names is in the folder: saved
     under other names, not checked, and said); an ``error`` file the folder does not hold (what it
@@ -113,6 +117,8 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
         # _since (what changed since) and _until (what was last changed by, Bulk STU3) hold some records only
         since = next((f"{_PARTIAL[k]} {v} ({k})" for k, v in params if k in _PARTIAL), None)
+        if since is None and deleted_names:  # only a _since export lists deletions (a POST's _since is in its body)
+            since = "since an earlier export (it lists deleted records)"
         filtered = {t for k, v in params if k == "_typeFilter" for t in _FILTERED.findall(v)} & RESOURCE_TYPES
         counts: dict[str, set[bool]] = {}  # per type listed: whether each of its files is counted 0
         for o in outputs:
