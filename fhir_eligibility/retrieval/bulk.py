@@ -2,7 +2,9 @@
 ``Retry-After``, the manifest, NDJSON downloads), over :class:`.search_client.SearchClient`.
 
 The bearer token goes only to the server's own origin, and there only when the manifest says
-``requiresAccessToken``; files on another host are fetched without it. An interrupted export is
+``requiresAccessToken``; files on another host are fetched without it. The export is read with the
+parameters this client sent (never the manifest's ``request``, which names none after a POST); its
+``deleted`` files are downloaded with the data, whose readers apply them. An interrupted export is
 cancelled (DELETE on the status URL), best effort. The files may never fill the disk: a download
 stops (an error, the export not used, its file removed) before the export and the shards screening
 then writes of it (about its size again) would leave less than :data:`~fhir_eligibility.disk.
@@ -120,6 +122,12 @@ def bulk_export(
     out = ExportResult()
     query = f"_type={','.join(types)}&_outputFormat={quote(NDJSON, safe='')}"
     kick = _kick_off(http, f"{base}/{endpoint}?{query}", deadline)
+    if kick.status in _REFUSED:
+        out.notes.append(
+            f"$export kick-off refused (HTTP {kick.status}{_said(kick)}): the server cannot export what was asked"
+        )
+        out.failed = True
+        return out
     if kick.status != 202:
         out.notes.append(f"$export kick-off failed (HTTP {kick.status}{_said(kick)})")
         out.failed = True
@@ -163,6 +171,7 @@ def bulk_export(
             if progress is not None:
                 progress("downloading", i + 1, len(outputs))
         _vouch(types, shown, out)
+        _deletions(http, manifest.get("deleted"), directory, requires_token, deadline, max_bytes, out)
         errors = manifest.get("error")
         for e in errors if isinstance(errors, list) else []:
             if isinstance(e, dict) and isinstance(e.get("url"), str):
@@ -183,18 +192,24 @@ def bulk_export(
 # Statuses the kick-off and the status URL may answer with that are no final "no": throttled, or a
 # server error (on the status URL the export failed, unless its OperationOutcome says ``transient``)
 _BUSY = (429, *range(500, 600))
+# Kick-off answers that refuse what was asked, not who asks (Bulk Data: "4xx + OperationOutcome"): a
+# ``_type`` or ``_typeFilter`` the server cannot export (400, 422), no such operation here (404, 405).
+# Search may still read what the export cannot: the caller screens by search, as after a 5xx. A 401/403
+# (after one token renewal) raises AuthorizationError in the request loop: search would be refused too.
+_REFUSED = (400, 404, 405, 422)
 # http://hl7.org/fhir/issue-type: "transient" and the codes under it. Bulk Data: a polling failure
 # that does not end the export "SHOULD use a transient code", and the client retries later.
 _TRANSIENT = frozenset({"transient", "lock-error", "no-store", "exception", "timeout", "throttled"})
 
 
 def _kick_off(http: SearchClient, url: str, deadline: float) -> Answer:
-    """The kick-off's answer: 202, or a 429/5xx the server kept giving (the caller screens by search
-    instead, as after an export whose manifest reports errors). 429/502/503/504 are asked again
+    """The kick-off's answer: 202, a refusal of what was asked (:data:`_REFUSED`), or a 429/5xx the
+    server kept giving (the caller screens by search instead, as after an export whose manifest reports
+    errors). 429/502/503/504 are asked again
     (at most ``retries`` times) after the wait the server names, within the export's deadline."""
     attempt = 0
     while True:
-        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_BUSY), retry=False)
+        r = http.request("GET", url, headers={"Prefer": "respond-async"}, ok=(202, *_REFUSED, *_BUSY), retry=False)
         if r.status == 202 or r.status not in RETRYABLE_STATUS or attempt >= http.options.retries:
             return r
         if not _wait(r, attempt, deadline):
@@ -377,6 +392,39 @@ def _line_type(line: bytes) -> str | None:
         return None
     kind = value.get("resourceType") if isinstance(value, dict) else None
     return kind if isinstance(kind, str) else None
+
+
+def _deletions(
+    http: SearchClient,
+    listed: object,
+    directory: Path,
+    requires_token: bool,
+    deadline: float,
+    max_bytes: int | None,
+    out: ExportResult,
+) -> None:
+    """The manifest's ``deleted`` files (Bulk Data: Bundles of DELETEs, for a ``_since`` export; we ask
+    none, yet a server may send them): downloaded beside the data, whose readers apply them
+    (``Drops.deleted``). Dropped, a record the server deleted would still decide; one that cannot be
+    read leaves the export incomplete."""
+    if listed is None or listed == []:
+        return
+    files = listed if isinstance(listed, list) else [None]
+    for i, d in enumerate(files):
+        url = d.get("url") if isinstance(d, dict) else None
+        if not isinstance(url, str):
+            out.notes.append("the $export manifest lists deletions without a url; the export is incomplete")
+            out.failed = True
+            continue
+        target = directory / f"Bundle-deleted-{i:04d}.ndjson"
+        limit, why = _room(directory, max_bytes, sum(f.stat().st_size for f in out.files))
+        _download(http, url, target, requires_token, deadline, _Capped(limit, why))
+        problem = _file_problem(target, "Bundle", d.get("count"), _Shown())
+        if problem is not None:
+            out.notes.append(f"$export deleted file {i + 1}: {problem}; the export is incomplete")
+            out.failed = True
+        out.files.append(target)
+    out.notes.append(f"$export listed {len(files)} file(s) of deletions: read with the data")
 
 
 def _error_notes(http: SearchClient, url: str, requires_token: bool, deadline: float) -> tuple[list[str], bool]:

@@ -21,7 +21,8 @@ further page, a short ``total``, an error or "incomplete" outcome, R4 entry or R
 what it searched unknown; for ``Patient/$everything``, every type); a history Bundle (each record's
 current version); a DELETE in a transaction, batch or history Bundle, or on an NDJSON line (the Bulk
 ``deleted`` file), removes the record it names from the whole input (``Drops.deleted``, applied once
-every file is read, by screening's pass 2 too); a conditional reference two patients match (neither's,
+every file is read, by screening's pass 2 too), and a deleted Patient the patient (none of their
+records read, one warning: ``reading.warn_deleted``); a conditional reference two patients match (neither's,
 unknown for both). A saved search of some types or records (``Observation?patient=x``, the Patient an
 ``include``; a filter such as ``code=``; a batch-response's ``GET Patient/x`` beside searches:
 :mod:`~fhir_eligibility.retrieval.search_scope`) is no patient's whole record: unless a whole one is in
@@ -61,6 +62,7 @@ from fhir_eligibility.retrieval.reading import (
     unavailable,
     unplaced,
     usable_id,
+    warn_deleted,
     warn_resource,
     with_id,
 )
@@ -359,6 +361,8 @@ class _Grouper:
         (``assembled``; else every record as read, for a reader that assembles later)."""
         out: list[PatientData] = []
         for pid, entries in sorted(self.patients.items(), key=lambda kv: min(at for at, _r in kv[1])):
+            if self.lost.gone(pid):  # a deleted patient is no patient of the input (reading.warn_deleted)
+                continue
             entries.sort(key=lambda e: e[0])
             kept = self.lost.current([r for _at, r in entries])  # deletions: known once every file is read
             # what searches of some types did not hold is known once every file is read: here (assembled),
@@ -476,6 +480,7 @@ def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
     for line in manifest.lines():  # as screening's partition logs them
         log.add(line)
     patients = read_indexed(enumerate(files), log, lost, named=named_files(paths))
+    warn_deleted(log, lost)
     return patients, log.lines()
 
 

@@ -3,7 +3,8 @@
 Why: an export leaves out a type it holds no record of, so a folder without a Condition file says
 nothing by itself (the input's lack of a type is unknown: :func:`~.reading.not_held`); the manifest
 the server answered with does say it, by ``count`` 0 or by the types asked for in ``request``. And
-an ``error`` file the folder did not keep means records may be missing. Every file reader (``evaluate``'s
+an ``error`` file the folder did not keep means records may be missing; a ``deleted`` file it did not
+keep, that any record it holds may be gone. Every file reader (``evaluate``'s
 :func:`~.files.read_patients`, screening's partition, Spark's) applies it to its :class:`~.reading.Drops`,
 so all entry points read a folder alike.
 """
@@ -79,11 +80,17 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     (``_type``) that ``output`` leaves out, except the closed-world types, whose absence decides (a
     lenient export may skip them). Not when the export holds only some records: a ``_since`` export
     (what changed since) vouches nothing, a ``_typeFilter`` does not vouch the types it filters (a
-    count of 0 says none matched). A type listed with records is what the files hold: not vouched.
+    count of 0 says none matched). A POST kick-off keeps its parameters in its body, so ``request``
+    names none: a non-empty ``deleted`` array (only a ``_since`` export has one) marks it a ``_since``
+    export; without one, and no standard ``extension`` saying them, it reads as a whole export (a limit:
+    save such an export with the parameters in ``request``, or without its manifest). A type listed
+    with records is what the files hold: not vouched.
     Partial: a type whose listed file the folder does not hold (by the last part of its url), or holds
     with fewer lines than its ``count`` (unless none of the listed names is in the folder: saved
     under other names, not checked, and said); an ``error`` file the folder does not hold (what it
-    reported is unknown: every type), or one naming a resource type. An unreadable manifest: a
+    reported is unknown: every type), or one naming a resource type; a ``deleted`` file (a ``_since``
+    export's DELETE Bundles, which the readers apply when held) the folder does not hold: every type,
+    since any record it holds may have been deleted since and must not decide. An unreadable manifest: a
     warning, the folder read as without one."""
     out = FolderManifest()
     paths = list(paths)
@@ -94,11 +101,12 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
             continue
         try:
             manifest = json.loads(path.read_bytes())
-            listed, errors = manifest["output"], manifest.get("error") or []
-            if not isinstance(listed, list) or not isinstance(errors, list):
+            listed, errors, gone = manifest["output"], manifest.get("error") or [], manifest.get("deleted") or []
+            if not all(isinstance(v, list) for v in (listed, errors, gone)):
                 raise TypeError
             outputs = [_output(o) for o in listed]
             error_urls = [(e.get("type"), e.get("url")) for e in errors]
+            deleted_names = [_name(d.get("url")) for d in gone]
             asked = manifest.get("request")
         except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
             out.warnings.append(f"{path}: not a readable Bulk Data manifest; the folder is read without it")
@@ -109,6 +117,8 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
         # _since (what changed since) and _until (what was last changed by, Bulk STU3) hold some records only
         since = next((f"{_PARTIAL[k]} {v} ({k})" for k, v in params if k in _PARTIAL), None)
+        if since is None and deleted_names:  # only a _since export lists deletions (a POST's _since is in its body)
+            since = "since an earlier export (it lists deleted records)"
         filtered = {t for k, v in params if k == "_typeFilter" for t in _FILTERED.findall(v)} & RESOURCE_TYPES
         counts: dict[str, set[bool]] = {}  # per type listed: whether each of its files is counted 0
         for o in outputs:
@@ -132,6 +142,13 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         out.partial.extend(sorted({t for t in failed if isinstance(t, str)}) if named else [ANY_TYPE])
         if failed:
             out.notes.append(f"{path}: the export reported errors the folder does not hold: some data may be missing")
+        lacking = [n or "a file" for n in deleted_names if n not in held]
+        if lacking:  # any record held may have been deleted since: none may decide (as a lost error file)
+            out.partial.append(ANY_TYPE)
+            out.notes.append(
+                f"{path}: the export's deletions ({', '.join(lacking[:3])}{', ...' if len(lacking) > 3 else ''})"
+                " are not in the folder: any record may have been deleted since, every record unknown"
+            )
         when = manifest.get("transactionTime")
         out.notes.insert(0, f"{path}: a Bulk Data export" + (f" as of {when}" if isinstance(when, str) else ""))
     out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and ANY_TYPE not in out.partial]

@@ -374,6 +374,11 @@ class Drops:
         self.whole |= other.whole
         self.deleted |= other.deleted
 
+    def gone(self, patient: str) -> bool:
+        """Whether the input deletes the patient's Patient: no patient of it any more, so none of their
+        records is read (it removed the Patient alone, and the rest was screened as someone's)."""
+        return ("Patient", patient) in self.deleted
+
     def current(self, resources: list[Resource]) -> list[Resource]:
         """The records no deletion in the input names (every reader, once every file is read)."""
         if not self.deleted:
@@ -388,6 +393,16 @@ class Drops:
             held = self.searched.get(patient, set())
             lost |= {NOT_SEARCHED + t for t in EXPORTED_TYPES if t not in held}
         return lost
+
+
+DELETED_PATIENT = "a Patient the input deletes (a DELETE entry): no patient of this input, none of their records read"
+
+
+def warn_deleted(log: WarningLog, drops: Drops) -> None:
+    """One counted warning for the Patients the input deletes (:meth:`Drops.gone`), by the id the input
+    names, nothing else of theirs; every reader, once every file is read (the first id in sorted order)."""
+    for pid in sorted(rid for rtype, rid in drops.deleted if rtype == "Patient"):
+        log.add(DELETED_PATIENT, f"Patient/{pid}")
 
 
 # marks a type a patient's saved searches did not search (Drops.of): in part, not lost (unavailable)
@@ -443,6 +458,7 @@ __all__ = [
     "ANY_TYPE",
     "BOM",
     "CLINICAL_TYPES",
+    "DELETED_PATIENT",
     "EXPORTED_TYPES",
     "MAX_DEPTH",
     "NOT_SEARCHED",
@@ -467,6 +483,7 @@ __all__ = [
     "unplaced",
     "unusable_reference",
     "usable_id",
+    "warn_deleted",
     "warn_resource",
     "with_id",
 ]

@@ -46,7 +46,7 @@ from fhir_eligibility.retrieval.inputs import check_readable, input_files, is_gz
 from fhir_eligibility.retrieval.lines import read_line as read_bounded
 from fhir_eligibility.retrieval.lines import skip_line
 from fhir_eligibility.retrieval.manifest import folder_manifest
-from fhir_eligibility.retrieval.reading import NOT_SEARCHED, UNAVAILABLE_MARK, Drops, WarningLog
+from fhir_eligibility.retrieval.reading import NOT_SEARCHED, UNAVAILABLE_MARK, Drops, WarningLog, warn_deleted
 from fhir_eligibility.screening.parts import ShardParts
 from fhir_eligibility.screening.routing import (
     DATA,
@@ -444,6 +444,7 @@ def partition(
     for index, f in enumerate(files):
         if is_ndjson(f) and index not in out.used_files:
             out.log.add(f"{f}: empty file", "", (index, 0))
+    warn_deleted(out.log, out.drops)  # known once every file is read: pass 2 skips them (shard_read)
     out.shards = parts
     return out
 

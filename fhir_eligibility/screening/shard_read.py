@@ -34,7 +34,9 @@ def read_shard(
         except OSError as e:
             raise InputError(f"{path}: cannot read shard ({e.__class__.__name__})") from None
     for pid in sorted(groups):
-        yield patient_of(pid, groups.pop(pid), medications, drops)
+        lines = groups.pop(pid)
+        if drops is None or not drops.gone(pid):  # a deleted patient is no patient (warned in pass 1)
+            yield patient_of(pid, lines, medications, drops)
 
 
 def patient_of(

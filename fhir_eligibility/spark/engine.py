@@ -36,7 +36,7 @@ from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.report.screening import ScreeningReport
 from fhir_eligibility.retrieval.files import nothing_usable
 from fhir_eligibility.retrieval.manifest import folder_manifest
-from fhir_eligibility.retrieval.reading import WarningLog
+from fhir_eligibility.retrieval.reading import WarningLog, warn_deleted
 from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.partition import Partitioned
 from fhir_eligibility.spark import tasks
@@ -116,6 +116,7 @@ def _screen(
         manifest.apply(found.drops)
         for line in manifest.lines():
             found.log.add(line)
+        warn_deleted(found.log, found.drops)  # as the built-in partition: screen_partition skips them
         if not any(s.routed for s in summaries):  # as the built-in engine: no patient at all is a bad input
             raise nothing_usable(paths, found.warnings)
         lines = routed.filter(partial(tasks.has_tag, tasks.LINE)).map(tasks.key_value)

@@ -203,6 +203,8 @@ def screen_partition(job: Job, records: Iterable[tuple[tuple[str, Order], bytes]
     lines: list[bytes] = []
 
     def screen(patient: str) -> None:
+        if job.drops.gone(patient):  # a deleted patient is no patient of the input (as shard_read)
+            return
         data = patient_of(patient, lines, job.medications, job.drops)
         tally.add(screen_patient(data, evaluator, job.as_of), data.warnings)
 
