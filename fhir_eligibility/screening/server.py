@@ -36,7 +36,6 @@ from fhir_eligibility.requirements.model import DataRequirement
 from fhir_eligibility.requirements.plan import plan
 from fhir_eligibility.requirements.search import check_patient_id, types_read
 from fhir_eligibility.retrieval.bulk import bulk_export, export_endpoint, export_types
-from fhir_eligibility.retrieval.merge import merge_text, merged_into
 from fhir_eligibility.retrieval.options import scoped
 from fhir_eligibility.retrieval.reading import guessed_patient, patients_record
 from fhir_eligibility.retrieval.search_client import SearchClient
@@ -206,8 +205,10 @@ def fetch_all(
     """The candidates fetched (:func:`~fhir_eligibility.retrieval.server.fetch_isolated`); a patient that
     cannot be fetched goes to ``skipped``. Every candidate is either yielded or in ``skipped`` with a
     reason: the report lists them and the run is partial. So is a candidate named by no id
-    (:class:`Unsearchable`) and a Patient merged into another (``Patient.link`` ``replaced-by``: its
-    data may be on the surviving record, so it is neither screened nor written back).
+    (:class:`Unsearchable`). A Patient merged into another (``Patient.link`` ``replaced-by``) was
+    fetched: it is screened as files screen it (every criterion unknown, a warning naming the
+    surviving record, nothing written back: :func:`~fhir_eligibility.retrieval.merge.withhold_merged`),
+    not listed as a fetch that failed (exit 4 would tell automation to retry for ever).
     """
     valid = []
     for pid in ids:  # named by the server's own data: one malformed id must not stop the others
@@ -218,13 +219,7 @@ def fetch_all(
             valid.append(check_patient_id(pid))
         except InputError:
             skipped.append((pid[:70], "the server names this patient by an id that is not a valid FHIR id"))
-    for data in fetch_isolated(server, valid, requirements, skipped):
-        survivor = merged_into(data)
-        if survivor is None:
-            yield data
-        else:  # its data may be on the surviving record: nothing is decided (nor written) on this one
-            why, instead = merge_text(data.patient_id, survivor)
-            skipped.append((data.patient_id, f"{why}: {instead.replace('evaluate', 'screen')}"))
+    yield from fetch_isolated(server, valid, requirements, skipped)
 
 
 # ---- entry point ---------------------------------------------------------------------------------------
