@@ -148,6 +148,11 @@ def who_chapter_o() -> list[str]:
 # deaths). In the mixed categories (O10-O16, O24-O26, O98-O9A ...) a code whose description names
 # childbirth or the puerperium and not the pregnancy is a delivery/puerperium code.
 _ABORTIVE = {"O03", "O04", "O05", "O06", "O08"}
+# PREG_LOSS: the pregnancy-ending outcomes other than a birth (the abortive ones above, CM Z33.2 encounter for
+# elective termination) and the pregnancies that cannot go on (O00 ectopic, O01 hydatidiform mole, O02 other
+# abnormal products of conception: they end within weeks, by themselves or by treatment). The last three stay in
+# "preg" too (pregnant on their date): the pregnancy exclusions ask about either beside a pregnancy.
+PREG_NONVIABLE = ("O00", "O01", "O02")
 _DELIVERED = {f"O{n}" for n in (*range(60, 78), *range(80, 85), *range(85, 93), 94, 95, 96, 97)}
 
 
@@ -211,6 +216,12 @@ GROUPS_CM = {
         *_chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "postpartum"),
     ],
     "preg-mixed": _chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "mixed"),
+    # a pregnancy ended other than by birth, or one that cannot go on (PREG_LOSS)
+    "preg-loss": [
+        "Z33.2",
+        *cm_tree(*PREG_NONVIABLE),
+        *_chapter_o(cm_chapter_o(), cm.get_description, cm.get_descendants, "abortive"),
+    ],
     "lact": cm_tree("Z39.1"),
     "liver-mets": cm_tree("C78.7", "C7B.02"),
     "brain-mets": ["C79.3", "C79.31"],
@@ -255,6 +266,10 @@ GROUPS_WHO = {
         *_chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "postpartum"),
     ],
     "preg-mixed": _chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "mixed"),
+    "preg-loss": [
+        *who_tree(*PREG_NONVIABLE),
+        *_chapter_o(who_chapter_o(), who.get_description, who.get_descendants, "abortive"),
+    ],
     "lact": who_tree("Z39.1"),
     "liver-mets": who_tree("C78.7"),
     "brain-mets": who_tree("C79.3"),

@@ -104,7 +104,7 @@ POSTPARTUM_NOTE = (
     "are not pregnancy (clinical.md VS-PREG takes the whole O chapter; a delivery three months ago would have "
     "excluded a woman who is not pregnant): one with onset in the last 12 months goes to review here, because "
     "the protocol also excludes breast-feeding and a recent delivery makes an unrecorded breast-feeding likely. "
-    "Abortive outcomes (O03, O04, O08) are neither pregnancy nor a reason to ask."
+    "Abortive outcomes (O03, O04, O08) are neither pregnancy nor a reason to ask about breast-feeding (PREG_LOSS_NOTE)."
 )
 
 
@@ -116,6 +116,17 @@ PREG_ENDED_NOTE = (
     "window relative to the pregnancy's event, which makes the criterion patient-specific for the engine's "
     "shared outcomes (evaluation/footprint.py); the review is safe either way. Before, Z33.1 left active after an "
     "O80 delivery failed the line."
+)
+PREG_LOSS_NOTE = (
+    "A pregnancy ends as surely in a miscarriage or a termination as in a birth: a pregnancy Condition in the last "
+    "10 months with a vs-preg-loss record (O03, O04, O08, Z33.2; WHO O03-O06, O08; SNOMED CT 17369002 "
+    "Miscarriage, 57797005 Termination of pregnancy; any status) also in those 10 months is reviewed, as with a "
+    "delivery (PREG_ENDED_NOTE); before, it failed. An ectopic or molar pregnancy or other abnormal product of "
+    "conception (O00-O02, SNOMED CT 34801009, 417044008) is in both value sets: pregnant on its date, yet it "
+    "cannot go on (it ends within weeks, by itself or by treatment), so one in the last 10 months is reviewed, "
+    "never failed or passed on its word. O07 (failed attempted termination) leaves the pregnancy: it fails. A loss "
+    "does not ask about breast-feeding as a delivery does: there is no infant to feed (an abortion is a loss "
+    "before 20 weeks). A termination or a delivery recorded only as a Procedure is not read (a Condition is)."
 )
 POSTPARTUM_ASK_NOTE = (
     "A delivery or puerperal condition (vs-postpartum, any status) in the last 12 months goes to review: the "
@@ -152,12 +163,21 @@ def pregnancy_exclusion(
         history=True,
         tfe=w10,
     )
+    # a miscarriage, a termination or an ectopic / molar pregnancy ends it as surely (PREG_LOSS_NOTE)
+    lost = condition(
+        "Miscarriage, termination, or ectopic or molar pregnancy recorded in the last 10 months: did it end the "
+        "pregnancy? (yes if dated after the pregnancy's onset, or if it is that pregnancy)",
+        "vs-preg-loss",
+        history=True,
+        tfe=w10,
+    )
     kids = [
         all_of(
-            "Pregnancy recorded as a condition in the last 10 months, not ended by a delivery",
+            "Pregnancy recorded as a condition in the last 10 months, not ended by a delivery or a loss",
             [
                 condition("Pregnancy recorded as a condition in the last 10 months", "vs-preg", tfe=w10),
                 {**judge(delivered), "exclude": True},
+                {**judge(lost), "exclude": True},
             ],
         ),
         all_of(
@@ -257,6 +277,7 @@ def pregnancy_exclusion(
         "exists in the last 28 days (closed-world gate on the Observation, so a patient without a test is not "
         "undetermined here: the pregnancy-test inclusion, where the protocol has one, asks for the test).",
         PREG_ENDED_NOTE,
+        PREG_LOSS_NOTE,
         HCG_RULE,
     ]
     if lactation_attested:

@@ -74,6 +74,13 @@ SNOMED_SOURCES = {
     "48782003": "public (the same VSAC set and VSAC 'Obstetrical or Pregnancy Related Conditions' "
     "2.16.840.1.113883.3.117.1.7.1.263)",
     "118213005": "public (the same VSAC set: 'Postpartum finding (finding)')",
+    **dict.fromkeys(
+        ("17369002", "57797005", "34801009", "417044008"),
+        "public (eHDSI 'Outcome of Pregnancy' value set 1.3.6.1.4.1.12559.11.10.1.3.1.42.62 in "
+        "hl7-eu/EHDSI-Terminology-package: Miscarriage, Termination of pregnancy, Ectopic pregnancy, Hydatidiform "
+        "mole benign; the first three also in a US vital-records pregnancy-outcome value set, and 17369002 -> "
+        "O03.9, 34801009 -> O00.90 in a SNOMED CT to ICD-10-CM code map)",
+    ),
     "94243009": "public (VSAC 'Cancer' value set 2.16.840.1.113883.3.526.3.1010, 'Secondary malignant neoplasm "
     "of central nervous system (disorder)', in canvas-medical/canvas-plugins canvas_sdk/value_set/v2022)",
     "198609003": "public (an OMOP vocabulary export, SNOMED 'Complication of pregnancy, childbirth and/or the "
