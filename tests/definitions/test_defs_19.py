@@ -24,8 +24,7 @@ A-E12 (seed 000: brain metastases "unless these metastases have been treated and
 §0.7 dates a time-windowed event by its onset, else its recorded date, so the metastases date from
 2025-06-01. Radiosurgery (CPT 77371) on 2025-07-01 is after them and >= 168 days before T0: review
 (stability is an imaging read); on 2025-12-15, exactly 168 days: review; on 2026-03-01 (92 days): fail;
-none: fail; on 2025-05-01, before the date the metastases carry: a recordedDate is not when they began, so
-it may have treated them, review (the twenty-first pass, test_brain_recorded_defs21.py; before: fail).
+none: fail; on 2025-05-01, before the date the metastases carry: it treated something else, fail.
 
 B-I2a (seed 001: "Metastatic, histologically confirmed ... midgut neuroendocrine tumours"). Metastatic
 disease is a state on T0, not a history: clinical.md §0.7 counts a Condition with clinicalStatus active,
@@ -147,7 +146,7 @@ def test_a_e17_a_second_intestinal_net_is_the_disease_under_study() -> None:
         ("2025-12-15", "review"),
         ("2026-03-01", "fail"),
         (None, "fail"),
-        ("2025-05-01", "review"),
+        ("2025-05-01", "fail"),
     ],
 )
 def test_a_e12_brain_metastases_dated_by_their_recorded_date(treated: str | None, expected: str) -> None:

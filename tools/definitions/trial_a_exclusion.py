@@ -14,29 +14,10 @@ from .common import (
     hypertension_review,
     uln,
 )
-from .fhir import Json, all_of, any_of, ch, condition, derived, judge, manual, one_record, records, window
+from .fhir import Json, all_of, any_of, condition, derived, judge, manual, one_record, records, window
 from .pregnancy import pregnancy_exclusion
-from .terminology import VALUESETS
 from .vs_net import NET_MORPH_TEXT
 from .vs_procedures import COURSE_NOTE
-
-
-def recorded_only(valueset: str) -> Json:
-    """FHIRPath: a Condition coded in ``valueset`` (its listed codes) with no onset[x], dated only by its
-    recordedDate, and not refuted or entered in error. The engine dates such a Condition by its recordedDate
-    (clinical.md §0.7) and cannot tell it from an onset: only the raw resource says which it was."""
-    codes = " or ".join(f"(system = '{sys}' and code = '{code}')" for sys, code, _ in VALUESETS[valueset][2])
-    onset = "(onsetDateTime | onsetPeriod | onsetAge | onsetRange | onsetString)"
-    bad = "verificationStatus.coding.code.intersect('refuted' | 'entered-in-error')"
-    return ch(
-        "A brain-metastasis Condition with no onset, dated only by when it was recorded",
-        definitionExpression={
-            "language": "text/fhirpath",
-            "expression": f"%patientResources.where(resourceType = 'Condition' and {onset}.empty() and "
-            f"recordedDate.exists() and {bad}.empty() and code.coding.where({codes}).exists()).exists()",
-            "description": f"a Condition in {valueset} with no onset[x] and a recordedDate",
-        },
-    )
 
 
 def gep_or_unsited() -> Json:
@@ -315,30 +296,6 @@ def exclusion() -> list[Json]:
                             tfe=[window(0, None, "d", event="A-E12.mets"), window(None, -168, "d")],
                             exclude=True,
                         ),
-                        # metastases known only by when they were recorded may predate a treatment dated before
-                        # that: theirs or another's, a person reads which (the recorded-date note)
-                        {
-                            **judge(
-                                all_of(
-                                    "Metastases dated only by their recording, a treatment before that date and at "
-                                    "least 168 days before T0: did it treat them?",
-                                    [
-                                        records(
-                                            "Radiotherapy, radiosurgery or excision before the date the brain "
-                                            "metastases were recorded, at least 168 days before T0",
-                                            ["Procedure"],
-                                            "vs-brain-mets-treatment",
-                                            tfe=[
-                                                window(None, -1, "d", event="A-E12.mets"),
-                                                window(None, -168, "d"),
-                                            ],
-                                        ),
-                                        recorded_only("vs-brain-mets-certain"),
-                                    ],
-                                )
-                            ),
-                            "exclude": True,
-                        },
                     ],
                 ),
                 judge(
@@ -377,13 +334,7 @@ def exclusion() -> list[Json]:
                 "--terminology, or the investigator overrides.",
                 "The metastases are dated by their onset, else their recordedDate (clinical.md §0.7): brain "
                 "metastases with no onset recorded on 2025-06-01 and radiosurgery on 2025-07-01, >= 168 days before "
-                "T0, are reviewed. A treatment before an onset treated something else (the metastases began after "
-                "it): fail. A recordedDate says only when they were written down, and metastases found at the "
-                "radiosurgery that treated them are often recorded later: a treatment before the recorded date and "
-                ">= 168 days before T0 may be theirs (treated and stable: review) or another's (untreated: fail), "
-                "so it is reviewed (before: fail); one < 168 days before T0 fails either way. Which date a Condition "
-                "carries is read from the raw resource (FHIRPath over vs-brain-mets-certain's listed codes), so a "
-                "site's own code mapped with --terminology is read as dated by its onset.",
+                "T0, are reviewed; a treatment dated before the recorded date fails as treating something else.",
                 BRAIN_HEADER_NOTE,
             ],
         )
