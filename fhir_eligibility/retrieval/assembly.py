@@ -16,6 +16,10 @@ What :func:`assemble` does, in one line each:
   ``contained`` Medication, read where the drug is read (evaluation/medication.py); a reference
   that resolves to nothing is left as is, so the evaluator reads it as unreadable (unknown).
 - Medication resources themselves are about no patient: used for resolution, not kept.
+- A record whose patient reference names a Patient while its ``type`` names another resource type
+  (``{"reference": "Patient/123", "type": "Group"}``; FHIR requires them to agree) is not read as
+  the patient's: which one it means is unknown, so its type is unknown for the patient, with a warning
+  (read by the reference alone, a Group's record decided a criterion as the patient's own).
 - Exact repeats of one record (same type, id and content: overlapping searches, a key prefetched
   twice, a file given twice) are kept once; different records sharing an id are all kept.
 - Exactly one Patient, first (:func:`~fhir_eligibility.retrieval.reading.one_patient`: the latest
@@ -29,9 +33,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fhir_eligibility.record import PatientData, Resource
+from fhir_eligibility.record import PATIENT_KEYS, PatientData, Resource, patient_ref_id
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES, Unavailable
 from fhir_eligibility.retrieval.versions import LATEST_RULE, choose_patient, one_patient, updated
+
+# How a Reference's ``type`` may say Patient: its name, or the URL of its StructureDefinition.
+PATIENT_TYPES = frozenset({"Patient", "http://hl7.org/fhir/StructureDefinition/Patient"})
 
 # The types whose drug may be a reference to a Medication.
 DRUG_TYPES = frozenset({"MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement"})
@@ -129,6 +136,18 @@ def with_medication(res: Resource, formulary: Formulary) -> Resource:
     return {**res, "medication": {**res["medication"], "concept": code}}
 
 
+def type_disagrees(res: Resource) -> bool:
+    """Whether a patient reference of the record names a Patient by its text and another type by its
+    ``type`` (any form: ``Patient/1``, versioned, absolute)."""
+    for key in PATIENT_KEYS:
+        ref = res.get(key)
+        if isinstance(ref, dict) and "type" in ref and ref["type"] not in PATIENT_TYPES:
+            text = ref.get("reference")
+            if isinstance(text, str) and patient_ref_id(text) is not None:
+                return True
+    return False
+
+
 def assemble(
     patient_id: str,
     resources: Iterable[Resource],
@@ -157,9 +176,17 @@ def assemble(
     # once, the latest version (versions.LATEST_RULE), as for the Patient
     versions: dict[tuple[str, str], list[Resource]] = {}
     order: list[tuple[str, str] | Resource] = []
+    doubtful: dict[str, None] = {}  # the types of records whose reference and type disagree
     for res in pool:
         kind, rid = res.get("resourceType"), res.get("id")
         if kind == "Medication":
+            continue
+        if kind != "Patient" and type_disagrees(res):
+            notes.append(
+                f"{kind}/{rid if isinstance(rid, str) else '?'}: its reference names a Patient but its type is not "
+                f"Patient; not read as this patient's ({kind} unknown)"
+            )
+            doubtful[str(kind)] = None
             continue
         if not isinstance(rid, str) or kind == "Patient":  # the Patient's own rule: one_patient
             order.append(res)
@@ -180,7 +207,8 @@ def assemble(
         else:
             res = item
         kept.append(with_medication(res, known) if known else res)
-    gaps = tuple(unavailable)
+    reason = "a record whose patient reference and type disagree could not be read as this patient's"
+    gaps = (*unavailable, *(Unavailable(t, frozenset(), reason) for t in doubtful))
     if not any(r.get("resourceType") == "Patient" for r in kept):
         if held or any(u.resource_type == "Patient" for u in gaps):
             return PatientData(patient_id, kept, gaps, notes)  # held, or the source said why: no second wording
@@ -199,11 +227,13 @@ def filed_elsewhere(reason: str) -> tuple[Unavailable, ...]:
 
 __all__ = [
     "DRUG_TYPES",
+    "PATIENT_TYPES",
     "Formulary",
     "add_medication",
     "assemble",
     "filed_elsewhere",
     "formulary_keys",
     "medication_reference",
+    "type_disagrees",
     "with_medication",
 ]

@@ -44,7 +44,6 @@ RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # a write's answer that says it was refused unprocessed (rate limited), so sending it again is safe;
 # a 502/503/504 may come from a gateway while the server behind it carries the request out
 _UNPROCESSED_STATUS = frozenset({429})
-_NOT_SENT = frozenset({"connect timeout"})  # no connection was made: nothing reached the server
 _READS = frozenset({"GET", "HEAD"})
 _IDEMPOTENT = _READS | {"DELETE"}  # a second DELETE finds nothing (a Bulk status URL: 404 is accepted)
 FHIR_JSON = "application/fhir+json"
@@ -157,7 +156,8 @@ class Connection:
         False, a 429/5xx is returned at once (a Bulk status URL, whose waits are the export's).
 
         A request that is not :func:`replayable` (a transaction) is sent again only when it provably was
-        not carried out (no connection made, a 429); after a dropped connection or a 502/503/504 it is a
+        not carried out (no connection made: refused, timed out or the host not found while connecting,
+        :attr:`~.http.HttpError.unsent`; a 429); after a dropped connection or a 502/503/504 it is a
         :class:`Fault` without a status (no answer of the server's own): whether it was carried out is
         unknown, and the caller reads the server again rather than guess.
         """
@@ -191,7 +191,7 @@ class Connection:
             except HttpError as e:
                 if not e.retry_safe:  # a timeout (a slow search is slow again), a redirect: no retry
                     raise Fault(e.cause, e.status) from None
-                if not replay and e.cause not in _NOT_SENT:
+                if not replay and not e.unsent:  # it may have reached the server: never sent twice
                     raise Fault(_unanswered(e.cause)) from None
                 wait = _backoff(opts, attempt)
                 if sink is None and attempt < opts.retries and self._can_wait(wait):

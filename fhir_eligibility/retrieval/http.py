@@ -7,8 +7,10 @@ request loop of :mod:`~.connection`, SMART token requests, the CDS service's JWK
 * :func:`send` checks the URL exactly as it will be sent (prepared: joined, quoted, auth applied)
   with the caller's policy, never follows a redirect (a 3xx is an :class:`HttpError`), and
   attaches credentials only through an :class:`AuthHook`;
-* every library failure becomes an :class:`HttpError` with one wording ("connect timeout",
-  "connection failed", "timeout", else the library's error class name), never a URL or a body;
+* every library failure becomes an :class:`HttpError` with one wording ("connect timeout", "host not
+  found", "connection refused", "could not connect", "connection failed", "timeout", else the library's
+  error class name), never a URL or a body; the first four failed while connecting, so the request
+  provably never left (``unsent``: even a write may be sent again), the others may have reached the server;
 * sessions come from :func:`new_session` (pool size, cookies refused where a session serves many
   users); TLS verification (a CA bundle path or ``True``) is passed per request;
 * :func:`socket_url` reads a URL with the parser that picks the socket (:mod:`~.urlpolicy` builds
@@ -29,6 +31,7 @@ from typing import Any, TypeAlias
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 from urllib3.util import Url, parse_url
 
 HttpSession: TypeAlias = requests.Session
@@ -39,23 +42,42 @@ Allow: TypeAlias = Callable[[str, bool], None]
 
 class HttpError(Exception):
     """No usable answer came. ``cause`` is the one wording (no URL, no data); ``retry_safe`` when the
-    connection failed, so nothing was answered and the request may be sent again; ``status`` is set
-    for a refused redirect."""
+    connection failed, so nothing was answered and a request that may be repeated may be sent again;
+    ``unsent`` when it failed while connecting, so not a byte of the request left (any request may be
+    sent again); ``status`` is set for a refused redirect."""
 
-    def __init__(self, cause: str, *, retry_safe: bool = False, status: int | None = None) -> None:
+    def __init__(
+        self, cause: str, *, retry_safe: bool = False, unsent: bool = False, status: int | None = None
+    ) -> None:
         super().__init__(cause)
         self.cause = cause
-        self.retry_safe = retry_safe
+        self.retry_safe = retry_safe or unsent
+        self.unsent = unsent
         self.status = status
 
 
 def _mapped(exc: requests.RequestException) -> HttpError:
-    if isinstance(exc, requests.ConnectionError):  # includes a connect timeout, and a read failing mid-body
-        cause = "connect timeout" if isinstance(exc, requests.ConnectTimeout) else "connection failed"
-        return HttpError(cause, retry_safe=True)
+    if isinstance(exc, requests.ConnectTimeout):
+        return HttpError("connect timeout", unsent=True)
+    if isinstance(exc, requests.ConnectionError):  # a reset, a read failing mid-body, or no connection made
+        unsent = _not_connected(exc)
+        return HttpError(unsent or "connection failed", retry_safe=True, unsent=unsent is not None)
     if isinstance(exc, requests.Timeout):
         return HttpError("timeout")
     return HttpError(type(exc).__name__)
+
+
+def _not_connected(exc: requests.ConnectionError) -> str | None:
+    """The wording when no connection was made (urllib3's NewConnectionError: refused, unreachable, or
+    the name not resolved), else None. Only that proves nothing was sent: a reset, a TLS or proxy
+    failure, or a stale pooled connection may come after the request left. A proxy's or TLS failure
+    is left as "may have been sent" since urllib3 raises the same error before and after sending."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if type(exc) is not requests.ConnectionError or not isinstance(reason, NewConnectionError):
+        return None
+    if isinstance(reason, NameResolutionError):
+        return "host not found"
+    return "connection refused" if isinstance(reason.__cause__, ConnectionRefusedError) else "could not connect"
 
 
 class AuthHook(AuthBase, ABC):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from fhir_eligibility.retrieval.http import Allow, AuthHook, HttpResponse, HttpSession, send
+from fhir_eligibility.retrieval.patient_bases import elsewhere, entry_bases
 from fhir_eligibility.retrieval.urlpolicy import Base, UnsafeUrl, target
 
 MAX_BODY_BYTES = 256 * 1024 * 1024  # one search page or batch answer; downloads go to a file instead
@@ -227,6 +228,8 @@ def read_page(page: object, searched: str | None = None) -> Page:
     resource, a resource of another type than the one searched (``searched``), a ``total`` that is not
     a count, or a Bundle whose ``entry`` is not a list, read as "no resources" would turn a server
     fault into absent data, and absent diagnoses are FALSE (closed world): a false "ineligible".
+    A record naming its patient by an absolute URL on another base than the entries' ``fullUrl``s is
+    another server's patient (:mod:`.patient_bases`): wrong-patient data, a fault of the answer.
     """
     if is_error_outcome(page):
         raise Fault("server answered with an error OperationOutcome")
@@ -244,6 +247,7 @@ def read_page(page: object, searched: str | None = None) -> Page:
     if not isinstance(entries, list) or not isinstance(links, list):
         raise Fault("malformed Bundle (entry or link is not a list)")
     out = Page([], 0, None, None)
+    bases = entry_bases(entries)
     issues = page.get("issues")  # R5: the page's OperationOutcome, said as R4 says it in an outcome entry
     if issues is not None:
         if not isinstance(issues, dict) or issues.get("resourceType") != "OperationOutcome":
@@ -261,6 +265,8 @@ def read_page(page: object, searched: str | None = None) -> Page:
             continue
         if searched is not None and kind != searched and mode != "include" and kind not in INCLUDED:
             raise Fault(f"a {searched} search answered with a {kind[:40]}")
+        if elsewhere(resource, bases):
+            raise Fault("the answer holds a record about a patient of another server (an absolute reference)")
         out.resources.append(resource)
         if mode == "match" or (mode != "include" and kind == (searched or kind)):
             out.match_keys.add(resource_key(resource))
