@@ -57,6 +57,7 @@ class _Reply:
     body: dict[str, Any] | None = None  # on a failure, the JSON the server answered with (an OperationOutcome)
     status: int | None = None
     cause: str | None = None  # set when the request finally failed
+    unsent: bool = False  # it failed without ever leaving (transport.Fault.unsent): nothing reached the server
 
     @property
     def ok(self) -> bool:
@@ -116,7 +117,7 @@ class Connection:
         try:
             r = self.request(method, url, what=what, headers=headers, json_body=json, answer_403=answer_403)
         except Fault as f:
-            return _Reply(status=f.status, cause=f.cause)
+            return _Reply(status=f.status, cause=f.cause, unsent=f.unsent)
         try:
             body: dict[str, Any] | None = json_object(r.body)
             problem = None
@@ -199,7 +200,7 @@ class Connection:
                     log.debug("%s: %s, retry %d/%d in %.1f s", what, e.cause, attempt, opts.retries, wait)
                     _sleep(wait)
                     continue
-                raise Fault(_after(e.cause, attempt)) from None
+                raise Fault(_after(e.cause, attempt), unsent=e.unsent) from None
             except urlpolicy.UnsafeUrl:
                 raise Fault("URL refused by the outbound policy") from None
             except Fault as f:

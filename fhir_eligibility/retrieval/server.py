@@ -151,6 +151,11 @@ class FhirServer(Connection):
         reply = self._send("POST", self.options.base, json=bundle, what="transaction", content_type=FHIR_JSON)
         codes = _refusal_codes(reply.body)
         if not reply.ok or reply.body is None:
+            if reply.unsent:  # every attempt failed while connecting: not a byte of it reached the server
+                raise RetrievalError(
+                    f"FHIR server {self.options.base} could not be reached ({reply.cause}): the transaction was"
+                    " not sent, nothing was recorded"
+                )
             if reply.status is None or 200 <= reply.status < 300:  # no answer, or one cut short
                 raise RetrievalError(
                     f"FHIR server {self.options.base} gave no complete answer to the transaction ({reply.cause}):"

@@ -46,12 +46,14 @@ Scope = Literal["base", "origin", "public"]
 
 
 class Fault(Exception):
-    """An answer that cannot be used; ``cause`` is a short reason without URLs or data."""
+    """An answer that cannot be used; ``cause`` is a short reason without URLs or data; ``unsent``: the
+    request never left (every attempt failed while connecting), so nothing reached the server."""
 
-    def __init__(self, cause: str, status: int | None = None) -> None:
+    def __init__(self, cause: str, status: int | None = None, *, unsent: bool = False) -> None:
         super().__init__(cause)
         self.cause = cause
         self.status = status
+        self.unsent = unsent
 
 
 @dataclass
