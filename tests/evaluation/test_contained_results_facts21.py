@@ -189,8 +189,15 @@ def from_screening(tmp: Path, resources: list[Json]) -> dict[str, tuple[str, str
 
 CASES = {
     "report": cbc_report(),  # finding 1 (set5/p50-drhb)
+    "panel member": cbc_panel(),  # finding 2 (set5/p52-member)
+    # the panel found by the results search: its code is one a criterion reads (a haemoglobin "panel")
+    "searched panel member": cbc_panel(code={"coding": [{"system": LOINC, "code": "718-7"}]}),
 }
-FETCHED = list(CASES)
+# A panel Observation coded only as a panel (58410-2) is found by no code search of the server's nor the
+# CDS template's (their search reads Observation.code and component.code, never what the panel
+# contains); only a search for every Observation of the patient would bring it (a cost left to decide)
+UNSEARCHED = pytest.mark.xfail(strict=True, reason="a panel coded only as a panel is not searched for")
+FETCHED = [pytest.param(c, marks=UNSEARCHED) if c == "panel member" else c for c in CASES]
 
 
 @pytest.mark.parametrize("case", CASES)
