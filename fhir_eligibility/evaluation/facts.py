@@ -173,34 +173,45 @@ def _observation(res: Resource, ref: str, status: str | None, problems: list[str
 
 
 def _contained_results(
-    report: Resource, ref: str, include_preliminary: bool, problems: list[str] | None, who: Who
+    container: Resource, ref: str, links: str, include_preliminary: bool, problems: list[str] | None, who: Who
 ) -> list[Fact]:
-    """The Observations a DiagnosticReport contains and lists in ``result`` ("#hb"): the patient's results
-    like any other (some lab feeds send a panel only so), each ``DiagnosticReport/<id>#hb``. One with no
-    date of its own is dated as its report is; one that cannot be read is left out with a problem."""
+    """The Observations a resource contains and names in ``links`` ("#hb"): a DiagnosticReport's
+    ``result``, a panel Observation's ``hasMember``. They are the patient's results like any other (some
+    lab feeds send a panel only so), each ``<Type>/<id>#hb``, and are read by one rule whatever holds
+    them: its own status decides; one with no date of its own is dated as what names it is (the report,
+    the panel); one that cannot be read is left out with a problem. A contained panel's own contained
+    members are followed the same way, each result read once however often it is named. A link to a
+    resource of its own (``Observation/x``) is not followed: that resource is read as itself."""
     contained = {
         c.get("id"): c
-        for c in _items(report, "contained", problems)
+        for c in _items(container, "contained", problems)
         if isinstance(c, dict) and c.get("resourceType") == "Observation"
     }
     allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
     out: list[Fact] = []
-    for link in _items(report, "result", problems):
-        target = link.get("reference") if isinstance(link, dict) else None
-        if not isinstance(target, str) or not target.startswith("#"):
-            continue  # a result of its own: read as every resource is
-        res = contained.get(target[1:])
-        status = res.get("status") if res is not None else None
-        if res is None or status not in allowed:
-            continue
-        if not any(k.startswith(("effective", "issued")) for k in res):
-            dated = {k: v for k, v in report.items() if k.startswith(("effective", "issued"))}
-            res = {**res, **dated}
-        try:
-            out += _observation(res, f"{ref}{target}", status, problems, who)
-        except Unreadable as e:
-            if problems is not None:
-                problems.append(f"contained result {target[:40]!r} unreadable ({e.reason}), ignored")
+    seen: set[str] = set()
+    pending: list[tuple[Resource, str]] = [(container, links)]
+    while pending:
+        holder, key = pending.pop(0)
+        for link in _items(holder, key, problems):
+            target = link.get("reference") if isinstance(link, dict) else None
+            if not isinstance(target, str) or not target.startswith("#") or target in seen:
+                continue  # a result of its own: read as every resource is
+            seen.add(target)
+            res = contained.get(target[1:])
+            status = res.get("status") if res is not None else None
+            if res is None or status not in allowed:
+                continue
+            if not any(k.startswith(("effective", "issued")) for k in res):
+                dated = {k: v for k, v in holder.items() if k.startswith(("effective", "issued"))}
+                res = {**res, **dated}
+            try:
+                out += _observation(res, f"{ref}{target}", status, problems, who)
+            except Unreadable as e:
+                if problems is not None:
+                    problems.append(f"contained result {target[:40]!r} unreadable ({e.reason}), ignored")
+                continue
+            pending.append((res, "hasMember"))
     return out
 
 
@@ -218,7 +229,10 @@ def facts_of(
     status = res.get("status") if isinstance(res.get("status"), str) else None
     if kind == "Observation":
         allowed = OBS_VALID | (OBS_PRELIMINARY if include_preliminary else set())
-        return _observation(res, ref, status, problems, who) if status in allowed else []
+        if status not in allowed:
+            return []
+        members = _contained_results(res, ref, "hasMember", include_preliminary, problems, who)
+        return [*_observation(res, ref, status, problems, who), *members]
     if kind == "Condition":
         clinical = status_code(res.get("clinicalStatus"))
         verification = status_code(res.get("verificationStatus"))
@@ -332,7 +346,7 @@ def facts_of(
         if start is None:
             start, instant = checked(parse_date(res.get("issued")), problems), str(res.get("issued") or "")
         report = Fact(kind, ref, codes, start, end, instant, status=status)
-        return [report, *_contained_results(res, ref, include_preliminary, problems, who)]
+        return [report, *_contained_results(res, ref, "result", include_preliminary, problems, who)]
     if kind == "ImagingStudy":
         if status in ("entered-in-error", "cancelled", "registered"):  # registered: no images yet
             return []

@@ -37,6 +37,11 @@ from fhir_eligibility.requirements.model import DataRequirement
 MAX_CODES = 150
 
 ALL_TYPES = tuple(sorted(RECORD_TYPES))
+# Results are also read from the Observations a DiagnosticReport contains (evaluation.facts): no code
+# search finds them (a server matches the report's own code, a CBC's 58410-2 or a local panel code, never
+# those of what it contains), so a criterion reading results needs every report of the patient, as a drug
+# criterion needs every drug record (requirements.search)
+REPORTED_IN: tuple[str, frozenset[Code], dt.date | None] = ("DiagnosticReport", frozenset(), None)
 # Every type a plan may ask for: what criteria name, the orders and dispenses a drug criterion reads
 # besides (criteria.parse), the Patient and the attestations
 PLANNED_TYPES = (
@@ -103,7 +108,8 @@ def leaf_needs(
 def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: int = 28) -> list[DataRequirement]:
     """Requirements grouped by (type, date bound); codes covered by an unbounded group are not repeated.
 
-    A trial with manual or judgement items also needs the patient's QuestionnaireResponses (the
+    A criterion reading results needs every DiagnosticReport too (``REPORTED_IN``: the results they
+    contain). A trial with manual or judgement items also needs the patient's QuestionnaireResponses (the
     attestations, see evaluation.attestation), in the same batch as the rest: all of them, since an
     answer's validity window is the evaluator's to apply."""
     groups: dict[tuple[str, dt.date | None], tuple[set[Code], set[str], bool]] = {}
@@ -111,7 +117,10 @@ def plan(trials: Iterable[Trial], as_of: dt.date | None = None, default_days: in
         if items(trial):
             groups.setdefault(("QuestionnaireResponse", None), (set(), set(), True))[1].add(f"{trial.id}:attestations")
         for top in trial.criteria:
-            for rtype, codes, since in leaf_needs(top, (), as_of, default_days):
+            needs = list(leaf_needs(top, (), as_of, default_days))
+            if any(rtype == "Observation" for rtype, _codes, _since in needs):
+                needs.append(REPORTED_IN)
+            for rtype, codes, since in needs:
                 key = (rtype, since)
                 entry = groups.setdefault(key, (set(), set(), False))
                 entry[1].add(f"{trial.id}:{top.id}")

@@ -11,7 +11,9 @@ of the window's first day in a time zone east of the server's), and the evaluato
 window itself. MedicationAdministration keeps one (``effective-time`` is required there, and a
 patient's infusions are many), made one day wider than the window for the time zones. Where R4
 has no search parameter for the code the evaluator reads (ImagingStudy.procedureCode), the search
-asks for every resource of the type and the evaluator matches codes itself.
+asks for every resource of the type and the evaluator matches codes itself. So it does for
+DiagnosticReport wherever results are read: a report may contain them, and a server matches only the
+report's own code (``requirements.plan.REPORTED_IN``).
 
 A code is asked for as the definitions write it and bare (any system): a site that sends
 ``urn:oid:2.16.840.1.113883.6.1`` for LOINC, or a SNOMED CT edition URI, would otherwise get nothing

@@ -42,8 +42,10 @@ def test_templates_have_no_date_bounds_and_use_count() -> None:
 def test_mini_definitions_render_valid_r4_queries() -> None:
     ts = prefetch_templates(plan(load_trials([MINI]), None))
     d = prefetch_descriptor(ts)
-    # the mini trial has manual criteria: its attestations are prefetched too (issue 14)
-    assert set(d) == {"patient", "condition", "observation", "questionnaireResponse"}
+    # the mini trial has manual criteria: its attestations are prefetched too (issue 14); it reads results,
+    # so every report of the patient too (the results a report contains: no code search finds them)
+    assert set(d) == {"patient", "condition", "diagnosticReport", "observation", "questionnaireResponse"}
+    assert d["diagnosticReport"] == "DiagnosticReport?patient={{context.patientId}}&_count=200"
     assert d["questionnaireResponse"] == "QuestionnaireResponse?patient={{context.patientId}}&_count=200"
     assert d["observation"].startswith("Observation?patient={{context.patientId}}&")
     assert "http://loinc.org|1742-6,http://loinc.org|59260-0,http://loinc.org|718-7" in d["observation"]
