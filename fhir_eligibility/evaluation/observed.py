@@ -14,7 +14,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import Code, codings
+from fhir_eligibility.codes import EXT_CONTRADICTORY, Code, codings
 from fhir_eligibility.evaluation.validity import negative_problem, number_problem
 from fhir_eligibility.measures import units
 from fhir_eligibility.measures.plausible import implausible
@@ -81,7 +81,16 @@ def value_fields(
 ) -> dict[str, Any]:
     """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`), or one
     in a form no criterion reads (valueRange, a concept with only a text no answer reads), is left out, with ``note``
-    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values)."""
+    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values).
+
+    A result whose codings name two tests (terminology.analytes marks its ``code``) is such a value too:
+    the product's rule for an invalid value (clinical.md §0.16, .values) sets it aside when a valid result
+    is as recent, and leaves the criterion unknown when it is the most recent."""
+    clash = _contradictory(src.get("code"))
+    if clash is not None:
+        if problems is not None:
+            problems.append(f"code: {clash}; the result is unusable")
+        return {"note": f"invalid value (code: {clash})"}
     out: dict[str, Any] = {}
     own: list[str] = []
     if "valueQuantity" in src:
@@ -138,6 +147,16 @@ def value_fields(
         why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
         out["note"] = f"no value (dataAbsentReason: {why})"
     return out
+
+
+def _contradictory(concept: object) -> str | None:
+    """Why a result's code names different tests (terminology.evidence marks it so), or None."""
+    marks = concept.get("extension") if isinstance(concept, dict) else None
+    for ext in marks if isinstance(marks, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == EXT_CONTRADICTORY:
+            why = ext.get("valueString")
+            return why if isinstance(why, str) else "its codings name different tests"
+    return None
 
 
 def _shown(value: object) -> str:

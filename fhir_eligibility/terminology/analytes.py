@@ -2,10 +2,11 @@
 
 Why: in FHIR every coding of one ``code`` names the same concept. A result coded both ALT (1742-6) and
 AST (1920-8), or LOINC haemoglobin and a site code mapped to platelets, contradicts itself; read as
-both, one value would decide two criteria (an ALT of 30 U/L passing the AST limit). Such a result is
-unreadable (clinical.md §0: contradictory data is unknown, never a decisive pass or fail): the
-criteria reading either test are unknown, with a warning naming it (terminology.evidence marks it,
-evaluation.facts refuses it).
+both, one value would decide two criteria (an ALT of 30 U/L passing the AST limit). Such a result's
+value is invalid (clinical.md §0.16: contradictory data is unknown, never a decisive pass or fail), with
+a warning naming it (terminology.evidence marks it, evaluation.observed sets its value aside). It follows
+the product's rule for an invalid value (evaluation.values): a valid result of either test as recent or
+newer decides; when it is the most recent, the latest value is not known and the criterion is unknown.
 
 "Different tests" is told from the criteria's own measurement code sets (after site maps): two codes
 differ when each is in a set the other is not in (ALT's set and AST's). A LOINC code and its variants in
