@@ -51,7 +51,9 @@ def screened_as_evaluated(resources: list[Json]) -> None:
     """The screener's outcomes (the compiled program) equal the explained evaluation's."""
     trials = load_trials(only=[TRIAL_C])
     data = PatientData("sample-10", resources)
-    fast = Screener(trials, AS_OF, Settings(explain=False)).screen(PatientData("sample-10", resources))
+    screener = Screener(trials, AS_OF, Settings(explain=False))
+    fast = screener.screen(PatientData("sample-10", resources))
+    assert screener.whole == 0  # the compiled program answered, not the fallback to the explained walk
     explained = [outcome_of(r) for r in evaluate_patient(data, trials, AS_OF, Settings())]
     explained = [o._replace(label=o.label if o.verdict != "ineligible" else None) for o in explained]
     assert fast == explained
