@@ -71,16 +71,14 @@ def unit_text_differs(q: object) -> str | None:
     if not isinstance(q, dict) or q.get("system") != UCUM_SYSTEM:
         return None
     code, text = q.get("code"), q.get("unit")
-    if isinstance(code, str) and isinstance(text, str) and _differ(code, text):
+    if isinstance(code, str) and isinstance(text, str) and code != text and _differ(code, text):
         return f"unit text {text[:20]!r} is not its UCUM code {code[:20]!r}: the UCUM code is read"
     return None
 
 
 @lru_cache(maxsize=1024)
 def _differ(code: str, text: str) -> bool:
-    """Whether a unit's code and text read as two different units (text that is no unit differs from none)."""
-    if code == text:
-        return False
+    """Whether a unit's code and text read as two different units (a text read as no unit disagrees with none)."""
     a, b = _ucum_code(code, None), _ucum_code(None, text)
     return a is not None and b is not None and a != b and ucum_units.convert(1.0, a, b) != 1.0
 
