@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_eligibility.codes import EXT_CONTRADICTORY, LOINC, SNOMED, Code, beyond_who, codings, display, expression_foci
+from fhir_eligibility.codes import LOINC, SNOMED, Code, beyond_who, codings, display, expression_foci
 from fhir_eligibility.evaluation.dates import checked, order_text, parse_date, period
 from fhir_eligibility.evaluation.elements import (
     INTOLERANCE,
@@ -77,12 +77,7 @@ def _code(res: Resource, key: str = "code") -> frozenset[Code]:
     problem = concept_problem(concept)
     if problem:
         raise Unreadable(f"{key}: {problem}", readable_codes(concept))
-    codes = codings(concept)
-    marks = concept.get("extension") if isinstance(concept, dict) else None
-    for ext in marks if isinstance(marks, list) else ():
-        if isinstance(ext, dict) and ext.get("url") == EXT_CONTRADICTORY:  # terminology.evidence: two tests
-            raise Unreadable(f"{key}: {ext.get('valueString')}", codes)
-    return codes
+    return codings(concept)
 
 
 def _foci(codes: frozenset[Code], ref: str, problems: list[str] | None) -> frozenset[Code]:

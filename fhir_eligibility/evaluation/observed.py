@@ -14,8 +14,9 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from fhir_eligibility.codes import Code, codings
+from fhir_eligibility.codes import EXT_CONTRADICTORY, Code, codings
 from fhir_eligibility.evaluation.validity import negative_problem, number_problem
+from fhir_eligibility.measures import ucum as ucum_units
 from fhir_eligibility.measures import units
 from fhir_eligibility.measures.plausible import implausible
 from fhir_eligibility.measures.timing import TimeOffset, shift
@@ -31,16 +32,27 @@ class Quantity(NamedTuple):
 
 
 def quantity(q: object, problems: list[str] | None = None, signed: bool = True) -> Quantity | None:
-    """A Quantity's value and UCUM unit; an invalid number (or a negative one unless ``signed``) is a problem."""
+    """A Quantity's value and UCUM unit; an invalid number (or a negative one unless ``signed``) is a problem.
+
+    The unit is the ``code`` when its ``system`` is UCUM, whatever the ``unit`` text says (FHIR: the text is
+    for display, the code is computable; :func:`unit_text_differs` says when they disagree). A ``code`` with
+    no ``system`` (FHIR qty-3 wants one) is read as UCUM when it parses, unless the ``unit`` text reads as
+    another unit: which is meant cannot be told, so that is a problem (clinical.md §0.4: unknown unit).
+    A code of another system is not read; the text is."""
     if q is not None and not isinstance(q, dict) and problems is not None:
         problems.append(f"{str(q)[:30]!r} is not a Quantity; ignored")
     if not isinstance(q, dict) or q.get("value") is None:
         return None
     problem = number_problem(q["value"])
-    code = q.get("code") if q.get("system") in (None, "http://unitsofmeasure.org") else None
-    ucum = _ucum_code(
-        code if isinstance(code, str) else None, q.get("unit") if isinstance(q.get("unit"), str) else None
-    )
+    system, code, text = q.get("system"), q.get("code"), q.get("unit")
+    code = code if isinstance(code, str) and system in (None, UCUM_SYSTEM) else None
+    text = text if isinstance(text, str) else None
+    ucum = _ucum_code(code, text)
+    if problem is None and system is None and code is not None and text is not None and _differ(code, text):
+        problem = (
+            f"unit code {code[:20]!r} and unit text {text[:20]!r} are different units, and no system says the "
+            f"code is UCUM: which is meant is not known"
+        )
     comparator = q.get("comparator")
     if problem is None and comparator is not None and comparator not in _COMPARATORS:
         problem = f"comparator {str(comparator)[:8]!r} is not one of < <= >= >"  # "≤", "LT", "ad": unreadable
@@ -54,6 +66,24 @@ def quantity(q: object, problems: list[str] | None = None, signed: bool = True) 
     return Quantity(float(q["value"]), ucum, comparator, original if isinstance(original, str) else None)
 
 
+def unit_text_differs(q: object) -> str | None:
+    """Why a Quantity's ``unit`` text is another unit than its UCUM ``code`` (the code is read), or None."""
+    if not isinstance(q, dict) or q.get("system") != UCUM_SYSTEM:
+        return None
+    code, text = q.get("code"), q.get("unit")
+    if isinstance(code, str) and isinstance(text, str) and code != text and _differ(code, text):
+        return f"unit text {text[:20]!r} is not its UCUM code {code[:20]!r}: the UCUM code is read"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _differ(code: str, text: str) -> bool:
+    """Whether a unit's code and text read as two different units (a text read as no unit disagrees with none)."""
+    a, b = _ucum_code(code, None), _ucum_code(None, text)
+    return a is not None and b is not None and a != b and ucum_units.convert(1.0, a, b) != 1.0
+
+
+UCUM_SYSTEM = "http://unitsofmeasure.org"
 _COMPARATORS = frozenset({"<", "<=", ">=", ">"})  # FHIR's; R5's "ad" (an amount to add) is no result
 
 # a population spells its units a few ways, each normalised (regular expressions, UCUM parse) once
@@ -81,7 +111,24 @@ def value_fields(
 ) -> dict[str, Any]:
     """The value[x] fields a criterion reads; an invalid or impossible value (:mod:`.plausible`), or one
     in a form no criterion reads (valueRange, a concept with only a text no answer reads), is left out, with ``note``
-    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values)."""
+    saying why: it is the measurement's value all the same, so a newer one leaves it unknown (.values).
+
+    So are a value sent with a ``dataAbsentReason`` (FHIR obs-6: which is true is not known) and an
+    ``interpretation`` (H, L) with no value: each reports a measurement whose value is not known here.
+    A result whose codings name two tests (terminology.analytes marks its ``code``) is such a value too:
+    the product's rule for an invalid value (clinical.md §0.16, .values) sets it aside when a valid result
+    is as recent, and leaves the criterion unknown when it is the most recent."""
+    clash = _contradictory(src.get("code"))
+    if clash is not None:
+        if problems is not None:
+            problems.append(f"code: {clash}; the result is unusable")
+        return {"note": f"invalid value (code: {clash})"}
+    given = [k for k in src if k.startswith("value")]
+    if given and "dataAbsentReason" in src:  # FHIR obs-6: a value, and a reason there is none
+        unsure = f"{given[0]} and dataAbsentReason both given: whether it has a value is not known"
+        if problems is not None:
+            problems.append(f"{unsure}; the result is unusable")
+        return {"note": f"invalid value ({unsure})"}
     out: dict[str, Any] = {}
     own: list[str] = []
     if "valueQuantity" in src:
@@ -90,6 +137,9 @@ def value_fields(
         if why is not None:
             own.append(why)
         out["quantity"] = q if why is None else None
+        differs = unit_text_differs(src["valueQuantity"]) if q is not None else None
+        if differs is not None and problems is not None:  # read all the same: said, not a reason to drop it
+            problems.append(differs)
     if "valueCodeableConcept" in src:
         concept = src["valueCodeableConcept"]
         out["value_codes"] = codings(concept)
@@ -123,7 +173,6 @@ def value_fields(
         own.append(f"valueString {text[:30]!r} is a number written as text, not a Quantity with its unit")
     elif isinstance(text, str) and "valueCodeableConcept" not in src and (answer := text_answer(text)):
         out["value_codes"] = answer  # "Negative" as text: the coded answer (terminology.answers)
-    given = [k for k in src if k.startswith("value")]
     read = out.get("quantity") is not None or out.get("value_codes") or "value_int" in out or "value_bool" in out
     if given and not own and not read:
         # a value was sent in a form no criterion reads (valueRange, valueRatio, a concept with only text,
@@ -133,11 +182,33 @@ def value_fields(
         out["note"] = f"invalid value ({'; '.join(own)})"
         if problems is not None:
             problems.extend(f"{p}; the result is unusable" for p in own)
-    elif "dataAbsentReason" in src and not any(k.startswith("value") for k in src):
+    elif "dataAbsentReason" in src:
         absent = codings(src["dataAbsentReason"])
         why = next(iter(sorted(c for _s, c in absent)), None) or "unspecified"
         out["note"] = f"no value (dataAbsentReason: {why})"
+    elif not given and (flags := _flags(src.get("interpretation"))):
+        # high or low, its number not sent: a measurement all the same, whose value is not known here
+        flagged = f"only an interpretation ({', '.join(flags)[:30]}), no value"
+        out["note"] = f"invalid value ({flagged})"
+        if problems is not None:
+            problems.append(f"{flagged}; the result is unusable")
     return out
+
+
+def _flags(interpretation: object) -> list[str]:
+    """The codes of a result's ``interpretation`` (H, L, N...), a list of concepts."""
+    concepts = interpretation if isinstance(interpretation, list) else []
+    return sorted({c for concept in concepts for _s, c in codings(concept)})
+
+
+def _contradictory(concept: object) -> str | None:
+    """Why a result's code names different tests (terminology.evidence marks it so), or None."""
+    marks = concept.get("extension") if isinstance(concept, dict) else None
+    for ext in marks if isinstance(marks, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == EXT_CONTRADICTORY:
+            why = ext.get("valueString")
+            return why if isinstance(why, str) else "its codings name different tests"
+    return None
 
 
 def _shown(value: object) -> str:

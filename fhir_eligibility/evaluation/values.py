@@ -27,8 +27,9 @@ def _cite(facts: list[Fact]) -> str:
 
 def invalid(f: Fact) -> bool:
     """A result whose value was written but is not usable (a number as text, an impossible value, a
-    valueRange, a concept with only text: :func:`.observed.value_fields`): unlike a
-    ``dataAbsentReason``, it reports a measurement, whose value is not known here."""
+    valueRange, a concept with only text, a value beside a ``dataAbsentReason``, an interpretation
+    with no value, a code naming two tests: :func:`.observed.value_fields`): unlike a
+    ``dataAbsentReason`` alone, it reports a measurement, whose value is not known here."""
     return f.note is not None and f.note.startswith("invalid value")
 
 

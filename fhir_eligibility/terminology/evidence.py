@@ -71,7 +71,7 @@ def _with_targets(concept: object, add: dict[Code, set[Code]], tests: Analytes) 
     added = [{"system": s, "code": c, "extension": [_ADDED]} for s, c in sorted(extra)]
     out = {**concept, "coding": [*concept["coding"], *added]}
     if clash is not None:
-        why = f"its codings name different tests ({display(clash[0])} and {display(clash[1])}): it proves neither"
+        why = f"its codings name different tests ({display(clash[0])} and {display(clash[1])}): read as neither"
         marks = concept.get("extension")
         out["extension"] = [*(marks if isinstance(marks, list) else []), {"url": EXT_CONTRADICTORY, "valueString": why}]
     return out
@@ -86,7 +86,7 @@ def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
     which values are plausible, and derived formulas read fixed LOINC inputs; a local haemoglobin in
     mmol/L mapped to 718-7 converts, and 85 g/dL is refused, as under 718-7 itself. The site code stays
     beside the target, so the evidence names it (:func:`mark_mapped`). A result coded as two tests (ALT
-    and AST, haemoglobin and a site code mapped to platelets) is read as neither (evaluation.facts)."""
+    and AST, haemoglobin and a site code mapped to platelets) is read as neither (evaluation.observed)."""
     trials = list(trials) if not isinstance(trials, (list, tuple)) else trials
     tests = analytes_of(trials)
     add: dict[Code, set[Code]] = {}
