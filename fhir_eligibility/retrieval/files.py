@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.attestation_authors import typed_by_bundle
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
 from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items, deletions
@@ -283,6 +284,8 @@ class _Grouper:
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
                 # NDJSON line's does (its fullUrl means something only in its Bundle)
                 add_medication(self.formulary, res, None, self.stamps)
+        # a response's author named by the fullUrl of a Practitioner entry: only its own Bundle can tell
+        entry_types = {u: r["resourceType"] for _a, u, r in items if u} if bundle_lost is not None else {}
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -315,6 +318,8 @@ class _Grouper:
                     guessed = guessed_patient(ref)
                     self._lose(rtype, () if guessed is None else (guessed,), bundle_lost)
                 continue
+            if rtype == "QuestionnaireResponse" and entry_types:
+                res = typed_by_bundle(res, entry_types)
             # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
             self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
             if rtype in CLINICAL_TYPES:
