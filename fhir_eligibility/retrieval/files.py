@@ -65,6 +65,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
+from fhir_eligibility.retrieval.reference_kind import warn_reference
 from fhir_eligibility.retrieval.transport import (
     is_error_outcome,
     partial_issue,
@@ -235,7 +236,11 @@ class _Grouper:
             self._held.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
-        warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
+        """A resource left out, named; its patient reference by its kind only (it may hold an MRN)."""
+        if ref:
+            warn_reference(self.log, self.sources[at[0]], what, res, at, ref)
+        else:
+            warn_resource(self.log, self.sources[at[0]], what, res, at)
 
     def _patient_id(self, at: Position, full_url: str | None, rid: object) -> str | None:
         """Its id; a Bundle's Patient may go without one (named by its fullUrl), an NDJSON one or one
