@@ -21,7 +21,7 @@ from fhir_eligibility.attest_command import register as register_attest
 from fhir_eligibility.authoring.command import register as register_authoring
 from fhir_eligibility.authoring.command import show_rules
 from fhir_eligibility.cli_options import DAYS, as_of_date, build_server_options, server_options
-from fhir_eligibility.criteria.load import load_trials, read_definitions
+from fhir_eligibility.criteria.load import load_trials, no_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate, validate_terminology
 from fhir_eligibility.errors import EligibilityError, RetrievalError
@@ -178,6 +178,8 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
+    if not ds.studies():  # nothing to be valid: a wrong path, not "definitions valid"
+        raise no_trials(list(paths) or None)
     click.echo("definitions valid")
 
 
