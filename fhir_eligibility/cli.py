@@ -20,8 +20,8 @@ import click
 from fhir_eligibility.attest_command import register as register_attest
 from fhir_eligibility.authoring.command import register as register_authoring
 from fhir_eligibility.authoring.command import show_rules
-from fhir_eligibility.cli_options import DAYS, as_of_date, build_server_options, server_options
-from fhir_eligibility.criteria.load import load_trials, read_definitions
+from fhir_eligibility.cli_options import DAYS, as_of_date, build_server_options, capped_workers, server_options
+from fhir_eligibility.criteria.load import load_trials, no_trials, read_definitions
 from fhir_eligibility.criteria.model import Criterion, Trial
 from fhir_eligibility.criteria.validate import validate, validate_terminology
 from fhir_eligibility.errors import EligibilityError, RetrievalError
@@ -178,6 +178,8 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
+    if not ds.studies():  # nothing to be valid: a wrong path, not "definitions valid"
+        raise no_trials(list(paths) or None)
     click.echo("definitions valid")
 
 
@@ -226,7 +228,8 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Worker processes for PATHs (default: one per core); the report is the same for any number.",
+    callback=capped_workers,
+    help="Worker processes for PATHs (default and at most: one per usable CPU); the same report for any number.",
 )
 @_definitions_option
 @terminology_option
@@ -318,6 +321,8 @@ def evaluate(
 
 register_serve(cli)
 register_screening(cli)
+# screen's --workers (screening/command.py) takes evaluate's bound on the usable CPUs and its one line
+next(p for p in cli.commands["screen"].params if p.name == "workers").callback = capped_workers
 register_codes(cli)
 register_attest(cli)
 register_authoring(cli)

@@ -12,6 +12,7 @@ import click
 
 from fhir_eligibility.retrieval.auth import SmartBackendConfig
 from fhir_eligibility.retrieval.server import ServerOptions
+from fhir_eligibility.workers import lowered, worker_count
 
 F = TypeVar("F", bound=Callable[..., Any])
 EARLIEST_YEAR = 1900  # an as-of date earlier than this is a typo; later ones before a birth date warn per patient
@@ -42,6 +43,16 @@ def as_of_date(_ctx: click.Context, _p: click.Parameter, value: str | None) -> d
     if day.year >= LATEST_YEAR:  # windows and horizons would run past the calendar's end (year 9999)
         raise click.BadParameter(f"{value} is after {LATEST_YEAR - 1}: not a screening date")
     return day
+
+
+def capped_workers(_ctx: click.Context, _p: click.Parameter, value: int | None) -> int | None:
+    """``--workers N``: at most the usable CPUs, said in one line on standard error when lowered (each job
+    then starts no more workers than it has tasks: :func:`~fhir_eligibility.workers.worker_count`)."""
+    said = lowered(value)
+    if said is None:
+        return value
+    click.echo(said, err=True)
+    return worker_count(value or 1)
 
 
 def server_options(f: F) -> F:

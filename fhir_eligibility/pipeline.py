@@ -33,7 +33,7 @@ from fhir_eligibility.retrieval.files import nothing_usable, read_patients
 from fhir_eligibility.retrieval.merge import withhold_merged
 from fhir_eligibility.retrieval.server import ServerOptions, fetch_patients
 from fhir_eligibility.terminology.evidence import mark_mapped, read_as_targets
-from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, worker_count
 
 
 def evaluate_patient(
@@ -216,7 +216,8 @@ def evaluate_files(
     if not patients:
         raise nothing_usable(paths, warnings)
     bar.total(len(patients))
-    return evaluate_patients(patients, trials, as_of, settings, warnings, bar, workers=workers)
+    tasks = -(-len(patients) // PATIENTS_PER_TASK)  # workers beyond the patients' chunks would have none
+    return evaluate_patients(patients, trials, as_of, settings, warnings, bar, workers=worker_count(workers, tasks))
 
 
 def evaluate_server(

@@ -46,12 +46,29 @@ _GRACE = 5.0  # seconds a worker has to end after it is told to, before it is ki
 
 
 def default_workers() -> int:
+    """The CPUs this process may run on (its affinity, not the machine's count): one worker each."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def worker_count(requested: int, tasks: int | None = None) -> int:
+    """How many workers a job starts: never more than the usable CPUs (more only compete for them, and
+    ``--workers 100000`` forked a thousand processes that took every byte of memory) nor than its tasks
+    (a worker with no task is a process for nothing); at least one, the calling process."""
+    return max(1, min(requested, default_workers(), requested if tasks is None else tasks))
+
+
+def lowered(requested: int | None) -> str | None:
+    """What to tell a user whose ``--workers`` exceeds the usable CPUs (one line, no patient data)."""
+    cpus = default_workers()
+    if requested is None or requested <= cpus:
+        return None
+    return f"--workers {requested}: {cpus} usable CPU(s), so at most {cpus} worker process(es)"
 
 
 # Ctrl-C reaches the whole process group. A worker still starting (before it ignores SIGINT) would
 # die of it, so the parent holds SIGINT and SIGTERM back while it starts its workers, and a worker
-# takes them only once it ignores them.
+# takes them only once it ignores them. One held back stops the start-up before the next worker (a
+# start under memory pressure took minutes, SIGTERM waiting all along) and is then raised.
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 _MASKS = hasattr(signal, "pthread_sigmask")  # POSIX
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -244,6 +261,8 @@ class Executor:
         try:
             try:
                 for _ in range(self.workers - 1 if self.share else self.workers):
+                    if held is not None and _HELD & signal.sigpending():
+                        break  # Ctrl-C or SIGTERM while starting: start no more, it is raised just below
                     mine, theirs = ctx.Pipe()
                     args = (theirs, self.setup, self.payload, os.getpid())
                     process = ctx.Process(target=_serve, args=args, daemon=True, name="fhir-eligibility-worker")
@@ -371,4 +390,4 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-__all__ = ["PATIENTS_PER_TASK", "Executor", "batched", "default_workers"]
+__all__ = ["PATIENTS_PER_TASK", "Executor", "batched", "default_workers", "lowered", "worker_count"]

@@ -98,11 +98,6 @@ def _ehr_bundle(tmp_path: Path, bundle_type: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retrieval keeps no Bundle fullUrl: retrieval/files.py Reader.add must call typed_by_bundle on each"
-    " QuestionnaireResponse with its Bundle's {fullUrl: resourceType} (attest21 report)",
-)
 @pytest.mark.parametrize("bundle_type", ["transaction", "collection"])
 def test_read_from_the_ehr_bundle_the_answer_counts(tmp_path: Path, bundle_type: str) -> None:
     (data,) = read_patients([_ehr_bundle(tmp_path, bundle_type)])[0]

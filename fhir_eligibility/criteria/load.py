@@ -100,6 +100,13 @@ def read_definitions(paths: list[Path] | None = None) -> DefinitionSet:
     return ds
 
 
+def no_trials(paths: list[Path] | None) -> DefinitionError:
+    """Definitions that hold no ResearchStudy (an empty folder, a patient's Bundle): exit 1, never a run that
+    evaluates nothing and exits 0 with an empty report (README: exit 1 = definition problems)."""
+    where = ", ".join(str(p) for p in paths or [default_definitions_dir()])
+    return DefinitionError(f"no trial definitions in {where}")
+
+
 def _read_already(ds: DefinitionSet, folder: Path) -> bool:
     folder = folder.resolve()
     return any(folder in Path(f).resolve().parents for f, _ in ds.resources)
@@ -274,6 +281,8 @@ def load_trials(
     ``lookback_days`` replaces the default look-back the definitions mark (:func:`with_lookback`).
     """
     ds = read_definitions(paths)
+    if not ds.studies():
+        raise no_trials(paths)
     missing = unresolved(ds)
     if missing:
         file, where, ref = missing[0]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_eligibility.errors import InputError
+from fhir_eligibility.evaluation.attestation_authors import typed_by_bundle
 from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
 from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items, deletions
@@ -66,6 +67,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
+from fhir_eligibility.retrieval.reference_kind import warn_reference
 from fhir_eligibility.retrieval.transport import (
     is_error_outcome,
     partial_issue,
@@ -236,7 +238,11 @@ class _Grouper:
             self._held.add(pid)
 
     def _warn(self, at: Position, what: str, res: Resource, ref: str = "") -> None:
-        warn_resource(self.log, self.sources[at[0]], what, res, at, ref)
+        """A resource left out, named; its patient reference by its kind only (it may hold an MRN)."""
+        if ref:
+            warn_reference(self.log, self.sources[at[0]], what, res, at, ref)
+        else:
+            warn_resource(self.log, self.sources[at[0]], what, res, at)
 
     def _patient_id(self, at: Position, full_url: str | None, rid: object) -> str | None:
         """Its id; a Bundle's Patient may go without one (named by its fullUrl), an NDJSON one or one
@@ -285,6 +291,8 @@ class _Grouper:
                 # about no patient: a Bundle's (a formulary's) resolves Medication/<id> anywhere, as an
                 # NDJSON line's does (its fullUrl means something only in its Bundle)
                 add_medication(self.formulary, res, None, self.stamps)
+        # a response's author named by the fullUrl of a Practitioner entry: only its own Bundle can tell
+        entry_types = {u: r["resourceType"] for _a, u, r in items if u} if bundle_lost is not None else {}
         for at, _full_url, res in items:
             rtype = res["resourceType"]
             if rtype in ("Patient", "Medication"):
@@ -317,6 +325,8 @@ class _Grouper:
                     guessed = guessed_patient(ref)
                     self._lose(rtype, () if guessed is None else (guessed,), bundle_lost)
                 continue
+            if rtype == "QuestionnaireResponse" and entry_types:
+                res = typed_by_bundle(res, entry_types)
             # a fullUrl is local to its Bundle; a loose record's drug may be any file's (all read by now)
             self._put(pid, at, with_medication(res, meds if bundle_lost is not None else self.formulary))
             if rtype in CLINICAL_TYPES:

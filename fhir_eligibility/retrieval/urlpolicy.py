@@ -79,8 +79,12 @@ class Base:
 
 
 def _where(url: str) -> str:
-    """What a refusal may show of a URL: at most scheme and authority, printable, short."""
+    """What a refusal may show of a URL: no query, no fragment, no user information (a password), printable,
+    short. Everything up to the last ``@`` goes with the user information: a password may hold ``/``."""
     head = url.split("?", 1)[0].split("#", 1)[0]
+    if "@" in head:
+        m = _SCHEME.match(head)
+        head = (m.group(0) if m else "") + head.rsplit("@", 1)[1]
     shown = "".join(c if c.isprintable() and c.isascii() else "?" for c in head)
     return shown[:120]
 

@@ -41,6 +41,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
+from fhir_eligibility.retrieval.reference_kind import warn_reference
 
 # What route_line() decides for a line.
 PATIENT = "patient"  # key: the patient id; identifiers: what conditional references may name it by
@@ -109,7 +110,7 @@ def route_line(line: bytes, source: str, index: int, number: Callable[[], int], 
             return Route(DATA, found, line)
     elif usable_key(identifier):
         return Route(DEFERRED, identifier, line)
-    warn_resource(log, source, "patient reference not resolvable", res, (index, number()), ref)
+    warn_reference(log, source, "patient reference not resolvable", res, (index, number()), ref)
     if patients_record(ref):  # someone's record: unknown for them (else everyone), not absent
         drops.add(rtype, guessed_patient(ref))
     return SKIP
@@ -121,7 +122,7 @@ def warn_unresolved(log: WarningLog, drops: Drops, source: str, line: bytes, at:
     res = orjson.loads(line)
     ref = patient_reference(res) or ""
     what = UNRESOLVED_UUID if ref.startswith("urn:uuid:") else "patient reference not resolvable"
-    warn_resource(log, source, what, res, at, ref)
+    warn_reference(log, source, what, res, at, ref)
     drops.add(str(res.get("resourceType")))
 
 
@@ -132,7 +133,7 @@ def warn_ambiguous(
     none of them, and its type unknown for each (as the ``evaluate`` reader does)."""
     res = orjson.loads(line)
     what = "patient reference ambiguous (several patients have this identifier)"
-    warn_resource(log, source, what, res, at, patient_reference(res) or "")
+    warn_reference(log, source, what, res, at, patient_reference(res) or "")
     drops.add_for(str(res.get("resourceType")), sorted(patients))
 
 

@@ -28,8 +28,9 @@ from fhir_eligibility.retrieval.reading import Drops
 from fhir_eligibility.screening.core import MAX_CANDIDATES, SCREENING, Tally
 from fhir_eligibility.screening.fast import Screener
 from fhir_eligibility.screening.partition import DEFAULT_SHARD_BYTES, partition, read_shard
-from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched, default_workers
+from fhir_eligibility.workers import PATIENTS_PER_TASK, Executor, batched, default_workers, worker_count
 
+READ_BYTES_PER_WORKER = 1 << 20  # pass 1 of a smaller input is read by fewer processes (one per MiB)
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
 
 
@@ -127,8 +128,9 @@ def screen_files(
     the source vouches for even where the files hold none (a Bulk export leaves out a type it has no
     record of); any other type the input's NDJSON holds no record of is unknown, not absent
     (:func:`~fhir_eligibility.retrieval.reading.not_held`)."""
-    n = workers or default_workers()
+    n = worker_count(workers or default_workers())
     total_bytes = sum(_size(p) for p in paths)
+    readers = worker_count(n, -(-total_bytes // READ_BYTES_PER_WORKER))  # a small input: read here, no fork
 
     def read_progress(done: int) -> None:
         if progress is not None:
@@ -141,7 +143,7 @@ def screen_files(
                 f"screening writes about {disk.gib(need)} of shards to {Path(tmp).parent}, which would leave less "
                 f"than {disk.gib(disk.RESERVE_BYTES)} free on its disk: --temp-dir names another"
             )
-        with Executor(n) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
+        with Executor(readers) as reader:  # pass 1 on every core; the screening pool forks after it (medications)
             # meanwhile this (otherwise waiting) process builds the unit engine its screening workers inherit,
             # instead of each of them building it (~0.4 s, a tenth of a 10,000-patient run)
             warming = threading.Thread(target=units.warm_up, name="units-warm-up", daemon=True)
@@ -162,7 +164,7 @@ def screen_files(
         job = Job(tuple(trials), as_of, settings, parts.medications, parts.drops)
         tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
         tally.warn(parts.warnings)
-        with Executor(n, _start, job) as ex:
+        with Executor(worker_count(n, len(parts.shards)), _start, job) as ex:
             total = parts.patient_resources
             if progress is not None:
                 progress("screening", 0, total)
@@ -197,7 +199,7 @@ def screen_stream(
     max_candidates: int = MAX_CANDIDATES,
 ) -> ScreeningReport:
     """Screen patients as a source yields them (a FHIR server); at most a few batches in memory."""
-    n = workers or default_workers()
+    n = worker_count(workers or default_workers())
     job = Job(tuple(trials), as_of, settings, {})
     tally = Tally.for_trials(trials, max_candidates, settings.assume_attested)
     with Executor(n, _start, job) as ex:

@@ -179,7 +179,7 @@ def test_bad_lines_a_patient_split_over_files_and_conditional_references(small_s
             f"{obs2}: not valid JSON; line ignored (2 times; first: line 3)",
             f"{obs2}: not a FHIR resource type (resourceType 'Foo'); line ignored (line {last})",
             f"{obs2}: patient reference not resolvable; resource ignored "
-            "(Observation/orphan 'Patient?identifier=urn:mrn|NOPE')",
+            "(Observation/orphan, a conditional reference by identifier)",
             # no "Patient/ghost: no Patient resource" line: Patient.ndjson's unreadable line makes Patient
             # records unavailable for everyone, and the one assembler words that once (retrieval/assembly.py)
         ]

@@ -88,7 +88,8 @@ def test_patient_references_literal_urn_absolute_conditional_and_unusable() -> N
     r, log, drops = route(obs("Group/g1"))
     assert r.kind == NOTHING and not drops.everyone
     assert log.lines() == [
-        "in/Observation.ndjson: patient reference not resolvable; resource ignored (Observation/o1 'Group/g1')"
+        "in/Observation.ndjson: patient reference not resolvable; resource ignored"
+        " (Observation/o1, a reference to a Group)"
     ]
     # a subject that is a string is malformed: the record is lost for the patient it names
     r, log, drops = route({"resourceType": "Observation", "id": "o2", "subject": "Patient/p5"})
