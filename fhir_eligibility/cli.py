@@ -163,6 +163,10 @@ def show(trial: str, definitions: tuple[Path, ...], fmt: str, rules: bool) -> No
     click.echo(checklist(t))
 
 
+# what validate checks: a trial, or an eligibility definition being authored (an R6 Group converted alone)
+_DEFINITIONS = frozenset({"ResearchStudy", "EvidenceVariable", "Group"})
+
+
 @cli.command(name="validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @terminology_option
@@ -178,7 +182,7 @@ def validate_cmd(paths: tuple[Path, ...], terminology: tuple[Path, ...]) -> None
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
-    if not ds.studies():  # nothing to be valid: a wrong path, not "definitions valid"
+    if not any(r.get("resourceType") in _DEFINITIONS for _f, r in ds.resources):  # a wrong path, not "valid"
         raise no_trials(list(paths) or None)
     click.echo("definitions valid")
 
