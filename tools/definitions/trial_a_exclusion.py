@@ -244,8 +244,8 @@ def exclusion() -> list[Json]:
             "g/dL",
             W28,
             note=[
-                "PT normal = seconds or INR <= upper reference limit, or Quick % >= lower "
-                "reference limit, whichever the lab reports.",
+                "PT normal = its most recent result within its reference range: seconds or INR <= upper "
+                "limit, Quick % >= lower limit, whichever the lab reports.",
                 DEFAULT_WINDOW_NOTE,
             ],
         )

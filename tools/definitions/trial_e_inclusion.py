@@ -17,6 +17,7 @@ from .common import (
     everolimus_use_unknown,
     imaging,
     net_site,
+    quick_above,
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, obs_present, obs_rising, records, window
@@ -286,7 +287,7 @@ def inclusion() -> list[Json]:
             "serum albumin > 3 g/dL with normal prothrombin time (> 70%).",
             [
                 obs("Serum albumin > 3.0 g/dL", lab("vs-alb"), ">", 3.0, "g/dL", tfe=W28),
-                obs("Prothrombin time (Quick) > 70 %", lab("vs-pt-percent"), ">", 70, "%", tfe=W28),
+                quick_above("E-I8-albumin-pt", 70, W28),
             ],
             link="E-I8-albumin-pt",
             note=[
