@@ -158,14 +158,13 @@ def pt_normal(tfe: list[Json], link: str) -> Json:
                 ],
             ),
         ],
-        note=PT_NEWEST_NOTE,
     )
 
 
 QUICK_NEWEST_NOTE = (
     "The protocol's PT is the Quick % (> 70 %); seconds, INR and Quick % are reports of one test and the most "
-    "recent decides (clinical.md §0.3). A newer PT in seconds or INR within its range agrees with the Quick % "
-    "(it neither passes without one nor lifts one <= 70 %). A newer prolonged one (above its reference range's "
+    "recent decides (clinical.md §0.3). A newer PT in seconds or INR within its range agrees with the Quick %: it "
+    "does not stand in for a missing Quick % nor lift one <= 70 %. A newer prolonged one (above its reference range's "
     "upper limit) means the older Quick % no longer describes the patient, and seconds/INR give no % (the "
     "conversion depends on the reagent): unknown, a Quick % after it to collect - not fail, since with no Quick % "
     "a prolonged INR is unknown too. Prolonged on the Quick %'s own day (one specimen): least favourable, fail."
@@ -239,7 +238,6 @@ def quick_above(link: str, value: float, tfe: list[Json]) -> Json:
                 ],
             ),
         ],
-        note=QUICK_NEWEST_NOTE,
     )
 
 
@@ -253,7 +251,7 @@ def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe:
         ],
         link=link,
         exclude=True,
-        note=note,
+        note=[PT_NEWEST_NOTE, *([note] if isinstance(note, str) else note or [])],
     )
 
 

@@ -243,11 +243,7 @@ def exclusion() -> list[Json]:
             3.0,
             "g/dL",
             W28,
-            note=[
-                "PT normal = its most recent result within its reference range: seconds or INR <= upper "
-                "limit, Quick % >= lower limit, whichever the lab reports.",
-                DEFAULT_WINDOW_NOTE,
-            ],
+            note=DEFAULT_WINDOW_NOTE,
         )
     )
     add(

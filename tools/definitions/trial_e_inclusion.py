@@ -9,6 +9,7 @@ from .common import (
     MINEN_NOTE,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    QUICK_NEWEST_NOTE,
     RX_DRUG_NOTE,
     UNSITED_NOTE,
     W28,
@@ -294,6 +295,7 @@ def inclusion() -> list[Json]:
                 "Conjunction here (albumin AND normal PT), unlike A/C/D. PT is the prothrombin "
                 "activity in % (LOINC 5894-1; clinical.md §2.1 verifies it, §2.6 still lists it "
                 "as unverified).",
+                QUICK_NEWEST_NOTE,
                 NOTE_BASELINE,
             ],
         )
