@@ -147,3 +147,11 @@ def test_e_i8_prolonged_after_the_quick_asks_for_a_newer_quick() -> None:
     results, missing = _evaluate(B_SAMPLE, NORMAL_ALB, *labs)
     assert results[(E, "verdict")] == "undetermined"
     assert any("Quick" in str(m) for m in missing[E])
+
+
+def test_e_i8_without_a_quick_asks_only_for_a_quick() -> None:
+    """A prolonged INR with no Quick % on file: the Quick % to collect, nothing about the events the windows use."""
+    _, missing = _evaluate(B_SAMPLE, NORMAL_ALB, _obs(INR, 1.8, "2026-05-28"))
+    assert [(m.criterion, m.what) for m in missing[E] if m.criterion == "E-I8-albumin-pt"] == [
+        ("E-I8-albumin-pt", "Prothrombin time (Quick) > 70 %")
+    ]
