@@ -71,44 +71,83 @@ def ecog(link: str, description: str, high: int, tfe: list[Json] | None = None, 
     return obs_range(description, lab("vs-ecog"), 0, high, "{score}", link=link, tfe=tfe or W28, note=notes)
 
 
-def pt_normal(tfe: list[Json]) -> Json:
-    """Prothrombin time within the normal range, in whichever form the lab reports it: normal in one form
-    it has (seconds/INR, or Quick %), not normal when every form it has is outside its range, unknown when
-    it has none (a form absent is no evidence; before, PT 16 s above 13.5 with no Quick % was unknown)."""
+PT_NEWEST_NOTE = (
+    "Seconds, INR and Quick % are three reports of one test: the most recent PT result in the window decides, "
+    "whatever its form (clinical.md §0.3), so an older normal result of one form does not outweigh a newer abnormal "
+    "one of the other. Seconds and INR are one form (the newest of them is read). Results of both forms on the same "
+    "day (one specimen) are normal only when each form's is (§0.3's tie rule, least favourable); issued times are not "
+    "compared across forms. Normal: seconds/INR <= the upper limit of the result's reference range, Quick % >= the "
+    "lower limit."
+)
+
+
+def pt_normal(tfe: list[Json], link: str) -> Json:
+    """Prothrombin time within the normal range by its most recent result, in whichever form the lab reports
+    it (seconds/INR or Quick %): each form's branch holds only when no result of the other form is dated on or
+    after its own latest one (``link``.pt-time / ``link``.pt-quick are those dates), or when both forms' latest
+    results are normal; unknown, to collect, when it has none (a form absent is no evidence)."""
+    time_link, quick_link = f"{link}.pt-time", f"{link}.pt-quick"
     time_done = records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", tfe=tfe)
     quick_done = records("Prothrombin activity (Quick %) done", ["Observation"], "vs-pt-percent", tfe=tfe)
+    time_normal = obs(
+        "Latest PT (seconds) or INR not above the upper limit of its reference range",
+        lab("vs-pt-time"),
+        "<=",
+        1,
+        "1",
+        offset="UNL",
+        tfe=tfe,
+    )
+    quick_normal = obs(
+        "Latest prothrombin activity (Quick %) not below the lower limit of its reference range",
+        lab("vs-pt-percent"),
+        ">=",
+        1,
+        "1",
+        offset="LNL",
+        tfe=tfe,
+    )
     return any_of(
-        "Prothrombin time within the normal range (seconds or INR <= upper limit, or Quick % >= lower limit)",
+        "Prothrombin time within the normal range by its most recent result (seconds or INR <= upper limit, "
+        "Quick % >= lower limit)",
         [
             all_of(
-                "PT (seconds) or INR on file and not above the upper limit of its reference range",
+                "Most recent PT in seconds or INR, normal (no Quick % on or after its day)",
                 [
-                    time_done,
-                    obs(
-                        "PT (seconds) or INR not above the upper limit of its reference range",
-                        lab("vs-pt-time"),
-                        "<=",
-                        1,
-                        "1",
-                        offset="UNL",
-                        tfe=tfe,
+                    records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", link=time_link, tfe=tfe),
+                    time_normal,
+                    records(
+                        "Quick % on or after the day of the latest PT (seconds) or INR",
+                        ["Observation"],
+                        "vs-pt-percent",
+                        tfe=[*tfe, window(0, None, "d", event=time_link)],
+                        exclude=True,
                     ),
                 ],
             ),
             all_of(
-                "Quick % on file and not below the lower limit of its reference range",
+                "Most recent PT as Quick %, normal (no PT in seconds or INR on or after its day)",
                 [
-                    quick_done,
-                    obs(
-                        "Prothrombin activity (Quick %) not below the lower limit of its reference range",
-                        lab("vs-pt-percent"),
-                        ">=",
-                        1,
-                        "1",
-                        offset="LNL",
+                    records(
+                        "Prothrombin activity (Quick %) done",
+                        ["Observation"],
+                        "vs-pt-percent",
+                        link=quick_link,
                         tfe=tfe,
                     ),
+                    quick_normal,
+                    records(
+                        "PT (seconds) or INR on or after the day of the latest Quick %",
+                        ["Observation"],
+                        "vs-pt-time",
+                        tfe=[*tfe, window(0, None, "d", event=quick_link)],
+                        exclude=True,
+                    ),
                 ],
+            ),
+            all_of(
+                "Latest PT normal in both forms (whichever is the most recent)",
+                [time_done, time_normal, quick_done, quick_normal],
             ),
             all_of(
                 "No prothrombin time on file: to collect",
@@ -122,17 +161,97 @@ def pt_normal(tfe: list[Json]) -> Json:
     )
 
 
+QUICK_NEWEST_NOTE = (
+    "The protocol's PT is the Quick % (> 70 %); seconds, INR and Quick % are reports of one test and the most "
+    "recent decides (clinical.md §0.3). A newer PT in seconds or INR within its range agrees with the Quick %: it "
+    "does not stand in for a missing Quick % nor lift one <= 70 %. A newer prolonged one (above its reference range's "
+    "upper limit) means the older Quick % no longer describes the patient, and seconds/INR give no % (the "
+    "conversion depends on the reagent): unknown, a Quick % after it to collect - not fail, since with no Quick % "
+    "a prolonged INR is unknown too. Prolonged on the Quick %'s own day (one specimen): least favourable, fail."
+)
+
+
+def quick_above(link: str, value: float, tfe: list[Json]) -> Json:
+    """Quick % above ``value`` by its latest result, unless a newer PT in seconds or INR is prolonged: the Quick %
+    no longer describes the patient and seconds/INR give no % (unknown, a newer Quick % to collect); prolonged on
+    its own day (one specimen) is least favourable (fail). ``link``.pt-quick / ``link``.pt-time are the latest
+    results' dates."""
+    quick_link, time_link = f"{link}.pt-quick", f"{link}.pt-time"
+    shown = f"{value:g} %"
+
+    def quick(description: str, when: list[Json]) -> Json:
+        return obs(description, lab("vs-pt-percent"), ">", value, "%", tfe=when)
+
+    def prolonged(description: str, when: list[Json]) -> Json:
+        return all_of(
+            description,
+            [
+                records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", tfe=when),
+                obs(
+                    "Latest PT (seconds) or INR above the upper limit of its reference range",
+                    lab("vs-pt-time"),
+                    ">",
+                    1,
+                    "1",
+                    offset="UNL",
+                    tfe=when,
+                ),
+            ],
+        )
+
+    return any_of(
+        f"Prothrombin time (Quick) > {shown} by the most recent PT result",
+        [
+            all_of(
+                f"Latest Quick % > {shown}, no prolonged PT (seconds or INR) on or after its day",
+                [
+                    quick(f"Prothrombin time (Quick) > {shown}", tfe),
+                    {
+                        **prolonged(
+                            "Prolonged PT (seconds or INR) on or after the day of the latest Quick %",
+                            [*tfe, window(0, None, "d", event=quick_link)],
+                        ),
+                        "exclude": True,
+                    },
+                ],
+            ),
+            all_of(
+                f"Quick % > {shown}, then a prolonged PT (seconds or INR) on a later day: a newer Quick % to collect",
+                [
+                    records(
+                        "Prothrombin activity (Quick %) done",
+                        ["Observation"],
+                        "vs-pt-percent",
+                        link=quick_link,
+                        tfe=tfe,
+                    ),
+                    records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", link=time_link, tfe=tfe),
+                    prolonged(
+                        "Prolonged PT (seconds or INR) after the day of the latest Quick %",
+                        [*tfe, window(1, None, "d", event=quick_link)],
+                    ),
+                    quick(f"Prothrombin time (Quick) > {shown}", tfe),
+                    quick(
+                        f"Prothrombin time (Quick) > {shown} after the day of the latest PT (seconds) or INR",
+                        [*tfe, window(1, None, "d", event=time_link)],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
 def albumin_unless_pt(link: str, description: str, value: float, unit: str, tfe: list[Json], note: Any = None) -> Json:
     shown = f"{value:g} {unit}"
     return all_of(
         description,
         [
             obs(f"Serum albumin < {shown}", lab("vs-alb"), "<", value, unit, tfe=tfe),
-            {**pt_normal(tfe), "exclude": True},
+            {**pt_normal(tfe, link), "exclude": True},
         ],
         link=link,
         exclude=True,
-        note=note,
+        note=[PT_NEWEST_NOTE, *([note] if isinstance(note, str) else note or [])],
     )
 
 

@@ -224,11 +224,7 @@ def exclusion() -> list[Json]:
             3.0,
             "g/dL",
             W28,
-            note=[
-                "PT normal = seconds or INR <= upper reference limit, or Quick % >= lower "
-                "reference limit, whichever the lab reports.",
-                DEFAULT_WINDOW_NOTE,
-            ],
+            note=DEFAULT_WINDOW_NOTE,
         )
     )
     add(

@@ -9,6 +9,7 @@ from .common import (
     MINEN_NOTE,
     NET_SITE_NOTE,
     OPEN_WORLD_NOTE,
+    QUICK_NEWEST_NOTE,
     RX_DRUG_NOTE,
     UNSITED_NOTE,
     W28,
@@ -17,6 +18,7 @@ from .common import (
     everolimus_use_unknown,
     imaging,
     net_site,
+    quick_above,
     uln,
 )
 from .fhir import Json, age, all_of, any_of, condition, judge, manual, obs, obs_present, obs_rising, records, window
@@ -286,13 +288,14 @@ def inclusion() -> list[Json]:
             "serum albumin > 3 g/dL with normal prothrombin time (> 70%).",
             [
                 obs("Serum albumin > 3.0 g/dL", lab("vs-alb"), ">", 3.0, "g/dL", tfe=W28),
-                obs("Prothrombin time (Quick) > 70 %", lab("vs-pt-percent"), ">", 70, "%", tfe=W28),
+                quick_above("E-I8-albumin-pt", 70, W28),
             ],
             link="E-I8-albumin-pt",
             note=[
                 "Conjunction here (albumin AND normal PT), unlike A/C/D. PT is the prothrombin "
                 "activity in % (LOINC 5894-1; clinical.md §2.1 verifies it, §2.6 still lists it "
                 "as unverified).",
+                QUICK_NEWEST_NOTE,
                 NOTE_BASELINE,
             ],
         )
