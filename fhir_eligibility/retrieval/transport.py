@@ -278,8 +278,9 @@ def read_page(page: object, searched: str | None = None) -> Page:
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
             raise Fault("malformed search result (total is not a count)")
         out.total = total
-    for link in links:
-        if isinstance(link, dict) and link.get("relation") == "next":
+    for link in links:  # a relation name is compared case-insensitively (RFC 8288 §2.1.1): "Next" is "next"
+        relation = link.get("relation") if isinstance(link, dict) else None
+        if isinstance(relation, str) and relation.strip().lower() == "next":
             if not isinstance(link.get("url"), str):
                 raise Fault("malformed next link")
             out.next_link = link["url"]
