@@ -78,9 +78,18 @@ def unit_text_differs(q: object) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _differ(code: str, text: str) -> bool:
-    """Whether a unit's code and text read as two different units (a text read as no unit disagrees with none)."""
+    """Whether a unit's code and text read as two different units (a text read as no unit disagrees with none).
+    ``U`` and ``[IU]`` (``U/L`` and ``IU/L``) are one unit written two ways here: labs write either for an
+    enzyme's activity, where UCUM keeps them apart; the analyte-aware conversion that reads the value
+    decides what they mean (:func:`~fhir_eligibility.measures.ucum.convert`)."""
     a, b = _ucum_code(code, None), _ucum_code(None, text)
-    return a is not None and b is not None and a != b and ucum_units.convert(1.0, a, b) != 1.0
+    if a is None or b is None or a == b or _as_units(a) == _as_units(b):
+        return False
+    return ucum_units.convert(1.0, a, b) != 1.0
+
+
+def _as_units(code: str) -> str:
+    return code.replace("[IU]", "U").replace("[iU]", "U")
 
 
 UCUM_SYSTEM = "http://unitsofmeasure.org"

@@ -138,10 +138,15 @@ def with_medication(res: Resource, formulary: Formulary) -> Resource:
 
 def type_disagrees(res: Resource) -> bool:
     """Whether a patient reference of the record names a Patient by its text and another type by its
-    ``type`` (any form: ``Patient/1``, versioned, absolute)."""
+    ``type`` (any form: ``Patient/1``, versioned, absolute); a ``type`` that is no string (a list, an
+    object) says no type this reference can be sure of, so it disagrees too."""
     for key in PATIENT_KEYS:
         ref = res.get(key)
-        if isinstance(ref, dict) and "type" in ref and ref["type"] not in PATIENT_TYPES:
+        if (
+            isinstance(ref, dict)
+            and "type" in ref
+            and (not isinstance(ref["type"], str) or ref["type"] not in PATIENT_TYPES)
+        ):
             text = ref.get("reference")
             if isinstance(text, str) and patient_ref_id(text) is not None:
                 return True

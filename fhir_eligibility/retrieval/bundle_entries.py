@@ -118,6 +118,14 @@ def history_current(entries: list[Any]) -> tuple[set[int], set[tuple[str, str]]]
 DELETING = frozenset({"transaction", "batch", "history"})
 
 
+def _version_only(entry: Resource) -> bool:
+    """A DELETE naming one version (``Patient/x/_history/1``: R5 delete-history-version) outside a history
+    Bundle: it removes that old version, not the record (in a history Bundle the entry is the record's
+    deletion, however its url is written)."""
+    url = entry["request"].get("url")
+    return isinstance(url, str) and "_history" in url.split("?", 1)[0].split("/")
+
+
 def _is_delete(entry: object) -> bool:
     """A ``request.method`` DELETE entry (no resource: the record is gone)."""
     if not isinstance(entry, dict) or "resource" in entry:
@@ -134,7 +142,7 @@ def deletions(value: object) -> set[tuple[str, str]] | None:
     entries = value.get("entry")
     if not isinstance(entries, list) or not entries or not all(map(_is_delete, entries)):
         return None
-    keys = [_deleted_key(e) for e in entries]
+    keys = [_deleted_key(e) for e in entries if not _version_only(e)]
     return {k for k in keys if k is not None} if all(keys) else None
 
 
@@ -197,6 +205,8 @@ def bundle_items(
             lost.add(ANY_TYPE)
             continue
         if deleting and _is_delete(e):  # a record deleted: from the whole input, read in any order
+            if current is None and _version_only(e):
+                continue  # an old version purged: the record itself stays
             key = _deleted_key(e)
             if key is not None:
                 lost.deleted.add(key)

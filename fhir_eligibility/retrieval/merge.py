@@ -23,6 +23,7 @@ from fhir_eligibility.requirements.model import Unavailable
 from fhir_eligibility.requirements.search import PlannedSearch
 from fhir_eligibility.retrieval.assembly import assemble, filed_elsewhere
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
+from fhir_eligibility.retrieval.transport import link_relation
 
 # What a merged-away Patient keeps (who it is, and where it went): not a fact to decide a trial on.
 _IDENTITY = ("resourceType", "id", "meta", "identifier", "name", "active", "link")
@@ -147,7 +148,7 @@ def self_link_match(page: object, search: PlannedSearch) -> tuple[str | None, bo
     mine = dict(search.params).get(names[0])
     confirmed = False
     for link in links if isinstance(links, list) else []:
-        if not isinstance(link, dict) or link.get("relation") != "self" or not isinstance(link.get("url"), str):
+        if not isinstance(link, dict) or link_relation(link) != "self" or not isinstance(link.get("url"), str):
             continue
         try:
             parts = urlsplit(link["url"])

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, unquote
 from fhir_eligibility.record import Resource, patient_id_of
 from fhir_eligibility.retrieval.reading import ANY_TYPE
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
-from fhir_eligibility.retrieval.transport import INCLUDED, Fault, read_page, short_count
+from fhir_eligibility.retrieval.transport import INCLUDED, Fault, link_relation, read_page, short_count
 
 # parameters that shape or page the answer, never leave a matching record out
 _NARROWS_NOTHING = frozenset(
@@ -157,7 +157,7 @@ def _self_links(bundle: Resource) -> list[str]:
     return [
         link["url"]
         for link in (links if isinstance(links, list) else [])
-        if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str)
+        if isinstance(link, dict) and link_relation(link) == "self" and isinstance(link.get("url"), str)
     ]
 
 

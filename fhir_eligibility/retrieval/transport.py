@@ -219,6 +219,13 @@ def resource_key(resource: dict[str, Any]) -> tuple[str, str]:
 INCLUDED = frozenset({"Medication", "OperationOutcome"})
 
 
+def link_relation(link: object) -> str | None:
+    """A Bundle link's relation, lower-cased: relation names are compared case-insensitively (RFC 8288
+    §2.1.1), so ``"Next"`` is a next page and ``"Self"`` the search a page answers."""
+    relation = link.get("relation") if isinstance(link, dict) else None
+    return relation.strip().lower() if isinstance(relation, str) else None
+
+
 def read_page(page: object, searched: str | None = None) -> Page:
     """One searchset page, or :class:`Fault` when it is malformed or reports an error in-band.
 
@@ -279,7 +286,7 @@ def read_page(page: object, searched: str | None = None) -> Page:
             raise Fault("malformed search result (total is not a count)")
         out.total = total
     for link in links:
-        if isinstance(link, dict) and link.get("relation") == "next":
+        if link_relation(link) == "next":
             if not isinstance(link.get("url"), str):
                 raise Fault("malformed next link")
             out.next_link = link["url"]
@@ -406,6 +413,7 @@ __all__ = [
     "exchange",
     "is_error_outcome",
     "json_object",
+    "link_relation",
     "outcome_codes",
     "read_page",
     "resource_key",

@@ -42,7 +42,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -222,12 +222,15 @@ class Service:
                 raise too_large
         body = bytearray()
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size <= limit:
-                body += chunk
-            elif size > limit * DRAIN_FACTOR:
-                raise too_large
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size <= limit:
+                    body += chunk
+                elif size > limit * DRAIN_FACTOR:
+                    raise too_large
+        except ClientDisconnect:  # the client hung up mid-body (or stalled past the server's timeout): its doing
+            raise HttpError(400, "request body incomplete: the client closed the connection", "incomplete") from None
         if size > limit:
             raise too_large
         try:

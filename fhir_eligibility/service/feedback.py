@@ -130,7 +130,9 @@ class FeedbackLimit(Exception):
         self.retry_after = retry_after
 
 
-Key = tuple[str, str, str, str]
+Key = tuple[str, str]
+# what the store adds to an item (:meth:`FeedbackStore.add`): not part of what the EHR said
+_ADDED = frozenset({"receivedAt", "service", "client", "trial"})
 
 
 def feedback_client(request: Any) -> str:
@@ -147,7 +149,10 @@ def feedback_client(request: Any) -> str:
 
 
 def _key(client: str, item: dict[str, Any]) -> Key:
-    return (client, str(item.get("card")), str(item.get("outcome")), str(item.get("outcomeTimestamp")))
+    """A retry sends the same item again: stored once. The whole item is the key, so a second feedback on
+    the same card and timestamp that says something else (a corrected override reason) is stored too."""
+    said = {k: v for k, v in item.items() if k not in _ADDED}
+    return client, json.dumps(said, ensure_ascii=False, sort_keys=True)
 
 
 class FeedbackStore:

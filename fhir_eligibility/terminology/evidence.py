@@ -96,19 +96,34 @@ def read_as_targets(data: PatientData, trials: Iterable[Trial]) -> PatientData:
     out: list[Resource] = []
     changed = False
     for r in data.resources:
-        if r.get("resourceType") == "Observation":
-            code = _with_targets(r.get("code"), add, tests)
-            parts = r.get("component")
-            components = (
-                [{**p, "code": _with_targets(p.get("code"), add, tests)} if isinstance(p, dict) else p for p in parts]
-                if isinstance(parts, list)
-                else parts
-            )
-            if code is not r.get("code") or components != parts:
-                r = {**r, "code": code} | ({"component": components} if isinstance(parts, list) else {})
-                changed = True
-        out.append(r)
+        read = _observation_as_targets(r, add, tests) if r.get("resourceType") == "Observation" else r
+        inner = r.get("contained")  # results a report or a panel holds (evaluation.facts reads them too)
+        if isinstance(inner, list) and any(
+            isinstance(c, dict) and c.get("resourceType") == "Observation" for c in inner
+        ):
+            held = [_observation_as_targets(c, add, tests) if isinstance(c, dict) else c for c in inner]
+            if any(a is not b for a, b in zip(held, inner, strict=True)):
+                read = {**read, "contained": held}
+        changed = changed or read is not r
+        out.append(read)
     return replace(data, resources=out) if changed else data
+
+
+def _observation_as_targets(r: Resource, add: dict[Code, set[Code]], tests: Analytes) -> Resource:
+    """One Observation (top-level or contained) with its code and components read as targets (the same
+    object when nothing changes)."""
+    if r.get("resourceType") != "Observation":
+        return r
+    code = _with_targets(r.get("code"), add, tests)
+    parts = r.get("component")
+    components = (
+        [{**p, "code": _with_targets(p.get("code"), add, tests)} if isinstance(p, dict) else p for p in parts]
+        if isinstance(parts, list)
+        else parts
+    )
+    if code is r.get("code") and components == parts:
+        return r
+    return {**r, "code": code} | ({"component": components} if isinstance(parts, list) else {})
 
 
 def _added(record: PatientRecord) -> dict[str, set[Code]]:
