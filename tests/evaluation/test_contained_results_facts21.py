@@ -61,33 +61,28 @@ def hb(value: float = 7.0, **extra: Any) -> Json:
     }
 
 
-def cbc_report(*contained: Json, result: tuple[str, ...] = ("#hb1",)) -> Json:
+def _cbc(kind: str, rid: str, contained: tuple[Json, ...], links: str, refs: tuple[str, ...]) -> Json:
+    """A CBC (58410-2) holding ``contained`` results it names in ``links`` (a report's ``result``, a panel's
+    ``hasMember``)."""
     return {
-        "resourceType": "DiagnosticReport",
-        "id": "cbc-report",
+        "resourceType": kind,
+        "id": rid,
         "status": "final",
         "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
         "subject": SUBJECT,
         "effectiveDateTime": WHEN,
         "issued": "2026-05-28T10:00:00+00:00",
         "contained": list(contained or [hb()]),
-        "result": [{"reference": r} for r in result],
+        links: [{"reference": r} for r in refs],
     }
+
+
+def cbc_report(*contained: Json, result: tuple[str, ...] = ("#hb1",)) -> Json:
+    return _cbc("DiagnosticReport", "cbc-report", contained, "result", result)
 
 
 def cbc_panel(*contained: Json, members: tuple[str, ...] = ("#hb1",), **extra: Any) -> Json:
-    return {
-        "resourceType": "Observation",
-        "id": "cbc-panel",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
-        "subject": SUBJECT,
-        "effectiveDateTime": WHEN,
-        "issued": "2026-05-28T10:00:00+00:00",
-        "contained": list(contained or [hb()]),
-        "hasMember": [{"reference": r} for r in members],
-        **extra,
-    }
+    return {**_cbc("Observation", "cbc-panel", contained, "hasMember", members), **extra}
 
 
 def sample(*extra: Json) -> list[Json]:

@@ -81,6 +81,12 @@ PT_NEWEST_NOTE = (
 )
 
 
+def _newest_form(description: str, latest: Json, normal: Json, newer_other_form: Json) -> Json:
+    """One PT form's branch: its latest result (``latest``, the event its day is read from) is normal and no
+    result of the other form is dated on or after it (``newer_other_form``, excluded)."""
+    return all_of(description, [latest, normal, newer_other_form])
+
+
 def pt_normal(tfe: list[Json], link: str) -> Json:
     """Prothrombin time within the normal range by its most recent result, in whichever form the lab reports
     it (seconds/INR or Quick %): each form's branch holds only when no result of the other form is dated on or
@@ -111,39 +117,31 @@ def pt_normal(tfe: list[Json], link: str) -> Json:
         "Prothrombin time within the normal range by its most recent result (seconds or INR <= upper limit, "
         "Quick % >= lower limit)",
         [
-            all_of(
+            _newest_form(
                 "Most recent PT in seconds or INR, normal (no Quick % on or after its day)",
-                [
-                    records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", link=time_link, tfe=tfe),
-                    time_normal,
-                    records(
-                        "Quick % on or after the day of the latest PT (seconds) or INR",
-                        ["Observation"],
-                        "vs-pt-percent",
-                        tfe=[*tfe, window(0, None, "d", event=time_link)],
-                        exclude=True,
-                    ),
-                ],
+                records("PT (seconds) or INR done", ["Observation"], "vs-pt-time", link=time_link, tfe=tfe),
+                time_normal,
+                records(
+                    "Quick % on or after the day of the latest PT (seconds) or INR",
+                    ["Observation"],
+                    "vs-pt-percent",
+                    tfe=[*tfe, window(0, None, "d", event=time_link)],
+                    exclude=True,
+                ),
             ),
-            all_of(
+            _newest_form(
                 "Most recent PT as Quick %, normal (no PT in seconds or INR on or after its day)",
-                [
-                    records(
-                        "Prothrombin activity (Quick %) done",
-                        ["Observation"],
-                        "vs-pt-percent",
-                        link=quick_link,
-                        tfe=tfe,
-                    ),
-                    quick_normal,
-                    records(
-                        "PT (seconds) or INR on or after the day of the latest Quick %",
-                        ["Observation"],
-                        "vs-pt-time",
-                        tfe=[*tfe, window(0, None, "d", event=quick_link)],
-                        exclude=True,
-                    ),
-                ],
+                records(
+                    "Prothrombin activity (Quick %) done", ["Observation"], "vs-pt-percent", link=quick_link, tfe=tfe
+                ),
+                quick_normal,
+                records(
+                    "PT (seconds) or INR on or after the day of the latest Quick %",
+                    ["Observation"],
+                    "vs-pt-time",
+                    tfe=[*tfe, window(0, None, "d", event=quick_link)],
+                    exclude=True,
+                ),
             ),
             all_of(
                 "Latest PT normal in both forms (whichever is the most recent)",
