@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.attestation_authors import typed_by_bundle
@@ -409,9 +410,10 @@ def index_key(ref: str) -> str | None:
     identifier_keys`, :func:`uuid_key`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
     ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR
     bundle.html: it names a Patient of its Bundle, or of the loose records, whose id or identifier is
-    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient)."""
+    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient). A conditional
+    reference is a URL query: percent-encoded (``urn%3Aoid%3A...%7CMRN1``) it names the same identifier."""
     if ref.startswith("Patient?identifier="):
-        return ref.split("=", 1)[1]
+        return unquote(ref.split("=", 1)[1])
     return ref if ref.startswith("urn:uuid:") else None
 
 

@@ -4,6 +4,9 @@
    its absence decides nothing. Worked by hand on sample 01: NETTER-2 (NCT03972488) I1 needs a NET
    diagnosis; its export with a Condition file holding only another patient's diagnosis read I1
    ``fail`` ("none recorded", clinical.md §0.7) under a ``_since`` manifest; now ``unknown``.
+5. A percent-encoded conditional reference (``Patient?identifier=http%3A%2F%2FhospA%2Fmrn%7C123``)
+   names the same identifier as the plain one: sample 01's Condition is theirs, I1 ``fail`` (was
+   "patient reference not resolvable", I1 ``unknown``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 from pathlib import Path
 
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
+from fhir_eligibility.retrieval.files import index_key
 from fhir_eligibility.retrieval.manifest import folder_manifest
 from tests.retrieval.test_export_folders_bulkfix20 import P, listing
 from tests.retrieval.test_folder_manifest import manifest
@@ -54,3 +58,15 @@ def test_a_since_export_leaves_every_closed_world_type_unknown(tmp_path: Path) -
 
 def test_an_until_export_too(tmp_path: Path) -> None:
     assert i1(tmp_path, since_export(tmp_path, "?_until=2026-05-01T00:00:00Z"))[0] == "unknown"
+
+
+def test_a_percent_encoded_conditional_reference_resolves(tmp_path: Path) -> None:
+    assert index_key("Patient?identifier=urn%3Aoid%3A1.2%7CMRN1") == "urn:oid:1.2|MRN1"
+    records = resources()
+    records[0]["identifier"] = [{"system": "http://hospA/mrn", "value": "123"}]
+    for r in records:
+        if r["resourceType"] == "Condition":
+            r["subject"] = {"reference": "Patient?identifier=http%3A%2F%2FhospA%2Fmrn%7C123"}
+    folder = write_ndjson(tmp_path / "export", records)
+    result, warnings = i1(tmp_path, folder)
+    assert result == "fail" and not any("not resolvable" in w for w in warnings)
