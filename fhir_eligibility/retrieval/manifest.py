@@ -48,6 +48,7 @@ class FolderManifest:
     vouched: list[str] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
+    bases: dict[Path, str] = field(default_factory=dict)  # folder -> the server its request names
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -57,6 +58,13 @@ class FolderManifest:
         drops.held.update(self.vouched)
         drops.everyone.update(self.partial)
         drops.everyone.update(NOT_SEARCHED + t for t in self.incomplete)
+
+    def base_for(self, path: Path) -> str | None:
+        """The server a file's export came from (the nearest folder's manifest ``request``), if known."""
+        for folder in sorted(self.bases, key=lambda f: len(f.parts), reverse=True):
+            if path == folder or folder in path.parents:
+                return self.bases[folder]
+        return None
 
     def lines(self) -> list[str]:
         """What a report shows of the manifests: what could not be read, then what they said."""
@@ -121,6 +129,9 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         held = _names(folder)
         failed = [kind for kind, url in error_urls if _name(url) not in held]
         params = parse_qsl(urlsplit(asked).query) if isinstance(asked, str) else []
+        base = _server(asked) if isinstance(asked, str) else None
+        if base is not None:
+            out.bases[folder] = base
         requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
         # _since (what changed since) and _until (what was last changed by, Bulk STU3) hold some records only
         since = next((f"{_PARTIAL[k]} {v} ({k})" for k, v in params if k in _PARTIAL), None)
@@ -164,6 +175,21 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     out.partial = list(dict.fromkeys(out.partial))
     out.incomplete = list(dict.fromkeys(out.incomplete))
     return out
+
+
+def _server(request: str) -> str | None:
+    """The server base of an ``$export`` kick-off URL (``<base>[/Patient|/Group/<id>]/$export?...``),
+    scheme and host lower-cased as :func:`~.patient_bases.base_of` compares them."""
+    parts = urlsplit(request)
+    path, found, _rest = parts.path.partition("/$export")
+    if not found or not parts.scheme or not parts.netloc:
+        return None
+    segments = path.rstrip("/").split("/")
+    if segments[-1] == "Patient":
+        segments = segments[:-1]
+    elif len(segments) >= 2 and segments[-2] == "Group":
+        segments = segments[:-2]
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{'/'.join(segments).rstrip('/')}"
 
 
 def _output(o: dict[str, object]) -> _Output:

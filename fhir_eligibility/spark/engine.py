@@ -87,6 +87,11 @@ def screen_spark(
             spark.stop()
 
 
+def _local(uri: str, name: str) -> Path:
+    """An input file as the manifests' folders are named: a local one as given, a ``file:`` URI's as its path."""
+    return (local_path(uri) or Path(uri)) if URI.match(uri) else Path(name)
+
+
 def _compressed_fault(paths: Sequence[str]) -> None:
     """After a failed job: a local compressed input that cannot be read to its end (a truncated
     ``.gz``, whose Hadoop error names no file) is the built-in reader's one line naming it."""
@@ -123,16 +128,20 @@ def _screen(
     inputs = [_raw_lines(spark, uri) for uri, _name, _size in files]
     counts = sc.union([rdd.mapPartitions(partial(tasks.count_lines, i)) for i, rdd in enumerate(inputs)]).collect()
     before = _lines_before(counts)
-    routed = sc.union(
-        [rdd.mapPartitions(partial(tasks.route_partition, sources, before, i)) for i, rdd in enumerate(inputs)]
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    folders, unread_manifest = manifest_folders(spark, paths, log)
+    manifest = folder_manifest(folders)  # as the built-in readers (a file: URI's folder as its path)
+    bases = tuple(
+        manifest.base_for(local_path(uri) or Path(uri) if URI.match(uri) else Path(name)) for uri, name, _ in files
+    )
+    route = partial(tasks.route_partition, sources, before)
+    routed = sc.union([rdd.mapPartitions(partial(route, i, bases=bases)) for i, rdd in enumerate(inputs)]).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     cached = [routed]
     try:
         summaries = routed.filter(partial(tasks.has_tag, tasks.SUMMARY)).map(tasks.value).collect()
         found, medications = _input_findings(summaries, sources, log)
         too_long(files, counts, found)
-        folders, unread_manifest = manifest_folders(spark, paths, found.log)
-        manifest = folder_manifest(folders)  # as the built-in readers (a file: URI's folder as its path)
         manifest.partial.extend(sorted(unread | ({ANY_TYPE} if unread_manifest else set())))
         manifest.apply(found.drops)
         for line in manifest.lines():

@@ -98,9 +98,12 @@ def route_partition(
     before: Mapping[tuple[int, int], int],
     file: int,
     rows: Iterable[tuple[int, bytes]],
+    bases: Sequence[str | None] = (),
 ) -> Iterator[tuple[str, Any, Any]]:
     """Pass 1 over one partition of input file ``file`` (named ``sources[file]``; ``before``: the
-    lines of the file's splits before each split): ``(tag, key, value)`` records, summary last."""
+    lines of the file's splits before each split; ``bases``: each file's export server, if known):
+    ``(tag, key, value)`` records, summary last."""
+    base = bases[file] if file < len(bases) else None
     s = PartitionSummary(file)
     source = sources[file]
     split, n = -1, 0
@@ -117,7 +120,7 @@ def route_partition(
         if not line:
             continue
         s.used = True
-        route = route_line(line, source, file, number, s.log, s.drops)
+        route = route_line(line, source, file, number, s.log, s.drops, base)
         order: Order = (0, file, n)
         if route.kind == DATA:
             s.routed += 1

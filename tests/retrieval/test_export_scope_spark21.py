@@ -4,6 +4,10 @@
    its absence decides nothing. Worked by hand on sample 01: NETTER-2 (NCT03972488) I1 needs a NET
    diagnosis; its export with a Condition file holding only another patient's diagnosis read I1
    ``fail`` ("none recorded", clinical.md §0.7) under a ``_since`` manifest; now ``unknown``.
+4. With the export's server known (its manifest's ``request``), an Observation naming
+   ``https://other.example.com/fhir/Patient/sample-01`` is another server's patient: left out with a
+   warning naming the resource and "an absolute reference to another server", Observation unknown for
+   the local sample-01. Without a manifest it is read as sample-01's (no base to compare with).
 5. A percent-encoded conditional reference (``Patient?identifier=http%3A%2F%2FhospA%2Fmrn%7C123``)
    names the same identifier as the plain one: sample 01's Condition is theirs, I1 ``fail`` (was
    "patient reference not resolvable", I1 ``unknown``).
@@ -15,7 +19,7 @@ import json
 from pathlib import Path
 
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
-from fhir_eligibility.retrieval.files import index_key
+from fhir_eligibility.retrieval.files import index_key, read_patients
 from fhir_eligibility.retrieval.manifest import folder_manifest
 from tests.retrieval.test_export_folders_bulkfix20 import P, listing
 from tests.retrieval.test_folder_manifest import manifest
@@ -70,3 +74,32 @@ def test_a_percent_encoded_conditional_reference_resolves(tmp_path: Path) -> Non
     folder = write_ndjson(tmp_path / "export", records)
     result, warnings = i1(tmp_path, folder)
     assert result == "fail" and not any("not resolvable" in w for w in warnings)
+
+
+def _other_server(tmp_path: Path, with_manifest: bool) -> Path:
+    records = resources()
+    obs = next(r for r in records if r["resourceType"] == "Observation")
+    records.append({**obs, "id": "hie-1", "subject": {"reference": "https://other.example.com/fhir/Patient/sample-01"}})
+    folder = write_ndjson(tmp_path / "export", records)
+    if with_manifest:
+        body = manifest(listing(folder))
+        (folder / "manifest.json").write_text(json.dumps(body))
+    return folder
+
+
+def test_another_servers_patient_is_not_the_local_one(tmp_path: Path) -> None:
+    folder = _other_server(tmp_path, with_manifest=True)
+    (p,), warnings = read_patients([folder])
+    assert "hie-1" not in {r.get("id") for r in p.resources}
+    assert "Observation" in {u.resource_type for u in p.unavailable if not u.unsupported}
+    said = [w for w in warnings if "an absolute reference to another server" in w]
+    assert said and "Observation/hie-1" in said[0] and "other.example.com" not in said[0]
+    (tmp_path / "t").mkdir()
+    _results, streamed = every_path([folder], tmp_path / "t")  # evaluate, its streamed reader and screen agree
+    assert any("an absolute reference to another server" in w for w in streamed)
+
+
+def test_without_a_manifest_an_absolute_reference_is_read_as_today(tmp_path: Path) -> None:
+    (p,), warnings = read_patients([_other_server(tmp_path, with_manifest=False)])
+    assert "hie-1" in {r.get("id") for r in p.resources}
+    assert not any("another server" in w for w in warnings)

@@ -6,6 +6,8 @@
    Condition unknown.
 3. The Medication index keeps the latest ``meta.lastUpdated`` whatever the input order (it kept
    the last in input order: a ``delta/`` folder sorts before ``full/``).
+4. A record of another server's patient (the manifest's ``request`` names this one) is left out
+   by both engines alike.
 6. A line longer than 64 MiB is the built-in engine's warning and its line's type unknown for
    the patient it names (it took the JVM down).
 7. A truncated ``.gz`` is one line naming the file (exit 2), as the built-in engine's.
@@ -94,3 +96,16 @@ def test_a_truncated_gz_names_its_file(spark: Any, tmp_path: Path) -> None:
     (folder / "Procedure.ndjson.gz").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(InputError, match=r"Procedure\.ndjson\.gz: not a readable gzip file"):
         spark_json(spark, [folder])
+
+
+def test_another_servers_patient_is_left_out_as_by_the_builtin_engine(spark: Any, tmp_path: Path) -> None:
+    records = sample_resources()
+    obs = next(r for r in records if r["resourceType"] == "Observation")
+    other = f"https://other.example.com/fhir/{obs['subject']['reference']}"
+    folder = write_by_type([*records, {**obs, "id": "hie-1", "subject": {"reference": other}}], tmp_path / "export")
+    _manifest(folder, [])
+    body = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**body, "request": "https://fhir.example.org/r4/$export"}))
+    got = spark_json(spark, [folder])
+    same_report(got, builtin_json([folder]))
+    assert any("Observation/hie-1, an absolute reference to another server" in w for w in got["warnings"])
