@@ -35,15 +35,24 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.evaluation.attestation_authors import typed_by_bundle
-from fhir_eligibility.record import PatientData, Resource, identifier_keys, patient_id_of, patient_reference
+from fhir_eligibility.record import (
+    PatientData,
+    Resource,
+    identifier_keys,
+    patient_id_of,
+    patient_ref_id,
+    patient_reference,
+)
 from fhir_eligibility.retrieval.assembly import add_medication, assemble, with_medication
 from fhir_eligibility.retrieval.bundle_entries import Item, bundle_items, deletions
 from fhir_eligibility.retrieval.inputs import input_files, is_ndjson, named_files, ndjson_lines
 from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
 from fhir_eligibility.retrieval.manifest import folder_manifest
+from fhir_eligibility.retrieval.patient_bases import elsewhere
 from fhir_eligibility.retrieval.reading import (
     ANY_TYPE,
     CLINICAL_TYPES,
@@ -67,7 +76,7 @@ from fhir_eligibility.retrieval.reading import (
     warn_resource,
     with_id,
 )
-from fhir_eligibility.retrieval.reference_kind import warn_reference
+from fhir_eligibility.retrieval.reference_kind import warn_elsewhere, warn_reference
 from fhir_eligibility.retrieval.transport import (
     is_error_outcome,
     partial_issue,
@@ -100,10 +109,20 @@ def outcome_in_data(res: Resource, source: str, detail: str, at: Position, log: 
 
 
 def read_line(
-    line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops
+    line: bytes,
+    source: str,
+    index: int,
+    number: Callable[[], int],
+    log: WarningLog,
+    drops: Drops,
+    base: str | None = None,
 ) -> tuple[Resource | None, bool]:
     """One NDJSON line (already stripped) as (resource, lenient), or (None, False) with a counted
     warning and its type made unavailable (for the patient its text names, else for everyone).
+    ``base``: the server the export came from (its manifest's ``request``): a record naming its patient
+    by an absolute URL on another server is another patient's, left out with a warning and its type
+    unknown for the local patient of that id (wrong-patient data is a fault). Without a base (no
+    manifest) an absolute reference is read by its last two segments (``record.patient_ref_id``).
 
     ``number()`` gives the line number, asked only for a warning (screening counts it lazily).
     """
@@ -137,6 +156,11 @@ def read_line(
         n = number()
         log.add(f"{source}: numbers beyond range kept as text (those values are unusable)", f"line {n}", (index, n))
     result: Resource = value
+    if base is not None and elsewhere(result, {base}):
+        warn_elsewhere(log, source, result, (index, number()))
+        ref = patient_reference(result) or ""
+        drops.add(result["resourceType"], patient_ref_id(ref))
+        return None, False
     drops.hold(result["resourceType"], ndjson=True)
     return result, lenient
 
@@ -148,10 +172,12 @@ def read_file(
     lost: Drops,
     named: bool = True,
     searches: dict[Position, frozenset[str]] | None = None,
+    base: str | None = None,
 ) -> list[Item]:
     """The resources of one file with where they were; references inside a Bundle made local;
     ``searches``: the records of a saved search of some types or records (or a batch-response's reads), with
-    the types it holds whole (:func:`~.search_scope.search_scope`).
+    the types it holds whole (:func:`~.search_scope.search_scope`); ``base``: an NDJSON file's export
+    server (:func:`read_line`).
 
     What could not be read goes to ``lost``: for an NDJSON file, per patient or for everyone;
     for a Bundle, per patient or (``everyone``) for the Bundle's own patients. A JSON file found
@@ -167,7 +193,7 @@ def read_file(
             line = line.strip()
             if line:
                 blank = False
-                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost)  # type: ignore[misc]
+                res, _lenient = read_line(line, source, index, lambda n=n: n, log, lost, base)  # type: ignore[misc]
                 if res is not None:
                     out.append(((index, n), None, with_id(res, (index, n))))
         if blank:
@@ -409,9 +435,10 @@ def index_key(ref: str) -> str | None:
     identifier_keys`, :func:`uuid_key`) looks up: a conditional ``Patient?identifier=`` one's identifier, or a
     ``urn:uuid`` no fullUrl of its Bundle carries (only a Bundle's fullUrl resolves one, FHIR
     bundle.html: it names a Patient of its Bundle, or of the loose records, whose id or identifier is
-    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient)."""
+    that uuid, as Synthea's flattened Bundles do; else nobody, never a made-up patient). A conditional
+    reference is a URL query: percent-encoded (``urn%3Aoid%3A...%7CMRN1``) it names the same identifier."""
     if ref.startswith("Patient?identifier="):
-        return ref.split("=", 1)[1]
+        return unquote(ref.split("=", 1)[1])
     return ref if ref.startswith("urn:uuid:") else None
 
 
@@ -431,6 +458,7 @@ def read_indexed(
     named: Container[Path] | None = None,
     single: Callable[[Resource], None] | None = None,
     assembled: bool = True,
+    bases: Callable[[Path], str | None] | None = None,
 ) -> list[PatientData]:
     """Patients of these (input index, file) pairs; warnings go to ``log``, NDJSON records that
     could not be read or placed to ``lost`` (each patient's ``unavailable`` includes them).
@@ -440,14 +468,15 @@ def read_indexed(
     Medication of a Bundle too (about no patient: it goes to screening's Medication index). ``assembled``
     False: each patient's records as read, not yet assembled (screening assembles a
     patient once, from every file, so its choice among versions and its warnings are the ones
-    ``evaluate`` makes)."""
+    ``evaluate`` makes). ``bases``: an NDJSON file's export server (``FolderManifest.base_for``)."""
     sources: dict[int, str] = {}
     grouper = _Grouper(sources, log, Drops() if lost is None else lost)
     ndjson: list[Item] = []
     for index, f in files:
         sources[index] = str(f)
         if is_ndjson(f):
-            ndjson.extend(read_file(f, index, log, grouper.lost))  # references span files: group once all are read
+            base = bases(f) if bases is not None else None  # references span files: group once all are read
+            ndjson.extend(read_file(f, index, log, grouper.lost, base=base))
             continue
         mine = Drops()
         searches: dict[Position, frozenset[str]] = {}
@@ -489,7 +518,7 @@ def read_patients(paths: Iterable[Path]) -> tuple[list[PatientData], list[str]]:
     manifest.apply(lost)
     for line in manifest.lines():  # as screening's partition logs them
         log.add(line)
-    patients = read_indexed(enumerate(files), log, lost, named=named_files(paths))
+    patients = read_indexed(enumerate(files), log, lost, named=named_files(paths), bases=manifest.base_for)
     warn_deleted(log, lost)
     return patients, log.lines()
 

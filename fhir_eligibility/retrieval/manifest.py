@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from fhir_eligibility.errors import InputError
 from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
 from fhir_eligibility.retrieval.inputs import MANIFEST, ndjson_lines, tree, unread_files, unread_type
-from fhir_eligibility.retrieval.reading import ANY_TYPE, Drops
+from fhir_eligibility.retrieval.reading import ANY_TYPE, NOT_SEARCHED, Drops
 from fhir_eligibility.retrieval.resource_types import RESOURCE_TYPES
 
 NAME = MANIFEST
@@ -40,19 +40,31 @@ class FolderManifest:
     """What the manifests of the folders given say: ``vouched``, the types the export says it has none
     of (their absence from the files is "none", as ``screen --server`` reads its own export:
     :func:`~.bulk.bulk_export`); ``partial``, the types (``*``: every one) it says were not all exported,
-    or that a file it lists (or one the folder holds and no reader reads) would have held;
-    ``notes`` (what the report says of the export) and ``warnings`` (a manifest that could not be read)."""
+    or that a file it lists (or one the folder holds and no reader reads) would have held (unknown, a
+    record found too); ``incomplete``, the types it holds only some records of (a ``_since`` or
+    ``_typeFilter`` export): a record found is real, an absence decides nothing; ``notes`` (what the
+    report says of the export) and ``warnings`` (a manifest that could not be read)."""
 
     vouched: list[str] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    bases: dict[Path, str] = field(default_factory=dict)  # folder -> the server its request names
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def apply(self, drops: Drops) -> None:
         """Into a reader's drops: a vouched type is held (read as none where absent), a partial one lost
-        for everyone in scope (unknown)."""
+        for everyone in scope (unknown), an incomplete one held in part (as a search's unsearched types)."""
         drops.held.update(self.vouched)
         drops.everyone.update(self.partial)
+        drops.everyone.update(NOT_SEARCHED + t for t in self.incomplete)
+
+    def base_for(self, path: Path) -> str | None:
+        """The server a file's export came from (the nearest folder's manifest ``request``), if known."""
+        for folder in sorted(self.bases, key=lambda f: len(f.parts), reverse=True):
+            if path == folder or folder in path.parents:
+                return self.bases[folder]
+        return None
 
     def lines(self) -> list[str]:
         """What a report shows of the manifests: what could not be read, then what they said."""
@@ -80,7 +92,10 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
     (``_type``) that ``output`` leaves out, except the closed-world types, whose absence decides (a
     lenient export may skip them). Not when the export holds only some records: a ``_since`` export
     (what changed since) vouches nothing, a ``_typeFilter`` does not vouch the types it filters (a
-    count of 0 says none matched). A POST kick-off keeps its parameters in its body, so ``request``
+    count of 0 says none matched). Such an export leaves the closed-world types incomplete too (every
+    one for ``_since``/``_until``, the filtered ones for ``_typeFilter``): the records it lacks were
+    not exported, not absent, so their absence decides nothing (the closed world needs the whole record).
+    A POST kick-off keeps its parameters in its body, so ``request``
     names none: a non-empty ``deleted`` array (only a ``_since`` export has one) marks it a ``_since``
     export; without one, and no standard ``extension`` saying them, it reads as a whole export (a limit:
     save such an export with the parameters in ``request``, or without its manifest). A type listed
@@ -114,6 +129,9 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         held = _names(folder)
         failed = [kind for kind, url in error_urls if _name(url) not in held]
         params = parse_qsl(urlsplit(asked).query) if isinstance(asked, str) else []
+        base = _server(asked) if isinstance(asked, str) else None
+        if base is not None:
+            out.bases[folder] = base
         requested = {t for k, v in params if k == "_type" for t in v.split(",")} & RESOURCE_TYPES
         # _since (what changed since) and _until (what was last changed by, Bulk STU3) hold some records only
         since = next((f"{_PARTIAL[k]} {v} ({k})" for k, v in params if k in _PARTIAL), None)
@@ -124,12 +142,14 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         for o in outputs:
             counts.setdefault(o.kind, set()).add(o.count == 0)
         none = {k for k, c in counts.items() if c == {True} and k in RESOURCE_TYPES} | (requested - counts.keys())
-        if since is not None and none:
+        if since is not None:  # no type is whole: a diagnosis it lacks may be recorded before (clinical.md §0.7)
+            out.incomplete.extend(CLOSED_WORLD_TYPES)
             out.notes.append(
-                f"{path}: the export holds only what changed {since}: a type it counts 0 or"
-                " leaves out is unknown, not none"
+                f"{path}: the export holds only what changed {since}: no type is whole, so a record it"
+                " lacks is unknown, not none"
             )
             none = set()
+        out.incomplete.extend(sorted(filtered & set(CLOSED_WORLD_TYPES)))  # holds only the records matched
         for kind in sorted(none & filtered):
             out.notes.append(f"{path}: the export filtered {kind} (_typeFilter): none matched, {kind} is unknown")
         for kind in sorted(none - filtered):
@@ -153,7 +173,23 @@ def folder_manifest(paths: Iterable[Path]) -> FolderManifest:
         out.notes.insert(0, f"{path}: a Bulk Data export" + (f" as of {when}" if isinstance(when, str) else ""))
     out.vouched = [t for t in dict.fromkeys(out.vouched) if t not in out.partial and ANY_TYPE not in out.partial]
     out.partial = list(dict.fromkeys(out.partial))
+    out.incomplete = list(dict.fromkeys(out.incomplete))
     return out
+
+
+def _server(request: str) -> str | None:
+    """The server base of an ``$export`` kick-off URL (``<base>[/Patient|/Group/<id>]/$export?...``),
+    scheme and host lower-cased as :func:`~.patient_bases.base_of` compares them."""
+    parts = urlsplit(request)
+    path, found, _rest = parts.path.partition("/$export")
+    if not found or not parts.scheme or not parts.netloc:
+        return None
+    segments = path.rstrip("/").split("/")
+    if segments[-1] == "Patient":
+        segments = segments[:-1]
+    elif len(segments) >= 2 and segments[-2] == "Group":
+        segments = segments[:-2]
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{'/'.join(segments).rstrip('/')}"
 
 
 def _output(o: dict[str, object]) -> _Output:

@@ -40,4 +40,11 @@ def warn_reference(log: WarningLog, source: str, what: str, res: Resource, at: P
     log.add(f"{source}: {what}; resource ignored", detail, at)
 
 
-__all__ = ["reference_kind", "warn_reference"]
+def warn_elsewhere(log: WarningLog, source: str, res: Resource, at: Position) -> None:
+    """Count a record whose patient is on another server than its export's (``read_line``): named by
+    the resource, never the URL's patient id."""
+    detail = f"{res.get('resourceType')}/{str(res.get('id', '?'))[:40]}, an absolute reference to another server"
+    log.add(f"{source}: patient of another server; resource ignored", detail, at)
+
+
+__all__ = ["reference_kind", "warn_elsewhere", "warn_reference"]

@@ -116,6 +116,7 @@ class Piece:
     bundle: bool = False
     index: int = 0  # the file's place in input order (warnings name the first occurrence by it)
     named: bool = True  # given by the user, not found in a folder (retrieval.files.read_file)
+    server: str | None = None  # an NDJSON file's export server (its manifest's request: files.read_line)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def _partition_ndjson(piece: Piece, out_files: _Writers, out: Partitioned) -> No
         if line:
             out.used_files.add(piece.index)
             out.lines += 1
-            _route(route_line(line, source, piece.index, number, out.log, out.drops), piece, out_files, out, number)
+            route = route_line(line, source, piece.index, number, out.log, out.drops, piece.server)
+            _route(route, piece, out_files, out, number)
 
     first = 0
     if is_gzip(path):  # a compressed file is one piece, decompressed as it is read
@@ -335,9 +337,15 @@ def resolve_deferred(job: Resolution) -> TaskResult:
 
 
 def plan_tasks(
-    files: Sequence[Path], directory: Path, shards: int, tasks: int, named: Container[Path] | None = None
+    files: Sequence[Path],
+    directory: Path,
+    shards: int,
+    tasks: int,
+    named: Container[Path] | None = None,
+    bases: Callable[[Path], str | None] | None = None,
 ) -> list[Task]:
-    """Cut the input into about ``tasks`` tasks of equal bytes, keeping file order."""
+    """Cut the input into about ``tasks`` tasks of equal bytes, keeping file order (``bases``: an
+    NDJSON file's export server, ``FolderManifest.base_for``)."""
     sizes = [(f, f.stat().st_size) for f in files]
     target = max(1, -(-sum(size for _f, size in sizes) // max(tasks, 1)))
     out: list[Task] = []
@@ -351,8 +359,9 @@ def plan_tasks(
         pieces, filled = [], 0
 
     for index, (f, size) in enumerate(sizes):
+        server = bases(f) if bases is not None else None
         if is_gzip(f):  # no cutting a compressed stream: one piece
-            pieces.append(Piece(f, 0, size, index=index))
+            pieces.append(Piece(f, 0, size, index=index, server=server))
             filled += size
             if filled >= target:
                 close()
@@ -366,7 +375,7 @@ def plan_tasks(
         start = 0
         while start < size:  # an empty file has no lines: no piece
             take = min(size - start, target - filled)
-            pieces.append(Piece(f, start, start + take, index=index))
+            pieces.append(Piece(f, start, start + take, index=index, server=server))
             filled += take
             start += take
             if filled >= target:
@@ -403,10 +412,11 @@ def partition(
     # a compressed file holds several times its size in text: a shard stays near shard_bytes of text
     text = total + sum((GZIP_RATIO - 1) * f.stat().st_size for f in files if is_gzip(f))
     shards = shard_count(text, min_shards, shard_bytes)
-    tasks = plan_tasks(files, directory, shards, max(2 * workers, -(-total // TASK_BYTES)), named_files(paths))
+    manifest = folder_manifest(paths)  # a saved export's word on the types it has none of (as read_patients)
+    budget = max(2 * workers, -(-total // TASK_BYTES))
+    tasks = plan_tasks(files, directory, shards, budget, named_files(paths), manifest.base_for)
     run = map_tasks or (lambda fn, items: map(fn, items))
     out = Partitioned([], log=log)
-    manifest = folder_manifest(paths)  # a saved export's word on the types it has none of (as read_patients)
     manifest.apply(out.drops)
     for line in manifest.lines():
         log.add(line)

@@ -71,10 +71,20 @@ def usable_key(key: str) -> bool:
     return bool(key) and not any(c in key for c in "\t\n\r")
 
 
-def route_line(line: bytes, source: str, index: int, number: Callable[[], int], log: WarningLog, drops: Drops) -> Route:
+def route_line(
+    line: bytes,
+    source: str,
+    index: int,
+    number: Callable[[], int],
+    log: WarningLog,
+    drops: Drops,
+    base: str | None = None,
+) -> Route:
     """The route of one stripped, non-blank line of input file ``index`` (named ``source``);
-    ``number()`` gives its line number, asked only when a warning or a ``no-id-`` name needs it."""
-    res, lenient = read_line(line, source, index, number, log, drops)
+    ``number()`` gives its line number, asked only when a warning or a ``no-id-`` name needs it;
+    ``base``: the file's export server, when its manifest names it (``files.read_line``: a record of
+    another server's patient is left out)."""
+    res, lenient = read_line(line, source, index, number, log, drops, base)
     if res is None:
         return SKIP
     rtype = res["resourceType"]

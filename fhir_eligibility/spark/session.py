@@ -6,7 +6,10 @@ file and line (``in/Encounter.ndjson: not valid JSON; line ignored (line 12)``) 
 built-in engine's.
 Local paths follow the built-in reader's rules (folders searched recursively, sorted); any other
 URI (``hdfs://``, ``s3a://``, ``file:/``...) is listed through Hadoop's FileSystem, so whatever
-connector the cluster has works here too.
+connector the cluster has works here too, with the built-in rule for what a folder holds that is
+not read (:func:`~fhir_eligibility.retrieval.inputs.unread_files`: a warning, its type unknown). A
+saved export's ``manifest.json`` (:mod:`fhir_eligibility.retrieval.manifest`) is read from a local
+path or a ``file:`` URI; on another scheme it is not read, and said (:func:`manifest_folders`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,19 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from fhir_eligibility.errors import InputError
-from fhir_eligibility.retrieval.inputs import NDJSON_SUFFIXES, input_files
+from fhir_eligibility.retrieval.inputs import (
+    _NOT_READ,
+    DATA_SUFFIXES,
+    MANIFEST,
+    NDJSON_SUFFIXES,
+    _skipped_data,
+    _unread_text,
+    input_files,
+    unread_type,
+)
 from fhir_eligibility.retrieval.reading import WarningLog
 
 if TYPE_CHECKING:
@@ -88,14 +101,15 @@ def first_line(e: BaseException) -> str:
 
 
 def spark_inputs(
-    session: SparkSession, paths: Sequence[str], log: WarningLog | None = None
+    session: SparkSession, paths: Sequence[str], log: WarningLog | None = None, unread: set[str] | None = None
 ) -> list[tuple[str, str, int]]:
     """``(URI or local path, name in warnings, bytes)`` of every NDJSON input file, in the built-in
-    order; a local file is named as the built-in reader names it, a URI by itself."""
+    order; a local file is named as the built-in reader names it, a URI by itself. ``unread``: the
+    types of the files a URI's folder holds that are not read (a local folder's: ``folder_manifest``)."""
     out: list[tuple[str, str, int]] = []
     for p in paths:
         if URI.match(p):
-            out.extend((uri, uri, size) for uri, size in _hadoop_files(session, p))
+            out.extend((uri, uri, size) for uri, size in _hadoop_files(session, p, log, unread))
             continue
         for f in input_files([Path(p)], log):
             if not f.name.lower().endswith(SPARK_SUFFIXES):
@@ -104,8 +118,45 @@ def spark_inputs(
     return out
 
 
-def _hadoop_files(session: SparkSession, uri: str) -> list[tuple[str, int]]:
-    """Files under a URI (a file, a folder searched recursively, or a glob) via Hadoop's FileSystem."""
+def local_path(uri: str) -> Path | None:
+    """The local path a ``file:`` URI names (``file:///tmp/x``, ``file:/tmp/x``), else None."""
+    parts = urlsplit(uri)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return Path(unquote(parts.path))
+
+
+def manifest_folders(session: SparkSession, paths: Sequence[str], log: WarningLog) -> tuple[list[Path], bool]:
+    """The local folders whose ``manifest.json`` the built-in reader reads (a ``file:`` URI's as its
+    path), and whether a folder on another scheme holds one that is not read: said in ``log``, and
+    then every type is unknown (its ``error`` or ``deleted`` files, its ``_since``, would be lost)."""
+    folders: list[Path] = []
+    unread = False
+    for p in paths:
+        local = local_path(p) if URI.match(p) else Path(p)
+        if local is not None:
+            folders.append(local)
+            continue
+        sc = session.sparkContext
+        jvm: Any = sc._jvm
+        try:
+            where = jvm.org.apache.hadoop.fs.Path(p.rstrip("/") + "/" + MANIFEST)
+            found = bool(where.getFileSystem(sc._jsc.hadoopConfiguration()).exists(where))
+        except Exception:  # a glob, a scheme that cannot tell: its files were listed, nothing said of a manifest
+            found = False
+        if found:
+            unread = True
+            log.add(f"{p}/{MANIFEST}: not read (only on a local path or a file: URI); every type unknown")
+    return folders, unread
+
+
+def _hadoop_files(
+    session: SparkSession, uri: str, log: WarningLog | None = None, unread: set[str] | None = None
+) -> list[tuple[str, int]]:
+    """Files under a URI (a file, a folder searched recursively, or a glob) via Hadoop's FileSystem;
+    in a folder, what the built-in reader would not read either is said and its type put in ``unread``
+    (a ``Condition.001.ndjson.zst`` skipped in silence read as "no diagnosis"), its top ``manifest.json``
+    left to :func:`manifest_folders`, a Bundle (``.json``) refused as a local one is."""
     sc = session.sparkContext
     jvm: Any = sc._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(uri)
@@ -117,12 +168,23 @@ def _hadoop_files(session: SparkSession, uri: str) -> list[tuple[str, int]]:
             if not status.isDirectory():
                 found.append((str(status.getPath().toString()), int(status.getLen())))
                 continue
+            top = str(status.getPath().toString()).rstrip("/") + "/" + MANIFEST
             it = fs.listFiles(status.getPath(), True)
             while it.hasNext():
                 file = it.next()
                 name = str(file.getPath().toString())
+                base = name.rsplit("/", 1)[-1]
                 if name.endswith(SPARK_SUFFIXES):
                     found.append((name, int(file.getLen())))
+                elif base.lower().endswith(DATA_SUFFIXES) and name != top:
+                    raise InputError(f"{name}: the spark engine reads Bulk NDJSON (*.ndjson, *.jsonl), not Bundles")
+                elif _skipped_data(base):
+                    if log is not None:
+                        log.add(f"{name}: {_NOT_READ}; {_unread_text(Path(base))}")
+                    if unread is not None:
+                        unread.add(unread_type(Path(base)))
+    except InputError:
+        raise
     except Exception as e:  # py4j carries the Java exception (no such scheme, access denied...)
         raise InputError(f"{uri}: cannot list ({first_line(e)})") from None
     if not found:
@@ -130,4 +192,13 @@ def _hadoop_files(session: SparkSession, uri: str) -> list[tuple[str, int]]:
     return sorted(found)
 
 
-__all__ = ["DEFAULT_MASTER", "INSTALL_HINT", "parse_conf", "require_pyspark", "spark_inputs", "start_session"]
+__all__ = [
+    "DEFAULT_MASTER",
+    "INSTALL_HINT",
+    "local_path",
+    "manifest_folders",
+    "parse_conf",
+    "require_pyspark",
+    "spark_inputs",
+    "start_session",
+]

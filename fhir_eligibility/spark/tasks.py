@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from fhir_eligibility.criteria.model import Trial
 from fhir_eligibility.evaluation.engine import Settings
 from fhir_eligibility.pipeline import Evaluator
+from fhir_eligibility.retrieval.lines import MAX_LINE_BYTES, TOO_LONG
 from fhir_eligibility.retrieval.reading import Drops, WarningLog
 from fhir_eligibility.screening.core import Tally, screen_patient
 from fhir_eligibility.screening.routing import (
@@ -63,6 +64,7 @@ class PartitionSummary:
     patient_resources: int = 0
     waiting: int = 0  # conditional references waiting for the identifier index
     medications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stamps: dict[str, str] = field(default_factory=dict)  # "Medication/<id>" -> the version kept (meta.lastUpdated)
     log: WarningLog = field(default_factory=WarningLog)
     drops: Drops = field(default_factory=Drops)
 
@@ -79,14 +81,16 @@ class Job:
     max_candidates: int
 
 
-def count_lines(file: int, rows: Iterable[tuple[int, bytes]]) -> Iterator[tuple[tuple[int, int], int]]:
-    """``((file, split start), lines)`` for each file split of one partition (``rows``: split
-    start and raw line, as ``engine._raw_lines`` reads them)."""
-    counts: dict[int, int] = {}
-    for start, _line in rows:
-        counts[start] = counts.get(start, 0) + 1
-    for start, n in counts.items():
-        yield (file, start), n
+def count_lines(file: int, rows: Iterable[tuple[int, bytes]]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
+    """``((file, split start), (lines, bytes))`` for each file split of one partition (``rows``: split
+    start and raw line, as ``engine._raw_lines`` reads them; bytes: the lines' with their ``\n``, a
+    line cut as too long counted at the bound, which tell the lines skipped whole: ``engine.too_long``)."""
+    counts: dict[int, tuple[int, int]] = {}
+    for start, line in rows:
+        n, size = counts.get(start, (0, 0))
+        counts[start] = n + 1, size + (MAX_LINE_BYTES if line.startswith(TOO_LONG) else len(line)) + 1
+    for start, counted in counts.items():
+        yield (file, start), counted
 
 
 def route_partition(
@@ -94,9 +98,12 @@ def route_partition(
     before: Mapping[tuple[int, int], int],
     file: int,
     rows: Iterable[tuple[int, bytes]],
+    bases: Sequence[str | None] = (),
 ) -> Iterator[tuple[str, Any, Any]]:
     """Pass 1 over one partition of input file ``file`` (named ``sources[file]``; ``before``: the
-    lines of the file's splits before each split): ``(tag, key, value)`` records, summary last."""
+    lines of the file's splits before each split; ``bases``: each file's export server, if known):
+    ``(tag, key, value)`` records, summary last."""
+    base = bases[file] if file < len(bases) else None
     s = PartitionSummary(file)
     source = sources[file]
     split, n = -1, 0
@@ -113,7 +120,7 @@ def route_partition(
         if not line:
             continue
         s.used = True
-        route = route_line(line, source, file, number, s.log, s.drops)
+        route = route_line(line, source, file, number, s.log, s.drops, base)
         order: Order = (0, file, n)
         if route.kind == DATA:
             s.routed += 1
@@ -124,8 +131,8 @@ def route_partition(
             yield LINE, (route.key, order), route.line
             for key in route.identifiers:
                 yield IDENTIFIER, key, (order, route.key)
-        elif route.kind == MEDICATION and route.code is not None:
-            s.medications[route.key] = route.code
+        elif route.kind == MEDICATION and route.code is not None and route.stamp >= s.stamps.get(route.key, ""):
+            s.medications[route.key], s.stamps[route.key] = route.code, route.stamp  # the latest, as partition._route
         elif route.kind == DEFERRED:
             s.waiting += 1
             yield WAITING, route.key, (order, route.line)

@@ -6,7 +6,8 @@ unknown for everyone: a record that may be gone must not decide (a deleted diagn
 Worked by hand on sample 01 (tests/retrieval/test_input_review.py): NETTER-2 (NCT03972488) I1 fails
 on its Condition (the NET diagnosed in 2021) and NCT05987176 D-E7 on its MedicationAdministrations
 (prior PRRT). With the deletions unknown both are ``unknown``; with the deleted file kept (here it
-deletes nothing of theirs) both stay ``fail``. evaluate, its streamed reader and screen agree."""
+deletes nothing of theirs) D-E7 stays ``fail`` and I1 is ``unknown`` (spark21: a ``_since`` export lacks
+a diagnosis recorded earlier and not changed since). evaluate, its streamed reader and screen agree."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fhir_eligibility.requirements.model import CLOSED_WORLD_TYPES
 from fhir_eligibility.retrieval.manifest import folder_manifest
 from tests.retrieval.test_input_review import NETTER2, TRIAL_D, every_path, resources, write_ndjson
 
@@ -59,6 +61,9 @@ def test_deletions_the_folder_holds_are_read(tmp_path: Path) -> None:
     folder = _folder(tmp_path, keep_deleted=True)
     m = folder_manifest([folder])
     assert m.partial == [] and not any("the export's deletions" in n for n in m.notes)
+    assert m.incomplete == list(CLOSED_WORLD_TYPES)  # a _since export (spark21): no type is whole
     results, _warnings = every_path([folder], tmp_path)
-    assert results[(f"Patient/{P}", NETTER2, "I1")] == "fail"
-    assert results[(f"Patient/{P}", TRIAL_D, "D-E7")] == "fail"
+    # spark21: I1 was fail (the NET diagnosed in 2021 is not within 6 months: none recorded since); a
+    # _since export lacks a diagnosis recorded earlier this year and not changed since: unknown
+    assert results[(f"Patient/{P}", NETTER2, "I1")] == "unknown"
+    assert results[(f"Patient/{P}", TRIAL_D, "D-E7")] == "fail"  # the prior PRRT found is real
