@@ -424,7 +424,10 @@ def unavailable(types: Iterable[str]) -> tuple[Unavailable, ...]:
         Unavailable(t, frozenset(), f"a {t} record in the input could not be read (see warnings)")
         for t in sorted(names)
     )
-    why = "only searches of other types or of some records hold this patient: {} records may be missing"
+    why = (
+        "the input holds only some of this patient's records (searches of other types or of some records, "
+        "or an export of what changed or matched): {} records may be missing"
+    )
     return lost + tuple(Unavailable(t, frozenset(), why.format(t), partial=True) for t in sorted(unsearched))
 
 

@@ -29,7 +29,10 @@ from tests.retrieval.test_input_review import NETTER2, every_path, resources, wr
 P = "Patient/sample-01"
 NOT_HELD = "the input holds no Condition records (an export without them)"
 # spark21: an export of some records (_since, _typeFilter) holds its closed-world types in part
-IN_PART = "only searches of other types or of some records hold this patient: Condition records may be missing"
+IN_PART = (
+    "the input holds only some of this patient's records (searches of other types or of some records, "
+    "or an export of what changed or matched): Condition records may be missing"
+)
 NOT_READ = "a Condition record in the input could not be read (see warnings)"
 
 
