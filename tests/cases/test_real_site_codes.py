@@ -409,7 +409,11 @@ def test_albumin_low_with_a_prothrombin_time_out_of_range_in_seconds_fails() -> 
     assert outcome(A, "A-E8", [alb, pt_high]) == "fail"
     assert outcome(A, "A-E8", [alb, quick_low]) == "fail"
     assert outcome(A, "A-E8", [alb, pt_ok]) == "pass"
-    assert outcome(A, "A-E8", [alb, pt_high, quick_ok]) == "pass"  # normal in one form it has
+    # the same day in both forms is one specimen: the least favourable decides (clinical.md §0.3 ties; review
+    # 21 pt21: the newest PT in any form decides, and before, "normal in one form it has" was a pass)
+    assert outcome(A, "A-E8", [alb, pt_high, quick_ok]) == "fail"
+    newer_quick_ok = _with_range(obs("5894-1", "2026-05-25", q(85, "%")), 70, 120, "%")
+    assert outcome(A, "A-E8", [alb, pt_high, newer_quick_ok]) == "pass"  # the newest result, normal
     assert outcome(A, "A-E8", [alb]) == "unknown"  # no PT at all: to collect
 
 
