@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +44,34 @@ def _cut_short() -> Request:
     return Request(scope, receive)
 
 
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` in a thread of its own: another test may leave an event loop running in this one."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coroutine)
+        except BaseException as e:  # raised again in the caller's thread
+            out["error"] = e
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def test_a_body_cut_short_is_a_client_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     service = Service(open_config(tmp_path, definitions=()), trials=load_trials())
     with pytest.raises(HttpError) as info:
-        asyncio.run(service.read_json(_cut_short()))
+        _run(service.read_json(_cut_short()))
     assert info.value.status == 400 and "closed the connection" in info.value.message
 
     async def handler(request: Request) -> Any:
         return await service.read_json(request)
 
     with caplog.at_level(logging.INFO):
-        response = asyncio.run(guarded(handler)(_cut_short()))
+        response = _run(guarded(handler)(_cut_short()))
     assert response.status_code == 400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
